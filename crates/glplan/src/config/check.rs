@@ -1,0 +1,155 @@
+//! Shared helpers for keyword validation. Messages follow GitLab's entry validators:
+//! `<path> config should be a string`, `<path> config contains unknown keys: a, b` and so on,
+//! where `<path>` is GitLab's entry path such as `jobs:build:image`.
+
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::limits::Limits;
+use crate::source::Span;
+use crate::yaml::{Mapping, Node, Value};
+
+/// State shared while building the typed configuration.
+#[derive(Debug)]
+pub(crate) struct Ctx<'a> {
+    /// Where diagnostics go.
+    pub diags: &'a mut Diagnostics,
+    /// Limits in force.
+    pub limits: &'a Limits,
+}
+
+impl Ctx<'_> {
+    /// Reports an invalid-configuration error at `span`.
+    pub fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span) {
+        self.diags
+            .push(Diagnostic::error(code, message).with_span(span));
+    }
+
+    /// Reports `<path> config should be <expected>` at the node.
+    pub fn type_error(&mut self, path: &str, expected: &str, node: &Node) {
+        self.diags.push(
+            Diagnostic::error(
+                "invalid-type",
+                format!("{path} config should be {expected}"),
+            )
+            .with_span(node.span)
+            .with_help(format!("found {} here", describe(node))),
+        );
+    }
+
+    /// Checks that every key of `map` is in `allowed`; reports GitLab's
+    /// `<path> config contains unknown keys: a, b` once for the mapping, with a "did you mean"
+    /// help when one key is close to an allowed one. Returns whether all keys were known.
+    pub fn check_keys(&mut self, path: &str, map: &Mapping, allowed: &[&str]) -> bool {
+        let unknown: Vec<(String, Span)> = map
+            .entries()
+            .filter(|(k, _)| !k.as_str().is_some_and(|k| allowed.contains(&k)))
+            .map(|(k, e)| (k.to_string(), e.key_span))
+            .collect();
+        let Some((first, first_span)) = unknown.first() else {
+            return true;
+        };
+        let names: Vec<&str> = unknown.iter().map(|(k, _)| k.as_str()).collect();
+        let mut diagnostic = Diagnostic::error(
+            "unknown-keys",
+            format!("{path} config contains unknown keys: {}", names.join(", ")),
+        )
+        .with_span(*first_span);
+        for (_, span) in unknown.iter().skip(1) {
+            diagnostic = diagnostic.with_label(*span, "unknown key");
+        }
+        if let Some(suggestion) = did_you_mean(first, allowed.iter().copied()) {
+            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+        } else {
+            diagnostic = diagnostic.with_help(format!("allowed keys: {}", allowed.join(", ")));
+        }
+        self.diags.push(diagnostic);
+        false
+    }
+
+    /// A string, or reports `<path> config should be a string`.
+    pub fn string(&mut self, path: &str, node: &Node) -> Option<String> {
+        match &node.value {
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                self.type_error(path, "a string", node);
+                None
+            }
+        }
+    }
+
+    /// A boolean, or reports `<path> config should be a boolean value`.
+    pub fn boolean(&mut self, path: &str, node: &Node) -> Option<bool> {
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                self.type_error(path, "a boolean value", node);
+                None
+            }
+        }
+    }
+
+    /// A mapping, or reports `<path> config should be a hash`.
+    pub fn mapping<'n>(&mut self, path: &str, node: &'n Node) -> Option<&'n Mapping> {
+        match &node.value {
+            Value::Map(m) => Some(m),
+            _ => {
+                self.type_error(path, "a hash", node);
+                None
+            }
+        }
+    }
+
+    /// An array of strings, or reports `<path> config should be an array of strings`.
+    pub fn string_array(&mut self, path: &str, node: &Node) -> Option<Vec<String>> {
+        let Value::Seq(items) = &node.value else {
+            self.type_error(path, "an array of strings", node);
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match &item.value {
+                Value::String(s) => out.push(s.clone()),
+                _ => {
+                    self.type_error(path, "an array of strings", item);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A string or an array of strings (a lone string becomes a one-element list), or reports
+    /// `<path> config should be a string or an array of strings`.
+    pub fn string_or_array(&mut self, path: &str, node: &Node) -> Option<Vec<String>> {
+        match &node.value {
+            Value::String(s) => Some(vec![s.clone()]),
+            Value::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match &item.value {
+                        Value::String(s) => out.push(s.clone()),
+                        _ => {
+                            self.type_error(path, "a string or an array of strings", item);
+                            return None;
+                        }
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                self.type_error(path, "a string or an array of strings", node);
+                None
+            }
+        }
+    }
+}
+
+/// Describes a node for help lines: its type and, for short scalars, its value.
+pub(crate) fn describe(node: &Node) -> String {
+    match &node.value {
+        Value::String(s) if s.chars().count() <= 40 => format!("string `{s}`"),
+        Value::Int(i) => format!("integer `{i}`"),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Null => "null".to_owned(),
+        other => other.type_name().to_owned(),
+    }
+}

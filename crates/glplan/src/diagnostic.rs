@@ -1,0 +1,279 @@
+//! Diagnostics: positioned messages about the user's configuration.
+//!
+//! Mistakes in the configuration are collected as [`Diagnostic`]s, many per run; the core never
+//! panics on them. Each one has a stable kebab-case `code`, a severity, GitLab's message where
+//! GitLab has one, a primary span, optional labelled secondary spans and an optional `help`.
+
+use serde::Serialize;
+
+use crate::source::{Position, SourceMap, Span};
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Extra information, for example which rule matched.
+    Info,
+    /// GitLab accepts the configuration, but it probably does not do what the author meant.
+    Warning,
+    /// GitLab rejects the configuration (or, for include fetch errors, glplan could not load
+    /// something GitLab would have loaded).
+    Error,
+}
+
+/// A secondary location with its own short message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Where the label points.
+    pub span: Span,
+    /// What the label says about that place.
+    pub message: String,
+}
+
+/// One message about the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable kebab-case identifier, for example `unknown-stage`.
+    pub code: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// The message; GitLab's own wording where GitLab reports the same problem.
+    pub message: String,
+    /// Primary location, when the problem has one.
+    pub span: Option<Span>,
+    /// Secondary locations.
+    pub labels: Vec<Label>,
+    /// How to fix the problem.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// Creates an error diagnostic.
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+
+    /// Creates a warning diagnostic.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+
+    /// Creates an informational diagnostic.
+    pub fn info(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, code, message)
+    }
+
+    fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            span: None,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Sets the primary span.
+    #[must_use]
+    pub fn with_span(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    /// Adds a secondary label.
+    #[must_use]
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Sets the help line.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Converts the diagnostic to its serializable form with file names and positions.
+    pub fn locate(&self, sources: &SourceMap) -> LocatedDiagnostic {
+        LocatedDiagnostic {
+            code: self.code,
+            severity: self.severity,
+            message: self.message.clone(),
+            location: self.span.and_then(|s| Location::new(sources, s)),
+            labels: self
+                .labels
+                .iter()
+                .filter_map(|l| {
+                    Some(LocatedLabel {
+                        message: l.message.clone(),
+                        location: Location::new(sources, l.span)?,
+                    })
+                })
+                .collect(),
+            help: self.help.clone(),
+        }
+    }
+}
+
+/// A span turned into a file name and start and end positions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// File name as shown to the user.
+    pub file: String,
+    /// First character.
+    pub start: Position,
+    /// One past the last character.
+    pub end: Position,
+}
+
+impl Location {
+    /// Resolves a span; `None` when the span's file is not in `sources`.
+    pub fn new(sources: &SourceMap, span: Span) -> Option<Self> {
+        let (file, start, end) = sources.resolve(span)?;
+        Some(Location {
+            file: file.name.clone(),
+            start,
+            end,
+        })
+    }
+}
+
+/// A label with its location resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocatedLabel {
+    /// What the label says.
+    pub message: String,
+    /// Where it points.
+    pub location: Location,
+}
+
+/// The serializable form of a [`Diagnostic`], as the CLI's JSON output and the wasm package
+/// return it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocatedDiagnostic {
+    /// Stable kebab-case identifier.
+    pub code: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// The message.
+    pub message: String,
+    /// Primary location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Secondary locations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LocatedLabel>,
+    /// How to fix the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+/// Collected diagnostics of one run, in the order the phases produced them.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Creates an empty collection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    /// Adds several diagnostics.
+    pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(diagnostics);
+    }
+
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    /// Number of error diagnostics.
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// All diagnostics.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Number of diagnostics.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Consumes the collection.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+/// Returns the candidate closest to `name` when it is close enough to be a likely typo, for
+/// "did you mean" help lines.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_finds_typo() {
+        assert_eq!(did_you_mean("scirpt", ["script", "stage"]), Some("script"));
+    }
+
+    #[test]
+    fn did_you_mean_rejects_unrelated() {
+        assert_eq!(did_you_mean("zzz", ["script", "stage"]), None);
+    }
+}

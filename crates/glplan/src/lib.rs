@@ -1,0 +1,24 @@
+//! glplan: an offline planner for GitLab CI/CD pipelines.
+//!
+//! The crate turns `.gitlab-ci.yml` and the files it includes into the configuration GitLab
+//! would build, with positioned diagnostics for everything GitLab would reject. It does no I/O:
+//! files arrive through a [`FileProvider`].
+
+pub mod config;
+pub mod diagnostic;
+pub mod files;
+pub mod limits;
+pub mod resolve;
+pub mod source;
+pub mod yaml;
+
+mod extends;
+mod include;
+mod reference;
+
+pub use config::Config;
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use files::{FetchError, FileProvider, FileRequest, MemoryFiles};
+pub use limits::Limits;
+pub use resolve::{Resolution, ResolveOptions, resolve};
+pub use source::{FileId, SourceMap, Span};

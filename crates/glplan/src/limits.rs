@@ -1,0 +1,82 @@
+//! GitLab's configuration limits, with GitLab.com's defaults.
+
+/// Every limit the planner enforces, in one place. [`Limits::default`] gives GitLab.com's values
+/// (GitLab 17.3 and later); a self-managed instance may change the ones GitLab exposes as
+/// application settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Maximum size of one parsed YAML document, in bytes (`max_yaml_size_bytes`, 2 MiB since
+    /// GitLab 17.3). Past it: `The parsed YAML is too big`. glplan measures the source text
+    /// plus what alias expansion adds, since it has no Ruby object graph to measure.
+    pub max_yaml_size_bytes: usize,
+    /// Maximum nesting depth of one YAML document (`max_yaml_depth`, 100). Past it:
+    /// `The parsed YAML is too big`.
+    pub max_yaml_depth: usize,
+    /// Maximum number of nodes that alias expansion may create in one file, against alias bombs
+    /// ("billion laughs"). Psych has no such counter; GitLab relies on the size limit, which
+    /// glplan checks after expansion, so this only stops runaway expansion early.
+    pub max_alias_expansion_nodes: usize,
+    /// Total size of all configuration files, in bytes (`ci_max_total_yaml_size_bytes`,
+    /// 314,572,800 since GitLab 17.3). Past it: `Total size of combined CI/CD configuration is
+    /// too big`.
+    pub max_total_yaml_size_bytes: usize,
+    /// Maximum number of included files, nested and repeated ones counted (`ci_max_includes`,
+    /// 150 since GitLab 15.10). Past it: `Maximum of 150 nested includes are allowed!`.
+    pub max_includes: usize,
+    /// Maximum ancestors of an `extends` chain: a key with more than this many ancestors may not
+    /// extend further (10, so chains of 11 levels work). Past it: `nesting too deep in extends`.
+    pub max_extends_depth: usize,
+    /// Maximum nesting of arrays in `script`, `rules` and `stages` after `!reference`
+    /// resolution (10 levels).
+    pub max_nested_array_depth: usize,
+    /// Maximum `needs` entries per job (`ci_needs_size_limit`, 50).
+    pub max_needs: usize,
+    /// Largest `parallel: N` (200 since GitLab 15.9).
+    pub max_parallel: usize,
+    /// Maximum jobs one `parallel:matrix` generates (200).
+    pub max_matrix_jobs: usize,
+    /// Maximum job name length in characters (255).
+    pub max_job_name_length: usize,
+    /// Maximum length of a job name that is the target of `needs` (128).
+    pub max_needed_job_name_length: usize,
+    /// Maximum stage name length in characters (255).
+    pub max_stage_name_length: usize,
+    /// Maximum `$[[ ]]` interpolation blocks in one file (10,000).
+    pub max_interpolation_blocks: usize,
+    /// Maximum nodes in one file that interpolation walks (500,000). Past it: `config too large`.
+    pub max_interpolation_nodes: usize,
+    /// Maximum length of one string node that contains interpolation, in bytes (1 MiB).
+    pub max_interpolation_string_bytes: usize,
+    /// Maximum length of an interpolation access expression, in bytes (1 KiB).
+    pub max_interpolation_access_bytes: usize,
+    /// Maximum functions in one interpolation block (3).
+    pub max_interpolation_functions: usize,
+    /// Maximum `options` of one input (50).
+    pub max_input_options: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_yaml_size_bytes: 2 * 1024 * 1024,
+            max_yaml_depth: 100,
+            max_alias_expansion_nodes: 1_000_000,
+            max_total_yaml_size_bytes: 314_572_800,
+            max_includes: 150,
+            max_extends_depth: 10,
+            max_nested_array_depth: 10,
+            max_needs: 50,
+            max_parallel: 200,
+            max_matrix_jobs: 200,
+            max_job_name_length: 255,
+            max_needed_job_name_length: 128,
+            max_stage_name_length: 255,
+            max_interpolation_blocks: 10_000,
+            max_interpolation_nodes: 500_000,
+            max_interpolation_string_bytes: 1024 * 1024,
+            max_interpolation_access_bytes: 1024,
+            max_interpolation_functions: 3,
+            max_input_options: 50,
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The configuration phase driver: GitLab's steps, in GitLab's order.
+
+use crate::config::{self, Config};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::files::{FetchError, FileProvider, FileRequest};
+use crate::limits::Limits;
+use crate::source::SourceMap;
+use crate::yaml::Mapping;
+use crate::{extends, include, reference, yaml};
+
+/// What the configuration phase needs besides the files.
+#[derive(Debug, Clone, Default)]
+pub struct ResolveOptions {
+    /// Limits to enforce.
+    pub limits: Limits,
+    /// Variables visible to `include` (expansion of include locations and `include:rules`):
+    /// predefined pipeline variables, CI/CD settings variables and pipeline variables. YAML
+    /// `variables:` are never visible there.
+    pub variables: Vec<(String, String)>,
+    /// Pipeline inputs for the entry file's `spec:inputs`.
+    pub inputs: Option<Mapping>,
+}
+
+/// The outcome of the configuration phase. Phases keep going after errors where GitLab's
+/// behaviour still defines a result, so a run reports as many problems as it can find.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// Every file that was loaded, for rendering diagnostics.
+    pub sources: SourceMap,
+    /// The merged tree after `include`, `extends` and `!reference`: what GitLab's merged YAML
+    /// view shows. `None` when the entry file could not be loaded at all.
+    pub merged: Option<Mapping>,
+    /// The typed configuration after `default:`, `inherit:` and `parallel` expansion. `None`
+    /// when the merged tree could not be built.
+    pub config: Option<Config>,
+    /// Everything the phases reported, in phase order.
+    pub diagnostics: Diagnostics,
+}
+
+/// Resolves the configuration whose entry file is `entry` in the repository being planned.
+pub fn resolve(entry: &str, files: &dyn FileProvider, options: &ResolveOptions) -> Resolution {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let limits = &options.limits;
+
+    let request = FileRequest::Repository {
+        project: None,
+        git_ref: None,
+        path: entry,
+    };
+    let text = match files.read(request) {
+        Ok(text) => text,
+        Err(error) => {
+            diags.push(entry_fetch_error(entry, &error));
+            return Resolution {
+                sources,
+                merged: None,
+                config: None,
+                diagnostics: diags,
+            };
+        }
+    };
+    let entry_file = sources.add(entry, text.clone());
+
+    // 1. YAML load of the entry file, with `spec:inputs` interpolation when it has a header.
+    let Some(document) = yaml::load(entry_file, &text, limits, &mut diags) else {
+        return Resolution {
+            sources,
+            merged: None,
+            config: None,
+            diagnostics: diags,
+        };
+    };
+
+    // 2. include: load, interpolate and deep-merge every included file under the entry file.
+    let env = include::IncludeEnv {
+        files,
+        limits,
+        variables: &options.variables,
+        pipeline_inputs: options.inputs.as_ref(),
+    };
+    let Some(mut merged) = include::process(document, entry_file, &env, &mut sources, &mut diags)
+    else {
+        return Resolution {
+            sources,
+            merged: None,
+            config: None,
+            diagnostics: diags,
+        };
+    };
+
+    // 3. extends, over every top-level key.
+    extends::resolve(&mut merged, limits, &mut diags);
+
+    // 4. !reference, over the merged and extended tree.
+    reference::resolve(&mut merged, limits, &mut diags);
+
+    // 5-8. Stage injection, entry composition and validation, logical validation, parallel
+    // expansion.
+    let config = config::build(&merged, limits, &mut diags);
+
+    Resolution {
+        sources,
+        merged: Some(merged),
+        config,
+        diagnostics: diags,
+    }
+}
+
+fn entry_fetch_error(entry: &str, error: &FetchError) -> Diagnostic {
+    match error {
+        FetchError::NotFound => Diagnostic::error(
+            "entry-not-found",
+            format!("configuration file `{entry}` does not exist"),
+        ),
+        other => Diagnostic::error(
+            "entry-not-readable",
+            format!("configuration file `{entry}` could not be read: {other}"),
+        ),
+    }
+}

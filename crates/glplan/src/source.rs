@@ -1,0 +1,207 @@
+//! Source files and byte spans.
+//!
+//! Every node the YAML loader produces carries a [`Span`]: the file it came from and a byte range
+//! inside that file's text. Line and column numbers are computed only at the boundary (CLI
+//! rendering, JSON output, the wasm bindings), from the [`SourceMap`].
+
+use serde::Serialize;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+pub struct FileId(pub u32);
+
+/// A byte range `start..end` inside one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// File the range belongs to.
+    pub file: FileId,
+    /// Byte offset of the first byte.
+    pub start: u32,
+    /// Byte offset one past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// Creates a span; `end` is clamped so that it never precedes `start`.
+    pub fn new(file: FileId, start: u32, end: u32) -> Self {
+        Span {
+            file,
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// The byte range as `usize` bounds.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A 1-based position in a file, with the column counted three ways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Position {
+    /// 1-based line number.
+    pub line: u32,
+    /// 1-based column in Unicode scalar values (what terminals and rustc-style output show).
+    pub column: u32,
+    /// 1-based column in UTF-16 code units (what JavaScript editors such as Monaco expect).
+    pub column_utf16: u32,
+    /// Byte offset from the start of the file.
+    pub offset: u32,
+}
+
+/// One loaded source file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Display name: the repository path, or `project:ref:path` for other projects.
+    pub name: String,
+    /// Full text as read.
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    fn new(name: String, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
+        );
+        SourceFile {
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    /// Converts a byte offset into a position. Offsets past the end map to the end of the file,
+    /// and offsets inside a multi-byte character map to that character.
+    pub fn position(&self, offset: u32) -> Position {
+        let offset = offset.min(self.text.len() as u32);
+        let line_index = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
+        let mut column = 1;
+        let mut column_utf16 = 1;
+        let prefix = self
+            .text
+            .get(line_start as usize..)
+            .unwrap_or_default()
+            .char_indices();
+        for (i, ch) in prefix {
+            if line_start as usize + i >= offset as usize {
+                break;
+            }
+            column += 1;
+            column_utf16 += ch.len_utf16() as u32;
+        }
+        Position {
+            line: line_index as u32 + 1,
+            column,
+            column_utf16,
+            offset,
+        }
+    }
+
+    /// Text of the 1-based line `line`, without its line break.
+    pub fn line_text(&self, line: u32) -> &str {
+        let index = line.saturating_sub(1) as usize;
+        let start = self.line_starts.get(index).copied().unwrap_or(0) as usize;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map(|&e| e as usize)
+            .unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// All files loaded while resolving one pipeline, addressed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Creates an empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file and returns its id. The same name may be added twice (a file included
+    /// twice is loaded twice, as GitLab loads it twice).
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile::new(name.into(), text.into()));
+        id
+    }
+
+    /// The file with this id, if any.
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// All files in load order.
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// Start and end positions of a span, or `None` for an unknown file.
+    pub fn resolve(&self, span: Span) -> Option<(&SourceFile, Position, Position)> {
+        let file = self.get(span.file)?;
+        Some((file, file.position(span.start), file.position(span.end)))
+    }
+
+    /// The source text a span covers (empty when out of range).
+    pub fn snippet(&self, span: Span) -> &str {
+        self.get(span.file)
+            .and_then(|f| f.text.get(span.range()))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_counts_lines_and_columns() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.yml", "a: 1\nbé: 2\n");
+        let file = map.get(id).unwrap();
+        let pos = file.position(9);
+        assert_eq!(pos.line, 2);
+        assert_eq!(pos.column, 4);
+        assert_eq!(pos.column_utf16, 4);
+        assert_eq!(file.line_text(2), "bé: 2");
+    }
+
+    #[test]
+    fn position_utf16_after_astral_char() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.yml", "x: \u{1F600}y");
+        let file = map.get(id).unwrap();
+        let pos = file.position(7);
+        assert_eq!(pos.column, 5);
+        assert_eq!(pos.column_utf16, 6);
+    }
+
+    #[test]
+    fn position_past_end_clamps() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.yml", "ab");
+        let pos = map.get(id).unwrap().position(99);
+        assert_eq!(pos.offset, 2);
+        assert_eq!(pos.column, 3);
+    }
+}
