@@ -14,6 +14,7 @@ pub mod yaml;
 
 mod extends;
 mod include;
+mod re2;
 mod reference;
 
 pub use config::Config;
