@@ -3,6 +3,7 @@
 //! `inherit:`, and injecting the `.pre` and `.post` stages.
 
 pub(crate) mod check;
+pub mod keywords;
 
 use crate::diagnostic::Diagnostics;
 use crate::limits::Limits;
