@@ -25,8 +25,11 @@
 
 pub mod allow_failure;
 pub mod duration;
+pub mod image;
 pub mod retry;
+pub mod services;
 pub(crate) mod shape;
+pub mod variables;
 pub mod when;
 
 #[cfg(test)]
