@@ -1,8 +1,1416 @@
 //! `!reference [key, ...]`: replaces each tag with the value it points at.
+//!
+//! GitLab resolves references once, over the configuration after `include` and `extends`, so a
+//! reference can point into an included file and at keys a template gained through `extends`.
+//! Each element of the tag's sequence is a key name, looked up in hashes only. The value found
+//! is resolved in turn (it may contain references itself) and then replaces the tag node as it
+//! is: a hash in a mapping value becomes the whole value, and a sequence in a sequence becomes
+//! one nested element, which the keywords that accept nesting (`script`, `rules`, `stages`,
+//! `needs`) flatten later.
+//!
+//! Lookups always go through the tree as written, before any reference is replaced, as GitLab
+//! digs through its unresolved copy: a path that passes through another `!reference` is not
+//! found.
+//!
+//! Spans: the root of a replacement takes the span of the `!reference` tag it replaces, and
+//! everything below it keeps the spans of the referenced text. An error about the shape of the
+//! resolved value (a nested array where `tags` expects strings) then points at the reference
+//! site, and an error inside the value points at the text that holds the bad element.
+//!
+//! NOTE: GitLab up to 18.9, with its `ci_deep_resolve_reference_array_and_hash` flag off,
+//! resolves only the direct elements of a referenced array: a reference nested deeper inside it
+//! (in a rule's `variables`, for example) stays an unresolved tag and later fails validation.
+//! glplan resolves every reference at any depth, as GitLab does with the flag on.
 
-use crate::diagnostic::Diagnostics;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::limits::Limits;
-use crate::yaml::Mapping;
+use crate::source::Span;
+use crate::yaml::{Entry, Key, Mapping, Node, Value};
 
 /// Resolves every `!reference` in the merged and extended configuration, in place.
-pub(crate) fn resolve(_config: &mut Mapping, _limits: &Limits, _diags: &mut Diagnostics) {}
+///
+/// A reference that cannot be resolved is reported and replaced by null, so later phases never
+/// see a tag. So is a reference whose target contains such a reference; only the first error of
+/// a chain is reported, as GitLab stops at it.
+pub(crate) fn resolve(config: &mut Mapping, limits: &Limits, diags: &mut Diagnostics) {
+    let values = {
+        let index = SiteIndex::build(config);
+        if index.sites.is_empty() {
+            return;
+        }
+        let mut resolver = Resolver::new(config, &index, limits);
+        for site in 0..index.sites.len() {
+            resolver.resolve_site(site, diags);
+        }
+        resolver.into_values()
+    };
+
+    let mut values = values.into_iter();
+    for (_, node) in config.iter_mut() {
+        replace_sites(node, &mut values);
+    }
+}
+
+/// Every `!reference` node of the configuration, in document order.
+#[derive(Debug)]
+struct SiteIndex<'a> {
+    sites: Vec<&'a Node>,
+    /// For every node that is or contains a reference (keyed by its address): the indexes of the
+    /// references inside it. They are consecutive because sites are listed in document order.
+    ranges: HashMap<usize, Range<usize>>,
+}
+
+impl<'a> SiteIndex<'a> {
+    fn build(config: &'a Mapping) -> Self {
+        let mut index = SiteIndex {
+            sites: Vec::new(),
+            ranges: HashMap::new(),
+        };
+        for (_, node) in config.iter() {
+            index.walk(node);
+        }
+        index
+    }
+
+    fn walk(&mut self, node: &'a Node) {
+        let start = self.sites.len();
+        match &node.value {
+            // The tagged node itself is data, not configuration: a reference inside it makes
+            // the outer reference invalid rather than being resolved.
+            Value::Reference(_) => self.sites.push(node),
+            Value::Seq(items) => items.iter().for_each(|item| self.walk(item)),
+            Value::Map(map) => map.iter().for_each(|(_, value)| self.walk(value)),
+            _ => return,
+        }
+        let end = self.sites.len();
+        if end > start {
+            self.ranges.insert(address(node), start..end);
+        }
+    }
+
+    /// Returns the indexes of the references inside `node` (the node itself when it is one).
+    fn sites_in(&self, node: &Node) -> Range<usize> {
+        self.ranges.get(&address(node)).cloned().unwrap_or(0..0)
+    }
+}
+
+/// Identifies a node of the tree being resolved, which stays borrowed and unchanged meanwhile.
+fn address(node: &Node) -> usize {
+    std::ptr::from_ref(node).addr()
+}
+
+/// The resolution state of one reference.
+#[derive(Debug)]
+enum State {
+    Pending,
+    /// On the resolution stack: meeting it again means a cycle.
+    Active,
+    Done {
+        value: Node,
+        /// Nodes in `value`.
+        size: usize,
+        /// Nesting depth of `value`, 1 for a scalar.
+        depth: usize,
+    },
+    /// Reported (or depends on one that was); replaced by null.
+    Failed,
+}
+
+/// A reference whose target's own references are being resolved.
+#[derive(Debug)]
+struct Frame<'a> {
+    site: usize,
+    path: Vec<&'a str>,
+    target: &'a Node,
+    /// References inside the target that are not resolved yet, in document order.
+    pending: Range<usize>,
+}
+
+#[derive(Debug)]
+struct Resolver<'a, 'i> {
+    config: &'a Mapping,
+    index: &'i SiteIndex<'a>,
+    states: Vec<State>,
+    /// Nodes copied so far, against `max_reference_expansion_nodes`.
+    copied: usize,
+    budget_reported: bool,
+    max_nodes: usize,
+    max_depth: usize,
+}
+
+impl<'a, 'i> Resolver<'a, 'i> {
+    fn new(config: &'a Mapping, index: &'i SiteIndex<'a>, limits: &Limits) -> Self {
+        Resolver {
+            config,
+            index,
+            states: index.sites.iter().map(|_| State::Pending).collect(),
+            copied: 0,
+            budget_reported: false,
+            max_nodes: limits.max_reference_expansion_nodes,
+            max_depth: limits.max_yaml_depth,
+        }
+    }
+
+    fn state(&self, site: usize) -> Option<&State> {
+        self.states.get(site)
+    }
+
+    fn set_state(&mut self, site: usize, state: State) {
+        if let Some(slot) = self.states.get_mut(site) {
+            *slot = state;
+        }
+    }
+
+    fn site_span(&self, site: usize) -> Span {
+        self.index
+            .sites
+            .get(site)
+            .map(|node| node.span)
+            .unwrap_or_default()
+    }
+
+    /// Resolves one reference and, first, every reference its target depends on. The work is
+    /// kept on an explicit stack, so a long chain of references cannot overflow the call stack.
+    fn resolve_site(&mut self, root: usize, diags: &mut Diagnostics) {
+        if !matches!(self.state(root), Some(State::Pending)) {
+            return;
+        }
+        let mut stack: Vec<Frame<'a>> = Vec::new();
+        if let Some(frame) = self.start(root, diags) {
+            stack.push(frame);
+        }
+
+        while let Some(frame) = stack.last_mut() {
+            let Some(dependency) = frame.pending.clone().next() else {
+                if let Some(frame) = stack.pop() {
+                    self.finish(frame, diags);
+                }
+                continue;
+            };
+            match self.state(dependency) {
+                Some(State::Done { .. }) => frame.pending.start += 1,
+                Some(State::Pending) => {
+                    // Resolve the dependency first; this frame looks at it again afterwards.
+                    match self.start(dependency, diags) {
+                        Some(next) => stack.push(next),
+                        None => self.fail_top(&mut stack),
+                    }
+                }
+                Some(State::Active) => {
+                    self.report_cycle(dependency, &stack, diags);
+                    self.fail_top(&mut stack);
+                }
+                Some(State::Failed) | None => self.fail_top(&mut stack),
+            }
+        }
+    }
+
+    /// Gives up the reference on top of the stack; the error was already reported.
+    fn fail_top(&mut self, stack: &mut Vec<Frame<'a>>) {
+        if let Some(frame) = stack.pop() {
+            self.set_state(frame.site, State::Failed);
+        }
+    }
+
+    /// Validates a reference and looks up its target, or reports why it has none.
+    fn start(&mut self, site: usize, diags: &mut Diagnostics) -> Option<Frame<'a>> {
+        let node: &'a Node = self.index.sites.get(site)?;
+        let Value::Reference(inner) = &node.value else {
+            return None;
+        };
+        let Some(path) = key_path(inner) else {
+            diags.push(invalid_error(inner, node.span));
+            self.set_state(site, State::Failed);
+            return None;
+        };
+        match dig(self.config, &path) {
+            Ok(target) => {
+                self.set_state(site, State::Active);
+                Some(Frame {
+                    site,
+                    pending: self.index.sites_in(target),
+                    path,
+                    target,
+                })
+            }
+            Err(miss) => {
+                diags.push(not_found_error(&path, node.span, &miss));
+                self.set_state(site, State::Failed);
+                None
+            }
+        }
+    }
+
+    /// Builds the value of a reference whose target's references are all resolved.
+    fn finish(&mut self, frame: Frame<'a>, diags: &mut Diagnostics) {
+        let span = self.site_span(frame.site);
+        let target = frame.target;
+
+        // GitLab raises whenever the resolved value is falsy.
+        if matches!(target.value, Value::Null | Value::Bool(false)) {
+            diags.push(falsy_error(&frame.path, span, target));
+            self.set_state(frame.site, State::Failed);
+            return;
+        }
+
+        let (size, depth) = self.measure(target);
+        if depth > self.max_depth {
+            diags.push(
+                Diagnostic::error(
+                    "reference-too-deep",
+                    format!(
+                        "`!reference {}` resolves to a value nested more than {} levels deep",
+                        inspect_path(&frame.path),
+                        self.max_depth
+                    ),
+                )
+                .with_span(span)
+                .with_help(
+                    "a chain of references builds one level of nesting per step; shorten it",
+                ),
+            );
+            self.set_state(frame.site, State::Failed);
+            return;
+        }
+        if self.copied.saturating_add(size) > self.max_nodes {
+            // One error is enough: every later copy that does not fit fails the same way.
+            if !self.budget_reported {
+                self.budget_reported = true;
+                diags.push(
+                    Diagnostic::error(
+                        "reference-too-large",
+                        format!(
+                            "resolving `!reference {}` copies more than {} nodes in total",
+                            inspect_path(&frame.path),
+                            self.max_nodes
+                        ),
+                    )
+                    .with_span(span)
+                    .with_help(
+                        "references that repeat large values multiply the configuration; reference \
+                     smaller parts or share them with `extends`",
+                    ),
+                );
+            }
+            self.set_state(frame.site, State::Failed);
+            return;
+        }
+        self.copied += size;
+
+        let value = self.materialize(target);
+        self.set_state(frame.site, State::Done { value, size, depth });
+    }
+
+    /// Size and depth of `node` once its references are replaced. Every reference inside it
+    /// is resolved.
+    fn measure(&self, node: &Node) -> (usize, usize) {
+        match &node.value {
+            Value::Reference(_) => self
+                .resolved(node)
+                .map_or((1, 1), |(_, size, depth)| (size, depth)),
+            Value::Seq(items) => items.iter().fold((1, 1), |(size, depth), item| {
+                let (s, d) = self.measure(item);
+                (size.saturating_add(s), depth.max(d + 1))
+            }),
+            Value::Map(map) => map.iter().fold((1, 1), |(size, depth), (_, value)| {
+                let (s, d) = self.measure(value);
+                (size.saturating_add(s), depth.max(d + 1))
+            }),
+            _ => (1, 1),
+        }
+    }
+
+    /// Copies `node` with every reference inside it replaced by its value.
+    fn materialize(&self, node: &Node) -> Node {
+        match &node.value {
+            Value::Reference(_) => match self.resolved(node) {
+                Some((value, _, _)) => Node::new(value.value.clone(), node.span),
+                None => Node::null(node.span),
+            },
+            Value::Seq(items) => Node::new(
+                Value::Seq(items.iter().map(|item| self.materialize(item)).collect()),
+                node.span,
+            ),
+            Value::Map(map) => Node::new(
+                Value::Map(
+                    map.entries()
+                        .map(|(key, entry)| {
+                            let entry = Entry {
+                                key_span: entry.key_span,
+                                value: self.materialize(&entry.value),
+                            };
+                            (key.clone(), entry)
+                        })
+                        .collect(),
+                ),
+                node.span,
+            ),
+            _ => node.clone(),
+        }
+    }
+
+    /// Looks up the resolved value of the reference node `node`, with its size and depth.
+    fn resolved(&self, node: &Node) -> Option<(&Node, usize, usize)> {
+        let site = self.index.ranges.get(&address(node))?.start;
+        match self.state(site)? {
+            State::Done { value, size, depth } => Some((value, *size, *depth)),
+            _ => None,
+        }
+    }
+
+    /// Reports that reference `site`, still being resolved, was reached again from `stack`.
+    fn report_cycle(&self, site: usize, stack: &[Frame<'a>], diags: &mut Diagnostics) {
+        let Some(position) = stack.iter().position(|frame| frame.site == site) else {
+            return;
+        };
+        let Some(frame) = stack.get(position) else {
+            return;
+        };
+        let mut diagnostic = Diagnostic::error(
+            "reference-cycle",
+            format!(
+                "!reference {} is part of a circular chain",
+                inspect_path(&frame.path)
+            ),
+        )
+        .with_span(self.site_span(site));
+        for other in stack.iter().skip(position + 1) {
+            diagnostic = diagnostic.with_label(
+                self.site_span(other.site),
+                format!(
+                    "`!reference {}` is part of the chain",
+                    inspect_path(&other.path)
+                ),
+            );
+        }
+        diags.push(diagnostic.with_help(
+            "a reference cannot point at a value that contains it; point it at a value \
+             without references back",
+        ));
+    }
+
+    fn into_values(self) -> Vec<Option<Node>> {
+        self.states
+            .into_iter()
+            .map(|state| match state {
+                State::Done { value, .. } => Some(value),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Replaces every reference below `node` by the next value in document order (null for a
+/// reference that failed), giving each replacement the span of the tag it replaces.
+fn replace_sites(node: &mut Node, values: &mut impl Iterator<Item = Option<Node>>) {
+    match &mut node.value {
+        Value::Reference(_) => {
+            let value = values.next().flatten().map_or(Value::Null, |v| v.value);
+            node.value = value;
+        }
+        Value::Seq(items) => {
+            for item in items {
+                replace_sites(item, values);
+            }
+        }
+        Value::Map(map) => {
+            for (_, value) in map.iter_mut() {
+                replace_sites(value, values);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Returns the key names of a valid reference (a non-empty sequence of strings), or `None`.
+fn key_path(inner: &Node) -> Option<Vec<&str>> {
+    let items = inner.as_seq()?;
+    if items.is_empty() {
+        return None;
+    }
+    items.iter().map(Node::as_str).collect()
+}
+
+/// The reason a lookup found nothing.
+#[derive(Debug)]
+enum Miss<'a> {
+    /// Key `path[segment]` is not in `mapping` (the whole configuration for segment 0).
+    Absent {
+        segment: usize,
+        mapping: &'a Mapping,
+    },
+    /// The value reached before `path[segment]` is `node`, which is not a hash.
+    NotAHash { segment: usize, node: &'a Node },
+}
+
+/// Looks `path` up as Ruby's `Hash#dig` does with symbol keys: through hashes only.
+fn dig<'a>(config: &'a Mapping, path: &[&str]) -> Result<&'a Node, Miss<'a>> {
+    let mut mapping = config;
+    let mut found: Option<&'a Node> = None;
+    for (segment, key) in path.iter().enumerate() {
+        if let Some(node) = found {
+            match &node.value {
+                Value::Map(map) => mapping = map,
+                _ => return Err(Miss::NotAHash { segment, node }),
+            }
+        }
+        match mapping.get(key) {
+            Some(node) => found = Some(node),
+            None => return Err(Miss::Absent { segment, mapping }),
+        }
+    }
+    found.ok_or(Miss::Absent {
+        segment: 0,
+        mapping: config,
+    })
+}
+
+fn invalid_error(inner: &Node, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "reference-invalid",
+        format!("!reference {} is not valid", inspect_tag_value(inner)),
+    )
+    .with_span(span)
+    .with_help("`!reference` takes a non-empty sequence of key names, such as `!reference [.setup, script]`")
+}
+
+fn not_found_error(path: &[&str], span: Span, miss: &Miss<'_>) -> Diagnostic {
+    let mut diagnostic = Diagnostic::error(
+        "reference-not-found",
+        format!("!reference {} could not be found", inspect_path(path)),
+    )
+    .with_span(span);
+    match *miss {
+        Miss::Absent { segment, mapping } => {
+            let key = path.get(segment).copied().unwrap_or_default();
+            let candidates = mapping.keys().filter_map(Key::as_str);
+            let help = match did_you_mean(key, candidates) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None if segment == 0 => format!("`{key}` is not a top-level key"),
+                None => format!(
+                    "`{}` has no key `{key}`",
+                    path.get(..segment).unwrap_or_default().join(".")
+                ),
+            };
+            diagnostic = diagnostic.with_help(help);
+        }
+        Miss::NotAHash { segment, node } => {
+            let key = path.get(segment).copied().unwrap_or_default();
+            diagnostic = diagnostic
+                .with_label(
+                    node.span,
+                    format!(
+                        "this is {}, so `{key}` cannot be looked up in it",
+                        a_type(node)
+                    ),
+                )
+                .with_help("`!reference` looks up keys of hashes only; it cannot index arrays");
+        }
+    }
+    diagnostic
+}
+
+fn falsy_error(path: &[&str], span: Span, target: &Node) -> Diagnostic {
+    Diagnostic::error(
+        "reference-not-found",
+        format!("!reference {} could not be found", inspect_path(path)),
+    )
+    .with_span(span)
+    .with_label(target.span, format!("the value here is {}", a_type(target)))
+    .with_help("GitLab treats a reference to `null` or `false` as missing")
+}
+
+fn a_type(node: &Node) -> &'static str {
+    match node.value {
+        Value::Null => "null",
+        Value::Bool(false) => "`false`",
+        Value::Bool(true) => "`true`",
+        Value::Int(_) => "an integer",
+        Value::Float(_) => "a float",
+        Value::String(_) => "a string",
+        Value::Seq(_) => "an array",
+        Value::Map(_) => "a hash",
+        Value::Reference(_) => "a `!reference`",
+    }
+}
+
+/// Renders a key path as Ruby's `inspect` of the string array: `[".a", "script"]`.
+fn inspect_path(path: &[&str]) -> String {
+    let mut out = String::from("[");
+    for (i, key) in path.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        inspect_string(key, &mut out);
+    }
+    out.push(']');
+    out
+}
+
+/// Renders the tagged value of an invalid reference as GitLab's message does: the scalar when it
+/// is not blank, else the mapping when it is not empty, else the sequence (`[]` when the tag has
+/// no sequence). Psych hands the tag its scalar as raw text, so `!reference 12` shows `"12"`.
+///
+/// NOTE: the raw text of a non-string scalar is approximated from its loaded value: `!reference
+/// yes` shows `"true"` where GitLab shows `"yes"`, and `!reference ~` shows `[]` where GitLab
+/// shows `"~"`.
+fn inspect_tag_value(inner: &Node) -> String {
+    match &inner.value {
+        Value::Seq(_) => ruby_inspect(inner, KeyStyle::String),
+        Value::Map(map) if !map.is_empty() => ruby_inspect(inner, KeyStyle::String),
+        Value::Map(_) | Value::Null => "[]".to_owned(),
+        Value::String(s) if s.trim().is_empty() => "[]".to_owned(),
+        Value::Reference(_) => ruby_inspect(inner, KeyStyle::String),
+        scalar => {
+            let text = scalar.scalar_to_string().unwrap_or_default();
+            let mut out = String::new();
+            inspect_string(&text, &mut out);
+            out
+        }
+    }
+}
+
+/// Style of hash keys in [`ruby_inspect`]. GitLab symbolizes the keys of the configuration,
+/// but not those inside a `!reference` tag's own data, which Psych builds before that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyStyle {
+    /// String keys print as symbols: `{:a=>1}`.
+    Symbol,
+    /// String keys print as strings: `{"a"=>1}`.
+    String,
+}
+
+/// Renders a value as Ruby's `inspect` does, for messages that GitLab builds that way: `nil`,
+/// `"text"`, `1.0e+20`, `["a", 1]`, `{:a=>1}`. Hashes use the `=>` form of Ruby 3.3 and
+/// earlier.
+///
+/// NOTE: a `!reference` prints without the object address that Ruby's default `inspect` shows.
+pub(crate) fn ruby_inspect(node: &Node, keys: KeyStyle) -> String {
+    let mut out = String::new();
+    write_inspect(node, keys, &mut out);
+    out
+}
+
+/// Renders a value as Ruby's `to_s` does: a string as itself, `nil` as an empty string, and
+/// anything else as [`ruby_inspect`].
+pub(crate) fn ruby_to_s(node: &Node, keys: KeyStyle) -> String {
+    match &node.value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        _ => ruby_inspect(node, keys),
+    }
+}
+
+/// Renders a hash key as Ruby's `inspect` does with the given key style.
+pub(crate) fn ruby_inspect_key(key: &Key, keys: KeyStyle) -> String {
+    let mut out = String::new();
+    write_key(key, keys, &mut out);
+    out
+}
+
+fn write_inspect(node: &Node, keys: KeyStyle, out: &mut String) {
+    match &node.value {
+        Value::Null => out.push_str("nil"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&ruby_float(*f)),
+        Value::String(s) => inspect_string(s, out),
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_inspect(item, keys, out);
+            }
+            out.push(']');
+        }
+        Value::Map(map) => {
+            out.push('{');
+            for (i, (key, value)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_key(key, keys, out);
+                out.push_str("=>");
+                write_inspect(value, keys, out);
+            }
+            out.push('}');
+        }
+        Value::Reference(_) => out.push_str("#<Gitlab::Ci::Config::Yaml::Tags::Reference>"),
+    }
+}
+
+fn write_key(key: &Key, keys: KeyStyle, out: &mut String) {
+    match key {
+        Key::String(s) if keys == KeyStyle::Symbol => inspect_symbol(s, out),
+        Key::String(s) => inspect_string(s, out),
+        Key::Int(i) => out.push_str(&i.to_string()),
+        Key::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Key::Null => out.push_str("nil"),
+        Key::Float(f) => out.push_str(&ruby_float(*f)),
+        Key::Complex(text) => out.push_str(text),
+    }
+}
+
+/// Appends `s` as Ruby's `String#inspect` prints a UTF-8 string.
+fn inspect_string(s: &str, out: &mut String) {
+    out.push('"');
+    inspect_string_body(s, out);
+    out.push('"');
+}
+
+fn inspect_string_body(s: &str, out: &mut String) {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            // `#{`, `#$` and `#@` would interpolate in a Ruby literal, so Ruby escapes the `#`.
+            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{0c}' => out.push_str("\\f"),
+            '\u{0b}' => out.push_str("\\v"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{07}' => out.push_str("\\a"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if c.is_ascii_control() || is_unprintable(c) => {
+                let code = u32::from(c);
+                if code > 0xFFFF {
+                    out.push_str(&format!("\\u{{{code:X}}}"));
+                } else {
+                    out.push_str(&format!("\\u{code:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// Non-ASCII characters Ruby does not print as they are: the line and paragraph separators and
+/// the Unicode noncharacters.
+///
+/// NOTE: Ruby also escapes unassigned code points, which this does not detect.
+fn is_unprintable(c: char) -> bool {
+    let code = u32::from(c);
+    matches!(code, 0x2028 | 0x2029 | 0xFDD0..=0xFDEF) || code & 0xFFFE == 0xFFFE
+}
+
+/// Appends `name` as Ruby's `Symbol#inspect` prints it: `:name` when the name is an identifier,
+/// an operator or a variable name, `:"name"` otherwise.
+fn inspect_symbol(name: &str, out: &mut String) {
+    out.push(':');
+    if is_plain_symbol(name) {
+        out.push_str(name);
+    } else {
+        inspect_string(name, out);
+    }
+}
+
+fn is_plain_symbol(name: &str) -> bool {
+    const OPERATORS: &[&str] = &[
+        "+", "-", "*", "/", "%", "**", "==", "===", "!=", "=~", "!~", "!", "~", "+@", "-@", "<",
+        ">", "<=", ">=", "<=>", "<<", ">>", "&", "|", "^", "[]", "[]=", "`",
+    ];
+    if OPERATORS.contains(&name) {
+        return true;
+    }
+    let body = name
+        .strip_prefix("@@")
+        .or_else(|| name.strip_prefix('@'))
+        .or_else(|| name.strip_prefix('$'));
+    if let Some(variable) = body {
+        return is_identifier(variable);
+    }
+    let stem = name
+        .strip_suffix(['?', '!', '='])
+        .filter(|stem| !stem.ends_with(['?', '!', '=']))
+        .unwrap_or(name);
+    is_identifier(stem)
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii();
+    (first.is_ascii_alphabetic() || first == '_' || !first.is_ascii()) && chars.all(word)
+}
+
+/// Formats a float as Ruby's `Float#to_s`: the shortest digits that read back the same, in
+/// positional notation from 0.0001 up to 1e15 exclusive (`0.0001`, `100.0`), otherwise in
+/// scientific notation with a signed two-digit exponent (`1.0e-05`, `1.0e+16`).
+fn ruby_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
+    }
+
+    // Rust's `{:e}` prints the shortest round-trip digits as `d.ddde±x`.
+    let scientific = format!("{:e}", f.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let point = exponent + 1;
+    let sign = if f < 0.0 { "-" } else { "" };
+
+    if (-3..=15).contains(&point) {
+        let length = digits.len() as i32;
+        let text = if point <= 0 {
+            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+        } else if point >= length {
+            format!("{digits}{}.0", "0".repeat((point - length) as usize))
+        } else {
+            let (whole, fraction) = digits.split_at(point as usize);
+            format!("{whole}.{fraction}")
+        };
+        return format!("{sign}{text}");
+    }
+    let (first, rest) = digits.split_at(1.min(digits.len()));
+    let rest = if rest.is_empty() { "0" } else { rest };
+    format!("{sign}{first}.{rest}e{:+03}", point - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::test_tree::{json, tree, tree_in};
+    use super::*;
+    use crate::source::FileId;
+
+    fn run(config: &mut Mapping, limits: &Limits) -> Vec<Diagnostic> {
+        let mut diags = Diagnostics::new();
+        resolve(config, limits, &mut diags);
+        diags.into_vec()
+    }
+
+    fn resolved(input: serde_json::Value) -> (serde_json::Value, Vec<Diagnostic>) {
+        let mut config = tree(input);
+        let diags = run(&mut config, &Limits::default());
+        (json(&config), diags)
+    }
+
+    fn messages(diags: &[Diagnostic]) -> Vec<&str> {
+        diags.iter().map(|d| d.message.as_str()).collect()
+    }
+
+    fn reference(path: &[&str]) -> serde_json::Value {
+        json!({ "!reference": path })
+    }
+
+    #[test]
+    fn nested_references_in_script() {
+        // A reference whose target holds a reference; each becomes one nested element, which
+        // `script` flattens later to ["echo 1", "echo 2", "echo 3"].
+        let (config, diags) = resolved(json!({
+            ".snip": {
+                "one": ["echo 1"],
+                "two": [reference(&[".snip", "one"]), "echo 2"]
+            },
+            "job": {"script": [reference(&[".snip", "two"]), "echo 3"]}
+        }));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            config["job"]["script"],
+            json!([[["echo 1"], "echo 2"], "echo 3"])
+        );
+        assert_eq!(config[".snip"]["two"], json!([["echo 1"], "echo 2"]));
+    }
+
+    #[test]
+    fn sees_extends_results() {
+        let mut config = tree(json!({
+            ".base": {"script": ["base"]},
+            ".mid": {"extends": ".base", "variables": {"A": "1"}},
+            "job": {
+                "script": [reference(&[".mid", "script"]), "own"],
+                "variables": reference(&[".mid", "variables"])
+            }
+        }));
+        let mut diags = Diagnostics::new();
+        crate::extends::resolve(&mut config, &Limits::default(), &mut diags);
+        resolve(&mut config, &Limits::default(), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let config = json(&config);
+        assert_eq!(config["job"]["script"], json!([["base"], "own"]));
+        assert_eq!(config["job"]["variables"], json!({"A": "1"}));
+    }
+
+    #[test]
+    fn missing_target() {
+        let (config, diags) = resolved(json!({
+            "a": {"script": [reference(&[".missing", "script"])]}
+        }));
+        assert_eq!(
+            messages(&diags),
+            ["!reference [\".missing\", \"script\"] could not be found"]
+        );
+        assert_eq!(diags[0].code, "reference-not-found");
+        assert_eq!(config["a"]["script"], json!([null]));
+    }
+
+    #[test]
+    fn missing_key_suggests_close_name() {
+        let (_, diags) = resolved(json!({
+            ".setup": {"script": ["x"]},
+            "a": {"script": reference(&[".setup", "scirpt"])}
+        }));
+        assert_eq!(diags[0].help.as_deref(), Some("did you mean `script`?"));
+    }
+
+    #[test]
+    fn circular_chain() {
+        let (config, diags) = resolved(json!({
+            ".x": {"script": reference(&[".y", "script"])},
+            ".y": {"script": reference(&[".x", "script"])},
+            "j": {"script": reference(&[".x", "script"])}
+        }));
+        // The walk starts at `.x`'s reference and meets it again through `.y`'s.
+        assert_eq!(
+            messages(&diags),
+            ["!reference [\".y\", \"script\"] is part of a circular chain"]
+        );
+        assert_eq!(diags[0].code, "reference-cycle");
+        assert_eq!(config["j"]["script"], json!(null));
+    }
+
+    #[test]
+    fn circular_chain_labels_other_references() {
+        let config = tree(json!({
+            ".x": {"script": reference(&[".y", "script"])},
+            ".y": {"script": reference(&[".x", "script"])}
+        }));
+        let x_site = config.get(".x").unwrap().get("script").unwrap().span;
+        let y_site = config.get(".y").unwrap().get("script").unwrap().span;
+        let mut config = config;
+        let diags = run(&mut config, &Limits::default());
+        assert_eq!(diags[0].span, Some(x_site));
+        assert_eq!(diags[0].labels.len(), 1);
+        assert_eq!(diags[0].labels[0].span, y_site);
+    }
+
+    #[test]
+    fn self_reference() {
+        let (_, diags) = resolved(json!({".a": reference(&[".a"])}));
+        assert_eq!(
+            messages(&diags),
+            ["!reference [\".a\"] is part of a circular chain"]
+        );
+    }
+
+    #[test]
+    fn reference_inside_its_target() {
+        let (_, diags) = resolved(json!({".a": {"b": [reference(&[".a"])]}}));
+        assert_eq!(
+            messages(&diags),
+            ["!reference [\".a\"] is part of a circular chain"]
+        );
+    }
+
+    #[test]
+    fn mutual_references_to_different_keys() {
+        // `.a.x` needs `.b.y`, `.b.z` needs `.a.w`: no cycle, whatever the order.
+        let (config, diags) = resolved(json!({
+            ".a": {"x": reference(&[".b", "y"]), "w": "a-w"},
+            ".b": {"y": "b-y", "z": reference(&[".a", "w"])}
+        }));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(config[".a"]["x"], json!("b-y"));
+        assert_eq!(config[".b"]["z"], json!("a-w"));
+    }
+
+    #[test]
+    fn invalid_tag_values() {
+        // Ruby's `inspect` of the scalar, else the mapping, else the sequence.
+        let cases = [
+            (json!("a"), "!reference \"a\" is not valid"),
+            (json!(""), "!reference [] is not valid"),
+            (json!(null), "!reference [] is not valid"),
+            (json!(12), "!reference \"12\" is not valid"),
+            (json!([]), "!reference [] is not valid"),
+            (json!([1]), "!reference [1] is not valid"),
+            (
+                json!(["a", 1.5, true, null]),
+                "!reference [\"a\", 1.5, true, nil] is not valid",
+            ),
+            (
+                json!(["a", ["b"]]),
+                "!reference [\"a\", [\"b\"]] is not valid",
+            ),
+            (json!({"a": 1}), "!reference {\"a\"=>1} is not valid"),
+            (json!({}), "!reference [] is not valid"),
+        ];
+        for (inner, expected) in cases {
+            let (config, diags) = resolved(json!({"j": {"script": {"!reference": inner.clone()}}}));
+            assert_eq!(messages(&diags), [expected], "tag value {inner}");
+            assert_eq!(diags[0].code, "reference-invalid");
+            assert_eq!(config["j"]["script"], json!(null), "tag value {inner}");
+        }
+    }
+
+    #[test]
+    fn sequence_index_not_found() {
+        let (_, diags) = resolved(json!({
+            ".a": {"script": ["one", "two"]},
+            "j": {"script": reference(&[".a", "script", "0"])}
+        }));
+        assert_eq!(
+            messages(&diags),
+            ["!reference [\".a\", \"script\", \"0\"] could not be found"]
+        );
+    }
+
+    #[test]
+    fn sequence_index_labels_sequence() {
+        let config = tree(json!({
+            ".a": {"script": ["one"]},
+            "j": {"script": reference(&[".a", "script", "0"])}
+        }));
+        let sequence = config.get(".a").unwrap().get("script").unwrap().span;
+        let mut config = config;
+        let diags = run(&mut config, &Limits::default());
+        assert_eq!(diags[0].labels[0].span, sequence);
+    }
+
+    #[test]
+    fn falsy_targets_not_found() {
+        for value in [json!(false), json!(null)] {
+            let (_, diags) = resolved(json!({
+                ".tmpl": {"interruptible": value.clone()},
+                "j": {"interruptible": reference(&[".tmpl", "interruptible"])}
+            }));
+            assert_eq!(
+                messages(&diags),
+                ["!reference [\".tmpl\", \"interruptible\"] could not be found"],
+                "target {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn truthy_targets_found() {
+        // Only `nil` and `false` are falsy in Ruby: `0`, `""`, `[]` and `{}` are found.
+        for value in [json!(0), json!(""), json!([]), json!({}), json!(true)] {
+            let (config, diags) = resolved(json!({
+                ".t": {"v": value.clone()},
+                "j": {"v": reference(&[".t", "v"])}
+            }));
+            assert!(diags.is_empty(), "target {value}: {diags:?}");
+            assert_eq!(config["j"]["v"], value);
+        }
+    }
+
+    #[test]
+    fn path_through_scalar_not_found() {
+        let (_, diags) = resolved(json!({
+            ".a": {"image": "alpine"},
+            "j": {"image": reference(&[".a", "image", "name"])}
+        }));
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "reference-not-found");
+    }
+
+    #[test]
+    fn path_through_reference_not_found() {
+        // GitLab digs through the unresolved tree, where `.b` is still a tag.
+        let (config, diags) = resolved(json!({
+            ".a": {"vars": {"A": "1"}},
+            ".b": reference(&[".a"]),
+            "j": {"variables": reference(&[".b", "vars"])}
+        }));
+        assert_eq!(
+            messages(&diags),
+            ["!reference [\".b\", \"vars\"] could not be found"]
+        );
+        assert_eq!(config[".b"], json!({"vars": {"A": "1"}}));
+    }
+
+    #[test]
+    fn target_that_is_a_reference() {
+        let (config, diags) = resolved(json!({
+            ".a": {"script": ["a"]},
+            ".b": {"script": reference(&[".a", "script"])},
+            "j": {"script": reference(&[".b", "script"])}
+        }));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(config["j"]["script"], json!(["a"]));
+    }
+
+    #[test]
+    fn hash_replaces_whole_value() {
+        let (config, _) = resolved(json!({
+            ".vars": {"variables": {"A": "1", "B": "2"}},
+            "j": {"variables": reference(&[".vars", "variables"])}
+        }));
+        assert_eq!(config["j"]["variables"], json!({"A": "1", "B": "2"}));
+    }
+
+    #[test]
+    fn sequence_becomes_one_element() {
+        let (config, _) = resolved(json!({
+            ".r": {"rules": [{"if": "$A"}, {"when": "never"}]},
+            "j": {"rules": [reference(&[".r", "rules"]), {"when": "always"}]}
+        }));
+        assert_eq!(
+            config["j"]["rules"],
+            json!([[{"if": "$A"}, {"when": "never"}], {"when": "always"}])
+        );
+    }
+
+    #[test]
+    fn references_at_any_depth_resolved() {
+        // A reference inside a hash inside a referenced array.
+        let (config, diags) = resolved(json!({
+            ".vars": {"variables": {"A": "1"}},
+            ".rules": {"rules": [{"if": "$X", "variables": reference(&[".vars", "variables"])}]},
+            "j": {"rules": reference(&[".rules", "rules"])}
+        }));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            config["j"]["rules"],
+            json!([{"if": "$X", "variables": {"A": "1"}}])
+        );
+    }
+
+    #[test]
+    fn failure_in_target_reported_once() {
+        let (config, diags) = resolved(json!({
+            ".a": {"script": [reference(&[".nope"])]},
+            "j": {"script": reference(&[".a", "script"])},
+            "k": {"script": reference(&[".a", "script"])}
+        }));
+        assert_eq!(
+            messages(&diags),
+            ["!reference [\".nope\"] could not be found"]
+        );
+        assert_eq!(config["j"]["script"], json!(null));
+        assert_eq!(config["k"]["script"], json!(null));
+    }
+
+    #[test]
+    fn replacement_root_takes_site_span() {
+        let config = tree(json!({
+            ".a": {"script": ["one"]},
+            "j": {"script": reference(&[".a", "script"])}
+        }));
+        let target = config.get(".a").unwrap().get("script").unwrap();
+        let element_span = target.as_seq().unwrap()[0].span;
+        let site_span = config.get("j").unwrap().get("script").unwrap().span;
+        let mut config = config;
+        run(&mut config, &Limits::default());
+        let script = config.get("j").unwrap().get("script").unwrap();
+        assert_eq!(script.span, site_span);
+        assert_eq!(script.as_seq().unwrap()[0].span, element_span);
+    }
+
+    #[test]
+    fn nested_replacement_takes_its_site_span() {
+        let config = tree(json!({
+            ".a": {"one": ["x"], "two": [reference(&[".a", "one"])]},
+            "j": {"script": reference(&[".a", "two"])}
+        }));
+        let inner_site = config
+            .get(".a")
+            .unwrap()
+            .get("two")
+            .unwrap()
+            .as_seq()
+            .unwrap()[0]
+            .span;
+        let mut config = config;
+        run(&mut config, &Limits::default());
+        let script = config.get("j").unwrap().get("script").unwrap();
+        assert_eq!(script.as_seq().unwrap()[0].span, inner_site);
+    }
+
+    #[test]
+    fn failed_site_becomes_null_at_site_span() {
+        let config = tree(json!({"j": {"script": reference(&[".nope"])}}));
+        let site_span = config.get("j").unwrap().get("script").unwrap().span;
+        let mut config = config;
+        run(&mut config, &Limits::default());
+        let script = config.get("j").unwrap().get("script").unwrap();
+        assert!(script.is_null());
+        assert_eq!(script.span, site_span);
+    }
+
+    #[test]
+    fn included_content_keeps_its_file() {
+        // After `include`, nodes of one mapping come from several files.
+        let mut config = tree_in(FileId(1), json!({".tmpl": {"script": ["from include"]}}));
+        let main = tree_in(
+            FileId(0),
+            json!({"j": {"script": [reference(&[".tmpl", "script"]), "own"]}}),
+        );
+        config.deep_merge(main);
+        let diags = run(&mut config, &Limits::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        let script = config
+            .get("j")
+            .unwrap()
+            .get("script")
+            .unwrap()
+            .as_seq()
+            .unwrap();
+        assert_eq!(script[0].span.file, FileId(0));
+        assert_eq!(script[0].as_seq().unwrap()[0].span.file, FileId(1));
+        assert_eq!(
+            script[0].as_seq().unwrap()[0].as_str(),
+            Some("from include")
+        );
+    }
+
+    #[test]
+    fn shared_target_resolved_once() {
+        // 2,000 references to one target holding 200 references of its own.
+        let mut object = serde_json::Map::new();
+        object.insert(".leaf".into(), json!({"v": "x"}));
+        let big: Vec<serde_json::Value> = (0..200).map(|_| reference(&[".leaf", "v"])).collect();
+        object.insert(".big".into(), json!({"script": big}));
+        for i in 0..2_000 {
+            object.insert(
+                format!("job{i}"),
+                json!({"script": reference(&[".big", "script"])}),
+            );
+        }
+        let (config, diags) = resolved(object.into());
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(config["job1999"]["script"][199], json!("x"));
+    }
+
+    #[test]
+    fn doubling_chain_hits_budget() {
+        // Each level references the previous one twice: 2^40 nodes unless stopped.
+        let mut object = serde_json::Map::new();
+        object.insert(".l0".into(), json!(["x"]));
+        for level in 1..=40 {
+            let previous = format!(".l{}", level - 1);
+            object.insert(
+                format!(".l{level}"),
+                json!([reference(&[&previous]), reference(&[&previous])]),
+            );
+        }
+        let (_, diags) = resolved(object.into());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, "reference-too-large");
+    }
+
+    #[test]
+    fn budget_from_limits() {
+        let limits = Limits {
+            max_reference_expansion_nodes: 3,
+            ..Limits::default()
+        };
+        let input = json!({".a": ["x", "y"], "j": reference(&[".a"]), "k": reference(&[".a"])});
+        let mut config = tree(input);
+        let diags = run(&mut config, &limits);
+        // `j` copies 3 nodes, `k` another 3.
+        assert_eq!(
+            messages(&diags),
+            ["resolving `!reference [\".a\"]` copies more than 3 nodes in total"]
+        );
+        assert_eq!(json(&config)["j"], json!(["x", "y"]));
+    }
+
+    #[test]
+    fn long_chain_resolved_without_recursion() {
+        // `.a100000` → `.a99999` → … → `.a0`, listed from the far end so that the first
+        // reference resolved needs all the others.
+        let mut object = serde_json::Map::new();
+        for i in (1..=100_000).rev() {
+            object.insert(format!(".a{i}"), reference(&[&format!(".a{}", i - 1)]));
+        }
+        object.insert(".a0".into(), json!("end"));
+        let (config, diags) = resolved(object.into());
+        assert!(diags.is_empty());
+        assert_eq!(config[".a100000"], json!("end"));
+    }
+
+    #[test]
+    fn deep_chain_hits_depth_limit() {
+        let limits = Limits {
+            max_yaml_depth: 5,
+            ..Limits::default()
+        };
+        let mut object = serde_json::Map::new();
+        object.insert(".a0".into(), json!("x"));
+        for i in 1..=10 {
+            object.insert(
+                format!(".a{i}"),
+                json!([reference(&[&format!(".a{}", i - 1)])]),
+            );
+        }
+        let mut config = tree(object.into());
+        let diags = run(&mut config, &limits);
+        assert_eq!(
+            messages(&diags),
+            ["`!reference [\".a5\"]` resolves to a value nested more than 5 levels deep"]
+        );
+    }
+
+    #[test]
+    fn no_references_unchanged() {
+        let input = json!({"j": {"script": ["a"], "variables": {"A": "1"}}});
+        let (config, diags) = resolved(input.clone());
+        assert!(diags.is_empty());
+        assert_eq!(config, input);
+    }
+
+    #[test]
+    fn ruby_float_formats() {
+        let cases = [
+            (1.0, "1.0"),
+            (1.5, "1.5"),
+            (100.0, "100.0"),
+            (-2.25, "-2.25"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0e-05"),
+            (2.5e-5, "2.5e-05"),
+            (1.5e-7, "1.5e-07"),
+            (1e14, "100000000000000.0"),
+            (1e15, "1.0e+15"),
+            (1e20, "1.0e+20"),
+            (1234567890123456.0, "1.234567890123456e+15"),
+            (123456789.12345679, "123456789.12345679"),
+            (-0.0, "-0.0"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(ruby_float(value), expected, "{value:e}");
+        }
+    }
+
+    #[test]
+    fn ruby_string_inspect() {
+        let cases = [
+            ("plain", r#""plain""#),
+            ("a\"b", r#""a\"b""#),
+            ("back\\slash", r#""back\\slash""#),
+            ("line\nnext\ttab", r#""line\nnext\ttab""#),
+            ("#{x} #$y #@z #a", r#""\#{x} \#$y \#@z #a""#),
+            ("\u{0}\u{7f}\u{1b}", r#""\u0000\u007F\e""#),
+            ("é 😀", "\"é 😀\""),
+            ("\u{2028}", r#""\u2028""#),
+            ("\u{10ffff}", r#""\u{10FFFF}""#),
+        ];
+        for (text, expected) in cases {
+            let mut out = String::new();
+            inspect_string(text, &mut out);
+            assert_eq!(out, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ruby_symbol_inspect() {
+        let cases = [
+            ("build", ":build"),
+            (".a", ":\".a\""),
+            ("build-job", ":\"build-job\""),
+            ("foo=", ":foo="),
+            ("foo?", ":foo?"),
+            ("foo?=", ":\"foo?=\""),
+            ("+", ":+"),
+            ("[]=", ":[]="),
+            ("@a", ":@a"),
+            ("@@b", ":@@b"),
+            ("$c", ":$c"),
+            ("1a", ":\"1a\""),
+            ("é", ":é"),
+            ("", ":\"\""),
+            ("a.b", ":\"a.b\""),
+        ];
+        for (name, expected) in cases {
+            let mut out = String::new();
+            inspect_symbol(name, &mut out);
+            assert_eq!(out, expected, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn inspect_hash_key_styles() {
+        let map = tree(json!({"v": {"a": 1, "b c": [null]}}));
+        let node = map.get("v").unwrap();
+        assert_eq!(
+            ruby_inspect(node, KeyStyle::Symbol),
+            "{:a=>1, :\"b c\"=>[nil]}"
+        );
+        assert_eq!(
+            ruby_inspect(node, KeyStyle::String),
+            "{\"a\"=>1, \"b c\"=>[nil]}"
+        );
+    }
+}
+
+/// Builds configuration trees for the unit tests of this module and of `extends`.
+#[cfg(test)]
+pub(crate) mod test_tree {
+    use serde_json::Value as Json;
+
+    use crate::source::{FileId, Span};
+    use crate::yaml::{Key, Mapping, Node, Value};
+
+    /// Converts JSON to a mapping. An object with the single key `"!reference"` becomes a
+    /// `!reference` tag on its value. Every node and key gets its own one-byte span in file 0,
+    /// numbered in document order, so tests can tell where a node came from.
+    pub(crate) fn tree(json: Json) -> Mapping {
+        tree_in(FileId(0), json)
+    }
+
+    /// Like [`tree`], with the spans in `file`.
+    pub(crate) fn tree_in(file: FileId, json: Json) -> Mapping {
+        let mut next = 0;
+        match node(file, &json, &mut next).value {
+            Value::Map(map) => map,
+            _ => Mapping::new(),
+        }
+    }
+
+    fn node(file: FileId, json: &Json, next: &mut u32) -> Node {
+        let span = Span::new(file, *next, *next + 1);
+        *next += 1;
+        let value = match json {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or_default()),
+            },
+            Json::String(s) => Value::String(s.clone()),
+            Json::Array(items) => {
+                Value::Seq(items.iter().map(|item| node(file, item, next)).collect())
+            }
+            Json::Object(object) if object.len() == 1 && object.contains_key("!reference") => {
+                Value::Reference(Box::new(node(file, &object["!reference"], next)))
+            }
+            Json::Object(object) => {
+                let mut map = Mapping::new();
+                for (key, value) in object {
+                    let key_span = Span::new(file, *next, *next + 1);
+                    *next += 1;
+                    map.insert(Key::from(key.as_str()), key_span, node(file, value, next));
+                }
+                Value::Map(map)
+            }
+        };
+        Node::new(value, span)
+    }
+
+    /// Converts the mapping to JSON, for comparisons.
+    pub(crate) fn json(map: &Mapping) -> Json {
+        Node::new(Value::Map(map.clone()), Span::default()).to_json()
+    }
+}
