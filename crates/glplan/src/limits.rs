@@ -26,6 +26,11 @@ pub struct Limits {
     /// Maximum ancestors of an `extends` chain: a key with more than this many ancestors may not
     /// extend further (10, so chains of 11 levels work). Past it: `nesting too deep in extends`.
     pub max_extends_depth: usize,
+    /// Maximum nodes that `!reference` resolution may copy in total, against configurations
+    /// whose references multiply (each level referencing the previous one twice doubles the
+    /// tree). GitLab has no such limit: its resolved values are shared Ruby objects, not copies.
+    /// Past it: `` resolving `!reference [...]` copies more than N nodes in total ``.
+    pub max_reference_expansion_nodes: usize,
     /// Maximum nesting of arrays in `script`, `rules` and `stages` after `!reference`
     /// resolution (10 levels).
     pub max_nested_array_depth: usize,
@@ -64,6 +69,7 @@ impl Default for Limits {
             max_total_yaml_size_bytes: 314_572_800,
             max_includes: 150,
             max_extends_depth: 10,
+            max_reference_expansion_nodes: 1_000_000,
             max_nested_array_depth: 10,
             max_needs: 50,
             max_parallel: 200,
