@@ -36,6 +36,12 @@ pub struct Limits {
     pub max_nested_array_depth: usize,
     /// Maximum `needs` entries per job (`ci_needs_size_limit`, 50).
     pub max_needs: usize,
+    /// Maximum `needs:project` entries, and separately `needs:pipeline:job` entries, per job (5).
+    /// Past it: `<path> config must be less than or equal to 5`.
+    pub max_cross_pipeline_needs: usize,
+    /// Number of `tags` a job may not reach (50: GitLab accepts at most 49). Past it: `must be
+    /// less than the limit of 50 tags`.
+    pub max_tags: usize,
     /// Largest `parallel: N` (200 since GitLab 15.9).
     pub max_parallel: usize,
     /// Maximum jobs one `parallel:matrix` generates (200).
@@ -72,6 +78,8 @@ impl Default for Limits {
             max_reference_expansion_nodes: 1_000_000,
             max_nested_array_depth: 10,
             max_needs: 50,
+            max_cross_pipeline_needs: 5,
+            max_tags: 50,
             max_parallel: 200,
             max_matrix_jobs: 200,
             max_job_name_length: 255,

@@ -1,0 +1,150 @@
+//! `default:`, the deprecated top-level keywords that behave as if written under it, and the
+//! copying of defaults into jobs.
+
+use crate::diagnostic::Diagnostic;
+use crate::yaml::{Mapping, Node};
+
+use super::check::Ctx;
+use super::model::{Defaults, Job, JobKind};
+use super::{commands, jobs, leaf};
+
+/// Keywords allowed under `default:`, including GitLab EE's `identity`.
+pub(crate) const DEFAULT_KEYS: [&str; 13] = [
+    "after_script",
+    "artifacts",
+    "before_script",
+    "cache",
+    "hooks",
+    "id_tokens",
+    "identity",
+    "image",
+    "interruptible",
+    "retry",
+    "services",
+    "tags",
+    "timeout",
+];
+
+/// Deprecated top-level keywords that GitLab reads as if they were under `default:`.
+pub(crate) const TOP_LEVEL_DEFAULTS: [&str; 5] = [
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+];
+
+/// Builds the defaults from `default:` (when it is not itself a job) and the deprecated
+/// top-level keywords.
+pub(crate) fn parse(root: &Mapping, default: Option<&Node>, cx: &mut Ctx) -> Defaults {
+    let mut defaults = Defaults::default();
+    let default_map = match default.filter(|n| !n.is_null()) {
+        Some(node) => cx.mapping("default", node),
+        None => None,
+    };
+
+    if let Some(map) = default_map {
+        cx.check_keys("default", map, &DEFAULT_KEYS);
+        for (key, entry) in map.entries() {
+            let Some(key) = key.as_str() else { continue };
+            if entry.value.is_null() {
+                continue;
+            }
+            set(
+                &mut defaults,
+                key,
+                &format!("default:{key}"),
+                &entry.value,
+                cx,
+            );
+        }
+    }
+
+    for key in TOP_LEVEL_DEFAULTS {
+        let Some(entry) = root.entry(key).filter(|e| !e.value.is_null()) else {
+            continue;
+        };
+        let in_default = default_map
+            .and_then(|m| m.entry(key))
+            .filter(|e| !e.value.is_null());
+        if let Some(in_default) = in_default {
+            cx.diags.push(
+                Diagnostic::error(
+                    "default-conflict",
+                    format!("{key} is defined in top-level and `default:` entry"),
+                )
+                .with_span(entry.key_span)
+                .with_label(in_default.key_span, "also defined here")
+                .with_help(format!(
+                    "top-level `{key}:` is a deprecated spelling of `default:{key}`; keep only \
+                     the one under `default:`"
+                )),
+            );
+            continue;
+        }
+        set(&mut defaults, key, key, &entry.value, cx);
+    }
+    defaults
+}
+
+fn set(defaults: &mut Defaults, key: &str, path: &str, node: &Node, cx: &mut Ctx) {
+    match key {
+        "after_script" => defaults.after_script = commands::parse(path, node, cx),
+        "artifacts" => defaults.artifacts = leaf::artifacts(path, node, cx),
+        "before_script" => defaults.before_script = commands::parse(path, node, cx),
+        "cache" => defaults.cache = leaf::cache(path, node, cx),
+        "hooks" => defaults.hooks = leaf::hooks(path, node, cx),
+        "id_tokens" => defaults.id_tokens = leaf::id_tokens(path, node, cx),
+        "identity" => defaults.identity = cx.string(path, node),
+        "image" => defaults.image = leaf::image(path, node, cx),
+        "interruptible" => defaults.interruptible = cx.boolean(path, node),
+        "retry" => defaults.retry = leaf::retry(path, node, cx),
+        "services" => defaults.services = leaf::services(path, node, cx),
+        "tags" => defaults.tags = jobs::default_tags(path, node, cx),
+        "timeout" => defaults.timeout = leaf::timeout(path, node, cx),
+        _ => {}
+    }
+}
+
+/// Copies every default the job does not set and `inherit:default` allows. There is no
+/// merging: a job's own `tags` or `cache` replaces the default entirely. Trigger jobs take only
+/// `interruptible`, the one default keyword they accept.
+pub(crate) fn apply(defaults: &Defaults, job: &mut Job) {
+    let inherit = job.inherit.clone();
+    let allows = |key: &str| leaf::inherits_default(inherit.as_ref(), key);
+
+    fill(
+        &mut job.interruptible,
+        &defaults.interruptible,
+        allows("interruptible"),
+    );
+    if job.kind == JobKind::Bridge {
+        return;
+    }
+    fill(
+        &mut job.after_script,
+        &defaults.after_script,
+        allows("after_script"),
+    );
+    fill(&mut job.artifacts, &defaults.artifacts, allows("artifacts"));
+    fill(
+        &mut job.before_script,
+        &defaults.before_script,
+        allows("before_script"),
+    );
+    fill(&mut job.cache, &defaults.cache, allows("cache"));
+    fill(&mut job.hooks, &defaults.hooks, allows("hooks"));
+    fill(&mut job.id_tokens, &defaults.id_tokens, allows("id_tokens"));
+    fill(&mut job.identity, &defaults.identity, allows("identity"));
+    fill(&mut job.image, &defaults.image, allows("image"));
+    fill(&mut job.retry, &defaults.retry, allows("retry"));
+    fill(&mut job.services, &defaults.services, allows("services"));
+    fill(&mut job.tags, &defaults.tags, allows("tags"));
+    fill(&mut job.timeout, &defaults.timeout, allows("timeout"));
+}
+
+fn fill<T: Clone>(field: &mut Option<T>, default: &Option<T>, allowed: bool) {
+    if field.is_none() && allowed {
+        field.clone_from(default);
+    }
+}

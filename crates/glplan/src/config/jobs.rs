@@ -1,0 +1,743 @@
+//! The composition of one job or trigger job from its mapping: keyword allow-lists, mutual
+//! exclusions, every keyword's validation, and the checks GitLab runs on the composed job.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::Span;
+use crate::yaml::{Mapping, Node, Value};
+
+use super::check::{Ctx, describe};
+use super::model::{Job, JobKind, JobNeed, Need, SchedulingType};
+use super::variables::{self, Scope};
+use super::{commands, leaf, needs, parallel};
+
+/// Every keyword of a regular job: the 13 it shares with trigger jobs, then its own, then GitLab
+/// EE's `secrets`, `dast_configuration` and `identity` (GitLab.com runs EE).
+const JOB_KEYS: [&str; 37] = [
+    "extends",
+    "stage",
+    "only",
+    "except",
+    "rules",
+    "variables",
+    "inherit",
+    "allow_failure",
+    "when",
+    "needs",
+    "resource_group",
+    "environment",
+    "interruptible",
+    "tags",
+    "script",
+    "image",
+    "services",
+    "start_in",
+    "artifacts",
+    "cache",
+    "dependencies",
+    "before_script",
+    "after_script",
+    "hooks",
+    "coverage",
+    "retry",
+    "parallel",
+    "timeout",
+    "release",
+    "id_tokens",
+    "publish",
+    "pages",
+    "manual_confirmation",
+    "run",
+    "secrets",
+    "dast_configuration",
+    "identity",
+];
+
+/// Every keyword of a trigger job: the 13 shared ones, then `trigger` and `parallel`.
+const BRIDGE_KEYS: [&str; 15] = [
+    "extends",
+    "stage",
+    "only",
+    "except",
+    "rules",
+    "variables",
+    "inherit",
+    "allow_failure",
+    "when",
+    "needs",
+    "resource_group",
+    "environment",
+    "interruptible",
+    "trigger",
+    "parallel",
+];
+
+/// The keywords a job of `kind` accepts.
+pub(crate) fn allowed_keys(kind: JobKind) -> &'static [&'static str] {
+    match kind {
+        JobKind::Job => &JOB_KEYS,
+        JobKind::Bridge => &BRIDGE_KEYS,
+    }
+}
+
+/// Facts about the whole configuration that change how a job is checked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context {
+    /// Whether `workflow:rules` exists; without it GitLab warns about a trailing `when:` rule.
+    pub workflow_has_rules: bool,
+}
+
+/// Composes one job from its mapping. Keywords that fail validation are reported and left
+/// out, so the job is always returned.
+pub(crate) fn parse(
+    name: &str,
+    key_span: Span,
+    map: &Mapping,
+    kind: JobKind,
+    context: Context,
+    cx: &mut Ctx,
+) -> Job {
+    let path = format!("jobs:{name}");
+    let allowed = allowed_keys(kind);
+
+    // Checks on the mapping as a whole, before any keyword.
+    cx.check_keys(&path, map, allowed);
+    check_exclusive(&path, map, kind, cx);
+    let has_rules = present(map, "rules");
+    if has_rules {
+        check_rules_exclusive(&path, map, cx);
+    }
+
+    let mut job = Job::new(name.to_owned(), kind, key_span);
+    for (key, entry) in map.entries() {
+        let Some(keyword) = key.as_str().and_then(|k| allowed.iter().find(|a| **a == k)) else {
+            continue;
+        };
+        // GitLab treats a keyword whose value is null as not written.
+        if entry.value.is_null() {
+            continue;
+        }
+        job.meta.keyword_spans.push((keyword, entry.value.span));
+        parse_keyword(&mut job, &path, keyword, &entry.value, cx);
+    }
+
+    // Checks GitLab runs once the keywords are composed.
+    job.scheduling_type = scheduling_type(&job, map);
+    check_script_present(&path, &job, map, key_span, cx);
+    check_start_in(&path, &mut job, map, has_rules, cx);
+    check_bridge_target(&path, &job, key_span, cx);
+    check_publish(&path, &job, map, cx);
+    check_dependencies_in_needs(&path, &job, cx);
+    if !context.workflow_has_rules {
+        warn_trailing_when_rule(&path, map, cx);
+    }
+    job
+}
+
+fn parse_keyword(job: &mut Job, path: &str, keyword: &'static str, node: &Node, cx: &mut Ctx) {
+    let kpath = format!("{path}:{keyword}");
+    let kind = job.kind;
+    match keyword {
+        "stage" => {
+            if let Some(stage) = cx.string(&kpath, node) {
+                job.stage = stage;
+            }
+        }
+        "extends" => job.extends = extends(path, node, cx),
+        "inherit" => job.inherit = leaf::inherit(&kpath, node, cx),
+        "image" => job.image = leaf::image(&kpath, node, cx),
+        "services" => job.services = leaf::services(&kpath, node, cx),
+        "before_script" => job.before_script = commands::parse(&kpath, node, cx),
+        "script" => job.script = commands::parse(&kpath, node, cx),
+        "after_script" => job.after_script = commands::parse(&kpath, node, cx),
+        "run" => job.run = run(path, node, cx),
+        "hooks" => job.hooks = leaf::hooks(&kpath, node, cx),
+        "variables" => job.variables = variables::parse(&kpath, node, Scope::Job, cx),
+        "tags" => job.tags = tags(&kpath, node, cx),
+        "when" => job.when = leaf::when(&kpath, node, kind == JobKind::Bridge, cx),
+        // Validated with `when` once the whole job is read; see `check_start_in`.
+        "start_in" => {}
+        "manual_confirmation" => {
+            job.manual_confirmation = attribute_string(path, "manual confirmation", node, cx);
+        }
+        "allow_failure" => job.allow_failure = allow_failure(path, &kpath, node, kind, cx),
+        "rules" => job.rules = rules(path, &kpath, node, job, cx),
+        "only" => job.only = leaf::only_except(&kpath, node, cx),
+        "except" => job.except = leaf::only_except(&kpath, node, cx),
+        "needs" => {
+            let context = match kind {
+                JobKind::Job => needs::Context::Job,
+                JobKind::Bridge => needs::Context::Bridge,
+            };
+            job.needs = needs::parse(&kpath, node, context, cx);
+        }
+        "dependencies" => dependencies(path, node, job, cx),
+        "cache" => job.cache = leaf::cache(&kpath, node, cx),
+        "artifacts" => job.artifacts = leaf::artifacts(&kpath, node, cx),
+        "environment" => job.environment = leaf::environment(&kpath, node, cx),
+        "coverage" => job.coverage = coverage(&kpath, node, cx),
+        "retry" => job.retry = leaf::retry(&kpath, node, cx),
+        "timeout" => job.timeout = leaf::timeout(&kpath, node, cx),
+        "interruptible" => job.interruptible = cx.boolean(&kpath, node),
+        "resource_group" => {
+            job.resource_group = attribute_string(path, "resource group", node, cx);
+        }
+        "parallel" => job.parallel = parallel::parse(&kpath, node, Some(kind), cx),
+        "trigger" => job.trigger = leaf::trigger(&kpath, node, cx),
+        "release" => job.release = leaf::release(&kpath, node, cx),
+        "pages" => job.pages = leaf::pages(&kpath, node, cx),
+        "publish" => job.publish = cx.string(&kpath, node),
+        "id_tokens" => job.id_tokens = leaf::id_tokens(&kpath, node, cx),
+        "secrets" => job.secrets = leaf::secrets(&kpath, node, cx),
+        "identity" => job.identity = cx.string(&kpath, node),
+        "dast_configuration" => job.dast_configuration = Some(node.to_json()),
+        _ => {}
+    }
+}
+
+/// Whether `key` is present with a non-null value.
+fn present(map: &Mapping, key: &str) -> bool {
+    map.get(key).is_some_and(|n| !n.is_null())
+}
+
+/// `script` and `trigger`, `run` and `trigger`, and in regular jobs `script` and `run`, are
+/// mutually exclusive. GitLab counts a key even when its value is null, and lists the keys in
+/// the order they are written.
+fn check_exclusive(path: &str, map: &Mapping, kind: JobKind, cx: &mut Ctx) {
+    let mut groups: Vec<[&str; 2]> = vec![["script", "trigger"], ["run", "trigger"]];
+    if kind == JobKind::Job {
+        groups.push(["script", "run"]);
+    }
+    for group in groups {
+        let present: Vec<(&str, Span)> = map
+            .entries()
+            .filter_map(|(k, e)| {
+                let k = k.as_str()?;
+                group.contains(&k).then_some((k, e.key_span))
+            })
+            .collect();
+        if present.len() < 2 {
+            continue;
+        }
+        let names: Vec<&str> = present.iter().map(|(k, _)| *k).collect();
+        let mut diagnostic = Diagnostic::error(
+            "exclusive-keys",
+            format!(
+                "{path} config these keys cannot be used together: {}",
+                names.join(", ")
+            ),
+        );
+        if let Some((_, span)) = present.get(1) {
+            diagnostic = diagnostic.with_span(*span);
+        }
+        if let Some((first, span)) = present.first() {
+            diagnostic = diagnostic.with_label(*span, format!("`{first}` is set here"));
+        }
+        let help = if group.contains(&"trigger") {
+            "a trigger job starts a downstream pipeline and runs no commands; split it into two jobs"
+        } else {
+            "`run` replaces `script`; keep only one of them"
+        };
+        cx.diags.push(diagnostic.with_help(help));
+    }
+}
+
+/// A job with `rules` may not use `only`, `except` or job-level `start_in` (null values do
+/// not count): ``config key may not be used with `rules`: only, except``.
+fn check_rules_exclusive(path: &str, map: &Mapping, cx: &mut Ctx) {
+    let used: Vec<(&str, Span)> = map
+        .entries()
+        .filter(|(_, e)| !e.value.is_null())
+        .filter_map(|(k, e)| {
+            let k = k.as_str()?;
+            ["only", "except", "start_in"]
+                .contains(&k)
+                .then_some((k, e.key_span))
+        })
+        .collect();
+    let Some((_, first_span)) = used.first() else {
+        return;
+    };
+    let names: Vec<&str> = used.iter().map(|(k, _)| *k).collect();
+    let help = if names.contains(&"start_in") {
+        "move `start_in` into the rule that sets `when: delayed`, and express `only`/`except` \
+         as rules"
+    } else {
+        "express the `only`/`except` conditions as `rules`"
+    };
+    let mut diagnostic = Diagnostic::error(
+        "rules-exclusive-keys",
+        format!(
+            "{path} config key may not be used with `rules`: {}",
+            names.join(", ")
+        ),
+    )
+    .with_span(*first_span)
+    .with_help(help);
+    for (_, span) in used.iter().skip(1) {
+        diagnostic = diagnostic.with_label(*span, "also not allowed with `rules`");
+    }
+    cx.diags.push(diagnostic);
+}
+
+/// An attribute-level error in GitLab's form `<path> <attribute> <message>`, where the
+/// attribute name has its underscores replaced by spaces (`allow failure`).
+fn attribute_error(code: &'static str, message: String, span: Span) -> Diagnostic {
+    Diagnostic::error(code, message).with_span(span)
+}
+
+fn attribute_string(path: &str, attribute: &str, node: &Node, cx: &mut Ctx) -> Option<String> {
+    match &node.value {
+        Value::String(s) => Some(s.clone()),
+        _ => {
+            let diagnostic = attribute_error(
+                "invalid-type",
+                format!("{path} {attribute} should be a string"),
+                node.span,
+            )
+            .with_help(format!("found {} here", describe(node)));
+            cx.diags.push(diagnostic);
+            None
+        }
+    }
+}
+
+fn extends(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<String>> {
+    let names = match &node.value {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Seq(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>(),
+        _ => None,
+    };
+    if names.is_none() {
+        let diagnostic = attribute_error(
+            "invalid-type",
+            format!("{path} extends should be an array of strings or a string"),
+            node.span,
+        );
+        cx.diags.push(diagnostic);
+    }
+    names
+}
+
+fn run(path: &str, node: &Node, cx: &mut Ctx) -> Option<serde_json::Value> {
+    // NOTE: GitLab validates `run` against its CI/CD steps JSON schema; only the outer shape
+    // is checked here.
+    let steps = node
+        .as_seq()
+        .filter(|s| s.iter().all(|step| step.as_map().is_some()));
+    if steps.is_none() {
+        let diagnostic = attribute_error(
+            "invalid-type",
+            format!("{path} run should be an array of step definitions"),
+            node.span,
+        )
+        .with_help(format!("found {} here", describe(node)));
+        cx.diags.push(diagnostic);
+        return None;
+    }
+    Some(node.to_json())
+}
+
+fn tags(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<String>> {
+    let tags = cx.string_array(path, node)?;
+    let limit = cx.limits.max_tags;
+    if tags.len() >= limit {
+        cx.diags.push(
+            Diagnostic::error(
+                "too-many-tags",
+                format!("{path} config must be less than the limit of {limit} tags"),
+            )
+            .with_span(node.span)
+            .with_help(format!("found {} tags", tags.len())),
+        );
+        return None;
+    }
+    Some(tags)
+}
+
+/// Parses `tags:` under `default:`, with the same rules as in a job.
+pub(crate) fn default_tags(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<String>> {
+    tags(path, node, cx)
+}
+
+/// Regular jobs accept a boolean or `{exit_codes: ...}`; trigger jobs only a boolean.
+fn allow_failure(
+    path: &str,
+    kpath: &str,
+    node: &Node,
+    kind: JobKind,
+    cx: &mut Ctx,
+) -> Option<leaf::AllowFailure> {
+    let expected = match (&node.value, kind) {
+        (Value::Bool(_), _) | (Value::Map(_), JobKind::Job) => None,
+        (_, JobKind::Job) => Some("a hash or a boolean value"),
+        (_, JobKind::Bridge) => Some("a boolean value"),
+    };
+    if let Some(expected) = expected {
+        let diagnostic = attribute_error(
+            "invalid-type",
+            format!("{path} allow failure should be {expected}"),
+            node.span,
+        )
+        .with_help(format!("found {} here", describe(node)));
+        cx.diags.push(diagnostic);
+        return None;
+    }
+    leaf::allow_failure(kpath, node, cx)
+}
+
+/// Flattens `rules:` (nested arrays from `!reference`, up to the nesting limit) and hands the
+/// flat list to the rules parser.
+fn rules(path: &str, kpath: &str, node: &Node, job: &mut Job, cx: &mut Ctx) -> Option<leaf::Rules> {
+    let max = cx.limits.max_nested_array_depth;
+    let is_hash = |n: &Node| matches!(n.value, Value::Map(_));
+    let flat = match commands::flatten(node, max, &is_hash) {
+        Ok(flat) => flat,
+        Err(bad) => {
+            let message =
+                format!("{path} rules should be an array containing hashes and arrays of hashes");
+            commands::report_nested(cx, message, node, bad);
+            return None;
+        }
+    };
+    if flat.is_empty() {
+        cx.diags.push(
+            Diagnostic::error("invalid-rules", format!("{kpath} config can't be blank"))
+                .with_span(node.span)
+                .with_help("remove `rules:` or add at least one rule"),
+        );
+        return None;
+    }
+
+    // GitLab checks `rules:needs` targets like job needs; parse them here without reporting,
+    // since the rules parser reports their syntax errors.
+    let mut scratch = Diagnostics::new();
+    let mut quiet = Ctx {
+        diags: &mut scratch,
+        limits: cx.limits,
+    };
+    for (i, rule) in flat.iter().enumerate() {
+        let Some(needs_node) = rule.get("needs").filter(|n| !n.is_null()) else {
+            continue;
+        };
+        let rule_path = format!("{kpath}:rule:{i}:needs");
+        let parsed = needs::parse(&rule_path, needs_node, needs::Context::Rule, &mut quiet);
+        let job_needs: Vec<JobNeed> = parsed
+            .into_iter()
+            .flatten()
+            .filter_map(|need| match need {
+                Need::Job(need) => Some(need),
+                _ => None,
+            })
+            .collect();
+        job.meta.rules_needs.push(job_needs);
+    }
+
+    let flat_node = Node::new(Value::Seq(flat.into_iter().cloned().collect()), node.span);
+    leaf::rules(kpath, &flat_node, cx)
+}
+
+fn dependencies(path: &str, node: &Node, job: &mut Job, cx: &mut Ctx) {
+    let items = node
+        .as_seq()
+        .filter(|items| items.iter().all(|i| i.as_str().is_some()));
+    let Some(items) = items else {
+        let diagnostic = attribute_error(
+            "invalid-type",
+            format!("{path} dependencies should be an array of strings"),
+            node.span,
+        )
+        .with_help(format!("found {} here", describe(node)));
+        cx.diags.push(diagnostic);
+        return;
+    };
+    job.dependencies = Some(
+        items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+    );
+    job.meta.dependency_spans = items.iter().map(|i| i.span).collect();
+}
+
+/// `coverage:` must be `/pattern/flags` with flags from `ismU` and a pattern RE2 accepts.
+fn coverage(path: &str, node: &Node, cx: &mut Ctx) -> Option<String> {
+    let problem = match node.as_str() {
+        None => Some(format!("found {} here", describe(node))),
+        Some(text) => match split_regex_literal(text) {
+            None => Some("write the pattern between slashes, such as `/Total: (\\d+)%/`".into()),
+            Some((pattern, flags)) => {
+                let source = if flags.is_empty() {
+                    pattern.to_owned()
+                } else {
+                    format!("(?{flags}){pattern}")
+                };
+                crate::re2::compile(&source).err()
+            }
+        },
+    };
+    match problem {
+        None => node.as_str().map(str::to_owned),
+        Some(help) => {
+            cx.diags.push(
+                Diagnostic::error(
+                    "invalid-regex",
+                    format!("{path} config must be a regular expression with re2 syntax"),
+                )
+                .with_span(node.span)
+                .with_help(help),
+            );
+            None
+        }
+    }
+}
+
+/// Splits `/pattern/flags` as GitLab's Ruby-syntax check does: the text starts with `/` and
+/// ends with `/` followed only by `i`, `s`, `m` or `U` flags.
+fn split_regex_literal(text: &str) -> Option<(&str, &str)> {
+    let body = text.strip_prefix('/')?;
+    let slash = body.rfind('/')?;
+    let (pattern, rest) = body.split_at(slash);
+    let flags = rest.strip_prefix('/')?;
+    flags
+        .chars()
+        .all(|c| matches!(c, 'i' | 's' | 'm' | 'U'))
+        .then_some((pattern, flags))
+}
+
+/// Regular jobs with a `needs:` key use DAG scheduling; trigger jobs too, unless their need is
+/// an upstream pipeline to mirror.
+fn scheduling_type(job: &Job, map: &Mapping) -> SchedulingType {
+    if !present(map, "needs") {
+        return SchedulingType::Stage;
+    }
+    let mirrors_upstream = job
+        .needs
+        .iter()
+        .flatten()
+        .any(|n| matches!(n, Need::Upstream(_)));
+    if job.kind == JobKind::Bridge && mirrors_upstream {
+        SchedulingType::Stage
+    } else {
+        SchedulingType::Dag
+    }
+}
+
+/// A regular job without `run` needs a non-blank `script`: `<path> script can't be blank`.
+fn check_script_present(path: &str, job: &Job, map: &Mapping, key_span: Span, cx: &mut Ctx) {
+    if job.kind != JobKind::Job || map.contains_key("run") {
+        return;
+    }
+    let script = map.get("script");
+    if script.is_some_and(|s| !s.is_blank()) {
+        return;
+    }
+    let span = script.map_or(key_span, |s| s.span);
+    cx.diags.push(
+        Diagnostic::error("blank-script", format!("{path} script can't be blank"))
+            .with_span(span)
+            .with_help("give the job at least one command"),
+    );
+}
+
+/// `when: delayed` requires a `start_in` duration of at most one week, and `start_in` is only
+/// allowed with it and without `rules` (GitLab checks both when the job is delayed and has
+/// rules).
+fn check_start_in(path: &str, job: &mut Job, map: &Mapping, has_rules: bool, cx: &mut Ctx) {
+    if job.kind != JobKind::Job {
+        return;
+    }
+    let delayed = map.get("when").and_then(Node::as_str) == Some("delayed");
+    let start_in = map.get("start_in").filter(|n| !n.is_null());
+    if delayed {
+        match start_in {
+            Some(node) => job.start_in = leaf::start_in(&format!("{path}:start_in"), node, cx),
+            None => {
+                let span = map.get("when").map_or(job.span, |n| n.span);
+                cx.diags.push(
+                    Diagnostic::error(
+                        "invalid-start-in",
+                        format!("{path} start in should be a duration"),
+                    )
+                    .with_span(span)
+                    .with_help("`when: delayed` needs `start_in`, such as `start_in: 30 minutes`"),
+                );
+            }
+        }
+    }
+    if (has_rules || !delayed)
+        && let Some(node) = start_in.filter(|n| !n.is_blank())
+    {
+        let help = if has_rules {
+            "with `rules`, set `start_in` in the rule that sets `when: delayed`"
+        } else {
+            "`start_in` is only used with `when: delayed`"
+        };
+        cx.diags.push(
+            Diagnostic::error("invalid-start-in", format!("{path} start in must be blank"))
+                .with_span(node.span)
+                .with_help(help),
+        );
+    }
+}
+
+/// A trigger job needs `trigger` or one `needs:pipeline` naming an upstream project.
+fn check_bridge_target(path: &str, job: &Job, key_span: Span, cx: &mut Ctx) {
+    if job.kind != JobKind::Bridge {
+        return;
+    }
+    let upstream: Vec<Span> = job
+        .needs
+        .iter()
+        .flatten()
+        .filter_map(|n| match n {
+            Need::Upstream(u) => Some(u.span),
+            _ => None,
+        })
+        .collect();
+    if job.trigger.is_none() && upstream.is_empty() {
+        cx.diags.push(
+            Diagnostic::error(
+                "missing-trigger",
+                format!("{path} config should contain either a trigger or a needs:pipeline"),
+            )
+            .with_span(key_span)
+            .with_help(
+                "a job without `script` or `run` is a trigger job; add `script:` to run commands",
+            ),
+        );
+    }
+    if upstream.len() > 1 {
+        let mut diagnostic = Diagnostic::error(
+            "too-many-bridge-needs",
+            format!("{path} config should contain at most one bridge need"),
+        );
+        if let Some(span) = upstream.get(1) {
+            diagnostic = diagnostic.with_span(*span);
+        }
+        cx.diags.push(diagnostic);
+    }
+}
+
+/// `publish` belongs to Pages jobs: jobs with a present `pages:`, or a job named `pages`
+/// unless it sets `pages: false`.
+fn check_publish(path: &str, job: &Job, map: &Mapping, cx: &mut Ctx) {
+    let Some(publish) = map.get("publish").filter(|n| !n.is_blank()) else {
+        return;
+    };
+    let pages = map.get("pages");
+    let pages_job = pages.is_some_and(|p| !p.is_blank())
+        || (job.name == "pages" && pages.and_then(Node::as_bool) != Some(false));
+    if !pages_job {
+        cx.diags.push(
+            Diagnostic::error(
+                "publish-outside-pages",
+                format!("{path} publish can only be used within a `pages` job"),
+            )
+            .with_span(publish.span)
+            .with_help("add `pages: true` to make this a Pages job"),
+        );
+    }
+}
+
+/// With both `dependencies` and `needs`, every dependency must also be a same-pipeline need.
+fn check_dependencies_in_needs(path: &str, job: &Job, cx: &mut Ctx) {
+    let Some(dependencies) = job.dependencies.as_ref().filter(|d| !d.is_empty()) else {
+        return;
+    };
+    let Some(needs) = job.needs.as_ref().filter(|n| !n.is_empty()) else {
+        return;
+    };
+    let job_needs: Vec<&str> = needs
+        .iter()
+        .filter_map(Need::as_job)
+        .map(|n| n.job.as_str())
+        .collect();
+    if job_needs.is_empty()
+        && needs
+            .iter()
+            .any(|n| matches!(n, Need::Project(_) | Need::Pipeline(_)))
+    {
+        cx.diags.push(
+            Diagnostic::error(
+                "dependencies-not-in-needs",
+                format!(
+                    "{path} needs corresponding to dependencies must be from the same pipeline"
+                ),
+            )
+            .with_span(job.keyword_span("needs").unwrap_or(job.span)),
+        );
+        return;
+    }
+    let missing: Vec<(usize, &str)> = dependencies
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !job_needs.contains(&d.as_str()))
+        .map(|(i, d)| (i, d.as_str()))
+        .collect();
+    let Some((first, _)) = missing.first() else {
+        return;
+    };
+    let names: Vec<&str> = missing.iter().map(|(_, d)| *d).collect();
+    let span = job
+        .meta
+        .dependency_spans
+        .get(*first)
+        .copied()
+        .unwrap_or(job.span);
+    let mut diagnostic = Diagnostic::error(
+        "dependencies-not-in-needs",
+        format!(
+            "{path} dependencies the {} should be part of needs",
+            names.join(", ")
+        ),
+    )
+    .with_span(span)
+    .with_help("add them to `needs`, or drop `dependencies`: with `needs`, artifacts come from the needed jobs");
+    if let Some(needs_span) = job.keyword_span("needs") {
+        diagnostic = diagnostic.with_label(needs_span, "`needs` is set here");
+    }
+    cx.diags.push(diagnostic);
+}
+
+/// Without `workflow:rules`, a last rule that has only a `when:` other than `never` matches
+/// every pipeline, so a push to a branch with an open merge request runs the job twice.
+fn warn_trailing_when_rule(path: &str, map: &Mapping, cx: &mut Ctx) {
+    let Some(rules) = map.get("rules") else {
+        return;
+    };
+    let max = cx.limits.max_nested_array_depth;
+    let is_hash = |n: &Node| matches!(n.value, Value::Map(_));
+    let Ok(flat) = commands::flatten(rules, max, &is_hash) else {
+        return;
+    };
+    let Some(last) = flat.last().and_then(|n| n.as_map()) else {
+        return;
+    };
+    let keys: Vec<&str> = last
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .filter_map(|(k, _)| k.as_str())
+        .collect();
+    let when = last.get("when").and_then(Node::as_str);
+    if keys == ["when"] && when.is_some_and(|w| w != "never") {
+        let span = last.get("when").map_or(rules.span, |n| n.span);
+        cx.diags.push(
+            Diagnostic::warning(
+                "rules-when-without-workflow-rules",
+                format!(
+                    "{path} may allow multiple pipelines to run for a single action due to \
+                     `rules:when` clause with no `workflow:rules` - read more: \
+                     https://docs.gitlab.com/ee/ci/jobs/job_troubleshooting.html\
+                     #job-may-allow-multiple-pipelines-to-run-for-a-single-action-warning"
+                ),
+            )
+            .with_span(span)
+            .with_help(
+                "add `workflow:rules` that choose between branch and merge request pipelines",
+            ),
+        );
+    }
+}

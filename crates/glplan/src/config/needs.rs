@@ -1,0 +1,338 @@
+//! `needs:` entries of jobs, trigger jobs and rules.
+
+use crate::diagnostic::Diagnostic;
+use crate::yaml::{Mapping, Node, Value};
+
+use super::check::{Ctx, describe};
+use super::model::{JobNeed, Need, PipelineNeed, ProjectNeed, UpstreamNeed};
+use super::parallel;
+
+/// Where a `needs:` list is written, which decides the kinds of entry it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// A regular job: same-pipeline jobs and cross-project or cross-pipeline artifacts.
+    Job,
+    /// A trigger job: same-pipeline jobs and one upstream pipeline to mirror.
+    Bridge,
+    /// `rules:needs`: same-pipeline jobs only.
+    Rule,
+}
+
+impl Context {
+    fn allows(self, kind: &str) -> bool {
+        match self {
+            Context::Job => kind == "job" || kind == "cross_dependency",
+            Context::Bridge => kind == "job" || kind == "bridge",
+            Context::Rule => kind == "job",
+        }
+    }
+}
+
+/// GitLab's name for the kind of a need, used in `uses invalid types: ...`.
+fn kind_name(need: &Need) -> &'static str {
+    match need {
+        Need::Job(_) => "job",
+        Need::Project(_) | Need::Pipeline(_) => "cross_dependency",
+        Need::Upstream(_) => "bridge",
+    }
+}
+
+/// Parses a non-null `needs:` value at GitLab's entry path `path` (`jobs:deploy:needs`).
+/// Entries that fail validation are reported and left out; `None` means the whole value was
+/// unusable.
+pub(crate) fn parse(path: &str, node: &Node, context: Context, cx: &mut Ctx) -> Option<Vec<Need>> {
+    let items: Vec<&Node> = match &node.value {
+        Value::Map(map) if map.is_empty() => {
+            error(cx, format!("{path} config can not be an empty Hash"), node);
+            return None;
+        }
+        Value::Map(_) => vec![node],
+        Value::Seq(_) => {
+            // GitLab flattens nested arrays here without a depth limit.
+            let mut items = Vec::new();
+            flatten_all(node, &mut items);
+            items
+        }
+        _ => {
+            error(
+                cx,
+                format!("{path} config can only be a Hash or an Array"),
+                node,
+            );
+            return None;
+        }
+    };
+
+    if let Some(number) = items.iter().find_map(|item| numeric_parallel(item)) {
+        let message = format!("{path} config cannot use \"parallel: <number>\".");
+        cx.diags.push(
+            Diagnostic::error("invalid-needs", message)
+                .with_span(number.span)
+                .with_help("select instances of a parallel job with `parallel: {matrix: [...]}`"),
+        );
+    }
+
+    let entry_path = format!("{path}:need");
+    let needs: Vec<Need> = items
+        .into_iter()
+        .filter_map(|item| parse_entry(&entry_path, item, cx))
+        .collect();
+
+    check_kinds(path, node, &needs, context, cx);
+    check_cross_limits(path, node, &needs, cx);
+    Some(needs)
+}
+
+fn flatten_all<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+    match &node.value {
+        Value::Seq(items) => items.iter().for_each(|item| flatten_all(item, out)),
+        _ => out.push(node),
+    }
+}
+
+fn numeric_parallel(item: &Node) -> Option<&Node> {
+    item.get("parallel")
+        .filter(|p| matches!(p.value, Value::Int(_) | Value::Float(_)))
+}
+
+/// Picks the entry kind as GitLab does, first match wins: a string is a job; a hash with `job`
+/// and none of `project`, `ref`, `pipeline` is a job; `job` with `pipeline` and no `project` is
+/// a cross-pipeline need; no `job` and no `project` is an upstream pipeline; `project` or `ref`
+/// is a cross-project need.
+fn parse_entry(path: &str, item: &Node, cx: &mut Ctx) -> Option<Need> {
+    match &item.value {
+        Value::String(name) => {
+            if name.trim().is_empty() {
+                error(cx, format!("{path} config can't be blank"), item);
+                return None;
+            }
+            Some(Need::Job(JobNeed {
+                job: name.clone(),
+                artifacts: true,
+                optional: false,
+                parallel: None,
+                span: item.span,
+            }))
+        }
+        Value::Map(map) => {
+            let has = |k: &str| map.contains_key(k);
+            if has("job") && !(has("project") || has("ref") || has("pipeline")) {
+                job_hash(path, item, map, cx)
+            } else if has("job") && has("pipeline") && !has("project") {
+                pipeline_hash(path, item, map, cx)
+            } else if !has("job") && !has("project") {
+                upstream_hash(path, item, map, cx)
+            } else {
+                project_hash(path, item, map, cx)
+            }
+        }
+        _ => {
+            cx.diags.push(
+                Diagnostic::error("invalid-needs", format!("{path} has an unsupported type"))
+                    .with_span(item.span)
+                    .with_help(format!(
+                        "write a job name or a hash with `job:`; found {}",
+                        describe(item)
+                    )),
+            );
+            None
+        }
+    }
+}
+
+fn job_hash(path: &str, item: &Node, map: &Mapping, cx: &mut Ctx) -> Option<Need> {
+    let mut valid = cx.check_keys(path, map, &["job", "artifacts", "optional", "parallel"]);
+    let job = required_string(path, "job", item, map, cx);
+    let artifacts = optional_bool(path, "artifacts", map, cx, &mut valid).unwrap_or(true);
+    let optional = optional_bool(path, "optional", map, cx, &mut valid).unwrap_or(false);
+    let parallel = match map.get("parallel").filter(|p| !p.is_null()) {
+        // The `needs` level already reported `parallel: <number>`.
+        Some(p) if matches!(p.value, Value::Int(_) | Value::Float(_)) => None,
+        Some(p) => {
+            let parsed = parallel::parse(&format!("{path}:parallel"), p, None, cx);
+            valid &= parsed.is_some();
+            parsed
+        }
+        None => None,
+    };
+    let job = job?;
+    valid.then(|| {
+        Need::Job(JobNeed {
+            job,
+            artifacts,
+            optional,
+            parallel,
+            span: item.span,
+        })
+    })
+}
+
+fn pipeline_hash(path: &str, item: &Node, map: &Mapping, cx: &mut Ctx) -> Option<Need> {
+    let mut valid = cx.check_keys(path, map, &["pipeline", "job", "artifacts"]);
+    let pipeline = required_string(path, "pipeline", item, map, cx);
+    let job = required_string(path, "job", item, map, cx);
+    let artifacts = optional_bool(path, "artifacts", map, cx, &mut valid).unwrap_or(true);
+    let (pipeline, job) = (pipeline?, job?);
+    valid.then(|| {
+        Need::Pipeline(PipelineNeed {
+            pipeline,
+            job,
+            artifacts,
+            span: item.span,
+        })
+    })
+}
+
+fn upstream_hash(path: &str, item: &Node, map: &Mapping, cx: &mut Ctx) -> Option<Need> {
+    let valid = cx.check_keys(path, map, &["pipeline"]);
+    let pipeline = required_string(path, "pipeline", item, map, cx)?;
+    valid.then(|| {
+        Need::Upstream(UpstreamNeed {
+            pipeline,
+            span: item.span,
+        })
+    })
+}
+
+fn project_hash(path: &str, item: &Node, map: &Mapping, cx: &mut Ctx) -> Option<Need> {
+    let mut valid = cx.check_keys(path, map, &["project", "ref", "job", "artifacts"]);
+    let project = required_string(path, "project", item, map, cx);
+    let git_ref = required_string(path, "ref", item, map, cx);
+    let job = required_string(path, "job", item, map, cx);
+    let artifacts = optional_bool(path, "artifacts", map, cx, &mut valid).unwrap_or(true);
+    let (project, git_ref, job) = (project?, git_ref?, job?);
+    valid.then(|| {
+        Need::Project(ProjectNeed {
+            project,
+            job,
+            git_ref,
+            artifacts,
+            span: item.span,
+        })
+    })
+}
+
+/// A key that must hold a non-blank string: `<path> job should be a string` or
+/// `<path> job can't be blank`.
+fn required_string(
+    path: &str,
+    key: &str,
+    item: &Node,
+    map: &Mapping,
+    cx: &mut Ctx,
+) -> Option<String> {
+    match map.get(key) {
+        Some(Node {
+            value: Value::String(s),
+            ..
+        }) if !s.trim().is_empty() => Some(s.clone()),
+        Some(
+            node @ Node {
+                value: Value::String(_),
+                ..
+            },
+        ) => {
+            error(cx, format!("{path} {key} can't be blank"), node);
+            None
+        }
+        Some(node) if !node.is_null() => {
+            error(cx, format!("{path} {key} should be a string"), node);
+            None
+        }
+        _ => {
+            error(cx, format!("{path} {key} can't be blank"), item);
+            None
+        }
+    }
+}
+
+fn optional_bool(
+    path: &str,
+    key: &str,
+    map: &Mapping,
+    cx: &mut Ctx,
+    valid: &mut bool,
+) -> Option<bool> {
+    let node = map.get(key).filter(|n| !n.is_null())?;
+    match node.value {
+        Value::Bool(b) => Some(b),
+        _ => {
+            error(cx, format!("{path} {key} should be a boolean value"), node);
+            *valid = false;
+            None
+        }
+    }
+}
+
+/// Reports kinds of entry this place does not accept: `<path> config uses invalid types:
+/// cross_dependency`, listing kinds in order of first appearance.
+fn check_kinds(path: &str, node: &Node, needs: &[Need], context: Context, cx: &mut Ctx) {
+    let mut invalid: Vec<(&'static str, &Need)> = Vec::new();
+    for need in needs {
+        let kind = kind_name(need);
+        if !context.allows(kind) && !invalid.iter().any(|(k, _)| *k == kind) {
+            invalid.push((kind, need));
+        }
+    }
+    let Some((_, first)) = invalid.first() else {
+        return;
+    };
+    let kinds: Vec<&str> = invalid.iter().map(|(k, _)| *k).collect();
+    let help = match context {
+        Context::Job => "only trigger jobs may mirror an upstream pipeline with `needs:pipeline`",
+        Context::Bridge => {
+            "trigger jobs may not use `needs:project` or `needs:pipeline` with `job`"
+        }
+        Context::Rule => "`rules:needs` accepts only jobs of the same pipeline",
+    };
+    cx.diags.push(
+        Diagnostic::error(
+            "invalid-needs",
+            format!("{path} config uses invalid types: {}", kinds.join(", ")),
+        )
+        .with_span(need_span(first).unwrap_or(node.span))
+        .with_help(help),
+    );
+}
+
+fn need_span(need: &Need) -> Option<crate::source::Span> {
+    Some(match need {
+        Need::Job(n) => n.span,
+        Need::Project(n) => n.span,
+        Need::Pipeline(n) => n.span,
+        Need::Upstream(n) => n.span,
+    })
+}
+
+/// At most five cross-pipeline and five cross-project needs per job.
+fn check_cross_limits(path: &str, node: &Node, needs: &[Need], cx: &mut Ctx) {
+    let limit = cx.limits.max_cross_pipeline_needs;
+    let pipelines = needs
+        .iter()
+        .filter(|n| matches!(n, Need::Pipeline(_)))
+        .count();
+    let projects = needs
+        .iter()
+        .filter(|n| matches!(n, Need::Project(_)))
+        .count();
+    for (count, what) in [
+        (pipelines, "needs:pipeline:job"),
+        (projects, "needs:project"),
+    ] {
+        if count > limit {
+            cx.diags.push(
+                Diagnostic::error(
+                    "too-many-cross-needs",
+                    format!("{path} config must be less than or equal to {limit}"),
+                )
+                .with_span(node.span)
+                .with_help(format!("found {count} `{what}` entries")),
+            );
+        }
+    }
+}
+
+fn error(cx: &mut Ctx, message: String, node: &Node) {
+    cx.diags
+        .push(Diagnostic::error("invalid-needs", message).with_span(node.span));
+}

@@ -1,0 +1,511 @@
+//! Logical validation of the expanded jobs, as GitLab's YAML processor runs it after
+//! composition: stages, `dependencies`, `needs` (including `rules:needs`), child-pipeline
+//! artifact jobs, `environment:on_stop`, Pages `publish`, and `needs` cycles.
+//!
+//! GitLab stops at the first of these errors; glplan reports all of them, in GitLab's order
+//! for each job.
+
+use indexmap::IndexMap;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::source::Span;
+
+use super::check::Ctx;
+use super::leaf;
+use super::model::{Job, JobNeed};
+use super::stages::Stages;
+
+/// Runs every logical check over `jobs`, which are already expanded.
+pub(crate) fn check(stages: &Stages, jobs: &IndexMap<String, Job>, cx: &mut Ctx) {
+    let checker = Checker { stages, jobs };
+    for job in jobs.values() {
+        checker.stage(job, cx);
+        checker.dependencies(job, cx);
+        checker.needs(job, cx);
+        checker.child_pipeline_artifacts(job, cx);
+        checker.on_stop(job, cx);
+        checker.pages_publish(job, cx);
+        checker.needs_count(job, cx);
+    }
+    check_cycles(jobs, cx);
+}
+
+struct Checker<'a> {
+    stages: &'a Stages,
+    jobs: &'a IndexMap<String, Job>,
+}
+
+/// What a job refers to another job for, which decides the message wording.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reference {
+    Dependency,
+    Need,
+}
+
+impl Reference {
+    fn word(self) -> &'static str {
+        match self {
+            Reference::Dependency => "dependency",
+            Reference::Need => "need",
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// `<job> job: chosen stage <s> does not exist; available stages are <list>`.
+    fn stage(&self, job: &Job, cx: &mut Ctx) {
+        if self.stages.position(&job.stage).is_some() {
+            return;
+        }
+        let available = self.stages.names.join(", ");
+        let help = match did_you_mean(&job.stage, self.stages.names.iter().map(String::as_str)) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => format!("add `{}` to `stages:`", job.stage),
+        };
+        let mut diagnostic = Diagnostic::error(
+            "unknown-stage",
+            format!(
+                "{} job: chosen stage {} does not exist; available stages are {available}",
+                job.name, job.stage
+            ),
+        )
+        .with_span(job.keyword_span("stage").unwrap_or(job.span))
+        .with_help(help);
+        if let Some(span) = self.stages.span {
+            diagnostic = diagnostic.with_label(span, "stages are defined here");
+        }
+        cx.diags.push(diagnostic);
+    }
+
+    fn dependencies(&self, job: &Job, cx: &mut Ctx) {
+        for (i, dependency) in job.dependencies.iter().flatten().enumerate() {
+            let span = job
+                .meta
+                .dependency_spans
+                .get(i)
+                .copied()
+                .unwrap_or(job.span);
+            self.reference(job, dependency, span, Reference::Dependency, false, cx);
+        }
+    }
+
+    /// Job needs, then the needs of each rule, each list followed by its duplicate check.
+    fn needs(&self, job: &Job, cx: &mut Ctx) {
+        let job_needs: Vec<&JobNeed> = job.job_needs().collect();
+        self.need_list(job, &job_needs, cx);
+        for rule_needs in &job.meta.rules_needs {
+            let rule_needs: Vec<&JobNeed> = rule_needs.iter().collect();
+            self.need_list(job, &rule_needs, cx);
+        }
+    }
+
+    fn need_list(&self, job: &Job, needs: &[&JobNeed], cx: &mut Ctx) {
+        for need in needs {
+            self.reference(
+                job,
+                &need.job,
+                need.span,
+                Reference::Need,
+                need.optional,
+                cx,
+            );
+        }
+
+        // `<job> has the following needs duplicated: a, b.`, names in order of first use.
+        let mut seen: IndexMap<&str, (usize, Span)> = IndexMap::with_capacity(needs.len());
+        for need in needs {
+            seen.entry(need.job.as_str())
+                .and_modify(|(count, span)| {
+                    if *count == 1 {
+                        *span = need.span;
+                    }
+                    *count += 1;
+                })
+                .or_insert((1, need.span));
+        }
+        let duplicated: Vec<(&str, Span)> = seen
+            .iter()
+            .filter(|(_, (count, _))| *count > 1)
+            .map(|(name, (_, span))| (*name, *span))
+            .collect();
+        let Some((_, first_span)) = duplicated.first() else {
+            return;
+        };
+        let names: Vec<&str> = duplicated.iter().map(|(n, _)| *n).collect();
+        cx.diags.push(
+            Diagnostic::error(
+                "duplicate-needs",
+                format!(
+                    "{} has the following needs duplicated: {}.",
+                    job.name,
+                    names.join(", ")
+                ),
+            )
+            .with_span(*first_span)
+            .with_help("list each needed job once; a parallel job's name already stands for all of its instances"),
+        );
+    }
+
+    /// Checks one reference to another job: it exists (unless optional), a needed name fits
+    /// the length limit, and the target's stage is not later than the job's.
+    fn reference(
+        &self,
+        job: &Job,
+        target: &str,
+        span: Span,
+        kind: Reference,
+        optional: bool,
+        cx: &mut Ctx,
+    ) {
+        let Some(target_job) = self.jobs.get(target) else {
+            // An optional need may name a job that an `include:rules` left out.
+            if optional {
+                return;
+            }
+            let help = match did_you_mean(target, self.jobs.keys().map(String::as_str)) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None if kind == Reference::Need => {
+                    "name a job of this pipeline, or add `optional: true` if it is not always \
+                     there"
+                        .to_owned()
+                }
+                None => "name a job of this pipeline".to_owned(),
+            };
+            cx.diags.push(
+                Diagnostic::error(
+                    "undefined-job",
+                    format!("{} job: undefined {}: {target}", job.name, kind.word()),
+                )
+                .with_span(span)
+                .with_help(help),
+            );
+            return;
+        };
+
+        let max = cx.limits.max_needed_job_name_length;
+        if kind == Reference::Need && target.chars().count() > max {
+            cx.diags.push(
+                Diagnostic::error(
+                    "needed-job-name-too-long",
+                    format!(
+                        "{} job: need `{target}` name is too long (maximum is {max} characters)",
+                        job.name
+                    ),
+                )
+                .with_span(span)
+                .with_label(target_job.span, "needed job defined here"),
+            );
+        }
+
+        // A job whose own stage is unknown was reported above; GitLab never gets here for it.
+        let Some(job_stage) = self.stages.position(&job.stage) else {
+            return;
+        };
+        let later = self
+            .stages
+            .position(&target_job.stage)
+            .is_none_or(|target_stage| target_stage > job_stage);
+        if later {
+            cx.diags.push(
+                Diagnostic::error(
+                    "reference-to-later-stage",
+                    format!(
+                        "{} job: {} {target} is not defined in current or prior stages",
+                        job.name,
+                        kind.word()
+                    ),
+                )
+                .with_span(span)
+                .with_label(
+                    target_job.span,
+                    format!("`{target}` is in stage `{}`", target_job.stage),
+                )
+                .with_help(format!(
+                    "`{}` is in stage `{}`; a job can only refer to jobs of its own or earlier \
+                     stages",
+                    job.name, job.stage
+                )),
+            );
+        }
+    }
+
+    /// `trigger:include:job` in a dynamic child pipeline names a job whose artifact holds the
+    /// child configuration; GitLab checks it like a dependency.
+    fn child_pipeline_artifacts(&self, job: &Job, cx: &mut Ctx) {
+        let Some(trigger) = &job.trigger else {
+            return;
+        };
+        let span = job.keyword_span("trigger").unwrap_or(job.span);
+        for target in leaf::trigger_artifact_jobs(trigger) {
+            self.reference(job, target, span, Reference::Dependency, false, cx);
+        }
+    }
+
+    /// `environment:on_stop` must name a job with the same environment and `action: stop`.
+    fn on_stop(&self, job: &Job, cx: &mut Ctx) {
+        let Some(environment) = &job.environment else {
+            return;
+        };
+        let environment = leaf::environment_ref(environment);
+        let Some(on_stop) = environment.on_stop else {
+            return;
+        };
+        let span = job.keyword_span("environment").unwrap_or(job.span);
+        let prefix = format!("{} job: on_stop job {on_stop}", job.name);
+        let Some(stop_job) = self.jobs.get(on_stop) else {
+            cx.diags.push(
+                Diagnostic::error("on-stop-undefined", format!("{prefix} is not defined"))
+                    .with_span(span),
+            );
+            return;
+        };
+        let Some(stop_environment) = &stop_job.environment else {
+            cx.diags.push(
+                Diagnostic::error(
+                    "on-stop-without-environment",
+                    format!("{prefix} does not have environment defined"),
+                )
+                .with_span(span)
+                .with_label(stop_job.span, "stop job defined here"),
+            );
+            return;
+        };
+        let stop_environment = leaf::environment_ref(stop_environment);
+        if stop_environment.name != environment.name {
+            cx.diags.push(
+                Diagnostic::error(
+                    "on-stop-environment-mismatch",
+                    format!("{prefix} have different environment name"),
+                )
+                .with_span(span)
+                .with_label(stop_job.span, "stop job defined here"),
+            );
+            return;
+        }
+        if stop_environment.action != Some("stop") {
+            cx.diags.push(
+                Diagnostic::error(
+                    "on-stop-without-stop-action",
+                    format!("{prefix} needs to have action stop defined"),
+                )
+                .with_span(span)
+                .with_label(stop_job.span, "stop job defined here")
+                .with_help("add `action: stop` to the stop job's `environment:`"),
+            );
+        }
+    }
+
+    /// `publish` and `pages:publish` are two spellings of the same setting.
+    fn pages_publish(&self, job: &Job, cx: &mut Ctx) {
+        let Some(pages) = &job.pages else {
+            return;
+        };
+        if job.publish.is_none() || !leaf::pages_has_publish(pages) {
+            return;
+        }
+        let name = &job.name;
+        cx.diags.push(
+            Diagnostic::error(
+                "duplicate-publish",
+                format!("{name} job: use either {name}:publish or {name}:pages:publish"),
+            )
+            .with_span(job.keyword_span("publish").unwrap_or(job.span)),
+        );
+    }
+
+    /// More same-pipeline needs than `ci_needs_size_limit`. GitLab checks this when it creates
+    /// the pipeline, after `rules:needs` may have replaced the list; a job-level list over the
+    /// limit fails in every pipeline that keeps it.
+    fn needs_count(&self, job: &Job, cx: &mut Ctx) {
+        let count = job.job_needs().count();
+        let max = cx.limits.max_needs;
+        if count <= max {
+            return;
+        }
+        cx.diags.push(
+            Diagnostic::error(
+                "too-many-needs",
+                format!(
+                    "{}: one job can only need {max} others, but you have listed {count}. See \
+                     needs keyword documentation for more details",
+                    job.name
+                ),
+            )
+            .with_span(job.keyword_span("needs").unwrap_or(job.span))
+            .with_help("a parallel job in `needs` counts once per instance"),
+        );
+    }
+}
+
+/// Reports cycles among job needs as GitLab's `TSort` does: a job that needs itself is a
+/// `self-dependency`, and any larger strongly connected component fails the sort. GitLab
+/// reports the first one it meets; glplan reports each.
+fn check_cycles(jobs: &IndexMap<String, Job>, cx: &mut Ctx) {
+    for cycle in find_cycles(jobs) {
+        let (message, span) = match &cycle {
+            Cycle::SelfDependency(index) => {
+                let Some((name, job)) = jobs.get_index(*index) else {
+                    continue;
+                };
+                let span = job
+                    .job_needs()
+                    .find(|n| &n.job == name)
+                    .map_or(job.span, |n| n.span);
+                (format!("self-dependency: {name}"), span)
+            }
+            Cycle::Component(members) => {
+                let names: Vec<String> = members
+                    .iter()
+                    .filter_map(|i| jobs.get_index(*i).map(|(name, _)| ruby_inspect(name)))
+                    .collect();
+                let span = members
+                    .first()
+                    .and_then(|i| jobs.get_index(*i))
+                    .map(|(_, job)| job.keyword_span("needs").unwrap_or(job.span))
+                    .unwrap_or_default();
+                (
+                    format!("topological sort failed: [{}]", names.join(", ")),
+                    span,
+                )
+            }
+        };
+        let mut diagnostic = Diagnostic::error(
+            "needs-cycle",
+            format!("The pipeline has circular dependencies: {message}"),
+        )
+        .with_span(span)
+        .with_help("remove one of the `needs` that close the cycle");
+        if let Cycle::Component(members) = &cycle {
+            for (_, job) in members.iter().skip(1).filter_map(|i| jobs.get_index(*i)) {
+                diagnostic = diagnostic.with_label(
+                    job.keyword_span("needs").unwrap_or(job.span),
+                    format!("`{}` is part of the cycle", job.name),
+                );
+            }
+        }
+        cx.diags.push(diagnostic);
+    }
+}
+
+enum Cycle {
+    SelfDependency(usize),
+    Component(Vec<usize>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    New,
+    /// On the DFS stack, with its visit number.
+    Open(usize),
+    Done,
+}
+
+/// One node being explored: its visit number, the next child to look at, and the lowest visit
+/// number reachable from it so far.
+#[derive(Clone, Copy)]
+struct Frame {
+    node: usize,
+    id: usize,
+    next_child: usize,
+    low: usize,
+}
+
+/// Tarjan's strongly connected components in the order Ruby's `TSort` produces them: nodes are
+/// visited in job order and children in `needs` order, and a component's members are listed in
+/// the order they were first visited. Needs naming unknown jobs are ignored.
+fn find_cycles(jobs: &IndexMap<String, Job>) -> Vec<Cycle> {
+    let children: Vec<Vec<usize>> = jobs
+        .values()
+        .map(|job| {
+            job.job_needs()
+                .filter_map(|n| jobs.get_index_of(n.job.as_str()))
+                .collect()
+        })
+        .collect();
+
+    let mut state = vec![Visit::New; children.len()];
+    let mut next_id = 0;
+    let mut stack: Vec<usize> = Vec::new();
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut cycles = Vec::new();
+
+    let mut open = |node: usize, state: &mut Vec<Visit>, stack: &mut Vec<usize>| {
+        let id = next_id;
+        next_id += 1;
+        if let Some(slot) = state.get_mut(node) {
+            *slot = Visit::Open(id);
+        }
+        stack.push(node);
+        Frame {
+            node,
+            id,
+            next_child: 0,
+            low: id,
+        }
+    };
+
+    for root in 0..children.len() {
+        if state.get(root) != Some(&Visit::New) {
+            continue;
+        }
+        frames.push(open(root, &mut state, &mut stack));
+
+        while let Some(frame) = frames.last().copied() {
+            let kids = children.get(frame.node).map_or(&[][..], Vec::as_slice);
+            // Ruby's TSort raises for a self-dependency when it first lists the node's children.
+            if frame.next_child == 0 && kids.contains(&frame.node) {
+                cycles.push(Cycle::SelfDependency(frame.node));
+            }
+            if let Some(&child) = kids.get(frame.next_child) {
+                let child_state = state.get(child).copied();
+                if let Some(top) = frames.last_mut() {
+                    top.next_child += 1;
+                    if let Some(Visit::Open(child_id)) = child_state {
+                        top.low = top.low.min(child_id);
+                    }
+                }
+                if child_state == Some(Visit::New) {
+                    frames.push(open(child, &mut state, &mut stack));
+                }
+                continue;
+            }
+
+            frames.pop();
+            if let Some(parent) = frames.last_mut() {
+                parent.low = parent.low.min(frame.low);
+            }
+            if frame.low == frame.id {
+                let start = stack.iter().rposition(|&n| n == frame.node).unwrap_or(0);
+                let component = stack.split_off(start);
+                for &member in &component {
+                    if let Some(slot) = state.get_mut(member) {
+                        *slot = Visit::Done;
+                    }
+                }
+                if component.len() > 1 {
+                    cycles.push(Cycle::Component(component));
+                }
+            }
+        }
+    }
+    cycles
+}
+
+/// Quotes a string as Ruby's `String#inspect` does for printable text.
+fn ruby_inspect(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '#' => out.push('#'),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
