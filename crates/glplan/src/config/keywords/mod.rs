@@ -26,11 +26,15 @@
 pub mod allow_failure;
 pub mod duration;
 pub mod image;
+pub mod needs;
+pub mod only_except;
 pub mod retry;
+pub mod rules;
 pub mod services;
 pub(crate) mod shape;
 pub mod variables;
 pub mod when;
+pub mod workflow;
 
 #[cfg(test)]
 pub(crate) mod testing;
