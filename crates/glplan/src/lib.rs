@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod files;
 pub mod limits;
+pub mod plan;
 pub mod resolve;
 pub mod source;
 pub mod yaml;

@@ -1,0 +1,374 @@
+//! The commands: load the configuration through the directory provider, then print
+//! diagnostics, the merged configuration or the plan.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use glplan::plan::Plan;
+use glplan::yaml::{Mapping, Node};
+use glplan::{Diagnostics, FileId, Limits, Resolution, ResolveOptions, Span};
+
+use crate::args::{
+    Cli, ColorChoice, Command, CommonArgs, ConfigArgs, ConfigFormat, LintArgs, LintFormat,
+    PlanArgs, PlanFormat,
+};
+use crate::files::{DirFiles, split_entry};
+use crate::{render, table, yaml_out};
+
+/// The process exit status of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No error diagnostic (warnings allowed).
+    Clean = 0,
+    /// At least one error diagnostic.
+    Invalid = 1,
+    /// The command could not run: invalid arguments, or a file or folder that cannot be read.
+    Failure = 2,
+}
+
+/// A failure of the command itself rather than of the configuration.
+#[derive(Debug)]
+pub enum CliError {
+    /// Printed as `error: <message>`; exits with [`Status::Failure`].
+    Message(String),
+    /// The reader of the output went away (`glplan config | head`). That is the reader's
+    /// choice, so the command stops writing and exits with the status of the configuration.
+    BrokenPipe,
+}
+
+impl From<io::Error> for CliError {
+    fn from(error: io::Error) -> Self {
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            CliError::BrokenPipe
+        } else {
+            CliError::Message(format!("cannot write output: {error}"))
+        }
+    }
+}
+
+/// Runs a parsed command line and returns its exit status. Writes the command's output to
+/// standard output, and its own errors and the diagnostics of `config` and `plan` to standard
+/// error.
+pub fn run(cli: Cli) -> Status {
+    let result = match cli.command {
+        Command::Lint(args) => lint(&args),
+        Command::Config(args) => config(&args),
+        Command::Plan(args) => plan(&args),
+    };
+    match result {
+        Ok(status) => status,
+        Err(CliError::BrokenPipe) => Status::Failure,
+        Err(CliError::Message(message)) => {
+            let _ = writeln!(io::stderr(), "error: {message}");
+            Status::Failure
+        }
+    }
+}
+
+/// A resolved configuration and how to show its file names.
+struct Loaded {
+    resolution: Resolution,
+    /// The folder the user named as the repository root (or the entry file's folder), as typed.
+    root: PathBuf,
+    /// The entry file's path inside the repository.
+    entry: String,
+}
+
+impl Loaded {
+    /// Shows a repository file's name as a path the user can open from the current directory;
+    /// other names (other projects, templates, remote files) are shown as the resolver named
+    /// them.
+    fn display_name(&self, name: &str) -> String {
+        if self.root == Path::new(".") || !self.root.join(name).is_file() {
+            return name.to_owned();
+        }
+        self.root.join(name).display().to_string()
+    }
+
+    fn status(&self) -> Status {
+        if self.resolution.diagnostics.has_errors() {
+            Status::Invalid
+        } else {
+            Status::Clean
+        }
+    }
+}
+
+fn load(args: &CommonArgs) -> Result<Loaded, CliError> {
+    let (root, entry) = split_entry(&args.path, args.repo.as_deref()).map_err(CliError::Message)?;
+
+    let mut files = DirFiles::new(&root);
+    if let Some(dir) = &args.templates {
+        files = files.with_templates(existing_dir(dir, "--templates")?);
+    }
+    for (project, dir) in &args.projects {
+        files = files.with_project(project, existing_dir(dir, "--project")?);
+    }
+    if let Some(dir) = &args.remote_cache {
+        files = files.with_remote_cache(existing_dir(dir, "--remote-cache")?);
+    }
+
+    let options = ResolveOptions {
+        limits: Limits::default(),
+        variables: last_wins(&args.vars),
+        inputs: pipeline_inputs(&args.inputs)?,
+    };
+    let resolution = glplan::resolve(&entry, &files, &options);
+    Ok(Loaded {
+        resolution,
+        root,
+        entry,
+    })
+}
+
+fn existing_dir(dir: &Path, option: &str) -> Result<PathBuf, CliError> {
+    if dir.is_dir() {
+        Ok(dir.to_path_buf())
+    } else {
+        Err(CliError::Message(format!(
+            "{option}: `{}` is not a folder",
+            dir.display()
+        )))
+    }
+}
+
+/// Keeps the last value of each name, in the order names first appear.
+fn last_wins(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    let mut values: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut order = Vec::new();
+    for (key, value) in pairs {
+        if values.insert(key, value).is_none() {
+            order.push(key.as_str());
+        }
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            (
+                key.to_owned(),
+                values.get(key).copied().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The file id given to `--input` values. No source file has it, so a diagnostic about an input
+/// value is shown without a source snippet.
+const INPUT_FILE: FileId = FileId(u32::MAX);
+
+fn pipeline_inputs(pairs: &[(String, String)]) -> Result<Option<Mapping>, CliError> {
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    let mut inputs = Mapping::new();
+    for (name, text) in last_wins(pairs) {
+        let value = input_value(&name, &text)?;
+        inputs.insert(name, Span::new(INPUT_FILE, 0, 0), value);
+    }
+    Ok(Some(inputs))
+}
+
+/// Reads an `--input` value as a YAML document, so that it gets the same types a value written
+/// in `include:inputs` would get.
+fn input_value(name: &str, text: &str) -> Result<Node, CliError> {
+    let span = Span::new(INPUT_FILE, 0, 0);
+    if text.is_empty() {
+        return Ok(Node::string("", span));
+    }
+    let mut diagnostics = Diagnostics::new();
+    let document = glplan::yaml::load(INPUT_FILE, text, &Limits::default(), &mut diagnostics);
+    let problem = diagnostics.iter().find(|d| d.is_error());
+    match (document, problem) {
+        (Some(document), None) if document.header.is_none() => Ok(document.body),
+        (_, Some(problem)) => Err(CliError::Message(format!(
+            "--input {name}: `{text}` is not valid YAML: {}",
+            problem.message
+        ))),
+        _ => Err(CliError::Message(format!(
+            "--input {name}: `{text}` is not valid YAML; quote it to pass a string, as in \
+             --input '{name}=\"...\"'"
+        ))),
+    }
+}
+
+fn use_color(choice: ColorChoice, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|v| v != "dumb")
+        }
+    }
+}
+
+fn lint(args: &LintArgs) -> Result<Status, CliError> {
+    let loaded = load(&args.common)?;
+    finish(write_lint(args, &loaded), loaded.status())
+}
+
+/// Maps a closed output pipe to the configuration's own status.
+fn finish(written: Result<(), CliError>, status: Status) -> Result<Status, CliError> {
+    match written {
+        Ok(()) | Err(CliError::BrokenPipe) => Ok(status),
+        Err(error) => Err(error),
+    }
+}
+
+fn write_lint(args: &LintArgs, loaded: &Loaded) -> Result<(), CliError> {
+    let resolution = &loaded.resolution;
+    let display = |name: &str| loaded.display_name(name);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        LintFormat::Human => {
+            let color = use_color(args.common.color, stdout.is_terminal());
+            render::write_human(
+                &mut out,
+                &resolution.diagnostics,
+                &resolution.sources,
+                &display,
+                color,
+            )?;
+            render::write_summary(&mut out, &display(&loaded.entry), &resolution.diagnostics)?;
+        }
+        LintFormat::Json => {
+            let located = render::to_json(&resolution.diagnostics, &resolution.sources, &display);
+            write_json(&mut out, &located)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes diagnostics to standard error for `config` and `plan`, whose standard output is the
+/// result.
+fn report_to_stderr(loaded: &Loaded, color: ColorChoice) -> Result<(), CliError> {
+    let diagnostics = &loaded.resolution.diagnostics;
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    let display = |name: &str| loaded.display_name(name);
+    let color = use_color(color, stderr.is_terminal());
+    render::write_human(
+        &mut err,
+        diagnostics,
+        &loaded.resolution.sources,
+        &display,
+        color,
+    )?;
+    render::write_summary(&mut err, &display(&loaded.entry), diagnostics)?;
+    Ok(())
+}
+
+fn config(args: &ConfigArgs) -> Result<Status, CliError> {
+    let loaded = load(&args.common)?;
+    let Some(value) = configuration_json(&loaded.resolution)? else {
+        finish(
+            report_to_stderr(&loaded, args.common.color),
+            Status::Invalid,
+        )?;
+        return Ok(Status::Invalid);
+    };
+    let written = report_to_stderr(&loaded, args.common.color).and_then(|()| {
+        let mut out = io::stdout().lock();
+        match args.format {
+            ConfigFormat::Yaml => out.write_all(yaml_out::to_yaml(&value).as_bytes())?,
+            ConfigFormat::Json => write_json(&mut out, &value)?,
+        }
+        out.flush()?;
+        Ok(())
+    });
+    finish(written, loaded.status())
+}
+
+/// The typed configuration as JSON, or the merged tree when the typed model could not be built.
+fn configuration_json(resolution: &Resolution) -> Result<Option<serde_json::Value>, CliError> {
+    if let Some(config) = &resolution.config {
+        let value = serde_json::to_value(config).map_err(|e| {
+            CliError::Message(format!("cannot convert the configuration to JSON: {e}"))
+        })?;
+        return Ok(Some(value));
+    }
+    Ok(resolution.merged.as_ref().map(mapping_json))
+}
+
+fn mapping_json(mapping: &Mapping) -> serde_json::Value {
+    serde_json::Value::Object(
+        mapping
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_json()))
+            .collect(),
+    )
+}
+
+fn plan(args: &PlanArgs) -> Result<Status, CliError> {
+    let loaded = load(&args.common)?;
+    let Some(config) = &loaded.resolution.config else {
+        finish(
+            report_to_stderr(&loaded, args.common.color),
+            Status::Invalid,
+        )?;
+        return Ok(Status::Invalid);
+    };
+    let plan = Plan::from_config(config);
+    let written = report_to_stderr(&loaded, args.common.color).and_then(|()| {
+        let mut out = io::stdout().lock();
+        match args.format {
+            PlanFormat::Table => out.write_all(table::plan_table(&plan).as_bytes())?,
+            PlanFormat::Json => write_json(&mut out, &plan)?,
+        }
+        out.flush()?;
+        Ok(())
+    });
+    finish(written, loaded.status())
+}
+
+fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| {
+        if e.io_error_kind() == Some(io::ErrorKind::BrokenPipe) {
+            CliError::BrokenPipe
+        } else {
+            CliError::Message(format!("cannot write output: {e}"))
+        }
+    })?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_wins_keeps_first_order() {
+        let pairs = [
+            ("B".to_owned(), "1".to_owned()),
+            ("A".to_owned(), "2".to_owned()),
+            ("B".to_owned(), "3".to_owned()),
+        ];
+        assert_eq!(
+            last_wins(&pairs),
+            [
+                ("B".to_owned(), "3".to_owned()),
+                ("A".to_owned(), "2".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn color_choice() {
+        assert!(use_color(ColorChoice::Always, false));
+        assert!(!use_color(ColorChoice::Never, true));
+        assert!(!use_color(ColorChoice::Auto, false));
+    }
+
+    #[test]
+    fn empty_input_is_empty_string() {
+        assert_eq!(input_value("n", "").unwrap().as_str(), Some(""));
+    }
+}

@@ -1,0 +1,15 @@
+//! The `glplan` command-line tool: reads a repository's pipeline configuration from disk,
+//! resolves it with the `glplan` core and prints diagnostics, the merged configuration or the
+//! static plan.
+//!
+//! The library exists so that tests can use the same [`files::DirFiles`] provider, renderer
+//! and YAML writer as the binary.
+
+#![deny(missing_docs)]
+
+pub mod args;
+pub mod commands;
+pub mod files;
+pub mod render;
+pub mod table;
+pub mod yaml_out;
