@@ -13,8 +13,10 @@ pub mod resolve;
 pub mod source;
 pub mod yaml;
 
+mod expand;
 mod extends;
 mod include;
+mod inputs;
 mod re2;
 mod reference;
 

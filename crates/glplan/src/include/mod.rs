@@ -1,10 +1,35 @@
 //! `include`: loading, interpolating and deep-merging included files.
+//!
+//! GitLab processes a file's `include` key in these steps (its `External::Mapper`): normalize
+//! the items (a string becomes `local` or `remote`, after variable expansion), drop the items
+//! whose `rules` do not match, expand `project` file lists and `local` wildcards, expand
+//! variables in the remaining values, find each item's kind, then fetch, load and interpolate
+//! each file and process its own includes the same way. The included files are deep-merged in
+//! order and the including file is merged on top, so later includes override earlier ones and
+//! the including file overrides them all.
+//!
+//! GitLab stops at the first broken include. glplan reports it and keeps going, so that one
+//! missing file does not hide the rest of the configuration: a file that cannot be loaded
+//! contributes nothing, everything else still merges. Only the include count and total size
+//! limits stop further loading.
 
-use crate::diagnostic::Diagnostics;
-use crate::files::FileProvider;
+mod glob;
+mod location;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::files::{FetchError, FileProvider, FileRequest};
+use crate::inputs::{self, ruby};
 use crate::limits::Limits;
-use crate::source::{FileId, SourceMap};
-use crate::yaml::{Document, Mapping};
+use crate::source::{FileId, SourceMap, Span};
+use crate::yaml::{self, Document, Mapping, Node, Value};
+
+use location::{Item, Kind};
 
 /// What include processing reads besides the files themselves.
 #[derive(Clone, Copy)]
@@ -28,16 +53,865 @@ impl std::fmt::Debug for IncludeEnv<'_> {
     }
 }
 
+/// Most path comparisons `include:rules:exists` makes before it assumes a match: GitLab (17.7
+/// and later) treats the clause as true when files × patterns exceeds 50,000.
+const MAX_EXISTS_COMPARISONS: usize = 50_000;
+
+/// The server name a component address must start with when `CI_SERVER_FQDN` is not given.
+const FQDN_VARIABLE: &str = "CI_SERVER_FQDN";
+
 /// Interpolates the entry document's inputs, resolves its `include` key recursively and returns
 /// the merged top-level mapping, or `None` when the entry file is not a usable mapping.
 pub(crate) fn process(
     document: Document,
-    _entry: FileId,
-    _env: &IncludeEnv<'_>,
-    _sources: &mut SourceMap,
-    _diags: &mut Diagnostics,
+    entry: FileId,
+    env: &IncludeEnv<'_>,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
 ) -> Option<Mapping> {
-    let mut map = document.body.as_map()?.clone();
-    map.remove("include");
-    Some(map)
+    let (name, text) = match sources.get(entry) {
+        Some(file) => (file.name.clone(), file.text.clone()),
+        None => (String::new(), String::new()),
+    };
+    if text.trim().is_empty() {
+        diags.push(
+            Diagnostic::error("empty-config", "Please provide content of .gitlab-ci.yml")
+                .with_span(Span::new(entry, 0, text.len() as u32)),
+        );
+        return None;
+    }
+    if !matches!(document.body.value, Value::Map(_) | Value::Null) {
+        diags.push(invalid_format(&document.body));
+        return None;
+    }
+
+    let interpolated = match inputs::interpolate(
+        document,
+        env.pipeline_inputs,
+        env.variables,
+        env.limits,
+        &text,
+    ) {
+        Ok(interpolated) => interpolated,
+        Err(error) => {
+            let mut diagnostic = Diagnostic::error(error.code, error.message());
+            if let Some(span) = error.span() {
+                diagnostic = diagnostic.with_span(span);
+            }
+            diags.push(diagnostic);
+            return None;
+        }
+    };
+    diags.extend(interpolated.warnings);
+    let map = match interpolated.body.value {
+        Value::Map(map) => map,
+        Value::Null => Mapping::new(),
+        _ => {
+            diags.push(invalid_format(&interpolated.body));
+            return None;
+        }
+    };
+
+    let context = Context {
+        repo: Some(Repo::default()),
+        variables: true,
+        path: Some(name),
+    };
+    let mut processor = Processor {
+        env,
+        sources,
+        diags,
+        included: 0,
+        total_bytes: 0,
+        halted: false,
+    };
+    Some(processor.expand(map, &context).map)
+}
+
+fn invalid_format(body: &Node) -> Diagnostic {
+    Diagnostic::error("invalid-config-format", "Invalid configuration format")
+        .with_span(body.span)
+        .with_help(format!(
+            "the configuration must be a mapping of keywords and jobs, found {}",
+            body.type_name()
+        ))
+}
+
+/// A repository files are read from: the project being planned when `project` is `None`,
+/// otherwise another project at `git_ref` (`None` meaning its default, GitLab's `HEAD`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Repo {
+    /// Full project path, lower-cased as GitLab looks it up.
+    pub project: Option<String>,
+    /// Branch, tag or SHA.
+    pub git_ref: Option<String>,
+}
+
+impl Repo {
+    fn request<'r>(&'r self, path: &'r str) -> FileRequest<'r> {
+        FileRequest::Repository {
+            project: self.project.as_deref(),
+            git_ref: self.git_ref.as_deref(),
+            path,
+        }
+    }
+
+    /// The name a file of this repository gets in diagnostics: the path for the planned
+    /// repository, `project:ref:path` for another project.
+    fn display_name(&self, path: &str) -> String {
+        match &self.project {
+            None => path.to_owned(),
+            Some(project) => {
+                let git_ref = self.git_ref.as_deref().unwrap_or("HEAD");
+                format!("{project}:{git_ref}:{path}")
+            }
+        }
+    }
+}
+
+/// What a file's own includes see, after GitLab's include context: `local` reads the
+/// repository the file came from; remote and template files have no repository and see no
+/// variables.
+#[derive(Debug, Clone)]
+struct Context {
+    /// The file's repository, or `None` for remote and template files.
+    repo: Option<Repo>,
+    /// Whether include-time variables are visible.
+    variables: bool,
+    /// The file's path inside `repo`, which wildcard includes skip.
+    path: Option<String>,
+}
+
+/// A file's mapping after its includes were merged in.
+struct Expanded {
+    map: Mapping,
+    /// Whether the file's `include` produced any file to load (GitLab keeps a file whose
+    /// `include` produced none as it is, so it is never blank).
+    had_files: bool,
+}
+
+/// A fetched file, ready to load.
+struct Fetched {
+    text: String,
+    /// Name for the source map.
+    name: String,
+    /// What the file's own includes see.
+    context: Context,
+}
+
+struct Processor<'p, 'e> {
+    env: &'p IncludeEnv<'e>,
+    sources: &'p mut SourceMap,
+    diags: &'p mut Diagnostics,
+    /// Files counted against `max_includes` so far; repeated and nested files count too.
+    included: usize,
+    /// Bytes of all included files so far.
+    total_bytes: usize,
+    /// Set when a limit was exceeded: nothing more is loaded.
+    halted: bool,
+}
+
+impl<'e> Processor<'_, 'e> {
+    fn variables(&self, context: &Context) -> &'e [(String, String)] {
+        if context.variables {
+            self.env.variables
+        } else {
+            &[]
+        }
+    }
+
+    /// Resolves the `include` key of a file's mapping and merges the included files under it.
+    fn expand(&mut self, mut map: Mapping, context: &Context) -> Expanded {
+        let Some(include) = map.remove("include") else {
+            return Expanded {
+                map,
+                had_files: false,
+            };
+        };
+        let locations = self.locations(&include.value, context);
+        let had_files = !locations.is_empty();
+
+        // GitLab counts every file of one include list before it loads any of them.
+        let mut admitted = Vec::new();
+        for (kind, item) in locations {
+            if self.halted {
+                break;
+            }
+            self.included += 1;
+            if self.included > self.env.limits.max_includes {
+                self.diags.push(
+                    Diagnostic::error(
+                        "too-many-includes",
+                        format!(
+                            "Maximum of {} nested includes are allowed!",
+                            self.env.limits.max_includes
+                        ),
+                    )
+                    .with_span(item.span)
+                    .with_help(
+                        "every included file counts, including repeated and nested ones; \
+                         an include cycle also ends here",
+                    ),
+                );
+                self.halted = true;
+                break;
+            }
+            admitted.push((kind, item));
+        }
+
+        let mut merged = Mapping::new();
+        for (kind, item) in admitted {
+            if self.halted {
+                break;
+            }
+            if let Some(content) = self.load(kind, &item, context) {
+                merged.deep_merge(content);
+            }
+        }
+        merged.deep_merge(map);
+        Expanded {
+            map: merged,
+            had_files,
+        }
+    }
+
+    /// Turns the `include` value into typed items, in GitLab's order of steps.
+    fn locations(&mut self, include: &Node, context: &Context) -> Vec<(Kind, Item)> {
+        let variables = self.variables(context);
+        let items = location::normalize(include, variables, self.diags);
+        let mut result = Vec::new();
+        for item in items {
+            if !location::check_shape(&item, self.diags) {
+                continue;
+            }
+            if let Some(rules) = item.get("rules") {
+                let env = rules::RuleEnv {
+                    variables,
+                    files: self.env.files,
+                    repo: context.repo.as_ref(),
+                    max_exists_comparisons: MAX_EXISTS_COMPARISONS,
+                };
+                if !rules::evaluate(rules, &describe(&item), &env, self.diags) {
+                    continue;
+                }
+            }
+            for mut expanded in self.expand_item(item, context) {
+                location::expand_values(&mut expanded, variables);
+                if let Some(kind) = location::match_kind(&expanded, self.diags) {
+                    result.push((kind, expanded));
+                }
+            }
+        }
+        result
+    }
+
+    /// Expands a `project` item with a list of files into one item per file, and a `local`
+    /// item with `*` into one item per matching file.
+    fn expand_item(&mut self, item: Item, context: &Context) -> Vec<Item> {
+        if item
+            .get("project")
+            .is_some_and(|node| !matches!(node.value, Value::Bool(false)))
+        {
+            return match item.get("file").map(|node| &node.value) {
+                None => Vec::new(),
+                Some(Value::Seq(files)) => files
+                    .iter()
+                    .map(|file| item.with("file", file.clone()))
+                    .collect(),
+                Some(_) => vec![item],
+            };
+        }
+        let pattern = item
+            .get("local")
+            .and_then(Node::as_str)
+            .filter(|local| local.contains('*'))
+            .map(str::to_owned);
+        match pattern {
+            Some(pattern) => self.expand_wildcard(&item, &pattern, context),
+            None => vec![item],
+        }
+    }
+
+    /// Lists the repository and makes one `local` item per matching YAML file, in listing
+    /// order, skipping the file that contains the include. Other keys (such as `inputs`) are
+    /// copied to every item. No match includes nothing.
+    fn expand_wildcard(&mut self, item: &Item, pattern: &str, context: &Context) -> Vec<Item> {
+        let Some(repo) = &context.repo else {
+            // Loading reports that a file without a project cannot use `local`.
+            return vec![item.clone()];
+        };
+        let pattern = pattern.trim_start_matches('/');
+        let paths = match self
+            .env
+            .files
+            .list(repo.project.as_deref(), repo.git_ref.as_deref())
+        {
+            Ok(paths) => paths,
+            Err(error) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "include-unavailable",
+                        format!(
+                            "include `{pattern}` could not be expanded because the repository \
+                             files could not be listed: {error}"
+                        ),
+                    )
+                    .with_span(item.span),
+                );
+                return Vec::new();
+            }
+        };
+        let wildcard = glob::Wildcard::new(pattern);
+        let span = item.get("local").map_or(item.span, |node| node.span);
+        paths
+            .into_iter()
+            .filter(|path| wildcard.matches(path))
+            .filter(|path| has_yaml_extension(path))
+            .filter(|path| context.path.as_deref() != Some(path.as_str()))
+            .map(|path| item.with("local", Node::string(path, span)))
+            .collect()
+    }
+
+    /// Fetches, loads, interpolates and expands one included file. Reports the problem and
+    /// returns `None` when the file cannot be used.
+    fn load(&mut self, kind: Kind, item: &Item, context: &Context) -> Option<Mapping> {
+        let location_node = item.get(kind.location_key())?;
+        let Some(raw) = location_node.as_str() else {
+            let shown = ruby::to_s(location_node);
+            self.error(
+                "invalid-include-location",
+                format!("Included file `{shown}` needs to be a string"),
+                item,
+            );
+            return None;
+        };
+        // `local` and `file` paths are read without their leading slashes.
+        let location = match kind {
+            Kind::Local | Kind::Project => raw.trim_start_matches('/'),
+            _ => raw,
+        };
+        if !self.check_location(kind, location, item) {
+            return None;
+        }
+        let fetched = self.fetch(kind, location, item, context)?;
+        self.read_content(location, item, fetched)
+    }
+
+    /// GitLab's location checks: the YAML extension (not for components), a valid address for
+    /// remote files and the `.gitlab-ci.yml` suffix for templates.
+    fn check_location(&mut self, kind: Kind, location: &str, item: &Item) -> bool {
+        if kind != Kind::Component && !has_yaml_extension(location) {
+            self.error(
+                "invalid-include-location",
+                format!("Included file `{location}` does not have YAML extension!"),
+                item,
+            );
+            return false;
+        }
+        if kind == Kind::Remote && !location::is_valid_url(location) {
+            self.error(
+                "invalid-include-location",
+                format!("Remote file `{location}` does not have a valid address!"),
+                item,
+            );
+            return false;
+        }
+        if kind == Kind::Template && !location.ends_with(".gitlab-ci.yml") {
+            self.error(
+                "invalid-include-location",
+                format!("Template file `{location}` is not a valid location!"),
+                item,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Reads the file from the provider and maps failures to GitLab's messages.
+    fn fetch(
+        &mut self,
+        kind: Kind,
+        location: &str,
+        item: &Item,
+        context: &Context,
+    ) -> Option<Fetched> {
+        let no_repository = Context {
+            repo: None,
+            variables: false,
+            path: None,
+        };
+        match kind {
+            Kind::Local => {
+                let Some(repo) = context.repo.clone() else {
+                    self.error(
+                        "include-without-project",
+                        format!("Local file `{location}` does not have project!"),
+                        item,
+                    );
+                    return None;
+                };
+                let result = self.env.files.read(repo.request(location));
+                let text = self.fetch_result(
+                    result,
+                    location,
+                    item,
+                    |error| match error {
+                        FetchError::NotFound => {
+                            Some(format!("Local file `{location}` does not exist!"))
+                        }
+                        _ => None,
+                    },
+                    &repo,
+                )?;
+                if text.trim().is_empty() {
+                    self.error(
+                        "include-empty",
+                        format!("Local file `{location}` is empty!"),
+                        item,
+                    );
+                    return None;
+                }
+                Some(Fetched {
+                    name: repo.display_name(location),
+                    context: Context {
+                        repo: Some(repo),
+                        variables: context.variables,
+                        path: Some(location.to_owned()),
+                    },
+                    text,
+                })
+            }
+            Kind::Project => {
+                let repo = Repo {
+                    project: Some(location::project_name(item)),
+                    git_ref: location::project_ref(item),
+                };
+                let project = repo.project.clone().unwrap_or_default();
+                let result = self.env.files.read(repo.request(location));
+                let text = self.fetch_result(
+                    result,
+                    location,
+                    item,
+                    |error| match error {
+                        FetchError::NotFound => Some(format!(
+                            "Project `{project}` file `{location}` does not exist!"
+                        )),
+                        _ => None,
+                    },
+                    &repo,
+                )?;
+                if text.trim().is_empty() {
+                    self.error(
+                        "include-empty",
+                        format!("Project `{project}` file `{location}` is empty!"),
+                        item,
+                    );
+                    return None;
+                }
+                Some(Fetched {
+                    name: repo.display_name(location),
+                    context: Context {
+                        repo: Some(repo),
+                        variables: context.variables,
+                        path: Some(location.to_owned()),
+                    },
+                    text,
+                })
+            }
+            Kind::Remote => {
+                let result = self.env.files.read(FileRequest::Remote { url: location });
+                let text = self.fetch_result(result, location, item, |error| match error {
+                    FetchError::NotFound => Some(format!(
+                        "Remote file `{location}` could not be fetched because of HTTP code `404` error!"
+                    )),
+                    _ => None,
+                }, &Repo::default())?;
+                if text.trim().is_empty() {
+                    self.error(
+                        "include-empty",
+                        format!("Included file `{location}` is empty or does not exist!"),
+                        item,
+                    );
+                    return None;
+                }
+                if !self.check_integrity(&text, location, item) {
+                    return None;
+                }
+                Some(Fetched {
+                    name: location.to_owned(),
+                    context: no_repository,
+                    text,
+                })
+            }
+            Kind::Template => {
+                let result = self
+                    .env
+                    .files
+                    .read(FileRequest::Template { name: location });
+                let missing = format!("Included file `{location}` is empty or does not exist!");
+                let text = self.fetch_result(
+                    result,
+                    location,
+                    item,
+                    |error| match error {
+                        FetchError::NotFound => Some(missing.clone()),
+                        _ => None,
+                    },
+                    &Repo::default(),
+                )?;
+                if text.trim().is_empty() {
+                    self.error("include-empty", missing, item);
+                    return None;
+                }
+                Some(Fetched {
+                    name: location.to_owned(),
+                    context: no_repository,
+                    text,
+                })
+            }
+            Kind::Component => self.fetch_component(location, item, context),
+            Kind::Artifact => {
+                self.error(
+                    "include-artifact-outside-child-pipeline",
+                    "Including configs from artifacts is only allowed when triggering child pipelines",
+                    item,
+                );
+                None
+            }
+        }
+    }
+
+    /// Maps a read result to the text, reporting GitLab's message for the failure. `not_found`
+    /// gives the kind-specific message for the errors it knows.
+    fn fetch_result(
+        &mut self,
+        result: Result<String, FetchError>,
+        location: &str,
+        item: &Item,
+        not_found: impl Fn(&FetchError) -> Option<String>,
+        repo: &Repo,
+    ) -> Option<String> {
+        let error = match result {
+            Ok(text) => return Some(text),
+            Err(error) => error,
+        };
+        if let Some(message) = not_found(&error) {
+            self.error("include-not-found", message, item);
+            return None;
+        }
+        let project = repo.project.as_deref().unwrap_or_default();
+        match error {
+            FetchError::ProjectNotFound => self.error(
+                "include-project-not-found",
+                format!(
+                    "Project `{project}` not found or access denied! Make sure any includes in \
+                     the pipeline configuration are correctly defined."
+                ),
+                item,
+            ),
+            FetchError::RefNotFound => {
+                let git_ref = repo.git_ref.as_deref().unwrap_or("HEAD");
+                self.error(
+                    "include-ref-not-found",
+                    format!("Project `{project}` reference `{git_ref}` does not exist!"),
+                    item,
+                );
+            }
+            FetchError::Unavailable(message) => self.error(
+                "include-unavailable",
+                format!("include `{location}` could not be loaded: {message}"),
+                item,
+            ),
+            FetchError::NotFound => self.error(
+                "include-not-found",
+                format!("Included file `{location}` is empty or does not exist!"),
+                item,
+            ),
+            FetchError::Other(message) => self.error(
+                "include-fetch-failed",
+                format!("include `{location}` could not be loaded: {message}"),
+                item,
+            ),
+        }
+        None
+    }
+
+    /// Fetches a CI/CD component `<fqdn>/<project-path>/<name>@<version>`: the file
+    /// `templates/<name>.yml`, else `templates/<name>/template.yml`, of `<project-path>` at
+    /// `<version>`.
+    fn fetch_component(
+        &mut self,
+        address: &str,
+        item: &Item,
+        context: &Context,
+    ) -> Option<Fetched> {
+        if context.repo.is_none() {
+            self.error(
+                "include-without-project",
+                "Unable to use components outside of a project context",
+                item,
+            );
+            return None;
+        }
+        let fqdn = self
+            .env
+            .variables
+            .iter()
+            .rev()
+            .find(|(name, _)| name == FQDN_VARIABLE)
+            .map(|(_, value)| value.as_str());
+        let component = match parse_component(address, fqdn) {
+            Ok(component) => component,
+            Err(reason) => {
+                self.error(
+                    "include-not-found",
+                    format!("Component '{address}' - {reason}"),
+                    item,
+                );
+                return None;
+            }
+        };
+        let repo = Repo {
+            project: Some(component.project.to_lowercase()),
+            git_ref: Some(component.version.to_owned()),
+        };
+        let candidates = [
+            format!("templates/{}.yml", component.name),
+            format!("templates/{}/template.yml", component.name),
+        ];
+        for path in candidates {
+            match self.env.files.read(repo.request(&path)) {
+                Ok(text) if !text.trim().is_empty() => {
+                    return Some(Fetched {
+                        name: repo.display_name(&path),
+                        context: Context {
+                            repo: Some(repo),
+                            variables: context.variables,
+                            path: Some(path),
+                        },
+                        text,
+                    });
+                }
+                Ok(_) | Err(FetchError::NotFound) => {}
+                Err(FetchError::ProjectNotFound | FetchError::RefNotFound) => break,
+                Err(FetchError::Unavailable(message) | FetchError::Other(message)) => {
+                    self.error(
+                        "include-unavailable",
+                        format!("include `{address}` could not be loaded: {message}"),
+                        item,
+                    );
+                    return None;
+                }
+            }
+        }
+        self.error(
+            "include-not-found",
+            format!("Component '{address}' - content not found"),
+            item,
+        );
+        None
+    }
+
+    /// Compares a remote file with its `integrity` hash (SHA-256, base64-encoded).
+    fn check_integrity(&mut self, text: &str, location: &str, item: &Item) -> bool {
+        let Some(expected) = item
+            .get("integrity")
+            .and_then(Node::as_str)
+            .and_then(|integrity| integrity.strip_prefix("sha256-"))
+        else {
+            return true;
+        };
+        let actual = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text));
+        if actual == expected {
+            return true;
+        }
+        self.error(
+            "include-integrity-mismatch",
+            format!("Remote file `{location}` failed integrity check!"),
+            item,
+        );
+        false
+    }
+
+    /// Loads a fetched file, interpolates it with the item's inputs and expands its includes.
+    fn read_content(&mut self, location: &str, item: &Item, fetched: Fetched) -> Option<Mapping> {
+        self.total_bytes = self.total_bytes.saturating_add(fetched.text.len());
+        if self.total_bytes > self.env.limits.max_total_yaml_size_bytes {
+            self.error(
+                "config-too-big",
+                "Total size of combined CI/CD configuration is too big",
+                item,
+            );
+            self.halted = true;
+            return None;
+        }
+
+        let file = self.sources.add(fetched.name, fetched.text.clone());
+        let mut loader_diags = Diagnostics::new();
+        let document = yaml::load(file, &fetched.text, self.env.limits, &mut loader_diags);
+        for diagnostic in loader_diags {
+            self.push_from_file(diagnostic, location, item);
+        }
+        let document = document?;
+        if !matches!(document.body.value, Value::Map(_) | Value::Null) {
+            let diagnostic = invalid_format(&document.body);
+            self.push_from_file(diagnostic, location, item);
+            return None;
+        }
+
+        let arguments = match item.inputs() {
+            None => None,
+            Some(node) => match &node.value {
+                Value::Null => None,
+                Value::Map(map) => Some(map),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "invalid-include-inputs",
+                            format!("include `inputs` of `{location}` should be a hash"),
+                        )
+                        .with_span(node.span),
+                    );
+                    return None;
+                }
+            },
+        };
+        let variables = self.variables(&fetched.context);
+        let interpolated = inputs::interpolate(
+            document,
+            arguments,
+            variables,
+            self.env.limits,
+            &fetched.text,
+        );
+        let interpolated = match interpolated {
+            Ok(interpolated) => interpolated,
+            Err(error) => {
+                let mut diagnostic = Diagnostic::error(error.code, error.message());
+                if let Some(span) = error.span() {
+                    diagnostic = diagnostic.with_span(span);
+                }
+                self.push_from_file(diagnostic, location, item);
+                return None;
+            }
+        };
+        self.diags.extend(interpolated.warnings);
+
+        let map = match interpolated.body.value {
+            Value::Map(map) => map,
+            _ => Mapping::new(),
+        };
+        if map.is_empty() {
+            self.invalid_syntax(location, item);
+            return None;
+        }
+        let expanded = self.expand(map, &fetched.context);
+        if expanded.had_files && expanded.map.is_empty() {
+            self.invalid_syntax(location, item);
+            return None;
+        }
+        Some(expanded.map)
+    }
+
+    fn invalid_syntax(&mut self, location: &str, item: &Item) {
+        self.error(
+            "include-invalid-yaml",
+            format!("Included file `{location}` does not have valid YAML syntax!"),
+            item,
+        );
+    }
+
+    /// Reports a problem found inside an included file: errors get GitLab's `` `<file>`: ``
+    /// prefix, keep their own span, and point back at the include.
+    fn push_from_file(&mut self, mut diagnostic: Diagnostic, location: &str, item: &Item) {
+        if diagnostic.severity == Severity::Error {
+            diagnostic.message = format!("`{location}`: {}", diagnostic.message);
+        }
+        match diagnostic.span {
+            Some(span) if span != item.span => {
+                diagnostic = diagnostic.with_label(item.span, "included here");
+            }
+            Some(_) => {}
+            None => diagnostic = diagnostic.with_span(item.span),
+        }
+        self.diags.push(diagnostic);
+    }
+
+    /// Reports a problem with an include item at the item's span.
+    fn error(&mut self, code: &'static str, message: impl Into<String>, item: &Item) {
+        self.diags
+            .push(Diagnostic::error(code, message).with_span(item.span));
+    }
+}
+
+/// Whether the file name ends in `.yml` or `.yaml` (any case) after at least one character,
+/// as GitLab checks on the basename.
+fn has_yaml_extension(location: &str) -> bool {
+    let basename = location
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let stem = basename
+        .strip_suffix(".yml")
+        .or_else(|| basename.strip_suffix(".yaml"));
+    stem.is_some_and(|stem| !stem.is_empty())
+}
+
+/// A short name for an include item in diagnostics: its location when it has one, otherwise
+/// the item as JSON.
+fn describe(item: &Item) -> String {
+    [
+        "local",
+        "file",
+        "remote",
+        "template",
+        "component",
+        "artifact",
+    ]
+    .into_iter()
+    .find_map(|key| item.get(key).and_then(Node::as_str))
+    .map_or_else(
+        || location::ruby_json(&Node::new(Value::Map(item.map.clone()), item.span)),
+        str::to_owned,
+    )
+}
+
+/// The parts of a component address.
+#[derive(Debug, PartialEq, Eq)]
+struct Component<'a> {
+    project: &'a str,
+    name: &'a str,
+    version: &'a str,
+}
+
+/// Splits `<fqdn>/<project-path>/<name>@<version>`. Without a known server name, the first
+/// path segment is taken as the server. Returns GitLab's reason when the address is unusable.
+fn parse_component<'a>(
+    address: &'a str,
+    fqdn: Option<&str>,
+) -> Result<Component<'a>, &'static str> {
+    const UNSUPPORTED: &str = "the component path is not supported";
+    const NOT_FOUND: &str = "content not found";
+    let (full_path, version) = address.split_once('@').ok_or(UNSUPPORTED)?;
+    let instance_path = match fqdn {
+        Some(fqdn) => full_path
+            .strip_prefix(fqdn)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .ok_or(UNSUPPORTED)?,
+        None => full_path.split_once('/').ok_or(UNSUPPORTED)?.1,
+    };
+    if instance_path.starts_with('/') {
+        return Err(NOT_FOUND);
+    }
+    let (project, name) = instance_path.rsplit_once('/').ok_or(NOT_FOUND)?;
+    if project.is_empty() || name.is_empty() {
+        return Err(NOT_FOUND);
+    }
+    Ok(Component {
+        project,
+        name,
+        version,
+    })
 }

@@ -1,0 +1,746 @@
+//! `include:rules`: validation and evaluation.
+//!
+//! GitLab validates include rules with its rule entries and reports the first problem prefixed
+//! with `include:`, for example `include:rule when unknown value: on_success`. A rule matches
+//! when all its clauses hold; the first matching rule includes the file unless its `when` is
+//! `never`, and when no rule matches the file is not included. Only the variables known before
+//! the pipeline exists are visible (never YAML `variables:`).
+//!
+//! `changes` needs the pipeline's changed files, which this phase does not have: glplan
+//! includes the file as if the clause held and says so with a warning.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expand;
+use crate::files::{FetchError, FileProvider};
+use crate::inputs::ruby;
+use crate::source::Span;
+use crate::yaml::{Mapping, Node, Value};
+
+use super::Repo;
+use super::glob::{self, Fnmatch};
+
+/// What rule evaluation reads.
+pub(super) struct RuleEnv<'a> {
+    /// Variables visible to the include.
+    pub variables: &'a [(String, String)],
+    /// Where `exists` lists files.
+    pub files: &'a dyn FileProvider,
+    /// The repository of the file that contains the include, which `exists` searches; `None`
+    /// for files without a project (remote and template includes).
+    pub repo: Option<&'a Repo>,
+    /// Most path comparisons `exists` makes before it assumes a match.
+    pub max_exists_comparisons: usize,
+}
+
+/// Maximum paths in `changes` (and in `exists:paths` of the mapping form).
+const MAX_RULE_PATHS: usize = 50;
+
+const RULE_KEYS: &[&str] = &["if", "exists", "when", "changes"];
+const EXISTS_KEYS: &[&str] = &["paths", "project", "ref"];
+const CHANGES_KEYS: &[&str] = &["paths", "compare_to"];
+
+/// One validated rule.
+#[derive(Debug)]
+struct Rule<'n> {
+    /// Clauses in the order they are written, as GitLab evaluates them.
+    clauses: Vec<Clause<'n>>,
+    /// `when`, when given.
+    when: Option<String>,
+}
+
+#[derive(Debug)]
+enum Clause<'n> {
+    If(&'n str),
+    Exists(Exists),
+    Changes,
+}
+
+#[derive(Debug)]
+struct Exists {
+    paths: Vec<String>,
+    project: Option<String>,
+    git_ref: Option<String>,
+    /// Span of the `exists` value, for errors found while evaluating it.
+    span: Span,
+}
+
+/// A rule problem with GitLab's message (without the `include:` prefix) and its location.
+#[derive(Debug)]
+struct Invalid {
+    message: String,
+    span: Span,
+}
+
+/// Decides whether an include item with these `rules` is included. Reports invalid rules as an
+/// error and skips the item, and reports clauses that cannot be evaluated as warnings.
+pub(super) fn evaluate(
+    rules: &Node,
+    location: &str,
+    env: &RuleEnv<'_>,
+    diags: &mut Diagnostics,
+) -> bool {
+    let parsed = match parse_rules(rules) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => return true,
+        Err(invalid) => {
+            diags.push(rules_error(&invalid.message, invalid.span));
+            return false;
+        }
+    };
+
+    for rule in &parsed {
+        match rule_matches(rule, location, env, diags) {
+            Ok(true) => return rule.when.as_deref() != Some("never"),
+            Ok(false) => {}
+            Err(invalid) => {
+                diags.push(rules_error(&invalid.message, invalid.span));
+                return false;
+            }
+        }
+    }
+    false
+}
+
+fn rules_error(message: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("invalid-include-rules", format!("include:{message}")).with_span(span)
+}
+
+/// Validates the rules as GitLab's `Entry::Include::Rules` does and returns the first
+/// problem. `Ok(None)` means there are no rules (null or `false`).
+fn parse_rules(rules: &Node) -> Result<Option<Vec<Rule<'_>>>, Invalid> {
+    let invalid = |message: &str, span: Span| Invalid {
+        message: message.to_owned(),
+        span,
+    };
+    match &rules.value {
+        Value::Null | Value::Bool(false) => Ok(None),
+        Value::Seq(items) if items.is_empty() => {
+            Err(invalid("rules config can't be blank", rules.span))
+        }
+        Value::Seq(items) => {
+            // GitLab flattens nested lists of rules.
+            let mut flat = Vec::new();
+            flatten(items, &mut flat);
+            flat.into_iter()
+                .map(parse_rule)
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some)
+        }
+        _ if rules.is_blank() => Err(invalid("rules config can't be blank", rules.span)),
+        _ => Err(invalid("rules config should be an array", rules.span)),
+    }
+}
+
+fn flatten<'n>(items: &'n [Node], out: &mut Vec<&'n Node>) {
+    for item in items {
+        match &item.value {
+            Value::Seq(inner) => flatten(inner, out),
+            _ => out.push(item),
+        }
+    }
+}
+
+fn parse_rule(node: &Node) -> Result<Rule<'_>, Invalid> {
+    let invalid = |message: String, span: Span| Invalid { message, span };
+    if node.is_blank() {
+        return Err(invalid("rule config can't be blank".to_owned(), node.span));
+    }
+    let Some(map) = node.as_map() else {
+        return Err(invalid(
+            "rule config should be a hash".to_owned(),
+            node.span,
+        ));
+    };
+    if let Some(message) = unknown_keys("rule", map, RULE_KEYS) {
+        return Err(invalid(message, node.span));
+    }
+
+    let mut clauses = Vec::new();
+    let mut when = None;
+    for (key, entry) in map.entries() {
+        let value = &entry.value;
+        match key.as_str() {
+            Some("if") => match &value.value {
+                Value::Null => {}
+                Value::String(expression) => clauses.push(Clause::If(expression)),
+                _ => {
+                    let message = "rule if invalid expression syntax".to_owned();
+                    return Err(invalid(message, value.span));
+                }
+            },
+            Some("when") if !value.is_null() => {
+                let text = ruby::to_s(value);
+                if text != "always" && text != "never" {
+                    let message = format!("rule when unknown value: {text}");
+                    return Err(invalid(message, value.span));
+                }
+                when = Some(text);
+            }
+            Some("exists") => {
+                if let Some(exists) = parse_exists(value)? {
+                    clauses.push(Clause::Exists(exists));
+                }
+            }
+            Some("changes") if !value.is_null() => {
+                check_changes(value)?;
+                clauses.push(Clause::Changes);
+            }
+            _ => {}
+        }
+    }
+    Ok(Rule { clauses, when })
+}
+
+/// Validates `exists` in its string, list or mapping form.
+fn parse_exists(node: &Node) -> Result<Option<Exists>, Invalid> {
+    let location = "rule:exists";
+    let invalid = |message: String| Invalid {
+        message,
+        span: node.span,
+    };
+    let simple = |paths: Vec<String>| {
+        Some(Exists {
+            paths,
+            project: None,
+            git_ref: None,
+            span: node.span,
+        })
+    };
+    match &node.value {
+        Value::Null => Ok(None),
+        Value::String(path) => Ok(simple(vec![path.clone()])),
+        Value::Seq(items) => match strings(items) {
+            Some(paths) => Ok(simple(paths)),
+            None => Err(invalid(format!(
+                "{location} config should be an array of strings"
+            ))),
+        },
+        _ if node.is_blank() => Ok(simple(Vec::new())),
+        Value::Map(map) => {
+            if let Some(message) = unknown_keys(location, map, EXISTS_KEYS) {
+                return Err(invalid(message));
+            }
+            if !map.contains_key("paths") {
+                return Err(invalid(format!(
+                    "{location} config missing required keys: paths"
+                )));
+            }
+            let project = map.get("project").filter(|n| !n.is_null());
+            let git_ref = map.get("ref").filter(|n| !n.is_null());
+            if git_ref.is_some() && !map.contains_key("project") {
+                return Err(invalid(format!(
+                    "{location} config missing required keys: project"
+                )));
+            }
+            let paths = match map.get("paths").map(|n| &n.value) {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Seq(items)) => strings(items).ok_or_else(|| {
+                    invalid(format!("{location} paths should be an array of strings"))
+                })?,
+                Some(_) => {
+                    return Err(invalid(format!(
+                        "{location} paths should be an array of strings"
+                    )));
+                }
+            };
+            if paths.len() > MAX_RULE_PATHS {
+                return Err(invalid(format!(
+                    "{location} paths has too many entries (maximum {MAX_RULE_PATHS})"
+                )));
+            }
+            let project = match project {
+                None => None,
+                Some(Node {
+                    value: Value::String(p),
+                    ..
+                }) => Some(p.clone()),
+                Some(_) => return Err(invalid(format!("{location} project should be a string"))),
+            };
+            let git_ref = match git_ref {
+                None => None,
+                Some(Node {
+                    value: Value::String(r),
+                    ..
+                }) => Some(r.clone()),
+                Some(_) => return Err(invalid(format!("{location} ref should be a string"))),
+            };
+            Ok(Some(Exists {
+                paths,
+                project,
+                git_ref,
+                span: node.span,
+            }))
+        }
+        _ => Err(invalid(format!(
+            "{location} should be a string, an array of strings, or a hash"
+        ))),
+    }
+}
+
+/// Validates `changes` in its list or mapping form.
+fn check_changes(node: &Node) -> Result<(), Invalid> {
+    let location = "rule:changes";
+    let invalid = |message: String| Invalid {
+        message,
+        span: node.span,
+    };
+    match &node.value {
+        Value::Seq(items) => {
+            if strings(items).is_none() {
+                return Err(invalid(format!(
+                    "{location} config should be an array of strings"
+                )));
+            }
+            if items.len() > MAX_RULE_PATHS {
+                return Err(invalid(format!(
+                    "{location} config has too many entries (maximum {MAX_RULE_PATHS})"
+                )));
+            }
+            Ok(())
+        }
+        Value::Map(map) => {
+            if let Some(message) = unknown_keys(location, map, CHANGES_KEYS) {
+                return Err(invalid(message));
+            }
+            if !map.contains_key("paths") {
+                return Err(invalid(format!(
+                    "{location} config missing required keys: paths"
+                )));
+            }
+            match map.get("paths").and_then(Node::as_seq) {
+                Some(items) if strings(items).is_some() => {
+                    if items.len() > MAX_RULE_PATHS {
+                        return Err(invalid(format!(
+                            "{location} paths has too many entries (maximum {MAX_RULE_PATHS})"
+                        )));
+                    }
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "{location} paths should be an array of strings"
+                    )));
+                }
+            }
+            let compare_to = map.get("compare_to").filter(|n| !n.is_null());
+            if compare_to.is_some_and(|n| n.as_str().is_none()) {
+                return Err(invalid(format!("{location} compare to should be a string")));
+            }
+            Ok(())
+        }
+        _ => Err(invalid(format!("{location} should be an array or a hash"))),
+    }
+}
+
+fn strings(items: &[Node]) -> Option<Vec<String>> {
+    items
+        .iter()
+        .map(|item| item.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn unknown_keys(location: &str, map: &Mapping, allowed: &[&str]) -> Option<String> {
+    let unknown: Vec<String> = map
+        .keys()
+        .filter(|key| !key.as_str().is_some_and(|k| allowed.contains(&k)))
+        .map(ToString::to_string)
+        .collect();
+    if unknown.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "{location} config contains unknown keys: {}",
+            unknown.join(", ")
+        ))
+    }
+}
+
+/// Whether every clause of the rule holds, evaluated in order and stopping at the first that
+/// does not, as GitLab does.
+fn rule_matches(
+    rule: &Rule<'_>,
+    location: &str,
+    env: &RuleEnv<'_>,
+    diags: &mut Diagnostics,
+) -> Result<bool, Invalid> {
+    for clause in &rule.clauses {
+        let holds = match clause {
+            Clause::If(expression) => if_holds(expression, location, env, diags),
+            Clause::Exists(exists) => exists_holds(exists, location, env, diags)?,
+            Clause::Changes => {
+                diags.push(not_evaluated(
+                    location,
+                    "changes",
+                    "the changed files are only known when the pipeline is created",
+                ));
+                true
+            }
+        };
+        if !holds {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn not_evaluated(location: &str, clause: &str, reason: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "include-rules-not-evaluated",
+        format!(
+            "`include:rules:{clause}` for `{location}` was not evaluated: {reason}; \
+             the file is included as if the clause matched"
+        ),
+    )
+}
+
+fn if_holds(expression: &str, location: &str, env: &RuleEnv<'_>, diags: &mut Diagnostics) -> bool {
+    let _ = (expression, env);
+    // TODO: evaluate the expression with the CI expression evaluator once it exists; until
+    // then the file is included and the clause reported.
+    diags.push(not_evaluated(
+        location,
+        "if",
+        "CI/CD expressions are not evaluated yet",
+    ));
+    true
+}
+
+/// Evaluates `exists` like GitLab's `Clause::Exists`: exact paths are looked up, `**/*.ext`
+/// patterns compare the extension, and other patterns use `File.fnmatch?`. Past
+/// `max_exists_comparisons` path comparisons the clause holds without comparing further.
+fn exists_holds(
+    exists: &Exists,
+    location: &str,
+    env: &RuleEnv<'_>,
+    diags: &mut Diagnostics,
+) -> Result<bool, Invalid> {
+    let expand = |text: &str| expand::expand_existing(text, env.variables);
+    let globs: Vec<String> = exists.paths.iter().map(|p| expand(p)).collect();
+
+    let listing = match &exists.project {
+        Some(project) => {
+            let project = expand(project);
+            let git_ref = exists.git_ref.as_deref().map(expand);
+            if globs.is_empty() {
+                return Ok(false);
+            }
+            match env.files.list(Some(&project), git_ref.as_deref()) {
+                Ok(paths) => paths,
+                Err(FetchError::ProjectNotFound) => {
+                    return Err(Invalid {
+                        message: format!(
+                            "rules:exists:project `{project}` is not a valid project path"
+                        ),
+                        span: exists.span,
+                    });
+                }
+                Err(FetchError::RefNotFound) => {
+                    return Err(Invalid {
+                        message: format!(
+                            "rules:exists:ref `{}` is not a valid ref in project `{project}`",
+                            git_ref.unwrap_or_default()
+                        ),
+                        span: exists.span,
+                    });
+                }
+                Err(other) => {
+                    diags.push(not_evaluated(location, "exists", &listing_failure(&other)));
+                    return Ok(true);
+                }
+            }
+        }
+        None => {
+            let Some(repo) = env.repo else {
+                return Ok(false);
+            };
+            match env
+                .files
+                .list(repo.project.as_deref(), repo.git_ref.as_deref())
+            {
+                Ok(paths) => paths,
+                Err(error) => {
+                    diags.push(not_evaluated(location, "exists", &listing_failure(&error)));
+                    return Ok(true);
+                }
+            }
+        }
+    };
+
+    let mut patterns = Vec::new();
+    for glob in &globs {
+        if glob::is_exact(glob) {
+            if listing.iter().any(|path| path == glob) {
+                return Ok(true);
+            }
+        } else if let Some(extension) = extension_of(glob) {
+            if listing.iter().any(|path| path.ends_with(extension)) {
+                return Ok(true);
+            }
+        } else {
+            patterns.push(Fnmatch::new(glob));
+        }
+    }
+    if patterns.is_empty() {
+        return Ok(false);
+    }
+    if patterns.len().saturating_mul(listing.len()) > env.max_exists_comparisons {
+        return Ok(true);
+    }
+    Ok(patterns
+        .iter()
+        .any(|pattern| listing.iter().any(|path| pattern.matches(path))))
+}
+
+/// For a pattern such as `**/*.js`, the extension `.js`, which GitLab compares with
+/// `end_with?` instead of matching the pattern.
+fn extension_of(glob: &str) -> Option<&str> {
+    let rest = glob.strip_prefix("**/*").unwrap_or(glob);
+    let is_extension = rest.starts_with('.') && !rest.contains('/') && glob::is_exact(rest);
+    is_extension.then_some(rest)
+}
+
+fn listing_failure(error: &FetchError) -> String {
+    format!("the repository files could not be listed ({error})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::MemoryFiles;
+
+    fn sp() -> Span {
+        Span::default()
+    }
+
+    fn s(text: &str) -> Node {
+        Node::string(text, sp())
+    }
+
+    fn seq(items: Vec<Node>) -> Node {
+        Node::new(Value::Seq(items), sp())
+    }
+
+    fn map(pairs: Vec<(&str, Node)>) -> Node {
+        let mut m = Mapping::new();
+        for (k, v) in pairs {
+            m.insert(k, sp(), v);
+        }
+        Node::new(Value::Map(m), sp())
+    }
+
+    fn files() -> MemoryFiles {
+        MemoryFiles::new()
+            .with_file("Dockerfile", "")
+            .with_file("src/main.rs", "")
+            .with_file("docs/a.md", "")
+    }
+
+    fn run(rules: Node, files: &MemoryFiles) -> (bool, Vec<String>) {
+        let repo = Repo::default();
+        let env = RuleEnv {
+            variables: &[],
+            files,
+            repo: Some(&repo),
+            max_exists_comparisons: 50_000,
+        };
+        let mut diags = Diagnostics::new();
+        let included = evaluate(&rules, "x.yml", &env, &mut diags);
+        (included, diags.iter().map(|d| d.message.clone()).collect())
+    }
+
+    fn errors(rules: Node) -> Vec<String> {
+        run(rules, &files()).1
+    }
+
+    #[test]
+    fn no_rules_include() {
+        assert!(run(Node::null(sp()), &files()).0);
+    }
+
+    #[test]
+    fn validation_messages() {
+        let cases: Vec<(Node, &str)> = vec![
+            (seq(vec![]), "include:rules config can't be blank"),
+            (
+                map(vec![("if", s("$X"))]),
+                "include:rules config should be an array",
+            ),
+            (seq(vec![s("x")]), "include:rule config should be a hash"),
+            (seq(vec![map(vec![])]), "include:rule config can't be blank"),
+            (
+                seq(vec![map(vec![("invalid", s("x"))])]),
+                "include:rule config contains unknown keys: invalid",
+            ),
+            (
+                seq(vec![map(vec![("when", s("on_success"))])]),
+                "include:rule when unknown value: on_success",
+            ),
+            (
+                seq(vec![map(vec![("if", seq(vec![s("$A")]))])]),
+                "include:rule if invalid expression syntax",
+            ),
+            (
+                seq(vec![map(vec![(
+                    "exists",
+                    seq(vec![Node::new(Value::Int(1), sp())]),
+                )])]),
+                "include:rule:exists config should be an array of strings",
+            ),
+            (
+                seq(vec![map(vec![("exists", Node::new(Value::Int(1), sp()))])]),
+                "include:rule:exists should be a string, an array of strings, or a hash",
+            ),
+            (
+                seq(vec![map(vec![(
+                    "exists",
+                    map(vec![("project", s("g/p"))]),
+                )])]),
+                "include:rule:exists config missing required keys: paths",
+            ),
+            (
+                seq(vec![map(vec![(
+                    "exists",
+                    map(vec![("paths", seq(vec![])), ("ref", s("main"))]),
+                )])]),
+                "include:rule:exists config missing required keys: project",
+            ),
+            (
+                seq(vec![map(vec![("exists", map(vec![("paths", s("a"))]))])]),
+                "include:rule:exists paths should be an array of strings",
+            ),
+            (
+                seq(vec![map(vec![("changes", s("a"))])]),
+                "include:rule:changes should be an array or a hash",
+            ),
+            (
+                seq(vec![map(vec![(
+                    "changes",
+                    map(vec![("paths", seq(vec![])), ("x", s("y"))]),
+                )])]),
+                "include:rule:changes config contains unknown keys: x",
+            ),
+            (
+                seq(vec![map(vec![(
+                    "changes",
+                    seq((0..51).map(|i| s(&i.to_string())).collect()),
+                )])]),
+                "include:rule:changes config has too many entries (maximum 50)",
+            ),
+        ];
+        for (rules, expected) in cases {
+            assert_eq!(errors(rules), [expected], "expected {expected:?}");
+        }
+    }
+
+    #[test]
+    fn when_never_excludes() {
+        let rules = seq(vec![map(vec![
+            ("exists", s("Dockerfile")),
+            ("when", s("never")),
+        ])]);
+        assert!(!run(rules, &files()).0);
+    }
+
+    #[test]
+    fn no_matching_rule_excludes() {
+        let rules = seq(vec![map(vec![("exists", s("missing.txt"))])]);
+        assert!(!run(rules, &files()).0);
+    }
+
+    #[test]
+    fn rule_with_only_when_matches() {
+        let rules = seq(vec![
+            map(vec![("exists", s("missing.txt"))]),
+            map(vec![("when", s("always"))]),
+        ]);
+        assert!(run(rules, &files()).0);
+    }
+
+    #[test]
+    fn exists_forms() {
+        let cases = [
+            (s("Dockerfile"), true),
+            (s("*.md"), false),
+            (s("**/*.md"), true),
+            (s("src/*.rs"), true),
+            (s("**/*.py"), false),
+            (seq(vec![s("nope"), s("docs/{a,b}.md")]), true),
+            (map(vec![("paths", seq(vec![s("Dockerfile")]))]), true),
+        ];
+        for (exists, expected) in cases {
+            let rules = seq(vec![map(vec![("exists", exists.clone())])]);
+            assert_eq!(run(rules, &files()).0, expected, "exists {exists:?}");
+        }
+    }
+
+    #[test]
+    fn exists_in_other_project() {
+        let mut other = MemoryFiles::new();
+        other.projects.insert(
+            "g/p".to_owned(),
+            [("ci.yml".to_owned(), String::new())].into_iter().collect(),
+        );
+        let rules = seq(vec![map(vec![(
+            "exists",
+            map(vec![
+                ("paths", seq(vec![s("ci.yml")])),
+                ("project", s("g/p")),
+            ]),
+        )])]);
+        assert!(run(rules.clone(), &other).0);
+        let missing = seq(vec![map(vec![(
+            "exists",
+            map(vec![
+                ("paths", seq(vec![s("ci.yml")])),
+                ("project", s("g/none")),
+            ]),
+        )])]);
+        assert_eq!(
+            run(missing, &other).1,
+            ["include:rules:exists:project `g/none` is not a valid project path"]
+        );
+    }
+
+    #[test]
+    fn exists_comparison_limit() {
+        let repo = Repo::default();
+        let files = files();
+        let rules = seq(vec![map(vec![("exists", s("nothing/*"))])]);
+        for (limit, expected) in [(3, false), (2, true)] {
+            let env = RuleEnv {
+                variables: &[],
+                files: &files,
+                repo: Some(&repo),
+                max_exists_comparisons: limit,
+            };
+            let mut diags = Diagnostics::new();
+            assert_eq!(
+                evaluate(&rules, "x.yml", &env, &mut diags),
+                expected,
+                "limit {limit}"
+            );
+        }
+    }
+
+    #[test]
+    fn exists_without_project_is_false() {
+        let files = files();
+        let env = RuleEnv {
+            variables: &[],
+            files: &files,
+            repo: None,
+            max_exists_comparisons: 50_000,
+        };
+        let rules = seq(vec![map(vec![("exists", s("Dockerfile"))])]);
+        let mut diags = Diagnostics::new();
+        assert!(!evaluate(&rules, "x.yml", &env, &mut diags));
+    }
+
+    #[test]
+    fn changes_warns_and_includes() {
+        let rules = seq(vec![map(vec![("changes", seq(vec![s("src/**")]))])]);
+        let (included, messages) = run(rules, &files());
+        assert!(included);
+        assert_eq!(messages.len(), 1);
+        assert!(messages[0].contains("`include:rules:changes`"));
+    }
+}

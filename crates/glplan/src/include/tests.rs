@@ -1,0 +1,1 @@
+//! Tests of include processing against in-memory files.

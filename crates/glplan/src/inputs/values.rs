@@ -1,0 +1,442 @@
+//! Input values: checking the given arguments against `spec:inputs` and choosing each input's
+//! value, as GitLab's `Interpolation::Inputs` does.
+
+use crate::source::Span;
+use crate::yaml::{Mapping, Node, Value};
+
+use super::Problem;
+use super::ruby;
+use super::spec::{InputSpec, InputType};
+
+/// Checks `arguments` against the declared inputs and returns each input's value (the
+/// argument, or the default when the argument is missing or null). Returns every problem,
+/// in GitLab's order: unknown arguments, unknown specifications, then each input's problems in
+/// declaration order.
+pub(super) fn resolve(
+    specs: &[InputSpec],
+    arguments: Option<&Mapping>,
+) -> Result<Mapping, Vec<Problem>> {
+    let empty = Mapping::new();
+    let arguments = arguments.unwrap_or(&empty);
+    let mut problems = Vec::new();
+
+    let unknown: Vec<(String, Span)> = arguments
+        .entries()
+        .filter(|(key, _)| !specs.iter().any(|spec| &spec.name == *key))
+        .map(|(key, entry)| (key.to_string(), entry.key_span))
+        .collect();
+    if let Some((_, span)) = unknown.first() {
+        let names: Vec<&str> = unknown.iter().map(|(name, _)| name.as_str()).collect();
+        problems.push(Problem {
+            message: format!("unknown input arguments: {}", names.join(", ")),
+            span: Some(*span),
+        });
+    }
+
+    let mut typed = Vec::new();
+    for spec in specs {
+        match spec.input_type {
+            Some(input_type) => typed.push((spec, input_type)),
+            None => problems.push(Problem {
+                message: format!(
+                    "unknown input specification for `{}` (valid types: {})",
+                    spec.name,
+                    InputType::NAMES.join(", ")
+                ),
+                span: Some(spec.key_span),
+            }),
+        }
+    }
+
+    let mut values = Mapping::new();
+    for (spec, input_type) in typed {
+        let argument = arguments.get_key(&spec.name).filter(|node| !node.is_null());
+        let checker = Checker { spec, input_type };
+        let before = problems.len();
+        checker.validate(argument, &mut problems);
+        if problems.len() > before {
+            continue;
+        }
+        let value = argument.or(spec.default.as_ref());
+        if let Some(value) = value {
+            values.insert(spec.name.clone(), spec.key_span, value.clone());
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The checks of one input, after GitLab's `BaseInput` and its subclasses.
+struct Checker<'a> {
+    spec: &'a InputSpec,
+    input_type: InputType,
+}
+
+impl Checker<'_> {
+    fn validate(&self, argument: Option<&Node>, problems: &mut Vec<Problem>) {
+        // An input is required exactly when its declaration has no `default` key.
+        let Some(default) = &self.spec.default else {
+            if argument.is_none() {
+                problems.push(self.problem(
+                    "required value has not been provided".to_owned(),
+                    self.spec.key_span,
+                ));
+            }
+            if let Some(argument) = argument {
+                self.run(argument, Origin::Provided, problems);
+            }
+            return;
+        };
+        self.run(default, Origin::Default, problems);
+        if let Some(argument) = argument {
+            self.run(argument, Origin::Provided, problems);
+        }
+    }
+
+    /// Runs the type, options and regex checks on one value.
+    fn run(&self, value: &Node, origin: Origin, problems: &mut Vec<Problem>) {
+        self.check_type(value, origin, problems);
+        self.check_options(value, problems);
+        self.check_regex(value, origin, problems);
+    }
+
+    fn check_type(&self, value: &Node, origin: Origin, problems: &mut Vec<Problem>) {
+        let (ok, expected) = match self.input_type {
+            InputType::String => (matches!(value.value, Value::String(_)), "a string"),
+            InputType::Number => (
+                matches!(value.value, Value::Int(_) | Value::Float(_)),
+                "a number",
+            ),
+            InputType::Boolean => (matches!(value.value, Value::Bool(_)), "a boolean"),
+            InputType::Array => (matches!(value.value, Value::Seq(_)), "an array"),
+        };
+        if !ok {
+            let message = format!("{} value is not {expected}", origin.word());
+            problems.push(self.problem(message, value.span));
+        }
+    }
+
+    fn check_options(&self, value: &Node, problems: &mut Vec<Problem>) {
+        let Some(options) = &self.spec.options else {
+            return;
+        };
+        let allowed_list = match self.input_type {
+            InputType::String => "the list of allowed options",
+            // GitLab's number input words this message slightly differently.
+            InputType::Number => "the list of the allowed options",
+            InputType::Boolean | InputType::Array => {
+                let message = "Options can only be used with string and number inputs";
+                problems.push(self.problem(message.to_owned(), options.span));
+                return;
+            }
+        };
+        // Ruby skips the check for `false` and `nil` values.
+        if matches!(value.value, Value::Null | Value::Bool(false)) {
+            return;
+        }
+        let listed = options
+            .as_seq()
+            .is_some_and(|items| items.iter().any(|item| ruby::ruby_eq(item, value)));
+        if !listed {
+            let message = format!(
+                "`{}` cannot be used because it is not in {allowed_list}",
+                ruby::to_s(value)
+            );
+            problems.push(self.problem(message, value.span));
+        }
+    }
+
+    fn check_regex(&self, value: &Node, origin: Origin, problems: &mut Vec<Problem>) {
+        let Some(pattern) = &self.spec.regex else {
+            return;
+        };
+        if self.input_type != InputType::String {
+            let message = "RegEx validation can only be used with string inputs";
+            problems.push(self.problem(message.to_owned(), pattern.span));
+            return;
+        }
+        let Value::String(text) = &value.value else {
+            return;
+        };
+        let Some(source) = pattern.as_str() else {
+            problems.push(self.problem("invalid regular expression".to_owned(), pattern.span));
+            return;
+        };
+        let regex = match crate::re2::compile(source) {
+            Ok(regex) => regex,
+            Err(_) => {
+                let message = "invalid regular expression".to_owned();
+                problems.push(self.problem(message, pattern.span));
+                return;
+            }
+        };
+        // GitLab's `UntrustedRegexp#match?` never matches a blank string.
+        if ruby::is_blank(text) || !regex.is_match(text) {
+            let message = format!(
+                "{} value does not match required RegEx pattern",
+                origin.word()
+            );
+            problems.push(self.problem(message, value.span));
+        }
+    }
+
+    fn problem(&self, message: String, span: Span) -> Problem {
+        Problem {
+            message: format!("`{}` input: {message}", self.spec.name),
+            span: Some(span),
+        }
+    }
+}
+
+/// Whether a checked value is the declaration's default or the given argument.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    Default,
+    Provided,
+}
+
+impl Origin {
+    fn word(self) -> &'static str {
+        match self {
+            Origin::Default => "default",
+            Origin::Provided => "provided",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::Key;
+
+    fn sp() -> Span {
+        Span::default()
+    }
+
+    fn s(text: &str) -> Node {
+        Node::string(text, sp())
+    }
+
+    fn n(value: Value) -> Node {
+        Node::new(value, sp())
+    }
+
+    fn spec(name: &str, input_type: InputType) -> InputSpec {
+        InputSpec {
+            name: Key::from(name),
+            key_span: sp(),
+            input_type: Some(input_type),
+            default: None,
+            options: None,
+            regex: None,
+        }
+    }
+
+    fn args(pairs: Vec<(&str, Node)>) -> Mapping {
+        let mut m = Mapping::new();
+        for (k, v) in pairs {
+            m.insert(k, sp(), v);
+        }
+        m
+    }
+
+    fn errors(specs: &[InputSpec], arguments: Option<&Mapping>) -> Vec<String> {
+        match resolve(specs, arguments) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.into_iter().map(|p| p.message).collect(),
+        }
+    }
+
+    #[test]
+    fn resolve_uses_argument_then_default() {
+        let mut stage = spec("stage", InputType::String);
+        stage.default = Some(s("test"));
+        let mut other = spec("other", InputType::String);
+        other.default = Some(s("d"));
+        let given = args(vec![("stage", s("build"))]);
+        let values = resolve(&[stage, other], Some(&given)).unwrap();
+        assert_eq!(values.get("stage").unwrap().as_str(), Some("build"));
+        assert_eq!(values.get("other").unwrap().as_str(), Some("d"));
+    }
+
+    #[test]
+    fn resolve_null_argument_counts_as_missing() {
+        let given = args(vec![("name", Node::null(sp()))]);
+        let got = errors(&[spec("name", InputType::String)], Some(&given));
+        assert_eq!(got, ["`name` input: required value has not been provided"]);
+    }
+
+    #[test]
+    fn resolve_empty_default_is_optional() {
+        let mut name = spec("name", InputType::String);
+        name.default = Some(s(""));
+        assert!(resolve(&[name], None).is_ok());
+    }
+
+    #[test]
+    fn resolve_null_default_fails_type_check() {
+        let mut name = spec("name", InputType::String);
+        name.default = Some(Node::null(sp()));
+        let got = errors(&[name], None);
+        assert_eq!(got, ["`name` input: default value is not a string"]);
+    }
+
+    #[test]
+    fn resolve_unknown_arguments_listed() {
+        let given = args(vec![("a", s("1")), ("b", s("2"))]);
+        let got = errors(&[], Some(&given));
+        assert_eq!(got, ["unknown input arguments: a, b"]);
+    }
+
+    #[test]
+    fn resolve_unknown_specification() {
+        let mut unknown = spec("x", InputType::String);
+        unknown.input_type = None;
+        let got = errors(&[unknown], None);
+        assert_eq!(
+            got,
+            ["unknown input specification for `x` (valid types: array, boolean, number, string)"]
+        );
+    }
+
+    #[test]
+    fn resolve_type_errors() {
+        let cases = [
+            (
+                InputType::String,
+                n(Value::Int(1)),
+                "`x` input: provided value is not a string",
+            ),
+            (
+                InputType::Number,
+                s("1"),
+                "`x` input: provided value is not a number",
+            ),
+            (
+                InputType::Boolean,
+                s("true"),
+                "`x` input: provided value is not a boolean",
+            ),
+            (
+                InputType::Array,
+                s("a"),
+                "`x` input: provided value is not an array",
+            ),
+        ];
+        for (input_type, value, expected) in cases {
+            let given = args(vec![("x", value)]);
+            let got = errors(&[spec("x", input_type)], Some(&given));
+            assert_eq!(got, [expected], "type {input_type:?}");
+        }
+    }
+
+    #[test]
+    fn resolve_default_type_errors() {
+        let mut number = spec("x", InputType::Number);
+        number.default = Some(s("two"));
+        let got = errors(&[number], None);
+        assert_eq!(got, ["`x` input: default value is not a number"]);
+    }
+
+    #[test]
+    fn resolve_options() {
+        let options = n(Value::Seq(vec![s("dev"), s("prod")]));
+        let mut env = spec("env", InputType::String);
+        env.options = Some(options);
+        let given = args(vec![("env", s("qa"))]);
+        let got = errors(&[env.clone()], Some(&given));
+        assert_eq!(
+            got,
+            ["`env` input: `qa` cannot be used because it is not in the list of allowed options"]
+        );
+        let given = args(vec![("env", s("prod"))]);
+        assert!(resolve(&[env], Some(&given)).is_ok());
+    }
+
+    #[test]
+    fn resolve_number_options_wording() {
+        let mut n_input = spec("n", InputType::Number);
+        n_input.options = Some(n(Value::Seq(vec![n(Value::Int(1)), n(Value::Int(2))])));
+        let given = args(vec![("n", n(Value::Int(3)))]);
+        let got = errors(&[n_input.clone()], Some(&given));
+        assert_eq!(
+            got,
+            ["`n` input: `3` cannot be used because it is not in the list of the allowed options"]
+        );
+        let given = args(vec![("n", n(Value::Float(2.0)))]);
+        assert!(resolve(&[n_input], Some(&given)).is_ok());
+    }
+
+    #[test]
+    fn resolve_options_on_boolean_rejected() {
+        let mut flag = spec("flag", InputType::Boolean);
+        flag.options = Some(n(Value::Seq(vec![n(Value::Bool(true))])));
+        let given = args(vec![("flag", n(Value::Bool(true)))]);
+        let got = errors(&[flag], Some(&given));
+        assert_eq!(
+            got,
+            ["`flag` input: Options can only be used with string and number inputs"]
+        );
+    }
+
+    #[test]
+    fn resolve_regex() {
+        let mut ver = spec("ver", InputType::String);
+        ver.regex = Some(s(r"^v\d+\.\d+$"));
+        let given = args(vec![("ver", s("v1.2"))]);
+        assert!(resolve(&[ver.clone()], Some(&given)).is_ok());
+        let given = args(vec![("ver", s("1.2"))]);
+        let got = errors(&[ver.clone()], Some(&given));
+        assert_eq!(
+            got,
+            ["`ver` input: provided value does not match required RegEx pattern"]
+        );
+        ver.default = Some(s("x"));
+        let got = errors(&[ver], None);
+        assert_eq!(
+            got,
+            ["`ver` input: default value does not match required RegEx pattern"]
+        );
+    }
+
+    #[test]
+    fn resolve_regex_unanchored() {
+        let mut name = spec("name", InputType::String);
+        name.regex = Some(s("b"));
+        let given = args(vec![("name", s("abc"))]);
+        assert!(resolve(&[name], Some(&given)).is_ok());
+    }
+
+    #[test]
+    fn resolve_regex_never_matches_blank() {
+        let mut name = spec("name", InputType::String);
+        name.regex = Some(s(".*"));
+        let given = args(vec![("name", s(" "))]);
+        assert_eq!(errors(&[name], Some(&given)).len(), 1);
+    }
+
+    #[test]
+    fn resolve_invalid_regex() {
+        let mut name = spec("name", InputType::String);
+        name.regex = Some(s("a("));
+        let given = args(vec![("name", s("a"))]);
+        let got = errors(&[name], Some(&given));
+        assert_eq!(got, ["`name` input: invalid regular expression"]);
+    }
+
+    #[test]
+    fn resolve_regex_on_number_rejected() {
+        let mut n_input = spec("n", InputType::Number);
+        n_input.regex = Some(s("1"));
+        let given = args(vec![("n", n(Value::Int(1)))]);
+        let got = errors(&[n_input], Some(&given));
+        assert_eq!(
+            got,
+            ["`n` input: RegEx validation can only be used with string inputs"]
+        );
+    }
+}
