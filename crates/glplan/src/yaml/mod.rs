@@ -1,12 +1,19 @@
 //! The YAML layer: Psych-compatible loading with a span on every node.
 
+mod errors;
+mod loader;
 mod node;
+mod offsets;
+mod scalar;
+mod split;
+mod tags;
 
 pub use node::{Entry, Key, Mapping, Node, Value, format_float};
 
 use crate::diagnostic::Diagnostics;
 use crate::limits::Limits;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
+use loader::Piece;
 
 /// One configuration file after loading: the optional `spec:` header document and the body.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,13 +25,846 @@ pub struct Document {
 }
 
 /// Loads a configuration file as GitLab's loader does, reporting problems to `diags`. Returns
-/// `None` when the file cannot be loaded at all.
+/// `None` when GitLab would reject the file while loading it.
+///
+/// The steps are GitLab's:
+///
+/// 1. Split the text into at most three pieces at lines that start with `---` and whitespace.
+/// 2. Parse each piece on its own with Psych's rules; only its first document counts. A
+///    syntax error, a disallowed Ruby class (`Tried to load unspecified class: Date`) or a piece
+///    larger than `max_yaml_size_bytes` fails the whole file.
+/// 3. Drop documents that Rails calls blank (empty, null, `{}`, `[]`, ...).
+/// 4. Check each remaining document in order: it must not exceed the size and depth limits
+///    (`The parsed YAML is too big`) and must be a mapping.
+/// 5. With more than one document and a first document that has a `spec` key, the first is the
+///    header and the last is the body; otherwise the first is the body.
+///
+/// The body is returned whatever its type: callers report a body that is not a mapping
+/// (`Invalid configuration format`) and an empty file, whose body is null (`Please provide
+/// content of .gitlab-ci.yml`). Spans are byte ranges of the whole file. Duplicate keys are
+/// reported as warnings when the file loads.
 pub fn load(
     file: FileId,
     text: &str,
     limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Document> {
-    let _ = (file, text, limits, diags);
-    None
+    // Parse every piece; GitLab parses them all before it looks at any.
+    let mut pieces = Vec::new();
+    let mut warnings = Vec::new();
+    for range in split::split_documents(text) {
+        let raw = text.get(range.clone()).unwrap_or_default();
+        let span = Span::new(file, range.start as u32, range.end as u32);
+        if raw.len() > limits.max_yaml_size_bytes {
+            diags.push(errors::provided_too_big(limits.max_yaml_size_bytes, span));
+            return None;
+        }
+        // GitLab strips a UTF-8 byte order mark from the start of each piece.
+        let (source, base) = match raw.strip_prefix('\u{feff}') {
+            Some(rest) => (rest, range.start + '\u{feff}'.len_utf8()),
+            None => (raw, range.start),
+        };
+        match loader::load_piece(file, source, base, limits) {
+            Ok(outcome) => {
+                warnings.extend(outcome.warnings);
+                pieces.push(outcome.piece);
+            }
+            Err(error) if error.code == "yaml-syntax-error" && looks_like_html(raw) => {
+                diags.push(errors::html_instead_of_yaml(span));
+                return None;
+            }
+            Err(error) => {
+                diags.push(error);
+                return None;
+            }
+        }
+    }
+
+    // Drop blank documents, then find the header and the body.
+    pieces.retain(|piece| match piece {
+        Piece::Empty => false,
+        Piece::Loaded(node) => !node.is_blank(),
+        Piece::TooBig(_) => true,
+    });
+    let has_header = pieces.len() > 1
+        && matches!(pieces.first(), Some(Piece::Loaded(node)) if node.get("spec").is_some());
+    let body_index = if has_header { pieces.len() - 1 } else { 0 };
+
+    // Check each document in order, as GitLab's `load!` does.
+    let mut nodes = Vec::with_capacity(pieces.len());
+    for (index, piece) in pieces.into_iter().enumerate() {
+        match piece {
+            Piece::TooBig(error) => {
+                diags.push(error);
+                return None;
+            }
+            Piece::Loaded(node) if node.as_map().is_none() && index != body_index => {
+                diags.push(errors::document_not_mapping(node.span));
+                return None;
+            }
+            Piece::Loaded(node) => {
+                let stop = node.as_map().is_none();
+                nodes.push(node);
+                // GitLab stops at the first document that is not a mapping; for the body, the
+                // caller reports it.
+                if stop {
+                    break;
+                }
+            }
+            Piece::Empty => {}
+        }
+    }
+    diags.extend(warnings);
+
+    let body_node = if has_header { nodes.pop() } else { None };
+    let mut nodes = nodes.into_iter();
+    let first = nodes.next();
+    let (header, body) = match body_node {
+        Some(body) => (first, body),
+        None => (
+            None,
+            first.unwrap_or_else(|| Node::null(Span::new(file, 0, 0))),
+        ),
+    };
+    Some(Document { header, body })
+}
+
+/// Whether the start of a piece looks like an HTML page, as GitLab checks before it reports a
+/// syntax error: the first 512 characters, lower-cased, contain `<!doctype html` or `<html`.
+fn looks_like_html(raw: &str) -> bool {
+    let prefix: String = raw.chars().take(512).collect::<String>().to_lowercase();
+    prefix.contains("<!doctype html") || prefix.contains("<html")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::diagnostic::Diagnostic;
+
+    const FILE: FileId = FileId(7);
+
+    /// Loads `text` with the default limits.
+    fn load_with(text: &str, limits: &Limits) -> (Option<Document>, Vec<Diagnostic>) {
+        let mut diags = Diagnostics::new();
+        let document = load(FILE, text, limits, &mut diags);
+        (document, diags.into_vec())
+    }
+
+    /// Loads `text`, which must load without errors, and returns the body.
+    fn body(text: &str) -> Node {
+        let (document, diags) = load_with(text, &Limits::default());
+        assert!(
+            diags.iter().all(|d| !d.is_error()),
+            "unexpected errors for {text:?}: {diags:?}"
+        );
+        document.expect("document").body
+    }
+
+    fn body_json(text: &str) -> serde_json::Value {
+        body(text).to_json()
+    }
+
+    /// Loads `text`, which must fail, and returns the error.
+    fn error(text: &str) -> Diagnostic {
+        error_with(text, &Limits::default())
+    }
+
+    fn error_with(text: &str, limits: &Limits) -> Diagnostic {
+        let (document, diags) = load_with(text, limits);
+        assert!(document.is_none(), "{text:?} loaded");
+        diags
+            .into_iter()
+            .find(Diagnostic::is_error)
+            .expect("an error")
+    }
+
+    fn snippet(text: &str, span: Span) -> &str {
+        &text[span.range()]
+    }
+
+    // 1.1 Parser and scalar typing.
+
+    #[test]
+    fn scalars_resolve_as_psych() {
+        let text = "\
+a: yes
+b: on
+c: 0755
+d: 1_000
+e: 0x1F
+f: 0o17
+g: Off
+k: 1:20
+VAR1: 012345
+i: 08
+j: 1,000
+l: 1:20:30
+m: 1:70
+n: 1.10
+o: 1.0e+3
+p: 1e3
+q: 1.0e3
+r: NULL
+s: nUll
+t: ~
+u:
+v: :symbol
+w: 0b101
+";
+        let expected = json!({
+            "a": true, "b": true, "c": 493, "d": 1000, "e": 31, "f": "0o17", "g": false,
+            "k": 4800, "VAR1": 5349, "i": "08", "j": 1000, "l": 4830, "m": "1:70", "n": 1.1,
+            "o": 1000.0, "p": "1e3", "q": "1.0e3", "r": null, "s": null, "t": null, "u": null,
+            "v": "symbol", "w": 5
+        });
+        assert_eq!(body_json(text), expected);
+    }
+
+    #[test]
+    fn special_floats() {
+        let node = body("a: .inf\nb: -.inf\nc: .nan\n");
+        assert_eq!(node.get("a").unwrap().value, Value::Float(f64::INFINITY));
+        assert_eq!(
+            node.get("b").unwrap().value,
+            Value::Float(f64::NEG_INFINITY)
+        );
+        assert!(matches!(node.get("c").unwrap().value, Value::Float(f) if f.is_nan()));
+    }
+
+    #[test]
+    fn quoted_scalars_are_strings() {
+        let text = "a: \"yes\"\nb: '012'\nc: \"~\"\nd: |\n  123\ne: >-\n  true\nf: ''\n";
+        let expected =
+            json!({"a": "yes", "b": "012", "c": "~", "d": "123\n", "e": "true", "f": ""});
+        assert_eq!(body_json(text), expected);
+    }
+
+    #[test]
+    fn overflowing_integer_stays_string() {
+        assert_eq!(
+            body_json("a: 99999999999999999999\n"),
+            json!({"a": "99999999999999999999"})
+        );
+    }
+
+    #[test]
+    fn unquoted_date_fails() {
+        let text = "variables:\n  DAY: 2021-03-15\n";
+        let diagnostic = error(text);
+        assert_eq!(diagnostic.message, "Tried to load unspecified class: Date");
+        assert_eq!(diagnostic.code, "yaml-disallowed-class");
+        assert_eq!(snippet(text, diagnostic.span.unwrap()), "2021-03-15");
+    }
+
+    #[test]
+    fn unquoted_time_fails() {
+        let diagnostic = error("a: 2001-12-14 21:59:43.10 -5\n");
+        assert_eq!(diagnostic.message, "Tried to load unspecified class: Time");
+    }
+
+    #[test]
+    fn quoted_date_is_string() {
+        assert_eq!(body_json("a: '2021-03-15'\n"), json!({"a": "2021-03-15"}));
+    }
+
+    #[test]
+    fn tags_load_as_psych() {
+        let text = "\
+a: !foo x
+b: !foo [1]
+c: !!str 123
+d: !!int \"12\"
+e: !!int abc
+f: !!float 1
+g: !!float \"1e3\"
+h: !!binary aGVsbG8=
+i: !!omap [{x: 1}, {y: 2}]
+j: !ruby/sym name
+k: ! \"123\"
+l: !foo \"5\"
+m: !!set [a]
+n: !ruby/object:Foo bar
+o: !!timestamp foo
+p: !ruby/object:Hash {x: 1}
+q: !str x
+";
+        let expected = json!({
+            "a": "x", "b": [1], "c": "123", "d": 12, "e": "abc", "f": 1.0, "g": 1000.0,
+            "h": "hello", "i": {"x": 1, "y": 2}, "j": "name", "k": 123, "l": 5, "m": ["a"],
+            "n": "bar", "o": "foo", "p": {"x": 1}, "q": "x"
+        });
+        assert_eq!(body_json(text), expected);
+    }
+
+    #[test]
+    fn disallowed_tags_fail() {
+        let cases = [
+            ("a: !ruby/object:Foo {x: 1}", "Foo"),
+            ("a: !ruby/object {x: 1}", "Object"),
+            ("a: !ruby/regexp /x/", "Regexp"),
+            ("a: !ruby/range 1..2", "Range"),
+            ("a: !!set {x: 1}", "Psych::Set"),
+            ("a: !!omap {x: 1}", "Psych::Omap"),
+            ("a: !!timestamp 2001-01-01", "Date"),
+            ("a: !ruby/struct {x: 1}", "Struct"),
+            ("a: !ruby/class Foo", "Foo"),
+            ("a: !str:Foo x", "Foo"),
+            ("a: !seq:Foo [1]", "Foo"),
+            ("a: !ruby/object:BigDecimal 1", "BigDecimal"),
+        ];
+        for (text, class) in cases {
+            let diagnostic = error(text);
+            assert_eq!(
+                diagnostic.message,
+                format!("Tried to load unspecified class: {class}"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn ruby_errors_are_invalid_syntax() {
+        for text in ["a: !!float abc", "a: !!float", "a: .e+3", "a: 0x_"] {
+            let diagnostic = error(text);
+            assert_eq!(diagnostic.message, "Invalid YAML syntax", "{text}");
+            assert_eq!(diagnostic.code, "yaml-invalid-value", "{text}");
+        }
+    }
+
+    #[test]
+    fn reference_tag_kept() {
+        let text = "a: !reference [.x, script]\nb: !reference a\n";
+        let node = body(text);
+        let Value::Reference(inner) = &node.get("a").unwrap().value else {
+            panic!("not a reference");
+        };
+        assert_eq!(inner.to_json(), json!([".x", "script"]));
+        assert_eq!(node.get("b").unwrap().to_json(), json!({"!reference": "a"}));
+    }
+
+    #[test]
+    fn reference_anchor_not_aliasable() {
+        let diagnostic = error("a: &r !reference [x]\nb: *r\n");
+        assert_eq!(diagnostic.message, "Unknown alias: r");
+    }
+
+    #[test]
+    fn non_string_keys() {
+        let node = body("123: a\ntrue: b\n~: c\n1.5: d\n[1, 2]: e\n\"1\": f\n");
+        let map = node.as_map().unwrap();
+        let keys: Vec<&Key> = map.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                &Key::Int(123),
+                &Key::Bool(true),
+                &Key::Null,
+                &Key::Float(1.5),
+                &Key::Complex("[1,2]".into()),
+                &Key::String("1".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins_first_position() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let (document, diags) = load_with(text, &Limits::default());
+        let body = document.unwrap().body;
+        assert_eq!(body.to_json(), json!({"a": 3, "b": 2}));
+        let keys: Vec<String> = body.as_map().unwrap().keys().map(Key::to_string).collect();
+        assert_eq!(keys, ["a", "b"]);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "duplicate-key");
+        assert_eq!(diags[0].severity, crate::Severity::Warning);
+        assert_eq!(snippet(text, diags[0].span.unwrap()), "a");
+        assert_eq!(diags[0].labels[0].span.start, 0);
+    }
+
+    #[test]
+    fn syntax_error_message_and_position() {
+        let text = "a:\n  b: 1\n c: 2\n";
+        let diagnostic = error(text);
+        assert_eq!(
+            diagnostic.message,
+            "(<unknown>): did not find expected key while parsing a block mapping at line 1 column 1"
+        );
+        assert_eq!(diagnostic.code, "yaml-syntax-error");
+        assert_eq!(diagnostic.span.unwrap().start, 11);
+    }
+
+    #[test]
+    fn syntax_error_scanner_message() {
+        let diagnostic = error("a: b: c\n");
+        assert_eq!(
+            diagnostic.message,
+            "(<unknown>): mapping values are not allowed in this context at line 1 column 5"
+        );
+    }
+
+    #[test]
+    fn syntax_error_in_html_page() {
+        let diagnostic = error("<!DOCTYPE html>\n<html>\n  <p>a: b: c</p>\n");
+        assert_eq!(diagnostic.message, "Invalid configuration format");
+    }
+
+    #[test]
+    fn unknown_alias() {
+        let text = "a: [*x]\n";
+        let diagnostic = error(text);
+        assert_eq!(diagnostic.message, "Unknown alias: x");
+        assert_eq!(snippet(text, diagnostic.span.unwrap()), "*");
+    }
+
+    #[test]
+    fn top_level_sequence_is_returned() {
+        assert_eq!(body_json("- a\n- b\n"), json!(["a", "b"]));
+    }
+
+    #[test]
+    fn top_level_scalar_is_returned() {
+        assert_eq!(body_json("hello\n"), json!("hello"));
+    }
+
+    #[test]
+    fn empty_file_is_null() {
+        for text in [
+            "",
+            "\n\n",
+            "   \n",
+            "# only a comment\n",
+            "---\n",
+            "---\n...\n",
+        ] {
+            assert!(body(text).is_null(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let text = "\u{feff}a: 1\n";
+        let node = body(text);
+        assert_eq!(node.to_json(), json!({"a": 1}));
+        let entry = node.as_map().unwrap().entry("a").unwrap();
+        assert_eq!(snippet(text, entry.key_span), "a");
+    }
+
+    // 1.2 Anchors, aliases, merge keys.
+
+    #[test]
+    fn merge_key_order_t1_1() {
+        let text = "\
+.t: &t
+  image: alpine
+  script: [tmpl]
+a:
+  script: [mine]
+  <<: *t
+b:
+  <<: *t
+  script: [mine]
+";
+        let node = body(text);
+        assert_eq!(
+            node.get("a").unwrap().get("script").unwrap().to_json(),
+            json!(["tmpl"])
+        );
+        assert_eq!(
+            node.get("b").unwrap().get("script").unwrap().to_json(),
+            json!(["mine"])
+        );
+        assert_eq!(
+            node.get("a").unwrap().get("image").unwrap().as_str(),
+            Some("alpine")
+        );
+        assert_eq!(
+            node.get("b").unwrap().get("image").unwrap().as_str(),
+            Some("alpine")
+        );
+    }
+
+    #[test]
+    fn merge_overrides_earlier_key() {
+        let text = ".d: &d {image: d}\njob:\n  image: x\n  <<: *d\n";
+        assert_eq!(
+            body(text).get("job").unwrap().to_json(),
+            json!({"image": "d"})
+        );
+    }
+
+    #[test]
+    fn merge_sequence_earlier_wins() {
+        let text = "x: &a {p: 1, q: 1}\ny: &b {q: 2, r: 2}\nm: {z: 0, <<: [*a, *b]}\n";
+        let m = body(text).get("m").unwrap().clone();
+        assert_eq!(m.to_json(), json!({"z": 0, "q": 1, "r": 2, "p": 1}));
+        let keys: Vec<String> = m.as_map().unwrap().keys().map(Key::to_string).collect();
+        assert_eq!(keys, ["z", "q", "r", "p"]);
+    }
+
+    #[test]
+    fn merge_is_shallow() {
+        let text = ".t: &t\n  variables: {A: 1, B: 2}\njob:\n  <<: *t\n  variables: {C: 3}\n";
+        assert_eq!(
+            body(text).get("job").unwrap().to_json(),
+            json!({"variables": {"C": 3}})
+        );
+    }
+
+    #[test]
+    fn merge_inline_mapping() {
+        assert_eq!(body_json("m: {<<: {p: 1}, p: 2}\n"), json!({"m": {"p": 2}}));
+    }
+
+    #[test]
+    fn merge_non_mapping_kept_literally() {
+        let cases = [
+            ("m: {<<: 5}\n", json!({"m": {"<<": 5}})),
+            (
+                "x: &a [1]\nm: {<<: *a}\n",
+                json!({"x": [1], "m": {"<<": [1]}}),
+            ),
+            (
+                "x: &a {p: 1}\nm: {<<: [*a, 1]}\n",
+                json!({"x": {"p": 1}, "m": {"<<": [{"p": 1}, 1]}}),
+            ),
+            ("m: {<<: !!omap [{p: 1}]}\n", json!({"m": {"<<": {"p": 1}}})),
+            ("m:\n  <<:\n", json!({"m": {"<<": null}})),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(body_json(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn merge_key_spellings() {
+        let cases = [
+            ("x: &a {p: 1}\nm: {\"<<\": *a}\n", json!({"p": 1})),
+            ("x: &a {p: 1}\nm: {'<<': *a}\n", json!({"p": 1})),
+            ("x: &a {p: 1}\nm: {!foo <<: *a}\n", json!({"p": 1})),
+            ("x: &a {p: 1}\nm: {!!str <<: *a}\n", json!({"<<": {"p": 1}})),
+            (
+                "k: &k \"<<\"\nx: &a {p: 1}\nm: {*k : *a}\n",
+                json!({"p": 1}),
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(body(text).get("m").unwrap().to_json(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn merge_override_is_not_duplicate() {
+        let (_, diags) = load_with(".t: &t {a: 1}\nj:\n  <<: *t\n  a: 2\n", &Limits::default());
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
+    fn sequence_alias_nests() {
+        let text = ".setup: &setup [a, b]\njob:\n  script: [*setup, make]\n";
+        assert_eq!(
+            body(text)
+                .get("job")
+                .unwrap()
+                .get("script")
+                .unwrap()
+                .to_json(),
+            json!([["a", "b"], "make"])
+        );
+    }
+
+    #[test]
+    fn alias_copy_keeps_anchor_spans() {
+        let text = "a: &x {k: v}\nb: *x\n";
+        let node = body(text);
+        let original = node.get("a").unwrap();
+        let copy = node.get("b").unwrap();
+        assert_eq!(copy.span, original.span);
+        assert_eq!(snippet(text, copy.span), "&x {k: v}");
+        assert_eq!(snippet(text, copy.get("k").unwrap().span), "v");
+        let key_span = copy.as_map().unwrap().entry("k").unwrap().key_span;
+        assert_eq!(key_span.start, 7);
+    }
+
+    #[test]
+    fn anchor_redefinition_uses_latest() {
+        assert_eq!(
+            body_json("a: &x 1\nb: *x\nc: &x 2\nd: *x\n"),
+            json!({"a": 1, "b": 1, "c": 2, "d": 2})
+        );
+    }
+
+    // 1.3 Multi-document files and the `spec` header.
+
+    #[test]
+    fn multi_document_without_header_t1_5() {
+        let (document, _) = load_with(
+            "job1: {script: a}\n---\njob2: {script: b}",
+            &Limits::default(),
+        );
+        let document = document.unwrap();
+        assert!(document.header.is_none());
+        assert_eq!(document.body.to_json(), json!({"job1": {"script": "a"}}));
+    }
+
+    #[test]
+    fn multi_document_with_header_t1_5() {
+        let text = "spec: {inputs: {x: {default: y}}}\n---\njob: {script: \"$[[ inputs.x ]]\"}";
+        let (document, _) = load_with(text, &Limits::default());
+        let document = document.unwrap();
+        assert_eq!(
+            document.header.unwrap().to_json(),
+            json!({"spec": {"inputs": {"x": {"default": "y"}}}})
+        );
+        assert_eq!(
+            document.body.to_json(),
+            json!({"job": {"script": "$[[ inputs.x ]]"}})
+        );
+        let script = document.body.get("job").unwrap().get("script").unwrap();
+        assert_eq!(snippet(text, script.span), "\"$[[ inputs.x ]]\"");
+    }
+
+    #[test]
+    fn single_document_with_spec_is_body() {
+        let (document, _) = load_with("spec: {inputs: {}}\njob: {script: a}\n", &Limits::default());
+        let document = document.unwrap();
+        assert!(document.header.is_none());
+        assert!(document.body.get("spec").is_some());
+    }
+
+    #[test]
+    fn header_then_last_document_is_body() {
+        let (document, _) = load_with("spec: {}\n---\na: 1\n---\nb: 2\n", &Limits::default());
+        let document = document.unwrap();
+        assert!(document.header.is_some());
+        assert_eq!(document.body.to_json(), json!({"b": 2}));
+    }
+
+    #[test]
+    fn leading_divider_allowed() {
+        assert_eq!(body_json("---\na: 1\n"), json!({"a": 1}));
+    }
+
+    #[test]
+    fn third_divider_stays_in_last_piece() {
+        // The split makes at most three pieces, and a piece only yields its first document.
+        let (document, _) = load_with(
+            "spec: {}\n---\na: 1\n---\nb: 2\n---\nc: 3\n",
+            &Limits::default(),
+        );
+        assert_eq!(document.unwrap().body.to_json(), json!({"b": 2}));
+    }
+
+    #[test]
+    fn blank_documents_dropped() {
+        let (document, _) = load_with("spec: {}\n---\n{}\n", &Limits::default());
+        let document = document.unwrap();
+        assert!(document.header.is_none());
+        assert_eq!(document.body.to_json(), json!({"spec": {}}));
+    }
+
+    #[test]
+    fn split_inside_plain_scalar() {
+        // The split is textual, so `---` at a line start inside a multi-line plain scalar
+        // still ends the first document, which then fails to parse.
+        let diagnostic = error("a: \"text\n--- more\"\n");
+        assert_eq!(diagnostic.code, "yaml-syntax-error");
+    }
+
+    #[test]
+    fn block_scalar_not_split() {
+        assert_eq!(body_json("a: |\n  ---\n  b\n"), json!({"a": "---\nb\n"}));
+    }
+
+    #[test]
+    fn ignored_document_must_be_mapping() {
+        let diagnostic = error("a: 1\n---\njust text\n");
+        assert_eq!(diagnostic.message, "Invalid configuration format");
+    }
+
+    #[test]
+    fn spans_relative_to_whole_file() {
+        let text = "spec: {}\n---\njob: {script: é}\n";
+        let (document, _) = load_with(text, &Limits::default());
+        let job = document.unwrap().body;
+        let script = job.get("job").unwrap().get("script").unwrap();
+        assert_eq!(snippet(text, script.span), "é");
+        assert_eq!(script.span.file, FILE);
+    }
+
+    #[test]
+    fn syntax_error_line_counts_from_piece() {
+        let text = "spec: {}\n---\na: b: c\n";
+        let diagnostic = error(text);
+        assert_eq!(
+            diagnostic.message,
+            "(<unknown>): mapping values are not allowed in this context at line 1 column 5"
+        );
+        assert_eq!(diagnostic.span.unwrap().start, 17);
+    }
+
+    // Spans.
+
+    #[test]
+    fn spans_by_byte_offset() {
+        let text = "# commentaire: é\nclé: \"valeur ü\"\nliste:\n  - un\n  - [deux, trois]\nbloc: |\n  ligne\n\nfin: x\n";
+        let node = body(text);
+        let map = node.as_map().unwrap();
+        let entry = map.entry("clé").unwrap();
+        assert_eq!(snippet(text, entry.key_span), "clé");
+        assert_eq!(snippet(text, entry.value.span), "\"valeur ü\"");
+        let list = map.get("liste").unwrap();
+        assert_eq!(snippet(text, list.span), "- un\n  - [deux, trois]");
+        let items = list.as_seq().unwrap();
+        assert_eq!(snippet(text, items[0].span), "un");
+        assert_eq!(snippet(text, items[1].span), "[deux, trois]");
+        assert_eq!(snippet(text, items[1].as_seq().unwrap()[1].span), "trois");
+        assert_eq!(snippet(text, map.get("bloc").unwrap().span), "ligne");
+        assert_eq!(snippet(text, map.get("fin").unwrap().span), "x");
+        let start = text.find("clé").unwrap();
+        assert_eq!(snippet(text, node.span), &text[start..text.len() - 1]);
+    }
+
+    #[test]
+    fn empty_value_span_is_empty() {
+        let text = "a:\nb: 1\n";
+        let node = body(text);
+        let span = node.get("a").unwrap().span;
+        assert_eq!(span.start, span.end);
+    }
+
+    // Limits.
+
+    #[test]
+    fn alias_bomb_stops() {
+        let text = "\
+a: &a [x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+";
+        let diagnostic = error(text);
+        assert_eq!(diagnostic.message, "The parsed YAML is too big");
+        assert_eq!(diagnostic.code, "yaml-too-big");
+    }
+
+    #[test]
+    fn alias_node_budget() {
+        let limits = Limits {
+            max_alias_expansion_nodes: 10,
+            ..Limits::default()
+        };
+        let text = "a: &a [1, 2, 3, 4]\nb: [*a, *a]\n";
+        assert!(load_with(text, &limits).0.is_some());
+        let text = "a: &a [1, 2, 3, 4]\nb: [*a, *a, *a]\n";
+        assert_eq!(
+            error_with(text, &limits).message,
+            "The parsed YAML is too big"
+        );
+    }
+
+    #[test]
+    fn alias_size_budget() {
+        let text = "a: &a [0123456789, 0123456789]\nb: *a\nc: *a\n";
+        let limits = Limits {
+            max_yaml_size_bytes: text.len() + 2 * "&a [0123456789, 0123456789]".len(),
+            ..Limits::default()
+        };
+        assert!(load_with(text, &limits).0.is_some());
+        let limits = Limits {
+            max_yaml_size_bytes: limits.max_yaml_size_bytes - 1,
+            ..Limits::default()
+        };
+        assert_eq!(
+            error_with(text, &limits).message,
+            "The parsed YAML is too big"
+        );
+    }
+
+    #[test]
+    fn provided_size_limit() {
+        let text = "a: 1234567890\n";
+        let limits = Limits {
+            max_yaml_size_bytes: text.len(),
+            ..Limits::default()
+        };
+        assert!(load_with(text, &limits).0.is_some());
+        let limits = Limits {
+            max_yaml_size_bytes: text.len() - 1,
+            ..Limits::default()
+        };
+        assert_eq!(
+            error_with(text, &limits).message,
+            "The provided YAML is too big"
+        );
+    }
+
+    /// A mapping nested `levels` deep, the top-level mapping included.
+    fn nested(levels: usize) -> String {
+        let mut text = String::new();
+        for level in 0..levels - 1 {
+            text.push_str(&"  ".repeat(level));
+            text.push_str("k:\n");
+        }
+        text.push_str(&"  ".repeat(levels - 1));
+        text.push_str("k: v\n");
+        text
+    }
+
+    #[test]
+    fn depth_limit() {
+        assert!(load_with(&nested(100), &Limits::default()).0.is_some());
+        assert_eq!(error(&nested(101)).message, "The parsed YAML is too big");
+    }
+
+    #[test]
+    fn depth_limit_flow() {
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(load_with(&ok, &Limits::default()).0.is_some());
+        let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
+        assert_eq!(error(&deep).message, "The parsed YAML is too big");
+    }
+
+    #[test]
+    fn depth_limit_through_alias() {
+        let limits = Limits {
+            max_yaml_depth: 3,
+            ..Limits::default()
+        };
+        assert!(load_with("a: &a [[1]]\n", &limits).0.is_some());
+        assert_eq!(
+            error_with("a: &a [[1]]\nb: [*a]\n", &limits).message,
+            "The parsed YAML is too big"
+        );
+    }
+
+    #[test]
+    fn recursive_alias_too_big() {
+        assert_eq!(
+            error("a: &x [1, *x]\n").message,
+            "The parsed YAML is too big"
+        );
+    }
+
+    #[test]
+    fn syntax_error_wins_over_class_error() {
+        let diagnostic = error("a: 2021-01-01\nb: [\n");
+        assert_eq!(diagnostic.code, "yaml-syntax-error");
+    }
+
+    #[test]
+    fn class_error_wins_over_size() {
+        let limits = Limits {
+            max_yaml_depth: 1,
+            ..Limits::default()
+        };
+        let diagnostic = error_with("a: {b: 1}\nc: 2021-01-01\n", &limits);
+        assert_eq!(diagnostic.message, "Tried to load unspecified class: Date");
+    }
 }

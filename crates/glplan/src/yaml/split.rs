@@ -1,0 +1,95 @@
+//! GitLab's textual split of a configuration file into documents.
+//!
+//! GitLab does not rely on the YAML parser to find documents. It splits the raw text with the
+//! Ruby regex `/^---\s+/` into at most three pieces (two documents plus one for a leading
+//! `---`) and parses each piece on its own. The divider, including all whitespace after it
+//! (line breaks and the next line's indentation too), belongs to no piece.
+
+use std::ops::Range;
+
+/// Most pieces GitLab splits a file into: `MAX_DOCUMENTS = 2` plus one.
+pub(crate) const MAX_PIECES: usize = 3;
+
+/// Splits `text` as Ruby's `text.split(/^---\s+/, 3)` does, returning byte ranges.
+pub(crate) fn split_documents(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::with_capacity(MAX_PIECES);
+    let mut piece_start = 0;
+    // Candidate divider positions are line starts (Ruby's `^`: the start of the text or just
+    // after `\n`), searched from where the previous divider ended.
+    let mut line_start = Some(0);
+    while let Some(at) = line_start {
+        if pieces.len() + 1 == MAX_PIECES {
+            break;
+        }
+        line_start = match divider_at(bytes, at) {
+            Some(end) => {
+                pieces.push(piece_start..at);
+                piece_start = end;
+                if bytes.get(end - 1) == Some(&b'\n') {
+                    Some(end)
+                } else {
+                    next_line_start(bytes, end)
+                }
+            }
+            None => next_line_start(bytes, at),
+        };
+    }
+    pieces.push(piece_start..bytes.len());
+    pieces
+}
+
+/// The start of the line after the one containing `from`, if there is one.
+fn next_line_start(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    rest.iter().position(|&b| b == b'\n').map(|i| from + i + 1)
+}
+
+/// The end of a divider `---` plus at least one whitespace character starting at `at`.
+fn divider_at(bytes: &[u8], at: usize) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    let after = rest.strip_prefix(b"---")?;
+    let spaces = after
+        .iter()
+        .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
+    (spaces > 0).then_some(at + 3 + spaces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &str) -> Vec<&str> {
+        split_documents(text)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect()
+    }
+
+    #[test]
+    fn split_table() {
+        let cases: Vec<(&str, Vec<&str>)> = vec![
+            ("a: 1\n", vec!["a: 1\n"]),
+            ("", vec![""]),
+            ("---\na: 1\n", vec!["", "a: 1\n"]),
+            ("a: 1\n---\nb: 2\n", vec!["a: 1\n", "b: 2\n"]),
+            (
+                "a\n---\nb\n---\nc\n---\nd\n",
+                vec!["a\n", "b\n", "c\n---\nd\n"],
+            ),
+            ("---\na\n---\nb\n---\nc\n", vec!["", "a\n", "b\n---\nc\n"]),
+            ("a\n--- \n\n  b: 1\n", vec!["a\n", "b: 1\n"]),
+            ("a\n---x\n", vec!["a\n---x\n"]),
+            ("a\n---", vec!["a\n---"]),
+            ("a\n ---\nb", vec!["a\n ---\nb"]),
+            ("a: ---\nb", vec!["a: ---\nb"]),
+            ("---\n---\nb", vec!["", "", "b"]),
+            ("a\r\n---\r\nb", vec!["a\r\n", "b"]),
+            ("a\n----\nb", vec!["a\n----\nb"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(pieces(text), expected, "{text:?}");
+        }
+    }
+}
