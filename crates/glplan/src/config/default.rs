@@ -148,3 +148,154 @@ fn fill<T: Clone>(field: &mut Option<T>, default: &Option<T>, allowed: bool) {
         field.clone_from(default);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{build, valid};
+
+    #[test]
+    fn inherit_controls_defaults_and_variables() {
+        // T4.1
+        let built = valid(json!({
+            "default": {
+                "image": "ruby:3.0",
+                "retry": 2,
+                "tags": ["docker"],
+                "interruptible": true,
+            },
+            "variables": {"V1": "1", "V2": "2", "V3": "3"},
+            "j1": {"script": "x", "inherit": {"default": false, "variables": false}},
+            "j2": {"script": "x", "inherit": {"default": ["retry", "image"], "variables": ["V1", "V2"]}},
+            "j3": {"script": "x", "image": "ruby:2.7", "tags": ["arm"]},
+        }));
+        let config = &built.config;
+
+        let j1 = built.job("j1");
+        assert_eq!(j1.image, None);
+        assert_eq!(j1.retry, None);
+        assert_eq!(j1.tags, None);
+        assert_eq!(j1.interruptible, None);
+        assert!(config.yaml_variables(j1).is_empty());
+
+        let j2 = built.job("j2");
+        assert_eq!(j2.image.as_ref().map(|i| i.name.as_str()), Some("ruby:3.0"));
+        assert_eq!(j2.retry.as_ref().and_then(|r| r.max), Some(2));
+        assert_eq!(j2.tags, None);
+        assert_eq!(j2.interruptible, None);
+        assert_eq!(
+            config.yaml_variables(j2).keys().collect::<Vec<_>>(),
+            ["V1", "V2"]
+        );
+
+        let j3 = built.job("j3");
+        assert_eq!(j3.image.as_ref().map(|i| i.name.as_str()), Some("ruby:2.7"));
+        assert_eq!(j3.retry.as_ref().and_then(|r| r.max), Some(2));
+        assert_eq!(j3.tags, Some(vec!["arm".to_owned()]));
+        assert_eq!(j3.interruptible, Some(true));
+        assert_eq!(config.yaml_variables(j3).len(), 3);
+    }
+
+    #[test]
+    fn top_level_and_default_conflict() {
+        // T4.2
+        let built = build(json!({
+            "image": "a",
+            "default": {"image": "b"},
+            "job": {"script": "x"},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["image is defined in top-level and `default:` entry"]
+        );
+        let diagnostic = built.diagnostic("image is defined in top-level and `default:` entry");
+        assert_eq!(diagnostic.span, Some(built.key_span("image")));
+    }
+
+    #[test]
+    fn job_value_beats_default() {
+        // T4.3: `extends` already merged `.tmpl` into `j`, so `j` has its own image.
+        let built = valid(json!({
+            "default": {"image": "ruby"},
+            ".tmpl": {"image": "alpine"},
+            "j": {"extends": ".tmpl", "image": "alpine", "script": "x"},
+        }));
+        assert_eq!(
+            built.job("j").image.as_ref().map(|i| i.name.as_str()),
+            Some("alpine")
+        );
+    }
+
+    #[test]
+    fn deprecated_globals_are_defaults() {
+        let built = valid(json!({
+            "image": "ruby",
+            "before_script": ["setup"],
+            "job": {"script": "x"},
+        }));
+        assert_eq!(
+            built.config.default.before_script,
+            Some(vec!["setup".to_owned()])
+        );
+        let job = built.job("job");
+        assert_eq!(job.image.as_ref().map(|i| i.name.as_str()), Some("ruby"));
+        assert_eq!(job.before_script, Some(vec!["setup".to_owned()]));
+    }
+
+    #[test]
+    fn default_unknown_key() {
+        let built = build(json!({"default": {"stage": "build"}, "job": {"script": "x"}}));
+        assert_eq!(
+            built.errors(),
+            ["default config contains unknown keys: stage"]
+        );
+    }
+
+    #[test]
+    fn default_not_hash() {
+        let built = build(json!({"default": "ruby", "job": {"script": "x"}}));
+        assert_eq!(built.errors(), ["default config should be a hash"]);
+    }
+
+    #[test]
+    fn default_values_validated() {
+        let built = build(json!({"default": {"interruptible": "yes"}, "job": {"script": "x"}}));
+        assert_eq!(
+            built.errors(),
+            ["default:interruptible config should be a boolean value"]
+        );
+    }
+
+    #[test]
+    fn bridge_takes_only_interruptible() {
+        let built = valid(json!({
+            "default": {"image": "ruby", "interruptible": true, "tags": ["docker"]},
+            "t": {"trigger": "group/project"},
+        }));
+        let bridge = built.job("t");
+        assert_eq!(bridge.interruptible, Some(true));
+        assert_eq!(bridge.image, None);
+        assert_eq!(bridge.tags, None);
+    }
+
+    #[test]
+    fn null_keyword_takes_default() {
+        let built =
+            valid(json!({"default": {"image": "ruby"}, "j": {"script": "x", "image": null}}));
+        assert_eq!(
+            built.job("j").image.as_ref().map(|i| i.name.as_str()),
+            Some("ruby")
+        );
+    }
+
+    #[test]
+    fn no_merging_with_default() {
+        let built = valid(json!({
+            "default": {"before_script": ["a"], "tags": ["docker"]},
+            "j": {"script": "x", "before_script": ["b"], "tags": ["arm"]},
+        }));
+        assert_eq!(built.job("j").before_script, Some(vec!["b".to_owned()]));
+        assert_eq!(built.job("j").tags, Some(vec!["arm".to_owned()]));
+    }
+}

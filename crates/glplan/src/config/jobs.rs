@@ -741,3 +741,535 @@ fn warn_trailing_when_rule(path: &str, map: &Mapping, cx: &mut Ctx) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{build, build_with, valid};
+    use super::*;
+    use crate::config::When;
+    use crate::limits::Limits;
+
+    #[test]
+    fn unknown_key_suggests() {
+        let built = build(json!({"build": {"script": "x", "scirpt": "y"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:build config contains unknown keys: scirpt"]
+        );
+        let diagnostic = built.diagnostic("jobs:build config contains unknown keys: scirpt");
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `script`?"));
+    }
+
+    #[test]
+    fn bridge_rejects_job_keywords() {
+        let built = build(json!({"deploy": {"trigger": "a/b", "image": "ruby", "tags": ["x"]}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:deploy config contains unknown keys: image, tags"]
+        );
+    }
+
+    #[test]
+    fn legacy_type_is_unknown() {
+        let built = build(json!({"build": {"script": "x", "type": "build"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:build config contains unknown keys: type"]
+        );
+    }
+
+    #[test]
+    fn trigger_with_script() {
+        // T5.14 `bad`: a job (it has `script`) that also sets `trigger`.
+        let built = build(json!({"bad": {"trigger": "group/other", "script": "x"}}));
+        assert_eq!(
+            built.errors(),
+            [
+                "jobs:bad config contains unknown keys: trigger",
+                "jobs:bad config these keys cannot be used together: trigger, script",
+            ]
+        );
+    }
+
+    #[test]
+    fn script_with_run() {
+        let built = build(json!({"a": {"script": "x", "run": [{"name": "s", "script": "y"}]}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a config these keys cannot be used together: script, run"]
+        );
+    }
+
+    #[test]
+    fn exclusive_counts_null_values() {
+        let built = build(json!({"a": {"script": "x", "run": null}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a config these keys cannot be used together: script, run"]
+        );
+    }
+
+    #[test]
+    fn rules_with_only_and_except() {
+        let built = build(json!({"a": {
+            "script": "x",
+            "rules": [{"when": "never"}],
+            "only": ["main"],
+            "except": ["tags"],
+        }}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a config key may not be used with `rules`: only, except"]
+        );
+    }
+
+    #[test]
+    fn rules_with_null_only() {
+        valid(json!({"a": {"script": "x", "rules": [{"when": "never"}], "only": null}}));
+    }
+
+    #[test]
+    fn rules_with_start_in() {
+        let built = build(json!({"a": {
+            "script": "x",
+            "rules": [{"when": "never"}],
+            "start_in": "1 day",
+        }}));
+        assert_eq!(
+            built.errors(),
+            [
+                "jobs:a config key may not be used with `rules`: start_in",
+                "jobs:a start in must be blank",
+            ]
+        );
+    }
+
+    #[test]
+    fn job_when_values() {
+        let built = build(json!({"a": {"script": "x", "when": "never"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a when should be one of: on_success, on_failure, always, manual, delayed"]
+        );
+        let built = valid(json!({"a": {"script": "x", "when": "manual"}}));
+        assert_eq!(built.job("a").when, Some(When::Manual));
+    }
+
+    #[test]
+    fn bridge_when_values() {
+        let built = build(json!({"t": {"trigger": "p", "when": "delayed"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:t when should be one of: on_success, on_failure, always, manual"]
+        );
+    }
+
+    #[test]
+    fn start_in_without_delayed() {
+        let built = build(json!({"a": {"script": "x", "start_in": "1 day"}}));
+        assert_eq!(built.errors(), ["jobs:a start in must be blank"]);
+        let diagnostic = built.diagnostic("jobs:a start in must be blank");
+        assert_eq!(diagnostic.span, Some(built.at(&["a", "start_in"]).span));
+    }
+
+    #[test]
+    fn delayed_without_start_in() {
+        let built = build(json!({"a": {"script": "x", "when": "delayed"}}));
+        assert_eq!(built.errors(), ["jobs:a start in should be a duration"]);
+    }
+
+    #[test]
+    fn delayed_with_start_in() {
+        let built =
+            valid(json!({"a": {"script": "x", "when": "delayed", "start_in": "10 minutes"}}));
+        let start_in = built.job("a").start_in.clone().unwrap();
+        assert_eq!(start_in.seconds, 600);
+        assert_eq!(built.job("a").when, Some(When::Delayed));
+    }
+
+    #[test]
+    fn script_forms() {
+        let built = valid(json!({
+            "a": {"script": "make"},
+            "b": {"script": ["a", ["b", ["c"]], "d"]},
+        }));
+        assert_eq!(built.job("a").script, Some(vec!["make".to_owned()]));
+        let flat: Vec<&str> = built
+            .job("b")
+            .script
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(flat, ["a", "b", "c", "d"]);
+    }
+
+    fn nested(depth: usize) -> serde_json::Value {
+        let mut value = json!("echo");
+        for _ in 0..depth {
+            value = json!([value]);
+        }
+        value
+    }
+
+    #[test]
+    fn script_depth_limit() {
+        let built = valid(json!({"a": {"script": nested(10)}}));
+        assert_eq!(built.job("a").script, Some(vec!["echo".to_owned()]));
+
+        let built = build(json!({"a": {"script": nested(11)}}));
+        assert_eq!(
+            built.errors(),
+            [
+                "jobs:a:script config should be a string or a nested array of strings up to 10 levels deep"
+            ]
+        );
+    }
+
+    #[test]
+    fn script_line_read_as_hash() {
+        let built = build(json!({"a": {"script": ["echo ok", {"echo status": "ok"}]}}));
+        let message = "jobs:a:script config should be a string or a nested array of strings up to 10 levels deep";
+        assert_eq!(built.errors(), [message]);
+        let diagnostic = built.diagnostic(message);
+        assert_eq!(diagnostic.span, Some(built.at(&["a", "script", "1"]).span));
+        assert!(diagnostic.help.as_deref().unwrap().contains("quote it"));
+    }
+
+    #[test]
+    fn before_and_after_script() {
+        let built = valid(json!({"a": {
+            "script": "x",
+            "before_script": [["b1"], "b2"],
+            "after_script": "after",
+        }}));
+        assert_eq!(
+            built.job("a").before_script,
+            Some(vec!["b1".to_owned(), "b2".to_owned()])
+        );
+        assert_eq!(built.job("a").after_script, Some(vec!["after".to_owned()]));
+    }
+
+    #[test]
+    fn blank_script() {
+        for blank in [json!([]), json!(null), json!("")] {
+            let built = build(json!({"a": {"script": blank.clone()}}));
+            assert_eq!(
+                built.errors(),
+                ["jobs:a script can't be blank"],
+                "script {blank}"
+            );
+        }
+    }
+
+    #[test]
+    fn run_needs_no_script() {
+        let built = valid(json!({"a": {"run": [{"name": "s", "step": "x"}]}}));
+        assert!(built.job("a").run.is_some());
+        let built = build(json!({"a": {"run": "make"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a run should be an array of step definitions"]
+        );
+    }
+
+    #[test]
+    fn rules_flattened() {
+        let built = valid(json!({"a": {
+            "script": "x",
+            "rules": [[{"if": "$A"}, [{"if": "$B"}]], {"when": "never"}],
+        }}));
+        let rules = built.job("a").rules.clone().unwrap();
+        assert_eq!(
+            rules,
+            json!([{"if": "$A"}, {"if": "$B"}, {"when": "never"}])
+        );
+    }
+
+    #[test]
+    fn rules_not_array() {
+        let built = build(json!({"a": {"script": "x", "rules": {"if": "$A"}}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a rules should be an array containing hashes and arrays of hashes"]
+        );
+    }
+
+    #[test]
+    fn rules_empty() {
+        let built = build(json!({"a": {"script": "x", "rules": []}}));
+        assert_eq!(built.errors(), ["jobs:a:rules config can't be blank"]);
+    }
+
+    #[test]
+    fn stage_default_and_type() {
+        let built = valid(json!({"a": {"script": "x"}, "b": {"script": "x", "stage": "build"}}));
+        assert_eq!(built.job("a").stage, "test");
+        assert_eq!(built.job("b").stage, "build");
+
+        let built = build(json!({"a": {"script": "x", "stage": 1}}));
+        assert_eq!(built.errors(), ["jobs:a:stage config should be a string"]);
+    }
+
+    #[test]
+    fn tags_limit() {
+        let tags: Vec<String> = (0..49).map(|i| format!("t{i}")).collect();
+        valid(json!({"a": {"script": "x", "tags": tags}}));
+
+        let tags: Vec<String> = (0..50).map(|i| format!("t{i}")).collect();
+        let built = build(json!({"a": {"script": "x", "tags": tags}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a:tags config must be less than the limit of 50 tags"]
+        );
+    }
+
+    #[test]
+    fn tags_type() {
+        let built = build(json!({"a": {"script": "x", "tags": "docker"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a:tags config should be an array of strings"]
+        );
+    }
+
+    #[test]
+    fn attribute_types() {
+        let cases = [
+            (
+                "dependencies",
+                json!("b"),
+                "jobs:a dependencies should be an array of strings",
+            ),
+            (
+                "resource_group",
+                json!(1),
+                "jobs:a resource group should be a string",
+            ),
+            (
+                "manual_confirmation",
+                json!(true),
+                "jobs:a manual confirmation should be a string",
+            ),
+            (
+                "extends",
+                json!(1),
+                "jobs:a extends should be an array of strings or a string",
+            ),
+            (
+                "interruptible",
+                json!("yes"),
+                "jobs:a:interruptible config should be a boolean value",
+            ),
+            (
+                "publish",
+                json!(1),
+                "jobs:a:publish config should be a string",
+            ),
+        ];
+        for (key, value, message) in cases {
+            let built = build(json!({"a": {"script": "x", "pages": true, key: value}}));
+            assert_eq!(built.errors(), [message], "key {key}");
+        }
+    }
+
+    #[test]
+    fn extends_kept() {
+        let built = valid(json!({"a": {"script": "x", "extends": ".base"}}));
+        assert_eq!(built.job("a").extends, Some(vec![".base".to_owned()]));
+    }
+
+    #[test]
+    fn dependencies_not_in_needs() {
+        let built = build(json!({
+            "b": {"stage": "build", "script": "x"},
+            "c": {"stage": "build", "script": "x"},
+            "a": {"script": "x", "needs": ["b"], "dependencies": ["b", "c"]},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a dependencies the c should be part of needs"]
+        );
+        let diagnostic = built.diagnostic("jobs:a dependencies the c should be part of needs");
+        assert_eq!(
+            diagnostic.span,
+            Some(built.at(&["a", "dependencies", "1"]).span)
+        );
+    }
+
+    #[test]
+    fn dependencies_with_cross_pipeline_needs() {
+        let built = build(json!({
+            "b": {"stage": "build", "script": "x"},
+            "a": {
+                "script": "x",
+                "needs": [{"pipeline": "$PARENT_PIPELINE_ID", "job": "gen"}],
+                "dependencies": ["b"],
+            },
+        }));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a needs corresponding to dependencies must be from the same pipeline"]
+        );
+    }
+
+    #[test]
+    fn dependencies_with_empty_needs() {
+        valid(json!({
+            "b": {"stage": "build", "script": "x"},
+            "a": {"script": "x", "needs": [], "dependencies": ["b"]},
+        }));
+    }
+
+    #[test]
+    fn bridge_needs_target() {
+        let built = build(json!({
+            "b": {"script": "x", "stage": "build"},
+            "a": {"needs": ["b"]},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a config should contain either a trigger or a needs:pipeline"]
+        );
+    }
+
+    #[test]
+    fn bridge_mirrors_upstream() {
+        let built = valid(json!({"mirror": {"needs": {"pipeline": "group/upstream"}}}));
+        let job = built.job("mirror");
+        assert_eq!(job.kind, JobKind::Bridge);
+        assert_eq!(job.scheduling_type, SchedulingType::Stage);
+        assert!(
+            matches!(job.needs.as_deref(), Some([Need::Upstream(u)]) if u.pipeline == "group/upstream")
+        );
+    }
+
+    #[test]
+    fn bridge_two_upstreams() {
+        let built = build(json!({"m": {"needs": [{"pipeline": "a/b"}, {"pipeline": "c/d"}]}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:m config should contain at most one bridge need"]
+        );
+    }
+
+    #[test]
+    fn bridge_with_trigger_and_needs_is_dag() {
+        let built = valid(json!({
+            "b": {"script": "x", "stage": "build"},
+            "t": {"trigger": "a/b", "needs": ["b"]},
+        }));
+        assert_eq!(built.job("t").scheduling_type, SchedulingType::Dag);
+    }
+
+    #[test]
+    fn scheduling_type_from_needs() {
+        let built = valid(json!({"a": {"script": "x", "needs": []}, "b": {"script": "x"}}));
+        assert_eq!(built.job("a").scheduling_type, SchedulingType::Dag);
+        assert_eq!(built.job("b").scheduling_type, SchedulingType::Stage);
+    }
+
+    #[test]
+    fn bridge_allow_failure_boolean() {
+        let built = build(json!({"t": {"trigger": "p", "allow_failure": {"exit_codes": 1}}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:t allow failure should be a boolean value"]
+        );
+        let built = valid(json!({"t": {"trigger": "p", "allow_failure": true}}));
+        assert!(built.job("t").allow_failure.is_some());
+    }
+
+    #[test]
+    fn publish_outside_pages() {
+        let built = build(json!({"a": {"script": "x", "publish": "out"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a publish can only be used within a `pages` job"]
+        );
+        valid(json!({"pages": {"script": "x", "publish": "out"}}));
+        valid(json!({"a": {"script": "x", "pages": true, "publish": "out"}}));
+        let built = build(json!({"pages": {"script": "x", "pages": false, "publish": "out"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:pages publish can only be used within a `pages` job"]
+        );
+    }
+
+    #[test]
+    fn coverage_regex() {
+        let built = valid(json!({"a": {"script": "x", "coverage": "/Total: (\\d+)%/i"}}));
+        assert_eq!(
+            built.job("a").coverage.as_deref(),
+            Some("/Total: (\\d+)%/i")
+        );
+
+        for bad in [json!("Total"), json!("/(/"), json!(1), json!("/a/x")] {
+            let built = build(json!({"a": {"script": "x", "coverage": bad.clone()}}));
+            assert_eq!(
+                built.errors(),
+                ["jobs:a:coverage config must be a regular expression with re2 syntax"],
+                "coverage {bad}"
+            );
+        }
+    }
+
+    const TRAILING_WHEN: &str = "jobs:a may allow multiple pipelines to run for a single action due to `rules:when` clause with no `workflow:rules` - read more: https://docs.gitlab.com/ee/ci/jobs/job_troubleshooting.html#job-may-allow-multiple-pipelines-to-run-for-a-single-action-warning";
+
+    #[test]
+    fn trailing_when_rule_warns() {
+        let built =
+            valid(json!({"a": {"script": "x", "rules": [{"if": "$A"}, {"when": "always"}]}}));
+        assert_eq!(built.warnings(), [TRAILING_WHEN]);
+    }
+
+    #[test]
+    fn trailing_when_rule_quiet_cases() {
+        let cases = [
+            json!({"a": {"script": "x", "rules": [{"when": "never"}]}}),
+            json!({"a": {"script": "x", "rules": [{"when": "always", "if": "$A"}]}}),
+            json!({
+                "workflow": {"rules": [{"when": "always"}]},
+                "a": {"script": "x", "rules": [{"when": "always"}]},
+            }),
+        ];
+        for case in cases {
+            let built = valid(case.clone());
+            assert_eq!(built.warnings(), Vec::<&str>::new(), "config {case}");
+        }
+    }
+
+    #[test]
+    fn null_keyword_is_absent() {
+        let built = valid(json!({"a": {"script": "x", "stage": null, "tags": null, "when": null}}));
+        assert_eq!(built.job("a").stage, "test");
+        assert_eq!(built.job("a").tags, None);
+        assert_eq!(built.job("a").when, None);
+    }
+
+    #[test]
+    fn keyword_span_recorded() {
+        let built = valid(json!({"a": {"script": "x", "stage": "build"}}));
+        let span = built.job("a").keyword_span("stage");
+        assert_eq!(span, Some(built.at(&["a", "stage"]).span));
+    }
+
+    #[test]
+    fn nested_limit_follows_limits() {
+        let limits = Limits {
+            max_nested_array_depth: 2,
+            ..Limits::default()
+        };
+        let built = build_with(json!({"a": {"script": [["x"]]}}), &limits);
+        assert_eq!(built.errors(), Vec::<&str>::new());
+        let built = build_with(json!({"a": {"script": [[["x"]]]}}), &limits);
+        assert_eq!(
+            built.errors(),
+            [
+                "jobs:a:script config should be a string or a nested array of strings up to 2 levels deep"
+            ]
+        );
+    }
+}

@@ -13,6 +13,8 @@ mod model;
 mod needs;
 mod parallel;
 mod stages;
+#[cfg(test)]
+mod testing;
 mod validate;
 mod variables;
 
@@ -301,5 +303,247 @@ impl Config {
             out.insert(name.clone(), variable.clone());
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::testing::{build, valid};
+    use super::*;
+
+    #[test]
+    fn reserved_variables_is_global() {
+        let built = valid(json!({
+            "variables": {"script": "x"},
+            "job": {"script": "x"},
+        }));
+        assert_eq!(built.config.jobs.keys().collect::<Vec<_>>(), ["job"]);
+        assert_eq!(built.config.variables["script"].value, "x");
+    }
+
+    #[test]
+    fn default_with_script_is_job() {
+        let built = valid(json!({"default": {"script": ["x"]}}));
+        assert_eq!(built.job("default").script, Some(vec!["x".to_owned()]));
+        assert!(built.config.default.is_empty());
+    }
+
+    #[test]
+    fn workflow_with_script_is_job() {
+        let built = valid(json!({"workflow": {"script": "x"}}));
+        assert_eq!(built.job("workflow").kind, JobKind::Job);
+        assert_eq!(built.config.workflow, None);
+    }
+
+    #[test]
+    fn workflow_without_script_is_global() {
+        let built = valid(json!({
+            "workflow": {"rules": [{"when": "always"}]},
+            "job": {"script": "x"},
+        }));
+        assert!(built.config.workflow.is_some());
+        assert_eq!(built.config.jobs.len(), 1);
+    }
+
+    #[test]
+    fn classify_kinds() {
+        let built = valid(json!({
+            "build": {"script": "x"},
+            "steps": {"run": [{"name": "a", "script": "x"}]},
+            "deploy": {"trigger": "group/project"},
+            "mirror": {"needs": {"pipeline": "group/upstream"}},
+            ".tmpl": {"script": "x"},
+        }));
+        assert_eq!(built.job("build").kind, JobKind::Job);
+        assert_eq!(built.job("steps").kind, JobKind::Job);
+        assert_eq!(built.job("deploy").kind, JobKind::Bridge);
+        assert_eq!(built.job("mirror").kind, JobKind::Bridge);
+        assert_eq!(built.config.hidden, [".tmpl"]);
+        assert!(!built.config.jobs.contains_key(".tmpl"));
+    }
+
+    #[test]
+    fn unmatched_key() {
+        let built = build(json!({"build": {"script": "x"}, "lint": {"image": "ruby"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs lint config should implement the script:, run:, or trigger: keyword"]
+        );
+        let diagnostic = built.diagnostic(built.errors()[0]);
+        assert_eq!(diagnostic.span, Some(built.key_span("lint")));
+    }
+
+    #[test]
+    fn unmatched_scalar() {
+        let built = build(json!({"build": {"script": "x"}, "stage": "test"}));
+        assert_eq!(
+            built.errors(),
+            ["jobs stage config should implement the script:, run:, or trigger: keyword"]
+        );
+        let help = built.diagnostic(built.errors()[0]).help.clone();
+        assert_eq!(
+            help.as_deref(),
+            Some("did you mean the global keyword `stages`?")
+        );
+    }
+
+    #[test]
+    fn spec_in_body_is_unmatched() {
+        let built = build(json!({
+            "spec": {"inputs": {"x": {"default": "y"}}},
+            "job": {"script": "x"},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["jobs spec config should implement the script:, run:, or trigger: keyword"]
+        );
+    }
+
+    #[test]
+    fn types_is_unmatched() {
+        let built = build(json!({"types": ["build"], "job": {"script": "x"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs types config should implement the script:, run:, or trigger: keyword"]
+        );
+    }
+
+    #[test]
+    fn no_visible_job() {
+        let built = build(json!({".hidden": {"script": "x"}, "variables": {"A": "1"}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs config should contain at least one visible job"]
+        );
+    }
+
+    #[test]
+    fn hidden_blank_values() {
+        for blank in [
+            json!(null),
+            json!(false),
+            json!(""),
+            json!("  "),
+            json!({}),
+            json!([]),
+        ] {
+            let built = build(json!({".x": blank.clone(), "job": {"script": "x"}}));
+            assert_eq!(
+                built.errors(),
+                ["jobs:.x config can't be blank"],
+                "value {blank}"
+            );
+        }
+    }
+
+    #[test]
+    fn hidden_present_values() {
+        for present in [
+            json!(1),
+            json!("x"),
+            json!([1]),
+            json!({"a": 1}),
+            json!(true),
+        ] {
+            let built = build(json!({".x": present.clone(), "job": {"script": "x"}}));
+            assert_eq!(built.errors(), Vec::<&str>::new(), "value {present}");
+        }
+    }
+
+    #[test]
+    fn job_name_length() {
+        let ok = "a".repeat(255);
+        assert!(
+            valid(json!({ok.clone(): {"script": "x"}}))
+                .config
+                .jobs
+                .contains_key(&ok)
+        );
+
+        let long = "a".repeat(256);
+        let built = build(json!({long.clone(): {"script": "x"}}));
+        assert_eq!(
+            built.errors(),
+            [format!(
+                "jobs:{long} name is too long (maximum is 255 characters)"
+            )]
+        );
+    }
+
+    #[test]
+    fn non_string_job_name() {
+        let mut root = testing::tree(json!({"job": {"script": "x"}}));
+        let script = testing::node(json!({"script": "x"}));
+        root.insert(Key::Int(123), Span::default(), script);
+        let mut diags = Diagnostics::new();
+        let config = super::build(&root, &Limits::default(), &mut diags).unwrap();
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["jobs:123 name should be a symbol"]);
+        assert_eq!(config.jobs.len(), 1);
+    }
+
+    #[test]
+    fn empty_job_name() {
+        let built = build(json!({"": {"script": "x"}}));
+        assert_eq!(built.errors(), ["jobs: name can't be blank"]);
+    }
+
+    #[test]
+    fn jobs_keep_config_order() {
+        let built = valid(json!({
+            "z": {"script": "x"},
+            "a": {"script": "x"},
+            "m": {"trigger": "p"},
+        }));
+        assert_eq!(
+            built.config.jobs.keys().collect::<Vec<_>>(),
+            ["z", "a", "m"]
+        );
+    }
+
+    #[test]
+    fn yaml_variables_job_wins() {
+        let built = valid(json!({
+            "variables": {"A": "global", "B": "global"},
+            "job": {"script": "x", "variables": {"B": "job", "C": "job"}},
+        }));
+        let vars = built.config.yaml_variables(built.job("job"));
+        let pairs: Vec<(&str, &str)> = vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(pairs, [("A", "global"), ("B", "job"), ("C", "job")]);
+    }
+
+    #[test]
+    fn empty_job_variables_keep_globals() {
+        let built = valid(json!({
+            "variables": {"A": "1"},
+            "job": {"script": "x", "variables": {}},
+        }));
+        let vars = built.config.yaml_variables(built.job("job"));
+        assert_eq!(vars.keys().collect::<Vec<_>>(), ["A"]);
+    }
+
+    #[test]
+    fn serializes_keyword_names() {
+        let built = valid(json!({"job": {"script": "x", "needs": []}}));
+        let json = serde_json::to_value(&built.config).unwrap();
+        assert_eq!(
+            json,
+            json!({
+                "stages": [".pre", "build", "test", "deploy", ".post"],
+                "jobs": {"job": {
+                    "name": "job",
+                    "kind": "job",
+                    "stage": "test",
+                    "scheduling_type": "dag",
+                    "script": ["x"],
+                    "needs": [],
+                }},
+            })
+        );
     }
 }

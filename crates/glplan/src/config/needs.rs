@@ -336,3 +336,150 @@ fn error(cx: &mut Ctx, message: String, node: &Node) {
     cx.diags
         .push(Diagnostic::error("invalid-needs", message).with_span(node.span));
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{build, valid};
+    use super::*;
+
+    #[test]
+    fn entry_forms() {
+        let built = valid(json!({
+            "b": {"stage": "build", "script": "x"},
+            "c": {"stage": "build", "script": "x"},
+            "a": {"script": "x", "needs": [
+                "b",
+                {"job": "c", "artifacts": false, "optional": true},
+                {"project": "group/other", "job": "lint", "ref": "main"},
+                {"pipeline": "$PARENT_PIPELINE_ID", "job": "gen", "artifacts": false},
+            ]},
+        }));
+        let needs = built.job("a").needs.clone().unwrap();
+        assert!(matches!(&needs[0], Need::Job(n) if n.job == "b" && n.artifacts && !n.optional));
+        assert!(matches!(&needs[1], Need::Job(n) if n.job == "c" && !n.artifacts && n.optional));
+        assert!(
+            matches!(&needs[2], Need::Project(n) if n.project == "group/other" && n.git_ref == "main" && n.artifacts)
+        );
+        assert!(matches!(&needs[3], Need::Pipeline(n) if n.job == "gen" && !n.artifacts));
+    }
+
+    #[test]
+    fn serialized_forms() {
+        let built = valid(json!({
+            "b": {"stage": "build", "script": "x"},
+            "a": {"script": "x", "needs": ["b", {"project": "p", "job": "j", "ref": "r"}]},
+        }));
+        let json = serde_json::to_value(built.job("a").needs.as_ref().unwrap()).unwrap();
+        assert_eq!(
+            json,
+            json!([
+                {"job": "b", "artifacts": true, "optional": false},
+                {"project": "p", "job": "j", "ref": "r", "artifacts": true},
+            ])
+        );
+    }
+
+    #[test]
+    fn nested_arrays_flattened() {
+        let built = valid(json!({
+            "b": {"stage": "build", "script": "x"},
+            "c": {"stage": "build", "script": "x"},
+            "a": {"script": "x", "needs": [["b"], [["c"]]]},
+        }));
+        let names: Vec<&str> = built.job("a").job_needs().map(|n| n.job.as_str()).collect();
+        assert_eq!(names, ["b", "c"]);
+    }
+
+    #[test]
+    fn single_hash() {
+        let built = valid(json!({
+            "b": {"stage": "build", "script": "x"},
+            "a": {"script": "x", "needs": {"job": "b"}},
+        }));
+        assert_eq!(built.job("a").job_needs().count(), 1);
+    }
+
+    #[test]
+    fn invalid_needs() {
+        let cases = [
+            (json!({}), "jobs:a:needs config can not be an empty Hash"),
+            (
+                json!("b"),
+                "jobs:a:needs config can only be a Hash or an Array",
+            ),
+            (json!([1]), "jobs:a:needs:need has an unsupported type"),
+            (json!([""]), "jobs:a:needs:need config can't be blank"),
+            (
+                json!([{"job": 1}]),
+                "jobs:a:needs:need job should be a string",
+            ),
+            (
+                json!([{"job": "b", "artifacts": "no"}]),
+                "jobs:a:needs:need artifacts should be a boolean value",
+            ),
+            (
+                json!([{"job": "b", "optional": 1}]),
+                "jobs:a:needs:need optional should be a boolean value",
+            ),
+            (
+                json!([{"job": "b", "when": "always"}]),
+                "jobs:a:needs:need config contains unknown keys: when",
+            ),
+            (
+                json!([{"project": "p", "job": "j"}]),
+                "jobs:a:needs:need ref can't be blank",
+            ),
+            (
+                json!([{"pipeline": "other/project"}]),
+                "jobs:a:needs config uses invalid types: bridge",
+            ),
+            (
+                json!([{"job": "b", "parallel": 2}]),
+                "jobs:a:needs config cannot use \"parallel: <number>\".",
+            ),
+        ];
+        for (needs, message) in cases {
+            let built = build(json!({
+                "b": {"stage": "build", "script": "x"},
+                "a": {"script": "x", "needs": needs.clone()},
+            }));
+            assert_eq!(built.errors(), [message], "needs {needs}");
+        }
+    }
+
+    #[test]
+    fn bridge_rejects_cross_dependency() {
+        let built = build(json!({
+            "t": {"trigger": "p", "needs": [{"project": "p", "job": "j", "ref": "r"}]},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["jobs:t:needs config uses invalid types: cross_dependency"]
+        );
+    }
+
+    #[test]
+    fn cross_pipeline_limit() {
+        let entries = |n: usize| -> Vec<serde_json::Value> {
+            (0..n)
+                .map(|i| json!({"pipeline": "$PARENT_PIPELINE_ID", "job": format!("j{i}")}))
+                .collect()
+        };
+        valid(json!({"a": {"script": "x", "needs": entries(5)}}));
+        let built = build(json!({"a": {"script": "x", "needs": entries(6)}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a:needs config must be less than or equal to 5"]
+        );
+    }
+
+    #[test]
+    fn rule_context_accepts_only_jobs() {
+        assert!(Context::Rule.allows("job"));
+        assert!(!Context::Rule.allows("cross_dependency"));
+        assert!(!Context::Job.allows("bridge"));
+        assert!(Context::Bridge.allows("bridge"));
+    }
+}

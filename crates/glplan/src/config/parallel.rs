@@ -389,3 +389,254 @@ fn error(cx: &mut Ctx, message: String, node: &Node, help: Option<String>) {
     }
     cx.diags.push(diagnostic);
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{build, valid};
+    use super::*;
+
+    fn names(built: &super::super::testing::Built) -> Vec<&str> {
+        built.config.jobs.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn matrix_order() {
+        // T5.9
+        let built = valid(json!({"deploystacks": {
+            "script": "x",
+            "parallel": {"matrix": [
+                {"PROVIDER": "aws", "STACK": ["monitoring", "app1"]},
+                {"PROVIDER": ["gcp", "vultr"], "STACK": ["data", "processing"]},
+            ]},
+        }}));
+        assert_eq!(
+            names(&built),
+            [
+                "deploystacks: [aws, monitoring]",
+                "deploystacks: [aws, app1]",
+                "deploystacks: [gcp, data]",
+                "deploystacks: [gcp, processing]",
+                "deploystacks: [vultr, data]",
+                "deploystacks: [vultr, processing]",
+            ]
+        );
+        for (i, job) in built.config.jobs.values().enumerate() {
+            let instance = job.instance.as_ref().unwrap();
+            assert_eq!(instance.node_total, 6);
+            assert_eq!(instance.node_index as usize, i + 1);
+            assert_eq!(instance.base_name, "deploystacks");
+        }
+        let third = built.job("deploystacks: [gcp, data]");
+        assert_eq!(third.variables["PROVIDER"].value, "gcp");
+        assert_eq!(third.variables["STACK"].value, "data");
+    }
+
+    #[test]
+    fn number_and_matrix_with_needs() {
+        // T5.10
+        let built = valid(json!({
+            "test": {"script": "x", "parallel": 3},
+            "report": {"script": "x", "needs": ["test"]},
+            "one": {"script": "x", "parallel": {"matrix": [{"V": ["1", 2]}]}, "variables": {"V": "0"}},
+        }));
+        assert_eq!(
+            names(&built),
+            [
+                "test 1/3", "test 2/3", "test 3/3", "report", "one: [1]", "one: [2]"
+            ]
+        );
+        let needed: Vec<&str> = built
+            .job("report")
+            .job_needs()
+            .map(|n| n.job.as_str())
+            .collect();
+        assert_eq!(needed, ["test 1/3", "test 2/3", "test 3/3"]);
+        assert_eq!(built.job("one: [1]").variables["V"].value, "1");
+        assert_eq!(built.job("one: [2]").variables["V"].value, "2");
+        let second = built.job("test 2/3").instance.clone().unwrap();
+        assert_eq!((second.node_index, second.node_total), (2, 3));
+        assert!(second.matrix.is_empty());
+    }
+
+    #[test]
+    fn parallel_one() {
+        let built = valid(json!({"a": {"script": "x", "parallel": 1}}));
+        assert_eq!(names(&built), ["a 1/1"]);
+    }
+
+    #[test]
+    fn number_bounds() {
+        valid(json!({"a": {"script": "x", "parallel": 200}}));
+        let cases = [
+            (
+                json!(0),
+                "jobs:a:parallel config must be greater than or equal to 1",
+            ),
+            (
+                json!(201),
+                "jobs:a:parallel config must be less than or equal to 200",
+            ),
+            (json!(2.5), "jobs:a:parallel config must be an integer"),
+            (json!("2"), "jobs:a:parallel should be an integer or a hash"),
+            (
+                json!({"number": 2}),
+                "jobs:a:parallel config contains unknown keys: number",
+            ),
+        ];
+        for (parallel, message) in cases {
+            let built = build(json!({"a": {"script": "x", "parallel": parallel.clone()}}));
+            assert_eq!(built.errors()[0], message, "parallel {parallel}");
+        }
+    }
+
+    #[test]
+    fn bridge_needs_matrix() {
+        let built = build(json!({"t": {"trigger": "p", "parallel": 2}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:t:parallel config cannot use \"parallel: <number>\"."]
+        );
+        let built =
+            valid(json!({"t": {"trigger": "p", "parallel": {"matrix": [{"E": ["a", "b"]}]}}}));
+        assert_eq!(names(&built), ["t: [a]", "t: [b]"]);
+    }
+
+    #[test]
+    fn matrix_limit() {
+        let values = |n: usize| -> Vec<String> { (0..n).map(|i| format!("v{i}")).collect() };
+        let ok = json!({"matrix": [{"A": values(20), "B": values(10)}]});
+        assert_eq!(
+            names(&valid(json!({"a": {"script": "x", "parallel": ok}}))).len(),
+            200
+        );
+
+        let big = json!({"matrix": [{"A": values(20), "B": values(10)}, {"C": "one"}]});
+        let built = build(json!({"a": {"script": "x", "parallel": big}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:a:parallel:matrix config generates too many jobs (maximum is 200)"]
+        );
+    }
+
+    #[test]
+    fn matrix_invalid() {
+        let entry = "jobs:a:parallel:matrix:variables config should be a hash of key value pairs, value can be an array";
+        let cases = [
+            (
+                json!({}),
+                "jobs:a:parallel config missing required keys: matrix",
+            ),
+            (
+                json!({"matrix": {"A": "x"}}),
+                "jobs:a:parallel:matrix config should be an array of hashes",
+            ),
+            (
+                json!({"matrix": [[{"A": "x"}]]}),
+                "jobs:a:parallel:matrix config should be an array of hashes",
+            ),
+            (
+                json!({"matrix": [{}]}),
+                "jobs:a:parallel:matrix:variables config requires at least 1 items",
+            ),
+            (json!({"matrix": [{"A": null}]}), entry),
+            (json!({"matrix": [{"A": 1.5}]}), entry),
+            (json!({"matrix": [{"A": [["x"]]}]}), entry),
+            (json!({"matrix": [{"A": {"x": 1}}]}), entry),
+        ];
+        for (parallel, message) in cases {
+            let built = build(json!({"a": {"script": "x", "parallel": parallel.clone()}}));
+            assert_eq!(built.errors(), [message], "parallel {parallel}");
+        }
+    }
+
+    #[test]
+    fn matrix_integers_stringified() {
+        let built = valid(json!({"a": {"script": "x", "parallel": {"matrix": [{"N": [1, 2]}]}}}));
+        assert_eq!(names(&built), ["a: [1]", "a: [2]"]);
+    }
+
+    #[test]
+    fn need_selects_instances() {
+        let built = valid(json!({
+            "build": {"stage": "build", "script": "x", "parallel": {"matrix": [{"OS": ["linux", "mac"], "ARCH": ["x64", "arm"]}]}},
+            "test": {"script": "x", "needs": [{"job": "build", "parallel": {"matrix": [{"OS": "mac", "ARCH": "arm"}]}}]},
+        }));
+        let needs: Vec<&JobNeed> = built.job("test").job_needs().collect();
+        assert_eq!(needs.len(), 1);
+        assert_eq!(needs[0].job, "build: [mac, arm]");
+        assert_eq!(needs[0].parallel, None);
+    }
+
+    #[test]
+    fn need_selection_without_match() {
+        let built = build(json!({
+            "build": {"stage": "build", "script": "x", "parallel": {"matrix": [{"OS": ["linux"]}]}},
+            "test": {"script": "x", "needs": [{"job": "build", "parallel": {"matrix": [{"OS": "bsd"}]}}]},
+        }));
+        assert_eq!(built.errors(), ["test job: undefined need: build: [bsd]"]);
+    }
+
+    #[test]
+    fn dependencies_expanded() {
+        let built = valid(json!({
+            "build": {"stage": "build", "script": "x", "parallel": 2},
+            "test": {"script": "x", "dependencies": ["build"]},
+        }));
+        assert_eq!(
+            built.job("test").dependencies,
+            Some(vec!["build 1/2".to_owned(), "build 2/2".to_owned()])
+        );
+    }
+
+    #[test]
+    fn instances_keep_their_needs_rewritten() {
+        let built = valid(json!({
+            "build": {"stage": "build", "script": "x", "parallel": 2},
+            "test": {"script": "x", "parallel": 2, "needs": ["build"]},
+        }));
+        let needed: Vec<&str> = built
+            .job("test 2/2")
+            .job_needs()
+            .map(|n| n.job.as_str())
+            .collect();
+        assert_eq!(needed, ["build 1/2", "build 2/2"]);
+    }
+
+    #[test]
+    fn same_name_overwrites_in_place() {
+        let built = valid(json!({
+            "a: [x]": {"script": "literal"},
+            "b": {"script": "x"},
+            "a": {"script": "generated", "parallel": {"matrix": [{"V": ["x", "y"]}]}},
+        }));
+        assert_eq!(names(&built), ["a: [x]", "b", "a: [y]"]);
+        assert_eq!(
+            built.job("a: [x]").script,
+            Some(vec!["generated".to_owned()])
+        );
+    }
+
+    #[test]
+    fn duplicate_combinations_collapse() {
+        let built =
+            valid(json!({"a": {"script": "x", "parallel": {"matrix": [{"V": "1"}, {"V": "1"}]}}}));
+        assert_eq!(names(&built), ["a: [1]"]);
+        let instance = built.job("a: [1]").instance.clone().unwrap();
+        assert_eq!((instance.node_index, instance.node_total), (2, 2));
+    }
+
+    #[test]
+    fn generated_name_too_long() {
+        let value = "v".repeat(260);
+        let built =
+            build(json!({"a": {"script": "x", "parallel": {"matrix": [{"V": value.clone()}]}}}));
+        assert_eq!(
+            built.errors(),
+            [format!(
+                "jobs:a generates the job name `a: [{value}]`, which is too long (maximum is 255 characters)"
+            )]
+        );
+    }
+}

@@ -131,3 +131,90 @@ fn check_name_lengths(node: &Node, cx: &mut Ctx) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{build, valid};
+
+    #[test]
+    fn default_stages() {
+        let built = valid(json!({"a": {"script": "x"}}));
+        assert_eq!(
+            built.config.stages,
+            [".pre", "build", "test", "deploy", ".post"]
+        );
+    }
+
+    #[test]
+    fn edges_moved_and_flattened() {
+        // T5.1
+        let built = valid(json!({
+            "stages": ["build", ".post", "test", ["deploy", "release"]],
+            "a": {"stage": "build", "script": "x"},
+            "b": {"script": "x"},
+        }));
+        assert_eq!(
+            built.config.stages,
+            [".pre", "build", "test", "deploy", "release", ".post"]
+        );
+        assert_eq!(built.job("b").stage, "test");
+    }
+
+    #[test]
+    fn nested_edge_stays() {
+        let built = valid(json!({"stages": ["test", [".pre"]], "a": {"script": "x"}}));
+        assert_eq!(built.config.stages, [".pre", "test", ".pre", ".post"]);
+    }
+
+    #[test]
+    fn empty_stages_get_no_edges() {
+        let built = build(json!({"stages": [], "a": {"script": "x"}}));
+        assert!(built.config.stages.is_empty());
+        assert_eq!(
+            built.errors(),
+            ["a job: chosen stage test does not exist; available stages are "]
+        );
+    }
+
+    #[test]
+    fn null_stages_are_default() {
+        let built = valid(json!({"stages": null, "a": {"script": "x"}}));
+        assert_eq!(built.config.stages.len(), 5);
+    }
+
+    #[test]
+    fn invalid_shapes() {
+        let message = "stages config should be an array of strings or a nested array of strings up to 10 levels deep";
+        let mut deep = json!("deep");
+        for _ in 0..11 {
+            deep = json!([deep]);
+        }
+        for stages in [json!("build"), json!(["build", 1]), deep] {
+            let built =
+                build(json!({"stages": stages.clone(), "a": {"stage": "build", "script": "x"}}));
+            assert_eq!(built.errors()[0], message, "stages {stages}");
+        }
+    }
+
+    #[test]
+    fn invalid_keeps_valid_names() {
+        let built = build(json!({"stages": ["build", 1], "a": {"stage": "build", "script": "x"}}));
+        assert_eq!(built.errors().len(), 1);
+        assert_eq!(built.config.stages, ["build"]);
+    }
+
+    #[test]
+    fn long_stage_name_warns() {
+        let long = "s".repeat(256);
+        let built =
+            valid(json!({"stages": [long.clone()], "a": {"stage": long.clone(), "script": "x"}}));
+        assert_eq!(
+            built.warnings(),
+            [format!(
+                "stage name `{long}` is too long (maximum is 255 characters)"
+            )]
+        );
+    }
+}

@@ -491,21 +491,316 @@ fn find_cycles(jobs: &IndexMap<String, Job>) -> Vec<Cycle> {
     cycles
 }
 
-/// Quotes a string as Ruby's `String#inspect` does for printable text.
+/// Quotes a string as Ruby's `String#inspect` does for printable text: `"` and `\\` are
+/// escaped, and so is `#` before `{`, `$` or `@`, which would start interpolation.
 fn ruby_inspect(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            '#' => out.push('#'),
+            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
             c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{build, build_with, valid};
+    use crate::limits::Limits;
+
+    #[test]
+    fn unknown_stage() {
+        let built = build(json!({"a": {"stage": "deploi", "script": "x"}}));
+        let message = "a job: chosen stage deploi does not exist; available stages are .pre, build, test, deploy, .post";
+        assert_eq!(built.errors(), [message]);
+        let diagnostic = built.diagnostic(message);
+        assert_eq!(diagnostic.span, Some(built.at(&["a", "stage"]).span));
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `deploy`?"));
+    }
+
+    #[test]
+    fn dag_with_optional_need() {
+        // T5.3, the configuration part: an optional need on a job that rules may drop.
+        let built = valid(json!({
+            "stages": ["build", "test", "deploy"],
+            "build-a": {"stage": "build", "script": "x"},
+            "build-b": {"stage": "build", "script": "x", "rules": [{"if": "$B == \"1\""}]},
+            "lint": {"stage": "test", "needs": [], "script": "x"},
+            "test-a": {"stage": "test", "needs": ["build-a"], "script": "x"},
+            "deploy": {"stage": "deploy", "script": "x", "needs": ["test-a", {"job": "build-b", "optional": true}]},
+        }));
+        assert_eq!(built.job("deploy").job_needs().count(), 2);
+    }
+
+    #[test]
+    fn need_in_later_stage() {
+        // T5.4
+        let built = build(json!({
+            "a": {"stage": "build", "script": "x", "needs": ["b"]},
+            "b": {"stage": "test", "script": "x"},
+        }));
+        let message = "a job: need b is not defined in current or prior stages";
+        assert_eq!(built.errors(), [message]);
+        let diagnostic = built.diagnostic(message);
+        assert_eq!(diagnostic.span, Some(built.at(&["a", "needs", "0"]).span));
+        assert_eq!(diagnostic.labels[0].span, built.key_span("b"));
+    }
+
+    #[test]
+    fn need_in_same_stage() {
+        valid(json!({
+            "a": {"script": "x", "needs": ["b"]},
+            "b": {"script": "x"},
+        }));
+    }
+
+    #[test]
+    fn undefined_need() {
+        let built =
+            build(json!({"a": {"script": "x", "needs": ["buidl"]}, "build": {"script": "x"}}));
+        assert_eq!(built.errors(), ["a job: undefined need: buidl"]);
+        let help = built
+            .diagnostic("a job: undefined need: buidl")
+            .help
+            .clone();
+        assert_eq!(help.as_deref(), Some("did you mean `build`?"));
+    }
+
+    #[test]
+    fn undefined_optional_need() {
+        valid(json!({"a": {"script": "x", "needs": [{"job": "gone", "optional": true}]}}));
+    }
+
+    #[test]
+    fn duplicated_needs() {
+        let built = build(json!({
+            "b": {"stage": "build", "script": "x"},
+            "c": {"stage": "build", "script": "x"},
+            "a": {"script": "x", "needs": ["b", "c", {"job": "b"}, "c"]},
+        }));
+        let message = "a has the following needs duplicated: b, c.";
+        assert_eq!(built.errors(), [message]);
+        let diagnostic = built.diagnostic(message);
+        assert_eq!(diagnostic.span, Some(built.at(&["a", "needs", "2"]).span));
+    }
+
+    #[test]
+    fn undefined_dependency() {
+        let built = build(json!({"a": {"script": "x", "dependencies": ["nope"]}}));
+        assert_eq!(built.errors(), ["a job: undefined dependency: nope"]);
+    }
+
+    #[test]
+    fn dependency_in_later_stage() {
+        let built = build(json!({
+            "a": {"stage": "build", "script": "x", "dependencies": ["b"]},
+            "b": {"stage": "test", "script": "x"},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["a job: dependency b is not defined in current or prior stages"]
+        );
+    }
+
+    #[test]
+    fn dependency_in_same_stage() {
+        valid(json!({
+            "a": {"script": "x", "dependencies": ["b"]},
+            "b": {"script": "x"},
+        }));
+    }
+
+    #[test]
+    fn rules_needs_checked() {
+        let built = build(json!({
+            "a": {"script": "x", "rules": [{"if": "$A", "needs": ["missing"]}]},
+        }));
+        assert_eq!(built.errors(), ["a job: undefined need: missing"]);
+    }
+
+    #[test]
+    fn rules_needs_not_expanded() {
+        let built = build(json!({
+            "build": {"stage": "build", "script": "x", "parallel": 2},
+            "a": {"script": "x", "rules": [{"if": "$A", "needs": ["build"]}]},
+        }));
+        assert_eq!(built.errors(), ["a job: undefined need: build"]);
+    }
+
+    #[test]
+    fn child_pipeline_artifact_job() {
+        let built = build(json!({
+            "child": {"trigger": {"include": [{"artifact": "gen.yml", "job": "generate"}]}},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["child job: undefined dependency: generate"]
+        );
+        valid(json!({
+            "generate": {"stage": "build", "script": "x"},
+            "child": {"trigger": {"include": [{"artifact": "gen.yml", "job": "generate"}]}},
+        }));
+    }
+
+    #[test]
+    fn needs_cycle() {
+        let built = build(json!({
+            "a": {"script": "x", "needs": ["b"]},
+            "b": {"script": "x", "needs": ["c"]},
+            "c": {"script": "x", "needs": ["a"]},
+        }));
+        let message = "The pipeline has circular dependencies: topological sort failed: [\"a\", \"b\", \"c\"]";
+        assert_eq!(built.errors(), [message]);
+        assert_eq!(built.diagnostic(message).labels.len(), 2);
+    }
+
+    #[test]
+    fn needs_cycle_member_order() {
+        // The DFS enters at `d`, then `a`; the component lists members in visit order.
+        let built = build(json!({
+            "d": {"script": "x", "needs": ["a"]},
+            "a": {"script": "x", "needs": ["b"]},
+            "b": {"script": "x", "needs": ["a"]},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["The pipeline has circular dependencies: topological sort failed: [\"a\", \"b\"]"]
+        );
+    }
+
+    #[test]
+    fn self_dependency() {
+        let built = build(json!({"a": {"script": "x", "needs": ["a"]}}));
+        assert_eq!(
+            built.errors(),
+            ["The pipeline has circular dependencies: self-dependency: a"]
+        );
+    }
+
+    #[test]
+    fn needs_count_limit() {
+        let jobs = |n: usize| {
+            let mut root = serde_json::Map::new();
+            let names: Vec<String> = (0..n).map(|i| format!("j{i}")).collect();
+            for name in &names {
+                root.insert(name.clone(), json!({"stage": "build", "script": "x"}));
+            }
+            root.insert("a".into(), json!({"script": "x", "needs": names}));
+            serde_json::Value::Object(root)
+        };
+        valid(jobs(50));
+        let built = build(jobs(51));
+        assert_eq!(
+            built.errors(),
+            [
+                "a: one job can only need 50 others, but you have listed 51. See needs keyword documentation for more details"
+            ]
+        );
+    }
+
+    #[test]
+    fn needs_count_follows_limits() {
+        let limits = Limits {
+            max_needs: 1,
+            ..Limits::default()
+        };
+        let built = build_with(
+            json!({
+                "b": {"stage": "build", "script": "x", "parallel": 2},
+                "a": {"script": "x", "needs": ["b"]},
+            }),
+            &limits,
+        );
+        assert_eq!(
+            built.errors(),
+            [
+                "a: one job can only need 1 others, but you have listed 2. See needs keyword documentation for more details"
+            ]
+        );
+    }
+
+    #[test]
+    fn needed_name_length() {
+        let ok = "n".repeat(128);
+        valid(
+            json!({ok.clone(): {"stage": "build", "script": "x"}, "a": {"script": "x", "needs": [ok]}}),
+        );
+
+        let long = "n".repeat(129);
+        let built = build(
+            json!({long.clone(): {"stage": "build", "script": "x"}, "a": {"script": "x", "needs": [long.clone()]}}),
+        );
+        assert_eq!(
+            built.errors(),
+            [format!(
+                "a job: need `{long}` name is too long (maximum is 128 characters)"
+            )]
+        );
+    }
+
+    #[test]
+    fn on_stop_checks() {
+        let cases = [
+            (
+                json!({"script": "x"}),
+                "deploy job: on_stop job stop does not have environment defined",
+            ),
+            (
+                json!({"script": "x", "environment": {"name": "other", "action": "stop"}}),
+                "deploy job: on_stop job stop have different environment name",
+            ),
+            (
+                json!({"script": "x", "environment": "review"}),
+                "deploy job: on_stop job stop needs to have action stop defined",
+            ),
+        ];
+        for (stop, message) in cases {
+            let built = build(json!({
+                "deploy": {"script": "x", "environment": {"name": "review", "on_stop": "stop"}},
+                "stop": stop.clone(),
+            }));
+            assert_eq!(built.errors(), [message], "stop job {stop}");
+        }
+
+        let built = build(
+            json!({"deploy": {"script": "x", "environment": {"name": "review", "on_stop": "stop"}}}),
+        );
+        assert_eq!(
+            built.errors(),
+            ["deploy job: on_stop job stop is not defined"]
+        );
+
+        valid(json!({
+            "deploy": {"script": "x", "environment": {"name": "review", "on_stop": "stop"}},
+            "stop": {"script": "x", "when": "manual", "environment": {"name": "review", "action": "stop"}},
+        }));
+    }
+
+    #[test]
+    fn publish_twice() {
+        let built = build(
+            json!({"pages": {"script": "x", "publish": "out", "pages": {"publish": "dist"}}}),
+        );
+        assert_eq!(
+            built.errors(),
+            ["pages job: use either pages:publish or pages:pages:publish"]
+        );
+    }
+
+    #[test]
+    fn ruby_inspect_escapes() {
+        assert_eq!(super::ruby_inspect("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(super::ruby_inspect("#{x} #y"), "\"\\#{x} #y\"");
+    }
 }

@@ -245,3 +245,155 @@ fn warn_unusual_name(path: &str, name: &str, span: Span, cx: &mut Ctx) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{build, valid};
+
+    fn value_of(built: &super::super::testing::Built, name: &str) -> String {
+        built.config.variables[name].value.clone()
+    }
+
+    #[test]
+    fn scalars_stringified() {
+        let built = valid(json!({
+            "variables": {"S": "text", "I": 12, "F": 1.10, "T": true, "N": null},
+            "job": {"script": "x"},
+        }));
+        let pairs = [
+            ("S", "text"),
+            ("I", "12"),
+            ("F", "1.1"),
+            ("T", "true"),
+            ("N", ""),
+        ];
+        for (name, value) in pairs {
+            assert_eq!(value_of(&built, name), value, "variable {name}");
+        }
+    }
+
+    #[test]
+    fn global_hash_form() {
+        let built = valid(json!({
+            "variables": {
+                "ENV": {"value": "b", "description": "target", "options": ["a", "b"]},
+                "RAW": {"value": "$X", "expand": false},
+                "ONLY_DESCRIPTION": {"description": "fill me"},
+            },
+            "job": {"script": "x"},
+        }));
+        let env = &built.config.variables["ENV"];
+        assert_eq!(env.value, "b");
+        assert_eq!(env.description.as_deref(), Some("target"));
+        assert_eq!(env.options, Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(built.config.variables["RAW"].expand, Some(false));
+        assert_eq!(value_of(&built, "ONLY_DESCRIPTION"), "");
+    }
+
+    #[test]
+    fn job_hash_form() {
+        let built = valid(
+            json!({"job": {"script": "x", "variables": {"A": {"value": 1, "expand": true}}}}),
+        );
+        let a = &built.job("job").variables["A"];
+        assert_eq!(a.value, "1");
+        assert_eq!(a.expand, Some(true));
+    }
+
+    #[test]
+    fn job_rejects_description() {
+        let built = build(json!({"job": {
+            "script": "x",
+            "variables": {"A": {"value": "1", "description": "d", "options": ["1"]}},
+        }}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:job:variables:A config uses invalid data keys: description, options"]
+        );
+    }
+
+    #[test]
+    fn value_not_in_options() {
+        let built = build(json!({
+            "variables": {"A": {"value": "c", "description": "d", "options": ["a", "b"]}},
+            "job": {"script": "x"},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["variables:A config value must be present in options"]
+        );
+        let diagnostic = built.diagnostic("variables:A config value must be present in options");
+        assert_eq!(
+            diagnostic.span,
+            Some(built.at(&["variables", "A", "value"]).span)
+        );
+    }
+
+    #[test]
+    fn integer_value_not_in_string_options() {
+        let built = build(json!({
+            "variables": {"A": {"value": 1, "options": ["1", "2"]}},
+            "job": {"script": "x"},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["variables:A config value must be present in options"]
+        );
+    }
+
+    #[test]
+    fn invalid_forms() {
+        let cases = [
+            (
+                json!({"A": ["x"]}),
+                "variable definition must be either a string or a hash",
+            ),
+            (
+                json!({"A": {"value": ["x"]}}),
+                "variables:A config value must be a scalar",
+            ),
+            (
+                json!({"A": {"value": "x", "expand": "no"}}),
+                "variables:A config expand should be a boolean value",
+            ),
+            (
+                json!({"A": {"description": ["d"]}}),
+                "variables:A config description must be an alphanumeric string",
+            ),
+            (
+                json!({"A": {"value": "x", "options": "x"}}),
+                "variables:A config options should be an array of strings",
+            ),
+            (
+                json!({"A": {"value": "x", "other": 1}}),
+                "variables:A config uses invalid data keys: other",
+            ),
+            (json!(["A=1"]), "variables config should be a hash"),
+        ];
+        for (variables, message) in cases {
+            let built = build(json!({"variables": variables.clone(), "job": {"script": "x"}}));
+            assert_eq!(built.errors(), [message], "variables {variables}");
+        }
+    }
+
+    #[test]
+    fn unusual_name_warns() {
+        let built = valid(json!({"variables": {"MY-VAR": "1"}, "job": {"script": "x"}}));
+        assert_eq!(
+            built.warnings(),
+            ["variable name `MY-VAR` in `variables` is not a valid shell variable name"]
+        );
+    }
+
+    #[test]
+    fn job_and_global_kept_apart() {
+        let built = valid(json!({
+            "variables": {"G": "1"},
+            "job": {"script": "x", "variables": {"J": "2"}},
+        }));
+        assert_eq!(built.config.variables.keys().collect::<Vec<_>>(), ["G"]);
+        assert_eq!(built.job("job").variables.keys().collect::<Vec<_>>(), ["J"]);
+    }
+}
