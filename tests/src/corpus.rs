@@ -236,9 +236,11 @@ fn parent(path: &str) -> String {
 }
 
 /// Predefined variables given to every corpus resolution, as a push pipeline on the default
-/// branch of project `corpus/project` on gitlab.com would have them.
+/// branch of project `project_path` on gitlab.com would have them.
 pub fn pipeline_variables(project_path: &str) -> Vec<(String, String)> {
     [
+        ("CI", "true"),
+        ("GITLAB_CI", "true"),
         ("CI_SERVER_HOST", "gitlab.com"),
         ("CI_SERVER_FQDN", "gitlab.com"),
         ("CI_SERVER_URL", "https://gitlab.com"),
@@ -263,18 +265,26 @@ pub struct CorpusFiles {
 }
 
 impl CorpusFiles {
-    /// Serves the repository at `root`. When `templates` is given, `include:template` reads
-    /// from it; the project `project_path`, when given, is the repository itself (so CI/CD
-    /// components of the same project resolve).
-    pub fn new(root: &Path, templates: Option<&Path>, project_path: Option<&str>) -> Self {
-        let mut inner = DirFiles::new(root);
-        if let Some(dir) = templates {
-            inner = inner.with_templates(dir);
+    /// Serves the repository whose root folder is `root`.
+    pub fn new(root: &Path) -> Self {
+        CorpusFiles {
+            inner: DirFiles::new(root),
         }
-        if let Some(project) = project_path {
-            inner = inner.with_project(project, root);
-        }
-        CorpusFiles { inner }
+    }
+
+    /// Serves `include:template` from `dir`.
+    #[must_use]
+    pub fn with_templates(mut self, dir: &Path) -> Self {
+        self.inner = self.inner.with_templates(dir);
+        self
+    }
+
+    /// Serves the files of project `path` (for `include:project` and CI/CD components) from
+    /// `dir`.
+    #[must_use]
+    pub fn with_project(mut self, path: &str, dir: &Path) -> Self {
+        self.inner = self.inner.with_project(path, dir);
+        self
     }
 }
 

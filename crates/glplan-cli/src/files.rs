@@ -249,12 +249,12 @@ pub fn split_entry(path: &Path, repo: Option<&Path>) -> Result<(PathBuf, String)
             _ => PathBuf::from("."),
         },
     };
-    let absolute_root = root
-        .canonicalize()
-        .map_err(|e| format!("cannot open repository folder `{}`: {e}", root.display()))?;
     let absolute_path = path
         .canonicalize()
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let absolute_root = root
+        .canonicalize()
+        .map_err(|e| format!("cannot open repository folder `{}`: {e}", root.display()))?;
     let relative = absolute_path.strip_prefix(&absolute_root).map_err(|_| {
         format!(
             "`{}` is not inside the repository folder `{}`",

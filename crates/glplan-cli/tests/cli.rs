@@ -196,14 +196,14 @@ fn config_yaml_round_trips() {
 fn config_yaml_quotes_ambiguous_strings() {
     let text = stdout(&glplan(&["config", QUOTING]));
     for line in [
-        "BOOL_WORD: 'yes'",
-        "SWITCH: 'on'",
-        "OCTAL: '0755'",
-        "SEXAGESIMAL: '1:20'",
-        "COLON_SPACE: 'a: b'",
-        "HASH: '#not a comment'",
-        "SYMBOL: ':symbol'",
-        "MERGE: '<<'",
+        "BOOL_WORD:\n    value: 'yes'",
+        "SWITCH:\n    value: 'on'",
+        "OCTAL:\n    value: '0755'",
+        "SEXAGESIMAL:\n    value: '1:20'",
+        "COLON_SPACE:\n    value: 'a: b'",
+        "HASH:\n    value: '#not a comment'",
+        "SYMBOL:\n    value: ':symbol'",
+        "MERGE:\n    value: '<<'",
     ] {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }
