@@ -23,17 +23,69 @@
     reason = "parsers are called by the model builder as it lands"
 )]
 
+/// `allow_failure:`: `true`, `false` or `{exit_codes}`.
 pub mod allow_failure;
+/// `artifacts:`, with `reports` and `expire_in`.
+pub mod artifacts;
+/// `cache:`: one cache or up to four, with computed keys.
+pub mod cache;
+/// `coverage:`: a `/regex/` literal.
+pub mod coverage;
+/// `dast_configuration:` (EE): site and scanner profiles, shape only.
+pub mod dast_configuration;
+/// `dependencies:`: job names with their spans.
+pub mod dependencies;
+/// Natural-language durations: `timeout`, `start_in`, `expire_in`, `auto_stop_in`.
 pub mod duration;
+/// `environment:`: name or hash, with `action`, `deployment_tier` and `kubernetes`.
+pub mod environment;
+/// `hooks:`: `pre_get_sources_script`.
+pub mod hooks;
+/// `id_tokens:`: tokens and their audiences.
+pub mod id_tokens;
+/// `identity:` (EE): `google_cloud`.
+pub mod identity;
+/// `image:`, plus the pull policy, executor options and ports that services share.
 pub mod image;
+/// `inherit:`: which `default:` keywords and global variables a job takes.
+pub mod inherit;
+/// `interruptible:`: a boolean.
+pub mod interruptible;
+/// `manual_confirmation:`: a string.
+pub mod manual_confirmation;
+/// `needs:` entry shapes and the `parallel:matrix` shape.
 pub mod needs;
+/// `only:` and `except:`.
 pub mod only_except;
+/// `pages:`: `true`, `false` or `{path_prefix, expire_in, publish}`.
+pub mod pages;
+/// `publish:`: a string.
+pub mod publish;
+/// `release:`, with asset links.
+pub mod release;
+/// `resource_group:`: a key with environment-name characters.
+pub mod resource_group;
+/// `retry:`: `0..=2` or `{max, when, exit_codes}`.
 pub mod retry;
+/// `rules:` of jobs, `workflow:rules` and `include:rules`, with `changes` and `exists`.
 pub mod rules;
+/// `run:` (CI/CD steps).
+pub mod run;
+/// `secrets:` (EE): Vault, Azure, Google Cloud, AWS, Akeyless and GitLab providers.
+pub mod secrets;
+/// `services:`, and the runner's default service host names.
 pub mod services;
+/// Validation helpers shared by the parsers.
 pub(crate) mod shape;
+/// `tags:`: fewer than 50 strings.
+pub mod tags;
+/// `trigger:`: multi-project and child pipelines.
+pub mod trigger;
+/// Plain `variables:` maps of rules, workflow rules and services.
 pub mod variables;
+/// `when:` of jobs, trigger jobs and rules.
 pub mod when;
+/// `workflow:` and the `auto_cancel` hash.
 pub mod workflow;
 
 #[cfg(test)]

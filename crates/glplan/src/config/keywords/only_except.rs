@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::rules::{Expression, expression_is_valid};
+use super::rules::{Expression, parse_expression};
 use super::shape::{
     failed_since, field, field_message, is_valid_regexp_literal, mark, report, strings,
 };
@@ -153,21 +153,9 @@ fn parse_variables(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<Expressi
     let mut expressions = Vec::with_capacity(items.len());
     let mut failed = false;
     for item in items {
-        let text = item.as_str().unwrap_or_default();
-        if expression_is_valid(text) {
-            expressions.push(Expression {
-                text: text.to_owned(),
-                span: item.span,
-            });
-        } else {
-            report(
-                cx,
-                "invalid-expression",
-                field_message(path, "variables", "invalid expression syntax"),
-                item.span,
-                None,
-            );
-            failed = true;
+        match parse_expression(path, "variables", item, cx) {
+            Some(expression) => expressions.push(expression),
+            None => failed = true,
         }
     }
     (!failed).then_some(expressions)

@@ -355,34 +355,73 @@ fn rule_bool(path: &str, map: &Mapping, key: &str, cx: &mut Ctx) -> Option<bool>
 }
 
 fn parse_if(path: &str, node: &Node, cx: &mut Ctx) -> Option<Expression> {
-    match node.as_str() {
-        Some(text) if expression_is_valid(text) => Some(Expression {
-            text: text.to_owned(),
-            span: node.span,
-        }),
-        _ => {
-            // GitLab's validator message is `Invalid expression syntax`; GitLab lower-cases
-            // every entry message, so users see it in lower case.
-            report(
-                cx,
-                "invalid-expression",
-                field_message(path, "if", "invalid expression syntax"),
-                node.span,
-                Some(
-                    "write a CI/CD variable expression, such as `$CI_COMMIT_BRANCH == \"main\"`"
-                        .to_owned(),
-                ),
-            );
-            None
-        }
-    }
+    parse_expression(path, "if", node, cx)
 }
 
-/// Whether an `if:` expression parses.
-// TODO: check the syntax with the expression parser once it lands; until then only
-// non-string values are rejected.
-pub(crate) fn expression_is_valid(_text: &str) -> bool {
-    true
+/// Checks a CI/CD variable expression written at `node` (the `if` of a rule, or one entry of
+/// `only:variables`) and reports problems as `<entry> <attribute> invalid expression syntax`.
+/// GitLab's validator says `Invalid expression syntax`, but GitLab lower-cases every entry
+/// message, so users see it in lower case. The specific reason goes into the help line.
+pub(crate) fn parse_expression(
+    entry: &str,
+    attribute: &str,
+    node: &Node,
+    cx: &mut Ctx,
+) -> Option<Expression> {
+    let syntax_error = |cx: &mut Ctx, help: String| {
+        report(
+            cx,
+            "invalid-expression",
+            field_message(entry, attribute, "invalid expression syntax"),
+            node.span,
+            Some(help),
+        );
+    };
+    let Some(text) = node.as_str() else {
+        syntax_error(
+            cx,
+            format!(
+                "found {}; write a condition such as `$CI_COMMIT_BRANCH == \"main\"`",
+                crate::config::check::describe(node)
+            ),
+        );
+        return None;
+    };
+    let parsed = match crate::expr::parse_with_limits(text, cx.limits) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let at = text.get(error.span()).filter(|s| !s.is_empty());
+            let mut help = match at {
+                Some(at) => format!("{} at `{at}`", error.detail()),
+                None => error.detail(),
+            };
+            if let Some(extra) = error.help() {
+                help = format!("{help}; {extra}");
+            }
+            syntax_error(cx, help);
+            return None;
+        }
+    };
+    // GitLab also evaluates the expression once while validating; the errors that can
+    // happen there make pipeline creation fail.
+    if let Err(error) = parsed.validate() {
+        report(
+            cx,
+            "expression-evaluation-failed",
+            field_message(
+                entry,
+                attribute,
+                format_args!("expression evaluation failed: {}", error.detail()),
+            ),
+            node.span,
+            error.help().map(str::to_owned),
+        );
+        return None;
+    }
+    Some(Expression {
+        text: text.to_owned(),
+        span: node.span,
+    })
 }
 
 /// Parses `changes:` at `path`: a list of globs or `{paths, compare_to}`, at most 50 paths.

@@ -195,10 +195,11 @@ pub(crate) fn require_keys(
 /// Reports `<path> config these keys cannot be used together: a, b` when more than one of
 /// `keys` is present.
 pub(crate) fn exclusive_keys(cx: &mut Ctx, path: &str, map: &Mapping, keys: &[&str]) -> bool {
-    let present: Vec<&str> = keys
-        .iter()
-        .copied()
-        .filter(|key| map.contains_key(key))
+    // GitLab lists the keys in the order they are written.
+    let present: Vec<&str> = map
+        .keys()
+        .filter_map(|key| key.as_str())
+        .filter(|key| keys.contains(key))
         .collect();
     if present.len() <= 1 {
         return true;
