@@ -20,7 +20,7 @@ pub(crate) fn expand_existing(value: &str, variables: &[(String, String)]) -> St
     expand_with(value, |name| lookup(variables, name), Unknown::Keep)
 }
 
-/// What happens to a reference whose variable is not defined.
+/// Treatment of a reference whose variable is not defined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Unknown {
     /// Replace it with the empty string.

@@ -62,13 +62,13 @@ impl Wildcard {
         Wildcard { tokens }
     }
 
-    /// Whether the whole path matches.
+    /// Returns whether the whole path matches.
     pub(super) fn matches(&self, path: &str) -> bool {
         matches_tokens(&self.tokens, path)
     }
 }
 
-/// The most alternatives brace expansion may produce, against patterns such as
+/// Maximum number of alternatives brace expansion produces, against patterns such as
 /// `{a,b}{a,b}{a,b}...` whose expansion grows exponentially.
 const MAX_BRACE_EXPANSIONS: usize = 1024;
 
@@ -88,7 +88,7 @@ impl Fnmatch {
         Fnmatch { alternatives }
     }
 
-    /// Whether the whole path matches one of the alternatives.
+    /// Returns whether the whole path matches one of the alternatives.
     pub(super) fn matches(&self, path: &str) -> bool {
         self.alternatives
             .iter()
@@ -147,8 +147,8 @@ fn fnmatch_tokens(pattern: &str) -> Vec<Token> {
     tokens
 }
 
-/// Parses a class body starting after `[`; returns the token and the index after `]`, or
-/// `None` when the class is not closed (then `[` is literal).
+/// Parses a class body starting after `[` and returns the token and the index after `]`.
+/// Returns `None` when the class is not closed, so that `[` is taken literally.
 fn parse_class(chars: &[char], start: usize) -> Option<(Token, usize)> {
     let mut i = start;
     let negated = matches!(chars.get(i), Some('!' | '^'));
@@ -204,8 +204,8 @@ fn expand_into(pattern: &str, results: &mut Vec<String>) {
     }
 }
 
-/// The byte offsets of the first `{` and its matching `}` whose group contains a top-level
-/// comma, skipping escaped characters.
+/// Finds the byte offsets of the first `{` and its matching `}` whose group contains a
+/// top-level comma, skipping escaped characters.
 fn find_brace_group(pattern: &str) -> Option<(usize, usize)> {
     let bytes = pattern.as_bytes();
     let mut i = 0;
@@ -266,8 +266,8 @@ fn split_alternatives(inner: &str) -> Vec<&str> {
     parts
 }
 
-/// Matches the whole path against the tokens with a reachability table: `reachable[t][p]`
-/// says that the first `t` tokens can consume the first `p` characters.
+/// Matches the whole path against the tokens with a reachability table: `reachable[t][p]` is
+/// true when the first `t` tokens can consume the first `p` characters.
 fn matches_tokens(tokens: &[Token], path: &str) -> bool {
     let chars: Vec<char> = path.chars().collect();
     let width = chars.len() + 1;
@@ -343,7 +343,7 @@ fn class_contains(items: &[ClassItem], c: char) -> bool {
     })
 }
 
-/// Whether an fnmatch pattern has no metacharacters, so it can only match itself.
+/// Returns whether an fnmatch pattern has no metacharacters, so it can only match itself.
 pub(super) fn is_exact(pattern: &str) -> bool {
     !pattern.contains(['*', '?', '[', '{'])
 }

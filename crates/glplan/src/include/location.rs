@@ -74,8 +74,8 @@ impl Kind {
         }
     }
 
-    /// The key that holds the location: `file` for project includes, the kind's own key
-    /// otherwise.
+    /// Returns the key that contains the location: `file` for project includes, the kind's own
+    /// key otherwise.
     pub(super) fn location_key(self) -> &'static str {
         match self {
             Kind::Project => "file",
@@ -83,7 +83,8 @@ impl Kind {
         }
     }
 
-    /// Whether an item has this kind's keys, as each GitLab file class's `matching?` checks.
+    /// Returns whether an item has this kind's keys, as each GitLab file class's `matching?`
+    /// checks.
     fn matches(self, item: &Item) -> bool {
         let present = |key: &str| item.get(key).is_some_and(|node| !node.is_blank());
         match self {
@@ -288,8 +289,8 @@ pub(super) fn match_kind(item: &Item, diags: &mut Diagnostics) -> Option<Kind> {
     }
 }
 
-/// The project path of a `project` include as GitLab reads it: the first element when it is a
-/// list (a deprecated form), as text, lower-cased.
+/// Returns the project path of a `project` include as GitLab reads it: the first element when
+/// it is a list (a deprecated form), as text, lower-cased.
 pub(super) fn project_name(item: &Item) -> String {
     let project = match item.get("project") {
         Some(Node {
@@ -308,8 +309,8 @@ pub(super) fn project_ref(item: &Item) -> Option<String> {
         .map(ruby::to_s)
 }
 
-/// Whether GitLab's `UrlSanitizer.valid?` accepts the text: after trimming, a URL whose scheme
-/// is `http`, `https`, `ssh` or `git`.
+/// Returns whether GitLab's `UrlSanitizer.valid?` accepts the text: after trimming, a URL whose
+/// scheme is `http`, `https`, `ssh` or `git`.
 pub(super) fn is_valid_url(text: &str) -> bool {
     let text = text.trim();
     let Some((scheme, _)) = text.split_once(':') else {
@@ -325,7 +326,7 @@ pub(super) fn is_valid_url(text: &str) -> bool {
     well_formed && matches!(scheme, "http" | "https" | "ssh" | "git")
 }
 
-/// The node as Rails' `to_json` writes it: compact, with `<`, `>` and `&` escaped.
+/// Writes the node as Rails' `to_json` does: compact, with `<`, `>` and `&` escaped.
 pub(super) fn ruby_json(node: &Node) -> String {
     node.to_json()
         .to_string()

@@ -1,12 +1,15 @@
 //! `include`: loading, interpolating and deep-merging included files.
 //!
-//! GitLab processes a file's `include` key in these steps (its `External::Mapper`): normalize
-//! the items (a string becomes `local` or `remote`, after variable expansion), drop the items
-//! whose `rules` do not match, expand `project` file lists and `local` wildcards, expand
-//! variables in the remaining values, find each item's kind, then fetch, load and interpolate
-//! each file and process its own includes the same way. The included files are deep-merged in
-//! order and the including file is merged on top, so later includes override earlier ones and
-//! the including file overrides them all.
+//! GitLab processes a file's `include` key in these steps (its `External::Mapper`):
+//!
+//! 1. Normalize the items: a string becomes `local` or `remote`, after variable expansion.
+//! 2. Drop the items whose `rules` do not match.
+//! 3. Expand `project` file lists and `local` wildcards.
+//! 4. Expand variables in the remaining values and find each item's kind.
+//! 5. Fetch, load and interpolate each file, and process its own includes the same way.
+//!
+//! The included files are deep-merged in order and the including file is merged on top, so
+//! later includes override earlier ones and the including file overrides them all.
 //!
 //! GitLab stops at the first broken include. glplan reports it and keeps going, so that one
 //! missing file does not hide the rest of the configuration: a file that cannot be loaded
@@ -31,10 +34,10 @@ use crate::yaml::{self, Document, Mapping, Node, Value};
 
 use location::{Item, Kind};
 
-/// What include processing reads besides the files themselves.
+/// Inputs of include processing besides the files themselves.
 #[derive(Clone, Copy)]
 pub(crate) struct IncludeEnv<'a> {
-    /// Where included files come from.
+    /// Provider of the included files.
     pub files: &'a dyn FileProvider,
     /// Limits in force.
     pub limits: &'a Limits,
@@ -123,7 +126,8 @@ pub(crate) fn process(
         diags,
         included: 0,
         total_bytes: 0,
-        halted: false,
+        count_exceeded: false,
+        size_exceeded: false,
     };
     Some(processor.expand(map, &context).map)
 }
@@ -156,7 +160,7 @@ impl Repo {
         }
     }
 
-    /// The name a file of this repository gets in diagnostics: the path for the planned
+    /// Returns the name of a file of this repository in diagnostics: the path for the planned
     /// repository, `project:ref:path` for another project.
     fn display_name(&self, path: &str) -> String {
         match &self.project {
@@ -169,8 +173,8 @@ impl Repo {
     }
 }
 
-/// What a file's own includes see, after GitLab's include context: `local` reads the
-/// repository the file came from; remote and template files have no repository and see no
+/// The view a file's own includes get, after GitLab's include context. Their `local` reads
+/// the repository the file came from. Remote and template files have no repository and see no
 /// variables.
 #[derive(Debug, Clone)]
 struct Context {
@@ -195,7 +199,7 @@ struct Fetched {
     text: String,
     /// Name for the source map.
     name: String,
-    /// What the file's own includes see.
+    /// The view the file's own includes get.
     context: Context,
 }
 
@@ -207,8 +211,11 @@ struct Processor<'p, 'e> {
     included: usize,
     /// Bytes of all included files so far.
     total_bytes: usize,
-    /// Set when a limit was exceeded: nothing more is loaded.
-    halted: bool,
+    /// Set when the include count limit was reached: no further include is counted or loaded.
+    /// Files counted before it still load.
+    count_exceeded: bool,
+    /// Set when the total size limit was reached: nothing more is loaded.
+    size_exceeded: bool,
 }
 
 impl<'e> Processor<'_, 'e> {
@@ -234,7 +241,7 @@ impl<'e> Processor<'_, 'e> {
         // GitLab counts every file of one include list before it loads any of them.
         let mut admitted = Vec::new();
         for (kind, item) in locations {
-            if self.halted {
+            if self.count_exceeded {
                 break;
             }
             self.included += 1;
@@ -253,7 +260,7 @@ impl<'e> Processor<'_, 'e> {
                          an include cycle also ends here",
                     ),
                 );
-                self.halted = true;
+                self.count_exceeded = true;
                 break;
             }
             admitted.push((kind, item));
@@ -261,7 +268,7 @@ impl<'e> Processor<'_, 'e> {
 
         let mut merged = Mapping::new();
         for (kind, item) in admitted {
-            if self.halted {
+            if self.size_exceeded {
                 break;
             }
             if let Some(content) = self.load(kind, &item, context) {
@@ -290,6 +297,7 @@ impl<'e> Processor<'_, 'e> {
                     files: self.env.files,
                     repo: context.repo.as_ref(),
                     max_exists_comparisons: MAX_EXISTS_COMPARISONS,
+                    limits: self.env.limits,
                 };
                 if !rules::evaluate(rules, &describe(&item), &env, self.diags) {
                     continue;
@@ -377,10 +385,10 @@ impl<'e> Processor<'_, 'e> {
     fn load(&mut self, kind: Kind, item: &Item, context: &Context) -> Option<Mapping> {
         let location_node = item.get(kind.location_key())?;
         let Some(raw) = location_node.as_str() else {
-            let shown = ruby::to_s(location_node);
+            let location_text = ruby::to_s(location_node);
             self.error(
                 "invalid-include-location",
-                format!("Included file `{shown}` needs to be a string"),
+                format!("Included file `{location_text}` needs to be a string"),
                 item,
             );
             return None;
@@ -581,8 +589,8 @@ impl<'e> Processor<'_, 'e> {
         }
     }
 
-    /// Maps a read result to the text, reporting GitLab's message for the failure. `not_found`
-    /// gives the kind-specific message for the errors it knows.
+    /// Maps a read result to the text and reports GitLab's message for a failure. `not_found`
+    /// returns the kind-specific message for the errors it covers.
     fn fetch_result(
         &mut self,
         result: Result<String, FetchError>,
@@ -742,7 +750,7 @@ impl<'e> Processor<'_, 'e> {
                 "Total size of combined CI/CD configuration is too big",
                 item,
             );
-            self.halted = true;
+            self.size_exceeded = true;
             return None;
         }
 
@@ -844,8 +852,8 @@ impl<'e> Processor<'_, 'e> {
     }
 }
 
-/// Whether the file name ends in `.yml` or `.yaml` (any case) after at least one character,
-/// as GitLab checks on the basename.
+/// Checks GitLab's YAML extension rule: the file name ends in `.yml` or `.yaml` (any case)
+/// after at least one character.
 fn has_yaml_extension(location: &str) -> bool {
     let basename = location
         .trim_end_matches('/')
@@ -859,8 +867,8 @@ fn has_yaml_extension(location: &str) -> bool {
     stem.is_some_and(|stem| !stem.is_empty())
 }
 
-/// A short name for an include item in diagnostics: its location when it has one, otherwise
-/// the item as JSON.
+/// Returns a short name for an include item in diagnostics: its location when it has one,
+/// otherwise the item as JSON.
 fn describe(item: &Item) -> String {
     [
         "local",

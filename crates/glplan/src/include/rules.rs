@@ -2,34 +2,38 @@
 //!
 //! GitLab validates include rules with its rule entries and reports the first problem prefixed
 //! with `include:`, for example `include:rule when unknown value: on_success`. A rule matches
-//! when all its clauses hold; the first matching rule includes the file unless its `when` is
-//! `never`, and when no rule matches the file is not included. Only the variables known before
+//! when all its clauses are true. The first matching rule includes the file unless its `when`
+//! is `never`. When no rule matches, the file is not included. Only the variables known before
 //! the pipeline exists are visible (never YAML `variables:`).
 //!
 //! `changes` needs the pipeline's changed files, which this phase does not have: glplan
-//! includes the file as if the clause held and says so with a warning.
+//! includes the file as if the clause were true and reports that with a warning.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expand;
+use crate::expr::{self, Expression};
 use crate::files::{FetchError, FileProvider};
 use crate::inputs::ruby;
+use crate::limits::Limits;
 use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
 use super::Repo;
 use super::glob::{self, Fnmatch};
 
-/// What rule evaluation reads.
+/// Inputs of rule evaluation besides the rules.
 pub(super) struct RuleEnv<'a> {
     /// Variables visible to the include.
     pub variables: &'a [(String, String)],
-    /// Where `exists` lists files.
+    /// File provider that `exists` lists files with.
     pub files: &'a dyn FileProvider,
     /// The repository of the file that contains the include, which `exists` searches; `None`
     /// for files without a project (remote and template includes).
     pub repo: Option<&'a Repo>,
     /// Most path comparisons `exists` makes before it assumes a match.
     pub max_exists_comparisons: usize,
+    /// Limits in force (the expression token limit).
+    pub limits: &'a Limits,
 }
 
 /// Maximum paths in `changes` (and in `exists:paths` of the mapping form).
@@ -41,16 +45,16 @@ const CHANGES_KEYS: &[&str] = &["paths", "compare_to"];
 
 /// One validated rule.
 #[derive(Debug)]
-struct Rule<'n> {
+struct Rule {
     /// Clauses in the order they are written, as GitLab evaluates them.
-    clauses: Vec<Clause<'n>>,
+    clauses: Vec<Clause>,
     /// `when`, when given.
     when: Option<String>,
 }
 
 #[derive(Debug)]
-enum Clause<'n> {
-    If(&'n str),
+enum Clause {
+    If(Box<Expression>),
     Exists(Exists),
     Changes,
 }
@@ -79,7 +83,7 @@ pub(super) fn evaluate(
     env: &RuleEnv<'_>,
     diags: &mut Diagnostics,
 ) -> bool {
-    let parsed = match parse_rules(rules) {
+    let parsed = match parse_rules(rules, env.limits) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => return true,
         Err(invalid) => {
@@ -107,7 +111,7 @@ fn rules_error(message: &str, span: Span) -> Diagnostic {
 
 /// Validates the rules as GitLab's `Entry::Include::Rules` does and returns the first
 /// problem. `Ok(None)` means there are no rules (null or `false`).
-fn parse_rules(rules: &Node) -> Result<Option<Vec<Rule<'_>>>, Invalid> {
+fn parse_rules(rules: &Node, limits: &Limits) -> Result<Option<Vec<Rule>>, Invalid> {
     let invalid = |message: &str, span: Span| Invalid {
         message: message.to_owned(),
         span,
@@ -122,7 +126,7 @@ fn parse_rules(rules: &Node) -> Result<Option<Vec<Rule<'_>>>, Invalid> {
             let mut flat = Vec::new();
             flatten(items, &mut flat);
             flat.into_iter()
-                .map(parse_rule)
+                .map(|rule| parse_rule(rule, limits))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some)
         }
@@ -140,7 +144,7 @@ fn flatten<'n>(items: &'n [Node], out: &mut Vec<&'n Node>) {
     }
 }
 
-fn parse_rule(node: &Node) -> Result<Rule<'_>, Invalid> {
+fn parse_rule(node: &Node, limits: &Limits) -> Result<Rule, Invalid> {
     let invalid = |message: String, span: Span| Invalid { message, span };
     if node.is_blank() {
         return Err(invalid("rule config can't be blank".to_owned(), node.span));
@@ -162,7 +166,13 @@ fn parse_rule(node: &Node) -> Result<Rule<'_>, Invalid> {
         match key.as_str() {
             Some("if") => match &value.value {
                 Value::Null => {}
-                Value::String(expression) => clauses.push(Clause::If(expression)),
+                Value::String(source) => match expr::parse_with_limits(source, limits) {
+                    Ok(expression) => clauses.push(Clause::If(Box::new(expression))),
+                    Err(_) => {
+                        let message = "rule if invalid expression syntax".to_owned();
+                        return Err(invalid(message, value.span));
+                    }
+                },
                 _ => {
                     let message = "rule if invalid expression syntax".to_owned();
                     return Err(invalid(message, value.span));
@@ -354,17 +364,17 @@ fn unknown_keys(location: &str, map: &Mapping, allowed: &[&str]) -> Option<Strin
     }
 }
 
-/// Whether every clause of the rule holds, evaluated in order and stopping at the first that
-/// does not, as GitLab does.
+/// Returns whether every clause of the rule is true. Like GitLab, it evaluates the clauses in
+/// order and stops at the first false one.
 fn rule_matches(
-    rule: &Rule<'_>,
+    rule: &Rule,
     location: &str,
     env: &RuleEnv<'_>,
     diags: &mut Diagnostics,
 ) -> Result<bool, Invalid> {
     for clause in &rule.clauses {
-        let holds = match clause {
-            Clause::If(expression) => if_holds(expression, location, env, diags),
+        let is_true = match clause {
+            Clause::If(expression) => expression.truthy(&env.variables),
             Clause::Exists(exists) => exists_holds(exists, location, env, diags)?,
             Clause::Changes => {
                 diags.push(not_evaluated(
@@ -375,7 +385,7 @@ fn rule_matches(
                 true
             }
         };
-        if !holds {
+        if !is_true {
             return Ok(false);
         }
     }
@@ -392,21 +402,9 @@ fn not_evaluated(location: &str, clause: &str, reason: &str) -> Diagnostic {
     )
 }
 
-fn if_holds(expression: &str, location: &str, env: &RuleEnv<'_>, diags: &mut Diagnostics) -> bool {
-    let _ = (expression, env);
-    // TODO: evaluate the expression with the CI expression evaluator once it exists; until
-    // then the file is included and the clause reported.
-    diags.push(not_evaluated(
-        location,
-        "if",
-        "CI/CD expressions are not evaluated yet",
-    ));
-    true
-}
-
 /// Evaluates `exists` like GitLab's `Clause::Exists`: exact paths are looked up, `**/*.ext`
 /// patterns compare the extension, and other patterns use `File.fnmatch?`. Past
-/// `max_exists_comparisons` path comparisons the clause holds without comparing further.
+/// `max_exists_comparisons` path comparisons the clause is true without comparing further.
 fn exists_holds(
     exists: &Exists,
     location: &str,
@@ -535,12 +533,22 @@ mod tests {
     }
 
     fn run(rules: Node, files: &MemoryFiles) -> (bool, Vec<String>) {
+        run_with(rules, files, &[])
+    }
+
+    fn run_with(
+        rules: Node,
+        files: &MemoryFiles,
+        variables: &[(String, String)],
+    ) -> (bool, Vec<String>) {
+        let limits = Limits::default();
         let repo = Repo::default();
         let env = RuleEnv {
-            variables: &[],
+            variables,
             files,
             repo: Some(&repo),
             max_exists_comparisons: 50_000,
+            limits: &limits,
         };
         let mut diags = Diagnostics::new();
         let included = evaluate(&rules, "x.yml", &env, &mut diags);
@@ -576,6 +584,10 @@ mod tests {
             ),
             (
                 seq(vec![map(vec![("if", seq(vec![s("$A")]))])]),
+                "include:rule if invalid expression syntax",
+            ),
+            (
+                seq(vec![map(vec![("if", s("$A == main"))])]),
                 "include:rule if invalid expression syntax",
             ),
             (
@@ -702,6 +714,7 @@ mod tests {
 
     #[test]
     fn exists_comparison_limit() {
+        let limits = Limits::default();
         let repo = Repo::default();
         let files = files();
         let rules = seq(vec![map(vec![("exists", s("nothing/*"))])]);
@@ -711,6 +724,7 @@ mod tests {
                 files: &files,
                 repo: Some(&repo),
                 max_exists_comparisons: limit,
+                limits: &limits,
             };
             let mut diags = Diagnostics::new();
             assert_eq!(
@@ -723,16 +737,40 @@ mod tests {
 
     #[test]
     fn exists_without_project_is_false() {
+        let limits = Limits::default();
         let files = files();
         let env = RuleEnv {
             variables: &[],
             files: &files,
             repo: None,
             max_exists_comparisons: 50_000,
+            limits: &limits,
         };
         let rules = seq(vec![map(vec![("exists", s("Dockerfile"))])]);
         let mut diags = Diagnostics::new();
         assert!(!evaluate(&rules, "x.yml", &env, &mut diags));
+    }
+
+    #[test]
+    fn if_uses_variables() {
+        let variables = vec![("INCLUDE_EXTRA".to_owned(), "true".to_owned())];
+        let rules = seq(vec![
+            map(vec![("if", s(r#"$INCLUDE_EXTRA == "true""#))]),
+            map(vec![("when", s("never"))]),
+        ]);
+        assert!(run_with(rules.clone(), &files(), &variables).0);
+        assert!(!run_with(rules, &files(), &[]).0);
+    }
+
+    #[test]
+    fn if_false_skips_later_clauses() {
+        let rules = seq(vec![map(vec![
+            ("if", s("$MISSING")),
+            ("changes", seq(vec![s("a")])),
+        ])]);
+        let (included, messages) = run(rules, &files());
+        assert!(!included);
+        assert!(messages.is_empty());
     }
 
     #[test]

@@ -23,11 +23,11 @@ use crate::yaml::{Document, Mapping, Node};
 pub(crate) struct Problem {
     /// GitLab's message.
     pub message: String,
-    /// Where the problem is, when known.
+    /// Location of the problem, when known.
     pub span: Option<Span>,
 }
 
-/// Why a file could not be interpolated.
+/// Failure to interpolate a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InterpolationError {
     /// Stable diagnostic code for the kind of failure.

@@ -202,8 +202,8 @@ fn parse_input(
             .as_str()
             .is_some_and(|t| InputType::from_name(t).is_some());
         if !name_ok {
-            let shown = ruby::to_s(type_node);
-            let message = format!("{location} input type unknown value: {shown}");
+            let type_text = ruby::to_s(type_node);
+            let message = format!("{location} input type unknown value: {type_text}");
             problems.push(problem(message, type_node.span));
         }
     }
@@ -270,7 +270,7 @@ fn unknown_keys(
     true
 }
 
-/// A header problem; GitLab lower-cases entry messages as a whole, names included.
+/// Creates a header problem. GitLab lower-cases entry messages as a whole, names included.
 fn problem(message: impl Into<String>, span: Span) -> Problem {
     Problem {
         message: message.into().to_lowercase(),

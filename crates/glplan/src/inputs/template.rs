@@ -235,8 +235,8 @@ impl Template<'_> {
         Ok(())
     }
 
-    /// The span of `block` inside the string node at `span`, when the source text contains the
-    /// block as written; otherwise the whole node.
+    /// Returns the span of `block` inside the string node at `span` when the source text
+    /// contains the block as written, and the whole node otherwise.
     fn block_span(&self, span: Span, block: &str) -> Span {
         let snippet = self.text.get(span.range()).unwrap_or_default();
         match snippet.find(block) {
@@ -256,8 +256,8 @@ impl Template<'_> {
     }
 }
 
-/// Turns an interpolated key back into a mapping key; a key interpolated to a number or a
-/// boolean keeps that type, as GitLab's symbolized hash keeps it.
+/// Turns an interpolated key back into a mapping key. A key interpolated to a number or a
+/// boolean keeps that type, as it does in GitLab's symbolized hash.
 fn node_to_key(node: Node) -> Key {
     match node.value {
         Value::String(s) => Key::String(s),
