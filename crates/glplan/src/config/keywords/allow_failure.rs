@@ -21,8 +21,8 @@ pub enum AllowFailure {
 }
 
 impl AllowFailure {
-    /// Whether the job's failure is ignored whatever the exit code, as GitLab's `ignore` flag
-    /// computes it: an `exit_codes` hash counts as `false` here.
+    /// Returns whether the job's failure is ignored whatever the exit code, as GitLab's `ignore`
+    /// flag computes it. An `exit_codes` hash counts as `false` here.
     pub fn is_static_allow(&self) -> bool {
         matches!(self, AllowFailure::Bool(true))
     }

@@ -15,7 +15,7 @@ use crate::yaml::{Mapping, Node};
 /// Longest `expose_as`, in characters.
 pub const MAX_EXPOSE_AS_LENGTH: usize = 100;
 
-/// Report types GitLab 18 knows, including the deprecated ones it still accepts.
+/// Report types GitLab 18 accepts, including deprecated ones.
 pub const REPORT_TYPES: &[&str] = &[
     "accessibility",
     "annotations",
@@ -74,7 +74,7 @@ pub struct Artifacts {
     /// Deprecated form of `access`: `false` is `developer`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
-    /// Who may download the artifacts; `None` means `all`.
+    /// Roles allowed to download the artifacts; `None` means `all`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<ArtifactsAccess>,
 }
@@ -119,7 +119,7 @@ pub enum ArtifactsAccess {
     Developer,
     /// Maintainers and above.
     Maintainer,
-    /// Nobody through the UI or API.
+    /// No download through the UI or API.
     None,
 }
 
@@ -335,13 +335,13 @@ fn parse_coverage_report(path: &str, node: &Node, cx: &mut Ctx) -> Option<Report
         Some(value) => match value.as_str() {
             Some(text @ ("cobertura" | "jacoco")) => Some(text.to_owned()),
             other => {
-                let shown = other.unwrap_or_default();
+                let found = other.unwrap_or_default();
                 let message = field_message(
                     path,
                     "coverage_format",
                     "must be one of supported formats: cobertura, jacoco.",
                 );
-                report_enum(cx, message, shown, &["cobertura", "jacoco"], value.span);
+                report_enum(cx, message, found, &["cobertura", "jacoco"], value.span);
                 None
             }
         },
@@ -395,7 +395,7 @@ fn parse_coverage_report(path: &str, node: &Node, cx: &mut Ctx) -> Option<Report
 }
 
 impl Report {
-    /// The report's file paths (for `coverage_report`, its one path).
+    /// Returns the report's file paths (for `coverage_report`, its one path).
     pub fn paths(&self) -> Vec<&str> {
         match self {
             Report::Paths(paths) => paths.iter().map(String::as_str).collect(),
@@ -405,7 +405,7 @@ impl Report {
 }
 
 impl Artifacts {
-    /// The `dotenv` report files, whose variables flow to jobs that download these
+    /// Returns the `dotenv` report files, whose variables flow to jobs that download these
     /// artifacts.
     pub fn dotenv(&self) -> Vec<&str> {
         self.reports

@@ -12,13 +12,13 @@ use super::shape::{
 use crate::config::check::Ctx;
 use crate::yaml::{Mapping, Node, Value};
 
-/// Most caches one job may use.
+/// Maximum number of caches per job.
 pub const MAX_CACHES: usize = 4;
 
-/// Most files (or `files_commits` paths) a computed cache key may name.
+/// Maximum number of `files` (or `files_commits`) paths in a computed cache key.
 pub const MAX_KEY_FILES: usize = 2;
 
-/// Most `fallback_keys`.
+/// Maximum number of `fallback_keys`.
 pub const MAX_FALLBACK_KEYS: usize = 5;
 
 /// The caches of a job; empty means no cache.
@@ -52,7 +52,7 @@ pub struct CacheEntry {
 }
 
 impl CacheEntry {
-    /// The key as written, or `default`.
+    /// Returns the key as written, or `default`.
     pub fn key_text(&self) -> Option<&str> {
         match &self.key {
             None => Some("default"),
@@ -61,12 +61,12 @@ impl CacheEntry {
         }
     }
 
-    /// The policy, `pull-push` when not written.
+    /// Returns the policy, `pull-push` when not written.
     pub fn policy(&self) -> &str {
         self.policy.as_deref().unwrap_or("pull-push")
     }
 
-    /// When the cache is saved, `on_success` when not written.
+    /// Returns when the cache is saved, `on_success` when not written.
     pub fn when(&self) -> CacheWhen {
         self.when.unwrap_or(CacheWhen::OnSuccess)
     }
@@ -332,8 +332,8 @@ fn parse_when(path: &str, node: &Node, cx: &mut Ctx) -> Option<CacheWhen> {
     })
 }
 
-/// GitLab's policy check is an unanchored match for `pull-push`, `push`, `pull` or a `$`, so
-/// anything containing one of them passes; the runner rejects the rest at run time.
+/// Checks the policy as GitLab does, with an unanchored match for `pull-push`, `push`, `pull`
+/// or a `$`. Anything containing one of them passes, and the runner rejects the rest later.
 fn parse_policy(path: &str, node: &Node, cx: &mut Ctx) -> Option<String> {
     let Some(text) = node.as_str() else {
         report_field_type(cx, path, "policy", "a string", node);
@@ -359,7 +359,7 @@ fn parse_fallback_keys(path: &str, map: &Mapping, cx: &mut Ctx) -> Option<Vec<St
     let node = field(map, "fallback_keys")?;
     let keys = cx.string_array(&format!("{path}:fallback_keys"), node)?;
     if keys.len() > MAX_FALLBACK_KEYS {
-        // GitLab's message says "to many".
+        // "to many" is GitLab's spelling.
         report(
             cx,
             "too-many-entries",

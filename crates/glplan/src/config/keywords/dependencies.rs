@@ -13,7 +13,7 @@ use crate::yaml::Node;
 pub struct Dependency {
     /// Name of the job.
     pub job: String,
-    /// Where the name was written.
+    /// Span of the name.
     pub span: Span,
 }
 

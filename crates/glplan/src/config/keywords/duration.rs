@@ -7,8 +7,8 @@
 //! 2. rewrite clock notation: `1:20` is 1 minute 20 seconds, `4:01:01` is 4 hours 1 minute
 //!    1 second (fields from the right: seconds, minutes, hours, days, months, years);
 //! 3. put spaces around every number, so `2h20min` becomes `2 h 20 min`;
-//! 4. map unit words to units (`h`, `hr`, `hours` and so on) and drop `and`, `with`, `plus`;
-//!    any other word makes the whole duration invalid; a leading unit gets an implicit `1`;
+//! 4. map unit words to units (`h`, `hr`, `hours` and so on) and drop `and`, `with`, `plus`.
+//!    Any other word makes the whole duration invalid, and a leading unit gets an implicit `1`;
 //! 5. add up each number times the unit that follows it, seconds when none follows. A number
 //!    followed by another number counts as zero, as in the gem.
 //!

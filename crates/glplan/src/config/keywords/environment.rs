@@ -30,7 +30,7 @@ pub struct Environment {
     /// Job that stops this environment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_stop: Option<String>,
-    /// What the job does to the environment; `None` means `start`.
+    /// Action the job performs on the environment; `None` means `start`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<EnvironmentAction>,
     /// When the environment stops by itself, as written (may contain variables).
@@ -45,7 +45,7 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// The action, `start` when not written.
+    /// Returns the action, `start` when not written.
     pub fn action(&self) -> EnvironmentAction {
         self.action.unwrap_or(EnvironmentAction::Start)
     }
@@ -125,7 +125,7 @@ pub struct ManagedResources {
     pub enabled: Option<bool>,
 }
 
-/// Whether `name` matches GitLab's environment name pattern: letters, digits, `_`, `-`, `$`,
+/// Returns whether `name` matches GitLab's environment name pattern: letters, digits, `_`, `-`, `$`,
 /// `{`, `}`, `.`, spaces and `/`, with no `/` at either end.
 pub fn is_valid_name(name: &str) -> bool {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_-${}. /".contains(c);
@@ -247,7 +247,7 @@ fn parse_hash(path: &str, map: &Mapping, node: &Node, cx: &mut Ctx) -> Option<En
             "verify" => EnvironmentAction::Verify,
             "access" => EnvironmentAction::Access,
             _ => {
-                // NOTE: GitLab 17 says `should be start, stop or prepare`; the wording for
+                // NOTE: GitLab 17 reports `should be start, stop or prepare`. The wording for
                 // the five actions of newer versions is assumed.
                 let message = field_message(
                     path,

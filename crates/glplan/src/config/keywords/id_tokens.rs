@@ -8,7 +8,7 @@ use super::shape::{field_message, report, require_keys, string_or_strings};
 use crate::config::check::Ctx;
 use crate::yaml::{Node, Value};
 
-/// Tokens by the name of the variable that holds them.
+/// Tokens by the name of the variable that contains them.
 pub type IdTokens = IndexMap<String, IdToken>;
 
 /// One token.

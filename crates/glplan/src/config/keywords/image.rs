@@ -66,7 +66,7 @@ pub enum PullPolicy {
 }
 
 impl PullPolicy {
-    /// The YAML spelling.
+    /// Returns the YAML spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             PullPolicy::Always => "always",
@@ -147,7 +147,7 @@ pub(crate) fn parse_with(
     }
 }
 
-/// The string form: the whole string is the name, which may not be empty.
+/// Parses the string form, where the whole string is the name and may not be empty.
 pub(crate) fn parse_name_string(
     path: &str,
     name: &str,
@@ -174,8 +174,8 @@ pub(crate) fn parse_name_string(
     })
 }
 
-/// The hash form, without the unknown-keys check (the caller knows the full key list).
-/// Reports every problem and returns the parts that parsed.
+/// Parses the hash form without the unknown-keys check, because the caller has the full key
+/// list. Reports every problem and returns the image when its name parsed.
 pub(crate) fn parse_imageable(
     path: &str,
     map: &Mapping,

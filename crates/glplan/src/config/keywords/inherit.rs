@@ -28,10 +28,10 @@ pub const DEFAULT_KEYWORDS: &[&str] = &[
 /// `inherit:` after validation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Inherit {
-    /// Which `default:` keywords the job takes; `None` means all.
+    /// `default:` keywords the job takes; `None` means all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<Inheritance>,
-    /// Which global variables the job takes; `None` means all.
+    /// Global variables the job takes; `None` means all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variables: Option<Inheritance>,
 }
@@ -47,7 +47,7 @@ pub enum Inheritance {
 }
 
 impl Inheritance {
-    /// Whether `name` is inherited.
+    /// Returns whether `name` is inherited.
     pub fn allows(&self, name: &str) -> bool {
         match self {
             Inheritance::All(all) => *all,
@@ -57,12 +57,12 @@ impl Inheritance {
 }
 
 impl Inherit {
-    /// Whether the job takes the `default:` keyword `key`.
+    /// Returns whether the job takes the `default:` keyword `key`.
     pub fn inherits_default(&self, key: &str) -> bool {
         self.default.as_ref().is_none_or(|d| d.allows(key))
     }
 
-    /// Whether the job takes the global variable `name`.
+    /// Returns whether the job takes the global variable `name`.
     pub fn inherits_variable(&self, name: &str) -> bool {
         self.variables.as_ref().is_none_or(|v| v.allows(name))
     }

@@ -1,7 +1,7 @@
 //! The shapes of `needs:` entries, and the `parallel:matrix` shape they share with `parallel:`.
 //!
-//! Whether the needed jobs exist, the 50-needs limit and duplicates are checked by the model
-//! builder, which sees every job.
+//! The model builder checks that the needed jobs exist, the 50-needs limit and duplicates,
+//! because those checks need every job.
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -60,7 +60,7 @@ pub const BRIDGE_NEED_KINDS: &[NeedKind] = &[NeedKind::Job, NeedKind::Bridge];
 pub const RULE_NEED_KINDS: &[NeedKind] = &[NeedKind::Job];
 
 impl Need {
-    /// The kind, for the per-context check.
+    /// Returns the kind, for the per-context check.
     pub fn kind(&self) -> NeedKind {
         match self {
             Need::Job(_) => NeedKind::Job,
@@ -69,7 +69,7 @@ impl Need {
         }
     }
 
-    /// The same-pipeline need, when this is one.
+    /// Returns the same-pipeline need, when this is one.
     pub fn as_job(&self) -> Option<&JobNeed> {
         match self {
             Need::Job(need) => Some(need),
@@ -77,7 +77,7 @@ impl Need {
         }
     }
 
-    /// Where the entry was written.
+    /// Returns the span of the entry.
     pub fn span(&self) -> Span {
         match self {
             Need::Job(need) => need.span,
@@ -100,7 +100,7 @@ pub struct JobNeed {
     /// `parallel:matrix` selecting instances of a parallel job.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parallel: Option<MatrixSelection>,
-    /// Where the entry was written.
+    /// Span of the entry.
     #[serde(skip)]
     pub span: Span,
 }
@@ -127,7 +127,7 @@ pub struct ProjectNeed {
     pub git_ref: String,
     /// Whether to download the job's artifacts (default `true`).
     pub artifacts: bool,
-    /// Where the entry was written.
+    /// Span of the entry.
     #[serde(skip)]
     pub span: Span,
 }
@@ -141,7 +141,7 @@ pub struct PipelineNeed {
     pub job: String,
     /// Whether to download the job's artifacts (default `true`).
     pub artifacts: bool,
-    /// Where the entry was written.
+    /// Span of the entry.
     #[serde(skip)]
     pub span: Span,
 }
@@ -151,7 +151,7 @@ pub struct PipelineNeed {
 pub struct UpstreamNeed {
     /// Full path of the upstream project.
     pub pipeline: String,
-    /// Where the entry was written.
+    /// Span of the entry.
     #[serde(skip)]
     pub span: Span,
 }
@@ -351,8 +351,8 @@ fn parse_project_need(path: &str, map: &Mapping, node: &Node, cx: &mut Ctx) -> O
     }))
 }
 
-/// A non-blank string attribute: reports `<path> <key> can't be blank` or `should be a
-/// string`.
+/// Reads a non-blank string attribute, reporting `<path> <key> can't be blank` or `should be
+/// a string`.
 fn required_string(
     cx: &mut Ctx,
     path: &str,
@@ -473,8 +473,8 @@ pub(crate) fn parse_matrix(path: &str, node: &Node, cx: &mut Ctx) -> Option<Matr
     (!failed).then_some(matrix)
 }
 
-/// One matrix hash, or `None` when a key or value is not a string or an integer, or a value
-/// is blank.
+/// Reads one matrix hash, or returns `None` when a key or value is not a string or an
+/// integer, or a value is blank.
 fn parse_matrix_entry(map: &Mapping) -> Option<IndexMap<String, Vec<String>>> {
     let alphanumeric = |node: &Node| match &node.value {
         Value::String(s) => Some(s.clone()),
@@ -551,7 +551,11 @@ mod tests {
             json!([{"pipeline": "$PARENT_PIPELINE_ID", "job": "gen"}]),
         );
         assert_eq!(needs[0].kind(), NeedKind::CrossDependency);
-        assert!(matches!(&needs[0], Need::Pipeline(p) if p.job == "gen" && p.artifacts));
+        let Need::Pipeline(pipeline) = &needs[0] else {
+            panic!("expected a pipeline need")
+        };
+        assert_eq!(pipeline.job, "gen");
+        assert!(pipeline.artifacts);
     }
 
     #[test]

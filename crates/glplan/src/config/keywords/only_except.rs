@@ -98,10 +98,10 @@ pub(crate) fn parse(path: &str, node: &Node, cx: &mut Ctx) -> Option<OnlyExcept>
     let kubernetes = field(map, "kubernetes").and_then(|value| match value.as_str() {
         Some("active") => Some("active".to_owned()),
         _ => {
-            let shown =
+            let found =
                 super::shape::scalar_string(value).unwrap_or_else(|| value.type_name().to_owned());
-            let message = field_message(path, "kubernetes", format_args!("unknown value: {shown}"));
-            super::shape::report_enum(cx, message, &shown, &["active"], value.span);
+            let message = field_message(path, "kubernetes", format_args!("unknown value: {found}"));
+            super::shape::report_enum(cx, message, &found, &["active"], value.span);
             None
         }
     });

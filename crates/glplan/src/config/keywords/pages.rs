@@ -41,7 +41,7 @@ impl Pages {
         }
     }
 
-    /// Whether the value itself makes a job a Pages job, as GitLab's `present?` check does:
+    /// Returns whether the value itself makes a job a Pages job, as GitLab's `present?` check does:
     /// `true` or a non-empty hash.
     pub fn is_present(&self) -> bool {
         match self {

@@ -247,8 +247,10 @@ fn parse_link(path: &str, node: &Node, cx: &mut Ctx) -> Option<ReleaseLink> {
         map,
         &["name", "url", "filepath", "direct_asset_path", "link_type"],
     );
+
     let name = required_string(cx, path, map, "name", node);
     let url = required_string(cx, path, map, "url", node);
+
     // NOTE: GitLab checks the URL with its URL blocker; only the scheme and host are checked
     // here.
     if let Some(url) = &url
@@ -262,6 +264,7 @@ fn parse_link(path: &str, node: &Node, cx: &mut Ctx) -> Option<ReleaseLink> {
             None,
         );
     }
+
     let filepath = optional_string(cx, path, map, "filepath").ok().flatten();
     let direct_asset_path = optional_string(cx, path, map, "direct_asset_path")
         .ok()
@@ -308,12 +311,12 @@ fn is_url(text: &str) -> bool {
     scheme_ok && !host.is_empty() && !rest.contains(char::is_whitespace)
 }
 
-/// A 7 to 40 character hexadecimal commit SHA.
+/// Returns whether `text` is a 7 to 40 character hexadecimal commit SHA.
 fn is_commit_sha(text: &str) -> bool {
     (7..=40).contains(&text.len()) && text.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// Git's `check-ref-format` rules for a branch or tag name.
+/// Returns whether `text` follows Git's `check-ref-format` rules for a branch or tag name.
 fn is_git_ref(text: &str) -> bool {
     let forbidden = |c: char| c.is_ascii_control() || " ~^:?*[\\".contains(c);
     !text.is_empty()
@@ -330,7 +333,7 @@ fn is_git_ref(text: &str) -> bool {
         && !text.split('/').any(|part| part.starts_with('.'))
 }
 
-/// An ISO 8601 date (`2024-01-31`) or date and time (`2024-01-31T12:00:00Z`, with optional
+/// Returns whether `text` is an ISO 8601 date (`2024-01-31`) or date and time (`2024-01-31T12:00:00Z`, with optional
 /// fraction and `±hh:mm` offset), as Ruby's `DateTime.iso8601` commonly accepts.
 fn is_iso8601(text: &str) -> bool {
     let (date, time) = match text.split_once('T') {
@@ -436,7 +439,8 @@ mod tests {
             assert!(is_commit_sha(text) || is_git_ref(text), "{text}");
         }
         for text in ["a..b", "a b", "a.lock", "/a", "a/", "a@{1}"] {
-            assert!(!is_commit_sha(text) && !is_git_ref(text), "{text}");
+            assert!(!is_commit_sha(text), "{text}");
+            assert!(!is_git_ref(text), "{text}");
         }
     }
 

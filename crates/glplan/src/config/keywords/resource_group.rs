@@ -6,15 +6,15 @@ use super::shape::{attribute_message, report, report_attribute_type};
 use crate::config::check::Ctx;
 use crate::yaml::Node;
 
-/// Longest resource group key, in characters.
+/// Maximum length of a resource group key, in characters.
 pub const MAX_KEY_LENGTH: usize = 255;
 
 /// Parses `resource_group:`; reports `jobs:deploy resource_group should be a string`.
 ///
 /// GitLab's configuration check stops at the type. The key rules (the characters of an
 /// environment name, at most 255 characters) come from GitLab's resource group model, which
-/// rejects a bad key when the pipeline is created; they are checked here so the mistake shows
-/// up early. Keys with variables are checked as written, since `$`, `{` and `}` are allowed.
+/// rejects a bad key only when the pipeline is created. They are checked here so the mistake
+/// shows up early. Keys with variables are checked as written, since `$`, `{` and `}` are allowed.
 pub(crate) fn parse(path: &str, node: &Node, cx: &mut Ctx) -> Option<String> {
     let Some(key) = node.as_str() else {
         report_attribute_type(cx, path, "a string", node);

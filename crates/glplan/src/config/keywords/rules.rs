@@ -24,7 +24,7 @@ pub const MAX_PATHS: usize = 50;
 pub struct Expression {
     /// The expression text, such as `$CI_COMMIT_BRANCH == "main"`.
     pub text: String,
-    /// Where the expression was written.
+    /// Span of the expression.
     pub span: Span,
 }
 
@@ -67,13 +67,13 @@ pub struct Rule {
     /// `auto_cancel:` (workflow rules only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_cancel: Option<AutoCancel>,
-    /// Where the rule was written.
+    /// Span of the rule.
     #[serde(skip)]
     pub span: Span,
 }
 
 impl Rule {
-    /// Whether the rule has no clause, so it always matches.
+    /// Returns whether the rule has no clause, so it always matches.
     pub fn is_unconditional(&self) -> bool {
         self.if_expr.is_none() && self.changes.is_none() && self.exists.is_none()
     }
@@ -360,8 +360,8 @@ fn parse_if(path: &str, node: &Node, cx: &mut Ctx) -> Option<Expression> {
 
 /// Checks a CI/CD variable expression written at `node` (the `if` of a rule, or one entry of
 /// `only:variables`) and reports problems as `<entry> <attribute> invalid expression syntax`.
-/// GitLab's validator says `Invalid expression syntax`, but GitLab lower-cases every entry
-/// message, so users see it in lower case. The specific reason goes into the help line.
+/// GitLab's validator message is `Invalid expression syntax`, but GitLab lower-cases every
+/// entry message, so users see it in lower case. The specific reason goes into the help line.
 pub(crate) fn parse_expression(
     entry: &str,
     attribute: &str,
@@ -525,8 +525,8 @@ pub(crate) fn parse_exists(
     }
 }
 
-/// An array of strings with an optional length limit; `subject` is what the message starts
-/// with (`<path> config` or `<path> paths`).
+/// Reads an array of strings with an optional length limit. `subject` starts the message
+/// (`<path> config` or `<path> paths`).
 fn path_list(
     cx: &mut Ctx,
     subject: &str,

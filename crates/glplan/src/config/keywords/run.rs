@@ -224,7 +224,7 @@ fn check_env(pointer: &str, node: &Node) -> SchemaResult<IndexMap<String, String
         .collect()
 }
 
-/// A step reference: a string, `{git: {url, rev, dir, file}}` or `{oci: {registry,
+/// Checks a step reference: a string, `{git: {url, rev, dir, file}}` or `{oci: {registry,
 /// repository, tag, dir, file}}`.
 fn check_reference(pointer: &str, node: &Node) -> SchemaResult<()> {
     let map = match &node.value {
@@ -248,6 +248,7 @@ fn check_reference(pointer: &str, node: &Node) -> SchemaResult<()> {
         ));
     };
     disallow_extra(pointer, map, &[kind])?;
+
     let inner_pointer = format!("{pointer}/{kind}");
     let inner = map.get(kind).unwrap_or(node);
     let Some(inner_map) = inner.as_map() else {
@@ -256,6 +257,7 @@ fn check_reference(pointer: &str, node: &Node) -> SchemaResult<()> {
             inner.span,
         ));
     };
+
     let allowed: Vec<&str> = required.iter().chain(optional).copied().collect();
     disallow_extra(&inner_pointer, inner_map, &allowed)?;
     let missing: Vec<&str> = required

@@ -207,9 +207,9 @@ static REFERENCE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static REGISTRY_PORT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new("^(.*?)(|:[0-9]+)(|/.*)$").ok());
 
-/// The host names the runner gives a service without an alias, as gitlab-runner's
-/// `SplitNameAndVersion` computes them: the image name without tag, digest and registry port,
-/// with `/` replaced by `__`, and a second name with `/` replaced by `-` when that differs.
+/// Returns the host names the runner gives a service without an alias, as gitlab-runner's
+/// `SplitNameAndVersion` computes them. The first is the image name without tag, digest and
+/// registry port, with `/` replaced by `__`. The second, when it differs, replaces `/` with `-`.
 /// `tutum/wordpress:latest` gives `tutum__wordpress` and `tutum-wordpress`;
 /// `registry.example.com:5000/group/db:1` gives `registry.example.com__group__db` and
 /// `registry.example.com-group-db`. A name that is not a valid image reference (for example

@@ -22,7 +22,7 @@ pub(crate) fn mark(cx: &Ctx) -> Mark {
     Mark(cx.diags.len())
 }
 
-/// Whether an error was reported since `mark`.
+/// Returns whether an error was reported since `mark`.
 pub(crate) fn failed_since(cx: &Ctx, mark: Mark) -> bool {
     cx.diags.iter().skip(mark.0).any(Diagnostic::is_error)
 }
@@ -62,7 +62,7 @@ pub(crate) fn field_message(entry: &str, attribute: &str, message: impl Display)
     format!("{entry} {attribute} {message}")
 }
 
-/// The value of `key` unless it is missing or null. GitLab treats a null keyword as not
+/// Returns the value of `key` unless it is missing or null. GitLab treats a null keyword as not
 /// written at all.
 pub(crate) fn field<'a>(map: &'a Mapping, key: &str) -> Option<&'a Node> {
     map.get(key).filter(|node| !node.is_null())
@@ -268,7 +268,7 @@ pub(crate) fn report_enum(
     report(cx, "invalid-value", message, span, Some(help));
 }
 
-/// The strings of a sequence of strings, or `None` for anything else.
+/// Returns the strings of a sequence of strings, or `None` for anything else.
 pub(crate) fn strings(node: &Node) -> Option<Vec<String>> {
     node.as_seq()?
         .iter()
@@ -276,7 +276,7 @@ pub(crate) fn strings(node: &Node) -> Option<Vec<String>> {
         .collect()
 }
 
-/// A string, or an array of strings, as a list; `None` for anything else.
+/// Returns a string or an array of strings as a list, or `None` for anything else.
 pub(crate) fn string_or_strings(node: &Node) -> Option<Vec<String>> {
     match &node.value {
         Value::String(s) => Some(vec![s.clone()]),
@@ -284,7 +284,7 @@ pub(crate) fn string_or_strings(node: &Node) -> Option<Vec<String>> {
     }
 }
 
-/// An integer or an array of integers, as a list; `None` for anything else.
+/// Returns an integer or an array of integers as a list, or `None` for anything else.
 pub(crate) fn int_or_ints(node: &Node) -> Option<Vec<i64>> {
     match &node.value {
         Value::Int(i) => Some(vec![*i]),
@@ -293,7 +293,7 @@ pub(crate) fn int_or_ints(node: &Node) -> Option<Vec<i64>> {
     }
 }
 
-/// A scalar as Ruby's `to_s` prints it, for values GitLab accepts as "alphanumeric" or
+/// Returns a scalar as Ruby's `to_s` prints it, for values GitLab accepts as "alphanumeric" or
 /// "scalar" and stringifies.
 pub(crate) fn scalar_string(node: &Node) -> Option<String> {
     match node.value {
@@ -324,7 +324,7 @@ pub(crate) fn ruby_regexp(text: &str) -> Option<RubyRegexp<'_>> {
         .then_some(RubyRegexp { pattern, flags })
 }
 
-/// Whether a `/pattern/flags` literal compiles as RE2 would compile it. GitLab prefixes the
+/// Returns whether a `/pattern/flags` literal compiles as RE2 would compile it. GitLab prefixes the
 /// flags as an inline group, `(?flags)pattern`.
 pub(crate) fn regexp_is_valid(regexp: &RubyRegexp<'_>) -> bool {
     let pattern = if regexp.flags.is_empty() {
@@ -335,7 +335,7 @@ pub(crate) fn regexp_is_valid(regexp: &RubyRegexp<'_>) -> bool {
     crate::re2::compile(&pattern).is_ok()
 }
 
-/// Whether `text` is a `/pattern/flags` literal that compiles.
+/// Returns whether `text` is a `/pattern/flags` literal that compiles.
 pub(crate) fn is_valid_regexp_literal(text: &str) -> bool {
     ruby_regexp(text).is_some_and(|r| regexp_is_valid(&r))
 }

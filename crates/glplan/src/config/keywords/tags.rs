@@ -8,8 +8,8 @@ use crate::yaml::Node;
 pub const TAGS_LIMIT: usize = 50;
 
 /// Parses `tags:` (job or `default:`).
-// NOTE: GitLab's CI schema also allows arrays nested one level (from `!reference`); the entry
-// validator read for this parser accepts only strings, so nested arrays are rejected here.
+// NOTE: GitLab's CI schema also allows arrays nested one level (from `!reference`), but the
+// entry validator this parser follows accepts only strings, so nested arrays are rejected.
 pub(crate) fn parse(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<String>> {
     let tags = cx.string_array(path, node)?;
     if tags.len() >= TAGS_LIMIT {

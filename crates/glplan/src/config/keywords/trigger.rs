@@ -64,10 +64,10 @@ pub struct ProjectTrigger {
     /// Branch to run (default: the project's default branch).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
-    /// How the trigger job reflects the downstream pipeline.
+    /// Strategy for reflecting the downstream pipeline's status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Strategy>,
-    /// Which variables are passed downstream.
+    /// Variables passed downstream.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forward: Option<Forward>,
     /// `spec:inputs` values for the downstream configuration, as written.
@@ -80,10 +80,10 @@ pub struct ProjectTrigger {
 pub struct ChildTrigger {
     /// The child pipeline's configuration files (at most three).
     pub include: Vec<ChildIncludeItem>,
-    /// How the trigger job reflects the child pipeline.
+    /// Strategy for reflecting the child pipeline's status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Strategy>,
-    /// Which variables are passed to the child pipeline.
+    /// Variables passed to the child pipeline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forward: Option<Forward>,
 }
@@ -91,7 +91,7 @@ pub struct ChildTrigger {
 /// One file of a child pipeline's configuration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChildIncludeItem {
-    /// Where the file comes from.
+    /// Source of the file.
     #[serde(flatten)]
     pub location: ChildInclude,
     /// `inputs:` for the file's `spec:inputs`, as written.
@@ -164,12 +164,12 @@ pub struct Forward {
 }
 
 impl Forward {
-    /// Whether YAML variables are forwarded.
+    /// Returns whether YAML variables are forwarded.
     pub fn forwards_yaml_variables(&self) -> bool {
         self.yaml_variables.unwrap_or(true)
     }
 
-    /// Whether pipeline variables are forwarded.
+    /// Returns whether pipeline variables are forwarded.
     pub fn forwards_pipeline_variables(&self) -> bool {
         self.pipeline_variables.unwrap_or(false)
     }
@@ -297,8 +297,8 @@ fn parse_strategy(path: &str, map: &Mapping, cx: &mut Ctx) -> Option<Strategy> {
         "depend" => Some(Strategy::Depend),
         "mirror" => Some(Strategy::Mirror),
         _ => {
-            // NOTE: GitLab before 18.2 says `should be depend`; the wording with `mirror` is
-            // assumed from the newer allowed values.
+            // NOTE: GitLab before 18.2 reports `should be depend`. The wording with `mirror`
+            // is assumed from the newer allowed values.
             let message = field_message(path, "strategy", "should be depend or mirror");
             report_enum(cx, message, text, &["depend", "mirror"], value.span);
             None
@@ -371,8 +371,8 @@ const INCLUDE_TYPES: &[&str] = &[
     "component",
 ];
 
-/// One include item. GitLab's include entries here have no parent, so their messages start
-/// with plain `include`.
+/// Parses one include item. GitLab's include entries here have no parent, so their messages
+/// start with plain `include`.
 fn parse_child_include(node: &Node, cx: &mut Ctx) -> Option<ChildIncludeItem> {
     const PATH: &str = "include";
     let map = match &node.value {

@@ -27,7 +27,7 @@ pub enum When {
 }
 
 impl When {
-    /// The YAML spelling.
+    /// Returns the YAML spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             When::OnSuccess => "on_success",
@@ -103,20 +103,20 @@ fn parse_one_of(path: &str, node: &Node, cx: &mut Ctx, allowed: &[&str]) -> Opti
 }
 
 /// Parses `when:` inside a rule (`allowed` is [`RULE_VALUES`] or [`WORKFLOW_VALUES`]). GitLab's
-/// rule validator says `jobs:build:rules:rule when unknown value: sometimes`, and accepts any
+/// rule validator reports `jobs:build:rules:rule when unknown value: sometimes`, and accepts any
 /// scalar whose text is an allowed value.
 pub(crate) fn parse_rule(path: &str, node: &Node, cx: &mut Ctx, allowed: &[&str]) -> Option<When> {
     let text = super::shape::scalar_string(node).unwrap_or_default();
     match When::parse(&text).filter(|_| allowed.contains(&text.as_str())) {
         Some(when) => Some(when),
         None => {
-            let shown = match &node.value {
+            let found = match &node.value {
                 crate::yaml::Value::Seq(_) | crate::yaml::Value::Map(_) => {
                     crate::config::check::describe(node)
                 }
                 _ => text.clone(),
             };
-            let message = attribute_message(path, format_args!("unknown value: {shown}"));
+            let message = attribute_message(path, format_args!("unknown value: {found}"));
             report_enum(cx, message, &text, allowed, node.span);
             None
         }

@@ -28,10 +28,10 @@ pub struct Workflow {
 /// `auto_cancel:` of `workflow:` or of a workflow rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AutoCancel {
-    /// What a newer pipeline on the same ref cancels (default `conservative`).
+    /// Jobs a newer pipeline on the same ref cancels (default `conservative`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_new_commit: Option<OnNewCommit>,
-    /// What a failed job cancels (default `none`).
+    /// Jobs a failed job cancels (default `none`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_job_failure: Option<OnJobFailure>,
 }
