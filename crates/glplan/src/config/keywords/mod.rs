@@ -90,3 +90,5 @@ pub mod workflow;
 
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod yaml_tests;

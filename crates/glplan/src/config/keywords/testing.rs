@@ -80,3 +80,41 @@ pub(crate) fn ok<T>(
     assert_eq!(messages, Vec::<String>::new(), "unexpected diagnostics");
     value.expect("parser returned None without a diagnostic")
 }
+
+/// Loads `text` with the real YAML loader and returns the value of `key` in the top-level
+/// mapping, so tests see Psych's scalar typing (`yes` is `true`, `0755` is an integer) and
+/// real spans.
+pub(crate) fn yaml(text: &str, key: &str) -> Node {
+    let mut diags = Diagnostics::new();
+    let document = crate::yaml::load(
+        crate::source::FileId(0),
+        text,
+        &Limits::default(),
+        &mut diags,
+    )
+    .expect("test YAML loads");
+    assert!(!diags.has_errors(), "test YAML has errors: {diags:?}");
+    document
+        .body
+        .get(key)
+        .cloned()
+        .expect("test YAML has the key")
+}
+
+/// Runs `parser` on `node` and returns its result and every diagnostic it reported.
+pub(crate) fn run_node<T>(
+    parser: impl FnOnce(&str, &Node, &mut Ctx) -> Option<T>,
+    path: &str,
+    node: &Node,
+) -> (Option<T>, Vec<crate::diagnostic::Diagnostic>) {
+    let mut diags = Diagnostics::new();
+    let limits = Limits::default();
+    let result = {
+        let mut cx = Ctx {
+            diags: &mut diags,
+            limits: &limits,
+        };
+        parser(path, node, &mut cx)
+    };
+    (result, diags.into_vec())
+}
