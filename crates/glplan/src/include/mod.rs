@@ -60,7 +60,8 @@ impl std::fmt::Debug for IncludeEnv<'_> {
 /// and later) treats the clause as true when files × patterns exceeds 50,000.
 const MAX_EXISTS_COMPARISONS: usize = 50_000;
 
-/// The server name a component address must start with when `CI_SERVER_FQDN` is not given.
+/// Variable with the GitLab server's host name, which component addresses start with. Without
+/// it, the first segment of a component address is taken as the host name.
 const FQDN_VARIABLE: &str = "CI_SERVER_FQDN";
 
 /// Interpolates the entry document's inputs, resolves its `include` key recursively and returns
@@ -192,6 +193,8 @@ struct Expanded {
     /// Whether the file's `include` produced any file to load (GitLab keeps a file whose
     /// `include` produced none as it is, so it is never blank).
     had_files: bool,
+    /// Whether an included file could not be loaded (already reported).
+    had_failures: bool,
 }
 
 /// A fetched file, ready to load.
@@ -233,6 +236,7 @@ impl<'e> Processor<'_, 'e> {
             return Expanded {
                 map,
                 had_files: false,
+                had_failures: false,
             };
         };
         let locations = self.locations(&include.value, context);
@@ -267,18 +271,21 @@ impl<'e> Processor<'_, 'e> {
         }
 
         let mut merged = Mapping::new();
+        let mut had_failures = false;
         for (kind, item) in admitted {
             if self.size_exceeded {
                 break;
             }
-            if let Some(content) = self.load(kind, &item, context) {
-                merged.deep_merge(content);
+            match self.load(kind, &item, context) {
+                Some(content) => merged.deep_merge(content),
+                None => had_failures = true,
             }
         }
         merged.deep_merge(map);
         Expanded {
             map: merged,
             had_files,
+            had_failures,
         }
     }
 
@@ -815,7 +822,11 @@ impl<'e> Processor<'_, 'e> {
         }
         let expanded = self.expand(map, &fetched.context);
         if expanded.had_files && expanded.map.is_empty() {
-            self.invalid_syntax(location, item);
+            // A file left empty only because its own includes failed adds nothing new to
+            // report: GitLab would have stopped at that first failure.
+            if !expanded.had_failures {
+                self.invalid_syntax(location, item);
+            }
             return None;
         }
         Some(expanded.map)
