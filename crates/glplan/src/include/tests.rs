@@ -20,7 +20,7 @@ impl Run {
         self.merged.as_ref().expect("the entry file resolves")
     }
 
-    /// The node at a path of mapping keys.
+    /// Returns the node at a path of mapping keys.
     fn at(&self, path: &[&str]) -> &Node {
         let mut node = None;
         let mut map = self.merged();
@@ -75,7 +75,7 @@ impl Run {
         errors[0]
     }
 
-    /// The text a span covers.
+    /// Returns the text a span covers.
     fn snippet(&self, span: Span) -> &str {
         self.sources.snippet(span)
     }
@@ -228,7 +228,7 @@ fn merge_order_and_deep_merge() {
 }
 
 #[test]
-fn including_file_wins_wherever_include_is_written() {
+fn including_file_wins() {
     let files = repo(&[("a.yml", "image: from-a\nstages: [a]\n")]);
     let result = run(&files, "image: main\ninclude: a.yml\n");
     assert_eq!(result.str_at(&["image"]), "main");
@@ -259,7 +259,7 @@ include:
 }
 
 #[test]
-fn yaml_variables_do_not_reach_include_rules() {
+fn yaml_variables_invisible_to_rules() {
     let files = repo(&[("extra.yml", "extra-job: {script: [x]}\n")]);
     let entry = r#"
 variables: {INCLUDE_EXTRA: "true"}
@@ -385,7 +385,7 @@ fn null_include_includes_nothing() {
 }
 
 #[test]
-fn string_expanded_before_wildcard_but_hash_after() {
+fn expansion_order_string_vs_hash() {
     let files = repo(&[("ci/build/a.yml", "a: {script: [x]}\n")]);
     let options = Options {
         variables: vars(&[("DIR", "build")]),
@@ -458,7 +458,7 @@ fn inputs_preferred_over_with() {
 }
 
 #[test]
-fn wildcard_copies_inputs_and_skips_self() {
+fn wildcard_copies_inputs_skips_self() {
     let template = "spec:\n  inputs:\n    name:\n---\n\"$[[ inputs.name ]]-$[[ inputs.name ]]\": {script: [x]}\n";
     let files = repo(&[
         ("ci/one.yml", template),
@@ -477,7 +477,7 @@ fn wildcard_copies_inputs_and_skips_self() {
 // Contexts: where nested includes look
 
 #[test]
-fn local_inside_project_reads_that_project() {
+fn local_in_project_reads_project() {
     let mut files = MemoryFiles::new();
     files.projects.insert(
         "group/lib".to_owned(),
@@ -506,7 +506,7 @@ fn local_inside_project_reads_that_project() {
 }
 
 #[test]
-fn remote_file_sees_no_variables_and_no_project() {
+fn remote_file_context_is_empty() {
     let mut files = repo(&[("local.yml", "local: {script: [x]}\n")]);
     files.remote.insert(
         "https://example.com/ci.yml".to_owned(),
@@ -1217,7 +1217,7 @@ fn expand_vars_uses_include_variables() {
 }
 
 #[test]
-fn provided_value_error_points_at_argument() {
+fn provided_value_error_span() {
     let files = repo(&[("tmpl.yml", TEMPLATE)]);
     let entry = "include: [{local: tmpl.yml, inputs: {jobs: not-a-list}}]\n";
     let result = run(&files, entry);
