@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod expr;
 pub mod files;
 pub mod limits;
 pub mod plan;
@@ -17,7 +18,7 @@ mod expand;
 mod extends;
 mod include;
 mod inputs;
-mod re2;
+pub mod re2;
 mod reference;
 
 pub use config::Config;

@@ -64,6 +64,10 @@ pub struct Limits {
     pub max_interpolation_functions: usize,
     /// Maximum `options` of one input (50).
     pub max_input_options: usize,
+    /// Maximum tokens in one CI/CD variable expression (`rules:if` and the like), 99. GitLab's
+    /// lexer has `MAX_TOKENS = 100` but fails once it has read 100 tokens, so an expression of
+    /// 100 or more tokens is invalid: `Too many tokens!`. GitLab does not expose it as a setting.
+    pub max_expression_tokens: usize,
 }
 
 impl Default for Limits {
@@ -91,6 +95,7 @@ impl Default for Limits {
             max_interpolation_access_bytes: 1024,
             max_interpolation_functions: 3,
             max_input_options: 50,
+            max_expression_tokens: 99,
         }
     }
 }
