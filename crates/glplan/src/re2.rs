@@ -38,6 +38,10 @@ const MAX_REPEAT: u64 = 1000;
 /// literal, not a repetition.
 const MAX_REPEAT_DIGITS_VALUE: u64 = 100_000_000;
 
+/// Deepest group nesting the `regex` crate compiles (its default nest limit). RE2 has no such
+/// limit.
+const MAX_NESTING: usize = 250;
+
 /// Largest Unicode code point.
 const MAX_RUNE: u32 = 0x10_FFFF;
 
@@ -293,12 +297,12 @@ impl Error {
         }
     }
 
-    /// What went wrong.
+    /// Returns the kind of error.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
-    /// The part of the pattern RE2 would quote in its message; may be empty.
+    /// Returns the part of the pattern RE2 quotes in its message, which may be empty.
     pub fn arg(&self) -> &str {
         &self.arg
     }
@@ -319,8 +323,8 @@ impl std::error::Error for Error {}
 /// Compiles a pattern written for RE2 (GitLab's regex engine), returning RE2's error text when
 /// RE2 would reject it. Matching with the result is an unanchored search, as RE2's.
 ///
-/// [`Regex::is_match`] is closer to RE2 for patterns with `\B`; use [`Regex::new`] where that
-/// matters.
+/// [`Regex::is_match`] is closer to RE2 for patterns with `\B`, so use [`Regex::new`] where
+/// that matters.
 pub fn compile(pattern: &str) -> Result<regex::Regex, String> {
     Regex::new(pattern)
         .map(|r| r.regex)
@@ -332,9 +336,9 @@ pub fn compile(pattern: &str) -> Result<regex::Regex, String> {
 pub struct Regex {
     regex: regex::Regex,
     /// Whether the pattern matches the empty string between two bytes of one multi-byte
-    /// character. RE2 searches bytes, and there `\B` holds because neither byte is an ASCII
-    /// word character, so RE2 finds `\B` in `aéb`; the `regex` crate never reports a match
-    /// inside a character.
+    /// character. RE2 searches bytes and neither byte is an ASCII word character, so `\B` is
+    /// true there and RE2 finds `\B` in `aéb`. The `regex` crate never reports a match inside
+    /// a character.
     matches_inside_characters: bool,
 }
 
@@ -352,18 +356,18 @@ impl Regex {
         })
     }
 
-    /// Whether an unanchored search finds a match in `text`, as RE2's would.
+    /// Checks whether an unanchored search finds a match in `text`, as RE2's would.
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text) || (self.matches_inside_characters && !text.is_ascii())
     }
 
-    /// The translated pattern, for searches that need positions or captures. It never matches
-    /// inside a character, unlike RE2 (see [`Regex::is_match`]).
+    /// Returns the translated pattern, for searches that need positions or captures. Unlike
+    /// RE2, it never matches inside a character (see [`Regex::is_match`]).
     pub fn as_regex(&self) -> &regex::Regex {
         &self.regex
     }
 
-    /// Number of capture groups, counting the implicit group of the whole match.
+    /// Returns the number of capture groups, counting the implicit group of the whole match.
     pub fn captures_len(&self) -> usize {
         self.regex.captures_len()
     }
@@ -384,7 +388,7 @@ pub fn translate(pattern: &str) -> Result<String, Error> {
     Translator::new(pattern).run()
 }
 
-/// How a finished atom in the output may take a repetition operator.
+/// Way a finished atom in the output takes a repetition operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AtomKind {
     /// A literal, class or group: the operator can follow it directly.
@@ -399,7 +403,7 @@ enum AtomKind {
 /// to.
 #[derive(Debug, Clone, Copy)]
 struct Atom {
-    /// Where the atom's translation starts in the output.
+    /// Byte offset of the atom's translation in the output.
     out_start: usize,
     kind: AtomKind,
     /// Largest product of nested counted repetitions inside the atom (1 when there are none).
@@ -409,7 +413,7 @@ struct Atom {
 /// An open group.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
-    /// Where the group's `(` is in the output.
+    /// Byte offset of the group's `(` in the output.
     out_start: usize,
     /// Largest product of nested counted repetitions seen so far inside the group.
     max_product: u64,
@@ -597,6 +601,8 @@ impl<'p> Translator<'p> {
         if lazy {
             self.bump();
         }
+
+        // RE2 checks stacked operators first, then the counts, then the operand.
         if let Some(previous) = previous_repeat {
             return Err(Error::new(ErrorKind::RepeatOp, self.text_from(previous)));
         }
@@ -605,6 +611,7 @@ impl<'p> Translator<'p> {
         if too_large || max.is_some_and(|m| m < min) {
             return Err(Error::new(ErrorKind::RepeatSize, op_text));
         }
+
         let mut operator = match max {
             Some(m) if m == min => format!("{{{min}}}"),
             Some(m) => format!("{{{min},{m}}}"),
@@ -623,8 +630,7 @@ impl<'p> Translator<'p> {
         let rest = self.rest();
         if !rest.starts_with("(?") {
             self.bump();
-            self.push_group("(");
-            return Ok(());
+            return self.push_group("(");
         }
         let bytes = rest.as_bytes();
         let third = bytes.get(2).copied();
@@ -658,8 +664,7 @@ impl<'p> Translator<'p> {
             self.pos += end + 1;
             // Names do not change what matches, and the `regex` crate's rules for names are
             // stricter than RE2's (RE2 accepts `(?P<1>x)`), so the group is written unnamed.
-            self.push_group("(");
-            return Ok(());
+            return self.push_group("(");
         }
 
         // Flags: `(?flags)` or `(?flags:...)`.
@@ -695,14 +700,22 @@ impl<'p> Translator<'p> {
             } else {
                 format!("(?{flags}:")
             };
-            self.push_group(&open);
+            self.push_group(&open)?;
         } else if !flags.is_empty() {
             self.pending_flags.push_str(&format!("(?{flags})"));
         }
         Ok(())
     }
 
-    fn push_group(&mut self, open: &str) {
+    fn push_group(&mut self, open: &str) -> Result<(), Error> {
+        // The `regex` crate rejects deeper nesting anyway. Stopping here also bounds the cost of
+        // wrapping repeated groups in `(?:...)` to 250 times the pattern length.
+        if self.frames.len() > MAX_NESTING {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("groups nested deeper than {MAX_NESTING} levels"),
+            ));
+        }
         self.flush_flags();
         self.frames.push(Frame {
             out_start: self.out.len(),
@@ -710,6 +723,7 @@ impl<'p> Translator<'p> {
         });
         self.out.push_str(open);
         self.last = None;
+        Ok(())
     }
 
     fn close_group(&mut self) -> Result<(), Error> {
@@ -765,15 +779,16 @@ impl<'p> Translator<'p> {
                 let class = self.unicode_class()?;
                 self.push_atom(&class, AtomKind::Plain);
             }
-            Some(c) if perl_class(c).is_some() => {
-                self.pos += 2;
-                let class = perl_class(c).unwrap_or(NEVER_MATCH);
-                self.push_atom(class, AtomKind::Plain);
-            }
-            _ => {
-                let code = self.parse_escape(start)?;
-                self.push_literal(code);
-            }
+            second => match second.and_then(perl_class) {
+                Some(class) => {
+                    self.pos += 2;
+                    self.push_atom(class, AtomKind::Plain);
+                }
+                None => {
+                    let code = self.parse_escape(start)?;
+                    self.push_literal(code);
+                }
+            },
         }
         Ok(())
     }
@@ -1069,7 +1084,7 @@ fn is_valid_capture_name(name: &str) -> bool {
     pattern.as_ref().is_some_and(|p| p.is_match(name))
 }
 
-/// The ASCII class RE2 gives `\d`, `\D`, `\s`, `\S`, `\w` and `\W`.
+/// Returns the ASCII class RE2 gives `\d`, `\D`, `\s`, `\S`, `\w` and `\W`.
 fn perl_class(letter: char) -> Option<&'static str> {
     Some(match letter {
         'd' => "[0-9]",
@@ -1082,7 +1097,8 @@ fn perl_class(letter: char) -> Option<&'static str> {
     })
 }
 
-/// The class for a POSIX name such as `[:alpha:]` or `[:^space:]`, as RE2 defines them (ASCII).
+/// Returns the class for a POSIX name such as `[:alpha:]` or `[:^space:]`, as RE2 defines them
+/// (ASCII only).
 fn posix_class(name: &str) -> Option<String> {
     let inner = name.strip_prefix("[:")?.strip_suffix(":]")?;
     let (negated, inner) = match inner.strip_prefix('^') {
@@ -1113,7 +1129,8 @@ fn posix_class(name: &str) -> Option<String> {
     })
 }
 
-/// The `regex` syntax for an RE2 Unicode class name, or `None` when RE2 does not know the name.
+/// Returns the `regex` syntax for an RE2 Unicode class name, or `None` when RE2 does not accept
+/// the name.
 fn unicode_class_syntax(name: &str, negated: bool) -> Option<String> {
     let sign = if negated { "^" } else { "" };
     if name == "Any" {
@@ -1228,6 +1245,8 @@ mod tests {
             ("(a{10}){101}", RepeatSize, "invalid repetition size: {101}"),
             ("x{2,1}", RepeatSize, "invalid repetition size: {2,1}"),
             ("a**", RepeatOp, "bad repetition operator: **"),
+            ("a*{1001}", RepeatOp, "bad repetition operator: *{1001}"),
+            ("(?i){1001}", RepeatSize, "invalid repetition size: {1001}"),
             ("a{2}{3}", RepeatOp, "bad repetition operator: {2}{3}"),
             (
                 "*a",
@@ -1342,6 +1361,16 @@ mod tests {
         assert!(is_match(r"\B", "aéb"));
         assert!(!is_match(r"\B", "a b"));
         assert!(!is_match(r"a\B", "aé"));
+    }
+
+    #[test]
+    fn nesting_limit_at_250() {
+        let nested = |depth: usize| format!("{}a{}", "(".repeat(depth), ")".repeat(depth));
+        assert!(Regex::new(&nested(250)).is_ok());
+        assert_eq!(
+            Regex::new(&nested(251)).unwrap_err().kind(),
+            ErrorKind::Unsupported
+        );
     }
 
     #[test]

@@ -320,23 +320,23 @@ impl ExprError {
         self
     }
 
-    /// What went wrong.
+    /// Returns the kind of error.
     pub fn kind(&self) -> &ExprErrorKind {
         &self.kind
     }
 
-    /// Byte range inside the expression where it went wrong.
+    /// Returns the byte range inside the expression where the error is.
     pub fn span(&self) -> Range<usize> {
         self.span.clone()
     }
 
-    /// How to fix it, when known.
+    /// Returns how to fix the error, when that is known.
     pub fn help(&self) -> Option<&str> {
         self.help.as_deref()
     }
 
-    /// Whether GitLab rejects the expression when it validates the configuration (all errors
-    /// except the evaluation errors).
+    /// Checks whether GitLab rejects the expression when it validates the configuration, which
+    /// is every error except the evaluation errors.
     pub fn is_syntax_error(&self) -> bool {
         !matches!(
             self.kind,
@@ -346,7 +346,8 @@ impl ExprError {
         )
     }
 
-    /// The message for a diagnostic: GitLab's `Invalid expression syntax` for syntax errors.
+    /// Returns the message for a diagnostic: GitLab's `Invalid expression syntax` for syntax
+    /// errors.
     pub fn message(&self) -> &'static str {
         if self.is_syntax_error() {
             "Invalid expression syntax"
@@ -355,9 +356,9 @@ impl ExprError {
         }
     }
 
-    /// The specific reason: GitLab's internal exception text for syntax errors (`Unknown lexeme
-    /// found!`, `Too many tokens!`, `Unmatched parenthesis`, ...), which GitLab itself does
-    /// not show.
+    /// Returns the specific reason. For syntax errors it is the text of GitLab's internal
+    /// exception (`Unknown lexeme found!`, `Too many tokens!`, `Unmatched parenthesis`, ...),
+    /// which GitLab itself does not show.
     pub fn detail(&self) -> String {
         match &self.kind {
             ExprErrorKind::UnknownLexeme => "Unknown lexeme found!".to_owned(),
