@@ -176,6 +176,8 @@ fn ruby_float(x: f64) -> String {
 }
 
 /// Ruby's `inspect` of an array element: strings quoted with `"` and escaped, `nil` for null.
+// NOTE: Ruby also escapes `#` before `{`, `$` and `@`, and escapes non-printable characters
+// beyond the control characters handled here.
 fn ruby_inspect(value: &ExprValue) -> String {
     match value {
         ExprValue::Null => "nil".to_owned(),
@@ -193,7 +195,6 @@ fn ruby_inspect(value: &ExprValue) -> String {
                     '\u{7}' => out.push_str("\\a"),
                     '\u{8}' => out.push_str("\\b"),
                     '\u{1b}' => out.push_str("\\e"),
-                    '#' => out.push('#'),
                     c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
                     c => out.push(c),
                 }
