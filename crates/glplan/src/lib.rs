@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod expr;
 pub mod files;
+pub mod glob;
 pub mod limits;
 pub mod plan;
 pub mod resolve;

@@ -16,7 +16,6 @@
 //! contributes nothing, everything else still merges. Only the include count and total size
 //! limits stop further loading.
 
-mod glob;
 mod location;
 mod rules;
 #[cfg(test)]
@@ -27,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::files::{FetchError, FileProvider, FileRequest};
+use crate::glob;
 use crate::inputs::{self, ruby};
 use crate::limits::Limits;
 use crate::source::{FileId, SourceMap, Span};

@@ -19,7 +19,7 @@ use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
 use super::Repo;
-use super::glob::{self, Fnmatch};
+use crate::glob::{self, Fnmatch};
 
 /// Inputs of rule evaluation besides the rules.
 pub(super) struct RuleEnv<'a> {
