@@ -6,9 +6,9 @@
 //! pipeline (`real-project`) and the inputs of gitlab-ci-local's integration tests
 //! (`peer-test`).
 //!
-//! Each kind has a default verdict (schema-negative files must produce an error, all others must
-//! not). Files that glplan rightly judges otherwise are listed in an expectations file with a
-//! reason; a listed file whose verdict flips back fails the test too, so the lists stay exact.
+//! Each kind has a default verdict: schema-negative files must produce an error, all others must
+//! not. Files that glplan rightly judges otherwise are listed in an expectations file with a
+//! reason. A listed file whose verdict flips back fails the test too, so the lists stay exact.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -59,7 +59,7 @@ impl Kind {
         })
     }
 
-    /// The manifest's spelling.
+    /// Returns the manifest's spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::SchemaPositive => "schema-positive",
@@ -70,12 +70,12 @@ impl Kind {
         }
     }
 
-    /// Whether a file of this kind should produce at least one error by default.
+    /// Returns whether a file of this kind should produce at least one error by default.
     pub fn expects_error(self) -> bool {
         self == Kind::SchemaNegative
     }
 
-    /// Name of the expectations file listing this kind's exceptions, under
+    /// Returns the name of the expectations file listing this kind's exceptions, under
     /// `tests/expectations/`.
     pub fn exceptions_file(self) -> &'static str {
         match self {
@@ -110,7 +110,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Whether the notes mark the file as an auxiliary file (a variables or inputs file of a
+    /// Returns whether the notes mark the file as an auxiliary file (a variables or inputs file of a
     /// test tool) rather than a pipeline configuration.
     pub fn is_auxiliary(&self) -> bool {
         self.notes.contains("not a pipeline")
@@ -180,7 +180,7 @@ pub fn parse_expectations(text: &str) -> Result<BTreeMap<String, String>, String
     Ok(listed)
 }
 
-/// The error diagnostics that count toward a verdict: every error except those for includes
+/// Returns the error diagnostics that count toward a verdict: every error except those for includes
 /// that the corpus cannot supply.
 pub fn verdict_errors(resolution: &Resolution) -> Vec<&Diagnostic> {
     resolution
@@ -206,8 +206,8 @@ pub fn describe(diagnostic: &Diagnostic, resolution: &Resolution) -> String {
     }
 }
 
-/// The repository root for a gitlab-ci-local test input: the test case folder. Starting at the
-/// file's folder, it climbs while the parent folder directly holds other corpus files, and never
+/// Returns the repository root for a gitlab-ci-local test input: the test case folder. Starting
+/// at the file's folder, it climbs while the parent folder directly contains other corpus files, and never
 /// above `tests/test-cases`. So `include-local-wildcard/configs/.gitlab-ci.yml` is rooted at
 /// `include-local-wildcard`, and `include-inputs/input-templates/default/.gitlab-ci.yml` at
 /// `default`.
@@ -256,7 +256,7 @@ pub fn pipeline_variables(project_path: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-/// A provider that supplies only the files of one corpus folder and answers
+/// A provider that supplies only the files of one corpus folder and returns
 /// [`FetchError::Unavailable`] for everything else: templates missing from the corpus, other
 /// projects and remote URLs.
 #[derive(Debug)]
@@ -345,7 +345,7 @@ impl FileProvider for SingleFile {
     }
 }
 
-/// Where the corpus is: `$GLPLAN_CORPUS`, or `shared/corpus` beside the workspace folder.
+/// Returns the corpus folder: `$GLPLAN_CORPUS`, or `shared/corpus` beside the workspace folder.
 pub fn corpus_dir(workspace: &Path) -> PathBuf {
     match std::env::var_os("GLPLAN_CORPUS") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),

@@ -85,7 +85,7 @@ fn outcome_or_panic(result: Result<Resolution, Outcome>) -> Outcome {
     }
 }
 
-/// GitLab's schema tests: each file alone, with nothing else to include.
+/// Resolves one of GitLab's schema tests alone, with nothing else to include.
 fn run_schema(corpus: &Path, entry: &Entry) -> Outcome {
     let name = entry
         .path
@@ -104,7 +104,7 @@ fn run_schema(corpus: &Path, entry: &Entry) -> Outcome {
     outcome_or_panic(resolve_guarded(&name, &files, &options(PROJECT)))
 }
 
-/// A GitLab template, with the corpus's other templates available to `include:template`.
+/// Resolves a GitLab template, with the corpus's other templates available to `include:template`.
 fn run_template(corpus: &Path, entry: &Entry) -> Outcome {
     let root = corpus.join(TEMPLATES);
     let relative = entry
@@ -115,7 +115,7 @@ fn run_template(corpus: &Path, entry: &Entry) -> Outcome {
     outcome_or_panic(resolve_guarded(relative, &files, &options(PROJECT)))
 }
 
-/// A gitlab-ci-local test input, rooted at its test case folder.
+/// Resolves a gitlab-ci-local test input, rooted at its test case folder.
 fn run_peer_test(corpus: &Path, entry: &Entry, all_paths: &BTreeSet<String>) -> Outcome {
     let root = peer_test_root(&entry.path, all_paths);
     let relative = entry
@@ -166,7 +166,7 @@ fn runner_files(root: &Path) -> CorpusFiles {
 
 /// GitLab Runner's pipeline, resolved from its entry file twice: as the canonical project and as
 /// a fork, because `include:rules` pick a different file for each. A file passes when it was
-/// loaded in one of the runs and no error points into it; errors without a position count
+/// loaded in one of the runs and no error points into it. Errors without a position count
 /// against the entry file. The includes from outside the repository are served by the
 /// stand-ins in `tests/fixtures/corpus-stand-ins/gitlab-runner`.
 fn run_real_project(corpus: &Path, entries: &[&Entry]) -> BTreeMap<String, Outcome> {

@@ -75,8 +75,8 @@ pub struct CommonArgs {
     #[arg(default_value = ".gitlab-ci.yml")]
     pub path: PathBuf,
 
-    /// Repository root folder: `include:local` paths and wildcards are looked up in it
-    /// [default: the folder that contains PATH].
+    /// Repository root folder: `include:local` paths and wildcards are looked up in it, and
+    /// PATH must be inside it [default: the folder that contains PATH].
     #[arg(long, value_name = "DIR")]
     pub repo: Option<PathBuf>,
 

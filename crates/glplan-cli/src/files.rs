@@ -14,8 +14,8 @@
 //!   `DIR/example.com/ci/lint.yml` (the query and fragment are ignored, a port stays part of the
 //!   host folder name, as in `example.com:8443`).
 //!
-//! A source nobody configured answers [`FetchError::Unavailable`] with the option that would
-//! supply it.
+//! A source that no option configured returns [`FetchError::Unavailable`], whose message names
+//! the option that would supply it.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -48,7 +48,7 @@ impl DirFiles {
         }
     }
 
-    /// Sets the directory that holds `include:template` files.
+    /// Sets the directory that contains `include:template` files.
     #[must_use]
     pub fn with_templates(mut self, dir: impl Into<PathBuf>) -> Self {
         self.templates = Some(dir.into());
@@ -64,14 +64,14 @@ impl DirFiles {
         self
     }
 
-    /// Sets the directory that holds cached `include:remote` files.
+    /// Sets the directory that contains cached `include:remote` files.
     #[must_use]
     pub fn with_remote_cache(mut self, dir: impl Into<PathBuf>) -> Self {
         self.remote_cache = Some(dir.into());
         self
     }
 
-    /// The root directory of the repository being planned.
+    /// Returns the root directory of the repository being planned.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -178,7 +178,7 @@ fn read_under(base: &Path, relative: &str) -> Result<String, FetchError> {
     })
 }
 
-/// Whether `path`, with symbolic links followed, is inside `base`. A path that does not exist
+/// Returns whether `path`, with symbolic links followed, is inside `base`. A path that does not exist
 /// counts as inside, so that reading it reports "not found".
 fn stays_inside(base: &Path, path: &Path) -> bool {
     let (Ok(base), Ok(path)) = (base.canonicalize(), path.canonicalize()) else {
@@ -252,6 +252,9 @@ pub fn split_entry(path: &Path, repo: Option<&Path>) -> Result<(PathBuf, String)
     let absolute_path = path
         .canonicalize()
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    if absolute_path.is_dir() {
+        return Err(format!("`{}` is a folder, not a file", path.display()));
+    }
     let absolute_root = root
         .canonicalize()
         .map_err(|e| format!("cannot open repository folder `{}`: {e}", root.display()))?;
@@ -271,9 +274,6 @@ pub fn split_entry(path: &Path, repo: Option<&Path>) -> Result<(PathBuf, String)
             ),
             _ => return Err(format!("`{}` is not a file path", path.display())),
         }
-    }
-    if parts.is_empty() {
-        return Err(format!("`{}` is a folder, not a file", path.display()));
     }
     Ok((root, parts.join("/")))
 }
@@ -547,6 +547,14 @@ mod tests {
             error.contains("is not inside the repository folder"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn split_entry_folder() {
+        let dir = Scratch::new("split-folder");
+        dir.write("proj/.gitlab-ci.yml", "");
+        let error = split_entry(&dir.0.join("proj"), None).unwrap_err();
+        assert!(error.ends_with("is a folder, not a file"), "{error}");
     }
 
     #[test]

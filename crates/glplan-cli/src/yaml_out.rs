@@ -13,8 +13,8 @@ const INDICATORS: &[char] = &[
     '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
 ];
 
-/// Longest key written as an implicit key; YAML limits implicit keys to 1024 characters, so
-/// longer ones are written with an explicit `? ` indicator.
+/// Maximum length, in characters, of a key written as an implicit key. YAML limits implicit keys
+/// to 1024 characters, so longer keys get an explicit `? ` indicator.
 const MAX_IMPLICIT_KEY: usize = 1000;
 
 /// Writes `value` as a YAML document (without a `---` marker), ending in a newline.
@@ -159,7 +159,7 @@ pub fn scalar_string(s: &str) -> String {
     }
 }
 
-/// Whether `s` reads back as the same string when written without quotes, in block context.
+/// Returns whether `s` reads back as the same string when written without quotes, in block context.
 fn plain_is_safe(s: &str) -> bool {
     let (Some(first), Some(last)) = (s.chars().next(), s.chars().last()) else {
         return false;
@@ -176,7 +176,7 @@ fn plain_is_safe(s: &str) -> bool {
     !resolves_to_non_string(s)
 }
 
-/// Whether a plain scalar `s` would be read as null, a boolean, a number or a timestamp by
+/// Returns whether a plain scalar `s` would be read as null, a boolean, a number or a timestamp by
 /// Psych (YAML 1.1) or by a YAML 1.2 core-schema parser. Errs on the side of quoting: any
 /// string made only of digits and number punctuation is quoted, even when no parser would
 /// read it as a number.
@@ -207,7 +207,7 @@ fn resolves_to_non_string(s: &str) -> bool {
     bytes.by_ref().take(4).filter(u8::is_ascii_digit).count() == 4 && bytes.next() == Some(b'-')
 }
 
-/// Whether YAML lets `c` appear unescaped (YAML 1.2 `c-printable`, less the line and paragraph
+/// Returns whether YAML lets `c` appear unescaped (YAML 1.2 `c-printable`, less the line and paragraph
 /// separators and the byte order mark, which some readers treat as line breaks or strip).
 fn is_printable(c: char) -> bool {
     !c.is_control()
@@ -248,7 +248,7 @@ fn double_quoted(s: &str) -> String {
     out
 }
 
-/// Whether a multi-line string can be written as a `|` literal block and read back unchanged.
+/// Returns whether a multi-line string can be written as a `|` literal block and read back unchanged.
 /// Leading spaces or a line break at the start, whitespace-only lines, tabs, carriage returns
 /// and more than one trailing line break all need care in a literal block, so such strings are
 /// double-quoted instead.

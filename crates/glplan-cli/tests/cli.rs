@@ -222,8 +222,10 @@ fn config_yaml_psych_agrees() {
         eprintln!("skipped: ruby is not installed");
         return;
     }
+
     let yaml = glplan(&["config", QUOTING]);
     let json = glplan(&["config", "--format", "json", QUOTING]);
+
     let dir = std::env::temp_dir().join(format!("glplan-psych-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("config.yml");

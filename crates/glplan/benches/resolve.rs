@@ -122,50 +122,55 @@ workflow:
     }
 }
 
+/// Writes one job: extends, variables, scripts with `!reference`, needs, parallel, artifacts,
+/// and on one job in ten its own `rules`.
 fn write_job(out: &mut String, index: usize, stage_index: usize, per_stage: usize) {
     let stage = STAGES.get(stage_index).copied().unwrap_or("test");
-    let name = format!("{stage}-{index:05}");
-    let _ = writeln!(out, "{name}:");
+    let component = index % 97;
+    let _ = writeln!(out, "{stage}-{index:05}:");
     let _ = writeln!(out, "  extends: [.{stage}-template, .rules-default]");
+
     out.push_str("  variables:\n");
-    let _ = writeln!(out, "    COMPONENT: component-{}", index % 97);
+    let _ = writeln!(out, "    COMPONENT: component-{component}");
     let _ = writeln!(out, "    SHARD: \"{}\"", index % 16);
     let _ = writeln!(
         out,
-        "    TARGET_DIR: $CI_PROJECT_DIR/out/{stage}/component-{}",
-        index % 97
+        "    TARGET_DIR: $CI_PROJECT_DIR/out/{stage}/component-{component}"
     );
-    out.push_str("  script:\n");
-    out.push_str("    - !reference [.shared-scripts, setup]\n");
+
+    out.push_str("  script:\n    - !reference [.shared-scripts, setup]\n");
     let _ = writeln!(
         out,
-        "    - make -C src/component-{} {stage} SHARD=$SHARD JOBS=4",
-        index % 97
+        "    - make -C src/component-{component} {stage} SHARD=$SHARD JOBS=4"
     );
     let _ = writeln!(
         out,
-        "    - ./ci/check.sh --component component-{} --shard $SHARD --out \"$TARGET_DIR\"",
-        index % 97
+        "    - ./ci/check.sh --component component-{component} --shard $SHARD --out \"$TARGET_DIR\""
     );
     out.push_str("  after_script:\n    - !reference [.shared-scripts, report]\n");
+
     write_needs(out, index, stage_index, per_stage);
     write_parallel(out, index);
+
     out.push_str("  artifacts:\n    paths:\n");
-    let _ = writeln!(out, "      - out/{stage}/component-{}/", index % 97);
-    out.push_str("    reports:\n");
-    let _ = writeln!(out, "      junit: out/{stage}/junit-{index}.xml");
-    if index % 10 == 0 {
+    let _ = writeln!(out, "      - out/{stage}/component-{component}/");
+    let _ = writeln!(
+        out,
+        "    reports:\n      junit: out/{stage}/junit-{index}.xml"
+    );
+
+    if index.is_multiple_of(10) {
         out.push_str("  rules:\n    - !reference [.rules-default, rules]\n");
         let _ = writeln!(
             out,
-            "    - exists: [src/component-{}/Makefile]\n      when: manual",
-            index % 97
+            "    - exists: [src/component-{component}/Makefile]\n      when: manual"
         );
     }
     out.push('\n');
 }
 
-/// Jobs after the first stage need two jobs of the previous stage; one in ten uses `needs: []`.
+/// Writes `needs` for jobs after the first stage: two jobs of the previous stage, or `needs: []`
+/// for one job in ten.
 fn write_needs(out: &mut String, index: usize, stage_index: usize, per_stage: usize) {
     if stage_index == 0 {
         return;
@@ -187,7 +192,7 @@ fn write_needs(out: &mut String, index: usize, stage_index: usize, per_stage: us
     }
 }
 
-/// One job in 50 is `parallel: 3`, one in 75 a 2×2 matrix.
+/// Writes `parallel: 3` on one job in 50 and a 2×2 `parallel:matrix` on one in 75.
 fn write_parallel(out: &mut String, index: usize) {
     if index % 50 == 7 {
         out.push_str("  parallel: 3\n");

@@ -56,18 +56,18 @@ pub struct JobPlan {
     /// list means the job starts as soon as the pipeline does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs: Option<Vec<Need>>,
-    /// The image the job asks for, as written (variables are expanded by the runner).
+    /// The image the job requests, as written (variables are expanded by the runner).
     /// Absent when neither the job nor `default:` sets one, so the runner's default applies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// The runner tags the job asks for; a runner must have all of them.
+    /// The runner tags the job requests. A runner must have all of them to run the job.
     pub tags: Vec<String>,
     /// The downstream pipeline of a trigger job.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Downstream>,
 }
 
-/// What a trigger job starts.
+/// The downstream pipeline of a trigger job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Downstream {
@@ -117,7 +117,7 @@ impl Plan {
         }
     }
 
-    /// All jobs in stage order.
+    /// Returns all jobs in stage order.
     pub fn jobs(&self) -> impl Iterator<Item = &JobPlan> {
         self.stages.iter().flat_map(|s| s.jobs.iter())
     }
@@ -178,7 +178,7 @@ fn downstream(trigger: &serde_json::Value) -> Option<Downstream> {
     }
 }
 
-/// A child pipeline include entry as one string: the path of `local`, `template`, `project`
+/// Formats a child pipeline include entry as one string: the path of `local`, `template`, `project`
 /// (`project:file`) or `artifact` includes.
 fn include_location(item: &serde_json::Value) -> Option<String> {
     let serde_json::Value::Object(map) = item else {
