@@ -452,3 +452,109 @@ matrix:
         assert_eq!(to_yaml(&json!({})), "{}\n");
     }
 }
+
+#[cfg(test)]
+mod round_trip {
+    use super::*;
+    use glplan::{Diagnostics, FileId, Limits};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// Loads `text` with glplan's Psych-compatible loader and returns it as JSON.
+    fn load(text: &str) -> Value {
+        let mut diagnostics = Diagnostics::new();
+        let document = glplan::yaml::load(FileId(0), text, &Limits::default(), &mut diagnostics);
+        assert!(!diagnostics.has_errors(), "{text:?}: {diagnostics:?}");
+        document.unwrap().body.to_json()
+    }
+
+    /// Strings made of the characters that change how YAML reads a scalar.
+    fn tricky_string() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "a",
+            "Y",
+            "yes",
+            "no",
+            "on",
+            "Off",
+            "null",
+            "~",
+            "true",
+            "0",
+            "7",
+            "0x",
+            "0o",
+            "1_0",
+            ".",
+            ",",
+            ":",
+            ": ",
+            " #",
+            "#",
+            "-",
+            "- ",
+            "?",
+            "'",
+            "\"",
+            "\\",
+            "!",
+            "&",
+            "*",
+            "<<",
+            "=",
+            "|",
+            ">",
+            "%",
+            "@",
+            "`",
+            "[",
+            "]",
+            "{",
+            "}",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "é",
+            "\u{85}",
+            "\u{a0}",
+            "\u{2028}",
+            "\u{feff}",
+            "2024-01-02",
+            "1:20",
+            "e5",
+            "+",
+            ".inf",
+            ".nan",
+            "...",
+            "---",
+        ]);
+        prop::collection::vec(pieces, 0..6).prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn string_value_reads_back(s in tricky_string()) {
+            let value = json!({"key": s});
+            prop_assert_eq!(load(&to_yaml(&value)), value);
+        }
+
+        #[test]
+        fn string_key_reads_back(s in tricky_string()) {
+            let value = json!({ s: [1] });
+            prop_assert_eq!(load(&to_yaml(&value)), value);
+        }
+
+        #[test]
+        fn sequence_item_reads_back(s in tricky_string()) {
+            let value = json!({"list": [s, {"inner": "x"}]});
+            prop_assert_eq!(load(&to_yaml(&value)), value);
+        }
+
+        #[test]
+        fn any_text_reads_back(s in "\\PC{0,12}") {
+            let value = json!({"key": s});
+            prop_assert_eq!(load(&to_yaml(&value)), value);
+        }
+    }
+}
