@@ -42,6 +42,8 @@ const QUOTING: &str = "tests/fixtures/cli/quoting/.gitlab-ci.yml";
 const SYNTAX_ERROR: &str = "tests/fixtures/cli/syntax-error/.gitlab-ci.yml";
 const INPUTS: &str = "tests/fixtures/cli/inputs/.gitlab-ci.yml";
 const TEMPLATE_MISSING: &str = "tests/fixtures/cli/template-missing/.gitlab-ci.yml";
+const EXTERNAL: &str = "tests/fixtures/cli/external/.gitlab-ci.yml";
+const SOURCES: &str = "tests/fixtures/cli/sources";
 
 #[test]
 fn lint_clean_exits_zero() {
@@ -349,4 +351,68 @@ fn bundled_example_plans_cleanly() {
     let output = glplan(&["plan", "examples/basic/.gitlab-ci.yml"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stdout(&output).contains("deploy-production"));
+}
+
+#[test]
+fn external_sources_from_folders() {
+    let output = glplan(&[
+        "plan",
+        EXTERNAL,
+        "--project",
+        &format!("my-group/tools={SOURCES}/tools"),
+        "--remote-cache",
+        &format!("{SOURCES}/remote-cache"),
+        "--templates",
+        &format!("{SOURCES}/templates"),
+        "--var",
+        "TARGET=linux",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    for job in [
+        "build-linux",
+        "lint-from-project",
+        "job-from-remote",
+        "job-from-template",
+    ] {
+        assert!(text.contains(job), "no {job} in:\n{text}");
+    }
+}
+
+#[test]
+fn external_sources_missing_name_options() {
+    let output = glplan(&[
+        "lint",
+        "--color",
+        "never",
+        EXTERNAL,
+        "--var",
+        "TARGET=linux",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    for option in [
+        "pass --project my-group/tools=DIR",
+        "pass --remote-cache DIR",
+        "pass --templates DIR",
+    ] {
+        assert!(text.contains(option), "no `{option}` in:\n{text}");
+    }
+}
+
+#[test]
+fn remote_missing_from_cache_names_path() {
+    let output = glplan(&[
+        "lint",
+        "--color",
+        "never",
+        EXTERNAL,
+        "--remote-cache",
+        "tests/fixtures/cli/clean",
+    ]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("is not in the remote cache; save it as `tests/fixtures/cli/clean/example.com/ci/remote.yml`"),
+        "{text}"
+    );
 }
