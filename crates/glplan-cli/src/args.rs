@@ -62,8 +62,8 @@ pub struct PlanArgs {
     /// Files and options shared by every command.
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Output format: `table` prints one block per stage; `json` prints the plan object, whose
-    /// `version` field changes when its shape does.
+    /// Output format: `table` prints one row per job, grouped by stage; `json` prints the plan
+    /// object, whose `version` field changes when its shape does.
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
 }
@@ -137,7 +137,7 @@ pub enum ConfigFormat {
 /// Output formats of `plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
-    /// One block of lines per stage.
+    /// An aligned table, one row per job, grouped by stage.
     Table,
     /// The plan object as pretty-printed JSON.
     Json,
