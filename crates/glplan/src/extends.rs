@@ -1036,6 +1036,98 @@ mod tests {
         assert_eq!(job.span, own_span);
     }
 
+    /// Loads YAML text as the body of file 0.
+    fn load(text: &str) -> Mapping {
+        let mut diags = Diagnostics::new();
+        let document = crate::yaml::load(
+            crate::source::FileId(0),
+            text,
+            &Limits::default(),
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        document.unwrap().body.as_map().unwrap().clone()
+    }
+
+    fn extend_yaml(text: &str) -> (Mapping, Vec<Diagnostic>) {
+        let mut config = load(text);
+        let mut diags = Diagnostics::new();
+        resolve(&mut config, &Limits::default(), &mut diags);
+        (config, diags.into_vec())
+    }
+
+    #[test]
+    fn yaml_multi_parent_precedence() {
+        let (config, diags) = extend_yaml(
+            ".only-important:\n\
+             \x20 variables: {URL: \"http://my-url.internal\", IMPORTANT_VAR: \"the details\"}\n\
+             \x20 tags: [production]\n\
+             .in-docker:\n\
+             \x20 variables: {URL: \"http://docker-url.internal\"}\n\
+             \x20 tags: [docker]\n\
+             rspec:\n\
+             \x20 variables: {GITLAB: \"is-awesome\"}\n\
+             \x20 extends: [.only-important, .in-docker]\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let rspec = &json(&config)["rspec"];
+        assert_eq!(
+            rspec["variables"],
+            json!({
+                "URL": "http://docker-url.internal",
+                "IMPORTANT_VAR": "the details",
+                "GITLAB": "is-awesome"
+            })
+        );
+        assert_eq!(rspec["tags"], json!(["docker"]));
+    }
+
+    #[test]
+    fn yaml_errors() {
+        let cases = [
+            (
+                "a: {extends: .nope, script: x}\n",
+                "a: unknown keys in `extends` (.nope)",
+            ),
+            (
+                ".s: \"str\"\na: {extends: .s, script: x}\n",
+                "a: invalid base hashes in `extends` (.s)",
+            ),
+            (
+                ".a: {extends: .b}\n.b: {extends: .a}\nj: {extends: .a, script: x}\n",
+                ".a: circular dependency detected in `extends`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let (_, diags) = extend_yaml(text);
+            assert_eq!(messages(&diags), [expected], "{text}");
+        }
+    }
+
+    #[test]
+    fn yaml_error_span_is_extends_value() {
+        let text = "a:\n  extends: [.base, .nope]\n  script: x\n.base: {}\n";
+        let (_, diags) = extend_yaml(text);
+        let span = diags[0].span.unwrap();
+        assert_eq!(&text[span.range()], "[.base, .nope]");
+        assert_eq!(&text[diags[0].labels[0].span.range()], ".nope");
+    }
+
+    #[test]
+    fn yaml_depth_limit() {
+        let mut text = String::new();
+        for n in 1..=12 {
+            if n < 12 {
+                text.push_str(&format!(".l{n}: {{extends: .l{}}}\n", n + 1));
+            } else {
+                text.push_str(".l12: {image: x}\n");
+            }
+        }
+        text.push_str("j: {extends: .l1, script: x}\n");
+        let (_, diags) = extend_yaml(&text);
+        assert_eq!(messages(&diags), [".l11: nesting too deep in `extends`"]);
+    }
+
     #[test]
     fn wide_diamonds_stay_linear() {
         // 10 levels of 20 keys, each extending all 20 keys of the next level: 20^10 paths,

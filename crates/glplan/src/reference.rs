@@ -552,11 +552,9 @@ fn inspect_path(path: &[&str]) -> String {
 
 /// Renders the tagged value of an invalid reference as GitLab's message does: the scalar when it
 /// is not blank, else the mapping when it is not empty, else the sequence (`[]` when the tag has
-/// no sequence). Psych hands the tag its scalar as raw text, so `!reference 12` shows `"12"`.
-///
-/// NOTE: the raw text of a non-string scalar is approximated from its loaded value: `!reference
-/// yes` shows `"true"` where GitLab shows `"yes"`, and `!reference ~` shows `[]` where GitLab
-/// shows `"~"`.
+/// no sequence). Psych hands the tag its scalar as raw text, which the loader keeps as a string,
+/// so `!reference 12` shows `"12"` and `!reference ~` shows `"~"`. A typed scalar (only in a
+/// tree built without the loader) is shown through its text.
 fn inspect_tag_value(inner: &Node) -> String {
     match &inner.value {
         Value::Seq(_) => ruby_inspect(inner, KeyStyle::String),
@@ -1202,7 +1200,13 @@ mod tests {
                 json!([reference(&[&previous]), reference(&[&previous])]),
             );
         }
-        let (_, diags) = resolved(object.into());
+        // A small budget keeps the test fast; the default stops the same growth later.
+        let limits = Limits {
+            max_reference_expansion_nodes: 10_000,
+            ..Limits::default()
+        };
+        let mut config = tree(object.into());
+        let diags = run(&mut config, &limits);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].code, "reference-too-large");
     }
@@ -1266,6 +1270,100 @@ mod tests {
         let (config, diags) = resolved(input.clone());
         assert!(diags.is_empty());
         assert_eq!(config, input);
+    }
+
+    /// Loads YAML text as the body of file 0.
+    fn load(text: &str) -> Mapping {
+        let mut diags = Diagnostics::new();
+        let document = crate::yaml::load(FileId(0), text, &Limits::default(), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        document.unwrap().body.as_map().unwrap().clone()
+    }
+
+    /// Loads and resolves YAML text, returning the tree as JSON and the diagnostics.
+    fn resolved_yaml(text: &str) -> (serde_json::Value, Vec<Diagnostic>) {
+        let mut config = load(text);
+        let diags = run(&mut config, &Limits::default());
+        (json(&config), diags)
+    }
+
+    #[test]
+    fn yaml_nested_references_in_script() {
+        let (config, diags) = resolved_yaml(
+            ".snip:\n  one: [\"echo 1\"]\n  two:\n    - !reference [.snip, one]\n    - echo 2\n\
+             job:\n  script:\n    - !reference [.snip, two]\n    - echo 3\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            config["job"]["script"],
+            json!([[["echo 1"], "echo 2"], "echo 3"])
+        );
+    }
+
+    #[test]
+    fn yaml_errors() {
+        let cases = [
+            (
+                "a: {script: [!reference [.missing, script]]}\n",
+                "!reference [\".missing\", \"script\"] could not be found",
+            ),
+            (
+                ".x: {script: !reference [.y, script]}\n.y: {script: !reference [.x, script]}\n\
+                 j: {script: !reference [.x, script]}\n",
+                "!reference [\".y\", \"script\"] is part of a circular chain",
+            ),
+        ];
+        for (text, expected) in cases {
+            let (_, diags) = resolved_yaml(text);
+            assert_eq!(messages(&diags), [expected], "{text}");
+        }
+    }
+
+    #[test]
+    fn yaml_invalid_tag_values() {
+        // Each message as Ruby 3.1 with Psych 4.0.3 printed it for GitLab's tag class.
+        let cases = [
+            ("!reference a", "!reference \"a\" is not valid"),
+            ("!reference 12", "!reference \"12\" is not valid"),
+            ("!reference yes", "!reference \"yes\" is not valid"),
+            ("!reference ~", "!reference \"~\" is not valid"),
+            ("!reference", "!reference [] is not valid"),
+            ("!reference \"\"", "!reference [] is not valid"),
+            ("!reference []", "!reference [] is not valid"),
+            ("!reference [1]", "!reference [1] is not valid"),
+            ("!reference {a: 1}", "!reference {\"a\"=>1} is not valid"),
+            ("!reference {}", "!reference [] is not valid"),
+            (
+                "!reference [a, 1.5, true, null, [b], {c: d}]",
+                "!reference [\"a\", 1.5, true, nil, [\"b\"], {\"c\"=>\"d\"}] is not valid",
+            ),
+            (
+                "!reference [1e20, 08, 0x1f, 1.0e+20, 'a b']",
+                "!reference [\"1e20\", \"08\", 31, 1.0e+20, \"a b\"] is not valid",
+            ),
+        ];
+        for (tag, expected) in cases {
+            let (_, diags) = resolved_yaml(&format!("j:\n  script: {tag}\n"));
+            assert_eq!(messages(&diags), [expected], "{tag}");
+        }
+    }
+
+    #[test]
+    fn yaml_error_span_is_tag() {
+        let text = "j:\n  script: !reference [.nope, script]\n";
+        let (_, diags) = resolved_yaml(text);
+        let span = diags[0].span.unwrap();
+        assert_eq!(&text[span.range()], "!reference [.nope, script]");
+    }
+
+    #[test]
+    fn yaml_replacement_spans() {
+        let text = ".a:\n  script: [one]\nj:\n  script: !reference [.a, script]\n";
+        let mut config = load(text);
+        run(&mut config, &Limits::default());
+        let script = config.get("j").unwrap().get("script").unwrap();
+        assert_eq!(&text[script.span.range()], "!reference [.a, script]");
+        assert_eq!(&text[script.as_seq().unwrap()[0].span.range()], "one");
     }
 
     #[test]
