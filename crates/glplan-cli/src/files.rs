@@ -142,7 +142,7 @@ impl FileProvider for DirFiles {
         }
         let dir = self.project_dir(project)?;
         let mut paths = Vec::new();
-        walk(dir, "", &mut paths)
+        walk(dir, dir, "", &mut paths)
             .map_err(|e| FetchError::Other(format!("cannot list `{}`: {e}", dir.display())))?;
         // Git lists a tree's paths in byte order of the full path; wildcard matches keep that
         // order.
@@ -187,10 +187,11 @@ fn stays_inside(base: &Path, path: &Path) -> bool {
     path.starts_with(base)
 }
 
-/// Collects the paths of all files under `dir`, relative to the walk's start and separated by
-/// `/`. Skips `.git` folders, does not follow symbolic links to folders (so link cycles cannot
-/// loop), and skips names that are not UTF-8, which no YAML `include` could name.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
+/// Collects the paths of all files under `dir`, relative to `root` and separated by `/`. Skips
+/// `.git` folders, does not follow symbolic links to folders (so link cycles cannot loop), skips
+/// links to files outside `root` (which reading rejects), and skips names that are not UTF-8,
+/// which no YAML `include` could name.
+fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let Ok(name) = entry.file_name().into_string() else {
@@ -204,9 +205,14 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
         };
         if file_type.is_dir() {
             if name != ".git" {
-                walk(&entry.path(), &relative, out)?;
+                walk(root, &entry.path(), &relative, out)?;
             }
-        } else if file_type.is_file() || (file_type.is_symlink() && entry.path().is_file()) {
+        } else if file_type.is_file() {
+            out.push(relative);
+        } else if file_type.is_symlink()
+            && entry.path().is_file()
+            && stays_inside(root, &entry.path())
+        {
             out.push(relative);
         }
     }
@@ -391,6 +397,17 @@ mod tests {
             files.list(None, None).unwrap(),
             ["a.yml", "a/z.yml", "b.yml"]
         );
+    }
+
+    #[test]
+    fn list_skips_links_out_of_root() {
+        let dir = Scratch::new("list-links");
+        dir.write("repo/a.yml", "");
+        dir.write("outside.yml", "");
+        std::os::unix::fs::symlink(dir.0.join("outside.yml"), dir.0.join("repo/out.yml")).unwrap();
+        std::os::unix::fs::symlink(dir.0.join("repo/a.yml"), dir.0.join("repo/in.yml")).unwrap();
+        let files = DirFiles::new(dir.0.join("repo"));
+        assert_eq!(files.list(None, None).unwrap(), ["a.yml", "in.yml"]);
     }
 
     #[test]
