@@ -68,7 +68,7 @@ pub struct PlanArgs {
     pub format: PlanFormat,
 }
 
-/// Where the configuration comes from, and how diagnostics look.
+/// The configuration files and the diagnostic colors, shared by every command.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Pipeline configuration file to read.
