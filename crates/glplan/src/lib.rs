@@ -5,6 +5,7 @@
 //! files arrive through a [`FileProvider`].
 
 pub mod config;
+pub mod context;
 pub mod diagnostic;
 pub mod expr;
 pub mod files;
@@ -13,6 +14,7 @@ pub mod limits;
 pub mod plan;
 pub mod resolve;
 pub mod source;
+pub mod variables;
 pub mod yaml;
 
 mod expand;
