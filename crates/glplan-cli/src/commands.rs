@@ -110,9 +110,9 @@ fn load(args: &CommonArgs) -> Result<Loaded, CliError> {
     }
 
     let options = ResolveOptions {
-        limits: Limits::default(),
         variables: last_wins(&args.vars),
         inputs: pipeline_inputs(&args.inputs)?,
+        ..ResolveOptions::default()
     };
     let resolution = glplan::resolve(&entry, &files, &options);
     Ok(Loaded {
