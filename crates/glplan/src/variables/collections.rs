@@ -8,6 +8,8 @@
 //! | [`seed_variables`] | `Variables::Builder#scoped_variables_for_pipeline_seed` | job `rules:if`, `only`/`except:variables`, `tags`, the circular reference check |
 //! | [`job_variables`] | `Ci::Build#variables` | the job's variables once a rule matched, sent to the runner |
 
+use std::collections::HashMap;
+
 use crate::context::{PipelineContext, SettingsVariable};
 
 use super::expand::{ExpandOptions, Expansion, expand, sort_and_expand_all};
@@ -137,7 +139,7 @@ pub fn seed_variables(
     job: &JobSpec,
 ) -> JobVariables {
     let yaml = job_yaml_variables(globals, job, &[]);
-    let environment = expand_environment_name(context, job, &yaml);
+    let environment = expand_environment_name(context, job, &yaml, job.manual);
     let variables = scoped_variables(
         context,
         job,
@@ -176,8 +178,8 @@ pub fn job_variables(
     outcome: &JobOutcome,
 ) -> JobVariables {
     let yaml = job_yaml_variables(globals, job, &outcome.rule_variables);
-    let environment = expand_environment_name(context, job, &yaml);
     let manual = outcome.manual.unwrap_or(job.manual);
+    let environment = expand_environment_name(context, job, &yaml, manual);
 
     let mut variables = VariableList::new();
     push_predefined(
@@ -241,12 +243,13 @@ fn expand_environment_name(
     context: &PipelineContext,
     job: &JobSpec,
     yaml: &[ResolvedVariable],
+    manual: bool,
 ) -> Option<String> {
     let environment = job.environment.as_ref()?;
     if is_blank(&environment.name) {
         return None;
     }
-    let simple = scoped_variables(context, job, yaml, None, job.manual, None);
+    let simple = scoped_variables(context, job, yaml, None, manual, None);
     let expanded = sort_and_expand_all(&simple, ExpandOptions::GITLAB).variables;
     Some(expand(&environment.name, &expanded))
 }
@@ -457,14 +460,24 @@ fn entries(variables: &[YamlVariable], source: VariableSource) -> Vec<ResolvedVa
 /// GitLab's `Helpers.merge_variables`: the current variables not redefined by `new`, then
 /// `new`; each name once (the last definition within `new` wins).
 fn merge(current: Vec<ResolvedVariable>, new: Vec<ResolvedVariable>) -> Vec<ResolvedVariable> {
+    let mut last_in_new: HashMap<&str, usize> = HashMap::with_capacity(new.len());
+    for (index, variable) in new.iter().enumerate() {
+        last_in_new.insert(variable.name.as_str(), index);
+    }
+    let kept_new: Vec<bool> = new
+        .iter()
+        .enumerate()
+        .map(|(index, variable)| last_in_new.get(variable.name.as_str()) == Some(&index))
+        .collect();
     let mut merged: Vec<ResolvedVariable> = current
         .into_iter()
-        .filter(|variable| !new.iter().any(|other| other.name == variable.name))
+        .filter(|variable| !last_in_new.contains_key(variable.name.as_str()))
         .collect();
-    for variable in new {
-        merged.retain(|existing| existing.name != variable.name);
-        merged.push(variable);
-    }
+    merged.extend(
+        new.into_iter()
+            .zip(kept_new)
+            .filter_map(|(variable, kept)| kept.then_some(variable)),
+    );
     merged
 }
 
@@ -508,17 +521,22 @@ mod tests {
     }
 
     #[test]
-    fn merge_keeps_first_position() {
+    fn merge_puts_overrides_last() {
         let current = vec![
             ResolvedVariable::new("A", "1", VariableSource::GlobalYaml),
             ResolvedVariable::new("B", "1", VariableSource::GlobalYaml),
         ];
-        let new = vec![ResolvedVariable::new("A", "2", VariableSource::JobYaml)];
+        let new = vec![
+            ResolvedVariable::new("A", "2", VariableSource::JobYaml),
+            ResolvedVariable::new("C", "2", VariableSource::JobYaml),
+            ResolvedVariable::new("A", "3", VariableSource::JobYaml),
+        ];
         assert_eq!(
             names(&merge(current, new)),
             [
                 ("B", "1", VariableSource::GlobalYaml),
-                ("A", "2", VariableSource::JobYaml)
+                ("C", "2", VariableSource::JobYaml),
+                ("A", "3", VariableSource::JobYaml)
             ]
         );
     }

@@ -115,12 +115,29 @@ impl Expansion {
     /// reference each other in a cycle: `<job>: circular variable reference detected: ["A", "B"]`.
     pub fn cycle_diagnostic(&self, job: &str) -> Option<Diagnostic> {
         let message = self.cycle_message()?;
-        Some(
+        let mut diagnostic =
             Diagnostic::error("circular-variable-reference", format!("{job}: {message}"))
                 .with_help(
                     "break the cycle: one of the variables must not refer back to the others",
-                ),
-        )
+                );
+
+        // With a cycle `variables` is the input list, whose YAML definitions carry spans: the
+        // first one found becomes the primary span, the others labels.
+        let located = self.cycles.iter().flatten().filter_map(|name| {
+            let span = self
+                .variables
+                .all(name)
+                .find_map(|variable| variable.span)?;
+            Some((name, span))
+        });
+        for (name, span) in located {
+            if diagnostic.span.is_none() {
+                diagnostic = diagnostic.with_span(span);
+            } else {
+                diagnostic = diagnostic.with_label(span, format!("`{name}` is part of the cycle"));
+            }
+        }
+        Some(diagnostic)
     }
 }
 
@@ -582,6 +599,7 @@ fn go_path_clean(path: &str) -> String {
 mod tests {
     use super::super::list::VariableSource;
     use super::*;
+    use crate::source::{FileId, Span};
 
     fn yaml(pairs: &[(&str, &str)]) -> VariableList {
         pairs
@@ -821,6 +839,29 @@ mod tests {
             r#"build: circular variable reference detected: ["A", "B"]"#
         );
         assert_eq!(diagnostic.code, "circular-variable-reference");
+        assert_eq!(diagnostic.span, None);
+    }
+
+    #[test]
+    fn cycle_diagnostic_points_at_definitions() {
+        let span = |start| Span::new(FileId::default(), start, start + 2);
+        let list: VariableList = [("A", "$B", 10), ("B", "$A", 20)]
+            .into_iter()
+            .map(|(name, value, start)| ResolvedVariable {
+                span: Some(span(start)),
+                ..ResolvedVariable::new(name, value, VariableSource::JobYaml)
+            })
+            .collect();
+        let diagnostic = sort_and_expand_all(&list, ExpandOptions::GITLAB)
+            .cycle_diagnostic("build")
+            .unwrap();
+        assert_eq!(diagnostic.span, Some(span(10)));
+        let labels: Vec<(Span, &str)> = diagnostic
+            .labels
+            .iter()
+            .map(|label| (label.span, label.message.as_str()))
+            .collect();
+        assert_eq!(labels, [(span(20), "`B` is part of the cycle")]);
     }
 
     #[test]
