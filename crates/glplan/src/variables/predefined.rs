@@ -98,6 +98,8 @@ pub fn job_predefined_variables(
     }
     out.pipeline("CI_ENVIRONMENT_NAME", name);
     out.pipeline("CI_ENVIRONMENT_ACTION", &environment.action);
+    // NOTE: without `deployment_tier` GitLab uses the tier of the existing environment, which
+    // is the guess below unless an earlier job set another tier.
     let tier = environment
         .deployment_tier
         .clone()
