@@ -153,23 +153,18 @@ fn fill<T: Clone>(field: &mut Option<T>, default: &Option<T>, allowed: bool) {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{build, valid};
+    use super::super::testing::{build, build_yaml, valid, valid_yaml};
 
     #[test]
     fn inherit_controls_defaults_and_variables() {
         // T4.1
-        let built = valid(json!({
-            "default": {
-                "image": "ruby:3.0",
-                "retry": 2,
-                "tags": ["docker"],
-                "interruptible": true,
-            },
-            "variables": {"V1": "1", "V2": "2", "V3": "3"},
-            "j1": {"script": "x", "inherit": {"default": false, "variables": false}},
-            "j2": {"script": "x", "inherit": {"default": ["retry", "image"], "variables": ["V1", "V2"]}},
-            "j3": {"script": "x", "image": "ruby:2.7", "tags": ["arm"]},
-        }));
+        let built = valid_yaml(
+            "default:\n  image: ruby:3.0\n  retry: 2\n  tags: [docker]\n  interruptible: true\n\
+             variables: {V1: \"1\", V2: \"2\", V3: \"3\"}\n\
+             j1: {script: x, inherit: {default: false, variables: false}}\n\
+             j2: {script: x, inherit: {default: [retry, image], variables: [V1, V2]}}\n\
+             j3: {script: x, image: ruby:2.7, tags: [arm]}\n",
+        );
         let config = &built.config;
 
         let j1 = built.job("j1");
@@ -200,27 +195,23 @@ mod tests {
     #[test]
     fn top_level_and_default_conflict() {
         // T4.2
-        let built = build(json!({
-            "image": "a",
-            "default": {"image": "b"},
-            "job": {"script": "x"},
-        }));
+        let built = build_yaml("image: a\ndefault: {image: b}\njob: {script: x}\n");
+        let message = "image is defined in top-level and `default:` entry";
+        assert_eq!(built.errors(), [message]);
         assert_eq!(
-            built.errors(),
-            ["image is defined in top-level and `default:` entry"]
+            built.diagnostic(message).span,
+            Some(built.key_span("image"))
         );
-        let diagnostic = built.diagnostic("image is defined in top-level and `default:` entry");
-        assert_eq!(diagnostic.span, Some(built.key_span("image")));
     }
 
     #[test]
     fn job_value_beats_default() {
-        // T4.3: `extends` already merged `.tmpl` into `j`, so `j` has its own image.
-        let built = valid(json!({
-            "default": {"image": "ruby"},
-            ".tmpl": {"image": "alpine"},
-            "j": {"extends": ".tmpl", "image": "alpine", "script": "x"},
-        }));
+        // T4.3, after `extends` merged `.tmpl` into `j`: the job's own image wins.
+        let built = valid_yaml(
+            "default: {image: ruby}\n\
+             .tmpl: {image: alpine}\n\
+             j: {extends: .tmpl, image: alpine, script: x}\n",
+        );
         assert_eq!(
             built.job("j").image.as_ref().map(|i| i.name.as_str()),
             Some("alpine")

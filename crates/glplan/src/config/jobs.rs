@@ -1,12 +1,12 @@
 //! The composition of one job or trigger job from its mapping: keyword allow-lists, mutual
 //! exclusions, every keyword's validation, and the checks GitLab runs on the composed job.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
 use super::check::{Ctx, describe};
-use super::model::{Job, JobKind, JobNeed, Need, SchedulingType};
+use super::model::{Job, JobKind, Need, SchedulingType};
 use super::variables::{self, Scope};
 use super::{commands, leaf, needs, parallel};
 
@@ -71,7 +71,7 @@ const BRIDGE_KEYS: [&str; 15] = [
     "parallel",
 ];
 
-/// The keywords a job of `kind` accepts.
+/// Returns the keywords a job of `kind` accepts.
 pub(crate) fn allowed_keys(kind: JobKind) -> &'static [&'static str] {
     match kind {
         JobKind::Job => &JOB_KEYS,
@@ -102,12 +102,20 @@ pub(crate) fn parse(
     // Checks on the mapping as a whole, before any keyword.
     cx.check_keys(&path, map, allowed);
     check_exclusive(&path, map, kind, cx);
-    let has_rules = present(map, "rules");
-    if has_rules {
+    // GitLab's `has_rules?` counts the key even when it is null; the exclusions below only
+    // apply to a non-null value.
+    let has_rules = map.contains_key("rules");
+    if present(map, "rules") {
         check_rules_exclusive(&path, map, cx);
     }
 
     let mut job = Job::new(name.to_owned(), kind, key_span);
+    job.meta.keyword_spans.reserve(map.len());
+    // One buffer for every keyword's path (`jobs:<name>:<keyword>`), so that a job with many
+    // keywords does not allocate a path for each.
+    let mut keyword_path = String::with_capacity(path.len() + 24);
+    keyword_path.push_str(&path);
+    keyword_path.push(':');
     for (key, entry) in map.entries() {
         let Some(keyword) = key.as_str().and_then(|k| allowed.iter().find(|a| **a == k)) else {
             continue;
@@ -117,7 +125,14 @@ pub(crate) fn parse(
             continue;
         }
         job.meta.keyword_spans.push((keyword, entry.value.span));
-        parse_keyword(&mut job, &path, keyword, &entry.value, cx);
+        keyword_path.truncate(path.len() + 1);
+        keyword_path.push_str(keyword);
+        parse_keyword(&mut job, &path, &keyword_path, keyword, &entry.value, cx);
+    }
+
+    // GitLab's default `only`, which `rules` and `workflow:rules` switch off.
+    if job.only.is_none() && !has_rules && !context.workflow_has_rules && !present(map, "only") {
+        job.only = Some(leaf::default_only());
     }
 
     // Checks GitLab runs once the keywords are composed.
@@ -127,74 +142,80 @@ pub(crate) fn parse(
     check_bridge_target(&path, &job, key_span, cx);
     check_publish(&path, &job, map, cx);
     check_dependencies_in_needs(&path, &job, cx);
-    if !context.workflow_has_rules {
+    if !context.workflow_has_rules && job.rules.is_some() {
         warn_trailing_when_rule(&path, map, cx);
     }
     job
 }
 
-fn parse_keyword(job: &mut Job, path: &str, keyword: &'static str, node: &Node, cx: &mut Ctx) {
-    let kpath = format!("{path}:{keyword}");
+fn parse_keyword(
+    job: &mut Job,
+    path: &str,
+    kpath: &str,
+    keyword: &'static str,
+    node: &Node,
+    cx: &mut Ctx,
+) {
     let kind = job.kind;
     match keyword {
         "stage" => {
-            if let Some(stage) = cx.string(&kpath, node) {
+            if let Some(stage) = cx.string(kpath, node) {
                 job.stage = stage;
             }
         }
         "extends" => job.extends = extends(path, node, cx),
-        "inherit" => job.inherit = leaf::inherit(&kpath, node, cx),
-        "image" => job.image = leaf::image(&kpath, node, cx),
-        "services" => job.services = leaf::services(&kpath, node, cx),
-        "before_script" => job.before_script = commands::parse(&kpath, node, cx),
-        "script" => job.script = commands::parse(&kpath, node, cx),
-        "after_script" => job.after_script = commands::parse(&kpath, node, cx),
+        "inherit" => job.inherit = leaf::inherit(kpath, node, cx),
+        "image" => job.image = leaf::image(kpath, node, cx),
+        "services" => job.services = leaf::services(kpath, node, cx),
+        "before_script" => job.before_script = commands::parse(kpath, node, cx),
+        "script" => job.script = commands::parse(kpath, node, cx),
+        "after_script" => job.after_script = commands::parse(kpath, node, cx),
         "run" => job.run = run(path, node, cx),
-        "hooks" => job.hooks = leaf::hooks(&kpath, node, cx),
-        "variables" => job.variables = variables::parse(&kpath, node, Scope::Job, cx),
-        "tags" => job.tags = tags(&kpath, node, cx),
-        "when" => job.when = leaf::when(&kpath, node, kind == JobKind::Bridge, cx),
+        "hooks" => job.hooks = leaf::hooks(kpath, node, cx),
+        "variables" => job.variables = variables::parse(kpath, node, Scope::Job, cx),
+        "tags" => job.tags = tags(kpath, node, cx),
+        "when" => job.when = leaf::when(kpath, node, kind == JobKind::Bridge, cx),
         // Validated with `when` once the whole job is read; see `check_start_in`.
         "start_in" => {}
         "manual_confirmation" => {
             job.manual_confirmation = attribute_string(path, "manual confirmation", node, cx);
         }
-        "allow_failure" => job.allow_failure = allow_failure(path, &kpath, node, kind, cx),
-        "rules" => job.rules = rules(path, &kpath, node, job, cx),
-        "only" => job.only = leaf::only_except(&kpath, node, cx),
-        "except" => job.except = leaf::only_except(&kpath, node, cx),
+        "allow_failure" => job.allow_failure = allow_failure(path, kpath, node, kind, cx),
+        "rules" => job.rules = leaf::rules(kpath, node, cx),
+        "only" => job.only = leaf::only(kpath, node, cx),
+        "except" => job.except = leaf::except(kpath, node, cx),
         "needs" => {
             let context = match kind {
                 JobKind::Job => needs::Context::Job,
                 JobKind::Bridge => needs::Context::Bridge,
             };
-            job.needs = needs::parse(&kpath, node, context, cx);
+            job.needs = needs::parse(kpath, node, context, cx);
         }
         "dependencies" => dependencies(path, node, job, cx),
-        "cache" => job.cache = leaf::cache(&kpath, node, cx),
-        "artifacts" => job.artifacts = leaf::artifacts(&kpath, node, cx),
-        "environment" => job.environment = leaf::environment(&kpath, node, cx),
-        "coverage" => job.coverage = coverage(&kpath, node, cx),
-        "retry" => job.retry = leaf::retry(&kpath, node, cx),
-        "timeout" => job.timeout = leaf::timeout(&kpath, node, cx),
-        "interruptible" => job.interruptible = cx.boolean(&kpath, node),
+        "cache" => job.cache = leaf::cache(kpath, node, cx),
+        "artifacts" => job.artifacts = leaf::artifacts(kpath, node, cx),
+        "environment" => job.environment = leaf::environment(kpath, node, cx),
+        "coverage" => job.coverage = coverage(kpath, node, cx),
+        "retry" => job.retry = leaf::retry(kpath, node, cx),
+        "timeout" => job.timeout = leaf::timeout(kpath, node, cx),
+        "interruptible" => job.interruptible = cx.boolean(kpath, node),
         "resource_group" => {
             job.resource_group = attribute_string(path, "resource group", node, cx);
         }
-        "parallel" => job.parallel = parallel::parse(&kpath, node, Some(kind), cx),
-        "trigger" => job.trigger = leaf::trigger(&kpath, node, cx),
-        "release" => job.release = leaf::release(&kpath, node, cx),
-        "pages" => job.pages = leaf::pages(&kpath, node, cx),
-        "publish" => job.publish = cx.string(&kpath, node),
-        "id_tokens" => job.id_tokens = leaf::id_tokens(&kpath, node, cx),
-        "secrets" => job.secrets = leaf::secrets(&kpath, node, cx),
-        "identity" => job.identity = cx.string(&kpath, node),
+        "parallel" => job.parallel = parallel::parse(kpath, node, Some(kind), cx),
+        "trigger" => job.trigger = leaf::trigger(kpath, node, cx),
+        "release" => job.release = leaf::release(kpath, node, cx),
+        "pages" => job.pages = leaf::pages(kpath, node, cx),
+        "publish" => job.publish = cx.string(kpath, node),
+        "id_tokens" => job.id_tokens = leaf::id_tokens(kpath, node, cx),
+        "secrets" => job.secrets = leaf::secrets(kpath, node, cx),
+        "identity" => job.identity = cx.string(kpath, node),
         "dast_configuration" => job.dast_configuration = Some(node.to_json()),
         _ => {}
     }
 }
 
-/// Whether `key` is present with a non-null value.
+/// Returns whether `key` is present with a non-null value.
 fn present(map: &Mapping, key: &str) -> bool {
     map.get(key).is_some_and(|n| !n.is_null())
 }
@@ -241,8 +262,8 @@ fn check_exclusive(path: &str, map: &Mapping, kind: JobKind, cx: &mut Ctx) {
     }
 }
 
-/// A job with `rules` may not use `only`, `except` or job-level `start_in` (null values do
-/// not count): ``config key may not be used with `rules`: only, except``.
+/// Reports `only`, `except` or job-level `start_in` in a job with `rules`, as GitLab's
+/// ``config key may not be used with `rules`: only, except``. Null values do not count.
 fn check_rules_exclusive(path: &str, map: &Mapping, cx: &mut Ctx) {
     let used: Vec<(&str, Span)> = map
         .entries()
@@ -279,8 +300,8 @@ fn check_rules_exclusive(path: &str, map: &Mapping, cx: &mut Ctx) {
     cx.diags.push(diagnostic);
 }
 
-/// An attribute-level error in GitLab's form `<path> <attribute> <message>`, where the
-/// attribute name has its underscores replaced by spaces (`allow failure`).
+/// Creates an attribute-level error in GitLab's form `<path> <attribute> <message>`, where
+/// the attribute name has its underscores replaced by spaces (`allow failure`).
 fn attribute_error(code: &'static str, message: String, span: Span) -> Diagnostic {
     Diagnostic::error(code, message).with_span(span)
 }
@@ -388,57 +409,6 @@ fn allow_failure(
     leaf::allow_failure(kpath, node, cx)
 }
 
-/// Flattens `rules:` (nested arrays from `!reference`, up to the nesting limit) and hands the
-/// flat list to the rules parser.
-fn rules(path: &str, kpath: &str, node: &Node, job: &mut Job, cx: &mut Ctx) -> Option<leaf::Rules> {
-    let max = cx.limits.max_nested_array_depth;
-    let is_hash = |n: &Node| matches!(n.value, Value::Map(_));
-    let flat = match commands::flatten(node, max, &is_hash) {
-        Ok(flat) => flat,
-        Err(bad) => {
-            let message =
-                format!("{path} rules should be an array containing hashes and arrays of hashes");
-            commands::report_nested(cx, message, node, bad);
-            return None;
-        }
-    };
-    if flat.is_empty() {
-        cx.diags.push(
-            Diagnostic::error("invalid-rules", format!("{kpath} config can't be blank"))
-                .with_span(node.span)
-                .with_help("remove `rules:` or add at least one rule"),
-        );
-        return None;
-    }
-
-    // GitLab checks `rules:needs` targets like job needs; parse them here without reporting,
-    // since the rules parser reports their syntax errors.
-    let mut scratch = Diagnostics::new();
-    let mut quiet = Ctx {
-        diags: &mut scratch,
-        limits: cx.limits,
-    };
-    for (i, rule) in flat.iter().enumerate() {
-        let Some(needs_node) = rule.get("needs").filter(|n| !n.is_null()) else {
-            continue;
-        };
-        let rule_path = format!("{kpath}:rule:{i}:needs");
-        let parsed = needs::parse(&rule_path, needs_node, needs::Context::Rule, &mut quiet);
-        let job_needs: Vec<JobNeed> = parsed
-            .into_iter()
-            .flatten()
-            .filter_map(|need| match need {
-                Need::Job(need) => Some(need),
-                _ => None,
-            })
-            .collect();
-        job.meta.rules_needs.push(job_needs);
-    }
-
-    let flat_node = Node::new(Value::Seq(flat.into_iter().cloned().collect()), node.span);
-    leaf::rules(kpath, &flat_node, cx)
-}
-
 fn dependencies(path: &str, node: &Node, job: &mut Job, cx: &mut Ctx) {
     let items = node
         .as_seq()
@@ -525,7 +495,8 @@ fn scheduling_type(job: &Job, map: &Mapping) -> SchedulingType {
     }
 }
 
-/// A regular job without `run` needs a non-blank `script`: `<path> script can't be blank`.
+/// Checks that a regular job without `run` has a non-blank `script`, reporting `<path> script
+/// can't be blank` otherwise.
 fn check_script_present(path: &str, job: &Job, map: &Mapping, key_span: Span, cx: &mut Ctx) {
     if job.kind != JobKind::Job || map.contains_key("run") {
         return;
@@ -583,7 +554,8 @@ fn check_start_in(path: &str, job: &mut Job, map: &Mapping, has_rules: bool, cx:
     }
 }
 
-/// A trigger job needs `trigger` or one `needs:pipeline` naming an upstream project.
+/// Checks that a trigger job has `trigger`, or one `needs:pipeline` naming an upstream
+/// project to mirror.
 fn check_bridge_target(path: &str, job: &Job, key_span: Span, cx: &mut Ctx) {
     if job.kind != JobKind::Bridge {
         return;
@@ -650,6 +622,7 @@ fn check_dependencies_in_needs(path: &str, job: &Job, cx: &mut Ctx) {
     let Some(needs) = job.needs.as_ref().filter(|n| !n.is_empty()) else {
         return;
     };
+
     let job_needs: Vec<&str> = needs
         .iter()
         .filter_map(Need::as_job)
@@ -671,6 +644,7 @@ fn check_dependencies_in_needs(path: &str, job: &Job, cx: &mut Ctx) {
         );
         return;
     }
+
     let missing: Vec<(usize, &str)> = dependencies
         .iter()
         .enumerate()
@@ -680,6 +654,7 @@ fn check_dependencies_in_needs(path: &str, job: &Job, cx: &mut Ctx) {
     let Some((first, _)) = missing.first() else {
         return;
     };
+
     let names: Vec<&str> = missing.iter().map(|(_, d)| *d).collect();
     let span = job
         .meta
@@ -695,7 +670,10 @@ fn check_dependencies_in_needs(path: &str, job: &Job, cx: &mut Ctx) {
         ),
     )
     .with_span(span)
-    .with_help("add them to `needs`, or drop `dependencies`: with `needs`, artifacts come from the needed jobs");
+    .with_help(
+        "add them to `needs`, or drop `dependencies`, since with `needs` artifacts come from the \
+         needed jobs",
+    );
     if let Some(needs_span) = job.keyword_span("needs") {
         diagnostic = diagnostic.with_label(needs_span, "`needs` is set here");
     }
@@ -746,7 +724,7 @@ fn warn_trailing_when_rule(path: &str, map: &Mapping, cx: &mut Ctx) {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{build, build_with, valid};
+    use super::super::testing::{build, build_with, build_yaml, valid};
     use super::*;
     use crate::config::When;
     use crate::limits::Limits;
@@ -782,8 +760,14 @@ mod tests {
 
     #[test]
     fn trigger_with_script() {
-        // T5.14 `bad`: a job (it has `script`) that also sets `trigger`.
-        let built = build(json!({"bad": {"trigger": "group/other", "script": "x"}}));
+        // T5.14: `bad` has `script`, so it is a regular job, where `trigger` is unknown.
+        let built = build_yaml(
+            "variables: {GLOBAL: g}\n\
+             child:\n  stage: test\n  trigger:\n    include: ci/child.yml\n    strategy: depend\n  \
+             variables: {FOR_CHILD: \"1\"}\n\
+             multi:\n  trigger: {project: group/other, branch: stable, forward: {pipeline_variables: true}}\n\
+             bad:\n  trigger: group/other\n  script: x\n",
+        );
         assert_eq!(
             built.errors(),
             [
@@ -791,6 +775,9 @@ mod tests {
                 "jobs:bad config these keys cannot be used together: trigger, script",
             ]
         );
+        assert_eq!(built.job("child").kind, JobKind::Bridge);
+        assert_eq!(built.job("multi").kind, JobKind::Bridge);
+        assert_eq!(built.job("child").variables["FOR_CHILD"].value, "1");
     }
 
     #[test]
@@ -982,10 +969,11 @@ mod tests {
             "rules": [[{"if": "$A"}, [{"if": "$B"}]], {"when": "never"}],
         }}));
         let rules = built.job("a").rules.clone().unwrap();
-        assert_eq!(
-            rules,
-            json!([{"if": "$A"}, {"if": "$B"}, {"when": "never"}])
-        );
+        let conditions: Vec<Option<&str>> = rules
+            .iter()
+            .map(|r| r.if_expr.as_ref().map(|e| e.text.as_str()))
+            .collect();
+        assert_eq!(conditions, [Some("$A"), Some("$B"), None]);
     }
 
     #[test]
@@ -1239,6 +1227,31 @@ mod tests {
             let built = valid(case.clone());
             assert_eq!(built.warnings(), Vec::<&str>::new(), "config {case}");
         }
+    }
+
+    #[test]
+    fn default_only_refs() {
+        let built = valid(json!({
+            "plain": {"script": "x"},
+            "except_only": {"script": "x", "except": ["tags"]},
+            "ruled": {"script": "x", "rules": [{"when": "always", "if": "$A"}]},
+            "null_rules": {"script": "x", "rules": null},
+        }));
+        let refs = |name: &str| built.job(name).only.as_ref().and_then(|o| o.refs.clone());
+        let default = Some(vec!["branches".to_owned(), "tags".to_owned()]);
+        assert_eq!(refs("plain"), default);
+        assert_eq!(refs("except_only"), default);
+        assert_eq!(refs("ruled"), None);
+        assert_eq!(refs("null_rules"), None);
+    }
+
+    #[test]
+    fn workflow_rules_drop_default_only() {
+        let built = valid(json!({
+            "workflow": {"rules": [{"when": "always"}]},
+            "a": {"script": "x"},
+        }));
+        assert_eq!(built.job("a").only, None);
     }
 
     #[test]

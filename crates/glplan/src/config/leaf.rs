@@ -11,9 +11,12 @@ use super::keywords;
 pub use keywords::allow_failure::AllowFailure;
 pub use keywords::duration::Duration;
 pub use keywords::image::Image;
+pub use keywords::only_except::OnlyExcept;
 pub use keywords::retry::Retry;
+pub use keywords::rules::{Rule, Rules};
 pub use keywords::services::Services;
 pub use keywords::when::When;
+pub use keywords::workflow::Workflow;
 
 // TODO: replace these raw JSON values with the typed keyword parsers of `keywords/` as they
 // land; until then the keyword is kept as written and not validated.
@@ -38,12 +41,6 @@ pub type Secrets = serde_json::Value;
 pub type Trigger = serde_json::Value;
 /// `inherit:`.
 pub type Inherit = serde_json::Value;
-/// `rules:` (flattened).
-pub type Rules = serde_json::Value;
-/// `only:` or `except:`.
-pub type OnlyExcept = serde_json::Value;
-/// `workflow:`.
-pub type Workflow = serde_json::Value;
 
 fn raw(node: &Node) -> Option<serde_json::Value> {
     Some(node.to_json())
@@ -123,17 +120,37 @@ pub(crate) fn when(path: &str, node: &Node, bridge: bool, cx: &mut Ctx) -> Optio
     }
 }
 
-/// Job `rules:`; `node` is already flattened into one sequence of rule mappings.
-pub(crate) fn rules(_path: &str, node: &Node, _cx: &mut Ctx) -> Option<Rules> {
-    raw(node)
+/// A job's `rules:`, nested arrays included; the parser flattens them.
+pub(crate) fn rules(path: &str, node: &Node, cx: &mut Ctx) -> Option<Rules> {
+    keywords::rules::parse(path, node, cx)
 }
 
-pub(crate) fn only_except(_path: &str, node: &Node, _cx: &mut Ctx) -> Option<OnlyExcept> {
-    raw(node)
+pub(crate) fn only(path: &str, node: &Node, cx: &mut Ctx) -> Option<OnlyExcept> {
+    keywords::only_except::parse_only(path, node, cx)
 }
 
-pub(crate) fn workflow(_path: &str, node: &Node, _cx: &mut Ctx) -> Option<Workflow> {
-    raw(node)
+pub(crate) fn except(path: &str, node: &Node, cx: &mut Ctx) -> Option<OnlyExcept> {
+    keywords::only_except::parse_except(path, node, cx)
+}
+
+/// The `only:` GitLab gives a job that has no `only` and no `rules` in a configuration
+/// without `workflow:rules`.
+pub(crate) fn default_only() -> OnlyExcept {
+    OnlyExcept {
+        refs: Some(
+            keywords::only_except::DEFAULT_ONLY_REFS
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect(),
+        ),
+        variables: None,
+        changes: None,
+        kubernetes: None,
+    }
+}
+
+pub(crate) fn workflow(path: &str, node: &Node, cx: &mut Ctx) -> Option<Workflow> {
+    keywords::workflow::parse(path, node, cx)
 }
 
 /// Whether `inherit:default` lets a job take the default keyword `key`.

@@ -1,7 +1,7 @@
 //! The typed model of a resolved configuration, and the phase that builds it from the merged
-//! YAML tree: classifying top-level keys, validating every keyword, applying `default:` and
-//! `inherit:`, injecting the `.pre` and `.post` stages, expanding `parallel` jobs and checking
-//! the references between jobs.
+//! YAML tree. The phase classifies top-level keys, validates every keyword and applies
+//! `default:` and `inherit:`. It also injects the `.pre` and `.post` stages, expands `parallel`
+//! jobs and checks the references between jobs.
 
 pub(crate) mod check;
 mod commands;
@@ -20,9 +20,9 @@ mod variables;
 
 pub use model::{
     AllowFailure, Artifacts, Cache, Config, Defaults, Duration, Environment, Hooks, IdTokens,
-    Image, Inherit, Instance, Job, JobKind, JobNeed, Need, OnlyExcept, Pages, Parallel,
-    PipelineNeed, ProjectNeed, Release, Retry, Rules, SchedulingType, Secrets, Services, Trigger,
-    UpstreamNeed, Variable, When, Workflow,
+    Image, Inherit, Instance, Job, JobKind, JobNeed, Matrix, MatrixSelection, Need, OnlyExcept,
+    Pages, Parallel, PipelineNeed, ProjectNeed, Release, Retry, Rule, Rules, SchedulingType,
+    Secrets, Services, Trigger, UpstreamNeed, Variable, When, Workflow,
 };
 
 use indexmap::IndexMap;
@@ -79,8 +79,8 @@ pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) ->
     };
     let workflow_has_rules = top
         .workflow
-        .and_then(|w| w.get("rules"))
-        .is_some_and(|r| !r.is_null());
+        .and_then(Node::as_map)
+        .is_some_and(|w| w.contains_key("rules"));
     let workflow = top
         .workflow
         .filter(|w| !w.is_null())
@@ -129,7 +129,7 @@ struct TopLevel<'r> {
     workflow: Option<&'r Node>,
 }
 
-/// What a top-level key is, by GitLab's rules, first match wins.
+/// The role of a top-level key, decided by GitLab's rules in order (first match wins).
 enum Class {
     /// A reserved keyword, or `default`/`workflow` when they do not look like a job.
     Global,
@@ -289,7 +289,7 @@ fn report_unmatched(key: &Key, span: Span, value: &Node, cx: &mut Ctx) {
 }
 
 impl Config {
-    /// The YAML variables a job sees before `rules:variables`: the global variables that
+    /// Returns the YAML variables a job receives before `rules:variables`: the global variables that
     /// `inherit:variables` lets through, overridden by the job's own (which include the matrix
     /// values of a parallel instance). This is GitLab's `inherit_yaml_variables`.
     pub fn yaml_variables(&self, job: &Job) -> IndexMap<String, Variable> {
@@ -310,23 +310,19 @@ impl Config {
 mod tests {
     use serde_json::json;
 
-    use super::testing::{build, valid};
+    use super::testing::{build, valid, valid_yaml};
     use super::*;
 
     #[test]
-    fn reserved_variables_is_global() {
-        let built = valid(json!({
-            "variables": {"script": "x"},
-            "job": {"script": "x"},
-        }));
-        assert_eq!(built.config.jobs.keys().collect::<Vec<_>>(), ["job"]);
+    fn reserved_and_default_keys() {
+        // T1.6: `variables` is reserved, so this is the global block; `default` is not, so a
+        // value with `script` makes it a job.
+        let built = valid_yaml(
+            "variables: {script: x}\n\
+             default: {script: [x]}\n",
+        );
+        assert_eq!(built.config.jobs.keys().collect::<Vec<_>>(), ["default"]);
         assert_eq!(built.config.variables["script"].value, "x");
-    }
-
-    #[test]
-    fn default_with_script_is_job() {
-        let built = valid(json!({"default": {"script": ["x"]}}));
-        assert_eq!(built.job("default").script, Some(vec!["x".to_owned()]));
         assert!(built.config.default.is_empty());
     }
 
@@ -541,9 +537,59 @@ mod tests {
                     "stage": "test",
                     "scheduling_type": "dag",
                     "script": ["x"],
+                    "only": {"refs": ["branches", "tags"]},
                     "needs": [],
                 }},
             })
         );
+    }
+}
+
+#[cfg(test)]
+mod scale_tests {
+    use serde_json::json;
+
+    use super::testing::build;
+
+    /// A configuration of `count` jobs over ten stages, where every job after the first stage
+    /// needs two jobs of the previous stage and depends on one, and one in ten is parallel.
+    fn large(count: usize) -> serde_json::Value {
+        let stages: Vec<String> = (0..10).map(|i| format!("s{i}")).collect();
+        let per_stage = count / stages.len();
+        let mut root = serde_json::Map::new();
+        root.insert("stages".into(), json!(stages));
+        root.insert("variables".into(), json!({"GLOBAL": "1"}));
+        root.insert(
+            "default".into(),
+            json!({"image": "ruby:3.3", "tags": ["docker"]}),
+        );
+        for i in 0..count {
+            let stage = i / per_stage;
+            let mut job = json!({
+                "stage": format!("s{stage}"),
+                "script": ["make", ["test"]],
+                "variables": {"INDEX": i},
+                "rules": [{"if": "$CI_COMMIT_BRANCH", "when": "always"}],
+            });
+            if stage > 0 {
+                let previous = (stage - 1) * per_stage;
+                job["needs"] = json!([format!("job-{previous}"), format!("job-{}", previous + 1)]);
+                job["dependencies"] = json!([format!("job-{previous}")]);
+            }
+            if i % 10 == 5 {
+                job["parallel"] = json!(2);
+            }
+            root.insert(format!("job-{i}"), job);
+        }
+        serde_json::Value::Object(root)
+    }
+
+    #[test]
+    fn three_thousand_jobs() {
+        let built = build(large(3000));
+        assert_eq!(built.errors(), Vec::<&str>::new());
+        assert_eq!(built.config.jobs.len(), 3300);
+        let last = built.config.jobs.values().last().unwrap();
+        assert_eq!(last.job_needs().count(), 2);
     }
 }

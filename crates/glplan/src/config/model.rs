@@ -9,9 +9,12 @@ use serde::Serialize;
 
 use crate::source::Span;
 
+pub use super::keywords::needs::{
+    JobNeed, Matrix, MatrixSelection, Need, PipelineNeed, ProjectNeed, UpstreamNeed,
+};
 pub use super::leaf::{
     AllowFailure, Artifacts, Cache, Duration, Environment, Hooks, IdTokens, Image, Inherit,
-    OnlyExcept, Pages, Release, Retry, Rules, Secrets, Services, Trigger, When, Workflow,
+    OnlyExcept, Pages, Release, Retry, Rule, Rules, Secrets, Services, Trigger, When, Workflow,
 };
 
 /// The configuration after `include`, `extends`, `!reference`, `default:`, `inherit:` and
@@ -86,7 +89,7 @@ pub struct Defaults {
 }
 
 impl Defaults {
-    /// Whether no default keyword is set.
+    /// Returns whether no default keyword is set.
     pub fn is_empty(&self) -> bool {
         *self == Defaults::default()
     }
@@ -102,7 +105,7 @@ pub enum JobKind {
     Bridge,
 }
 
-/// How a job waits for its predecessors.
+/// Scheduling mode of a job: what it waits for before it can start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SchedulingType {
@@ -127,13 +130,13 @@ pub struct Variable {
     /// `expand:`; `Some(false)` marks the value as raw, never expanded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expand: Option<bool>,
-    /// Where the value was written.
+    /// Span of the value.
     #[serde(skip)]
     pub span: Span,
 }
 
 impl Variable {
-    /// A plain variable with no options.
+    /// Creates a plain variable with no options.
     pub fn plain(value: impl Into<String>, span: Span) -> Self {
         Variable {
             value: value.into(),
@@ -145,92 +148,6 @@ impl Variable {
     }
 }
 
-/// One `needs:` entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Need {
-    /// A job of the same pipeline: `name` or `{job, artifacts, optional, parallel}`.
-    Job(JobNeed),
-    /// Artifacts from another project's latest successful job: `{project, job, ref, artifacts}`
-    /// (GitLab Premium).
-    Project(ProjectNeed),
-    /// Artifacts from a job of another pipeline in the same hierarchy: `{pipeline, job,
-    /// artifacts}`.
-    Pipeline(PipelineNeed),
-    /// A trigger job that mirrors an upstream project's pipeline status: `{pipeline}`.
-    Upstream(UpstreamNeed),
-}
-
-impl Need {
-    /// The same-pipeline need, when this is one.
-    pub fn as_job(&self) -> Option<&JobNeed> {
-        match self {
-            Need::Job(need) => Some(need),
-            _ => None,
-        }
-    }
-}
-
-/// A need on a job of the same pipeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct JobNeed {
-    /// Name of the needed job. After parallel expansion, a base name is replaced by one entry
-    /// per instance.
-    pub job: String,
-    /// Whether to download the needed job's artifacts (default `true`).
-    pub artifacts: bool,
-    /// Whether the need is ignored when the job is not in the pipeline (default `false`).
-    pub optional: bool,
-    /// `parallel:matrix` selecting instances of a parallel job. Removed by parallel expansion,
-    /// which replaces the entry with the selected instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parallel: Option<Parallel>,
-    /// Where the entry was written.
-    #[serde(skip)]
-    pub span: Span,
-}
-
-/// A need on a job of another project.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProjectNeed {
-    /// Full path of the other project.
-    pub project: String,
-    /// Name of the job there.
-    pub job: String,
-    /// Branch or tag whose latest successful pipeline is used.
-    #[serde(rename = "ref")]
-    pub git_ref: String,
-    /// Whether to download the job's artifacts.
-    pub artifacts: bool,
-    /// Where the entry was written.
-    #[serde(skip)]
-    pub span: Span,
-}
-
-/// A need on a job of another pipeline in the same parent-child hierarchy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PipelineNeed {
-    /// The pipeline id, usually `$PARENT_PIPELINE_ID`.
-    pub pipeline: String,
-    /// Name of the job there.
-    pub job: String,
-    /// Whether to download the job's artifacts.
-    pub artifacts: bool,
-    /// Where the entry was written.
-    #[serde(skip)]
-    pub span: Span,
-}
-
-/// The upstream project whose pipeline status a trigger job mirrors.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UpstreamNeed {
-    /// Full path of the upstream project.
-    pub pipeline: String,
-    /// Where the entry was written.
-    #[serde(skip)]
-    pub span: Span,
-}
-
 /// `parallel:` as written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -240,11 +157,11 @@ pub enum Parallel {
     /// `parallel: {matrix: [...]}`: one instance per combination of values.
     Matrix {
         /// One mapping per entry, from identifier to its values (numbers stringified).
-        matrix: Vec<IndexMap<String, Vec<String>>>,
+        matrix: Matrix,
     },
 }
 
-/// What makes a parallel instance different from its siblings.
+/// Identity of one parallel instance among its siblings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Instance {
     /// Name of the job that was expanded.
@@ -330,8 +247,8 @@ pub struct Job {
     /// `rules:`, with nested arrays flattened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<Rules>,
-    /// `only:` as written. A job with no `only`, `except` or `rules` in a configuration without
-    /// `workflow:rules` behaves as `only: [branches, tags]`.
+    /// `only:`. GitLab gives a job without `only` and `rules`, in a configuration without
+    /// `workflow:rules`, the default `only: {refs: [branches, tags]}`, and so does this model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only: Option<OnlyExcept>,
     /// `except:` as written.
@@ -407,8 +324,6 @@ pub(crate) struct JobMeta {
     pub keyword_spans: Vec<(&'static str, Span)>,
     /// Where each `dependencies:` entry was written, parallel to [`Job::dependencies`].
     pub dependency_spans: Vec<Span>,
-    /// The same-pipeline needs of each rule that has `needs:`.
-    pub rules_needs: Vec<Vec<JobNeed>>,
 }
 
 impl Job {

@@ -4,7 +4,9 @@ use crate::diagnostic::Diagnostic;
 use crate::yaml::{Mapping, Node, Value};
 
 use super::check::{Ctx, describe};
-use super::model::{JobNeed, Need, PipelineNeed, ProjectNeed, UpstreamNeed};
+use super::model::{
+    JobNeed, MatrixSelection, Need, Parallel, PipelineNeed, ProjectNeed, UpstreamNeed,
+};
 use super::parallel;
 
 /// Where a `needs:` list is written, which decides the kinds of entry it accepts.
@@ -78,7 +80,7 @@ pub(crate) fn parse(path: &str, node: &Node, context: Context, cx: &mut Ctx) -> 
         .filter_map(|item| parse_entry(&entry_path, item, cx))
         .collect();
 
-    check_kinds(path, node, &needs, context, cx);
+    check_kinds(path, &needs, context, cx);
     check_cross_limits(path, node, &needs, cx);
     Some(needs)
 }
@@ -95,10 +97,10 @@ fn numeric_parallel(item: &Node) -> Option<&Node> {
         .filter(|p| matches!(p.value, Value::Int(_) | Value::Float(_)))
 }
 
-/// Picks the entry kind as GitLab does, first match wins: a string is a job; a hash with `job`
-/// and none of `project`, `ref`, `pipeline` is a job; `job` with `pipeline` and no `project` is
-/// a cross-pipeline need; no `job` and no `project` is an upstream pipeline; `project` or `ref`
-/// is a cross-project need.
+/// Parses one entry, picking its kind as GitLab does (first match wins). A string is a job.
+/// A hash with `job` and none of `project`, `ref` or `pipeline` is a job too. With `job` and
+/// `pipeline` but no `project`, it is a cross-pipeline need. Without `job` and `project`, it
+/// is an upstream pipeline. Anything else with `project` or `ref` is a cross-project need.
 fn parse_entry(path: &str, item: &Node, cx: &mut Ctx) -> Option<Need> {
     match &item.value {
         Value::String(name) => {
@@ -151,7 +153,10 @@ fn job_hash(path: &str, item: &Node, map: &Mapping, cx: &mut Ctx) -> Option<Need
         Some(p) => {
             let parsed = parallel::parse(&format!("{path}:parallel"), p, None, cx);
             valid &= parsed.is_some();
-            parsed
+            match parsed {
+                Some(Parallel::Matrix { matrix }) => Some(MatrixSelection { matrix }),
+                _ => None,
+            }
         }
         None => None,
     };
@@ -266,7 +271,7 @@ fn optional_bool(
 
 /// Reports kinds of entry this place does not accept: `<path> config uses invalid types:
 /// cross_dependency`, listing kinds in order of first appearance.
-fn check_kinds(path: &str, node: &Node, needs: &[Need], context: Context, cx: &mut Ctx) {
+fn check_kinds(path: &str, needs: &[Need], context: Context, cx: &mut Ctx) {
     let mut invalid: Vec<(&'static str, &Need)> = Vec::new();
     for need in needs {
         let kind = kind_name(need);
@@ -290,18 +295,9 @@ fn check_kinds(path: &str, node: &Node, needs: &[Need], context: Context, cx: &m
             "invalid-needs",
             format!("{path} config uses invalid types: {}", kinds.join(", ")),
         )
-        .with_span(need_span(first).unwrap_or(node.span))
+        .with_span(first.span())
         .with_help(help),
     );
-}
-
-fn need_span(need: &Need) -> Option<crate::source::Span> {
-    Some(match need {
-        Need::Job(n) => n.span,
-        Need::Project(n) => n.span,
-        Need::Pipeline(n) => n.span,
-        Need::Upstream(n) => n.span,
-    })
 }
 
 /// At most five cross-pipeline and five cross-project needs per job.
@@ -357,12 +353,29 @@ mod tests {
             ]},
         }));
         let needs = built.job("a").needs.clone().unwrap();
-        assert!(matches!(&needs[0], Need::Job(n) if n.job == "b" && n.artifacts && !n.optional));
-        assert!(matches!(&needs[1], Need::Job(n) if n.job == "c" && !n.artifacts && n.optional));
-        assert!(
-            matches!(&needs[2], Need::Project(n) if n.project == "group/other" && n.git_ref == "main" && n.artifacts)
-        );
-        assert!(matches!(&needs[3], Need::Pipeline(n) if n.job == "gen" && !n.artifacts));
+        let Need::Job(b) = &needs[0] else {
+            panic!("not a job need: {:?}", needs[0])
+        };
+        assert_eq!(b.job, "b");
+        assert!(b.artifacts);
+        assert!(!b.optional);
+        let Need::Job(c) = &needs[1] else {
+            panic!("not a job need: {:?}", needs[1])
+        };
+        assert_eq!(c.job, "c");
+        assert!(!c.artifacts);
+        assert!(c.optional);
+        let Need::Project(project) = &needs[2] else {
+            panic!("not a project need")
+        };
+        assert_eq!(project.project, "group/other");
+        assert_eq!(project.git_ref, "main");
+        assert!(project.artifacts);
+        let Need::Pipeline(pipeline) = &needs[3] else {
+            panic!("not a pipeline need")
+        };
+        assert_eq!(pipeline.job, "gen");
+        assert!(!pipeline.artifacts);
     }
 
     #[test]

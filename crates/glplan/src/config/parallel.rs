@@ -138,8 +138,8 @@ fn parse_matrix(
     Some(matrix)
 }
 
-/// One matrix hash. GitLab accepts string and integer identifiers and values (one level of
-/// lists), rejects null values, and stringifies integers.
+/// Parses one matrix hash. GitLab accepts string and integer identifiers and values (with
+/// one level of lists), rejects null values, and stringifies integers.
 fn parse_matrix_entry(
     path: &str,
     node: &Node,
@@ -210,9 +210,10 @@ struct Spec {
     matrix: IndexMap<String, String>,
 }
 
-/// Names and values of every instance of a `parallel:` job named `base`, in GitLab's order:
-/// `base 1/N` to `base N/N`, or for a matrix each hash in turn, with the cartesian product of
-/// its value lists in key order, first key varying slowest.
+/// Lists the names and values of every instance of a `parallel:` job named `base`, in
+/// GitLab's order. `parallel: N` gives `base 1/N` to `base N/N`. A matrix gives, for each hash
+/// in turn, the cartesian product of its value lists in key order, the first key varying
+/// slowest.
 fn instances(base: &str, parallel: &Parallel) -> Vec<Spec> {
     match parallel {
         Parallel::Number(total) => (1..=*total)
@@ -260,25 +261,33 @@ fn cartesian(entry: &IndexMap<String, Vec<String>>) -> Vec<IndexMap<String, Stri
 /// and keeps its position. `rules:needs` entries are not rewritten, so naming a parallel job
 /// there fails validation as an undefined need, as it does in GitLab.
 pub(crate) fn expand(jobs: IndexMap<String, Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
-    let expanded: HashMap<String, Vec<String>> = jobs
+    let mut specs: HashMap<String, Vec<Spec>> = jobs
         .values()
         .filter_map(|job| {
-            let parallel = job.parallel.as_ref()?;
-            let names = instances(&job.name, parallel).into_iter().map(|s| s.name);
-            Some((job.name.clone(), names.collect()))
+            Some((
+                job.name.clone(),
+                instances(&job.name, job.parallel.as_ref()?),
+            ))
         })
         .collect();
-    if expanded.is_empty() {
+    if specs.is_empty() {
         return jobs;
     }
+    let expanded: HashMap<String, Vec<String>> = specs
+        .iter()
+        .map(|(name, specs)| (name.clone(), specs.iter().map(|s| s.name.clone()).collect()))
+        .collect();
 
-    let mut out: IndexMap<String, Job> = IndexMap::with_capacity(jobs.len());
+    let added: usize = expanded
+        .values()
+        .map(|names| names.len().saturating_sub(1))
+        .sum();
+    let mut out: IndexMap<String, Job> = IndexMap::with_capacity(jobs.len() + added);
     for (name, job) in jobs {
-        let Some(parallel) = job.parallel.clone() else {
+        let Some(specs) = specs.remove(&name) else {
             out.insert(name, job);
             continue;
         };
-        let specs = instances(&name, &parallel);
         let total = specs.len() as u32;
         for (index, spec) in specs.into_iter().enumerate() {
             check_name_length(&spec.name, &job, cx);
@@ -341,10 +350,15 @@ fn rewrite_needs(job: &mut Job, expanded: &HashMap<String, Vec<String>>) {
         // from the need's own matrix, so a selection that matches no instance is reported
         // later as an undefined need.
         let names: Vec<String> = match &need.parallel {
-            Some(selection) => instances(&need.job, selection)
-                .into_iter()
-                .map(|s| s.name)
-                .collect(),
+            Some(selection) => {
+                let selection = Parallel::Matrix {
+                    matrix: selection.matrix.clone(),
+                };
+                instances(&need.job, &selection)
+                    .into_iter()
+                    .map(|s| s.name)
+                    .collect()
+            }
             None => all.clone(),
         };
         for name in names {
@@ -394,7 +408,7 @@ fn error(cx: &mut Ctx, message: String, node: &Node, help: Option<String>) {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{build, valid};
+    use super::super::testing::{build, valid, valid_yaml};
     use super::*;
 
     fn names(built: &super::super::testing::Built) -> Vec<&str> {
@@ -404,13 +418,11 @@ mod tests {
     #[test]
     fn matrix_order() {
         // T5.9
-        let built = valid(json!({"deploystacks": {
-            "script": "x",
-            "parallel": {"matrix": [
-                {"PROVIDER": "aws", "STACK": ["monitoring", "app1"]},
-                {"PROVIDER": ["gcp", "vultr"], "STACK": ["data", "processing"]},
-            ]},
-        }}));
+        let built = valid_yaml(
+            "deploystacks:\n  script: x\n  parallel:\n    matrix:\n      \
+             - PROVIDER: aws\n        STACK: [monitoring, app1]\n      \
+             - PROVIDER: [gcp, vultr]\n        STACK: [data, processing]\n",
+        );
         assert_eq!(
             names(&built),
             [
@@ -436,11 +448,11 @@ mod tests {
     #[test]
     fn number_and_matrix_with_needs() {
         // T5.10
-        let built = valid(json!({
-            "test": {"script": "x", "parallel": 3},
-            "report": {"script": "x", "needs": ["test"]},
-            "one": {"script": "x", "parallel": {"matrix": [{"V": ["1", 2]}]}, "variables": {"V": "0"}},
-        }));
+        let built = valid_yaml(
+            "test: {script: x, parallel: 3}\n\
+             report: {script: x, needs: [test]}\n\
+             one: {script: x, parallel: {matrix: [{V: [\"1\", 2]}]}, variables: {V: \"0\"}}\n",
+        );
         assert_eq!(
             names(&built),
             [

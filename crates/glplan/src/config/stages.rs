@@ -136,7 +136,7 @@ fn check_name_lengths(node: &Node, cx: &mut Ctx) {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{build, valid};
+    use super::super::testing::{build, valid, valid_yaml};
 
     #[test]
     fn default_stages() {
@@ -150,11 +150,11 @@ mod tests {
     #[test]
     fn edges_moved_and_flattened() {
         // T5.1
-        let built = valid(json!({
-            "stages": ["build", ".post", "test", ["deploy", "release"]],
-            "a": {"stage": "build", "script": "x"},
-            "b": {"script": "x"},
-        }));
+        let built = valid_yaml(
+            "stages: [build, .post, test, [deploy, release]]\n\
+             a: {stage: build, script: x}\n\
+             b: {script: x}\n",
+        );
         assert_eq!(
             built.config.stages,
             [".pre", "build", "test", "deploy", "release", ".post"]

@@ -84,7 +84,7 @@ impl Built {
             .collect()
     }
 
-    /// The diagnostic with this message.
+    /// Returns the diagnostic with this message.
     pub fn diagnostic(&self, message: &str) -> &Diagnostic {
         self.diagnostics
             .iter()
@@ -92,7 +92,7 @@ impl Built {
             .unwrap_or_else(|| panic!("no diagnostic `{message}` in {:?}", self.diagnostics))
     }
 
-    /// A job of the built configuration.
+    /// Returns a job of the built configuration.
     pub fn job(&self, name: &str) -> &super::Job {
         self.config
             .jobs
@@ -100,7 +100,7 @@ impl Built {
             .unwrap_or_else(|| panic!("no job `{name}` in {:?}", self.config.jobs.keys()))
     }
 
-    /// The node at a path of keys and sequence indexes in the input tree.
+    /// Returns the node at a path of keys and sequence indexes in the input tree.
     pub fn at(&self, path: &[&str]) -> &Node {
         let (first, rest) = path.split_first().expect("empty path");
         let mut node = self.root.get(first).expect("missing top-level key");
@@ -114,7 +114,7 @@ impl Built {
         node
     }
 
-    /// The span of a top-level key.
+    /// Returns the span of a top-level key.
     pub fn key_span(&self, key: &str) -> Span {
         self.root
             .entry(key)
@@ -138,6 +138,37 @@ pub(crate) fn build_with(json: serde_json::Value, limits: &Limits) -> Built {
         config,
         diagnostics: diags.into_vec(),
     }
+}
+
+/// Builds a configuration from YAML text, loaded as GitLab loads a file (without `include`,
+/// `extends` or `!reference`, which run before this phase).
+pub(crate) fn build_yaml(text: &str) -> Built {
+    let limits = Limits::default();
+    let mut diags = Diagnostics::new();
+    let document = crate::yaml::load(FileId(0), text, &limits, &mut diags);
+    let loaded: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+    assert_eq!(
+        loaded,
+        Vec::<String>::new(),
+        "the YAML did not load cleanly"
+    );
+    let root = match document.map(|d| d.body.value) {
+        Some(Value::Map(map)) => map,
+        other => panic!("the YAML body is not a mapping: {other:?}"),
+    };
+    let config = super::build(&root, &limits, &mut diags).expect("build returned None");
+    Built {
+        root,
+        config,
+        diagnostics: diags.into_vec(),
+    }
+}
+
+/// Builds a configuration from YAML text and asserts that it produced no error.
+pub(crate) fn valid_yaml(text: &str) -> Built {
+    let built = build_yaml(text);
+    assert_eq!(built.errors(), Vec::<&str>::new(), "unexpected errors");
+    built
 }
 
 /// Builds a configuration and asserts that it produced no error.

@@ -12,7 +12,7 @@ use crate::source::Span;
 
 use super::check::Ctx;
 use super::leaf;
-use super::model::{Job, JobNeed};
+use super::model::{Job, JobNeed, Need};
 use super::stages::Stages;
 
 /// Runs every logical check over `jobs`, which are already expanded.
@@ -93,9 +93,11 @@ impl Checker<'_> {
     fn needs(&self, job: &Job, cx: &mut Ctx) {
         let job_needs: Vec<&JobNeed> = job.job_needs().collect();
         self.need_list(job, &job_needs, cx);
-        for rule_needs in &job.meta.rules_needs {
-            let rule_needs: Vec<&JobNeed> = rule_needs.iter().collect();
-            self.need_list(job, &rule_needs, cx);
+        for rule in job.rules.iter().flatten() {
+            if let Some(needs) = &rule.needs {
+                let rule_needs: Vec<&JobNeed> = needs.iter().filter_map(Need::as_job).collect();
+                self.need_list(job, &rule_needs, cx);
+            }
         }
     }
 
@@ -229,7 +231,7 @@ impl Checker<'_> {
         }
     }
 
-    /// `trigger:include:job` in a dynamic child pipeline names a job whose artifact holds the
+    /// `trigger:include:job` in a dynamic child pipeline names a job whose artifact contains the
     /// child configuration; GitLab checks it like a dependency.
     fn child_pipeline_artifacts(&self, job: &Job, cx: &mut Ctx) {
         let Some(trigger) = &job.trigger else {
@@ -313,9 +315,9 @@ impl Checker<'_> {
         );
     }
 
-    /// More same-pipeline needs than `ci_needs_size_limit`. GitLab checks this when it creates
-    /// the pipeline, after `rules:needs` may have replaced the list; a job-level list over the
-    /// limit fails in every pipeline that keeps it.
+    /// Reports more same-pipeline needs than `ci_needs_size_limit`. GitLab checks this when it
+    /// creates the pipeline, after `rules:needs` may have replaced the list. A job-level list
+    /// over the limit therefore fails in every pipeline that keeps it.
     fn needs_count(&self, job: &Job, cx: &mut Ctx) {
         let count = job.job_needs().count();
         let max = cx.limits.max_needs;
@@ -516,7 +518,7 @@ fn ruby_inspect(s: &str) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{build, build_with, valid};
+    use super::super::testing::{build, build_with, build_yaml, valid, valid_yaml};
     use crate::limits::Limits;
 
     #[test]
@@ -532,24 +534,25 @@ mod tests {
     #[test]
     fn dag_with_optional_need() {
         // T5.3, the configuration part: an optional need on a job that rules may drop.
-        let built = valid(json!({
-            "stages": ["build", "test", "deploy"],
-            "build-a": {"stage": "build", "script": "x"},
-            "build-b": {"stage": "build", "script": "x", "rules": [{"if": "$B == \"1\""}]},
-            "lint": {"stage": "test", "needs": [], "script": "x"},
-            "test-a": {"stage": "test", "needs": ["build-a"], "script": "x"},
-            "deploy": {"stage": "deploy", "script": "x", "needs": ["test-a", {"job": "build-b", "optional": true}]},
-        }));
+        let built = valid_yaml(
+            "stages: [build, test, deploy]\n\
+             build-a: {stage: build, script: x}\n\
+             build-b: {stage: build, script: x, rules: [{if: $B == \"1\"}]}\n\
+             lint: {stage: test, needs: [], script: x}\n\
+             test-a: {stage: test, needs: [build-a], script: x}\n\
+             deploy: {stage: deploy, script: x, needs: [test-a, {job: build-b, optional: true}]}\n",
+        );
         assert_eq!(built.job("deploy").job_needs().count(), 2);
+        assert_eq!(built.job("lint").needs.as_deref(), Some(&[][..]));
     }
 
     #[test]
     fn need_in_later_stage() {
         // T5.4
-        let built = build(json!({
-            "a": {"stage": "build", "script": "x", "needs": ["b"]},
-            "b": {"stage": "test", "script": "x"},
-        }));
+        let built = build_yaml(
+            "a: {stage: build, script: x, needs: [b]}\n\
+             b: {stage: test, script: x}\n",
+        );
         let message = "a job: need b is not defined in current or prior stages";
         assert_eq!(built.errors(), [message]);
         let diagnostic = built.diagnostic(message);
