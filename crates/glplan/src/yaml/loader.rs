@@ -54,16 +54,66 @@ pub(crate) fn load_piece(
     base: usize,
     limits: &Limits,
 ) -> Result<PieceOutcome, Diagnostic> {
+    let mut source = Cow::Borrowed(text);
+    let mut retries = 0;
+    loop {
+        match parse_piece(file, &source, base, limits) {
+            Parsed::Done(result) => return result,
+            // libyaml accepts a tab between `:` and a value on the same line (`key:\tvalue`);
+            // saphyr rejects it. The tab separates tokens and is never part of a value, so it is
+            // replaced with a space (keeping every offset) and the piece is parsed again.
+            Parsed::TabAfterColon(at, error) => {
+                if retries == MAX_TAB_RETRIES || !replace_tabs_before(source.to_mut(), at) {
+                    return Err(error);
+                }
+                retries += 1;
+            }
+        }
+    }
+}
+
+// NOTE: a piece with more `key:<tab>value` separators than this fails with saphyr's syntax
+// error, which GitLab does not report.
+/// Most `key:<tab>value` separators fixed in one piece. Each one costs a new parse.
+const MAX_TAB_RETRIES: usize = 32;
+
+enum Parsed {
+    Done(Result<PieceOutcome, Diagnostic>),
+    /// saphyr rejected tabs after a `:`; the value starts at this byte of the piece.
+    TabAfterColon(usize, Diagnostic),
+}
+
+fn parse_piece(file: FileId, text: &str, base: usize, limits: &Limits) -> Parsed {
     let mut builder = Builder::new(file, text, base, limits);
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         match next {
-            Err(error) => return Err(builder.syntax_error(&error)),
+            Err(error) if error.info() == "':' must be followed by a valid YAML whitespace" => {
+                let at = builder.offsets.byte(error.marker().index());
+                return Parsed::TabAfterColon(at, builder.syntax_error(&error));
+            }
+            Err(error) => return Parsed::Done(Err(builder.syntax_error(&error))),
             Ok((Event::DocumentEnd | Event::StreamEnd, _)) => break,
             Ok((event, span)) => builder.on_event(event, span),
         }
     }
-    builder.finish()
+    Parsed::Done(builder.finish())
+}
+
+/// Replaces the run of tabs and spaces that ends at byte `at` with spaces. Returns whether
+/// the run contained a tab.
+fn replace_tabs_before(text: &mut String, at: usize) -> bool {
+    let start = text
+        .get(..at)
+        .map_or(at, |before| before.trim_end_matches([' ', '\t']).len());
+    match text.get(start..at) {
+        Some(gap) if gap.contains('\t') => {
+            let spaces = " ".repeat(gap.len());
+            text.replace_range(start..at, &spaces);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// How a node was written, which decides what a merge key does with it.

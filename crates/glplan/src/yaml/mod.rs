@@ -868,3 +868,127 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
         assert_eq!(diagnostic.message, "Tried to load unspecified class: Date");
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Checks that every span of `node` lies inside `text` on character boundaries.
+    fn assert_spans_inside(node: &Node, text: &str) {
+        let check = |span: Span| {
+            assert!(span.start <= span.end, "{span:?}");
+            assert!(
+                span.end as usize <= text.len(),
+                "{span:?} past {}",
+                text.len()
+            );
+            assert!(text.is_char_boundary(span.start as usize), "{span:?}");
+            assert!(text.is_char_boundary(span.end as usize), "{span:?}");
+        };
+        check(node.span);
+        match &node.value {
+            Value::Seq(items) => items.iter().for_each(|i| assert_spans_inside(i, text)),
+            Value::Map(map) => {
+                for (_, entry) in map.entries() {
+                    check(entry.key_span);
+                    assert_spans_inside(&entry.value, text);
+                }
+            }
+            Value::Reference(inner) => assert_spans_inside(inner, text),
+            _ => {}
+        }
+    }
+
+    fn load_and_check(text: &str) {
+        let mut diags = Diagnostics::new();
+        if let Some(document) = load(FileId(0), text, &Limits::default(), &mut diags) {
+            assert_spans_inside(&document.body, text);
+            if let Some(header) = &document.header {
+                assert_spans_inside(header, text);
+            }
+        }
+        for diagnostic in diags.iter() {
+            if let Some(span) = diagnostic.span {
+                assert!(span.end as usize <= text.len(), "{diagnostic:?}");
+            }
+        }
+    }
+
+    /// Pieces of YAML syntax: indicators, tags, dividers and tricky scalars.
+    const TOKENS: &[&str] = &[
+        "- ",
+        ": ",
+        ":",
+        "\n",
+        "  ",
+        "&a ",
+        "*a",
+        "&b ",
+        "*b",
+        "<<: ",
+        "!reference ",
+        "!!omap ",
+        "!!binary ",
+        "!!float ",
+        "!!str ",
+        "!ruby/object:X ",
+        "! ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        "---\n",
+        "--- ",
+        "...\n",
+        "\"",
+        "'",
+        "|\n",
+        ">-\n",
+        "? ",
+        "# c\n",
+        "\t",
+        "\r\n",
+        "%YAML 1.1\n",
+        "\u{feff}",
+        "é",
+        "😀",
+        "spec",
+        "0x1F",
+        "1:20",
+        "2021-01-01",
+        ".inf",
+        ":sym",
+        "yes",
+    ];
+
+    /// Text assembled from [`TOKENS`] and short words.
+    fn yaml_like() -> impl Strategy<Value = String> {
+        let token = prop_oneof![
+            4 => proptest::sample::select(TOKENS).prop_map(str::to_owned),
+            1 => "[a-z0-9_.]{1,4}",
+        ];
+        proptest::collection::vec(token, 0..80).prop_map(|tokens| tokens.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn any_string_never_panics(text in any::<String>()) {
+            load_and_check(&text);
+        }
+
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            load_and_check(&String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn yaml_like_text_never_panics(text in yaml_like()) {
+            load_and_check(&text);
+        }
+    }
+}

@@ -29,10 +29,10 @@ pub(crate) fn split_documents(text: &str) -> Vec<Range<usize>> {
                 if bytes.get(end - 1) == Some(&b'\n') {
                     Some(end)
                 } else {
-                    next_line_start(bytes, end)
+                    next_line_start(text, end)
                 }
             }
-            None => next_line_start(bytes, at),
+            None => next_line_start(text, at),
         };
     }
     pieces.push(piece_start..bytes.len());
@@ -40,9 +40,10 @@ pub(crate) fn split_documents(text: &str) -> Vec<Range<usize>> {
 }
 
 /// The start of the line after the one containing `from`, if there is one.
-fn next_line_start(bytes: &[u8], from: usize) -> Option<usize> {
-    let rest = bytes.get(from..)?;
-    rest.iter().position(|&b| b == b'\n').map(|i| from + i + 1)
+fn next_line_start(text: &str, from: usize) -> Option<usize> {
+    // `str::find` with a `char` searches with `memchr`.
+    let rest = text.get(from..)?;
+    rest.find('\n').map(|i| from + i + 1)
 }
 
 /// The end of a divider `---` plus at least one whitespace character starting at `at`.

@@ -1,0 +1,499 @@
+//! Differential test of `glplan::yaml::load` against Ruby's Psych, the loader GitLab uses.
+//!
+//! Every snippet is loaded by Psych with GitLab's arguments
+//! (`YAML.safe_load(src, permitted_classes: [Symbol, Reference], permitted_symbols: [],
+//! aliases: true)`, with `!reference` registered through `Psych.add_tag`) and by glplan. Both
+//! must agree: the same value as JSON, or both fail. Failures must have the same message,
+//! except syntax errors: libyaml and saphyr word many of those differently, so for them only
+//! the snippets in [`EXACT_SYNTAX_MESSAGES`] must match word for word. Ruby exceptions other
+//! than Psych's become GitLab's `Invalid YAML syntax`.
+//!
+//! Values that Ruby's JSON cannot express are converted first: symbols to their names, `NaN`
+//! and infinities to `"NaN"`, `"Infinity"` and `"-Infinity"` (as `Node::to_json` does), and a
+//! `!reference` to `{"!reference": <value>}`. A blank result (null, `false`, `""`, `[]`,
+//! `{}`) is compared with glplan's null body, since GitLab drops blank documents.
+//!
+//! Without `ruby` on the PATH the test prints a notice and passes.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use glplan::yaml;
+use glplan::{Diagnostics, FileId, Limits};
+use serde_json::{Value, json};
+
+/// Reads a JSON array of YAML sources from stdin and prints one result per source.
+const ORACLE_SCRIPT: &str = r##"
+require 'yaml'
+require 'json'
+
+class GlplanReference
+  attr_reader :data
+
+  def init_with(coder)
+    @data = case coder.type
+            when :seq then coder.seq
+            when :map then coder.map
+            else coder.scalar
+            end
+  end
+end
+Psych.add_tag('!reference', GlplanReference)
+
+def plain(value)
+  case value
+  when GlplanReference then { '!reference' => plain(value.data) }
+  when Hash then value.each_with_object({}) { |(k, v), h| h[key(k)] = plain(v) }
+  when Array then value.map { |v| plain(v) }
+  when Symbol then value.to_s
+  when Float
+    if value.nan? then 'NaN'
+    elsif value.infinite? then value.positive? ? 'Infinity' : '-Infinity'
+    else value
+    end
+  else value
+  end
+end
+
+def key(k)
+  case k
+  when nil then ''
+  when Array, Hash, GlplanReference then JSON.generate(plain(k))
+  else k.to_s
+  end
+end
+
+results = JSON.parse($stdin.read).map do |source|
+  value = YAML.safe_load(source, permitted_classes: [Symbol, GlplanReference],
+                                 permitted_symbols: [], aliases: true)
+  { 'ok' => plain(value) }
+rescue Psych::SyntaxError => e
+  { 'error' => e.message, 'syntax' => true }
+rescue Psych::Exception => e
+  { 'error' => e.message }
+rescue StandardError => e
+  { 'error' => 'Invalid YAML syntax', 'detail' => "#{e.class}: #{e.message}" }
+end
+$stdout.write(JSON.generate(results))
+"##;
+
+/// Plain scalars, each loaded as the value of `v:`.
+const SCALARS: &[&str] = &[
+    "yes",
+    "Yes",
+    "YES",
+    "yEs",
+    "no",
+    "NO",
+    "on",
+    "ON",
+    "off",
+    "Off",
+    "true",
+    "TRUE",
+    "false",
+    "y",
+    "n",
+    "Y",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "nUll",
+    "nil",
+    "0",
+    "00",
+    "-0",
+    "012345",
+    "0755",
+    "-0755",
+    "08",
+    "09",
+    "0_7",
+    "0,1",
+    "+12",
+    "-12",
+    "0x1F",
+    "+0x1F",
+    "0x1_F",
+    "0xff",
+    "0b101",
+    "-0b101",
+    "0b",
+    "0x",
+    "0x_",
+    "0b_",
+    "0o17",
+    "1_000",
+    "1,000",
+    "1,0,0",
+    "1__000",
+    "1_",
+    "1,,0",
+    "1:20",
+    "1:20:30",
+    "-1:20",
+    "+1:20",
+    "1:70",
+    "0:05",
+    "12:30:45",
+    "1_0:20",
+    "1__0:20",
+    "1:2:3:4",
+    "1:20.5",
+    "1:20:30.5",
+    "190:20:30",
+    "1.10",
+    "1.0e+3",
+    "1.e+3",
+    "1e3",
+    "1.0e3",
+    "1.5e3",
+    "1E+3",
+    ".5",
+    "-.5",
+    "+.5",
+    "0.",
+    "._5",
+    "-.",
+    "1.2.3",
+    "1_0.5",
+    "1,000.5",
+    ".e+3",
+    ".inf",
+    ".Inf",
+    ".INF",
+    "-.inf",
+    "+.inf",
+    ".nan",
+    ".NaN",
+    "1.0e+400",
+    ":sym",
+    ":\"quoted sym\"",
+    ":'a'b",
+    ":\"a\"xyz",
+    "2021-03-15",
+    "2021-3-5",
+    "2021-02-30",
+    "2021-13-01",
+    "2021-03-15x",
+    "2001-12-14t21:59:43.10-05:00",
+    "2001-12-14 21:59:43.10 -5",
+    "2001-12-14T21:59:43Z",
+    "2001-12-14T21:59:43+0530",
+    "1.2.3-alpine",
+    "echo on",
+    "a b",
+    "é",
+    "+a",
+    "-a",
+    "=",
+    "<<",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "$CI_COMMIT_REF_NAME",
+    "16.04",
+    "3.10",
+    "010.5",
+    "1_2.3_4",
+];
+
+/// Whole documents.
+const DOCUMENTS: &[&str] = &[
+    // Quoting and block scalars.
+    "a: \"yes\"\nb: '012'\nc: \"~\"\nd: |\n  123\ne: >-\n  true\n",
+    "a: \"on\\no\"\nb: \"x\\n\\ny\"\nc: plain\n\n  folded\n",
+    "a: !foo \"on\\no\"\nb: !foo \"y\\nx\"\nc: !foo \"no\\n\"\n",
+    // Tags.
+    "a: !foo x\nb: !foo [1]\nc: !foo {k: v}\n",
+    "a: !!str 123\nb: !!str 012\nc: !str x\nd: !ruby/string x\n",
+    "a: !!int \"12\"\nb: !!int abc\nc: !!int \"012\"\n",
+    "a: !!float 1\nb: !!float \"1e3\"\nc: !!float 0x1A\nd: !!float \" 1_0.5 \"\ne: !float 3\n",
+    "a: !!float abc\n",
+    "a: !!float\n",
+    "a: !!float true\n",
+    "a: !!binary aGVsbG8=\nb: !binary \"YWJj\\nZGVm\"\nc: !!binary \"a===b\"\n",
+    "a: !!omap [{x: 1}, {y: 2}]\n",
+    "a: !!omap [{x: 1, y: 2}, [p, q]]\n",
+    "a: !!omap [a]\n",
+    "a: !!omap {x: 1}\n",
+    "a: !!set [a]\n",
+    "a: !!set {x: 1}\n",
+    "a: !!bool yes\nb: !!null \"\"\nc: !!map {k: v}\nd: !!seq [1]\n",
+    "a: ! \"123\"\nb: ! 'yes'\nc: !foo \"5\"\n",
+    "a: !ruby/sym name\nb: !ruby/symbol other\n",
+    "a: !ruby/object:Foo bar\n",
+    "a: !ruby/object:Foo {x: 1}\n",
+    "a: !ruby/object {x: 1}\n",
+    "a: !ruby/object:Hash {x: 1}\n",
+    "a: !ruby/regexp /x/\n",
+    "a: !ruby/range 1..2\n",
+    "a: !ruby/struct {x: 1}\n",
+    "a: !ruby/exception {x: 1}\n",
+    "a: !ruby/hash-with-ivars {elements: {x: 1}}\n",
+    "a: !!str {str: x}\n",
+    "a: !seq:Foo [1]\n",
+    "a: !map:Foo {x: 1}\n",
+    "a: !ruby/class Foo\n",
+    "a: !ruby/class \"\"\n",
+    "a: !str:Foo x\n",
+    "a: !ruby/object:BigDecimal 1\n",
+    "a: !!timestamp 2001-01-01\n",
+    "a: !!timestamp foo\n",
+    // `!reference`.
+    "a: !reference [.x, script]\nb: !reference a\nc: !reference {k: v}\nd: !reference []\n",
+    "a: &r !reference [x]\nb: *r\n",
+    "a: &r !reference {k: v}\nb: *r\n",
+    // Merge keys.
+    ".t: &t\n  image: alpine\n  script: [tmpl]\na:\n  script: [mine]\n  <<: *t\nb:\n  <<: *t\n  script: [mine]\n",
+    ".d: &d {image: d}\njob:\n  image: x\n  <<: *d\n",
+    "x: &a {p: 1, q: 1}\ny: &b {q: 2, r: 2}\nm: {z: 0, <<: [*a, *b]}\n",
+    "x: &a {p: 1}\nm: {<<: [*a, 1]}\n",
+    "x: &a {p: 1}\nm: {\"<<\": *a}\n",
+    "x: &a {p: 1}\nm: {'<<': *a}\n",
+    "x: &a {p: 1}\nm: {!!str <<: *a}\n",
+    "x: &a {p: 1}\nm: {!foo <<: *a}\n",
+    "m: {<<: 5}\n",
+    "m: {<<: {p: 1}, p: 2}\n",
+    "x: &a [1]\nm: {<<: *a}\n",
+    "x: &a {p: 1}\nm: {p: 0, <<: *a, q: 3, p: 9}\n",
+    "m: {<<: !!omap [{p: 1}]}\n",
+    "o: &o !!omap [{p: 1}]\nm: {<<: *o}\n",
+    "k: &k \"<<\"\ny: &a {p: 1}\nm: {*k : *a}\n",
+    "s: &s 5\nm: {<<: *s}\n",
+    "x: &a {p: 1}\ny: &b {q: 2}\nm:\n  <<: *a\n  <<: *b\n",
+    ".t: &t\n  variables: {A: 1, B: 2}\njob:\n  <<: *t\n  variables: {C: 3}\n",
+    "m:\n  <<:\n",
+    "x: &a {p: 1}\nm: [{<<: *a, q: 2}]\n",
+    // Aliases.
+    ".setup: &setup [a, b]\njob:\n  script: [*setup, make]\n",
+    "a: &x 1\nb: *x\nc: &x 2\nd: *x\n",
+    "a: [*x]\n",
+    "a: &x {b: &y [1, 2]}\nc: *y\nd: *x\n",
+    // Keys.
+    "m: {1: a, 1.0: b, \"1\": c, true: d, yes: e, ~: f, [1, 2]: g, {a: 1}: h}\n",
+    "a: 1\na: 2\nb: 3\n",
+    ":sym: 1\nsym: 2\n",
+    "? [a, b]\n: c\n",
+    "? |\n  block key\n: v\n",
+    "0755: octal key\n1:20: sexagesimal key\n",
+    // Top levels.
+    "- a\n- b\n",
+    "just text\n",
+    "42\n",
+    "{}\n",
+    "[]\n",
+    "''\n",
+    "~\n",
+    "# only a comment\n",
+    "%YAML 1.1\n---\na: 1\n",
+    "\u{feff}a: 1\n",
+    // Syntax errors.
+    "a:\n  b: 1\n c: 2\n",
+    "a: b: c\n",
+    "a: 1\n- b\n",
+    "a: [1, 2\nb: 3\n",
+    "a: \"x\n",
+    "a: {b: 1\n",
+    "\ta: 1\n",
+    "a: @x\n",
+    "a: `x\n",
+    "a:\n- b\n  - c\n",
+    "a: 1\n b: 2\n",
+    "a: 'x\n",
+    "a: *\n",
+    "a: &\n",
+    "a: !<x\n",
+    "- a\nb: c\n",
+    "{a: 1}}\n",
+    "a: |\n  x\n y\n",
+    "a: 1\n...\nb: 2\n",
+    // Escapes, flow forms and explicit keys.
+    "a: \"\\u00e9 \\x41 \\t \\\"\"\nb: 'it''s'\nc: \"\\\n  x\"\n",
+    "a: {b, c: , d: 1}\nb: [a, {c: d}, e: f]\n",
+    "? a\n? b\n: c\n",
+    "a: plain\n  continued\n\n  after blank\n",
+    "a: -1\nb: - 1\n",
+    "'<<': {a: 1}\n",
+    "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {<<: *b}\n",
+    "job:\n  script:\n    - echo status: ok\n",
+    "job:\n  script:\n    - 'echo status: ok'\n",
+    "variables:\n  VAR1: 012345\n  VAR2: '012345'\n  VAR3: 1.10\n",
+    // Tabs.
+    "a:\t1\nb:\t\t[x]\nc: \t-1\n",
+    "\ta: 1\n",
+    "a:\n\tb: 1\n",
+    "a: 1\n\tb: 2\n",
+    "- \ta\n",
+    "a: [1,\n\t2]\n",
+    "a: |\n\tx\n",
+    "a: 1 \t# c\n",
+    "a: \"x:\ty\"\n",
+];
+
+/// Syntax errors whose message glplan reproduces word for word.
+const EXACT_SYNTAX_MESSAGES: &[&str] = &["a:\n  b: 1\n c: 2\n", "a: b: c\n", "a: 1\n- b\n"];
+
+/// Sources on which glplan knowingly disagrees with Psych, with the reason.
+const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "%YAML 1.1\n---\na: 1\n",
+        "GitLab splits the text at `---` before Psych sees it, so the directive is parsed \
+         alone and fails in GitLab too",
+    ),
+    (
+        "\ta: 1\n",
+        "libyaml rejects a tab before a block mapping key; saphyr accepts it",
+    ),
+    (
+        "- \ta\n",
+        "libyaml rejects a tab after a block sequence indicator; saphyr accepts it",
+    ),
+    (
+        "{a: 1}}\n",
+        "Psych stops after the first document without scanning the stray `}`; saphyr \
+         rejects it while scanning",
+    ),
+];
+
+fn ruby_available() -> bool {
+    Command::new("ruby")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn run_psych(sources: &[String]) -> Vec<Value> {
+    let mut child = Command::new("ruby")
+        .args(["-e", ORACLE_SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ruby");
+    let input = serde_json::to_vec(sources).unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "ruby failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("ruby prints a JSON array")
+}
+
+/// What one loader produced.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Value(Value),
+    Error { message: String, syntax: bool },
+}
+
+fn psych_outcome(result: &Value) -> Outcome {
+    if let Some(value) = result.get("ok") {
+        let value = if is_blank(value) {
+            Value::Null
+        } else {
+            value.clone()
+        };
+        return Outcome::Value(value);
+    }
+    Outcome::Error {
+        message: result["error"].as_str().unwrap().to_owned(),
+        syntax: result.get("syntax").is_some(),
+    }
+}
+
+/// Rails' `blank?` on a JSON value.
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+fn glplan_outcome(source: &str) -> Outcome {
+    let mut diags = Diagnostics::new();
+    match yaml::load(FileId(0), source, &Limits::default(), &mut diags) {
+        Some(document) => Outcome::Value(document.body.to_json()),
+        None => {
+            let error = diags.iter().find(|d| d.is_error()).expect("an error");
+            Outcome::Error {
+                message: error.message.clone(),
+                syntax: error.code == "yaml-syntax-error",
+            }
+        }
+    }
+}
+
+/// Whether the two outcomes agree, with the leniency for syntax error wording.
+fn agree(source: &str, psych: &Outcome, glplan: &Outcome) -> bool {
+    match (psych, glplan) {
+        (
+            Outcome::Error {
+                message: expected,
+                syntax: true,
+            },
+            Outcome::Error {
+                message: actual,
+                syntax: true,
+            },
+        ) => !EXACT_SYNTAX_MESSAGES.contains(&source) || expected == actual,
+        _ => psych == glplan,
+    }
+}
+
+#[test]
+fn psych_agrees() {
+    if !ruby_available() {
+        println!("skipped: ruby not found (apt-get install ruby)");
+        return;
+    }
+    let sources: Vec<String> = SCALARS
+        .iter()
+        .map(|s| format!("v: {s}\n"))
+        .chain(DOCUMENTS.iter().map(|d| (*d).to_owned()))
+        .collect();
+    let results = run_psych(&sources);
+    assert_eq!(results.len(), sources.len());
+
+    let mut unexpected = Vec::new();
+    let mut stale = Vec::new();
+    for (source, result) in sources.iter().zip(&results) {
+        let psych = psych_outcome(result);
+        let glplan = glplan_outcome(source);
+        let agrees = agree(source, &psych, &glplan);
+        let listed = EXPECTED_DIFFERENCES.iter().any(|(s, _)| s == source);
+        if !agrees && !listed {
+            unexpected.push(format!(
+                "{source:?}\n  psych:  {psych:?}\n  glplan: {glplan:?}"
+            ));
+        }
+        if agrees && listed {
+            stale.push(format!("{source:?}"));
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "glplan disagrees with Psych on {} snippets:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
+    assert!(
+        stale.is_empty(),
+        "listed differences that now agree: {}",
+        stale.join(", ")
+    );
+}
+
+#[test]
+fn blank_check_matches_rails() {
+    assert!(is_blank(&json!({})));
+    assert!(is_blank(&json!("  ")));
+    assert!(!is_blank(&json!(0)));
+}
