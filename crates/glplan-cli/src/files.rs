@@ -207,11 +207,10 @@ fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<String>) -> io::Res
             if name != ".git" {
                 walk(root, &entry.path(), &relative, out)?;
             }
-        } else if file_type.is_file() {
-            out.push(relative);
-        } else if file_type.is_symlink()
-            && entry.path().is_file()
-            && stays_inside(root, &entry.path())
+        } else if file_type.is_file()
+            || (file_type.is_symlink()
+                && entry.path().is_file()
+                && stays_inside(root, &entry.path()))
         {
             out.push(relative);
         }

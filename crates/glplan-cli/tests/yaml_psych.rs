@@ -2,6 +2,12 @@
 //! thousands of generated strings that YAML 1.1 could mistype are written by `to_yaml`, read by
 //! Psych, and must come back unchanged.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "helpers outside #[test] functions fail the test on unexpected output"
+)]
+
 use std::process::Command;
 
 use glplan_cli::yaml_out::to_yaml;
