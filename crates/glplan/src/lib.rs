@@ -13,6 +13,7 @@ pub mod glob;
 pub mod limits;
 pub mod plan;
 pub mod resolve;
+pub mod rules;
 pub mod source;
 pub mod variables;
 pub mod yaml;

@@ -68,6 +68,13 @@ pub struct Limits {
     /// lexer has `MAX_TOKENS = 100` but fails once it has read 100 tokens, so an expression of
     /// 100 or more tokens is invalid: `Too many tokens!`. GitLab does not expose it as a setting.
     pub max_expression_tokens: usize,
+    /// Maximum glob comparisons of one `changes` or `exists` rule clause (job rules, workflow
+    /// rules and include rules), counted up front as paths × globs: the changed files times the
+    /// distinct globs for `changes`, the repository paths times the wildcard globs for `exists`
+    /// (exact paths and `**/*.ext` globs are not counted). Past it GitLab treats the clause as
+    /// true without comparing anything (50,000 in `Clause::Changes` and, since GitLab 17.7,
+    /// `Clause::Exists`; not a setting).
+    pub max_rule_glob_comparisons: usize,
 }
 
 impl Default for Limits {
@@ -96,6 +103,7 @@ impl Default for Limits {
             max_interpolation_functions: 3,
             max_input_options: 50,
             max_expression_tokens: 99,
+            max_rule_glob_comparisons: 50_000,
         }
     }
 }

@@ -1,0 +1,874 @@
+//! Rule selection for jobs and for `workflow:rules`, as GitLab's `Build::Rules` does it: the
+//! first rule whose clauses all hold decides, and when none does the result is `never`.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::PipelineFacts;
+use super::clause::{self, ClauseTrace};
+use super::policy::{self, PolicyTrace};
+use crate::config::keywords::duration::Duration;
+use crate::config::keywords::needs::Need;
+use crate::config::keywords::only_except::OnlyExcept;
+use crate::config::keywords::rules::Rule;
+use crate::config::keywords::variables::Variables as RuleVariables;
+use crate::config::keywords::when::When;
+use crate::config::keywords::workflow::AutoCancel;
+use crate::expr::Variables;
+use crate::limits::Limits;
+use crate::source::Span;
+
+/// GitLab's error when `workflow:rules` drop the pipeline.
+pub const FILTERED_OUT_MESSAGE: &str = "Pipeline filtered out by workflow rules.";
+
+/// The evaluation of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleTrace {
+    /// Position of the rule in the flattened list, from 0.
+    pub index: usize,
+    /// Location of the rule in the configuration.
+    #[serde(skip)]
+    pub span: Span,
+    /// Whether every clause held, so that the rule matched.
+    pub matched: bool,
+    /// The clauses evaluated, in the order `if`, `changes`, `exists`. Like GitLab, evaluation
+    /// stops at the first clause that does not hold, so later clauses are missing. A rule
+    /// without clauses has none and always matches.
+    pub clauses: Vec<ClauseTrace>,
+}
+
+impl fmt::Display for RuleTrace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rule {}", self.index + 1)?;
+        if self.clauses.is_empty() {
+            return f.write_str(" has no clause, so it always matches");
+        }
+        f.write_str(": ")?;
+        let clauses: Vec<String> = self.clauses.iter().map(ToString::to_string).collect();
+        f.write_str(&clauses.join("; "))
+    }
+}
+
+/// The evaluation of a list of rules.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct RulesTrace {
+    /// The rules evaluated, in order, up to the one that matched.
+    pub rules: Vec<RuleTrace>,
+}
+
+impl RulesTrace {
+    /// Returns the rule that matched.
+    pub fn matched(&self) -> Option<&RuleTrace> {
+        self.rules.iter().find(|rule| rule.matched)
+    }
+
+    /// Lists the notes of clauses whose result was assumed because a fact is not available
+    /// offline.
+    pub fn notes(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .flat_map(|rule| rule.clauses.iter().filter_map(ClauseTrace::note))
+            .collect()
+    }
+}
+
+impl fmt::Display for RulesTrace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rules: Vec<String> = self.rules.iter().map(ToString::to_string).collect();
+        f.write_str(&rules.join("; "))
+    }
+}
+
+/// Whether a job is created, with what its matched rule sets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobDecision {
+    /// The job's effective `when`: the matched rule's, else the job's, else `on_success`.
+    /// `never` means the job is not created.
+    pub when: When,
+    /// Index of the rule that matched, from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<usize>,
+    /// The matched rule's `start_in`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_in: Option<Duration>,
+    /// The matched rule's `allow_failure`, which overrides the job's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_failure: Option<bool>,
+    /// The matched rule's `variables`, merged over the job's YAML variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variables: Option<RuleVariables>,
+    /// The matched rule's `needs`, which replace the job's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Vec<Need>>,
+    /// The matched rule's `interruptible`, which overrides the job's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interruptible: Option<bool>,
+    /// The evaluation behind the decision.
+    pub trace: JobTrace,
+}
+
+/// The keywords that decided whether a job is created.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum JobTrace {
+    /// The job's `rules`.
+    Rules(RulesTrace),
+    /// The job's `only`/`except`, or the implicit `only: [branches, tags]`.
+    OnlyExcept(PolicyTrace),
+    /// Nothing: the job has no `rules`, `only` or `except`, and the configuration has
+    /// `workflow:rules`, so it is always created.
+    Unconditional,
+}
+
+impl JobDecision {
+    /// Returns whether the job is created.
+    pub fn is_created(&self) -> bool {
+        self.when != When::Never
+    }
+
+    /// Lists the notes of clauses whose result was assumed because a fact is not available
+    /// offline.
+    pub fn notes(&self) -> Vec<String> {
+        match &self.trace {
+            JobTrace::Rules(trace) => trace.notes(),
+            JobTrace::OnlyExcept(trace) => trace.notes(),
+            JobTrace::Unconditional => Vec::new(),
+        }
+    }
+
+    fn unconditional(when: When, trace: JobTrace) -> Self {
+        JobDecision {
+            when,
+            rule: None,
+            start_in: None,
+            allow_failure: None,
+            variables: None,
+            needs: None,
+            interruptible: None,
+            trace,
+        }
+    }
+}
+
+/// Explains the decision in one line, such as `absent because no rule matched: rule 1: if
+/// `$X == "y"` is false (X = null)`.
+impl fmt::Display for JobDecision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.trace {
+            JobTrace::Rules(trace) => match trace.matched() {
+                None => write!(f, "absent because no rule matched: {trace}"),
+                Some(rule) if self.when == When::Never => {
+                    write!(f, "absent because {rule} and it has `when: never`")
+                }
+                Some(rule) => write!(f, "created with `when: {}` by {rule}", self.when.as_str()),
+            },
+            JobTrace::OnlyExcept(trace) if self.is_created() => write!(f, "created: {trace}"),
+            JobTrace::OnlyExcept(trace) => write!(f, "absent: {trace}"),
+            JobTrace::Unconditional => f.write_str("created: the job has no rules, only or except"),
+        }
+    }
+}
+
+/// Whether the pipeline is created, with what the matched workflow rule sets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowDecision {
+    /// Whether the pipeline is created.
+    pub created: bool,
+    /// Index of the rule that matched, from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<usize>,
+    /// The matched rule's `variables`, merged over the global YAML variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variables: Option<RuleVariables>,
+    /// The matched rule's `auto_cancel`, which overrides `workflow:auto_cancel`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_cancel: Option<AutoCancel>,
+    /// The rules evaluated; empty without `workflow:rules`.
+    pub trace: RulesTrace,
+}
+
+impl WorkflowDecision {
+    /// Returns GitLab's error when the pipeline is not created.
+    pub fn error(&self) -> Option<&'static str> {
+        (!self.created).then_some(FILTERED_OUT_MESSAGE)
+    }
+}
+
+impl fmt::Display for WorkflowDecision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.created, self.trace.matched()) {
+            (true, None) => f.write_str("created: there are no workflow:rules"),
+            (true, Some(rule)) => write!(f, "created by workflow {rule}"),
+            (false, None) => write!(
+                f,
+                "{FILTERED_OUT_MESSAGE} No workflow rule matched: {}",
+                self.trace
+            ),
+            (false, Some(rule)) => write!(
+                f,
+                "{FILTERED_OUT_MESSAGE} Workflow {rule} and it has `when: never`"
+            ),
+        }
+    }
+}
+
+/// Evaluates a job's `rules`. `job_when` is the job-level `when`, which a matched rule without
+/// `when` takes (`on_success` when the job has none either).
+pub fn evaluate_rules(
+    rules: &[Rule],
+    job_when: Option<When>,
+    facts: &PipelineFacts<'_>,
+    variables: &dyn Variables,
+    limits: &Limits,
+) -> JobDecision {
+    let default_when = job_when.unwrap_or(When::OnSuccess);
+    let (matched, trace) = select(rules, facts, variables, limits);
+    let Some((index, rule)) = matched else {
+        return JobDecision::unconditional(When::Never, JobTrace::Rules(trace));
+    };
+    JobDecision {
+        when: rule.when.unwrap_or(default_when),
+        rule: Some(index),
+        start_in: rule.start_in.clone(),
+        allow_failure: rule.allow_failure,
+        variables: rule.variables.clone(),
+        needs: rule.needs.clone(),
+        interruptible: rule.interruptible,
+        trace: JobTrace::Rules(trace),
+    }
+}
+
+/// Evaluates `workflow:rules` (`None` when the configuration has none, which creates the
+/// pipeline). `variables` are the ones workflow rules see: predefined, settings and pipeline
+/// variables, and the global YAML variables.
+pub fn evaluate_workflow(
+    rules: Option<&[Rule]>,
+    facts: &PipelineFacts<'_>,
+    variables: &dyn Variables,
+    limits: &Limits,
+) -> WorkflowDecision {
+    let Some(rules) = rules else {
+        return WorkflowDecision {
+            created: true,
+            rule: None,
+            variables: None,
+            auto_cancel: None,
+            trace: RulesTrace::default(),
+        };
+    };
+    let (matched, trace) = select(rules, facts, variables, limits);
+    match matched {
+        Some((index, rule)) => WorkflowDecision {
+            // `when` defaults to `always` here.
+            created: rule.when != Some(When::Never),
+            rule: Some(index),
+            variables: rule.variables.clone(),
+            auto_cancel: rule.auto_cancel.clone(),
+            trace,
+        },
+        None => WorkflowDecision {
+            created: false,
+            rule: None,
+            variables: None,
+            auto_cancel: None,
+            trace,
+        },
+    }
+}
+
+/// The keywords of a job that decide whether it is created.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JobRules<'a> {
+    /// `rules:`, flattened.
+    pub rules: Option<&'a [Rule]>,
+    /// `only:` as written (or with the implicit default already applied).
+    pub only: Option<&'a OnlyExcept>,
+    /// `except:`.
+    pub except: Option<&'a OnlyExcept>,
+    /// The job-level `when:`; `None` means `on_success`.
+    pub when: Option<When>,
+}
+
+/// Decides whether a job is created: by its `rules` when it has them, otherwise by `only` and
+/// `except`. A job with neither `rules` nor `only` gets the implicit `only: [branches, tags]`
+/// unless `workflow_has_rules`, as in GitLab's job entry. An `except` alone does not prevent
+/// that default.
+pub fn evaluate_job(
+    job: &JobRules<'_>,
+    workflow_has_rules: bool,
+    facts: &PipelineFacts<'_>,
+    variables: &dyn Variables,
+    limits: &Limits,
+) -> JobDecision {
+    if let Some(rules) = job.rules {
+        return evaluate_rules(rules, job.when, facts, variables, limits);
+    }
+
+    let implicit = (job.only.is_none() && !workflow_has_rules).then(policy::implicit_only);
+    let only = job.only.or(implicit.as_ref());
+    if only.is_none() && job.except.is_none() {
+        let when = job.when.unwrap_or(When::OnSuccess);
+        return JobDecision::unconditional(when, JobTrace::Unconditional);
+    }
+    let mut trace = policy::evaluate_only_except(only, job.except, facts, variables, limits);
+    trace.implicit_only = implicit.is_some();
+    let when = if trace.included {
+        job.when.unwrap_or(When::OnSuccess)
+    } else {
+        When::Never
+    };
+    JobDecision::unconditional(when, JobTrace::OnlyExcept(trace))
+}
+
+/// Finds the first rule whose clauses all hold, recording every rule evaluated.
+fn select<'r>(
+    rules: &'r [Rule],
+    facts: &PipelineFacts<'_>,
+    variables: &dyn Variables,
+    limits: &Limits,
+) -> (Option<(usize, &'r Rule)>, RulesTrace) {
+    let mut trace = RulesTrace::default();
+    for (index, rule) in rules.iter().enumerate() {
+        let rule_trace = evaluate_rule(index, rule, facts, variables, limits);
+        let matched = rule_trace.matched;
+        trace.rules.push(rule_trace);
+        if matched {
+            return (Some((index, rule)), trace);
+        }
+    }
+    (None, trace)
+}
+
+/// Evaluates a rule's clauses in the order `if`, `changes`, `exists`, stopping at the first
+/// one that does not hold.
+// NOTE: GitLab evaluates the clauses in the order they are written, which the parsed rule
+// does not keep. The result is the same, only the trace can list a different first failure.
+fn evaluate_rule(
+    index: usize,
+    rule: &Rule,
+    facts: &PipelineFacts<'_>,
+    variables: &dyn Variables,
+    limits: &Limits,
+) -> RuleTrace {
+    let mut trace = RuleTrace {
+        index,
+        span: rule.span,
+        matched: true,
+        clauses: Vec::new(),
+    };
+    let clauses: [&dyn Fn() -> Option<ClauseTrace>; 3] = [
+        &|| {
+            rule.if_expr
+                .as_ref()
+                .map(|e| ClauseTrace::If(clause::evaluate_if(e, variables, limits)))
+        },
+        &|| {
+            rule.changes.as_ref().map(|c| {
+                let changed = facts.changed_files;
+                ClauseTrace::Changes(clause::trace_changes(c, variables, changed, limits))
+            })
+        },
+        &|| {
+            rule.exists.as_ref().map(|e| {
+                let source = facts.exists_source();
+                ClauseTrace::Exists(clause::trace_exists(e, variables, &source, limits))
+            })
+        },
+    ];
+    for evaluate in clauses {
+        let Some(clause) = evaluate() else {
+            continue;
+        };
+        let holds = clause.holds();
+        trace.clauses.push(clause);
+        if !holds {
+            trace.matched = false;
+            break;
+        }
+    }
+    trace
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::keywords::testing::ok;
+    use crate::config::keywords::{only_except, rules};
+
+    /// A job's deciding keywords, parsed from JSON written like the YAML.
+    #[derive(Default)]
+    struct TestJob {
+        rules: Option<Vec<Rule>>,
+        only: Option<OnlyExcept>,
+        except: Option<OnlyExcept>,
+        when: Option<When>,
+        variables: Vec<(String, String)>,
+    }
+
+    impl TestJob {
+        fn rules(json: serde_json::Value) -> Self {
+            TestJob {
+                rules: Some(ok(rules::parse, "jobs:job:rules", json)),
+                ..TestJob::default()
+            }
+        }
+
+        fn only(mut self, json: serde_json::Value) -> Self {
+            self.only = Some(ok(only_except::parse_only, "jobs:job:only", json));
+            self
+        }
+
+        fn except(mut self, json: serde_json::Value) -> Self {
+            self.except = Some(ok(only_except::parse_except, "jobs:job:except", json));
+            self
+        }
+
+        fn when(mut self, when: When) -> Self {
+            self.when = Some(when);
+            self
+        }
+
+        fn variable(mut self, name: &str, value: &str) -> Self {
+            self.variables.push((name.to_owned(), value.to_owned()));
+            self
+        }
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    /// A pipeline's facts and predefined variables, as the context and variables engines
+    /// would provide them.
+    struct Pipeline {
+        facts: PipelineFacts<'static>,
+        variables: Vec<(String, String)>,
+        /// The changed files, set as `facts.changed_files` when deciding.
+        changed: Option<Vec<String>>,
+        /// The repository files, set as `facts.repository_files` when deciding.
+        repository: Option<Vec<String>>,
+    }
+
+    fn push(branch: &'static str) -> Pipeline {
+        Pipeline {
+            facts: PipelineFacts {
+                source: "push",
+                ref_name: branch,
+                is_branch: true,
+                project_path: "group/project",
+                ..PipelineFacts::default()
+            },
+            variables: vars(&[
+                ("CI_PIPELINE_SOURCE", "push"),
+                ("CI_COMMIT_BRANCH", branch),
+                ("CI_COMMIT_REF_NAME", branch),
+                ("CI_DEFAULT_BRANCH", "main"),
+            ]),
+            changed: None,
+            repository: None,
+        }
+    }
+
+    fn schedule(branch: &'static str) -> Pipeline {
+        let mut pipeline = push(branch);
+        pipeline.facts.source = "schedule";
+        pipeline
+            .variables
+            .push(("CI_PIPELINE_SOURCE".to_owned(), "schedule".to_owned()));
+        pipeline
+    }
+
+    fn tag(name: &'static str) -> Pipeline {
+        Pipeline {
+            facts: PipelineFacts {
+                source: "push",
+                ref_name: name,
+                is_tag: true,
+                project_path: "group/project",
+                ..PipelineFacts::default()
+            },
+            variables: vars(&[
+                ("CI_PIPELINE_SOURCE", "push"),
+                ("CI_COMMIT_TAG", name),
+                ("CI_COMMIT_REF_NAME", name),
+                ("CI_DEFAULT_BRANCH", "main"),
+            ]),
+            changed: None,
+            repository: None,
+        }
+    }
+
+    fn merge_request() -> Pipeline {
+        Pipeline {
+            facts: PipelineFacts {
+                source: "merge_request_event",
+                ref_name: "feature",
+                is_merge_request: true,
+                project_path: "group/project",
+                ..PipelineFacts::default()
+            },
+            variables: vars(&[
+                ("CI_PIPELINE_SOURCE", "merge_request_event"),
+                ("CI_COMMIT_REF_NAME", "feature"),
+                ("CI_DEFAULT_BRANCH", "main"),
+            ]),
+            changed: None,
+            repository: None,
+        }
+    }
+
+    fn decide_with(job: &TestJob, workflow_has_rules: bool, pipeline: &Pipeline) -> JobDecision {
+        let mut facts = pipeline.facts;
+        facts.changed_files = pipeline.changed.as_deref();
+        facts.repository_files = pipeline.repository.as_deref();
+        let mut variables = pipeline.variables.clone();
+        variables.extend(job.variables.iter().cloned());
+        let keywords = JobRules {
+            rules: job.rules.as_deref(),
+            only: job.only.as_ref(),
+            except: job.except.as_ref(),
+            when: job.when,
+        };
+        evaluate_job(
+            &keywords,
+            workflow_has_rules,
+            &facts,
+            &variables,
+            &Limits::default(),
+        )
+    }
+
+    fn decide(job: &TestJob, pipeline: &Pipeline) -> JobDecision {
+        decide_with(job, false, pipeline)
+    }
+
+    /// T5.5: `job` with `variables: {DEPLOY: default}` and three rules.
+    fn t5_5() -> TestJob {
+        TestJob::rules(json!([
+            {
+                "if": "$CI_PIPELINE_SOURCE == \"merge_request_event\"",
+                "when": "manual",
+                "allow_failure": true
+            },
+            {
+                "if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH",
+                "variables": {"DEPLOY": "prod"}
+            },
+            {
+                "if": "$CI_COMMIT_BRANCH =~ /^feature/",
+                "when": "delayed",
+                "start_in": "10 minutes"
+            }
+        ]))
+        .variable("DEPLOY", "default")
+    }
+
+    #[test]
+    fn worked_example_merge_request() {
+        let decision = decide(&t5_5(), &merge_request());
+        assert_eq!(decision.when, When::Manual);
+        assert_eq!(decision.rule, Some(0));
+        assert_eq!(decision.allow_failure, Some(true));
+        assert_eq!(decision.variables, None);
+    }
+
+    #[test]
+    fn worked_example_default_branch() {
+        let decision = decide(&t5_5(), &push("main"));
+        assert_eq!(decision.when, When::OnSuccess);
+        assert_eq!(decision.rule, Some(1));
+        let deploy = decision.variables.as_ref().and_then(|v| v.get("DEPLOY"));
+        assert_eq!(deploy.map(String::as_str), Some("prod"));
+    }
+
+    #[test]
+    fn worked_example_feature_branch() {
+        let decision = decide(&t5_5(), &push("feature-x"));
+        assert_eq!(decision.when, When::Delayed);
+        assert_eq!(decision.rule, Some(2));
+        assert_eq!(decision.start_in.map(|d| d.seconds), Some(600));
+    }
+
+    #[test]
+    fn worked_example_tag() {
+        let decision = decide(&t5_5(), &tag("v1.0"));
+        assert_eq!(decision.when, When::Never);
+        assert!(!decision.is_created());
+        assert_eq!(decision.rule, None);
+        let JobTrace::Rules(trace) = &decision.trace else {
+            panic!("expected a rules trace");
+        };
+        assert_eq!(trace.rules.len(), 3);
+    }
+
+    /// T5.6: `changes` is true whenever there is nothing to diff against.
+    #[test]
+    fn worked_example_changes() {
+        let docs = TestJob::rules(json!([{"changes": ["docs/**/*"]}]));
+        assert!(decide(&docs, &tag("v1")).is_created());
+        assert!(decide(&docs, &schedule("main")).is_created());
+
+        let mut branch_push = push("feature");
+        branch_push.changed = Some(vec!["src/a.rs".to_owned()]);
+        assert!(!decide(&docs, &branch_push).is_created());
+        branch_push.changed = Some(vec!["docs/index.md".to_owned()]);
+        assert!(decide(&docs, &branch_push).is_created());
+
+        // The push that creates a branch has no "before" commit to diff against.
+        assert!(decide(&docs, &push("new-branch")).is_created());
+    }
+
+    /// T5.7: `a` has nothing, `b` has `only`, `c` has `except`.
+    fn t5_7() -> [TestJob; 3] {
+        [
+            TestJob::default(),
+            TestJob::default().only(json!(["main", "/^release-.*$/", "merge_requests"])),
+            TestJob::default().except(json!({
+                "refs": ["schedules"],
+                "variables": ["$SKIP == \"1\""]
+            })),
+        ]
+    }
+
+    fn created(jobs: &[TestJob; 3], pipeline: &Pipeline) -> [bool; 3] {
+        jobs.each_ref()
+            .map(|job| decide(job, pipeline).is_created())
+    }
+
+    #[test]
+    fn worked_example_only_except_schedule() {
+        let pipeline = schedule("main");
+        assert_eq!(created(&t5_7(), &pipeline), [true, true, false]);
+    }
+
+    #[test]
+    fn worked_example_only_except_merge_request() {
+        let pipeline = merge_request();
+        assert_eq!(created(&t5_7(), &pipeline), [false, true, false]);
+    }
+
+    #[test]
+    fn worked_example_only_except_release() {
+        let mut pipeline = push("release-1");
+        pipeline.variables.push(("SKIP".to_owned(), "1".to_owned()));
+        assert_eq!(created(&t5_7(), &pipeline), [true, true, false]);
+    }
+
+    /// A job with only `except` still gets the implicit `only: [branches, tags]`.
+    #[test]
+    fn implicit_only_with_except() {
+        let [_, _, c] = t5_7();
+        let decision = decide(&c, &merge_request());
+        let JobTrace::OnlyExcept(trace) = &decision.trace else {
+            panic!("expected an only/except trace");
+        };
+        assert!(trace.implicit_only);
+        assert!(!decision.is_created());
+    }
+
+    #[test]
+    fn workflow_rules_drop_implicit_only() {
+        let decision = decide_with(&TestJob::default(), true, &merge_request());
+        assert_eq!(decision.trace, JobTrace::Unconditional);
+        assert!(decision.is_created());
+    }
+
+    #[test]
+    fn only_keeps_job_when() {
+        let job = TestJob::default()
+            .only(json!(["branches"]))
+            .when(When::Manual);
+        assert_eq!(decide(&job, &push("main")).when, When::Manual);
+        assert_eq!(decide(&job, &tag("v1")).when, When::Never);
+    }
+
+    /// T5.8: three workflow rules over the global `DEPLOY: default`.
+    fn t5_8() -> Vec<Rule> {
+        ok(
+            rules::parse_workflow,
+            "workflow:rules",
+            json!([
+                {"if": "$CI_COMMIT_TITLE =~ /-draft$/", "when": "never"},
+                {
+                    "if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH",
+                    "variables": {"DEPLOY": "prod"}
+                },
+                {"if": "$CI_PIPELINE_SOURCE == \"merge_request_event\""}
+            ]),
+        )
+    }
+
+    fn workflow(rules: &[Rule], pipeline: &Pipeline) -> WorkflowDecision {
+        let mut variables = pipeline.variables.clone();
+        variables.push(("DEPLOY".to_owned(), "default".to_owned()));
+        evaluate_workflow(Some(rules), &pipeline.facts, &variables, &Limits::default())
+    }
+
+    #[test]
+    fn worked_example_workflow_default_branch() {
+        let decision = workflow(&t5_8(), &push("main"));
+        assert!(decision.created);
+        assert_eq!(decision.rule, Some(1));
+        let deploy = decision.variables.as_ref().and_then(|v| v.get("DEPLOY"));
+        assert_eq!(deploy.map(String::as_str), Some("prod"));
+        assert_eq!(decision.error(), None);
+    }
+
+    #[test]
+    fn worked_example_workflow_merge_request() {
+        let decision = workflow(&t5_8(), &merge_request());
+        assert!(decision.created);
+        assert_eq!(decision.rule, Some(2));
+    }
+
+    #[test]
+    fn worked_example_workflow_feature_branch() {
+        let decision = workflow(&t5_8(), &push("feat"));
+        assert!(!decision.created);
+        assert_eq!(decision.rule, None);
+        assert_eq!(
+            decision.error(),
+            Some("Pipeline filtered out by workflow rules.")
+        );
+    }
+
+    #[test]
+    fn worked_example_workflow_draft() {
+        let mut pipeline = push("main");
+        pipeline
+            .variables
+            .push(("CI_COMMIT_TITLE".to_owned(), "wip-draft".to_owned()));
+        let decision = workflow(&t5_8(), &pipeline);
+        assert!(!decision.created);
+        assert_eq!(decision.rule, Some(0));
+        assert_eq!(
+            decision.to_string(),
+            "Pipeline filtered out by workflow rules. Workflow rule 1: if \
+             `$CI_COMMIT_TITLE =~ /-draft$/` is true (CI_COMMIT_TITLE = \"wip-draft\") and it \
+             has `when: never`"
+        );
+    }
+
+    #[test]
+    fn workflow_without_rules_creates() {
+        let decision = evaluate_workflow(
+            None,
+            &push("main").facts,
+            &Vec::<(String, String)>::new(),
+            &Limits::default(),
+        );
+        assert!(decision.created);
+        assert!(decision.trace.rules.is_empty());
+    }
+
+    #[test]
+    fn workflow_rule_auto_cancel() {
+        let rules = ok(
+            rules::parse_workflow,
+            "workflow:rules",
+            json!([{"when": "always", "auto_cancel": {"on_new_commit": "none"}}]),
+        );
+        let decision = workflow(&rules, &push("main"));
+        assert!(decision.auto_cancel.is_some());
+    }
+
+    #[test]
+    fn clauseless_rule_always_matches() {
+        let job = TestJob::rules(json!([
+            {"if": "$NEVER"},
+            {"variables": {"X": "no"}}
+        ]));
+        let decision = decide(&job, &push("main"));
+        assert_eq!(decision.rule, Some(1));
+        assert_eq!(decision.when, When::OnSuccess);
+    }
+
+    #[test]
+    fn rule_when_falls_back_to_job_when() {
+        let job = TestJob::rules(json!([
+            {"if": "$CI_COMMIT_BRANCH"},
+            {"when": "always"}
+        ]))
+        .when(When::Manual);
+        assert_eq!(decide(&job, &push("main")).when, When::Manual);
+        assert_eq!(decide(&job, &tag("v1")).when, When::Always);
+    }
+
+    #[test]
+    fn rule_never_excludes() {
+        let job = TestJob::rules(json!([
+            {"if": "$CI_COMMIT_TAG", "when": "never"},
+            {"when": "on_success"}
+        ]));
+        let decision = decide(&job, &tag("v1"));
+        assert!(!decision.is_created());
+        assert_eq!(decision.rule, Some(0));
+        assert_eq!(
+            decision.to_string(),
+            "absent because rule 1: if `$CI_COMMIT_TAG` is true (CI_COMMIT_TAG = \"v1\") \
+             and it has `when: never`"
+        );
+    }
+
+    #[test]
+    fn rule_attributes_are_carried() {
+        let job = TestJob::rules(json!([{
+            "needs": ["build"],
+            "interruptible": true,
+            "allow_failure": false
+        }]));
+        let decision = decide(&job, &push("main"));
+        assert_eq!(decision.needs.as_ref().map(Vec::len), Some(1));
+        assert_eq!(decision.interruptible, Some(true));
+        assert_eq!(decision.allow_failure, Some(false));
+    }
+
+    #[test]
+    fn explanation_of_absence() {
+        let job = TestJob::rules(json!([{"if": "$X == \"y\""}]));
+        let decision = decide(&job, &push("main"));
+        assert_eq!(
+            decision.to_string(),
+            r#"absent because no rule matched: rule 1: if `$X == "y"` is false (X = null)"#
+        );
+    }
+
+    #[test]
+    fn explanation_of_creation() {
+        let job = TestJob::rules(json!([{"exists": ["Dockerfile"]}]));
+        let mut pipeline = push("main");
+        pipeline.repository = Some(vec!["Dockerfile".to_owned()]);
+        let decision = decide(&job, &pipeline);
+        assert_eq!(
+            decision.to_string(),
+            "created with `when: on_success` by rule 1: exists is true: `Dockerfile` matches \
+             `Dockerfile`"
+        );
+    }
+
+    #[test]
+    fn clauses_stop_at_first_false() {
+        let job = TestJob::rules(json!([{"if": "$MISSING", "changes": ["a"]}]));
+        let decision = decide(&job, &push("main"));
+        let JobTrace::Rules(trace) = &decision.trace else {
+            panic!("expected a rules trace");
+        };
+        assert_eq!(trace.rules.first().map(|r| r.clauses.len()), Some(1));
+    }
+
+    #[test]
+    fn compare_to_note_reaches_decision() {
+        let job = TestJob::rules(json!([{
+            "changes": {"paths": ["a"], "compare_to": "refs/heads/main"}
+        }]));
+        let decision = decide(&job, &push("feature"));
+        assert!(decision.is_created());
+        assert_eq!(decision.notes().len(), 1);
+    }
+}
