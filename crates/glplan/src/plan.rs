@@ -140,7 +140,10 @@ impl JobPlan {
             needs,
             image: job.image.as_ref().map(|image| image.name.clone()),
             tags: job.tags.clone().unwrap_or_default(),
-            trigger: job.trigger.as_ref().and_then(downstream),
+            trigger: job
+                .trigger
+                .as_ref()
+                .and_then(|t| downstream(&serde_json::to_value(t).ok()?)),
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::yaml::{Mapping, Node};
 
 use super::check::Ctx;
 use super::model::{Defaults, Job, JobKind};
-use super::{commands, jobs, leaf};
+use super::{commands, leaf};
 
 /// Keywords allowed under `default:`, including GitLab EE's `identity`.
 pub(crate) const DEFAULT_KEYS: [&str; 13] = [
@@ -95,12 +95,12 @@ fn set(defaults: &mut Defaults, key: &str, path: &str, node: &Node, cx: &mut Ctx
         "cache" => defaults.cache = leaf::cache(path, node, cx),
         "hooks" => defaults.hooks = leaf::hooks(path, node, cx),
         "id_tokens" => defaults.id_tokens = leaf::id_tokens(path, node, cx),
-        "identity" => defaults.identity = cx.string(path, node),
+        "identity" => defaults.identity = leaf::identity(path, node, cx),
         "image" => defaults.image = leaf::image(path, node, cx),
-        "interruptible" => defaults.interruptible = cx.boolean(path, node),
+        "interruptible" => defaults.interruptible = leaf::interruptible(path, node, cx),
         "retry" => defaults.retry = leaf::retry(path, node, cx),
         "services" => defaults.services = leaf::services(path, node, cx),
-        "tags" => defaults.tags = jobs::default_tags(path, node, cx),
+        "tags" => defaults.tags = leaf::tags(path, node, cx),
         "timeout" => defaults.timeout = leaf::timeout(path, node, cx),
         _ => {}
     }

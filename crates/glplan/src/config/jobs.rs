@@ -170,15 +170,15 @@ fn parse_keyword(
         "before_script" => job.before_script = commands::parse(kpath, node, cx),
         "script" => job.script = commands::parse(kpath, node, cx),
         "after_script" => job.after_script = commands::parse(kpath, node, cx),
-        "run" => job.run = run(path, node, cx),
+        "run" => job.run = leaf::run(kpath, node, cx),
         "hooks" => job.hooks = leaf::hooks(kpath, node, cx),
         "variables" => job.variables = variables::parse(kpath, node, Scope::Job, cx),
-        "tags" => job.tags = tags(kpath, node, cx),
+        "tags" => job.tags = leaf::tags(kpath, node, cx),
         "when" => job.when = leaf::when(kpath, node, kind == JobKind::Bridge, cx),
         // Validated with `when` once the whole job is read; see `check_start_in`.
         "start_in" => {}
         "manual_confirmation" => {
-            job.manual_confirmation = attribute_string(path, "manual confirmation", node, cx);
+            job.manual_confirmation = leaf::manual_confirmation(kpath, node, cx);
         }
         "allow_failure" => job.allow_failure = allow_failure(path, kpath, node, kind, cx),
         "rules" => job.rules = leaf::rules(kpath, node, cx),
@@ -191,26 +191,24 @@ fn parse_keyword(
             };
             job.needs = needs::parse(kpath, node, context, cx);
         }
-        "dependencies" => dependencies(path, node, job, cx),
+        "dependencies" => job.dependencies = leaf::dependencies(kpath, node, cx),
         "cache" => job.cache = leaf::cache(kpath, node, cx),
         "artifacts" => job.artifacts = leaf::artifacts(kpath, node, cx),
         "environment" => job.environment = leaf::environment(kpath, node, cx),
-        "coverage" => job.coverage = coverage(kpath, node, cx),
+        "coverage" => job.coverage = leaf::coverage(kpath, node, cx),
         "retry" => job.retry = leaf::retry(kpath, node, cx),
         "timeout" => job.timeout = leaf::timeout(kpath, node, cx),
-        "interruptible" => job.interruptible = cx.boolean(kpath, node),
-        "resource_group" => {
-            job.resource_group = attribute_string(path, "resource group", node, cx);
-        }
+        "interruptible" => job.interruptible = leaf::interruptible(kpath, node, cx),
+        "resource_group" => job.resource_group = leaf::resource_group(kpath, node, cx),
         "parallel" => job.parallel = parallel::parse(kpath, node, Some(kind), cx),
         "trigger" => job.trigger = leaf::trigger(kpath, node, cx),
         "release" => job.release = leaf::release(kpath, node, cx),
         "pages" => job.pages = leaf::pages(kpath, node, cx),
-        "publish" => job.publish = cx.string(kpath, node),
+        "publish" => job.publish = leaf::publish(kpath, node, cx),
         "id_tokens" => job.id_tokens = leaf::id_tokens(kpath, node, cx),
         "secrets" => job.secrets = leaf::secrets(kpath, node, cx),
-        "identity" => job.identity = cx.string(kpath, node),
-        "dast_configuration" => job.dast_configuration = Some(node.to_json()),
+        "identity" => job.identity = leaf::identity(kpath, node, cx),
+        "dast_configuration" => job.dast_configuration = leaf::dast_configuration(kpath, node, cx),
         _ => {}
     }
 }
@@ -306,22 +304,6 @@ fn attribute_error(code: &'static str, message: String, span: Span) -> Diagnosti
     Diagnostic::error(code, message).with_span(span)
 }
 
-fn attribute_string(path: &str, attribute: &str, node: &Node, cx: &mut Ctx) -> Option<String> {
-    match &node.value {
-        Value::String(s) => Some(s.clone()),
-        _ => {
-            let diagnostic = attribute_error(
-                "invalid-type",
-                format!("{path} {attribute} should be a string"),
-                node.span,
-            )
-            .with_help(format!("found {} here", describe(node)));
-            cx.diags.push(diagnostic);
-            None
-        }
-    }
-}
-
 fn extends(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<String>> {
     let names = match &node.value {
         Value::String(s) => Some(vec![s.clone()]),
@@ -340,47 +322,6 @@ fn extends(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<String>> {
         cx.diags.push(diagnostic);
     }
     names
-}
-
-fn run(path: &str, node: &Node, cx: &mut Ctx) -> Option<serde_json::Value> {
-    // NOTE: GitLab validates `run` against its CI/CD steps JSON schema; only the outer shape
-    // is checked here.
-    let steps = node
-        .as_seq()
-        .filter(|s| s.iter().all(|step| step.as_map().is_some()));
-    if steps.is_none() {
-        let diagnostic = attribute_error(
-            "invalid-type",
-            format!("{path} run should be an array of step definitions"),
-            node.span,
-        )
-        .with_help(format!("found {} here", describe(node)));
-        cx.diags.push(diagnostic);
-        return None;
-    }
-    Some(node.to_json())
-}
-
-fn tags(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<String>> {
-    let tags = cx.string_array(path, node)?;
-    let limit = cx.limits.max_tags;
-    if tags.len() >= limit {
-        cx.diags.push(
-            Diagnostic::error(
-                "too-many-tags",
-                format!("{path} config must be less than the limit of {limit} tags"),
-            )
-            .with_span(node.span)
-            .with_help(format!("found {} tags", tags.len())),
-        );
-        return None;
-    }
-    Some(tags)
-}
-
-/// Parses `tags:` under `default:`, with the same rules as in a job.
-pub(crate) fn default_tags(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<String>> {
-    tags(path, node, cx)
 }
 
 /// Regular jobs accept a boolean or `{exit_codes: ...}`; trigger jobs only a boolean.
@@ -407,74 +348,6 @@ fn allow_failure(
         return None;
     }
     leaf::allow_failure(kpath, node, cx)
-}
-
-fn dependencies(path: &str, node: &Node, job: &mut Job, cx: &mut Ctx) {
-    let items = node
-        .as_seq()
-        .filter(|items| items.iter().all(|i| i.as_str().is_some()));
-    let Some(items) = items else {
-        let diagnostic = attribute_error(
-            "invalid-type",
-            format!("{path} dependencies should be an array of strings"),
-            node.span,
-        )
-        .with_help(format!("found {} here", describe(node)));
-        cx.diags.push(diagnostic);
-        return;
-    };
-    job.dependencies = Some(
-        items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-    );
-    job.meta.dependency_spans = items.iter().map(|i| i.span).collect();
-}
-
-/// `coverage:` must be `/pattern/flags` with flags from `ismU` and a pattern RE2 accepts.
-fn coverage(path: &str, node: &Node, cx: &mut Ctx) -> Option<String> {
-    let problem = match node.as_str() {
-        None => Some(format!("found {} here", describe(node))),
-        Some(text) => match split_regex_literal(text) {
-            None => Some("write the pattern between slashes, such as `/Total: (\\d+)%/`".into()),
-            Some((pattern, flags)) => {
-                let source = if flags.is_empty() {
-                    pattern.to_owned()
-                } else {
-                    format!("(?{flags}){pattern}")
-                };
-                crate::re2::compile(&source).err()
-            }
-        },
-    };
-    match problem {
-        None => node.as_str().map(str::to_owned),
-        Some(help) => {
-            cx.diags.push(
-                Diagnostic::error(
-                    "invalid-regex",
-                    format!("{path} config must be a regular expression with re2 syntax"),
-                )
-                .with_span(node.span)
-                .with_help(help),
-            );
-            None
-        }
-    }
-}
-
-/// Splits `/pattern/flags` as GitLab's Ruby-syntax check does: the text starts with `/` and
-/// ends with `/` followed only by `i`, `s`, `m` or `U` flags.
-fn split_regex_literal(text: &str) -> Option<(&str, &str)> {
-    let body = text.strip_prefix('/')?;
-    let slash = body.rfind('/')?;
-    let (pattern, rest) = body.split_at(slash);
-    let flags = rest.strip_prefix('/')?;
-    flags
-        .chars()
-        .all(|c| matches!(c, 'i' | 's' | 'm' | 'U'))
-        .then_some((pattern, flags))
 }
 
 /// Regular jobs with a `needs:` key use DAG scheduling; trigger jobs too, unless their need is
@@ -645,23 +518,16 @@ fn check_dependencies_in_needs(path: &str, job: &Job, cx: &mut Ctx) {
         return;
     }
 
-    let missing: Vec<(usize, &str)> = dependencies
+    let missing: Vec<&leaf::Dependency> = dependencies
         .iter()
-        .enumerate()
-        .filter(|(_, d)| !job_needs.contains(&d.as_str()))
-        .map(|(i, d)| (i, d.as_str()))
+        .filter(|d| !job_needs.contains(&d.job.as_str()))
         .collect();
-    let Some((first, _)) = missing.first() else {
+    let Some(first) = missing.first() else {
         return;
     };
 
-    let names: Vec<&str> = missing.iter().map(|(_, d)| *d).collect();
-    let span = job
-        .meta
-        .dependency_spans
-        .get(*first)
-        .copied()
-        .unwrap_or(job.span);
+    let names: Vec<&str> = missing.iter().map(|d| d.job.as_str()).collect();
+    let span = first.span;
     let mut diagnostic = Diagnostic::error(
         "dependencies-not-in-needs",
         format!(
@@ -956,10 +822,7 @@ mod tests {
         let built = valid(json!({"a": {"run": [{"name": "s", "step": "x"}]}}));
         assert!(built.job("a").run.is_some());
         let built = build(json!({"a": {"run": "make"}}));
-        assert_eq!(
-            built.errors(),
-            ["jobs:a run should be an array of step definitions"]
-        );
+        assert_eq!(built.errors(), ["jobs:a run value at root is not an array"]);
     }
 
     #[test]
@@ -1034,12 +897,12 @@ mod tests {
             (
                 "resource_group",
                 json!(1),
-                "jobs:a resource group should be a string",
+                "jobs:a resource_group should be a string",
             ),
             (
                 "manual_confirmation",
                 json!(true),
-                "jobs:a manual confirmation should be a string",
+                "jobs:a manual_confirmation should be a string",
             ),
             (
                 "extends",

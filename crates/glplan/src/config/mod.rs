@@ -19,10 +19,11 @@ mod validate;
 mod variables;
 
 pub use model::{
-    AllowFailure, Artifacts, Cache, Config, Defaults, Duration, Environment, Hooks, IdTokens,
-    Image, Inherit, Instance, Job, JobKind, JobNeed, Matrix, MatrixSelection, Need, OnlyExcept,
-    Pages, Parallel, PipelineNeed, ProjectNeed, Release, Retry, Rule, Rules, SchedulingType,
-    Secrets, Services, Trigger, UpstreamNeed, Variable, When, Workflow,
+    AllowFailure, Artifacts, Cache, Config, DastConfiguration, Defaults, Dependency, Duration,
+    Environment, EnvironmentAction, Hooks, IdTokens, Image, Inherit, Instance, Job, JobKind,
+    JobNeed, Matrix, MatrixSelection, Need, OnlyExcept, Pages, Parallel, PipelineNeed, ProjectNeed,
+    Release, Retry, Rule, Rules, Run, SchedulingType, Secrets, Services, Trigger, UpstreamNeed,
+    Variable, When, Workflow,
 };
 
 use indexmap::IndexMap;

@@ -13,8 +13,9 @@ pub use super::keywords::needs::{
     JobNeed, Matrix, MatrixSelection, Need, PipelineNeed, ProjectNeed, UpstreamNeed,
 };
 pub use super::leaf::{
-    AllowFailure, Artifacts, Cache, Duration, Environment, Hooks, IdTokens, Image, Inherit,
-    OnlyExcept, Pages, Release, Retry, Rule, Rules, Secrets, Services, Trigger, When, Workflow,
+    AllowFailure, Artifacts, Cache, DastConfiguration, Dependency, Duration, Environment,
+    EnvironmentAction, Hooks, IdTokens, Image, Inherit, OnlyExcept, Pages, Release, Retry, Rule,
+    Rules, Run, Secrets, Services, Trigger, When, Workflow,
 };
 
 /// The configuration after `include`, `extends`, `!reference`, `default:`, `inherit:` and
@@ -216,9 +217,9 @@ pub struct Job {
     /// `script:`, flattened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<Vec<String>>,
-    /// `run:` (CI/CD steps), as written.
+    /// `run:` (CI/CD steps).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub run: Option<serde_json::Value>,
+    pub run: Option<Run>,
     /// `after_script:`, flattened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_script: Option<Vec<String>>,
@@ -259,7 +260,7 @@ pub struct Job {
     pub needs: Option<Vec<Need>>,
     /// `dependencies:`, with base names of parallel jobs replaced by their instances.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dependencies: Option<Vec<String>>,
+    pub dependencies: Option<Vec<Dependency>>,
     /// `cache:`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<Cache>,
@@ -308,9 +309,9 @@ pub struct Job {
     /// `identity:` (GitLab EE).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
-    /// `dast_configuration:` (GitLab EE), as written.
+    /// `dast_configuration:` (GitLab EE).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dast_configuration: Option<serde_json::Value>,
+    pub dast_configuration: Option<DastConfiguration>,
 
     /// Source positions and other facts that validation needs but the model does not show.
     #[serde(skip)]
@@ -322,8 +323,6 @@ pub struct Job {
 pub(crate) struct JobMeta {
     /// Span of each keyword's value, in the order written.
     pub keyword_spans: Vec<(&'static str, Span)>,
-    /// Where each `dependencies:` entry was written, parallel to [`Job::dependencies`].
-    pub dependency_spans: Vec<Span>,
 }
 
 impl Job {

@@ -1,4 +1,5 @@
-//! `needs:` entries of jobs, trigger jobs and rules.
+//! `needs:` of jobs and trigger jobs. The entry types are the keyword parsers' own, which
+//! `rules:needs` shares.
 
 use crate::diagnostic::Diagnostic;
 use crate::yaml::{Mapping, Node, Value};
@@ -16,8 +17,6 @@ pub(crate) enum Context {
     Job,
     /// A trigger job: same-pipeline jobs and one upstream pipeline to mirror.
     Bridge,
-    /// `rules:needs`: same-pipeline jobs only.
-    Rule,
 }
 
 impl Context {
@@ -25,7 +24,6 @@ impl Context {
         match self {
             Context::Job => kind == "job" || kind == "cross_dependency",
             Context::Bridge => kind == "job" || kind == "bridge",
-            Context::Rule => kind == "job",
         }
     }
 }
@@ -288,7 +286,6 @@ fn check_kinds(path: &str, needs: &[Need], context: Context, cx: &mut Ctx) {
         Context::Bridge => {
             "trigger jobs may not use `needs:project` or `needs:pipeline` with `job`"
         }
-        Context::Rule => "`rules:needs` accepts only jobs of the same pipeline",
     };
     cx.diags.push(
         Diagnostic::error(
@@ -329,8 +326,7 @@ fn check_cross_limits(path: &str, node: &Node, needs: &[Need], cx: &mut Ctx) {
 }
 
 fn error(cx: &mut Ctx, message: String, node: &Node) {
-    cx.diags
-        .push(Diagnostic::error("invalid-needs", message).with_span(node.span));
+    cx.error("invalid-needs", message, node.span);
 }
 
 #[cfg(test)]
@@ -489,10 +485,10 @@ mod tests {
     }
 
     #[test]
-    fn rule_context_accepts_only_jobs() {
-        assert!(Context::Rule.allows("job"));
-        assert!(!Context::Rule.allows("cross_dependency"));
+    fn context_kinds() {
+        assert!(Context::Job.allows("cross_dependency"));
         assert!(!Context::Job.allows("bridge"));
         assert!(Context::Bridge.allows("bridge"));
+        assert!(!Context::Bridge.allows("cross_dependency"));
     }
 }

@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::yaml::{Key, Node, Value};
 
 use super::check::{Ctx, describe};
-use super::model::{Instance, Job, JobKind, JobNeed, Need, Parallel, Variable};
+use super::model::{Dependency, Instance, Job, JobKind, JobNeed, Need, Parallel, Variable};
 
 /// Parses a non-null `parallel:` value at GitLab's entry path `path`. `owner` is the kind of
 /// job it belongs to, or `None` inside `needs`, where the `needs` level rejects numbers.
@@ -376,24 +376,17 @@ fn rewrite_dependencies(job: &mut Job, expanded: &HashMap<String, Vec<String>>) 
     let Some(dependencies) = job.dependencies.take() else {
         return;
     };
-    let spans = std::mem::take(&mut job.meta.dependency_spans);
-    let mut names = Vec::with_capacity(dependencies.len());
-    let mut new_spans = Vec::with_capacity(dependencies.len());
-    for (i, dependency) in dependencies.into_iter().enumerate() {
-        let span = spans.get(i).copied().unwrap_or(job.span);
-        match expanded.get(&dependency) {
-            Some(all) => {
-                names.extend(all.iter().cloned());
-                new_spans.extend(std::iter::repeat_n(span, all.len()));
-            }
-            None => {
-                names.push(dependency);
-                new_spans.push(span);
-            }
+    let mut rewritten = Vec::with_capacity(dependencies.len());
+    for dependency in dependencies {
+        match expanded.get(&dependency.job) {
+            Some(all) => rewritten.extend(all.iter().map(|name| Dependency {
+                job: name.clone(),
+                span: dependency.span,
+            })),
+            None => rewritten.push(dependency),
         }
     }
-    job.dependencies = Some(names);
-    job.meta.dependency_spans = new_spans;
+    job.dependencies = Some(rewritten);
 }
 
 fn error(cx: &mut Ctx, message: String, node: &Node, help: Option<String>) {
@@ -596,10 +589,10 @@ mod tests {
             "build": {"stage": "build", "script": "x", "parallel": 2},
             "test": {"script": "x", "dependencies": ["build"]},
         }));
-        assert_eq!(
-            built.job("test").dependencies,
-            Some(vec!["build 1/2".to_owned(), "build 2/2".to_owned()])
-        );
+        let dependencies = built.job("test").dependencies.clone().unwrap();
+        let names: Vec<&str> = dependencies.iter().map(|d| d.job.as_str()).collect();
+        assert_eq!(names, ["build 1/2", "build 2/2"]);
+        assert_eq!(dependencies[1].span, built.at(&["test", "dependencies", "0"]).span);
     }
 
     #[test]

@@ -11,8 +11,7 @@ use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::source::Span;
 
 use super::check::Ctx;
-use super::leaf;
-use super::model::{Job, JobNeed, Need};
+use super::model::{EnvironmentAction, Job, JobNeed, Need};
 use super::stages::Stages;
 
 /// Runs every logical check over `jobs`, which are already expanded.
@@ -78,14 +77,9 @@ impl Checker<'_> {
     }
 
     fn dependencies(&self, job: &Job, cx: &mut Ctx) {
-        for (i, dependency) in job.dependencies.iter().flatten().enumerate() {
-            let span = job
-                .meta
-                .dependency_spans
-                .get(i)
-                .copied()
-                .unwrap_or(job.span);
-            self.reference(job, dependency, span, Reference::Dependency, false, cx);
+        for dependency in job.dependencies.iter().flatten() {
+            let target = dependency.job.as_str();
+            self.reference(job, target, dependency.span, Reference::Dependency, false, cx);
         }
     }
 
@@ -238,7 +232,7 @@ impl Checker<'_> {
             return;
         };
         let span = job.keyword_span("trigger").unwrap_or(job.span);
-        for target in leaf::trigger_artifact_jobs(trigger) {
+        for target in trigger.artifact_jobs() {
             self.reference(job, target, span, Reference::Dependency, false, cx);
         }
     }
@@ -248,8 +242,7 @@ impl Checker<'_> {
         let Some(environment) = &job.environment else {
             return;
         };
-        let environment = leaf::environment_ref(environment);
-        let Some(on_stop) = environment.on_stop else {
+        let Some(on_stop) = environment.on_stop.as_deref() else {
             return;
         };
         let span = job.keyword_span("environment").unwrap_or(job.span);
@@ -272,7 +265,6 @@ impl Checker<'_> {
             );
             return;
         };
-        let stop_environment = leaf::environment_ref(stop_environment);
         if stop_environment.name != environment.name {
             cx.diags.push(
                 Diagnostic::error(
@@ -284,7 +276,8 @@ impl Checker<'_> {
             );
             return;
         }
-        if stop_environment.action != Some("stop") {
+        // GitLab compares the action as written, so a stop job must say `action: stop`.
+        if stop_environment.action != Some(EnvironmentAction::Stop) {
             cx.diags.push(
                 Diagnostic::error(
                     "on-stop-without-stop-action",
@@ -302,7 +295,7 @@ impl Checker<'_> {
         let Some(pages) = &job.pages else {
             return;
         };
-        if job.publish.is_none() || !leaf::pages_has_publish(pages) {
+        if job.publish.is_none() || pages.publish().is_none() {
             return;
         }
         let name = &job.name;
