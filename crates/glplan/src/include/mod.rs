@@ -56,10 +56,6 @@ impl std::fmt::Debug for IncludeEnv<'_> {
     }
 }
 
-/// Most path comparisons `include:rules:exists` makes before it assumes a match: GitLab (17.7
-/// and later) treats the clause as true when files × patterns exceeds 50,000.
-const MAX_EXISTS_COMPARISONS: usize = 50_000;
-
 /// Variable with the GitLab server's host name, which component addresses start with. Without
 /// it, the first segment of a component address is taken as the host name.
 const FQDN_VARIABLE: &str = "CI_SERVER_FQDN";
@@ -303,7 +299,6 @@ impl<'e> Processor<'_, 'e> {
                     variables,
                     files: self.env.files,
                     repo: context.repo.as_ref(),
-                    max_exists_comparisons: MAX_EXISTS_COMPARISONS,
                     limits: self.env.limits,
                 };
                 if !rules::evaluate(rules, &describe(&item), &env, self.diags) {

@@ -8,18 +8,22 @@
 //!
 //! `changes` needs the pipeline's changed files, which this phase does not have: glplan
 //! includes the file as if the clause were true and reports that with a warning.
+//!
+//! The clauses are evaluated by [`crate::rules::clause`], which job and workflow rules share.
+//! Only the listing of another project's files is done here, so that its errors are reported
+//! with GitLab's `include:` messages.
 
+use crate::config::keywords::rules::{Changes, Exists as ExistsClause};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::expand;
-use crate::expr::{self, Expression};
+use crate::expr::{self, Expression, Variables};
 use crate::files::{FetchError, FileProvider};
 use crate::inputs::ruby;
 use crate::limits::Limits;
+use crate::rules::clause;
 use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
 use super::Repo;
-use crate::glob::{self, Fnmatch};
 
 /// Inputs of rule evaluation besides the rules.
 pub(super) struct RuleEnv<'a> {
@@ -30,9 +34,7 @@ pub(super) struct RuleEnv<'a> {
     /// The repository of the file that contains the include, which `exists` searches; `None`
     /// for files without a project (remote and template includes).
     pub repo: Option<&'a Repo>,
-    /// Most path comparisons `exists` makes before it assumes a match.
-    pub max_exists_comparisons: usize,
-    /// Limits in force (the expression token limit).
+    /// Limits in force (the expression token limit and the glob comparison budget).
     pub limits: &'a Limits,
 }
 
@@ -54,16 +56,17 @@ struct Rule {
 
 #[derive(Debug)]
 enum Clause {
-    If(Box<Expression>),
+    If {
+        expression: Box<Expression>,
+        span: Span,
+    },
     Exists(Exists),
-    Changes,
+    Changes(Changes),
 }
 
 #[derive(Debug)]
 struct Exists {
-    paths: Vec<String>,
-    project: Option<String>,
-    git_ref: Option<String>,
+    clause: ExistsClause,
     /// Span of the `exists` value, for errors found while evaluating it.
     span: Span,
 }
@@ -167,7 +170,10 @@ fn parse_rule(node: &Node, limits: &Limits) -> Result<Rule, Invalid> {
             Some("if") => match &value.value {
                 Value::Null => {}
                 Value::String(source) => match expr::parse_with_limits(source, limits) {
-                    Ok(expression) => clauses.push(Clause::If(Box::new(expression))),
+                    Ok(expression) => clauses.push(Clause::If {
+                        expression: Box::new(expression),
+                        span: value.span,
+                    }),
                     Err(_) => {
                         let message = "rule if invalid expression syntax".to_owned();
                         return Err(invalid(message, value.span));
@@ -192,8 +198,7 @@ fn parse_rule(node: &Node, limits: &Limits) -> Result<Rule, Invalid> {
                 }
             }
             Some("changes") if !value.is_null() => {
-                check_changes(value)?;
-                clauses.push(Clause::Changes);
+                clauses.push(Clause::Changes(check_changes(value)?));
             }
             _ => {}
         }
@@ -210,9 +215,11 @@ fn parse_exists(node: &Node) -> Result<Option<Exists>, Invalid> {
     };
     let simple = |paths: Vec<String>| {
         Some(Exists {
-            paths,
-            project: None,
-            git_ref: None,
+            clause: ExistsClause {
+                paths,
+                project: None,
+                git_ref: None,
+            },
             span: node.span,
         })
     };
@@ -275,9 +282,11 @@ fn parse_exists(node: &Node) -> Result<Option<Exists>, Invalid> {
                 Some(_) => return Err(invalid(format!("{location} ref should be a string"))),
             };
             Ok(Some(Exists {
-                paths,
-                project,
-                git_ref,
+                clause: ExistsClause {
+                    paths,
+                    project,
+                    git_ref,
+                },
                 span: node.span,
             }))
         }
@@ -288,7 +297,7 @@ fn parse_exists(node: &Node) -> Result<Option<Exists>, Invalid> {
 }
 
 /// Validates `changes` in its list or mapping form.
-fn check_changes(node: &Node) -> Result<(), Invalid> {
+fn check_changes(node: &Node) -> Result<Changes, Invalid> {
     let location = "rule:changes";
     let invalid = |message: String| Invalid {
         message,
@@ -306,7 +315,10 @@ fn check_changes(node: &Node) -> Result<(), Invalid> {
                     "{location} config has too many entries (maximum {MAX_RULE_PATHS})"
                 )));
             }
-            Ok(())
+            Ok(Changes {
+                paths: strings(items).unwrap_or_default(),
+                compare_to: None,
+            })
         }
         Value::Map(map) => {
             if let Some(message) = unknown_keys(location, map, CHANGES_KEYS) {
@@ -317,25 +329,27 @@ fn check_changes(node: &Node) -> Result<(), Invalid> {
                     "{location} config missing required keys: paths"
                 )));
             }
-            match map.get("paths").and_then(Node::as_seq) {
-                Some(items) if strings(items).is_some() => {
-                    if items.len() > MAX_RULE_PATHS {
-                        return Err(invalid(format!(
-                            "{location} paths has too many entries (maximum {MAX_RULE_PATHS})"
-                        )));
-                    }
+            let paths = match map.get("paths").and_then(Node::as_seq).and_then(strings) {
+                Some(paths) if paths.len() > MAX_RULE_PATHS => {
+                    return Err(invalid(format!(
+                        "{location} paths has too many entries (maximum {MAX_RULE_PATHS})"
+                    )));
                 }
-                _ => {
+                Some(paths) => paths,
+                None => {
                     return Err(invalid(format!(
                         "{location} paths should be an array of strings"
                     )));
                 }
-            }
+            };
             let compare_to = map.get("compare_to").filter(|n| !n.is_null());
             if compare_to.is_some_and(|n| n.as_str().is_none()) {
                 return Err(invalid(format!("{location} compare to should be a string")));
             }
-            Ok(())
+            Ok(Changes {
+                paths,
+                compare_to: compare_to.and_then(Node::as_str).map(str::to_owned),
+            })
         }
         _ => Err(invalid(format!("{location} should be an array or a hash"))),
     }
@@ -372,17 +386,22 @@ fn rule_matches(
     env: &RuleEnv<'_>,
     diags: &mut Diagnostics,
 ) -> Result<bool, Invalid> {
+    let variables: &dyn Variables = &env.variables;
     for clause in &rule.clauses {
         let is_true = match clause {
-            Clause::If(expression) => expression.truthy(&env.variables),
+            Clause::If { expression, span } => {
+                clause::trace_parsed_if(expression, *span, variables).holds
+            }
             Clause::Exists(exists) => exists_holds(exists, location, env, diags)?,
-            Clause::Changes => {
+            Clause::Changes(changes) => {
+                // The changed files are unknown here, which makes the clause true.
+                let trace = clause::trace_changes(changes, variables, None, env.limits);
                 diags.push(not_evaluated(
                     location,
                     "changes",
                     "the changed files are only known when the pipeline is created",
                 ));
-                true
+                trace.holds()
             }
         };
         if !is_true {
@@ -402,25 +421,27 @@ fn not_evaluated(location: &str, clause: &str, reason: &str) -> Diagnostic {
     )
 }
 
-/// Evaluates `exists` like GitLab's `Clause::Exists`: exact paths are looked up, `**/*.ext`
-/// patterns compare the extension, and other patterns use `File.fnmatch?`. Past
-/// `max_exists_comparisons` path comparisons the clause is true without comparing further.
+/// Evaluates `exists` like GitLab's `Clause::Exists` (see [`clause::match_exists`]), searching
+/// the repository of the file that contains the include, or the project given in the clause.
 fn exists_holds(
     exists: &Exists,
     location: &str,
     env: &RuleEnv<'_>,
     diags: &mut Diagnostics,
 ) -> Result<bool, Invalid> {
-    let expand = |text: &str| expand::expand_existing(text, env.variables);
-    let globs: Vec<String> = exists.paths.iter().map(|p| expand(p)).collect();
+    let variables: &dyn Variables = &env.variables;
+    let expand = |text: &str| clause::expand_existing(text, variables);
+    let spec = &exists.clause;
+    // GitLab returns before it looks up a project or lists any file.
+    if spec.paths.is_empty() {
+        return Ok(false);
+    }
+    let globs: Vec<String> = spec.paths.iter().map(|p| expand(p)).collect();
 
-    let listing = match &exists.project {
+    let listing = match &spec.project {
         Some(project) => {
             let project = expand(project);
-            let git_ref = exists.git_ref.as_deref().map(expand);
-            if globs.is_empty() {
-                return Ok(false);
-            }
+            let git_ref = spec.git_ref.as_deref().map(expand);
             match env.files.list(Some(&project), git_ref.as_deref()) {
                 Ok(paths) => paths,
                 Err(FetchError::ProjectNotFound) => {
@@ -463,37 +484,7 @@ fn exists_holds(
         }
     };
 
-    let mut patterns = Vec::new();
-    for glob in &globs {
-        if glob::is_exact(glob) {
-            if listing.iter().any(|path| path == glob) {
-                return Ok(true);
-            }
-        } else if let Some(extension) = extension_of(glob) {
-            if listing.iter().any(|path| path.ends_with(extension)) {
-                return Ok(true);
-            }
-        } else {
-            patterns.push(Fnmatch::new(glob));
-        }
-    }
-    if patterns.is_empty() {
-        return Ok(false);
-    }
-    if patterns.len().saturating_mul(listing.len()) > env.max_exists_comparisons {
-        return Ok(true);
-    }
-    Ok(patterns
-        .iter()
-        .any(|pattern| listing.iter().any(|path| pattern.matches(path))))
-}
-
-/// For a pattern such as `**/*.js`, the extension `.js`, which GitLab compares with
-/// `end_with?` instead of matching the pattern.
-fn extension_of(glob: &str) -> Option<&str> {
-    let rest = glob.strip_prefix("**/*").unwrap_or(glob);
-    let is_extension = rest.starts_with('.') && !rest.contains('/') && glob::is_exact(rest);
-    is_extension.then_some(rest)
+    Ok(clause::match_exists(&globs, &listing, env.limits).holds())
 }
 
 fn listing_failure(error: &FetchError) -> String {
@@ -547,7 +538,6 @@ mod tests {
             variables,
             files,
             repo: Some(&repo),
-            max_exists_comparisons: 50_000,
             limits: &limits,
         };
         let mut diags = Diagnostics::new();
@@ -712,18 +702,21 @@ mod tests {
         );
     }
 
+    /// Three files × one wildcard glob: within a budget of 3, past a budget of 2.
     #[test]
     fn exists_comparison_limit() {
-        let limits = Limits::default();
         let repo = Repo::default();
         let files = files();
         let rules = seq(vec![map(vec![("exists", s("nothing/*"))])]);
         for (limit, expected) in [(3, false), (2, true)] {
+            let limits = Limits {
+                max_rule_glob_comparisons: limit,
+                ..Limits::default()
+            };
             let env = RuleEnv {
                 variables: &[],
                 files: &files,
                 repo: Some(&repo),
-                max_exists_comparisons: limit,
                 limits: &limits,
             };
             let mut diags = Diagnostics::new();
@@ -743,7 +736,6 @@ mod tests {
             variables: &[],
             files: &files,
             repo: None,
-            max_exists_comparisons: 50_000,
             limits: &limits,
         };
         let rules = seq(vec![map(vec![("exists", s("Dockerfile"))])]);
@@ -780,5 +772,48 @@ mod tests {
         assert!(included);
         assert_eq!(messages.len(), 1);
         assert!(messages[0].contains("`include:rules:changes`"));
+    }
+
+    #[test]
+    fn exists_directory_and_variables() {
+        let variables = vec![("DIR".to_owned(), "docs".to_owned())];
+        let cases = [
+            (s("$DIR/"), true),
+            (s("doc/"), false),
+            (s("${DIR}/*.md"), true),
+        ];
+        for (exists, expected) in cases {
+            let rules = seq(vec![map(vec![("exists", exists.clone())])]);
+            let (included, _) = run_with(rules, &files(), &variables);
+            assert_eq!(included, expected, "exists {exists:?}");
+        }
+    }
+
+    #[test]
+    fn exists_empty_list_is_false() {
+        let rules = seq(vec![map(vec![("exists", seq(vec![]))])]);
+        assert!(!run(rules, &files()).0);
+    }
+
+    #[test]
+    fn changes_compare_to_warns_and_includes() {
+        let changes = map(vec![
+            ("paths", seq(vec![s("src/**")])),
+            ("compare_to", s("refs/heads/main")),
+        ]);
+        let rules = seq(vec![map(vec![("changes", changes)])]);
+        let (included, messages) = run(rules, &files());
+        assert!(included);
+        assert_eq!(messages.len(), 1);
+    }
+
+    /// The first matching rule decides, even when a later one would exclude.
+    #[test]
+    fn first_matching_rule_decides() {
+        let rules = seq(vec![
+            map(vec![("exists", s("Dockerfile")), ("when", s("always"))]),
+            map(vec![("when", s("never"))]),
+        ]);
+        assert!(run(rules, &files()).0);
     }
 }

@@ -1,8 +1,9 @@
 //! The clauses of a rule (`if`, `changes`, `exists`), evaluated as GitLab's
 //! `Build::Rules::Rule::Clause` classes do, each with a trace of why it was true or false.
 //!
-//! Job rules, workflow rules and include rules share these functions: include rules call
-//! [`trace_parsed_if`], [`trace_changes`] and [`match_exists`] with their own inputs.
+//! Job rules, workflow rules and include rules share these functions. Include rules call
+//! [`trace_parsed_if`], [`trace_changes`] and [`match_exists`] with their own inputs, because
+//! they list another project's files through the file provider and report its errors.
 
 use std::fmt;
 
@@ -229,16 +230,23 @@ pub enum ChangesOutcome {
     },
 }
 
-impl ChangesTrace {
+impl ChangesOutcome {
     /// Returns whether the clause holds.
     pub fn holds(&self) -> bool {
         matches!(
-            self.outcome,
+            self,
             ChangesOutcome::NoDiff
                 | ChangesOutcome::CompareToUnavailable
                 | ChangesOutcome::BudgetExceeded { .. }
                 | ChangesOutcome::Matched { .. }
         )
+    }
+}
+
+impl ChangesTrace {
+    /// Returns whether the clause holds.
+    pub fn holds(&self) -> bool {
+        self.outcome.holds()
     }
 
     /// Explains a result assumed offline.
@@ -447,13 +455,17 @@ pub enum ExistsComparison {
     Pattern,
 }
 
+impl ExistsOutcome {
+    /// Returns whether the clause holds.
+    pub fn holds(&self) -> bool {
+        !matches!(self, ExistsOutcome::NoGlobs | ExistsOutcome::NoMatch { .. })
+    }
+}
+
 impl ExistsTrace {
     /// Returns whether the clause holds.
     pub fn holds(&self) -> bool {
-        !matches!(
-            self.outcome,
-            ExistsOutcome::NoGlobs | ExistsOutcome::NoMatch { .. }
-        )
+        self.outcome.holds()
     }
 
     /// Explains a result assumed offline.
