@@ -11,7 +11,8 @@
 
 use serde::Serialize;
 
-use crate::config::{AllowFailure, Config, Job, JobKind, Need, SchedulingType, When};
+use crate::config::keywords::trigger::ChildInclude;
+use crate::config::{AllowFailure, Config, Job, JobKind, Need, SchedulingType, Trigger, When};
 
 /// The version of the plan's JSON shape.
 pub const PLAN_VERSION: u32 = 1;
@@ -140,10 +141,7 @@ impl JobPlan {
             needs,
             image: job.image.as_ref().map(|image| image.name.clone()),
             tags: job.tags.clone().unwrap_or_default(),
-            trigger: job
-                .trigger
-                .as_ref()
-                .and_then(|t| downstream(&serde_json::to_value(t).ok()?)),
+            trigger: job.trigger.as_ref().map(downstream),
         }
     }
 }
@@ -157,58 +155,33 @@ fn allow_failure(written: Option<&AllowFailure>, when: When) -> AllowFailure {
     }
 }
 
-fn downstream(trigger: &serde_json::Value) -> Option<Downstream> {
-    use serde_json::Value;
+fn downstream(trigger: &Trigger) -> Downstream {
     match trigger {
-        Value::String(project) => Some(Downstream::MultiProject {
-            project: project.clone(),
-            branch: None,
-        }),
-        Value::Object(map) => {
-            if let Some(project) = map.get("project").and_then(scalar_text) {
-                return Some(Downstream::MultiProject {
-                    project,
-                    branch: map.get("branch").and_then(scalar_text),
-                });
-            }
-            let include = match map.get("include")? {
-                Value::Array(items) => items.iter().filter_map(include_location).collect(),
-                other => include_location(other).into_iter().collect(),
-            };
-            Some(Downstream::Child { include })
-        }
-        _ => None,
-    }
-}
-
-/// Formats a child pipeline include entry as one string: the path of `local`, `template`, `project`
-/// (`project:file`) or `artifact` includes.
-fn include_location(item: &serde_json::Value) -> Option<String> {
-    let serde_json::Value::Object(map) = item else {
-        return scalar_text(item);
-    };
-    if let (Some(project), Some(file)) = (map.get("project"), map.get("file")) {
-        let files = match file {
-            serde_json::Value::Array(items) => items
+        Trigger::Project(project) => Downstream::MultiProject {
+            project: project.project.clone(),
+            branch: project.branch.clone(),
+        },
+        Trigger::Child(child) => Downstream::Child {
+            include: child
+                .include
                 .iter()
-                .filter_map(scalar_text)
-                .collect::<Vec<_>>()
-                .join(", "),
-            other => scalar_text(other)?,
-        };
-        return Some(format!("{}:{files}", scalar_text(project)?));
+                .map(|item| include_location(&item.location))
+                .collect(),
+        },
     }
-    ["local", "template", "artifact", "component", "remote"]
-        .iter()
-        .find_map(|key| map.get(*key).and_then(scalar_text))
 }
 
-fn scalar_text(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+/// Formats a child pipeline include entry as one string: the path of a `local`, `template`,
+/// `artifact` or `remote` include, `project:file` (files joined with `, `) for a project, and
+/// the address of a component.
+fn include_location(location: &ChildInclude) -> String {
+    match location {
+        ChildInclude::Local { local } => local.clone(),
+        ChildInclude::Template { template } => template.clone(),
+        ChildInclude::Artifact { artifact, .. } => artifact.clone(),
+        ChildInclude::Project { project, file, .. } => format!("{project}:{}", file.join(", ")),
+        ChildInclude::Component { component } => component.clone(),
+        ChildInclude::Remote { remote } => remote.clone(),
     }
 }
 
@@ -344,38 +317,62 @@ mod tests {
         );
     }
 
+    /// Resolves `yaml` as a whole pipeline and returns the trigger of its job `bridge`.
+    fn trigger_of(yaml: &str) -> Option<Downstream> {
+        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+        let resolution = crate::resolve(".gitlab-ci.yml", &files, &Default::default());
+        assert!(
+            !resolution.diagnostics.has_errors(),
+            "{:?}",
+            resolution.diagnostics
+        );
+        let plan = Plan::from_config(resolution.config.as_ref().unwrap());
+        plan.jobs()
+            .find(|j| j.name == "bridge")
+            .unwrap()
+            .trigger
+            .clone()
+    }
+
     #[test]
     fn downstream_cases() {
         let cases = [
             (
-                json!("group/project"),
+                "bridge: {trigger: group/project}",
                 Downstream::MultiProject {
                     project: "group/project".into(),
                     branch: None,
                 },
             ),
             (
-                json!({"project": "g/p", "branch": "stable"}),
+                "bridge: {trigger: {project: g/p, branch: stable}}",
                 Downstream::MultiProject {
                     project: "g/p".into(),
                     branch: Some("stable".into()),
                 },
             ),
             (
-                json!({"include": "child.yml"}),
+                "bridge: {trigger: {include: child.yml}}",
                 Downstream::Child {
                     include: vec!["child.yml".into()],
                 },
             ),
             (
-                json!({"include": [{"local": "a.yml"}, {"project": "g/p", "file": ["x.yml", "y.yml"]}]}),
+                "bridge: {trigger: {include: [{local: a.yml}, {project: g/p, file: [x.yml, y.yml]}]}}",
                 Downstream::Child {
                     include: vec!["a.yml".into(), "g/p:x.yml, y.yml".into()],
                 },
             ),
+            (
+                "bridge: {trigger: {include: [{artifact: gen.yml, job: gen}]}, needs: [gen]}\n\
+                 gen: {stage: build, script: x}",
+                Downstream::Child {
+                    include: vec!["gen.yml".into()],
+                },
+            ),
         ];
-        for (trigger, expected) in cases {
-            assert_eq!(downstream(&trigger), Some(expected), "{trigger}");
+        for (yaml, expected) in cases {
+            assert_eq!(trigger_of(yaml), Some(expected), "{yaml}");
         }
     }
 
