@@ -431,7 +431,7 @@ fn glplan_outcome(source: &str) -> Outcome {
     }
 }
 
-/// Whether the two outcomes agree, with the leniency for syntax error wording.
+/// Checks whether the two outcomes agree, allowing different wording for syntax errors.
 fn agree(source: &str, psych: &Outcome, glplan: &Outcome) -> bool {
     match (psych, glplan) {
         (

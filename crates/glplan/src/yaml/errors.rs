@@ -3,7 +3,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
-/// Why a document counts as too big.
+/// The reason a document counts as too big.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TooBig {
     /// More bytes than `max_yaml_size_bytes` once aliases are expanded.
@@ -51,9 +51,9 @@ pub(crate) fn provided_too_big(limit: usize, span: Span) -> Diagnostic {
         ))
 }
 
-/// A syntax error, in Psych's shape `(<unknown>): <problem> at line L column C`. GitLab calls
-/// Psych without a file name, so the name is always `<unknown>`, and the line counts from the
-/// start of the document piece GitLab parsed.
+/// Reports a syntax error in Psych's shape `(<unknown>): <problem> at line L column C`.
+/// GitLab calls Psych without a file name, so the name is always `<unknown>`, and the line
+/// counts from the start of the document piece GitLab parsed.
 pub(crate) fn syntax_error(problem: &str, line: usize, column: usize, span: Span) -> Diagnostic {
     Diagnostic::error(
         "yaml-syntax-error",
@@ -115,7 +115,8 @@ pub(crate) fn document_not_mapping(span: Span) -> Diagnostic {
     .with_help("every YAML document in the file must be a mapping, even an ignored one")
 }
 
-/// A key written twice in one mapping. GitLab keeps the last value silently.
+/// Warns about a key written twice in one mapping, which GitLab accepts silently by keeping
+/// the last value.
 pub(crate) fn duplicate_key(key: &str, span: Span, first: Span) -> Diagnostic {
     Diagnostic::warning("duplicate-key", format!("duplicate key `{key}`"))
         .with_span(span)

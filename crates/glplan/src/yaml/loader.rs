@@ -1,9 +1,9 @@
 //! Builds the node tree of one document piece from saphyr's parser events, the way Psych's
 //! `ToRuby` visitor builds Ruby objects.
 //!
-//! The builder works in one pass over the events, without saphyr's own tree: scalars are
-//! resolved with Psych's rules, tags are applied, merge keys are applied in document order, and
-//! aliases are expanded by copying the anchored node (which keeps its spans). Three budgets stop
+//! The builder works in one pass over the events, without saphyr's own tree. It resolves
+//! scalars with Psych's rules, applies tags, and applies merge keys in document order. It
+//! expands an alias by copying the anchored node, which keeps its spans. Three budgets stop
 //! runaway input: nesting depth, node count added by aliases, and bytes added by aliases.
 //!
 //! Psych parses the whole document before it builds any object, so a syntax error anywhere in
@@ -28,11 +28,12 @@ use crate::yaml::{Key, Mapping, Node, Value};
 /// The result of loading one document piece.
 #[derive(Debug)]
 pub(crate) enum Piece {
-    /// The piece holds no document (it is empty or has only comments); Psych returns nil.
+    /// The piece contains no document because it is empty or has only comments. Psych returns
+    /// nil for it.
     Empty,
     /// The document's root node.
     Loaded(Node),
-    /// The document exceeds a size limit; GitLab reports this only after dropping blank
+    /// The document exceeds a size limit. GitLab reports this only after dropping blank
     /// documents, so the caller decides when to report it.
     TooBig(Diagnostic),
 }
@@ -40,7 +41,7 @@ pub(crate) enum Piece {
 /// A loaded piece with the warnings found while loading it.
 #[derive(Debug)]
 pub(crate) struct PieceOutcome {
-    /// What the piece loaded to.
+    /// The loaded document, or the reason there is none.
     pub piece: Piece,
     /// Warnings such as duplicate keys.
     pub warnings: Vec<Diagnostic>,
@@ -59,9 +60,9 @@ pub(crate) fn load_piece(
     loop {
         match parse_piece(file, &source, base, limits) {
             Parsed::Done(result) => return result,
-            // libyaml accepts a tab between `:` and a value on the same line (`key:\tvalue`);
-            // saphyr rejects it. The tab separates tokens and is never part of a value, so it is
-            // replaced with a space (keeping every offset) and the piece is parsed again.
+            // libyaml accepts a tab between `:` and a value on the same line (`key:\tvalue`),
+            // but saphyr rejects it. The tab separates tokens and is never part of a value, so
+            // it is replaced with a space (keeping every offset) and the piece is parsed again.
             Parsed::TabAfterColon(at, error) => {
                 if retries == MAX_TAB_RETRIES || !replace_tabs_before(source.to_mut(), at) {
                     return Err(error);
@@ -72,14 +73,14 @@ pub(crate) fn load_piece(
     }
 }
 
-// NOTE: a piece with more `key:<tab>value` separators than this fails with saphyr's syntax
-// error, which GitLab does not report.
-/// Most `key:<tab>value` separators fixed in one piece. Each one costs a new parse.
+/// Maximum `key:<tab>value` separators fixed in one piece. Each one costs a new parse.
+// NOTE: a piece with more of them fails with saphyr's syntax error, which GitLab does not
+// report.
 const MAX_TAB_RETRIES: usize = 32;
 
 enum Parsed {
     Done(Result<PieceOutcome, Diagnostic>),
-    /// saphyr rejected tabs after a `:`; the value starts at this byte of the piece.
+    /// saphyr rejected tabs after a `:`. The value starts at this byte of the piece.
     TabAfterColon(usize, Diagnostic),
 }
 
@@ -157,7 +158,7 @@ struct Anchored {
     merge_key: bool,
 }
 
-/// What a sequence becomes once it ends.
+/// The kind of value a sequence becomes once it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SeqKind {
     Plain,
@@ -165,7 +166,7 @@ enum SeqKind {
     Omap,
 }
 
-/// What a mapping becomes once it ends.
+/// The kind of value a mapping becomes once it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MapKind {
     Plain,
@@ -304,13 +305,13 @@ impl<'t> Builder<'t> {
         Span::new(self.file, start, end)
     }
 
-    /// The text between two file offsets of this piece.
+    /// Returns the text between two file offsets of this piece.
     fn slice(&self, start: u32, end: u32) -> &'t str {
         let local = |at: u32| (at as usize).saturating_sub(self.base);
         self.text.get(local(start)..local(end)).unwrap_or_default()
     }
 
-    /// The text from a file offset of this piece to the piece's end.
+    /// Returns the text from a file offset of this piece to the piece's end.
     fn rest(&self, start: u32) -> &'t str {
         let local = (start as usize).saturating_sub(self.base);
         self.text.get(local..).unwrap_or_default()
@@ -350,6 +351,11 @@ impl<'t> Builder<'t> {
             let name = anchor_name(self.rest(start));
             return errors::unknown_alias(name, span);
         }
+        // saphyr stops at 255 nested flow collections, far deeper than GitLab's depth limit.
+        if error.info() == "recursion limit exceeded" {
+            let limit = self.limits.max_yaml_depth;
+            return errors::parsed_too_big(TooBig::Depth(limit), span);
+        }
         // libyaml, and so Psych, reports a parser error at the start of the collection being
         // parsed (its "context mark"), not where the problem is. The span keeps the problem's
         // position.
@@ -360,7 +366,8 @@ impl<'t> Builder<'t> {
         errors::syntax_error(&psych_problem(error.info()), line, column, span)
     }
 
-    /// The start of the innermost open collection that a `while parsing a ...` message names.
+    /// Finds the start of the innermost open collection that a `while parsing a ...` message
+    /// names.
     fn context_start(&self, info: &str) -> Option<u32> {
         let (flow, is_map) = if info.starts_with("while parsing a block mapping") {
             (false, true)
@@ -382,8 +389,8 @@ impl<'t> Builder<'t> {
             .map(|frame| frame.start)
     }
 
-    /// The 1-based line and column (in characters) of a file offset, counted from the start of
-    /// this piece as Psych counts them.
+    /// Computes the 1-based line and column (in characters) of a file offset, counted from the
+    /// start of this piece as Psych counts them.
     fn line_column(&self, at: u32) -> (usize, usize) {
         let before = self.slice(u32::try_from(self.base).unwrap_or(u32::MAX), at);
         let line = before.matches('\n').count() + 1;
@@ -684,8 +691,8 @@ impl<'t> Builder<'t> {
 /// Ruby's error when Psych calls `allocate` on the class of an empty class name.
 const NIL_ALLOCATE: &str = "undefined method `allocate' for nil";
 
-/// The tag as Psych sees it: the handle's prefix followed by the suffix (`!reference`,
-/// `tag:yaml.org,2002:str`).
+/// Joins a tag into the form Psych matches on: the handle's prefix followed by the suffix
+/// (`!reference`, `tag:yaml.org,2002:str`).
 fn full_tag(tag: &Tag) -> String {
     format!("{}{}", tag.handle, tag.suffix)
 }
@@ -731,8 +738,8 @@ fn resolve_scalar(
         ScalarTag::Symbol => return Ok((Value::String(raw.into_owned()), false)),
         ScalarTag::Class if raw.is_empty() => Value::Null,
         ScalarTag::Class => return Err(Problem::Disallowed(raw.into_owned())),
-        // NOTE: Psych returns an `Encoding` object (or raises for an unknown name); glplan
-        // keeps the name as a string.
+        // NOTE: Psych returns an `Encoding` object (or raises for an unknown name), while
+        // glplan keeps the name as a string.
         ScalarTag::Encoding => Value::String(raw.into_owned()),
         ScalarTag::Disallowed(class) => return Err(Problem::Disallowed(class.to_owned())),
         ScalarTag::Resolve => from_scalar(scalar::tokenize(&raw))?,
@@ -809,8 +816,8 @@ fn add_pair(
     warning
 }
 
-/// The mapping a merge key merges in, or the value back when Ruby's `Hash#merge!` would raise
-/// `TypeError`. An alias or a mapping must be a mapping. A sequence must contain only
+/// Extracts the mapping a merge key merges in, or returns the value when Ruby's `Hash#merge!`
+/// would raise `TypeError`. An alias or a mapping must be a mapping. A sequence must contain only
 /// mappings, and they are combined so that earlier entries win: Psych merges them in reverse
 /// order into an empty hash, which also puts the last entry's keys first.
 fn merge_source(value: Built) -> Result<Mapping, Built> {
@@ -826,7 +833,7 @@ fn merge_source(value: Built) -> Result<Mapping, Built> {
             Ok(combined)
         }
         // NOTE: for a `!reference` sequence Ruby raises `NoMethodError` (an error 500 in
-        // GitLab); glplan keeps the literal `<<` key, which fails validation later.
+        // GitLab), while glplan keeps the literal `<<` key, which fails validation later.
         (origin, other) => Err(Built {
             node: Node::new(other, value.node.span),
             origin,
@@ -836,8 +843,8 @@ fn merge_source(value: Built) -> Result<Mapping, Built> {
     }
 }
 
-/// The mapping key for a loaded node. Sequences, mappings and references used as keys are
-/// kept as their JSON text.
+/// Converts a loaded node into a mapping key. Sequences, mappings and references used as keys
+/// are kept as their JSON text.
 fn key_of(node: Node) -> Key {
     match node.value {
         Value::String(s) => Key::String(s),
@@ -851,8 +858,8 @@ fn key_of(node: Node) -> Key {
     }
 }
 
-/// Whether Psych can take an `!!omap` element apart: it reads the element's first and last
-/// child, which needs a non-empty sequence or mapping written in place (not an alias).
+/// Checks whether Psych can take an `!!omap` element apart. It reads the element's first and
+/// last child, which needs a non-empty sequence or mapping written in place (not an alias).
 fn is_omap_item(built: &Built) -> bool {
     match (&built.origin, &built.node.value) {
         (Origin::Seq, Value::Seq(items)) => !items.is_empty(),
@@ -893,7 +900,7 @@ fn omap(items: Vec<Node>) -> Mapping {
     map
 }
 
-/// The anchor name after `*` at the start of `text`.
+/// Returns the anchor name after the `*` at the start of `text`.
 fn anchor_name(text: &str) -> &str {
     let name = text.strip_prefix('*').unwrap_or(text);
     let end = name

@@ -37,7 +37,7 @@ pub struct Document {
 /// 4. Check each remaining document in order: it must not exceed the size and depth limits
 ///    (`The parsed YAML is too big`) and must be a mapping.
 /// 5. With more than one document and a first document that has a `spec` key, the first is the
-///    header and the last is the body; otherwise the first is the body.
+///    header and the last is the body. Otherwise the first is the body.
 ///
 /// The body is returned whatever its type: callers report a body that is not a mapping
 /// (`Invalid configuration format`) and an empty file, whose body is null (`Please provide
@@ -105,8 +105,8 @@ pub fn load(
             Piece::Loaded(node) => {
                 let stop = node.as_map().is_none();
                 nodes.push(node);
-                // GitLab stops at the first document that is not a mapping; for the body, the
-                // caller reports it.
+                // GitLab stops at the first document that is not a mapping. For the body, the
+                // caller reports that error.
                 if stop {
                     break;
                 }
@@ -129,8 +129,8 @@ pub fn load(
     Some(Document { header, body })
 }
 
-/// Whether the start of a piece looks like an HTML page, as GitLab checks before it reports a
-/// syntax error: the first 512 characters, lower-cased, contain `<!doctype html` or `<html`.
+/// Checks whether a piece looks like an HTML page, as GitLab does before it reports a syntax
+/// error: the first 512 characters, lower-cased, contain `<!doctype html` or `<html`.
 fn looks_like_html(raw: &str) -> bool {
     let prefix: String = raw.chars().take(512).collect::<String>().to_lowercase();
     prefix.contains("<!doctype html") || prefix.contains("<html")
@@ -184,7 +184,7 @@ mod tests {
         &text[span.range()]
     }
 
-    // 1.1 Parser and scalar typing.
+    // Scalar typing, tags and errors.
 
     #[test]
     fn scalars_resolve_as_psych() {
@@ -451,10 +451,10 @@ q: !str x
         assert_eq!(snippet(text, entry.key_span), "a");
     }
 
-    // 1.2 Anchors, aliases, merge keys.
+    // Anchors, aliases and merge keys.
 
     #[test]
-    fn merge_key_order_t1_1() {
+    fn merge_key_document_order() {
         let text = "\
 .t: &t
   image: alpine
@@ -595,10 +595,25 @@ b:
         );
     }
 
-    // 1.3 Multi-document files and the `spec` header.
+    #[test]
+    fn alias_across_documents_fails() {
+        // Each document piece is parsed alone, so anchors do not reach the next one.
+        let diagnostic = error("a: &x 1\n---\nb: *x\n");
+        assert_eq!(diagnostic.message, "Unknown alias: x");
+    }
 
     #[test]
-    fn multi_document_without_header_t1_5() {
+    fn tab_after_colon_accepted() {
+        let text = "a:\tb\nc:\t\t-1\n";
+        let node = body(text);
+        assert_eq!(node.to_json(), json!({"a": "b", "c": -1}));
+        assert_eq!(snippet(text, node.get("a").unwrap().span), "b");
+    }
+
+    // Multiple documents and the `spec` header.
+
+    #[test]
+    fn second_document_ignored() {
         let (document, _) = load_with(
             "job1: {script: a}\n---\njob2: {script: b}",
             &Limits::default(),
@@ -609,7 +624,7 @@ b:
     }
 
     #[test]
-    fn multi_document_with_header_t1_5() {
+    fn header_and_body_split() {
         let text = "spec: {inputs: {x: {default: y}}}\n---\njob: {script: \"$[[ inputs.x ]]\"}";
         let (document, _) = load_with(text, &Limits::default());
         let document = document.unwrap();
@@ -805,7 +820,7 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
         );
     }
 
-    /// A mapping nested `levels` deep, the top-level mapping included.
+    /// Builds a mapping nested `levels` deep, the top-level mapping included.
     fn nested(levels: usize) -> String {
         let mut text = String::new();
         for level in 0..levels - 1 {
@@ -828,6 +843,12 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
         let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(load_with(&ok, &Limits::default()).0.is_some());
         let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
+        assert_eq!(error(&deep).message, "The parsed YAML is too big");
+    }
+
+    #[test]
+    fn depth_limit_past_parser_limit() {
+        let deep = format!("a: {}{}", "[".repeat(300), "]".repeat(300));
         assert_eq!(error(&deep).message, "The parsed YAML is too big");
     }
 

@@ -1,7 +1,7 @@
 //! Conversion of saphyr's character indices into byte offsets.
 //!
 //! `saphyr_parser::Marker::index` counts Unicode scalar values, while [`Span`](crate::Span)
-//! holds byte offsets. ASCII text needs no conversion. Other text gets a checkpoint every
+//! contains byte offsets. ASCII text needs no conversion. Other text gets a checkpoint every
 //! [`STRIDE`] characters, so that any lookup walks at most `STRIDE` characters; lookups close
 //! to the previous one, which is the usual case for parser events, walk from there instead.
 
@@ -12,7 +12,7 @@ const STRIDE: usize = 64;
 #[derive(Debug)]
 pub(crate) struct CharOffsets<'a> {
     text: &'a [u8],
-    /// Byte offset of every `STRIDE`-th character; empty for ASCII text.
+    /// Byte offset of every `STRIDE`-th character, or nothing for ASCII text.
     checkpoints: Vec<u32>,
     ascii: bool,
     last_char: usize,
@@ -41,7 +41,8 @@ impl<'a> CharOffsets<'a> {
         }
     }
 
-    /// The byte offset of character `index`; indices past the end map to the text's length.
+    /// Converts character `index` into a byte offset. Indices past the end map to the text's
+    /// length.
     pub(crate) fn byte(&mut self, index: usize) -> usize {
         if self.ascii {
             return index.min(self.text.len());

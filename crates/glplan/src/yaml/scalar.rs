@@ -1,9 +1,9 @@
 //! Psych's scalar resolution: how Ruby's YAML loader types an untagged plain scalar.
 //!
-//! Psych implements YAML 1.1 resolution with quirks of its own, and GitLab inherits all of them:
-//! `yes`/`on`/`off` are booleans, `0755` is octal, `1,000` is 1000, `1:20` is 4800 (two fields
-//! are read as hours and minutes), `1e3` stays a string because a float needs a `.`, and an
-//! unquoted date or time needs a Ruby class that safe loading forbids. The rules below follow
+//! Psych implements YAML 1.1 resolution with quirks of its own, and GitLab inherits all of them.
+//! `yes`/`on`/`off` are booleans, `0755` is octal, `1,000` is 1000, and `1:20` is 4800 because
+//! two fields are read as hours and minutes. `1e3` stays a string because a float needs a `.`.
+//! An unquoted date or time needs a Ruby class that safe loading forbids. The rules below follow
 //! `Psych::ScalarScanner#tokenize` of Psych 4.0.3 (the same code ships in Psych 5), checked
 //! against Ruby 3.1 by the differential test in `tests/psych.rs`.
 
@@ -22,11 +22,11 @@ pub(crate) enum Scalar<'a> {
     Float(f64),
     /// A string, which is the input itself unless the scalar was a binary or a quoted symbol.
     Str(Cow<'a, str>),
-    /// A Ruby symbol (`:name`) with its name; GitLab treats a symbol like its name.
+    /// A Ruby symbol (`:name`) with its name. GitLab treats a symbol like its name.
     Symbol(&'a str),
     /// A value that needs a Ruby class safe loading does not permit (`Date`, `Time`).
     Disallowed(&'static str),
-    /// A value Ruby's `Integer()` or `Float()` rejects while loading; GitLab reports
+    /// A value Ruby's `Integer()` or `Float()` rejects while loading, which GitLab reports as
     /// `Invalid YAML syntax`. The string is Ruby's own exception message.
     Invalid(String),
 }
@@ -81,7 +81,7 @@ pub(crate) fn tokenize(s: &str) -> Scalar<'_> {
     Scalar::Str(Cow::Borrowed(s))
 }
 
-/// Null and boolean spellings of a one-line scalar; anything else is a string.
+/// Resolves the null and boolean spellings of a one-line scalar. Anything else is a string.
 fn tokenize_word(s: &str) -> Scalar<'_> {
     if s == "~" || s.eq_ignore_ascii_case("null") {
         Scalar::Null
@@ -102,7 +102,7 @@ fn tokenize_word(s: &str) -> Scalar<'_> {
 
 /// Psych's word check on a scalar that contains a line break (only reachable through folded
 /// blank lines or a tagged quoted scalar). Ruby's `^` and `$` match at every line, so a short
-/// value such as `"on\no"` is `true`; a value longer than five characters is always a string.
+/// value such as `"on\no"` is `true`. A value longer than five characters is always a string.
 fn tokenize_multiline(s: &str) -> Scalar<'_> {
     if s.chars().count() > 5 {
         return Scalar::Str(Cow::Borrowed(s));
@@ -273,8 +273,8 @@ fn is_date(s: &str) -> bool {
     year.len() == 4 && digits(year) && month_ok && day_ok
 }
 
-/// The name of a `:symbol`, or of `:"quoted"` where Psych takes the text up to the last
-/// matching quote (ignoring anything after it) and drops one more leading colon.
+/// Returns the name of a `:symbol`, or of `:"quoted"`, where Psych takes the text up to the
+/// last matching quote (ignoring anything after it) and drops one more leading colon.
 fn symbol_name(s: &str) -> Option<&str> {
     let rest = s.strip_prefix(':')?;
     let quote = rest.chars().next()?;
@@ -321,7 +321,7 @@ fn sexagesimal(s: &str) -> Option<Scalar<'_>> {
         for (e, field) in fields.enumerate() {
             total = total.checked_add(ruby_to_i(field)?.checked_mul(sixty_power(e))?)?;
         }
-        // NOTE: Ruby would return a Bignum here; glplan keeps the text as a string.
+        // NOTE: Ruby would return a Bignum here, while glplan keeps the text as a string.
         return Some(match i64::try_from(total) {
             Ok(n) => Scalar::Int(n),
             Err(_) => Scalar::Str(Cow::Borrowed(s)),
@@ -346,8 +346,8 @@ fn sixty_power(e: usize) -> i128 {
     60i128.pow(e.abs_diff(2) as u32)
 }
 
-/// Ruby's `String#to_i` on a sexagesimal field: an optional sign, then digits that may be
-/// separated by single underscores; parsing stops at the first other character.
+/// Parses a sexagesimal field as Ruby's `String#to_i` does: an optional sign, then digits that
+/// may be separated by single underscores. Parsing stops at the first other character.
 fn ruby_to_i(field: &str) -> Option<i128> {
     let digits = ruby_digit_prefix(field.trim_start_matches(['-', '+']));
     let value: i128 = if digits.is_empty() {
@@ -362,7 +362,8 @@ fn ruby_to_i(field: &str) -> Option<i128> {
     })
 }
 
-/// Ruby's `String#to_f` on a sexagesimal field: `ruby_to_i`'s rules plus a fraction.
+/// Parses a sexagesimal field as Ruby's `String#to_f` does: `ruby_to_i`'s rules plus a
+/// fraction.
 fn ruby_to_f(field: &str) -> f64 {
     let unsigned = field.trim_start_matches(['-', '+']);
     let whole = ruby_digit_prefix(unsigned);
@@ -405,7 +406,7 @@ fn raw_prefix_len(s: &str) -> usize {
     end
 }
 
-/// The leading digits joined by single underscores, with the underscores removed.
+/// Returns the leading digits joined by single underscores, with the underscores removed.
 fn ruby_digit_prefix(s: &str) -> String {
     s.get(..raw_prefix_len(s))
         .unwrap_or_default()
@@ -506,7 +507,7 @@ fn integer(s: &str) -> Option<Scalar<'_>> {
             "invalid value for Integer(): \"{sign}{prefix}\""
         )));
     }
-    // NOTE: an integer beyond `i64` is a Ruby Bignum; glplan keeps the text as a string.
+    // NOTE: an integer beyond `i64` is a Ruby Bignum, while glplan keeps the text as a string.
     Some(match i64::from_str_radix(&cleaned, radix) {
         Ok(n) if negative => n
             .checked_neg()
@@ -539,11 +540,11 @@ fn is_decimal_with_separators(s: &str) -> bool {
     true
 }
 
-/// Ruby's `Float(string)`, used by the `!!float` tag when the scalar did not resolve to a
-/// number: surrounding whitespace is allowed, digits may be joined by single underscores, a
-/// `.` needs a digit after it, and `0x` starts a hexadecimal integer.
+/// Converts a string as Ruby's `Float(string)` does, for a `!!float` scalar that did not
+/// resolve to a number. Surrounding whitespace is allowed, digits may be joined by single
+/// underscores, a `.` needs a digit after it, and `0x` starts a hexadecimal integer.
 ///
-/// NOTE: Ruby also accepts hexadecimal floats (`0x1.8p1`); glplan rejects them.
+/// NOTE: Ruby also accepts hexadecimal floats (`0x1.8p1`), which glplan rejects.
 pub(crate) fn ruby_float(s: &str) -> Result<f64, String> {
     let invalid = || format!("invalid value for Float(): {s:?}");
     let trimmed = s.trim_matches(|c: char| c.is_ascii() && is_ruby_space(c as u8) || c == '\0');
@@ -599,7 +600,7 @@ pub(crate) fn ruby_float(s: &str) -> Result<f64, String> {
     Ok(sign * value)
 }
 
-/// The leading run of bytes matching `pred`, where single underscores may join two of them.
+/// Returns the leading run of bytes matching `pred`, where single underscores may join two.
 /// `None` when the input does not start with a matching byte.
 fn underscored_run(s: &str, pred: impl Fn(u8) -> bool) -> Option<&str> {
     let bytes = s.as_bytes();
@@ -639,7 +640,7 @@ pub(crate) fn decode_base64_lenient(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     let mut i = 0;
-    // Finds the next alphabet byte; for the third and fourth character of a group an `=`
+    // Finds the next alphabet byte. For the third and fourth character of a group an `=`
     // stops the search (and the decoding), as in Ruby.
     let next = |stop_at_padding: bool, i: &mut usize| -> Option<u8> {
         while let Some(&b) = bytes.get(*i) {

@@ -39,14 +39,15 @@ pub(crate) fn split_documents(text: &str) -> Vec<Range<usize>> {
     pieces
 }
 
-/// The start of the line after the one containing `from`, if there is one.
+/// Finds the start of the line after the one containing `from`, if there is one.
 fn next_line_start(text: &str, from: usize) -> Option<usize> {
     // `str::find` with a `char` searches with `memchr`.
     let rest = text.get(from..)?;
     rest.find('\n').map(|i| from + i + 1)
 }
 
-/// The end of a divider `---` plus at least one whitespace character starting at `at`.
+/// Matches a divider (`---` plus at least one whitespace character) at `at` and returns its
+/// end.
 fn divider_at(bytes: &[u8], at: usize) -> Option<usize> {
     let rest = bytes.get(at..)?;
     let after = rest.strip_prefix(b"---")?;

@@ -1,4 +1,4 @@
-//! What Psych does with an explicit tag, for scalars, sequences and mappings.
+//! Psych's handling of explicit tags on scalars, sequences and mappings.
 //!
 //! GitLab loads with `YAML.safe_load(permitted_classes: [Symbol, Reference])`, so a tag that
 //! makes Psych look up any other Ruby class aborts the whole file with
@@ -11,7 +11,7 @@ pub(crate) const REFERENCE: &str = "!reference";
 /// The resolved form of `!!str`.
 pub(crate) const CORE_STR: &str = "tag:yaml.org,2002:str";
 
-/// How a tagged scalar loads.
+/// The way a tagged scalar loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ScalarTag<'a> {
     /// `!reference`: kept as an unresolved reference holding the raw text.
@@ -34,7 +34,7 @@ pub(crate) enum ScalarTag<'a> {
     Resolve,
 }
 
-/// How a tagged sequence loads.
+/// The way a tagged sequence loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SeqTag<'a> {
     /// An array.
@@ -49,7 +49,7 @@ pub(crate) enum SeqTag<'a> {
     Invalid,
 }
 
-/// How a tagged mapping loads.
+/// The way a tagged mapping loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MapTag<'a> {
     /// A hash.
@@ -66,8 +66,8 @@ pub(crate) enum MapTag<'a> {
     Invalid,
 }
 
-/// The class named after `prefix` in tags of the form `prefix` or `prefix:Class`; `None` when
-/// the tag has another form.
+/// Returns the class named after `prefix` in tags of the form `prefix` or `prefix:Class`, or
+/// `None` when the tag has another form.
 fn class_suffix<'a>(tag: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = tag.strip_prefix(prefix)?;
     if rest.is_empty() {
@@ -77,8 +77,8 @@ fn class_suffix<'a>(tag: &'a str, prefix: &str) -> Option<&'a str> {
     }
 }
 
-/// The class part of `!str:Class`, `!ruby/string:Class` (empty when absent), or `None` when
-/// the tag is not a string tag.
+/// Returns the class part of `!str:Class` or `!ruby/string:Class` (empty when absent), or
+/// `None` when the tag is not a string tag.
 fn string_class(tag: &str) -> Option<&str> {
     if tag == CORE_STR {
         return Some("");
