@@ -11,10 +11,10 @@
 //!   - `**/` at the start of a segment matches zero or more whole directories, so `**/*.md`
 //!     matches `a.md` and `a/b/c.md`, while `a/**` matches `a/b` but not `a/b/c`;
 //!   - `?` matches one character except `/`;
-//!   - `[...]` is a character class that never matches `/`: `!` or `^` first negates it,
-//!     `a-z` is a range whose two ends always match (so `[z-a]` matches `z` and `a`), `\`
-//!     escapes, and a `]` right after `[` closes an empty class, so `[]` matches nothing and
-//!     `[!]` matches any character except `/`. A `[` without its `]` never matches;
+//!   - `[...]` is a character class that never matches `/`. A leading `!` or `^` negates it,
+//!     and `\` escapes. `a-z` is a range whose two ends always match, so `[z-a]` matches `z`
+//!     and `a`. A `]` right after `[` closes an empty class, so `[]` matches nothing and `[!]`
+//!     matches any character except `/`. A `[` without its `]` never matches;
 //!   - `{a,b}` lists alternatives, expanded as text before matching, nested and with `\`
 //!     escapes. `{a}` is `a`, and a `{` without its `}` makes the whole pattern match nothing;
 //!   - `\x` matches `x`, and a trailing `\` is dropped;
@@ -185,7 +185,7 @@ pub fn is_exact(pattern: &str) -> bool {
 /// Many fnmatch patterns, matched together against one path.
 ///
 /// Patterns without wildcards are looked up in a hash map, so a set of exact paths costs one
-/// lookup per path; the others are tried one by one.
+/// lookup per path. The others are tried one by one.
 #[derive(Debug, Clone, Default)]
 pub struct GlobSet {
     patterns: Vec<Fnmatch>,
@@ -250,7 +250,7 @@ impl GlobSet {
     }
 }
 
-/// How a compiled pattern is matched.
+/// The matching strategy of a compiled pattern.
 #[derive(Debug, Clone)]
 enum Matcher {
     /// The pattern matches nothing (an unclosed `{` or `[`).
@@ -603,8 +603,9 @@ fn structural_pieces(parts: &[Part], top_level: bool) -> Option<Vec<Piece>> {
 }
 
 /// Expands braces as text, as Ruby does: the first group is replaced by each of its
-/// alternatives and every result is expanded again; a result with an unclosed `{` is dropped.
-/// Stops at [`MAX_BRACE_EXPANSIONS`] results or [`MAX_BRACE_EXPANSION_CHARS`] characters.
+/// alternatives, and every result is expanded again. A result with an unclosed `{` is dropped.
+/// Expansion stops at [`MAX_BRACE_EXPANSIONS`] results or [`MAX_BRACE_EXPANSION_CHARS`]
+/// characters.
 fn expand_braces(pattern: &[char]) -> Vec<Vec<char>> {
     let mut results = Vec::new();
     let mut pending = vec![pattern.to_vec()];
@@ -620,12 +621,17 @@ fn expand_braces(pattern: &[char]) -> Vec<Vec<char>> {
                 let before = text.get(..open).unwrap_or_default();
                 let after = text.get(close + 1..).unwrap_or_default();
                 let inner = text.get(open + 1..close).unwrap_or_default();
-                // Pushed in reverse so that the results come out in Ruby's order.
-                for alternative in split_alternatives(inner).into_iter().rev() {
-                    let expanded: Vec<char> = [before, alternative, after].concat();
-                    produced_chars = produced_chars.saturating_add(expanded.len());
-                    pending.push(expanded);
+                let mut expansions = Vec::new();
+                for alternative in split_alternatives(inner) {
+                    let length = before.len() + alternative.len() + after.len();
+                    produced_chars = produced_chars.saturating_add(length);
+                    if produced_chars > MAX_BRACE_EXPANSION_CHARS {
+                        break;
+                    }
+                    expansions.push([before, alternative, after].concat());
                 }
+                // Pushed in reverse so that the results come out in Ruby's order.
+                pending.extend(expansions.into_iter().rev());
             }
         }
     }
@@ -991,6 +997,14 @@ mod tests {
     fn textual_brace_expansion_is_bounded() {
         let chars: Vec<char> = "{a,b}".repeat(20).chars().collect();
         assert_eq!(expand_braces(&chars).len(), MAX_BRACE_EXPANSIONS);
+    }
+
+    #[test]
+    fn textual_brace_expansion_bounds_characters() {
+        let alternatives = vec!["a"; 200_000].join(",");
+        let pattern: Vec<char> = format!("*{{{alternatives}}}").chars().collect();
+        let produced: usize = expand_braces(&pattern).iter().map(Vec::len).sum();
+        assert!(produced <= MAX_BRACE_EXPANSION_CHARS);
     }
 
     #[test]
