@@ -137,7 +137,8 @@ impl JobDecision {
         }
     }
 
-    fn unconditional(when: When, trace: JobTrace) -> Self {
+    /// Creates a decision that no rule attributes apply to.
+    fn without_rule(when: When, trace: JobTrace) -> Self {
         JobDecision {
             when,
             rule: None,
@@ -225,7 +226,7 @@ pub fn evaluate_rules(
     let default_when = job_when.unwrap_or(When::OnSuccess);
     let (matched, trace) = select(rules, facts, variables, limits);
     let Some((index, rule)) = matched else {
-        return JobDecision::unconditional(When::Never, JobTrace::Rules(trace));
+        return JobDecision::without_rule(When::Never, JobTrace::Rules(trace));
     };
     JobDecision {
         when: rule.when.unwrap_or(default_when),
@@ -309,7 +310,7 @@ pub fn evaluate_job(
     let only = job.only.or(implicit.as_ref());
     if only.is_none() && job.except.is_none() {
         let when = job.when.unwrap_or(When::OnSuccess);
-        return JobDecision::unconditional(when, JobTrace::Unconditional);
+        return JobDecision::without_rule(when, JobTrace::Unconditional);
     }
     let mut trace = policy::evaluate_only_except(only, job.except, facts, variables, limits);
     trace.implicit_only = implicit.is_some();
@@ -318,7 +319,7 @@ pub fn evaluate_job(
     } else {
         When::Never
     };
-    JobDecision::unconditional(when, JobTrace::OnlyExcept(trace))
+    JobDecision::without_rule(when, JobTrace::OnlyExcept(trace))
 }
 
 /// Finds the first rule whose clauses all hold, recording every rule evaluated.
@@ -354,40 +355,39 @@ fn evaluate_rule(
     let mut trace = RuleTrace {
         index,
         span: rule.span,
-        matched: true,
+        matched: false,
         clauses: Vec::new(),
     };
-    let clauses: [&dyn Fn() -> Option<ClauseTrace>; 3] = [
-        &|| {
-            rule.if_expr
-                .as_ref()
-                .map(|e| ClauseTrace::If(clause::evaluate_if(e, variables, limits)))
-        },
-        &|| {
-            rule.changes.as_ref().map(|c| {
-                let changed = facts.changed_files;
-                ClauseTrace::Changes(clause::trace_changes(c, variables, changed, limits))
-            })
-        },
-        &|| {
-            rule.exists.as_ref().map(|e| {
-                let source = facts.exists_source();
-                ClauseTrace::Exists(clause::trace_exists(e, variables, &source, limits))
-            })
-        },
-    ];
-    for evaluate in clauses {
-        let Some(clause) = evaluate() else {
-            continue;
-        };
-        let holds = clause.holds();
-        trace.clauses.push(clause);
-        if !holds {
-            trace.matched = false;
-            break;
+    if let Some(expression) = &rule.if_expr {
+        let evaluated = clause::evaluate_if(expression, variables, limits);
+        if !trace.record(ClauseTrace::If(evaluated)) {
+            return trace;
         }
     }
+    if let Some(changes) = &rule.changes {
+        let evaluated = clause::trace_changes(changes, variables, facts.changed_files, limits);
+        if !trace.record(ClauseTrace::Changes(evaluated)) {
+            return trace;
+        }
+    }
+    if let Some(exists) = &rule.exists {
+        let source = facts.exists_source();
+        let evaluated = clause::trace_exists(exists, variables, &source, limits);
+        if !trace.record(ClauseTrace::Exists(evaluated)) {
+            return trace;
+        }
+    }
+    trace.matched = true;
     trace
+}
+
+impl RuleTrace {
+    /// Adds an evaluated clause and returns whether it holds.
+    fn record(&mut self, clause: ClauseTrace) -> bool {
+        let holds = clause.holds();
+        self.clauses.push(clause);
+        holds
+    }
 }
 
 #[cfg(test)]
