@@ -15,35 +15,23 @@ pub(crate) fn split_documents(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut pieces = Vec::with_capacity(MAX_PIECES);
     let mut piece_start = 0;
-    // Candidate divider positions are line starts (Ruby's `^`: the start of the text or just
-    // after `\n`), searched from where the previous divider ended.
-    let mut line_start = Some(0);
-    while let Some(at) = line_start {
+    // A divider starts a line (Ruby's `^`: the start of the text or just after `\n`).
+    let line_starts = std::iter::once(0).chain(text.match_indices("\n---").map(|(i, _)| i + 1));
+    for at in line_starts {
         if pieces.len() + 1 == MAX_PIECES {
             break;
         }
-        line_start = match divider_at(bytes, at) {
-            Some(end) => {
-                pieces.push(piece_start..at);
-                piece_start = end;
-                if bytes.get(end - 1) == Some(&b'\n') {
-                    Some(end)
-                } else {
-                    next_line_start(text, end)
-                }
-            }
-            None => next_line_start(text, at),
-        };
+        // Ruby resumes searching where the previous divider ended.
+        if at < piece_start {
+            continue;
+        }
+        if let Some(end) = divider_at(bytes, at) {
+            pieces.push(piece_start..at);
+            piece_start = end;
+        }
     }
     pieces.push(piece_start..bytes.len());
     pieces
-}
-
-/// Finds the start of the line after the one containing `from`, if there is one.
-fn next_line_start(text: &str, from: usize) -> Option<usize> {
-    // `str::find` with a `char` searches with `memchr`.
-    let rest = text.get(from..)?;
-    rest.find('\n').map(|i| from + i + 1)
 }
 
 /// Matches a divider (`---` plus at least one whitespace character) at `at` and returns its
