@@ -11,6 +11,7 @@ pub mod expr;
 pub mod files;
 pub mod glob;
 pub mod limits;
+pub mod pipeline;
 pub mod plan;
 pub mod resolve;
 pub mod rules;

@@ -75,6 +75,16 @@ pub struct Limits {
     /// true without comparing anything (50,000 in `Clause::Changes` and, since GitLab 17.7,
     /// `Clause::Exists`; not a setting).
     pub max_rule_glob_comparisons: usize,
+    /// Maximum depth of child pipelines below the pipeline a push or run created
+    /// (GitLab's `MAX_DESCENDANTS_DEPTH`, 2: a child pipeline may have children of its
+    /// own, and those may not). Past it GitLab fails the trigger job with
+    /// `reached_max_descendant_pipelines_depth` (`You reached the maximum depth of child
+    /// pipelines`).
+    pub max_descendant_pipeline_depth: usize,
+    /// Maximum pipelines in one hierarchy of parent, child and multi-project pipelines (plan
+    /// limit `pipeline_hierarchy_size`, 1,000). Past it GitLab fails the trigger job with
+    /// `reached_max_pipeline_hierarchy_size`. glplan counts only the child pipelines it plans.
+    pub max_pipeline_hierarchy_size: usize,
 }
 
 impl Default for Limits {
@@ -104,6 +114,8 @@ impl Default for Limits {
             max_input_options: 50,
             max_expression_tokens: 99,
             max_rule_glob_comparisons: 50_000,
+            max_descendant_pipeline_depth: 2,
+            max_pipeline_hierarchy_size: 1000,
         }
     }
 }

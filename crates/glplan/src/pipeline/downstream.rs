@@ -1,0 +1,220 @@
+//! Trigger jobs and their downstream pipelines. A child pipeline (`trigger:include`) is
+//! planned from the same inputs as its parent: its configuration is resolved from the same
+//! files, with `CI_PIPELINE_SOURCE=parent_pipeline` and the variables the trigger job
+//! forwards as pipeline variables. A multi-project pipeline is listed, not planned, since its
+//! configuration lives in another project.
+
+use serde_json::{Map, Value};
+
+use crate::context::{PipelineContext, PipelineSource, SettingsVariable};
+use crate::files::{FetchError, FileProvider, FileRequest};
+use crate::resolve::{ResolveOptions, resolve};
+use crate::variables::{Forward, MASKED, downstream_variables, include_variables};
+
+use super::attributes::FinalVariables;
+use super::keywords::{self, ChildIncludeView, TriggerView};
+use super::output::{NameValue, PlanTrigger, TriggerKind};
+use super::trace::TraceContext;
+use super::{EvaluateOptions, Planner};
+
+/// Builds the `trigger` of a trigger job, planning its child pipeline when possible.
+pub(super) fn trigger(
+    planner: &Planner<'_, '_>,
+    context: &PipelineContext,
+    job: &crate::config::Job,
+    variables: &FinalVariables,
+    traces: TraceContext<'_>,
+) -> Option<PlanTrigger> {
+    let view = keywords::trigger(job)?;
+    let (kind, strategy, forward) = match &view {
+        TriggerView::Project {
+            strategy, forward, ..
+        } => (TriggerKind::MultiProject, strategy.clone(), *forward),
+        TriggerView::Child {
+            strategy, forward, ..
+        } => (TriggerKind::Child, strategy.clone(), *forward),
+    };
+    let forwarded = downstream_variables(
+        &variables.list.variables,
+        Forward {
+            yaml_variables: forward.yaml_variables,
+            pipeline_variables: forward.pipeline_variables,
+        },
+    );
+    let mut plan = PlanTrigger {
+        kind,
+        project: None,
+        branch: None,
+        include: Vec::new(),
+        strategy,
+        forward_yaml_variables: forward.yaml_variables,
+        forward_pipeline_variables: forward.pipeline_variables,
+        variables: forwarded
+            .iter()
+            .map(|variable| NameValue {
+                name: variable.key.clone(),
+                value: if variable.masked {
+                    MASKED.to_owned()
+                } else {
+                    traces.masker.mask_owned(variable.value.clone())
+                },
+            })
+            .collect(),
+        downstream: None,
+        note: None,
+    };
+
+    match view {
+        TriggerView::Project {
+            project, branch, ..
+        } => {
+            // GitLab expands the project and branch with the trigger job's variables.
+            let project = traces.masker.mask_owned(variables.expand_gitlab(&project));
+            let branch =
+                branch.map(|branch| traces.masker.mask_owned(variables.expand_gitlab(&branch)));
+            plan.note = Some(format!(
+                "GitLab creates the downstream pipeline from the configuration of `{project}` \
+                 at {}, with CI_PIPELINE_SOURCE=pipeline; glplan does not plan other projects",
+                branch
+                    .as_deref()
+                    .map_or_else(|| "its default branch".to_owned(), |b| format!("`{b}`"))
+            ));
+            plan.project = Some(project);
+            plan.branch = branch;
+        }
+        TriggerView::Child { include, .. } => {
+            plan.include = include
+                .iter()
+                .map(|item| item.description.clone())
+                .collect();
+            match child_pipeline(planner, context, job, &include, forwarded) {
+                Ok(pipeline) => {
+                    if !pipeline.created {
+                        plan.note = Some(
+                            "GitLab cannot create the child pipeline, so the trigger job fails \
+                             with `downstream_pipeline_creation_failed`"
+                                .to_owned(),
+                        );
+                    }
+                    plan.downstream = Some(Box::new(pipeline));
+                }
+                Err(note) => plan.note = Some(note),
+            }
+        }
+    }
+    Some(plan)
+}
+
+/// Plans the child pipeline, or explains why it cannot be planned.
+fn child_pipeline(
+    planner: &Planner<'_, '_>,
+    context: &PipelineContext,
+    job: &crate::config::Job,
+    include: &[ChildIncludeView],
+    forwarded: Vec<SettingsVariable>,
+) -> Result<super::Pipeline, String> {
+    let limits = &planner.options.limits;
+    if let Some(item) = include.iter().find(|item| item.artifact_job.is_some()) {
+        return Err(format!(
+            "the child configuration `{}` is an artifact of job `{}`, which exists only once \
+             that job has run, so glplan cannot plan the child pipeline",
+            item.description,
+            item.artifact_job.as_deref().unwrap_or_default()
+        ));
+    }
+    let Some(files) = planner.options.files else {
+        return Err("no configuration files were given to plan the child pipeline from".to_owned());
+    };
+    if planner.depth >= limits.max_descendant_pipeline_depth {
+        return Err(format!(
+            "You reached the maximum depth of child pipelines: GitLab fails this trigger job \
+             because the pipeline is already {} levels below the first one (the maximum is {})",
+            planner.depth, limits.max_descendant_pipeline_depth
+        ));
+    }
+    let planned = planner.downstream_count.get();
+    if planned >= limits.max_pipeline_hierarchy_size.saturating_sub(1) {
+        return Err(format!(
+            "The downstream pipeline tree is too large: GitLab fails this trigger job because \
+             the pipeline hierarchy would have more than {} pipelines",
+            limits.max_pipeline_hierarchy_size
+        ));
+    }
+    planner.downstream_count.set(planned + 1);
+
+    // The child's context: same project, ref and commit, a new source, and the forwarded
+    // variables as its pipeline variables.
+    let mut child = context.clone();
+    child.source = PipelineSource::ParentPipeline;
+    child.pipeline_variables = forwarded;
+    child.schedule_variables = Vec::new();
+    child.pipeline.name = None;
+    child.pipeline.schedule_description = None;
+    child.pipeline.trigger_short_token = None;
+
+    // GitLab builds the child configuration as a file that includes the listed files.
+    let items: Vec<Value> = include
+        .iter()
+        .map(|item| Value::Object(item.item.clone()))
+        .collect();
+    let mut root = Map::new();
+    root.insert("include".to_owned(), Value::Array(items));
+    let text = Value::Object(root).to_string();
+    let entry = format!("trigger:include of `{}`", job.name);
+    let child_files = ChildFiles {
+        entry: &entry,
+        text: &text,
+        inner: files,
+    };
+    let resolve_options = ResolveOptions {
+        limits: limits.clone(),
+        variables: include_variables(&child).to_pairs(),
+        inputs: None,
+    };
+    let resolution = resolve(&entry, &child_files, &resolve_options);
+    let options = EvaluateOptions {
+        limits: limits.clone(),
+        files: Some(files),
+        sources: Some(&resolution.sources),
+        predefined_variables: planner.options.predefined_variables,
+    };
+    let Some(config) = &resolution.config else {
+        return Ok(super::unresolved(&child, &resolution));
+    };
+    let nested = Planner {
+        config,
+        options: &options,
+        depth: planner.depth + 1,
+        downstream_count: planner.downstream_count,
+    };
+    let pipeline = nested.run(&child);
+    Ok(super::with_resolution(pipeline, &resolution, true))
+}
+
+/// The parent's files, plus the generated entry file of the child configuration.
+struct ChildFiles<'a> {
+    entry: &'a str,
+    text: &'a str,
+    inner: &'a dyn FileProvider,
+}
+
+impl FileProvider for ChildFiles<'_> {
+    fn read(&self, request: FileRequest<'_>) -> Result<String, FetchError> {
+        match request {
+            FileRequest::Repository {
+                project: None,
+                path,
+                ..
+            } if path == self.entry => Ok(self.text.to_owned()),
+            other => self.inner.read(other),
+        }
+    }
+
+    fn list(
+        &self,
+        project: Option<&str>,
+        git_ref: Option<&str>,
+    ) -> Result<Vec<String>, FetchError> {
+        self.inner.list(project, git_ref)
+    }
+}

@@ -1,0 +1,393 @@
+//! Pipeline creation: the pipeline GitLab creates from a resolved configuration for one push,
+//! merge request, tag, schedule or manual run, with the reason behind every decision.
+//!
+//! [`evaluate`] follows GitLab's pipeline creation steps, in GitLab's order:
+//!
+//! 1. `workflow:rules` decide whether there is a pipeline at all; the matched rule's
+//!    `variables` join the top-level ones, `workflow:name` becomes `CI_PIPELINE_NAME` and
+//!    `auto_cancel` is settled.
+//! 2. Every job (parallel instances included) is kept or dropped by its `rules`, or its
+//!    `only`/`except` (with the implicit `only: [branches, tags]`), evaluated with the job's
+//!    seed variables. The matched rule sets `when`, `allow_failure`, `start_in`,
+//!    `interruptible`, `variables` and `needs`.
+//! 3. The seed checks fail pipeline creation: a required need on a job that is not in the
+//!    pipeline, too many needs, variables that reference each other in a cycle. A pipeline
+//!    without a job outside `.pre` and `.post` is not created either.
+//! 4. Each created job gets its final variables (with their precedence level and the value
+//!    GitLab sends), and the keywords GitLab expands (`tags`, `environment`, `resource_group`).
+//! 5. The job graph: `needs` edges, and the stage order for stage-scheduled jobs; it is checked
+//!    for cycles and sorted topologically.
+//! 6. Trigger jobs: a child pipeline is planned recursively from the same inputs when its files
+//!    are available; a multi-project trigger is listed.
+//!
+//! ```
+//! use glplan::MemoryFiles;
+//! use glplan::context::PipelineContext;
+//! use glplan::pipeline::{PlanOptions, plan};
+//!
+//! let files = MemoryFiles::new().with_file(
+//!     ".gitlab-ci.yml",
+//!     "build: {script: make}\ndeploy: {script: make deploy, rules: [{if: $CI_COMMIT_TAG}]}\n",
+//! );
+//! let (_resolution, pipeline) = plan(
+//!     ".gitlab-ci.yml",
+//!     &files,
+//!     &PipelineContext::push("main"),
+//!     &PlanOptions::default(),
+//! );
+//! let pipeline = pipeline.unwrap();
+//! assert!(pipeline.created);
+//! assert!(pipeline.job("build").is_some());
+//! assert!(pipeline.absent_job("deploy").is_some());
+//! ```
+//!
+//! The result is a pure function of its inputs: the same configuration, context and options
+//! always give the same [`Pipeline`]. Masked CI/CD variable values never appear in it.
+
+mod attributes;
+mod downstream;
+mod graph;
+mod keywords;
+mod needs;
+mod output;
+#[cfg(test)]
+mod schema;
+mod seed;
+mod trace;
+mod workflow;
+
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+
+pub use output::Pipeline;
+pub use output::{
+    AbsentJob, AbsentReason, AutoCancel, ClauseEvaluation, ClauseKind, CrossNeed, DecidedBy,
+    EdgeKind, FORMAT_VERSION, JobRule, NameValue, NeedEdge, ParallelInstance, PlanArtifacts,
+    PlanCache, PlanDiagnostic, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
+    PlanTrigger, PlanVariable, PlannedJob, PolicyEvaluation, RuleEvaluation, SourceLocation, Stage,
+    TriggerKind, VariableRead, WorkflowResult,
+};
+
+use crate::config::{Config, JobKind};
+use crate::context::PipelineContext;
+use crate::diagnostic::Diagnostic;
+use crate::files::FileProvider;
+use crate::limits::Limits;
+use crate::resolve::{Resolution, ResolveOptions, resolve};
+use crate::rules::FILTERED_OUT_MESSAGE;
+use crate::source::SourceMap;
+use crate::variables::include_variables;
+use crate::yaml::Mapping;
+
+use attributes::FinalVariables;
+use trace::{Locator, Masker, TraceContext};
+
+/// GitLab's error when no job is left, or only jobs of `.pre` and `.post`.
+pub const NO_JOBS_MESSAGE: &str = "No stages / jobs for this pipeline.";
+
+/// The stages that alone do not make a pipeline.
+const EDGE_STAGES: [&str; 2] = [".pre", ".post"];
+
+/// What [`evaluate`] needs besides the configuration and the context.
+#[derive(Clone, Default)]
+pub struct EvaluateOptions<'a> {
+    /// Limits to enforce.
+    pub limits: Limits,
+    /// The configuration files, for child pipelines (`trigger:include`), for `exists` in other
+    /// projects, and for the repository's file list when the context has none. Without them
+    /// child pipelines are listed, not planned.
+    pub files: Option<&'a dyn FileProvider>,
+    /// The loaded source files, to turn spans into file names and line numbers.
+    pub sources: Option<&'a SourceMap>,
+    /// Whether each job's variable list includes the predefined variables (`CI_*`,
+    /// `GITLAB_*`); they are left out by default.
+    pub predefined_variables: bool,
+}
+
+impl fmt::Debug for EvaluateOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EvaluateOptions")
+            .field("limits", &self.limits)
+            .field("files", &self.files.is_some())
+            .field("sources", &self.sources.is_some())
+            .field("predefined_variables", &self.predefined_variables)
+            .finish()
+    }
+}
+
+/// What [`plan`] needs besides the files and the context.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Limits to enforce.
+    pub limits: Limits,
+    /// Pipeline inputs for the entry file's `spec:inputs`.
+    pub inputs: Option<Mapping>,
+    /// Whether each job's variable list includes the predefined variables.
+    pub predefined_variables: bool,
+}
+
+/// Works out the pipeline GitLab creates from `config` for the pipeline `context` describes.
+pub fn evaluate(
+    config: &Config,
+    context: &PipelineContext,
+    options: &EvaluateOptions<'_>,
+) -> Pipeline {
+    let downstream_count = Cell::new(0);
+    let planner = Planner {
+        config,
+        options,
+        depth: 0,
+        downstream_count: &downstream_count,
+    };
+    planner.run(context)
+}
+
+/// Resolves the configuration whose entry file is `entry`, then evaluates it for `context`.
+///
+/// The include phase sees the variables GitLab gives it (predefined, settings and pipeline
+/// variables of `context`). The pipeline is `None` only when no configuration could be built;
+/// when the configuration has errors, the pipeline is planned as far as possible and is not
+/// created, with the configuration errors as its [`Pipeline::errors`].
+pub fn plan(
+    entry: &str,
+    files: &dyn FileProvider,
+    context: &PipelineContext,
+    options: &PlanOptions,
+) -> (Resolution, Option<Pipeline>) {
+    let resolve_options = ResolveOptions {
+        limits: options.limits.clone(),
+        variables: include_variables(context).to_pairs(),
+        inputs: options.inputs.clone(),
+    };
+    let resolution = resolve(entry, files, &resolve_options);
+    let Some(config) = &resolution.config else {
+        return (resolution, None);
+    };
+    let evaluate_options = EvaluateOptions {
+        limits: options.limits.clone(),
+        files: Some(files),
+        sources: Some(&resolution.sources),
+        predefined_variables: options.predefined_variables,
+    };
+    let pipeline = evaluate(config, context, &evaluate_options);
+    let pipeline = with_resolution(pipeline, &resolution, false);
+    (resolution, Some(pipeline))
+}
+
+/// One pipeline being planned, at some depth of the parent-child hierarchy.
+pub(super) struct Planner<'c, 'o> {
+    pub(super) config: &'c Config,
+    pub(super) options: &'o EvaluateOptions<'o>,
+    /// 0 for the pipeline [`evaluate`] was called for, 1 for its children, and so on.
+    pub(super) depth: usize,
+    /// Child pipelines planned so far in the whole hierarchy.
+    pub(super) downstream_count: &'o Cell<usize>,
+}
+
+impl Planner<'_, '_> {
+    /// Runs GitLab's pipeline creation steps.
+    pub(super) fn run(&self, context: &PipelineContext) -> Pipeline {
+        let masker = Masker::new(context);
+        let locator = Locator {
+            sources: self.options.sources,
+        };
+        let traces = TraceContext {
+            masker: &masker,
+            locator,
+        };
+        let limits = &self.options.limits;
+        let repository = self.repository_files(context);
+        let facts = seed::facts(context, repository.as_deref(), self.options.files);
+
+        // 1. `workflow:rules` decide whether the pipeline exists.
+        let workflow = workflow::evaluate(self.config, context, &facts, limits, traces);
+        let mut pipeline = Pipeline {
+            version: FORMAT_VERSION,
+            created: workflow.result.created,
+            errors: Vec::new(),
+            source: context.source.as_str().to_owned(),
+            ref_name: context.commit_ref_name().to_owned(),
+            workflow: workflow.result.clone(),
+            stages: Vec::new(),
+            jobs: Vec::new(),
+            absent: Vec::new(),
+            order: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        if !workflow.result.created {
+            self.filter_out(&mut pipeline, traces);
+            return pipeline;
+        }
+        let named;
+        let context = match &workflow.name {
+            Some(name) => {
+                named = PipelineContext {
+                    pipeline: crate::context::PipelineInfo {
+                        name: Some(name.clone()),
+                        ..context.pipeline.clone()
+                    },
+                    ..context.clone()
+                };
+                &named
+            }
+            None => context,
+        };
+
+        // 2. Every job's `rules` or `only`/`except`, with its seed variables.
+        let (seeds, absent) = seed::evaluate_jobs(self, context, &workflow.globals, &facts, traces);
+        pipeline.absent = absent;
+
+        // 3. The seed checks, then the check for a pipeline without jobs.
+        let checked = needs::check(&seeds, limits, locator);
+        pipeline.errors.extend(checked.errors);
+        pipeline.diagnostics.extend(checked.diagnostics);
+        let has_regular_stage = seeds
+            .iter()
+            .any(|seed| !EDGE_STAGES.contains(&seed.job.stage.as_str()));
+        if pipeline.errors.is_empty() && !has_regular_stage {
+            pipeline.errors.push(NO_JOBS_MESSAGE.to_owned());
+            let diagnostic = Diagnostic::error("no-jobs", NO_JOBS_MESSAGE).with_help(
+                "every job was left out by its rules, only or except, or only jobs of `.pre` \
+                 and `.post` are left; GitLab 16 and later word this as `Pipeline will not run \
+                 for the selected trigger. The rules configuration prevented any jobs from \
+                 being added to the pipeline.`",
+            );
+            pipeline
+                .diagnostics
+                .push(locator.diagnostic(diagnostic, None));
+        }
+
+        // 4. The attributes of every created job, in stage order; 6. trigger jobs.
+        let mut by_stage: Vec<usize> = (0..seeds.len()).collect();
+        by_stage.sort_by_key(|&index| seeds.get(index).map_or(0, |seed| seed.stage_index));
+        let mut links = checked.links;
+        let plan_downstream = pipeline.errors.is_empty();
+        for index in by_stage {
+            let (Some(seed), Some(job_links)) = (seeds.get(index), links.get_mut(index)) else {
+                continue;
+            };
+            let variables = FinalVariables::new(context, &workflow.globals, seed);
+            let mut job = attributes::planned_job(
+                seed,
+                std::mem::take(job_links),
+                &variables,
+                self.options.predefined_variables,
+                traces,
+            );
+            if seed.job.kind == JobKind::Bridge && plan_downstream {
+                job.trigger = downstream::trigger(self, context, seed.job, &variables, traces);
+            }
+            pipeline.jobs.push(job);
+        }
+
+        // 5. The job graph.
+        let graph = graph::build(&pipeline.jobs, &self.config.stages);
+        if let Some(cycle) = graph.cycle {
+            pipeline.errors.push(cycle.message.clone());
+            pipeline.diagnostics.push(locator.diagnostic(cycle, None));
+        }
+        pipeline.stages = graph.stages;
+        pipeline.order = graph.order;
+
+        pipeline.created = pipeline.errors.is_empty();
+        pipeline
+    }
+
+    /// The repository's file list for `exists`: the context's, else the file provider's.
+    fn repository_files<'a>(&self, context: &'a PipelineContext) -> Option<Cow<'a, [String]>> {
+        if !context.repository_files.is_empty() {
+            return Some(Cow::Borrowed(context.repository_files.as_slice()));
+        }
+        let files = self.options.files?.list(None, None).ok()?;
+        Some(Cow::Owned(files))
+    }
+
+    /// Records that `workflow:rules` filtered the pipeline out: no job is created.
+    fn filter_out(&self, pipeline: &mut Pipeline, traces: TraceContext<'_>) {
+        pipeline.errors.push(FILTERED_OUT_MESSAGE.to_owned());
+        let diagnostic = Diagnostic::error("workflow-filtered", FILTERED_OUT_MESSAGE)
+            .with_help(pipeline.workflow.reason.clone());
+        pipeline
+            .diagnostics
+            .push(traces.locator.diagnostic(diagnostic, None));
+        pipeline.absent = self
+            .config
+            .jobs
+            .values()
+            .map(|job| AbsentJob {
+                name: job.name.clone(),
+                stage: job.stage.clone(),
+                reason: AbsentReason::WorkflowFiltered,
+                rule: None,
+                location: traces.locator.locate(job.span),
+            })
+            .collect();
+    }
+}
+
+/// Marks a pipeline planned from a configuration with errors as not created, with the
+/// configuration errors as its errors, as GitLab shows them. With
+/// `include_diagnostics`, the configuration's diagnostics are added to the pipeline's, for a
+/// child pipeline whose resolution the caller never sees.
+fn with_resolution(
+    mut pipeline: Pipeline,
+    resolution: &Resolution,
+    include_diagnostics: bool,
+) -> Pipeline {
+    let errors: Vec<String> = resolution
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.is_error())
+        .map(|diagnostic| diagnostic.message.clone())
+        .collect();
+    if !errors.is_empty() {
+        // GitLab stops at the configuration errors, so the planning errors never show.
+        pipeline.created = false;
+        pipeline.errors = errors;
+    }
+    if include_diagnostics {
+        let locator = Locator {
+            sources: Some(&resolution.sources),
+        };
+        let resolved = resolution
+            .diagnostics
+            .iter()
+            .map(|diagnostic| locator.diagnostic(diagnostic.clone(), None));
+        let planned = std::mem::take(&mut pipeline.diagnostics);
+        pipeline.diagnostics = resolved.chain(planned).collect();
+    }
+    pipeline
+}
+
+/// The pipeline of a configuration that could not be built at all.
+fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
+    let pipeline = Pipeline {
+        version: FORMAT_VERSION,
+        created: false,
+        errors: Vec::new(),
+        source: context.source.as_str().to_owned(),
+        ref_name: context.commit_ref_name().to_owned(),
+        workflow: WorkflowResult {
+            created: false,
+            reason: "the configuration could not be loaded".to_owned(),
+            name: None,
+            rule: None,
+            rules: Vec::new(),
+            variables: Vec::new(),
+            auto_cancel: AutoCancel {
+                on_new_commit: "conservative".to_owned(),
+                on_job_failure: "none".to_owned(),
+            },
+        },
+        stages: Vec::new(),
+        jobs: Vec::new(),
+        absent: Vec::new(),
+        order: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    with_resolution(pipeline, resolution, true)
+}

@@ -1,0 +1,230 @@
+//! The checks GitLab runs on the created jobs before it saves the pipeline: `needs` on jobs
+//! that are not in the pipeline, the `needs` count limit and circular references between
+//! variables; then the `needs` and `dependencies` each job keeps.
+
+use std::collections::HashSet;
+
+use crate::config::{JobNeed, Need};
+use crate::diagnostic::Diagnostic;
+use crate::limits::Limits;
+use crate::variables::ExpandOptions;
+
+use super::output::{CrossNeed, NeedEdge, PlanDiagnostic};
+use super::seed::Seed;
+use super::trace::Locator;
+
+/// The needs and dependencies a created job keeps.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct JobLinks {
+    /// Same-pipeline needs of a DAG job, on jobs that are in the pipeline; `None` for a
+    /// stage-scheduled job.
+    pub(super) needs: Option<Vec<NeedEdge>>,
+    /// `needs:project`, `needs:pipeline` and upstream-mirror entries.
+    pub(super) cross_needs: Vec<CrossNeed>,
+    /// `dependencies:` on jobs that are in the pipeline.
+    pub(super) dependencies: Option<Vec<String>>,
+}
+
+/// What the checks found.
+#[derive(Debug, Default)]
+pub(super) struct Checked {
+    /// One entry per seed, in the seeds' order.
+    pub(super) links: Vec<JobLinks>,
+    /// GitLab's pipeline errors, in GitLab's order.
+    pub(super) errors: Vec<String>,
+    /// Errors, warnings and notes with their locations.
+    pub(super) diagnostics: Vec<PlanDiagnostic>,
+}
+
+/// Runs GitLab's seed checks on the created jobs and works out each job's needs and
+/// dependencies.
+///
+/// GitLab's `Seed::Build` checks the needs the job was configured with, not the ones a
+/// matched `rules:needs` put in their place: a required need on a job that is not in the
+/// pipeline fails pipeline creation, and so does a list longer than the needs limit. Needs
+/// that came from `rules:needs` are not checked; GitLab's processing ignores the ones on jobs
+/// that are not in the pipeline, so glplan drops them with a warning.
+pub(super) fn check(seeds: &[Seed<'_>], limits: &Limits, locator: Locator<'_>) -> Checked {
+    let present: HashSet<&str> = seeds.iter().map(|seed| seed.job.name.as_str()).collect();
+    let mut checked = Checked {
+        links: Vec::with_capacity(seeds.len()),
+        ..Checked::default()
+    };
+
+    // GitLab reports the errors stage by stage, and within a stage in configuration order.
+    let mut by_stage: Vec<usize> = (0..seeds.len()).collect();
+    by_stage.sort_by_key(|&index| seeds.get(index).map_or(0, |seed| seed.stage_index));
+    for &index in &by_stage {
+        let Some(seed) = seeds.get(index) else {
+            continue;
+        };
+        check_configured_needs(seed, &present, limits, locator, &mut checked);
+        check_variable_cycles(seed, locator, &mut checked);
+    }
+
+    for seed in seeds {
+        let links = links(seed, &present, locator, &mut checked.diagnostics);
+        checked.links.push(links);
+    }
+    checked
+}
+
+/// GitLab's `needs_errors`: the configured needs of a created job.
+fn check_configured_needs(
+    seed: &Seed<'_>,
+    present: &HashSet<&str>,
+    limits: &Limits,
+    locator: Locator<'_>,
+    checked: &mut Checked,
+) {
+    let job = seed.job;
+    let Some(needs) = &job.needs else {
+        return;
+    };
+    let job_needs: Vec<&JobNeed> = needs.iter().filter_map(Need::as_job).collect();
+    if job_needs.len() > limits.max_needs {
+        let message = format!(
+            "{}: one job can only need {} others, but you have listed {}. See needs keyword \
+             documentation for more details",
+            job.name,
+            limits.max_needs,
+            job_needs.len()
+        );
+        let diagnostic = Diagnostic::error("too-many-needs", message.clone())
+            .with_span(job.keyword_span("needs").unwrap_or(job.span))
+            .with_help("a parallel job in `needs` counts once per instance");
+        checked.errors.push(message);
+        checked
+            .diagnostics
+            .push(locator.diagnostic(diagnostic, Some(&job.name)));
+        return;
+    }
+    for need in job_needs {
+        if need.optional || present.contains(need.job.as_str()) {
+            continue;
+        }
+        let diagnostic = missing_need(&job.name, need);
+        checked.errors.push(diagnostic.message.clone());
+        checked
+            .diagnostics
+            .push(locator.diagnostic(diagnostic, Some(&job.name)));
+    }
+}
+
+/// The error for a required need on a job that rules, `only` or `except` left out.
+pub(super) fn missing_need(job: &str, need: &JobNeed) -> Diagnostic {
+    let needed = &need.job;
+    Diagnostic::error(
+        "missing-need",
+        format!(
+            "'{job}' job needs '{needed}' job, but '{needed}' does not exist in the pipeline. \
+             This might be because of the only, except, or rules keywords. To need a job that \
+             sometimes does not exist in the pipeline, use needs:optional."
+        ),
+    )
+    .with_span(need.span)
+    .with_help(format!(
+        "write the need as `{{job: {needed}, optional: true}}`, or give `{needed}` the same \
+         rules as `{job}`"
+    ))
+}
+
+/// GitLab's `variable_expansion_errors`: the seed variables must not reference each other in
+/// a cycle. The matched rule's variables are not part of this check.
+fn check_variable_cycles(seed: &Seed<'_>, locator: Locator<'_>, checked: &mut Checked) {
+    let expansion = seed.seed.expand(ExpandOptions::GITLAB);
+    let Some(diagnostic) = expansion.cycle_diagnostic(&seed.job.name) else {
+        return;
+    };
+    checked.errors.push(diagnostic.message.clone());
+    checked
+        .diagnostics
+        .push(locator.diagnostic(diagnostic, Some(&seed.job.name)));
+}
+
+/// Works out the needs and dependencies a created job keeps.
+fn links(
+    seed: &Seed<'_>,
+    present: &HashSet<&str>,
+    locator: Locator<'_>,
+    diagnostics: &mut Vec<PlanDiagnostic>,
+) -> JobLinks {
+    let job = seed.job;
+    let effective = &seed.effective;
+    let mut links = JobLinks::default();
+
+    let mut kept = Vec::new();
+    for need in effective.needs.iter().flatten() {
+        match need {
+            Need::Job(need) if present.contains(need.job.as_str()) => kept.push(NeedEdge {
+                job: need.job.clone(),
+                artifacts: need.artifacts,
+                optional: need.optional,
+            }),
+            Need::Job(need) => {
+                // A missing optional need is dropped silently, as in GitLab. A missing
+                // configured need already failed the pipeline above.
+                if !need.optional && effective.needs_from_rule {
+                    let diagnostic = Diagnostic::warning(
+                        "rules-need-not-in-pipeline",
+                        format!(
+                            "`{}` needs `{}` through `rules:needs`, but `{}` is not in the \
+                             pipeline, so the job does not wait for it",
+                            job.name, need.job, need.job
+                        ),
+                    )
+                    .with_span(need.span)
+                    .with_help("add `optional: true` to say that the job may be absent");
+                    diagnostics.push(locator.diagnostic(diagnostic, Some(&job.name)));
+                }
+            }
+            Need::Project(need) => links.cross_needs.push(CrossNeed {
+                project: Some(need.project.clone()),
+                git_ref: Some(need.git_ref.clone()),
+                pipeline: None,
+                job: Some(need.job.clone()),
+                artifacts: need.artifacts,
+            }),
+            Need::Pipeline(need) => links.cross_needs.push(CrossNeed {
+                project: None,
+                git_ref: None,
+                pipeline: Some(need.pipeline.clone()),
+                job: Some(need.job.clone()),
+                artifacts: need.artifacts,
+            }),
+            Need::Upstream(need) => links.cross_needs.push(CrossNeed {
+                project: None,
+                git_ref: None,
+                pipeline: Some(need.pipeline.clone()),
+                job: None,
+                artifacts: false,
+            }),
+        }
+    }
+    if effective.scheduling_type == crate::config::SchedulingType::Dag {
+        links.needs = Some(kept);
+    }
+
+    links.dependencies = job.dependencies.as_ref().map(|dependencies| {
+        let mut kept = Vec::with_capacity(dependencies.len());
+        for dependency in dependencies {
+            let name = &dependency.job;
+            if present.contains(name.as_str()) {
+                kept.push(name.clone());
+                continue;
+            }
+            let diagnostic = Diagnostic::info(
+                "dependency-not-in-pipeline",
+                format!(
+                    "`{}` lists `{name}` in `dependencies`, but `{name}` is not in the pipeline, \
+                     so the job gets no artifacts from it",
+                    job.name
+                ),
+            )
+            .with_span(dependency.span);
+            diagnostics.push(locator.diagnostic(diagnostic, Some(&job.name)));
+        }
+        kept
+    });
+    links
+}

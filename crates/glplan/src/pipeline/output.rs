@@ -1,0 +1,737 @@
+//! The planned pipeline: the serializable result of [`super::evaluate`].
+//!
+//! Field names are GitLab's keyword names. The JSON form carries [`Pipeline::version`], which
+//! changes whenever a field changes meaning or disappears; new fields may be added without a
+//! version change. `docs/plan.schema.json` is the JSON Schema of this form, generated from
+//! these types by a unit test that fails when the checked-in file is out of date.
+
+use serde::Serialize;
+
+use crate::config::{AllowFailure, JobKind, SchedulingType, When};
+use crate::diagnostic::Severity;
+use crate::source::Span;
+use crate::variables::VariableSource;
+
+#[cfg(test)]
+use super::schema;
+
+/// Version of the JSON form of [`Pipeline`].
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The pipeline GitLab would create for one push, merge request, tag, schedule or manual run,
+/// with the reason behind every decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Pipeline {
+    /// Version of this JSON form ([`FORMAT_VERSION`]).
+    pub version: u32,
+    /// Whether GitLab creates the pipeline: `false` when `workflow:rules` filter it out, when
+    /// no job is left, or when pipeline creation fails with one of [`Pipeline::errors`].
+    pub created: bool,
+    /// GitLab's pipeline errors, in GitLab's wording, when the pipeline is not created.
+    pub errors: Vec<String>,
+    /// The pipeline source (`CI_PIPELINE_SOURCE`).
+    pub source: String,
+    /// The branch or tag (`CI_COMMIT_REF_NAME`).
+    #[serde(rename = "ref")]
+    pub ref_name: String,
+    /// The outcome of `workflow:`.
+    pub workflow: WorkflowResult,
+    /// The stages that have jobs, in pipeline order.
+    pub stages: Vec<Stage>,
+    /// The jobs GitLab creates, in stage order and, within a stage, in configuration order.
+    pub jobs: Vec<PlannedJob>,
+    /// The jobs GitLab leaves out, with the reason.
+    pub absent: Vec<AbsentJob>,
+    /// Job names in an order where every job comes after the jobs it waits for. Empty when
+    /// the jobs wait for each other in a cycle.
+    pub order: Vec<String>,
+    /// What glplan found while planning: pipeline errors with their location, warnings, and
+    /// notes about facts that are not available offline.
+    pub diagnostics: Vec<PlanDiagnostic>,
+}
+
+impl Pipeline {
+    /// Returns the planned job called `name`.
+    pub fn job(&self, name: &str) -> Option<&PlannedJob> {
+        self.jobs.iter().find(|job| job.name == name)
+    }
+
+    /// Returns the absent job called `name`.
+    pub fn absent_job(&self, name: &str) -> Option<&AbsentJob> {
+        self.absent.iter().find(|job| job.name == name)
+    }
+
+    /// Lists every edge of the job graph as `(predecessor, successor, kind)`: the `needs` of
+    /// DAG jobs, and for a stage-scheduled job the jobs of [`Stage::waits_for`] of its stage.
+    pub fn edges(&self) -> Vec<(&str, &str, EdgeKind)> {
+        let mut edges = Vec::new();
+        for job in &self.jobs {
+            match &job.needs {
+                Some(needs) => {
+                    for need in needs {
+                        edges.push((need.job.as_str(), job.name.as_str(), EdgeKind::Needs));
+                    }
+                }
+                None => {
+                    let stage = self.stages.iter().find(|stage| stage.name == job.stage);
+                    for waited in stage.into_iter().flat_map(|stage| &stage.waits_for) {
+                        edges.push((waited.as_str(), job.name.as_str(), EdgeKind::Stage));
+                    }
+                }
+            }
+        }
+        edges
+    }
+
+    /// Returns the errors among [`Pipeline::diagnostics`].
+    pub fn error_diagnostics(&self) -> impl Iterator<Item = &PlanDiagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == Severity::Error)
+    }
+}
+
+/// Why a job waits for another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum EdgeKind {
+    /// The waiting job lists the other one in `needs`.
+    Needs,
+    /// The waiting job is stage-scheduled and the other one is in an earlier stage.
+    Stage,
+}
+
+/// The outcome of `workflow:`: whether the pipeline is created, its name and auto-cancel
+/// settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct WorkflowResult {
+    /// Whether `workflow:rules` let the pipeline be created (always `true` without them).
+    pub created: bool,
+    /// The explanation, such as `created by workflow rule 2: ...` or
+    /// `Pipeline filtered out by workflow rules. No workflow rule matched: ...`.
+    pub reason: String,
+    /// The pipeline name (`CI_PIPELINE_NAME`): `workflow:name` after variable expansion,
+    /// absent when it is not set or expands to nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Index (from 0) of the workflow rule that matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<usize>,
+    /// Each workflow rule evaluated, in order, up to the one that matched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleEvaluation>,
+    /// `variables:` of the matched workflow rule, which every job inherits like top-level
+    /// variables.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<NameValue>,
+    /// The auto-cancel settings: `workflow:auto_cancel`, overridden by the matched rule's.
+    pub auto_cancel: AutoCancel,
+}
+
+/// Effective `workflow:auto_cancel` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct AutoCancel {
+    /// `on_new_commit`: `conservative` (the default), `interruptible` or `none`.
+    pub on_new_commit: String,
+    /// `on_job_failure`: `none` (the default) or `all`.
+    pub on_job_failure: String,
+}
+
+/// A variable name and value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct NameValue {
+    /// Variable name.
+    pub name: String,
+    /// Value; `[MASKED]` for a masked variable.
+    pub value: String,
+}
+
+/// A stage with jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Stage {
+    /// Stage name.
+    pub name: String,
+    /// Names of the stage's jobs, in configuration order.
+    pub jobs: Vec<String>,
+    /// The jobs a stage-scheduled job of this stage waits for. GitLab starts such a job once
+    /// every job of the earlier stages is complete; the list holds the earlier jobs that no
+    /// other earlier job waits for, which is enough to cover all of them.
+    pub waits_for: Vec<String>,
+}
+
+/// A job GitLab creates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlannedJob {
+    /// Job name; a parallel instance has its generated name (`test 1/3`, `build: [amd64]`).
+    pub name: String,
+    /// Regular job or trigger job (`bridge`).
+    #[cfg_attr(test, schemars(with = "schema::JobKind"))]
+    pub kind: JobKind,
+    /// Stage.
+    pub stage: String,
+    /// The parallel job this instance was expanded from, with its position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<ParallelInstance>,
+    /// Effective `when`: the matched rule's, else the job's, else `on_success`.
+    #[cfg_attr(test, schemars(with = "schema::When"))]
+    pub when: When,
+    /// Effective `allow_failure`: the matched rule's, else the job's, else `true` for a job
+    /// whose own `when` is `manual` and `false` otherwise. `{exit_codes: [...]}` lets the job
+    /// fail only with those exit codes.
+    #[cfg_attr(test, schemars(with = "schema::AllowFailure"))]
+    pub allow_failure: AllowFailure,
+    /// The delay of a `when: delayed` job, counted from when the job becomes ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_in: Option<PlanDuration>,
+    /// The confirmation message of a manual job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manual_confirmation: Option<String>,
+    /// `stage`: the job waits for every job of the earlier stages; `dag`: only for its
+    /// `needs`.
+    #[cfg_attr(test, schemars(with = "schema::SchedulingType"))]
+    pub scheduling_type: SchedulingType,
+    /// The jobs of this pipeline a DAG job waits for, after `rules:needs` and without optional
+    /// needs on absent jobs; absent for a stage-scheduled job. An empty list means the job
+    /// can start as soon as the pipeline does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Vec<NeedEdge>>,
+    /// `needs:project` and `needs:pipeline` entries: artifacts from other pipelines, which the
+    /// job does not wait for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cross_needs: Vec<CrossNeed>,
+    /// `dependencies:`, without the jobs that are not in the pipeline. Without the keyword a
+    /// job takes the artifacts of every job of earlier stages, or of its `needs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependencies: Option<Vec<String>>,
+    /// The job's variables: the winning definition of each name, with its origin and the
+    /// value GitLab sends after expanding references between variables.
+    pub variables: Vec<PlanVariable>,
+    /// Runner tags after GitLab's expansion; references to undefined variables stay as
+    /// written.
+    pub tags: Vec<String>,
+    /// `image:`, as written and as the runner would expand it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<PlanImage>,
+    /// `services:`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<PlanService>,
+    /// `environment:`, with the name and URL expanded as GitLab does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<PlanEnvironment>,
+    /// `resource_group:` after GitLab's expansion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// Effective `interruptible`: the matched rule's, else the job's, else `false`.
+    pub interruptible: bool,
+    /// `timeout:`; without it the project's timeout applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<PlanDuration>,
+    /// `retry:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<PlanRetry>,
+    /// `cache:` entries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache: Vec<PlanCache>,
+    /// `artifacts:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifacts: Option<PlanArtifacts>,
+    /// `trigger:` of a trigger job, with the downstream pipeline when glplan could plan it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<PlanTrigger>,
+    /// Why the job was created.
+    pub rule: JobRule,
+    /// Where the job is defined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+}
+
+impl PlannedJob {
+    /// Returns the winning value of variable `name` (`[MASKED]` for a masked variable).
+    pub fn variable(&self, name: &str) -> Option<&str> {
+        self.variables
+            .iter()
+            .find(|variable| variable.name == name)
+            .map(|variable| variable.value.as_str())
+    }
+
+    /// Returns the names of the jobs this DAG job waits for.
+    pub fn need_names(&self) -> Vec<&str> {
+        self.needs
+            .iter()
+            .flatten()
+            .map(|need| need.job.as_str())
+            .collect()
+    }
+}
+
+/// Identity of a parallel instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ParallelInstance {
+    /// Name of the job that was expanded.
+    pub base_name: String,
+    /// `CI_NODE_INDEX`, from 1.
+    pub node_index: u32,
+    /// `CI_NODE_TOTAL`.
+    pub node_total: u32,
+}
+
+/// A need on a job of this pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct NeedEdge {
+    /// The needed job.
+    pub job: String,
+    /// Whether the job downloads the needed job's artifacts and `dotenv` variables.
+    pub artifacts: bool,
+    /// Whether the need was written with `optional: true`.
+    pub optional: bool,
+}
+
+/// A `needs:project` or `needs:pipeline` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct CrossNeed {
+    /// The project of `needs:project`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The ref of `needs:project`.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+    /// The pipeline of `needs:pipeline` (usually `$PARENT_PIPELINE_ID`), or of a trigger
+    /// job's upstream status mirror.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
+    /// The job whose artifacts are downloaded; absent for an upstream status mirror.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// Whether artifacts are downloaded.
+    pub artifacts: bool,
+}
+
+/// One variable of a job: the winning definition of the name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanVariable {
+    /// Variable name.
+    pub name: String,
+    /// The value GitLab sends to the runner: references to other variables expanded,
+    /// references the runner resolves (undefined, file and raw variables) kept as written.
+    /// `[MASKED]` for a masked variable.
+    pub value: String,
+    /// Where the winning definition comes from, which is its precedence level.
+    #[cfg_attr(test, schemars(with = "schema::VariableSource"))]
+    pub source: VariableSource,
+    /// Whether the value is masked in job logs.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub masked: bool,
+    /// Whether the value is raw (`expand: false`): used as written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub raw: bool,
+    /// Whether the variable is of type file.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub file: bool,
+    /// The origins of the definitions this one overrides, lowest precedence first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, schemars(with = "Vec<schema::VariableSource>"))]
+    pub overrides: Vec<VariableSource>,
+}
+
+/// A length of time as written, with its value in seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanDuration {
+    /// The text as written, such as `30 minutes`.
+    pub text: String,
+    /// Whole seconds.
+    pub seconds: u64,
+}
+
+/// `image:` of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanImage {
+    /// The image as written. The runner expands variables in it.
+    pub name: String,
+    /// The name with the job's variables expanded as the runner does, when that changes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expanded: Option<String>,
+    /// `entrypoint:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    /// `pull_policy:`, in order of preference.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pull_policy: Vec<String>,
+}
+
+/// One entry of `services:`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanService {
+    /// The image as written.
+    pub name: String,
+    /// The name with the job's variables expanded as the runner does, when that changes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expanded: Option<String>,
+    /// `alias:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// The host names the job reaches the service at.
+    pub hostnames: Vec<String>,
+}
+
+/// `environment:` of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanEnvironment {
+    /// The name after GitLab's expansion (`CI_ENVIRONMENT_NAME`).
+    pub name: String,
+    /// The name as written, when expansion changed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
+    /// `url:` after expansion with the job's variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `action:` (`start` by default).
+    pub action: String,
+    /// `deployment_tier:`, when written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_tier: Option<String>,
+    /// `on_stop:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_stop: Option<String>,
+    /// `auto_stop_in:` after expansion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_stop_in: Option<String>,
+}
+
+/// `retry:` of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanRetry {
+    /// How many times GitLab retries a failed job (0 to 2).
+    pub max: u8,
+    /// Failure reasons that cause a retry; `always` when the job lists none.
+    pub when: Vec<String>,
+    /// Exit codes that cause a retry.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exit_codes: Vec<i64>,
+}
+
+/// One `cache:` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanCache {
+    /// The key as written (`default` when not written); absent for a key computed from
+    /// files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The key with the job's variables expanded as the runner does, when that changes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_expanded: Option<String>,
+    /// `key:files` or `key:files_commits`: the key is computed from these files' commits.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_files: Vec<String>,
+    /// `key:prefix`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_prefix: Option<String>,
+    /// `paths:`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// `policy:` (`pull-push` by default).
+    pub policy: String,
+    /// `when:` (`on_success` by default).
+    pub when: String,
+    /// `untracked: true`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub untracked: bool,
+    /// `unprotect: true`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unprotect: bool,
+    /// `fallback_keys:`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fallback_keys: Vec<String>,
+}
+
+/// `artifacts:` of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanArtifacts {
+    /// `paths:`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// `exclude:`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// `name:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `when:` (`on_success` by default).
+    pub when: String,
+    /// `expire_in:` as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expire_in: Option<String>,
+    /// `untracked: true`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub untracked: bool,
+    /// The report types under `reports:`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<String>,
+    /// The `reports:dotenv` files, whose variables flow to the jobs that take this job's
+    /// artifacts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dotenv: Vec<String>,
+}
+
+/// `trigger:` of a trigger job and the downstream pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanTrigger {
+    /// A child pipeline of this project, or a pipeline of another project.
+    pub kind: TriggerKind,
+    /// The downstream project (multi-project pipelines), after GitLab's expansion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The downstream branch (multi-project pipelines; the project's default branch when
+    /// absent), after GitLab's expansion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// The configuration files of a child pipeline, as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// `strategy:`: absent when the trigger job succeeds as soon as the downstream pipeline
+    /// is created, `depend` or `mirror` when it takes the downstream pipeline's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+    /// Whether the job's YAML variables are passed downstream (`forward:yaml_variables`).
+    pub forward_yaml_variables: bool,
+    /// Whether this pipeline's pipeline variables are passed downstream
+    /// (`forward:pipeline_variables`).
+    pub forward_pipeline_variables: bool,
+    /// The variables the downstream pipeline receives as pipeline variables.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<NameValue>,
+    /// The planned child pipeline, when its configuration files were available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, schemars(with = "Option<Box<Pipeline>>"))]
+    pub downstream: Option<Box<Pipeline>>,
+    /// Why the downstream pipeline is not planned, or what GitLab will do with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The kind of downstream pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum TriggerKind {
+    /// A child pipeline (`trigger:include`), with `CI_PIPELINE_SOURCE=parent_pipeline`.
+    Child,
+    /// A pipeline of another project (`trigger:project`), with
+    /// `CI_PIPELINE_SOURCE=pipeline`.
+    MultiProject,
+}
+
+/// A job GitLab does not create.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct AbsentJob {
+    /// Job name.
+    pub name: String,
+    /// Stage.
+    pub stage: String,
+    /// Why the job is absent.
+    pub reason: AbsentReason,
+    /// The evaluation behind the decision; absent when `workflow:rules` filtered the whole
+    /// pipeline out before any job was looked at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<JobRule>,
+    /// Where the job is defined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+}
+
+/// Why a job is absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum AbsentReason {
+    /// `workflow:rules` filtered the pipeline out.
+    WorkflowFiltered,
+    /// None of the job's `rules` matched.
+    NoRuleMatched,
+    /// The matching rule has `when: never`.
+    WhenNever,
+    /// `only` did not hold, or `except` did.
+    OnlyExcept,
+}
+
+/// What decided that a job exists or not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct JobRule {
+    /// The keywords that decided.
+    pub by: DecidedBy,
+    /// One line explaining the decision.
+    pub summary: String,
+    /// Index (from 0) of the rule that matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<usize>,
+    /// Each rule evaluated, in order, up to the one that matched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleEvaluation>,
+    /// `only:` (or the implicit `only: [branches, tags]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only: Option<PolicyEvaluation>,
+    /// `except:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub except: Option<PolicyEvaluation>,
+    /// Whether `only` is the implicit `only: [branches, tags]` of a job without `only` and
+    /// `rules`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub implicit_only: bool,
+    /// Results glplan assumed because a fact is not available offline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The keywords that decided whether a job exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum DecidedBy {
+    /// The job's `rules`.
+    Rules,
+    /// The job's `only`/`except`, or the implicit `only: [branches, tags]`.
+    OnlyExcept,
+    /// Nothing: the job has no `rules`, `only` or `except` and the configuration has
+    /// `workflow:rules`.
+    Unconditional,
+    /// `workflow:rules`, which filtered the whole pipeline out.
+    Workflow,
+}
+
+/// The evaluation of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct RuleEvaluation {
+    /// Position in the flattened rule list, from 0.
+    pub index: usize,
+    /// Whether every clause held.
+    pub matched: bool,
+    /// The clauses evaluated, in the order `if`, `changes`, `exists`, up to the first one
+    /// that did not hold. A rule without clauses always matches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clauses: Vec<ClauseEvaluation>,
+    /// Where the rule is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+}
+
+/// The evaluation of one `only:` or `except:`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PolicyEvaluation {
+    /// For `only`, whether every key holds; for `except`, whether any key holds.
+    pub satisfied: bool,
+    /// Each key written, in the order `refs`, `variables`, `changes`, `kubernetes`.
+    pub keys: Vec<ClauseEvaluation>,
+}
+
+/// The evaluation of one clause of a rule, or one key of `only`/`except`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ClauseEvaluation {
+    /// The clause or key.
+    pub clause: ClauseKind,
+    /// Whether it held.
+    pub holds: bool,
+    /// The explanation, such as ``if `$CI_COMMIT_TAG` is false (CI_COMMIT_TAG = null)``.
+    pub detail: String,
+    /// The expression as written (`if:` clauses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    /// The variables the expressions read, with their values (`null` when undefined).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<VariableRead>,
+    /// A result glplan assumed because a fact is not available offline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Where the expression is written (`if:` clauses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+}
+
+/// The clause of a rule or the key of `only`/`except` that a [`ClauseEvaluation`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum ClauseKind {
+    /// `rules:if`.
+    If,
+    /// `rules:changes` or `only/except:changes`.
+    Changes,
+    /// `rules:exists`.
+    Exists,
+    /// `only/except:refs`.
+    Refs,
+    /// `only/except:variables`.
+    Variables,
+    /// `only/except:kubernetes`.
+    Kubernetes,
+}
+
+/// A variable an expression read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct VariableRead {
+    /// Variable name, without `$`.
+    pub name: String,
+    /// The value read, `[MASKED]` for a masked variable; `null` when it is undefined.
+    pub value: Option<String>,
+}
+
+/// A file name and 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct SourceLocation {
+    /// File name as the configuration names it.
+    pub file: String,
+    /// Line, from 1.
+    pub line: u32,
+    /// Column in characters, from 1.
+    pub column: u32,
+}
+
+/// Something glplan reports about the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanDiagnostic {
+    /// Stable kebab-case identifier, such as `missing-need`.
+    pub code: String,
+    /// `error` when GitLab does not create the pipeline because of it.
+    #[cfg_attr(test, schemars(with = "schema::Severity"))]
+    pub severity: Severity,
+    /// The message, in GitLab's wording where GitLab reports the same problem.
+    pub message: String,
+    /// The job it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// Where the problem is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The span behind [`PlanDiagnostic::location`], for renderers that show source lines.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub span: Option<Span>,
+}

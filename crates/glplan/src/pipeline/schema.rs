@@ -1,0 +1,234 @@
+//! The JSON Schema of [`Pipeline`], generated from the Rust types with `schemars` in tests only,
+//! so the library does not depend on it.
+//!
+//! `docs/plan.schema.json` is the checked-in copy. [`schema_file_up_to_date`] fails when it
+//! differs from the types; run the test with `GLPLAN_UPDATE_SCHEMA=1` to rewrite the file.
+//!
+//! Types from other modules that appear in the plan have a mirror here with the same JSON form;
+//! [`mirrors_serialize_like_originals`] checks every variant.
+
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::output::Pipeline;
+
+/// Mirror of [`crate::config::JobKind`].
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum JobKind {
+    /// A regular job.
+    Job,
+    /// A trigger job.
+    Bridge,
+}
+
+/// Mirror of [`crate::config::When`].
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum When {
+    /// Run when the predecessors succeeded.
+    OnSuccess,
+    /// Run when a predecessor failed.
+    OnFailure,
+    /// Run whatever the predecessors' result.
+    Always,
+    /// Wait for a user.
+    Manual,
+    /// Start `start_in` after the job becomes ready.
+    Delayed,
+    /// Not created.
+    Never,
+}
+
+/// Mirror of [`crate::config::AllowFailure`].
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub(super) enum AllowFailure {
+    /// `true` or `false`.
+    Bool(bool),
+    /// Allowed to fail only with these exit codes.
+    ExitCodes {
+        /// The exit codes.
+        exit_codes: Vec<i64>,
+    },
+}
+
+/// Mirror of [`crate::config::SchedulingType`].
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum SchedulingType {
+    /// Waits for every job of the earlier stages.
+    Stage,
+    /// Waits only for its `needs`.
+    Dag,
+}
+
+/// Mirror of [`crate::variables::VariableSource`], lowest precedence first.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum VariableSource {
+    /// A predefined variable.
+    Predefined,
+    /// A deployment integration's variable.
+    Deployment,
+    /// Top-level YAML `variables:`.
+    GlobalYaml,
+    /// The matched workflow rule's `variables:`.
+    WorkflowRules,
+    /// The job's YAML `variables:`.
+    JobYaml,
+    /// A `parallel:matrix` value.
+    Matrix,
+    /// The matched rule's `variables:`.
+    Rules,
+    /// A `dotenv` report.
+    Dotenv,
+    /// An instance CI/CD variable.
+    Instance,
+    /// A group CI/CD variable.
+    Group,
+    /// A project CI/CD variable.
+    Project,
+    /// A pipeline variable.
+    Pipeline,
+    /// A pipeline schedule variable.
+    Schedule,
+    /// A variable entered when a manual job was run.
+    ManualJob,
+}
+
+/// Mirror of [`crate::diagnostic::Severity`].
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum Severity {
+    /// Extra information.
+    Info,
+    /// Accepted, but probably not what the author meant.
+    Warning,
+    /// GitLab does not create the pipeline.
+    Error,
+}
+
+/// Returns the schema as the checked-in file holds it: pretty JSON and a final newline.
+fn schema_text() -> String {
+    let schema = schemars::schema_for!(Pipeline);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn schema_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/plan.schema.json")
+}
+
+#[test]
+fn schema_file_up_to_date() {
+    let expected = schema_text();
+    let path = schema_path();
+    if std::env::var_os("GLPLAN_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+    }
+    let found = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        found == expected,
+        "{} is out of date; run `GLPLAN_UPDATE_SCHEMA=1 cargo test -p glplan --lib \
+         pipeline::schema` to rewrite it",
+        path.display()
+    );
+}
+
+#[test]
+fn schema_names_top_level_fields() {
+    let schema = serde_json::to_value(schemars::schema_for!(Pipeline)).unwrap();
+    let properties = schema["properties"].as_object().unwrap();
+    for field in [
+        "version",
+        "created",
+        "errors",
+        "workflow",
+        "stages",
+        "jobs",
+        "absent",
+        "order",
+        "diagnostics",
+    ] {
+        assert!(properties.contains_key(field), "missing `{field}`");
+    }
+}
+
+#[test]
+fn mirrors_serialize_like_originals() {
+    use crate::config as c;
+    use crate::diagnostic as d;
+    use crate::variables as v;
+
+    fn same<A: Serialize, B: Serialize>(original: A, mirror: B) {
+        assert_eq!(
+            serde_json::to_value(original).unwrap(),
+            serde_json::to_value(mirror).unwrap()
+        );
+    }
+    same(c::JobKind::Job, JobKind::Job);
+    same(c::JobKind::Bridge, JobKind::Bridge);
+    same(c::When::OnSuccess, When::OnSuccess);
+    same(c::When::OnFailure, When::OnFailure);
+    same(c::When::Always, When::Always);
+    same(c::When::Manual, When::Manual);
+    same(c::When::Delayed, When::Delayed);
+    same(c::When::Never, When::Never);
+    same(c::AllowFailure::Bool(true), AllowFailure::Bool(true));
+    same(
+        c::AllowFailure::ExitCodes {
+            exit_codes: vec![1],
+        },
+        AllowFailure::ExitCodes {
+            exit_codes: vec![1],
+        },
+    );
+    same(c::SchedulingType::Stage, SchedulingType::Stage);
+    same(c::SchedulingType::Dag, SchedulingType::Dag);
+    same(d::Severity::Info, Severity::Info);
+    same(d::Severity::Warning, Severity::Warning);
+    same(d::Severity::Error, Severity::Error);
+    // The exhaustive match fails to compile when the variables engine adds a source, so the
+    // mirror cannot fall behind.
+    fn mirror(source: v::VariableSource) -> VariableSource {
+        match source {
+            v::VariableSource::Predefined => VariableSource::Predefined,
+            v::VariableSource::Deployment => VariableSource::Deployment,
+            v::VariableSource::GlobalYaml => VariableSource::GlobalYaml,
+            v::VariableSource::WorkflowRules => VariableSource::WorkflowRules,
+            v::VariableSource::JobYaml => VariableSource::JobYaml,
+            v::VariableSource::Matrix => VariableSource::Matrix,
+            v::VariableSource::Rules => VariableSource::Rules,
+            v::VariableSource::Dotenv => VariableSource::Dotenv,
+            v::VariableSource::Instance => VariableSource::Instance,
+            v::VariableSource::Group => VariableSource::Group,
+            v::VariableSource::Project => VariableSource::Project,
+            v::VariableSource::Pipeline => VariableSource::Pipeline,
+            v::VariableSource::Schedule => VariableSource::Schedule,
+            v::VariableSource::ManualJob => VariableSource::ManualJob,
+        }
+    }
+    let sources = [
+        v::VariableSource::Predefined,
+        v::VariableSource::Deployment,
+        v::VariableSource::GlobalYaml,
+        v::VariableSource::WorkflowRules,
+        v::VariableSource::JobYaml,
+        v::VariableSource::Matrix,
+        v::VariableSource::Rules,
+        v::VariableSource::Dotenv,
+        v::VariableSource::Instance,
+        v::VariableSource::Group,
+        v::VariableSource::Project,
+        v::VariableSource::Pipeline,
+        v::VariableSource::Schedule,
+        v::VariableSource::ManualJob,
+    ];
+    for source in sources {
+        same(source, mirror(source));
+    }
+}

@@ -1,0 +1,696 @@
+//! Unit tests of pipeline creation, through [`plan`] on small configurations.
+
+use super::*;
+use crate::config::{AllowFailure, SchedulingType, When};
+use crate::context::SettingsVariable;
+use crate::files::MemoryFiles;
+
+const ENTRY: &str = ".gitlab-ci.yml";
+
+fn plan_files(files: &MemoryFiles, context: &PipelineContext) -> Pipeline {
+    let (resolution, pipeline) = plan(ENTRY, files, context, &PlanOptions::default());
+    let errors: Vec<&str> = resolution
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(errors.is_empty(), "configuration errors: {errors:?}");
+    pipeline.unwrap()
+}
+
+fn plan_on(yaml: &str, context: &PipelineContext) -> Pipeline {
+    plan_files(&MemoryFiles::new().with_file(ENTRY, yaml), context)
+}
+
+fn plan_main(yaml: &str) -> Pipeline {
+    plan_on(yaml, &PipelineContext::push("main"))
+}
+
+fn names(pipeline: &Pipeline) -> Vec<&str> {
+    pipeline.jobs.iter().map(|job| job.name.as_str()).collect()
+}
+
+fn job<'p>(pipeline: &'p Pipeline, name: &str) -> &'p PlannedJob {
+    pipeline
+        .job(name)
+        .unwrap_or_else(|| panic!("job `{name}` is not planned: {:?}", names(pipeline)))
+}
+
+#[test]
+fn jobs_in_stage_order() {
+    let pipeline = plan_main("t: {stage: test, script: x}\nb: {stage: build, script: x}\n");
+    assert_eq!(names(&pipeline), ["b", "t"]);
+    let stages: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(stages, ["build", "test"]);
+    assert!(pipeline.created);
+    assert_eq!(pipeline.version, 1);
+}
+
+#[test]
+fn allow_failure_defaults() {
+    let pipeline = plan_main(
+        "
+manual: {script: x, when: manual}
+rule_manual: {script: x, rules: [{when: manual}]}
+manual_then_rule: {script: x, when: manual, rules: [{when: on_success}]}
+codes: {script: x, allow_failure: {exit_codes: [137]}}
+rule_overrides_codes: {script: x, allow_failure: {exit_codes: 2}, rules: [{allow_failure: true}]}
+plain: {script: x}
+",
+    );
+    let cases = [
+        ("manual", AllowFailure::Bool(true)),
+        ("rule_manual", AllowFailure::Bool(false)),
+        ("manual_then_rule", AllowFailure::Bool(true)),
+        (
+            "codes",
+            AllowFailure::ExitCodes {
+                exit_codes: vec![137],
+            },
+        ),
+        ("rule_overrides_codes", AllowFailure::Bool(true)),
+        ("plain", AllowFailure::Bool(false)),
+    ];
+    for (name, expected) in cases {
+        assert_eq!(job(&pipeline, name).allow_failure, expected, "{name}");
+    }
+}
+
+#[test]
+fn delayed_rule_start_in() {
+    let pipeline = plan_main(
+        "j: {script: x, rules: [{when: delayed, start_in: 10 minutes}]}\nk: {script: x}\n",
+    );
+    let j = job(&pipeline, "j");
+    assert_eq!(j.when, When::Delayed);
+    assert_eq!(j.start_in.as_ref().map(|d| d.seconds), Some(600));
+    assert_eq!(job(&pipeline, "k").start_in, None);
+}
+
+#[test]
+fn rule_interruptible_overrides() {
+    let pipeline = plan_main(
+        "
+default: {interruptible: true}
+a: {script: x}
+b: {script: x, rules: [{interruptible: false}]}
+",
+    );
+    assert!(job(&pipeline, "a").interruptible);
+    assert!(!job(&pipeline, "b").interruptible);
+}
+
+#[test]
+fn rule_needs_replace_job_needs() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+a: {stage: build, script: x}
+b: {stage: build, script: x}
+j: {stage: test, script: x, needs: [a], rules: [{needs: [b]}]}
+",
+    );
+    let j = job(&pipeline, "j");
+    assert_eq!(j.need_names(), ["b"]);
+    assert_eq!(j.scheduling_type, SchedulingType::Dag);
+}
+
+#[test]
+fn rule_needs_empty_keeps_scheduling() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+a: {stage: build, script: x}
+stage_job: {stage: test, script: x, rules: [{needs: []}]}
+dag_job: {stage: test, script: x, needs: [a], rules: [{needs: []}]}
+",
+    );
+    let stage_job = job(&pipeline, "stage_job");
+    assert_eq!(stage_job.scheduling_type, SchedulingType::Stage);
+    assert_eq!(stage_job.needs, None);
+    let dag_job = job(&pipeline, "dag_job");
+    assert_eq!(dag_job.scheduling_type, SchedulingType::Dag);
+    assert_eq!(dag_job.needs, Some(Vec::new()));
+}
+
+#[test]
+fn rule_need_on_absent_job_warns() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+a: {stage: build, script: x, rules: [{if: $NEVER}]}
+b: {stage: build, script: x}
+j: {stage: test, script: x, rules: [{needs: [a, b]}]}
+",
+    );
+    assert!(pipeline.created);
+    assert_eq!(job(&pipeline, "j").need_names(), ["b"]);
+    let codes: Vec<&str> = pipeline
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(codes, ["rules-need-not-in-pipeline"]);
+}
+
+#[test]
+fn missing_required_need_fails() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+a: {stage: build, script: x, rules: [{if: $NEVER}]}
+j: {stage: test, script: x, needs: [a]}
+",
+    );
+    assert!(!pipeline.created);
+    assert_eq!(
+        pipeline.errors,
+        [
+            "'j' job needs 'a' job, but 'a' does not exist in the pipeline. This might be because \
+          of the only, except, or rules keywords. To need a job that sometimes does not exist in \
+          the pipeline, use needs:optional."
+        ]
+    );
+    let diagnostic = pipeline.error_diagnostics().next().unwrap();
+    assert_eq!(diagnostic.job.as_deref(), Some("j"));
+    assert_eq!(diagnostic.location.as_ref().map(|l| l.line), Some(4));
+}
+
+#[test]
+fn missing_optional_need_dropped() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+a: {stage: build, script: x, rules: [{if: $NEVER}]}
+j: {stage: test, script: x, needs: [{job: a, optional: true}]}
+",
+    );
+    assert!(pipeline.created);
+    assert_eq!(job(&pipeline, "j").needs, Some(Vec::new()));
+}
+
+fn needs_yaml(count: usize) -> String {
+    let mut yaml = String::from("stages: [build, test]\n");
+    let mut needs = Vec::new();
+    for index in 0..count {
+        yaml.push_str(&format!("n{index}: {{stage: build, script: x}}\n"));
+        needs.push(format!("n{index}"));
+    }
+    yaml.push_str(&format!(
+        "j: {{stage: test, script: x, needs: [{}]}}\n",
+        needs.join(", ")
+    ));
+    yaml
+}
+
+#[test]
+fn needs_limit_boundary() {
+    let limits = Limits {
+        max_needs: 3,
+        ..Limits::default()
+    };
+    let options = PlanOptions {
+        limits,
+        ..PlanOptions::default()
+    };
+    let context = PipelineContext::push("main");
+    let at_limit = MemoryFiles::new().with_file(ENTRY, needs_yaml(3));
+    let (_, pipeline) = plan(ENTRY, &at_limit, &context, &options);
+    assert_eq!(pipeline.map(|p| p.errors), Some(Vec::new()));
+
+    let over = MemoryFiles::new().with_file(ENTRY, needs_yaml(4));
+    let (_, pipeline) = plan(ENTRY, &over, &context, &options);
+    let errors = pipeline.map(|p| p.errors).unwrap_or_default();
+    assert!(
+        errors.contains(
+            &"j: one job can only need 3 others, but you have listed 4. See needs keyword \
+              documentation for more details"
+                .to_owned()
+        ),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn variable_cycle_fails() {
+    let pipeline = plan_main("j: {script: x, variables: {A: $B, B: $A}}\n");
+    assert!(!pipeline.created);
+    assert_eq!(
+        pipeline.errors,
+        [r#"j: circular variable reference detected: ["A", "B"]"#]
+    );
+}
+
+#[test]
+fn no_jobs_left() {
+    let pipeline = plan_main("j: {script: x, rules: [{if: $NEVER}]}\n");
+    assert!(!pipeline.created);
+    assert_eq!(pipeline.errors, [NO_JOBS_MESSAGE]);
+    assert_eq!(pipeline.absent[0].reason, AbsentReason::NoRuleMatched);
+}
+
+#[test]
+fn only_edge_stages_left() {
+    let pipeline = plan_main(
+        "
+p: {stage: .pre, script: x}
+q: {stage: .post, script: x}
+j: {script: x, rules: [{if: $NEVER}]}
+",
+    );
+    assert!(!pipeline.created);
+    assert_eq!(pipeline.errors, [NO_JOBS_MESSAGE]);
+    assert_eq!(names(&pipeline), ["p", "q"]);
+}
+
+#[test]
+fn absent_reasons() {
+    let pipeline = plan_main(
+        "
+never: {script: x, rules: [{if: $CI_COMMIT_BRANCH, when: never}]}
+unmatched: {script: x, rules: [{if: $NOPE}]}
+tags_only: {script: x, only: [tags]}
+kept: {script: x}
+",
+    );
+    let reason = |name: &str| pipeline.absent_job(name).map(|job| job.reason);
+    assert_eq!(reason("never"), Some(AbsentReason::WhenNever));
+    assert_eq!(reason("unmatched"), Some(AbsentReason::NoRuleMatched));
+    assert_eq!(reason("tags_only"), Some(AbsentReason::OnlyExcept));
+    assert_eq!(reason("kept"), None);
+}
+
+#[test]
+fn absent_trace_explains() {
+    let pipeline = plan_main("j: {script: x, rules: [{if: '$X == \"y\"'}]}\nk: {script: x}\n");
+    let rule = pipeline
+        .absent_job("j")
+        .and_then(|job| job.rule.as_ref())
+        .unwrap();
+    assert_eq!(rule.by, DecidedBy::Rules);
+    let clause = &rule.rules[0].clauses[0];
+    assert_eq!(clause.expression.as_deref(), Some("$X == \"y\""));
+    assert_eq!(
+        clause.reads,
+        [VariableRead {
+            name: "X".to_owned(),
+            value: None,
+        }]
+    );
+    let location = rule.rules[0].location.as_ref().unwrap();
+    assert_eq!((location.file.as_str(), location.line), (ENTRY, 1));
+}
+
+#[test]
+fn matched_rule_trace() {
+    let pipeline = plan_main(
+        "j:\n  script: x\n  rules:\n    - if: $CI_COMMIT_TAG\n    - if: $CI_COMMIT_BRANCH == \"main\"\n",
+    );
+    let rule = &job(&pipeline, "j").rule;
+    assert_eq!(rule.matched, Some(1));
+    assert_eq!(rule.rules.len(), 2);
+    assert!(!rule.rules[0].matched);
+    assert_eq!(
+        rule.rules[1].clauses[0].reads,
+        [VariableRead {
+            name: "CI_COMMIT_BRANCH".to_owned(),
+            value: Some("main".to_owned()),
+        }]
+    );
+    assert_eq!(rule.rules[1].location.as_ref().map(|l| l.line), Some(5));
+}
+
+#[test]
+fn workflow_filtered_lists_all_jobs() {
+    let pipeline = plan_main("workflow: {rules: [{if: $CI_COMMIT_TAG}]}\na: {script: x}\n");
+    assert!(!pipeline.created);
+    assert!(!pipeline.workflow.created);
+    assert_eq!(
+        pipeline.errors,
+        ["Pipeline filtered out by workflow rules."]
+    );
+    assert_eq!(pipeline.absent.len(), 1);
+    assert_eq!(pipeline.absent[0].reason, AbsentReason::WorkflowFiltered);
+    assert!(pipeline.jobs.is_empty());
+}
+
+#[test]
+fn tags_expand_keep_unknown() {
+    let pipeline = plan_main(
+        "variables: {ARCH: arm64}\nj: {script: x, tags: [\"$ARCH-runner\", \"$NOPE\", docker]}\n",
+    );
+    assert_eq!(
+        job(&pipeline, "j").tags,
+        ["arm64-runner", "$NOPE", "docker"]
+    );
+}
+
+#[test]
+fn variables_with_sources() {
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![SettingsVariable::new("B", "project")];
+    let pipeline = plan_on(
+        "variables: {A: global, B: global}\nj: {script: x, variables: {A: job, C: \"${A}-c\"}}\n",
+        &context,
+    );
+    let j = job(&pipeline, "j");
+    let find = |name: &str| j.variables.iter().find(|v| v.name == name).unwrap();
+    assert_eq!(find("A").value, "job");
+    assert_eq!(find("A").source, VariableSource::JobYaml);
+    assert_eq!(find("A").overrides, [VariableSource::GlobalYaml]);
+    assert_eq!(find("B").value, "project");
+    assert_eq!(find("B").source, VariableSource::Project);
+    assert_eq!(find("C").value, "job-c");
+    assert!(
+        j.variables
+            .iter()
+            .all(|v| v.source != VariableSource::Predefined)
+    );
+}
+
+#[test]
+fn predefined_variables_on_request() {
+    let files = MemoryFiles::new().with_file(ENTRY, "j: {script: x}\n");
+    let options = PlanOptions {
+        predefined_variables: true,
+        ..PlanOptions::default()
+    };
+    let (_, pipeline) = plan(ENTRY, &files, &PipelineContext::push("main"), &options);
+    let pipeline = pipeline.unwrap();
+    assert_eq!(job(&pipeline, "j").variable("CI_JOB_NAME"), Some("j"));
+    assert_eq!(
+        job(&pipeline, "j").variable("CI_COMMIT_BRANCH"),
+        Some("main")
+    );
+}
+
+use crate::variables::VariableSource;
+
+#[test]
+fn masked_values_never_shown() {
+    let secret = "s3cr3t-t0ken-value";
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("TOKEN", secret)
+    }];
+    let pipeline = plan_on(
+        "
+workflow: {name: 'run $TOKEN'}
+j:
+  script: x
+  variables: {URL: 'https://$TOKEN@example.com'}
+  tags: [$TOKEN]
+  environment: {name: env-$TOKEN, url: 'https://$TOKEN.example.com'}
+  resource_group: rg-$TOKEN
+  image: registry/$TOKEN
+  rules: [{if: $TOKEN}]
+t: {trigger: {project: group/$TOKEN}, variables: {T: $TOKEN}}
+",
+        &context,
+    );
+    let json = serde_json::to_string(&pipeline).unwrap();
+    assert!(!json.contains(secret), "{json}");
+    assert!(json.contains("[MASKED]"));
+}
+
+#[test]
+fn environment_and_resource_group_expanded() {
+    let pipeline = plan_main(
+        "
+deploy:
+  script: x
+  environment: {name: review/$CI_COMMIT_REF_SLUG, url: 'https://$CI_ENVIRONMENT_SLUG.example.com'}
+  resource_group: deploy-$CI_COMMIT_REF_SLUG
+",
+    );
+    let deploy = job(&pipeline, "deploy");
+    let environment = deploy.environment.as_ref().unwrap();
+    assert_eq!(environment.name, "review/main");
+    assert_eq!(
+        environment.written.as_deref(),
+        Some("review/$CI_COMMIT_REF_SLUG")
+    );
+    // GitLab appends a hash to the slug of a name that slugifying changes.
+    let slug = crate::variables::environment_slug("review/main");
+    assert!(slug.starts_with("review-main-"), "{slug}");
+    assert_eq!(
+        environment.url.as_deref(),
+        Some(format!("https://{slug}.example.com").as_str())
+    );
+    assert_eq!(deploy.resource_group.as_deref(), Some("deploy-main"));
+}
+
+#[test]
+fn runner_fields_written_and_expanded() {
+    let pipeline = plan_main(
+        "
+variables: {TAG: '3.3'}
+j:
+  script: x
+  image: ruby:$TAG
+  services: [{name: postgres:$TAG, alias: db}]
+  cache: {key: gems-$CI_COMMIT_REF_SLUG, paths: [vendor/]}
+",
+    );
+    let j = job(&pipeline, "j");
+    let image = j.image.as_ref().unwrap();
+    assert_eq!(image.name, "ruby:$TAG");
+    assert_eq!(image.expanded.as_deref(), Some("ruby:3.3"));
+    assert_eq!(j.services[0].expanded.as_deref(), Some("postgres:3.3"));
+    assert_eq!(j.services[0].hostnames, ["postgres", "db"]);
+    assert_eq!(j.cache[0].key.as_deref(), Some("gems-$CI_COMMIT_REF_SLUG"));
+    assert_eq!(j.cache[0].key_expanded.as_deref(), Some("gems-main"));
+}
+
+#[test]
+fn stage_barrier_waits_for_uncovered_jobs() {
+    let pipeline = plan_main(
+        "
+stages: [one, two, three]
+early: {stage: one, script: x}
+loose: {stage: one, script: x}
+dag: {stage: two, script: x, needs: [early]}
+late: {stage: three, script: x}
+",
+    );
+    let waits = |stage: &str| {
+        pipeline
+            .stages
+            .iter()
+            .find(|s| s.name == stage)
+            .map(|s| s.waits_for.clone())
+            .unwrap()
+    };
+    assert_eq!(waits("one"), Vec::<String>::new());
+    // `two` has no stage-scheduled job.
+    assert_eq!(waits("two"), Vec::<String>::new());
+    // `early` is covered by `dag`; `loose` waits for nobody else.
+    assert_eq!(waits("three"), ["loose", "dag"]);
+}
+
+#[test]
+fn edges_cover_stages_and_needs() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+b1: {stage: build, script: x}
+b2: {stage: build, script: x}
+t1: {stage: test, script: x, needs: [b1]}
+t2: {stage: test, script: x}
+",
+    );
+    let edges = pipeline.edges();
+    assert!(edges.contains(&("b1", "t1", EdgeKind::Needs)));
+    assert!(edges.contains(&("b1", "t2", EdgeKind::Stage)));
+    assert!(edges.contains(&("b2", "t2", EdgeKind::Stage)));
+    assert!(
+        !edges
+            .iter()
+            .any(|(from, to, _)| *from == "b2" && *to == "t1")
+    );
+}
+
+#[test]
+fn order_is_topological() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+b: {stage: build, script: x}
+t: {stage: test, script: x}
+lint: {stage: test, script: x, needs: []}
+",
+    );
+    // `lint` is ready at once, `t` only after the whole `build` stage.
+    assert_eq!(pipeline.order, ["b", "lint", "t"]);
+}
+
+#[test]
+fn rule_needs_cycle_fails() {
+    let pipeline = plan_main(
+        "
+stages: [build]
+a: {stage: build, script: x, rules: [{needs: [b]}]}
+b: {stage: build, script: x, rules: [{needs: [a]}]}
+",
+    );
+    assert!(!pipeline.created);
+    assert!(pipeline.order.is_empty());
+    assert_eq!(
+        pipeline.errors,
+        [r#"The pipeline has circular dependencies: topological sort failed: ["a", "b"]"#]
+    );
+}
+
+#[test]
+fn evaluate_is_deterministic() {
+    let yaml = "
+stages: [a, b]
+x: {stage: a, script: x, parallel: {matrix: [{V: [1, 2, 3]}]}}
+y: {stage: b, script: x, needs: [x], rules: [{if: $CI_COMMIT_BRANCH, variables: {R: r}}]}
+";
+    let first = plan_main(yaml);
+    let second = plan_main(yaml);
+    assert_eq!(first, second);
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&second).unwrap()
+    );
+}
+
+#[test]
+fn workflow_name_reaches_jobs() {
+    let files = MemoryFiles::new().with_file(
+        ENTRY,
+        "workflow: {name: 'Build $CI_COMMIT_REF_NAME'}\nj: {script: x}\n",
+    );
+    let options = PlanOptions {
+        predefined_variables: true,
+        ..PlanOptions::default()
+    };
+    let (_, pipeline) = plan(ENTRY, &files, &PipelineContext::push("main"), &options);
+    let pipeline = pipeline.unwrap();
+    assert_eq!(pipeline.workflow.name.as_deref(), Some("Build main"));
+    assert_eq!(
+        job(&pipeline, "j").variable("CI_PIPELINE_NAME"),
+        Some("Build main")
+    );
+}
+
+#[test]
+fn child_pipeline_planned() {
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "variables: {G: g}\nchild: {trigger: {include: ci/child.yml, strategy: depend}, variables: {F: '1'}}\n",
+        )
+        .with_file(
+            "ci/child.yml",
+            "c1: {script: x, rules: [{if: '$CI_PIPELINE_SOURCE == \"parent_pipeline\"'}]}\nc2: {script: x, rules: [{if: $F}]}\n",
+        );
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = job(&pipeline, "child").trigger.as_ref().unwrap();
+    assert_eq!(trigger.kind, TriggerKind::Child);
+    assert_eq!(trigger.strategy.as_deref(), Some("depend"));
+    let forwarded: Vec<&str> = trigger.variables.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(forwarded, ["G", "F"]);
+    let child = trigger.downstream.as_ref().unwrap();
+    assert_eq!(child.source, "parent_pipeline");
+    assert_eq!(names(child), ["c1", "c2"]);
+    assert_eq!(
+        child
+            .job("c2")
+            .and_then(|j| j.variables.iter().find(|v| v.name == "F"))
+            .map(|v| v.source),
+        Some(VariableSource::Pipeline)
+    );
+}
+
+#[test]
+fn child_depth_limited() {
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, "t: {trigger: {include: a.yml}}\n")
+        .with_file("a.yml", "t: {trigger: {include: a.yml}}\n");
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let level1 = job(&pipeline, "t").trigger.as_ref().unwrap();
+    let level2 = level1.downstream.as_ref().and_then(|p| p.job("t")).unwrap();
+    let level2_trigger = level2.trigger.as_ref().unwrap();
+    let level3 = level2_trigger
+        .downstream
+        .as_ref()
+        .and_then(|p| p.job("t"))
+        .and_then(|j| j.trigger.as_ref())
+        .unwrap();
+    assert!(level3.downstream.is_none());
+    assert!(
+        level3.note.as_deref().is_some_and(
+            |note| note.starts_with("You reached the maximum depth of child pipelines")
+        )
+    );
+}
+
+#[test]
+fn child_from_artifact_not_planned() {
+    let pipeline = plan_main(
+        "
+stages: [build, deploy]
+generate: {stage: build, script: x}
+child: {stage: deploy, trigger: {include: [{artifact: gen.yml, job: generate}]}}
+",
+    );
+    let trigger = job(&pipeline, "child").trigger.as_ref().unwrap();
+    assert!(trigger.downstream.is_none());
+    assert!(
+        trigger
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("artifact of job `generate`"))
+    );
+}
+
+#[test]
+fn child_with_missing_file_fails() {
+    let files = MemoryFiles::new().with_file(ENTRY, "t: {trigger: {include: missing.yml}}\n");
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = job(&pipeline, "t").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    assert!(!child.created);
+    assert_eq!(
+        child.errors.first().map(String::as_str),
+        Some("Local file `missing.yml` does not exist!")
+    );
+    assert!(
+        trigger
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("downstream_pipeline_creation_failed"))
+    );
+}
+
+#[test]
+fn multi_project_listed() {
+    let pipeline = plan_main(
+        "variables: {TARGET: other}\nt: {trigger: {project: group/$TARGET, branch: stable, strategy: depend}}\n",
+    );
+    let trigger = job(&pipeline, "t").trigger.as_ref().unwrap();
+    assert_eq!(trigger.kind, TriggerKind::MultiProject);
+    assert_eq!(trigger.project.as_deref(), Some("group/other"));
+    assert_eq!(trigger.branch.as_deref(), Some("stable"));
+    assert!(trigger.downstream.is_none());
+}
+
+#[test]
+fn config_errors_block_creation() {
+    let files = MemoryFiles::new().with_file(ENTRY, "j: {script: x, stage: nope}\n");
+    let (resolution, pipeline) = plan(
+        ENTRY,
+        &files,
+        &PipelineContext::push("main"),
+        &PlanOptions::default(),
+    );
+    assert!(resolution.diagnostics.iter().any(|d| d.is_error()));
+    let pipeline = pipeline.unwrap();
+    assert!(!pipeline.created);
+    assert!(pipeline.errors[0].contains("chosen stage nope does not exist"));
+}

@@ -1,0 +1,297 @@
+//! Turning the rule evaluator's traces into the plan's output form: source locations instead of
+//! spans, and masked values hidden.
+
+use std::borrow::Cow;
+
+use crate::context::PipelineContext;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::rules::{
+    self, ClauseTrace, IfTrace, JobDecision, JobTrace, KeyTrace, PolicyTrace, RulesTrace, SpecTrace,
+};
+use crate::source::{SourceMap, Span};
+use crate::variables::MASKED;
+
+use super::output::{
+    ClauseEvaluation, ClauseKind, DecidedBy, JobRule, PlanDiagnostic, PolicyEvaluation,
+    RuleEvaluation, SourceLocation, VariableRead,
+};
+
+/// Replaces the values of masked CI/CD variables with `[MASKED]` in text shown to the user,
+/// as the runner does in job logs. Every masked variable of the context counts, whatever its
+/// protection or environment scope, so a value never leaks through a job it does not apply to.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Masker {
+    /// The masked values, longest first so that a value containing another is replaced whole.
+    values: Vec<String>,
+}
+
+impl Masker {
+    pub(super) fn new(context: &PipelineContext) -> Self {
+        let groups = context.group_variables.iter().flat_map(|g| &g.variables);
+        let all = context
+            .instance_variables
+            .iter()
+            .chain(groups)
+            .chain(&context.project_variables)
+            .chain(&context.pipeline_variables)
+            .chain(&context.schedule_variables)
+            .chain(&context.deployment_variables);
+        let mut values: Vec<String> = all
+            .filter(|variable| variable.masked && !variable.value.is_empty())
+            .map(|variable| variable.value.clone())
+            .collect();
+        values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        values.dedup();
+        Masker { values }
+    }
+
+    /// Returns `text` with every masked value replaced.
+    pub(super) fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if !self
+            .values
+            .iter()
+            .any(|value| text.contains(value.as_str()))
+        {
+            return Cow::Borrowed(text);
+        }
+        let mut out = text.to_owned();
+        for value in &self.values {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), MASKED);
+            }
+        }
+        Cow::Owned(out)
+    }
+
+    pub(super) fn mask_owned(&self, text: String) -> String {
+        match self.mask(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(masked) => masked,
+        }
+    }
+}
+
+/// Turns spans into file names and line numbers, when the source files are known.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Locator<'a> {
+    pub(super) sources: Option<&'a SourceMap>,
+}
+
+impl Locator<'_> {
+    pub(super) fn locate(&self, span: Span) -> Option<SourceLocation> {
+        let location = Location::new(self.sources?, span)?;
+        Some(SourceLocation {
+            file: location.file,
+            line: location.start.line,
+            column: location.start.column,
+        })
+    }
+
+    /// Converts a diagnostic of the planning phase, naming the job it is about.
+    pub(super) fn diagnostic(&self, diagnostic: Diagnostic, job: Option<&str>) -> PlanDiagnostic {
+        PlanDiagnostic {
+            code: diagnostic.code.to_owned(),
+            severity: diagnostic.severity,
+            message: diagnostic.message,
+            job: job.map(str::to_owned),
+            location: diagnostic.span.and_then(|span| self.locate(span)),
+            help: diagnostic.help,
+            span: diagnostic.span,
+        }
+    }
+}
+
+/// Everything a trace conversion needs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TraceContext<'a> {
+    pub(super) masker: &'a Masker,
+    pub(super) locator: Locator<'a>,
+}
+
+impl TraceContext<'_> {
+    /// Converts a job's decision into its output form.
+    pub(super) fn job_rule(&self, decision: &JobDecision) -> JobRule {
+        let summary = self.masker.mask_owned(decision.to_string());
+        let notes = decision.notes();
+        let mut rule = JobRule {
+            by: DecidedBy::Unconditional,
+            summary,
+            matched: decision.rule,
+            rules: Vec::new(),
+            only: None,
+            except: None,
+            implicit_only: false,
+            notes,
+        };
+        match &decision.trace {
+            JobTrace::Rules(trace) => {
+                rule.by = DecidedBy::Rules;
+                rule.rules = self.rules(trace);
+            }
+            JobTrace::OnlyExcept(trace) => {
+                rule.by = DecidedBy::OnlyExcept;
+                self.policy(trace, &mut rule);
+            }
+            JobTrace::Unconditional => {}
+        }
+        rule
+    }
+
+    /// Converts the evaluation of a rule list.
+    pub(super) fn rules(&self, trace: &RulesTrace) -> Vec<RuleEvaluation> {
+        trace
+            .rules
+            .iter()
+            .map(|rule| RuleEvaluation {
+                index: rule.index,
+                matched: rule.matched,
+                clauses: rule.clauses.iter().map(|c| self.clause(c)).collect(),
+                location: self.locator.locate(rule.span),
+            })
+            .collect()
+    }
+
+    fn policy(&self, trace: &PolicyTrace, rule: &mut JobRule) {
+        rule.implicit_only = trace.implicit_only;
+        rule.only = trace.only.as_ref().map(|spec| self.spec(spec));
+        rule.except = trace.except.as_ref().map(|spec| self.spec(spec));
+    }
+
+    fn spec(&self, spec: &SpecTrace) -> PolicyEvaluation {
+        PolicyEvaluation {
+            satisfied: spec.satisfied,
+            keys: spec.keys.iter().map(|key| self.key(key)).collect(),
+        }
+    }
+
+    fn key(&self, key: &KeyTrace) -> ClauseEvaluation {
+        let (clause, reads, note) = match key {
+            KeyTrace::Refs(_) => (ClauseKind::Refs, Vec::new(), None),
+            KeyTrace::Variables { expressions, .. } => {
+                let reads = expressions.iter().flat_map(|e| self.reads(e)).collect();
+                (ClauseKind::Variables, reads, None)
+            }
+            KeyTrace::Changes(trace) => (ClauseKind::Changes, Vec::new(), trace.note()),
+            KeyTrace::Kubernetes { .. } => (ClauseKind::Kubernetes, Vec::new(), None),
+        };
+        ClauseEvaluation {
+            clause,
+            holds: key.holds(),
+            detail: self.masker.mask_owned(key.to_string()),
+            expression: None,
+            reads,
+            note,
+            location: None,
+        }
+    }
+
+    fn clause(&self, clause: &ClauseTrace) -> ClauseEvaluation {
+        let mut evaluation = ClauseEvaluation {
+            clause: ClauseKind::If,
+            holds: clause.holds(),
+            detail: self.masker.mask_owned(clause.to_string()),
+            expression: None,
+            reads: Vec::new(),
+            note: clause.note(),
+            location: None,
+        };
+        match clause {
+            ClauseTrace::If(trace) => {
+                evaluation.expression = Some(trace.expression.clone());
+                evaluation.reads = self.reads(trace);
+                evaluation.location = self.locator.locate(trace.span);
+            }
+            ClauseTrace::Changes(_) => evaluation.clause = ClauseKind::Changes,
+            ClauseTrace::Exists(_) => evaluation.clause = ClauseKind::Exists,
+        }
+        evaluation
+    }
+
+    fn reads(&self, trace: &IfTrace) -> Vec<VariableRead> {
+        trace
+            .reads
+            .iter()
+            .map(|read: &rules::VariableRead| VariableRead {
+                name: read.name.clone(),
+                value: read
+                    .value
+                    .as_deref()
+                    .map(|value| self.masker.mask(value).into_owned()),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::SettingsVariable;
+
+    fn masker(values: &[&str]) -> Masker {
+        let context = PipelineContext {
+            project_variables: values
+                .iter()
+                .map(|value| SettingsVariable {
+                    masked: true,
+                    ..SettingsVariable::new("SECRET", *value)
+                })
+                .collect(),
+            ..PipelineContext::default()
+        };
+        Masker::new(&context)
+    }
+
+    #[test]
+    fn masker_replaces_values() {
+        let masker = masker(&["s3cr3t-value"]);
+        assert_eq!(
+            masker.mask("https://s3cr3t-value@host/s3cr3t-value"),
+            "https://[MASKED]@host/[MASKED]"
+        );
+    }
+
+    #[test]
+    fn masker_keeps_plain_text() {
+        let masker = masker(&["s3cr3t-value"]);
+        assert!(matches!(masker.mask("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn masker_longest_value_first() {
+        let masker = masker(&["abcdefgh", "abcdefgh-longer"]);
+        assert_eq!(masker.mask("x abcdefgh-longer y"), "x [MASKED] y");
+    }
+
+    #[test]
+    fn masker_ignores_unmasked() {
+        let context = PipelineContext {
+            project_variables: vec![SettingsVariable::new("PLAIN", "visible-value")],
+            ..PipelineContext::default()
+        };
+        assert_eq!(Masker::new(&context).mask("visible-value"), "visible-value");
+    }
+
+    #[test]
+    fn locator_without_sources() {
+        let locator = Locator { sources: None };
+        assert_eq!(locator.locate(Span::default()), None);
+    }
+
+    #[test]
+    fn locator_finds_line() {
+        let mut sources = SourceMap::new();
+        let file = sources.add(".gitlab-ci.yml", "a: 1\nb: 2\n");
+        let locator = Locator {
+            sources: Some(&sources),
+        };
+        let location = locator.locate(Span::new(file, 5, 6));
+        assert_eq!(
+            location,
+            Some(SourceLocation {
+                file: ".gitlab-ci.yml".to_owned(),
+                line: 2,
+                column: 1,
+            })
+        );
+    }
+}
