@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use glplan::context::{MergeRequestEventType, PipelineSource};
 
 /// Offline planner for GitLab CI/CD pipelines: resolves `.gitlab-ci.yml` with its includes the
 /// way GitLab does, reports what GitLab would reject, and shows the resulting jobs.
@@ -26,11 +27,23 @@ pub enum Command {
     ///
     /// Diagnostics go to standard error; exit codes are those of `lint`.
     Config(ConfigArgs),
-    /// Print the static plan: the stages in order and, per stage, each job's `when`,
-    /// `allow_failure`, `needs`, image and tags.
+    /// Print the pipeline GitLab would create for one push, tag, merge request or other
+    /// trigger: the outcome of `workflow:rules`, the stages with each job's `when`,
+    /// `allow_failure`, `needs`, tags and image, and the jobs left out with the reason.
     ///
-    /// Diagnostics go to standard error; exit codes are those of `lint`.
+    /// Without context options it plans a push to the default branch. Diagnostics go to
+    /// standard error. Exits with 0 when the pipeline is created, and also when
+    /// `workflow:rules` or the jobs' rules leave no pipeline (the reason is printed); with 1
+    /// when the configuration has an error or pipeline creation fails (for example a missing
+    /// required need); with 2 when the command line is invalid or a file cannot be read.
     Plan(PlanArgs),
+    /// Explain one job: the rule that kept it or left it out (with the expression, its
+    /// location and the values it read), its variables with their precedence source, its
+    /// needs and the jobs that need it, `when`, `allow_failure`, `start_in`, tags and image.
+    ///
+    /// Takes the context options of `plan`. Exits with 1 when the job is not in the
+    /// configuration, otherwise as `plan` does.
+    Explain(ExplainArgs),
 }
 
 /// Arguments of `glplan lint`.
@@ -62,10 +75,148 @@ pub struct PlanArgs {
     /// Files and options shared by every command.
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Output format: `table` prints one row per job, grouped by stage; `json` prints the plan
-    /// object, whose `version` field changes when its shape does.
+    /// The pipeline to plan.
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Output format: `table` prints the workflow outcome, one row per job grouped by stage
+    /// and the absent jobs; `json` prints the pipeline object, whose `version` field changes
+    /// when its shape does; `dot` prints a Graphviz digraph and `mermaid` a Mermaid flowchart
+    /// of the jobs and their needs.
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
+}
+
+/// Arguments of `glplan explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Name of the job to explain, as the pipeline names it (a parallel instance is
+    /// `test 1/2` or `build: [amd64]`).
+    pub job: String,
+    /// Files and options shared by every command.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The pipeline to plan.
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Lists the predefined variables (`CI_*`, `GITLAB_*`) among the job's variables too.
+    #[arg(long)]
+    pub predefined: bool,
+    /// Output format: `text` for reading, `json` for the job's object from the pipeline
+    /// (`job`, or `absent` for a job left out) with its graph neighbours.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+/// The pipeline to plan: what triggered it, for which ref, with which variables and changes.
+/// Without any of these options, glplan plans a push to the default branch.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ContextArgs {
+    /// Pipeline source, the value of `CI_PIPELINE_SOURCE` (such as `push`, `web`,
+    /// `schedule`, `merge_request_event`) [default: `push`, or `merge_request_event` with an
+    /// `--mr-*` option].
+    #[arg(long, value_name = "SOURCE", value_parser = parse_source)]
+    pub source: Option<PipelineSource>,
+
+    /// Branch or tag the pipeline runs for (`CI_COMMIT_REF_NAME`) [default: the default
+    /// branch, or the merge request's source branch].
+    #[arg(long = "ref", value_name = "REF")]
+    pub ref_name: Option<String>,
+
+    /// Makes `--ref` a tag: sets `CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`.
+    #[arg(long, requires = "ref_name")]
+    pub tag: bool,
+
+    /// The project's default branch (`CI_DEFAULT_BRANCH`). A push to it counts as a push to a
+    /// protected branch.
+    #[arg(long, value_name = "BRANCH", default_value = "main")]
+    pub default_branch: String,
+
+    /// Source branch of the merge request (`CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`); makes the
+    /// pipeline a merge request pipeline [default: `--ref`].
+    #[arg(long, value_name = "BRANCH", conflicts_with = "tag")]
+    pub mr_source: Option<String>,
+
+    /// Target branch of the merge request (`CI_MERGE_REQUEST_TARGET_BRANCH_NAME`); makes the
+    /// pipeline a merge request pipeline [default: the default branch].
+    #[arg(long, value_name = "BRANCH", conflicts_with = "tag")]
+    pub mr_target: Option<String>,
+
+    /// Label of the merge request (`CI_MERGE_REQUEST_LABELS`); makes the pipeline a merge
+    /// request pipeline. Repeat for several labels.
+    #[arg(long = "mr-label", value_name = "LABEL", conflicts_with = "tag")]
+    pub mr_labels: Vec<String>,
+
+    /// Kind of merge request pipeline (`CI_MERGE_REQUEST_EVENT_TYPE`); makes the pipeline a
+    /// merge request pipeline [default: detached].
+    #[arg(long, value_name = "TYPE", value_parser = parse_event_type, conflicts_with = "tag")]
+    pub mr_event_type: Option<MergeRequestEventType>,
+
+    /// Reads pipeline variables from FILE: either `KEY=VALUE` lines (blank lines and lines
+    /// starting with `#` are skipped, and one pair of surrounding quotes is removed from a
+    /// value), or a JSON object whose values are strings or objects with `value` and the
+    /// flags `masked`, `raw` and `file`. `--var` overrides a variable of the file.
+    #[arg(long, value_name = "FILE")]
+    pub var_file: Option<PathBuf>,
+
+    /// Sets a project-level CI/CD variable, as in the project's CI/CD settings; it has lower
+    /// precedence than pipeline variables (`--var`). Repeat for several variables; the last
+    /// value of a name wins.
+    #[arg(long = "project-var", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub project_vars: Vec<(String, String)>,
+
+    /// Marks the pipeline or project variable NAME as masked: its value is shown as
+    /// `[MASKED]` wherever it appears. Repeat for several variables.
+    #[arg(long = "mask", value_name = "NAME")]
+    pub masked: Vec<String>,
+
+    /// A file changed by the push or the merge request, as a path from the repository root;
+    /// `rules:changes` and `only:changes` compare their patterns with these paths. Repeat for
+    /// several files. Without `--changed` or `--changed-from`, glplan has no diff, and every
+    /// `changes` clause holds, as in GitLab's pipelines without a diff (a new branch, a tag,
+    /// a schedule, a manual run).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_diff")]
+    pub changed: Vec<String>,
+
+    /// Reads the changed files from FILE, one path per line (as `git diff --name-only`
+    /// prints them); an empty file is a diff without changes, where `changes` clauses fail.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_diff")]
+    pub changed_from: Option<PathBuf>,
+
+    /// States that the pipeline has no diff to compare with, so every `changes` clause holds.
+    /// This is the default; the option rejects `--changed` and `--changed-from`.
+    #[arg(long)]
+    pub no_diff: bool,
+
+    /// Commit message, whose first line is the commit title (`CI_COMMIT_MESSAGE`,
+    /// `CI_COMMIT_TITLE`) [default: `Update .gitlab-ci.yml`].
+    #[arg(long, value_name = "MESSAGE")]
+    pub title: Option<String>,
+}
+
+impl ContextArgs {
+    /// Returns whether no option that describes the pipeline was given, so glplan plans its
+    /// default: a push to the default branch.
+    pub fn is_default(&self) -> bool {
+        self.source.is_none()
+            && self.ref_name.is_none()
+            && !self.tag
+            && !self.is_merge_request()
+            && self.var_file.is_none()
+            && self.project_vars.is_empty()
+            && self.masked.is_empty()
+            && self.changed.is_empty()
+            && self.changed_from.is_none()
+            && !self.no_diff
+            && self.title.is_none()
+    }
+
+    /// Returns whether an `--mr-*` option was given.
+    pub fn is_merge_request(&self) -> bool {
+        self.mr_source.is_some()
+            || self.mr_target.is_some()
+            || !self.mr_labels.is_empty()
+            || self.mr_event_type.is_some()
+    }
 }
 
 /// The configuration files and the diagnostic colors, shared by every command.
@@ -98,9 +249,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "DIR")]
     pub remote_cache: Option<PathBuf>,
 
-    /// Sets a CI/CD variable for `include` locations and `include:rules`, as a project,
-    /// predefined or pipeline variable would be (YAML `variables:` never reach `include`).
-    /// Repeat for several variables; the last value of a name wins.
+    /// Sets a pipeline variable, as **Run pipeline** or the API would: `include` locations,
+    /// `include:rules`, `workflow:rules` and the jobs see it, and it overrides YAML and project
+    /// variables of the same name (`lint` and `config` use it for `include` only). Repeat for
+    /// several variables; the last value of a name wins.
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub vars: Vec<(String, String)>,
 
@@ -139,7 +291,21 @@ pub enum ConfigFormat {
 pub enum PlanFormat {
     /// An aligned table, one row per job, grouped by stage.
     Table,
-    /// The plan object as pretty-printed JSON.
+    /// The pipeline object as pretty-printed JSON.
+    Json,
+    /// A Graphviz digraph: stages as clusters, needs as solid edges, optional needs dotted,
+    /// the stage order as dashed edges.
+    Dot,
+    /// A Mermaid `flowchart LR` with one subgraph per stage.
+    Mermaid,
+}
+
+/// Output formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Labelled lines for reading.
+    Text,
+    /// Pretty-printed JSON.
     Json,
 }
 
@@ -160,6 +326,34 @@ pub fn parse_pair(text: &str) -> Result<(String, String), String> {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
         _ => Err(format!("expected KEY=VALUE, found `{text}`")),
     }
+}
+
+/// Parses a `CI_PIPELINE_SOURCE` value for `--source`.
+pub fn parse_source(text: &str) -> Result<PipelineSource, String> {
+    PipelineSource::ALL
+        .into_iter()
+        .find(|source| source.as_str() == text)
+        .ok_or_else(|| {
+            let names: Vec<&str> = PipelineSource::ALL.iter().map(|s| s.as_str()).collect();
+            format!(
+                "`{text}` is not a pipeline source; expected one of {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// Parses a `CI_MERGE_REQUEST_EVENT_TYPE` value for `--mr-event-type`.
+pub fn parse_event_type(text: &str) -> Result<MergeRequestEventType, String> {
+    [
+        MergeRequestEventType::Detached,
+        MergeRequestEventType::MergedResult,
+        MergeRequestEventType::MergeTrain,
+    ]
+    .into_iter()
+    .find(|kind| kind.as_str() == text)
+    .ok_or_else(|| {
+        format!("`{text}` is not a merge request event type; expected detached, merged_result or merge_train")
+    })
 }
 
 /// Parses `PATH=DIR` for `--project`.

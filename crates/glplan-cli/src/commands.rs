@@ -5,16 +5,17 @@ use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use glplan::plan::Plan;
+use glplan::context::PipelineContext;
+use glplan::pipeline::{Pipeline, PlanDiagnostic, PlanOptions};
 use glplan::yaml::{Mapping, Node};
-use glplan::{Diagnostics, FileId, Limits, Resolution, ResolveOptions, Span};
+use glplan::{Diagnostics, FileId, Limits, Resolution, ResolveOptions, Severity, Span};
 
 use crate::args::{
-    Cli, ColorChoice, Command, CommonArgs, ConfigArgs, ConfigFormat, LintArgs, LintFormat,
-    PlanArgs, PlanFormat,
+    Cli, ColorChoice, Command, CommonArgs, ConfigArgs, ConfigFormat, ContextArgs, ExplainArgs,
+    ExplainFormat, LintArgs, LintFormat, PlanArgs, PlanFormat,
 };
 use crate::files::{DirFiles, split_entry};
-use crate::{render, table, yaml_out};
+use crate::{context, explain, graph, render, table, yaml_out};
 
 /// The process exit status of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Status {
         Command::Lint(args) => lint(&args),
         Command::Config(args) => config(&args),
         Command::Plan(args) => plan(&args),
+        Command::Explain(args) => explain(&args),
     };
     match result {
         Ok(status) => status,
@@ -96,6 +98,23 @@ impl Loaded {
 }
 
 fn load(args: &CommonArgs) -> Result<Loaded, CliError> {
+    let (root, entry, files) = open_files(args)?;
+    let options = ResolveOptions {
+        variables: last_wins(&args.vars),
+        inputs: pipeline_inputs(&args.inputs)?,
+        ..ResolveOptions::default()
+    };
+    let resolution = glplan::resolve(&entry, &files, &options);
+    Ok(Loaded {
+        resolution,
+        root,
+        entry,
+    })
+}
+
+/// Splits PATH into the repository root and the entry file's path inside it, and opens the
+/// file provider with the folders the options name.
+fn open_files(args: &CommonArgs) -> Result<(PathBuf, String, DirFiles), CliError> {
     let (root, entry) = split_entry(&args.path, args.repo.as_deref()).map_err(CliError::Message)?;
 
     let mut files = DirFiles::new(&root);
@@ -108,18 +127,7 @@ fn load(args: &CommonArgs) -> Result<Loaded, CliError> {
     if let Some(dir) = &args.remote_cache {
         files = files.with_remote_cache(existing_dir(dir, "--remote-cache")?);
     }
-
-    let options = ResolveOptions {
-        variables: last_wins(&args.vars),
-        inputs: pipeline_inputs(&args.inputs)?,
-        ..ResolveOptions::default()
-    };
-    let resolution = glplan::resolve(&entry, &files, &options);
-    Ok(Loaded {
-        resolution,
-        root,
-        entry,
-    })
+    Ok((root, entry, files))
 }
 
 fn existing_dir(dir: &Path, option: &str) -> Result<PathBuf, CliError> {
@@ -306,26 +314,249 @@ fn mapping_json(mapping: &Mapping) -> serde_json::Value {
     )
 }
 
-fn plan(args: &PlanArgs) -> Result<Status, CliError> {
-    let loaded = load(&args.common)?;
-    let Some(config) = &loaded.resolution.config else {
-        finish(
-            report_to_stderr(&loaded, args.common.color),
-            Status::Invalid,
-        )?;
-        return Ok(Status::Invalid);
+/// A configuration evaluated for one pipeline context.
+struct Planned {
+    loaded: Loaded,
+    context: PipelineContext,
+    /// Whether no context option was given, so the context is the default push.
+    defaulted: bool,
+    /// `None` when no configuration could be built.
+    pipeline: Option<Pipeline>,
+}
+
+/// Diagnostic codes of a pipeline that GitLab does not create by design rather than by
+/// mistake: `workflow:rules` filtered it out, or the jobs' rules left no job. The output
+/// shows the reason, and the exit status stays 0.
+const NOT_CREATED_BY_RULES: [&str; 2] = ["workflow-filtered", "no-jobs"];
+
+impl Planned {
+    fn status(&self) -> Status {
+        if self.loaded.resolution.diagnostics.has_errors() {
+            return Status::Invalid;
+        }
+        let Some(pipeline) = &self.pipeline else {
+            return Status::Invalid;
+        };
+        let failed = pipeline
+            .error_diagnostics()
+            .any(|diagnostic| !NOT_CREATED_BY_RULES.contains(&diagnostic.code.as_str()));
+        if failed || (!pipeline.created && pipeline.error_diagnostics().next().is_none()) {
+            Status::Invalid
+        } else {
+            Status::Clean
+        }
+    }
+
+    fn header(&self) -> String {
+        context::describe(&self.context, self.defaulted)
+    }
+}
+
+fn evaluate(
+    common: &CommonArgs,
+    context_args: &ContextArgs,
+    predefined_variables: bool,
+) -> Result<Planned, CliError> {
+    let (root, entry, files) = open_files(common)?;
+    let context =
+        context::build(context_args, &last_wins(&common.vars)).map_err(CliError::Message)?;
+    let options = PlanOptions {
+        inputs: pipeline_inputs(&common.inputs)?,
+        predefined_variables,
+        ..PlanOptions::default()
     };
-    let plan = Plan::from_config(config);
-    let written = report_to_stderr(&loaded, args.common.color).and_then(|()| {
+    let (resolution, pipeline) = glplan::pipeline::plan(&entry, &files, &context, &options);
+    Ok(Planned {
+        loaded: Loaded {
+            resolution,
+            root,
+            entry,
+        },
+        context,
+        defaulted: context_args.is_default() && common.vars.is_empty(),
+        pipeline,
+    })
+}
+
+/// Writes the configuration's diagnostics and the pipeline's to standard error. The
+/// diagnostics of a pipeline that rules did not create are left out, because the output
+/// shows that outcome.
+fn report_plan_to_stderr(planned: &Planned, color: ColorChoice) -> Result<(), CliError> {
+    let loaded = &planned.loaded;
+    let resolved = &loaded.resolution.diagnostics;
+    let planning: Vec<&PlanDiagnostic> = planned
+        .pipeline
+        .iter()
+        .flat_map(|pipeline| &pipeline.diagnostics)
+        .filter(|diagnostic| !NOT_CREATED_BY_RULES.contains(&diagnostic.code.as_str()))
+        .collect();
+    if resolved.is_empty() && planning.is_empty() {
+        return Ok(());
+    }
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    let display = |name: &str| loaded.display_name(name);
+    let color = use_color(color, stderr.is_terminal());
+    let sources = &loaded.resolution.sources;
+    render::write_human(&mut err, resolved, sources, &display, color)?;
+    render::write_plan_human(&mut err, &planning, sources, &display, color)?;
+    let count = |severity: Severity| {
+        resolved.iter().filter(|d| d.severity == severity).count()
+            + planning.iter().filter(|d| d.severity == severity).count()
+    };
+    render::write_counts(
+        &mut err,
+        &display(&loaded.entry),
+        count(Severity::Error),
+        count(Severity::Warning),
+    )?;
+    Ok(())
+}
+
+fn plan(args: &PlanArgs) -> Result<Status, CliError> {
+    let planned = evaluate(&args.common, &args.context, false)?;
+    let status = planned.status();
+    let written = report_plan_to_stderr(&planned, args.common.color).and_then(|()| {
+        let Some(pipeline) = &planned.pipeline else {
+            return Ok(());
+        };
+        let display = |name: &str| planned.loaded.display_name(name);
         let mut out = io::stdout().lock();
         match args.format {
-            PlanFormat::Table => out.write_all(table::plan_table(&plan).as_bytes())?,
-            PlanFormat::Json => write_json(&mut out, &plan)?,
+            PlanFormat::Table => {
+                let text = table::pipeline_table(pipeline, &planned.header(), &display);
+                out.write_all(text.as_bytes())?;
+            }
+            PlanFormat::Json => {
+                let value = pipeline_json(pipeline, &planned.loaded)?;
+                write_json(&mut out, &value)?;
+            }
+            PlanFormat::Dot => out.write_all(graph::dot(pipeline).as_bytes())?,
+            PlanFormat::Mermaid => out.write_all(graph::mermaid(pipeline).as_bytes())?,
         }
         out.flush()?;
         Ok(())
     });
-    finish(written, loaded.status())
+    finish(written, status)
+}
+
+/// The pipeline as JSON, with the configuration's diagnostics added to the pipeline's and
+/// every file name as the user can open it from the current directory.
+fn pipeline_json(pipeline: &Pipeline, loaded: &Loaded) -> Result<serde_json::Value, CliError> {
+    let mut value = to_value(pipeline)?;
+    let resolved = render::to_json(
+        &loaded.resolution.diagnostics,
+        &loaded.resolution.sources,
+        &|name| name.to_owned(),
+    );
+    if let Some(serde_json::Value::Array(diagnostics)) = value.get_mut("diagnostics") {
+        let mut all = Vec::with_capacity(resolved.len() + diagnostics.len());
+        for diagnostic in &resolved {
+            all.push(resolved_as_plan_diagnostic(diagnostic));
+        }
+        all.append(diagnostics);
+        *diagnostics = all;
+    }
+    rename_files(&mut value, &|name| loaded.display_name(name));
+    Ok(value)
+}
+
+/// A configuration diagnostic in the shape of the pipeline's `diagnostics` entries: the
+/// location is the start position's file, line and column.
+fn resolved_as_plan_diagnostic(
+    diagnostic: &glplan::diagnostic::LocatedDiagnostic,
+) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    object.insert("code".into(), diagnostic.code.into());
+    object.insert(
+        "severity".into(),
+        serde_json::to_value(diagnostic.severity).unwrap_or_default(),
+    );
+    object.insert("message".into(), diagnostic.message.clone().into());
+    if let Some(location) = &diagnostic.location {
+        let location = serde_json::json!({
+            "file": location.file,
+            "line": location.start.line,
+            "column": location.start.column,
+        });
+        object.insert("location".into(), location);
+    }
+    if let Some(help) = &diagnostic.help {
+        object.insert("help".into(), help.clone().into());
+    }
+    serde_json::Value::Object(object)
+}
+
+/// Rewrites the `file` of every source location (an object with `file`, `line` and
+/// `column`) with `display`.
+fn rename_files(value: &mut serde_json::Value, display: &dyn Fn(&str) -> String) {
+    match value {
+        serde_json::Value::Object(object) => {
+            let is_location = object.contains_key("line") && object.contains_key("column");
+            if is_location && let Some(serde_json::Value::String(file)) = object.get_mut("file") {
+                *file = display(file);
+            }
+            for child in object.values_mut() {
+                rename_files(child, display);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                rename_files(item, display);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn to_value(value: &impl serde::Serialize) -> Result<serde_json::Value, CliError> {
+    serde_json::to_value(value)
+        .map_err(|e| CliError::Message(format!("cannot convert the pipeline to JSON: {e}")))
+}
+
+fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
+    let planned = evaluate(&args.common, &args.context, args.predefined)?;
+    report_plan_to_stderr(&planned, args.common.color)?;
+    let Some(pipeline) = &planned.pipeline else {
+        return Ok(Status::Invalid);
+    };
+    let display = |name: &str| planned.loaded.display_name(name);
+    let Some(subject) = explain::find(pipeline, &args.job) else {
+        let known = explain::job_names(pipeline);
+        let instances = explain::instances(pipeline, &args.job);
+        let mut message = format!("job `{}` not found", args.job);
+        match glplan::diagnostic::did_you_mean(&args.job, known.iter().copied()) {
+            _ if !instances.is_empty() => message.push_str(&format!(
+                "; it runs as parallel jobs, name one of them: {}",
+                instances.join(", ")
+            )),
+            Some(suggestion) => message.push_str(&format!("; did you mean `{suggestion}`?")),
+            None if known.is_empty() => message.push_str("; the configuration has no jobs"),
+            None => message.push_str(&format!("; the jobs are {}", known.join(", "))),
+        }
+        let _ = writeln!(io::stderr(), "error: {message}");
+        return Ok(Status::Invalid);
+    };
+    let status = planned.status();
+    let written = (|| -> Result<(), CliError> {
+        let mut out = io::stdout().lock();
+        match args.format {
+            ExplainFormat::Text => {
+                let text = explain::text(pipeline, &subject, &planned.header(), &display);
+                out.write_all(text.as_bytes())?;
+            }
+            ExplainFormat::Json => {
+                let mut value = explain::json(pipeline, &subject).map_err(|e| {
+                    CliError::Message(format!("cannot convert the job to JSON: {e}"))
+                })?;
+                rename_files(&mut value, &display);
+                write_json(&mut out, &value)?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    })();
+    finish(written, status)
 }
 
 fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {

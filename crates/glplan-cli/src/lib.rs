@@ -1,6 +1,6 @@
 //! The `glplan` command-line tool: reads a repository's pipeline configuration from disk,
-//! resolves it with the `glplan` core and prints diagnostics, the merged configuration or the
-//! static plan.
+//! resolves it with the `glplan` core and prints diagnostics, the merged configuration, the
+//! pipeline GitLab would create for a push, tag or merge request, or one job's trace.
 //!
 //! The library exists so that tests can use the same [`files::DirFiles`] provider, renderer
 //! and YAML writer as the binary.
@@ -9,7 +9,10 @@
 
 pub mod args;
 pub mod commands;
+pub mod context;
+pub mod explain;
 pub mod files;
+pub mod graph;
 pub mod render;
 pub mod table;
 pub mod yaml_out;

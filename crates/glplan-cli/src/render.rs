@@ -8,6 +8,7 @@ use codespan_reporting::diagnostic::{
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, GeneralWriteResult, WriteStyle};
 use glplan::diagnostic::LocatedDiagnostic;
+use glplan::pipeline::PlanDiagnostic;
 use glplan::{Diagnostic, Diagnostics, Severity, SourceMap, Span};
 
 /// Turns the names that the resolver gives files (repository paths) into the names shown to
@@ -28,16 +29,48 @@ pub fn write_human(
     for (_, file) in sources.files() {
         files.add(display(&file.name), file.text.as_str());
     }
+    let reports: Vec<Report<usize>> = diagnostics
+        .iter()
+        .map(|diagnostic| to_report(diagnostic, sources))
+        .collect();
+    emit(out, &files, &reports, color)
+}
+
+/// Writes the diagnostics of pipeline planning like [`write_human`] does, with the job a
+/// diagnostic is about added to its message.
+pub fn write_plan_human(
+    out: &mut dyn Write,
+    diagnostics: &[&PlanDiagnostic],
+    sources: &SourceMap,
+    display: DisplayName<'_>,
+    color: bool,
+) -> io::Result<()> {
+    let mut files = SimpleFiles::new();
+    for (_, file) in sources.files() {
+        files.add(display(&file.name), file.text.as_str());
+    }
+    let reports: Vec<Report<usize>> = diagnostics
+        .iter()
+        .map(|diagnostic| plan_report(diagnostic, sources))
+        .collect();
+    emit(out, &files, &reports, color)
+}
+
+fn emit(
+    out: &mut dyn Write,
+    files: &SimpleFiles<String, &str>,
+    reports: &[Report<usize>],
+    color: bool,
+) -> io::Result<()> {
     let config = term::Config::default();
-    for diagnostic in diagnostics {
-        let report = to_report(diagnostic, sources);
+    for report in reports {
         let result = if color {
-            term::emit_to_write_style(&mut AnsiWriter(&mut *out), &config, &files, &report)
+            term::emit_to_write_style(&mut AnsiWriter(&mut *out), &config, files, report)
         } else {
-            term::emit_to_io_write(&mut *out, &config, &files, &report)
+            term::emit_to_io_write(&mut *out, &config, files, report)
         };
         if let Err(error) = result {
-            // Spans are clamped in `to_report`, so this is an I/O failure on `out`.
+            // Spans are clamped before reports are built, so this is an I/O failure on `out`.
             return Err(io::Error::other(error.to_string()));
         }
     }
@@ -85,6 +118,22 @@ pub fn write_summary(
     )
 }
 
+/// Writes the closing line of a human-readable report from counts, for output that joins the
+/// configuration's diagnostics with the pipeline's.
+pub fn write_counts(
+    out: &mut dyn Write,
+    entry: &str,
+    errors: usize,
+    warnings: usize,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{entry}: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
+}
+
 fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
@@ -93,12 +142,39 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-fn to_report(diagnostic: &Diagnostic, sources: &SourceMap) -> Report<usize> {
-    let severity = match diagnostic.severity {
+fn report_severity(severity: Severity) -> ReportSeverity {
+    match severity {
         Severity::Error => ReportSeverity::Error,
         Severity::Warning => ReportSeverity::Warning,
         Severity::Info => ReportSeverity::Note,
+    }
+}
+
+fn plan_report(diagnostic: &PlanDiagnostic, sources: &SourceMap) -> Report<usize> {
+    let mut labels = Vec::new();
+    if let Some((file, range)) = diagnostic.span.and_then(|s| clamp(s, sources)) {
+        labels.push(ReportLabel::primary(file, range));
+    }
+    let message = match &diagnostic.job {
+        Some(job) if !diagnostic.message.contains(job.as_str()) => {
+            format!("{} (job `{job}`)", diagnostic.message)
+        }
+        _ => diagnostic.message.clone(),
     };
+    let notes = diagnostic
+        .help
+        .iter()
+        .map(|help| format!("help: {help}"))
+        .collect();
+    Report::new(report_severity(diagnostic.severity))
+        .with_code(diagnostic.code.clone())
+        .with_message(message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+fn to_report(diagnostic: &Diagnostic, sources: &SourceMap) -> Report<usize> {
+    let severity = report_severity(diagnostic.severity);
     let mut labels = Vec::new();
     if let Some((file, range)) = diagnostic.span.and_then(|s| clamp(s, sources)) {
         labels.push(ReportLabel::primary(file, range));

@@ -1,7 +1,12 @@
-//! The `plan` command's table: one row per job, grouped by stage in pipeline order.
+//! The `plan` command's table: the pipeline's header lines, one row per job grouped by stage
+//! in pipeline order, and the jobs GitLab leaves out with the reason.
 
-use glplan::config::{AllowFailure, JobKind, Need, When};
-use glplan::plan::{Downstream, JobPlan, Plan};
+use glplan::config::{AllowFailure, JobKind, When};
+use glplan::pipeline::{
+    AbsentJob, AbsentReason, NeedEdge, Pipeline, PlanTrigger, PlannedJob, TriggerKind,
+};
+
+use crate::render::DisplayName;
 
 const HEADER: [&str; 7] = [
     "STAGE",
@@ -13,19 +18,58 @@ const HEADER: [&str; 7] = [
     "TAGS",
 ];
 
-/// Renders the plan as an aligned text table followed by a count line. The stage name appears
-/// on the first row of each stage. `NEEDS` is `earlier stages` for stage-scheduled jobs and
-/// `none` for `needs: []`; optional needs are marked `(optional)`.
-pub fn plan_table(plan: &Plan) -> String {
-    let mut rows: Vec<[String; 7]> = vec![HEADER.map(str::to_owned)];
-    for stage in &plan.stages {
-        for (i, job) in stage.jobs.iter().enumerate() {
+/// Renders the pipeline for reading: the `description` lines, the outcome of `workflow:` and
+/// the pipeline name, then the jobs as an aligned table followed by a count
+/// line, then the absent jobs with a one-line reason each.
+///
+/// In the table the stage name appears on the first row of each stage. `NEEDS` is `earlier
+/// stages` for stage-scheduled jobs and `none` for `needs: []`; optional needs are marked
+/// `(optional)`.
+pub fn pipeline_table(pipeline: &Pipeline, description: &str, display: DisplayName<'_>) -> String {
+    let mut out = description.to_owned();
+    out.push_str(&format!("workflow: {}\n", pipeline.workflow.reason));
+    if let Some(name) = &pipeline.workflow.name {
+        out.push_str(&format!("name: {name}\n"));
+    }
+    if !pipeline.created {
+        for error in &pipeline.errors {
+            out.push_str(&format!("not created: {error}\n"));
+        }
+    }
+    out.push('\n');
+
+    if !pipeline.jobs.is_empty() {
+        out.push_str(&job_rows(pipeline));
+    }
+    out.push_str(&format!(
+        "{} in {}",
+        count(pipeline.jobs.len(), "job"),
+        count(pipeline.stages.len(), "stage")
+    ));
+    if pipeline.absent.is_empty() {
+        out.push('\n');
+        return out;
+    }
+    out.push_str(&format!(
+        ", {} absent\n",
+        count(pipeline.absent.len(), "job")
+    ));
+    out.push_str("\nABSENT\n");
+    out.push_str(&absent_rows(&pipeline.absent, display));
+    out
+}
+
+fn job_rows(pipeline: &Pipeline) -> String {
+    let mut rows: Vec<Vec<String>> = vec![HEADER.map(str::to_owned).to_vec()];
+    for stage in &pipeline.stages {
+        let jobs = stage.jobs.iter().filter_map(|name| pipeline.job(name));
+        for (i, job) in jobs.enumerate() {
             let stage_cell = if i == 0 {
                 stage.name.clone()
             } else {
                 String::new()
             };
-            rows.push([
+            rows.push(vec![
                 stage_cell,
                 job.name.clone(),
                 when_cell(job),
@@ -36,18 +80,56 @@ pub fn plan_table(plan: &Plan) -> String {
             ]);
         }
     }
+    align(&rows)
+}
 
-    let mut widths = [0usize; 7];
-    for row in &rows {
+fn absent_rows(absent: &[AbsentJob], display: DisplayName<'_>) -> String {
+    let rows: Vec<Vec<String>> = absent
+        .iter()
+        .map(|job| {
+            let place = job
+                .location
+                .as_ref()
+                .map(|l| format!("{}:{}:{}", display(&l.file), l.line, l.column))
+                .unwrap_or_default();
+            vec![job.name.clone(), place, absent_reason(job)]
+        })
+        .collect();
+    align(&rows)
+}
+
+/// Returns the one-line reason a job is absent.
+pub fn absent_reason(job: &AbsentJob) -> String {
+    match (&job.rule, job.reason) {
+        (_, AbsentReason::WorkflowFiltered) => {
+            "workflow:rules filtered the pipeline out".to_owned()
+        }
+        (Some(rule), _) if !rule.summary.is_empty() => {
+            let summary = rule.summary.as_str();
+            summary
+                .strip_prefix("absent because ")
+                .unwrap_or(summary)
+                .to_owned()
+        }
+        (_, AbsentReason::NoRuleMatched) => "no rule matched".to_owned(),
+        (_, AbsentReason::WhenNever) => "the matching rule has `when: never`".to_owned(),
+        (_, AbsentReason::OnlyExcept) => "`only` did not hold, or `except` did".to_owned(),
+    }
+}
+
+/// Pads every column but the last to its widest cell, two spaces apart.
+fn align(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; columns];
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-
     let mut out = String::new();
-    for row in &rows {
+    for row in rows {
         let mut line = String::new();
-        for (column, (cell, width)) in row.iter().zip(widths).enumerate() {
+        for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
             if column > 0 {
                 line.push_str("  ");
             }
@@ -57,12 +139,6 @@ pub fn plan_table(plan: &Plan) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    let jobs = plan.jobs().count();
-    out.push_str(&format!(
-        "{} in {}\n",
-        count(jobs, "job"),
-        count(plan.stages.len(), "stage")
-    ));
     out
 }
 
@@ -74,14 +150,16 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-fn when_cell(job: &JobPlan) -> String {
+/// Returns `when`, with the delay of a delayed job.
+pub fn when_cell(job: &PlannedJob) -> String {
     match (&job.when, &job.start_in) {
-        (When::Delayed, Some(delay)) => format!("delayed ({delay})"),
+        (When::Delayed, Some(delay)) => format!("delayed ({})", delay.text),
         (when, _) => when.as_str().to_owned(),
     }
 }
 
-fn allow_failure_cell(allow: &AllowFailure) -> String {
+/// Returns `allow_failure` as `yes`, `no` or the exit codes it allows.
+pub fn allow_failure_cell(allow: &AllowFailure) -> String {
     match allow {
         AllowFailure::Bool(true) => "yes".to_owned(),
         AllowFailure::Bool(false) => "no".to_owned(),
@@ -92,7 +170,7 @@ fn allow_failure_cell(allow: &AllowFailure) -> String {
     }
 }
 
-fn needs_cell(job: &JobPlan) -> String {
+fn needs_cell(job: &PlannedJob) -> String {
     let Some(needs) = &job.needs else {
         return "earlier stages".to_owned();
     };
@@ -103,33 +181,45 @@ fn needs_cell(job: &JobPlan) -> String {
     parts.join(", ")
 }
 
-fn need_text(need: &Need) -> String {
-    match need {
-        Need::Job(need) if need.optional => format!("{} (optional)", need.job),
-        Need::Job(need) => need.job.clone(),
-        Need::Project(need) => format!("{}@{}: {}", need.project, need.git_ref, need.job),
-        Need::Pipeline(need) => format!("pipeline {}: {}", need.pipeline, need.job),
-        Need::Upstream(need) => format!("upstream {}", need.pipeline),
+/// Returns a need's job name, marked when the need is optional.
+pub fn need_text(need: &NeedEdge) -> String {
+    if need.optional {
+        format!("{} (optional)", need.job)
+    } else {
+        need.job.clone()
     }
 }
 
-fn image_cell(job: &JobPlan) -> String {
+/// Returns the image the job runs in, as the runner would expand it, or the downstream
+/// pipeline of a trigger job; `-` for neither.
+pub fn image_cell(job: &PlannedJob) -> String {
     if job.kind == JobKind::Bridge {
         return match &job.trigger {
-            Some(Downstream::MultiProject { project, branch }) => match branch {
-                Some(branch) => format!("trigger {project}@{branch}"),
-                None => format!("trigger {project}"),
-            },
-            Some(Downstream::Child { include }) => {
-                format!("trigger child {}", include.join(", "))
-            }
+            Some(trigger) => trigger_text(trigger),
             None => "trigger".to_owned(),
         };
     }
-    job.image.clone().unwrap_or_else(|| "-".to_owned())
+    match &job.image {
+        Some(image) => image.expanded.clone().unwrap_or_else(|| image.name.clone()),
+        None => "-".to_owned(),
+    }
 }
 
-fn tags_cell(job: &JobPlan) -> String {
+fn trigger_text(trigger: &PlanTrigger) -> String {
+    match trigger.kind {
+        TriggerKind::Child => format!("trigger child {}", trigger.include.join(", ")),
+        TriggerKind::MultiProject => {
+            let project = trigger.project.as_deref().unwrap_or("?");
+            match &trigger.branch {
+                Some(branch) => format!("trigger {project}@{branch}"),
+                None => format!("trigger {project}"),
+            }
+        }
+    }
+}
+
+/// Returns the runner tags, comma-separated, or `-`.
+pub fn tags_cell(job: &PlannedJob) -> String {
     if job.tags.is_empty() {
         "-".to_owned()
     } else {
@@ -140,69 +230,96 @@ fn tags_cell(job: &JobPlan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use glplan::config::SchedulingType;
-    use glplan::plan::{PLAN_VERSION, StagePlan};
+    use glplan::pipeline::{PlanDuration, PlanImage};
 
-    fn job(name: &str) -> JobPlan {
-        JobPlan {
-            name: name.to_owned(),
-            kind: JobKind::Job,
-            when: When::OnSuccess,
-            start_in: None,
-            allow_failure: AllowFailure::Bool(false),
-            scheduling_type: SchedulingType::Stage,
-            needs: None,
-            image: None,
-            tags: Vec::new(),
-            trigger: None,
-        }
+    fn pipeline() -> Pipeline {
+        let files = glplan::MemoryFiles::new().with_file(
+            ".gitlab-ci.yml",
+            "stages: [build, deploy]\n\
+             compile: {stage: build, image: rust:1.89, tags: [docker, linux], script: make}\n\
+             lint: {stage: build, needs: [], when: manual, script: make lint}\n\
+             deploy: {stage: deploy, trigger: ops/deploy}\n\
+             release: {stage: deploy, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n",
+        );
+        let context = glplan::context::PipelineContext::push("main");
+        let (_, pipeline) = glplan::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &context,
+            &glplan::pipeline::PlanOptions::default(),
+        );
+        pipeline.unwrap()
     }
 
     #[test]
     fn table_layout() {
-        let mut lint = job("lint");
-        lint.when = When::Manual;
-        lint.allow_failure = AllowFailure::Bool(true);
-        lint.scheduling_type = SchedulingType::Dag;
-        lint.needs = Some(Vec::new());
-        let mut compile = job("compile");
-        compile.image = Some("rust:1.89".into());
-        compile.tags = vec!["docker".into(), "linux".into()];
-        let mut deploy = job("deploy");
-        deploy.kind = JobKind::Bridge;
-        deploy.trigger = Some(Downstream::MultiProject {
-            project: "ops/deploy".into(),
-            branch: None,
-        });
-        let plan = Plan {
-            version: PLAN_VERSION,
-            stages: vec![
-                StagePlan {
-                    name: "build".into(),
-                    jobs: vec![compile, lint],
-                },
-                StagePlan {
-                    name: "deploy".into(),
-                    jobs: vec![deploy],
-                },
-            ],
-        };
-        let expected = "\
-STAGE   JOB      WHEN        ALLOW FAILURE  NEEDS           IMAGE               TAGS
-build   compile  on_success  no             earlier stages  rust:1.89           docker, linux
-        lint     manual      yes            none            -                   -
-deploy  deploy   on_success  no             earlier stages  trigger ops/deploy  -
-3 jobs in 2 stages
-";
-        assert_eq!(plan_table(&plan), expected);
+        let text = pipeline_table(&pipeline(), "push", &|name| name.to_owned());
+        let rows: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("STAGE"))
+            .collect();
+        assert_eq!(
+            rows[..4],
+            [
+                "STAGE   JOB      WHEN        ALLOW FAILURE  NEEDS           IMAGE               TAGS",
+                "build   compile  on_success  no             earlier stages  rust:1.89           docker, linux",
+                "        lint     manual      yes            none            -                   -",
+                "deploy  deploy   on_success  no             earlier stages  trigger ops/deploy  -",
+            ]
+        );
+    }
+
+    #[test]
+    fn table_counts_absent_jobs() {
+        let text = pipeline_table(&pipeline(), "push", &|name| name.to_owned());
+        assert!(
+            text.contains("3 jobs in 2 stages, 1 job absent\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn table_lists_absent_with_place() {
+        let text = pipeline_table(&pipeline(), "push", &|name| format!("repo/{name}"));
+        let absent = text.lines().skip_while(|l| *l != "ABSENT").nth(1).unwrap();
+        assert!(
+            absent.starts_with("release  repo/.gitlab-ci.yml:5:1  "),
+            "{text}"
+        );
+        assert!(absent.ends_with("(CI_COMMIT_TAG = null)"), "{text}");
+    }
+
+    #[test]
+    fn table_header_names_pipeline() {
+        let description = "pipeline: push to branch main\n";
+        let text = pipeline_table(&pipeline(), description, &|name| name.to_owned());
+        assert!(
+            text.starts_with("pipeline: push to branch main\nworkflow: "),
+            "{text}"
+        );
     }
 
     #[test]
     fn delayed_shows_start_in() {
-        let mut delayed = job("later");
-        delayed.when = When::Delayed;
-        delayed.start_in = Some("30 minutes".into());
-        assert_eq!(when_cell(&delayed), "delayed (30 minutes)");
+        let mut job = pipeline().jobs[0].clone();
+        job.when = When::Delayed;
+        job.start_in = Some(PlanDuration {
+            text: "30 minutes".into(),
+            seconds: 1800,
+        });
+        assert_eq!(when_cell(&job), "delayed (30 minutes)");
+    }
+
+    #[test]
+    fn expanded_image_shown() {
+        let mut job = pipeline().jobs[0].clone();
+        job.image = Some(PlanImage {
+            name: "rust:$V".into(),
+            expanded: Some("rust:1.89".into()),
+            entrypoint: None,
+            pull_policy: Vec::new(),
+        });
+        assert_eq!(image_cell(&job), "rust:1.89");
     }
 
     #[test]

@@ -119,7 +119,7 @@ fn missing_templates_folder_exits_two() {
 
 #[test]
 fn help_describes_options() {
-    for command in ["lint", "config", "plan"] {
+    for command in ["lint", "config", "plan", "explain"] {
         let output = glplan(&[command, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{command}");
         let text = stdout(&output);
@@ -278,8 +278,17 @@ fn plan_table_lists_stages_and_jobs() {
     let output = glplan(&["plan", CLEAN]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("STAGE"), "{text}");
+    assert!(
+        text.starts_with(
+            "pipeline: push to branch main (the default branch; no context options given)\n"
+        ),
+        "{text}"
+    );
+    let lines: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("STAGE"))
+        .collect();
+    assert!(!lines.is_empty(), "no table in:\n{text}");
     let row = |job: &str| {
         lines
             .iter()
@@ -310,7 +319,12 @@ fn plan_json_has_version_and_needs() {
     let stages = value["stages"].as_array().unwrap();
     let names: Vec<&str> = stages.iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["build", "test", "deploy"]);
-    let deploy = &stages[2]["jobs"][0];
+    let deploy = value["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|job| job["name"] == "deploy")
+        .unwrap();
     assert_eq!(deploy["needs"][0]["job"], "test 1/2");
     assert_eq!(deploy["needs"][1]["job"], "test 2/2");
     assert_eq!(deploy["needs"][0]["artifacts"], false);
@@ -415,4 +429,540 @@ fn remote_missing_from_cache_names_path() {
         text.contains("is not in the remote cache; save it as `tests/fixtures/cli/clean/example.com/ci/remote.yml`"),
         "{text}"
     );
+}
+
+const RULES: &str = "crates/glplan-cli/tests/fixtures/rules/.gitlab-ci.yml";
+const ONLY_EXCEPT: &str = "crates/glplan-cli/tests/fixtures/only-except/.gitlab-ci.yml";
+const MISSING_NEED: &str = "crates/glplan-cli/tests/fixtures/missing-need/.gitlab-ci.yml";
+
+/// Runs `plan --format json` and returns the pipeline, failing on an exit status other than
+/// `status`.
+fn plan_json(args: &[&str], status: i32) -> Value {
+    let mut all = vec!["plan", "--format", "json"];
+    all.extend_from_slice(args);
+    let output = glplan(&all);
+    assert_eq!(
+        output.status.code(),
+        Some(status),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The names of the created jobs, in pipeline order.
+fn created(pipeline: &Value) -> Vec<String> {
+    pipeline["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| job["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn job<'a>(pipeline: &'a Value, name: &str) -> &'a Value {
+    pipeline["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|job| job["name"] == name)
+        .unwrap_or_else(|| panic!("no job {name} in {}", created(pipeline).join(", ")))
+}
+
+#[test]
+fn plan_push_mr_tag_differ() {
+    let push = plan_json(&[RULES], 0);
+    let merge_request = plan_json(&[RULES, "--mr-source", "feat", "--mr-label", "preview"], 0);
+    let tag = plan_json(&[RULES, "--ref", "v1.0", "--tag"], 0);
+    assert_eq!(created(&push), ["build", "unit", "docs", "deploy"]);
+    assert_eq!(
+        created(&merge_request),
+        ["build", "unit", "docs", "review", "deploy"]
+    );
+    assert_eq!(created(&tag), ["build", "unit", "docs", "release"]);
+}
+
+#[test]
+fn plan_rule_attributes_per_trigger() {
+    let push = plan_json(&[RULES], 0);
+    let deploy = job(&push, "deploy");
+    assert_eq!(deploy["when"], "on_success");
+    let deploy_value = deploy["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "DEPLOY")
+        .unwrap();
+    assert_eq!(deploy_value["value"], "prod");
+
+    let merge_request = plan_json(&[RULES, "--mr-source", "feat"], 0);
+    let deploy = job(&merge_request, "deploy");
+    assert_eq!(deploy["when"], "manual");
+    assert_eq!(deploy["allow_failure"], true);
+
+    let feature = plan_json(&[RULES, "--ref", "feature-x"], 0);
+    let deploy = job(&feature, "deploy");
+    assert_eq!(deploy["when"], "delayed");
+    assert_eq!(deploy["start_in"]["seconds"], 600);
+}
+
+#[test]
+fn plan_source_sets_pipeline_source() {
+    let pipeline = plan_json(&[ONLY_EXCEPT, "--source", "schedule"], 0);
+    assert_eq!(pipeline["source"], "schedule");
+    assert_eq!(created(&pipeline), ["a", "b"]);
+}
+
+#[test]
+fn plan_only_except_per_trigger() {
+    let merge_request = plan_json(&[ONLY_EXCEPT, "--mr-source", "feat"], 0);
+    assert_eq!(created(&merge_request), ["b"]);
+    let release = plan_json(&[ONLY_EXCEPT, "--ref", "release-1", "--var", "SKIP=1"], 0);
+    assert_eq!(created(&release), ["a", "b"]);
+    let other = plan_json(&[ONLY_EXCEPT, "--ref", "feat"], 0);
+    assert_eq!(created(&other), ["a", "c"]);
+}
+
+#[test]
+fn plan_default_branch_option() {
+    let pipeline = plan_json(&[RULES, "--default-branch", "trunk"], 0);
+    assert_eq!(pipeline["ref"], "trunk");
+    let deploy = job(&pipeline, "deploy");
+    assert_eq!(deploy["when"], "on_success");
+    let on_main = plan_json(&[RULES, "--default-branch", "trunk", "--ref", "main"], 0);
+    assert!(
+        !created(&on_main).contains(&"deploy".to_owned()),
+        "main is not the default branch, so deploy has no matching rule"
+    );
+}
+
+#[test]
+fn plan_mr_target_and_event_type() {
+    let output = glplan(&[
+        "explain",
+        "build",
+        RULES,
+        "--mr-source",
+        "feat",
+        "--mr-target",
+        "stable",
+        "--mr-event-type",
+        "merged_result",
+        "--predefined",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
+        "{text}"
+    );
+    assert!(text.contains("\"stable\""), "{text}");
+    assert!(text.contains("\"merged_result\""), "{text}");
+}
+
+#[test]
+fn plan_changed_files_decide_changes() {
+    let none = plan_json(&[RULES], 0);
+    assert!(created(&none).contains(&"docs".to_owned()));
+    let code = plan_json(&[RULES, "--changed", "src/a.rs"], 0);
+    assert!(!created(&code).contains(&"docs".to_owned()));
+    let docs = plan_json(
+        &[RULES, "--changed", "src/a.rs", "--changed", "docs/x.md"],
+        0,
+    );
+    assert!(created(&docs).contains(&"docs".to_owned()));
+    let explicit = plan_json(&[RULES, "--no-diff"], 0);
+    assert!(created(&explicit).contains(&"docs".to_owned()));
+}
+
+#[test]
+fn plan_changed_from_file() {
+    let dir = std::env::temp_dir().join(format!("glplan-changed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("changed.txt");
+    std::fs::write(&list, "docs/index.md\n\n").unwrap();
+    let empty = dir.join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let with_docs = plan_json(&[RULES, "--changed-from", list.to_str().unwrap()], 0);
+    let without = plan_json(&[RULES, "--changed-from", empty.to_str().unwrap()], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(created(&with_docs).contains(&"docs".to_owned()));
+    assert!(!created(&without).contains(&"docs".to_owned()));
+}
+
+#[test]
+fn plan_no_diff_rejects_changed() {
+    let output = glplan(&["plan", RULES, "--no-diff", "--changed", "a"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn plan_context_usage_errors_exit_two() {
+    let cases: [&[&str]; 5] = [
+        &["plan", RULES, "--tag"],
+        &["plan", RULES, "--source", "pushed"],
+        &["plan", RULES, "--ref", "v1", "--tag", "--mr-source", "feat"],
+        &["plan", RULES, "--mr-target", "main"],
+        &["plan", RULES, "--mr-source", "feat", "--source", "push"],
+    ];
+    for args in cases {
+        let output = glplan(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn plan_source_error_lists_sources() {
+    let output = glplan(&["plan", RULES, "--source", "pushed"]);
+    assert!(
+        stderr(&output).contains("merge_request_event"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn plan_title_filters_by_workflow() {
+    let output = glplan(&["plan", RULES, "--title", "wip-draft"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("workflow: Pipeline filtered out by workflow rules."),
+        "{text}"
+    );
+    assert!(text.contains("0 jobs in 0 stages, 6 jobs absent"), "{text}");
+    assert!(!stderr(&output).contains("error["), "{}", stderr(&output));
+}
+
+#[test]
+fn plan_table_shows_workflow_and_absent() {
+    let output = glplan(&["plan", RULES]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("\nworkflow: created by workflow rule 4"),
+        "{text}"
+    );
+    assert!(text.contains("\nname: Pipeline for main\n"), "{text}");
+    let absent: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "ABSENT")
+        .skip(1)
+        .collect();
+    assert_eq!(absent.len(), 2, "{text}");
+    assert!(
+        absent[0].starts_with(&format!("review   {RULES}:35:1  no rule matched")),
+        "{text}"
+    );
+    assert!(absent[1].starts_with("release"), "{text}");
+}
+
+#[test]
+fn plan_missing_need_exits_one() {
+    let output = glplan(&["plan", "--color", "never", MISSING_NEED]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = stderr(&output);
+    assert!(errors.contains("error[missing-need]"), "{errors}");
+    assert!(
+        errors.contains(&format!("{MISSING_NEED}:10:11")),
+        "{errors}"
+    );
+    assert!(stdout(&output).contains("not created: 'test' job needs 'build' job"));
+}
+
+#[test]
+fn plan_missing_need_passes_on_tag() {
+    plan_json(&[MISSING_NEED, "--ref", "v1", "--tag"], 0);
+}
+
+#[test]
+fn plan_json_carries_config_diagnostics() {
+    let output = glplan(&["plan", "--format", "json", UNKNOWN_STAGE]);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["created"], false);
+    let first = &value["diagnostics"][0];
+    assert_eq!(first["code"], "unknown-stage");
+    assert_eq!(first["location"]["file"], UNKNOWN_STAGE);
+    assert_eq!(first["location"]["line"], 4);
+}
+
+#[test]
+fn plan_json_names_files_from_cwd() {
+    let pipeline = plan_json(&[RULES], 0);
+    assert_eq!(job(&pipeline, "build")["location"]["file"], RULES);
+}
+
+#[test]
+fn plan_dot_format() {
+    let output = glplan(&[
+        "plan",
+        "--format",
+        "dot",
+        RULES,
+        "--mr-source",
+        "f",
+        "--mr-label",
+        "preview",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("digraph pipeline {\n"), "{text}");
+    assert!(
+        text.contains("  subgraph cluster_1 {\n    label=\"test\";\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  job0 -> job1;\n"),
+        "build to unit need: {text}"
+    );
+    assert!(
+        text.contains("  job2 -> job3 [style=dotted];\n"),
+        "optional need: {text}"
+    );
+    assert!(
+        text.contains("  job1 -> job4 [style=dashed];\n"),
+        "stage edge: {text}"
+    );
+}
+
+#[test]
+fn plan_mermaid_format() {
+    let output = glplan(&["plan", "--format", "mermaid", RULES]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("flowchart LR\n"), "{text}");
+    assert!(
+        text.contains("  subgraph stage0 [\"build\"]\n    job0[\"build\"]\n  end\n"),
+        "{text}"
+    );
+    assert!(text.contains("  job0 --> job1\n"), "{text}");
+}
+
+#[test]
+fn plan_var_file_formats() {
+    let dir = std::env::temp_dir().join(format!("glplan-vars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dotenv = dir.join("vars.env");
+    std::fs::write(&dotenv, "# pipeline variables\nSKIP=1\n").unwrap();
+    let json = dir.join("vars.json");
+    std::fs::write(&json, r#"{"SKIP": {"value": "1", "masked": true}}"#).unwrap();
+    let bad = dir.join("bad.env");
+    std::fs::write(&bad, "SKIP\n").unwrap();
+    let from_dotenv = plan_json(&[ONLY_EXCEPT, "--var-file", dotenv.to_str().unwrap()], 0);
+    let from_json = plan_json(&[ONLY_EXCEPT, "--var-file", json.to_str().unwrap()], 0);
+    let overridden = plan_json(
+        &[
+            ONLY_EXCEPT,
+            "--var-file",
+            dotenv.to_str().unwrap(),
+            "--var",
+            "SKIP=0",
+        ],
+        0,
+    );
+    let invalid = glplan(&["plan", ONLY_EXCEPT, "--var-file", bad.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(created(&from_dotenv), ["a", "b"]);
+    assert_eq!(created(&from_json), ["a", "b"]);
+    assert_eq!(created(&overridden), ["a", "b", "c"]);
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(
+        stderr(&invalid).contains("line 1: expected KEY=VALUE"),
+        "{}",
+        stderr(&invalid)
+    );
+}
+
+#[test]
+fn plan_missing_var_file_exits_two() {
+    let output = glplan(&["plan", RULES, "--var-file", "tests/fixtures/cli/none.env"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).starts_with("error: --var-file: cannot read"));
+}
+
+#[test]
+fn explain_matched_job() {
+    let output = glplan(&["explain", "deploy", RULES]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    for line in [
+        "job: deploy\n",
+        "status: created\n",
+        &format!("defined at: {RULES}:45:1\n"),
+        &format!("  rule 2 at {RULES}:53:7: matched\n"),
+        &format!("      expression at {RULES}:53:11: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n"),
+        "      values: CI_COMMIT_BRANCH = \"main\", CI_DEFAULT_BRANCH = \"main\"\n",
+        "when: on_success\n",
+        "allow_failure: no\n",
+        "start_in: -\n",
+        "tags: deploy\n",
+        "image: -\n",
+        "needs: none written; waits for the earlier stages: unit, docs\n",
+    ] {
+        assert!(text.contains(line), "no `{}` in:\n{text}", line.trim_end());
+    }
+    let deploy = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("DEPLOY"))
+        .unwrap();
+    assert!(deploy.contains("\"prod\""), "{deploy}");
+    assert!(
+        deploy.contains("(rules; overrides global_yaml)"),
+        "{deploy}"
+    );
+}
+
+#[test]
+fn explain_needed_by() {
+    let text = stdout(&glplan(&["explain", "build", RULES]));
+    assert!(text.contains("needed by: unit\n"), "{text}");
+    assert!(text.contains("waited for by: docs\n"), "{text}");
+}
+
+#[test]
+fn explain_absent_job() {
+    let output = glplan(&["explain", "release", RULES]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("status: absent: no rule matched"), "{text}");
+    assert!(
+        text.contains(&format!("  rule 1 at {RULES}:63:7: did not match\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains("      values: CI_COMMIT_TAG = null\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_workflow_filtered_job() {
+    let text = stdout(&glplan(&["explain", "build", RULES, "--title", "x-draft"]));
+    assert!(
+        text.contains("status: absent: workflow:rules filtered the pipeline out"),
+        "{text}"
+    );
+    assert!(text.contains("CI_COMMIT_TITLE = \"x-draft\""), "{text}");
+}
+
+#[test]
+fn explain_masks_variable() {
+    let output = glplan(&[
+        "explain",
+        "deploy",
+        RULES,
+        "--project-var",
+        "TOKEN=s3cret-value",
+        "--mask",
+        "TOKEN",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let token = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("TOKEN"))
+        .unwrap();
+    assert!(token.contains("\"[MASKED]\""), "{token}");
+    assert!(token.contains("(project)"), "{token}");
+    assert!(!text.contains("s3cret-value"), "{text}");
+}
+
+#[test]
+fn explain_masked_value_absent_from_json() {
+    let output = glplan(&[
+        "explain",
+        "deploy",
+        RULES,
+        "--format",
+        "json",
+        "--var",
+        "TOKEN=s3cret-value",
+        "--mask",
+        "TOKEN",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!stdout(&output).contains("s3cret-value"));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let token = value["job"]["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "TOKEN")
+        .unwrap();
+    assert_eq!(token["value"], "[MASKED]");
+    assert_eq!(token["source"], "pipeline");
+}
+
+#[test]
+fn explain_unknown_job_suggests() {
+    let output = glplan(&["explain", "relase", RULES]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: job `relase` not found; did you mean `release`?\n"
+    );
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn explain_unknown_job_lists_jobs() {
+    let output = glplan(&["explain", "zzz", ONLY_EXCEPT]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: job `zzz` not found; the jobs are a, b, c\n"
+    );
+}
+
+#[test]
+fn explain_parallel_base_name() {
+    let output = glplan(&["explain", "test", CLEAN]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("test 1/2, test 2/2"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn explain_json_absent_job() {
+    let output = glplan(&["explain", "release", RULES, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["absent"]["reason"], "no_rule_matched");
+    assert_eq!(value["absent"]["location"]["file"], RULES);
+    assert!(value.get("job").is_none());
+}
+
+#[test]
+fn context_options_in_help() {
+    for command in ["plan", "explain"] {
+        let text = stdout(&glplan(&[command, "--help"]));
+        for option in [
+            "--source <SOURCE>",
+            "--ref <REF>",
+            "--tag",
+            "--default-branch <BRANCH>",
+            "--mr-source <BRANCH>",
+            "--mr-target <BRANCH>",
+            "--mr-label <LABEL>",
+            "--mr-event-type <TYPE>",
+            "--var-file <FILE>",
+            "--project-var <KEY=VALUE>",
+            "--mask <NAME>",
+            "--changed <PATH>",
+            "--changed-from <FILE>",
+            "--no-diff",
+            "--title <MESSAGE>",
+        ] {
+            assert!(text.contains(option), "`{command} --help` lacks {option}");
+        }
+    }
 }

@@ -1,0 +1,535 @@
+//! Building the [`PipelineContext`] of `plan` and `explain` from the context options, and the
+//! one-line description of it that heads their output.
+
+use std::fs;
+use std::path::Path;
+
+use glplan::context::{
+    MergeRequest, MergeRequestEventType, PipelineContext, PipelineSource, SettingsVariable,
+};
+
+use crate::args::ContextArgs;
+
+/// Builds the pipeline context the options describe. `cli_vars` are the `--var` pairs, which
+/// override the variables of `--var-file`. Errors are usage or file errors, shown as
+/// `error: <message>` with exit status 2.
+pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<PipelineContext, String> {
+    let merge_request =
+        args.is_merge_request() || args.source == Some(PipelineSource::MergeRequestEvent);
+    if merge_request
+        && args
+            .source
+            .is_some_and(|s| s != PipelineSource::MergeRequestEvent)
+    {
+        return Err(format!(
+            "--source {} cannot be combined with the --mr-* options, which describe a \
+             merge_request_event pipeline",
+            args.source.map_or("", PipelineSource::as_str)
+        ));
+    }
+
+    let mut context = if merge_request {
+        merge_request_context(args)?
+    } else {
+        ref_context(args)
+    };
+
+    if let Some(message) = &args.title {
+        context.commit.message = message.clone();
+    }
+    context.changed_files = changed_files(args)?;
+
+    let mut pipeline_variables = match &args.var_file {
+        Some(path) => read_var_file(path)?,
+        None => Vec::new(),
+    };
+    for (key, value) in cli_vars {
+        set_variable(&mut pipeline_variables, SettingsVariable::new(key, value));
+    }
+    let mut project_variables = Vec::new();
+    for (key, value) in &args.project_vars {
+        set_variable(&mut project_variables, SettingsVariable::new(key, value));
+    }
+    for name in &args.masked {
+        let mut found = false;
+        for variable in pipeline_variables.iter_mut().chain(&mut project_variables) {
+            if &variable.key == name {
+                variable.masked = true;
+                found = true;
+            }
+        }
+        if !found {
+            return Err(format!(
+                "--mask {name}: no variable `{name}` is set by --var, --var-file or --project-var"
+            ));
+        }
+    }
+    context.pipeline_variables = pipeline_variables;
+    context.project_variables = project_variables;
+    Ok(context)
+}
+
+/// A branch or tag pipeline of any source other than `merge_request_event`.
+fn ref_context(args: &ContextArgs) -> PipelineContext {
+    let ref_name = args
+        .ref_name
+        .clone()
+        .unwrap_or_else(|| args.default_branch.clone());
+    let mut context = if args.tag {
+        PipelineContext::tag(ref_name)
+    } else {
+        let protected = ref_name == args.default_branch;
+        PipelineContext {
+            ref_protected: protected,
+            ..PipelineContext::push(ref_name)
+        }
+    };
+    context.default_branch = args.default_branch.clone();
+    context.source = args.source.unwrap_or(PipelineSource::Push);
+    if context.source == PipelineSource::Schedule {
+        // GitLab defines `CI_PIPELINE_SCHEDULE_DESCRIPTION` in every scheduled pipeline.
+        context.pipeline.schedule_description = Some("Scheduled pipeline".to_owned());
+    }
+    context
+}
+
+fn merge_request_context(args: &ContextArgs) -> Result<PipelineContext, String> {
+    let source_branch = match (&args.mr_source, &args.ref_name) {
+        (Some(source), Some(ref_name)) if source != ref_name => {
+            return Err(format!(
+                "--ref {ref_name} and --mr-source {source} differ; a merge request pipeline \
+                 runs for the merge request's source branch, so pass only --mr-source"
+            ));
+        }
+        (Some(source), _) | (None, Some(source)) => source.clone(),
+        (None, None) => {
+            return Err(
+                "a merge request pipeline needs its source branch; pass --mr-source BRANCH"
+                    .to_owned(),
+            );
+        }
+    };
+    let target_branch = args
+        .mr_target
+        .clone()
+        .unwrap_or_else(|| args.default_branch.clone());
+    let mut context = PipelineContext::merge_request(&source_branch, &target_branch);
+    context.default_branch = args.default_branch.clone();
+    if let Some(merge_request) = &mut context.merge_request {
+        merge_request.labels = args.mr_labels.clone();
+        merge_request.event_type = args.mr_event_type.unwrap_or_default();
+        merge_request.target_branch_protected = target_branch == args.default_branch;
+        if merge_request.event_type != MergeRequestEventType::Detached {
+            set_merged_result_shas(merge_request);
+        }
+    }
+    Ok(context)
+}
+
+/// GitLab sets the head commits of both branches only in merged results and merge train
+/// pipelines.
+fn set_merged_result_shas(merge_request: &mut MergeRequest) {
+    merge_request.source_branch_sha = Some("6c1b2a3d4e5f60718293a4b5c6d7e8f901234567".to_owned());
+    merge_request.target_branch_sha = Some("7d2c3b4a5f6e70819203b4c5d6e7f8a012345678".to_owned());
+}
+
+fn changed_files(args: &ContextArgs) -> Result<Option<Vec<String>>, String> {
+    if args.changed.is_empty() && args.changed_from.is_none() {
+        return Ok(None);
+    }
+    let mut files = args.changed.clone();
+    if let Some(path) = &args.changed_from {
+        let text = read(path, "--changed-from")?;
+        files.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    Ok(Some(files))
+}
+
+/// Replaces the variable of the same name, or appends a new one.
+fn set_variable(variables: &mut Vec<SettingsVariable>, variable: SettingsVariable) {
+    match variables.iter_mut().find(|v| v.key == variable.key) {
+        Some(existing) => *existing = variable,
+        None => variables.push(variable),
+    }
+}
+
+fn read(path: &Path, option: &str) -> Result<String, String> {
+    fs::read_to_string(path)
+        .map_err(|error| format!("{option}: cannot read `{}`: {error}", path.display()))
+}
+
+/// Reads a `--var-file`: a JSON object when its first non-blank character is `{`, `KEY=VALUE`
+/// lines otherwise.
+fn read_var_file(path: &Path) -> Result<Vec<SettingsVariable>, String> {
+    let text = read(path, "--var-file")?;
+    let shown = path.display().to_string();
+    if text.trim_start().starts_with('{') {
+        parse_json_variables(&text).map_err(|message| format!("--var-file `{shown}`: {message}"))
+    } else {
+        parse_dotenv(&text).map_err(|message| format!("--var-file `{shown}`: {message}"))
+    }
+}
+
+/// Parses `KEY=VALUE` lines. A value wrapped in one pair of matching single or double quotes
+/// loses them; nothing else is unescaped.
+pub fn parse_dotenv(text: &str) -> Result<Vec<SettingsVariable>, String> {
+    let mut variables = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!(
+                "line {}: expected KEY=VALUE, found `{line}`",
+                index + 1
+            ));
+        };
+        let key = key.trim();
+        if !is_variable_name(key) {
+            return Err(format!(
+                "line {}: `{key}` is not a valid variable name (letters, digits and `_` only)",
+                index + 1
+            ));
+        }
+        set_variable(
+            &mut variables,
+            SettingsVariable::new(key, unquote(value.trim())),
+        );
+    }
+    Ok(variables)
+}
+
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
+            return &value[1..value.len() - 1];
+        }
+    }
+    value
+}
+
+/// GitLab accepts variable keys of letters, digits and underscores only.
+fn is_variable_name(key: &str) -> bool {
+    !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The object form of a variable in a JSON `--var-file`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonVariable {
+    value: String,
+    #[serde(default)]
+    masked: bool,
+    #[serde(default)]
+    raw: bool,
+    #[serde(default)]
+    file: bool,
+}
+
+/// Parses a JSON object of variables. A value is a string, a number or a boolean (used as
+/// written), or an object with `value` and the optional flags `masked`, `raw` and `file`.
+pub fn parse_json_variables(text: &str) -> Result<Vec<SettingsVariable>, String> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|error| format!("invalid JSON object: {error}"))?;
+    let mut variables = Vec::new();
+    for (key, value) in object {
+        if !is_variable_name(&key) {
+            return Err(format!(
+                "`{key}` is not a valid variable name (letters, digits and `_` only)"
+            ));
+        }
+        let variable = match value {
+            serde_json::Value::String(text) => SettingsVariable::new(&key, text),
+            serde_json::Value::Number(number) => SettingsVariable::new(&key, number.to_string()),
+            serde_json::Value::Bool(flag) => SettingsVariable::new(&key, flag.to_string()),
+            serde_json::Value::Object(_) => {
+                let parsed: JsonVariable = serde_json::from_value(value)
+                    .map_err(|error| format!("variable `{key}`: {error}"))?;
+                SettingsVariable {
+                    masked: parsed.masked,
+                    raw: parsed.raw,
+                    file: parsed.file,
+                    ..SettingsVariable::new(&key, parsed.value)
+                }
+            }
+            serde_json::Value::Null | serde_json::Value::Array(_) => {
+                return Err(format!(
+                    "variable `{key}`: expected a string or an object with `value`"
+                ));
+            }
+        };
+        variables.push(variable);
+    }
+    Ok(variables)
+}
+
+/// Describes the pipeline in the header lines of `plan` and `explain`: `pipeline:` with the
+/// source and ref, then `changes:` with the diff `changes` clauses compare with.
+pub fn describe(context: &PipelineContext, defaulted: bool) -> String {
+    let source = context.source.as_str();
+    let mut pipeline = match context.merge_request_pipeline() {
+        Some(merge_request) => {
+            let mut text = format!(
+                "{source}, {} merge request from {} into {}",
+                merge_request.event_type.as_str(),
+                merge_request.source_branch,
+                merge_request.target_branch,
+            );
+            if !merge_request.labels.is_empty() {
+                text.push_str(&format!(" with labels {}", merge_request.labels.join(", ")));
+            }
+            text
+        }
+        None if context.tag => format!("{source} of tag {}", context.ref_name),
+        None if context.source == PipelineSource::Push => {
+            format!("push to branch {}", context.ref_name)
+        }
+        None => format!("{source} for branch {}", context.ref_name),
+    };
+    let default_branch = context.branch() == Some(context.default_branch.as_str());
+    match (default_branch, defaulted) {
+        (true, true) => pipeline.push_str(" (the default branch; no context options given)"),
+        (true, false) => pipeline.push_str(" (the default branch)"),
+        (false, _) => {}
+    }
+    let changes = match &context.changed_files {
+        None => "no diff, so every `changes` clause holds".to_owned(),
+        Some(files) if files.len() == 1 => "1 changed file".to_owned(),
+        Some(files) => format!("{} changed files", files.len()),
+    };
+    format!("pipeline: {pipeline}\nchanges: {changes}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ContextArgs {
+        ContextArgs {
+            default_branch: "main".to_owned(),
+            ..ContextArgs::default()
+        }
+    }
+
+    #[test]
+    fn default_is_push_to_default_branch() {
+        let context = build(&args(), &[]).unwrap();
+        assert_eq!(context.source, PipelineSource::Push);
+        assert_eq!(context.branch(), Some("main"));
+        assert!(context.protected_ref());
+        assert_eq!(context.changed_files, None);
+    }
+
+    #[test]
+    fn default_branch_option_moves_default_ref() {
+        let mut args = args();
+        args.default_branch = "trunk".to_owned();
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(context.branch(), Some("trunk"));
+        assert_eq!(context.default_branch, "trunk");
+        assert!(context.protected_ref());
+    }
+
+    #[test]
+    fn other_branch_is_unprotected() {
+        let mut args = args();
+        args.ref_name = Some("feat".to_owned());
+        let context = build(&args, &[]).unwrap();
+        assert!(!context.protected_ref());
+    }
+
+    #[test]
+    fn tag_sets_tag_name() {
+        let mut args = args();
+        args.ref_name = Some("v1.0".to_owned());
+        args.tag = true;
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(context.tag_name(), Some("v1.0"));
+        assert_eq!(context.branch(), None);
+    }
+
+    #[test]
+    fn mr_option_implies_merge_request_event() {
+        let mut args = args();
+        args.mr_source = Some("feat".to_owned());
+        args.mr_labels = vec!["backend".to_owned()];
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(context.source, PipelineSource::MergeRequestEvent);
+        let merge_request = context.merge_request_pipeline().unwrap();
+        assert_eq!(merge_request.source_branch, "feat");
+        assert_eq!(merge_request.target_branch, "main");
+        assert_eq!(merge_request.labels, ["backend"]);
+    }
+
+    #[test]
+    fn mr_source_defaults_to_ref() {
+        let mut args = args();
+        args.source = Some(PipelineSource::MergeRequestEvent);
+        args.ref_name = Some("feat".to_owned());
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(context.commit_ref_name(), "feat");
+    }
+
+    #[test]
+    fn mr_without_source_branch_rejected() {
+        let mut args = args();
+        args.mr_target = Some("main".to_owned());
+        assert!(build(&args, &[]).unwrap_err().contains("--mr-source"));
+    }
+
+    #[test]
+    fn mr_with_other_source_rejected() {
+        let mut args = args();
+        args.mr_source = Some("feat".to_owned());
+        args.source = Some(PipelineSource::Push);
+        assert!(build(&args, &[]).unwrap_err().contains("--source push"));
+    }
+
+    #[test]
+    fn mr_ref_mismatch_rejected() {
+        let mut args = args();
+        args.mr_source = Some("feat".to_owned());
+        args.ref_name = Some("other".to_owned());
+        assert!(build(&args, &[]).is_err());
+    }
+
+    #[test]
+    fn schedule_has_description() {
+        let mut args = args();
+        args.source = Some(PipelineSource::Schedule);
+        let context = build(&args, &[]).unwrap();
+        assert!(context.pipeline.schedule_description.is_some());
+    }
+
+    #[test]
+    fn cli_var_overrides_var_file_value() {
+        let dir = std::env::temp_dir().join(format!("glplan-varfile-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("vars.env");
+        fs::write(&file, "A=file\nB=file\n").unwrap();
+        let mut args = args();
+        args.var_file = Some(file);
+        let context = build(&args, &[("B".to_owned(), "cli".to_owned())]).unwrap();
+        let _ = fs::remove_dir_all(&dir);
+        let values: Vec<(&str, &str)> = context
+            .pipeline_variables
+            .iter()
+            .map(|v| (v.key.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(values, [("A", "file"), ("B", "cli")]);
+    }
+
+    #[test]
+    fn mask_marks_variable() {
+        let mut args = args();
+        args.project_vars = vec![("TOKEN".to_owned(), "s3cret".to_owned())];
+        args.masked = vec!["TOKEN".to_owned()];
+        let context = build(&args, &[]).unwrap();
+        assert!(context.project_variables[0].masked);
+    }
+
+    #[test]
+    fn mask_unknown_name_rejected() {
+        let mut args = args();
+        args.masked = vec!["NOPE".to_owned()];
+        assert!(build(&args, &[]).unwrap_err().contains("--mask NOPE"));
+    }
+
+    #[test]
+    fn changed_files_cases() {
+        let mut args = args();
+        args.changed = vec!["src/a.rs".to_owned()];
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(context.changed_files, Some(vec!["src/a.rs".to_owned()]));
+    }
+
+    #[test]
+    fn dotenv_cases() {
+        let text = "# comment\n\nA=1\nexport B = \"two words\"\nC='x=y'\nD=\nA=3\n";
+        let variables = parse_dotenv(text).unwrap();
+        let pairs: Vec<(&str, &str)> = variables
+            .iter()
+            .map(|v| (v.key.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("A", "3"), ("B", "two words"), ("C", "x=y"), ("D", "")]
+        );
+    }
+
+    #[test]
+    fn dotenv_errors_name_line() {
+        assert_eq!(
+            parse_dotenv("A=1\nnonsense\n").unwrap_err(),
+            "line 2: expected KEY=VALUE, found `nonsense`"
+        );
+        assert!(parse_dotenv("A-B=1\n").unwrap_err().contains("`A-B`"));
+    }
+
+    #[test]
+    fn json_variable_forms() {
+        let text = r#"{"A": "x", "N": 3, "T": true, "S": {"value": "v", "masked": true}}"#;
+        let variables = parse_json_variables(text).unwrap();
+        assert_eq!(variables.len(), 4);
+        assert_eq!(variables[1].value, "3");
+        assert_eq!(variables[2].value, "true");
+        assert!(variables[3].masked);
+    }
+
+    #[test]
+    fn json_variable_errors() {
+        assert!(parse_json_variables("[1]").is_err());
+        assert!(parse_json_variables(r#"{"A": null}"#).is_err());
+        assert!(parse_json_variables(r#"{"A": {"value": "x", "colour": 1}}"#).is_err());
+    }
+
+    #[test]
+    fn describe_cases() {
+        let mut schedule = PipelineContext::schedule("nightly");
+        schedule.changed_files = Some(vec!["a".to_owned(), "b".to_owned()]);
+        let mut labelled = PipelineContext::merge_request("feat", "main");
+        if let Some(merge_request) = &mut labelled.merge_request {
+            merge_request.labels = vec!["backend".to_owned()];
+        }
+        let cases = [
+            (
+                PipelineContext::push("main"),
+                true,
+                "pipeline: push to branch main (the default branch; no context options given)\n\
+                 changes: no diff, so every `changes` clause holds\n",
+            ),
+            (
+                PipelineContext::push("feat"),
+                false,
+                "pipeline: push to branch feat\nchanges: no diff, so every `changes` clause \
+                 holds\n",
+            ),
+            (
+                PipelineContext::tag("v1"),
+                false,
+                "pipeline: push of tag v1\nchanges: no diff, so every `changes` clause holds\n",
+            ),
+            (
+                schedule,
+                false,
+                "pipeline: schedule for branch nightly\nchanges: 2 changed files\n",
+            ),
+            (
+                labelled,
+                false,
+                "pipeline: merge_request_event, detached merge request from feat into main \
+                 with labels backend\nchanges: no diff, so every `changes` clause holds\n",
+            ),
+        ];
+        for (context, defaulted, expected) in cases {
+            assert_eq!(describe(&context, defaulted), expected);
+        }
+    }
+}

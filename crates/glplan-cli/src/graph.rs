@@ -1,0 +1,241 @@
+//! The `plan` command's graph formats: Graphviz DOT and Mermaid flowcharts of the created jobs,
+//! with one cluster or subgraph per stage.
+//!
+//! Nodes get generated identifiers (`job0`, `job1`, ...) and the job name only as a label, so
+//! no job name, however odd, can change the graph's syntax.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use glplan::pipeline::{EdgeKind, Pipeline};
+
+/// One edge of the drawing.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// A required need.
+    Need,
+    /// A need written with `optional: true`.
+    OptionalNeed,
+    /// A stage-scheduled job waiting for a job of an earlier stage.
+    Stage,
+}
+
+/// The jobs' node identifiers and the edges between them, in pipeline order.
+struct Layout<'a> {
+    ids: HashMap<&'a str, String>,
+    edges: Vec<(&'a str, &'a str, Line)>,
+}
+
+fn layout(pipeline: &Pipeline) -> Layout<'_> {
+    let ids = pipeline
+        .jobs
+        .iter()
+        .enumerate()
+        .map(|(index, job)| (job.name.as_str(), format!("job{index}")))
+        .collect();
+    let mut edges = Vec::new();
+    for (from, to, kind) in pipeline.edges() {
+        let line = match kind {
+            EdgeKind::Stage => Line::Stage,
+            EdgeKind::Needs => {
+                let optional = pipeline
+                    .job(to)
+                    .and_then(|job| job.needs.as_ref())
+                    .and_then(|needs| needs.iter().find(|need| need.job == from))
+                    .is_some_and(|need| need.optional);
+                if optional {
+                    Line::OptionalNeed
+                } else {
+                    Line::Need
+                }
+            }
+        };
+        edges.push((from, to, line));
+    }
+    Layout { ids, edges }
+}
+
+/// Renders a Graphviz digraph: stages as clusters, required needs as solid edges, optional
+/// needs dotted, and the stage order dashed.
+pub fn dot(pipeline: &Pipeline) -> String {
+    let layout = layout(pipeline);
+    let mut out = String::from("digraph pipeline {\n");
+    out.push_str("  rankdir=LR;\n  node [shape=box];\n");
+    for (index, stage) in pipeline.stages.iter().enumerate() {
+        let _ = writeln!(out, "  subgraph cluster_{index} {{");
+        let _ = writeln!(out, "    label=\"{}\";", dot_escape(&stage.name));
+        for job in &stage.jobs {
+            if let Some(id) = layout.ids.get(job.as_str()) {
+                let _ = writeln!(out, "    {id} [label=\"{}\"];", dot_escape(job));
+            }
+        }
+        out.push_str("  }\n");
+    }
+    for (from, to, line) in &layout.edges {
+        let (Some(from), Some(to)) = (layout.ids.get(from), layout.ids.get(to)) else {
+            continue;
+        };
+        let style = match line {
+            Line::Need => "",
+            Line::OptionalNeed => " [style=dotted]",
+            Line::Stage => " [style=dashed]",
+        };
+        let _ = writeln!(out, "  {from} -> {to}{style};");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Escapes text for a DOT double-quoted string. Backslashes are doubled so that DOT's label
+/// escapes (`\n`, `\l`) never apply to a job name.
+fn dot_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders a Mermaid `flowchart LR`: one subgraph per stage, required needs as `-->`,
+/// optional needs as a dotted edge labelled `optional`, and the stage order as a dotted
+/// edge.
+pub fn mermaid(pipeline: &Pipeline) -> String {
+    let layout = layout(pipeline);
+    let mut out = String::from("flowchart LR\n");
+    for (index, stage) in pipeline.stages.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  subgraph stage{index} [\"{}\"]",
+            mermaid_escape(&stage.name)
+        );
+        for job in &stage.jobs {
+            if let Some(id) = layout.ids.get(job.as_str()) {
+                let _ = writeln!(out, "    {id}[\"{}\"]", mermaid_escape(job));
+            }
+        }
+        out.push_str("  end\n");
+    }
+    for (from, to, line) in &layout.edges {
+        let (Some(from), Some(to)) = (layout.ids.get(from), layout.ids.get(to)) else {
+            continue;
+        };
+        let arrow = match line {
+            Line::Need => "-->",
+            Line::OptionalNeed => "-. optional .->",
+            Line::Stage => "-.->",
+        };
+        let _ = writeln!(out, "  {from} {arrow} {to}");
+    }
+    out
+}
+
+/// Escapes text for a quoted Mermaid label with Mermaid's `#code;` entities, which it
+/// decodes in labels. `#` itself is escaped so that a name cannot form an entity.
+fn mermaid_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline(yaml: &str) -> Pipeline {
+        let files = glplan::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+        let context = glplan::context::PipelineContext::push("main");
+        let (_, pipeline) = glplan::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &context,
+            &glplan::pipeline::PlanOptions::default(),
+        );
+        pipeline.unwrap()
+    }
+
+    const YAML: &str = "stages: [build, test, deploy]\n\
+        build: {stage: build, script: x}\n\
+        lint: {stage: build, script: x}\n\
+        test: {stage: test, script: x, needs: [build, {job: lint, optional: true}]}\n\
+        deploy: {stage: deploy, script: x}\n";
+
+    #[test]
+    fn dot_clusters_and_edges() {
+        let text = dot(&pipeline(YAML));
+        assert!(text.starts_with("digraph pipeline {\n"), "{text}");
+        assert!(
+            text.contains(
+                "  subgraph cluster_0 {\n    label=\"build\";\n    job0 [label=\"build\"];\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  job0 -> job2;\n"), "{text}");
+        assert!(text.contains("  job1 -> job2 [style=dotted];\n"), "{text}");
+        assert!(text.contains("  job2 -> job3 [style=dashed];\n"), "{text}");
+        assert!(text.ends_with("}\n"), "{text}");
+    }
+
+    #[test]
+    fn mermaid_subgraphs_and_edges() {
+        let text = mermaid(&pipeline(YAML));
+        assert!(text.starts_with("flowchart LR\n"), "{text}");
+        assert!(
+            text.contains("  subgraph stage1 [\"test\"]\n    job2[\"test\"]\n  end\n"),
+            "{text}"
+        );
+        assert!(text.contains("  job0 --> job2\n"), "{text}");
+        assert!(text.contains("  job1 -. optional .-> job2\n"), "{text}");
+        assert!(text.contains("  job2 -.-> job3\n"), "{text}");
+    }
+
+    #[test]
+    fn dot_escape_cases() {
+        let cases = [
+            ("plain", "plain"),
+            ("say \"hi\"", "say \\\"hi\\\""),
+            ("a\\nb", "a\\\\nb"),
+            ("two\nlines", "two\\nlines"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(dot_escape(name), expected, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn mermaid_escape_cases() {
+        let cases = [
+            ("test 1/2", "test 1/2"),
+            ("say \"hi\"", "say #quot;hi#quot;"),
+            ("a#quot;", "a#35;quot;"),
+            ("<b>", "#lt;b#gt;"),
+            ("build: [amd64]", "build: [amd64]"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(mermaid_escape(name), expected, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn names_never_reach_syntax() {
+        let text = dot(&pipeline("\"a\\\"]; x -> y; [\": {script: x}\n"));
+        assert!(
+            text.contains("job0 [label=\"a\\\"]; x -> y; [\"];"),
+            "{text}"
+        );
+    }
+}
