@@ -49,7 +49,7 @@ impl From<io::Error> for CliError {
 }
 
 /// Runs a parsed command line and returns its exit status. Writes the command's output to
-/// standard output, and its own errors and the diagnostics of `config` and `plan` to standard
+/// standard output, and its own errors and the diagnostics of `config`, `plan` and `explain` to standard
 /// error.
 pub fn run(cli: Cli) -> Status {
     let result = match cli.command {
