@@ -332,7 +332,24 @@ const DOCUMENTS: &[&str] = &[
 ];
 
 /// Syntax errors whose message glplan reproduces word for word.
-const EXACT_SYNTAX_MESSAGES: &[&str] = &["a:\n  b: 1\n c: 2\n", "a: b: c\n", "a: 1\n- b\n"];
+const EXACT_SYNTAX_MESSAGES: &[&str] = &[
+    "a:\n  b: 1\n c: 2\n",
+    "a: b: c\n",
+    "a: 1\n- b\n",
+    "a: \"x\n",
+    "a: 'x\n",
+    "a: {b: 1\n",
+    "a:\n- b\n  - c\n",
+    "a: 1\n b: 2\n",
+    "- a\nb: c\n",
+    "a: @x\n",
+    "a: `x\n",
+    "a: *\n",
+    "a: &\n",
+    "a: !<x\n",
+    "a: 1\n\tb: 2\n",
+    "a: |\n\tx\n",
+];
 
 /// Sources on which glplan knowingly disagrees with Psych, with the reason.
 const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[

@@ -363,7 +363,12 @@ impl<'t> Builder<'t> {
             Some(context) => self.line_column(context),
             None => (marker.line(), marker.col() + 1),
         };
-        errors::syntax_error(&psych_problem(error.info()), line, column, span)
+        errors::syntax_error(
+            &psych_problem(error.info(), self.rest(start)),
+            line,
+            column,
+            span,
+        )
     }
 
     /// Finds the start of the innermost open collection that a `while parsing a ...` message
@@ -909,9 +914,47 @@ fn anchor_name(text: &str) -> &str {
     name.get(..end).unwrap_or_default()
 }
 
-/// Rewrites saphyr's `while <context>, <problem>` into libyaml's `<problem> <context>` order,
-/// which is what Psych prints.
-fn psych_problem(info: &str) -> String {
+/// libyaml's wording for saphyr messages that differ in more than word order.
+const LIBYAML_WORDING: &[(&str, &str)] = &[
+    (
+        "tabs disallowed within this context (block indentation)",
+        "found character that cannot start any token while scanning for the next token",
+    ),
+    (
+        "while scanning a verbatim tag, did not find the expected '>'",
+        "did not find the expected '>' while scanning a tag",
+    ),
+    (
+        "while scanning a plain scalar, found a tab",
+        "found a tab character that violates indentation while scanning a plain scalar",
+    ),
+    (
+        "a block scalar content cannot start with a tab",
+        "found a tab character where an indentation space is expected while scanning a block \
+         scalar",
+    ),
+];
+
+/// Rewrites a saphyr error message in libyaml's words, which is what Psych prints. `at` is the
+/// text from the error position on. Most messages only need libyaml's order,
+/// `<problem> while <context>` instead of `while <context>, <problem>`.
+fn psych_problem(info: &str, at: &str) -> String {
+    if let Some((_, libyaml)) = LIBYAML_WORDING.iter().find(|(saphyr, _)| *saphyr == info) {
+        return (*libyaml).to_owned();
+    }
+    if info.starts_with("unexpected character: ") {
+        return "found character that cannot start any token while scanning for the next token"
+            .to_owned();
+    }
+    if let Some(problem) = info.strip_prefix("while scanning an anchor or alias, ") {
+        // libyaml names the indicator it found.
+        let what = if at.starts_with('*') {
+            "an alias"
+        } else {
+            "an anchor"
+        };
+        return format!("{problem} while scanning {what}");
+    }
     let Some(rest) = info.strip_prefix("while ") else {
         return info.to_owned();
     };
