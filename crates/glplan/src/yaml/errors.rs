@@ -62,6 +62,22 @@ pub(crate) fn syntax_error(problem: &str, line: usize, column: usize, span: Span
     .with_span(span)
 }
 
+/// Psych's error for a character outside YAML's printable set. libyaml raises it from its
+/// reader, which has no position to report, so Psych always names line 1 column 1. The span
+/// points at the character itself.
+pub(crate) fn control_character(character: char, span: Span) -> Diagnostic {
+    let code = u32::from(character);
+    let escape = if code <= 0xFF {
+        format!("\\x{code:02X}")
+    } else {
+        format!("\\u{code:04X}")
+    };
+    syntax_error("control characters are not allowed", 1, 1, span).with_help(format!(
+        "remove the character U+{code:04X}, or write it as the escape `{escape}` in a \
+         double-quoted string"
+    ))
+}
+
 /// GitLab's message for a syntax error in a document that looks like an HTML page, typically
 /// an error page served instead of a remote include.
 pub(crate) fn html_instead_of_yaml(span: Span) -> Diagnostic {

@@ -55,7 +55,80 @@ pub(crate) fn load_piece(
     base: usize,
     limits: &Limits,
 ) -> Result<PieceOutcome, Diagnostic> {
-    let mut source = Cow::Borrowed(text);
+    // libyaml checks every character as its reader decodes the input, one chunk at a time, so
+    // a control character in the first chunk fails the piece before any parsing.
+    let control = first_control_character(text);
+    let control_error = |(at, character): (usize, char)| {
+        let start = (base + at) as u32;
+        let span = Span::new(file, start, start + character.len_utf8() as u32);
+        errors::control_character(character, span)
+    };
+    if let Some(found) = control
+        && found.0 < READER_CHUNK_BYTES
+    {
+        return Err(control_error(found));
+    }
+    let result = parse_with_retries(file, text, base, limits);
+    let Some(found) = control else {
+        return result;
+    };
+
+    // A later chunk is decoded only when the scanner gets near its start, so a syntax error in
+    // an earlier chunk wins. Every other error comes after parsing, so the control character
+    // wins over them.
+    // NOTE: the scanner reads a few characters and the parser a token ahead, so a syntax error
+    // just before a chunk boundary may lose to the control character in libyaml.
+    let chunk_start = found.0 - found.0 % READER_CHUNK_BYTES;
+    match result {
+        Err(error)
+            if error.code == "yaml-syntax-error"
+                && error
+                    .span
+                    .is_some_and(|span| (span.start as usize) < base + chunk_start) =>
+        {
+            Err(error)
+        }
+        _ => Err(control_error(found)),
+    }
+}
+
+/// Bytes libyaml's reader decodes at a time (`YAML_RAW_BUFFER_SIZE`). Psych hands it the whole
+/// string, so chunks start at multiples of this size.
+const READER_CHUNK_BYTES: usize = 16_384;
+
+/// Finds the first character outside YAML 1.1's printable set, which libyaml rejects wherever
+/// it appears, comments included. Tab, LF, CR and NEL are allowed. Rust strings cannot hold
+/// surrogates, the other characters YAML excludes.
+fn first_control_character(text: &str) -> Option<(usize, char)> {
+    text.char_indices().find(|&(_, character)| {
+        !matches!(character,
+            '\t' | '\n' | '\r' | '\u{85}'
+            | ' '..='~'
+            | '\u{a0}'..='\u{d7ff}'
+            | '\u{e000}'..='\u{fffd}'
+            | '\u{10000}'..)
+    })
+}
+
+/// Parses a piece that contains no control characters.
+fn parse_with_retries(
+    file: FileId,
+    text: &str,
+    base: usize,
+    limits: &Limits,
+) -> Result<PieceOutcome, Diagnostic> {
+    // libyaml reads NEL (U+0085) as a line break everywhere and stores it in a scalar as `\n`,
+    // so a NEL inside a scalar folds like any line break. saphyr follows YAML 1.2, where NEL is
+    // an ordinary character. CR LF is a line break of the same byte length that both parsers
+    // read as `\n`, so swapping it in keeps every offset.
+    // NOTE: libyaml also reads LS and PS (U+2028, U+2029) as line breaks but keeps them in the
+    // scalar. saphyr keeps them as ordinary characters, so a plain scalar that has spaces
+    // around one or continues on the next line loads differently.
+    let mut source = if text.contains('\u{85}') {
+        Cow::Owned(text.replace('\u{85}', "\r\n"))
+    } else {
+        Cow::Borrowed(text)
+    };
     let mut retries = 0;
     loop {
         match parse_piece(file, &source, base, limits) {
@@ -69,19 +142,88 @@ pub(crate) fn load_piece(
                 }
                 retries += 1;
             }
+            // libyaml does not check the indentation of a quoted scalar's continuation lines,
+            // but saphyr does, so the text after a NEL swapped for CR LF can fail it. Inside a
+            // quoted scalar the leading spaces of a continuation line are dropped, so LF plus a
+            // space folds the same and indents the line by one column.
+            // NOTE: where saphyr wants more than one column, the scalar keeps its NELs as
+            // characters, as it did before NEL was read as a line break.
+            Parsed::QuotedIndentation(at, error) => {
+                if retries == MAX_TAB_RETRIES || !indent_after_next_line(text, &mut source, at) {
+                    return Err(error);
+                }
+                retries += 1;
+            }
         }
     }
 }
 
-/// Maximum `key:<tab>value` separators fixed in one piece. Each one costs a new parse.
+/// Maximum `key:<tab>value` separators and NELs in quoted scalars fixed in one piece. Each one
+/// costs a new parse.
 // NOTE: a piece with more of them fails with saphyr's syntax error, which GitLab does not
 // report.
 const MAX_TAB_RETRIES: usize = 32;
+
+/// Changes how the NELs inside the quoted scalar that starts at byte `at` are written, one
+/// step per call: the first one still written as CR LF becomes LF and a space. When none is
+/// left, all of them go back to NEL, which saphyr loads as an ordinary character, so the value
+/// keeps U+0085 instead of a folded line break. Returns whether anything changed.
+fn indent_after_next_line(original: &str, source: &mut Cow<'_, str>, at: usize) -> bool {
+    let end = quoted_scalar_end(original, at);
+    let nels: Vec<usize> = original
+        .get(at..end)
+        .into_iter()
+        .flat_map(|scalar| scalar.match_indices('\u{85}'))
+        .map(|(offset, _)| at + offset)
+        .collect();
+    let written_as = |nel: usize, text: &str| source.get(nel..nel + 2) == Some(text);
+    if let Some(&nel) = nels.iter().find(|&&nel| written_as(nel, "\r\n")) {
+        source.to_mut().replace_range(nel..nel + 2, "\n ");
+        return true;
+    }
+    let indented: Vec<usize> = nels
+        .into_iter()
+        .filter(|&nel| written_as(nel, "\n "))
+        .collect();
+    for &nel in &indented {
+        source.to_mut().replace_range(nel..nel + 2, "\u{85}");
+    }
+    !indented.is_empty()
+}
+
+/// Finds the byte after the closing quote of the quoted scalar that starts at byte `at`, or
+/// the end of `text` when it is not closed.
+fn quoted_scalar_end(text: &str, at: usize) -> usize {
+    let rest = text.get(at..).unwrap_or_default();
+    let mut characters = rest.char_indices();
+    let Some((_, quote)) = characters.next() else {
+        return text.len();
+    };
+    while let Some((offset, character)) = characters.next() {
+        match character {
+            // A backslash escapes the next character in a double-quoted scalar.
+            '\\' if quote == '"' => {
+                characters.next();
+            }
+            // Two single quotes are an escaped quote in a single-quoted scalar.
+            '\'' if quote == '\''
+                && rest.get(offset + 1..).is_some_and(|r| r.starts_with('\'')) =>
+            {
+                characters.next();
+            }
+            _ if character == quote => return at + offset + 1,
+            _ => {}
+        }
+    }
+    text.len()
+}
 
 enum Parsed {
     Done(Result<PieceOutcome, Diagnostic>),
     /// saphyr rejected tabs after a `:`. The value starts at this byte of the piece.
     TabAfterColon(usize, Diagnostic),
+    /// saphyr rejected the indentation of a quoted scalar that starts at this byte.
+    QuotedIndentation(usize, Diagnostic),
 }
 
 fn parse_piece(file: FileId, text: &str, base: usize, limits: &Limits) -> Parsed {
@@ -92,6 +234,10 @@ fn parse_piece(file: FileId, text: &str, base: usize, limits: &Limits) -> Parsed
             Err(error) if error.info() == "':' must be followed by a valid YAML whitespace" => {
                 let at = builder.offsets.byte(error.marker().index());
                 return Parsed::TabAfterColon(at, builder.syntax_error(&error));
+            }
+            Err(error) if error.info() == "invalid indentation in quoted scalar" => {
+                let at = builder.offsets.byte(error.marker().index());
+                return Parsed::QuotedIndentation(at, builder.syntax_error(&error));
             }
             Err(error) => return Parsed::Done(Err(builder.syntax_error(&error))),
             Ok((Event::DocumentEnd | Event::StreamEnd, _)) => break,

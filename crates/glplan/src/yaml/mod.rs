@@ -411,6 +411,139 @@ q: !str x
     }
 
     #[test]
+    fn control_characters_rejected() {
+        let cases = [
+            ("a: \"x\u{0}y\"\n", "\u{0}"),
+            ("a: x\u{1}b\n", "\u{1}"),
+            ("a: x\u{1b}b\n", "\u{1b}"),
+            ("a: x\u{7f}b\n", "\u{7f}"),
+            ("a: x\u{80}\n", "\u{80}"),
+            ("a: x\u{9f}\n", "\u{9f}"),
+            ("a: x\u{fffe}\n", "\u{fffe}"),
+            ("a: x\u{ffff}\n", "\u{ffff}"),
+            ("# comment \u{1}\na: b\n", "\u{1}"),
+            ("a: b\n---\nc: \u{1}\n", "\u{1}"),
+        ];
+        for (text, character) in cases {
+            let diagnostic = error(text);
+            assert_eq!(
+                diagnostic.message,
+                "(<unknown>): control characters are not allowed at line 1 column 1",
+                "{text:?}"
+            );
+            assert_eq!(
+                snippet(text, diagnostic.span.unwrap()),
+                character,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn printable_characters_accepted() {
+        let cases = [
+            ("a: \"x\ty\"\n", "x\ty"),
+            ("a: x\u{a0}y\n", "x\u{a0}y"),
+            ("a: x\u{fffd}\n", "x\u{fffd}"),
+            ("a: \u{1f600}\n", "\u{1f600}"),
+        ];
+        for (text, value) in cases {
+            assert_eq!(body_json(text), json!({"a": value}), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn control_character_help_escape() {
+        let cases = [("a: \u{1}\n", "`\\x01`"), ("a: \u{ffff}\n", "`\\uFFFF`")];
+        for (text, escape) in cases {
+            let help = error(text).help.unwrap();
+            assert!(help.contains(escape), "{text:?}: {help}");
+        }
+    }
+
+    #[test]
+    fn control_character_wins_in_same_chunk() {
+        let text = "a: [\nb: \u{1}\n";
+        let diagnostic = error(text);
+        assert_eq!(
+            diagnostic.message,
+            "(<unknown>): control characters are not allowed at line 1 column 1"
+        );
+    }
+
+    #[test]
+    fn syntax_error_in_earlier_chunk_wins() {
+        let filler = "k: v\n".repeat(5000);
+        let text = format!("a: b: c\n{filler}b: \u{1}\n");
+        let diagnostic = error(&text);
+        assert_eq!(
+            diagnostic.message,
+            "(<unknown>): mapping values are not allowed in this context at line 1 column 5"
+        );
+    }
+
+    #[test]
+    fn syntax_error_in_later_chunk_loses() {
+        let filler = "k: v\n".repeat(5000);
+        let text = format!("a: \u{1}\n{filler}b: [\n");
+        let diagnostic = error(&text);
+        assert_eq!(
+            diagnostic.message,
+            "(<unknown>): control characters are not allowed at line 1 column 1"
+        );
+    }
+
+    #[test]
+    fn next_line_folds_as_line_break() {
+        let cases = [
+            ("a: \"x\u{85}y\"\n", "x y"),
+            ("a: 'x\u{85}y'\n", "x y"),
+            ("a: x \u{85} y\n", "x y"),
+            ("a: \"x \u{85} y\"\n", "x y"),
+            ("a: \"x\u{85}\u{85}y\"\n", "x\ny"),
+            ("a: x\u{85}\n  y\n", "x\ny"),
+            ("a: \"x\u{85}\"\n", "x "),
+            ("a: x\u{85}\n", "x"),
+            ("a: \"x\\\u{85}y\"\n", "xy"),
+        ];
+        for (text, value) in cases {
+            assert_eq!(body_json(text), json!({"a": value}), "{text:?}");
+        }
+    }
+
+    /// Psych folds these to `x y z` and `p q`. The loader cannot indent the text after a NEL
+    /// by more than one column, so it keeps the NELs rather than fail.
+    #[test]
+    fn next_line_kept_in_indented_quoted_scalar() {
+        let text = "a:\n  b: \"x\u{85}y\u{85}z\"\n  c: 'p\u{85}q'\n";
+        assert_eq!(
+            body_json(text),
+            json!({"a": {"b": "x\u{85}y\u{85}z", "c": "p\u{85}q"}})
+        );
+    }
+
+    #[test]
+    fn next_line_folds_in_flow_quoted_scalar() {
+        let text = "a: {b: \"x\u{85}y\", c: ['p\u{85}q']}\n";
+        assert_eq!(body_json(text), json!({"a": {"b": "x y", "c": ["p q"]}}));
+    }
+
+    #[test]
+    fn next_line_ends_plain_scalar_line() {
+        let with_next_line = error("a: x\u{85}y\n");
+        let with_line_feed = error("a: x\ny\n");
+        assert_eq!(with_next_line.message, with_line_feed.message);
+    }
+
+    #[test]
+    fn next_line_keeps_spans() {
+        let text = "a: \"x\u{85}y\"\nb: c\n";
+        let node = body(text);
+        let value = node.get("b").unwrap();
+        assert_eq!(snippet(text, value.span), "c");
+    }
+
+    #[test]
     fn unknown_alias() {
         let text = "a: [*x]\n";
         let diagnostic = error(text);
