@@ -3,10 +3,11 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use crate::yaml::{Mapping, Node, Value};
+use crate::yaml::{Entry, Mapping, Node, Value};
 
 use super::check::{Ctx, describe};
 use super::model::{Job, JobKind, Need, SchedulingType};
+use super::stages::DEFAULT_JOB_STAGE;
 use super::variables::{self, Scope};
 use super::{commands, leaf, needs, parallel};
 
@@ -98,54 +99,102 @@ pub(crate) fn parse(
 ) -> Job {
     let path = format!("jobs:{name}");
     let allowed = allowed_keys(kind);
+    let written = Written::scan(map, allowed);
 
     // Checks on the mapping as a whole, before any keyword.
-    cx.check_keys(&path, map, allowed);
-    check_exclusive(&path, map, kind, cx);
+    if written.unknown {
+        cx.check_keys(&path, map, allowed);
+    }
+    check_exclusive(&path, &written, kind, cx);
     // GitLab's `has_rules?` counts the key even when it is null; the exclusions below only
     // apply to a non-null value.
-    let has_rules = map.contains_key("rules");
-    if present(map, "rules") {
-        check_rules_exclusive(&path, map, cx);
+    let has_rules = written.has("rules");
+    if written.present("rules").is_some() {
+        check_rules_exclusive(&path, &written, cx);
     }
 
     let mut job = Job::new(name.to_owned(), kind, key_span);
-    job.meta.keyword_spans.reserve(map.len());
+    job.meta.keyword_spans.reserve(written.entries.len());
     // One buffer for every keyword's path (`jobs:<name>:<keyword>`), so that a job with many
     // keywords does not allocate a path for each.
     let mut keyword_path = String::with_capacity(path.len() + 24);
     keyword_path.push_str(&path);
     keyword_path.push(':');
-    for (key, entry) in map.entries() {
-        let Some(keyword) = key.as_str().and_then(|k| allowed.iter().find(|a| **a == k)) else {
+    for &(_, keyword, entry) in &written.entries {
+        // GitLab treats a keyword whose value is null as not written.
+        let Some(keyword) = keyword.filter(|_| !entry.value.is_null()) else {
             continue;
         };
-        // GitLab treats a keyword whose value is null as not written.
-        if entry.value.is_null() {
-            continue;
-        }
         job.meta.keyword_spans.push((keyword, entry.value.span));
         keyword_path.truncate(path.len() + 1);
         keyword_path.push_str(keyword);
         parse_keyword(&mut job, &path, &keyword_path, keyword, &entry.value, cx);
     }
 
+    if written.present("stage").is_none() {
+        job.stage = DEFAULT_JOB_STAGE.to_owned();
+    }
+
     // GitLab's default `only`, which `rules` and `workflow:rules` switch off.
-    if job.only.is_none() && !has_rules && !context.workflow_has_rules && !present(map, "only") {
+    let default_only = !has_rules && !context.workflow_has_rules;
+    if default_only && job.only.is_none() && written.present("only").is_none() {
         job.only = Some(leaf::default_only());
     }
 
     // Checks GitLab runs once the keywords are composed.
-    job.scheduling_type = scheduling_type(&job, map);
-    check_script_present(&path, &job, map, key_span, cx);
-    check_start_in(&path, &mut job, map, has_rules, cx);
+    job.scheduling_type = scheduling_type(&job, &written);
+    check_script_present(&path, &job, &written, key_span, cx);
+    check_start_in(&path, &mut job, &written, has_rules, cx);
     check_bridge_target(&path, &job, key_span, cx);
-    check_publish(&path, &job, map, cx);
+    check_publish(&path, &job, &written, cx);
     check_dependencies_in_needs(&path, &job, cx);
     if !context.workflow_has_rules && job.rules.is_some() {
-        warn_trailing_when_rule(&path, map, cx);
+        warn_trailing_when_rule(&path, &written, cx);
     }
     job
+}
+
+/// The string keys of a job's mapping in the order written, each with its keyword from the
+/// allow-list when it is one. Scanning once saves hashing the same keys again for every check.
+struct Written<'m> {
+    entries: Vec<(&'m str, Option<&'static str>, &'m Entry)>,
+    /// Whether some key is not a keyword of this kind of job.
+    unknown: bool,
+}
+
+impl<'m> Written<'m> {
+    fn scan(map: &'m Mapping, allowed: &'static [&'static str]) -> Self {
+        let mut entries = Vec::with_capacity(map.len());
+        let mut unknown = false;
+        for (key, entry) in map.entries() {
+            let Some(key) = key.as_str() else {
+                unknown = true;
+                continue;
+            };
+            let keyword = allowed.iter().copied().find(|a| *a == key);
+            unknown |= keyword.is_none();
+            entries.push((key, keyword, entry));
+        }
+        Written { entries, unknown }
+    }
+
+    /// Returns whether `key` is written, even with a null value.
+    fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _, _)| *k == key)
+    }
+
+    /// Returns the value of `key`, which may be null.
+    fn value(&self, key: &str) -> Option<&'m Node> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, e)| &e.value)
+    }
+
+    /// Returns the value of `key` unless it is missing or null.
+    fn present(&self, key: &str) -> Option<&'m Node> {
+        self.value(key).filter(|n| !n.is_null())
+    }
 }
 
 fn parse_keyword(
@@ -158,10 +207,11 @@ fn parse_keyword(
 ) {
     let kind = job.kind;
     match keyword {
+        // An invalid stage was reported; the default keeps the job out of later stage checks.
         "stage" => {
-            if let Some(stage) = cx.string(kpath, node) {
-                job.stage = stage;
-            }
+            job.stage = cx
+                .string(kpath, node)
+                .unwrap_or_else(|| DEFAULT_JOB_STAGE.to_owned());
         }
         "extends" => job.extends = extends(path, node, cx),
         "inherit" => job.inherit = leaf::inherit(kpath, node, cx),
@@ -213,26 +263,20 @@ fn parse_keyword(
     }
 }
 
-/// Returns whether `key` is present with a non-null value.
-fn present(map: &Mapping, key: &str) -> bool {
-    map.get(key).is_some_and(|n| !n.is_null())
-}
-
 /// `script` and `trigger`, `run` and `trigger`, and in regular jobs `script` and `run`, are
 /// mutually exclusive. GitLab counts a key even when its value is null, and lists the keys in
 /// the order they are written.
-fn check_exclusive(path: &str, map: &Mapping, kind: JobKind, cx: &mut Ctx) {
+fn check_exclusive(path: &str, written: &Written, kind: JobKind, cx: &mut Ctx) {
     let mut groups: Vec<[&str; 2]> = vec![["script", "trigger"], ["run", "trigger"]];
     if kind == JobKind::Job {
         groups.push(["script", "run"]);
     }
     for group in groups {
-        let present: Vec<(&str, Span)> = map
-            .entries()
-            .filter_map(|(k, e)| {
-                let k = k.as_str()?;
-                group.contains(&k).then_some((k, e.key_span))
-            })
+        let present: Vec<(&str, Span)> = written
+            .entries
+            .iter()
+            .filter(|(k, _, _)| group.contains(k))
+            .map(|(k, _, e)| (*k, e.key_span))
             .collect();
         if present.len() < 2 {
             continue;
@@ -262,16 +306,12 @@ fn check_exclusive(path: &str, map: &Mapping, kind: JobKind, cx: &mut Ctx) {
 
 /// Reports `only`, `except` or job-level `start_in` in a job with `rules`, as GitLab's
 /// ``config key may not be used with `rules`: only, except``. Null values do not count.
-fn check_rules_exclusive(path: &str, map: &Mapping, cx: &mut Ctx) {
-    let used: Vec<(&str, Span)> = map
-        .entries()
-        .filter(|(_, e)| !e.value.is_null())
-        .filter_map(|(k, e)| {
-            let k = k.as_str()?;
-            ["only", "except", "start_in"]
-                .contains(&k)
-                .then_some((k, e.key_span))
-        })
+fn check_rules_exclusive(path: &str, written: &Written, cx: &mut Ctx) {
+    let used: Vec<(&str, Span)> = written
+        .entries
+        .iter()
+        .filter(|(k, _, e)| !e.value.is_null() && ["only", "except", "start_in"].contains(k))
+        .map(|(k, _, e)| (*k, e.key_span))
         .collect();
     let Some((_, first_span)) = used.first() else {
         return;
@@ -352,8 +392,8 @@ fn allow_failure(
 
 /// Regular jobs with a `needs:` key use DAG scheduling; trigger jobs too, unless their need is
 /// an upstream pipeline to mirror.
-fn scheduling_type(job: &Job, map: &Mapping) -> SchedulingType {
-    if !present(map, "needs") {
+fn scheduling_type(job: &Job, written: &Written) -> SchedulingType {
+    if written.present("needs").is_none() {
         return SchedulingType::Stage;
     }
     let mirrors_upstream = job
@@ -370,11 +410,11 @@ fn scheduling_type(job: &Job, map: &Mapping) -> SchedulingType {
 
 /// Checks that a regular job without `run` has a non-blank `script`, reporting `<path> script
 /// can't be blank` otherwise.
-fn check_script_present(path: &str, job: &Job, map: &Mapping, key_span: Span, cx: &mut Ctx) {
-    if job.kind != JobKind::Job || map.contains_key("run") {
+fn check_script_present(path: &str, job: &Job, written: &Written, key_span: Span, cx: &mut Ctx) {
+    if job.kind != JobKind::Job || written.has("run") {
         return;
     }
-    let script = map.get("script");
+    let script = written.value("script");
     if script.is_some_and(|s| !s.is_blank()) {
         return;
     }
@@ -389,17 +429,17 @@ fn check_script_present(path: &str, job: &Job, map: &Mapping, key_span: Span, cx
 /// `when: delayed` requires a `start_in` duration of at most one week, and `start_in` is only
 /// allowed with it and without `rules` (GitLab checks both when the job is delayed and has
 /// rules).
-fn check_start_in(path: &str, job: &mut Job, map: &Mapping, has_rules: bool, cx: &mut Ctx) {
+fn check_start_in(path: &str, job: &mut Job, written: &Written, has_rules: bool, cx: &mut Ctx) {
     if job.kind != JobKind::Job {
         return;
     }
-    let delayed = map.get("when").and_then(Node::as_str) == Some("delayed");
-    let start_in = map.get("start_in").filter(|n| !n.is_null());
+    let delayed = written.value("when").and_then(Node::as_str) == Some("delayed");
+    let start_in = written.present("start_in");
     if delayed {
         match start_in {
             Some(node) => job.start_in = leaf::start_in(&format!("{path}:start_in"), node, cx),
             None => {
-                let span = map.get("when").map_or(job.span, |n| n.span);
+                let span = written.value("when").map_or(job.span, |n| n.span);
                 cx.diags.push(
                     Diagnostic::error(
                         "invalid-start-in",
@@ -468,11 +508,11 @@ fn check_bridge_target(path: &str, job: &Job, key_span: Span, cx: &mut Ctx) {
 
 /// `publish` belongs to Pages jobs: jobs with a present `pages:`, or a job named `pages`
 /// unless it sets `pages: false`.
-fn check_publish(path: &str, job: &Job, map: &Mapping, cx: &mut Ctx) {
-    let Some(publish) = map.get("publish").filter(|n| !n.is_blank()) else {
+fn check_publish(path: &str, job: &Job, written: &Written, cx: &mut Ctx) {
+    let Some(publish) = written.value("publish").filter(|n| !n.is_blank()) else {
         return;
     };
-    let pages = map.get("pages");
+    let pages = written.value("pages");
     let pages_job = pages.is_some_and(|p| !p.is_blank())
         || (job.name == "pages" && pages.and_then(Node::as_bool) != Some(false));
     if !pages_job {
@@ -548,8 +588,8 @@ fn check_dependencies_in_needs(path: &str, job: &Job, cx: &mut Ctx) {
 
 /// Without `workflow:rules`, a last rule that has only a `when:` other than `never` matches
 /// every pipeline, so a push to a branch with an open merge request runs the job twice.
-fn warn_trailing_when_rule(path: &str, map: &Mapping, cx: &mut Ctx) {
-    let Some(rules) = map.get("rules") else {
+fn warn_trailing_when_rule(path: &str, written: &Written, cx: &mut Ctx) {
+    let Some(rules) = written.value("rules") else {
         return;
     };
     let max = cx.limits.max_nested_array_depth;

@@ -88,13 +88,13 @@ pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) ->
         .and_then(|w| leaf::workflow("workflow", w, &mut cx));
     let defaults = default::parse(root, top.default, &mut cx);
     let context = jobs::Context { workflow_has_rules };
-    let mut composed = IndexMap::with_capacity(top.jobs.len());
+    let mut composed = Vec::with_capacity(top.jobs.len());
     for entry in &top.jobs {
         let mut job = jobs::parse(
             entry.name, entry.span, entry.map, entry.kind, context, &mut cx,
         );
         default::apply(&defaults, &mut job);
-        composed.insert(entry.name.to_owned(), job);
+        composed.push(job);
     }
 
     // 8. Normalization: parallel jobs become their instances. GitLab runs the logical checks

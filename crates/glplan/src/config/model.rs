@@ -326,12 +326,13 @@ pub(crate) struct JobMeta {
 }
 
 impl Job {
-    /// A job with only the derived fields set.
+    /// Creates a job with only the derived fields set. The stage is empty until the builder
+    /// sets it, to the job's `stage:` or GitLab's default.
     pub(crate) fn new(name: String, kind: JobKind, span: Span) -> Self {
         Job {
             name,
             kind,
-            stage: super::stages::DEFAULT_JOB_STAGE.to_owned(),
+            stage: String::new(),
             scheduling_type: SchedulingType::Stage,
             instance: None,
             span,

@@ -72,10 +72,10 @@ pub(crate) fn parse(path: &str, node: &Node, context: Context, cx: &mut Ctx) -> 
         );
     }
 
-    let entry_path = format!("{path}:need");
+    // GitLab's entry path for each need; `parse_entry` appends `:need`.
     let needs: Vec<Need> = items
         .into_iter()
-        .filter_map(|item| parse_entry(&entry_path, item, cx))
+        .filter_map(|item| parse_entry(path, item, cx))
         .collect();
 
     check_kinds(path, &needs, context, cx);
@@ -99,11 +99,13 @@ fn numeric_parallel(item: &Node) -> Option<&Node> {
 /// A hash with `job` and none of `project`, `ref` or `pipeline` is a job too. With `job` and
 /// `pipeline` but no `project`, it is a cross-pipeline need. Without `job` and `project`, it
 /// is an upstream pipeline. Anything else with `project` or `ref` is a cross-project need.
-fn parse_entry(path: &str, item: &Node, cx: &mut Ctx) -> Option<Need> {
+/// `needs_path` is the path of the `needs:` list; the entry's own path, `<needs_path>:need`, is
+/// only built when a message needs it, since most entries are plain job names.
+fn parse_entry(needs_path: &str, item: &Node, cx: &mut Ctx) -> Option<Need> {
     match &item.value {
         Value::String(name) => {
             if name.trim().is_empty() {
-                error(cx, format!("{path} config can't be blank"), item);
+                error(cx, format!("{needs_path}:need config can't be blank"), item);
                 return None;
             }
             Some(Need::Job(JobNeed {
@@ -115,6 +117,7 @@ fn parse_entry(path: &str, item: &Node, cx: &mut Ctx) -> Option<Need> {
             }))
         }
         Value::Map(map) => {
+            let path = &format!("{needs_path}:need");
             let has = |k: &str| map.contains_key(k);
             if has("job") && !(has("project") || has("ref") || has("pipeline")) {
                 job_hash(path, item, map, cx)
@@ -128,12 +131,15 @@ fn parse_entry(path: &str, item: &Node, cx: &mut Ctx) -> Option<Need> {
         }
         _ => {
             cx.diags.push(
-                Diagnostic::error("invalid-needs", format!("{path} has an unsupported type"))
-                    .with_span(item.span)
-                    .with_help(format!(
-                        "write a job name or a hash with `job:`; found {}",
-                        describe(item)
-                    )),
+                Diagnostic::error(
+                    "invalid-needs",
+                    format!("{needs_path}:need has an unsupported type"),
+                )
+                .with_span(item.span)
+                .with_help(format!(
+                    "write a job name or a hash with `job:`; found {}",
+                    describe(item)
+                )),
             );
             None
         }

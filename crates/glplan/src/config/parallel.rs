@@ -260,9 +260,9 @@ fn cartesian(entry: &IndexMap<String, Vec<String>>) -> Vec<IndexMap<String, Stri
 /// As in GitLab, an instance whose generated name equals an existing job name replaces that job
 /// and keeps its position. `rules:needs` entries are not rewritten, so naming a parallel job
 /// there fails validation as an undefined need, as it does in GitLab.
-pub(crate) fn expand(jobs: IndexMap<String, Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
+pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
     let mut specs: HashMap<String, Vec<Spec>> = jobs
-        .values()
+        .iter()
         .filter_map(|job| {
             Some((
                 job.name.clone(),
@@ -271,7 +271,10 @@ pub(crate) fn expand(jobs: IndexMap<String, Job>, cx: &mut Ctx) -> IndexMap<Stri
         })
         .collect();
     if specs.is_empty() {
-        return jobs;
+        return jobs
+            .into_iter()
+            .map(|job| (job.name.clone(), job))
+            .collect();
     }
     let expanded: HashMap<String, Vec<String>> = specs
         .iter()
@@ -283,9 +286,9 @@ pub(crate) fn expand(jobs: IndexMap<String, Job>, cx: &mut Ctx) -> IndexMap<Stri
         .map(|names| names.len().saturating_sub(1))
         .sum();
     let mut out: IndexMap<String, Job> = IndexMap::with_capacity(jobs.len() + added);
-    for (name, job) in jobs {
-        let Some(specs) = specs.remove(&name) else {
-            out.insert(name, job);
+    for job in jobs {
+        let Some(specs) = specs.remove(&job.name) else {
+            out.insert(job.name.clone(), job);
             continue;
         };
         let total = specs.len() as u32;
@@ -299,7 +302,7 @@ pub(crate) fn expand(jobs: IndexMap<String, Job>, cx: &mut Ctx) -> IndexMap<Stri
             }
             instance.name = spec.name.clone();
             instance.instance = Some(Instance {
-                base_name: name.clone(),
+                base_name: job.name.clone(),
                 node_index: index as u32 + 1,
                 node_total: total,
                 matrix: spec.matrix,
@@ -333,6 +336,10 @@ fn check_name_length(name: &str, job: &Job, cx: &mut Ctx) {
 }
 
 fn rewrite_needs(job: &mut Job, expanded: &HashMap<String, Vec<String>>) {
+    let touched = job.job_needs().any(|need| expanded.contains_key(&need.job));
+    if !touched {
+        return;
+    }
     let Some(needs) = job.needs.take() else {
         return;
     };
@@ -373,6 +380,14 @@ fn rewrite_needs(job: &mut Job, expanded: &HashMap<String, Vec<String>>) {
 }
 
 fn rewrite_dependencies(job: &mut Job, expanded: &HashMap<String, Vec<String>>) {
+    let touched = job
+        .dependencies
+        .iter()
+        .flatten()
+        .any(|dependency| expanded.contains_key(&dependency.job));
+    if !touched {
+        return;
+    }
     let Some(dependencies) = job.dependencies.take() else {
         return;
     };
@@ -592,7 +607,10 @@ mod tests {
         let dependencies = built.job("test").dependencies.clone().unwrap();
         let names: Vec<&str> = dependencies.iter().map(|d| d.job.as_str()).collect();
         assert_eq!(names, ["build 1/2", "build 2/2"]);
-        assert_eq!(dependencies[1].span, built.at(&["test", "dependencies", "0"]).span);
+        assert_eq!(
+            dependencies[1].span,
+            built.at(&["test", "dependencies", "0"]).span
+        );
     }
 
     #[test]

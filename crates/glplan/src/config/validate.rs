@@ -79,7 +79,14 @@ impl Checker<'_> {
     fn dependencies(&self, job: &Job, cx: &mut Ctx) {
         for dependency in job.dependencies.iter().flatten() {
             let target = dependency.job.as_str();
-            self.reference(job, target, dependency.span, Reference::Dependency, false, cx);
+            self.reference(
+                job,
+                target,
+                dependency.span,
+                Reference::Dependency,
+                false,
+                cx,
+            );
         }
     }
 
@@ -107,23 +114,9 @@ impl Checker<'_> {
             );
         }
 
-        // `<job> has the following needs duplicated: a, b.`, names in order of first use.
-        let mut seen: IndexMap<&str, (usize, Span)> = IndexMap::with_capacity(needs.len());
-        for need in needs {
-            seen.entry(need.job.as_str())
-                .and_modify(|(count, span)| {
-                    if *count == 1 {
-                        *span = need.span;
-                    }
-                    *count += 1;
-                })
-                .or_insert((1, need.span));
-        }
-        let duplicated: Vec<(&str, Span)> = seen
-            .iter()
-            .filter(|(_, (count, _))| *count > 1)
-            .map(|(name, (_, span))| (*name, *span))
-            .collect();
+        // `<job> has the following needs duplicated: a, b.`, names in order of first use,
+        // each pointing at its second occurrence.
+        let duplicated = duplicates(needs);
         let Some((_, first_span)) = duplicated.first() else {
             return;
         };
@@ -332,6 +325,38 @@ impl Checker<'_> {
     }
 }
 
+/// Returns each name listed more than once, in order of first use, with the span of its
+/// second occurrence. Short lists, the usual case, are compared pairwise without allocating
+/// a map.
+fn duplicates<'n>(needs: &[&'n JobNeed]) -> Vec<(&'n str, Span)> {
+    let mut duplicated: Vec<(&'n str, Span)> = Vec::new();
+    if needs.len() <= 16 {
+        for (i, need) in needs.iter().enumerate() {
+            let listed = duplicated.iter().any(|(name, _)| *name == need.job);
+            let again = needs.iter().skip(i + 1).find(|n| n.job == need.job);
+            if let (false, Some(again)) = (listed, again) {
+                duplicated.push((need.job.as_str(), again.span));
+            }
+        }
+        return duplicated;
+    }
+    let mut seen: IndexMap<&str, (usize, Span)> = IndexMap::with_capacity(needs.len());
+    for need in needs {
+        seen.entry(need.job.as_str())
+            .and_modify(|(count, span)| {
+                if *count == 1 {
+                    *span = need.span;
+                }
+                *count += 1;
+            })
+            .or_insert((1, need.span));
+    }
+    seen.into_iter()
+        .filter(|(_, (count, _))| *count > 1)
+        .map(|(name, (_, span))| (name, span))
+        .collect()
+}
+
 /// Reports cycles among job needs as GitLab's `TSort` does: a job that needs itself is a
 /// `self-dependency`, and any larger strongly connected component fails the sort. GitLab
 /// reports the first one it meets; glplan reports each.
@@ -525,6 +550,17 @@ mod tests {
     }
 
     #[test]
+    fn empty_stage_name() {
+        let built = build(json!({"a": {"stage": "", "script": "x"}}));
+        assert_eq!(
+            built.errors(),
+            [
+                "a job: chosen stage  does not exist; available stages are .pre, build, test, deploy, .post"
+            ]
+        );
+    }
+
+    #[test]
     fn dag_with_optional_need() {
         // T5.3, the configuration part: an optional need on a job that rules may drop.
         let built = valid_yaml(
@@ -583,12 +619,31 @@ mod tests {
         let built = build(json!({
             "b": {"stage": "build", "script": "x"},
             "c": {"stage": "build", "script": "x"},
-            "a": {"script": "x", "needs": ["b", "c", {"job": "b"}, "c"]},
+            "a": {"script": "x", "needs": ["b", "c", "c", {"job": "b"}]},
         }));
         let message = "a has the following needs duplicated: b, c.";
         assert_eq!(built.errors(), [message]);
         let diagnostic = built.diagnostic(message);
-        assert_eq!(diagnostic.span, Some(built.at(&["a", "needs", "2"]).span));
+        assert_eq!(diagnostic.span, Some(built.at(&["a", "needs", "3"]).span));
+    }
+
+    #[test]
+    fn duplicated_needs_long_list() {
+        let mut root = serde_json::Map::new();
+        let mut needs = Vec::new();
+        for i in 0..20 {
+            root.insert(format!("j{i}"), json!({"stage": "build", "script": "x"}));
+            needs.push(json!(format!("j{i}")));
+        }
+        needs.push(json!("j3"));
+        needs.push(json!("j1"));
+        needs.push(json!("j3"));
+        root.insert("a".into(), json!({"script": "x", "needs": needs}));
+        let built = build(serde_json::Value::Object(root));
+        let message = "a has the following needs duplicated: j1, j3.";
+        assert_eq!(built.errors(), [message]);
+        let diagnostic = built.diagnostic(message);
+        assert_eq!(diagnostic.span, Some(built.at(&["a", "needs", "21"]).span));
     }
 
     #[test]
