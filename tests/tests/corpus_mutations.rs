@@ -121,8 +121,8 @@ fn apply(text: &str, mutation: &Mutation) -> String {
     lines.join("\n")
 }
 
-/// Runs the configuration phase and, when it produced a configuration, the evaluation for a
-/// push to the default branch. Only panics matter here; diagnostics are expected.
+/// Plans a push to the default branch from `text`, running every phase. Only panics matter
+/// here, because diagnostics are expected.
 fn run_everything(text: &str) {
     let files = MemoryFiles::new()
         .with_file(".gitlab-ci.yml", text)
