@@ -552,7 +552,7 @@ mod scale_tests {
 
     use super::testing::build;
 
-    /// A configuration of `count` jobs over ten stages, where every job after the first stage
+    /// Generates a configuration of `count` jobs over ten stages, where every job after the first stage
     /// needs two jobs of the previous stage and depends on one, and one in ten is parallel.
     fn large(count: usize) -> serde_json::Value {
         let stages: Vec<String> = (0..10).map(|i| format!("s{i}")).collect();

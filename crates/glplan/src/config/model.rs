@@ -195,7 +195,7 @@ pub struct Job {
     /// Set on the instances a `parallel:` job expanded into.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<Instance>,
-    /// Where the job's key was written (for an instance, the key of the expanded job).
+    /// Span of the job's key (for an instance, the key of the expanded job).
     #[serde(skip)]
     pub span: Span,
 
@@ -227,7 +227,7 @@ pub struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hooks: Option<Hooks>,
     /// Job-level `variables:`, plus the matrix values of a parallel instance. Global variables
-    /// are in [`Config::variables`]; which of them the job sees depends on `inherit:variables`.
+    /// are in [`Config::variables`], and `inherit:variables` decides which of them the job receives.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub variables: IndexMap<String, Variable>,
     /// `tags:`.
@@ -318,7 +318,7 @@ pub struct Job {
     pub(crate) meta: JobMeta,
 }
 
-/// What a job remembers about its source for diagnostics.
+/// Source positions of a job, kept for diagnostics.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct JobMeta {
     /// Span of each keyword's value, in the order written.
@@ -377,7 +377,7 @@ impl Job {
         }
     }
 
-    /// Where the value of `keyword` was written in this job (or in what it extends).
+    /// Returns the span of the value of `keyword` in this job (or in what it extends).
     pub fn keyword_span(&self, keyword: &str) -> Option<Span> {
         self.meta
             .keyword_spans
@@ -386,7 +386,7 @@ impl Job {
             .map(|(_, span)| *span)
     }
 
-    /// The same-pipeline needs, in order.
+    /// Returns the same-pipeline needs, in order.
     pub fn job_needs(&self) -> impl Iterator<Item = &JobNeed> {
         self.needs.iter().flatten().filter_map(Need::as_job)
     }

@@ -99,8 +99,8 @@ fn numeric_parallel(item: &Node) -> Option<&Node> {
 /// A hash with `job` and none of `project`, `ref` or `pipeline` is a job too. With `job` and
 /// `pipeline` but no `project`, it is a cross-pipeline need. Without `job` and `project`, it
 /// is an upstream pipeline. Anything else with `project` or `ref` is a cross-project need.
-/// `needs_path` is the path of the `needs:` list; the entry's own path, `<needs_path>:need`, is
-/// only built when a message needs it, since most entries are plain job names.
+/// `needs_path` is the path of the `needs:` list. The entry's own path, `<needs_path>:need`,
+/// is built only when a message needs it, because most entries are plain job names.
 fn parse_entry(needs_path: &str, item: &Node, cx: &mut Ctx) -> Option<Need> {
     match &item.value {
         Value::String(name) => {

@@ -269,7 +269,7 @@ impl Checker<'_> {
             );
             return;
         }
-        // GitLab compares the action as written, so a stop job must say `action: stop`.
+        // GitLab compares the action as written, so a stop job needs an explicit `action: stop`.
         if stop_environment.action != Some(EnvironmentAction::Stop) {
             cx.diags.push(
                 Diagnostic::error(
