@@ -237,6 +237,7 @@ impl<'e> Processor<'_, 'e> {
         };
         let locations = self.locations(&include.value, context);
         let had_files = !locations.is_empty();
+        let location_count = locations.len();
 
         // GitLab counts every file of one include list before it loads any of them.
         let mut admitted = Vec::new();
@@ -266,10 +267,13 @@ impl<'e> Processor<'_, 'e> {
             admitted.push((kind, item));
         }
 
+        // Files left out by a limit count as failures: the limit's error is already reported,
+        // and GitLab stops there without reporting the file that includes them.
         let mut merged = Mapping::new();
-        let mut had_failures = false;
+        let mut had_failures = admitted.len() < location_count;
         for (kind, item) in admitted {
             if self.size_exceeded {
+                had_failures = true;
                 break;
             }
             match self.load(kind, &item, context) {

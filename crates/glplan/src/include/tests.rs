@@ -1000,6 +1000,40 @@ fn include_cycle_hits_the_limit() {
 }
 
 #[test]
+fn include_only_cycle_reports_once() {
+    let files = repo(&[
+        ("loop1.yml", "include: loop2.yml\n"),
+        ("loop2.yml", "include: loop1.yml\n"),
+    ]);
+    let result = run(&files, "include: loop1.yml\nmain: {script: [x]}\n");
+    assert_eq!(
+        result.errors(),
+        ["Maximum of 150 nested includes are allowed!"]
+    );
+}
+
+#[test]
+fn size_limit_reports_once() {
+    let files = repo(&[
+        ("a.yml", "include: [b.yml, c.yml]\n"),
+        ("b.yml", "b: {script: [x]}\n"),
+        ("c.yml", "c: {script: [x]}\n"),
+    ]);
+    let options = Options {
+        limits: Limits {
+            max_total_yaml_size_bytes: "include: [b.yml, c.yml]\n".len(),
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let result = run_with(&files, "include: a.yml\nmain: {script: [x]}\n", &options);
+    assert_eq!(
+        result.errors(),
+        ["Total size of combined CI/CD configuration is too big"]
+    );
+}
+
+#[test]
 fn total_size_limit() {
     let files = repo(&[
         ("a.yml", "a: {script: [x]}\n"),
