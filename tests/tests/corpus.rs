@@ -2,7 +2,8 @@
 //! for the kinds and the expectation lists).
 //!
 //! The corpus is looked up at `$GLPLAN_CORPUS`, or at `shared/corpus` beside the workspace
-//! folder. Without it the test prints why it skipped and passes.
+//! folder. Without it the test prints why it skipped and passes, unless
+//! `GLPLAN_REQUIRE_CORPUS=1` is set, as CI does, which makes it fail.
 
 #![expect(
     clippy::panic,
@@ -13,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use glplan::{FileProvider, Resolution, ResolveOptions};
 use glplan_tests::corpus::{
@@ -223,10 +225,16 @@ fn corpus_conformance() {
     let corpus = corpus_dir(&workspace);
     let manifest = corpus.join("MANIFEST.tsv");
     let Ok(manifest_text) = std::fs::read_to_string(&manifest) else {
-        println!(
-            "skipped: corpus not found at {} (set GLPLAN_CORPUS)",
+        let message = format!(
+            "corpus not found at {} (set GLPLAN_CORPUS)",
             corpus.display()
         );
+        assert!(
+            std::env::var_os("GLPLAN_REQUIRE_CORPUS").is_none_or(|value| value != "1"),
+            "{message}, and GLPLAN_REQUIRE_CORPUS=1 requires it"
+        );
+        // Written past the test harness's capture, so that a local run shows the skip.
+        let _ = writeln!(std::io::stderr(), "skipped: {message}");
         return;
     };
     let entries = parse_manifest(&manifest_text).unwrap();
@@ -323,4 +331,32 @@ fn load_expectations(dir: &Path, kind: Kind) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     parse_expectations(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs `corpus_conformance` alone in a child process of this test binary, with the corpus
+/// pointed at a folder that does not exist.
+fn run_without_corpus(require: Option<&str>) -> std::process::Output {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["corpus_conformance", "--exact", "--nocapture"])
+        .env("GLPLAN_CORPUS", "/nonexistent/glplan-corpus")
+        .env_remove("GLPLAN_REQUIRE_CORPUS");
+    if let Some(value) = require {
+        command.env("GLPLAN_REQUIRE_CORPUS", value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn missing_corpus_skips_locally() {
+    let output = run_without_corpus(None);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("skipped: corpus not found"), "{stderr}");
+}
+
+#[test]
+fn missing_corpus_fails_when_required() {
+    let output = run_without_corpus(Some("1"));
+    assert!(!output.status.success());
 }

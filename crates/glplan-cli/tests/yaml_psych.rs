@@ -8,6 +8,7 @@
     reason = "helpers outside #[test] functions fail the test on unexpected output"
 )]
 
+use std::io::Write;
 use std::process::Command;
 
 use glplan_cli::yaml_out::to_yaml;
@@ -130,11 +131,14 @@ fn psych_load(yaml: &str) -> Value {
 #[test]
 fn psych_reads_generated_strings_back() {
     if Command::new("ruby").arg("--version").output().is_err() {
+        let required = std::env::var_os("CI").is_some()
+            || std::env::var_os("GLPLAN_REQUIRE_ORACLES").is_some_and(|value| value == "1");
         assert!(
-            std::env::var_os("CI").is_none(),
+            !required,
             "CI must install ruby for the Psych differential test"
         );
-        eprintln!("skipped: ruby is not installed");
+        // Written past the test harness's capture, so that a local run shows the skip.
+        let _ = writeln!(std::io::stderr(), "skipped: ruby is not installed");
         return;
     }
 

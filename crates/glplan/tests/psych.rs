@@ -13,7 +13,8 @@
 //! `!reference` to `{"!reference": <value>}`. A blank result (null, `false`, `""`, `[]`,
 //! `{}`) is compared with glplan's null body, since GitLab drops blank documents.
 //!
-//! Without `ruby` on the PATH the test prints a notice and passes.
+//! Without `ruby` on the PATH the test prints a notice and passes, unless
+//! `GLPLAN_REQUIRE_ORACLES=1` is set, as CI does, which makes it fail.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -468,7 +469,7 @@ fn agree(source: &str, psych: &Outcome, glplan: &Outcome) -> bool {
 #[test]
 fn psych_agrees() {
     if !ruby_available() {
-        println!("skipped: ruby not found (apt-get install ruby)");
+        skip_without_oracle("ruby not found (apt-get install ruby)");
         return;
     }
     let sources: Vec<String> = SCALARS
@@ -513,4 +514,46 @@ fn blank_check_matches_rails() {
     assert!(is_blank(&json!({})));
     assert!(is_blank(&json!("  ")));
     assert!(!is_blank(&json!(0)));
+}
+
+/// The differential test, as the child processes below name it.
+const TEST_NAME: &str = "psych_agrees";
+
+/// Skips the test because an oracle is missing, or fails it when `GLPLAN_REQUIRE_ORACLES=1`,
+/// which CI sets because it installs every oracle.
+fn skip_without_oracle(message: &str) {
+    assert!(
+        std::env::var_os("GLPLAN_REQUIRE_ORACLES").is_none_or(|value| value != "1"),
+        "{message}, and GLPLAN_REQUIRE_ORACLES=1 requires it"
+    );
+    // Written past the test harness's capture, so that a local run shows the skip.
+    let _ = writeln!(std::io::stderr(), "skipped: {message}");
+}
+
+/// Runs the test `name` alone in a child process of this test binary with an empty `PATH`, so
+/// that no oracle can be found.
+fn run_without_oracles(name: &str, require: bool) -> std::process::Output {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([name, "--exact", "--nocapture"])
+        .env("PATH", "")
+        .env_remove("GLPLAN_REQUIRE_ORACLES");
+    if require {
+        command.env("GLPLAN_REQUIRE_ORACLES", "1");
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn missing_oracle_skips_locally() {
+    let output = run_without_oracles(TEST_NAME, false);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("skipped: "), "{stderr}");
+}
+
+#[test]
+fn missing_oracle_fails_when_required() {
+    let output = run_without_oracles(TEST_NAME, true);
+    assert!(!output.status.success());
 }
