@@ -52,9 +52,35 @@ pub enum ExpireIn {
 
 /// Parses a duration to seconds, or `None` when GitLab would reject it.
 pub fn parse_seconds(text: &str) -> Option<f64> {
-    let words = cleanup(text)?;
-    let total = add_up(&words);
+    let total = match number_and_unit(text) {
+        Some(total) => total,
+        None => add_up(&cleanup(text)?),
+    };
     (total != 0.0).then_some(total)
+}
+
+/// The common shapes `30`, `30m` and `1 week`: ASCII digits, then at most one space and a
+/// unit word. Every step of the full algorithm leaves such text as the two words `30` and
+/// `minutes`, so the total is the same; anything else returns `None` and takes the full path.
+fn number_and_unit(text: &str) -> Option<f64> {
+    let digits_end = text
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, rest) = text.split_at_checked(digits_end)?;
+    if digits.is_empty() {
+        return None;
+    }
+    let word = rest.strip_prefix(' ').unwrap_or(rest);
+    let unit = if word.is_empty() {
+        "seconds"
+    } else if word.bytes().all(|b| b.is_ascii_alphabetic()) {
+        unit_of(&word.to_ascii_lowercase())?
+    } else {
+        return None;
+    };
+    let amount: f64 = digits.parse().ok()?;
+    Some(amount * unit_seconds(unit))
 }
 
 /// Parses `timeout:` (job or `default:`): a duration string of at most one month.
@@ -387,6 +413,46 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(parse_seconds(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn number_and_unit_agrees_with_full_path() {
+        let cases = [
+            "30",
+            "30m",
+            "30 m",
+            "30 ",
+            "1 week",
+            "2 Hours",
+            "007s",
+            "90MIN",
+            "0",
+            "0 days",
+            "12345678901234567890 yrs",
+            "5 mo",
+        ];
+        for text in cases {
+            let full = cleanup(text).map(|words| add_up(&words));
+            assert_eq!(number_and_unit(text), full, "{text}");
+        }
+    }
+
+    #[test]
+    fn number_and_unit_leaves_other_shapes() {
+        let cases = [
+            "",
+            "m",
+            "30  m",
+            "3h 30m",
+            "1:20",
+            "2.5h",
+            "30 gobblygoos",
+            "30-m",
+            "-5",
+        ];
+        for text in cases {
+            assert_eq!(number_and_unit(text), None, "{text}");
         }
     }
 
