@@ -2,6 +2,9 @@
 //! `<path> config should be a string`, `<path> config contains unknown keys: a, b` and so on,
 //! where `<path>` is GitLab's entry path such as `jobs:build:image`.
 
+use std::collections::HashMap;
+
+use super::keywords::rules::ExpressionCheck;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::limits::Limits;
 use crate::source::Span;
@@ -14,9 +17,21 @@ pub(crate) struct Ctx<'a> {
     pub diags: &'a mut Diagnostics,
     /// Limits in force.
     pub limits: &'a Limits,
+    /// The verdict on each expression text checked so far, so that the rules every job
+    /// inherits are parsed once per configuration.
+    pub expressions: HashMap<String, ExpressionCheck>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context with nothing checked yet.
+    pub fn new(diags: &'a mut Diagnostics, limits: &'a Limits) -> Self {
+        Ctx {
+            diags,
+            limits,
+            expressions: HashMap::new(),
+        }
+    }
+
     /// Reports an invalid-configuration error at `span`.
     pub fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span) {
         self.diags

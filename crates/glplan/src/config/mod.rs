@@ -67,7 +67,7 @@ const GLOBAL_KEYWORDS: [&str; 10] = [
 /// The result is best-effort: it is returned even when `diags` received errors, with the
 /// invalid parts left out, so that later phases and tools can show as much as possible.
 pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) -> Option<Config> {
-    let mut cx = Ctx { diags, limits };
+    let mut cx = Ctx::new(diags, limits);
 
     // 5. Stages, with `.pre` and `.post` injected.
     let stages = stages::parse(root, &mut cx);

@@ -387,7 +387,63 @@ pub(crate) fn parse_expression(
         );
         return None;
     };
-    let parsed = match crate::expr::parse_with_limits(text, cx.limits) {
+    // Jobs get their rules through `extends` and `!reference`, so a large configuration
+    // repeats a few expression texts thousands of times. The verdict depends only on the text
+    // and the limits, and finding it compiles the expression's regular expressions.
+    let check = match cx.expressions.get(text) {
+        Some(check) => check.clone(),
+        None => {
+            let check = check_expression(text, cx.limits);
+            cx.expressions.insert(text.to_owned(), check.clone());
+            check
+        }
+    };
+    match check {
+        ExpressionCheck::Valid => {}
+        ExpressionCheck::Syntax(help) => {
+            syntax_error(cx, help);
+            return None;
+        }
+        ExpressionCheck::Evaluation { detail, help } => {
+            report(
+                cx,
+                "expression-evaluation-failed",
+                field_message(
+                    entry,
+                    attribute,
+                    format_args!("expression evaluation failed: {detail}"),
+                ),
+                node.span,
+                help,
+            );
+            return None;
+        }
+    }
+    Some(Expression {
+        text: text.to_owned(),
+        span: node.span,
+    })
+}
+
+/// What checking one expression text found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ExpressionCheck {
+    /// The expression parses and evaluates without variables.
+    Valid,
+    /// The expression does not parse; the help line for the syntax error.
+    Syntax(String),
+    /// Evaluating it without variables fails, as GitLab's validation does.
+    Evaluation {
+        /// What failed.
+        detail: String,
+        /// How to fix it, when known.
+        help: Option<String>,
+    },
+}
+
+/// Parses `text` and evaluates it once without variables, as GitLab's validator does.
+fn check_expression(text: &str, limits: &crate::limits::Limits) -> ExpressionCheck {
+    let parsed = match crate::expr::parse_with_limits(text, limits) {
         Ok(parsed) => parsed,
         Err(error) => {
             let at = text.get(error.span()).filter(|s| !s.is_empty());
@@ -398,30 +454,18 @@ pub(crate) fn parse_expression(
             if let Some(extra) = error.help() {
                 help = format!("{help}; {extra}");
             }
-            syntax_error(cx, help);
-            return None;
+            return ExpressionCheck::Syntax(help);
         }
     };
     // GitLab also evaluates the expression once while validating; the errors that can
     // happen there make pipeline creation fail.
-    if let Err(error) = parsed.validate() {
-        report(
-            cx,
-            "expression-evaluation-failed",
-            field_message(
-                entry,
-                attribute,
-                format_args!("expression evaluation failed: {}", error.detail()),
-            ),
-            node.span,
-            error.help().map(str::to_owned),
-        );
-        return None;
+    match parsed.validate() {
+        Ok(()) => ExpressionCheck::Valid,
+        Err(error) => ExpressionCheck::Evaluation {
+            detail: error.detail(),
+            help: error.help().map(str::to_owned),
+        },
     }
-    Some(Expression {
-        text: text.to_owned(),
-        span: node.span,
-    })
 }
 
 /// Parses `changes:` at `path`: a list of globs or `{paths, compare_to}`, at most 50 paths.
@@ -852,5 +896,63 @@ mod tests {
             serde_json::to_value(&rules).unwrap(),
             json!([{"if": "$A", "when": "never"}])
         );
+    }
+
+    #[test]
+    fn repeated_expression_reported_for_each_job() {
+        let mut diags = crate::diagnostic::Diagnostics::new();
+        let limits = crate::limits::Limits::default();
+        let mut cx = Ctx::new(&mut diags, &limits);
+        let rules = crate::config::keywords::testing::node(json!([
+            {"if": "$A =="},
+            {"if": "/ab/ == \"ab\""},
+            {"if": "$A =~ /^v\\d+$/"}
+        ]));
+        for job in ["a", "b"] {
+            parse(&format!("jobs:{job}:rules"), &rules, &mut cx);
+        }
+        let found: Vec<(&str, String)> =
+            diags.iter().map(|d| (d.code, d.message.clone())).collect();
+        let expected = ["a", "b"].map(|job| {
+            [
+                (
+                    "invalid-expression",
+                    format!("jobs:{job}:rules:rule if invalid expression syntax"),
+                ),
+                (
+                    "expression-evaluation-failed",
+                    format!(
+                        "jobs:{job}:rules:rule if expression evaluation failed: {}",
+                        evaluation_detail("/ab/ == \"ab\"")
+                    ),
+                ),
+            ]
+        });
+        assert_eq!(found, expected.concat());
+    }
+
+    #[test]
+    fn expression_verdicts_kept_by_text() {
+        let mut diags = crate::diagnostic::Diagnostics::new();
+        let limits = crate::limits::Limits::default();
+        let mut cx = Ctx::new(&mut diags, &limits);
+        let rules = crate::config::keywords::testing::node(json!([
+            {"if": "$A =~ /^v\\d+$/"},
+            {"if": "$A =~ /^v\\d+$/"},
+            {"if": "$A =="}
+        ]));
+        parse("jobs:a:rules", &rules, &mut cx);
+        assert_eq!(cx.expressions.len(), 2);
+        assert_eq!(
+            cx.expressions.get("$A =~ /^v\\d+$/"),
+            Some(&ExpressionCheck::Valid)
+        );
+    }
+
+    fn evaluation_detail(text: &str) -> String {
+        match check_expression(text, &crate::limits::Limits::default()) {
+            ExpressionCheck::Evaluation { detail, .. } => detail,
+            other => panic!("`{text}` evaluates: {other:?}"),
+        }
     }
 }

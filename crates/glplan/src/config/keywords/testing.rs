@@ -51,10 +51,7 @@ pub(crate) fn run_with<T>(
     let mut diags = Diagnostics::new();
     let input = node(json);
     let result = {
-        let mut cx = Ctx {
-            diags: &mut diags,
-            limits,
-        };
+        let mut cx = Ctx::new(&mut diags, limits);
         parser(path, &input, &mut cx)
     };
     let messages = diags.iter().map(|d| d.message.clone()).collect();
@@ -110,10 +107,7 @@ pub(crate) fn run_node<T>(
     let mut diags = Diagnostics::new();
     let limits = Limits::default();
     let result = {
-        let mut cx = Ctx {
-            diags: &mut diags,
-            limits: &limits,
-        };
+        let mut cx = Ctx::new(&mut diags, &limits);
         parser(path, node, &mut cx)
     };
     (result, diags.into_vec())
