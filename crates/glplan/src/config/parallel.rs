@@ -163,11 +163,26 @@ fn parse_matrix_entry(
             _ => return invalid_entry(path, node, cx),
         };
         let values = match &value.value {
-            Value::Seq(items) => items.iter().map(matrix_value).collect::<Option<Vec<_>>>(),
-            _ => matrix_value(value).map(|v| vec![v]),
-        };
-        let Some(values) = values else {
-            return invalid_entry(path, value, cx);
+            // GitLab's newest validator accepts an empty list, and the job then expands to no
+            // instances and disappears from the pipeline. That is never what the author meant,
+            // and older GitLab versions reject the list, so it is an error here.
+            Value::Seq(items) if items.is_empty() => {
+                return empty_values(path, &name, value, cx);
+            }
+            Value::Seq(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    let Some(text) = matrix_value(item) else {
+                        return invalid_entry(path, item, cx);
+                    };
+                    values.push(text);
+                }
+                values
+            }
+            _ => match matrix_value(value) {
+                Some(text) => vec![text],
+                None => return invalid_entry(path, value, cx),
+            },
         };
         entry.insert(name, values);
     }
@@ -188,6 +203,17 @@ fn invalid_entry<T>(path: &str, node: &Node, cx: &mut Ctx) -> Option<T> {
     let help = format!(
         "identifiers and values must be strings or integers; found {}",
         describe(node)
+    );
+    error(cx, message, node, Some(help));
+    None
+}
+
+fn empty_values<T>(path: &str, name: &str, node: &Node, cx: &mut Ctx) -> Option<T> {
+    let message =
+        format!("{path} config should be a hash of key value pairs, value can be an array");
+    let help = format!(
+        "`{name}` lists no values, so the matrix generates no jobs and GitLab drops this job \
+         from the pipeline; give it at least one value"
     );
     error(cx, message, node, Some(help));
     None
@@ -416,7 +442,7 @@ fn error(cx: &mut Ctx, message: String, node: &Node, help: Option<String>) {
 mod tests {
     use serde_json::json;
 
-    use super::super::testing::{build, valid, valid_yaml};
+    use super::super::testing::{build, build_yaml, valid, valid_yaml};
     use super::*;
 
     fn names(built: &super::super::testing::Built) -> Vec<&str> {
@@ -521,6 +547,37 @@ mod tests {
         let built =
             valid(json!({"t": {"trigger": "p", "parallel": {"matrix": [{"E": ["a", "b"]}]}}}));
         assert_eq!(names(&built), ["t: [a]", "t: [b]"]);
+    }
+
+    #[test]
+    fn matrix_empty_values() {
+        let text = "one: {script: x, parallel: {matrix: [{V: []}]}}\n";
+        let built = build_yaml(text);
+        assert_eq!(
+            built.errors(),
+            [
+                "jobs:one:parallel:matrix:variables config should be a hash of key value pairs, value can be an array"
+            ]
+        );
+        let span = built.diagnostics[0].span.unwrap();
+        assert_eq!(&text[span.range()], "[]");
+    }
+
+    #[test]
+    fn matrix_bad_value_points_at_element() {
+        let cases = [
+            ("[a, 1.5]", "1.5"),
+            ("[true]", "true"),
+            ("[a, null]", "null"),
+            ("[[a]]", "[a]"),
+        ];
+        for (values, element) in cases {
+            let text = format!("one: {{script: x, parallel: {{matrix: [{{V: {values}}}]}}}}\n");
+            let built = build_yaml(&text);
+            assert_eq!(built.diagnostics.len(), 1, "{values}");
+            let span = built.diagnostics[0].span.unwrap();
+            assert_eq!(&text[span.range()], element, "{values}");
+        }
     }
 
     #[test]
