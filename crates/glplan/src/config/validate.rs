@@ -5,6 +5,8 @@
 //! GitLab stops at the first of these errors; glplan reports all of them, in GitLab's order
 //! for each job.
 
+use std::collections::HashSet;
+
 use indexmap::IndexMap;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
@@ -15,9 +17,16 @@ use super::model::{EnvironmentAction, Job, JobNeed, Need};
 use super::stages::Stages;
 
 /// Runs every logical check over `jobs`, which are already expanded.
+///
+/// The instances of one parallel job share their source, so a mistake in it would be found
+/// once per instance. GitLab stops at the first error, which names the first instance, so a
+/// problem of an instance is reported only when no earlier instance of the same job had the
+/// same code at the same place.
 pub(crate) fn check(stages: &Stages, jobs: &IndexMap<String, Job>, cx: &mut Ctx) {
     let checker = Checker { stages, jobs };
+    let mut reported: HashSet<(&str, &'static str, Option<Span>)> = HashSet::new();
     for job in jobs.values() {
+        let earlier = std::mem::take(cx.diags);
         checker.stage(job, cx);
         checker.dependencies(job, cx);
         checker.needs(job, cx);
@@ -25,6 +34,19 @@ pub(crate) fn check(stages: &Stages, jobs: &IndexMap<String, Job>, cx: &mut Ctx)
         checker.on_stop(job, cx);
         checker.pages_publish(job, cx);
         checker.needs_count(job, cx);
+        let found = std::mem::replace(cx.diags, earlier);
+
+        match &job.instance {
+            None => cx.diags.extend(found.into_vec()),
+            Some(instance) => {
+                let base = instance.base_name.as_str();
+                for diagnostic in found.into_vec() {
+                    if reported.insert((base, diagnostic.code, diagnostic.span)) {
+                        cx.diags.push(diagnostic);
+                    }
+                }
+            }
+        }
     }
     check_cycles(jobs, cx);
 }
@@ -547,6 +569,35 @@ mod tests {
         let diagnostic = built.diagnostic(message);
         assert_eq!(diagnostic.span, Some(built.at(&["a", "stage"]).span));
         assert_eq!(diagnostic.help.as_deref(), Some("did you mean `deploy`?"));
+    }
+
+    #[test]
+    fn parallel_stage_error_once() {
+        let built = build(json!({
+            "stages": ["a", "b"],
+            "p": {"script": "x", "parallel": 200},
+        }));
+        assert_eq!(
+            built.errors(),
+            [
+                "p 1/200 job: chosen stage test does not exist; available stages are .pre, a, b, .post"
+            ]
+        );
+    }
+
+    #[test]
+    fn matrix_need_error_once() {
+        let built = build(json!({
+            "p": {"script": "x", "parallel": {"matrix": [{"V": ["1", "2", "3"]}]}, "needs": ["missing"]},
+            "q": {"script": "x", "parallel": 3, "dependencies": ["gone"]},
+        }));
+        assert_eq!(
+            built.errors(),
+            [
+                "p: [1] job: undefined need: missing",
+                "q 1/3 job: undefined dependency: gone",
+            ]
+        );
     }
 
     #[test]
