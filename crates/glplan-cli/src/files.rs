@@ -169,12 +169,17 @@ fn read_under(base: &Path, relative: &str) -> Result<String, FetchError> {
     if path.is_dir() {
         return Err(FetchError::NotFound);
     }
-    std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+    let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => FetchError::NotFound,
-        io::ErrorKind::InvalidData => {
-            FetchError::Other(format!("`{relative}` is not valid UTF-8 text"))
-        }
         _ => FetchError::Other(format!("cannot read `{}`: {e}", path.display())),
+    })?;
+    // The file was read, so invalid UTF-8 is a problem of its content, like a YAML syntax
+    // error, and GitLab rejects such a file too. The offset lets the user find the byte.
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        FetchError::Other(format!(
+            "`{relative}` is not valid UTF-8: invalid byte at offset {offset}"
+        ))
     })
 }
 
@@ -381,6 +386,20 @@ mod tests {
             files.read(local("bad.yml")),
             Err(FetchError::Other(_))
         ));
+    }
+
+    #[test]
+    fn read_non_utf8_names_offset() {
+        let dir = Scratch::new("utf8-offset");
+        std::fs::write(dir.0.join("bad.yml"), b"a: b\nc: \xff\n").unwrap();
+        let files = DirFiles::new(&dir.0);
+        let Err(FetchError::Other(message)) = files.read(local("bad.yml")) else {
+            panic!("bad.yml was read");
+        };
+        assert_eq!(
+            message,
+            "`bad.yml` is not valid UTF-8: invalid byte at offset 8"
+        );
     }
 
     #[test]
