@@ -131,31 +131,6 @@ impl<'a> Ctx<'a> {
         }
         Some(out)
     }
-
-    /// A string or an array of strings (a lone string becomes a one-element list), or reports
-    /// `<path> config should be a string or an array of strings`.
-    pub fn string_or_array(&mut self, path: &str, node: &Node) -> Option<Vec<String>> {
-        match &node.value {
-            Value::String(s) => Some(vec![s.clone()]),
-            Value::Seq(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    match &item.value {
-                        Value::String(s) => out.push(s.clone()),
-                        _ => {
-                            self.type_error(path, "a string or an array of strings", item);
-                            return None;
-                        }
-                    }
-                }
-                Some(out)
-            }
-            _ => {
-                self.type_error(path, "a string or an array of strings", node);
-                None
-            }
-        }
-    }
 }
 
 /// Describes a node for help lines: its type and, for short scalars, its value.
