@@ -313,7 +313,11 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
         .sum();
     let mut out: IndexMap<String, Job> = IndexMap::with_capacity(jobs.len() + added);
     for job in jobs {
-        let Some(specs) = specs.remove(&job.name) else {
+        let specs = match job.parallel {
+            Some(_) => specs.remove(&job.name),
+            None => None,
+        };
+        let Some(specs) = specs else {
             out.insert(job.name.clone(), job);
             continue;
         };

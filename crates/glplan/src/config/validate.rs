@@ -324,26 +324,30 @@ impl Checker<'_> {
     }
 
     /// Reports more same-pipeline needs than `ci_needs_size_limit`. GitLab checks this when it
-    /// creates the pipeline, after `rules:needs` may have replaced the list. A job-level list
-    /// over the limit therefore fails in every pipeline that keeps it.
+    /// creates the pipeline, after a matching rule's `needs` may have replaced the list. So a
+    /// job-level list over the limit is an error unless some rule has `needs`, and a warning
+    /// then.
     fn needs_count(&self, job: &Job, cx: &mut Ctx) {
         let count = job.job_needs().count();
         let max = cx.limits.max_needs;
         if count <= max {
             return;
         }
-        cx.diags.push(
-            Diagnostic::error(
-                "too-many-needs",
-                format!(
-                    "{}: one job can only need {max} others, but you have listed {count}. See \
-                     needs keyword documentation for more details",
-                    job.name
-                ),
-            )
-            .with_span(job.keyword_span("needs").unwrap_or(job.span))
-            .with_help("a parallel job in `needs` counts once per instance"),
+        let message = format!(
+            "{}: one job can only need {max} others, but you have listed {count}. See needs \
+             keyword documentation for more details",
+            job.name
         );
+        let replaceable = job.rules.iter().flatten().any(|rule| rule.needs.is_some());
+        let diagnostic = if replaceable {
+            Diagnostic::warning("too-many-needs", message)
+                .with_help("pipelines where no rule with `needs` matches fail with this error")
+        } else {
+            Diagnostic::error("too-many-needs", message)
+                .with_help("a parallel job in `needs` counts once per instance")
+        };
+        cx.diags
+            .push(diagnostic.with_span(job.keyword_span("needs").unwrap_or(job.span)));
     }
 }
 
@@ -805,6 +809,27 @@ mod tests {
         let built = build(jobs(51));
         assert_eq!(
             built.errors(),
+            [
+                "a: one job can only need 50 others, but you have listed 51. See needs keyword documentation for more details"
+            ]
+        );
+    }
+
+    #[test]
+    fn needs_count_with_rule_needs_warns() {
+        let mut root = serde_json::Map::new();
+        let names: Vec<String> = (0..51).map(|i| format!("j{i}")).collect();
+        for name in &names {
+            root.insert(name.clone(), json!({"stage": "build", "script": "x"}));
+        }
+        root.insert(
+            "a".into(),
+            json!({"script": "x", "needs": names, "rules": [{"if": "$A", "needs": ["j0"]}]}),
+        );
+        let built = build(serde_json::Value::Object(root));
+        assert_eq!(built.errors(), Vec::<&str>::new());
+        assert_eq!(
+            built.warnings(),
             [
                 "a: one job can only need 50 others, but you have listed 51. See needs keyword documentation for more details"
             ]
