@@ -77,7 +77,8 @@ pub(crate) fn report_nested(cx: &mut Ctx, message: String, whole: &Node, bad: &N
     } else if matches!(bad.value, Value::Map(_)) && std::ptr::eq(whole, bad) {
         format!("found {} here", describe(bad))
     } else if matches!(bad.value, Value::Map(_)) {
-        "found a hash here; a line such as `- echo key: value` is read as a hash, so quote it"
+        "found a hash here; YAML reads an unquoted list item such as `- echo key: value` as a \
+         hash, so quote it"
             .to_owned()
     } else {
         format!("found {} here", describe(bad))
