@@ -5,6 +5,11 @@
 //! lines and bytes, which reaches the loader, include, `extends`, `!reference`, keyword
 //! validation and parallel expansion with inputs that are almost valid.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "mutation indexes are reduced modulo the length first"
+)]
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
