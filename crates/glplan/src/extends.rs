@@ -418,7 +418,13 @@ impl Extender {
                 ..
             }) = base
             {
-                merged.deep_merge(base.clone());
+                // Merging into nothing gives a copy in the same order; cloning the map copies
+                // its hash table instead of inserting every key again.
+                if merged.is_empty() {
+                    merged = base.clone();
+                } else {
+                    merged.deep_merge(base.clone());
+                }
             }
         }
         let Some(key) = self.keys.get(node) else {
