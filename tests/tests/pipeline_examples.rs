@@ -4,6 +4,13 @@
 //! `workflow`, `parallel`, tags, trigger jobs, variable precedence and expansion, and the
 //! creation side of the processing examples.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test on a broken fixture or oracle"
+)]
+
 use glplan::MemoryFiles;
 use glplan::config::{AllowFailure, SchedulingType, When};
 use glplan::context::{PipelineContext, SettingsVariable};
