@@ -5,6 +5,10 @@
 //! folder. Without it the test prints why it skipped and passes, unless
 //! `GLPLAN_REQUIRE_CORPUS=1` is set, as CI does, which makes it fail.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail the test on a broken fixture or oracle"
+)]
 #![expect(
     clippy::panic,
     reason = "a malformed expectations file fails the test with its path"
