@@ -2,6 +2,15 @@
 //! planning never panics, the same input gives the same output, and a created pipeline's job
 //! graph is acyclic with every `needs` target in the pipeline.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::type_complexity,
+    reason = "test helpers fail the test on a broken fixture or oracle"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use glplan::MemoryFiles;
