@@ -292,10 +292,9 @@ proptest! {
                 check_graph(&pipeline)?;
             }
             for job in &pipeline.jobs {
-                if let Some(child) = job.trigger.as_ref().and_then(|t| t.downstream.as_ref()) {
-                    if child.created {
-                        check_graph(child)?;
-                    }
+                let child = job.trigger.as_ref().and_then(|t| t.downstream.as_ref());
+                if let Some(child) = child.filter(|c| c.created) {
+                    check_graph(child)?;
                 }
             }
         }
