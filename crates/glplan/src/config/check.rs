@@ -23,7 +23,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// A context with nothing checked yet.
+    /// Creates a context with nothing checked yet.
     pub fn new(diags: &'a mut Diagnostics, limits: &'a Limits) -> Self {
         Ctx {
             diags,

@@ -59,9 +59,9 @@ pub fn parse_seconds(text: &str) -> Option<f64> {
     (total != 0.0).then_some(total)
 }
 
-/// The common shapes `30`, `30m` and `1 week`: ASCII digits, then at most one space and a
-/// unit word. Every step of the full algorithm leaves such text as the two words `30` and
-/// `minutes`, so the total is the same; anything else returns `None` and takes the full path.
+/// Totals the common shapes `30`, `30m` and `1 week`: ASCII digits, then at most one space and
+/// a unit word. The full algorithm turns such text into the same two words (`30`, `minutes`),
+/// so the total is the same. Any other text returns `None` and takes the full path.
 fn number_and_unit(text: &str) -> Option<f64> {
     let digits_end = text
         .bytes()

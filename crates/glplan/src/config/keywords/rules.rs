@@ -425,12 +425,12 @@ pub(crate) fn parse_expression(
     })
 }
 
-/// What checking one expression text found.
+/// The outcome of checking one expression text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ExpressionCheck {
     /// The expression parses and evaluates without variables.
     Valid,
-    /// The expression does not parse; the help line for the syntax error.
+    /// The expression does not parse. Contains the help line for the syntax error.
     Syntax(String),
     /// Evaluating it without variables fails, as GitLab's validation does.
     Evaluation {
