@@ -5,9 +5,8 @@
 //! file and the pipeline context and gives the reason for the expected result on a `why:`
 //! line. Optional `note:` lines say where GitLab's documented behaviour differs from what a
 //! naive reading of the file suggests. Then come either the created jobs or the errors that
-//! stop pipeline creation. The
-//! expected lists come from GitLab's documentation and code, not from gitlab-ci-local, whose own
-//! expectations are not part of the corpus.
+//! stop pipeline creation. The expected lists come from GitLab's documentation and code, not
+//! from gitlab-ci-local, whose own expectations are not part of the corpus.
 //!
 //! The corpus is looked up at `$GLPLAN_CORPUS`, or at `shared/corpus` beside the workspace
 //! folder. Without it the test prints why it skipped and passes, unless
