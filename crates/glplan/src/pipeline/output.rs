@@ -626,8 +626,8 @@ pub struct RuleEvaluation {
     pub index: usize,
     /// Whether every clause held.
     pub matched: bool,
-    /// The clauses evaluated, in the order `if`, `changes`, `exists`, up to the first one
-    /// that did not hold. A rule without clauses always matches.
+    /// The clauses evaluated, in the order they are written (GitLab's evaluation order), up
+    /// to the first one that did not hold. A rule without clauses always matches.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clauses: Vec<ClauseEvaluation>,
     /// Where the rule is written.

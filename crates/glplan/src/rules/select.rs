@@ -11,7 +11,7 @@ use super::policy::{self, PolicyTrace};
 use crate::config::keywords::duration::Duration;
 use crate::config::keywords::needs::Need;
 use crate::config::keywords::only_except::OnlyExcept;
-use crate::config::keywords::rules::Rule;
+use crate::config::keywords::rules::{Rule, RuleClause};
 use crate::config::keywords::variables::Variables as RuleVariables;
 use crate::config::keywords::when::When;
 use crate::config::keywords::workflow::AutoCancel;
@@ -32,9 +32,9 @@ pub struct RuleTrace {
     pub span: Span,
     /// Whether every clause held, so that the rule matched.
     pub matched: bool,
-    /// The clauses evaluated, in the order `if`, `changes`, `exists`. Like GitLab, evaluation
-    /// stops at the first clause that does not hold, so later clauses are missing. A rule
-    /// without clauses has none and always matches.
+    /// The clauses evaluated, in the order they are written, which is the order GitLab
+    /// evaluates them in. Like GitLab, evaluation stops at the first clause that does not
+    /// hold, so later clauses are missing. A rule without clauses has none and always matches.
     pub clauses: Vec<ClauseTrace>,
 }
 
@@ -341,10 +341,8 @@ fn select<'r>(
     (None, trace)
 }
 
-/// Evaluates a rule's clauses in the order `if`, `changes`, `exists`, stopping at the first
-/// one that does not hold.
-// NOTE: GitLab evaluates the clauses in the order they are written, which the parsed rule
-// does not keep. The result is the same, only the trace can list a different first failure.
+/// Evaluates a rule's clauses in the order they are written, stopping at the first one that
+/// does not hold, as GitLab's `Build::Rules::Rule#matches?` does with the rule hash's keys.
 fn evaluate_rule(
     index: usize,
     rule: &Rule,
@@ -358,27 +356,50 @@ fn evaluate_rule(
         matched: false,
         clauses: Vec::new(),
     };
-    if let Some(expression) = &rule.if_expr {
-        let evaluated = clause::evaluate_if(expression, variables, limits);
-        if !trace.record(ClauseTrace::If(evaluated)) {
-            return trace;
-        }
-    }
-    if let Some(changes) = &rule.changes {
-        let evaluated = clause::trace_changes(changes, variables, facts.changed_files, limits);
-        if !trace.record(ClauseTrace::Changes(evaluated)) {
-            return trace;
-        }
-    }
-    if let Some(exists) = &rule.exists {
-        let source = facts.exists_source();
-        let evaluated = clause::trace_exists(exists, variables, &source, limits);
-        if !trace.record(ClauseTrace::Exists(evaluated)) {
+    for clause in clause_order(rule) {
+        let evaluated = match clause {
+            RuleClause::If => rule.if_expr.as_ref().map(|expression| {
+                ClauseTrace::If(clause::evaluate_if(expression, variables, limits))
+            }),
+            RuleClause::Changes => rule.changes.as_ref().map(|changes| {
+                ClauseTrace::Changes(clause::trace_changes(
+                    changes,
+                    variables,
+                    facts.changed_files,
+                    limits,
+                ))
+            }),
+            RuleClause::Exists => rule.exists.as_ref().map(|exists| {
+                let source = facts.exists_source();
+                ClauseTrace::Exists(clause::trace_exists(exists, variables, &source, limits))
+            }),
+        };
+        if let Some(evaluated) = evaluated
+            && !trace.record(evaluated)
+        {
             return trace;
         }
     }
     trace.matched = true;
     trace
+}
+
+/// Returns the clauses of `rule` in evaluation order: the written order, then any present
+/// clause the written order lacks (a rule built in code has none) in the order `if`,
+/// `changes`, `exists`.
+fn clause_order(rule: &Rule) -> Vec<RuleClause> {
+    let mut order = rule.clause_order.clone();
+    let present = [
+        (RuleClause::If, rule.if_expr.is_some()),
+        (RuleClause::Changes, rule.changes.is_some()),
+        (RuleClause::Exists, rule.exists.is_some()),
+    ];
+    for (clause, is_present) in present {
+        if is_present && !order.contains(&clause) {
+            order.push(clause);
+        }
+    }
+    order
 }
 
 impl RuleTrace {
@@ -860,6 +881,101 @@ mod tests {
             panic!("expected a rules trace");
         };
         assert_eq!(trace.rules.first().map(|r| r.clauses.len()), Some(1));
+    }
+
+    /// Lists the kinds of the clauses in the first rule's trace.
+    fn clause_kinds(decision: &JobDecision) -> Vec<&'static str> {
+        let JobTrace::Rules(trace) = &decision.trace else {
+            panic!("expected a rules trace");
+        };
+        let clauses = trace.rules.first().map(|r| r.clauses.as_slice());
+        clauses
+            .unwrap_or_default()
+            .iter()
+            .map(|clause| match clause {
+                ClauseTrace::If(_) => "if",
+                ClauseTrace::Changes(_) => "changes",
+                ClauseTrace::Exists(_) => "exists",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clauses_in_written_order() {
+        let cases = [
+            (
+                json!({"if": "$A", "changes": ["a"], "exists": ["x"]}),
+                ["if", "changes", "exists"],
+            ),
+            (
+                json!({"exists": ["x"], "changes": ["a"], "if": "$A"}),
+                ["exists", "changes", "if"],
+            ),
+            (
+                json!({"changes": ["a"], "if": "$A", "exists": ["x"]}),
+                ["changes", "if", "exists"],
+            ),
+        ];
+        for (rule, expected) in cases {
+            let job = TestJob::rules(json!([rule.clone()])).variable("A", "1");
+            let mut pipeline = push("main");
+            pipeline.changed = Some(vec!["a".to_owned()]);
+            pipeline.repository = Some(vec!["x".to_owned()]);
+            let decision = decide(&job, &pipeline);
+            assert!(decision.is_created(), "{rule}");
+            assert_eq!(clause_kinds(&decision), expected, "{rule}");
+        }
+    }
+
+    #[test]
+    fn written_order_decides_first_failure() {
+        let job = TestJob::rules(json!([{"changes": ["b"], "if": "$MISSING"}]));
+        let mut pipeline = push("main");
+        pipeline.changed = Some(vec!["a".to_owned()]);
+        let decision = decide(&job, &pipeline);
+        assert!(!decision.is_created());
+        assert_eq!(clause_kinds(&decision), ["changes"]);
+    }
+
+    #[test]
+    fn if_trace_keeps_values_read() {
+        let job = TestJob::rules(json!([{"exists": ["x"], "if": "$A == \"1\" && $B"}]))
+            .variable("A", "1");
+        let mut pipeline = push("main");
+        pipeline.repository = Some(vec!["x".to_owned()]);
+        let decision = decide(&job, &pipeline);
+        let JobTrace::Rules(trace) = &decision.trace else {
+            panic!("expected a rules trace");
+        };
+        let clauses = trace.rules.first().map(|r| r.clauses.as_slice());
+        let Some([ClauseTrace::Exists(_), ClauseTrace::If(expression)]) = clauses else {
+            panic!("expected `exists` then `if`, found {clauses:?}");
+        };
+        let reads: Vec<(&str, Option<&str>)> = expression
+            .reads
+            .iter()
+            .map(|read| (read.name.as_str(), read.value.as_deref()))
+            .collect();
+        assert_eq!(reads, [("A", Some("1")), ("B", None)]);
+    }
+
+    #[test]
+    fn code_built_rule_uses_default_order() {
+        let mut rule = ok(
+            rules::parse,
+            "jobs:job:rules",
+            json!([{"exists": ["x"], "if": "$A"}]),
+        )
+        .remove(0);
+        rule.clause_order.clear();
+        let job = TestJob {
+            rules: Some(vec![rule]),
+            ..TestJob::default()
+        }
+        .variable("A", "1");
+        let mut pipeline = push("main");
+        pipeline.repository = Some(vec!["x".to_owned()]);
+        assert_eq!(clause_kinds(&decide(&job, &pipeline)), ["if", "exists"]);
     }
 
     #[test]

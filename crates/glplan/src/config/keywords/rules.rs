@@ -70,6 +70,21 @@ pub struct Rule {
     /// Span of the rule.
     #[serde(skip)]
     pub span: Span,
+    /// The clauses present, in the order they are written. GitLab evaluates a rule's clauses
+    /// in this order and stops at the first one that does not hold.
+    #[serde(skip)]
+    pub clause_order: Vec<RuleClause>,
+}
+
+/// A clause of a rule: a condition that must hold for the rule to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleClause {
+    /// `if:`.
+    If,
+    /// `changes:`.
+    Changes,
+    /// `exists:`.
+    Exists,
 }
 
 impl Rule {
@@ -298,6 +313,15 @@ pub(crate) fn parse_rule(path: &str, node: &Node, cx: &mut Ctx, set: RuleSet) ->
     if failed_since(cx, start) {
         return None;
     }
+    let clause_order = map
+        .entries()
+        .filter_map(|(key, _)| match key.as_str() {
+            Some("if") if if_expr.is_some() => Some(RuleClause::If),
+            Some("changes") if changes.is_some() => Some(RuleClause::Changes),
+            Some("exists") if exists.is_some() => Some(RuleClause::Exists),
+            _ => None,
+        })
+        .collect();
     Some(Rule {
         if_expr,
         changes,
@@ -310,6 +334,7 @@ pub(crate) fn parse_rule(path: &str, node: &Node, cx: &mut Ctx, set: RuleSet) ->
         interruptible,
         auto_cancel,
         span: node.span,
+        clause_order,
     })
 }
 
