@@ -1,0 +1,301 @@
+//! Which runner GitLab hands each job to.
+//!
+//! GitLab's `Ci::RegisterJobService` answers a runner's job request from a queue chosen by the
+//! runner's type (instance, group or project), drops jobs of unprotected refs for
+//! `ref_protected` runners, keeps jobs whose tags are a subset of the runner's tags, and drops
+//! untagged jobs for runners without `run_untagged`. Paused runners get nothing, and
+//! gitlab-runner never polls for an entry whose executor it does not know. [`match_jobs`]
+//! applies the same checks in the same order, so the first failing check is the reason GitLab
+//! would give.
+//!
+//! Which eligible runner takes a job depends on which one polls first, so the eligible runners
+//! are listed in fleet order without a preference. A job's timeout above a runner's
+//! `maximum_timeout` does not stop the runner from taking it (GitLab lowers the timeout to the
+//! maximum), so it is a [`super::check`] warning and not a rejection.
+
+use serde::Serialize;
+
+use crate::config::JobKind;
+use crate::context::{PipelineContext, PipelineSource};
+use crate::pipeline::{Pipeline, PlannedJob};
+
+use super::{AccessLevel, Fleet, Runner, RunnerType};
+
+/// The facts about the pipeline that decide which runners may take its jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchContext {
+    /// Full path of the project (`group/subgroup/project`).
+    pub project: String,
+    /// Whether the pipeline's ref is a protected branch or tag.
+    pub ref_protected: bool,
+    /// Whether the project has instance runners enabled (**Settings > CI/CD > Runners**).
+    pub shared_runners_enabled: bool,
+}
+
+impl Default for MatchContext {
+    fn default() -> Self {
+        MatchContext::from(&PipelineContext::default())
+    }
+}
+
+impl From<&PipelineContext> for MatchContext {
+    /// Takes the project path and the ref's protection from a pipeline context. A merge
+    /// request pipeline runs on `refs/merge-requests/N/head`, which is never protected.
+    fn from(context: &PipelineContext) -> Self {
+        MatchContext {
+            project: context.project.path.clone(),
+            ref_protected: context.ref_protected
+                && context.source != PipelineSource::MergeRequestEvent,
+            shared_runners_enabled: true,
+        }
+    }
+}
+
+/// The runners of every job of a pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Matching {
+    /// One entry per job, in the order of [`Pipeline::jobs`].
+    pub jobs: Vec<JobMatch>,
+}
+
+impl Matching {
+    /// Returns the entry of the job called `name`.
+    pub fn job(&self, name: &str) -> Option<&JobMatch> {
+        self.jobs.iter().find(|job| job.job == name)
+    }
+
+    /// Returns the jobs that need a runner and have none.
+    pub fn stuck(&self) -> impl Iterator<Item = &JobMatch> {
+        self.jobs.iter().filter(|job| job.stuck)
+    }
+}
+
+/// The runners one job can run on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobMatch {
+    /// Job name.
+    pub job: String,
+    /// Whether the job needs a runner; trigger jobs run in GitLab itself.
+    pub needs_runner: bool,
+    /// Indexes in [`Fleet::runners`] of the runners GitLab may hand the job to, in fleet order.
+    pub eligible: Vec<usize>,
+    /// Every other runner, with the first reason GitLab skips it.
+    pub rejected: Vec<RunnerRejection>,
+    /// Whether the job needs a runner and no runner can take it: GitLab leaves it pending
+    /// (shown as stuck) until it drops it after an hour.
+    pub stuck: bool,
+}
+
+/// A runner that cannot take a job, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunnerRejection {
+    /// Index of the runner in [`Fleet::runners`].
+    pub runner: usize,
+    /// The first reason.
+    #[serde(flatten)]
+    pub reason: Rejection,
+    /// The reason as a sentence, naming the runner.
+    pub message: String,
+}
+
+/// Why a runner cannot take a job. Serialized with the variant name in `reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Rejection {
+    /// The entry has no valid `executor`, so gitlab-runner never requests jobs for it.
+    ExecutorNotFound,
+    /// The runner is paused.
+    Paused,
+    /// An instance runner, and the project has instance runners disabled.
+    SharedRunnersDisabled,
+    /// A project runner that is not assigned to the project.
+    ProjectNotAssigned {
+        /// The projects it is assigned to.
+        projects: Vec<String>,
+        /// Whether it is locked, so that it cannot be enabled for the project either.
+        locked: bool,
+    },
+    /// A group runner of a group that does not contain the project.
+    GroupNotAncestor {
+        /// The runner's group.
+        groups: Vec<String>,
+    },
+    /// A `ref_protected` runner, and the pipeline's ref is not protected.
+    ProtectedRefOnly,
+    /// The runner lacks some of the job's tags.
+    MissingTags {
+        /// The job's tags the runner does not have, in the job's order.
+        tags: Vec<String>,
+    },
+    /// The job has no tags and the runner does not run untagged jobs.
+    UntaggedJob,
+}
+
+impl Rejection {
+    /// Returns the reason as a sentence about `runner`.
+    pub fn message(&self, runner: &Runner) -> String {
+        let name = &runner.name;
+        match self {
+            Rejection::ExecutorNotFound => {
+                format!("runner `{name}` has no valid `executor`, so it requests no jobs")
+            }
+            Rejection::Paused => format!("runner `{name}` is paused"),
+            Rejection::SharedRunnersDisabled => format!(
+                "runner `{name}` is an instance runner and the project has instance runners \
+                 disabled"
+            ),
+            Rejection::ProjectNotAssigned { projects, locked } => {
+                let locked = if *locked {
+                    " and is locked to them"
+                } else {
+                    ""
+                };
+                format!(
+                    "runner `{name}` is assigned to {}{locked}, not to this project",
+                    backticked(projects)
+                )
+            }
+            Rejection::GroupNotAncestor { groups } => format!(
+                "runner `{name}` belongs to group {}, which does not contain this project",
+                backticked(groups)
+            ),
+            Rejection::ProtectedRefOnly => format!(
+                "runner `{name}` runs only jobs of protected branches and tags, and this ref is \
+                 not protected"
+            ),
+            Rejection::MissingTags { tags } => {
+                format!("runner `{name}` lacks the tags {}", backticked(tags))
+            }
+            Rejection::UntaggedJob => format!(
+                "runner `{name}` does not run untagged jobs (`run_untagged = false`) and this \
+                 job has no tags"
+            ),
+        }
+    }
+}
+
+/// Lists, for each job of `pipeline`, the runners of `fleet` GitLab may hand it to and why the
+/// others cannot take it.
+pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) -> Matching {
+    let jobs = pipeline
+        .jobs
+        .iter()
+        .map(|job| match_job(job, fleet, context))
+        .collect();
+    Matching { jobs }
+}
+
+fn match_job(job: &PlannedJob, fleet: &Fleet, context: &MatchContext) -> JobMatch {
+    if job.kind == JobKind::Bridge {
+        return JobMatch {
+            job: job.name.clone(),
+            needs_runner: false,
+            eligible: Vec::new(),
+            rejected: Vec::new(),
+            stuck: false,
+        };
+    }
+
+    let mut eligible = Vec::new();
+    let mut rejected = Vec::new();
+    for (index, runner) in fleet.runners.iter().enumerate() {
+        match reject(job, runner, context) {
+            None => eligible.push(index),
+            Some(reason) => rejected.push(RunnerRejection {
+                runner: index,
+                message: reason.message(runner),
+                reason,
+            }),
+        }
+    }
+    JobMatch {
+        job: job.name.clone(),
+        needs_runner: true,
+        stuck: eligible.is_empty(),
+        eligible,
+        rejected,
+    }
+}
+
+/// Returns the first reason `runner` cannot take `job`, in the order GitLab checks.
+pub(super) fn reject(
+    job: &PlannedJob,
+    runner: &Runner,
+    context: &MatchContext,
+) -> Option<Rejection> {
+    if runner.executor.is_none() {
+        return Some(Rejection::ExecutorNotFound);
+    }
+    if runner.paused {
+        return Some(Rejection::Paused);
+    }
+    if let Some(rejection) = reject_scope(runner, context) {
+        return Some(rejection);
+    }
+    if runner.access_level == AccessLevel::RefProtected && !context.ref_protected {
+        return Some(Rejection::ProtectedRefOnly);
+    }
+
+    let mut missing: Vec<String> = Vec::new();
+    for tag in &job.tags {
+        if !runner.tags.contains(tag) && !missing.contains(tag) {
+            missing.push(tag.clone());
+        }
+    }
+    if !missing.is_empty() {
+        return Some(Rejection::MissingTags { tags: missing });
+    }
+    if job.tags.is_empty() && !runner.run_untagged {
+        return Some(Rejection::UntaggedJob);
+    }
+    None
+}
+
+/// Checks the queue GitLab builds for the runner's type: instance runners serve projects with
+/// instance runners enabled, group runners the projects under their group, project runners
+/// their assigned projects. A group or project runner without a list serves the planned
+/// project.
+fn reject_scope(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
+    match runner.runner_type {
+        RunnerType::InstanceType => {
+            (!context.shared_runners_enabled).then_some(Rejection::SharedRunnersDisabled)
+        }
+        RunnerType::GroupType => {
+            let served = runner.groups.is_empty()
+                || runner
+                    .groups
+                    .iter()
+                    .any(|group| group_contains(group, &context.project));
+            (!served).then(|| Rejection::GroupNotAncestor {
+                groups: runner.groups.clone(),
+            })
+        }
+        RunnerType::ProjectType => {
+            let served = runner.projects.is_empty()
+                || runner
+                    .projects
+                    .iter()
+                    .any(|project| project.trim_matches('/') == context.project);
+            (!served).then(|| Rejection::ProjectNotAssigned {
+                projects: runner.projects.clone(),
+                locked: runner.locked,
+            })
+        }
+    }
+}
+
+/// Whether `project` is in `group` or one of its subgroups.
+fn group_contains(group: &str, project: &str) -> bool {
+    let group = group.trim_matches('/');
+    project
+        .strip_prefix(group)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn backticked(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

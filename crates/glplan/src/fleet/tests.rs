@@ -1,0 +1,1 @@
+//! Fixture tests of the fleet: parsing, matching and executor checks.
