@@ -1,0 +1,336 @@
+//! Real plan outputs checked against the checked-in JSON Schema `docs/plan.schema.json`.
+//!
+//! The unit test next to the Rust types proves that the file matches the types it is generated
+//! from. These tests prove that the serialized plan, which `glplan plan --format json` prints,
+//! matches the file. Several pipelines, between them using every member the schema declares,
+//! are serialized and validated strictly, so a member the schema lacks fails as well as a
+//! wrong type or value.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers fail the test on a broken fixture"
+)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use glplan::MemoryFiles;
+use glplan::context::{PipelineContext, SettingsVariable};
+use glplan::pipeline::{PlanOptions, plan};
+use glplan_tests::json_schema::Validator;
+use serde_json::{Value, json};
+
+const ENTRY: &str = ".gitlab-ci.yml";
+
+/// A pipeline that uses most keywords: a matrix, caches, artifacts, retry, image and services,
+/// DAG and cross-pipeline needs, environments, a child and a multi-project trigger, rules,
+/// `only`/`except`, and `workflow` with a name, variables and auto-cancel settings.
+const FULL: &str = r#"
+stages: [build, test, deploy]
+variables:
+  GLOBAL: g
+workflow:
+  name: 'Pipeline for $CI_COMMIT_REF_NAME'
+  rules:
+    - if: $CI_COMMIT_BRANCH == "main"
+      variables: {DEPLOY: prod}
+      auto_cancel: {on_new_commit: interruptible, on_job_failure: all}
+    - when: always
+default:
+  image: ruby:3.3
+  services: [postgres:16]
+build:
+  stage: build
+  script: x
+  parallel: {matrix: [{ARCH: [amd64, arm64]}]}
+  tags: ["${ARCH}-runner"]
+  cache:
+    - {key: "cache-$ARCH", paths: [vendor/], policy: pull, untracked: true, unprotect: true, fallback_keys: [main]}
+    - {key: {files: [Gemfile.lock], prefix: gems}, paths: [gems/]}
+  artifacts:
+    name: "build-$ARCH"
+    paths: [out/]
+    exclude: [out/tmp/]
+    untracked: true
+    expire_in: 1 week
+    reports: {dotenv: build.env, junit: report.xml}
+  retry: {max: 2, when: [runner_system_failure], exit_codes: [137]}
+  timeout: 30 minutes
+  interruptible: true
+test:
+  stage: test
+  script: x
+  image:
+    name: "registry.example.com/cli:$GLOBAL"
+    entrypoint: [""]
+    pull_policy: [always, if-not-present]
+  services:
+    - {name: "redis:$GLOBAL", alias: cache}
+  needs:
+    - {job: build, artifacts: true}
+    - {job: missing, optional: true}
+    - {project: group/other, job: lint, ref: main, artifacts: true}
+  dependencies: [build]
+  variables:
+    LOCAL: "$GLOBAL-x"
+    RAW: {value: "$GLOBAL", expand: false}
+  allow_failure: {exit_codes: [1, 2]}
+  rules:
+    - if: $CI_COMMIT_TAG
+      when: never
+    - if: $CI_COMMIT_BRANCH == "main" && $GLOBAL
+      exists: [Gemfile]
+      when: manual
+  manual_confirmation: Run the tests?
+deploy:
+  stage: deploy
+  script: x
+  environment:
+    name: review/$CI_COMMIT_REF_SLUG
+    url: https://$CI_COMMIT_REF_SLUG.example.com
+    on_stop: stop
+    deployment_tier: staging
+    auto_stop_in: 1 day
+  resource_group: prod
+  when: delayed
+  start_in: 10 minutes
+  only: [main]
+  except: {variables: [$SKIP]}
+stop:
+  stage: deploy
+  script: x
+  environment: {name: review/$CI_COMMIT_REF_SLUG, action: stop}
+  when: manual
+  only: [main]
+child:
+  stage: deploy
+  trigger: {include: child.yml, strategy: depend, forward: {pipeline_variables: true}}
+  variables: {FOR_CHILD: "1"}
+multi:
+  stage: deploy
+  trigger: {project: group/other, branch: stable}
+  needs: {pipeline: group/upstream}
+absent:
+  script: x
+  rules: [{if: $NOPE}]
+compared:
+  stage: deploy
+  script: x
+  rules:
+    - changes: {paths: [src/**/*], compare_to: refs/heads/main}
+"#;
+
+const CHILD: &str = "child-job: {script: x, variables: {FROM_CHILD: c}}\n";
+
+/// Plans `entry` for `context` and returns the JSON the CLI writes.
+fn plan_json(entry: &str, context: &PipelineContext, predefined: bool) -> Value {
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, entry)
+        .with_file("child.yml", CHILD);
+    let options = PlanOptions {
+        predefined_variables: predefined,
+        ..PlanOptions::default()
+    };
+    let (_, pipeline) = plan(ENTRY, &files, context, &options);
+    serde_json::to_value(pipeline.expect("a configuration")).unwrap()
+}
+
+fn main_push() -> PipelineContext {
+    let mut context = PipelineContext::push("main");
+    context.repository_files = vec!["Gemfile".to_owned()];
+    context.project_variables.push(SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("TOKEN", "secret-value-1234")
+    });
+    context.project_variables.push(SettingsVariable {
+        file: true,
+        ..SettingsVariable::new("KUBE_CONFIG", "apiVersion: v1")
+    });
+    context
+}
+
+/// Lists the outputs the tests validate, each with a label for failure reports.
+fn outputs() -> Vec<(&'static str, Value)> {
+    let tag = PipelineContext::tag("v1.0");
+    let filtered = "workflow: {rules: [{if: $CI_COMMIT_TAG}]}\nj: {script: x}\n";
+    let invalid = "a: {script: x, needs: [b]}\nb: {script: x, needs: [a]}\n\
+                   c: {script: x, rules: [{when: manual}]}\n";
+    let missing_need = "a: {script: x, rules: [{if: $NOPE}]}\nb: {script: x, needs: [a]}\n";
+    let only_except = "a: {script: x, only: {refs: [branches], variables: [$A], changes: [x], \
+                       kubernetes: active}}\nb: {script: x, except: [tags]}\n";
+    vec![
+        (
+            "full pipeline on main",
+            plan_json(FULL, &main_push(), false),
+        ),
+        (
+            "full pipeline with predefined variables",
+            plan_json(FULL, &main_push(), true),
+        ),
+        ("full pipeline on a tag", plan_json(FULL, &tag, false)),
+        (
+            "workflow filters the pipeline",
+            plan_json(filtered, &PipelineContext::push("main"), false),
+        ),
+        (
+            "needs in a cycle",
+            plan_json(invalid, &PipelineContext::push("main"), false),
+        ),
+        (
+            "a required need on an absent job",
+            plan_json(missing_need, &PipelineContext::push("main"), false),
+        ),
+        (
+            "only and except keys",
+            plan_json(only_except, &PipelineContext::push("main"), false),
+        ),
+    ]
+}
+
+fn schema() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/plan.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn outputs_match_schema() {
+    let schema = schema();
+    for (label, output) in outputs() {
+        let errors = Validator::new(&schema).strict().validate(&output);
+        assert_eq!(errors, Vec::<String>::new(), "{label}");
+    }
+}
+
+/// Members no output here produces, with the reason.
+const NOT_PRODUCED: &[(&str, &str, &str)] = &[(
+    "JobRule",
+    "implicit_only",
+    "the configuration stores the default `only: [branches, tags]` as if it were written, so \
+     the planner cannot tell the two apart and never sets the flag",
+)];
+
+#[test]
+fn outputs_cover_schema() {
+    let schema = schema();
+    let mut validator = Validator::new(&schema).strict();
+    for (_, output) in outputs() {
+        validator.validate(&output);
+    }
+    let mut declared: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut add = |definition: &str, object: &Value| {
+        for name in object["properties"].as_object().into_iter().flatten() {
+            declared.insert((definition.to_owned(), name.0.clone()));
+        }
+    };
+    add("#", &schema);
+    for (name, definition) in schema["$defs"].as_object().unwrap() {
+        add(name, definition);
+        for option in definition["anyOf"].as_array().into_iter().flatten() {
+            add(name, option);
+        }
+    }
+    let skipped: BTreeSet<(String, String)> = NOT_PRODUCED
+        .iter()
+        .map(|(definition, name, _)| ((*definition).to_owned(), (*name).to_owned()))
+        .collect();
+    let missing: Vec<&(String, String)> = declared
+        .difference(&validator.visited)
+        .filter(|member| !skipped.contains(*member))
+        .collect();
+    assert_eq!(missing, Vec::<&(String, String)>::new());
+}
+
+/// The members the plan format promises at least, as `(definition, member)`.
+const PROMISED: &[(&str, &str)] = &[
+    ("#", "version"),
+    ("#", "stages"),
+    ("#", "jobs"),
+    ("#", "workflow"),
+    ("#", "diagnostics"),
+    ("PlannedJob", "name"),
+    ("PlannedJob", "stage"),
+    ("PlannedJob", "when"),
+    ("PlannedJob", "allow_failure"),
+    ("PlannedJob", "needs"),
+    ("PlannedJob", "variables"),
+    ("PlannedJob", "tags"),
+    ("PlannedJob", "image"),
+    ("PlannedJob", "rule"),
+    ("PlanVariable", "name"),
+    ("PlanVariable", "value"),
+    ("PlanVariable", "source"),
+    ("WorkflowResult", "created"),
+    ("WorkflowResult", "reason"),
+    ("JobRule", "rules"),
+    ("RuleEvaluation", "clauses"),
+    ("ClauseEvaluation", "expression"),
+    ("ClauseEvaluation", "reads"),
+    ("PlanDiagnostic", "code"),
+    ("PlanDiagnostic", "severity"),
+    ("PlanDiagnostic", "message"),
+];
+
+#[test]
+fn schema_declares_promised_members() {
+    let schema = schema();
+    for (definition, member) in PROMISED {
+        let object = match *definition {
+            "#" => &schema,
+            name => &schema["$defs"][name],
+        };
+        assert!(
+            object["properties"].get(member).is_some(),
+            "`{definition}` lacks `{member}`"
+        );
+    }
+}
+
+#[test]
+fn masked_value_never_written() {
+    let (_, output) = &outputs()[0];
+    assert!(!output.to_string().contains("secret-value-1234"));
+}
+
+/// Changes one part of a valid output; each change must make it invalid.
+fn broken_outputs() -> Vec<(&'static str, Value)> {
+    let (_, valid) = outputs().remove(0);
+    let mut cases = Vec::new();
+    let mut change = |label: &'static str, edit: &dyn Fn(&mut Value)| {
+        let mut output = valid.clone();
+        edit(&mut output);
+        cases.push((label, output));
+    };
+    change("unknown when", &|o| {
+        o["jobs"][0]["when"] = json!("sometimes")
+    });
+    change("missing stage", &|o| {
+        o["jobs"][0].as_object_mut().unwrap().remove("stage");
+    });
+    change("needs of numbers", &|o| o["jobs"][1]["needs"] = json!([1]));
+    change("unknown source", &|o| {
+        o["jobs"][0]["variables"][0]["source"] = json!("runner");
+    });
+    change("undeclared member", &|o| {
+        o["jobs"][0]["colour"] = json!("red")
+    });
+    change("negative version", &|o| o["version"] = json!(-1));
+    change("workflow without reason", &|o| {
+        o["workflow"].as_object_mut().unwrap().remove("reason");
+    });
+    change("severity in capitals", &|o| {
+        o["diagnostics"] = json!([{"code": "x", "severity": "ERROR", "message": "m"}]);
+    });
+    cases
+}
+
+#[test]
+fn broken_outputs_fail() {
+    let schema = schema();
+    for (label, output) in broken_outputs() {
+        let errors = Validator::new(&schema).strict().validate(&output);
+        assert!(!errors.is_empty(), "{label} was accepted");
+    }
+}
