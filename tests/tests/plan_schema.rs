@@ -334,3 +334,73 @@ fn broken_outputs_fail() {
         assert!(!errors.is_empty(), "{label} was accepted");
     }
 }
+
+/// Returns the lines of the section of `doc` whose heading names `` `name` ``, up to the next
+/// heading of the same or a higher level.
+fn doc_section<'d>(doc: &'d str, name: &str) -> Option<String> {
+    let marker = format!("`{name}`");
+    let mut lines = doc.lines();
+    let heading = lines.find(|line| line.starts_with('#') && line.contains(&marker))?;
+    let level = heading.chars().take_while(|c| *c == '#').count();
+    let section: Vec<&'d str> = lines
+        .take_while(|line| {
+            let depth = line.chars().take_while(|c| *c == '#').count();
+            depth == 0 || depth > level
+        })
+        .collect();
+    Some(section.join("\n"))
+}
+
+#[test]
+fn format_doc_describes_every_member() {
+    let schema = schema();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/plan-format.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+
+    // The top level and the jobs: every member in its own section's table.
+    for (name, object) in [
+        ("Pipeline", &schema),
+        ("PlannedJob", &schema["$defs"]["PlannedJob"]),
+    ] {
+        let section = doc_section(&doc, name).unwrap_or_else(|| panic!("no section for `{name}`"));
+        for member in object["properties"].as_object().unwrap().keys() {
+            assert!(
+                section.contains(&format!("| `{member}` |")),
+                "the `{name}` section has no row for `{member}`"
+            );
+        }
+    }
+
+    // Every other definition: its name, members and enumerated values appear somewhere.
+    for (name, definition) in schema["$defs"].as_object().unwrap() {
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "`{name}` is not mentioned"
+        );
+        let members = definition["properties"].as_object().into_iter().flatten();
+        for (member, _) in members {
+            assert!(
+                doc.contains(&format!("`{member}`")),
+                "`{name}.{member}` is not mentioned"
+            );
+        }
+        let values = definition["oneOf"].as_array().into_iter().flatten();
+        for value in values.filter_map(|option| option["const"].as_str()) {
+            assert!(
+                doc.contains(&format!("`{value}`")),
+                "`{name}` value `{value}` is not mentioned"
+            );
+        }
+    }
+}
+
+#[test]
+fn format_doc_states_version() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/plan-format.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let version = glplan::pipeline::FORMAT_VERSION;
+    assert!(
+        doc.contains(&format!("now `{version}`")),
+        "docs/plan-format.md does not name format version {version}"
+    );
+}
