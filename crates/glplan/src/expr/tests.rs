@@ -485,6 +485,70 @@ fn operators_on_null_and_empty() {
     }
 }
 
+/// Each binary operator over each kind of operand: a set, an empty and an undefined variable,
+/// a string literal, `null` and a regex literal.
+#[test]
+fn binary_operator_table() {
+    let variables = [("X", "x"), ("E", "")];
+    let cases = [
+        // `==` and `!=` compare strings and `null`; a regex literal equals no string.
+        (r#"$X == "x""#, b(true)),
+        (r#"$X != "x""#, b(false)),
+        ("$X == $U", b(false)),
+        ("$U != $X", b(true)),
+        ("$U != null", b(false)),
+        ("$E != null", b(true)),
+        ("null != null", b(false)),
+        (r#""x" == /^x/"#, b(false)),
+        (r#""x" != /^x/"#, b(true)),
+        // `=~` and `!~` search a regex; an undefined or empty left side is searched as "". A
+        // pattern needs at least two characters, so the cases anchor a one-letter search.
+        ("$X =~ /^X/", b(false)),
+        ("$X =~ /^X/i", b(true)),
+        ("$X !~ /^X/", b(true)),
+        ("$X !~ /^x/", b(false)),
+        ("$U !~ /^x/", b(true)),
+        ("$E !~ /^x/", b(true)),
+        (r#""ax" =~ /x$/"#, b(true)),
+        // `&&` returns its left side when that is `null` or false, else its right side.
+        (r#"$X && "y""#, s("y")),
+        (r#"$E && "y""#, s("y")),
+        (r#"$U && "y""#, NULL),
+        ("$U && $U", NULL),
+        (r#"null && "y""#, NULL),
+        // `||` returns its left side unless that is `null` or false.
+        (r#"$X || "y""#, s("x")),
+        (r#"$E || "y""#, s("")),
+        (r#"$U || "y""#, s("y")),
+        ("null || null", NULL),
+        ("$U || /^x/", evaluate("/^x/", &variables[..])),
+    ];
+    for (source, expected) in cases {
+        assert_eq!(evaluate(source, &variables[..]), expected, "{source}");
+    }
+}
+
+/// Comparisons chain from the left, and `&&` binds tighter than `||`.
+#[test]
+fn chains_and_precedence_table() {
+    let variables = [("X", "x"), ("E", "")];
+    let cases = [
+        (r#""a" == "a" == true"#, b(true)),
+        (r#"$X == "x" != false"#, b(true)),
+        ("$X == $X == $X", b(false)),
+        (r#"$X == "x" && $E == """#, b(true)),
+        (r#"$U || $X == "x""#, b(true)),
+        (r#"($U || $X) == "x""#, b(true)),
+        (r#"$X == "y" || $E == "" && $U"#, NULL),
+        (r#"($X == "y" || $E == "") && $U"#, NULL),
+        (r#"$X == "x" || $E == "" && $U"#, b(true)),
+        (r#"($X == "x" || $E == "") && $U"#, NULL),
+    ];
+    for (source, expected) in cases {
+        assert_eq!(evaluate(source, &variables[..]), expected, "{source}");
+    }
+}
+
 #[test]
 fn not_and_booleans() {
     let variables = [("EMPTY", ""), ("SPACE", "  "), ("X", "x"), ("F", "false")];
