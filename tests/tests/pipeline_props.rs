@@ -1,6 +1,8 @@
 //! Properties of pipeline creation over random small configurations written as YAML text:
-//! planning never panics, the same input gives the same output, and a created pipeline's job
-//! graph is acyclic with every `needs` target in the pipeline.
+//! planning never panics, the same input gives the same output, a created pipeline's job
+//! graph is acyclic with every `needs` target in the pipeline, a configuration whose required
+//! needs form a cycle creates no pipeline, and every plan matches the JSON Schema in
+//! `docs/plan.schema.json`.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use glplan::MemoryFiles;
 use glplan::context::{PipelineContext, SettingsVariable};
 use glplan::pipeline::{Pipeline, PlanOptions, plan};
+use glplan_tests::json_schema::Validator;
 use proptest::prelude::*;
 
 const ENTRY: &str = ".gitlab-ci.yml";
@@ -282,6 +285,74 @@ fn check_graph(pipeline: &Pipeline) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// One job of a configuration whose needs may point anywhere, itself included.
+#[derive(Debug, Clone)]
+struct NeedsJob {
+    /// Indexes of needed jobs, each with its `optional` flag.
+    needs: Vec<(usize, bool)>,
+    /// Whether a rule leaves the job out of the pipeline.
+    dropped: bool,
+}
+
+/// Jobs in one stage, where needs on any job are allowed, so they can form cycles.
+fn needs_jobs() -> impl Strategy<Value = Vec<NeedsJob>> {
+    (1usize..6).prop_flat_map(|jobs| {
+        let job = (
+            prop::collection::vec((0..jobs, prop::bool::weighted(0.3)), 0..4),
+            prop::bool::weighted(0.2),
+        )
+            .prop_map(|(needs, dropped)| NeedsJob { needs, dropped });
+        prop::collection::vec(job, jobs)
+    })
+}
+
+fn needs_config(jobs: &[NeedsJob]) -> String {
+    let mut out = String::new();
+    for (index, job) in jobs.iter().enumerate() {
+        out.push_str(&format!("j{index}:\n  script: x\n"));
+        let mut targets: Vec<(usize, bool)> = job.needs.clone();
+        targets.sort_unstable();
+        targets.dedup_by_key(|(target, _)| *target);
+        let items: Vec<String> = targets
+            .iter()
+            .map(|(target, optional)| format!("{{job: j{target}, optional: {optional}}}"))
+            .collect();
+        out.push_str(&format!("  needs: [{}]\n", items.join(", ")));
+        if job.dropped {
+            out.push_str("  rules: [{if: $NOPE}]\n");
+        }
+    }
+    out
+}
+
+/// Returns whether the required needs of the configuration, among all its jobs, form a
+/// cycle. GitLab checks the needs graph when it validates the configuration, before rules
+/// drop any job, so such a configuration never creates a pipeline.
+fn required_needs_cycle(jobs: &[NeedsJob]) -> bool {
+    fn visit(job: usize, jobs: &[NeedsJob], state: &mut [u8]) -> bool {
+        match state[job] {
+            1 => return true,
+            2 => return false,
+            _ => {}
+        }
+        state[job] = 1;
+        for (target, optional) in &jobs[job].needs {
+            if !optional && visit(*target, jobs, state) {
+                return true;
+            }
+        }
+        state[job] = 2;
+        false
+    }
+    let mut state = vec![0u8; jobs.len()];
+    (0..jobs.len()).any(|job| visit(job, jobs, &mut state))
+}
+
+fn plan_schema() -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/plan.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -324,6 +395,31 @@ proptest! {
         let cut = text.char_indices().map(|(i, _)| i).nth(cut).unwrap_or(text.len());
         let mutated = format!("{}{}{}", &text[..cut], junk, &text[cut..]);
         let _ = run(&mutated, &context);
+    }
+
+    #[test]
+    fn any_needs_graph_is_safe(jobs in needs_jobs(), context in contexts()) {
+        let text = needs_config(&jobs);
+        let Some(pipeline) = run(&text, &context) else {
+            return Err(TestCaseError::fail(format!("no configuration from\n{text}")));
+        };
+        if pipeline.created {
+            check_graph(&pipeline)?;
+        }
+        prop_assert!(
+            !(required_needs_cycle(&jobs) && pipeline.created),
+            "required needs form a cycle, yet the pipeline is created:\n{text}"
+        );
+    }
+
+    #[test]
+    fn plans_match_schema(text in configs(), context in contexts()) {
+        if let Some(pipeline) = run(&text, &context) {
+            let schema = plan_schema();
+            let output = serde_json::to_value(&pipeline).unwrap();
+            let errors = Validator::new(&schema).strict().validate(&output);
+            prop_assert!(errors.is_empty(), "{errors:?}\n{text}");
+        }
     }
 
     #[test]
