@@ -1,1 +1,187 @@
 //! A deterministic simulation of a planned pipeline on a runner fleet: runner slots over time.
+//!
+//! [`simulate`] plays a [`Pipeline`] forward in whole seconds from its creation at time 0. Job
+//! run times and failures come from a [`Durations`] file; the runners come from a
+//! [`RunnerPool`]: hosts with `concurrent`, runners with `limit`, and for each job the runners
+//! that can take it. The same inputs always give the same [`Schedule`].
+//!
+//! # Processing, as GitLab does it
+//!
+//! - A job without `needs` waits until every job of the earlier stages is complete; a job
+//!   with `needs` waits for those jobs only. The predecessors' statuses are aggregated as
+//!   GitLab's composite status does, then the job's `when` decides: `on_success`, `manual`
+//!   and `delayed` run after success (after success or skipped jobs for a job without
+//!   `needs`), `on_failure` only after a failure that is not allowed, `always` after success,
+//!   failure or skipped jobs. Any other outcome skips the job, and jobs never run after a
+//!   cancellation.
+//! - A failed job with `allow_failure: true` (or one of its `exit_codes`) counts as success
+//!   with warnings.
+//! - Manual jobs stay `manual` unless [`ScheduleOptions::play`] names them; a played job is
+//!   started as soon as it becomes manual. An unplayed optional manual job (`allow_failure:
+//!   true`) is ignored by the stages after it, but a job that `needs` it is skipped; an
+//!   unplayed blocking one holds back every later stage.
+//! - A delayed job becomes pending `start_in` after its predecessors complete.
+//! - Jobs with the same `resource_group` run one at a time. The resource is taken when the
+//!   job becomes ready and given back when it completes. GitLab's process modes
+//!   (`unordered`, `oldest_first`, `newest_first`, `newest_ready_first`) order waiting jobs by
+//!   pipeline, and within one pipeline every mode hands the resource to a job that is already
+//!   waiting, so glplan gives it to the waiting job with the lowest job id in every mode.
+//! - An attempt longer than the job's timeout fails at the timeout with
+//!   `job_execution_timeout`. The timeout is the job's `timeout:`, else the project's (from
+//!   the durations file), lowered to the runner's `maximum_timeout`.
+//! - A failed attempt is retried as a new job (with a new, higher job id) while `retry:max`
+//!   allows it and `retry:when` lists the failure reason or `always`, or `retry:exit_codes`
+//!   lists the exit code. Failures from [`ScheduleOptions::fail`] and the durations file are
+//!   `script_failure`s.
+//! - With `workflow:auto_cancel:on_job_failure: all`, a failure that is not allowed cancels
+//!   every job that has not completed.
+//! - Trigger jobs take no runner: they complete after the run time the durations file gives
+//!   them (0 by default), since a downstream pipeline is not simulated.
+//!
+//! # Runners
+//!
+//! GitLab hands a polling runner the pending job with the lowest job id among those it can
+//! take (job ids follow the pipeline's job order; a retry gets a new id). Each runner polls
+//! once per `check_interval` of its host: the k-th of a host's n runners polls at the seconds
+//! `t` where `t mod check_interval = floor(k * check_interval / n)`, the staggering
+//! gitlab-runner uses, with the pipeline created at the host's first poll. At a poll the runner
+//! takes jobs until it has no free slot: a runner runs at most `limit` jobs (0 is unlimited)
+//! and a host at most `concurrent`. After a job, the runner takes another at its next poll.
+//! Runners that poll at the same second take jobs in host order, then in the runners' order
+//! in the host's file. A job no runner can take stays pending and is reported as stuck;
+//! GitLab drops such a job after an hour, which glplan does not model.
+//!
+//! NOTE: `request_concurrency` does not appear in the model: a runner takes every job it has
+//! room for at each poll, as if it always had enough requests in flight.
+
+mod durations;
+mod output;
+mod sim;
+mod status;
+
+#[cfg(test)]
+mod tests;
+
+pub use durations::{
+    DEFAULT_JOB_SECONDS, DEFAULT_PROJECT_TIMEOUT_SECONDS, DurationEntry, Durations, Failures,
+    JobTiming,
+};
+pub use output::{
+    Attempt, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait, StuckJob,
+};
+pub use status::PipelineStatus;
+
+use crate::pipeline::Pipeline;
+
+/// One gitlab-runner process: a `config.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// Name shown in the output, usually the file name.
+    pub name: String,
+    /// `concurrent`: the most jobs the host runs at once. 0 runs nothing.
+    pub concurrent: u32,
+    /// `check_interval` in seconds: the length of one polling round over the host's runners.
+    /// 0 makes every runner poll every second.
+    pub check_interval: u64,
+}
+
+/// One `[[runners]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Runner {
+    /// `name`.
+    pub name: String,
+    /// Index of the runner's host in [`RunnerPool::hosts`].
+    pub host: usize,
+    /// `limit`: the most jobs the runner runs at once; 0 is unlimited.
+    pub limit: u32,
+    /// `maximum_timeout` in seconds, which lowers the timeout of the jobs it runs.
+    pub maximum_timeout: Option<u64>,
+}
+
+/// The runners that can take one job.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Eligible {
+    /// Indexes in [`RunnerPool::runners`], in any order.
+    pub runners: Vec<usize>,
+    /// Why no runner can take the job, shown when [`Eligible::runners`] is empty.
+    pub reason: Option<String>,
+}
+
+/// The runners of a simulation, and which of them can take each job.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunnerPool {
+    /// The hosts.
+    pub hosts: Vec<Host>,
+    /// The runners, in host order and, within a host, in file order.
+    pub runners: Vec<Runner>,
+    /// For each job of [`Pipeline::jobs`], in the same order, the runners that can take it.
+    /// A job without an entry has no runner.
+    pub eligible: Vec<Eligible>,
+}
+
+impl RunnerPool {
+    /// A pool where every job starts as soon as it is ready: one host and one runner without
+    /// limits, polling every second, that takes every job.
+    pub fn unlimited(pipeline: &Pipeline) -> RunnerPool {
+        RunnerPool {
+            hosts: vec![Host {
+                name: "unlimited".to_owned(),
+                concurrent: u32::MAX,
+                check_interval: 0,
+            }],
+            runners: vec![Runner {
+                name: "unlimited".to_owned(),
+                host: 0,
+                limit: 0,
+                maximum_timeout: None,
+            }],
+            eligible: pipeline
+                .jobs
+                .iter()
+                .map(|_| Eligible {
+                    runners: vec![0],
+                    reason: None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What-if choices of a simulation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScheduleOptions {
+    /// Manual jobs to play as soon as they become manual: job names, or parallel base names
+    /// that play every instance.
+    pub play: Vec<String>,
+    /// Jobs whose every attempt fails with exit code 1: job names or parallel base names.
+    pub fail: Vec<String>,
+}
+
+/// Returns the names in `names` that name no job of `pipeline`, neither as a job name nor as
+/// a parallel base name.
+pub fn unknown_jobs<'n>(pipeline: &Pipeline, names: &'n [String]) -> Vec<&'n str> {
+    names
+        .iter()
+        .filter(|name| !pipeline.jobs.iter().any(|job| names_job(name, job)))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Returns whether `name` is the job's name or its parallel base name.
+fn names_job(name: &str, job: &crate::pipeline::PlannedJob) -> bool {
+    job.name == name
+        || job
+            .parallel
+            .as_ref()
+            .is_some_and(|parallel| parallel.base_name == name)
+}
+
+/// Simulates `pipeline` on `pool`, with run times and failures from `durations`.
+pub fn simulate(
+    pipeline: &Pipeline,
+    pool: &RunnerPool,
+    durations: &Durations,
+    options: &ScheduleOptions,
+) -> Schedule {
+    sim::run(pipeline, pool, durations, options)
+}

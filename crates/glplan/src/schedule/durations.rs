@@ -1,0 +1,535 @@
+//! The durations file: how long each job runs in a simulated pipeline, and which attempts
+//! fail.
+//!
+//! The file is YAML, loaded with the same Psych-compatible loader as `.gitlab-ci.yml`:
+//!
+//! ```yaml
+//! default: 5 minutes        # jobs no entry matches (5 minutes when the key is absent)
+//! timeout: 1h               # the project's job timeout, for jobs without `timeout:`
+//! jobs:
+//!   build: 3m 30s           # a job name, or the name of a parallel job's base
+//!   "test *": 12 minutes    # a glob, matched like `rules:changes` patterns
+//!   deploy:
+//!     duration: 1 minute
+//!     fail: 1               # the first attempt fails; `true` makes every attempt fail
+//!     exit_code: 137        # the failing attempts' exit code (1 when absent)
+//! ```
+//!
+//! Durations use GitLab's duration syntax (`90`, `1h 30m`, `2 hours`, `1:20`), the one
+//! `timeout:` and `start_in:` use; an integer is a number of seconds, and `0` is allowed. A job
+//! takes the first entry whose key equals its name, else the first whose key equals its
+//! parallel base name (`test` for `test 1/3`), else the first glob, in file order, that
+//! matches its name or its base name. Globs use the `rules:changes` dialect, where `*` does not
+//! match `/`, so `test*` matches `test 1/3` through its base name `test`. Trigger jobs take no
+//! runner and last 0 seconds unless an entry names them.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::glob::Fnmatch;
+use crate::limits::Limits;
+use crate::pipeline::PlannedJob;
+use crate::source::{FileId, Span};
+use crate::yaml::{self, Node, Value};
+
+use crate::config::keywords::duration::parse_seconds;
+
+/// Run time of a job that no entry matches, when the file sets no `default`.
+pub const DEFAULT_JOB_SECONDS: u64 = 300;
+
+/// The project's job timeout when the file sets no `timeout`: GitLab's default project
+/// setting, 60 minutes.
+pub const DEFAULT_PROJECT_TIMEOUT_SECONDS: u64 = 3600;
+
+/// Which attempts of a job fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Failures {
+    /// Every attempt succeeds.
+    #[default]
+    None,
+    /// The first N attempts fail, later ones succeed (a flaky job).
+    First(u32),
+    /// Every attempt fails.
+    All,
+}
+
+impl Failures {
+    /// Returns whether attempt `attempt` (from 0) fails.
+    pub fn fails(self, attempt: u32) -> bool {
+        match self {
+            Failures::None => false,
+            Failures::First(count) => attempt < count,
+            Failures::All => true,
+        }
+    }
+}
+
+/// How one job behaves in the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobTiming {
+    /// Run time of each attempt, in seconds.
+    pub seconds: u64,
+    /// Which attempts fail.
+    pub failures: Failures,
+    /// Exit code of a failing attempt, which `allow_failure:exit_codes` and
+    /// `retry:exit_codes` compare.
+    pub exit_code: i64,
+    /// Whether an entry of the file matched the job (otherwise `seconds` is the default).
+    pub matched: bool,
+}
+
+/// One entry of `jobs:`.
+#[derive(Debug, Clone)]
+pub struct DurationEntry {
+    /// The key as written: a job name or a glob.
+    pub pattern: String,
+    /// Run time in seconds.
+    pub seconds: u64,
+    /// Which attempts fail.
+    pub failures: Failures,
+    /// Exit code of a failing attempt.
+    pub exit_code: i64,
+    /// Where the key is written.
+    pub span: Span,
+    glob: Fnmatch,
+}
+
+/// A parsed durations file.
+#[derive(Debug, Clone)]
+pub struct Durations {
+    /// Run time of jobs no entry matches, in seconds.
+    pub default_seconds: u64,
+    /// The project's job timeout in seconds, for jobs without `timeout:`.
+    pub project_timeout: u64,
+    /// The entries of `jobs:`, in file order.
+    pub entries: Vec<DurationEntry>,
+}
+
+impl Default for Durations {
+    fn default() -> Self {
+        Durations {
+            default_seconds: DEFAULT_JOB_SECONDS,
+            project_timeout: DEFAULT_PROJECT_TIMEOUT_SECONDS,
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl Durations {
+    /// Parses a durations file. Bad entries are reported to `diags` and left out, so the
+    /// result is usable even when there are errors.
+    pub fn parse(file: FileId, text: &str, limits: &Limits, diags: &mut Diagnostics) -> Durations {
+        let mut durations = Durations::default();
+        let Some(document) = yaml::load(file, text, limits, diags) else {
+            return durations;
+        };
+        let body = document.body;
+        if body.is_null() {
+            return durations;
+        }
+        let Some(root) = body.as_map() else {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-durations-file",
+                    format!(
+                        "a durations file should be a mapping, found {}",
+                        body.type_name()
+                    ),
+                )
+                .with_span(body.span)
+                .with_help("write `default:`, `timeout:` and `jobs:` at the top level"),
+            );
+            return durations;
+        };
+        let reader = Reader { text };
+        for (key, entry) in root.entries() {
+            let node = &entry.value;
+            match key.as_str() {
+                Some("default") => {
+                    if let Some(seconds) = reader.seconds("default", node, diags) {
+                        durations.default_seconds = seconds;
+                    }
+                }
+                Some("timeout") => {
+                    if let Some(seconds) = reader.seconds("timeout", node, diags) {
+                        durations.project_timeout = seconds;
+                    }
+                }
+                Some("jobs") => durations.entries = reader.entries(node, diags),
+                _ => diags.push(
+                    Diagnostic::warning(
+                        "unknown-durations-key",
+                        format!("unknown key `{key}` in the durations file"),
+                    )
+                    .with_span(entry.key_span)
+                    .with_help("the keys are `default`, `timeout` and `jobs`"),
+                ),
+            }
+        }
+        durations
+    }
+
+    /// Returns how `job` behaves: the first entry that names it, else its parallel base, else
+    /// the first matching glob; the default when none matches. Trigger jobs default to 0
+    /// seconds.
+    pub fn timing(&self, job: &PlannedJob) -> JobTiming {
+        let base = job.parallel.as_ref().map(|p| p.base_name.as_str());
+        let exact = |name: &str| self.entries.iter().find(|e| e.pattern == name);
+        let glob = || {
+            self.entries.iter().find(|e| {
+                e.glob.matches(&job.name) || base.is_some_and(|base| e.glob.matches(base))
+            })
+        };
+        let found = exact(&job.name)
+            .or_else(|| base.and_then(exact))
+            .or_else(glob);
+        match found {
+            Some(entry) => JobTiming {
+                seconds: entry.seconds,
+                failures: entry.failures,
+                exit_code: entry.exit_code,
+                matched: true,
+            },
+            None => JobTiming {
+                seconds: if job.trigger.is_some() || job.kind == crate::config::JobKind::Bridge {
+                    0
+                } else {
+                    self.default_seconds
+                },
+                failures: Failures::None,
+                exit_code: 1,
+                matched: false,
+            },
+        }
+    }
+}
+
+/// Reads values of the durations file, with the text at hand for clock notation.
+struct Reader<'t> {
+    text: &'t str,
+}
+
+impl Reader<'_> {
+    fn entries(&self, node: &Node, diags: &mut Diagnostics) -> Vec<DurationEntry> {
+        if node.is_null() {
+            return Vec::new();
+        }
+        let Some(map) = node.as_map() else {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-durations-file",
+                    format!("`jobs` should be a mapping, found {}", node.type_name()),
+                )
+                .with_span(node.span)
+                .with_help("map each job name or glob to a duration, as in `build: 3m`"),
+            );
+            return Vec::new();
+        };
+        let mut entries = Vec::new();
+        for (key, entry) in map.entries() {
+            let pattern = key.to_string();
+            let path = format!("jobs:{pattern}");
+            let value = &entry.value;
+            let parsed = match &value.value {
+                Value::Map(fields) => self.detailed(&path, value.span, fields, diags),
+                _ => self
+                    .seconds(&path, value, diags)
+                    .map(|seconds| (seconds, Failures::None, 1)),
+            };
+            if let Some((seconds, failures, exit_code)) = parsed {
+                entries.push(DurationEntry {
+                    glob: Fnmatch::new(&pattern),
+                    pattern,
+                    seconds,
+                    failures,
+                    exit_code,
+                    span: entry.key_span,
+                });
+            }
+        }
+        entries
+    }
+
+    /// Reads the mapping form of an entry: `duration`, `fail` and `exit_code`.
+    fn detailed(
+        &self,
+        path: &str,
+        span: Span,
+        fields: &yaml::Mapping,
+        diags: &mut Diagnostics,
+    ) -> Option<(u64, Failures, i64)> {
+        let mut seconds = None;
+        let mut failures = Failures::None;
+        let mut exit_code = 1;
+        let mut valid = true;
+        for (key, entry) in fields.entries() {
+            let node = &entry.value;
+            match key.as_str() {
+                Some("duration") => {
+                    seconds = self.seconds(&format!("{path}:duration"), node, diags);
+                    valid &= seconds.is_some();
+                }
+                Some("fail") => match &node.value {
+                    Value::Bool(true) => failures = Failures::All,
+                    Value::Bool(false) => failures = Failures::None,
+                    Value::Int(count) if *count >= 0 => {
+                        failures = Failures::First(u32::try_from(*count).unwrap_or(u32::MAX));
+                    }
+                    _ => {
+                        diags.push(invalid_value(
+                            &format!("{path}:fail"),
+                            "a boolean or a number of failing attempts",
+                            node,
+                        ));
+                        valid = false;
+                    }
+                },
+                Some("exit_code") => match node.as_int() {
+                    Some(code) => exit_code = code,
+                    None => {
+                        diags.push(invalid_value(
+                            &format!("{path}:exit_code"),
+                            "an integer",
+                            node,
+                        ));
+                        valid = false;
+                    }
+                },
+                _ => diags.push(
+                    Diagnostic::warning(
+                        "unknown-durations-key",
+                        format!("unknown key `{key}` in `{path}`"),
+                    )
+                    .with_span(entry.key_span)
+                    .with_help("the keys of a job entry are `duration`, `fail` and `exit_code`"),
+                ),
+            }
+        }
+        if !valid {
+            return None;
+        }
+        let Some(seconds) = seconds else {
+            diags.push(
+                Diagnostic::error("missing-duration", format!("`{path}` has no `duration`"))
+                    .with_span(span)
+                    .with_help("add `duration:`, as in `duration: 2m`"),
+            );
+            return None;
+        };
+        Some((seconds, failures, exit_code))
+    }
+
+    /// Reads a duration: a string in GitLab's duration syntax, or an integer number of
+    /// seconds.
+    fn seconds(&self, path: &str, node: &Node, diags: &mut Diagnostics) -> Option<u64> {
+        // Psych reads `1:20` as the sexagesimal integer 4800, but GitLab's duration syntax
+        // reads it as 1 minute 20 seconds, so clock notation is parsed from the text.
+        let raw = self.text.get(node.span.range()).unwrap_or_default();
+        let text = match &node.value {
+            Value::Int(_) if raw.contains(':') => Some(raw.trim()),
+            Value::Int(seconds) => {
+                return match u64::try_from(*seconds) {
+                    Ok(seconds) => Some(seconds),
+                    Err(_) => {
+                        diags.push(invalid_duration(path, node, raw));
+                        None
+                    }
+                };
+            }
+            Value::String(text) => Some(text.as_str()),
+            _ => None,
+        };
+        let seconds = text.and_then(parse_seconds);
+        match seconds {
+            Some(seconds) if seconds >= 0.0 && seconds < u64::MAX as f64 => Some(seconds as u64),
+            _ => {
+                diags.push(invalid_duration(path, node, raw));
+                None
+            }
+        }
+    }
+}
+
+fn invalid_duration(path: &str, node: &Node, raw: &str) -> Diagnostic {
+    Diagnostic::error(
+        "invalid-duration",
+        format!("`{path}` should be a duration, found `{}`", raw.trim()),
+    )
+    .with_span(node.span)
+    .with_help("write a duration such as `90`, `3m 30s`, `1 hour` or `1:20`")
+}
+
+fn invalid_value(path: &str, expected: &str, node: &Node) -> Diagnostic {
+    Diagnostic::error(
+        "invalid-durations-value",
+        format!("`{path}` should be {expected}, found {}", node.type_name()),
+    )
+    .with_span(node.span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryFiles;
+    use crate::context::PipelineContext;
+    use crate::pipeline::{PlanOptions, plan};
+
+    fn parse(text: &str) -> (Durations, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let durations = Durations::parse(FileId(0), text, &Limits::default(), &mut diags);
+        (durations, diags)
+    }
+
+    fn codes(diags: &Diagnostics) -> Vec<&'static str> {
+        diags.iter().map(|d| d.code).collect()
+    }
+
+    fn pipeline(yaml: &str) -> crate::pipeline::Pipeline {
+        let files = MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+        let (_, pipeline) = plan(
+            ".gitlab-ci.yml",
+            &files,
+            &PipelineContext::push("main"),
+            &PlanOptions::default(),
+        );
+        pipeline.unwrap()
+    }
+
+    #[test]
+    fn duration_forms() {
+        let cases = [
+            ("90", 90),
+            ("'90'", 90),
+            ("3m 30s", 210),
+            ("1 hour", 3600),
+            ("1:20", 80),
+            ("'1:20'", 80),
+            ("0", 0),
+        ];
+        for (written, expected) in cases {
+            let (durations, diags) = parse(&format!("default: {written}\n"));
+            assert!(diags.is_empty(), "{written}: {:?}", codes(&diags));
+            assert_eq!(durations.default_seconds, expected, "{written}");
+        }
+    }
+
+    #[test]
+    fn defaults_without_keys() {
+        let (durations, diags) = parse("jobs: {}\n");
+        assert!(diags.is_empty());
+        assert_eq!(durations.default_seconds, DEFAULT_JOB_SECONDS);
+        assert_eq!(durations.project_timeout, DEFAULT_PROJECT_TIMEOUT_SECONDS);
+    }
+
+    #[test]
+    fn timeout_key() {
+        let (durations, _) = parse("timeout: 2h\n");
+        assert_eq!(durations.project_timeout, 7200);
+    }
+
+    #[test]
+    fn bad_entries_reported() {
+        let cases = [
+            ("default: soon\n", "invalid-duration"),
+            ("default: -5\n", "invalid-duration"),
+            ("default: [1]\n", "invalid-duration"),
+            ("jobs: [a]\n", "invalid-durations-file"),
+            ("- a\n", "invalid-durations-file"),
+            ("jobs: {a: {fail: yes please}}\n", "invalid-durations-value"),
+            (
+                "jobs: {a: {duration: 1, exit_code: x}}\n",
+                "invalid-durations-value",
+            ),
+            ("jobs: {a: {fail: true}}\n", "missing-duration"),
+            ("defaults: 1\n", "unknown-durations-key"),
+            (
+                "jobs: {a: {duration: 1, after: 2}}\n",
+                "unknown-durations-key",
+            ),
+            ("jobs: {a: 3 fortnights}\n", "invalid-duration"),
+        ];
+        for (text, code) in cases {
+            let (_, diags) = parse(text);
+            assert_eq!(codes(&diags), [code], "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_entry_has_span() {
+        let (_, diags) = parse("jobs:\n  build: soon\n");
+        let span = diags.iter().next().and_then(|d| d.span).unwrap();
+        assert_eq!(span.range(), 15..19);
+    }
+
+    #[test]
+    fn bad_entry_left_out() {
+        let (durations, _) = parse("jobs: {a: soon, b: 2}\n");
+        let patterns: Vec<&str> = durations
+            .entries
+            .iter()
+            .map(|e| e.pattern.as_str())
+            .collect();
+        assert_eq!(patterns, ["b"]);
+    }
+
+    #[test]
+    fn failure_forms() {
+        let (durations, diags) = parse(
+            "jobs:\n  a: {duration: 1, fail: true}\n  b: {duration: 1, fail: 2, exit_code: 137}\n  c: {duration: 1, fail: false}\n",
+        );
+        assert!(diags.is_empty());
+        let failures: Vec<Failures> = durations.entries.iter().map(|e| e.failures).collect();
+        assert_eq!(
+            failures,
+            [Failures::All, Failures::First(2), Failures::None]
+        );
+        assert_eq!(durations.entries.get(1).map(|e| e.exit_code), Some(137));
+    }
+
+    #[test]
+    fn failures_by_attempt() {
+        assert!(Failures::First(1).fails(0));
+        assert!(!Failures::First(1).fails(1));
+        assert!(Failures::All.fails(5));
+        assert!(!Failures::None.fails(0));
+    }
+
+    #[test]
+    fn lookup_order() {
+        let pipeline = pipeline(
+            "build: {script: x}\ntest: {script: x, parallel: 2}\nlint: {script: x}\n\
+             'build: [arm64]': {script: x}\n",
+        );
+        let (durations, diags) = parse(
+            "default: 7\njobs:\n  'b*': 1\n  build: 2\n  test: 3\n  'test*': 4\n  'build: [arm64]': 5\n",
+        );
+        assert!(diags.is_empty());
+        let seconds = |name: &str| durations.timing(pipeline.job(name).unwrap()).seconds;
+        assert_eq!(seconds("build"), 2, "exact name before an earlier glob");
+        assert_eq!(seconds("test 1/2"), 3, "parallel base name");
+        assert_eq!(seconds("lint"), 7, "default");
+        assert_eq!(
+            seconds("build: [arm64]"),
+            5,
+            "exact name with glob characters"
+        );
+    }
+
+    #[test]
+    fn glob_matches_base_name() {
+        let pipeline = pipeline("rspec: {script: x, parallel: 2}\n");
+        let (durations, _) = parse("jobs: {'rsp*': 9}\n");
+        let timing = durations.timing(pipeline.job("rspec 2/2").unwrap());
+        assert_eq!(timing.seconds, 9);
+        assert!(timing.matched);
+    }
+
+    #[test]
+    fn trigger_defaults_to_zero() {
+        let pipeline = pipeline("a: {script: x}\nchild: {trigger: {project: g/p}}\n");
+        let durations = Durations::default();
+        assert_eq!(durations.timing(pipeline.job("child").unwrap()).seconds, 0);
+        assert_eq!(
+            durations.timing(pipeline.job("a").unwrap()).seconds,
+            DEFAULT_JOB_SECONDS
+        );
+    }
+}

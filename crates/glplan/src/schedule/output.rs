@@ -1,0 +1,172 @@
+//! The result of a simulation. Times are whole seconds after the pipeline was created.
+
+use serde::Serialize;
+
+use super::status::PipelineStatus;
+
+/// A simulated pipeline run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Schedule {
+    /// The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
+    /// `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
+    /// is stuck.
+    pub status: PipelineStatus,
+    /// Whether every job completed or was left as an optional manual job, so the pipeline
+    /// finished.
+    pub finished: bool,
+    /// Seconds from the pipeline's creation to the end of its last job.
+    pub duration: u64,
+    /// Every job, in the pipeline's job order.
+    pub jobs: Vec<ScheduledJob>,
+    /// Every runner, in the pool's order.
+    pub runners: Vec<RunnerUsage>,
+    /// The chain of jobs that ends last, first job first: each job became ready when the one
+    /// before it completed (or released the resource group it waited for).
+    pub critical_path: Vec<CriticalStep>,
+    /// The jobs that waited longest between becoming pending and starting, longest first
+    /// (at most five).
+    pub longest_waits: Vec<SlotWait>,
+    /// Jobs left pending because no runner can take them.
+    pub stuck: Vec<StuckJob>,
+}
+
+impl Schedule {
+    /// Returns the simulated job called `name`.
+    pub fn job(&self, name: &str) -> Option<&ScheduledJob> {
+        self.jobs.iter().find(|job| job.name == name)
+    }
+}
+
+/// A job's final status in the simulation, with GitLab's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Never became ready: a job it waits for never completed.
+    Created,
+    /// Ready, but another job holds its resource group forever.
+    WaitingForResource,
+    /// A manual job nobody played.
+    Manual,
+    /// Pending with no runner that can take it.
+    Stuck,
+    /// Succeeded.
+    Success,
+    /// Failed (with `allow_failure`, a warning).
+    Failed,
+    /// Canceled by `auto_cancel:on_job_failure`.
+    Canceled,
+    /// Skipped because of its predecessors' result and its `when`.
+    Skipped,
+}
+
+/// One job's simulated run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScheduledJob {
+    /// Job name.
+    pub name: String,
+    /// Stage.
+    pub stage: String,
+    /// Final status.
+    pub status: JobStatus,
+    /// Whether a failure is allowed (`allow_failure`), so it counts as a warning.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allowed_failure: bool,
+    /// The runner of the last attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
+    /// The slot of the last attempt on its runner, from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<u32>,
+    /// When the first attempt became pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<u64>,
+    /// When the first attempt started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<u64>,
+    /// When the last attempt ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+    /// GitLab's failure reason of the last attempt (`script_failure`,
+    /// `job_execution_timeout`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// Why the job did not run or did not finish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Every attempt, retries included, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<Attempt>,
+}
+
+/// One attempt of a job: the first run or a retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    /// The runner; absent for a trigger job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
+    /// The slot on the runner, from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<u32>,
+    /// When the attempt became pending.
+    pub queued_at: u64,
+    /// When it started.
+    pub started_at: u64,
+    /// When it ended.
+    pub finished_at: u64,
+    /// `success`, `failed` or `canceled`.
+    pub status: JobStatus,
+    /// GitLab's failure reason, for a failed attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+}
+
+/// How much one runner worked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunnerUsage {
+    /// Runner name.
+    pub name: String,
+    /// Host name.
+    pub host: String,
+    /// Attempts it ran.
+    pub jobs: u32,
+    /// Seconds of job run time, summed over its slots.
+    pub busy: u64,
+    /// The most jobs it ran at once.
+    pub peak: u32,
+    /// `busy` divided by (slots × pipeline duration), from 0 to 1. The slots are `limit`,
+    /// lowered to the host's `concurrent`; for a runner without either limit, its peak.
+    pub utilisation: f64,
+}
+
+/// A job of the critical path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CriticalStep {
+    /// Job name.
+    pub job: String,
+    /// When it became ready (pending, or waiting for its resource group or timer).
+    pub ready_at: u64,
+    /// When its first attempt started.
+    pub started_at: u64,
+    /// When its last attempt ended.
+    pub finished_at: u64,
+}
+
+/// A job that waited for a runner slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SlotWait {
+    /// Job name.
+    pub job: String,
+    /// Seconds between becoming pending and starting, summed over its attempts.
+    pub wait: u64,
+    /// The runner that finally took it.
+    pub runner: String,
+}
+
+/// A job no runner can take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StuckJob {
+    /// Job name.
+    pub job: String,
+    /// Why no runner takes it.
+    pub reason: String,
+}

@@ -1,0 +1,1162 @@
+//! The event loop of the simulation.
+//!
+//! Events are kept in a heap ordered by (time, kind, key): at one second, attempts end first
+//! (in job order), then delayed jobs' timers fire, then runners poll (in pool order). After
+//! each event the jobs it unblocked are decided in job order, so they become pending at the
+//! same second.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+use crate::config::{AllowFailure, JobKind, SchedulingType, When};
+use crate::pipeline::{Pipeline, PlannedJob};
+
+use super::durations::{Durations, Failures, JobTiming};
+use super::output::{
+    Attempt, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait, StuckJob,
+};
+use super::status::{PipelineStatus, Token, TokenSet, composite};
+use super::{RunnerPool, ScheduleOptions, names_job};
+
+/// Failure reason of a failing attempt from the durations file or `--fail`.
+const SCRIPT_FAILURE: &str = "script_failure";
+/// Failure reason of an attempt that runs past its timeout.
+const TIMEOUT_FAILURE: &str = "job_execution_timeout";
+/// How many jobs [`Schedule::longest_waits`] lists.
+const LONGEST_WAITS: usize = 5;
+
+/// Kinds of events, in the order they are handled within one second.
+const FINISH: u8 = 0;
+const TIMER: u8 = 1;
+const POLL: u8 = 2;
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Created,
+    Scheduled,
+    Manual,
+    WaitingForResource,
+    Pending,
+    Running,
+    /// Completed, or an optional manual job left alone: the token no longer changes.
+    Settled,
+}
+
+/// A job's fixed facts.
+struct JobFacts<'p> {
+    planned: &'p PlannedJob,
+    stage: usize,
+    dag: bool,
+    needs: Vec<usize>,
+    /// DAG jobs that need this job.
+    dependents: Vec<usize>,
+    timing: JobTiming,
+    play: bool,
+    bridge: bool,
+    timeout: u64,
+    resource: Option<usize>,
+    eligible: Vec<usize>,
+}
+
+/// The attempt that is running.
+#[derive(Debug, Clone, Copy)]
+struct Current {
+    runner: Option<usize>,
+    slot: Option<u32>,
+    queued: u64,
+    started: u64,
+    end: u64,
+    failure: Option<&'static str>,
+    exit_code: Option<i64>,
+    canceled: bool,
+}
+
+/// A job's changing state.
+struct JobState {
+    phase: Phase,
+    token: Token,
+    unsettled_needs: usize,
+    /// Job id of the current attempt: the job's index for the first, a new id for a retry.
+    queue_id: u32,
+    queued: u64,
+    ready_at: Option<u64>,
+    current: Option<Current>,
+    attempts: Vec<Current>,
+    /// The job whose completion (or release of the resource group) let this job go ahead.
+    cause: Option<usize>,
+    reason: Option<String>,
+    canceled: bool,
+}
+
+struct RunnerState {
+    running: u32,
+    slots: Vec<bool>,
+    queue: BTreeSet<(u32, usize)>,
+    next_poll: Option<u64>,
+    offset: u64,
+    interval: u64,
+    busy: u64,
+    jobs: u32,
+    peak: u32,
+}
+
+struct Group {
+    name: String,
+    holder: Option<usize>,
+    waiting: BTreeSet<(u32, usize)>,
+}
+
+struct Sim<'p> {
+    pool: &'p RunnerPool,
+    facts: Vec<JobFacts<'p>>,
+    states: Vec<JobState>,
+    runners: Vec<RunnerState>,
+    host_running: Vec<u32>,
+    host_runners: Vec<Vec<usize>>,
+    groups: Vec<Group>,
+    /// Per stage: jobs whose token is not settled, and the settled tokens.
+    stage_unsettled: Vec<usize>,
+    stage_tokens: Vec<TokenSet>,
+    /// Per stage: the jobs without `needs`.
+    stage_jobs: Vec<Vec<usize>>,
+    /// The tokens of all stages before each opened stage.
+    stage_prefix: Vec<TokenSet>,
+    /// Stages whose jobs without `needs` were handed to the decision list.
+    opened: usize,
+    events: BinaryHeap<Reverse<(u64, u8, usize)>>,
+    decide: BTreeSet<usize>,
+    next_queue_id: u32,
+    cancel_on_failure: bool,
+}
+
+/// Runs the simulation.
+pub(super) fn run(
+    pipeline: &Pipeline,
+    pool: &RunnerPool,
+    durations: &Durations,
+    options: &ScheduleOptions,
+) -> Schedule {
+    let mut sim = Sim::new(pipeline, pool, durations, options);
+    sim.start();
+    while let Some(Reverse((time, kind, key))) = sim.events.pop() {
+        match kind {
+            FINISH => sim.finish(key, time),
+            TIMER => sim.timer(key, time),
+            _ => sim.poll(key, time),
+        }
+        sim.process(time);
+    }
+    sim.result()
+}
+
+impl<'p> Sim<'p> {
+    fn new(
+        pipeline: &'p Pipeline,
+        pool: &'p RunnerPool,
+        durations: &Durations,
+        options: &ScheduleOptions,
+    ) -> Self {
+        let index: BTreeMap<&str, usize> = pipeline
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(i, job)| (job.name.as_str(), i))
+            .collect();
+        let stage_of: BTreeMap<&str, usize> = pipeline
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, stage)| (stage.name.as_str(), i))
+            .collect();
+        let stage_count = pipeline.stages.len().max(1);
+        let mut groups: Vec<Group> = Vec::new();
+        let mut facts: Vec<JobFacts<'p>> = Vec::with_capacity(pipeline.jobs.len());
+        for (i, job) in pipeline.jobs.iter().enumerate() {
+            let dag = job.scheduling_type == SchedulingType::Dag || job.needs.is_some();
+            let needs: Vec<usize> = job
+                .needs
+                .iter()
+                .flatten()
+                .filter_map(|need| index.get(need.job.as_str()).copied())
+                .filter(|&need| need != i)
+                .collect();
+            let mut timing = durations.timing(job);
+            if options.fail.iter().any(|name| names_job(name, job)) {
+                timing.failures = Failures::All;
+            }
+            let resource = job.resource_group.as_ref().map(|name| {
+                match groups.iter().position(|group| &group.name == name) {
+                    Some(position) => position,
+                    None => {
+                        groups.push(Group {
+                            name: name.clone(),
+                            holder: None,
+                            waiting: BTreeSet::new(),
+                        });
+                        groups.len() - 1
+                    }
+                }
+            });
+            let eligible = pool
+                .eligible
+                .get(i)
+                .map(|e| {
+                    let mut runners: Vec<usize> = e
+                        .runners
+                        .iter()
+                        .copied()
+                        .filter(|&r| r < pool.runners.len())
+                        .collect();
+                    runners.sort_unstable();
+                    runners.dedup();
+                    runners
+                })
+                .unwrap_or_default();
+            facts.push(JobFacts {
+                planned: job,
+                stage: stage_of
+                    .get(job.stage.as_str())
+                    .copied()
+                    .unwrap_or(stage_count - 1),
+                dag,
+                needs,
+                dependents: Vec::new(),
+                timing,
+                play: options.play.iter().any(|name| names_job(name, job)),
+                bridge: job.kind == JobKind::Bridge,
+                timeout: job
+                    .timeout
+                    .as_ref()
+                    .map_or(durations.project_timeout, |t| t.seconds),
+                resource,
+                eligible,
+            });
+        }
+        for i in 0..facts.len() {
+            let needs = facts.get(i).map(|f| f.needs.clone()).unwrap_or_default();
+            for need in needs {
+                if let Some(needed) = facts.get_mut(need) {
+                    needed.dependents.push(i);
+                }
+            }
+        }
+
+        let mut stage_unsettled = vec![0; stage_count];
+        let mut stage_jobs = vec![Vec::new(); stage_count];
+        for (i, fact) in facts.iter().enumerate() {
+            if let Some(count) = stage_unsettled.get_mut(fact.stage) {
+                *count += 1;
+            }
+            if !fact.dag
+                && let Some(jobs) = stage_jobs.get_mut(fact.stage)
+            {
+                jobs.push(i);
+            }
+        }
+        let states = facts
+            .iter()
+            .enumerate()
+            .map(|(i, fact)| JobState {
+                phase: Phase::Created,
+                token: Token::Created,
+                unsettled_needs: fact.needs.len(),
+                queue_id: u32::try_from(i).unwrap_or(u32::MAX),
+                queued: 0,
+                ready_at: None,
+                current: None,
+                attempts: Vec::new(),
+                cause: None,
+                reason: None,
+                canceled: false,
+            })
+            .collect();
+
+        let mut host_runners = vec![Vec::new(); pool.hosts.len()];
+        for (r, runner) in pool.runners.iter().enumerate() {
+            if let Some(list) = host_runners.get_mut(runner.host) {
+                list.push(r);
+            }
+        }
+        let runners = pool
+            .runners
+            .iter()
+            .enumerate()
+            .map(|(r, runner)| {
+                let interval = pool.hosts.get(runner.host).map_or(0, |h| h.check_interval);
+                let siblings = host_runners.get(runner.host);
+                let position = siblings.and_then(|list| list.iter().position(|&x| x == r));
+                let count = siblings.map_or(1, Vec::len).max(1) as u64;
+                // The k-th of n runners polls `k * check_interval / n` seconds into each round.
+                let offset = position.map_or(0, |k| k as u64 * interval / count);
+                RunnerState {
+                    running: 0,
+                    slots: Vec::new(),
+                    queue: BTreeSet::new(),
+                    next_poll: None,
+                    offset,
+                    interval,
+                    busy: 0,
+                    jobs: 0,
+                    peak: 0,
+                }
+            })
+            .collect();
+
+        Sim {
+            pool,
+            next_queue_id: u32::try_from(facts.len()).unwrap_or(u32::MAX),
+            facts,
+            states,
+            runners,
+            host_running: vec![0; pool.hosts.len()],
+            host_runners,
+            groups,
+            stage_unsettled,
+            stage_tokens: vec![TokenSet::default(); stage_count],
+            stage_jobs,
+            stage_prefix: vec![TokenSet::default(); stage_count],
+            opened: 0,
+            events: BinaryHeap::new(),
+            decide: BTreeSet::new(),
+            cancel_on_failure: pipeline.workflow.auto_cancel.on_job_failure == "all",
+        }
+    }
+
+    /// Creates the pipeline: jobs with `needs: []` and the first stage are decided at once.
+    fn start(&mut self) {
+        for (i, fact) in self.facts.iter().enumerate() {
+            if fact.dag && fact.needs.is_empty() {
+                self.decide.insert(i);
+            }
+        }
+        self.open_stages(None);
+        self.process(0);
+    }
+
+    /// Hands the jobs without `needs` of every stage whose earlier stages are all settled to
+    /// the decision list.
+    fn open_stages(&mut self, cause: Option<usize>) {
+        while self.opened < self.stage_jobs.len() {
+            let earlier = self.opened;
+            let settled_before = self
+                .stage_unsettled
+                .iter()
+                .take(earlier)
+                .all(|&count| count == 0);
+            if !settled_before {
+                return;
+            }
+            let prefix = match earlier.checked_sub(1) {
+                Some(previous) => {
+                    let before = self.stage_prefix.get(previous).copied().unwrap_or_default();
+                    let tokens = self.stage_tokens.get(previous).copied().unwrap_or_default();
+                    before.union(tokens)
+                }
+                None => TokenSet::default(),
+            };
+            if let Some(slot) = self.stage_prefix.get_mut(earlier) {
+                *slot = prefix;
+            }
+            let jobs = self.stage_jobs.get(earlier).cloned().unwrap_or_default();
+            for job in jobs {
+                if let Some(state) = self.states.get_mut(job) {
+                    state.cause = cause;
+                }
+                self.decide.insert(job);
+            }
+            self.opened += 1;
+        }
+    }
+
+    /// Decides every job in the decision list, lowest index first.
+    fn process(&mut self, time: u64) {
+        while let Some(job) = self.decide.pop_first() {
+            self.decide_job(job, time);
+        }
+    }
+
+    /// GitLab's processing step for one created job whose predecessors are settled.
+    fn decide_job(&mut self, job: usize, time: u64) {
+        let (Some(fact), Some(state)) = (self.facts.get(job), self.states.get(job)) else {
+            return;
+        };
+        if state.phase != Phase::Created {
+            return;
+        }
+        let previous = if fact.dag {
+            let mut set = TokenSet::default();
+            for &need in &fact.needs {
+                if let Some(needed) = self.states.get(need) {
+                    set.insert(needed.token);
+                }
+            }
+            composite(set, true)
+        } else {
+            composite(
+                self.stage_prefix
+                    .get(fact.stage)
+                    .copied()
+                    .unwrap_or_default(),
+                false,
+            )
+        };
+        let when = fact.planned.when;
+        let play = fact.play;
+        let static_allow = fact.planned.allow_failure.is_static_allow();
+        let start_in = fact.planned.start_in.as_ref().map_or(0, |d| d.seconds);
+        let allowed = match when {
+            When::OnFailure => previous == PipelineStatus::Failed,
+            When::Always => matches!(
+                previous,
+                PipelineStatus::Success | PipelineStatus::Failed | PipelineStatus::Skipped
+            ),
+            _ if fact.dag => previous == PipelineStatus::Success,
+            _ => matches!(previous, PipelineStatus::Success | PipelineStatus::Skipped),
+        };
+        if !allowed {
+            let reason = format!(
+                "the jobs it waits for ended `{}` and it runs `when: {}`",
+                status_name(previous),
+                when.as_str()
+            );
+            self.settle(job, Token::Skipped, Some(reason));
+            return;
+        }
+        if let Some(state) = self.states.get_mut(job) {
+            state.ready_at = Some(time);
+        }
+        match when {
+            When::Delayed => {
+                self.set_phase(job, Phase::Scheduled, Token::Scheduled);
+                self.events
+                    .push(Reverse((time.saturating_add(start_in), TIMER, job)));
+            }
+            When::Manual if !play => {
+                if static_allow {
+                    self.settle(job, Token::Ignored, None);
+                    self.set_phase(job, Phase::Manual, Token::Ignored);
+                } else {
+                    self.set_phase(job, Phase::Manual, Token::Manual);
+                }
+            }
+            _ => self.enqueue(job, time),
+        }
+    }
+
+    fn set_phase(&mut self, job: usize, phase: Phase, token: Token) {
+        if let Some(state) = self.states.get_mut(job) {
+            state.phase = phase;
+            state.token = token;
+        }
+    }
+
+    /// Records a job's final token, then lets the jobs that wait for it go ahead.
+    fn settle(&mut self, job: usize, token: Token, reason: Option<String>) {
+        let Some(state) = self.states.get_mut(job) else {
+            return;
+        };
+        if state.phase == Phase::Settled {
+            return;
+        }
+        state.phase = Phase::Settled;
+        state.token = token;
+        if reason.is_some() {
+            state.reason = reason;
+        }
+        let Some(fact) = self.facts.get(job) else {
+            return;
+        };
+        let stage = fact.stage;
+        if let Some(tokens) = self.stage_tokens.get_mut(stage) {
+            tokens.insert(token);
+        }
+        if let Some(count) = self.stage_unsettled.get_mut(stage) {
+            *count = count.saturating_sub(1);
+        }
+        for &dependent in &fact.dependents {
+            let Some(waiting) = self.states.get_mut(dependent) else {
+                continue;
+            };
+            waiting.unsettled_needs = waiting.unsettled_needs.saturating_sub(1);
+            if waiting.unsettled_needs == 0 {
+                waiting.cause = Some(job);
+                self.decide.insert(dependent);
+            }
+        }
+        self.open_stages(Some(job));
+    }
+
+    /// Takes the job's resource group, or waits for it, then makes the job pending.
+    fn enqueue(&mut self, job: usize, time: u64) {
+        let (Some(fact), Some(state)) = (self.facts.get(job), self.states.get(job)) else {
+            return;
+        };
+        let queue_id = state.queue_id;
+        if let Some(group) = fact.resource.and_then(|g| self.groups.get_mut(g)) {
+            match group.holder {
+                None => group.holder = Some(job),
+                Some(_) => {
+                    group.waiting.insert((queue_id, job));
+                    self.set_phase(job, Phase::WaitingForResource, Token::WaitingForResource);
+                    return;
+                }
+            }
+        }
+        self.make_pending(job, time);
+    }
+
+    fn make_pending(&mut self, job: usize, time: u64) {
+        let Some(fact) = self.facts.get(job) else {
+            return;
+        };
+        if fact.bridge {
+            self.begin(job, None, time, time);
+            return;
+        }
+        let eligible = fact.eligible.clone();
+        let Some(state) = self.states.get_mut(job) else {
+            return;
+        };
+        state.phase = Phase::Pending;
+        state.token = Token::Pending;
+        state.queued = time;
+        let entry = (state.queue_id, job);
+        for runner in eligible {
+            if let Some(runner_state) = self.runners.get_mut(runner) {
+                runner_state.queue.insert(entry);
+            }
+            self.wake(runner, time);
+        }
+    }
+
+    /// Schedules the runner's next poll at or after `time` when it has jobs to take.
+    fn wake(&mut self, runner: usize, time: u64) {
+        let Some(state) = self.runners.get_mut(runner) else {
+            return;
+        };
+        if state.queue.is_empty() {
+            return;
+        }
+        let at = next_poll(state.offset, state.interval, time);
+        if state.next_poll.is_some_and(|scheduled| scheduled <= at) {
+            return;
+        }
+        state.next_poll = Some(at);
+        self.events.push(Reverse((at, POLL, runner)));
+    }
+
+    fn has_room(&self, runner: usize) -> bool {
+        let (Some(config), Some(state)) = (self.pool.runners.get(runner), self.runners.get(runner))
+        else {
+            return false;
+        };
+        let host_room = match (
+            self.pool.hosts.get(config.host),
+            self.host_running.get(config.host),
+        ) {
+            (Some(host), Some(&running)) => running < host.concurrent,
+            _ => false,
+        };
+        host_room && (config.limit == 0 || state.running < config.limit)
+    }
+
+    /// A runner's poll: it takes pending jobs, lowest job id first, while it has room.
+    fn poll(&mut self, runner: usize, time: u64) {
+        let Some(state) = self.runners.get_mut(runner) else {
+            return;
+        };
+        if state.next_poll != Some(time) {
+            return;
+        }
+        state.next_poll = None;
+        while self.has_room(runner) {
+            let Some(&(queue_id, job)) = self.runners.get(runner).and_then(|s| s.queue.first())
+            else {
+                break;
+            };
+            let eligible = self
+                .facts
+                .get(job)
+                .map(|f| f.eligible.clone())
+                .unwrap_or_default();
+            for other in eligible {
+                if let Some(other_state) = self.runners.get_mut(other) {
+                    other_state.queue.remove(&(queue_id, job));
+                }
+            }
+            let queued = self.states.get(job).map_or(time, |s| s.queued);
+            self.begin(job, Some(runner), queued, time);
+        }
+    }
+
+    /// Starts an attempt of `job` on `runner` (none for a trigger job) at `time`.
+    fn begin(&mut self, job: usize, runner: Option<usize>, queued: u64, time: u64) {
+        let Some(fact) = self.facts.get(job) else {
+            return;
+        };
+        let attempt = self.states.get(job).map_or(0, |s| s.attempts.len());
+        let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
+        let mut timeout = fact.timeout;
+        if let Some(maximum) = runner
+            .and_then(|r| self.pool.runners.get(r))
+            .and_then(|r| r.maximum_timeout)
+        {
+            timeout = timeout.min(maximum);
+        }
+        let seconds = fact.timing.seconds;
+        let (length, failure, exit_code) = if !fact.bridge && seconds > timeout {
+            (timeout, Some(TIMEOUT_FAILURE), None)
+        } else if fact.timing.failures.fails(attempt) {
+            let reason = if fact.bridge {
+                "downstream_pipeline_creation_failed"
+            } else {
+                SCRIPT_FAILURE
+            };
+            (seconds, Some(reason), Some(fact.timing.exit_code))
+        } else {
+            (seconds, None, None)
+        };
+
+        let slot = runner.map(|r| self.take_slot(r));
+        let end = time.saturating_add(length);
+        if let Some(state) = self.states.get_mut(job) {
+            state.phase = Phase::Running;
+            state.token = Token::Running;
+            state.current = Some(Current {
+                runner,
+                slot,
+                queued,
+                started: time,
+                end,
+                failure,
+                exit_code,
+                canceled: false,
+            });
+        }
+        self.events.push(Reverse((end, FINISH, job)));
+    }
+
+    fn take_slot(&mut self, runner: usize) -> u32 {
+        let host = self.pool.runners.get(runner).map(|r| r.host);
+        if let Some(running) = host.and_then(|h| self.host_running.get_mut(h)) {
+            *running += 1;
+        }
+        let Some(state) = self.runners.get_mut(runner) else {
+            return 0;
+        };
+        state.running += 1;
+        state.jobs += 1;
+        state.peak = state.peak.max(state.running);
+        let slot = match state.slots.iter().position(|used| !used) {
+            Some(free) => free,
+            None => {
+                state.slots.push(false);
+                state.slots.len() - 1
+            }
+        };
+        if let Some(used) = state.slots.get_mut(slot) {
+            *used = true;
+        }
+        u32::try_from(slot).unwrap_or(u32::MAX)
+    }
+
+    /// Frees the attempt's slot, records the attempt and returns it.
+    fn end_attempt(&mut self, job: usize, time: u64) -> Option<Current> {
+        let state = self.states.get_mut(job)?;
+        let mut current = state.current.take()?;
+        current.end = time;
+        state.attempts.push(current);
+        if let (Some(runner), Some(slot)) = (current.runner, current.slot) {
+            let host = self.pool.runners.get(runner).map(|r| r.host);
+            if let Some(running) = host.and_then(|h| self.host_running.get_mut(h)) {
+                *running = running.saturating_sub(1);
+            }
+            if let Some(state) = self.runners.get_mut(runner) {
+                state.running = state.running.saturating_sub(1);
+                state.busy += time.saturating_sub(current.started);
+                if let Some(used) = usize::try_from(slot)
+                    .ok()
+                    .and_then(|s| state.slots.get_mut(s))
+                {
+                    *used = false;
+                }
+            }
+            // The freed slot counts for the runner and for its host's other runners.
+            let siblings = host
+                .and_then(|h| self.host_runners.get(h))
+                .cloned()
+                .unwrap_or_default();
+            for sibling in siblings {
+                self.wake(sibling, time);
+            }
+        }
+        self.release(job, time);
+        Some(current)
+    }
+
+    /// Gives the job's resource group back and hands it to the waiting job with the lowest
+    /// job id.
+    fn release(&mut self, job: usize, time: u64) {
+        let Some(group) = self
+            .facts
+            .get(job)
+            .and_then(|f| f.resource)
+            .and_then(|g| self.groups.get_mut(g))
+        else {
+            return;
+        };
+        if group.holder != Some(job) {
+            return;
+        }
+        group.holder = None;
+        let Some((_, next)) = group.waiting.pop_first() else {
+            return;
+        };
+        group.holder = Some(next);
+        if let Some(state) = self.states.get_mut(next) {
+            state.cause = Some(job);
+        }
+        self.make_pending(next, time);
+    }
+
+    /// An attempt ends: success, a retry, or a failure.
+    fn finish(&mut self, job: usize, time: u64) {
+        let running = self
+            .states
+            .get(job)
+            .is_some_and(|s| s.phase == Phase::Running && s.current.is_some_and(|c| c.end == time));
+        if !running {
+            return;
+        }
+        let Some(attempt) = self.end_attempt(job, time) else {
+            return;
+        };
+        let Some(failure) = attempt.failure else {
+            self.settle(job, Token::Success, None);
+            return;
+        };
+        if self.retries(job, failure, attempt.exit_code) {
+            let queue_id = self.next_queue_id;
+            self.next_queue_id = self.next_queue_id.saturating_add(1);
+            if let Some(state) = self.states.get_mut(job) {
+                state.queue_id = queue_id;
+            }
+            self.enqueue(job, time);
+            return;
+        }
+        let allowed = self.failure_allowed(job, attempt.exit_code);
+        let token = if allowed {
+            Token::SuccessWithWarnings
+        } else {
+            Token::Failed
+        };
+        self.settle(job, token, None);
+        if !allowed && self.cancel_on_failure {
+            self.cancel_all(time);
+        }
+    }
+
+    /// GitLab's automatic retry: within `retry:max`, when `retry:when` lists the reason or
+    /// `always`, or `retry:exit_codes` lists the exit code.
+    fn retries(&self, job: usize, failure: &str, exit_code: Option<i64>) -> bool {
+        let (Some(fact), Some(state)) = (self.facts.get(job), self.states.get(job)) else {
+            return false;
+        };
+        let Some(retry) = &fact.planned.retry else {
+            return false;
+        };
+        if fact.bridge || state.attempts.len() > usize::from(retry.max) {
+            return false;
+        }
+        let by_reason = retry.when.iter().any(|w| w == "always" || w == failure);
+        let by_code = exit_code.is_some_and(|code| retry.exit_codes.contains(&code));
+        by_reason || by_code
+    }
+
+    fn failure_allowed(&self, job: usize, exit_code: Option<i64>) -> bool {
+        let Some(fact) = self.facts.get(job) else {
+            return false;
+        };
+        match &fact.planned.allow_failure {
+            AllowFailure::Bool(allowed) => *allowed,
+            AllowFailure::ExitCodes { exit_codes } => {
+                exit_code.is_some_and(|code| exit_codes.contains(&code))
+            }
+        }
+    }
+
+    fn timer(&mut self, job: usize, time: u64) {
+        if self
+            .states
+            .get(job)
+            .is_some_and(|s| s.phase == Phase::Scheduled)
+        {
+            self.enqueue(job, time);
+        }
+    }
+
+    /// `auto_cancel:on_job_failure: all`: every job that has not completed is canceled.
+    fn cancel_all(&mut self, time: u64) {
+        for job in 0..self.states.len() {
+            let Some(phase) = self.states.get(job).map(|s| s.phase) else {
+                continue;
+            };
+            match phase {
+                Phase::Running => {
+                    if let Some(current) = self.states.get_mut(job).and_then(|s| s.current.as_mut())
+                    {
+                        current.canceled = true;
+                        current.failure = None;
+                    }
+                    self.end_attempt(job, time);
+                }
+                Phase::Pending => self.unqueue(job),
+                Phase::WaitingForResource => {
+                    let queue_id = self.states.get(job).map_or(0, |s| s.queue_id);
+                    if let Some(group) = self
+                        .facts
+                        .get(job)
+                        .and_then(|f| f.resource)
+                        .and_then(|g| self.groups.get_mut(g))
+                    {
+                        group.waiting.remove(&(queue_id, job));
+                    }
+                }
+                Phase::Created | Phase::Scheduled => {}
+                Phase::Manual | Phase::Settled => continue,
+            }
+            if let Some(state) = self.states.get_mut(job) {
+                state.canceled = true;
+            }
+            let token = if self.failure_allowed(job, None) {
+                Token::SuccessWithWarnings
+            } else {
+                Token::Canceled
+            };
+            self.settle(
+                job,
+                token,
+                Some("canceled by `auto_cancel:on_job_failure`".into()),
+            );
+        }
+    }
+
+    fn unqueue(&mut self, job: usize) {
+        let queue_id = self.states.get(job).map_or(0, |s| s.queue_id);
+        let eligible = self
+            .facts
+            .get(job)
+            .map(|f| f.eligible.clone())
+            .unwrap_or_default();
+        for runner in eligible {
+            if let Some(state) = self.runners.get_mut(runner) {
+                state.queue.remove(&(queue_id, job));
+            }
+        }
+        self.release(job, 0);
+    }
+
+    /// Builds the [`Schedule`] once no event is left.
+    fn result(self) -> Schedule {
+        let duration = self
+            .states
+            .iter()
+            .flat_map(|s| s.attempts.iter().map(|a| a.end))
+            .max()
+            .unwrap_or(0);
+        let mut all = TokenSet::default();
+        let mut finished = true;
+        for state in &self.states {
+            all.insert(state.token);
+            finished &= state.token.is_settled();
+        }
+        let jobs: Vec<ScheduledJob> = (0..self.states.len())
+            .filter_map(|job| self.scheduled_job(job))
+            .collect();
+        let stuck = jobs
+            .iter()
+            .filter(|job| job.status == JobStatus::Stuck)
+            .map(|job| StuckJob {
+                job: job.name.clone(),
+                reason: job.reason.clone().unwrap_or_default(),
+            })
+            .collect();
+        Schedule {
+            status: composite(all, false),
+            finished,
+            duration,
+            runners: self.usage(duration),
+            critical_path: self.critical_path(),
+            longest_waits: self.longest_waits(),
+            stuck,
+            jobs,
+        }
+    }
+
+    fn scheduled_job(&self, job: usize) -> Option<ScheduledJob> {
+        let fact = self.facts.get(job)?;
+        let state = self.states.get(job)?;
+        let runner_name = |runner: Option<usize>| {
+            runner
+                .and_then(|r| self.pool.runners.get(r))
+                .map(|r| r.name.clone())
+        };
+        let attempts: Vec<Attempt> = state
+            .attempts
+            .iter()
+            .map(|a| Attempt {
+                runner: runner_name(a.runner),
+                slot: a.slot,
+                queued_at: a.queued,
+                started_at: a.started,
+                finished_at: a.end,
+                status: attempt_status(a),
+                failure_reason: a.failure.map(str::to_owned),
+            })
+            .collect();
+        let last = state.attempts.last();
+        let status = match (state.phase, state.token) {
+            (_, Token::Success) => JobStatus::Success,
+            (_, Token::Skipped) => JobStatus::Skipped,
+            (_, Token::Canceled) => JobStatus::Canceled,
+            (_, Token::Ignored) | (Phase::Manual, _) => JobStatus::Manual,
+            (_, Token::Failed) => JobStatus::Failed,
+            _ if state.canceled => JobStatus::Canceled,
+            (_, Token::SuccessWithWarnings) => JobStatus::Failed,
+            (Phase::Pending, _) => JobStatus::Stuck,
+            (Phase::WaitingForResource, _) => JobStatus::WaitingForResource,
+            _ => JobStatus::Created,
+        };
+        let reason = match status {
+            JobStatus::Stuck => Some(self.stuck_reason(job)),
+            JobStatus::Created => self.blocker(job),
+            JobStatus::WaitingForResource => self.resource_reason(job),
+            JobStatus::Manual => Some(if state.token == Token::Ignored {
+                "optional manual job, not played".to_owned()
+            } else {
+                "blocking manual job, not played".to_owned()
+            }),
+            _ => state.reason.clone(),
+        };
+        let failure_reason = match status {
+            JobStatus::Failed => last.and_then(|a| a.failure).map(str::to_owned),
+            _ => None,
+        };
+        Some(ScheduledJob {
+            name: fact.planned.name.clone(),
+            stage: fact.planned.stage.clone(),
+            status,
+            allowed_failure: state.token == Token::SuccessWithWarnings,
+            runner: last.and_then(|a| runner_name(a.runner)),
+            slot: last.and_then(|a| a.slot),
+            queued_at: state
+                .attempts
+                .first()
+                .map(|a| a.queued)
+                .or((status == JobStatus::Stuck).then_some(state.queued)),
+            started_at: state.attempts.first().map(|a| a.started),
+            finished_at: last.map(|a| a.end),
+            failure_reason,
+            reason,
+            attempts,
+        })
+    }
+
+    fn stuck_reason(&self, job: usize) -> String {
+        let Some(fact) = self.facts.get(job) else {
+            return String::new();
+        };
+        if fact.eligible.is_empty() {
+            return self
+                .pool
+                .eligible
+                .get(job)
+                .and_then(|e| e.reason.clone())
+                .unwrap_or_else(|| "no runner can take the job".to_owned());
+        }
+        "the runners that can take it never have a free slot (`concurrent = 0` on their host)"
+            .to_owned()
+    }
+
+    /// Names the first job this created job still waits for.
+    fn blocker(&self, job: usize) -> Option<String> {
+        let fact = self.facts.get(job)?;
+        let unsettled = |other: &usize| {
+            self.states
+                .get(*other)
+                .is_some_and(|s| !s.token.is_settled())
+        };
+        let waited = if fact.dag {
+            fact.needs.iter().find(|n| unsettled(n)).copied()
+        } else {
+            (0..self.facts.len()).find(|other| {
+                self.facts.get(*other).is_some_and(|f| f.stage < fact.stage) && unsettled(other)
+            })
+        };
+        let Some(waited) = waited else {
+            return Some("the jobs it waits for form a cycle".to_owned());
+        };
+        let name = self.facts.get(waited).map(|f| f.planned.name.as_str())?;
+        let what = match self.states.get(waited).map(|s| s.phase) {
+            Some(Phase::Manual) => "a blocking manual job that is not played",
+            Some(Phase::Pending) => "stuck",
+            Some(Phase::WaitingForResource) => "waiting for its resource group",
+            _ => "never started",
+        };
+        Some(format!("waits for `{name}`, which is {what}"))
+    }
+
+    fn resource_reason(&self, job: usize) -> Option<String> {
+        let group = self
+            .facts
+            .get(job)?
+            .resource
+            .and_then(|g| self.groups.get(g))?;
+        let holder = group
+            .holder
+            .and_then(|h| self.facts.get(h))
+            .map_or("nobody", |f| f.planned.name.as_str());
+        Some(format!(
+            "resource group `{}` is held by `{holder}`, which never completes",
+            group.name
+        ))
+    }
+
+    fn usage(&self, duration: u64) -> Vec<RunnerUsage> {
+        self.pool
+            .runners
+            .iter()
+            .zip(&self.runners)
+            .map(|(config, state)| {
+                let host = self.pool.hosts.get(config.host);
+                let concurrent = host.map_or(0, |h| h.concurrent);
+                let slots = match (config.limit, concurrent) {
+                    (0, u32::MAX) => state.peak,
+                    (0, concurrent) => concurrent,
+                    (limit, concurrent) => limit.min(concurrent),
+                };
+                let capacity = u64::from(slots).saturating_mul(duration);
+                let utilisation = if capacity == 0 {
+                    0.0
+                } else {
+                    let ratio = state.busy as f64 / capacity as f64;
+                    (ratio * 10_000.0).round() / 10_000.0
+                };
+                RunnerUsage {
+                    name: config.name.clone(),
+                    host: host.map(|h| h.name.clone()).unwrap_or_default(),
+                    jobs: state.jobs,
+                    busy: state.busy,
+                    peak: state.peak,
+                    utilisation,
+                }
+            })
+            .collect()
+    }
+
+    fn critical_path(&self) -> Vec<CriticalStep> {
+        let last = self
+            .states
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.attempts.last().map(|a| (a.end, Reverse(i))))
+            .max()
+            .map(|(_, Reverse(i))| i);
+        let mut path = Vec::new();
+        let mut next = last;
+        // Each step goes to a job that settled earlier, so the walk ends; the bound guards
+        // against a cause chain that loops all the same.
+        for _ in 0..=self.states.len() {
+            let Some(job) = next else {
+                break;
+            };
+            let Some(state) = self.states.get(job) else {
+                break;
+            };
+            if let (Some(first), Some(last)) = (state.attempts.first(), state.attempts.last()) {
+                path.push(CriticalStep {
+                    job: self
+                        .facts
+                        .get(job)
+                        .map(|f| f.planned.name.clone())
+                        .unwrap_or_default(),
+                    ready_at: state.ready_at.unwrap_or(first.queued),
+                    started_at: first.started,
+                    finished_at: last.end,
+                });
+            }
+            next = state.cause;
+        }
+        path.reverse();
+        path
+    }
+
+    fn longest_waits(&self) -> Vec<SlotWait> {
+        let mut waits: Vec<(u64, usize)> = self
+            .states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.attempts.iter().any(|a| a.runner.is_some()))
+            .map(|(i, s)| {
+                let wait = s
+                    .attempts
+                    .iter()
+                    .map(|a| a.started.saturating_sub(a.queued))
+                    .sum();
+                (wait, i)
+            })
+            .filter(|(wait, _)| *wait > 0)
+            .collect();
+        waits.sort_by_key(|&(wait, job)| (Reverse(wait), job));
+        waits
+            .into_iter()
+            .take(LONGEST_WAITS)
+            .filter_map(|(wait, job)| {
+                let runner = self.states.get(job)?.attempts.last()?.runner?;
+                Some(SlotWait {
+                    job: self.facts.get(job)?.planned.name.clone(),
+                    wait,
+                    runner: self.pool.runners.get(runner)?.name.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The first second at or after `time` when a runner with this offset and interval polls.
+fn next_poll(offset: u64, interval: u64, time: u64) -> u64 {
+    if interval == 0 {
+        return time;
+    }
+    if time <= offset {
+        return offset;
+    }
+    let rounds = (time - offset).div_ceil(interval);
+    offset.saturating_add(rounds.saturating_mul(interval))
+}
+
+fn attempt_status(attempt: &Current) -> JobStatus {
+    if attempt.canceled {
+        JobStatus::Canceled
+    } else if attempt.failure.is_some() {
+        JobStatus::Failed
+    } else {
+        JobStatus::Success
+    }
+}
+
+fn status_name(status: PipelineStatus) -> &'static str {
+    match status {
+        PipelineStatus::Created => "created",
+        PipelineStatus::Pending => "pending",
+        PipelineStatus::Running => "running",
+        PipelineStatus::WaitingForResource => "waiting_for_resource",
+        PipelineStatus::Manual => "manual",
+        PipelineStatus::Scheduled => "scheduled",
+        PipelineStatus::Success => "success",
+        PipelineStatus::Failed => "failed",
+        PipelineStatus::Canceled => "canceled",
+        PipelineStatus::Skipped => "skipped",
+    }
+}

@@ -1,0 +1,490 @@
+//! Worked examples of the simulation: GitLab's processing rules and the runner model.
+
+use super::*;
+use crate::context::PipelineContext;
+use crate::pipeline::{PlanOptions, plan};
+use crate::source::FileId;
+use crate::{Diagnostics, Limits, MemoryFiles};
+
+fn pipeline(yaml: &str) -> Pipeline {
+    let files = MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+    let (resolution, pipeline) = plan(
+        ".gitlab-ci.yml",
+        &files,
+        &PipelineContext::push("main"),
+        &PlanOptions::default(),
+    );
+    assert!(
+        !resolution.diagnostics.has_errors(),
+        "{:?}",
+        resolution.diagnostics
+    );
+    let pipeline = pipeline.unwrap();
+    assert!(pipeline.created, "{:?}", pipeline.errors);
+    pipeline
+}
+
+fn durations(text: &str) -> Durations {
+    let mut diags = Diagnostics::new();
+    let durations = Durations::parse(FileId(0), text, &Limits::default(), &mut diags);
+    assert!(diags.is_empty(), "{diags:?}");
+    durations
+}
+
+/// One host with `concurrent` and `check_interval`, runners with these limits, every job
+/// eligible for every runner.
+fn pool(pipeline: &Pipeline, concurrent: u32, interval: u64, limits: &[u32]) -> RunnerPool {
+    RunnerPool {
+        hosts: vec![Host {
+            name: "host".into(),
+            concurrent,
+            check_interval: interval,
+        }],
+        runners: limits
+            .iter()
+            .enumerate()
+            .map(|(i, &limit)| Runner {
+                name: format!("r{i}"),
+                host: 0,
+                limit,
+                maximum_timeout: None,
+            })
+            .collect(),
+        eligible: pipeline
+            .jobs
+            .iter()
+            .map(|_| Eligible {
+                runners: (0..limits.len()).collect(),
+                reason: None,
+            })
+            .collect(),
+    }
+}
+
+fn run(yaml: &str, times: &str, options: &ScheduleOptions) -> Schedule {
+    let pipeline = pipeline(yaml);
+    simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &durations(times),
+        options,
+    )
+}
+
+fn status(schedule: &Schedule, job: &str) -> JobStatus {
+    schedule.job(job).unwrap().status
+}
+
+fn started(schedule: &Schedule, job: &str) -> Option<u64> {
+    schedule.job(job).unwrap().started_at
+}
+
+fn finished(schedule: &Schedule, job: &str) -> Option<u64> {
+    schedule.job(job).unwrap().finished_at
+}
+
+fn names(list: &[String]) -> ScheduleOptions {
+    ScheduleOptions {
+        play: list.to_vec(),
+        fail: Vec::new(),
+    }
+}
+
+fn failing(list: &[&str]) -> ScheduleOptions {
+    ScheduleOptions {
+        play: Vec::new(),
+        fail: list.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+const STAGE_VS_DAG: &str = "stages: [build, test, deploy]
+b1: {stage: build, script: sleep 1}
+b2: {stage: build, script: sleep 100}
+t1: {stage: test, script: x, needs: [b1]}
+t2: {stage: test, script: x}
+d:  {stage: deploy, script: x}
+";
+
+#[test]
+fn stage_barrier_and_needs() {
+    let times = "default: 10\njobs: {b1: 1, b2: 100}\n";
+    let schedule = run(STAGE_VS_DAG, times, &ScheduleOptions::default());
+    assert_eq!(started(&schedule, "b1"), Some(0));
+    assert_eq!(started(&schedule, "b2"), Some(0));
+    assert_eq!(started(&schedule, "t1"), Some(1), "t1 needs only b1");
+    assert_eq!(
+        started(&schedule, "t2"),
+        Some(100),
+        "t2 waits for the build stage"
+    );
+    assert_eq!(started(&schedule, "d"), Some(110), "d waits for t1 and t2");
+    assert_eq!(schedule.duration, 120);
+    assert_eq!(schedule.status, PipelineStatus::Success);
+    assert!(schedule.finished);
+}
+
+#[test]
+fn critical_path_chain() {
+    let times = "default: 10\njobs: {b1: 1, b2: 100}\n";
+    let schedule = run(STAGE_VS_DAG, times, &ScheduleOptions::default());
+    let path: Vec<&str> = schedule
+        .critical_path
+        .iter()
+        .map(|step| step.job.as_str())
+        .collect();
+    assert_eq!(path, ["b2", "t2", "d"]);
+}
+
+const FAILURE_HANDLING: &str = "stages: [build, test, cleanup]
+build: {stage: build, script: exit 1}
+unit:  {stage: test, script: x}
+dag:   {stage: test, script: x, needs: [build]}
+notify: {stage: cleanup, script: x, when: on_failure}
+always: {stage: cleanup, script: x, when: always}
+post:  {stage: .post, script: x}
+";
+
+#[test]
+fn failure_handling() {
+    let schedule = run(FAILURE_HANDLING, "default: 10\n", &failing(&["build"]));
+    let cases = [
+        ("build", JobStatus::Failed),
+        ("unit", JobStatus::Skipped),
+        ("dag", JobStatus::Skipped),
+        ("notify", JobStatus::Success),
+        ("always", JobStatus::Success),
+        ("post", JobStatus::Skipped),
+    ];
+    for (job, expected) in cases {
+        assert_eq!(status(&schedule, job), expected, "{job}");
+    }
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+    assert_eq!(started(&schedule, "notify"), Some(10));
+}
+
+#[test]
+fn failure_reason_is_script_failure() {
+    let schedule = run(FAILURE_HANDLING, "default: 10\n", &failing(&["build"]));
+    let build = schedule.job("build").unwrap();
+    assert_eq!(build.failure_reason.as_deref(), Some("script_failure"));
+}
+
+#[test]
+fn success_skips_on_failure_jobs() {
+    let schedule = run(
+        FAILURE_HANDLING,
+        "default: 10\n",
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(status(&schedule, "notify"), JobStatus::Skipped);
+    assert_eq!(status(&schedule, "always"), JobStatus::Success);
+    assert_eq!(schedule.status, PipelineStatus::Success);
+}
+
+const MANUAL_GATES: &str = "stages: [a, b]
+opt: {stage: a, script: x, when: manual}
+blk: {stage: a, script: x, when: manual, allow_failure: false}
+n1:  {stage: b, script: x}
+n2:  {stage: b, script: x, needs: [opt]}
+";
+
+#[test]
+fn manual_gates_unplayed() {
+    let schedule = run(MANUAL_GATES, "default: 10\n", &ScheduleOptions::default());
+    assert_eq!(status(&schedule, "opt"), JobStatus::Manual);
+    assert_eq!(status(&schedule, "blk"), JobStatus::Manual);
+    assert_eq!(status(&schedule, "n1"), JobStatus::Created);
+    assert_eq!(status(&schedule, "n2"), JobStatus::Skipped);
+    assert_eq!(schedule.status, PipelineStatus::Manual);
+    assert!(!schedule.finished);
+}
+
+#[test]
+fn manual_gate_blocker_named() {
+    let schedule = run(MANUAL_GATES, "default: 10\n", &ScheduleOptions::default());
+    let reason = schedule.job("n1").unwrap().reason.clone().unwrap();
+    assert!(reason.contains("`blk`"), "{reason}");
+}
+
+#[test]
+fn manual_gate_played() {
+    let schedule = run(MANUAL_GATES, "default: 10\n", &names(&["blk".into()]));
+    assert_eq!(started(&schedule, "blk"), Some(0));
+    assert_eq!(started(&schedule, "n1"), Some(10));
+    assert_eq!(status(&schedule, "n2"), JobStatus::Skipped);
+    assert_eq!(schedule.status, PipelineStatus::Success);
+}
+
+#[test]
+fn optional_manual_played_runs_need() {
+    let schedule = run(
+        MANUAL_GATES,
+        "default: 10\n",
+        &names(&["blk".into(), "opt".into()]),
+    );
+    assert_eq!(started(&schedule, "n2"), Some(10));
+    assert_eq!(status(&schedule, "n2"), JobStatus::Success);
+}
+
+#[test]
+fn delayed_job_waits_start_in() {
+    let yaml = "deploy: {script: x, when: delayed, start_in: 5 minutes, resource_group: prod}\n";
+    let schedule = run(yaml, "default: 10\n", &ScheduleOptions::default());
+    let deploy = schedule.job("deploy").unwrap();
+    assert_eq!(deploy.queued_at, Some(300));
+    assert_eq!(deploy.started_at, Some(300));
+    assert_eq!(schedule.duration, 310);
+}
+
+#[test]
+fn allow_failure_and_manual_kinds() {
+    let yaml = "stages: [a, b, c]
+flaky: {stage: a, script: exit 1, allow_failure: true}
+cleanup: {stage: b, script: x, when: on_failure}
+next: {stage: b, script: x}
+deploy: {stage: c, script: x, when: manual}
+gate: {stage: c, script: x, rules: [{when: manual}]}
+after: {stage: c, script: x}
+";
+    let schedule = run(yaml, "default: 10\n", &failing(&["flaky"]));
+    let cases = [
+        ("flaky", JobStatus::Failed),
+        ("cleanup", JobStatus::Skipped),
+        ("next", JobStatus::Success),
+        ("deploy", JobStatus::Manual),
+        ("gate", JobStatus::Manual),
+        ("after", JobStatus::Success),
+    ];
+    for (job, expected) in cases {
+        assert_eq!(status(&schedule, job), expected, "{job}");
+    }
+    assert!(schedule.job("flaky").unwrap().allowed_failure);
+    assert_eq!(schedule.status, PipelineStatus::Manual);
+}
+
+#[test]
+fn allow_failure_exit_codes() {
+    let yaml = "a: {script: x, allow_failure: {exit_codes: [137]}}\nb: {script: x, allow_failure: {exit_codes: [137]}}\n";
+    let times = "jobs:\n  a: {duration: 5, fail: true, exit_code: 137}\n  b: {duration: 5, fail: true, exit_code: 1}\n";
+    let schedule = run(yaml, times, &ScheduleOptions::default());
+    assert!(schedule.job("a").unwrap().allowed_failure);
+    assert!(!schedule.job("b").unwrap().allowed_failure);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}
+
+#[test]
+fn retry_after_flaky_attempt() {
+    let yaml = "a: {script: x, retry: 2}\n";
+    let times = "jobs:\n  a: {duration: 30, fail: 1}\n";
+    let schedule = run(yaml, times, &ScheduleOptions::default());
+    let job = schedule.job("a").unwrap();
+    assert_eq!(job.attempts.len(), 2);
+    assert_eq!(job.status, JobStatus::Success);
+    assert_eq!(job.finished_at, Some(60));
+}
+
+#[test]
+fn retry_exhausted() {
+    let yaml = "a: {script: x, retry: 2}\n";
+    let schedule = run(yaml, "default: 30\n", &failing(&["a"]));
+    let job = schedule.job("a").unwrap();
+    assert_eq!(job.attempts.len(), 3);
+    assert_eq!(job.status, JobStatus::Failed);
+}
+
+#[test]
+fn retry_when_other_reason() {
+    let yaml = "a: {script: x, retry: {max: 2, when: runner_system_failure}}\n";
+    let schedule = run(yaml, "default: 30\n", &failing(&["a"]));
+    assert_eq!(schedule.job("a").unwrap().attempts.len(), 1);
+}
+
+#[test]
+fn retry_exit_code_match() {
+    let yaml = "a: {script: x, retry: {max: 1, when: runner_system_failure, exit_codes: 137}}\n";
+    let times = "jobs:\n  a: {duration: 5, fail: true, exit_code: 137}\n";
+    let schedule = run(yaml, times, &ScheduleOptions::default());
+    assert_eq!(schedule.job("a").unwrap().attempts.len(), 2);
+}
+
+#[test]
+fn timeout_fails_at_limit() {
+    let yaml = "a: {script: x, timeout: 10 minutes}\nb: {script: x}\n";
+    let times = "timeout: 1h\njobs: {a: 1h, b: 2h}\n";
+    let schedule = run(yaml, times, &ScheduleOptions::default());
+    let a = schedule.job("a").unwrap();
+    assert_eq!(a.finished_at, Some(600));
+    assert_eq!(a.failure_reason.as_deref(), Some("job_execution_timeout"));
+    assert_eq!(finished(&schedule, "b"), Some(3600), "project timeout");
+}
+
+#[test]
+fn runner_maximum_timeout() {
+    let pipeline = pipeline("a: {script: x}\n");
+    let mut pool = pool(&pipeline, 1, 0, &[1]);
+    if let Some(runner) = pool.runners.first_mut() {
+        runner.maximum_timeout = Some(120);
+    }
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 5m\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(finished(&schedule, "a"), Some(120));
+    assert_eq!(status(&schedule, "a"), JobStatus::Failed);
+}
+
+#[test]
+fn resource_group_one_at_a_time() {
+    let yaml = "a: {script: x, resource_group: prod}\nb: {script: x, resource_group: prod}\nc: {script: x}\n";
+    let schedule = run(yaml, "default: 10\n", &ScheduleOptions::default());
+    assert_eq!(started(&schedule, "a"), Some(0));
+    assert_eq!(started(&schedule, "b"), Some(10));
+    assert_eq!(started(&schedule, "c"), Some(0));
+    let path: Vec<&str> = schedule
+        .critical_path
+        .iter()
+        .map(|s| s.job.as_str())
+        .collect();
+    assert_eq!(path, ["a", "b"]);
+}
+
+#[test]
+fn concurrency_two_runners() {
+    // concurrent 2, check_interval 10; runner a has limit 1, runner b has none.
+    let yaml =
+        "j1: {script: x}\nj2: {script: x}\nj3: {script: x}\nj4: {script: x}\nj5: {script: x}\n";
+    let pipeline = pipeline(yaml);
+    let pool = pool(&pipeline, 2, 10, &[1, 0]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 60\n"),
+        &ScheduleOptions::default(),
+    );
+    let runner = |job: &str| schedule.job(job).unwrap().runner.clone().unwrap();
+    assert_eq!(runner("j1"), "r0", "a polls first, at 0");
+    assert_eq!(started(&schedule, "j1"), Some(0));
+    assert_eq!(runner("j2"), "r1", "b polls 5 s into each round");
+    assert_eq!(started(&schedule, "j2"), Some(5));
+    assert_eq!(started(&schedule, "j3"), Some(60), "a's next poll after j1");
+    assert_eq!(started(&schedule, "j4"), Some(65));
+    let peaks: Vec<u32> = schedule.runners.iter().map(|r| r.peak).collect();
+    assert_eq!(peaks, [1, 1], "concurrent 2 caps b at one job while a runs");
+}
+
+#[test]
+fn concurrent_below_sum_of_limits() {
+    let yaml = "j1: {script: x}\nj2: {script: x}\nj3: {script: x}\nj4: {script: x}\n";
+    let pipeline = pipeline(yaml);
+    let pool = pool(&pipeline, 2, 0, &[2, 2]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 60\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(started(&schedule, "j3"), Some(60));
+    assert_eq!(schedule.duration, 120);
+    let wait = schedule.longest_waits.first().unwrap();
+    assert_eq!((wait.job.as_str(), wait.wait), ("j3", 60));
+}
+
+#[test]
+fn lower_job_id_first() {
+    let yaml =
+        "stages: [a, b]\nlate: {stage: b, script: x, needs: []}\nearly: {stage: a, script: x}\n";
+    let pipeline = pipeline(yaml);
+    let pool = pool(&pipeline, 1, 0, &[1]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 60\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(
+        started(&schedule, "early"),
+        Some(0),
+        "earlier in the job order"
+    );
+    assert_eq!(started(&schedule, "late"), Some(60));
+}
+
+#[test]
+fn stuck_job_reported() {
+    let yaml =
+        "stages: [a, b]\ngpu: {stage: a, script: x, tags: [gpu]}\nafter: {stage: b, script: x}\n";
+    let pipeline = pipeline(yaml);
+    let mut pool = pool(&pipeline, 1, 0, &[1]);
+    if let Some(eligible) = pool.eligible.first_mut() {
+        *eligible = Eligible {
+            runners: Vec::new(),
+            reason: Some("no runner has the tag `gpu`".into()),
+        };
+    }
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 60\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(status(&schedule, "gpu"), JobStatus::Stuck);
+    assert_eq!(status(&schedule, "after"), JobStatus::Created);
+    let stuck = schedule.stuck.first().unwrap();
+    assert_eq!(stuck.reason, "no runner has the tag `gpu`");
+    assert_eq!(schedule.status, PipelineStatus::Pending);
+    assert!(!schedule.finished);
+}
+
+#[test]
+fn trigger_job_takes_no_runner() {
+    let yaml =
+        "stages: [a, b]\nchild: {stage: a, trigger: {project: g/p}}\nnext: {stage: b, script: x}\n";
+    let schedule = run(yaml, "default: 10\n", &ScheduleOptions::default());
+    let child = schedule.job("child").unwrap();
+    assert_eq!(child.runner, None);
+    assert_eq!(child.finished_at, Some(0));
+    assert_eq!(started(&schedule, "next"), Some(0));
+}
+
+#[test]
+fn auto_cancel_on_job_failure() {
+    let yaml = "workflow: {auto_cancel: {on_job_failure: all}}\nstages: [a, b]\nfast: {stage: a, script: x}\nslow: {stage: a, script: x}\nlater: {stage: b, script: x}\n";
+    let times = "jobs: {fast: 10, slow: 100}\n";
+    let schedule = run(yaml, times, &failing(&["fast"]));
+    assert_eq!(status(&schedule, "slow"), JobStatus::Canceled);
+    assert_eq!(finished(&schedule, "slow"), Some(10));
+    assert_eq!(status(&schedule, "later"), JobStatus::Canceled);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}
+
+#[test]
+fn identical_inputs_identical_output() {
+    let times = "default: 10\njobs: {b1: 1, b2: 100}\n";
+    let first = run(STAGE_VS_DAG, times, &ScheduleOptions::default());
+    let second = run(STAGE_VS_DAG, times, &ScheduleOptions::default());
+    assert_eq!(first, second);
+}
+
+#[test]
+fn unknown_job_names() {
+    let pipeline = pipeline("test: {script: x, parallel: 2}\n");
+    let names = vec!["test".to_owned(), "test 1/2".to_owned(), "nope".to_owned()];
+    assert_eq!(unknown_jobs(&pipeline, &names), ["nope"]);
+}
+
+#[test]
+fn utilisation_of_busy_runner() {
+    let pipeline = pipeline("a: {script: x}\nb: {script: x}\n");
+    let pool = pool(&pipeline, 2, 0, &[2]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("jobs: {a: 100, b: 50}\n"),
+        &ScheduleOptions::default(),
+    );
+    let usage = schedule.runners.first().unwrap();
+    assert_eq!(usage.busy, 150);
+    assert_eq!(usage.utilisation, 0.75);
+}
