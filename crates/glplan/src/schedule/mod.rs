@@ -71,6 +71,7 @@ pub use output::{
 };
 pub use status::PipelineStatus;
 
+use crate::fleet::{Fleet, Matching};
 use crate::pipeline::Pipeline;
 
 /// One gitlab-runner process: a `config.toml`.
@@ -143,6 +144,55 @@ impl RunnerPool {
                     reason: None,
                 })
                 .collect(),
+        }
+    }
+
+    /// Takes the hosts and runners of a parsed fleet, and each job's runners from the
+    /// fleet's matching. A runner's slots are its [`crate::fleet::Runner::max_jobs`]. A job no
+    /// runner can take gets every runner's rejection as its reason.
+    pub fn from_fleet(fleet: &Fleet, matching: &Matching) -> RunnerPool {
+        let hosts = fleet
+            .hosts
+            .iter()
+            .map(|host| Host {
+                name: host.name.clone(),
+                concurrent: host.concurrent,
+                check_interval: u64::from(host.check_interval),
+            })
+            .collect();
+        let runners = fleet
+            .runners
+            .iter()
+            .map(|runner| Runner {
+                name: runner.name.clone(),
+                host: runner.host,
+                limit: runner.max_jobs().unwrap_or(0),
+                maximum_timeout: runner.maximum_timeout,
+            })
+            .collect();
+        let eligible = matching
+            .jobs
+            .iter()
+            .map(|job| {
+                let reason = job.eligible.is_empty().then(|| {
+                    if job.rejected.is_empty() {
+                        "the fleet has no runner".to_owned()
+                    } else {
+                        let reasons: Vec<&str> =
+                            job.rejected.iter().map(|r| r.message.as_str()).collect();
+                        reasons.join("; ")
+                    }
+                });
+                Eligible {
+                    runners: job.eligible.clone(),
+                    reason,
+                }
+            })
+            .collect();
+        RunnerPool {
+            hosts,
+            runners,
+            eligible,
         }
     }
 }

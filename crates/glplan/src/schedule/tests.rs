@@ -488,3 +488,26 @@ fn utilisation_of_busy_runner() {
     assert_eq!(usage.busy, 150);
     assert_eq!(usage.utilisation, 0.75);
 }
+
+#[test]
+fn pool_from_fleet() {
+    let pipeline = pipeline("a: {script: x, tags: [docker]}\nb: {script: x, tags: [gpu]}\n");
+    let mut sources = crate::SourceMap::new();
+    let text = "concurrent = 3\ncheck_interval = 5\n[[runners]]\nname = \"d\"\nexecutor = \"docker\"\nlimit = 2\ntags = [\"docker\"]\n";
+    let file = sources.add("config.toml", text);
+    let (fleet, diagnostics) = crate::fleet::Fleet::parse(&[(file, text)], &sources);
+    assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
+    let matching = crate::fleet::match_jobs(&pipeline, &fleet, &Default::default());
+    let pool = RunnerPool::from_fleet(&fleet, &matching);
+    assert_eq!(
+        pool.hosts.first().map(|h| (h.concurrent, h.check_interval)),
+        Some((3, 5))
+    );
+    assert_eq!(pool.runners.first().map(|r| r.limit), Some(2));
+    assert_eq!(
+        pool.eligible.first().map(|e| e.runners.clone()),
+        Some(vec![0])
+    );
+    let reason = pool.eligible.get(1).and_then(|e| e.reason.clone()).unwrap();
+    assert!(reason.contains("`gpu`"), "{reason}");
+}
