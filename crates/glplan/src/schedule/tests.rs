@@ -495,7 +495,7 @@ fn pool_from_fleet() {
     let mut sources = crate::SourceMap::new();
     let text = "concurrent = 3\ncheck_interval = 5\n[[runners]]\nname = \"d\"\nexecutor = \"docker\"\nlimit = 2\ntags = [\"docker\"]\n";
     let file = sources.add("config.toml", text);
-    let (fleet, diagnostics) = crate::fleet::Fleet::parse(&[(file, text)], &sources);
+    let (fleet, diagnostics) = Fleet::parse(&[(file, text)], &sources);
     assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
     let matching = crate::fleet::match_jobs(&pipeline, &fleet, &Default::default());
     let pool = RunnerPool::from_fleet(&fleet, &matching);
