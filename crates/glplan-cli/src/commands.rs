@@ -296,22 +296,8 @@ fn config(args: &ConfigArgs) -> Result<Status, CliError> {
 
 /// The typed configuration as JSON, or the merged tree when the typed model could not be built.
 fn configuration_json(resolution: &Resolution) -> Result<Option<serde_json::Value>, CliError> {
-    if let Some(config) = &resolution.config {
-        let value = serde_json::to_value(config).map_err(|e| {
-            CliError::Message(format!("cannot convert the configuration to JSON: {e}"))
-        })?;
-        return Ok(Some(value));
-    }
-    Ok(resolution.merged.as_ref().map(mapping_json))
-}
-
-fn mapping_json(mapping: &Mapping) -> serde_json::Value {
-    serde_json::Value::Object(
-        mapping
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.to_json()))
-            .collect(),
-    )
+    glplan::report::configuration(resolution)
+        .map_err(|e| CliError::Message(format!("cannot convert the configuration to JSON: {e}")))
 }
 
 /// A configuration evaluated for one pipeline context.
@@ -443,48 +429,10 @@ fn plan(args: &PlanArgs) -> Result<Status, CliError> {
 /// The pipeline as JSON, with the configuration's diagnostics added to the pipeline's and
 /// every file name as the user can open it from the current directory.
 fn pipeline_json(pipeline: &Pipeline, loaded: &Loaded) -> Result<serde_json::Value, CliError> {
-    let mut value = to_value(pipeline)?;
-    let resolved = render::to_json(
-        &loaded.resolution.diagnostics,
-        &loaded.resolution.sources,
-        &|name| name.to_owned(),
-    );
-    if let Some(serde_json::Value::Array(diagnostics)) = value.get_mut("diagnostics") {
-        let mut all = Vec::with_capacity(resolved.len() + diagnostics.len());
-        for diagnostic in &resolved {
-            all.push(resolved_as_plan_diagnostic(diagnostic));
-        }
-        all.append(diagnostics);
-        *diagnostics = all;
-    }
+    let mut value = glplan::report::pipeline(pipeline, &loaded.resolution)
+        .map_err(|e| CliError::Message(format!("cannot convert the pipeline to JSON: {e}")))?;
     rename_files(&mut value, &|name| loaded.display_name(name));
     Ok(value)
-}
-
-/// A configuration diagnostic in the shape of the pipeline's `diagnostics` entries: the
-/// location is the start position's file, line and column.
-fn resolved_as_plan_diagnostic(
-    diagnostic: &glplan::diagnostic::LocatedDiagnostic,
-) -> serde_json::Value {
-    let mut object = serde_json::Map::new();
-    object.insert("code".into(), diagnostic.code.into());
-    object.insert(
-        "severity".into(),
-        serde_json::to_value(diagnostic.severity).unwrap_or_default(),
-    );
-    object.insert("message".into(), diagnostic.message.clone().into());
-    if let Some(location) = &diagnostic.location {
-        let location = serde_json::json!({
-            "file": location.file,
-            "line": location.start.line,
-            "column": location.start.column,
-        });
-        object.insert("location".into(), location);
-    }
-    if let Some(help) = &diagnostic.help {
-        object.insert("help".into(), help.clone().into());
-    }
-    serde_json::Value::Object(object)
 }
 
 /// Rewrites the `file` of every source location (an object with `file`, `line` and
@@ -509,11 +457,6 @@ fn rename_files(value: &mut serde_json::Value, display: &dyn Fn(&str) -> String)
     }
 }
 
-fn to_value(value: &impl serde::Serialize) -> Result<serde_json::Value, CliError> {
-    serde_json::to_value(value)
-        .map_err(|e| CliError::Message(format!("cannot convert the pipeline to JSON: {e}")))
-}
-
 fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
     let planned = evaluate(&args.common, &args.context, args.predefined)?;
     report_plan_to_stderr(&planned, args.common.color)?;
@@ -522,18 +465,7 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
     };
     let display = |name: &str| planned.loaded.display_name(name);
     let Some(subject) = explain::find(pipeline, &args.job) else {
-        let known = explain::job_names(pipeline);
-        let instances = explain::instances(pipeline, &args.job);
-        let mut message = format!("job `{}` not found", args.job);
-        match glplan::diagnostic::did_you_mean(&args.job, known.iter().copied()) {
-            _ if !instances.is_empty() => message.push_str(&format!(
-                "; it runs as parallel jobs, name one of them: {}",
-                instances.join(", ")
-            )),
-            Some(suggestion) => message.push_str(&format!("; did you mean `{suggestion}`?")),
-            None if known.is_empty() => message.push_str("; the configuration has no jobs"),
-            None => message.push_str(&format!("; the jobs are {}", known.join(", "))),
-        }
+        let message = glplan::report::job_not_found(pipeline, &args.job);
         let _ = writeln!(io::stderr(), "error: {message}");
         return Ok(Status::Invalid);
     };

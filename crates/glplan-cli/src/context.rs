@@ -5,7 +5,8 @@ use std::fs;
 use std::path::Path;
 
 use glplan::context::{
-    MergeRequest, MergeRequestEventType, PipelineContext, PipelineSource, SettingsVariable,
+    ContextError, ContextOptions, PipelineContext, PipelineSource, SettingsVariable,
+    is_variable_name, set_variable, variables_from_json,
 };
 
 use crate::args::ContextArgs;
@@ -14,123 +15,54 @@ use crate::args::ContextArgs;
 /// override the variables of `--var-file`. Errors are usage or file errors, shown as
 /// `error: <message>` with exit status 2.
 pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<PipelineContext, String> {
-    let merge_request =
-        args.is_merge_request() || args.source == Some(PipelineSource::MergeRequestEvent);
-    if merge_request
-        && args
-            .source
-            .is_some_and(|s| s != PipelineSource::MergeRequestEvent)
-    {
-        return Err(format!(
-            "--source {} cannot be combined with the --mr-* options, which describe a \
-             merge_request_event pipeline",
-            args.source.map_or("", PipelineSource::as_str)
-        ));
-    }
-
-    let mut context = if merge_request {
-        merge_request_context(args)?
-    } else {
-        ref_context(args)
-    };
-
-    if let Some(message) = &args.title {
-        context.commit.message = message.clone();
-    }
-    context.changed_files = changed_files(args)?;
-
-    let mut pipeline_variables = match &args.var_file {
+    let mut variables = match &args.var_file {
         Some(path) => read_var_file(path)?,
         None => Vec::new(),
     };
-    for (key, value) in cli_vars {
-        set_variable(&mut pipeline_variables, SettingsVariable::new(key, value));
-    }
-    let mut project_variables = Vec::new();
-    for (key, value) in &args.project_vars {
-        set_variable(&mut project_variables, SettingsVariable::new(key, value));
-    }
-    for name in &args.masked {
-        let mut found = false;
-        for variable in pipeline_variables.iter_mut().chain(&mut project_variables) {
-            if &variable.key == name {
-                variable.masked = true;
-                found = true;
-            }
-        }
-        if !found {
-            return Err(format!(
-                "--mask {name}: no variable `{name}` is set by --var, --var-file or --project-var"
-            ));
-        }
-    }
-    context.pipeline_variables = pipeline_variables;
-    context.project_variables = project_variables;
-    Ok(context)
-}
-
-/// A branch or tag pipeline of any source other than `merge_request_event`.
-fn ref_context(args: &ContextArgs) -> PipelineContext {
-    let ref_name = args
-        .ref_name
-        .clone()
-        .unwrap_or_else(|| args.default_branch.clone());
-    let mut context = if args.tag {
-        PipelineContext::tag(ref_name)
-    } else {
-        let protected = ref_name == args.default_branch;
-        PipelineContext {
-            ref_protected: protected,
-            ..PipelineContext::push(ref_name)
-        }
+    variables.extend(
+        cli_vars
+            .iter()
+            .map(|(key, value)| SettingsVariable::new(key, value)),
+    );
+    let options = ContextOptions {
+        source: args.source,
+        ref_name: args.ref_name.clone(),
+        tag: args.tag,
+        default_branch: Some(args.default_branch.clone()),
+        mr_source: args.mr_source.clone(),
+        mr_target: args.mr_target.clone(),
+        mr_labels: args.mr_labels.clone(),
+        mr_event_type: args.mr_event_type,
+        variables,
+        project_variables: args
+            .project_vars
+            .iter()
+            .map(|(key, value)| SettingsVariable::new(key, value))
+            .collect(),
+        masked: args.masked.clone(),
+        changed: changed_files(args)?,
+        title: args.title.clone(),
     };
-    context.default_branch = args.default_branch.clone();
-    context.source = args.source.unwrap_or(PipelineSource::Push);
-    if context.source == PipelineSource::Schedule {
-        // GitLab defines `CI_PIPELINE_SCHEDULE_DESCRIPTION` in every scheduled pipeline.
-        context.pipeline.schedule_description = Some("Scheduled pipeline".to_owned());
-    }
-    context
-}
-
-fn merge_request_context(args: &ContextArgs) -> Result<PipelineContext, String> {
-    let source_branch = match (&args.mr_source, &args.ref_name) {
-        (Some(source), Some(ref_name)) if source != ref_name => {
-            return Err(format!(
-                "--ref {ref_name} and --mr-source {source} differ; a merge request pipeline \
-                 runs for the merge request's source branch, so pass only --mr-source"
-            ));
+    options.build().map_err(|error| match error {
+        ContextError::SourceNotMergeRequest { source } => format!(
+            "--source {} cannot be combined with the --mr-* options, which describe a \
+             merge_request_event pipeline",
+            source.as_str()
+        ),
+        ContextError::MissingMergeRequestSource => {
+            "a merge request pipeline needs its source branch; pass --mr-source BRANCH".to_owned()
         }
-        (Some(source), _) | (None, Some(source)) => source.clone(),
-        (None, None) => {
-            return Err(
-                "a merge request pipeline needs its source branch; pass --mr-source BRANCH"
-                    .to_owned(),
-            );
-        }
-    };
-    let target_branch = args
-        .mr_target
-        .clone()
-        .unwrap_or_else(|| args.default_branch.clone());
-    let mut context = PipelineContext::merge_request(&source_branch, &target_branch);
-    context.default_branch = args.default_branch.clone();
-    if let Some(merge_request) = &mut context.merge_request {
-        merge_request.labels = args.mr_labels.clone();
-        merge_request.event_type = args.mr_event_type.unwrap_or_default();
-        merge_request.target_branch_protected = target_branch == args.default_branch;
-        if merge_request.event_type != MergeRequestEventType::Detached {
-            set_merged_result_shas(merge_request);
-        }
-    }
-    Ok(context)
-}
-
-/// GitLab sets the head commits of both branches only in merged results and merge train
-/// pipelines.
-fn set_merged_result_shas(merge_request: &mut MergeRequest) {
-    merge_request.source_branch_sha = Some("6c1b2a3d4e5f60718293a4b5c6d7e8f901234567".to_owned());
-    merge_request.target_branch_sha = Some("7d2c3b4a5f6e70819203b4c5d6e7f8a012345678".to_owned());
+        ContextError::RefNotMergeRequestSource {
+            ref_name,
+            mr_source,
+        } => format!(
+            "--ref {ref_name} and --mr-source {mr_source} differ; a merge request pipeline \
+             runs for the merge request's source branch, so pass only --mr-source"
+        ),
+        ContextError::MaskedVariableNotSet { name } => format!(
+            "--mask {name}: no variable `{name}` is set by --var, --var-file or --project-var"
+        ),
+    })
 }
 
 fn changed_files(args: &ContextArgs) -> Result<Option<Vec<String>>, String> {
@@ -148,14 +80,6 @@ fn changed_files(args: &ContextArgs) -> Result<Option<Vec<String>>, String> {
         );
     }
     Ok(Some(files))
-}
-
-/// Replaces the variable of the same name, or appends a new one.
-fn set_variable(variables: &mut Vec<SettingsVariable>, variable: SettingsVariable) {
-    match variables.iter_mut().find(|v| v.key == variable.key) {
-        Some(existing) => *existing = variable,
-        None => variables.push(variable),
-    }
 }
 
 fn read(path: &Path, option: &str) -> Result<String, String> {
@@ -215,59 +139,12 @@ fn unquote(value: &str) -> &str {
     value
 }
 
-/// GitLab accepts variable keys of letters, digits and underscores only.
-fn is_variable_name(key: &str) -> bool {
-    !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// The object form of a variable in a JSON `--var-file`.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonVariable {
-    value: String,
-    #[serde(default)]
-    masked: bool,
-    #[serde(default)]
-    raw: bool,
-    #[serde(default)]
-    file: bool,
-}
-
 /// Parses a JSON object of variables. A value is a string, a number or a boolean (used as
 /// written), or an object with `value` and the optional flags `masked`, `raw` and `file`.
 pub fn parse_json_variables(text: &str) -> Result<Vec<SettingsVariable>, String> {
     let object: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(text).map_err(|error| format!("invalid JSON object: {error}"))?;
-    let mut variables = Vec::new();
-    for (key, value) in object {
-        if !is_variable_name(&key) {
-            return Err(format!(
-                "`{key}` is not a valid variable name (letters, digits and `_` only)"
-            ));
-        }
-        let variable = match value {
-            serde_json::Value::String(text) => SettingsVariable::new(&key, text),
-            serde_json::Value::Number(number) => SettingsVariable::new(&key, number.to_string()),
-            serde_json::Value::Bool(flag) => SettingsVariable::new(&key, flag.to_string()),
-            serde_json::Value::Object(_) => {
-                let parsed: JsonVariable = serde_json::from_value(value)
-                    .map_err(|error| format!("variable `{key}`: {error}"))?;
-                SettingsVariable {
-                    masked: parsed.masked,
-                    raw: parsed.raw,
-                    file: parsed.file,
-                    ..SettingsVariable::new(&key, parsed.value)
-                }
-            }
-            serde_json::Value::Null | serde_json::Value::Array(_) => {
-                return Err(format!(
-                    "variable `{key}`: expected a string or an object with `value`"
-                ));
-            }
-        };
-        variables.push(variable);
-    }
-    Ok(variables)
+    variables_from_json(object)
 }
 
 /// Describes the pipeline in the header lines of `plan` and `explain`: `pipeline:` with the

@@ -3,109 +3,20 @@
 use std::fmt::Write as _;
 
 use glplan::pipeline::{
-    AbsentJob, ClauseEvaluation, EdgeKind, JobRule, Pipeline, PlannedJob, PolicyEvaluation,
-    RuleEvaluation, SourceLocation,
+    AbsentJob, ClauseEvaluation, JobRule, Pipeline, PlannedJob, PolicyEvaluation, RuleEvaluation,
+    SourceLocation,
 };
 use serde::Serialize;
 
 use crate::render::DisplayName;
 use crate::table;
 
-/// The job `explain` is about: created, or left out.
-#[derive(Debug, Clone, Copy)]
-pub enum Subject<'a> {
-    /// A job GitLab creates.
-    Created(&'a PlannedJob),
-    /// A job GitLab leaves out.
-    Absent(&'a AbsentJob),
-}
-
-/// Returns the created or absent job called `name`.
-pub fn find<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Subject<'a>> {
-    if let Some(job) = pipeline.job(name) {
-        return Some(Subject::Created(job));
-    }
-    pipeline.absent_job(name).map(Subject::Absent)
-}
-
-/// Returns the names of every job in the configuration, created or absent, in pipeline
-/// order.
-pub fn job_names(pipeline: &Pipeline) -> Vec<&str> {
-    let created = pipeline.jobs.iter().map(|job| job.name.as_str());
-    let absent = pipeline.absent.iter().map(|job| job.name.as_str());
-    created.chain(absent).collect()
-}
-
-/// Returns the parallel instances of the job written as `name`, for the message of a name
-/// that `explain` cannot find.
-pub fn instances<'a>(pipeline: &'a Pipeline, name: &str) -> Vec<&'a str> {
-    pipeline
-        .jobs
-        .iter()
-        .filter(|job| job.parallel.as_ref().is_some_and(|p| p.base_name == name))
-        .map(|job| job.name.as_str())
-        .collect()
-}
-
-/// The jobs next to one job in the job graph.
-#[derive(Debug, Default, Serialize)]
-pub struct Neighbours<'a> {
-    /// The jobs of earlier stages a stage-scheduled job waits for (the ones no other earlier
-    /// job waits for, which cover the rest).
-    pub waits_for: Vec<&'a str>,
-    /// The jobs that list this one in `needs`.
-    pub needed_by: Vec<&'a str>,
-    /// The stage-scheduled jobs of later stages that wait for this one.
-    pub waited_for_by: Vec<&'a str>,
-}
-
-/// Returns the graph neighbours of job `name`.
-pub fn neighbours<'a>(pipeline: &'a Pipeline, name: &str) -> Neighbours<'a> {
-    let mut neighbours = Neighbours::default();
-    for (from, to, kind) in pipeline.edges() {
-        match kind {
-            EdgeKind::Stage if to == name => neighbours.waits_for.push(from),
-            EdgeKind::Stage if from == name => neighbours.waited_for_by.push(to),
-            EdgeKind::Needs if from == name => neighbours.needed_by.push(to),
-            _ => {}
-        }
-    }
-    neighbours
-}
-
-/// The JSON form of `explain`.
-#[derive(Serialize)]
-struct Explanation<'a> {
-    /// The pipeline's format version, as in `plan --format json`.
-    version: u32,
-    source: &'a str,
-    #[serde(rename = "ref")]
-    ref_name: &'a str,
-    created: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    job: Option<&'a PlannedJob>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    absent: Option<&'a AbsentJob>,
-    #[serde(flatten)]
-    neighbours: Neighbours<'a>,
-}
+pub use glplan::report::{Neighbours, Subject, find, instances, job_names, neighbours};
 
 /// Returns the JSON form: the pipeline's source, ref and outcome, the job's object from the
 /// pipeline (`job`, or `absent` for a job left out), and its graph neighbours.
 pub fn json(pipeline: &Pipeline, subject: &Subject<'_>) -> serde_json::Result<serde_json::Value> {
-    let (job, absent, name) = match subject {
-        Subject::Created(job) => (Some(*job), None, job.name.as_str()),
-        Subject::Absent(job) => (None, Some(*job), job.name.as_str()),
-    };
-    serde_json::to_value(Explanation {
-        version: pipeline.version,
-        source: &pipeline.source,
-        ref_name: &pipeline.ref_name,
-        created: pipeline.created,
-        job,
-        absent,
-        neighbours: neighbours(pipeline, name),
-    })
+    glplan::report::explanation(pipeline, subject)
 }
 
 /// Renders the explanation as labelled lines, after the `description` lines.
@@ -352,7 +263,11 @@ fn image_text(job: &PlannedJob) -> String {
             Some(expanded) => format!("{expanded} (written {})", image.name),
             None => image.name.clone(),
         },
-        None => table::image_cell(job),
+        // A trigger job runs no image; its line names the downstream pipeline instead.
+        None => match table::downstream_cell(job).as_str() {
+            "-" => table::image_cell(job),
+            _ => table::downstream_cell(job),
+        },
     }
 }
 
@@ -394,33 +309,6 @@ mod tests {
         test: {stage: test, script: x, needs: [build]}\n\
         deploy: {stage: deploy, script: x}\n\
         release: {stage: deploy, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n";
-
-    #[test]
-    fn neighbours_of_needed_job() {
-        let pipeline = pipeline(YAML);
-        let neighbours = neighbours(&pipeline, "build");
-        assert_eq!(neighbours.needed_by, ["test"]);
-        assert!(neighbours.waits_for.is_empty());
-    }
-
-    #[test]
-    fn neighbours_of_stage_job() {
-        let pipeline = pipeline(YAML);
-        let neighbours = neighbours(&pipeline, "deploy");
-        assert_eq!(neighbours.waits_for, ["test"]);
-        assert!(neighbours.needed_by.is_empty());
-    }
-
-    #[test]
-    fn find_created_and_absent() {
-        let pipeline = pipeline(YAML);
-        assert!(matches!(find(&pipeline, "test"), Some(Subject::Created(_))));
-        assert!(matches!(
-            find(&pipeline, "release"),
-            Some(Subject::Absent(_))
-        ));
-        assert!(find(&pipeline, "nope").is_none());
-    }
 
     #[test]
     fn text_of_absent_job_shows_rule() {

@@ -16,8 +16,15 @@
 
 use serde::{Deserialize, Serialize};
 
+mod options;
+
+pub use options::{
+    ContextError, ContextOptions, is_variable_name, set_variable, variables_from_json,
+};
+
 /// Trigger of a pipeline: the value of `CI_PIPELINE_SOURCE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PipelineSource {
     /// A `git push` of a branch or tag.
@@ -121,6 +128,7 @@ impl Visibility {
 
 /// The kind of merge request pipeline: the value of `CI_MERGE_REQUEST_EVENT_TYPE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MergeRequestEventType {
     /// A pipeline for the source branch's head commit.

@@ -10,6 +10,7 @@ use crate::source::{Position, SourceMap, Span};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Extra information, for example which rule matched.
@@ -127,6 +128,7 @@ impl Diagnostic {
 
 /// A span turned into a file name and start and end positions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Location {
     /// File name as shown to the user.
     pub file: String,
@@ -150,6 +152,7 @@ impl Location {
 
 /// A label with its location resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LocatedLabel {
     /// What the label says.
     pub message: String,
@@ -160,6 +163,7 @@ pub struct LocatedLabel {
 /// The serializable form of a [`Diagnostic`], as the CLI's JSON output and the wasm package
 /// return it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LocatedDiagnostic {
     /// Stable kebab-case identifier.
     pub code: &'static str,

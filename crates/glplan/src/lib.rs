@@ -14,6 +14,7 @@ pub mod glob;
 pub mod limits;
 pub mod pipeline;
 pub mod plan;
+pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod schedule;

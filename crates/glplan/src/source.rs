@@ -39,6 +39,7 @@ impl Span {
 
 /// A 1-based position in a file, with the column counted three ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Position {
     /// 1-based line number.
     pub line: u32,

@@ -1,0 +1,298 @@
+//! The JSON forms of a resolution and of a pipeline, built in one place so that the `glplan`
+//! CLI (`--format json`) and the wasm package return the same objects for the same input.
+//!
+//! File names stay as the resolver gives them: repository paths, `project:ref:path` and so on.
+//! A caller that shows other names (the CLI shows paths from the current directory) rewrites
+//! them afterwards.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diagnostic::{LocatedDiagnostic, did_you_mean};
+use crate::pipeline::{AbsentJob, EdgeKind, Pipeline, PlannedJob};
+use crate::resolve::Resolution;
+use crate::yaml::Mapping;
+
+/// Returns the configuration as `glplan config --format json` prints it: the typed
+/// configuration, or the merged tree when the typed model could not be built. `None` when not
+/// even the merged tree exists.
+pub fn configuration(resolution: &Resolution) -> serde_json::Result<Option<Value>> {
+    if let Some(config) = &resolution.config {
+        return serde_json::to_value(config).map(Some);
+    }
+    Ok(resolution.merged.as_ref().map(mapping_json))
+}
+
+fn mapping_json(mapping: &Mapping) -> Value {
+    Value::Object(
+        mapping
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_json()))
+            .collect(),
+    )
+}
+
+/// Returns the configuration's diagnostics with file names and positions, as
+/// `glplan lint --format json` prints them.
+pub fn diagnostics(resolution: &Resolution) -> Vec<LocatedDiagnostic> {
+    resolution
+        .diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.locate(&resolution.sources))
+        .collect()
+}
+
+/// Returns the pipeline as `glplan plan --format json` prints it: the pipeline's JSON form,
+/// with the configuration's diagnostics placed before the pipeline's own.
+pub fn pipeline(pipeline: &Pipeline, resolution: &Resolution) -> serde_json::Result<Value> {
+    let mut value = serde_json::to_value(pipeline)?;
+    if let Some(Value::Array(diagnostics)) = value.get_mut("diagnostics") {
+        let mut all = Vec::with_capacity(resolution.diagnostics.len() + diagnostics.len());
+        for diagnostic in diagnostics_of(resolution) {
+            all.push(resolved_as_plan_diagnostic(&diagnostic));
+        }
+        all.append(diagnostics);
+        *diagnostics = all;
+    }
+    Ok(value)
+}
+
+fn diagnostics_of(resolution: &Resolution) -> impl Iterator<Item = LocatedDiagnostic> + '_ {
+    resolution
+        .diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.locate(&resolution.sources))
+}
+
+/// A configuration diagnostic in the shape of the pipeline's `diagnostics` entries: the
+/// location is the start position's file, line and column.
+fn resolved_as_plan_diagnostic(diagnostic: &LocatedDiagnostic) -> Value {
+    let mut object = serde_json::Map::new();
+    object.insert("code".into(), diagnostic.code.into());
+    object.insert(
+        "severity".into(),
+        serde_json::to_value(diagnostic.severity).unwrap_or_default(),
+    );
+    object.insert("message".into(), diagnostic.message.clone().into());
+    if let Some(location) = &diagnostic.location {
+        let location = serde_json::json!({
+            "file": location.file,
+            "line": location.start.line,
+            "column": location.start.column,
+        });
+        object.insert("location".into(), location);
+    }
+    if let Some(help) = &diagnostic.help {
+        object.insert("help".into(), help.clone().into());
+    }
+    Value::Object(object)
+}
+
+/// The job `explain` is about: created, or left out.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// A job GitLab creates.
+    Created(&'a PlannedJob),
+    /// A job GitLab leaves out.
+    Absent(&'a AbsentJob),
+}
+
+/// Returns the created or absent job called `name`.
+pub fn find<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Subject<'a>> {
+    if let Some(job) = pipeline.job(name) {
+        return Some(Subject::Created(job));
+    }
+    pipeline.absent_job(name).map(Subject::Absent)
+}
+
+/// Returns the names of every job in the configuration, created or absent, in pipeline
+/// order.
+pub fn job_names(pipeline: &Pipeline) -> Vec<&str> {
+    let created = pipeline.jobs.iter().map(|job| job.name.as_str());
+    let absent = pipeline.absent.iter().map(|job| job.name.as_str());
+    created.chain(absent).collect()
+}
+
+/// Returns the parallel instances of the job written as `name`, for the message of a name
+/// that `explain` cannot find.
+pub fn instances<'a>(pipeline: &'a Pipeline, name: &str) -> Vec<&'a str> {
+    pipeline
+        .jobs
+        .iter()
+        .filter(|job| job.parallel.as_ref().is_some_and(|p| p.base_name == name))
+        .map(|job| job.name.as_str())
+        .collect()
+}
+
+/// Returns the message for a job name that [`find`] does not find: the parallel instances of
+/// that name, the closest job name, or the list of job names.
+pub fn job_not_found(pipeline: &Pipeline, name: &str) -> String {
+    let known = job_names(pipeline);
+    let instances = instances(pipeline, name);
+    let mut message = format!("job `{name}` not found");
+    match did_you_mean(name, known.iter().copied()) {
+        _ if !instances.is_empty() => message.push_str(&format!(
+            "; it runs as parallel jobs, name one of them: {}",
+            instances.join(", ")
+        )),
+        Some(suggestion) => message.push_str(&format!("; did you mean `{suggestion}`?")),
+        None if known.is_empty() => message.push_str("; the configuration has no jobs"),
+        None => message.push_str(&format!("; the jobs are {}", known.join(", "))),
+    }
+    message
+}
+
+/// The jobs next to one job in the job graph.
+#[derive(Debug, Default, Serialize)]
+pub struct Neighbours<'a> {
+    /// The jobs of earlier stages a stage-scheduled job waits for (the ones no other earlier
+    /// job waits for, which cover the rest).
+    pub waits_for: Vec<&'a str>,
+    /// The jobs that list this one in `needs`.
+    pub needed_by: Vec<&'a str>,
+    /// The stage-scheduled jobs of later stages that wait for this one.
+    pub waited_for_by: Vec<&'a str>,
+}
+
+/// Returns the graph neighbours of job `name`.
+pub fn neighbours<'a>(pipeline: &'a Pipeline, name: &str) -> Neighbours<'a> {
+    let mut neighbours = Neighbours::default();
+    for (from, to, kind) in pipeline.edges() {
+        match kind {
+            EdgeKind::Stage if to == name => neighbours.waits_for.push(from),
+            EdgeKind::Stage if from == name => neighbours.waited_for_by.push(to),
+            EdgeKind::Needs if from == name => neighbours.needed_by.push(to),
+            _ => {}
+        }
+    }
+    neighbours
+}
+
+/// The JSON form of `explain`.
+#[derive(Serialize)]
+struct Explanation<'a> {
+    /// The pipeline's format version, as in `plan --format json`.
+    version: u32,
+    source: &'a str,
+    #[serde(rename = "ref")]
+    ref_name: &'a str,
+    created: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job: Option<&'a PlannedJob>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    absent: Option<&'a AbsentJob>,
+    #[serde(flatten)]
+    neighbours: Neighbours<'a>,
+}
+
+/// Returns the JSON form of `explain`: the pipeline's source, ref and outcome, the job's object
+/// from the pipeline (`job`, or `absent` for a job left out), and its graph neighbours.
+pub fn explanation(pipeline: &Pipeline, subject: &Subject<'_>) -> serde_json::Result<Value> {
+    let (job, absent, name) = match subject {
+        Subject::Created(job) => (Some(*job), None, job.name.as_str()),
+        Subject::Absent(job) => (None, Some(*job), job.name.as_str()),
+    };
+    serde_json::to_value(Explanation {
+        version: pipeline.version,
+        source: &pipeline.source,
+        ref_name: &pipeline.ref_name,
+        created: pipeline.created,
+        job,
+        absent,
+        neighbours: neighbours(pipeline, name),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline(yaml: &str) -> Pipeline {
+        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+        let context = crate::context::PipelineContext::push("main");
+        let (_, pipeline) = crate::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &context,
+            &crate::pipeline::PlanOptions::default(),
+        );
+        pipeline.unwrap()
+    }
+
+    const YAML: &str = "stages: [build, test, deploy]\n\
+        build: {stage: build, script: x}\n\
+        test: {stage: test, script: x, needs: [build]}\n\
+        deploy: {stage: deploy, script: x}\n\
+        release: {stage: deploy, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n";
+
+    #[test]
+    fn neighbours_of_needed_job() {
+        let pipeline = pipeline(YAML);
+        let neighbours = neighbours(&pipeline, "build");
+        assert_eq!(neighbours.needed_by, ["test"]);
+        assert!(neighbours.waits_for.is_empty());
+    }
+
+    #[test]
+    fn neighbours_of_stage_job() {
+        let pipeline = pipeline(YAML);
+        let neighbours = neighbours(&pipeline, "deploy");
+        assert_eq!(neighbours.waits_for, ["test"]);
+        assert!(neighbours.needed_by.is_empty());
+    }
+
+    #[test]
+    fn find_created_and_absent() {
+        let pipeline = pipeline(YAML);
+        assert!(matches!(find(&pipeline, "test"), Some(Subject::Created(_))));
+        assert!(matches!(
+            find(&pipeline, "release"),
+            Some(Subject::Absent(_))
+        ));
+        assert!(find(&pipeline, "nope").is_none());
+    }
+
+    #[test]
+    fn job_not_found_suggests_name() {
+        let pipeline = pipeline(YAML);
+        assert_eq!(
+            job_not_found(&pipeline, "tset"),
+            "job `tset` not found; did you mean `test`?"
+        );
+    }
+
+    #[test]
+    fn job_not_found_lists_jobs() {
+        let pipeline = pipeline(YAML);
+        assert_eq!(
+            job_not_found(&pipeline, "zzz"),
+            "job `zzz` not found; the jobs are build, test, deploy, release"
+        );
+    }
+
+    #[test]
+    fn pipeline_json_puts_configuration_diagnostics_first() {
+        let yaml = "a: {script: x}\nb: {script: x, needs: [c]}\nb: {script: y, needs: [c]}\n";
+        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+        let context = crate::context::PipelineContext::push("main");
+        let options = crate::pipeline::PlanOptions::default();
+        let (resolution, planned) =
+            crate::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
+        let planned = planned.unwrap();
+        let value = super::pipeline(&planned, &resolution).unwrap();
+        let codes: Vec<&str> = value["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = resolution
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .chain(planned.diagnostics.iter().map(|d| d.code.as_str()))
+            .collect();
+        assert_eq!(codes.first(), Some(&"duplicate-key"));
+        assert_eq!(codes, expected);
+    }
+}
