@@ -180,31 +180,45 @@ fn mirrors_serialize_like_originals() {
             serde_json::to_value(mirror).unwrap()
         );
     }
-    same(c::JobKind::Job, JobKind::Job);
-    same(c::JobKind::Bridge, JobKind::Bridge);
-    same(c::When::OnSuccess, When::OnSuccess);
-    same(c::When::OnFailure, When::OnFailure);
-    same(c::When::Always, When::Always);
-    same(c::When::Manual, When::Manual);
-    same(c::When::Delayed, When::Delayed);
-    same(c::When::Never, When::Never);
-    same(c::AllowFailure::Bool(true), AllowFailure::Bool(true));
-    same(
-        c::AllowFailure::ExitCodes {
-            exit_codes: vec![1],
-        },
-        AllowFailure::ExitCodes {
-            exit_codes: vec![1],
-        },
-    );
-    same(c::SchedulingType::Stage, SchedulingType::Stage);
-    same(c::SchedulingType::Dag, SchedulingType::Dag);
-    same(d::Severity::Info, Severity::Info);
-    same(d::Severity::Warning, Severity::Warning);
-    same(d::Severity::Error, Severity::Error);
-    // The exhaustive match fails to compile when the variables engine adds a source, so the
-    // mirror cannot fall behind.
-    fn mirror(source: v::VariableSource) -> VariableSource {
+
+    // Each exhaustive match fails to compile when the original type gains a variant, so no
+    // mirror can fall behind its original.
+    fn job_kind(kind: c::JobKind) -> JobKind {
+        match kind {
+            c::JobKind::Job => JobKind::Job,
+            c::JobKind::Bridge => JobKind::Bridge,
+        }
+    }
+    fn when(when: c::When) -> When {
+        match when {
+            c::When::OnSuccess => When::OnSuccess,
+            c::When::OnFailure => When::OnFailure,
+            c::When::Always => When::Always,
+            c::When::Manual => When::Manual,
+            c::When::Delayed => When::Delayed,
+            c::When::Never => When::Never,
+        }
+    }
+    fn allow_failure(allow: c::AllowFailure) -> AllowFailure {
+        match allow {
+            c::AllowFailure::Bool(value) => AllowFailure::Bool(value),
+            c::AllowFailure::ExitCodes { exit_codes } => AllowFailure::ExitCodes { exit_codes },
+        }
+    }
+    fn scheduling_type(scheduling: c::SchedulingType) -> SchedulingType {
+        match scheduling {
+            c::SchedulingType::Stage => SchedulingType::Stage,
+            c::SchedulingType::Dag => SchedulingType::Dag,
+        }
+    }
+    fn severity(severity: d::Severity) -> Severity {
+        match severity {
+            d::Severity::Info => Severity::Info,
+            d::Severity::Warning => Severity::Warning,
+            d::Severity::Error => Severity::Error,
+        }
+    }
+    fn variable_source(source: v::VariableSource) -> VariableSource {
         match source {
             v::VariableSource::Predefined => VariableSource::Predefined,
             v::VariableSource::Deployment => VariableSource::Deployment,
@@ -221,6 +235,37 @@ fn mirrors_serialize_like_originals() {
             v::VariableSource::Schedule => VariableSource::Schedule,
             v::VariableSource::ManualJob => VariableSource::ManualJob,
         }
+    }
+
+    for kind in [c::JobKind::Job, c::JobKind::Bridge] {
+        same(kind, job_kind(kind));
+    }
+    let whens = [
+        c::When::OnSuccess,
+        c::When::OnFailure,
+        c::When::Always,
+        c::When::Manual,
+        c::When::Delayed,
+        c::When::Never,
+    ];
+    for value in whens {
+        same(value, when(value));
+    }
+    let allows = [
+        c::AllowFailure::Bool(true),
+        c::AllowFailure::Bool(false),
+        c::AllowFailure::ExitCodes {
+            exit_codes: vec![1, 137],
+        },
+    ];
+    for allow in allows {
+        same(allow.clone(), allow_failure(allow));
+    }
+    for scheduling in [c::SchedulingType::Stage, c::SchedulingType::Dag] {
+        same(scheduling, scheduling_type(scheduling));
+    }
+    for value in [d::Severity::Info, d::Severity::Warning, d::Severity::Error] {
+        same(value, severity(value));
     }
     let sources = [
         v::VariableSource::Predefined,
@@ -239,6 +284,6 @@ fn mirrors_serialize_like_originals() {
         v::VariableSource::ManualJob,
     ];
     for source in sources {
-        same(source, mirror(source));
+        same(source, variable_source(source));
     }
 }
