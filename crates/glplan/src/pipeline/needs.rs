@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use crate::config::{JobNeed, Need};
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
-use crate::variables::ExpandOptions;
 
 use super::output::{CrossNeed, NeedEdge, PlanDiagnostic};
 use super::seed::Seed;
@@ -132,7 +131,9 @@ pub(super) fn missing_need(job: &str, need: &JobNeed) -> Diagnostic {
 /// GitLab's `variable_expansion_errors`: the seed variables must not reference each other in
 /// a cycle. The matched rule's variables are not part of this check.
 fn check_variable_cycles(seed: &Seed<'_>, locator: Locator<'_>, checked: &mut Checked) {
-    let expansion = seed.seed.expand(ExpandOptions::GITLAB);
+    let Some(expansion) = seed.seed.layers.cycles() else {
+        return;
+    };
     let Some(diagnostic) = expansion.cycle_diagnostic(&seed.job.name) else {
         return;
     };
