@@ -2,7 +2,7 @@
 //! keywords GitLab expands (`tags`, `environment`, `resource_group`), next to the ones the
 //! runner expands (`image`, `services`, `cache:key`), shown as written and expanded.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::config::keywords::services::default_hostnames;
 use crate::config::{Job, When};
@@ -272,30 +272,23 @@ fn plan_variables(
     include_predefined: bool,
     traces: TraceContext<'_>,
 ) -> Vec<PlanVariable> {
-    let shown = |variable: &&ResolvedVariable| {
-        include_predefined || variable.source != VariableSource::Predefined
-    };
-    let mut seen: HashSet<&str> = HashSet::new();
-    let mut out = Vec::new();
-    for variable in variables.list.entries() {
-        if !seen.insert(variable.name.as_str()) {
-            continue;
-        }
-        let Some(winner) = variables.list.get(&variable.name).filter(shown) else {
-            continue;
-        };
-        let sent = variables.sent(&winner.name).unwrap_or(winner);
-        out.push(PlanVariable {
-            name: winner.name.clone(),
-            value: traces.masker.mask_owned(display(sent)),
-            source: winner.source,
-            masked: winner.masked,
-            raw: winner.raw,
-            file: winner.file,
-            overrides: variables.overridden(winner),
-        });
-    }
-    out
+    variables
+        .list
+        .effective(include_predefined)
+        .into_iter()
+        .map(|winner| {
+            let sent = variables.sent(&winner.name).unwrap_or(winner);
+            PlanVariable {
+                name: winner.name.clone(),
+                value: traces.masker.mask_owned(display(sent)),
+                source: winner.source,
+                masked: winner.masked,
+                raw: winner.raw,
+                file: winner.file,
+                overrides: variables.overridden(winner),
+            }
+        })
+        .collect()
 }
 
 fn display(variable: &ResolvedVariable) -> String {

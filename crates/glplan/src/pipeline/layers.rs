@@ -16,15 +16,16 @@
 //! list; every other value expands to itself.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::context::PipelineContext;
 use crate::expr;
 use crate::variables::{
     ExpandOptions, Expansion, GlobalVariables, JobEnvironment, JobOutcome, JobSpec,
-    ResolvedVariable, VariableList, YamlVariable, expand, job_predefined_variables, job_variables,
-    job_yaml_variables, seed_variables, sort_and_expand_all,
+    ResolvedVariable, VariableList, VariableSource, YamlVariable, expand, job_predefined_variables,
+    job_variables, job_yaml_variables, seed_variables, sort_and_expand_all,
 };
 
 /// Name of the YAML variable that marks where the job's YAML variables go in a template list.
@@ -34,6 +35,35 @@ const MARKER: &str = "\u{0}glplan-yaml-position";
 /// The variables GitLab appends to a created job's list once its environment exists.
 const ENVIRONMENT_TAIL: [&str; 2] = ["CI_ENVIRONMENT_SLUG", "CI_ENVIRONMENT_URL"];
 
+/// A multiply-and-rotate string hasher for the name indexes of shared parts. Every variable
+/// lookup of every job hashes the name once per shared part, and the standard SipHash made
+/// those lookups a large share of pipeline creation. The keys are variable names of the
+/// pipeline being planned; a configuration that collides them on purpose only slows its own
+/// planning down.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type NameIndex = HashMap<String, Vec<usize>, BuildHasherDefault<NameHasher>>;
+
 /// One part of a [`Layers`] list: definitions in order, with what lookups and expansion need
 /// precomputed.
 #[derive(Debug, Default)]
@@ -41,9 +71,11 @@ struct Part {
     entries: Vec<ResolvedVariable>,
     /// Positions of each name's definitions; only for parts long enough that a linear search
     /// costs more than hashing.
-    index: Option<HashMap<String, Vec<usize>>>,
+    index: Option<NameIndex>,
     /// Positions of the definitions whose values reference other variables.
     referencing: Vec<usize>,
+    /// Positions of the definitions that are not predefined variables.
+    user: Vec<usize>,
 }
 
 /// Parts up to this length are searched linearly.
@@ -57,8 +89,14 @@ impl Part {
             .filter(|(_, variable)| has_references(variable))
             .map(|(position, _)| position)
             .collect();
+        let user = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, variable)| variable.source != VariableSource::Predefined)
+            .map(|(position, _)| position)
+            .collect();
         let index = (entries.len() > LINEAR_SEARCH).then(|| {
-            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut index = NameIndex::default();
             for (position, variable) in entries.iter().enumerate() {
                 index
                     .entry(variable.name.clone())
@@ -71,6 +109,7 @@ impl Part {
             entries,
             index,
             referencing,
+            user,
         }
     }
 
@@ -89,6 +128,20 @@ impl Part {
                     .filter(|(_, variable)| variable.name == name)
                     .map(|(position, _)| position),
             ),
+        }
+    }
+
+    /// Position of the first definition of `name`.
+    fn first(&self, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index
+                .get(name)
+                .and_then(|positions| positions.first())
+                .copied(),
+            None => self
+                .entries
+                .iter()
+                .position(|variable| variable.name == name),
         }
     }
 
@@ -130,6 +183,47 @@ impl Layers {
     /// Iterates over every definition, in order.
     pub(super) fn entries(&self) -> impl Iterator<Item = &ResolvedVariable> {
         self.parts.iter().flat_map(|part| part.entries.iter())
+    }
+
+    /// Returns the winning definition of each name, in the order the names first appear, as
+    /// [`VariableList::effective`] does; without `predefined`, the names whose winning
+    /// definition is a predefined variable are left out.
+    pub(super) fn effective(&self, predefined: bool) -> Vec<&ResolvedVariable> {
+        let mut seen: HashSet<&str, BuildHasherDefault<NameHasher>> = HashSet::default();
+        if predefined {
+            return self
+                .entries()
+                .filter(|variable| seen.insert(variable.name.as_str()))
+                .filter_map(|variable| self.get(&variable.name))
+                .collect();
+        }
+        // Only a name with a definition outside the predefined variables can have a winner
+        // outside them; those names are few, so each one's first definition is looked up.
+        let mut names: Vec<((usize, usize), &str)> = Vec::new();
+        for part in &self.parts {
+            for variable in part.user.iter().filter_map(|&p| part.entries.get(p)) {
+                let name = variable.name.as_str();
+                if seen.insert(name)
+                    && let Some(first) = self.first(name)
+                {
+                    names.push((first, name));
+                }
+            }
+        }
+        names.sort_unstable();
+        names
+            .into_iter()
+            .filter_map(|(_, name)| self.get(name))
+            .filter(|winner| winner.source != VariableSource::Predefined)
+            .collect()
+    }
+
+    /// The part and position of the first definition of `name`.
+    fn first(&self, name: &str) -> Option<(usize, usize)> {
+        self.parts
+            .iter()
+            .enumerate()
+            .find_map(|(index, part)| part.first(name).map(|position| (index, position)))
     }
 
     /// Lists every definition of `name`, in order.
@@ -835,6 +929,30 @@ mod tests {
                     .or_else(|| layers.get(name))
                     .map(|v| &v.value);
                 assert_eq!(ours, full.get(name).map(|v| &v.value), "{name} {options:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn effective_matches_engine() {
+        for (context_name, context) in contexts() {
+            let lists = VariableLists::new(&context);
+            for (spec_name, spec) in specs() {
+                let seed = lists.seed(&globals(), &spec);
+                let outcome = JobOutcome {
+                    rule_variables: vec![YamlVariable::new("CI_COMMIT_REF_NAME", "rule")],
+                    ..JobOutcome::default()
+                };
+                let ours = lists.final_list(&globals(), &spec, &outcome, &seed).layers;
+                let engine = ours.to_list();
+                let case = format!("{context_name}, {spec_name}");
+                assert_eq!(ours.effective(true), engine.effective(), "{case}");
+                let user: Vec<_> = engine
+                    .effective()
+                    .into_iter()
+                    .filter(|v| v.source != VariableSource::Predefined)
+                    .collect();
+                assert_eq!(ours.effective(false), user, "{case}");
             }
         }
     }
