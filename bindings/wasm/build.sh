@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the npm package `glplan` into bindings/wasm/pkg/, offline: the wasm module compiled
-# with the `wasm-release` profile, the JavaScript glue of the pinned wasm-bindgen CLI for
-# bundlers, the web and Node.js, each module shrunk with wasm-opt from npm `binaryen`, and
-# package.json with the crate's version.
+# Builds the npm package `glplan` into bindings/wasm/pkg/, offline. It compiles the wasm module
+# with the `wasm-release` profile and writes the JavaScript glue of the pinned wasm-bindgen CLI
+# for bundlers, the web and Node.js. Each module is then shrunk with wasm-opt from npm
+# `binaryen`, and package.json gets the crate's version.
 #
 # Needs: the wasm32-unknown-unknown target, `wasm-bindgen` at the version Cargo.lock pins, and
 # `npm ci` run in bindings/wasm (for wasm-opt). `.ci/run` installs all three.
@@ -47,8 +47,8 @@ for pair in bundler:bundler web:web nodejs:node; do
     "$wasm_opt" -O3 "${features[@]}" "$dir/glplan_bg.wasm" -o "$dir/glplan_bg.wasm"
 done
 
-# The bundler and web glue are ES modules and the Node.js glue is CommonJS; a package.json
-# in each folder tells Node.js and bundlers which.
+# The bundler and web glue are ES modules and the Node.js glue is CommonJS. A package.json
+# in each folder declares which, for Node.js and bundlers.
 printf '{ "type": "module" }\n' >"$pkg/bundler/package.json"
 printf '{ "type": "module" }\n' >"$pkg/web/package.json"
 printf '{ "type": "commonjs" }\n' >"$pkg/node/package.json"

@@ -173,7 +173,7 @@ impl Input {
         }
     }
 
-    /// The pipeline variables as name and value pairs, for `include` in `lint` and
+    /// Returns the pipeline variables as name and value pairs, for `include` in `lint` and
     /// `resolveConfig`.
     pub fn include_variables(&self) -> Result<Vec<(String, String)>, String> {
         let variables = settings_variables(self.variables.as_ref(), "variables")?;
@@ -183,7 +183,7 @@ impl Input {
             .collect())
     }
 
-    /// The pipeline inputs as YAML nodes, or `None` when none were given.
+    /// Returns the pipeline inputs as YAML nodes, or `None` when none were given.
     pub fn pipeline_inputs(&self) -> Option<Mapping> {
         let inputs = self.inputs.as_ref()?;
         let mut mapping = Mapping::new();

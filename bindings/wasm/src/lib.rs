@@ -1,7 +1,7 @@
 //! WebAssembly bindings of glplan: the npm package `glplan`.
 //!
 //! Each exported function takes one object with the repository's files (a plain object or a
-//! `Map` of path to text), the entry file's path and the pipeline to plan, and returns plain
+//! `Map` of path to text), the entry file's path and the pipeline to plan. It returns plain
 //! JavaScript objects in the shape of the CLI's `--format json` output. The TypeScript
 //! declarations of those objects are generated from the Rust types (see `typescript.rs`).
 //!

@@ -124,7 +124,7 @@ impl Definitions {
     fn add(&mut self, name: &str, schema: Value) {
         if let Some((_, existing)) = self.items.iter().find(|(n, _)| n == name) {
             // Two sources name the same type (the core's `Severity` and the plan schema's
-            // mirror of it); their values must agree, whatever their descriptions say.
+            // mirror of it); their schemas must agree apart from the descriptions.
             assert_eq!(
                 without_descriptions(existing),
                 without_descriptions(&schema),
