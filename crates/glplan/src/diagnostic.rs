@@ -46,6 +46,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// How to fix the problem.
     pub help: Option<String>,
+    /// Whether the diagnostic reports something the configuration does not define, which an
+    /// included file that failed to load may have defined. See [`Diagnostic::missing_definition`].
+    pub(crate) missing_definition: bool,
 }
 
 impl Diagnostic {
@@ -72,6 +75,7 @@ impl Diagnostic {
             span: None,
             labels: Vec::new(),
             help: None,
+            missing_definition: false,
         }
     }
 
@@ -96,6 +100,18 @@ impl Diagnostic {
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Marks a diagnostic that reports a name or key that no loaded file defines: an unknown
+    /// `extends` parent, a `!reference` target that is not there, an undefined needed job or
+    /// stage, a configuration without jobs. When an included file failed to load, that file may
+    /// have defined it, so [`Diagnostics`] drops such diagnostics after
+    /// [`Diagnostics::mark_incomplete`]. GitLab stops at the failed include and reports nothing
+    /// else.
+    #[must_use]
+    pub fn missing_definition(mut self) -> Self {
+        self.missing_definition = true;
         self
     }
 
@@ -183,9 +199,23 @@ pub struct LocatedDiagnostic {
 }
 
 /// Collected diagnostics of one run, in the order the phases produced them.
+///
+/// GitLab stops at the first error of `include`, `extends` and `!reference`; glplan reports
+/// each such error and keeps going, but drops the errors that are only their consequences.
+/// A phase that replaces a value it could not produce records the replacement's span with
+/// [`Diagnostics::mark_failed_value`], and a failed include calls
+/// [`Diagnostics::mark_incomplete`]. After that, [`Diagnostics::push`] drops:
+///
+/// - a diagnostic whose primary span lies inside a failed value (a `!reference` that became
+///   null, a job whose `extends` failed), and
+/// - after a failed include, a diagnostic marked [`Diagnostic::missing_definition`].
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// Spans of values that stand in for something a reported error could not produce.
+    failed_values: Vec<Span>,
+    /// Whether part of the configuration could not be loaded.
+    incomplete: bool,
 }
 
 impl Diagnostics {
@@ -194,14 +224,58 @@ impl Diagnostics {
         Self::default()
     }
 
-    /// Adds one diagnostic.
+    /// Adds one diagnostic, unless it is a consequence of an error already reported (see
+    /// [`Diagnostics`]).
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.items.push(diagnostic);
+        if !self.is_consequence(&diagnostic) {
+            self.items.push(diagnostic);
+        }
     }
 
-    /// Adds several diagnostics.
+    /// Adds several diagnostics, each as [`Diagnostics::push`] does.
     pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
-        self.items.extend(diagnostics);
+        for diagnostic in diagnostics {
+            self.push(diagnostic);
+        }
+    }
+
+    /// Records that the value at `span` replaced something that a reported error could not
+    /// produce. Diagnostics pushed later whose primary span lies inside `span` are dropped. An
+    /// empty span is ignored.
+    pub fn mark_failed_value(&mut self, span: Span) {
+        if span.start < span.end && !self.failed_values.contains(&span) {
+            self.failed_values.push(span);
+        }
+    }
+
+    /// Records that part of the configuration could not be loaded and that the error saying so
+    /// was reported. Diagnostics marked [`Diagnostic::missing_definition`] pushed later are
+    /// dropped.
+    pub fn mark_incomplete(&mut self) {
+        self.incomplete = true;
+    }
+
+    /// Whether [`Diagnostics::mark_incomplete`] was called.
+    pub fn is_incomplete(&self) -> bool {
+        self.incomplete
+    }
+
+    /// Whether `span` lies inside a value marked with [`Diagnostics::mark_failed_value`]. A
+    /// check that reports a problem of a value at another place (a job's value at its name)
+    /// asks this about the value before reporting.
+    pub fn is_failed_value(&self, span: Span) -> bool {
+        self.failed_values.iter().any(|failed| {
+            failed.file == span.file && failed.start <= span.start && span.end <= failed.end
+        })
+    }
+
+    fn is_consequence(&self, diagnostic: &Diagnostic) -> bool {
+        if diagnostic.missing_definition && self.incomplete {
+            return true;
+        }
+        diagnostic
+            .span
+            .is_some_and(|span| self.is_failed_value(span))
     }
 
     /// Whether any diagnostic is an error.
@@ -270,6 +344,66 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(start: u32, end: u32) -> Span {
+        Span::new(crate::source::FileId(0), start, end)
+    }
+
+    fn error_at(span: Span) -> Diagnostic {
+        Diagnostic::error("test", "message").with_span(span)
+    }
+
+    #[test]
+    fn failed_value_drops_inner_diagnostics() {
+        let mut diags = Diagnostics::new();
+        diags.mark_failed_value(at(10, 20));
+        diags.push(error_at(at(10, 20)));
+        diags.push(error_at(at(12, 15)));
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn failed_value_keeps_outer_diagnostics() {
+        let mut diags = Diagnostics::new();
+        diags.mark_failed_value(at(10, 20));
+        diags.push(error_at(at(5, 20)));
+        diags.push(error_at(at(15, 25)));
+        diags.push(error_at(Span::new(crate::source::FileId(1), 12, 15)));
+        diags.push(Diagnostic::error("test", "no span"));
+        assert_eq!(diags.len(), 4);
+    }
+
+    #[test]
+    fn failed_value_ignores_empty_span() {
+        let mut diags = Diagnostics::new();
+        diags.mark_failed_value(at(10, 10));
+        diags.push(error_at(at(10, 10)));
+        assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn failed_value_applies_to_extend() {
+        let mut diags = Diagnostics::new();
+        diags.mark_failed_value(at(10, 20));
+        diags.extend([error_at(at(11, 12)), error_at(at(30, 40))]);
+        assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn incomplete_drops_missing_definitions() {
+        let mut diags = Diagnostics::new();
+        diags.mark_incomplete();
+        diags.push(Diagnostic::error("undefined", "x").missing_definition());
+        diags.push(Diagnostic::error("other", "y"));
+        assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn complete_keeps_missing_definitions() {
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::error("undefined", "x").missing_definition());
+        assert_eq!(diags.len(), 1);
+    }
 
     #[test]
     fn did_you_mean_finds_typo() {

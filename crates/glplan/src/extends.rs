@@ -16,21 +16,33 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::inputs::ruby;
 use crate::limits::Limits;
-use crate::reference::{KeyStyle, ruby_inspect, ruby_inspect_key, ruby_to_s};
 use crate::source::Span;
 use crate::yaml::{Key, Mapping, Node, Value};
 
 /// Resolves `extends` over every top-level key of the merged configuration, in place.
 ///
 /// Every error is reported once, with GitLab's message. The key whose walk failed and every key
-/// on the failing path keep their written values; the other keys are still extended.
+/// on the failing path keep their written values; the other keys are still extended. Such a
+/// key lacks what its parents would have given it, so its name and value are marked as failed
+/// values: a missing `script` or an unknown stage there is a consequence of the `extends` error.
 pub(crate) fn resolve(config: &mut Mapping, limits: &Limits, diags: &mut Diagnostics) {
     let mut extender = Extender::new(config, limits.max_extends_depth);
     for index in 0..extender.keys.len() {
         let mut ancestors = Vec::new();
         // The failure was reported where it was found; the key simply stays as written.
         let _ = extender.visit(config, index, &mut ancestors, diags);
+    }
+
+    for (index, state) in extender.state.iter().enumerate() {
+        if matches!(state, State::Done { .. }) {
+            continue;
+        }
+        diags.mark_failed_value(extender.key_span(index));
+        if let Some(value) = extender.value(config, index) {
+            diags.mark_failed_value(value.span);
+        }
     }
 }
 
@@ -250,7 +262,8 @@ impl Extender {
                 names.join(", ")
             ),
         )
-        .with_span(extends.span);
+        .with_span(extends.span)
+        .missing_definition();
         if extends.parents.len() > 1 {
             for parent in &unknown {
                 diagnostic = diagnostic.with_label(parent.span, "not a top-level key");
@@ -461,20 +474,16 @@ fn parent_names(value: &Node) -> Vec<(String, Span)> {
         Value::Null => Vec::new(),
         Value::Seq(items) => items
             .iter()
-            .map(|item| (ruby_to_s(item, KeyStyle::Symbol), item.span))
+            .map(|item| (ruby::to_s(item), item.span))
             .collect(),
         Value::Map(map) => map
             .iter()
             .map(|(key, item)| {
-                let pair = format!(
-                    "[{}, {}]",
-                    ruby_inspect_key(key, KeyStyle::Symbol),
-                    ruby_inspect(item, KeyStyle::Symbol)
-                );
+                let pair = format!("[{}, {}]", ruby::inspect_key(key), ruby::inspect(item));
                 (pair, value.span)
             })
             .collect(),
-        _ => vec![(ruby_to_s(value, KeyStyle::Symbol), value.span)],
+        _ => vec![(ruby::to_s(value), value.span)],
     }
 }
 
@@ -1060,6 +1069,53 @@ mod tests {
         let mut diags = Diagnostics::new();
         resolve(&mut config, &Limits::default(), &mut diags);
         (config, diags.into_vec())
+    }
+
+    /// Loads YAML text, resolves `extends`, builds the configuration, and returns every
+    /// message of both phases.
+    fn through_config(text: &str) -> Vec<String> {
+        let mut config = load(text);
+        let mut diags = Diagnostics::new();
+        resolve(&mut config, &Limits::default(), &mut diags);
+        crate::config::build(&config, &Limits::default(), &mut diags);
+        diags.iter().map(|d| d.message.clone()).collect()
+    }
+
+    #[test]
+    fn failed_extends_has_no_follow_on_errors() {
+        let cases = [
+            (
+                "b: {extends: .nope}\n",
+                "b: unknown keys in `extends` (.nope)",
+            ),
+            (
+                "b:\n  extends: .nope\n  script: x\n  stage: deploy2\nc: {script: x, needs: [b]}\n",
+                "b: unknown keys in `extends` (.nope)",
+            ),
+            (
+                ".s: str\nb: {extends: .s}\nc: {script: x, needs: [b]}\n",
+                "b: invalid base hashes in `extends` (.s)",
+            ),
+            (
+                ".a: {extends: .b}\n.b: {extends: .a}\nj:\n  extends: .a\n  stage: zz\n",
+                ".a: circular dependency detected in `extends`",
+            ),
+        ];
+        for (text, error) in cases {
+            assert_eq!(through_config(text), [error], "{text}");
+        }
+    }
+
+    #[test]
+    fn failed_extends_keeps_other_keys_errors() {
+        let text = "b: {extends: .nope}\nc: {script: x, when: sometimes}\n";
+        assert_eq!(
+            through_config(text),
+            [
+                "b: unknown keys in `extends` (.nope)",
+                "jobs:c when should be one of: on_success, on_failure, always, manual, delayed",
+            ]
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::inputs::ruby::{self, KeyStyle};
 use crate::limits::Limits;
 use crate::source::Span;
 use crate::yaml::{Entry, Key, Mapping, Node, Value};
@@ -34,7 +35,8 @@ use crate::yaml::{Entry, Key, Mapping, Node, Value};
 ///
 /// A reference that cannot be resolved is reported and replaced by null, so later phases never
 /// see a tag. So is a reference whose target contains such a reference; only the first error of
-/// a chain is reported, as GitLab stops at it.
+/// a chain is reported, as GitLab stops at it. Each such null is marked as a failed value, so
+/// later phases do not report it again as a blank or mistyped keyword.
 pub(crate) fn resolve(config: &mut Mapping, limits: &Limits, diags: &mut Diagnostics) {
     let values = {
         let index = SiteIndex::build(config);
@@ -50,7 +52,7 @@ pub(crate) fn resolve(config: &mut Mapping, limits: &Limits, diags: &mut Diagnos
 
     let mut values = values.into_iter();
     for (_, node) in config.iter_mut() {
-        replace_sites(node, &mut values);
+        replace_sites(node, &mut values, diags);
     }
 }
 
@@ -403,22 +405,30 @@ impl<'a, 'i> Resolver<'a, 'i> {
     }
 }
 
-/// Replaces every reference below `node` by the next value in document order (null for a
-/// reference that failed), giving each replacement the span of the tag it replaces.
-fn replace_sites(node: &mut Node, values: &mut impl Iterator<Item = Option<Node>>) {
+/// Replaces every reference below `node` by the next value in document order, giving each
+/// replacement the span of the tag it replaces. A reference that failed becomes null and is
+/// marked as a failed value.
+fn replace_sites(
+    node: &mut Node,
+    values: &mut impl Iterator<Item = Option<Node>>,
+    diags: &mut Diagnostics,
+) {
     match &mut node.value {
-        Value::Reference(_) => {
-            let value = values.next().flatten().map_or(Value::Null, |v| v.value);
-            node.value = value;
-        }
+        Value::Reference(_) => match values.next().flatten() {
+            Some(value) => node.value = value.value,
+            None => {
+                node.value = Value::Null;
+                diags.mark_failed_value(node.span);
+            }
+        },
         Value::Seq(items) => {
             for item in items {
-                replace_sites(item, values);
+                replace_sites(item, values, diags);
             }
         }
         Value::Map(map) => {
             for (_, value) in map.iter_mut() {
-                replace_sites(value, values);
+                replace_sites(value, values, diags);
             }
         }
         _ => {}
@@ -482,7 +492,8 @@ fn not_found_error(path: &[&str], span: Span, miss: &Miss<'_>) -> Diagnostic {
         "reference-not-found",
         format!("!reference {} could not be found", inspect_path(path)),
     )
-    .with_span(span);
+    .with_span(span)
+    .missing_definition();
     match *miss {
         Miss::Absent { segment, mapping } => {
             let key = path.get(segment).copied().unwrap_or_default();
@@ -539,15 +550,8 @@ fn a_type(node: &Node) -> &'static str {
 
 /// Renders a key path as Ruby's `inspect` of the string array: `[".a", "script"]`.
 fn inspect_path(path: &[&str]) -> String {
-    let mut out = String::from("[");
-    for (i, key) in path.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        inspect_string(key, &mut out);
-    }
-    out.push(']');
-    out
+    let keys: Vec<String> = path.iter().map(|key| ruby::inspect_str(key)).collect();
+    format!("[{}]", keys.join(", "))
 }
 
 /// Renders the tagged value of an invalid reference as GitLab's message does: the scalar when it
@@ -557,227 +561,13 @@ fn inspect_path(path: &[&str]) -> String {
 /// tree built without the loader) is shown through its text.
 fn inspect_tag_value(inner: &Node) -> String {
     match &inner.value {
-        Value::Seq(_) => ruby_inspect(inner, KeyStyle::String),
-        Value::Map(map) if !map.is_empty() => ruby_inspect(inner, KeyStyle::String),
+        Value::Seq(_) => ruby::inspect_with(inner, KeyStyle::String),
+        Value::Map(map) if !map.is_empty() => ruby::inspect_with(inner, KeyStyle::String),
         Value::Map(_) | Value::Null => "[]".to_owned(),
         Value::String(s) if s.trim().is_empty() => "[]".to_owned(),
-        Value::Reference(_) => ruby_inspect(inner, KeyStyle::String),
-        scalar => {
-            let text = scalar.scalar_to_string().unwrap_or_default();
-            let mut out = String::new();
-            inspect_string(&text, &mut out);
-            out
-        }
+        Value::Reference(_) => ruby::inspect_with(inner, KeyStyle::String),
+        scalar => ruby::inspect_str(&scalar.scalar_to_string().unwrap_or_default()),
     }
-}
-
-/// Style of hash keys in [`ruby_inspect`]. GitLab symbolizes the keys of the configuration,
-/// but not those inside a `!reference` tag's own data, which Psych builds before that.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KeyStyle {
-    /// String keys print as symbols: `{:a=>1}`.
-    Symbol,
-    /// String keys print as strings: `{"a"=>1}`.
-    String,
-}
-
-/// Renders a value as Ruby's `inspect` does, for messages that GitLab builds that way: `nil`,
-/// `"text"`, `1.0e+20`, `["a", 1]`, `{:a=>1}`. Hashes use the `=>` form of Ruby 3.3 and
-/// earlier.
-///
-/// NOTE: a `!reference` prints without the object address that Ruby's default `inspect` shows.
-pub(crate) fn ruby_inspect(node: &Node, keys: KeyStyle) -> String {
-    let mut out = String::new();
-    write_inspect(node, keys, &mut out);
-    out
-}
-
-/// Renders a value as Ruby's `to_s` does: a string as itself, `nil` as an empty string, and
-/// anything else as [`ruby_inspect`].
-pub(crate) fn ruby_to_s(node: &Node, keys: KeyStyle) -> String {
-    match &node.value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        _ => ruby_inspect(node, keys),
-    }
-}
-
-/// Renders a hash key as Ruby's `inspect` does with the given key style.
-pub(crate) fn ruby_inspect_key(key: &Key, keys: KeyStyle) -> String {
-    let mut out = String::new();
-    write_key(key, keys, &mut out);
-    out
-}
-
-fn write_inspect(node: &Node, keys: KeyStyle, out: &mut String) {
-    match &node.value {
-        Value::Null => out.push_str("nil"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => out.push_str(&ruby_float(*f)),
-        Value::String(s) => inspect_string(s, out),
-        Value::Seq(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_inspect(item, keys, out);
-            }
-            out.push(']');
-        }
-        Value::Map(map) => {
-            out.push('{');
-            for (i, (key, value)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_key(key, keys, out);
-                out.push_str("=>");
-                write_inspect(value, keys, out);
-            }
-            out.push('}');
-        }
-        Value::Reference(_) => out.push_str("#<Gitlab::Ci::Config::Yaml::Tags::Reference>"),
-    }
-}
-
-fn write_key(key: &Key, keys: KeyStyle, out: &mut String) {
-    match key {
-        Key::String(s) if keys == KeyStyle::Symbol => inspect_symbol(s, out),
-        Key::String(s) => inspect_string(s, out),
-        Key::Int(i) => out.push_str(&i.to_string()),
-        Key::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Key::Null => out.push_str("nil"),
-        Key::Float(f) => out.push_str(&ruby_float(*f)),
-        Key::Complex(text) => out.push_str(text),
-    }
-}
-
-/// Appends `s` as Ruby's `String#inspect` prints a UTF-8 string.
-fn inspect_string(s: &str, out: &mut String) {
-    out.push('"');
-    inspect_string_body(s, out);
-    out.push('"');
-}
-
-fn inspect_string_body(s: &str, out: &mut String) {
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            // `#{`, `#$` and `#@` would interpolate in a Ruby literal, so Ruby escapes the `#`.
-            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\u{0b}' => out.push_str("\\v"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{07}' => out.push_str("\\a"),
-            '\u{1b}' => out.push_str("\\e"),
-            c if c.is_ascii_control() || is_unprintable(c) => {
-                let code = u32::from(c);
-                if code > 0xFFFF {
-                    out.push_str(&format!("\\u{{{code:X}}}"));
-                } else {
-                    out.push_str(&format!("\\u{code:04X}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-}
-
-/// Non-ASCII characters Ruby does not print as they are: the line and paragraph separators and
-/// the Unicode noncharacters.
-///
-/// NOTE: Ruby also escapes unassigned code points, which this does not detect.
-fn is_unprintable(c: char) -> bool {
-    let code = u32::from(c);
-    matches!(code, 0x2028 | 0x2029 | 0xFDD0..=0xFDEF) || code & 0xFFFE == 0xFFFE
-}
-
-/// Appends `name` as Ruby's `Symbol#inspect` prints it: `:name` when the name is an identifier,
-/// an operator or a variable name, `:"name"` otherwise.
-fn inspect_symbol(name: &str, out: &mut String) {
-    out.push(':');
-    if is_plain_symbol(name) {
-        out.push_str(name);
-    } else {
-        inspect_string(name, out);
-    }
-}
-
-fn is_plain_symbol(name: &str) -> bool {
-    const OPERATORS: &[&str] = &[
-        "+", "-", "*", "/", "%", "**", "==", "===", "!=", "=~", "!~", "!", "~", "+@", "-@", "<",
-        ">", "<=", ">=", "<=>", "<<", ">>", "&", "|", "^", "[]", "[]=", "`",
-    ];
-    if OPERATORS.contains(&name) {
-        return true;
-    }
-    let body = name
-        .strip_prefix("@@")
-        .or_else(|| name.strip_prefix('@'))
-        .or_else(|| name.strip_prefix('$'));
-    if let Some(variable) = body {
-        return is_identifier(variable);
-    }
-    let stem = name
-        .strip_suffix(['?', '!', '='])
-        .filter(|stem| !stem.ends_with(['?', '!', '=']))
-        .unwrap_or(name);
-    is_identifier(stem)
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii();
-    (first.is_ascii_alphabetic() || first == '_' || !first.is_ascii()) && chars.all(word)
-}
-
-/// Formats a float as Ruby's `Float#to_s`: the shortest digits that read back the same, in
-/// positional notation from 0.0001 up to 1e15 exclusive (`0.0001`, `100.0`), otherwise in
-/// scientific notation with a signed two-digit exponent (`1.0e-05`, `1.0e+16`).
-fn ruby_float(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_owned();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
-    }
-
-    // Rust's `{:e}` prints the shortest round-trip digits as `d.ddde±x`.
-    let scientific = format!("{:e}", f.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let point = exponent + 1;
-    let sign = if f < 0.0 { "-" } else { "" };
-
-    if (-3..=15).contains(&point) {
-        let length = digits.len() as i32;
-        let text = if point <= 0 {
-            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
-        } else if point >= length {
-            format!("{digits}{}.0", "0".repeat((point - length) as usize))
-        } else {
-            let (whole, fraction) = digits.split_at(point as usize);
-            format!("{whole}.{fraction}")
-        };
-        return format!("{sign}{text}");
-    }
-    let (first, rest) = digits.split_at(1.min(digits.len()));
-    let rest = if rest.is_empty() { "0" } else { rest };
-    format!("{sign}{first}.{rest}e{:+03}", point - 1)
 }
 
 #[cfg(test)]
@@ -1366,89 +1156,81 @@ mod tests {
         assert_eq!(&text[script.as_seq().unwrap()[0].span.range()], "one");
     }
 
+    /// Loads YAML text, resolves its references with `limits`, builds the configuration, and
+    /// returns every message of both phases.
+    fn through_config(text: &str, limits: &Limits) -> Vec<String> {
+        let mut config = load(text);
+        let mut diags = Diagnostics::new();
+        resolve(&mut config, limits, &mut diags);
+        crate::config::build(&config, &Limits::default(), &mut diags);
+        diags.iter().map(|d| d.message.clone()).collect()
+    }
+
     #[test]
-    fn ruby_float_formats() {
+    fn failed_reference_has_no_follow_on_errors() {
         let cases = [
-            (1.0, "1.0"),
-            (1.5, "1.5"),
-            (100.0, "100.0"),
-            (-2.25, "-2.25"),
-            (0.0001, "0.0001"),
-            (0.00001, "1.0e-05"),
-            (2.5e-5, "2.5e-05"),
-            (1.5e-7, "1.5e-07"),
-            (1e14, "100000000000000.0"),
-            (1e15, "1.0e+15"),
-            (1e20, "1.0e+20"),
-            (1234567890123456.0, "1.234567890123456e+15"),
-            (123456789.12345679, "123456789.12345679"),
-            (-0.0, "-0.0"),
-            (f64::INFINITY, "Infinity"),
-            (f64::NEG_INFINITY, "-Infinity"),
-            (f64::NAN, "NaN"),
+            (
+                "a: {script: !reference [.missing, script]}\n",
+                r#"!reference [".missing", "script"] could not be found"#,
+            ),
+            (
+                ".t: {x: [a]}\nb: {script: [!reference [.t, nope]]}\n",
+                r#"!reference [".t", "nope"] could not be found"#,
+            ),
+            (
+                "a: !reference [.m, a]\n",
+                r#"!reference [".m", "a"] could not be found"#,
+            ),
+            (
+                "a: !reference [.m, a]\nc: {script: x, needs: [a], dependencies: [a]}\n",
+                r#"!reference [".m", "a"] could not be found"#,
+            ),
+            (
+                "c: {script: x, stage: !reference [.s, stage], tags: !reference [.s, tags]}\n\
+                 d: {script: x, needs: [!reference [.s, needs]]}\n",
+                r#"!reference [".s", "stage"] could not be found"#,
+            ),
+            (
+                "c: {script: x, environment: {name: e, on_stop: !reference [.s, stop]}}\n",
+                r#"!reference [".s", "stop"] could not be found"#,
+            ),
         ];
-        for (value, expected) in cases {
-            assert_eq!(ruby_float(value), expected, "{value:e}");
+        for (text, first) in cases {
+            let messages = through_config(text, &Limits::default());
+            assert_eq!(messages.first().map(String::as_str), Some(first), "{text}");
+            let follow_on: Vec<&String> = messages
+                .iter()
+                .filter(|m| !m.starts_with("!reference"))
+                .collect();
+            assert_eq!(follow_on, Vec::<&String>::new(), "{text}");
         }
     }
 
     #[test]
-    fn ruby_string_inspect() {
-        let cases = [
-            ("plain", r#""plain""#),
-            ("a\"b", r#""a\"b""#),
-            ("back\\slash", r#""back\\slash""#),
-            ("line\nnext\ttab", r#""line\nnext\ttab""#),
-            ("#{x} #$y #@z #a", r#""\#{x} \#$y \#@z #a""#),
-            ("\u{0}\u{7f}\u{1b}", r#""\u0000\u007F\e""#),
-            ("é 😀", "\"é 😀\""),
-            ("\u{2028}", r#""\u2028""#),
-            ("\u{10ffff}", r#""\u{10FFFF}""#),
-        ];
-        for (text, expected) in cases {
-            let mut out = String::new();
-            inspect_string(text, &mut out);
-            assert_eq!(out, expected, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn ruby_symbol_inspect() {
-        let cases = [
-            ("build", ":build"),
-            (".a", ":\".a\""),
-            ("build-job", ":\"build-job\""),
-            ("foo=", ":foo="),
-            ("foo?", ":foo?"),
-            ("foo?=", ":\"foo?=\""),
-            ("+", ":+"),
-            ("[]=", ":[]="),
-            ("@a", ":@a"),
-            ("@@b", ":@@b"),
-            ("$c", ":$c"),
-            ("1a", ":\"1a\""),
-            ("é", ":é"),
-            ("", ":\"\""),
-            ("a.b", ":\"a.b\""),
-        ];
-        for (name, expected) in cases {
-            let mut out = String::new();
-            inspect_symbol(name, &mut out);
-            assert_eq!(out, expected, "{name:?}");
-        }
-    }
-
-    #[test]
-    fn inspect_hash_key_styles() {
-        let map = tree(json!({"v": {"a": 1, "b c": [null]}}));
-        let node = map.get("v").unwrap();
+    fn failed_reference_keeps_independent_errors() {
+        let text = "a: {script: !reference [.missing, script]}\nb: {script: x, when: sometimes}\n";
+        let messages = through_config(text, &Limits::default());
         assert_eq!(
-            ruby_inspect(node, KeyStyle::Symbol),
-            "{:a=>1, :\"b c\"=>[nil]}"
+            messages,
+            [
+                r#"!reference [".missing", "script"] could not be found"#,
+                "jobs:b when should be one of: on_success, on_failure, always, manual, delayed",
+            ]
         );
+    }
+
+    #[test]
+    fn too_deep_reference_has_no_follow_on_errors() {
+        let limits = Limits {
+            max_yaml_depth: 3,
+            ..Limits::default()
+        };
+        let text = ".a0: [x]\n.a1: [!reference [.a0]]\n.a2: [!reference [.a1]]\n\
+                    .a3: [!reference [.a2]]\njob: {script: !reference [.a3]}\n";
+        let messages = through_config(text, &limits);
         assert_eq!(
-            ruby_inspect(node, KeyStyle::String),
-            "{\"a\"=>1, \"b c\"=>[nil]}"
+            messages,
+            ["`!reference [\".a2\"]` resolves to a value nested more than 3 levels deep"]
         );
     }
 }

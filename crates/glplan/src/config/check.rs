@@ -51,8 +51,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// Checks that every key of `map` is in `allowed`; reports GitLab's
-    /// `<path> config contains unknown keys: a, b` once for the mapping, with a "did you mean"
-    /// help when one key is close to an allowed one. Returns whether all keys were known.
+    /// `<path> config contains unknown keys: a, b` once for the mapping. The diagnostic points
+    /// at the first unknown key and labels the others; every key close to an allowed one gets
+    /// a "did you mean" (the first in the help line, the others in their labels). Returns
+    /// whether all keys were known.
     pub fn check_keys(&mut self, path: &str, map: &Mapping, allowed: &[&str]) -> bool {
         let unknown: Vec<(String, Span)> = map
             .entries()
@@ -68,15 +70,18 @@ impl<'a> Ctx<'a> {
             format!("{path} config contains unknown keys: {}", names.join(", ")),
         )
         .with_span(*first_span);
-        for (_, span) in unknown.iter().skip(1) {
-            diagnostic = diagnostic.with_label(*span, "unknown key");
+        for (name, span) in unknown.iter().skip(1) {
+            let label = match did_you_mean(name, allowed.iter().copied()) {
+                Some(suggestion) => format!("unknown key; did you mean `{suggestion}`?"),
+                None => "unknown key".to_owned(),
+            };
+            diagnostic = diagnostic.with_label(*span, label);
         }
-        if let Some(suggestion) = did_you_mean(first, allowed.iter().copied()) {
-            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-        } else {
-            diagnostic = diagnostic.with_help(format!("allowed keys: {}", allowed.join(", ")));
-        }
-        self.diags.push(diagnostic);
+        let help = match did_you_mean(first, allowed.iter().copied()) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => format!("allowed keys: {}", allowed.join(", ")),
+        };
+        self.diags.push(diagnostic.with_help(help));
         false
     }
 
@@ -141,5 +146,49 @@ pub(crate) fn describe(node: &Node) -> String {
         Value::Bool(b) => format!("boolean `{b}`"),
         Value::Null => "null".to_owned(),
         other => other.type_name().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::build;
+
+    #[test]
+    fn unknown_keys_suggest_each_key() {
+        let built = build(json!({"job": {"script": "x", "scirpt": "y", "stgae": "z"}}));
+        let message = "jobs:job config contains unknown keys: scirpt, stgae";
+        assert_eq!(built.errors(), [message]);
+        let diagnostic = built.diagnostic(message);
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `script`?"));
+        let labels: Vec<&str> = diagnostic
+            .labels
+            .iter()
+            .map(|l| l.message.as_str())
+            .collect();
+        assert_eq!(labels, ["unknown key; did you mean `stage`?"]);
+    }
+
+    #[test]
+    fn unknown_keys_label_without_suggestion() {
+        let built = build(json!({"job": {"script": "x", "zzz": "y", "stgae": "z", "qqq": 1}}));
+        let message = "jobs:job config contains unknown keys: zzz, stgae, qqq";
+        let diagnostic = built.diagnostic(message);
+        assert!(
+            diagnostic
+                .help
+                .as_deref()
+                .is_some_and(|help| help.starts_with("allowed keys: "))
+        );
+        let labels: Vec<&str> = diagnostic
+            .labels
+            .iter()
+            .map(|l| l.message.as_str())
+            .collect();
+        assert_eq!(
+            labels,
+            ["unknown key; did you mean `stage`?", "unknown key"]
+        );
     }
 }

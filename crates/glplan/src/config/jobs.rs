@@ -937,12 +937,12 @@ mod tests {
             (
                 "resource_group",
                 json!(1),
-                "jobs:a resource_group should be a string",
+                "jobs:a resource group should be a string",
             ),
             (
                 "manual_confirmation",
                 json!(true),
-                "jobs:a manual_confirmation should be a string",
+                "jobs:a manual confirmation should be a string",
             ),
             (
                 "extends",

@@ -26,6 +26,8 @@ pub use model::{
     Variable, When, Workflow,
 };
 
+use std::collections::HashSet;
+
 use indexmap::IndexMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -102,7 +104,7 @@ pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) ->
     let jobs = parallel::expand(composed, &mut cx);
 
     // 7. Logical validation of stages and the references between jobs.
-    validate::check(&stages, &jobs, &mut cx);
+    validate::check(&stages, &jobs, &top.failed, &mut cx);
 
     Some(Config {
         stages: stages.names,
@@ -126,6 +128,9 @@ struct JobEntry<'r> {
 struct TopLevel<'r> {
     jobs: Vec<JobEntry<'r>>,
     hidden: Vec<String>,
+    /// Keys that are not jobs only because an earlier phase failed on their value, which
+    /// that phase reported. Needing one of them is not reported again.
+    failed: HashSet<String>,
     default: Option<&'r Node>,
     workflow: Option<&'r Node>,
 }
@@ -170,6 +175,7 @@ fn classify<'r>(root: &'r Mapping, cx: &mut Ctx) -> TopLevel<'r> {
     let mut top = TopLevel {
         jobs: Vec::new(),
         hidden: Vec::new(),
+        failed: HashSet::new(),
         default: None,
         workflow: None,
     };
@@ -214,16 +220,25 @@ fn classify<'r>(root: &'r Mapping, cx: &mut Ctx) -> TopLevel<'r> {
                     });
                 }
             }
+            // A value left incomplete by a failed `extends` or `!reference` was reported
+            // there; without the failure it may have been a job.
+            Class::Unmatched
+                if cx.diags.is_failed_value(entry.key_span)
+                    || cx.diags.is_failed_value(value.span) =>
+            {
+                top.failed.insert(key.to_string());
+            }
             Class::Unmatched => report_unmatched(key, entry.key_span, value, cx),
         }
     }
 
-    if !visible {
+    if !visible && top.failed.is_empty() {
         let mut diagnostic = Diagnostic::error(
             "no-visible-job",
             "jobs config should contain at least one visible job",
         )
-        .with_help("add a job with `script:`; keys starting with `.` are hidden and never run");
+        .with_help("add a job with `script:`; keys starting with `.` are hidden and never run")
+        .missing_definition();
         if let Some((_, first)) = root.entries().next() {
             diagnostic = diagnostic.with_span(first.key_span);
         }
@@ -267,6 +282,9 @@ fn check_job_name<'r>(key: &'r Key, span: Span, cx: &mut Ctx) -> Option<&'r str>
 /// when the key looks like a misspelled global keyword.
 fn report_unmatched(key: &Key, span: Span, value: &Node, cx: &mut Ctx) {
     let name = key.to_string();
+    // A hash that does not look like a misplaced keyword may be a partial job whose `script`
+    // comes from an included file: it is deep-merged over the same key of the included files.
+    let mut partial_job = false;
     let help = if name == "types" {
         "`types` was removed from GitLab; use `stages`".to_owned()
     } else if name == "spec" {
@@ -274,19 +292,22 @@ fn report_unmatched(key: &Key, span: Span, value: &Node, cx: &mut Ctx) {
     } else if let Some(global) = did_you_mean(&name, GLOBAL_KEYWORDS) {
         format!("did you mean the global keyword `{global}`?")
     } else if value.as_map().is_some() {
+        partial_job = true;
         "add `script:` with the commands to run, or `trigger:` to start a downstream pipeline"
             .to_owned()
     } else {
         "a job must be a hash with `script:`, `run:` or `trigger:`".to_owned()
     };
-    cx.diags.push(
-        Diagnostic::error(
-            "unmatched-job",
-            format!("jobs {name} config should implement the script:, run:, or trigger: keyword"),
-        )
-        .with_span(span)
-        .with_help(help),
-    );
+    let mut diagnostic = Diagnostic::error(
+        "unmatched-job",
+        format!("jobs {name} config should implement the script:, run:, or trigger: keyword"),
+    )
+    .with_span(span)
+    .with_help(help);
+    if partial_job {
+        diagnostic = diagnostic.missing_definition();
+    }
+    cx.diags.push(diagnostic);
 }
 
 impl Config {

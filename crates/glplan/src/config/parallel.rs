@@ -163,11 +163,15 @@ fn parse_matrix_entry(
             _ => return invalid_entry(path, node, cx),
         };
         let values = match &value.value {
-            // GitLab's newest validator accepts an empty list, and the job then expands to no
-            // instances and disappears from the pipeline. That is never what the author meant,
-            // and older GitLab versions reject the list, so it is an error here.
+            // GitLab's newest validator only rejects null values, so an empty list passes and
+            // this entry's cartesian product is empty: it generates no job, and a job whose
+            // every entry is like this disappears from the pipeline. Older GitLab versions
+            // required every value to be present and rejected the list with the
+            // `should be a hash of key value pairs` error. glplan follows the newest version
+            // and warns, because dropping jobs is rarely what the author meant.
             Value::Seq(items) if items.is_empty() => {
-                return empty_values(path, &name, value, cx);
+                cx.diags.push(empty_values(path, &name, value));
+                Vec::new()
             }
             Value::Seq(items) => {
                 let mut values = Vec::with_capacity(items.len());
@@ -208,15 +212,16 @@ fn invalid_entry<T>(path: &str, node: &Node, cx: &mut Ctx) -> Option<T> {
     None
 }
 
-fn empty_values<T>(path: &str, name: &str, node: &Node, cx: &mut Ctx) -> Option<T> {
-    let message =
-        format!("{path} config should be a hash of key value pairs, value can be an array");
-    let help = format!(
-        "`{name}` lists no values, so the matrix generates no jobs and GitLab drops this job \
-         from the pipeline; give it at least one value"
-    );
-    error(cx, message, node, Some(help));
-    None
+fn empty_values(path: &str, name: &str, node: &Node) -> Diagnostic {
+    Diagnostic::warning(
+        "matrix-empty-values",
+        format!("{path} `{name}` lists no values, so this matrix entry generates no jobs"),
+    )
+    .with_span(node.span)
+    .with_help(format!(
+        "give `{name}` at least one value, or remove the entry; older GitLab versions \
+         reject the empty list"
+    ))
 }
 
 fn count_instances(matrix: &[IndexMap<String, Vec<String>>]) -> usize {
@@ -554,17 +559,35 @@ mod tests {
     }
 
     #[test]
-    fn matrix_empty_values() {
-        let text = "one: {script: x, parallel: {matrix: [{V: []}]}}\n";
+    fn matrix_empty_values_warn() {
+        let text = "one: {script: x, parallel: {matrix: [{V: []}]}}\nother: {script: x}\n";
         let built = build_yaml(text);
+        assert_eq!(built.errors(), Vec::<&str>::new());
         assert_eq!(
-            built.errors(),
+            built.warnings(),
             [
-                "jobs:one:parallel:matrix:variables config should be a hash of key value pairs, value can be an array"
+                "jobs:one:parallel:matrix:variables `V` lists no values, so this matrix entry generates no jobs"
             ]
         );
         let span = built.diagnostics[0].span.unwrap();
         assert_eq!(&text[span.range()], "[]");
+        assert!(built.diagnostics[0].help.is_some());
+    }
+
+    #[test]
+    fn matrix_empty_values_drop_entry() {
+        let text = "one: {script: x, parallel: {matrix: [{V: [], W: [a]}, {V: [b]}]}}\n";
+        let built = build_yaml(text);
+        assert_eq!(names(&built), ["one: [b]"]);
+    }
+
+    #[test]
+    fn matrix_empty_values_drop_job() {
+        let text = "one: {script: x, parallel: {matrix: [{V: []}]}}\n\
+                    two: {script: x, needs: [one]}\n";
+        let built = build_yaml(text);
+        assert_eq!(names(&built), ["two"]);
+        assert_eq!(built.errors(), Vec::<&str>::new());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::inputs::ruby;
 use crate::source::Span;
 
 use super::check::Ctx;
@@ -22,8 +23,27 @@ use super::stages::Stages;
 /// once per instance. GitLab stops at the first error, which names the first instance, so a
 /// problem of an instance is reported only when no earlier instance of the same job had the
 /// same code at the same place.
-pub(crate) fn check(stages: &Stages, jobs: &IndexMap<String, Job>, cx: &mut Ctx) {
-    let checker = Checker { stages, jobs };
+///
+/// `failed` names the top-level keys that an earlier phase failed on (a `!reference` or
+/// `extends` error). They are not jobs, but naming one in `needs` or `dependencies` is a
+/// consequence of that error, not a new one.
+pub(crate) fn check(
+    stages: &Stages,
+    jobs: &IndexMap<String, Job>,
+    failed: &HashSet<String>,
+    cx: &mut Ctx,
+) {
+    let incomplete = jobs
+        .values()
+        .filter(|job| cx.diags.is_failed_value(job.span))
+        .map(|job| job.name.as_str())
+        .collect();
+    let checker = Checker {
+        stages,
+        jobs,
+        failed,
+        incomplete,
+    };
     let mut reported: HashSet<(&str, &'static str, Option<Span>)> = HashSet::new();
     for job in jobs.values() {
         let earlier = std::mem::take(cx.diags);
@@ -54,6 +74,9 @@ pub(crate) fn check(stages: &Stages, jobs: &IndexMap<String, Job>, cx: &mut Ctx)
 struct Checker<'a> {
     stages: &'a Stages,
     jobs: &'a IndexMap<String, Job>,
+    failed: &'a HashSet<String>,
+    /// Jobs whose `extends` failed, so that they lack what their parents would give them.
+    incomplete: HashSet<&'a str>,
 }
 
 /// What a job refers to another job for, which decides the message wording.
@@ -91,7 +114,8 @@ impl Checker<'_> {
             ),
         )
         .with_span(job.keyword_span("stage").unwrap_or(job.span))
-        .with_help(help);
+        .with_help(help)
+        .missing_definition();
         if let Some(span) = self.stages.span {
             diagnostic = diagnostic.with_label(span, "stages are defined here");
         }
@@ -170,7 +194,7 @@ impl Checker<'_> {
     ) {
         let Some(target_job) = self.jobs.get(target) else {
             // An optional need may name a job that an `include:rules` left out.
-            if optional {
+            if optional || self.failed.contains(target) {
                 return;
             }
             let help = match did_you_mean(target, self.jobs.keys().map(String::as_str)) {
@@ -188,7 +212,8 @@ impl Checker<'_> {
                     format!("{} job: undefined {}: {target}", job.name, kind.word()),
                 )
                 .with_span(span)
-                .with_help(help),
+                .with_help(help)
+                .missing_definition(),
             );
             return;
         };
@@ -212,6 +237,10 @@ impl Checker<'_> {
         let Some(job_stage) = self.stages.position(&job.stage) else {
             return;
         };
+        // A target whose `extends` failed lacks its parents' `stage`; that error was reported.
+        if self.incomplete.contains(target) {
+            return;
+        }
         let later = self
             .stages
             .position(&target_job.stage)
@@ -263,9 +292,17 @@ impl Checker<'_> {
         let span = job.keyword_span("environment").unwrap_or(job.span);
         let prefix = format!("{} job: on_stop job {on_stop}", job.name);
         let Some(stop_job) = self.jobs.get(on_stop) else {
+            if self.failed.contains(on_stop) {
+                return;
+            }
             cx.diags.push(
                 Diagnostic::error("on-stop-undefined", format!("{prefix} is not defined"))
-                    .with_span(span),
+                    .with_span(span)
+                    .with_help(format!(
+                        "define a job named `{on_stop}` with `environment:action: stop`, or fix \
+                         the name in `on_stop`"
+                    ))
+                    .missing_definition(),
             );
             return;
         };
@@ -402,7 +439,7 @@ fn check_cycles(jobs: &IndexMap<String, Job>, cx: &mut Ctx) {
             Cycle::Component(members) => {
                 let names: Vec<String> = members
                     .iter()
-                    .filter_map(|i| jobs.get_index(*i).map(|(name, _)| ruby_inspect(name)))
+                    .filter_map(|i| jobs.get_index(*i).map(|(name, _)| ruby::inspect_str(name)))
                     .collect();
                 let span = members
                     .first()
@@ -535,27 +572,6 @@ fn find_cycles(jobs: &IndexMap<String, Job>) -> Vec<Cycle> {
         }
     }
     cycles
-}
-
-/// Quotes a string as Ruby's `String#inspect` does for printable text: `"` and `\\` are
-/// escaped, and so is `#` before `{`, `$` or `@`, which would start interpolation.
-fn ruby_inspect(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -923,11 +939,5 @@ mod tests {
             built.errors(),
             ["pages job: use either pages:publish or pages:pages:publish"]
         );
-    }
-
-    #[test]
-    fn ruby_inspect_escapes() {
-        assert_eq!(super::ruby_inspect("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(super::ruby_inspect("#{x} #y"), "\"\\#{x} #y\"");
     }
 }

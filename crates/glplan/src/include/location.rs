@@ -4,7 +4,7 @@
 
 use base64::Engine;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::expand;
 use crate::inputs::ruby;
 use crate::source::Span;
@@ -172,21 +172,34 @@ pub(super) fn check_shape(item: &Item, diags: &mut Diagnostics) -> bool {
         .filter(|(key, _)| !key.as_str().is_some_and(|k| ALLOWED_KEYS.contains(&k)))
         .map(|(key, entry)| (key.to_string(), entry.key_span))
         .collect();
-    if let Some((_, span)) = unknown.first() {
+    if let Some((first, span)) = unknown.first() {
         let names: Vec<&str> = unknown.iter().map(|(name, _)| name.as_str()).collect();
-        diags.push(
-            Diagnostic::warning(
-                "include-unknown-keys",
-                format!("include config contains unknown keys: {}", names.join(", ")),
-            )
-            .with_span(*span)
-            .with_help(format!("allowed keys: {}", ALLOWED_KEYS.join(", "))),
-        );
+        let mut diagnostic = Diagnostic::warning(
+            "include-unknown-keys",
+            format!("include config contains unknown keys: {}", names.join(", ")),
+        )
+        .with_span(*span);
+        for (name, span) in unknown.iter().skip(1) {
+            let label = match did_you_mean(name, ALLOWED_KEYS.iter().copied()) {
+                Some(suggestion) => format!("unknown key; did you mean `{suggestion}`?"),
+                None => "unknown key".to_owned(),
+            };
+            diagnostic = diagnostic.with_label(*span, label);
+        }
+        let help = match did_you_mean(first, ALLOWED_KEYS.iter().copied()) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => format!("allowed keys: {}", ALLOWED_KEYS.join(", ")),
+        };
+        diags.push(diagnostic.with_help(help));
     }
 
     let mut usable = true;
-    let mut error = |message: &str, span: Span| {
-        diags.push(Diagnostic::error("invalid-include", message).with_span(span));
+    let mut error = |message: &str, span: Span, help: &str| {
+        diags.push(
+            Diagnostic::error("invalid-include", message)
+                .with_span(span)
+                .with_help(help),
+        );
         usable = false;
     };
     let truthy = |node: Option<&Node>| node.is_some_and(|n| !matches!(n.value, Value::Bool(false)));
@@ -196,12 +209,15 @@ pub(super) fn check_shape(item: &Item, diags: &mut Diagnostics) -> bool {
         error(
             "include config must specify the file where to fetch the config from",
             item.span,
+            "add `file:` with the path of the file in that project, such as \
+             `file: /templates/build.yml`",
         );
     }
     if truthy(item.get("artifact")) && blank(item.get("job")) {
         error(
             "include config must specify the job where to fetch the artifact from",
             item.span,
+            "add `job:` with the name of the job that creates the artifact",
         );
     }
     if let Some(integrity) = item.get("integrity").filter(|node| truthy(Some(node))) {
@@ -209,6 +225,7 @@ pub(super) fn check_shape(item: &Item, diags: &mut Diagnostics) -> bool {
             error(
                 "include config integrity can only be specified for remote includes",
                 integrity.span,
+                "remove `integrity`, or include the file with `remote:`",
             );
         }
         match integrity
@@ -218,6 +235,8 @@ pub(super) fn check_shape(item: &Item, diags: &mut Diagnostics) -> bool {
             None => error(
                 "include config integrity hash must start with 'sha256-'",
                 integrity.span,
+                "write the hash as `sha256-` followed by the base64-encoded SHA-256 digest of \
+                 the file",
             ),
             Some(hash) => {
                 if base64::engine::general_purpose::STANDARD
@@ -227,6 +246,8 @@ pub(super) fn check_shape(item: &Item, diags: &mut Diagnostics) -> bool {
                     error(
                         "include config integrity hash must be base64 encoded",
                         integrity.span,
+                        "encode the SHA-256 digest with standard base64, for example with \
+                         `openssl dgst -sha256 -binary FILE | openssl base64 -A`",
                     );
                 }
             }
@@ -272,17 +293,26 @@ pub(super) fn match_kind(item: &Item, diags: &mut Diagnostics) -> Option<Kind> {
                          Valid subkeys are: `{keys}`"
                     ),
                 )
-                .with_span(item.span),
+                .with_span(item.span)
+                .with_help(
+                    "say where the file comes from with one of these keys, such as \
+                     `local: ci/build.yml`; a blank value counts as missing",
+                ),
             );
             None
         }
         _ => {
+            let found: Vec<&str> = kinds.iter().map(|kind| kind.key()).collect();
             diags.push(
                 Diagnostic::error(
                     "include-ambiguous-type",
                     format!("Each include must use only one of: `{keys}`"),
                 )
-                .with_span(item.span),
+                .with_span(item.span)
+                .with_help(format!(
+                    "this include uses `{}`; split it into one include per file",
+                    found.join("`, `")
+                )),
             );
             None
         }

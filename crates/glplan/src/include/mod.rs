@@ -14,7 +14,8 @@
 //! GitLab stops at the first broken include. glplan reports it and keeps going, so that one
 //! missing file does not hide the rest of the configuration: a file that cannot be loaded
 //! contributes nothing, everything else still merges. Only the include count and total size
-//! limits stop further loading.
+//! limits stop further loading. Later phases then leave out the errors that only say something
+//! is not defined, because the missing file may define it.
 
 mod location;
 mod rules;
@@ -117,6 +118,7 @@ pub(crate) fn process(
         variables: true,
         path: Some(name),
     };
+    let errors_before = diags.error_count();
     let mut processor = Processor {
         env,
         sources,
@@ -126,7 +128,15 @@ pub(crate) fn process(
         count_exceeded: false,
         size_exceeded: false,
     };
-    Some(processor.expand(map, &context).map)
+    let merged = processor.expand(map, &context).map;
+
+    // Every include error leaves some file out of the merge. That file may define the jobs,
+    // stages or templates that later phases would report missing, so those reports are
+    // dropped; GitLab stops at the include error and reports nothing else.
+    if diags.error_count() > errors_before {
+        diags.mark_incomplete();
+    }
+    Some(merged)
 }
 
 fn invalid_format(body: &Node) -> Diagnostic {

@@ -13,6 +13,8 @@ struct Run {
     merged: Option<Mapping>,
     diagnostics: Vec<Diagnostic>,
     sources: SourceMap,
+    /// Whether processing marked the configuration incomplete.
+    incomplete: bool,
 }
 
 impl Run {
@@ -114,6 +116,7 @@ fn run_with(files: &dyn FileProvider, entry: &str, options: &Options) -> Run {
     let merged = process(document, file, &env, &mut sources, &mut diags);
     Run {
         merged,
+        incomplete: diags.is_incomplete(),
         diagnostics: diags.into_vec(),
         sources,
     }
@@ -1263,4 +1266,75 @@ fn provided_value_error_span() {
     let span = error.span.expect("a span");
     assert_eq!(result.file_name(span), ENTRY);
     assert_eq!(result.snippet(span), "not-a-list");
+}
+
+/// Resolves the whole configuration phase and returns every message.
+fn resolve_messages(files: &[(&str, &str)]) -> Vec<String> {
+    let files = repo(files);
+    let resolution = crate::resolve(ENTRY, &files, &crate::ResolveOptions::default());
+    resolution
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn failed_include_marks_incomplete() {
+    let run = run(&repo(&[]), "include: missing.yml\njob: {script: x}\n");
+    assert!(run.incomplete);
+}
+
+#[test]
+fn loaded_include_keeps_complete() {
+    let files = repo(&[("a.yml", "a: {script: x}\n")]);
+    let run = run(&files, "include: a.yml\njob: {script: x}\n");
+    assert!(!run.incomplete);
+}
+
+#[test]
+fn failed_include_has_no_follow_on_errors() {
+    let template = "spec:\n  inputs:\n    n:\n      type: number\n---\n\
+                    job-x:\n  script: x\n  parallel: $[[ inputs.n ]]\n";
+    let cases: [(&str, &str); 4] = [
+        (
+            "include: missing.yml\nother:\n  extends: .from-missing\n",
+            "Local file `missing.yml` does not exist!",
+        ),
+        (
+            "include: missing.yml\njob-x: {stage: build}\n\
+             other: {script: x, stage: late, needs: [job-x, job-y], dependencies: [job-y]}\n",
+            "Local file `missing.yml` does not exist!",
+        ),
+        (
+            "include: [{local: tmpl.yml, inputs: {n: abc}}]\njob-x: {stage: build}\n\
+             other: {script: [!reference [.shared, script]], needs: [job-x]}\n",
+            "`tmpl.yml`: `n` input: provided value is not a number",
+        ),
+        (
+            "include: [{local: tmpl.yml}]\n\
+             other: {script: x, environment: {name: e, on_stop: job-x}}\n",
+            "`tmpl.yml`: `n` input: required value has not been provided",
+        ),
+    ];
+    for (entry, error) in cases {
+        let messages = resolve_messages(&[(ENTRY, entry), ("tmpl.yml", template)]);
+        assert_eq!(messages, [error], "{entry}");
+    }
+}
+
+#[test]
+fn failed_include_keeps_independent_errors() {
+    let messages = resolve_messages(&[(
+        ENTRY,
+        "include: missing.yml\nstage: test\njob: {script: x, when: sometimes}\n",
+    )]);
+    assert_eq!(
+        messages,
+        [
+            "Local file `missing.yml` does not exist!",
+            "jobs stage config should implement the script:, run:, or trigger: keyword",
+            "jobs:job when should be one of: on_success, on_failure, always, manual, delayed",
+        ]
+    );
 }

@@ -1,8 +1,8 @@
-//! Ruby string behaviour that interpolation results depend on: `to_s`, `inspect`, `strip`,
-//! `gsub` with a string pattern, and `Shellwords.shellescape`. GitLab builds interpolated text
-//! with these, so glplan reproduces them to produce the same strings.
+//! Ruby behaviour that GitLab's messages and interpolation results depend on: `to_s` and
+//! `inspect` of values, strings, symbols and floats, `strip`, `gsub` with a string pattern, and
+//! `Shellwords.shellescape`. glplan reproduces them to produce the same strings.
 
-use crate::yaml::{Key, Node, Value, format_float};
+use crate::yaml::{Key, Node, Value};
 
 /// The characters Ruby's `String#strip` removes (whitespace and NUL).
 const STRIP_CHARS: [char; 7] = ['\0', '\t', '\n', '\u{0B}', '\u{0C}', '\r', ' '];
@@ -17,38 +17,73 @@ pub(crate) fn is_blank(text: &str) -> bool {
     text.chars().all(char::is_whitespace)
 }
 
-/// The value as Ruby's `to_s` prints it, which is what `"#{value}"` inserts: strings as they
-/// are, `nil` as the empty string, arrays and hashes in their `inspect` form.
+/// Style of hash keys in [`inspect_with`]. GitLab symbolizes the keys of the configuration,
+/// but not those inside a `!reference` tag's own data, which Psych builds before that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyStyle {
+    /// String keys print as symbols: `{:a=>1}`.
+    Symbol,
+    /// String keys print as strings: `{"a"=>1}`.
+    String,
+}
+
+/// Renders a value as Ruby's `to_s` does, which is what `"#{value}"` inserts: a string as
+/// itself, `nil` as the empty string, a float as `Float#to_s`, and arrays and hashes in their
+/// [`inspect`] form.
 pub(crate) fn to_s(node: &Node) -> String {
     match &node.value {
-        Value::Seq(_) | Value::Map(_) | Value::Reference(_) => inspect(node),
-        other => other.scalar_to_string().unwrap_or_default(),
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        _ => inspect(node),
     }
 }
 
-/// The value as Ruby's `inspect` prints it, for example `["a", 1, nil, {:b=>true}]`. Hash keys
-/// are symbols, as GitLab symbolizes the keys of include inputs; the format is the one of
-/// Ruby 3.3 and earlier (`{:b=>true}`).
+/// Renders a value of the configuration as Ruby's `inspect` does: `nil`, `"text"`, `1.0e+20`,
+/// `["a", 1]`, `{:a=>1}`. Hash keys print as symbols, because GitLab symbolizes the keys of
+/// the configuration and of include inputs. Hashes use the `=>` form of Ruby 3.3 and earlier.
+///
+/// NOTE: a `!reference` prints without the object address and instance variables that Ruby's
+/// default `inspect` shows.
 pub(crate) fn inspect(node: &Node) -> String {
+    inspect_with(node, KeyStyle::Symbol)
+}
+
+/// Renders a value as [`inspect`] does, with the given style of hash keys.
+pub(crate) fn inspect_with(node: &Node, keys: KeyStyle) -> String {
     let mut out = String::new();
-    write_inspect(&mut out, node);
+    write_inspect(node, keys, &mut out);
     out
 }
 
-fn write_inspect(out: &mut String, node: &Node) {
+/// Renders a hash key as Ruby's `inspect` prints a symbolized key: `:name`, `:"a b"`, `1`.
+pub(crate) fn inspect_key(key: &Key) -> String {
+    let mut out = String::new();
+    write_key(key, KeyStyle::Symbol, &mut out);
+    out
+}
+
+/// A string in Ruby's `String#inspect` form: double quotes, with backslash escapes for quotes,
+/// backslashes, control characters and `#` before `{`, `$` or `@`.
+pub(crate) fn inspect_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    inspect_string(text, &mut out);
+    out
+}
+
+fn write_inspect(node: &Node, keys: KeyStyle, out: &mut String) {
     match &node.value {
         Value::Null => out.push_str("nil"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => out.push_str(&format_float(*f)),
-        Value::String(s) => out.push_str(&inspect_str(s)),
+        Value::Float(f) => out.push_str(&float_to_s(*f)),
+        Value::String(s) => inspect_string(s, out),
         Value::Seq(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_inspect(out, item);
+                write_inspect(item, keys, out);
             }
             out.push(']');
         }
@@ -58,81 +93,152 @@ fn write_inspect(out: &mut String, node: &Node) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_key(out, key);
+                write_key(key, keys, out);
                 out.push_str("=>");
-                write_inspect(out, value);
+                write_inspect(value, keys, out);
             }
             out.push('}');
         }
-        Value::Reference(inner) => {
-            out.push_str("!reference ");
-            write_inspect(out, inner);
-        }
+        Value::Reference(_) => out.push_str("#<Gitlab::Ci::Config::Yaml::Tags::Reference>"),
     }
 }
 
-fn write_key(out: &mut String, key: &Key) {
+fn write_key(key: &Key, keys: KeyStyle, out: &mut String) {
     match key {
-        Key::String(s) if is_plain_symbol(s) => {
-            out.push(':');
-            out.push_str(s);
-        }
-        Key::String(s) => {
-            out.push(':');
-            out.push_str(&inspect_str(s));
-        }
+        Key::String(s) if keys == KeyStyle::Symbol => inspect_symbol(s, out),
+        Key::String(s) => inspect_string(s, out),
+        Key::Int(i) => out.push_str(&i.to_string()),
+        Key::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Key::Null => out.push_str("nil"),
-        other => out.push_str(&other.to_string()),
+        Key::Float(f) => out.push_str(&float_to_s(*f)),
+        Key::Complex(text) => out.push_str(text),
     }
 }
 
-/// Whether Ruby prints the symbol without quotes (`:name` rather than `:"a b"`).
-fn is_plain_symbol(name: &str) -> bool {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    let body_ok = |c: char| c.is_alphanumeric() || c == '_';
-    let start_ok = first.is_alphabetic() || first == '_';
-    if !start_ok {
-        return false;
-    }
-    let rest: Vec<char> = chars.collect();
-    match rest.split_last() {
-        None => true,
-        Some((last, middle)) => {
-            middle.iter().all(|&c| body_ok(c))
-                && (body_ok(*last) || matches!(last, '?' | '!' | '='))
-        }
-    }
-}
-
-/// A string in Ruby's `String#inspect` form: double quotes, with backslash escapes for quotes,
-/// backslashes, control characters and `#` before `{`, `$` or `@`.
-pub(crate) fn inspect_str(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
+/// Appends `s` as Ruby's `String#inspect` prints a UTF-8 string.
+fn inspect_string(s: &str, out: &mut String) {
     out.push('"');
-    let mut chars = text.chars().peekable();
+    inspect_string_body(s, out);
+    out.push('"');
+}
+
+fn inspect_string_body(s: &str, out: &mut String) {
+    let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{0C}' => out.push_str("\\f"),
-            '\u{0B}' => out.push_str("\\v"),
-            '\u{07}' => out.push_str("\\a"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{1B}' => out.push_str("\\e"),
+            // `#{`, `#$` and `#@` would interpolate in a Ruby literal, so Ruby escapes the `#`.
             '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
-            '\u{7F}' => out.push_str("\\x7F"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{0c}' => out.push_str("\\f"),
+            '\u{0b}' => out.push_str("\\v"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{07}' => out.push_str("\\a"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if c.is_ascii_control() || is_unprintable(c) => {
+                let code = u32::from(c);
+                if code > 0xFFFF {
+                    out.push_str(&format!("\\u{{{code:X}}}"));
+                } else {
+                    out.push_str(&format!("\\u{code:04X}"));
+                }
+            }
             c => out.push(c),
         }
     }
-    out.push('"');
-    out
+}
+
+/// Non-ASCII characters Ruby does not print as they are: the line and paragraph separators and
+/// the Unicode noncharacters.
+///
+/// NOTE: Ruby also escapes unassigned code points, which this does not detect.
+fn is_unprintable(c: char) -> bool {
+    let code = u32::from(c);
+    matches!(code, 0x2028 | 0x2029 | 0xFDD0..=0xFDEF) || code & 0xFFFE == 0xFFFE
+}
+
+/// Appends `name` as Ruby's `Symbol#inspect` prints it: `:name` when the name is an identifier,
+/// an operator or a variable name, `:"name"` otherwise.
+fn inspect_symbol(name: &str, out: &mut String) {
+    out.push(':');
+    if is_plain_symbol(name) {
+        out.push_str(name);
+    } else {
+        inspect_string(name, out);
+    }
+}
+
+fn is_plain_symbol(name: &str) -> bool {
+    const OPERATORS: &[&str] = &[
+        "+", "-", "*", "/", "%", "**", "==", "===", "!=", "=~", "!~", "!", "~", "+@", "-@", "<",
+        ">", "<=", ">=", "<=>", "<<", ">>", "&", "|", "^", "[]", "[]=", "`",
+    ];
+    if OPERATORS.contains(&name) {
+        return true;
+    }
+    let body = name
+        .strip_prefix("@@")
+        .or_else(|| name.strip_prefix('@'))
+        .or_else(|| name.strip_prefix('$'));
+    if let Some(variable) = body {
+        return is_identifier(variable);
+    }
+    let stem = name
+        .strip_suffix(['?', '!', '='])
+        .filter(|stem| !stem.ends_with(['?', '!', '=']))
+        .unwrap_or(name);
+    is_identifier(stem)
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii();
+    (first.is_ascii_alphabetic() || first == '_' || !first.is_ascii()) && chars.all(word)
+}
+
+/// Formats a float as Ruby's `Float#to_s`: the shortest digits that read back the same, in
+/// positional notation from 0.0001 up to 1e15 exclusive (`0.0001`, `100.0`), otherwise in
+/// scientific notation with a signed two-digit exponent (`1.0e-05`, `1.0e+16`).
+pub(crate) fn float_to_s(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
+    }
+
+    // Rust's `{:e}` prints the shortest round-trip digits as `d.ddde±x`.
+    let scientific = format!("{:e}", f.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let point = exponent + 1;
+    let sign = if f < 0.0 { "-" } else { "" };
+
+    if (-3..=15).contains(&point) {
+        let length = digits.len() as i32;
+        let text = if point <= 0 {
+            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+        } else if point >= length {
+            format!("{digits}{}.0", "0".repeat((point - length) as usize))
+        } else {
+            let (whole, fraction) = digits.split_at(point as usize);
+            format!("{whole}.{fraction}")
+        };
+        return format!("{sign}{text}");
+    }
+    let (first, rest) = digits.split_at(1.min(digits.len()));
+    let rest = if rest.is_empty() { "0" } else { rest };
+    format!("{sign}{first}.{rest}e{:+03}", point - 1)
 }
 
 /// Replaces every occurrence of `needle` in `haystack`, as Ruby's `String#gsub` does with a
@@ -310,6 +416,90 @@ mod tests {
         }
     }
 
+    #[test]
+    fn ruby_float_formats() {
+        let cases = [
+            (1.0, "1.0"),
+            (1.5, "1.5"),
+            (100.0, "100.0"),
+            (-2.25, "-2.25"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0e-05"),
+            (2.5e-5, "2.5e-05"),
+            (1.5e-7, "1.5e-07"),
+            (1e14, "100000000000000.0"),
+            (1e15, "1.0e+15"),
+            (1e20, "1.0e+20"),
+            (1234567890123456.0, "1.234567890123456e+15"),
+            (123456789.12345679, "123456789.12345679"),
+            (-0.0, "-0.0"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(float_to_s(value), expected, "{value:e}");
+        }
+    }
+
+    #[test]
+    fn ruby_string_inspect() {
+        let cases = [
+            ("plain", r#""plain""#),
+            ("a\"b", r#""a\"b""#),
+            ("back\\slash", r#""back\\slash""#),
+            ("line\nnext\ttab", r#""line\nnext\ttab""#),
+            ("#{x} #$y #@z #a", r#""\#{x} \#$y \#@z #a""#),
+            ("\u{0}\u{7f}\u{1b}", r#""\u0000\u007F\e""#),
+            ("é 😀", "\"é 😀\""),
+            ("\u{2028}", r#""\u2028""#),
+            ("\u{10ffff}", r#""\u{10FFFF}""#),
+        ];
+        for (text, expected) in cases {
+            let mut out = String::new();
+            inspect_string(text, &mut out);
+            assert_eq!(out, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ruby_symbol_inspect() {
+        let cases = [
+            ("build", ":build"),
+            (".a", ":\".a\""),
+            ("build-job", ":\"build-job\""),
+            ("foo=", ":foo="),
+            ("foo?", ":foo?"),
+            ("foo?=", ":\"foo?=\""),
+            ("+", ":+"),
+            ("[]=", ":[]="),
+            ("@a", ":@a"),
+            ("@@b", ":@@b"),
+            ("$c", ":$c"),
+            ("1a", ":\"1a\""),
+            ("é", ":é"),
+            ("", ":\"\""),
+            ("a.b", ":\"a.b\""),
+        ];
+        for (name, expected) in cases {
+            let mut out = String::new();
+            inspect_symbol(name, &mut out);
+            assert_eq!(out, expected, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn inspect_hash_key_styles() {
+        let mut map = Mapping::new();
+        map.insert("a", Span::default(), n(Value::Int(1)));
+        map.insert("b c", Span::default(), n(Value::Seq(vec![n(Value::Null)])));
+        let node = n(Value::Map(map));
+        assert_eq!(inspect(&node), "{:a=>1, :\"b c\"=>[nil]}");
+        assert_eq!(
+            inspect_with(&node, KeyStyle::String),
+            "{\"a\"=>1, \"b c\"=>[nil]}"
+        );
+    }
     #[test]
     fn ruby_eq_compares_numbers_across_types() {
         assert!(ruby_eq(&n(Value::Int(1)), &n(Value::Float(1.0))));

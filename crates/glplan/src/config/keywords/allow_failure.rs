@@ -109,7 +109,7 @@ mod tests {
     fn rejects_string() {
         assert_eq!(
             messages(parse, PATH, json!("yes please")),
-            ["jobs:build allow_failure should be a hash or a boolean value"]
+            ["jobs:build allow failure should be a hash or a boolean value"]
         );
     }
 
@@ -125,7 +125,7 @@ mod tests {
     fn rejects_bad_exit_codes() {
         assert_eq!(
             messages(parse, PATH, json!({"exit_codes": ["1"]})),
-            ["jobs:build:allow_failure exit_codes should be an array of integers or an integer"]
+            ["jobs:build:allow_failure exit codes should be an array of integers or an integer"]
         );
     }
 

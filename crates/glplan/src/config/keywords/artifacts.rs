@@ -536,7 +536,7 @@ mod tests {
             ),
             (
                 json!({"expire_in": "forever"}),
-                "jobs:test:artifacts expire_in should be a duration",
+                "jobs:test:artifacts expire in should be a duration",
             ),
             (
                 json!({"expose_as": "Report"}),
@@ -548,11 +548,11 @@ mod tests {
             ),
             (
                 json!({"expose_as": "Report!", "paths": ["a"]}),
-                "jobs:test:artifacts expose_as can contain only letters, digits, '-', '_' and spaces",
+                "jobs:test:artifacts expose as can contain only letters, digits, '-', '_' and spaces",
             ),
             (
                 json!({"expose_as": long, "paths": ["a"]}),
-                "jobs:test:artifacts expose_as is too long (maximum is 100 characters)",
+                "jobs:test:artifacts expose as is too long (maximum is 100 characters)",
             ),
             (
                 json!({"reports": ["junit"]}),
@@ -568,7 +568,7 @@ mod tests {
             ),
             (
                 json!({"reports": {"coverage_report": {"coverage_format": "lcov", "path": "a"}}}),
-                "jobs:test:artifacts:reports:coverage_report coverage_format must be one of supported formats: cobertura, jacoco.",
+                "jobs:test:artifacts:reports:coverage_report coverage format must be one of supported formats: cobertura, jacoco.",
             ),
             (
                 json!({"reports": {"coverage_report": {"coverage_format": "jacoco"}}}),

@@ -467,7 +467,7 @@ mod tests {
                 PATH,
                 json!({"fallback_keys": ["a", "b", "c", "d", "e", "f"]})
             ),
-            ["jobs:build:cache:cache fallback_keys has to many entries (maximum 5)"]
+            ["jobs:build:cache:cache fallback keys has to many entries (maximum 5)"]
         );
     }
 

@@ -68,7 +68,7 @@ mod tests {
             ),
             (
                 json!({"site_profile": 1}),
-                "jobs:dast:dast_configuration site_profile should be a string",
+                "jobs:dast:dast_configuration site profile should be a string",
             ),
         ];
         for (input, expected) in cases {

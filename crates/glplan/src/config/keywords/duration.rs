@@ -97,7 +97,7 @@ pub(crate) fn parse_start_in(path: &str, node: &Node, cx: &mut Ctx) -> Option<Du
 }
 
 /// Parses `expire_in:` (artifacts or pages): `never` or a duration string, with no upper
-/// limit. The message names the attribute, as in `jobs:build:artifacts expire_in should be a
+/// limit. The message names the attribute, as in `jobs:build:artifacts expire in should be a
 /// duration`.
 pub(crate) fn parse_expire_in(path: &str, node: &Node, cx: &mut Ctx) -> Option<ExpireIn> {
     let Some(text) = node.as_str() else {
@@ -508,11 +508,11 @@ mod tests {
         assert_eq!(ok(parse_start_in, "jobs:a:start_in", json!("1")).seconds, 1);
         assert_eq!(
             messages(parse_start_in, "jobs:a:start_in", json!("1 week 1 second")),
-            ["jobs:a start_in should not exceed the limit"]
+            ["jobs:a start in should not exceed the limit"]
         );
         assert_eq!(
             messages(parse_start_in, "jobs:a:start_in", json!("0")),
-            ["jobs:a start_in should be a duration"]
+            ["jobs:a start in should be a duration"]
         );
     }
 
@@ -546,7 +546,7 @@ mod tests {
     fn expire_in_invalid() {
         assert_eq!(
             messages(parse_expire_in, "jobs:a:artifacts:expire_in", json!("soon")),
-            ["jobs:a:artifacts expire_in should be a duration"]
+            ["jobs:a:artifacts expire in should be a duration"]
         );
     }
 

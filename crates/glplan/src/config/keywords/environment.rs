@@ -648,10 +648,10 @@ mod tests {
             ),
             (
                 json!({"name": "a", "deployment_tier": "prod"}),
-                "jobs:deploy:environment deployment_tier must be one of production, staging, testing, development, other".to_owned(),
+                "jobs:deploy:environment deployment tier must be one of production, staging, testing, development, other".to_owned(),
             ),
-            (json!({"name": "a", "on_stop": ["x"]}), "jobs:deploy:environment on_stop should be a string".to_owned()),
-            (json!({"name": "a", "auto_stop_in": "later"}), "jobs:deploy:environment auto_stop_in should be a duration".to_owned()),
+            (json!({"name": "a", "on_stop": ["x"]}), "jobs:deploy:environment on stop should be a string".to_owned()),
+            (json!({"name": "a", "auto_stop_in": "later"}), "jobs:deploy:environment auto stop in should be a duration".to_owned()),
             (json!({"name": "a", "kubernetes": "ns"}), "jobs:deploy:environment kubernetes should be a hash".to_owned()),
             (
                 json!({"name": "a", "kubernetes": {"cluster": "x"}}),

@@ -4,7 +4,7 @@ use super::shape::report_attribute_type;
 use crate::config::check::Ctx;
 use crate::yaml::Node;
 
-/// Parses `manual_confirmation:`; reports `jobs:deploy manual_confirmation should be a
+/// Parses `manual_confirmation:`; reports `jobs:deploy manual confirmation should be a
 /// string`. GitLab shows the text only for manual jobs and ignores it otherwise.
 pub(crate) fn parse(path: &str, node: &Node, cx: &mut Ctx) -> Option<String> {
     match node.as_str() {
@@ -37,7 +37,7 @@ mod tests {
     fn rejects_list() {
         assert_eq!(
             messages(parse, PATH, json!(["a"])),
-            ["jobs:deploy manual_confirmation should be a string"]
+            ["jobs:deploy manual confirmation should be a string"]
         );
     }
 }

@@ -126,11 +126,11 @@ mod tests {
             ),
             (
                 json!({"path_prefix": ["a"]}),
-                "jobs:deploy:pages path_prefix should be a string",
+                "jobs:deploy:pages path prefix should be a string",
             ),
             (
                 json!({"expire_in": "someday"}),
-                "jobs:deploy:pages expire_in should be a duration",
+                "jobs:deploy:pages expire in should be a duration",
             ),
         ];
         for (input, expected) in cases {

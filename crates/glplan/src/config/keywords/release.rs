@@ -450,7 +450,7 @@ mod tests {
             (json!("v1"), "jobs:release:release config should be a hash"),
             (
                 json!({"description": "d"}),
-                "jobs:release:release tag_name can't be blank",
+                "jobs:release:release tag name can't be blank",
             ),
             (
                 json!({"tag_name": "v1"}),
@@ -462,7 +462,7 @@ mod tests {
             ),
             (
                 json!({"tag_name": 1, "description": "d"}),
-                "jobs:release:release tag_name should be a string",
+                "jobs:release:release tag name should be a string",
             ),
             (
                 json!({"tag_name": "v1", "description": "d", "milestones": [1]}),
@@ -470,7 +470,7 @@ mod tests {
             ),
             (
                 json!({"tag_name": "v1", "description": "d", "released_at": "now"}),
-                "jobs:release:release released_at must be a valid datetime",
+                "jobs:release:release released at must be a valid datetime",
             ),
             (
                 json!({"tag_name": "v1", "description": "d", "ref": "a..b"}),
@@ -494,7 +494,7 @@ mod tests {
             ),
             (
                 json!({"tag_name": "v1", "description": "d", "assets": {"links": [{"name": "a", "url": "https://x", "link_type": "doc"}]}}),
-                "jobs:release:release:assets:links:link link_type should be one of: other, runbook, image, package",
+                "jobs:release:release:assets:links:link link type should be one of: other, runbook, image, package",
             ),
         ];
         for (input, expected) in cases {

@@ -9,7 +9,7 @@ use crate::yaml::Node;
 /// Maximum length of a resource group key, in characters.
 pub const MAX_KEY_LENGTH: usize = 255;
 
-/// Parses `resource_group:`; reports `jobs:deploy resource_group should be a string`.
+/// Parses `resource_group:`; reports `jobs:deploy resource group should be a string`.
 ///
 /// GitLab's configuration check stops at the type. The key rules (the characters of an
 /// environment name, at most 255 characters) come from GitLab's resource group model, which
@@ -69,16 +69,16 @@ mod tests {
         let cases = [
             (
                 json!(1),
-                "jobs:deploy resource_group should be a string".to_owned(),
+                "jobs:deploy resource group should be a string".to_owned(),
             ),
-            (json!("/prod"), format!("jobs:deploy resource_group {rule}")),
+            (json!("/prod"), format!("jobs:deploy resource group {rule}")),
             (
                 json!("prod:eu"),
-                format!("jobs:deploy resource_group {rule}"),
+                format!("jobs:deploy resource group {rule}"),
             ),
             (
                 json!(long),
-                "jobs:deploy resource_group is too long (maximum is 255 characters)".to_owned(),
+                "jobs:deploy resource group is too long (maximum is 255 characters)".to_owned(),
             ),
         ];
         for (input, expected) in cases {

@@ -778,19 +778,19 @@ mod tests {
             ),
             (
                 json!([{"when": "delayed"}]),
-                "jobs:job:rules:rule start_in can't be blank",
+                "jobs:job:rules:rule start in can't be blank",
             ),
             (
                 json!([{"when": "delayed", "start_in": "2 weeks"}]),
-                "jobs:job:rules:rule start_in should not exceed the limit",
+                "jobs:job:rules:rule start in should not exceed the limit",
             ),
             (
                 json!([{"when": "delayed", "start_in": "soon"}]),
-                "jobs:job:rules:rule start_in should be a duration",
+                "jobs:job:rules:rule start in should be a duration",
             ),
             (
                 json!([{"allow_failure": {"exit_codes": 1}}]),
-                "jobs:job:rules:rule allow_failure should be a boolean value",
+                "jobs:job:rules:rule allow failure should be a boolean value",
             ),
             (
                 json!([{"interruptible": "yes"}]),

@@ -48,18 +48,31 @@ pub(crate) fn owner_and_key(path: &str) -> (&str, &str) {
 }
 
 /// `jobs:build:when` and `should be ...` give `jobs:build when should be ...`, the form GitLab
-/// uses for keywords that the owning entry validates as plain attributes.
+/// uses for keywords that the owning entry validates as plain attributes. GitLab prints the
+/// attribute through ActiveModel's `full_messages`, which humanizes it, so
+/// `jobs:build:resource_group` gives `jobs:build resource group should be ...`.
 pub(crate) fn attribute_message(path: &str, message: impl Display) -> String {
     match owner_and_key(path) {
-        ("", key) => format!("{key} {message}"),
-        (owner, key) => format!("{owner} {key} {message}"),
+        ("", key) => format!("{} {message}", humanize(key)),
+        (owner, key) => format!("{owner} {} {message}", humanize(key)),
     }
 }
 
+/// An attribute name as GitLab's messages show it: ActiveSupport's `humanize` (a trailing
+/// `_id` dropped, underscores as spaces), lower-cased as GitLab lower-cases the whole message.
+pub(crate) fn humanize(attribute: &str) -> String {
+    let stem = attribute
+        .strip_suffix("_id")
+        .filter(|stem| !stem.is_empty())
+        .unwrap_or(attribute);
+    stem.replace('_', " ").to_lowercase()
+}
+
 /// `<entry> <attribute> <message>`, for an attribute inside a keyword's own entry, such as
-/// `jobs:build:image name can't be blank`.
+/// `jobs:build:image name can't be blank`. The attribute is humanized as in
+/// [`attribute_message`].
 pub(crate) fn field_message(entry: &str, attribute: &str, message: impl Display) -> String {
-    format!("{entry} {attribute} {message}")
+    format!("{entry} {} {message}", humanize(attribute))
 }
 
 /// Returns the value of `key` unless it is missing or null. GitLab treats a null keyword as not
@@ -348,6 +361,36 @@ mod tests {
     fn owner_and_key_splits_last_segment() {
         assert_eq!(owner_and_key("jobs:build:when"), ("jobs:build", "when"));
         assert_eq!(owner_and_key("when"), ("", "when"));
+    }
+
+    #[test]
+    fn attribute_message_humanizes_key() {
+        let cases = [
+            (
+                "jobs:deploy:resource_group",
+                "jobs:deploy resource group should be a string",
+            ),
+            (
+                "jobs:deploy:allow_failure",
+                "jobs:deploy allow failure should be a string",
+            ),
+            (
+                "jobs:deploy:start_in",
+                "jobs:deploy start in should be a string",
+            ),
+            (
+                "jobs:deploy:project_id",
+                "jobs:deploy project should be a string",
+            ),
+            ("resource_group", "resource group should be a string"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(
+                attribute_message(path, "should be a string"),
+                expected,
+                "{path}"
+            );
+        }
     }
 
     #[test]

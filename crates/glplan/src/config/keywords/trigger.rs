@@ -646,7 +646,7 @@ mod tests {
             ),
             (
                 json!({"project": "a/b", "forward": {"yaml_variables": "no"}}),
-                "jobs:child:trigger:forward yaml_variables should be a boolean value",
+                "jobs:child:trigger:forward yaml variables should be a boolean value",
             ),
             (
                 json!({"project": "a/b", "forward": {"all": true}}),

@@ -236,11 +236,11 @@ mod tests {
             ),
             (
                 json!({"auto_cancel": {"on_new_commit": "always"}}),
-                "workflow:auto_cancel on_new_commit must be one of: conservative, interruptible, none",
+                "workflow:auto_cancel on new commit must be one of: conservative, interruptible, none",
             ),
             (
                 json!({"auto_cancel": {"on_job_failure": "some"}}),
-                "workflow:auto_cancel on_job_failure must be one of: none, all",
+                "workflow:auto_cancel on job failure must be one of: none, all",
             ),
             (
                 json!({"auto_cancel": {"on_failure": "all"}}),
@@ -252,7 +252,7 @@ mod tests {
             ),
             (
                 json!({"rules": [{"if": "$A", "auto_cancel": {"on_new_commit": "x"}}]}),
-                "workflow:rules:rule:auto_cancel on_new_commit must be one of: conservative, interruptible, none",
+                "workflow:rules:rule:auto_cancel on new commit must be one of: conservative, interruptible, none",
             ),
         ];
         for (input, expected) in cases {
