@@ -47,6 +47,23 @@ export interface Input {
    * Whether each job's variables in `explain` include the predefined `CI_*` variables.
    */
   predefined?: boolean;
+  /**
+   * gitlab-runner `config.toml` files (and GitLab runner settings files) for `schedule`, by
+   * file name. Without them, `schedule` runs every job at once on unlimited runners.
+   */
+  runners?: { [key: string]: string };
+  /**
+   * The durations file for `schedule`: run times and failures of the jobs.
+   */
+  durations?: string | null;
+  /**
+   * Manual jobs that `schedule` starts as soon as they can run.
+   */
+  play?: string[];
+  /**
+   * Jobs whose every attempt fails in `schedule`.
+   */
+  fail?: string[];
 }
 
 /**
@@ -327,6 +344,23 @@ export interface Explanation {
    * The stage-scheduled jobs of later stages that wait for this one.
    */
   waited_for_by: string[];
+}
+
+/**
+ * What `schedule` returns.
+ */
+export interface ScheduleResult {
+  /**
+   * The simulated run, as `glplan schedule --format json` prints it: each job's attempts
+   * with their runner and times, runner usage and the critical path; `null` when GitLab
+   * would not create the pipeline.
+   */
+  schedule: { [key: string]: unknown } | null;
+  /**
+   * The configuration's diagnostics, the pipeline's, then those of the runner and
+   * durations files.
+   */
+  diagnostics: Diagnostic[];
 }
 
 /**

@@ -1,11 +1,13 @@
 //! The functions of the package on Rust values, so that they can be tested natively. The
 //! exported JavaScript functions in the crate root convert their argument and result.
 
+use glplan::fleet::{Fleet, MatchContext, check, match_jobs};
 use glplan::pipeline::{Pipeline, PlanOptions};
-use glplan::{Resolution, ResolveOptions};
+use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
+use glplan::{Diagnostics, Limits, Resolution, ResolveOptions};
 
 use crate::input::Input;
-use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult};
+use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleResult};
 
 /// Returns the configuration's diagnostics.
 pub fn lint(mut input: Input) -> Result<Vec<Diagnostic>, String> {
@@ -63,6 +65,76 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
         .map_err(|error| format!("cannot convert the job to JSON: {error}"))?;
     Ok(ExplainResult {
         explanation: Some(explanation),
+        diagnostics,
+    })
+}
+
+/// Returns the simulated run of the pipeline on the input's runners, with its durations file.
+/// A job in `play` or `fail` that is not in the pipeline is an error.
+pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
+    let context = input.pipeline_context()?;
+    let (mut resolution, pipeline) = evaluate(&mut input)?;
+    let mut diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
+    let Some(pipeline) = pipeline.filter(|pipeline| pipeline.created) else {
+        return Ok(ScheduleResult {
+            schedule: None,
+            diagnostics,
+        });
+    };
+    for (field, names) in [("play", &input.play), ("fail", &input.fail)] {
+        if let Some(name) = unknown_jobs(&pipeline, names).first() {
+            return Err(format!(
+                "invalid argument `{field}`: job `{name}` is not in the pipeline"
+            ));
+        }
+    }
+
+    // The runner and durations files join the source map, so their diagnostics have
+    // positions.
+    let sources = &mut resolution.sources;
+    let mut found = Diagnostics::new();
+    let pool = if input.runners.is_empty() {
+        RunnerPool::unlimited(&pipeline)
+    } else {
+        let ids: Vec<_> = input
+            .runners
+            .iter()
+            .map(|(name, text)| sources.add(name.clone(), text.clone()))
+            .collect();
+        let files: Vec<_> = ids
+            .iter()
+            .zip(input.runners.values())
+            .map(|(id, text)| (*id, text.as_str()))
+            .collect();
+        let (fleet, parsed) = Fleet::parse(&files, sources);
+        let matching = match_jobs(&pipeline, &fleet, &MatchContext::from(&context));
+        found.extend(parsed);
+        found.extend(check(&pipeline, &fleet, &matching, sources));
+        RunnerPool::from_fleet(&fleet, &matching)
+    };
+    let durations = match &input.durations {
+        Some(text) => {
+            let file = sources.add("durations", text.clone());
+            Durations::parse(file, text, &Limits::default(), &mut found)
+        }
+        None => Durations::default(),
+    };
+    for diagnostic in &found {
+        diagnostics.push(Diagnostic::from(diagnostic.locate(&resolution.sources)));
+    }
+
+    let options = ScheduleOptions {
+        play: input.play.clone(),
+        fail: input.fail.clone(),
+    };
+    let schedule = simulate(&pipeline, &pool, &durations, &options);
+    let schedule = match serde_json::to_value(&schedule) {
+        Ok(serde_json::Value::Object(object)) => Some(object),
+        Ok(_) => None,
+        Err(error) => return Err(format!("cannot convert the schedule to JSON: {error}")),
+    };
+    Ok(ScheduleResult {
+        schedule,
         diagnostics,
     })
 }
@@ -256,6 +328,62 @@ mod tests {
         let result = plan(input(serde_json::json!({"files": files}))).unwrap();
         assert!(result.pipeline.is_none());
         assert_eq!(result.diagnostics[0].severity, glplan::Severity::Error);
+    }
+
+    #[test]
+    fn schedule_without_runners_runs_jobs() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let result = schedule(input(serde_json::json!({"files": files}))).unwrap();
+        let schedule = serde_json::Value::Object(result.schedule.unwrap());
+        let expected = {
+            let mut memory = glplan::MemoryFiles::new();
+            memory.repository =
+                input(serde_json::json!({"files": {".gitlab-ci.yml": PIPELINE}})).files;
+            let context = input(serde_json::json!({})).pipeline_context().unwrap();
+            let (_, pipeline) = glplan::pipeline::plan(
+                ".gitlab-ci.yml",
+                &memory,
+                &context,
+                &PlanOptions::default(),
+            );
+            let pipeline = pipeline.unwrap();
+            let pool = RunnerPool::unlimited(&pipeline);
+            let simulated = simulate(
+                &pipeline,
+                &pool,
+                &Durations::default(),
+                &ScheduleOptions::default(),
+            );
+            serde_json::to_value(simulated).unwrap()
+        };
+        assert_eq!(schedule, expected);
+    }
+
+    #[test]
+    fn schedule_reports_runner_file_errors() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let runners = serde_json::json!({"config.toml": "concurrent = \"x\"\n[[runners]]\nname = \"a\"\nexecutor = \"shell\"\n"});
+        let result = schedule(input(
+            serde_json::json!({"files": files, "runners": runners}),
+        ))
+        .unwrap();
+        let diagnostic = result
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == glplan::Severity::Error)
+            .unwrap();
+        assert_eq!(diagnostic.location.as_ref().unwrap().file, "config.toml");
+    }
+
+    #[test]
+    fn schedule_unknown_play_job_is_error() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let error =
+            schedule(input(serde_json::json!({"files": files, "play": ["nope"]}))).unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `play`: job `nope` is not in the pipeline"
+        );
     }
 
     #[test]

@@ -48,6 +48,15 @@ pub struct Input {
     pub context: ContextInput,
     /// Whether each job's variables in `explain` include the predefined `CI_*` variables.
     pub predefined: bool,
+    /// gitlab-runner `config.toml` files (and GitLab runner settings files) for `schedule`, by
+    /// file name. Without them, `schedule` runs every job at once on unlimited runners.
+    pub runners: BTreeMap<String, String>,
+    /// The durations file for `schedule`: run times and failures of the jobs.
+    pub durations: Option<String>,
+    /// Manual jobs that `schedule` starts as soon as they can run.
+    pub play: Vec<String>,
+    /// Jobs whose every attempt fails in `schedule`.
+    pub fail: Vec<String>,
 }
 
 /// The pipeline to plan, with the same meaning as the context options of `glplan plan`.

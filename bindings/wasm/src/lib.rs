@@ -73,6 +73,17 @@ pub fn explain(
     to_js(&api::explain(input, &job).map_err(|message| JsError::new(&message))?)
 }
 
+/// Simulates the pipeline on the runners of `input.runners` with the run times of
+/// `input.durations`, and returns the run as `glplan schedule --format json` prints it, with
+/// every diagnostic.
+#[wasm_bindgen(unchecked_return_type = "ScheduleResult")]
+pub fn schedule(
+    #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    let input = read_input(input)?;
+    to_js(&api::schedule(input).map_err(|message| JsError::new(&message))?)
+}
+
 /// Returns the package's version, which is the version of the `glplan` crate it was built
 /// from.
 #[wasm_bindgen]

@@ -91,6 +91,21 @@ pub struct PlanResult {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// What `schedule` returns.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ScheduleResult {
+    /// The simulated run, as `glplan schedule --format json` prints it: each job's attempts
+    /// with their runner and times, runner usage and the critical path; `null` when GitLab
+    /// would not create the pipeline.
+    // NOTE: the core's schedule types have no JSON Schema yet, so the declaration is a plain
+    // object.
+    pub schedule: Option<Map<String, Value>>,
+    /// The configuration's diagnostics, the pipeline's, then those of the runner and
+    /// durations files.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// What `explain` returns.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]

@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::input::Input;
-use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult};
+use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleResult};
 
 /// A field holding the pipeline's JSON: its schema is `docs/plan.schema.json`.
 pub struct PipelineRef;
@@ -203,6 +203,10 @@ pub fn declarations() -> String {
     definitions.add_root(
         "ExplainResult",
         writer.root_schema_for::<ExplainResult>().to_value(),
+    );
+    definitions.add_root(
+        "ScheduleResult",
+        writer.root_schema_for::<ScheduleResult>().to_value(),
     );
 
     let text = std::fs::read_to_string(plan_schema_path()).unwrap();

@@ -4,7 +4,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use glplan_wasm::{explain, lint, plan, resolve_config, version};
+use glplan_wasm::{explain, lint, plan, resolve_config, schedule, version};
 use js_sys::{Array, Error, JSON, Map, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -163,6 +163,19 @@ fn explain_job_not_string_throws_error() {
     Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
     let message = error_message(explain(input.into(), JsValue::from(3)));
     assert!(message.starts_with("invalid argument `job`"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn schedule_runs_on_runner_file() {
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
+    let runners = js(
+        r#"{"config.toml": "concurrent = 1\n[[runners]]\nname = \"one\"\nexecutor = \"shell\"\n"}"#,
+    );
+    Reflect::set(&input, &"runners".into(), &runners).unwrap();
+    let result = schedule(input.into()).unwrap();
+    assert_eq!(get(&result, "schedule.finished"), true);
+    assert_eq!(get(&result, "schedule.runners.0.name"), "one");
 }
 
 #[wasm_bindgen_test]
