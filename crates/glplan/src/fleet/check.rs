@@ -9,7 +9,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::glob::Fnmatch;
 use crate::pipeline::{Pipeline, PlannedJob, SourceLocation};
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 
 use super::matching::JobMatch;
 use super::{ContainerResources, Executor, Fleet, Matching, Runner, RunnerService, quantity};
@@ -65,9 +65,10 @@ pub fn check(
     }
 
     // Each job against the runners that can take it.
+    let locator = Locator::new(sources);
     for (job, job_match) in pipeline.jobs.iter().zip(&matching.jobs) {
-        let job_span = job.location.as_ref().and_then(|l| locate(l, sources));
         if job_match.stuck {
+            let job_span = job.location.as_ref().and_then(|l| locator.locate(l));
             diags.push(stuck_job(job, job_match, fleet, job_span));
         }
         for runner in job_match
@@ -78,7 +79,7 @@ pub fn check(
             let at = At {
                 job,
                 runner,
-                job_span,
+                locator: &locator,
             };
             check_ignored_image(&at, &mut diags);
             check_dind_privileged(&at, &mut diags);
@@ -96,7 +97,7 @@ pub fn check(
 struct At<'a> {
     job: &'a PlannedJob,
     runner: &'a Runner,
-    job_span: Option<Span>,
+    locator: &'a Locator<'a>,
 }
 
 impl At<'_> {
@@ -104,7 +105,12 @@ impl At<'_> {
     /// setting when the job's location is unknown.
     fn diagnostic(&self, mut diagnostic: Diagnostic, key: &str, label: String) -> Diagnostic {
         let runner_span = self.runner.span_of(key);
-        match self.job_span {
+        let job_span = self
+            .job
+            .location
+            .as_ref()
+            .and_then(|l| self.locator.locate(l));
+        match job_span {
             Some(span) => {
                 diagnostic = diagnostic.with_span(span).with_label(runner_span, label);
             }
@@ -172,27 +178,54 @@ impl At<'_> {
     }
 }
 
-/// Converts a job location into a span covering the rest of its line.
-fn locate(location: &SourceLocation, sources: &SourceMap) -> Option<Span> {
-    let (id, file) = sources.files().find(|(_, f)| f.name == location.file)?;
-    let mut offset = 0usize;
-    let line_index = usize::try_from(location.line.checked_sub(1)?).ok()?;
-    let line = file.text.split_inclusive('\n').nth(line_index)?;
-    for earlier in file.text.split_inclusive('\n').take(line_index) {
-        offset += earlier.len();
-    }
-    let skip = usize::try_from(location.column.saturating_sub(1)).ok()?;
-    let column_bytes: usize = line.chars().take(skip).map(char::len_utf8).sum();
-    let start = offset + column_bytes;
-    let end = offset + line.trim_end_matches(['\n', '\r']).len();
-    Some(Span::new(
-        id,
-        u32::try_from(start).ok()?,
-        u32::try_from(end.max(start)).ok()?,
-    ))
+/// Turns job locations (file name, line, column) back into spans, with the line starts of
+/// every source file computed once.
+struct Locator<'s> {
+    files: Vec<(FileId, &'s str, &'s str, Vec<usize>)>,
 }
 
-/// Whether `image` is Docker-in-Docker: the `docker` image with a `dind` tag
+impl<'s> Locator<'s> {
+    fn new(sources: &'s SourceMap) -> Self {
+        let files = sources
+            .files()
+            .map(|(id, file)| {
+                let mut starts = vec![0];
+                starts.extend(
+                    file.text
+                        .bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                );
+                (id, file.name.as_str(), file.text.as_str(), starts)
+            })
+            .collect();
+        Locator { files }
+    }
+
+    /// Returns a span from the location to the end of its line.
+    fn locate(&self, location: &SourceLocation) -> Option<Span> {
+        let (id, _, text, starts) = self
+            .files
+            .iter()
+            .find(|(_, name, _, _)| *name == location.file)?;
+        let line_index = usize::try_from(location.line.checked_sub(1)?).ok()?;
+        let line_start = *starts.get(line_index)?;
+        let line_end = starts.get(line_index + 1).copied().unwrap_or(text.len());
+        let line = text.get(line_start..line_end)?;
+        let skip = usize::try_from(location.column.saturating_sub(1)).ok()?;
+        let column_bytes: usize = line.chars().take(skip).map(char::len_utf8).sum();
+        let start = line_start + column_bytes;
+        let end = line_start + line.trim_end_matches(['\n', '\r']).len();
+        Some(Span::new(
+            *id,
+            u32::try_from(start).ok()?,
+            u32::try_from(end.max(start)).ok()?,
+        ))
+    }
+}
+
+/// Returns whether `image` is Docker-in-Docker: the `docker` image with a `dind` tag
 /// (`docker:dind`, `docker:27-dind`, `docker:27-dind-rootless`), from any registry.
 fn is_dind(image: &str) -> bool {
     let without_digest = image.split('@').next().unwrap_or(image);
@@ -240,7 +273,7 @@ fn stuck_job(
     diagnostic.with_help(help)
 }
 
-/// `image` and `services` on executors that do not run containers.
+/// Warns about `image` and `services` on executors that do not run containers.
 fn check_ignored_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     let Some(executor) = at.executor() else {
         return;
@@ -296,7 +329,7 @@ fn check_ignored_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `docker:dind` needs a privileged service container.
+/// Reports `docker:dind` services on runners that do not run services privileged.
 fn check_dind_privileged(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     let (privileged, key, section) = if at.uses_docker() {
         let docker = at.runner.docker.clone().unwrap_or_default();
@@ -380,9 +413,9 @@ fn parse_docker_host(value: &str) -> DockerHost {
 /// `DOCKER_HOST` against the job's services, and the TLS variables against the port.
 ///
 /// The `docker:dind` image sets `DOCKER_TLS_CERTDIR=/certs`, so unless the job sets it to an
-/// empty value the daemon generates certificates and listens with TLS on 2376; with an empty
-/// value it listens without TLS on 2375. The job sees its YAML variables, and so does the
-/// service container.
+/// empty value the daemon generates certificates and listens with TLS on 2376. With an empty
+/// value it listens without TLS on 2375. GitLab passes the job's YAML variables to the job
+/// and to the service container.
 fn check_docker_host(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     if !at.uses_docker() && !at.is_kubernetes() {
         return;
@@ -514,7 +547,7 @@ fn check_dind_without_docker_host(
     ));
 }
 
-/// The port and the TLS variables against the daemon's TLS setting.
+/// Compares the port and the TLS variables with the daemon's TLS setting.
 fn check_dind_tls(at: &At<'_>, docker_host: &str, port: Option<u16>, diags: &mut Vec<Diagnostic>) {
     let certdir = at.variable("DOCKER_TLS_CERTDIR");
     let tls = certdir.as_deref() != Some("");
@@ -645,7 +678,8 @@ fn check_shared_certs(at: &At<'_>, certdir: &str, diags: &mut Vec<Diagnostic>) {
     diags.push(at.diagnostic(diagnostic, key, format!("runner `{runner}`")));
 }
 
-/// A runner that binds the host's Docker socket gives every job control of the host.
+/// Warns about a runner that binds the host's Docker socket, which gives every job control of
+/// the host.
 fn check_docker_socket(runner: &Runner, diags: &mut Vec<Diagnostic>) {
     let Some(docker) = &runner.docker else {
         return;
@@ -685,9 +719,9 @@ fn requested_policies(job: &[String], runner: &[String]) -> (Vec<String>, &'stat
     }
 }
 
-/// The job's `image:pull_policy` against the runner's allowed policies, as gitlab-runner's
-/// pull manager computes the effective list: the requested policies that are allowed, in
-/// requested order; none left fails the job.
+/// Checks the job's `image:pull_policy` against the runner's allowed policies. gitlab-runner's
+/// pull manager keeps the requested policies that are allowed, in requested order, and fails
+/// the job when none is left.
 fn check_pull_policy(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     let Some(image) = &at.job.image else {
         return;
@@ -753,7 +787,7 @@ fn check_pull_policy(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     diags.push(at.diagnostic(diagnostic, &key, format!("what runner `{runner}` allows")));
 }
 
-/// Whether `image` matches one of gitlab-runner's `allowed_images` patterns. gitlab-runner
+/// Returns whether `image` matches one of gitlab-runner's `allowed_images` patterns. gitlab-runner
 /// matches with doublestar, where `*` stays within one `/`-separated part and a `**` part
 /// matches any number of parts, including at the end of the pattern.
 pub(super) fn image_allowed(image: &str, patterns: &[String]) -> bool {
@@ -769,7 +803,7 @@ pub(super) fn image_allowed(image: &str, patterns: &[String]) -> bool {
     })
 }
 
-/// The job's image and services against the runner's `allowed_images` and
+/// Checks the job's image and services against the runner's `allowed_images` and
 /// `allowed_services`. gitlab-runner always allows the images its own configuration names
 /// (the default image and the configured services).
 fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
@@ -801,7 +835,7 @@ fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     if let Some(image) = &at.job.image {
         let name = image.expanded.as_deref().unwrap_or(&image.name);
         let internal = default_image == Some(name);
-        // An image still holding `$` depends on variables only the runner knows.
+        // An image that still contains `$` depends on variables that only the runner expands.
         if !allowed_images.is_empty()
             && !name.contains('$')
             && !internal
@@ -956,9 +990,9 @@ fn request_above_limit(
     .with_help(format!("lower `{request_key}` or raise `{limit_key}`"))
 }
 
-/// The job's `KUBERNETES_*` resource variables: ignored without the runner's
-/// `*_overwrite_max_allowed`, capped at it otherwise, and the result compared with the other
-/// side of the pair.
+/// Checks the job's `KUBERNETES_*` resource variables. The runner ignores each one without the
+/// matching `*_overwrite_max_allowed` and caps it at that maximum otherwise, and the result is
+/// compared with the other side of its request and limit pair.
 fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     let Some(kubernetes) = at.runner.kubernetes.as_ref().filter(|_| at.is_kubernetes()) else {
         return;
@@ -1032,7 +1066,7 @@ fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A job timeout above the runner's `maximum_timeout`: GitLab lowers the timeout to the
+/// Warns about a job timeout above the runner's `maximum_timeout`, because GitLab lowers the timeout to the
 /// maximum, so the job is cut short.
 fn check_timeout(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     let (Some(timeout), Some(maximum)) = (&at.job.timeout, at.runner.maximum_timeout) else {

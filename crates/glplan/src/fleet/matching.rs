@@ -1,6 +1,6 @@
 //! Which runner GitLab hands each job to.
 //!
-//! GitLab's `Ci::RegisterJobService` answers a runner's job request from a queue chosen by the
+//! GitLab's `Ci::RegisterJobService` serves a runner's job request from a queue chosen by the
 //! runner's type (instance, group or project), drops jobs of unprotected refs for
 //! `ref_protected` runners, keeps jobs whose tags are a subset of the runner's tags, and drops
 //! untagged jobs for runners without `run_untagged`. Paused runners get nothing, and
@@ -12,6 +12,8 @@
 //! are listed in fleet order without a preference. A job's timeout above a runner's
 //! `maximum_timeout` does not stop the runner from taking it (GitLab lowers the timeout to the
 //! maximum), so it is a [`super::check`] warning and not a rejection.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -98,7 +100,7 @@ pub struct RunnerRejection {
     pub message: String,
 }
 
-/// Why a runner cannot take a job. Serialized with the variant name in `reason`.
+/// The reason a runner cannot take a job, serialized with the variant name in `reason`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Rejection {
@@ -176,30 +178,54 @@ impl Rejection {
 
 /// Lists, for each job of `pipeline`, the runners of `fleet` GitLab may hand it to and why the
 /// others cannot take it.
+///
+/// Only a job's tags decide among runners once the runner-side checks are done, so the result
+/// is computed once per distinct tag list and shared by the jobs that have it.
 pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) -> Matching {
-    let jobs = pipeline
-        .jobs
+    let runner_checks: Vec<Option<Rejection>> = fleet
+        .runners
         .iter()
-        .map(|job| match_job(job, fleet, context))
+        .map(|runner| reject_runner(runner, context))
         .collect();
+    let mut by_tags: HashMap<&[String], (Vec<usize>, Vec<RunnerRejection>)> = HashMap::new();
+
+    let mut jobs = Vec::with_capacity(pipeline.jobs.len());
+    for job in &pipeline.jobs {
+        if job.kind == JobKind::Bridge {
+            jobs.push(JobMatch {
+                job: job.name.clone(),
+                needs_runner: false,
+                eligible: Vec::new(),
+                rejected: Vec::new(),
+                stuck: false,
+            });
+            continue;
+        }
+        let (eligible, rejected) = by_tags
+            .entry(job.tags.as_slice())
+            .or_insert_with(|| match_tags(&job.tags, fleet, &runner_checks));
+        jobs.push(JobMatch {
+            job: job.name.clone(),
+            needs_runner: true,
+            stuck: eligible.is_empty(),
+            eligible: eligible.clone(),
+            rejected: rejected.clone(),
+        });
+    }
     Matching { jobs }
 }
 
-fn match_job(job: &PlannedJob, fleet: &Fleet, context: &MatchContext) -> JobMatch {
-    if job.kind == JobKind::Bridge {
-        return JobMatch {
-            job: job.name.clone(),
-            needs_runner: false,
-            eligible: Vec::new(),
-            rejected: Vec::new(),
-            stuck: false,
-        };
-    }
-
+/// Splits the runners into those that take a job with `tags` and those that do not.
+fn match_tags(
+    tags: &[String],
+    fleet: &Fleet,
+    runner_checks: &[Option<Rejection>],
+) -> (Vec<usize>, Vec<RunnerRejection>) {
     let mut eligible = Vec::new();
     let mut rejected = Vec::new();
-    for (index, runner) in fleet.runners.iter().enumerate() {
-        match reject(job, runner, context) {
+    for (index, (runner, runner_check)) in fleet.runners.iter().zip(runner_checks).enumerate() {
+        let reason = runner_check.clone().or_else(|| reject_tags(tags, runner));
+        match reason {
             None => eligible.push(index),
             Some(reason) => rejected.push(RunnerRejection {
                 runner: index,
@@ -208,21 +234,16 @@ fn match_job(job: &PlannedJob, fleet: &Fleet, context: &MatchContext) -> JobMatc
             }),
         }
     }
-    JobMatch {
-        job: job.name.clone(),
-        needs_runner: true,
-        stuck: eligible.is_empty(),
-        eligible,
-        rejected,
-    }
+    (eligible, rejected)
 }
 
 /// Returns the first reason `runner` cannot take `job`, in the order GitLab checks.
-pub(super) fn reject(
-    job: &PlannedJob,
-    runner: &Runner,
-    context: &MatchContext,
-) -> Option<Rejection> {
+pub fn reject(job: &PlannedJob, runner: &Runner, context: &MatchContext) -> Option<Rejection> {
+    reject_runner(runner, context).or_else(|| reject_tags(&job.tags, runner))
+}
+
+/// Runs the checks that do not depend on the job: executor, paused, scope and protected refs.
+fn reject_runner(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
     if runner.executor.is_none() {
         return Some(Rejection::ExecutorNotFound);
     }
@@ -235,9 +256,14 @@ pub(super) fn reject(
     if runner.access_level == AccessLevel::RefProtected && !context.ref_protected {
         return Some(Rejection::ProtectedRefOnly);
     }
+    None
+}
 
+/// The tag checks: every job tag must be a runner tag, and a job without tags needs
+/// `run_untagged`.
+fn reject_tags(tags: &[String], runner: &Runner) -> Option<Rejection> {
     let mut missing: Vec<String> = Vec::new();
-    for tag in &job.tags {
+    for tag in tags {
         if !runner.tags.contains(tag) && !missing.contains(tag) {
             missing.push(tag.clone());
         }
@@ -245,7 +271,7 @@ pub(super) fn reject(
     if !missing.is_empty() {
         return Some(Rejection::MissingTags { tags: missing });
     }
-    if job.tags.is_empty() && !runner.run_untagged {
+    if tags.is_empty() && !runner.run_untagged {
         return Some(Rejection::UntaggedJob);
     }
     None
@@ -284,7 +310,7 @@ fn reject_scope(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
     }
 }
 
-/// Whether `project` is in `group` or one of its subgroups.
+/// Returns whether `project` is in `group` or one of its subgroups.
 fn group_contains(group: &str, project: &str) -> bool {
     let group = group.trim_matches('/');
     project

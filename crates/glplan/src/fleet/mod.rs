@@ -4,7 +4,7 @@
 //! # Input
 //!
 //! [`Fleet::parse`] reads any number of TOML files that the caller has already added to a
-//! [`SourceMap`]. Each file is one of two kinds, told apart by the shape of its `runners` key:
+//! [`SourceMap`]. Each file is one of two kinds, recognised by the shape of its `runners` key:
 //!
 //! - **A gitlab-runner `config.toml`**, with `[[runners]]` as an array of tables. Each such file
 //!   is one host: one gitlab-runner process with its own `concurrent` worker pool and
@@ -93,7 +93,9 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 
 pub use check::check;
-pub use matching::{JobMatch, MatchContext, Matching, Rejection, RunnerRejection, match_jobs};
+pub use matching::{
+    JobMatch, MatchContext, Matching, Rejection, RunnerRejection, match_jobs, reject,
+};
 
 #[cfg(doc)]
 use crate::pipeline::Pipeline;
@@ -148,7 +150,7 @@ pub struct Host {
     /// `check_interval` in seconds: the length of one polling round over the host's runners.
     /// Default 3; values of 0 or less also mean 3.
     pub check_interval: u32,
-    /// Where `concurrent` is written.
+    /// Span of the `concurrent` value.
     #[serde(skip)]
     pub concurrent_span: Option<Span>,
 }
@@ -165,7 +167,7 @@ pub struct Runner {
     pub url: Option<String>,
     /// Whether `token` is set. The token itself is never kept.
     pub has_token: bool,
-    /// `executor`; `None` when it is missing or not one gitlab-runner knows, in which case the
+    /// `executor`; `None` when it is missing or not one gitlab-runner supports, in which case the
     /// runner requests no jobs.
     pub executor: Option<Executor>,
     /// `limit`: the most jobs this runner runs at once; 0 means no limit of its own.
@@ -183,7 +185,7 @@ pub struct Runner {
     pub locked: bool,
     /// Whether the runner is paused.
     pub paused: bool,
-    /// Which refs' jobs the runner takes.
+    /// The refs whose jobs the runner takes.
     pub access_level: AccessLevel,
     /// The runner's scope.
     pub runner_type: RunnerType,
@@ -214,7 +216,7 @@ pub struct Runner {
     /// `[runners.instance]` of an `instance` runner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<InstanceSettings>,
-    /// Where each key of the entry is written, by dotted path inside the entry (`limit`,
+    /// Spans of the entry's keys, by dotted path inside the entry (`limit`,
     /// `docker.privileged`, `docker.volumes.0`). The settings file's keys replace the
     /// `config.toml` ones they override.
     #[serde(skip)]
@@ -268,7 +270,7 @@ impl SpanMap {
     }
 }
 
-/// An executor gitlab-runner knows.
+/// An executor gitlab-runner supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Executor {
     /// `shell`: the job runs on the host; `image` and `services` are ignored.
@@ -344,7 +346,7 @@ impl Executor {
         Executor::ALL.into_iter().find(|e| e.as_str() == name)
     }
 
-    /// Whether jobs run in Docker containers configured by `[runners.docker]`.
+    /// Returns whether jobs run in Docker containers configured by `[runners.docker]`.
     pub fn uses_docker(self) -> bool {
         matches!(
             self,
@@ -356,7 +358,7 @@ impl Executor {
     }
 }
 
-/// Which refs' jobs a runner takes (`access_level`).
+/// The refs whose jobs a runner takes (`access_level`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessLevel {
@@ -451,7 +453,7 @@ pub struct DockerSettings {
 }
 
 impl DockerSettings {
-    /// Whether service containers run privileged.
+    /// Returns whether service containers run privileged.
     pub fn services_run_privileged(&self) -> bool {
         self.services_privileged.unwrap_or(self.privileged)
     }

@@ -595,9 +595,13 @@ pub(super) fn parse_fleet(
             continue;
         }
         let root = document.into_inner();
-        let is_settings = root
-            .iter()
-            .any(|(key, value)| key.get_ref() == "runners" && value.get_ref().is_table());
+        let is_settings = root.iter().any(|(key, value)| {
+            key.get_ref() == "runners"
+                && value
+                    .get_ref()
+                    .as_table()
+                    .is_some_and(|runners| runners.values().all(|v| v.get_ref().is_table()))
+        });
         if is_settings {
             settings_files.push((file, root));
             continue;
@@ -714,7 +718,17 @@ fn read_config(
                         }
                     }
                 }
-                _ => reader.wrong_type(field, "an array of tables (`[[runners]]`)", "[...]"),
+                _ => {
+                    let found = value.get_ref().type_str();
+                    reader.diags.push(
+                        Diagnostic::error(
+                            "fleet-invalid-type",
+                            format!("`runners` should be an array of tables, but is {found}"),
+                        )
+                        .with_span(reader.value_span(field))
+                        .with_help("write each runner under `[[runners]]`, with two brackets"),
+                    );
+                }
             },
             "session_server" | "experimental" => {
                 reader.table(field);

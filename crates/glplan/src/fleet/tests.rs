@@ -105,7 +105,7 @@ fn snippet<'a>(sources: &'a SourceMap, diagnostic: &Diagnostic) -> &'a str {
     sources.snippet(diagnostic.span.unwrap())
 }
 
-/// The warnings and errors among `diags`.
+/// Returns the warnings and errors among `diags`.
 fn problems(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
     diags
         .iter()
@@ -1486,4 +1486,17 @@ fn fixtures_serialize() {
         setup.parse_diags
     );
     assert_eq!(setup.pipeline.jobs.len(), 3);
+}
+
+#[test]
+fn single_bracket_runners_table() {
+    let (sources, fleet, diags) =
+        parse_one("concurrent = 1\n[runners]\nname = \"a\"\nexecutor = \"shell\"\n");
+    let diag = find(&diags, "fleet-invalid-type");
+    assert_eq!(
+        diag.message,
+        "`runners` should be an array of tables, but is table"
+    );
+    assert_eq!(line_column(&sources, diag), (2, 1));
+    assert_eq!(fleet.hosts.len(), 1);
 }
