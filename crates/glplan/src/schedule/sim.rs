@@ -6,7 +6,7 @@
 //! same second.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 use crate::config::{AllowFailure, JobKind, SchedulingType, When};
 use crate::pipeline::{Pipeline, PlannedJob};
@@ -57,6 +57,8 @@ struct JobFacts<'p> {
     timeout: u64,
     resource: Option<usize>,
     eligible: Vec<usize>,
+    /// Index in [`Sim::classes`] of the job's set of eligible runners.
+    class: Option<usize>,
 }
 
 /// The attempt that is running.
@@ -89,10 +91,19 @@ struct JobState {
     canceled: bool,
 }
 
+/// Jobs with the same eligible runners share one pending queue, so a job is queued once
+/// however many runners can take it; fleets have few such sets (one per tag combination).
+struct Class {
+    runners: Vec<usize>,
+    /// Pending jobs as (job id, job index), lowest job id first.
+    queue: BTreeSet<(u32, usize)>,
+}
+
 struct RunnerState {
     running: u32,
     slots: Vec<bool>,
-    queue: BTreeSet<(u32, usize)>,
+    /// The classes whose jobs this runner can take.
+    classes: Vec<usize>,
     next_poll: Option<u64>,
     offset: u64,
     interval: u64,
@@ -115,6 +126,7 @@ struct Sim<'p> {
     host_running: Vec<u32>,
     host_runners: Vec<Vec<usize>>,
     groups: Vec<Group>,
+    classes: Vec<Class>,
     /// Per stage: jobs whose token is not settled, and the settled tokens.
     stage_unsettled: Vec<usize>,
     stage_tokens: Vec<TokenSet>,
@@ -157,7 +169,7 @@ impl<'p> Sim<'p> {
         durations: &Durations,
         options: &ScheduleOptions,
     ) -> Self {
-        let index: BTreeMap<&str, usize> = pipeline
+        let index: HashMap<&str, usize> = pipeline
             .jobs
             .iter()
             .enumerate()
@@ -171,6 +183,8 @@ impl<'p> Sim<'p> {
             .collect();
         let stage_count = pipeline.stages.len().max(1);
         let mut groups: Vec<Group> = Vec::new();
+        let mut classes: Vec<Class> = Vec::new();
+        let mut class_of: HashMap<Vec<usize>, usize> = HashMap::new();
         let mut facts: Vec<JobFacts<'p>> = Vec::with_capacity(pipeline.jobs.len());
         for (i, job) in pipeline.jobs.iter().enumerate() {
             let dag = job.scheduling_type == SchedulingType::Dag || job.needs.is_some();
@@ -213,6 +227,16 @@ impl<'p> Sim<'p> {
                     runners
                 })
                 .unwrap_or_default();
+            // Classes are numbered in job order, so the numbering is deterministic.
+            let class = (!eligible.is_empty()).then(|| {
+                *class_of.entry(eligible.clone()).or_insert_with(|| {
+                    classes.push(Class {
+                        runners: eligible.clone(),
+                        queue: BTreeSet::new(),
+                    });
+                    classes.len() - 1
+                })
+            });
             facts.push(JobFacts {
                 planned: job,
                 stage: stage_of
@@ -231,6 +255,7 @@ impl<'p> Sim<'p> {
                     .map_or(durations.project_timeout, |t| t.seconds),
                 resource,
                 eligible,
+                class,
             });
         }
         for i in 0..facts.len() {
@@ -289,10 +314,16 @@ impl<'p> Sim<'p> {
                 let count = siblings.map_or(1, Vec::len).max(1) as u64;
                 // The k-th of n runners polls `k * check_interval / n` seconds into each round.
                 let offset = position.map_or(0, |k| k as u64 * interval / count);
+                let served = classes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, class)| class.runners.binary_search(&r).is_ok())
+                    .map(|(c, _)| c)
+                    .collect();
                 RunnerState {
                     running: 0,
                     slots: Vec::new(),
-                    queue: BTreeSet::new(),
+                    classes: served,
                     next_poll: None,
                     offset,
                     interval,
@@ -312,6 +343,7 @@ impl<'p> Sim<'p> {
             host_running: vec![0; pool.hosts.len()],
             host_runners,
             groups,
+            classes,
             stage_unsettled,
             stage_tokens: vec![TokenSet::default(); stage_count],
             stage_jobs,
@@ -514,7 +546,7 @@ impl<'p> Sim<'p> {
             self.begin(job, None, time, time);
             return;
         }
-        let eligible = fact.eligible.clone();
+        let class = fact.class;
         let Some(state) = self.states.get_mut(job) else {
             return;
         };
@@ -522,22 +554,35 @@ impl<'p> Sim<'p> {
         state.token = Token::Pending;
         state.queued = time;
         let entry = (state.queue_id, job);
-        for runner in eligible {
-            if let Some(runner_state) = self.runners.get_mut(runner) {
-                runner_state.queue.insert(entry);
-            }
+        let Some(class) = class.and_then(|c| self.classes.get_mut(c)) else {
+            return;
+        };
+        class.queue.insert(entry);
+        let runners = std::mem::take(&mut class.runners);
+        for &runner in &runners {
             self.wake(runner, time);
+        }
+        if let Some(class) = fact_class(&self.facts, job).and_then(|c| self.classes.get_mut(c)) {
+            class.runners = runners;
         }
     }
 
     /// Schedules the runner's next poll at or after `time` when it has jobs to take.
     fn wake(&mut self, runner: usize, time: u64) {
+        let Some(state) = self.runners.get(runner) else {
+            return;
+        };
+        let waiting = state.classes.iter().any(|&c| {
+            self.classes
+                .get(c)
+                .is_some_and(|class| !class.queue.is_empty())
+        });
+        if !waiting {
+            return;
+        }
         let Some(state) = self.runners.get_mut(runner) else {
             return;
         };
-        if state.queue.is_empty() {
-            return;
-        }
         let at = next_poll(state.offset, state.interval, time);
         if state.next_poll.is_some_and(|scheduled| scheduled <= at) {
             return;
@@ -571,23 +616,26 @@ impl<'p> Sim<'p> {
         }
         state.next_poll = None;
         while self.has_room(runner) {
-            let Some(&(queue_id, job)) = self.runners.get(runner).and_then(|s| s.queue.first())
-            else {
+            let Some((entry, class)) = self.first_pending(runner) else {
                 break;
             };
-            let eligible = self
-                .facts
-                .get(job)
-                .map(|f| f.eligible.clone())
-                .unwrap_or_default();
-            for other in eligible {
-                if let Some(other_state) = self.runners.get_mut(other) {
-                    other_state.queue.remove(&(queue_id, job));
-                }
+            if let Some(class) = self.classes.get_mut(class) {
+                class.queue.remove(&entry);
             }
+            let job = entry.1;
             let queued = self.states.get(job).map_or(time, |s| s.queued);
             self.begin(job, Some(runner), queued, time);
         }
+    }
+
+    /// Returns the pending job with the lowest job id that `runner` can take, with its class.
+    fn first_pending(&self, runner: usize) -> Option<((u32, usize), usize)> {
+        self.runners
+            .get(runner)?
+            .classes
+            .iter()
+            .filter_map(|&c| Some((*self.classes.get(c)?.queue.first()?, c)))
+            .min()
     }
 
     /// Starts an attempt of `job` on `runner` (none for a trigger job) at `time`.
@@ -683,12 +731,16 @@ impl<'p> Sim<'p> {
                 }
             }
             // The freed slot counts for the runner and for its host's other runners.
-            let siblings = host
+            let count = host
                 .and_then(|h| self.host_runners.get(h))
-                .cloned()
-                .unwrap_or_default();
-            for sibling in siblings {
-                self.wake(sibling, time);
+                .map_or(0, Vec::len);
+            for position in 0..count {
+                let sibling = host
+                    .and_then(|h| self.host_runners.get(h))
+                    .and_then(|list| list.get(position).copied());
+                if let Some(sibling) = sibling {
+                    self.wake(sibling, time);
+                }
             }
         }
         self.release(job, time);
@@ -844,15 +896,8 @@ impl<'p> Sim<'p> {
 
     fn unqueue(&mut self, job: usize) {
         let queue_id = self.states.get(job).map_or(0, |s| s.queue_id);
-        let eligible = self
-            .facts
-            .get(job)
-            .map(|f| f.eligible.clone())
-            .unwrap_or_default();
-        for runner in eligible {
-            if let Some(state) = self.runners.get_mut(runner) {
-                state.queue.remove(&(queue_id, job));
-            }
+        if let Some(class) = fact_class(&self.facts, job).and_then(|c| self.classes.get_mut(c)) {
+            class.queue.remove(&(queue_id, job));
         }
         self.release(job, 0);
     }
@@ -1122,6 +1167,10 @@ impl<'p> Sim<'p> {
             })
             .collect()
     }
+}
+
+fn fact_class(facts: &[JobFacts<'_>], job: usize) -> Option<usize> {
+    facts.get(job).and_then(|f| f.class)
 }
 
 /// The first second at or after `time` when a runner with this offset and interval polls.
