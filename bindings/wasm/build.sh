@@ -31,7 +31,7 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
 
 cargo build --manifest-path "$root/Cargo.toml" -p glplan-wasm \
     --target wasm32-unknown-unknown --profile wasm-release
-module="$root/target/wasm32-unknown-unknown/wasm-release/glplan_wasm.wasm"
+module="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/wasm-release/glplan_wasm.wasm"
 
 # The target features that rustc enables for wasm32-unknown-unknown; wasm-opt rejects the
 # module without them.
@@ -40,12 +40,25 @@ features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-e
 
 rm -rf "$pkg"
 mkdir -p "$pkg"
+# wasm-bindgen writes the same module for every target, so wasm-opt, which takes minutes, runs
+# once; a module that differs from the first is optimized on its own.
+first_input="$pkg/.unoptimized.wasm"
+first_output=""
 for pair in bundler:bundler web:web nodejs:node; do
     target=${pair%%:*}
     dir="$pkg/${pair##*:}"
     wasm-bindgen "$module" --out-dir "$dir" --out-name glplan --target "$target"
+    if [ -n "$first_output" ] && cmp -s "$dir/glplan_bg.wasm" "$first_input"; then
+        cp "$first_output" "$dir/glplan_bg.wasm"
+        continue
+    fi
+    if [ -z "$first_output" ]; then
+        cp "$dir/glplan_bg.wasm" "$first_input"
+        first_output="$dir/glplan_bg.wasm"
+    fi
     "$wasm_opt" -O3 "${features[@]}" "$dir/glplan_bg.wasm" -o "$dir/glplan_bg.wasm"
 done
+rm -f "$first_input"
 
 # The bundler and web glue are ES modules and the Node.js glue is CommonJS. A package.json
 # in each folder declares which, for Node.js and bundlers.
