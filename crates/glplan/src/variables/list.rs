@@ -139,13 +139,19 @@ impl Serialize for ResolvedVariable {
 /// An ordered list of variable definitions, as GitLab's `Variables::Collection` keeps them.
 ///
 /// A name may be defined more than once; the last definition wins, both for lookups here and
-/// for the runner, which receives the whole list. Lookups by name take constant time.
+/// for the runner, which receives the whole list. Lookups by name take constant time in a
+/// long list; a short one, such as the few definitions a job's expansion works on, is
+/// searched from the end instead, which saves copying every name into an index.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct VariableList {
     entries: Vec<ResolvedVariable>,
-    /// Position of the last definition of each name.
+    /// Position of the last definition of each name, once the list is longer than
+    /// [`SHORT_LIST`]; empty before.
     last: HashMap<String, usize>,
 }
+
+/// Lists up to this length have no name index.
+const SHORT_LIST: usize = 16;
 
 impl VariableList {
     /// Creates an empty list.
@@ -155,7 +161,18 @@ impl VariableList {
 
     /// Appends a definition; it overrides earlier definitions of the same name.
     pub fn push(&mut self, variable: ResolvedVariable) {
-        self.last.insert(variable.name.clone(), self.entries.len());
+        let position = self.entries.len();
+        if position == SHORT_LIST {
+            self.last = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(position, variable)| (variable.name.clone(), position))
+                .collect();
+        }
+        if position >= SHORT_LIST {
+            self.last.insert(variable.name.clone(), position);
+        }
         self.entries.push(variable);
     }
 
@@ -171,9 +188,16 @@ impl VariableList {
 
     /// Returns the winning (last) definition of `name`.
     pub fn get(&self, name: &str) -> Option<&ResolvedVariable> {
-        self.last
-            .get(name)
-            .and_then(|&index| self.entries.get(index))
+        if self.entries.len() > SHORT_LIST {
+            return self
+                .last
+                .get(name)
+                .and_then(|&index| self.entries.get(index));
+        }
+        self.entries
+            .iter()
+            .rev()
+            .find(|variable| variable.name == name)
     }
 
     /// Returns the winning value of `name`.
@@ -183,7 +207,7 @@ impl VariableList {
 
     /// Returns whether `name` is defined.
     pub fn contains(&self, name: &str) -> bool {
-        self.last.contains_key(name)
+        self.get(name).is_some()
     }
 
     /// Iterates over every definition of `name`, first to last.
@@ -215,7 +239,7 @@ impl VariableList {
 
     /// Returns the winning definition of each name, in the order the names first appear.
     pub fn effective(&self) -> Vec<&ResolvedVariable> {
-        let mut seen = HashMap::with_capacity(self.last.len());
+        let mut seen = HashMap::with_capacity(self.entries.len());
         self.entries
             .iter()
             .filter(|variable| seen.insert(variable.name.as_str(), ()).is_none())
@@ -302,6 +326,28 @@ mod tests {
         list.push_value("B", "2", VariableSource::GlobalYaml);
         list.push_value("A", "3", VariableSource::Project);
         list
+    }
+
+    #[test]
+    fn long_list_last_definition_wins() {
+        let mut list = VariableList::new();
+        for index in 0..40 {
+            list.push_value(
+                format!("V{}", index % 20),
+                index.to_string(),
+                VariableSource::Project,
+            );
+            let expected = index.to_string();
+            assert_eq!(
+                list.value(&format!("V{}", index % 20)),
+                Some(expected.as_str()),
+                "{index}"
+            );
+        }
+        assert_eq!(list.value("V3"), Some("23"));
+        assert!(!list.contains("V20"));
+        list.retain(|variable| variable.value != "23");
+        assert_eq!(list.value("V3"), Some("3"));
     }
 
     #[test]

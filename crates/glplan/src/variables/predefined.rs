@@ -292,6 +292,15 @@ fn base36_suffix(digest: &[u8]) -> String {
 /// name without up to three trailing parallel indexes (`1/3`, `1:3`, `1 3`) or matrix values
 /// (`[linux, 18]`).
 pub fn job_group_name(name: &str) -> String {
+    // Every suffix the pattern removes ends with `]` or a digit before trailing blanks; most
+    // names end otherwise and skip the slow search.
+    let last = name
+        .trim_end_matches(['\t', '\n', '\x0B', '\x0C', '\r', ' '])
+        .bytes()
+        .next_back();
+    if !last.is_some_and(|byte| byte == b']' || byte.is_ascii_digit()) {
+        return ruby_strip(name).to_owned();
+    }
     static SUFFIX: OnceLock<Option<Regex>> = OnceLock::new();
     // GitLab's pattern is `([\b\s:]+((\[.*\])|(\d+[\s:\/\\]+\d+))){1,3}\s*\z`, where `[\b]` is a
     // backspace and `\s`, `\d` and `.` have their ASCII Ruby meanings.
