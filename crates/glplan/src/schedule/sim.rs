@@ -72,7 +72,13 @@ struct Current {
     failure: Option<&'static str>,
     exit_code: Option<i64>,
     canceled: bool,
+    /// The attempt whose end let this attempt become pending.
+    after: Option<AttemptRef>,
 }
+
+/// An attempt of a job: (job index, attempt index), the attempt index `None` for a job that
+/// never ran (a skipped job passes on its own cause).
+type AttemptRef = (usize, Option<usize>);
 
 /// A job's changing state.
 struct JobState {
@@ -85,8 +91,9 @@ struct JobState {
     ready_at: Option<u64>,
     current: Option<Current>,
     attempts: Vec<Current>,
-    /// The job whose completion (or release of the resource group) let this job go ahead.
-    cause: Option<usize>,
+    /// The attempt whose end (a completion, a release of the resource group, or a failure
+    /// before a retry) lets the job's next attempt go ahead.
+    cause: Option<AttemptRef>,
     reason: Option<String>,
     canceled: bool,
 }
@@ -368,7 +375,7 @@ impl<'p> Sim<'p> {
 
     /// Hands the jobs without `needs` of every stage whose earlier stages are all settled to
     /// the decision list.
-    fn open_stages(&mut self, cause: Option<usize>) {
+    fn open_stages(&mut self, cause: Option<AttemptRef>) {
         while self.opened < self.stage_jobs.len() {
             let earlier = self.opened;
             let settled_before = self
@@ -493,6 +500,7 @@ impl<'p> Sim<'p> {
         }
         state.phase = Phase::Settled;
         state.token = token;
+        let cause = Some((job, state.attempts.len().checked_sub(1)));
         if reason.is_some() {
             state.reason = reason;
         }
@@ -512,11 +520,11 @@ impl<'p> Sim<'p> {
             };
             waiting.unsettled_needs = waiting.unsettled_needs.saturating_sub(1);
             if waiting.unsettled_needs == 0 {
-                waiting.cause = Some(job);
+                waiting.cause = cause;
                 self.decide.insert(dependent);
             }
         }
-        self.open_stages(Some(job));
+        self.open_stages(cause);
     }
 
     /// Takes the job's resource group, or waits for it, then makes the job pending.
@@ -669,6 +677,7 @@ impl<'p> Sim<'p> {
         let slot = runner.map(|r| self.take_slot(r));
         let end = time.saturating_add(length);
         if let Some(state) = self.states.get_mut(job) {
+            let after = state.cause;
             state.phase = Phase::Running;
             state.token = Token::Running;
             state.current = Some(Current {
@@ -680,6 +689,7 @@ impl<'p> Sim<'p> {
                 failure,
                 exit_code,
                 canceled: false,
+                after,
             });
         }
         self.events.push(Reverse((end, FINISH, job)));
@@ -766,8 +776,12 @@ impl<'p> Sim<'p> {
             return;
         };
         group.holder = Some(next);
+        let released = self
+            .states
+            .get(job)
+            .map(|s| (job, s.attempts.len().checked_sub(1)));
         if let Some(state) = self.states.get_mut(next) {
-            state.cause = Some(job);
+            state.cause = released;
         }
         self.make_pending(next, time);
     }
@@ -793,6 +807,7 @@ impl<'p> Sim<'p> {
             self.next_queue_id = self.next_queue_id.saturating_add(1);
             if let Some(state) = self.states.get_mut(job) {
                 state.queue_id = queue_id;
+                state.cause = Some((job, state.attempts.len().checked_sub(1)));
             }
             self.enqueue(job, time);
             return;
@@ -1100,40 +1115,68 @@ impl<'p> Sim<'p> {
             .collect()
     }
 
+    /// Walks back from the attempt that ends last, each attempt to the one whose end let it
+    /// become pending, then joins consecutive attempts of one job into one step.
     fn critical_path(&self) -> Vec<CriticalStep> {
         let last = self
             .states
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| s.attempts.last().map(|a| (a.end, Reverse(i))))
+            .filter_map(|(i, s)| {
+                let k = s.attempts.len().checked_sub(1)?;
+                Some((s.attempts.get(k)?.end, Reverse(i), k))
+            })
             .max()
-            .map(|(_, Reverse(i))| i);
-        let mut path = Vec::new();
+            .map(|(_, Reverse(i), k)| (i, Some(k)));
+        let mut chain: Vec<(usize, usize)> = Vec::new();
         let mut next = last;
-        // Each step goes to a job that settled earlier, so the walk ends; the bound guards
-        // against a cause chain that loops all the same.
-        for _ in 0..=self.states.len() {
-            let Some(job) = next else {
+        // Each step goes to an attempt that ended earlier, or to a skipped job decided
+        // earlier, so the walk ends; the bound guards against a loop all the same.
+        let bound = self.states.len() + self.next_queue_id as usize + 1;
+        for _ in 0..bound {
+            let Some((job, attempt)) = next else {
                 break;
             };
             let Some(state) = self.states.get(job) else {
                 break;
             };
-            if let (Some(first), Some(last)) = (state.attempts.first(), state.attempts.last()) {
-                path.push(CriticalStep {
-                    job: self
-                        .facts
-                        .get(job)
-                        .map(|f| f.planned.name.clone())
-                        .unwrap_or_default(),
-                    ready_at: state.ready_at.unwrap_or(first.queued),
-                    started_at: first.started,
-                    finished_at: last.end,
-                });
+            match attempt.and_then(|k| state.attempts.get(k).map(|a| (k, a))) {
+                Some((k, current)) => {
+                    chain.push((job, k));
+                    next = current.after;
+                }
+                None => next = state.cause,
             }
-            next = state.cause;
         }
-        path.reverse();
+        chain.reverse();
+
+        let mut path: Vec<CriticalStep> = Vec::new();
+        let mut previous_job = None;
+        for (job, k) in chain {
+            let (Some(state), Some(fact)) = (self.states.get(job), self.facts.get(job)) else {
+                continue;
+            };
+            let Some(attempt) = state.attempts.get(k) else {
+                continue;
+            };
+            if previous_job == Some(job)
+                && let Some(step) = path.last_mut()
+            {
+                step.finished_at = attempt.end;
+                continue;
+            }
+            previous_job = Some(job);
+            let ready_at = match k {
+                0 => state.ready_at.unwrap_or(attempt.queued),
+                _ => attempt.queued,
+            };
+            path.push(CriticalStep {
+                job: fact.planned.name.clone(),
+                ready_at,
+                started_at: attempt.started,
+                finished_at: attempt.end,
+            });
+        }
         path
     }
 
