@@ -29,7 +29,9 @@ use crate::variables::{
 };
 
 /// Name of the YAML variable that marks where the job's YAML variables go in a template list.
-/// It cannot be a real variable name: GitLab's names never contain a NUL character.
+/// Only the template job's YAML variables and the context's variables reach those lists, and
+/// GitLab limits the keys of CI/CD variables to letters, digits and `_`, so no name GitLab
+/// accepts contains the NUL character this one starts with.
 const MARKER: &str = "\u{0}glplan-yaml-position";
 
 /// The variables GitLab appends to a created job's list once its environment exists.

@@ -140,8 +140,8 @@ impl Serialize for ResolvedVariable {
 ///
 /// A name may be defined more than once; the last definition wins, both for lookups here and
 /// for the runner, which receives the whole list. Lookups by name take constant time in a
-/// long list; a short one, such as the few definitions a job's expansion works on, is
-/// searched from the end instead, which saves copying every name into an index.
+/// long list. A short list, such as the few definitions a job's expansion works on, is
+/// searched from the end, because copying every name into an index costs more.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct VariableList {
     entries: Vec<ResolvedVariable>,
