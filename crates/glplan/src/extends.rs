@@ -374,9 +374,12 @@ impl Extender {
                 format!("the `extends` chain starts at `{}`", self.name(start)),
             );
         }
+        let start = ancestors
+            .first()
+            .map_or_else(|| self.name(node), |&a| self.name(a));
         let help = format!(
-            "`{}` is reached through {} levels of `extends` and may not extend further: GitLab \
-             allows at most {} ancestors; merge some keys of the chain",
+            "`{}` is {} `extends` steps below `{start}`, and a key more than {} steps down may \
+             not use `extends`; shorten the chain by merging some of its templates into one",
             self.name(node),
             ancestors.len(),
             self.max_depth
@@ -1188,6 +1191,13 @@ mod tests {
         text.push_str("j: {extends: .l1, script: x}\n");
         let (_, diags) = extend_yaml(&text);
         assert_eq!(messages(&diags), [".l11: nesting too deep in `extends`"]);
+        assert_eq!(
+            diags[0].help.as_deref(),
+            Some(
+                "`.l11` is 11 `extends` steps below `j`, and a key more than 10 steps down may \
+                 not use `extends`; shorten the chain by merging some of its templates into one"
+            )
+        );
     }
 
     #[test]

@@ -418,6 +418,72 @@ mod tests {
     }
 
     #[test]
+    fn ambiguous_kind_help_names_keys() {
+        let mut diags = Diagnostics::new();
+        let both = item(vec![
+            ("local", s("a.yml")),
+            ("remote", s("https://x/a.yml")),
+        ]);
+        assert_eq!(match_kind(&both, &mut diags), None);
+        let help = diags.iter().next().and_then(|d| d.help.clone());
+        assert_eq!(
+            help.as_deref(),
+            Some("this include uses `local`, `remote`; split it into one include per file")
+        );
+    }
+
+    #[test]
+    fn missing_kind_has_help() {
+        let mut diags = Diagnostics::new();
+        assert_eq!(match_kind(&item(vec![("local", s(""))]), &mut diags), None);
+        assert!(diags.iter().all(|d| d.help.is_some()));
+    }
+
+    #[test]
+    fn shape_errors_have_help() {
+        let cases = [
+            item(vec![("project", s("group/p"))]),
+            item(vec![("artifact", s("a.yml"))]),
+            item(vec![("local", s("a.yml")), ("integrity", s("sha256-abc"))]),
+            item(vec![
+                ("remote", s("https://x/a.yml")),
+                ("integrity", s("md5-x")),
+            ]),
+            item(vec![
+                ("remote", s("https://x/a.yml")),
+                ("integrity", s("sha256-!!")),
+            ]),
+        ];
+        for case in cases {
+            let mut diags = Diagnostics::new();
+            assert!(!check_shape(&case, &mut diags));
+            assert!(
+                diags.iter().all(|d| d.help.is_some()),
+                "{:?}",
+                messages(&diags)
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_keys_suggest_each_key() {
+        let mut map = Mapping::new();
+        map.insert("local", sp(), s("a.yml"));
+        map.insert("inptus", sp(), s("x"));
+        map.insert("rulse", sp(), s("y"));
+        let mut diags = Diagnostics::new();
+        check_shape(&Item { map, span: sp() }, &mut diags);
+        let diagnostic = diags.iter().next().unwrap();
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `inputs`?"));
+        let labels: Vec<&str> = diagnostic
+            .labels
+            .iter()
+            .map(|l| l.message.as_str())
+            .collect();
+        assert_eq!(labels, ["unknown key; did you mean `rules`?"]);
+    }
+
+    #[test]
     fn normalize_single_string() {
         let mut diags = Diagnostics::new();
         let items = normalize(&s("a.yml"), &[], &mut diags);

@@ -109,7 +109,12 @@ pub(super) fn evaluate(
 }
 
 fn rules_error(message: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("invalid-include-rules", format!("include:{message}")).with_span(span)
+    Diagnostic::error("invalid-include-rules", format!("include:{message}"))
+        .with_span(span)
+        .with_help(
+            "`include:rules` takes a list of hashes with `if`, `exists`, `changes` and `when` \
+             (`always` or `never`); fix the rule, because GitLab rejects the configuration",
+        )
 }
 
 /// Validates the rules as GitLab's `Entry::Include::Rules` does and returns the first
@@ -547,6 +552,16 @@ mod tests {
 
     fn errors(rules: Node) -> Vec<String> {
         run(rules, &files()).1
+    }
+
+    #[test]
+    fn invalid_rules_have_help() {
+        let diagnostic = rules_error("rules config can't be blank", sp());
+        assert!(
+            diagnostic
+                .help
+                .is_some_and(|help| help.contains("`include:rules`"))
+        );
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub(crate) fn failed_since(cx: &Ctx, mark: Mark) -> bool {
     cx.diags.iter().skip(mark.0).any(Diagnostic::is_error)
 }
 
-/// Reports an error with an optional help line.
+/// Reports an error with an optional help line. A `can't be blank` error without one gets
+/// the general fix for a blank value.
 pub(crate) fn report(
     cx: &mut Ctx,
     code: &'static str,
@@ -35,12 +36,23 @@ pub(crate) fn report(
     span: Span,
     help: Option<String>,
 ) {
+    let message = message.into();
+    let help = help.or_else(|| {
+        message
+            .ends_with("can't be blank")
+            .then(|| BLANK_HELP.to_owned())
+    });
     let mut diagnostic = Diagnostic::error(code, message).with_span(span);
     if let Some(help) = help {
         diagnostic = diagnostic.with_help(help);
     }
     cx.diags.push(diagnostic);
 }
+
+/// The fix for a value that GitLab finds blank: null, `false`, an empty or whitespace-only
+/// string, or an empty array or hash.
+pub(crate) const BLANK_HELP: &str =
+    "write a non-empty value here; GitLab treats null, `false`, `\"\"`, `[]` and `{}` as blank";
 
 /// Splits `jobs:build:when` into the owner `jobs:build` and the key `when`.
 pub(crate) fn owner_and_key(path: &str) -> (&str, &str) {
@@ -260,7 +272,10 @@ pub(crate) fn disallow_keys(
         "disallowed-keys",
         format!("{path} config {message}: {}", names.join(", ")),
         *span,
-        None,
+        Some(format!(
+            "remove `{}` here; GitLab does not accept it in this place",
+            names.join("`, `")
+        )),
     );
     false
 }
@@ -356,6 +371,57 @@ pub(crate) fn is_valid_regexp_literal(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn reported(check: impl FnOnce(&mut Ctx)) -> Vec<Diagnostic> {
+        let mut diags = crate::diagnostic::Diagnostics::new();
+        let limits = crate::limits::Limits::default();
+        check(&mut Ctx::new(&mut diags, &limits));
+        diags.into_vec()
+    }
+
+    #[test]
+    fn report_blank_gets_help() {
+        let diags = reported(|cx| {
+            report(
+                cx,
+                "x",
+                "jobs:a:image name can't be blank",
+                Span::default(),
+                None,
+            );
+        });
+        assert_eq!(diags[0].help.as_deref(), Some(BLANK_HELP));
+    }
+
+    #[test]
+    fn report_keeps_given_help() {
+        let help = Some("own".to_owned());
+        let diags = reported(|cx| report(cx, "x", "a can't be blank", Span::default(), help));
+        assert_eq!(diags[0].help.as_deref(), Some("own"));
+    }
+
+    #[test]
+    fn disallow_keys_help_names_keys() {
+        let mut map = Mapping::new();
+        map.insert(
+            "ports",
+            Span::default(),
+            Node::string("80", Span::default()),
+        );
+        let diags = reported(|cx| {
+            disallow_keys(
+                cx,
+                "jobs:a:image",
+                &map,
+                &["ports"],
+                "contains disallowed keys",
+            );
+        });
+        assert_eq!(
+            diags[0].help.as_deref(),
+            Some("remove `ports` here; GitLab does not accept it in this place")
+        );
+    }
 
     #[test]
     fn owner_and_key_splits_last_segment() {
