@@ -200,7 +200,7 @@ pub struct LocatedDiagnostic {
 
 /// Collected diagnostics of one run, in the order the phases produced them.
 ///
-/// GitLab stops at the first error of `include`, `extends` and `!reference`; glplan reports
+/// GitLab stops at the first error of `include`, `extends` and `!reference`. glplan reports
 /// each such error and keeps going, but drops the errors that are only their consequences.
 /// A phase that replaces a value it could not produce records the replacement's span with
 /// [`Diagnostics::mark_failed_value`], and a failed include calls

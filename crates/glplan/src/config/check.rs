@@ -50,11 +50,11 @@ impl<'a> Ctx<'a> {
         );
     }
 
-    /// Checks that every key of `map` is in `allowed`; reports GitLab's
-    /// `<path> config contains unknown keys: a, b` once for the mapping. The diagnostic points
-    /// at the first unknown key and labels the others; every key close to an allowed one gets
-    /// a "did you mean" (the first in the help line, the others in their labels). Returns
-    /// whether all keys were known.
+    /// Checks that every key of `map` is in `allowed`, and reports GitLab's
+    /// `<path> config contains unknown keys: a, b` once for the mapping otherwise. The
+    /// diagnostic points at the first unknown key and labels the others. Every key close to an
+    /// allowed one gets a "did you mean": the first in the help line, the others in their
+    /// labels. Returns whether all keys were known.
     pub fn check_keys(&mut self, path: &str, map: &Mapping, allowed: &[&str]) -> bool {
         let unknown: Vec<(String, Span)> = map
             .entries()

@@ -62,8 +62,8 @@ pub(crate) fn inspect_key(key: &Key) -> String {
     out
 }
 
-/// A string in Ruby's `String#inspect` form: double quotes, with backslash escapes for quotes,
-/// backslashes, control characters and `#` before `{`, `$` or `@`.
+/// Renders a string as Ruby's `String#inspect` does: double quotes, with backslash escapes for
+/// quotes, backslashes, control characters and `#` before `{`, `$` or `@`.
 pub(crate) fn inspect_str(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     inspect_string(text, &mut out);

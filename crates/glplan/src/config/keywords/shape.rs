@@ -70,8 +70,9 @@ pub(crate) fn attribute_message(path: &str, message: impl Display) -> String {
     }
 }
 
-/// An attribute name as GitLab's messages show it: ActiveSupport's `humanize` (a trailing
-/// `_id` dropped, underscores as spaces), lower-cased as GitLab lower-cases the whole message.
+/// Converts an attribute name to the form GitLab's messages show: ActiveSupport's `humanize`
+/// drops a trailing `_id` and turns underscores into spaces, and GitLab lower-cases the
+/// whole message.
 pub(crate) fn humanize(attribute: &str) -> String {
     let stem = attribute
         .strip_suffix("_id")
