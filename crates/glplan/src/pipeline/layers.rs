@@ -1009,9 +1009,7 @@ mod tests {
         for (definitions, expected) in cases {
             let variables: Vec<ResolvedVariable> = definitions
                 .iter()
-                .map(|(name, value)| {
-                    ResolvedVariable::new(*name, *value, crate::variables::VariableSource::JobYaml)
-                })
+                .map(|(name, value)| ResolvedVariable::new(*name, *value, VariableSource::JobYaml))
                 .collect();
             let references: Vec<&ResolvedVariable> = variables.iter().collect();
             assert_eq!(has_cycle(&references), expected, "{definitions:?}");
