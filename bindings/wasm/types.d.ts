@@ -172,8 +172,8 @@ export interface Diagnostic {
    */
   code: string;
   /**
-   * How serious it is: `error` when GitLab rejects the configuration or does not create
-   * the pipeline.
+   * The severity: `error` when GitLab rejects the configuration or does not create the
+   * pipeline.
    */
   severity: Severity;
   /**
@@ -185,7 +185,7 @@ export interface Diagnostic {
    */
   job?: string | null;
   /**
-   * Where the problem is written.
+   * The place where the problem is written.
    */
   location?: Location | null;
   /**
@@ -258,7 +258,7 @@ export interface LocatedLabel {
 }
 
 /**
- * What `resolveConfig` returns.
+ * The result of `resolveConfig`.
  */
 export interface ConfigResult {
   /**
@@ -274,7 +274,7 @@ export interface ConfigResult {
 }
 
 /**
- * What `plan` returns.
+ * The result of `plan`.
  */
 export interface PlanResult {
   /**
@@ -289,7 +289,7 @@ export interface PlanResult {
 }
 
 /**
- * What `explain` returns.
+ * The result of `explain`.
  */
 export interface ExplainResult {
   /**
@@ -347,7 +347,7 @@ export interface Explanation {
 }
 
 /**
- * What `schedule` returns.
+ * The result of `schedule`.
  */
 export interface ScheduleResult {
   /**

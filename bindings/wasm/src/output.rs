@@ -1,5 +1,5 @@
-//! What the functions return. The `config`, `pipeline` and `explanation` objects are exactly what
-//! the CLI prints with `--format json`; diagnostics are in one shape everywhere, with the
+//! The results of the functions. The `config`, `pipeline` and `explanation` objects are exactly
+//! what the CLI prints with `--format json`. Diagnostics have one shape everywhere, with the
 //! positions a JavaScript editor needs.
 
 use glplan::diagnostic::{LocatedDiagnostic, LocatedLabel, Location};
@@ -17,15 +17,15 @@ use serde_json::{Map, Value};
 pub struct Diagnostic {
     /// Stable kebab-case identifier, such as `unknown-stage`.
     pub code: String,
-    /// How serious it is: `error` when GitLab rejects the configuration or does not create
-    /// the pipeline.
+    /// The severity: `error` when GitLab rejects the configuration or does not create the
+    /// pipeline.
     pub severity: Severity,
     /// The message, in GitLab's wording where GitLab reports the same problem.
     pub message: String,
     /// The job a pipeline diagnostic is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<String>,
-    /// Where the problem is written.
+    /// The place where the problem is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// Other places that explain the problem.
@@ -67,7 +67,7 @@ impl Diagnostic {
     }
 }
 
-/// What `resolveConfig` returns.
+/// The result of `resolveConfig`.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ConfigResult {
@@ -79,7 +79,7 @@ pub struct ConfigResult {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// What `plan` returns.
+/// The result of `plan`.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct PlanResult {
@@ -91,7 +91,7 @@ pub struct PlanResult {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// What `schedule` returns.
+/// The result of `schedule`.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ScheduleResult {
@@ -106,7 +106,7 @@ pub struct ScheduleResult {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// What `explain` returns.
+/// The result of `explain`.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ExplainResult {
