@@ -240,7 +240,7 @@ fn run(case: &Case) -> Run {
     }
 }
 
-/// Every attempt that ran on a runner: (runner index, start, end).
+/// Lists every attempt that ran on a runner as (runner index, start, end).
 fn attempts(run: &Run) -> Vec<(usize, u64, u64)> {
     let index: BTreeMap<&str, usize> = run
         .pool
@@ -260,7 +260,8 @@ fn attempts(run: &Run) -> Vec<(usize, u64, u64)> {
         .collect()
 }
 
-/// The jobs each job waits for, by name: its needs, or every job of an earlier stage.
+/// Lists the jobs that job `index` waits for, by name: its needs, or every job of an
+/// earlier stage.
 fn predecessors(case: &Case, index: usize) -> Vec<String> {
     let job = &case.jobs[index];
     match &job.needs {

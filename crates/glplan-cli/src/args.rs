@@ -44,9 +44,9 @@ pub enum Command {
     /// Takes the context options of `plan`. Exits with 1 when the job is not in the
     /// configuration, otherwise as `plan` does.
     Explain(ExplainArgs),
-    /// Simulate the pipeline on a runner fleet: when each job is queued, starts and ends, on
-    /// which runner and slot, with what result; how busy each runner is; the critical path,
-    /// the longest waits for a runner and the stuck jobs.
+    /// Simulate the pipeline on a runner fleet. Prints when each job is queued, starts and
+    /// ends, on which runner and slot, and with what result. Also prints how busy each runner
+    /// is, the critical path, the longest waits for a runner and the stuck jobs.
     ///
     /// Takes the context options of `plan`. Without `--runners`, every job starts as soon as
     /// it is ready. Exits with 0 when the pipeline is created and the runner and durations
@@ -126,8 +126,8 @@ pub struct ScheduleArgs {
     /// runs after a failure. Repeat for several jobs.
     #[arg(long, value_name = "JOB")]
     pub fail: Vec<String>,
-    /// Output format: `table` prints the jobs, the runners and the summary; `json` prints the
-    /// schedule object; `mermaid` prints a Mermaid Gantt chart with one section per runner.
+    /// Output format: `table` prints the jobs, the runners and the summary, and `json` the
+    /// schedule object. `mermaid` prints a Mermaid Gantt chart with one section per runner.
     #[arg(long, value_enum, default_value_t = ScheduleFormat::Table)]
     pub format: ScheduleFormat,
 }

@@ -96,8 +96,8 @@ pub fn runners_cell(job: &PlannedJob, loaded: &LoadedFleet) -> String {
     names.join(", ")
 }
 
-/// Adds the fleet and each job's runners to the pipeline's JSON: a top-level `fleet` with the
-/// hosts and runners, and in each job a `runners` object with the eligible runners' names,
+/// Adds the fleet and each job's runners to the pipeline's JSON. The top-level `fleet` lists
+/// the hosts and runners. Each job gets a `runners` object with the eligible runners' names,
 /// whether the job is stuck, and each rejected runner with the reason.
 pub fn add_to_json(value: &mut serde_json::Value, loaded: &LoadedFleet) {
     let name = |index: usize| {

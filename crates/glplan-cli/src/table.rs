@@ -220,8 +220,8 @@ pub fn need_text(need: &NeedEdge) -> String {
     }
 }
 
-/// Returns the image the job runs in, as the runner would expand it; `-` for none and for a
-/// trigger job, which runs in GitLab itself.
+/// Returns the image the job runs in, as the runner would expand it. A job without an image
+/// and a trigger job, which runs in GitLab itself, get `-`.
 pub fn image_cell(job: &PlannedJob) -> String {
     if job.kind == JobKind::Bridge {
         return "-".to_owned();

@@ -5,7 +5,7 @@
 //! definitions, each `parallel: 25`. Every fourth definition `needs` a definition of the
 //! previous stage (25 needs after expansion), one in ten is retried after a flaky first
 //! attempt, and one in twenty shares a resource group. The pool has 5 hosts with
-//! `concurrent = 25` and `check_interval = 3`, each with 10 runners of `limit = 4`; a job can
+//! `concurrent = 25` and `check_interval = 3`, each with 10 runners of `limit = 4`. A job can
 //! run on the 10 runners of its tag family and on the 10 runners of the first host.
 //! Planning the pipeline happens once, outside the measurement.
 

@@ -1,7 +1,7 @@
 //! A deterministic simulation of a planned pipeline on a runner fleet: runner slots over time.
 //!
 //! [`simulate`] plays a [`Pipeline`] forward in whole seconds from its creation at time 0. Job
-//! run times and failures come from a [`Durations`] file; the runners come from a
+//! run times and failures come from a [`Durations`] file. The runners come from a
 //! [`RunnerPool`]: hosts with `concurrent`, runners with `limit`, and for each job the runners
 //! that can take it. The same inputs always give the same [`Schedule`].
 //!
@@ -79,10 +79,10 @@ use crate::pipeline::Pipeline;
 pub struct Host {
     /// Name shown in the output, usually the file name.
     pub name: String,
-    /// `concurrent`: the most jobs the host runs at once. 0 runs nothing.
+    /// `concurrent`: the maximum number of jobs the host runs at once. 0 runs nothing.
     pub concurrent: u32,
     /// `check_interval` in seconds: the length of one polling round over the host's runners.
-    /// 0 makes every runner poll every second.
+    /// 0 makes every runner take a job the second it becomes pending.
     pub check_interval: u64,
 }
 
@@ -93,7 +93,7 @@ pub struct Runner {
     pub name: String,
     /// Index of the runner's host in [`RunnerPool::hosts`].
     pub host: usize,
-    /// `limit`: the most jobs the runner runs at once; 0 is unlimited.
+    /// `limit`: the maximum number of jobs the runner runs at once; 0 is unlimited.
     pub limit: u32,
     /// `maximum_timeout` in seconds, which lowers the timeout of the jobs it runs.
     pub maximum_timeout: Option<u64>,
@@ -121,8 +121,8 @@ pub struct RunnerPool {
 }
 
 impl RunnerPool {
-    /// A pool where every job starts as soon as it is ready: one host and one runner without
-    /// limits, polling every second, that takes every job.
+    /// Returns a pool where every job starts as soon as it is ready: one host and one runner
+    /// without limits, which takes every job the second it becomes pending.
     pub fn unlimited(pipeline: &Pipeline) -> RunnerPool {
         RunnerPool {
             hosts: vec![Host {

@@ -30,7 +30,7 @@ const FINISH: u8 = 0;
 const TIMER: u8 = 1;
 const POLL: u8 = 2;
 
-/// Where a job is in its life.
+/// The step of its life a job is at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Created,
@@ -99,7 +99,7 @@ struct JobState {
 }
 
 /// Jobs with the same eligible runners share one pending queue, so a job is queued once
-/// however many runners can take it; fleets have few such sets (one per tag combination).
+/// however many runners can take it. Fleets have few such sets, about one per tag combination.
 struct Class {
     runners: Vec<usize>,
     /// Pending jobs as (job id, job index), lowest job id first.
@@ -614,7 +614,7 @@ impl<'p> Sim<'p> {
         host_room && (config.limit == 0 || state.running < config.limit)
     }
 
-    /// A runner's poll: it takes pending jobs, lowest job id first, while it has room.
+    /// Polls for `runner`, which takes pending jobs, lowest job id first, while it has room.
     fn poll(&mut self, runner: usize, time: u64) {
         let Some(state) = self.runners.get_mut(runner) else {
             return;
@@ -786,7 +786,7 @@ impl<'p> Sim<'p> {
         self.make_pending(next, time);
     }
 
-    /// An attempt ends: success, a retry, or a failure.
+    /// Ends an attempt with a success, a retry or a failure.
     fn finish(&mut self, job: usize, time: u64) {
         let running = self
             .states
@@ -1131,7 +1131,7 @@ impl<'p> Sim<'p> {
         let mut chain: Vec<(usize, usize)> = Vec::new();
         let mut next = last;
         // Each step goes to an attempt that ended earlier, or to a skipped job decided
-        // earlier, so the walk ends; the bound guards against a loop all the same.
+        // earlier, so the walk ends. The bound guards against a loop all the same.
         let bound = self.states.len() + self.next_queue_id as usize + 1;
         for _ in 0..bound {
             let Some((job, attempt)) = next else {
@@ -1216,7 +1216,8 @@ fn fact_class(facts: &[JobFacts<'_>], job: usize) -> Option<usize> {
     facts.get(job).and_then(|f| f.class)
 }
 
-/// The first second at or after `time` when a runner with this offset and interval polls.
+/// Returns the first second at or after `time` when a runner with this offset and interval
+/// polls.
 fn next_poll(offset: u64, interval: u64, time: u64) -> u64 {
     if interval == 0 {
         return time;

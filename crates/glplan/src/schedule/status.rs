@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-/// A job's status as the composite status sees it.
+/// A job's status in the terms of the composite status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Token {
     Created,
@@ -24,7 +24,7 @@ pub(super) enum Token {
 
 impl Token {
     /// Returns whether the token no longer changes in the simulation: the job completed, or is
-    /// an optional manual job nobody plays.
+    /// an optional manual job that is not played.
     pub(super) fn is_settled(self) -> bool {
         matches!(
             self,

@@ -31,8 +31,8 @@ fn durations(text: &str) -> Durations {
     durations
 }
 
-/// One host with `concurrent` and `check_interval`, runners with these limits, every job
-/// eligible for every runner.
+/// Builds one host with `concurrent` and `check_interval` and runners with these limits,
+/// with every job eligible for every runner.
 fn pool(pipeline: &Pipeline, concurrent: u32, interval: u64, limits: &[u32]) -> RunnerPool {
     RunnerPool {
         hosts: vec![Host {
