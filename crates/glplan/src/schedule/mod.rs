@@ -227,6 +227,25 @@ fn names_job(name: &str, job: &crate::pipeline::PlannedJob) -> bool {
 }
 
 /// Simulates `pipeline` on `pool`, with run times and failures from `durations`.
+///
+/// ```
+/// use glplan::MemoryFiles;
+/// use glplan::context::PipelineContext;
+/// use glplan::pipeline::{PlanOptions, plan};
+/// use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate};
+///
+/// let yaml = "stages: [build, test]\nbuild: {stage: build, script: make}\ntest: {stage: test, script: make test}\n";
+/// let files = MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+/// let context = PipelineContext::push("main");
+/// let (_, pipeline) = plan(".gitlab-ci.yml", &files, &context, &PlanOptions::default());
+/// let pipeline = pipeline.unwrap();
+///
+/// // Without a durations file every job runs 5 minutes.
+/// let pool = RunnerPool::unlimited(&pipeline);
+/// let schedule = simulate(&pipeline, &pool, &Durations::default(), &ScheduleOptions::default());
+/// assert_eq!(schedule.job("test").unwrap().started_at, Some(300));
+/// assert_eq!(schedule.duration, 600);
+/// ```
 pub fn simulate(
     pipeline: &Pipeline,
     pool: &RunnerPool,
