@@ -8,7 +8,7 @@ mod scalar;
 mod split;
 mod tags;
 
-pub use node::{Entry, Key, Mapping, Node, Value, format_float};
+pub use node::{Entry, Key, Mapping, MappingEntries, MappingIntoIter, Node, Value, format_float};
 
 use crate::diagnostic::Diagnostics;
 use crate::limits::Limits;

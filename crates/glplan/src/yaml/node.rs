@@ -459,10 +459,10 @@ impl Mapping {
     }
 
     /// Entries in order, with key spans.
-    pub fn entries(&self) -> Entries<'_> {
+    pub fn entries(&self) -> MappingEntries<'_> {
         match &self.repr {
-            Repr::Small(entries) => Entries(EntriesRepr::Small(entries.iter())),
-            Repr::Large(map) => Entries(EntriesRepr::Large(map.iter())),
+            Repr::Small(entries) => MappingEntries(MappingEntriesRepr::Small(entries.iter())),
+            Repr::Large(map) => MappingEntries(MappingEntriesRepr::Large(map.iter())),
         }
     }
 
@@ -546,93 +546,95 @@ impl FromIterator<(Key, Entry)> for Mapping {
 
 impl IntoIterator for Mapping {
     type Item = (Key, Entry);
-    type IntoIter = IntoIter;
+    type IntoIter = MappingIntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
         match self.repr {
-            Repr::Small(entries) => IntoIter(IntoIterRepr::Small(entries.into_iter())),
-            Repr::Large(map) => IntoIter(IntoIterRepr::Large(map.into_iter())),
+            Repr::Small(entries) => {
+                MappingIntoIter(MappingIntoIterRepr::Small(entries.into_iter()))
+            }
+            Repr::Large(map) => MappingIntoIter(MappingIntoIterRepr::Large(map.into_iter())),
         }
     }
 }
 
 /// An iterator over a [`Mapping`]'s keys and entries, in order.
 #[derive(Debug, Clone)]
-pub struct Entries<'a>(EntriesRepr<'a>);
+pub struct MappingEntries<'a>(MappingEntriesRepr<'a>);
 
 #[derive(Debug, Clone)]
-enum EntriesRepr<'a> {
+enum MappingEntriesRepr<'a> {
     Small(std::slice::Iter<'a, (Key, Entry)>),
     Large(indexmap::map::Iter<'a, Key, Entry>),
 }
 
-impl<'a> Iterator for Entries<'a> {
+impl<'a> Iterator for MappingEntries<'a> {
     type Item = (&'a Key, &'a Entry);
 
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
-            EntriesRepr::Small(iter) => iter.next().map(|(k, e)| (k, e)),
-            EntriesRepr::Large(iter) => iter.next(),
+            MappingEntriesRepr::Small(iter) => iter.next().map(|(k, e)| (k, e)),
+            MappingEntriesRepr::Large(iter) => iter.next(),
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         match &self.0 {
-            EntriesRepr::Small(iter) => iter.size_hint(),
-            EntriesRepr::Large(iter) => iter.size_hint(),
+            MappingEntriesRepr::Small(iter) => iter.size_hint(),
+            MappingEntriesRepr::Large(iter) => iter.size_hint(),
         }
     }
 }
 
-impl DoubleEndedIterator for Entries<'_> {
+impl DoubleEndedIterator for MappingEntries<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
-            EntriesRepr::Small(iter) => iter.next_back().map(|(k, e)| (k, e)),
-            EntriesRepr::Large(iter) => iter.next_back(),
+            MappingEntriesRepr::Small(iter) => iter.next_back().map(|(k, e)| (k, e)),
+            MappingEntriesRepr::Large(iter) => iter.next_back(),
         }
     }
 }
 
-impl ExactSizeIterator for Entries<'_> {}
+impl ExactSizeIterator for MappingEntries<'_> {}
 
 /// An owning iterator over a [`Mapping`]'s keys and entries, in order.
 #[derive(Debug)]
-pub struct IntoIter(IntoIterRepr);
+pub struct MappingIntoIter(MappingIntoIterRepr);
 
 #[derive(Debug)]
-enum IntoIterRepr {
+enum MappingIntoIterRepr {
     Small(std::vec::IntoIter<(Key, Entry)>),
     Large(indexmap::map::IntoIter<Key, Entry>),
 }
 
-impl Iterator for IntoIter {
+impl Iterator for MappingIntoIter {
     type Item = (Key, Entry);
 
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
-            IntoIterRepr::Small(iter) => iter.next(),
-            IntoIterRepr::Large(iter) => iter.next(),
+            MappingIntoIterRepr::Small(iter) => iter.next(),
+            MappingIntoIterRepr::Large(iter) => iter.next(),
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         match &self.0 {
-            IntoIterRepr::Small(iter) => iter.size_hint(),
-            IntoIterRepr::Large(iter) => iter.size_hint(),
+            MappingIntoIterRepr::Small(iter) => iter.size_hint(),
+            MappingIntoIterRepr::Large(iter) => iter.size_hint(),
         }
     }
 }
 
-impl DoubleEndedIterator for IntoIter {
+impl DoubleEndedIterator for MappingIntoIter {
     fn next_back(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
-            IntoIterRepr::Small(iter) => iter.next_back(),
-            IntoIterRepr::Large(iter) => iter.next_back(),
+            MappingIntoIterRepr::Small(iter) => iter.next_back(),
+            MappingIntoIterRepr::Large(iter) => iter.next_back(),
         }
     }
 }
 
-impl ExactSizeIterator for IntoIter {}
+impl ExactSizeIterator for MappingIntoIter {}
 
 #[cfg(test)]
 mod tests {
