@@ -59,7 +59,7 @@ pub(super) fn check(seeds: &[Seed<'_>], limits: &Limits, locator: Locator<'_>) -
             continue;
         };
         check_configured_needs(seed, &present, limits, locator, &mut checked);
-        check_variable_cycles(seed, locator, &mut checked);
+        check_variable_cycles(seed, limits, locator, &mut checked);
     }
 
     for seed in seeds {
@@ -131,9 +131,24 @@ pub(super) fn missing_need(job: &str, need: &JobNeed) -> Diagnostic {
 
 /// GitLab's `variable_expansion_errors`: the seed variables must not reference each other in
 /// a cycle. The matched rule's variables are not part of this check.
-fn check_variable_cycles(seed: &Seed<'_>, locator: Locator<'_>, checked: &mut Checked) {
-    let expansion = seed.seed.expand(ExpandOptions::GITLAB);
-    let Some(diagnostic) = expansion.cycle_diagnostic(&seed.job.name) else {
+/// glplan also reports here when nested expansion grows past
+/// [`Limits::max_variable_expansion_bytes`].
+fn check_variable_cycles(
+    seed: &Seed<'_>,
+    limits: &Limits,
+    locator: Locator<'_>,
+    checked: &mut Checked,
+) {
+    let limit = limits.max_variable_expansion_bytes;
+    let options = ExpandOptions {
+        max_added_bytes: limit,
+        ..ExpandOptions::GITLAB
+    };
+    let expansion = seed.seed.expand(options);
+    let Some(diagnostic) = expansion
+        .cycle_diagnostic(&seed.job.name)
+        .or_else(|| expansion.too_large_diagnostic(&seed.job.name, limit))
+    else {
         return;
     };
     checked.errors.push(diagnostic.message.clone());

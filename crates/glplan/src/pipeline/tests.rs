@@ -243,6 +243,22 @@ fn variable_cycle_fails() {
 }
 
 #[test]
+fn variable_expansion_bomb_fails() {
+    let mut yaml = String::from("variables:\n  V0: xxxxxxxxxx\n");
+    for level in 1..=15 {
+        let previous = format!("$V{}", level - 1);
+        yaml.push_str(&format!("  V{level}: \"{}\"\n", previous.repeat(4)));
+    }
+    yaml.push_str("j: {script: x}\n");
+    let pipeline = plan_main(&yaml);
+    assert!(!pipeline.created);
+    assert_eq!(
+        pipeline.errors,
+        ["j: expanding variable `V9` adds more than 1048576 bytes to the job's variables"]
+    );
+}
+
+#[test]
 fn no_jobs_left() {
     let pipeline = plan_main("j: {script: x, rules: [{if: $NEVER}]}\n");
     assert!(!pipeline.created);
