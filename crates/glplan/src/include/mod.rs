@@ -80,7 +80,9 @@ pub(crate) fn process(
         );
         return None;
     }
-    if !matches!(document.body.value, Value::Map(_) | Value::Null) {
+    // A file with text but no document that Rails considers present (only comments, `---`,
+    // `{}` or `~`) loads as nothing, which is not a mapping either.
+    if !matches!(document.body.value, Value::Map(_)) {
         diags.push(invalid_format(&document.body));
         return None;
     }

@@ -1078,10 +1078,10 @@ fn entry_not_a_mapping() {
 }
 
 #[test]
-fn entry_comments_only_is_empty_mapping() {
+fn entry_comments_only_invalid() {
     let result = run(&MemoryFiles::new(), "# nothing yet\n");
-    assert_eq!(result.merged().len(), 0);
-    assert!(result.errors().is_empty());
+    assert!(result.merged.is_none());
+    assert_eq!(result.errors(), ["Invalid configuration format"]);
 }
 
 #[test]
