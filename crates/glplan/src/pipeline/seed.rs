@@ -56,7 +56,7 @@ pub(super) fn facts<'a>(
         is_tag: context.tag && !merge_request,
         is_merge_request: merge_request,
         project_path: &context.project.path,
-        changed_files: context.changed_files.as_deref(),
+        changed_files: context.diff(),
         repository_files,
         other_projects: planner_files,
         kubernetes_active: context.pipeline.kubernetes_active,
