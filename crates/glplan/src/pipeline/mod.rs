@@ -158,9 +158,12 @@ pub fn plan(
     context: &PipelineContext,
     options: &PlanOptions,
 ) -> (Resolution, Option<Pipeline>) {
+    let include = include_variables(context);
     let resolve_options = ResolveOptions {
         limits: options.limits.clone(),
-        variables: include_variables(context).to_pairs(),
+        variables: include.to_pairs(),
+        changed_files: context.diff().map(<[String]>::to_vec),
+        masked: include.masked_names(),
         inputs: options.inputs.clone(),
     };
     let resolution = resolve(entry, files, &resolve_options);

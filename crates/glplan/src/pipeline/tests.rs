@@ -259,6 +259,57 @@ fn variable_expansion_bomb_fails() {
 }
 
 #[test]
+fn changes_true_without_diff() {
+    let yaml = "c: {script: x, rules: [{changes: [src/a.rs]}]}\n\
+                o: {script: x, only: {changes: [src/a.rs]}}\n\
+                main: {script: x}\n";
+    let changed = Some(vec!["other.txt".to_owned()]);
+    let api = PipelineContext {
+        source: crate::context::PipelineSource::Api,
+        ..PipelineContext::push("main")
+    };
+    let cases = [
+        ("push", PipelineContext::push("main"), vec!["main"]),
+        ("tag", PipelineContext::tag("v1"), vec!["c", "o", "main"]),
+        (
+            "schedule",
+            PipelineContext::schedule("main"),
+            vec!["c", "o", "main"],
+        ),
+        ("web", PipelineContext::web("main"), vec!["c", "o", "main"]),
+        ("api", api, vec!["c", "o", "main"]),
+    ];
+    for (name, context, expected) in cases {
+        let context = PipelineContext {
+            changed_files: changed.clone(),
+            ..context
+        };
+        assert_eq!(names(&plan_on(yaml, &context)), expected, "{name}");
+    }
+}
+
+#[test]
+fn include_rules_use_changed_files() {
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "include:\n  - local: c.yml\n    rules: [{changes: [src/*]}]\nmain: {script: x}\n",
+        )
+        .with_file("c.yml", "c: {script: x}\n");
+    let cases = [
+        ("push", PipelineContext::push("feature"), vec!["main"]),
+        ("tag", PipelineContext::tag("v1"), vec!["c", "main"]),
+    ];
+    for (name, context, expected) in cases {
+        let context = PipelineContext {
+            changed_files: Some(vec!["docs/readme.md".to_owned()]),
+            ..context
+        };
+        assert_eq!(names(&plan_files(&files, &context)), expected, "{name}");
+    }
+}
+
+#[test]
 fn no_jobs_left() {
     let pipeline = plan_main("j: {script: x, rules: [{if: $NEVER}]}\n");
     assert!(!pipeline.created);
