@@ -120,7 +120,8 @@ pub(super) fn evaluate_jobs<'c>(
         let seed = seed_variables(context, globals, &spec);
         let keywords = JobRules {
             rules: job.rules.as_deref(),
-            only: job.only.as_ref(),
+            // The evaluator adds the default `only` itself and records that it did.
+            only: job.only.as_ref().filter(|_| !job.implicit_only),
             except: job.except.as_ref(),
             when: job.when,
         };

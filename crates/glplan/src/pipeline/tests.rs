@@ -310,6 +310,13 @@ fn include_rules_use_changed_files() {
 }
 
 #[test]
+fn implicit_only_traced() {
+    let pipeline = plan_main("a: {script: x}\nb: {script: x, only: [branches, tags]}\n");
+    assert!(job(&pipeline, "a").rule.implicit_only);
+    assert!(!job(&pipeline, "b").rule.implicit_only);
+}
+
+#[test]
 fn no_jobs_left() {
     let pipeline = plan_main("j: {script: x, rules: [{if: $NEVER}]}\n");
     assert!(!pipeline.created);
