@@ -618,6 +618,71 @@ b: {stage: build, script: x, rules: [{needs: [a]}]}
 }
 
 #[test]
+fn rule_needs_cycle_located() {
+    let pipeline = plan_main(
+        "
+stages: [build]
+a: {stage: build, script: x, rules: [{needs: [b]}]}
+b: {stage: build, script: x, rules: [{needs: [a]}]}
+",
+    );
+    let cycle = pipeline
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "circular-dependencies")
+        .unwrap();
+    assert!(cycle.location.is_some());
+    assert_eq!(cycle.job.as_deref(), Some("a"));
+}
+
+/// Each configuration error is reported once: the planning phase does not repeat it as a
+/// missing need, a second need limit error or a job graph cycle.
+#[test]
+fn config_errors_not_repeated() {
+    let many: Vec<String> = (0..51).map(|n| format!("n{n}")).collect();
+    let mut too_many = String::from("a: {script: x, needs: [");
+    too_many.push_str(&many.join(", "));
+    too_many.push_str("]}\n");
+    for name in &many {
+        too_many.push_str(&format!("{name}: {{script: x}}\n"));
+    }
+    let cases = [
+        (
+            "cycle",
+            "a: {script: x, needs: [b]}\nb: {script: x, needs: [a]}\n".to_owned(),
+        ),
+        (
+            "later stage",
+            "a: {stage: build, script: x, needs: [b]}\nb: {stage: test, script: x}\n".to_owned(),
+        ),
+        ("undefined", "a: {script: x, needs: [nope]}\n".to_owned()),
+        ("too many", too_many),
+    ];
+    for (name, yaml) in cases {
+        let files = MemoryFiles::new().with_file(ENTRY, &yaml);
+        let (resolution, pipeline) = plan(
+            ENTRY,
+            &files,
+            &PipelineContext::push("main"),
+            &PlanOptions::default(),
+        );
+        let configured = resolution
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count();
+        let pipeline = pipeline.unwrap();
+        let planned = pipeline
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        assert_eq!(configured, 1, "{name}");
+        assert_eq!(planned, 0, "{name}");
+    }
+}
+
+#[test]
 fn evaluate_is_deterministic() {
     let yaml = "
 stages: [a, b]
