@@ -44,6 +44,15 @@ pub enum Command {
     /// Takes the context options of `plan`. Exits with 1 when the job is not in the
     /// configuration, otherwise as `plan` does.
     Explain(ExplainArgs),
+    /// Simulate the pipeline on a runner fleet: when each job is queued, starts and ends, on
+    /// which runner and slot, with what result; how busy each runner is; the critical path,
+    /// the longest waits for a runner and the stuck jobs.
+    ///
+    /// Takes the context options of `plan`. Without `--runners`, every job starts as soon as
+    /// it is ready. Exits with 0 when the pipeline is created and the runner and durations
+    /// files have no error, whatever the simulated result; with 1 otherwise; with 2 when the
+    /// command line is invalid or a file cannot be read.
+    Schedule(ScheduleArgs),
 }
 
 /// Arguments of `glplan lint`.
@@ -84,6 +93,43 @@ pub struct PlanArgs {
     /// of the jobs and their needs.
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
+    /// gitlab-runner `config.toml` files (one per host) and GitLab runner settings files;
+    /// adds each job's eligible runners, or `stuck`, to the output, and checks the runners'
+    /// executor settings against the jobs.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub runners: Vec<PathBuf>,
+}
+
+/// Arguments of `glplan schedule`.
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Files and options shared by every command.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The pipeline to plan.
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// gitlab-runner `config.toml` files (one per host) and GitLab runner settings files
+    /// [default: unlimited runners that take every job at once].
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub runners: Vec<PathBuf>,
+    /// YAML file of job run times: `default:` (5 minutes when absent), `timeout:` (the
+    /// project's job timeout, 1 hour when absent) and `jobs:`, mapping job names or globs to
+    /// a duration or to `{duration, fail, exit_code}`.
+    #[arg(long, value_name = "FILE")]
+    pub durations: Option<PathBuf>,
+    /// Plays the manual job JOB (a job name, or a parallel job's name for all its
+    /// instances) as soon as it becomes manual. Repeat for several jobs.
+    #[arg(long, value_name = "JOB")]
+    pub play: Vec<String>,
+    /// Makes every attempt of JOB fail with exit code 1 (`script_failure`), to see what
+    /// runs after a failure. Repeat for several jobs.
+    #[arg(long, value_name = "JOB")]
+    pub fail: Vec<String>,
+    /// Output format: `table` prints the jobs, the runners and the summary; `json` prints the
+    /// schedule object; `mermaid` prints a Mermaid Gantt chart with one section per runner.
+    #[arg(long, value_enum, default_value_t = ScheduleFormat::Table)]
+    pub format: ScheduleFormat,
 }
 
 /// Arguments of `glplan explain`.
@@ -297,6 +343,17 @@ pub enum PlanFormat {
     /// the stage order as dashed edges.
     Dot,
     /// A Mermaid `flowchart LR` with one subgraph per stage.
+    Mermaid,
+}
+
+/// Output formats of `schedule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleFormat {
+    /// Aligned tables and summary lines.
+    Table,
+    /// The schedule object as pretty-printed JSON.
+    Json,
+    /// A Mermaid Gantt chart.
     Mermaid,
 }
 

@@ -12,10 +12,13 @@ use glplan::{Diagnostics, FileId, Limits, Resolution, ResolveOptions, Severity, 
 
 use crate::args::{
     Cli, ColorChoice, Command, CommonArgs, ConfigArgs, ConfigFormat, ContextArgs, ExplainArgs,
-    ExplainFormat, LintArgs, LintFormat, PlanArgs, PlanFormat,
+    ExplainFormat, LintArgs, LintFormat, PlanArgs, PlanFormat, ScheduleArgs, ScheduleFormat,
 };
 use crate::files::{DirFiles, split_entry};
-use crate::{context, explain, graph, render, table, yaml_out};
+use crate::runners::LoadedFleet;
+use crate::{context, explain, graph, render, runners, schedule_out, table, yaml_out};
+use glplan::fleet::MatchContext;
+use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
 
 /// The process exit status of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> Status {
         Command::Config(args) => config(&args),
         Command::Plan(args) => plan(&args),
         Command::Explain(args) => explain(&args),
+        Command::Schedule(args) => schedule(&args),
     };
     match result {
         Ok(status) => status,
@@ -399,10 +403,66 @@ fn report_plan_to_stderr(planned: &Planned, color: ColorChoice) -> Result<(), Cl
     Ok(())
 }
 
+/// Reads the runner files of `--runners` for the planned pipeline, adding them to the
+/// configuration's source map so that their diagnostics show source lines.
+fn load_fleet(planned: &mut Planned, paths: &[PathBuf]) -> Result<Option<LoadedFleet>, CliError> {
+    let Some(pipeline) = &planned.pipeline else {
+        return Ok(None);
+    };
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let match_context = MatchContext::from(&planned.context);
+    let sources = &mut planned.loaded.resolution.sources;
+    runners::load_fleet(paths, pipeline, &match_context, sources)
+        .map(Some)
+        .map_err(CliError::Message)
+}
+
+/// Writes the diagnostics of the runner and durations files to standard error, with a count
+/// line when there is any.
+fn report_files_to_stderr(
+    loaded: &Loaded,
+    diagnostics: &Diagnostics,
+    color: ColorChoice,
+) -> Result<(), CliError> {
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    let display = |name: &str| loaded.display_name(name);
+    let color = use_color(color, stderr.is_terminal());
+    render::write_human(
+        &mut err,
+        diagnostics,
+        &loaded.resolution.sources,
+        &display,
+        color,
+    )?;
+    render::write_counts(
+        &mut err,
+        "runner and durations files",
+        diagnostics.error_count(),
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count(),
+    )?;
+    Ok(())
+}
+
 fn plan(args: &PlanArgs) -> Result<Status, CliError> {
-    let planned = evaluate(&args.common, &args.context, false)?;
-    let status = planned.status();
+    let mut planned = evaluate(&args.common, &args.context, false)?;
+    let fleet = load_fleet(&mut planned, &args.runners)?;
+    let mut status = planned.status();
+    if fleet.as_ref().is_some_and(|f| f.diagnostics.has_errors()) {
+        status = Status::Invalid;
+    }
     let written = report_plan_to_stderr(&planned, args.common.color).and_then(|()| {
+        if let Some(fleet) = &fleet {
+            report_files_to_stderr(&planned.loaded, &fleet.diagnostics, args.common.color)?;
+        }
         let Some(pipeline) = &planned.pipeline else {
             return Ok(());
         };
@@ -410,11 +470,22 @@ fn plan(args: &PlanArgs) -> Result<Status, CliError> {
         let mut out = io::stdout().lock();
         match args.format {
             PlanFormat::Table => {
-                let text = table::pipeline_table(pipeline, &planned.header(), &display);
+                let cell = |job: &glplan::pipeline::PlannedJob| {
+                    fleet
+                        .as_ref()
+                        .map(|f| runners::runners_cell(job, f))
+                        .unwrap_or_default()
+                };
+                let cell: Option<table::RunnersCell<'_>> = fleet.as_ref().map(|_| &cell as _);
+                let text =
+                    table::pipeline_table_with_runners(pipeline, &planned.header(), &display, cell);
                 out.write_all(text.as_bytes())?;
             }
             PlanFormat::Json => {
-                let value = pipeline_json(pipeline, &planned.loaded)?;
+                let mut value = pipeline_json(pipeline, &planned.loaded)?;
+                if let Some(fleet) = &fleet {
+                    runners::add_to_json(&mut value, fleet);
+                }
                 write_json(&mut out, &value)?;
             }
             PlanFormat::Dot => out.write_all(graph::dot(pipeline).as_bytes())?,
@@ -484,6 +555,70 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
                 rename_files(&mut value, &display);
                 write_json(&mut out, &value)?;
             }
+        }
+        out.flush()?;
+        Ok(())
+    })();
+    finish(written, status)
+}
+
+fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
+    let mut planned = evaluate(&args.common, &args.context, false)?;
+    let mut status = planned.status();
+    report_plan_to_stderr(&planned, args.common.color)?;
+    let Some(pipeline) = planned.pipeline.clone() else {
+        return Ok(Status::Invalid);
+    };
+    if !pipeline.created {
+        let _ = writeln!(
+            io::stderr(),
+            "error: GitLab would not create this pipeline, so there is nothing to simulate"
+        );
+        return Ok(Status::Invalid);
+    }
+    for (option, names) in [("--play", &args.play), ("--fail", &args.fail)] {
+        if let Some(name) = unknown_jobs(&pipeline, names).first() {
+            return Err(CliError::Message(format!(
+                "{option}: job `{name}` is not in the pipeline"
+            )));
+        }
+    }
+
+    let fleet = load_fleet(&mut planned, &args.runners)?;
+    let mut diagnostics = Diagnostics::new();
+    if let Some(fleet) = &fleet {
+        diagnostics.extend(fleet.diagnostics.iter().cloned());
+    }
+    let durations = match &args.durations {
+        Some(path) => {
+            let sources = &mut planned.loaded.resolution.sources;
+            runners::load_durations(path, sources, &mut diagnostics).map_err(CliError::Message)?
+        }
+        None => Durations::default(),
+    };
+    report_files_to_stderr(&planned.loaded, &diagnostics, args.common.color)?;
+    if diagnostics.has_errors() {
+        status = Status::Invalid;
+    }
+
+    let pool = match &fleet {
+        Some(fleet) => RunnerPool::from_fleet(&fleet.fleet, &fleet.matching),
+        None => RunnerPool::unlimited(&pipeline),
+    };
+    let options = ScheduleOptions {
+        play: args.play.clone(),
+        fail: args.fail.clone(),
+    };
+    let schedule = simulate(&pipeline, &pool, &durations, &options);
+    let written = (|| -> Result<(), CliError> {
+        let mut out = io::stdout().lock();
+        match args.format {
+            ScheduleFormat::Table => {
+                let text = schedule_out::schedule_table(&schedule, &planned.header());
+                out.write_all(text.as_bytes())?;
+            }
+            ScheduleFormat::Json => write_json(&mut out, &schedule)?,
+            ScheduleFormat::Mermaid => out.write_all(schedule_out::gantt(&schedule).as_bytes())?,
         }
         out.flush()?;
         Ok(())

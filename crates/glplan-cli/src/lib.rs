@@ -14,5 +14,7 @@ pub mod explain;
 pub mod files;
 pub mod graph;
 pub mod render;
+pub mod runners;
+pub mod schedule_out;
 pub mod table;
 pub mod yaml_out;

@@ -26,6 +26,21 @@ const HEADER: [&str; 7] = [
 /// stages` for stage-scheduled jobs and `none` for `needs: []`; optional needs are marked
 /// `(optional)`.
 pub fn pipeline_table(pipeline: &Pipeline, description: &str, display: DisplayName<'_>) -> String {
+    pipeline_table_with_runners(pipeline, description, display, None)
+}
+
+/// The cell of one job in the `RUNNERS` column.
+pub type RunnersCell<'a> = &'a dyn Fn(&PlannedJob) -> String;
+
+/// Renders the pipeline like [`pipeline_table`], with a `RUNNERS` column filled by `runners`
+/// when it is given. A `DOWNSTREAM` column names the downstream pipeline of each trigger job
+/// when the pipeline has one.
+pub fn pipeline_table_with_runners(
+    pipeline: &Pipeline,
+    description: &str,
+    display: DisplayName<'_>,
+    runners: Option<RunnersCell<'_>>,
+) -> String {
     let mut out = description.to_owned();
     out.push_str(&format!("workflow: {}\n", pipeline.workflow.reason));
     if let Some(name) = &pipeline.workflow.name {
@@ -39,7 +54,7 @@ pub fn pipeline_table(pipeline: &Pipeline, description: &str, display: DisplayNa
     out.push('\n');
 
     if !pipeline.jobs.is_empty() {
-        out.push_str(&job_rows(pipeline));
+        out.push_str(&job_rows(pipeline, runners));
     }
     out.push_str(&format!(
         "{} in {}",
@@ -59,8 +74,16 @@ pub fn pipeline_table(pipeline: &Pipeline, description: &str, display: DisplayNa
     out
 }
 
-fn job_rows(pipeline: &Pipeline) -> String {
-    let mut rows: Vec<Vec<String>> = vec![HEADER.map(str::to_owned).to_vec()];
+fn job_rows(pipeline: &Pipeline, runners: Option<RunnersCell<'_>>) -> String {
+    let triggers = pipeline.jobs.iter().any(|job| job.kind == JobKind::Bridge);
+    let mut header = HEADER.map(str::to_owned).to_vec();
+    if triggers {
+        header.push("DOWNSTREAM".to_owned());
+    }
+    if runners.is_some() {
+        header.push("RUNNERS".to_owned());
+    }
+    let mut rows: Vec<Vec<String>> = vec![header];
     for stage in &pipeline.stages {
         let jobs = stage.jobs.iter().filter_map(|name| pipeline.job(name));
         for (i, job) in jobs.enumerate() {
@@ -69,7 +92,7 @@ fn job_rows(pipeline: &Pipeline) -> String {
             } else {
                 String::new()
             };
-            rows.push(vec![
+            let mut row = vec![
                 stage_cell,
                 job.name.clone(),
                 when_cell(job),
@@ -77,7 +100,14 @@ fn job_rows(pipeline: &Pipeline) -> String {
                 needs_cell(job),
                 image_cell(job),
                 tags_cell(job),
-            ]);
+            ];
+            if triggers {
+                row.push(downstream_cell(job));
+            }
+            if let Some(runners) = runners {
+                row.push(runners(job));
+            }
+            rows.push(row);
         }
     }
     align(&rows)
@@ -118,7 +148,7 @@ pub fn absent_reason(job: &AbsentJob) -> String {
 }
 
 /// Pads every column but the last to its widest cell, two spaces apart.
-fn align(rows: &[Vec<String>]) -> String {
+pub fn align(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; columns];
     for row in rows {
@@ -190,18 +220,26 @@ pub fn need_text(need: &NeedEdge) -> String {
     }
 }
 
-/// Returns the image the job runs in, as the runner would expand it, or the downstream
-/// pipeline of a trigger job; `-` for neither.
+/// Returns the image the job runs in, as the runner would expand it; `-` for none and for a
+/// trigger job, which runs in GitLab itself.
 pub fn image_cell(job: &PlannedJob) -> String {
     if job.kind == JobKind::Bridge {
-        return match &job.trigger {
-            Some(trigger) => trigger_text(trigger),
-            None => "trigger".to_owned(),
-        };
+        return "-".to_owned();
     }
     match &job.image {
         Some(image) => image.expanded.clone().unwrap_or_else(|| image.name.clone()),
         None => "-".to_owned(),
+    }
+}
+
+/// Returns the downstream pipeline of a trigger job, or `-` for another job.
+pub fn downstream_cell(job: &PlannedJob) -> String {
+    if job.kind != JobKind::Bridge {
+        return "-".to_owned();
+    }
+    match &job.trigger {
+        Some(trigger) => trigger_text(trigger),
+        None => "trigger".to_owned(),
     }
 }
 
@@ -261,10 +299,10 @@ mod tests {
         assert_eq!(
             rows[..4],
             [
-                "STAGE   JOB      WHEN        ALLOW FAILURE  NEEDS           IMAGE               TAGS",
-                "build   compile  on_success  no             earlier stages  rust:1.89           docker, linux",
-                "        lint     manual      yes            none            -                   -",
-                "deploy  deploy   on_success  no             earlier stages  trigger ops/deploy  -",
+                "STAGE   JOB      WHEN        ALLOW FAILURE  NEEDS           IMAGE      TAGS           DOWNSTREAM",
+                "build   compile  on_success  no             earlier stages  rust:1.89  docker, linux  -",
+                "        lint     manual      yes            none            -          -              -",
+                "deploy  deploy   on_success  no             earlier stages  -          -              trigger ops/deploy",
             ]
         );
     }
@@ -320,6 +358,31 @@ mod tests {
             pull_policy: Vec::new(),
         });
         assert_eq!(image_cell(&job), "rust:1.89");
+    }
+
+    #[test]
+    fn runners_column() {
+        let cell = |job: &PlannedJob| format!("r-{}", job.name);
+        let text =
+            pipeline_table_with_runners(&pipeline(), "push", &|name| name.to_owned(), Some(&cell));
+        let header = text.lines().find(|l| l.starts_with("STAGE")).unwrap();
+        assert!(header.ends_with("DOWNSTREAM          RUNNERS"), "{text}");
+        let compile = text.lines().find(|l| l.starts_with("build")).unwrap();
+        assert!(compile.ends_with("r-compile"), "{text}");
+    }
+
+    #[test]
+    fn downstream_column_absent_without_triggers() {
+        let files = glplan::MemoryFiles::new().with_file(".gitlab-ci.yml", "a: {script: x}\n");
+        let context = glplan::context::PipelineContext::push("main");
+        let (_, pipeline) = glplan::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &context,
+            &glplan::pipeline::PlanOptions::default(),
+        );
+        let text = pipeline_table(&pipeline.unwrap(), "push", &|name| name.to_owned());
+        assert!(!text.contains("DOWNSTREAM"), "{text}");
     }
 
     #[test]

@@ -1,41 +1,1062 @@
-//! Executor checks.
+//! Executor checks: settings of the runners that can take a job which make the job fail, or
+//! behave differently from what its configuration suggests.
+//!
+//! Each diagnostic points at the job when its location is known (the job's key in its file)
+//! and carries a label on the runner setting involved. Runner settings that are a problem for
+//! every job (a bound Docker socket, Kubernetes requests above limits) are reported once per
+//! runner, at the setting.
 
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::Pipeline;
-use crate::source::SourceMap;
+use crate::glob::Fnmatch;
+use crate::pipeline::{Pipeline, PlannedJob, SourceLocation};
+use crate::source::{SourceMap, Span};
 
-use super::{Fleet, Matching};
+use super::matching::JobMatch;
+use super::{ContainerResources, Executor, Fleet, Matching, Runner, RunnerService, quantity};
+
+/// The Docker daemon port without TLS.
+const DOCKER_PLAIN_PORT: u16 = 2375;
+/// The Docker daemon port with TLS.
+const DOCKER_TLS_PORT: u16 = 2376;
+/// `DOCKER_TLS_CERTDIR` of the `docker:dind` image when the job does not set it.
+const DIND_DEFAULT_CERTDIR: &str = "/certs";
+/// Host paths of the Docker daemon socket.
+const DOCKER_SOCKETS: [&str; 2] = ["/var/run/docker.sock", "/run/docker.sock"];
 
 /// Reports executor settings that make jobs fail or behave differently from their
-/// configuration, each job against the runners that can take it.
+/// configuration, each job against the runners [`Matching`] found eligible for it, and
+/// reports stuck jobs.
+///
+/// `sources` must hold the pipeline's configuration files (to point at jobs) and the fleet's
+/// TOML files (to point at runner settings).
+///
+/// ```
+/// use glplan::MemoryFiles;
+/// use glplan::context::PipelineContext;
+/// use glplan::fleet::{Fleet, MatchContext, check, match_jobs};
+/// use glplan::pipeline::{PlanOptions, plan};
+///
+/// let files = MemoryFiles::new().with_file(".gitlab-ci.yml", "test:\n  image: ruby:3.3\n  script: rake\n");
+/// let context = PipelineContext::default();
+/// let (mut resolution, pipeline) = plan(".gitlab-ci.yml", &files, &context, &PlanOptions::default());
+/// let pipeline = pipeline.unwrap();
+///
+/// // The runner files join the pipeline's files in one source map.
+/// let text = "[[runners]]\nname = \"shell\"\nexecutor = \"shell\"\n";
+/// let file = resolution.sources.add("config.toml", text);
+/// let (fleet, _) = Fleet::parse(&[(file, text)], &resolution.sources);
+///
+/// let matching = match_jobs(&pipeline, &fleet, &MatchContext::from(&context));
+/// let diagnostics = check(&pipeline, &fleet, &matching, &resolution.sources);
+/// assert_eq!(diagnostics[0].code, "fleet-image-ignored");
+/// ```
 pub fn check(
     pipeline: &Pipeline,
     fleet: &Fleet,
     matching: &Matching,
     sources: &SourceMap,
 ) -> Vec<Diagnostic> {
-    let _ = (pipeline, fleet, matching, sources);
-    Vec::new()
+    let mut diags = Vec::new();
+
+    // Settings that affect every job of a runner, once per runner.
+    for runner in &fleet.runners {
+        check_docker_socket(runner, &mut diags);
+        check_kubernetes_resources(runner, &mut diags);
+    }
+
+    // Each job against the runners that can take it.
+    for (job, job_match) in pipeline.jobs.iter().zip(&matching.jobs) {
+        let job_span = job.location.as_ref().and_then(|l| locate(l, sources));
+        if job_match.stuck {
+            diags.push(stuck_job(job, job_match, fleet, job_span));
+        }
+        for runner in job_match
+            .eligible
+            .iter()
+            .filter_map(|&index| fleet.runners.get(index))
+        {
+            let at = At {
+                job,
+                runner,
+                job_span,
+            };
+            check_ignored_image(&at, &mut diags);
+            check_dind_privileged(&at, &mut diags);
+            check_docker_host(&at, &mut diags);
+            check_pull_policy(&at, &mut diags);
+            check_allowed_images(&at, &mut diags);
+            check_job_resources(&at, &mut diags);
+            check_timeout(&at, &mut diags);
+        }
+    }
+    diags
 }
 
-/// Returns the host names Docker gives a service without `alias`: the image without tag or
-/// digest, with `/` replaced by `__` and by `-`.
-pub(super) fn derived_hostnames(image: &str) -> Vec<String> {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let last_slash = without_digest.rfind('/').map_or(0, |i| i + 1);
-    let name = match without_digest
-        .get(last_slash..)
-        .and_then(|tail| tail.find(':'))
-    {
-        Some(colon) => without_digest
-            .get(..last_slash + colon)
-            .unwrap_or(without_digest),
-        None => without_digest,
-    };
-    let mut names = vec![name.replace('/', "__")];
-    let dashed = name.replace('/', "-");
-    if !names.contains(&dashed) {
-        names.push(dashed);
+/// A job on one of its eligible runners.
+struct At<'a> {
+    job: &'a PlannedJob,
+    runner: &'a Runner,
+    job_span: Option<Span>,
+}
+
+impl At<'_> {
+    /// Builds a diagnostic at the job, labelled at runner setting `key`; at the runner
+    /// setting when the job's location is unknown.
+    fn diagnostic(&self, mut diagnostic: Diagnostic, key: &str, label: String) -> Diagnostic {
+        let runner_span = self.runner.span_of(key);
+        match self.job_span {
+            Some(span) => {
+                diagnostic = diagnostic.with_span(span).with_label(runner_span, label);
+            }
+            None => diagnostic = diagnostic.with_span(runner_span),
+        }
+        diagnostic
     }
-    names
+
+    /// Returns the job's variable `name`, else the runner's `environment` entry.
+    fn variable(&self, name: &str) -> Option<String> {
+        if let Some(value) = self.job.variable(name) {
+            return Some(value.to_owned());
+        }
+        self.runner.environment.iter().find_map(|entry| {
+            let (key, value) = entry.split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
+    }
+
+    /// Returns the runner's services, which start with every job.
+    fn runner_services(&self) -> &[RunnerService] {
+        if let Some(docker) = self.runner.docker.as_ref().filter(|_| self.uses_docker()) {
+            return &docker.services;
+        }
+        if let Some(kubernetes) = self
+            .runner
+            .kubernetes
+            .as_ref()
+            .filter(|_| self.is_kubernetes())
+        {
+            return &kubernetes.services;
+        }
+        &[]
+    }
+
+    fn executor(&self) -> Option<Executor> {
+        self.runner.executor
+    }
+
+    fn uses_docker(&self) -> bool {
+        self.executor().is_some_and(Executor::uses_docker)
+    }
+
+    fn is_kubernetes(&self) -> bool {
+        self.executor() == Some(Executor::Kubernetes)
+    }
+
+    /// Returns every service of the job and of the runner as `(image, host names)`.
+    fn services(&self) -> Vec<(String, Vec<String>)> {
+        let mut services: Vec<(String, Vec<String>)> = self
+            .job
+            .services
+            .iter()
+            .map(|s| {
+                let image = s.expanded.clone().unwrap_or_else(|| s.name.clone());
+                (image, s.hostnames.clone())
+            })
+            .collect();
+        services.extend(
+            self.runner_services()
+                .iter()
+                .map(|s| (s.name.clone(), s.hostnames())),
+        );
+        services
+    }
+}
+
+/// Converts a job location into a span covering the rest of its line.
+fn locate(location: &SourceLocation, sources: &SourceMap) -> Option<Span> {
+    let (id, file) = sources.files().find(|(_, f)| f.name == location.file)?;
+    let mut offset = 0usize;
+    let line_index = usize::try_from(location.line.checked_sub(1)?).ok()?;
+    let line = file.text.split_inclusive('\n').nth(line_index)?;
+    for earlier in file.text.split_inclusive('\n').take(line_index) {
+        offset += earlier.len();
+    }
+    let skip = usize::try_from(location.column.saturating_sub(1)).ok()?;
+    let column_bytes: usize = line.chars().take(skip).map(char::len_utf8).sum();
+    let start = offset + column_bytes;
+    let end = offset + line.trim_end_matches(['\n', '\r']).len();
+    Some(Span::new(
+        id,
+        u32::try_from(start).ok()?,
+        u32::try_from(end.max(start)).ok()?,
+    ))
+}
+
+/// Whether `image` is Docker-in-Docker: the `docker` image with a `dind` tag
+/// (`docker:dind`, `docker:27-dind`, `docker:27-dind-rootless`), from any registry.
+fn is_dind(image: &str) -> bool {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    match last.split_once(':') {
+        Some((repository, tag)) => repository == "docker" && tag.contains("dind"),
+        None => false,
+    }
+}
+
+fn stuck_job(
+    job: &PlannedJob,
+    job_match: &JobMatch,
+    fleet: &Fleet,
+    job_span: Option<Span>,
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::warning(
+        "fleet-stuck-job",
+        format!(
+            "job `{}` is stuck: no runner can take it, so GitLab leaves it pending",
+            job.name
+        ),
+    );
+    if let Some(span) = job_span {
+        diagnostic = diagnostic.with_span(span);
+    }
+    for rejection in &job_match.rejected {
+        if let Some(runner) = fleet.runners.get(rejection.runner) {
+            diagnostic = diagnostic.with_label(runner.span, rejection.message.clone());
+        }
+    }
+    let help = if fleet.runners.is_empty() {
+        "no runner is configured; give glplan the `config.toml` of the runners".to_owned()
+    } else {
+        let reasons: Vec<&str> = job_match
+            .rejected
+            .iter()
+            .map(|r| r.message.as_str())
+            .collect();
+        format!(
+            "make one runner fit the job ({}), or change the job's `tags`",
+            reasons.join("; ")
+        )
+    };
+    diagnostic.with_help(help)
+}
+
+/// `image` and `services` on executors that do not run containers.
+fn check_ignored_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    let Some(executor) = at.executor() else {
+        return;
+    };
+    let image_ignored = matches!(executor, Executor::Shell | Executor::Ssh);
+    let services_ignored = matches!(
+        executor,
+        Executor::Shell
+            | Executor::Ssh
+            | Executor::VirtualBox
+            | Executor::Parallels
+            | Executor::Instance
+            | Executor::Custom
+    );
+    let name = executor.as_str();
+    let runner = &at.runner.name;
+    if image_ignored && let Some(image) = &at.job.image {
+        let diagnostic = Diagnostic::warning(
+            "fleet-image-ignored",
+            format!(
+                "job `{}` sets `image` `{}`, which the `{name}` executor of runner `{runner}` \
+                 ignores",
+                at.job.name, image.name
+            ),
+        )
+        .with_help(format!(
+            "the job runs directly on the host of runner `{runner}`; give the job a tag only \
+             Docker or Kubernetes runners have, or install its tools on that host"
+        ));
+        diags.push(at.diagnostic(diagnostic, "executor", format!("`{name}` executor")));
+    }
+    if services_ignored && !at.job.services.is_empty() {
+        let names: Vec<String> = at
+            .job
+            .services
+            .iter()
+            .map(|s| format!("`{}`", s.name))
+            .collect();
+        let diagnostic = Diagnostic::warning(
+            "fleet-services-ignored",
+            format!(
+                "job `{}` sets `services` {}, which the `{name}` executor of runner `{runner}` \
+                 does not start",
+                at.job.name,
+                names.join(", ")
+            ),
+        )
+        .with_help(format!(
+            "run the job on a Docker or Kubernetes runner, or provide the services on the host \
+             of runner `{runner}`"
+        ));
+        diags.push(at.diagnostic(diagnostic, "executor", format!("`{name}` executor")));
+    }
+}
+
+/// `docker:dind` needs a privileged service container.
+fn check_dind_privileged(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    let (privileged, key, section) = if at.uses_docker() {
+        let docker = at.runner.docker.clone().unwrap_or_default();
+        let key = if docker.services_privileged.is_some() {
+            "docker.services_privileged"
+        } else {
+            "docker.privileged"
+        };
+        (docker.services_run_privileged(), key, "[runners.docker]")
+    } else if at.is_kubernetes() {
+        let privileged = at.runner.kubernetes.as_ref().is_some_and(|k| k.privileged);
+        (privileged, "kubernetes.privileged", "[runners.kubernetes]")
+    } else {
+        return;
+    };
+    if privileged {
+        return;
+    }
+    let runner = &at.runner.name;
+    for (image, _) in at.services().iter().filter(|(image, _)| is_dind(image)) {
+        let key = if at.runner.spans.get(key).is_some() {
+            key
+        } else {
+            section_key(section)
+        };
+        let diagnostic = Diagnostic::error(
+            "fleet-dind-not-privileged",
+            format!(
+                "job `{}` starts `{image}`, which needs a privileged container, but runner \
+                 `{runner}` does not run services privileged",
+                at.job.name
+            ),
+        )
+        .with_help(format!(
+            "set `privileged = true` in `{section}` of runner `{runner}`, or build images \
+             without Docker-in-Docker (for example with Kaniko or Buildah)"
+        ));
+        diags.push(at.diagnostic(
+            diagnostic,
+            key,
+            format!("runner `{runner}` is not privileged"),
+        ));
+    }
+}
+
+fn section_key(section: &str) -> &'static str {
+    if section.contains("kubernetes") {
+        "kubernetes"
+    } else {
+        "docker"
+    }
+}
+
+/// A parsed `DOCKER_HOST`.
+enum DockerHost {
+    Tcp { host: String, port: Option<u16> },
+    Unix(String),
+    Other,
+}
+
+fn parse_docker_host(value: &str) -> DockerHost {
+    if let Some(rest) = value.strip_prefix("tcp://") {
+        let authority = rest.split('/').next().unwrap_or(rest);
+        return match authority.rsplit_once(':') {
+            Some((host, port)) => DockerHost::Tcp {
+                host: host.to_owned(),
+                port: port.parse().ok(),
+            },
+            None => DockerHost::Tcp {
+                host: authority.to_owned(),
+                port: None,
+            },
+        };
+    }
+    if let Some(path) = value.strip_prefix("unix://") {
+        return DockerHost::Unix(path.to_owned());
+    }
+    DockerHost::Other
+}
+
+/// `DOCKER_HOST` against the job's services, and the TLS variables against the port.
+///
+/// The `docker:dind` image sets `DOCKER_TLS_CERTDIR=/certs`, so unless the job sets it to an
+/// empty value the daemon generates certificates and listens with TLS on 2376; with an empty
+/// value it listens without TLS on 2375. The job sees its YAML variables, and so does the
+/// service container.
+fn check_docker_host(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    if !at.uses_docker() && !at.is_kubernetes() {
+        return;
+    }
+    let services = at.services();
+    let dind: Vec<&(String, Vec<String>)> = services.iter().filter(|(i, _)| is_dind(i)).collect();
+    let docker_host = at.variable("DOCKER_HOST");
+    let runner = &at.runner.name;
+
+    let Some(docker_host) = docker_host else {
+        check_dind_without_docker_host(at, &dind, diags);
+        return;
+    };
+    match parse_docker_host(&docker_host) {
+        DockerHost::Tcp { host, port } => {
+            let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]");
+            if local && at.uses_docker() && !dind.is_empty() {
+                let diagnostic = Diagnostic::error(
+                    "fleet-docker-host-localhost",
+                    format!(
+                        "`DOCKER_HOST` is `{docker_host}`, but on the Docker executor of runner \
+                         `{runner}` the `docker:dind` service runs in its own container, not \
+                         on `{host}`"
+                    ),
+                )
+                .with_help(format!(
+                    "point `DOCKER_HOST` at the service's host name, for example \
+                     `tcp://{}:{DOCKER_TLS_PORT}`",
+                    dind_hostname(&dind)
+                ));
+                diags.push(at.diagnostic(diagnostic, "executor", "Docker executor".to_owned()));
+                return;
+            }
+            // On Kubernetes every service shares the job pod's network, so `localhost`
+            // reaches the daemon.
+            let targets_dind = dind.iter().any(|(_, names)| names.contains(&host))
+                || (local && at.is_kubernetes() && !dind.is_empty());
+            let known = services.iter().any(|(_, names)| names.contains(&host));
+            if !local && !known && (!host.contains('.') || !dind.is_empty()) {
+                let diagnostic = Diagnostic::warning(
+                    "fleet-docker-host-unknown",
+                    format!(
+                        "`DOCKER_HOST` points at `{host}`, but no service of job `{}` has that \
+                         host name",
+                        at.job.name
+                    ),
+                )
+                .with_help(if dind.is_empty() {
+                    format!(
+                        "add a `docker:dind` service with `alias: {host}`, or point \
+                         `DOCKER_HOST` at a daemon the job can reach"
+                    )
+                } else {
+                    format!(
+                        "use `tcp://{}:{DOCKER_TLS_PORT}`, or add `alias: {host}` to the \
+                         `docker:dind` service",
+                        dind_hostname(&dind)
+                    )
+                });
+                diags.push(at.diagnostic(diagnostic, "executor", format!("runner `{runner}`")));
+                return;
+            }
+            if targets_dind {
+                check_dind_tls(at, &docker_host, port, diags);
+            }
+        }
+        DockerHost::Unix(path) => {
+            let bound = at.runner.docker.as_ref().is_some_and(|docker| {
+                docker
+                    .volumes
+                    .iter()
+                    .any(|volume| volume.split(':').nth(1).is_some_and(|c| c == path))
+            });
+            if at.uses_docker() && dind.is_empty() && !bound {
+                let diagnostic = Diagnostic::warning(
+                    "fleet-docker-socket-missing",
+                    format!(
+                        "`DOCKER_HOST` is `{docker_host}`, but runner `{runner}` does not mount \
+                         `{path}` into the job container"
+                    ),
+                )
+                .with_help(
+                    "add a `docker:dind` service and point `DOCKER_HOST` at it, or bind the \
+                     socket in the runner's `volumes` (which gives jobs control of the host)",
+                );
+                diags.push(at.diagnostic(diagnostic, "docker", format!("runner `{runner}`")));
+            }
+        }
+        DockerHost::Other => {}
+    }
+}
+
+fn dind_hostname(dind: &[&(String, Vec<String>)]) -> String {
+    dind.first()
+        .and_then(|(_, names)| names.first())
+        .cloned()
+        .unwrap_or_else(|| "docker".to_owned())
+}
+
+/// A `docker:dind` service without `DOCKER_HOST`: the `docker` image's entry point finds the
+/// daemon only under the host name `docker`.
+fn check_dind_without_docker_host(
+    at: &At<'_>,
+    dind: &[&(String, Vec<String>)],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some((image, names)) = dind.first() else {
+        return;
+    };
+    if names.iter().any(|name| name == "docker") || at.is_kubernetes() {
+        return;
+    }
+    let name = names.first().cloned().unwrap_or_default();
+    let diagnostic = Diagnostic::warning(
+        "fleet-docker-host-missing",
+        format!(
+            "job `{}` starts `{image}` as `{name}` but does not set `DOCKER_HOST`, and the \
+             Docker client looks for a daemon only at `docker`",
+            at.job.name
+        ),
+    )
+    .with_help(format!(
+        "set `DOCKER_HOST: tcp://{name}:{DOCKER_TLS_PORT}`, or give the service `alias: docker`"
+    ));
+    diags.push(at.diagnostic(
+        diagnostic,
+        "executor",
+        format!("runner `{}`", at.runner.name),
+    ));
+}
+
+/// The port and the TLS variables against the daemon's TLS setting.
+fn check_dind_tls(at: &At<'_>, docker_host: &str, port: Option<u16>, diags: &mut Vec<Diagnostic>) {
+    let certdir = at.variable("DOCKER_TLS_CERTDIR");
+    let tls = certdir.as_deref() != Some("");
+    let why = match certdir.as_deref() {
+        None => format!(
+            "`DOCKER_TLS_CERTDIR` is not set and the `docker:dind` image defaults it to \
+             `{DIND_DEFAULT_CERTDIR}`"
+        ),
+        Some("") => "`DOCKER_TLS_CERTDIR` is empty".to_owned(),
+        Some(dir) => format!("`DOCKER_TLS_CERTDIR` is `{dir}`"),
+    };
+    let runner = &at.runner.name;
+    let verify = at.variable("DOCKER_TLS_VERIFY").filter(|v| !v.is_empty());
+    let cert_path = at.variable("DOCKER_CERT_PATH").filter(|v| !v.is_empty());
+
+    if tls && port == Some(DOCKER_PLAIN_PORT) {
+        let diagnostic = Diagnostic::error(
+            "fleet-docker-tls-port",
+            format!(
+                "`DOCKER_HOST` is `{docker_host}`, but the `docker:dind` service listens with \
+                 TLS on port {DOCKER_TLS_PORT}, because {why}"
+            ),
+        )
+        .with_help(format!(
+            "use port {DOCKER_TLS_PORT}, or set `DOCKER_TLS_CERTDIR: \"\"` to run the daemon \
+             without TLS on port {DOCKER_PLAIN_PORT}"
+        ));
+        diags.push(at.diagnostic(diagnostic, "executor", format!("runner `{runner}`")));
+        return;
+    }
+    if !tls && port == Some(DOCKER_TLS_PORT) {
+        let diagnostic = Diagnostic::error(
+            "fleet-docker-tls-port",
+            format!(
+                "`DOCKER_HOST` is `{docker_host}`, but the `docker:dind` service listens \
+                 without TLS on port {DOCKER_PLAIN_PORT}, because {why}"
+            ),
+        )
+        .with_help(format!(
+            "use port {DOCKER_PLAIN_PORT}, or set `DOCKER_TLS_CERTDIR: \"/certs\"` to turn TLS on"
+        ));
+        diags.push(at.diagnostic(diagnostic, "executor", format!("runner `{runner}`")));
+        return;
+    }
+    if !tls && verify.is_some() {
+        let diagnostic = Diagnostic::error(
+            "fleet-docker-tls-verify",
+            format!(
+                "`DOCKER_TLS_VERIFY` is set, but the `docker:dind` service listens without TLS, \
+                 because {why}"
+            ),
+        )
+        .with_help(
+            "remove `DOCKER_TLS_VERIFY`, or turn TLS on with `DOCKER_TLS_CERTDIR: \"/certs\"`",
+        );
+        diags.push(at.diagnostic(diagnostic, "executor", format!("runner `{runner}`")));
+        return;
+    }
+    if !tls && cert_path.is_some() {
+        let diagnostic = Diagnostic::warning(
+            "fleet-docker-cert-path-unused",
+            format!("`DOCKER_CERT_PATH` is set, but the `docker:dind` service listens without TLS, because {why}"),
+        )
+        .with_help("remove `DOCKER_CERT_PATH`, or turn TLS on with `DOCKER_TLS_CERTDIR: \"/certs\"`");
+        diags.push(at.diagnostic(diagnostic, "executor", format!("runner `{runner}`")));
+        return;
+    }
+    if tls {
+        check_shared_certs(
+            at,
+            certdir.as_deref().unwrap_or(DIND_DEFAULT_CERTDIR),
+            diags,
+        );
+    }
+}
+
+/// With TLS, the daemon writes the client certificates to `$DOCKER_TLS_CERTDIR/client`, and
+/// the job container reads them only through a volume the runner shares with the services.
+fn check_shared_certs(at: &At<'_>, certdir: &str, diags: &mut Vec<Diagnostic>) {
+    let certdir = certdir.trim_end_matches('/');
+    let client = format!("{certdir}/client");
+    let shares = |path: &str| {
+        let path = path.trim_end_matches('/');
+        path == client || path == certdir
+    };
+    let (shared, key, section) = if at.uses_docker() {
+        let shared = at.runner.docker.as_ref().is_some_and(|docker| {
+            docker.volumes.iter().any(|volume| {
+                let parts: Vec<&str> = volume.split(':').collect();
+                let container = match parts.as_slice() {
+                    [only] => only,
+                    [_, container, ..] => container,
+                    [] => "",
+                };
+                shares(container)
+            })
+        });
+        (shared, "docker.volumes", "[runners.docker]")
+    } else {
+        let shared = at
+            .runner
+            .kubernetes
+            .as_ref()
+            .is_some_and(|k| k.volume_mounts.iter().any(|m| shares(m)));
+        (shared, "kubernetes.volumes", "[runners.kubernetes.volumes]")
+    };
+    if shared {
+        return;
+    }
+    let runner = &at.runner.name;
+    let key = if at.runner.spans.get(key).is_some() {
+        key
+    } else {
+        section_key(section)
+    };
+    let diagnostic = Diagnostic::warning(
+        "fleet-docker-tls-certs",
+        format!(
+            "job `{}` uses Docker-in-Docker with TLS, but runner `{runner}` shares no \
+             `{client}` volume, so the job container cannot read the client certificates",
+            at.job.name
+        ),
+    )
+    .with_help(format!(
+        "add a `\"{client}\"` volume in `{section}` of runner `{runner}`, or set \
+         `DOCKER_TLS_CERTDIR: \"\"` and use port {DOCKER_PLAIN_PORT}"
+    ));
+    diags.push(at.diagnostic(diagnostic, key, format!("runner `{runner}`")));
+}
+
+/// A runner that binds the host's Docker socket gives every job control of the host.
+fn check_docker_socket(runner: &Runner, diags: &mut Vec<Diagnostic>) {
+    let Some(docker) = &runner.docker else {
+        return;
+    };
+    for (index, volume) in docker.volumes.iter().enumerate() {
+        let host_path = volume.split(':').next().unwrap_or(volume);
+        if !DOCKER_SOCKETS.contains(&host_path) || !volume.contains(':') {
+            continue;
+        }
+        let name = &runner.name;
+        diags.push(
+            Diagnostic::warning(
+                "fleet-docker-socket",
+                format!(
+                    "runner `{name}` binds the host's Docker socket `{host_path}` into every \
+                     job container"
+                ),
+            )
+            .with_span(runner.span_of(&format!("docker.volumes.{index}")))
+            .with_help(format!(
+                "any job on runner `{name}` can start privileged containers on the host and \
+                 take it over; use Docker-in-Docker or a rootless builder, or keep the runner \
+                 to trusted projects and protected refs"
+            )),
+        );
+    }
+}
+
+/// Returns the pull policies requested for the job's image, with where they come from.
+fn requested_policies(job: &[String], runner: &[String]) -> (Vec<String>, &'static str) {
+    if !job.is_empty() {
+        (job.to_vec(), "GitLab pipeline config")
+    } else if !runner.is_empty() {
+        (runner.to_vec(), "Runner config")
+    } else {
+        (vec!["always".to_owned()], "Runner config (default)")
+    }
+}
+
+/// The job's `image:pull_policy` against the runner's allowed policies, as gitlab-runner's
+/// pull manager computes the effective list: the requested policies that are allowed, in
+/// requested order; none left fails the job.
+fn check_pull_policy(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    let Some(image) = &at.job.image else {
+        return;
+    };
+    let image_name = image.expanded.as_deref().unwrap_or(&image.name);
+    let (runner_policies, allowed_policies, key) = if at.uses_docker() {
+        let Some(docker) = &at.runner.docker else {
+            return;
+        };
+        (&docker.pull_policy, &docker.allowed_pull_policies, "docker")
+    } else if at.is_kubernetes() {
+        let Some(kubernetes) = &at.runner.kubernetes else {
+            return;
+        };
+        // NOTE: without `pull_policy` the Kubernetes executor leaves the choice to the cluster,
+        // and how a job's policy is then checked was not confirmed, so only runners that set
+        // one of the lists are checked.
+        if kubernetes.pull_policy.is_empty() && kubernetes.allowed_pull_policies.is_empty() {
+            return;
+        }
+        (
+            &kubernetes.pull_policy,
+            &kubernetes.allowed_pull_policies,
+            "kubernetes",
+        )
+    } else {
+        return;
+    };
+
+    let (requested, source) = requested_policies(&image.pull_policy, runner_policies);
+    let (allowed, allowed_key) = if !allowed_policies.is_empty() {
+        (allowed_policies.clone(), "allowed_pull_policies")
+    } else if !runner_policies.is_empty() {
+        (runner_policies.clone(), "pull_policy")
+    } else {
+        (vec!["always".to_owned()], "pull_policy")
+    };
+    if requested.iter().any(|policy| allowed.contains(policy)) {
+        return;
+    }
+    let runner = &at.runner.name;
+    let diagnostic = Diagnostic::error(
+        "fleet-pull-policy-not-allowed",
+        format!(
+            "invalid pull policy for image \"{image_name}\": pull_policy ([{}]) defined in \
+             {source} is not one of the allowed_pull_policies ([{}])",
+            requested.join(" "),
+            allowed.join(" ")
+        ),
+    )
+    .with_help(format!(
+        "use one of `{}` in the job's `image:pull_policy`, or allow `{}` in \
+         `allowed_pull_policies` of runner `{runner}`",
+        allowed.join("`, `"),
+        requested.join("`, `")
+    ));
+    let key = format!("{key}.{allowed_key}");
+    let key = if at.runner.spans.get(&key).is_some() {
+        key
+    } else {
+        "executor".to_owned()
+    };
+    diags.push(at.diagnostic(diagnostic, &key, format!("what runner `{runner}` allows")));
+}
+
+/// Whether `image` matches one of gitlab-runner's `allowed_images` patterns. gitlab-runner
+/// matches with doublestar, where `*` stays within one `/`-separated part and a `**` part
+/// matches any number of parts, including at the end of the pattern.
+pub(super) fn image_allowed(image: &str, patterns: &[String]) -> bool {
+    patterns.iter().any(|pattern| {
+        let pattern = if pattern == "**" {
+            "**/*".to_owned()
+        } else if let Some(prefix) = pattern.strip_suffix("/**") {
+            format!("{prefix}/**/*")
+        } else {
+            pattern.clone()
+        };
+        Fnmatch::new(&pattern).matches(image)
+    })
+}
+
+/// The job's image and services against the runner's `allowed_images` and
+/// `allowed_services`. gitlab-runner always allows the images its own configuration names
+/// (the default image and the configured services).
+fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    let (allowed_images, allowed_services, default_image, section) = if at.uses_docker() {
+        let Some(docker) = &at.runner.docker else {
+            return;
+        };
+        (
+            &docker.allowed_images,
+            &docker.allowed_services,
+            docker.image.as_deref(),
+            "docker",
+        )
+    } else if at.is_kubernetes() {
+        let Some(kubernetes) = &at.runner.kubernetes else {
+            return;
+        };
+        (
+            &kubernetes.allowed_images,
+            &kubernetes.allowed_services,
+            kubernetes.image.as_deref(),
+            "kubernetes",
+        )
+    } else {
+        return;
+    };
+    let runner = &at.runner.name;
+
+    if let Some(image) = &at.job.image {
+        let name = image.expanded.as_deref().unwrap_or(&image.name);
+        let internal = default_image == Some(name);
+        // An image still holding `$` depends on variables only the runner knows.
+        if !allowed_images.is_empty()
+            && !name.contains('$')
+            && !internal
+            && !image_allowed(name, allowed_images)
+        {
+            let diagnostic = Diagnostic::error(
+                "fleet-image-not-allowed",
+                format!("The \"{name}\" image is not present on list of allowed images"),
+            )
+            .with_help(format!(
+                "use an image that matches `allowed_images` of runner `{runner}` ({}), or add a \
+                 pattern for it there",
+                quoted(allowed_images)
+            ));
+            diags.push(at.diagnostic(
+                diagnostic,
+                &format!("{section}.allowed_images"),
+                format!("`allowed_images` of runner `{runner}`"),
+            ));
+        }
+    }
+
+    if allowed_services.is_empty() {
+        return;
+    }
+    let internal: Vec<&str> = at
+        .runner_services()
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    for service in &at.job.services {
+        let name = service.expanded.as_deref().unwrap_or(&service.name);
+        if name.contains('$') || internal.contains(&name) || image_allowed(name, allowed_services) {
+            continue;
+        }
+        let diagnostic = Diagnostic::error(
+            "fleet-service-not-allowed",
+            format!("The \"{name}\" image is not present on list of allowed services"),
+        )
+        .with_help(format!(
+            "use a service that matches `allowed_services` of runner `{runner}` ({}), or add a \
+             pattern for it there",
+            quoted(allowed_services)
+        ));
+        diags.push(at.diagnostic(
+            diagnostic,
+            &format!("{section}.allowed_services"),
+            format!("`allowed_services` of runner `{runner}`"),
+        ));
+    }
+}
+
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The containers of a Kubernetes job pod, with their key prefix and the prefix of the job
+/// variables that override them.
+const CONTAINERS: [(&str, &str, &str); 3] = [
+    ("build", "", "KUBERNETES_"),
+    ("service", "service_", "KUBERNETES_SERVICE_"),
+    ("helper", "helper_", "KUBERNETES_HELPER_"),
+];
+
+/// The resources with a request and a limit: `(request key, limit key)`.
+const RESOURCE_PAIRS: [(&str, &str); 3] = [
+    ("cpu_request", "cpu_limit"),
+    ("memory_request", "memory_limit"),
+    ("ephemeral_storage_request", "ephemeral_storage_limit"),
+];
+
+fn resource<'r>(resources: &'r ContainerResources, key: &str) -> Option<&'r String> {
+    match key {
+        "cpu_request" => resources.cpu_request.as_ref(),
+        "cpu_limit" => resources.cpu_limit.as_ref(),
+        "memory_request" => resources.memory_request.as_ref(),
+        "memory_limit" => resources.memory_limit.as_ref(),
+        "ephemeral_storage_request" => resources.ephemeral_storage_request.as_ref(),
+        "ephemeral_storage_limit" => resources.ephemeral_storage_limit.as_ref(),
+        _ => None,
+    }
+}
+
+fn container_resources<'k>(
+    kubernetes: &'k super::KubernetesSettings,
+    container: &str,
+) -> &'k ContainerResources {
+    match container {
+        "service" => &kubernetes.service,
+        "helper" => &kubernetes.helper,
+        _ => &kubernetes.build,
+    }
+}
+
+/// Kubernetes rejects a pod whose request is above its limit, so every job of the runner
+/// fails.
+fn check_kubernetes_resources(runner: &Runner, diags: &mut Vec<Diagnostic>) {
+    let Some(kubernetes) = &runner.kubernetes else {
+        return;
+    };
+    for (container, prefix, _) in CONTAINERS {
+        let resources = container_resources(kubernetes, container);
+        for (request_key, limit_key) in RESOURCE_PAIRS {
+            let (Some(request), Some(limit)) = (
+                resource(resources, request_key),
+                resource(resources, limit_key),
+            ) else {
+                continue;
+            };
+            if !above(request, limit) {
+                continue;
+            }
+            let request_key = format!("{prefix}{request_key}");
+            let limit_key = format!("{prefix}{limit_key}");
+            diags.push(
+                request_above_limit(&runner.name, &request_key, request, &limit_key, limit)
+                    .with_span(runner.span_of(&format!("kubernetes.{request_key}")))
+                    .with_label(
+                        runner.span_of(&format!("kubernetes.{limit_key}")),
+                        "the limit",
+                    ),
+            );
+        }
+    }
+}
+
+fn above(request: &str, limit: &str) -> bool {
+    match (quantity::parse(request), quantity::parse(limit)) {
+        (Some(request), Some(limit)) => request > limit,
+        _ => false,
+    }
+}
+
+fn request_above_limit(
+    runner: &str,
+    request_key: &str,
+    request: &str,
+    limit_key: &str,
+    limit: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        "fleet-kubernetes-request-above-limit",
+        format!(
+            "`{request_key}` (`{request}`) is above `{limit_key}` (`{limit}`) on runner \
+             `{runner}`, so Kubernetes rejects the job pod"
+        ),
+    )
+    .with_help(format!("lower `{request_key}` or raise `{limit_key}`"))
+}
+
+/// The job's `KUBERNETES_*` resource variables: ignored without the runner's
+/// `*_overwrite_max_allowed`, capped at it otherwise, and the result compared with the other
+/// side of the pair.
+fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    let Some(kubernetes) = at.runner.kubernetes.as_ref().filter(|_| at.is_kubernetes()) else {
+        return;
+    };
+    let runner = &at.runner.name;
+    for (container, prefix, variable_prefix) in CONTAINERS {
+        let resources = container_resources(kubernetes, container);
+        for (request_key, limit_key) in RESOURCE_PAIRS {
+            let mut effective = [request_key, limit_key].map(|key| {
+                resource(resources, key)
+                    .cloned()
+                    .map(|value| (value, false))
+            });
+            for (slot, key) in effective.iter_mut().zip([request_key, limit_key]) {
+                let variable = format!("{variable_prefix}{}", key.to_uppercase());
+                let Some(value) = at.job.variable(&variable) else {
+                    continue;
+                };
+                let max_key = format!("{prefix}{key}_overwrite_max_allowed");
+                match kubernetes.overwrite_max_allowed.get(&max_key) {
+                    None => {
+                        let diagnostic = Diagnostic::warning(
+                            "fleet-kubernetes-overwrite-ignored",
+                            format!(
+                                "job `{}` sets `{variable}`, but runner `{runner}` has no \
+                                 `{max_key}`, so the runner ignores it",
+                                at.job.name
+                            ),
+                        )
+                        .with_help(format!(
+                            "set `{max_key}` in `[runners.kubernetes]` of runner `{runner}` to \
+                             let jobs choose up to that value"
+                        ));
+                        diags.push(at.diagnostic(
+                            diagnostic,
+                            "kubernetes",
+                            format!("runner `{runner}`"),
+                        ));
+                    }
+                    Some(max) => {
+                        let capped = if above(value, max) {
+                            max.clone()
+                        } else {
+                            value.to_owned()
+                        };
+                        *slot = Some((capped, true));
+                    }
+                }
+            }
+            let [
+                Some((request, from_job_request)),
+                Some((limit, from_job_limit)),
+            ] = effective
+            else {
+                continue;
+            };
+            // Runner-only values are reported once per runner.
+            if !(from_job_request || from_job_limit) || !above(&request, &limit) {
+                continue;
+            }
+            let request_key = format!("{prefix}{request_key}");
+            let limit_key = format!("{prefix}{limit_key}");
+            let diagnostic =
+                request_above_limit(runner, &request_key, &request, &limit_key, &limit);
+            diags.push(at.diagnostic(
+                diagnostic,
+                &format!("kubernetes.{limit_key}"),
+                format!("runner `{runner}`"),
+            ));
+        }
+    }
+}
+
+/// A job timeout above the runner's `maximum_timeout`: GitLab lowers the timeout to the
+/// maximum, so the job is cut short.
+fn check_timeout(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    let (Some(timeout), Some(maximum)) = (&at.job.timeout, at.runner.maximum_timeout) else {
+        return;
+    };
+    if timeout.seconds <= maximum {
+        return;
+    }
+    let runner = &at.runner.name;
+    let diagnostic = Diagnostic::warning(
+        "fleet-timeout-above-maximum",
+        format!(
+            "job `{}` sets `timeout` to `{}` ({} s), but runner `{runner}` caps its jobs at \
+             {maximum} s",
+            at.job.name, timeout.text, timeout.seconds
+        ),
+    )
+    .with_help(format!(
+        "GitLab lowers the job's timeout to {maximum} s on this runner; raise `maximum_timeout` \
+         of runner `{runner}` or shorten the job"
+    ));
+    diags.push(at.diagnostic(
+        diagnostic,
+        "maximum_timeout",
+        format!("`maximum_timeout` of runner `{runner}`"),
+    ));
 }

@@ -60,7 +60,7 @@
 //! [[runners]]
 //! name = "docker-amd64"
 //! executor = "docker"
-//! limit = 2
+//! limit = 4
 //! tags = ["docker", "amd64"]
 //! [runners.docker]
 //! image = "alpine:3.20"
@@ -69,7 +69,7 @@
 //! let (fleet, diagnostics) = Fleet::parse(&[(file, text)], &sources);
 //! assert!(diagnostics.is_empty());
 //! assert_eq!(fleet.hosts[0].concurrent, 4);
-//! assert_eq!(fleet.runners[0].limit, 2);
+//! assert_eq!(fleet.runners[0].limit, 4);
 //! assert!(!fleet.runners[0].run_untagged);
 //! ```
 //!
@@ -88,6 +88,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::config::keywords::services::default_hostnames;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 
@@ -394,21 +395,21 @@ pub struct RunnerService {
 }
 
 impl RunnerService {
-    /// Returns the host names a job reaches the service at: its aliases, else the names
-    /// derived from the image as for a job's service.
+    /// Returns the host names a job reaches the service at: the names Docker derives from
+    /// the image, then the aliases, as for a job's service.
     pub fn hostnames(&self) -> Vec<String> {
-        let aliases: Vec<String> = self
+        let mut names = default_hostnames(&self.name);
+        let aliases = self
             .alias
             .iter()
             .flat_map(|alias| alias.split([' ', ',']))
-            .filter(|alias| !alias.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if aliases.is_empty() {
-            check::derived_hostnames(&self.name)
-        } else {
-            aliases
+            .filter(|alias| !alias.is_empty());
+        for alias in aliases {
+            if !names.iter().any(|name| name == alias) {
+                names.push(alias.to_owned());
+            }
         }
+        names
     }
 }
 

@@ -2,19 +2,18 @@
 //! keywords GitLab expands (`tags`, `environment`, `resource_group`), next to the ones the
 //! runner expands (`image`, `services`, `cache:key`), shown as written and expanded.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::config::keywords::services::default_hostnames;
 use crate::config::{Job, When};
-use crate::context::PipelineContext;
+use crate::expand::{Unknown, expand_with};
 use crate::variables::{
-    Availability, ExpandOptions, GlobalVariables, JobOutcome, JobVariables, ResolvedVariable,
-    VariableList, VariableSource, YamlVariable, expand, expand_existing, job_variables,
-    predefined_availability, runner_expand, sort_and_expand_all,
+    Availability, ExpandOptions, GlobalVariables, JobOutcome, ResolvedVariable, VariableList,
+    VariableSource, YamlVariable, expand, predefined_availability, runner_expand,
 };
 
 use super::keywords::{self, EnvironmentView};
+use super::layers::{FinalList, Layers, VariableLists, reference_names};
 use super::needs::JobLinks;
 use super::output::{
     ParallelInstance, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
@@ -26,25 +25,20 @@ use super::trace::TraceContext;
 /// The final variables of a created job, expanded the ways GitLab and the runner use them.
 pub(super) struct FinalVariables {
     /// The list in GitLab's order, values as written.
-    pub(super) list: JobVariables,
-    /// The values GitLab sends to the runner: references between variables expanded,
-    /// references the runner resolves kept.
-    pub(super) payload: VariableList,
+    pub(super) list: Layers,
+    /// The job's environment name after GitLab's expansion.
+    pub(super) environment: Option<String>,
+    /// The expanded values GitLab sends to the runner for the definitions that reference
+    /// other variables (and those they reach); every other value is sent as written.
+    payload: VariableList,
     /// For each YAML variable name, the YAML levels that define it, lowest precedence first.
     /// GitLab merges them into one definition, so the list shows only the winner.
     yaml_levels: HashMap<String, Vec<VariableSource>>,
-    /// Fully expanded values, unknown references empty, for environment URLs. Built on first
-    /// use.
-    complete: OnceCell<VariableList>,
-    /// The same without the variables only a running job has and without
-    /// `CI_ENVIRONMENT_URL`, for `resource_group`, `auto_stop_in` and trigger targets. Built
-    /// on first use.
-    without_persisted: OnceCell<VariableList>,
 }
 
 impl FinalVariables {
     pub(super) fn new(
-        context: &PipelineContext,
+        lists: &VariableLists<'_>,
         globals: &GlobalVariables,
         seed: &Seed<'_>,
     ) -> FinalVariables {
@@ -60,39 +54,62 @@ impl FinalVariables {
             manual: Some(matches!(seed.effective.when, When::Manual | When::Delayed)),
             ..JobOutcome::default()
         };
-        let list = job_variables(context, globals, &seed.spec, &outcome);
-        let payload = list.runner_payload();
+        let FinalList {
+            layers: list,
+            environment,
+        } = lists.final_list(globals, &seed.spec, &outcome, &seed.seed);
+        let payload = list.expand_closure(None, ExpandOptions::RUNNER_PAYLOAD, |_| true);
         FinalVariables {
             list,
+            environment,
             payload,
             yaml_levels,
-            complete: OnceCell::new(),
-            without_persisted: OnceCell::new(),
         }
+    }
+
+    /// Returns the definition GitLab sends for `name`: expanded when it references other
+    /// variables.
+    fn sent(&self, name: &str) -> Option<&ResolvedVariable> {
+        self.payload.get(name).or_else(|| self.list.get(name))
     }
 
     /// Expands `value` as GitLab does for `environment:url`: with every variable of the job,
     /// `CI_ENVIRONMENT_SLUG` included, and undefined references empty.
     pub(super) fn expand_complete(&self, value: &str) -> String {
-        let list = self.complete.get_or_init(|| {
-            sort_and_expand_all(&self.list.variables, ExpandOptions::GITLAB).variables
-        });
-        expand(value, list)
+        let roots = reference_names(value);
+        let expanded = self
+            .list
+            .expand_closure(Some(&roots), ExpandOptions::GITLAB, |_| true);
+        expand(value, &expanded)
     }
 
     /// Expands `value` as GitLab does for `resource_group` and trigger targets, which cannot
     /// use the variables only a running job has, nor `CI_ENVIRONMENT_URL`.
     pub(super) fn expand_gitlab(&self, value: &str) -> String {
-        let list = self.without_persisted.get_or_init(|| {
-            let mut list = self.list.variables.clone();
-            list.retain(|variable| {
+        let roots = reference_names(value);
+        let expanded = self
+            .list
+            .expand_closure(Some(&roots), ExpandOptions::GITLAB, |variable| {
                 variable.name != "CI_ENVIRONMENT_URL"
                     && !(variable.source == VariableSource::Predefined
                         && predefined_availability(&variable.name) == Some(Availability::JobOnly))
             });
-            sort_and_expand_all(&list, ExpandOptions::GITLAB).variables
-        });
-        expand(value, list)
+        expand(value, &expanded)
+    }
+
+    /// Expands a runner-side value (`image`, `cache:key`) as the runner does with the
+    /// variables GitLab sends.
+    pub(super) fn expand_runner(&self, value: &str) -> String {
+        let referenced: VariableList = reference_names(value)
+            .into_iter()
+            .filter_map(|name| self.sent(name).cloned())
+            .collect();
+        runner_expand(value, &referenced)
+    }
+
+    /// The whole list as GitLab sends it, for the variables a trigger job passes downstream.
+    pub(super) fn to_list(&self) -> VariableList {
+        self.list.to_list()
     }
 
     /// The origins of the definitions the winning definition of `winner`'s name overrides,
@@ -105,7 +122,7 @@ impl FinalVariables {
                 .copied()
                 .take_while(move |level| *level != than)
         };
-        let all: Vec<&ResolvedVariable> = self.list.variables.all(&winner.name).collect();
+        let all: Vec<&ResolvedVariable> = self.list.definitions(&winner.name);
         let mut sources = Vec::new();
         for (index, definition) in all.iter().enumerate() {
             if definition.source.is_yaml() {
@@ -174,7 +191,10 @@ pub(super) fn planned_job(
         .tags
         .iter()
         .flatten()
-        .map(|tag| mask(expand_existing(tag, &seed.seed.variables)))
+        .map(|tag| {
+            let lookup = |name: &str| seed.seed.layers.get(name).map(|v| v.value.as_str());
+            mask(expand_with(tag, lookup, Unknown::Keep))
+        })
         .collect();
 
     PlannedJob {
@@ -225,7 +245,7 @@ pub(super) fn planned_job(
                 entry.key_expanded = entry
                     .key
                     .as_deref()
-                    .map(|key| runner_expand(key, &variables.payload))
+                    .map(|key| variables.expand_runner(key))
                     .filter(|expanded| Some(expanded.as_str()) != entry.key.as_deref())
                     .map(mask);
                 entry
@@ -245,30 +265,27 @@ fn duration(duration: &crate::config::Duration) -> PlanDuration {
     }
 }
 
-/// The winning definition of each name, in the order the names first appear, with the
-/// payload value and the origins it overrides.
+/// The winning definition of each name, in the order the names first appear, with the value
+/// GitLab sends and the origins it overrides.
 fn plan_variables(
     variables: &FinalVariables,
     include_predefined: bool,
     traces: TraceContext<'_>,
 ) -> Vec<PlanVariable> {
-    let list = &variables.list.variables;
-    list.effective()
+    variables
+        .list
+        .effective(include_predefined)
         .into_iter()
-        .filter(|variable| include_predefined || variable.source != VariableSource::Predefined)
-        .map(|variable| {
-            let value = variables
-                .payload
-                .get(&variable.name)
-                .map_or(variable, |expanded| expanded);
+        .map(|winner| {
+            let sent = variables.sent(&winner.name).unwrap_or(winner);
             PlanVariable {
-                name: variable.name.clone(),
-                value: traces.masker.mask_owned(display(value)),
-                source: variable.source,
-                masked: variable.masked,
-                raw: variable.raw,
-                file: variable.file,
-                overrides: variables.overridden(variable),
+                name: winner.name.clone(),
+                value: traces.masker.mask_owned(display(sent)),
+                source: winner.source,
+                masked: winner.masked,
+                raw: winner.raw,
+                file: winner.file,
+                overrides: variables.overridden(winner),
             }
         })
         .collect()
@@ -284,7 +301,7 @@ fn runner_display(
     variables: &FinalVariables,
     traces: TraceContext<'_>,
 ) -> Option<String> {
-    let expanded = runner_expand(value, &variables.payload);
+    let expanded = variables.expand_runner(value);
     (expanded != value).then(|| traces.masker.mask_owned(expanded))
 }
 
@@ -332,7 +349,6 @@ fn environment(
     let masker = traces.masker;
     // The variables engine expanded the name as GitLab does before the environment exists.
     let name = variables
-        .list
         .environment
         .clone()
         .unwrap_or_else(|| view.name.clone());

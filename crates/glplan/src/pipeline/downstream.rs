@@ -35,7 +35,7 @@ pub(super) fn trigger(
         } => (TriggerKind::Child, strategy.clone(), *forward),
     };
     let forwarded = downstream_variables(
-        &variables.list.variables,
+        &variables.to_list(),
         Forward {
             yaml_variables: forward.yaml_variables,
             pipeline_variables: forward.pipeline_variables,

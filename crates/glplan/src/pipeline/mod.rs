@@ -48,6 +48,7 @@ mod attributes;
 mod downstream;
 mod graph;
 mod keywords;
+mod layers;
 mod needs;
 mod output;
 #[cfg(test)]
@@ -84,6 +85,7 @@ use crate::variables::include_variables;
 use crate::yaml::Mapping;
 
 use attributes::FinalVariables;
+use layers::VariableLists;
 use trace::{Locator, Masker, TraceContext};
 
 /// GitLab's error when no job is left, or only jobs of `.pre` and `.post`.
@@ -241,7 +243,15 @@ impl Planner<'_, '_> {
         };
 
         // 2. Every job's `rules` or `only`/`except`, with its seed variables.
-        let (seeds, absent) = seed::evaluate_jobs(self, context, &workflow.globals, &facts, traces);
+        let lists = VariableLists::new(context);
+        let (seeds, absent) = seed::evaluate_jobs(
+            self.config,
+            limits,
+            &lists,
+            &workflow.globals,
+            &facts,
+            traces,
+        );
         pipeline.absent = absent;
 
         // 3. The seed checks, then the check for a pipeline without jobs.
@@ -273,7 +283,7 @@ impl Planner<'_, '_> {
             let (Some(seed), Some(job_links)) = (seeds.get(index), links.get_mut(index)) else {
                 continue;
             };
-            let variables = FinalVariables::new(context, &workflow.globals, seed);
+            let variables = FinalVariables::new(&lists, &workflow.globals, seed);
             let mut job = attributes::planned_job(
                 seed,
                 std::mem::take(job_links),

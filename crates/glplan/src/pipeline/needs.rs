@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use crate::config::{JobNeed, Need};
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
-use crate::variables::ExpandOptions;
 
 use super::output::{CrossNeed, NeedEdge, PlanDiagnostic};
 use super::seed::Seed;
@@ -139,16 +138,17 @@ fn check_variable_cycles(
     locator: Locator<'_>,
     checked: &mut Checked,
 ) {
-    let limit = limits.max_variable_expansion_bytes;
-    let options = ExpandOptions {
-        max_added_bytes: limit,
-        ..ExpandOptions::GITLAB
+    let diagnostic = match seed.seed.layers.cycles() {
+        Some(expansion) => expansion.cycle_diagnostic(&seed.job.name),
+        None => seed
+            .seed
+            .layers
+            .expansion_too_large(limits.max_variable_expansion_bytes)
+            .and_then(|expansion| {
+                expansion.too_large_diagnostic(&seed.job.name, limits.max_variable_expansion_bytes)
+            }),
     };
-    let expansion = seed.seed.expand(options);
-    let Some(diagnostic) = expansion
-        .cycle_diagnostic(&seed.job.name)
-        .or_else(|| expansion.too_large_diagnostic(&seed.job.name, limit))
-    else {
+    let Some(diagnostic) = diagnostic else {
         return;
     };
     checked.errors.push(diagnostic.message.clone());

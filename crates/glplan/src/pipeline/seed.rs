@@ -4,24 +4,25 @@
 
 use crate::config::{AllowFailure, Config, Duration, Job, JobKind, Need, SchedulingType, When};
 use crate::context::PipelineContext;
+use crate::limits::Limits;
 use crate::rules::{self, JobDecision, JobRules, JobTrace, PipelineFacts};
-use crate::variables::{GlobalVariables, JobSpec, JobVariables, YamlVariable, seed_variables};
+use crate::variables::{GlobalVariables, JobSpec, YamlVariable};
 
-use super::Planner;
 use super::keywords;
+use super::layers::{SeedList, VariableLists};
 use super::output::{AbsentJob, AbsentReason};
 use super::trace::TraceContext;
 
 /// A job GitLab creates, with what its rules decided.
 #[derive(Debug)]
-pub(super) struct Seed<'c> {
-    pub(super) job: &'c Job,
+pub(super) struct Seed<'a> {
+    pub(super) job: &'a Job,
     /// Position of the stage in the configuration's stage list.
     pub(super) stage_index: usize,
     pub(super) spec: JobSpec,
     /// The variables `rules:if` read, which GitLab also expands `tags` with and checks for
     /// circular references.
-    pub(super) seed: JobVariables,
+    pub(super) seed: SeedList,
     pub(super) decision: JobDecision,
     pub(super) environment: Option<keywords::EnvironmentView>,
     pub(super) effective: Effective,
@@ -100,14 +101,14 @@ pub(super) fn job_spec(job: &Job, environment: Option<&keywords::EnvironmentView
 
 /// Evaluates every job's `rules` or `only`/`except`. Returns the created jobs in
 /// configuration order, and the absent ones.
-pub(super) fn evaluate_jobs<'c>(
-    planner: &Planner<'c, '_>,
-    context: &PipelineContext,
+pub(super) fn evaluate_jobs<'a>(
+    config: &'a Config,
+    limits: &Limits,
+    lists: &VariableLists<'_>,
     globals: &GlobalVariables,
     facts: &PipelineFacts<'_>,
     traces: TraceContext<'_>,
-) -> (Vec<Seed<'c>>, Vec<AbsentJob>) {
-    let config = planner.config;
+) -> (Vec<Seed<'a>>, Vec<AbsentJob>) {
     let workflow_has_rules = config
         .workflow
         .as_ref()
@@ -117,7 +118,7 @@ pub(super) fn evaluate_jobs<'c>(
     for job in config.jobs.values() {
         let environment = keywords::environment(job);
         let spec = job_spec(job, environment.as_ref());
-        let seed = seed_variables(context, globals, &spec);
+        let seed = lists.seed(globals, &spec);
         let keywords = JobRules {
             rules: job.rules.as_deref(),
             // The evaluator adds the default `only` itself and records that it did.
@@ -125,13 +126,8 @@ pub(super) fn evaluate_jobs<'c>(
             except: job.except.as_ref(),
             when: job.when,
         };
-        let decision = rules::evaluate_job(
-            &keywords,
-            workflow_has_rules,
-            facts,
-            &seed.variables,
-            &planner.options.limits,
-        );
+        let decision =
+            rules::evaluate_job(&keywords, workflow_has_rules, facts, &seed.layers, limits);
         if !decision.is_created() {
             absent.push(AbsentJob {
                 name: job.name.clone(),

@@ -23,7 +23,7 @@ use super::tags::{self, MapTag, ScalarTag, SeqTag};
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::source::{FileId, Span};
-use crate::yaml::{Key, Mapping, Node, Value};
+use crate::yaml::{Entry, Key, Mapping, Node, Value};
 
 /// The result of loading one document piece.
 #[derive(Debug)]
@@ -100,14 +100,46 @@ const READER_CHUNK_BYTES: usize = 16_384;
 /// it appears, comments included. Tab, LF, CR and NEL are allowed. Rust strings cannot hold
 /// surrogates, the other characters YAML excludes.
 fn first_control_character(text: &str) -> Option<(usize, char)> {
-    text.char_indices().find(|&(_, character)| {
-        !matches!(character,
-            '\t' | '\n' | '\r' | '\u{85}'
-            | ' '..='~'
-            | '\u{a0}'..='\u{d7ff}'
-            | '\u{e000}'..='\u{fffd}'
-            | '\u{10000}'..)
-    })
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Skip printable ASCII a block at a time. The check has no early exit, so the compiler
+        // can vectorise it. `at` stays on a character boundary because every skipped byte is
+        // ASCII.
+        if let Some(block) = bytes.get(at..at + ASCII_BLOCK)
+            && block.iter().fold(true, |all, &b| {
+                all & (matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r'))
+            })
+        {
+            at += ASCII_BLOCK;
+            continue;
+        }
+        let character = text.get(at..)?.chars().next()?;
+        if !is_printable(character) {
+            return Some((at, character));
+        }
+        at += character.len_utf8();
+    }
+    None
+}
+
+/// Bytes [`first_control_character`] checks at once.
+const ASCII_BLOCK: usize = 32;
+
+/// Checks whether YAML 1.1 allows `character` in a stream.
+fn is_printable(character: char) -> bool {
+    matches!(character,
+        '\t' | '\n' | '\r' | '\u{85}'
+        | ' '..='~'
+        | '\u{a0}'..='\u{d7ff}'
+        | '\u{e000}'..='\u{fffd}'
+        | '\u{10000}'..)
+}
+
+/// Checks whether `text` contains NEL (U+0085). Its UTF-8 form ends in the byte 0x85, so a
+/// byte search rules out most files without decoding them.
+fn contains_nel(text: &str) -> bool {
+    text.as_bytes().contains(&0x85) && text.contains('\u{85}')
 }
 
 /// Parses a piece that contains no control characters.
@@ -124,7 +156,7 @@ fn parse_with_retries(
     // NOTE: libyaml also reads LS and PS (U+2028, U+2029) as line breaks but keeps them in the
     // scalar. saphyr keeps them as ordinary characters, so a plain scalar that has spaces
     // around one or continues on the next line loads differently.
-    let mut source = if text.contains('\u{85}') {
+    let mut source = if contains_nel(text) {
         Cow::Owned(text.replace('\u{85}', "\r\n"))
     } else {
         Cow::Borrowed(text)
@@ -322,10 +354,6 @@ enum MapKind {
 }
 
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "frames live only on the open-collection stack, at most `max_yaml_depth` of them"
-)]
 enum FrameKind {
     Seq {
         items: Vec<Node>,
@@ -846,8 +874,12 @@ const NIL_ALLOCATE: &str = "undefined method `allocate' for nil";
 
 /// Joins a tag into the form Psych matches on: the handle's prefix followed by the suffix
 /// (`!reference`, `tag:yaml.org,2002:str`).
-fn full_tag(tag: &Tag) -> String {
-    format!("{}{}", tag.handle, tag.suffix)
+fn full_tag(tag: &Tag) -> Cow<'static, str> {
+    // `!reference` is the tag large configurations repeat, so it is matched without joining.
+    if tag.handle == "!" && tag.suffix == "reference" {
+        return Cow::Borrowed(tags::REFERENCE);
+    }
+    Cow::Owned(format!("{}{}", tag.handle, tag.suffix))
 }
 
 fn reference(value: Value, span: Span) -> Value {
@@ -871,7 +903,7 @@ fn resolve_scalar(
             let merge = is_merge(&value);
             return Ok((value, merge));
         }
-        let value = from_scalar(scalar::tokenize(&raw))?;
+        let value = resolve_plain(raw)?;
         let merge = is_merge(&value);
         return Ok((value, merge));
     };
@@ -895,10 +927,22 @@ fn resolve_scalar(
         // glplan keeps the name as a string.
         ScalarTag::Encoding => Value::String(raw.into_owned()),
         ScalarTag::Disallowed(class) => return Err(Problem::Disallowed(class.to_owned())),
-        ScalarTag::Resolve => from_scalar(scalar::tokenize(&raw))?,
+        ScalarTag::Resolve => resolve_plain(raw)?,
     };
     let merge = is_merge(&value);
     Ok((value, merge))
+}
+
+/// Resolves a scalar with Psych's untagged rules. A scalar that stays a string keeps the
+/// parser's `String` instead of a copy.
+fn resolve_plain(raw: Cow<'_, str>) -> Result<Value, Problem> {
+    let resolved = scalar::tokenize(&raw);
+    let unchanged = matches!(&resolved, Scalar::Str(Cow::Borrowed(text))
+        if text.as_ptr() == raw.as_ptr() && text.len() == raw.len());
+    if unchanged {
+        return Ok(Value::String(raw.into_owned()));
+    }
+    from_scalar(resolved)
 }
 
 fn from_scalar(resolved: Scalar<'_>) -> Result<Value, Problem> {
@@ -954,19 +998,21 @@ fn add_pair(
 
     let key_span = key.node.span;
     let key = key_of(key.node);
-    let mut warning = None;
-    if let Some(previous) = key.as_str().and_then(|k| map.entry(k)) {
-        let overrides_merge = merged.as_mut().is_some_and(|m| m.remove(&key));
-        if !overrides_merge {
-            warning = Some(errors::duplicate_key(
-                &key.to_string(),
-                key_span,
-                previous.key_span,
-            ));
-        }
+    let entry = Entry {
+        key_span,
+        value: value.node,
+    };
+    let (key, previous) = map.insert_entry(key, entry)?;
+    key.as_str()?;
+    let overrides_merge = merged.as_mut().is_some_and(|m| m.remove(&key));
+    if overrides_merge {
+        return None;
     }
-    map.insert(key, key_span, value.node);
-    warning
+    Some(errors::duplicate_key(
+        &key.to_string(),
+        key_span,
+        previous.key_span,
+    ))
 }
 
 /// Extracts the mapping a merge key merges in, or returns the value when Ruby's `Hash#merge!`
@@ -1114,4 +1160,45 @@ fn psych_problem(info: &str, at: &str) -> String {
         None => problem.to_owned(),
     };
     format!("{problem} while {context}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The character-by-character scan that `first_control_character` must agree with.
+    fn naive_first_control(text: &str) -> Option<(usize, char)> {
+        text.char_indices().find(|&(_, c)| !is_printable(c))
+    }
+
+    #[test]
+    fn control_scan_matches_naive() {
+        let long = "a".repeat(ASCII_BLOCK);
+        let cases = [
+            String::new(),
+            "plain: text\n".to_owned(),
+            format!("{long}\u{1}"),
+            format!("{long}{long}\u{7f}"),
+            format!("{}\u{1}{long}", "b".repeat(ASCII_BLOCK - 1)),
+            format!("{long}é{long}\u{1b}"),
+            format!("{}é\u{80}{long}", "c".repeat(ASCII_BLOCK - 1)),
+            format!("{long}\u{85}\u{a0}😀\u{fffe}"),
+            format!("{long}\t\r\n{long}\u{0}"),
+        ];
+        for text in &cases {
+            assert_eq!(
+                first_control_character(text),
+                naive_first_control(text),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nel_detected() {
+        assert!(contains_nel("a\u{85}b"));
+        // U+0145 is written C5 85 in UTF-8: it contains the byte 0x85 but is not NEL.
+        assert!(!contains_nel("a\u{145}b"));
+        assert!(!contains_nel("plain"));
+    }
 }

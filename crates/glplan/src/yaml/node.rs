@@ -327,9 +327,35 @@ pub struct Entry {
 
 /// An insertion-ordered mapping, like a Ruby `Hash`: assigning an existing key keeps its
 /// position and replaces its value.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// Most mappings in a CI/CD configuration have a handful of keys, so a mapping of up to
+/// [`SMALL_MAPPING_MAX`] entries is a plain vector searched linearly: one allocation, no
+/// hashing, and a cheap clone for the copies that `extends` makes. A larger mapping (the
+/// top level, long `variables:` blocks) switches to a hash index so that lookups stay
+/// constant-time. Equality ignores order, as for Ruby hashes.
+#[derive(Clone, Default)]
 pub struct Mapping {
-    entries: IndexMap<Key, Entry>,
+    repr: Repr,
+}
+
+/// Maximum number of entries a [`Mapping`] stores without a hash index.
+const SMALL_MAPPING_MAX: usize = 16;
+
+#[derive(Clone)]
+enum Repr {
+    Small(Vec<(Key, Entry)>),
+    Large(Box<IndexMap<Key, Entry>>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Small(Vec::new())
+    }
+}
+
+/// Checks whether `key` is the string key `name`.
+fn is_string_key(key: &Key, name: &str) -> bool {
+    matches!(key, Key::String(s) if s == name)
 }
 
 impl Mapping {
@@ -340,68 +366,148 @@ impl Mapping {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        match &self.repr {
+            Repr::Small(entries) => entries.len(),
+            Repr::Large(map) => map.len(),
+        }
     }
 
     /// Whether the mapping is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// The value of a string key.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries.get(key).map(|e| &e.value)
+        self.entry(key).map(|e| &e.value)
     }
 
     /// The value of a string key, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        self.entries.get_mut(key).map(|e| &mut e.value)
+        match &mut self.repr {
+            Repr::Small(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| is_string_key(k, key))
+                .map(|(_, e)| &mut e.value),
+            Repr::Large(map) => map.get_mut(key).map(|e| &mut e.value),
+        }
     }
 
     /// The entry (value and key span) of a string key.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries.get(key)
+        match &self.repr {
+            Repr::Small(entries) => entries
+                .iter()
+                .find(|(k, _)| is_string_key(k, key))
+                .map(|(_, e)| e),
+            Repr::Large(map) => map.get(key),
+        }
+    }
+
+    /// Finds the entry of any key.
+    fn entry_of_key(&self, key: &Key) -> Option<&Entry> {
+        match &self.repr {
+            Repr::Small(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, e)| e),
+            Repr::Large(map) => map.get(key),
+        }
+    }
+
+    /// Finds the entry of any key, mutably.
+    fn entry_of_key_mut(&mut self, key: &Key) -> Option<&mut Entry> {
+        match &mut self.repr {
+            Repr::Small(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, e)| e),
+            Repr::Large(map) => map.get_mut(key),
+        }
     }
 
     /// The value of any key.
     pub fn get_key(&self, key: &Key) -> Option<&Node> {
-        self.entries.get(key).map(|e| &e.value)
+        self.entry_of_key(key).map(|e| &e.value)
     }
 
     /// Whether a string key is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.entries.contains_key(key)
+        self.entry(key).is_some()
     }
 
     /// Sets `key` to `value`, as Ruby's `Hash#[]=` does: an existing key keeps its position.
     /// When the key exists, its key span is replaced too.
     pub fn insert(&mut self, key: impl Into<Key>, key_span: Span, value: Node) {
-        self.entries.insert(key.into(), Entry { key_span, value });
+        self.insert_entry(key.into(), Entry { key_span, value });
+    }
+
+    /// Sets `key` to `entry` as [`Mapping::insert`] does, with one search for the key.
+    /// When the key was present, returns it with the entry it replaced.
+    pub(crate) fn insert_entry(&mut self, key: Key, entry: Entry) -> Option<(Key, Entry)> {
+        match &mut self.repr {
+            Repr::Small(entries) => {
+                if let Some((_, slot)) = entries.iter_mut().find(|(k, _)| *k == key) {
+                    return Some((key, std::mem::replace(slot, entry)));
+                }
+                if entries.len() < SMALL_MAPPING_MAX {
+                    entries.push((key, entry));
+                } else {
+                    let mut map = IndexMap::with_capacity(entries.len() * 2);
+                    map.extend(entries.drain(..));
+                    map.insert(key, entry);
+                    self.repr = Repr::Large(Box::new(map));
+                }
+                None
+            }
+            Repr::Large(map) => match map.entry(key) {
+                indexmap::map::Entry::Occupied(mut slot) => {
+                    let key = slot.key().clone();
+                    Some((key, slot.insert(entry)))
+                }
+                indexmap::map::Entry::Vacant(slot) => {
+                    slot.insert(entry);
+                    None
+                }
+            },
+        }
     }
 
     /// Removes a string key, keeping the order of the others.
     pub fn remove(&mut self, key: &str) -> Option<Entry> {
-        self.entries.shift_remove(key)
+        match &mut self.repr {
+            Repr::Small(entries) => {
+                let index = entries.iter().position(|(k, _)| is_string_key(k, key))?;
+                Some(entries.remove(index).1)
+            }
+            Repr::Large(map) => map.shift_remove(key),
+        }
     }
 
     /// Entries in order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&Key, &Node)> + ExactSizeIterator {
-        self.entries.iter().map(|(k, e)| (k, &e.value))
+        self.entries().map(|(k, e)| (k, &e.value))
     }
 
     /// Entries in order, with key spans.
-    pub fn entries(&self) -> impl DoubleEndedIterator<Item = (&Key, &Entry)> + ExactSizeIterator {
-        self.entries.iter()
+    pub fn entries(&self) -> Entries<'_> {
+        match &self.repr {
+            Repr::Small(entries) => Entries(EntriesRepr::Small(entries.iter())),
+            Repr::Large(map) => Entries(EntriesRepr::Large(map.iter())),
+        }
     }
 
     /// Entries in order, values mutable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&Key, &mut Node)> {
-        self.entries.iter_mut().map(|(k, e)| (k, &mut e.value))
+        let (small, large) = match &mut self.repr {
+            Repr::Small(entries) => (Some(entries.iter_mut()), None),
+            Repr::Large(map) => (None, Some(map.iter_mut())),
+        };
+        let small = small
+            .into_iter()
+            .flatten()
+            .map(|(k, e)| (&*k, &mut e.value));
+        let large = large.into_iter().flatten().map(|(k, e)| (k, &mut e.value));
+        small.chain(large)
     }
 
     /// Keys in order.
-    pub fn keys(&self) -> impl Iterator<Item = &Key> {
-        self.entries.keys()
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
+        self.entries().map(|(k, _)| k)
     }
 
     /// Merges `other` into `self` as ActiveSupport's `Hash#deep_merge!` does: when both sides
@@ -409,8 +515,8 @@ impl Mapping {
     /// `other` replaces the one in `self` (arrays are never concatenated, and a null from
     /// `other` replaces too). New keys are appended in `other`'s order.
     pub fn deep_merge(&mut self, other: Mapping) {
-        for (key, incoming) in other.entries {
-            match self.entries.get_mut(&key) {
+        for (key, incoming) in other {
+            match self.entry_of_key_mut(&key) {
                 Some(existing) => match (&mut existing.value.value, incoming.value.value) {
                     (Value::Map(left), Value::Map(right)) => {
                         left.deep_merge(right);
@@ -422,7 +528,7 @@ impl Mapping {
                     }
                 },
                 None => {
-                    self.entries.insert(key, incoming);
+                    self.insert_entry(key, incoming);
                 }
             }
         }
@@ -431,28 +537,127 @@ impl Mapping {
     /// Merges `other` into `self` shallowly, as Ruby's `Hash#merge!` does (used for YAML merge
     /// keys): every key of `other` replaces the one in `self`.
     pub fn shallow_merge(&mut self, other: Mapping) {
-        for (key, entry) in other.entries {
-            self.entries.insert(key, entry);
+        for (key, entry) in other {
+            self.insert_entry(key, entry);
         }
+    }
+}
+
+impl std::fmt::Debug for Mapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.entries()).finish()
+    }
+}
+
+impl PartialEq for Mapping {
+    /// Compares as Ruby compares hashes: the same keys with equal entries, in any order.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .entries()
+                .all(|(key, entry)| other.entry_of_key(key) == Some(entry))
     }
 }
 
 impl FromIterator<(Key, Entry)> for Mapping {
     fn from_iter<T: IntoIterator<Item = (Key, Entry)>>(iter: T) -> Self {
-        Mapping {
-            entries: iter.into_iter().collect(),
+        let mut map = Mapping::new();
+        for (key, entry) in iter {
+            map.insert_entry(key, entry);
         }
+        map
     }
 }
 
 impl IntoIterator for Mapping {
     type Item = (Key, Entry);
-    type IntoIter = indexmap::map::IntoIter<Key, Entry>;
+    type IntoIter = IntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        match self.repr {
+            Repr::Small(entries) => IntoIter(IntoIterRepr::Small(entries.into_iter())),
+            Repr::Large(map) => IntoIter(IntoIterRepr::Large(map.into_iter())),
+        }
     }
 }
+
+/// An iterator over a [`Mapping`]'s keys and entries, in order.
+#[derive(Debug, Clone)]
+pub struct Entries<'a>(EntriesRepr<'a>);
+
+#[derive(Debug, Clone)]
+enum EntriesRepr<'a> {
+    Small(std::slice::Iter<'a, (Key, Entry)>),
+    Large(indexmap::map::Iter<'a, Key, Entry>),
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = (&'a Key, &'a Entry);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            EntriesRepr::Small(iter) => iter.next().map(|(k, e)| (k, e)),
+            EntriesRepr::Large(iter) => iter.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            EntriesRepr::Small(iter) => iter.size_hint(),
+            EntriesRepr::Large(iter) => iter.size_hint(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for Entries<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            EntriesRepr::Small(iter) => iter.next_back().map(|(k, e)| (k, e)),
+            EntriesRepr::Large(iter) => iter.next_back(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+/// An owning iterator over a [`Mapping`]'s keys and entries, in order.
+#[derive(Debug)]
+pub struct IntoIter(IntoIterRepr);
+
+#[derive(Debug)]
+enum IntoIterRepr {
+    Small(std::vec::IntoIter<(Key, Entry)>),
+    Large(indexmap::map::IntoIter<Key, Entry>),
+}
+
+impl Iterator for IntoIter {
+    type Item = (Key, Entry);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            IntoIterRepr::Small(iter) => iter.next(),
+            IntoIterRepr::Large(iter) => iter.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            IntoIterRepr::Small(iter) => iter.size_hint(),
+            IntoIterRepr::Large(iter) => iter.size_hint(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for IntoIter {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            IntoIterRepr::Small(iter) => iter.next_back(),
+            IntoIterRepr::Large(iter) => iter.next_back(),
+        }
+    }
+}
+
+impl ExactSizeIterator for IntoIter {}
 
 #[cfg(test)]
 mod tests {
@@ -564,6 +769,129 @@ mod tests {
         m.insert("a", Span::default(), s("3"));
         let keys: Vec<String> = m.keys().map(|k| k.to_string()).collect();
         assert_eq!(keys, ["a", "b"]);
+        assert_eq!(m.get("a").unwrap().as_str(), Some("3"));
+    }
+
+    /// Builds a mapping with keys `k0`, `k1`, ... containing their index as a string.
+    fn numbered(count: usize) -> Mapping {
+        let mut m = Mapping::new();
+        for i in 0..count {
+            m.insert(format!("k{i}"), Span::default(), s(&i.to_string()));
+        }
+        m
+    }
+
+    fn key_names(m: &Mapping) -> Vec<String> {
+        m.keys().map(Key::to_string).collect()
+    }
+
+    #[test]
+    fn mapping_sizes_keep_order() {
+        for count in [
+            0,
+            1,
+            SMALL_MAPPING_MAX,
+            SMALL_MAPPING_MAX + 1,
+            3 * SMALL_MAPPING_MAX,
+        ] {
+            let m = numbered(count);
+            let expected: Vec<String> = (0..count).map(|i| format!("k{i}")).collect();
+            assert_eq!(m.len(), count, "{count}");
+            assert_eq!(key_names(&m), expected, "{count}");
+            let owned: Vec<String> = m.into_iter().map(|(k, _)| k.to_string()).collect();
+            assert_eq!(owned, expected, "{count} into_iter");
+        }
+    }
+
+    #[test]
+    fn mapping_sizes_insert_existing() {
+        for count in [SMALL_MAPPING_MAX, 3 * SMALL_MAPPING_MAX] {
+            let mut m = numbered(count);
+            m.insert("k1", Span::default(), s("new"));
+            assert_eq!(m.len(), count, "{count}");
+            assert_eq!(m.get("k1").unwrap().as_str(), Some("new"), "{count}");
+            assert_eq!(key_names(&m)[1], "k1", "{count}");
+        }
+    }
+
+    #[test]
+    fn mapping_sizes_remove() {
+        for count in [SMALL_MAPPING_MAX, 3 * SMALL_MAPPING_MAX] {
+            let mut m = numbered(count);
+            assert_eq!(m.remove("k1").unwrap().value.as_str(), Some("1"), "{count}");
+            assert!(m.remove("k1").is_none(), "{count}");
+            assert_eq!(key_names(&m)[1], "k2", "{count}");
+            assert_eq!(m.len(), count - 1, "{count}");
+        }
+    }
+
+    #[test]
+    fn mapping_sizes_get_mut() {
+        for count in [SMALL_MAPPING_MAX, 3 * SMALL_MAPPING_MAX] {
+            let mut m = numbered(count);
+            *m.get_mut("k3").unwrap() = s("changed");
+            assert_eq!(m.get("k3").unwrap().as_str(), Some("changed"), "{count}");
+            assert!(m.get_mut("missing").is_none(), "{count}");
+        }
+    }
+
+    #[test]
+    fn insert_entry_returns_replaced() {
+        for count in [1, 3 * SMALL_MAPPING_MAX] {
+            let mut m = numbered(count);
+            let entry = Entry {
+                key_span: Span::new(crate::FileId(0), 5, 6),
+                value: s("x"),
+            };
+            let (key, previous) = m.insert_entry(Key::from("k0"), entry).unwrap();
+            assert_eq!(key.as_str(), Some("k0"), "{count}");
+            assert_eq!(previous.value.as_str(), Some("0"), "{count}");
+            assert_eq!(m.entry("k0").unwrap().key_span.start, 5, "{count}");
+        }
+    }
+
+    #[test]
+    fn mapping_equality_ignores_order() {
+        let forward = map(vec![("a", s("1")), ("b", s("2"))]);
+        let backward = map(vec![("b", s("2")), ("a", s("1"))]);
+        assert_eq!(forward, backward);
+        assert_ne!(forward, map(vec![("a", s("1")), ("b", s("3"))]));
+        assert_ne!(forward, map(vec![("a", s("1"))]));
+    }
+
+    #[test]
+    fn mapping_equality_across_sizes() {
+        let mut grown = numbered(SMALL_MAPPING_MAX + 1);
+        grown.remove(&format!("k{SMALL_MAPPING_MAX}"));
+        assert_eq!(grown, numbered(SMALL_MAPPING_MAX));
+    }
+
+    #[test]
+    fn deep_merge_large_mappings() {
+        let mut left = numbered(3 * SMALL_MAPPING_MAX);
+        let mut right = numbered(2);
+        right.insert("extra", Span::default(), s("e"));
+        right.insert("k0", Span::default(), s("replaced"));
+        left.deep_merge(right);
+        assert_eq!(left.get("k0").unwrap().as_str(), Some("replaced"));
+        assert_eq!(key_names(&left).last().map(String::as_str), Some("extra"));
+        assert_eq!(left.len(), 3 * SMALL_MAPPING_MAX + 1);
+    }
+
+    #[test]
+    fn from_iter_keeps_first_position() {
+        let entry = |v: &str| Entry {
+            key_span: Span::default(),
+            value: s(v),
+        };
+        let m: Mapping = [
+            (Key::from("a"), entry("1")),
+            (Key::from("b"), entry("2")),
+            (Key::from("a"), entry("3")),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(key_names(&m), ["a", "b"]);
         assert_eq!(m.get("a").unwrap().as_str(), Some("3"));
     }
 

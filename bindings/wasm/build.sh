@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the npm package `glplan` into bindings/wasm/pkg/, offline. It compiles the wasm module
+# with the `wasm-release` profile and writes the JavaScript glue of the pinned wasm-bindgen CLI
+# for bundlers, the web and Node.js. Each module is then shrunk with wasm-opt from npm
+# `binaryen`, and package.json gets the crate's version.
+#
+# Needs: the wasm32-unknown-unknown target, `wasm-bindgen` at the version Cargo.lock pins, and
+# `npm ci` run in bindings/wasm (for wasm-opt). `.ci/run` installs all three.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+pkg="$here/pkg"
+
+# wasm-bindgen's CLI must be the version of the `wasm-bindgen` crate in Cargo.lock, or the
+# generated glue does not match the module.
+locked=$(grep -A1 '^name = "wasm-bindgen"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')
+installed=$(wasm-bindgen --version 2>/dev/null || true)
+if [ "$installed" != "wasm-bindgen $locked" ]; then
+    echo "error: wasm-bindgen $locked is needed, found \`${installed:-none}\`;" \
+        "run: cargo install wasm-bindgen-cli --version $locked" >&2
+    exit 1
+fi
+wasm_opt="$here/node_modules/.bin/wasm-opt"
+if [ ! -x "$wasm_opt" ]; then
+    echo "error: $wasm_opt is missing; run: npm ci --prefix bindings/wasm" >&2
+    exit 1
+fi
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
+
+cargo build --manifest-path "$root/Cargo.toml" -p glplan-wasm \
+    --target wasm32-unknown-unknown --profile wasm-release
+module="$root/target/wasm32-unknown-unknown/wasm-release/glplan_wasm.wasm"
+
+# The target features that rustc enables for wasm32-unknown-unknown; wasm-opt rejects the
+# module without them.
+features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-reference-types --enable-multivalue)
+
+rm -rf "$pkg"
+mkdir -p "$pkg"
+for pair in bundler:bundler web:web nodejs:node; do
+    target=${pair%%:*}
+    dir="$pkg/${pair##*:}"
+    wasm-bindgen "$module" --out-dir "$dir" --out-name glplan --target "$target"
+    "$wasm_opt" -O3 "${features[@]}" "$dir/glplan_bg.wasm" -o "$dir/glplan_bg.wasm"
+done
+
+# The bundler and web glue are ES modules and the Node.js glue is CommonJS. A package.json
+# in each folder declares which, for Node.js and bundlers.
+printf '{ "type": "module" }\n' >"$pkg/bundler/package.json"
+printf '{ "type": "module" }\n' >"$pkg/web/package.json"
+printf '{ "type": "commonjs" }\n' >"$pkg/node/package.json"
+
+sed "s/\"version\": \"[^\"]*\"/\"version\": \"$version\"/" "$here/npm/package.json" >"$pkg/package.json"
+cp "$here/npm/README.md" "$pkg/README.md"
+
+raw=$(wc -c <"$pkg/web/glplan_bg.wasm")
+gzipped=$(gzip -9 -c "$pkg/web/glplan_bg.wasm" | wc -c)
+echo "built $pkg (glplan $version): glplan_bg.wasm is $raw bytes, $gzipped gzipped"

@@ -1,0 +1,275 @@
+//! The functions of the package on Rust values, so that they can be tested natively. The
+//! exported JavaScript functions in the crate root convert their argument and result.
+
+use glplan::pipeline::{Pipeline, PlanOptions};
+use glplan::{Resolution, ResolveOptions};
+
+use crate::input::Input;
+use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult};
+
+/// Returns the configuration's diagnostics.
+pub fn lint(mut input: Input) -> Result<Vec<Diagnostic>, String> {
+    let resolution = resolve(&mut input)?;
+    Ok(located(&resolution))
+}
+
+/// Returns the merged configuration and its diagnostics.
+pub fn resolve_config(mut input: Input) -> Result<ConfigResult, String> {
+    let resolution = resolve(&mut input)?;
+    let config = glplan::report::configuration(&resolution)
+        .map_err(|error| format!("cannot convert the configuration to JSON: {error}"))?;
+    let config = match config {
+        Some(serde_json::Value::Object(object)) => Some(object),
+        _ => None,
+    };
+    Ok(ConfigResult {
+        config,
+        diagnostics: located(&resolution),
+    })
+}
+
+/// Returns the pipeline GitLab would create for the input's context, and every diagnostic.
+pub fn plan(mut input: Input) -> Result<PlanResult, String> {
+    let (resolution, pipeline) = evaluate(&mut input)?;
+    let diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
+    let pipeline = match &pipeline {
+        Some(pipeline) => Some(
+            glplan::report::pipeline(pipeline, &resolution)
+                .map_err(|error| format!("cannot convert the pipeline to JSON: {error}"))?,
+        ),
+        None => None,
+    };
+    Ok(PlanResult {
+        pipeline,
+        diagnostics,
+    })
+}
+
+/// Returns the trace of job `job`, and every diagnostic. A name that is not a job of the
+/// configuration is an error whose message suggests the closest name.
+pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
+    let (resolution, pipeline) = evaluate(&mut input)?;
+    let diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
+    let Some(pipeline) = &pipeline else {
+        return Ok(ExplainResult {
+            explanation: None,
+            diagnostics,
+        });
+    };
+    let Some(subject) = glplan::report::find(pipeline, job) else {
+        return Err(glplan::report::job_not_found(pipeline, job));
+    };
+    let explanation = glplan::report::explanation(pipeline, &subject)
+        .map_err(|error| format!("cannot convert the job to JSON: {error}"))?;
+    Ok(ExplainResult {
+        explanation: Some(explanation),
+        diagnostics,
+    })
+}
+
+fn resolve(input: &mut Input) -> Result<Resolution, String> {
+    let entry = input.entry()?;
+    let options = ResolveOptions {
+        variables: input.include_variables()?,
+        inputs: input.pipeline_inputs(),
+        ..ResolveOptions::default()
+    };
+    let files = input.take_files();
+    Ok(glplan::resolve(&entry, &files, &options))
+}
+
+fn evaluate(input: &mut Input) -> Result<(Resolution, Option<Pipeline>), String> {
+    let entry = input.entry()?;
+    let context = input.pipeline_context()?;
+    let options = PlanOptions {
+        inputs: input.pipeline_inputs(),
+        predefined_variables: input.predefined,
+        ..PlanOptions::default()
+    };
+    let files = input.take_files();
+    Ok(glplan::pipeline::plan(&entry, &files, &context, &options))
+}
+
+fn located(resolution: &Resolution) -> Vec<Diagnostic> {
+    glplan::report::diagnostics(resolution)
+        .into_iter()
+        .map(Diagnostic::from)
+        .collect()
+}
+
+fn all_diagnostics(resolution: &Resolution, pipeline: Option<&Pipeline>) -> Vec<Diagnostic> {
+    let mut diagnostics = located(resolution);
+    for diagnostic in pipeline.into_iter().flat_map(|p| &p.diagnostics) {
+        diagnostics.push(Diagnostic::from_plan(diagnostic, &resolution.sources));
+    }
+    diagnostics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: serde_json::Value) -> Input {
+        Input::from_json(json).unwrap()
+    }
+
+    const PIPELINE: &str = "stages: [build, test]\n\
+        build: {stage: build, script: make}\n\
+        test: {stage: test, script: make test, needs: [build]}\n\
+        release: {stage: test, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n";
+
+    #[test]
+    fn lint_reports_unknown_stage() {
+        let files = serde_json::json!({".gitlab-ci.yml": "a:\n  stage: biuld\n  script: x\n"});
+        let diagnostics = lint(input(serde_json::json!({"files": files}))).unwrap();
+        assert_eq!(diagnostics[0].code, "unknown-stage");
+    }
+
+    #[test]
+    fn lint_counts_utf16_after_non_ascii() {
+        // Before `nope`: `é` (2 bytes, 1 UTF-16 unit) on line 1, and on line 2 an emoji
+        // (4 bytes, 2 UTF-16 units) and `é` among 33 characters.
+        let yaml = "# é\nj: {variables: {A: \"😀é\"}, stage: nope, script: x}\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let diagnostics = lint(input(serde_json::json!({"files": files}))).unwrap();
+        assert_eq!(diagnostics[0].code, "unknown-stage");
+        let location = diagnostics[0].location.as_ref().unwrap();
+        let (start, end) = (location.start, location.end);
+        assert_eq!(start.line, 2);
+        assert_eq!(start.column, 34);
+        assert_eq!(start.column_utf16, 35);
+        assert_eq!(start.offset, 42);
+        assert_eq!(&yaml[start.offset as usize..end.offset as usize], "nope");
+        assert_eq!(end.column, 38);
+        assert_eq!(end.column_utf16, 39);
+    }
+
+    #[test]
+    fn lint_same_json_as_located() {
+        let files = serde_json::json!({".gitlab-ci.yml": "a: {stage: x, script: 1}\n"});
+        let input = input(serde_json::json!({"files": files}));
+        let mut files = glplan::MemoryFiles::new();
+        files.repository = input.files.clone();
+        let resolution = glplan::resolve(".gitlab-ci.yml", &files, &ResolveOptions::default());
+        let expected = serde_json::to_value(glplan::report::diagnostics(&resolution)).unwrap();
+        let actual = serde_json::to_value(lint(input).unwrap()).unwrap();
+        assert_eq!(actual, expected);
+    }
+
+    #[test]
+    fn lint_missing_entry_is_error() {
+        let error = lint(input(serde_json::json!({"files": {}}))).unwrap_err();
+        assert_eq!(
+            error,
+            "entry file `.gitlab-ci.yml` is not in `files`; `files` is empty"
+        );
+    }
+
+    #[test]
+    fn lint_resolves_local_include() {
+        let files = serde_json::json!({
+            ".gitlab-ci.yml": "include: ci/jobs.yml\n",
+            "ci/jobs.yml": "a: {script: x, stage: nope}\n",
+        });
+        let diagnostics = lint(input(serde_json::json!({"files": files}))).unwrap();
+        let location = diagnostics[0].location.as_ref().unwrap();
+        assert_eq!(location.file, "ci/jobs.yml");
+    }
+
+    #[test]
+    fn lint_reports_missing_template_field() {
+        let files =
+            serde_json::json!({".gitlab-ci.yml": "include: {template: Jobs/SAST.gitlab-ci.yml}\n"});
+        let diagnostics = lint(input(serde_json::json!({"files": files}))).unwrap();
+        assert!(
+            diagnostics[0].message.contains("`templates`"),
+            "{diagnostics:?}"
+        );
+    }
+
+    #[test]
+    fn resolve_config_reads_project_include() {
+        let files = serde_json::json!({
+            ".gitlab-ci.yml": "include: {project: g/ci, file: jobs.yml}\n",
+        });
+        let projects = serde_json::json!({"g/ci": {"jobs.yml": "b: {script: x}\n"}});
+        let result = resolve_config(input(
+            serde_json::json!({"files": files, "projects": projects}),
+        ))
+        .unwrap();
+        assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+        let config = result.config.unwrap();
+        assert!(config["jobs"].get("b").is_some(), "{config:?}");
+    }
+
+    #[test]
+    fn plan_tag_creates_release() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let context = serde_json::json!({"ref": "v1.0", "tag": true});
+        let result = plan(input(
+            serde_json::json!({"files": files, "context": context}),
+        ))
+        .unwrap();
+        let pipeline = result.pipeline.unwrap();
+        let names: Vec<&str> = pipeline["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|job| job["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["build", "test", "release"]);
+    }
+
+    #[test]
+    fn plan_equals_report_json() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let result = plan(input(serde_json::json!({"files": files.clone()}))).unwrap();
+        let mut memory = glplan::MemoryFiles::new();
+        memory.repository = input(serde_json::json!({"files": files})).files;
+        let context = glplan::context::PipelineContext {
+            ref_protected: true,
+            ..glplan::context::PipelineContext::push("main")
+        };
+        let (resolution, pipeline) =
+            glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
+        let expected = glplan::report::pipeline(&pipeline.unwrap(), &resolution).unwrap();
+        assert_eq!(result.pipeline.unwrap(), expected);
+    }
+
+    #[test]
+    fn plan_pipeline_error_has_position() {
+        let yaml = "a: {script: x, needs: [b]}\nb: {script: x, rules: [{when: never}]}\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let result = plan(input(serde_json::json!({"files": files}))).unwrap();
+        let diagnostic = result
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == glplan::Severity::Error)
+            .unwrap();
+        assert_eq!(diagnostic.job.as_deref(), Some("a"));
+        assert_eq!(diagnostic.location.as_ref().unwrap().start.line, 1);
+    }
+
+    #[test]
+    fn plan_invalid_config_has_no_pipeline() {
+        let files = serde_json::json!({".gitlab-ci.yml": "a: [\n"});
+        let result = plan(input(serde_json::json!({"files": files}))).unwrap();
+        assert!(result.pipeline.is_none());
+        assert_eq!(result.diagnostics[0].severity, glplan::Severity::Error);
+    }
+
+    #[test]
+    fn explain_absent_job() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let result = explain(input(serde_json::json!({"files": files})), "release").unwrap();
+        let explanation = result.explanation.unwrap();
+        assert_eq!(explanation["absent"]["name"], "release");
+    }
+
+    #[test]
+    fn explain_unknown_job_suggests_name() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let error = explain(input(serde_json::json!({"files": files})), "tset").unwrap_err();
+        assert_eq!(error, "job `tset` not found; did you mean `test`?");
+    }
+}

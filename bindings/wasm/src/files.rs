@@ -1,0 +1,153 @@
+//! The [`FileProvider`] over the maps of file texts that JavaScript passes in.
+
+use std::collections::BTreeMap;
+
+use glplan::{FetchError, FileProvider, FileRequest};
+
+/// Files by path: the repository being planned, other projects, templates and remote URLs.
+/// A kind of file the caller did not pass at all is reported as unavailable, with the field to
+/// set, rather than as missing.
+#[derive(Debug, Clone, Default)]
+pub struct MapFiles {
+    /// Files of the repository being planned, by path from its root.
+    pub repository: BTreeMap<String, String>,
+    /// Files of other projects: project path, then file path. The requested ref is ignored.
+    pub projects: BTreeMap<String, BTreeMap<String, String>>,
+    /// Templates by name, or `None` when the caller passed none.
+    pub templates: Option<BTreeMap<String, String>>,
+    /// Remote files by URL, or `None` when the caller passed none.
+    pub remote: Option<BTreeMap<String, String>>,
+}
+
+impl MapFiles {
+    fn project_files(
+        &self,
+        project: Option<&str>,
+    ) -> Result<&BTreeMap<String, String>, FetchError> {
+        let Some(project) = project else {
+            return Ok(&self.repository);
+        };
+        self.projects.get(project.trim_matches('/')).ok_or_else(|| {
+            FetchError::Unavailable(format!(
+                "no files given for project `{project}`; add them to `projects[\"{project}\"]`"
+            ))
+        })
+    }
+}
+
+/// Returns the path as a repository key: without a leading `/`, and `None` for a path that
+/// climbs out of the repository with `..`, which a Git tree cannot hold.
+fn repository_key(path: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            name => parts.push(name),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+impl FileProvider for MapFiles {
+    fn read(&self, request: FileRequest<'_>) -> Result<String, FetchError> {
+        match request {
+            FileRequest::Repository { project, path, .. } => {
+                let files = self.project_files(project)?;
+                let key = repository_key(path).ok_or(FetchError::NotFound)?;
+                files.get(&key).cloned().ok_or(FetchError::NotFound)
+            }
+            FileRequest::Template { name } => {
+                let Some(templates) = &self.templates else {
+                    return Err(FetchError::Unavailable(
+                        "no templates given; pass GitLab's templates in `templates`".to_owned(),
+                    ));
+                };
+                templates.get(name).cloned().ok_or(FetchError::NotFound)
+            }
+            FileRequest::Remote { url } => {
+                let Some(remote) = &self.remote else {
+                    return Err(FetchError::Unavailable(format!(
+                        "no remote files given for `{url}`; pass its text in `remote[\"{url}\"]`"
+                    )));
+                };
+                remote.get(url).cloned().ok_or_else(|| {
+                    FetchError::Unavailable(format!(
+                        "`{url}` is not in `remote`; add its text as `remote[\"{url}\"]`"
+                    ))
+                })
+            }
+        }
+    }
+
+    fn list(
+        &self,
+        project: Option<&str>,
+        _git_ref: Option<&str>,
+    ) -> Result<Vec<String>, FetchError> {
+        // BTreeMap keys come in byte order, the order Git lists a tree's paths in.
+        let files = self.project_files(project)?;
+        Ok(files
+            .keys()
+            .filter_map(|path| repository_key(path))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> MapFiles {
+        let mut files = MapFiles::default();
+        files
+            .repository
+            .insert("ci/a.yml".to_owned(), "a".to_owned());
+        files
+    }
+
+    fn repository(path: &str) -> FileRequest<'_> {
+        FileRequest::Repository {
+            project: None,
+            git_ref: None,
+            path,
+        }
+    }
+
+    #[test]
+    fn read_strips_leading_slash() {
+        assert_eq!(files().read(repository("/ci/a.yml")), Ok("a".to_owned()));
+    }
+
+    #[test]
+    fn read_rejects_parent_folder() {
+        assert_eq!(
+            files().read(repository("ci/../../a.yml")),
+            Err(FetchError::NotFound)
+        );
+    }
+
+    #[test]
+    fn read_missing_is_not_found() {
+        assert_eq!(files().read(repository("b.yml")), Err(FetchError::NotFound));
+    }
+
+    #[test]
+    fn template_without_map_is_unavailable() {
+        let error = files().read(FileRequest::Template { name: "A.yml" });
+        assert!(matches!(error, Err(FetchError::Unavailable(m)) if m.contains("`templates`")));
+    }
+
+    #[test]
+    fn unknown_project_is_unavailable() {
+        let error = files().list(Some("group/tools"), None);
+        assert!(matches!(error, Err(FetchError::Unavailable(m)) if m.contains("group/tools")));
+    }
+
+    #[test]
+    fn list_is_sorted() {
+        let mut files = files();
+        files.repository.insert("B.yml".to_owned(), String::new());
+        assert_eq!(files.list(None, None).unwrap(), ["B.yml", "ci/a.yml"]);
+    }
+}

@@ -1,0 +1,381 @@
+//! The argument every function takes, as JavaScript passes it, and its conversion into the
+//! core's options.
+//!
+//! Field names are snake_case like the JSON the functions return. Unknown fields are errors, so
+//! a misspelt option is reported instead of ignored.
+
+use std::collections::BTreeMap;
+
+use glplan::FileId;
+use glplan::Span;
+use glplan::context::{
+    ContextError, ContextOptions, MergeRequestEventType, PipelineContext, PipelineSource,
+    SettingsVariable, variables_from_json,
+};
+use glplan::yaml::{Mapping, Node, Value};
+use serde::Deserialize;
+
+use crate::files::MapFiles;
+
+/// The files to read and the pipeline to plan.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Input {
+    /// Files of the repository being planned, by path from the repository root (a plain object
+    /// or a `Map`). `include:local` reads them; `include:local` wildcards and `rules:exists`
+    /// search their paths.
+    pub files: BTreeMap<String, String>,
+    /// Path of the pipeline file in `files`. Default `.gitlab-ci.yml`.
+    pub entry: Option<String>,
+    /// Files of other projects for `include:project` and CI/CD components: project path (such
+    /// as `my-group/ci-tools`), then file path. The requested ref is ignored.
+    pub projects: BTreeMap<String, BTreeMap<String, String>>,
+    /// GitLab's CI/CD templates for `include:template`, by name (such as
+    /// `Jobs/SAST.gitlab-ci.yml`).
+    pub templates: Option<BTreeMap<String, String>>,
+    /// Files for `include:remote`, by URL.
+    pub remote: Option<BTreeMap<String, String>>,
+    /// Pipeline variables, as **Run pipeline** or the API would set them. A value is a string,
+    /// a number or a boolean, or an object with `value` and the optional flags `masked`, `raw`
+    /// and `file`. `lint` and `resolveConfig` pass them to `include` only, where YAML
+    /// `variables:` never reach; `plan` and `explain` also give them to the jobs.
+    #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
+    pub variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Pipeline inputs for the entry file's `spec:inputs`, as JSON values.
+    pub inputs: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The pipeline to plan (`plan` and `explain`). Default: a push to the default branch.
+    pub context: ContextInput,
+    /// Whether each job's variables in `explain` include the predefined `CI_*` variables.
+    pub predefined: bool,
+}
+
+/// The pipeline to plan, with the same meaning as the context options of `glplan plan`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ContextInput {
+    /// `CI_PIPELINE_SOURCE`. Default `push`, or `merge_request_event` when a merge request
+    /// field is set.
+    pub source: Option<PipelineSource>,
+    /// The branch or tag (`CI_COMMIT_REF_NAME`). Default: the default branch.
+    #[serde(rename = "ref")]
+    pub ref_name: Option<String>,
+    /// Whether `ref` is a tag (`CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`).
+    pub tag: bool,
+    /// `CI_DEFAULT_BRANCH`. Default `main`. A push to it counts as a push to a protected
+    /// branch.
+    pub default_branch: Option<String>,
+    /// The merge request's source branch. Default: `ref`. Any `mr_*` field makes the pipeline a
+    /// `merge_request_event` pipeline.
+    pub mr_source: Option<String>,
+    /// The merge request's target branch. Default: the default branch.
+    pub mr_target: Option<String>,
+    /// The merge request's labels (`CI_MERGE_REQUEST_LABELS`).
+    pub mr_labels: Vec<String>,
+    /// `CI_MERGE_REQUEST_EVENT_TYPE`: `detached` (the default), `merged_result` or
+    /// `merge_train`.
+    pub mr_event_type: Option<MergeRequestEventType>,
+    /// Project CI/CD variables, below pipeline variables in precedence, in the form of
+    /// `variables`.
+    #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
+    pub project_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Names of pipeline or project variables whose values are shown as `[MASKED]`.
+    pub masked: Vec<String>,
+    /// The files the push or merge request changed, for `rules:changes` and `only:changes`.
+    /// Absent or `null`: there is no diff, so every `changes` clause holds. An empty array is
+    /// a diff without changes.
+    pub changed: Option<Vec<String>>,
+    /// The commit message, whose first line is `CI_COMMIT_TITLE`.
+    pub title: Option<String>,
+}
+
+/// One variable in `variables`: its value, or its value with flags. Only its JSON Schema is
+/// used, for the TypeScript declarations.
+#[cfg(test)]
+#[derive(Debug, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum VariableValue {
+    /// The value, used as written.
+    Text(String),
+    /// A number, used as written.
+    Number(f64),
+    /// A boolean, used as `true` or `false`.
+    Flag(bool),
+    /// The value with its flags.
+    Object {
+        /// The value.
+        value: String,
+        /// Whether the value is shown as `[MASKED]`.
+        #[serde(default)]
+        masked: Option<bool>,
+        /// Whether the value is used without variable expansion.
+        #[serde(default)]
+        raw: Option<bool>,
+        /// Whether the variable is of type file.
+        #[serde(default)]
+        file: Option<bool>,
+    },
+}
+
+/// The file id given to `inputs` values. No source file has it, so a diagnostic about an input
+/// value has no source position, as with the CLI's `--input`.
+const INPUT_FILE: FileId = FileId(u32::MAX);
+
+impl Input {
+    /// Reads the argument of a function from JSON.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, String> {
+        if !value.is_object() {
+            return Err(format!(
+                "invalid argument: expected an object with `files` and `entry`, found {}",
+                json_type(&value)
+            ));
+        }
+        serde_path_to_error::deserialize(value).map_err(|error| {
+            let path = error.path().to_string();
+            if path == "." {
+                format!("invalid argument: {}", error.inner())
+            } else {
+                format!("invalid argument `{path}`: {}", error.inner())
+            }
+        })
+    }
+
+    /// Returns the entry path, after checking that `files` has it.
+    pub fn entry(&self) -> Result<String, String> {
+        let entry = self.entry.as_deref().unwrap_or(".gitlab-ci.yml");
+        let key = entry.trim_start_matches('/');
+        if self.files.contains_key(key) {
+            return Ok(key.to_owned());
+        }
+        let mut message = format!("entry file `{entry}` is not in `files`");
+        if self.files.is_empty() {
+            message.push_str("; `files` is empty");
+        } else {
+            let names: Vec<&str> = self.files.keys().take(5).map(String::as_str).collect();
+            let more = if self.files.len() > names.len() {
+                ", ..."
+            } else {
+                ""
+            };
+            message.push_str(&format!("; its paths are {}{more}", names.join(", ")));
+        }
+        Err(message)
+    }
+
+    /// Moves the file maps into a file provider.
+    pub fn take_files(&mut self) -> MapFiles {
+        MapFiles {
+            repository: std::mem::take(&mut self.files),
+            projects: std::mem::take(&mut self.projects),
+            templates: self.templates.take(),
+            remote: self.remote.take(),
+        }
+    }
+
+    /// Returns the pipeline variables as name and value pairs, for `include` in `lint` and
+    /// `resolveConfig`.
+    pub fn include_variables(&self) -> Result<Vec<(String, String)>, String> {
+        let variables = settings_variables(self.variables.as_ref(), "variables")?;
+        Ok(variables
+            .into_iter()
+            .map(|variable| (variable.key, variable.value))
+            .collect())
+    }
+
+    /// Returns the pipeline inputs as YAML nodes, or `None` when none were given.
+    pub fn pipeline_inputs(&self) -> Option<Mapping> {
+        let inputs = self.inputs.as_ref()?;
+        let mut mapping = Mapping::new();
+        for (name, value) in inputs {
+            mapping.insert(name.clone(), input_span(), json_node(value));
+        }
+        Some(mapping)
+    }
+
+    /// Builds the pipeline context `context` and `variables` describe.
+    pub fn pipeline_context(&self) -> Result<PipelineContext, String> {
+        let context = &self.context;
+        let options = ContextOptions {
+            source: context.source,
+            ref_name: context.ref_name.clone(),
+            tag: context.tag,
+            default_branch: context.default_branch.clone(),
+            mr_source: context.mr_source.clone(),
+            mr_target: context.mr_target.clone(),
+            mr_labels: context.mr_labels.clone(),
+            mr_event_type: context.mr_event_type,
+            variables: settings_variables(self.variables.as_ref(), "variables")?,
+            project_variables: settings_variables(
+                context.project_variables.as_ref(),
+                "context.project_variables",
+            )?,
+            masked: context.masked.clone(),
+            changed: context.changed.clone(),
+            title: context.title.clone(),
+        };
+        options.build().map_err(|error| match error {
+            ContextError::SourceNotMergeRequest { source } => format!(
+                "invalid argument `context.source`: `{}` cannot be combined with the `mr_*` \
+                 fields, which describe a merge_request_event pipeline",
+                source.as_str()
+            ),
+            ContextError::MissingMergeRequestSource => {
+                "invalid argument `context`: a merge request pipeline needs its source branch; \
+                 set `mr_source`"
+                    .to_owned()
+            }
+            ContextError::RefNotMergeRequestSource {
+                ref_name,
+                mr_source,
+            } => format!(
+                "invalid argument `context`: `ref` {ref_name} and `mr_source` {mr_source} \
+                 differ; a merge request pipeline runs for the merge request's source branch, \
+                 so set only `mr_source`"
+            ),
+            ContextError::MaskedVariableNotSet { name } => format!(
+                "invalid argument `context.masked`: no variable `{name}` is set in `variables` \
+                 or `context.project_variables`"
+            ),
+        })
+    }
+}
+
+fn settings_variables(
+    object: Option<&serde_json::Map<String, serde_json::Value>>,
+    field: &str,
+) -> Result<Vec<SettingsVariable>, String> {
+    let Some(object) = object else {
+        return Ok(Vec::new());
+    };
+    variables_from_json(object.clone())
+        .map_err(|message| format!("invalid argument `{field}`: {message}"))
+}
+
+fn input_span() -> Span {
+    Span::new(INPUT_FILE, 0, 0)
+}
+
+/// Converts a JSON value into the YAML node a value written in `include:inputs` would give.
+fn json_node(value: &serde_json::Value) -> Node {
+    let value = match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(flag) => Value::Bool(*flag),
+        serde_json::Value::Number(number) => match number.as_i64() {
+            Some(integer) => Value::Int(integer),
+            None => Value::Float(number.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(text) => Value::String(text.clone()),
+        serde_json::Value::Array(items) => Value::Seq(items.iter().map(json_node).collect()),
+        serde_json::Value::Object(object) => {
+            let mut mapping = Mapping::new();
+            for (key, item) in object {
+                mapping.insert(key.clone(), input_span(), json_node(item));
+            }
+            Value::Map(mapping)
+        }
+    };
+    Node::new(value, input_span())
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null or undefined",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: serde_json::Value) -> Result<Input, String> {
+        Input::from_json(json)
+    }
+
+    #[test]
+    fn from_json_rejects_string() {
+        assert_eq!(
+            input(serde_json::json!("x")).unwrap_err(),
+            "invalid argument: expected an object with `files` and `entry`, found a string"
+        );
+    }
+
+    #[test]
+    fn from_json_names_bad_field() {
+        let error = input(serde_json::json!({"files": {"a.yml": 3}})).unwrap_err();
+        assert!(
+            error.starts_with("invalid argument `files.a.yml`: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn from_json_rejects_unknown_field() {
+        let error = input(serde_json::json!({"contxt": {}})).unwrap_err();
+        assert!(error.contains("unknown field `contxt`"), "{error}");
+    }
+
+    #[test]
+    fn from_json_rejects_unknown_source() {
+        let error = input(serde_json::json!({"context": {"source": "psuh"}})).unwrap_err();
+        assert!(
+            error.starts_with("invalid argument `context.source`: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn entry_defaults_to_gitlab_ci_yml() {
+        let input = input(serde_json::json!({"files": {".gitlab-ci.yml": ""}})).unwrap();
+        assert_eq!(input.entry().unwrap(), ".gitlab-ci.yml");
+    }
+
+    #[test]
+    fn entry_missing_lists_paths() {
+        let input = input(serde_json::json!({"files": {"a.yml": ""}, "entry": "b.yml"})).unwrap();
+        assert_eq!(
+            input.entry().unwrap_err(),
+            "entry file `b.yml` is not in `files`; its paths are a.yml"
+        );
+    }
+
+    #[test]
+    fn inputs_keep_json_types() {
+        let input = input(serde_json::json!({"inputs": {"n": 3, "s": "3", "f": 1.5}})).unwrap();
+        let inputs = input.pipeline_inputs().unwrap();
+        assert_eq!(inputs.get("n").unwrap().as_int(), Some(3));
+        assert_eq!(inputs.get("s").unwrap().as_str(), Some("3"));
+        assert_eq!(inputs.get("f").unwrap().value, Value::Float(1.5));
+    }
+
+    #[test]
+    fn context_merge_request_from_field() {
+        let input = input(serde_json::json!({"context": {"mr_source": "feature"}})).unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert_eq!(context.source, PipelineSource::MergeRequestEvent);
+    }
+
+    #[test]
+    fn context_mask_unknown_variable() {
+        let input = input(serde_json::json!({"context": {"masked": ["TOKEN"]}})).unwrap();
+        let error = input.pipeline_context().unwrap_err();
+        assert!(error.contains("no variable `TOKEN`"), "{error}");
+    }
+
+    #[test]
+    fn variables_object_form() {
+        let input = input(serde_json::json!({
+            "variables": {"A": "1", "B": {"value": "2", "masked": true}},
+            "context": {"masked": []}
+        }))
+        .unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert_eq!(context.pipeline_variables[1].key, "B");
+        assert!(context.pipeline_variables[1].masked);
+    }
+}

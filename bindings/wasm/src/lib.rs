@@ -1,0 +1,97 @@
+//! WebAssembly bindings of glplan: the npm package `glplan`.
+//!
+//! Each exported function takes one object with the repository's files (a plain object or a
+//! `Map` of path to text), the entry file's path and the pipeline to plan. It returns plain
+//! JavaScript objects in the shape of the CLI's `--format json` output. The TypeScript
+//! declarations of those objects are generated from the Rust types (see `typescript.rs`).
+//!
+//! Every function returns a `Result`: invalid arguments and failures become a JavaScript
+//! `Error` with the message intact, never a wasm trap. Problems in the configuration are not
+//! errors but diagnostics in the result.
+
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod files;
+pub mod input;
+pub mod output;
+#[cfg(test)]
+mod typescript;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::input::Input;
+
+// The declarations of `Input`, `Diagnostic`, `Pipeline` and the other objects, generated from
+// the Rust types; wasm-bindgen appends them to the package's `.d.ts` files.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("../types.d.ts");
+
+/// Returns the diagnostics of the configuration, as `glplan lint --format json` prints them.
+#[wasm_bindgen(unchecked_return_type = "Diagnostic[]")]
+pub fn lint(
+    #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    let input = read_input(input)?;
+    to_js(&api::lint(input).map_err(|message| JsError::new(&message))?)
+}
+
+/// Returns the merged configuration, as `glplan config --format json` prints it, with its
+/// diagnostics.
+#[wasm_bindgen(js_name = resolveConfig, unchecked_return_type = "ConfigResult")]
+pub fn resolve_config(
+    #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    let input = read_input(input)?;
+    to_js(&api::resolve_config(input).map_err(|message| JsError::new(&message))?)
+}
+
+/// Returns the pipeline GitLab would create for `input.context`, as `glplan plan --format json`
+/// prints it, with every diagnostic.
+#[wasm_bindgen(unchecked_return_type = "PlanResult")]
+pub fn plan(
+    #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    let input = read_input(input)?;
+    to_js(&api::plan(input).map_err(|message| JsError::new(&message))?)
+}
+
+/// Returns one job's trace, as `glplan explain JOB --format json` prints it, with every
+/// diagnostic. Throws when the configuration has no job called `job`.
+#[wasm_bindgen(unchecked_return_type = "ExplainResult")]
+pub fn explain(
+    #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] job: JsValue,
+) -> Result<JsValue, JsError> {
+    let Some(job) = job.as_string() else {
+        return Err(JsError::new(
+            "invalid argument `job`: expected the name of a job as a string",
+        ));
+    };
+    let input = read_input(input)?;
+    to_js(&api::explain(input, &job).map_err(|message| JsError::new(&message))?)
+}
+
+/// Returns the package's version, which is the version of the `glplan` crate it was built
+/// from.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+fn read_input(value: JsValue) -> Result<Input, JsError> {
+    // Through a JSON value first, because serde-wasm-bindgen reads only the fields a struct
+    // names, so `deny_unknown_fields` would not see a misspelt field.
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
+        .map_err(|error| JsError::new(&format!("invalid argument: {error}")))?;
+    Input::from_json(json).map_err(|message| JsError::new(&message))
+}
+
+/// Converts a result to a JavaScript object through JSON text, so that the object is exactly
+/// the CLI's JSON: plain objects, and numbers as JSON numbers.
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
+    let text = serde_json::to_string(value)
+        .map_err(|error| JsError::new(&format!("cannot convert the result to JSON: {error}")))?;
+    js_sys::JSON::parse(&text).map_err(|_| JsError::new("cannot read the result's JSON"))
+}

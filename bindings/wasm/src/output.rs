@@ -1,0 +1,104 @@
+//! What the functions return. The `config`, `pipeline` and `explanation` objects are exactly what
+//! the CLI prints with `--format json`; diagnostics are in one shape everywhere, with the
+//! positions a JavaScript editor needs.
+
+use glplan::diagnostic::{LocatedDiagnostic, LocatedLabel, Location};
+use glplan::pipeline::PlanDiagnostic;
+use glplan::{Severity, SourceMap};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// One message about the configuration or the pipeline. `lint` returns the same objects as
+/// `glplan lint --format json`. Positions are 1-based lines, columns in Unicode scalar values
+/// and in UTF-16 code units (`column_utf16`, what Monaco and CodeMirror count), and byte
+/// offsets into the file's UTF-8 text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Diagnostic {
+    /// Stable kebab-case identifier, such as `unknown-stage`.
+    pub code: String,
+    /// How serious it is: `error` when GitLab rejects the configuration or does not create
+    /// the pipeline.
+    pub severity: Severity,
+    /// The message, in GitLab's wording where GitLab reports the same problem.
+    pub message: String,
+    /// The job a pipeline diagnostic is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// Where the problem is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Other places that explain the problem.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LocatedLabel>,
+    /// How to fix the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl From<LocatedDiagnostic> for Diagnostic {
+    fn from(diagnostic: LocatedDiagnostic) -> Self {
+        Diagnostic {
+            code: diagnostic.code.to_owned(),
+            severity: diagnostic.severity,
+            message: diagnostic.message,
+            job: None,
+            location: diagnostic.location,
+            labels: diagnostic.labels,
+            help: diagnostic.help,
+        }
+    }
+}
+
+impl Diagnostic {
+    /// Converts a diagnostic of pipeline planning, with its span resolved in `sources`.
+    pub fn from_plan(diagnostic: &PlanDiagnostic, sources: &SourceMap) -> Self {
+        Diagnostic {
+            code: diagnostic.code.clone(),
+            severity: diagnostic.severity,
+            message: diagnostic.message.clone(),
+            job: diagnostic.job.clone(),
+            location: diagnostic
+                .span
+                .and_then(|span| Location::new(sources, span)),
+            labels: Vec::new(),
+            help: diagnostic.help.clone(),
+        }
+    }
+}
+
+/// What `resolveConfig` returns.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ConfigResult {
+    /// The merged configuration after `include`, `extends`, `!reference`, `default:` and
+    /// `parallel`, as `glplan config --format json` prints it; `null` when the entry file could
+    /// not be loaded.
+    pub config: Option<Map<String, Value>>,
+    /// The configuration's diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What `plan` returns.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct PlanResult {
+    /// The pipeline, as `glplan plan --format json` prints it; `null` when the configuration
+    /// could not be built.
+    #[cfg_attr(test, schemars(with = "Option<crate::typescript::PipelineRef>"))]
+    pub pipeline: Option<Value>,
+    /// The configuration's diagnostics, then the pipeline's.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What `explain` returns.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ExplainResult {
+    /// The job's trace, as `glplan explain --format json` prints it; `null` when the
+    /// configuration could not be built.
+    #[cfg_attr(test, schemars(with = "Option<crate::typescript::Explanation>"))]
+    pub explanation: Option<Value>,
+    /// The configuration's diagnostics, then the pipeline's.
+    pub diagnostics: Vec<Diagnostic>,
+}

@@ -1,0 +1,488 @@
+//! The TypeScript declarations of the package, generated from JSON Schemas of the Rust types.
+//!
+//! The schemas come from `schemars`: the argument types of this crate for deserialization,
+//! the result types for serialization, and `docs/plan.schema.json` for the pipeline, which the
+//! core keeps equal to its `Pipeline` type with a test of its own. [`declarations`] turns them
+//! into `export interface` and `export type` items; wasm-bindgen appends the checked-in copy,
+//! `types.d.ts`, to the package's `.d.ts` files. [`declarations_up_to_date`] fails when that copy
+//! differs from the types; run it with `GLPLAN_UPDATE_TYPES=1` to rewrite the file.
+//!
+//! The generator covers the schema keywords these types produce: `$ref`, `type` (one or a
+//! list), `properties` with `required`, `additionalProperties`, `items`, `enum`, `const`,
+//! `oneOf`, `anyOf` and `allOf`, with `description` as doc comments.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::input::Input;
+use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult};
+
+/// A field holding the pipeline's JSON: its schema is `docs/plan.schema.json`.
+pub struct PipelineRef;
+
+impl JsonSchema for PipelineRef {
+    fn schema_name() -> Cow<'static, str> {
+        "Pipeline".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"$ref": "#/$defs/Pipeline"})
+    }
+}
+
+/// A field holding a created job from `docs/plan.schema.json`.
+pub struct PlannedJobRef;
+
+impl JsonSchema for PlannedJobRef {
+    fn schema_name() -> Cow<'static, str> {
+        "PlannedJob".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"$ref": "#/$defs/PlannedJob"})
+    }
+}
+
+/// A field holding an absent job from `docs/plan.schema.json`.
+pub struct AbsentJobRef;
+
+impl JsonSchema for AbsentJobRef {
+    fn schema_name() -> Cow<'static, str> {
+        "AbsentJob".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"$ref": "#/$defs/AbsentJob"})
+    }
+}
+
+/// The JSON form of `explain`, for its schema. The core builds that JSON from borrowed pipeline
+/// parts; [`explanation_fields_match`] checks that this type names the same fields.
+#[derive(Serialize, JsonSchema)]
+pub struct Explanation {
+    /// The pipeline's format version, as in `plan`.
+    version: u32,
+    /// The pipeline source (`CI_PIPELINE_SOURCE`).
+    source: String,
+    /// The branch or tag (`CI_COMMIT_REF_NAME`).
+    #[serde(rename = "ref")]
+    ref_name: String,
+    /// Whether GitLab creates the pipeline.
+    created: bool,
+    /// The job, when GitLab creates it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job: Option<PlannedJobRef>,
+    /// The job, when GitLab leaves it out, with the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    absent: Option<AbsentJobRef>,
+    /// The jobs of earlier stages a stage-scheduled job waits for.
+    waits_for: Vec<String>,
+    /// The jobs that list this one in `needs`.
+    needed_by: Vec<String>,
+    /// The stage-scheduled jobs of later stages that wait for this one.
+    waited_for_by: Vec<String>,
+}
+
+impl Serialize for PlannedJobRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl Serialize for AbsentJobRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+/// The named schemas to declare, in order, with the first name of a schema winning.
+#[derive(Default)]
+struct Definitions {
+    items: Vec<(String, Value)>,
+}
+
+impl Definitions {
+    fn add(&mut self, name: &str, schema: Value) {
+        if let Some((_, existing)) = self.items.iter().find(|(n, _)| n == name) {
+            // Two sources name the same type (the core's `Severity` and the plan schema's
+            // mirror of it); their schemas must agree apart from the descriptions.
+            assert_eq!(
+                without_descriptions(existing),
+                without_descriptions(&schema),
+                "two schemas named `{name}` differ"
+            );
+            return;
+        }
+        self.items.push((name.to_owned(), schema));
+    }
+
+    /// Adds a root schema under `name` and its `$defs`.
+    fn add_root(&mut self, name: &str, mut root: Value) {
+        let defs = root
+            .as_object_mut()
+            .and_then(|object| object.remove("$defs"))
+            .unwrap_or_default();
+        if let Some(object) = root.as_object_mut() {
+            object.remove("$schema");
+            object.remove("title");
+        }
+        self.add(name, root);
+        if let Value::Object(defs) = defs {
+            for (def_name, schema) in defs {
+                self.add(&def_name, schema);
+            }
+        }
+    }
+}
+
+fn without_descriptions(value: &Value) -> Value {
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .iter()
+                .filter(|(key, _)| key.as_str() != "description")
+                .map(|(key, item)| (key.clone(), without_descriptions(item)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_descriptions).collect()),
+        other => other.clone(),
+    }
+}
+
+fn plan_schema_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/plan.schema.json")
+}
+
+fn types_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("types.d.ts")
+}
+
+/// Generates the declarations of every argument and result type.
+pub fn declarations() -> String {
+    let mut definitions = Definitions::default();
+
+    let mut reader = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator();
+    definitions.add_root("Input", reader.root_schema_for::<Input>().to_value());
+
+    let mut writer = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    definitions.add_root(
+        "Diagnostic",
+        writer.root_schema_for::<Diagnostic>().to_value(),
+    );
+    definitions.add_root(
+        "ConfigResult",
+        writer.root_schema_for::<ConfigResult>().to_value(),
+    );
+    definitions.add_root(
+        "PlanResult",
+        writer.root_schema_for::<PlanResult>().to_value(),
+    );
+    definitions.add_root(
+        "ExplainResult",
+        writer.root_schema_for::<ExplainResult>().to_value(),
+    );
+
+    let text = std::fs::read_to_string(plan_schema_path()).unwrap();
+    definitions.add_root("Pipeline", serde_json::from_str(&text).unwrap());
+
+    let mut out = String::from(
+        "// Generated from the Rust types by `cargo test -p glplan-wasm typescript`; do not edit.\n",
+    );
+    for (name, schema) in &definitions.items {
+        out.push('\n');
+        declare(&mut out, name, schema);
+    }
+    out
+}
+
+fn declare(out: &mut String, name: &str, schema: &Value) {
+    doc_comment(out, schema, "");
+    let is_interface = schema.get("properties").is_some()
+        && schema.get("oneOf").is_none()
+        && schema.get("anyOf").is_none();
+    if is_interface {
+        let _ = write!(out, "export interface {name} ");
+        object_type(out, schema, "");
+        out.push('\n');
+    } else {
+        let _ = writeln!(out, "export type {name} = {};", type_of(schema, ""));
+    }
+}
+
+fn doc_comment(out: &mut String, schema: &Value, indent: &str) {
+    let Some(description) = schema.get("description").and_then(Value::as_str) else {
+        return;
+    };
+    let _ = writeln!(out, "{indent}/**");
+    for line in description.lines() {
+        let line = line.replace("*/", "*\\/");
+        if line.is_empty() {
+            let _ = writeln!(out, "{indent} *");
+        } else {
+            let _ = writeln!(out, "{indent} * {line}");
+        }
+    }
+    let _ = writeln!(out, "{indent} */");
+}
+
+/// Writes `{ ... }` for an object schema with properties.
+fn object_type(out: &mut String, schema: &Value, indent: &str) {
+    let empty = Map::new();
+    let properties = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let inner = format!("{indent}  ");
+    out.push_str("{\n");
+    for (key, property) in properties {
+        doc_comment(out, property, &inner);
+        let optional = if required.contains(&key.as_str()) {
+            ""
+        } else {
+            "?"
+        };
+        let _ = writeln!(
+            out,
+            "{inner}{}{optional}: {};",
+            property_name(key),
+            type_of(property, &inner)
+        );
+    }
+    if let Some(extra) = schema.get("additionalProperties")
+        && extra != &Value::Bool(false)
+    {
+        let _ = writeln!(out, "{inner}[key: string]: {};", type_of(extra, &inner));
+    }
+    let _ = write!(out, "{indent}}}");
+}
+
+fn property_name(key: &str) -> String {
+    let plain = key.chars().enumerate().all(|(i, c)| {
+        c == '_' || c == '$' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())
+    });
+    if plain && !key.is_empty() {
+        key.to_owned()
+    } else {
+        serde_json::to_string(key).unwrap()
+    }
+}
+
+/// Returns the TypeScript type of a schema used inline.
+fn type_of(schema: &Value, indent: &str) -> String {
+    let Value::Object(object) = schema else {
+        // `true` accepts anything; `false` nothing.
+        return if schema == &Value::Bool(false) {
+            "never"
+        } else {
+            "unknown"
+        }
+        .to_owned();
+    };
+    if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+        return reference.rsplit('/').next().unwrap_or("unknown").to_owned();
+    }
+    if let Some(value) = object.get("const") {
+        return serde_json::to_string(value).unwrap();
+    }
+    if let Some(Value::Array(values)) = object.get("enum") {
+        let literals: Vec<String> = values
+            .iter()
+            .map(|value| serde_json::to_string(value).unwrap())
+            .collect();
+        return literals.join(" | ");
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(variants)) = object.get(key) {
+            let mut base = object.clone();
+            base.remove(key);
+            base.remove("description");
+            let union = union(variants.iter().map(|variant| type_of(variant, indent)));
+            if base.contains_key("properties") {
+                let mut out = String::new();
+                object_type(&mut out, &Value::Object(base), indent);
+                return format!("{out} & ({union})");
+            }
+            return union;
+        }
+    }
+    if let Some(Value::Array(parts)) = object.get("allOf") {
+        let parts: Vec<String> = parts.iter().map(|part| type_of(part, indent)).collect();
+        return parts.join(" & ");
+    }
+    match object.get("type") {
+        Some(Value::Array(types)) => union(types.iter().map(|kind| {
+            let mut single = object.clone();
+            single.insert("type".to_owned(), kind.clone());
+            type_of(&Value::Object(single), indent)
+        })),
+        Some(Value::String(kind)) => match kind.as_str() {
+            "string" => "string".to_owned(),
+            "integer" | "number" => "number".to_owned(),
+            "boolean" => "boolean".to_owned(),
+            "null" => "null".to_owned(),
+            "array" => {
+                let items = object
+                    .get("items")
+                    .map_or("unknown".to_owned(), |items| type_of(items, indent));
+                if items.contains(' ') && !items.starts_with('{') {
+                    format!("({items})[]")
+                } else {
+                    format!("{items}[]")
+                }
+            }
+            "object" if object.contains_key("properties") => {
+                let mut out = String::new();
+                object_type(&mut out, schema, indent);
+                out
+            }
+            "object" => {
+                let values = object
+                    .get("additionalProperties")
+                    .map_or("unknown".to_owned(), |extra| type_of(extra, indent));
+                format!("{{ [key: string]: {values} }}")
+            }
+            _ => "unknown".to_owned(),
+        },
+        _ => "unknown".to_owned(),
+    }
+}
+
+fn union(types: impl Iterator<Item = String>) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for kind in types {
+        if !seen.contains(&kind) {
+            seen.push(kind);
+        }
+    }
+    seen.join(" | ")
+}
+
+#[test]
+fn declarations_up_to_date() {
+    let generated = declarations();
+    let path = types_path();
+    if std::env::var_os("GLPLAN_UPDATE_TYPES").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "{} is out of date; run `GLPLAN_UPDATE_TYPES=1 cargo test -p glplan-wasm typescript`",
+        path.display()
+    );
+}
+
+#[test]
+fn explanation_fields_match() {
+    let files = glplan::MemoryFiles::new().with_file(
+        ".gitlab-ci.yml",
+        "a: {script: x}\nb: {script: x, rules: [{when: never}]}\n",
+    );
+    let context = glplan::context::PipelineContext::default();
+    let (_, pipeline) = glplan::pipeline::plan(
+        ".gitlab-ci.yml",
+        &files,
+        &context,
+        &glplan::pipeline::PlanOptions::default(),
+    );
+    let pipeline = pipeline.unwrap();
+    let schema = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<Explanation>()
+        .to_value();
+    let declared: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+    for name in ["a", "b"] {
+        let subject = glplan::report::find(&pipeline, name).unwrap();
+        let value = glplan::report::explanation(&pipeline, &subject).unwrap();
+        for key in value.as_object().unwrap().keys() {
+            assert!(declared.contains(&key), "field `{key}` is not declared");
+        }
+    }
+    let required = schema["required"].as_array().unwrap();
+    let created = glplan::report::find(&pipeline, "a").unwrap();
+    let value = glplan::report::explanation(&pipeline, &created).unwrap();
+    for key in required {
+        assert!(
+            value.get(key.as_str().unwrap()).is_some(),
+            "missing `{key}`"
+        );
+    }
+}
+
+#[test]
+fn type_of_cases() {
+    let cases = [
+        (
+            serde_json::json!({"type": ["string", "null"]}),
+            "string | null",
+        ),
+        (
+            serde_json::json!({"type": "array", "items": {"$ref": "#/$defs/A"}}),
+            "A[]",
+        ),
+        (
+            serde_json::json!({"type": "array", "items": {"type": ["string", "null"]}}),
+            "(string | null)[]",
+        ),
+        (serde_json::json!({"enum": ["a", "b"]}), "\"a\" | \"b\""),
+        (
+            serde_json::json!({"type": "object", "additionalProperties": {"type": "string"}}),
+            "{ [key: string]: string }",
+        ),
+        (serde_json::json!(true), "unknown"),
+        (serde_json::json!({"const": 3}), "3"),
+    ];
+    for (schema, expected) in cases {
+        assert_eq!(type_of(&schema, ""), expected, "{schema}");
+    }
+}
+
+#[test]
+fn definitions_reject_conflicting_names() {
+    let result = std::panic::catch_unwind(|| {
+        let mut definitions = Definitions::default();
+        definitions.add("A", serde_json::json!({"type": "string"}));
+        definitions.add("A", serde_json::json!({"type": "number"}));
+    });
+    assert!(result.is_err());
+}
+
+#[test]
+fn map_is_index_signature() {
+    let schema = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator()
+        .into_root_schema_for::<BTreeMap<String, String>>()
+        .to_value();
+    assert_eq!(type_of(&schema, ""), "{ [key: string]: string }");
+}

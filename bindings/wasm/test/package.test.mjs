@@ -1,0 +1,186 @@
+// Tests the npm package as a user gets it: `npm pack` of bindings/wasm/pkg (built by
+// build.sh), installed into a new project, imported with `import ... from "glplan"`. Plans the
+// gitlab-ci-local test inputs of the corpus and checks that `plan`, `lint` and `resolveConfig`
+// return exactly the JSON of `glplan plan`, `glplan lint` and `glplan config` for the same
+// files.
+//
+// The corpus is read from $GLPLAN_CORPUS, or from shared/corpus beside the repository. Without
+// it the corpus test is skipped, unless GLPLAN_REQUIRE_CORPUS=1, which makes it fail.
+
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const wasmDir = path.resolve(here, "..");
+const root = path.resolve(wasmDir, "../..");
+const pkgDir = path.join(wasmDir, "pkg");
+const corpus = process.env.GLPLAN_CORPUS ?? path.resolve(root, "..", "shared", "corpus");
+const templatesDir = path.join(corpus, "gitlab-org-gitlab/lib/gitlab/ci/templates");
+const peerTests = "gitlab-ci-local/tests/test-cases";
+
+let project;
+let glplan;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(pkgDir, "package.json")), `${pkgDir} is missing; run bindings/wasm/build.sh`);
+  project = fs.mkdtempSync(path.join(os.tmpdir(), "glplan-package-test-"));
+  const tarball = execFileSync("npm", ["pack", pkgDir, "--pack-destination", project, "--silent"], {
+    encoding: "utf8",
+  }).trim();
+  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "user-project", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--silent", `./${tarball}`], { cwd: project });
+  // This module's import of "glplan" resolves from the new project, as a user's code would.
+  const entry = path.join(project, "use-glplan.mjs");
+  fs.writeFileSync(entry, 'export { plan, lint, resolveConfig, explain, version } from "glplan";\n');
+  glplan = await import(pathToFileURL(entry).href);
+});
+
+after(() => {
+  if (project) {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+});
+
+test("version equals the crate's", () => {
+  const cargo = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
+  const crateVersion = cargo.match(/^version = "(.*)"$/m)[1];
+  assert.equal(glplan.version(), crateVersion);
+  const installed = JSON.parse(fs.readFileSync(path.join(project, "node_modules/glplan/package.json"), "utf8"));
+  assert.equal(installed.version, crateVersion);
+});
+
+test("plan of a small pipeline", () => {
+  const { pipeline, diagnostics } = glplan.plan({
+    files: { ".gitlab-ci.yml": "build:\n  script: make\n" },
+    context: { ref: "main" },
+  });
+  assert.deepEqual(
+    pipeline.jobs.map((job) => job.name),
+    ["build"],
+  );
+  assert.deepEqual(diagnostics, []);
+});
+
+test("invalid argument throws an Error", () => {
+  assert.throws(() => glplan.lint({ files: { "a.yml": "" } }), {
+    name: "Error",
+    message: "entry file `.gitlab-ci.yml` is not in `files`; its paths are a.yml",
+  });
+  assert.throws(() => glplan.plan("not an object"), (error) => error instanceof Error && /^invalid argument/.test(error.message));
+});
+
+test("the installed package ships its TypeScript declarations", () => {
+  const types = fs.readFileSync(path.join(project, "node_modules/glplan/node/glplan.d.ts"), "utf8");
+  assert.match(types, /export function plan\(input: Input\): PlanResult;/);
+  assert.match(types, /export interface Pipeline \{/);
+  assert.match(types, /column_utf16: number;/);
+});
+
+/** Lists the files of a test case folder, by path from the folder, skipping non-UTF-8 files. */
+function readTree(dir) {
+  const files = {};
+  const walk = (current, prefix) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== ".git") {
+          walk(full, relative);
+        }
+      } else if (entry.isFile()) {
+        const bytes = fs.readFileSync(full);
+        const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+        if (Buffer.from(text, "utf8").equals(bytes)) {
+          files[relative] = text;
+        }
+      }
+    }
+  };
+  walk(dir, "");
+  return files;
+}
+
+/** Runs the native CLI in `cwd` and returns its standard output parsed as JSON, or null. */
+function cli(binary, args, cwd) {
+  const run = spawnSync(binary, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  assert.ok(run.status === 0 || run.status === 1, `glplan ${args.join(" ")} in ${cwd} exited with ${run.status}: ${run.stderr}`);
+  return run.stdout.trim() === "" ? null : JSON.parse(run.stdout);
+}
+
+// An include that nothing supplies is reported with a message that names where to supply it:
+// a CLI option, or a field of the wasm input. The rest of the output must still be equal.
+const CLI_UNAVAILABLE =
+  /no folder given for project `[^`]*`; pass --project \S+|no templates directory given; pass --templates DIR|no remote cache given for `[^`]*`; pass --remote-cache DIR|`[^`]*` is not in the remote cache; save it as `[^`]*`/g;
+const WASM_UNAVAILABLE =
+  /no files given for project `[^`]*`; add them to `projects\["[^"]*"\]`|no templates given; pass GitLab's templates in `templates`|no remote files given for `[^`]*`; pass its text in `remote\["[^"]*"\]`|`[^`]*` is not in `remote`; add its text as `remote\["[^"]*"\]`/g;
+
+/** Replaces the provider's part of every message that `pattern` finds with one placeholder. */
+function withoutProviderHints(value, pattern) {
+  if (typeof value === "string") {
+    return value.replace(pattern, "<unavailable>");
+  }
+  if (Array.isArray(value)) {
+    return value.map((item) => withoutProviderHints(item, pattern));
+  }
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutProviderHints(item, pattern)]));
+  }
+  return value;
+}
+
+function assertSameOutput(wasm, native, what) {
+  assert.deepEqual(withoutProviderHints(wasm, WASM_UNAVAILABLE), withoutProviderHints(native, CLI_UNAVAILABLE), what);
+}
+
+/** Returns the entries of the corpus's gitlab-ci-local inputs: test case folder and entry path. */
+function corpusEntries() {
+  const manifest = fs.readFileSync(path.join(corpus, "MANIFEST.tsv"), "utf8").split("\n").slice(1);
+  const entries = [];
+  for (const line of manifest) {
+    const [localPath, , , , kind] = line.split("\t");
+    if (kind !== "peer-test") {
+      continue;
+    }
+    const inCorpus = localPath.replace(/^shared\/corpus\//, "");
+    const rest = inCorpus.slice(peerTests.length + 1).split("/");
+    entries.push({ caseDir: path.join(corpus, peerTests, rest[0]), entry: rest.slice(1).join("/") });
+  }
+  return entries;
+}
+
+test("corpus plans equal the CLI's", (t) => {
+  if (!fs.existsSync(path.join(corpus, "MANIFEST.tsv"))) {
+    const message = `corpus not found at ${corpus} (set GLPLAN_CORPUS)`;
+    assert.notEqual(process.env.GLPLAN_REQUIRE_CORPUS, "1", message);
+    t.skip(`skipped: ${message}`);
+    return;
+  }
+  execFileSync("cargo", ["build", "--quiet", "-p", "glplan-cli"], { cwd: root, stdio: "inherit" });
+  const binary = path.join(root, "target/debug/glplan");
+  const templates = readTree(templatesDir);
+  const entries = corpusEntries();
+  assert.ok(entries.length > 100, `only ${entries.length} gitlab-ci-local inputs in the manifest`);
+
+  let compared = 0;
+  for (const { caseDir, entry } of entries) {
+    const files = readTree(caseDir);
+    const input = { files, entry, templates, projects: { "corpus/project": files } };
+    const common = [entry, "--repo", ".", "--templates", templatesDir, "--project", `corpus/project=${caseDir}`];
+
+    const lint = cli(binary, ["lint", ...common, "--format", "json"], caseDir);
+    assertSameOutput(glplan.lint(input), lint, `lint of ${caseDir}/${entry}`);
+
+    const config = cli(binary, ["config", ...common, "--format", "json"], caseDir);
+    assertSameOutput(glplan.resolveConfig(input).config, config, `config of ${caseDir}/${entry}`);
+
+    const pipeline = cli(binary, ["plan", ...common, "--format", "json"], caseDir);
+    assertSameOutput(glplan.plan(input).pipeline, pipeline, `plan of ${caseDir}/${entry}`);
+    compared += 1;
+  }
+  t.diagnostic(`compared ${compared} corpus files with the CLI`);
+});

@@ -1,0 +1,171 @@
+//! The exported functions called through wasm-bindgen, as JavaScript calls them: under Node.js
+//! with `cargo test -p glplan-wasm --target wasm32-unknown-unknown`, and in headless Chromium
+//! with `WASM_BINDGEN_USE_BROWSER=1` as well.
+
+#![cfg(target_arch = "wasm32")]
+
+use glplan_wasm::{explain, lint, plan, resolve_config, version};
+use js_sys::{Array, Error, JSON, Map, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// Parses JSON text into a JavaScript value.
+fn js(text: &str) -> JsValue {
+    JSON::parse(text).unwrap()
+}
+
+fn get(value: &JsValue, path: &str) -> JsValue {
+    let mut current = value.clone();
+    for key in path.split('.') {
+        current = match key.parse::<u32>() {
+            Ok(index) => Reflect::get_u32(&current, index).unwrap(),
+            Err(_) => Reflect::get(&current, &JsValue::from_str(key)).unwrap(),
+        };
+    }
+    current
+}
+
+fn error_message(result: Result<JsValue, wasm_bindgen::JsError>) -> String {
+    let value: JsValue = result.unwrap_err().into();
+    let error: Error = value.dyn_into().unwrap();
+    error.message().into()
+}
+
+const PIPELINE: &str = r#"{".gitlab-ci.yml": "stages: [build, test]\nbuild: {stage: build, script: make}\ntest: {stage: test, script: make test, needs: [build]}\nrelease: {stage: test, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n"}"#;
+
+#[wasm_bindgen_test]
+fn lint_returns_plain_objects() {
+    let input = js(r#"{"files": {".gitlab-ci.yml": "a:\n  stage: biuld\n  script: x\n"}}"#);
+    let diagnostics = lint(input).unwrap();
+    assert!(Array::is_array(&diagnostics));
+    assert_eq!(get(&diagnostics, "0.code"), "unknown-stage");
+    assert_eq!(get(&diagnostics, "0.location.start.line"), 2);
+    assert_eq!(get(&diagnostics, "0.location.file"), ".gitlab-ci.yml");
+}
+
+#[wasm_bindgen_test]
+fn lint_utf16_column_after_emoji() {
+    // The emoji before `nope` is one character, two UTF-16 units and four bytes.
+    let input = js(
+        r#"{"files": {".gitlab-ci.yml": "j: {variables: {A: \"😀\"}, stage: nope, script: x}\n"}}"#,
+    );
+    let diagnostics = lint(input).unwrap();
+    assert_eq!(get(&diagnostics, "0.location.start.column"), 33);
+    assert_eq!(get(&diagnostics, "0.location.start.column_utf16"), 34);
+    assert_eq!(get(&diagnostics, "0.location.start.offset"), 35);
+}
+
+#[wasm_bindgen_test]
+fn lint_accepts_map_of_files() {
+    let files = Map::new();
+    files.set(&".gitlab-ci.yml".into(), &"include: ci/a.yml\n".into());
+    files.set(&"ci/a.yml".into(), &"a: {script: x, stage: nope}\n".into());
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &files).unwrap();
+    let diagnostics = lint(input.into()).unwrap();
+    assert_eq!(get(&diagnostics, "0.location.file"), "ci/a.yml");
+}
+
+#[wasm_bindgen_test]
+fn lint_missing_entry_throws_error() {
+    let input = js(r#"{"files": {"a.yml": ""}}"#);
+    assert_eq!(
+        error_message(lint(input)),
+        "entry file `.gitlab-ci.yml` is not in `files`; its paths are a.yml"
+    );
+}
+
+#[wasm_bindgen_test]
+fn lint_wrong_type_throws_error() {
+    let input = js(r#"{"files": {".gitlab-ci.yml": 3}}"#);
+    let message = error_message(lint(input));
+    assert!(
+        message.starts_with("invalid argument `files..gitlab-ci.yml`: "),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn lint_undefined_throws_error() {
+    let message = error_message(lint(JsValue::UNDEFINED));
+    assert!(
+        message.starts_with("invalid argument: expected an object"),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn lint_unknown_field_throws_error() {
+    let input = js(r#"{"files": {}, "contxt": {}}"#);
+    let message = error_message(lint(input));
+    assert!(message.contains("unknown field `contxt`"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn resolve_config_merges_include() {
+    let input = js(
+        r#"{"files": {".gitlab-ci.yml": "include: ci/a.yml\n", "ci/a.yml": "a: {script: x}\n"}}"#,
+    );
+    let result = resolve_config(input).unwrap();
+    assert!(get(&result, "config.jobs.a").is_object());
+    assert_eq!(Array::from(&get(&result, "diagnostics")).length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn plan_for_tag() {
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
+    Reflect::set(
+        &input,
+        &"context".into(),
+        &js(r#"{"ref": "v1", "tag": true}"#),
+    )
+    .unwrap();
+    let result = plan(input.into()).unwrap();
+    assert_eq!(get(&result, "pipeline.ref"), "v1");
+    assert_eq!(get(&result, "pipeline.jobs.2.name"), "release");
+    assert_eq!(get(&result, "pipeline.created"), true);
+}
+
+#[wasm_bindgen_test]
+fn plan_bad_source_throws_error() {
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
+    Reflect::set(&input, &"context".into(), &js(r#"{"source": "psuh"}"#)).unwrap();
+    let message = error_message(plan(input.into()));
+    assert!(
+        message.starts_with("invalid argument `context.source`: "),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn explain_absent_job() {
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
+    let result = explain(input.into(), "release".into()).unwrap();
+    assert_eq!(get(&result, "explanation.absent.name"), "release");
+}
+
+#[wasm_bindgen_test]
+fn explain_unknown_job_throws_error() {
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
+    assert_eq!(
+        error_message(explain(input.into(), "tset".into())),
+        "job `tset` not found; did you mean `test`?"
+    );
+}
+
+#[wasm_bindgen_test]
+fn explain_job_not_string_throws_error() {
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
+    let message = error_message(explain(input.into(), JsValue::from(3)));
+    assert!(message.starts_with("invalid argument `job`"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn version_is_crate_version() {
+    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}

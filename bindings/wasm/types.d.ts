@@ -1,0 +1,1182 @@
+// Generated from the Rust types by `cargo test -p glplan-wasm typescript`; do not edit.
+
+/**
+ * The files to read and the pipeline to plan.
+ */
+export interface Input {
+  /**
+   * Files of the repository being planned, by path from the repository root (a plain object
+   * or a `Map`). `include:local` reads them; `include:local` wildcards and `rules:exists`
+   * search their paths.
+   */
+  files?: { [key: string]: string };
+  /**
+   * Path of the pipeline file in `files`. Default `.gitlab-ci.yml`.
+   */
+  entry?: string | null;
+  /**
+   * Files of other projects for `include:project` and CI/CD components: project path (such
+   * as `my-group/ci-tools`), then file path. The requested ref is ignored.
+   */
+  projects?: { [key: string]: { [key: string]: string } };
+  /**
+   * GitLab's CI/CD templates for `include:template`, by name (such as
+   * `Jobs/SAST.gitlab-ci.yml`).
+   */
+  templates?: { [key: string]: string } | null;
+  /**
+   * Files for `include:remote`, by URL.
+   */
+  remote?: { [key: string]: string } | null;
+  /**
+   * Pipeline variables, as **Run pipeline** or the API would set them. A value is a string,
+   * a number or a boolean, or an object with `value` and the optional flags `masked`, `raw`
+   * and `file`. `lint` and `resolveConfig` pass them to `include` only, where YAML
+   * `variables:` never reach; `plan` and `explain` also give them to the jobs.
+   */
+  variables?: { [key: string]: VariableValue } | null;
+  /**
+   * Pipeline inputs for the entry file's `spec:inputs`, as JSON values.
+   */
+  inputs?: { [key: string]: unknown } | null;
+  /**
+   * The pipeline to plan (`plan` and `explain`). Default: a push to the default branch.
+   */
+  context?: ContextInput;
+  /**
+   * Whether each job's variables in `explain` include the predefined `CI_*` variables.
+   */
+  predefined?: boolean;
+}
+
+/**
+ * One variable in `variables`: its value, or its value with flags. Only its JSON Schema is
+ * used, for the TypeScript declarations.
+ */
+export type VariableValue = string | number | boolean | {
+  /**
+   * The value.
+   */
+  value: string;
+  /**
+   * Whether the value is shown as `[MASKED]`.
+   */
+  masked?: boolean | null;
+  /**
+   * Whether the value is used without variable expansion.
+   */
+  raw?: boolean | null;
+  /**
+   * Whether the variable is of type file.
+   */
+  file?: boolean | null;
+};
+
+/**
+ * The pipeline to plan, with the same meaning as the context options of `glplan plan`.
+ */
+export interface ContextInput {
+  /**
+   * `CI_PIPELINE_SOURCE`. Default `push`, or `merge_request_event` when a merge request
+   * field is set.
+   */
+  source?: PipelineSource | null;
+  /**
+   * The branch or tag (`CI_COMMIT_REF_NAME`). Default: the default branch.
+   */
+  ref?: string | null;
+  /**
+   * Whether `ref` is a tag (`CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`).
+   */
+  tag?: boolean;
+  /**
+   * `CI_DEFAULT_BRANCH`. Default `main`. A push to it counts as a push to a protected
+   * branch.
+   */
+  default_branch?: string | null;
+  /**
+   * The merge request's source branch. Default: `ref`. Any `mr_*` field makes the pipeline a
+   * `merge_request_event` pipeline.
+   */
+  mr_source?: string | null;
+  /**
+   * The merge request's target branch. Default: the default branch.
+   */
+  mr_target?: string | null;
+  /**
+   * The merge request's labels (`CI_MERGE_REQUEST_LABELS`).
+   */
+  mr_labels?: string[];
+  /**
+   * `CI_MERGE_REQUEST_EVENT_TYPE`: `detached` (the default), `merged_result` or
+   * `merge_train`.
+   */
+  mr_event_type?: MergeRequestEventType | null;
+  /**
+   * Project CI/CD variables, below pipeline variables in precedence, in the form of
+   * `variables`.
+   */
+  project_variables?: { [key: string]: VariableValue } | null;
+  /**
+   * Names of pipeline or project variables whose values are shown as `[MASKED]`.
+   */
+  masked?: string[];
+  /**
+   * The files the push or merge request changed, for `rules:changes` and `only:changes`.
+   * Absent or `null`: there is no diff, so every `changes` clause holds. An empty array is
+   * a diff without changes.
+   */
+  changed?: string[] | null;
+  /**
+   * The commit message, whose first line is `CI_COMMIT_TITLE`.
+   */
+  title?: string | null;
+}
+
+/**
+ * Trigger of a pipeline: the value of `CI_PIPELINE_SOURCE`.
+ */
+export type PipelineSource = "push" | "web" | "trigger" | "schedule" | "api" | "external" | "pipeline" | "chat" | "webide" | "merge_request_event" | "external_pull_request_event" | "parent_pipeline" | "ondemand_dast_scan" | "ondemand_dast_validation" | "security_orchestration_policy";
+
+/**
+ * The kind of merge request pipeline: the value of `CI_MERGE_REQUEST_EVENT_TYPE`.
+ */
+export type MergeRequestEventType = "detached" | "merged_result" | "merge_train";
+
+/**
+ * One message about the configuration or the pipeline. `lint` returns the same objects as
+ * `glplan lint --format json`. Positions are 1-based lines, columns in Unicode scalar values
+ * and in UTF-16 code units (`column_utf16`, what Monaco and CodeMirror count), and byte
+ * offsets into the file's UTF-8 text.
+ */
+export interface Diagnostic {
+  /**
+   * Stable kebab-case identifier, such as `unknown-stage`.
+   */
+  code: string;
+  /**
+   * How serious it is: `error` when GitLab rejects the configuration or does not create
+   * the pipeline.
+   */
+  severity: Severity;
+  /**
+   * The message, in GitLab's wording where GitLab reports the same problem.
+   */
+  message: string;
+  /**
+   * The job a pipeline diagnostic is about.
+   */
+  job?: string | null;
+  /**
+   * Where the problem is written.
+   */
+  location?: Location | null;
+  /**
+   * Other places that explain the problem.
+   */
+  labels?: LocatedLabel[];
+  /**
+   * How to fix the problem.
+   */
+  help?: string | null;
+}
+
+/**
+ * How serious a diagnostic is.
+ */
+export type Severity = "info" | "warning" | "error";
+
+/**
+ * A span turned into a file name and start and end positions.
+ */
+export interface Location {
+  /**
+   * File name as shown to the user.
+   */
+  file: string;
+  /**
+   * First character.
+   */
+  start: Position;
+  /**
+   * One past the last character.
+   */
+  end: Position;
+}
+
+/**
+ * A 1-based position in a file, with the column counted three ways.
+ */
+export interface Position {
+  /**
+   * 1-based line number.
+   */
+  line: number;
+  /**
+   * 1-based column in Unicode scalar values (what terminals and rustc-style output show).
+   */
+  column: number;
+  /**
+   * 1-based column in UTF-16 code units (what JavaScript editors such as Monaco expect).
+   */
+  column_utf16: number;
+  /**
+   * Byte offset from the start of the file.
+   */
+  offset: number;
+}
+
+/**
+ * A label with its location resolved.
+ */
+export interface LocatedLabel {
+  /**
+   * What the label says.
+   */
+  message: string;
+  /**
+   * Where it points.
+   */
+  location: Location;
+}
+
+/**
+ * What `resolveConfig` returns.
+ */
+export interface ConfigResult {
+  /**
+   * The merged configuration after `include`, `extends`, `!reference`, `default:` and
+   * `parallel`, as `glplan config --format json` prints it; `null` when the entry file could
+   * not be loaded.
+   */
+  config: { [key: string]: unknown } | null;
+  /**
+   * The configuration's diagnostics.
+   */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * What `plan` returns.
+ */
+export interface PlanResult {
+  /**
+   * The pipeline, as `glplan plan --format json` prints it; `null` when the configuration
+   * could not be built.
+   */
+  pipeline: Pipeline | null;
+  /**
+   * The configuration's diagnostics, then the pipeline's.
+   */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * What `explain` returns.
+ */
+export interface ExplainResult {
+  /**
+   * The job's trace, as `glplan explain --format json` prints it; `null` when the
+   * configuration could not be built.
+   */
+  explanation: Explanation | null;
+  /**
+   * The configuration's diagnostics, then the pipeline's.
+   */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * The JSON form of `explain`, for its schema. The core builds that JSON from borrowed pipeline
+ * parts; [`explanation_fields_match`] checks that this type names the same fields.
+ */
+export interface Explanation {
+  /**
+   * The pipeline's format version, as in `plan`.
+   */
+  version: number;
+  /**
+   * The pipeline source (`CI_PIPELINE_SOURCE`).
+   */
+  source: string;
+  /**
+   * The branch or tag (`CI_COMMIT_REF_NAME`).
+   */
+  ref: string;
+  /**
+   * Whether GitLab creates the pipeline.
+   */
+  created: boolean;
+  /**
+   * The job, when GitLab creates it.
+   */
+  job?: PlannedJob | null;
+  /**
+   * The job, when GitLab leaves it out, with the reason.
+   */
+  absent?: AbsentJob | null;
+  /**
+   * The jobs of earlier stages a stage-scheduled job waits for.
+   */
+  waits_for: string[];
+  /**
+   * The jobs that list this one in `needs`.
+   */
+  needed_by: string[];
+  /**
+   * The stage-scheduled jobs of later stages that wait for this one.
+   */
+  waited_for_by: string[];
+}
+
+/**
+ * The pipeline GitLab would create for one push, merge request, tag, schedule or manual run,
+ * with the reason behind every decision.
+ */
+export interface Pipeline {
+  /**
+   * Version of this JSON form ([`FORMAT_VERSION`]).
+   */
+  version: number;
+  /**
+   * Whether GitLab creates the pipeline: `false` when `workflow:rules` filter it out, when
+   * no job is left, or when pipeline creation fails with one of [`Pipeline::errors`].
+   */
+  created: boolean;
+  /**
+   * GitLab's pipeline errors, in GitLab's wording, when the pipeline is not created.
+   */
+  errors: string[];
+  /**
+   * The pipeline source (`CI_PIPELINE_SOURCE`).
+   */
+  source: string;
+  /**
+   * The branch or tag (`CI_COMMIT_REF_NAME`).
+   */
+  ref: string;
+  /**
+   * The outcome of `workflow:`.
+   */
+  workflow: WorkflowResult;
+  /**
+   * The stages that have jobs, in pipeline order.
+   */
+  stages: Stage[];
+  /**
+   * The jobs GitLab creates, in stage order and, within a stage, in configuration order.
+   */
+  jobs: PlannedJob[];
+  /**
+   * The jobs GitLab leaves out, with the reason.
+   */
+  absent: AbsentJob[];
+  /**
+   * Job names in an order where every job comes after the jobs it waits for. Empty when
+   * the jobs wait for each other in a cycle.
+   */
+  order: string[];
+  /**
+   * What glplan found while planning: pipeline errors with their location, warnings, and
+   * notes about facts that are not available offline.
+   */
+  diagnostics: PlanDiagnostic[];
+}
+
+/**
+ * The outcome of `workflow:`: whether the pipeline is created, its name and auto-cancel
+ * settings.
+ */
+export interface WorkflowResult {
+  /**
+   * Whether `workflow:rules` let the pipeline be created (always `true` without them).
+   */
+  created: boolean;
+  /**
+   * The explanation, such as `created by workflow rule 2: ...` or
+   * `Pipeline filtered out by workflow rules. No workflow rule matched: ...`.
+   */
+  reason: string;
+  /**
+   * The pipeline name (`CI_PIPELINE_NAME`): `workflow:name` after variable expansion,
+   * absent when it is not set or expands to nothing.
+   */
+  name?: string | null;
+  /**
+   * Index (from 0) of the workflow rule that matched.
+   */
+  rule?: number | null;
+  /**
+   * Each workflow rule evaluated, in order, up to the one that matched.
+   */
+  rules?: RuleEvaluation[];
+  /**
+   * `variables:` of the matched workflow rule, which every job inherits like top-level
+   * variables.
+   */
+  variables?: NameValue[];
+  /**
+   * The auto-cancel settings: `workflow:auto_cancel`, overridden by the matched rule's.
+   */
+  auto_cancel: AutoCancel;
+}
+
+/**
+ * The evaluation of one rule.
+ */
+export interface RuleEvaluation {
+  /**
+   * Position in the flattened rule list, from 0.
+   */
+  index: number;
+  /**
+   * Whether every clause held.
+   */
+  matched: boolean;
+  /**
+   * The clauses evaluated, in the order they are written (GitLab's evaluation order), up
+   * to the first one that did not hold. A rule without clauses always matches.
+   */
+  clauses?: ClauseEvaluation[];
+  /**
+   * Where the rule is written.
+   */
+  location?: SourceLocation | null;
+}
+
+/**
+ * The evaluation of one clause of a rule, or one key of `only`/`except`.
+ */
+export interface ClauseEvaluation {
+  /**
+   * The clause or key.
+   */
+  clause: ClauseKind;
+  /**
+   * Whether it held.
+   */
+  holds: boolean;
+  /**
+   * The explanation, such as ``if `$CI_COMMIT_TAG` is false (CI_COMMIT_TAG = null)``.
+   */
+  detail: string;
+  /**
+   * The expression as written (`if:` clauses).
+   */
+  expression?: string | null;
+  /**
+   * The variables the expressions read, with their values (`null` when undefined).
+   */
+  reads?: VariableRead[];
+  /**
+   * A result glplan assumed because a fact is not available offline.
+   */
+  note?: string | null;
+  /**
+   * Where the expression is written (`if:` clauses).
+   */
+  location?: SourceLocation | null;
+}
+
+/**
+ * The clause of a rule or the key of `only`/`except` that a [`ClauseEvaluation`] is about.
+ */
+export type ClauseKind = "if" | "changes" | "exists" | "refs" | "variables" | "kubernetes";
+
+/**
+ * A variable an expression read.
+ */
+export interface VariableRead {
+  /**
+   * Variable name, without `$`.
+   */
+  name: string;
+  /**
+   * The value read, `[MASKED]` for a masked variable; `null` when it is undefined.
+   */
+  value: string | null;
+}
+
+/**
+ * A file name and 1-based line and column.
+ */
+export interface SourceLocation {
+  /**
+   * File name as the configuration names it.
+   */
+  file: string;
+  /**
+   * Line, from 1.
+   */
+  line: number;
+  /**
+   * Column in characters, from 1.
+   */
+  column: number;
+}
+
+/**
+ * A variable name and value.
+ */
+export interface NameValue {
+  /**
+   * Variable name.
+   */
+  name: string;
+  /**
+   * Value; `[MASKED]` for a masked variable.
+   */
+  value: string;
+}
+
+/**
+ * Effective `workflow:auto_cancel` settings.
+ */
+export interface AutoCancel {
+  /**
+   * `on_new_commit`: `conservative` (the default), `interruptible` or `none`.
+   */
+  on_new_commit: string;
+  /**
+   * `on_job_failure`: `none` (the default) or `all`.
+   */
+  on_job_failure: string;
+}
+
+/**
+ * A stage with jobs.
+ */
+export interface Stage {
+  /**
+   * Stage name.
+   */
+  name: string;
+  /**
+   * Names of the stage's jobs, in configuration order.
+   */
+  jobs: string[];
+  /**
+   * The jobs a stage-scheduled job of this stage waits for. GitLab starts such a job once
+   * every job of the earlier stages is complete; the list holds the earlier jobs that no
+   * other earlier job waits for, which is enough to cover all of them.
+   */
+  waits_for: string[];
+}
+
+/**
+ * A job GitLab creates.
+ */
+export interface PlannedJob {
+  /**
+   * Job name; a parallel instance has its generated name (`test 1/3`, `build: [amd64]`).
+   */
+  name: string;
+  /**
+   * Regular job or trigger job (`bridge`).
+   */
+  kind: JobKind;
+  /**
+   * Stage.
+   */
+  stage: string;
+  /**
+   * The parallel job this instance was expanded from, with its position.
+   */
+  parallel?: ParallelInstance | null;
+  /**
+   * Effective `when`: the matched rule's, else the job's, else `on_success`.
+   */
+  when: When;
+  /**
+   * Effective `allow_failure`: the matched rule's, else the job's, else `true` for a job
+   * whose own `when` is `manual` and `false` otherwise. `{exit_codes: [...]}` lets the job
+   * fail only with those exit codes.
+   */
+  allow_failure: AllowFailure;
+  /**
+   * The delay of a `when: delayed` job, counted from when the job becomes ready.
+   */
+  start_in?: PlanDuration | null;
+  /**
+   * The confirmation message of a manual job.
+   */
+  manual_confirmation?: string | null;
+  /**
+   * `stage`: the job waits for every job of the earlier stages; `dag`: only for its
+   * `needs`.
+   */
+  scheduling_type: SchedulingType;
+  /**
+   * The jobs of this pipeline a DAG job waits for, after `rules:needs` and without optional
+   * needs on absent jobs; absent for a stage-scheduled job. An empty list means the job
+   * can start as soon as the pipeline does.
+   */
+  needs?: NeedEdge[] | null;
+  /**
+   * `needs:project` and `needs:pipeline` entries: artifacts from other pipelines, which the
+   * job does not wait for.
+   */
+  cross_needs?: CrossNeed[];
+  /**
+   * `dependencies:`, without the jobs that are not in the pipeline. Without the keyword a
+   * job takes the artifacts of every job of earlier stages, or of its `needs`.
+   */
+  dependencies?: string[] | null;
+  /**
+   * The job's variables: the winning definition of each name, with its origin and the
+   * value GitLab sends after expanding references between variables.
+   */
+  variables: PlanVariable[];
+  /**
+   * Runner tags after GitLab's expansion; references to undefined variables stay as
+   * written.
+   */
+  tags: string[];
+  /**
+   * `image:`, as written and as the runner would expand it.
+   */
+  image?: PlanImage | null;
+  /**
+   * `services:`.
+   */
+  services?: PlanService[];
+  /**
+   * `environment:`, with the name and URL expanded as GitLab does.
+   */
+  environment?: PlanEnvironment | null;
+  /**
+   * `resource_group:` after GitLab's expansion.
+   */
+  resource_group?: string | null;
+  /**
+   * Effective `interruptible`: the matched rule's, else the job's, else `false`.
+   */
+  interruptible: boolean;
+  /**
+   * `timeout:`; without it the project's timeout applies.
+   */
+  timeout?: PlanDuration | null;
+  /**
+   * `retry:`.
+   */
+  retry?: PlanRetry | null;
+  /**
+   * `cache:` entries.
+   */
+  cache?: PlanCache[];
+  /**
+   * `artifacts:`.
+   */
+  artifacts?: PlanArtifacts | null;
+  /**
+   * `trigger:` of a trigger job, with the downstream pipeline when glplan could plan it.
+   */
+  trigger?: PlanTrigger | null;
+  /**
+   * Why the job was created.
+   */
+  rule: JobRule;
+  /**
+   * Where the job is defined.
+   */
+  location?: SourceLocation | null;
+}
+
+/**
+ * Mirror of [`crate::config::JobKind`].
+ */
+export type JobKind = "job" | "bridge";
+
+/**
+ * Identity of a parallel instance.
+ */
+export interface ParallelInstance {
+  /**
+   * Name of the job that was expanded.
+   */
+  base_name: string;
+  /**
+   * `CI_NODE_INDEX`, from 1.
+   */
+  node_index: number;
+  /**
+   * `CI_NODE_TOTAL`.
+   */
+  node_total: number;
+}
+
+/**
+ * Mirror of [`crate::config::When`].
+ */
+export type When = "on_success" | "on_failure" | "always" | "manual" | "delayed" | "never";
+
+/**
+ * Mirror of [`crate::config::AllowFailure`].
+ */
+export type AllowFailure = boolean | {
+  /**
+   * The exit codes.
+   */
+  exit_codes: number[];
+};
+
+/**
+ * A length of time as written, with its value in seconds.
+ */
+export interface PlanDuration {
+  /**
+   * The text as written, such as `30 minutes`.
+   */
+  text: string;
+  /**
+   * Whole seconds.
+   */
+  seconds: number;
+}
+
+/**
+ * Mirror of [`crate::config::SchedulingType`].
+ */
+export type SchedulingType = "stage" | "dag";
+
+/**
+ * A need on a job of this pipeline.
+ */
+export interface NeedEdge {
+  /**
+   * The needed job.
+   */
+  job: string;
+  /**
+   * Whether the job downloads the needed job's artifacts and `dotenv` variables.
+   */
+  artifacts: boolean;
+  /**
+   * Whether the need was written with `optional: true`.
+   */
+  optional: boolean;
+}
+
+/**
+ * A `needs:project` or `needs:pipeline` entry.
+ */
+export interface CrossNeed {
+  /**
+   * The project of `needs:project`.
+   */
+  project?: string | null;
+  /**
+   * The ref of `needs:project`.
+   */
+  ref?: string | null;
+  /**
+   * The pipeline of `needs:pipeline` (usually `$PARENT_PIPELINE_ID`), or of a trigger
+   * job's upstream status mirror.
+   */
+  pipeline?: string | null;
+  /**
+   * The job whose artifacts are downloaded; absent for an upstream status mirror.
+   */
+  job?: string | null;
+  /**
+   * Whether artifacts are downloaded.
+   */
+  artifacts: boolean;
+}
+
+/**
+ * One variable of a job: the winning definition of the name.
+ */
+export interface PlanVariable {
+  /**
+   * Variable name.
+   */
+  name: string;
+  /**
+   * The value GitLab sends to the runner: references to other variables expanded,
+   * references the runner resolves (undefined, file and raw variables) kept as written.
+   * `[MASKED]` for a masked variable.
+   */
+  value: string;
+  /**
+   * Where the winning definition comes from, which is its precedence level.
+   */
+  source: VariableSource;
+  /**
+   * Whether the value is masked in job logs.
+   */
+  masked?: boolean;
+  /**
+   * Whether the value is raw (`expand: false`): used as written.
+   */
+  raw?: boolean;
+  /**
+   * Whether the variable is of type file.
+   */
+  file?: boolean;
+  /**
+   * The origins of the definitions this one overrides, lowest precedence first.
+   */
+  overrides?: VariableSource[];
+}
+
+/**
+ * Mirror of [`crate::variables::VariableSource`], lowest precedence first.
+ */
+export type VariableSource = "predefined" | "deployment" | "global_yaml" | "workflow_rules" | "job_yaml" | "matrix" | "rules" | "dotenv" | "instance" | "group" | "project" | "pipeline" | "schedule" | "manual_job";
+
+/**
+ * `image:` of a job.
+ */
+export interface PlanImage {
+  /**
+   * The image as written. The runner expands variables in it.
+   */
+  name: string;
+  /**
+   * The name with the job's variables expanded as the runner does, when that changes it.
+   */
+  expanded?: string | null;
+  /**
+   * `entrypoint:`.
+   */
+  entrypoint?: string[] | null;
+  /**
+   * `pull_policy:`, in order of preference.
+   */
+  pull_policy?: string[];
+}
+
+/**
+ * One entry of `services:`.
+ */
+export interface PlanService {
+  /**
+   * The image as written.
+   */
+  name: string;
+  /**
+   * The name with the job's variables expanded as the runner does, when that changes it.
+   */
+  expanded?: string | null;
+  /**
+   * `alias:`.
+   */
+  alias?: string | null;
+  /**
+   * The host names the job reaches the service at.
+   */
+  hostnames: string[];
+}
+
+/**
+ * `environment:` of a job.
+ */
+export interface PlanEnvironment {
+  /**
+   * The name after GitLab's expansion (`CI_ENVIRONMENT_NAME`).
+   */
+  name: string;
+  /**
+   * The name as written, when expansion changed it.
+   */
+  written?: string | null;
+  /**
+   * `url:` after expansion with the job's variables.
+   */
+  url?: string | null;
+  /**
+   * `action:` (`start` by default).
+   */
+  action: string;
+  /**
+   * `deployment_tier:`, when written.
+   */
+  deployment_tier?: string | null;
+  /**
+   * `on_stop:`.
+   */
+  on_stop?: string | null;
+  /**
+   * `auto_stop_in:` after expansion.
+   */
+  auto_stop_in?: string | null;
+}
+
+/**
+ * `retry:` of a job.
+ */
+export interface PlanRetry {
+  /**
+   * How many times GitLab retries a failed job (0 to 2).
+   */
+  max: number;
+  /**
+   * Failure reasons that cause a retry; `always` when the job lists none.
+   */
+  when: string[];
+  /**
+   * Exit codes that cause a retry.
+   */
+  exit_codes?: number[];
+}
+
+/**
+ * One `cache:` entry.
+ */
+export interface PlanCache {
+  /**
+   * The key as written (`default` when not written); absent for a key computed from
+   * files.
+   */
+  key?: string | null;
+  /**
+   * The key with the job's variables expanded as the runner does, when that changes it.
+   */
+  key_expanded?: string | null;
+  /**
+   * `key:files` or `key:files_commits`: the key is computed from these files' commits.
+   */
+  key_files?: string[];
+  /**
+   * `key:prefix`.
+   */
+  key_prefix?: string | null;
+  /**
+   * `paths:`.
+   */
+  paths?: string[];
+  /**
+   * `policy:` (`pull-push` by default).
+   */
+  policy: string;
+  /**
+   * `when:` (`on_success` by default).
+   */
+  when: string;
+  /**
+   * `untracked: true`.
+   */
+  untracked?: boolean;
+  /**
+   * `unprotect: true`.
+   */
+  unprotect?: boolean;
+  /**
+   * `fallback_keys:`.
+   */
+  fallback_keys?: string[];
+}
+
+/**
+ * `artifacts:` of a job.
+ */
+export interface PlanArtifacts {
+  /**
+   * `paths:`.
+   */
+  paths?: string[];
+  /**
+   * `exclude:`.
+   */
+  exclude?: string[];
+  /**
+   * `name:`.
+   */
+  name?: string | null;
+  /**
+   * `when:` (`on_success` by default).
+   */
+  when: string;
+  /**
+   * `expire_in:` as written.
+   */
+  expire_in?: string | null;
+  /**
+   * `untracked: true`.
+   */
+  untracked?: boolean;
+  /**
+   * The report types under `reports:`.
+   */
+  reports?: string[];
+  /**
+   * The `reports:dotenv` files, whose variables flow to the jobs that take this job's
+   * artifacts.
+   */
+  dotenv?: string[];
+}
+
+/**
+ * `trigger:` of a trigger job and the downstream pipeline.
+ */
+export interface PlanTrigger {
+  /**
+   * A child pipeline of this project, or a pipeline of another project.
+   */
+  kind: TriggerKind;
+  /**
+   * The downstream project (multi-project pipelines), after GitLab's expansion.
+   */
+  project?: string | null;
+  /**
+   * The downstream branch (multi-project pipelines; the project's default branch when
+   * absent), after GitLab's expansion.
+   */
+  branch?: string | null;
+  /**
+   * The configuration files of a child pipeline, as written.
+   */
+  include?: string[];
+  /**
+   * `strategy:`: absent when the trigger job succeeds as soon as the downstream pipeline
+   * is created, `depend` or `mirror` when it takes the downstream pipeline's status.
+   */
+  strategy?: string | null;
+  /**
+   * Whether the job's YAML variables are passed downstream (`forward:yaml_variables`).
+   */
+  forward_yaml_variables: boolean;
+  /**
+   * Whether this pipeline's pipeline variables are passed downstream
+   * (`forward:pipeline_variables`).
+   */
+  forward_pipeline_variables: boolean;
+  /**
+   * The variables the downstream pipeline receives as pipeline variables.
+   */
+  variables?: NameValue[];
+  /**
+   * The planned child pipeline, when its configuration files were available.
+   */
+  downstream?: # | null;
+  /**
+   * Why the downstream pipeline is not planned, or what GitLab will do with it.
+   */
+  note?: string | null;
+}
+
+/**
+ * The kind of downstream pipeline.
+ */
+export type TriggerKind = "child" | "multi_project";
+
+/**
+ * What decided that a job exists or not.
+ */
+export interface JobRule {
+  /**
+   * The keywords that decided.
+   */
+  by: DecidedBy;
+  /**
+   * One line explaining the decision.
+   */
+  summary: string;
+  /**
+   * Index (from 0) of the rule that matched.
+   */
+  matched?: number | null;
+  /**
+   * Each rule evaluated, in order, up to the one that matched.
+   */
+  rules?: RuleEvaluation[];
+  /**
+   * `only:` (or the implicit `only: [branches, tags]`).
+   */
+  only?: PolicyEvaluation | null;
+  /**
+   * `except:`.
+   */
+  except?: PolicyEvaluation | null;
+  /**
+   * Whether `only` is the implicit `only: [branches, tags]` of a job without `only` and
+   * `rules`.
+   */
+  implicit_only?: boolean;
+  /**
+   * Results glplan assumed because a fact is not available offline.
+   */
+  notes?: string[];
+}
+
+/**
+ * The keywords that decided whether a job exists.
+ */
+export type DecidedBy = "rules" | "only_except" | "unconditional" | "workflow";
+
+/**
+ * The evaluation of one `only:` or `except:`.
+ */
+export interface PolicyEvaluation {
+  /**
+   * For `only`, whether every key holds; for `except`, whether any key holds.
+   */
+  satisfied: boolean;
+  /**
+   * Each key written, in the order `refs`, `variables`, `changes`, `kubernetes`.
+   */
+  keys: ClauseEvaluation[];
+}
+
+/**
+ * A job GitLab does not create.
+ */
+export interface AbsentJob {
+  /**
+   * Job name.
+   */
+  name: string;
+  /**
+   * Stage.
+   */
+  stage: string;
+  /**
+   * Why the job is absent.
+   */
+  reason: AbsentReason;
+  /**
+   * The evaluation behind the decision; absent when `workflow:rules` filtered the whole
+   * pipeline out before any job was looked at.
+   */
+  rule?: JobRule | null;
+  /**
+   * Where the job is defined.
+   */
+  location?: SourceLocation | null;
+}
+
+/**
+ * Why a job is absent.
+ */
+export type AbsentReason = "workflow_filtered" | "no_rule_matched" | "when_never" | "only_except";
+
+/**
+ * Something glplan reports about the pipeline.
+ */
+export interface PlanDiagnostic {
+  /**
+   * Stable kebab-case identifier, such as `missing-need`.
+   */
+  code: string;
+  /**
+   * `error` when GitLab does not create the pipeline because of it.
+   */
+  severity: Severity;
+  /**
+   * The message, in GitLab's wording where GitLab reports the same problem.
+   */
+  message: string;
+  /**
+   * The job it is about.
+   */
+  job?: string | null;
+  /**
+   * Where the problem is written.
+   */
+  location?: SourceLocation | null;
+  /**
+   * How to fix it.
+   */
+  help?: string | null;
+}

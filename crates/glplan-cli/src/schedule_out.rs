@@ -1,0 +1,249 @@
+//! The `schedule` command's output: a table for reading and a Mermaid Gantt chart.
+
+use glplan::schedule::{JobStatus, PipelineStatus, Schedule, ScheduledJob};
+
+use crate::table::align;
+
+/// Renders the schedule for reading: the `description` lines and the pipeline's outcome, one
+/// row per job, one row per runner, then the critical path, the longest waits and the stuck
+/// jobs. Times are `m:ss` (or `h:mm:ss`) after the pipeline's creation.
+pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
+    let mut out = description.to_owned();
+    out.push_str(&format!(
+        "status: {}, duration {}{}\n\n",
+        status_name(schedule.status),
+        clock(schedule.duration),
+        if schedule.finished {
+            ""
+        } else {
+            " (the pipeline does not finish)"
+        }
+    ));
+
+    let mut rows = vec![
+        [
+            "JOB", "STAGE", "STATUS", "RUNNER", "SLOT", "QUEUED", "START", "END", "WAIT", "NOTE",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for job in &schedule.jobs {
+        rows.push(job_row(job));
+    }
+    out.push_str(&align(&rows));
+
+    if !schedule.runners.is_empty() {
+        out.push('\n');
+        let mut rows = vec![
+            ["RUNNER", "HOST", "JOBS", "BUSY", "PEAK", "UTILISATION"]
+                .map(str::to_owned)
+                .to_vec(),
+        ];
+        for runner in &schedule.runners {
+            rows.push(vec![
+                runner.name.clone(),
+                runner.host.clone(),
+                runner.jobs.to_string(),
+                clock(runner.busy),
+                runner.peak.to_string(),
+                format!("{:.0}%", runner.utilisation * 100.0),
+            ]);
+        }
+        out.push_str(&align(&rows));
+    }
+
+    out.push('\n');
+    let path: Vec<&str> = schedule
+        .critical_path
+        .iter()
+        .map(|step| step.job.as_str())
+        .collect();
+    if !path.is_empty() {
+        out.push_str(&format!("critical path: {}\n", path.join(" -> ")));
+    }
+    for wait in &schedule.longest_waits {
+        out.push_str(&format!(
+            "waited: `{}` waited {} for runner `{}`\n",
+            wait.job,
+            clock(wait.wait),
+            wait.runner
+        ));
+    }
+    for stuck in &schedule.stuck {
+        out.push_str(&format!("stuck: `{}`: {}\n", stuck.job, stuck.reason));
+    }
+    out
+}
+
+fn job_row(job: &ScheduledJob) -> Vec<String> {
+    let time = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), clock);
+    let wait: u64 = job
+        .attempts
+        .iter()
+        .map(|a| a.started_at.saturating_sub(a.queued_at))
+        .sum();
+    let mut note = Vec::new();
+    if job.attempts.len() > 1 {
+        note.push(format!("{} attempts", job.attempts.len()));
+    }
+    if let Some(reason) = &job.failure_reason {
+        note.push(reason.clone());
+    }
+    if job.allowed_failure {
+        note.push("allowed to fail".to_owned());
+    }
+    if let Some(reason) = &job.reason {
+        note.push(reason.clone());
+    }
+    vec![
+        job.name.clone(),
+        job.stage.clone(),
+        job_status_name(job.status).to_owned(),
+        job.runner.clone().unwrap_or_else(|| "-".to_owned()),
+        job.slot
+            .map_or_else(|| "-".to_owned(), |slot| slot.to_string()),
+        time(job.queued_at),
+        time(job.started_at),
+        time(job.finished_at),
+        if job.attempts.is_empty() {
+            "-".to_owned()
+        } else {
+            clock(wait)
+        },
+        note.join("; "),
+    ]
+}
+
+/// Renders the schedule as a Mermaid Gantt chart: one section per runner (and one for trigger
+/// jobs), one bar per attempt, failed attempts marked `crit` and the critical path `active`.
+/// Jobs that never ran are listed in comments.
+pub fn gantt(schedule: &Schedule) -> String {
+    let mut out = String::from("gantt\n");
+    out.push_str(&format!(
+        "    title Pipeline {} after {}\n",
+        status_name(schedule.status),
+        clock(schedule.duration)
+    ));
+    out.push_str("    dateFormat X\n    axisFormat %H:%M:%S\n");
+
+    let mut sections: Vec<Option<&str>> = schedule
+        .runners
+        .iter()
+        .map(|runner| Some(runner.name.as_str()))
+        .collect();
+    sections.push(None);
+    let mut task = 0usize;
+    for section in sections {
+        let mut bars = Vec::new();
+        for job in &schedule.jobs {
+            for attempt in &job.attempts {
+                if attempt.runner.as_deref() != section {
+                    continue;
+                }
+                let mut tags = Vec::new();
+                if attempt.status != JobStatus::Success {
+                    tags.push("crit");
+                }
+                if schedule
+                    .critical_path
+                    .iter()
+                    .any(|step| step.job == job.name)
+                {
+                    tags.push("active");
+                }
+                if attempt.finished_at == attempt.started_at {
+                    tags.push("milestone");
+                }
+                tags.push("");
+                bars.push(format!(
+                    "    {} :{}j{task}, {}, {}\n",
+                    task_name(&job.name),
+                    tags.join(", "),
+                    attempt.started_at,
+                    attempt.finished_at
+                ));
+                task += 1;
+            }
+        }
+        if bars.is_empty() {
+            continue;
+        }
+        let title = section.unwrap_or("trigger jobs (no runner)");
+        out.push_str(&format!("    section {}\n", task_name(title)));
+        for bar in bars {
+            out.push_str(&bar);
+        }
+    }
+    for job in schedule.jobs.iter().filter(|job| job.attempts.is_empty()) {
+        out.push_str(&format!(
+            "    %% {}: {}\n",
+            task_name(&job.name),
+            job_status_name(job.status)
+        ));
+    }
+    out
+}
+
+/// Mermaid ends a task name at `:` and a statement at `;` or `#`, so they are replaced with
+/// look-alike characters.
+fn task_name(name: &str) -> String {
+    name.replace(':', "\u{a789}")
+        .replace(';', "\u{37e}")
+        .replace('#', "\u{266f}")
+}
+
+/// Formats seconds as `m:ss`, or `h:mm:ss` from one hour.
+pub fn clock(seconds: u64) -> String {
+    let (hours, rest) = (seconds / 3600, seconds % 3600);
+    let (minutes, seconds) = (rest / 60, rest % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{seconds:02}")
+    } else {
+        format!("{minutes}:{seconds:02}")
+    }
+}
+
+fn status_name(status: PipelineStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn job_status_name(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Created => "created",
+        JobStatus::WaitingForResource => "waiting_for_resource",
+        JobStatus::Manual => "manual",
+        JobStatus::Stuck => "stuck",
+        JobStatus::Success => "success",
+        JobStatus::Failed => "failed",
+        JobStatus::Canceled => "canceled",
+        JobStatus::Skipped => "skipped",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_cases() {
+        let cases = [
+            (0, "0:00"),
+            (59, "0:59"),
+            (61, "1:01"),
+            (3600, "1:00:00"),
+            (3725, "1:02:05"),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(clock(seconds), expected, "{seconds}");
+        }
+    }
+
+    #[test]
+    fn task_name_replaces_separators() {
+        assert_eq!(task_name("build: [amd64]"), "build\u{a789} [amd64]");
+        assert_eq!(task_name("a;b#c"), "a\u{37e}b\u{266f}c");
+    }
+}

@@ -1,0 +1,329 @@
+//! End-to-end tests of `glplan schedule` and of `glplan plan --runners` on the fixtures in
+//! `tests/fixtures/schedule`: shell, Docker and Kubernetes runners, Docker-in-Docker, tags with
+//! `run_untagged`, a multi-architecture build, `concurrent` below the sum of `limit`s and a
+//! stuck job.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "helpers and assertions fail the test on unexpected output"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const FIXTURES: &str = "crates/glplan-cli/tests/fixtures/schedule";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn glplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glplan"))
+        .args(args)
+        .current_dir(workspace())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn fixture(path: &str) -> String {
+    format!("{FIXTURES}/{path}")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Runs `glplan schedule` on a fixture folder's `.gitlab-ci.yml` with JSON output.
+fn schedule_json(folder: &str, runners: &[&str], extra: &[&str]) -> Value {
+    let config = fixture(&format!("{folder}/.gitlab-ci.yml"));
+    let runner_paths: Vec<String> = runners
+        .iter()
+        .map(|name| fixture(&format!("{folder}/{name}")))
+        .collect();
+    let mut args = vec!["schedule", config.as_str(), "--format", "json"];
+    for path in &runner_paths {
+        args.push("--runners");
+        args.push(path);
+    }
+    args.extend_from_slice(extra);
+    let output = glplan(&args);
+    serde_json::from_str(&stdout(&output)).unwrap_or_else(|error| {
+        panic!("{error}: {}\n{}", stdout(&output), stderr(&output));
+    })
+}
+
+fn job<'a>(schedule: &'a Value, name: &str) -> &'a Value {
+    schedule["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|job| job["name"] == name)
+        .unwrap_or_else(|| panic!("no job {name} in {schedule:#}"))
+}
+
+const EXECUTOR_RUNNERS: [&str; 3] = ["shell.toml", "docker.toml", "kubernetes.toml"];
+
+#[test]
+fn executors_each_take_their_jobs() {
+    let durations = fixture("executors/durations.yml");
+    let schedule = schedule_json("executors", &EXECUTOR_RUNNERS, &["--durations", &durations]);
+    let cases = [
+        ("compile", "docker"),
+        ("unit", "kubernetes"),
+        ("lint", "shell"),
+    ];
+    for (name, runner) in cases {
+        assert_eq!(job(&schedule, name)["runner"], runner, "{name}");
+    }
+    assert_eq!(job(&schedule, "unit")["started_at"], 240);
+    assert_eq!(job(&schedule, "deploy")["status"], "manual");
+    assert_eq!(
+        schedule["status"], "success",
+        "an optional manual job is ignored"
+    );
+}
+
+#[test]
+fn play_runs_manual_job() {
+    let durations = fixture("executors/durations.yml");
+    let schedule = schedule_json(
+        "executors",
+        &EXECUTOR_RUNNERS,
+        &["--durations", &durations, "--play", "deploy"],
+    );
+    let deploy = job(&schedule, "deploy");
+    assert_eq!(deploy["status"], "success");
+    assert_eq!(deploy["runner"], "shell");
+    assert_eq!(deploy["started_at"], 630, "after unit ends at 4:00 + 6:30");
+    assert_eq!(schedule["duration"], 750);
+}
+
+#[test]
+fn critical_path_through_slowest_job() {
+    let durations = fixture("executors/durations.yml");
+    let schedule = schedule_json(
+        "executors",
+        &EXECUTOR_RUNNERS,
+        &["--durations", &durations, "--play", "deploy"],
+    );
+    let path: Vec<&str> = schedule["critical_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["job"].as_str().unwrap())
+        .collect();
+    assert_eq!(path, ["compile", "unit", "deploy"]);
+}
+
+#[test]
+fn plan_table_has_runners_column() {
+    let config = fixture("executors/.gitlab-ci.yml");
+    let runners: Vec<String> = EXECUTOR_RUNNERS
+        .iter()
+        .map(|name| fixture(&format!("executors/{name}")))
+        .collect();
+    let mut args = vec!["plan", config.as_str(), "--runners"];
+    args.extend(runners.iter().map(String::as_str));
+    let output = glplan(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let header = text.lines().find(|l| l.starts_with("STAGE")).unwrap();
+    assert!(header.ends_with("RUNNERS"), "{text}");
+    let unit = text.lines().find(|l| l.contains(" unit ")).unwrap();
+    assert!(unit.ends_with("kubernetes"), "{text}");
+}
+
+#[test]
+fn plan_json_has_runner_info() {
+    let config = fixture("untagged/.gitlab-ci.yml");
+    let runners = fixture("untagged/runners.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners, "--format", "json"]);
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let special = &value["jobs"][1];
+    assert_eq!(special["name"], "special");
+    assert_eq!(
+        special["runners"]["eligible"],
+        serde_json::json!(["tagged-only"])
+    );
+    assert_eq!(special["runners"]["rejected"][0]["runner"], "catch-all");
+    assert_eq!(value["fleet"]["runners"][0]["name"], "tagged-only");
+}
+
+#[test]
+fn untagged_job_needs_run_untagged() {
+    let schedule = schedule_json("untagged", &["runners.toml"], &[]);
+    assert_eq!(job(&schedule, "anything")["runner"], "catch-all");
+    assert_eq!(job(&schedule, "special")["runner"], "tagged-only");
+}
+
+#[test]
+fn dind_without_privileged_is_an_error() {
+    let config = fixture("dind/.gitlab-ci.yml");
+    let runners = fixture("dind/unprivileged.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("error[fleet-dind-not-privileged]"), "{text}");
+    assert!(text.contains("`docker-plain`"), "{text}");
+}
+
+#[test]
+fn dind_with_privileged_runner() {
+    let config = fixture("dind/.gitlab-ci.yml");
+    let runners = fixture("dind/privileged.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("fleet-dind-not-privileged"));
+}
+
+#[test]
+fn dind_jobs_share_runner_slots() {
+    let schedule = schedule_json("dind", &["privileged.toml"], &[]);
+    let slots: Vec<&Value> = ["image-tls", "image-plain"]
+        .iter()
+        .map(|name| &job(&schedule, name)["slot"])
+        .collect();
+    assert_eq!(slots, [&serde_json::json!(0), &serde_json::json!(1)]);
+}
+
+#[test]
+fn multi_arch_matrix_runs_per_architecture() {
+    let durations = fixture("multi-arch/durations.yml");
+    let schedule = schedule_json(
+        "multi-arch",
+        &["runners.toml"],
+        &["--durations", &durations],
+    );
+    assert_eq!(job(&schedule, "build: [amd64]")["runner"], "amd64");
+    assert_eq!(job(&schedule, "build: [arm64]")["runner"], "arm64");
+    let arm_end = job(&schedule, "build: [arm64]")["finished_at"]
+        .as_u64()
+        .unwrap();
+    let manifest_start = job(&schedule, "manifest")["started_at"].as_u64().unwrap();
+    assert!(manifest_start >= arm_end, "{manifest_start} < {arm_end}");
+    let last = schedule["critical_path"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap();
+    assert_eq!(last["job"], "manifest");
+}
+
+#[test]
+fn concurrent_below_sum_of_limits() {
+    let durations = fixture("concurrent/durations.yml");
+    let schedule = schedule_json(
+        "concurrent",
+        &["runners.toml"],
+        &["--durations", &durations],
+    );
+    let peaks: u64 = schedule["runners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|runner| runner["peak"].as_u64().unwrap())
+        .sum();
+    assert_eq!(peaks, 2, "concurrent = 2 although the limits add up to 4");
+    assert_eq!(schedule["duration"], 1200);
+    assert_eq!(schedule["longest_waits"][0]["wait"], 600);
+}
+
+#[test]
+fn stuck_job_reported_with_reason() {
+    let durations = fixture("stuck/durations.yml");
+    let schedule = schedule_json("stuck", &["runners.toml"], &["--durations", &durations]);
+    assert_eq!(job(&schedule, "train")["status"], "stuck");
+    let stuck = &schedule["stuck"][0];
+    assert_eq!(stuck["job"], "train");
+    assert!(
+        stuck["reason"]
+            .as_str()
+            .unwrap()
+            .contains("lacks the tags `gpu`"),
+        "{stuck}"
+    );
+    assert_eq!(schedule["finished"], false);
+}
+
+#[test]
+fn stuck_job_in_table() {
+    let config = fixture("stuck/.gitlab-ci.yml");
+    let runners = fixture("stuck/runners.toml");
+    let output = glplan(&["schedule", &config, "--runners", &runners]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("stuck: `train`: runner `docker` lacks"),
+        "{text}"
+    );
+}
+
+#[test]
+fn fail_skips_later_stage() {
+    let schedule = schedule_json("stuck", &["runners.toml"], &["--fail", "build"]);
+    assert_eq!(job(&schedule, "build")["status"], "failed");
+    assert_eq!(job(&schedule, "build")["failure_reason"], "script_failure");
+    assert_eq!(job(&schedule, "train")["status"], "skipped");
+    assert_eq!(schedule["status"], "failed");
+}
+
+#[test]
+fn bad_durations_entry_exits_one() {
+    let config = fixture("stuck/.gitlab-ci.yml");
+    let durations = fixture("stuck/bad-durations.yml");
+    let output = glplan(&["schedule", &config, "--durations", &durations]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("error[invalid-duration]"), "{text}");
+    assert!(text.contains(&format!("{durations}:4:10")), "{text}");
+}
+
+#[test]
+fn unknown_played_job_exits_two() {
+    let config = fixture("stuck/.gitlab-ci.yml");
+    let output = glplan(&["schedule", &config, "--play", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--play: job `nope` is not in the pipeline"));
+}
+
+#[test]
+fn gantt_chart_sections_per_runner() {
+    let config = fixture("multi-arch/.gitlab-ci.yml");
+    let runners = fixture("multi-arch/runners.toml");
+    let durations = fixture("multi-arch/durations.yml");
+    let output = glplan(&[
+        "schedule",
+        &config,
+        "--runners",
+        &runners,
+        "--durations",
+        &durations,
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("gantt\n"), "{text}");
+    assert!(text.contains("    dateFormat X\n"), "{text}");
+    assert!(text.contains("    section arm64\n"), "{text}");
+    assert!(
+        text.contains("    build\u{a789} [arm64] :active, j"),
+        "{text}"
+    );
+}
+
+#[test]
+fn without_runners_jobs_start_when_ready() {
+    let schedule = schedule_json("executors", &[], &["--play", "deploy"]);
+    assert_eq!(job(&schedule, "unit")["started_at"], 300);
+    assert_eq!(job(&schedule, "lint")["started_at"], 300);
+    assert_eq!(schedule["duration"], 900);
+}

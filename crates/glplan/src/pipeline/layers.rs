@@ -1,0 +1,1052 @@
+//! Job variable lists built from parts shared by many jobs of the pipeline.
+//!
+//! A job's variable list, in GitLab's order, is its own predefined variables (`CI_JOB_*`,
+//! `CI_NODE_*`, `CI_ENVIRONMENT_*`), the pipeline's predefined and deployment variables, its
+//! YAML variables, then the user, CI/CD settings, pipeline and release variables, and for a
+//! created job with an environment `CI_ENVIRONMENT_SLUG` and `CI_ENVIRONMENT_URL`. Only the
+//! job's own predefined variables, its YAML variables and that last part depend on the job;
+//! the rest depends on the pipeline and on the job's expanded environment name (deployment and
+//! environment-scoped settings variables). The shared parts are taken once per environment
+//! from the variables engine, by building the lists of a template job whose only YAML
+//! variable is a marker, and cutting them after the template's own predefined variables and
+//! around the marker. The tests check the result against the engine's lists.
+//!
+//! Expansion of references between variables only concerns the definitions that contain
+//! references and the definitions those reach, so it runs on that closure, not on the whole
+//! list; every other value expands to itself.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
+
+use crate::context::PipelineContext;
+use crate::expr;
+use crate::variables::{
+    ExpandOptions, Expansion, GlobalVariables, JobEnvironment, JobOutcome, JobSpec,
+    ResolvedVariable, VariableList, VariableSource, YamlVariable, expand, job_predefined_variables,
+    job_variables, job_yaml_variables, seed_variables, sort_and_expand_all,
+};
+
+/// Name of the YAML variable that marks where the job's YAML variables go in a template list.
+/// It cannot be a real variable name: GitLab's names never contain a NUL character.
+const MARKER: &str = "\u{0}glplan-yaml-position";
+
+/// The variables GitLab appends to a created job's list once its environment exists.
+const ENVIRONMENT_TAIL: [&str; 2] = ["CI_ENVIRONMENT_SLUG", "CI_ENVIRONMENT_URL"];
+
+/// A multiply-and-rotate string hasher for the name indexes of shared parts. Every variable
+/// lookup of every job hashes the name once per shared part, and the standard SipHash made
+/// those lookups a large share of pipeline creation. The keys are variable names of the
+/// pipeline being planned; a configuration that collides them on purpose only slows its own
+/// planning down.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type NameIndex = HashMap<String, Vec<usize>, BuildHasherDefault<NameHasher>>;
+
+/// One part of a [`Layers`] list: definitions in order, with what lookups and expansion need
+/// precomputed.
+#[derive(Debug, Default)]
+struct Part {
+    entries: Vec<ResolvedVariable>,
+    /// Positions of each name's definitions; only for parts long enough that a linear search
+    /// costs more than hashing.
+    index: Option<NameIndex>,
+    /// Positions of the definitions whose values reference other variables.
+    referencing: Vec<usize>,
+    /// Positions of the definitions that are not predefined variables.
+    user: Vec<usize>,
+}
+
+/// Parts up to this length are searched linearly.
+const LINEAR_SEARCH: usize = 16;
+
+impl Part {
+    fn new(entries: Vec<ResolvedVariable>) -> Part {
+        let referencing = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, variable)| has_references(variable))
+            .map(|(position, _)| position)
+            .collect();
+        let user = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, variable)| variable.source != VariableSource::Predefined)
+            .map(|(position, _)| position)
+            .collect();
+        let index = (entries.len() > LINEAR_SEARCH).then(|| {
+            let mut index = NameIndex::default();
+            for (position, variable) in entries.iter().enumerate() {
+                index
+                    .entry(variable.name.clone())
+                    .or_default()
+                    .push(position);
+            }
+            index
+        });
+        Part {
+            entries,
+            index,
+            referencing,
+            user,
+        }
+    }
+
+    fn shared(list: &VariableList) -> Rc<Part> {
+        Rc::new(Part::new(list.as_slice().to_vec()))
+    }
+
+    /// Adds the positions of the definitions of `name`, in order, to `out`.
+    fn positions(&self, name: &str, out: &mut Vec<usize>) {
+        match &self.index {
+            Some(index) => out.extend(index.get(name).into_iter().flatten().copied()),
+            None => out.extend(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, variable)| variable.name == name)
+                    .map(|(position, _)| position),
+            ),
+        }
+    }
+
+    /// Position of the first definition of `name`.
+    fn first(&self, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index
+                .get(name)
+                .and_then(|positions| positions.first())
+                .copied(),
+            None => self
+                .entries
+                .iter()
+                .position(|variable| variable.name == name),
+        }
+    }
+
+    fn last(&self, name: &str) -> Option<&ResolvedVariable> {
+        match &self.index {
+            Some(index) => index
+                .get(name)
+                .and_then(|positions| positions.last())
+                .and_then(|&position| self.entries.get(position)),
+            None => self
+                .entries
+                .iter()
+                .rev()
+                .find(|variable| variable.name == name),
+        }
+    }
+}
+
+/// A variable list made of consecutive parts, some shared between jobs. The list is the
+/// concatenation of the parts; a later definition of a name wins.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Layers {
+    parts: Vec<Rc<Part>>,
+}
+
+impl Layers {
+    /// A list of one part.
+    pub(super) fn single(list: VariableList) -> Layers {
+        Layers {
+            parts: vec![Part::shared(&list)],
+        }
+    }
+
+    /// Returns the winning definition of `name`.
+    pub(super) fn get(&self, name: &str) -> Option<&ResolvedVariable> {
+        self.parts.iter().rev().find_map(|part| part.last(name))
+    }
+
+    /// Iterates over every definition, in order.
+    pub(super) fn entries(&self) -> impl Iterator<Item = &ResolvedVariable> {
+        self.parts.iter().flat_map(|part| part.entries.iter())
+    }
+
+    /// Returns the winning definition of each name, in the order the names first appear, as
+    /// [`VariableList::effective`] does; without `predefined`, the names whose winning
+    /// definition is a predefined variable are left out.
+    pub(super) fn effective(&self, predefined: bool) -> Vec<&ResolvedVariable> {
+        let mut seen: HashSet<&str, BuildHasherDefault<NameHasher>> = HashSet::default();
+        if predefined {
+            return self
+                .entries()
+                .filter(|variable| seen.insert(variable.name.as_str()))
+                .filter_map(|variable| self.get(&variable.name))
+                .collect();
+        }
+        // Only a name with a definition outside the predefined variables can have a winner
+        // outside them; those names are few, so each one's first definition is looked up.
+        let mut names: Vec<((usize, usize), &str)> = Vec::new();
+        for part in &self.parts {
+            for variable in part.user.iter().filter_map(|&p| part.entries.get(p)) {
+                let name = variable.name.as_str();
+                if seen.insert(name)
+                    && let Some(first) = self.first(name)
+                {
+                    names.push((first, name));
+                }
+            }
+        }
+        names.sort_unstable();
+        names
+            .into_iter()
+            .filter_map(|(_, name)| self.get(name))
+            .filter(|winner| winner.source != VariableSource::Predefined)
+            .collect()
+    }
+
+    /// The part and position of the first definition of `name`.
+    fn first(&self, name: &str) -> Option<(usize, usize)> {
+        self.parts
+            .iter()
+            .enumerate()
+            .find_map(|(index, part)| part.first(name).map(|position| (index, position)))
+    }
+
+    /// Lists every definition of `name`, in order.
+    pub(super) fn definitions(&self, name: &str) -> Vec<&ResolvedVariable> {
+        let mut found = Vec::new();
+        let mut positions = Vec::new();
+        for part in &self.parts {
+            positions.clear();
+            part.positions(name, &mut positions);
+            found.extend(
+                positions
+                    .iter()
+                    .filter_map(|&position| part.entries.get(position)),
+            );
+        }
+        found
+    }
+
+    /// Concatenates the parts into one list.
+    pub(super) fn to_list(&self) -> VariableList {
+        self.entries().cloned().collect()
+    }
+
+    /// The definitions whose values reference other variables, in order.
+    fn referencing(&self) -> impl Iterator<Item = &ResolvedVariable> {
+        self.parts.iter().flat_map(|part| {
+            part.referencing
+                .iter()
+                .filter_map(move |&position| part.entries.get(position))
+        })
+    }
+
+    /// Checks the list for reference cycles as GitLab's `sort_and_expand_all` does, or returns
+    /// `None` when there is none. Only definitions that reference others can be part of a
+    /// cycle; a quick search over those decides whether GitLab's own sort, which also gives
+    /// GitLab's order of the names, needs to run.
+    pub(super) fn cycles(&self) -> Option<Expansion> {
+        let referencing: Vec<&ResolvedVariable> = self.referencing().collect();
+        if !has_cycle(&referencing) {
+            return None;
+        }
+        let list: VariableList = referencing.into_iter().cloned().collect();
+        Some(sort_and_expand_all(&list, ExpandOptions::GITLAB))
+    }
+
+    /// Expands the definitions reachable from `roots` (and, with `roots` `None`, from every
+    /// definition that references another) with GitLab's collection expansion. Definitions
+    /// `keep` rejects are left out first. The result holds the expanded winning definition of
+    /// every name reached; a name it lacks expands to itself. With a reference cycle anywhere
+    /// in the list GitLab expands nothing, so then every referencing definition is reached
+    /// and the values come back unexpanded.
+    pub(super) fn expand_closure(
+        &self,
+        roots: Option<&[&str]>,
+        options: ExpandOptions,
+        keep: impl Fn(&ResolvedVariable) -> bool,
+    ) -> VariableList {
+        let closure = self.closure(roots, keep);
+        if closure.is_empty() {
+            return closure;
+        }
+        sort_and_expand_all(&closure, options).variables
+    }
+
+    /// Expands every definition that references another, with expansion limited to
+    /// `max_added_bytes`, and returns the expansion when it stopped at that limit.
+    pub(super) fn expansion_too_large(&self, max_added_bytes: usize) -> Option<Expansion> {
+        let closure = self.closure(None, |_| true);
+        let options = ExpandOptions {
+            max_added_bytes,
+            ..ExpandOptions::GITLAB
+        };
+        let expansion = sort_and_expand_all(&closure, options);
+        expansion.too_large.is_some().then_some(expansion)
+    }
+
+    /// The definitions [`Layers::expand_closure`] expands, in list order.
+    fn closure(
+        &self,
+        roots: Option<&[&str]>,
+        keep: impl Fn(&ResolvedVariable) -> bool,
+    ) -> VariableList {
+        let mut names: Vec<&str> = Vec::new();
+        let referencing: Vec<&ResolvedVariable> = self
+            .referencing()
+            .filter(|variable| keep(variable))
+            .collect();
+        let mut pending: Vec<&str> = roots.map(<[&str]>::to_vec).unwrap_or_default();
+        if roots.is_none() || has_cycle(&referencing) {
+            pending.extend(referencing.iter().map(|variable| variable.name.as_str()));
+        }
+        // Every definition of each name reached, as (part, position).
+        let mut reached: Vec<(usize, usize)> = Vec::new();
+        let mut positions = Vec::new();
+        while let Some(name) = pending.pop() {
+            if names.contains(&name) {
+                continue;
+            }
+            names.push(name);
+            for (part_index, part) in self.parts.iter().enumerate() {
+                positions.clear();
+                part.positions(name, &mut positions);
+                for &position in &positions {
+                    let Some(definition) = part.entries.get(position) else {
+                        continue;
+                    };
+                    if !keep(definition) {
+                        continue;
+                    }
+                    reached.push((part_index, position));
+                    if has_references(definition) {
+                        pending.extend(reference_names(&definition.value));
+                    }
+                }
+            }
+        }
+        reached.sort_unstable();
+        reached
+            .into_iter()
+            .filter_map(|(part, position)| self.parts.get(part)?.entries.get(position))
+            .cloned()
+            .collect()
+    }
+
+    /// Expands `value` with GitLab's `ExpandVariables.expand` after expanding the variables
+    /// it references: undefined references become empty.
+    fn expand_value(&self, value: &str) -> String {
+        let roots = reference_names(value);
+        let expanded = self.expand_closure(Some(&roots), ExpandOptions::GITLAB, |_| true);
+        expand(value, &expanded)
+    }
+}
+
+/// Expressions read the winning value of each name, as GitLab's rules do.
+impl expr::Variables for Layers {
+    fn get(&self, name: &str) -> Option<&str> {
+        Layers::get(self, name).map(|variable| variable.value.as_str())
+    }
+}
+
+/// Whether the definitions reference each other in a cycle of two or more definitions, the
+/// cycles GitLab reports (a definition that references only its own name is not one). Each
+/// definition references every definition of each name in its value.
+fn has_cycle(definitions: &[&ResolvedVariable]) -> bool {
+    let children: Vec<Vec<usize>> = definitions
+        .iter()
+        .map(|definition| {
+            let names = reference_names(&definition.value);
+            definitions
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| names.contains(&other.name.as_str()))
+                .map(|(index, _)| index)
+                .collect()
+        })
+        .collect();
+
+    // Depth-first search: an edge to another definition still on the stack closes a cycle.
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        OnStack,
+        Done,
+    }
+    let mut state = vec![State::New; definitions.len()];
+    for root in 0..definitions.len() {
+        if state.get(root) != Some(&State::New) {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        if let Some(slot) = state.get_mut(root) {
+            *slot = State::OnStack;
+        }
+        while let Some((node, next)) = stack.last().copied() {
+            let child = children.get(node).and_then(|c| c.get(next)).copied();
+            let Some(child) = child else {
+                stack.pop();
+                if let Some(slot) = state.get_mut(node) {
+                    *slot = State::Done;
+                }
+                continue;
+            };
+            if let Some(top) = stack.last_mut() {
+                top.1 += 1;
+            }
+            match state.get(child) {
+                Some(State::OnStack) if child != node => return true,
+                Some(State::New) => {
+                    if let Some(slot) = state.get_mut(child) {
+                        *slot = State::OnStack;
+                    }
+                    stack.push((child, 0));
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// Whether GitLab's collection expansion looks at the value: it is not raw and contains `$`
+/// or `%`.
+fn has_references(variable: &ResolvedVariable) -> bool {
+    !variable.raw && variable.value.contains(['$', '%'])
+}
+
+/// Lists the names `value` may reference with `$NAME`, `${NAME}` or `%NAME%`. It may list more
+/// than GitLab reads (it ignores the `$$` and `%%` escapes), never less, which is what the
+/// closure needs.
+pub(super) fn reference_names(value: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let bytes = value.as_bytes();
+    for (index, byte) in bytes.iter().enumerate() {
+        if *byte != b'$' && *byte != b'%' {
+            continue;
+        }
+        let mut start = index + 1;
+        if *byte == b'$' && bytes.get(start) == Some(&b'{') {
+            start += 1;
+        }
+        let length = bytes
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        if let Some(name) = value.get(start..start + length)
+            && !name.is_empty()
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The parts of the seed and final variable lists that the jobs with the same expanded
+/// environment name (or without environment) share.
+#[derive(Debug)]
+struct SharedParts {
+    /// Seed list: from the pipeline's predefined variables up to the YAML variables.
+    seed_middle: Rc<Part>,
+    /// Seed list: after the YAML variables.
+    seed_after: Rc<Part>,
+    /// Final list: the variables GitLab stores with a created job (`CI_PIPELINE_ID`, ...).
+    final_before: Rc<Part>,
+    /// Final list: from the pipeline's predefined variables up to the YAML variables.
+    final_middle: Rc<Part>,
+    /// Final list: after the YAML variables, without the environment tail.
+    final_after: Rc<Part>,
+    /// `CI_ENVIRONMENT_SLUG` of the environment, which the environment tail starts with.
+    slug: Option<ResolvedVariable>,
+}
+
+impl SharedParts {
+    /// Builds the shared parts from the lists of a template job with the environment
+    /// `environment` (already expanded). Returns `None` when the lists do not have the
+    /// expected shape, so that the jobs fall back to the engine.
+    fn new(context: &PipelineContext, environment: Option<&str>) -> Option<SharedParts> {
+        let template = JobSpec {
+            environment: environment.map(JobEnvironment::named),
+            ..JobSpec::new("", "")
+        };
+        let globals = GlobalVariables {
+            variables: vec![YamlVariable::new(MARKER, "")],
+            workflow_rules: Vec::new(),
+        };
+        let own = job_predefined_variables(context, &template, environment, false).len();
+
+        let seed = seed_variables(context, &globals, &template);
+        if seed.environment.as_deref() != environment {
+            return None;
+        }
+        let (seed_middle, seed_after) = split(&seed.variables, own)?;
+
+        let outcome = JobOutcome {
+            manual: Some(false),
+            ..JobOutcome::default()
+        };
+        let full = job_variables(context, &globals, &template, &outcome).variables;
+        // The variables GitLab stores with the job come before the job's own predefined
+        // variables, which start with `CI_JOB_NAME`.
+        let stored = full.iter().position(|v| v.name == "CI_JOB_NAME")?;
+        let final_before: VariableList = full.iter().take(stored).cloned().collect();
+        let rest: VariableList = full.iter().skip(stored).cloned().collect();
+        let (final_middle, mut final_after) = split(&rest, own)?;
+        let mut slug = None;
+        if environment.is_some() {
+            let entries = final_after.as_slice();
+            let tail = entries
+                .iter()
+                .rev()
+                .take_while(|v| ENVIRONMENT_TAIL.contains(&v.name.as_str()))
+                .count();
+            slug = entries
+                .iter()
+                .rev()
+                .take(tail)
+                .find(|v| v.name == "CI_ENVIRONMENT_SLUG")
+                .cloned();
+            let keep = entries.len() - tail;
+            final_after = entries.iter().take(keep).cloned().collect();
+            slug.as_ref()?;
+        }
+        Some(SharedParts {
+            seed_middle: Part::shared(&seed_middle),
+            seed_after: Part::shared(&seed_after),
+            final_before: Part::shared(&final_before),
+            final_middle: Part::shared(&final_middle),
+            final_after: Part::shared(&final_after),
+            slug,
+        })
+    }
+}
+
+/// The job's own predefined variables as a part.
+fn own_part(
+    context: &PipelineContext,
+    spec: &JobSpec,
+    environment: Option<&str>,
+    manual: bool,
+) -> Rc<Part> {
+    let own = job_predefined_variables(context, spec, environment, manual);
+    Rc::new(Part::new(
+        own.into_iter().map(|entry| entry.variable).collect(),
+    ))
+}
+
+/// Cuts a template list after the template job's `own` predefined variables and around the
+/// marker.
+fn split(list: &VariableList, own: usize) -> Option<(VariableList, VariableList)> {
+    let entries = list.as_slice();
+    let marker = entries.iter().position(|v| v.name == MARKER)?;
+    let middle = entries.get(own..marker)?.iter().cloned().collect();
+    let after = entries.get(marker + 1..)?.iter().cloned().collect();
+    Some((middle, after))
+}
+
+/// A job's seed list, with the parts the job's final list may reuse.
+#[derive(Debug, Clone)]
+pub(super) struct SeedList {
+    /// The list.
+    pub(super) layers: Layers,
+    /// The job's own predefined variables and the `manual` flag and environment they were
+    /// built for.
+    own: Option<(Rc<Part>, bool, Option<String>)>,
+    /// The job's YAML variables without a rule's.
+    yaml: Option<Rc<Part>>,
+}
+
+/// A job's final list and its expanded environment name.
+#[derive(Debug, Clone)]
+pub(super) struct FinalList {
+    /// The list.
+    pub(super) layers: Layers,
+    /// The environment name after GitLab's expansion.
+    pub(super) environment: Option<String>,
+}
+
+/// Builds seed and final variable lists, sharing what jobs have in common. Falls back to the
+/// variables engine for anything the shared parts cannot express.
+#[derive(Debug)]
+pub(super) struct VariableLists<'c> {
+    context: &'c PipelineContext,
+    plain: Option<Rc<SharedParts>>,
+    by_environment: RefCell<HashMap<String, Option<Rc<SharedParts>>>>,
+}
+
+impl<'c> VariableLists<'c> {
+    pub(super) fn new(context: &'c PipelineContext) -> VariableLists<'c> {
+        VariableLists {
+            context,
+            plain: SharedParts::new(context, None).map(Rc::new),
+            by_environment: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The shared parts of jobs whose expanded environment name is `environment`.
+    fn shared(&self, environment: Option<&str>) -> Option<Rc<SharedParts>> {
+        let Some(name) = environment else {
+            return self.plain.clone();
+        };
+        // A name that still contains references, or that is blank, is left to the engine.
+        if name.trim().is_empty() || name.contains(['$', '%']) {
+            return None;
+        }
+        let mut cache = self.by_environment.borrow_mut();
+        cache
+            .entry(name.to_owned())
+            .or_insert_with(|| SharedParts::new(self.context, Some(name)).map(Rc::new))
+            .clone()
+    }
+
+    /// Expands the job's environment name as GitLab does before the environment exists: with
+    /// the job's list built without environment.
+    fn environment_name(
+        &self,
+        spec: &JobSpec,
+        manual: bool,
+        yaml: &Rc<Part>,
+    ) -> Option<Option<String>> {
+        let Some(environment) = &spec.environment else {
+            return Some(None);
+        };
+        if environment.name.trim().is_empty() {
+            return None;
+        }
+        let plain = self.plain.as_ref()?;
+        let own = job_predefined_variables(self.context, spec, None, manual);
+        let layers = Layers {
+            parts: vec![
+                Rc::new(Part::new(
+                    own.into_iter().map(|entry| entry.variable).collect(),
+                )),
+                plain.seed_middle.clone(),
+                yaml.clone(),
+                plain.seed_after.clone(),
+            ],
+        };
+        Some(Some(layers.expand_value(&environment.name)))
+    }
+
+    /// The list `rules:if` reads for a job.
+    pub(super) fn seed(&self, globals: &GlobalVariables, spec: &JobSpec) -> SeedList {
+        let yaml = Rc::new(Part::new(job_yaml_variables(globals, spec, &[])));
+        let environment = self.environment_name(spec, spec.manual, &yaml);
+        let shared = environment
+            .as_ref()
+            .and_then(|environment| self.shared(environment.as_deref()));
+        let (Some(shared), Some(environment)) = (shared, environment) else {
+            let engine = seed_variables(self.context, globals, spec);
+            return SeedList {
+                layers: Layers::single(engine.variables),
+                own: None,
+                yaml: None,
+            };
+        };
+        let own = own_part(self.context, spec, environment.as_deref(), spec.manual);
+        SeedList {
+            layers: Layers {
+                parts: vec![
+                    own.clone(),
+                    shared.seed_middle.clone(),
+                    yaml.clone(),
+                    shared.seed_after.clone(),
+                ],
+            },
+            own: Some((own, spec.manual, environment)),
+            yaml: Some(yaml),
+        }
+    }
+
+    /// The list GitLab stores with a created job and sends to the runner.
+    pub(super) fn final_list(
+        &self,
+        globals: &GlobalVariables,
+        spec: &JobSpec,
+        outcome: &JobOutcome,
+        seed: &SeedList,
+    ) -> FinalList {
+        let manual = outcome.manual.unwrap_or(spec.manual);
+        let yaml = match (&seed.yaml, outcome.rule_variables.is_empty()) {
+            (Some(yaml), true) => yaml.clone(),
+            _ => Rc::new(Part::new(job_yaml_variables(
+                globals,
+                spec,
+                &outcome.rule_variables,
+            ))),
+        };
+        let environment = self.environment_name(spec, manual, &yaml);
+        let shared = environment
+            .as_ref()
+            .and_then(|environment| self.shared(environment.as_deref()));
+        let (Some(shared), Some(environment)) = (shared, environment) else {
+            let engine = job_variables(self.context, globals, spec, outcome);
+            return FinalList {
+                layers: Layers::single(engine.variables),
+                environment: engine.environment,
+            };
+        };
+        let own = match &seed.own {
+            Some((own, own_manual, own_environment))
+                if *own_manual == manual && *own_environment == environment =>
+            {
+                own.clone()
+            }
+            _ => own_part(self.context, spec, environment.as_deref(), manual),
+        };
+        let mut parts = vec![
+            shared.final_before.clone(),
+            own,
+            shared.final_middle.clone(),
+            yaml,
+            shared.final_after.clone(),
+        ];
+        if let (Some(slug), false) = (&shared.slug, spec.bridge) {
+            let mut tail = vec![slug.clone()];
+            let url = spec.environment.as_ref().and_then(|e| e.url.as_ref());
+            if let Some(url) = url {
+                tail.push(ResolvedVariable {
+                    name: "CI_ENVIRONMENT_URL".to_owned(),
+                    value: url.clone(),
+                    ..slug.clone()
+                });
+            }
+            parts.push(Rc::new(Part::new(tail)));
+        }
+        FinalList {
+            layers: Layers { parts },
+            environment,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::SettingsVariable;
+    use crate::variables::InheritVariables;
+
+    fn same(layers: &Layers, engine: &VariableList, case: &str) {
+        let ours: Vec<_> = layers.entries().collect();
+        let theirs: Vec<_> = engine.iter().collect();
+        assert_eq!(ours, theirs, "{case}");
+    }
+
+    fn contexts() -> Vec<(&'static str, PipelineContext)> {
+        let mut settings = PipelineContext::push("main");
+        settings.project_variables = vec![
+            SettingsVariable::new("P", "project $G"),
+            SettingsVariable {
+                protected: true,
+                ..SettingsVariable::new("PROTECTED", "yes")
+            },
+            SettingsVariable {
+                environment_scope: "review/*".to_owned(),
+                ..SettingsVariable::new("SCOPED", "review")
+            },
+            SettingsVariable {
+                environment_scope: "production".to_owned(),
+                ..SettingsVariable::new("SCOPED", "production")
+            },
+        ];
+        settings.deployment_variables = vec![SettingsVariable {
+            file: true,
+            environment_scope: "review/*".to_owned(),
+            ..SettingsVariable::new("KUBECONFIG", "apiVersion: v1")
+        }];
+        settings.pipeline_variables = vec![SettingsVariable::new("RUN", "manual")];
+        let mut no_user = PipelineContext::tag("v1.0");
+        no_user.user = None;
+        vec![
+            ("push", PipelineContext::push("main")),
+            ("settings", settings),
+            ("tag without user", no_user),
+            (
+                "merge request",
+                PipelineContext::merge_request("feature", "main"),
+            ),
+            ("schedule", PipelineContext::schedule("main")),
+        ]
+    }
+
+    fn specs() -> Vec<(&'static str, JobSpec)> {
+        let review = JobEnvironment {
+            url: Some("https://$CI_ENVIRONMENT_SLUG.example.com".to_owned()),
+            ..JobEnvironment::named("review/$CI_COMMIT_REF_SLUG")
+        };
+        let production = JobEnvironment {
+            action: "stop".to_owned(),
+            deployment_tier: Some("staging".to_owned()),
+            ..JobEnvironment::named("production")
+        };
+        vec![
+            ("plain", JobSpec::new("build", "build")),
+            (
+                "manual parallel",
+                JobSpec {
+                    manual: true,
+                    node_index: Some(2),
+                    node_total: 3,
+                    variables: vec![YamlVariable::new("G", "job")],
+                    ..JobSpec::new("rspec 2/3", "test")
+                },
+            ),
+            (
+                "matrix without globals",
+                JobSpec {
+                    matrix: vec![YamlVariable::new("OS", "linux")],
+                    inherit: InheritVariables::None,
+                    ..JobSpec::new("build: [linux]", "build")
+                },
+            ),
+            (
+                "bridge",
+                JobSpec {
+                    bridge: true,
+                    ..JobSpec::new("trigger", "deploy")
+                },
+            ),
+            (
+                "review environment",
+                JobSpec {
+                    environment: Some(review.clone()),
+                    ..JobSpec::new("review", "deploy")
+                },
+            ),
+            (
+                "environment from a YAML variable",
+                JobSpec {
+                    environment: Some(JobEnvironment::named("$G")),
+                    ..JobSpec::new("deploy", "deploy")
+                },
+            ),
+            (
+                "stop production",
+                JobSpec {
+                    environment: Some(production),
+                    manual: true,
+                    ..JobSpec::new("stop", "deploy")
+                },
+            ),
+            (
+                "bridge with environment",
+                JobSpec {
+                    bridge: true,
+                    environment: Some(review),
+                    ..JobSpec::new("downstream", "deploy")
+                },
+            ),
+        ]
+    }
+
+    fn globals() -> GlobalVariables {
+        GlobalVariables {
+            variables: vec![
+                YamlVariable::new("G", "global"),
+                YamlVariable::raw("R", "$G"),
+            ],
+            workflow_rules: vec![YamlVariable::new("W", "workflow")],
+        }
+    }
+
+    #[test]
+    fn seed_lists_match_engine() {
+        for (context_name, context) in contexts() {
+            let lists = VariableLists::new(&context);
+            for (spec_name, spec) in specs() {
+                let engine = seed_variables(&context, &globals(), &spec).variables;
+                let seed = lists.seed(&globals(), &spec);
+                same(
+                    &seed.layers,
+                    &engine,
+                    &format!("{context_name}, {spec_name}"),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn final_lists_match_engine() {
+        let outcomes = [
+            JobOutcome::default(),
+            JobOutcome {
+                manual: Some(true),
+                rule_variables: vec![YamlVariable::new("G", "rule")],
+                ..JobOutcome::default()
+            },
+        ];
+        for (context_name, context) in contexts() {
+            let lists = VariableLists::new(&context);
+            for (spec_name, spec) in specs() {
+                let seed = lists.seed(&globals(), &spec);
+                for outcome in &outcomes {
+                    let engine = job_variables(&context, &globals(), &spec, outcome);
+                    let ours = lists.final_list(&globals(), &spec, outcome, &seed);
+                    let case = format!("{context_name}, {spec_name}");
+                    same(&ours.layers, &engine.variables, &case);
+                    assert_eq!(ours.environment, engine.environment, "{case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn environments_share_parts() {
+        let context = PipelineContext::push("main");
+        let lists = VariableLists::new(&context);
+        let spec = JobSpec {
+            environment: Some(JobEnvironment::named("review/$CI_COMMIT_REF_SLUG")),
+            ..JobSpec::new("review", "deploy")
+        };
+        let first = lists.seed(&globals(), &spec);
+        let second = lists.seed(&globals(), &spec);
+        assert!(first.own.is_some(), "the shared parts were not used");
+        assert!(Rc::ptr_eq(&first.layers.parts[1], &second.layers.parts[1]));
+        assert_eq!(lists.by_environment.borrow().len(), 1);
+    }
+
+    #[test]
+    fn closure_expansion_matches_full() {
+        let context = PipelineContext::push("main");
+        let globals = GlobalVariables {
+            variables: vec![
+                YamlVariable::new("ROOT", "${CI_BUILDS_DIR}"),
+                YamlVariable::new("OUT", "${ROOT}/out"),
+                YamlVariable::new("PKG", "$OUT/pkg-$CI_COMMIT_REF_SLUG"),
+                YamlVariable::raw("RAW", "$OUT/raw"),
+                YamlVariable::new("ESC", "cost $$5 %%"),
+            ],
+            workflow_rules: Vec::new(),
+        };
+        let spec = JobSpec::new("j", "test");
+        let lists = VariableLists::new(&context);
+        let seed = lists.seed(&globals, &spec);
+        let layers = lists
+            .final_list(&globals, &spec, &JobOutcome::default(), &seed)
+            .layers;
+        for options in [ExpandOptions::GITLAB, ExpandOptions::RUNNER_PAYLOAD] {
+            let full = sort_and_expand_all(&layers.to_list(), options).variables;
+            let closure = layers.expand_closure(None, options, |_| true);
+            for name in ["ROOT", "OUT", "PKG", "RAW", "ESC"] {
+                let ours = closure
+                    .get(name)
+                    .or_else(|| layers.get(name))
+                    .map(|v| &v.value);
+                assert_eq!(ours, full.get(name).map(|v| &v.value), "{name} {options:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn effective_matches_engine() {
+        for (context_name, context) in contexts() {
+            let lists = VariableLists::new(&context);
+            for (spec_name, spec) in specs() {
+                let seed = lists.seed(&globals(), &spec);
+                let outcome = JobOutcome {
+                    rule_variables: vec![YamlVariable::new("CI_COMMIT_REF_NAME", "rule")],
+                    ..JobOutcome::default()
+                };
+                let ours = lists.final_list(&globals(), &spec, &outcome, &seed).layers;
+                let engine = ours.to_list();
+                let case = format!("{context_name}, {spec_name}");
+                assert_eq!(ours.effective(true), engine.effective(), "{case}");
+                let user: Vec<_> = engine
+                    .effective()
+                    .into_iter()
+                    .filter(|v| v.source != VariableSource::Predefined)
+                    .collect();
+                assert_eq!(ours.effective(false), user, "{case}");
+            }
+        }
+    }
+
+    #[test]
+    fn closure_with_cycle_elsewhere_expands_nothing() {
+        let context = PipelineContext::push("main");
+        let globals = GlobalVariables {
+            variables: vec![
+                YamlVariable::new("A", "$B"),
+                YamlVariable::new("B", "x$A"),
+                YamlVariable::new("OUT", "$CI_COMMIT_REF_NAME/out"),
+            ],
+            workflow_rules: Vec::new(),
+        };
+        let lists = VariableLists::new(&context);
+        let seed = lists.seed(&globals, &JobSpec::new("j", "test"));
+        let full = sort_and_expand_all(&seed.layers.to_list(), ExpandOptions::GITLAB).variables;
+        let closure = seed
+            .layers
+            .expand_closure(Some(&["OUT"]), ExpandOptions::GITLAB, |_| true);
+        assert_eq!(
+            closure.get("OUT").map(|v| &v.value),
+            full.get("OUT").map(|v| &v.value)
+        );
+    }
+
+    #[test]
+    fn cycles_found_in_layers() {
+        let context = PipelineContext::push("main");
+        let globals = GlobalVariables {
+            variables: vec![YamlVariable::new("A", "$B"), YamlVariable::new("B", "x$A")],
+            workflow_rules: Vec::new(),
+        };
+        let lists = VariableLists::new(&context);
+        let seed = lists.seed(&globals, &JobSpec::new("j", "test"));
+        assert_eq!(
+            seed.layers.cycles().map(|expansion| expansion.cycles),
+            Some(vec![vec!["A".to_owned(), "B".to_owned()]])
+        );
+    }
+
+    #[test]
+    fn has_cycle_cases() {
+        let cases: [(&[(&str, &str)], bool); 5] = [
+            (&[("A", "$B"), ("B", "$C")], false),
+            (&[("A", "$B"), ("B", "x$A")], true),
+            (&[("A", "x$A")], false),
+            (&[("A", "$A"), ("A", "$A")], true),
+            (&[("A", "$B"), ("B", "$C"), ("C", "${A}")], true),
+        ];
+        for (definitions, expected) in cases {
+            let variables: Vec<ResolvedVariable> = definitions
+                .iter()
+                .map(|(name, value)| {
+                    ResolvedVariable::new(*name, *value, crate::variables::VariableSource::JobYaml)
+                })
+                .collect();
+            let references: Vec<&ResolvedVariable> = variables.iter().collect();
+            assert_eq!(has_cycle(&references), expected, "{definitions:?}");
+        }
+    }
+
+    #[test]
+    fn reference_names_cases() {
+        let cases = [
+            ("plain", vec![]),
+            ("$A and ${B_1} and %C%", vec!["A", "B_1", "C"]),
+            ("$$D", vec!["D"]),
+            ("50% done $", vec![]),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(reference_names(value), expected, "{value}");
+        }
+    }
+}
