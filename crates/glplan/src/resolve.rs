@@ -23,8 +23,8 @@ pub struct ResolveOptions {
     /// [`PipelineContext::diff`](crate::context::PipelineContext::diff) gives them. `None`
     /// means the pipeline has no diff, which makes every `changes` clause true.
     pub changed_files: Option<Vec<String>>,
-    /// Names of the masked variables among [`ResolveOptions::variables`]: `expand_vars` refuses
-    /// to expand them and error messages show their values as `[MASKED]`.
+    /// Names of the masked variables among [`ResolveOptions::variables`]: `expand_vars` rejects
+    /// their references and error messages show their values as `[MASKED]`.
     pub masked: Vec<String>,
 }
 

@@ -328,7 +328,7 @@ mod tests {
     }
 
     #[test]
-    fn expand_vars_refuses_masked() {
+    fn expand_vars_rejects_masked() {
         let masked = ["NAME".to_owned()];
         let cases = [
             ("$NAME", true),

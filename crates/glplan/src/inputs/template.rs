@@ -60,7 +60,7 @@ type BlockResult = Result<Node, Vec<String>>;
 struct Template<'a> {
     inputs: &'a Mapping,
     variables: &'a [(String, String)],
-    /// Names of the masked variables, which `expand_vars` refuses to expand.
+    /// Names of the masked variables, which `expand_vars` rejects.
     masked: &'a [String],
     limits: &'a Limits,
     text: &'a str,
