@@ -188,7 +188,11 @@ pub struct PipelineContext {
     /// Paths changed by the push or the merge request, which `rules:changes` compares with its
     /// patterns. `None` means GitLab cannot compute a diff (a new branch, a tag, a schedule, a
     /// manual run without `compare_to`), which makes every `changes` clause true. Default
-    /// `None`, matching the default all-zero [`Commit::before_sha`] of a new branch.
+    /// `None`, matching the default all-zero [`Commit::before_sha`] of a new branch. GitLab's
+    /// paths are relative to the repository root, so a leading `./` or `/` is dropped when the
+    /// context is read from JSON (see [`normalize_changed_path`]). Rules read the files through
+    /// [`PipelineContext::diff`], which also knows the pipelines that have no diff.
+    #[serde(deserialize_with = "deserialize_changed_files")]
     pub changed_files: Option<Vec<String>>,
     /// Paths of the files in the repository at the pipeline's commit, which `rules:exists`
     /// searches. Default empty.
@@ -350,11 +354,55 @@ impl PipelineContext {
         }
     }
 
+    /// Returns the changed files that `changes` clauses compare with (job rules, `only` and
+    /// `except`, workflow and include rules), or `None` when the pipeline has nothing to diff
+    /// against, which makes every `changes` clause without `compare_to` true. GitLab has a diff
+    /// only for branch pushes with a previous commit, merge request pipelines and external pull
+    /// requests; tag pipelines, schedules and pipelines started from the UI, the API, a trigger
+    /// or chat have none, whatever [`PipelineContext::changed_files`] holds. A child pipeline
+    /// keeps its parent's diff.
+    pub fn diff(&self) -> Option<&[String]> {
+        let has_diff = match self.source {
+            PipelineSource::MergeRequestEvent => self.merge_request_pipeline().is_some(),
+            PipelineSource::Push | PipelineSource::ParentPipeline => !self.tag,
+            PipelineSource::ExternalPullRequestEvent => true,
+            _ => false,
+        };
+        if has_diff {
+            self.changed_files.as_deref()
+        } else {
+            None
+        }
+    }
+
     /// Returns whether the pipeline runs for a protected ref. A merge request pipeline never
     /// does, because GitLab runs it on the merge request's own ref, which cannot be protected.
     pub fn protected_ref(&self) -> bool {
         self.ref_protected && self.merge_request_pipeline().is_none()
     }
+}
+
+/// Writes a changed path as GitLab's diff does, relative to the repository root: `./`
+/// segments, a leading `/` and repeated slashes are dropped, so `./src//a.rs` becomes
+/// `src/a.rs`.
+pub fn normalize_changed_path(path: &str) -> String {
+    path.split('/')
+        .filter(|segment| !segment.is_empty() && *segment != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn deserialize_changed_files<'de, D>(deserializer: D) -> Result<Option<Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let files: Option<Vec<String>> = Deserialize::deserialize(deserializer)?;
+    Ok(files.map(|files| {
+        files
+            .iter()
+            .map(|path| normalize_changed_path(path))
+            .collect()
+    }))
 }
 
 /// The project a pipeline belongs to.
@@ -815,6 +863,60 @@ mod tests {
     fn context_defaults_from_empty_json() {
         let context: PipelineContext = serde_json::from_str("{}").unwrap();
         assert_eq!(context, PipelineContext::default());
+    }
+
+    #[test]
+    fn changed_paths_normalized() {
+        let cases = [
+            ("src/a.rs", "src/a.rs"),
+            ("./src/a.rs", "src/a.rs"),
+            ("/src/a.rs", "src/a.rs"),
+            ("src//a.rs", "src/a.rs"),
+            ("src/./a.rs", "src/a.rs"),
+            (".gitlab-ci.yml", ".gitlab-ci.yml"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(normalize_changed_path(path), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn changed_files_json_normalized() {
+        let context: PipelineContext =
+            serde_json::from_str(r#"{"changed_files": ["./src/a.rs"]}"#).unwrap();
+        assert_eq!(context.changed_files, Some(vec!["src/a.rs".to_owned()]));
+    }
+
+    #[test]
+    fn diff_only_where_gitlab_has_one() {
+        let changed = Some(vec!["a".to_owned()]);
+        let with_changes = |context: PipelineContext| PipelineContext {
+            changed_files: changed.clone(),
+            ..context
+        };
+        let api = PipelineContext {
+            source: PipelineSource::Api,
+            ..PipelineContext::push("main")
+        };
+        let cases = [
+            ("push", with_changes(PipelineContext::push("main")), true),
+            (
+                "merge request",
+                with_changes(PipelineContext::merge_request("f", "main")),
+                true,
+            ),
+            ("tag", with_changes(PipelineContext::tag("v1")), false),
+            (
+                "schedule",
+                with_changes(PipelineContext::schedule("main")),
+                false,
+            ),
+            ("web", with_changes(PipelineContext::web("main")), false),
+            ("api", with_changes(api), false),
+        ];
+        for (name, context, has_diff) in cases {
+            assert_eq!(context.diff().is_some(), has_diff, "{name}");
+        }
     }
 
     #[test]

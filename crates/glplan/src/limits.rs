@@ -85,6 +85,12 @@ pub struct Limits {
     /// limit `pipeline_hierarchy_size`, 1,000). Past it GitLab fails the trigger job with
     /// `reached_max_pipeline_hierarchy_size`. glplan counts only the child pipelines it plans.
     pub max_pipeline_hierarchy_size: usize,
+    /// Maximum bytes that nested expansion may add to one job's variables (1 MiB). GitLab has no
+    /// such limit, but each variable that references the previous one several times multiplies
+    /// the length, so a few lines could need gigabytes. Past it glplan stops expanding and
+    /// reports `` <job>: expanding variable `NAME` adds more than N bytes to the job's
+    /// variables `` rather than truncate a value.
+    pub max_variable_expansion_bytes: usize,
 }
 
 impl Default for Limits {
@@ -116,6 +122,7 @@ impl Default for Limits {
             max_rule_glob_comparisons: 50_000,
             max_descendant_pipeline_depth: 2,
             max_pipeline_hierarchy_size: 1000,
+            max_variable_expansion_bytes: crate::variables::DEFAULT_MAX_VARIABLE_EXPANSION_BYTES,
         }
     }
 }

@@ -19,6 +19,13 @@ pub struct ResolveOptions {
     pub variables: Vec<(String, String)>,
     /// Pipeline inputs for the entry file's `spec:inputs`.
     pub inputs: Option<Mapping>,
+    /// The files `include:rules:changes` compares with, as
+    /// [`PipelineContext::diff`](crate::context::PipelineContext::diff) gives them. `None`
+    /// means the pipeline has no diff, which makes every `changes` clause true.
+    pub changed_files: Option<Vec<String>>,
+    /// Names of the masked variables among [`ResolveOptions::variables`]: `expand_vars` rejects
+    /// their references and error messages show their values as `[MASKED]`.
+    pub masked: Vec<String>,
 }
 
 /// The outcome of the configuration phase. Phases keep going after errors where GitLab's
@@ -78,6 +85,8 @@ pub fn resolve(entry: &str, files: &dyn FileProvider, options: &ResolveOptions) 
         limits,
         variables: &options.variables,
         pipeline_inputs: options.inputs.as_ref(),
+        changed_files: options.changed_files.as_deref(),
+        masked: &options.masked,
     };
     let Some(mut merged) = include::process(document, entry_file, &env, &mut sources, &mut diags)
     else {

@@ -139,6 +139,7 @@ pub(crate) fn parse(
     let default_only = !has_rules && !context.workflow_has_rules;
     if default_only && job.only.is_none() && written.present("only").is_none() {
         job.only = Some(leaf::default_only());
+        job.implicit_only = true;
     }
 
     // Checks GitLab runs once the keywords are composed.
@@ -1141,6 +1142,7 @@ mod tests {
             "null_rules": {"script": "x", "rules": null},
         }));
         let refs = |name: &str| built.job(name).only.as_ref().and_then(|o| o.refs.clone());
+        assert!(built.job("except_only").implicit_only);
         let default = Some(vec!["branches".to_owned(), "tags".to_owned()]);
         assert_eq!(refs("plain"), default);
         assert_eq!(refs("except_only"), default);

@@ -252,6 +252,9 @@ pub struct Job {
     /// `workflow:rules`, the default `only: {refs: [branches, tags]}`, and so does this model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only: Option<OnlyExcept>,
+    /// Whether [`Job::only`] is GitLab's default rather than written in the configuration.
+    #[serde(skip)]
+    pub implicit_only: bool,
     /// `except:` as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub except: Option<OnlyExcept>,
@@ -353,6 +356,7 @@ impl Job {
             allow_failure: None,
             rules: None,
             only: None,
+            implicit_only: false,
             except: None,
             needs: None,
             dependencies: None,

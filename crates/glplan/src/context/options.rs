@@ -111,7 +111,12 @@ impl ContextOptions {
         if let Some(message) = &self.title {
             context.commit.message = message.clone();
         }
-        context.changed_files = self.changed.clone();
+        context.changed_files = self.changed.as_ref().map(|files| {
+            files
+                .iter()
+                .map(|path| super::normalize_changed_path(path))
+                .collect()
+        });
 
         let mut pipeline_variables = Vec::new();
         for variable in &self.variables {
@@ -273,6 +278,19 @@ mod tests {
         assert_eq!(context.source, PipelineSource::Push);
         assert_eq!(context.branch(), Some("main"));
         assert!(context.protected_ref());
+    }
+
+    #[test]
+    fn changed_paths_relative_to_root() {
+        let options = ContextOptions {
+            changed: Some(vec!["./src/a.rs".to_owned(), "/b.rs".to_owned()]),
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(
+            context.changed_files,
+            Some(vec!["src/a.rs".to_owned(), "b.rs".to_owned()])
+        );
     }
 
     #[test]

@@ -46,6 +46,11 @@ pub(crate) struct IncludeEnv<'a> {
     pub variables: &'a [(String, String)],
     /// Pipeline inputs for the entry file.
     pub pipeline_inputs: Option<&'a Mapping>,
+    /// The pipeline's changed files for `include:rules:changes`; `None` when the pipeline has
+    /// no diff.
+    pub changed_files: Option<&'a [String]>,
+    /// Names of the masked variables among [`IncludeEnv::variables`].
+    pub masked: &'a [String],
 }
 
 impl std::fmt::Debug for IncludeEnv<'_> {
@@ -81,7 +86,9 @@ pub(crate) fn process(
         );
         return None;
     }
-    if !matches!(document.body.value, Value::Map(_) | Value::Null) {
+    // A file with text but no document that Rails considers present (only comments, `---`,
+    // `{}` or `~`) loads as nothing, which is not a mapping either.
+    if !matches!(document.body.value, Value::Map(_)) {
         diags.push(invalid_format(&document.body));
         return None;
     }
@@ -90,6 +97,7 @@ pub(crate) fn process(
         document,
         env.pipeline_inputs,
         env.variables,
+        env.masked,
         env.limits,
         &text,
     ) {
@@ -118,25 +126,67 @@ pub(crate) fn process(
         variables: true,
         path: Some(name),
     };
-    let errors_before = diags.error_count();
+    // GitLab builds every include message from the location with masked values hidden; glplan
+    // hides them in everything the include phase reports.
+    let mut reported = Diagnostics::new();
     let mut processor = Processor {
         env,
         sources,
-        diags,
+        diags: &mut reported,
         included: 0,
         total_bytes: 0,
         count_exceeded: false,
         size_exceeded: false,
     };
     let merged = processor.expand(map, &context).map;
+    let secrets = masked_values(env);
+    diags.extend(reported.iter().map(|diagnostic| {
+        let mut diagnostic = diagnostic.clone();
+        diagnostic.message = mask_secrets(&diagnostic.message, &secrets);
+        diagnostic.help = diagnostic.help.map(|help| mask_secrets(&help, &secrets));
+        for label in &mut diagnostic.labels {
+            label.message = mask_secrets(&label.message, &secrets);
+        }
+        diagnostic
+    }));
 
     // Every include error leaves some file out of the merge. That file may define the jobs,
     // stages or templates that later phases would report missing, so those reports are
     // dropped; GitLab stops at the include error and reports nothing else.
-    if diags.error_count() > errors_before {
+    if reported.error_count() > 0 {
         diags.mark_incomplete();
     }
     Some(merged)
+}
+
+/// The values of the masked variables visible to the include phase.
+fn masked_values<'e>(env: &IncludeEnv<'e>) -> Vec<&'e str> {
+    env.masked
+        .iter()
+        .filter_map(|name| {
+            env.variables
+                .iter()
+                .rev()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        })
+        .filter(|value| !value.is_empty())
+        .collect()
+}
+
+/// Hides each secret in `text` as GitLab's `MaskSecret` does: `[MASKED]` padded with `x` to the
+/// secret's length in bytes, or only `x`s for a secret shorter than `[MASKED]`.
+fn mask_secrets(text: &str, secrets: &[&str]) -> String {
+    const MASK: &str = "[MASKED]";
+    let mut masked = text.to_owned();
+    for secret in secrets {
+        let replacement = match secret.len().checked_sub(MASK.len()) {
+            Some(padding) => format!("{MASK}{}", "x".repeat(padding)),
+            None => "x".repeat(secret.len()),
+        };
+        masked = masked.replace(secret, &replacement);
+    }
+    masked
 }
 
 fn invalid_format(body: &Node) -> Diagnostic {
@@ -314,6 +364,7 @@ impl<'e> Processor<'_, 'e> {
                     files: self.env.files,
                     repo: context.repo.as_ref(),
                     limits: self.env.limits,
+                    changed_files: self.env.changed_files,
                 };
                 if !rules::evaluate(rules, &describe(&item), &env, self.diags) {
                     continue;
@@ -805,6 +856,7 @@ impl<'e> Processor<'_, 'e> {
             document,
             arguments,
             variables,
+            self.env.masked,
             self.env.limits,
             &fetched.text,
         );

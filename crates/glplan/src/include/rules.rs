@@ -36,6 +36,9 @@ pub(super) struct RuleEnv<'a> {
     pub repo: Option<&'a Repo>,
     /// Limits in force (the expression token limit and the glob comparison budget).
     pub limits: &'a Limits,
+    /// The pipeline's changed files, which `changes` compares with as job rules do; `None`
+    /// when the pipeline has no diff, which makes every `changes` clause true.
+    pub changed_files: Option<&'a [String]>,
 }
 
 /// Maximum paths in `changes` (and in `exists:paths` of the mapping form).
@@ -61,7 +64,8 @@ enum Clause {
         span: Span,
     },
     Exists(Exists),
-    Changes(Changes),
+    /// The clause and the span of its value.
+    Changes(Changes, Span),
 }
 
 #[derive(Debug)]
@@ -203,7 +207,7 @@ fn parse_rule(node: &Node, limits: &Limits) -> Result<Rule, Invalid> {
                 }
             }
             Some("changes") if !value.is_null() => {
-                clauses.push(Clause::Changes(check_changes(value)?));
+                clauses.push(Clause::Changes(check_changes(value)?, value.span));
             }
             _ => {}
         }
@@ -398,14 +402,19 @@ fn rule_matches(
                 clause::trace_parsed_if(expression, *span, variables).holds
             }
             Clause::Exists(exists) => exists_holds(exists, location, env, diags)?,
-            Clause::Changes(changes) => {
-                // The changed files are unknown here, which makes the clause true.
-                let trace = clause::trace_changes(changes, variables, None, env.limits);
-                diags.push(not_evaluated(
-                    location,
-                    "changes",
-                    "the changed files are only known when the pipeline is created",
-                ));
+            Clause::Changes(changes, span) => {
+                let trace =
+                    clause::trace_changes(changes, variables, env.changed_files, env.limits);
+                // Only `compare_to` needs what glplan cannot know offline.
+                if let Some(note) = trace.note() {
+                    diags.push(
+                        Diagnostic::warning(
+                            "include-rules-not-evaluated",
+                            format!("`include:rules:changes` for `{location}`: {note}"),
+                        )
+                        .with_span(*span),
+                    );
+                }
                 trace.holds()
             }
         };
@@ -467,7 +476,10 @@ fn exists_holds(
                     });
                 }
                 Err(other) => {
-                    diags.push(not_evaluated(location, "exists", &listing_failure(&other)));
+                    diags.push(
+                        not_evaluated(location, "exists", &listing_failure(&other))
+                            .with_span(exists.span),
+                    );
                     return Ok(true);
                 }
             }
@@ -482,7 +494,10 @@ fn exists_holds(
             {
                 Ok(paths) => paths,
                 Err(error) => {
-                    diags.push(not_evaluated(location, "exists", &listing_failure(&error)));
+                    diags.push(
+                        not_evaluated(location, "exists", &listing_failure(&error))
+                            .with_span(exists.span),
+                    );
                     return Ok(true);
                 }
             }
@@ -544,6 +559,7 @@ mod tests {
             files,
             repo: Some(&repo),
             limits: &limits,
+            changed_files: None,
         };
         let mut diags = Diagnostics::new();
         let included = evaluate(&rules, "x.yml", &env, &mut diags);
@@ -733,6 +749,7 @@ mod tests {
                 files: &files,
                 repo: Some(&repo),
                 limits: &limits,
+                changed_files: None,
             };
             let mut diags = Diagnostics::new();
             assert_eq!(
@@ -752,6 +769,7 @@ mod tests {
             files: &files,
             repo: None,
             limits: &limits,
+            changed_files: None,
         };
         let rules = seq(vec![map(vec![("exists", s("Dockerfile"))])]);
         let mut diags = Diagnostics::new();
@@ -781,12 +799,11 @@ mod tests {
     }
 
     #[test]
-    fn changes_warns_and_includes() {
+    fn changes_without_diff_includes() {
         let rules = seq(vec![map(vec![("changes", seq(vec![s("src/**")]))])]);
         let (included, messages) = run(rules, &files());
         assert!(included);
-        assert_eq!(messages.len(), 1);
-        assert!(messages[0].contains("`include:rules:changes`"));
+        assert!(messages.is_empty());
     }
 
     #[test]

@@ -92,6 +92,8 @@ struct Options {
     variables: Vec<(String, String)>,
     inputs: Option<Mapping>,
     limits: Limits,
+    changed_files: Option<Vec<String>>,
+    masked: Vec<String>,
 }
 
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -112,6 +114,8 @@ fn run_with(files: &dyn FileProvider, entry: &str, options: &Options) -> Run {
         limits: &options.limits,
         variables: &options.variables,
         pipeline_inputs: options.inputs.as_ref(),
+        changed_files: options.changed_files.as_deref(),
+        masked: &options.masked,
     };
     let merged = process(document, file, &env, &mut sources, &mut diags);
     Run {
@@ -891,13 +895,39 @@ fn invalid_rules_reported_and_item_skipped() {
 }
 
 #[test]
-fn changes_rule_warns() {
+fn changes_rule_uses_changed_files() {
     let files = repo(&[("a.yml", "a: {script: [x]}\n")]);
-    let entry = "include:\n  - local: a.yml\n    rules: [{changes: [src/**]}]\n";
+    let entry = "include:\n  - local: a.yml\n    rules: [{changes: [src/*]}]\nmain: {script: x}\n";
+    let cases: &[(Option<&[&str]>, &[&str])] = &[
+        (Some(&["docs/readme.md"]), &["main"]),
+        (Some(&["src/a.rs"]), &["a", "main"]),
+        (None, &["a", "main"]),
+    ];
+    for (changed, expected) in cases {
+        let options = Options {
+            changed_files: changed.map(|files| files.iter().map(|f| (*f).to_owned()).collect()),
+            ..Options::default()
+        };
+        let result = run_with(&files, entry, &options);
+        assert_eq!(result.keys(), *expected, "{changed:?}");
+        assert!(result.warnings().is_empty(), "{changed:?}");
+    }
+}
+
+#[test]
+fn changes_compare_to_warns_with_location() {
+    let files = repo(&[("a.yml", "a: {script: [x]}\n")]);
+    let entry =
+        "include:\n  - local: a.yml\n    rules: [{changes: {paths: [src/*], compare_to: main}}]\n";
     let result = run(&files, entry);
     assert_eq!(result.keys(), ["a"]);
     assert_eq!(result.warnings().len(), 1);
-    assert_eq!(result.diagnostics[0].code, "include-rules-not-evaluated");
+    let warning = &result.diagnostics[0];
+    assert_eq!(warning.code, "include-rules-not-evaluated");
+    assert_eq!(
+        result.snippet(warning.span.unwrap()),
+        "{paths: [src/*], compare_to: main}"
+    );
 }
 
 #[test]
@@ -1081,10 +1111,10 @@ fn entry_not_a_mapping() {
 }
 
 #[test]
-fn entry_comments_only_is_empty_mapping() {
+fn entry_comments_only_invalid() {
     let result = run(&MemoryFiles::new(), "# nothing yet\n");
-    assert_eq!(result.merged().len(), 0);
-    assert!(result.errors().is_empty());
+    assert!(result.merged.is_none());
+    assert_eq!(result.errors(), ["Invalid configuration format"]);
 }
 
 #[test]
@@ -1251,6 +1281,47 @@ fn expand_vars_uses_include_variables() {
         result.str_at(&["job", "image"]),
         "registry.example.com/app:$TAG"
     );
+}
+
+fn masked_secret() -> Options {
+    Options {
+        variables: vars(&[("SECRET", "hunter2hunter2")]),
+        masked: vec!["SECRET".to_owned()],
+        ..Options::default()
+    }
+}
+
+#[test]
+fn expand_vars_fails_on_masked() {
+    let template =
+        "spec:\n  inputs:\n    v:\n---\n\"job-$[[ inputs.v | expand_vars ]]\": {script: x}\n";
+    let files = repo(&[("t.yml", template)]);
+    let entry = "include: [{local: t.yml, inputs: {v: '$SECRET'}}]\nj: {script: x}\n";
+    let result = run_with(&files, entry, &masked_secret());
+    assert_eq!(result.keys(), ["j"]);
+    let error = result.only_error();
+    assert!(
+        error
+            .message
+            .contains("masked variables cannot be expanded"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn masked_value_hidden_in_location() {
+    let entry = "include:\n  - local: \"ci/$SECRET.yml\"\nj: {script: x}\n";
+    let result = run_with(&repo(&[]), entry, &masked_secret());
+    assert_eq!(
+        result.errors(),
+        ["Local file `ci/[MASKED]xxxxxx.yml` does not exist!"]
+    );
+}
+
+#[test]
+fn short_secret_masked_with_x() {
+    assert_eq!(mask_secrets("a/abc/b", &["abc"]), "a/xxx/b");
 }
 
 #[test]

@@ -42,6 +42,7 @@ pub(super) fn apply(
     expressions: &[&str],
     value: Node,
     variables: &[(String, String)],
+    masked: &[String],
 ) -> Result<Node, Vec<String>> {
     let mut functions = Vec::new();
     let mut unmatched = Vec::new();
@@ -60,7 +61,7 @@ pub(super) fn apply(
 
     let mut value = value;
     for function in &functions {
-        value = run(function, value, variables).map_err(|message| {
+        value = run(function, value, variables, masked).map_err(|message| {
             vec![format!(
                 "error in `{}` function: {message}",
                 function.name()
@@ -70,7 +71,12 @@ pub(super) fn apply(
     Ok(value)
 }
 
-fn run(function: &Function, value: Node, variables: &[(String, String)]) -> Result<Node, String> {
+fn run(
+    function: &Function,
+    value: Node,
+    variables: &[(String, String)],
+    masked: &[String],
+) -> Result<Node, String> {
     let span = value.span;
     let Value::String(text) = &value.value else {
         return Err(format!(
@@ -83,8 +89,22 @@ fn run(function: &Function, value: Node, variables: &[(String, String)]) -> Resu
             Value::String(text.chars().skip(*offset).take(*length).collect())
         }
         Function::ExpandVars => {
-            // NOTE: GitLab refuses to expand masked variables here; glplan's variables carry
-            // no masking flag, so every variable is expanded.
+            // GitLab fails rather than expand a masked variable (`fail_on_masked`), so that
+            // its value cannot leak into the configuration.
+            let refers_to_masked = std::cell::Cell::new(false);
+            let find_masked = |name: &str| {
+                let defined = variables.iter().any(|(key, _)| key == name);
+                if defined && masked.iter().any(|masked| masked == name) {
+                    refers_to_masked.set(true);
+                }
+                None
+            };
+            let _ = expand::expand_with(text, find_masked, expand::Unknown::Keep);
+            if refers_to_masked.get() {
+                return Err(
+                    "variable expansion error: masked variables cannot be expanded".to_owned(),
+                );
+            }
             Value::String(expand::expand_existing(text, variables))
         }
         Function::PosixQuote | Function::PosixEscape => Value::String(ruby::shellescape(text)),
@@ -175,7 +195,7 @@ mod tests {
     }
 
     fn apply_str(expressions: &[&str], value: &str) -> Result<Value, Vec<String>> {
-        apply(expressions, s(value), &vars()).map(|node| node.value)
+        apply(expressions, s(value), &vars(), &[]).map(|node| node.value)
     }
 
     #[test]
@@ -302,21 +322,50 @@ mod tests {
             ),
         ];
         for (expressions, value, expected) in cases {
-            let got = apply(&expressions, value, &vars()).unwrap_err();
+            let got = apply(&expressions, value, &vars(), &[]).unwrap_err();
             assert_eq!(got, [expected.to_owned()], "{expressions:?}");
         }
     }
 
     #[test]
+    fn expand_vars_rejects_masked() {
+        let masked = ["NAME".to_owned()];
+        let cases = [
+            ("$NAME", true),
+            ("${NAME}", true),
+            ("%NAME%", true),
+            ("$OTHER", false),
+            ("plain", false),
+        ];
+        for (value, fails) in cases {
+            let result = apply(&["expand_vars"], s(value), &vars(), &masked);
+            assert_eq!(result.is_err(), fails, "{value}");
+        }
+    }
+
+    #[test]
+    fn expand_vars_masked_message() {
+        let masked = ["NAME".to_owned()];
+        let got = apply(&["expand_vars"], s("$NAME"), &vars(), &masked).unwrap_err();
+        assert_eq!(
+            got,
+            [
+                "error in `expand_vars` function: variable expansion error: \
+              masked variables cannot be expanded"
+            ]
+        );
+    }
+
+    #[test]
     fn chain_stops_at_first_failure() {
-        let got = apply(&["split(',')", "truncate(0,1)"], s("a,b"), &vars()).unwrap_err();
+        let got = apply(&["split(',')", "truncate(0,1)"], s("a,b"), &vars(), &[]).unwrap_err();
         assert_eq!(got.len(), 1);
         assert!(got[0].starts_with("error in `truncate` function"));
     }
 
     #[test]
     fn unmatched_reported_together() {
-        let got = apply(&["one", "expand_vars", "two"], s("a"), &vars()).unwrap_err();
+        let got = apply(&["one", "expand_vars", "two"], s("a"), &vars(), &[]).unwrap_err();
         assert_eq!(got.len(), 2);
     }
 }

@@ -79,6 +79,7 @@ pub(crate) fn interpolate(
     document: Document,
     arguments: Option<&Mapping>,
     variables: &[(String, String)],
+    masked: &[String],
     limits: &Limits,
     text: &str,
 ) -> Result<Interpolated, InterpolationError> {
@@ -108,7 +109,7 @@ pub(crate) fn interpolate(
         .map_err(|problems| InterpolationError::new("invalid-spec", problems))?;
     let inputs = values::resolve(&parsed.inputs, arguments)
         .map_err(|problems| InterpolationError::new("invalid-inputs", problems))?;
-    let body = template::interpolate(document.body, &inputs, variables, limits, text)
+    let body = template::interpolate(document.body, &inputs, variables, masked, limits, text)
         .map_err(|problems| InterpolationError::new("interpolation-failed", problems))?;
 
     Ok(Interpolated {
@@ -152,7 +153,7 @@ mod tests {
             header: None,
             body: node(vec![("job", s("$[[ inputs.x ]]"))]),
         };
-        let result = interpolate(document, None, &[], &Limits::default(), "").unwrap();
+        let result = interpolate(document, None, &[], &[], &Limits::default(), "").unwrap();
         assert_eq!(
             result.body.get("job").unwrap().as_str(),
             Some("$[[ inputs.x ]]")
@@ -166,7 +167,7 @@ mod tests {
             body: node(vec![]),
         };
         let empty = Mapping::new();
-        assert!(interpolate(document, Some(&empty), &[], &Limits::default(), "").is_ok());
+        assert!(interpolate(document, Some(&empty), &[], &[], &Limits::default(), "").is_ok());
     }
 
     #[test]
@@ -177,7 +178,7 @@ mod tests {
         };
         let arguments = map(vec![("x", s("1"))]);
         let error =
-            interpolate(document, Some(&arguments), &[], &Limits::default(), "").unwrap_err();
+            interpolate(document, Some(&arguments), &[], &[], &Limits::default(), "").unwrap_err();
         assert_eq!(
             error.message(),
             "Given inputs not defined in the `spec` section of the included configuration file"
@@ -193,7 +194,7 @@ mod tests {
                 node(vec![("stage", s("$[[ inputs.stage ]]"))]),
             )]),
         };
-        let result = interpolate(document, None, &[], &Limits::default(), "").unwrap();
+        let result = interpolate(document, None, &[], &[], &Limits::default(), "").unwrap();
         let stage = result.body.get("job").unwrap().get("stage").unwrap();
         assert_eq!(stage.as_str(), Some("test"));
     }
@@ -209,7 +210,7 @@ mod tests {
             ])),
             body: node(vec![]),
         };
-        let error = interpolate(document, None, &[], &Limits::default(), "").unwrap_err();
+        let error = interpolate(document, None, &[], &[], &Limits::default(), "").unwrap_err();
         assert_eq!(
             error.message(),
             "`a` input: required value has not been provided, \
@@ -226,7 +227,7 @@ mod tests {
         };
         let arguments = map(vec![("zzz", s("1"))]);
         let error =
-            interpolate(document, Some(&arguments), &[], &Limits::default(), "").unwrap_err();
+            interpolate(document, Some(&arguments), &[], &[], &Limits::default(), "").unwrap_err();
         assert_eq!(
             error.message(),
             "unknown input arguments: zzz, `a` input: required value has not been provided"

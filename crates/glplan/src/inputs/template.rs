@@ -38,12 +38,14 @@ pub(super) fn interpolate(
     body: Node,
     inputs: &Mapping,
     variables: &[(String, String)],
+    masked: &[String],
     limits: &Limits,
     text: &str,
 ) -> Result<Node, Vec<Problem>> {
     let mut template = Template {
         inputs,
         variables,
+        masked,
         limits,
         text,
         blocks: HashMap::new(),
@@ -58,6 +60,8 @@ type BlockResult = Result<Node, Vec<String>>;
 struct Template<'a> {
     inputs: &'a Mapping,
     variables: &'a [(String, String)],
+    /// Names of the masked variables, which `expand_vars` rejects.
+    masked: &'a [String],
     limits: &'a Limits,
     text: &'a str,
     /// Every distinct block text seen so far, as GitLab memoizes them.
@@ -184,7 +188,7 @@ impl Template<'_> {
         if functions.len() > self.limits.max_interpolation_functions {
             return Err(vec!["too many functions in interpolation block".to_owned()]);
         }
-        functions::apply(functions, value, self.variables)
+        functions::apply(functions, value, self.variables, self.masked)
     }
 
     /// Looks up a dotted access path such as `inputs.name`.
@@ -313,7 +317,7 @@ mod tests {
     }
 
     fn run_with(body: Node, limits: &Limits) -> Result<Node, Vec<String>> {
-        interpolate(body, &inputs(), &[], limits, "")
+        interpolate(body, &inputs(), &[], &[], limits, "")
             .map_err(|problems| problems.into_iter().map(|p| p.message).collect())
     }
 
@@ -526,7 +530,8 @@ mod tests {
         let text = "key: x $[[ inputs.nope ]] y";
         let span = Span::new(FileId(0), 5, text.len() as u32);
         let body = Node::string("x $[[ inputs.nope ]] y", span);
-        let problems = interpolate(body, &inputs(), &[], &Limits::default(), text).unwrap_err();
+        let problems =
+            interpolate(body, &inputs(), &[], &[], &Limits::default(), text).unwrap_err();
         assert_eq!(problems[0].span, Some(Span::new(FileId(0), 7, 25)));
     }
 }

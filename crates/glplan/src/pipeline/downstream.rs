@@ -166,9 +166,12 @@ fn child_pipeline(
         text: &text,
         inner: files,
     };
+    let include = include_variables(&child);
     let resolve_options = ResolveOptions {
         limits: limits.clone(),
-        variables: include_variables(&child).to_pairs(),
+        variables: include.to_pairs(),
+        changed_files: child.diff().map(<[String]>::to_vec),
+        masked: include.masked_names(),
         inputs: None,
     };
     let resolution = resolve(&entry, &child_files, &resolve_options);

@@ -37,8 +37,8 @@ pub(super) struct Graph {
     pub(super) stages: Vec<Stage>,
     /// Job names in topological order; empty when there is a cycle.
     pub(super) order: Vec<String>,
-    /// A cycle error, naming the jobs that wait for each other.
-    pub(super) cycle: Option<Diagnostic>,
+    /// A cycle error, naming the jobs that wait for each other, with the first of those jobs.
+    pub(super) cycle: Option<(Diagnostic, String)>,
 }
 
 /// Builds the graph of the planned jobs. `jobs` are in stage order; `stage_names` lists every
@@ -170,7 +170,7 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
 
 /// Reports the first strongly connected component with more than one node, or a job that
 /// needs itself.
-fn find_cycle(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Option<Diagnostic> {
+fn find_cycle(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Option<(Diagnostic, String)> {
     let mut components = tarjan_scc(graph);
     // `tarjan_scc` lists components in reverse topological order; report the earliest job.
     components.reverse();
@@ -205,12 +205,16 @@ fn find_cycle(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Option<Diagnost
     )
     .with_help(if through_stage {
         "a job waits, through `needs`, for a job of a later stage that waits for the earlier \
-         stages; GitLab creates such a pipeline but these jobs never start"
+         stages; GitLab does not create the pipeline"
     } else {
-        "remove one of the `needs` that close the cycle; GitLab creates such a pipeline but \
-         these jobs never start"
+        "remove one of the `needs` that close the cycle; GitLab does not create the pipeline"
     });
-    Some(diagnostic)
+    let first = members
+        .first()
+        .and_then(|&index| jobs.get(index))
+        .map(|job| job.name.clone())
+        .unwrap_or_default();
+    Some((diagnostic, first))
 }
 
 /// Kahn's algorithm, always taking the ready job that comes first in the job list, so the

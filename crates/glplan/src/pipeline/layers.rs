@@ -283,6 +283,31 @@ impl Layers {
         options: ExpandOptions,
         keep: impl Fn(&ResolvedVariable) -> bool,
     ) -> VariableList {
+        let closure = self.closure(roots, keep);
+        if closure.is_empty() {
+            return closure;
+        }
+        sort_and_expand_all(&closure, options).variables
+    }
+
+    /// Expands every definition that references another, with expansion limited to
+    /// `max_added_bytes`, and returns the expansion when it stopped at that limit.
+    pub(super) fn expansion_too_large(&self, max_added_bytes: usize) -> Option<Expansion> {
+        let closure = self.closure(None, |_| true);
+        let options = ExpandOptions {
+            max_added_bytes,
+            ..ExpandOptions::GITLAB
+        };
+        let expansion = sort_and_expand_all(&closure, options);
+        expansion.too_large.is_some().then_some(expansion)
+    }
+
+    /// The definitions [`Layers::expand_closure`] expands, in list order.
+    fn closure(
+        &self,
+        roots: Option<&[&str]>,
+        keep: impl Fn(&ResolvedVariable) -> bool,
+    ) -> VariableList {
         let mut names: Vec<&str> = Vec::new();
         let referencing: Vec<&ResolvedVariable> = self
             .referencing()
@@ -317,16 +342,12 @@ impl Layers {
                 }
             }
         }
-        if reached.is_empty() {
-            return VariableList::new();
-        }
         reached.sort_unstable();
-        let closure: VariableList = reached
+        reached
             .into_iter()
             .filter_map(|(part, position)| self.parts.get(part)?.entries.get(position))
             .cloned()
-            .collect();
-        sort_and_expand_all(&closure, options).variables
+            .collect()
     }
 
     /// Expands `value` with GitLab's `ExpandVariables.expand` after expanding the variables

@@ -75,7 +75,7 @@ pub use output::{
 
 use crate::config::{Config, JobKind};
 use crate::context::PipelineContext;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::FileProvider;
 use crate::limits::Limits;
 use crate::resolve::{Resolution, ResolveOptions, resolve};
@@ -160,9 +160,12 @@ pub fn plan(
     context: &PipelineContext,
     options: &PlanOptions,
 ) -> (Resolution, Option<Pipeline>) {
+    let include = include_variables(context);
     let resolve_options = ResolveOptions {
         limits: options.limits.clone(),
-        variables: include_variables(context).to_pairs(),
+        variables: include.to_pairs(),
+        changed_files: context.diff().map(<[String]>::to_vec),
+        masked: include.masked_names(),
         inputs: options.inputs.clone(),
     };
     let resolution = resolve(entry, files, &resolve_options);
@@ -296,9 +299,15 @@ impl Planner<'_, '_> {
 
         // 5. The job graph.
         let graph = graph::build(&pipeline.jobs, &self.config.stages);
-        if let Some(cycle) = graph.cycle {
+        if let Some((mut cycle, first)) = graph.cycle {
+            // Point at the `needs` of the first job in the cycle.
+            if let Some(job) = self.config.jobs.get(&first) {
+                cycle = cycle.with_span(job.keyword_span("needs").unwrap_or(job.span));
+            }
             pipeline.errors.push(cycle.message.clone());
-            pipeline.diagnostics.push(locator.diagnostic(cycle, None));
+            pipeline
+                .diagnostics
+                .push(locator.diagnostic(cycle, Some(&first)));
         }
         pipeline.stages = graph.stages;
         pipeline.order = graph.order;
@@ -355,9 +364,14 @@ fn with_resolution(
         .map(|diagnostic| diagnostic.message.clone())
         .collect();
     if !errors.is_empty() {
-        // GitLab stops at the configuration errors, so the planning errors never show.
+        // GitLab stops at the configuration errors, so the planning errors never show. They
+        // would mostly repeat the configuration errors (an undefined need is also a missing
+        // one, a need cycle also fails the job graph), so only warnings and notes are kept.
         pipeline.created = false;
         pipeline.errors = errors;
+        pipeline
+            .diagnostics
+            .retain(|diagnostic| diagnostic.severity != Severity::Error);
     }
     if include_diagnostics {
         let locator = Locator {

@@ -58,7 +58,7 @@ pub(super) fn check(seeds: &[Seed<'_>], limits: &Limits, locator: Locator<'_>) -
             continue;
         };
         check_configured_needs(seed, &present, limits, locator, &mut checked);
-        check_variable_cycles(seed, locator, &mut checked);
+        check_variable_cycles(seed, limits, locator, &mut checked);
     }
 
     for seed in seeds {
@@ -130,11 +130,25 @@ pub(super) fn missing_need(job: &str, need: &JobNeed) -> Diagnostic {
 
 /// GitLab's `variable_expansion_errors`: the seed variables must not reference each other in
 /// a cycle. The matched rule's variables are not part of this check.
-fn check_variable_cycles(seed: &Seed<'_>, locator: Locator<'_>, checked: &mut Checked) {
-    let Some(expansion) = seed.seed.layers.cycles() else {
-        return;
+/// glplan also reports here when nested expansion grows past
+/// [`Limits::max_variable_expansion_bytes`].
+fn check_variable_cycles(
+    seed: &Seed<'_>,
+    limits: &Limits,
+    locator: Locator<'_>,
+    checked: &mut Checked,
+) {
+    let diagnostic = match seed.seed.layers.cycles() {
+        Some(expansion) => expansion.cycle_diagnostic(&seed.job.name),
+        None => seed
+            .seed
+            .layers
+            .expansion_too_large(limits.max_variable_expansion_bytes)
+            .and_then(|expansion| {
+                expansion.too_large_diagnostic(&seed.job.name, limits.max_variable_expansion_bytes)
+            }),
     };
-    let Some(diagnostic) = expansion.cycle_diagnostic(&seed.job.name) else {
+    let Some(diagnostic) = diagnostic else {
         return;
     };
     checked.errors.push(diagnostic.message.clone());

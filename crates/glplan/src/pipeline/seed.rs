@@ -57,7 +57,7 @@ pub(super) fn facts<'a>(
         is_tag: context.tag && !merge_request,
         is_merge_request: merge_request,
         project_path: &context.project.path,
-        changed_files: context.changed_files.as_deref(),
+        changed_files: context.diff(),
         repository_files,
         other_projects: planner_files,
         kubernetes_active: context.pipeline.kubernetes_active,
@@ -121,7 +121,8 @@ pub(super) fn evaluate_jobs<'a>(
         let seed = lists.seed(globals, &spec);
         let keywords = JobRules {
             rules: job.rules.as_deref(),
-            only: job.only.as_ref(),
+            // The evaluator adds the default `only` itself and records that it did.
+            only: job.only.as_ref().filter(|_| !job.implicit_only),
             except: job.except.as_ref(),
             when: job.when,
         };

@@ -243,6 +243,80 @@ fn variable_cycle_fails() {
 }
 
 #[test]
+fn variable_expansion_bomb_fails() {
+    let mut yaml = String::from("variables:\n  V0: xxxxxxxxxx\n");
+    for level in 1..=15 {
+        let previous = format!("$V{}", level - 1);
+        yaml.push_str(&format!("  V{level}: \"{}\"\n", previous.repeat(4)));
+    }
+    yaml.push_str("j: {script: x}\n");
+    let pipeline = plan_main(&yaml);
+    assert!(!pipeline.created);
+    assert_eq!(
+        pipeline.errors,
+        ["j: expanding variable `V9` adds more than 1048576 bytes to the job's variables"]
+    );
+}
+
+#[test]
+fn changes_true_without_diff() {
+    let yaml = "c: {script: x, rules: [{changes: [src/a.rs]}]}\n\
+                o: {script: x, only: {changes: [src/a.rs]}}\n\
+                main: {script: x}\n";
+    let changed = Some(vec!["other.txt".to_owned()]);
+    let api = PipelineContext {
+        source: crate::context::PipelineSource::Api,
+        ..PipelineContext::push("main")
+    };
+    let cases = [
+        ("push", PipelineContext::push("main"), vec!["main"]),
+        ("tag", PipelineContext::tag("v1"), vec!["c", "o", "main"]),
+        (
+            "schedule",
+            PipelineContext::schedule("main"),
+            vec!["c", "o", "main"],
+        ),
+        ("web", PipelineContext::web("main"), vec!["c", "o", "main"]),
+        ("api", api, vec!["c", "o", "main"]),
+    ];
+    for (name, context, expected) in cases {
+        let context = PipelineContext {
+            changed_files: changed.clone(),
+            ..context
+        };
+        assert_eq!(names(&plan_on(yaml, &context)), expected, "{name}");
+    }
+}
+
+#[test]
+fn include_rules_use_changed_files() {
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "include:\n  - local: c.yml\n    rules: [{changes: [src/*]}]\nmain: {script: x}\n",
+        )
+        .with_file("c.yml", "c: {script: x}\n");
+    let cases = [
+        ("push", PipelineContext::push("feature"), vec!["main"]),
+        ("tag", PipelineContext::tag("v1"), vec!["c", "main"]),
+    ];
+    for (name, context, expected) in cases {
+        let context = PipelineContext {
+            changed_files: Some(vec!["docs/readme.md".to_owned()]),
+            ..context
+        };
+        assert_eq!(names(&plan_files(&files, &context)), expected, "{name}");
+    }
+}
+
+#[test]
+fn implicit_only_traced() {
+    let pipeline = plan_main("a: {script: x}\nb: {script: x, only: [branches, tags]}\n");
+    assert!(job(&pipeline, "a").rule.implicit_only);
+    assert!(!job(&pipeline, "b").rule.implicit_only);
+}
+
+#[test]
 fn no_jobs_left() {
     let pipeline = plan_main("j: {script: x, rules: [{if: $NEVER}]}\n");
     assert!(!pipeline.created);
@@ -541,6 +615,71 @@ b: {stage: build, script: x, rules: [{needs: [a]}]}
         pipeline.errors,
         [r#"The pipeline has circular dependencies: topological sort failed: ["a", "b"]"#]
     );
+}
+
+#[test]
+fn rule_needs_cycle_located() {
+    let pipeline = plan_main(
+        "
+stages: [build]
+a: {stage: build, script: x, rules: [{needs: [b]}]}
+b: {stage: build, script: x, rules: [{needs: [a]}]}
+",
+    );
+    let cycle = pipeline
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "circular-dependencies")
+        .unwrap();
+    assert!(cycle.location.is_some());
+    assert_eq!(cycle.job.as_deref(), Some("a"));
+}
+
+/// Each configuration error is reported once: the planning phase does not repeat it as a
+/// missing need, a second need limit error or a job graph cycle.
+#[test]
+fn config_errors_not_repeated() {
+    let many: Vec<String> = (0..51).map(|n| format!("n{n}")).collect();
+    let mut too_many = String::from("a: {script: x, needs: [");
+    too_many.push_str(&many.join(", "));
+    too_many.push_str("]}\n");
+    for name in &many {
+        too_many.push_str(&format!("{name}: {{script: x}}\n"));
+    }
+    let cases = [
+        (
+            "cycle",
+            "a: {script: x, needs: [b]}\nb: {script: x, needs: [a]}\n".to_owned(),
+        ),
+        (
+            "later stage",
+            "a: {stage: build, script: x, needs: [b]}\nb: {stage: test, script: x}\n".to_owned(),
+        ),
+        ("undefined", "a: {script: x, needs: [nope]}\n".to_owned()),
+        ("too many", too_many),
+    ];
+    for (name, yaml) in cases {
+        let files = MemoryFiles::new().with_file(ENTRY, &yaml);
+        let (resolution, pipeline) = plan(
+            ENTRY,
+            &files,
+            &PipelineContext::push("main"),
+            &PlanOptions::default(),
+        );
+        let configured = resolution
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count();
+        let pipeline = pipeline.unwrap();
+        let planned = pipeline
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        assert_eq!(configured, 1, "{name}");
+        assert_eq!(planned, 0, "{name}");
+    }
 }
 
 #[test]

@@ -53,7 +53,16 @@ pub struct ExpandOptions {
     /// Replace a reference to a raw variable with its value. When `false`, the reference is
     /// kept, so the runner, which has the variable's raw flag, does not expand the value again.
     pub expand_raw_refs: bool,
+    /// How many bytes nested expansion may add to the collection in total
+    /// ([`Limits::max_variable_expansion_bytes`](crate::limits::Limits)). GitLab has no such
+    /// limit; without it a few lines that each reference the previous variable four times grow
+    /// exponentially.
+    pub max_added_bytes: usize,
 }
+
+/// The default of [`ExpandOptions::max_added_bytes`] and of
+/// `Limits::max_variable_expansion_bytes`: 1 MiB.
+pub const DEFAULT_MAX_VARIABLE_EXPANSION_BYTES: usize = 1024 * 1024;
 
 impl ExpandOptions {
     /// GitLab's defaults, used when GitLab itself needs the values (environment names,
@@ -63,6 +72,7 @@ impl ExpandOptions {
         keep_undefined: false,
         expand_file_refs: true,
         expand_raw_refs: true,
+        max_added_bytes: DEFAULT_MAX_VARIABLE_EXPANSION_BYTES,
     };
 
     /// The options GitLab uses for the variables it sends to the runner: undefined, file and
@@ -71,6 +81,7 @@ impl ExpandOptions {
         keep_undefined: true,
         expand_file_refs: false,
         expand_raw_refs: false,
+        max_added_bytes: DEFAULT_MAX_VARIABLE_EXPANSION_BYTES,
     };
 }
 
@@ -88,6 +99,9 @@ pub struct Expansion {
     pub variables: VariableList,
     /// The variable names of each reference cycle, in GitLab's order; empty when there is none.
     pub cycles: Vec<Vec<String>>,
+    /// The variable whose expansion passed [`ExpandOptions::max_added_bytes`]; expansion stopped
+    /// there and `variables` is the input unchanged.
+    pub too_large: Option<String>,
 }
 
 impl Expansion {
@@ -109,6 +123,27 @@ impl Expansion {
             "circular variable reference detected: {}",
             lists.join(", ")
         ))
+    }
+
+    /// Builds the error for job `job` when nested expansion of its variables passed
+    /// [`ExpandOptions::max_added_bytes`], naming the variable where it stopped.
+    pub fn too_large_diagnostic(&self, job: &str, limit: usize) -> Option<Diagnostic> {
+        let name = self.too_large.as_deref()?;
+        let mut diagnostic = Diagnostic::error(
+            "variable-expansion-too-large",
+            format!(
+                "{job}: expanding variable `{name}` adds more than {limit} bytes to the job's \
+                 variables"
+            ),
+        )
+        .with_help(
+            "variables that reference other variables several times grow with every level; \
+             reference the long value fewer times",
+        );
+        if let Some(span) = self.variables.all(name).find_map(|variable| variable.span) {
+            diagnostic = diagnostic.with_span(span);
+        }
+        Some(diagnostic)
     }
 
     /// Builds the pipeline creation error GitLab reports for job `job` when its variables
@@ -171,23 +206,35 @@ pub fn sort_and_expand_all(variables: &VariableList, options: ExpandOptions) -> 
         return Expansion {
             variables: variables.clone(),
             cycles,
+            too_large: None,
         };
     }
 
     let mut expanded = VariableList::new();
+    let mut budget = options.max_added_bytes;
     for index in components.into_iter().flatten() {
         let (Some(variable), Some(references)) = (entries.get(index), references.get(index)) else {
             continue;
         };
         let mut variable = variable.clone();
         if references.is_some() {
-            variable.value = expand_collection_value(&variable.value, &expanded, options);
+            let Some(value) =
+                expand_collection_value(&variable.value, &expanded, options, &mut budget)
+            else {
+                return Expansion {
+                    variables: variables.clone(),
+                    cycles: Vec::new(),
+                    too_large: Some(variable.name),
+                };
+            };
+            variable.value = value;
         }
         expanded.push(variable);
     }
     Expansion {
         variables: expanded,
         cycles: Vec::new(),
+        too_large: None,
     }
 }
 
@@ -326,29 +373,38 @@ fn enter(node: usize, visits: &mut [Visit], next_id: &mut usize, stack: &mut Vec
 }
 
 /// Expands one value against the variables expanded so far (GitLab's
-/// `Collection#expand_value`).
-fn expand_collection_value(value: &str, expanded: &VariableList, options: ExpandOptions) -> String {
+/// `Collection#expand_value`). `budget` is what the collection may still grow by; returns
+/// `None`, before the text is built, when this value would grow past it.
+fn expand_collection_value(
+    value: &str,
+    expanded: &VariableList,
+    options: ExpandOptions,
+    budget: &mut usize,
+) -> Option<String> {
     let mut out = String::with_capacity(value.len());
     for token in CollectionTokens::new(value) {
         match token {
             CollectionToken::Text(text) | CollectionToken::Verbatim(text) => out.push_str(text),
             // GitLab tests for a file variable before a raw one, so a raw file variable
             // follows `expand_file_refs`.
-            CollectionToken::Reference { name, written } => match expanded.get(name) {
-                Some(variable) if variable.file => {
-                    let keep = !options.expand_file_refs;
-                    out.push_str(if keep { written } else { &variable.value });
-                }
-                Some(variable) if variable.raw && !options.expand_raw_refs => {
-                    out.push_str(written);
-                }
-                Some(variable) => out.push_str(&variable.value),
-                None if options.keep_undefined => out.push_str(written),
-                None => {}
-            },
+            CollectionToken::Reference { name, written } => {
+                let replacement = match expanded.get(name) {
+                    Some(variable) if variable.file => {
+                        let keep = !options.expand_file_refs;
+                        if keep { written } else { &variable.value }
+                    }
+                    Some(variable) if variable.raw && !options.expand_raw_refs => written,
+                    Some(variable) => &variable.value,
+                    None if options.keep_undefined => written,
+                    None => "",
+                };
+                let added = replacement.len().saturating_sub(written.len());
+                *budget = budget.checked_sub(added)?;
+                out.push_str(replacement);
+            }
         }
     }
-    out
+    Some(out)
 }
 
 /// A piece of a variable value as GitLab's collection expansion reads it.
@@ -699,6 +755,61 @@ mod tests {
         assert_eq!(names, ["A", "B", "C"]);
     }
 
+    fn bomb(levels: usize) -> VariableList {
+        let mut pairs = vec![("V0".to_owned(), "xxxxxxxxxx".to_owned())];
+        for level in 1..=levels {
+            let previous = format!("$V{}", level - 1);
+            pairs.push((format!("V{level}"), previous.repeat(4)));
+        }
+        pairs
+            .iter()
+            .map(|(name, value)| {
+                ResolvedVariable::new(name.as_str(), value.as_str(), VariableSource::GlobalYaml)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn growth_limit_stops_at_variable() {
+        let expansion = sort_and_expand_all(&bomb(15), ExpandOptions::GITLAB);
+        assert_eq!(expansion.too_large.as_deref(), Some("V9"));
+    }
+
+    #[test]
+    fn growth_limit_keeps_input() {
+        let input = bomb(15);
+        let expansion = sort_and_expand_all(&input, ExpandOptions::GITLAB);
+        assert_eq!(expansion.variables, input);
+    }
+
+    #[test]
+    fn growth_within_limit_expands() {
+        let expansion = sort_and_expand_all(&bomb(3), ExpandOptions::GITLAB);
+        assert_eq!(expansion.too_large, None);
+        assert_eq!(expansion.variables.value("V3").map(str::len), Some(640));
+    }
+
+    #[test]
+    fn growth_limit_configurable() {
+        let options = ExpandOptions {
+            max_added_bytes: 100,
+            ..ExpandOptions::GITLAB
+        };
+        let expansion = sort_and_expand_all(&bomb(2), options);
+        assert_eq!(expansion.too_large.as_deref(), Some("V2"));
+    }
+
+    #[test]
+    fn growth_limit_message() {
+        let diagnostic = sort_and_expand_all(&bomb(15), ExpandOptions::GITLAB)
+            .too_large_diagnostic("job", 1024)
+            .unwrap();
+        assert_eq!(
+            diagnostic.message,
+            "job: expanding variable `V9` adds more than 1024 bytes to the job's variables"
+        );
+    }
+
     #[test]
     fn undefined_kept_or_removed() {
         let list = yaml(&[("A", "x${MISSING}y")]);
@@ -765,6 +876,7 @@ mod tests {
             keep_undefined: false,
             expand_file_refs: true,
             expand_raw_refs: false,
+            ..ExpandOptions::GITLAB
         };
         assert_eq!(expanded_value(&list, options, "A"), "<content>");
     }

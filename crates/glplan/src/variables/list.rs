@@ -256,6 +256,19 @@ impl VariableList {
             .collect()
     }
 
+    /// Names whose winning definition is masked, once each, in list order: what the include
+    /// phase needs besides [`VariableList::to_pairs`].
+    pub fn masked_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for variable in &self.entries {
+            let masked = self.get(&variable.name).is_some_and(|winner| winner.masked);
+            if masked && !names.contains(&variable.name) {
+                names.push(variable.name.clone());
+            }
+        }
+        names
+    }
+
     /// Keeps the definitions for which `keep` returns `true`.
     pub fn retain(&mut self, mut keep: impl FnMut(&ResolvedVariable) -> bool) {
         let entries = std::mem::take(&mut self.entries);

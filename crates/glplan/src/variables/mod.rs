@@ -47,8 +47,8 @@ pub use collections::{
 };
 pub use downstream::{Forward, downstream_variables};
 pub use expand::{
-    ExpandOptions, Expansion, RUNNER_TEMP_PROJECT_DIR, expand, expand_existing, runner_expand,
-    runner_expand_all, sort_and_expand_all,
+    DEFAULT_MAX_VARIABLE_EXPANSION_BYTES, ExpandOptions, Expansion, RUNNER_TEMP_PROJECT_DIR,
+    expand, expand_existing, runner_expand, runner_expand_all, sort_and_expand_all,
 };
 pub use input::{
     GlobalVariables, InheritVariables, JobEnvironment, JobOutcome, JobRuntime, JobSpec,

@@ -97,8 +97,8 @@ pub(crate) fn unknown_alias(name: &str, span: Span) -> Diagnostic {
 }
 
 /// Psych's `Tried to load unspecified class: <Class>`, raised when a value needs a Ruby class
-/// that GitLab's safe loading does not permit.
-pub(crate) fn disallowed_class(class: &str, span: Span) -> Diagnostic {
+/// that GitLab's safe loading does not permit. `text` is the value as written.
+pub(crate) fn disallowed_class(class: &str, span: Span, text: &str) -> Diagnostic {
     let diagnostic = Diagnostic::error(
         "yaml-disallowed-class",
         format!("Tried to load unspecified class: {class}"),
@@ -106,7 +106,10 @@ pub(crate) fn disallowed_class(class: &str, span: Span) -> Diagnostic {
     .with_span(span);
     match class {
         "Date" | "Time" => {
-            diagnostic.with_help("quote the value so that it loads as a string: `'2021-03-15'`")
+            let quoted = text.trim().replace('\'', "''");
+            diagnostic.with_help(format!(
+                "quote the value so that it loads as a string: `'{quoted}'`"
+            ))
         }
         _ => diagnostic.with_help("remove the tag; GitLab only loads plain YAML and `!reference`"),
     }

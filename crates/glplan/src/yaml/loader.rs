@@ -502,7 +502,9 @@ impl<'t> Builder<'t> {
 
     fn fail_with(&mut self, problem: Problem, span: Span) {
         let diagnostic = match problem {
-            Problem::Disallowed(class) => errors::disallowed_class(&class, span),
+            Problem::Disallowed(class) => {
+                errors::disallowed_class(&class, span, self.slice(span.start, span.end))
+            }
             Problem::Invalid(detail) => errors::invalid_value(&detail, span),
         };
         self.fail(diagnostic);

@@ -259,6 +259,15 @@ w: 0b101
     }
 
     #[test]
+    fn date_help_quotes_value() {
+        let diagnostic = error("variables:\n  RELEASED: 1999-12-31\n");
+        assert_eq!(
+            diagnostic.help.as_deref(),
+            Some("quote the value so that it loads as a string: `'1999-12-31'`")
+        );
+    }
+
+    #[test]
     fn unquoted_time_fails() {
         let diagnostic = error("a: 2001-12-14 21:59:43.10 -5\n");
         assert_eq!(diagnostic.message, "Tried to load unspecified class: Time");

@@ -187,18 +187,43 @@ impl Value {
     }
 }
 
-/// Formats a float as Ruby's `Float#to_s` does for the common cases: `1.0`, `1.5`,
-/// `Infinity`, `-Infinity`, `NaN`.
+/// Formats a float as Ruby's `Float#to_s` does: the shortest digits that read back as the same
+/// float, in fixed notation when the decimal point falls at most 15 digits right of the first
+/// digit or at most 3 zeros left of it (`100000000000000.0`, `0.0001`), otherwise in scientific
+/// notation with a signed exponent of at least two digits (`1.0e+15`, `1.0e-05`). Also
+/// `Infinity`, `-Infinity`, `NaN` and `-0.0`.
 pub fn format_float(f: f64) -> String {
     if f.is_nan() {
-        "NaN".to_owned()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-    } else if f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{f:.1}")
-    } else {
-        format!("{f}")
+        return "NaN".to_owned();
     }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits, as Ruby does: `d.ddde[-]x`.
+    let scientific = format!("{:e}", f.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    // Ruby's `decpt`: the position of the decimal point relative to the first digit.
+    let decpt = exponent + 1;
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    let length = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    let body = if (1..=15).contains(&decpt) {
+        if length <= decpt {
+            format!("{digits}{}.0", "0".repeat(decpt.abs_diff(length) as usize))
+        } else {
+            let (whole, fraction) = digits.split_at(decpt.unsigned_abs() as usize);
+            format!("{whole}.{fraction}")
+        }
+    } else if (-3..=0).contains(&decpt) {
+        format!("0.{}{digits}", "0".repeat(decpt.unsigned_abs() as usize))
+    } else {
+        let (first, rest) = digits.split_at(1.min(digits.len()));
+        let rest = if rest.is_empty() { "0" } else { rest };
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        format!("{first}.{rest}e{exponent_sign}{:02}", exponent.abs())
+    };
+    format!("{sign}{body}")
 }
 
 /// A mapping key. GitLab symbolizes string keys; other scalars (`123:`, `true:`) stay what they
@@ -639,6 +664,46 @@ impl ExactSizeIterator for MappingIntoIter {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Expected strings checked with Ruby 3.1 (`p x.to_s`).
+    #[test]
+    fn float_like_ruby() {
+        let cases: &[(f64, &str)] = &[
+            (1e20, "1.0e+20"),
+            (0.00001, "1.0e-05"),
+            (1e16, "1.0e+16"),
+            (1e15, "1.0e+15"),
+            (1e14, "100000000000000.0"),
+            (123456789012345.0, "123456789012345.0"),
+            (1234567890123456.0, "1.234567890123456e+15"),
+            (1.5e15, "1.5e+15"),
+            (9999999999999999.0, "1.0e+16"),
+            (9007199254740993.0, "9.007199254740992e+15"),
+            (0.0001, "0.0001"),
+            (0.00012, "0.00012"),
+            (0.001, "0.001"),
+            (3.0e-5, "3.0e-05"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (1.5, "1.5"),
+            (1.0e3, "1000.0"),
+            (100.0, "100.0"),
+            (0.1, "0.1"),
+            (123456789.123, "123456789.123"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5.0e-324"),
+            (-2.5e-10, "-2.5e-10"),
+            (1e100, "1.0e+100"),
+            (1.2345e16, "1.2345e+16"),
+            (1.152921504606847e18, "1.152921504606847e+18"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+        ];
+        for &(value, expected) in cases {
+            assert_eq!(format_float(value), expected, "{value:e}");
+        }
+    }
 
     fn s(v: &str) -> Node {
         Node::string(v, Span::default())
