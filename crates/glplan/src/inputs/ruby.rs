@@ -206,39 +206,7 @@ fn is_identifier(name: &str) -> bool {
 /// positional notation from 0.0001 up to 1e15 exclusive (`0.0001`, `100.0`), otherwise in
 /// scientific notation with a signed two-digit exponent (`1.0e-05`, `1.0e+16`).
 pub(crate) fn float_to_s(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_owned();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
-    }
-
-    // Rust's `{:e}` prints the shortest round-trip digits as `d.ddde±x`.
-    let scientific = format!("{:e}", f.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let point = exponent + 1;
-    let sign = if f < 0.0 { "-" } else { "" };
-
-    if (-3..=15).contains(&point) {
-        let length = digits.len() as i32;
-        let text = if point <= 0 {
-            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
-        } else if point >= length {
-            format!("{digits}{}.0", "0".repeat((point - length) as usize))
-        } else {
-            let (whole, fraction) = digits.split_at(point as usize);
-            format!("{whole}.{fraction}")
-        };
-        return format!("{sign}{text}");
-    }
-    let (first, rest) = digits.split_at(1.min(digits.len()));
-    let rest = if rest.is_empty() { "0" } else { rest };
-    format!("{sign}{first}.{rest}e{:+03}", point - 1)
+    crate::yaml::format_float(f)
 }
 
 /// Replaces every occurrence of `needle` in `haystack`, as Ruby's `String#gsub` does with a
