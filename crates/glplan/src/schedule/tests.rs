@@ -350,6 +350,42 @@ fn resource_group_one_at_a_time() {
     assert_eq!(path, ["a", "b"]);
 }
 
+/// Sums the critical path's steps and checks that each starts after the one before ended.
+fn path_length(schedule: &Schedule) -> u64 {
+    for pair in schedule.critical_path.windows(2) {
+        assert!(
+            pair[0].finished_at <= pair[1].started_at,
+            "{pair:?} overlap"
+        );
+    }
+    schedule
+        .critical_path
+        .iter()
+        .map(|step| step.finished_at - step.started_at)
+        .sum()
+}
+
+/// `a` times out, hands the group to `b`, and its retry waits for `b` to hand it back:
+/// `a` is on the path twice, once per attempt, with `b` between.
+#[test]
+fn critical_path_retry_after_resource_handoff() {
+    let yaml = "a: {script: x, resource_group: prod, retry: 1, timeout: 2 minutes}
+\
+                b: {script: x, resource_group: prod, when: delayed, start_in: 30 seconds}
+";
+    let times = "jobs: {a: 121, b: 2}
+";
+    let schedule = run(yaml, times, &ScheduleOptions::default());
+    let steps: Vec<(&str, u64, u64)> = schedule
+        .critical_path
+        .iter()
+        .map(|s| (s.job.as_str(), s.started_at, s.finished_at))
+        .collect();
+    assert_eq!(steps, [("a", 0, 120), ("b", 120, 122), ("a", 122, 242)]);
+    assert_eq!(schedule.duration, 242);
+    assert_eq!(path_length(&schedule), 242);
+}
+
 #[test]
 fn concurrency_two_runners() {
     // concurrent 2, check_interval 10; runner a has limit 1, runner b has none.
