@@ -865,6 +865,11 @@ impl<'p> Sim<'p> {
 
     /// `auto_cancel:on_job_failure: all`: every job that has not completed is canceled.
     fn cancel_all(&mut self, time: u64) {
+        // Every job waiting for a resource group is canceled too, so none may be handed a
+        // group freed by the cancellation and start.
+        for group in &mut self.groups {
+            group.waiting.clear();
+        }
         for job in 0..self.states.len() {
             let Some(phase) = self.states.get(job).map(|s| s.phase) else {
                 continue;
@@ -878,19 +883,8 @@ impl<'p> Sim<'p> {
                     }
                     self.end_attempt(job, time);
                 }
-                Phase::Pending => self.unqueue(job),
-                Phase::WaitingForResource => {
-                    let queue_id = self.states.get(job).map_or(0, |s| s.queue_id);
-                    if let Some(group) = self
-                        .facts
-                        .get(job)
-                        .and_then(|f| f.resource)
-                        .and_then(|g| self.groups.get_mut(g))
-                    {
-                        group.waiting.remove(&(queue_id, job));
-                    }
-                }
-                Phase::Created | Phase::Scheduled => {}
+                Phase::Pending => self.unqueue(job, time),
+                Phase::WaitingForResource | Phase::Created | Phase::Scheduled => {}
                 Phase::Manual | Phase::Settled => continue,
             }
             if let Some(state) = self.states.get_mut(job) {
@@ -909,12 +903,12 @@ impl<'p> Sim<'p> {
         }
     }
 
-    fn unqueue(&mut self, job: usize) {
+    fn unqueue(&mut self, job: usize, time: u64) {
         let queue_id = self.states.get(job).map_or(0, |s| s.queue_id);
         if let Some(class) = fact_class(&self.facts, job).and_then(|c| self.classes.get_mut(c)) {
             class.queue.remove(&(queue_id, job));
         }
-        self.release(job, 0);
+        self.release(job, time);
     }
 
     /// Builds the [`Schedule`] once no event is left.

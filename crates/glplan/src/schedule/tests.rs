@@ -495,6 +495,52 @@ fn auto_cancel_on_job_failure() {
     assert_eq!(schedule.status, PipelineStatus::Failed);
 }
 
+/// `hold` takes `prod` but stays pending on a host without a free slot. When `bad` fails,
+/// canceling `hold` frees `prod`; `child`, which waited for the group, is canceled without
+/// starting.
+#[test]
+fn auto_cancel_hands_no_resource_group() {
+    let yaml = "workflow: {auto_cancel: {on_job_failure: all}}\n\
+                hold: {script: x, resource_group: prod}\n\
+                child: {trigger: {project: g/p}, resource_group: prod}\n\
+                bad: {script: x}\n";
+    let pipeline = pipeline(yaml);
+
+    let host = |name: &str, concurrent| Host {
+        name: name.into(),
+        concurrent,
+        check_interval: 0,
+    };
+    let runner = |name: &str, host| Runner {
+        name: name.into(),
+        host,
+        limit: 0,
+        maximum_timeout: None,
+    };
+    let eligible = |runners: Vec<usize>| Eligible {
+        runners,
+        reason: None,
+    };
+    let pool = RunnerPool {
+        hosts: vec![host("full", 0), host("free", 1)],
+        runners: vec![runner("r0", 0), runner("r1", 1)],
+        eligible: vec![eligible(vec![0]), eligible(Vec::new()), eligible(vec![1])],
+    };
+
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 10\n"),
+        &failing(&["bad"]),
+    );
+
+    let child = schedule.job("child").unwrap();
+    assert_eq!(child.status, JobStatus::Canceled);
+    assert_eq!(child.started_at, None);
+    assert_eq!(status(&schedule, "hold"), JobStatus::Canceled);
+    assert_eq!(schedule.duration, 10);
+}
+
 #[test]
 fn identical_inputs_identical_output() {
     let times = "default: 10\njobs: {b1: 1, b2: 100}\n";
