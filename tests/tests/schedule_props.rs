@@ -38,6 +38,8 @@ struct Case {
     hosts: Vec<(u32, u64)>,
     runners: Vec<(usize, u32)>,
     play: Vec<usize>,
+    /// Sets `workflow:auto_cancel:on_job_failure: all`.
+    cancel: bool,
 }
 
 fn when() -> impl Strategy<Value = &'static str> {
@@ -73,48 +75,56 @@ fn case() -> impl Strategy<Value = Case> {
         );
         let jobs = prop::collection::vec(job, count);
         let play = prop::collection::vec(0usize..count, 0..3);
-        (Just(hosts), Just(runners), jobs, play).prop_map(|(hosts, runners, raw, play)| {
-            let mut raw = raw;
-            raw.sort_by_key(|job| job.0);
-            let jobs = raw
-                .into_iter()
-                .enumerate()
-                .map(|(index, job)| {
-                    let needs = job.1.map(|needs| {
-                        let mut needs: Vec<usize> = needs
-                            .into_iter()
-                            .filter(|_| index > 0)
-                            .map(|n| n % index.max(1))
-                            .collect();
-                        needs.sort_unstable();
-                        needs.dedup();
-                        needs
-                    });
-                    JobSpec {
-                        stage: job.0,
-                        needs,
-                        when: job.2,
-                        allow_failure: job.3,
-                        resource_group: job.4,
-                        retry: job.5,
-                        seconds: job.6,
-                        fail: job.7,
-                        runners: job.8,
-                    }
-                })
-                .collect();
-            Case {
-                jobs,
-                hosts,
-                runners,
-                play,
-            }
-        })
+        // Drawn last, so the seeds saved before it was added still give the same jobs.
+        let cancel = prop::bool::weighted(0.25);
+        (Just(hosts), Just(runners), jobs, play, cancel).prop_map(
+            |(hosts, runners, raw, play, cancel)| {
+                let mut raw = raw;
+                raw.sort_by_key(|job| job.0);
+                let jobs = raw
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, job)| {
+                        let needs = job.1.map(|needs| {
+                            let mut needs: Vec<usize> = needs
+                                .into_iter()
+                                .filter(|_| index > 0)
+                                .map(|n| n % index.max(1))
+                                .collect();
+                            needs.sort_unstable();
+                            needs.dedup();
+                            needs
+                        });
+                        JobSpec {
+                            stage: job.0,
+                            needs,
+                            when: job.2,
+                            allow_failure: job.3,
+                            resource_group: job.4,
+                            retry: job.5,
+                            seconds: job.6,
+                            fail: job.7,
+                            runners: job.8,
+                        }
+                    })
+                    .collect();
+                Case {
+                    jobs,
+                    hosts,
+                    runners,
+                    play,
+                    cancel,
+                }
+            },
+        )
     })
 }
 
 fn yaml(case: &Case) -> String {
     let mut out = String::from("stages: [s0, s1, s2, s3]\n");
+    if case.cancel {
+        out.push_str("workflow: {auto_cancel: {on_job_failure: all}}\n");
+    }
     for (index, job) in case.jobs.iter().enumerate() {
         out.push_str(&format!(
             "j{index}:\n  stage: s{}\n  script: x\n",

@@ -21,7 +21,10 @@ pub struct Schedule {
     /// Every runner, in the pool's order.
     pub runners: Vec<RunnerUsage>,
     /// The chain of jobs that ends last, first job first: each job became ready when the one
-    /// before it completed (or released the resource group it waited for).
+    /// before it completed (or released the resource group it waited for). A job can appear
+    /// more than once: a retry that waited for another job's turn in the resource group is a
+    /// step of its own. No step starts before the one before it ended, so the steps' run
+    /// times add up to at most `duration`.
     pub critical_path: Vec<CriticalStep>,
     /// The jobs that waited longest between becoming pending and starting, longest first
     /// (at most five).
@@ -138,16 +141,16 @@ pub struct RunnerUsage {
     pub utilisation: f64,
 }
 
-/// A job of the critical path.
+/// A job of the critical path: one or more consecutive attempts of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CriticalStep {
     /// Job name.
     pub job: String,
     /// When it became ready (pending, or waiting for its resource group or timer).
     pub ready_at: u64,
-    /// When its first attempt started.
+    /// When the step's first attempt started.
     pub started_at: u64,
-    /// When its last attempt ended.
+    /// When the step's last attempt ended.
     pub finished_at: u64,
 }
 
