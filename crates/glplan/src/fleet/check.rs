@@ -6,6 +6,8 @@
 //! every job (a bound Docker socket, Kubernetes requests above limits) are reported once per
 //! runner, at the setting.
 
+use regex::{Regex, RegexBuilder};
+
 use crate::diagnostic::Diagnostic;
 use crate::glob::Fnmatch;
 use crate::pipeline::{Pipeline, PlannedJob, SourceLocation};
@@ -86,6 +88,7 @@ pub fn check(
             check_docker_host(&at, &mut diags);
             check_pull_policy(&at, &mut diags);
             check_allowed_images(&at, &mut diags);
+            check_vm_image(&at, &mut diags);
             check_job_resources(&at, &mut diags);
             check_timeout(&at, &mut diags);
         }
@@ -886,6 +889,78 @@ fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
             format!("`allowed_services` of runner `{runner}`"),
         ));
     }
+}
+
+/// Compiles one `allowed_images` pattern of a VirtualBox or Parallels runner, or `None` when it
+/// is not a valid regular expression. gitlab-runner matches these patterns as regular
+/// expressions anywhere in the name: `^` and `$` must be written to anchor them.
+pub(super) fn vm_pattern(pattern: &str) -> Option<Regex> {
+    // Patterns come from an untrusted file; bound the compiled size.
+    RegexBuilder::new(pattern).size_limit(1 << 20).build().ok()
+}
+
+/// Checks the job's `image` on a VirtualBox or Parallels runner, where it names the VM to clone.
+/// gitlab-runner ignores the image, with a warning, unless `allowed_images` is set; then the
+/// image must match one of its patterns or be the runner's `base_name`, or the job fails.
+fn check_vm_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    let (settings, section) = match at.executor() {
+        Some(Executor::VirtualBox) => (at.runner.virtualbox.as_ref(), "virtualbox"),
+        Some(Executor::Parallels) => (at.runner.parallels.as_ref(), "parallels"),
+        _ => return,
+    };
+    let Some(image) = &at.job.image else {
+        return;
+    };
+    let name = image.expanded.as_deref().unwrap_or(&image.name);
+    let base_name = settings.and_then(|vm| vm.base_name.as_deref());
+    // An image that still contains `$` depends on variables that only the runner expands.
+    if name.contains('$') || base_name == Some(name) {
+        return;
+    }
+    let allowed = settings.map_or(&[][..], |vm| vm.allowed_images.as_slice());
+    let runner = &at.runner.name;
+    if allowed.is_empty() {
+        let diagnostic = Diagnostic::warning(
+            "fleet-image-ignored",
+            format!(
+                ".gitlab-ci.yml provided image \"{name}\" is ignored, default VM image is being \
+                 used instead"
+            ),
+        )
+        .with_help(format!(
+            "runner `{runner}` clones its `base_name` VM for every job; list the VMs jobs may \
+             select in `[runners.{section}] allowed_images`, or drop the job's `image`"
+        ));
+        let key = format!("{section}.base_name");
+        let key = if at.runner.spans.get(&key).is_some() {
+            key
+        } else {
+            "executor".to_owned()
+        };
+        diags.push(at.diagnostic(diagnostic, &key, format!("VM of runner `{runner}`")));
+        return;
+    }
+    if allowed
+        .iter()
+        .filter_map(|pattern| vm_pattern(pattern))
+        .any(|pattern| pattern.is_match(name))
+    {
+        return;
+    }
+    let diagnostic = Diagnostic::error(
+        "fleet-image-not-allowed",
+        format!("The {name} is not present on list of allowed images"),
+    )
+    .with_help(format!(
+        "use a VM name that matches `allowed_images` of runner `{runner}` ({}), or add a \
+         regular expression for it there",
+        quoted(allowed)
+    ));
+    diags.push(at.diagnostic(
+        diagnostic,
+        &format!("{section}.allowed_images"),
+        format!("`allowed_images` of runner `{runner}`"),
+    ));
 }
 
 fn quoted(items: &[String]) -> String {

@@ -216,6 +216,12 @@ pub struct Runner {
     /// `[runners.instance]` of an `instance` runner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<InstanceSettings>,
+    /// `[runners.virtualbox]` of a `virtualbox` runner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtualbox: Option<VmSettings>,
+    /// `[runners.parallels]` of a `parallels` runner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallels: Option<VmSettings>,
     /// Spans of the entry's keys, by dotted path inside the entry (`limit`,
     /// `docker.privileged`, `docker.volumes.0`). The settings file's keys replace the
     /// `config.toml` ones they override.
@@ -622,6 +628,18 @@ impl Default for AutoscalerSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct InstanceSettings {
     /// `allowed_images`: which job images may select the VM image when VM isolation is on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_images: Vec<String>,
+}
+
+/// `[runners.virtualbox]` or `[runners.parallels]`: the virtual machine each job runs in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VmSettings {
+    /// `base_name`: the VM the runner clones for a job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_name: Option<String>,
+    /// `allowed_images`: regular expressions of the VM names a job's `image` may select instead
+    /// of `base_name`. Empty: the runner ignores the job's `image`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_images: Vec<String>,
 }

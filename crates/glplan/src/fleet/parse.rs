@@ -14,10 +14,11 @@ use crate::config::keywords::duration::parse_seconds;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::source::{FileId, SourceMap, Span};
 
+use super::check::vm_pattern;
 use super::{
     AccessLevel, AutoscalerSettings, CacheSettings, ContainerResources, DockerSettings, Executor,
     Fleet, Host, InstanceSettings, KubernetesSettings, MachineSettings, Runner, RunnerService,
-    RunnerType, SpanMap,
+    RunnerType, SpanMap, VmSettings,
 };
 
 /// GitLab's limit on the number of tags of a runner (`Ci::Runner::TAG_LIST_MAX_LENGTH`).
@@ -866,6 +867,8 @@ fn read_runner(
         machine: None,
         autoscaler: None,
         instance: None,
+        virtualbox: None,
+        parallels: None,
         spans: SpanMap::default(),
         span,
     };
@@ -934,8 +937,29 @@ fn read_runner(
                     runner.instance = Some(read_instance(reader, section, &path));
                 }
             }
-            "ssh" | "parallels" | "virtualbox" | "custom" | "custom_build_dir" | "referees"
-            | "feature_flags" => {
+            "virtualbox" => {
+                if let Some(section) = reader.table(field) {
+                    runner.virtualbox = Some(read_vm(
+                        reader,
+                        section,
+                        &path,
+                        "virtualbox",
+                        &mut runner.spans,
+                    ));
+                }
+            }
+            "parallels" => {
+                if let Some(section) = reader.table(field) {
+                    runner.parallels = Some(read_vm(
+                        reader,
+                        section,
+                        &path,
+                        "parallels",
+                        &mut runner.spans,
+                    ));
+                }
+            }
+            "ssh" | "custom" | "custom_build_dir" | "referees" | "feature_flags" => {
                 reader.table(field);
             }
             _ if GITLAB_KEYS.contains(&key) => read_gitlab_key(reader, key, field, &mut settings),
@@ -1531,6 +1555,54 @@ fn read_instance(reader: &mut Reader<'_>, table: &DeTable<'_>, path: &str) -> In
         }
     }
     instance
+}
+
+/// Reads the keys of `[runners.virtualbox]` or `[runners.parallels]` that decide which VM a job
+/// gets; the others (snapshots, SSH access, start type) do not affect a plan and are not checked.
+fn read_vm(
+    reader: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    path: &str,
+    section: &str,
+    spans: &mut SpanMap,
+) -> VmSettings {
+    let mut vm = VmSettings::default();
+    for (key, _, value) in entries(table) {
+        let key_path = format!("{path}.{key}");
+        let span_key = format!("{section}.{key}");
+        let field = Field {
+            path: &key_path,
+            value,
+        };
+        match key {
+            "base_name" => vm.base_name = reader.string(field),
+            "allowed_images" => {
+                vm.allowed_images = reader.string_list(field).unwrap_or_default();
+                for (index, pattern) in vm.allowed_images.iter().enumerate() {
+                    if vm_pattern(pattern).is_none() {
+                        let item = Field {
+                            path: &format!("{key_path}.{index}"),
+                            value: match value.get_ref() {
+                                DeValue::Array(items) => items.get(index).unwrap_or(value),
+                                _ => value,
+                            },
+                        };
+                        reader.invalid_value(
+                            item,
+                            format!(
+                                "`{pattern}` in `{key_path}` is not a valid regular expression"
+                            ),
+                            "write a regular expression such as `^windows-[0-9]+$`".to_owned(),
+                        );
+                    }
+                }
+            }
+            _ => continue,
+        }
+        record_items(reader, spans, &span_key, value);
+        spans.insert(span_key, reader.span(value.span()));
+    }
+    vm
 }
 
 /// Reads a settings file: `[runners."name"]` tables of GitLab-side keys.

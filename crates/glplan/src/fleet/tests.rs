@@ -1500,3 +1500,106 @@ fn single_bracket_runners_table() {
     assert_eq!(line_column(&sources, diag), (2, 1));
     assert_eq!(fleet.hosts.len(), 1);
 }
+
+const VM_RUNNERS: &str = "\
+concurrent = 2
+[[runners]]
+name = \"vbox\"
+executor = \"virtualbox\"
+tags = [\"vbox\"]
+[runners.virtualbox]
+base_name = \"win-2022\"
+allowed_images = [\"^win-20(19|22)$\", \"macos\"]
+[[runners]]
+name = \"prl\"
+executor = \"parallels\"
+tags = [\"prl\"]
+[runners.parallels]
+base_name = \"macos-14\"
+";
+
+#[test]
+fn vm_settings_parsed() {
+    let (_, fleet, diags) = parse_one(VM_RUNNERS);
+    assert!(problems(&diags).is_empty(), "{diags:?}");
+    let vbox = fleet.runners[0].virtualbox.as_ref().unwrap();
+    assert_eq!(vbox.base_name.as_deref(), Some("win-2022"));
+    assert_eq!(vbox.allowed_images, ["^win-20(19|22)$", "macos"]);
+    let prl = fleet.runners[1].parallels.as_ref().unwrap();
+    assert_eq!(prl.base_name.as_deref(), Some("macos-14"));
+    assert!(prl.allowed_images.is_empty());
+}
+
+#[test]
+fn vm_allowed_images_invalid_regex() {
+    let toml = "[[runners]]\nexecutor = \"virtualbox\"\n[runners.virtualbox]\nallowed_images = [\"ok\", \"(bad\"]\n";
+    let (sources, _, diags) = parse_one(toml);
+    let diag = find(&diags, "fleet-invalid-value");
+    assert_eq!(
+        diag.message,
+        "`(bad` in `runners[0].virtualbox.allowed_images` is not a valid regular expression"
+    );
+    assert_eq!(snippet(&sources, diag), "\"(bad\"");
+}
+
+#[test]
+fn vm_image_allowed_regexes() {
+    // gitlab-runner matches the regular expressions unanchored, and always allows `base_name`.
+    let cases = [
+        ("win-2019", "vbox", true),
+        ("win-2022", "vbox", true),
+        ("win-2016", "vbox", false),
+        ("old-win-2019", "vbox", false),
+        ("macos-13-xcode", "vbox", true),
+        ("linux", "vbox", false),
+    ];
+    for (image, tag, allowed) in cases {
+        let yaml = format!("job:\n  image: {image}\n  tags: [{tag}]\n  script: x\n");
+        let setup = Setup::new(&yaml, &[("config.toml", VM_RUNNERS)]);
+        let rejected = setup.codes().contains(&"fleet-image-not-allowed");
+        assert_eq!(rejected, !allowed, "{image}");
+        assert!(!setup.codes().contains(&"fleet-image-ignored"), "{image}");
+    }
+}
+
+#[test]
+fn vm_image_not_allowed_message() {
+    let yaml = "job:\n  image: linux\n  tags: [vbox]\n  script: x\n";
+    let setup = Setup::new(yaml, &[("config.toml", VM_RUNNERS)]);
+    let diag = setup.check_diag("fleet-image-not-allowed");
+    assert_eq!(
+        diag.message,
+        "The linux is not present on list of allowed images"
+    );
+    assert!(diag.is_error());
+    assert_eq!(
+        setup.sources.snippet(diag.labels[0].span),
+        "[\"^win-20(19|22)$\", \"macos\"]"
+    );
+}
+
+#[test]
+fn vm_image_without_allowed_images() {
+    // Without `allowed_images` the runner clones `base_name` whatever the job's image says.
+    let cases = [("macos-14", false), ("macos-15", true)];
+    for (image, ignored) in cases {
+        let yaml = format!("job:\n  image: {image}\n  tags: [prl]\n  script: x\n");
+        let setup = Setup::new(&yaml, &[("config.toml", VM_RUNNERS)]);
+        let found = setup
+            .check_diags
+            .iter()
+            .find(|d| d.code == "fleet-image-ignored")
+            .map(|d| d.message.as_str());
+        let expected = ignored.then(|| {
+            format!(
+                ".gitlab-ci.yml provided image \"{image}\" is ignored, default VM image is being \
+                 used instead"
+            )
+        });
+        assert_eq!(found, expected.as_deref(), "{image}");
+        assert!(
+            !setup.codes().contains(&"fleet-image-not-allowed"),
+            "{image}"
+        );
+    }
+}
