@@ -108,7 +108,10 @@ function readTree(dir) {
 /** Runs the native CLI in `cwd` and returns its standard output parsed as JSON, or null. */
 function cli(binary, args, cwd) {
   const run = spawnSync(binary, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  assert.ok(run.status === 0 || run.status === 1, `glplan ${args.join(" ")} in ${cwd} exited with ${run.status}: ${run.stderr}`);
+  assert.ok(
+    run.status === 0 || run.status === 1,
+    `glplan ${args.join(" ")} in ${cwd} exited with ${run.status}: ${run.error ?? run.stderr}`,
+  );
   return run.stdout.trim() === "" ? null : JSON.parse(run.stdout);
 }
 
@@ -161,7 +164,10 @@ test("corpus plans equal the CLI's", (t) => {
     return;
   }
   execFileSync("cargo", ["build", "--quiet", "-p", "glplan-cli"], { cwd: root, stdio: "inherit" });
-  const binary = path.join(root, "target/debug/glplan");
+  // Cargo puts the binary under CARGO_TARGET_DIR when it is set (relative paths count from the
+  // directory cargo ran in, here the workspace root).
+  const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR ?? "target");
+  const binary = path.join(targetDir, "debug", "glplan");
   const templates = readTree(templatesDir);
   const entries = corpusEntries();
   assert.ok(entries.length > 100, `only ${entries.length} gitlab-ci-local inputs in the manifest`);
