@@ -233,10 +233,7 @@ pub(super) fn planned_job(
         timeout: job.timeout.as_ref().map(duration),
         retry: job.retry.as_ref().map(|retry| PlanRetry {
             max: retry.max.unwrap_or(0),
-            when: retry
-                .when
-                .clone()
-                .unwrap_or_else(|| vec!["always".to_owned()]),
+            when: retry_when(retry.when.as_deref(), retry.exit_codes.is_some()),
             exit_codes: retry.exit_codes.clone().unwrap_or_default(),
         }),
         cache: keywords::cache(job)
@@ -367,5 +364,83 @@ fn environment(
             .auto_stop_in
             .as_ref()
             .map(|text| masker.mask_owned(variables.expand_gitlab(text))),
+    }
+}
+
+/// Returns the failure reasons that retry a job. Without `when`, GitLab retries on every failure
+/// (`always`), unless `exit_codes` is set: then only a listed exit code retries the job, as
+/// `retry: {max: 2, exit_codes: [137]}` retries only an exit with 137.
+fn retry_when(when: Option<&[String]>, has_exit_codes: bool) -> Vec<String> {
+    match when {
+        Some(when) => when.to_vec(),
+        None if has_exit_codes => Vec::new(),
+        None => vec!["always".to_owned()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::context::PipelineContext;
+    use crate::files::MemoryFiles;
+    use crate::pipeline::{PlanOptions, plan};
+    use crate::schedule::{Durations, RunnerPool, ScheduleOptions, simulate};
+    use crate::{Diagnostics, FileId, Limits};
+
+    const RETRIES: &str = "
+        t1: {script: x, retry: 2}
+        t2: {script: x, retry: {max: 1, when: [runner_system_failure]}}
+        t3: {script: x, retry: {max: 2, exit_codes: [137]}}
+        t4: {script: x, retry: {max: 1, when: [script_failure], exit_codes: 137}}
+        t5: {script: x, retry: {max: 1}}
+    ";
+
+    fn pipeline() -> crate::pipeline::Pipeline {
+        let files = MemoryFiles::new().with_file(".gitlab-ci.yml", RETRIES);
+        let context = PipelineContext::push("main");
+        let (_, pipeline) = plan(".gitlab-ci.yml", &files, &context, &PlanOptions::default());
+        pipeline.unwrap()
+    }
+
+    #[test]
+    fn retry_when_cases() {
+        let pipeline = pipeline();
+        let when = |name: &str| pipeline.job(name).unwrap().retry.clone().unwrap().when;
+        let cases: [(&str, &[&str]); 5] = [
+            ("t1", &["always"]),
+            ("t2", &["runner_system_failure"]),
+            ("t3", &[]),
+            ("t4", &["script_failure"]),
+            ("t5", &["always"]),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(when(name), expected, "{name}");
+        }
+    }
+
+    /// Attempts of each job when every attempt fails with `exit_code`.
+    fn attempts(exit_code: i64) -> Vec<(String, usize)> {
+        let pipeline = pipeline();
+        let text = format!("jobs:\n  t*: {{duration: 1m, fail: true, exit_code: {exit_code}}}\n");
+        let mut diagnostics = Diagnostics::new();
+        let durations = Durations::parse(FileId(1), &text, &Limits::default(), &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let pool = RunnerPool::unlimited(&pipeline);
+        let schedule = simulate(&pipeline, &pool, &durations, &ScheduleOptions::default());
+        schedule
+            .jobs
+            .iter()
+            .map(|job| (job.name.clone(), job.attempts.len()))
+            .collect()
+    }
+
+    #[test]
+    fn simulated_retries_by_exit_code() {
+        let expected = |t3: usize| {
+            [("t1", 3), ("t2", 1), ("t3", t3), ("t4", 2), ("t5", 2)]
+                .map(|(name, count)| (name.to_owned(), count))
+                .to_vec()
+        };
+        assert_eq!(attempts(137), expected(3));
+        assert_eq!(attempts(1), expected(1));
     }
 }
