@@ -61,6 +61,9 @@ pub struct LintArgs {
     /// Files and options shared by every command.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// The pipeline whose variables, masked names and changed files `include` sees.
+    #[command(flatten)]
+    pub context: ContextArgs,
     /// Output format: `human` prints rustc-style text with source snippets; `json` prints an
     /// array of diagnostics with file, line and column.
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]
@@ -73,6 +76,9 @@ pub struct ConfigArgs {
     /// Files and options shared by every command.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// The pipeline whose variables, masked names and changed files `include` sees.
+    #[command(flatten)]
+    pub context: ContextArgs,
     /// Output format of the configuration.
     #[arg(long, value_enum, default_value_t = ConfigFormat::Yaml)]
     pub format: ConfigFormat,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use glplan::context::PipelineContext;
 use glplan::pipeline::{Pipeline, PlanDiagnostic, PlanOptions};
 use glplan::yaml::{Mapping, Node};
-use glplan::{Diagnostics, FileId, Limits, Resolution, ResolveOptions, Severity, Span};
+use glplan::{Diagnostics, FileId, Limits, Resolution, Severity, Span};
 
 use crate::args::{
     Cli, ColorChoice, Command, CommonArgs, ConfigArgs, ConfigFormat, ContextArgs, ExplainArgs,
@@ -101,14 +101,13 @@ impl Loaded {
     }
 }
 
-fn load(args: &CommonArgs) -> Result<Loaded, CliError> {
-    let (root, entry, files) = open_files(args)?;
-    let options = ResolveOptions {
-        variables: last_wins(&args.vars),
-        inputs: pipeline_inputs(&args.inputs)?,
-        ..ResolveOptions::default()
-    };
-    let resolution = glplan::resolve(&entry, &files, &options);
+/// Resolves the configuration as `plan` would for the pipeline the context options describe,
+/// without evaluating it.
+fn load(common: &CommonArgs, context_args: &ContextArgs) -> Result<Loaded, CliError> {
+    let (root, entry, files) = open_files(common)?;
+    let (context, options) = plan_inputs(common, context_args, false)?;
+    let resolve_options = glplan::pipeline::resolve_options(&context, &options);
+    let resolution = glplan::resolve(&entry, &files, &resolve_options);
     Ok(Loaded {
         resolution,
         root,
@@ -217,7 +216,7 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
 }
 
 fn lint(args: &LintArgs) -> Result<Status, CliError> {
-    let loaded = load(&args.common)?;
+    let loaded = load(&args.common, &args.context)?;
     finish(write_lint(args, &loaded), loaded.status())
 }
 
@@ -278,7 +277,7 @@ fn report_to_stderr(loaded: &Loaded, color: ColorChoice) -> Result<(), CliError>
 }
 
 fn config(args: &ConfigArgs) -> Result<Status, CliError> {
-    let loaded = load(&args.common)?;
+    let loaded = load(&args.common, &args.context)?;
     let Some(value) = configuration_json(&loaded.resolution)? else {
         finish(
             report_to_stderr(&loaded, args.common.color),
@@ -342,12 +341,13 @@ impl Planned {
     }
 }
 
-fn evaluate(
+/// Returns the pipeline context and the planning options the command line describes. Every
+/// command resolves with them, so `include` gets the same variables, masks and diff in each.
+fn plan_inputs(
     common: &CommonArgs,
     context_args: &ContextArgs,
     predefined_variables: bool,
-) -> Result<Planned, CliError> {
-    let (root, entry, files) = open_files(common)?;
+) -> Result<(PipelineContext, PlanOptions), CliError> {
     let context =
         context::build(context_args, &last_wins(&common.vars)).map_err(CliError::Message)?;
     let options = PlanOptions {
@@ -355,6 +355,16 @@ fn evaluate(
         predefined_variables,
         ..PlanOptions::default()
     };
+    Ok((context, options))
+}
+
+fn evaluate(
+    common: &CommonArgs,
+    context_args: &ContextArgs,
+    predefined_variables: bool,
+) -> Result<Planned, CliError> {
+    let (root, entry, files) = open_files(common)?;
+    let (context, options) = plan_inputs(common, context_args, predefined_variables)?;
     let (resolution, pipeline) = glplan::pipeline::plan(&entry, &files, &context, &options);
     Ok(Planned {
         loaded: Loaded {
@@ -485,6 +495,7 @@ fn plan(args: &PlanArgs) -> Result<Status, CliError> {
                 let mut value = pipeline_json(pipeline, &planned.loaded)?;
                 if let Some(fleet) = &fleet {
                     runners::add_to_json(&mut value, fleet);
+                    add_file_diagnostics(&mut value, &planned.loaded, &fleet.diagnostics);
                 }
                 write_json(&mut out, &value)?;
             }
@@ -617,13 +628,52 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
                 let text = schedule_out::schedule_table(&schedule, &planned.header());
                 out.write_all(text.as_bytes())?;
             }
-            ScheduleFormat::Json => write_json(&mut out, &schedule)?,
+            ScheduleFormat::Json => {
+                let value = schedule_json(&schedule, &pipeline, &planned.loaded, &diagnostics)?;
+                write_json(&mut out, &value)?;
+            }
             ScheduleFormat::Mermaid => out.write_all(schedule_out::gantt(&schedule).as_bytes())?,
         }
         out.flush()?;
         Ok(())
     })();
     finish(written, status)
+}
+
+/// Returns the schedule as JSON, with a `diagnostics` array in the form `plan --format json` uses:
+/// the configuration's, the pipeline's, then those of the runner and durations files.
+fn schedule_json(
+    schedule: &glplan::schedule::Schedule,
+    pipeline: &Pipeline,
+    loaded: &Loaded,
+    files: &Diagnostics,
+) -> Result<serde_json::Value, CliError> {
+    let convert = |e: serde_json::Error| {
+        CliError::Message(format!("cannot convert the schedule to JSON: {e}"))
+    };
+    let mut value = serde_json::to_value(schedule).map_err(convert)?;
+    let mut planned = pipeline_json(pipeline, loaded)?;
+    let diagnostics = planned
+        .get_mut("diagnostics")
+        .map(serde_json::Value::take)
+        .unwrap_or_else(|| serde_json::Value::Array(Vec::new()));
+    if let Some(object) = value.as_object_mut() {
+        object.insert("diagnostics".into(), diagnostics);
+    }
+    add_file_diagnostics(&mut value, loaded, files);
+    Ok(value)
+}
+
+/// Appends the diagnostics of the runner and durations files to the `diagnostics` array of
+/// a JSON output, with file names as the user can open them.
+fn add_file_diagnostics(value: &mut serde_json::Value, loaded: &Loaded, files: &Diagnostics) {
+    let mut added = glplan::report::plan_diagnostics(files, &loaded.resolution.sources);
+    for entry in &mut added {
+        rename_files(entry, &|name| loaded.display_name(name));
+    }
+    if let Some(serde_json::Value::Array(diagnostics)) = value.get_mut("diagnostics") {
+        diagnostics.extend(added);
+    }
 }
 
 fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {

@@ -176,10 +176,15 @@ pub fn describe(context: &PipelineContext, defaulted: bool) -> String {
         (true, false) => pipeline.push_str(" (the default branch)"),
         (false, _) => {}
     }
-    let changes = match &context.changed_files {
-        None => "no diff, so every `changes` clause holds".to_owned(),
-        Some(files) if files.len() == 1 => "1 changed file".to_owned(),
-        Some(files) => format!("{} changed files", files.len()),
+    // GitLab compares `changes` only in branch push, merge request and external pull request
+    // pipelines. Elsewhere the changed files given are not used, and the header says so.
+    let changes = match (context.diff(), &context.changed_files) {
+        (Some([_]), _) => "1 changed file".to_owned(),
+        (Some(files), _) => format!("{} changed files", files.len()),
+        (None, None) => "no diff, so every `changes` clause holds".to_owned(),
+        (None, Some(_)) => "this pipeline has no diff, so every `changes` clause holds and the \
+                            changed files given are not compared"
+            .to_owned(),
     };
     format!("pipeline: {pipeline}\nchanges: {changes}\n")
 }
@@ -371,6 +376,10 @@ mod tests {
     fn describe_cases() {
         let mut schedule = PipelineContext::schedule("nightly");
         schedule.changed_files = Some(vec!["a".to_owned(), "b".to_owned()]);
+        let mut tag = PipelineContext::tag("v2");
+        tag.changed_files = Some(vec!["a".to_owned()]);
+        let mut pushed = PipelineContext::push("feat");
+        pushed.changed_files = Some(vec!["a".to_owned()]);
         let mut labelled = PipelineContext::merge_request("feat", "main");
         if let Some(merge_request) = &mut labelled.merge_request {
             merge_request.labels = vec!["backend".to_owned()];
@@ -396,7 +405,19 @@ mod tests {
             (
                 schedule,
                 false,
-                "pipeline: schedule for branch nightly\nchanges: 2 changed files\n",
+                "pipeline: schedule for branch nightly\nchanges: this pipeline has no diff, so \
+                 every `changes` clause holds and the changed files given are not compared\n",
+            ),
+            (
+                tag,
+                false,
+                "pipeline: push of tag v2\nchanges: this pipeline has no diff, so every \
+                 `changes` clause holds and the changed files given are not compared\n",
+            ),
+            (
+                pushed,
+                false,
+                "pipeline: push to branch feat\nchanges: 1 changed file\n",
             ),
             (
                 labelled,

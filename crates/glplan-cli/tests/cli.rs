@@ -970,3 +970,101 @@ fn context_options_in_help() {
         }
     }
 }
+
+const INCLUDE_CHANGES: &str = "crates/glplan-cli/tests/fixtures/include-changes/.gitlab-ci.yml";
+const INCLUDE_MASK: &str = "crates/glplan-cli/tests/fixtures/include-mask/.gitlab-ci.yml";
+
+/// `include:rules:changes` in `lint` and `config` compares the changed files as `plan` does;
+/// the included file has an unknown stage, so `lint` fails exactly when it is included.
+#[test]
+fn lint_include_changes_cases() {
+    let cases: [(&[&str], i32); 5] = [
+        (&[], 1),
+        (&["--changed", "docs/a.md"], 0),
+        (&["--changed", "src/a.rs"], 1),
+        (&["--no-diff"], 1),
+        (&["--ref", "v1", "--tag", "--changed", "docs/a.md"], 1),
+    ];
+    for (extra, status) in cases {
+        let mut args = vec!["lint", INCLUDE_CHANGES];
+        args.extend_from_slice(extra);
+        let output = glplan(&args);
+        assert_eq!(output.status.code(), Some(status), "{extra:?}");
+    }
+}
+
+#[test]
+fn config_include_changes_from_file() {
+    let dir = std::env::temp_dir().join(format!("glplan-config-changed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("changed.txt");
+    std::fs::write(&list, "docs/a.md\n").unwrap();
+    let output = glplan(&[
+        "config",
+        INCLUDE_CHANGES,
+        "--format",
+        "json",
+        "--changed-from",
+        list.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(value["jobs"].get("extra-job").is_none(), "{value:#}");
+}
+
+#[test]
+fn lint_masks_include_messages() {
+    let output = glplan(&[
+        "lint",
+        INCLUDE_MASK,
+        "--var",
+        "SECRET=hunter2",
+        "--mask",
+        "SECRET",
+        "--format",
+        "json",
+    ]);
+    let text = stdout(&output);
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn config_masks_include_messages() {
+    let args = [
+        "config",
+        INCLUDE_MASK,
+        "--var",
+        "SECRET=hunter2",
+        "--mask",
+        "SECRET",
+    ];
+    let output = glplan(&args);
+    let text = stderr(&output);
+    assert!(text.contains("error[include-not-found]"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn lint_mask_of_unset_variable_exits_two() {
+    let output = glplan(&["lint", INCLUDE_MASK, "--mask", "SECRET"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn tag_header_ignores_changed_files() {
+    let output = glplan(&[
+        "plan",
+        CLEAN,
+        "--ref",
+        "v1",
+        "--tag",
+        "--changed",
+        "src/a.rs",
+    ]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("changes: this pipeline has no diff, so every `changes` clause holds"),
+        "{text}"
+    );
+}

@@ -327,3 +327,67 @@ fn without_runners_jobs_start_when_ready() {
     assert_eq!(job(&schedule, "lint")["started_at"], 300);
     assert_eq!(schedule["duration"], 900);
 }
+
+/// The codes and `file:line` locations of a JSON output's `diagnostics`.
+fn diagnostic_locations(value: &Value) -> Vec<(String, String)> {
+    value["diagnostics"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no diagnostics in {value:#}"))
+        .iter()
+        .map(|d| {
+            let location = &d["location"];
+            (
+                d["code"].as_str().unwrap_or_default().to_owned(),
+                format!(
+                    "{}:{}",
+                    location["file"].as_str().unwrap_or_default(),
+                    location["line"]
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn schedule_json_has_file_diagnostics() {
+    let config = fixture("stuck/.gitlab-ci.yml");
+    let durations = fixture("stuck/bad-durations.yml");
+    let args = [
+        "schedule",
+        &config,
+        "--durations",
+        &durations,
+        "--format",
+        "json",
+    ];
+    let output = glplan(&args);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        diagnostic_locations(&value),
+        [("invalid-duration".to_owned(), format!("{durations}:4"))]
+    );
+}
+
+#[test]
+fn schedule_json_clean_has_empty_diagnostics() {
+    let schedule = schedule_json("untagged", &["runners.toml"], &[]);
+    assert_eq!(schedule["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn plan_json_has_fleet_diagnostics() {
+    let config = fixture("dind/.gitlab-ci.yml");
+    let runners = fixture("dind/unprivileged.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let codes: Vec<String> = diagnostic_locations(&value)
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect();
+    assert!(
+        codes.contains(&"fleet-dind-not-privileged".to_owned()),
+        "{codes:?}"
+    );
+}

@@ -8,9 +8,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::diagnostic::{LocatedDiagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostics, LocatedDiagnostic, did_you_mean};
 use crate::pipeline::{AbsentJob, EdgeKind, Pipeline, PlannedJob};
 use crate::resolve::Resolution;
+use crate::source::SourceMap;
 use crate::yaml::Mapping;
 
 /// Returns the configuration as `glplan config --format json` prints it: the typed
@@ -55,6 +56,16 @@ pub fn pipeline(pipeline: &Pipeline, resolution: &Resolution) -> serde_json::Res
         *diagnostics = all;
     }
     Ok(value)
+}
+
+/// Returns diagnostics of files read beside the configuration (runner and durations files)
+/// in the form of the pipeline's `diagnostics` entries, for the JSON outputs that show them
+/// next to the pipeline's.
+pub fn plan_diagnostics(diagnostics: &Diagnostics, sources: &SourceMap) -> Vec<Value> {
+    diagnostics
+        .iter()
+        .map(|diagnostic| resolved_as_plan_diagnostic(&diagnostic.locate(sources)))
+        .collect()
 }
 
 fn diagnostics_of(resolution: &Resolution) -> impl Iterator<Item = LocatedDiagnostic> + '_ {

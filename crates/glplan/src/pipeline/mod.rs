@@ -148,6 +148,20 @@ pub fn evaluate(
     planner.run(context)
 }
 
+/// The options [`plan`] resolves the configuration with for `context`: the variables
+/// `include` sees, the masked names among them, and the pipeline's diff. `lint` and `config`
+/// resolve with the same options, so that `include:rules` decide as they do in a plan.
+pub fn resolve_options(context: &PipelineContext, options: &PlanOptions) -> ResolveOptions {
+    let include = include_variables(context);
+    ResolveOptions {
+        limits: options.limits.clone(),
+        variables: include.to_pairs(),
+        changed_files: context.diff().map(<[String]>::to_vec),
+        masked: include.masked_names(),
+        inputs: options.inputs.clone(),
+    }
+}
+
 /// Resolves the configuration whose entry file is `entry`, then evaluates it for `context`.
 ///
 /// The include phase sees the variables GitLab gives it (predefined, settings and pipeline
@@ -160,15 +174,7 @@ pub fn plan(
     context: &PipelineContext,
     options: &PlanOptions,
 ) -> (Resolution, Option<Pipeline>) {
-    let include = include_variables(context);
-    let resolve_options = ResolveOptions {
-        limits: options.limits.clone(),
-        variables: include.to_pairs(),
-        changed_files: context.diff().map(<[String]>::to_vec),
-        masked: include.masked_names(),
-        inputs: options.inputs.clone(),
-    };
-    let resolution = resolve(entry, files, &resolve_options);
+    let resolution = resolve(entry, files, &resolve_options(context, options));
     let Some(config) = &resolution.config else {
         return (resolution, None);
     };
