@@ -20,12 +20,15 @@ pub struct Cli {
 pub enum Command {
     /// Check a pipeline configuration and print its diagnostics.
     ///
-    /// Exits with 0 when there is no error (warnings allowed), 1 when there is an error, and 2
-    /// when the command line is invalid or a file or folder cannot be read.
+    /// Takes the context options of `plan`: they set the variables, masked names and changed
+    /// files that `include` locations and `include:rules` see. Exits with 0 when there is no
+    /// error (warnings allowed), 1 when there is an error, and 2 when the command line is
+    /// invalid or a file or folder cannot be read.
     Lint(LintArgs),
     /// Print the merged configuration after include, extends, !reference, default and parallel.
     ///
-    /// Diagnostics go to standard error; exit codes are those of `lint`.
+    /// Takes the context options of `plan`, as `lint` does. Diagnostics go to standard error;
+    /// exit codes are those of `lint`.
     Config(ConfigArgs),
     /// Print the pipeline GitLab would create for one push, tag, merge request or other
     /// trigger: the outcome of `workflow:rules`, the stages with each job's `when`,
