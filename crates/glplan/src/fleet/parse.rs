@@ -1558,7 +1558,8 @@ fn read_instance(reader: &mut Reader<'_>, table: &DeTable<'_>, path: &str) -> In
 }
 
 /// Reads the keys of `[runners.virtualbox]` or `[runners.parallels]` that decide which VM a job
-/// gets; the others (snapshots, SSH access, start type) do not affect a plan and are not checked.
+/// gets. The other keys (snapshots, SSH access, start type) do not change a plan, so they are
+/// skipped unchecked.
 fn read_vm(
     reader: &mut Reader<'_>,
     table: &DeTable<'_>,

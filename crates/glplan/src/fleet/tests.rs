@@ -1580,7 +1580,7 @@ fn vm_image_not_allowed_message() {
 
 #[test]
 fn vm_image_without_allowed_images() {
-    // Without `allowed_images` the runner clones `base_name` whatever the job's image says.
+    // Without `allowed_images` the runner clones `base_name` whatever image the job names.
     let cases = [("macos-14", false), ("macos-15", true)];
     for (image, ignored) in cases {
         let yaml = format!("job:\n  image: {image}\n  tags: [prl]\n  script: x\n");
