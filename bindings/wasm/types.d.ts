@@ -901,6 +901,10 @@ export interface PlanService {
    * The host names the job reaches the service at.
    */
   hostnames: string[];
+  /**
+   * `pull_policy:`, in order of preference.
+   */
+  pull_policy?: string[];
 }
 
 /**
@@ -946,7 +950,8 @@ export interface PlanRetry {
    */
   max: number;
   /**
-   * Failure reasons that cause a retry; `always` when the job lists none.
+   * Failure reasons that cause a retry. When the job lists none: empty if it sets
+   * `exit_codes` (only the exit codes decide), `always` otherwise.
    */
   when: string[];
   /**

@@ -68,7 +68,7 @@ test:
     entrypoint: [""]
     pull_policy: [always, if-not-present]
   services:
-    - {name: "redis:$GLOBAL", alias: cache}
+    - {name: "redis:$GLOBAL", alias: cache, pull_policy: if-not-present}
   needs:
     - {job: build, artifacts: true}
     - {job: missing, optional: true}

@@ -722,15 +722,11 @@ fn requested_policies(job: &[String], runner: &[String]) -> (Vec<String>, &'stat
     }
 }
 
-/// Checks the job's `image:pull_policy` against the runner's allowed policies. gitlab-runner's
-/// pull manager keeps the requested policies that are allowed, in requested order, and fails
-/// the job when none is left.
+/// Checks the pull policies of the job's `image` and of each of its `services` against the
+/// runner's allowed policies. gitlab-runner's pull manager keeps the requested policies that are
+/// allowed, in requested order, and fails the job when none is left for any one image.
 fn check_pull_policy(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
-    let Some(image) = &at.job.image else {
-        return;
-    };
-    let image_name = image.expanded.as_deref().unwrap_or(&image.name);
-    let (runner_policies, allowed_policies, key) = if at.uses_docker() {
+    let (runner_policies, allowed_policies, section) = if at.uses_docker() {
         let Some(docker) = &at.runner.docker else {
             return;
         };
@@ -753,41 +749,82 @@ fn check_pull_policy(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     } else {
         return;
     };
-
-    let (requested, source) = requested_policies(&image.pull_policy, runner_policies);
     let (allowed, allowed_key) = if !allowed_policies.is_empty() {
-        (allowed_policies.clone(), "allowed_pull_policies")
+        (allowed_policies.as_slice(), "allowed_pull_policies")
     } else if !runner_policies.is_empty() {
-        (runner_policies.clone(), "pull_policy")
+        (runner_policies.as_slice(), "pull_policy")
     } else {
-        (vec!["always".to_owned()], "pull_policy")
+        (&["always".to_owned()][..], "pull_policy")
     };
-    if requested.iter().any(|policy| allowed.contains(policy)) {
-        return;
-    }
-    let runner = &at.runner.name;
-    let diagnostic = Diagnostic::error(
-        "fleet-pull-policy-not-allowed",
-        format!(
-            "invalid pull policy for image \"{image_name}\": pull_policy ([{}]) defined in \
-             {source} is not one of the allowed_pull_policies ([{}])",
-            requested.join(" "),
-            allowed.join(" ")
-        ),
-    )
-    .with_help(format!(
-        "use one of `{}` in the job's `image:pull_policy`, or allow `{}` in \
-         `allowed_pull_policies` of runner `{runner}`",
-        allowed.join("`, `"),
-        requested.join("`, `")
-    ));
-    let key = format!("{key}.{allowed_key}");
+    let key = format!("{section}.{allowed_key}");
     let key = if at.runner.spans.get(&key).is_some() {
         key
     } else {
         "executor".to_owned()
     };
-    diags.push(at.diagnostic(diagnostic, &key, format!("what runner `{runner}` allows")));
+    let checks = PullPolicyCheck {
+        at,
+        runner_policies,
+        allowed,
+        key: &key,
+    };
+
+    if let Some(image) = &at.job.image {
+        let name = image.expanded.as_deref().unwrap_or(&image.name);
+        checks.check(
+            name,
+            &image.pull_policy,
+            "the job's `image:pull_policy`",
+            diags,
+        );
+    }
+    for service in &at.job.services {
+        let name = service.expanded.as_deref().unwrap_or(&service.name);
+        let place = format!("the `pull_policy` of service `{}`", service.name);
+        checks.check(name, &service.pull_policy, &place, diags);
+    }
+}
+
+/// What a runner allows, to check one image's pull policies against.
+struct PullPolicyCheck<'a> {
+    at: &'a At<'a>,
+    /// The runner's `pull_policy`, used when the job requests none.
+    runner_policies: &'a [String],
+    allowed: &'a [String],
+    /// Runner key the diagnostic points at.
+    key: &'a str,
+}
+
+impl PullPolicyCheck<'_> {
+    /// Reports image `name` when none of the policies the job requests for it (`job`, set at
+    /// `place`) is allowed.
+    fn check(&self, name: &str, job: &[String], place: &str, diags: &mut Vec<Diagnostic>) {
+        let (requested, source) = requested_policies(job, self.runner_policies);
+        if requested.iter().any(|policy| self.allowed.contains(policy)) {
+            return;
+        }
+        let runner = &self.at.runner.name;
+        let diagnostic = Diagnostic::error(
+            "fleet-pull-policy-not-allowed",
+            format!(
+                "invalid pull policy for image \"{name}\": pull_policy ([{}]) defined in \
+                 {source} is not one of the allowed_pull_policies ([{}])",
+                requested.join(" "),
+                self.allowed.join(" ")
+            ),
+        )
+        .with_help(format!(
+            "use one of `{}` in {place}, or allow `{}` in `allowed_pull_policies` of runner \
+             `{runner}`",
+            self.allowed.join("`, `"),
+            requested.join("`, `")
+        ));
+        diags.push(self.at.diagnostic(
+            diagnostic,
+            self.key,
+            format!("what runner `{runner}` allows"),
+        ));
+    }
 }
 
 /// Returns whether `image` matches one of gitlab-runner's `allowed_images` patterns. gitlab-runner

@@ -1603,3 +1603,42 @@ fn vm_image_without_allowed_images() {
         );
     }
 }
+
+#[test]
+fn service_pull_policy_checked() {
+    let yaml = "job:
+  image: {name: ruby:3.3, pull_policy: never}
+  services:
+    - {name: postgres:16, pull_policy: [always]}
+    - {name: redis:7.2, pull_policy: if-not-present}
+  tags: [docker]
+  script: x
+";
+    let setup = Setup::new(yaml, &[("config.toml", CHECK_RUNNERS)]);
+    let found: Vec<&Diagnostic> = setup
+        .check_diags
+        .iter()
+        .filter(|d| d.code == "fleet-pull-policy-not-allowed")
+        .collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].message,
+        "invalid pull policy for image \"postgres:16\": pull_policy ([always]) defined in GitLab \
+         pipeline config is not one of the allowed_pull_policies ([if-not-present never])"
+    );
+    assert_eq!(
+        found[0].help.as_deref(),
+        Some(
+            "use one of `if-not-present`, `never` in the `pull_policy` of service `postgres:16`, \
+             or allow `always` in `allowed_pull_policies` of runner `docker`"
+        )
+    );
+}
+
+#[test]
+fn service_pull_policy_in_plan() {
+    let yaml = "job:\n  services: [{name: redis:7.2, pull_policy: [never, if-not-present]}]\n  script: x\n";
+    let setup = Setup::new(yaml, &[]);
+    let service = &setup.pipeline.jobs[0].services[0];
+    assert_eq!(service.pull_policy, ["never", "if-not-present"]);
+}

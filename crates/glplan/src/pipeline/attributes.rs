@@ -333,6 +333,12 @@ fn services(job: &Job, variables: &FinalVariables, traces: TraceContext<'_>) -> 
                 expanded,
                 alias: service.alias.clone(),
                 hostnames,
+                pull_policy: service
+                    .pull_policy
+                    .iter()
+                    .flatten()
+                    .map(|policy| policy.as_str().to_owned())
+                    .collect(),
             }
         })
         .collect()

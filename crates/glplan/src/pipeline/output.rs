@@ -385,6 +385,9 @@ pub struct PlanService {
     pub alias: Option<String>,
     /// The host names the job reaches the service at.
     pub hostnames: Vec<String>,
+    /// `pull_policy:`, in order of preference.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pull_policy: Vec<String>,
 }
 
 /// `environment:` of a job.
@@ -418,7 +421,8 @@ pub struct PlanEnvironment {
 pub struct PlanRetry {
     /// How many times GitLab retries a failed job (0 to 2).
     pub max: u8,
-    /// Failure reasons that cause a retry; `always` when the job lists none.
+    /// Failure reasons that cause a retry. When the job lists none: empty if it sets
+    /// `exit_codes` (only the exit codes decide), `always` otherwise.
     pub when: Vec<String>,
     /// Exit codes that cause a retry.
     #[serde(skip_serializing_if = "Vec::is_empty")]
