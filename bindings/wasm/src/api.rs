@@ -4,7 +4,7 @@
 use glplan::fleet::{Fleet, MatchContext, check, match_jobs};
 use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
-use glplan::{Diagnostics, Limits, Resolution, ResolveOptions};
+use glplan::{Diagnostics, Limits, Resolution};
 
 use crate::input::Input;
 use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleResult};
@@ -139,14 +139,19 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     })
 }
 
+/// Resolves the configuration with the options `plan` uses for the input's context, as the CLI's
+/// `lint` and `config` do, so that `include:rules`, masking and the predefined variables in
+/// include paths agree with a plan.
 fn resolve(input: &mut Input) -> Result<Resolution, String> {
     let entry = input.entry()?;
-    let options = ResolveOptions {
-        variables: input.include_variables()?,
+    let context = input.pipeline_context()?;
+    let options = PlanOptions {
         inputs: input.pipeline_inputs(),
-        ..ResolveOptions::default()
+        predefined_variables: input.predefined,
+        ..PlanOptions::default()
     };
     let files = input.take_files();
+    let options = glplan::pipeline::resolve_options(&context, &options);
     Ok(glplan::resolve(&entry, &files, &options))
 }
 
@@ -222,7 +227,8 @@ mod tests {
         let input = input(serde_json::json!({"files": files}));
         let mut files = glplan::MemoryFiles::new();
         files.repository = input.files.clone();
-        let resolution = glplan::resolve(".gitlab-ci.yml", &files, &ResolveOptions::default());
+        let resolution =
+            glplan::resolve(".gitlab-ci.yml", &files, &glplan::ResolveOptions::default());
         let expected = serde_json::to_value(glplan::report::diagnostics(&resolution)).unwrap();
         let actual = serde_json::to_value(lint(input).unwrap()).unwrap();
         assert_eq!(actual, expected);

@@ -182,16 +182,6 @@ impl Input {
         }
     }
 
-    /// Returns the pipeline variables as name and value pairs, for `include` in `lint` and
-    /// `resolveConfig`.
-    pub fn include_variables(&self) -> Result<Vec<(String, String)>, String> {
-        let variables = settings_variables(self.variables.as_ref(), "variables")?;
-        Ok(variables
-            .into_iter()
-            .map(|variable| (variable.key, variable.value))
-            .collect())
-    }
-
     /// Returns the pipeline inputs as YAML nodes, or `None` when none were given.
     pub fn pipeline_inputs(&self) -> Option<Mapping> {
         let inputs = self.inputs.as_ref()?;
