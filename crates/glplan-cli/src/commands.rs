@@ -257,7 +257,18 @@ fn write_lint(args: &LintArgs, loaded: &Loaded) -> Result<(), CliError> {
 /// Writes diagnostics to standard error for `config` and `plan`, whose standard output is the
 /// result.
 fn report_to_stderr(loaded: &Loaded, color: ColorChoice) -> Result<(), CliError> {
-    let diagnostics = &loaded.resolution.diagnostics;
+    let summary = loaded.display_name(&loaded.entry);
+    write_to_stderr(loaded, &loaded.resolution.diagnostics, &summary, color)
+}
+
+/// Writes `diagnostics` to standard error, closed by a count line that starts with `summary`,
+/// or nothing when there are none.
+fn write_to_stderr(
+    loaded: &Loaded,
+    diagnostics: &Diagnostics,
+    summary: &str,
+    color: ColorChoice,
+) -> Result<(), CliError> {
     if diagnostics.is_empty() {
         return Ok(());
     }
@@ -272,7 +283,7 @@ fn report_to_stderr(loaded: &Loaded, color: ColorChoice) -> Result<(), CliError>
         &display,
         color,
     )?;
-    render::write_summary(&mut err, &display(&loaded.entry), diagnostics)?;
+    render::write_summary(&mut err, summary, diagnostics)?;
     Ok(())
 }
 
@@ -436,30 +447,7 @@ fn report_files_to_stderr(
     diagnostics: &Diagnostics,
     color: ColorChoice,
 ) -> Result<(), CliError> {
-    if diagnostics.is_empty() {
-        return Ok(());
-    }
-    let stderr = io::stderr();
-    let mut err = stderr.lock();
-    let display = |name: &str| loaded.display_name(name);
-    let color = use_color(color, stderr.is_terminal());
-    render::write_human(
-        &mut err,
-        diagnostics,
-        &loaded.resolution.sources,
-        &display,
-        color,
-    )?;
-    render::write_counts(
-        &mut err,
-        "runner and durations files",
-        diagnostics.error_count(),
-        diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count(),
-    )?;
-    Ok(())
+    write_to_stderr(loaded, diagnostics, "runner and durations files", color)
 }
 
 fn plan(args: &PlanArgs) -> Result<Status, CliError> {

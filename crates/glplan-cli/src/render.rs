@@ -110,12 +110,7 @@ pub fn write_summary(
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();
-    writeln!(
-        out,
-        "{entry}: {}, {}",
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    )
+    write_counts(out, entry, errors, warnings)
 }
 
 /// Writes the closing line of a human-readable report from counts, for output that joins the
