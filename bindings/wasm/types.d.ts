@@ -248,7 +248,7 @@ export interface Position {
  */
 export interface LocatedLabel {
   /**
-   * What the label says.
+   * The label's message.
    */
   message: string;
   /**
@@ -591,7 +591,7 @@ export interface Stage {
   jobs: string[];
   /**
    * The jobs a stage-scheduled job of this stage waits for. GitLab starts such a job once
-   * every job of the earlier stages is complete; the list holds the earlier jobs that no
+   * every job of the earlier stages is complete; the list contains the earlier jobs that no
    * other earlier job waits for, which is enough to cover all of them.
    */
   waits_for: string[];

@@ -64,7 +64,7 @@ pub struct LintArgs {
     /// Files and options shared by every command.
     #[command(flatten)]
     pub common: CommonArgs,
-    /// The pipeline whose variables, masked names and changed files `include` sees.
+    /// The pipeline whose variables, masked names and changed files `include` uses.
     #[command(flatten)]
     pub context: ContextArgs,
     /// Output format: `human` prints rustc-style text with source snippets; `json` prints an
@@ -79,7 +79,7 @@ pub struct ConfigArgs {
     /// Files and options shared by every command.
     #[command(flatten)]
     pub common: CommonArgs,
-    /// The pipeline whose variables, masked names and changed files `include` sees.
+    /// The pipeline whose variables, masked names and changed files `include` uses.
     #[command(flatten)]
     pub context: ContextArgs,
     /// Output format of the configuration.

@@ -191,7 +191,7 @@ pub struct PipelineContext {
     /// `None`, matching the default all-zero [`Commit::before_sha`] of a new branch. GitLab's
     /// paths are relative to the repository root, so a leading `./` or `/` is dropped when the
     /// context is read from JSON (see [`normalize_changed_path`]). Rules read the files through
-    /// [`PipelineContext::diff`], which also knows the pipelines that have no diff.
+    /// [`PipelineContext::diff`], which also returns `None` for pipelines that have no diff.
     #[serde(deserialize_with = "deserialize_changed_files")]
     pub changed_files: Option<Vec<String>>,
     /// Paths of the files in the repository at the pipeline's commit, which `rules:exists`

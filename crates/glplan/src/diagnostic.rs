@@ -170,7 +170,7 @@ impl Location {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LocatedLabel {
-    /// What the label says.
+    /// The label's message.
     pub message: String,
     /// Where it points.
     pub location: Location,

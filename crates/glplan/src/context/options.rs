@@ -12,7 +12,7 @@ use super::{
     MergeRequest, MergeRequestEventType, PipelineContext, PipelineSource, SettingsVariable,
 };
 
-/// What a user says about the pipeline to plan. Every field is optional; with none, the
+/// The user's description of the pipeline to plan. Every field is optional; with none, the
 /// pipeline is a push to the default branch.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContextOptions {

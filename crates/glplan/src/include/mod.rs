@@ -14,8 +14,8 @@
 //! GitLab stops at the first broken include. glplan reports it and keeps going, so that one
 //! missing file does not hide the rest of the configuration: a file that cannot be loaded
 //! contributes nothing, everything else still merges. Only the include count and total size
-//! limits stop further loading. Later phases then leave out the errors that only say something
-//! is not defined, because the missing file may define it.
+//! limits stop further loading. Later phases then leave out the errors that only report something
+//! as not defined, because the missing file may define it.
 
 mod location;
 mod rules;

@@ -273,7 +273,7 @@ impl Layers {
 
     /// Expands the definitions reachable from `roots` (and, with `roots` `None`, from every
     /// definition that references another) with GitLab's collection expansion. Definitions
-    /// `keep` rejects are left out first. The result holds the expanded winning definition of
+    /// `keep` rejects are left out first. The result contains the expanded winning definition of
     /// every name reached; a name it lacks expands to itself. With a reference cycle anywhere
     /// in the list GitLab expands nothing, so then every referencing definition is reached
     /// and the values come back unexpanded.

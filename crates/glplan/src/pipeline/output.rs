@@ -160,7 +160,7 @@ pub struct Stage {
     /// Names of the stage's jobs, in configuration order.
     pub jobs: Vec<String>,
     /// The jobs a stage-scheduled job of this stage waits for. GitLab starts such a job once
-    /// every job of the earlier stages is complete; the list holds the earlier jobs that no
+    /// every job of the earlier stages is complete; the list contains the earlier jobs that no
     /// other earlier job waits for, which is enough to cover all of them.
     pub waits_for: Vec<String>,
 }

@@ -46,9 +46,9 @@ impl Schedule {
 pub enum JobStatus {
     /// Never became ready: a job it waits for never completed.
     Created,
-    /// Ready, but another job holds its resource group forever.
+    /// Ready, but another job keeps its resource group until the end.
     WaitingForResource,
-    /// A manual job nobody played.
+    /// A manual job that was not played.
     Manual,
     /// Pending with no runner that can take it.
     Stuck,
@@ -134,7 +134,7 @@ pub struct RunnerUsage {
     pub jobs: u32,
     /// Seconds of job run time, summed over its slots.
     pub busy: u64,
-    /// The most jobs it ran at once.
+    /// The maximum number of jobs it ran at once.
     pub peak: u32,
     /// `busy` divided by (slots × pipeline duration), from 0 to 1. The slots are `limit`,
     /// lowered to the host's `concurrent`; for a runner without either limit, its peak.
