@@ -932,13 +932,15 @@ fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
 /// is not a valid regular expression. gitlab-runner matches these patterns as regular
 /// expressions anywhere in the name: `^` and `$` must be written to anchor them.
 pub(super) fn vm_pattern(pattern: &str) -> Option<Regex> {
-    // Patterns come from an untrusted file; bound the compiled size.
+    // NOTE: patterns match anywhere in the name, read from gitlab-runner's documented example
+    // `^test[1-2]$`, which writes its own anchors; the runner's source was not checked.
+    // Patterns come from an untrusted file, so the compiled size is bounded.
     RegexBuilder::new(pattern).size_limit(1 << 20).build().ok()
 }
 
 /// Checks the job's `image` on a VirtualBox or Parallels runner, where it names the VM to clone.
-/// gitlab-runner ignores the image, with a warning, unless `allowed_images` is set; then the
-/// image must match one of its patterns or be the runner's `base_name`, or the job fails.
+/// Without `allowed_images`, gitlab-runner ignores the image with a warning. With it, the image
+/// must match one of its patterns or be the runner's `base_name`, or the job fails.
 fn check_vm_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     let (settings, section) = match at.executor() {
         Some(Executor::VirtualBox) => (at.runner.virtualbox.as_ref(), "virtualbox"),
