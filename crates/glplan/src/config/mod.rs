@@ -101,10 +101,13 @@ pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) ->
 
     // 8. Normalization: parallel jobs become their instances. GitLab runs the logical checks
     // of step 7 on the normalized jobs, so this comes first.
-    let jobs = parallel::expand(composed, &mut cx);
+    let parallel::Expanded { jobs, failed } = parallel::expand(composed, &mut cx);
 
-    // 7. Logical validation of stages and the references between jobs.
-    validate::check(&stages, &jobs, &top.failed, &mut cx);
+    // 7. Logical validation of stages and the references between jobs, which GitLab skips
+    // when a matrix expression failed in step 8.
+    if !failed {
+        validate::check(&stages, &jobs, &top.failed, &mut cx);
+    }
 
     Some(Config {
         stages: stages.names,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 
 use crate::diagnostic::Diagnostic;
+use crate::source::Span;
 use crate::yaml::{Key, Node, Value};
 
 use super::check::{Ctx, describe};
@@ -285,13 +286,23 @@ fn cartesian(entry: &IndexMap<String, Vec<String>>) -> Vec<IndexMap<String, Stri
     combinations
 }
 
-/// Replaces every parallel job, at its position, by its instances, and rewrites `needs` and
-/// `dependencies` entries that name a parallel job to name its instances.
+/// The jobs after normalization.
+pub(crate) struct Expanded {
+    /// Every job, with parallel jobs replaced by their instances.
+    pub jobs: IndexMap<String, Job>,
+    /// Whether a matrix expression named an unknown identifier. GitLab then reports only
+    /// those errors and skips the logical validation of the jobs.
+    pub failed: bool,
+}
+
+/// Replaces every parallel job, at its position, by its instances, resolves matrix
+/// expressions in `needs`, and rewrites `needs` and `dependencies` entries that name a
+/// parallel job to name its instances.
 ///
 /// As in GitLab, an instance whose generated name equals an existing job name replaces that job
 /// and keeps its position. `rules:needs` entries are not rewritten, so naming a parallel job
 /// there fails validation as an undefined need, as it does in GitLab.
-pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
+pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> Expanded {
     let mut specs: HashMap<String, Vec<Spec>> = jobs
         .iter()
         .filter_map(|job| {
@@ -301,11 +312,17 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
             ))
         })
         .collect();
+    // GitLab's normalizer returns the jobs untouched, matrix expressions included, when no
+    // job is parallel.
     if specs.is_empty() {
-        return jobs
+        let jobs = jobs
             .into_iter()
             .map(|job| (job.name.clone(), job))
             .collect();
+        return Expanded {
+            jobs,
+            failed: false,
+        };
     }
     let expanded: HashMap<String, Vec<String>> = specs
         .iter()
@@ -317,12 +334,14 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
         .map(|names| names.len().saturating_sub(1))
         .sum();
     let mut out: IndexMap<String, Job> = IndexMap::with_capacity(jobs.len() + added);
-    for job in jobs {
+    let mut unknown = UnknownIdentifiers::default();
+    for mut job in jobs {
         let specs = match job.parallel {
             Some(_) => specs.remove(&job.name),
             None => None,
         };
         let Some(specs) = specs else {
+            resolve_matrix_expressions(&job.name, &mut job.needs, &IndexMap::new(), &mut unknown);
             out.insert(job.name.clone(), job);
             continue;
         };
@@ -336,6 +355,7 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
                     .insert(key.clone(), Variable::plain(value.clone(), job.span));
             }
             instance.name = spec.name.clone();
+            resolve_matrix_expressions(&job.name, &mut instance.needs, &spec.matrix, &mut unknown);
             instance.instance = Some(Instance {
                 base_name: job.name.clone(),
                 node_index: index as u32 + 1,
@@ -346,11 +366,143 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> IndexMap<String, Job> {
         }
     }
 
+    let failed = !unknown.messages.is_empty();
+    for (message, span) in unknown.messages {
+        cx.diags.push(
+            Diagnostic::error("unknown-matrix-identifier", message)
+                .with_span(span)
+                .with_help(
+                    "a matrix expression can name only an identifier of the job's own \
+                     `parallel:matrix`",
+                ),
+        );
+    }
+
     for job in out.values_mut() {
         rewrite_needs(job, &expanded);
         rewrite_dependencies(job, &expanded);
     }
-    out
+    Expanded { jobs: out, failed }
+}
+
+/// The unknown-identifier errors found so far, each once, in the order GitLab reports them.
+#[derive(Default)]
+struct UnknownIdentifiers {
+    messages: IndexMap<String, Span>,
+}
+
+/// Replaces each matrix expression `$[[ matrix.NAME ]]` in the strings of the `needs` of job
+/// `base` (the name it was written with) by
+/// the value `matrix` gives `NAME` (GitLab 18.6, `MatrixInterpolator`). GitLab applies it to
+/// every job of a configuration that has a parallel job, once the job is expanded. Every
+/// string value is resolved (job names, `parallel:matrix` values, projects, refs,
+/// pipelines), but not the `parallel:matrix` identifiers, which are keys.
+///
+/// A job without `parallel:matrix` has no identifiers, so each expression in its `needs` is
+/// an unknown identifier, reported as `<job> job: 'NAME' does not exist in matrix
+/// configuration`.
+///
+/// NOTE: GitLab looks names up in the job's variables merged with the matrix values, so an
+/// identifier that only a `variables:` entry defines resolves there to the text of GitLab's
+/// internal variable hash. glplan reports it as unknown instead.
+fn resolve_matrix_expressions(
+    base: &str,
+    needs: &mut Option<Vec<Need>>,
+    matrix: &IndexMap<String, String>,
+    unknown: &mut UnknownIdentifiers,
+) {
+    for need in needs.iter_mut().flatten() {
+        let span = need.span();
+        let mut resolve = |text: &mut String| {
+            for name in interpolate_matrix(text, matrix) {
+                let message =
+                    format!("{base} job: '{name}' does not exist in matrix configuration");
+                unknown.messages.entry(message).or_insert(span);
+            }
+        };
+        match need {
+            Need::Job(need) => {
+                resolve(&mut need.job);
+                let selections = need.parallel.iter_mut().flat_map(|p| p.matrix.iter_mut());
+                for value in selections.flat_map(|entry| entry.values_mut()).flatten() {
+                    resolve(value);
+                }
+            }
+            Need::Project(need) => {
+                resolve(&mut need.project);
+                resolve(&mut need.job);
+                resolve(&mut need.git_ref);
+            }
+            Need::Pipeline(need) => {
+                resolve(&mut need.pipeline);
+                resolve(&mut need.job);
+            }
+            Need::Upstream(need) => resolve(&mut need.pipeline),
+        }
+    }
+}
+
+/// Replaces the matrix expressions in `text` and returns the identifiers `matrix` lacks, whose
+/// expressions stay as written.
+///
+/// GitLab matches `\$\[\[\s*matrix\.([a-zA-Z0-9_-]+)\s*\]\]` (RE2, where `\s` is space, tab,
+/// line feed, form feed or carriage return), then takes the matches in order and replaces
+/// every occurrence of each matched text in the current result.
+///
+/// NOTE: GitLab replaces with Ruby's `String#gsub`, which reads a backslash sequence such as
+/// `\\` or `\0` in the value as a substitution code. glplan inserts the value as written.
+fn interpolate_matrix(text: &mut String, matrix: &IndexMap<String, String>) -> Vec<String> {
+    let matches = find_matrix_expressions(text);
+    let mut unknown = Vec::new();
+    for (expression, name) in matches {
+        match matrix.get(&name) {
+            Some(value) => *text = text.replace(&expression, value),
+            None => unknown.push(name),
+        }
+    }
+    unknown
+}
+
+/// Lists each matrix expression in `text` with its identifier, left to right.
+fn find_matrix_expressions(text: &str) -> Vec<(String, String)> {
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0c | b'\r');
+    let is_identifier = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut start = 0;
+    while let Some(offset) = text.get(start..).and_then(|rest| rest.find("$[[")) {
+        let begin = start + offset;
+        let mut i = begin + 3;
+        while bytes.get(i).copied().is_some_and(is_space) {
+            i += 1;
+        }
+        let matched = bytes
+            .get(i..)
+            .is_some_and(|rest| rest.starts_with(b"matrix."));
+        if matched {
+            let name_start = i + "matrix.".len();
+            let mut end = name_start;
+            while bytes.get(end).copied().is_some_and(is_identifier) {
+                end += 1;
+            }
+            let mut close = end;
+            while bytes.get(close).copied().is_some_and(is_space) {
+                close += 1;
+            }
+            let closed = bytes
+                .get(close..)
+                .is_some_and(|rest| rest.starts_with(b"]]"));
+            if end > name_start && closed {
+                let expression = text.get(begin..close + 2).unwrap_or_default();
+                let name = text.get(name_start..end).unwrap_or_default();
+                found.push((expression.to_owned(), name.to_owned()));
+                start = close + 2;
+                continue;
+            }
+        }
+        start = begin + 1;
+    }
+    found
 }
 
 fn check_name_length(name: &str, job: &Job, cx: &mut Ctx) {
@@ -745,5 +897,140 @@ mod tests {
                 "jobs:a generates the job name `a: [{value}]`, which is too long (maximum is 255 characters)"
             )]
         );
+    }
+    fn needed(built: &super::super::testing::Built, job: &str) -> Vec<String> {
+        built.job(job).job_needs().map(|n| n.job.clone()).collect()
+    }
+
+    #[test]
+    fn matrix_expressions_map_one_to_one() {
+        let built = valid(json!({
+            "build": {"stage": "build", "script": "x", "parallel": {"matrix": [{"OS": ["linux", "mac"], "ARCH": ["x64", "arm"]}]}},
+            "test": {"script": "x", "parallel": {"matrix": [{"OS": ["linux", "mac"], "ARCH": ["x64", "arm"]}]},
+                "needs": [{"job": "build", "parallel": {"matrix": [{"OS": "$[[ matrix.OS ]]", "ARCH": ["$[[matrix.ARCH]]"]}]}}]},
+        }));
+        assert_eq!(
+            needed(&built, "test: [linux, x64]"),
+            ["build: [linux, x64]"]
+        );
+        assert_eq!(needed(&built, "test: [mac, arm]"), ["build: [mac, arm]"]);
+    }
+
+    #[test]
+    fn matrix_expressions_in_job_names() {
+        let built = valid(json!({
+            "build": {"stage": "build", "script": "x", "parallel": {"matrix": [{"OS": ["linux", "mac"]}]}},
+            "lint-linux": {"stage": "build", "script": "x"},
+            "lint-mac": {"stage": "build", "script": "x"},
+            "test": {"script": "x", "parallel": {"matrix": [{"OS": ["linux", "mac"]}]},
+                "needs": ["build: [$[[ matrix.OS ]]]", {"job": "lint-$[[ matrix.OS ]]"}]},
+        }));
+        assert_eq!(needed(&built, "test: [mac]"), ["build: [mac]", "lint-mac"]);
+    }
+
+    #[test]
+    fn matrix_expression_unknown_identifier() {
+        let built = build(json!({
+            "build": {"stage": "build", "script": "x", "parallel": {"matrix": [{"OS": ["linux", "mac"]}]}},
+            "test": {"script": "x", "parallel": {"matrix": [{"OS": ["linux", "mac"]}]},
+                "needs": [{"job": "build", "parallel": {"matrix": [{"OS": "$[[ matrix.NOPE ]]-$[[ matrix.NOPE ]]"}]}}]},
+        }));
+        // Reported once for the job, and the undefined need it leaves is not reported.
+        assert_eq!(
+            built.errors(),
+            ["test job: 'NOPE' does not exist in matrix configuration"]
+        );
+    }
+
+    #[test]
+    fn matrix_expression_in_job_without_matrix() {
+        let parallel = build(json!({
+            "build": {"stage": "build", "script": "x", "parallel": 2},
+            "test": {"script": "x", "needs": ["build-$[[ matrix.OS ]]"]},
+        }));
+        assert_eq!(
+            parallel.errors(),
+            ["test job: 'OS' does not exist in matrix configuration"]
+        );
+        let numbered = build(json!({
+            "build": {"stage": "build", "script": "x"},
+            "test": {"script": "x", "parallel": 2, "needs": ["build-$[[ matrix.OS ]]"]},
+        }));
+        assert_eq!(
+            numbered.errors(),
+            ["test job: 'OS' does not exist in matrix configuration"]
+        );
+    }
+
+    #[test]
+    fn matrix_expression_kept_without_parallel_jobs() {
+        let built = build(json!({
+            "build": {"stage": "build", "script": "x"},
+            "test": {"script": "x", "needs": ["build-$[[ matrix.OS ]]"]},
+        }));
+        assert_eq!(
+            built.errors(),
+            ["test job: undefined need: build-$[[ matrix.OS ]]"]
+        );
+    }
+
+    #[test]
+    fn matrix_expression_in_cross_project_need() {
+        let built = valid(json!({
+            "build": {"stage": "build", "script": "x", "parallel": {"matrix": [{"OS": ["linux"]}]}},
+            "test": {"script": "x", "parallel": {"matrix": [{"OS": ["linux"]}]},
+                "needs": [{"project": "group/$[[ matrix.OS ]]", "job": "pack-$[[ matrix.OS ]]", "ref": "$[[ matrix.OS ]]"}]},
+        }));
+        let needs = built.job("test: [linux]").needs.clone().unwrap();
+        let Need::Project(need) = &needs[0] else {
+            panic!("expected a project need, found {needs:?}");
+        };
+        assert_eq!(need.project, "group/linux");
+        assert_eq!(need.job, "pack-linux");
+        assert_eq!(need.git_ref, "linux");
+    }
+
+    #[test]
+    fn find_matrix_expressions_table() {
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            ("$[[ matrix.OS ]]", &[("$[[ matrix.OS ]]", "OS")]),
+            ("$[[matrix.OS]]", &[("$[[matrix.OS]]", "OS")]),
+            (
+                "$[[\tmatrix.MY-VAR_1  ]]",
+                &[("$[[\tmatrix.MY-VAR_1  ]]", "MY-VAR_1")],
+            ),
+            (
+                "b-$[[ matrix.A ]]-$[[ matrix.B ]]",
+                &[("$[[ matrix.A ]]", "A"), ("$[[ matrix.B ]]", "B")],
+            ),
+            ("$$[[ matrix.A ]]", &[("$[[ matrix.A ]]", "A")]),
+            ("$[[ matrix. ]]", &[]),
+            ("$[[ matrix.A ]", &[]),
+            ("$[[ matrix.A.B ]]", &[]),
+            ("$[[ inputs.A ]]", &[]),
+            ("$[[ MATRIX.A ]]", &[]),
+            ("$[[ matrix.A \u{b} ]]", &[]),
+            ("$MATRIX", &[]),
+        ];
+        for (text, expected) in cases {
+            let found = find_matrix_expressions(text);
+            let found: Vec<(&str, &str)> = found
+                .iter()
+                .map(|(e, n)| (e.as_str(), n.as_str()))
+                .collect();
+            assert_eq!(found, *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn interpolate_matrix_replaces_every_occurrence() {
+        let matrix: IndexMap<String, String> = [("A", "x"), ("B", "y")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let mut text = "$[[ matrix.A ]]/$[[ matrix.A ]]/$[[matrix.B]]/$[[ matrix.C ]]".to_owned();
+        let unknown = interpolate_matrix(&mut text, &matrix);
+        assert_eq!(text, "x/x/y/$[[ matrix.C ]]");
+        assert_eq!(unknown, ["C"]);
     }
 }
