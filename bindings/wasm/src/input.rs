@@ -236,6 +236,11 @@ impl Input {
                 "invalid argument `context.masked`: no variable `{name}` is set in `variables` \
                  or `context.project_variables`"
             ),
+            ContextError::EmptyValue { field } => {
+                // The object field of `ref_name` is `ref`; the others keep their names.
+                let field = if field == "ref_name" { "ref" } else { field };
+                format!("invalid argument `context.{field}`: the value must not be empty")
+            }
         })
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use glplan::context::{MergeRequestEventType, PipelineSource};
+use glplan::context::{MergeRequestEventType, PipelineSource, is_variable_name};
 
 /// Offline planner for GitLab CI/CD pipelines: resolves `.gitlab-ci.yml` with its includes the
 /// way GitLab does, reports what GitLab would reject, and shows the resulting jobs.
@@ -174,7 +174,7 @@ pub struct ContextArgs {
 
     /// Branch or tag the pipeline runs for (`CI_COMMIT_REF_NAME`) [default: the default
     /// branch, or the merge request's source branch].
-    #[arg(long = "ref", value_name = "REF")]
+    #[arg(long = "ref", value_name = "REF", value_parser = parse_non_empty)]
     pub ref_name: Option<String>,
 
     /// Makes `--ref` a tag: sets `CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`.
@@ -183,22 +183,32 @@ pub struct ContextArgs {
 
     /// The project's default branch (`CI_DEFAULT_BRANCH`). A push to it counts as a push to a
     /// protected branch.
-    #[arg(long, value_name = "BRANCH", default_value = "main")]
+    #[arg(
+        long,
+        value_name = "BRANCH",
+        value_parser = parse_non_empty,
+        default_value = "main"
+    )]
     pub default_branch: String,
 
     /// Source branch of the merge request (`CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`); makes the
     /// pipeline a merge request pipeline [default: `--ref`].
-    #[arg(long, value_name = "BRANCH", conflicts_with = "tag")]
+    #[arg(long, value_name = "BRANCH", value_parser = parse_non_empty, conflicts_with = "tag")]
     pub mr_source: Option<String>,
 
     /// Target branch of the merge request (`CI_MERGE_REQUEST_TARGET_BRANCH_NAME`); makes the
     /// pipeline a merge request pipeline [default: the default branch].
-    #[arg(long, value_name = "BRANCH", conflicts_with = "tag")]
+    #[arg(long, value_name = "BRANCH", value_parser = parse_non_empty, conflicts_with = "tag")]
     pub mr_target: Option<String>,
 
     /// Label of the merge request (`CI_MERGE_REQUEST_LABELS`); makes the pipeline a merge
     /// request pipeline. Repeat for several labels.
-    #[arg(long = "mr-label", value_name = "LABEL", conflicts_with = "tag")]
+    #[arg(
+        long = "mr-label",
+        value_name = "LABEL",
+        value_parser = parse_non_empty,
+        conflicts_with = "tag"
+    )]
     pub mr_labels: Vec<String>,
 
     /// Kind of merge request pipeline (`CI_MERGE_REQUEST_EVENT_TYPE`); makes the pipeline a
@@ -216,12 +226,12 @@ pub struct ContextArgs {
     /// Sets a project-level CI/CD variable, as in the project's CI/CD settings; it has lower
     /// precedence than pipeline variables (`--var`). Repeat for several variables; the last
     /// value of a name wins.
-    #[arg(long = "project-var", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    #[arg(long = "project-var", value_name = "KEY=VALUE", value_parser = parse_variable)]
     pub project_vars: Vec<(String, String)>,
 
     /// Marks the pipeline or project variable NAME as masked: its value is shown as
     /// `[MASKED]` wherever it appears. Repeat for several variables.
-    #[arg(long = "mask", value_name = "NAME")]
+    #[arg(long = "mask", value_name = "NAME", value_parser = parse_non_empty)]
     pub masked: Vec<String>,
 
     /// A file changed by the push or the merge request, as a path from the repository root;
@@ -229,7 +239,12 @@ pub struct ContextArgs {
     /// several files. Without `--changed` or `--changed-from`, glplan has no diff, and every
     /// `changes` clause holds, as in GitLab's pipelines without a diff (a new branch, a tag,
     /// a schedule, a manual run).
-    #[arg(long, value_name = "PATH", conflicts_with = "no_diff")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        value_parser = parse_non_empty,
+        conflicts_with = "no_diff"
+    )]
     pub changed: Vec<String>,
 
     /// Reads the changed files from FILE, one path per line (as `git diff --name-only`
@@ -308,7 +323,7 @@ pub struct CommonArgs {
     /// `include:rules`, `workflow:rules` and the jobs see it, and it overrides YAML and project
     /// variables of the same name (`lint` and `config` use it for `include` only). Repeat for
     /// several variables; the last value of a name wins.
-    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_variable)]
     pub vars: Vec<(String, String)>,
 
     /// Sets pipeline input NAME for the entry file's `spec:inputs`. VALUE is read as YAML:
@@ -394,6 +409,27 @@ pub fn parse_pair(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// Parses the `KEY=VALUE` of a CI/CD variable, whose key GitLab limits to letters, digits and
+/// `_`.
+pub fn parse_variable(text: &str) -> Result<(String, String), String> {
+    let (key, value) = parse_pair(text)?;
+    if !is_variable_name(&key) {
+        return Err(format!(
+            "`{key}` is not a valid variable name (letters, digits and `_` only)"
+        ));
+    }
+    Ok((key, value))
+}
+
+/// Parses a ref, branch, label, path or variable name, which cannot be empty.
+pub fn parse_non_empty(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        Err("the value must not be empty".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
 /// Parses a `CI_PIPELINE_SOURCE` value for `--source`.
 pub fn parse_source(text: &str) -> Result<PipelineSource, String> {
     PipelineSource::ALL
@@ -451,6 +487,36 @@ mod tests {
         assert_eq!(parse_pair("A="), Ok(("A".into(), String::new())));
         assert!(parse_pair("=1").is_err());
         assert!(parse_pair("A").is_err());
+    }
+
+    #[test]
+    fn variable_cases() {
+        assert_eq!(parse_variable("A_1=x"), Ok(("A_1".into(), "x".into())));
+        assert!(parse_variable("=x").is_err());
+        assert!(parse_variable("K").is_err());
+        assert!(parse_variable("A-B=x").is_err());
+        assert!(parse_variable("A B=x").is_err());
+    }
+
+    #[test]
+    fn empty_context_values_rejected() {
+        for option in [
+            "--ref",
+            "--mr-source",
+            "--mr-target",
+            "--mr-label",
+            "--default-branch",
+            "--changed",
+            "--mask",
+        ] {
+            let result = Cli::try_parse_from(["glplan", "plan", option, ""]);
+            let error = result.expect_err(option);
+            assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+            assert!(
+                error.to_string().contains("the value must not be empty"),
+                "{option}"
+            );
+        }
     }
 
     #[test]

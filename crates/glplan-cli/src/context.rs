@@ -62,7 +62,24 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         ContextError::MaskedVariableNotSet { name } => format!(
             "--mask {name}: no variable `{name}` is set by --var, --var-file or --project-var"
         ),
+        ContextError::EmptyValue { field } => {
+            format!("{}: the value must not be empty", option_name(field))
+        }
     })
+}
+
+/// Returns the option that sets a field of [`ContextOptions`].
+fn option_name(field: &str) -> &str {
+    match field {
+        "ref_name" => "--ref",
+        "mr_labels" => "--mr-label",
+        "masked" => "--mask",
+        "changed" => "--changed",
+        "default_branch" => "--default-branch",
+        "mr_source" => "--mr-source",
+        "mr_target" => "--mr-target",
+        other => other,
+    }
 }
 
 fn changed_files(args: &ContextArgs) -> Result<Option<Vec<String>>, String> {

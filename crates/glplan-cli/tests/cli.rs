@@ -541,6 +541,32 @@ fn plan_default_branch_option() {
 }
 
 #[test]
+fn empty_context_values_exit_two() {
+    let cases: [&[&str]; 8] = [
+        &["--ref", ""],
+        &["--mr-source", ""],
+        &["--default-branch", ""],
+        &["--changed", ""],
+        &["--var", "=x"],
+        &["--var", "K"],
+        &["--var", "A-B=x"],
+        &["--project-var", "=x"],
+    ];
+    for case in cases {
+        let mut args = vec!["plan", RULES];
+        args.extend_from_slice(case);
+        let output = glplan(&args);
+        assert_eq!(output.status.code(), Some(2), "{case:?}");
+        assert!(stdout(&output).is_empty(), "{case:?}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with("error: invalid value"),
+            "{case:?}: {message}"
+        );
+    }
+}
+
+#[test]
 fn plan_mr_target_and_event_type() {
     let output = glplan(&[
         "explain",

@@ -74,6 +74,13 @@ pub enum ContextError {
         /// The name to mask.
         name: String,
     },
+    /// A ref, branch, label, changed path or masked name is the empty string, which no
+    /// GitLab pipeline has.
+    EmptyValue {
+        /// The [`ContextOptions`] field: `ref_name`, `default_branch`, `mr_source`,
+        /// `mr_target`, `mr_labels`, `changed` or `masked`.
+        field: &'static str,
+    },
 }
 
 impl ContextOptions {
@@ -93,6 +100,9 @@ impl ContextOptions {
 
     /// Builds the pipeline context the options describe.
     pub fn build(&self) -> Result<PipelineContext, ContextError> {
+        if let Some(field) = self.empty_field() {
+            return Err(ContextError::EmptyValue { field });
+        }
         let merge_request =
             self.is_merge_request() || self.source == Some(PipelineSource::MergeRequestEvent);
         if let Some(source) = self.source
@@ -141,6 +151,31 @@ impl ContextOptions {
         context.pipeline_variables = pipeline_variables;
         context.project_variables = project_variables;
         Ok(context)
+    }
+
+    /// Returns the first field that is an empty string or contains one.
+    fn empty_field(&self) -> Option<&'static str> {
+        let single = [
+            ("ref_name", &self.ref_name),
+            ("default_branch", &self.default_branch),
+            ("mr_source", &self.mr_source),
+            ("mr_target", &self.mr_target),
+        ];
+        if let Some((field, _)) = single
+            .into_iter()
+            .find(|(_, value)| value.as_deref() == Some(""))
+        {
+            return Some(field);
+        }
+        let lists = [
+            ("mr_labels", self.mr_labels.as_slice()),
+            ("changed", self.changed.as_deref().unwrap_or_default()),
+            ("masked", self.masked.as_slice()),
+        ];
+        lists
+            .into_iter()
+            .find(|(_, values)| values.iter().any(String::is_empty))
+            .map(|(field, _)| field)
     }
 
     /// A branch or tag pipeline of any source other than `merge_request_event`.
@@ -291,6 +326,66 @@ mod tests {
             context.changed_files,
             Some(vec!["src/a.rs".to_owned(), "b.rs".to_owned()])
         );
+    }
+
+    #[test]
+    fn empty_values_rejected() {
+        let cases = [
+            (
+                ContextOptions {
+                    ref_name: Some(String::new()),
+                    ..ContextOptions::default()
+                },
+                "ref_name",
+            ),
+            (
+                ContextOptions {
+                    default_branch: Some(String::new()),
+                    ..ContextOptions::default()
+                },
+                "default_branch",
+            ),
+            (
+                ContextOptions {
+                    mr_source: Some(String::new()),
+                    ..ContextOptions::default()
+                },
+                "mr_source",
+            ),
+            (
+                ContextOptions {
+                    mr_source: Some("feature".to_owned()),
+                    mr_target: Some(String::new()),
+                    ..ContextOptions::default()
+                },
+                "mr_target",
+            ),
+            (
+                ContextOptions {
+                    mr_source: Some("feature".to_owned()),
+                    mr_labels: vec!["backend".to_owned(), String::new()],
+                    ..ContextOptions::default()
+                },
+                "mr_labels",
+            ),
+            (
+                ContextOptions {
+                    changed: Some(vec![String::new()]),
+                    ..ContextOptions::default()
+                },
+                "changed",
+            ),
+            (
+                ContextOptions {
+                    masked: vec![String::new()],
+                    ..ContextOptions::default()
+                },
+                "masked",
+            ),
+        ];
+        for (options, field) in cases {
+            assert_eq!(options.build(), Err(ContextError::EmptyValue { field }));
+        }
     }
 
     #[test]
