@@ -182,14 +182,9 @@ pub struct ContextArgs {
     pub tag: bool,
 
     /// The project's default branch (`CI_DEFAULT_BRANCH`). A push to it counts as a push to a
-    /// protected branch.
-    #[arg(
-        long,
-        value_name = "BRANCH",
-        value_parser = parse_non_empty,
-        default_value = "main"
-    )]
-    pub default_branch: String,
+    /// protected branch [default: `main`].
+    #[arg(long, value_name = "BRANCH", value_parser = parse_non_empty)]
+    pub default_branch: Option<String>,
 
     /// Source branch of the merge request (`CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`); makes the
     /// pipeline a merge request pipeline [default: `--ref`].
@@ -278,6 +273,7 @@ impl ContextArgs {
             && self.changed_from.is_none()
             && !self.no_diff
             && self.title.is_none()
+            && self.default_branch.is_none()
     }
 
     /// Returns whether an `--mr-*` option was given.

@@ -28,7 +28,7 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         source: args.source,
         ref_name: args.ref_name.clone(),
         tag: args.tag,
-        default_branch: Some(args.default_branch.clone()),
+        default_branch: args.default_branch.clone(),
         mr_source: args.mr_source.clone(),
         mr_target: args.mr_target.clone(),
         mr_labels: args.mr_labels.clone(),
@@ -211,10 +211,7 @@ mod tests {
     use super::*;
 
     fn args() -> ContextArgs {
-        ContextArgs {
-            default_branch: "main".to_owned(),
-            ..ContextArgs::default()
-        }
+        ContextArgs::default()
     }
 
     #[test]
@@ -229,7 +226,7 @@ mod tests {
     #[test]
     fn default_branch_option_moves_default_ref() {
         let mut args = args();
-        args.default_branch = "trunk".to_owned();
+        args.default_branch = Some("trunk".to_owned());
         let context = build(&args, &[]).unwrap();
         assert_eq!(context.branch(), Some("trunk"));
         assert_eq!(context.default_branch, "trunk");

@@ -541,6 +541,17 @@ fn plan_default_branch_option() {
 }
 
 #[test]
+fn plan_header_names_default_branch_option() {
+    let output = glplan(&["plan", RULES, "--default-branch", "trunk"]);
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("pipeline: push to branch trunk (the default branch)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("no context options given"), "{text}");
+}
+
+#[test]
 fn empty_context_values_exit_two() {
     let cases: [&[&str]; 8] = [
         &["--ref", ""],
