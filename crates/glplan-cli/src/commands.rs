@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crate::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::context::PipelineContext;
 use glplan::pipeline::{Pipeline, PlanDiagnostic, PlanOptions};
 use glplan::yaml::{Mapping, Node};
@@ -215,9 +216,16 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
     }
 }
 
+/// Lints the configuration, and the child configurations of the trigger jobs that the
+/// pipeline of the context options creates.
 fn lint(args: &LintArgs) -> Result<Status, CliError> {
-    let loaded = load(&args.common, &args.context)?;
-    finish(write_lint(args, &loaded), loaded.status())
+    let planned = evaluate(&args.common, &args.context, false)?;
+    let status = if planned.children.has_configuration_errors() {
+        Status::Invalid
+    } else {
+        planned.loaded.status()
+    };
+    finish(write_lint(args, &planned), status)
 }
 
 /// Maps a closed output pipe to the configuration's own status.
@@ -228,30 +236,59 @@ fn finish(written: Result<(), CliError>, status: Status) -> Result<Status, CliEr
     }
 }
 
-fn write_lint(args: &LintArgs, loaded: &Loaded) -> Result<(), CliError> {
+fn write_lint(args: &LintArgs, planned: &Planned) -> Result<(), CliError> {
+    let loaded = &planned.loaded;
     let resolution = &loaded.resolution;
+    let children = &planned.children;
     let display = |name: &str| loaded.display_name(name);
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match args.format {
         LintFormat::Human => {
             let color = use_color(args.common.color, stdout.is_terminal());
-            render::write_human(
+            let sources = &children.sources;
+            let child_diagnostics = render::child_diagnostics(&children.configuration);
+            render::write_human(&mut out, &resolution.diagnostics, sources, &display, color)?;
+            render::write_human(&mut out, &child_diagnostics, sources, &display, color)?;
+            let count = |severity: Severity| {
+                let parent = resolution.diagnostics.iter();
+                parent
+                    .chain(child_diagnostics.iter())
+                    .filter(|d| d.severity == severity)
+                    .count()
+            };
+            let entry = display(&loaded.entry);
+            render::write_counts(
                 &mut out,
-                &resolution.diagnostics,
-                &resolution.sources,
-                &display,
-                color,
+                &entry,
+                count(Severity::Error),
+                count(Severity::Warning),
             )?;
-            render::write_summary(&mut out, &display(&loaded.entry), &resolution.diagnostics)?;
         }
         LintFormat::Json => {
             let located = render::to_json(&resolution.diagnostics, &resolution.sources, &display);
-            write_json(&mut out, &located)?;
+            let mut values = Vec::with_capacity(located.len());
+            for diagnostic in located {
+                values.push(to_value(&diagnostic)?);
+            }
+            for child in &children.configuration {
+                let located = render::to_located(&child.diagnostic, &children.sources, &display);
+                let mut value = to_value(&located)?;
+                if let serde_json::Value::Object(object) = &mut value {
+                    object.insert("trigger_jobs".to_owned(), child.trigger_jobs.clone().into());
+                }
+                values.push(value);
+            }
+            write_json(&mut out, &values)?;
         }
     }
     out.flush()?;
     Ok(())
+}
+
+fn to_value(value: &impl serde::Serialize) -> Result<serde_json::Value, CliError> {
+    serde_json::to_value(value)
+        .map_err(|e| CliError::Message(format!("cannot convert the diagnostics to JSON: {e}")))
 }
 
 /// Writes diagnostics to standard error for `config` and `plan`, whose standard output is the
@@ -322,12 +359,9 @@ struct Planned {
     defaulted: bool,
     /// `None` when no configuration could be built.
     pipeline: Option<Pipeline>,
+    /// The diagnostics of the child pipelines that `pipeline` plans.
+    children: Children,
 }
-
-/// Diagnostic codes of a pipeline that GitLab does not create by design rather than by
-/// mistake: `workflow:rules` filtered it out, or the jobs' rules left no job. The output
-/// shows the reason, and the exit status stays 0.
-const NOT_CREATED_BY_RULES: [&str; 2] = ["workflow-filtered", "no-jobs"];
 
 impl Planned {
     fn status(&self) -> Status {
@@ -340,7 +374,10 @@ impl Planned {
         let failed = pipeline
             .error_diagnostics()
             .any(|diagnostic| !NOT_CREATED_BY_RULES.contains(&diagnostic.code.as_str()));
-        if failed || (!pipeline.created && pipeline.error_diagnostics().next().is_none()) {
+        let not_created = !pipeline.created && pipeline.error_diagnostics().next().is_none();
+        // A child pipeline that GitLab cannot create fails its trigger job, so its errors
+        // count as the parent's do.
+        if failed || not_created || self.children.has_errors() {
             Status::Invalid
         } else {
             Status::Clean
@@ -377,6 +414,7 @@ fn evaluate(
     let (root, entry, files) = open_files(common)?;
     let (context, options) = plan_inputs(common, context_args, predefined_variables)?;
     let (resolution, pipeline) = glplan::pipeline::plan(&entry, &files, &context, &options);
+    let children = Children::collect(&resolution.sources, pipeline.as_ref());
     Ok(Planned {
         loaded: Loaded {
             resolution,
@@ -386,33 +424,43 @@ fn evaluate(
         context,
         defaulted: context_args.is_default() && common.vars.is_empty(),
         pipeline,
+        children,
     })
 }
 
-/// Writes the configuration's diagnostics and the pipeline's to standard error. The
-/// diagnostics of a pipeline that rules did not create are left out, because the output
-/// shows that outcome.
+/// Writes the configuration's diagnostics and the pipeline's to standard error, then those of
+/// the child pipelines. The diagnostics of a pipeline that rules did not create are left out,
+/// because the output shows that outcome.
 fn report_plan_to_stderr(planned: &Planned, color: ColorChoice) -> Result<(), CliError> {
     let loaded = &planned.loaded;
+    let children = &planned.children;
     let resolved = &loaded.resolution.diagnostics;
+    let child_resolved = render::child_diagnostics(&children.configuration);
+    let child_planning = render::child_plan_diagnostics(&children.planning);
     let planning: Vec<&PlanDiagnostic> = planned
         .pipeline
         .iter()
         .flat_map(|pipeline| &pipeline.diagnostics)
+        .chain(&child_planning)
         .filter(|diagnostic| !NOT_CREATED_BY_RULES.contains(&diagnostic.code.as_str()))
         .collect();
-    if resolved.is_empty() && planning.is_empty() {
+    if resolved.is_empty() && child_resolved.is_empty() && planning.is_empty() {
         return Ok(());
     }
     let stderr = io::stderr();
     let mut err = stderr.lock();
     let display = |name: &str| loaded.display_name(name);
     let color = use_color(color, stderr.is_terminal());
-    let sources = &loaded.resolution.sources;
+    let sources = &children.sources;
     render::write_human(&mut err, resolved, sources, &display, color)?;
+    render::write_human(&mut err, &child_resolved, sources, &display, color)?;
     render::write_plan_human(&mut err, &planning, sources, &display, color)?;
     let count = |severity: Severity| {
         resolved.iter().filter(|d| d.severity == severity).count()
+            + child_resolved
+                .iter()
+                .filter(|d| d.severity == severity)
+                .count()
             + planning.iter().filter(|d| d.severity == severity).count()
     };
     render::write_counts(

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use glplan::pipeline::{
-    AbsentJob, ClauseEvaluation, JobRule, Pipeline, PlannedJob, PolicyEvaluation, RuleEvaluation,
-    SourceLocation,
+    AbsentJob, ClauseEvaluation, JobRule, Pipeline, PlanTrigger, PlannedJob, PolicyEvaluation,
+    RuleEvaluation, SourceLocation,
 };
 use serde::Serialize;
 
@@ -62,6 +62,9 @@ fn created_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob, display
     let _ = writeln!(out, "start_in: {start_in}");
     let _ = writeln!(out, "tags: {}", table::tags_cell(job));
     let _ = writeln!(out, "image: {}", image_text(job));
+    if let Some(trigger) = &job.trigger {
+        downstream_text(out, trigger);
+    }
 
     let neighbours = neighbours(pipeline, &job.name);
     match &job.needs {
@@ -268,6 +271,27 @@ fn image_text(job: &PlannedJob) -> String {
             "-" => table::image_cell(job),
             _ => table::downstream_cell(job),
         },
+    }
+}
+
+/// Writes the outcome of a trigger job's downstream pipeline. The errors of a child pipeline
+/// are GitLab's messages; the diagnostics on standard error locate them.
+fn downstream_text(out: &mut String, trigger: &PlanTrigger) {
+    match &trigger.downstream {
+        Some(child) if child.created => {
+            let _ = writeln!(out, "downstream: child pipeline created");
+        }
+        Some(child) => {
+            let _ = writeln!(
+                out,
+                "downstream: child pipeline not created: {}",
+                child.errors.join("; ")
+            );
+        }
+        None => {}
+    }
+    if let Some(note) = &trigger.note {
+        let _ = writeln!(out, "downstream note: {note}");
     }
 }
 

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod args;
+pub mod children;
 pub mod commands;
 pub mod context;
 pub mod explain;

@@ -11,6 +11,8 @@ use glplan::diagnostic::LocatedDiagnostic;
 use glplan::pipeline::PlanDiagnostic;
 use glplan::{Diagnostic, Diagnostics, Severity, SourceMap, Span};
 
+use crate::children::Child;
+
 /// Turns the names that the resolver gives files (repository paths) into the names shown to
 /// the user (paths relative to the current directory).
 pub type DisplayName<'a> = &'a dyn Fn(&str) -> String;
@@ -77,6 +79,37 @@ fn emit(
     Ok(())
 }
 
+/// Returns the diagnostics of child configurations for [`write_human`], each message
+/// followed by the child pipeline it comes from.
+pub fn child_diagnostics(children: &[Child<Diagnostic>]) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    for child in children {
+        let mut diagnostic = child.diagnostic.clone();
+        diagnostic.message = format!("{} ({})", diagnostic.message, child.origin());
+        diagnostics.push(diagnostic);
+    }
+    diagnostics
+}
+
+/// Returns the diagnostics of child pipelines for [`write_plan_human`], each message followed
+/// by the child pipeline it comes from.
+pub fn child_plan_diagnostics(children: &[Child<PlanDiagnostic>]) -> Vec<PlanDiagnostic> {
+    children
+        .iter()
+        .map(|child| {
+            let mut diagnostic = child.diagnostic.clone();
+            let origin = match diagnostic.job.take() {
+                Some(job) if !diagnostic.message.contains(job.as_str()) => {
+                    format!("job `{job}` {}", child.origin())
+                }
+                _ => child.origin(),
+            };
+            diagnostic.message = format!("{} ({origin})", diagnostic.message);
+            diagnostic
+        })
+        .collect()
+}
+
 /// Converts diagnostics to their JSON form, with file names as `display` shows them.
 pub fn to_json(
     diagnostics: &Diagnostics,
@@ -85,17 +118,24 @@ pub fn to_json(
 ) -> Vec<LocatedDiagnostic> {
     diagnostics
         .iter()
-        .map(|d| {
-            let mut located = d.locate(sources);
-            if let Some(location) = &mut located.location {
-                location.file = display(&location.file);
-            }
-            for label in &mut located.labels {
-                label.location.file = display(&label.location.file);
-            }
-            located
-        })
+        .map(|d| to_located(d, sources, display))
         .collect()
+}
+
+/// Converts one diagnostic to its JSON form, with file names as `display` shows them.
+pub fn to_located(
+    diagnostic: &Diagnostic,
+    sources: &SourceMap,
+    display: DisplayName<'_>,
+) -> LocatedDiagnostic {
+    let mut located = diagnostic.locate(sources);
+    if let Some(location) = &mut located.location {
+        location.file = display(&location.file);
+    }
+    for label in &mut located.labels {
+        label.location.file = display(&label.location.file);
+    }
+    located
 }
 
 /// Writes the closing line of a human-readable report, such as

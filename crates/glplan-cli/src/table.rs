@@ -245,7 +245,13 @@ pub fn downstream_cell(job: &PlannedJob) -> String {
 
 fn trigger_text(trigger: &PlanTrigger) -> String {
     match trigger.kind {
-        TriggerKind::Child => format!("trigger child {}", trigger.include.join(", ")),
+        TriggerKind::Child => {
+            let files = trigger.include.join(", ");
+            match &trigger.downstream {
+                Some(child) if !child.created => format!("trigger child {files} (not created)"),
+                _ => format!("trigger child {files}"),
+            }
+        }
         TriggerKind::MultiProject => {
             let project = trigger.project.as_deref().unwrap_or("?");
             match &trigger.branch {

@@ -45,6 +45,7 @@ const INPUTS: &str = "tests/fixtures/cli/inputs/.gitlab-ci.yml";
 const TEMPLATE_MISSING: &str = "tests/fixtures/cli/template-missing/.gitlab-ci.yml";
 const EXTERNAL: &str = "tests/fixtures/cli/external/.gitlab-ci.yml";
 const SOURCES: &str = "tests/fixtures/cli/sources";
+const CHILD_ERRORS: &str = "tests/fixtures/cli/child-errors/.gitlab-ci.yml";
 
 #[test]
 fn lint_clean_exits_zero() {
@@ -69,6 +70,76 @@ fn lint_error_shows_position_and_snippet() {
     );
     assert!(text.contains("  stage: biuld"), "no snippet in:\n{text}");
     assert!(text.starts_with("error["), "no error header in:\n{text}");
+}
+
+#[test]
+fn lint_child_errors_exit_one() {
+    let output = glplan(&["lint", "--color", "never", CHILD_ERRORS]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    let child = "tests/fixtures/cli/child-errors/child.yml";
+    assert!(text.contains(&format!("{child}:2:10")), "{text}");
+    assert!(text.contains("  stage: nope"), "{text}");
+    assert!(
+        text.contains("(in the child pipeline of trigger job `deploy`)"),
+        "{text}"
+    );
+    // The missing file is written in the parent's `trigger:include`.
+    assert!(text.contains(&format!("{CHILD_ERRORS}:8:5")), "{text}");
+    assert!(text.contains("include: missing.yml"), "{text}");
+    assert!(text.ends_with(": 2 errors, 0 warnings\n"), "{text}");
+}
+
+#[test]
+fn lint_json_child_errors() {
+    let output = glplan(&["lint", "--format", "json", CHILD_ERRORS]);
+    assert_eq!(output.status.code(), Some(1));
+    let diagnostics: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let stage = diagnostics
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-stage")
+        .unwrap();
+    assert_eq!(
+        stage["location"]["file"],
+        "tests/fixtures/cli/child-errors/child.yml"
+    );
+    assert_eq!(stage["location"]["start"]["line"], 2);
+    assert_eq!(stage["trigger_jobs"], serde_json::json!(["deploy"]));
+}
+
+#[test]
+fn plan_child_errors_exit_one() {
+    let output = glplan(&["plan", "--color", "never", CHILD_ERRORS]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("tests/fixtures/cli/child-errors/child.yml:2:10"),
+        "{errors}"
+    );
+    assert!(errors.contains("  stage: nope"), "{errors}");
+    let table = stdout(&output);
+    assert!(
+        table.contains("trigger child child.yml (not created)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn explain_trigger_shows_child_errors() {
+    let output = glplan(&["explain", "deploy", "--color", "never", CHILD_ERRORS]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("tests/fixtures/cli/child-errors/child.yml:2:10"),
+        "{errors}"
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("downstream: child pipeline not created: child-job job: chosen stage nope"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::variables::{Forward, MASKED, downstream_variables, include_variables}
 
 use super::attributes::FinalVariables;
 use super::keywords::{self, ChildIncludeView, TriggerView};
-use super::output::{NameValue, PlanTrigger, TriggerKind};
+use super::output::{ChildConfiguration, NameValue, PlanTrigger, TriggerKind};
 use super::trace::TraceContext;
 use super::{EvaluateOptions, Planner};
 
@@ -62,6 +62,7 @@ pub(super) fn trigger(
             .collect(),
         downstream: None,
         note: None,
+        configuration: None,
     };
 
     match view {
@@ -88,7 +89,21 @@ pub(super) fn trigger(
                 .map(|item| item.description.clone())
                 .collect();
             match child_pipeline(planner, context, job, &include, forwarded) {
-                Ok(pipeline) => {
+                Ok((mut pipeline, configuration)) => {
+                    // A problem in the generated entry file is about the parent's
+                    // `trigger:include`, so it is located there.
+                    let trigger = configuration
+                        .trigger_span
+                        .and_then(|span| traces.locator.locate(span));
+                    for diagnostic in &mut pipeline.diagnostics {
+                        if diagnostic
+                            .span
+                            .is_some_and(|span| configuration.in_entry(span))
+                        {
+                            diagnostic.location.clone_from(&trigger);
+                        }
+                    }
+                    plan.configuration = Some(Box::new(configuration));
                     if !pipeline.created {
                         plan.note = Some(
                             "GitLab cannot create the child pipeline, so the trigger job fails \
@@ -112,7 +127,7 @@ fn child_pipeline(
     job: &crate::config::Job,
     include: &[ChildIncludeView],
     forwarded: Vec<SettingsVariable>,
-) -> Result<super::Pipeline, String> {
+) -> Result<(super::Pipeline, ChildConfiguration), String> {
     let limits = &planner.options.limits;
     if let Some(item) = include.iter().find(|item| item.artifact_job.is_some()) {
         return Err(format!(
@@ -175,6 +190,12 @@ fn child_pipeline(
         inputs: None,
     };
     let resolution = resolve(&entry, &child_files, &resolve_options);
+    let configuration = ChildConfiguration {
+        entry: entry.clone(),
+        sources: resolution.sources.clone(),
+        diagnostics: resolution.diagnostics.iter().cloned().collect(),
+        trigger_span: job.keyword_span("trigger"),
+    };
     let options = EvaluateOptions {
         limits: limits.clone(),
         files: Some(files),
@@ -182,7 +203,7 @@ fn child_pipeline(
         predefined_variables: planner.options.predefined_variables,
     };
     let Some(config) = &resolution.config else {
-        return Ok(super::unresolved(&child, &resolution));
+        return Ok((super::unresolved(&child, &resolution), configuration));
     };
     let nested = Planner {
         config,
@@ -191,7 +212,10 @@ fn child_pipeline(
         downstream_count: planner.downstream_count,
     };
     let pipeline = nested.run(&child);
-    Ok(super::with_resolution(pipeline, &resolution, true))
+    Ok((
+        super::with_resolution(pipeline, &resolution, true),
+        configuration,
+    ))
 }
 
 /// The parent's files, plus the generated entry file of the child configuration.

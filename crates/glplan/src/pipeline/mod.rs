@@ -66,11 +66,11 @@ use std::fmt;
 
 pub use output::Pipeline;
 pub use output::{
-    AbsentJob, AbsentReason, AutoCancel, ClauseEvaluation, ClauseKind, CrossNeed, DecidedBy,
-    EdgeKind, FORMAT_VERSION, JobRule, NameValue, NeedEdge, ParallelInstance, PlanArtifacts,
-    PlanCache, PlanDiagnostic, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
-    PlanTrigger, PlanVariable, PlannedJob, PolicyEvaluation, RuleEvaluation, SourceLocation, Stage,
-    TriggerKind, VariableRead, WorkflowResult,
+    AbsentJob, AbsentReason, AutoCancel, ChildConfiguration, ClauseEvaluation, ClauseKind,
+    CrossNeed, DecidedBy, EdgeKind, FORMAT_VERSION, JobRule, NameValue, NeedEdge, ParallelInstance,
+    PlanArtifacts, PlanCache, PlanDiagnostic, PlanDuration, PlanEnvironment, PlanImage, PlanRetry,
+    PlanService, PlanTrigger, PlanVariable, PlannedJob, PolicyEvaluation, RuleEvaluation,
+    SourceLocation, Stage, TriggerKind, VariableRead, WorkflowResult,
 };
 
 use crate::config::{Config, JobKind};

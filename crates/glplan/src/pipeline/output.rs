@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use crate::config::{AllowFailure, JobKind, SchedulingType, When};
-use crate::diagnostic::Severity;
-use crate::source::Span;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{SourceMap, Span};
 use crate::variables::VariableSource;
 
 #[cfg(test)]
@@ -529,6 +529,52 @@ pub struct PlanTrigger {
     /// Why the downstream pipeline is not planned, or what GitLab will do with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The files and diagnostics of the child configuration, when it was resolved. The spans
+    /// of [`PlanTrigger::downstream`]'s diagnostics point into its files, not into the
+    /// parent's.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub configuration: Option<Box<ChildConfiguration>>,
+}
+
+/// The resolved configuration of a child pipeline, for renderers that show source lines.
+#[derive(Debug, Clone)]
+pub struct ChildConfiguration {
+    /// Name of the generated entry file, which includes the files `trigger:include` lists.
+    pub entry: String,
+    /// Every file loaded for the child configuration, the entry file first.
+    pub sources: SourceMap,
+    /// The diagnostics of resolving the child configuration, with spans in
+    /// [`ChildConfiguration::sources`]. The child pipeline's diagnostics start with these.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Span of the trigger job's `trigger:` in the parent configuration. A diagnostic in the
+    /// generated entry file is about this part of the parent.
+    pub trigger_span: Option<Span>,
+}
+
+impl ChildConfiguration {
+    /// Returns whether `span` lies in the generated entry file rather than in a file the user
+    /// wrote.
+    pub fn in_entry(&self, span: Span) -> bool {
+        self.sources
+            .get(span.file)
+            .is_some_and(|file| file.name == self.entry)
+    }
+}
+
+impl PartialEq for ChildConfiguration {
+    fn eq(&self, other: &Self) -> bool {
+        let files = |sources: &SourceMap| -> Vec<(String, String)> {
+            sources
+                .files()
+                .map(|(_, file)| (file.name.clone(), file.text.clone()))
+                .collect()
+        };
+        self.entry == other.entry
+            && self.diagnostics == other.diagnostics
+            && self.trigger_span == other.trigger_span
+            && files(&self.sources) == files(&other.sources)
+    }
 }
 
 /// The kind of downstream pipeline.

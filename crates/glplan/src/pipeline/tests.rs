@@ -747,6 +747,44 @@ fn child_pipeline_planned() {
 }
 
 #[test]
+fn child_configuration_kept_for_renderers() {
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "child: {trigger: {include: ci/child.yml}}
+",
+        )
+        .with_file(
+            "ci/child.yml",
+            "c1: {script: x, stage: nope}
+",
+        );
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = job(&pipeline, "child").trigger.as_ref().unwrap();
+    let configuration = trigger.configuration.as_ref().unwrap();
+    assert_eq!(configuration.diagnostics.len(), 1);
+    let span = configuration.diagnostics[0].span.unwrap();
+    assert_eq!(
+        configuration.sources.get(span.file).unwrap().name,
+        "ci/child.yml"
+    );
+    assert_eq!(configuration.sources.snippet(span), "nope");
+    let child = trigger.downstream.as_ref().unwrap();
+    assert_eq!(child.diagnostics[0].code, "unknown-stage");
+}
+
+#[test]
+fn child_entry_error_located_at_trigger() {
+    let files = MemoryFiles::new().with_file(ENTRY, "child:\n  trigger:\n    include: gone.yml\n");
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = job(&pipeline, "child").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    let location = child.diagnostics[0].location.as_ref().unwrap();
+    assert_eq!(location.file, ENTRY);
+    assert_eq!((location.line, location.column), (3, 5));
+}
+
+#[test]
 fn child_depth_limited() {
     let files = MemoryFiles::new()
         .with_file(ENTRY, "t: {trigger: {include: a.yml}}\n")
