@@ -29,6 +29,15 @@ pub fn pipeline_table(pipeline: &Pipeline, description: &str, display: DisplayNa
     pipeline_table_with_runners(pipeline, description, display, None)
 }
 
+/// Returns whether the pipeline is not created because its configuration has errors. A
+/// pipeline that fails later (`workflow:rules`, no jobs, a missing need) has an error among
+/// its diagnostics; the configuration's errors are only in [`Pipeline::errors`].
+fn configuration_invalid(pipeline: &Pipeline) -> bool {
+    !pipeline.created
+        && !pipeline.errors.is_empty()
+        && pipeline.error_diagnostics().next().is_none()
+}
+
 /// The cell of one job in the `RUNNERS` column.
 pub type RunnersCell<'a> = &'a dyn Fn(&PlannedJob) -> String;
 
@@ -42,7 +51,12 @@ pub fn pipeline_table_with_runners(
     runners: Option<RunnersCell<'_>>,
 ) -> String {
     let mut out = description.to_owned();
-    out.push_str(&format!("workflow: {}\n", pipeline.workflow.reason));
+    if configuration_invalid(pipeline) {
+        // GitLab stops at the configuration errors, before `workflow:rules`.
+        out.push_str("workflow: not evaluated, because the configuration is invalid\n");
+    } else {
+        out.push_str(&format!("workflow: {}\n", pipeline.workflow.reason));
+    }
     if let Some(name) = &pipeline.workflow.name {
         out.push_str(&format!("name: {name}\n"));
     }
@@ -293,6 +307,44 @@ mod tests {
             &glplan::pipeline::PlanOptions::default(),
         );
         pipeline.unwrap()
+    }
+
+    fn plan_text(text: &str) -> String {
+        let files = glplan::MemoryFiles::new().with_file(".gitlab-ci.yml", text);
+        let context = glplan::context::PipelineContext::push("main");
+        let (_, pipeline) = glplan::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &context,
+            &glplan::pipeline::PlanOptions::default(),
+        );
+        pipeline_table(&pipeline.unwrap(), "", &|name| name.to_owned())
+    }
+
+    #[test]
+    fn invalid_workflow_rules_not_evaluated() {
+        let text = plan_text("workflow: {rules: {if: $X}}\njob: {script: x}\n");
+        assert!(
+            text.starts_with(
+                "workflow: not evaluated, because the configuration is invalid\n\
+                 not created: workflow:rules config should be a array\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("there are no workflow:rules"), "{text}");
+    }
+
+    #[test]
+    fn missing_need_keeps_workflow_outcome() {
+        let text = plan_text("a: {script: x, rules: [{if: $X}]}\nb: {script: x, needs: [a]}\n");
+        assert!(
+            text.starts_with("workflow: created: there are no workflow:rules\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("not created: 'b' job needs 'a' job"),
+            "{text}"
+        );
     }
 
     #[test]
