@@ -303,6 +303,12 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
+    /// Returns the diagnostics from index `start` on, for a phase that rewrites the ones it
+    /// pushed.
+    pub(crate) fn since_mut(&mut self, start: usize) -> &mut [Diagnostic] {
+        self.items.get_mut(start..).unwrap_or_default()
+    }
+
     /// Consumes the collection.
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.items

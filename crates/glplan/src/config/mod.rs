@@ -31,6 +31,7 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::inputs::ruby;
 use crate::limits::Limits;
 use crate::source::Span;
 use crate::yaml::{Key, Mapping, Node};
@@ -70,6 +71,7 @@ const GLOBAL_KEYWORDS: [&str; 10] = [
 /// invalid parts left out, so that later phases and tools can show as much as possible.
 pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) -> Option<Config> {
     let mut cx = Ctx::new(diags, limits);
+    let first_entry_diagnostic = cx.diags.len();
 
     // 5. Stages, with `.pre` and `.post` injected.
     let stages = stages::parse(root, &mut cx);
@@ -98,6 +100,7 @@ pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) ->
         default::apply(&defaults, &mut job);
         composed.push(job);
     }
+    downcase_entry_errors(cx.diags.since_mut(first_entry_diagnostic));
 
     // 8. Normalization: parallel jobs become their instances. GitLab runs the logical checks
     // of step 7 on the normalized jobs, so this comes first.
@@ -117,6 +120,52 @@ pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) ->
         jobs,
         hidden: top.hidden,
     })
+}
+
+/// Lower-cases the messages of the errors that steps 5 and 6 reported, as GitLab's entry
+/// validator does (`Gitlab::Config::Entry::Validator#messages` builds `"<location> <error>"`
+/// and calls `downcase` on it), so `jobs:Build config contains unknown keys: Foo` reads
+/// `jobs:build config contains unknown keys: foo`. The span and the help keep the names as
+/// written.
+///
+/// Warnings keep their case, because GitLab adds entry warnings without `downcase`. Errors of
+/// the later steps keep it too: GitLab's normalizer (matrix expressions) and YAML processor
+/// (stages, `needs`, `dependencies`) build their own messages. So do the errors of the earlier
+/// phases (YAML, `include`, `extends`, `!reference`, inputs), which never reach this function.
+fn downcase_entry_errors(diagnostics: &mut [Diagnostic]) {
+    for diagnostic in diagnostics.iter_mut().filter(|d| d.is_error()) {
+        diagnostic.message = ruby::downcase(&diagnostic.message);
+    }
+}
+
+/// Returns the job key as GitLab's `jobs <name> config should implement ...` message shows
+/// it. ActiveModel's `full_messages` humanizes the key: `.` and `_` become spaces, leading
+/// spaces go, and a trailing `_id` goes. After the message is lower-cased, GitLab turns the
+/// spaces of a name made only of ASCII letters and whitespace back into underscores, so
+/// `Build_Job` gives `build_job`, `my job` gives `my_job`, and `job_1` gives `job 1`.
+fn humanize_job_key(key: &str) -> String {
+    let underscored = key.replace('.', "_");
+    let mut name = underscored.replace('_', " ");
+    name = name
+        .trim_start_matches(|c: char| {
+            matches!(c, '\0' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ')
+        })
+        .to_owned();
+    if underscored.ends_with("_id")
+        && let Some(stem) = name.strip_suffix(" id")
+    {
+        name = stem.to_owned();
+    }
+    let name = ruby::downcase(&name);
+    let letters_and_spaces = !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+        });
+    if letters_and_spaces {
+        name.replace(' ', "_")
+    } else {
+        name
+    }
 }
 
 /// A top-level key taken as a job.
@@ -303,7 +352,10 @@ fn report_unmatched(key: &Key, span: Span, value: &Node, cx: &mut Ctx) {
     };
     let mut diagnostic = Diagnostic::error(
         "unmatched-job",
-        format!("jobs {name} config should implement the script:, run:, or trigger: keyword"),
+        format!(
+            "jobs {} config should implement the script:, run:, or trigger: keyword",
+            humanize_job_key(&name)
+        ),
     )
     .with_span(span)
     .with_help(help);
@@ -383,6 +435,62 @@ mod tests {
         assert_eq!(built.job("mirror").kind, JobKind::Bridge);
         assert_eq!(built.config.hidden, [".tmpl"]);
         assert!(!built.config.jobs.contains_key(".tmpl"));
+    }
+
+    #[test]
+    fn entry_errors_lower_cased() {
+        let built = build(json!({
+            "Build": {"script": "x", "Foo": 1},
+            "Lint_Job": {"image": "ruby"},
+            "variables": {"MY_VAR": {"value": "x", "Bad": 1}},
+        }));
+        assert_eq!(
+            built.errors(),
+            [
+                "jobs lint_job config should implement the script:, run:, or trigger: keyword",
+                "variables:my_var config uses invalid data keys: bad",
+                "jobs:build config contains unknown keys: foo",
+            ]
+        );
+        // The span still points at the key as written.
+        let unknown = built.diagnostic("jobs:build config contains unknown keys: foo");
+        let job = built.root.get("Build").and_then(Node::as_map).unwrap();
+        assert_eq!(unknown.span, Some(job.entry("Foo").unwrap().key_span));
+    }
+
+    #[test]
+    fn later_errors_keep_case() {
+        let built = build(json!({
+            "Build": {"script": "x", "needs": ["Missing"], "stage": "Deploy"},
+        }));
+        assert_eq!(
+            built.errors(),
+            [
+                "Build job: chosen stage Deploy does not exist; available stages are .pre, \
+                 build, test, deploy, .post",
+                "Build job: undefined need: Missing",
+            ]
+        );
+    }
+
+    #[test]
+    fn humanize_job_key_table() {
+        let cases = [
+            ("build", "build"),
+            ("Build_Job", "build_job"),
+            ("my job", "my_job"),
+            ("job_1", "job 1"),
+            ("deploy.prod", "deploy_prod"),
+            ("deploy.prod-1", "deploy prod-1"),
+            ("image_id", "image"),
+            ("_private", "private"),
+            ("my-job", "my-job"),
+            ("Café_Job", "café job"),
+            ("id", "id"),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(humanize_job_key(key), expected, "{key:?}");
+        }
     }
 
     #[test]

@@ -419,10 +419,10 @@ mod tests {
     #[test]
     fn invalid_needs() {
         let cases = [
-            (json!({}), "jobs:a:needs config can not be an empty Hash"),
+            (json!({}), "jobs:a:needs config can not be an empty hash"),
             (
                 json!("b"),
-                "jobs:a:needs config can only be a Hash or an Array",
+                "jobs:a:needs config can only be a hash or an array",
             ),
             (json!([1]), "jobs:a:needs:need has an unsupported type"),
             (json!([""]), "jobs:a:needs:need config can't be blank"),

@@ -310,7 +310,7 @@ mod tests {
         }}));
         assert_eq!(
             built.errors(),
-            ["jobs:job:variables:A config uses invalid data keys: description, options"]
+            ["jobs:job:variables:a config uses invalid data keys: description, options"]
         );
     }
 
@@ -322,9 +322,9 @@ mod tests {
         }));
         assert_eq!(
             built.errors(),
-            ["variables:A config value must be present in options"]
+            ["variables:a config value must be present in options"]
         );
-        let diagnostic = built.diagnostic("variables:A config value must be present in options");
+        let diagnostic = built.diagnostic("variables:a config value must be present in options");
         assert_eq!(
             diagnostic.span,
             Some(built.at(&["variables", "A", "value"]).span)
@@ -339,7 +339,7 @@ mod tests {
         }));
         assert_eq!(
             built.errors(),
-            ["variables:A config value must be present in options"]
+            ["variables:a config value must be present in options"]
         );
     }
 
@@ -352,23 +352,23 @@ mod tests {
             ),
             (
                 json!({"A": {"value": ["x"]}}),
-                "variables:A config value must be a scalar",
+                "variables:a config value must be a scalar",
             ),
             (
                 json!({"A": {"value": "x", "expand": "no"}}),
-                "variables:A config expand should be a boolean value",
+                "variables:a config expand should be a boolean value",
             ),
             (
                 json!({"A": {"description": ["d"]}}),
-                "variables:A config description must be an alphanumeric string",
+                "variables:a config description must be an alphanumeric string",
             ),
             (
                 json!({"A": {"value": "x", "options": "x"}}),
-                "variables:A config options should be an array of strings",
+                "variables:a config options should be an array of strings",
             ),
             (
                 json!({"A": {"value": "x", "other": 1}}),
-                "variables:A config uses invalid data keys: other",
+                "variables:a config uses invalid data keys: other",
             ),
             (json!(["A=1"]), "variables config should be a hash"),
         ];

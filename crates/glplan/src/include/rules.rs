@@ -93,8 +93,9 @@ pub(super) fn evaluate(
     let parsed = match parse_rules(rules, env.limits) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => return true,
+        // GitLab takes these from its `include:rules` entry, whose validator lower-cases them.
         Err(invalid) => {
-            diags.push(rules_error(&invalid.message, invalid.span));
+            diags.push(rules_error(&ruby::downcase(&invalid.message), invalid.span));
             return false;
         }
     };
@@ -598,6 +599,10 @@ mod tests {
             (
                 seq(vec![map(vec![("invalid", s("x"))])]),
                 "include:rule config contains unknown keys: invalid",
+            ),
+            (
+                seq(vec![map(vec![("Invalid_Key", s("x"))])]),
+                "include:rule config contains unknown keys: invalid_key",
             ),
             (
                 seq(vec![map(vec![("when", s("on_success"))])]),

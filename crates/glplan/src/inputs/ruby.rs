@@ -12,6 +12,12 @@ pub(crate) fn strip(text: &str) -> &str {
     text.trim_matches(&STRIP_CHARS[..])
 }
 
+/// Lower-cases `text` as Ruby's `String#downcase` does: the full Unicode mapping of each
+/// character on its own, so `İ` becomes `i̇` and a final `Σ` becomes `σ`, not `ς`.
+pub(crate) fn downcase(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
 /// Whether Ruby would call the string blank (`String#blank?`): empty or whitespace only.
 pub(crate) fn is_blank(text: &str) -> bool {
     text.chars().all(char::is_whitespace)
@@ -304,6 +310,12 @@ mod tests {
 
     fn n(value: Value) -> Node {
         Node::new(value, Span::default())
+    }
+
+    #[test]
+    fn downcase_maps_each_character() {
+        assert_eq!(downcase("ΣΑΣ ÄÖ İ ǅ Ⅷ"), "σασ äö i\u{307} ǆ ⅷ");
+        assert_eq!(downcase("MÜLLER straße"), "müller straße");
     }
 
     #[test]
