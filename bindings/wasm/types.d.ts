@@ -48,8 +48,11 @@ export interface Input {
    */
   predefined?: boolean;
   /**
-   * gitlab-runner `config.toml` files (and GitLab runner settings files) for `schedule`, by
-   * file name. Without them, `schedule` runs every job at once on unlimited runners.
+   * gitlab-runner `config.toml` files (and GitLab runner settings files), by file name, in
+   * the order the CLI takes `--runners`, because the fleet lists hosts in that order. With
+   * them, `plan` adds each job's runners and the fleet to the pipeline, and `schedule` runs
+   * the jobs on those runners. Without them, `schedule` runs every job at once on unlimited
+   * runners.
    */
   runners?: { [key: string]: string };
   /**
@@ -415,6 +418,10 @@ export interface Pipeline {
    * notes about facts that are not available offline.
    */
   diagnostics: PlanDiagnostic[];
+  /**
+   * The hosts and runners of the runner files; only with runner files.
+   */
+  fleet?: Fleet;
 }
 
 /**
@@ -714,6 +721,10 @@ export interface PlannedJob {
    * Where the job is defined.
    */
   location?: SourceLocation | null;
+  /**
+   * The runners that can take the job, and why the others cannot; only with runner files.
+   */
+  runners?: JobRunners;
 }
 
 /**
@@ -1218,4 +1229,500 @@ export interface PlanDiagnostic {
    * How to fix it.
    */
   help?: string | null;
+}
+
+/**
+ * The runners of one job in the JSON of `plan`.
+ */
+export interface JobRunners {
+  /**
+   * Whether the job needs a runner; trigger jobs run in GitLab itself.
+   */
+  needs_runner: boolean;
+  /**
+   * The names of the runners GitLab may hand the job to, in fleet order.
+   */
+  eligible: string[];
+  /**
+   * Whether the job needs a runner and no runner can take it.
+   */
+  stuck: boolean;
+  /**
+   * Every other runner, with the first reason GitLab skips it.
+   */
+  rejected: RejectedRunner[];
+}
+
+/**
+ * A runner that cannot take a job, by name, with the reason's fields beside it.
+ */
+export type RejectedRunner = {
+  /**
+   * The runner's name.
+   */
+  runner: string;
+  /**
+   * The reason as a sentence, naming the runner.
+   */
+  message: string;
+} & ({
+  reason: "executor_not_found";
+} | {
+  reason: "paused";
+} | {
+  reason: "shared_runners_disabled";
+} | {
+  reason: "project_not_assigned";
+  /**
+   * The projects it is assigned to.
+   */
+  projects: string[];
+  /**
+   * Whether it is locked, so that it cannot be enabled for the project either.
+   */
+  locked: boolean;
+} | {
+  reason: "group_not_ancestor";
+  /**
+   * The runner's group.
+   */
+  groups: string[];
+} | {
+  reason: "protected_ref_only";
+} | {
+  reason: "missing_tags";
+  /**
+   * The job's tags the runner does not have, in the job's order.
+   */
+  tags: string[];
+} | {
+  reason: "untagged_job";
+});
+
+/**
+ * Every runner of every host, in file order.
+ */
+export interface Fleet {
+  /**
+   * One entry per gitlab-runner `config.toml`.
+   */
+  hosts: Host[];
+  /**
+   * Every `[[runners]]` entry of every host, host by host in the order the files were given,
+   * then in file order.
+   */
+  runners: Runner[];
+}
+
+/**
+ * One gitlab-runner process, described by one `config.toml`.
+ */
+export interface Host {
+  /**
+   * The file's name in the [`SourceMap`].
+   */
+  name: string;
+  /**
+   * The file.
+   */
+  file: FileId;
+  /**
+   * `concurrent`: the size of the worker pool, which bounds the jobs running at once over
+   * all of the host's runners. Default 1.
+   */
+  concurrent: number;
+  /**
+   * `check_interval` in seconds: the length of one polling round over the host's runners.
+   * Default 3; values of 0 or less also mean 3.
+   */
+  check_interval: number;
+}
+
+/**
+ * Index of a file in a [`SourceMap`].
+ */
+export type FileId = number;
+
+/**
+ * One `[[runners]]` entry: a runner registered in GitLab, run by one host.
+ */
+export interface Runner {
+  /**
+   * Index of the host in [`Fleet::hosts`].
+   */
+  host: number;
+  /**
+   * `name`; `runners[N]` (from 0, in its file) when the entry has none.
+   */
+  name: string;
+  /**
+   * `url`.
+   */
+  url?: string | null;
+  /**
+   * Whether `token` is set. The token itself is never kept.
+   */
+  has_token: boolean;
+  /**
+   * `executor`; `None` when it is missing or not one gitlab-runner supports, in which case the
+   * runner requests no jobs.
+   */
+  executor: Executor | null;
+  /**
+   * `limit`: the most jobs this runner runs at once; 0 means no limit of its own.
+   */
+  limit: number;
+  /**
+   * `request_concurrency`: the most job requests in flight at once. Default 1.
+   */
+  request_concurrency: number;
+  /**
+   * `environment`: `NAME=value` entries added to every job's environment.
+   */
+  environment?: string[];
+  /**
+   * The runner's tags.
+   */
+  tags: string[];
+  /**
+   * Whether the runner takes jobs without tags.
+   */
+  run_untagged: boolean;
+  /**
+   * Whether this project runner is locked to its projects.
+   */
+  locked: boolean;
+  /**
+   * Whether the runner is paused.
+   */
+  paused: boolean;
+  /**
+   * The refs whose jobs the runner takes.
+   */
+  access_level: AccessLevel;
+  /**
+   * The runner's scope.
+   */
+  runner_type: RunnerType;
+  /**
+   * The projects a project runner is assigned to. Empty means the planned project.
+   */
+  projects?: string[];
+  /**
+   * The group of a group runner. Empty means the planned project's group.
+   */
+  groups?: string[];
+  /**
+   * The maximum job timeout in seconds.
+   */
+  maximum_timeout?: number | null;
+  /**
+   * `[runners.docker]`.
+   */
+  docker?: DockerSettings | null;
+  /**
+   * `[runners.kubernetes]`.
+   */
+  kubernetes?: KubernetesSettings | null;
+  /**
+   * `[runners.cache]`.
+   */
+  cache?: CacheSettings | null;
+  /**
+   * `[runners.machine]` of a `docker+machine` runner.
+   */
+  machine?: MachineSettings | null;
+  /**
+   * `[runners.autoscaler]` of a `docker-autoscaler` or `instance` runner.
+   */
+  autoscaler?: AutoscalerSettings | null;
+  /**
+   * `[runners.instance]` of an `instance` runner.
+   */
+  instance?: InstanceSettings | null;
+  /**
+   * `[runners.virtualbox]` of a `virtualbox` runner.
+   */
+  virtualbox?: VmSettings | null;
+  /**
+   * `[runners.parallels]` of a `parallels` runner.
+   */
+  parallels?: VmSettings | null;
+}
+
+/**
+ * An executor gitlab-runner supports.
+ */
+export type Executor = "shell" | "docker" | "docker-windows" | "docker+machine" | "docker-autoscaler" | "instance" | "kubernetes" | "ssh" | "parallels" | "virtualbox" | "custom";
+
+/**
+ * The refs whose jobs a runner takes (`access_level`).
+ */
+export type AccessLevel = "not_protected" | "ref_protected";
+
+/**
+ * The scope of a runner (`runner_type`).
+ */
+export type RunnerType = "instance_type" | "group_type" | "project_type";
+
+/**
+ * `[runners.docker]`.
+ */
+export interface DockerSettings {
+  /**
+   * `image`: used when the job has none.
+   */
+  image?: string | null;
+  /**
+   * `privileged`: build and service containers run privileged.
+   */
+  privileged: boolean;
+  /**
+   * `services_privileged`: overrides `privileged` for service containers.
+   */
+  services_privileged?: boolean | null;
+  /**
+   * `volumes`, in Docker's `-v` syntax.
+   */
+  volumes?: string[];
+  /**
+   * `pull_policy`, in order; empty means `always`.
+   */
+  pull_policy?: string[];
+  /**
+   * `allowed_pull_policies`; empty means the `pull_policy` list.
+   */
+  allowed_pull_policies?: string[];
+  /**
+   * `allowed_images`: patterns; empty allows every image.
+   */
+  allowed_images?: string[];
+  /**
+   * `allowed_services`: patterns; empty allows every service.
+   */
+  allowed_services?: string[];
+  /**
+   * `services` started with every job.
+   */
+  services?: RunnerService[];
+  /**
+   * `host`: the Docker daemon the runner uses.
+   */
+  host?: string | null;
+  /**
+   * `network_mode`.
+   */
+  network_mode?: string | null;
+}
+
+/**
+ * A service a runner starts with every job (`[[runners.docker.services]]`,
+ * `[[runners.kubernetes.services]]`).
+ */
+export interface RunnerService {
+  /**
+   * `name`: the image.
+   */
+  name: string;
+  /**
+   * `alias`: space- or comma-separated host names.
+   */
+  alias?: string | null;
+  /**
+   * `environment`: `NAME=value` entries.
+   */
+  environment?: string[];
+}
+
+/**
+ * `[runners.kubernetes]`.
+ */
+export interface KubernetesSettings {
+  /**
+   * `image`: used when the job has none.
+   */
+  image?: string | null;
+  /**
+   * `namespace`.
+   */
+  namespace?: string | null;
+  /**
+   * `privileged`: every container of the pod runs privileged.
+   */
+  privileged: boolean;
+  /**
+   * The build container's `cpu_request`, `memory_limit` and so on.
+   */
+  build: ContainerResources;
+  /**
+   * The service containers' `service_cpu_request` and so on.
+   */
+  service: ContainerResources;
+  /**
+   * The helper container's `helper_cpu_request` and so on.
+   */
+  helper: ContainerResources;
+  /**
+   * `poll_interval` in seconds. Default 3.
+   */
+  poll_interval: number;
+  /**
+   * `poll_timeout` in seconds: how long the runner waits for the pod to start. Default 180.
+   */
+  poll_timeout: number;
+  /**
+   * `node_selector`.
+   */
+  node_selector?: { [key: string]: string };
+  /**
+   * `services` started with every job.
+   */
+  services?: RunnerService[];
+  /**
+   * `allowed_images`.
+   */
+  allowed_images?: string[];
+  /**
+   * `allowed_services`.
+   */
+  allowed_services?: string[];
+  /**
+   * `pull_policy`; empty means the cluster's default.
+   */
+  pull_policy?: string[];
+  /**
+   * `allowed_pull_policies`.
+   */
+  allowed_pull_policies?: string[];
+  /**
+   * The `mount_path` of every volume under `[runners.kubernetes.volumes]`.
+   */
+  volume_mounts?: string[];
+  /**
+   * The `*_overwrite_max_allowed` keys that are set, which let jobs override the matching
+   * request or limit with `KUBERNETES_*` variables.
+   */
+  overwrite_max_allowed?: { [key: string]: string };
+}
+
+/**
+ * Resource requests and limits of one kind of container in a Kubernetes job pod, as written
+ * (Kubernetes quantities such as `500m` or `1Gi`).
+ */
+export interface ContainerResources {
+  /**
+   * `*cpu_request`.
+   */
+  cpu_request?: string | null;
+  /**
+   * `*cpu_limit`.
+   */
+  cpu_limit?: string | null;
+  /**
+   * `*memory_request`.
+   */
+  memory_request?: string | null;
+  /**
+   * `*memory_limit`.
+   */
+  memory_limit?: string | null;
+  /**
+   * `*ephemeral_storage_request`.
+   */
+  ephemeral_storage_request?: string | null;
+  /**
+   * `*ephemeral_storage_limit`.
+   */
+  ephemeral_storage_limit?: string | null;
+}
+
+/**
+ * `[runners.cache]`.
+ */
+export interface CacheSettings {
+  /**
+   * `Type`: `s3`, `gcs` or `azure`; none means a local cache on the host.
+   */
+  type?: string | null;
+  /**
+   * `Path`: prefix of the cache keys.
+   */
+  path?: string | null;
+  /**
+   * `Shared`: whether runners share the cache.
+   */
+  shared: boolean;
+}
+
+/**
+ * `[runners.machine]`.
+ */
+export interface MachineSettings {
+  /**
+   * `IdleCount`: machines kept idle.
+   */
+  idle_count: number;
+  /**
+   * `IdleTime` in seconds.
+   */
+  idle_time: number;
+  /**
+   * `MaxBuilds`: jobs per machine before it is removed; 0 means no maximum.
+   */
+  max_builds: number;
+  /**
+   * `MaxGrowthRate`: machines created at once; 0 means no maximum.
+   */
+  max_growth_rate: number;
+  /**
+   * `MachineDriver`.
+   */
+  machine_driver?: string | null;
+}
+
+/**
+ * `[runners.autoscaler]`.
+ */
+export interface AutoscalerSettings {
+  /**
+   * `plugin`.
+   */
+  plugin?: string | null;
+  /**
+   * `capacity_per_instance`: jobs one instance runs at once. Default 1.
+   */
+  capacity_per_instance: number;
+  /**
+   * `max_use_count`: jobs per instance before it is removed; 0 means no maximum.
+   */
+  max_use_count: number;
+  /**
+   * `max_instances`: 0 means no maximum.
+   */
+  max_instances: number;
+}
+
+/**
+ * `[runners.instance]`.
+ */
+export interface InstanceSettings {
+  /**
+   * `allowed_images`: which job images may select the VM image when VM isolation is on.
+   */
+  allowed_images?: string[];
+}
+
+/**
+ * `[runners.virtualbox]` or `[runners.parallels]`: the virtual machine each job runs in.
+ */
+export interface VmSettings {
+  /**
+   * `base_name`: the VM the runner clones for a job.
+   */
+  base_name?: string | null;
+  /**
+   * `allowed_images`: regular expressions of the VM names a job's `image` may select instead
+   * of `base_name`. Empty: the runner ignores the job's `image`.
+   */
+  allowed_images?: string[];
 }

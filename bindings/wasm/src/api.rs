@@ -1,10 +1,12 @@
 //! The functions of the package on Rust values, so that they can be tested natively. The
 //! exported JavaScript functions in the crate root convert their argument and result.
 
-use glplan::fleet::{Fleet, MatchContext, check, match_jobs};
+use glplan::context::PipelineContext;
+use glplan::fleet::MatchContext;
 use glplan::pipeline::{Pipeline, PlanOptions};
+use glplan::report::MatchedFleet;
 use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
-use glplan::{Diagnostics, Limits, Resolution};
+use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 
 use crate::input::Input;
 use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleResult};
@@ -31,18 +33,39 @@ pub fn resolve_config(mut input: Input) -> Result<ConfigResult, String> {
 }
 
 /// Returns the pipeline GitLab would create for the input's context, and every diagnostic.
+/// With runner files, each job gets the runners that can take it and the pipeline the fleet,
+/// as with `glplan plan --runners`.
 pub fn plan(mut input: Input) -> Result<PlanResult, String> {
-    let (resolution, pipeline) = evaluate(&mut input)?;
-    let diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
-    let pipeline = match &pipeline {
-        Some(pipeline) => Some(
-            glplan::report::pipeline(pipeline, &resolution)
-                .map_err(|error| format!("cannot convert the pipeline to JSON: {error}"))?,
-        ),
-        None => None,
+    let context = input.pipeline_context()?;
+    let (mut resolution, pipeline) = evaluate(&mut input)?;
+    let mut diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
+    let Some(pipeline) = &pipeline else {
+        return Ok(PlanResult {
+            pipeline: None,
+            diagnostics,
+        });
     };
+    let fleet = match_fleet(&input, pipeline, &context, &mut resolution.sources);
+    let convert =
+        |error: serde_json::Error| format!("cannot convert the pipeline to JSON: {error}");
+    let mut value = glplan::report::pipeline(pipeline, &resolution).map_err(convert)?;
+    if let Some(fleet) = &fleet {
+        glplan::report::add_runners(&mut value, fleet).map_err(convert)?;
+        // The runner files' diagnostics follow the pipeline's, in both lists, as the CLI's
+        // JSON has them.
+        let sources = &resolution.sources;
+        if let Some(serde_json::Value::Array(entries)) = value.get_mut("diagnostics") {
+            entries.extend(glplan::report::plan_diagnostics(
+                &fleet.diagnostics,
+                sources,
+            ));
+        }
+        for diagnostic in &fleet.diagnostics {
+            diagnostics.push(Diagnostic::from(diagnostic.locate(sources)));
+        }
+    }
     Ok(PlanResult {
-        pipeline,
+        pipeline: Some(value),
         diagnostics,
     })
 }
@@ -93,24 +116,12 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     // positions.
     let sources = &mut resolution.sources;
     let mut found = Diagnostics::new();
-    let pool = if input.runners.is_empty() {
-        RunnerPool::unlimited(&pipeline)
-    } else {
-        let ids: Vec<_> = input
-            .runners
-            .iter()
-            .map(|(name, text)| sources.add(name.clone(), text.clone()))
-            .collect();
-        let files: Vec<_> = ids
-            .iter()
-            .zip(input.runners.values())
-            .map(|(id, text)| (*id, text.as_str()))
-            .collect();
-        let (fleet, parsed) = Fleet::parse(&files, sources);
-        let matching = match_jobs(&pipeline, &fleet, &MatchContext::from(&context));
-        found.extend(parsed);
-        found.extend(check(&pipeline, &fleet, &matching, sources));
-        RunnerPool::from_fleet(&fleet, &matching)
+    let pool = match match_fleet(&input, &pipeline, &context, sources) {
+        Some(fleet) => {
+            found.extend(fleet.diagnostics.iter().cloned());
+            RunnerPool::from_fleet(&fleet.fleet, &fleet.matching)
+        }
+        None => RunnerPool::unlimited(&pipeline),
     };
     let durations = match &input.durations {
         Some(text) => {
@@ -153,6 +164,31 @@ fn resolve(input: &mut Input) -> Result<Resolution, String> {
     let files = input.take_files();
     let options = glplan::pipeline::resolve_options(&context, &options);
     Ok(glplan::resolve(&entry, &files, &options))
+}
+
+/// Adds the input's runner files to `sources` and matches the pipeline's jobs to their runners;
+/// `None` without runner files.
+fn match_fleet(
+    input: &Input,
+    pipeline: &Pipeline,
+    context: &PipelineContext,
+    sources: &mut SourceMap,
+) -> Option<MatchedFleet> {
+    if input.runners.is_empty() {
+        return None;
+    }
+    let ids: Vec<_> = input
+        .runners
+        .iter()
+        .map(|(name, text)| sources.add(name.clone(), text.clone()))
+        .collect();
+    let files: Vec<_> = ids
+        .iter()
+        .zip(input.runners.values())
+        .map(|(id, text)| (*id, text.as_str()))
+        .collect();
+    let match_context = MatchContext::from(context);
+    Some(MatchedFleet::new(&files, pipeline, &match_context, sources))
 }
 
 fn evaluate(input: &mut Input) -> Result<(Resolution, Option<Pipeline>), String> {
@@ -304,14 +340,90 @@ mod tests {
         let result = plan(input(serde_json::json!({"files": files.clone()}))).unwrap();
         let mut memory = glplan::MemoryFiles::new();
         memory.repository = input(serde_json::json!({"files": files})).files;
-        let context = glplan::context::PipelineContext {
+        let context = PipelineContext {
             ref_protected: true,
-            ..glplan::context::PipelineContext::push("main")
+            ..PipelineContext::push("main")
         };
         let (resolution, pipeline) =
             glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
         let expected = glplan::report::pipeline(&pipeline.unwrap(), &resolution).unwrap();
         assert_eq!(result.pipeline.unwrap(), expected);
+    }
+
+    const RUNNERS: &str = "concurrent = 2\n\
+        [[runners]]\nname = \"docker\"\nexecutor = \"docker\"\ntags = [\"docker\"]\n";
+
+    #[test]
+    fn plan_without_runners_has_no_fleet() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let pipeline = plan(input(serde_json::json!({"files": files})))
+            .unwrap()
+            .pipeline
+            .unwrap();
+        assert!(pipeline.get("fleet").is_none());
+        assert!(pipeline["jobs"][0].get("runners").is_none());
+    }
+
+    #[test]
+    fn plan_with_runners_equals_report_json() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let runners = serde_json::json!({"config.toml": RUNNERS});
+        let result = plan(input(
+            serde_json::json!({"files": files.clone(), "runners": runners}),
+        ))
+        .unwrap();
+
+        let mut memory = glplan::MemoryFiles::new();
+        memory.repository = input(serde_json::json!({"files": files})).files;
+        let context = input(serde_json::json!({})).pipeline_context().unwrap();
+        let (mut resolution, pipeline) =
+            glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
+        let pipeline = pipeline.unwrap();
+        let file = resolution.sources.add("config.toml", RUNNERS);
+        let fleet = MatchedFleet::new(
+            &[(file, RUNNERS)],
+            &pipeline,
+            &MatchContext::from(&context),
+            &resolution.sources,
+        );
+        let mut expected = glplan::report::pipeline(&pipeline, &resolution).unwrap();
+        glplan::report::add_runners(&mut expected, &fleet).unwrap();
+        let file_diagnostics =
+            glplan::report::plan_diagnostics(&fleet.diagnostics, &resolution.sources);
+        expected["diagnostics"]
+            .as_array_mut()
+            .unwrap()
+            .extend(file_diagnostics);
+
+        assert_eq!(result.pipeline.unwrap(), expected);
+    }
+
+    #[test]
+    fn plan_with_runners_reports_stuck_job() {
+        let yaml = "build: {script: x, tags: [docker]}\ndeploy: {script: x, tags: [shell]}\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let runners = serde_json::json!({"config.toml": RUNNERS});
+        let result = plan(input(
+            serde_json::json!({"files": files, "runners": runners}),
+        ))
+        .unwrap();
+        let pipeline = result.pipeline.unwrap();
+        assert_eq!(pipeline["jobs"][0]["runners"]["eligible"][0], "docker");
+        assert_eq!(pipeline["jobs"][1]["runners"]["stuck"], true);
+        assert_eq!(pipeline["fleet"]["runners"][0]["name"], "docker");
+        let stuck = result
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "fleet-stuck-job")
+            .unwrap();
+        assert_eq!(stuck.location.as_ref().unwrap().file, ".gitlab-ci.yml");
+        let in_pipeline = pipeline["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "fleet-stuck-job")
+            .count();
+        assert_eq!(in_pipeline, 1);
     }
 
     #[test]

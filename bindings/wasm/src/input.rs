@@ -13,6 +13,7 @@ use glplan::context::{
     SettingsVariable, variables_from_json,
 };
 use glplan::yaml::{Mapping, Node, Value};
+use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::files::MapFiles;
@@ -48,9 +49,13 @@ pub struct Input {
     pub context: ContextInput,
     /// Whether each job's variables in `explain` include the predefined `CI_*` variables.
     pub predefined: bool,
-    /// gitlab-runner `config.toml` files (and GitLab runner settings files) for `schedule`, by
-    /// file name. Without them, `schedule` runs every job at once on unlimited runners.
-    pub runners: BTreeMap<String, String>,
+    /// gitlab-runner `config.toml` files (and GitLab runner settings files), by file name, in
+    /// the order the CLI takes `--runners`, because the fleet lists hosts in that order. With
+    /// them, `plan` adds each job's runners and the fleet to the pipeline, and `schedule` runs
+    /// the jobs on those runners. Without them, `schedule` runs every job at once on unlimited
+    /// runners.
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, String>"))]
+    pub runners: IndexMap<String, String>,
     /// The durations file for `schedule`: run times and failures of the jobs.
     pub durations: Option<String>,
     /// Manual jobs that `schedule` starts as soon as they can run.
@@ -331,6 +336,14 @@ mod tests {
             error.starts_with("invalid argument `context.source`: "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn runners_keep_given_order() {
+        let runners = serde_json::json!({"b.toml": "", "a.toml": ""});
+        let input = input(serde_json::json!({"runners": runners})).unwrap();
+        let names: Vec<&str> = input.runners.keys().map(String::as_str).collect();
+        assert_eq!(names, ["b.toml", "a.toml"]);
     }
 
     #[test]

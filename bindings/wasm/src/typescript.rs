@@ -210,7 +210,19 @@ pub fn declarations() -> String {
     );
 
     let text = std::fs::read_to_string(plan_schema_path()).unwrap();
-    definitions.add_root("Pipeline", serde_json::from_str(&text).unwrap());
+    let mut pipeline: Value = serde_json::from_str(&text).unwrap();
+    add_runner_fields(&mut pipeline);
+    definitions.add_root("Pipeline", pipeline);
+    definitions.add_root(
+        "JobRunners",
+        writer
+            .root_schema_for::<glplan::report::JobRunners<'_>>()
+            .to_value(),
+    );
+    definitions.add_root(
+        "Fleet",
+        writer.root_schema_for::<glplan::fleet::Fleet>().to_value(),
+    );
 
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p glplan-wasm typescript`; do not edit.\n",
@@ -220,6 +232,20 @@ pub fn declarations() -> String {
         declare(&mut out, name, schema);
     }
     out
+}
+
+/// Adds to the plan schema the optional fields that `plan` writes with runner files
+/// (`glplan::report::add_runners`): the pipeline's `fleet` and each created job's `runners`.
+fn add_runner_fields(pipeline: &mut Value) {
+    pipeline["properties"]["fleet"] = serde_json::json!({
+        "description": "The hosts and runners of the runner files; only with runner files.",
+        "$ref": "#/$defs/Fleet",
+    });
+    pipeline["$defs"]["PlannedJob"]["properties"]["runners"] = serde_json::json!({
+        "description": "The runners that can take the job, and why the others cannot; only \
+            with runner files.",
+        "$ref": "#/$defs/JobRunners",
+    });
 }
 
 fn declare(out: &mut String, name: &str, schema: &Value) {

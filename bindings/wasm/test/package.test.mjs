@@ -2,7 +2,8 @@
 // build.sh), installed into a new project, imported with `import ... from "glplan"`. Plans the
 // gitlab-ci-local test inputs of the corpus and checks that `plan`, `lint` and `resolveConfig`
 // return exactly the JSON of `glplan plan`, `glplan lint` and `glplan config` for the same
-// files.
+// files. With the runner files of the core's fleet fixtures, it checks that `plan` returns the
+// JSON of `glplan plan --runners`, and `schedule` the run of `glplan schedule --runners`.
 //
 // The corpus is read from $GLPLAN_CORPUS, or from shared/corpus beside the repository. Without
 // it the corpus test is skipped, unless GLPLAN_REQUIRE_CORPUS=1, which makes it fail.
@@ -22,6 +23,7 @@ const pkgDir = path.join(wasmDir, "pkg");
 const corpus = process.env.GLPLAN_CORPUS ?? path.resolve(root, "..", "shared", "corpus");
 const templatesDir = path.join(corpus, "gitlab-org-gitlab/lib/gitlab/ci/templates");
 const peerTests = "gitlab-ci-local/tests/test-cases";
+const fleetFixtures = path.join(root, "crates/glplan/src/fleet/fixtures");
 
 let project;
 let glplan;
@@ -36,7 +38,7 @@ before(async () => {
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--silent", `./${tarball}`], { cwd: project });
   // This module's import of "glplan" resolves from the new project, as a user's code would.
   const entry = path.join(project, "use-glplan.mjs");
-  fs.writeFileSync(entry, 'export { plan, lint, resolveConfig, explain, version } from "glplan";\n');
+  fs.writeFileSync(entry, 'export { plan, lint, resolveConfig, explain, schedule, version } from "glplan";\n');
   glplan = await import(pathToFileURL(entry).href);
 });
 
@@ -156,18 +158,31 @@ function corpusEntries() {
   return entries;
 }
 
-test("corpus plans equal the CLI's", (t) => {
-  if (!fs.existsSync(path.join(corpus, "MANIFEST.tsv"))) {
-    const message = `corpus not found at ${corpus} (set GLPLAN_CORPUS)`;
-    assert.notEqual(process.env.GLPLAN_REQUIRE_CORPUS, "1", message);
-    t.skip(`skipped: ${message}`);
-    return;
-  }
+/** Builds the native CLI and returns the path of its binary. */
+function buildCli() {
   execFileSync("cargo", ["build", "--quiet", "-p", "glplan-cli"], { cwd: root, stdio: "inherit" });
   // Cargo puts the binary under CARGO_TARGET_DIR when it is set (relative paths count from the
   // directory cargo ran in, here the workspace root).
   const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR ?? "target");
-  const binary = path.join(targetDir, "debug", "glplan");
+  return path.join(targetDir, "debug", "glplan");
+}
+
+/** Returns false, and skips `t`, when the corpus is missing and not required. */
+function haveCorpus(t) {
+  if (fs.existsSync(path.join(corpus, "MANIFEST.tsv"))) {
+    return true;
+  }
+  const message = `corpus not found at ${corpus} (set GLPLAN_CORPUS)`;
+  assert.notEqual(process.env.GLPLAN_REQUIRE_CORPUS, "1", message);
+  t.skip(`skipped: ${message}`);
+  return false;
+}
+
+test("corpus plans equal the CLI's", (t) => {
+  if (!haveCorpus(t)) {
+    return;
+  }
+  const binary = buildCli();
   const templates = readTree(templatesDir);
   const entries = corpusEntries();
   assert.ok(entries.length > 100, `only ${entries.length} gitlab-ci-local inputs in the manifest`);
@@ -189,4 +204,111 @@ test("corpus plans equal the CLI's", (t) => {
     compared += 1;
   }
   t.diagnostic(`compared ${compared} corpus files with the CLI`);
+});
+
+// Two fleets: untagged runners on two hosts with GitLab-side settings (one naming a runner that
+// no host has), and tagged Docker runners, some privileged or with the Docker socket bound.
+const RUNNER_SETS = [
+  ["concurrency.toml", "executors.toml", "gitlab-settings.toml"],
+  ["socket.toml", "dind.toml", "multi-arch.toml"],
+];
+
+/**
+ * Returns the runner files of `names` as the `runners` field of the package's input, keyed by
+ * the absolute paths that the CLI is given and prints.
+ */
+function runnerFiles(names) {
+  const files = {};
+  for (const name of names) {
+    const file = path.join(fleetFixtures, name);
+    files[file] = fs.readFileSync(file, "utf8");
+  }
+  return files;
+}
+
+/** Writes a diagnostic of either form on one line: severity, code, position and message. */
+function diagnosticLine(diagnostic) {
+  const location = diagnostic.location;
+  const line = location?.start?.line ?? location?.line;
+  const column = location?.start?.column ?? location?.column;
+  const where = location ? `${location.file}:${line}:${column}` : "-";
+  return `${diagnostic.severity} ${diagnostic.code} ${where} ${diagnostic.message}`;
+}
+
+/**
+ * Checks the package's `schedule` against `glplan schedule --format json`, whose object is the
+ * package's `schedule` with the diagnostics added in the form of the pipeline's.
+ */
+function assertSameSchedule(wasm, native, what) {
+  if (native === null) {
+    assert.equal(wasm.schedule, null, what);
+    return;
+  }
+  const { diagnostics, ...run } = native;
+  assertSameOutput(wasm.schedule, run, `${what}: schedule`);
+  assertSameOutput(wasm.diagnostics.map(diagnosticLine), diagnostics.map(diagnosticLine), `${what}: diagnostics`);
+}
+
+/** Compares `plan` and `schedule` with runners against the CLI for one input. */
+function compareWithRunners(binary, { cwd, files, entry, extra, args }, names) {
+  const runners = runnerFiles(names);
+  const runnerArgs = Object.keys(runners).flatMap((file) => ["--runners", file]);
+  const input = { files, entry, runners, ...extra };
+  const what = `${cwd}/${entry} with ${names.join(", ")}`;
+
+  const pipeline = cli(binary, ["plan", entry, ...args, ...runnerArgs, "--format", "json"], cwd);
+  const planned = glplan.plan(input);
+  assertSameOutput(planned.pipeline, pipeline, `plan of ${what}`);
+  if (pipeline !== null) {
+    assertSameOutput(
+      planned.diagnostics.map(diagnosticLine),
+      pipeline.diagnostics.map(diagnosticLine),
+      `plan diagnostics of ${what}`,
+    );
+  }
+
+  const scheduled = cli(binary, ["schedule", entry, ...args, ...runnerArgs, "--format", "json"], cwd);
+  assertSameSchedule(glplan.schedule(input), scheduled, `schedule of ${what}`);
+}
+
+test("plans with runners equal the CLI's on the fleet fixtures", () => {
+  const binary = buildCli();
+  const cases = [
+    ["multi-arch.yml", ["multi-arch.toml"]],
+    ["dind-tls.yml", ["dind.toml"]],
+    ["dind-no-tls.yml", ["dind.toml", "socket.toml"]],
+  ];
+  for (const [entry, names] of cases) {
+    const files = { [entry]: fs.readFileSync(path.join(fleetFixtures, entry), "utf8") };
+    compareWithRunners(binary, { cwd: fleetFixtures, files, entry, extra: {}, args: ["--repo", "."] }, names);
+  }
+  // The fixtures must reach the runner parts of the output, or the comparison proves little.
+  const runners = runnerFiles(["multi-arch.toml"]);
+  const files = { "multi-arch.yml": fs.readFileSync(path.join(fleetFixtures, "multi-arch.yml"), "utf8") };
+  const { pipeline } = glplan.plan({ files, entry: "multi-arch.yml", runners });
+  assert.deepEqual(
+    pipeline.jobs.map((job) => job.runners.eligible),
+    [["docker-amd64"], ["docker-arm64"], ["docker-amd64", "docker-arm64"]],
+  );
+  assert.equal(pipeline.fleet.runners.length, 2);
+});
+
+test("corpus plans and schedules with runners equal the CLI's", (t) => {
+  if (!haveCorpus(t)) {
+    return;
+  }
+  const binary = buildCli();
+  const templates = readTree(templatesDir);
+  // Every fourth input keeps the test's run time near the plain corpus test's.
+  const entries = corpusEntries().filter((_, index) => index % 4 === 0);
+  let compared = 0;
+  for (const [index, { caseDir, entry }] of entries.entries()) {
+    const files = readTree(caseDir);
+    const extra = { templates, projects: { "corpus/project": files } };
+    const args = ["--repo", ".", "--templates", templatesDir, "--project", `corpus/project=${caseDir}`];
+    const names = RUNNER_SETS[index % RUNNER_SETS.length];
+    compareWithRunners(binary, { cwd: caseDir, files, entry, extra, args }, names);
+    compared += 1;
+  }
+  t.diagnostic(`compared ${compared} corpus files with runners with the CLI`);
 });

@@ -16,9 +16,9 @@ use crate::args::{
     ExplainFormat, LintArgs, LintFormat, PlanArgs, PlanFormat, ScheduleArgs, ScheduleFormat,
 };
 use crate::files::{DirFiles, split_entry};
-use crate::runners::LoadedFleet;
 use crate::{context, explain, graph, render, runners, schedule_out, table, yaml_out};
 use glplan::fleet::MatchContext;
+use glplan::report::MatchedFleet;
 use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
 
 /// The process exit status of a command.
@@ -474,7 +474,7 @@ fn report_plan_to_stderr(planned: &Planned, color: ColorChoice) -> Result<(), Cl
 
 /// Reads the runner files of `--runners` for the planned pipeline, adding them to the
 /// configuration's source map so that their diagnostics show source lines.
-fn load_fleet(planned: &mut Planned, paths: &[PathBuf]) -> Result<Option<LoadedFleet>, CliError> {
+fn load_fleet(planned: &mut Planned, paths: &[PathBuf]) -> Result<Option<MatchedFleet>, CliError> {
     let Some(pipeline) = &planned.pipeline else {
         return Ok(None);
     };
@@ -530,7 +530,9 @@ fn plan(args: &PlanArgs) -> Result<Status, CliError> {
             PlanFormat::Json => {
                 let mut value = pipeline_json(pipeline, &planned.loaded)?;
                 if let Some(fleet) = &fleet {
-                    runners::add_to_json(&mut value, fleet);
+                    glplan::report::add_runners(&mut value, fleet).map_err(|e| {
+                        CliError::Message(format!("cannot convert the runners to JSON: {e}"))
+                    })?;
                     add_file_diagnostics(&mut value, &planned.loaded, &fleet.diagnostics);
                 }
                 write_json(&mut out, &value)?;

@@ -5,6 +5,10 @@
 //! A caller that shows other names (the CLI shows paths from the current directory) rewrites
 //! them afterwards.
 
+mod runners;
+
+pub use runners::{JobRunners, MatchedFleet, RejectedRunner, add_runners};
+
 use serde::Serialize;
 use serde_json::Value;
 

@@ -1,0 +1,244 @@
+//! The runner information of `glplan plan --runners ... --format json`: the fleet, and for each
+//! job the runners that can take it and why the others cannot.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostics;
+use crate::fleet::{Fleet, JobMatch, MatchContext, Matching, Rejection, check, match_jobs};
+use crate::pipeline::Pipeline;
+use crate::source::{FileId, SourceMap};
+
+/// A fleet parsed from runner files, with its matching against one pipeline.
+#[derive(Debug, Clone)]
+pub struct MatchedFleet {
+    /// The hosts and runners.
+    pub fleet: Fleet,
+    /// Each job's eligible runners.
+    pub matching: Matching,
+    /// Diagnostics of the runner files, then those of the executor checks.
+    pub diagnostics: Diagnostics,
+}
+
+impl MatchedFleet {
+    /// Parses the runner files as one fleet, matches the pipeline's jobs to its runners and
+    /// runs the executor checks. Each file must already be in `sources` under its `FileId`, so
+    /// that the diagnostics have positions.
+    pub fn new(
+        files: &[(FileId, &str)],
+        pipeline: &Pipeline,
+        context: &MatchContext,
+        sources: &SourceMap,
+    ) -> Self {
+        let (fleet, parsed) = Fleet::parse(files, sources);
+        let matching = match_jobs(pipeline, &fleet, context);
+        let checked = check(pipeline, &fleet, &matching, sources);
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.extend(parsed);
+        diagnostics.extend(checked);
+        MatchedFleet {
+            fleet,
+            matching,
+            diagnostics,
+        }
+    }
+
+    /// Returns the name of the runner at `index` in [`Fleet::runners`].
+    fn runner_name(&self, index: usize) -> &str {
+        self.fleet
+            .runners
+            .get(index)
+            .map_or("", |runner| runner.name.as_str())
+    }
+
+    /// Returns the `runners` object of job `name`, or `None` for a name the matching does not
+    /// list.
+    pub fn job_runners(&self, name: &str) -> Option<JobRunners<'_>> {
+        self.matching
+            .job(name)
+            .map(|found| JobRunners::new(self, found))
+    }
+}
+
+/// The runners of one job in the JSON of `plan`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct JobRunners<'a> {
+    /// Whether the job needs a runner; trigger jobs run in GitLab itself.
+    pub needs_runner: bool,
+    /// The names of the runners GitLab may hand the job to, in fleet order.
+    pub eligible: Vec<&'a str>,
+    /// Whether the job needs a runner and no runner can take it.
+    pub stuck: bool,
+    /// Every other runner, with the first reason GitLab skips it.
+    pub rejected: Vec<RejectedRunner<'a>>,
+}
+
+impl<'a> JobRunners<'a> {
+    fn new(fleet: &'a MatchedFleet, found: &'a JobMatch) -> Self {
+        let eligible = found
+            .eligible
+            .iter()
+            .map(|&index| fleet.runner_name(index))
+            .collect();
+        let rejected = found
+            .rejected
+            .iter()
+            .map(|rejection| RejectedRunner {
+                runner: fleet.runner_name(rejection.runner),
+                reason: &rejection.reason,
+                message: &rejection.message,
+            })
+            .collect();
+        JobRunners {
+            needs_runner: found.needs_runner,
+            eligible,
+            stuck: found.stuck,
+            rejected,
+        }
+    }
+}
+
+/// A runner that cannot take a job, by name, with the reason's fields beside it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RejectedRunner<'a> {
+    /// The runner's name.
+    pub runner: &'a str,
+    /// The first reason, as `reason` and the reason's own fields.
+    #[serde(flatten)]
+    pub reason: &'a Rejection,
+    /// The reason as a sentence, naming the runner.
+    pub message: &'a str,
+}
+
+/// Adds the fleet and each job's runners to the JSON of a pipeline ([`super::pipeline`]). Each
+/// job that the matching lists gets a `runners` object ([`JobRunners`]), and a top-level `fleet`
+/// lists the hosts and runners.
+pub fn add_runners(value: &mut Value, fleet: &MatchedFleet) -> serde_json::Result<()> {
+    if let Some(Value::Array(jobs)) = value.get_mut("jobs") {
+        for job in jobs {
+            let Value::Object(object) = job else {
+                continue;
+            };
+            let Some(runners) = object
+                .get("name")
+                .and_then(Value::as_str)
+                .and_then(|name| fleet.job_runners(name))
+            else {
+                continue;
+            };
+            let runners = serde_json::to_value(runners)?;
+            object.insert("runners".into(), runners);
+        }
+    }
+    if let Value::Object(object) = value {
+        object.insert("fleet".into(), serde_json::to_value(&fleet.fleet)?);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PIPELINE: &str = "build: {script: x, tags: [docker]}\n\
+        deploy: {script: x, tags: [shell]}\n\
+        downstream: {trigger: other/project}\n";
+
+    const RUNNERS: &str = "concurrent = 2\n\
+        [[runners]]\nname = \"docker-1\"\nexecutor = \"docker\"\ntags = [\"docker\"]\n\
+        [runners.docker]\nimage = \"alpine\"\n";
+
+    fn matched() -> (Value, MatchedFleet) {
+        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", PIPELINE);
+        let context = crate::context::PipelineContext::push("main");
+        let options = crate::pipeline::PlanOptions::default();
+        let (mut resolution, pipeline) =
+            crate::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
+        let pipeline = pipeline.unwrap();
+        let file = resolution.sources.add("config.toml", RUNNERS);
+        let fleet = MatchedFleet::new(
+            &[(file, RUNNERS)],
+            &pipeline,
+            &MatchContext::from(&context),
+            &resolution.sources,
+        );
+        let value = super::super::pipeline(&pipeline, &resolution).unwrap();
+        (value, fleet)
+    }
+
+    fn job<'a>(value: &'a Value, name: &str) -> &'a Value {
+        value["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|job| job["name"] == name)
+            .unwrap()
+    }
+
+    #[test]
+    fn eligible_runner_by_name() {
+        let (mut value, fleet) = matched();
+        add_runners(&mut value, &fleet).unwrap();
+        let runners = &job(&value, "build")["runners"];
+        assert_eq!(runners["eligible"], serde_json::json!(["docker-1"]));
+        assert_eq!(runners["stuck"], false);
+        assert_eq!(runners["rejected"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn rejected_runner_by_name_and_reason() {
+        let (mut value, fleet) = matched();
+        add_runners(&mut value, &fleet).unwrap();
+        let runners = &job(&value, "deploy")["runners"];
+        assert_eq!(runners["stuck"], true);
+        let rejected = &runners["rejected"][0];
+        let keys: Vec<&str> = rejected
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["runner", "reason", "tags", "message"]);
+        assert_eq!(rejected["runner"], "docker-1");
+        assert_eq!(rejected["reason"], "missing_tags");
+        assert_eq!(rejected["tags"], serde_json::json!(["shell"]));
+    }
+
+    #[test]
+    fn trigger_job_needs_no_runner() {
+        let (mut value, fleet) = matched();
+        add_runners(&mut value, &fleet).unwrap();
+        let runners = &job(&value, "downstream")["runners"];
+        assert_eq!(runners["needs_runner"], false);
+        assert_eq!(runners["stuck"], false);
+    }
+
+    #[test]
+    fn fleet_after_jobs() {
+        let (mut value, fleet) = matched();
+        add_runners(&mut value, &fleet).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys.last(), Some(&"fleet"));
+        assert_eq!(value["fleet"]["runners"][0]["name"], "docker-1");
+    }
+
+    #[test]
+    fn stuck_job_is_diagnosed() {
+        let (_, fleet) = matched();
+        assert!(
+            fleet
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "fleet-stuck-job"),
+            "{:?}",
+            fleet.diagnostics
+        );
+    }
+}
