@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 
 use crate::diagnostic::Diagnostic;
+use crate::inputs::ruby;
 use crate::source::Span;
 use crate::yaml::{Key, Node, Value};
 
@@ -447,16 +448,14 @@ fn resolve_matrix_expressions(
 ///
 /// GitLab matches `\$\[\[\s*matrix\.([a-zA-Z0-9_-]+)\s*\]\]` (RE2, where `\s` is space, tab,
 /// line feed, form feed or carriage return), then takes the matches in order and replaces
-/// every occurrence of each matched text in the current result.
-///
-/// NOTE: GitLab replaces with Ruby's `String#gsub`, which reads a backslash sequence such as
-/// `\\` or `\0` in the value as a substitution code. glplan inserts the value as written.
+/// every occurrence of each matched text in the current result with Ruby's `String#gsub`, which
+/// also reads backslash sequences such as `\0` in the value.
 fn interpolate_matrix(text: &mut String, matrix: &IndexMap<String, String>) -> Vec<String> {
     let matches = find_matrix_expressions(text);
     let mut unknown = Vec::new();
     for (expression, name) in matches {
         match matrix.get(&name) {
-            Some(value) => *text = text.replace(&expression, value),
+            Some(value) => *text = ruby::gsub_literal(text, &expression, value),
             None => unknown.push(name),
         }
     }
@@ -1032,5 +1031,15 @@ mod tests {
         let unknown = interpolate_matrix(&mut text, &matrix);
         assert_eq!(text, "x/x/y/$[[ matrix.C ]]");
         assert_eq!(unknown, ["C"]);
+    }
+
+    #[test]
+    fn interpolate_matrix_reads_backslash_codes() {
+        let matrix: IndexMap<String, String> = [("A".to_owned(), "a\\\\b\\0".to_owned())]
+            .into_iter()
+            .collect();
+        let mut text = "<$[[ matrix.A ]]>".to_owned();
+        interpolate_matrix(&mut text, &matrix);
+        assert_eq!(text, "<a\\b$[[ matrix.A ]]>");
     }
 }
