@@ -256,6 +256,13 @@ pub struct ContextArgs {
     /// `CI_COMMIT_TITLE`) [default: `Update .gitlab-ci.yml`].
     #[arg(long, value_name = "MESSAGE")]
     pub title: Option<String>,
+
+    /// Host name of the GitLab server, with `:PORT` when it does not listen on 443
+    /// (`CI_SERVER_FQDN`; the server URL becomes `https://HOST`). `include:component`
+    /// addresses must start with it, as in `gitlab.com/my-group/components/lint@1.0` with
+    /// `--server-host gitlab.com` [default: `gitlab.example.com`].
+    #[arg(long, value_name = "HOST", value_parser = parse_server_host)]
+    pub server_host: Option<String>,
 }
 
 impl ContextArgs {
@@ -274,6 +281,7 @@ impl ContextArgs {
             && !self.no_diff
             && self.title.is_none()
             && self.default_branch.is_none()
+            && self.server_host.is_none()
     }
 
     /// Returns whether an `--mr-*` option was given.
@@ -426,6 +434,27 @@ pub fn parse_non_empty(text: &str) -> Result<String, String> {
     }
 }
 
+/// Parses `HOST` or `HOST:PORT` for `--server-host`.
+pub fn parse_server_host(text: &str) -> Result<String, String> {
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (text, None),
+    };
+    let host_valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    let port_valid = port.is_none_or(|port| port.parse::<u16>().is_ok_and(|port| port > 0));
+    if host_valid && port_valid {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a host name; pass the host alone, such as `gitlab.com` or \
+             `gitlab.internal:8443`, without `https://` or a path"
+        ))
+    }
+}
+
 /// Parses a `CI_PIPELINE_SOURCE` value for `--source`.
 pub fn parse_source(text: &str) -> Result<PipelineSource, String> {
     PipelineSource::ALL
@@ -512,6 +541,25 @@ mod tests {
                 error.to_string().contains("the value must not be empty"),
                 "{option}"
             );
+        }
+    }
+
+    #[test]
+    fn server_host_cases() {
+        assert_eq!(parse_server_host("gitlab.com"), Ok("gitlab.com".to_owned()));
+        assert_eq!(
+            parse_server_host("gitlab.internal:8443"),
+            Ok("gitlab.internal:8443".to_owned())
+        );
+        for bad in [
+            "",
+            "https://gitlab.com",
+            "gitlab.com/group",
+            "host:",
+            "host:x",
+            ":80",
+        ] {
+            assert!(parse_server_host(bad).is_err(), "{bad}");
         }
     }
 

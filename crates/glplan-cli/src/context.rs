@@ -43,7 +43,7 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         changed: changed_files(args)?,
         title: args.title.clone(),
     };
-    options.build().map_err(|error| match error {
+    let mut context = options.build().map_err(|error| match error {
         ContextError::SourceNotMergeRequest { source } => format!(
             "--source {} cannot be combined with the --mr-* options, which describe a \
              merge_request_event pipeline",
@@ -65,7 +65,11 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         ContextError::EmptyValue { field } => {
             format!("{}: the value must not be empty", option_name(field))
         }
-    })
+    })?;
+    if let Some(host) = &args.server_host {
+        context.server.url = format!("https://{host}");
+    }
+    Ok(context)
 }
 
 /// Returns the option that sets a field of [`ContextOptions`].
@@ -231,6 +235,17 @@ mod tests {
         assert_eq!(context.branch(), Some("trunk"));
         assert_eq!(context.default_branch, "trunk");
         assert!(context.protected_ref());
+    }
+
+    #[test]
+    fn server_host_sets_fqdn() {
+        let mut args = args();
+        args.server_host = Some("gitlab.internal:8443".to_owned());
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(context.server.fqdn(), "gitlab.internal:8443");
+        assert_eq!(context.server.host(), "gitlab.internal");
+        let default = build(&self::args(), &[]).unwrap();
+        assert_eq!(default.server.fqdn(), "gitlab.example.com");
     }
 
     #[test]

@@ -469,6 +469,32 @@ fn external_sources_from_folders() {
 }
 
 #[test]
+fn component_resolved_with_server_host() {
+    let component = "tests/fixtures/cli/component/.gitlab-ci.yml";
+    let project = format!("my-group/components={SOURCES}/components");
+    let output = glplan(&[
+        "plan",
+        component,
+        "--project",
+        &project,
+        "--server-host",
+        "gitlab.com",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("greet"), "no greet in:\n{text}");
+
+    // The default server host is gitlab.example.com, so the address names another server.
+    let output = glplan(&["lint", component, "--project", &project]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains("the component path is not supported"),
+        "{text}"
+    );
+}
+
+#[test]
 fn external_sources_missing_name_options() {
     let output = glplan(&[
         "lint",

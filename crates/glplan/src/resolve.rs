@@ -26,6 +26,11 @@ pub struct ResolveOptions {
     /// Names of the masked variables among [`ResolveOptions::variables`]: `expand_vars` rejects
     /// their references and error messages show their values as `[MASKED]`.
     pub masked: Vec<String>,
+    /// The GitLab server's host name, with `:port` when the port is not the protocol's
+    /// default ([`Server::fqdn`](crate::context::Server::fqdn)). `include:component`
+    /// addresses must start with it. `None` falls back to a `CI_SERVER_FQDN` entry of
+    /// [`ResolveOptions::variables`], and without one to the first segment of each address.
+    pub server_fqdn: Option<String>,
 }
 
 /// The outcome of the configuration phase. Phases keep going after errors where GitLab's
@@ -87,6 +92,7 @@ pub fn resolve(entry: &str, files: &dyn FileProvider, options: &ResolveOptions) 
         pipeline_inputs: options.inputs.as_ref(),
         changed_files: options.changed_files.as_deref(),
         masked: &options.masked,
+        server_fqdn: options.server_fqdn.as_deref(),
     };
     let Some(mut merged) = include::process(document, entry_file, &env, &mut sources, &mut diags)
     else {

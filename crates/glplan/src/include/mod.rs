@@ -51,6 +51,9 @@ pub(crate) struct IncludeEnv<'a> {
     pub changed_files: Option<&'a [String]>,
     /// Names of the masked variables among [`IncludeEnv::variables`].
     pub masked: &'a [String],
+    /// The GitLab server's host name that component addresses start with; `None` looks for
+    /// [`FQDN_VARIABLE`] among [`IncludeEnv::variables`].
+    pub server_fqdn: Option<&'a str>,
 }
 
 impl std::fmt::Debug for IncludeEnv<'_> {
@@ -728,13 +731,16 @@ impl<'e> Processor<'_, 'e> {
             );
             return None;
         }
-        let fqdn = self
-            .env
-            .variables
-            .iter()
-            .rev()
-            .find(|(name, _)| name == FQDN_VARIABLE)
-            .map(|(_, value)| value.as_str());
+        // GitLab matches components against its own host name setting, which a pipeline
+        // variable of the same name does not change.
+        let fqdn = self.env.server_fqdn.or_else(|| {
+            self.env
+                .variables
+                .iter()
+                .rev()
+                .find(|(name, _)| name == FQDN_VARIABLE)
+                .map(|(_, value)| value.as_str())
+        });
         let component = match parse_component(address, fqdn) {
             Ok(component) => component,
             Err(reason) => {

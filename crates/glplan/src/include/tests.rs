@@ -94,6 +94,7 @@ struct Options {
     limits: Limits,
     changed_files: Option<Vec<String>>,
     masked: Vec<String>,
+    server_fqdn: Option<String>,
 }
 
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -116,6 +117,7 @@ fn run_with(files: &dyn FileProvider, entry: &str, options: &Options) -> Run {
         pipeline_inputs: options.inputs.as_ref(),
         changed_files: options.changed_files.as_deref(),
         masked: &options.masked,
+        server_fqdn: options.server_fqdn.as_deref(),
     };
     let merged = process(document, file, &env, &mut sources, &mut diags);
     Run {
@@ -603,6 +605,36 @@ fn component_checks_known_server_name() {
     assert_eq!(
         result.errors(),
         ["Component 'gitlab.com/g/p/c@1' - the component path is not supported"]
+    );
+}
+
+#[test]
+fn component_server_name_beats_variable() {
+    let mut files = MemoryFiles::new();
+    files.projects.insert(
+        "g/p".to_owned(),
+        project_files(&[("templates/c.yml", "c: {script: [x]}\n")]),
+    );
+    let options = Options {
+        variables: vars(&[("CI_SERVER_FQDN", "gitlab.example.com")]),
+        server_fqdn: Some("gitlab.com".to_owned()),
+        ..Options::default()
+    };
+    let result = run_with(
+        &files,
+        "include: {component: 'gitlab.com/g/p/c@1'}\n",
+        &options,
+    );
+    assert!(result.diagnostics.is_empty(), "{:#?}", result.diagnostics);
+    assert_eq!(result.keys(), ["c"]);
+    let other = run_with(
+        &files,
+        "include: {component: 'gitlab.example.com/g/p/c@1'}\n",
+        &options,
+    );
+    assert_eq!(
+        other.errors(),
+        ["Component 'gitlab.example.com/g/p/c@1' - the component path is not supported"]
     );
 }
 

@@ -188,6 +188,7 @@ fn child_pipeline(
         changed_files: child.diff().map(<[String]>::to_vec),
         masked: include.masked_names(),
         inputs: None,
+        server_fqdn: Some(child.server.fqdn()),
     };
     let resolution = resolve(&entry, &child_files, &resolve_options);
     let configuration = ChildConfiguration {

@@ -159,6 +159,7 @@ pub fn resolve_options(context: &PipelineContext, options: &PlanOptions) -> Reso
         changed_files: context.diff().map(<[String]>::to_vec),
         masked: include.masked_names(),
         inputs: options.inputs.clone(),
+        server_fqdn: Some(context.server.fqdn()),
     }
 }
 
