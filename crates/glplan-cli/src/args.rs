@@ -318,8 +318,9 @@ pub struct CommonArgs {
     pub projects: Vec<(String, PathBuf)>,
 
     /// Folder of cached `include:remote` files: a URL's content is read from
-    /// `DIR/<host>/<path>` (query and fragment dropped; a port stays in the host name, as in
-    /// `example.com:8443`).
+    /// `DIR/<host>/<path>`, followed by `?<query>` with each `/` of the query written `%2F`
+    /// (the fragment is dropped, and a port stays in the host name, as in `example.com:8443`),
+    /// which is where `wget --force-directories` saves it.
     #[arg(long, value_name = "DIR")]
     pub remote_cache: Option<PathBuf>,
 

@@ -10,9 +10,12 @@
 //! - templates (`include:template`): a directory laid out like GitLab's
 //!   `lib/gitlab/ci/templates`, so `Jobs/Build.gitlab-ci.yml` is `DIR/Jobs/Build.gitlab-ci.yml`;
 //! - remote files (`include:remote`): a cache directory holding each URL's content at
-//!   `DIR/<host>/<path>`, so `https://example.com/ci/lint.yml?ref=1` is
-//!   `DIR/example.com/ci/lint.yml` (the query and fragment are ignored, a port stays part of the
-//!   host folder name, as in `example.com:8443`).
+//!   `DIR/<host>/<path>`, followed by `?<query>` when the URL has one, so
+//!   `https://example.com/ci/lint.yml` is `DIR/example.com/ci/lint.yml` and
+//!   `https://example.com/raw?file=ci/lint.yml` is `DIR/example.com/raw?file=ci%2Flint.yml`.
+//!   A `/` in the query becomes `%2F`, the fragment is dropped, and a port stays part of the
+//!   host folder name, as in `example.com:8443`. This is where `wget --force-directories`
+//!   saves a URL on Unix (checked with GNU Wget 1.21.3).
 //!
 //! A source that no option configured returns [`FetchError::Unavailable`], whose message names
 //! the option that would supply it.
@@ -223,8 +226,9 @@ fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<String>) -> io::Res
     Ok(())
 }
 
-/// Returns where the remote cache keeps `url`: `<host>/<path>`, or `None` when `url` is not an
-/// http or https URL.
+/// Returns where the remote cache keeps `url`: `<host>/<path>`, then `?<query>` with each `/`
+/// of the query written `%2F`, or `None` when `url` is not an http or https URL. The query
+/// is kept because GitLab fetches the URL with it, and two queries can name two files.
 pub fn remote_cache_path(url: &str) -> Option<String> {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
@@ -234,8 +238,12 @@ pub fn remote_cache_path(url: &str) -> Option<String> {
     } else {
         return None;
     };
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let end = rest.find('#').unwrap_or(rest.len());
     let rest = rest.get(..end)?;
+    let (rest, query) = match rest.split_once('?') {
+        Some((rest, query)) => (rest, Some(query)),
+        None => (rest, None),
+    };
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = authority
         .rsplit_once('@')
@@ -244,7 +252,12 @@ pub fn remote_cache_path(url: &str) -> Option<String> {
     if host.is_empty() || host == "." || host == ".." {
         return None;
     }
-    Some(format!("{host}/{path}"))
+    let mut relative = format!("{host}/{path}");
+    if let Some(query) = query {
+        relative.push('?');
+        relative.push_str(&query.replace('/', "%2F"));
+    }
+    Some(relative)
 }
 
 /// Splits `path` into the repository root and the entry file's path inside it. The root is
@@ -503,9 +516,31 @@ mod tests {
         dir.write("cache/example.com/ci/lint.yml", "lint: {script: x}\n");
         let files = DirFiles::new(&dir.0).with_remote_cache(dir.0.join("cache"));
         let text = files.read(FileRequest::Remote {
-            url: "https://example.com/ci/lint.yml?ref=main",
+            url: "https://example.com/ci/lint.yml#top",
         });
         assert_eq!(text.unwrap(), "lint: {script: x}\n");
+    }
+
+    #[test]
+    fn remote_query_selects_cache_file() {
+        let dir = Scratch::new("remote-query");
+        dir.write("cache/example.com/raw?file=a.yml", "a: {script: x}\n");
+        dir.write("cache/example.com/raw?file=ci%2Fb.yml", "b: {script: x}\n");
+        let files = DirFiles::new(&dir.0).with_remote_cache(dir.0.join("cache"));
+        let read = |url| files.read(FileRequest::Remote { url });
+        assert_eq!(
+            read("https://example.com/raw?file=a.yml").unwrap(),
+            "a: {script: x}\n"
+        );
+        assert_eq!(
+            read("https://example.com/raw?file=ci/b.yml").unwrap(),
+            "b: {script: x}\n"
+        );
+        let missing = read("https://example.com/raw?file=c.yml").unwrap_err();
+        assert!(
+            matches!(&missing, FetchError::Unavailable(m) if m.contains("raw?file=c.yml")),
+            "{missing:?}"
+        );
     }
 
     #[test]
@@ -545,7 +580,18 @@ mod tests {
                 "https://user:pw@example.com/a.yml",
                 Some("example.com/a.yml"),
             ),
-            ("https://example.com/a.yml?x=/y", Some("example.com/a.yml")),
+            (
+                "https://example.com/a.yml?x=/y",
+                Some("example.com/a.yml?x=%2Fy"),
+            ),
+            (
+                "https://example.com/get?f=a.yml#part",
+                Some("example.com/get?f=a.yml"),
+            ),
+            (
+                "https://example.com/get?f=../../a.yml",
+                Some("example.com/get?f=..%2F..%2Fa.yml"),
+            ),
             ("ftp://example.com/a.yml", None),
             ("https:///a.yml", None),
         ];
