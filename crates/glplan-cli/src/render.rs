@@ -1,11 +1,12 @@
 //! Rendering diagnostics: rustc-style text through `codespan-reporting`, or JSON.
 
+mod excerpt;
+
 use std::io::{self, Write};
 
 use codespan_reporting::diagnostic::{
     Diagnostic as Report, Label as ReportLabel, LabelStyle, Severity as ReportSeverity,
 };
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, GeneralWriteResult, WriteStyle};
 use glplan::diagnostic::LocatedDiagnostic;
 use glplan::pipeline::PlanDiagnostic;
@@ -27,15 +28,10 @@ pub fn write_human(
     display: DisplayName<'_>,
     color: bool,
 ) -> io::Result<()> {
-    let mut files = SimpleFiles::new();
-    for (_, file) in sources.files() {
-        files.add(display(&file.name), file.text.as_str());
-    }
-    let reports: Vec<Report<usize>> = diagnostics
+    let reports = diagnostics
         .iter()
-        .map(|diagnostic| to_report(diagnostic, sources))
-        .collect();
-    emit(out, &files, &reports, color)
+        .map(|diagnostic| to_report(diagnostic, sources));
+    emit(out, sources, display, reports, color)
 }
 
 /// Writes the diagnostics of pipeline planning like [`write_human`] does, with the job a
@@ -47,29 +43,32 @@ pub fn write_plan_human(
     display: DisplayName<'_>,
     color: bool,
 ) -> io::Result<()> {
-    let mut files = SimpleFiles::new();
-    for (_, file) in sources.files() {
-        files.add(display(&file.name), file.text.as_str());
-    }
-    let reports: Vec<Report<usize>> = diagnostics
+    let reports = diagnostics
         .iter()
-        .map(|diagnostic| plan_report(diagnostic, sources))
-        .collect();
-    emit(out, &files, &reports, color)
+        .map(|diagnostic| plan_report(diagnostic, sources));
+    emit(out, sources, display, reports, color)
 }
 
+/// Writes each report, with long source lines cut to a window around their labels.
 fn emit(
     out: &mut dyn Write,
-    files: &SimpleFiles<String, &str>,
-    reports: &[Report<usize>],
+    sources: &SourceMap,
+    display: DisplayName<'_>,
+    reports: impl Iterator<Item = Report<usize>>,
     color: bool,
 ) -> io::Result<()> {
     let config = term::Config::default();
+    let names: Vec<String> = sources
+        .files()
+        .map(|(_, file)| display(&file.name))
+        .collect();
+    let lines = excerpt::LineStarts::new(sources);
     for report in reports {
+        let (files, report) = excerpt::excerpt(report, &lines, &names);
         let result = if color {
-            term::emit_to_write_style(&mut AnsiWriter(&mut *out), &config, files, report)
+            term::emit_to_write_style(&mut AnsiWriter(&mut *out), &config, &files, &report)
         } else {
-            term::emit_to_io_write(&mut *out, &config, files, report)
+            term::emit_to_io_write(&mut *out, &config, &files, &report)
         };
         if let Err(error) = result {
             // Spans are clamped before reports are built, so this is an I/O failure on `out`.
@@ -314,6 +313,8 @@ impl WriteStyle for AnsiWriter<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::Range;
+
     use super::*;
     use glplan::FileId;
 
@@ -393,6 +394,203 @@ mod tests {
         let mut out = Vec::new();
         write_human(&mut out, &diagnostics, &sources, &|n| n.to_owned(), false).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "error[x]: bad input\n\n");
+    }
+
+    /// Renders one diagnostic with a primary span and optional secondary spans on `text`.
+    fn render_spans(text: &str, primary: Range<usize>, secondary: &[Range<usize>]) -> String {
+        let mut sources = SourceMap::new();
+        let file = sources.add("a.json", text);
+        let span = |range: &Range<usize>| Span::new(file, range.start as u32, range.end as u32);
+        let mut diagnostic = Diagnostic::error("x", "bad").with_span(span(&primary));
+        for range in secondary {
+            diagnostic = diagnostic.with_label(span(range), "other");
+        }
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(diagnostic);
+        let mut out = Vec::new();
+        write_human(&mut out, &diagnostics, &sources, &|n| n.to_owned(), false).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Terminal width of `text` as codespan measures it for these tests: tabs were already
+    /// expanded, CJK ideographs take two columns.
+    fn columns(text: &str) -> usize {
+        text.chars()
+            .map(|ch| {
+                if ('\u{4E00}'..='\u{9FFF}').contains(&ch) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+
+    /// Returns the source line numbered `line` and the caret line under it, from rendered
+    /// output.
+    fn source_and_carets(output: &str, line: usize) -> (&str, &str) {
+        let prefix = format!("{line} │ ");
+        let mut lines = output.lines();
+        let source = lines
+            .by_ref()
+            .find(|l| l.trim_start().starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no line {line} in:\n{output}"));
+        (source, lines.next().unwrap_or_default())
+    }
+
+    /// Asserts that the first caret sits under the first character of `marker` in the source
+    /// line, and returns the number of carets.
+    fn assert_caret_under(output: &str, line: usize, marker: &str) -> usize {
+        let (source, carets) = source_and_carets(output, line);
+        let at = source
+            .find(marker)
+            .unwrap_or_else(|| panic!("no {marker}:\n{output}"));
+        let caret = carets
+            .find('^')
+            .unwrap_or_else(|| panic!("no caret:\n{output}"));
+        assert_eq!(
+            columns(&source[..at]),
+            columns(&carets[..caret]),
+            "{output}"
+        );
+        carets.matches('^').count()
+    }
+
+    fn long_line(before: usize, marker: &str, after: usize) -> String {
+        format!("{}{marker}{}", "x".repeat(before), "y".repeat(after))
+    }
+
+    #[test]
+    fn long_line_output_is_bounded() {
+        let text = long_line(400_000, "BAD", 400_000);
+        let output = render_spans(&text, 400_000..400_003, &[]);
+        assert!(output.len() < 1_000, "{} bytes", output.len());
+        for line in output.lines() {
+            assert!(
+                line.chars().count() <= excerpt::MAX_LINE_WIDTH + 8,
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_line_keeps_exact_header() {
+        let text = long_line(400_000, "BAD", 400_000);
+        let output = render_spans(&text, 400_000..400_003, &[]);
+        assert!(output.contains("a.json:1:400001"), "{output}");
+    }
+
+    #[test]
+    fn long_line_caret_under_span() {
+        let text = long_line(400_000, "BAD", 400_000);
+        let output = render_spans(&text, 400_000..400_003, &[]);
+        assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+        let (source, _) = source_and_carets(&output, 1);
+        assert!(source.ends_with(excerpt::ELLIPSIS), "{source}");
+        assert!(
+            source.contains(&format!("│ {}x", excerpt::ELLIPSIS)),
+            "{source}"
+        );
+    }
+
+    #[test]
+    fn long_line_span_near_start() {
+        let text = long_line(4, "BAD", 10_000);
+        let output = render_spans(&text, 4..7, &[]);
+        assert!(output.contains("a.json:1:5"), "{output}");
+        assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+        let (source, _) = source_and_carets(&output, 1);
+        assert!(source.contains("│ xxxxBAD"), "{source}");
+        assert!(source.ends_with(excerpt::ELLIPSIS), "{source}");
+    }
+
+    #[test]
+    fn long_line_span_near_end() {
+        let text = long_line(10_000, "BAD", 2);
+        let output = render_spans(&text, 10_000..10_003, &[]);
+        assert!(output.contains("a.json:1:10001"), "{output}");
+        assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+        let (source, _) = source_and_carets(&output, 1);
+        assert!(source.ends_with("BADyy"), "{source}");
+        let shown = source.split_once("│ ").unwrap().1;
+        assert_eq!(shown.chars().count(), excerpt::MAX_LINE_WIDTH, "{source}");
+    }
+
+    #[test]
+    fn long_span_underline_is_bounded() {
+        let text = long_line(0, "", 500_000);
+        let output = render_spans(&text, 0..500_000, &[]);
+        assert!(output.contains("a.json:1:1"), "{output}");
+        let (_, carets) = source_and_carets(&output, 1);
+        let count = carets.matches('^').count();
+        assert!(
+            (100..=excerpt::MAX_LINE_WIDTH).contains(&count),
+            "{count} carets"
+        );
+    }
+
+    #[test]
+    fn long_line_with_tabs_and_wide_characters() {
+        let prefix = "\t漢字\té".repeat(2_000);
+        let text = format!("{prefix}BAD{}", "\t字".repeat(2_000));
+        let start = prefix.len();
+        let output = render_spans(&text, start..start + 3, &[]);
+        let column = prefix.chars().count() + 1;
+        assert!(output.contains(&format!("a.json:1:{column}")), "{output}");
+        assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+        let (source, _) = source_and_carets(&output, 1);
+        assert!(columns(source) <= excerpt::MAX_LINE_WIDTH * 2, "{source}");
+    }
+
+    #[test]
+    fn multi_line_span_over_long_lines() {
+        let first = long_line(50_000, "FROM", 50_000);
+        let middle = "m".repeat(50_000);
+        let last = long_line(70_000, "TO", 30_000);
+        let text = format!("{first}\n{middle}\n{last}\n");
+        let start = 50_000;
+        let end = first.len() + 1 + middle.len() + 1 + 70_002;
+        let output = render_spans(&text, start..end, &[]);
+        assert!(output.len() < 2_000, "{} bytes:\n{output}", output.len());
+        assert!(output.contains("a.json:1:50001"), "{output}");
+        let (source, top) = source_and_carets(&output, 1);
+        let at = source.find("FROM").unwrap();
+        assert_eq!(
+            columns(&source[..at]),
+            columns(&top[..top.find('^').unwrap()])
+        );
+        let (source, _) = source_and_carets(&output, 3);
+        assert!(source.contains("TO"), "{source}");
+        let bottom = output
+            .lines()
+            .find(|line| line.contains('╰'))
+            .unwrap_or_else(|| panic!("no bottom marker:\n{output}"));
+        let at = source.find("TO").unwrap() + "TO".len();
+        assert_eq!(
+            columns(&source[..at]) - 1,
+            columns(&bottom[..bottom.find('^').unwrap()])
+        );
+    }
+
+    #[test]
+    fn secondary_label_far_away_on_long_line() {
+        let text = long_line(100_000, "BAD", 100_000);
+        let output = render_spans(&text, 100_000..100_003, &[10..12, 190_000..190_005]);
+        assert!(output.len() < 2_000, "{} bytes", output.len());
+        assert!(output.contains("a.json:1:100001"), "{output}");
+        assert_eq!(output.matches("other").count(), 2, "{output}");
+        assert_caret_under(&output, 1, "BAD");
+    }
+
+    #[test]
+    fn short_lines_are_shown_whole() {
+        let text = format!("{}\n", long_line(50, "BAD", 50));
+        let output = render_spans(&text, 50..53, &[]);
+        assert!(
+            output.contains(&format!("│ {}", text.trim_end())),
+            "{output}"
+        );
+        assert!(!output.contains(excerpt::ELLIPSIS), "{output}");
     }
 
     #[test]
