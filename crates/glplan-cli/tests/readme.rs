@@ -3,7 +3,6 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::panic,
     reason = "helpers outside #[test] functions fail the test on unexpected output"
 )]
 
