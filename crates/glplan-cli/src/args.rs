@@ -21,9 +21,10 @@ pub enum Command {
     /// Check a pipeline configuration and print its diagnostics.
     ///
     /// Takes the context options of `plan`: they set the variables, masked names and changed
-    /// files that `include` locations and `include:rules` see. Exits with 0 when there is no
-    /// error (warnings allowed), 1 when there is an error, and 2 when the command line is
-    /// invalid or a file or folder cannot be read.
+    /// files that `include` locations and `include:rules` see. The configurations of the child
+    /// pipelines (`trigger:include`) of the trigger jobs that this pipeline creates are
+    /// checked too. Exits with 0 when there is no error (warnings allowed), 1 when there is an
+    /// error, and 2 when the command line is invalid or a file or folder cannot be read.
     Lint(LintArgs),
     /// Print the merged configuration after include, extends, !reference, default and parallel.
     ///
