@@ -225,13 +225,35 @@ fn concurrent_below_sum_of_limits() {
         &["runners.toml"],
         &["--durations", &durations],
     );
-    let peaks: u64 = schedule["runners"]
-        .as_array()
-        .unwrap()
+    let jobs = schedule["jobs"].as_array().unwrap();
+    let spans: Vec<(u64, u64)> = jobs
         .iter()
-        .map(|runner| runner["peak"].as_u64().unwrap())
-        .sum();
-    assert_eq!(peaks, 2, "concurrent = 2 although the limits add up to 4");
+        .map(|job| {
+            let start = job["started_at"].as_u64().unwrap();
+            (start, job["finished_at"].as_u64().unwrap())
+        })
+        .collect();
+    let most_at_once = spans
+        .iter()
+        .map(|&(start, _)| {
+            spans
+                .iter()
+                .filter(|&&(s, e)| s <= start && start < e)
+                .count()
+        })
+        .max();
+    assert_eq!(
+        most_at_once,
+        Some(2),
+        "concurrent = 2 although the limits add up to 4"
+    );
+    // `a` takes two jobs at 0 and fills both workers, so the feeder waits with `b` until
+    // they end at 600, and `b` takes the other two then.
+    let runners: Vec<&str> = jobs
+        .iter()
+        .map(|job| job["runner"].as_str().unwrap())
+        .collect();
+    assert_eq!(runners, ["a", "a", "b", "b"]);
     assert_eq!(schedule["duration"], 1200);
     assert_eq!(schedule["longest_waits"][0]["wait"], 600);
 }

@@ -40,21 +40,34 @@
 //!
 //! # Runners
 //!
-//! GitLab hands a polling runner the pending job with the lowest job id among those it can
-//! take (job ids follow the pipeline's job order; a retry gets a new id). Each runner polls
-//! once per `check_interval` of its host: the k-th of a host's n runners polls at the seconds
-//! `t` where `t mod check_interval = floor(k * check_interval / n)`, the staggering
-//! gitlab-runner uses, with the pipeline created at the host's first poll. At a poll the runner
-//! takes jobs until it has no free slot: a runner runs at most `limit` jobs (0 is unlimited)
-//! and a host at most `concurrent`. After a job, the runner takes another at its next poll.
-//! Runners that poll at the same second take jobs in host order, then in the runners' order
-//! in the host's file. A job no runner can take stays pending and is reported as stuck;
-//! GitLab drops such a job after an hour, which glplan does not model.
+//! GitLab hands a runner that requests a job the pending job with the lowest job id among
+//! those it can take (job ids follow the pipeline's job order; a retry gets a new id).
 //!
-//! NOTE: `request_concurrency` does not appear in the model: a runner takes every job it has
-//! room for at each poll, as if it always had enough requests in flight.
+//! Each host runs gitlab-runner's feeder (`feedRunners` in gitlab-runner's
+//! `commands/multi.go`). It hands the host's n runners, in file order and round after round,
+//! to a pool of `concurrent` workers, and sleeps `check_interval / n` after each one, so feed
+//! k comes `floor(k * check_interval / n)` seconds after the pipeline's creation. The
+//! hand-over is a send on an unbuffered channel, so it waits while every worker runs a job.
+//! The feeder then stalls on that runner until a job of the host ends: the freed worker takes
+//! the runner at that second, and the later feeds count from there.
+//!
+//! A worker given a runner requests jobs for it unless the runner already runs `limit` jobs
+//! (0 is unlimited). A runner that gets a job is requeued without waiting, and a worker with
+//! no job takes it at once, so at one feed a runner takes jobs until it reaches its `limit`,
+//! the host has no free worker or no job it can take is left. Feeds that come at the same
+//! second are handled in host order, then in each host's feed order. A job no runner can take
+//! stays pending and is reported as stuck; GitLab drops such a job after an hour, which
+//! glplan does not model.
+//!
+//! NOTE: a job request takes no time in the model. gitlab-runner's requests can wait for a
+//! job on GitLab's side (long polling) and keep their worker busy meanwhile, and
+//! `request_concurrency` bounds how many a runner has in flight; neither appears here.
+//! `strict_check_interval` (no requeue after a job) and runners that the feeder skips
+//! without waiting (unhealthy ones, such as a runner with an unknown executor) are not
+//! modelled either.
 
 mod durations;
+mod feeder;
 mod output;
 mod sim;
 mod status;
@@ -81,8 +94,10 @@ pub struct Host {
     pub name: String,
     /// `concurrent`: the maximum number of jobs the host runs at once. 0 runs nothing.
     pub concurrent: u32,
-    /// `check_interval` in seconds: the length of one polling round over the host's runners.
-    /// 0 makes every runner take a job the second it becomes pending.
+    /// `check_interval` in seconds: the length of one round of the feeder over the host's
+    /// runners. 0 hands the runners over without sleeping, so a job starts the second it
+    /// becomes pending if the host has a free worker and a runner below its `limit` can take
+    /// it.
     pub check_interval: u64,
 }
 

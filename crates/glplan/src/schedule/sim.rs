@@ -1,9 +1,9 @@
 //! The event loop of the simulation.
 //!
 //! Events are kept in a heap ordered by (time, kind, key): at one second, attempts end first
-//! (in job order), then delayed jobs' timers fire, then runners poll (in pool order). After
-//! each event the jobs it unblocked are decided in job order, so they become pending at the
-//! same second.
+//! (in job order), then delayed jobs' timers fire, then hosts hand a runner to a worker (in
+//! host order, and each host in its feed order). After each event the jobs it unblocked are
+//! decided in job order, so they become pending at the same second.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
@@ -12,6 +12,7 @@ use crate::config::{AllowFailure, JobKind, SchedulingType, When};
 use crate::pipeline::{Pipeline, PlannedJob};
 
 use super::durations::{Durations, Failures, JobTiming};
+use super::feeder::Feeder;
 use super::output::{
     Attempt, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait, StuckJob,
 };
@@ -28,7 +29,7 @@ const LONGEST_WAITS: usize = 5;
 /// Kinds of events, in the order they are handled within one second.
 const FINISH: u8 = 0;
 const TIMER: u8 = 1;
-const POLL: u8 = 2;
+const FEED: u8 = 2;
 
 /// The step of its life a job is at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +103,8 @@ struct JobState {
 /// however many runners can take it. Fleets have few such sets, about one per tag combination.
 struct Class {
     runners: Vec<usize>,
+    /// The hosts of [`Class::runners`], without repeats.
+    hosts: Vec<usize>,
     /// Pending jobs as (job id, job index), lowest job id first.
     queue: BTreeSet<(u32, usize)>,
 }
@@ -111,9 +114,6 @@ struct RunnerState {
     slots: Vec<bool>,
     /// The classes whose jobs this runner can take.
     classes: Vec<usize>,
-    next_poll: Option<u64>,
-    offset: u64,
-    interval: u64,
     busy: u64,
     jobs: u32,
     peak: u32,
@@ -131,7 +131,7 @@ struct Sim<'p> {
     states: Vec<JobState>,
     runners: Vec<RunnerState>,
     host_running: Vec<u32>,
-    host_runners: Vec<Vec<usize>>,
+    feeders: Vec<Feeder>,
     groups: Vec<Group>,
     classes: Vec<Class>,
     /// Per stage: jobs whose token is not settled, and the settled tokens.
@@ -162,7 +162,7 @@ pub(super) fn run(
         match kind {
             FINISH => sim.finish(key, time),
             TIMER => sim.timer(key, time),
-            _ => sim.poll(key, time),
+            _ => sim.feed(key, time),
         }
         sim.process(time);
     }
@@ -237,8 +237,15 @@ impl<'p> Sim<'p> {
             // Classes are numbered in job order, so the numbering is deterministic.
             let class = (!eligible.is_empty()).then(|| {
                 *class_of.entry(eligible.clone()).or_insert_with(|| {
+                    let mut hosts: Vec<usize> = eligible
+                        .iter()
+                        .filter_map(|&r| pool.runners.get(r).map(|runner| runner.host))
+                        .collect();
+                    hosts.sort_unstable();
+                    hosts.dedup();
                     classes.push(Class {
                         runners: eligible.clone(),
+                        hosts,
                         queue: BTreeSet::new(),
                     });
                     classes.len() - 1
@@ -310,17 +317,13 @@ impl<'p> Sim<'p> {
                 list.push(r);
             }
         }
-        let runners = pool
-            .runners
-            .iter()
-            .enumerate()
-            .map(|(r, runner)| {
-                let interval = pool.hosts.get(runner.host).map_or(0, |h| h.check_interval);
-                let siblings = host_runners.get(runner.host);
-                let position = siblings.and_then(|list| list.iter().position(|&x| x == r));
-                let count = siblings.map_or(1, Vec::len).max(1) as u64;
-                // The k-th of n runners polls `k * check_interval / n` seconds into each round.
-                let offset = position.map_or(0, |k| k as u64 * interval / count);
+        let feeders = host_runners
+            .into_iter()
+            .zip(&pool.hosts)
+            .map(|(runners, host)| Feeder::new(runners, host.check_interval))
+            .collect();
+        let runners = (0..pool.runners.len())
+            .map(|r| {
                 let served = classes
                     .iter()
                     .enumerate()
@@ -331,9 +334,6 @@ impl<'p> Sim<'p> {
                     running: 0,
                     slots: Vec::new(),
                     classes: served,
-                    next_poll: None,
-                    offset,
-                    interval,
                     busy: 0,
                     jobs: 0,
                     peak: 0,
@@ -348,7 +348,7 @@ impl<'p> Sim<'p> {
             states,
             runners,
             host_running: vec![0; pool.hosts.len()],
-            host_runners,
+            feeders,
             groups,
             classes,
             stage_unsettled,
@@ -566,37 +566,56 @@ impl<'p> Sim<'p> {
             return;
         };
         class.queue.insert(entry);
-        let runners = std::mem::take(&mut class.runners);
-        for &runner in &runners {
-            self.wake(runner, time);
-        }
-        if let Some(class) = fact_class(&self.facts, job).and_then(|c| self.classes.get_mut(c)) {
-            class.runners = runners;
+        let hosts = class.hosts.clone();
+        for host in hosts {
+            self.wake_host(host, time);
         }
     }
 
-    /// Schedules the runner's next poll at or after `time` when it has jobs to take.
-    fn wake(&mut self, runner: usize, time: u64) {
-        let Some(state) = self.runners.get(runner) else {
+    /// Queues the host's next feed, at or after `time`, of a runner that would take a job.
+    /// Nothing is queued while every worker of the host is busy: the end of a job queues it.
+    fn wake_host(&mut self, host: usize, time: u64) {
+        if !self.host_has_room(host) {
+            return;
+        }
+        let Some(feeder) = self.feeders.get(host) else {
             return;
         };
-        let waiting = state.classes.iter().any(|&c| {
+        let found = feeder
+            .candidates(time)
+            .find(|&feed| feeder.runner(feed).is_some_and(|r| self.wants_job(r)));
+        let Some(feed) = found else {
+            return;
+        };
+        let second = feeder.second(feed, time);
+        if let Some(feeder) = self.feeders.get_mut(host) {
+            feeder.queue(second, feed);
+        }
+        self.events.push(Reverse((second, FEED, host)));
+    }
+
+    /// Returns whether `runner` is below its `limit` and a job it can take is pending.
+    fn wants_job(&self, runner: usize) -> bool {
+        let (Some(config), Some(state)) = (self.pool.runners.get(runner), self.runners.get(runner))
+        else {
+            return false;
+        };
+        if config.limit != 0 && state.running >= config.limit {
+            return false;
+        }
+        state.classes.iter().any(|&c| {
             self.classes
                 .get(c)
                 .is_some_and(|class| !class.queue.is_empty())
-        });
-        if !waiting {
-            return;
+        })
+    }
+
+    /// Returns whether the host has a worker that runs no job.
+    fn host_has_room(&self, host: usize) -> bool {
+        match (self.pool.hosts.get(host), self.host_running.get(host)) {
+            (Some(config), Some(&running)) => running < config.concurrent,
+            _ => false,
         }
-        let Some(state) = self.runners.get_mut(runner) else {
-            return;
-        };
-        let at = next_poll(state.offset, state.interval, time);
-        if state.next_poll.is_some_and(|scheduled| scheduled <= at) {
-            return;
-        }
-        state.next_poll = Some(at);
-        self.events.push(Reverse((at, POLL, runner)));
     }
 
     fn has_room(&self, runner: usize) -> bool {
@@ -604,25 +623,29 @@ impl<'p> Sim<'p> {
         else {
             return false;
         };
-        let host_room = match (
-            self.pool.hosts.get(config.host),
-            self.host_running.get(config.host),
-        ) {
-            (Some(host), Some(&running)) => running < host.concurrent,
-            _ => false,
-        };
-        host_room && (config.limit == 0 || state.running < config.limit)
+        self.host_has_room(config.host) && (config.limit == 0 || state.running < config.limit)
     }
 
-    /// Polls for `runner`, which takes pending jobs, lowest job id first, while it has room.
-    fn poll(&mut self, runner: usize, time: u64) {
-        let Some(state) = self.runners.get_mut(runner) else {
+    /// Hands the host's queued runner to a free worker, which requests jobs for it.
+    fn feed(&mut self, host: usize, time: u64) {
+        let Some(feed) = self.feeders.get_mut(host).and_then(|f| f.take_due(time)) else {
             return;
         };
-        if state.next_poll != Some(time) {
-            return;
+        let runner = self.feeders.get(host).and_then(|f| f.runner(feed));
+        if let Some(runner) = runner {
+            self.poll(runner, time);
         }
-        state.next_poll = None;
+        if self.host_has_room(host) {
+            self.wake_host(host, time);
+        } else if let Some(feeder) = self.feeders.get_mut(host) {
+            feeder.block();
+        }
+    }
+
+    /// Requests jobs for `runner`, lowest job id first. gitlab-runner requeues a runner that
+    /// got a job without waiting, and a worker with no job takes it at once, so the runner
+    /// takes jobs until it reaches its `limit`, its host has no free worker or none is left.
+    fn poll(&mut self, runner: usize, time: u64) {
         while self.has_room(runner) {
             let Some((entry, class)) = self.first_pending(runner) else {
                 break;
@@ -740,17 +763,13 @@ impl<'p> Sim<'p> {
                     *used = false;
                 }
             }
-            // The freed slot counts for the runner and for its host's other runners.
-            let count = host
-                .and_then(|h| self.host_runners.get(h))
-                .map_or(0, Vec::len);
-            for position in 0..count {
-                let sibling = host
-                    .and_then(|h| self.host_runners.get(h))
-                    .and_then(|list| list.get(position).copied());
-                if let Some(sibling) = sibling {
-                    self.wake(sibling, time);
+            // The freed worker ends a stalled feed, and the freed slot counts for every runner
+            // of the host.
+            if let Some(host) = host {
+                if let Some(feeder) = self.feeders.get_mut(host) {
+                    feeder.release(time);
                 }
+                self.wake_host(host, time);
             }
         }
         self.release(job, time);
@@ -1208,19 +1227,6 @@ impl<'p> Sim<'p> {
 
 fn fact_class(facts: &[JobFacts<'_>], job: usize) -> Option<usize> {
     facts.get(job).and_then(|f| f.class)
-}
-
-/// Returns the first second at or after `time` when a runner with this offset and interval
-/// polls.
-fn next_poll(offset: u64, interval: u64, time: u64) -> u64 {
-    if interval == 0 {
-        return time;
-    }
-    if time <= offset {
-        return offset;
-    }
-    let rounds = (time - offset).div_ceil(interval);
-    offset.saturating_add(rounds.saturating_mul(interval))
 }
 
 fn attempt_status(attempt: &Current) -> JobStatus {

@@ -593,3 +593,255 @@ fn pool_from_fleet() {
     let reason = pool.eligible.get(1).and_then(|e| e.reason.clone()).unwrap();
     assert!(reason.contains("`gpu`"), "{reason}");
 }
+
+/// Parses `config.toml` texts into a pool for `pipeline`, one host per text.
+fn fleet_pool(pipeline: &Pipeline, texts: &[&str]) -> RunnerPool {
+    let mut sources = crate::SourceMap::new();
+    let files: Vec<_> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| (sources.add(&format!("config{i}.toml"), *text), *text))
+        .collect();
+    let (fleet, diagnostics) = Fleet::parse(&files, &sources);
+    assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
+    let matching = crate::fleet::match_jobs(pipeline, &fleet, &Default::default());
+    RunnerPool::from_fleet(&fleet, &matching)
+}
+
+/// Returns the job's runner, start and end.
+fn placement(schedule: &Schedule, job: &str) -> (String, Option<u64>, Option<u64>) {
+    let job = schedule.job(job).unwrap();
+    (
+        job.runner.clone().unwrap_or_default(),
+        job.started_at,
+        job.finished_at,
+    )
+}
+
+/// One worker, two runners, a 10-minute `check_interval`: the feeder hands `r1` over at 0
+/// and `r2` at 300.
+const ONE_WORKER_TWO_RUNNERS: &str = "concurrent = 1\ncheck_interval = 600\n\
+    [[runners]]\n  name = \"r1\"\n  executor = \"shell\"\n\
+    [[runners]]\n  name = \"r2\"\n  executor = \"shell\"\n";
+
+/// `a` occupies the only worker from 0 to 1000, so the feeder's hand-over of `r2` at 300
+/// waits for it. The worker takes `r2` at 1000 and `r2` takes `b` at once.
+#[test]
+fn feeder_stall_hands_waiting_runner() {
+    let pipeline = pipeline("a:\n  script: x\nb:\n  script: x\n");
+    let pool = fleet_pool(&pipeline, &[ONE_WORKER_TWO_RUNNERS]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 1m\njobs:\n  a: 1000\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(
+        placement(&schedule, "a"),
+        ("r1".to_owned(), Some(0), Some(1000))
+    );
+    assert_eq!(
+        placement(&schedule, "b"),
+        ("r2".to_owned(), Some(1000), Some(1060))
+    );
+    assert_eq!(schedule.duration, 1060);
+    let wait = schedule.longest_waits.first().unwrap();
+    assert_eq!(
+        (wait.job.as_str(), wait.wait, wait.runner.as_str()),
+        ("b", 1000, "r2")
+    );
+}
+
+/// After the stall ends at 1000 the feeds follow from there: `r2` at 1000, `r1` at 1300.
+/// `b` ends at 1060, before the feed at 1300, so that feed does not stall, and `c`, which
+/// waits for the first stage, goes to `r1` at 1300.
+#[test]
+fn feeder_stall_shifts_later_feeds() {
+    let yaml = "stages: [build, test]\n\
+                a: {stage: build, script: x}\n\
+                b: {stage: build, script: x}\n\
+                c: {stage: test, script: x}\n";
+    let pipeline = pipeline(yaml);
+    let pool = fleet_pool(&pipeline, &[ONE_WORKER_TWO_RUNNERS]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 1m\njobs:\n  a: 1000\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(
+        placement(&schedule, "a"),
+        ("r1".to_owned(), Some(0), Some(1000))
+    );
+    assert_eq!(
+        placement(&schedule, "b"),
+        ("r2".to_owned(), Some(1000), Some(1060))
+    );
+    assert_eq!(
+        placement(&schedule, "c"),
+        ("r1".to_owned(), Some(1300), Some(1360))
+    );
+    assert_eq!(schedule.duration, 1360);
+}
+
+/// With as many workers as runners and jobs that end before the host is full at a feed,
+/// the feeds keep the fixed offsets `k * check_interval / n` of every round.
+#[test]
+fn feeder_without_stall_keeps_offsets() {
+    let yaml = "stages: [build, test]\n\
+                a: {stage: build, script: x}\n\
+                b: {stage: build, script: x}\n\
+                c: {stage: test, script: x}\n\
+                d: {stage: test, script: x}\n";
+    let pipeline = pipeline(yaml);
+    let pool = pool(&pipeline, 2, 600, &[1, 1]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 100\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(
+        placement(&schedule, "a"),
+        ("r0".to_owned(), Some(0), Some(100))
+    );
+    assert_eq!(
+        placement(&schedule, "b"),
+        ("r1".to_owned(), Some(300), Some(400))
+    );
+    // The host is full from 300 to 400, but its next feed comes at 600.
+    assert_eq!(
+        placement(&schedule, "c"),
+        ("r0".to_owned(), Some(600), Some(700))
+    );
+    assert_eq!(
+        placement(&schedule, "d"),
+        ("r1".to_owned(), Some(900), Some(1000))
+    );
+}
+
+/// As many workers as runners still stall when every runner runs a job at a feed: `r0`,
+/// `r1` and `r2` are busy at the feed of `r0` at 9, so `r0` is handed over when `j1` ends
+/// at 30, and the feeds follow from there.
+#[test]
+fn feeder_stall_with_concurrent_equal_runners() {
+    let yaml = "j1: {script: x}\nj2: {script: x}\nj3: {script: x}\nj4: {script: x}\n\
+                j5: {script: x}\n";
+    let pipeline = pipeline(yaml);
+    let pool = pool(&pipeline, 3, 9, &[1, 1, 1]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 30\n"),
+        &ScheduleOptions::default(),
+    );
+    let starts: Vec<(String, Option<u64>)> = ["j1", "j2", "j3", "j4", "j5"]
+        .iter()
+        .map(|job| {
+            let (runner, start, _) = placement(&schedule, job);
+            (runner, start)
+        })
+        .collect();
+    let expected = [("r0", 0), ("r1", 3), ("r2", 6), ("r0", 30), ("r1", 33)];
+    let expected: Vec<(String, Option<u64>)> = expected
+        .iter()
+        .map(|&(runner, start)| (runner.to_owned(), Some(start)))
+        .collect();
+    assert_eq!(starts, expected);
+}
+
+/// A runner that gets a job is requeued to an idle worker at once, so it fills every free
+/// worker at one feed. The host is then full and the feed of `r1` at 5 waits until 60.
+#[test]
+fn requeue_fills_idle_workers() {
+    let yaml = "j1: {script: x}\nj2: {script: x}\nj3: {script: x}\nj4: {script: x}\n";
+    let pipeline = pipeline(yaml);
+    let pool = pool(&pipeline, 3, 10, &[0, 0]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 60\n"),
+        &ScheduleOptions::default(),
+    );
+    for job in ["j1", "j2", "j3"] {
+        assert_eq!(
+            placement(&schedule, job),
+            ("r0".to_owned(), Some(0), Some(60)),
+            "{job}"
+        );
+    }
+    assert_eq!(
+        placement(&schedule, "j4"),
+        ("r1".to_owned(), Some(60), Some(120))
+    );
+}
+
+/// Each host has its own feeder, and a stall on one shifts only its own feeds. Host 0 stalls
+/// on `a2` from 300 until `x` ends at 1000; host 1's single runner takes `y` at 0 and is fed
+/// again only at 1200, so `z` goes to `a2` at 1000.
+#[test]
+fn feeders_per_host() {
+    let yaml = "x: {script: x}\ny: {script: x}\nz: {script: x}\n";
+    let pipeline = pipeline(yaml);
+    let first = "concurrent = 1\ncheck_interval = 600\n\
+                 [[runners]]\n  name = \"a1\"\n  executor = \"shell\"\n\
+                 [[runners]]\n  name = \"a2\"\n  executor = \"shell\"\n";
+    let second = "concurrent = 1\ncheck_interval = 1200\n\
+                  [[runners]]\n  name = \"b1\"\n  executor = \"shell\"\n";
+    let pool = fleet_pool(&pipeline, &[first, second]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 60\njobs:\n  x: 1000\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(
+        placement(&schedule, "x"),
+        ("a1".to_owned(), Some(0), Some(1000))
+    );
+    assert_eq!(
+        placement(&schedule, "y"),
+        ("b1".to_owned(), Some(0), Some(60))
+    );
+    assert_eq!(
+        placement(&schedule, "z"),
+        ("a2".to_owned(), Some(1000), Some(1060))
+    );
+}
+
+/// Host 1 stalls while host 0 keeps its offsets: host 1's only worker runs `x` until 1000,
+/// so `z` waits for the end of the stall there, but `y` and `w` go to host 0 on its own feeds.
+#[test]
+fn stall_on_one_host_only() {
+    let yaml = "x: {script: x, tags: [slow]}\ny: {script: x}\nz: {script: x, tags: [slow]}\n\
+                w: {script: x}\n";
+    let pipeline = pipeline(yaml);
+    let fast = "concurrent = 1\ncheck_interval = 100\n\
+                [[runners]]\n  name = \"f1\"\n  executor = \"shell\"\n";
+    let slow = "concurrent = 1\ncheck_interval = 600\n\
+                [[runners]]\n  name = \"s1\"\n  executor = \"shell\"\n  tags = [\"slow\"]\n\
+                [[runners]]\n  name = \"s2\"\n  executor = \"shell\"\n  tags = [\"slow\"]\n";
+    let pool = fleet_pool(&pipeline, &[fast, slow]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 60\njobs:\n  x: 1000\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(
+        placement(&schedule, "x"),
+        ("s1".to_owned(), Some(0), Some(1000))
+    );
+    assert_eq!(
+        placement(&schedule, "y"),
+        ("f1".to_owned(), Some(0), Some(60))
+    );
+    assert_eq!(
+        placement(&schedule, "w"),
+        ("f1".to_owned(), Some(100), Some(160))
+    );
+    assert_eq!(
+        placement(&schedule, "z"),
+        ("s2".to_owned(), Some(1000), Some(1060))
+    );
+}
