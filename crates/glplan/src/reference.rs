@@ -23,6 +23,7 @@
 //! glplan resolves every reference at any depth, as GitLab does with the flag on.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -62,14 +63,40 @@ struct SiteIndex<'a> {
     sites: Vec<&'a Node>,
     /// For every node that is or contains a reference (keyed by its address): the indexes of the
     /// references inside it. They are consecutive because sites are listed in document order.
-    ranges: HashMap<usize, Range<usize>>,
+    ranges: HashMap<usize, Range<usize>, BuildHasherDefault<AddressHasher>>,
+}
+
+/// A hasher for node addresses. Every node that contains a reference gets an entry, and
+/// hashing them with the standard SipHash took about a sixth of this phase's instructions on a
+/// 3,000-job configuration. The configuration's author cannot choose addresses, so a plain
+/// multiplication spreads them well enough.
+#[derive(Debug, Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        // Nodes are at least 8-byte aligned, so the low bits carry no information.
+        self.0 = ((value as u64) >> 3).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        // The standard `HashMap` takes the top 7 bits as a tag and the low bits as the bucket
+        // index, so the well-mixed high bits are folded into the low ones.
+        self.0 ^ (self.0 >> 32)
+    }
 }
 
 impl<'a> SiteIndex<'a> {
     fn build(config: &'a Mapping) -> Self {
         let mut index = SiteIndex {
             sites: Vec::new(),
-            ranges: HashMap::new(),
+            ranges: HashMap::default(),
         };
         for (_, node) in config.iter() {
             index.walk(node);

@@ -72,10 +72,15 @@ pub fn resolve(entry: &str, files: &dyn FileProvider, options: &ResolveOptions) 
             };
         }
     };
-    let entry_file = sources.add(entry, text.clone());
+    // The source map keeps the text for diagnostics. Loading borrows it from there, which
+    // saves copying the whole file.
+    let entry_file = sources.add(entry, text);
 
     // 1. YAML load of the entry file, with `spec:inputs` interpolation when it has a header.
-    let Some(document) = yaml::load(entry_file, &text, limits, &mut diags) else {
+    let document = sources
+        .get(entry_file)
+        .and_then(|file| yaml::load(entry_file, &file.text, limits, &mut diags));
+    let Some(document) = document else {
         return Resolution {
             sources,
             merged: None,

@@ -6,6 +6,7 @@ use crate::source::Span;
 use crate::yaml::{Entry, Mapping, Node, Value};
 
 use super::check::{Ctx, describe};
+use super::memo::JobMemos;
 use super::model::{Job, JobKind, Need, SchedulingType};
 use super::stages::DEFAULT_JOB_STAGE;
 use super::variables::{self, Scope};
@@ -89,12 +90,13 @@ pub(crate) struct Context {
 
 /// Composes one job from its mapping. Keywords that fail validation are reported and left
 /// out, so the job is always returned.
-pub(crate) fn parse(
+pub(crate) fn parse<'t>(
     name: &str,
     key_span: Span,
-    map: &Mapping,
+    map: &'t Mapping,
     kind: JobKind,
     context: Context,
+    memos: &mut JobMemos<'t>,
     cx: &mut Ctx,
 ) -> Job {
     let path = format!("jobs:{name}");
@@ -128,7 +130,15 @@ pub(crate) fn parse(
         job.meta.keyword_spans.push((keyword, entry.value.span));
         keyword_path.truncate(path.len() + 1);
         keyword_path.push_str(keyword);
-        parse_keyword(&mut job, &path, &keyword_path, keyword, &entry.value, cx);
+        parse_keyword(
+            &mut job,
+            &path,
+            &keyword_path,
+            keyword,
+            &entry.value,
+            memos,
+            cx,
+        );
     }
 
     if written.present("stage").is_none() {
@@ -198,12 +208,13 @@ impl<'m> Written<'m> {
     }
 }
 
-fn parse_keyword(
+fn parse_keyword<'t>(
     job: &mut Job,
     path: &str,
     kpath: &str,
     keyword: &'static str,
-    node: &Node,
+    node: &'t Node,
+    memos: &mut JobMemos<'t>,
     cx: &mut Ctx,
 ) {
     let kind = job.kind;
@@ -216,15 +227,19 @@ fn parse_keyword(
         }
         "extends" => job.extends = extends(path, node, cx),
         "inherit" => job.inherit = leaf::inherit(kpath, node, cx),
-        "image" => job.image = leaf::image(kpath, node, cx),
-        "services" => job.services = leaf::services(kpath, node, cx),
-        "before_script" => job.before_script = commands::parse(kpath, node, cx),
+        "image" => job.image = memos.image.parse(kpath, node, cx, leaf::image),
+        "services" => job.services = memos.services.parse(kpath, node, cx, leaf::services),
+        "before_script" => {
+            job.before_script = memos.before_script.parse(kpath, node, cx, commands::parse);
+        }
         "script" => job.script = commands::parse(kpath, node, cx),
-        "after_script" => job.after_script = commands::parse(kpath, node, cx),
+        "after_script" => {
+            job.after_script = memos.after_script.parse(kpath, node, cx, commands::parse);
+        }
         "run" => job.run = leaf::run(kpath, node, cx),
         "hooks" => job.hooks = leaf::hooks(kpath, node, cx),
         "variables" => job.variables = variables::parse(kpath, node, Scope::Job, cx),
-        "tags" => job.tags = leaf::tags(kpath, node, cx),
+        "tags" => job.tags = memos.tags.parse(kpath, node, cx, leaf::tags),
         "when" => job.when = leaf::when(kpath, node, kind == JobKind::Bridge, cx),
         // Validated with `when` once the whole job is read; see `check_start_in`.
         "start_in" => {}
@@ -232,9 +247,9 @@ fn parse_keyword(
             job.manual_confirmation = leaf::manual_confirmation(kpath, node, cx);
         }
         "allow_failure" => job.allow_failure = allow_failure(path, kpath, node, kind, cx),
-        "rules" => job.rules = leaf::rules(kpath, node, cx),
-        "only" => job.only = leaf::only(kpath, node, cx),
-        "except" => job.except = leaf::except(kpath, node, cx),
+        "rules" => job.rules = memos.rules.parse(kpath, node, cx, leaf::rules),
+        "only" => job.only = memos.only.parse(kpath, node, cx, leaf::only),
+        "except" => job.except = memos.except.parse(kpath, node, cx, leaf::except),
         "needs" => {
             let context = match kind {
                 JobKind::Job => needs::Context::Job,
@@ -243,12 +258,12 @@ fn parse_keyword(
             job.needs = needs::parse(kpath, node, context, cx);
         }
         "dependencies" => job.dependencies = leaf::dependencies(kpath, node, cx),
-        "cache" => job.cache = leaf::cache(kpath, node, cx),
+        "cache" => job.cache = memos.cache.parse(kpath, node, cx, leaf::cache),
         "artifacts" => job.artifacts = leaf::artifacts(kpath, node, cx),
         "environment" => job.environment = leaf::environment(kpath, node, cx),
         "coverage" => job.coverage = leaf::coverage(kpath, node, cx),
-        "retry" => job.retry = leaf::retry(kpath, node, cx),
-        "timeout" => job.timeout = leaf::timeout(kpath, node, cx),
+        "retry" => job.retry = memos.retry.parse(kpath, node, cx, leaf::retry),
+        "timeout" => job.timeout = memos.timeout.parse(kpath, node, cx, leaf::timeout),
         "interruptible" => job.interruptible = leaf::interruptible(kpath, node, cx),
         "resource_group" => job.resource_group = leaf::resource_group(kpath, node, cx),
         "parallel" => job.parallel = parallel::parse(kpath, node, Some(kind), cx),

@@ -9,6 +9,7 @@ mod default;
 mod jobs;
 pub mod keywords;
 mod leaf;
+mod memo;
 mod model;
 mod needs;
 mod parallel;
@@ -92,10 +93,11 @@ pub(crate) fn build(root: &Mapping, limits: &Limits, diags: &mut Diagnostics) ->
         .and_then(|w| leaf::workflow("workflow", w, &mut cx));
     let defaults = default::parse(root, top.default, &mut cx);
     let context = jobs::Context { workflow_has_rules };
+    let mut memos = memo::JobMemos::new();
     let mut composed = Vec::with_capacity(top.jobs.len());
     for entry in &top.jobs {
         let mut job = jobs::parse(
-            entry.name, entry.span, entry.map, entry.kind, context, &mut cx,
+            entry.name, entry.span, entry.map, entry.kind, context, &mut memos, &mut cx,
         );
         default::apply(&defaults, &mut job);
         composed.push(job);

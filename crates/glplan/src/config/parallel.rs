@@ -347,18 +347,28 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> Expanded {
             continue;
         };
         let total = specs.len() as u32;
-        for (index, spec) in specs.into_iter().enumerate() {
-            check_name_length(&spec.name, &job, cx);
-            let mut instance = job.clone();
+        let base_name = job.name.clone();
+        let mut job = Some(job);
+        let mut specs = specs.into_iter().enumerate().peekable();
+        while let Some((index, spec)) = specs.next() {
+            let Some(base) = job.as_ref() else { break };
+            check_name_length(&spec.name, base, cx);
+            // The last instance takes the job itself instead of a copy.
+            let mut instance = if specs.peek().is_some() {
+                base.clone()
+            } else {
+                let Some(base) = job.take() else { break };
+                base
+            };
             for (key, value) in &spec.matrix {
                 instance
                     .variables
-                    .insert(key.clone(), Variable::plain(value.clone(), job.span));
+                    .insert(key.clone(), Variable::plain(value.clone(), instance.span));
             }
             instance.name = spec.name.clone();
-            resolve_matrix_expressions(&job.name, &mut instance.needs, &spec.matrix, &mut unknown);
+            resolve_matrix_expressions(&base_name, &mut instance.needs, &spec.matrix, &mut unknown);
             instance.instance = Some(Instance {
-                base_name: job.name.clone(),
+                base_name: base_name.clone(),
                 node_index: index as u32 + 1,
                 node_total: total,
                 matrix: spec.matrix,
