@@ -4,7 +4,17 @@ mod errors;
 mod loader;
 mod node;
 mod offsets;
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "the loader does not use this parser yet")
+)]
+mod parser;
 mod scalar;
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "the loader does not use this scanner yet")
+)]
+mod scanner;
 mod split;
 mod tags;
 
