@@ -2,9 +2,10 @@
 //! error wording.
 //!
 //! Like libyaml it keeps its own stack of states instead of recursing, so deep nesting costs
-//! memory in proportion to the input, never stack. Anchors are numbered as they are defined
-//! (from 1); an alias carries the number of the latest anchor with its name defined before
-//! it, or 0 when there is none.
+//! memory in proportion to the input, never stack.
+//!
+//! Anchors are numbered from 1 as they are defined. An alias carries the number of the latest
+//! anchor of its name defined before it, or 0 when there is none.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -178,7 +179,7 @@ impl<'a> Parser<'a> {
         self.marks.pop().unwrap_or_default()
     }
 
-    /// An error without a context. libyaml leaves the context mark at the start of the
+    /// Builds an error without a context. libyaml leaves the context mark at the start of the
     /// input, so Psych reports line 1 column 1.
     fn error(problem: &'static str, problem_mark: Mark) -> SyntaxError {
         SyntaxError {
@@ -469,8 +470,8 @@ impl<'a> Parser<'a> {
     }
 
     fn anchor_name(&self, token: &Token<'a>) -> &'a str {
-        // Anchor names never contain escapes, so the scanner always borrows them; the input
-        // slice gives them the input's lifetime.
+        // Anchor names never contain escapes, so the name is the input after the indicator.
+        // Slicing the input gives it the input's lifetime.
         let start = token.start.offset + 1;
         self.input.get(start..token.end.offset).unwrap_or_default()
     }
@@ -987,5 +988,55 @@ pub(crate) mod tests {
             events += 1;
         }
         assert_eq!(events, 2 * depth + 4);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Parses `input` to the end and checks that every span lies inside it on character
+    /// boundaries, and that the parser stops.
+    fn parse_all(input: &str) {
+        let mut parser = Parser::new(input);
+        // Each event consumes at least one token or closes a collection, so the count is
+        // bounded by the input's length.
+        let max_events = 4 * input.len() + 8;
+        let mut events = 0;
+        while let Some(next) = parser.next_event() {
+            events += 1;
+            assert!(events <= max_events, "no end after {events} events");
+            let (start, end) = match next {
+                Ok((_, span)) => (span.start, span.end),
+                Err(error) => (error.problem_mark.offset, error.context_mark.offset),
+            };
+            for at in [start, end] {
+                assert!(at <= input.len(), "{at} past {}", input.len());
+                assert!(input.is_char_boundary(at), "{at} inside a character");
+            }
+        }
+    }
+
+    /// Characters that change how YAML scans, plus a few multi-byte ones.
+    const ALPHABET: &str = " \t\n\r-?:,[]{}#&*!|>'\"%@`\\.~ab01é\u{85}\u{2028}\u{feff}";
+
+    fn yamlish() -> impl Strategy<Value = String> {
+        let characters: Vec<char> = ALPHABET.chars().collect();
+        proptest::collection::vec(proptest::sample::select(characters), 0..120)
+            .prop_map(|characters| characters.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_parses_without_panic(input in any::<String>()) {
+            parse_all(&input);
+        }
+
+        #[test]
+        fn yaml_characters_parse_without_panic(input in yamlish()) {
+            parse_all(&input);
+        }
     }
 }
