@@ -385,6 +385,31 @@ impl<'a> Scanner<'a> {
         self.mark.column += 1;
     }
 
+    /// Moves past `count` ASCII characters that are not line breaks.
+    fn skip_ascii(&mut self, count: usize) {
+        self.mark.offset += count;
+        self.mark.chars += count;
+        self.mark.column += count;
+    }
+
+    /// Counts the bytes from the current one on that `accept` accepts, stopping at the first
+    /// byte it rejects. `accept` must reject every byte that is not ASCII or is a line break.
+    fn ascii_run(&self, accept: impl Fn(u8) -> bool) -> usize {
+        self.bytes
+            .get(self.mark.offset..)
+            .map_or(0, |rest| rest.iter().take_while(|&&b| accept(b)).count())
+    }
+
+    /// Appends the run of bytes `accept` accepts to `text` and moves past it.
+    fn copy_ascii_run(&mut self, text: &mut Text, accept: impl Fn(u8) -> bool) {
+        let count = self.ascii_run(accept);
+        if count > 0 {
+            let from = self.mark.offset;
+            self.skip_ascii(count);
+            text.push_input(self.input, from, self.mark.offset);
+        }
+    }
+
     /// Moves past one line break (CR LF counts as one).
     fn skip_line(&mut self) {
         if self.starts_with(b"\r\n") {
@@ -535,14 +560,15 @@ impl<'a> Scanner<'a> {
             if self.mark.column == 0 && self.starts_with("\u{feff}".as_bytes()) {
                 self.skip();
             }
-            while self.current() == b' '
-                || ((self.flow_level > 0 || !self.simple_key_allowed) && self.current() == b'\t')
-            {
-                self.skip();
-            }
+            let tabs = self.flow_level > 0 || !self.simple_key_allowed;
+            let blanks = self.ascii_run(|b| b == b' ' || (tabs && b == b'\t'));
+            self.skip_ascii(blanks);
             if self.current() == b'#' {
                 while !self.is_breakz() {
-                    self.skip();
+                    self.skip_ascii(self.ascii_run(|b| b != b'\n' && b != b'\r' && b.is_ascii()));
+                    if !self.is_breakz() {
+                        self.skip();
+                    }
                 }
             }
             if !self.is_break() {
@@ -1290,6 +1316,9 @@ impl<'a> Scanner<'a> {
             leading_blank = self.is_blank();
             while !self.is_breakz() {
                 self.copy(&mut value);
+                self.copy_ascii_run(&mut value, |b| {
+                    b.is_ascii_graphic() || b == b' ' || b == b'\t'
+                });
             }
             self.copy_line(&mut leading_break);
             self.scan_block_scalar_breaks(&mut indent, &mut trailing_breaks, start, &mut end)?;
@@ -1340,9 +1369,13 @@ impl<'a> Scanner<'a> {
         let mut max_indent = 0;
         *end = self.mark;
         loop {
-            while (*indent == 0 || self.mark.column < *indent) && self.current() == b' ' {
-                self.skip();
-            }
+            let spaces = self.ascii_run(|b| b == b' ');
+            let wanted = if *indent == 0 {
+                spaces
+            } else {
+                spaces.min(indent.saturating_sub(self.mark.column))
+            };
+            self.skip_ascii(wanted);
             max_indent = max_indent.max(self.mark.column);
             if (*indent == 0 || self.mark.column < *indent) && self.current() == b'\t' {
                 return Err(self.error(
@@ -1404,6 +1437,9 @@ impl<'a> Scanner<'a> {
                     self.scan_escape(&mut value, start)?;
                 } else {
                     self.copy(&mut value);
+                    self.copy_ascii_run(&mut value, |b| {
+                        b.is_ascii_graphic() && b != quote && b != b'\\'
+                    });
                 }
             }
             if self.current() == quote {
@@ -1568,6 +1604,10 @@ impl<'a> Scanner<'a> {
                     whitespaces.clear();
                 }
                 self.copy(&mut value);
+                // The rest of a word up to a character that may end the scalar.
+                self.copy_ascii_run(&mut value, |b| {
+                    b.is_ascii_graphic() && !matches!(b, b':' | b',' | b'[' | b']' | b'{' | b'}')
+                });
                 end = self.mark;
             }
             if !(self.is_blank() || self.is_break()) {
