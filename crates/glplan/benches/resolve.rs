@@ -6,8 +6,7 @@
 //! global and job variables, `rules` with `if`/`changes`/`exists`, `needs` across stages,
 //! `parallel: N` and `parallel:matrix`, caches and artifacts.
 //!
-//! The `yaml` group measures YAML loading of the 3,000-job file alone, and the parser's events
-//! with no tree built.
+//! The `yaml` group measures YAML loading of the 3,000-job file alone.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -15,7 +14,6 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use glplan::{Diagnostics, FileId, Limits, MemoryFiles, ResolveOptions};
-use saphyr_parser::Parser;
 
 const STAGES: [&str; 8] = [
     "prepare",
@@ -239,9 +237,8 @@ fn bench_resolve(c: &mut Criterion) {
     group.finish();
 }
 
-/// Measures the YAML layer alone on the 3,000-job configuration: `saphyr-parser`'s events with
-/// nothing built from them (the floor for any tree builder on this parser), and
-/// `glplan::yaml::load`, which builds the tree with spans and Psych's scalar rules.
+/// Measures the YAML layer alone on the 3,000-job configuration: `glplan::yaml::load`, which
+/// scans, parses and builds the tree with spans and Psych's scalar rules.
 fn bench_yaml(c: &mut Criterion) {
     let text = generate(3000);
     let limits = Limits::default();
@@ -249,16 +246,6 @@ fn bench_yaml(c: &mut Criterion) {
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Bytes(text.len() as u64));
-    group.bench_function("parser_events/3000", |b| {
-        b.iter(|| {
-            let mut parser = Parser::new_from_str(black_box(&text));
-            let mut events = 0_usize;
-            while let Some(Ok(_)) = parser.next_event() {
-                events += 1;
-            }
-            events
-        });
-    });
     group.bench_function("load/3000", |b| {
         b.iter(|| {
             let mut diagnostics = Diagnostics::new();

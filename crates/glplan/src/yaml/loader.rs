@@ -1,7 +1,7 @@
-//! Builds the node tree of one document piece from saphyr's parser events, the way Psych's
+//! Builds the node tree of one document piece from the events of [`Parser`], the way Psych's
 //! `ToRuby` visitor builds Ruby objects.
 //!
-//! The builder works in one pass over the events, without saphyr's own tree. It resolves
+//! The builder works in one pass over the events, without an intermediate tree. It resolves
 //! scalars with Psych's rules, applies tags, and applies merge keys in document order. It
 //! expands an alias by copying the anchored node, which keeps its spans. Three budgets stop
 //! runaway input: nesting depth, node count added by aliases, and bytes added by aliases.
@@ -14,11 +14,10 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
-
 use super::errors::{self, TooBig};
-use super::offsets::CharOffsets;
+use super::parser::{self, Event, Parser};
 use super::scalar::{self, Scalar};
+use super::scanner::{ScalarStyle, SyntaxError};
 use super::tags::{self, MapTag, ScalarTag, SeqTag};
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
@@ -68,7 +67,7 @@ pub(crate) fn load_piece(
     {
         return Err(control_error(found));
     }
-    let result = parse_with_retries(file, text, base, limits);
+    let result = parse_piece(file, text, base, limits);
     let Some(found) = control else {
         return result;
     };
@@ -136,163 +135,23 @@ fn is_printable(character: char) -> bool {
         | '\u{10000}'..)
 }
 
-/// Checks whether `text` contains NEL (U+0085). Its UTF-8 form ends in the byte 0x85, so a
-/// byte search rules out most files without decoding them.
-fn contains_nel(text: &str) -> bool {
-    text.as_bytes().contains(&0x85) && text.contains('\u{85}')
-}
-
-/// Parses a piece that contains no control characters.
-fn parse_with_retries(
+fn parse_piece(
     file: FileId,
     text: &str,
     base: usize,
     limits: &Limits,
 ) -> Result<PieceOutcome, Diagnostic> {
-    // libyaml reads NEL (U+0085) as a line break everywhere and stores it in a scalar as `\n`,
-    // so a NEL inside a scalar folds like any line break. saphyr follows YAML 1.2, where NEL is
-    // an ordinary character. CR LF is a line break of the same byte length that both parsers
-    // read as `\n`, so swapping it in keeps every offset.
-    // NOTE: libyaml also reads LS and PS (U+2028, U+2029) as line breaks but keeps them in the
-    // scalar. saphyr keeps them as ordinary characters, so a plain scalar that has spaces
-    // around one or continues on the next line loads differently.
-    let mut source = if contains_nel(text) {
-        Cow::Owned(text.replace('\u{85}', "\r\n"))
-    } else {
-        Cow::Borrowed(text)
-    };
-    let mut retries = 0;
-    loop {
-        match parse_piece(file, &source, base, limits) {
-            Parsed::Done(result) => return result,
-            // libyaml accepts a tab between `:` and a value on the same line (`key:\tvalue`),
-            // but saphyr rejects it. The tab separates tokens and is never part of a value, so
-            // it is replaced with a space (keeping every offset) and the piece is parsed again.
-            Parsed::TabAfterColon(at, error) => {
-                if retries == MAX_TAB_RETRIES || !replace_tabs_before(source.to_mut(), at) {
-                    return Err(error);
-                }
-                retries += 1;
-            }
-            // libyaml does not check the indentation of a quoted scalar's continuation lines,
-            // but saphyr does, so the text after a NEL swapped for CR LF can fail it. Inside a
-            // quoted scalar the leading spaces of a continuation line are dropped, so LF plus a
-            // space folds the same and indents the line by one column.
-            // NOTE: where saphyr wants more than one column, the scalar keeps its NELs as
-            // characters, as it did before NEL was read as a line break.
-            Parsed::QuotedIndentation(at, error) => {
-                if retries == MAX_TAB_RETRIES || !indent_after_next_line(text, &mut source, at) {
-                    return Err(error);
-                }
-                retries += 1;
-            }
-        }
-    }
-}
-
-/// Maximum `key:<tab>value` separators and NELs in quoted scalars fixed in one piece. Each one
-/// costs a new parse.
-// NOTE: a piece with more of them fails with saphyr's syntax error, which GitLab does not
-// report.
-const MAX_TAB_RETRIES: usize = 32;
-
-/// Changes how the NELs inside the quoted scalar that starts at byte `at` are written, one
-/// step per call: the first one still written as CR LF becomes LF and a space. When none is
-/// left, all of them go back to NEL, which saphyr loads as an ordinary character, so the value
-/// keeps U+0085 instead of a folded line break. Returns whether anything changed.
-fn indent_after_next_line(original: &str, source: &mut Cow<'_, str>, at: usize) -> bool {
-    let end = quoted_scalar_end(original, at);
-    let nels: Vec<usize> = original
-        .get(at..end)
-        .into_iter()
-        .flat_map(|scalar| scalar.match_indices('\u{85}'))
-        .map(|(offset, _)| at + offset)
-        .collect();
-    let written_as = |nel: usize, text: &str| source.get(nel..nel + 2) == Some(text);
-    if let Some(&nel) = nels.iter().find(|&&nel| written_as(nel, "\r\n")) {
-        source.to_mut().replace_range(nel..nel + 2, "\n ");
-        return true;
-    }
-    let indented: Vec<usize> = nels
-        .into_iter()
-        .filter(|&nel| written_as(nel, "\n "))
-        .collect();
-    for &nel in &indented {
-        source.to_mut().replace_range(nel..nel + 2, "\u{85}");
-    }
-    !indented.is_empty()
-}
-
-/// Finds the byte after the closing quote of the quoted scalar that starts at byte `at`, or
-/// the end of `text` when it is not closed.
-fn quoted_scalar_end(text: &str, at: usize) -> usize {
-    let rest = text.get(at..).unwrap_or_default();
-    let mut characters = rest.char_indices();
-    let Some((_, quote)) = characters.next() else {
-        return text.len();
-    };
-    while let Some((offset, character)) = characters.next() {
-        match character {
-            // A backslash escapes the next character in a double-quoted scalar.
-            '\\' if quote == '"' => {
-                characters.next();
-            }
-            // Two single quotes are an escaped quote in a single-quoted scalar.
-            '\'' if quote == '\''
-                && rest.get(offset + 1..).is_some_and(|r| r.starts_with('\'')) =>
-            {
-                characters.next();
-            }
-            _ if character == quote => return at + offset + 1,
-            _ => {}
-        }
-    }
-    text.len()
-}
-
-enum Parsed {
-    Done(Result<PieceOutcome, Diagnostic>),
-    /// saphyr rejected tabs after a `:`. The value starts at this byte of the piece.
-    TabAfterColon(usize, Diagnostic),
-    /// saphyr rejected the indentation of a quoted scalar that starts at this byte.
-    QuotedIndentation(usize, Diagnostic),
-}
-
-fn parse_piece(file: FileId, text: &str, base: usize, limits: &Limits) -> Parsed {
     let mut builder = Builder::new(file, text, base, limits);
-    let mut parser = Parser::new_from_str(text);
+    let mut parser = Parser::new(text);
     while let Some(next) = parser.next_event() {
         match next {
-            Err(error) if error.info() == "':' must be followed by a valid YAML whitespace" => {
-                let at = builder.offsets.byte(error.marker().index());
-                return Parsed::TabAfterColon(at, builder.syntax_error(&error));
-            }
-            Err(error) if error.info() == "invalid indentation in quoted scalar" => {
-                let at = builder.offsets.byte(error.marker().index());
-                return Parsed::QuotedIndentation(at, builder.syntax_error(&error));
-            }
-            Err(error) => return Parsed::Done(Err(builder.syntax_error(&error))),
+            Err(error) => return Err(builder.syntax_error(&error)),
+            // Psych stops at the end of the first document without reading further.
             Ok((Event::DocumentEnd | Event::StreamEnd, _)) => break,
             Ok((event, span)) => builder.on_event(event, span),
         }
     }
-    Parsed::Done(builder.finish())
-}
-
-/// Replaces the run of tabs and spaces that ends at byte `at` with spaces. Returns whether
-/// the run contained a tab.
-fn replace_tabs_before(text: &mut String, at: usize) -> bool {
-    let start = text
-        .get(..at)
-        .map_or(at, |before| before.trim_end_matches([' ', '\t']).len());
-    match text.get(start..at) {
-        Some(gap) if gap.contains('\t') => {
-            let spaces = " ".repeat(gap.len());
-            text.replace_range(start..at, &spaces);
-            true
-        }
-        _ => false,
-    }
+    builder.finish()
 }
 
 /// How a node was written, which decides what a merge key does with it.
@@ -376,7 +235,7 @@ enum FrameKind {
 #[derive(Debug)]
 struct Frame {
     kind: FrameKind,
-    /// Anchor id to register when the collection ends (0 for none).
+    /// Anchor number to register when the collection ends (0 for none).
     anchor: usize,
     start: u32,
     /// End of the text seen so far (the closing bracket for flow collections).
@@ -396,10 +255,9 @@ struct Builder<'t> {
     file: FileId,
     text: &'t str,
     base: usize,
-    offsets: CharOffsets<'t>,
     limits: &'t Limits,
     stack: Vec<Frame>,
-    /// Anchored nodes by saphyr's anchor id.
+    /// Anchored nodes by the parser's anchor number.
     anchors: Vec<Option<Anchored>>,
     root: Option<Node>,
     expanded_nodes: u64,
@@ -418,7 +276,6 @@ impl<'t> Builder<'t> {
             file,
             text,
             base,
-            offsets: CharOffsets::new(text),
             limits,
             stack: Vec::new(),
             anchors: Vec::new(),
@@ -450,16 +307,23 @@ impl<'t> Builder<'t> {
         self.failure.is_none() && self.too_big.is_none()
     }
 
-    fn on_event(&mut self, event: Event<'t>, span: saphyr_parser::Span) {
+    fn on_event(&mut self, event: Event<'t>, span: parser::Span) {
         if self.failure.is_some() {
             return;
         }
         match event {
-            Event::Scalar(value, style, anchor, tag) => {
-                self.scalar(value, style, anchor, tag.as_deref(), span);
+            Event::Scalar {
+                value,
+                style,
+                anchor,
+                tag,
+            } => self.scalar(value, style, anchor, tag.as_deref(), span),
+            Event::SequenceStart { anchor, tag, flow } => {
+                self.seq_start(anchor, tag.as_deref(), flow, span);
             }
-            Event::SequenceStart(anchor, tag) => self.seq_start(anchor, tag.as_deref(), span),
-            Event::MappingStart(anchor, tag) => self.map_start(anchor, tag.as_deref(), span),
+            Event::MappingStart { anchor, tag, flow } => {
+                self.map_start(anchor, tag.as_deref(), flow, span);
+            }
             Event::SequenceEnd | Event::MappingEnd => self.collection_end(span),
             Event::Alias(id) => self.alias(id, span),
             _ => {}
@@ -468,15 +332,12 @@ impl<'t> Builder<'t> {
 
     // Positions.
 
-    fn offset(&mut self, marker: Marker) -> u32 {
-        let byte = self.base + self.offsets.byte(marker.index());
-        u32::try_from(byte).unwrap_or(u32::MAX)
+    fn offset(&self, local: usize) -> u32 {
+        u32::try_from(self.base + local).unwrap_or(u32::MAX)
     }
 
-    fn span(&mut self, span: saphyr_parser::Span) -> Span {
-        let start = self.offset(span.start);
-        let end = self.offset(span.end);
-        Span::new(self.file, start, end)
+    fn span(&self, span: parser::Span) -> Span {
+        Span::new(self.file, self.offset(span.start), self.offset(span.end))
     }
 
     /// Returns the text between two file offsets of this piece.
@@ -518,66 +379,13 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn syntax_error(&mut self, error: &ScanError) -> Diagnostic {
-        let marker = *error.marker();
-        let start = self.offset(marker);
+    /// Reports a syntax error where libyaml reports it. The line and column are those of the
+    /// error's context mark, and the span covers the character at the problem.
+    fn syntax_error(&self, error: &SyntaxError) -> Diagnostic {
+        let start = self.offset(error.problem_mark.offset);
         let width = self.rest(start).chars().next().map_or(0, char::len_utf8);
         let span = Span::new(self.file, start, start + width as u32);
-        if error.info() == "while parsing node, found unknown anchor" {
-            let name = anchor_name(self.rest(start));
-            return errors::unknown_alias(name, span);
-        }
-        // saphyr stops at 255 nested flow collections, far deeper than GitLab's depth limit.
-        if error.info() == "recursion limit exceeded" {
-            let limit = self.limits.max_yaml_depth;
-            return errors::parsed_too_big(TooBig::Depth(limit), span);
-        }
-        // libyaml, and so Psych, reports a parser error at the start of the collection being
-        // parsed (its "context mark"), not where the problem is. The span keeps the problem's
-        // position.
-        let (line, column) = match self.context_start(error.info()) {
-            Some(context) => self.line_column(context),
-            None => (marker.line(), marker.col() + 1),
-        };
-        errors::syntax_error(
-            &psych_problem(error.info(), self.rest(start)),
-            line,
-            column,
-            span,
-        )
-    }
-
-    /// Finds the start of the innermost open collection that a `while parsing a ...` message
-    /// names.
-    fn context_start(&self, info: &str) -> Option<u32> {
-        let (flow, is_map) = if info.starts_with("while parsing a block mapping") {
-            (false, true)
-        } else if info.starts_with("while parsing a block collection") {
-            (false, false)
-        } else if info.starts_with("while parsing a flow mapping") {
-            (true, true)
-        } else if info.starts_with("while parsing a flow sequence") {
-            (true, false)
-        } else {
-            return None;
-        };
-        self.stack
-            .iter()
-            .rev()
-            .find(|frame| {
-                frame.flow == flow && matches!(frame.kind, FrameKind::Map { .. }) == is_map
-            })
-            .map(|frame| frame.start)
-    }
-
-    /// Computes the 1-based line and column (in characters) of a file offset, counted from the
-    /// start of this piece as Psych counts them.
-    fn line_column(&self, at: u32) -> (usize, usize) {
-        let before = self.slice(u32::try_from(self.base).unwrap_or(u32::MAX), at);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
-        (line, column)
+        errors::syntax_error(&error.message(), error.line(), error.column(), span)
     }
 
     // Events.
@@ -587,17 +395,21 @@ impl<'t> Builder<'t> {
         raw: Cow<'t, str>,
         style: ScalarStyle,
         anchor: usize,
-        tag: Option<&Tag>,
-        event_span: saphyr_parser::Span,
+        tag: Option<&str>,
+        event_span: parser::Span,
     ) {
         let mut span = self.span(event_span);
         if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-            // A block scalar's event ends after its trailing line breaks and blank lines.
+            // A block scalar's event starts at its properties or indicator and ends after its
+            // trailing line breaks and blank lines. The node's span covers the content only.
             let text = self.slice(span.start, span.end);
-            span.end = span.start + text.trim_end().len() as u32;
+            let header = text.find(['\n', '\r']).unwrap_or(text.len());
+            let content = text.get(header..).unwrap_or_default().trim_start();
+            let end = span.start + text.trim_end().len() as u32;
+            let start = span.start + (text.len() - content.len()) as u32;
+            span = Span::new(self.file, start.min(end), end);
         }
-        let tag = tag.map(full_tag);
-        let (value, merge_key) = match resolve_scalar(raw, style, tag.as_deref(), span) {
+        let (value, merge_key) = match resolve_scalar(raw, style, tag, span) {
             Ok(resolved) => resolved,
             Err(problem) => return self.fail_with(problem, span),
         };
@@ -620,9 +432,9 @@ impl<'t> Builder<'t> {
         self.complete(built, span.end);
     }
 
-    fn seq_start(&mut self, anchor: usize, tag: Option<&Tag>, event_span: saphyr_parser::Span) {
-        let span = self.span(event_span);
-        let kind = match tag.map(full_tag).as_deref().map(tags::seq_tag) {
+    fn seq_start(&mut self, anchor: usize, tag: Option<&str>, flow: bool, event: parser::Span) {
+        let span = self.span(event);
+        let kind = match tag.map(tags::seq_tag) {
             None | Some(SeqTag::Plain) => SeqKind::Plain,
             Some(SeqTag::Reference) => SeqKind::Reference,
             Some(SeqTag::Omap) => SeqKind::Omap,
@@ -645,12 +457,12 @@ impl<'t> Builder<'t> {
             kind,
             invalid_omap_item: false,
         };
-        self.open(frame, anchor, span);
+        self.open(frame, anchor, flow, span);
     }
 
-    fn map_start(&mut self, anchor: usize, tag: Option<&Tag>, event_span: saphyr_parser::Span) {
-        let span = self.span(event_span);
-        let kind = match tag.map(full_tag).as_deref().map(tags::map_tag) {
+    fn map_start(&mut self, anchor: usize, tag: Option<&str>, flow: bool, event: parser::Span) {
+        let span = self.span(event);
+        let kind = match tag.map(tags::map_tag) {
             None | Some(MapTag::Plain) => MapKind::Plain,
             Some(MapTag::Reference) => MapKind::Reference,
             Some(MapTag::StrObject) => MapKind::StrObject,
@@ -668,21 +480,16 @@ impl<'t> Builder<'t> {
             key: None,
             merged: None,
         };
-        self.open(frame, anchor, span);
+        self.open(frame, anchor, flow, span);
     }
 
-    fn open(&mut self, kind: FrameKind, anchor: usize, span: Span) {
+    fn open(&mut self, kind: FrameKind, anchor: usize, flow: bool, span: Span) {
         if !self.building() {
             return;
         }
         if self.stack.len() + 1 > self.limits.max_yaml_depth {
             return self.exceed(TooBig::Depth(self.limits.max_yaml_depth), span);
         }
-        // A flow collection's start event ends with its opening bracket.
-        let flow = span
-            .end
-            .checked_sub(1)
-            .is_some_and(|last| matches!(self.slice(last, span.end), "[" | "{"));
         self.stack.push(Frame {
             kind,
             anchor,
@@ -693,7 +500,7 @@ impl<'t> Builder<'t> {
         });
     }
 
-    fn collection_end(&mut self, event_span: saphyr_parser::Span) {
+    fn collection_end(&mut self, event_span: parser::Span) {
         if !self.building() {
             return;
         }
@@ -753,7 +560,7 @@ impl<'t> Builder<'t> {
         self.complete(built, end);
     }
 
-    fn alias(&mut self, id: usize, event_span: saphyr_parser::Span) {
+    fn alias(&mut self, id: usize, event_span: parser::Span) {
         if !self.building() {
             return;
         }
@@ -764,11 +571,13 @@ impl<'t> Builder<'t> {
             .and_then(Option::as_ref)
             .map(|a| (a.stats, a.weight, a.merge_key))
         else {
-            if self.stack.iter().any(|frame| frame.anchor == id) {
+            if id > 0 && self.stack.iter().any(|frame| frame.anchor == id) {
                 return self.exceed(TooBig::Cycle, span);
             }
             let name = anchor_name(self.slice(span.start, span.end));
-            return self.fail(errors::unknown_alias(name, span));
+            // The diagnostic points at the `*` indicator.
+            let indicator = Span::new(self.file, span.start, (span.start + 1).min(span.end));
+            return self.fail(errors::unknown_alias(name, indicator));
         };
 
         let depth = self.stack.len() + stats.height;
@@ -871,16 +680,6 @@ impl<'t> Builder<'t> {
 
 /// Ruby's error when Psych calls `allocate` on the class of an empty class name.
 const NIL_ALLOCATE: &str = "undefined method `allocate' for nil";
-
-/// Joins a tag into the form Psych matches on: the handle's prefix followed by the suffix
-/// (`!reference`, `tag:yaml.org,2002:str`).
-fn full_tag(tag: &Tag) -> Cow<'static, str> {
-    // `!reference` is the tag large configurations repeat, so it is matched without joining.
-    if tag.handle == "!" && tag.suffix == "reference" {
-        return Cow::Borrowed(tags::REFERENCE);
-    }
-    Cow::Owned(format!("{}{}", tag.handle, tag.suffix))
-}
 
 fn reference(value: Value, span: Span) -> Value {
     Value::Reference(Box::new(Node::new(value, span)))
@@ -1108,60 +907,6 @@ fn anchor_name(text: &str) -> &str {
     name.get(..end).unwrap_or_default()
 }
 
-/// libyaml's wording for saphyr messages that differ in more than word order.
-const LIBYAML_WORDING: &[(&str, &str)] = &[
-    (
-        "tabs disallowed within this context (block indentation)",
-        "found character that cannot start any token while scanning for the next token",
-    ),
-    (
-        "while scanning a verbatim tag, did not find the expected '>'",
-        "did not find the expected '>' while scanning a tag",
-    ),
-    (
-        "while scanning a plain scalar, found a tab",
-        "found a tab character that violates indentation while scanning a plain scalar",
-    ),
-    (
-        "a block scalar content cannot start with a tab",
-        "found a tab character where an indentation space is expected while scanning a block \
-         scalar",
-    ),
-];
-
-/// Rewrites a saphyr error message in libyaml's words, which is what Psych prints. `at` is the
-/// text from the error position on. Most messages only need libyaml's order,
-/// `<problem> while <context>` instead of `while <context>, <problem>`.
-fn psych_problem(info: &str, at: &str) -> String {
-    if let Some((_, libyaml)) = LIBYAML_WORDING.iter().find(|(saphyr, _)| *saphyr == info) {
-        return (*libyaml).to_owned();
-    }
-    if info.starts_with("unexpected character: ") {
-        return "found character that cannot start any token while scanning for the next token"
-            .to_owned();
-    }
-    if let Some(problem) = info.strip_prefix("while scanning an anchor or alias, ") {
-        // libyaml names the indicator it found.
-        let what = if at.starts_with('*') {
-            "an alias"
-        } else {
-            "an anchor"
-        };
-        return format!("{problem} while scanning {what}");
-    }
-    let Some(rest) = info.strip_prefix("while ") else {
-        return info.to_owned();
-    };
-    let Some((context, problem)) = rest.split_once(", ") else {
-        return info.to_owned();
-    };
-    let problem = match problem.strip_prefix("expected ") {
-        Some(expected) => format!("did not find expected {expected}"),
-        None => problem.to_owned(),
-    };
-    format!("{problem} while {context}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1192,13 +937,5 @@ mod tests {
                 "{text:?}"
             );
         }
-    }
-
-    #[test]
-    fn nel_detected() {
-        assert!(contains_nel("a\u{85}b"));
-        // U+0145 is written C5 85 in UTF-8: it contains the byte 0x85 but is not NEL.
-        assert!(!contains_nel("a\u{145}b"));
-        assert!(!contains_nel("plain"));
     }
 }
