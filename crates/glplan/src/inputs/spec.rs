@@ -183,7 +183,7 @@ fn parse_input(
     if let Some(description) = map.get("description") {
         let alphanumeric = matches!(
             description.value,
-            Value::Null | Value::String(_) | Value::Int(_)
+            Value::Null | Value::String(_) | Value::Int(_) | Value::BigInt(_)
         );
         if !alphanumeric {
             let message = format!("{location} input description must be an alphanumeric string");

@@ -108,7 +108,10 @@ impl Checker<'_> {
         let (ok, expected) = match self.input_type {
             InputType::String => (matches!(value.value, Value::String(_)), "a string"),
             InputType::Number => (
-                matches!(value.value, Value::Int(_) | Value::Float(_)),
+                matches!(
+                    value.value,
+                    Value::Int(_) | Value::BigInt(_) | Value::Float(_)
+                ),
                 "a number",
             ),
             InputType::Boolean => (matches!(value.value, Value::Bool(_)), "a boolean"),
