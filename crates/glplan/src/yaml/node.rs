@@ -164,7 +164,7 @@ impl Node {
 
 /// Converts a Bignum to JSON: exactly up to `u64::MAX`, which `serde_json` stores.
 ///
-/// NOTE: `serde_json::Value` holds integers of at most 64 bits, so a larger Bignum becomes the
+/// NOTE: `serde_json::Value` stores integers of at most 64 bits, so a larger Bignum becomes the
 /// nearest float, or a string of its digits past the float range. Ruby's `JSON.generate`
 /// prints every digit.
 fn big_int_json(digits: &str) -> serde_json::Value {

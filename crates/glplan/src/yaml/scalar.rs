@@ -527,7 +527,8 @@ fn integer(s: &str) -> Option<Scalar<'_>> {
     ))
 }
 
-/// The integer with the given sign and magnitude: `Int` when it fits in `i64`, else `BigInt`.
+/// Returns the integer with the given sign and magnitude: `Int` when it fits in `i64`, else
+/// `BigInt`.
 fn integer_scalar<'a>(negative: bool, magnitude: &Magnitude) -> Scalar<'a> {
     let mut text = magnitude.to_decimal();
     if negative && text != "0" {
@@ -550,7 +551,7 @@ struct Magnitude {
 impl Magnitude {
     const BASE: u64 = 1_000_000_000;
 
-    /// Reads `digits`, which must all be digits of `radix`. Other characters are skipped.
+    /// Reads `digits` in base `radix`, skipping any character that is not a digit of `radix`.
     fn from_digits(digits: &str, radix: u32) -> Self {
         let mut magnitude = Magnitude::default();
         for digit in digits.chars().filter_map(|c| c.to_digit(radix)) {
