@@ -495,7 +495,7 @@ fn a_type(node: &Node) -> &'static str {
     match node.value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
-        Value::Int(_) => "an integer",
+        Value::Int(_) | Value::BigInt(_) => "an integer",
         Value::Float(_) => "a float",
         Value::String(_) => "a string",
         Value::Seq(_) => "an array",

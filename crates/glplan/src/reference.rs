@@ -566,7 +566,7 @@ fn a_type(node: &Node) -> &'static str {
         Value::Null => "null",
         Value::Bool(false) => "`false`",
         Value::Bool(true) => "`true`",
-        Value::Int(_) => "an integer",
+        Value::Int(_) | Value::BigInt(_) => "an integer",
         Value::Float(_) => "a float",
         Value::String(_) => "a string",
         Value::Seq(_) => "an array",

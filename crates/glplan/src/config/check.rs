@@ -143,6 +143,7 @@ pub(crate) fn describe(node: &Node) -> String {
     match &node.value {
         Value::String(s) if s.chars().count() <= 40 => format!("string `{s}`"),
         Value::Int(i) => format!("integer `{i}`"),
+        Value::BigInt(digits) => format!("integer `{digits}`"),
         Value::Bool(b) => format!("boolean `{b}`"),
         Value::Null => "null".to_owned(),
         other => other.type_name().to_owned(),

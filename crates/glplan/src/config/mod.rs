@@ -389,7 +389,7 @@ impl Config {
 mod tests {
     use serde_json::json;
 
-    use super::testing::{build, valid, valid_yaml};
+    use super::testing::{build, build_yaml, valid, valid_yaml};
     use super::*;
 
     #[test]
@@ -437,6 +437,27 @@ mod tests {
         assert_eq!(built.job("mirror").kind, JobKind::Bridge);
         assert_eq!(built.config.hidden, [".tmpl"]);
         assert!(!built.config.jobs.contains_key(".tmpl"));
+    }
+
+    #[test]
+    fn bignum_keywords() {
+        let built = build_yaml(
+            "variables:\n  BIG: 123456789012345678901234567890\n\
+             a:\n  script: x\n  variables: {NEG: -0x10000000000000000}\n  \
+             retry: 100000000000000000000\n",
+        );
+        assert_eq!(
+            built.errors(),
+            ["retry config must be less than or equal to 2"]
+        );
+        assert_eq!(
+            built.config.variables["BIG"].value,
+            "123456789012345678901234567890"
+        );
+        assert_eq!(
+            built.job("a").variables["NEG"].value,
+            "-18446744073709551616"
+        );
     }
 
     #[test]

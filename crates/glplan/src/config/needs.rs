@@ -92,7 +92,7 @@ fn flatten_all<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
 
 fn numeric_parallel(item: &Node) -> Option<&Node> {
     item.get("parallel")
-        .filter(|p| matches!(p.value, Value::Int(_) | Value::Float(_)))
+        .filter(|p| matches!(p.value, Value::Int(_) | Value::BigInt(_) | Value::Float(_)))
 }
 
 /// Parses one entry, picking its kind as GitLab does (first match wins). A string is a job.
@@ -153,7 +153,7 @@ fn job_hash(path: &str, item: &Node, map: &Mapping, cx: &mut Ctx) -> Option<Need
     let optional = optional_bool(path, "optional", map, cx, &mut valid).unwrap_or(false);
     let parallel = match map.get("parallel").filter(|p| !p.is_null()) {
         // The `needs` level already reported `parallel: <number>`.
-        Some(p) if matches!(p.value, Value::Int(_) | Value::Float(_)) => None,
+        Some(p) if matches!(p.value, Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => None,
         Some(p) => {
             let parsed = parallel::parse(&format!("{path}:parallel"), p, None, cx);
             valid &= parsed.is_some();

@@ -23,6 +23,15 @@ pub(crate) fn parse(
 ) -> Option<Parallel> {
     match &node.value {
         Value::Int(n) => number(path, node, *n, owner, cx),
+        // A Bignum passes GitLab's integer check and fails its range check.
+        Value::BigInt(digits) => {
+            let saturated = if digits.starts_with('-') {
+                i64::MIN
+            } else {
+                i64::MAX
+            };
+            number(path, node, saturated, owner, cx)
+        }
         Value::Float(_) => {
             error(cx, format!("{path} config must be an integer"), node, None);
             None
@@ -199,6 +208,7 @@ fn matrix_value(node: &Node) -> Option<String> {
     match &node.value {
         Value::String(s) => Some(s.clone()),
         Value::Int(i) => Some(i.to_string()),
+        Value::BigInt(digits) => Some(digits.clone()),
         _ => None,
     }
 }
@@ -705,6 +715,32 @@ mod tests {
             let built = build(json!({"a": {"script": "x", "parallel": parallel.clone()}}));
             assert_eq!(built.errors()[0], message, "parallel {parallel}");
         }
+    }
+
+    #[test]
+    fn bignum_bounds() {
+        let cases = [
+            (
+                "100000000000000000000",
+                "jobs:a:parallel config must be less than or equal to 200",
+            ),
+            (
+                "-0x10000000000000000",
+                "jobs:a:parallel config must be greater than or equal to 1",
+            ),
+        ];
+        for (parallel, message) in cases {
+            let built = build_yaml(&format!("a:\n  script: x\n  parallel: {parallel}\n"));
+            assert_eq!(built.errors(), [message], "parallel {parallel}");
+        }
+    }
+
+    #[test]
+    fn bignum_matrix_value() {
+        let built = valid_yaml(
+            "a:\n  script: x\n  parallel:\n    matrix:\n      - N: [123456789012345678901234567890]\n",
+        );
+        assert_eq!(names(&built), ["a: [123456789012345678901234567890]"]);
     }
 
     #[test]

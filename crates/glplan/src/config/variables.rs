@@ -71,7 +71,7 @@ fn parse_one(path: &str, name: &str, node: &Node, scope: Scope, cx: &mut Ctx) ->
     match &node.value {
         // GitLab turns a null definition into an empty hash, which gives an empty value.
         Value::Null => Some(Variable::plain("", node.span)),
-        Value::String(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+        Value::String(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_) => {
             let value = node.value.scalar_to_string().unwrap_or_default();
             Some(Variable::plain(value, node.span))
         }
@@ -124,6 +124,7 @@ fn parse_hash(
         Some(d) => match &d.value {
             Value::String(s) => Some(s.clone()),
             Value::Int(i) => Some(i.to_string()),
+            Value::BigInt(digits) => Some(digits.clone()),
             _ => {
                 let message = format!("{path} config description must be an alphanumeric string");
                 error_at(cx, Some(d), node, message);

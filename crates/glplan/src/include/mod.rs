@@ -96,7 +96,7 @@ pub(crate) fn process(
         return None;
     }
 
-    let interpolated = match inputs::interpolate(
+    let interpolated = match inputs::interpolate_entry(
         document,
         env.pipeline_inputs,
         env.variables,
@@ -106,11 +106,7 @@ pub(crate) fn process(
     ) {
         Ok(interpolated) => interpolated,
         Err(error) => {
-            let mut diagnostic = Diagnostic::error(error.code, error.message());
-            if let Some(span) = error.span() {
-                diagnostic = diagnostic.with_span(span);
-            }
-            diags.push(diagnostic);
+            diags.push(error.into_diagnostic());
             return None;
         }
     };

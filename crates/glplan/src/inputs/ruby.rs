@@ -81,6 +81,7 @@ fn write_inspect(node: &Node, keys: KeyStyle, out: &mut String) {
         Value::Null => out.push_str("nil"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
+        Value::BigInt(digits) => out.push_str(digits),
         Value::Float(f) => out.push_str(&float_to_s(*f)),
         Value::String(s) => inspect_string(s, out),
         Value::Seq(items) => {
@@ -286,6 +287,11 @@ pub(crate) fn shellescape(text: &str) -> String {
 pub(crate) fn ruby_eq(left: &Node, right: &Node) -> bool {
     match (&left.value, &right.value) {
         (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
+        // Ruby compares a Bignum with a float exactly, and only an integral float can be
+        // equal. Rust prints such a float with all its digits.
+        (Value::BigInt(digits), Value::Float(f)) | (Value::Float(f), Value::BigInt(digits)) => {
+            f.is_finite() && f.fract() == 0.0 && format!("{f:.0}") == *digits
+        }
         (Value::Seq(a), Value::Seq(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| ruby_eq(x, y))
         }
@@ -321,6 +327,20 @@ mod tests {
     #[test]
     fn strip_removes_whitespace_and_nul() {
         assert_eq!(strip(" \t a b\0\n"), "a b");
+    }
+
+    #[test]
+    fn bignum_to_s_and_eq() {
+        let big = n(Value::BigInt("-18446744073709551616".to_owned()));
+        assert_eq!(to_s(&big), "-18446744073709551616");
+        assert_eq!(
+            inspect(&n(Value::Seq(vec![big.clone()]))),
+            "[-18446744073709551616]"
+        );
+        assert!(ruby_eq(&big, &n(Value::Float(-18446744073709551616.0))));
+        let near = n(Value::BigInt("18446744073709551617".to_owned()));
+        assert!(!ruby_eq(&near, &n(Value::Float(18446744073709551616.0))));
+        assert!(!ruby_eq(&big, &s("-18446744073709551616")));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::source::Span;
-use crate::yaml::{Key, Mapping, Node, Value};
+use crate::yaml::{Entry, Key, Mapping, Node, Value};
 
 use super::Problem;
 use super::ruby;
@@ -56,6 +56,18 @@ pub(super) struct InputSpec {
     pub options: Option<Node>,
     /// `regex`, when the key is present (even with a null value).
     pub regex: Option<Node>,
+    /// Spans of the `type`, `options` and `regex` entries, for problems with a value that comes
+    /// from no file.
+    pub entry_spans: EntrySpans,
+}
+
+/// Spans of the entries of an input declaration that a value is checked against, each from the
+/// key to the end of its value.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct EntrySpans {
+    pub type_entry: Option<Span>,
+    pub options_entry: Option<Span>,
+    pub regex_entry: Option<Span>,
 }
 
 /// A parsed header: the declared inputs and warnings about header keys glplan does not apply.
@@ -63,6 +75,9 @@ pub(super) struct InputSpec {
 pub(super) struct Header {
     /// Declared inputs in header order.
     pub inputs: Vec<InputSpec>,
+    /// Location of a problem with the inputs as a whole: the `inputs` key of `spec`, else the
+    /// `spec` key, else the whole header.
+    pub inputs_span: Span,
     /// Warnings about keys that are valid in GitLab but ignored here.
     pub warnings: Vec<Diagnostic>,
 }
@@ -82,7 +97,10 @@ const INPUT_KEYS: &[&str] = &[
 /// would report; like GitLab, a node with problems of its own is not looked into further.
 pub(super) fn parse_header(header: &Node, limits: &Limits) -> Result<Header, Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut parsed = Header::default();
+    let mut parsed = Header {
+        inputs_span: header.span,
+        ..Header::default()
+    };
 
     let Some(root) = header.as_map() else {
         problems.push(problem("header config should be a hash", header.span));
@@ -92,6 +110,9 @@ pub(super) fn parse_header(header: &Node, limits: &Limits) -> Result<Header, Vec
         return Err(problems);
     }
 
+    if let Some(entry) = root.entry("spec") {
+        parsed.inputs_span = entry.key_span;
+    }
     let Some(spec) = root.get("spec").filter(|spec| !spec.is_null()) else {
         return Ok(parsed);
     };
@@ -114,6 +135,9 @@ pub(super) fn parse_header(header: &Node, limits: &Limits) -> Result<Header, Vec
         }
     }
 
+    if let Some(entry) = spec_map.entry("inputs") {
+        parsed.inputs_span = entry.key_span;
+    }
     let Some(inputs) = spec_map.get("inputs").filter(|inputs| !inputs.is_null()) else {
         return Ok(parsed);
     };
@@ -183,7 +207,7 @@ fn parse_input(
     if let Some(description) = map.get("description") {
         let alphanumeric = matches!(
             description.value,
-            Value::Null | Value::String(_) | Value::Int(_)
+            Value::Null | Value::String(_) | Value::Int(_) | Value::BigInt(_)
         );
         if !alphanumeric {
             let message = format!("{location} input description must be an alphanumeric string");
@@ -242,7 +266,24 @@ fn parse_input(
         default: map.get("default").cloned(),
         options: options.cloned(),
         regex: map.get("regex").cloned(),
+        entry_spans: EntrySpans {
+            type_entry: map.entry("type").map(entry_span),
+            options_entry: map.entry("options").map(entry_span),
+            regex_entry: map.entry("regex").map(entry_span),
+        },
     })
+}
+
+/// Returns the span from an entry's key to the end of its value, or the key's span when the
+/// value is not after the key in the same file.
+fn entry_span(entry: &Entry) -> Span {
+    let key = entry.key_span;
+    let value = entry.value.span;
+    if value.file == key.file && value.end >= key.end {
+        Span::new(key.file, key.start, value.end)
+    } else {
+        key
+    }
 }
 
 /// Reports GitLab's `<location> config contains unknown keys: a, b` and returns whether any

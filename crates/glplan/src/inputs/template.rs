@@ -266,6 +266,7 @@ fn node_to_key(node: Node) -> Key {
     match node.value {
         Value::String(s) => Key::String(s),
         Value::Int(i) => Key::Int(i),
+        Value::BigInt(digits) => Key::Complex(digits),
         Value::Bool(b) => Key::Bool(b),
         Value::Null => Key::Null,
         Value::Float(f) => Key::Float(f),

@@ -4,57 +4,98 @@
 use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
-use super::Problem;
 use super::ruby;
 use super::spec::{InputSpec, InputType};
+use super::{ArgumentSource, PIPELINE_INPUTS_ORIGIN, Problem};
+
+/// The problems found in the arguments, in GitLab's order, with a help line for the first.
+#[derive(Debug, Default)]
+pub(super) struct Rejection {
+    pub problems: Vec<Problem>,
+    pub help: Option<String>,
+}
+
+impl Rejection {
+    fn push(&mut self, problem: Problem, help: Option<String>) {
+        if self.problems.is_empty() {
+            self.help = help;
+        }
+        self.problems.push(problem);
+    }
+}
 
 /// Checks `arguments` against the declared inputs and returns each input's value (the
 /// argument, or the default when the argument is missing or null). Returns every problem,
 /// in GitLab's order: unknown arguments, unknown specifications, then each input's problems in
 /// declaration order.
+///
+/// Problems with an argument point at the argument when it was written in a file
+/// (`include:inputs`). Pipeline inputs come from no file, so their problems point at what the
+/// value breaks: the declaration's `type`, `options` or `regex` entry, or `inputs_span` for an
+/// undeclared input.
 pub(super) fn resolve(
     specs: &[InputSpec],
     arguments: Option<&Mapping>,
-) -> Result<Mapping, Vec<Problem>> {
+    source: ArgumentSource,
+    inputs_span: Span,
+) -> Result<Mapping, Rejection> {
     let empty = Mapping::new();
     let arguments = arguments.unwrap_or(&empty);
-    let mut problems = Vec::new();
+    let mut problems = Rejection::default();
 
     let unknown: Vec<(String, Span)> = arguments
         .entries()
         .filter(|(key, _)| !specs.iter().any(|spec| &spec.name == *key))
         .map(|(key, entry)| (key.to_string(), entry.key_span))
         .collect();
-    if let Some((_, span)) = unknown.first() {
+    if let Some((first, span)) = unknown.first() {
         let names: Vec<&str> = unknown.iter().map(|(name, _)| name.as_str()).collect();
-        problems.push(Problem {
+        let (span, help) = match source {
+            ArgumentSource::Include => (*span, None),
+            ArgumentSource::Pipeline => (
+                inputs_span,
+                Some(format!(
+                    "`{first}` was given as a pipeline input ({PIPELINE_INPUTS_ORIGIN}), but \
+                     `spec:inputs` does not declare it"
+                )),
+            ),
+        };
+        let problem = Problem {
             message: format!("unknown input arguments: {}", names.join(", ")),
-            span: Some(*span),
-        });
+            span: Some(span),
+        };
+        problems.push(problem, help);
     }
 
     let mut typed = Vec::new();
     for spec in specs {
         match spec.input_type {
             Some(input_type) => typed.push((spec, input_type)),
-            None => problems.push(Problem {
-                message: format!(
-                    "unknown input specification for `{}` (valid types: {})",
-                    spec.name,
-                    InputType::NAMES.join(", ")
-                ),
-                span: Some(spec.key_span),
-            }),
+            None => {
+                let problem = Problem {
+                    message: format!(
+                        "unknown input specification for `{}` (valid types: {})",
+                        spec.name,
+                        InputType::NAMES.join(", ")
+                    ),
+                    span: Some(spec.key_span),
+                };
+                problems.push(problem, None);
+            }
         }
     }
 
     let mut values = Mapping::new();
     for (spec, input_type) in typed {
         let argument = arguments.get_key(&spec.name).filter(|node| !node.is_null());
-        let checker = Checker { spec, input_type };
-        let before = problems.len();
+        let checker = Checker {
+            spec,
+            input_type,
+            source,
+        };
+        let before = problems.problems.len();
         checker.validate(argument, &mut problems);
-        if problems.len() > before {
+        if problems.problems.len() > before {
             continue;
         }
         let value = argument.or(spec.default.as_ref());
@@ -63,7 +104,7 @@ pub(super) fn resolve(
         }
     }
 
-    if problems.is_empty() {
+    if problems.problems.is_empty() {
         Ok(values)
     } else {
         Err(problems)
@@ -74,17 +115,24 @@ pub(super) fn resolve(
 struct Checker<'a> {
     spec: &'a InputSpec,
     input_type: InputType,
+    source: ArgumentSource,
 }
 
 impl Checker<'_> {
-    fn validate(&self, argument: Option<&Node>, problems: &mut Vec<Problem>) {
+    fn validate(&self, argument: Option<&Node>, problems: &mut Rejection) {
         // An input is required exactly when its declaration has no `default` key.
         let Some(default) = &self.spec.default else {
             if argument.is_none() {
-                problems.push(self.problem(
-                    "required value has not been provided".to_owned(),
-                    self.spec.key_span,
-                ));
+                let help = match self.source {
+                    ArgumentSource::Include => None,
+                    ArgumentSource::Pipeline => Some(format!(
+                        "give `{}` a value as a pipeline input ({PIPELINE_INPUTS_ORIGIN}), or \
+                         declare a `default`",
+                        self.spec.name
+                    )),
+                };
+                let message = "required value has not been provided".to_owned();
+                problems.push(self.problem(message, self.spec.key_span), help);
             }
             if let Some(argument) = argument {
                 self.run(argument, Origin::Provided, problems);
@@ -98,17 +146,45 @@ impl Checker<'_> {
     }
 
     /// Runs the type, options and regex checks on one value.
-    fn run(&self, value: &Node, origin: Origin, problems: &mut Vec<Problem>) {
+    fn run(&self, value: &Node, origin: Origin, problems: &mut Rejection) {
         self.check_type(value, origin, problems);
-        self.check_options(value, problems);
+        self.check_options(value, origin, problems);
         self.check_regex(value, origin, problems);
     }
 
-    fn check_type(&self, value: &Node, origin: Origin, problems: &mut Vec<Problem>) {
+    /// Reports a problem with `value`: at the value when a file contains it, else at
+    /// `declaration` (the declaration entry the value breaks), with a help line saying where
+    /// the value came from.
+    fn value_problem(
+        &self,
+        message: String,
+        value: &Node,
+        origin: Origin,
+        declaration: Option<Span>,
+        problems: &mut Rejection,
+    ) {
+        match (origin, self.source) {
+            (Origin::Provided, ArgumentSource::Pipeline) => {
+                let span = declaration.unwrap_or(self.spec.key_span);
+                let help = format!(
+                    "`{}` was given as a pipeline input ({PIPELINE_INPUTS_ORIGIN}), and its \
+                     value is checked against this declaration",
+                    self.spec.name
+                );
+                problems.push(self.problem(message, span), Some(help));
+            }
+            _ => problems.push(self.problem(message, value.span), None),
+        }
+    }
+
+    fn check_type(&self, value: &Node, origin: Origin, problems: &mut Rejection) {
         let (ok, expected) = match self.input_type {
             InputType::String => (matches!(value.value, Value::String(_)), "a string"),
             InputType::Number => (
-                matches!(value.value, Value::Int(_) | Value::Float(_)),
+                matches!(
+                    value.value,
+                    Value::Int(_) | Value::BigInt(_) | Value::Float(_)
+                ),
                 "a number",
             ),
             InputType::Boolean => (matches!(value.value, Value::Bool(_)), "a boolean"),
@@ -116,11 +192,12 @@ impl Checker<'_> {
         };
         if !ok {
             let message = format!("{} value is not {expected}", origin.word());
-            problems.push(self.problem(message, value.span));
+            let declaration = self.spec.entry_spans.type_entry;
+            self.value_problem(message, value, origin, declaration, problems);
         }
     }
 
-    fn check_options(&self, value: &Node, problems: &mut Vec<Problem>) {
+    fn check_options(&self, value: &Node, origin: Origin, problems: &mut Rejection) {
         let Some(options) = &self.spec.options else {
             return;
         };
@@ -130,7 +207,7 @@ impl Checker<'_> {
             InputType::Number => "the list of the allowed options",
             InputType::Boolean | InputType::Array => {
                 let message = "Options can only be used with string and number inputs";
-                problems.push(self.problem(message.to_owned(), options.span));
+                problems.push(self.problem(message.to_owned(), options.span), None);
                 return;
             }
         };
@@ -146,31 +223,33 @@ impl Checker<'_> {
                 "`{}` cannot be used because it is not in {allowed_list}",
                 ruby::to_s(value)
             );
-            problems.push(self.problem(message, value.span));
+            let declaration = self.spec.entry_spans.options_entry;
+            self.value_problem(message, value, origin, declaration, problems);
         }
     }
 
-    fn check_regex(&self, value: &Node, origin: Origin, problems: &mut Vec<Problem>) {
+    fn check_regex(&self, value: &Node, origin: Origin, problems: &mut Rejection) {
         let Some(pattern) = &self.spec.regex else {
             return;
         };
         if self.input_type != InputType::String {
             let message = "RegEx validation can only be used with string inputs";
-            problems.push(self.problem(message.to_owned(), pattern.span));
+            problems.push(self.problem(message.to_owned(), pattern.span), None);
             return;
         }
         let Value::String(text) = &value.value else {
             return;
         };
-        let Some(source) = pattern.as_str() else {
-            problems.push(self.problem("invalid regular expression".to_owned(), pattern.span));
+        let Some(pattern_text) = pattern.as_str() else {
+            let message = "invalid regular expression".to_owned();
+            problems.push(self.problem(message, pattern.span), None);
             return;
         };
-        let regex = match crate::re2::compile(source) {
+        let regex = match crate::re2::compile(pattern_text) {
             Ok(regex) => regex,
             Err(_) => {
                 let message = "invalid regular expression".to_owned();
-                problems.push(self.problem(message, pattern.span));
+                problems.push(self.problem(message, pattern.span), None);
                 return;
             }
         };
@@ -180,7 +259,8 @@ impl Checker<'_> {
                 "{} value does not match required RegEx pattern",
                 origin.word()
             );
-            problems.push(self.problem(message, value.span));
+            let declaration = self.spec.entry_spans.regex_entry;
+            self.value_problem(message, value, origin, declaration, problems);
         }
     }
 
@@ -211,6 +291,7 @@ impl Origin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inputs::spec::EntrySpans;
     use crate::yaml::Key;
 
     fn sp() -> Span {
@@ -233,6 +314,7 @@ mod tests {
             default: None,
             options: None,
             regex: None,
+            entry_spans: EntrySpans::default(),
         }
     }
 
@@ -245,9 +327,9 @@ mod tests {
     }
 
     fn errors(specs: &[InputSpec], arguments: Option<&Mapping>) -> Vec<String> {
-        match resolve(specs, arguments) {
+        match resolve(specs, arguments, ArgumentSource::Include, sp()) {
             Ok(_) => Vec::new(),
-            Err(problems) => problems.into_iter().map(|p| p.message).collect(),
+            Err(rejection) => rejection.problems.into_iter().map(|p| p.message).collect(),
         }
     }
 
@@ -258,7 +340,7 @@ mod tests {
         let mut other = spec("other", InputType::String);
         other.default = Some(s("d"));
         let given = args(vec![("stage", s("build"))]);
-        let values = resolve(&[stage, other], Some(&given)).unwrap();
+        let values = resolve(&[stage, other], Some(&given), ArgumentSource::Include, sp()).unwrap();
         assert_eq!(values.get("stage").unwrap().as_str(), Some("build"));
         assert_eq!(values.get("other").unwrap().as_str(), Some("d"));
     }
@@ -274,7 +356,7 @@ mod tests {
     fn resolve_empty_default_is_optional() {
         let mut name = spec("name", InputType::String);
         name.default = Some(s(""));
-        assert!(resolve(&[name], None).is_ok());
+        assert!(resolve(&[name], None, ArgumentSource::Include, sp()).is_ok());
     }
 
     #[test]
@@ -354,7 +436,7 @@ mod tests {
             ["`env` input: `qa` cannot be used because it is not in the list of allowed options"]
         );
         let given = args(vec![("env", s("prod"))]);
-        assert!(resolve(&[env], Some(&given)).is_ok());
+        assert!(resolve(&[env], Some(&given), ArgumentSource::Include, sp()).is_ok());
     }
 
     #[test]
@@ -368,7 +450,7 @@ mod tests {
             ["`n` input: `3` cannot be used because it is not in the list of the allowed options"]
         );
         let given = args(vec![("n", n(Value::Float(2.0)))]);
-        assert!(resolve(&[n_input], Some(&given)).is_ok());
+        assert!(resolve(&[n_input], Some(&given), ArgumentSource::Include, sp()).is_ok());
     }
 
     #[test]
@@ -388,7 +470,7 @@ mod tests {
         let mut ver = spec("ver", InputType::String);
         ver.regex = Some(s(r"^v\d+\.\d+$"));
         let given = args(vec![("ver", s("v1.2"))]);
-        assert!(resolve(&[ver.clone()], Some(&given)).is_ok());
+        assert!(resolve(&[ver.clone()], Some(&given), ArgumentSource::Include, sp()).is_ok());
         let given = args(vec![("ver", s("1.2"))]);
         let got = errors(&[ver.clone()], Some(&given));
         assert_eq!(
@@ -408,7 +490,7 @@ mod tests {
         let mut name = spec("name", InputType::String);
         name.regex = Some(s("b"));
         let given = args(vec![("name", s("abc"))]);
-        assert!(resolve(&[name], Some(&given)).is_ok());
+        assert!(resolve(&[name], Some(&given), ArgumentSource::Include, sp()).is_ok());
     }
 
     #[test]

@@ -749,6 +749,7 @@ fn from_scalar(resolved: Scalar<'_>) -> Result<Value, Problem> {
         Scalar::Null => Value::Null,
         Scalar::Bool(b) => Value::Bool(b),
         Scalar::Int(i) => Value::Int(i),
+        Scalar::BigInt(digits) => Value::BigInt(digits),
         Scalar::Float(f) => Value::Float(f),
         Scalar::Str(s) => Value::String(s.into_owned()),
         Scalar::Symbol(name) => Value::String(name.to_owned()),
@@ -762,6 +763,7 @@ fn ruby_float(resolved: Scalar<'_>) -> Result<f64, Problem> {
     let cannot = |what: &str| Problem::Invalid(format!("can't convert {what} into Float"));
     match resolved {
         Scalar::Int(i) => Ok(i as f64),
+        Scalar::BigInt(digits) => digits.parse().map_err(|_| Problem::Invalid(digits)),
         Scalar::Float(f) => Ok(f),
         Scalar::Str(s) => scalar::ruby_float(&s).map_err(Problem::Invalid),
         Scalar::Null => Err(cannot("nil")),
@@ -849,6 +851,7 @@ fn key_of(node: Node) -> Key {
         Value::Null => Key::Null,
         Value::Bool(b) => Key::Bool(b),
         Value::Int(i) => Key::Int(i),
+        Value::BigInt(digits) => Key::Complex(digits),
         Value::Float(f) => Key::Float(f),
         Value::Seq(_) | Value::Map(_) | Value::Reference(_) => {
             Key::Complex(node.to_json().to_string())

@@ -243,11 +243,12 @@ w: 0b101
     }
 
     #[test]
-    fn overflowing_integer_stays_string() {
-        assert_eq!(
-            body_json("a: 99999999999999999999\n"),
-            json!({"a": "99999999999999999999"})
-        );
+    fn overflowing_integer_is_bignum() {
+        let node = body("a: 99999999999999999999\n");
+        let value = &node.get("a").unwrap().value;
+        assert_eq!(value, &Value::BigInt("99999999999999999999".to_owned()));
+        assert_eq!(value.type_name(), "integer");
+        assert_eq!(value.scalar_to_string().unwrap(), "99999999999999999999");
     }
 
     #[test]

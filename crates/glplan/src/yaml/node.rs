@@ -27,6 +27,9 @@ pub enum Value {
     Bool(bool),
     /// An integer (decimal, leading-zero octal, `0x`, `0b`, sexagesimal).
     Int(i64),
+    /// An integer outside `i64`, which Ruby keeps exactly as a Bignum: its decimal digits,
+    /// with a leading `-` when negative, as Ruby's `Integer#to_s` prints it.
+    BigInt(String),
     /// A float (needs a `.`; `.inf`, `.nan`).
     Float(f64),
     /// A string, including Ruby symbols (`:name`), which GitLab treats like their names.
@@ -139,6 +142,7 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
+            Value::BigInt(digits) => big_int_json(digits),
             Value::Float(f) => serde_json::Number::from_f64(*f)
                 .map(J::Number)
                 .unwrap_or_else(|| J::String(format_float(*f))),
@@ -158,13 +162,30 @@ impl Node {
     }
 }
 
+/// Converts a Bignum to JSON: exactly up to `u64::MAX`, which `serde_json` stores.
+///
+/// NOTE: `serde_json::Value` stores integers of at most 64 bits, so a larger Bignum becomes the
+/// nearest float, or a string of its digits past the float range. Ruby's `JSON.generate`
+/// prints every digit.
+fn big_int_json(digits: &str) -> serde_json::Value {
+    use serde_json::Value as J;
+    if let Ok(n) = digits.parse::<u64>() {
+        return J::from(n);
+    }
+    digits
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map_or_else(|| J::String(digits.to_owned()), J::Number)
+}
+
 impl Value {
     /// Name of the value's type for messages.
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "boolean",
-            Value::Int(_) => "integer",
+            Value::Int(_) | Value::BigInt(_) => "integer",
             Value::Float(_) => "float",
             Value::String(_) => "string",
             Value::Seq(_) => "array",
@@ -180,6 +201,7 @@ impl Value {
             Value::Null => Some(String::new()),
             Value::Bool(b) => Some(b.to_string()),
             Value::Int(i) => Some(i.to_string()),
+            Value::BigInt(digits) => Some(digits.clone()),
             Value::Float(f) => Some(format_float(*f)),
             Value::String(s) => Some(s.clone()),
             _ => None,
@@ -240,7 +262,8 @@ pub enum Key {
     Null,
     /// A float key, compared by its bits.
     Float(f64),
-    /// A sequence or mapping used as a key, kept as its JSON text.
+    /// A sequence or mapping used as a key, kept as its JSON text, or an integer outside
+    /// `i64`, kept as its decimal digits.
     Complex(String),
 }
 

@@ -18,6 +18,9 @@ pub(crate) enum Scalar<'a> {
     Bool(bool),
     /// An integer that fits in `i64`.
     Int(i64),
+    /// An integer outside `i64` (a Ruby Bignum), as its decimal digits with a leading `-` when
+    /// negative, which is how Ruby's `Integer#to_s` prints it.
+    BigInt(String),
     /// A float.
     Float(f64),
     /// A string, which is the input itself unless the scalar was a binary or a quoted symbol.
@@ -317,15 +320,7 @@ fn sexagesimal(s: &str) -> Option<Scalar<'_>> {
     }
     let fields = s.split(':');
     if c.at_end() {
-        let mut total: i128 = 0;
-        for (e, field) in fields.enumerate() {
-            total = total.checked_add(ruby_to_i(field)?.checked_mul(sixty_power(e))?)?;
-        }
-        // NOTE: Ruby would return a Bignum here, while glplan keeps the text as a string.
-        return Some(match i64::try_from(total) {
-            Ok(n) => Scalar::Int(n),
-            Err(_) => Scalar::Str(Cow::Borrowed(s)),
-        });
+        return Some(sexagesimal_integer(fields));
     }
     if !c.eat(|b| b == b'.') {
         return None;
@@ -342,24 +337,37 @@ fn sexagesimal(s: &str) -> Option<Scalar<'_>> {
 }
 
 /// `60 ** (e - 2).abs`, the weight of field `e`.
-fn sixty_power(e: usize) -> i128 {
-    60i128.pow(e.abs_diff(2) as u32)
+fn sixty_power(e: usize) -> u32 {
+    60u32.pow(e.abs_diff(2) as u32)
 }
 
-/// Parses a sexagesimal field as Ruby's `String#to_i` does: an optional sign, then digits that
-/// may be separated by single underscores. Parsing stops at the first other character.
-fn ruby_to_i(field: &str) -> Option<i128> {
-    let digits = ruby_digit_prefix(field.trim_start_matches(['-', '+']));
-    let value: i128 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().ok()?
-    };
-    Some(if field.starts_with('-') {
-        -value
-    } else {
-        value
-    })
+/// Sums the fields of a base-60 integer, each read as Ruby's `String#to_i` does (an optional
+/// sign, then digits that may be joined by single underscores, up to the first other
+/// character) and weighted by [`sixty_power`]. Only the first field can carry a sign, so
+/// `-1:20` is `-3600 + 1200`, and Ruby's result has no size limit.
+fn sexagesimal_integer<'a>(fields: impl Iterator<Item = &'a str>) -> Scalar<'a> {
+    let mut positive = Magnitude::default();
+    let mut negative = Magnitude::default();
+    for (e, field) in fields.enumerate() {
+        let digits = ruby_digit_prefix(field.trim_start_matches(['-', '+']));
+        let mut value = Magnitude::from_digits(&digits, 10);
+        value.mul_add(sixty_power(e), 0);
+        if field.starts_with('-') {
+            negative.add(&value);
+        } else {
+            positive.add(&value);
+        }
+    }
+    match positive.cmp(&negative) {
+        std::cmp::Ordering::Less => {
+            negative.sub(&positive);
+            integer_scalar(true, &negative)
+        }
+        _ => {
+            positive.sub(&negative);
+            integer_scalar(false, &positive)
+        }
+    }
 }
 
 /// Parses a sexagesimal field as Ruby's `String#to_f` does: `ruby_to_i`'s rules plus a
@@ -507,18 +515,124 @@ fn integer(s: &str) -> Option<Scalar<'_>> {
             "invalid value for Integer(): \"{sign}{prefix}\""
         )));
     }
-    // NOTE: an integer beyond `i64` is a Ruby Bignum, while glplan keeps the text as a string.
-    Some(match i64::from_str_radix(&cleaned, radix) {
-        Ok(n) if negative => n
-            .checked_neg()
-            .map_or(Scalar::Str(Cow::Borrowed(s)), Scalar::Int),
+    if let Ok(n) = i64::from_str_radix(&cleaned, radix)
+        && let Some(n) = if negative { n.checked_neg() } else { Some(n) }
+    {
+        return Some(Scalar::Int(n));
+    }
+    // Ruby's `Integer()` has no size limit, so a longer value is a Bignum.
+    Some(integer_scalar(
+        negative,
+        &Magnitude::from_digits(&cleaned, radix),
+    ))
+}
+
+/// Returns the integer with the given sign and magnitude: `Int` when it fits in `i64`, else
+/// `BigInt`.
+fn integer_scalar<'a>(negative: bool, magnitude: &Magnitude) -> Scalar<'a> {
+    let mut text = magnitude.to_decimal();
+    if negative && text != "0" {
+        text.insert(0, '-');
+    }
+    match text.parse::<i64>() {
         Ok(n) => Scalar::Int(n),
-        Err(_) if negative => match i64::from_str_radix(&format!("-{cleaned}"), radix) {
-            Ok(n) => Scalar::Int(n),
-            Err(_) => Scalar::Str(Cow::Borrowed(s)),
-        },
-        Err(_) => Scalar::Str(Cow::Borrowed(s)),
-    })
+        Err(_) => Scalar::BigInt(text),
+    }
+}
+
+/// An unsigned integer of any size, as base-10⁹ limbs with the least significant first and
+/// no leading zero limbs. It implements the few operations that Psych's integer forms need:
+/// reading digits in base 2, 8, 10 or 16, adding, subtracting and printing in decimal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Magnitude {
+    limbs: Vec<u32>,
+}
+
+impl Magnitude {
+    const BASE: u64 = 1_000_000_000;
+
+    /// Reads `digits` in base `radix`, skipping any character that is not a digit of `radix`.
+    fn from_digits(digits: &str, radix: u32) -> Self {
+        let mut magnitude = Magnitude::default();
+        for digit in digits.chars().filter_map(|c| c.to_digit(radix)) {
+            magnitude.mul_add(radix, digit);
+        }
+        magnitude
+    }
+
+    /// Sets `self` to `self * factor + addend`.
+    fn mul_add(&mut self, factor: u32, addend: u32) {
+        let mut carry = u64::from(addend);
+        for limb in &mut self.limbs {
+            let value = u64::from(*limb) * u64::from(factor) + carry;
+            *limb = (value % Self::BASE) as u32;
+            carry = value / Self::BASE;
+        }
+        while carry > 0 {
+            self.limbs.push((carry % Self::BASE) as u32);
+            carry /= Self::BASE;
+        }
+        self.trim();
+    }
+
+    fn add(&mut self, other: &Magnitude) {
+        let mut carry = 0u64;
+        for i in 0..self.limbs.len().max(other.limbs.len()) {
+            let left = u64::from(self.limbs.get(i).copied().unwrap_or(0));
+            let right = u64::from(other.limbs.get(i).copied().unwrap_or(0));
+            let sum = left + right + carry;
+            let limb = (sum % Self::BASE) as u32;
+            match self.limbs.get_mut(i) {
+                Some(slot) => *slot = limb,
+                None => self.limbs.push(limb),
+            }
+            carry = sum / Self::BASE;
+        }
+        if carry > 0 {
+            self.limbs.push(carry as u32);
+        }
+    }
+
+    /// Sets `self` to `self - other`, which must not be negative.
+    fn sub(&mut self, other: &Magnitude) {
+        let mut borrow = 0i64;
+        for (i, limb) in self.limbs.iter_mut().enumerate() {
+            let right = i64::from(other.limbs.get(i).copied().unwrap_or(0));
+            let mut difference = i64::from(*limb) - right - borrow;
+            borrow = 0;
+            if difference < 0 {
+                difference += Self::BASE as i64;
+                borrow = 1;
+            }
+            *limb = difference as u32;
+        }
+        self.trim();
+    }
+
+    fn cmp(&self, other: &Magnitude) -> std::cmp::Ordering {
+        self.limbs
+            .len()
+            .cmp(&other.limbs.len())
+            .then_with(|| self.limbs.iter().rev().cmp(other.limbs.iter().rev()))
+    }
+
+    fn trim(&mut self) {
+        while self.limbs.last() == Some(&0) {
+            self.limbs.pop();
+        }
+    }
+
+    fn to_decimal(&self) -> String {
+        let mut limbs = self.limbs.iter().rev();
+        let Some(first) = limbs.next() else {
+            return "0".to_owned();
+        };
+        let mut text = first.to_string();
+        for limb in limbs {
+            text.push_str(&format!("{limb:09}"));
+        }
+        text
+    }
 }
 
 /// `[1-9]([0-9]|,[0-9]|_[0-9])*`: each separator is followed by a digit.
@@ -681,6 +795,10 @@ mod tests {
         Scalar::Str(Cow::Borrowed(v))
     }
 
+    fn big(digits: &str) -> Scalar<'static> {
+        Scalar::BigInt(digits.to_owned())
+    }
+
     #[test]
     fn tokenize_table() {
         let cases: Vec<(&str, Scalar)> = vec![
@@ -732,8 +850,38 @@ mod tests {
             ("0_7", Scalar::Int(7)),
             ("9223372036854775807", Scalar::Int(i64::MAX)),
             ("-9223372036854775808", Scalar::Int(i64::MIN)),
-            ("9223372036854775808", s("9223372036854775808")),
-            ("99999999999999999999", s("99999999999999999999")),
+            ("9223372036854775808", big("9223372036854775808")),
+            ("-9223372036854775809", big("-9223372036854775809")),
+            ("99999999999999999999", big("99999999999999999999")),
+            (
+                "123_456_789_012_345_678_901_234_567_890",
+                big("123456789012345678901234567890"),
+            ),
+            (
+                "+1,000,000,000,000,000,000,000",
+                big("1000000000000000000000"),
+            ),
+            ("0xFFFFFFFFFFFFFFFF", big("18446744073709551615")),
+            ("-0x1_0000_0000_0000_0000", big("-18446744073709551616")),
+            ("0x7FFFFFFFFFFFFFFF", Scalar::Int(i64::MAX)),
+            ("-0x8000000000000000", Scalar::Int(i64::MIN)),
+            (
+                "0b1_0000000000000000000000000000000000000000000000000000000000000000",
+                big("18446744073709551616"),
+            ),
+            ("01777777777777777777777", big("18446744073709551615")),
+            ("-02000000000000000000000", big("-18446744073709551616")),
+            ("0000000000000000000000000000000000017", Scalar::Int(15)),
+            ("2562047788015215:30:07", Scalar::Int(i64::MAX)),
+            ("2562047788015215:30:08", big("9223372036854775808")),
+            ("-2562047788015215:30:08", Scalar::Int(-9223372036854772192)),
+            ("-2562047788015216:00", big("-9223372036854777600")),
+            ("99999999999999999999:00", big("359999999999999999996400")),
+            (
+                "-99999999999999999999:00:00",
+                big("-359999999999999999996400"),
+            ),
+            ("-1:59:59", Scalar::Int(-3600 + 59 * 60 + 59)),
             ("1:20", Scalar::Int(4800)),
             ("1:20:30", Scalar::Int(4830)),
             ("-1:20", Scalar::Int(-2400)),
@@ -787,6 +935,19 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(tokenize(input), expected, "tokenize({input:?})");
         }
+    }
+
+    #[test]
+    fn magnitude_arithmetic() {
+        let mut value = Magnitude::from_digits("999999999999999999", 10);
+        value.add(&Magnitude::from_digits("1", 10));
+        assert_eq!(value.to_decimal(), "1000000000000000000");
+        value.sub(&Magnitude::from_digits("1", 10));
+        assert_eq!(value.to_decimal(), "999999999999999999");
+        value.sub(&value.clone());
+        assert_eq!(value.to_decimal(), "0");
+        assert_eq!(Magnitude::from_digits("ff", 16).to_decimal(), "255");
+        assert_eq!(Magnitude::from_digits("", 10).to_decimal(), "0");
     }
 
     #[test]

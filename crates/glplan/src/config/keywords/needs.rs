@@ -395,7 +395,7 @@ fn required_string(
 fn parse_matrix_selection(path: &str, node: &Node, cx: &mut Ctx) -> Option<MatrixSelection> {
     let map = match &node.value {
         Value::Map(map) => map,
-        Value::Int(_) | Value::Float(_) => {
+        Value::Int(_) | Value::BigInt(_) | Value::Float(_) => {
             report(
                 cx,
                 "invalid-parallel",
@@ -479,6 +479,7 @@ fn parse_matrix_entry(map: &Mapping) -> Option<IndexMap<String, Vec<String>>> {
     let alphanumeric = |node: &Node| match &node.value {
         Value::String(s) => Some(s.clone()),
         Value::Int(i) => Some(i.to_string()),
+        Value::BigInt(digits) => Some(digits.clone()),
         _ => None,
     };
     let mut entry = IndexMap::new();

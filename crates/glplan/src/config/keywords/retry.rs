@@ -91,7 +91,7 @@ pub struct Retry {
 /// whatever job it belongs to.
 pub(crate) fn parse(_path: &str, node: &Node, cx: &mut Ctx) -> Option<Retry> {
     match &node.value {
-        Value::Int(_) => {
+        Value::Int(_) | Value::BigInt(_) => {
             let max = parse_max("retry config", node, cx)?;
             Some(Retry {
                 max: Some(max),
@@ -170,6 +170,12 @@ fn parse_full(map: &Mapping, cx: &mut Ctx) -> Option<Retry> {
 fn parse_max(subject: &str, node: &Node, cx: &mut Ctx) -> Option<u8> {
     let value = match &node.value {
         Value::Int(i) => Some(*i),
+        // Only the sign of a Bignum matters to the range check.
+        Value::BigInt(digits) => Some(if digits.starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        }),
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     };

@@ -295,6 +295,7 @@ fn parse_named(
         Some(value) => match (&value.value, integer_version) {
             (Value::String(text), _) => Some(text.clone()),
             (Value::Int(number), true) => Some(number.to_string()),
+            (Value::BigInt(digits), true) => Some(digits.clone()),
             _ => {
                 let expected = if integer_version {
                     "a string or an integer"
