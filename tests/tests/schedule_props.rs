@@ -1,5 +1,5 @@
 //! Properties of the schedule simulation over random pipelines and runner pools: slot bounds,
-//! ordering, progress, the critical path and determinism.
+//! ordering, progress, pickup within one `check_interval`, the critical path and determinism.
 
 #![expect(
     clippy::unwrap_used,
@@ -283,6 +283,23 @@ fn predecessors(case: &Case, index: usize) -> Vec<String> {
     }
 }
 
+/// Returns whether, at the end of second `at`, `runner`'s host has a worker that runs no
+/// attempt and `runner` runs fewer attempts than its `limit`.
+fn has_room(run: &Run, attempts: &[(usize, u64, u64)], runner: usize, at: u64) -> bool {
+    let config = &run.pool.runners[runner];
+    let running: Vec<usize> = attempts
+        .iter()
+        .filter(|&&(_, start, end)| start <= at && at < end)
+        .map(|&(r, _, _)| r)
+        .collect();
+    let on_host = running
+        .iter()
+        .filter(|&&r| run.pool.runners[r].host == config.host)
+        .count() as u32;
+    let own = running.iter().filter(|&&r| r == runner).count() as u32;
+    on_host < run.pool.hosts[config.host].concurrent && (config.limit == 0 || own < config.limit)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
@@ -382,6 +399,31 @@ proptest! {
         let chain = longest.into_iter().max().unwrap_or(0);
         prop_assert!(chain <= run.schedule.duration,
             "chain {chain} > duration {}", run.schedule.duration);
+    }
+
+    /// The feeder hands each runner to a worker once per `check_interval` while the host has
+    /// a free worker, so a pending job never waits `check_interval + 1` seconds in a row
+    /// while one of its runners has room.
+    #[test]
+    fn pending_job_taken_within_interval(case in case()) {
+        let run = run(&case);
+        let attempts = attempts(&run);
+        for job in &run.schedule.jobs {
+            let index = run.pipeline.jobs.iter().position(|j| j.name == job.name).unwrap();
+            for attempt in job.attempts.iter().filter(|a| a.runner.is_some()) {
+                for &runner in &run.pool.eligible[index].runners {
+                    let host = run.pool.runners[runner].host;
+                    let interval = run.pool.hosts[host].check_interval;
+                    let mut free = 0;
+                    for at in attempt.queued_at..attempt.started_at {
+                        free = if has_room(&run, &attempts, runner, at) { free + 1 } else { 0 };
+                        prop_assert!(free <= interval,
+                            "{} waits from {} to {} although runner {runner} has room for {free} \
+                             seconds up to {at}", job.name, attempt.queued_at, attempt.started_at);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
 use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
+use serde_json::value::RawValue;
 
 use crate::input::Input;
 use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleResult};
@@ -20,12 +21,15 @@ pub fn lint(mut input: Input) -> Result<Vec<Diagnostic>, String> {
 /// Returns the merged configuration and its diagnostics.
 pub fn resolve_config(mut input: Input) -> Result<ConfigResult, String> {
     let resolution = resolve(&mut input)?;
-    let config = glplan::report::configuration(&resolution)
-        .map_err(|error| format!("cannot convert the configuration to JSON: {error}"))?;
-    let config = match config {
-        Some(serde_json::Value::Object(object)) => Some(object),
-        _ => None,
-    };
+    let convert =
+        |error: serde_json::Error| format!("cannot convert the configuration to JSON: {error}");
+    // JSON text rather than a `serde_json::Value`: the configuration can have thousands of
+    // jobs, and JavaScript parses the text once.
+    let config = glplan::report::configuration_text(&resolution)
+        .map_err(convert)?
+        .map(RawValue::from_string)
+        .transpose()
+        .map_err(convert)?;
     Ok(ConfigResult {
         config,
         diagnostics: located(&resolution),
@@ -312,7 +316,7 @@ mod tests {
         ))
         .unwrap();
         assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
-        let config = result.config.unwrap();
+        let config: serde_json::Value = serde_json::from_str(result.config.unwrap().get()).unwrap();
         assert!(config["jobs"].get("b").is_some(), "{config:?}");
     }
 

@@ -6,6 +6,7 @@ use glplan::diagnostic::{LocatedDiagnostic, LocatedLabel, Location};
 use glplan::pipeline::PlanDiagnostic;
 use glplan::{Severity, SourceMap};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// One message about the configuration or the pipeline. `lint` returns the same objects as
@@ -74,7 +75,8 @@ pub struct ConfigResult {
     /// The merged configuration after `include`, `extends`, `!reference`, `default:` and
     /// `parallel`, as `glplan config --format json` prints it; `null` when the entry file could
     /// not be loaded.
-    pub config: Option<Map<String, Value>>,
+    #[cfg_attr(test, schemars(with = "Option<Map<String, Value>>"))]
+    pub config: Option<Box<RawValue>>,
     /// The configuration's diagnostics.
     pub diagnostics: Vec<Diagnostic>,
 }

@@ -214,8 +214,9 @@ pub struct ContextArgs {
 
     /// Reads pipeline variables from FILE: either `KEY=VALUE` lines (blank lines and lines
     /// starting with `#` are skipped, and one pair of surrounding quotes is removed from a
-    /// value), or a JSON object whose values are strings or objects with `value` and the
-    /// flags `masked`, `raw` and `file`. `--var` overrides a variable of the file.
+    /// value), or a JSON object whose values are strings or objects with a string `value` and
+    /// the boolean flags `masked`, `raw` and `file`. JSON numbers and booleans are rejected, as
+    /// GitLab's API takes variable values as strings. `--var` overrides a variable of the file.
     #[arg(long, value_name = "FILE")]
     pub var_file: Option<PathBuf>,
 

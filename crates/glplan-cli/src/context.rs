@@ -6,7 +6,7 @@ use std::path::Path;
 
 use glplan::context::{
     ContextError, ContextOptions, PipelineContext, PipelineSource, SettingsVariable,
-    is_variable_name, set_variable, variables_from_json,
+    is_variable_name, set_variable,
 };
 
 use crate::args::ContextArgs;
@@ -160,12 +160,102 @@ fn unquote(value: &str) -> &str {
     value
 }
 
-/// Parses a JSON object of variables. A value is a string, a number or a boolean (used as
-/// written), or an object with `value` and the optional flags `masked`, `raw` and `file`.
+/// Parses a JSON object of variables. A value is a string, or an object with a string `value`
+/// and the optional boolean flags `masked`, `raw` and `file`. Values must be strings, as
+/// `value` is in GitLab's API for pipeline variables, so a number or boolean is rejected in
+/// both forms rather than converted. Every error names its line and column.
 pub fn parse_json_variables(text: &str) -> Result<Vec<SettingsVariable>, String> {
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(text).map_err(|error| format!("invalid JSON object: {error}"))?;
-    variables_from_json(object)
+    serde_json::from_str::<VarFile>(text)
+        .map(|file| file.0)
+        .map_err(|error| format!("invalid variables: {error}"))
+}
+
+/// The variables of a `--var-file` JSON object, in file order. A later duplicate key replaces
+/// the earlier value.
+struct VarFile(Vec<SettingsVariable>);
+
+/// The object form of a variable.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VarFileObject {
+    value: String,
+    #[serde(default)]
+    masked: bool,
+    #[serde(default)]
+    raw: bool,
+    #[serde(default)]
+    file: bool,
+}
+
+/// One variable's value in either form. Deserializing it inside [`VarFile`] lets
+/// `serde_json` add the line and column to every error.
+struct VarFileValue(VarFileObject);
+
+impl<'de> serde::Deserialize<'de> for VarFile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(VarFileVisitor)
+    }
+}
+
+struct VarFileVisitor;
+
+impl<'de> serde::de::Visitor<'de> for VarFileVisitor {
+    type Value = VarFile;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON object of variables")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<VarFile, A::Error> {
+        let mut variables = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !is_variable_name(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "`{key}` is not a valid variable name (letters, digits and `_` only)"
+                )));
+            }
+            let VarFileValue(object) = map.next_value()?;
+            let variable = SettingsVariable {
+                masked: object.masked,
+                raw: object.raw,
+                file: object.file,
+                ..SettingsVariable::new(&key, object.value)
+            };
+            set_variable(&mut variables, variable);
+        }
+        Ok(VarFile(variables))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VarFileValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(VarFileValueVisitor)
+    }
+}
+
+struct VarFileValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for VarFileValueVisitor {
+    type Value = VarFileValue;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .write_str("a string or an object with a string `value` (quote numbers and booleans)")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<VarFileValue, E> {
+        Ok(VarFileValue(VarFileObject {
+            value: text.to_owned(),
+            masked: false,
+            raw: false,
+            file: false,
+        }))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<VarFileValue, A::Error> {
+        let deserializer = serde::de::value::MapAccessDeserializer::new(map);
+        serde::Deserialize::deserialize(deserializer).map(VarFileValue)
+    }
 }
 
 /// Describes the pipeline in the header lines of `plan` and `explain`: `pipeline:` with the
@@ -386,12 +476,13 @@ mod tests {
 
     #[test]
     fn json_variable_forms() {
-        let text = r#"{"A": "x", "N": 3, "T": true, "S": {"value": "v", "masked": true}}"#;
+        let text = r#"{"A": "x", "S": {"value": "v", "masked": true}, "A": "y"}"#;
         let variables = parse_json_variables(text).unwrap();
-        assert_eq!(variables.len(), 4);
-        assert_eq!(variables[1].value, "3");
-        assert_eq!(variables[2].value, "true");
-        assert!(variables[3].masked);
+        assert_eq!(variables.len(), 2);
+        assert_eq!(variables[0].key, "A");
+        assert_eq!(variables[0].value, "y");
+        assert_eq!(variables[1].value, "v");
+        assert!(variables[1].masked);
     }
 
     #[test]
@@ -399,6 +490,57 @@ mod tests {
         assert!(parse_json_variables("[1]").is_err());
         assert!(parse_json_variables(r#"{"A": null}"#).is_err());
         assert!(parse_json_variables(r#"{"A": {"value": "x", "colour": 1}}"#).is_err());
+    }
+
+    #[test]
+    fn json_variable_errors_have_positions() {
+        let cases = [
+            (
+                "{\"A\": \"x\",\n \"B\": {\"value\": \"y\",\n  \"maskd\": true}}",
+                "unknown field `maskd`",
+                "line 3 column 9",
+            ),
+            (
+                "{\n \"B\": 1}",
+                "invalid type: integer `1`",
+                "line 2 column 7",
+            ),
+            (
+                "{\n \"B\": true}",
+                "invalid type: boolean `true`",
+                "line 2 column 10",
+            ),
+            (
+                "{\n \"B\": {\"value\": 1}}",
+                "invalid type: integer `1`",
+                "line 2 column 17",
+            ),
+            (
+                "{\n \"A-B\": \"x\"}",
+                "`A-B` is not a valid variable name",
+                "line 2",
+            ),
+            (
+                "{\"A\": \"x\",\n \"B\": [1]}",
+                "invalid type: sequence",
+                "line 2 column 7",
+            ),
+        ];
+        for (text, message, position) in cases {
+            let error = parse_json_variables(text).unwrap_err();
+            assert!(error.contains(message), "{text}: {error}");
+            assert!(error.contains(position), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn json_non_string_values_rejected_in_both_forms() {
+        for text in [r#"{"B": 1}"#, r#"{"B": {"value": 1}}"#] {
+            let error = parse_json_variables(text).unwrap_err();
+            assert!(error.contains("expected a string"), "{text}: {error}");
+        }
+        let error = parse_json_variables(r#"{"B": false}"#).unwrap_err();
+        assert!(error.contains("quote numbers and booleans"), "{error}");
     }
 
     #[test]

@@ -28,6 +28,18 @@ pub fn configuration(resolution: &Resolution) -> serde_json::Result<Option<Value
     Ok(resolution.merged.as_ref().map(mapping_json))
 }
 
+/// Returns the configuration of [`configuration`] as JSON text. It serializes the typed
+/// configuration straight to text, which is faster than building the [`Value`] first.
+pub fn configuration_text(resolution: &Resolution) -> serde_json::Result<Option<String>> {
+    if let Some(config) = &resolution.config {
+        return serde_json::to_string(config).map(Some);
+    }
+    let merged = resolution.merged.as_ref().map(mapping_json);
+    merged
+        .map(|value| serde_json::to_string(&value))
+        .transpose()
+}
+
 fn mapping_json(mapping: &Mapping) -> Value {
     Value::Object(
         mapping
@@ -283,6 +295,32 @@ mod tests {
             job_not_found(&pipeline, "zzz"),
             "job `zzz` not found; the jobs are build, test, deploy, release"
         );
+    }
+
+    #[test]
+    fn configuration_text_equals_value() {
+        let yaml = "variables: {A: 1, B: {value: x, description: d}}\n\
+            .base: {image: ruby:3.3, cache: {key: k, paths: [a]}}\n\
+            a: {extends: .base, script: [x], parallel: {matrix: [{P: [1, 2]}]}}\n\
+            b: {script: y, needs: [a], rules: [{if: $A == \"1\", when: manual}]}\n";
+        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+        let resolution = crate::resolve(".gitlab-ci.yml", &files, &Default::default());
+        assert!(resolution.config.is_some());
+        let value = configuration(&resolution).unwrap().unwrap();
+        let text = configuration_text(&resolution).unwrap().unwrap();
+        assert_eq!(text, serde_json::to_string(&value).unwrap());
+    }
+
+    #[test]
+    fn configuration_text_of_merged_tree() {
+        let yaml = "a: {script: x, variables: {A: 1}}\nb: [1, 2.5, true, null]\n";
+        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+        let mut resolution = crate::resolve(".gitlab-ci.yml", &files, &Default::default());
+        // Without the typed model, both forms fall back to the merged tree.
+        resolution.config = None;
+        let value = configuration(&resolution).unwrap().unwrap();
+        let text = configuration_text(&resolution).unwrap().unwrap();
+        assert_eq!(text, serde_json::to_string(&value).unwrap());
     }
 
     #[test]

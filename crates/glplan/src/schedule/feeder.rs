@@ -24,7 +24,7 @@ pub(super) struct Feeder {
     origin: usize,
     /// The first feed not yet handed out.
     cursor: u64,
-    /// While every worker is busy: the feed whose send waits for a free worker.
+    /// The feed whose send waits for a free worker, set while every worker is busy.
     blocked: Option<u64>,
     /// The feed that has an event in the queue, as (second, feed).
     next: Option<(u64, u64)>,
@@ -82,8 +82,8 @@ impl Feeder {
         u64::try_from(feed).unwrap_or(u64::MAX).max(self.cursor)
     }
 
-    /// Returns the feeds to look at for the next event from `now`, earliest first: at most
-    /// one round, and none from the feed already queued on.
+    /// Returns the feeds to check for the next event from `now`, earliest first. The range
+    /// covers at most one round and stops at the feed already queued.
     pub(super) fn candidates(&self, now: u64) -> std::ops::Range<u64> {
         let first = self.first_from(now);
         let round = first.saturating_add(self.runners.len() as u64);
@@ -110,15 +110,15 @@ impl Feeder {
         Some(feed)
     }
 
-    /// Records that every worker became busy: the next feed's send waits for a free one.
+    /// Records that every worker became busy, so the next feed's send waits for a free one.
     pub(super) fn block(&mut self) {
         self.blocked = Some(self.cursor);
         self.next = None;
     }
 
-    /// Records that a worker became free at `now`. When the feeder had reached the feed
-    /// that was waiting, the send completes now: that feed moves to `now` and the later
-    /// feeds follow it.
+    /// Records that a worker became free at `now`. If the second of the waiting feed has
+    /// passed, its send completes now, so that feed moves to `now` and the later feeds
+    /// follow it.
     pub(super) fn release(&mut self, now: u64) {
         let Some(feed) = self.blocked.take() else {
             return;

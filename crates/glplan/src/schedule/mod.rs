@@ -40,8 +40,8 @@
 //!
 //! # Runners
 //!
-//! GitLab hands a runner that requests a job the pending job with the lowest job id among
-//! those it can take (job ids follow the pipeline's job order; a retry gets a new id).
+//! When a runner requests a job, GitLab hands it the pending job with the lowest job id among
+//! those it can take. Job ids follow the pipeline's job order, and a retry gets a new id.
 //!
 //! Each host runs gitlab-runner's feeder (`feedRunners` in gitlab-runner's
 //! `commands/multi.go`). It hands the host's n runners, in file order and round after round,
@@ -53,8 +53,8 @@
 //!
 //! A worker given a runner requests jobs for it unless the runner already runs `limit` jobs
 //! (0 is unlimited). A runner that gets a job is requeued without waiting, and a worker with
-//! no job takes it at once, so at one feed a runner takes jobs until it reaches its `limit`,
-//! the host has no free worker or no job it can take is left. Feeds that come at the same
+//! no job takes it at once. So at one feed a runner takes jobs until it reaches its `limit`,
+//! until the host has no free worker, or until no job it can take is left. Feeds that come at the same
 //! second are handled in host order, then in each host's feed order. A job no runner can take
 //! stays pending and is reported as stuck; GitLab drops such a job after an hour, which
 //! glplan does not model.

@@ -573,7 +573,8 @@ impl<'p> Sim<'p> {
     }
 
     /// Queues the host's next feed, at or after `time`, of a runner that would take a job.
-    /// Nothing is queued while every worker of the host is busy: the end of a job queues it.
+    /// While every worker of the host is busy nothing is queued, because the end of a job
+    /// queues the feed.
     fn wake_host(&mut self, host: usize, time: u64) {
         if !self.host_has_room(host) {
             return;

@@ -600,7 +600,7 @@ fn fleet_pool(pipeline: &Pipeline, texts: &[&str]) -> RunnerPool {
     let files: Vec<_> = texts
         .iter()
         .enumerate()
-        .map(|(i, text)| (sources.add(&format!("config{i}.toml"), *text), *text))
+        .map(|(i, text)| (sources.add(format!("config{i}.toml"), *text), *text))
         .collect();
     let (fleet, diagnostics) = Fleet::parse(&files, &sources);
     assert!(!diagnostics.iter().any(|d| d.is_error()), "{diagnostics:?}");
