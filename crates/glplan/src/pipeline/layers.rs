@@ -22,6 +22,7 @@ use std::rc::Rc;
 
 use crate::context::PipelineContext;
 use crate::expr;
+use crate::variables::sort_and_expand_definitions;
 use crate::variables::{
     ExpandOptions, Expansion, GlobalVariables, JobEnvironment, JobOutcome, JobSpec,
     ResolvedVariable, VariableList, VariableSource, YamlVariable, expand, job_predefined_variables,
@@ -292,9 +293,9 @@ impl Layers {
     ) -> VariableList {
         let closure = self.closure(roots, keep);
         if closure.is_empty() {
-            return closure;
+            return VariableList::new();
         }
-        sort_and_expand_all(&closure, options).variables
+        sort_and_expand_definitions(&closure, options).variables
     }
 
     /// Expands every definition that references another, with expansion limited to
@@ -311,7 +312,7 @@ impl Layers {
             max_added_bytes,
             ..ExpandOptions::GITLAB
         };
-        let expansion = sort_and_expand_all(&closure, options);
+        let expansion = sort_and_expand_definitions(&closure, options);
         expansion.too_large.is_some().then_some(expansion)
     }
 
@@ -372,7 +373,7 @@ impl Layers {
         &self,
         roots: Option<&[&str]>,
         keep: impl Fn(&ResolvedVariable) -> bool,
-    ) -> VariableList {
+    ) -> Vec<&ResolvedVariable> {
         let mut names: Vec<&str> = Vec::new();
         let referencing: Vec<&ResolvedVariable> = self
             .referencing()
@@ -411,7 +412,6 @@ impl Layers {
         reached
             .into_iter()
             .filter_map(|(part, position)| self.parts.get(part)?.entries.get(position))
-            .cloned()
             .collect()
     }
 
@@ -1067,7 +1067,7 @@ mod tests {
                     max_added_bytes: limit,
                     ..ExpandOptions::GITLAB
                 };
-                let full = sort_and_expand_all(&layers.closure(None, |_| true), options);
+                let full = sort_and_expand_definitions(&layers.closure(None, |_| true), options);
                 let ours = layers.expansion_too_large(limit);
                 assert_eq!(
                     ours.and_then(|expansion| expansion.too_large),
