@@ -89,18 +89,20 @@ default:
             out.push_str("  environment: {name: review/$CI_COMMIT_REF_SLUG-$OS, url: 'https://$OS.example.com'}\n");
             out.push_str("  resource_group: deploy-$OS\n");
         }
-        out.push_str(
-            "\
-  rules:
-    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\" && $OS =~ /os1/
-      when: manual
-    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $ARCH != \"s390x\"
-      variables: {DEPLOY: \"$TARGET\"}
-    - changes: [src/**/*.rs, Cargo.lock]
-      when: on_success
-    - when: on_failure
-",
-        );
+        // A `\` line continuation would drop the indentation of `rules:` too, so the lines
+        // are written one by one.
+        for line in [
+            "  rules:",
+            "    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\" && $OS =~ /os1/",
+            "      when: manual",
+            "    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $ARCH != \"s390x\"",
+            "      variables: {DEPLOY: \"$TARGET\"}",
+            "    - changes: [src/**/*.rs, Cargo.lock]",
+            "      when: on_success",
+            "    - when: on_failure",
+        ] {
+            let _ = writeln!(out, "{line}");
+        }
     }
     out
 }
@@ -122,6 +124,12 @@ fn bench_size(c: &mut Criterion, label: &str, definitions: usize, instances: usi
     let text = generate(definitions, instances);
     let files = MemoryFiles::new().with_file(".gitlab-ci.yml", text);
     let resolution = glplan::resolve(".gitlab-ci.yml", &files, &ResolveOptions::default());
+    let errors: Vec<_> = resolution
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{label}: {errors:?}");
     let Some(config) = resolution.config.as_ref() else {
         return;
     };

@@ -22,6 +22,7 @@ use std::rc::Rc;
 
 use crate::context::PipelineContext;
 use crate::expr;
+use crate::variables::sort_and_expand_definitions;
 use crate::variables::{
     ExpandOptions, Expansion, GlobalVariables, JobEnvironment, JobOutcome, JobSpec,
     ResolvedVariable, VariableList, VariableSource, YamlVariable, expand, job_predefined_variables,
@@ -65,6 +66,13 @@ impl Hasher for NameHasher {
 }
 
 type NameIndex = HashMap<String, Vec<usize>, BuildHasherDefault<NameHasher>>;
+
+/// Expanded-length bounds by name, `None` while a name's bound is being computed.
+type LengthBounds<'s> = HashMap<&'s str, Option<usize>, BuildHasherDefault<NameHasher>>;
+
+/// Maximum reference depth that [`Layers::added_bytes_bound`] follows. Past it the check is
+/// left to the expansion itself, which keeps the recursion shallow.
+const MAX_BOUND_DEPTH: usize = 64;
 
 /// One part of a [`Layers`] list: definitions in order, with what lookups and expansion need
 /// precomputed.
@@ -285,21 +293,79 @@ impl Layers {
     ) -> VariableList {
         let closure = self.closure(roots, keep);
         if closure.is_empty() {
-            return closure;
+            return VariableList::new();
         }
-        sort_and_expand_all(&closure, options).variables
+        sort_and_expand_definitions(&closure, options).variables
     }
 
     /// Expands every definition that references another, with expansion limited to
     /// `max_added_bytes`, and returns the expansion when it stopped at that limit.
     pub(super) fn expansion_too_large(&self, max_added_bytes: usize) -> Option<Expansion> {
+        if self
+            .added_bytes_bound()
+            .is_some_and(|bound| bound <= max_added_bytes)
+        {
+            return None;
+        }
         let closure = self.closure(None, |_| true);
         let options = ExpandOptions {
             max_added_bytes,
             ..ExpandOptions::GITLAB
         };
-        let expansion = sort_and_expand_all(&closure, options);
+        let expansion = sort_and_expand_definitions(&closure, options);
         expansion.too_large.is_some().then_some(expansion)
+    }
+
+    /// Returns an upper bound on the bytes that expanding every referencing definition adds,
+    /// or `None` when a name references itself (directly or through others) or the bound
+    /// overflows. Each reference adds at most the longest expanded length among the
+    /// definitions of its name. That length is bounded by the definition's own length plus
+    /// the bounds of the names it references, without building any text.
+    fn added_bytes_bound(&self) -> Option<usize> {
+        let mut bounds = LengthBounds::default();
+        let mut total: usize = 0;
+        for definition in self.referencing() {
+            for name in reference_names(&definition.value) {
+                total = total.checked_add(self.expanded_length_bound(name, &mut bounds, 0)?)?;
+            }
+        }
+        Some(total)
+    }
+
+    /// Bounds the expanded length of every definition of `name`; see
+    /// [`Layers::added_bytes_bound`]. `bounds` holds the names done so far, and `None` for
+    /// the names being bounded, so that a reference back to one of them gives up.
+    fn expanded_length_bound<'s>(
+        &'s self,
+        name: &'s str,
+        bounds: &mut LengthBounds<'s>,
+        depth: usize,
+    ) -> Option<usize> {
+        if let Some(bound) = bounds.get(name) {
+            return *bound;
+        }
+        if depth > MAX_BOUND_DEPTH {
+            return None;
+        }
+        bounds.insert(name, None);
+        let mut longest = 0;
+        let mut positions = Vec::new();
+        for part in &self.parts {
+            positions.clear();
+            part.positions(name, &mut positions);
+            for definition in positions.iter().filter_map(|&p| part.entries.get(p)) {
+                let mut length = definition.value.len();
+                if has_references(definition) {
+                    for referenced in reference_names(&definition.value) {
+                        let bound = self.expanded_length_bound(referenced, bounds, depth + 1)?;
+                        length = length.checked_add(bound)?;
+                    }
+                }
+                longest = longest.max(length);
+            }
+        }
+        bounds.insert(name, Some(longest));
+        Some(longest)
     }
 
     /// The definitions [`Layers::expand_closure`] expands, in list order.
@@ -307,7 +373,7 @@ impl Layers {
         &self,
         roots: Option<&[&str]>,
         keep: impl Fn(&ResolvedVariable) -> bool,
-    ) -> VariableList {
+    ) -> Vec<&ResolvedVariable> {
         let mut names: Vec<&str> = Vec::new();
         let referencing: Vec<&ResolvedVariable> = self
             .referencing()
@@ -346,7 +412,6 @@ impl Layers {
         reached
             .into_iter()
             .filter_map(|(part, position)| self.parts.get(part)?.entries.get(position))
-            .cloned()
             .collect()
     }
 
@@ -977,6 +1042,49 @@ mod tests {
                     .collect();
                 assert_eq!(ours.effective(false), user, "{case}");
             }
+        }
+    }
+
+    #[test]
+    fn too_large_bound_matches_expansion() {
+        let context = PipelineContext::push("main");
+        let cases: [&[(&str, &str)]; 3] = [
+            &[
+                ("L0", "abcd$CI_COMMIT_REF_NAME"),
+                ("L1", "$L0$L0${L0}%L0%"),
+                ("L2", "$L1-$L1-$L1"),
+                ("L3", "$L2$L2"),
+            ],
+            &[("A", "$A-x"), ("B", "$A$A$A")],
+            &[("U", "$UNDEFINED$UNDEFINED"), ("E", "$$U %%U% ${}")],
+        ];
+        let lists = VariableLists::new(&context);
+        for (case, definitions) in cases.iter().enumerate() {
+            let globals = globals_of(definitions);
+            let layers = lists.seed(&globals, &JobSpec::new("j", "test")).layers;
+            for limit in (0..600).step_by(7) {
+                let options = ExpandOptions {
+                    max_added_bytes: limit,
+                    ..ExpandOptions::GITLAB
+                };
+                let full = sort_and_expand_definitions(&layers.closure(None, |_| true), options);
+                let ours = layers.expansion_too_large(limit);
+                assert_eq!(
+                    ours.and_then(|expansion| expansion.too_large),
+                    full.too_large,
+                    "case {case}, limit {limit}"
+                );
+            }
+        }
+    }
+
+    fn globals_of(pairs: &[(&str, &str)]) -> GlobalVariables {
+        GlobalVariables {
+            variables: pairs
+                .iter()
+                .map(|(name, value)| YamlVariable::new(*name, *value))
+                .collect(),
+            workflow_rules: Vec::new(),
         }
     }
 

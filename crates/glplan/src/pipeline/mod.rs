@@ -213,7 +213,13 @@ impl Planner<'_, '_> {
         };
         let limits = &self.options.limits;
         let repository = self.repository_files(context);
-        let facts = seed::facts(context, repository.as_deref(), self.options.files);
+        let expressions = crate::rules::ExpressionCache::default();
+        let facts = seed::facts(
+            context,
+            repository.as_deref(),
+            self.options.files,
+            &expressions,
+        );
 
         // 1. `workflow:rules` decide whether the pipeline exists.
         let workflow = workflow::evaluate(self.config, context, &facts, limits, traces);

@@ -48,6 +48,7 @@ pub(super) fn facts<'a>(
     context: &'a PipelineContext,
     repository_files: Option<&'a [String]>,
     planner_files: Option<&'a dyn crate::files::FileProvider>,
+    expressions: &'a rules::ExpressionCache,
 ) -> PipelineFacts<'a> {
     let merge_request = context.merge_request_pipeline().is_some();
     PipelineFacts {
@@ -61,6 +62,7 @@ pub(super) fn facts<'a>(
         repository_files,
         other_projects: planner_files,
         kubernetes_active: context.pipeline.kubernetes_active,
+        expressions: Some(expressions),
     }
 }
 

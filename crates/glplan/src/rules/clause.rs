@@ -5,7 +5,10 @@
 //! [`trace_parsed_if`], [`trace_changes`] and [`match_exists`] with their own inputs, because
 //! they list another project's files through the file provider and report its errors.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
 
 use indexmap::IndexSet;
 use serde::Serialize;
@@ -127,16 +130,59 @@ impl fmt::Display for IfTrace {
 /// Evaluates an `if:` clause. The expression was validated with the configuration, so a
 /// parse error here only happens with a lower token limit; it is kept as the error.
 pub fn evaluate_if(expression: &Expression, variables: &dyn Variables, limits: &Limits) -> IfTrace {
-    match expr::parse_with_limits(&expression.text, limits) {
-        Ok(parsed) => trace_parsed_if(&parsed, expression.span, variables),
+    let parsed = expr::parse_with_limits(&expression.text, limits).map_err(|e| e.to_string());
+    trace_if(&parsed, expression, variables)
+}
+
+/// Evaluates an `if:` clause as [`evaluate_if`] does, parsing each expression text once per
+/// `cache`. All the calls that share a cache must pass the same `limits`.
+pub fn evaluate_if_cached(
+    expression: &Expression,
+    variables: &dyn Variables,
+    limits: &Limits,
+    cache: &ExpressionCache,
+) -> IfTrace {
+    let parsed = cache.parse(&expression.text, limits);
+    trace_if(&parsed, expression, variables)
+}
+
+fn trace_if(
+    parsed: &Result<expr::Expression, String>,
+    expression: &Expression,
+    variables: &dyn Variables,
+) -> IfTrace {
+    match parsed {
+        Ok(parsed) => trace_parsed_if(parsed, expression.span, variables),
         Err(error) => IfTrace {
             holds: false,
             expression: expression.text.clone(),
             span: expression.span,
             reads: Vec::new(),
             value: None,
-            error: Some(error.to_string()),
+            error: Some(error.clone()),
         },
+    }
+}
+
+/// Parsed `if:` expressions by text. Parsing compiles the expression's regular expressions,
+/// which costs more than evaluating it, and every instance of a `parallel:matrix` job has the
+/// same rules.
+#[derive(Debug, Default)]
+pub struct ExpressionCache {
+    parsed: RefCell<HashMap<String, Rc<Result<expr::Expression, String>>>>,
+}
+
+impl ExpressionCache {
+    /// Returns the parse of `text`, parsing it on the first request.
+    fn parse(&self, text: &str, limits: &Limits) -> Rc<Result<expr::Expression, String>> {
+        if let Some(parsed) = self.parsed.borrow().get(text) {
+            return Rc::clone(parsed);
+        }
+        let parsed = Rc::new(expr::parse_with_limits(text, limits).map_err(|e| e.to_string()));
+        self.parsed
+            .borrow_mut()
+            .insert(text.to_owned(), Rc::clone(&parsed));
+        parsed
     }
 }
 

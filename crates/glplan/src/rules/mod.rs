@@ -28,7 +28,7 @@ use std::fmt;
 
 pub use clause::{
     ChangesOutcome, ChangesTrace, ClauseTrace, ExistsComparison, ExistsOutcome, ExistsSource,
-    ExistsTrace, IfTrace, VariableRead,
+    ExistsTrace, ExpressionCache, IfTrace, VariableRead,
 };
 pub use policy::{
     KeyTrace, PolicyTrace, RefMatch, RefReason, RefsTrace, SpecTrace, evaluate_only_except,
@@ -39,7 +39,10 @@ pub use select::{
     evaluate_job, evaluate_rules, evaluate_workflow,
 };
 
+use crate::config::keywords::rules::Expression;
+use crate::expr::Variables;
 use crate::files::FileProvider;
+use crate::limits::Limits;
 
 /// Facts about the planned pipeline that rule evaluation reads.
 #[derive(Clone, Copy, Default)]
@@ -73,6 +76,8 @@ pub struct PipelineFacts<'a> {
     pub other_projects: Option<&'a dyn FileProvider>,
     /// Whether the project has an active Kubernetes integration (`only: {kubernetes: active}`).
     pub kubernetes_active: bool,
+    /// Parsed `if:` expressions to reuse; without it every evaluation parses its expression.
+    pub expressions: Option<&'a ExpressionCache>,
 }
 
 impl<'a> PipelineFacts<'a> {
@@ -101,6 +106,22 @@ impl fmt::Debug for PipelineFacts<'_> {
             )
             .field("other_projects", &self.other_projects.is_some())
             .field("kubernetes_active", &self.kubernetes_active)
+            .field("expressions", &self.expressions.is_some())
             .finish()
+    }
+}
+
+impl PipelineFacts<'_> {
+    /// Evaluates an `if:` clause with the facts' expression cache, when there is one.
+    fn evaluate_if(
+        &self,
+        expression: &Expression,
+        variables: &dyn Variables,
+        limits: &Limits,
+    ) -> IfTrace {
+        match self.expressions {
+            Some(cache) => clause::evaluate_if_cached(expression, variables, limits, cache),
+            None => clause::evaluate_if(expression, variables, limits),
+        }
     }
 }

@@ -251,7 +251,7 @@ fn evaluate_keys(
     if let Some(expressions) = &spec.variables {
         let expressions: Vec<IfTrace> = expressions
             .iter()
-            .map(|expression| clause::evaluate_if(expression, variables, limits))
+            .map(|expression| facts.evaluate_if(expression, variables, limits))
             .collect();
         keys.push(KeyTrace::Variables {
             holds: expressions.iter().any(|trace| trace.holds),

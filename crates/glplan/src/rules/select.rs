@@ -359,7 +359,7 @@ fn evaluate_rule(
     for clause in clause_order(rule) {
         let evaluated = match clause {
             RuleClause::If => rule.if_expr.as_ref().map(|expression| {
-                ClauseTrace::If(clause::evaluate_if(expression, variables, limits))
+                ClauseTrace::If(facts.evaluate_if(expression, variables, limits))
             }),
             RuleClause::Changes => rule.changes.as_ref().map(|changes| {
                 ClauseTrace::Changes(clause::trace_changes(

@@ -460,19 +460,39 @@ fn entries(variables: &[YamlVariable], source: VariableSource) -> Vec<ResolvedVa
 /// GitLab's `Helpers.merge_variables`: the current variables not redefined by `new`, then
 /// `new`; each name once (the last definition within `new` wins).
 fn merge(current: Vec<ResolvedVariable>, new: Vec<ResolvedVariable>) -> Vec<ResolvedVariable> {
-    let mut last_in_new: HashMap<&str, usize> = HashMap::with_capacity(new.len());
-    for (index, variable) in new.iter().enumerate() {
-        last_in_new.insert(variable.name.as_str(), index);
+    if new.is_empty() {
+        return current;
     }
-    let kept_new: Vec<bool> = new
-        .iter()
-        .enumerate()
-        .map(|(index, variable)| last_in_new.get(variable.name.as_str()) == Some(&index))
-        .collect();
-    let mut merged: Vec<ResolvedVariable> = current
-        .into_iter()
-        .filter(|variable| !last_in_new.contains_key(variable.name.as_str()))
-        .collect();
+    // The merged lists are usually short (a job's own, matrix or rule variables), so
+    // searching them costs less than hashing every name.
+    let kept_new: Vec<bool>;
+    let mut merged: Vec<ResolvedVariable>;
+    if new.len() <= SHORT_MERGE {
+        let last_in_new = |name: &str| new.iter().rposition(|variable| variable.name == name);
+        kept_new = new
+            .iter()
+            .enumerate()
+            .map(|(index, variable)| last_in_new(&variable.name) == Some(index))
+            .collect();
+        merged = current
+            .into_iter()
+            .filter(|variable| last_in_new(&variable.name).is_none())
+            .collect();
+    } else {
+        let mut last_in_new: HashMap<&str, usize> = HashMap::with_capacity(new.len());
+        for (index, variable) in new.iter().enumerate() {
+            last_in_new.insert(variable.name.as_str(), index);
+        }
+        kept_new = new
+            .iter()
+            .enumerate()
+            .map(|(index, variable)| last_in_new.get(variable.name.as_str()) == Some(&index))
+            .collect();
+        merged = current
+            .into_iter()
+            .filter(|variable| !last_in_new.contains_key(variable.name.as_str()))
+            .collect();
+    }
     merged.extend(
         new.into_iter()
             .zip(kept_new)
@@ -480,6 +500,9 @@ fn merge(current: Vec<ResolvedVariable>, new: Vec<ResolvedVariable>) -> Vec<Reso
     );
     merged
 }
+
+/// [`merge`] searches a `new` list up to this length instead of hashing its names.
+const SHORT_MERGE: usize = 16;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 //! | [`runner_expand`], [`runner_expand_all`] | gitlab-runner `Variables.ExpandValue`, `.Expand` | `image`, `services`, `cache:key`, `artifacts`, the job's variables |
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::diagnostic::Diagnostic;
 use crate::expand::{Unknown, expand_with};
@@ -186,13 +187,29 @@ impl Expansion {
 /// in a cycle, nothing is expanded and [`Expansion::cycles`] lists the cycles. A variable that
 /// references only itself is not a cycle.
 pub fn sort_and_expand_all(variables: &VariableList, options: ExpandOptions) -> Expansion {
-    let entries = variables.as_slice();
-    let references: Vec<Option<Vec<&str>>> = entries.iter().map(references_of).collect();
+    let entries: Vec<&ResolvedVariable> = variables.iter().collect();
+    sort_and_expand_definitions(&entries, options)
+}
+
+/// Runs [`sort_and_expand_all`] on borrowed definitions, so that a caller that picks some
+/// definitions out of a longer list does not copy them first.
+pub(crate) fn sort_and_expand_definitions(
+    entries: &[&ResolvedVariable],
+    options: ExpandOptions,
+) -> Expansion {
+    let unexpanded =
+        || -> VariableList { entries.iter().map(|&variable| variable.clone()).collect() };
+    let references: Vec<Option<Vec<&str>>> = entries
+        .iter()
+        .map(|&variable| references_of(variable))
+        .collect();
     let children = dependency_edges(entries, &references);
     let components = strongly_connected_components(&children);
 
     let cycles: Vec<Vec<String>> = components
+        .bounds
         .iter()
+        .filter_map(|bounds| components.order.get(bounds.clone()))
         .filter(|component| component.len() > 1)
         .map(|component| {
             component
@@ -204,7 +221,7 @@ pub fn sort_and_expand_all(variables: &VariableList, options: ExpandOptions) -> 
         .collect();
     if !cycles.is_empty() {
         return Expansion {
-            variables: variables.clone(),
+            variables: unexpanded(),
             cycles,
             too_large: None,
         };
@@ -212,24 +229,32 @@ pub fn sort_and_expand_all(variables: &VariableList, options: ExpandOptions) -> 
 
     let mut expanded = VariableList::new();
     let mut budget = options.max_added_bytes;
-    for index in components.into_iter().flatten() {
-        let (Some(variable), Some(references)) = (entries.get(index), references.get(index)) else {
+    for index in components.order {
+        let (Some(&variable), Some(references)) = (entries.get(index), references.get(index))
+        else {
             continue;
         };
-        let mut variable = variable.clone();
-        if references.is_some() {
-            let Some(value) =
-                expand_collection_value(&variable.value, &expanded, options, &mut budget)
-            else {
-                return Expansion {
-                    variables: variables.clone(),
-                    cycles: Vec::new(),
-                    too_large: Some(variable.name),
-                };
-            };
-            variable.value = value;
+        if references.is_none() {
+            expanded.push(variable.clone());
+            continue;
         }
-        expanded.push(variable);
+        let Some(value) = expand_collection_value(&variable.value, &expanded, options, &mut budget)
+        else {
+            return Expansion {
+                variables: unexpanded(),
+                cycles: Vec::new(),
+                too_large: Some(variable.name.clone()),
+            };
+        };
+        expanded.push(ResolvedVariable {
+            name: variable.name.clone(),
+            value,
+            source: variable.source,
+            masked: variable.masked,
+            raw: variable.raw,
+            file: variable.file,
+            span: variable.span,
+        });
     }
     Expansion {
         variables: expanded,
@@ -262,9 +287,28 @@ pub(crate) fn reference_names(value: &str) -> Vec<&str> {
 /// references, in reference order and then list order, as GitLab's `Sort#tsort_each_child`
 /// yields them.
 fn dependency_edges(
-    entries: &[ResolvedVariable],
+    entries: &[&ResolvedVariable],
     references: &[Option<Vec<&str>>],
 ) -> Vec<Vec<usize>> {
+    // Short lists, such as the definitions one job's expansion reaches, are searched
+    // instead of indexed. Both ways list each name's definitions in list order.
+    if entries.len() <= SHORT_EDGE_SEARCH {
+        return references
+            .iter()
+            .map(|names| {
+                let mut edges = Vec::new();
+                for name in names.iter().flatten() {
+                    let definitions = entries.iter().enumerate();
+                    edges.extend(
+                        definitions
+                            .filter(|(_, variable)| variable.name == *name)
+                            .map(|(index, _)| index),
+                    );
+                }
+                edges
+            })
+            .collect();
+    }
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, variable) in entries.iter().enumerate() {
         by_name
@@ -285,6 +329,17 @@ fn dependency_edges(
         })
         .collect()
 }
+
+/// Strongly connected components, stored one after the other.
+struct Components {
+    /// The nodes of every component, component by component.
+    order: Vec<usize>,
+    /// The range of [`Components::order`] that each component takes.
+    bounds: Vec<Range<usize>>,
+}
+
+/// [`dependency_edges`] searches lists up to this length instead of indexing the names.
+const SHORT_EDGE_SEARCH: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Visit {
@@ -307,11 +362,14 @@ struct Frame {
 /// `TSort.each_strongly_connected_component` yields them: each component after the components
 /// it depends on, its nodes in visit order. The search is iterative, so a long reference chain
 /// cannot overflow the call stack.
-fn strongly_connected_components(children: &[Vec<usize>]) -> Vec<Vec<usize>> {
+fn strongly_connected_components(children: &[Vec<usize>]) -> Components {
     let mut visits = vec![Visit::New; children.len()];
     let mut next_id = 0;
     let mut stack: Vec<usize> = Vec::new();
-    let mut components = Vec::new();
+    let mut components = Components {
+        order: Vec::with_capacity(children.len()),
+        bounds: Vec::with_capacity(children.len()),
+    };
 
     for root in 0..children.len() {
         if visits.get(root) != Some(&Visit::New) {
@@ -339,13 +397,14 @@ fn strongly_connected_components(children: &[Vec<usize>]) -> Vec<Vec<usize>> {
                 break;
             };
             if finished.id == finished.minimum {
-                let component = stack.split_off(finished.stack_length);
-                for &node in &component {
+                let start = components.order.len();
+                for node in stack.drain(finished.stack_length..) {
                     if let Some(visit) = visits.get_mut(node) {
                         *visit = Visit::Done;
                     }
+                    components.order.push(node);
                 }
-                components.push(component);
+                components.bounds.push(start..components.order.len());
             }
             if let Some(parent) = frames.last_mut() {
                 parent.minimum = parent.minimum.min(finished.minimum);

@@ -7,9 +7,6 @@
 //! A variable whose value GitLab would leave `nil` is left out, which is how GitLab's rules and
 //! expansion treat it.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -292,34 +289,121 @@ fn base36_suffix(digest: &[u8]) -> String {
 /// name without up to three trailing parallel indexes (`1/3`, `1:3`, `1 3`) or matrix values
 /// (`[linux, 18]`).
 pub fn job_group_name(name: &str) -> String {
-    // Every suffix the pattern removes ends with `]` or a digit before trailing blanks; most
-    // names end otherwise and skip the slow search.
-    let last = name
-        .trim_end_matches(['\t', '\n', '\x0B', '\x0C', '\r', ' '])
-        .bytes()
-        .next_back();
-    if !last.is_some_and(|byte| byte == b']' || byte.is_ascii_digit()) {
-        return ruby_strip(name).to_owned();
-    }
-    static SUFFIX: OnceLock<Option<Regex>> = OnceLock::new();
-    // GitLab's pattern is `([\b\s:]+((\[.*\])|(\d+[\s:\/\\]+\d+))){1,3}\s*\z`, where `[\b]` is a
-    // backspace and `\s`, `\d` and `.` have their ASCII Ruby meanings.
-    let suffix = SUFFIX.get_or_init(|| {
-        Regex::new(
-            r"([\x08\t\n\x0B\x0C\r :]+((\[[^\n]*\])|([0-9]+[\t\n\x0B\x0C\r :/\\]+[0-9]+))){1,3}[\t\n\x0B\x0C\r ]*\z",
-        )
-        .ok()
-    });
-    let stripped = match suffix.as_ref().and_then(|regex| regex.find(name)) {
-        Some(found) => {
-            let mut out = String::with_capacity(name.len());
-            out.push_str(name.get(..found.start()).unwrap_or_default());
-            out.push_str(name.get(found.end()..).unwrap_or_default());
-            out
-        }
-        None => name.to_owned(),
+    let stripped = match group_suffix_start(name) {
+        Some(start) => name.get(..start).unwrap_or(name),
+        None => name,
     };
-    ruby_strip(&stripped).to_owned()
+    ruby_strip(stripped).to_owned()
+}
+
+/// Finds where GitLab's group-name pattern
+/// `([\b\s:]+((\[.*\])|(\d+[\s:\/\\]+\d+))){1,3}\s*\z` first matches in `name`: the
+/// smallest position from which the rest of the name is one to three suffix units and then
+/// blanks. In the pattern `[\b]` is a backspace, and `\s`, `\d` and `.` have their ASCII Ruby
+/// meanings (`.` is any character but a newline).
+///
+/// A unit is a run of separators followed by either a bracketed part (from `[` to any later
+/// `]` on the same line) or an index pair (digits, index separators, digits). Neither `[` nor
+/// a digit is a separator, so the separator run, the first digits and the index separators
+/// of a unit are always whole runs, and only the unit's end varies. The search runs in linear
+/// time, level by level: `reach[i]` at level `k` is whether the text from byte `i` is `k`
+/// units and then blanks. Every byte the pattern names is ASCII, so the positions it finds
+/// are character boundaries.
+pub(crate) fn group_suffix_start(name: &str) -> Option<usize> {
+    let bytes = name.as_bytes();
+    let length = bytes.len();
+    let is_blank = |byte: u8| matches!(byte, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+    let is_separator = |byte: u8| byte == 0x08 || byte == b':' || is_blank(byte);
+    let is_index_separator =
+        |byte: u8| byte == b'/' || byte == b'\\' || byte == b':' || is_blank(byte);
+    let run_end = |from: usize, test: &dyn Fn(u8) -> bool| {
+        let rest = bytes.get(from..).unwrap_or_default();
+        from + rest.iter().take_while(|&&byte| test(byte)).count()
+    };
+
+    // Every suffix ends with `]` or a digit before the trailing blanks; most names end
+    // otherwise and need no search.
+    let last = bytes.iter().rposition(|&byte| !is_blank(byte))?;
+    if !bytes
+        .get(last)
+        .is_some_and(|&byte| byte == b']' || byte.is_ascii_digit())
+    {
+        return None;
+    }
+
+    // The possible ends of the unit that starts at each position: an inclusive range, and
+    // whether only the ends just after a `]` count.
+    let mut units: Vec<Option<(usize, usize, bool)>> = vec![None; length + 1];
+    for (start, unit) in units.iter_mut().enumerate() {
+        if !bytes.get(start).is_some_and(|&byte| is_separator(byte)) {
+            continue;
+        }
+        let body = run_end(start, &is_separator);
+        match bytes.get(body) {
+            Some(b'[') => {
+                let line_end = run_end(body + 1, &|byte| byte != b'\n');
+                *unit = Some((body + 2, line_end, true));
+            }
+            Some(byte) if byte.is_ascii_digit() => {
+                let first_digits = run_end(body, &|byte: u8| byte.is_ascii_digit());
+                let separators = run_end(first_digits, &is_index_separator);
+                let second_digits = run_end(separators, &|byte: u8| byte.is_ascii_digit());
+                if separators > first_digits {
+                    *unit = Some((separators + 1, second_digits, false));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Level 0: only blanks follow.
+    let mut reach = vec![false; length + 1];
+    for (i, slot) in reach.iter_mut().enumerate() {
+        *slot = bytes
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .all(|&byte| is_blank(byte));
+    }
+    let mut found: Option<usize> = None;
+    for _ in 0..3 {
+        // Counts of reachable ends before each position, for range queries.
+        let mut any = vec![0usize; length + 2];
+        let mut after_bracket = vec![0usize; length + 2];
+        for end in 0..=length {
+            let reachable = reach.get(end) == Some(&true);
+            let bracket = reachable && end > 0 && bytes.get(end - 1) == Some(&b']');
+            let (Some(&any_before), Some(&bracket_before)) = (any.get(end), after_bracket.get(end))
+            else {
+                continue;
+            };
+            if let Some(slot) = any.get_mut(end + 1) {
+                *slot = any_before + usize::from(reachable);
+            }
+            if let Some(slot) = after_bracket.get_mut(end + 1) {
+                *slot = bracket_before + usize::from(bracket);
+            }
+        }
+        let next: Vec<bool> = units
+            .iter()
+            .map(|unit| {
+                let Some((first, last, bracket)) = *unit else {
+                    return false;
+                };
+                if first > last {
+                    return false;
+                }
+                let counts = if bracket { &after_bracket } else { &any };
+                let count = |i: usize| counts.get(i).copied().unwrap_or(0);
+                count(last + 1) > count(first)
+            })
+            .collect();
+        if let Some(start) = next.iter().position(|&reachable| reachable) {
+            found = Some(found.map_or(start, |earlier| earlier.min(start)));
+        }
+        reach = next;
+    }
+    found
 }
 
 /// Guesses the tier GitLab gives a new environment without `deployment_tier`, from its name.

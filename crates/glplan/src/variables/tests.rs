@@ -603,6 +603,48 @@ fn job_group_name_rule() {
 }
 
 #[test]
+fn job_group_suffix_matches_regex() {
+    // GitLab's pattern, run by the `regex` crate, is the reference.
+    let alphabet = [
+        " ", ":", "[", "]", "1", "/", "\n", "a", "\u{8}", "é", "\\", "\t",
+    ];
+    let pattern = regex::Regex::new(
+        r"([\x08\t\n\x0B\x0C\r :]+((\[[^\n]*\])|([0-9]+[\t\n\x0B\x0C\r :/\\]+[0-9]+))){1,3}[\t\n\x0B\x0C\r ]*\z",
+    )
+    .unwrap();
+    let mut names: Vec<String> = vec![String::new()];
+    // Every name of up to four symbols, then pseudo-random longer ones.
+    let mut frontier = names.clone();
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for name in &frontier {
+            for symbol in alphabet {
+                next.push(format!("{name}{symbol}"));
+            }
+        }
+        names.extend(next.iter().cloned());
+        frontier = next;
+    }
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..20_000 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let length = 5 + (state >> 59) as usize;
+        let mut name = String::from("job");
+        for step in 0..length {
+            let index = (state >> (step * 4 % 56)) as usize % alphabet.len();
+            name.push_str(alphabet[index]);
+        }
+        names.push(name);
+    }
+    for name in &names {
+        let expected = pattern.find(name).map(|found| found.start());
+        assert_eq!(predefined::group_suffix_start(name), expected, "{name:?}");
+    }
+}
+
+#[test]
 fn environment_tier_guess() {
     let cases = [
         ("production", "production"),
