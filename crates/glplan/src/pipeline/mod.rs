@@ -382,6 +382,16 @@ fn with_resolution(
         // one, a need cycle also fails the job graph), so only warnings and notes are kept.
         pipeline.created = false;
         pipeline.errors = errors;
+        // GitLab evaluates no `workflow:rules` for an invalid configuration, and an invalid
+        // `workflow:` is dropped before evaluation, so the decision made without it would be
+        // false.
+        let workflow = &mut pipeline.workflow;
+        workflow.created = false;
+        workflow.reason = WORKFLOW_NOT_EVALUATED.to_owned();
+        workflow.name = None;
+        workflow.rule = None;
+        workflow.rules.clear();
+        workflow.variables.clear();
         pipeline
             .diagnostics
             .retain(|diagnostic| diagnostic.severity != Severity::Error);
@@ -399,6 +409,9 @@ fn with_resolution(
     }
     pipeline
 }
+
+/// The workflow reason of a pipeline whose configuration has errors.
+const WORKFLOW_NOT_EVALUATED: &str = "not evaluated, because the configuration is invalid";
 
 /// The pipeline of a configuration that could not be built at all.
 fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {

@@ -871,3 +871,22 @@ fn config_errors_block_creation() {
     assert!(!pipeline.created);
     assert!(pipeline.errors[0].contains("chosen stage nope does not exist"));
 }
+
+#[test]
+fn invalid_workflow_rules_are_not_evaluated() {
+    let files = MemoryFiles::new().with_file(
+        ENTRY,
+        "workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH\n      when: sometimes\njob:\n  script: x\n",
+    );
+    let context = PipelineContext::push("main");
+    let (resolution, pipeline) = plan(ENTRY, &files, &context, &PlanOptions::default());
+    assert!(resolution.diagnostics.iter().any(|d| d.is_error()));
+    let pipeline = pipeline.unwrap();
+    assert!(!pipeline.created);
+    assert!(!pipeline.workflow.created);
+    assert_eq!(
+        pipeline.workflow.reason,
+        "not evaluated, because the configuration is invalid"
+    );
+    assert!(pipeline.workflow.rules.is_empty());
+}
