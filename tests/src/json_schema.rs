@@ -2,13 +2,16 @@
 //! uses, so that tests can check real plan outputs against the checked-in schema.
 //!
 //! Supported keywords: `$ref` to `#` or `#/$defs/NAME`, `type` (a name or a list of names),
-//! `properties`, `required`, `items`, `anyOf`, `oneOf`, `const`, `enum`, `minimum`, `maximum`,
-//! and `format` for the integer formats schemars writes (`uint8`, `uint16`, `uint32`,
+//! `properties`, `additionalProperties` (a schema), `required`, `items`, `anyOf`, `oneOf`,
+//! `const`, `enum`, `minimum`, `maximum`, and `format` for the integer formats schemars writes (`uint8`, `uint16`, `uint32`,
 //! `uint64`, `uint`, `int32`, `int64`). The annotations `$schema`, `title` and `description`
 //! are ignored. Any other keyword is reported as an error, so a schema that starts using one
 //! fails the tests instead of being checked loosely.
 //!
-//! [`Validator::strict`] also rejects object members that the schema does not declare. The
+//! [`Validator::strict`] also rejects object members that the schema does not declare. A member
+//! counts as declared by `properties`, by `additionalProperties`, or by the `properties` of an
+//! `anyOf` or `oneOf` option beside them, which is how schemars writes a struct with a flattened
+//! enum. The
 //! published schema leaves objects open, so that adding a field to the plan needs no new
 //! format version, but the plan's own tests want to know when the schema is missing a field.
 
@@ -25,6 +28,7 @@ const CHECKED: &[&str] = &[
     "$defs",
     "type",
     "properties",
+    "additionalProperties",
     "required",
     "items",
     "anyOf",
@@ -44,6 +48,9 @@ pub struct Validator<'s> {
     /// Every `(definition, property)` pair that a validated instance had, with `#` for the
     /// root object, so a test can check that its inputs cover the schema.
     pub visited: BTreeSet<(String, String)>,
+    /// The members declared beside the `anyOf` or `oneOf` options being checked, which the
+    /// options' own objects accept as declared in strict mode.
+    enclosing: BTreeSet<String>,
 }
 
 impl<'s> Validator<'s> {
@@ -53,6 +60,7 @@ impl<'s> Validator<'s> {
             root,
             strict: false,
             visited: BTreeSet::new(),
+            enclosing: BTreeSet::new(),
         }
     }
 
@@ -122,13 +130,13 @@ impl<'s> Validator<'s> {
             }
         }
         if let Some(Value::Array(options)) = schema.get("anyOf") {
-            let matching = self.count_matching(options, definition, instance, path);
+            let matching = self.count_matching(schema, options, definition, instance, path);
             if matching == 0 {
                 errors.push(format!("{path}: {instance} matches no `anyOf` option"));
             }
         }
         if let Some(Value::Array(options)) = schema.get("oneOf") {
-            let matching = self.count_matching(options, definition, instance, path);
+            let matching = self.count_matching(schema, options, definition, instance, path);
             if matching != 1 {
                 errors.push(format!(
                     "{path}: {instance} matches {matching} `oneOf` options, expected 1"
@@ -155,20 +163,26 @@ impl<'s> Validator<'s> {
                 }
             }
         }
-        let Some(Value::Object(properties)) = schema.get("properties") else {
+        // Only the options' own objects accept the enclosing members, not objects nested in them.
+        let enclosing = std::mem::take(&mut self.enclosing);
+        let properties = schema.get("properties").and_then(Value::as_object);
+        let additional = schema.get("additionalProperties");
+        if properties.is_none() && additional.is_none() {
             return;
-        };
+        }
+        let option_members = option_members(schema);
         for (name, value) in members {
             let member_path = format!("{path}/{name}");
-            match properties.get(name) {
-                Some(property) => {
-                    self.visited.insert((definition.to_owned(), name.clone()));
-                    self.check(property, definition, value, &member_path, errors);
-                }
-                None if self.strict => {
-                    errors.push(format!("{member_path}: member not declared in the schema"));
-                }
-                None => {}
+            if let Some(property) = properties.and_then(|properties| properties.get(name)) {
+                self.visited.insert((definition.to_owned(), name.clone()));
+                self.check(property, definition, value, &member_path, errors);
+            } else if let Some(additional) = additional {
+                self.check(additional, definition, value, &member_path, errors);
+            } else if self.strict
+                && !enclosing.contains(name)
+                && !option_members.contains(name.as_str())
+            {
+                errors.push(format!("{member_path}: member not declared in the schema"));
             }
         }
     }
@@ -177,13 +191,19 @@ impl<'s> Validator<'s> {
     /// options that match count toward [`Validator::visited`].
     fn count_matching(
         &mut self,
+        schema: &'s serde_json::Map<String, Value>,
         options: &'s [Value],
         definition: &str,
         instance: &Value,
         path: &str,
     ) -> usize {
         let mut matching = 0;
+        let declared: BTreeSet<String> = match schema.get("properties") {
+            Some(Value::Object(properties)) => properties.keys().cloned().collect(),
+            _ => BTreeSet::new(),
+        };
         for option in options {
+            self.enclosing.clone_from(&declared);
             let visited = self.visited.clone();
             let mut option_errors = Vec::new();
             self.check(option, definition, instance, path, &mut option_errors);
@@ -210,6 +230,17 @@ impl<'s> Validator<'s> {
             .map(|target| (name.to_owned(), target))
             .ok_or_else(|| format!("reference `{text}` names no definition"))
     }
+}
+
+/// Returns the names in the `properties` of the `anyOf` and `oneOf` options of `schema`.
+fn option_members(schema: &serde_json::Map<String, Value>) -> BTreeSet<&str> {
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|keyword| schema.get(*keyword).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|option| option.get("properties").and_then(Value::as_object))
+        .flat_map(|properties| properties.keys().map(String::as_str))
+        .collect()
 }
 
 fn type_matches(name: &str, instance: &Value) -> bool {
@@ -389,5 +420,56 @@ mod tests {
                 .visited
                 .contains(&("#".to_owned(), "count".to_owned()))
         );
+    }
+
+    #[test]
+    fn additional_properties_checks_every_member() {
+        let schema = json!({"type": "object", "additionalProperties": {"type": "string"}});
+        assert_eq!(errors(&schema, &json!({"a": "x"})), Vec::<String>::new());
+        let found = errors(&schema, &json!({"a": 1}));
+        assert!(
+            found
+                .iter()
+                .any(|error| error.contains("/a: expected type")),
+            "{found:?}"
+        );
+    }
+
+    /// The shape schemars gives a struct with a flattened, internally tagged enum.
+    fn flattened() -> Value {
+        json!({
+            "type": "object",
+            "properties": {"runner": {"type": "string"}},
+            "required": ["runner"],
+            "oneOf": [
+                {"type": "object", "properties": {"reason": {"const": "paused"}},
+                 "required": ["reason"]},
+                {"type": "object",
+                 "properties": {"reason": {"const": "missing_tags"}, "tags": {"type": "array"}},
+                 "required": ["reason", "tags"]}
+            ]
+        })
+    }
+
+    #[test]
+    fn flattened_enum_members_are_declared() {
+        let schema = flattened();
+        let paused = json!({"runner": "a", "reason": "paused"});
+        assert_eq!(errors(&schema, &paused), Vec::<String>::new());
+        let missing = json!({"runner": "a", "reason": "missing_tags", "tags": []});
+        assert_eq!(errors(&schema, &missing), Vec::<String>::new());
+    }
+
+    #[test]
+    fn flattened_enum_rejects_other_members() {
+        let schema = flattened();
+        let cases = [
+            json!({"runner": "a", "reason": "paused", "tags": []}),
+            json!({"runner": "a", "reason": "paused", "extra": 1}),
+            json!({"runner": "a", "reason": "missing_tags"}),
+        ];
+        for instance in cases {
+            assert!(!errors(&schema, &instance).is_empty(), "{instance} passed");
+        }
     }
 }
