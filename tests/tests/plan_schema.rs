@@ -19,7 +19,9 @@ use std::path::Path;
 
 use glplan::MemoryFiles;
 use glplan::context::{PipelineContext, SettingsVariable};
+use glplan::fleet::MatchContext;
 use glplan::pipeline::{PlanOptions, plan};
+use glplan::report::{MatchedFleet, add_runners};
 use glplan_tests::json_schema::Validator;
 use serde_json::{Value, json};
 
@@ -152,6 +154,142 @@ fn main_push() -> PipelineContext {
     context
 }
 
+/// The runner fixtures of the fleet module, as `(file name, text)`. They include a GitLab
+/// settings file and runners that reject jobs.
+const RUNNER_FILES: &[(&str, &str)] = &[
+    (
+        "executors.toml",
+        include_str!("../../crates/glplan/src/fleet/fixtures/executors.toml"),
+    ),
+    (
+        "dind.toml",
+        include_str!("../../crates/glplan/src/fleet/fixtures/dind.toml"),
+    ),
+    (
+        "socket.toml",
+        include_str!("../../crates/glplan/src/fleet/fixtures/socket.toml"),
+    ),
+    (
+        "concurrency.toml",
+        include_str!("../../crates/glplan/src/fleet/fixtures/concurrency.toml"),
+    ),
+    (
+        "multi-arch.toml",
+        include_str!("../../crates/glplan/src/fleet/fixtures/multi-arch.toml"),
+    ),
+    (
+        "gitlab-settings.toml",
+        include_str!("../../crates/glplan/src/fleet/fixtures/gitlab-settings.toml"),
+    ),
+];
+
+/// A runner host that sets the keys the fixtures leave out: the settings of the remaining
+/// executors, Docker and Kubernetes services and allow lists, and project and group runners.
+const MORE_RUNNERS: &str = r#"
+concurrent = 8
+
+[[runners]]
+  name = "machine"
+  executor = "docker+machine"
+  environment = ["DOCKER_DRIVER=overlay2"]
+  runner_type = "project_type"
+  projects = ["group/project"]
+  [runners.docker]
+    image = "alpine:3.20"
+    host = "tcp://docker.example.com:2376"
+    network_mode = "ci"
+    services_privileged = false
+    allowed_images = ["alpine:*"]
+    allowed_pull_policies = ["if-not-present"]
+    allowed_services = ["postgres:*"]
+    [[runners.docker.services]]
+      name = "postgres:16"
+      alias = "db"
+      environment = ["POSTGRES_PASSWORD=x"]
+  [runners.cache]
+    Type = "local"
+    Path = "/cache"
+  [runners.machine]
+    IdleCount = 2
+    IdleTime = 600
+    MaxBuilds = 10
+    MaxGrowthRate = 1
+    MachineDriver = "google"
+
+[[runners]]
+  name = "autoscaler"
+  executor = "docker-autoscaler"
+  runner_type = "group_type"
+  groups = ["group"]
+  [runners.autoscaler]
+    plugin = "fleeting-plugin-aws"
+    capacity_per_instance = 2
+    max_use_count = 5
+    max_instances = 4
+
+[[runners]]
+  name = "instance"
+  executor = "instance"
+  [runners.instance]
+    allowed_images = ["ubuntu-*"]
+
+[[runners]]
+  name = "virtualbox"
+  executor = "virtualbox"
+  [runners.virtualbox]
+    base_name = "ubuntu-base"
+    allowed_images = ["ubuntu-.*"]
+
+[[runners]]
+  name = "parallels"
+  executor = "parallels"
+  [runners.parallels]
+    base_name = "macos-base"
+
+[[runners]]
+  name = "pods"
+  executor = "kubernetes"
+  [runners.kubernetes]
+    ephemeral_storage_request = "1Gi"
+    ephemeral_storage_limit = "2Gi"
+    cpu_limit_overwrite_max_allowed = "2"
+    pull_policy = "if-not-present"
+    allowed_pull_policies = ["if-not-present"]
+    allowed_images = ["alpine:*"]
+    allowed_services = ["redis:*"]
+    [[runners.kubernetes.services]]
+      name = "redis:7"
+    [[runners.kubernetes.volumes.empty_dir]]
+      name = "scratch"
+      mount_path = "/scratch"
+"#;
+
+/// Plans `entry` on `main` and returns the JSON that `glplan plan --runners` writes, with the
+/// fleet read from [`RUNNER_FILES`] and [`MORE_RUNNERS`].
+fn plan_with_runners_json(entry: &str) -> Value {
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, entry)
+        .with_file("child.yml", CHILD);
+    let context = main_push();
+    let (mut resolution, pipeline) = plan(ENTRY, &files, &context, &PlanOptions::default());
+    let pipeline = pipeline.expect("a configuration");
+    let mut runner_files: Vec<_> = RUNNER_FILES
+        .iter()
+        .map(|&(name, text)| (resolution.sources.add(name, text), text))
+        .collect();
+    let more = resolution.sources.add("more.toml", MORE_RUNNERS);
+    runner_files.push((more, MORE_RUNNERS));
+    let fleet = MatchedFleet::new(
+        &runner_files,
+        &pipeline,
+        &MatchContext::from(&context),
+        &resolution.sources,
+    );
+    let mut value = serde_json::to_value(&pipeline).unwrap();
+    add_runners(&mut value, &fleet).unwrap();
+    value
+}
+
 /// Lists the outputs the tests validate, each with a label for failure reports.
 fn outputs() -> Vec<(&'static str, Value)> {
     let tag = PipelineContext::tag("v1.0");
@@ -186,6 +324,13 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "only and except keys",
             plan_json(only_except, &PipelineContext::push("main"), false),
+        ),
+        ("full pipeline with runners", plan_with_runners_json(FULL)),
+        (
+            "multi-arch pipeline with runners",
+            plan_with_runners_json(include_str!(
+                "../../crates/glplan/src/fleet/fixtures/multi-arch.yml"
+            )),
         ),
     ]
 }
@@ -322,6 +467,32 @@ fn broken_outputs() -> Vec<(&'static str, Value)> {
     });
     change("severity in capitals", &|o| {
         o["diagnostics"] = json!([{"code": "x", "severity": "ERROR", "message": "m"}]);
+    });
+
+    let with_runners = plan_with_runners_json(FULL);
+    let mut change_runners = |label: &'static str, edit: &dyn Fn(&mut Value)| {
+        let mut output = with_runners.clone();
+        edit(&mut output);
+        cases.push((label, output));
+    };
+    change_runners("unknown rejection reason", &|o| {
+        o["jobs"][0]["runners"]["rejected"][0]["reason"] = json!("busy");
+    });
+    change_runners("rejection without its members", &|o| {
+        let rejected = &mut o["jobs"][0]["runners"]["rejected"][0];
+        rejected.as_object_mut().unwrap().remove("tags");
+    });
+    change_runners("undeclared runners member", &|o| {
+        o["jobs"][0]["runners"]["queued"] = json!(1);
+    });
+    change_runners("unknown executor", &|o| {
+        o["fleet"]["runners"][0]["executor"] = json!("podman");
+    });
+    change_runners("host without concurrent", &|o| {
+        o["fleet"]["hosts"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("concurrent");
     });
     cases
 }

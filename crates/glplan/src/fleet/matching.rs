@@ -102,7 +102,7 @@ pub struct RunnerRejection {
 
 /// The reason a runner cannot take a job, serialized with the variant name in `reason`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Rejection {
     /// The entry has no valid `executor`, so gitlab-runner never requests jobs for it.

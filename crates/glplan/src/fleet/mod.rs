@@ -102,7 +102,7 @@ use crate::pipeline::Pipeline;
 
 /// Every runner of every host, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Fleet {
     /// One entry per gitlab-runner `config.toml`.
     pub hosts: Vec<Host>,
@@ -140,7 +140,7 @@ impl Fleet {
 
 /// One gitlab-runner process, described by one `config.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Host {
     /// The file's name in the [`SourceMap`].
     pub name: String,
@@ -159,7 +159,7 @@ pub struct Host {
 
 /// One `[[runners]]` entry: a runner registered in GitLab, run by one host.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Runner {
     /// Index of the host in [`Fleet::hosts`].
     pub host: usize,
@@ -281,7 +281,7 @@ impl SpanMap {
 
 /// An executor gitlab-runner supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub enum Executor {
     /// `shell`: the job runs on the host; `image` and `services` are ignored.
     #[serde(rename = "shell")]
@@ -370,7 +370,7 @@ impl Executor {
 
 /// The refs whose jobs a runner takes (`access_level`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccessLevel {
     /// Jobs of any ref.
@@ -382,7 +382,7 @@ pub enum AccessLevel {
 
 /// The scope of a runner (`runner_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RunnerType {
     /// An instance (shared) runner: jobs of every project with shared runners enabled.
@@ -397,7 +397,7 @@ pub enum RunnerType {
 /// A service a runner starts with every job (`[[runners.docker.services]]`,
 /// `[[runners.kubernetes.services]]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct RunnerService {
     /// `name`: the image.
     pub name: String,
@@ -430,7 +430,7 @@ impl RunnerService {
 
 /// `[runners.docker]`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct DockerSettings {
     /// `image`: used when the job has none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -476,7 +476,7 @@ impl DockerSettings {
 /// Resource requests and limits of one kind of container in a Kubernetes job pod, as written
 /// (Kubernetes quantities such as `500m` or `1Gi`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct ContainerResources {
     /// `*cpu_request`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -500,7 +500,7 @@ pub struct ContainerResources {
 
 /// `[runners.kubernetes]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct KubernetesSettings {
     /// `image`: used when the job has none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -572,7 +572,7 @@ impl Default for KubernetesSettings {
 
 /// `[runners.cache]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct CacheSettings {
     /// `Type`: `s3`, `gcs` or `azure`; none means a local cache on the host.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -586,7 +586,7 @@ pub struct CacheSettings {
 
 /// `[runners.machine]`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct MachineSettings {
     /// `IdleCount`: machines kept idle.
     pub idle_count: u32,
@@ -603,7 +603,7 @@ pub struct MachineSettings {
 
 /// `[runners.autoscaler]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct AutoscalerSettings {
     /// `plugin`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -639,7 +639,7 @@ impl Default for AutoscalerSettings {
 
 /// `[runners.instance]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct InstanceSettings {
     /// `allowed_images`: which job images may select the VM image when VM isolation is on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -648,7 +648,7 @@ pub struct InstanceSettings {
 
 /// `[runners.virtualbox]` or `[runners.parallels]`: the virtual machine each job runs in.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct VmSettings {
     /// `base_name`: the VM the runner clones for a job.
     #[serde(skip_serializing_if = "Option::is_none")]

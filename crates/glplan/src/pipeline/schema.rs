@@ -13,6 +13,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::output::Pipeline;
+use crate::fleet::Fleet;
+use crate::report::JobRunners;
 
 /// Mirror of [`crate::config::JobKind`].
 #[derive(Serialize, JsonSchema)]
@@ -114,11 +116,57 @@ pub(super) enum Severity {
 /// Generates the schema of the serialized form. The serialize contract matters: a field with
 /// `skip_serializing_if` is then optional, as it is in the output, where the default
 /// (deserialize) contract would mark it required.
+///
+/// The runner members are not fields of [`Pipeline`]: [`crate::report::add_runners`] inserts them
+/// into the JSON when runner files are given. They are declared here as optional members, a
+/// `runners` object ([`JobRunners`]) on each job and a top-level `fleet` ([`Fleet`]).
 fn pipeline_schema() -> schemars::Schema {
-    schemars::generate::SchemaSettings::draft2020_12()
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
         .for_serialize()
-        .into_generator()
-        .into_root_schema_for::<Pipeline>()
+        .into_generator();
+    // The first pass registers the pipeline's definitions, so that they come first in `$defs`.
+    generator.root_schema_for::<Pipeline>();
+    let runners = generator.subschema_for::<JobRunners<'static>>();
+    let fleet = generator.subschema_for::<Fleet>();
+    let mut schema = generator.root_schema_for::<Pipeline>();
+
+    let job = schema
+        .get_mut("$defs")
+        .and_then(|definitions| definitions.get_mut("PlannedJob"))
+        .and_then(serde_json::Value::as_object_mut);
+    add_optional_property(
+        job,
+        "runners",
+        runners,
+        "The runners that can take the job and why the others cannot; present only with runner \
+         files, and only on the jobs of the planned pipeline itself.",
+    );
+    add_optional_property(
+        schema.as_object_mut(),
+        "fleet",
+        fleet,
+        "The hosts and runners read from the runner files; present only with runner files.",
+    );
+    schema
+}
+
+/// Adds `name` to the `properties` of `object` without adding it to `required`.
+fn add_optional_property(
+    object: Option<&mut serde_json::Map<String, serde_json::Value>>,
+    name: &str,
+    schema: schemars::Schema,
+    description: &str,
+) {
+    let mut property = schema.to_value();
+    if let Some(map) = property.as_object_mut() {
+        map.insert("description".into(), description.into());
+    }
+    if let Some(properties) = object
+        .and_then(|object| object.get_mut("properties"))
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        properties.insert(name.into(), property);
+    }
 }
 
 /// Returns the schema as the checked-in file holds it: pretty JSON and a final newline.
@@ -163,9 +211,26 @@ fn schema_names_top_level_fields() {
         "absent",
         "order",
         "diagnostics",
+        "fleet",
     ] {
         assert!(properties.contains_key(field), "missing `{field}`");
     }
+    let required = schema["required"].as_array().unwrap();
+    assert!(!required.contains(&"fleet".into()), "`fleet` is required");
+}
+
+#[test]
+fn schema_declares_job_runners_optional() {
+    let schema = serde_json::to_value(pipeline_schema()).unwrap();
+    let job = &schema["$defs"]["PlannedJob"];
+    assert_eq!(job["properties"]["runners"]["$ref"], "#/$defs/JobRunners");
+    let required = job["required"].as_array().unwrap();
+    assert!(
+        !required.contains(&"runners".into()),
+        "`runners` is required"
+    );
+    let rejected = &schema["$defs"]["RejectedRunner"];
+    assert!(rejected.is_object(), "no `RejectedRunner` definition");
 }
 
 #[test]

@@ -62,7 +62,7 @@ impl MatchedFleet {
 
 /// The runners of one job in the JSON of `plan`.
 #[derive(Debug, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct JobRunners<'a> {
     /// Whether the job needs a runner; trigger jobs run in GitLab itself.
     pub needs_runner: bool,
@@ -101,7 +101,7 @@ impl<'a> JobRunners<'a> {
 
 /// A runner that cannot take a job, by name, with the reason's fields beside it.
 #[derive(Debug, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct RejectedRunner<'a> {
     /// The runner's name.
     pub runner: &'a str,
