@@ -264,8 +264,8 @@ concurrent = 8
       mount_path = "/scratch"
 "#;
 
-/// Plans `entry` on `main` and returns the JSON that `glplan plan --runners` writes, with the
-/// fleet read from [`RUNNER_FILES`] and [`MORE_RUNNERS`].
+/// Plans `entry` on `main` and returns the plan's JSON with the `runners` and `fleet` members
+/// that `glplan plan --runners` adds, for the fleet of [`RUNNER_FILES`] and [`MORE_RUNNERS`].
 fn plan_with_runners_json(entry: &str) -> Value {
     let files = MemoryFiles::new()
         .with_file(ENTRY, entry)
