@@ -23,16 +23,22 @@ use crate::yaml::{Key, Mapping, Node, Value};
 
 /// Resolves `extends` over every top-level key of the merged configuration, in place.
 ///
-/// Every error is reported once, with GitLab's message. The key whose walk failed and every key
-/// on the failing path keep their written values; the other keys are still extended. Such a
-/// key lacks what its parents would have given it, so its name and value are marked as failed
-/// values: a missing `script` or an unknown stage there is a consequence of the `extends` error.
+/// GitLab stops at the first error, so only the first error met in document order is reported,
+/// with GitLab's message. The key whose walk failed and every key on the failing path keep
+/// their written values. The other keys are still extended, and their own errors are dropped.
+/// A key that failed lacks what its parents would have given it, so its name and value are
+/// marked as failed values: a missing `script` or an unknown stage there is a consequence of
+/// the `extends` error.
 pub(crate) fn resolve(config: &mut Mapping, limits: &Limits, diags: &mut Diagnostics) {
     let mut extender = Extender::new(config, limits.max_extends_depth);
+    // Errors met after the first one: GitLab stops before it reaches them.
+    let mut dropped = Diagnostics::new();
+    let mut failed = false;
     for index in 0..extender.keys.len() {
         let mut ancestors = Vec::new();
+        let sink = if failed { &mut dropped } else { &mut *diags };
         // The failure was reported where it was found; the key simply stays as written.
-        let _ = extender.visit(config, index, &mut ancestors, diags);
+        failed |= extender.visit(config, index, &mut ancestors, sink).is_err();
     }
 
     for (index, state) in extender.state.iter().enumerate() {
@@ -887,6 +893,39 @@ mod tests {
     }
 
     #[test]
+    fn depth_error_once_long_chain() {
+        // The walk from `.l1` comes first and fails at `.l12`, which has 11 ancestors. The
+        // walks from `.l2` (failing at `.l13`) and from `j` (at `.l11`) are never reported.
+        let (_, diags) = extend(chain(14));
+        assert_eq!(messages(&diags), [".l12: nesting too deep in `extends`"]);
+    }
+
+    #[test]
+    fn depth_error_once_job_first() {
+        let mut input = serde_json::Map::new();
+        input.insert("j".into(), json!({"extends": ".l1", "script": "x"}));
+        if let serde_json::Value::Object(levels) = chain(14) {
+            for (key, value) in levels.into_iter().filter(|(k, _)| k != "j") {
+                input.insert(key, value);
+            }
+        }
+        let (_, diags) = extend(input.into());
+        assert_eq!(messages(&diags), [".l11: nesting too deep in `extends`"]);
+    }
+
+    #[test]
+    fn only_first_error_reported() {
+        let (config, diags) = extend(json!({
+            "a": {"extends": ".nope", "script": "x"},
+            "b": {"extends": ".gone", "script": "y"},
+            ".base": {"image": "alpine"},
+            "c": {"extends": ".base", "script": "z"}
+        }));
+        assert_eq!(messages(&diags), ["a: unknown keys in `extends` (.nope)"]);
+        assert_eq!(json(&config)["c"]["image"], json!("alpine"));
+    }
+
+    #[test]
     fn error_order_unknown_before_invalid() {
         let (_, diags) = extend(json!({".s": "x", "a": {"extends": [".s", ".nope"]}}));
         assert_eq!(messages(&diags), ["a: unknown keys in `extends` (.nope)"]);
@@ -946,7 +985,8 @@ mod tests {
     }
 
     #[test]
-    fn invalid_base_reported_per_key() {
+    fn invalid_base_first_key_only() {
+        // GitLab stops at `a`, so it never checks `b`.
         let (_, diags) = extend(json!({
             ".s": 1,
             "a": {"extends": ".s"},
@@ -954,10 +994,7 @@ mod tests {
         }));
         assert_eq!(
             messages(&diags),
-            [
-                "a: invalid base hashes in `extends` (.s)",
-                "b: invalid base hashes in `extends` (.s)"
-            ]
+            ["a: invalid base hashes in `extends` (.s)"]
         );
     }
 
