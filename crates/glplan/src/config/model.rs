@@ -175,6 +175,10 @@ pub struct Instance {
     /// also merged into the job's `variables`, where they beat same-named job variables.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub matrix: IndexMap<String, String>,
+    /// The matrix identifiers that the job's own `variables` also define. Their job values
+    /// are replaced in the merged `variables`, so this keeps the job level for `explain`.
+    #[serde(skip)]
+    pub shadowed: Vec<String>,
 }
 
 /// A job or trigger job after composition.

@@ -370,6 +370,12 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> Expanded {
                 let Some(base) = job.take() else { break };
                 base
             };
+            let shadowed = spec
+                .matrix
+                .keys()
+                .filter(|key| instance.variables.contains_key(key.as_str()))
+                .cloned()
+                .collect();
             for (key, value) in &spec.matrix {
                 instance
                     .variables
@@ -382,6 +388,7 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> Expanded {
                 node_index: index as u32 + 1,
                 node_total: total,
                 matrix: spec.matrix,
+                shadowed,
             });
             out.insert(spec.name, instance);
         }

@@ -48,7 +48,12 @@ impl FinalVariables {
             .as_ref()
             .map(YamlVariable::from_plain_map)
             .unwrap_or_default();
-        let yaml_levels = yaml_levels(globals, &seed.spec, &rule_variables);
+        let shadowed = seed
+            .job
+            .instance
+            .as_ref()
+            .map_or(&[][..], |instance| instance.shadowed.as_slice());
+        let yaml_levels = yaml_levels(globals, &seed.spec, shadowed, &rule_variables);
         let outcome = JobOutcome {
             rule_variables,
             manual: Some(matches!(seed.effective.when, When::Manual | When::Delayed)),
@@ -137,40 +142,51 @@ impl FinalVariables {
 }
 
 /// The YAML levels that define each name: inherited top-level and workflow rule variables,
-/// the job's own, the matrix values and the matched rule's, in that order.
+/// the job's own, the matrix values and the matched rule's, in that order. `shadowed` lists the
+/// job's own variables that a matrix value replaced, which `spec` no longer contains.
 fn yaml_levels(
     globals: &GlobalVariables,
     spec: &crate::variables::JobSpec,
+    shadowed: &[String],
     rule_variables: &[YamlVariable],
 ) -> HashMap<String, Vec<VariableSource>> {
-    let inherited = |variable: &&YamlVariable| spec.inherit.allows(&variable.name);
+    let inherited = |name: &&str| spec.inherit.allows(name);
+    let mut job_names = names(&spec.variables);
+    job_names.extend(shadowed.iter().map(String::as_str));
     let levels = [
         (
             VariableSource::GlobalYaml,
-            globals
-                .variables
-                .iter()
+            names(&globals.variables)
+                .into_iter()
                 .filter(inherited)
                 .collect::<Vec<_>>(),
         ),
         (
             VariableSource::WorkflowRules,
-            globals.workflow_rules.iter().filter(inherited).collect(),
+            names(&globals.workflow_rules)
+                .into_iter()
+                .filter(inherited)
+                .collect(),
         ),
-        (VariableSource::JobYaml, spec.variables.iter().collect()),
-        (VariableSource::Matrix, spec.matrix.iter().collect()),
-        (VariableSource::Rules, rule_variables.iter().collect()),
+        (VariableSource::JobYaml, job_names),
+        (VariableSource::Matrix, names(&spec.matrix)),
+        (VariableSource::Rules, names(rule_variables)),
     ];
     let mut map: HashMap<String, Vec<VariableSource>> = HashMap::new();
     for (source, variables) in levels {
-        for variable in variables {
-            let sources = map.entry(variable.name.clone()).or_default();
+        for name in variables {
+            let sources = map.entry(name.to_owned()).or_default();
             if sources.last() != Some(&source) {
                 sources.push(source);
             }
         }
     }
     map
+}
+
+/// Returns the names of `variables`, in order.
+fn names(variables: &[YamlVariable]) -> Vec<&str> {
+    variables.iter().map(|v| v.name.as_str()).collect()
 }
 
 /// Builds the output form of a created job, without its downstream pipeline.

@@ -444,6 +444,35 @@ fn variables_with_sources() {
 }
 
 #[test]
+fn matrix_overrides_job_variable() {
+    let pipeline = plan_on(
+        "variables: {V: global, W: global}\n\
+         j:\n  script: x\n  variables: {V: job, W: job}\n\
+         \x20 parallel: {matrix: [{V: [m1], W: [m2]}]}\n\
+         \x20 rules: [{if: '$V == \"m1\"', variables: {W: rule}}]\n",
+        &PipelineContext::push("main"),
+    );
+    let j = job(&pipeline, "j: [m1, m2]");
+    let find = |name: &str| j.variables.iter().find(|v| v.name == name).unwrap();
+    assert_eq!(find("V").value, "m1");
+    assert_eq!(find("V").source, VariableSource::Matrix);
+    assert_eq!(
+        find("V").overrides,
+        [VariableSource::GlobalYaml, VariableSource::JobYaml]
+    );
+    assert_eq!(find("W").value, "rule");
+    assert_eq!(find("W").source, VariableSource::Rules);
+    assert_eq!(
+        find("W").overrides,
+        [
+            VariableSource::GlobalYaml,
+            VariableSource::JobYaml,
+            VariableSource::Matrix
+        ]
+    );
+}
+
+#[test]
 fn predefined_variables_on_request() {
     let files = MemoryFiles::new().with_file(ENTRY, "j: {script: x}\n");
     let options = PlanOptions {
