@@ -430,6 +430,10 @@ struct UnknownIdentifiers {
 /// an unknown identifier, reported as `<job> job: 'NAME' does not exist in matrix
 /// configuration`.
 ///
+/// NOTE: this is the path GitLab's normalizer takes with its `ci_refactor_normalizer` feature
+/// flag on. With the flag off, only `parallel:matrix` instances are interpolated, so an
+/// expression in another job's `needs` stays literal and names a job that does not exist.
+///
 /// NOTE: GitLab looks names up in the job's variables merged with the matrix values, so an
 /// identifier that only a `variables:` entry defines resolves there to the text of GitLab's
 /// internal variable hash. glplan reports it as unknown instead.
