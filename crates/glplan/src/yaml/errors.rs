@@ -142,3 +142,13 @@ pub(crate) fn duplicate_key(key: &str, span: Span, first: Span) -> Diagnostic {
         .with_label(first, "first defined here")
         .with_help("GitLab keeps the last value and the first position; remove one of them")
 }
+
+/// Summarizes the duplicate keys of one YAML document that get no warning of their own.
+pub(crate) fn unlisted_duplicate_keys(count: usize, span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "duplicate-key",
+        format!("{count} more duplicate keys in this YAML document are not listed"),
+    )
+    .with_span(span)
+    .with_help("GitLab keeps the last value of each duplicate key")
+}

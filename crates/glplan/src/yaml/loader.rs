@@ -268,7 +268,13 @@ struct Builder<'t> {
     /// errors, which GitLab reports first.
     too_big: Option<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    /// Duplicate keys found, including those past the warning cap.
+    duplicate_keys: usize,
 }
+
+/// The most duplicate-key warnings one YAML document gets; the rest are counted in one summary
+/// warning, so a generated file with many repeated keys does not flood the output.
+const MAX_DUPLICATE_KEY_WARNINGS: usize = 100;
 
 impl<'t> Builder<'t> {
     fn new(file: FileId, text: &'t str, base: usize, limits: &'t Limits) -> Self {
@@ -285,12 +291,21 @@ impl<'t> Builder<'t> {
             failure: None,
             too_big: None,
             warnings: Vec::new(),
+            duplicate_keys: 0,
         }
     }
 
-    fn finish(self) -> Result<PieceOutcome, Diagnostic> {
+    fn finish(mut self) -> Result<PieceOutcome, Diagnostic> {
         if let Some(failure) = self.failure {
             return Err(failure);
+        }
+        if let Some(unlisted) = self.duplicate_keys.checked_sub(MAX_DUPLICATE_KEY_WARNINGS)
+            && unlisted > 0
+        {
+            let start = self.offset(0);
+            let span = Span::new(self.file, start, start);
+            self.warnings
+                .push(errors::unlisted_duplicate_keys(unlisted, span));
         }
         let piece = match (self.too_big, self.root) {
             (Some(too_big), _) => Piece::TooBig(too_big),
@@ -670,7 +685,10 @@ impl<'t> Builder<'t> {
                 None => *key = Some(built),
                 Some(key) => {
                     if let Some(warning) = add_pair(map, merged, key, built) {
-                        self.warnings.push(warning);
+                        if self.duplicate_keys < MAX_DUPLICATE_KEY_WARNINGS {
+                            self.warnings.push(warning);
+                        }
+                        self.duplicate_keys += 1;
                     }
                 }
             },

@@ -395,6 +395,22 @@ q: !str x
     }
 
     #[test]
+    fn duplicate_key_warnings_are_capped() {
+        let mut text = String::from("v:\n");
+        for _ in 0..250 {
+            text.push_str("  V: x\n");
+        }
+        let (document, diags) = load_with(&text, &Limits::default());
+        assert_eq!(document.unwrap().body.to_json(), json!({"v": {"V": "x"}}));
+        assert_eq!(diags.len(), 101);
+        assert!(diags.iter().all(|d| d.code == "duplicate-key"));
+        assert_eq!(
+            diags[100].message,
+            "149 more duplicate keys in this YAML document are not listed"
+        );
+    }
+
+    #[test]
     fn syntax_error_message_and_position() {
         let text = "a:\n  b: 1\n c: 2\n";
         let diagnostic = error(text);
