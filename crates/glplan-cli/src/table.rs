@@ -29,15 +29,6 @@ pub fn pipeline_table(pipeline: &Pipeline, description: &str, display: DisplayNa
     pipeline_table_with_runners(pipeline, description, display, None)
 }
 
-/// Returns whether the pipeline is not created because its configuration has errors. A
-/// pipeline that fails later (`workflow:rules`, no jobs, a missing need) has an error among
-/// its diagnostics; the configuration's errors are only in [`Pipeline::errors`].
-fn configuration_invalid(pipeline: &Pipeline) -> bool {
-    !pipeline.created
-        && !pipeline.errors.is_empty()
-        && pipeline.error_diagnostics().next().is_none()
-}
-
 /// The cell of one job in the `RUNNERS` column.
 pub type RunnersCell<'a> = &'a dyn Fn(&PlannedJob) -> String;
 
@@ -51,12 +42,7 @@ pub fn pipeline_table_with_runners(
     runners: Option<RunnersCell<'_>>,
 ) -> String {
     let mut out = description.to_owned();
-    if configuration_invalid(pipeline) {
-        // GitLab stops at the configuration errors, before `workflow:rules`.
-        out.push_str("workflow: not evaluated, because the configuration is invalid\n");
-    } else {
-        out.push_str(&format!("workflow: {}\n", pipeline.workflow.reason));
-    }
+    out.push_str(&format!("workflow: {}\n", pipeline.workflow.reason));
     if let Some(name) = &pipeline.workflow.name {
         out.push_str(&format!("name: {name}\n"));
     }
@@ -290,15 +276,8 @@ mod tests {
     use super::*;
     use glplan::pipeline::{PlanDuration, PlanImage};
 
-    fn pipeline() -> Pipeline {
-        let files = glplan::MemoryFiles::new().with_file(
-            ".gitlab-ci.yml",
-            "stages: [build, deploy]\n\
-             compile: {stage: build, image: rust:1.89, tags: [docker, linux], script: make}\n\
-             lint: {stage: build, needs: [], when: manual, script: make lint}\n\
-             deploy: {stage: deploy, trigger: ops/deploy}\n\
-             release: {stage: deploy, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n",
-        );
+    fn plan_pipeline(text: &str) -> Pipeline {
+        let files = glplan::MemoryFiles::new().with_file(".gitlab-ci.yml", text);
         let context = glplan::context::PipelineContext::push("main");
         let (_, pipeline) = glplan::pipeline::plan(
             ".gitlab-ci.yml",
@@ -309,16 +288,18 @@ mod tests {
         pipeline.unwrap()
     }
 
+    fn pipeline() -> Pipeline {
+        plan_pipeline(
+            "stages: [build, deploy]\n\
+             compile: {stage: build, image: rust:1.89, tags: [docker, linux], script: make}\n\
+             lint: {stage: build, needs: [], when: manual, script: make lint}\n\
+             deploy: {stage: deploy, trigger: ops/deploy}\n\
+             release: {stage: deploy, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n",
+        )
+    }
+
     fn plan_text(text: &str) -> String {
-        let files = glplan::MemoryFiles::new().with_file(".gitlab-ci.yml", text);
-        let context = glplan::context::PipelineContext::push("main");
-        let (_, pipeline) = glplan::pipeline::plan(
-            ".gitlab-ci.yml",
-            &files,
-            &context,
-            &glplan::pipeline::PlanOptions::default(),
-        );
-        pipeline_table(&pipeline.unwrap(), "", &|name| name.to_owned())
+        pipeline_table(&plan_pipeline(text), "", &|name| name.to_owned())
     }
 
     #[test]
