@@ -435,7 +435,8 @@ mod tests {
         );
     }
 
-    /// The shape schemars gives a struct with a flattened, internally tagged enum.
+    /// Builds the schema shape schemars gives a struct with a flattened, internally tagged
+    /// enum.
     fn flattened() -> Value {
         json!({
             "type": "object",

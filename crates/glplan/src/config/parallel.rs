@@ -478,9 +478,9 @@ fn resolve_matrix_expressions(
 /// expressions stay as written.
 ///
 /// GitLab matches `\$\[\[\s*matrix\.([a-zA-Z0-9_-]+)\s*\]\]` (RE2, where `\s` is space, tab,
-/// line feed, form feed or carriage return), then takes the matches in order and replaces
-/// every occurrence of each matched text in the current result with Ruby's `String#gsub`, which
-/// also reads backslash sequences such as `\0` in the value.
+/// line feed, form feed or carriage return). It then takes the matches in order and replaces
+/// every occurrence of each matched text in the current result with Ruby's `String#gsub`. That
+/// call also reads backslash sequences such as `\0` in the value.
 fn interpolate_matrix(text: &mut String, matrix: &IndexMap<String, String>) -> Vec<String> {
     let matches = find_matrix_expressions(text);
     let mut unknown = Vec::new();

@@ -60,8 +60,8 @@
 //! glplan does not model.
 //!
 //! NOTE: a job request takes no time in the model. gitlab-runner's requests can wait for a
-//! job on GitLab's side (long polling) and keep their worker busy meanwhile, and
-//! `request_concurrency` bounds how many a runner has in flight; neither appears here.
+//! job on GitLab's side (long polling) and keep their worker busy meanwhile. Also,
+//! `request_concurrency` bounds how many requests a runner has in flight. Neither appears here.
 //! `strict_check_interval` (no requeue after a job) and runners that the feeder skips
 //! without waiting (unhealthy ones, such as a runner with an unknown executor) are not
 //! modelled either.

@@ -720,9 +720,9 @@ fn feeder_without_stall_keeps_offsets() {
     );
 }
 
-/// As many workers as runners still stall when every runner runs a job at a feed: `r0`,
-/// `r1` and `r2` are busy at the feed of `r0` at 9, so `r0` is handed over when `j1` ends
-/// at 30, and the feeds follow from there.
+/// As many workers as runners still stall when every runner runs a job at a feed. `r0`, `r1`
+/// and `r2` are busy at the feed of `r0` at 9, so `r0` is handed over when `j1` ends at 30.
+/// The later feeds follow from there.
 #[test]
 fn feeder_stall_with_concurrent_equal_runners() {
     let yaml = "j1: {script: x}\nj2: {script: x}\nj3: {script: x}\nj4: {script: x}\n\

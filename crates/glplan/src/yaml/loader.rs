@@ -272,8 +272,8 @@ struct Builder<'t> {
     duplicate_keys: usize,
 }
 
-/// The most duplicate-key warnings one YAML document gets; the rest are counted in one summary
-/// warning, so a generated file with many repeated keys does not flood the output.
+/// Maximum number of duplicate-key warnings per YAML document. The rest are counted in one
+/// summary warning, so a generated file with many repeated keys does not flood the output.
 const MAX_DUPLICATE_KEY_WARNINGS: usize = 100;
 
 impl<'t> Builder<'t> {
