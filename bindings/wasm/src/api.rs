@@ -50,26 +50,21 @@ pub fn plan(mut input: Input) -> Result<PlanResult, String> {
         });
     };
     let fleet = match_fleet(&input, pipeline, &context, &mut resolution.sources);
-    let convert =
-        |error: serde_json::Error| format!("cannot convert the pipeline to JSON: {error}");
-    let mut value = glplan::report::pipeline(pipeline, &resolution).map_err(convert)?;
+    let mut report = glplan::report::PipelineReport::new(pipeline, &resolution);
     if let Some(fleet) = &fleet {
-        glplan::report::add_runners(&mut value, fleet).map_err(convert)?;
+        report = report.with_fleet(fleet);
         // The runner files' diagnostics follow the pipeline's, in both lists, as the CLI's
         // JSON has them.
-        let sources = &resolution.sources;
-        if let Some(serde_json::Value::Array(entries)) = value.get_mut("diagnostics") {
-            entries.extend(glplan::report::plan_diagnostics(
-                &fleet.diagnostics,
-                sources,
-            ));
-        }
         for diagnostic in &fleet.diagnostics {
-            diagnostics.push(Diagnostic::from(diagnostic.locate(sources)));
+            diagnostics.push(Diagnostic::from(diagnostic.locate(&resolution.sources)));
         }
     }
+    // JSON text rather than a `serde_json::Value`, as for `resolve_config`: the tree of a few
+    // hundred jobs costs more to build than the text it becomes.
+    let pipeline = raw_json(&report)
+        .map_err(|error| format!("cannot convert the pipeline to JSON: {error}"))?;
     Ok(PlanResult {
-        pipeline: Some(value),
+        pipeline: Some(pipeline),
         diagnostics,
     })
 }
@@ -88,7 +83,7 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
     let Some(subject) = glplan::report::find(pipeline, job) else {
         return Err(glplan::report::job_not_found(pipeline, job));
     };
-    let explanation = glplan::report::explanation(pipeline, &subject)
+    let explanation = raw_json(&glplan::report::Explanation::new(pipeline, &subject))
         .map_err(|error| format!("cannot convert the job to JSON: {error}"))?;
     Ok(ExplainResult {
         explanation: Some(explanation),
@@ -143,13 +138,10 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         fail: input.fail.clone(),
     };
     let schedule = simulate(&pipeline, &pool, &durations, &options);
-    let schedule = match serde_json::to_value(&schedule) {
-        Ok(serde_json::Value::Object(object)) => Some(object),
-        Ok(_) => None,
-        Err(error) => return Err(format!("cannot convert the schedule to JSON: {error}")),
-    };
+    let schedule = raw_json(&schedule)
+        .map_err(|error| format!("cannot convert the schedule to JSON: {error}"))?;
     Ok(ScheduleResult {
-        schedule,
+        schedule: Some(schedule),
         diagnostics,
     })
 }
@@ -207,6 +199,12 @@ fn evaluate(input: &mut Input) -> Result<(Resolution, Option<Pipeline>), String>
     Ok(glplan::pipeline::plan(&entry, &files, &context, &options))
 }
 
+/// Serializes `value` to JSON text that the result carries unparsed. Unlike
+/// `RawValue::from_string`, this does not parse the text again to check it.
+fn raw_json(value: &impl serde::Serialize) -> serde_json::Result<Box<RawValue>> {
+    serde_json::value::to_raw_value(value)
+}
+
 fn located(resolution: &Resolution) -> Vec<Diagnostic> {
     glplan::report::diagnostics(resolution)
         .into_iter()
@@ -228,6 +226,10 @@ mod tests {
 
     fn input(json: serde_json::Value) -> Input {
         Input::from_json(json).unwrap()
+    }
+
+    fn parse(text: Option<Box<RawValue>>) -> serde_json::Value {
+        serde_json::from_str(text.unwrap().get()).unwrap()
     }
 
     const PIPELINE: &str = "stages: [build, test]\n\
@@ -328,7 +330,7 @@ mod tests {
             serde_json::json!({"files": files, "context": context}),
         ))
         .unwrap();
-        let pipeline = result.pipeline.unwrap();
+        let pipeline = parse(result.pipeline);
         let names: Vec<&str> = pipeline["jobs"]
             .as_array()
             .unwrap()
@@ -351,7 +353,8 @@ mod tests {
         let (resolution, pipeline) =
             glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
         let expected = glplan::report::pipeline(&pipeline.unwrap(), &resolution).unwrap();
-        assert_eq!(result.pipeline.unwrap(), expected);
+        let expected = serde_json::to_string(&expected).unwrap();
+        assert_eq!(result.pipeline.unwrap().get(), expected);
     }
 
     const RUNNERS: &str = "concurrent = 2\n\
@@ -360,10 +363,11 @@ mod tests {
     #[test]
     fn plan_without_runners_has_no_fleet() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
-        let pipeline = plan(input(serde_json::json!({"files": files})))
-            .unwrap()
-            .pipeline
-            .unwrap();
+        let pipeline = parse(
+            plan(input(serde_json::json!({"files": files})))
+                .unwrap()
+                .pipeline,
+        );
         assert!(pipeline.get("fleet").is_none());
         assert!(pipeline["jobs"][0].get("runners").is_none());
     }
@@ -399,7 +403,8 @@ mod tests {
             .unwrap()
             .extend(file_diagnostics);
 
-        assert_eq!(result.pipeline.unwrap(), expected);
+        let expected = serde_json::to_string(&expected).unwrap();
+        assert_eq!(result.pipeline.unwrap().get(), expected);
     }
 
     #[test]
@@ -411,7 +416,7 @@ mod tests {
             serde_json::json!({"files": files, "runners": runners}),
         ))
         .unwrap();
-        let pipeline = result.pipeline.unwrap();
+        let pipeline = parse(result.pipeline);
         assert_eq!(pipeline["jobs"][0]["runners"]["eligible"][0], "docker");
         assert_eq!(pipeline["jobs"][1]["runners"]["stuck"], true);
         assert_eq!(pipeline["fleet"]["runners"][0]["name"], "docker");
@@ -456,7 +461,7 @@ mod tests {
     fn schedule_without_runners_runs_jobs() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = schedule(input(serde_json::json!({"files": files}))).unwrap();
-        let schedule = serde_json::Value::Object(result.schedule.unwrap());
+        let schedule = result.schedule.unwrap();
         let expected = {
             let mut memory = glplan::MemoryFiles::new();
             memory.repository =
@@ -476,9 +481,9 @@ mod tests {
                 &Durations::default(),
                 &ScheduleOptions::default(),
             );
-            serde_json::to_value(simulated).unwrap()
+            serde_json::to_string(&simulated).unwrap()
         };
-        assert_eq!(schedule, expected);
+        assert_eq!(schedule.get(), expected);
     }
 
     #[test]
@@ -512,8 +517,24 @@ mod tests {
     fn explain_absent_job() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = explain(input(serde_json::json!({"files": files})), "release").unwrap();
-        let explanation = result.explanation.unwrap();
+        let explanation = parse(result.explanation);
         assert_eq!(explanation["absent"]["name"], "release");
+    }
+
+    #[test]
+    fn explain_equals_report_json() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let result = explain(input(serde_json::json!({"files": files.clone()})), "test").unwrap();
+        let mut memory = glplan::MemoryFiles::new();
+        memory.repository = input(serde_json::json!({"files": files})).files;
+        let context = input(serde_json::json!({})).pipeline_context().unwrap();
+        let (_, pipeline) =
+            glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
+        let pipeline = pipeline.unwrap();
+        let subject = glplan::report::find(&pipeline, "test").unwrap();
+        let expected = glplan::report::explanation(&pipeline, &subject).unwrap();
+        let expected = serde_json::to_string(&expected).unwrap();
+        assert_eq!(result.explanation.unwrap().get(), expected);
     }
 
     #[test]

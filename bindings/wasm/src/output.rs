@@ -7,6 +7,7 @@ use glplan::pipeline::PlanDiagnostic;
 use glplan::{Severity, SourceMap};
 use serde::Serialize;
 use serde_json::value::RawValue;
+#[cfg(test)]
 use serde_json::{Map, Value};
 
 /// One message about the configuration or the pipeline. `lint` returns the same objects as
@@ -88,7 +89,7 @@ pub struct PlanResult {
     /// The pipeline, as `glplan plan --format json` prints it; `null` when the configuration
     /// could not be built.
     #[cfg_attr(test, schemars(with = "Option<crate::typescript::PipelineRef>"))]
-    pub pipeline: Option<Value>,
+    pub pipeline: Option<Box<RawValue>>,
     /// The configuration's diagnostics, then the pipeline's.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -102,7 +103,8 @@ pub struct ScheduleResult {
     /// would not create the pipeline.
     // NOTE: the core's schedule types have no JSON Schema yet, so the declaration is a plain
     // object.
-    pub schedule: Option<Map<String, Value>>,
+    #[cfg_attr(test, schemars(with = "Option<Map<String, Value>>"))]
+    pub schedule: Option<Box<RawValue>>,
     /// The configuration's diagnostics, the pipeline's, then those of the runner and
     /// durations files.
     pub diagnostics: Vec<Diagnostic>,
@@ -115,7 +117,7 @@ pub struct ExplainResult {
     /// The job's trace, as `glplan explain --format json` prints it; `null` when the
     /// configuration could not be built.
     #[cfg_attr(test, schemars(with = "Option<crate::typescript::Explanation>"))]
-    pub explanation: Option<Value>,
+    pub explanation: Option<Box<RawValue>>,
     /// The configuration's diagnostics, then the pipeline's.
     pub diagnostics: Vec<Diagnostic>,
 }

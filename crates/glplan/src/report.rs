@@ -5,17 +5,18 @@
 //! A caller that shows other names (the CLI shows paths from the current directory) rewrites
 //! them afterwards.
 
+mod plan_json;
 mod runners;
 
+pub use plan_json::{PipelineReport, plan_diagnostics};
 pub use runners::{JobRunners, MatchedFleet, RejectedRunner, add_runners};
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostics, LocatedDiagnostic, did_you_mean};
+use crate::diagnostic::{LocatedDiagnostic, did_you_mean};
 use crate::pipeline::{AbsentJob, EdgeKind, Pipeline, PlannedJob};
 use crate::resolve::Resolution;
-use crate::source::SourceMap;
 use crate::yaml::Mapping;
 
 /// Returns the configuration as `glplan config --format json` prints it: the typed
@@ -60,59 +61,10 @@ pub fn diagnostics(resolution: &Resolution) -> Vec<LocatedDiagnostic> {
 }
 
 /// Returns the pipeline as `glplan plan --format json` prints it: the pipeline's JSON form,
-/// with the configuration's diagnostics placed before the pipeline's own.
+/// with the configuration's diagnostics placed before the pipeline's own. Serializing a
+/// [`PipelineReport`] gives the same JSON without building the tree.
 pub fn pipeline(pipeline: &Pipeline, resolution: &Resolution) -> serde_json::Result<Value> {
-    let mut value = serde_json::to_value(pipeline)?;
-    if let Some(Value::Array(diagnostics)) = value.get_mut("diagnostics") {
-        let mut all = Vec::with_capacity(resolution.diagnostics.len() + diagnostics.len());
-        for diagnostic in diagnostics_of(resolution) {
-            all.push(resolved_as_plan_diagnostic(&diagnostic));
-        }
-        all.append(diagnostics);
-        *diagnostics = all;
-    }
-    Ok(value)
-}
-
-/// Returns diagnostics of files read beside the configuration (runner and durations files)
-/// in the form of the pipeline's `diagnostics` entries, for the JSON outputs that show them
-/// next to the pipeline's.
-pub fn plan_diagnostics(diagnostics: &Diagnostics, sources: &SourceMap) -> Vec<Value> {
-    diagnostics
-        .iter()
-        .map(|diagnostic| resolved_as_plan_diagnostic(&diagnostic.locate(sources)))
-        .collect()
-}
-
-fn diagnostics_of(resolution: &Resolution) -> impl Iterator<Item = LocatedDiagnostic> + '_ {
-    resolution
-        .diagnostics
-        .iter()
-        .map(|diagnostic| diagnostic.locate(&resolution.sources))
-}
-
-/// A configuration diagnostic in the shape of the pipeline's `diagnostics` entries: the
-/// location is the start position's file, line and column.
-fn resolved_as_plan_diagnostic(diagnostic: &LocatedDiagnostic) -> Value {
-    let mut object = serde_json::Map::new();
-    object.insert("code".into(), diagnostic.code.into());
-    object.insert(
-        "severity".into(),
-        serde_json::to_value(diagnostic.severity).unwrap_or_default(),
-    );
-    object.insert("message".into(), diagnostic.message.clone().into());
-    if let Some(location) = &diagnostic.location {
-        let location = serde_json::json!({
-            "file": location.file,
-            "line": location.start.line,
-            "column": location.start.column,
-        });
-        object.insert("location".into(), location);
-    }
-    if let Some(help) = &diagnostic.help {
-        object.insert("help".into(), help.clone().into());
-    }
-    Value::Object(object)
+    serde_json::to_value(PipelineReport::new(pipeline, resolution))
 }
 
 /// The job `explain` is about: created, or left out.
@@ -195,9 +147,10 @@ pub fn neighbours<'a>(pipeline: &'a Pipeline, name: &str) -> Neighbours<'a> {
     neighbours
 }
 
-/// The JSON form of `explain`.
-#[derive(Serialize)]
-struct Explanation<'a> {
+/// The JSON form of `explain`: the pipeline's source, ref and outcome, the job's object from
+/// the pipeline (`job`, or `absent` for a job left out), and its graph neighbours.
+#[derive(Debug, Serialize)]
+pub struct Explanation<'a> {
     /// The pipeline's format version, as in `plan --format json`.
     version: u32,
     source: &'a str,
@@ -212,22 +165,28 @@ struct Explanation<'a> {
     neighbours: Neighbours<'a>,
 }
 
-/// Returns the JSON form of `explain`: the pipeline's source, ref and outcome, the job's object
-/// from the pipeline (`job`, or `absent` for a job left out), and its graph neighbours.
+impl<'a> Explanation<'a> {
+    /// Creates the explanation of `subject`, a created or absent job of `pipeline`.
+    pub fn new(pipeline: &'a Pipeline, subject: &Subject<'a>) -> Self {
+        let (job, absent, name) = match subject {
+            Subject::Created(job) => (Some(*job), None, job.name.as_str()),
+            Subject::Absent(job) => (None, Some(*job), job.name.as_str()),
+        };
+        Explanation {
+            version: pipeline.version,
+            source: &pipeline.source,
+            ref_name: &pipeline.ref_name,
+            created: pipeline.created,
+            job,
+            absent,
+            neighbours: neighbours(pipeline, name),
+        }
+    }
+}
+
+/// Returns the JSON tree of [`Explanation`], as `glplan explain --format json` prints it.
 pub fn explanation(pipeline: &Pipeline, subject: &Subject<'_>) -> serde_json::Result<Value> {
-    let (job, absent, name) = match subject {
-        Subject::Created(job) => (Some(*job), None, job.name.as_str()),
-        Subject::Absent(job) => (None, Some(*job), job.name.as_str()),
-    };
-    serde_json::to_value(Explanation {
-        version: pipeline.version,
-        source: &pipeline.source,
-        ref_name: &pipeline.ref_name,
-        created: pipeline.created,
-        job,
-        absent,
-        neighbours: neighbours(pipeline, name),
-    })
+    serde_json::to_value(Explanation::new(pipeline, subject))
 }
 
 #[cfg(test)]
