@@ -30,9 +30,11 @@ export interface Input {
   remote?: { [key: string]: string } | null;
   /**
    * Pipeline variables, as **Run pipeline** or the API would set them. A value is a string,
-   * a number or a boolean, or an object with `value` and the optional flags `masked`, `raw`
-   * and `file`. `lint` and `resolveConfig` pass them to `include` only, where YAML
-   * `variables:` never reach; `plan` and `explain` also give them to the jobs.
+   * or an object with a string `value` and the optional boolean flags `masked`, `raw` and
+   * `file`. A number or boolean is an error, because GitLab's API takes variable values as
+   * strings (the CLI's `--var-file` rejects them too). `lint` and `resolveConfig` pass them
+   * to `include` only, where YAML `variables:` never reach; `plan` and `explain` also give
+   * them to the jobs.
    */
   variables?: { [key: string]: VariableValue } | null;
   /**
@@ -73,7 +75,7 @@ export interface Input {
  * One variable in `variables`: its value, or its value with flags. Only its JSON Schema is
  * used, for the TypeScript declarations.
  */
-export type VariableValue = string | number | boolean | {
+export type VariableValue = string | {
   /**
    * The value.
    */
@@ -81,15 +83,15 @@ export type VariableValue = string | number | boolean | {
   /**
    * Whether the value is shown as `[MASKED]`.
    */
-  masked?: boolean | null;
+  masked?: boolean;
   /**
    * Whether the value is used without variable expansion.
    */
-  raw?: boolean | null;
+  raw?: boolean;
   /**
    * Whether the variable is of type file.
    */
-  file?: boolean | null;
+  file?: boolean;
 };
 
 /**

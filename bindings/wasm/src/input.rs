@@ -38,9 +38,11 @@ pub struct Input {
     /// Files for `include:remote`, by URL.
     pub remote: Option<BTreeMap<String, String>>,
     /// Pipeline variables, as **Run pipeline** or the API would set them. A value is a string,
-    /// a number or a boolean, or an object with `value` and the optional flags `masked`, `raw`
-    /// and `file`. `lint` and `resolveConfig` pass them to `include` only, where YAML
-    /// `variables:` never reach; `plan` and `explain` also give them to the jobs.
+    /// or an object with a string `value` and the optional boolean flags `masked`, `raw` and
+    /// `file`. A number or boolean is an error, because GitLab's API takes variable values as
+    /// strings (the CLI's `--var-file` rejects them too). `lint` and `resolveConfig` pass them
+    /// to `include` only, where YAML `variables:` never reach; `plan` and `explain` also give
+    /// them to the jobs.
     #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
     pub variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// Pipeline inputs for the entry file's `spec:inputs`, as JSON values.
@@ -112,23 +114,19 @@ pub struct ContextInput {
 pub enum VariableValue {
     /// The value, used as written.
     Text(String),
-    /// A number, used as written.
-    Number(f64),
-    /// A boolean, used as `true` or `false`.
-    Flag(bool),
     /// The value with its flags.
     Object {
         /// The value.
         value: String,
         /// Whether the value is shown as `[MASKED]`.
         #[serde(default)]
-        masked: Option<bool>,
+        masked: bool,
         /// Whether the value is used without variable expansion.
         #[serde(default)]
-        raw: Option<bool>,
+        raw: bool,
         /// Whether the variable is of type file.
         #[serde(default)]
-        file: Option<bool>,
+        file: bool,
     },
 }
 
@@ -257,8 +255,30 @@ fn settings_variables(
     let Some(object) = object else {
         return Ok(Vec::new());
     };
+    for (key, value) in object {
+        check_variable_value(field, key, value)?;
+    }
     variables_from_json(object.clone())
         .map_err(|message| format!("invalid argument `{field}`: {message}"))
+}
+
+/// Rejects a number or boolean as a variable's value, alone or as the object form's `value`.
+/// GitLab's API takes variable values as strings, and the CLI's `--var-file` rejects other
+/// types too. The core reports the remaining mistakes (null, arrays, unknown flags).
+fn check_variable_value(field: &str, key: &str, value: &serde_json::Value) -> Result<(), String> {
+    let (path, value) = match value {
+        serde_json::Value::Object(object) => (format!("{field}.{key}.value"), object.get("value")),
+        _ => (format!("{field}.{key}"), Some(value)),
+    };
+    let (kind, text) = match value {
+        Some(serde_json::Value::Number(number)) => ("number", number.to_string()),
+        Some(serde_json::Value::Bool(flag)) => ("boolean", flag.to_string()),
+        _ => return Ok(()),
+    };
+    Err(format!(
+        "invalid argument `{path}`: expected a string, found the {kind} `{text}`. GitLab's API \
+         takes variable values as strings, so quote it: `\"{text}\"`"
+    ))
 }
 
 fn input_span() -> Span {
@@ -382,6 +402,84 @@ mod tests {
         let input = input(serde_json::json!({"context": {"masked": ["TOKEN"]}})).unwrap();
         let error = input.pipeline_context().unwrap_err();
         assert!(error.contains("no variable `TOKEN`"), "{error}");
+    }
+
+    #[test]
+    fn variables_reject_non_string_values() {
+        let cases = [
+            (
+                serde_json::json!({"variables": {"PORT": 8080}}),
+                "invalid argument `variables.PORT`: expected a string, found the number `8080`. \
+                 GitLab's API takes variable values as strings, so quote it: `\"8080\"`",
+            ),
+            (
+                serde_json::json!({"variables": {"DEBUG": true}}),
+                "invalid argument `variables.DEBUG`: expected a string, found the boolean \
+                 `true`. GitLab's API takes variable values as strings, so quote it: `\"true\"`",
+            ),
+            (
+                serde_json::json!({"variables": {"RATIO": {"value": 1.5, "masked": true}}}),
+                "invalid argument `variables.RATIO.value`: expected a string, found the number \
+                 `1.5`. GitLab's API takes variable values as strings, so quote it: `\"1.5\"`",
+            ),
+            (
+                serde_json::json!({"context": {"project_variables": {"N": 3}}}),
+                "invalid argument `context.project_variables.N`: expected a string, found the \
+                 number `3`. GitLab's API takes variable values as strings, so quote it: \
+                 `\"3\"`",
+            ),
+            (
+                serde_json::json!({"context": {"project_variables": {"F": {"value": false}}}}),
+                "invalid argument `context.project_variables.F.value`: expected a string, found \
+                 the boolean `false`. GitLab's API takes variable values as strings, so quote \
+                 it: `\"false\"`",
+            ),
+        ];
+        for (json, expected) in cases {
+            let input = input(json.clone()).unwrap();
+            let error = input.pipeline_context().unwrap_err();
+            assert_eq!(error, expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn variables_accept_string_values() {
+        let input = input(serde_json::json!({
+            "variables": {"PORT": "8080", "DEBUG": {"value": "true", "raw": true}},
+            "context": {"project_variables": {"N": "3"}}
+        }))
+        .unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert_eq!(context.pipeline_variables[0].value, "8080");
+        assert_eq!(context.pipeline_variables[1].value, "true");
+        assert!(context.pipeline_variables[1].raw);
+        assert_eq!(context.project_variables[0].value, "3");
+    }
+
+    #[test]
+    fn variables_null_value_is_error() {
+        let input = input(serde_json::json!({"variables": {"A": null}})).unwrap();
+        let error = input.pipeline_context().unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `variables`: variable `A`: expected a string or an object with \
+             `value`"
+        );
+    }
+
+    #[test]
+    fn inputs_accept_booleans_and_arrays() {
+        let input =
+            input(serde_json::json!({"inputs": {"b": true, "a": ["x", 2], "o": {"k": "v"}}}))
+                .unwrap();
+        let inputs = input.pipeline_inputs().unwrap();
+        assert_eq!(inputs.get("b").unwrap().value, Value::Bool(true));
+        let Value::Seq(items) = &inputs.get("a").unwrap().value else {
+            panic!("`a` is not a sequence: {inputs:?}");
+        };
+        assert_eq!(items[0].as_str(), Some("x"));
+        assert_eq!(items[1].as_int(), Some(2));
+        assert!(matches!(inputs.get("o").unwrap().value, Value::Map(_)));
     }
 
     #[test]
