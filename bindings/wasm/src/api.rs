@@ -21,15 +21,12 @@ pub fn lint(mut input: Input) -> Result<Vec<Diagnostic>, String> {
 /// Returns the merged configuration and its diagnostics.
 pub fn resolve_config(mut input: Input) -> Result<ConfigResult, String> {
     let resolution = resolve(&mut input)?;
-    let convert =
-        |error: serde_json::Error| format!("cannot convert the configuration to JSON: {error}");
     // JSON text rather than a `serde_json::Value`: the configuration can have thousands of
     // jobs, and JavaScript parses the text once.
-    let config = glplan::report::configuration_text(&resolution)
-        .map_err(convert)?
-        .map(RawValue::from_string)
+    let config = glplan::report::configuration_report(&resolution)
+        .map(|report| raw_json(&report))
         .transpose()
-        .map_err(convert)?;
+        .map_err(|error| format!("cannot convert the configuration to JSON: {error}"))?;
     Ok(ConfigResult {
         config,
         diagnostics: located(&resolution),

@@ -14,6 +14,7 @@ pub use runners::{JobRunners, MatchedFleet, RejectedRunner, add_runners};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::config::Config;
 use crate::diagnostic::{LocatedDiagnostic, did_you_mean};
 use crate::pipeline::{AbsentJob, EdgeKind, Pipeline, PlannedJob};
 use crate::resolve::Resolution;
@@ -32,13 +33,29 @@ pub fn configuration(resolution: &Resolution) -> serde_json::Result<Option<Value
 /// Returns the configuration of [`configuration`] as JSON text. It serializes the typed
 /// configuration straight to text, which is faster than building the [`Value`] first.
 pub fn configuration_text(resolution: &Resolution) -> serde_json::Result<Option<String>> {
+    configuration_report(resolution)
+        .map(|report| serde_json::to_string(&report))
+        .transpose()
+}
+
+/// The configuration of [`configuration`], ready for any serde serializer.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ConfigurationReport<'a> {
+    /// The typed configuration, serialized without building a [`Value`].
+    Typed(&'a Config),
+    /// The merged tree, when the typed model could not be built.
+    Merged(Value),
+}
+
+/// Returns the configuration of [`configuration`] for serializing it straight to text.
+/// `None` when not even the merged tree exists.
+pub fn configuration_report(resolution: &Resolution) -> Option<ConfigurationReport<'_>> {
     if let Some(config) = &resolution.config {
-        return serde_json::to_string(config).map(Some);
+        return Some(ConfigurationReport::Typed(config));
     }
     let merged = resolution.merged.as_ref().map(mapping_json);
-    merged
-        .map(|value| serde_json::to_string(&value))
-        .transpose()
+    merged.map(ConfigurationReport::Merged)
 }
 
 fn mapping_json(mapping: &Mapping) -> Value {

@@ -2,7 +2,7 @@
 //!
 //! [`PipelineReport`] writes the same members in the same order as the [`Value`] that
 //! [`super::pipeline`] and [`super::add_runners`] build, without building that tree first.
-//! Building and dropping the tree costs about three times as much as writing the text.
+//! Building and dropping that tree cost more than writing the text.
 
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
