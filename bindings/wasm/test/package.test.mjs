@@ -76,6 +76,52 @@ test("invalid argument throws an Error", () => {
   assert.throws(() => glplan.plan("not an object"), (error) => error instanceof Error && /^invalid argument/.test(error.message));
 });
 
+test("a variable value that is not a string throws", () => {
+  const files = { ".gitlab-ci.yml": "build:\n  script: make\n" };
+  assert.throws(() => glplan.plan({ files, variables: { PORT: 8080 } }), {
+    name: "Error",
+    message:
+      "invalid argument `variables.PORT`: expected a string, found the number `8080`. " +
+      'GitLab\'s API takes variable values as strings, so quote it: `"8080"`',
+  });
+  assert.throws(() => glplan.lint({ files, context: { project_variables: { DEBUG: { value: true } } } }), {
+    name: "Error",
+    message:
+      "invalid argument `context.project_variables.DEBUG.value`: expected a string, found the boolean `true`. " +
+      'GitLab\'s API takes variable values as strings, so quote it: `"true"`',
+  });
+  const { diagnostics } = glplan.plan({ files, variables: { PORT: "8080", DEBUG: { value: "true", masked: false } } });
+  assert.deepEqual(diagnostics, []);
+});
+
+test("inputs take numbers, booleans and arrays", () => {
+  const yaml = [
+    "spec:",
+    "  inputs:",
+    "    replicas: {type: number}",
+    "    debug: {type: boolean}",
+    "    targets: {type: array}",
+    "---",
+    "build:",
+    "  script: make",
+    "  tags: $[[ inputs.targets ]]",
+    "  variables:",
+    "    REPLICAS: $[[ inputs.replicas ]]",
+    "    DEBUG: $[[ inputs.debug ]]",
+    "",
+  ].join("\n");
+  const { pipeline, diagnostics } = glplan.plan({
+    files: { ".gitlab-ci.yml": yaml },
+    inputs: { replicas: 3, debug: true, targets: ["docker", "linux"] },
+  });
+  assert.deepEqual(diagnostics, []);
+  const [build] = pipeline.jobs;
+  assert.deepEqual(build.tags, ["docker", "linux"]);
+  const variables = Object.fromEntries(build.variables.map((variable) => [variable.name, variable.value]));
+  assert.equal(variables.REPLICAS, "3");
+  assert.equal(variables.DEBUG, "true");
+});
+
 test("the installed package ships its TypeScript declarations", () => {
   const types = fs.readFileSync(path.join(project, "node_modules/glplan/node/glplan.d.ts"), "utf8");
   assert.match(types, /export function plan\(input: Input\): PlanResult;/);
