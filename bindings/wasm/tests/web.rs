@@ -182,3 +182,35 @@ fn schedule_runs_on_runner_file() {
 fn version_is_crate_version() {
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
 }
+
+/// Builds the input of a configuration of `length` jobs where each job needs the one before.
+fn needs_chain(length: usize) -> JsValue {
+    let mut yaml = String::from("job0:\n  script: x\n  needs: []\n");
+    for index in 1..length {
+        yaml.push_str(&format!(
+            "job{index}:\n  script: x\n  needs: [job{}]\n",
+            index - 1
+        ));
+    }
+    let files = Object::new();
+    Reflect::set(&files, &".gitlab-ci.yml".into(), &yaml.into()).unwrap();
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &files).unwrap();
+    input.into()
+}
+
+#[wasm_bindgen_test]
+fn long_needs_chain_plans_and_schedules() {
+    // A cycle check that recurses once per job overflows the module's stack at about 7,000
+    // jobs.
+    let length = 10_000;
+    let planned = plan(needs_chain(length)).unwrap();
+    assert_eq!(get(&planned, "pipeline.created"), true);
+    assert_eq!(get(&planned, "pipeline.jobs.length"), length as u32);
+    let scheduled = schedule(needs_chain(length)).unwrap();
+    assert_eq!(get(&scheduled, "schedule.finished"), true);
+    assert_eq!(
+        get(&scheduled, "schedule.critical_path.length"),
+        length as u32
+    );
+}
