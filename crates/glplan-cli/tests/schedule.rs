@@ -130,8 +130,11 @@ fn plan_table_has_runners_column() {
         .iter()
         .map(|name| fixture(&format!("executors/{name}")))
         .collect();
-    let mut args = vec!["plan", config.as_str(), "--runners"];
-    args.extend(runners.iter().map(String::as_str));
+    let mut args = vec!["plan", config.as_str()];
+    for path in &runners {
+        args.push("--runners");
+        args.push(path);
+    }
     let output = glplan(&args);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
@@ -162,6 +165,44 @@ fn untagged_job_needs_run_untagged() {
     let schedule = schedule_json("untagged", &["runners.toml"], &[]);
     assert_eq!(job(&schedule, "anything")["runner"], "catch-all");
     assert_eq!(job(&schedule, "special")["runner"], "tagged-only");
+}
+
+#[test]
+fn runners_takes_one_file_per_option() {
+    // The pipeline path after `--runners FILE` is the pipeline, not a second runner file.
+    let config = fixture("untagged/.gitlab-ci.yml");
+    let runners = fixture("untagged/runners.toml");
+    for command in ["plan", "schedule"] {
+        let output = glplan(&[command, "--runners", &runners, &config, "--format", "json"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{command}: {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).contains("fleet-toml-syntax"), "{command}");
+        let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let names: Vec<&str> = value["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|job| job["name"].as_str())
+            .collect();
+        assert_eq!(names, ["anything", "special"], "{command}");
+    }
+}
+
+#[test]
+fn runners_rejects_two_files_at_once() {
+    let config = fixture("untagged/.gitlab-ci.yml");
+    let runners = fixture("untagged/runners.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners, &runners]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("unexpected argument"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
