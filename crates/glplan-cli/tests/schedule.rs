@@ -206,6 +206,71 @@ fn runners_rejects_two_files_at_once() {
 }
 
 #[test]
+fn table_shows_each_attempt() {
+    let config = fixture("retry/.gitlab-ci.yml");
+    let durations = fixture("retry/durations.yml");
+    let output = glplan(&["schedule", &config, "--durations", &durations]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let schedule = schedule_json("retry", &[], &["--durations", &durations]);
+    let attempts = job(&schedule, "r3")["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+
+    // Columns: JOB STAGE STATUS RUNNER SLOT QUEUED START END WAIT NOTE.
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|line| line.starts_with("r3 "))
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    for (row, attempt) in rows.iter().zip(attempts) {
+        assert_eq!(row[4], attempt["slot"].to_string(), "{text}");
+        assert_eq!(
+            row[6],
+            clock(attempt["started_at"].as_u64().unwrap()),
+            "{text}"
+        );
+        assert_eq!(
+            row[7],
+            clock(attempt["finished_at"].as_u64().unwrap()),
+            "{text}"
+        );
+    }
+    assert_eq!(rows[0][2], "failed", "{text}");
+    assert!(rows[0].join(" ").contains("attempt 1 of 2"), "{text}");
+    assert_eq!(rows[1][2], "success", "{text}");
+    assert!(rows[1].join(" ").contains("attempt 2 of 2"), "{text}");
+
+    // As the table shows them, no slot runs two attempts at once.
+    let spans: Vec<(&str, u64, u64)> = text
+        .lines()
+        .filter(|line| line.starts_with("r2 ") || line.starts_with("r3 "))
+        .map(|line| {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            (cells[4], seconds(cells[6]), seconds(cells[7]))
+        })
+        .collect();
+    assert_eq!(spans.len(), 3, "{text}");
+    for (index, (slot, start, end)) in spans.iter().enumerate() {
+        for (other_slot, other_start, other_end) in spans.iter().skip(index + 1) {
+            let overlap = start < other_end && other_start < end;
+            assert!(!(slot == other_slot && overlap), "{text}");
+        }
+    }
+}
+
+/// Reads a table time (`m:ss`) as seconds.
+fn seconds(time: &str) -> u64 {
+    let (minutes, seconds) = time.split_once(':').unwrap();
+    minutes.parse::<u64>().unwrap() * 60 + seconds.parse::<u64>().unwrap()
+}
+
+/// Formats seconds as the table does (`m:ss`), for times under an hour.
+fn clock(seconds: u64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+#[test]
 fn dind_without_privileged_is_an_error() {
     let config = fixture("dind/.gitlab-ci.yml");
     let runners = fixture("dind/unprivileged.toml");
