@@ -214,3 +214,26 @@ fn long_needs_chain_plans_and_schedules() {
         length as u32
     );
 }
+
+#[wasm_bindgen_test]
+fn lint_entry_with_leading_slash_or_dot() {
+    for path in ["/x.yml", "./x.yml"] {
+        let input = Object::new();
+        let files = Object::new();
+        Reflect::set(&files, &path.into(), &"a:\n  script: x\n".into()).unwrap();
+        Reflect::set(&input, &"files".into(), &files).unwrap();
+        Reflect::set(&input, &"entry".into(), &path.into()).unwrap();
+        let diagnostics = lint(input.into()).unwrap();
+        assert_eq!(get(&diagnostics, "length"), 0, "{path}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn lint_entry_outside_repository_throws_error() {
+    let input = js(r#"{"files": {"x.yml": "a:\n  script: x\n"}, "entry": "../x.yml"}"#);
+    let message = error_message(lint(input));
+    assert!(
+        message.starts_with("invalid argument `entry`: `../x.yml` is not a file path"),
+        "{message}"
+    );
+}
