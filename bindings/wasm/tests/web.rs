@@ -237,3 +237,19 @@ fn lint_entry_outside_repository_throws_error() {
         "{message}"
     );
 }
+
+#[wasm_bindgen_test]
+fn plan_masks_values_in_child_pipeline() {
+    let input = js(r#"{
+        "files": {
+            ".gitlab-ci.yml": "child:\n  variables: {TV: $SEC}\n  trigger: {include: c.yml, forward: {pipeline_variables: true}}\n",
+            "c.yml": "c:\n  script: x\n  image: i:$TV\n  variables: {K: k-$SEC}\n"
+        },
+        "variables": {"SEC": {"value": "s3cr3tval", "masked": true}}
+    }"#);
+    let result = plan(input).unwrap();
+    let text: String = JSON::stringify(&result).unwrap().into();
+    assert!(text.contains("\"downstream\""), "{text}");
+    assert!(!text.contains("s3cr3tval"), "{text}");
+    assert!(text.contains("i:[MASKED]"), "{text}");
+}
