@@ -1,5 +1,5 @@
-//! A pipeline whose jobs form one long chain of `needs` must plan and schedule on a small
-//! stack, so no step may recurse once per job of the chain.
+//! A pipeline whose jobs form one long chain of `needs` must plan, explain and schedule on a
+//! small stack, so no step may recurse once per job of the chain.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
 
@@ -37,6 +37,11 @@ fn plan_and_schedule_chain() {
 
     let json = glplan::report::pipeline(&pipeline, &resolution).unwrap();
     assert!(json.get("jobs").is_some());
+
+    let last = format!("job{}", CHAIN_LENGTH - 1);
+    let subject = glplan::report::find(&pipeline, &last).unwrap();
+    let explanation = glplan::report::explanation(&pipeline, &subject).unwrap();
+    assert!(explanation.get("job").is_some());
 
     let pool = RunnerPool::unlimited(&pipeline);
     let schedule = simulate(
