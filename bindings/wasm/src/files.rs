@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use glplan::{FetchError, FileProvider, FileRequest};
+use serde::Deserialize;
+use serde::de::Error as _;
 
 /// Files by path: the repository being planned, other projects, templates and remote URLs.
 /// A kind of file the caller did not pass at all is reported as unavailable, with the field to
@@ -35,9 +37,10 @@ impl MapFiles {
     }
 }
 
-/// Returns the path as a repository key: without a leading `/`, and `None` for a path that
-/// climbs out of the repository with `..`, which a Git tree cannot hold.
-fn repository_key(path: &str) -> Option<String> {
+/// Returns the path as a repository key, without a leading `/`, `.` segments or empty
+/// segments. Returns `None` for a path that climbs out of the repository with `..`, which a
+/// Git tree cannot hold.
+pub(crate) fn repository_key(path: &str) -> Option<String> {
     let mut parts = Vec::new();
     for part in path.split('/') {
         match part {
@@ -47,6 +50,42 @@ fn repository_key(path: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
+}
+
+/// Deserializes the repository's files, with each path turned into its repository key, so
+/// that `/ci/a.yml`, `./ci/a.yml` and `ci/a.yml` name the same file, as they do in the
+/// `include:local` lookups of [`MapFiles::read`]. A path with `..`, a path with no file name, and two paths for the same
+/// file are errors.
+pub(crate) fn repository_files<'de, D>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let caller_files = BTreeMap::<String, String>::deserialize(deserializer)?;
+    let mut files = BTreeMap::new();
+    let mut caller_paths: BTreeMap<String, String> = BTreeMap::new();
+    for (path, text) in caller_files {
+        let key = repository_key(&path)
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| D::Error::custom(invalid_path(&path)))?;
+        if let Some(other) = caller_paths.get(&key) {
+            return Err(D::Error::custom(format!(
+                "`{other}` and `{path}` are the same file `{key}`; keep one of them"
+            )));
+        }
+        caller_paths.insert(key.clone(), path);
+        files.insert(key, text);
+    }
+    Ok(files)
+}
+
+/// Formats the message for a path that names no file of the repository.
+pub(crate) fn invalid_path(path: &str) -> String {
+    format!(
+        "`{path}` is not a file path in the repository; give the path from the repository root, \
+         such as `ci/build.yml`, without `..`"
+    )
 }
 
 impl FileProvider for MapFiles {
@@ -142,6 +181,63 @@ mod tests {
     fn unknown_project_is_unavailable() {
         let error = files().list(Some("group/tools"), None);
         assert!(matches!(error, Err(FetchError::Unavailable(m)) if m.contains("group/tools")));
+    }
+
+    fn entry_of(files: serde_json::Value, entry: &str) -> Result<String, String> {
+        let json = serde_json::json!({"files": files, "entry": entry});
+        crate::input::Input::from_json(json)?.entry()
+    }
+
+    #[test]
+    fn entry_and_keys_normalized() {
+        let cases = [
+            ("/x.yml", "/x.yml"),
+            ("./x.yml", "./x.yml"),
+            ("x.yml", "/x.yml"),
+            ("/x.yml", "x.yml"),
+            ("./ci//x.yml", "ci/./x.yml"),
+        ];
+        for (key, entry) in cases {
+            let files = serde_json::json!({key: "a: {script: x}"});
+            let expected = if key.contains("ci") {
+                "ci/x.yml"
+            } else {
+                "x.yml"
+            };
+            assert_eq!(
+                entry_of(files, entry),
+                Ok(expected.to_owned()),
+                "{key} {entry}"
+            );
+        }
+    }
+
+    #[test]
+    fn entry_outside_repository_rejected() {
+        let files = serde_json::json!({"x.yml": ""});
+        for entry in ["../x.yml", "ci/../../x.yml", "/", "."] {
+            let error = entry_of(files.clone(), entry).unwrap_err();
+            assert!(error.starts_with("invalid argument `entry`: "), "{error}");
+            assert!(error.contains(&format!("`{entry}`")), "{error}");
+        }
+    }
+
+    #[test]
+    fn file_key_outside_repository_rejected() {
+        let error = entry_of(serde_json::json!({"../x.yml": ""}), "x.yml").unwrap_err();
+        assert!(error.starts_with("invalid argument `files`: "), "{error}");
+        assert!(error.contains("`../x.yml`"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_file_keys_rejected() {
+        let files = serde_json::json!({"/x.yml": "", "x.yml": ""});
+        let error = entry_of(files, "x.yml").unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `files`: `/x.yml` and `x.yml` are the same file `x.yml`; keep one \
+             of them"
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use glplan::yaml::{Mapping, Node, Value};
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use crate::files::MapFiles;
+use crate::files::{MapFiles, invalid_path, repository_key};
 
 /// The files to read and the pipeline to plan.
 #[derive(Debug, Default, Deserialize)]
@@ -26,6 +26,7 @@ pub struct Input {
     /// Files of the repository being planned, by path from the repository root (a plain object
     /// or a `Map`). `include:local` reads them; `include:local` wildcards and `rules:exists`
     /// search their paths.
+    #[serde(deserialize_with = "crate::files::repository_files")]
     pub files: BTreeMap<String, String>,
     /// Path of the pipeline file in `files`. Default `.gitlab-ci.yml`.
     pub entry: Option<String>,
@@ -156,9 +157,11 @@ impl Input {
     /// Returns the entry path, after checking that `files` has it.
     pub fn entry(&self) -> Result<String, String> {
         let entry = self.entry.as_deref().unwrap_or(".gitlab-ci.yml");
-        let key = entry.trim_start_matches('/');
-        if self.files.contains_key(key) {
-            return Ok(key.to_owned());
+        let key = repository_key(entry)
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| format!("invalid argument `entry`: {}", invalid_path(entry)))?;
+        if self.files.contains_key(&key) {
+            return Ok(key);
         }
         let mut message = format!("entry file `{entry}` is not in `files`");
         if self.files.is_empty() {

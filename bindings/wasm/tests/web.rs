@@ -182,3 +182,74 @@ fn schedule_runs_on_runner_file() {
 fn version_is_crate_version() {
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
 }
+
+/// Builds the input of a configuration of `length` jobs where each job needs the one before.
+fn needs_chain(length: usize) -> JsValue {
+    let mut yaml = String::from("job0:\n  script: x\n  needs: []\n");
+    for index in 1..length {
+        yaml.push_str(&format!(
+            "job{index}:\n  script: x\n  needs: [job{}]\n",
+            index - 1
+        ));
+    }
+    let files = Object::new();
+    Reflect::set(&files, &".gitlab-ci.yml".into(), &yaml.into()).unwrap();
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &files).unwrap();
+    input.into()
+}
+
+#[wasm_bindgen_test]
+fn long_needs_chain_plans_and_schedules() {
+    // A cycle check that recurses once per job overflows the module's stack at about 7,000
+    // jobs.
+    let length = 10_000;
+    let planned = plan(needs_chain(length)).unwrap();
+    assert_eq!(get(&planned, "pipeline.created"), true);
+    assert_eq!(get(&planned, "pipeline.jobs.length"), length as u32);
+    let scheduled = schedule(needs_chain(length)).unwrap();
+    assert_eq!(get(&scheduled, "schedule.finished"), true);
+    assert_eq!(
+        get(&scheduled, "schedule.critical_path.length"),
+        length as u32
+    );
+}
+
+#[wasm_bindgen_test]
+fn lint_entry_with_leading_slash_or_dot() {
+    for path in ["/x.yml", "./x.yml"] {
+        let input = Object::new();
+        let files = Object::new();
+        Reflect::set(&files, &path.into(), &"a:\n  script: x\n".into()).unwrap();
+        Reflect::set(&input, &"files".into(), &files).unwrap();
+        Reflect::set(&input, &"entry".into(), &path.into()).unwrap();
+        let diagnostics = lint(input.into()).unwrap();
+        assert_eq!(get(&diagnostics, "length"), 0, "{path}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn lint_entry_outside_repository_throws_error() {
+    let input = js(r#"{"files": {"x.yml": "a:\n  script: x\n"}, "entry": "../x.yml"}"#);
+    let message = error_message(lint(input));
+    assert!(
+        message.starts_with("invalid argument `entry`: `../x.yml` is not a file path"),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn plan_masks_values_in_child_pipeline() {
+    let input = js(r#"{
+        "files": {
+            ".gitlab-ci.yml": "child:\n  variables: {TV: $SEC}\n  trigger: {include: c.yml, forward: {pipeline_variables: true}}\n",
+            "c.yml": "c:\n  script: x\n  image: i:$TV\n  variables: {K: k-$SEC}\n"
+        },
+        "variables": {"SEC": {"value": "s3cr3tval", "masked": true}}
+    }"#);
+    let result = plan(input).unwrap();
+    let text: String = JSON::stringify(&result).unwrap().into();
+    assert!(text.contains("\"downstream\""), "{text}");
+    assert!(!text.contains("s3cr3tval"), "{text}");
+    assert!(text.contains("i:[MASKED]"), "{text}");
+}

@@ -103,10 +103,10 @@ pub struct PlanArgs {
     /// of the jobs and their needs.
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
-    /// gitlab-runner `config.toml` files (one per host) and GitLab runner settings files;
+    /// A gitlab-runner `config.toml` file (one per host) or a GitLab runner settings file;
     /// adds each job's eligible runners, or `stuck`, to the output, and checks the runners'
-    /// executor settings against the jobs.
-    #[arg(long, value_name = "FILE", num_args = 1..)]
+    /// executor settings against the jobs. Repeat the option for several files.
+    #[arg(long, value_name = "FILE")]
     pub runners: Vec<PathBuf>,
 }
 
@@ -119,9 +119,10 @@ pub struct ScheduleArgs {
     /// The pipeline to plan.
     #[command(flatten)]
     pub context: ContextArgs,
-    /// gitlab-runner `config.toml` files (one per host) and GitLab runner settings files
-    /// [default: unlimited runners that take every job at once].
-    #[arg(long, value_name = "FILE", num_args = 1..)]
+    /// A gitlab-runner `config.toml` file (one per host) or a GitLab runner settings file.
+    /// Repeat the option for several files [default: unlimited runners that take every job at
+    /// once].
+    #[arg(long, value_name = "FILE")]
     pub runners: Vec<PathBuf>,
     /// YAML file of job run times: `default:` (5 minutes when absent), `timeout:` (the
     /// project's job timeout, 1 hour when absent) and `jobs:`, mapping job names or globs to

@@ -5,7 +5,7 @@ use glplan::schedule::{JobStatus, PipelineStatus, Schedule, ScheduledJob};
 use crate::table::align;
 
 /// Renders the schedule for reading: the `description` lines and the pipeline's outcome, one
-/// row per job, one row per runner, then the critical path, the longest waits and the stuck
+/// row per job (per attempt for a retried job), one row per runner, then the critical path, the longest waits and the stuck
 /// jobs. Times are `m:ss` (or `h:mm:ss`) after the pipeline's creation.
 pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
     let mut out = description.to_owned();
@@ -28,7 +28,7 @@ pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
         .to_vec(),
     ];
     for job in &schedule.jobs {
-        rows.push(job_row(job));
+        rows.extend(job_rows(job));
     }
     out.push_str(&align(&rows));
 
@@ -75,6 +75,41 @@ pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
     out
 }
 
+/// Builds the rows of one job. A job that ran once or not at all has one row. A retried job has one
+/// row per attempt, each with that attempt's runner, slot and times, so that every slot the
+/// job used appears in the table. The last row carries the job's final status and notes.
+fn job_rows(job: &ScheduledJob) -> Vec<Vec<String>> {
+    let count = job.attempts.len();
+    if count < 2 {
+        return vec![job_row(job)];
+    }
+    let mut rows = Vec::with_capacity(count);
+    for (index, attempt) in job.attempts.iter().enumerate() {
+        let last = index + 1 == count;
+        let mut note = vec![format!("attempt {} of {count}", index + 1)];
+        if last {
+            note.extend(job_notes(job));
+        } else if let Some(reason) = &attempt.failure_reason {
+            note.push(reason.clone());
+        }
+        let status = if last { job.status } else { attempt.status };
+        rows.push(vec![
+            job.name.clone(),
+            job.stage.clone(),
+            job_status_name(status).to_owned(),
+            attempt.runner.clone().unwrap_or_else(|| "-".to_owned()),
+            slot_cell(attempt.slot),
+            clock(attempt.queued_at),
+            clock(attempt.started_at),
+            clock(attempt.finished_at),
+            clock(attempt.started_at.saturating_sub(attempt.queued_at)),
+            note.join("; "),
+        ]);
+    }
+    rows
+}
+
+/// Builds the row of a job that ran at most once.
 fn job_row(job: &ScheduledJob) -> Vec<String> {
     let time = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), clock);
     let wait: u64 = job
@@ -82,10 +117,27 @@ fn job_row(job: &ScheduledJob) -> Vec<String> {
         .iter()
         .map(|a| a.started_at.saturating_sub(a.queued_at))
         .sum();
+    vec![
+        job.name.clone(),
+        job.stage.clone(),
+        job_status_name(job.status).to_owned(),
+        job.runner.clone().unwrap_or_else(|| "-".to_owned()),
+        slot_cell(job.slot),
+        time(job.queued_at),
+        time(job.started_at),
+        time(job.finished_at),
+        if job.attempts.is_empty() {
+            "-".to_owned()
+        } else {
+            clock(wait)
+        },
+        job_notes(job).join("; "),
+    ]
+}
+
+/// Lists the failure reason, `allowed to fail` and the reason the job did not run or finish.
+fn job_notes(job: &ScheduledJob) -> Vec<String> {
     let mut note = Vec::new();
-    if job.attempts.len() > 1 {
-        note.push(format!("{} attempts", job.attempts.len()));
-    }
     if let Some(reason) = &job.failure_reason {
         note.push(reason.clone());
     }
@@ -95,23 +147,11 @@ fn job_row(job: &ScheduledJob) -> Vec<String> {
     if let Some(reason) = &job.reason {
         note.push(reason.clone());
     }
-    vec![
-        job.name.clone(),
-        job.stage.clone(),
-        job_status_name(job.status).to_owned(),
-        job.runner.clone().unwrap_or_else(|| "-".to_owned()),
-        job.slot
-            .map_or_else(|| "-".to_owned(), |slot| slot.to_string()),
-        time(job.queued_at),
-        time(job.started_at),
-        time(job.finished_at),
-        if job.attempts.is_empty() {
-            "-".to_owned()
-        } else {
-            clock(wait)
-        },
-        note.join("; "),
-    ]
+    note
+}
+
+fn slot_cell(slot: Option<u32>) -> String {
+    slot.map_or_else(|| "-".to_owned(), |slot| slot.to_string())
 }
 
 /// Renders the schedule as a Mermaid Gantt chart: one section per runner (and one for trigger

@@ -130,8 +130,11 @@ fn plan_table_has_runners_column() {
         .iter()
         .map(|name| fixture(&format!("executors/{name}")))
         .collect();
-    let mut args = vec!["plan", config.as_str(), "--runners"];
-    args.extend(runners.iter().map(String::as_str));
+    let mut args = vec!["plan", config.as_str()];
+    for path in &runners {
+        args.push("--runners");
+        args.push(path);
+    }
     let output = glplan(&args);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
@@ -162,6 +165,109 @@ fn untagged_job_needs_run_untagged() {
     let schedule = schedule_json("untagged", &["runners.toml"], &[]);
     assert_eq!(job(&schedule, "anything")["runner"], "catch-all");
     assert_eq!(job(&schedule, "special")["runner"], "tagged-only");
+}
+
+#[test]
+fn runners_takes_one_file_per_option() {
+    // The pipeline path after `--runners FILE` is the pipeline, not a second runner file.
+    let config = fixture("untagged/.gitlab-ci.yml");
+    let runners = fixture("untagged/runners.toml");
+    for command in ["plan", "schedule"] {
+        let output = glplan(&[command, "--runners", &runners, &config, "--format", "json"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{command}: {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).contains("fleet-toml-syntax"), "{command}");
+        let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let names: Vec<&str> = value["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|job| job["name"].as_str())
+            .collect();
+        assert_eq!(names, ["anything", "special"], "{command}");
+    }
+}
+
+#[test]
+fn runners_rejects_two_files_at_once() {
+    let config = fixture("untagged/.gitlab-ci.yml");
+    let runners = fixture("untagged/runners.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners, &runners]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("unexpected argument"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn table_shows_each_attempt() {
+    let config = fixture("retry/.gitlab-ci.yml");
+    let durations = fixture("retry/durations.yml");
+    let output = glplan(&["schedule", &config, "--durations", &durations]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let schedule = schedule_json("retry", &[], &["--durations", &durations]);
+    let attempts = job(&schedule, "r3")["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+
+    // Columns: JOB STAGE STATUS RUNNER SLOT QUEUED START END WAIT NOTE.
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|line| line.starts_with("r3 "))
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    for (row, attempt) in rows.iter().zip(attempts) {
+        assert_eq!(row[4], attempt["slot"].to_string(), "{text}");
+        assert_eq!(
+            row[6],
+            clock(attempt["started_at"].as_u64().unwrap()),
+            "{text}"
+        );
+        assert_eq!(
+            row[7],
+            clock(attempt["finished_at"].as_u64().unwrap()),
+            "{text}"
+        );
+    }
+    assert_eq!(rows[0][2], "failed", "{text}");
+    assert!(rows[0].join(" ").contains("attempt 1 of 2"), "{text}");
+    assert_eq!(rows[1][2], "success", "{text}");
+    assert!(rows[1].join(" ").contains("attempt 2 of 2"), "{text}");
+
+    // As the table shows them, no slot runs two attempts at once.
+    let spans: Vec<(&str, u64, u64)> = text
+        .lines()
+        .filter(|line| line.starts_with("r2 ") || line.starts_with("r3 "))
+        .map(|line| {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            (cells[4], seconds(cells[6]), seconds(cells[7]))
+        })
+        .collect();
+    assert_eq!(spans.len(), 3, "{text}");
+    for (index, (slot, start, end)) in spans.iter().enumerate() {
+        for (other_slot, other_start, other_end) in spans.iter().skip(index + 1) {
+            let overlap = start < other_end && other_start < end;
+            assert!(!(slot == other_slot && overlap), "{text}");
+        }
+    }
+}
+
+/// Reads a table time (`m:ss`) as seconds.
+fn seconds(time: &str) -> u64 {
+    let (minutes, seconds) = time.split_once(':').unwrap();
+    minutes.parse::<u64>().unwrap() * 60 + seconds.parse::<u64>().unwrap()
+}
+
+/// Formats seconds as the table does (`m:ss`), for times under an hour.
+fn clock(seconds: u64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
 #[test]

@@ -235,7 +235,9 @@ fn unknown_lexeme(source: &str, pos: usize) -> ExprError {
         .map_or(rest.len(), |(i, _)| i);
     let word = rest.get(..word_len).unwrap_or(rest);
     let mut span = pos..pos + word_len;
-    let help = if rest.starts_with("${") {
+    let help = if let Some(help) = escaped_quote_help(source, pos, word) {
+        Some(help)
+    } else if rest.starts_with("${") {
         Some("write the variable as `$NAME`: expressions do not accept `${NAME}`".to_owned())
     } else if rest.starts_with('$') {
         Some("a variable is `$` followed by letters, digits or `_`".to_owned())
@@ -267,6 +269,32 @@ fn unknown_lexeme(source: &str, pos: usize) -> ExprError {
         Some(help) => error.with_help(help),
         None => error,
     }
+}
+
+/// Builds the help for an unknown lexeme right after a string that ends in `\` and its
+/// quote, as in `"a\"b"`. Expression strings have no escape sequences, so that string ends
+/// at the escaped quote and the rest of the intended value is left over.
+fn escaped_quote_help(source: &str, pos: usize, word: &str) -> Option<String> {
+    let before = source.get(..pos)?;
+    let quote = before
+        .chars()
+        .next_back()
+        .filter(|c| *c == '"' || *c == '\'')?;
+    let content_end = before.len().checked_sub(quote.len_utf8())?;
+    let opening = before.get(..content_end)?.rfind(quote)?;
+    let content = before.get(opening + 1..content_end)?;
+    let prefix = content.strip_suffix('\\')?;
+    let other = if quote == '"' { '\'' } else { '"' };
+    let mut help = format!(
+        "strings have no escape sequences, so the string ends at `\\{quote}` and a value that \
+         contains `{quote}` must be written between `{other}` quotes"
+    );
+    let rest = word.strip_suffix(quote).unwrap_or(word);
+    let value = format!("{prefix}{quote}{rest}");
+    if !value.contains(other) {
+        help.push_str(&format!(": `{other}{value}{other}`"));
+    }
+    Some(help)
 }
 
 #[cfg(test)]
@@ -418,6 +446,21 @@ mod tests {
             ),
             ("$X = \"a\"", "compare with `==`, or match with `=~`"),
             ("$A | $B", "combine conditions with `&&` or `||`"),
+            (
+                r#"$V=="a\"b""#,
+                "strings have no escape sequences, so the string ends at `\\\"` and a value \
+                 that contains `\"` must be written between `'` quotes: `'a\"b'`",
+            ),
+            (
+                r"$V == 'it\'s'",
+                "strings have no escape sequences, so the string ends at `\\'` and a value \
+                 that contains `'` must be written between `\"` quotes: `\"it's\"`",
+            ),
+            (
+                r#"$V == "a'\"b""#,
+                "strings have no escape sequences, so the string ends at `\\\"` and a value \
+                 that contains `\"` must be written between `'` quotes",
+            ),
         ];
         for (source, help) in cases {
             assert_eq!(error(source).help(), Some(help), "{source:?}");

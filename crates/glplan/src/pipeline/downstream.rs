@@ -7,6 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::context::{PipelineContext, PipelineSource, SettingsVariable};
+use crate::diagnostic::Diagnostic;
 use crate::files::{FetchError, FileProvider, FileRequest};
 use crate::resolve::{ResolveOptions, resolve};
 use crate::variables::{Forward, MASKED, downstream_variables, include_variables};
@@ -14,7 +15,7 @@ use crate::variables::{Forward, MASKED, downstream_variables, include_variables}
 use super::attributes::FinalVariables;
 use super::keywords::{self, ChildIncludeView, TriggerView};
 use super::output::{ChildConfiguration, NameValue, PlanTrigger, TriggerKind};
-use super::trace::TraceContext;
+use super::trace::{Masker, TraceContext};
 use super::{EvaluateOptions, Planner};
 
 /// Builds the `trigger` of a trigger job, planning its child pipeline when possible.
@@ -88,7 +89,7 @@ pub(super) fn trigger(
                 .iter()
                 .map(|item| item.description.clone())
                 .collect();
-            match child_pipeline(planner, context, job, &include, forwarded) {
+            match child_pipeline(planner, context, job, &include, forwarded, traces.masker) {
                 Ok((mut pipeline, configuration)) => {
                     // A problem in the generated entry file is about the parent's
                     // `trigger:include`, so it is located there.
@@ -127,6 +128,7 @@ fn child_pipeline(
     job: &crate::config::Job,
     include: &[ChildIncludeView],
     forwarded: Vec<SettingsVariable>,
+    upstream_masker: &Masker,
 ) -> Result<(super::Pipeline, ChildConfiguration), String> {
     let limits = &planner.options.limits;
     if let Some(item) = include.iter().find(|item| item.artifact_job.is_some()) {
@@ -191,10 +193,19 @@ fn child_pipeline(
         server_fqdn: Some(child.server.fqdn()),
     };
     let resolution = resolve(&entry, &child_files, &resolve_options);
+
+    // The forwarded variables are plain pipeline variables of the child, so their secret
+    // values are hidden by the parent's masked values. Messages of the include phase can show
+    // them too, for example in the path of a missing file.
+    let masker = Masker::downstream(&child, upstream_masker);
+    let mut diagnostics: Vec<Diagnostic> = resolution.diagnostics.iter().cloned().collect();
+    for diagnostic in &mut diagnostics {
+        masker.mask_diagnostic(diagnostic);
+    }
     let configuration = ChildConfiguration {
         entry: entry.clone(),
         sources: resolution.sources.clone(),
-        diagnostics: resolution.diagnostics.iter().cloned().collect(),
+        diagnostics,
         trigger_span: job.keyword_span("trigger"),
     };
     let options = EvaluateOptions {
@@ -204,19 +215,32 @@ fn child_pipeline(
         predefined_variables: planner.options.predefined_variables,
     };
     let Some(config) = &resolution.config else {
-        return Ok((super::unresolved(&child, &resolution), configuration));
+        let pipeline = super::unresolved(&child, &resolution);
+        return Ok((mask_messages(pipeline, &masker), configuration));
     };
     let nested = Planner {
         config,
         options: &options,
         depth: planner.depth + 1,
         downstream_count: planner.downstream_count,
+        masker: Some(&masker),
     };
     let pipeline = nested.run(&child);
-    Ok((
-        super::with_resolution(pipeline, &resolution, true),
-        configuration,
-    ))
+    let pipeline = super::with_resolution(pipeline, &resolution, true);
+    Ok((mask_messages(pipeline, &masker), configuration))
+}
+
+/// Masks the errors and diagnostic texts of a child pipeline, which include the messages of
+/// the include phase.
+fn mask_messages(mut pipeline: super::Pipeline, masker: &Masker) -> super::Pipeline {
+    for error in &mut pipeline.errors {
+        *error = masker.mask_owned(std::mem::take(error));
+    }
+    for diagnostic in &mut pipeline.diagnostics {
+        diagnostic.message = masker.mask_owned(std::mem::take(&mut diagnostic.message));
+        diagnostic.help = diagnostic.help.take().map(|help| masker.mask_owned(help));
+    }
+    pipeline
 }
 
 /// The parent's files, plus the generated entry file of the child configuration.

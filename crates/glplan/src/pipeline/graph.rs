@@ -13,8 +13,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::{DiGraph, Neighbors, NodeIndex};
 
 use crate::config::SchedulingType;
 use crate::diagnostic::Diagnostic;
@@ -171,8 +170,8 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
 /// Reports the first strongly connected component with more than one node, or a job that
 /// needs itself.
 fn find_cycle(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Option<(Diagnostic, String)> {
-    let mut components = tarjan_scc(graph);
-    // `tarjan_scc` lists components in reverse topological order; report the earliest job.
+    let mut components = strongly_connected_components(graph);
+    // The components come in reverse topological order; report the earliest job.
     components.reverse();
     let cyclic = components
         .into_iter()
@@ -217,6 +216,121 @@ fn find_cycle(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Option<(Diagnos
     Some((diagnostic, first))
 }
 
+/// Tarjan's algorithm: the strongly connected components, each listed when the depth-first
+/// search leaves its root, which is reverse topological order. A chain of `needs` makes the
+/// search path as long as the chain, so the path is kept in a `Vec` rather than on the call
+/// stack: thousands of nested calls overflow the 1 MiB stack of a wasm module. Roots
+/// and neighbours are taken in petgraph's iteration order, so the components come in the
+/// same order as from `petgraph::algo::tarjan_scc`.
+fn strongly_connected_components(graph: &DiGraph<Node, ()>) -> Vec<Vec<NodeIndex>> {
+    let mut search = Tarjan {
+        discovery: vec![None; graph.node_count()],
+        lowlink: vec![0; graph.node_count()],
+        on_stack: vec![false; graph.node_count()],
+        stack: Vec::new(),
+        next_discovery: 0,
+        components: Vec::new(),
+    };
+    // The depth-first path: each node with the neighbours it has yet to visit.
+    let mut path: Vec<(NodeIndex, Neighbors<'_, ()>)> = Vec::new();
+    for root in graph.node_indices() {
+        if search.discovered(root).is_some() {
+            continue;
+        }
+        search.discover(root);
+        path.push((root, graph.neighbors(root)));
+        while let Some((node, neighbors)) = path.last_mut() {
+            let node = *node;
+            if let Some(next) = neighbors.next() {
+                match search.discovered(next) {
+                    None => {
+                        search.discover(next);
+                        path.push((next, graph.neighbors(next)));
+                    }
+                    Some(discovery) if search.is_on_stack(next) => {
+                        search.lower(node, discovery);
+                    }
+                    Some(_) => {}
+                }
+                continue;
+            }
+            path.pop();
+            let lowlink = search.lowlink_of(node);
+            if let Some((parent, _)) = path.last() {
+                search.lower(*parent, lowlink);
+            }
+            if search.discovered(node) == Some(lowlink) {
+                search.close_component(node);
+            }
+        }
+    }
+    search.components
+}
+
+/// The state of [`strongly_connected_components`], by node index.
+struct Tarjan {
+    /// Discovery order of each node, `None` until the search reaches it.
+    discovery: Vec<Option<usize>>,
+    /// The lowest discovery order reachable from each node through the search tree and one
+    /// back edge.
+    lowlink: Vec<usize>,
+    on_stack: Vec<bool>,
+    /// Discovered nodes whose component is not closed yet.
+    stack: Vec<NodeIndex>,
+    next_discovery: usize,
+    components: Vec<Vec<NodeIndex>>,
+}
+
+impl Tarjan {
+    fn discovered(&self, node: NodeIndex) -> Option<usize> {
+        self.discovery.get(node.index()).copied().flatten()
+    }
+
+    fn is_on_stack(&self, node: NodeIndex) -> bool {
+        self.on_stack.get(node.index()).copied().unwrap_or(false)
+    }
+
+    fn lowlink_of(&self, node: NodeIndex) -> usize {
+        self.lowlink.get(node.index()).copied().unwrap_or(0)
+    }
+
+    fn discover(&mut self, node: NodeIndex) {
+        let order = self.next_discovery;
+        self.next_discovery += 1;
+        if let Some(discovery) = self.discovery.get_mut(node.index()) {
+            *discovery = Some(order);
+        }
+        if let Some(lowlink) = self.lowlink.get_mut(node.index()) {
+            *lowlink = order;
+        }
+        if let Some(on_stack) = self.on_stack.get_mut(node.index()) {
+            *on_stack = true;
+        }
+        self.stack.push(node);
+    }
+
+    fn lower(&mut self, node: NodeIndex, value: usize) {
+        if let Some(lowlink) = self.lowlink.get_mut(node.index()) {
+            *lowlink = (*lowlink).min(value);
+        }
+    }
+
+    /// Pops the component whose root is `root` off the stack.
+    fn close_component(&mut self, root: NodeIndex) {
+        let mut component = Vec::new();
+        while let Some(member) = self.stack.pop() {
+            if let Some(on_stack) = self.on_stack.get_mut(member.index()) {
+                *on_stack = false;
+            }
+            component.push(member);
+            if member == root {
+                break;
+            }
+        }
+        self.components.push(component);
+    }
+}
+
 /// Kahn's algorithm, always taking the ready job that comes first in the job list, so the
 /// order follows stages and configuration order wherever the dependencies allow.
 fn topological_order(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Vec<String> {
@@ -252,4 +366,57 @@ fn topological_order(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Vec<Stri
         }
     }
     order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph_of(node_count: usize, edges: &[(usize, usize)]) -> DiGraph<Node, ()> {
+        let mut graph = DiGraph::new();
+        let nodes: Vec<NodeIndex> = (0..node_count)
+            .map(|index| graph.add_node(Node::Job(index)))
+            .collect();
+        for &(from, to) in edges {
+            graph.add_edge(nodes[from], nodes[to], ());
+        }
+        graph
+    }
+
+    fn sorted(components: Vec<Vec<NodeIndex>>) -> Vec<Vec<usize>> {
+        components
+            .into_iter()
+            .map(|component| {
+                let mut members: Vec<usize> = component.iter().map(|node| node.index()).collect();
+                members.sort_unstable();
+                members
+            })
+            .collect()
+    }
+
+    #[test]
+    fn components_match_petgraph_order() {
+        let cases: [(usize, &[(usize, usize)]); 5] = [
+            (4, &[(0, 1), (1, 2), (2, 3)]),
+            (3, &[(0, 1), (1, 0), (2, 2)]),
+            (6, &[(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 3), (5, 4)]),
+            (5, &[(4, 3), (3, 2), (2, 4), (1, 0), (0, 1), (0, 2)]),
+            (4, &[]),
+        ];
+        for (node_count, edges) in cases {
+            let graph = graph_of(node_count, edges);
+            let expected = sorted(petgraph::algo::tarjan_scc(&graph));
+            let actual = sorted(strongly_connected_components(&graph));
+            assert_eq!(actual, expected, "edges {edges:?}");
+        }
+    }
+
+    #[test]
+    fn long_chain_has_no_cycle() {
+        let edges: Vec<(usize, usize)> = (1..50_000).map(|index| (index - 1, index)).collect();
+        let graph = graph_of(50_000, &edges);
+        let components = strongly_connected_components(&graph);
+        assert_eq!(components.len(), 50_000);
+        assert!(components.iter().all(|component| component.len() == 1));
+    }
 }

@@ -144,6 +144,7 @@ pub fn evaluate(
         options,
         depth: 0,
         downstream_count: &downstream_count,
+        masker: None,
     };
     planner.run(context)
 }
@@ -198,19 +199,26 @@ pub(super) struct Planner<'c, 'o> {
     pub(super) depth: usize,
     /// Child pipelines planned so far in the whole hierarchy.
     pub(super) downstream_count: &'o Cell<usize>,
+    /// The masker of a downstream pipeline, which also hides the upstream pipelines' masked
+    /// values; `None` builds one from the context.
+    masker: Option<&'o Masker>,
 }
 
 impl Planner<'_, '_> {
     /// Runs GitLab's pipeline creation steps.
     pub(super) fn run(&self, context: &PipelineContext) -> Pipeline {
-        let masker = Masker::new(context);
+        let own_masker;
+        let masker = match self.masker {
+            Some(masker) => masker,
+            None => {
+                own_masker = Masker::new(context);
+                &own_masker
+            }
+        };
         let locator = Locator {
             sources: self.options.sources,
         };
-        let traces = TraceContext {
-            masker: &masker,
-            locator,
-        };
+        let traces = TraceContext { masker, locator };
         let limits = &self.options.limits;
         let repository = self.repository_files(context);
         let expressions = crate::rules::ExpressionCache::default();

@@ -519,6 +519,61 @@ t: {trigger: {project: group/$TOKEN}, variables: {T: $TOKEN}}
 }
 
 #[test]
+fn masked_value_hidden_in_child() {
+    let secret = "s3cr3tval";
+    let mut context = PipelineContext::push("main");
+    context.pipeline_variables = vec![SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("SEC", secret)
+    }];
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "
+yaml: {variables: {TV: $SEC}, trigger: {include: c.yml}}
+forwarded: {trigger: {include: c.yml, forward: {pipeline_variables: true}}}
+missing: {variables: {TV: $SEC}, trigger: {include: c-missing.yml}}
+",
+        )
+        .with_file(
+            "c.yml",
+            "
+workflow: {name: 'child $TV $SEC'}
+c:
+  script: x
+  image: i:$TV$SEC
+  tags: [t-$TV$SEC]
+  environment: {name: env-$TV$SEC}
+  resource_group: rg-$TV$SEC
+  variables: {K: k-$TV$SEC}
+  rules: [{if: '$TV || $SEC'}]
+",
+        )
+        .with_file("c-missing.yml", "include: {local: 'ci/$TV.yml'}\n");
+    let pipeline = plan_files(&files, &context);
+    for name in ["yaml", "forwarded", "missing"] {
+        let trigger = job(&pipeline, name).trigger.as_ref().unwrap();
+        let child = trigger.downstream.as_ref().unwrap();
+        let json = serde_json::to_string(child).unwrap();
+        assert!(!json.contains(secret), "{name}: {json}");
+        assert!(json.contains("[MASKED]"), "{name}: {json}");
+        let configuration = trigger.configuration.as_ref().unwrap();
+        for diagnostic in &configuration.diagnostics {
+            assert!(
+                !diagnostic.message.contains(secret),
+                "{name}: {diagnostic:?}"
+            );
+        }
+    }
+    let missing = job(&pipeline, "missing").trigger.as_ref().unwrap();
+    let errors = &missing.downstream.as_ref().unwrap().errors;
+    assert!(
+        errors.iter().any(|e| e.contains("ci/[MASKED].yml")),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn environment_and_resource_group_expanded() {
     let pipeline = plan_main(
         "

@@ -36,10 +36,23 @@ impl Masker {
             .chain(&context.pipeline_variables)
             .chain(&context.schedule_variables)
             .chain(&context.deployment_variables);
-        let mut values: Vec<String> = all
+        let values: Vec<String> = all
             .filter(|variable| variable.masked && !variable.value.is_empty())
             .map(|variable| variable.value.clone())
             .collect();
+        Masker::from_values(values)
+    }
+
+    /// Creates the masker of a downstream pipeline: its own masked values and the upstream
+    /// pipeline's. A trigger job passes variables downstream as plain pipeline variables, with
+    /// masked values already expanded into them, so only the upstream values keep those hidden.
+    pub(super) fn downstream(context: &PipelineContext, upstream: &Masker) -> Self {
+        let mut values = Masker::new(context).values;
+        values.extend(upstream.values.iter().cloned());
+        Masker::from_values(values)
+    }
+
+    fn from_values(mut values: Vec<String>) -> Self {
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         values.dedup();
         Masker { values }
@@ -67,6 +80,15 @@ impl Masker {
         match self.mask(&text) {
             Cow::Borrowed(_) => text,
             Cow::Owned(masked) => masked,
+        }
+    }
+
+    /// Masks the message, help and label texts of a configuration diagnostic.
+    pub(super) fn mask_diagnostic(&self, diagnostic: &mut Diagnostic) {
+        diagnostic.message = self.mask_owned(std::mem::take(&mut diagnostic.message));
+        diagnostic.help = diagnostic.help.take().map(|help| self.mask_owned(help));
+        for label in &mut diagnostic.labels {
+            label.message = self.mask_owned(std::mem::take(&mut label.message));
         }
     }
 }
