@@ -25,8 +25,9 @@ use crate::expr;
 use crate::variables::sort_and_expand_definitions;
 use crate::variables::{
     ExpandOptions, Expansion, GlobalVariables, JobEnvironment, JobOutcome, JobSpec,
-    ResolvedVariable, VariableList, VariableSource, YamlVariable, expand, job_predefined_variables,
-    job_variables, job_yaml_variables, seed_variables, sort_and_expand_all,
+    ResolvedVariable, VariableList, VariableSource, YamlVariable, environment_slug, expand,
+    job_predefined_variables, job_variables, job_yaml_variables, scope_rank, seed_variables,
+    sort_and_expand_all,
 };
 
 /// Name of the YAML variable that marks where the job's YAML variables go in a template list.
@@ -656,6 +657,9 @@ pub(super) struct VariableLists<'c> {
     context: &'c PipelineContext,
     plain: Option<Rc<SharedParts>>,
     by_environment: RefCell<HashMap<String, Option<Rc<SharedParts>>>>,
+    /// The shared parts by [`VariableLists::scope_signature`]: environments whose names
+    /// select the same deployment and settings variables share every part but the slug.
+    by_scopes: RefCell<HashMap<Vec<Option<u8>>, Option<Rc<SharedParts>>>>,
 }
 
 impl<'c> VariableLists<'c> {
@@ -664,7 +668,48 @@ impl<'c> VariableLists<'c> {
             context,
             plain: SharedParts::new(context, None).map(Rc::new),
             by_environment: RefCell::new(HashMap::new()),
+            by_scopes: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// How each deployment, group and project variable's environment scope matches the
+    /// environment `name`. Apart from `CI_ENVIRONMENT_SLUG`, the shared parts depend on the
+    /// environment name only through these ranks.
+    fn scope_signature(&self, name: &str) -> Vec<Option<u8>> {
+        let context = self.context;
+        let groups = context.group_variables.iter().flat_map(|g| &g.variables);
+        context
+            .deployment_variables
+            .iter()
+            .chain(groups)
+            .chain(&context.project_variables)
+            .map(|variable| scope_rank(&variable.environment_scope, Some(name)))
+            .collect()
+    }
+
+    /// Builds the shared parts of the environment `name`, from those of an environment with
+    /// the same scope signature when there is one.
+    fn shared_for(&self, name: &str) -> Option<Rc<SharedParts>> {
+        let signature = self.scope_signature(name);
+        let known = self.by_scopes.borrow().get(&signature).cloned();
+        let Some(known) = known else {
+            let parts = SharedParts::new(self.context, Some(name)).map(Rc::new);
+            self.by_scopes.borrow_mut().insert(signature, parts.clone());
+            return parts;
+        };
+        let known = known?;
+        let slug = ResolvedVariable {
+            value: environment_slug(name),
+            ..known.slug.clone()?
+        };
+        Some(Rc::new(SharedParts {
+            seed_middle: known.seed_middle.clone(),
+            seed_after: known.seed_after.clone(),
+            final_before: known.final_before.clone(),
+            final_middle: known.final_middle.clone(),
+            final_after: known.final_after.clone(),
+            slug: Some(slug),
+        }))
     }
 
     /// The shared parts of jobs whose expanded environment name is `environment`.
@@ -676,11 +721,14 @@ impl<'c> VariableLists<'c> {
         if name.trim().is_empty() || name.contains(['$', '%']) {
             return None;
         }
-        let mut cache = self.by_environment.borrow_mut();
-        cache
-            .entry(name.to_owned())
-            .or_insert_with(|| SharedParts::new(self.context, Some(name)).map(Rc::new))
-            .clone()
+        if let Some(parts) = self.by_environment.borrow().get(name) {
+            return parts.clone();
+        }
+        let parts = self.shared_for(name);
+        self.by_environment
+            .borrow_mut()
+            .insert(name.to_owned(), parts.clone());
+        parts
     }
 
     /// Expands the job's environment name as GitLab does before the environment exists: with
@@ -987,6 +1035,39 @@ mod tests {
         assert!(first.own.is_some(), "the shared parts were not used");
         assert!(Rc::ptr_eq(&first.layers.parts[1], &second.layers.parts[1]));
         assert_eq!(lists.by_environment.borrow().len(), 1);
+    }
+
+    #[test]
+    fn environments_with_same_scopes_share_parts() {
+        let (_, context) = contexts()
+            .into_iter()
+            .find(|(name, _)| *name == "settings")
+            .unwrap();
+        let lists = VariableLists::new(&context);
+        let names = ["review/a", "review/b", "staging", "qa", "review/a"];
+        for name in names {
+            let spec = JobSpec {
+                environment: Some(JobEnvironment {
+                    url: Some(format!("https://{name}.example.com")),
+                    ..JobEnvironment::named(name)
+                }),
+                ..JobSpec::new("deploy", "deploy")
+            };
+            let seed = lists.seed(&globals(), &spec);
+            assert!(seed.own.is_some(), "{name}: the shared parts were not used");
+            same(
+                &seed.layers,
+                &seed_variables(&context, &globals(), &spec).variables,
+                name,
+            );
+            let outcome = JobOutcome::default();
+            let ours = lists.final_list(&globals(), &spec, &outcome, &seed);
+            let engine = job_variables(&context, &globals(), &spec, &outcome);
+            same(&ours.layers, &engine.variables, name);
+        }
+        // Two scope signatures: `review/*` matches or not.
+        assert_eq!(lists.by_scopes.borrow().len(), 2);
+        assert_eq!(lists.by_environment.borrow().len(), 4);
     }
 
     #[test]
