@@ -13,7 +13,7 @@ use crate::variables::{
 };
 
 use super::keywords::{self, EnvironmentView};
-use super::layers::{FinalList, Layers, VariableLists, reference_names};
+use super::layers::{FinalList, Layers, ReferenceNames, VariableLists, reference_names};
 use super::needs::JobLinks;
 use super::output::{
     ParallelInstance, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
@@ -105,8 +105,7 @@ impl FinalVariables {
     /// Expands a runner-side value (`image`, `cache:key`) as the runner does with the
     /// variables GitLab sends.
     pub(super) fn expand_runner(&self, value: &str) -> String {
-        let referenced: VariableList = reference_names(value)
-            .into_iter()
+        let referenced: VariableList = ReferenceNames::new(value)
             .filter_map(|name| self.sent(name).cloned())
             .collect();
         runner_expand(value, &referenced)
@@ -127,16 +126,17 @@ impl FinalVariables {
                 .copied()
                 .take_while(move |level| *level != than)
         };
-        let all: Vec<&ResolvedVariable> = self.list.definitions(&winner.name);
+        // Every definition but the last (the winner) is overridden.
         let mut sources = Vec::new();
-        for (index, definition) in all.iter().enumerate() {
+        let mut previous: Option<VariableSource> = None;
+        self.list.for_each_definition(&winner.name, |definition| {
+            if let Some(source) = previous.replace(definition.source) {
+                sources.push(source);
+            }
             if definition.source.is_yaml() {
                 sources.extend(lower_yaml(definition.source));
             }
-            if index + 1 < all.len() {
-                sources.push(definition.source);
-            }
-        }
+        });
         sources
     }
 }

@@ -15,7 +15,7 @@
 //! references and the definitions those reach, so it runs on that closure, not on the whole
 //! list; every other value expands to itself.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
@@ -85,6 +85,11 @@ struct Part {
     index: Option<NameIndex>,
     /// Positions of the definitions whose values reference other variables.
     referencing: Vec<usize>,
+    /// For each entry of `referencing`, the range of `names` that holds the names its value
+    /// references.
+    name_ranges: Vec<(usize, usize)>,
+    /// Byte ranges, in the values, of the names the referencing definitions reference.
+    names: Vec<(usize, usize)>,
     /// Positions of the definitions that are not predefined variables.
     user: Vec<usize>,
 }
@@ -94,12 +99,23 @@ const LINEAR_SEARCH: usize = 16;
 
 impl Part {
     fn new(entries: Vec<ResolvedVariable>) -> Part {
-        let referencing = entries
+        let referencing: Vec<usize> = entries
             .iter()
             .enumerate()
             .filter(|(_, variable)| has_references(variable))
             .map(|(position, _)| position)
             .collect();
+        let mut names = Vec::new();
+        let mut name_ranges = Vec::with_capacity(referencing.len());
+        for variable in referencing.iter().filter_map(|&p| entries.get(p)) {
+            let start = names.len();
+            let base = variable.value.as_ptr() as usize;
+            names.extend(ReferenceNames::new(&variable.value).map(|name| {
+                let offset = name.as_ptr() as usize - base;
+                (offset, offset + name.len())
+            }));
+            name_ranges.push((start, names.len()));
+        }
         let user = entries
             .iter()
             .enumerate()
@@ -120,25 +136,51 @@ impl Part {
             entries,
             index,
             referencing,
+            name_ranges,
+            names,
             user,
         }
+    }
+
+    /// The `k`th referencing definition, with the names its value references.
+    fn referencing_at(&self, k: usize) -> Option<Referencing<'_>> {
+        let definition = self.entries.get(*self.referencing.get(k)?)?;
+        let &(start, end) = self.name_ranges.get(k)?;
+        let names = self.names.get(start..end)?;
+        Some(Referencing { definition, names })
+    }
+
+    /// The referencing definition at `position`, with the names its value references.
+    fn referencing_position(&self, position: usize) -> Option<Referencing<'_>> {
+        let k = self.referencing.binary_search(&position).ok()?;
+        self.referencing_at(k)
     }
 
     fn shared(list: &VariableList) -> Rc<Part> {
         Rc::new(Part::new(list.as_slice().to_vec()))
     }
 
-    /// Adds the positions of the definitions of `name`, in order, to `out`.
-    fn positions(&self, name: &str, out: &mut Vec<usize>) {
+    /// Calls `visit` with the position and the value of each definition of `name`, in order.
+    fn for_each_definition<'p>(
+        &'p self,
+        name: &str,
+        mut visit: impl FnMut(usize, &'p ResolvedVariable),
+    ) {
         match &self.index {
-            Some(index) => out.extend(index.get(name).into_iter().flatten().copied()),
-            None => out.extend(
-                self.entries
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, variable)| variable.name == name)
-                    .map(|(position, _)| position),
-            ),
+            Some(index) => {
+                for &position in index.get(name).into_iter().flatten() {
+                    if let Some(definition) = self.entries.get(position) {
+                        visit(position, definition);
+                    }
+                }
+            }
+            None => {
+                for (position, definition) in self.entries.iter().enumerate() {
+                    if definition.name == name {
+                        visit(position, definition);
+                    }
+                }
+            }
         }
     }
 
@@ -171,19 +213,55 @@ impl Part {
     }
 }
 
+/// A definition whose value references other variables, with the byte ranges of the names
+/// it references.
+#[derive(Clone, Copy)]
+struct Referencing<'p> {
+    definition: &'p ResolvedVariable,
+    names: &'p [(usize, usize)],
+}
+
+impl<'p> Referencing<'p> {
+    /// The names the value references, as [`reference_names`] lists them.
+    fn names(self) -> impl Iterator<Item = &'p str> {
+        let value = self.definition.value.as_str();
+        self.names
+            .iter()
+            .filter_map(move |&(start, end)| value.get(start..end))
+    }
+}
+
 /// A variable list made of consecutive parts, some shared between jobs. The list is the
 /// concatenation of the parts; a later definition of a name wins.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Layers {
     parts: Vec<Rc<Part>>,
+    /// Whether the referencing definitions form a cycle, once known.
+    cycle: Cell<Option<bool>>,
 }
 
 impl Layers {
     /// A list of one part.
     pub(super) fn single(list: VariableList) -> Layers {
+        Layers::new(vec![Part::shared(&list)])
+    }
+
+    fn new(parts: Vec<Rc<Part>>) -> Layers {
         Layers {
-            parts: vec![Part::shared(&list)],
+            parts,
+            cycle: Cell::new(None),
         }
+    }
+
+    /// Whether the definitions that reference others form a cycle.
+    fn has_cycle(&self) -> bool {
+        if let Some(known) = self.cycle.get() {
+            return known;
+        }
+        let referencing: Vec<Referencing<'_>> = self.referencing().collect();
+        let found = has_cycle(&referencing);
+        self.cycle.set(Some(found));
+        found
     }
 
     /// Returns the winning definition of `name`.
@@ -237,20 +315,15 @@ impl Layers {
             .find_map(|(index, part)| part.first(name).map(|position| (index, position)))
     }
 
-    /// Lists every definition of `name`, in order.
-    pub(super) fn definitions(&self, name: &str) -> Vec<&ResolvedVariable> {
-        let mut found = Vec::new();
-        let mut positions = Vec::new();
+    /// Calls `visit` with every definition of `name`, in order.
+    pub(super) fn for_each_definition<'s>(
+        &'s self,
+        name: &str,
+        mut visit: impl FnMut(&'s ResolvedVariable),
+    ) {
         for part in &self.parts {
-            positions.clear();
-            part.positions(name, &mut positions);
-            found.extend(
-                positions
-                    .iter()
-                    .filter_map(|&position| part.entries.get(position)),
-            );
+            part.for_each_definition(name, |_, definition| visit(definition));
         }
-        found
     }
 
     /// Concatenates the parts into one list.
@@ -259,11 +332,9 @@ impl Layers {
     }
 
     /// The definitions whose values reference other variables, in order.
-    fn referencing(&self) -> impl Iterator<Item = &ResolvedVariable> {
+    fn referencing(&self) -> impl Iterator<Item = Referencing<'_>> {
         self.parts.iter().flat_map(|part| {
-            part.referencing
-                .iter()
-                .filter_map(move |&position| part.entries.get(position))
+            (0..part.referencing.len()).filter_map(move |k| part.referencing_at(k))
         })
     }
 
@@ -272,11 +343,13 @@ impl Layers {
     /// cycle; a quick search over those decides whether GitLab's own sort, which also gives
     /// GitLab's order of the names, needs to run.
     pub(super) fn cycles(&self) -> Option<Expansion> {
-        let referencing: Vec<&ResolvedVariable> = self.referencing().collect();
-        if !has_cycle(&referencing) {
+        if !self.has_cycle() {
             return None;
         }
-        let list: VariableList = referencing.into_iter().cloned().collect();
+        let list: VariableList = self
+            .referencing()
+            .map(|referencing| referencing.definition.clone())
+            .collect();
         Some(sort_and_expand_all(&list, ExpandOptions::GITLAB))
     }
 
@@ -325,8 +398,8 @@ impl Layers {
     fn added_bytes_bound(&self) -> Option<usize> {
         let mut bounds = LengthBounds::default();
         let mut total: usize = 0;
-        for definition in self.referencing() {
-            for name in reference_names(&definition.value) {
+        for referencing in self.referencing() {
+            for name in referencing.names() {
                 total = total.checked_add(self.expanded_length_bound(name, &mut bounds, 0)?)?;
             }
         }
@@ -349,24 +422,27 @@ impl Layers {
             return None;
         }
         bounds.insert(name, None);
-        let mut longest = 0;
-        let mut positions = Vec::new();
+        let mut longest = Some(0);
         for part in &self.parts {
-            positions.clear();
-            part.positions(name, &mut positions);
-            for definition in positions.iter().filter_map(|&p| part.entries.get(p)) {
-                let mut length = definition.value.len();
-                if has_references(definition) {
-                    for referenced in reference_names(&definition.value) {
-                        let bound = self.expanded_length_bound(referenced, bounds, depth + 1)?;
-                        length = length.checked_add(bound)?;
+            part.for_each_definition(name, |position, definition| {
+                let Some(current) = longest else {
+                    return;
+                };
+                let mut length = Some(definition.value.len());
+                if let Some(referencing) = part.referencing_position(position) {
+                    for referenced in referencing.names() {
+                        let bound = self.expanded_length_bound(referenced, bounds, depth + 1);
+                        length = length.zip(bound).and_then(|(a, b)| a.checked_add(b));
+                        if length.is_none() {
+                            break;
+                        }
                     }
                 }
-                longest = longest.max(length);
-            }
+                longest = length.map(|length| current.max(length));
+            });
         }
-        bounds.insert(name, Some(longest));
-        Some(longest)
+        bounds.insert(name, longest);
+        longest
     }
 
     /// The definitions [`Layers::expand_closure`] expands, in list order.
@@ -376,37 +452,45 @@ impl Layers {
         keep: impl Fn(&ResolvedVariable) -> bool,
     ) -> Vec<&ResolvedVariable> {
         let mut names: Vec<&str> = Vec::new();
-        let referencing: Vec<&ResolvedVariable> = self
+        let mut every = true;
+        let referencing: Vec<Referencing<'_>> = self
             .referencing()
-            .filter(|variable| keep(variable))
+            .filter(|referencing| {
+                let kept = keep(referencing.definition);
+                every &= kept;
+                kept
+            })
             .collect();
         let mut pending: Vec<&str> = roots.map(<[&str]>::to_vec).unwrap_or_default();
-        if roots.is_none() || has_cycle(&referencing) {
-            pending.extend(referencing.iter().map(|variable| variable.name.as_str()));
+        let cycle = if every {
+            self.has_cycle()
+        } else {
+            has_cycle(&referencing)
+        };
+        if roots.is_none() || cycle {
+            pending.extend(
+                referencing
+                    .iter()
+                    .map(|referencing| referencing.definition.name.as_str()),
+            );
         }
         // Every definition of each name reached, as (part, position).
         let mut reached: Vec<(usize, usize)> = Vec::new();
-        let mut positions = Vec::new();
         while let Some(name) = pending.pop() {
             if names.contains(&name) {
                 continue;
             }
             names.push(name);
             for (part_index, part) in self.parts.iter().enumerate() {
-                positions.clear();
-                part.positions(name, &mut positions);
-                for &position in &positions {
-                    let Some(definition) = part.entries.get(position) else {
-                        continue;
-                    };
+                part.for_each_definition(name, |position, definition| {
                     if !keep(definition) {
-                        continue;
+                        return;
                     }
                     reached.push((part_index, position));
-                    if has_references(definition) {
-                        pending.extend(reference_names(&definition.value));
+                    if let Some(referencing) = part.referencing_position(position) {
+                        pending.extend(referencing.names());
                     }
-                }
+                });
             }
         }
         reached.sort_unstable();
@@ -435,15 +519,17 @@ impl expr::Variables for Layers {
 /// Whether the definitions reference each other in a cycle of two or more definitions, the
 /// cycles GitLab reports (a definition that references only its own name is not one). Each
 /// definition references every definition of each name in its value.
-fn has_cycle(definitions: &[&ResolvedVariable]) -> bool {
+fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
     let children: Vec<Vec<usize>> = definitions
         .iter()
         .map(|definition| {
-            let names = reference_names(&definition.value);
             definitions
                 .iter()
                 .enumerate()
-                .filter(|(_, other)| names.contains(&other.name.as_str()))
+                .filter(|(_, other)| {
+                    let name = other.definition.name.as_str();
+                    definition.names().any(|referenced| referenced == name)
+                })
                 .map(|(index, _)| index)
                 .collect()
         })
@@ -502,29 +588,52 @@ fn has_references(variable: &ResolvedVariable) -> bool {
 /// than GitLab reads (it ignores the `$$` and `%%` escapes), never less, which is what the
 /// closure needs.
 pub(super) fn reference_names(value: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let bytes = value.as_bytes();
-    for (index, byte) in bytes.iter().enumerate() {
-        if *byte != b'$' && *byte != b'%' {
-            continue;
-        }
-        let mut start = index + 1;
-        if *byte == b'$' && bytes.get(start) == Some(&b'{') {
-            start += 1;
-        }
-        let length = bytes
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-            .count();
-        if let Some(name) = value.get(start..start + length)
-            && !name.is_empty()
-        {
-            names.push(name);
-        }
+    ReferenceNames::new(value).collect()
+}
+
+/// The names of [`reference_names`], one at a time.
+pub(super) struct ReferenceNames<'v> {
+    value: &'v str,
+    next: usize,
+}
+
+impl<'v> ReferenceNames<'v> {
+    pub(super) fn new(value: &'v str) -> ReferenceNames<'v> {
+        ReferenceNames { value, next: 0 }
     }
-    names
+}
+
+impl<'v> Iterator for ReferenceNames<'v> {
+    type Item = &'v str;
+
+    fn next(&mut self) -> Option<&'v str> {
+        let bytes = self.value.as_bytes();
+        while let Some(offset) = bytes
+            .get(self.next..)?
+            .iter()
+            .position(|byte| matches!(byte, b'$' | b'%'))
+        {
+            let index = self.next + offset;
+            self.next = index + 1;
+            let mut start = index + 1;
+            if bytes.get(index) == Some(&b'$') && bytes.get(start) == Some(&b'{') {
+                start += 1;
+            }
+            let length = bytes
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            if let Some(name) = self.value.get(start..start + length)
+                && !name.is_empty()
+            {
+                return Some(name);
+            }
+        }
+        self.next = bytes.len();
+        None
+    }
 }
 
 /// The parts of the seed and final variable lists that the jobs with the same expanded
@@ -747,16 +856,14 @@ impl<'c> VariableLists<'c> {
         }
         let plain = self.plain.as_ref()?;
         let own = job_predefined_variables(self.context, spec, None, manual);
-        let layers = Layers {
-            parts: vec![
-                Rc::new(Part::new(
-                    own.into_iter().map(|entry| entry.variable).collect(),
-                )),
-                plain.seed_middle.clone(),
-                yaml.clone(),
-                plain.seed_after.clone(),
-            ],
-        };
+        let layers = Layers::new(vec![
+            Rc::new(Part::new(
+                own.into_iter().map(|entry| entry.variable).collect(),
+            )),
+            plain.seed_middle.clone(),
+            yaml.clone(),
+            plain.seed_after.clone(),
+        ]);
         Some(Some(layers.expand_value(&environment.name)))
     }
 
@@ -777,14 +884,12 @@ impl<'c> VariableLists<'c> {
         };
         let own = own_part(self.context, spec, environment.as_deref(), spec.manual);
         SeedList {
-            layers: Layers {
-                parts: vec![
-                    own.clone(),
-                    shared.seed_middle.clone(),
-                    yaml.clone(),
-                    shared.seed_after.clone(),
-                ],
-            },
+            layers: Layers::new(vec![
+                own.clone(),
+                shared.seed_middle.clone(),
+                yaml.clone(),
+                shared.seed_after.clone(),
+            ]),
             own: Some((own, spec.manual, environment)),
             yaml: Some(yaml),
         }
@@ -846,7 +951,7 @@ impl<'c> VariableLists<'c> {
             parts.push(Rc::new(Part::new(tail)));
         }
         FinalList {
-            layers: Layers { parts },
+            layers: Layers::new(parts),
             environment,
         }
     }
@@ -1221,7 +1326,10 @@ mod tests {
                 .iter()
                 .map(|(name, value)| ResolvedVariable::new(*name, *value, VariableSource::JobYaml))
                 .collect();
-            let references: Vec<&ResolvedVariable> = variables.iter().collect();
+            let part = Part::new(variables);
+            let references: Vec<Referencing<'_>> = (0..part.referencing.len())
+                .filter_map(|k| part.referencing_at(k))
+                .collect();
             assert_eq!(has_cycle(&references), expected, "{definitions:?}");
         }
     }
