@@ -738,6 +738,10 @@ fn split(list: &VariableList, own: usize) -> Option<(VariableList, VariableList)
     Some((middle, after))
 }
 
+/// How each deployment, group and project variable's scope matches an environment name, in
+/// the context's order: the rank of [`scope_rank`], `None` where the scope does not apply.
+type ScopeSignature = Vec<Option<u8>>;
+
 /// A job's seed list, with the parts the job's final list may reuse.
 #[derive(Debug, Clone)]
 pub(super) struct SeedList {
@@ -768,7 +772,7 @@ pub(super) struct VariableLists<'c> {
     by_environment: RefCell<HashMap<String, Option<Rc<SharedParts>>>>,
     /// The shared parts by [`VariableLists::scope_signature`]: environments whose names
     /// select the same deployment and settings variables share every part but the slug.
-    by_scopes: RefCell<HashMap<Vec<Option<u8>>, Option<Rc<SharedParts>>>>,
+    by_scopes: RefCell<HashMap<ScopeSignature, Option<Rc<SharedParts>>>>,
 }
 
 impl<'c> VariableLists<'c> {
@@ -784,7 +788,7 @@ impl<'c> VariableLists<'c> {
     /// How each deployment, group and project variable's environment scope matches the
     /// environment `name`. Apart from `CI_ENVIRONMENT_SLUG`, the shared parts depend on the
     /// environment name only through these ranks.
-    fn scope_signature(&self, name: &str) -> Vec<Option<u8>> {
+    fn scope_signature(&self, name: &str) -> ScopeSignature {
         let context = self.context;
         let groups = context.group_variables.iter().flat_map(|g| &g.variables);
         context
