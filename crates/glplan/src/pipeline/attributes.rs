@@ -157,23 +157,27 @@ impl<'a> FinalVariables<'a> {
         self.list.to_list()
     }
 
-    /// The origins of the definitions the winning definition of `winner`'s name overrides,
-    /// lowest precedence first, the merged YAML levels included.
-    fn overridden(&self, winner: &ResolvedVariable) -> Vec<VariableSource> {
+    /// The origins of the definitions the winning (last) definition of `definitions`, which
+    /// are every definition of one name, overrides, lowest precedence first, the merged YAML
+    /// levels included.
+    fn overridden(&self, definitions: &[&ResolvedVariable]) -> Vec<VariableSource> {
+        let Some(winner) = definitions.last() else {
+            return Vec::new();
+        };
         let yaml = self.yaml_levels.of(&winner.name);
         let lower_yaml =
             |than: VariableSource| yaml.iter().copied().take_while(move |level| *level != than);
         // Every definition but the last (the winner) is overridden.
         let mut sources = Vec::new();
         let mut previous: Option<VariableSource> = None;
-        self.list.for_each_definition(&winner.name, |definition| {
+        for definition in definitions {
             if let Some(source) = previous.replace(definition.source) {
                 sources.push(source);
             }
             if definition.source.is_yaml() {
                 sources.extend(lower_yaml(definition.source));
             }
-        });
+        }
         sources
     }
 }
@@ -274,21 +278,21 @@ fn plan_variables(
     include_predefined: bool,
     traces: TraceContext<'_>,
 ) -> Vec<PlanVariable> {
-    variables
-        .list
-        .effective(include_predefined)
-        .into_iter()
-        .map(|winner| {
+    let effective = variables.list.effective_definitions(include_predefined);
+    effective
+        .iter()
+        .filter_map(|definitions| {
+            let winner = *definitions.last()?;
             let sent = variables.sent(&winner.name).unwrap_or(winner);
-            PlanVariable {
+            Some(PlanVariable {
                 name: winner.name.clone(),
                 value: traces.masker.mask_owned(display(sent)),
                 source: winner.source,
                 masked: winner.masked,
                 raw: winner.raw,
                 file: winner.file,
-                overrides: variables.overridden(winner),
-            }
+                overrides: variables.overridden(definitions),
+            })
         })
         .collect()
 }

@@ -184,20 +184,6 @@ impl Part {
         }
     }
 
-    /// Position of the first definition of `name`.
-    fn first(&self, name: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index
-                .get(name)
-                .and_then(|positions| positions.first())
-                .copied(),
-            None => self
-                .entries
-                .iter()
-                .position(|variable| variable.name == name),
-        }
-    }
-
     fn last(&self, name: &str) -> Option<&ResolvedVariable> {
         match &self.index {
             Some(index) => index
@@ -228,6 +214,23 @@ impl<'p> Referencing<'p> {
         self.names
             .iter()
             .filter_map(move |&(start, end)| value.get(start..end))
+    }
+}
+
+/// The definitions of the names a job's variable list shows, grouped by name.
+#[derive(Debug, Default)]
+pub(super) struct EffectiveDefinitions<'l> {
+    definitions: Vec<&'l ResolvedVariable>,
+    /// The range of `definitions` of each name, in the order the names are shown.
+    ranges: Vec<(usize, usize)>,
+}
+
+impl<'l> EffectiveDefinitions<'l> {
+    /// Every definition of each name, in list order: the last one wins.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[&'l ResolvedVariable]> {
+        self.ranges
+            .iter()
+            .filter_map(|&(start, end)| self.definitions.get(start..end))
     }
 }
 
@@ -277,53 +280,67 @@ impl Layers {
     /// Returns the winning definition of each name, in the order the names first appear, as
     /// [`VariableList::effective`] does; without `predefined`, the names whose winning
     /// definition is a predefined variable are left out.
+    #[cfg(test)]
     pub(super) fn effective(&self, predefined: bool) -> Vec<&ResolvedVariable> {
-        let mut seen: HashSet<&str, BuildHasherDefault<NameHasher>> = HashSet::default();
-        if predefined {
-            return self
-                .entries()
-                .filter(|variable| seen.insert(variable.name.as_str()))
-                .filter_map(|variable| self.get(&variable.name))
-                .collect();
-        }
-        // Only a name with a definition outside the predefined variables can have a winner
-        // outside them; those names are few, so each one's first definition is looked up.
-        let mut names: Vec<((usize, usize), &str)> = Vec::new();
-        for part in &self.parts {
-            for variable in part.user.iter().filter_map(|&p| part.entries.get(p)) {
-                let name = variable.name.as_str();
-                if seen.insert(name)
-                    && let Some(first) = self.first(name)
-                {
-                    names.push((first, name));
-                }
-            }
-        }
-        names.sort_unstable();
-        names
-            .into_iter()
-            .filter_map(|(_, name)| self.get(name))
-            .filter(|winner| winner.source != VariableSource::Predefined)
+        self.effective_definitions(predefined)
+            .iter()
+            .filter_map(|definitions| definitions.last().copied())
             .collect()
     }
 
-    /// The part and position of the first definition of `name`.
-    fn first(&self, name: &str) -> Option<(usize, usize)> {
-        self.parts
-            .iter()
-            .enumerate()
-            .find_map(|(index, part)| part.first(name).map(|position| (index, position)))
-    }
-
-    /// Calls `visit` with every definition of `name`, in order.
-    pub(super) fn for_each_definition<'s>(
-        &'s self,
-        name: &str,
-        mut visit: impl FnMut(&'s ResolvedVariable),
-    ) {
-        for part in &self.parts {
-            part.for_each_definition(name, |_, definition| visit(definition));
+    /// Returns every definition of each name that [`Layers::effective`] lists, in list order,
+    /// so that the last one of each is the winner.
+    pub(super) fn effective_definitions(&self, predefined: bool) -> EffectiveDefinitions<'_> {
+        let mut seen: HashSet<&str, BuildHasherDefault<NameHasher>> = HashSet::default();
+        let mut all = EffectiveDefinitions::default();
+        // (first definition's part and position, start, end) of each name's definitions.
+        let mut names: Vec<((usize, usize), usize, usize)> = Vec::new();
+        for (part_index, part) in self.parts.iter().enumerate() {
+            let candidates: Box<dyn Iterator<Item = &ResolvedVariable>> = if predefined {
+                Box::new(part.entries.iter())
+            } else {
+                // Only a name with a definition outside the predefined variables can have a
+                // winner outside them.
+                Box::new(part.user.iter().filter_map(|&p| part.entries.get(p)))
+            };
+            for variable in candidates {
+                let name = variable.name.as_str();
+                if !seen.insert(name) {
+                    continue;
+                }
+                let start = all.definitions.len();
+                let mut first = None;
+                for (index, other) in
+                    self.parts
+                        .iter()
+                        .enumerate()
+                        .skip(if predefined { part_index } else { 0 })
+                {
+                    other.for_each_definition(name, |position, definition| {
+                        first.get_or_insert((index, position));
+                        all.definitions.push(definition);
+                    });
+                }
+                let end = all.definitions.len();
+                let winner = all.definitions.get(end.wrapping_sub(1)).copied();
+                match (first, winner) {
+                    (Some(first), Some(winner))
+                        if predefined || winner.source != VariableSource::Predefined =>
+                    {
+                        names.push((first, start, end));
+                    }
+                    _ => all.definitions.truncate(start),
+                }
+            }
         }
+        if !predefined {
+            names.sort_unstable();
+        }
+        all.ranges = names
+            .into_iter()
+            .map(|(_, start, end)| (start, end))
+            .collect();
+        all
     }
 
     /// Concatenates the parts into one list.
