@@ -6,12 +6,12 @@ use crate::config::keywords::services::default_hostnames;
 use crate::config::{Job, When};
 use crate::expand::{Unknown, expand_with};
 use crate::variables::{
-    Availability, ExpandOptions, GlobalVariables, JobOutcome, ResolvedVariable, VariableList,
-    VariableSource, YamlVariable, expand, predefined_availability, runner_expand,
+    Availability, ExpandOptions, GlobalVariables, JobOutcome, MASKED, ResolvedVariable,
+    VariableList, VariableSource, YamlVariable, expand, predefined_availability, runner_expand,
 };
 
 use super::keywords::{self, EnvironmentView};
-use super::layers::{FinalList, Layers, ReferenceNames, VariableLists, reference_names};
+use super::layers::{FinalList, Layers, Payload, ReferenceNames, VariableLists, reference_names};
 use super::needs::JobLinks;
 use super::output::{
     ParallelInstance, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
@@ -28,7 +28,7 @@ pub(super) struct FinalVariables<'a> {
     pub(super) environment: Option<String>,
     /// The expanded values GitLab sends to the runner for the definitions that reference
     /// other variables (and those they reach); every other value is sent as written.
-    payload: VariableList,
+    payload: Payload,
     /// The YAML levels that define variables, which GitLab merges into one definition, so
     /// that the list shows only the winner.
     yaml_levels: YamlLevels<'a>,
@@ -99,7 +99,7 @@ impl<'a> FinalVariables<'a> {
             layers: list,
             environment,
         } = lists.final_list(globals, &seed.spec, &outcome, &seed.seed);
-        let payload = list.expand_closure(None, ExpandOptions::RUNNER_PAYLOAD, |_| true);
+        let payload = list.expand_payload(ExpandOptions::RUNNER_PAYLOAD);
         FinalVariables {
             list,
             environment,
@@ -113,10 +113,13 @@ impl<'a> FinalVariables<'a> {
         }
     }
 
-    /// Returns the definition GitLab sends for `name`: expanded when it references other
-    /// variables.
-    fn sent(&self, name: &str) -> Option<&ResolvedVariable> {
-        self.payload.get(name).or_else(|| self.list.get(name))
+    /// Returns the definition GitLab sends for `name` and its value: expanded when it
+    /// references other variables.
+    fn sent(&self, name: &str) -> Option<(&ResolvedVariable, &str)> {
+        self.payload.get(&self.list, name).or_else(|| {
+            let definition = self.list.get(name)?;
+            Some((definition, definition.value.as_str()))
+        })
     }
 
     /// Expands `value` as GitLab does for `environment:url`: with every variable of the job,
@@ -147,7 +150,13 @@ impl<'a> FinalVariables<'a> {
     /// variables GitLab sends.
     pub(super) fn expand_runner(&self, value: &str) -> String {
         let referenced: VariableList = ReferenceNames::new(value)
-            .filter_map(|name| self.sent(name).cloned())
+            .filter_map(|name| {
+                let (definition, value) = self.sent(name)?;
+                Some(ResolvedVariable {
+                    value: value.to_owned(),
+                    ..definition.clone()
+                })
+            })
             .collect();
         runner_expand(value, &referenced)
     }
@@ -283,10 +292,16 @@ fn plan_variables(
         .iter()
         .filter_map(|definitions| {
             let winner = *definitions.last()?;
-            let sent = variables.sent(&winner.name).unwrap_or(winner);
+            let (sent, sent_value) = variables
+                .sent(&winner.name)
+                .unwrap_or((winner, winner.value.as_str()));
             Some(PlanVariable {
                 name: winner.name.clone(),
-                value: traces.masker.mask_owned(display(sent)),
+                value: traces.masker.mask_owned(if sent.masked {
+                    MASKED.to_owned()
+                } else {
+                    sent_value.to_owned()
+                }),
                 source: winner.source,
                 masked: winner.masked,
                 raw: winner.raw,
@@ -295,10 +310,6 @@ fn plan_variables(
             })
         })
         .collect()
-}
-
-fn display(variable: &ResolvedVariable) -> String {
-    variable.display_value().to_owned()
 }
 
 /// Expands a runner-side value for display, or `None` when expansion does not change it.

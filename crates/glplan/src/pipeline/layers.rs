@@ -22,13 +22,13 @@ use std::rc::Rc;
 
 use crate::context::PipelineContext;
 use crate::expr;
-use crate::variables::sort_and_expand_definitions;
 use crate::variables::{
     ExpandOptions, Expansion, GlobalVariables, JobEnvironment, JobOutcome, JobSpec,
     ResolvedVariable, VariableList, VariableSource, YamlVariable, environment_slug, expand,
     job_predefined_variables, job_variables, job_yaml_variables, scope_rank, seed_variables,
     sort_and_expand_all,
 };
+use crate::variables::{sort_and_expand_definitions, sort_and_expand_indexed};
 
 /// Name of the YAML variable that marks where the job's YAML variables go in a template list.
 /// Only the template job's YAML variables and the context's variables reach those lists, and
@@ -231,6 +231,28 @@ impl<'l> EffectiveDefinitions<'l> {
         self.ranges
             .iter()
             .filter_map(|&(start, end)| self.definitions.get(start..end))
+    }
+}
+
+/// The definitions of a job's list that the runner payload expands, in the order GitLab
+/// expands them, each with its expanded value when GitLab looks at its value.
+#[derive(Debug, Default)]
+pub(super) struct Payload {
+    order: Vec<((usize, usize), Option<String>)>,
+}
+
+impl Payload {
+    /// The last definition of `name` in the payload, with the value sent for it.
+    pub(super) fn get<'l>(
+        &'l self,
+        layers: &'l Layers,
+        name: &str,
+    ) -> Option<(&'l ResolvedVariable, &'l str)> {
+        self.order.iter().rev().find_map(|(position, value)| {
+            let definition = layers.at(*position)?;
+            (definition.name == name)
+                .then(|| (definition, value.as_deref().unwrap_or(&definition.value)))
+        })
     }
 }
 
@@ -468,6 +490,48 @@ impl Layers {
         roots: Option<&[&str]>,
         keep: impl Fn(&ResolvedVariable) -> bool,
     ) -> Vec<&ResolvedVariable> {
+        self.closure_positions(roots, keep)
+            .into_iter()
+            .filter_map(|position| self.at(position))
+            .collect()
+    }
+
+    /// The definition at `(part, position)`.
+    pub(super) fn at(&self, (part, position): (usize, usize)) -> Option<&ResolvedVariable> {
+        self.parts.get(part)?.entries.get(position)
+    }
+
+    /// Expands every definition that references another, and those they reach, for the runner
+    /// payload, as [`Layers::expand_closure`] with no roots does, without copying them.
+    pub(super) fn expand_payload(&self, options: ExpandOptions) -> Payload {
+        let positions = self.closure_positions(None, |_| true);
+        let entries: Vec<&ResolvedVariable> = positions
+            .iter()
+            .filter_map(|&position| self.at(position))
+            .collect();
+        if entries.len() != positions.len() {
+            return Payload::default();
+        }
+        let order = match sort_and_expand_indexed(&entries, options) {
+            Some(order) => order
+                .into_iter()
+                .filter_map(|(index, value)| Some((*positions.get(index)?, value)))
+                .collect(),
+            // Nothing is expanded: every definition is sent as written.
+            None => positions
+                .into_iter()
+                .map(|position| (position, None))
+                .collect(),
+        };
+        Payload { order }
+    }
+
+    /// The positions of the definitions [`Layers::closure`] lists, in list order.
+    fn closure_positions(
+        &self,
+        roots: Option<&[&str]>,
+        keep: impl Fn(&ResolvedVariable) -> bool,
+    ) -> Vec<(usize, usize)> {
         let mut names: Vec<&str> = Vec::new();
         let mut every = true;
         let referencing: Vec<Referencing<'_>> = self
@@ -512,9 +576,6 @@ impl Layers {
         }
         reached.sort_unstable();
         reached
-            .into_iter()
-            .filter_map(|(part, position)| self.parts.get(part)?.entries.get(position))
-            .collect()
     }
 
     /// Expands `value` with GitLab's `ExpandVariables.expand` after expanding the variables
@@ -1224,6 +1285,52 @@ mod tests {
                     .or_else(|| layers.get(name))
                     .map(|v| &v.value);
                 assert_eq!(ours, full.get(name).map(|v| &v.value), "{name} {options:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn payload_matches_closure_expansion() {
+        let global = |pairs: &[(&str, &str)]| GlobalVariables {
+            variables: pairs
+                .iter()
+                .map(|(name, value)| YamlVariable::new(*name, *value))
+                .collect(),
+            workflow_rules: Vec::new(),
+        };
+        let cases = [
+            global(&[("ROOT", "${CI_BUILDS_DIR}"), ("OUT", "${ROOT}/out")]),
+            // A name defined twice, the second definition referencing the first name.
+            global(&[
+                ("A", "x"),
+                ("B", "$A-b"),
+                ("CI_JOB_NAME", "$B/$CI_JOB_STAGE"),
+            ]),
+            // A cycle: nothing is expanded.
+            global(&[("C", "$D"), ("D", "$C"), ("E", "$CI_JOB_NAME")]),
+            global(&[("F", "%G%"), ("G", "$$H"), ("H", "$F$F")]),
+        ];
+        let context = PipelineContext::push("main");
+        let lists = VariableLists::new(&context);
+        for globals in &cases {
+            let spec = JobSpec {
+                variables: vec![YamlVariable::new("A", "job-$B")],
+                ..JobSpec::new("j", "test")
+            };
+            let seed = lists.seed(globals, &spec);
+            let layers = lists
+                .final_list(globals, &spec, &JobOutcome::default(), &seed)
+                .layers;
+            let options = ExpandOptions::RUNNER_PAYLOAD;
+            let closure = layers.expand_closure(None, options, |_| true);
+            let payload = layers.expand_payload(options);
+            for variable in layers.entries() {
+                let name = variable.name.as_str();
+                let ours = payload
+                    .get(&layers, name)
+                    .map(|(d, value)| (d.source, value));
+                let expected = closure.get(name).map(|d| (d.source, d.value.as_str()));
+                assert_eq!(ours, expected, "{name} in {:?}", globals.variables);
             }
         }
     }
