@@ -17,6 +17,10 @@ use glplan::context::{PipelineContext, SettingsVariable};
 use glplan::pipeline::{EvaluateOptions, PlanOptions, evaluate, plan};
 use glplan::{MemoryFiles, ResolveOptions};
 
+// The `glplan` binary's allocator, so that the figures are those of the command line.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const STAGES: [&str; 6] = [
     "build",
     "test",

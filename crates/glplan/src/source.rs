@@ -87,6 +87,21 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
+        let before = self
+            .text
+            .as_bytes()
+            .get(line_start as usize..offset as usize)
+            .unwrap_or_default();
+        if before.is_ascii() {
+            // One column per byte in both counts.
+            let column = before.len() as u32 + 1;
+            return Position {
+                line: line_index as u32 + 1,
+                column,
+                column_utf16: column,
+                offset,
+            };
+        }
         let mut column = 1;
         let mut column_utf16 = 1;
         let prefix = self

@@ -2,18 +2,16 @@
 //! keywords GitLab expands (`tags`, `environment`, `resource_group`), next to the ones the
 //! runner expands (`image`, `services`, `cache:key`), shown as written and expanded.
 
-use std::collections::HashMap;
-
 use crate::config::keywords::services::default_hostnames;
 use crate::config::{Job, When};
 use crate::expand::{Unknown, expand_with};
 use crate::variables::{
-    Availability, ExpandOptions, GlobalVariables, JobOutcome, ResolvedVariable, VariableList,
-    VariableSource, YamlVariable, expand, predefined_availability, runner_expand,
+    Availability, ExpandOptions, GlobalVariables, JobOutcome, MASKED, ResolvedVariable,
+    VariableList, VariableSource, YamlVariable, expand, predefined_availability, runner_expand,
 };
 
 use super::keywords::{self, EnvironmentView};
-use super::layers::{FinalList, Layers, VariableLists, reference_names};
+use super::layers::{FinalList, Layers, Payload, ReferenceNames, VariableLists, reference_names};
 use super::needs::JobLinks;
 use super::output::{
     ParallelInstance, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
@@ -23,25 +21,64 @@ use super::seed::Seed;
 use super::trace::TraceContext;
 
 /// The final variables of a created job, expanded the ways GitLab and the runner use them.
-pub(super) struct FinalVariables {
+pub(super) struct FinalVariables<'a> {
     /// The list in GitLab's order, values as written.
     pub(super) list: Layers,
     /// The job's environment name after GitLab's expansion.
     pub(super) environment: Option<String>,
     /// The expanded values GitLab sends to the runner for the definitions that reference
     /// other variables (and those they reach); every other value is sent as written.
-    payload: VariableList,
-    /// For each YAML variable name, the YAML levels that define it, lowest precedence first.
-    /// GitLab merges them into one definition, so the list shows only the winner.
-    yaml_levels: HashMap<String, Vec<VariableSource>>,
+    payload: Payload,
+    /// The YAML levels that define variables, which GitLab merges into one definition, so
+    /// that the list shows only the winner.
+    yaml_levels: YamlLevels<'a>,
 }
 
-impl FinalVariables {
+/// The YAML levels of a job's variables: inherited top-level and workflow rule variables, the
+/// job's own, the matrix values and the matched rule's, in that order.
+struct YamlLevels<'a> {
+    globals: &'a GlobalVariables,
+    spec: &'a crate::variables::JobSpec,
+    /// The job's own variables that a matrix value replaced, which `spec` no longer contains.
+    shadowed: &'a [String],
+    rule_variables: Vec<YamlVariable>,
+}
+
+impl YamlLevels<'_> {
+    /// The YAML levels that define `name`, lowest precedence first.
+    fn of(&self, name: &str) -> Vec<VariableSource> {
+        let defines = |variables: &[YamlVariable]| variables.iter().any(|v| v.name == name);
+        let inherited = self.spec.inherit.allows(name);
+        let levels = [
+            (
+                VariableSource::GlobalYaml,
+                inherited && defines(&self.globals.variables),
+            ),
+            (
+                VariableSource::WorkflowRules,
+                inherited && defines(&self.globals.workflow_rules),
+            ),
+            (
+                VariableSource::JobYaml,
+                defines(&self.spec.variables) || self.shadowed.iter().any(|n| n == name),
+            ),
+            (VariableSource::Matrix, defines(&self.spec.matrix)),
+            (VariableSource::Rules, defines(&self.rule_variables)),
+        ];
+        levels
+            .into_iter()
+            .filter(|(_, defined)| *defined)
+            .map(|(source, _)| source)
+            .collect()
+    }
+}
+
+impl<'a> FinalVariables<'a> {
     pub(super) fn new(
         lists: &VariableLists<'_>,
-        globals: &GlobalVariables,
-        seed: &Seed<'_>,
-    ) -> FinalVariables {
+        globals: &'a GlobalVariables,
+        seed: &'a Seed<'_>,
+    ) -> FinalVariables<'a> {
         let rule_variables = seed
             .decision
             .variables
@@ -53,7 +90,6 @@ impl FinalVariables {
             .instance
             .as_ref()
             .map_or(&[][..], |instance| instance.shadowed.as_slice());
-        let yaml_levels = yaml_levels(globals, &seed.spec, shadowed, &rule_variables);
         let outcome = JobOutcome {
             rule_variables,
             manual: Some(matches!(seed.effective.when, When::Manual | When::Delayed)),
@@ -63,19 +99,27 @@ impl FinalVariables {
             layers: list,
             environment,
         } = lists.final_list(globals, &seed.spec, &outcome, &seed.seed);
-        let payload = list.expand_closure(None, ExpandOptions::RUNNER_PAYLOAD, |_| true);
+        let payload = list.expand_payload(ExpandOptions::RUNNER_PAYLOAD);
         FinalVariables {
             list,
             environment,
             payload,
-            yaml_levels,
+            yaml_levels: YamlLevels {
+                globals,
+                spec: &seed.spec,
+                shadowed,
+                rule_variables: outcome.rule_variables,
+            },
         }
     }
 
-    /// Returns the definition GitLab sends for `name`: expanded when it references other
-    /// variables.
-    fn sent(&self, name: &str) -> Option<&ResolvedVariable> {
-        self.payload.get(name).or_else(|| self.list.get(name))
+    /// Returns the definition GitLab sends for `name` and its value: expanded when it
+    /// references other variables.
+    fn sent(&self, name: &str) -> Option<(&ResolvedVariable, &str)> {
+        self.payload.get(&self.list, name).or_else(|| {
+            let definition = self.list.get(name)?;
+            Some((definition, definition.value.as_str()))
+        })
     }
 
     /// Expands `value` as GitLab does for `environment:url`: with every variable of the job,
@@ -105,9 +149,14 @@ impl FinalVariables {
     /// Expands a runner-side value (`image`, `cache:key`) as the runner does with the
     /// variables GitLab sends.
     pub(super) fn expand_runner(&self, value: &str) -> String {
-        let referenced: VariableList = reference_names(value)
-            .into_iter()
-            .filter_map(|name| self.sent(name).cloned())
+        let referenced: VariableList = ReferenceNames::new(value)
+            .filter_map(|name| {
+                let (definition, value) = self.sent(name)?;
+                Some(ResolvedVariable {
+                    value: value.to_owned(),
+                    ..definition.clone()
+                })
+            })
             .collect();
         runner_expand(value, &referenced)
     }
@@ -117,76 +166,29 @@ impl FinalVariables {
         self.list.to_list()
     }
 
-    /// The origins of the definitions the winning definition of `winner`'s name overrides,
-    /// lowest precedence first, the merged YAML levels included.
-    fn overridden(&self, winner: &ResolvedVariable) -> Vec<VariableSource> {
-        let yaml = self.yaml_levels.get(&winner.name);
-        let lower_yaml = |than: VariableSource| {
-            yaml.into_iter()
-                .flatten()
-                .copied()
-                .take_while(move |level| *level != than)
+    /// The origins of the definitions the winning (last) definition of `definitions`, which
+    /// are every definition of one name, overrides, lowest precedence first, the merged YAML
+    /// levels included.
+    fn overridden(&self, definitions: &[&ResolvedVariable]) -> Vec<VariableSource> {
+        let Some(winner) = definitions.last() else {
+            return Vec::new();
         };
-        let all: Vec<&ResolvedVariable> = self.list.definitions(&winner.name);
+        let yaml = self.yaml_levels.of(&winner.name);
+        let lower_yaml =
+            |than: VariableSource| yaml.iter().copied().take_while(move |level| *level != than);
+        // Every definition but the last (the winner) is overridden.
         let mut sources = Vec::new();
-        for (index, definition) in all.iter().enumerate() {
+        let mut previous: Option<VariableSource> = None;
+        for definition in definitions {
+            if let Some(source) = previous.replace(definition.source) {
+                sources.push(source);
+            }
             if definition.source.is_yaml() {
                 sources.extend(lower_yaml(definition.source));
-            }
-            if index + 1 < all.len() {
-                sources.push(definition.source);
             }
         }
         sources
     }
-}
-
-/// The YAML levels that define each name: inherited top-level and workflow rule variables,
-/// the job's own, the matrix values and the matched rule's, in that order. `shadowed` lists the
-/// job's own variables that a matrix value replaced, which `spec` no longer contains.
-fn yaml_levels(
-    globals: &GlobalVariables,
-    spec: &crate::variables::JobSpec,
-    shadowed: &[String],
-    rule_variables: &[YamlVariable],
-) -> HashMap<String, Vec<VariableSource>> {
-    let inherited = |name: &&str| spec.inherit.allows(name);
-    let mut job_names = names(&spec.variables);
-    job_names.extend(shadowed.iter().map(String::as_str));
-    let levels = [
-        (
-            VariableSource::GlobalYaml,
-            names(&globals.variables)
-                .into_iter()
-                .filter(inherited)
-                .collect::<Vec<_>>(),
-        ),
-        (
-            VariableSource::WorkflowRules,
-            names(&globals.workflow_rules)
-                .into_iter()
-                .filter(inherited)
-                .collect(),
-        ),
-        (VariableSource::JobYaml, job_names),
-        (VariableSource::Matrix, names(&spec.matrix)),
-        (VariableSource::Rules, names(rule_variables)),
-    ];
-    let mut map: HashMap<String, Vec<VariableSource>> = HashMap::new();
-    for (source, variables) in levels {
-        for name in variables {
-            let sources = map.entry(name.to_owned()).or_default();
-            if sources.last() != Some(&source) {
-                sources.push(source);
-            }
-        }
-    }
-    map
-}
-
-/// Returns the names of `variables`, in order.
-fn names(variables: &[YamlVariable]) -> Vec<&str> {
-    variables.iter().map(|v| v.name.as_str()).collect()
 }
 
 /// Builds the output form of a created job, without its downstream pipeline.
@@ -285,27 +287,29 @@ fn plan_variables(
     include_predefined: bool,
     traces: TraceContext<'_>,
 ) -> Vec<PlanVariable> {
-    variables
-        .list
-        .effective(include_predefined)
-        .into_iter()
-        .map(|winner| {
-            let sent = variables.sent(&winner.name).unwrap_or(winner);
-            PlanVariable {
+    let effective = variables.list.effective_definitions(include_predefined);
+    effective
+        .iter()
+        .filter_map(|definitions| {
+            let winner = *definitions.last()?;
+            let (sent, sent_value) = variables
+                .sent(&winner.name)
+                .unwrap_or((winner, winner.value.as_str()));
+            Some(PlanVariable {
                 name: winner.name.clone(),
-                value: traces.masker.mask_owned(display(sent)),
+                value: traces.masker.mask_owned(if sent.masked {
+                    MASKED.to_owned()
+                } else {
+                    sent_value.to_owned()
+                }),
                 source: winner.source,
                 masked: winner.masked,
                 raw: winner.raw,
                 file: winner.file,
-                overrides: variables.overridden(winner),
-            }
+                overrides: variables.overridden(definitions),
+            })
         })
         .collect()
-}
-
-fn display(variable: &ResolvedVariable) -> String {
-    variable.display_value().to_owned()
 }
 
 /// Expands a runner-side value for display, or `None` when expansion does not change it.

@@ -15,19 +15,20 @@
 //! references and the definitions those reach, so it runs on that closure, not on the whole
 //! list; every other value expands to itself.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::context::PipelineContext;
 use crate::expr;
-use crate::variables::sort_and_expand_definitions;
 use crate::variables::{
     ExpandOptions, Expansion, GlobalVariables, JobEnvironment, JobOutcome, JobSpec,
-    ResolvedVariable, VariableList, VariableSource, YamlVariable, expand, job_predefined_variables,
-    job_variables, job_yaml_variables, seed_variables, sort_and_expand_all,
+    ResolvedVariable, VariableList, VariableSource, YamlVariable, environment_slug, expand,
+    job_predefined_variables, job_variables, job_yaml_variables, scope_rank, seed_variables,
+    sort_and_expand_all,
 };
+use crate::variables::{sort_and_expand_definitions, sort_and_expand_indexed};
 
 /// Name of the YAML variable that marks where the job's YAML variables go in a template list.
 /// Only the template job's YAML variables and the context's variables reach those lists, and
@@ -84,6 +85,11 @@ struct Part {
     index: Option<NameIndex>,
     /// Positions of the definitions whose values reference other variables.
     referencing: Vec<usize>,
+    /// For each entry of `referencing`, the range of `names` that holds the names its value
+    /// references.
+    name_ranges: Vec<(usize, usize)>,
+    /// Byte ranges, in the values, of the names the referencing definitions reference.
+    names: Vec<(usize, usize)>,
     /// Positions of the definitions that are not predefined variables.
     user: Vec<usize>,
 }
@@ -93,12 +99,23 @@ const LINEAR_SEARCH: usize = 16;
 
 impl Part {
     fn new(entries: Vec<ResolvedVariable>) -> Part {
-        let referencing = entries
+        let referencing: Vec<usize> = entries
             .iter()
             .enumerate()
             .filter(|(_, variable)| has_references(variable))
             .map(|(position, _)| position)
             .collect();
+        let mut names = Vec::new();
+        let mut name_ranges = Vec::with_capacity(referencing.len());
+        for variable in referencing.iter().filter_map(|&p| entries.get(p)) {
+            let start = names.len();
+            let base = variable.value.as_ptr() as usize;
+            names.extend(ReferenceNames::new(&variable.value).map(|name| {
+                let offset = name.as_ptr() as usize - base;
+                (offset, offset + name.len())
+            }));
+            name_ranges.push((start, names.len()));
+        }
         let user = entries
             .iter()
             .enumerate()
@@ -119,39 +136,51 @@ impl Part {
             entries,
             index,
             referencing,
+            name_ranges,
+            names,
             user,
         }
+    }
+
+    /// The `k`th referencing definition, with the names its value references.
+    fn referencing_at(&self, k: usize) -> Option<Referencing<'_>> {
+        let definition = self.entries.get(*self.referencing.get(k)?)?;
+        let &(start, end) = self.name_ranges.get(k)?;
+        let names = self.names.get(start..end)?;
+        Some(Referencing { definition, names })
+    }
+
+    /// The referencing definition at `position`, with the names its value references.
+    fn referencing_position(&self, position: usize) -> Option<Referencing<'_>> {
+        let k = self.referencing.binary_search(&position).ok()?;
+        self.referencing_at(k)
     }
 
     fn shared(list: &VariableList) -> Rc<Part> {
         Rc::new(Part::new(list.as_slice().to_vec()))
     }
 
-    /// Adds the positions of the definitions of `name`, in order, to `out`.
-    fn positions(&self, name: &str, out: &mut Vec<usize>) {
+    /// Calls `visit` with the position and the value of each definition of `name`, in order.
+    fn for_each_definition<'p>(
+        &'p self,
+        name: &str,
+        mut visit: impl FnMut(usize, &'p ResolvedVariable),
+    ) {
         match &self.index {
-            Some(index) => out.extend(index.get(name).into_iter().flatten().copied()),
-            None => out.extend(
-                self.entries
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, variable)| variable.name == name)
-                    .map(|(position, _)| position),
-            ),
-        }
-    }
-
-    /// Position of the first definition of `name`.
-    fn first(&self, name: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index
-                .get(name)
-                .and_then(|positions| positions.first())
-                .copied(),
-            None => self
-                .entries
-                .iter()
-                .position(|variable| variable.name == name),
+            Some(index) => {
+                for &position in index.get(name).into_iter().flatten() {
+                    if let Some(definition) = self.entries.get(position) {
+                        visit(position, definition);
+                    }
+                }
+            }
+            None => {
+                for (position, definition) in self.entries.iter().enumerate() {
+                    if definition.name == name {
+                        visit(position, definition);
+                    }
+                }
+            }
         }
     }
 
@@ -170,19 +199,94 @@ impl Part {
     }
 }
 
+/// A definition whose value references other variables, with the byte ranges of the names
+/// it references.
+#[derive(Clone, Copy)]
+struct Referencing<'p> {
+    definition: &'p ResolvedVariable,
+    names: &'p [(usize, usize)],
+}
+
+impl<'p> Referencing<'p> {
+    /// The names the value references, as [`reference_names`] lists them.
+    fn names(self) -> impl Iterator<Item = &'p str> {
+        let value = self.definition.value.as_str();
+        self.names
+            .iter()
+            .filter_map(move |&(start, end)| value.get(start..end))
+    }
+}
+
+/// The definitions of the names a job's variable list shows, grouped by name.
+#[derive(Debug, Default)]
+pub(super) struct EffectiveDefinitions<'l> {
+    definitions: Vec<&'l ResolvedVariable>,
+    /// The range of `definitions` of each name, in the order the names are shown.
+    ranges: Vec<(usize, usize)>,
+}
+
+impl<'l> EffectiveDefinitions<'l> {
+    /// Every definition of each name, in list order: the last one wins.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[&'l ResolvedVariable]> {
+        self.ranges
+            .iter()
+            .filter_map(|&(start, end)| self.definitions.get(start..end))
+    }
+}
+
+/// The definitions of a job's list that the runner payload expands, in the order GitLab
+/// expands them, each with its expanded value when GitLab looks at its value.
+#[derive(Debug, Default)]
+pub(super) struct Payload {
+    order: Vec<((usize, usize), Option<String>)>,
+}
+
+impl Payload {
+    /// The last definition of `name` in the payload, with the value sent for it.
+    pub(super) fn get<'l>(
+        &'l self,
+        layers: &'l Layers,
+        name: &str,
+    ) -> Option<(&'l ResolvedVariable, &'l str)> {
+        self.order.iter().rev().find_map(|(position, value)| {
+            let definition = layers.at(*position)?;
+            (definition.name == name)
+                .then(|| (definition, value.as_deref().unwrap_or(&definition.value)))
+        })
+    }
+}
+
 /// A variable list made of consecutive parts, some shared between jobs. The list is the
 /// concatenation of the parts; a later definition of a name wins.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Layers {
     parts: Vec<Rc<Part>>,
+    /// Whether the referencing definitions form a cycle, once known.
+    cycle: Cell<Option<bool>>,
 }
 
 impl Layers {
     /// A list of one part.
     pub(super) fn single(list: VariableList) -> Layers {
+        Layers::new(vec![Part::shared(&list)])
+    }
+
+    fn new(parts: Vec<Rc<Part>>) -> Layers {
         Layers {
-            parts: vec![Part::shared(&list)],
+            parts,
+            cycle: Cell::new(None),
         }
+    }
+
+    /// Whether the definitions that reference others form a cycle.
+    fn has_cycle(&self) -> bool {
+        if let Some(known) = self.cycle.get() {
+            return known;
+        }
+        let referencing: Vec<Referencing<'_>> = self.referencing().collect();
+        let found = has_cycle(&referencing);
+        self.cycle.set(Some(found));
+        found
     }
 
     /// Returns the winning definition of `name`.
@@ -198,58 +302,67 @@ impl Layers {
     /// Returns the winning definition of each name, in the order the names first appear, as
     /// [`VariableList::effective`] does; without `predefined`, the names whose winning
     /// definition is a predefined variable are left out.
+    #[cfg(test)]
     pub(super) fn effective(&self, predefined: bool) -> Vec<&ResolvedVariable> {
-        let mut seen: HashSet<&str, BuildHasherDefault<NameHasher>> = HashSet::default();
-        if predefined {
-            return self
-                .entries()
-                .filter(|variable| seen.insert(variable.name.as_str()))
-                .filter_map(|variable| self.get(&variable.name))
-                .collect();
-        }
-        // Only a name with a definition outside the predefined variables can have a winner
-        // outside them; those names are few, so each one's first definition is looked up.
-        let mut names: Vec<((usize, usize), &str)> = Vec::new();
-        for part in &self.parts {
-            for variable in part.user.iter().filter_map(|&p| part.entries.get(p)) {
-                let name = variable.name.as_str();
-                if seen.insert(name)
-                    && let Some(first) = self.first(name)
-                {
-                    names.push((first, name));
-                }
-            }
-        }
-        names.sort_unstable();
-        names
-            .into_iter()
-            .filter_map(|(_, name)| self.get(name))
-            .filter(|winner| winner.source != VariableSource::Predefined)
+        self.effective_definitions(predefined)
+            .iter()
+            .filter_map(|definitions| definitions.last().copied())
             .collect()
     }
 
-    /// The part and position of the first definition of `name`.
-    fn first(&self, name: &str) -> Option<(usize, usize)> {
-        self.parts
-            .iter()
-            .enumerate()
-            .find_map(|(index, part)| part.first(name).map(|position| (index, position)))
-    }
-
-    /// Lists every definition of `name`, in order.
-    pub(super) fn definitions(&self, name: &str) -> Vec<&ResolvedVariable> {
-        let mut found = Vec::new();
-        let mut positions = Vec::new();
-        for part in &self.parts {
-            positions.clear();
-            part.positions(name, &mut positions);
-            found.extend(
-                positions
-                    .iter()
-                    .filter_map(|&position| part.entries.get(position)),
-            );
+    /// Returns every definition of each name that [`Layers::effective`] lists, in list order,
+    /// so that the last one of each is the winner.
+    pub(super) fn effective_definitions(&self, predefined: bool) -> EffectiveDefinitions<'_> {
+        let mut seen: HashSet<&str, BuildHasherDefault<NameHasher>> = HashSet::default();
+        let mut all = EffectiveDefinitions::default();
+        // (first definition's part and position, start, end) of each name's definitions.
+        let mut names: Vec<((usize, usize), usize, usize)> = Vec::new();
+        for (part_index, part) in self.parts.iter().enumerate() {
+            let candidates: Box<dyn Iterator<Item = &ResolvedVariable>> = if predefined {
+                Box::new(part.entries.iter())
+            } else {
+                // Only a name with a definition outside the predefined variables can have a
+                // winner outside them.
+                Box::new(part.user.iter().filter_map(|&p| part.entries.get(p)))
+            };
+            for variable in candidates {
+                let name = variable.name.as_str();
+                if !seen.insert(name) {
+                    continue;
+                }
+                let start = all.definitions.len();
+                let mut first = None;
+                for (index, other) in
+                    self.parts
+                        .iter()
+                        .enumerate()
+                        .skip(if predefined { part_index } else { 0 })
+                {
+                    other.for_each_definition(name, |position, definition| {
+                        first.get_or_insert((index, position));
+                        all.definitions.push(definition);
+                    });
+                }
+                let end = all.definitions.len();
+                let winner = all.definitions.get(end.wrapping_sub(1)).copied();
+                match (first, winner) {
+                    (Some(first), Some(winner))
+                        if predefined || winner.source != VariableSource::Predefined =>
+                    {
+                        names.push((first, start, end));
+                    }
+                    _ => all.definitions.truncate(start),
+                }
+            }
         }
-        found
+        if !predefined {
+            names.sort_unstable();
+        }
+        all.ranges = names
+            .into_iter()
+            .map(|(_, start, end)| (start, end))
+            .collect();
+        all
     }
 
     /// Concatenates the parts into one list.
@@ -258,11 +371,9 @@ impl Layers {
     }
 
     /// The definitions whose values reference other variables, in order.
-    fn referencing(&self) -> impl Iterator<Item = &ResolvedVariable> {
+    fn referencing(&self) -> impl Iterator<Item = Referencing<'_>> {
         self.parts.iter().flat_map(|part| {
-            part.referencing
-                .iter()
-                .filter_map(move |&position| part.entries.get(position))
+            (0..part.referencing.len()).filter_map(move |k| part.referencing_at(k))
         })
     }
 
@@ -271,11 +382,13 @@ impl Layers {
     /// cycle; a quick search over those decides whether GitLab's own sort, which also gives
     /// GitLab's order of the names, needs to run.
     pub(super) fn cycles(&self) -> Option<Expansion> {
-        let referencing: Vec<&ResolvedVariable> = self.referencing().collect();
-        if !has_cycle(&referencing) {
+        if !self.has_cycle() {
             return None;
         }
-        let list: VariableList = referencing.into_iter().cloned().collect();
+        let list: VariableList = self
+            .referencing()
+            .map(|referencing| referencing.definition.clone())
+            .collect();
         Some(sort_and_expand_all(&list, ExpandOptions::GITLAB))
     }
 
@@ -324,8 +437,8 @@ impl Layers {
     fn added_bytes_bound(&self) -> Option<usize> {
         let mut bounds = LengthBounds::default();
         let mut total: usize = 0;
-        for definition in self.referencing() {
-            for name in reference_names(&definition.value) {
+        for referencing in self.referencing() {
+            for name in referencing.names() {
                 total = total.checked_add(self.expanded_length_bound(name, &mut bounds, 0)?)?;
             }
         }
@@ -348,24 +461,27 @@ impl Layers {
             return None;
         }
         bounds.insert(name, None);
-        let mut longest = 0;
-        let mut positions = Vec::new();
+        let mut longest = Some(0);
         for part in &self.parts {
-            positions.clear();
-            part.positions(name, &mut positions);
-            for definition in positions.iter().filter_map(|&p| part.entries.get(p)) {
-                let mut length = definition.value.len();
-                if has_references(definition) {
-                    for referenced in reference_names(&definition.value) {
-                        let bound = self.expanded_length_bound(referenced, bounds, depth + 1)?;
-                        length = length.checked_add(bound)?;
+            part.for_each_definition(name, |position, definition| {
+                let Some(current) = longest else {
+                    return;
+                };
+                let mut length = Some(definition.value.len());
+                if let Some(referencing) = part.referencing_position(position) {
+                    for referenced in referencing.names() {
+                        let bound = self.expanded_length_bound(referenced, bounds, depth + 1);
+                        length = length.zip(bound).and_then(|(a, b)| a.checked_add(b));
+                        if length.is_none() {
+                            break;
+                        }
                     }
                 }
-                longest = longest.max(length);
-            }
+                longest = length.map(|length| current.max(length));
+            });
         }
-        bounds.insert(name, Some(longest));
-        Some(longest)
+        bounds.insert(name, longest);
+        longest
     }
 
     /// The definitions [`Layers::expand_closure`] expands, in list order.
@@ -374,45 +490,92 @@ impl Layers {
         roots: Option<&[&str]>,
         keep: impl Fn(&ResolvedVariable) -> bool,
     ) -> Vec<&ResolvedVariable> {
+        self.closure_positions(roots, keep)
+            .into_iter()
+            .filter_map(|position| self.at(position))
+            .collect()
+    }
+
+    /// The definition at `(part, position)`.
+    pub(super) fn at(&self, (part, position): (usize, usize)) -> Option<&ResolvedVariable> {
+        self.parts.get(part)?.entries.get(position)
+    }
+
+    /// Expands every definition that references another, and those they reach, for the runner
+    /// payload, as [`Layers::expand_closure`] with no roots does, without copying them.
+    pub(super) fn expand_payload(&self, options: ExpandOptions) -> Payload {
+        let positions = self.closure_positions(None, |_| true);
+        let entries: Vec<&ResolvedVariable> = positions
+            .iter()
+            .filter_map(|&position| self.at(position))
+            .collect();
+        if entries.len() != positions.len() {
+            return Payload::default();
+        }
+        let order = match sort_and_expand_indexed(&entries, options) {
+            Some(order) => order
+                .into_iter()
+                .filter_map(|(index, value)| Some((*positions.get(index)?, value)))
+                .collect(),
+            // Nothing is expanded: every definition is sent as written.
+            None => positions
+                .into_iter()
+                .map(|position| (position, None))
+                .collect(),
+        };
+        Payload { order }
+    }
+
+    /// The positions of the definitions [`Layers::closure`] lists, in list order.
+    fn closure_positions(
+        &self,
+        roots: Option<&[&str]>,
+        keep: impl Fn(&ResolvedVariable) -> bool,
+    ) -> Vec<(usize, usize)> {
         let mut names: Vec<&str> = Vec::new();
-        let referencing: Vec<&ResolvedVariable> = self
+        let mut every = true;
+        let referencing: Vec<Referencing<'_>> = self
             .referencing()
-            .filter(|variable| keep(variable))
+            .filter(|referencing| {
+                let kept = keep(referencing.definition);
+                every &= kept;
+                kept
+            })
             .collect();
         let mut pending: Vec<&str> = roots.map(<[&str]>::to_vec).unwrap_or_default();
-        if roots.is_none() || has_cycle(&referencing) {
-            pending.extend(referencing.iter().map(|variable| variable.name.as_str()));
+        let cycle = if every {
+            self.has_cycle()
+        } else {
+            has_cycle(&referencing)
+        };
+        if roots.is_none() || cycle {
+            pending.extend(
+                referencing
+                    .iter()
+                    .map(|referencing| referencing.definition.name.as_str()),
+            );
         }
         // Every definition of each name reached, as (part, position).
         let mut reached: Vec<(usize, usize)> = Vec::new();
-        let mut positions = Vec::new();
         while let Some(name) = pending.pop() {
             if names.contains(&name) {
                 continue;
             }
             names.push(name);
             for (part_index, part) in self.parts.iter().enumerate() {
-                positions.clear();
-                part.positions(name, &mut positions);
-                for &position in &positions {
-                    let Some(definition) = part.entries.get(position) else {
-                        continue;
-                    };
+                part.for_each_definition(name, |position, definition| {
                     if !keep(definition) {
-                        continue;
+                        return;
                     }
                     reached.push((part_index, position));
-                    if has_references(definition) {
-                        pending.extend(reference_names(&definition.value));
+                    if let Some(referencing) = part.referencing_position(position) {
+                        pending.extend(referencing.names());
                     }
-                }
+                });
             }
         }
         reached.sort_unstable();
         reached
-            .into_iter()
-            .filter_map(|(part, position)| self.parts.get(part)?.entries.get(position))
-            .collect()
     }
 
     /// Expands `value` with GitLab's `ExpandVariables.expand` after expanding the variables
@@ -434,15 +597,17 @@ impl expr::Variables for Layers {
 /// Whether the definitions reference each other in a cycle of two or more definitions, the
 /// cycles GitLab reports (a definition that references only its own name is not one). Each
 /// definition references every definition of each name in its value.
-fn has_cycle(definitions: &[&ResolvedVariable]) -> bool {
+fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
     let children: Vec<Vec<usize>> = definitions
         .iter()
         .map(|definition| {
-            let names = reference_names(&definition.value);
             definitions
                 .iter()
                 .enumerate()
-                .filter(|(_, other)| names.contains(&other.name.as_str()))
+                .filter(|(_, other)| {
+                    let name = other.definition.name.as_str();
+                    definition.names().any(|referenced| referenced == name)
+                })
                 .map(|(index, _)| index)
                 .collect()
         })
@@ -501,29 +666,52 @@ fn has_references(variable: &ResolvedVariable) -> bool {
 /// than GitLab reads (it ignores the `$$` and `%%` escapes), never less, which is what the
 /// closure needs.
 pub(super) fn reference_names(value: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let bytes = value.as_bytes();
-    for (index, byte) in bytes.iter().enumerate() {
-        if *byte != b'$' && *byte != b'%' {
-            continue;
-        }
-        let mut start = index + 1;
-        if *byte == b'$' && bytes.get(start) == Some(&b'{') {
-            start += 1;
-        }
-        let length = bytes
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-            .count();
-        if let Some(name) = value.get(start..start + length)
-            && !name.is_empty()
-        {
-            names.push(name);
-        }
+    ReferenceNames::new(value).collect()
+}
+
+/// The names of [`reference_names`], one at a time.
+pub(super) struct ReferenceNames<'v> {
+    value: &'v str,
+    next: usize,
+}
+
+impl<'v> ReferenceNames<'v> {
+    pub(super) fn new(value: &'v str) -> ReferenceNames<'v> {
+        ReferenceNames { value, next: 0 }
     }
-    names
+}
+
+impl<'v> Iterator for ReferenceNames<'v> {
+    type Item = &'v str;
+
+    fn next(&mut self) -> Option<&'v str> {
+        let bytes = self.value.as_bytes();
+        while let Some(offset) = bytes
+            .get(self.next..)?
+            .iter()
+            .position(|byte| matches!(byte, b'$' | b'%'))
+        {
+            let index = self.next + offset;
+            self.next = index + 1;
+            let mut start = index + 1;
+            if bytes.get(index) == Some(&b'$') && bytes.get(start) == Some(&b'{') {
+                start += 1;
+            }
+            let length = bytes
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            if let Some(name) = self.value.get(start..start + length)
+                && !name.is_empty()
+            {
+                return Some(name);
+            }
+        }
+        self.next = bytes.len();
+        None
+    }
 }
 
 /// The parts of the seed and final variable lists that the jobs with the same expanded
@@ -628,6 +816,10 @@ fn split(list: &VariableList, own: usize) -> Option<(VariableList, VariableList)
     Some((middle, after))
 }
 
+/// How each deployment, group and project variable's scope matches an environment name, in
+/// the context's order: the rank of [`scope_rank`], `None` where the scope does not apply.
+type ScopeSignature = Vec<Option<u8>>;
+
 /// A job's seed list, with the parts the job's final list may reuse.
 #[derive(Debug, Clone)]
 pub(super) struct SeedList {
@@ -656,6 +848,9 @@ pub(super) struct VariableLists<'c> {
     context: &'c PipelineContext,
     plain: Option<Rc<SharedParts>>,
     by_environment: RefCell<HashMap<String, Option<Rc<SharedParts>>>>,
+    /// The shared parts by [`VariableLists::scope_signature`]: environments whose names
+    /// select the same deployment and settings variables share every part but the slug.
+    by_scopes: RefCell<HashMap<ScopeSignature, Option<Rc<SharedParts>>>>,
 }
 
 impl<'c> VariableLists<'c> {
@@ -664,7 +859,48 @@ impl<'c> VariableLists<'c> {
             context,
             plain: SharedParts::new(context, None).map(Rc::new),
             by_environment: RefCell::new(HashMap::new()),
+            by_scopes: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// How each deployment, group and project variable's environment scope matches the
+    /// environment `name`. Apart from `CI_ENVIRONMENT_SLUG`, the shared parts depend on the
+    /// environment name only through these ranks.
+    fn scope_signature(&self, name: &str) -> ScopeSignature {
+        let context = self.context;
+        let groups = context.group_variables.iter().flat_map(|g| &g.variables);
+        context
+            .deployment_variables
+            .iter()
+            .chain(groups)
+            .chain(&context.project_variables)
+            .map(|variable| scope_rank(&variable.environment_scope, Some(name)))
+            .collect()
+    }
+
+    /// Builds the shared parts of the environment `name`, from those of an environment with
+    /// the same scope signature when there is one.
+    fn shared_for(&self, name: &str) -> Option<Rc<SharedParts>> {
+        let signature = self.scope_signature(name);
+        let known = self.by_scopes.borrow().get(&signature).cloned();
+        let Some(known) = known else {
+            let parts = SharedParts::new(self.context, Some(name)).map(Rc::new);
+            self.by_scopes.borrow_mut().insert(signature, parts.clone());
+            return parts;
+        };
+        let known = known?;
+        let slug = ResolvedVariable {
+            value: environment_slug(name),
+            ..known.slug.clone()?
+        };
+        Some(Rc::new(SharedParts {
+            seed_middle: known.seed_middle.clone(),
+            seed_after: known.seed_after.clone(),
+            final_before: known.final_before.clone(),
+            final_middle: known.final_middle.clone(),
+            final_after: known.final_after.clone(),
+            slug: Some(slug),
+        }))
     }
 
     /// The shared parts of jobs whose expanded environment name is `environment`.
@@ -676,11 +912,14 @@ impl<'c> VariableLists<'c> {
         if name.trim().is_empty() || name.contains(['$', '%']) {
             return None;
         }
-        let mut cache = self.by_environment.borrow_mut();
-        cache
-            .entry(name.to_owned())
-            .or_insert_with(|| SharedParts::new(self.context, Some(name)).map(Rc::new))
-            .clone()
+        if let Some(parts) = self.by_environment.borrow().get(name) {
+            return parts.clone();
+        }
+        let parts = self.shared_for(name);
+        self.by_environment
+            .borrow_mut()
+            .insert(name.to_owned(), parts.clone());
+        parts
     }
 
     /// Expands the job's environment name as GitLab does before the environment exists: with
@@ -699,16 +938,14 @@ impl<'c> VariableLists<'c> {
         }
         let plain = self.plain.as_ref()?;
         let own = job_predefined_variables(self.context, spec, None, manual);
-        let layers = Layers {
-            parts: vec![
-                Rc::new(Part::new(
-                    own.into_iter().map(|entry| entry.variable).collect(),
-                )),
-                plain.seed_middle.clone(),
-                yaml.clone(),
-                plain.seed_after.clone(),
-            ],
-        };
+        let layers = Layers::new(vec![
+            Rc::new(Part::new(
+                own.into_iter().map(|entry| entry.variable).collect(),
+            )),
+            plain.seed_middle.clone(),
+            yaml.clone(),
+            plain.seed_after.clone(),
+        ]);
         Some(Some(layers.expand_value(&environment.name)))
     }
 
@@ -729,14 +966,12 @@ impl<'c> VariableLists<'c> {
         };
         let own = own_part(self.context, spec, environment.as_deref(), spec.manual);
         SeedList {
-            layers: Layers {
-                parts: vec![
-                    own.clone(),
-                    shared.seed_middle.clone(),
-                    yaml.clone(),
-                    shared.seed_after.clone(),
-                ],
-            },
+            layers: Layers::new(vec![
+                own.clone(),
+                shared.seed_middle.clone(),
+                yaml.clone(),
+                shared.seed_after.clone(),
+            ]),
             own: Some((own, spec.manual, environment)),
             yaml: Some(yaml),
         }
@@ -798,7 +1033,7 @@ impl<'c> VariableLists<'c> {
             parts.push(Rc::new(Part::new(tail)));
         }
         FinalList {
-            layers: Layers { parts },
+            layers: Layers::new(parts),
             environment,
         }
     }
@@ -990,6 +1225,39 @@ mod tests {
     }
 
     #[test]
+    fn environments_with_same_scopes_share_parts() {
+        let (_, context) = contexts()
+            .into_iter()
+            .find(|(name, _)| *name == "settings")
+            .unwrap();
+        let lists = VariableLists::new(&context);
+        let names = ["review/a", "review/b", "staging", "qa", "review/a"];
+        for name in names {
+            let spec = JobSpec {
+                environment: Some(JobEnvironment {
+                    url: Some(format!("https://{name}.example.com")),
+                    ..JobEnvironment::named(name)
+                }),
+                ..JobSpec::new("deploy", "deploy")
+            };
+            let seed = lists.seed(&globals(), &spec);
+            assert!(seed.own.is_some(), "{name}: the shared parts were not used");
+            same(
+                &seed.layers,
+                &seed_variables(&context, &globals(), &spec).variables,
+                name,
+            );
+            let outcome = JobOutcome::default();
+            let ours = lists.final_list(&globals(), &spec, &outcome, &seed);
+            let engine = job_variables(&context, &globals(), &spec, &outcome);
+            same(&ours.layers, &engine.variables, name);
+        }
+        // Two scope signatures: `review/*` matches or not.
+        assert_eq!(lists.by_scopes.borrow().len(), 2);
+        assert_eq!(lists.by_environment.borrow().len(), 4);
+    }
+
+    #[test]
     fn closure_expansion_matches_full() {
         let context = PipelineContext::push("main");
         let globals = GlobalVariables {
@@ -1017,6 +1285,52 @@ mod tests {
                     .or_else(|| layers.get(name))
                     .map(|v| &v.value);
                 assert_eq!(ours, full.get(name).map(|v| &v.value), "{name} {options:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn payload_matches_closure_expansion() {
+        let global = |pairs: &[(&str, &str)]| GlobalVariables {
+            variables: pairs
+                .iter()
+                .map(|(name, value)| YamlVariable::new(*name, *value))
+                .collect(),
+            workflow_rules: Vec::new(),
+        };
+        let cases = [
+            global(&[("ROOT", "${CI_BUILDS_DIR}"), ("OUT", "${ROOT}/out")]),
+            // A name defined twice, the second definition referencing the first name.
+            global(&[
+                ("A", "x"),
+                ("B", "$A-b"),
+                ("CI_JOB_NAME", "$B/$CI_JOB_STAGE"),
+            ]),
+            // A cycle: nothing is expanded.
+            global(&[("C", "$D"), ("D", "$C"), ("E", "$CI_JOB_NAME")]),
+            global(&[("F", "%G%"), ("G", "$$H"), ("H", "$F$F")]),
+        ];
+        let context = PipelineContext::push("main");
+        let lists = VariableLists::new(&context);
+        for globals in &cases {
+            let spec = JobSpec {
+                variables: vec![YamlVariable::new("A", "job-$B")],
+                ..JobSpec::new("j", "test")
+            };
+            let seed = lists.seed(globals, &spec);
+            let layers = lists
+                .final_list(globals, &spec, &JobOutcome::default(), &seed)
+                .layers;
+            let options = ExpandOptions::RUNNER_PAYLOAD;
+            let closure = layers.expand_closure(None, options, |_| true);
+            let payload = layers.expand_payload(options);
+            for variable in layers.entries() {
+                let name = variable.name.as_str();
+                let ours = payload
+                    .get(&layers, name)
+                    .map(|(d, value)| (d.source, value));
+                let expected = closure.get(name).map(|d| (d.source, d.value.as_str()));
+                assert_eq!(ours, expected, "{name} in {:?}", globals.variables);
             }
         }
     }
@@ -1140,7 +1454,10 @@ mod tests {
                 .iter()
                 .map(|(name, value)| ResolvedVariable::new(*name, *value, VariableSource::JobYaml))
                 .collect();
-            let references: Vec<&ResolvedVariable> = variables.iter().collect();
+            let part = Part::new(variables);
+            let references: Vec<Referencing<'_>> = (0..part.referencing.len())
+                .filter_map(|k| part.referencing_at(k))
+                .collect();
             assert_eq!(has_cycle(&references), expected, "{definitions:?}");
         }
     }

@@ -119,9 +119,14 @@ impl fmt::Display for IfTrace {
         if let Some(error) = &self.error {
             write!(f, " because its evaluation failed: {error}")?;
         }
+        let mut separator = " (";
+        for read in &self.reads {
+            f.write_str(separator)?;
+            read.fmt(f)?;
+            separator = ", ";
+        }
         if !self.reads.is_empty() {
-            let reads: Vec<String> = self.reads.iter().map(ToString::to_string).collect();
-            write!(f, " ({})", reads.join(", "))?;
+            f.write_str(")")?;
         }
         Ok(())
     }

@@ -227,40 +227,100 @@ pub(crate) fn sort_and_expand_definitions(
         };
     }
 
-    let mut expanded = VariableList::new();
+    match expand_in_order(entries, &references, &components.order, options) {
+        Ok(expanded) => Expansion {
+            variables: expanded
+                .into_iter()
+                .filter_map(|(index, value)| {
+                    let variable = *entries.get(index)?;
+                    Some(match value {
+                        Some(value) => ResolvedVariable {
+                            value,
+                            ..variable.clone()
+                        },
+                        None => variable.clone(),
+                    })
+                })
+                .collect(),
+            cycles: Vec::new(),
+            too_large: None,
+        },
+        Err(name) => Expansion {
+            variables: unexpanded(),
+            cycles: Vec::new(),
+            too_large: Some(name),
+        },
+    }
+}
+
+/// Sorts and expands `entries` as [`sort_and_expand_definitions`] does, without copying
+/// them. Returns, in GitLab's expansion order, each definition's index in `entries` with its
+/// expanded value when GitLab looks at its value; `None` when the definitions reference each
+/// other in a cycle or the expansion grows past [`ExpandOptions::max_added_bytes`], for which
+/// [`sort_and_expand_definitions`] gives the details.
+pub(crate) fn sort_and_expand_indexed(
+    entries: &[&ResolvedVariable],
+    options: ExpandOptions,
+) -> Option<Vec<(usize, Option<String>)>> {
+    let references: Vec<Option<Vec<&str>>> = entries
+        .iter()
+        .map(|&variable| references_of(variable))
+        .collect();
+    let children = dependency_edges(entries, &references);
+    let components = strongly_connected_components(&children);
+    let cyclic = components.bounds.iter().any(|bounds| bounds.len() > 1);
+    if cyclic {
+        return None;
+    }
+    expand_in_order(entries, &references, &components.order, options).ok()
+}
+
+/// Expands the definitions in `order`, each with the definitions expanded before it. Returns
+/// the name of the definition whose expansion went past the budget.
+fn expand_in_order(
+    entries: &[&ResolvedVariable],
+    references: &[Option<Vec<&str>>],
+    order: &[usize],
+    options: ExpandOptions,
+) -> Result<Vec<(usize, Option<String>)>, String> {
+    let mut expanded: Vec<(usize, Option<String>)> = Vec::with_capacity(order.len());
+    // The last definition of each name expanded so far, for long lists.
+    let mut last: Option<HashMap<&str, usize>> =
+        (order.len() > SHORT_EDGE_SEARCH).then(HashMap::new);
     let mut budget = options.max_added_bytes;
-    for index in components.order {
+    for &index in order {
         let (Some(&variable), Some(references)) = (entries.get(index), references.get(index))
         else {
             continue;
         };
-        if references.is_none() {
-            expanded.push(variable.clone());
-            continue;
-        }
-        let Some(value) = expand_collection_value(&variable.value, &expanded, options, &mut budget)
-        else {
-            return Expansion {
-                variables: unexpanded(),
-                cycles: Vec::new(),
-                too_large: Some(variable.name.clone()),
-            };
+        let value = match references {
+            None => None,
+            Some(_) => {
+                let lookup = |name: &str| -> Option<(&ResolvedVariable, &str)> {
+                    let slot = match &last {
+                        Some(last) => *last.get(name)?,
+                        None => expanded
+                            .iter()
+                            .rposition(|(i, _)| entries.get(*i).is_some_and(|v| v.name == name))?,
+                    };
+                    let (i, value) = expanded.get(slot)?;
+                    let definition = *entries.get(*i)?;
+                    Some((definition, value.as_deref().unwrap_or(&definition.value)))
+                };
+                let Some(value) =
+                    expand_collection_value(&variable.value, lookup, options, &mut budget)
+                else {
+                    return Err(variable.name.clone());
+                };
+                Some(value)
+            }
         };
-        expanded.push(ResolvedVariable {
-            name: variable.name.clone(),
-            value,
-            source: variable.source,
-            masked: variable.masked,
-            raw: variable.raw,
-            file: variable.file,
-            span: variable.span,
-        });
+        if let Some(last) = &mut last {
+            last.insert(variable.name.as_str(), expanded.len());
+        }
+        expanded.push((index, value));
     }
-    Expansion {
-        variables: expanded,
-        cycles: Vec::new(),
-        too_large: None,
-    }
+    Ok(expanded)
 }
 
 /// Lists the names a definition references. Returns `None` when GitLab does not look at its
@@ -434,9 +494,9 @@ fn enter(node: usize, visits: &mut [Visit], next_id: &mut usize, stack: &mut Vec
 /// Expands one value against the variables expanded so far (GitLab's
 /// `Collection#expand_value`). `budget` is what the collection may still grow by; returns
 /// `None`, before the text is built, when this value would grow past it.
-fn expand_collection_value(
+fn expand_collection_value<'v>(
     value: &str,
-    expanded: &VariableList,
+    lookup: impl Fn(&str) -> Option<(&'v ResolvedVariable, &'v str)>,
     options: ExpandOptions,
     budget: &mut usize,
 ) -> Option<String> {
@@ -447,13 +507,13 @@ fn expand_collection_value(
             // GitLab tests for a file variable before a raw one, so a raw file variable
             // follows `expand_file_refs`.
             CollectionToken::Reference { name, written } => {
-                let replacement = match expanded.get(name) {
-                    Some(variable) if variable.file => {
+                let replacement = match lookup(name) {
+                    Some((variable, value)) if variable.file => {
                         let keep = !options.expand_file_refs;
-                        if keep { written } else { &variable.value }
+                        if keep { written } else { value }
                     }
-                    Some(variable) if variable.raw && !options.expand_raw_refs => written,
-                    Some(variable) => &variable.value,
+                    Some((variable, _)) if variable.raw && !options.expand_raw_refs => written,
+                    Some((_, value)) => value,
                     None if options.keep_undefined => written,
                     None => "",
                 };

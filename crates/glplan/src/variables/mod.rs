@@ -46,11 +46,11 @@ pub use collections::{
     root_variables, scope_rank, seed_variables, workflow_variables,
 };
 pub use downstream::{Forward, downstream_variables};
-pub(crate) use expand::sort_and_expand_definitions;
 pub use expand::{
     DEFAULT_MAX_VARIABLE_EXPANSION_BYTES, ExpandOptions, Expansion, RUNNER_TEMP_PROJECT_DIR,
     expand, expand_existing, runner_expand, runner_expand_all, sort_and_expand_all,
 };
+pub(crate) use expand::{sort_and_expand_definitions, sort_and_expand_indexed};
 pub use input::{
     GlobalVariables, InheritVariables, JobEnvironment, JobOutcome, JobRuntime, JobSpec,
     YamlVariable,
