@@ -23,10 +23,10 @@ use std::rc::Rc;
 use crate::context::PipelineContext;
 use crate::expr;
 use crate::variables::{
-    ExpandOptions, Expansion, GlobalVariables, JobEnvironment, JobOutcome, JobSpec,
-    ResolvedVariable, VariableList, VariableSource, YamlVariable, environment_slug, expand,
-    job_predefined_variables, job_variables, job_yaml_variables, scope_rank, seed_variables,
-    sort_and_expand_all,
+    ExpandOptions, Expansion, GlobalVariables, InheritVariables, JobEnvironment, JobOutcome,
+    JobSpec, ResolvedVariable, VariableList, VariableSource, YamlVariable, environment_slug,
+    expand, job_level_variables, job_predefined_variables, job_variables, job_yaml_variables,
+    root_variables, scope_rank, seed_variables, sort_and_expand_all,
 };
 use crate::variables::{sort_and_expand_definitions, sort_and_expand_indexed};
 
@@ -829,7 +829,7 @@ pub(super) struct SeedList {
     /// built for.
     own: Option<(Rc<Part>, bool, Option<String>)>,
     /// The job's YAML variables without a rule's.
-    yaml: Option<Rc<Part>>,
+    yaml: Option<Vec<Rc<Part>>>,
 }
 
 /// A job's final list and its expanded environment name.
@@ -851,6 +851,9 @@ pub(super) struct VariableLists<'c> {
     /// The shared parts by [`VariableLists::scope_signature`]: environments whose names
     /// select the same deployment and settings variables share every part but the slug.
     by_scopes: RefCell<HashMap<ScopeSignature, Option<Rc<SharedParts>>>>,
+    /// The root YAML variables of the last top-level variables seen, which every job that
+    /// inherits them and redefines none of them shares.
+    root: RefCell<Option<(GlobalVariables, Rc<Part>)>>,
 }
 
 impl<'c> VariableLists<'c> {
@@ -860,6 +863,7 @@ impl<'c> VariableLists<'c> {
             plain: SharedParts::new(context, None).map(Rc::new),
             by_environment: RefCell::new(HashMap::new()),
             by_scopes: RefCell::new(HashMap::new()),
+            root: RefCell::new(None),
         }
     }
 
@@ -922,13 +926,54 @@ impl<'c> VariableLists<'c> {
         parts
     }
 
+    /// The part of the root YAML variables of `globals`.
+    fn root_part(&self, globals: &GlobalVariables) -> Rc<Part> {
+        if let Some((known, part)) = &*self.root.borrow()
+            && known == globals
+        {
+            return part.clone();
+        }
+        let part = Rc::new(Part::new(root_variables(globals)));
+        *self.root.borrow_mut() = Some((globals.clone(), part.clone()));
+        part
+    }
+
+    /// The job's YAML variables ([`job_yaml_variables`]) as parts: the shared root variables
+    /// and the job's own when the job inherits every root variable and redefines none, else
+    /// one part.
+    fn yaml_parts(
+        &self,
+        globals: &GlobalVariables,
+        spec: &JobSpec,
+        rule_variables: &[YamlVariable],
+    ) -> Vec<Rc<Part>> {
+        if spec.inherit == InheritVariables::All {
+            let root = self.root_part(globals);
+            let redefined = spec
+                .variables
+                .iter()
+                .chain(&spec.matrix)
+                .chain(rule_variables)
+                .any(|variable| root.last(&variable.name).is_some());
+            if !redefined {
+                let own = Part::new(job_level_variables(spec, rule_variables));
+                return vec![root, Rc::new(own)];
+            }
+        }
+        vec![Rc::new(Part::new(job_yaml_variables(
+            globals,
+            spec,
+            rule_variables,
+        )))]
+    }
+
     /// Expands the job's environment name as GitLab does before the environment exists: with
     /// the job's list built without environment.
     fn environment_name(
         &self,
         spec: &JobSpec,
         manual: bool,
-        yaml: &Rc<Part>,
+        yaml: &[Rc<Part>],
     ) -> Option<Option<String>> {
         let Some(environment) = &spec.environment else {
             return Some(None);
@@ -938,20 +983,21 @@ impl<'c> VariableLists<'c> {
         }
         let plain = self.plain.as_ref()?;
         let own = job_predefined_variables(self.context, spec, None, manual);
-        let layers = Layers::new(vec![
+        let mut parts = vec![
             Rc::new(Part::new(
                 own.into_iter().map(|entry| entry.variable).collect(),
             )),
             plain.seed_middle.clone(),
-            yaml.clone(),
-            plain.seed_after.clone(),
-        ]);
+        ];
+        parts.extend(yaml.iter().cloned());
+        parts.push(plain.seed_after.clone());
+        let layers = Layers::new(parts);
         Some(Some(layers.expand_value(&environment.name)))
     }
 
     /// The list `rules:if` reads for a job.
     pub(super) fn seed(&self, globals: &GlobalVariables, spec: &JobSpec) -> SeedList {
-        let yaml = Rc::new(Part::new(job_yaml_variables(globals, spec, &[])));
+        let yaml = self.yaml_parts(globals, spec, &[]);
         let environment = self.environment_name(spec, spec.manual, &yaml);
         let shared = environment
             .as_ref()
@@ -965,13 +1011,11 @@ impl<'c> VariableLists<'c> {
             };
         };
         let own = own_part(self.context, spec, environment.as_deref(), spec.manual);
+        let mut parts = vec![own.clone(), shared.seed_middle.clone()];
+        parts.extend(yaml.iter().cloned());
+        parts.push(shared.seed_after.clone());
         SeedList {
-            layers: Layers::new(vec![
-                own.clone(),
-                shared.seed_middle.clone(),
-                yaml.clone(),
-                shared.seed_after.clone(),
-            ]),
+            layers: Layers::new(parts),
             own: Some((own, spec.manual, environment)),
             yaml: Some(yaml),
         }
@@ -988,11 +1032,7 @@ impl<'c> VariableLists<'c> {
         let manual = outcome.manual.unwrap_or(spec.manual);
         let yaml = match (&seed.yaml, outcome.rule_variables.is_empty()) {
             (Some(yaml), true) => yaml.clone(),
-            _ => Rc::new(Part::new(job_yaml_variables(
-                globals,
-                spec,
-                &outcome.rule_variables,
-            ))),
+            _ => self.yaml_parts(globals, spec, &outcome.rule_variables),
         };
         let environment = self.environment_name(spec, manual, &yaml);
         let shared = environment
@@ -1017,9 +1057,9 @@ impl<'c> VariableLists<'c> {
             shared.final_before.clone(),
             own,
             shared.final_middle.clone(),
-            yaml,
-            shared.final_after.clone(),
         ];
+        parts.extend(yaml);
+        parts.push(shared.final_after.clone());
         if let (Some(slug), false) = (&shared.slug, spec.bridge) {
             let mut tail = vec![slug.clone()];
             let url = spec.environment.as_ref().and_then(|e| e.url.as_ref());
@@ -1255,6 +1295,50 @@ mod tests {
         // Two scope signatures: `review/*` matches or not.
         assert_eq!(lists.by_scopes.borrow().len(), 2);
         assert_eq!(lists.by_environment.borrow().len(), 4);
+    }
+
+    #[test]
+    fn root_variables_shared_unless_redefined() {
+        let context = PipelineContext::push("main");
+        let lists = VariableLists::new(&context);
+        let globals = globals_of(&[("G", "global"), ("REF", "$G-x")]);
+        let cases = [
+            ("own names", vec![YamlVariable::new("J", "$REF")], 2),
+            (
+                "redefines a root name",
+                vec![YamlVariable::new("G", "job")],
+                1,
+            ),
+        ];
+        for (case, variables, parts) in cases {
+            let spec = JobSpec {
+                variables,
+                matrix: vec![YamlVariable::new("M", "m")],
+                ..JobSpec::new("j", "test")
+            };
+            assert_eq!(
+                lists.yaml_parts(&globals, &spec, &[]).len(),
+                parts,
+                "{case}"
+            );
+            let seed = lists.seed(&globals, &spec);
+            let engine = seed_variables(&context, &globals, &spec);
+            same(&seed.layers, &engine.variables, case);
+            for rule in [vec![], vec![YamlVariable::new("REF", "rule")]] {
+                let outcome = JobOutcome {
+                    rule_variables: rule,
+                    ..JobOutcome::default()
+                };
+                let ours = lists.final_list(&globals, &spec, &outcome, &seed);
+                let engine = job_variables(&context, &globals, &spec, &outcome);
+                same(&ours.layers, &engine.variables, case);
+            }
+        }
+        let inherit_none = JobSpec {
+            inherit: InheritVariables::None,
+            ..JobSpec::new("j", "test")
+        };
+        assert_eq!(lists.yaml_parts(&globals, &inherit_none, &[]).len(), 1);
     }
 
     #[test]

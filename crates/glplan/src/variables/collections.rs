@@ -118,6 +118,20 @@ pub fn job_yaml_variables(
     merge(merge(inherited, job_level), rules)
 }
 
+/// The job's own part of [`job_yaml_variables`]: its `variables:`, the `parallel:matrix`
+/// values and the matched rule's `variables:`, merged. When none of these names is a root
+/// variable and the job inherits every root variable, [`job_yaml_variables`] is the root
+/// variables followed by this list.
+pub(crate) fn job_level_variables(
+    job: &JobSpec,
+    rule_variables: &[YamlVariable],
+) -> Vec<ResolvedVariable> {
+    let own = entries(&job.variables, VariableSource::JobYaml);
+    let matrix = entries(&job.matrix, VariableSource::Matrix);
+    let rules = entries(rule_variables, VariableSource::Rules);
+    merge(merge(own, matrix), rules)
+}
+
 /// Builds the variables of a job's `rules:if` and `only`/`except:variables`. GitLab also
 /// expands `tags` with them and checks them for circular references.
 ///

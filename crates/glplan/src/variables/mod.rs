@@ -41,6 +41,7 @@ mod predefined;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use collections::job_level_variables;
 pub use collections::{
     JobVariables, include_variables, job_variables, job_yaml_variables, pipeline_name,
     root_variables, scope_rank, seed_variables, workflow_variables,
