@@ -934,8 +934,15 @@ fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
 pub(super) fn vm_pattern(pattern: &str) -> Option<Regex> {
     // NOTE: patterns match anywhere in the name, read from gitlab-runner's documented example
     // `^test[1-2]$`, which writes its own anchors; the runner's source was not checked.
+    // gitlab-runner is written in Go, whose `regexp` package has RE2's syntax with ASCII `\d`,
+    // `\w`, `\s` and `\b`, so the pattern goes through the RE2 translation first. Go rejects
+    // RE2's `\C`, which passes here.
     // Patterns come from an untrusted file, so the compiled size is bounded.
-    RegexBuilder::new(pattern).size_limit(1 << 20).build().ok()
+    let translated = crate::re2::translate(pattern).ok()?;
+    RegexBuilder::new(&translated)
+        .size_limit(1 << 20)
+        .build()
+        .ok()
 }
 
 /// Checks the job's `image` on a VirtualBox or Parallels runner, where it names the VM to clone.

@@ -1642,3 +1642,11 @@ fn service_pull_policy_in_plan() {
     let service = &setup.pipeline.jobs[0].services[0];
     assert_eq!(service.pull_policy, ["never", "if-not-present"]);
 }
+
+#[test]
+fn vm_pattern_perl_classes_are_ascii() {
+    let pattern = check::vm_pattern(r"^\w+-\d$").unwrap();
+    assert!(pattern.is_match("ubuntu-2"));
+    assert!(!pattern.is_match("ubuntué-2"));
+    assert!(!pattern.is_match("ubuntu-٣"));
+}

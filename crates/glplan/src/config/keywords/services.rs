@@ -198,7 +198,8 @@ static REFERENCE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let domain =
         format!(r"(?:{domain_component}(?:\.{domain_component})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?");
     let name = format!("(?:{domain}/)?{path_component}(?:/{path_component})*");
-    let tag = r"[\w][\w.-]{0,127}";
+    // Docker's grammar is a Go regular expression, where `\w` is ASCII.
+    let tag = "[0-9A-Za-z_][0-9A-Za-z_.-]{0,127}";
     let digest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
     Regex::new(&format!("^({name})(?::({tag}))?(?:@({digest}))?$")).ok()
 });
@@ -252,7 +253,7 @@ mod tests {
 
     #[test]
     fn hostnames_table() {
-        let cases: [(&str, &[&str]); 8] = [
+        let cases: [(&str, &[&str]); 9] = [
             (
                 "tutum/wordpress:latest",
                 &["tutum__wordpress", "tutum-wordpress"],
@@ -276,6 +277,8 @@ mod tests {
             ),
             ("$IMAGE", &[]),
             ("group/Image", &[]),
+            // A tag is ASCII: `\w` in Docker's Go regular expression does not match `é`.
+            ("postgres:été", &[]),
         ];
         for (image, expected) in cases {
             assert_eq!(default_hostnames(image), expected, "{image}");
