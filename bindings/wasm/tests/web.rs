@@ -67,6 +67,37 @@ fn lint_accepts_map_of_files() {
 }
 
 #[wasm_bindgen_test]
+fn lint_accepts_nested_maps() {
+    let project_files = Map::new();
+    project_files.set(&"ci.yml".into(), &"b: {script: x, stage: nope}\n".into());
+    let projects = Map::new();
+    projects.set(&"group/tools".into(), &project_files);
+    let input =
+        js(r#"{"files": {".gitlab-ci.yml": "include: {project: group/tools, file: ci.yml}\n"}}"#);
+    Reflect::set(&input, &"projects".into(), &projects).unwrap();
+    let diagnostics = lint(input).unwrap();
+    assert_eq!(get(&diagnostics, "0.code"), "unknown-stage");
+    assert_eq!(
+        get(&diagnostics, "0.location.file"),
+        "group/tools:HEAD:ci.yml"
+    );
+}
+
+#[wasm_bindgen_test]
+fn lint_bigint_throws_error() {
+    let input = js(r#"{"files": {}}"#);
+    Reflect::set(
+        &input,
+        &"predefined".into(),
+        &js_sys::BigInt::from(1u32).into(),
+    )
+    .unwrap();
+    let message = error_message(lint(input));
+    assert!(message.starts_with("invalid argument: "), "{message}");
+    assert!(message.contains("BigInt"), "{message}");
+}
+
+#[wasm_bindgen_test]
 fn lint_missing_entry_throws_error() {
     let input = js(r#"{"files": {"a.yml": ""}}"#);
     assert_eq!(
