@@ -91,42 +91,12 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// Reads the argument of every function through `JSON.stringify` and a JSON value.
-///
-/// A JSON value, and not the `Input` struct directly, so that `deny_unknown_fields` reports a
-/// misspelt field. JSON text, and not a walk over the JavaScript object, because the module
-/// already contains serde_json's parser, while a walk needs a deserializer of its own.
 fn read_input(value: JsValue) -> Result<Input, JsError> {
-    let replacer = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(map_to_object);
-    let text =
-        js_sys::JSON::stringify_with_replacer(&value, replacer.as_ref()).map_err(|error| {
-            JsError::new(&format!("invalid argument: {}", js_error_message(&error)))
-        })?;
-    // `JSON.stringify` returns `undefined` for `undefined` and for a function.
-    let json = match text.as_string() {
-        Some(text) => serde_json::from_str(&text)
-            .map_err(|error| JsError::new(&format!("invalid argument: {error}")))?,
-        None => serde_json::Value::Null,
-    };
+    // Through a JSON value first, because serde-wasm-bindgen reads only the fields a struct
+    // names, so `deny_unknown_fields` would not see a misspelt field.
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
+        .map_err(|error| JsError::new(&format!("invalid argument: {error}")))?;
     Input::from_json(json).map_err(|message| JsError::new(&message))
-}
-
-/// Replaces a `Map` by a plain object with the same entries, for `JSON.stringify`, which
-/// writes every `Map` as `{}`. `files` and the other maps of the argument may be either.
-fn map_to_object(_key: JsValue, value: JsValue) -> JsValue {
-    if !value.is_instance_of::<js_sys::Map>() {
-        return value;
-    }
-    js_sys::Object::from_entries(&value).map_or(value, JsValue::from)
-}
-
-/// Returns the message of a thrown JavaScript value: `error.message` for an `Error`, the
-/// string itself for a string, else the value's debug form.
-fn js_error_message(error: &JsValue) -> String {
-    match error.dyn_ref::<js_sys::Error>() {
-        Some(error) => String::from(error.message()),
-        None => error.as_string().unwrap_or_else(|| format!("{error:?}")),
-    }
 }
 
 /// Converts a result to a JavaScript object through JSON text, so that the object is exactly

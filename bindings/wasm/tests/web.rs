@@ -84,20 +84,6 @@ fn lint_accepts_nested_maps() {
 }
 
 #[wasm_bindgen_test]
-fn lint_bigint_throws_error() {
-    let input = js(r#"{"files": {}}"#);
-    Reflect::set(
-        &input,
-        &"predefined".into(),
-        &js_sys::BigInt::from(1u32).into(),
-    )
-    .unwrap();
-    let message = error_message(lint(input));
-    assert!(message.starts_with("invalid argument: "), "{message}");
-    assert!(message.contains("BigInt"), "{message}");
-}
-
-#[wasm_bindgen_test]
 fn lint_missing_entry_throws_error() {
     let input = js(r#"{"files": {"a.yml": ""}}"#);
     assert_eq!(
