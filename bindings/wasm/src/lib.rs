@@ -91,7 +91,72 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// The deepest nesting of objects and arrays the argument may have. The conversion below
+/// recurses once per level on wasm's small stack, whose overflow would corrupt the module's
+/// memory rather than throw, so deeper values are rejected before it runs. GitLab's own limit
+/// on the nesting of a configuration is 100.
+const MAX_ARGUMENT_DEPTH: usize = 100;
+
+/// The most values the shape check visits, so that a value that refers to the same object
+/// many times over cannot keep it running for long.
+const MAX_ARGUMENT_VALUES: usize = 10_000_000;
+
+/// Checks, without recursion, that `value` nests at most [`MAX_ARGUMENT_DEPTH`] levels deep,
+/// which also rejects an object that contains itself.
+fn check_shape(value: &JsValue) -> Result<(), String> {
+    let mut pending: Vec<(JsValue, usize, String)> = vec![(value.clone(), 0, String::new())];
+    let mut visited = 0usize;
+    while let Some((value, depth, field)) = pending.pop() {
+        visited += 1;
+        if visited > MAX_ARGUMENT_VALUES {
+            return Err(format!(
+                "invalid argument: it holds more than {MAX_ARGUMENT_VALUES} values"
+            ));
+        }
+        if !value.is_object() || value.is_function() {
+            continue;
+        }
+        if depth >= MAX_ARGUMENT_DEPTH {
+            let at = if field.is_empty() {
+                String::new()
+            } else {
+                format!(" in `{field}`")
+            };
+            return Err(format!(
+                "invalid argument: objects and arrays{at} are nested more than \
+                 {MAX_ARGUMENT_DEPTH} levels deep, or an object contains itself"
+            ));
+        }
+        let children: Vec<JsValue> = if let Some(map) = value.dyn_ref::<js_sys::Map>() {
+            let mut values = Vec::new();
+            map.for_each(&mut |entry, _| values.push(entry));
+            values
+        } else if js_sys::Array::is_array(&value) {
+            js_sys::Array::from(&value).iter().collect()
+        } else {
+            js_sys::Object::values(value.unchecked_ref::<js_sys::Object>())
+                .iter()
+                .collect()
+        };
+        let names: Option<Vec<String>> = (depth == 0).then(|| {
+            js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>())
+                .iter()
+                .map(|key| key.as_string().unwrap_or_default())
+                .collect()
+        });
+        for (index, child) in children.into_iter().enumerate() {
+            let field = match &names {
+                Some(names) => names.get(index).cloned().unwrap_or_default(),
+                None => field.clone(),
+            };
+            pending.push((child, depth + 1, field));
+        }
+    }
+    Ok(())
+}
+
 fn read_input(value: JsValue) -> Result<Input, JsError> {
+    check_shape(&value).map_err(|message| JsError::new(&message))?;
     // Through a JSON value first, because serde-wasm-bindgen reads only the fields a struct
     // names, so `deny_unknown_fields` would not see a misspelt field.
     let json: serde_json::Value = serde_wasm_bindgen::from_value(value)

@@ -270,3 +270,31 @@ fn plan_masks_values_in_child_pipeline() {
     assert!(!text.contains("s3cr3tval"), "{text}");
     assert!(text.contains("i:[MASKED]"), "{text}");
 }
+
+#[wasm_bindgen_test]
+fn deeply_nested_or_cyclic_argument_throws_error() {
+    let valid = || js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}}"#);
+    // Inputs nested 5,000 levels deep.
+    let mut nested: JsValue = JsValue::from_str("x");
+    for _ in 0..5_000 {
+        nested = Array::of1(&nested).into();
+    }
+    let deep = valid();
+    let inputs = Object::new();
+    Reflect::set(&inputs, &"list".into(), &nested).unwrap();
+    Reflect::set(&deep, &"inputs".into(), &inputs).unwrap();
+    let message = error_message(plan(deep));
+    assert!(message.contains("nested more than 100 levels"), "{message}");
+    assert!(message.contains("`inputs`"), "{message}");
+
+    // An object that contains itself.
+    let cyclic = valid();
+    let variables = Object::new();
+    Reflect::set(&variables, &"self".into(), &variables).unwrap();
+    Reflect::set(&cyclic, &"variables".into(), &variables).unwrap();
+    let message = error_message(lint(cyclic));
+    assert!(message.contains("contains itself"), "{message}");
+
+    // The module still works afterwards.
+    assert!(Array::is_array(&lint(valid()).unwrap()));
+}
