@@ -54,8 +54,8 @@ pub(crate) fn repository_key(path: &str) -> Option<String> {
 
 /// Deserializes the repository's files, with each path turned into its repository key, so
 /// that `/ci/a.yml`, `./ci/a.yml` and `ci/a.yml` name the same file, as they do in the
-/// `include:local` lookups of [`MapFiles::read`]. A path with `..`, a path with no file name, and two paths for the same
-/// file are errors.
+/// `include:local` lookups of [`MapFiles::read`]. A path with `..`, a path with no file
+/// name, and two paths for the same file are errors.
 pub(crate) fn repository_files<'de, D>(
     deserializer: D,
 ) -> Result<BTreeMap<String, String>, D::Error>
@@ -63,16 +63,44 @@ where
     D: serde::Deserializer<'de>,
 {
     let caller_files = BTreeMap::<String, String>::deserialize(deserializer)?;
+    file_keys(caller_files).map_err(D::Error::custom)
+}
+
+/// Deserializes the files of other projects: each project's paths as [`repository_files`]
+/// reads the repository's, and project paths without leading or trailing `/`.
+pub(crate) fn project_files<'de, D>(
+    deserializer: D,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let caller_projects = BTreeMap::<String, BTreeMap<String, String>>::deserialize(deserializer)?;
+    let mut projects = BTreeMap::new();
+    for (project, caller_files) in caller_projects {
+        let files = file_keys(caller_files)
+            .map_err(|error| D::Error::custom(format!("`{project}`: {error}")))?;
+        let name = project.trim_matches('/').to_owned();
+        if projects.insert(name.clone(), files).is_some() {
+            return Err(D::Error::custom(format!(
+                "two entries name the project `{name}`; keep one of them"
+            )));
+        }
+    }
+    Ok(projects)
+}
+
+/// Turns each path of `caller_files` into its repository key.
+fn file_keys(caller_files: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
     let mut files = BTreeMap::new();
     let mut caller_paths: BTreeMap<String, String> = BTreeMap::new();
     for (path, text) in caller_files {
         let key = repository_key(&path)
             .filter(|key| !key.is_empty())
-            .ok_or_else(|| D::Error::custom(invalid_path(&path)))?;
+            .ok_or_else(|| invalid_path(&path))?;
         if let Some(other) = caller_paths.get(&key) {
-            return Err(D::Error::custom(format!(
+            return Err(format!(
                 "`{other}` and `{path}` are the same file `{key}`; keep one of them"
-            )));
+            ));
         }
         caller_paths.insert(key.clone(), path);
         files.insert(key, text);
@@ -238,6 +266,28 @@ mod tests {
             "invalid argument `files`: `/x.yml` and `x.yml` are the same file `x.yml`; keep one \
              of them"
         );
+    }
+
+    #[test]
+    fn project_keys_normalized() {
+        let json = serde_json::json!({
+            "files": {"x.yml": ""},
+            "projects": {"/group/ci/": {"./templates//a.yml": "a: 1"}},
+        });
+        let input = crate::input::Input::from_json(json).unwrap();
+        let files = input.projects.get("group/ci").unwrap();
+        assert_eq!(files.keys().collect::<Vec<_>>(), ["templates/a.yml"]);
+
+        let json = serde_json::json!({
+            "files": {"x.yml": ""},
+            "projects": {"group/ci": {"../a.yml": ""}},
+        });
+        let error = crate::input::Input::from_json(json).unwrap_err();
+        assert!(
+            error.starts_with("invalid argument `projects`: `group/ci`: "),
+            "{error}"
+        );
+        assert!(error.contains("`../a.yml`"), "{error}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub struct Input {
     pub entry: Option<String>,
     /// Files of other projects for `include:project` and CI/CD components: project path (such
     /// as `my-group/ci-tools`), then file path. The requested ref is ignored.
+    #[serde(deserialize_with = "crate::files::project_files")]
     pub projects: BTreeMap<String, BTreeMap<String, String>>,
     /// GitLab's CI/CD templates for `include:template`, by name (such as
     /// `Jobs/SAST.gitlab-ci.yml`).
