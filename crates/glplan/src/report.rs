@@ -20,6 +20,30 @@ use crate::pipeline::{AbsentJob, EdgeKind, Pipeline, PlannedJob};
 use crate::resolve::Resolution;
 use crate::yaml::Mapping;
 
+/// Plans `pipeline` for a push to `main` and matches its jobs with the one-runner fleet
+/// every report test uses: a `docker` executor tagged `docker`.
+#[cfg(test)]
+fn plan_with_docker_runner(pipeline: &str) -> (Resolution, Pipeline, MatchedFleet) {
+    const RUNNERS: &str = "concurrent = 2\n\
+        [[runners]]\nname = \"docker-1\"\nexecutor = \"docker\"\ntags = [\"docker\"]\n\
+        [runners.docker]\nimage = \"alpine\"\n";
+
+    let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", pipeline);
+    let context = crate::context::PipelineContext::push("main");
+    let options = crate::pipeline::PlanOptions::default();
+    let (mut resolution, planned) =
+        crate::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
+    let planned = planned.unwrap();
+    let file = resolution.sources.add("config.toml", RUNNERS);
+    let fleet = MatchedFleet::new(
+        &[(file, RUNNERS)],
+        &planned,
+        &crate::fleet::MatchContext::from(&context),
+        &resolution.sources,
+    );
+    (resolution, planned, fleet)
+}
+
 /// Returns the configuration as `glplan config --format json` prints it: the typed
 /// configuration, or the merged tree when the typed model could not be built. `None` when not
 /// even the merged tree exists.

@@ -200,9 +200,6 @@ pub fn plan_diagnostics(diagnostics: &Diagnostics, sources: &SourceMap) -> Vec<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::PipelineContext;
-    use crate::fleet::MatchContext;
-    use crate::pipeline::PlanOptions;
 
     // A duplicate key (a configuration warning), a job without a runner (a fleet diagnostic)
     // and a need of a job that does not run (a pipeline error with a location).
@@ -212,25 +209,8 @@ mod tests {
         build: {script: y, tags: [docker]}\n\
         downstream: {trigger: other/project}\n";
 
-    const RUNNERS: &str = "concurrent = 2\n\
-        [[runners]]\nname = \"docker-1\"\nexecutor = \"docker\"\ntags = [\"docker\"]\n\
-        [runners.docker]\nimage = \"alpine\"\n";
-
     fn planned() -> (Resolution, Pipeline, MatchedFleet) {
-        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", PIPELINE);
-        let context = PipelineContext::push("main");
-        let options = PlanOptions::default();
-        let (mut resolution, pipeline) =
-            crate::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
-        let pipeline = pipeline.unwrap();
-        let file = resolution.sources.add("config.toml", RUNNERS);
-        let fleet = MatchedFleet::new(
-            &[(file, RUNNERS)],
-            &pipeline,
-            &MatchContext::from(&context),
-            &resolution.sources,
-        );
-        (resolution, pipeline, fleet)
+        super::super::plan_with_docker_runner(PIPELINE)
     }
 
     /// Builds the expected tree without [`PipelineReport`]: the pipeline's derived JSON, with

@@ -146,24 +146,8 @@ mod tests {
         deploy: {script: x, tags: [shell]}\n\
         downstream: {trigger: other/project}\n";
 
-    const RUNNERS: &str = "concurrent = 2\n\
-        [[runners]]\nname = \"docker-1\"\nexecutor = \"docker\"\ntags = [\"docker\"]\n\
-        [runners.docker]\nimage = \"alpine\"\n";
-
     fn matched() -> (Value, MatchedFleet) {
-        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", PIPELINE);
-        let context = crate::context::PipelineContext::push("main");
-        let options = crate::pipeline::PlanOptions::default();
-        let (mut resolution, pipeline) =
-            crate::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
-        let pipeline = pipeline.unwrap();
-        let file = resolution.sources.add("config.toml", RUNNERS);
-        let fleet = MatchedFleet::new(
-            &[(file, RUNNERS)],
-            &pipeline,
-            &MatchContext::from(&context),
-            &resolution.sources,
-        );
+        let (resolution, pipeline, fleet) = super::super::plan_with_docker_runner(PIPELINE);
         let value = super::super::pipeline(&pipeline, &resolution).unwrap();
         (value, fleet)
     }

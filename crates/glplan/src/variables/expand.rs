@@ -199,12 +199,7 @@ pub(crate) fn sort_and_expand_definitions(
 ) -> Expansion {
     let unexpanded =
         || -> VariableList { entries.iter().map(|&variable| variable.clone()).collect() };
-    let references: Vec<Option<Vec<&str>>> = entries
-        .iter()
-        .map(|&variable| references_of(variable))
-        .collect();
-    let children = dependency_edges(entries, &references);
-    let components = strongly_connected_components(&children);
+    let (references, components) = sort_definitions(entries);
 
     let cycles: Vec<Vec<String>> = components
         .bounds
@@ -254,25 +249,34 @@ pub(crate) fn sort_and_expand_definitions(
 }
 
 /// Sorts and expands `entries` as [`sort_and_expand_definitions`] does, without copying
-/// them. Returns, in GitLab's expansion order, each definition's index in `entries` with its
-/// expanded value when GitLab looks at its value; `None` when the definitions reference each
-/// other in a cycle or the expansion grows past [`ExpandOptions::max_added_bytes`], for which
-/// [`sort_and_expand_definitions`] gives the details.
+/// them. Returns each definition's index in `entries`, in GitLab's expansion order, with its
+/// expanded value when GitLab looks at its value. Returns `None` when the definitions
+/// reference each other in a cycle or the expansion grows past
+/// [`ExpandOptions::max_added_bytes`]; [`sort_and_expand_definitions`] gives the details.
 pub(crate) fn sort_and_expand_indexed(
     entries: &[&ResolvedVariable],
     options: ExpandOptions,
 ) -> Option<Vec<(usize, Option<String>)>> {
+    let (references, components) = sort_definitions(entries);
+    let cyclic = components.bounds.iter().any(|bounds| bounds.len() > 1);
+    if cyclic {
+        return None;
+    }
+    expand_in_order(entries, &references, &components.order, options).ok()
+}
+
+/// Finds the names each definition references and sorts the definitions so that each comes
+/// after the ones it references, grouping those that reference each other in a cycle.
+fn sort_definitions<'e>(
+    entries: &[&'e ResolvedVariable],
+) -> (Vec<Option<Vec<&'e str>>>, Components) {
     let references: Vec<Option<Vec<&str>>> = entries
         .iter()
         .map(|&variable| references_of(variable))
         .collect();
     let children = dependency_edges(entries, &references);
     let components = strongly_connected_components(&children);
-    let cyclic = components.bounds.iter().any(|bounds| bounds.len() > 1);
-    if cyclic {
-        return None;
-    }
-    expand_in_order(entries, &references, &components.order, options).ok()
+    (references, components)
 }
 
 /// Expands the definitions in `order`, each with the definitions expanded before it. Returns
