@@ -356,10 +356,10 @@ export interface Explanation {
  */
 export interface ScheduleResult {
   /**
-   * The simulated run, as `glplan schedule --format json` prints it but without its
-   * `diagnostics` key: each job's attempts with their runner and times, runner usage and
-   * the critical path; `null` when GitLab would not create the pipeline. The diagnostics
-   * are in the result's `diagnostics`.
+   * The simulated run: each job's attempts with their runner and times, runner usage and
+   * the critical path, or `null` when GitLab would not create the pipeline. It is what
+   * `glplan schedule --format json` prints, without the `diagnostics` key, because the
+   * diagnostics are in the result's `diagnostics`.
    */
   schedule: { [key: string]: unknown } | null;
   /**

@@ -97,8 +97,8 @@ pub fn version() -> String {
 /// on the nesting of a configuration is 100.
 const MAX_ARGUMENT_DEPTH: usize = 100;
 
-/// The most values the shape check visits, so that a value that refers to the same object
-/// many times over cannot keep it running for long.
+/// The maximum number of values the shape check visits, so that a value that refers to the
+/// same object many times over cannot keep it running for long.
 const MAX_ARGUMENT_VALUES: usize = 10_000_000;
 
 /// Checks, without recursion, that `value` nests at most [`MAX_ARGUMENT_DEPTH`] levels deep,

@@ -98,10 +98,10 @@ pub struct PlanResult {
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ScheduleResult {
-    /// The simulated run, as `glplan schedule --format json` prints it but without its
-    /// `diagnostics` key: each job's attempts with their runner and times, runner usage and
-    /// the critical path; `null` when GitLab would not create the pipeline. The diagnostics
-    /// are in the result's `diagnostics`.
+    /// The simulated run: each job's attempts with their runner and times, runner usage and
+    /// the critical path, or `null` when GitLab would not create the pipeline. It is what
+    /// `glplan schedule --format json` prints, without the `diagnostics` key, because the
+    /// diagnostics are in the result's `diagnostics`.
     // NOTE: the core's schedule types have no JSON Schema yet, so the declaration is a plain
     // object.
     #[cfg_attr(test, schemars(with = "Option<Map<String, Value>>"))]

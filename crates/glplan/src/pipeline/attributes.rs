@@ -45,7 +45,7 @@ struct YamlLevels<'a> {
 }
 
 impl YamlLevels<'_> {
-    /// The YAML levels that define `name`, lowest precedence first.
+    /// Lists the YAML levels that define `name`, lowest precedence first.
     fn of(&self, name: &str) -> Vec<VariableSource> {
         let defines = |variables: &[YamlVariable]| variables.iter().any(|v| v.name == name);
         let inherited = self.spec.inherit.allows(name);
@@ -166,9 +166,9 @@ impl<'a> FinalVariables<'a> {
         self.list.to_list()
     }
 
-    /// The origins of the definitions the winning (last) definition of `definitions`, which
-    /// are every definition of one name, overrides, lowest precedence first, the merged YAML
-    /// levels included.
+    /// Lists the origins that the winning (last) definition of one name overrides, lowest
+    /// precedence first, the merged YAML levels included. `definitions` are every definition
+    /// of that name, in list order.
     fn overridden(&self, definitions: &[&ResolvedVariable]) -> Vec<VariableSource> {
         let Some(winner) = definitions.last() else {
             return Vec::new();

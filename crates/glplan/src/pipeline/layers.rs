@@ -142,7 +142,7 @@ impl Part {
         }
     }
 
-    /// The `k`th referencing definition, with the names its value references.
+    /// Returns the `k`th referencing definition, with the names its value references.
     fn referencing_at(&self, k: usize) -> Option<Referencing<'_>> {
         let definition = self.entries.get(*self.referencing.get(k)?)?;
         let &(start, end) = self.name_ranges.get(k)?;
@@ -150,7 +150,7 @@ impl Part {
         Some(Referencing { definition, names })
     }
 
-    /// The referencing definition at `position`, with the names its value references.
+    /// Returns the referencing definition at `position`, with the names its value references.
     fn referencing_position(&self, position: usize) -> Option<Referencing<'_>> {
         let k = self.referencing.binary_search(&position).ok()?;
         self.referencing_at(k)
@@ -208,7 +208,7 @@ struct Referencing<'p> {
 }
 
 impl<'p> Referencing<'p> {
-    /// The names the value references, as [`reference_names`] lists them.
+    /// Lists the names the value references, as [`reference_names`] does.
     fn names(self) -> impl Iterator<Item = &'p str> {
         let value = self.definition.value.as_str();
         self.names
@@ -226,7 +226,7 @@ pub(super) struct EffectiveDefinitions<'l> {
 }
 
 impl<'l> EffectiveDefinitions<'l> {
-    /// Every definition of each name, in list order: the last one wins.
+    /// Iterates over the definitions of each name, in list order, so the last one wins.
     pub(super) fn iter(&self) -> impl Iterator<Item = &[&'l ResolvedVariable]> {
         self.ranges
             .iter()
@@ -242,7 +242,7 @@ pub(super) struct Payload {
 }
 
 impl Payload {
-    /// The last definition of `name` in the payload, with the value sent for it.
+    /// Returns the last definition of `name` in the payload, with the value sent for it.
     pub(super) fn get<'l>(
         &'l self,
         layers: &'l Layers,
@@ -278,7 +278,7 @@ impl Layers {
         }
     }
 
-    /// Whether the definitions that reference others form a cycle.
+    /// Returns whether the definitions that reference others form a cycle.
     fn has_cycle(&self) -> bool {
         if let Some(known) = self.cycle.get() {
             return known;
@@ -496,7 +496,7 @@ impl Layers {
             .collect()
     }
 
-    /// The definition at `(part, position)`.
+    /// Returns the definition at `(part, position)`.
     pub(super) fn at(&self, (part, position): (usize, usize)) -> Option<&ResolvedVariable> {
         self.parts.get(part)?.entries.get(position)
     }
@@ -526,7 +526,7 @@ impl Layers {
         Payload { order }
     }
 
-    /// The positions of the definitions [`Layers::closure`] lists, in list order.
+    /// Lists the positions of the definitions [`Layers::closure`] lists, in list order.
     fn closure_positions(
         &self,
         roots: Option<&[&str]>,
@@ -816,8 +816,8 @@ fn split(list: &VariableList, own: usize) -> Option<(VariableList, VariableList)
     Some((middle, after))
 }
 
-/// How each deployment, group and project variable's scope matches an environment name, in
-/// the context's order: the rank of [`scope_rank`], `None` where the scope does not apply.
+/// The rank of [`scope_rank`] of each deployment, group and project variable for an
+/// environment name, in the context's order, and `None` where the scope does not apply.
 type ScopeSignature = Vec<Option<u8>>;
 
 /// A job's seed list, with the parts the job's final list may reuse.
@@ -851,8 +851,8 @@ pub(super) struct VariableLists<'c> {
     /// The shared parts by [`VariableLists::scope_signature`]: environments whose names
     /// select the same deployment and settings variables share every part but the slug.
     by_scopes: RefCell<HashMap<ScopeSignature, Option<Rc<SharedParts>>>>,
-    /// The root YAML variables of the last top-level variables seen, which every job that
-    /// inherits them and redefines none of them shares.
+    /// The last top-level variables seen, with the part of their root YAML variables that
+    /// every job inheriting them unchanged shares.
     root: RefCell<Option<(GlobalVariables, Rc<Part>)>>,
 }
 
@@ -867,7 +867,7 @@ impl<'c> VariableLists<'c> {
         }
     }
 
-    /// How each deployment, group and project variable's environment scope matches the
+    /// Ranks each deployment, group and project variable's environment scope against the
     /// environment `name`. Apart from `CI_ENVIRONMENT_SLUG`, the shared parts depend on the
     /// environment name only through these ranks.
     fn scope_signature(&self, name: &str) -> ScopeSignature {
@@ -926,7 +926,8 @@ impl<'c> VariableLists<'c> {
         parts
     }
 
-    /// The part of the root YAML variables of `globals`.
+    /// Returns the part of the root YAML variables of `globals`, built again only when
+    /// `globals` differs from the last call's.
     fn root_part(&self, globals: &GlobalVariables) -> Rc<Part> {
         if let Some((known, part)) = &*self.root.borrow()
             && known == globals
@@ -938,9 +939,9 @@ impl<'c> VariableLists<'c> {
         part
     }
 
-    /// The job's YAML variables ([`job_yaml_variables`]) as parts: the shared root variables
-    /// and the job's own when the job inherits every root variable and redefines none, else
-    /// one part.
+    /// Builds the job's YAML variables ([`job_yaml_variables`]) as parts. A job that inherits
+    /// every root variable and redefines none gets the shared root part and its own part;
+    /// any other job gets one part.
     fn yaml_parts(
         &self,
         globals: &GlobalVariables,

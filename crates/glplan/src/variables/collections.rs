@@ -118,10 +118,10 @@ pub fn job_yaml_variables(
     merge(merge(inherited, job_level), rules)
 }
 
-/// The job's own part of [`job_yaml_variables`]: its `variables:`, the `parallel:matrix`
-/// values and the matched rule's `variables:`, merged. When none of these names is a root
-/// variable and the job inherits every root variable, [`job_yaml_variables`] is the root
-/// variables followed by this list.
+/// Merges the job's own part of [`job_yaml_variables`]: its `variables:`, the
+/// `parallel:matrix` values and the matched rule's `variables:`. When the job inherits every
+/// root variable and none of these names is one, [`job_yaml_variables`] is the root variables
+/// followed by this list.
 pub(crate) fn job_level_variables(
     job: &JobSpec,
     rule_variables: &[YamlVariable],
