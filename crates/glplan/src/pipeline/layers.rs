@@ -28,7 +28,9 @@ use crate::variables::{
     expand, job_level_variables, job_predefined_variables, job_variables, job_yaml_variables,
     root_variables, scope_rank, seed_variables, sort_and_expand_all,
 };
-use crate::variables::{sort_and_expand_definitions, sort_and_expand_indexed};
+use crate::variables::{
+    expand_collection_value, sort_and_expand_definitions, sort_and_expand_indexed,
+};
 
 /// Name of the YAML variable that marks where the job's YAML variables go in a template list.
 /// Only the template job's YAML variables and the context's variables reach those lists, and
@@ -503,7 +505,126 @@ impl Layers {
 
     /// Expands every definition that references another, and those they reach, for the runner
     /// payload, as [`Layers::expand_closure`] with no roots does, without copying them.
+    ///
+    /// Without a reference cycle and without a definition that references its own name,
+    /// GitLab's expansion order puts every definition of a name before the definitions that
+    /// reference the name, and the definitions of one name in list order. Each reference
+    /// then reads the winning definition of its name, expanded, whatever the order, so the
+    /// values are computed by name without GitLab's sort. The other lists take the sort.
     pub(super) fn expand_payload(&self, options: ExpandOptions) -> Payload {
+        if self.has_cycle() {
+            return self.expand_payload_sorted(options);
+        }
+        // (part, position, definition with its names) of each referencing definition.
+        let referencing: Vec<(usize, usize, Referencing<'_>)> = self
+            .parts
+            .iter()
+            .enumerate()
+            .flat_map(|(part_index, part)| {
+                part.referencing
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(k, &position)| {
+                        Some((part_index, position, part.referencing_at(k)?))
+                    })
+            })
+            .collect();
+        let self_referencing = referencing.iter().any(|(_, _, referencing)| {
+            let name = referencing.definition.name.as_str();
+            referencing.names().any(|referenced| referenced == name)
+        });
+        if self_referencing {
+            return self.expand_payload_sorted(options);
+        }
+        // The index in `referencing` of a definition; long lists are indexed by address.
+        let by_address: Option<HashMap<usize, usize, BuildHasherDefault<NameHasher>>> =
+            (referencing.len() > LINEAR_SEARCH).then(|| {
+                referencing
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (_, _, r))| (std::ptr::from_ref(r.definition) as usize, k))
+                    .collect()
+            });
+        let index_of = |definition: &ResolvedVariable| -> Option<usize> {
+            match &by_address {
+                Some(map) => map.get(&(std::ptr::from_ref(definition) as usize)).copied(),
+                None => referencing
+                    .iter()
+                    .position(|(_, _, r)| std::ptr::eq(r.definition, definition)),
+            }
+        };
+        // The index in `referencing` of each name's winning definition, when that one
+        // references other variables.
+        let winner = |name: &str| -> Option<usize> { index_of(self.get(name)?) };
+        let winners: Vec<Option<usize>> = referencing
+            .iter()
+            .map(|(_, _, r)| winner(&r.definition.name))
+            .collect();
+        let mut values: Vec<Option<String>> = vec![None; referencing.len()];
+        let mut budget = options.max_added_bytes;
+        // Depth-first, each definition after the winners of the names it references; the
+        // absence of cycles bounds the stack.
+        let mut state = vec![false; referencing.len()];
+        for root in 0..referencing.len() {
+            if state.get(root).copied().unwrap_or(true) {
+                continue;
+            }
+            let mut stack = vec![root];
+            while let Some(&k) = stack.last() {
+                let Some(&(_, _, definition)) = referencing.get(k) else {
+                    stack.pop();
+                    continue;
+                };
+                if state.get(k).copied().unwrap_or(true) {
+                    stack.pop();
+                    continue;
+                }
+                let pending: Vec<usize> = definition
+                    .names()
+                    .filter_map(&winner)
+                    .filter(|&j| !state.get(j).copied().unwrap_or(true))
+                    .collect();
+                if !pending.is_empty() {
+                    stack.extend(pending);
+                    continue;
+                }
+                stack.pop();
+                let lookup = |name: &str| -> Option<(&ResolvedVariable, &str)> {
+                    let found = self.get(name)?;
+                    let expanded = index_of(found).and_then(|j| values.get(j)?.as_deref());
+                    Some((found, expanded.unwrap_or(&found.value)))
+                };
+                let Some(value) = expand_collection_value(
+                    &definition.definition.value,
+                    lookup,
+                    options,
+                    &mut budget,
+                ) else {
+                    // Past the size limit GitLab expands nothing.
+                    return Payload::default();
+                };
+                if let Some(slot) = values.get_mut(k) {
+                    *slot = Some(value);
+                }
+                if let Some(slot) = state.get_mut(k) {
+                    *slot = true;
+                }
+            }
+        }
+        let order = referencing
+            .iter()
+            .zip(values)
+            .zip(&winners)
+            .enumerate()
+            .filter(|(k, (_, winner))| **winner == Some(*k))
+            .map(|(_, (((part, position, _), value), _))| ((*part, *position), value))
+            .collect();
+        Payload { order }
+    }
+
+    /// [`Layers::expand_payload`] with GitLab's sort, for lists with a cycle or a definition
+    /// that references its own name.
+    fn expand_payload_sorted(&self, options: ExpandOptions) -> Payload {
         let positions = self.closure_positions(None, |_| true);
         let entries: Vec<&ResolvedVariable> = positions
             .iter()
@@ -598,9 +719,14 @@ impl expr::Variables for Layers {
 /// cycles GitLab reports (a definition that references only its own name is not one). Each
 /// definition references every definition of each name in its value.
 fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
-    let children: Vec<Vec<usize>> = definitions
-        .iter()
-        .map(|definition| {
+    // The edges of each definition, `edges[offsets[i]..offsets[i + 1]]`: every definition
+    // of each name it references. The lists are short, so a pairwise comparison of names
+    // is cheaper than an index.
+    let mut offsets = Vec::with_capacity(definitions.len() + 1);
+    let mut edges: Vec<usize> = Vec::new();
+    offsets.push(0);
+    for definition in definitions {
+        edges.extend(
             definitions
                 .iter()
                 .enumerate()
@@ -608,10 +734,19 @@ fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
                     let name = other.definition.name.as_str();
                     definition.names().any(|referenced| referenced == name)
                 })
-                .map(|(index, _)| index)
-                .collect()
-        })
-        .collect();
+                .map(|(index, _)| index),
+        );
+        offsets.push(edges.len());
+    }
+    if edges.is_empty() {
+        return false;
+    }
+    let children = |node: usize| -> &[usize] {
+        match (offsets.get(node), offsets.get(node + 1)) {
+            (Some(&start), Some(&end)) => edges.get(start..end).unwrap_or_default(),
+            _ => &[],
+        }
+    };
 
     // Depth-first search: an edge to another definition still on the stack closes a cycle.
     #[derive(Clone, Copy, PartialEq)]
@@ -630,8 +765,7 @@ fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
             *slot = State::OnStack;
         }
         while let Some((node, next)) = stack.last().copied() {
-            let child = children.get(node).and_then(|c| c.get(next)).copied();
-            let Some(child) = child else {
+            let Some(&child) = children(node).get(next) else {
                 stack.pop();
                 if let Some(slot) = state.get_mut(node) {
                     *slot = State::Done;
@@ -1394,8 +1528,38 @@ mod tests {
             // A cycle: nothing is expanded.
             global(&[("C", "$D"), ("D", "$C"), ("E", "$CI_JOB_NAME")]),
             global(&[("F", "%G%"), ("G", "$$H"), ("H", "$F$F")]),
+            // A definition that references its own name.
+            global(&[("P", "/bin"), ("Q", "$P"), ("P2", "$P2:$Q")]),
+            // Definitions the project variables override, and references to a file variable
+            // and a raw one.
+            global(&[
+                ("OVER", "$CI_JOB_NAME-yaml"),
+                ("USE", "${OVER}/$FILE/$RAW"),
+                ("TWICE", "$USE$USE"),
+            ]),
+            // More referencing definitions than a linear search covers.
+            global(
+                &(0..40)
+                    .map(|i| (format!("V{i}"), format!("$V{}-{i}", i + 1)))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
         ];
-        let context = PipelineContext::push("main");
+        let mut context = PipelineContext::push("main");
+        context.project_variables = vec![
+            SettingsVariable::new("OVER", "$CI_JOB_STAGE-project"),
+            SettingsVariable {
+                file: true,
+                ..SettingsVariable::new("FILE", "file $CI_JOB_STAGE")
+            },
+            SettingsVariable {
+                raw: true,
+                ..SettingsVariable::new("RAW", "raw $CI_JOB_STAGE")
+            },
+            SettingsVariable::new("V40", "$CI_PIPELINE_SOURCE"),
+        ];
         let lists = VariableLists::new(&context);
         for globals in &cases {
             let spec = JobSpec {
@@ -1406,16 +1570,30 @@ mod tests {
             let layers = lists
                 .final_list(globals, &spec, &JobOutcome::default(), &seed)
                 .layers;
-            let options = ExpandOptions::RUNNER_PAYLOAD;
-            let closure = layers.expand_closure(None, options, |_| true);
-            let payload = layers.expand_payload(options);
-            for variable in layers.entries() {
-                let name = variable.name.as_str();
-                let ours = payload
-                    .get(&layers, name)
-                    .map(|(d, value)| (d.source, value));
-                let expected = closure.get(name).map(|d| (d.source, d.value.as_str()));
-                assert_eq!(ours, expected, "{name} in {:?}", globals.variables);
+            // The default size limit, and one that the longer cases pass.
+            let small = ExpandOptions {
+                max_added_bytes: 60,
+                ..ExpandOptions::RUNNER_PAYLOAD
+            };
+            for options in [ExpandOptions::RUNNER_PAYLOAD, small] {
+                let closure = layers.expand_closure(None, options, |_| true);
+                let payload = layers.expand_payload(options);
+                for variable in layers.entries() {
+                    let name = variable.name.as_str();
+                    let ours = payload
+                        .get(&layers, name)
+                        .map(|(d, value)| (d.source, value))
+                        .or_else(|| layers.get(name).map(|d| (d.source, d.value.as_str())));
+                    let expected = closure
+                        .get(name)
+                        .or_else(|| layers.get(name))
+                        .map(|d| (d.source, d.value.as_str()));
+                    assert_eq!(
+                        ours, expected,
+                        "{name} in {:?} {options:?}",
+                        globals.variables
+                    );
+                }
             }
         }
     }

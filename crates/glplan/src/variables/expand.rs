@@ -498,7 +498,7 @@ fn enter(node: usize, visits: &mut [Visit], next_id: &mut usize, stack: &mut Vec
 /// Expands one value against the variables expanded so far (GitLab's
 /// `Collection#expand_value`). `budget` is what the collection may still grow by; returns
 /// `None`, before the text is built, when this value would grow past it.
-fn expand_collection_value<'v>(
+pub(crate) fn expand_collection_value<'v>(
     value: &str,
     lookup: impl Fn(&str) -> Option<(&'v ResolvedVariable, &'v str)>,
     options: ExpandOptions,

@@ -51,7 +51,9 @@ pub use expand::{
     DEFAULT_MAX_VARIABLE_EXPANSION_BYTES, ExpandOptions, Expansion, RUNNER_TEMP_PROJECT_DIR,
     expand, expand_existing, runner_expand, runner_expand_all, sort_and_expand_all,
 };
-pub(crate) use expand::{sort_and_expand_definitions, sort_and_expand_indexed};
+pub(crate) use expand::{
+    expand_collection_value, sort_and_expand_definitions, sort_and_expand_indexed,
+};
 pub use input::{
     GlobalVariables, InheritVariables, JobEnvironment, JobOutcome, JobRuntime, JobSpec,
     YamlVariable,
