@@ -331,6 +331,36 @@ pub(crate) fn group_suffix_start(name: &str) -> Option<usize> {
         return None;
     }
 
+    // Without a newline, and when no separator run is followed by a digit, every unit is a
+    // bracketed part, and `.*` in the first one reaches the final `]`. The match then starts
+    // at the first separator run that a `[` follows.
+    if !bytes.contains(&b'\n') {
+        let mut first_bracket = None;
+        let mut digits = false;
+        let mut i = 0;
+        while i < length {
+            if !bytes.get(i).is_some_and(|&byte| is_separator(byte)) {
+                i += 1;
+                continue;
+            }
+            let end = run_end(i, &is_separator);
+            match bytes.get(end) {
+                Some(b'[') => {
+                    first_bracket.get_or_insert(i);
+                }
+                Some(byte) if byte.is_ascii_digit() => {
+                    digits = true;
+                    break;
+                }
+                _ => {}
+            }
+            i = end;
+        }
+        if !digits {
+            return first_bracket.filter(|_| bytes.get(last) == Some(&b']'));
+        }
+    }
+
     // The possible ends of the unit that starts at each position: an inclusive range, and
     // whether only the ends just after a `]` count.
     let mut units: Vec<Option<(usize, usize, bool)>> = vec![None; length + 1];
@@ -358,18 +388,18 @@ pub(crate) fn group_suffix_start(name: &str) -> Option<usize> {
 
     // Level 0: only blanks follow.
     let mut reach = vec![false; length + 1];
-    for (i, slot) in reach.iter_mut().enumerate() {
-        *slot = bytes
-            .get(i..)
-            .unwrap_or_default()
-            .iter()
-            .all(|&byte| is_blank(byte));
+    let blank_from = bytes
+        .iter()
+        .rposition(|&byte| !is_blank(byte))
+        .map_or(0, |last| last + 1);
+    for slot in reach.iter_mut().skip(blank_from) {
+        *slot = true;
     }
     let mut found: Option<usize> = None;
+    // Counts of reachable ends before each position, for range queries.
+    let mut any = vec![0usize; length + 2];
+    let mut after_bracket = vec![0usize; length + 2];
     for _ in 0..3 {
-        // Counts of reachable ends before each position, for range queries.
-        let mut any = vec![0usize; length + 2];
-        let mut after_bracket = vec![0usize; length + 2];
         for end in 0..=length {
             let reachable = reach.get(end) == Some(&true);
             let bracket = reachable && end > 0 && bytes.get(end - 1) == Some(&b']');
@@ -384,24 +414,19 @@ pub(crate) fn group_suffix_start(name: &str) -> Option<usize> {
                 *slot = bracket_before + usize::from(bracket);
             }
         }
-        let next: Vec<bool> = units
-            .iter()
-            .map(|unit| {
-                let Some((first, last, bracket)) = *unit else {
-                    return false;
-                };
-                if first > last {
-                    return false;
+        for (slot, unit) in reach.iter_mut().zip(&units) {
+            *slot = match *unit {
+                Some((first, last, bracket)) if first <= last => {
+                    let counts = if bracket { &after_bracket } else { &any };
+                    let count = |i: usize| counts.get(i).copied().unwrap_or(0);
+                    count(last + 1) > count(first)
                 }
-                let counts = if bracket { &after_bracket } else { &any };
-                let count = |i: usize| counts.get(i).copied().unwrap_or(0);
-                count(last + 1) > count(first)
-            })
-            .collect();
-        if let Some(start) = next.iter().position(|&reachable| reachable) {
+                _ => false,
+            };
+        }
+        if let Some(start) = reach.iter().position(|&reachable| reachable) {
             found = Some(found.map_or(start, |earlier| earlier.min(start)));
         }
-        reach = next;
     }
     found
 }
