@@ -58,7 +58,8 @@ export interface Input {
    */
   runners?: { [key: string]: string };
   /**
-   * The durations file for `schedule`: run times and failures of the jobs.
+   * The durations file for `schedule`: run times and failures of the jobs. Its
+   * diagnostics name the file `durations`.
    */
   durations?: string | null;
   /**
@@ -370,7 +371,8 @@ export interface ScheduleResult {
 
 /**
  * A simulated run with its diagnostics, as `glplan schedule --format json` prints it: the
- * members of the core's schedule, then `diagnostics`.
+ * members of the core's schedule, then `diagnostics`. Times are whole seconds after the
+ * pipeline was created.
  */
 export interface Schedule {
   /**

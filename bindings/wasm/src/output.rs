@@ -111,7 +111,8 @@ pub struct ScheduleResult {
 }
 
 /// A simulated run with its diagnostics, as `glplan schedule --format json` prints it: the
-/// members of the core's schedule, then `diagnostics`.
+/// members of the core's schedule, then `diagnostics`. Times are whole seconds after the
+/// pipeline was created.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[cfg_attr(test, schemars(rename = "Schedule"))]

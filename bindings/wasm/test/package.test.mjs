@@ -127,6 +127,8 @@ test("the installed package ships its TypeScript declarations", () => {
   assert.match(types, /export function plan\(input: Input\): PlanResult;/);
   assert.match(types, /export interface Pipeline \{/);
   assert.match(types, /column_utf16: number;/);
+  assert.match(types, /schedule: Schedule \| null;/);
+  assert.match(types, /export interface ScheduledJob \{/);
 });
 
 /** Lists the files of a test case folder, by path from the folder, skipping non-UTF-8 files. */
@@ -296,7 +298,7 @@ function assertSameSchedule(wasm, native, what) {
   assertSameOutput(wasm.diagnostics.map(diagnosticLine), native.diagnostics.map(diagnosticLine), `${what}: diagnostics`);
 }
 
-/** Replaces `from` with `to` as the `file` of every location in `value`. */
+/** Returns a copy of `value` with `to` in place of `from` as the `file` of every location. */
 function renameFile(value, from, to) {
   if (Array.isArray(value)) {
     return value.map((item) => renameFile(item, from, to));
