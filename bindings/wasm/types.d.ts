@@ -58,7 +58,8 @@ export interface Input {
    */
   runners?: { [key: string]: string };
   /**
-   * The durations file for `schedule`: run times and failures of the jobs.
+   * The durations file for `schedule`: run times and failures of the jobs. Its
+   * diagnostics name the file `durations`.
    */
   durations?: string | null;
   /**
@@ -356,17 +357,253 @@ export interface Explanation {
  */
 export interface ScheduleResult {
   /**
-   * The simulated run: each job's attempts with their runner and times, runner usage and
-   * the critical path, or `null` when GitLab would not create the pipeline. It is what
-   * `glplan schedule --format json` prints, without the `diagnostics` key, because the
-   * diagnostics are in the result's `diagnostics`.
+   * The simulated run, as `glplan schedule --format json` prints it, or `null` when GitLab
+   * would not create the pipeline. It lists each job's attempts with their runner and
+   * times, runner usage, the critical path and the diagnostics.
    */
-  schedule: { [key: string]: unknown } | null;
+  schedule: Schedule | null;
   /**
    * The configuration's diagnostics, the pipeline's, then those of the runner and
    * durations files.
    */
   diagnostics: Diagnostic[];
+}
+
+/**
+ * A simulated run with its diagnostics, as `glplan schedule --format json` prints it: the
+ * members of the core's schedule, then `diagnostics`. Times are whole seconds after the
+ * pipeline was created.
+ */
+export interface Schedule {
+  /**
+   * The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
+   * `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
+   * is stuck.
+   */
+  status: PipelineStatus;
+  /**
+   * Whether every job completed or was left as an optional manual job, so the pipeline
+   * finished.
+   */
+  finished: boolean;
+  /**
+   * Seconds from the pipeline's creation to the end of its last job.
+   */
+  duration: number;
+  /**
+   * Every job, in the pipeline's job order.
+   */
+  jobs: ScheduledJob[];
+  /**
+   * Every runner, in the pool's order.
+   */
+  runners: RunnerUsage[];
+  /**
+   * The chain of jobs that ends last, first job first: each job became ready when the one
+   * before it completed (or released the resource group it waited for). A job can appear
+   * more than once: a retry that waited for another job's turn in the resource group is a
+   * step of its own. No step starts before the one before it ended, so the steps' run
+   * times add up to at most `duration`.
+   */
+  critical_path: CriticalStep[];
+  /**
+   * The jobs that waited longest between becoming pending and starting, longest first
+   * (at most five).
+   */
+  longest_waits: SlotWait[];
+  /**
+   * Jobs left pending because no runner can take them.
+   */
+  stuck: StuckJob[];
+  /**
+   * The configuration's diagnostics, the pipeline's, then those of the runner and durations
+   * files, in the form of the pipeline's `diagnostics`.
+   */
+  diagnostics: PlanDiagnostic[];
+}
+
+/**
+ * A pipeline's status, with GitLab's names.
+ */
+export type PipelineStatus = "created" | "pending" | "running" | "waiting_for_resource" | "manual" | "scheduled" | "success" | "failed" | "canceled" | "skipped";
+
+/**
+ * One job's simulated run.
+ */
+export interface ScheduledJob {
+  /**
+   * Job name.
+   */
+  name: string;
+  /**
+   * Stage.
+   */
+  stage: string;
+  /**
+   * Final status.
+   */
+  status: JobStatus;
+  /**
+   * Whether a failure is allowed (`allow_failure`), so it counts as a warning.
+   */
+  allowed_failure?: boolean;
+  /**
+   * The runner of the last attempt.
+   */
+  runner?: string | null;
+  /**
+   * The slot of the last attempt on its runner, from 0.
+   */
+  slot?: number | null;
+  /**
+   * When the first attempt became pending.
+   */
+  queued_at?: number | null;
+  /**
+   * When the first attempt started.
+   */
+  started_at?: number | null;
+  /**
+   * When the last attempt ended.
+   */
+  finished_at?: number | null;
+  /**
+   * GitLab's failure reason of the last attempt (`script_failure`,
+   * `job_execution_timeout`).
+   */
+  failure_reason?: string | null;
+  /**
+   * Why the job did not run or did not finish.
+   */
+  reason?: string | null;
+  /**
+   * Every attempt, retries included, in order.
+   */
+  attempts?: Attempt[];
+}
+
+/**
+ * A job's final status in the simulation, with GitLab's names.
+ */
+export type JobStatus = "created" | "waiting_for_resource" | "manual" | "stuck" | "success" | "failed" | "canceled" | "skipped";
+
+/**
+ * One attempt of a job: the first run or a retry.
+ */
+export interface Attempt {
+  /**
+   * The runner; absent for a trigger job.
+   */
+  runner?: string | null;
+  /**
+   * The slot on the runner, from 0.
+   */
+  slot?: number | null;
+  /**
+   * When the attempt became pending.
+   */
+  queued_at: number;
+  /**
+   * When it started.
+   */
+  started_at: number;
+  /**
+   * When it ended.
+   */
+  finished_at: number;
+  /**
+   * `success`, `failed` or `canceled`.
+   */
+  status: JobStatus;
+  /**
+   * GitLab's failure reason, for a failed attempt.
+   */
+  failure_reason?: string | null;
+}
+
+/**
+ * How much one runner worked.
+ */
+export interface RunnerUsage {
+  /**
+   * Runner name.
+   */
+  name: string;
+  /**
+   * Host name.
+   */
+  host: string;
+  /**
+   * Attempts it ran.
+   */
+  jobs: number;
+  /**
+   * Seconds of job run time, summed over its slots.
+   */
+  busy: number;
+  /**
+   * The maximum number of jobs it ran at once.
+   */
+  peak: number;
+  /**
+   * `busy` divided by (slots × pipeline duration), from 0 to 1. The slots are `limit`,
+   * lowered to the host's `concurrent`; for a runner without either limit, its peak.
+   */
+  utilisation: number;
+}
+
+/**
+ * A job of the critical path: one or more consecutive attempts of it.
+ */
+export interface CriticalStep {
+  /**
+   * Job name.
+   */
+  job: string;
+  /**
+   * When it became ready (pending, or waiting for its resource group or timer).
+   */
+  ready_at: number;
+  /**
+   * When the step's first attempt started.
+   */
+  started_at: number;
+  /**
+   * When the step's last attempt ended.
+   */
+  finished_at: number;
+}
+
+/**
+ * A job that waited for a runner slot.
+ */
+export interface SlotWait {
+  /**
+   * Job name.
+   */
+  job: string;
+  /**
+   * Seconds between becoming pending and starting, summed over its attempts.
+   */
+  wait: number;
+  /**
+   * The runner that finally took it.
+   */
+  runner: string;
+}
+
+/**
+ * A job no runner can take.
+ */
+export interface StuckJob {
+  /**
+   * Job name.
+   */
+  job: string;
+  /**
+   * Why no runner takes it.
+   */
+  reason: string;
 }
 
 /**

@@ -4,7 +4,7 @@
 //! Supported keywords: `$ref` to `#` or `#/$defs/NAME`, `type` (a name or a list of names),
 //! `properties`, `additionalProperties` (a schema), `required`, `items`, `anyOf`, `oneOf`,
 //! `const`, `enum`, `minimum`, `maximum`, and `format` for the integer formats schemars writes (`uint8`, `uint16`, `uint32`,
-//! `uint64`, `uint`, `int32`, `int64`). The annotations `$schema`, `title` and `description`
+//! `uint64`, `uint`, `int32`, `int64`) and its `double` for `f64`, which any JSON number meets. The annotations `$schema`, `title` and `description`
 //! are ignored. Any other keyword is reported as an error, so a schema that starts using one
 //! fails the tests instead of being checked loosely.
 //!
@@ -297,6 +297,7 @@ fn check_bounds(
         Some("int32") => Some((f64::from(i32::MIN), f64::from(i32::MAX))),
         Some("uint64" | "uint") => Some((0.0, f64::MAX)),
         Some("int64") => Some((f64::MIN, f64::MAX)),
+        Some("double") => None,
         Some(other) => {
             errors.push(format!("{path}: unsupported format `{other}`"));
             None
@@ -375,6 +376,18 @@ mod tests {
                 "{instance}: expected `{expected}` in {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn double_format_takes_fractions() {
+        let schema = json!({"type": "number", "format": "double"});
+        assert_eq!(errors(&schema, &json!(0.25)), Vec::<String>::new());
+        assert_eq!(errors(&schema, &json!(3)), Vec::<String>::new());
+        let found = errors(&schema, &json!("0.25"));
+        assert!(
+            found.iter().any(|error| error.contains("expected type")),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
 
 use crate::input::Input;
-use crate::output::{ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleResult};
+use crate::output::{
+    ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleReport, ScheduleResult,
+};
 
 /// Returns the configuration's diagnostics.
 pub fn lint(mut input: Input) -> Result<Vec<Diagnostic>, String> {
@@ -135,12 +137,35 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         fail: input.fail.clone(),
     };
     let schedule = simulate(&pipeline, &pool, &durations, &options);
-    let schedule = raw_json(&schedule)
+    let schedule = plan_form_diagnostics(&resolution, &pipeline, &found)
+        .and_then(|diagnostics| {
+            raw_json(&ScheduleReport {
+                schedule: &schedule,
+                diagnostics,
+            })
+        })
         .map_err(|error| format!("cannot convert the schedule to JSON: {error}"))?;
     Ok(ScheduleResult {
         schedule: Some(schedule),
         diagnostics,
     })
+}
+
+/// Returns the diagnostics in the form of the pipeline's `diagnostics` entries, in the order
+/// `glplan schedule --format json` lists them: the configuration's, the pipeline's, then
+/// `files`, which are the diagnostics of the runner and durations files.
+fn plan_form_diagnostics(
+    resolution: &Resolution,
+    pipeline: &Pipeline,
+    files: &Diagnostics,
+) -> serde_json::Result<Vec<serde_json::Value>> {
+    let sources = &resolution.sources;
+    let mut entries = glplan::report::plan_diagnostics(&resolution.diagnostics, sources);
+    for diagnostic in &pipeline.diagnostics {
+        entries.push(serde_json::to_value(diagnostic)?);
+    }
+    entries.extend(glplan::report::plan_diagnostics(files, sources));
+    Ok(entries)
 }
 
 /// Resolves the configuration with the options `plan` uses for the input's context, as the CLI's
@@ -454,33 +479,117 @@ mod tests {
         assert_eq!(result.diagnostics[0].severity, glplan::Severity::Error);
     }
 
+    /// Builds the JSON that `glplan schedule --format json` prints for `yaml` the way the CLI
+    /// does: the schedule's members, then the pipeline report's `diagnostics` followed by those
+    /// of the runner and durations files.
+    fn cli_schedule_json(yaml: &str, runners: Option<&str>, durations: Option<&str>) -> String {
+        let mut memory = glplan::MemoryFiles::new();
+        memory.repository = input(serde_json::json!({"files": {".gitlab-ci.yml": yaml}})).files;
+        let context = input(serde_json::json!({})).pipeline_context().unwrap();
+        let (mut resolution, pipeline) =
+            glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
+        let pipeline = pipeline.unwrap();
+
+        let mut files = Diagnostics::new();
+        let pool = match runners {
+            Some(text) => {
+                let file = resolution.sources.add("config.toml", text);
+                let fleet = MatchedFleet::new(
+                    &[(file, text)],
+                    &pipeline,
+                    &MatchContext::from(&context),
+                    &resolution.sources,
+                );
+                files.extend(fleet.diagnostics.iter().cloned());
+                RunnerPool::from_fleet(&fleet.fleet, &fleet.matching)
+            }
+            None => RunnerPool::unlimited(&pipeline),
+        };
+        let durations = match durations {
+            Some(text) => {
+                let file = resolution.sources.add("durations", text);
+                Durations::parse(file, text, &Limits::default(), &mut files)
+            }
+            None => Durations::default(),
+        };
+        let simulated = simulate(&pipeline, &pool, &durations, &ScheduleOptions::default());
+
+        let mut expected = serde_json::to_value(&simulated).unwrap();
+        let mut report = glplan::report::pipeline(&pipeline, &resolution).unwrap();
+        let mut diagnostics = report["diagnostics"].take();
+        diagnostics
+            .as_array_mut()
+            .unwrap()
+            .extend(glplan::report::plan_diagnostics(
+                &files,
+                &resolution.sources,
+            ));
+        expected
+            .as_object_mut()
+            .unwrap()
+            .insert("diagnostics".to_owned(), diagnostics);
+        serde_json::to_string(&expected).unwrap()
+    }
+
     #[test]
-    fn schedule_without_runners_runs_jobs() {
+    fn schedule_without_runners_equals_cli_json() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = schedule(input(serde_json::json!({"files": files}))).unwrap();
-        let schedule = result.schedule.unwrap();
-        let expected = {
-            let mut memory = glplan::MemoryFiles::new();
-            memory.repository =
-                input(serde_json::json!({"files": {".gitlab-ci.yml": PIPELINE}})).files;
-            let context = input(serde_json::json!({})).pipeline_context().unwrap();
-            let (_, pipeline) = glplan::pipeline::plan(
+        let expected = cli_schedule_json(PIPELINE, None, None);
+        assert_eq!(result.schedule.unwrap().get(), expected);
+    }
+
+    #[test]
+    fn schedule_diagnostics_equal_cli_json() {
+        // A duplicate key (configuration), a dependency that is not in the pipeline (pipeline),
+        // a job no runner takes (runner file) and an invalid duration (durations file).
+        let yaml = "build: {stage: build, script: x, tags: [docker]}\n\
+            test: {stage: test, script: x, tags: [docker], dependencies: [release]}\n\
+            release: {stage: test, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n\
+            deploy: {stage: deploy, script: x, tags: [shell]}\n\
+            build: {stage: build, script: y, tags: [docker]}\n";
+        let durations = "jobs:\n  test: soon\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let runners = serde_json::json!({"config.toml": RUNNERS});
+        let result = schedule(input(serde_json::json!({
+            "files": files,
+            "runners": runners,
+            "durations": durations,
+        })))
+        .unwrap();
+        let text = result.schedule.unwrap();
+
+        let expected = cli_schedule_json(yaml, Some(RUNNERS), Some(durations));
+        assert_eq!(text.get(), expected);
+
+        let value: serde_json::Value = serde_json::from_str(text.get()).unwrap();
+        let files: Vec<&str> = value["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["location"]["file"].as_str().unwrap_or("-"))
+            .collect();
+        assert_eq!(
+            files,
+            [
                 ".gitlab-ci.yml",
-                &memory,
-                &context,
-                &PlanOptions::default(),
-            );
-            let pipeline = pipeline.unwrap();
-            let pool = RunnerPool::unlimited(&pipeline);
-            let simulated = simulate(
-                &pipeline,
-                &pool,
-                &Durations::default(),
-                &ScheduleOptions::default(),
-            );
-            serde_json::to_string(&simulated).unwrap()
-        };
-        assert_eq!(schedule.get(), expected);
+                ".gitlab-ci.yml",
+                ".gitlab-ci.yml",
+                "durations"
+            ],
+            "{value}"
+        );
+        let codes: Vec<&str> = value["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes[0], "duplicate-key", "{codes:?}");
+        assert_eq!(codes[1], "dependency-not-in-pipeline", "{codes:?}");
+        assert_eq!(codes[2], "fleet-stuck-job", "{codes:?}");
+        assert_eq!(codes[3], "invalid-duration", "{codes:?}");
+        assert_eq!(result.diagnostics.len(), codes.len());
     }
 
     #[test]

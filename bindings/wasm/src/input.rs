@@ -60,7 +60,8 @@ pub struct Input {
     /// runners.
     #[cfg_attr(test, schemars(with = "BTreeMap<String, String>"))]
     pub runners: IndexMap<String, String>,
-    /// The durations file for `schedule`: run times and failures of the jobs.
+    /// The durations file for `schedule`: run times and failures of the jobs. Its
+    /// diagnostics name the file `durations`.
     pub durations: Option<String>,
     /// Manual jobs that `schedule` starts as soon as they can run.
     pub play: Vec<String>,

@@ -1,14 +1,16 @@
-//! The results of the functions. The `config`, `pipeline` and `explanation` objects are exactly
-//! what the CLI prints with `--format json`. Diagnostics have one shape everywhere, with the
-//! positions a JavaScript editor needs.
+//! The results of the functions. The `config`, `pipeline`, `explanation` and `schedule` objects
+//! are exactly what the CLI prints with `--format json`. The results' own `diagnostics` have one
+//! shape everywhere, with the positions a JavaScript editor needs.
 
 use glplan::diagnostic::{LocatedDiagnostic, LocatedLabel, Location};
 use glplan::pipeline::PlanDiagnostic;
+use glplan::schedule::Schedule;
 use glplan::{Severity, SourceMap};
 use serde::Serialize;
-use serde_json::value::RawValue;
 #[cfg(test)]
-use serde_json::{Map, Value};
+use serde_json::Map;
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// One message about the configuration or the pipeline. `lint` returns the same objects as
 /// `glplan lint --format json`. Positions are 1-based lines, columns in Unicode scalar values
@@ -98,17 +100,30 @@ pub struct PlanResult {
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ScheduleResult {
-    /// The simulated run: each job's attempts with their runner and times, runner usage and
-    /// the critical path, or `null` when GitLab would not create the pipeline. It is what
-    /// `glplan schedule --format json` prints, without the `diagnostics` key, because the
-    /// diagnostics are in the result's `diagnostics`.
-    // NOTE: the core's schedule types have no JSON Schema yet, so the declaration is a plain
-    // object.
-    #[cfg_attr(test, schemars(with = "Option<Map<String, Value>>"))]
+    /// The simulated run, as `glplan schedule --format json` prints it, or `null` when GitLab
+    /// would not create the pipeline. It lists each job's attempts with their runner and
+    /// times, runner usage, the critical path and the diagnostics.
+    #[cfg_attr(test, schemars(with = "Option<ScheduleReport<'static>>"))]
     pub schedule: Option<Box<RawValue>>,
     /// The configuration's diagnostics, the pipeline's, then those of the runner and
     /// durations files.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A simulated run with its diagnostics, as `glplan schedule --format json` prints it: the
+/// members of the core's schedule, then `diagnostics`. Times are whole seconds after the
+/// pipeline was created.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(test, schemars(rename = "Schedule"))]
+pub struct ScheduleReport<'a> {
+    /// The run.
+    #[serde(flatten)]
+    pub schedule: &'a Schedule,
+    /// The configuration's diagnostics, the pipeline's, then those of the runner and durations
+    /// files, in the form of the pipeline's `diagnostics`.
+    #[cfg_attr(test, schemars(with = "Vec<crate::typescript::PlanDiagnosticRef>"))]
+    pub diagnostics: Vec<Value>,
 }
 
 /// The result of `explain`.

@@ -41,6 +41,23 @@ impl JsonSchema for PipelineRef {
     }
 }
 
+/// An entry of the pipeline's `diagnostics`, declared in `docs/plan.schema.json`.
+pub struct PlanDiagnosticRef;
+
+impl JsonSchema for PlanDiagnosticRef {
+    fn schema_name() -> Cow<'static, str> {
+        "PlanDiagnostic".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"$ref": "#/$defs/PlanDiagnostic"})
+    }
+}
+
 /// A field holding a created job from `docs/plan.schema.json`.
 pub struct PlannedJobRef;
 

@@ -127,6 +127,8 @@ test("the installed package ships its TypeScript declarations", () => {
   assert.match(types, /export function plan\(input: Input\): PlanResult;/);
   assert.match(types, /export interface Pipeline \{/);
   assert.match(types, /column_utf16: number;/);
+  assert.match(types, /schedule: Schedule \| null;/);
+  assert.match(types, /export interface ScheduledJob \{/);
 });
 
 /** Lists the files of a test case folder, by path from the folder, skipping non-UTF-8 files. */
@@ -282,25 +284,44 @@ function diagnosticLine(diagnostic) {
 }
 
 /**
- * Checks the package's `schedule` against `glplan schedule --format json`, whose object is the
- * package's `schedule` with the diagnostics added in the form of the pipeline's.
+ * Checks the package's `schedule` against `glplan schedule --format json`: the same object, its
+ * `diagnostics` included, with the members in the same order. The result's own `diagnostics`
+ * must list the same problems.
  */
 function assertSameSchedule(wasm, native, what) {
   if (native === null) {
     assert.equal(wasm.schedule, null, what);
     return;
   }
-  const { diagnostics, ...run } = native;
-  assertSameOutput(wasm.schedule, run, `${what}: schedule`);
-  assertSameOutput(wasm.diagnostics.map(diagnosticLine), diagnostics.map(diagnosticLine), `${what}: diagnostics`);
+  assertSameOutput(wasm.schedule, native, `${what}: schedule`);
+  assert.deepEqual(Object.keys(wasm.schedule), Object.keys(native), `${what}: schedule members`);
+  assertSameOutput(wasm.diagnostics.map(diagnosticLine), native.diagnostics.map(diagnosticLine), `${what}: diagnostics`);
 }
 
-/** Compares `plan` and `schedule` with runners against the CLI for one input. */
-function compareWithRunners(binary, { cwd, files, entry, extra, args }, names) {
+/** Returns a copy of `value` with `to` in place of `from` as the `file` of every location. */
+function renameFile(value, from, to) {
+  if (Array.isArray(value)) {
+    return value.map((item) => renameFile(item, from, to));
+  }
+  if (value && typeof value === "object") {
+    const renamed = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renameFile(item, from, to)]));
+    if ("line" in renamed && renamed.file === from) {
+      renamed.file = to;
+    }
+    return renamed;
+  }
+  return value;
+}
+
+/**
+ * Compares `plan` and `schedule` with runners against the CLI for one input. With `durations`,
+ * the path of a durations file, `schedule` also gets the file's text.
+ */
+function compareWithRunners(binary, { cwd, files, entry, extra, args, durations }, names) {
   const runners = runnerFiles(names);
   const runnerArgs = Object.keys(runners).flatMap((file) => ["--runners", file]);
   const input = { files, entry, runners, ...extra };
-  const what = `${cwd}/${entry} with ${names.join(", ")}`;
+  const what = `${cwd}/${entry} with ${names.join(", ")}${durations ? " and durations" : ""}`;
 
   const pipeline = cli(binary, ["plan", entry, ...args, ...runnerArgs, "--format", "json"], cwd);
   const planned = glplan.plan(input);
@@ -313,8 +334,16 @@ function compareWithRunners(binary, { cwd, files, entry, extra, args }, names) {
     );
   }
 
-  const scheduled = cli(binary, ["schedule", entry, ...args, ...runnerArgs, "--format", "json"], cwd);
-  assertSameSchedule(glplan.schedule(input), scheduled, `schedule of ${what}`);
+  if (durations === undefined) {
+    const scheduled = cli(binary, ["schedule", entry, ...args, ...runnerArgs, "--format", "json"], cwd);
+    assertSameSchedule(glplan.schedule(input), scheduled, `schedule of ${what}`);
+    return;
+  }
+  // The package names the durations file `durations`, the CLI by its path.
+  const durationArgs = ["--durations", durations];
+  const scheduled = cli(binary, ["schedule", entry, ...args, ...runnerArgs, ...durationArgs, "--format", "json"], cwd);
+  const withDurations = { ...input, durations: fs.readFileSync(durations, "utf8") };
+  assertSameSchedule(glplan.schedule(withDurations), renameFile(scheduled, durations, "durations"), `schedule of ${what}`);
 }
 
 test("plans with runners equal the CLI's on the fleet fixtures", () => {
@@ -337,6 +366,32 @@ test("plans with runners equal the CLI's on the fleet fixtures", () => {
     [["docker-amd64"], ["docker-arm64"], ["docker-amd64", "docker-arm64"]],
   );
   assert.equal(pipeline.fleet.runners.length, 2);
+});
+
+test("schedules with a durations file equal the CLI's", () => {
+  const binary = buildCli();
+  // A retried failure, a timeout, and an invalid duration that the diagnostics report.
+  const durations = path.join(project, "durations.yml");
+  fs.writeFileSync(
+    durations,
+    ["timeout: 10m", "jobs:", "  build: {duration: 2m, fail: 1}", "  manifest: 20m", "  other: soon", ""].join("\n"),
+  );
+  const entry = "multi-arch.yml";
+  const yaml = fs.readFileSync(path.join(fleetFixtures, entry), "utf8").replace("  script: make ARCH=$ARCH", "  script: make ARCH=$ARCH\n  retry: 1");
+  const files = { [entry]: yaml };
+  fs.writeFileSync(path.join(project, entry), yaml);
+  compareWithRunners(binary, { cwd: project, files, entry, extra: {}, args: ["--repo", "."], durations }, ["multi-arch.toml"]);
+
+  // The input must reach the parts of the output that the durations file drives.
+  const { schedule } = glplan.schedule({ files, entry, runners: runnerFiles(["multi-arch.toml"]), durations: fs.readFileSync(durations, "utf8") });
+  const build = schedule.jobs.find((job) => job.name.startsWith("build"));
+  assert.equal(build.attempts.length, 2);
+  const manifest = schedule.jobs.find((job) => job.name === "manifest");
+  assert.equal(manifest.failure_reason, "job_execution_timeout");
+  const codes = schedule.diagnostics.map((diagnostic) => diagnostic.code);
+  assert.ok(codes.includes("invalid-duration"), `codes: ${codes.join(", ")}`);
+  const locations = schedule.diagnostics.map((diagnostic) => diagnostic.location?.file);
+  assert.ok(locations.includes("durations"), `files: ${locations.join(", ")}`);
 });
 
 test("corpus plans and schedules with runners equal the CLI's", (t) => {

@@ -4,8 +4,9 @@ use serde::Serialize;
 
 use super::status::PipelineStatus;
 
-/// A simulated pipeline run.
+/// A simulated pipeline run. Times are whole seconds after the pipeline was created.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Schedule {
     /// The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
     /// `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
@@ -42,6 +43,7 @@ impl Schedule {
 
 /// A job's final status in the simulation, with GitLab's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Never became ready: a job it waits for never completed.
@@ -64,6 +66,7 @@ pub enum JobStatus {
 
 /// One job's simulated run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct ScheduledJob {
     /// Job name.
     pub name: String,
@@ -103,6 +106,7 @@ pub struct ScheduledJob {
 
 /// One attempt of a job: the first run or a retry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Attempt {
     /// The runner; absent for a trigger job.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,6 +129,7 @@ pub struct Attempt {
 
 /// How much one runner worked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct RunnerUsage {
     /// Runner name.
     pub name: String,
@@ -143,6 +148,7 @@ pub struct RunnerUsage {
 
 /// A job of the critical path: one or more consecutive attempts of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct CriticalStep {
     /// Job name.
     pub job: String,
@@ -156,6 +162,7 @@ pub struct CriticalStep {
 
 /// A job that waited for a runner slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct SlotWait {
     /// Job name.
     pub job: String,
@@ -167,6 +174,7 @@ pub struct SlotWait {
 
 /// A job no runner can take.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct StuckJob {
     /// Job name.
     pub job: String,

@@ -67,6 +67,7 @@ impl TokenSet {
 
 /// A pipeline's status, with GitLab's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PipelineStatus {
     /// No job has started.
