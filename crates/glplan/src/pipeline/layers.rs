@@ -988,7 +988,13 @@ pub(super) struct VariableLists<'c> {
     /// The last top-level variables seen, with the part of their root YAML variables that
     /// every job inheriting them unchanged shares.
     root: RefCell<Option<(GlobalVariables, Rc<Part>)>>,
+    /// Root parts without the names some jobs redefine, by the root part's address and
+    /// those names; each entry keeps its root part alive so that the address stays its own.
+    root_without: RefCell<RootWithout>,
 }
+
+/// See [`VariableLists::root_without`].
+type RootWithout = HashMap<(usize, Vec<String>), (Rc<Part>, Rc<Part>)>;
 
 impl<'c> VariableLists<'c> {
     pub(super) fn new(context: &'c PipelineContext) -> VariableLists<'c> {
@@ -998,6 +1004,7 @@ impl<'c> VariableLists<'c> {
             by_environment: RefCell::new(HashMap::new()),
             by_scopes: RefCell::new(HashMap::new()),
             root: RefCell::new(None),
+            root_without: RefCell::new(HashMap::new()),
         }
     }
 
@@ -1073,9 +1080,31 @@ impl<'c> VariableLists<'c> {
         part
     }
 
+    /// Returns `root` without the definitions of `names`, built once for each set of names.
+    fn root_without(&self, root: &Rc<Part>, mut names: Vec<String>) -> Rc<Part> {
+        names.sort_unstable();
+        names.dedup();
+        let key = (Rc::as_ptr(root) as usize, names);
+        if let Some((_, part)) = self.root_without.borrow().get(&key) {
+            return part.clone();
+        }
+        let kept = root
+            .entries
+            .iter()
+            .filter(|variable| key.1.binary_search(&variable.name).is_err())
+            .cloned()
+            .collect();
+        let part = Rc::new(Part::new(kept));
+        self.root_without
+            .borrow_mut()
+            .insert(key, (root.clone(), part.clone()));
+        part
+    }
+
     /// Builds the job's YAML variables ([`job_yaml_variables`]) as parts. A job that inherits
-    /// every root variable and redefines none gets the shared root part and its own part;
-    /// any other job gets one part.
+    /// every root variable gets the shared root part, without the names it redefines, and its
+    /// own part: GitLab's merge keeps each name once, at the position of the definition that
+    /// wins, so the redefined root names move to the job's part. Any other job gets one part.
     fn yaml_parts(
         &self,
         globals: &GlobalVariables,
@@ -1084,16 +1113,19 @@ impl<'c> VariableLists<'c> {
     ) -> Vec<Rc<Part>> {
         if spec.inherit == InheritVariables::All {
             let root = self.root_part(globals);
-            let redefined = spec
+            let redefined: Vec<String> = spec
                 .variables
                 .iter()
                 .chain(&spec.matrix)
                 .chain(rule_variables)
-                .any(|variable| root.last(&variable.name).is_some());
-            if !redefined {
-                let own = Part::new(job_level_variables(spec, rule_variables));
-                return vec![root, Rc::new(own)];
+                .filter(|variable| root.last(&variable.name).is_some())
+                .map(|variable| variable.name.clone())
+                .collect();
+            let own = Rc::new(Part::new(job_level_variables(spec, rule_variables)));
+            if redefined.is_empty() {
+                return vec![root, own];
             }
+            return vec![self.root_without(&root, redefined), own];
         }
         vec![Rc::new(Part::new(job_yaml_variables(
             globals,
@@ -1433,7 +1465,7 @@ mod tests {
     }
 
     #[test]
-    fn root_variables_shared_unless_redefined() {
+    fn root_variables_shared_without_redefined_names() {
         let context = PipelineContext::push("main");
         let lists = VariableLists::new(&context);
         let globals = globals_of(&[("G", "global"), ("REF", "$G-x")]);
@@ -1442,7 +1474,12 @@ mod tests {
             (
                 "redefines a root name",
                 vec![YamlVariable::new("G", "job")],
-                1,
+                2,
+            ),
+            (
+                "redefines every root name",
+                vec![YamlVariable::new("REF", "job"), YamlVariable::new("G", "j")],
+                2,
             ),
         ];
         for (case, variables, parts) in cases {
@@ -1469,6 +1506,15 @@ mod tests {
                 same(&ours.layers, &engine.variables, case);
             }
         }
+        // Jobs that redefine the same root names share the root part without them.
+        let redefining = |name: &str| JobSpec {
+            variables: vec![YamlVariable::new("G", name)],
+            ..JobSpec::new(name, "test")
+        };
+        let first = lists.yaml_parts(&globals, &redefining("a"), &[]);
+        let second = lists.yaml_parts(&globals, &redefining("b"), &[]);
+        assert!(Rc::ptr_eq(&first[0], &second[0]));
+        assert!(!Rc::ptr_eq(&first[1], &second[1]));
         let inherit_none = JobSpec {
             inherit: InheritVariables::None,
             ..JobSpec::new("j", "test")

@@ -120,7 +120,7 @@ pub fn job_yaml_variables(
 
 /// Merges the job's own part of [`job_yaml_variables`]: its `variables:`, the
 /// `parallel:matrix` values and the matched rule's `variables:`. When the job inherits every
-/// root variable and none of these names is one, [`job_yaml_variables`] is the root variables
+/// root variable, [`job_yaml_variables`] is the root variables without the names of this list,
 /// followed by this list.
 pub(crate) fn job_level_variables(
     job: &JobSpec,
