@@ -94,6 +94,8 @@ struct Part {
     names: Vec<(usize, usize)>,
     /// Positions of the definitions that are not predefined variables.
     user: Vec<usize>,
+    /// Whether the part's own referencing definitions form a cycle.
+    internal_cycle: bool,
 }
 
 /// Parts up to this length are searched linearly.
@@ -134,14 +136,37 @@ impl Part {
             }
             index
         });
-        Part {
+        let mut part = Part {
             entries,
             index,
             referencing,
             name_ranges,
             names,
             user,
+            internal_cycle: false,
+        };
+        if part.referencing.len() > 1 {
+            let own: Vec<Referencing<'_>> = (0..part.referencing.len())
+                .filter_map(|k| part.referencing_at(k))
+                .collect();
+            part.internal_cycle = has_cycle(&own);
         }
+        part
+    }
+
+    /// Whether a referencing definition of the part references a name that a referencing
+    /// definition of `other` defines.
+    fn references_into(&self, other: &Part) -> bool {
+        (0..self.referencing.len())
+            .filter_map(|k| self.referencing_at(k))
+            .flat_map(Referencing::names)
+            .any(|name| {
+                other
+                    .referencing
+                    .iter()
+                    .filter_map(|&position| other.entries.get(position))
+                    .any(|definition| definition.name == name)
+            })
     }
 
     /// Returns the `k`th referencing definition, with the names its value references.
@@ -285,10 +310,43 @@ impl Layers {
         if let Some(known) = self.cycle.get() {
             return known;
         }
-        let referencing: Vec<Referencing<'_>> = self.referencing().collect();
-        let found = has_cycle(&referencing);
+        // A cycle lies within one part or runs through several. Each part knows whether it
+        // has one of its own; between parts, a cycle needs a cycle of references from part
+        // to part. Only when either may exist are the definitions searched one by one.
+        let found = (self.parts.iter().any(|part| part.internal_cycle) || self.parts_cycle()) && {
+            let referencing: Vec<Referencing<'_>> = self.referencing().collect();
+            has_cycle(&referencing)
+        };
         self.cycle.set(Some(found));
         found
+    }
+
+    /// Whether the parts reference each other in a cycle: part `a` references part `b` when
+    /// a referencing definition of `a` references a name of a referencing definition of `b`.
+    fn parts_cycle(&self) -> bool {
+        let involved: Vec<&Part> = self
+            .parts
+            .iter()
+            .map(Rc::as_ref)
+            .filter(|part| !part.referencing.is_empty())
+            .collect();
+        if involved.len() < 2 {
+            return false;
+        }
+        let mut offsets = Vec::with_capacity(involved.len() + 1);
+        let mut edges: Vec<usize> = Vec::new();
+        offsets.push(0);
+        for (a, from) in involved.iter().enumerate() {
+            edges.extend(
+                involved
+                    .iter()
+                    .enumerate()
+                    .filter(|&(b, to)| a != b && from.references_into(to))
+                    .map(|(b, _)| b),
+            );
+            offsets.push(edges.len());
+        }
+        graph_has_cycle(&offsets, &edges)
     }
 
     /// Returns the winning definition of `name`.
@@ -741,6 +799,13 @@ fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
     if edges.is_empty() {
         return false;
     }
+    graph_has_cycle(&offsets, &edges)
+}
+
+/// Whether the graph whose node `i` has the edges `edges[offsets[i]..offsets[i + 1]]` has a
+/// cycle through two or more nodes; an edge from a node to itself is not one.
+fn graph_has_cycle(offsets: &[usize], edges: &[usize]) -> bool {
+    let nodes = offsets.len().saturating_sub(1);
     let children = |node: usize| -> &[usize] {
         match (offsets.get(node), offsets.get(node + 1)) {
             (Some(&start), Some(&end)) => edges.get(start..end).unwrap_or_default(),
@@ -748,15 +813,15 @@ fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
         }
     };
 
-    // Depth-first search: an edge to another definition still on the stack closes a cycle.
+    // Depth-first search: an edge to another node still on the stack closes a cycle.
     #[derive(Clone, Copy, PartialEq)]
     enum State {
         New,
         OnStack,
         Done,
     }
-    let mut state = vec![State::New; definitions.len()];
-    for root in 0..definitions.len() {
+    let mut state = vec![State::New; nodes];
+    for root in 0..nodes {
         if state.get(root) != Some(&State::New) {
             continue;
         }
@@ -1747,6 +1812,31 @@ mod tests {
             seed.layers.cycles().map(|expansion| expansion.cycles),
             Some(vec![vec!["A".to_owned(), "B".to_owned()]])
         );
+        // Cycles through the parts: root and job variables, root, job and project variables,
+        // and none when the references between parts do not come back.
+        let mut context = PipelineContext::push("main");
+        context.project_variables = vec![SettingsVariable::new("P", "$J")];
+        let lists = VariableLists::new(&context);
+        let cases = [
+            (vec![("A", "$J")], vec![("J", "$A")], true),
+            (vec![("A", "$P")], vec![("J", "$A")], true),
+            (vec![("A", "$CI_JOB_NAME")], vec![("J", "$A")], false),
+            (vec![("A", "x")], vec![("J", "$A"), ("K", "$J$J")], false),
+            (vec![("A", "$K")], vec![("J", "$A"), ("K", "$J$J")], true),
+        ];
+        for (global, job, cycle) in cases {
+            let globals = globals_of(&global);
+            let spec = JobSpec {
+                variables: job
+                    .iter()
+                    .map(|(name, value)| YamlVariable::new(*name, *value))
+                    .collect(),
+                ..JobSpec::new("j", "test")
+            };
+            let seed = lists.seed(&globals, &spec);
+            assert_eq!(seed.layers.has_cycle(), cycle, "{global:?} {job:?}");
+            assert_eq!(seed.layers.cycles().is_some(), cycle, "{global:?} {job:?}");
+        }
     }
 
     #[test]
