@@ -71,7 +71,42 @@ impl Hasher for NameHasher {
 type NameIndex = HashMap<String, Vec<usize>, BuildHasherDefault<NameHasher>>;
 
 /// Expanded-length bounds by name, `None` while a name's bound is being computed.
-type LengthBounds<'s> = HashMap<&'s str, Option<usize>, BuildHasherDefault<NameHasher>>;
+///
+/// A job's list references a few dozen names at most in the usual case, so they are searched
+/// linearly until there are [`LengthBounds::LINEAR`] of them, then hashed.
+#[derive(Default)]
+struct LengthBounds<'s> {
+    linear: Vec<(&'s str, Option<usize>)>,
+    hashed: HashMap<&'s str, Option<usize>, BuildHasherDefault<NameHasher>>,
+}
+
+impl<'s> LengthBounds<'s> {
+    const LINEAR: usize = 32;
+
+    fn get(&self, name: &str) -> Option<Option<usize>> {
+        if self.hashed.is_empty() {
+            self.linear
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, bound)| *bound)
+        } else {
+            self.hashed.get(name).copied()
+        }
+    }
+
+    fn insert(&mut self, name: &'s str, bound: Option<usize>) {
+        if !self.hashed.is_empty() {
+            self.hashed.insert(name, bound);
+        } else if let Some(slot) = self.linear.iter_mut().find(|(known, _)| *known == name) {
+            slot.1 = bound;
+        } else if self.linear.len() < Self::LINEAR {
+            self.linear.push((name, bound));
+        } else {
+            self.hashed.extend(self.linear.drain(..));
+            self.hashed.insert(name, bound);
+        }
+    }
+}
 
 /// Maximum reference depth that [`Layers::added_bytes_bound`] follows. Past it the check is
 /// left to the expansion itself, which keeps the recursion shallow.
@@ -515,7 +550,7 @@ impl Layers {
         depth: usize,
     ) -> Option<usize> {
         if let Some(bound) = bounds.get(name) {
-            return *bound;
+            return bound;
         }
         if depth > MAX_BOUND_DEPTH {
             return None;
@@ -1746,8 +1781,16 @@ mod tests {
             &[("A", "$A-x"), ("B", "$A$A$A")],
             &[("U", "$UNDEFINED$UNDEFINED"), ("E", "$$U %%U% ${}")],
         ];
+        // A chain of more names than the bounds search linearly.
+        let chain: Vec<(String, String)> = (0..50)
+            .map(|i| (format!("C{i}"), format!("c${{C{}}}", i + 1)))
+            .collect();
+        let chain: Vec<(&str, &str)> = chain
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
         let lists = VariableLists::new(&context);
-        for (case, definitions) in cases.iter().enumerate() {
+        for (case, definitions) in cases.iter().chain([&chain[..]].iter()).enumerate() {
             let globals = globals_of(definitions);
             let layers = lists.seed(&globals, &JobSpec::new("j", "test")).layers;
             for limit in (0..600).step_by(7) {
