@@ -87,9 +87,28 @@ impl fmt::Display for VariableRead {
             f.write_str(&self.name)?;
         }
         match &self.value {
-            Some(value) => write!(f, " = {value:?}"),
+            Some(value) => {
+                f.write_str(" = ")?;
+                write_quoted(f, value)
+            }
             None => f.write_str(" = null"),
         }
+    }
+}
+
+/// Writes `text` as Rust's `Debug` does for a string: quoted, with `"`, `\` and the
+/// characters that are not printable escaped. Printable ASCII without those two is copied
+/// as it is, which is what most values are.
+fn write_quoted(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    let plain = text
+        .bytes()
+        .all(|byte| (0x20..0x7f).contains(&byte) && byte != b'"' && byte != b'\\');
+    if plain {
+        out.write_char('"')?;
+        out.write_str(text)?;
+        out.write_char('"')
+    } else {
+        write!(out, "{text:?}")
     }
 }
 
@@ -228,7 +247,12 @@ pub fn trace_parsed_if(
 fn render_value(value: &ExprValue) -> String {
     match value {
         ExprValue::Null => "null".to_owned(),
-        ExprValue::String(text) => format!("{text:?}"),
+        ExprValue::String(text) => {
+            let mut out = String::with_capacity(text.len() + 2);
+            // Writing to a `String` cannot fail.
+            let _ = write_quoted(&mut out, text);
+            out
+        }
         other => other.to_string(),
     }
 }
@@ -721,6 +745,28 @@ fn quoted_list(items: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::files::MemoryFiles;
+
+    #[test]
+    fn quoted_like_debug() {
+        let cases = [
+            "",
+            "main",
+            "a b ~",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\there",
+            "line\nbreak",
+            "\u{7f}",
+            "é ü 日本",
+            "zero\u{200b}width",
+            "\u{0}",
+        ];
+        for text in cases {
+            let mut ours = String::new();
+            write_quoted(&mut ours, text).unwrap();
+            assert_eq!(ours, format!("{text:?}"), "{text:?}");
+        }
+    }
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()
