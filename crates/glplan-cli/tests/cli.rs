@@ -85,7 +85,7 @@ fn lint_child_errors_exit_one() {
         "{text}"
     );
     // The missing file is written in the parent's `trigger:include`.
-    assert!(text.contains(&format!("{CHILD_ERRORS}:8:5")), "{text}");
+    assert!(text.contains(&format!("{CHILD_ERRORS}:8:14")), "{text}");
     assert!(text.contains("include: missing.yml"), "{text}");
     assert!(text.ends_with(": 2 errors, 0 warnings\n"), "{text}");
 }

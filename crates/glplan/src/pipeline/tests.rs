@@ -4,6 +4,7 @@ use super::*;
 use crate::config::{AllowFailure, SchedulingType, When};
 use crate::context::SettingsVariable;
 use crate::files::MemoryFiles;
+use crate::source::{FileId, Span};
 
 const ENTRY: &str = ".gitlab-ci.yml";
 
@@ -858,14 +859,62 @@ fn child_configuration_kept_for_renderers() {
 }
 
 #[test]
-fn child_entry_error_located_at_trigger() {
+fn child_entry_error_located_at_path() {
     let files = MemoryFiles::new().with_file(ENTRY, "child:\n  trigger:\n    include: gone.yml\n");
     let pipeline = plan_files(&files, &PipelineContext::push("main"));
     let trigger = job(&pipeline, "child").trigger.as_ref().unwrap();
     let child = trigger.downstream.as_ref().unwrap();
     let location = child.diagnostics[0].location.as_ref().unwrap();
     assert_eq!(location.file, ENTRY);
-    assert_eq!((location.line, location.column), (3, 5));
+    assert_eq!((location.line, location.column), (3, 14));
+}
+
+#[test]
+fn child_entry_error_located_at_item() {
+    let parent = "t:
+  trigger:
+    strategy: depend
+    include:
+      - local: ok.yml
+      - local: gone.yml
+      - local: ok.yml
+";
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, parent)
+        .with_file("ok.yml", "c: {script: x}\n");
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = job(&pipeline, "t").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    assert_eq!(child.diagnostics.len(), 1);
+    assert_eq!(
+        child.diagnostics[0].message,
+        "Local file `gone.yml` does not exist!"
+    );
+    let location = child.diagnostics[0].location.as_ref().unwrap();
+    assert_eq!(location.file, ENTRY);
+    assert_eq!((location.line, location.column), (6, 9));
+}
+
+#[test]
+fn child_entry_span_outside_items_is_trigger() {
+    let trigger = Span::new(FileId(0), 5, 80);
+    let item = Span::new(FileId(0), 40, 60);
+    let configuration = ChildConfiguration {
+        entry: "entry".to_owned(),
+        sources: SourceMap::new(),
+        diagnostics: Vec::new(),
+        trigger_span: Some(trigger),
+        include_items: vec![output::EntryItem {
+            start: 12,
+            end: 30,
+            span: item,
+        }],
+    };
+    let at = |start| configuration.parent_span(Span::new(FileId(1), start, start + 1));
+    assert_eq!(at(0), Some(trigger));
+    assert_eq!(at(12), Some(item));
+    assert_eq!(at(29), Some(item));
+    assert_eq!(at(30), Some(trigger));
 }
 
 #[test]
