@@ -326,6 +326,24 @@ fn no_jobs_left() {
 }
 
 #[test]
+fn pipeline_outcome_has_no_location() {
+    let cases = [
+        (
+            "workflow-filtered",
+            "workflow: {rules: [{if: $NEVER}]}\na: {script: x}\n",
+        ),
+        ("no-jobs", "j: {script: x, rules: [{if: $NEVER}]}\n"),
+    ];
+    for (code, yaml) in cases {
+        let pipeline = plan_main(yaml);
+        let diagnostic = pipeline.diagnostics.iter().find(|d| d.code == code);
+        let diagnostic = diagnostic.unwrap_or_else(|| panic!("no {code} diagnostic"));
+        assert_eq!(diagnostic.location, None, "{code}");
+        assert_eq!(diagnostic.span, None, "{code}");
+    }
+}
+
+#[test]
 fn only_edge_stages_left() {
     let pipeline = plan_main(
         "
