@@ -20,11 +20,13 @@ pub struct Cli {
 pub enum Command {
     /// Check a pipeline configuration and print its diagnostics.
     ///
-    /// Takes the context options of `plan`: they set the variables, masked names and changed
-    /// files that `include` locations and `include:rules` see. The configurations of the child
-    /// pipelines (`trigger:include`) of the trigger jobs that this pipeline creates are
-    /// checked too. Exits with 0 when there is no error (warnings allowed), 1 when there is an
-    /// error, and 2 when the command line is invalid or a file or folder cannot be read.
+    /// Takes the context options of `plan`. They set the variables, masked names and changed
+    /// files that `include` locations and `include:rules` see. They also reach
+    /// `workflow:rules` and the jobs' rules, which decide the trigger jobs that this pipeline
+    /// creates. The configurations of those jobs' child pipelines (`trigger:include`) are
+    /// checked too, and no others. Exits with 0 when there is no error (warnings allowed), 1
+    /// when there is an error, and 2 when the command line is invalid or a file or folder
+    /// cannot be read.
     Lint(LintArgs),
     /// Print the merged configuration after include, extends, !reference, default and parallel.
     ///
@@ -65,7 +67,8 @@ pub struct LintArgs {
     /// Files and options shared by every command.
     #[command(flatten)]
     pub common: CommonArgs,
-    /// The pipeline whose variables, masked names and changed files `include` uses.
+    /// The pipeline whose variables, masked names and changed files `include` uses, and whose
+    /// rules decide which child pipelines are checked.
     #[command(flatten)]
     pub context: ContextArgs,
     /// Output format: `human` prints rustc-style text with source snippets; `json` prints an
@@ -329,7 +332,8 @@ pub struct CommonArgs {
 
     /// Sets a pipeline variable, as **Run pipeline** or the API would: `include` locations,
     /// `include:rules`, `workflow:rules` and the jobs see it, and it overrides YAML and project
-    /// variables of the same name (`lint` and `config` use it for `include` only). Repeat for
+    /// variables of the same name. `config` uses it for `include` only. `lint` uses it for
+    /// `include` and for the rules that decide which child pipelines it checks. Repeat for
     /// several variables; the last value of a name wins.
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_variable)]
     pub vars: Vec<(String, String)>,

@@ -3,8 +3,8 @@
 //!
 //! Each child configuration is loaded into its own source map, so its spans are moved into one
 //! map that starts with the parent's files. A span in a child's generated entry file (the
-//! file that includes what `trigger:include` lists) is moved to the trigger job's `trigger:`
-//! in the parent, which is where the user wrote that list.
+//! file that includes what `trigger:include` lists) is moved to the parent, where the user
+//! wrote that list: to the `trigger:include` item it belongs to, or else to `trigger:`.
 
 use glplan::pipeline::{ChildConfiguration, Pipeline, PlanDiagnostic};
 use glplan::{Diagnostic, FileId, Severity, SourceMap, Span};
@@ -147,8 +147,8 @@ struct SpanMove<'a> {
 impl SpanMove<'_> {
     fn span(&self, span: Span) -> Option<Span> {
         if self.configuration.in_entry(span) {
-            let trigger = self.configuration.trigger_span?;
-            Some(shift(trigger, self.parent_offset))
+            let parent = self.configuration.parent_span(span)?;
+            Some(shift(parent, self.parent_offset))
         } else {
             Some(shift(span, self.offset))
         }
@@ -213,13 +213,27 @@ mod tests {
     }
 
     #[test]
-    fn entry_file_error_points_at_trigger() {
+    fn entry_file_error_points_at_path() {
         let files = MemoryFiles::new().with_file(".gitlab-ci.yml", PARENT);
         let children = children(&files);
         assert!(children.has_configuration_errors());
         let span = children.configuration[0].diagnostic.span.unwrap();
         assert_eq!(span.file, FileId(0));
-        assert_eq!(children.sources.snippet(span), "include: child.yml");
+        assert_eq!(children.sources.snippet(span), "child.yml");
+    }
+
+    #[test]
+    fn entry_file_error_points_at_item() {
+        let parent = "deploy:\n  trigger:\n    include:\n      - local: ok.yml\n      \
+                      - local: gone.yml\n      - local: ok.yml\n";
+        let files = MemoryFiles::new()
+            .with_file(".gitlab-ci.yml", parent)
+            .with_file("ok.yml", "job: {script: x}\n");
+        let children = children(&files);
+        assert_eq!(children.configuration.len(), 1);
+        let span = children.configuration[0].diagnostic.span.unwrap();
+        assert_eq!(span.file, FileId(0));
+        assert_eq!(children.sources.snippet(span), "local: gone.yml");
     }
 
     #[test]

@@ -594,6 +594,25 @@ mod tests {
     }
 
     #[test]
+    fn cr_line_breaks_shown_as_lines() {
+        let cases = [
+            ("CR", "a:\r  script: x\r  tags: [1]\r"),
+            ("CR LF", "a:\r\n  script: x\r\n  tags: [1]\r\n"),
+            ("mixed", "a:\r  script: x\r\n  tags: [1]\n"),
+        ];
+        for (name, text) in cases {
+            let digit = text.find('1').unwrap();
+            let up_to_digit = 0..digit;
+            let output = render_spans(text, digit..digit + 1, std::slice::from_ref(&up_to_digit));
+            assert!(!output.contains('\r'), "{name}: {output:?}");
+            assert!(output.contains("a.json:3:10"), "{name}:\n{output}");
+            assert_eq!(assert_caret_under(&output, 3, "1"), 1, "{name}");
+            let (source, _) = source_and_carets(&output, 2);
+            assert!(source.ends_with("│ │   script: x"), "{name}: {source:?}");
+        }
+    }
+
+    #[test]
     fn json_renames_files() {
         let (sources, diagnostics) = sample();
         let json = to_json(&diagnostics, &sources, &|n| format!("repo/{n}"));

@@ -85,7 +85,7 @@ fn lint_child_errors_exit_one() {
         "{text}"
     );
     // The missing file is written in the parent's `trigger:include`.
-    assert!(text.contains(&format!("{CHILD_ERRORS}:8:5")), "{text}");
+    assert!(text.contains(&format!("{CHILD_ERRORS}:8:14")), "{text}");
     assert!(text.contains("include: missing.yml"), "{text}");
     assert!(text.ends_with(": 2 errors, 0 warnings\n"), "{text}");
 }
@@ -1125,6 +1125,33 @@ fn lint_include_changes_cases() {
         let output = glplan(&args);
         assert_eq!(output.status.code(), Some(status), "{extra:?}");
     }
+}
+
+const LINT_VAR_CHILD: &str = "crates/glplan-cli/tests/fixtures/lint-var-child/.gitlab-ci.yml";
+
+/// The trigger job runs only when `DEPLOY` is `yes`, and its child has an invalid `tags`, so
+/// `lint` fails exactly when `--var` makes the job rules create the trigger job.
+#[test]
+fn lint_var_selects_child() {
+    let cases: [(&[&str], i32); 3] = [
+        (&[], 0),
+        (&["--var", "DEPLOY=no"], 0),
+        (&["--var", "DEPLOY=yes"], 1),
+    ];
+    for (extra, status) in cases {
+        let mut args = vec!["lint", "--color", "never", LINT_VAR_CHILD];
+        args.extend_from_slice(extra);
+        let output = glplan(&args);
+        assert_eq!(output.status.code(), Some(status), "{extra:?}");
+        let checked = stdout(&output).contains("in the child pipeline of trigger job `deploy`");
+        assert_eq!(checked, status == 1, "{extra:?}: {}", stdout(&output));
+    }
+}
+
+#[test]
+fn lint_help_var_reaches_rules() {
+    let text = stdout(&glplan(&["lint", "--help"]));
+    assert!(text.contains("which child pipelines it checks"), "{text}");
 }
 
 #[test]

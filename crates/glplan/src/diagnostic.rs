@@ -411,6 +411,43 @@ mod tests {
         assert_eq!(diags.len(), 1);
     }
 
+    /// Returns the start and end (line, column) of each diagnostic of resolving `text`.
+    fn positions(text: &str) -> Vec<((u32, u32), (u32, u32))> {
+        let files = crate::files::MemoryFiles::new().with_file(".gitlab-ci.yml", text);
+        let options = crate::resolve::ResolveOptions::default();
+        let resolution = crate::resolve::resolve(".gitlab-ci.yml", &files, &options);
+        resolution
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.locate(&resolution.sources).location)
+            .map(|l| ((l.start.line, l.start.column), (l.end.line, l.end.column)))
+            .collect()
+    }
+
+    #[test]
+    fn locate_counts_each_line_break() {
+        let lines = ["a:", "  script: x", "  tags: [1]", "  image: {name: 5}", ""];
+        let expected = [((3, 10), (3, 11)), ((4, 17), (4, 18))];
+        for line_break in ["\n", "\r", "\r\n"] {
+            assert_eq!(
+                positions(&lines.join(line_break)),
+                expected,
+                "{line_break:?}"
+            );
+        }
+        let mixed = "a:\r  script: x\r\n  tags: [1]\n  image: {name: 5}\r";
+        assert_eq!(positions(mixed), expected);
+    }
+
+    #[test]
+    fn locate_syntax_error_after_cr() {
+        let lf = positions("a:\n  script: x\n  tags: [1\n");
+        assert_eq!(lf.len(), 1);
+        assert_eq!(positions("a:\r  script: x\r  tags: [1\r"), lf);
+        assert_eq!(positions("a:\r\n  script: x\r\n  tags: [1\r\n"), lf);
+        assert_eq!(positions("a:\r  script: x\r\n  tags: [1\n"), lf);
+    }
+
     #[test]
     fn did_you_mean_finds_typo() {
         assert_eq!(did_you_mean("scirpt", ["script", "stage"]), Some("script"));

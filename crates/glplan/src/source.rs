@@ -64,18 +64,18 @@ pub struct SourceFile {
 
 impl SourceFile {
     fn new(name: String, text: String) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
+        let line_starts = line_starts(&text);
         SourceFile {
             name,
             text,
             line_starts,
         }
+    }
+
+    /// Byte offsets where the lines start, the first one 0. Lines end at LF, CR LF or a lone
+    /// CR.
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
     }
 
     /// Converts a byte offset into a position. Offsets past the end map to the end of the file,
@@ -138,6 +138,28 @@ impl SourceFile {
             .unwrap_or_default()
             .trim_end_matches(['\n', '\r'])
     }
+}
+
+/// Returns the byte offsets where the lines of `text` start: 0, then the offset after each
+/// line break. A CR followed by LF is one line break.
+///
+/// NOTE: Psych also breaks lines at NEL, LS and PS, so after one of these a location's line is
+/// lower than the line Psych would give. Editors such as VS Code break lines only at LF, CR LF
+/// and CR, and locations follow them.
+fn line_starts(text: &str) -> Vec<u32> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (index, &byte) in bytes.iter().enumerate() {
+        let is_break = match byte {
+            b'\n' => true,
+            b'\r' => bytes.get(index + 1) != Some(&b'\n'),
+            _ => false,
+        };
+        if is_break {
+            starts.push(u32::try_from(index + 1).unwrap_or(u32::MAX));
+        }
+    }
+    starts
 }
 
 /// All files loaded while resolving one pipeline, addressed by [`FileId`].
@@ -211,6 +233,56 @@ mod tests {
         let pos = file.position(7);
         assert_eq!(pos.column, 5);
         assert_eq!(pos.column_utf16, 6);
+    }
+
+    /// The same three lines with each kind of line break, and the offset of `1` on line 3.
+    const LINE_BREAKS: [(&str, &str, u32); 4] = [
+        ("LF", "a:\n  script: x\n  tags: [1]\n", 24),
+        ("CR", "a:\r  script: x\r  tags: [1]\r", 24),
+        ("CR LF", "a:\r\n  script: x\r\n  tags: [1]\r\n", 26),
+        ("mixed", "a:\r  script: x\r\n  tags: [1]\n", 25),
+    ];
+
+    #[test]
+    fn position_counts_each_line_break() {
+        for (name, text, offset) in LINE_BREAKS {
+            let mut map = SourceMap::new();
+            let id = map.add("a.yml", text);
+            let file = map.get(id).unwrap();
+            assert_eq!(
+                file.text.get(offset as usize..offset as usize + 1),
+                Some("1")
+            );
+            let pos = file.position(offset);
+            assert_eq!(pos.line, 3, "{name}");
+            assert_eq!(pos.column, 10, "{name}");
+            assert_eq!(file.line_starts().len(), 4, "{name}");
+        }
+    }
+
+    #[test]
+    fn line_text_drops_each_line_break() {
+        for (name, text, _) in LINE_BREAKS {
+            let mut map = SourceMap::new();
+            let id = map.add("a.yml", text);
+            let file = map.get(id).unwrap();
+            assert_eq!(file.line_text(1), "a:", "{name}");
+            assert_eq!(file.line_text(2), "  script: x", "{name}");
+            assert_eq!(file.line_text(3), "  tags: [1]", "{name}");
+            assert_eq!(file.line_text(4), "", "{name}");
+        }
+    }
+
+    #[test]
+    fn crlf_is_one_line_break() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.yml", "a\r\n\r\nb\r\rc");
+        let file = map.get(id).unwrap();
+        assert_eq!(file.line_starts(), [0, 3, 5, 7, 8]);
+        // The LF of a CR LF is still on the line the CR ends.
+        assert_eq!(file.position(2).line, 1);
+        assert_eq!(file.position(7).line, 4);
+        assert_eq!(file.position(8).line, 5);
     }
 
     #[test]

@@ -38,18 +38,15 @@ impl<'s> LineStarts<'s> {
         LineStarts { sources, starts }
     }
 
-    /// Returns the text of file `file` and the byte offset where each of its lines starts.
+    /// Returns the text of file `file` and the byte offset where each of its lines starts, with
+    /// the core's line breaks (LF, CR LF and a lone CR).
     fn get(&self, file: usize) -> Option<(&'s str, &[usize])> {
-        let text = self
-            .sources
-            .get(FileId(u32::try_from(file).ok()?))?
-            .text
-            .as_str();
+        let source = self.sources.get(FileId(u32::try_from(file).ok()?))?;
         let starts = self.starts.get(file)?.get_or_init(|| {
-            let breaks = text.match_indices('\n').map(|(i, _)| i + 1);
-            std::iter::once(0).chain(breaks).collect()
+            let starts = source.line_starts().iter();
+            starts.map(|&start| start as usize).collect()
         });
-        Some((text, starts))
+        Some((source.text.as_str(), starts))
     }
 }
 

@@ -156,7 +156,7 @@ pub(crate) fn parse<'t>(
     job.scheduling_type = scheduling_type(&job, &written);
     check_script_present(&path, &job, &written, key_span, cx);
     check_start_in(&path, &mut job, &written, has_rules, cx);
-    check_bridge_target(&path, &job, key_span, cx);
+    check_bridge_target(&path, &job, &written, key_span, cx);
     check_publish(&path, &job, &written, cx);
     check_dependencies_in_needs(&path, &job, cx);
     if !context.workflow_has_rules && job.rules.is_some() {
@@ -484,8 +484,9 @@ fn check_start_in(path: &str, job: &mut Job, written: &Written, has_rules: bool,
 }
 
 /// Checks that a trigger job has `trigger`, or one `needs:pipeline` naming an upstream
-/// project to mirror.
-fn check_bridge_target(path: &str, job: &Job, key_span: Span, cx: &mut Ctx) {
+/// project to mirror. A written but invalid `trigger` counts as present, because GitLab treats
+/// any non-null value as specified and reports only the trigger's own error.
+fn check_bridge_target(path: &str, job: &Job, written: &Written, key_span: Span, cx: &mut Ctx) {
     if job.kind != JobKind::Bridge {
         return;
     }
@@ -498,7 +499,7 @@ fn check_bridge_target(path: &str, job: &Job, key_span: Span, cx: &mut Ctx) {
             _ => None,
         })
         .collect();
-    if job.trigger.is_none() && upstream.is_empty() {
+    if written.present("trigger").is_none() && upstream.is_empty() {
         cx.diags.push(
             Diagnostic::error(
                 "missing-trigger",
@@ -1050,6 +1051,40 @@ mod tests {
         assert_eq!(job.scheduling_type, SchedulingType::Stage);
         assert!(
             matches!(job.needs.as_deref(), Some([Need::Upstream(u)]) if u.pipeline == "group/upstream")
+        );
+    }
+
+    #[test]
+    fn bridge_invalid_trigger_is_present() {
+        // GitLab reports only the trigger's own error, because an invalid `trigger` is still
+        // specified.
+        let cases = [
+            json!({"project": "g/p", "strategy": "wait"}),
+            json!({"include": 5}),
+            json!({"project": "g/p", "bogus": 1}),
+            json!({"include": [{"local": "a.yml", "bogus": 1}]}),
+            json!({"project": "g/p", "forward": {"x": 1}}),
+            json!({"include": ["a.yml", "b.yml", "c.yml", "d.yml"]}),
+            json!(5),
+            json!(""),
+        ];
+        for trigger in cases {
+            let built = build(json!({"t": {"trigger": trigger}}));
+            let errors = built.errors();
+            assert!(!errors.is_empty(), "no error for trigger {trigger}");
+            assert!(
+                errors.iter().all(|e| !e.contains("either a trigger")),
+                "trigger {trigger} gave {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bridge_null_trigger_is_missing() {
+        let built = build(json!({"t": {"trigger": null}}));
+        assert_eq!(
+            built.errors(),
+            ["jobs:t config should contain either a trigger or a needs:pipeline"]
         );
     }
 

@@ -192,14 +192,7 @@ impl<'s> Locator<'s> {
         let files = sources
             .files()
             .map(|(id, file)| {
-                let mut starts = vec![0];
-                starts.extend(
-                    file.text
-                        .bytes()
-                        .enumerate()
-                        .filter(|&(_, b)| b == b'\n')
-                        .map(|(i, _)| i + 1),
-                );
+                let starts = file.line_starts().iter().map(|&s| s as usize).collect();
                 (id, file.name.as_str(), file.text.as_str(), starts)
             })
             .collect();

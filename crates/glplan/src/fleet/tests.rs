@@ -1028,6 +1028,17 @@ fn stuck_job_diagnostic_points_at_job() {
 }
 
 #[test]
+fn stuck_job_located_after_cr_line_breaks() {
+    let jobs = SPEC_JOBS.replace('\n', "\r");
+    let setup = Setup::with_context(&jobs, &[("config.toml", SPEC_RUNNERS)], &unprotected());
+    let diag = setup.check_diag("fleet-stuck-job");
+    assert_eq!(line_column(&setup.sources, diag), (3, 1));
+    let shown = snippet(&setup.sources, diag);
+    assert!(shown.starts_with("gpu:"), "{shown:?}");
+    assert!(!shown.contains('\r'), "{shown:?}");
+}
+
+#[test]
 fn multi_arch_matrix_on_matching_runners() {
     let setup = Setup::new(MULTI_ARCH_YML, &[("config.toml", MULTI_ARCH_TOML)]);
     assert_eq!(setup.eligible("build: [amd64]"), ["docker-amd64"]);

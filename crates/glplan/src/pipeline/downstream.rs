@@ -4,7 +4,7 @@
 //! forwards as pipeline variables. A multi-project pipeline is listed, not planned, since its
 //! configuration lives in another project.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::context::{PipelineContext, PipelineSource, SettingsVariable};
 use crate::diagnostic::Diagnostic;
@@ -14,7 +14,7 @@ use crate::variables::{Forward, MASKED, downstream_variables, include_variables}
 
 use super::attributes::FinalVariables;
 use super::keywords::{self, ChildIncludeView, TriggerView};
-use super::output::{ChildConfiguration, NameValue, PlanTrigger, TriggerKind};
+use super::output::{ChildConfiguration, EntryItem, NameValue, PlanTrigger, TriggerKind};
 use super::trace::{Masker, TraceContext};
 use super::{EvaluateOptions, Planner};
 
@@ -92,16 +92,14 @@ pub(super) fn trigger(
             match child_pipeline(planner, context, job, &include, forwarded, traces.masker) {
                 Ok((mut pipeline, configuration)) => {
                     // A problem in the generated entry file is about the parent's
-                    // `trigger:include`, so it is located there.
-                    let trigger = configuration
-                        .trigger_span
-                        .and_then(|span| traces.locator.locate(span));
+                    // `trigger:include`, so it is located at the item there.
                     for diagnostic in &mut pipeline.diagnostics {
-                        if diagnostic
-                            .span
-                            .is_some_and(|span| configuration.in_entry(span))
+                        if let Some(span) =
+                            diagnostic.span.filter(|span| configuration.in_entry(*span))
                         {
-                            diagnostic.location.clone_from(&trigger);
+                            diagnostic.location = configuration
+                                .parent_span(span)
+                                .and_then(|span| traces.locator.locate(span));
                         }
                     }
                     plan.configuration = Some(Box::new(configuration));
@@ -170,13 +168,7 @@ fn child_pipeline(
     child.pipeline.trigger_short_token = None;
 
     // GitLab builds the child configuration as a file that includes the listed files.
-    let items: Vec<Value> = include
-        .iter()
-        .map(|item| Value::Object(item.item.clone()))
-        .collect();
-    let mut root = Map::new();
-    root.insert("include".to_owned(), Value::Array(items));
-    let text = Value::Object(root).to_string();
+    let (text, include_items) = entry_file(include);
     let entry = format!("trigger:include of `{}`", job.name);
     let child_files = ChildFiles {
         entry: &entry,
@@ -207,6 +199,7 @@ fn child_pipeline(
         sources: resolution.sources.clone(),
         diagnostics,
         trigger_span: job.keyword_span("trigger"),
+        include_items,
     };
     let options = EvaluateOptions {
         limits: limits.clone(),
@@ -228,6 +221,32 @@ fn child_pipeline(
     let pipeline = nested.run(&child);
     let pipeline = super::with_resolution(pipeline, &resolution, true);
     Ok((mask_messages(pipeline, &masker), configuration))
+}
+
+/// Writes the generated entry file of a child configuration, `{"include":[...]}` with the
+/// items in GitLab's hash form, and records the byte range of each item in it.
+fn entry_file(include: &[ChildIncludeView]) -> (String, Vec<EntryItem>) {
+    let mut text = String::from("{\"include\":[");
+    let mut items = Vec::with_capacity(include.len());
+    for (index, item) in include.iter().enumerate() {
+        if index > 0 {
+            text.push(',');
+        }
+        let start = offset(&text);
+        text.push_str(&Value::Object(item.item.clone()).to_string());
+        items.push(EntryItem {
+            start,
+            end: offset(&text),
+            span: item.span,
+        });
+    }
+    text.push_str("]}");
+    (text, items)
+}
+
+/// Returns the length of `text` as a span offset.
+fn offset(text: &str) -> u32 {
+    u32::try_from(text.len()).unwrap_or(u32::MAX)
 }
 
 /// Masks the errors and diagnostic texts of a child pipeline, which include the messages of

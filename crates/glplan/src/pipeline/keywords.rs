@@ -9,6 +9,7 @@ use crate::config::keywords::cache::{CacheKey, CacheWhen};
 use crate::config::keywords::duration::ExpireIn;
 use crate::config::keywords::trigger::{ChildInclude, ChildIncludeItem, Strategy, Trigger};
 use crate::config::{Environment, Job};
+use crate::source::Span;
 use crate::variables::{InheritVariables, JobEnvironment};
 
 use super::output::{PlanArtifacts, PlanCache};
@@ -158,6 +159,8 @@ pub(super) struct ChildIncludeView {
     pub(super) description: String,
     /// The job of an `artifact:` include, whose artifacts exist only at run time.
     pub(super) artifact_job: Option<String>,
+    /// The item in the parent configuration.
+    pub(super) span: Span,
 }
 
 /// `trigger:`.
@@ -209,6 +212,7 @@ pub(super) fn trigger(job: &Job) -> Option<TriggerView> {
 }
 
 fn child_include(item: &ChildIncludeItem) -> ChildIncludeView {
+    let item_span = item.span;
     let (description, artifact_job) = match &item.location {
         ChildInclude::Local { local } => (local.clone(), None),
         ChildInclude::Template { template } => (template.clone(), None),
@@ -228,6 +232,7 @@ fn child_include(item: &ChildIncludeItem) -> ChildIncludeView {
         item,
         description,
         artifact_job,
+        span: item_span,
     }
 }
 

@@ -548,8 +548,23 @@ pub struct ChildConfiguration {
     /// [`ChildConfiguration::sources`]. The child pipeline's diagnostics start with these.
     pub diagnostics: Vec<Diagnostic>,
     /// Span of the trigger job's `trigger:` in the parent configuration. A diagnostic in the
-    /// generated entry file is about this part of the parent.
+    /// generated entry file is about this part of the parent, or about one of its
+    /// `trigger:include` items.
     pub trigger_span: Option<Span>,
+    /// The `trigger:include` items in the generated entry file, in the order written.
+    pub(crate) include_items: Vec<EntryItem>,
+}
+
+/// One `trigger:include` item: its byte range in the generated entry file of a child
+/// configuration, and where the user wrote it in the parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EntryItem {
+    /// Byte offset of the item's first byte in the entry file.
+    pub(crate) start: u32,
+    /// Byte offset one past the item's last byte in the entry file.
+    pub(crate) end: u32,
+    /// The item in the parent configuration.
+    pub(crate) span: Span,
 }
 
 impl ChildConfiguration {
@@ -559,6 +574,16 @@ impl ChildConfiguration {
         self.sources
             .get(span.file)
             .is_some_and(|file| file.name == self.entry)
+    }
+
+    /// Returns the span in the parent configuration that a span of the generated entry file
+    /// is about: the `trigger:include` item that contains its start, or else `trigger:`.
+    pub fn parent_span(&self, span: Span) -> Option<Span> {
+        self.include_items
+            .iter()
+            .find(|item| item.start <= span.start && span.start < item.end)
+            .map(|item| item.span)
+            .or(self.trigger_span)
     }
 }
 
@@ -573,6 +598,7 @@ impl PartialEq for ChildConfiguration {
         self.entry == other.entry
             && self.diagnostics == other.diagnostics
             && self.trigger_span == other.trigger_span
+            && self.include_items == other.include_items
             && files(&self.sources) == files(&other.sources)
     }
 }

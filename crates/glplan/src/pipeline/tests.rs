@@ -4,6 +4,7 @@ use super::*;
 use crate::config::{AllowFailure, SchedulingType, When};
 use crate::context::SettingsVariable;
 use crate::files::MemoryFiles;
+use crate::source::{FileId, Span};
 
 const ENTRY: &str = ".gitlab-ci.yml";
 
@@ -322,6 +323,24 @@ fn no_jobs_left() {
     assert!(!pipeline.created);
     assert_eq!(pipeline.errors, [NO_JOBS_MESSAGE]);
     assert_eq!(pipeline.absent[0].reason, AbsentReason::NoRuleMatched);
+}
+
+#[test]
+fn pipeline_outcome_has_no_location() {
+    let cases = [
+        (
+            "workflow-filtered",
+            "workflow: {rules: [{if: $NEVER}]}\na: {script: x}\n",
+        ),
+        ("no-jobs", "j: {script: x, rules: [{if: $NEVER}]}\n"),
+    ];
+    for (code, yaml) in cases {
+        let pipeline = plan_main(yaml);
+        let diagnostic = pipeline.diagnostics.iter().find(|d| d.code == code);
+        let diagnostic = diagnostic.unwrap_or_else(|| panic!("no {code} diagnostic"));
+        assert_eq!(diagnostic.location, None, "{code}");
+        assert_eq!(diagnostic.span, None, "{code}");
+    }
 }
 
 #[test]
@@ -858,14 +877,62 @@ fn child_configuration_kept_for_renderers() {
 }
 
 #[test]
-fn child_entry_error_located_at_trigger() {
+fn child_entry_error_located_at_path() {
     let files = MemoryFiles::new().with_file(ENTRY, "child:\n  trigger:\n    include: gone.yml\n");
     let pipeline = plan_files(&files, &PipelineContext::push("main"));
     let trigger = job(&pipeline, "child").trigger.as_ref().unwrap();
     let child = trigger.downstream.as_ref().unwrap();
     let location = child.diagnostics[0].location.as_ref().unwrap();
     assert_eq!(location.file, ENTRY);
-    assert_eq!((location.line, location.column), (3, 5));
+    assert_eq!((location.line, location.column), (3, 14));
+}
+
+#[test]
+fn child_entry_error_located_at_item() {
+    let parent = "t:
+  trigger:
+    strategy: depend
+    include:
+      - local: ok.yml
+      - local: gone.yml
+      - local: ok.yml
+";
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, parent)
+        .with_file("ok.yml", "c: {script: x}\n");
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = job(&pipeline, "t").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    assert_eq!(child.diagnostics.len(), 1);
+    assert_eq!(
+        child.diagnostics[0].message,
+        "Local file `gone.yml` does not exist!"
+    );
+    let location = child.diagnostics[0].location.as_ref().unwrap();
+    assert_eq!(location.file, ENTRY);
+    assert_eq!((location.line, location.column), (6, 9));
+}
+
+#[test]
+fn child_entry_span_outside_items_is_trigger() {
+    let trigger = Span::new(FileId(0), 5, 80);
+    let item = Span::new(FileId(0), 40, 60);
+    let configuration = ChildConfiguration {
+        entry: "entry".to_owned(),
+        sources: SourceMap::new(),
+        diagnostics: Vec::new(),
+        trigger_span: Some(trigger),
+        include_items: vec![output::EntryItem {
+            start: 12,
+            end: 30,
+            span: item,
+        }],
+    };
+    let at = |start| configuration.parent_span(Span::new(FileId(1), start, start + 1));
+    assert_eq!(at(0), Some(trigger));
+    assert_eq!(at(12), Some(item));
+    assert_eq!(at(29), Some(item));
+    assert_eq!(at(30), Some(trigger));
 }
 
 #[test]

@@ -423,6 +423,21 @@ q: !str x
     }
 
     #[test]
+    fn syntax_error_line_counts_cr() {
+        // Psych breaks lines at a lone CR too, so every file gives the same line and column.
+        let expected = "(<unknown>): did not find expected ',' or ']' while parsing a flow \
+                        sequence at line 3 column 9";
+        for text in [
+            "a:\n  script: x\n  tags: [1\n",
+            "a:\r  script: x\r  tags: [1\r",
+            "a:\r\n  script: x\r\n  tags: [1\r\n",
+            "a:\r  script: x\r\n  tags: [1\n",
+        ] {
+            assert_eq!(error(text).message, expected, "{text:?}");
+        }
+    }
+
+    #[test]
     fn syntax_error_scanner_message() {
         let diagnostic = error("a: b: c\n");
         assert_eq!(

@@ -8,6 +8,7 @@ use super::shape::{
     report_field_type,
 };
 use crate::config::check::Ctx;
+use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
 /// Most files a child pipeline's `trigger:include` may list.
@@ -97,6 +98,9 @@ pub struct ChildIncludeItem {
     /// `inputs:` for the file's `spec:inputs`, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inputs: Option<serde_json::Value>,
+    /// The item as written in `trigger:include`, or the whole value of the string form.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// The source of a child pipeline file.
@@ -389,6 +393,7 @@ fn parse_child_include(node: &Node, cx: &mut Ctx) -> Option<ChildIncludeItem> {
             return Some(ChildIncludeItem {
                 location,
                 inputs: None,
+                span: node.span,
             });
         }
         Value::Map(map) => map,
@@ -462,7 +467,11 @@ fn parse_child_include(node: &Node, cx: &mut Ctx) -> Option<ChildIncludeItem> {
         }
         [kind] => {
             let location = child_location(kind, map, cx)?;
-            Some(ChildIncludeItem { location, inputs })
+            Some(ChildIncludeItem {
+                location,
+                inputs,
+                span: node.span,
+            })
         }
         _ => {
             report(
