@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::context::{PipelineContext, PipelineSource, SettingsVariable};
+use crate::context::{PipelineContext, SettingsVariable};
 use crate::diagnostic::Diagnostic;
 use crate::files::{FetchError, FileProvider, FileRequest};
 use crate::resolve::{ResolveOptions, resolve};
@@ -159,15 +159,7 @@ fn child_pipeline(
     }
     planner.downstream_count.set(planned + 1);
 
-    // The child's context: same project, ref and commit, a new source, and the forwarded
-    // variables as its pipeline variables.
-    let mut child = context.clone();
-    child.source = PipelineSource::ParentPipeline;
-    child.pipeline_variables = forwarded;
-    child.schedule_variables = Vec::new();
-    child.pipeline.name = None;
-    child.pipeline.schedule_description = None;
-    child.pipeline.trigger_short_token = None;
+    let child = context.child(forwarded);
 
     // GitLab builds the child configuration as a file that includes the listed files.
     let items: Vec<Value> = include

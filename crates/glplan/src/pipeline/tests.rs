@@ -929,6 +929,78 @@ fn child_with_missing_file_fails() {
     );
 }
 
+/// Plans a parent pipeline with a `changes: [docs/**]` job and a trigger job that runs in
+/// every pipeline, with `child_yaml` as its child configuration. Returns the parent and the
+/// child pipeline.
+fn plan_parent_and_child(child_yaml: &str, context: &PipelineContext) -> (Pipeline, Pipeline) {
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "p_docs: {script: x, rules: [{changes: [docs/**]}]}\n\
+             child: {trigger: {include: child.yml}, rules: [{when: always}]}\n",
+        )
+        .with_file("child.yml", child_yaml);
+    let parent = plan_files(&files, context);
+    let trigger = job(&parent, "child").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    let child = (**child).clone();
+    (parent, child)
+}
+
+fn plan_child(child_yaml: &str, context: &PipelineContext) -> Pipeline {
+    plan_parent_and_child(child_yaml, context).1
+}
+
+#[test]
+fn child_of_merge_request_pipeline() {
+    let child = plan_child(
+        r#"
+c_mr: {script: x, rules: [{if: $CI_MERGE_REQUEST_IID}]}
+c_mr_id: {script: x, rules: [{if: $CI_MERGE_REQUEST_ID}]}
+c_branch: {script: x, rules: [{if: $CI_COMMIT_BRANCH}]}
+c_ref: {script: x, rules: [{if: '$CI_COMMIT_REF_NAME == "feat"'}]}
+c_mr_event: {script: x, rules: [{if: '$CI_PIPELINE_SOURCE == "merge_request_event"'}]}
+c_parent: {script: x, rules: [{if: '$CI_PIPELINE_SOURCE == "parent_pipeline"'}]}
+c_only_mr: {script: x, only: [merge_requests]}
+c_only_parent: {script: x, only: [parent_pipelines]}
+c_only_branches: {script: x, only: [branches]}
+c_only_name: {script: x, only: [feat]}
+c_implicit: {script: x}
+"#,
+        &PipelineContext::merge_request("feat", "main"),
+    );
+    assert!(child.created);
+    assert_eq!(child.source, "parent_pipeline");
+    assert_eq!(
+        names(&child),
+        ["c_mr", "c_mr_id", "c_ref", "c_parent", "c_only_parent"]
+    );
+}
+
+#[test]
+fn child_of_merge_request_passes_workflow() {
+    let child = plan_child(
+        "workflow: {rules: [{if: $CI_MERGE_REQUEST_ID}]}
+c: {script: x}
+",
+        &PipelineContext::merge_request("feat", "main"),
+    );
+    assert!(child.created, "{:?}", child.errors);
+    assert_eq!(names(&child), ["c"]);
+}
+
+#[test]
+fn child_of_branch_pipeline_is_branch_pipeline() {
+    let child = plan_child(
+        "c_mr: {script: x, rules: [{if: $CI_MERGE_REQUEST_IID}]}
+c_branch: {script: x, rules: [{if: $CI_COMMIT_BRANCH}]}
+c_implicit: {script: x}
+",
+        &PipelineContext::push("feat"),
+    );
+    assert_eq!(names(&child), ["c_branch", "c_implicit"]);
+}
+
 #[test]
 fn multi_project_listed() {
     let pipeline = plan_main(
