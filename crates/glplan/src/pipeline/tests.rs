@@ -1002,6 +1002,48 @@ c_implicit: {script: x}
 }
 
 #[test]
+fn child_diff_same_as_parent() {
+    let child_yaml = "c_docs: {script: x, rules: [{changes: [docs/**]}]}
+c_always: {script: x, rules: [{when: always}]}
+";
+    let with_source = |source| PipelineContext {
+        source,
+        ..PipelineContext::push("main")
+    };
+    // With `src/main.rs` changed, `changes: [docs/**]` holds only where there is no diff.
+    let cases = [
+        ("push", PipelineContext::push("main"), false),
+        (
+            "merge request",
+            PipelineContext::merge_request("feat", "main"),
+            false,
+        ),
+        ("web", PipelineContext::web("main"), true),
+        ("schedule", PipelineContext::schedule("main"), true),
+        (
+            "api",
+            with_source(crate::context::PipelineSource::Api),
+            true,
+        ),
+        (
+            "trigger",
+            with_source(crate::context::PipelineSource::Trigger),
+            true,
+        ),
+    ];
+    for (name, context, docs_job) in cases {
+        let context = PipelineContext {
+            changed_files: Some(vec!["src/main.rs".to_owned()]),
+            ..context
+        };
+        let (parent, child) = plan_parent_and_child(child_yaml, &context);
+        assert_eq!(parent.job("p_docs").is_some(), docs_job, "parent of {name}");
+        assert_eq!(child.job("c_docs").is_some(), docs_job, "child of {name}");
+        assert!(child.job("c_always").is_some(), "child of {name}");
+    }
+}
+
+#[test]
 fn multi_project_listed() {
     let pipeline = plan_main(
         "variables: {TARGET: other}\nt: {trigger: {project: group/$TARGET, branch: stable, strategy: depend}}\n",
