@@ -519,3 +519,16 @@ fn plan_json_has_fleet_diagnostics() {
         "{codes:?}"
     );
 }
+
+#[test]
+fn trigger_without_child_fails() {
+    let schedule = schedule_json("trigger", &[], &[]);
+    let trigger = job(&schedule, "filtered");
+    assert_eq!(trigger["status"], "failed");
+    assert_eq!(
+        trigger["failure_reason"],
+        "downstream_pipeline_creation_failed"
+    );
+    assert_eq!(job(&schedule, "after")["status"], "skipped");
+    assert_eq!(schedule["status"], "failed");
+}

@@ -884,6 +884,11 @@ fn child_depth_limited() {
         .and_then(|j| j.trigger.as_ref())
         .unwrap();
     assert!(level3.downstream.is_none());
+    assert_eq!(
+        level3.failure_reason,
+        Some("reached_max_descendant_pipelines_depth")
+    );
+    assert_eq!(level2_trigger.failure_reason, None);
     assert!(
         level3.note.as_deref().is_some_and(
             |note| note.starts_with("You reached the maximum depth of child pipelines")
@@ -908,6 +913,7 @@ child: {stage: deploy, trigger: {include: [{artifact: gen.yml, job: generate}]}}
             .as_deref()
             .is_some_and(|n| n.contains("artifact of job `generate`"))
     );
+    assert_eq!(trigger.failure_reason, None);
 }
 
 #[test]
@@ -926,6 +932,10 @@ fn child_with_missing_file_fails() {
             .note
             .as_deref()
             .is_some_and(|n| n.contains("downstream_pipeline_creation_failed"))
+    );
+    assert_eq!(
+        trigger.failure_reason,
+        Some("downstream_pipeline_creation_failed")
     );
 }
 
