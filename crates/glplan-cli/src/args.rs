@@ -141,7 +141,8 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "JOB")]
     pub fail: Vec<String>,
     /// Output format: `table` prints the jobs, the runners and the summary, and `json` the
-    /// schedule object. `mermaid` prints a Mermaid Gantt chart with one section per runner.
+    /// schedule object, or `{"schedule": null, "diagnostics": [...]}` when GitLab would not
+    /// create the pipeline. `mermaid` prints a Mermaid Gantt chart with one section per runner.
     #[arg(long, value_enum, default_value_t = ScheduleFormat::Table)]
     pub format: ScheduleFormat,
 }

@@ -615,16 +615,20 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
     let mut planned = evaluate(&args.common, &args.context, false)?;
     let mut status = planned.status();
     report_plan_to_stderr(&planned, args.common.color)?;
-    let Some(pipeline) = planned.pipeline.clone() else {
+    let Some(pipeline) = planned.pipeline.clone().filter(|pipeline| pipeline.created) else {
+        if planned.pipeline.is_some() {
+            let _ = writeln!(
+                io::stderr(),
+                "error: GitLab would not create this pipeline, so there is nothing to simulate"
+            );
+        }
+        if args.format == ScheduleFormat::Json {
+            let value = not_created_json(&planned)?;
+            let written = write_json(&mut io::stdout().lock(), &value);
+            return finish(written, Status::Invalid);
+        }
         return Ok(Status::Invalid);
     };
-    if !pipeline.created {
-        let _ = writeln!(
-            io::stderr(),
-            "error: GitLab would not create this pipeline, so there is nothing to simulate"
-        );
-        return Ok(Status::Invalid);
-    }
     for (option, names) in [("--play", &args.play), ("--fail", &args.fail)] {
         if let Some(name) = unknown_jobs(&pipeline, names).first() {
             return Err(CliError::Message(format!(
@@ -700,6 +704,28 @@ fn schedule_json(
     }
     add_file_diagnostics(&mut value, loaded, files);
     Ok(value)
+}
+
+/// Returns the JSON output of `schedule` for a pipeline that GitLab would not create:
+/// `{"schedule": null, "diagnostics": [...]}`, with the diagnostics `plan --format json`
+/// gives (the configuration's, then the pipeline's).
+fn not_created_json(planned: &Planned) -> Result<serde_json::Value, CliError> {
+    let diagnostics = match &planned.pipeline {
+        Some(pipeline) => pipeline_json(pipeline, &planned.loaded)?
+            .get_mut("diagnostics")
+            .map(serde_json::Value::take)
+            .unwrap_or_else(|| serde_json::Value::Array(Vec::new())),
+        None => {
+            let resolution = &planned.loaded.resolution;
+            let mut entries =
+                glplan::report::plan_diagnostics(&resolution.diagnostics, &resolution.sources);
+            for entry in &mut entries {
+                rename_files(entry, &|name| planned.loaded.display_name(name));
+            }
+            serde_json::Value::Array(entries)
+        }
+    };
+    Ok(serde_json::json!({"schedule": null, "diagnostics": diagnostics}))
 }
 
 /// Appends the diagnostics of the runner and durations files to the `diagnostics` array of

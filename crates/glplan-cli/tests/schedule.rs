@@ -519,3 +519,49 @@ fn plan_json_has_fleet_diagnostics() {
         "{codes:?}"
     );
 }
+
+#[test]
+fn trigger_without_child_fails() {
+    let schedule = schedule_json("trigger", &[], &[]);
+    let trigger = job(&schedule, "filtered");
+    assert_eq!(trigger["status"], "failed");
+    assert_eq!(
+        trigger["failure_reason"],
+        "downstream_pipeline_creation_failed"
+    );
+    assert_eq!(job(&schedule, "after")["status"], "skipped");
+    assert_eq!(schedule["status"], "failed");
+}
+
+/// Runs `glplan schedule --format json` on a fixture that GitLab would not create a pipeline
+/// for, and returns the JSON object on standard output.
+fn schedule_json_not_created(folder: &str) -> Value {
+    let config = fixture(&format!("{folder}/.gitlab-ci.yml"));
+    let output = glplan(&["schedule", &config, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|error| {
+        panic!("{error}: {:?}\n{}", stdout(&output), stderr(&output));
+    });
+    assert_eq!(value.get("schedule"), Some(&Value::Null));
+    value
+}
+
+#[test]
+fn schedule_json_when_not_created() {
+    let value = schedule_json_not_created("not-created");
+    let codes: Vec<String> = diagnostic_locations(&value)
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect();
+    assert_eq!(codes, ["workflow-filtered"]);
+}
+
+#[test]
+fn schedule_json_without_configuration() {
+    let value = schedule_json_not_created("invalid-yaml");
+    let config = fixture("invalid-yaml/.gitlab-ci.yml");
+    assert_eq!(
+        diagnostic_locations(&value),
+        [("yaml-syntax-error".to_owned(), format!("{config}:3"))]
+    );
+}

@@ -181,9 +181,10 @@ pub struct PipelineContext {
     /// The commit the pipeline runs for.
     pub commit: Commit,
     /// The merge request of a merge request pipeline, used only when
-    /// [`PipelineContext::source`] is `merge_request_event`. GitLab creates no merge request
-    /// pipeline without one, so with that source and no merge request no `CI_MERGE_REQUEST_*`
-    /// variable is defined.
+    /// [`PipelineContext::source`] is `merge_request_event`, or `parent_pipeline` for a child
+    /// pipeline of a merge request pipeline. GitLab creates no merge request pipeline without
+    /// one, so with those sources and no merge request no `CI_MERGE_REQUEST_*` variable is
+    /// defined.
     pub merge_request: Option<MergeRequest>,
     /// Paths changed by the push or the merge request, which `rules:changes` compares with its
     /// patterns. `None` means GitLab cannot compute a diff (a new branch, a tag, a schedule, a
@@ -318,10 +319,15 @@ impl PipelineContext {
     }
 
     /// Returns the merge request when this is a merge request pipeline: the source is
-    /// `merge_request_event` and a merge request is set.
+    /// `merge_request_event`, or `parent_pipeline`, and a merge request is set. GitLab passes
+    /// the parent's merge request to a child pipeline (`Ci::Bridge#child_params`), so the
+    /// child of a merge request pipeline is a merge request pipeline too, with the branch,
+    /// protection and `CI_MERGE_REQUEST_*` variables of one.
     pub fn merge_request_pipeline(&self) -> Option<&MergeRequest> {
         match self.source {
-            PipelineSource::MergeRequestEvent => self.merge_request.as_ref(),
+            PipelineSource::MergeRequestEvent | PipelineSource::ParentPipeline => {
+                self.merge_request.as_ref()
+            }
             _ => None,
         }
     }
@@ -359,8 +365,9 @@ impl PipelineContext {
     /// against, which makes every `changes` clause without `compare_to` true. GitLab has a diff
     /// only for branch pushes with a previous commit, merge request pipelines and external pull
     /// requests; tag pipelines, schedules and pipelines started from the UI, the API, a trigger
-    /// or chat have none, whatever [`PipelineContext::changed_files`] holds. A child pipeline
-    /// keeps its parent's diff.
+    /// or chat have none, whatever [`PipelineContext::changed_files`] holds. In a
+    /// `parent_pipeline` context the changed files are the parent's diff, which
+    /// [`PipelineContext::child`] copies, so a child pipeline has its parent's diff.
     pub fn diff(&self) -> Option<&[String]> {
         let has_diff = match self.source {
             PipelineSource::MergeRequestEvent => self.merge_request_pipeline().is_some(),
@@ -373,6 +380,33 @@ impl PipelineContext {
         } else {
             None
         }
+    }
+
+    /// Creates the context of a child pipeline (`trigger:include`) of this pipeline: the same
+    /// project, ref and commit, source `parent_pipeline`, and `pipeline_variables` as the
+    /// variables the trigger job forwards.
+    ///
+    /// GitLab creates the child with the parent's merge request and the parent's before SHA
+    /// (`Ci::Bridge#child_params`), so the child keeps the parent's merge request and diff.
+    /// Pipelines started from the UI, the API, a trigger token, a schedule or an external
+    /// pull request have the all-zero before SHA, and their child is not given the external
+    /// pull request, so such a child has no diff either.
+    pub fn child(&self, pipeline_variables: Vec<SettingsVariable>) -> PipelineContext {
+        let merge_request = self.merge_request_pipeline().cloned();
+        let changed_files = match self.source {
+            PipelineSource::ExternalPullRequestEvent => None,
+            _ => self.diff().map(<[String]>::to_vec),
+        };
+        let mut child = self.clone();
+        child.source = PipelineSource::ParentPipeline;
+        child.merge_request = merge_request;
+        child.changed_files = changed_files;
+        child.pipeline_variables = pipeline_variables;
+        child.schedule_variables = Vec::new();
+        child.pipeline.name = None;
+        child.pipeline.schedule_description = None;
+        child.pipeline.trigger_short_token = None;
+        child
     }
 
     /// Returns whether the pipeline runs for a protected ref. A merge request pipeline never
@@ -1020,6 +1054,75 @@ mod tests {
         assert_eq!(merge_request.branch(), None);
         assert_eq!(merge_request.commit_ref_name(), "feat");
         assert!(!merge_request.protected_ref());
+    }
+
+    #[test]
+    fn child_keeps_merge_request() {
+        let parent = PipelineContext::merge_request("feat", "main");
+        let child = parent.child(Vec::new());
+        assert_eq!(child.source, PipelineSource::ParentPipeline);
+        assert_eq!(
+            child.merge_request_pipeline(),
+            parent.merge_request.as_ref()
+        );
+        assert_eq!(child.branch(), None);
+        assert_eq!(child.tag_name(), None);
+        assert_eq!(child.commit_ref_name(), "feat");
+        assert!(!child.protected_ref());
+
+        let grandchild = child.child(Vec::new());
+        assert_eq!(
+            grandchild.merge_request_pipeline(),
+            parent.merge_request.as_ref()
+        );
+    }
+
+    #[test]
+    fn child_of_push_drops_merge_request() {
+        let mut parent = PipelineContext::push("feat");
+        parent.merge_request = Some(MergeRequest::default());
+        let child = parent.child(Vec::new());
+        assert_eq!(child.merge_request, None);
+        assert!(child.merge_request_pipeline().is_none());
+        assert_eq!(child.branch(), Some("feat"));
+    }
+
+    #[test]
+    fn child_diff_matches_parent() {
+        let with_source = |source| PipelineContext {
+            source,
+            ..PipelineContext::push("feat")
+        };
+        // The child of an external pull request pipeline gets neither the pull request nor a
+        // before SHA, so it has no diff although its parent has one.
+        let cases = [
+            ("push", PipelineContext::push("feat"), true),
+            (
+                "merge request",
+                PipelineContext::merge_request("feat", "main"),
+                true,
+            ),
+            ("tag", PipelineContext::tag("v1"), false),
+            ("schedule", PipelineContext::schedule("feat"), false),
+            ("web", PipelineContext::web("feat"), false),
+            ("api", with_source(PipelineSource::Api), false),
+            ("trigger", with_source(PipelineSource::Trigger), false),
+            (
+                "external pull request",
+                with_source(PipelineSource::ExternalPullRequestEvent),
+                false,
+            ),
+        ];
+        for (name, parent, child_has_diff) in cases {
+            let parent = PipelineContext {
+                changed_files: Some(vec!["docs/a.md".to_owned()]),
+                ..parent
+            };
+            let child = parent.child(Vec::new());
+            assert_eq!(child.diff().is_some(), child_has_diff, "child of {name}");
+            let grandchild = child.child(Vec::new());
+            assert_eq!(grandchild.diff(), child.diff(), "grandchild of {name}");
+        }
     }
 
     #[test]

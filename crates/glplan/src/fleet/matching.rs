@@ -42,11 +42,12 @@ impl Default for MatchContext {
 
 impl From<&PipelineContext> for MatchContext {
     /// Takes the project path and the ref's protection from a pipeline context. A merge
-    /// request pipeline runs on `refs/merge-requests/N/head`, which is never protected.
+    /// request pipeline and its child pipelines run on `refs/merge-requests/N/head`, which is
+    /// never protected.
     fn from(context: &PipelineContext) -> Self {
         MatchContext {
             project: context.project.path.clone(),
-            ref_protected: context.ref_protected
+            ref_protected: context.protected_ref()
                 && context.source != PipelineSource::MergeRequestEvent,
             shared_runners_enabled: true,
         }

@@ -896,6 +896,13 @@ fn merge_request_ref_never_protected() {
     assert!(!MatchContext::from(&context).ref_protected);
 }
 
+#[test]
+fn merge_request_child_ref_never_protected() {
+    let mut parent = PipelineContext::merge_request("feat", "main");
+    parent.ref_protected = true;
+    assert!(!MatchContext::from(&parent.child(Vec::new())).ref_protected);
+}
+
 const SCOPE_RUNNERS: &str = "\
 [[runners]]
 name = \"broken\"

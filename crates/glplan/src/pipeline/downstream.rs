@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::context::{PipelineContext, PipelineSource, SettingsVariable};
+use crate::context::{PipelineContext, SettingsVariable};
 use crate::diagnostic::Diagnostic;
 use crate::files::{FetchError, FileProvider, FileRequest};
 use crate::resolve::{ResolveOptions, resolve};
@@ -63,6 +63,7 @@ pub(super) fn trigger(
             .collect(),
         downstream: None,
         note: None,
+        failure_reason: None,
         configuration: None,
     };
 
@@ -104,19 +105,43 @@ pub(super) fn trigger(
                     }
                     plan.configuration = Some(Box::new(configuration));
                     if !pipeline.created {
-                        plan.note = Some(
+                        plan.note = Some(format!(
                             "GitLab cannot create the child pipeline, so the trigger job fails \
-                             with `downstream_pipeline_creation_failed`"
-                                .to_owned(),
-                        );
+                             with `{CREATION_FAILED}`"
+                        ));
+                        plan.failure_reason = Some(CREATION_FAILED);
                     }
                     plan.downstream = Some(Box::new(pipeline));
                 }
-                Err(note) => plan.note = Some(note),
+                Err(unplanned) => {
+                    plan.note = Some(unplanned.note);
+                    plan.failure_reason = unplanned.failure_reason;
+                }
             }
         }
     }
     Some(plan)
+}
+
+/// GitLab's failure reason for a trigger job whose downstream pipeline is not created.
+const CREATION_FAILED: &str = "downstream_pipeline_creation_failed";
+
+/// The reason a child pipeline is not planned.
+struct Unplanned {
+    note: String,
+    /// GitLab's failure reason for the trigger job, when GitLab fails it before creating the
+    /// child pipeline.
+    failure_reason: Option<&'static str>,
+}
+
+impl Unplanned {
+    /// Describes a child pipeline that glplan cannot plan, although GitLab may create it.
+    fn unknown(note: String) -> Self {
+        Unplanned {
+            note,
+            failure_reason: None,
+        }
+    }
 }
 
 /// Plans the child pipeline, or explains why it cannot be planned.
@@ -127,45 +152,46 @@ fn child_pipeline(
     include: &[ChildIncludeView],
     forwarded: Vec<SettingsVariable>,
     upstream_masker: &Masker,
-) -> Result<(super::Pipeline, ChildConfiguration), String> {
+) -> Result<(super::Pipeline, ChildConfiguration), Unplanned> {
     let limits = &planner.options.limits;
     if let Some(item) = include.iter().find(|item| item.artifact_job.is_some()) {
-        return Err(format!(
+        return Err(Unplanned::unknown(format!(
             "the child configuration `{}` is an artifact of job `{}`, which exists only once \
              that job has run, so glplan cannot plan the child pipeline",
             item.description,
             item.artifact_job.as_deref().unwrap_or_default()
-        ));
+        )));
     }
     let Some(files) = planner.options.files else {
-        return Err("no configuration files were given to plan the child pipeline from".to_owned());
+        return Err(Unplanned::unknown(
+            "no configuration files were given to plan the child pipeline from".to_owned(),
+        ));
     };
     if planner.depth >= limits.max_descendant_pipeline_depth {
-        return Err(format!(
-            "You reached the maximum depth of child pipelines: GitLab fails this trigger job \
-             because the pipeline is already {} levels below the first one (the maximum is {})",
-            planner.depth, limits.max_descendant_pipeline_depth
-        ));
+        return Err(Unplanned {
+            note: format!(
+                "You reached the maximum depth of child pipelines: GitLab fails this trigger \
+                 job because the pipeline is already {} levels below the first one (the \
+                 maximum is {})",
+                planner.depth, limits.max_descendant_pipeline_depth
+            ),
+            failure_reason: Some("reached_max_descendant_pipelines_depth"),
+        });
     }
     let planned = planner.downstream_count.get();
     if planned >= limits.max_pipeline_hierarchy_size.saturating_sub(1) {
-        return Err(format!(
-            "The downstream pipeline tree is too large: GitLab fails this trigger job because \
-             the pipeline hierarchy would have more than {} pipelines",
-            limits.max_pipeline_hierarchy_size
-        ));
+        return Err(Unplanned {
+            note: format!(
+                "The downstream pipeline tree is too large: GitLab fails this trigger job \
+                 because the pipeline hierarchy would have more than {} pipelines",
+                limits.max_pipeline_hierarchy_size
+            ),
+            failure_reason: Some("reached_max_pipeline_hierarchy_size"),
+        });
     }
     planner.downstream_count.set(planned + 1);
 
-    // The child's context: same project, ref and commit, a new source, and the forwarded
-    // variables as its pipeline variables.
-    let mut child = context.clone();
-    child.source = PipelineSource::ParentPipeline;
-    child.pipeline_variables = forwarded;
-    child.schedule_variables = Vec::new();
-    child.pipeline.name = None;
-    child.pipeline.schedule_description = None;
-    child.pipeline.trigger_short_token = None;
+    let child = context.child(forwarded);
 
     // GitLab builds the child configuration as a file that includes the listed files.
     let (text, include_items) = entry_file(include);

@@ -529,6 +529,13 @@ pub struct PlanTrigger {
     /// Why the downstream pipeline is not planned, or what GitLab will do with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// GitLab's failure reason for the trigger job when GitLab cannot create the child
+    /// pipeline (`downstream_pipeline_creation_failed`, or a depth or hierarchy size limit),
+    /// so the job fails as soon as it starts. `None` when the child is created or glplan
+    /// cannot tell, as for a multi-project pipeline.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub failure_reason: Option<&'static str>,
     /// The files and diagnostics of the child configuration, when it was resolved. The spans
     /// of [`PlanTrigger::downstream`]'s diagnostics point into its files, not into the
     /// parent's.

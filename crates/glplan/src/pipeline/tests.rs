@@ -951,6 +951,11 @@ fn child_depth_limited() {
         .and_then(|j| j.trigger.as_ref())
         .unwrap();
     assert!(level3.downstream.is_none());
+    assert_eq!(
+        level3.failure_reason,
+        Some("reached_max_descendant_pipelines_depth")
+    );
+    assert_eq!(level2_trigger.failure_reason, None);
     assert!(
         level3.note.as_deref().is_some_and(
             |note| note.starts_with("You reached the maximum depth of child pipelines")
@@ -975,6 +980,7 @@ child: {stage: deploy, trigger: {include: [{artifact: gen.yml, job: generate}]}}
             .as_deref()
             .is_some_and(|n| n.contains("artifact of job `generate`"))
     );
+    assert_eq!(trigger.failure_reason, None);
 }
 
 #[test]
@@ -994,6 +1000,124 @@ fn child_with_missing_file_fails() {
             .as_deref()
             .is_some_and(|n| n.contains("downstream_pipeline_creation_failed"))
     );
+    assert_eq!(
+        trigger.failure_reason,
+        Some("downstream_pipeline_creation_failed")
+    );
+}
+
+/// Plans a parent pipeline with a `changes: [docs/**]` job and a trigger job that runs in
+/// every pipeline, with `child_yaml` as its child configuration. Returns the parent and the
+/// child pipeline.
+fn plan_parent_and_child(child_yaml: &str, context: &PipelineContext) -> (Pipeline, Pipeline) {
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "p_docs: {script: x, rules: [{changes: [docs/**]}]}\n\
+             child: {trigger: {include: child.yml}, rules: [{when: always}]}\n",
+        )
+        .with_file("child.yml", child_yaml);
+    let parent = plan_files(&files, context);
+    let trigger = job(&parent, "child").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    let child = (**child).clone();
+    (parent, child)
+}
+
+fn plan_child(child_yaml: &str, context: &PipelineContext) -> Pipeline {
+    plan_parent_and_child(child_yaml, context).1
+}
+
+#[test]
+fn child_of_merge_request_pipeline() {
+    let child = plan_child(
+        r#"
+c_mr: {script: x, rules: [{if: $CI_MERGE_REQUEST_IID}]}
+c_mr_id: {script: x, rules: [{if: $CI_MERGE_REQUEST_ID}]}
+c_branch: {script: x, rules: [{if: $CI_COMMIT_BRANCH}]}
+c_ref: {script: x, rules: [{if: '$CI_COMMIT_REF_NAME == "feat"'}]}
+c_mr_event: {script: x, rules: [{if: '$CI_PIPELINE_SOURCE == "merge_request_event"'}]}
+c_parent: {script: x, rules: [{if: '$CI_PIPELINE_SOURCE == "parent_pipeline"'}]}
+c_only_mr: {script: x, only: [merge_requests]}
+c_only_parent: {script: x, only: [parent_pipelines]}
+c_only_branches: {script: x, only: [branches]}
+c_only_name: {script: x, only: [feat]}
+c_implicit: {script: x}
+"#,
+        &PipelineContext::merge_request("feat", "main"),
+    );
+    assert!(child.created);
+    assert_eq!(child.source, "parent_pipeline");
+    assert_eq!(
+        names(&child),
+        ["c_mr", "c_mr_id", "c_ref", "c_parent", "c_only_parent"]
+    );
+}
+
+#[test]
+fn child_of_merge_request_passes_workflow() {
+    let child = plan_child(
+        "workflow: {rules: [{if: $CI_MERGE_REQUEST_ID}]}
+c: {script: x}
+",
+        &PipelineContext::merge_request("feat", "main"),
+    );
+    assert!(child.created, "{:?}", child.errors);
+    assert_eq!(names(&child), ["c"]);
+}
+
+#[test]
+fn child_of_branch_pipeline_is_branch_pipeline() {
+    let child = plan_child(
+        "c_mr: {script: x, rules: [{if: $CI_MERGE_REQUEST_IID}]}
+c_branch: {script: x, rules: [{if: $CI_COMMIT_BRANCH}]}
+c_implicit: {script: x}
+",
+        &PipelineContext::push("feat"),
+    );
+    assert_eq!(names(&child), ["c_branch", "c_implicit"]);
+}
+
+#[test]
+fn child_diff_same_as_parent() {
+    let child_yaml = "c_docs: {script: x, rules: [{changes: [docs/**]}]}
+c_always: {script: x, rules: [{when: always}]}
+";
+    let with_source = |source| PipelineContext {
+        source,
+        ..PipelineContext::push("main")
+    };
+    // With `src/main.rs` changed, `changes: [docs/**]` holds only where there is no diff.
+    let cases = [
+        ("push", PipelineContext::push("main"), false),
+        (
+            "merge request",
+            PipelineContext::merge_request("feat", "main"),
+            false,
+        ),
+        ("web", PipelineContext::web("main"), true),
+        ("schedule", PipelineContext::schedule("main"), true),
+        (
+            "api",
+            with_source(crate::context::PipelineSource::Api),
+            true,
+        ),
+        (
+            "trigger",
+            with_source(crate::context::PipelineSource::Trigger),
+            true,
+        ),
+    ];
+    for (name, context, docs_job) in cases {
+        let context = PipelineContext {
+            changed_files: Some(vec!["src/main.rs".to_owned()]),
+            ..context
+        };
+        let (parent, child) = plan_parent_and_child(child_yaml, &context);
+        assert_eq!(parent.job("p_docs").is_some(), docs_job, "parent of {name}");
+        assert_eq!(child.job("c_docs").is_some(), docs_job, "child of {name}");
+        assert!(child.job("c_always").is_some(), "child of {name}");
+    }
 }
 
 #[test]

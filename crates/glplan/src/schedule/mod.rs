@@ -35,8 +35,15 @@
 //!   `script_failure`s.
 //! - With `workflow:auto_cancel:on_job_failure: all`, a failure that is not allowed cancels
 //!   every job that has not completed.
-//! - Trigger jobs take no runner: they complete after the run time the durations file gives
-//!   them (0 by default), since a downstream pipeline is not simulated.
+//! - Trigger jobs take no runner. The plan finds when GitLab cannot create a child pipeline:
+//!   it is filtered out by `workflow:rules`, has no jobs or a configuration error, or breaks
+//!   the depth or size limit of a pipeline hierarchy. Then the trigger job fails as soon as it
+//!   starts, with `downstream_pipeline_creation_failed` or the limit's failure reason. Any
+//!   other trigger job completes after the run time the durations file gives it (0 by
+//!   default), because downstream pipelines are not simulated. So a `strategy: depend` or
+//!   `strategy: mirror` trigger job does not wait for its downstream pipeline or take its
+//!   status: give it the downstream pipeline's run time, and its failures, in the durations
+//!   file.
 //!
 //! # Runners
 //!

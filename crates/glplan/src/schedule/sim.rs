@@ -55,6 +55,8 @@ struct JobFacts<'p> {
     timing: JobTiming,
     play: bool,
     bridge: bool,
+    /// GitLab's failure reason for a trigger job whose child pipeline GitLab cannot create.
+    downstream_failure: Option<&'static str>,
     timeout: u64,
     resource: Option<usize>,
     eligible: Vec<usize>,
@@ -263,6 +265,7 @@ impl<'p> Sim<'p> {
                 timing,
                 play: options.play.iter().any(|name| names_job(name, job)),
                 bridge: job.kind == JobKind::Bridge,
+                downstream_failure: job.trigger.as_ref().and_then(|t| t.failure_reason),
                 timeout: job
                     .timeout
                     .as_ref()
@@ -685,7 +688,11 @@ impl<'p> Sim<'p> {
             timeout = timeout.min(maximum);
         }
         let seconds = fact.timing.seconds;
-        let (length, failure, exit_code) = if !fact.bridge && seconds > timeout {
+        // GitLab fails such a trigger job as soon as it starts, before any downstream
+        // pipeline exists, so the durations file does not apply.
+        let (length, failure, exit_code) = if let Some(reason) = fact.downstream_failure {
+            (0, Some(reason), None)
+        } else if !fact.bridge && seconds > timeout {
             (timeout, Some(TIMEOUT_FAILURE), None)
         } else if fact.timing.failures.fails(attempt) {
             let reason = if fact.bridge {
@@ -838,7 +845,12 @@ impl<'p> Sim<'p> {
         } else {
             Token::Failed
         };
-        self.settle(job, token, None);
+        let reason = self
+            .facts
+            .get(job)
+            .and_then(|f| f.downstream_failure)
+            .map(|_| "GitLab cannot create the child pipeline".to_owned());
+        self.settle(job, token, reason);
         if !allowed && self.cancel_on_failure {
             self.cancel_all(time);
         }

@@ -484,6 +484,81 @@ fn trigger_job_takes_no_runner() {
     assert_eq!(started(&schedule, "next"), Some(0));
 }
 
+/// Plans a parent with trigger job `t` in stage `a`, `after` in stage `b` and `needer`, which
+/// needs `t`, then simulates it with every job taking 10 seconds.
+fn run_with_child(child_yaml: &str, trigger_extra: &str) -> Schedule {
+    let parent = format!(
+        "stages: [a, b]\n\
+         t: {{stage: a, trigger: {{include: child.yml, strategy: depend}}{trigger_extra}}}\n\
+         after: {{stage: b, script: x}}\n\
+         needer: {{stage: b, script: x, needs: [t]}}\n\
+         always: {{stage: b, script: x, when: always}}\n"
+    );
+    let files = MemoryFiles::new()
+        .with_file(".gitlab-ci.yml", &parent)
+        .with_file("child.yml", child_yaml);
+    let (resolution, pipeline) = plan(
+        ".gitlab-ci.yml",
+        &files,
+        &PipelineContext::push("main"),
+        &PlanOptions::default(),
+    );
+    assert!(!resolution.diagnostics.has_errors());
+    let pipeline = pipeline.unwrap();
+    assert!(pipeline.created, "{:?}", pipeline.errors);
+    simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &durations("default: 10\n"),
+        &ScheduleOptions::default(),
+    )
+}
+
+#[test]
+fn trigger_fails_without_child() {
+    let schedule = run_with_child("workflow: {rules: [{if: $NOPE}]}\nc: {script: x}\n", "");
+    let trigger = schedule.job("t").unwrap();
+    assert_eq!(trigger.status, JobStatus::Failed);
+    assert_eq!(
+        trigger.failure_reason.as_deref(),
+        Some("downstream_pipeline_creation_failed")
+    );
+    assert_eq!(
+        trigger.reason.as_deref(),
+        Some("GitLab cannot create the child pipeline")
+    );
+    assert_eq!(trigger.started_at, Some(0));
+    assert_eq!(trigger.finished_at, Some(0));
+    assert_eq!(status(&schedule, "after"), JobStatus::Skipped);
+    assert_eq!(status(&schedule, "needer"), JobStatus::Skipped);
+    assert_eq!(status(&schedule, "always"), JobStatus::Success);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}
+
+#[test]
+fn trigger_without_child_allowed_to_fail() {
+    let schedule = run_with_child(
+        "c: {script: x, rules: [{if: $NOPE}]}\n",
+        ", allow_failure: true",
+    );
+    let trigger = schedule.job("t").unwrap();
+    assert_eq!(trigger.status, JobStatus::Failed);
+    assert!(trigger.allowed_failure);
+    assert_eq!(status(&schedule, "after"), JobStatus::Success);
+    assert_eq!(status(&schedule, "needer"), JobStatus::Success);
+}
+
+#[test]
+fn trigger_with_child_succeeds() {
+    let schedule = run_with_child("c: {script: x}\n", "");
+    let trigger = schedule.job("t").unwrap();
+    assert_eq!(trigger.status, JobStatus::Success);
+    assert_eq!(trigger.failure_reason, None);
+    // The child pipeline is not simulated, so the trigger job ends at once.
+    assert_eq!(trigger.finished_at, Some(0));
+    assert_eq!(status(&schedule, "after"), JobStatus::Success);
+}
+
 #[test]
 fn auto_cancel_on_job_failure() {
     let yaml = "workflow: {auto_cancel: {on_job_failure: all}}\nstages: [a, b]\nfast: {stage: a, script: x}\nslow: {stage: a, script: x}\nlater: {stage: b, script: x}\n";
