@@ -174,7 +174,8 @@ pub struct ExplainArgs {
 pub struct ContextArgs {
     /// Pipeline source, the value of `CI_PIPELINE_SOURCE` (such as `push`, `web`,
     /// `schedule`, `merge_request_event`) [default: `push`, or `merge_request_event` with an
-    /// `--mr-*` option].
+    /// `--mr-*` option]. `parent_pipeline` with an `--mr-*` option plans the child of a merge
+    /// request pipeline.
     #[arg(long, value_name = "SOURCE", value_parser = parse_source)]
     pub source: Option<PipelineSource>,
 

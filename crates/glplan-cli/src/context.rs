@@ -46,7 +46,7 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
     let mut context = options.build().map_err(|error| match error {
         ContextError::SourceNotMergeRequest { source } => format!(
             "--source {} cannot be combined with the --mr-* options, which describe a \
-             merge_request_event pipeline",
+             merge_request_event pipeline or, with --source parent_pipeline, its child",
             source.as_str()
         ),
         ContextError::MissingMergeRequestSource => {
@@ -367,6 +367,18 @@ mod tests {
         assert_eq!(merge_request.source_branch, "feat");
         assert_eq!(merge_request.target_branch, "main");
         assert_eq!(merge_request.labels, ["backend"]);
+    }
+
+    #[test]
+    fn mr_option_with_parent_pipeline_source() {
+        let mut args = args();
+        args.mr_source = Some("feat".to_owned());
+        args.source = Some(PipelineSource::ParentPipeline);
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(context.source, PipelineSource::ParentPipeline);
+        let merge_request = context.merge_request_pipeline().unwrap();
+        assert_eq!(merge_request.source_branch, "feat");
+        assert_eq!(context.branch(), None);
     }
 
     #[test]

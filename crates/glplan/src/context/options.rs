@@ -55,7 +55,7 @@ pub struct ContextOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextError {
     /// A merge request field was set together with a source other than
-    /// `merge_request_event`.
+    /// `merge_request_event` or `parent_pipeline`.
     SourceNotMergeRequest {
         /// The source that was given.
         source: PipelineSource,
@@ -105,15 +105,24 @@ impl ContextOptions {
         }
         let merge_request =
             self.is_merge_request() || self.source == Some(PipelineSource::MergeRequestEvent);
+        // `parent_pipeline` with a merge request is the child of a merge request pipeline,
+        // which keeps its parent's merge request.
         if let Some(source) = self.source
             && merge_request
-            && source != PipelineSource::MergeRequestEvent
+            && !matches!(
+                source,
+                PipelineSource::MergeRequestEvent | PipelineSource::ParentPipeline
+            )
         {
             return Err(ContextError::SourceNotMergeRequest { source });
         }
 
         let mut context = if merge_request {
-            self.merge_request_context()?
+            let mut context = self.merge_request_context()?;
+            if self.source == Some(PipelineSource::ParentPipeline) {
+                context.source = PipelineSource::ParentPipeline;
+            }
+            context
         } else {
             self.ref_context()
         };
@@ -398,6 +407,19 @@ mod tests {
             options.build(),
             Err(ContextError::MissingMergeRequestSource)
         );
+    }
+
+    #[test]
+    fn merge_request_child_context() {
+        let options = ContextOptions {
+            source: Some(PipelineSource::ParentPipeline),
+            mr_source: Some("feature".to_owned()),
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(context.source, PipelineSource::ParentPipeline);
+        assert!(context.merge_request_pipeline().is_some());
+        assert_eq!(context.ref_name, "feature");
     }
 
     #[test]
