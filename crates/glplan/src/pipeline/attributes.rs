@@ -146,6 +146,23 @@ impl<'a> FinalVariables<'a> {
         expand(value, &expanded)
     }
 
+    /// Expands `value` as GitLab does for a trigger's `project` and `branch`: once, with the
+    /// values as written (`scoped_variables.to_hash_variables`), so a reference inside a
+    /// referenced value stays as it is. The variables are those of [`Self::expand_gitlab`].
+    pub(super) fn expand_gitlab_once(&self, value: &str) -> String {
+        let variables: VariableList = self
+            .list
+            .entries()
+            .filter(|variable| {
+                variable.name != "CI_ENVIRONMENT_URL"
+                    && !(variable.source == VariableSource::Predefined
+                        && predefined_availability(&variable.name) == Some(Availability::JobOnly))
+            })
+            .cloned()
+            .collect();
+        expand(value, &variables)
+    }
+
     /// Expands a runner-side value (`image`, `cache:key`) as the runner does with the
     /// variables GitLab sends.
     pub(super) fn expand_runner(&self, value: &str) -> String {

@@ -71,10 +71,15 @@ pub(super) fn trigger(
         TriggerView::Project {
             project, branch, ..
         } => {
-            // GitLab expands the project and branch with the trigger job's variables.
-            let project = traces.masker.mask_owned(variables.expand_gitlab(&project));
-            let branch =
-                branch.map(|branch| traces.masker.mask_owned(variables.expand_gitlab(&branch)));
+            // GitLab expands the project and branch once with the trigger job's variables.
+            let project = traces
+                .masker
+                .mask_owned(variables.expand_gitlab_once(&project));
+            let branch = branch.map(|branch| {
+                traces
+                    .masker
+                    .mask_owned(variables.expand_gitlab_once(&branch))
+            });
             plan.note = Some(format!(
                 "GitLab creates the downstream pipeline from the configuration of `{project}` \
                  at {}, with CI_PIPELINE_SOURCE=pipeline; glplan does not plan other projects",

@@ -1133,6 +1133,22 @@ fn multi_project_listed() {
 }
 
 #[test]
+fn multi_project_target_expanded_once() {
+    let pipeline = plan_main(
+        "variables: {GROUP: g, NS: $GROUP, PROJ: $NS/deploy, V: '1.2', BR: release-$V, MISSING_REF: x$NOPE}\n\
+         t: {trigger: {project: $PROJ, branch: $BR}}\n\
+         u: {trigger: {project: a/$MISSING_REF, branch: $GROUP}}\n",
+    );
+    let trigger = job(&pipeline, "t").trigger.as_ref().unwrap();
+    // One pass over the values as written: `$NS` and `$V` inside them stay.
+    assert_eq!(trigger.project.as_deref(), Some("$NS/deploy"));
+    assert_eq!(trigger.branch.as_deref(), Some("release-$V"));
+    let trigger = job(&pipeline, "u").trigger.as_ref().unwrap();
+    assert_eq!(trigger.project.as_deref(), Some("a/x$NOPE"));
+    assert_eq!(trigger.branch.as_deref(), Some("g"));
+}
+
+#[test]
 fn config_errors_block_creation() {
     let files = MemoryFiles::new().with_file(ENTRY, "j: {script: x, stage: nope}\n");
     let (resolution, pipeline) = plan(
