@@ -165,7 +165,7 @@ impl At<'_> {
     fn services(&self) -> Vec<(String, Vec<String>)> {
         let mut services: Vec<(String, Vec<String>)> = self
             .job
-            .services
+            .runner_services()
             .iter()
             .map(|s| {
                 let image = s.expanded.clone().unwrap_or_else(|| s.name.clone());
@@ -286,7 +286,7 @@ fn check_ignored_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     );
     let name = executor.as_str();
     let runner = &at.runner.name;
-    if image_ignored && let Some(image) = &at.job.image {
+    if image_ignored && let Some(image) = at.job.runner_image() {
         let diagnostic = Diagnostic::warning(
             "fleet-image-ignored",
             format!(
@@ -301,7 +301,7 @@ fn check_ignored_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
         ));
         diags.push(at.diagnostic(diagnostic, "executor", format!("`{name}` executor")));
     }
-    if services_ignored && !at.job.services.is_empty() {
+    if services_ignored && !at.job.runner_services().is_empty() {
         let names: Vec<String> = at
             .job
             .services
@@ -762,7 +762,7 @@ fn check_pull_policy(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
         key: &key,
     };
 
-    if let Some(image) = &at.job.image {
+    if let Some(image) = at.job.runner_image() {
         let name = image.expanded.as_deref().unwrap_or(&image.name);
         checks.check(
             name,
@@ -771,7 +771,7 @@ fn check_pull_policy(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
             diags,
         );
     }
-    for service in &at.job.services {
+    for service in at.job.runner_services() {
         let name = service.expanded.as_deref().unwrap_or(&service.name);
         let place = format!("the `pull_policy` of service `{}`", service.name);
         checks.check(name, &service.pull_policy, &place, diags);
@@ -865,7 +865,7 @@ fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     };
     let runner = &at.runner.name;
 
-    if let Some(image) = &at.job.image {
+    if let Some(image) = at.job.runner_image() {
         let name = image.expanded.as_deref().unwrap_or(&image.name);
         let internal = default_image == Some(name);
         // An image that still contains `$` depends on variables that only the runner expands.
@@ -899,7 +899,7 @@ fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
         .iter()
         .map(|s| s.name.as_str())
         .collect();
-    for service in &at.job.services {
+    for service in at.job.runner_services() {
         let name = service.expanded.as_deref().unwrap_or(&service.name);
         if name.contains('$') || internal.contains(&name) || image_allowed(name, allowed_services) {
             continue;
@@ -947,7 +947,7 @@ fn check_vm_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
         Some(Executor::Parallels) => (at.runner.parallels.as_ref(), "parallels"),
         _ => return,
     };
-    let Some(image) = &at.job.image else {
+    let Some(image) = at.job.runner_image() else {
         return;
     };
     let name = image.expanded.as_deref().unwrap_or(&image.name);

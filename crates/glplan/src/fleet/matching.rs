@@ -204,8 +204,8 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
             continue;
         }
         let (eligible, rejected) = by_tags
-            .entry(job.tags.as_slice())
-            .or_insert_with(|| match_tags(&job.tags, fleet, &runner_checks));
+            .entry(job.runner_tags())
+            .or_insert_with(|| match_tags(job.runner_tags(), fleet, &runner_checks));
         jobs.push(JobMatch {
             job: job.name.clone(),
             needs_runner: true,
@@ -241,7 +241,7 @@ fn match_tags(
 
 /// Returns the first reason `runner` cannot take `job`, in the order GitLab checks.
 pub fn reject(job: &PlannedJob, runner: &Runner, context: &MatchContext) -> Option<Rejection> {
-    reject_runner(runner, context).or_else(|| reject_tags(&job.tags, runner))
+    reject_runner(runner, context).or_else(|| reject_tags(job.runner_tags(), runner))
 }
 
 /// Runs the checks that do not depend on the job: executor, paused, scope and protected refs.

@@ -1668,3 +1668,93 @@ fn vm_pattern_perl_classes_are_ascii() {
     assert!(!pattern.is_match("ubuntué-2"));
     assert!(!pattern.is_match("ubuntu-٣"));
 }
+
+#[test]
+fn masked_values_match_as_real_values() {
+    let secret = "pool-7f3a9c42";
+    let mut context = PipelineContext::default();
+    context.project_variables = vec![crate::context::SettingsVariable {
+        masked: true,
+        ..crate::context::SettingsVariable::new("POOL", secret)
+    }];
+    let yaml = "
+allowed: {script: x, tags: [$POOL], image: registry.example.com/$POOL/tool:1}
+denied: {script: x, tags: [$POOL], image: other.example.com/$POOL:1}
+gpu: {script: x, tags: [$POOL, gpu]}
+";
+    let toml = format!(
+        "[[runners]]\nname = \"pool\"\nexecutor = \"docker\"\ntags = [\"{secret}\"]\n\
+         [runners.docker]\nimage = \"alpine\"\n\
+         allowed_images = [\"registry.example.com/{secret}/*\"]\n"
+    );
+    let setup = Setup::with_context(yaml, &[("config.toml", &toml)], &context);
+    assert_eq!(setup.eligible("allowed"), ["pool"]);
+    assert_eq!(setup.pipeline.job("allowed").unwrap().tags, ["[MASKED]"]);
+    assert_eq!(
+        setup.rejection("gpu", "pool"),
+        Rejection::MissingTags {
+            tags: vec!["gpu".to_owned()]
+        }
+    );
+
+    let files = [(config_id(&setup.sources), toml.as_str())];
+    let report = crate::report::MatchedFleet::new(
+        &files,
+        &setup.pipeline,
+        &MatchContext::from(&context),
+        &setup.sources,
+    );
+    let not_allowed: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "fleet-image-not-allowed")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        not_allowed,
+        ["The \"other.example.com/[MASKED]:1\" image is not present on list of allowed images"]
+    );
+    let json = serde_json::to_string(&report.matching).unwrap();
+    assert!(!json.contains(secret), "{json}");
+}
+
+#[test]
+fn masked_tag_rejection_hidden() {
+    let secret = "pool-7f3a9c42";
+    let mut context = PipelineContext::default();
+    context.project_variables = vec![crate::context::SettingsVariable {
+        masked: true,
+        ..crate::context::SettingsVariable::new("POOL", secret)
+    }];
+    let yaml = "job: {script: x, tags: [$POOL]}\n";
+    let toml = "[[runners]]\nname = \"other\"\nexecutor = \"shell\"\ntags = [\"x\"]\n";
+    let setup = Setup::with_context(yaml, &[("config.toml", toml)], &context);
+    let files = [(config_id(&setup.sources), toml)];
+    let report = crate::report::MatchedFleet::new(
+        &files,
+        &setup.pipeline,
+        &MatchContext::from(&context),
+        &setup.sources,
+    );
+    let found = report.matching.job("job").unwrap();
+    assert!(found.stuck);
+    let rejection = &found.rejected[0];
+    assert_eq!(
+        rejection.reason,
+        Rejection::MissingTags {
+            tags: vec!["[MASKED]".to_owned()]
+        }
+    );
+    assert_eq!(
+        rejection.message,
+        "runner `other` lacks the tags `[MASKED]`"
+    );
+}
+
+fn config_id(sources: &SourceMap) -> FileId {
+    let (id, _) = sources
+        .files()
+        .find(|(_, file)| file.name == "config.toml")
+        .unwrap();
+    id
+}

@@ -7,7 +7,8 @@ use crate::config::{Job, When};
 use crate::expand::{Unknown, expand_with};
 use crate::variables::{
     Availability, ExpandOptions, GlobalVariables, JobOutcome, MASKED, ResolvedVariable,
-    VariableList, VariableSource, YamlVariable, expand, predefined_availability, runner_expand,
+    VariableList, VariableSource, YamlVariable, environment_slug, expand, predefined_availability,
+    runner_expand,
 };
 
 use super::keywords::{self, EnvironmentView};
@@ -15,10 +16,10 @@ use super::layers::{FinalList, Layers, Payload, ReferenceNames, VariableLists, r
 use super::needs::JobLinks;
 use super::output::{
     ParallelInstance, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
-    PlanVariable, PlannedJob,
+    PlanVariable, PlannedJob, UnmaskedJob,
 };
 use super::seed::Seed;
-use super::trace::TraceContext;
+use super::trace::{Masker, TraceContext};
 
 /// The final variables of a created job, expanded the ways GitLab and the runner use them.
 pub(super) struct FinalVariables<'a> {
@@ -217,20 +218,47 @@ pub(super) fn planned_job(
     traces: TraceContext<'_>,
 ) -> PlannedJob {
     let job = seed.job;
-    let masker = traces.masker;
     let effective = &seed.effective;
-    let mask = |text: String| masker.mask_owned(text);
+
+    // The environment's slug is derived from its name, so a name that shows a masked value
+    // has a slug that shows it in another form, in `CI_ENVIRONMENT_SLUG` and in the URL.
+    let job_masker;
+    let traces = match environment_slug_to_hide(seed, variables, traces.masker) {
+        Some(slug) => {
+            job_masker = traces.masker.with_values([slug]);
+            TraceContext {
+                masker: &job_masker,
+                ..traces
+            }
+        }
+        None => traces,
+    };
+    let masker = traces.masker;
 
     // GitLab expands tags with the seed variables as written, keeping unknown references.
-    let tags = job
+    let tags: Vec<String> = job
         .tags
         .iter()
         .flatten()
         .map(|tag| {
             let lookup = |name: &str| seed.seed.layers.get(name).map(|v| v.value.as_str());
-            mask(expand_with(tag, lookup, Unknown::Keep))
+            expand_with(tag, lookup, Unknown::Keep)
         })
         .collect();
+    let image = image(job, variables);
+    let services = services(job, variables);
+    let resource_group = job
+        .resource_group
+        .as_ref()
+        .map(|group| variables.expand_gitlab(group));
+    let unmasked = UnmaskedJob {
+        tags,
+        image,
+        services,
+        resource_group,
+    };
+    let shown = masked_job_fields(&unmasked, masker);
+    let unmasked = (shown != unmasked).then(|| Box::new(unmasked));
 
     PlannedJob {
         name: job.name.clone(),
@@ -253,17 +281,14 @@ pub(super) fn planned_job(
         cross_needs: links.cross_needs,
         dependencies: links.dependencies,
         variables: plan_variables(variables, include_predefined, traces),
-        tags,
-        image: image(job, variables, traces),
-        services: services(job, variables, traces),
+        tags: shown.tags,
+        image: shown.image,
+        services: shown.services,
         environment: seed
             .environment
             .as_ref()
             .map(|view| environment(view, variables, traces)),
-        resource_group: job
-            .resource_group
-            .as_ref()
-            .map(|group| mask(variables.expand_gitlab(group))),
+        resource_group: shown.resource_group,
         interruptible: effective.interruptible,
         timeout: job.timeout.as_ref().map(duration),
         retry: job.retry.as_ref().map(|retry| PlanRetry {
@@ -279,7 +304,7 @@ pub(super) fn planned_job(
                     .as_deref()
                     .map(|key| variables.expand_runner(key))
                     .filter(|expanded| Some(expanded.as_str()) != entry.key.as_deref())
-                    .map(mask);
+                    .map(|key| masker.mask_owned(key));
                 entry
             })
             .collect(),
@@ -287,6 +312,50 @@ pub(super) fn planned_job(
         trigger: None,
         rule: traces.job_rule(&seed.decision),
         location: traces.locator.locate(job.span),
+        unmasked,
+    }
+}
+
+/// Returns the slug of the job's environment when its name contains a masked value.
+fn environment_slug_to_hide(
+    seed: &Seed<'_>,
+    variables: &FinalVariables,
+    masker: &Masker,
+) -> Option<String> {
+    let view = seed.environment.as_ref()?;
+    let name = variables.environment.as_deref().unwrap_or(&view.name);
+    masker.hides(name).then(|| environment_slug(name))
+}
+
+/// The fields of [`UnmaskedJob`] as shown. A service's host names are derived again from the
+/// masked image name, because the runner's host names show a masked value in another form
+/// (`/` turned into `__` or `-`), which substring masking would miss.
+fn masked_job_fields(unmasked: &UnmaskedJob, masker: &Masker) -> UnmaskedJob {
+    let mask = |text: &String| masker.mask(text).into_owned();
+    UnmaskedJob {
+        tags: unmasked.tags.iter().map(mask).collect(),
+        image: unmasked.image.as_ref().map(|image| PlanImage {
+            expanded: image.expanded.as_ref().map(mask),
+            ..image.clone()
+        }),
+        services: unmasked
+            .services
+            .iter()
+            .map(|service| {
+                let expanded = service.expanded.as_ref().map(mask);
+                if expanded == service.expanded {
+                    return service.clone();
+                }
+                let mut hostnames = default_hostnames(expanded.as_deref().unwrap_or(&service.name));
+                hostnames.extend(service.alias.clone());
+                PlanService {
+                    expanded,
+                    hostnames,
+                    ..service.clone()
+                }
+            })
+            .collect(),
+        resource_group: unmasked.resource_group.as_ref().map(mask),
     }
 }
 
@@ -329,21 +398,17 @@ fn plan_variables(
         .collect()
 }
 
-/// Expands a runner-side value for display, or `None` when expansion does not change it.
-fn runner_display(
-    value: &str,
-    variables: &FinalVariables,
-    traces: TraceContext<'_>,
-) -> Option<String> {
+/// Expands a runner-side value, or returns `None` when expansion does not change it.
+fn runner_expanded(value: &str, variables: &FinalVariables) -> Option<String> {
     let expanded = variables.expand_runner(value);
-    (expanded != value).then(|| traces.masker.mask_owned(expanded))
+    (expanded != value).then_some(expanded)
 }
 
-fn image(job: &Job, variables: &FinalVariables, traces: TraceContext<'_>) -> Option<PlanImage> {
+fn image(job: &Job, variables: &FinalVariables) -> Option<PlanImage> {
     let image = job.image.as_ref()?;
     Some(PlanImage {
         name: image.name.clone(),
-        expanded: runner_display(&image.name, variables, traces),
+        expanded: runner_expanded(&image.name, variables),
         entrypoint: image.entrypoint.clone(),
         pull_policy: image
             .pull_policy
@@ -354,12 +419,12 @@ fn image(job: &Job, variables: &FinalVariables, traces: TraceContext<'_>) -> Opt
     })
 }
 
-fn services(job: &Job, variables: &FinalVariables, traces: TraceContext<'_>) -> Vec<PlanService> {
+fn services(job: &Job, variables: &FinalVariables) -> Vec<PlanService> {
     job.services
         .iter()
         .flatten()
         .map(|service| {
-            let expanded = runner_display(&service.name, variables, traces);
+            let expanded = runner_expanded(&service.name, variables);
             // The runner derives host names from the expanded image name.
             let mut hostnames = default_hostnames(expanded.as_deref().unwrap_or(&service.name));
             if let Some(alias) = &service.alias {

@@ -236,13 +236,14 @@ impl Planner<'_, '_> {
             created: workflow.result.created,
             errors: Vec::new(),
             source: context.source.as_str().to_owned(),
-            ref_name: context.commit_ref_name().to_owned(),
+            ref_name: masker.mask_owned(context.commit_ref_name().to_owned()),
             workflow: workflow.result.clone(),
             stages: Vec::new(),
             jobs: Vec::new(),
             absent: Vec::new(),
             order: Vec::new(),
             diagnostics: Vec::new(),
+            masker: masker.clone(),
         };
         if !workflow.result.created {
             self.filter_out(&mut pipeline, traces);
@@ -423,12 +424,13 @@ const WORKFLOW_NOT_EVALUATED: &str = "not evaluated, because the configuration i
 
 /// The pipeline of a configuration that could not be built at all.
 fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
+    let masker = Masker::new(context);
     let pipeline = Pipeline {
         version: FORMAT_VERSION,
         created: false,
         errors: Vec::new(),
         source: context.source.as_str().to_owned(),
-        ref_name: context.commit_ref_name().to_owned(),
+        ref_name: masker.mask_owned(context.commit_ref_name().to_owned()),
         workflow: WorkflowResult {
             created: false,
             reason: "the configuration could not be loaded".to_owned(),
@@ -446,6 +448,7 @@ fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
         absent: Vec::new(),
         order: Vec::new(),
         diagnostics: Vec::new(),
+        masker,
     };
     with_resolution(pipeline, resolution, true)
 }

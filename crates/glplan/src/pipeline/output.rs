@@ -12,6 +12,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
 use crate::variables::VariableSource;
 
+use super::trace::Masker;
+
 #[cfg(test)]
 use super::schema;
 
@@ -49,6 +51,11 @@ pub struct Pipeline {
     /// What glplan found while planning: pipeline errors with their location, warnings, and
     /// notes about facts that are not available offline.
     pub diagnostics: Vec<PlanDiagnostic>,
+    /// The masked values of this pipeline and of its upstream pipelines, for the runner and
+    /// schedule reports built from it, which must hide them too.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub(crate) masker: Masker,
 }
 
 impl Pipeline {
@@ -250,9 +257,63 @@ pub struct PlannedJob {
     /// Where the job is defined.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
+    /// The fields the runner matching and the schedule read, as GitLab and the runner see
+    /// them, when masking changed them above. Masking changes only what is shown, never
+    /// which runner takes a job or which resource group it waits for.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub(crate) unmasked: Option<Box<UnmaskedJob>>,
+}
+
+/// The fields of a job before masking; see [`PlannedJob::unmasked`]. Its `Debug` form leaves
+/// the values out.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) struct UnmaskedJob {
+    pub(crate) tags: Vec<String>,
+    pub(crate) image: Option<PlanImage>,
+    pub(crate) services: Vec<PlanService>,
+    pub(crate) resource_group: Option<String>,
+}
+
+impl std::fmt::Debug for UnmaskedJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnmaskedJob { .. }")
+    }
 }
 
 impl PlannedJob {
+    /// Runner tags as GitLab matches them, with masked values in place.
+    pub(crate) fn runner_tags(&self) -> &[String] {
+        match &self.unmasked {
+            Some(unmasked) => &unmasked.tags,
+            None => &self.tags,
+        }
+    }
+
+    /// `image:` as the runner pulls it, with masked values in place.
+    pub(crate) fn runner_image(&self) -> Option<&PlanImage> {
+        match &self.unmasked {
+            Some(unmasked) => unmasked.image.as_ref(),
+            None => self.image.as_ref(),
+        }
+    }
+
+    /// `services:` as the runner starts them, with masked values in place.
+    pub(crate) fn runner_services(&self) -> &[PlanService] {
+        match &self.unmasked {
+            Some(unmasked) => &unmasked.services,
+            None => &self.services,
+        }
+    }
+
+    /// The resource group GitLab assigns the job to, with masked values in place.
+    pub(crate) fn resource_group_key(&self) -> Option<&str> {
+        match &self.unmasked {
+            Some(unmasked) => unmasked.resource_group.as_deref(),
+            None => self.resource_group.as_deref(),
+        }
+    }
+
     /// Returns the winning value of variable `name` (`[MASKED]` for a masked variable).
     pub fn variable(&self, name: &str) -> Option<&str> {
         self.variables

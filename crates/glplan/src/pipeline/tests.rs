@@ -1181,3 +1181,69 @@ fn invalid_workflow_rules_are_not_evaluated() {
     );
     assert!(pipeline.workflow.rules.is_empty());
 }
+
+#[test]
+fn masked_environment_slug_hidden() {
+    let secret = "Review-S3cret-Name";
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("ENV", secret)
+    }];
+    let pipeline = plan_on(
+        "
+j:
+  script: x
+  variables: {SLUG: $CI_ENVIRONMENT_SLUG}
+  environment: {name: review/$ENV, url: 'https://$CI_ENVIRONMENT_SLUG.example.com'}
+",
+        &context,
+    );
+    let slug = crate::variables::environment_slug(&format!("review/{secret}"));
+    let job = job(&pipeline, "j");
+    assert_eq!(job.variable("SLUG"), Some("[MASKED]"));
+    let environment = job.environment.as_ref().unwrap();
+    assert_eq!(environment.name, "review/[MASKED]");
+    assert_eq!(
+        environment.url.as_deref(),
+        Some("https://[MASKED].example.com")
+    );
+    let json = serde_json::to_string(&pipeline).unwrap();
+    assert!(!json.contains(&slug), "{json}");
+    assert!(!json.contains(secret), "{json}");
+}
+
+#[test]
+fn masked_ref_and_slug_hidden() {
+    let secret = "feature-s3cr3t99";
+    let mut context = PipelineContext::push(secret);
+    context.project_variables = vec![SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("BRANCH_SECRET", secret)
+    }];
+    let pipeline = plan_on(
+        "j: {script: x, variables: {SLUG: $CI_COMMIT_REF_SLUG}}\n",
+        &context,
+    );
+    assert_eq!(pipeline.ref_name, "[MASKED]");
+    let job = job(&pipeline, "j");
+    assert_eq!(job.variable("SLUG"), Some("[MASKED]"));
+}
+
+#[test]
+fn masked_values_not_in_debug_form() {
+    let secret = "s3cr3t-t0ken-value";
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("TOKEN", secret)
+    }];
+    let pipeline = plan_on(
+        "j: {script: x, tags: [$TOKEN], image: i/$TOKEN}\n",
+        &context,
+    );
+    let job = job(&pipeline, "j");
+    assert_eq!(job.runner_tags(), [secret]);
+    let debug = format!("{pipeline:?}");
+    assert!(!debug.contains(secret), "{debug}");
+}

@@ -9,7 +9,7 @@ use crate::rules::{
     self, ClauseTrace, IfTrace, JobDecision, JobTrace, KeyTrace, PolicyTrace, RulesTrace, SpecTrace,
 };
 use crate::source::{SourceMap, Span};
-use crate::variables::MASKED;
+use crate::variables::{MASKED, slugify};
 
 use super::output::{
     ClauseEvaluation, ClauseKind, DecidedBy, JobRule, PlanDiagnostic, PolicyEvaluation,
@@ -19,10 +19,19 @@ use super::output::{
 /// Replaces the values of masked CI/CD variables with `[MASKED]` in text shown to the user,
 /// as the runner does in job logs. Every masked variable of the context counts, whatever its
 /// protection or environment scope, so a value never leaks through a job it does not apply to.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Masker {
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Masker {
     /// The masked values, longest first so that a value containing another is replaced whole.
     values: Vec<String>,
+}
+
+/// Shows only how many values are masked, so that printing a pipeline never shows them.
+impl std::fmt::Debug for Masker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Masker")
+            .field("values", &self.values.len())
+            .finish()
+    }
 }
 
 impl Masker {
@@ -36,10 +45,16 @@ impl Masker {
             .chain(&context.pipeline_variables)
             .chain(&context.schedule_variables)
             .chain(&context.deployment_variables);
-        let values: Vec<String> = all
+        let mut values: Vec<String> = all
             .filter(|variable| variable.masked && !variable.value.is_empty())
             .map(|variable| variable.value.clone())
             .collect();
+        // `CI_COMMIT_REF_SLUG` is derived from the ref name, so it shows a masked value in
+        // another form.
+        let ref_name = context.commit_ref_name();
+        if values.iter().any(|value| ref_name.contains(value.as_str())) {
+            values.push(slugify(ref_name));
+        }
         Masker::from_values(values)
     }
 
@@ -52,6 +67,21 @@ impl Masker {
         Masker::from_values(values)
     }
 
+    /// Returns this masker with `extra` masked too: text derived from a masked value, such as
+    /// the slug of an environment name that contains one.
+    pub(super) fn with_values(&self, extra: impl IntoIterator<Item = String>) -> Self {
+        let mut values = self.values.clone();
+        values.extend(extra.into_iter().filter(|value| !value.is_empty()));
+        Masker::from_values(values)
+    }
+
+    /// Returns whether masking changes `text`.
+    pub(crate) fn hides(&self, text: &str) -> bool {
+        self.values
+            .iter()
+            .any(|value| text.contains(value.as_str()))
+    }
+
     fn from_values(mut values: Vec<String>) -> Self {
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         values.dedup();
@@ -59,12 +89,8 @@ impl Masker {
     }
 
     /// Returns `text` with every masked value replaced.
-    pub(super) fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        if !self
-            .values
-            .iter()
-            .any(|value| text.contains(value.as_str()))
-        {
+    pub(crate) fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if !self.hides(text) {
             return Cow::Borrowed(text);
         }
         let mut out = text.to_owned();
@@ -76,7 +102,7 @@ impl Masker {
         Cow::Owned(out)
     }
 
-    pub(super) fn mask_owned(&self, text: String) -> String {
+    pub(crate) fn mask_owned(&self, text: String) -> String {
         match self.mask(&text) {
             Cow::Borrowed(_) => text,
             Cow::Owned(masked) => masked,
@@ -84,7 +110,7 @@ impl Masker {
     }
 
     /// Masks the message, help and label texts of a configuration diagnostic.
-    pub(super) fn mask_diagnostic(&self, diagnostic: &mut Diagnostic) {
+    pub(crate) fn mask_diagnostic(&self, diagnostic: &mut Diagnostic) {
         diagnostic.message = self.mask_owned(std::mem::take(&mut diagnostic.message));
         diagnostic.help = diagnostic.help.take().map(|help| self.mask_owned(help));
         for label in &mut diagnostic.labels {

@@ -62,6 +62,8 @@ impl Serialize for PipelineReport<'_> {
             absent,
             order,
             diagnostics,
+            // Never serialized: the values it hides are not part of the output.
+            masker: _,
         } = self.pipeline;
 
         let members = if self.fleet.is_some() { 12 } else { 11 };

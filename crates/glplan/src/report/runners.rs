@@ -31,8 +31,22 @@ impl MatchedFleet {
         sources: &SourceMap,
     ) -> Self {
         let (fleet, parsed) = Fleet::parse(files, sources);
-        let matching = match_jobs(pipeline, &fleet, context);
-        let checked = check(pipeline, &fleet, &matching, sources);
+        let mut matching = match_jobs(pipeline, &fleet, context);
+        let mut checked = check(pipeline, &fleet, &matching, sources);
+        // The matching and the checks read the jobs' real tags and images, so what they
+        // report can show masked values.
+        let masker = &pipeline.masker;
+        for rejection in matching.jobs.iter_mut().flat_map(|job| &mut job.rejected) {
+            rejection.message = masker.mask_owned(std::mem::take(&mut rejection.message));
+            if let Rejection::MissingTags { tags } = &mut rejection.reason {
+                for tag in tags {
+                    *tag = masker.mask_owned(std::mem::take(tag));
+                }
+            }
+        }
+        for diagnostic in &mut checked {
+            masker.mask_diagnostic(diagnostic);
+        }
         let mut diagnostics = Diagnostics::new();
         diagnostics.extend(parsed);
         diagnostics.extend(checked);

@@ -122,7 +122,10 @@ struct RunnerState {
 }
 
 struct Group {
+    /// The name GitLab groups jobs by.
     name: String,
+    /// The name as shown, with masked values hidden.
+    shown: String,
     holder: Option<usize>,
     waiting: BTreeSet<(u32, usize)>,
 }
@@ -208,12 +211,15 @@ impl<'p> Sim<'p> {
             if options.fail.iter().any(|name| names_job(name, job)) {
                 timing.failures = Failures::All;
             }
-            let resource = job.resource_group.as_ref().map(|name| {
-                match groups.iter().position(|group| &group.name == name) {
+            // Jobs share a resource group by its real name; the group is shown by the job's
+            // masked one.
+            let resource = job.resource_group_key().map(|name| {
+                match groups.iter().position(|group| group.name == name) {
                     Some(position) => position,
                     None => {
                         groups.push(Group {
-                            name: name.clone(),
+                            name: name.to_owned(),
+                            shown: job.resource_group.clone().unwrap_or_default(),
                             holder: None,
                             waiting: BTreeSet::new(),
                         });
@@ -1105,7 +1111,7 @@ impl<'p> Sim<'p> {
             .map_or("nobody", |f| f.planned.name.as_str());
         Some(format!(
             "resource group `{}` is held by `{holder}`, which never completes",
-            group.name
+            group.shown
         ))
     }
 

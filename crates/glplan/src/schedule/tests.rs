@@ -920,3 +920,36 @@ fn stall_on_one_host_only() {
         ("s2".to_owned(), Some(1000), Some(1060))
     );
 }
+
+#[test]
+fn masked_resource_groups_kept_apart() {
+    let mut context = PipelineContext::push("main");
+    context.project_variables = ["RG_ONE", "RG_TWO"]
+        .iter()
+        .zip(["group-one-a1b2", "group-two-c3d4"])
+        .map(|(name, value)| crate::context::SettingsVariable {
+            masked: true,
+            ..crate::context::SettingsVariable::new(*name, value)
+        })
+        .collect();
+    let yaml = "a: {script: x, resource_group: $RG_ONE}\nb: {script: x, resource_group: $RG_TWO}\n";
+    let files = MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+    let (_, pipeline) = plan(".gitlab-ci.yml", &files, &context, &PlanOptions::default());
+    let pipeline = pipeline.unwrap();
+    for job in &pipeline.jobs {
+        assert_eq!(
+            job.resource_group.as_deref(),
+            Some("[MASKED]"),
+            "{}",
+            job.name
+        );
+    }
+    let schedule = simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &durations("default: 10\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(started(&schedule, "a"), Some(0));
+    assert_eq!(started(&schedule, "b"), Some(0));
+}
