@@ -18,4 +18,5 @@ pub mod render;
 pub mod runners;
 pub mod schedule_out;
 pub mod table;
+pub mod terminal;
 pub mod yaml_out;
