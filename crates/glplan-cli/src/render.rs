@@ -1,4 +1,7 @@
 //! Rendering diagnostics: rustc-style text through `codespan-reporting`, or JSON.
+//!
+//! Messages, labels, help lines, file names and source lines quote the configuration, so the
+//! text renderer escapes their control characters as [`crate::terminal`] describes.
 
 mod excerpt;
 
@@ -13,6 +16,7 @@ use glplan::pipeline::PlanDiagnostic;
 use glplan::{Diagnostic, Diagnostics, Severity, SourceMap, Span};
 
 use crate::children::Child;
+use crate::terminal::escape;
 
 /// Turns the names that the resolver gives files (repository paths) into the names shown to
 /// the user (paths relative to the current directory).
@@ -60,7 +64,7 @@ fn emit(
     let config = term::Config::default();
     let names: Vec<String> = sources
         .files()
-        .map(|(_, file)| display(&file.name))
+        .map(|(_, file)| escape(&display(&file.name)).into_owned())
         .collect();
     let lines = excerpt::LineStarts::new(sources);
     for report in reports {
@@ -162,7 +166,8 @@ pub fn write_counts(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "{entry}: {}, {}",
+        "{}: {}, {}",
+        escape(entry),
         plural(errors, "error"),
         plural(warnings, "warning")
     )
@@ -198,11 +203,11 @@ fn plan_report(diagnostic: &PlanDiagnostic, sources: &SourceMap) -> Report<usize
     let notes = diagnostic
         .help
         .iter()
-        .map(|help| format!("help: {help}"))
+        .map(|help| format!("help: {}", escape(help)))
         .collect();
     Report::new(report_severity(diagnostic.severity))
-        .with_code(diagnostic.code.clone())
-        .with_message(message)
+        .with_code(escape(&diagnostic.code))
+        .with_message(escape(&message))
         .with_labels(labels)
         .with_notes(notes)
 }
@@ -215,17 +220,18 @@ fn to_report(diagnostic: &Diagnostic, sources: &SourceMap) -> Report<usize> {
     }
     for label in &diagnostic.labels {
         if let Some((file, range)) = clamp(label.span, sources) {
-            labels.push(ReportLabel::secondary(file, range).with_message(&label.message));
+            let message = escape(&label.message);
+            labels.push(ReportLabel::secondary(file, range).with_message(message));
         }
     }
     let notes = diagnostic
         .help
         .iter()
-        .map(|help| format!("help: {help}"))
+        .map(|help| format!("help: {}", escape(help)))
         .collect();
     Report::new(severity)
         .with_code(diagnostic.code)
-        .with_message(&diagnostic.message)
+        .with_message(escape(&diagnostic.message))
         .with_labels(labels)
         .with_notes(notes)
 }
@@ -610,6 +616,171 @@ mod tests {
             let (source, _) = source_and_carets(&output, 2);
             assert!(source.ends_with("│ │   script: x"), "{name}: {source:?}");
         }
+    }
+
+    /// Returns the control characters in `output` other than line feeds.
+    fn raw_controls(output: &str) -> Vec<char> {
+        output
+            .chars()
+            .filter(|&ch| crate::terminal::needs_escape(ch) && ch != '\n')
+            .collect()
+    }
+
+    #[test]
+    fn control_characters_in_snippet_escaped() {
+        let text = "a: \u{1b}[2J BAD \u{7}\u{9b}\u{7f}\u{202e}\n";
+        let at = text.find("BAD").unwrap();
+        let output = render_spans(text, at..at + 3, &[]);
+        assert_eq!(raw_controls(&output), [], "{output:?}");
+        let (source, _) = source_and_carets(&output, 1);
+        assert!(
+            source.ends_with("│ a: \\u{1b}[2J BAD \\u{7}\\u{9b}\\u{7f}\\u{202e}"),
+            "{source}"
+        );
+        assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+    }
+
+    #[test]
+    fn control_character_header_keeps_column() {
+        let text = "\u{1b}\u{1b}\u{9b}BAD\n";
+        let at = text.find("BAD").unwrap();
+        let output = render_spans(text, at..at + 3, &[]);
+        assert!(output.contains("a.json:1:4"), "{output}");
+        assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+    }
+
+    #[test]
+    fn span_over_control_character_underlines_escape() {
+        let text = "key: a\u{1b}b\n";
+        let at = text.find('\u{1b}').unwrap();
+        let output = render_spans(text, at..at + 1, &[]);
+        assert_eq!(raw_controls(&output), [], "{output:?}");
+        let carets = assert_caret_under(&output, 1, "\\u{1b}");
+        assert_eq!(carets, "\\u{1b}".len(), "{output}");
+    }
+
+    #[test]
+    fn tab_in_snippet_expanded_not_escaped() {
+        let text = "a:\tBAD\n";
+        let output = render_spans(text, 3..6, &[]);
+        assert!(!output.contains('\t'), "{output:?}");
+        assert!(!output.contains("\\t"), "{output:?}");
+        assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+    }
+
+    #[test]
+    fn secondary_label_after_control_characters() {
+        let text = "\u{7}\u{7}first \u{1b}\u{1b} BAD\n";
+        let first = text.find("first").unwrap();
+        let at = text.find("BAD").unwrap();
+        let label = first..first + 5;
+        let output = render_spans(text, at..at + 3, std::slice::from_ref(&label));
+        assert_eq!(raw_controls(&output), [], "{output:?}");
+        assert_caret_under(&output, 1, "BAD");
+        let (source, carets) = source_and_carets(&output, 1);
+        let dash = carets.find('-').unwrap_or_else(|| panic!("{output}"));
+        let first = source.find("first").unwrap();
+        assert_eq!(
+            columns(&source[..first]),
+            columns(&carets[..dash]),
+            "{output}"
+        );
+    }
+
+    #[test]
+    fn long_line_of_control_characters_is_bounded() {
+        let filler = "\u{1b}x".repeat(50_000);
+        let text = format!("{filler}BAD{filler}");
+        let start = filler.len();
+        let output = render_spans(&text, start..start + 3, &[]);
+        assert_eq!(raw_controls(&output), [], "{output:?}");
+        let column = filler.chars().count() + 1;
+        assert!(output.contains(&format!("a.json:1:{column}")), "{output}");
+        assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+        for line in output.lines() {
+            assert!(
+                line.chars().count() <= excerpt::MAX_LINE_WIDTH + 8,
+                "{line}"
+            );
+        }
+    }
+
+    /// Generates lines of up to 300 characters, long enough to be cut, made of plain, wide, tab
+    /// and escaped characters.
+    fn line_with_controls() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pieces = prop::sample::select(vec![
+            "a", "é", "漢", "\t", "\u{0}", "\u{7}", "\u{1b}", "\u{7f}", "\u{9b}", "\u{202e}",
+        ]);
+        prop::collection::vec(pieces, 0..300).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn carets_under_marker_among_controls(
+            before in line_with_controls(),
+            after in line_with_controls(),
+        ) {
+            let text = format!("{before}BAD{after}\n");
+            let at = before.len();
+            let output = render_spans(&text, at..at + 3, &[]);
+            proptest::prop_assert_eq!(raw_controls(&output), Vec::<char>::new());
+            let column = before.chars().count() + 1;
+            proptest::prop_assert!(output.contains(&format!("a.json:1:{column}")), "{}", output);
+            proptest::prop_assert_eq!(assert_caret_under(&output, 1, "BAD"), 3);
+        }
+    }
+
+    #[test]
+    fn messages_and_file_names_escaped() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("evil\u{1b}[2J.yml", "stages: [a]\njob: {stage: b}\n");
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(
+            Diagnostic::error("x", "job `a\u{1b}[2Jb`: bad\nline\r")
+                .with_span(Span::new(file, 25, 26))
+                .with_label(Span::new(file, 8, 11), "defined\u{7} here")
+                .with_help("rename \u{9b}it"),
+        );
+        let mut out = Vec::new();
+        write_human(&mut out, &diagnostics, &sources, &|n| n.to_owned(), false).unwrap();
+        write_summary(&mut out, "entry\u{1b}.yml", &diagnostics).unwrap();
+        let output = String::from_utf8(out).unwrap();
+        assert_eq!(raw_controls(&output), [], "{output:?}");
+        assert!(
+            output.starts_with("error[x]: job `a\\u{1b}[2Jb`: bad\\nline\\r\n"),
+            "{output}"
+        );
+        assert!(output.contains("evil\\u{1b}[2J.yml:2:14"), "{output}");
+        assert!(output.contains("defined\\u{7} here"), "{output}");
+        assert!(output.contains("= help: rename \\u{9b}it"), "{output}");
+        assert!(
+            output.ends_with("entry\\u{1b}.yml: 1 error, 0 warnings\n"),
+            "{output}"
+        );
+    }
+
+    #[test]
+    fn plan_message_and_job_escaped() {
+        let sources = SourceMap::new();
+        let diagnostic = PlanDiagnostic {
+            code: "missing-need".to_owned(),
+            severity: Severity::Error,
+            message: "needs `x\ny`".to_owned(),
+            job: Some("j\u{1b}ob".to_owned()),
+            location: None,
+            help: Some("remove \u{7}it".to_owned()),
+            span: None,
+        };
+        let mut out = Vec::new();
+        write_plan_human(&mut out, &[&diagnostic], &sources, &|n| n.to_owned(), false).unwrap();
+        let output = String::from_utf8(out).unwrap();
+        assert_eq!(raw_controls(&output), [], "{output:?}");
+        assert!(
+            output.contains("needs `x\\ny` (job `j\\u{1b}ob`)"),
+            "{output}"
+        );
+        assert!(output.contains("= help: remove \\u{7}it"), "{output}");
     }
 
     #[test]

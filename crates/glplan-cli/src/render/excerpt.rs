@@ -7,6 +7,11 @@
 //! cut to a window around the label on that line, with [`ELLIPSIS`] where text was cut. The
 //! report's byte ranges are moved into the cut lines, and the `file:line:col` header still gives
 //! the position in the original file.
+//!
+//! codespan also writes control characters as they are, so a configuration could send terminal
+//! commands through a snippet. The shown lines have them replaced by the escapes of
+//! [`crate::terminal`] (tabs excepted, because codespan expands them to spaces), and the
+//! report's ranges are moved past the longer escapes, so carets stay under the text they mark.
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -16,8 +21,10 @@ use codespan_reporting::diagnostic::{Diagnostic as Report, LabelStyle};
 use codespan_reporting::files::{Error as FilesError, Files};
 use glplan::{FileId, SourceMap};
 
-/// Maximum width of a shown source line in terminal columns, ellipses included. Widths are
-/// estimated by [`char_width`].
+use crate::terminal;
+
+/// Maximum width of a shown source line in terminal columns, ellipses and escapes included.
+/// Widths are measured by [`char_width`].
 pub(super) const MAX_LINE_WIDTH: usize = 120;
 
 /// Columns kept before the label a window is placed around, when the line has them.
@@ -69,6 +76,10 @@ struct View<'a> {
 }
 
 /// One original line and the part of it that is shown.
+///
+/// A shown line is made in two steps: the line is cut to its [`Window`], then the characters
+/// of the cut line listed in `escapes` are replaced by their escapes. Offsets in the cut line
+/// are called cut offsets below.
 struct ShownLine {
     /// Byte offset of the line in the original text.
     start: usize,
@@ -76,10 +87,22 @@ struct ShownLine {
     content_len: usize,
     /// Byte offset of the shown line in [`View::text`].
     shown_start: usize,
-    /// Length of the shown line, ellipses and line break included.
+    /// Length of the shown line, ellipses, escapes and line break included.
     shown_len: usize,
     /// The shown part, or `None` when the whole line is shown.
     window: Option<Window>,
+    /// The escaped characters of the cut line, in order.
+    escapes: Vec<Escape>,
+}
+
+/// A character of a cut line that is shown as its escape.
+struct Escape {
+    /// Cut offset of the character.
+    at: usize,
+    /// Length of the character in bytes.
+    len: usize,
+    /// Length of its escape in bytes.
+    escaped_len: usize,
 }
 
 /// The part of a long line that is shown.
@@ -97,43 +120,76 @@ impl ShownLine {
     /// cut text moves to the nearer edge of the matching ellipsis: the start of the ellipsis
     /// for the start of a range (`is_end` false), its end for the end of a range.
     fn shown_offset(&self, offset: usize, is_end: bool) -> usize {
+        self.shown_start + self.escaped_offset(self.cut_offset(offset, is_end))
+    }
+
+    /// Moves an original byte offset of this line into the cut line, as
+    /// [`ShownLine::shown_offset`] describes.
+    fn cut_offset(&self, offset: usize, is_end: bool) -> usize {
         let relative = offset.saturating_sub(self.start);
         let Some(window) = &self.window else {
-            return self.shown_start + relative;
+            return relative;
         };
         let Range { start, end } = window.range;
-        let shown_content_end = window.prefix + (end - start) + window.suffix;
-        let shown = if relative >= self.content_len {
-            shown_content_end + (relative - self.content_len)
+        let cut_content_end = window.prefix + (end - start) + window.suffix;
+        if relative >= self.content_len {
+            cut_content_end + (relative - self.content_len)
         } else if relative < start {
             if is_end { window.prefix } else { 0 }
         } else if relative <= end {
             window.prefix + (relative - start)
         } else if is_end {
-            shown_content_end
+            cut_content_end
         } else {
             window.prefix + (end - start)
-        };
-        self.shown_start + shown
+        }
+    }
+
+    /// Moves a cut offset to the shown line, after the escapes of the characters before it.
+    fn escaped_offset(&self, cut: usize) -> usize {
+        let added: usize = self
+            .escapes
+            .iter()
+            .take_while(|escape| escape.at < cut)
+            .map(|escape| escape.escaped_len - escape.len)
+            .sum();
+        cut + added
+    }
+
+    /// Moves an offset of the shown line back to the cut line. An offset inside an escape maps
+    /// to the escaped character.
+    fn unescaped_offset(&self, shown: usize) -> usize {
+        let mut added = 0;
+        for escape in &self.escapes {
+            let escaped_at = escape.at + added;
+            if shown < escaped_at {
+                break;
+            }
+            if shown < escaped_at + escape.escaped_len {
+                return escape.at;
+            }
+            added += escape.escaped_len - escape.len;
+        }
+        shown - added
     }
 
     /// Moves an offset of the shown line back into the original text. An offset inside an
     /// ellipsis maps to the edge of the window beside it.
     fn original_offset(&self, shown: usize) -> usize {
-        let relative = shown.saturating_sub(self.shown_start);
+        let relative = self.unescaped_offset(shown.saturating_sub(self.shown_start));
         let Some(window) = &self.window else {
             return self.start + relative;
         };
         let Range { start, end } = window.range;
-        let shown_content_end = window.prefix + (end - start) + window.suffix;
+        let cut_content_end = window.prefix + (end - start) + window.suffix;
         let original = if relative < window.prefix {
             start
         } else if relative <= window.prefix + (end - start) {
             start + (relative - window.prefix)
-        } else if relative < shown_content_end {
+        } else if relative < cut_content_end {
             end
         } else {
-            self.content_len + (relative - shown_content_end)
+            self.content_len + (relative - cut_content_end)
         };
         self.start + original
     }
@@ -240,6 +296,7 @@ impl<'a> View<'a> {
 
     fn push_line(&mut self, start: usize, line: &str, content: &str, window: Option<Range<usize>>) {
         let shown_start = self.text.len();
+        let mut cut = String::new();
         let window = window.map(|range| {
             let prefix = if range.start > 0 { ELLIPSIS.len() } else { 0 };
             let suffix = if range.end < content.len() {
@@ -247,27 +304,30 @@ impl<'a> View<'a> {
             } else {
                 0
             };
-            self.text.push_str(&ELLIPSIS[..prefix]);
-            self.text
-                .push_str(content.get(range.clone()).unwrap_or_default());
-            self.text.push_str(&ELLIPSIS[..suffix]);
-            self.text
-                .push_str(line.get(content.len()..).unwrap_or_default());
+            cut.push_str(&ELLIPSIS[..prefix]);
+            cut.push_str(content.get(range.clone()).unwrap_or_default());
+            cut.push_str(&ELLIPSIS[..suffix]);
             Window {
                 range,
                 prefix,
                 suffix,
             }
         });
-        if window.is_none() {
-            self.text.push_str(line);
-        }
+        let cut = if window.is_some() {
+            cut.as_str()
+        } else {
+            content
+        };
+        let escapes = push_escaped(&mut self.text, cut);
+        self.text
+            .push_str(line.get(content.len()..).unwrap_or_default());
         self.lines.push(ShownLine {
             start,
             content_len: content.len(),
             shown_start,
             shown_len: self.text.len() - shown_start,
             window,
+            escapes,
         });
     }
 
@@ -285,6 +345,26 @@ impl<'a> View<'a> {
         self.line_at(offset)
             .map_or(0, |line| line.shown_offset(offset, is_end))
     }
+}
+
+/// Appends `cut` to `text` with the characters that [`terminal::needs_escape`] accepts, tabs
+/// excepted, replaced by their escapes, and returns where they were.
+fn push_escaped(text: &mut String, cut: &str) -> Vec<Escape> {
+    let mut escapes = Vec::new();
+    for (at, ch) in cut.char_indices() {
+        match terminal::escaped_char(ch).filter(|_| ch != '\t') {
+            Some(escape) => {
+                escapes.push(Escape {
+                    at,
+                    len: ch.len_utf8(),
+                    escaped_len: escape.len(),
+                });
+                text.push_str(&escape);
+            }
+            None => text.push(ch),
+        }
+    }
+    escapes
 }
 
 /// Returns the offset in a line (starting at `line_start` in the file) that its window should
@@ -376,31 +456,15 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
     index
 }
 
-/// Estimated terminal width of `ch`, used only to size windows: codespan aligns the carets
+/// Terminal width of `ch` as shown, used only to size windows: codespan aligns the carets
 /// with its own measurement of the shown text. A tab counts as 4 columns, codespan's default
-/// tab width, and characters of the common East Asian wide and emoji blocks count as 2.
+/// tab width (codespan moves it to the next tab stop, so it can take fewer). An escaped
+/// character counts as its escape, and any other as the `unicode-width` crate, which
+/// codespan uses too, measures it.
 fn char_width(ch: char) -> usize {
-    let wide = matches!(
-        u32::from(ch),
-        0x1100..=0x115F
-            | 0x2E80..=0x303E
-            | 0x3041..=0x33FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xA000..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x1F300..=0x1F64F
-            | 0x1F900..=0x1F9FF
-            | 0x20000..=0x3FFFD
-    );
     match ch {
         '\t' => 4,
-        _ if wide => 2,
-        _ => 1,
+        _ => terminal::escaped_char_width(ch),
     }
 }
 
