@@ -1,14 +1,17 @@
-//! The `schedule` command's output: a table for reading and a Mermaid Gantt chart.
+//! The `schedule` command's output: a table for reading and a Mermaid Gantt chart. Names and
+//! reasons from the configuration and the runner files are escaped in both, as
+//! [`crate::terminal`] describes.
 
 use glplan::schedule::{JobStatus, PipelineStatus, Schedule, ScheduledJob};
 
 use crate::table::align;
+use crate::terminal::{escape, escape_lines};
 
 /// Renders the schedule for reading: the `description` lines and the pipeline's outcome, one
 /// row per job (per attempt for a retried job), one row per runner, then the critical path, the longest waits and the stuck
 /// jobs. Times are `m:ss` (or `h:mm:ss`) after the pipeline's creation.
 pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
-    let mut out = description.to_owned();
+    let mut out = escape_lines(description).into_owned();
     out.push_str(&format!(
         "status: {}, duration {}{}\n\n",
         status_name(schedule.status),
@@ -59,18 +62,23 @@ pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
         .map(|step| step.job.as_str())
         .collect();
     if !path.is_empty() {
-        out.push_str(&format!("critical path: {}\n", path.join(" -> ")));
+        let path = path.join(" -> ");
+        out.push_str(&format!("critical path: {}\n", escape(&path)));
     }
     for wait in &schedule.longest_waits {
         out.push_str(&format!(
             "waited: `{}` waited {} for runner `{}`\n",
-            wait.job,
+            escape(&wait.job),
             clock(wait.wait),
-            wait.runner
+            escape(&wait.runner)
         ));
     }
     for stuck in &schedule.stuck {
-        out.push_str(&format!("stuck: `{}`: {}\n", stuck.job, stuck.reason));
+        out.push_str(&format!(
+            "stuck: `{}`: {}\n",
+            escape(&stuck.job),
+            escape(&stuck.reason)
+        ));
     }
     out
 }
@@ -224,10 +232,12 @@ pub fn gantt(schedule: &Schedule) -> String {
     out
 }
 
-/// Mermaid ends a task name at `:` and a statement at `;` or `#`, so they are replaced with
-/// look-alike characters.
+/// Mermaid ends a task name at `:` and a statement at a line break, `;` or `#`, so line
+/// breaks and other control characters are escaped and the rest replaced with look-alike
+/// characters.
 fn task_name(name: &str) -> String {
-    name.replace(':', "\u{a789}")
+    escape(name)
+        .replace(':', "\u{a789}")
         .replace(';', "\u{37e}")
         .replace('#', "\u{266f}")
 }
@@ -285,5 +295,10 @@ mod tests {
     fn task_name_replaces_separators() {
         assert_eq!(task_name("build: [amd64]"), "build\u{a789} [amd64]");
         assert_eq!(task_name("a;b#c"), "a\u{37e}b\u{266f}c");
+    }
+
+    #[test]
+    fn task_name_escapes_line_breaks() {
+        assert_eq!(task_name("a\nb\r\u{1b}"), "a\\nb\\r\\u{1b}");
     }
 }

@@ -1,5 +1,8 @@
 //! The `plan` command's table: the pipeline's header lines, one row per job grouped by stage
 //! in pipeline order, and the jobs GitLab leaves out with the reason.
+//!
+//! Names and values from the configuration are escaped as [`crate::terminal`] describes, and
+//! columns are padded to equal terminal widths.
 
 use glplan::config::{AllowFailure, JobKind, When};
 use glplan::pipeline::{
@@ -7,6 +10,7 @@ use glplan::pipeline::{
 };
 
 use crate::render::DisplayName;
+use crate::terminal::{self, escape, escape_lines};
 
 const HEADER: [&str; 7] = [
     "STAGE",
@@ -41,14 +45,17 @@ pub fn pipeline_table_with_runners(
     display: DisplayName<'_>,
     runners: Option<RunnersCell<'_>>,
 ) -> String {
-    let mut out = description.to_owned();
-    out.push_str(&format!("workflow: {}\n", pipeline.workflow.reason));
+    let mut out = escape_lines(description).into_owned();
+    out.push_str(&format!(
+        "workflow: {}\n",
+        escape(&pipeline.workflow.reason)
+    ));
     if let Some(name) = &pipeline.workflow.name {
-        out.push_str(&format!("name: {name}\n"));
+        out.push_str(&format!("name: {}\n", escape(name)));
     }
     if !pipeline.created {
         for error in &pipeline.errors {
-            out.push_str(&format!("not created: {error}\n"));
+            out.push_str(&format!("not created: {}\n", escape(error)));
         }
     }
     out.push('\n');
@@ -147,24 +154,28 @@ pub fn absent_reason(job: &AbsentJob) -> String {
     }
 }
 
-/// Pads every column but the last to its widest cell, two spaces apart.
+/// Escapes every cell and pads every column but the last to its widest cell in terminal
+/// columns, two spaces apart.
 pub fn align(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<_>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| escape(cell)).collect())
+        .collect();
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; columns];
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(terminal::width(cell));
         }
     }
     let mut out = String::new();
-    for row in rows {
+    for row in &rows {
         let mut line = String::new();
         for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
             if column > 0 {
                 line.push_str("  ");
             }
-            line.push_str(cell);
-            line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+            terminal::push_padded(&mut line, cell, *width);
         }
         out.push_str(line.trim_end());
         out.push('\n');
@@ -422,6 +433,46 @@ mod tests {
         );
         let text = pipeline_table(&pipeline.unwrap(), "push", &|name| name.to_owned());
         assert!(!text.contains("DOWNSTREAM"), "{text}");
+    }
+
+    #[test]
+    fn align_pads_by_display_width() {
+        let rows: Vec<Vec<String>> = [
+            ["JOB", "STAGE", "END"],
+            ["ビルド", "e\u{301}", "x"],
+            ["a\u{1b}[2J", "🦀", "y"],
+        ]
+        .iter()
+        .map(|row| row.map(str::to_owned).to_vec())
+        .collect();
+        assert_eq!(
+            align(&rows),
+            "JOB         STAGE  END\n\
+             ビルド      e\u{301}      x\n\
+             a\\u{1b}[2J  🦀     y\n"
+        );
+    }
+
+    #[test]
+    fn align_keeps_line_feed_in_row() {
+        let rows = vec![
+            vec!["a\nb".to_owned(), "c\r".to_owned()],
+            vec!["d".to_owned(), "e".to_owned()],
+        ];
+        assert_eq!(align(&rows), "a\\nb  c\\r\nd     e\n");
+    }
+
+    #[test]
+    fn header_lines_escaped() {
+        let text = plan_text("workflow: {name: \"n\\e[1m\\rx\"}\njob: {script: x}\n");
+        assert!(text.starts_with("workflow: "), "{text}");
+        assert!(text.contains("\nname: n\\u{1b}[1m\\rx\n"), "{text}");
+        let description = "pipeline: push to branch a\u{1b}b\nchanges: none\n";
+        let text = pipeline_table(&pipeline(), description, &|name| name.to_owned());
+        assert!(
+            text.starts_with("pipeline: push to branch a\\u{1b}b\nchanges: none\n"),
+            "{text}"
+        );
     }
 
     #[test]
