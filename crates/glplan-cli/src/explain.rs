@@ -1,7 +1,5 @@
 //! The `explain` command's output: one job's trace through pipeline creation.
 
-use std::fmt::Write as _;
-
 use glplan::pipeline::{
     AbsentJob, ClauseEvaluation, JobRule, Pipeline, PlanTrigger, PlannedJob, PolicyEvaluation,
     RuleEvaluation, SourceLocation,
@@ -10,6 +8,21 @@ use serde::Serialize;
 
 use crate::render::DisplayName;
 use crate::table;
+use crate::terminal::{self, escape, escape_lines};
+
+/// Appends one line to a `String` like `writeln!`, with the control characters of the
+/// formatted text escaped as [`crate::terminal`] describes. The values on a line come from the
+/// configuration, and a line feed in one must not start a line of its own.
+macro_rules! write_line {
+    ($out:expr, $($arg:tt)*) => {
+        push_line($out, &format!($($arg)*))
+    };
+}
+
+fn push_line(out: &mut String, line: &str) {
+    out.push_str(&escape(line));
+    out.push('\n');
+}
 
 pub use glplan::report::{Neighbours, Subject, find, instances, job_names, neighbours};
 
@@ -27,7 +40,7 @@ pub fn text(
     display: DisplayName<'_>,
 ) -> String {
     let mut out = String::new();
-    out.push_str(description);
+    out.push_str(&escape_lines(description));
     match subject {
         Subject::Created(job) => created_text(&mut out, pipeline, job, display),
         Subject::Absent(job) => absent_text(&mut out, pipeline, job, display),
@@ -36,32 +49,32 @@ pub fn text(
 }
 
 fn created_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob, display: DisplayName<'_>) {
-    let _ = writeln!(out, "job: {}", job.name);
+    write_line!(out, "job: {}", job.name);
     if pipeline.created {
-        let _ = writeln!(out, "status: created");
+        write_line!(out, "status: created");
     } else {
-        let _ = writeln!(
+        write_line!(
             out,
             "status: planned, but the pipeline is not created: {}",
             pipeline.errors.join("; ")
         );
     }
-    let _ = writeln!(out, "stage: {}", job.stage);
+    write_line!(out, "stage: {}", job.stage);
     if let Some(location) = &job.location {
-        let _ = writeln!(out, "defined at: {}", place(location, display));
+        write_line!(out, "defined at: {}", place(location, display));
     }
     rule_text(out, &job.rule, display);
 
-    let _ = writeln!(out, "when: {}", job.when.as_str());
-    let _ = writeln!(
+    write_line!(out, "when: {}", job.when.as_str());
+    write_line!(
         out,
         "allow_failure: {}",
         table::allow_failure_cell(&job.allow_failure)
     );
     let start_in = job.start_in.as_ref().map_or("-", |d| d.text.as_str());
-    let _ = writeln!(out, "start_in: {start_in}");
-    let _ = writeln!(out, "tags: {}", table::tags_cell(job));
-    let _ = writeln!(out, "image: {}", image_text(job));
+    write_line!(out, "start_in: {start_in}");
+    write_line!(out, "tags: {}", table::tags_cell(job));
+    write_line!(out, "image: {}", image_text(job));
     if let Some(trigger) = &job.trigger {
         downstream_text(out, trigger);
     }
@@ -69,14 +82,14 @@ fn created_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob, display
     let neighbours = neighbours(pipeline, &job.name);
     match &job.needs {
         None => {
-            let _ = writeln!(
+            write_line!(
                 out,
                 "needs: none written; waits for the earlier stages: {}",
                 list(&neighbours.waits_for)
             );
         }
         Some(needs) if needs.is_empty() => {
-            let _ = writeln!(out, "needs: [] (starts when the pipeline does)");
+            write_line!(out, "needs: [] (starts when the pipeline does)");
         }
         Some(needs) => {
             let names: Vec<String> = needs
@@ -89,25 +102,25 @@ fn created_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob, display
                     text
                 })
                 .collect();
-            let _ = writeln!(out, "needs: {}", names.join(", "));
+            write_line!(out, "needs: {}", names.join(", "));
         }
     }
-    let _ = writeln!(out, "needed by: {}", list(&neighbours.needed_by));
-    let _ = writeln!(out, "waited for by: {}", list(&neighbours.waited_for_by));
+    write_line!(out, "needed by: {}", list(&neighbours.needed_by));
+    write_line!(out, "waited for by: {}", list(&neighbours.waited_for_by));
     variables_text(out, job);
 }
 
 fn absent_text(out: &mut String, pipeline: &Pipeline, job: &AbsentJob, display: DisplayName<'_>) {
-    let _ = writeln!(out, "job: {}", job.name);
-    let _ = writeln!(out, "status: absent: {}", table::absent_reason(job));
-    let _ = writeln!(out, "stage: {}", job.stage);
+    write_line!(out, "job: {}", job.name);
+    write_line!(out, "status: absent: {}", table::absent_reason(job));
+    write_line!(out, "stage: {}", job.stage);
     if let Some(location) = &job.location {
-        let _ = writeln!(out, "defined at: {}", place(location, display));
+        write_line!(out, "defined at: {}", place(location, display));
     }
     match &job.rule {
         Some(rule) => rule_text(out, rule, display),
         None => {
-            let _ = writeln!(out, "decided by: workflow: {}", pipeline.workflow.reason);
+            write_line!(out, "decided by: workflow: {}", pipeline.workflow.reason);
             for rule in &pipeline.workflow.rules {
                 evaluation_text(out, rule, display);
             }
@@ -120,7 +133,7 @@ fn rule_text(out: &mut String, rule: &JobRule, display: DisplayName<'_>) {
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
         .unwrap_or_default();
-    let _ = writeln!(out, "decided by: {by}: {}", rule.summary);
+    write_line!(out, "decided by: {by}: {}", rule.summary);
     for evaluation in &rule.rules {
         evaluation_text(out, evaluation, display);
     }
@@ -136,7 +149,7 @@ fn rule_text(out: &mut String, rule: &JobRule, display: DisplayName<'_>) {
         policy_text(out, "except", except, display);
     }
     for note in &rule.notes {
-        let _ = writeln!(out, "  note: {note}");
+        write_line!(out, "  note: {note}");
     }
 }
 
@@ -151,9 +164,9 @@ fn evaluation_text(out: &mut String, rule: &RuleEvaluation, display: DisplayName
         .as_ref()
         .map(|location| format!(" at {}", place(location, display)))
         .unwrap_or_default();
-    let _ = writeln!(out, "  rule {}{at}: {outcome}", rule.index + 1);
+    write_line!(out, "  rule {}{at}: {outcome}", rule.index + 1);
     if rule.clauses.is_empty() {
-        let _ = writeln!(out, "    no if, changes or exists: always matches");
+        write_line!(out, "    no if, changes or exists: always matches");
     }
     for clause in &rule.clauses {
         clause_text(out, clause, display);
@@ -166,7 +179,7 @@ fn policy_text(out: &mut String, kind: &str, policy: &PolicyEvaluation, display:
     } else {
         "does not hold"
     };
-    let _ = writeln!(out, "  {kind}: {outcome}");
+    write_line!(out, "  {kind}: {outcome}");
     for key in &policy.keys {
         clause_text(out, key, display);
     }
@@ -179,10 +192,10 @@ fn clause_text(out: &mut String, clause: &ClauseEvaluation, display: DisplayName
         .unwrap_or_default();
     // The evaluator's detail usually starts with the clause's keyword (`if ... is true`).
     if clause.detail.starts_with(&kind) {
-        let _ = writeln!(out, "    {}", clause.detail);
+        write_line!(out, "    {}", clause.detail);
     } else {
         let outcome = if clause.holds { "holds" } else { "fails" };
-        let _ = writeln!(out, "    {kind} {outcome}: {}", clause.detail);
+        write_line!(out, "    {kind} {outcome}: {}", clause.detail);
     }
     if let Some(expression) = &clause.expression {
         let at = clause
@@ -190,7 +203,7 @@ fn clause_text(out: &mut String, clause: &ClauseEvaluation, display: DisplayName
             .as_ref()
             .map(|location| format!(" at {}", place(location, display)))
             .unwrap_or_default();
-        let _ = writeln!(out, "      expression{at}: {expression}");
+        write_line!(out, "      expression{at}: {expression}");
     }
     if !clause.reads.is_empty() {
         let reads: Vec<String> = clause
@@ -201,32 +214,33 @@ fn clause_text(out: &mut String, clause: &ClauseEvaluation, display: DisplayName
                 None => format!("{} = null", read.name),
             })
             .collect();
-        let _ = writeln!(out, "      values: {}", reads.join(", "));
+        write_line!(out, "      values: {}", reads.join(", "));
     }
     if let Some(note) = &clause.note {
-        let _ = writeln!(out, "      note: {note}");
+        write_line!(out, "      note: {note}");
     }
 }
 
 fn variables_text(out: &mut String, job: &PlannedJob) {
     if job.variables.is_empty() {
-        let _ = writeln!(out, "variables: none");
+        write_line!(out, "variables: none");
         return;
     }
-    let _ = writeln!(out, "variables:");
-    let name_width = job
+    write_line!(out, "variables:");
+    // Names and values are escaped before they are measured, so that the columns line up.
+    let names: Vec<String> = job
         .variables
         .iter()
-        .map(|variable| variable.name.chars().count())
-        .max()
-        .unwrap_or(0);
+        .map(|variable| escape(&variable.name).into_owned())
+        .collect();
     let values: Vec<String> = job
         .variables
         .iter()
-        .map(|variable| format!("{:?}", variable.value))
+        .map(|variable| escape(&format!("{:?}", variable.value)).into_owned())
         .collect();
-    let value_width = values.iter().map(|v| v.chars().count()).max().unwrap_or(0);
-    for (variable, value) in job.variables.iter().zip(&values) {
+    let name_width = names.iter().map(|n| terminal::width(n)).max().unwrap_or(0);
+    let value_width = values.iter().map(|v| terminal::width(v)).max().unwrap_or(0);
+    for ((variable, name), value) in job.variables.iter().zip(&names).zip(&values) {
         let source = source_name(&variable.source);
         let mut flags = Vec::new();
         if variable.raw {
@@ -244,11 +258,11 @@ fn variables_text(out: &mut String, job: &PlannedJob) {
         } else {
             format!("; {}", flags.join("; "))
         };
-        let _ = writeln!(
-            out,
-            "  {:name_width$}  {value:value_width$}  ({source}{flags})",
-            variable.name
-        );
+        let mut line = String::from("  ");
+        terminal::push_padded(&mut line, name, name_width);
+        line.push_str("  ");
+        terminal::push_padded(&mut line, value, value_width);
+        write_line!(out, "{line}  ({source}{flags})");
     }
 }
 
@@ -279,10 +293,10 @@ fn image_text(job: &PlannedJob) -> String {
 fn downstream_text(out: &mut String, trigger: &PlanTrigger) {
     match &trigger.downstream {
         Some(child) if child.created => {
-            let _ = writeln!(out, "downstream: child pipeline created");
+            write_line!(out, "downstream: child pipeline created");
         }
         Some(child) => {
-            let _ = writeln!(
+            write_line!(
                 out,
                 "downstream: child pipeline not created: {}",
                 child.errors.join("; ")
@@ -291,7 +305,7 @@ fn downstream_text(out: &mut String, trigger: &PlanTrigger) {
         None => {}
     }
     if let Some(note) = &trigger.note {
-        let _ = writeln!(out, "downstream note: {note}");
+        write_line!(out, "downstream note: {note}");
     }
 }
 
@@ -343,6 +357,30 @@ mod tests {
         assert!(text.contains("  rule 1 at .gitlab-ci.yml:5:"), "{text}");
         assert!(text.contains("      expression"), "{text}");
         assert!(text.contains("CI_COMMIT_TAG = null"), "{text}");
+    }
+
+    #[test]
+    fn text_escapes_and_aligns_variables() {
+        let pipeline = pipeline(
+            "variables:\n  \"漢字\": \"a\\tb\"\n  \"X\\e\": \"v\\e\"\n\
+             \"j\\rb\": {script: x, tags: [\"t\\nu\"]}\n",
+        );
+        let subject = find(&pipeline, "j\rb").unwrap();
+        let text = text(&pipeline, &subject, "", &|name| name.to_owned());
+        assert!(text.starts_with("job: j\\rb\n"), "{text}");
+        assert!(text.contains("\ntags: t\\nu\n"), "{text}");
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.ends_with("(global_yaml)"))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "  漢字     \"a\\tb\"     (global_yaml)",
+                "  X\\u{1b}  \"v\\u{1b}\"  (global_yaml)",
+            ],
+            "{text}"
+        );
     }
 
     #[test]
