@@ -2,12 +2,15 @@
 //! with one cluster or subgraph per stage.
 //!
 //! Nodes get generated identifiers (`job0`, `job1`, ...) and the job name only as a label, so
-//! no job name, however odd, can change the graph's syntax.
+//! no job name, however odd, can change the graph's syntax. Control characters in labels are
+//! shown as the escapes of [`crate::terminal`], as in the table.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use glplan::pipeline::{EdgeKind, Pipeline};
+
+use crate::terminal::escape;
 
 /// One edge of the drawing.
 #[derive(Debug, PartialEq, Eq)]
@@ -86,16 +89,16 @@ pub fn dot(pipeline: &Pipeline) -> String {
     out
 }
 
-/// Escapes text for a DOT double-quoted string. Backslashes are doubled so that DOT's label
-/// escapes (`\n`, `\l`) never apply to a job name.
+/// Escapes text for a DOT double-quoted string. Control characters become the escapes of
+/// [`crate::terminal`], then backslashes are doubled so that Graphviz's label escapes (`\n`,
+/// `\l`, `\N`) never apply to a job name: a line feed shows as `\n` in the label.
 fn dot_escape(text: &str) -> String {
+    let text = escape(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
             _ => out.push(c),
         }
     }
@@ -135,9 +138,13 @@ pub fn mermaid(pipeline: &Pipeline) -> String {
     out
 }
 
-/// Escapes text for a quoted Mermaid label with Mermaid's `#code;` entities, which it
-/// decodes in labels. `#` itself is escaped so that a name cannot form an entity.
+/// Escapes text for a quoted Mermaid label. Control characters, line breaks among them,
+/// become the escapes of [`crate::terminal`], so a label stays on its line. Characters that
+/// Mermaid reads in a label become its `#code;` entities, which it decodes when it draws the
+/// label: `"` would end the label, `#` could start an entity, `<`, `>` and `&` are HTML, and
+/// a label that starts with `` ` `` is read as Markdown.
 fn mermaid_escape(text: &str) -> String {
+    let text = escape(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -145,7 +152,8 @@ fn mermaid_escape(text: &str) -> String {
             '#' => out.push_str("#35;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
-            '\n' | '\r' => out.push(' '),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
             _ => out.push(c),
         }
     }
@@ -209,7 +217,10 @@ mod tests {
             ("plain", "plain"),
             ("say \"hi\"", "say \\\"hi\\\""),
             ("a\\nb", "a\\\\nb"),
-            ("two\nlines", "two\\nlines"),
+            ("two\nlines", "two\\\\nlines"),
+            ("back\rover", "back\\\\rover"),
+            ("evil\u{1b}[2J", "evil\\\\u{1b}[2J"),
+            ("ends in \\", "ends in \\\\"),
         ];
         for (name, expected) in cases {
             assert_eq!(dot_escape(name), expected, "{name:?}");
@@ -224,6 +235,10 @@ mod tests {
             ("a#quot;", "a#35;quot;"),
             ("<b>", "#lt;b#gt;"),
             ("build: [amd64]", "build: [amd64]"),
+            ("two\nlines\r", "two\\nlines\\r"),
+            ("bell\u{7}", "bell\\u{7}"),
+            ("`md`", "#96;md#96;"),
+            ("a&amp;", "a#amp;amp;"),
         ];
         for (name, expected) in cases {
             assert_eq!(mermaid_escape(name), expected, "{name:?}");
