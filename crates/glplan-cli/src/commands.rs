@@ -16,7 +16,7 @@ use crate::args::{
     ExplainFormat, LintArgs, LintFormat, PlanArgs, PlanFormat, ScheduleArgs, ScheduleFormat,
 };
 use crate::files::{DirFiles, split_entry};
-use crate::{context, explain, graph, render, runners, schedule_out, table, yaml_out};
+use crate::{context, explain, graph, render, runners, schedule_out, table, terminal, yaml_out};
 use glplan::fleet::MatchContext;
 use glplan::report::MatchedFleet;
 use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
@@ -67,7 +67,8 @@ pub fn run(cli: Cli) -> Status {
         Ok(status) => status,
         Err(CliError::BrokenPipe) => Status::Failure,
         Err(CliError::Message(message)) => {
-            let _ = writeln!(io::stderr(), "error: {message}");
+            // Messages quote job names, option values and file names.
+            let _ = writeln!(io::stderr(), "error: {}", terminal::escape(&message));
             Status::Failure
         }
     }
@@ -586,7 +587,7 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
     let display = |name: &str| planned.loaded.display_name(name);
     let Some(subject) = explain::find(pipeline, &args.job) else {
         let message = glplan::report::job_not_found(pipeline, &args.job);
-        let _ = writeln!(io::stderr(), "error: {message}");
+        let _ = writeln!(io::stderr(), "error: {}", terminal::escape(&message));
         return Ok(Status::Invalid);
     };
     let status = planned.status();
