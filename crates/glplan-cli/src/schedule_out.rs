@@ -234,13 +234,45 @@ pub fn gantt(schedule: &Schedule) -> String {
 
 /// Mermaid ends a task name at `:` and a statement at a line break, `;` or `#`, so line
 /// breaks and other control characters are escaped and the rest replaced with look-alike
-/// characters.
+/// characters. A name that starts like a Gantt statement (`section ...`, `title ...`, a `%%`
+/// comment) gets a zero-width space in front, so that Mermaid reads it as a task name.
 fn task_name(name: &str) -> String {
-    escape(name)
+    let text = escape(name)
         .replace(':', "\u{a789}")
         .replace(';', "\u{37e}")
-        .replace('#', "\u{266f}")
+        .replace('#', "\u{266f}");
+    let start = text.trim_start().to_ascii_lowercase();
+    let statement = start.starts_with("%%")
+        || GANTT_KEYWORDS
+            .iter()
+            .any(|keyword| start.starts_with(keyword));
+    if statement {
+        format!("\u{200b}{}", text.trim_start())
+    } else {
+        text
+    }
 }
+
+/// The words that start a statement in the grammar of Mermaid's Gantt charts, compared in
+/// lower case because Mermaid's lexer ignores case.
+const GANTT_KEYWORDS: [&str; 16] = [
+    "gantt",
+    "title",
+    "section",
+    "dateformat",
+    "axisformat",
+    "tickinterval",
+    "inclusiveenddates",
+    "topaxis",
+    "excludes",
+    "includes",
+    "todaymarker",
+    "weekday",
+    "weekend",
+    "acctitle",
+    "accdescr",
+    "click",
+];
 
 /// Formats seconds as `m:ss`, or `h:mm:ss` from one hour.
 pub fn clock(seconds: u64) -> String {
@@ -295,6 +327,20 @@ mod tests {
     fn task_name_replaces_separators() {
         assert_eq!(task_name("build: [amd64]"), "build\u{a789} [amd64]");
         assert_eq!(task_name("a;b#c"), "a\u{37e}b\u{266f}c");
+    }
+
+    #[test]
+    fn task_name_not_read_as_statement() {
+        let cases = [
+            ("section deploy", "\u{200b}section deploy"),
+            ("Title", "\u{200b}Title"),
+            ("%%hidden", "\u{200b}%%hidden"),
+            ("  click me", "\u{200b}click me"),
+            ("deploy section", "deploy section"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(task_name(name), expected, "{name}");
+        }
     }
 
     #[test]
