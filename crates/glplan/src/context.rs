@@ -16,8 +16,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod maskable;
 mod options;
 
+pub use maskable::{MASKED_VALUE_MIN_LENGTH, UnmaskableValue, check_maskable};
 pub use options::{
     ContextError, ContextOptions, is_variable_name, set_variable, variables_from_json,
 };
