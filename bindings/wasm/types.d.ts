@@ -29,12 +29,12 @@ export interface Input {
    */
   remote?: { [key: string]: string } | null;
   /**
-   * Pipeline variables, as **Run pipeline** or the API would set them. A value is a string,
-   * or an object with a string `value` and the optional boolean flags `masked`, `raw` and
-   * `file`. A number or boolean is an error, because GitLab's API takes variable values as
-   * strings (the CLI's `--var-file` rejects them too). `lint` and `resolveConfig` pass them
-   * to `include` only, where YAML `variables:` never reach; `plan` and `explain` also give
-   * them to the jobs.
+   * Pipeline variables, as **Run pipeline** or the API would set them, or with the source
+   * `schedule` the schedule's variables. A value is a string, or an object with a string
+   * `value` and the optional boolean flags `masked`, `raw` and `file`. A number or boolean is
+   * an error, because GitLab's API takes variable values as strings (the CLI's `--var-file`
+   * rejects them too). `lint` and `resolveConfig` pass them to `include` only, where YAML
+   * `variables:` never reach; `plan` and `explain` also give them to the jobs.
    */
   variables?: { [key: string]: VariableValue } | null;
   /**
@@ -118,6 +118,12 @@ export interface ContextInput {
    */
   default_branch?: string | null;
   /**
+   * The project's full path, `namespace/name` (`CI_PROJECT_PATH`). Default
+   * `group/project`. Its namespace and the namespace's ancestors are the groups that
+   * `group_variables` can name.
+   */
+  project_path?: string | null;
+  /**
    * The merge request's source branch. Default: `ref`. Any `mr_*` field makes the pipeline a
    * `merge_request_event` pipeline.
    */
@@ -136,12 +142,27 @@ export interface ContextInput {
    */
   mr_event_type?: MergeRequestEventType | null;
   /**
+   * Instance CI/CD variables, the lowest in precedence of the settings variables, in the
+   * form of `variables`.
+   */
+  instance_variables?: { [key: string]: VariableValue } | null;
+  /**
+   * Group CI/CD variables, above instance and below project variables in precedence: the
+   * variables of the project's own group in the form of `variables`, or an array of groups
+   * in any order, each with its full `path` and its `variables`. A subgroup's value wins
+   * over its ancestors'.
+   */
+  group_variables?: GroupVariablesValue | null;
+  /**
    * Project CI/CD variables, below pipeline variables in precedence, in the form of
    * `variables`.
    */
   project_variables?: { [key: string]: VariableValue } | null;
   /**
-   * Names of pipeline or project variables whose values are shown as `[MASKED]`.
+   * Names of variables whose values are shown as `[MASKED]`, at every level that sets
+   * them. As in GitLab, a masked value needs at least 8 characters, all from `a-z A-Z 0-9 _
+   * + = / @ : . ~ -`, or, for a raw variable, at least 8 characters without whitespace;
+   * other values throw. The same rule applies to variables with `masked: true`.
    */
   masked?: string[];
   /**
@@ -165,6 +186,28 @@ export type PipelineSource = "push" | "web" | "trigger" | "schedule" | "api" | "
  * The kind of merge request pipeline: the value of `CI_MERGE_REQUEST_EVENT_TYPE`.
  */
 export type MergeRequestEventType = "detached" | "merged_result" | "merge_train";
+
+/**
+ * `context.group_variables`: the project's own group's variables, or groups by path. Only its
+ * JSON Schema is used, for the TypeScript declarations.
+ */
+export type GroupVariablesValue = { [key: string]: VariableValue } | GroupInput[];
+
+/**
+ * One group in `context.group_variables`. Only its JSON Schema is used, for the TypeScript
+ * declarations.
+ */
+export interface GroupInput {
+  /**
+   * The group's full path, such as `top/sub`: the project's namespace or one of its
+   * ancestors. Absent or `null`: the project's namespace.
+   */
+  path?: string | null;
+  /**
+   * The group's variables, in the form of `variables`.
+   */
+  variables: { [key: string]: VariableValue };
+}
 
 /**
  * One message about the configuration or the pipeline. `lint` returns the same objects as

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use glplan::FileId;
 use glplan::Span;
 use glplan::context::{
-    ContextError, ContextOptions, MergeRequestEventType, PipelineContext, PipelineSource,
-    SettingsVariable, variables_from_json,
+    ContextError, ContextOptions, GroupVariablesOption, MergeRequestEventType, PipelineContext,
+    PipelineSource, SettingsVariable, variables_from_json,
 };
 use glplan::yaml::{Mapping, Node, Value};
 use indexmap::IndexMap;
@@ -39,12 +39,12 @@ pub struct Input {
     pub templates: Option<BTreeMap<String, String>>,
     /// Files for `include:remote`, by URL.
     pub remote: Option<BTreeMap<String, String>>,
-    /// Pipeline variables, as **Run pipeline** or the API would set them. A value is a string,
-    /// or an object with a string `value` and the optional boolean flags `masked`, `raw` and
-    /// `file`. A number or boolean is an error, because GitLab's API takes variable values as
-    /// strings (the CLI's `--var-file` rejects them too). `lint` and `resolveConfig` pass them
-    /// to `include` only, where YAML `variables:` never reach; `plan` and `explain` also give
-    /// them to the jobs.
+    /// Pipeline variables, as **Run pipeline** or the API would set them, or with the source
+    /// `schedule` the schedule's variables. A value is a string, or an object with a string
+    /// `value` and the optional boolean flags `masked`, `raw` and `file`. A number or boolean is
+    /// an error, because GitLab's API takes variable values as strings (the CLI's `--var-file`
+    /// rejects them too). `lint` and `resolveConfig` pass them to `include` only, where YAML
+    /// `variables:` never reach; `plan` and `explain` also give them to the jobs.
     #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
     pub variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// Pipeline inputs for the entry file's `spec:inputs`, as JSON values.
@@ -85,6 +85,10 @@ pub struct ContextInput {
     /// `CI_DEFAULT_BRANCH`. Default `main`. A push to it counts as a push to a protected
     /// branch.
     pub default_branch: Option<String>,
+    /// The project's full path, `namespace/name` (`CI_PROJECT_PATH`). Default
+    /// `group/project`. Its namespace and the namespace's ancestors are the groups that
+    /// `group_variables` can name.
+    pub project_path: Option<String>,
     /// The merge request's source branch. Default: `ref`. Any `mr_*` field makes the pipeline a
     /// `merge_request_event` pipeline.
     pub mr_source: Option<String>,
@@ -95,11 +99,24 @@ pub struct ContextInput {
     /// `CI_MERGE_REQUEST_EVENT_TYPE`: `detached` (the default), `merged_result` or
     /// `merge_train`.
     pub mr_event_type: Option<MergeRequestEventType>,
+    /// Instance CI/CD variables, the lowest in precedence of the settings variables, in the
+    /// form of `variables`.
+    #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
+    pub instance_variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Group CI/CD variables, above instance and below project variables in precedence: the
+    /// variables of the project's own group in the form of `variables`, or an array of groups
+    /// in any order, each with its full `path` and its `variables`. A subgroup's value wins
+    /// over its ancestors'.
+    #[cfg_attr(test, schemars(with = "Option<GroupVariablesValue>"))]
+    pub group_variables: Option<serde_json::Value>,
     /// Project CI/CD variables, below pipeline variables in precedence, in the form of
     /// `variables`.
     #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
     pub project_variables: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Names of pipeline or project variables whose values are shown as `[MASKED]`.
+    /// Names of variables whose values are shown as `[MASKED]`, at every level that sets
+    /// them. As in GitLab, a masked value needs at least 8 characters, all from `a-z A-Z 0-9 _
+    /// + = / @ : . ~ -`, or, for a raw variable, at least 8 characters without whitespace;
+    /// other values throw. The same rule applies to variables with `masked: true`.
     pub masked: Vec<String>,
     /// The files the push or merge request changed, for `rules:changes` and `only:changes`.
     /// Absent or `null`: there is no diff, so every `changes` clause holds. An empty array is
@@ -131,6 +148,31 @@ pub enum VariableValue {
         #[serde(default)]
         file: bool,
     },
+}
+
+/// `context.group_variables`: the project's own group's variables, or groups by path. Only its
+/// JSON Schema is used, for the TypeScript declarations.
+#[cfg(test)]
+#[derive(Debug, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum GroupVariablesValue {
+    /// The variables of the project's own group, in the form of `variables`.
+    Own(BTreeMap<String, VariableValue>),
+    /// Groups of the project, in any order.
+    Groups(Vec<GroupInput>),
+}
+
+/// One group in `context.group_variables`. Only its JSON Schema is used, for the TypeScript
+/// declarations.
+#[cfg(test)]
+#[derive(Debug, schemars::JsonSchema)]
+pub struct GroupInput {
+    /// The group's full path, such as `top/sub`: the project's namespace or one of its
+    /// ancestors. Absent or `null`: the project's namespace.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The group's variables, in the form of `variables`.
+    pub variables: BTreeMap<String, VariableValue>,
 }
 
 /// The file id given to `inputs` values. No source file has it, so a diagnostic about an input
@@ -208,11 +250,17 @@ impl Input {
             ref_name: context.ref_name.clone(),
             tag: context.tag,
             default_branch: context.default_branch.clone(),
+            project_path: context.project_path.clone(),
             mr_source: context.mr_source.clone(),
             mr_target: context.mr_target.clone(),
             mr_labels: context.mr_labels.clone(),
             mr_event_type: context.mr_event_type,
             variables: settings_variables(self.variables.as_ref(), "variables")?,
+            instance_variables: settings_variables(
+                context.instance_variables.as_ref(),
+                "context.instance_variables",
+            )?,
+            group_variables: group_variables(context.group_variables.as_ref())?,
             project_variables: settings_variables(
                 context.project_variables.as_ref(),
                 "context.project_variables",
@@ -221,36 +269,166 @@ impl Input {
             changed: context.changed.clone(),
             title: context.title.clone(),
         };
-        options.build().map_err(|error| match error {
-            ContextError::SourceNotMergeRequest { source } => format!(
-                "invalid argument `context.source`: `{}` cannot be combined with the `mr_*` \
-                 fields, which describe a merge_request_event pipeline",
-                source.as_str()
-            ),
-            ContextError::MissingMergeRequestSource => {
-                "invalid argument `context`: a merge request pipeline needs its source branch; \
-                 set `mr_source`"
-                    .to_owned()
-            }
-            ContextError::RefNotMergeRequestSource {
-                ref_name,
-                mr_source,
-            } => format!(
-                "invalid argument `context`: `ref` {ref_name} and `mr_source` {mr_source} \
-                 differ; a merge request pipeline runs for the merge request's source branch, \
-                 so set only `mr_source`"
-            ),
-            ContextError::MaskedVariableNotSet { name } => format!(
-                "invalid argument `context.masked`: no variable `{name}` is set in `variables` \
-                 or `context.project_variables`"
-            ),
-            ContextError::EmptyValue { field } => {
-                // The object field of `ref_name` is `ref`; the others keep their names.
-                let field = if field == "ref_name" { "ref" } else { field };
-                format!("invalid argument `context.{field}`: the value must not be empty")
-            }
-        })
+        options.build().map_err(context_error_message)
     }
+}
+
+/// Words a [`ContextError`] with the names of the argument's fields.
+fn context_error_message(error: ContextError) -> String {
+    match error {
+        ContextError::SourceNotMergeRequest { source } => format!(
+            "invalid argument `context.source`: `{}` cannot be combined with the `mr_*` \
+             fields, which describe a merge_request_event pipeline",
+            source.as_str()
+        ),
+        ContextError::MissingMergeRequestSource => {
+            "invalid argument `context`: a merge request pipeline needs its source branch; \
+             set `mr_source`"
+                .to_owned()
+        }
+        ContextError::RefNotMergeRequestSource {
+            ref_name,
+            mr_source,
+        } => format!(
+            "invalid argument `context`: `ref` {ref_name} and `mr_source` {mr_source} \
+             differ; a merge request pipeline runs for the merge request's source branch, \
+             so set only `mr_source`"
+        ),
+        ContextError::MaskedVariableNotSet { name } => format!(
+            "invalid argument `context.masked`: no variable `{name}` is set in `variables`, \
+             `context.instance_variables`, `context.group_variables` or \
+             `context.project_variables`"
+        ),
+        ContextError::EmptyValue {
+            field: "group_variables",
+        } => "invalid argument `context.group_variables`: a group's `path` must not be empty; \
+              leave it out for the project's own group"
+            .to_owned(),
+        ContextError::EmptyValue { field } => {
+            // The object field of `ref_name` is `ref`; the others keep their names.
+            let field = if field == "ref_name" { "ref" } else { field };
+            format!("invalid argument `context.{field}`: the value must not be empty")
+        }
+        ContextError::InvalidProjectPath { path } => format!(
+            "invalid argument `context.project_path`: `{path}` is not a project's full path; \
+             expected NAMESPACE/NAME such as `my-group/my-project`, with letters, digits, `_`, \
+             `-` and `.` between the `/`"
+        ),
+        ContextError::GroupNotAncestor {
+            group,
+            project_path,
+        } => format!(
+            "invalid argument `context.group_variables`: group `{group}` does not contain \
+             project `{project_path}`; name the project's namespace or one of its ancestors, \
+             and set the project's full path in `context.project_path`"
+        ),
+        ContextError::UnmaskableValue {
+            field,
+            group,
+            key,
+            masked_by_name,
+            reason,
+        } => {
+            let variable = match (field, group) {
+                (_, Some(group)) => {
+                    format!("`context.group_variables`: variable `{key}` of group `{group}`")
+                }
+                ("variables", None) => format!("`variables.{key}`"),
+                (field, None) => format!("`context.{field}.{key}`"),
+            };
+            let mut fixes = vec!["change the value".to_owned()];
+            if reason.raw_accepts {
+                fixes.push("set `raw: true`".to_owned());
+            }
+            if masked_by_name {
+                fixes.push(format!("remove `{key}` from `context.masked`"));
+            } else {
+                fixes.push("set `masked: false`".to_owned());
+            }
+            let last = fixes.pop().unwrap_or_default();
+            let fixes = if fixes.is_empty() {
+                last
+            } else {
+                format!("{} or {last}", fixes.join(", "))
+            };
+            format!(
+                "invalid argument {variable}: the variable cannot be masked: {reason}. GitLab \
+                 rejects such a masked variable; {fixes}"
+            )
+        }
+    }
+}
+
+/// Reads `context.group_variables`: an object of the project's own group's variables, or an
+/// array of `{path, variables}` objects.
+fn group_variables(value: Option<&serde_json::Value>) -> Result<Vec<GroupVariablesOption>, String> {
+    const FIELD: &str = "context.group_variables";
+    let groups = match value {
+        None | Some(serde_json::Value::Null) => return Ok(Vec::new()),
+        Some(serde_json::Value::Object(object)) => {
+            return Ok(vec![GroupVariablesOption {
+                path: None,
+                variables: settings_variables(Some(object), FIELD)?,
+            }]);
+        }
+        Some(serde_json::Value::Array(groups)) => groups,
+        Some(other) => {
+            return Err(format!(
+                "invalid argument `{FIELD}`: expected an object of variables or an array of \
+                 `{{path, variables}}` objects, found {}",
+                json_type(other)
+            ));
+        }
+    };
+    let mut options = Vec::new();
+    for (index, group) in groups.iter().enumerate() {
+        let field = format!("{FIELD}[{index}]");
+        let serde_json::Value::Object(group) = group else {
+            return Err(format!(
+                "invalid argument `{field}`: expected an object with `variables` and an \
+                 optional `path`, found {}",
+                json_type(group)
+            ));
+        };
+        if let Some(unknown) = group
+            .keys()
+            .find(|key| !matches!(key.as_str(), "path" | "variables"))
+        {
+            return Err(format!(
+                "invalid argument `{field}`: unknown field `{unknown}`, expected `path` or \
+                 `variables`"
+            ));
+        }
+        let path = match group.get("path") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(path)) => Some(path.clone()),
+            Some(other) => {
+                return Err(format!(
+                    "invalid argument `{field}.path`: expected a string, found {}",
+                    json_type(other)
+                ));
+            }
+        };
+        let variables = match group.get("variables") {
+            Some(serde_json::Value::Object(object)) => {
+                settings_variables(Some(object), &format!("{field}.variables"))?
+            }
+            None => {
+                return Err(format!(
+                    "invalid argument `{field}`: missing field `variables`"
+                ));
+            }
+            Some(other) => {
+                return Err(format!(
+                    "invalid argument `{field}.variables`: expected an object of variables, \
+                     found {}",
+                    json_type(other)
+                ));
+            }
+        };
+        options.push(GroupVariablesOption { path, variables });
+    }
+    Ok(options)
 }
 
 fn settings_variables(
@@ -405,8 +583,12 @@ mod tests {
     #[test]
     fn context_mask_unknown_variable() {
         let input = input(serde_json::json!({"context": {"masked": ["TOKEN"]}})).unwrap();
-        let error = input.pipeline_context().unwrap_err();
-        assert!(error.contains("no variable `TOKEN`"), "{error}");
+        assert_eq!(
+            input.pipeline_context().unwrap_err(),
+            "invalid argument `context.masked`: no variable `TOKEN` is set in `variables`, \
+             `context.instance_variables`, `context.group_variables` or \
+             `context.project_variables`"
+        );
     }
 
     #[test]
@@ -490,12 +672,210 @@ mod tests {
     #[test]
     fn variables_object_form() {
         let input = input(serde_json::json!({
-            "variables": {"A": "1", "B": {"value": "2", "masked": true}},
+            "variables": {"A": "1", "B": {"value": "s3cret-value", "masked": true}},
             "context": {"masked": []}
         }))
         .unwrap();
         let context = input.pipeline_context().unwrap();
         assert_eq!(context.pipeline_variables[1].key, "B");
         assert!(context.pipeline_variables[1].masked);
+    }
+
+    fn pairs(variables: &[SettingsVariable]) -> Vec<(&str, &str)> {
+        variables
+            .iter()
+            .map(|v| (v.key.as_str(), v.value.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn context_variable_levels() {
+        let input = input(serde_json::json!({
+            "variables": {"V": "pipeline"},
+            "context": {
+                "project_path": "top/sub/app",
+                "instance_variables": {"I": "instance"},
+                "group_variables": {"G": {"value": "group", "raw": true}},
+                "project_variables": {"P": "project"}
+            }
+        }))
+        .unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert_eq!(context.project.path, "top/sub/app");
+        assert_eq!(pairs(&context.instance_variables), [("I", "instance")]);
+        assert_eq!(context.group_variables.len(), 1);
+        assert_eq!(context.group_variables[0].path, "top/sub");
+        assert_eq!(
+            pairs(&context.group_variables[0].variables),
+            [("G", "group")]
+        );
+        assert!(context.group_variables[0].variables[0].raw);
+        assert_eq!(pairs(&context.project_variables), [("P", "project")]);
+        assert_eq!(pairs(&context.pipeline_variables), [("V", "pipeline")]);
+    }
+
+    #[test]
+    fn context_group_array_ordered_from_top() {
+        let input = input(serde_json::json!({
+            "context": {
+                "project_path": "top/sub/app",
+                "group_variables": [
+                    {"variables": {"A": "sub"}},
+                    {"path": "top", "variables": {"A": "top", "B": "top"}},
+                    {"path": "top/sub", "variables": {"C": "sub"}},
+                    {"path": null, "variables": {"A": "sub2"}}
+                ]
+            }
+        }))
+        .unwrap();
+        let context = input.pipeline_context().unwrap();
+        let paths: Vec<&str> = context
+            .group_variables
+            .iter()
+            .map(|group| group.path.as_str())
+            .collect();
+        assert_eq!(paths, ["top", "top/sub"]);
+        assert_eq!(
+            pairs(&context.group_variables[0].variables),
+            [("A", "top"), ("B", "top")]
+        );
+        assert_eq!(
+            pairs(&context.group_variables[1].variables),
+            [("A", "sub2"), ("C", "sub")]
+        );
+    }
+
+    #[test]
+    fn context_schedule_variables() {
+        let input = input(serde_json::json!({
+            "variables": {"V": "1"},
+            "context": {"source": "schedule"}
+        }))
+        .unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert_eq!(pairs(&context.schedule_variables), [("V", "1")]);
+        assert!(context.pipeline_variables.is_empty());
+    }
+
+    #[test]
+    fn context_group_errors() {
+        let cases = [
+            (
+                serde_json::json!({"group_variables": "A=1"}),
+                "invalid argument `context.group_variables`: expected an object of variables or \
+                 an array of `{path, variables}` objects, found a string",
+            ),
+            (
+                serde_json::json!({"group_variables": [3]}),
+                "invalid argument `context.group_variables[0]`: expected an object with \
+                 `variables` and an optional `path`, found a number",
+            ),
+            (
+                serde_json::json!({"group_variables": [{"path": "group", "vars": {}}]}),
+                "invalid argument `context.group_variables[0]`: unknown field `vars`, expected \
+                 `path` or `variables`",
+            ),
+            (
+                serde_json::json!({"group_variables": [{"path": "group"}]}),
+                "invalid argument `context.group_variables[0]`: missing field `variables`",
+            ),
+            (
+                serde_json::json!({"group_variables": [{"path": 1, "variables": {}}]}),
+                "invalid argument `context.group_variables[0].path`: expected a string, found a \
+                 number",
+            ),
+            (
+                serde_json::json!({"group_variables": [{"variables": []}]}),
+                "invalid argument `context.group_variables[0].variables`: expected an object of \
+                 variables, found an array",
+            ),
+            (
+                serde_json::json!({"group_variables": [{"variables": {"N": 3}}]}),
+                "invalid argument `context.group_variables[0].variables.N`: expected a string, \
+                 found the number `3`. GitLab's API takes variable values as strings, so quote \
+                 it: `\"3\"`",
+            ),
+            (
+                serde_json::json!({"group_variables": [{"path": "", "variables": {}}]}),
+                "invalid argument `context.group_variables`: a group's `path` must not be \
+                 empty; leave it out for the project's own group",
+            ),
+            (
+                serde_json::json!({"group_variables": [{"path": "acme", "variables": {}}]}),
+                "invalid argument `context.group_variables`: group `acme` does not contain \
+                 project `group/project`; name the project's namespace or one of its ancestors, \
+                 and set the project's full path in `context.project_path`",
+            ),
+            (
+                serde_json::json!({"project_path": "app"}),
+                "invalid argument `context.project_path`: `app` is not a project's full path; \
+                 expected NAMESPACE/NAME such as `my-group/my-project`, with letters, digits, \
+                 `_`, `-` and `.` between the `/`",
+            ),
+        ];
+        for (context, expected) in cases {
+            let input = input(serde_json::json!({"context": context})).unwrap();
+            assert_eq!(input.pipeline_context().unwrap_err(), expected, "{context}");
+        }
+    }
+
+    #[test]
+    fn context_unmaskable_values() {
+        let cases = [
+            (
+                serde_json::json!({"variables": {"T": {"value": "main", "masked": true}}}),
+                "invalid argument `variables.T`: the variable cannot be masked: a masked \
+                 variable that is expanded needs a value of at least 8 characters from `a-z A-Z \
+                 0-9 _ + = / @ : . ~ -`, but the value has 4 characters. GitLab rejects such a \
+                 masked variable; change the value or set `masked: false`",
+            ),
+            (
+                serde_json::json!({"context": {
+                    "instance_variables": {"T": "p@ss!word"},
+                    "masked": ["T"]
+                }}),
+                "invalid argument `context.instance_variables.T`: the variable cannot be \
+                 masked: a masked variable that is expanded needs a value of at least 8 \
+                 characters from `a-z A-Z 0-9 _ + = / @ : . ~ -`, but the value contains `!`. \
+                 GitLab rejects such a masked variable; change the value, set `raw: true` or \
+                 remove `T` from `context.masked`",
+            ),
+            (
+                serde_json::json!({"context": {
+                    "group_variables": {"T": {"value": "two words", "raw": true}},
+                    "masked": ["T"]
+                }}),
+                "invalid argument `context.group_variables`: variable `T` of group `group`: the \
+                 variable cannot be masked: a masked raw variable needs a value of at least 8 \
+                 characters without whitespace, but the value contains a space. GitLab rejects \
+                 such a masked variable; change the value or remove `T` from `context.masked`",
+            ),
+            (
+                serde_json::json!({"context": {
+                    "project_variables": {"T": {"value": "short", "masked": true}}
+                }}),
+                "invalid argument `context.project_variables.T`: the variable cannot be masked: \
+                 a masked variable that is expanded needs a value of at least 8 characters from \
+                 `a-z A-Z 0-9 _ + = / @ : . ~ -`, but the value has 5 characters. GitLab \
+                 rejects such a masked variable; change the value or set `masked: false`",
+            ),
+        ];
+        for (json, expected) in cases {
+            let input = input(json.clone()).unwrap();
+            assert_eq!(input.pipeline_context().unwrap_err(), expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn context_raw_masked_value_accepted() {
+        let input = input(serde_json::json!({
+            "context": {
+                "project_variables": {"T": {"value": "p@ss!wörd", "raw": true}},
+                "masked": ["T"]
+            }
+        }))
+        .unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert!(context.project_variables[0].masked);
     }
 }

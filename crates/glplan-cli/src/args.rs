@@ -223,17 +223,47 @@ pub struct ContextArgs {
     /// value), or a JSON object whose values are strings or objects with a string `value` and
     /// the boolean flags `masked`, `raw` and `file`. JSON numbers and booleans are rejected, as
     /// GitLab's API takes variable values as strings. `--var` overrides a variable of the file.
+    /// With `--source schedule` they are the schedule's variables.
     #[arg(long, value_name = "FILE")]
     pub var_file: Option<PathBuf>,
 
+    /// The project's full path, NAMESPACE/NAME (`CI_PROJECT_PATH`). Its namespace and the
+    /// namespace's ancestors are the groups whose variables `--group-var` sets [default:
+    /// `group/project`].
+    #[arg(long, value_name = "PATH", value_parser = parse_non_empty)]
+    pub project_path: Option<String>,
+
+    /// Sets an instance-level CI/CD variable, as in the Admin area's CI/CD settings; it has
+    /// the lowest precedence of the settings variables, below group variables. Repeat for
+    /// several variables; the last value of a name wins.
+    #[arg(long = "instance-var", value_name = "KEY=VALUE", value_parser = parse_variable)]
+    pub instance_vars: Vec<(String, String)>,
+
+    /// Sets a group-level CI/CD variable: `KEY=VALUE` in the project's own group (the
+    /// namespace of `--project-path`), `GROUP:KEY=VALUE` in the group with full path GROUP,
+    /// which must be that group or one of its ancestors (`top` or `top/sub` for project
+    /// `top/sub/app`). Group variables are above instance and below project variables in
+    /// precedence, and a subgroup's value wins over its ancestors'. Repeat for several
+    /// variables; the last value of a name in a group wins.
+    #[arg(
+        long = "group-var",
+        value_name = "[GROUP:]KEY=VALUE",
+        value_parser = parse_group_variable
+    )]
+    pub group_vars: Vec<GroupVariableArg>,
+
     /// Sets a project-level CI/CD variable, as in the project's CI/CD settings; it has lower
-    /// precedence than pipeline variables (`--var`). Repeat for several variables; the last
-    /// value of a name wins.
+    /// precedence than pipeline variables (`--var`) and higher than group variables. Repeat
+    /// for several variables; the last value of a name wins.
     #[arg(long = "project-var", value_name = "KEY=VALUE", value_parser = parse_variable)]
     pub project_vars: Vec<(String, String)>,
 
-    /// Marks the pipeline or project variable NAME as masked: its value is shown as
-    /// `[MASKED]` wherever it appears. Repeat for several variables.
+    /// Marks the variable NAME as masked at every level that sets it (`--instance-var`,
+    /// `--group-var`, `--project-var`, `--var`, `--var-file`): its value is shown as `[MASKED]`
+    /// wherever it appears. As in GitLab, a masked value needs at least 8 characters, all from
+    /// `a-z A-Z 0-9 _ + = / @ : . ~ -`, or, for a raw variable (`"raw": true` in a JSON
+    /// `--var-file`), at least 8 characters without whitespace; other values are rejected.
+    /// Repeat for several variables.
     #[arg(long = "mask", value_name = "NAME", value_parser = parse_non_empty)]
     pub masked: Vec<String>,
 
@@ -282,6 +312,9 @@ impl ContextArgs {
             && !self.tag
             && !self.is_merge_request()
             && self.var_file.is_none()
+            && self.project_path.is_none()
+            && self.instance_vars.is_empty()
+            && self.group_vars.is_empty()
             && self.project_vars.is_empty()
             && self.masked.is_empty()
             && self.changed.is_empty()
@@ -332,11 +365,12 @@ pub struct CommonArgs {
     #[arg(long, value_name = "DIR")]
     pub remote_cache: Option<PathBuf>,
 
-    /// Sets a pipeline variable, as **Run pipeline** or the API would: `include` locations,
-    /// `include:rules`, `workflow:rules` and the jobs see it, and it overrides YAML and project
-    /// variables of the same name. `config` uses it for `include` only. `lint` uses it for
-    /// `include` and for the rules that decide which child pipelines it checks. Repeat for
-    /// several variables; the last value of a name wins.
+    /// Sets a pipeline variable, as **Run pipeline** or the API would, or with `--source
+    /// schedule` a variable of the pipeline schedule: `include` locations, `include:rules`,
+    /// `workflow:rules` and the jobs see it, and it overrides YAML and settings variables of
+    /// the same name. `config` uses it for `include` only. `lint` uses it for `include` and for
+    /// the rules that decide which child pipelines it checks. Repeat for several variables; the
+    /// last value of a name wins.
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_variable)]
     pub vars: Vec<(String, String)>,
 
@@ -433,6 +467,47 @@ pub fn parse_variable(text: &str) -> Result<(String, String), String> {
         ));
     }
     Ok((key, value))
+}
+
+/// A `--group-var`: the group's full path (`None` for the project's own group), the key and
+/// the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupVariableArg {
+    /// The group's full path, or `None` for the project's namespace.
+    pub group: Option<String>,
+    /// The variable's name.
+    pub key: String,
+    /// The variable's value.
+    pub value: String,
+}
+
+/// Parses `[GROUP:]KEY=VALUE` for `--group-var`. A variable name has no `:`, so a `:` before
+/// the first `=` ends the group path.
+pub fn parse_group_variable(text: &str) -> Result<GroupVariableArg, String> {
+    let invalid = || {
+        format!(
+            "expected KEY=VALUE or GROUP:KEY=VALUE such as `my-group/sub:TOKEN=value`, found \
+             `{text}`"
+        )
+    };
+    let (name, value) = text.split_once('=').ok_or_else(invalid)?;
+    let (group, key) = match name.split_once(':') {
+        Some((group, key)) => (Some(group), key),
+        None => (None, name),
+    };
+    if group == Some("") || key.is_empty() {
+        return Err(invalid());
+    }
+    if !is_variable_name(key) {
+        return Err(format!(
+            "`{key}` is not a valid variable name (letters, digits and `_` only)"
+        ));
+    }
+    Ok(GroupVariableArg {
+        group: group.map(str::to_owned),
+        key: key.to_owned(),
+        value: value.to_owned(),
+    })
 }
 
 /// Parses a ref, branch, label, path or variable name, which cannot be empty.
@@ -534,6 +609,38 @@ mod tests {
     }
 
     #[test]
+    fn group_variable_cases() {
+        let own = |key: &str, value: &str| GroupVariableArg {
+            group: None,
+            key: key.to_owned(),
+            value: value.to_owned(),
+        };
+        let of = |group: &str, key: &str, value: &str| GroupVariableArg {
+            group: Some(group.to_owned()),
+            ..own(key, value)
+        };
+        assert_eq!(parse_group_variable("A=1"), Ok(own("A", "1")));
+        assert_eq!(parse_group_variable("A="), Ok(own("A", "")));
+        assert_eq!(parse_group_variable("A=x:y=z"), Ok(own("A", "x:y=z")));
+        assert_eq!(parse_group_variable("top:A=1"), Ok(of("top", "A", "1")));
+        assert_eq!(
+            parse_group_variable("top/sub:A=a:b"),
+            Ok(of("top/sub", "A", "a:b"))
+        );
+        for bad in [
+            "A",
+            "=1",
+            ":A=1",
+            "top:=1",
+            "top:A-B=1",
+            "top:sub:A=1",
+            "A B=1",
+        ] {
+            assert!(parse_group_variable(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn empty_context_values_rejected() {
         for option in [
             "--ref",
@@ -543,6 +650,7 @@ mod tests {
             "--default-branch",
             "--changed",
             "--mask",
+            "--project-path",
         ] {
             let result = Cli::try_parse_from(["glplan", "plan", option, ""]);
             let error = result.expect_err(option);

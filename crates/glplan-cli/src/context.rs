@@ -5,11 +5,11 @@ use std::fs;
 use std::path::Path;
 
 use glplan::context::{
-    ContextError, ContextOptions, PipelineContext, PipelineSource, SettingsVariable,
-    is_variable_name, set_variable,
+    ContextError, ContextOptions, GroupVariablesOption, PipelineContext, PipelineSource, Project,
+    SettingsVariable, is_variable_name, set_variable,
 };
 
-use crate::args::ContextArgs;
+use crate::args::{ContextArgs, GroupVariableArg};
 
 /// Builds the pipeline context the options describe. `cli_vars` are the `--var` pairs, which
 /// override the variables of `--var-file`. Errors are usage or file errors, shown as
@@ -29,21 +29,46 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         ref_name: args.ref_name.clone(),
         tag: args.tag,
         default_branch: args.default_branch.clone(),
+        project_path: args.project_path.clone(),
         mr_source: args.mr_source.clone(),
         mr_target: args.mr_target.clone(),
         mr_labels: args.mr_labels.clone(),
         mr_event_type: args.mr_event_type,
         variables,
-        project_variables: args
-            .project_vars
-            .iter()
-            .map(|(key, value)| SettingsVariable::new(key, value))
-            .collect(),
+        instance_variables: settings_variables(&args.instance_vars),
+        group_variables: group_variables(&args.group_vars),
+        project_variables: settings_variables(&args.project_vars),
         masked: args.masked.clone(),
         changed: changed_files(args)?,
         title: args.title.clone(),
     };
-    let mut context = options.build().map_err(|error| match error {
+    let mut context = options.build().map_err(error_message)?;
+    if let Some(host) = &args.server_host {
+        context.server.url = format!("https://{host}");
+    }
+    Ok(context)
+}
+
+fn settings_variables(pairs: &[(String, String)]) -> Vec<SettingsVariable> {
+    pairs
+        .iter()
+        .map(|(key, value)| SettingsVariable::new(key, value))
+        .collect()
+}
+
+/// Gives each `--group-var` its own entry; the core merges the entries of a group.
+fn group_variables(args: &[GroupVariableArg]) -> Vec<GroupVariablesOption> {
+    args.iter()
+        .map(|arg| GroupVariablesOption {
+            path: arg.group.clone(),
+            variables: vec![SettingsVariable::new(&arg.key, &arg.value)],
+        })
+        .collect()
+}
+
+/// Words a [`ContextError`] with the names of the options.
+fn error_message(error: ContextError) -> String {
+    match error {
         ContextError::SourceNotMergeRequest { source } => format!(
             "--source {} cannot be combined with the --mr-* options, which describe a \
              merge_request_event pipeline or, with --source parent_pipeline, its child",
@@ -60,16 +85,62 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
              runs for the merge request's source branch, so pass only --mr-source"
         ),
         ContextError::MaskedVariableNotSet { name } => format!(
-            "--mask {name}: no variable `{name}` is set by --var, --var-file or --project-var"
+            "--mask {name}: no variable `{name}` is set by --instance-var, --group-var, \
+             --project-var, --var or --var-file"
         ),
         ContextError::EmptyValue { field } => {
             format!("{}: the value must not be empty", option_name(field))
         }
-    })?;
-    if let Some(host) = &args.server_host {
-        context.server.url = format!("https://{host}");
+        ContextError::InvalidProjectPath { path } => format!(
+            "--project-path {path}: expected the project's full path, NAMESPACE/NAME such as \
+             `my-group/my-project`, with letters, digits, `_`, `-` and `.` between the `/`"
+        ),
+        ContextError::GroupNotAncestor {
+            group,
+            project_path,
+        } => format!(
+            "--group-var: group `{group}` does not contain project \
+             `{project_path}`; name the project's namespace or one of its ancestors, and pass \
+             the project's full path with --project-path"
+        ),
+        ContextError::UnmaskableValue {
+            field,
+            group,
+            key,
+            masked_by_name,
+            reason,
+        } => {
+            let variable = match (field, &group) {
+                (_, Some(group)) => format!("--group-var variable `{key}` of group `{group}`"),
+                ("variables", None) => format!("--var or --var-file variable `{key}`"),
+                (field, None) => format!("{} variable `{key}`", option_name(field)),
+            };
+            let mut fixes = vec!["change the value".to_owned()];
+            // Only a JSON --var-file sets the raw flag.
+            if reason.raw_accepts && field == "variables" {
+                fixes.push("make it raw with `\"raw\": true` in a JSON --var-file".to_owned());
+            }
+            if masked_by_name {
+                fixes.push(format!("drop --mask {key}"));
+            } else {
+                fixes.push("set `\"masked\": false` in the --var-file".to_owned());
+            }
+            format!(
+                "{variable} cannot be masked: {reason}. GitLab rejects such a masked variable; \
+                 {}",
+                join_alternatives(&fixes)
+            )
+        }
     }
-    Ok(context)
+}
+
+/// Joins the fixes of a message as "a, b or c".
+fn join_alternatives(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
 }
 
 /// Returns the option that sets a field of [`ContextOptions`].
@@ -78,6 +149,11 @@ fn option_name(field: &str) -> &str {
         "ref_name" => "--ref",
         "mr_labels" => "--mr-label",
         "masked" => "--mask",
+        "project_path" => "--project-path",
+        "instance_variables" => "--instance-var",
+        "group_variables" => "--group-var",
+        "project_variables" => "--project-var",
+        "variables" => "--var",
         "changed" => "--changed",
         "default_branch" => "--default-branch",
         "mr_source" => "--mr-source",
@@ -259,7 +335,9 @@ impl<'de> serde::de::Visitor<'de> for VarFileValueVisitor {
 }
 
 /// Describes the pipeline in the header lines of `plan` and `explain`: `pipeline:` with the
-/// source and ref, then `changes:` with the diff `changes` clauses compare with.
+/// source and ref, `project:` when the project path is not the default one, `variables:` with
+/// the number of CI/CD variables of each level when there are any, then `changes:` with the
+/// diff `changes` clauses compare with.
 pub fn describe(context: &PipelineContext, defaulted: bool) -> String {
     let source = context.source.as_str();
     let mut pipeline = match context.merge_request_pipeline() {
@@ -297,7 +375,61 @@ pub fn describe(context: &PipelineContext, defaulted: bool) -> String {
                             changed files given are not compared"
             .to_owned(),
     };
-    format!("pipeline: {pipeline}\nchanges: {changes}\n")
+    let mut header = format!("pipeline: {pipeline}\n");
+    if context.project.path != Project::default().path {
+        header.push_str(&format!("project: {}\n", context.project.path));
+    }
+    if let Some(variables) = describe_variables(context) {
+        header.push_str(&format!("variables: {variables}\n"));
+    }
+    header.push_str(&format!("changes: {changes}\n"));
+    header
+}
+
+/// Counts the CI/CD variables of each level, lowest precedence first, and names the masked
+/// ones, such as `1 instance, 3 group (2 groups), 2 schedule; masked: TOKEN`.
+fn describe_variables(context: &PipelineContext) -> Option<String> {
+    let group_count: usize = context
+        .group_variables
+        .iter()
+        .map(|group| group.variables.len())
+        .sum();
+    let groups = match context.group_variables.len() {
+        0 | 1 => "group".to_owned(),
+        count => format!("group ({count} groups)"),
+    };
+    let levels = [
+        (context.instance_variables.len(), "instance".to_owned()),
+        (group_count, groups),
+        (context.project_variables.len(), "project".to_owned()),
+        (context.pipeline_variables.len(), "pipeline".to_owned()),
+        (context.schedule_variables.len(), "schedule".to_owned()),
+    ];
+    let counts: Vec<String> = levels
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, level)| format!("{count} {level}"))
+        .collect();
+    if counts.is_empty() {
+        return None;
+    }
+    let mut masked: Vec<&str> = context
+        .instance_variables
+        .iter()
+        .chain(context.group_variables.iter().flat_map(|g| &g.variables))
+        .chain(&context.project_variables)
+        .chain(&context.pipeline_variables)
+        .chain(&context.schedule_variables)
+        .filter(|variable| variable.masked)
+        .map(|variable| variable.key.as_str())
+        .collect();
+    masked.sort_unstable();
+    masked.dedup();
+    let mut text = counts.join(", ");
+    if !masked.is_empty() {
+        text.push_str(&format!("; masked: {}", masked.join(", ")));
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -442,10 +574,148 @@ mod tests {
     #[test]
     fn mask_marks_variable() {
         let mut args = args();
-        args.project_vars = vec![("TOKEN".to_owned(), "s3cret".to_owned())];
+        args.project_vars = vec![("TOKEN".to_owned(), "s3cret-value".to_owned())];
         args.masked = vec!["TOKEN".to_owned()];
         let context = build(&args, &[]).unwrap();
         assert!(context.project_variables[0].masked);
+    }
+
+    #[test]
+    fn unmaskable_values_rejected() {
+        let mut args = args();
+        args.project_path = Some("top/app".to_owned());
+        args.instance_vars = vec![("I".to_owned(), "main".to_owned())];
+        args.group_vars = vec![GroupVariableArg {
+            group: Some("top".to_owned()),
+            key: "G".to_owned(),
+            value: "has space".to_owned(),
+        }];
+        args.project_vars = vec![("P".to_owned(), "short".to_owned())];
+        let cases = [
+            (
+                "I",
+                Vec::new(),
+                "--instance-var variable `I` cannot be masked: a masked variable that is \
+                 expanded needs a value of at least 8 characters from `a-z A-Z 0-9 _ + = / @ : . \
+                 ~ -`, but the value has 4 characters. GitLab rejects such a masked variable; \
+                 change the value or drop --mask I",
+            ),
+            (
+                "G",
+                Vec::new(),
+                "--group-var variable `G` of group `top` cannot be masked: a masked variable \
+                 that is expanded needs a value of at least 8 characters from `a-z A-Z 0-9 _ + \
+                 = / @ : . ~ -`, but the value contains a space. GitLab rejects such a masked \
+                 variable; change the value or drop --mask G",
+            ),
+            (
+                "P",
+                Vec::new(),
+                "--project-var variable `P` cannot be masked: a masked variable that is \
+                 expanded needs a value of at least 8 characters from `a-z A-Z 0-9 _ + = / @ : . \
+                 ~ -`, but the value has 5 characters. GitLab rejects such a masked variable; \
+                 change the value or drop --mask P",
+            ),
+            (
+                "V",
+                vec![("V".to_owned(), "bang!bang!".to_owned())],
+                "--var or --var-file variable `V` cannot be masked: a masked variable that is \
+                 expanded needs a value of at least 8 characters from `a-z A-Z 0-9 _ + = / @ : . \
+                 ~ -`, but the value contains `!`. GitLab rejects such a masked variable; change \
+                 the value, make it raw with `\"raw\": true` in a JSON --var-file or drop --mask \
+                 V",
+            ),
+        ];
+        for (name, cli_vars, expected) in cases {
+            let mut args = args.clone();
+            args.masked = vec![name.to_owned()];
+            assert_eq!(build(&args, &cli_vars).unwrap_err(), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn var_file_masked_flag_checked() {
+        let dir = std::env::temp_dir().join(format!("glplan-masked-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("vars.json");
+        fs::write(
+            &file,
+            r#"{"TOKEN": {"value": "two words", "masked": true, "raw": true}}"#,
+        )
+        .unwrap();
+        let mut args = args();
+        args.var_file = Some(file);
+        let error = build(&args, &[]).unwrap_err();
+        let _ = fs::remove_dir_all(&dir);
+        assert_eq!(
+            error,
+            "--var or --var-file variable `TOKEN` cannot be masked: a masked raw variable needs \
+             a value of at least 8 characters without whitespace, but the value contains a \
+             space. GitLab rejects such a masked variable; change the value or set \
+             `\"masked\": false` in the --var-file"
+        );
+    }
+
+    #[test]
+    fn group_variables_follow_project_path() {
+        let mut args = args();
+        args.project_path = Some("top/sub/app".to_owned());
+        args.group_vars = vec![
+            GroupVariableArg {
+                group: None,
+                key: "A".to_owned(),
+                value: "sub".to_owned(),
+            },
+            GroupVariableArg {
+                group: Some("top".to_owned()),
+                key: "A".to_owned(),
+                value: "top".to_owned(),
+            },
+        ];
+        let context = build(&args, &[]).unwrap();
+        let paths: Vec<&str> = context
+            .group_variables
+            .iter()
+            .map(|group| group.path.as_str())
+            .collect();
+        assert_eq!(paths, ["top", "top/sub"]);
+        assert_eq!(context.project.path, "top/sub/app");
+    }
+
+    #[test]
+    fn group_outside_project_rejected() {
+        let mut args = args();
+        args.group_vars = vec![GroupVariableArg {
+            group: Some("acme".to_owned()),
+            key: "A".to_owned(),
+            value: "1".to_owned(),
+        }];
+        assert_eq!(
+            build(&args, &[]).unwrap_err(),
+            "--group-var: group `acme` does not contain project `group/project`; name \
+             the project's namespace or one of its ancestors, and pass the project's full path \
+             with --project-path"
+        );
+    }
+
+    #[test]
+    fn invalid_project_path_rejected() {
+        let mut args = args();
+        args.project_path = Some("app".to_owned());
+        assert!(
+            build(&args, &[])
+                .unwrap_err()
+                .starts_with("--project-path app: expected the project's full path")
+        );
+    }
+
+    #[test]
+    fn schedule_source_moves_cli_vars() {
+        let mut args = args();
+        args.source = Some(PipelineSource::Schedule);
+        let context = build(&args, &[("A".to_owned(), "1".to_owned())]).unwrap();
+        assert_eq!(context.schedule_variables[0].key, "A");
+        assert!(context.pipeline_variables.is_empty());
     }
 
     #[test]
@@ -612,5 +882,49 @@ mod tests {
         for (context, defaulted, expected) in cases {
             assert_eq!(describe(&context, defaulted), expected);
         }
+    }
+
+    #[test]
+    fn describe_project_and_variables() {
+        let mut context = PipelineContext::schedule("main");
+        context.project.path = "top/sub/app".to_owned();
+        context.instance_variables = vec![SettingsVariable::new("I", "1")];
+        context.group_variables = vec![
+            glplan::context::GroupVariables {
+                path: "top".to_owned(),
+                variables: vec![SettingsVariable::new("A", "1")],
+            },
+            glplan::context::GroupVariables {
+                path: "top/sub".to_owned(),
+                variables: vec![
+                    SettingsVariable::new("A", "2"),
+                    SettingsVariable {
+                        masked: true,
+                        ..SettingsVariable::new("TOKEN", "s3cret-value")
+                    },
+                ],
+            },
+        ];
+        context.schedule_variables = vec![SettingsVariable {
+            masked: true,
+            ..SettingsVariable::new("KEY", "s3cret-value")
+        }];
+        assert_eq!(
+            describe(&context, false),
+            "pipeline: schedule for branch main (the default branch)\n\
+             project: top/sub/app\n\
+             variables: 1 instance, 3 group (2 groups), 1 schedule; masked: KEY, TOKEN\n\
+             changes: no diff, so every `changes` clause holds\n"
+        );
+
+        let mut pushed = PipelineContext::push("main");
+        pushed.project_variables = vec![SettingsVariable::new("P", "1")];
+        pushed.pipeline_variables = vec![SettingsVariable::new("V", "1")];
+        assert_eq!(
+            describe(&pushed, false),
+            "pipeline: push to branch main (the default branch)\n\
+             variables: 1 project, 1 pipeline\n\
+             changes: no diff, so every `changes` clause holds\n"
+        );
     }
 }

@@ -650,7 +650,7 @@ fn plan_header_names_default_branch_option() {
 
 #[test]
 fn empty_context_values_exit_two() {
-    let cases: [&[&str]; 8] = [
+    let cases: [&[&str]; 14] = [
         &["--ref", ""],
         &["--mr-source", ""],
         &["--default-branch", ""],
@@ -659,6 +659,12 @@ fn empty_context_values_exit_two() {
         &["--var", "K"],
         &["--var", "A-B=x"],
         &["--project-var", "=x"],
+        &["--project-path", ""],
+        &["--instance-var", "=x"],
+        &["--instance-var", "A-B=x"],
+        &["--group-var", ":A=x"],
+        &["--group-var", "top:=x"],
+        &["--group-var", "top:A-B=x"],
     ];
     for case in cases {
         let mut args = vec!["plan", RULES];
@@ -889,7 +895,7 @@ fn plan_var_file_formats() {
     let dotenv = dir.join("vars.env");
     std::fs::write(&dotenv, "# pipeline variables\nSKIP=1\n").unwrap();
     let json = dir.join("vars.json");
-    std::fs::write(&json, r#"{"SKIP": {"value": "1", "masked": true}}"#).unwrap();
+    std::fs::write(&json, r#"{"SKIP": {"value": "1", "raw": true}}"#).unwrap();
     let bad = dir.join("bad.env");
     std::fs::write(&bad, "SKIP\n").unwrap();
     let from_dotenv = plan_json(&[ONLY_EXCEPT, "--var-file", dotenv.to_str().unwrap()], 0);
@@ -1093,6 +1099,9 @@ fn context_options_in_help() {
             "--mr-label <LABEL>",
             "--mr-event-type <TYPE>",
             "--var-file <FILE>",
+            "--project-path <PATH>",
+            "--instance-var <KEY=VALUE>",
+            "--group-var <[GROUP:]KEY=VALUE>",
             "--project-var <KEY=VALUE>",
             "--mask <NAME>",
             "--changed <PATH>",
@@ -1180,13 +1189,15 @@ fn lint_masks_include_messages() {
         "lint",
         INCLUDE_MASK,
         "--var",
-        "SECRET=hunter2",
+        "SECRET=hunter2-hunter2",
         "--mask",
         "SECRET",
         "--format",
         "json",
     ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let text = stdout(&output);
+    assert!(text.contains("[MASKED]"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
 }
 
@@ -1196,20 +1207,280 @@ fn config_masks_include_messages() {
         "config",
         INCLUDE_MASK,
         "--var",
-        "SECRET=hunter2",
+        "SECRET=hunter2-hunter2",
         "--mask",
         "SECRET",
     ];
     let output = glplan(&args);
     let text = stderr(&output);
     assert!(text.contains("error[include-not-found]"), "{text}");
+    assert!(text.contains("[MASKED]"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn mask_of_short_value_exits_two() {
+    let output = glplan(&[
+        "lint",
+        INCLUDE_MASK,
+        "--var",
+        "SECRET=hunter2",
+        "--mask",
+        "SECRET",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: --var or --var-file variable `SECRET` cannot be masked: a masked variable that \
+         is expanded needs a value of at least 8 characters from `a-z A-Z 0-9 _ + = / @ : . ~ \
+         -`, but the value has 7 characters. GitLab rejects such a masked variable; change the \
+         value or drop --mask SECRET\n"
+    );
+}
+
+#[test]
+fn var_file_unmaskable_value_exits_two() {
+    let dir = std::env::temp_dir().join(format!("glplan-unmaskable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("vars.json");
+    std::fs::write(&json, r#"{"SKIP": {"value": "1", "masked": true}}"#).unwrap();
+    let output = glplan(&["plan", ONLY_EXCEPT, "--var-file", json.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("error: --var or --var-file variable `SKIP` cannot be masked: "),
+        "{message}"
+    );
+    assert!(message.contains("the value has 1 character."), "{message}");
+    assert!(message.contains("set `\"masked\": false`"), "{message}");
 }
 
 #[test]
 fn lint_mask_of_unset_variable_exits_two() {
     let output = glplan(&["lint", INCLUDE_MASK, "--mask", "SECRET"]);
     assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: --mask SECRET: no variable `SECRET` is set by --instance-var, --group-var, \
+         --project-var, --var or --var-file\n"
+    );
+}
+
+/// Returns variable `name` of job `job_name` in the JSON of a plan.
+fn job_variable<'a>(pipeline: &'a Value, job_name: &str, name: &str) -> &'a Value {
+    job(pipeline, job_name)["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|variable| variable["name"] == name)
+        .unwrap_or_else(|| panic!("job `{job_name}` has no variable `{name}`: {pipeline:#}"))
+}
+
+#[test]
+fn variable_levels_reach_plan_json() {
+    let pipeline = plan_json(
+        &[
+            CLEAN,
+            "--project-path",
+            "top/sub/app",
+            "--instance-var",
+            "I=instance",
+            "--group-var",
+            "top:G=top",
+            "--group-var",
+            "S=sub",
+            "--project-var",
+            "P=project",
+            "--var",
+            "V=pipeline",
+        ],
+        0,
+    );
+    let cases = [
+        ("I", "instance", "instance"),
+        ("G", "top", "group"),
+        ("S", "sub", "group"),
+        ("P", "project", "project"),
+        ("V", "pipeline", "pipeline"),
+    ];
+    for (name, value, source) in cases {
+        let variable = job_variable(&pipeline, "build", name);
+        assert_eq!(variable["value"], value, "{name}");
+        assert_eq!(variable["source"], source, "{name}");
+    }
+}
+
+#[test]
+fn project_path_sets_predefined_variables() {
+    let output = glplan(&[
+        "explain",
+        "build",
+        CLEAN,
+        "--predefined",
+        "--format",
+        "json",
+        "--project-path",
+        "top/sub/app",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let variables = value["job"]["variables"].as_array().unwrap();
+    let find = |name: &str| {
+        variables
+            .iter()
+            .find(|variable| variable["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))["value"]
+            .clone()
+    };
+    assert_eq!(find("CI_PROJECT_PATH"), "top/sub/app");
+    assert_eq!(find("CI_PROJECT_NAMESPACE"), "top/sub");
+    assert_eq!(find("CI_PROJECT_ROOT_NAMESPACE"), "top");
+}
+
+#[test]
+fn variable_precedence_between_levels() {
+    // Each row adds a definition of X at a higher level, which must win over all before it.
+    let levels: [(&[&str], &str, &str, &[&str]); 6] = [
+        (
+            &["--instance-var", "X=instance"],
+            "instance",
+            "instance",
+            &[],
+        ),
+        (&["--group-var", "top:X=top"], "top", "group", &["instance"]),
+        (
+            &["--group-var", "top/sub:X=sub"],
+            "sub",
+            "group",
+            &["instance", "group"],
+        ),
+        (
+            &["--project-var", "X=project"],
+            "project",
+            "project",
+            &["instance", "group", "group"],
+        ),
+        (
+            &["--var", "X=pipeline"],
+            "pipeline",
+            "pipeline",
+            &["instance", "group", "group", "project"],
+        ),
+        (
+            &["--source", "schedule"],
+            "pipeline",
+            "schedule",
+            &["instance", "group", "group", "project"],
+        ),
+    ];
+    let mut args = vec![CLEAN, "--project-path", "top/sub/app"];
+    for (options, value, source, overrides) in levels {
+        args.extend_from_slice(options);
+        let pipeline = plan_json(&args, 0);
+        let variable = job_variable(&pipeline, "build", "X");
+        assert_eq!(variable["value"], value, "{args:?}");
+        assert_eq!(variable["source"], source, "{args:?}");
+        let expected: Vec<Value> = overrides
+            .iter()
+            .map(|source| Value::from(*source))
+            .collect();
+        let found = variable["overrides"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(found, expected, "{args:?}");
+    }
+}
+
+#[test]
+fn closest_group_wins_in_any_order() {
+    let pipeline = plan_json(
+        &[
+            CLEAN,
+            "--project-path",
+            "top/sub/app",
+            "--group-var",
+            "X=own",
+            "--group-var",
+            "top:X=top",
+            "--group-var",
+            "top:Y=first",
+            "--group-var",
+            "top:Y=last",
+        ],
+        0,
+    );
+    assert_eq!(job_variable(&pipeline, "build", "X")["value"], "own");
+    assert_eq!(job_variable(&pipeline, "build", "Y")["value"], "last");
+}
+
+#[test]
+fn mask_hides_every_level() {
+    for option in ["--instance-var", "--group-var", "--project-var", "--var"] {
+        let output = glplan(&[
+            "plan",
+            "--format",
+            "json",
+            CLEAN,
+            option,
+            "TOKEN=s3cret-value",
+            "--mask",
+            "TOKEN",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{option}: {}",
+            stderr(&output)
+        );
+        assert!(!stdout(&output).contains("s3cret-value"), "{option}");
+        let pipeline: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let token = job_variable(&pipeline, "build", "TOKEN");
+        assert_eq!(token["value"], "[MASKED]", "{option}");
+        assert_eq!(token["masked"], true, "{option}");
+    }
+}
+
+#[test]
+fn group_var_outside_project_exits_two() {
+    let output = glplan(&["plan", CLEAN, "--group-var", "acme:X=1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with(
+            "error: --group-var: group `acme` does not contain project `group/project`"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn variable_header_line() {
+    let output = glplan(&[
+        "plan",
+        CLEAN,
+        "--project-path",
+        "top/app",
+        "--group-var",
+        "X=1",
+        "--var",
+        "TOKEN=s3cret-value",
+        "--mask",
+        "TOKEN",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(
+            "pipeline: push to branch main (the default branch)\n\
+             project: top/app\n\
+             variables: 1 group, 1 pipeline; masked: TOKEN\n\
+             changes: no diff, so every `changes` clause holds\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -21,7 +21,8 @@ mod options;
 
 pub use maskable::{MASKED_VALUE_MIN_LENGTH, UnmaskableValue, check_maskable};
 pub use options::{
-    ContextError, ContextOptions, is_variable_name, set_variable, variables_from_json,
+    ContextError, ContextOptions, GroupVariablesOption, is_project_path, is_variable_name,
+    set_variable, variables_from_json,
 };
 
 /// Trigger of a pipeline: the value of `CI_PIPELINE_SOURCE`.

@@ -8,8 +8,10 @@
 
 use serde::Deserialize;
 
+use super::maskable::{UnmaskableValue, check_maskable};
 use super::{
-    MergeRequest, MergeRequestEventType, PipelineContext, PipelineSource, SettingsVariable,
+    GroupVariables, MergeRequest, MergeRequestEventType, PipelineContext, PipelineSource, Project,
+    SettingsVariable,
 };
 
 /// The user's description of the pipeline to plan. Every field is optional; with none, the
@@ -26,6 +28,10 @@ pub struct ContextOptions {
     /// `CI_DEFAULT_BRANCH`. Default `main`. A push to it counts as a push to a protected
     /// branch.
     pub default_branch: Option<String>,
+    /// The project's full path, `namespace/name` (`CI_PROJECT_PATH`). Default
+    /// `group/project`. Its namespace and the namespace's ancestors are the groups that
+    /// [`ContextOptions::group_variables`] can name.
+    pub project_path: Option<String>,
     /// The merge request's source branch. Default: [`ContextOptions::ref_name`].
     pub mr_source: Option<String>,
     /// The merge request's target branch. Default: the default branch.
@@ -34,13 +40,24 @@ pub struct ContextOptions {
     pub mr_labels: Vec<String>,
     /// `CI_MERGE_REQUEST_EVENT_TYPE`. Default `detached`.
     pub mr_event_type: Option<MergeRequestEventType>,
-    /// Pipeline variables, as **Run pipeline** or the API would set them. A later entry with
+    /// Pipeline variables, as **Run pipeline** or the API would set them. With the source
+    /// `schedule` they are the schedule's variables instead, because GitLab gives a scheduled
+    /// pipeline the variables of its schedule and no pipeline variables. A later entry with
     /// the same key replaces an earlier one.
     pub variables: Vec<SettingsVariable>,
+    /// Instance CI/CD variables, the lowest in precedence of the settings variables. A later
+    /// entry with the same key replaces an earlier one.
+    pub instance_variables: Vec<SettingsVariable>,
+    /// Group CI/CD variables, above instance and below project variables in precedence. The
+    /// entries may come in any order. [`ContextOptions::build`] merges the entries of each
+    /// group, where a later variable with the same key replaces an earlier one. It orders the
+    /// groups from the top-level group down, so that the closest group's value wins.
+    pub group_variables: Vec<GroupVariablesOption>,
     /// Project CI/CD variables, below pipeline variables in precedence. A later entry with the
     /// same key replaces an earlier one.
     pub project_variables: Vec<SettingsVariable>,
-    /// Names of pipeline or project variables whose values are shown as `[MASKED]`.
+    /// Names of variables whose values are shown as `[MASKED]`, at every level that sets
+    /// them. Each name must be set at some level.
     pub masked: Vec<String>,
     /// The files the push or merge request changed. `None` means there is no diff, so every
     /// `changes` clause holds, as in GitLab's pipelines for a new branch, a tag, a schedule or
@@ -48,6 +65,16 @@ pub struct ContextOptions {
     pub changed: Option<Vec<String>>,
     /// The commit message, whose first line is `CI_COMMIT_TITLE`.
     pub title: Option<String>,
+}
+
+/// The variables of one group in [`ContextOptions::group_variables`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupVariablesOption {
+    /// The group's full path, such as `top/sub`: the project's namespace or one of its
+    /// ancestors. `None` is the project's namespace, the closest group.
+    pub path: Option<String>,
+    /// The group's variables.
+    pub variables: Vec<SettingsVariable>,
 }
 
 /// Why [`ContextOptions::build`] rejected the options. Callers word the message with their
@@ -69,17 +96,48 @@ pub enum ContextError {
         /// The merge request source branch that was given.
         mr_source: String,
     },
-    /// A variable to mask is neither a pipeline nor a project variable.
+    /// A variable to mask is set at no level.
     MaskedVariableNotSet {
         /// The name to mask.
         name: String,
     },
-    /// A ref, branch, label, changed path or masked name is the empty string, which no
-    /// GitLab pipeline has.
+    /// A ref, branch, label, changed path, project or group path or masked name is the empty
+    /// string, which no GitLab pipeline has.
     EmptyValue {
-        /// The [`ContextOptions`] field: `ref_name`, `default_branch`, `mr_source`,
-        /// `mr_target`, `mr_labels`, `changed` or `masked`.
+        /// The [`ContextOptions`] field: `ref_name`, `default_branch`, `project_path`,
+        /// `mr_source`, `mr_target`, `mr_labels`, `changed`, `group_variables` (a group path)
+        /// or `masked`.
         field: &'static str,
+    },
+    /// The project path is not `namespace/name` with GitLab's path characters.
+    InvalidProjectPath {
+        /// The path that was given.
+        path: String,
+    },
+    /// A group of [`ContextOptions::group_variables`] is neither the project's namespace nor
+    /// one of its ancestors, so GitLab would not give its variables to the project's
+    /// pipelines.
+    GroupNotAncestor {
+        /// The group's path.
+        group: String,
+        /// The project's full path.
+        project_path: String,
+    },
+    /// A masked variable's value breaks GitLab's rules for masked values, so GitLab would
+    /// reject the variable.
+    UnmaskableValue {
+        /// The [`ContextOptions`] field that sets the variable: `instance_variables`,
+        /// `group_variables`, `project_variables` or `variables`.
+        field: &'static str,
+        /// The group's full path, for a group variable.
+        group: Option<String>,
+        /// The variable's name.
+        key: String,
+        /// Whether [`ContextOptions::masked`] lists the variable's name. When it does not,
+        /// the variable's own flag masks it.
+        masked_by_name: bool,
+        /// The rules the value breaks.
+        reason: UnmaskableValue,
     },
 }
 
@@ -137,29 +195,114 @@ impl ContextOptions {
                 .collect()
         });
 
-        let mut pipeline_variables = Vec::new();
-        for variable in &self.variables {
-            set_variable(&mut pipeline_variables, variable.clone());
-        }
-        let mut project_variables = Vec::new();
-        for variable in &self.project_variables {
-            set_variable(&mut project_variables, variable.clone());
-        }
-        for name in &self.masked {
-            let mut found = false;
-            for variable in pipeline_variables.iter_mut().chain(&mut project_variables) {
-                if &variable.key == name {
-                    variable.masked = true;
-                    found = true;
-                }
+        if let Some(path) = &self.project_path {
+            if !is_project_path(path) {
+                return Err(ContextError::InvalidProjectPath { path: path.clone() });
             }
-            if !found {
+            context.project.path = path.clone();
+        }
+        self.set_variables(&mut context)?;
+        Ok(context)
+    }
+
+    /// Sets the CI/CD variables of every level, marks the variables named in
+    /// [`ContextOptions::masked`] as masked, and checks the masked values.
+    fn set_variables(&self, context: &mut PipelineContext) -> Result<(), ContextError> {
+        let mut instance_variables = merged(&self.instance_variables);
+        let mut group_variables = self.group_chain(&context.project)?;
+        let mut project_variables = merged(&self.project_variables);
+        let mut pipeline_variables = merged(&self.variables);
+
+        for name in &self.masked {
+            let is_set = |variables: &[SettingsVariable]| variables.iter().any(|v| &v.key == name);
+            let set_somewhere = is_set(&instance_variables)
+                || group_variables.iter().any(|group| is_set(&group.variables))
+                || is_set(&project_variables)
+                || is_set(&pipeline_variables);
+            if !set_somewhere {
                 return Err(ContextError::MaskedVariableNotSet { name: name.clone() });
             }
         }
-        context.pipeline_variables = pipeline_variables;
+        self.mask(&mut instance_variables, "instance_variables", None)?;
+        for group in &mut group_variables {
+            self.mask(&mut group.variables, "group_variables", Some(&group.path))?;
+        }
+        self.mask(&mut project_variables, "project_variables", None)?;
+        self.mask(&mut pipeline_variables, "variables", None)?;
+
+        context.instance_variables = instance_variables;
+        context.group_variables = group_variables;
         context.project_variables = project_variables;
-        Ok(context)
+        if context.source == PipelineSource::Schedule {
+            context.schedule_variables = pipeline_variables;
+        } else {
+            context.pipeline_variables = pipeline_variables;
+        }
+        Ok(())
+    }
+
+    /// Marks the variables named in [`ContextOptions::masked`] as masked, then checks that
+    /// every masked value is one GitLab accepts.
+    fn mask(
+        &self,
+        variables: &mut [SettingsVariable],
+        field: &'static str,
+        group: Option<&str>,
+    ) -> Result<(), ContextError> {
+        for variable in variables {
+            let masked_by_name = self.masked.contains(&variable.key);
+            variable.masked |= masked_by_name;
+            if !variable.masked {
+                continue;
+            }
+            if let Err(reason) = check_maskable(&variable.value, variable.raw) {
+                return Err(ContextError::UnmaskableValue {
+                    field,
+                    group: group.map(str::to_owned),
+                    key: variable.key.clone(),
+                    masked_by_name,
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns the group variables as GitLab reads them for `project`: one entry per group,
+    /// ordered from the top-level group down to the project's namespace.
+    fn group_chain(&self, project: &Project) -> Result<Vec<GroupVariables>, ContextError> {
+        let namespace = project.namespace();
+        let mut groups: Vec<GroupVariables> = Vec::new();
+        for option in &self.group_variables {
+            let path = option.path.as_deref().unwrap_or(namespace);
+            let is_ancestor = namespace
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+            if !is_ancestor {
+                return Err(ContextError::GroupNotAncestor {
+                    group: path.to_owned(),
+                    project_path: project.path.clone(),
+                });
+            }
+            let index = match groups.iter().position(|group| group.path == path) {
+                Some(index) => index,
+                None => {
+                    groups.push(GroupVariables {
+                        path: path.to_owned(),
+                        variables: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            if let Some(group) = groups.get_mut(index) {
+                for variable in &option.variables {
+                    set_variable(&mut group.variables, variable.clone());
+                }
+            }
+        }
+        // Every path is a prefix of the namespace, so the number of segments orders them.
+        groups.sort_by_key(|group| group.path.split('/').count());
+        Ok(groups)
     }
 
     /// Returns the first field that is an empty string or contains one.
@@ -167,6 +310,7 @@ impl ContextOptions {
         let single = [
             ("ref_name", &self.ref_name),
             ("default_branch", &self.default_branch),
+            ("project_path", &self.project_path),
             ("mr_source", &self.mr_source),
             ("mr_target", &self.mr_target),
         ];
@@ -175,6 +319,13 @@ impl ContextOptions {
             .find(|(_, value)| value.as_deref() == Some(""))
         {
             return Some(field);
+        }
+        let empty_group = self
+            .group_variables
+            .iter()
+            .any(|group| group.path.as_deref() == Some(""));
+        if empty_group {
+            return Some("group_variables");
         }
         let lists = [
             ("mr_labels", self.mr_labels.as_slice()),
@@ -247,6 +398,28 @@ impl ContextOptions {
 fn set_merged_result_shas(merge_request: &mut MergeRequest) {
     merge_request.source_branch_sha = Some("6c1b2a3d4e5f60718293a4b5c6d7e8f901234567".to_owned());
     merge_request.target_branch_sha = Some("7d2c3b4a5f6e70819203b4c5d6e7f8a012345678".to_owned());
+}
+
+/// Returns `variables` with each key once, at its first position with its last value.
+fn merged(variables: &[SettingsVariable]) -> Vec<SettingsVariable> {
+    let mut merged = Vec::new();
+    for variable in variables {
+        set_variable(&mut merged, variable.clone());
+    }
+    merged
+}
+
+/// Returns whether `path` is a project path as GitLab writes them: a namespace and a name,
+/// separated by `/`, each segment of ASCII letters, digits, `_`, `-` and `.`.
+pub fn is_project_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    segments.len() >= 2
+        && segments.iter().all(|segment| {
+            !segment.is_empty()
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
 }
 
 /// Replaces the variable of the same name, or appends a new one.
@@ -391,6 +564,23 @@ mod tests {
                 },
                 "masked",
             ),
+            (
+                ContextOptions {
+                    project_path: Some(String::new()),
+                    ..ContextOptions::default()
+                },
+                "project_path",
+            ),
+            (
+                ContextOptions {
+                    group_variables: vec![GroupVariablesOption {
+                        path: Some(String::new()),
+                        variables: vec![SettingsVariable::new("A", "1")],
+                    }],
+                    ..ContextOptions::default()
+                },
+                "group_variables",
+            ),
         ];
         for (options, field) in cases {
             assert_eq!(options.build(), Err(ContextError::EmptyValue { field }));
@@ -451,6 +641,315 @@ mod tests {
             context.pipeline_variables,
             [SettingsVariable::new("A", "2")]
         );
+    }
+
+    fn group(path: Option<&str>, variables: &[(&str, &str)]) -> GroupVariablesOption {
+        GroupVariablesOption {
+            path: path.map(str::to_owned),
+            variables: variables
+                .iter()
+                .map(|(key, value)| SettingsVariable::new(*key, *value))
+                .collect(),
+        }
+    }
+
+    fn pairs(variables: &[SettingsVariable]) -> Vec<(&str, &str)> {
+        variables
+            .iter()
+            .map(|v| (v.key.as_str(), v.value.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn every_level_reaches_context() {
+        let options = ContextOptions {
+            instance_variables: vec![SettingsVariable::new("I", "instance")],
+            group_variables: vec![group(None, &[("G", "group")])],
+            project_variables: vec![SettingsVariable::new("P", "project")],
+            variables: vec![SettingsVariable::new("V", "pipeline")],
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(pairs(&context.instance_variables), [("I", "instance")]);
+        assert_eq!(context.group_variables.len(), 1);
+        assert_eq!(context.group_variables[0].path, "group");
+        assert_eq!(
+            pairs(&context.group_variables[0].variables),
+            [("G", "group")]
+        );
+        assert_eq!(pairs(&context.project_variables), [("P", "project")]);
+        assert_eq!(pairs(&context.pipeline_variables), [("V", "pipeline")]);
+        assert!(context.schedule_variables.is_empty());
+    }
+
+    #[test]
+    fn schedule_source_gets_schedule_variables() {
+        let options = ContextOptions {
+            source: Some(PipelineSource::Schedule),
+            variables: vec![SettingsVariable::new("V", "1")],
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(pairs(&context.schedule_variables), [("V", "1")]);
+        assert!(context.pipeline_variables.is_empty());
+    }
+
+    #[test]
+    fn later_level_variable_wins() {
+        let options = ContextOptions {
+            instance_variables: vec![
+                SettingsVariable::new("A", "1"),
+                SettingsVariable::new("B", "1"),
+                SettingsVariable::new("A", "2"),
+            ],
+            project_variables: vec![
+                SettingsVariable::new("A", "1"),
+                SettingsVariable::new("A", "3"),
+            ],
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(pairs(&context.instance_variables), [("A", "2"), ("B", "1")]);
+        assert_eq!(pairs(&context.project_variables), [("A", "3")]);
+    }
+
+    #[test]
+    fn group_chain_ordered_from_top() {
+        let options = ContextOptions {
+            project_path: Some("top/sub/leaf/app".to_owned()),
+            group_variables: vec![
+                group(None, &[("A", "leaf")]),
+                group(Some("top"), &[("A", "top"), ("B", "top")]),
+                group(Some("top/sub"), &[("A", "sub")]),
+                group(Some("top/sub/leaf"), &[("C", "leaf")]),
+                group(Some("top"), &[("B", "top2")]),
+            ],
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        let paths: Vec<&str> = context
+            .group_variables
+            .iter()
+            .map(|group| group.path.as_str())
+            .collect();
+        assert_eq!(paths, ["top", "top/sub", "top/sub/leaf"]);
+        assert_eq!(
+            pairs(&context.group_variables[0].variables),
+            [("A", "top"), ("B", "top2")]
+        );
+        assert_eq!(pairs(&context.group_variables[1].variables), [("A", "sub")]);
+        assert_eq!(
+            pairs(&context.group_variables[2].variables),
+            [("A", "leaf"), ("C", "leaf")]
+        );
+        assert_eq!(context.project.path, "top/sub/leaf/app");
+    }
+
+    #[test]
+    fn group_outside_namespace_rejected() {
+        let cases = [
+            ("other", "top/sub/app"),
+            ("top/sub/app", "top/sub/app"),
+            ("top/su", "top/sub/app"),
+            ("top/sub/x", "top/sub/app"),
+            ("top/", "top/sub/app"),
+            ("/top", "top/sub/app"),
+            ("top", "group/project"),
+        ];
+        for (path, project_path) in cases {
+            let options = ContextOptions {
+                project_path: Some(project_path.to_owned()),
+                group_variables: vec![group(Some(path), &[("A", "1")])],
+                ..ContextOptions::default()
+            };
+            assert_eq!(
+                options.build(),
+                Err(ContextError::GroupNotAncestor {
+                    group: path.to_owned(),
+                    project_path: project_path.to_owned(),
+                }),
+                "{path} of {project_path}"
+            );
+        }
+    }
+
+    #[test]
+    fn project_path_cases() {
+        for path in ["group/project", "a/b/c", "My.Group/my-app_2"] {
+            let options = ContextOptions {
+                project_path: Some(path.to_owned()),
+                ..ContextOptions::default()
+            };
+            assert_eq!(options.build().unwrap().project.path, path);
+        }
+        for path in [
+            "project",
+            "/group/project",
+            "group/project/",
+            "a//b",
+            "a b/c",
+            "a/b?",
+        ] {
+            let options = ContextOptions {
+                project_path: Some(path.to_owned()),
+                ..ContextOptions::default()
+            };
+            assert_eq!(
+                options.build(),
+                Err(ContextError::InvalidProjectPath {
+                    path: path.to_owned()
+                }),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn mask_reaches_every_level() {
+        let value = "s3cret-value";
+        let options = ContextOptions {
+            source: Some(PipelineSource::Schedule),
+            instance_variables: vec![SettingsVariable::new("TOKEN", value)],
+            group_variables: vec![group(None, &[("TOKEN", value), ("OTHER", "x")])],
+            project_variables: vec![SettingsVariable::new("TOKEN", value)],
+            variables: vec![SettingsVariable::new("TOKEN", value)],
+            masked: vec!["TOKEN".to_owned()],
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert!(context.instance_variables[0].masked);
+        assert!(context.group_variables[0].variables[0].masked);
+        assert!(!context.group_variables[0].variables[1].masked);
+        assert!(context.project_variables[0].masked);
+        assert!(context.schedule_variables[0].masked);
+    }
+
+    #[test]
+    fn mask_of_group_variable_only() {
+        let options = ContextOptions {
+            group_variables: vec![group(None, &[("TOKEN", "s3cret-value")])],
+            masked: vec!["TOKEN".to_owned()],
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert!(context.group_variables[0].variables[0].masked);
+    }
+
+    #[test]
+    fn mask_of_unset_name_rejected() {
+        let options = ContextOptions {
+            instance_variables: vec![SettingsVariable::new("A", "abcdefgh")],
+            masked: vec!["TOKEN".to_owned()],
+            ..ContextOptions::default()
+        };
+        assert_eq!(
+            options.build(),
+            Err(ContextError::MaskedVariableNotSet {
+                name: "TOKEN".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn unmaskable_value_rejected_at_every_level() {
+        let short = || SettingsVariable::new("TOKEN", "main");
+        let with = |field: &str| {
+            let mut options = ContextOptions {
+                project_path: Some("top/sub/app".to_owned()),
+                masked: vec!["TOKEN".to_owned()],
+                ..ContextOptions::default()
+            };
+            match field {
+                "instance_variables" => options.instance_variables.push(short()),
+                "group_variables" => options.group_variables.push(GroupVariablesOption {
+                    path: Some("top".to_owned()),
+                    variables: vec![short()],
+                }),
+                "project_variables" => options.project_variables.push(short()),
+                _ => options.variables.push(short()),
+            }
+            options
+        };
+        for field in [
+            "instance_variables",
+            "group_variables",
+            "project_variables",
+            "variables",
+        ] {
+            let group = (field == "group_variables").then(|| "top".to_owned());
+            assert_eq!(
+                with(field).build(),
+                Err(ContextError::UnmaskableValue {
+                    field,
+                    group,
+                    key: "TOKEN".to_owned(),
+                    masked_by_name: true,
+                    reason: UnmaskableValue {
+                        raw: false,
+                        too_short: Some(4),
+                        invalid_character: None,
+                        raw_accepts: false,
+                    },
+                }),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn unmaskable_schedule_variable_names_variables_field() {
+        let options = ContextOptions {
+            source: Some(PipelineSource::Schedule),
+            variables: vec![SettingsVariable {
+                masked: true,
+                ..SettingsVariable::new("TOKEN", "two words")
+            }],
+            ..ContextOptions::default()
+        };
+        let Err(ContextError::UnmaskableValue {
+            field,
+            masked_by_name,
+            reason,
+            ..
+        }) = options.build()
+        else {
+            panic!("expected UnmaskableValue");
+        };
+        assert_eq!(field, "variables");
+        assert!(!masked_by_name);
+        assert_eq!(reason.invalid_character, Some(' '));
+    }
+
+    #[test]
+    fn raw_masked_value_uses_raw_rule() {
+        let variable = |raw| SettingsVariable {
+            masked: true,
+            raw,
+            ..SettingsVariable::new("TOKEN", "p@ss!word%")
+        };
+        let raw = ContextOptions {
+            project_variables: vec![variable(true)],
+            ..ContextOptions::default()
+        };
+        assert!(raw.build().is_ok());
+        let expanded = ContextOptions {
+            project_variables: vec![variable(false)],
+            ..ContextOptions::default()
+        };
+        let Err(ContextError::UnmaskableValue { reason, .. }) = expanded.build() else {
+            panic!("expected UnmaskableValue");
+        };
+        assert_eq!(reason.invalid_character, Some('!'));
+        assert!(reason.raw_accepts);
+    }
+
+    #[test]
+    fn unmasked_short_value_accepted() {
+        let options = ContextOptions {
+            project_variables: vec![SettingsVariable::new("TOKEN", "main")],
+            ..ContextOptions::default()
+        };
+        assert!(options.build().is_ok());
     }
 
     #[test]
