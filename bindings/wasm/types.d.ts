@@ -160,9 +160,9 @@ export interface ContextInput {
   project_variables?: { [key: string]: VariableValue } | null;
   /**
    * Names of variables whose values are shown as `[MASKED]`, at every level that sets
-   * them. As in GitLab, a masked value needs at least 8 characters, all from `a-z A-Z 0-9 _
-   * + = / @ : . ~ -`, or, for a raw variable, at least 8 characters without whitespace;
-   * other values throw. The same rule applies to variables with `masked: true`.
+   * them. As in GitLab, a masked value needs at least 8 characters, all from
+   * `a-z A-Z 0-9 _ + = / @ : . ~ -`, or, for a raw variable, at least 8 characters without
+   * whitespace. Other values throw, also for variables with `masked: true`.
    */
   masked?: string[];
   /**

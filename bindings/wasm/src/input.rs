@@ -114,9 +114,9 @@ pub struct ContextInput {
     #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
     pub project_variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// Names of variables whose values are shown as `[MASKED]`, at every level that sets
-    /// them. As in GitLab, a masked value needs at least 8 characters, all from `a-z A-Z 0-9 _
-    /// + = / @ : . ~ -`, or, for a raw variable, at least 8 characters without whitespace;
-    /// other values throw. The same rule applies to variables with `masked: true`.
+    /// them. As in GitLab, a masked value needs at least 8 characters, all from
+    /// `a-z A-Z 0-9 _ + = / @ : . ~ -`, or, for a raw variable, at least 8 characters without
+    /// whitespace. Other values throw, also for variables with `masked: true`.
     pub masked: Vec<String>,
     /// The files the push or merge request changed, for `rules:changes` and `only:changes`.
     /// Absent or `null`: there is no diff, so every `changes` clause holds. An empty array is

@@ -111,6 +111,24 @@ fn readme_explain_output() {
 }
 
 #[test]
+fn readme_variable_levels_output() {
+    let text = readme();
+    let expected = blocks(&text, "text")
+        .into_iter()
+        .find(|block| block.contains("REGISTRY"))
+        .unwrap();
+    let args = blocks(&text, "sh")
+        .iter()
+        .flat_map(|block| block.lines().map(str::to_owned).collect::<Vec<_>>())
+        .find(|line| line.contains("--group-var"))
+        .and_then(|line| glplan_args(&line))
+        .unwrap();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = glplan(&args);
+    assert!(stdout(&output).contains(&expected), "{}", stdout(&output));
+}
+
+#[test]
 fn readme_comment_counts_hold() {
     let output = glplan(&[
         "plan",
