@@ -272,6 +272,55 @@ fn plan_masks_values_in_child_pipeline() {
 }
 
 #[wasm_bindgen_test]
+fn plan_variable_levels_and_group_chain() {
+    let input = js(r#"{
+        "files": {".gitlab-ci.yml": "a: {script: x}\n"},
+        "variables": {"V": "pipeline"},
+        "context": {
+            "source": "schedule",
+            "project_path": "top/sub/app",
+            "instance_variables": {"X": "instance"},
+            "group_variables": [
+                {"variables": {"X": "sub"}},
+                {"path": "top", "variables": {"X": "top", "T": "top"}}
+            ],
+            "project_variables": {"P": "project"}
+        }
+    }"#);
+    let result = plan(input).unwrap();
+    let variables: Array = get(&result, "pipeline.jobs.0.variables")
+        .dyn_into()
+        .unwrap();
+    let find = |name: &str| {
+        variables
+            .iter()
+            .find(|variable| get(variable, "name") == name)
+            .unwrap_or_else(|| panic!("no variable {name}"))
+    };
+    assert_eq!(get(&find("X"), "value"), "sub");
+    assert_eq!(get(&find("X"), "source"), "group");
+    assert_eq!(get(&find("T"), "value"), "top");
+    assert_eq!(get(&find("P"), "source"), "project");
+    assert_eq!(get(&find("V"), "source"), "schedule");
+}
+
+#[wasm_bindgen_test]
+fn plan_unmaskable_value_throws_error() {
+    let input = js(r#"{
+        "files": {".gitlab-ci.yml": "a: {script: x}\n"},
+        "context": {"project_variables": {"T": "main"}, "masked": ["T"]}
+    }"#);
+    let message = error_message(plan(input));
+    assert!(
+        message.starts_with(
+            "invalid argument `context.project_variables.T`: the variable cannot be masked: "
+        ),
+        "{message}"
+    );
+    assert!(message.contains("the value has 4 characters"), "{message}");
+}
+
+#[wasm_bindgen_test]
 fn deeply_nested_or_cyclic_argument_throws_error() {
     let valid = || js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}}"#);
     // Inputs nested 5,000 levels deep.
