@@ -831,7 +831,9 @@ pub struct SettingsVariable {
     pub key: String,
     /// Value; for a file variable, the file's content.
     pub value: String,
-    /// Whether the value is hidden in job logs and in glplan's output (`[MASKED]`).
+    /// Whether the value is hidden in job logs and in glplan's output (`[MASKED]`). GitLab
+    /// accepts only masked values that pass [`check_maskable`]. [`ContextOptions::build`]
+    /// checks them, but a context deserialized or built field by field is not checked.
     pub masked: bool,
     /// Whether only pipelines of protected branches and tags receive the variable.
     pub protected: bool,
