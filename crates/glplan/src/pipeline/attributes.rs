@@ -257,8 +257,12 @@ pub(super) fn planned_job(
         services,
         resource_group,
     };
-    let shown = masked_job_fields(&unmasked, masker);
-    let unmasked = (shown != unmasked).then(|| Box::new(unmasked));
+    let (shown, unmasked) = if shows_masked_value(&unmasked, masker) {
+        let shown = masked_job_fields(&unmasked, masker);
+        (shown, Some(Box::new(unmasked)))
+    } else {
+        (unmasked, None)
+    };
 
     PlannedJob {
         name: job.name.clone(),
@@ -325,6 +329,21 @@ fn environment_slug_to_hide(
     let view = seed.environment.as_ref()?;
     let name = variables.environment.as_deref().unwrap_or(&view.name);
     masker.hides(name).then(|| environment_slug(name))
+}
+
+/// Returns whether masking changes one of the fields of `job`.
+fn shows_masked_value(job: &UnmaskedJob, masker: &Masker) -> bool {
+    let image = job.image.iter().filter_map(|image| image.expanded.as_ref());
+    let services = job
+        .services
+        .iter()
+        .filter_map(|service| service.expanded.as_ref());
+    job.tags
+        .iter()
+        .chain(image)
+        .chain(services)
+        .chain(&job.resource_group)
+        .any(|text| masker.hides(text))
 }
 
 /// The fields of [`UnmaskedJob`] as shown. A service's host names are derived again from the
