@@ -45,6 +45,7 @@ const CHECKED: &[&str] = &[
 pub struct Validator<'s> {
     root: &'s Value,
     strict: bool,
+    absent_not_null: bool,
     /// Every `(definition, property)` pair that a validated instance had, with `#` for the
     /// root object, so a test can check that its inputs cover the schema.
     pub visited: BTreeSet<(String, String)>,
@@ -59,6 +60,7 @@ impl<'s> Validator<'s> {
         Validator {
             root,
             strict: false,
+            absent_not_null: false,
             visited: BTreeSet::new(),
             enclosing: BTreeSet::new(),
         }
@@ -68,6 +70,16 @@ impl<'s> Validator<'s> {
     #[must_use]
     pub fn strict(mut self) -> Self {
         self.strict = true;
+        self
+    }
+
+    /// Rejects `null` as the value of a member outside `required`. JSON Schema allows it when
+    /// the member's type includes `null`, but the serialized types leave such a member out
+    /// (`skip_serializing_if`) instead. The npm package's TypeScript declarations rely on that,
+    /// because they declare the member optional and not nullable (`name?: T`).
+    #[must_use]
+    pub fn absent_not_null(mut self) -> Self {
+        self.absent_not_null = true;
         self
     }
 
@@ -156,10 +168,26 @@ impl<'s> Validator<'s> {
         let Value::Object(members) = instance else {
             return;
         };
-        if let Some(Value::Array(required)) = schema.get("required") {
-            for name in required.iter().filter_map(Value::as_str) {
-                if !members.contains_key(name) {
-                    errors.push(format!("{path}: missing required member `{name}`"));
+        let required: Vec<&str> = match schema.get("required") {
+            Some(Value::Array(required)) => required.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for name in &required {
+            if !members.contains_key(*name) {
+                errors.push(format!("{path}: missing required member `{name}`"));
+            }
+        }
+        if self.absent_not_null
+            && let Some(Value::Object(properties)) = schema.get("properties")
+        {
+            for (name, value) in members {
+                if value.is_null()
+                    && properties.contains_key(name)
+                    && !required.contains(&name.as_str())
+                {
+                    errors.push(format!(
+                        "{path}/{name}: optional member is `null` instead of left out"
+                    ));
                 }
             }
         }
@@ -388,6 +416,33 @@ mod tests {
             found.iter().any(|error| error.contains("expected type")),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn optional_null_rejected_on_request() {
+        let instance = json!({"when": "always", "name": null});
+        assert!(errors(&schema(), &instance).is_empty());
+        let found = Validator::new(&schema())
+            .strict()
+            .absent_not_null()
+            .validate(&instance);
+        assert_eq!(
+            found,
+            vec!["/name: optional member is `null` instead of left out".to_owned()]
+        );
+    }
+
+    #[test]
+    fn required_null_still_accepted() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"value": {"type": ["string", "null"]}},
+            "required": ["value"]
+        });
+        let found = Validator::new(&schema)
+            .absent_not_null()
+            .validate(&json!({"value": null}));
+        assert_eq!(found, Vec::<String>::new());
     }
 
     #[test]
