@@ -232,11 +232,11 @@ export interface Diagnostic {
   /**
    * The job a pipeline diagnostic is about.
    */
-  job?: string | null;
+  job?: string;
   /**
    * The place where the problem is written.
    */
-  location?: Location | null;
+  location?: Location;
   /**
    * Other places that explain the problem.
    */
@@ -244,7 +244,7 @@ export interface Diagnostic {
   /**
    * How to fix the problem.
    */
-  help?: string | null;
+  help?: string;
 }
 
 /**
@@ -376,11 +376,11 @@ export interface Explanation {
   /**
    * The job, when GitLab creates it.
    */
-  job?: PlannedJob | null;
+  job?: PlannedJob;
   /**
    * The job, when GitLab leaves it out, with the reason.
    */
-  absent?: AbsentJob | null;
+  absent?: AbsentJob;
   /**
    * The jobs of earlier stages a stage-scheduled job waits for.
    */
@@ -493,32 +493,32 @@ export interface ScheduledJob {
   /**
    * The runner of the last attempt.
    */
-  runner?: string | null;
+  runner?: string;
   /**
    * The slot of the last attempt on its runner, from 0.
    */
-  slot?: number | null;
+  slot?: number;
   /**
    * When the first attempt became pending.
    */
-  queued_at?: number | null;
+  queued_at?: number;
   /**
    * When the first attempt started.
    */
-  started_at?: number | null;
+  started_at?: number;
   /**
    * When the last attempt ended.
    */
-  finished_at?: number | null;
+  finished_at?: number;
   /**
    * GitLab's failure reason of the last attempt (`script_failure`,
    * `job_execution_timeout`).
    */
-  failure_reason?: string | null;
+  failure_reason?: string;
   /**
    * Why the job did not run or did not finish.
    */
-  reason?: string | null;
+  reason?: string;
   /**
    * Every attempt, retries included, in order.
    */
@@ -537,11 +537,11 @@ export interface Attempt {
   /**
    * The runner; absent for a trigger job.
    */
-  runner?: string | null;
+  runner?: string;
   /**
    * The slot on the runner, from 0.
    */
-  slot?: number | null;
+  slot?: number;
   /**
    * When the attempt became pending.
    */
@@ -561,7 +561,7 @@ export interface Attempt {
   /**
    * GitLab's failure reason, for a failed attempt.
    */
-  failure_reason?: string | null;
+  failure_reason?: string;
 }
 
 /**
@@ -725,11 +725,11 @@ export interface WorkflowResult {
    * The pipeline name (`CI_PIPELINE_NAME`): `workflow:name` after variable expansion,
    * absent when it is not set or expands to nothing.
    */
-  name?: string | null;
+  name?: string;
   /**
    * Index (from 0) of the workflow rule that matched.
    */
-  rule?: number | null;
+  rule?: number;
   /**
    * Each workflow rule evaluated, in order, up to the one that matched.
    */
@@ -765,7 +765,7 @@ export interface RuleEvaluation {
   /**
    * Where the rule is written.
    */
-  location?: SourceLocation | null;
+  location?: SourceLocation;
 }
 
 /**
@@ -787,7 +787,7 @@ export interface ClauseEvaluation {
   /**
    * The expression as written (`if:` clauses).
    */
-  expression?: string | null;
+  expression?: string;
   /**
    * The variables the expressions read, with their values (`null` when undefined).
    */
@@ -795,11 +795,11 @@ export interface ClauseEvaluation {
   /**
    * A result glplan assumed because a fact is not available offline.
    */
-  note?: string | null;
+  note?: string;
   /**
    * Where the expression is written (`if:` clauses).
    */
-  location?: SourceLocation | null;
+  location?: SourceLocation;
 }
 
 /**
@@ -906,7 +906,7 @@ export interface PlannedJob {
   /**
    * The parallel job this instance was expanded from, with its position.
    */
-  parallel?: ParallelInstance | null;
+  parallel?: ParallelInstance;
   /**
    * Effective `when`: the matched rule's, else the job's, else `on_success`.
    */
@@ -920,11 +920,11 @@ export interface PlannedJob {
   /**
    * The delay of a `when: delayed` job, counted from when the job becomes ready.
    */
-  start_in?: PlanDuration | null;
+  start_in?: PlanDuration;
   /**
    * The confirmation message of a manual job.
    */
-  manual_confirmation?: string | null;
+  manual_confirmation?: string;
   /**
    * `stage`: the job waits for every job of the earlier stages; `dag`: only for its
    * `needs`.
@@ -935,7 +935,7 @@ export interface PlannedJob {
    * needs on absent jobs; absent for a stage-scheduled job. An empty list means the job
    * can start as soon as the pipeline does.
    */
-  needs?: NeedEdge[] | null;
+  needs?: NeedEdge[];
   /**
    * `needs:project` and `needs:pipeline` entries: artifacts from other pipelines, which the
    * job does not wait for.
@@ -945,7 +945,7 @@ export interface PlannedJob {
    * `dependencies:`, without the jobs that are not in the pipeline. Without the keyword a
    * job takes the artifacts of every job of earlier stages, or of its `needs`.
    */
-  dependencies?: string[] | null;
+  dependencies?: string[];
   /**
    * The job's variables: the winning definition of each name, with its origin and the
    * value GitLab sends after expanding references between variables.
@@ -959,7 +959,7 @@ export interface PlannedJob {
   /**
    * `image:`, as written and as the runner would expand it.
    */
-  image?: PlanImage | null;
+  image?: PlanImage;
   /**
    * `services:`.
    */
@@ -967,11 +967,11 @@ export interface PlannedJob {
   /**
    * `environment:`, with the name and URL expanded as GitLab does.
    */
-  environment?: PlanEnvironment | null;
+  environment?: PlanEnvironment;
   /**
    * `resource_group:` after GitLab's expansion.
    */
-  resource_group?: string | null;
+  resource_group?: string;
   /**
    * Effective `interruptible`: the matched rule's, else the job's, else `false`.
    */
@@ -979,11 +979,11 @@ export interface PlannedJob {
   /**
    * `timeout:`; without it the project's timeout applies.
    */
-  timeout?: PlanDuration | null;
+  timeout?: PlanDuration;
   /**
    * `retry:`.
    */
-  retry?: PlanRetry | null;
+  retry?: PlanRetry;
   /**
    * `cache:` entries.
    */
@@ -991,11 +991,11 @@ export interface PlannedJob {
   /**
    * `artifacts:`.
    */
-  artifacts?: PlanArtifacts | null;
+  artifacts?: PlanArtifacts;
   /**
    * `trigger:` of a trigger job, with the downstream pipeline when glplan could plan it.
    */
-  trigger?: PlanTrigger | null;
+  trigger?: PlanTrigger;
   /**
    * Why the job was created.
    */
@@ -1003,7 +1003,7 @@ export interface PlannedJob {
   /**
    * Where the job is defined.
    */
-  location?: SourceLocation | null;
+  location?: SourceLocation;
   /**
    * The runners that can take the job, and why the others cannot; only with runner files.
    */
@@ -1092,20 +1092,20 @@ export interface CrossNeed {
   /**
    * The project of `needs:project`.
    */
-  project?: string | null;
+  project?: string;
   /**
    * The ref of `needs:project`.
    */
-  ref?: string | null;
+  ref?: string;
   /**
    * The pipeline of `needs:pipeline` (usually `$PARENT_PIPELINE_ID`), or of a trigger
    * job's upstream status mirror.
    */
-  pipeline?: string | null;
+  pipeline?: string;
   /**
    * The job whose artifacts are downloaded; absent for an upstream status mirror.
    */
-  job?: string | null;
+  job?: string;
   /**
    * Whether artifacts are downloaded.
    */
@@ -1164,11 +1164,11 @@ export interface PlanImage {
   /**
    * The name with the job's variables expanded as the runner does, when that changes it.
    */
-  expanded?: string | null;
+  expanded?: string;
   /**
    * `entrypoint:`.
    */
-  entrypoint?: string[] | null;
+  entrypoint?: string[];
   /**
    * `pull_policy:`, in order of preference.
    */
@@ -1186,11 +1186,11 @@ export interface PlanService {
   /**
    * The name with the job's variables expanded as the runner does, when that changes it.
    */
-  expanded?: string | null;
+  expanded?: string;
   /**
    * `alias:`.
    */
-  alias?: string | null;
+  alias?: string;
   /**
    * The host names the job reaches the service at.
    */
@@ -1212,11 +1212,11 @@ export interface PlanEnvironment {
   /**
    * The name as written, when expansion changed it.
    */
-  written?: string | null;
+  written?: string;
   /**
    * `url:` after expansion with the job's variables.
    */
-  url?: string | null;
+  url?: string;
   /**
    * `action:` (`start` by default).
    */
@@ -1224,15 +1224,15 @@ export interface PlanEnvironment {
   /**
    * `deployment_tier:`, when written.
    */
-  deployment_tier?: string | null;
+  deployment_tier?: string;
   /**
    * `on_stop:`.
    */
-  on_stop?: string | null;
+  on_stop?: string;
   /**
    * `auto_stop_in:` after expansion.
    */
-  auto_stop_in?: string | null;
+  auto_stop_in?: string;
 }
 
 /**
@@ -1262,11 +1262,11 @@ export interface PlanCache {
    * The key as written (`default` when not written); absent for a key computed from
    * files.
    */
-  key?: string | null;
+  key?: string;
   /**
    * The key with the job's variables expanded as the runner does, when that changes it.
    */
-  key_expanded?: string | null;
+  key_expanded?: string;
   /**
    * `key:files` or `key:files_commits`: the key is computed from these files' commits.
    */
@@ -1274,7 +1274,7 @@ export interface PlanCache {
   /**
    * `key:prefix`.
    */
-  key_prefix?: string | null;
+  key_prefix?: string;
   /**
    * `paths:`.
    */
@@ -1316,7 +1316,7 @@ export interface PlanArtifacts {
   /**
    * `name:`.
    */
-  name?: string | null;
+  name?: string;
   /**
    * `when:` (`on_success` by default).
    */
@@ -1324,7 +1324,7 @@ export interface PlanArtifacts {
   /**
    * `expire_in:` as written.
    */
-  expire_in?: string | null;
+  expire_in?: string;
   /**
    * `untracked: true`.
    */
@@ -1351,12 +1351,12 @@ export interface PlanTrigger {
   /**
    * The downstream project (multi-project pipelines), after GitLab's expansion.
    */
-  project?: string | null;
+  project?: string;
   /**
    * The downstream branch (multi-project pipelines; the project's default branch when
    * absent), after GitLab's expansion.
    */
-  branch?: string | null;
+  branch?: string;
   /**
    * The configuration files of a child pipeline, as written.
    */
@@ -1365,7 +1365,7 @@ export interface PlanTrigger {
    * `strategy:`: absent when the trigger job succeeds as soon as the downstream pipeline
    * is created, `depend` or `mirror` when it takes the downstream pipeline's status.
    */
-  strategy?: string | null;
+  strategy?: string;
   /**
    * Whether the job's YAML variables are passed downstream (`forward:yaml_variables`).
    */
@@ -1382,11 +1382,11 @@ export interface PlanTrigger {
   /**
    * The planned child pipeline, when its configuration files were available.
    */
-  downstream?: # | null;
+  downstream?: Pipeline;
   /**
    * Why the downstream pipeline is not planned, or what GitLab will do with it.
    */
-  note?: string | null;
+  note?: string;
 }
 
 /**
@@ -1409,7 +1409,7 @@ export interface JobRule {
   /**
    * Index (from 0) of the rule that matched.
    */
-  matched?: number | null;
+  matched?: number;
   /**
    * Each rule evaluated, in order, up to the one that matched.
    */
@@ -1417,11 +1417,11 @@ export interface JobRule {
   /**
    * `only:` (or the implicit `only: [branches, tags]`).
    */
-  only?: PolicyEvaluation | null;
+  only?: PolicyEvaluation;
   /**
    * `except:`.
    */
-  except?: PolicyEvaluation | null;
+  except?: PolicyEvaluation;
   /**
    * Whether `only` is the implicit `only: [branches, tags]` of a job without `only` and
    * `rules`.
@@ -1472,11 +1472,11 @@ export interface AbsentJob {
    * The evaluation behind the decision; absent when `workflow:rules` filtered the whole
    * pipeline out before any job was looked at.
    */
-  rule?: JobRule | null;
+  rule?: JobRule;
   /**
    * Where the job is defined.
    */
-  location?: SourceLocation | null;
+  location?: SourceLocation;
 }
 
 /**
@@ -1503,15 +1503,15 @@ export interface PlanDiagnostic {
   /**
    * The job it is about.
    */
-  job?: string | null;
+  job?: string;
   /**
    * Where the problem is written.
    */
-  location?: SourceLocation | null;
+  location?: SourceLocation;
   /**
    * How to fix it.
    */
-  help?: string | null;
+  help?: string;
 }
 
 /**
@@ -1641,7 +1641,7 @@ export interface Runner {
   /**
    * `url`.
    */
-  url?: string | null;
+  url?: string;
   /**
    * Whether `token` is set. The token itself is never kept.
    */
@@ -1698,39 +1698,39 @@ export interface Runner {
   /**
    * The maximum job timeout in seconds.
    */
-  maximum_timeout?: number | null;
+  maximum_timeout?: number;
   /**
    * `[runners.docker]`.
    */
-  docker?: DockerSettings | null;
+  docker?: DockerSettings;
   /**
    * `[runners.kubernetes]`.
    */
-  kubernetes?: KubernetesSettings | null;
+  kubernetes?: KubernetesSettings;
   /**
    * `[runners.cache]`.
    */
-  cache?: CacheSettings | null;
+  cache?: CacheSettings;
   /**
    * `[runners.machine]` of a `docker+machine` runner.
    */
-  machine?: MachineSettings | null;
+  machine?: MachineSettings;
   /**
    * `[runners.autoscaler]` of a `docker-autoscaler` or `instance` runner.
    */
-  autoscaler?: AutoscalerSettings | null;
+  autoscaler?: AutoscalerSettings;
   /**
    * `[runners.instance]` of an `instance` runner.
    */
-  instance?: InstanceSettings | null;
+  instance?: InstanceSettings;
   /**
    * `[runners.virtualbox]` of a `virtualbox` runner.
    */
-  virtualbox?: VmSettings | null;
+  virtualbox?: VmSettings;
   /**
    * `[runners.parallels]` of a `parallels` runner.
    */
-  parallels?: VmSettings | null;
+  parallels?: VmSettings;
 }
 
 /**
@@ -1755,7 +1755,7 @@ export interface DockerSettings {
   /**
    * `image`: used when the job has none.
    */
-  image?: string | null;
+  image?: string;
   /**
    * `privileged`: build and service containers run privileged.
    */
@@ -1763,7 +1763,7 @@ export interface DockerSettings {
   /**
    * `services_privileged`: overrides `privileged` for service containers.
    */
-  services_privileged?: boolean | null;
+  services_privileged?: boolean;
   /**
    * `volumes`, in Docker's `-v` syntax.
    */
@@ -1791,11 +1791,11 @@ export interface DockerSettings {
   /**
    * `host`: the Docker daemon the runner uses.
    */
-  host?: string | null;
+  host?: string;
   /**
    * `network_mode`.
    */
-  network_mode?: string | null;
+  network_mode?: string;
 }
 
 /**
@@ -1810,7 +1810,7 @@ export interface RunnerService {
   /**
    * `alias`: space- or comma-separated host names.
    */
-  alias?: string | null;
+  alias?: string;
   /**
    * `environment`: `NAME=value` entries.
    */
@@ -1824,11 +1824,11 @@ export interface KubernetesSettings {
   /**
    * `image`: used when the job has none.
    */
-  image?: string | null;
+  image?: string;
   /**
    * `namespace`.
    */
-  namespace?: string | null;
+  namespace?: string;
   /**
    * `privileged`: every container of the pod runs privileged.
    */
@@ -1896,27 +1896,27 @@ export interface ContainerResources {
   /**
    * `*cpu_request`.
    */
-  cpu_request?: string | null;
+  cpu_request?: string;
   /**
    * `*cpu_limit`.
    */
-  cpu_limit?: string | null;
+  cpu_limit?: string;
   /**
    * `*memory_request`.
    */
-  memory_request?: string | null;
+  memory_request?: string;
   /**
    * `*memory_limit`.
    */
-  memory_limit?: string | null;
+  memory_limit?: string;
   /**
    * `*ephemeral_storage_request`.
    */
-  ephemeral_storage_request?: string | null;
+  ephemeral_storage_request?: string;
   /**
    * `*ephemeral_storage_limit`.
    */
-  ephemeral_storage_limit?: string | null;
+  ephemeral_storage_limit?: string;
 }
 
 /**
@@ -1926,11 +1926,11 @@ export interface CacheSettings {
   /**
    * `Type`: `s3`, `gcs` or `azure`; none means a local cache on the host.
    */
-  type?: string | null;
+  type?: string;
   /**
    * `Path`: prefix of the cache keys.
    */
-  path?: string | null;
+  path?: string;
   /**
    * `Shared`: whether runners share the cache.
    */
@@ -1960,7 +1960,7 @@ export interface MachineSettings {
   /**
    * `MachineDriver`.
    */
-  machine_driver?: string | null;
+  machine_driver?: string;
 }
 
 /**
@@ -1970,7 +1970,7 @@ export interface AutoscalerSettings {
   /**
    * `plugin`.
    */
-  plugin?: string | null;
+  plugin?: string;
   /**
    * `capacity_per_instance`: jobs one instance runs at once. Default 1.
    */
@@ -2002,7 +2002,7 @@ export interface VmSettings {
   /**
    * `base_name`: the VM the runner clones for a job.
    */
-  base_name?: string | null;
+  base_name?: string;
   /**
    * `allowed_images`: regular expressions of the VM names a job's `image` may select instead
    * of `base_name`. Empty: the runner ignores the job's `image`.

@@ -10,6 +10,16 @@
 //! The generator covers the schema keywords these types produce: `$ref`, `type` (one or a
 //! list), `properties` with `required`, `additionalProperties`, `items`, `enum`, `const`,
 //! `oneOf`, `anyOf` and `allOf`, with `description` as doc comments.
+//!
+//! A member outside `required` becomes an optional member (`name?: T`). In the result schemas,
+//! which schemars generates for serialization, such a member is a field with
+//! `skip_serializing_if`. With the predicates the result types use (`Option::is_none`,
+//! `Vec::is_empty`, `std::ops::Not::not` and the like), the field is either left out or holds a
+//! value other than `null`. So the generator drops the `null` that schemars adds to the type of
+//! an optional `Option` member of a result, and TypeScript does not make callers check for a
+//! value that never occurs. The tests crate validates real plan and schedule outputs with
+//! `Validator::absent_not_null`, which fails when an optional member is `null`. The argument's
+//! schema keeps that `null`, because serde reads `null` as `None` for an `Option` field.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -131,6 +141,15 @@ impl Serialize for AbsentJobRef {
     }
 }
 
+/// Which way the JSON of a schema travels, which decides what an optional member can hold.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Direction {
+    /// The argument of a function: an optional `Option` member may be absent or `null`.
+    Argument,
+    /// A result: an optional member is absent, never `null`.
+    Result,
+}
+
 /// The named schemas to declare, in order, with the first name of a schema winning.
 #[derive(Default)]
 struct Definitions {
@@ -152,8 +171,13 @@ impl Definitions {
         self.items.push((name.to_owned(), schema));
     }
 
-    /// Adds a root schema under `name` and its `$defs`.
-    fn add_root(&mut self, name: &str, mut root: Value) {
+    /// Adds a root schema under `name` and its `$defs`. A reference to the root itself (`#`,
+    /// as in the pipeline's `downstream` pipeline) becomes a reference to `name`.
+    fn add_root(&mut self, name: &str, mut root: Value, direction: Direction) {
+        name_root_references(&mut root, name);
+        if direction == Direction::Result {
+            drop_null_of_optional_members(&mut root);
+        }
         let defs = root
             .as_object_mut()
             .and_then(|object| object.remove("$defs"))
@@ -169,6 +193,108 @@ impl Definitions {
             }
         }
     }
+}
+
+/// Rewrites every reference to the document's root (`#`) in `schema` as a reference to the
+/// definition `name`, because the declarations merge several documents into one namespace.
+fn name_root_references(schema: &mut Value, name: &str) {
+    match schema {
+        Value::Object(object) => {
+            if object.get("$ref").and_then(Value::as_str) == Some("#") {
+                object.insert("$ref".to_owned(), format!("#/$defs/{name}").into());
+            }
+            for value in object.values_mut() {
+                name_root_references(value, name);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                name_root_references(item, name);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Drops `null` from the type of every member outside `required`, in `schema` and in every
+/// schema nested in it. Only for result schemas: see the module documentation.
+fn drop_null_of_optional_members(schema: &mut Value) {
+    let Value::Object(object) = schema else {
+        return;
+    };
+    let required: Vec<String> = object
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        for (name, property) in properties.iter_mut() {
+            if !required.contains(name) {
+                drop_null(property);
+            }
+        }
+    }
+
+    for key in ["properties", "$defs"] {
+        if let Some(Value::Object(children)) = object.get_mut(key) {
+            children
+                .values_mut()
+                .for_each(drop_null_of_optional_members);
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(child) = object.get_mut(key) {
+            drop_null_of_optional_members(child);
+        }
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(Value::Array(children)) = object.get_mut(key) {
+            children.iter_mut().for_each(drop_null_of_optional_members);
+        }
+    }
+}
+
+/// Removes `null` from the values a schema allows: from a list of `type`s, from `enum`, and
+/// the `null` option of `anyOf` or `oneOf`, whose one remaining option then replaces them.
+fn drop_null(schema: &mut Value) {
+    let Value::Object(object) = schema else {
+        return;
+    };
+    if let Some(Value::Array(types)) = object.get_mut("type") {
+        types.retain(|kind| kind != "null");
+        if let [single] = types.as_slice() {
+            let single = single.clone();
+            object.insert("type".to_owned(), single);
+        }
+    }
+    if let Some(Value::Array(values)) = object.get_mut("enum") {
+        values.retain(|value| !value.is_null());
+    }
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(options)) = object.get_mut(key) else {
+            continue;
+        };
+        options.retain(|option| !is_null_schema(option));
+        if let [Value::Object(option)] = options.as_slice() {
+            let option = option.clone();
+            object.remove(key);
+            for (keyword, value) in option {
+                object.entry(keyword).or_insert(value);
+            }
+        }
+    }
+}
+
+/// Returns true when `schema` allows `null` and nothing else.
+fn is_null_schema(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("null")
+        || schema.get("const") == Some(&Value::Null)
 }
 
 fn without_descriptions(value: &Value) -> Value {
@@ -200,7 +326,11 @@ pub fn declarations() -> String {
     let mut reader = SchemaSettings::draft2020_12()
         .for_deserialize()
         .into_generator();
-    definitions.add_root("Input", reader.root_schema_for::<Input>().to_value());
+    definitions.add_root(
+        "Input",
+        reader.root_schema_for::<Input>().to_value(),
+        Direction::Argument,
+    );
 
     let mut writer = SchemaSettings::draft2020_12()
         .for_serialize()
@@ -208,37 +338,44 @@ pub fn declarations() -> String {
     definitions.add_root(
         "Diagnostic",
         writer.root_schema_for::<Diagnostic>().to_value(),
+        Direction::Result,
     );
     definitions.add_root(
         "ConfigResult",
         writer.root_schema_for::<ConfigResult>().to_value(),
+        Direction::Result,
     );
     definitions.add_root(
         "PlanResult",
         writer.root_schema_for::<PlanResult>().to_value(),
+        Direction::Result,
     );
     definitions.add_root(
         "ExplainResult",
         writer.root_schema_for::<ExplainResult>().to_value(),
+        Direction::Result,
     );
     definitions.add_root(
         "ScheduleResult",
         writer.root_schema_for::<ScheduleResult>().to_value(),
+        Direction::Result,
     );
 
     let text = std::fs::read_to_string(plan_schema_path()).unwrap();
     let mut pipeline: Value = serde_json::from_str(&text).unwrap();
     add_runner_fields(&mut pipeline);
-    definitions.add_root("Pipeline", pipeline);
+    definitions.add_root("Pipeline", pipeline, Direction::Result);
     definitions.add_root(
         "JobRunners",
         writer
             .root_schema_for::<glplan::report::JobRunners<'_>>()
             .to_value(),
+        Direction::Result,
     );
     definitions.add_root(
         "Fleet",
         writer.root_schema_for::<glplan::fleet::Fleet>().to_value(),
+        Direction::Result,
     );
 
     let mut out = String::from(
@@ -532,4 +669,121 @@ fn map_is_index_signature() {
         .into_root_schema_for::<BTreeMap<String, String>>()
         .to_value();
     assert_eq!(type_of(&schema, ""), "{ [key: string]: string }");
+}
+
+#[test]
+fn optional_result_members_drop_null() {
+    let mut schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": ["string", "null"]},
+            "location": {
+                "description": "Where.",
+                "anyOf": [{"$ref": "#/$defs/Location"}, {"type": "null"}]
+            },
+            "config": {"type": ["object", "null"]},
+            "either": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}
+        },
+        "required": ["config"],
+        "$defs": {
+            "Location": {
+                "type": "object",
+                "properties": {"line": {"type": ["integer", "null"]}}
+            }
+        }
+    });
+    drop_null_of_optional_members(&mut schema);
+    let properties = &schema["properties"];
+    assert_eq!(properties["name"], serde_json::json!({"type": "string"}));
+    assert_eq!(
+        properties["location"],
+        serde_json::json!({"description": "Where.", "$ref": "#/$defs/Location"})
+    );
+    assert_eq!(
+        properties["config"],
+        serde_json::json!({"type": ["object", "null"]})
+    );
+    assert_eq!(type_of(&properties["either"], ""), "string | number");
+    assert_eq!(
+        schema["$defs"]["Location"]["properties"]["line"],
+        serde_json::json!({"type": "integer"})
+    );
+}
+
+#[test]
+fn root_reference_names_root() {
+    let mut definitions = Definitions::default();
+    let root = serde_json::json!({
+        "type": "object",
+        "properties": {"child": {"$ref": "#/$defs/Child"}},
+        "$defs": {
+            "Child": {"type": "object", "properties": {"parent": {"$ref": "#"}}}
+        }
+    });
+    definitions.add_root("Tree", root, Direction::Result);
+    let (_, child) = definitions
+        .items
+        .iter()
+        .find(|(name, _)| name == "Child")
+        .unwrap();
+    assert_eq!(type_of(&child["properties"]["parent"], ""), "Tree");
+}
+
+/// Lines of the declarations that show how results mark members left out (`?`) and members
+/// written as `null` (`| null`), one of each kind of schema.
+#[test]
+fn results_separate_absent_from_null() {
+    let declarations = declarations();
+    let expected = [
+        // Option with skip_serializing_if: absent, never null.
+        "  location?: Location;\n",
+        "  help?: string;\n",
+        "  runner?: string;\n",
+        "  needs?: NeedEdge[];\n",
+        "  downstream?: Pipeline;\n",
+        // Option without it: always present, `null` when empty.
+        "  pipeline: Pipeline | null;\n",
+        "  schedule: Schedule | null;\n",
+        "  value: string | null;\n",
+        "  executor: Executor | null;\n",
+        // The argument: an Option member may be absent or null, other members only absent.
+        "  entry?: string | null;\n",
+        "  changed?: string[] | null;\n",
+        "  files?: { [key: string]: string };\n",
+    ];
+    for line in expected {
+        assert!(declarations.contains(line), "missing line {line:?}");
+    }
+}
+
+/// Each member of the argument accepts `null` exactly when its declaration includes `| null`,
+/// and every member may be left out.
+#[test]
+fn argument_null_matches_declarations() {
+    let schema = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator()
+        .into_root_schema_for::<Input>()
+        .to_value();
+    let context = &schema["$defs"]["ContextInput"];
+    for (object, parent) in [(&schema, None), (context, Some("context"))] {
+        assert!(object.get("required").is_none(), "{object}");
+        for (name, property) in object["properties"].as_object().unwrap() {
+            let mut argument = serde_json::json!({ name: null });
+            if let Some(parent) = parent {
+                argument = serde_json::json!({ parent: argument });
+            }
+            let declared = type_of(property, "");
+            let nullable = declared.split(" | ").any(|part| part == "null");
+            let result = Input::from_json(argument.clone());
+            assert_eq!(
+                result.is_ok(),
+                nullable,
+                "{argument} is declared as `{declared}` but returns {:?}",
+                result.err()
+            );
+        }
+    }
+    assert!(Input::from_json(serde_json::json!({})).is_ok());
+    assert!(Input::from_json(serde_json::json!({"context": {}})).is_ok());
 }
