@@ -9,7 +9,7 @@
 // it the corpus test is skipped, unless GLPLAN_REQUIRE_CORPUS=1, which makes it fail.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -129,6 +129,61 @@ test("the installed package ships its TypeScript declarations", () => {
   assert.match(types, /column_utf16: number;/);
   assert.match(types, /schedule: Schedule \| null;/);
   assert.match(types, /export interface ScheduledJob \{/);
+});
+
+// The entry points that have their own declarations, each with the compiler options of a user
+// who gets them. Node.js resolution takes node/glplan.d.ts through the "node" export condition,
+// and bundler resolution takes bundler/glplan.d.ts. "glplan/web" adds `init`, whose types need
+// the DOM library.
+const TYPE_CHECKS = [
+  { name: "node", specifier: "glplan", module: "nodenext", resolution: "nodenext", lib: ["es2022"], declarations: "node/glplan.d.ts" },
+  { name: "bundler", specifier: "glplan", module: "esnext", resolution: "bundler", lib: ["es2022"], declarations: "bundler/glplan.d.ts" },
+  { name: "web", specifier: "glplan/web", module: "esnext", resolution: "bundler", lib: ["es2022", "dom"], declarations: "web/glplan.d.ts" },
+];
+
+/**
+ * Writes test/types/usage.ts into a folder of the user project with the tsconfig.json of
+ * `check`, and returns the folder. For "glplan/web" the copy imports from it and calls `init`.
+ */
+function writeTypeCheck(check) {
+  const dir = path.join(project, `types-${check.name}`);
+  fs.mkdirSync(dir);
+  let source = fs.readFileSync(path.join(here, "types/usage.ts"), "utf8").replaceAll('from "glplan"', `from "${check.specifier}"`);
+  if (check.specifier === "glplan/web") {
+    source += '\nimport init from "glplan/web";\n\nawait init();\n';
+  }
+  fs.writeFileSync(path.join(dir, "usage.ts"), source);
+  const compilerOptions = {
+    target: "es2022",
+    module: check.module,
+    moduleResolution: check.resolution,
+    lib: check.lib,
+    types: [],
+    skipLibCheck: false,
+  };
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["usage.ts"] }, null, 2));
+  return dir;
+}
+
+test("declarations compile with tsc --strict", async () => {
+  const tsc = path.join(wasmDir, "node_modules/.bin/tsc");
+  assert.ok(fs.existsSync(tsc), `${tsc} is missing; run: npm ci --prefix bindings/wasm`);
+  const runs = TYPE_CHECKS.map(async (check) => {
+    const dir = writeTypeCheck(check);
+    const args = ["--noEmit", "--strict", "--listFiles", "--pretty", "false", "-p", path.join(dir, "tsconfig.json")];
+    const { code, stdout, stderr } = await new Promise((resolve) => {
+      execFile(tsc, args, { cwd: dir, encoding: "utf8" }, (error, stdout, stderr) => {
+        resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr });
+      });
+    });
+    const errors = stdout.split("\n").filter((line) => line.includes("error TS"));
+    assert.equal(code, 0, `tsc for ${check.name} exited with ${code}:\n${errors.join("\n") || stdout}${stderr}`);
+    // The check covers the target only if tsc read that target's declarations.
+    const expected = path.join(project, "node_modules/glplan", check.declarations);
+    const read = stdout.split("\n").map((line) => line.trim()).filter((line) => line.endsWith(".d.ts") && line.includes("glplan"));
+    assert.ok(read.map((file) => path.resolve(file)).includes(fs.realpathSync(expected)), `${check.name}: tsc read ${read.join(", ")}`);
+  });
+  await Promise.all(runs);
 });
 
 /** Lists the files of a test case folder, by path from the folder, skipping non-UTF-8 files. */
