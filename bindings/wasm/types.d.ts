@@ -1,6 +1,11 @@
 // Generated from the Rust types by `cargo test -p glplan-wasm typescript`; do not edit.
 
 /**
+ * A map with string keys: a plain object or a `Map`.
+ */
+export type MapLike<T> = { [key: string]: T } | Map<string, T>;
+
+/**
  * The files to read and the pipeline to plan.
  */
 export interface Input {
@@ -9,7 +14,7 @@ export interface Input {
    * or a `Map`). `include:local` reads them; `include:local` wildcards and `rules:exists`
    * search their paths.
    */
-  files?: { [key: string]: string };
+  files?: MapLike<string>;
   /**
    * Path of the pipeline file in `files`. Default `.gitlab-ci.yml`.
    */
@@ -18,16 +23,16 @@ export interface Input {
    * Files of other projects for `include:project` and CI/CD components: project path (such
    * as `my-group/ci-tools`), then file path. The requested ref is ignored.
    */
-  projects?: { [key: string]: { [key: string]: string } };
+  projects?: MapLike<MapLike<string>>;
   /**
    * GitLab's CI/CD templates for `include:template`, by name (such as
    * `Jobs/SAST.gitlab-ci.yml`).
    */
-  templates?: { [key: string]: string } | null;
+  templates?: MapLike<string> | null;
   /**
    * Files for `include:remote`, by URL.
    */
-  remote?: { [key: string]: string } | null;
+  remote?: MapLike<string> | null;
   /**
    * Pipeline variables, as **Run pipeline** or the API would set them, or with the source
    * `schedule` the schedule's variables. A value is a string, or an object with a string
@@ -36,11 +41,11 @@ export interface Input {
    * rejects them too). `lint` and `resolveConfig` pass them to `include` only, where YAML
    * `variables:` never reach; `plan` and `explain` also give them to the jobs.
    */
-  variables?: { [key: string]: VariableValue } | null;
+  variables?: MapLike<VariableValue> | null;
   /**
    * Pipeline inputs for the entry file's `spec:inputs`, as JSON values.
    */
-  inputs?: { [key: string]: unknown } | null;
+  inputs?: MapLike<unknown> | null;
   /**
    * The pipeline to plan (`plan` and `explain`). Default: a push to the default branch.
    */
@@ -56,7 +61,7 @@ export interface Input {
    * the jobs on those runners. Without them, `schedule` runs every job at once on unlimited
    * runners.
    */
-  runners?: { [key: string]: string };
+  runners?: MapLike<string>;
   /**
    * The durations file for `schedule`: run times and failures of the jobs. Its
    * diagnostics name the file `durations`.
@@ -157,7 +162,7 @@ export interface ContextInput {
    * Project CI/CD variables, below pipeline variables in precedence, in the form of
    * `variables`.
    */
-  project_variables?: { [key: string]: VariableValue } | null;
+  project_variables?: MapLike<VariableValue> | null;
   /**
    * Names of variables whose values are shown as `[MASKED]`, at every level that sets
    * them. As in GitLab, a masked value needs at least 8 characters, all from

@@ -14,12 +14,19 @@
 //! A member outside `required` becomes an optional member (`name?: T`). In the result schemas,
 //! which schemars generates for serialization, such a member is a field with
 //! `skip_serializing_if`. With the predicates the result types use (`Option::is_none`,
-//! `Vec::is_empty`, `std::ops::Not::not` and the like), the field is either left out or holds a
-//! value other than `null`. So the generator drops the `null` that schemars adds to the type of
+//! `Vec::is_empty`, `std::ops::Not::not` and the like), the field is either left out or written as
+//! a value other than `null`. So the generator drops the `null` that schemars adds to the type of
 //! an optional `Option` member of a result, and TypeScript does not make callers check for a
 //! value that never occurs. The tests crate validates real plan and schedule outputs with
 //! `Validator::absent_not_null`, which fails when an optional member is `null`. The argument's
 //! schema keeps that `null`, because serde reads `null` as `None` for an `Option` field.
+//!
+//! A map in the argument (`files`, `variables` and the like) is declared as `MapLike<T>`, a
+//! plain object or a JavaScript `Map`, because serde-wasm-bindgen reads a `Map` wherever it
+//! reads an object with arbitrary keys.
+//!
+//! NOTE: TypeScript also lets a caller set an optional member to `undefined`, but the functions
+//! read `undefined` as `null`, so a member declared without `| null` then throws.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -141,10 +148,11 @@ impl Serialize for AbsentJobRef {
     }
 }
 
-/// Which way the JSON of a schema travels, which decides what an optional member can hold.
+/// Which way the JSON of a schema travels, which decides what an optional member can contain.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Direction {
-    /// The argument of a function: an optional `Option` member may be absent or `null`.
+    /// The argument of a function: an optional `Option` member may be absent or `null`, and a
+    /// map may be a `Map`.
     Argument,
     /// A result: an optional member is absent, never `null`.
     Result,
@@ -175,8 +183,9 @@ impl Definitions {
     /// as in the pipeline's `downstream` pipeline) becomes a reference to `name`.
     fn add_root(&mut self, name: &str, mut root: Value, direction: Direction) {
         name_root_references(&mut root, name);
-        if direction == Direction::Result {
-            drop_null_of_optional_members(&mut root);
+        match direction {
+            Direction::Argument => mark_maps(&mut root),
+            Direction::Result => drop_null_of_optional_members(&mut root),
         }
         let defs = root
             .as_object_mut()
@@ -213,6 +222,45 @@ fn name_root_references(schema: &mut Value, name: &str) {
             }
         }
         _ => {}
+    }
+}
+
+/// The annotation that [`mark_maps`] adds to a map of the argument, so that [`type_of`]
+/// declares it as `MapLike<T>`.
+const MAP_LIKE: &str = "x-map-like";
+
+/// Marks every object with arbitrary keys and no named members in `schema`, and in every
+/// schema nested in it, with [`MAP_LIKE`].
+fn mark_maps(schema: &mut Value) {
+    let Value::Object(object) = schema else {
+        return;
+    };
+    let is_object = match object.get("type") {
+        Some(Value::String(kind)) => kind == "object",
+        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "object"),
+        _ => false,
+    };
+    let has_extra = object
+        .get("additionalProperties")
+        .is_some_and(|extra| extra != &Value::Bool(false));
+    if is_object && has_extra && !object.contains_key("properties") {
+        object.insert(MAP_LIKE.to_owned(), Value::Bool(true));
+    }
+
+    for key in ["properties", "$defs"] {
+        if let Some(Value::Object(children)) = object.get_mut(key) {
+            children.values_mut().for_each(mark_maps);
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(child) = object.get_mut(key) {
+            mark_maps(child);
+        }
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(Value::Array(children)) = object.get_mut(key) {
+            children.iter_mut().for_each(mark_maps);
+        }
     }
 }
 
@@ -380,6 +428,10 @@ pub fn declarations() -> String {
 
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p glplan-wasm typescript`; do not edit.\n",
+    );
+    out.push_str(
+        "\n/**\n * A map with string keys: a plain object or a `Map`.\n */\n\
+         export type MapLike<T> = { [key: string]: T } | Map<string, T>;\n",
     );
     for (name, schema) in &definitions.items {
         out.push('\n');
@@ -551,7 +603,11 @@ fn type_of(schema: &Value, indent: &str) -> String {
                 let values = object
                     .get("additionalProperties")
                     .map_or("unknown".to_owned(), |extra| type_of(extra, indent));
-                format!("{{ [key: string]: {values} }}")
+                if object.get(MAP_LIKE) == Some(&Value::Bool(true)) {
+                    format!("MapLike<{values}>")
+                } else {
+                    format!("{{ [key: string]: {values} }}")
+                }
             }
             _ => "unknown".to_owned(),
         },
@@ -749,7 +805,11 @@ fn results_separate_absent_from_null() {
         // The argument: an Option member may be absent or null, other members only absent.
         "  entry?: string | null;\n",
         "  changed?: string[] | null;\n",
-        "  files?: { [key: string]: string };\n",
+        "  files?: MapLike<string>;\n",
+        "  projects?: MapLike<MapLike<string>>;\n",
+        "  templates?: MapLike<string> | null;\n",
+        // Maps of results stay plain objects.
+        "  node_selector?: { [key: string]: string };\n",
     ];
     for line in expected {
         assert!(declarations.contains(line), "missing line {line:?}");
@@ -786,4 +846,24 @@ fn argument_null_matches_declarations() {
     }
     assert!(Input::from_json(serde_json::json!({})).is_ok());
     assert!(Input::from_json(serde_json::json!({"context": {}})).is_ok());
+}
+
+#[test]
+fn argument_maps_accept_map() {
+    let mut schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "files": {"type": "object", "additionalProperties": {"type": "string"}},
+            "remote": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+            "context": {"type": "object", "properties": {"ref": {"type": "string"}}},
+            "closed": {"type": "object", "additionalProperties": false}
+        }
+    });
+    mark_maps(&mut schema);
+    let properties = &schema["properties"];
+    assert_eq!(type_of(&properties["files"], ""), "MapLike<string>");
+    assert_eq!(type_of(&properties["remote"], ""), "MapLike<string> | null");
+    assert!(properties["context"].get(MAP_LIKE).is_none());
+    assert!(properties["closed"].get(MAP_LIKE).is_none());
+    assert!(schema.get(MAP_LIKE).is_none());
 }

@@ -58,8 +58,11 @@ for (const diagnostic of lint(input)) {
   const line: number = diagnostic.location.start.line;
 }
 
-// resolveConfig: the merged configuration is plain JSON.
-const { config, diagnostics: configDiagnostics } = resolveConfig({ files: { ".gitlab-ci.yml": "a:\n  script: x\n" } });
+// resolveConfig, with the files in a `Map`: the merged configuration is plain JSON.
+const { config, diagnostics: configDiagnostics } = resolveConfig({
+  files: new Map([[".gitlab-ci.yml", "include: {project: my-group/ci, file: jobs.yml}\n"]]),
+  projects: new Map([["my-group/ci", { "jobs.yml": "a:\n  script: x\n" }]]),
+});
 const jobNames: string[] = config === null ? [] : Object.keys(config);
 
 // plan: jobs with their variables and rule trace, and the absent jobs with the reason.
@@ -119,6 +122,8 @@ if (run.schedule !== null) {
 // Arguments are checked too.
 // @ts-expect-error: file texts are strings
 lint({ files: { ".gitlab-ci.yml": 1 } });
+// @ts-expect-error: file texts are strings in a `Map` too
+lint({ files: new Map([[".gitlab-ci.yml", 1]]) });
 // @ts-expect-error: unknown member of the argument
 plan({ file: {} });
 // @ts-expect-error: an unknown pipeline source
