@@ -3,7 +3,8 @@
 // gitlab-ci-local test inputs of the corpus and checks that `plan`, `lint` and `resolveConfig`
 // return exactly the JSON of `glplan plan`, `glplan lint` and `glplan config` for the same
 // files. With the runner files of the core's fleet fixtures, it checks that `plan` returns the
-// JSON of `glplan plan --runners`, and `schedule` the run of `glplan schedule --runners`.
+// JSON of `glplan plan --runners`, and `schedule` the run of `glplan schedule --runners`. It
+// also compiles test/types/usage.ts against the installed declarations with `tsc --strict`.
 //
 // The corpus is read from $GLPLAN_CORPUS, or from shared/corpus beside the repository. Without
 // it the corpus test is skipped, unless GLPLAN_REQUIRE_CORPUS=1, which makes it fail.
@@ -180,7 +181,7 @@ test("declarations compile with tsc --strict", async () => {
     assert.equal(code, 0, `tsc for ${check.name} exited with ${code}:\n${errors.join("\n") || stdout}${stderr}`);
     // The check covers the target only if tsc read that target's declarations.
     const expected = path.join(project, "node_modules/glplan", check.declarations);
-    const read = stdout.split("\n").map((line) => line.trim()).filter((line) => line.endsWith(".d.ts") && line.includes("glplan"));
+    const read = stdout.split("\n").map((line) => line.trim()).filter((line) => line.includes("node_modules/glplan/"));
     assert.ok(read.map((file) => path.resolve(file)).includes(fs.realpathSync(expected)), `${check.name}: tsc read ${read.join(", ")}`);
   });
   await Promise.all(runs);
