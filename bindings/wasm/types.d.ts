@@ -150,7 +150,7 @@ export interface ContextInput {
    * Instance CI/CD variables, the lowest in precedence of the settings variables, in the
    * form of `variables`.
    */
-  instance_variables?: { [key: string]: VariableValue } | null;
+  instance_variables?: MapLike<VariableValue> | null;
   /**
    * Group CI/CD variables, above instance and below project variables in precedence: the
    * variables of the project's own group in the form of `variables`, or an array of groups
@@ -196,7 +196,7 @@ export type MergeRequestEventType = "detached" | "merged_result" | "merge_train"
  * `context.group_variables`: the project's own group's variables, or groups by path. Only its
  * JSON Schema is used, for the TypeScript declarations.
  */
-export type GroupVariablesValue = { [key: string]: VariableValue } | GroupInput[];
+export type GroupVariablesValue = MapLike<VariableValue> | GroupInput[];
 
 /**
  * One group in `context.group_variables`. Only its JSON Schema is used, for the TypeScript
@@ -211,7 +211,7 @@ export interface GroupInput {
   /**
    * The group's variables, in the form of `variables`.
    */
-  variables: { [key: string]: VariableValue };
+  variables: MapLike<VariableValue>;
 }
 
 /**

@@ -39,6 +39,8 @@ const input: Input = {
     source: "merge_request_event",
     mr_labels: ["backend"],
     mr_event_type: "merged_result",
+    instance_variables: { LEVEL: "instance" },
+    group_variables: [{ path: "my-group", variables: new Map([["TEAM", "backend"]]) }],
     project_variables: { REGION: "eu" },
     changed: ["src/main.rs"],
   },
