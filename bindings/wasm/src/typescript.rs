@@ -14,12 +14,13 @@
 //! A member outside `required` becomes an optional member (`name?: T`). In the result schemas,
 //! which schemars generates for serialization, such a member is a field with
 //! `skip_serializing_if`. With the predicates the result types use (`Option::is_none`,
-//! `Vec::is_empty`, `std::ops::Not::not` and the like), the field is either left out or written as
-//! a value other than `null`. So the generator drops the `null` that schemars adds to the type of
-//! an optional `Option` member of a result, and TypeScript does not make callers check for a
-//! value that never occurs. The tests crate validates real plan and schedule outputs with
-//! `Validator::absent_not_null`, which fails when an optional member is `null`. The argument's
-//! schema keeps that `null`, because serde reads `null` as `None` for an `Option` field.
+//! `Vec::is_empty`, `std::ops::Not::not` and the like), the field is either left out or
+//! written as a value other than `null`. So the generator drops the `null` that schemars adds
+//! to the type of an optional `Option` member of a result, and TypeScript does not make
+//! callers check for a value that never occurs. The tests crate validates real plan and
+//! schedule outputs with `Validator::absent_not_null`, which fails when an optional member is
+//! `null`. The argument's schema keeps that `null`, because serde reads `null` as `None` for an
+//! `Option` field.
 //!
 //! A map in the argument (`files`, `variables` and the like) is declared as `MapLike<T>`, a
 //! plain object or a JavaScript `Map`, because serde-wasm-bindgen reads a `Map` wherever it
@@ -247,21 +248,7 @@ fn mark_maps(schema: &mut Value) {
         object.insert(MAP_LIKE.to_owned(), Value::Bool(true));
     }
 
-    for key in ["properties", "$defs"] {
-        if let Some(Value::Object(children)) = object.get_mut(key) {
-            children.values_mut().for_each(mark_maps);
-        }
-    }
-    for key in ["items", "additionalProperties"] {
-        if let Some(child) = object.get_mut(key) {
-            mark_maps(child);
-        }
-    }
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(Value::Array(children)) = object.get_mut(key) {
-            children.iter_mut().for_each(mark_maps);
-        }
-    }
+    for_each_subschema(object, mark_maps);
 }
 
 /// Drops `null` from the type of every member outside `required`, in `schema` and in every
@@ -289,21 +276,25 @@ fn drop_null_of_optional_members(schema: &mut Value) {
         }
     }
 
+    for_each_subschema(object, drop_null_of_optional_members);
+}
+
+/// Calls `visit` on each schema nested directly in the schema `object`: its members,
+/// definitions, `items`, `additionalProperties` and the options of `anyOf`, `oneOf` and `allOf`.
+fn for_each_subschema(object: &mut Map<String, Value>, visit: fn(&mut Value)) {
     for key in ["properties", "$defs"] {
         if let Some(Value::Object(children)) = object.get_mut(key) {
-            children
-                .values_mut()
-                .for_each(drop_null_of_optional_members);
+            children.values_mut().for_each(visit);
         }
     }
     for key in ["items", "additionalProperties"] {
         if let Some(child) = object.get_mut(key) {
-            drop_null_of_optional_members(child);
+            visit(child);
         }
     }
     for key in ["anyOf", "oneOf", "allOf"] {
         if let Some(Value::Array(children)) = object.get_mut(key) {
-            children.iter_mut().for_each(drop_null_of_optional_members);
+            children.iter_mut().for_each(visit);
         }
     }
 }
