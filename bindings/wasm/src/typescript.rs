@@ -26,8 +26,8 @@
 //! plain object or a JavaScript `Map`, because serde-wasm-bindgen reads a `Map` wherever it
 //! reads an object with arbitrary keys.
 //!
-//! NOTE: TypeScript also lets a caller set an optional member to `undefined`, but the functions
-//! read `undefined` as `null`, so a member declared without `| null` then throws.
+//! TypeScript also lets a caller set an optional member to `undefined`. The functions drop such
+//! members before reading the argument, so `undefined` means "not given", as in JSON.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -347,3 +347,29 @@ fn deeply_nested_or_cyclic_argument_throws_error() {
     // The module still works afterwards.
     assert!(Array::is_array(&lint(valid()).unwrap()));
 }
+
+#[wasm_bindgen_test]
+fn undefined_members_mean_not_given() {
+    let context = Object::new();
+    Reflect::set(&context, &"ref".into(), &"v1.0".into()).unwrap();
+    Reflect::set(&context, &"tag".into(), &JsValue::TRUE).unwrap();
+    Reflect::set(&context, &"mr_labels".into(), &JsValue::UNDEFINED).unwrap();
+    Reflect::set(&context, &"default_branch".into(), &JsValue::UNDEFINED).unwrap();
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
+    Reflect::set(&input, &"entry".into(), &JsValue::UNDEFINED).unwrap();
+    Reflect::set(&input, &"runners".into(), &JsValue::UNDEFINED).unwrap();
+    Reflect::set(&input, &"play".into(), &JsValue::UNDEFINED).unwrap();
+    Reflect::set(&input, &"context".into(), &context).unwrap();
+    let result = plan(input.into()).unwrap();
+    assert_eq!(get(&result, "pipeline.ref"), "v1.0");
+    let jobs = Array::from(&get(&result, "pipeline.jobs"));
+    assert_eq!(jobs.length(), 3);
+}
+
+#[wasm_bindgen_test]
+fn file_named_proto_kept() {
+    let input = js(r#"{"entry": "__proto__", "files": {"__proto__": "j: {script: x}\n"}}"#);
+    let result = plan(input).unwrap();
+    assert_eq!(get(&result, "pipeline.jobs.0.name"), "j");
+}
