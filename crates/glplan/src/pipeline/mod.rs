@@ -297,6 +297,7 @@ impl Planner<'_, '_> {
         }
 
         // 4. The attributes of every created job, in stage order; 6. trigger jobs.
+        pipeline.jobs.reserve_exact(seeds.len());
         let mut by_stage: Vec<usize> = (0..seeds.len()).collect();
         by_stage.sort_by_key(|&index| seeds.get(index).map_or(0, |seed| seed.stage_index));
         let mut links = checked.links;

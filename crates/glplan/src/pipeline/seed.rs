@@ -115,7 +115,7 @@ pub(super) fn evaluate_jobs<'a>(
         .workflow
         .as_ref()
         .is_some_and(|workflow| workflow.rules.is_some());
-    let mut seeds = Vec::new();
+    let mut seeds = Vec::with_capacity(config.jobs.len());
     let mut absent = Vec::new();
     for job in config.jobs.values() {
         let environment = keywords::environment(job);
