@@ -72,6 +72,7 @@ pub use output::{
     PlanService, PlanTrigger, PlanVariable, PlannedJob, PolicyEvaluation, RuleEvaluation,
     SourceLocation, Stage, TriggerKind, VariableRead, WorkflowResult,
 };
+pub use trace::Masker;
 
 use crate::config::{Config, JobKind};
 use crate::context::PipelineContext;
@@ -86,7 +87,7 @@ use crate::yaml::Mapping;
 
 use attributes::FinalVariables;
 use layers::VariableLists;
-use trace::{Locator, Masker, TraceContext};
+use trace::{Locator, TraceContext};
 
 /// GitLab's error when no job is left, or only jobs of `.pre` and `.post`.
 pub const NO_JOBS_MESSAGE: &str = "No stages / jobs for this pipeline.";

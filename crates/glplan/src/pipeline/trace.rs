@@ -20,7 +20,7 @@ use super::output::{
 /// as the runner does in job logs. Every masked variable of the context counts, whatever its
 /// protection or environment scope, so a value never leaks through a job it does not apply to.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub(crate) struct Masker {
+pub struct Masker {
     /// The masked values, longest first so that a value containing another is replaced whole.
     values: Vec<String>,
 }
@@ -35,7 +35,9 @@ impl std::fmt::Debug for Masker {
 }
 
 impl Masker {
-    pub(super) fn new(context: &PipelineContext) -> Self {
+    /// Creates the masker of the masked variables of `context`, with the forms their values
+    /// take in derived text.
+    pub fn new(context: &PipelineContext) -> Self {
         let groups = context.group_variables.iter().flat_map(|g| &g.variables);
         let all = context
             .instance_variables
@@ -45,15 +47,16 @@ impl Masker {
             .chain(&context.pipeline_variables)
             .chain(&context.schedule_variables)
             .chain(&context.deployment_variables);
-        let mut values: Vec<String> = all
-            .filter(|variable| variable.masked && !variable.value.is_empty())
-            .map(|variable| variable.value.clone())
-            .collect();
+        let mut values: Vec<String> = Vec::new();
+        for variable in all.filter(|variable| variable.masked && !variable.value.is_empty()) {
+            values.extend(shown_forms(&variable.value));
+        }
         // `CI_COMMIT_REF_SLUG` is derived from the ref name, so it shows a masked value in
-        // another form.
+        // another form, cut to 63 characters.
         let ref_name = context.commit_ref_name();
-        if values.iter().any(|value| ref_name.contains(value.as_str())) {
-            values.push(slugify(ref_name));
+        let ref_slug = slugify(ref_name);
+        if !ref_slug.is_empty() && values.iter().any(|value| ref_name.contains(value.as_str())) {
+            values.push(ref_slug);
         }
         Masker::from_values(values)
     }
@@ -76,20 +79,21 @@ impl Masker {
     }
 
     /// Returns whether masking changes `text`.
-    pub(crate) fn hides(&self, text: &str) -> bool {
+    pub fn hides(&self, text: &str) -> bool {
         self.values
             .iter()
             .any(|value| text.contains(value.as_str()))
     }
 
     fn from_values(mut values: Vec<String>) -> Self {
+        values.retain(|value| !value.is_empty());
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         values.dedup();
         Masker { values }
     }
 
     /// Returns `text` with every masked value replaced.
-    pub(crate) fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+    pub fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
         if !self.hides(text) {
             return Cow::Borrowed(text);
         }
@@ -117,6 +121,35 @@ impl Masker {
             label.message = self.mask_owned(std::mem::take(&mut label.message));
         }
     }
+}
+
+/// Returns `value` and the forms it takes in text derived from it: quoted with escapes, as rule
+/// traces show values with `"` or `\`, lowercased (`CI_REGISTRY_IMAGE`), and with the
+/// characters a slug replaces turned into `-` (`CI_PROJECT_PATH_SLUG`, `CI_JOB_NAME_SLUG` and
+/// the other `*_SLUG` variables). A derived form is kept only when it still has 8 characters and
+/// a letter or digit, so that masking it cannot hide ordinary text such as a run of `-`.
+fn shown_forms(value: &str) -> Vec<String> {
+    let mut forms = vec![value.to_owned()];
+    let quoted = format!("{value:?}");
+    let escaped = &quoted[1..quoted.len() - 1];
+    let lowercase = value.to_lowercase();
+    let slug: String = lowercase
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    for form in [escaped.to_owned(), lowercase, slug] {
+        let distinctive = form.chars().count() >= 8 && form.chars().any(char::is_alphanumeric);
+        if distinctive && !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
 }
 
 /// Turns spans into file names and line numbers, when the source files are known.
@@ -160,7 +193,11 @@ impl TraceContext<'_> {
     /// Converts a job's decision into its output form.
     pub(super) fn job_rule(&self, decision: &JobDecision) -> JobRule {
         let summary = self.masker.mask_owned(decision.to_string());
-        let notes = decision.notes();
+        let notes = decision
+            .notes()
+            .into_iter()
+            .map(|note| self.masker.mask_owned(note))
+            .collect();
         let mut rule = JobRule {
             by: DecidedBy::Unconditional,
             summary,
@@ -219,7 +256,11 @@ impl TraceContext<'_> {
                 let reads = expressions.iter().flat_map(|e| self.reads(e)).collect();
                 (ClauseKind::Variables, reads, None)
             }
-            KeyTrace::Changes(trace) => (ClauseKind::Changes, Vec::new(), trace.note()),
+            KeyTrace::Changes(trace) => (
+                ClauseKind::Changes,
+                Vec::new(),
+                trace.note().map(|note| self.masker.mask_owned(note)),
+            ),
             KeyTrace::Kubernetes { .. } => (ClauseKind::Kubernetes, Vec::new(), None),
         };
         ClauseEvaluation {
@@ -240,12 +281,12 @@ impl TraceContext<'_> {
             detail: self.masker.mask_owned(clause.to_string()),
             expression: None,
             reads: Vec::new(),
-            note: clause.note(),
+            note: clause.note().map(|note| self.masker.mask_owned(note)),
             location: None,
         };
         match clause {
             ClauseTrace::If(trace) => {
-                evaluation.expression = Some(trace.expression.clone());
+                evaluation.expression = Some(self.masker.mask(&trace.expression).into_owned());
                 evaluation.reads = self.reads(trace);
                 evaluation.location = self.locator.locate(trace.span);
             }
@@ -308,6 +349,47 @@ mod tests {
     fn masker_longest_value_first() {
         let masker = masker(&["abcdefgh", "abcdefgh-longer"]);
         assert_eq!(masker.mask("x abcdefgh-longer y"), "x [MASKED] y");
+    }
+
+    #[test]
+    fn masker_hides_quoted_form() {
+        let masker = masker(&["s3cr\"t\\Pa55"]);
+        let shown = format!("TOKEN = {:?}", "s3cr\"t\\Pa55");
+        assert_eq!(masker.mask(&shown), "TOKEN = \"[MASKED]\"");
+    }
+
+    #[test]
+    fn masker_hides_lowercase_and_slug_forms() {
+        let masker = masker(&["Team.Abcdefgh12"]);
+        assert_eq!(
+            masker.mask("registry/team.abcdefgh12/app"),
+            "registry/[MASKED]/app"
+        );
+        assert_eq!(
+            masker.mask("group-team-abcdefgh12-app"),
+            "group-[MASKED]-app"
+        );
+    }
+
+    #[test]
+    fn masker_skips_forms_without_letters() {
+        let masker = masker(&["__...___"]);
+        assert_eq!(masker.mask("a -------- b"), "a -------- b");
+        assert_eq!(masker.mask("x__...___y"), "x[MASKED]y");
+    }
+
+    #[test]
+    fn masker_ignores_empty_ref_slug() {
+        let context = PipelineContext {
+            pipeline_variables: vec![SettingsVariable {
+                masked: true,
+                ..SettingsVariable::new("MARK", "________")
+            }],
+            ..PipelineContext::push("________")
+        };
+        let masker = Masker::new(&context);
+        assert_eq!(masker.mask("created"), "created");
+        assert_eq!(masker.mask("________"), "[MASKED]");
     }
 
     #[test]
