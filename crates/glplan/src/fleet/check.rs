@@ -124,7 +124,7 @@ impl At<'_> {
 
     /// Returns the job's variable `name`, else the runner's `environment` entry.
     fn variable(&self, name: &str) -> Option<String> {
-        if let Some(value) = self.job.variable(name) {
+        if let Some(value) = self.job.runner_variable(name) {
             return Some(value.to_owned());
         }
         self.runner.environment.iter().find_map(|entry| {
@@ -1122,7 +1122,7 @@ fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
             });
             for (slot, key) in effective.iter_mut().zip([request_key, limit_key]) {
                 let variable = format!("{variable_prefix}{}", key.to_uppercase());
-                let Some(value) = at.job.variable(&variable) else {
+                let Some(value) = at.job.runner_variable(&variable) else {
                     continue;
                 };
                 let max_key = format!("{prefix}{key}_overwrite_max_allowed");

@@ -1758,3 +1758,57 @@ fn config_id(sources: &SourceMap) -> FileId {
         .unwrap();
     id
 }
+
+#[test]
+fn masked_variable_checked_as_real_value() {
+    let mut context = PipelineContext::default();
+    context.project_variables = vec![crate::context::SettingsVariable {
+        masked: true,
+        ..crate::context::SettingsVariable::new("DIND_ADDR", "localhost")
+    }];
+    let yaml = "
+docker-build:
+  image: docker:27
+  services: [docker:27-dind]
+  variables: {DOCKER_HOST: 'tcp://$DIND_ADDR:2375'}
+  script: docker info
+";
+    let toml = "[[runners]]\nname = \"docker-a\"\nexecutor = \"docker\"\n\
+                [runners.docker]\nimage = \"alpine\"\nprivileged = true\n";
+    let setup = Setup::with_context(yaml, &[("config.toml", toml)], &context);
+    assert_eq!(
+        setup
+            .pipeline
+            .job("docker-build")
+            .unwrap()
+            .variable("DOCKER_HOST"),
+        Some("tcp://[MASKED]:2375")
+    );
+    assert!(
+        setup.codes().contains(&"fleet-docker-host-localhost"),
+        "{:?}",
+        setup.codes()
+    );
+    let files = [(config_id(&setup.sources), toml)];
+    let report = crate::report::MatchedFleet::new(
+        &files,
+        &setup.pipeline,
+        &MatchContext::from(&context),
+        &setup.sources,
+    );
+    let diagnostic = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "fleet-docker-host-localhost")
+        .unwrap();
+    assert!(
+        !diagnostic.message.contains("localhost"),
+        "{}",
+        diagnostic.message
+    );
+    assert!(
+        diagnostic.message.contains("[MASKED]"),
+        "{}",
+        diagnostic.message
+    );
+}

@@ -251,11 +251,13 @@ pub(super) fn planned_job(
         .resource_group
         .as_ref()
         .map(|group| variables.expand_gitlab(group));
+    let (variables_shown, hidden_variables) = plan_variables(variables, include_predefined, traces);
     let unmasked = UnmaskedJob {
         tags,
         image,
         services,
         resource_group,
+        variables: hidden_variables,
     };
     let (shown, unmasked) = if shows_masked_value(&unmasked, masker) {
         let shown = masked_job_fields(&unmasked, masker);
@@ -284,7 +286,7 @@ pub(super) fn planned_job(
         needs: links.needs,
         cross_needs: links.cross_needs,
         dependencies: links.dependencies,
-        variables: plan_variables(variables, include_predefined, traces),
+        variables: variables_shown,
         tags: shown.tags,
         image: shown.image,
         services: shown.services,
@@ -333,6 +335,9 @@ fn environment_slug_to_hide(
 
 /// Returns whether masking changes one of the fields of `job`.
 fn shows_masked_value(job: &UnmaskedJob, masker: &Masker) -> bool {
+    if !job.variables.is_empty() {
+        return true;
+    }
     let image = job.image.iter().filter_map(|image| image.expanded.as_ref());
     let services = job
         .services
@@ -375,6 +380,7 @@ fn masked_job_fields(unmasked: &UnmaskedJob, masker: &Masker) -> UnmaskedJob {
             })
             .collect(),
         resource_group: unmasked.resource_group.as_ref().map(mask),
+        variables: Vec::new(),
     }
 }
 
@@ -386,27 +392,33 @@ fn duration(duration: &crate::config::Duration) -> PlanDuration {
 }
 
 /// The winning definition of each name, in the order the names first appear, with the value
-/// GitLab sends and the origins it overrides.
+/// GitLab sends and the origins it overrides; and the name and real value of each variable
+/// whose value masking changed.
 fn plan_variables(
     variables: &FinalVariables,
     include_predefined: bool,
     traces: TraceContext<'_>,
-) -> Vec<PlanVariable> {
+) -> (Vec<PlanVariable>, Vec<(String, String)>) {
     let effective = variables.list.effective_definitions(include_predefined);
-    effective
+    let mut hidden = Vec::new();
+    let planned = effective
         .iter()
         .filter_map(|definitions| {
             let winner = *definitions.last()?;
             let (sent, sent_value) = variables
                 .sent(&winner.name)
                 .unwrap_or((winner, winner.value.as_str()));
+            let value = if sent.masked {
+                MASKED.to_owned()
+            } else {
+                traces.masker.mask(sent_value).into_owned()
+            };
+            if value != sent_value {
+                hidden.push((winner.name.clone(), sent_value.to_owned()));
+            }
             Some(PlanVariable {
                 name: winner.name.clone(),
-                value: traces.masker.mask_owned(if sent.masked {
-                    MASKED.to_owned()
-                } else {
-                    sent_value.to_owned()
-                }),
+                value,
                 source: winner.source,
                 masked: winner.masked,
                 raw: winner.raw,
@@ -414,7 +426,8 @@ fn plan_variables(
                 overrides: variables.overridden(definitions),
             })
         })
-        .collect()
+        .collect();
+    (planned, hidden)
 }
 
 /// Expands a runner-side value, or returns `None` when expansion does not change it.

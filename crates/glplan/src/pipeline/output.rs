@@ -273,6 +273,8 @@ pub(crate) struct UnmaskedJob {
     pub(crate) image: Option<PlanImage>,
     pub(crate) services: Vec<PlanService>,
     pub(crate) resource_group: Option<String>,
+    /// The name and real value of each variable whose shown value masking changed.
+    pub(crate) variables: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for UnmaskedJob {
@@ -303,6 +305,18 @@ impl PlannedJob {
         match &self.unmasked {
             Some(unmasked) => &unmasked.services,
             None => &self.services,
+        }
+    }
+
+    /// Returns the value GitLab sends for variable `name`, with masked values in place.
+    pub(crate) fn runner_variable(&self, name: &str) -> Option<&str> {
+        let hidden = self
+            .unmasked
+            .as_ref()
+            .and_then(|unmasked| unmasked.variables.iter().find(|(hidden, _)| hidden == name));
+        match hidden {
+            Some((_, value)) => Some(value),
+            None => self.variable(name),
         }
     }
 
