@@ -174,16 +174,23 @@ fn masked_values<'e>(env: &IncludeEnv<'e>) -> Vec<&'e str> {
 }
 
 /// Hides each secret in `text` as GitLab's `MaskSecret` does: `[MASKED]` padded with `x` to the
-/// secret's length in bytes, or only `x`s for a secret shorter than `[MASKED]`.
+/// secret's length in bytes, or only `x`s for a secret shorter than `[MASKED]`. Longer secrets
+/// go first, so that a secret containing another is hidden whole. The form of a secret with `/`
+/// written `%2F`, as in a URL's query, is hidden too.
 fn mask_secrets(text: &str, secrets: &[&str]) -> String {
     const MASK: &str = "[MASKED]";
+    let mut ordered = secrets.to_vec();
+    ordered.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
     let mut masked = text.to_owned();
-    for secret in secrets {
+    for secret in ordered {
         let replacement = match secret.len().checked_sub(MASK.len()) {
             Some(padding) => format!("{MASK}{}", "x".repeat(padding)),
             None => "x".repeat(secret.len()),
         };
         masked = masked.replace(secret, &replacement);
+        if secret.contains('/') {
+            masked = masked.replace(&secret.replace('/', "%2F"), &replacement);
+        }
     }
     masked
 }
@@ -823,7 +830,11 @@ impl<'e> Processor<'_, 'e> {
             return None;
         }
 
-        let file = self.sources.add(fetched.name, fetched.text.clone());
+        // A location built from a masked variable must not show it in diagnostics and job
+        // locations, so the file is named with its location masked, as GitLab's include
+        // metadata names it (`masked_location`).
+        let name = mask_secrets(&fetched.name, &masked_values(self.env));
+        let file = self.sources.add(name, fetched.text.clone());
         let mut loader_diags = Diagnostics::new();
         let document = yaml::load(file, &fetched.text, self.env.limits, &mut loader_diags);
         for diagnostic in loader_diags {
