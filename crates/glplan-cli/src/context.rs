@@ -8,6 +8,7 @@ use glplan::context::{
     ContextError, ContextOptions, GroupVariablesOption, PipelineContext, PipelineSource, Project,
     SettingsVariable, is_variable_name, set_variable,
 };
+use glplan::pipeline::Masker;
 
 use crate::args::{ContextArgs, GroupVariableArg};
 
@@ -383,7 +384,9 @@ pub fn describe(context: &PipelineContext, defaulted: bool) -> String {
         header.push_str(&format!("variables: {variables}\n"));
     }
     header.push_str(&format!("changes: {changes}\n"));
-    header
+    // The ref, the merge request's branches and labels and the project path can contain a
+    // masked value.
+    Masker::new(context).mask(&header).into_owned()
 }
 
 /// Counts the CI/CD variables of each level, lowest precedence first, and names the masked
@@ -926,5 +929,24 @@ mod tests {
              variables: 1 project, 1 pipeline\n\
              changes: no diff, so every `changes` clause holds\n"
         );
+    }
+
+    #[test]
+    fn describe_masks_values() {
+        let mut context = PipelineContext::merge_request("feat-Abcdefgh12", "main");
+        context.project.path = "team-Abcdefgh12/app".to_owned();
+        context.pipeline_variables = vec![SettingsVariable {
+            masked: true,
+            ..SettingsVariable::new("TICKET", "Abcdefgh12")
+        }];
+        let header = describe(&context, false);
+        assert!(!header.contains("Abcdefgh12"), "{header}");
+        assert!(
+            header.starts_with(
+                "pipeline: merge_request_event, detached merge request from feat-[MASKED] into main"
+            ),
+            "{header}"
+        );
+        assert!(header.contains("project: team-[MASKED]/app\n"), "{header}");
     }
 }
