@@ -4,10 +4,14 @@
 //! from the configuration or the command line and may contain any character. Written raw, ESC
 //! starts a terminal command, CR moves the cursor back over the text before it, and LF starts
 //! a new table row. So the human-readable outputs escape such characters the way Rust's
-//! `Debug` formatting of a string does. Tab, LF, CR and NUL become `\t`, `\n`, `\r` and `\0`. Every other C0 and C1
-//! control character, DEL and each bidirectional formatting character (U+202A to U+202E and
-//! U+2066 to U+2069, which reorder the text around them without being seen) becomes its code
-//! point in lowercase hexadecimal, such as `\u{1b}`.
+//! `Debug` formatting of a string does. Tab, LF, CR and NUL become `\t`, `\n`, `\r` and `\0`.
+//! Every other C0 and C1 control character and DEL becomes its code point in lowercase
+//! hexadecimal, such as `\u{1b}`. So do the characters that change the text around them
+//! without being seen: the bidirectional controls (U+061C, U+200E, U+200F, U+202A to U+202E,
+//! U+2066 to U+2069), the line and paragraph separators U+2028 and U+2029, and the invisible
+//! format characters that make two names look alike (U+00AD soft hyphen, U+180E, U+200B
+//! zero-width space, U+2060 to U+2064, U+FEFF). The zero-width joiner and non-joiner stay,
+//! because emoji sequences and several scripts need them.
 //!
 //! Backslashes are not doubled, so `a\tb` can be either escaped text or the name as written.
 //! The JSON outputs keep every string exactly.
@@ -18,7 +22,22 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Returns whether `ch` is shown as an escape.
 pub fn needs_escape(ch: char) -> bool {
-    ch.is_control() || matches!(ch, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    ch.is_control()
+        || matches!(
+            ch,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// Appends the escape of `ch`, which [`needs_escape`] accepts, to `out`.
@@ -111,6 +130,15 @@ mod tests {
             ("next\u{85}line", "next\\u{85}line"),
             ("rtl\u{202e}olleh", "rtl\\u{202e}olleh"),
             ("isolate\u{2066}x\u{2069}", "isolate\\u{2066}x\\u{2069}"),
+            ("deploy\u{200f}-prod", "deploy\\u{200f}-prod"),
+            ("left\u{200e}mark", "left\\u{200e}mark"),
+            ("arabic\u{61c}mark", "arabic\\u{61c}mark"),
+            ("line\u{2028}break", "line\\u{2028}break"),
+            ("para\u{2029}break", "para\\u{2029}break"),
+            ("zero\u{200b}width\u{feff}", "zero\\u{200b}width\\u{feff}"),
+            ("soft\u{ad}hyphen", "soft\\u{ad}hyphen"),
+            ("joiner\u{2060}", "joiner\\u{2060}"),
+            ("family 👨\u{200d}👩", "family 👨\u{200d}👩"),
             ("漢字 é 🦀", "漢字 é 🦀"),
             ("kept \\u{1b}", "kept \\u{1b}"),
         ];
