@@ -1247,3 +1247,44 @@ fn masked_values_not_in_debug_form() {
     let debug = format!("{pipeline:?}");
     assert!(!debug.contains(secret), "{debug}");
 }
+
+#[test]
+fn masked_raw_value_hidden_in_rule_traces() {
+    let secret = "s3cr\"t\\Pa55";
+    let mut context = PipelineContext::push("main");
+    context.pipeline_variables = vec![SettingsVariable {
+        masked: true,
+        raw: true,
+        ..SettingsVariable::new("TOKEN", secret)
+    }];
+    let pipeline = plan_on(
+        "
+workflow: {rules: [{if: $TOKEN}]}
+deploy: {script: x, rules: [{if: $TOKEN == \"wrong\"}]}
+build: {script: x, rules: [{if: $TOKEN}]}
+",
+        &context,
+    );
+    let json = serde_json::to_string(&pipeline).unwrap();
+    assert!(!json.contains("s3cr"), "{json}");
+    assert!(
+        pipeline.workflow.reason.contains("[MASKED]"),
+        "{}",
+        pipeline.workflow.reason
+    );
+}
+
+#[test]
+fn masked_value_hidden_in_included_file_name() {
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("TEAM_KEY", "Abcdefgh12")
+    }];
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, "include: {local: ci/$TEAM_KEY.yml}\n")
+        .with_file("ci/Abcdefgh12.yml", "included: {script: x}\n");
+    let pipeline = plan_files(&files, &context);
+    let location = job(&pipeline, "included").location.as_ref().unwrap();
+    assert_eq!(location.file, "ci/[MASKED]xx.yml");
+}
