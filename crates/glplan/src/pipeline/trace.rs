@@ -92,17 +92,38 @@ impl Masker {
         Masker { values }
     }
 
-    /// Returns `text` with every masked value replaced.
+    /// Returns `text` with every masked value replaced. Occurrences that overlap, of one value
+    /// or of several, are replaced by one `[MASKED]`, so no part of either stays visible.
     pub fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
         if !self.hides(text) {
             return Cow::Borrowed(text);
         }
-        let mut out = text.to_owned();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
         for value in &self.values {
-            if out.contains(value.as_str()) {
-                out = out.replace(value.as_str(), MASKED);
+            let mut from = 0;
+            while let Some(found) = text.get(from..).and_then(|rest| rest.find(value.as_str())) {
+                let start = from + found;
+                ranges.push((start, start + value.len()));
+                // The next search starts one character later, to find overlapping occurrences.
+                from = start + text[start..].chars().next().map_or(1, char::len_utf8);
             }
         }
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for (start, end) in ranges {
+            match merged.last_mut() {
+                Some(last) if start < last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for (start, end) in merged {
+            out.push_str(&text[copied..start]);
+            out.push_str(MASKED);
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
         Cow::Owned(out)
     }
 
@@ -349,6 +370,15 @@ mod tests {
     fn masker_longest_value_first() {
         let masker = masker(&["abcdefgh", "abcdefgh-longer"]);
         assert_eq!(masker.mask("x abcdefgh-longer y"), "x [MASKED] y");
+    }
+
+    #[test]
+    fn masker_overlapping_values_hidden_whole() {
+        let overlapping = masker(&["abcdefgh", "efghijkl"]);
+        assert_eq!(overlapping.mask("x abcdefghijkl y"), "x [MASKED] y");
+        assert_eq!(overlapping.mask("abcdefgh efghijkl"), "[MASKED] [MASKED]");
+        let repeated = masker(&["aaaaaaaa"]);
+        assert_eq!(repeated.mask("aaaaaaaaaa-aaaaaaaa"), "[MASKED]-[MASKED]");
     }
 
     #[test]
