@@ -47,6 +47,11 @@ impl MatchedFleet {
         for diagnostic in &mut checked {
             masker.mask_diagnostic(diagnostic);
         }
+        // A runner tag equal to a masked value would show it beside the jobs' masked tags.
+        let mut fleet = fleet;
+        for tag in fleet.runners.iter_mut().flat_map(|runner| &mut runner.tags) {
+            *tag = masker.mask_owned(std::mem::take(tag));
+        }
         let mut diagnostics = Diagnostics::new();
         diagnostics.extend(parsed);
         diagnostics.extend(checked);
