@@ -129,7 +129,8 @@ pub struct ScheduleArgs {
     pub runners: Vec<PathBuf>,
     /// YAML file of job run times: `default:` (5 minutes when absent), `timeout:` (the
     /// project's job timeout, 1 hour when absent) and `jobs:`, mapping job names or globs to
-    /// a duration or to `{duration, fail, exit_code}`.
+    /// a duration or to `{duration, fail, exit_code}`. As in GitLab, `timeout:` must be at
+    /// least 10 minutes and less than 1 month.
     #[arg(long, value_name = "FILE")]
     pub durations: Option<PathBuf>,
     /// Plays the manual job JOB (a job name, or a parallel job's name for all its

@@ -415,6 +415,61 @@ fn bad_durations_entry_exits_one() {
 }
 
 #[test]
+fn durations_file_errors_exit_one() {
+    let config = fixture("stuck/.gitlab-ci.yml");
+    let dir = std::env::temp_dir().join(format!("glplan-durations-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("array.yml", "[]\n", "error[invalid-durations-file]", ":1:1"),
+        (
+            "zero-timeout.yml",
+            "timeout: 0\n",
+            "error[invalid-project-timeout]",
+            ":1:10",
+        ),
+        (
+            "long-timeout.yml",
+            "default: 1m\ntimeout: 31 days\n",
+            "error[invalid-project-timeout]",
+            ":2:10",
+        ),
+    ];
+    let mut outputs = Vec::new();
+    for (name, text, _, _) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        outputs.push(glplan(&[
+            "schedule",
+            &config,
+            "--durations",
+            path.to_str().unwrap(),
+        ]));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for ((name, _, code, position), output) in cases.iter().zip(&outputs) {
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let text = stderr(output);
+        assert!(text.contains(code), "{name}: {text}");
+        assert!(
+            text.contains(&format!("{name}{position}")),
+            "{name}: {text}"
+        );
+    }
+}
+
+#[test]
+fn empty_mapping_durations_file_accepted() {
+    let config = fixture("stuck/.gitlab-ci.yml");
+    let dir = std::env::temp_dir().join(format!("glplan-empty-durations-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("durations.yml");
+    std::fs::write(&path, "{}\n").unwrap();
+    let output = glplan(&["schedule", &config, "--durations", path.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!stderr(&output).contains("error"), "{}", stderr(&output));
+}
+
+#[test]
 fn unknown_played_job_exits_two() {
     let config = fixture("stuck/.gitlab-ci.yml");
     let output = glplan(&["schedule", &config, "--play", "nope"]);

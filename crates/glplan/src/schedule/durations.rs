@@ -6,6 +6,7 @@
 //! ```yaml
 //! default: 5 minutes        # jobs no entry matches (5 minutes when the key is absent)
 //! timeout: 1h               # the project's job timeout, for jobs without `timeout:`
+//!                           # (1 hour when absent; at least 10 minutes, under 1 month)
 //! jobs:
 //!   build: 3m 30s           # a job name, or the name of a parallel job's base
 //!   "test *": 12 minutes    # a glob, matched like `rules:changes` patterns
@@ -16,8 +17,11 @@
 //! ```
 //!
 //! Durations use GitLab's duration syntax (`90`, `1h 30m`, `2 hours`, `1:20`), the one
-//! `timeout:` and `start_in:` use; an integer is a number of seconds, and `0` is allowed. A job
-//! takes the first entry whose key equals its name, else the first whose key equals its
+//! `timeout:` and `start_in:` use. An integer is a number of seconds, and `0` is allowed
+//! everywhere but in `timeout`, which must be in the range GitLab accepts for the project
+//! setting. An empty file, or one with only `{}`, sets nothing.
+//!
+//! A job takes the first entry whose key equals its name, else the first whose key equals its
 //! parallel base name (`test` for `test 1/3`), else the first glob, in file order, that
 //! matches its name or its base name. Globs use the `rules:changes` dialect, where `*` does not
 //! match `/`, so `test*` matches `test 1/3` through its base name `test`. Trigger jobs take no
@@ -38,6 +42,15 @@ pub const DEFAULT_JOB_SECONDS: u64 = 300;
 /// The project's job timeout when the file sets no `timeout`: GitLab's default project
 /// setting, 60 minutes.
 pub const DEFAULT_PROJECT_TIMEOUT_SECONDS: u64 = 3600;
+
+/// The shortest project job timeout GitLab accepts, 10 minutes. GitLab's `Project` model
+/// validates `build_timeout` as at least `10.minutes` and less than `1.month`
+/// (`MAX_BUILD_TIMEOUT`): "needs to be between 10 minutes and 1 month".
+pub const MIN_PROJECT_TIMEOUT_SECONDS: u64 = 600;
+
+/// The first project job timeout GitLab rejects as too long: Rails' `1.month`, 1/12 of a
+/// Gregorian year, 2,629,746 seconds (30 days, 10 hours, 29 minutes and 6 seconds).
+pub const PROJECT_TIMEOUT_LIMIT_SECONDS: u64 = 2_629_746;
 
 /// Which attempts of a job fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -118,10 +131,9 @@ impl Durations {
     /// result is usable even when there are errors.
     pub fn parse(file: FileId, text: &str, limits: &Limits, diags: &mut Diagnostics) -> Durations {
         let mut durations = Durations::default();
-        let Some(document) = yaml::load(file, text, limits, diags) else {
+        let Some(body) = yaml::load_data(file, text, limits, diags) else {
             return durations;
         };
-        let body = document.body;
         if body.is_null() {
             return durations;
         }
@@ -149,7 +161,10 @@ impl Durations {
                     }
                 }
                 Some("timeout") => {
-                    if let Some(seconds) = reader.seconds("timeout", node, diags) {
+                    let seconds = reader.seconds("timeout", node, diags);
+                    if let Some(seconds) = seconds.filter(|&seconds| {
+                        check_project_timeout(seconds, node, reader.raw(node), diags)
+                    }) {
                         durations.project_timeout = seconds;
                     }
                 }
@@ -208,6 +223,11 @@ struct Reader<'t> {
 }
 
 impl Reader<'_> {
+    /// Returns the text of `node` as written.
+    fn raw(&self, node: &Node) -> &str {
+        self.text.get(node.span.range()).unwrap_or_default().trim()
+    }
+
     fn entries(&self, node: &Node, diags: &mut Diagnostics) -> Vec<DurationEntry> {
         if node.is_null() {
             return Vec::new();
@@ -348,6 +368,30 @@ impl Reader<'_> {
     }
 }
 
+/// Returns whether `seconds` is a project job timeout GitLab accepts, and reports it otherwise.
+fn check_project_timeout(seconds: u64, node: &Node, raw: &str, diags: &mut Diagnostics) -> bool {
+    let range = MIN_PROJECT_TIMEOUT_SECONDS..PROJECT_TIMEOUT_LIMIT_SECONDS;
+    if range.contains(&seconds) {
+        return true;
+    }
+    diags.push(
+        Diagnostic::error(
+            "invalid-project-timeout",
+            format!(
+                "`timeout` should be at least 10 minutes and less than 1 month, found `{raw}` \
+                 ({seconds} seconds)"
+            ),
+        )
+        .with_span(node.span)
+        .with_help(format!(
+            "GitLab's project setting accepts {MIN_PROJECT_TIMEOUT_SECONDS} to {} seconds; to \
+             stop one job sooner, set `timeout:` on that job in the configuration",
+            PROJECT_TIMEOUT_LIMIT_SECONDS - 1
+        )),
+    );
+    false
+}
+
 fn invalid_duration(path: &str, node: &Node, raw: &str) -> Diagnostic {
     Diagnostic::error(
         "invalid-duration",
@@ -423,6 +467,78 @@ mod tests {
     fn timeout_key() {
         let (durations, _) = parse("timeout: 2h\n");
         assert_eq!(durations.project_timeout, 7200);
+    }
+
+    #[test]
+    fn timeout_within_gitlab_range() {
+        let cases = [
+            ("600", 600),
+            ("10m", 600),
+            ("'10:00'", 600),
+            ("30 days", 2_592_000),
+            ("2629745", 2_629_745),
+        ];
+        for (written, expected) in cases {
+            let (durations, diags) = parse(&format!("timeout: {written}\n"));
+            assert!(diags.is_empty(), "{written}: {:?}", codes(&diags));
+            assert_eq!(durations.project_timeout, expected, "{written}");
+        }
+    }
+
+    #[test]
+    fn timeout_outside_gitlab_range() {
+        for written in ["0", "599", "9m 59s", "2629746", "31 days", "1 year"] {
+            let (durations, diags) = parse(&format!("timeout: {written}\n"));
+            assert_eq!(codes(&diags), ["invalid-project-timeout"], "{written}");
+            assert_eq!(
+                durations.project_timeout, DEFAULT_PROJECT_TIMEOUT_SECONDS,
+                "{written}"
+            );
+        }
+    }
+
+    #[test]
+    fn timeout_error_at_value() {
+        let text = "default: 1m\ntimeout: 5m\n";
+        let (_, diags) = parse(text);
+        let diagnostic = diags.iter().next().unwrap();
+        assert_eq!(
+            diagnostic.message,
+            "`timeout` should be at least 10 minutes and less than 1 month, found `5m` (300 \
+             seconds)"
+        );
+        let span = diagnostic.span.unwrap();
+        assert_eq!(&text[span.range()], "5m");
+    }
+
+    #[test]
+    fn empty_mapping_sets_nothing() {
+        for text in ["{}\n", "", "# no durations\n", "~\n"] {
+            let (durations, diags) = parse(text);
+            assert!(diags.is_empty(), "{text:?}: {:?}", codes(&diags));
+            assert_eq!(durations.default_seconds, DEFAULT_JOB_SECONDS, "{text:?}");
+            assert!(durations.entries.is_empty(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn non_mapping_file_rejected() {
+        let cases = [
+            ("[]\n", "array"),
+            ("[1]\n", "array"),
+            ("false\n", "boolean"),
+            ("''\n", "string"),
+        ];
+        for (text, found) in cases {
+            let (_, diags) = parse(text);
+            assert_eq!(codes(&diags), ["invalid-durations-file"], "{text:?}");
+            let message = &diags.iter().next().unwrap().message;
+            assert_eq!(
+                message,
+                &format!("a durations file should be a mapping, found {found}"),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

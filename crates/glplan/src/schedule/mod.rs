@@ -84,7 +84,7 @@ mod tests;
 
 pub use durations::{
     DEFAULT_JOB_SECONDS, DEFAULT_PROJECT_TIMEOUT_SECONDS, DurationEntry, Durations, Failures,
-    JobTiming,
+    JobTiming, MIN_PROJECT_TIMEOUT_SECONDS, PROJECT_TIMEOUT_LIMIT_SECONDS,
 };
 pub use output::{
     Attempt, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait, StuckJob,

@@ -130,6 +130,46 @@ pub fn load(
     Some(Document { header, body })
 }
 
+/// Loads a YAML data file that is not a CI/CD configuration, such as the durations file,
+/// reporting problems to `diags`. Returns the first document of `text`, or a null node when
+/// the text has no document, and `None` when the text cannot be loaded.
+///
+/// The document is parsed with Psych's rules and checked against the size and depth limits, as
+/// in [`load`]. Unlike [`load`], the text is not split at `---` lines, and a blank document
+/// such as `[]`, `""` or `false` is kept, so the caller can report a value of the wrong type.
+pub fn load_data(
+    file: FileId,
+    text: &str,
+    limits: &Limits,
+    diags: &mut Diagnostics,
+) -> Option<Node> {
+    if text.len() > limits.max_yaml_size_bytes {
+        let span = Span::new(file, 0, text.len() as u32);
+        diags.push(errors::provided_too_big(limits.max_yaml_size_bytes, span));
+        return None;
+    }
+    let (source, base) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8()),
+        None => (text, 0),
+    };
+    let outcome = match loader::load_piece(file, source, base, limits) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            diags.push(error);
+            return None;
+        }
+    };
+    diags.extend(outcome.warnings);
+    match outcome.piece {
+        Piece::Empty => Some(Node::null(Span::new(file, 0, 0))),
+        Piece::Loaded(node) => Some(node),
+        Piece::TooBig(error) => {
+            diags.push(error);
+            None
+        }
+    }
+}
+
 /// Checks whether a piece looks like an HTML page, as GitLab does before it reports a syntax
 /// error: the first 512 characters, lower-cased, contain `<!doctype html` or `<html`.
 fn looks_like_html(raw: &str) -> bool {
@@ -1064,6 +1104,55 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
         };
         let diagnostic = error_with("a: {b: 1}\nc: 2021-01-01\n", &limits);
         assert_eq!(diagnostic.message, "Tried to load unspecified class: Date");
+    }
+
+    fn load_data_with(text: &str, limits: &Limits) -> (Option<Node>, Vec<Diagnostic>) {
+        let mut diags = Diagnostics::new();
+        let node = load_data(FILE, text, limits, &mut diags);
+        (node, diags.into_vec())
+    }
+
+    #[test]
+    fn load_data_keeps_blank_documents() {
+        let cases = [
+            ("[]\n", json!([])),
+            ("{}\n", json!({})),
+            ("false\n", json!(false)),
+            ("''\n", json!("")),
+            ("a: 1\n", json!({"a": 1})),
+            ("\u{feff}a: 1\n", json!({"a": 1})),
+            ("---\na: 1\n", json!({"a": 1})),
+        ];
+        for (text, expected) in cases {
+            let (node, diags) = load_data_with(text, &Limits::default());
+            assert!(diags.is_empty(), "{text:?}: {diags:?}");
+            assert_eq!(node.map(|node| node.to_json()), Some(expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn load_data_without_document_is_null() {
+        for text in ["", "# only a comment\n", "~\n"] {
+            let (node, diags) = load_data_with(text, &Limits::default());
+            assert!(diags.is_empty(), "{text:?}: {diags:?}");
+            assert!(node.is_some_and(|node| node.is_null()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn load_data_reports_errors() {
+        let (node, diags) = load_data_with("a: [\n", &Limits::default());
+        assert!(node.is_none());
+        assert_eq!(diags.first().map(|d| d.code), Some("yaml-syntax-error"));
+
+        let text = "a: 1\n";
+        let limits = Limits {
+            max_yaml_size_bytes: text.len() - 1,
+            ..Limits::default()
+        };
+        let (node, diags) = load_data_with(text, &limits);
+        assert!(node.is_none());
+        assert_eq!(diags.len(), 1);
     }
 }
 
