@@ -219,11 +219,13 @@ pub struct ContextArgs {
     #[arg(long, value_name = "TYPE", value_parser = parse_event_type, conflicts_with = "tag")]
     pub mr_event_type: Option<MergeRequestEventType>,
 
-    /// Reads pipeline variables from FILE: either `KEY=VALUE` lines (blank lines and lines
-    /// starting with `#` are skipped, and one pair of surrounding quotes is removed from a
-    /// value), or a JSON object whose values are strings or objects with a string `value` and
-    /// the boolean flags `masked`, `raw` and `file`. JSON numbers and booleans are rejected, as
-    /// GitLab's API takes variable values as strings. `--var` overrides a variable of the file.
+    /// Reads pipeline variables from FILE: either `KEY=VALUE` lines, or a JSON object whose
+    /// values are strings or objects with a string `value` and the boolean flags `masked`,
+    /// `raw` and `file`. In `KEY=VALUE` lines, blank lines and lines starting with `#` are
+    /// skipped, one pair of surrounding quotes is removed from a value, and the last value of
+    /// a name wins. In JSON, numbers and booleans are rejected, because GitLab's API takes
+    /// variable values as strings, and so is a name that appears twice. `--var` overrides a
+    /// variable of the file.
     /// With `--source schedule` they are the schedule's variables.
     #[arg(long, value_name = "FILE")]
     pub var_file: Option<PathBuf>,

@@ -1,6 +1,7 @@
 //! Building the [`PipelineContext`] of `plan` and `explain` from the context options, and the
 //! one-line description of it that heads their output.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
@@ -186,14 +187,38 @@ fn read(path: &Path, option: &str) -> Result<String, String> {
 }
 
 /// Reads a `--var-file`: a JSON object when its first non-blank character is `{`, `KEY=VALUE`
-/// lines otherwise.
+/// lines otherwise. Other JSON, such as an array, is an error rather than a line to read as
+/// `KEY=VALUE`.
 fn read_var_file(path: &Path) -> Result<Vec<SettingsVariable>, String> {
     let text = read(path, "--var-file")?;
     let shown = path.display().to_string();
-    if text.trim_start().starts_with('{') {
-        parse_json_variables(&text).map_err(|message| format!("--var-file `{shown}`: {message}"))
+    let result = if text.trim_start().starts_with('{') {
+        parse_json_variables(&text)
+    } else if let Some(found) = json_other_than_object(&text) {
+        Err(format!(
+            "a JSON var file must be an object of variables, such as {{\"KEY\": \"value\"}}, \
+             but the file contains {found}"
+        ))
     } else {
-        parse_dotenv(&text).map_err(|message| format!("--var-file `{shown}`: {message}"))
+        parse_dotenv(&text)
+    };
+    result.map_err(|message| format!("--var-file `{shown}`: {message}"))
+}
+
+/// Returns the kind of JSON value `text` is, such as `an array`, when it is JSON but not an
+/// object. Text that starts with `[` counts as an array even when it is not valid JSON, because
+/// a variable name cannot contain `[`.
+fn json_other_than_object(text: &str) -> Option<&'static str> {
+    if text.trim_start().starts_with('[') {
+        return Some("an array");
+    }
+    match serde_json::from_str::<serde_json::Value>(text).ok()? {
+        serde_json::Value::Object(_) => None,
+        serde_json::Value::Array(_) => Some("an array"),
+        serde_json::Value::String(_) => Some("a string"),
+        serde_json::Value::Number(_) => Some("a number"),
+        serde_json::Value::Bool(_) => Some("a boolean"),
+        serde_json::Value::Null => Some("null"),
     }
 }
 
@@ -240,15 +265,15 @@ fn unquote(value: &str) -> &str {
 /// Parses a JSON object of variables. A value is a string, or an object with a string `value`
 /// and the optional boolean flags `masked`, `raw` and `file`. Values must be strings, as
 /// `value` is in GitLab's API for pipeline variables, so a number or boolean is rejected in
-/// both forms rather than converted. Every error names its line and column.
+/// both forms rather than converted. A key that appears twice is an error, because JSON
+/// parsers disagree on which value wins. Every error names its line and column.
 pub fn parse_json_variables(text: &str) -> Result<Vec<SettingsVariable>, String> {
     serde_json::from_str::<VarFile>(text)
         .map(|file| file.0)
         .map_err(|error| format!("invalid variables: {error}"))
 }
 
-/// The variables of a `--var-file` JSON object, in file order. A later duplicate key replaces
-/// the earlier value.
+/// The variables of a `--var-file` JSON object, in file order.
 struct VarFile(Vec<SettingsVariable>);
 
 /// The object form of a variable.
@@ -285,20 +310,25 @@ impl<'de> serde::de::Visitor<'de> for VarFileVisitor {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<VarFile, A::Error> {
         let mut variables = Vec::new();
+        let mut keys = HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
             if !is_variable_name(&key) {
                 return Err(serde::de::Error::custom(format!(
                     "`{key}` is not a valid variable name (letters, digits and `_` only)"
                 )));
             }
+            if !keys.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate variable `{key}`"
+                )));
+            }
             let VarFileValue(object) = map.next_value()?;
-            let variable = SettingsVariable {
+            variables.push(SettingsVariable {
                 masked: object.masked,
                 raw: object.raw,
                 file: object.file,
                 ..SettingsVariable::new(&key, object.value)
-            };
-            set_variable(&mut variables, variable);
+            });
         }
         Ok(VarFile(variables))
     }
@@ -761,13 +791,71 @@ mod tests {
 
     #[test]
     fn json_variable_forms() {
-        let text = r#"{"A": "x", "S": {"value": "v", "masked": true}, "A": "y"}"#;
+        let text = r#"{"A": "x", "S": {"value": "v", "masked": true}}"#;
         let variables = parse_json_variables(text).unwrap();
         assert_eq!(variables.len(), 2);
         assert_eq!(variables[0].key, "A");
-        assert_eq!(variables[0].value, "y");
+        assert_eq!(variables[0].value, "x");
         assert_eq!(variables[1].value, "v");
         assert!(variables[1].masked);
+    }
+
+    #[test]
+    fn json_duplicate_key_rejected() {
+        let cases = [
+            r#"{"A": "x", "A": "y"}"#,
+            "{\"A\": \"x\",\n \"B\": \"y\",\n \"A\": {\"value\": \"z\"}}",
+        ];
+        for text in cases {
+            let error = parse_json_variables(text).unwrap_err();
+            assert!(
+                error.contains("duplicate variable `A` at line"),
+                "{text}: {error}"
+            );
+        }
+        let error = parse_json_variables(cases[1]).unwrap_err();
+        assert!(error.contains("line 3"), "{error}");
+    }
+
+    #[test]
+    fn var_file_json_other_than_object_rejected() {
+        let dir = std::env::temp_dir().join(format!("glplan-varjson-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let cases = [
+            ("array.json", "[1]\n", "an array"),
+            ("empty-array.json", "  [ ]", "an array"),
+            ("broken-array.json", "[\"A=1\"", "an array"),
+            ("string.json", "\"A=1\"\n", "a string"),
+            ("number.json", "12\n", "a number"),
+            ("null.json", "null", "null"),
+        ];
+        let mut errors = Vec::new();
+        for (name, text, _) in cases {
+            let file = dir.join(name);
+            fs::write(&file, text).unwrap();
+            let mut args = args();
+            args.var_file = Some(file);
+            errors.push(build(&args, &[]).unwrap_err());
+        }
+        let _ = fs::remove_dir_all(&dir);
+        for ((name, _, found), error) in cases.iter().zip(&errors) {
+            let path = dir.join(name);
+            assert_eq!(
+                error,
+                &format!(
+                    "--var-file `{}`: a JSON var file must be an object of variables, such as \
+                     {{\"KEY\": \"value\"}}, but the file contains {found}",
+                    path.display()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn var_file_empty_is_dotenv() {
+        assert_eq!(json_other_than_object(""), None);
+        assert_eq!(json_other_than_object("A=1\n"), None);
+        assert_eq!(json_other_than_object("{\"A\": \"1\"}"), None);
     }
 
     #[test]

@@ -924,6 +924,45 @@ fn plan_var_file_formats() {
 }
 
 #[test]
+fn plan_var_file_json_errors_exit_two() {
+    let dir = std::env::temp_dir().join(format!("glplan-json-vars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "array.json",
+            "[1]\n",
+            "a JSON var file must be an object of variables, such as {\"KEY\": \"value\"}, but \
+             the file contains an array",
+        ),
+        (
+            "duplicate.json",
+            "{\"SKIP\": \"1\",\n \"SKIP\": \"0\"}\n",
+            "invalid variables: duplicate variable `SKIP` at line 2 column 7",
+        ),
+    ];
+    let mut outputs = Vec::new();
+    for (name, text, _) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        outputs.push(glplan(&[
+            "plan",
+            ONLY_EXCEPT,
+            "--var-file",
+            path.to_str().unwrap(),
+        ]));
+    }
+    for ((name, _, message), output) in cases.iter().zip(&outputs) {
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let path = dir.join(name);
+        assert_eq!(
+            stderr(output),
+            format!("error: --var-file `{}`: {message}\n", path.display())
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn plan_missing_var_file_exits_two() {
     let output = glplan(&["plan", RULES, "--var-file", "tests/fixtures/cli/none.env"]);
     assert_eq!(output.status.code(), Some(2));
