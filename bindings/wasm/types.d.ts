@@ -205,7 +205,8 @@ export type GroupVariablesValue = MapLike<VariableValue> | GroupInput[];
 export interface GroupInput {
   /**
    * The group's full path, such as `top/sub`: the project's namespace or one of its
-   * ancestors. Absent or `null`: the project's namespace.
+   * ancestors, compared without regard to ASCII case as GitLab looks up paths. Absent or
+   * `null`: the project's namespace.
    */
   path?: string | null;
   /**

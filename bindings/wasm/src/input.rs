@@ -168,7 +168,8 @@ pub enum GroupVariablesValue {
 #[derive(Debug, schemars::JsonSchema)]
 pub struct GroupInput {
     /// The group's full path, such as `top/sub`: the project's namespace or one of its
-    /// ancestors. Absent or `null`: the project's namespace.
+    /// ancestors, compared without regard to ASCII case as GitLab looks up paths. Absent or
+    /// `null`: the project's namespace.
     #[serde(default)]
     pub path: Option<String>,
     /// The group's variables, in the form of `variables`.
@@ -578,6 +579,19 @@ mod tests {
         let input = input(serde_json::json!({"context": {"mr_source": "feature"}})).unwrap();
         let context = input.pipeline_context().unwrap();
         assert_eq!(context.source, PipelineSource::MergeRequestEvent);
+    }
+
+    #[test]
+    fn context_group_path_case_ignored() {
+        let input = input(serde_json::json!({
+            "context": {
+                "project_path": "Top/Sub/app",
+                "group_variables": [{"path": "top", "variables": {"A": "1"}}]
+            }
+        }))
+        .unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert_eq!(context.group_variables[0].path, "top");
     }
 
     #[test]

@@ -245,7 +245,7 @@ pub struct ContextArgs {
     /// Sets a group-level CI/CD variable: `KEY=VALUE` in the project's own group (the
     /// namespace of `--project-path`), `GROUP:KEY=VALUE` in the group with full path GROUP,
     /// which must be that group or one of its ancestors (`top` or `top/sub` for project
-    /// `top/sub/app`). Group variables are above instance and below project variables in
+    /// `top/sub/app`, in any letter case, as GitLab looks up paths). Group variables are above instance and below project variables in
     /// precedence, and a subgroup's value wins over its ancestors'. Repeat for several
     /// variables; the last value of a name in a group wins.
     #[arg(

@@ -579,6 +579,20 @@ mod tests {
     }
 
     #[test]
+    fn group_path_case_ignored() {
+        let mut args = args();
+        args.project_path = Some("Acme/app".to_owned());
+        args.group_vars = vec![GroupVariableArg {
+            group: Some("acme".to_owned()),
+            key: "A".to_owned(),
+            value: "1".to_owned(),
+        }];
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(context.group_variables.len(), 1);
+        assert_eq!(context.group_variables[0].path, "acme");
+    }
+
+    #[test]
     fn schedule_has_description() {
         let mut args = args();
         args.source = Some(PipelineSource::Schedule);

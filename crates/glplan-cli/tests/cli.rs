@@ -1483,6 +1483,23 @@ fn mask_hides_every_level() {
 }
 
 #[test]
+fn group_var_path_ignores_case() {
+    let pipeline = plan_json(
+        &[
+            CLEAN,
+            "--project-path",
+            "Acme/Platform/app",
+            "--group-var",
+            "acme/platform:REGISTRY=registry.test",
+        ],
+        0,
+    );
+    let registry = job_variable(&pipeline, "build", "REGISTRY");
+    assert_eq!(registry["value"], "registry.test", "{registry}");
+    assert_eq!(registry["source"], "group", "{registry}");
+}
+
+#[test]
 fn group_var_outside_project_exits_two() {
     let output = glplan(&["plan", CLEAN, "--group-var", "acme:X=1"]);
     assert_eq!(output.status.code(), Some(2));

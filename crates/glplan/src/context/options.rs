@@ -71,7 +71,8 @@ pub struct ContextOptions {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupVariablesOption {
     /// The group's full path, such as `top/sub`: the project's namespace or one of its
-    /// ancestors. `None` is the project's namespace, the closest group.
+    /// ancestors. `None` is the project's namespace, the closest group. As GitLab looks up
+    /// paths, the comparison with the project's path ignores ASCII case.
     pub path: Option<String>,
     /// The group's variables.
     pub variables: Vec<SettingsVariable>,
@@ -270,21 +271,23 @@ impl ContextOptions {
 
     /// Returns the group variables as GitLab reads them for `project`: one entry per group,
     /// ordered from the top-level group down to the project's namespace.
+    ///
+    /// GitLab finds a namespace by its full path without regard to case, so group paths are
+    /// compared with the project's path and with each other ignoring ASCII case. GitLab's
+    /// paths are ASCII. A group keeps the path of its first entry, as written.
     fn group_chain(&self, project: &Project) -> Result<Vec<GroupVariables>, ContextError> {
         let namespace = project.namespace();
         let mut groups: Vec<GroupVariables> = Vec::new();
         for option in &self.group_variables {
             let path = option.path.as_deref().unwrap_or(namespace);
-            let is_ancestor = namespace
-                .strip_prefix(path)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-            if !is_ancestor {
+            if !is_namespace_or_ancestor(path, namespace) {
                 return Err(ContextError::GroupNotAncestor {
                     group: path.to_owned(),
                     project_path: project.path.clone(),
                 });
             }
-            let index = match groups.iter().position(|group| group.path == path) {
+            let same_group = |group: &GroupVariables| group.path.eq_ignore_ascii_case(path);
+            let index = match groups.iter().position(same_group) {
                 Some(index) => index,
                 None => {
                     groups.push(GroupVariables {
@@ -398,6 +401,16 @@ impl ContextOptions {
 fn set_merged_result_shas(merge_request: &mut MergeRequest) {
     merge_request.source_branch_sha = Some("6c1b2a3d4e5f60718293a4b5c6d7e8f901234567".to_owned());
     merge_request.target_branch_sha = Some("7d2c3b4a5f6e70819203b4c5d6e7f8a012345678".to_owned());
+}
+
+/// Returns whether the group with full path `path` is `namespace` or one of its ancestors,
+/// ignoring ASCII case.
+fn is_namespace_or_ancestor(path: &str, namespace: &str) -> bool {
+    let Some(head) = namespace.get(..path.len()) else {
+        return false;
+    };
+    let rest = namespace.get(path.len()..).unwrap_or_default();
+    head.eq_ignore_ascii_case(path) && (rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Returns `variables` with each key once, at its first position with its last value.
@@ -746,6 +759,35 @@ mod tests {
     }
 
     #[test]
+    fn group_path_case_ignored() {
+        let options = ContextOptions {
+            project_path: Some("Top/Sub/app".to_owned()),
+            group_variables: vec![
+                group(Some("top"), &[("A", "top")]),
+                group(Some("TOP/sub"), &[("A", "sub")]),
+                group(None, &[("B", "own")]),
+                group(Some("Top"), &[("C", "top")]),
+            ],
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        let paths: Vec<&str> = context
+            .group_variables
+            .iter()
+            .map(|group| group.path.as_str())
+            .collect();
+        assert_eq!(paths, ["top", "TOP/sub"]);
+        assert_eq!(
+            pairs(&context.group_variables[0].variables),
+            [("A", "top"), ("C", "top")]
+        );
+        assert_eq!(
+            pairs(&context.group_variables[1].variables),
+            [("A", "sub"), ("B", "own")]
+        );
+    }
+
+    #[test]
     fn group_outside_namespace_rejected() {
         let cases = [
             ("other", "top/sub/app"),
@@ -755,6 +797,9 @@ mod tests {
             ("top/", "top/sub/app"),
             ("/top", "top/sub/app"),
             ("top", "group/project"),
+            ("TOP/SU", "top/sub/app"),
+            ("tóp", "top/sub/app"),
+            ("top/sub/app/x", "top/sub/app"),
         ];
         for (path, project_path) in cases {
             let options = ContextOptions {
