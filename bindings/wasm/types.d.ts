@@ -129,7 +129,8 @@ export interface ContextInput {
    */
   project_path?: string | null;
   /**
-   * The merge request's source branch. Default: `ref`. Any `mr_*` field makes the pipeline a
+   * The merge request's source branch. Default: `ref`, else the default branch. It must
+   * differ from the target branch, as GitLab requires. Any `mr_*` field makes the pipeline a
    * `merge_request_event` pipeline.
    */
   mr_source?: string | null;

@@ -89,7 +89,8 @@ pub struct ContextInput {
     /// `group/project`. Its namespace and the namespace's ancestors are the groups that
     /// `group_variables` can name.
     pub project_path: Option<String>,
-    /// The merge request's source branch. Default: `ref`. Any `mr_*` field makes the pipeline a
+    /// The merge request's source branch. Default: `ref`, else the default branch. It must
+    /// differ from the target branch, as GitLab requires. Any `mr_*` field makes the pipeline a
     /// `merge_request_event` pipeline.
     pub mr_source: Option<String>,
     /// The merge request's target branch. Default: the default branch.
@@ -282,10 +283,29 @@ fn context_error_message(error: ContextError) -> String {
              fields, which describe a merge_request_event pipeline",
             source.as_str()
         ),
-        ContextError::MissingMergeRequestSource => {
-            "invalid argument `context`: a merge request pipeline needs its source branch; \
-             set `mr_source`"
-                .to_owned()
+        ContextError::SameMergeRequestBranches {
+            branch,
+            source_field,
+            target_given,
+        } => {
+            let (source, fix) = match source_field {
+                Some("ref_name") => ("`ref`", "`ref`"),
+                Some(_) => ("`mr_source`", "`mr_source`"),
+                None => (
+                    "the default branch, as neither `mr_source` nor `ref` is set",
+                    "`mr_source`",
+                ),
+            };
+            let target = if target_given {
+                "`mr_target`"
+            } else {
+                "the default branch, as `mr_target` is not set"
+            };
+            format!(
+                "invalid argument `context`: the merge request's source branch ({source}) and \
+                 target branch ({target}) are both `{branch}`, and GitLab rejects a merge \
+                 request from a branch into itself; set another branch in {fix} or `mr_target`"
+            )
         }
         ContextError::RefNotMergeRequestSource {
             ref_name,
@@ -579,6 +599,46 @@ mod tests {
         let input = input(serde_json::json!({"context": {"mr_source": "feature"}})).unwrap();
         let context = input.pipeline_context().unwrap();
         assert_eq!(context.source, PipelineSource::MergeRequestEvent);
+    }
+
+    #[test]
+    fn context_merge_request_default_source() {
+        let input = input(serde_json::json!({"context": {"mr_target": "release"}})).unwrap();
+        let context = input.pipeline_context().unwrap();
+        let merge_request = context.merge_request_pipeline().unwrap();
+        assert_eq!(merge_request.source_branch, "main");
+        assert_eq!(merge_request.target_branch, "release");
+    }
+
+    #[test]
+    fn context_merge_request_same_branches() {
+        let cases = [
+            (
+                serde_json::json!({"mr_source": "main", "mr_target": "main"}),
+                "invalid argument `context`: the merge request's source branch (`mr_source`) \
+                 and target branch (`mr_target`) are both `main`, and GitLab rejects a merge \
+                 request from a branch into itself; set another branch in `mr_source` or \
+                 `mr_target`",
+            ),
+            (
+                serde_json::json!({"mr_labels": ["x"]}),
+                "invalid argument `context`: the merge request's source branch (the default \
+                 branch, as neither `mr_source` nor `ref` is set) and target branch (the \
+                 default branch, as `mr_target` is not set) are both `main`, and GitLab rejects \
+                 a merge request from a branch into itself; set another branch in `mr_source` \
+                 or `mr_target`",
+            ),
+            (
+                serde_json::json!({"ref": "dev", "mr_target": "dev"}),
+                "invalid argument `context`: the merge request's source branch (`ref`) and \
+                 target branch (`mr_target`) are both `dev`, and GitLab rejects a merge request \
+                 from a branch into itself; set another branch in `ref` or `mr_target`",
+            ),
+        ];
+        for (context, expected) in cases {
+            let input = input(serde_json::json!({"context": context})).unwrap();
+            assert_eq!(input.pipeline_context().unwrap_err(), expected, "{context}");
+        }
     }
 
     #[test]

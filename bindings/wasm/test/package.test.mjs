@@ -95,6 +95,22 @@ test("a variable value that is not a string throws", () => {
   assert.deepEqual(diagnostics, []);
 });
 
+test("merge request branches are checked", () => {
+  const files = { ".gitlab-ci.yml": "build:\n  script: make\n  rules:\n    - if: $CI_MERGE_REQUEST_IID\n" };
+  const { pipeline } = glplan.plan({ files, context: { mr_target: "release" } });
+  assert.deepEqual(
+    pipeline.jobs.map((job) => job.name),
+    ["build"],
+  );
+  assert.throws(() => glplan.plan({ files, context: { mr_source: "main", mr_target: "main" } }), {
+    name: "Error",
+    message:
+      "invalid argument `context`: the merge request's source branch (`mr_source`) and target branch " +
+      "(`mr_target`) are both `main`, and GitLab rejects a merge request from a branch into itself; " +
+      "set another branch in `mr_source` or `mr_target`",
+  });
+});
+
 test("inputs take numbers, booleans and arrays", () => {
   const yaml = [
     "spec:",

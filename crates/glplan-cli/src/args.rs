@@ -195,7 +195,8 @@ pub struct ContextArgs {
     pub default_branch: Option<String>,
 
     /// Source branch of the merge request (`CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`); makes the
-    /// pipeline a merge request pipeline [default: `--ref`].
+    /// pipeline a merge request pipeline. It must differ from the target branch, as GitLab
+    /// requires [default: `--ref`, else the default branch].
     #[arg(long, value_name = "BRANCH", value_parser = parse_non_empty, conflicts_with = "tag")]
     pub mr_source: Option<String>,
 

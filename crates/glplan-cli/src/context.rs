@@ -76,8 +76,29 @@ fn error_message(error: ContextError) -> String {
              merge_request_event pipeline or, with --source parent_pipeline, its child",
             source.as_str()
         ),
-        ContextError::MissingMergeRequestSource => {
-            "a merge request pipeline needs its source branch; pass --mr-source BRANCH".to_owned()
+        ContextError::SameMergeRequestBranches {
+            branch,
+            source_field,
+            target_given,
+        } => {
+            let (source, fix) = match source_field {
+                Some("ref_name") => ("--ref", "--ref"),
+                Some(_) => ("--mr-source", "--mr-source"),
+                None => (
+                    "the default branch, as neither --mr-source nor --ref is given",
+                    "--mr-source",
+                ),
+            };
+            let target = if target_given {
+                "--mr-target"
+            } else {
+                "the default branch, as --mr-target is not given"
+            };
+            format!(
+                "the merge request's source branch ({source}) and target branch ({target}) are \
+                 both `{branch}`, and GitLab rejects a merge request from a branch into itself; \
+                 pass another branch with {fix} or --mr-target"
+            )
         }
         ContextError::RefNotMergeRequestSource {
             ref_name,
@@ -556,10 +577,53 @@ mod tests {
     }
 
     #[test]
-    fn mr_without_source_branch_rejected() {
+    fn mr_source_defaults_to_default_branch() {
         let mut args = args();
-        args.mr_target = Some("main".to_owned());
-        assert!(build(&args, &[]).unwrap_err().contains("--mr-source"));
+        args.mr_target = Some("release".to_owned());
+        let context = build(&args, &[]).unwrap();
+        let merge_request = context.merge_request_pipeline().unwrap();
+        assert_eq!(merge_request.source_branch, "main");
+        assert_eq!(merge_request.target_branch, "release");
+    }
+
+    #[test]
+    fn mr_same_branches_rejected() {
+        let cases = [
+            (
+                Some("main"),
+                None,
+                Some("main"),
+                "the merge request's source branch (--mr-source) and target branch \
+                 (--mr-target) are both `main`, and GitLab rejects a merge request from a branch \
+                 into itself; pass another branch with --mr-source or --mr-target",
+            ),
+            (
+                None,
+                Some("main"),
+                None,
+                "the merge request's source branch (--ref) and target branch (the default \
+                 branch, as --mr-target is not given) are both `main`, and GitLab rejects a \
+                 merge request from a branch into itself; pass another branch with --ref or \
+                 --mr-target",
+            ),
+            (
+                None,
+                None,
+                None,
+                "the merge request's source branch (the default branch, as neither --mr-source \
+                 nor --ref is given) and target branch (the default branch, as --mr-target is \
+                 not given) are both `main`, and GitLab rejects a merge request from a branch \
+                 into itself; pass another branch with --mr-source or --mr-target",
+            ),
+        ];
+        for (source, ref_name, target, expected) in cases {
+            let mut args = args();
+            args.mr_source = source.map(str::to_owned);
+            args.ref_name = ref_name.map(str::to_owned);
+            args.mr_target = target.map(str::to_owned);
+            args.mr_labels = vec!["backend".to_owned()];
+            assert_eq!(build(&args, &[]).unwrap_err(), expected);
+        }
     }
 
     #[test]

@@ -761,6 +761,60 @@ fn plan_context_usage_errors_exit_two() {
 }
 
 #[test]
+fn plan_mr_source_defaults_to_default_branch() {
+    let cases: [&[&str]; 3] = [
+        &["--mr-target", "release"],
+        &["--mr-target", "release", "--mr-label", "x"],
+        &["--mr-target", "release", "--mr-event-type", "merged_result"],
+    ];
+    for case in cases {
+        let mut args = vec!["plan", RULES];
+        args.extend_from_slice(case);
+        let output = glplan(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{case:?}: {}",
+            stderr(&output)
+        );
+        let text = stdout(&output);
+        assert!(
+            text.starts_with("pipeline: merge_request_event, "),
+            "{case:?}: {text}"
+        );
+        assert!(
+            text.contains(" merge request from main into release"),
+            "{case:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn plan_mr_same_branches_exit_two() {
+    let cases: [&[&str]; 4] = [
+        &["--mr-source", "main", "--mr-target", "main"],
+        &["--mr-label", "x"],
+        &["--mr-event-type", "merged_result"],
+        &["--ref", "dev", "--mr-target", "dev"],
+    ];
+    for case in cases {
+        let mut args = vec!["plan", RULES];
+        args.extend_from_slice(case);
+        let output = glplan(&args);
+        assert_eq!(output.status.code(), Some(2), "{case:?}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with("error: the merge request's source branch ("),
+            "{case:?}: {message}"
+        );
+        assert!(
+            message.contains("GitLab rejects a merge request from a branch into itself"),
+            "{case:?}: {message}"
+        );
+    }
+}
+
+#[test]
 fn plan_source_error_lists_sources() {
     let output = glplan(&["plan", RULES, "--source", "pushed"]);
     assert!(

@@ -32,7 +32,8 @@ pub struct ContextOptions {
     /// `group/project`. Its namespace and the namespace's ancestors are the groups that
     /// [`ContextOptions::group_variables`] can name.
     pub project_path: Option<String>,
-    /// The merge request's source branch. Default: [`ContextOptions::ref_name`].
+    /// The merge request's source branch. Default: [`ContextOptions::ref_name`], else the
+    /// default branch. It must differ from the target branch.
     pub mr_source: Option<String>,
     /// The merge request's target branch. Default: the default branch.
     pub mr_target: Option<String>,
@@ -88,8 +89,19 @@ pub enum ContextError {
         /// The source that was given.
         source: PipelineSource,
     },
-    /// A merge request pipeline was asked for without its source branch.
-    MissingMergeRequestSource,
+    /// The merge request's source and target branch are the same branch. GitLab's
+    /// `MergeRequest#validate_branches` rejects such a merge request with "You can't use same
+    /// project/branch for source and target".
+    SameMergeRequestBranches {
+        /// The branch.
+        branch: String,
+        /// The [`ContextOptions`] field the source branch came from: `mr_source` or
+        /// `ref_name`, or `None` for the default branch.
+        source_field: Option<&'static str>,
+        /// Whether [`ContextOptions::mr_target`] was given; otherwise the target is the
+        /// default branch.
+        target_given: bool,
+    },
     /// The ref and the merge request's source branch were both given and differ.
     RefNotMergeRequestSource {
         /// The ref that was given.
@@ -367,26 +379,33 @@ impl ContextOptions {
     }
 
     fn merge_request_context(&self) -> Result<PipelineContext, ContextError> {
-        let source_branch = match (&self.mr_source, &self.ref_name) {
+        let default_branch = self.default_branch();
+        let (source_branch, source_field) = match (&self.mr_source, &self.ref_name) {
             (Some(source), Some(ref_name)) if source != ref_name => {
                 return Err(ContextError::RefNotMergeRequestSource {
                     ref_name: ref_name.clone(),
                     mr_source: source.clone(),
                 });
             }
-            (Some(source), _) | (None, Some(source)) => source.clone(),
-            (None, None) => return Err(ContextError::MissingMergeRequestSource),
+            (Some(source), _) => (source.as_str(), Some("mr_source")),
+            (None, Some(ref_name)) => (ref_name.as_str(), Some("ref_name")),
+            (None, None) => (default_branch, None),
         };
-        let default_branch = self.default_branch();
-        let target_branch = self
-            .mr_target
-            .clone()
-            .unwrap_or_else(|| default_branch.to_owned());
-        let mut context = PipelineContext::merge_request(&source_branch, &target_branch);
+        let target_branch = self.mr_target.as_deref().unwrap_or(default_branch);
+        // Every merge request glplan plans is between branches of the project itself.
+        if source_branch == target_branch {
+            return Err(ContextError::SameMergeRequestBranches {
+                branch: source_branch.to_owned(),
+                source_field,
+                target_given: self.mr_target.is_some(),
+            });
+        }
+        let mut context = PipelineContext::merge_request(source_branch, target_branch);
         context.default_branch = default_branch.to_owned();
         if let Some(merge_request) = &mut context.merge_request {
             merge_request.labels = self.mr_labels.clone();
             merge_request.event_type = self.mr_event_type.unwrap_or_default();
+            merge_request.source_branch_protected = source_branch == default_branch;
             merge_request.target_branch_protected = target_branch == default_branch;
             if merge_request.event_type != MergeRequestEventType::Detached {
                 set_merged_result_shas(merge_request);
@@ -601,14 +620,82 @@ mod tests {
     }
 
     #[test]
-    fn merge_request_needs_source_branch() {
+    fn merge_request_default_source() {
         let options = ContextOptions {
-            mr_target: Some("main".to_owned()),
+            mr_target: Some("release".to_owned()),
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        let merge_request = context.merge_request_pipeline().unwrap();
+        assert_eq!(merge_request.source_branch, "main");
+        assert_eq!(merge_request.target_branch, "release");
+        assert!(merge_request.source_branch_protected);
+        assert!(!merge_request.target_branch_protected);
+        assert_eq!(context.ref_name, "main");
+    }
+
+    #[test]
+    fn merge_request_source_from_ref() {
+        let options = ContextOptions {
+            ref_name: Some("feature".to_owned()),
+            mr_labels: vec!["backend".to_owned()],
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        let merge_request = context.merge_request_pipeline().unwrap();
+        assert_eq!(merge_request.source_branch, "feature");
+        assert_eq!(merge_request.target_branch, "main");
+        assert!(!merge_request.source_branch_protected);
+    }
+
+    #[test]
+    fn merge_request_same_branches_rejected() {
+        let same = |source: Option<&str>, ref_name: Option<&str>, target: Option<&str>| {
+            ContextOptions {
+                mr_source: source.map(str::to_owned),
+                ref_name: ref_name.map(str::to_owned),
+                mr_target: target.map(str::to_owned),
+                mr_event_type: Some(MergeRequestEventType::MergedResult),
+                ..ContextOptions::default()
+            }
+            .build()
+        };
+        let error = |branch: &str, source_field, target_given| {
+            Err(ContextError::SameMergeRequestBranches {
+                branch: branch.to_owned(),
+                source_field,
+                target_given,
+            })
+        };
+        assert_eq!(
+            same(Some("main"), None, Some("main")),
+            error("main", Some("mr_source"), true)
+        );
+        assert_eq!(
+            same(Some("dev"), None, Some("dev")),
+            error("dev", Some("mr_source"), true)
+        );
+        assert_eq!(
+            same(None, Some("main"), None),
+            error("main", Some("ref_name"), false)
+        );
+        assert_eq!(same(None, None, None), error("main", None, false));
+    }
+
+    #[test]
+    fn merge_request_event_source_alone_rejected() {
+        let options = ContextOptions {
+            source: Some(PipelineSource::MergeRequestEvent),
+            default_branch: Some("trunk".to_owned()),
             ..ContextOptions::default()
         };
         assert_eq!(
             options.build(),
-            Err(ContextError::MissingMergeRequestSource)
+            Err(ContextError::SameMergeRequestBranches {
+                branch: "trunk".to_owned(),
+                source_field: None,
+                target_given: false,
+            })
         );
     }
 
