@@ -110,7 +110,10 @@ export interface ContextInput {
    */
   source?: PipelineSource | null;
   /**
-   * The branch or tag (`CI_COMMIT_REF_NAME`). Default: the default branch.
+   * The branch or tag (`CI_COMMIT_REF_NAME`). Default: the default branch. This and the other
+   * branch names must be valid Git ref names (`git check-ref-format`). Write them as GitLab
+   * does, without `refs/heads/` or `refs/tags/`: `refs/heads/main` plans a branch of that
+   * name.
    */
   ref?: string | null;
   /**

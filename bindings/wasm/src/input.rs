@@ -77,7 +77,10 @@ pub struct ContextInput {
     /// `CI_PIPELINE_SOURCE`. Default `push`, or `merge_request_event` when a merge request
     /// field is set.
     pub source: Option<PipelineSource>,
-    /// The branch or tag (`CI_COMMIT_REF_NAME`). Default: the default branch.
+    /// The branch or tag (`CI_COMMIT_REF_NAME`). Default: the default branch. This and the other
+    /// branch names must be valid Git ref names (`git check-ref-format`). Write them as GitLab
+    /// does, without `refs/heads/` or `refs/tags/`: `refs/heads/main` plans a branch of that
+    /// name.
     #[serde(rename = "ref")]
     pub ref_name: Option<String>,
     /// Whether `ref` is a tag (`CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`).
@@ -305,6 +308,20 @@ fn context_error_message(error: ContextError) -> String {
                 "invalid argument `context`: the merge request's source branch ({source}) and \
                  target branch ({target}) are both `{branch}`, and GitLab rejects a merge \
                  request from a branch into itself; set another branch in {fix} or `mr_target`"
+            )
+        }
+        ContextError::InvalidRefName {
+            field,
+            name,
+            reason,
+        } => {
+            let (field, kind) = match field {
+                "ref_name" => ("ref", "branch or tag"),
+                other => (other, "branch"),
+            };
+            format!(
+                "invalid argument `context.{field}`: `{name}` is not a valid Git {kind} name, \
+                 because {reason} (see `git help check-ref-format`)"
             )
         }
         ContextError::RefNotMergeRequestSource {
@@ -633,6 +650,36 @@ mod tests {
                 "invalid argument `context`: the merge request's source branch (`ref`) and \
                  target branch (`mr_target`) are both `dev`, and GitLab rejects a merge request \
                  from a branch into itself; set another branch in `ref` or `mr_target`",
+            ),
+        ];
+        for (context, expected) in cases {
+            let input = input(serde_json::json!({"context": context})).unwrap();
+            assert_eq!(input.pipeline_context().unwrap_err(), expected, "{context}");
+        }
+    }
+
+    #[test]
+    fn context_invalid_ref_names() {
+        let cases = [
+            (
+                serde_json::json!({"ref": "a..b"}),
+                "invalid argument `context.ref`: `a..b` is not a valid Git branch or tag name, \
+                 because it contains `..` (see `git help check-ref-format`)",
+            ),
+            (
+                serde_json::json!({"default_branch": "-main"}),
+                "invalid argument `context.default_branch`: `-main` is not a valid Git branch \
+                 name, because it starts with `-` (see `git help check-ref-format`)",
+            ),
+            (
+                serde_json::json!({"mr_source": "feat:x"}),
+                "invalid argument `context.mr_source`: `feat:x` is not a valid Git branch name, \
+                 because it contains `:` (see `git help check-ref-format`)",
+            ),
+            (
+                serde_json::json!({"mr_source": "feat", "mr_target": "@"}),
+                "invalid argument `context.mr_target`: `@` is not a valid Git branch name, \
+                 because Git reads `@` as `HEAD` (see `git help check-ref-format`)",
             ),
         ];
         for (context, expected) in cases {

@@ -95,7 +95,7 @@ test("a variable value that is not a string throws", () => {
   assert.deepEqual(diagnostics, []);
 });
 
-test("merge request branches are checked", () => {
+test("merge request branches and ref names are checked", () => {
   const files = { ".gitlab-ci.yml": "build:\n  script: make\n  rules:\n    - if: $CI_MERGE_REQUEST_IID\n" };
   const { pipeline } = glplan.plan({ files, context: { mr_target: "release" } });
   assert.deepEqual(
@@ -108,6 +108,12 @@ test("merge request branches are checked", () => {
       "invalid argument `context`: the merge request's source branch (`mr_source`) and target branch " +
       "(`mr_target`) are both `main`, and GitLab rejects a merge request from a branch into itself; " +
       "set another branch in `mr_source` or `mr_target`",
+  });
+  assert.throws(() => glplan.lint({ files, context: { ref: "a..b" } }), {
+    name: "Error",
+    message:
+      "invalid argument `context.ref`: `a..b` is not a valid Git branch or tag name, because it contains " +
+      "`..` (see `git help check-ref-format`)",
   });
 });
 

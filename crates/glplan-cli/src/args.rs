@@ -180,8 +180,9 @@ pub struct ContextArgs {
     #[arg(long, value_name = "SOURCE", value_parser = parse_source)]
     pub source: Option<PipelineSource>,
 
-    /// Branch or tag the pipeline runs for (`CI_COMMIT_REF_NAME`) [default: the default
-    /// branch, or the merge request's source branch].
+    /// Branch or tag the pipeline runs for (`CI_COMMIT_REF_NAME`), named as GitLab names it,
+    /// without `refs/heads/` or `refs/tags/`. A name that `git check-ref-format` rejects is an
+    /// error [default: the default branch, or the merge request's source branch].
     #[arg(long = "ref", value_name = "REF", value_parser = parse_non_empty)]
     pub ref_name: Option<String>,
 

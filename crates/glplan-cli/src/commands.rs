@@ -392,6 +392,7 @@ impl Planned {
 
 /// Returns the pipeline context and the planning options the command line describes. Every
 /// command resolves with them, so `include` gets the same variables, masks and diff in each.
+/// Writes the warnings about the context options to standard error.
 fn plan_inputs(
     common: &CommonArgs,
     context_args: &ContextArgs,
@@ -399,6 +400,10 @@ fn plan_inputs(
 ) -> Result<(PipelineContext, PlanOptions), CliError> {
     let context =
         context::build(context_args, &last_wins(&common.vars)).map_err(CliError::Message)?;
+    for warning in context::warnings(context_args, &context) {
+        // Warnings quote option values, as error messages do.
+        writeln!(io::stderr(), "warning: {}", terminal::escape(&warning))?;
+    }
     let options = PlanOptions {
         inputs: pipeline_inputs(&common.inputs)?,
         predefined_variables,

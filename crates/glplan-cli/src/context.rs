@@ -6,8 +6,8 @@ use std::fs;
 use std::path::Path;
 
 use glplan::context::{
-    ContextError, ContextOptions, GroupVariablesOption, PipelineContext, PipelineSource, Project,
-    SettingsVariable, is_variable_name, set_variable,
+    ContextError, ContextOptions, ContextWarning, GroupVariablesOption, PipelineContext,
+    PipelineSource, Project, SettingsVariable, is_variable_name, set_variable,
 };
 use glplan::pipeline::Masker;
 
@@ -49,6 +49,45 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         context.server.url = format!("https://{host}");
     }
     Ok(context)
+}
+
+/// Returns the warnings about likely mistakes in the context options, worded with the names of
+/// the options: branches and tags given as full Git ref names such as `refs/heads/main`. The
+/// values of `context`'s masked variables are hidden in them, as in the header of the output.
+pub fn warnings(args: &ContextArgs, context: &PipelineContext) -> Vec<String> {
+    let options = ContextOptions {
+        ref_name: args.ref_name.clone(),
+        default_branch: args.default_branch.clone(),
+        mr_source: args.mr_source.clone(),
+        mr_target: args.mr_target.clone(),
+        ..ContextOptions::default()
+    };
+    let masker = Masker::new(context);
+    options
+        .warnings()
+        .iter()
+        .map(|warning| masker.mask(&warning_message(warning)).into_owned())
+        .collect()
+}
+
+fn warning_message(warning: &ContextWarning) -> String {
+    match warning {
+        ContextWarning::FullRefName {
+            field,
+            name,
+            prefix,
+        } => {
+            let option = option_name(field);
+            let mut message = format!(
+                "{option} {name}: GitLab names branches and tags without the `{prefix}` prefix, \
+                 so this plans a pipeline for a ref named `{name}`"
+            );
+            if let Some(short) = warning.short_name() {
+                message.push_str(&format!("; for `{short}`, pass {option} {short}"));
+            }
+            message
+        }
+    }
 }
 
 fn settings_variables(pairs: &[(String, String)]) -> Vec<SettingsVariable> {
@@ -98,6 +137,22 @@ fn error_message(error: ContextError) -> String {
                 "the merge request's source branch ({source}) and target branch ({target}) are \
                  both `{branch}`, and GitLab rejects a merge request from a branch into itself; \
                  pass another branch with {fix} or --mr-target"
+            )
+        }
+        ContextError::InvalidRefName {
+            field,
+            name,
+            reason,
+        } => {
+            let kind = if field == "ref_name" {
+                "branch or tag"
+            } else {
+                "branch"
+            };
+            format!(
+                "{} `{name}` is not a valid Git {kind} name, because {reason} (see `git help \
+                 check-ref-format`)",
+                option_name(field)
             )
         }
         ContextError::RefNotMergeRequestSource {
@@ -624,6 +679,61 @@ mod tests {
             args.mr_labels = vec!["backend".to_owned()];
             assert_eq!(build(&args, &[]).unwrap_err(), expected);
         }
+    }
+
+    #[test]
+    fn invalid_ref_names_rejected() {
+        let mut args = args();
+        args.ref_name = Some("a..b".to_owned());
+        assert_eq!(
+            build(&args, &[]).unwrap_err(),
+            "--ref `a..b` is not a valid Git branch or tag name, because it contains `..` (see \
+             `git help check-ref-format`)"
+        );
+        let mut args = self::args();
+        args.mr_target = Some("rel ease".to_owned());
+        assert_eq!(
+            build(&args, &[]).unwrap_err(),
+            "--mr-target `rel ease` is not a valid Git branch name, because it contains a space \
+             (see `git help check-ref-format`)"
+        );
+    }
+
+    #[test]
+    fn full_ref_names_warned() {
+        let mut args = args();
+        args.ref_name = Some("refs/heads/main".to_owned());
+        args.mr_target = Some("refs/pull/1".to_owned());
+        let context = build(&args, &[]).unwrap();
+        assert_eq!(
+            warnings(&args, &context),
+            [
+                "--ref refs/heads/main: GitLab names branches and tags without the `refs/heads/` \
+                 prefix, so this plans a pipeline for a ref named `refs/heads/main`; for `main`, \
+                 pass --ref main",
+                "--mr-target refs/pull/1: GitLab names branches and tags without the `refs/` \
+                 prefix, so this plans a pipeline for a ref named `refs/pull/1`",
+            ]
+        );
+        let plain = self::args();
+        assert!(warnings(&plain, &build(&plain, &[]).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn full_ref_name_warning_masks_values() {
+        let mut args = args();
+        args.ref_name = Some("refs/heads/feat-Abcdefgh12".to_owned());
+        args.project_vars = vec![("TICKET".to_owned(), "Abcdefgh12".to_owned())];
+        args.masked = vec!["TICKET".to_owned()];
+        let context = build(&args, &[]).unwrap();
+        let warnings = warnings(&args, &context);
+        assert_eq!(warnings.len(), 1);
+        assert!(!warnings[0].contains("Abcdefgh12"), "{}", warnings[0]);
+        assert!(
+            warnings[0].contains("refs/heads/feat-[MASKED]"),
+            "{}",
+            warnings[0]
+        );
     }
 
     #[test]

@@ -815,6 +815,44 @@ fn plan_mr_same_branches_exit_two() {
 }
 
 #[test]
+fn plan_invalid_ref_names_exit_two() {
+    let cases = [
+        ("--ref", "a..b"),
+        ("--ref", "feat/"),
+        ("--default-branch", "main.lock"),
+        ("--mr-source", "a b"),
+        ("--mr-target", "x~1"),
+    ];
+    for (option, name) in cases {
+        let output = glplan(&["plan", RULES, option, name]);
+        assert_eq!(output.status.code(), Some(2), "{option} {name}");
+        assert!(stdout(&output).is_empty(), "{option} {name}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with(&format!("error: {option} `{name}` is not a valid Git ")),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn plan_full_ref_name_warns() {
+    let output = glplan(&["plan", RULES, "--ref", "refs/heads/main"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "warning: --ref refs/heads/main: GitLab names branches and tags without the \
+         `refs/heads/` prefix, so this plans a pipeline for a ref named `refs/heads/main`; for \
+         `main`, pass --ref main\n"
+    );
+    assert!(
+        stdout(&output).starts_with("pipeline: push to branch refs/heads/main\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
 fn plan_source_error_lists_sources() {
     let output = glplan(&["plan", RULES, "--source", "pushed"]);
     assert!(

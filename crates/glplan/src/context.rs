@@ -18,12 +18,14 @@ use serde::{Deserialize, Serialize};
 
 mod maskable;
 mod options;
+mod ref_name;
 
 pub use maskable::{MASKED_VALUE_MIN_LENGTH, UnmaskableValue, check_maskable};
 pub use options::{
-    ContextError, ContextOptions, GroupVariablesOption, is_project_path, is_variable_name,
-    set_variable, variables_from_json,
+    ContextError, ContextOptions, ContextWarning, GroupVariablesOption, is_project_path,
+    is_variable_name, set_variable, variables_from_json,
 };
+pub use ref_name::{InvalidRefName, check_ref_name, full_ref_prefix};
 
 /// Trigger of a pipeline: the value of `CI_PIPELINE_SOURCE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -9,6 +9,7 @@
 use serde::Deserialize;
 
 use super::maskable::{UnmaskableValue, check_maskable};
+use super::ref_name::{InvalidRefName, check_ref_name, full_ref_prefix};
 use super::{
     GroupVariables, MergeRequest, MergeRequestEventType, PipelineContext, PipelineSource, Project,
     SettingsVariable,
@@ -102,6 +103,17 @@ pub enum ContextError {
         /// default branch.
         target_given: bool,
     },
+    /// A ref or branch name is not a valid Git branch or tag name (see
+    /// [`check_ref_name`](super::check_ref_name)).
+    InvalidRefName {
+        /// The [`ContextOptions`] field: `ref_name`, `default_branch`, `mr_source` or
+        /// `mr_target`.
+        field: &'static str,
+        /// The name that was given.
+        name: String,
+        /// The rule it breaks.
+        reason: InvalidRefName,
+    },
     /// The ref and the merge request's source branch were both given and differ.
     RefNotMergeRequestSource {
         /// The ref that was given.
@@ -154,6 +166,38 @@ pub enum ContextError {
     },
 }
 
+/// A likely mistake in the options that still describes a pipeline GitLab can create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextWarning {
+    /// A ref or branch is a full Git ref name such as `refs/heads/main`. GitLab names
+    /// branches and tags without the prefix, so the pipeline runs for a branch or tag whose
+    /// name starts with `refs/`.
+    FullRefName {
+        /// The [`ContextOptions`] field: `ref_name`, `default_branch`, `mr_source` or
+        /// `mr_target`.
+        field: &'static str,
+        /// The name that was given.
+        name: String,
+        /// The prefix: `refs/heads/`, `refs/tags/`, or `refs/` for other refs.
+        prefix: &'static str,
+    },
+}
+
+impl ContextWarning {
+    /// Returns the name without its `refs/heads/` or `refs/tags/` prefix, which is most likely
+    /// the name the user meant; `None` for other full ref names.
+    pub fn short_name(&self) -> Option<&str> {
+        match self {
+            ContextWarning::FullRefName { name, prefix, .. } => {
+                if *prefix == "refs/" {
+                    return None;
+                }
+                name.strip_prefix(prefix).filter(|short| !short.is_empty())
+            }
+        }
+    }
+}
+
 impl ContextOptions {
     /// Returns whether a merge request field was set.
     pub fn is_merge_request(&self) -> bool {
@@ -173,6 +217,15 @@ impl ContextOptions {
     pub fn build(&self) -> Result<PipelineContext, ContextError> {
         if let Some(field) = self.empty_field() {
             return Err(ContextError::EmptyValue { field });
+        }
+        for (field, name) in self.ref_fields() {
+            if let Err(reason) = check_ref_name(name) {
+                return Err(ContextError::InvalidRefName {
+                    field,
+                    name: name.to_owned(),
+                    reason,
+                });
+            }
         }
         let merge_request =
             self.is_merge_request() || self.source == Some(PipelineSource::MergeRequestEvent);
@@ -216,6 +269,32 @@ impl ContextOptions {
         }
         self.set_variables(&mut context)?;
         Ok(context)
+    }
+
+    /// Returns the likely mistakes in the options: refs given as full Git ref names.
+    pub fn warnings(&self) -> Vec<ContextWarning> {
+        self.ref_fields()
+            .filter_map(|(field, name)| {
+                let prefix = full_ref_prefix(name)?;
+                Some(ContextWarning::FullRefName {
+                    field,
+                    name: name.to_owned(),
+                    prefix,
+                })
+            })
+            .collect()
+    }
+
+    /// Returns the fields that name a branch or tag, with their values, when given.
+    fn ref_fields(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("ref_name", &self.ref_name),
+            ("default_branch", &self.default_branch),
+            ("mr_source", &self.mr_source),
+            ("mr_target", &self.mr_target),
+        ]
+        .into_iter()
+        .filter_map(|(field, value)| Some((field, value.as_deref()?)))
     }
 
     /// Sets the CI/CD variables of every level, marks the variables named in
@@ -697,6 +776,89 @@ mod tests {
                 target_given: false,
             })
         );
+    }
+
+    #[test]
+    fn invalid_ref_names_rejected() {
+        let cases = [
+            ("ref_name", "a..b", InvalidRefName::DoubleDot),
+            (
+                "default_branch",
+                "trunk.lock",
+                InvalidRefName::ComponentEndsWithLock,
+            ),
+            ("mr_source", "feat/", InvalidRefName::EmptyComponent),
+            (
+                "mr_target",
+                "rel~1",
+                InvalidRefName::ForbiddenCharacter('~'),
+            ),
+        ];
+        for (field, name, reason) in cases {
+            let mut options = ContextOptions::default();
+            let value = Some(name.to_owned());
+            match field {
+                "ref_name" => options.ref_name = value,
+                "default_branch" => options.default_branch = value,
+                "mr_source" => options.mr_source = value,
+                _ => options.mr_target = value,
+            }
+            assert_eq!(
+                options.build(),
+                Err(ContextError::InvalidRefName {
+                    field,
+                    name: name.to_owned(),
+                    reason,
+                }),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn full_ref_names_warned() {
+        let options = ContextOptions {
+            ref_name: Some("refs/heads/feat".to_owned()),
+            mr_target: Some("refs/tags/v1".to_owned()),
+            default_branch: Some("refs/remotes/origin/main".to_owned()),
+            ..ContextOptions::default()
+        };
+        let warnings = options.warnings();
+        assert_eq!(
+            warnings,
+            [
+                ContextWarning::FullRefName {
+                    field: "ref_name",
+                    name: "refs/heads/feat".to_owned(),
+                    prefix: "refs/heads/",
+                },
+                ContextWarning::FullRefName {
+                    field: "default_branch",
+                    name: "refs/remotes/origin/main".to_owned(),
+                    prefix: "refs/",
+                },
+                ContextWarning::FullRefName {
+                    field: "mr_target",
+                    name: "refs/tags/v1".to_owned(),
+                    prefix: "refs/tags/",
+                },
+            ]
+        );
+        let short: Vec<Option<&str>> = warnings.iter().map(ContextWarning::short_name).collect();
+        assert_eq!(short, [Some("feat"), None, Some("v1")]);
+        // The name is still a valid branch name, so the pipeline is planned for it.
+        let context = options.build().unwrap();
+        assert_eq!(context.ref_name, "refs/heads/feat");
+    }
+
+    #[test]
+    fn short_ref_names_not_warned() {
+        let options = ContextOptions {
+            ref_name: Some("feature/refs/heads".to_owned()),
+            mr_source: Some("feature/refs/heads".to_owned()),
+            ..ContextOptions::default()
+        };
+        assert!(options.warnings().is_empty());
     }
 
     #[test]
