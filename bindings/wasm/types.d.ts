@@ -255,6 +255,12 @@ export interface Diagnostic {
    * How to fix the problem.
    */
   help?: string;
+  /**
+   * For a diagnostic of a child pipeline (`trigger:include`), the trigger jobs that lead to
+   * it from the top pipeline down, such as `["deploy"]`, or `["deploy", "inner"]` for a
+   * grandchild. Absent for the top pipeline's own diagnostics.
+   */
+  trigger_jobs?: string[];
 }
 
 /**
@@ -342,7 +348,8 @@ export interface PlanResult {
    */
   pipeline: Pipeline | null;
   /**
-   * The configuration's diagnostics, then the pipeline's.
+   * The configuration's diagnostics, the pipeline's, those of the child pipelines (with
+   * `trigger_jobs`), then those of the runner files.
    */
   diagnostics: Diagnostic[];
 }
@@ -357,7 +364,8 @@ export interface ExplainResult {
    */
   explanation: Explanation | null;
   /**
-   * The configuration's diagnostics, then the pipeline's.
+   * The configuration's diagnostics, the pipeline's, then those of the child pipelines
+   * (with `trigger_jobs`).
    */
   diagnostics: Diagnostic[];
 }
@@ -416,8 +424,8 @@ export interface ScheduleResult {
    */
   schedule: Schedule | null;
   /**
-   * The configuration's diagnostics, the pipeline's, then those of the runner and
-   * durations files.
+   * The configuration's diagnostics, the pipeline's, those of the child pipelines (with
+   * `trigger_jobs`), then those of the runner and durations files.
    */
   diagnostics: Diagnostic[];
 }

@@ -5,6 +5,7 @@ use glplan::context::PipelineContext;
 use glplan::fleet::MatchContext;
 use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
+use glplan::report::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
@@ -14,10 +15,18 @@ use crate::output::{
     ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleReport, ScheduleResult,
 };
 
-/// Returns the configuration's diagnostics.
+/// Returns the configuration's diagnostics, then those of the child configurations of the
+/// trigger jobs that the input's pipeline creates, as `glplan lint --format json` lists them.
 pub fn lint(mut input: Input) -> Result<Vec<Diagnostic>, String> {
-    let resolution = resolve(&mut input)?;
-    Ok(located(&resolution))
+    let (resolution, pipeline) = evaluate(&mut input, false)?;
+    let mut diagnostics = located(&resolution);
+    let children = Children::collect(&resolution.sources, pipeline.as_ref());
+    for child in &children.configuration {
+        let mut diagnostic = Diagnostic::from(child.diagnostic.locate(&children.sources));
+        diagnostic.trigger_jobs = child.trigger_jobs.clone();
+        diagnostics.push(diagnostic);
+    }
+    Ok(diagnostics)
 }
 
 /// Returns the merged configuration and its diagnostics.
@@ -40,7 +49,7 @@ pub fn resolve_config(mut input: Input) -> Result<ConfigResult, String> {
 /// as with `glplan plan --runners`.
 pub fn plan(mut input: Input) -> Result<PlanResult, String> {
     let context = input.pipeline_context()?;
-    let (mut resolution, pipeline) = evaluate(&mut input)?;
+    let (mut resolution, pipeline) = evaluate(&mut input, false)?;
     let mut diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = &pipeline else {
         return Ok(PlanResult {
@@ -71,7 +80,8 @@ pub fn plan(mut input: Input) -> Result<PlanResult, String> {
 /// Returns the trace of job `job`, and every diagnostic. A name that is not a job of the
 /// configuration is an error whose message suggests the closest name.
 pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
-    let (resolution, pipeline) = evaluate(&mut input)?;
+    let predefined = input.predefined;
+    let (resolution, pipeline) = evaluate(&mut input, predefined)?;
     let diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = &pipeline else {
         return Ok(ExplainResult {
@@ -94,7 +104,7 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
 /// A job in `play` or `fail` that is not in the pipeline is an error.
 pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     let context = input.pipeline_context()?;
-    let (mut resolution, pipeline) = evaluate(&mut input)?;
+    let (mut resolution, pipeline) = evaluate(&mut input, false)?;
     let mut diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = pipeline.filter(|pipeline| pipeline.created) else {
         return Ok(ScheduleResult {
@@ -176,7 +186,6 @@ fn resolve(input: &mut Input) -> Result<Resolution, String> {
     let context = input.pipeline_context()?;
     let options = PlanOptions {
         inputs: input.pipeline_inputs(),
-        predefined_variables: input.predefined,
         ..PlanOptions::default()
     };
     let files = input.take_files();
@@ -209,12 +218,17 @@ fn match_fleet(
     Some(MatchedFleet::new(&files, pipeline, &match_context, sources))
 }
 
-fn evaluate(input: &mut Input) -> Result<(Resolution, Option<Pipeline>), String> {
+/// Plans the input's pipeline. `predefined_variables` lists the predefined variables among
+/// each job's variables, which only `explain` does, as with `glplan explain --predefined`.
+fn evaluate(
+    input: &mut Input,
+    predefined_variables: bool,
+) -> Result<(Resolution, Option<Pipeline>), String> {
     let entry = input.entry()?;
     let context = input.pipeline_context()?;
     let options = PlanOptions {
         inputs: input.pipeline_inputs(),
-        predefined_variables: input.predefined,
+        predefined_variables,
         ..PlanOptions::default()
     };
     let files = input.take_files();
@@ -234,10 +248,28 @@ fn located(resolution: &Resolution) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// Returns the configuration's diagnostics, the pipeline's, then those of its child
+/// pipelines: the diagnostics the CLI's `plan` and `explain` write to standard error. As
+/// there, a child pipeline that its rules did not create has no diagnostic, because the
+/// trigger job's `downstream` shows that outcome.
 fn all_diagnostics(resolution: &Resolution, pipeline: Option<&Pipeline>) -> Vec<Diagnostic> {
     let mut diagnostics = located(resolution);
     for diagnostic in pipeline.into_iter().flat_map(|p| &p.diagnostics) {
         diagnostics.push(Diagnostic::from_plan(diagnostic, &resolution.sources));
+    }
+    let children = Children::collect(&resolution.sources, pipeline);
+    for child in &children.configuration {
+        let mut diagnostic = Diagnostic::from(child.diagnostic.locate(&children.sources));
+        diagnostic.trigger_jobs = child.trigger_jobs.clone();
+        diagnostics.push(diagnostic);
+    }
+    for child in &children.planning {
+        if NOT_CREATED_BY_RULES.contains(&child.diagnostic.code.as_str()) {
+            continue;
+        }
+        let mut diagnostic = Diagnostic::from_plan(&child.diagnostic, &children.sources);
+        diagnostic.trigger_jobs = child.trigger_jobs.clone();
+        diagnostics.push(diagnostic);
     }
     diagnostics
 }
@@ -648,5 +680,92 @@ mod tests {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let error = explain(input(serde_json::json!({"files": files})), "tset").unwrap_err();
         assert_eq!(error, "job `tset` not found; did you mean `test`?");
+    }
+
+    const TRIGGER_PARENT: &str =
+        "build: {script: make}\ntrig:\n  trigger:\n    include: child.yml\n    strategy: depend\n";
+
+    fn trigger_files() -> serde_json::Value {
+        serde_json::json!({
+            ".gitlab-ci.yml": TRIGGER_PARENT,
+            "child.yml": "c1: {script: x, stage: nope}\nc2: {script: y}\n",
+        })
+    }
+
+    #[test]
+    fn lint_reports_child_pipeline_error() {
+        let diagnostics = lint(input(serde_json::json!({"files": trigger_files()}))).unwrap();
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, "unknown-stage");
+        assert_eq!(diagnostics[0].trigger_jobs, ["trig"]);
+        let location = diagnostics[0].location.as_ref().unwrap();
+        assert_eq!(location.file, "child.yml");
+        assert_eq!(location.start.line, 1);
+    }
+
+    #[test]
+    fn lint_child_equals_cli_children() {
+        let diagnostics = lint(input(serde_json::json!({"files": trigger_files()}))).unwrap();
+        let mut memory = glplan::MemoryFiles::new();
+        memory.repository = input(serde_json::json!({"files": trigger_files()})).files;
+        let context = input(serde_json::json!({})).pipeline_context().unwrap();
+        let (resolution, pipeline) =
+            glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
+        let children = Children::collect(&resolution.sources, pipeline.as_ref());
+        let child = &children.configuration[0];
+        let mut expected =
+            serde_json::to_value(child.diagnostic.locate(&children.sources)).unwrap();
+        expected["trigger_jobs"] = serde_json::json!(["trig"]);
+        assert_eq!(serde_json::to_value(&diagnostics[0]).unwrap(), expected);
+    }
+
+    #[test]
+    fn plan_and_explain_report_child_error() {
+        let files = trigger_files();
+        let planned = plan(input(serde_json::json!({"files": files.clone()}))).unwrap();
+        let codes: Vec<(&str, &[String])> = planned
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), d.trigger_jobs.as_slice()))
+            .collect();
+        assert!(
+            codes.contains(&("unknown-stage", &["trig".to_owned()][..])),
+            "{codes:?}"
+        );
+        let explained = explain(input(serde_json::json!({"files": files})), "trig").unwrap();
+        assert!(
+            explained
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "unknown-stage" && d.trigger_jobs == ["trig"]),
+            "{:?}",
+            explained.diagnostics
+        );
+    }
+
+    #[test]
+    fn predefined_leaves_plan_unchanged() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let without = plan(input(serde_json::json!({"files": files.clone()}))).unwrap();
+        let with = plan(input(
+            serde_json::json!({"files": files, "predefined": true}),
+        ))
+        .unwrap();
+        assert_eq!(
+            with.pipeline.unwrap().get(),
+            without.pipeline.unwrap().get()
+        );
+    }
+
+    #[test]
+    fn predefined_adds_variables_to_explain() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let result = explain(
+            input(serde_json::json!({"files": files, "predefined": true})),
+            "build",
+        )
+        .unwrap();
+        let text = result.explanation.unwrap().get().to_owned();
+        assert!(text.contains("CI_PIPELINE_ID"), "{text}");
     }
 }

@@ -38,6 +38,11 @@ pub struct Diagnostic {
     /// How to fix the problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// For a diagnostic of a child pipeline (`trigger:include`), the trigger jobs that lead to
+    /// it from the top pipeline down, such as `["deploy"]`, or `["deploy", "inner"]` for a
+    /// grandchild. Absent for the top pipeline's own diagnostics.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trigger_jobs: Vec<String>,
 }
 
 impl From<LocatedDiagnostic> for Diagnostic {
@@ -50,6 +55,7 @@ impl From<LocatedDiagnostic> for Diagnostic {
             location: diagnostic.location,
             labels: diagnostic.labels,
             help: diagnostic.help,
+            trigger_jobs: Vec::new(),
         }
     }
 }
@@ -67,6 +73,7 @@ impl Diagnostic {
                 .and_then(|span| Location::new(sources, span)),
             labels: Vec::new(),
             help: diagnostic.help.clone(),
+            trigger_jobs: Vec::new(),
         }
     }
 }
@@ -92,7 +99,8 @@ pub struct PlanResult {
     /// could not be built.
     #[cfg_attr(test, schemars(with = "Option<crate::typescript::PipelineRef>"))]
     pub pipeline: Option<Box<RawValue>>,
-    /// The configuration's diagnostics, then the pipeline's.
+    /// The configuration's diagnostics, the pipeline's, those of the child pipelines (with
+    /// `trigger_jobs`), then those of the runner files.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -105,8 +113,8 @@ pub struct ScheduleResult {
     /// times, runner usage, the critical path and the diagnostics.
     #[cfg_attr(test, schemars(with = "Option<ScheduleReport<'static>>"))]
     pub schedule: Option<Box<RawValue>>,
-    /// The configuration's diagnostics, the pipeline's, then those of the runner and
-    /// durations files.
+    /// The configuration's diagnostics, the pipeline's, those of the child pipelines (with
+    /// `trigger_jobs`), then those of the runner and durations files.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -134,6 +142,7 @@ pub struct ExplainResult {
     /// configuration could not be built.
     #[cfg_attr(test, schemars(with = "Option<crate::typescript::Explanation>"))]
     pub explanation: Option<Box<RawValue>>,
-    /// The configuration's diagnostics, then the pipeline's.
+    /// The configuration's diagnostics, the pipeline's, then those of the child pipelines
+    /// (with `trigger_jobs`).
     pub diagnostics: Vec<Diagnostic>,
 }

@@ -5,6 +5,7 @@
 //! A caller that shows other names (the CLI shows paths from the current directory) rewrites
 //! them afterwards.
 
+pub mod children;
 mod plan_json;
 mod runners;
 
