@@ -117,7 +117,7 @@ export interface ContextInput {
    */
   ref?: string | null;
   /**
-   * Whether `ref` is a tag (`CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`).
+   * Whether `ref` is a tag (`CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`). Needs `ref`.
    */
   tag?: boolean;
   /**

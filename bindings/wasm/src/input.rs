@@ -83,7 +83,7 @@ pub struct ContextInput {
     /// name.
     #[serde(rename = "ref")]
     pub ref_name: Option<String>,
-    /// Whether `ref` is a tag (`CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`).
+    /// Whether `ref` is a tag (`CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`). Needs `ref`.
     pub tag: bool,
     /// `CI_DEFAULT_BRANCH`. Default `main`. A push to it counts as a push to a protected
     /// branch.
@@ -250,6 +250,15 @@ impl Input {
     /// Builds the pipeline context `context` and `variables` describe.
     pub fn pipeline_context(&self) -> Result<PipelineContext, String> {
         let context = &self.context;
+        // The default ref is a branch name, so a tag pipeline without `ref` would plan a tag
+        // named after the default branch. The CLI's `--tag` requires `--ref` for this reason.
+        if context.tag && context.ref_name.is_none() {
+            return Err(
+                "invalid argument `context.tag`: a tag pipeline needs the tag's name in \
+                        `context.ref`"
+                    .to_owned(),
+            );
+        }
         let options = ContextOptions {
             source: context.source,
             ref_name: context.ref_name.clone(),
@@ -699,6 +708,24 @@ mod tests {
         .unwrap();
         let context = input.pipeline_context().unwrap();
         assert_eq!(context.group_variables[0].path, "top");
+    }
+
+    #[test]
+    fn context_tag_without_ref_rejected() {
+        let input = input(serde_json::json!({"context": {"tag": true}})).unwrap();
+        assert_eq!(
+            input.pipeline_context().unwrap_err(),
+            "invalid argument `context.tag`: a tag pipeline needs the tag's name in \
+             `context.ref`"
+        );
+    }
+
+    #[test]
+    fn context_tag_with_ref_sets_commit_tag() {
+        let input = input(serde_json::json!({"context": {"tag": true, "ref": "v1.0"}})).unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert!(context.tag);
+        assert_eq!(context.ref_name, "v1.0");
     }
 
     #[test]
