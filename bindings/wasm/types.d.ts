@@ -78,8 +78,7 @@ export interface Input {
 }
 
 /**
- * One variable in `variables`: its value, or its value with flags. Only its JSON Schema is
- * used, for the TypeScript declarations.
+ * One variable in `variables`: its value, or its value with flags.
  */
 export type VariableValue = string | {
   /**
@@ -197,14 +196,12 @@ export type PipelineSource = "push" | "web" | "trigger" | "schedule" | "api" | "
 export type MergeRequestEventType = "detached" | "merged_result" | "merge_train";
 
 /**
- * `context.group_variables`: the project's own group's variables, or groups by path. Only its
- * JSON Schema is used, for the TypeScript declarations.
+ * `context.group_variables`: the project's own group's variables, or groups by path.
  */
 export type GroupVariablesValue = MapLike<VariableValue> | GroupInput[];
 
 /**
- * One group in `context.group_variables`. Only its JSON Schema is used, for the TypeScript
- * declarations.
+ * One group in `context.group_variables`.
  */
 export interface GroupInput {
   /**
@@ -329,7 +326,10 @@ export interface ConfigResult {
   /**
    * The merged configuration after `include`, `extends`, `!reference`, `default:` and
    * `parallel`, as `glplan config --format json` prints it; `null` when the entry file could
-   * not be loaded.
+   * not be loaded. Its members are not declared, because the core's configuration model has
+   * no JSON Schema. It usually has `stages`, `jobs` (by name), and optionally `variables`,
+   * `workflow`, `default` and `hidden`. When errors keep the model from being built, it is
+   * the merged YAML tree instead, so check each member before use.
    */
   config: { [key: string]: unknown } | null;
   /**
@@ -371,8 +371,7 @@ export interface ExplainResult {
 }
 
 /**
- * The JSON form of `explain`, for its schema. The core builds that JSON from borrowed pipeline
- * parts; [`explanation_fields_match`] checks that this type names the same fields.
+ * One job's trace, as `glplan explain --format json` prints it.
  */
 export interface Explanation {
   /**
@@ -673,12 +672,12 @@ export interface StuckJob {
  */
 export interface Pipeline {
   /**
-   * Version of this JSON form ([`FORMAT_VERSION`]).
+   * Version of this JSON form, which changes when its shape does.
    */
   version: number;
   /**
    * Whether GitLab creates the pipeline: `false` when `workflow:rules` filter it out, when
-   * no job is left, or when pipeline creation fails with one of [`Pipeline::errors`].
+   * no job is left, or when pipeline creation fails with one of `errors`.
    */
   created: boolean;
   /**
@@ -821,7 +820,7 @@ export interface ClauseEvaluation {
 }
 
 /**
- * The clause of a rule or the key of `only`/`except` that a [`ClauseEvaluation`] is about.
+ * The clause of a rule or the key of `only`/`except` that an evaluation is about.
  */
 export type ClauseKind = "if" | "changes" | "exists" | "refs" | "variables" | "kubernetes";
 
@@ -1029,7 +1028,7 @@ export interface PlannedJob {
 }
 
 /**
- * Mirror of [`crate::config::JobKind`].
+ * The kind of a job.
  */
 export type JobKind = "job" | "bridge";
 
@@ -1052,12 +1051,12 @@ export interface ParallelInstance {
 }
 
 /**
- * Mirror of [`crate::config::When`].
+ * When a job runs.
  */
 export type When = "on_success" | "on_failure" | "always" | "manual" | "delayed" | "never";
 
 /**
- * Mirror of [`crate::config::AllowFailure`].
+ * Whether a job may fail without failing the pipeline.
  */
 export type AllowFailure = boolean | {
   /**
@@ -1081,7 +1080,7 @@ export interface PlanDuration {
 }
 
 /**
- * Mirror of [`crate::config::SchedulingType`].
+ * What a job waits for before it starts.
  */
 export type SchedulingType = "stage" | "dag";
 
@@ -1167,7 +1166,7 @@ export interface PlanVariable {
 }
 
 /**
- * Mirror of [`crate::variables::VariableSource`], lowest precedence first.
+ * Where a variable's value comes from, lowest precedence first.
  */
 export type VariableSource = "predefined" | "deployment" | "global_yaml" | "workflow_rules" | "job_yaml" | "matrix" | "rules" | "dotenv" | "instance" | "group" | "project" | "pipeline" | "schedule" | "manual_job";
 
@@ -1620,7 +1619,7 @@ export interface Fleet {
  */
 export interface Host {
   /**
-   * The file's name in the [`SourceMap`].
+   * The runner file's name.
    */
   name: string;
   /**
@@ -1640,7 +1639,7 @@ export interface Host {
 }
 
 /**
- * Index of a file in a [`SourceMap`].
+ * Index of the file among the files the call read.
  */
 export type FileId = number;
 
@@ -1649,7 +1648,7 @@ export type FileId = number;
  */
 export interface Runner {
   /**
-   * Index of the host in [`Fleet::hosts`].
+   * Index of the host in the fleet's `hosts`, from 0.
    */
   host: number;
   /**

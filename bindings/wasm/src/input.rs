@@ -130,8 +130,9 @@ pub struct ContextInput {
     pub title: Option<String>,
 }
 
-/// One variable in `variables`: its value, or its value with flags. Only its JSON Schema is
-/// used, for the TypeScript declarations.
+// Only the JSON Schemas of this type and the two below are used, for the TypeScript
+// declarations.
+/// One variable in `variables`: its value, or its value with flags.
 #[cfg(test)]
 #[derive(Debug, schemars::JsonSchema)]
 #[serde(untagged)]
@@ -154,8 +155,7 @@ pub enum VariableValue {
     },
 }
 
-/// `context.group_variables`: the project's own group's variables, or groups by path. Only its
-/// JSON Schema is used, for the TypeScript declarations.
+/// `context.group_variables`: the project's own group's variables, or groups by path.
 #[cfg(test)]
 #[derive(Debug, schemars::JsonSchema)]
 #[serde(untagged)]
@@ -166,8 +166,7 @@ pub enum GroupVariablesValue {
     Groups(Vec<GroupInput>),
 }
 
-/// One group in `context.group_variables`. Only its JSON Schema is used, for the TypeScript
-/// declarations.
+/// One group in `context.group_variables`.
 #[cfg(test)]
 #[derive(Debug, schemars::JsonSchema)]
 pub struct GroupInput {

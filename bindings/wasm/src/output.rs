@@ -84,7 +84,10 @@ impl Diagnostic {
 pub struct ConfigResult {
     /// The merged configuration after `include`, `extends`, `!reference`, `default:` and
     /// `parallel`, as `glplan config --format json` prints it; `null` when the entry file could
-    /// not be loaded.
+    /// not be loaded. Its members are not declared, because the core's configuration model has
+    /// no JSON Schema. It usually has `stages`, `jobs` (by name), and optionally `variables`,
+    /// `workflow`, `default` and `hidden`. When errors keep the model from being built, it is
+    /// the merged YAML tree instead, so check each member before use.
     #[cfg_attr(test, schemars(with = "Option<Map<String, Value>>"))]
     pub config: Option<Box<RawValue>>,
     /// The configuration's diagnostics.

@@ -110,8 +110,9 @@ impl JsonSchema for AbsentJobRef {
     }
 }
 
-/// The JSON form of `explain`, for its schema. The core builds that JSON from borrowed pipeline
-/// parts; [`explanation_fields_match`] checks that this type names the same fields.
+// The core builds the JSON of `explain` from borrowed pipeline parts, so this type exists for
+// its schema only; `explanation_fields_match` checks that it names the same fields.
+/// One job's trace, as `glplan explain --format json` prints it.
 #[derive(Serialize, JsonSchema)]
 pub struct Explanation {
     /// The pipeline's format version, as in `plan`.
@@ -417,6 +418,16 @@ pub fn declarations() -> String {
         Direction::Result,
     );
 
+    // The core's `FileId` describes itself in terms of the core's source map, which the
+    // package does not expose.
+    if let Some((_, file_id)) = definitions
+        .items
+        .iter_mut()
+        .find(|(name, _)| name == "FileId")
+    {
+        file_id["description"] = "Index of the file among the files the call read.".into();
+    }
+
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p glplan-wasm typescript`; do not edit.\n",
     );
@@ -630,6 +641,18 @@ fn declarations_up_to_date() {
         "{} is out of date; run `GLPLAN_UPDATE_TYPES=1 cargo test -p glplan-wasm typescript`",
         path.display()
     );
+}
+
+#[test]
+fn declarations_name_no_rust_items() {
+    let generated = declarations();
+    for rust_only in ["[`", "crate::", "Mirror of", "Only its JSON Schema"] {
+        let lines: Vec<&str> = generated
+            .lines()
+            .filter(|line| line.contains(rust_only))
+            .collect();
+        assert!(lines.is_empty(), "`{rust_only}` in {lines:?}");
+    }
 }
 
 #[test]

@@ -142,7 +142,7 @@ impl Fleet {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Host {
-    /// The file's name in the [`SourceMap`].
+    /// The runner file's name.
     pub name: String,
     /// The file.
     pub file: FileId,
@@ -161,7 +161,7 @@ pub struct Host {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Runner {
-    /// Index of the host in [`Fleet::hosts`].
+    /// Index of the host in the fleet's `hosts`, from 0.
     pub host: usize,
     /// `name`; `runners[N]` (from 0, in its file) when the entry has none.
     pub name: String,

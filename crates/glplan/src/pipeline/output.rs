@@ -25,10 +25,10 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Pipeline {
-    /// Version of this JSON form ([`FORMAT_VERSION`]).
+    /// Version of this JSON form, which changes when its shape does.
     pub version: u32,
     /// Whether GitLab creates the pipeline: `false` when `workflow:rules` filter it out, when
-    /// no job is left, or when pipeline creation fails with one of [`Pipeline::errors`].
+    /// no job is left, or when pipeline creation fails with one of `errors`.
     pub created: bool,
     /// GitLab's pipeline errors, in GitLab's wording, when the pipeline is not created.
     pub errors: Vec<String>,
@@ -827,7 +827,7 @@ pub struct ClauseEvaluation {
     pub location: Option<SourceLocation>,
 }
 
-/// The clause of a rule or the key of `only`/`except` that a [`ClauseEvaluation`] is about.
+/// The clause of a rule or the key of `only`/`except` that an evaluation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(test, derive(schemars::JsonSchema))]

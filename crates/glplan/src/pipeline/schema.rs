@@ -16,7 +16,8 @@ use super::output::Pipeline;
 use crate::fleet::Fleet;
 use crate::report::JobRunners;
 
-/// Mirror of [`crate::config::JobKind`].
+// Mirror of `crate::config::JobKind`.
+/// The kind of a job.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum JobKind {
@@ -26,7 +27,8 @@ pub(super) enum JobKind {
     Bridge,
 }
 
-/// Mirror of [`crate::config::When`].
+// Mirror of `crate::config::When`.
+/// When a job runs.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum When {
@@ -44,7 +46,8 @@ pub(super) enum When {
     Never,
 }
 
-/// Mirror of [`crate::config::AllowFailure`].
+// Mirror of `crate::config::AllowFailure`.
+/// Whether a job may fail without failing the pipeline.
 #[derive(Serialize, JsonSchema)]
 #[serde(untagged)]
 pub(super) enum AllowFailure {
@@ -57,7 +60,8 @@ pub(super) enum AllowFailure {
     },
 }
 
-/// Mirror of [`crate::config::SchedulingType`].
+// Mirror of `crate::config::SchedulingType`.
+/// What a job waits for before it starts.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum SchedulingType {
@@ -67,7 +71,8 @@ pub(super) enum SchedulingType {
     Dag,
 }
 
-/// Mirror of [`crate::variables::VariableSource`], lowest precedence first.
+// Mirror of `crate::variables::VariableSource`.
+/// Where a variable's value comes from, lowest precedence first.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum VariableSource {
@@ -101,7 +106,8 @@ pub(super) enum VariableSource {
     ManualJob,
 }
 
-/// Mirror of [`crate::diagnostic::Severity`].
+// Mirror of `crate::diagnostic::Severity`.
+/// How serious a diagnostic is.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub(super) enum Severity {
