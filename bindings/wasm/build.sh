@@ -70,6 +70,10 @@ printf '{ "type": "module" }\n' >"$pkg/bundler/package.json"
 printf '{ "type": "module" }\n' >"$pkg/web/package.json"
 printf '{ "type": "commonjs" }\n' >"$pkg/node/package.json"
 
+# "glplan/web" is a wrapper around the web glue that explains a call made before `init()`.
+cp "$here/npm/web.js" "$pkg/web/index.js"
+cp "$here/npm/web.d.ts" "$pkg/web/index.d.ts"
+
 sed "s/\"version\": \"[^\"]*\"/\"version\": \"$version\"/" "$here/npm/package.json" >"$pkg/package.json"
 cp "$here/npm/README.md" "$pkg/README.md"
 

@@ -1,0 +1,62 @@
+// The entry point "glplan/web": the functions of wasm-bindgen's web glue (glplan.js), which
+// need the module initialized first. Called before that, the glue fails with a TypeError about
+// an undefined property, so these wrappers throw an Error that says what to do instead.
+import init, * as glue from "./glplan.js";
+
+let ready = false;
+
+function ensureReady() {
+  if (ready) {
+    return;
+  }
+  // The module may have been initialized through glplan.js itself; `version` then works.
+  try {
+    glue.version();
+    ready = true;
+  } catch {
+    throw new Error("glplan/web is not initialized: call and await its default export, init(), or call initSync() before the other functions");
+  }
+}
+
+/** Fetches and instantiates the module; see wasm-bindgen's `init`. */
+export default async function initialize(...args) {
+  const output = await init(...args);
+  ready = true;
+  return output;
+}
+
+export function initSync(...args) {
+  const output = glue.initSync(...args);
+  ready = true;
+  return output;
+}
+
+export function lint(input) {
+  ensureReady();
+  return glue.lint(input);
+}
+
+export function resolveConfig(input) {
+  ensureReady();
+  return glue.resolveConfig(input);
+}
+
+export function plan(input) {
+  ensureReady();
+  return glue.plan(input);
+}
+
+export function explain(input, job) {
+  ensureReady();
+  return glue.explain(input, job);
+}
+
+export function schedule(input) {
+  ensureReady();
+  return glue.schedule(input);
+}
+
+export function version() {
+  ensureReady();
+  return glue.version();
+}
