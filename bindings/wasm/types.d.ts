@@ -854,6 +854,14 @@ export interface SourceLocation {
    * Column in characters, from 1.
    */
   column: number;
+  /**
+   * Column in UTF-16 code units, from 1 (what Monaco and CodeMirror count).
+   */
+  column_utf16: number;
+  /**
+   * Byte offset in the file's UTF-8 text.
+   */
+  offset: number;
 }
 
 /**

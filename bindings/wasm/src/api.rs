@@ -14,6 +14,7 @@ use crate::input::Input;
 use crate::output::{
     ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleReport, ScheduleResult,
 };
+use crate::positions::Texts;
 
 /// Returns the configuration's diagnostics, then those of the child configurations of the
 /// trigger jobs that the input's pipeline creates, as `glplan lint --format json` lists them.
@@ -67,9 +68,7 @@ pub fn plan(mut input: Input) -> Result<PlanResult, String> {
             diagnostics.push(Diagnostic::from(diagnostic.locate(&resolution.sources)));
         }
     }
-    // JSON text rather than a `serde_json::Value`, as for `resolve_config`: the tree of a few
-    // hundred jobs costs more to build than the text it becomes.
-    let pipeline = raw_json(&report)
+    let pipeline = with_positions(&report, &resolution.sources, pipeline)
         .map_err(|error| format!("cannot convert the pipeline to JSON: {error}"))?;
     Ok(PlanResult {
         pipeline: Some(pipeline),
@@ -92,7 +91,8 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
     let Some(subject) = glplan::report::find(pipeline, job) else {
         return Err(glplan::report::job_not_found(pipeline, job));
     };
-    let explanation = raw_json(&glplan::report::Explanation::new(pipeline, &subject))
+    let explanation = glplan::report::Explanation::new(pipeline, &subject);
+    let explanation = with_positions(&explanation, &resolution.sources, pipeline)
         .map_err(|error| format!("cannot convert the job to JSON: {error}"))?;
     Ok(ExplainResult {
         explanation: Some(explanation),
@@ -149,10 +149,11 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     let schedule = simulate(&pipeline, &pool, &durations, &options);
     let schedule = plan_form_diagnostics(&resolution, &pipeline, &found)
         .and_then(|diagnostics| {
-            raw_json(&ScheduleReport {
+            let report = ScheduleReport {
                 schedule: &schedule,
                 diagnostics,
-            })
+            };
+            with_positions(&report, &resolution.sources, &pipeline)
         })
         .map_err(|error| format!("cannot convert the schedule to JSON: {error}"))?;
     Ok(ScheduleResult {
@@ -241,6 +242,20 @@ fn raw_json(value: &impl serde::Serialize) -> serde_json::Result<Box<RawValue>> 
     serde_json::value::to_raw_value(value)
 }
 
+/// Serializes `value`, a result about `pipeline`, to JSON text with `column_utf16` and
+/// `offset` added to its source locations. The locations can point into the files of child
+/// pipelines, so those are searched too.
+fn with_positions(
+    value: &impl serde::Serialize,
+    sources: &SourceMap,
+    pipeline: &Pipeline,
+) -> serde_json::Result<Box<RawValue>> {
+    let mut json = serde_json::to_value(value)?;
+    let children = Children::collect(sources, Some(pipeline));
+    Texts::new(&children.sources).add_positions(&mut json);
+    raw_json(&json)
+}
+
 fn located(resolution: &Resolution) -> Vec<Diagnostic> {
     glplan::report::diagnostics(resolution)
         .into_iter()
@@ -284,6 +299,27 @@ mod tests {
 
     fn parse(text: Option<Box<RawValue>>) -> serde_json::Value {
         serde_json::from_str(text.unwrap().get()).unwrap()
+    }
+
+    /// Returns the JSON text of a result without the `column_utf16` and `offset` members that
+    /// the package adds to source locations, which is the CLI's JSON.
+    fn cli_form(text: &str) -> String {
+        let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let mut pending = vec![&mut value];
+        while let Some(value) = pending.pop() {
+            match value {
+                serde_json::Value::Object(object) => {
+                    if object.contains_key("file") && object.contains_key("column_utf16") {
+                        object.shift_remove("column_utf16");
+                        object.shift_remove("offset");
+                    }
+                    pending.extend(object.values_mut());
+                }
+                serde_json::Value::Array(items) => pending.extend(items.iter_mut()),
+                _ => {}
+            }
+        }
+        serde_json::to_string(&value).unwrap()
     }
 
     const PIPELINE: &str = "stages: [build, test]\n\
@@ -408,7 +444,7 @@ mod tests {
             glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
         let expected = glplan::report::pipeline(&pipeline.unwrap(), &resolution).unwrap();
         let expected = serde_json::to_string(&expected).unwrap();
-        assert_eq!(result.pipeline.unwrap().get(), expected);
+        assert_eq!(cli_form(result.pipeline.unwrap().get()), expected);
     }
 
     const RUNNERS: &str = "concurrent = 2\n\
@@ -458,7 +494,7 @@ mod tests {
             .extend(file_diagnostics);
 
         let expected = serde_json::to_string(&expected).unwrap();
-        assert_eq!(result.pipeline.unwrap().get(), expected);
+        assert_eq!(cli_form(result.pipeline.unwrap().get()), expected);
     }
 
     #[test]
@@ -568,7 +604,7 @@ mod tests {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = schedule(input(serde_json::json!({"files": files}))).unwrap();
         let expected = cli_schedule_json(PIPELINE, None, None);
-        assert_eq!(result.schedule.unwrap().get(), expected);
+        assert_eq!(cli_form(result.schedule.unwrap().get()), expected);
     }
 
     #[test]
@@ -592,7 +628,7 @@ mod tests {
         let text = result.schedule.unwrap();
 
         let expected = cli_schedule_json(yaml, Some(RUNNERS), Some(durations));
-        assert_eq!(text.get(), expected);
+        assert_eq!(cli_form(text.get()), expected);
 
         let value: serde_json::Value = serde_json::from_str(text.get()).unwrap();
         let files: Vec<&str> = value["diagnostics"]
@@ -672,7 +708,7 @@ mod tests {
         let subject = glplan::report::find(&pipeline, "test").unwrap();
         let expected = glplan::report::explanation(&pipeline, &subject).unwrap();
         let expected = serde_json::to_string(&expected).unwrap();
-        assert_eq!(result.explanation.unwrap().get(), expected);
+        assert_eq!(cli_form(result.explanation.unwrap().get()), expected);
     }
 
     #[test]
@@ -767,5 +803,23 @@ mod tests {
         .unwrap();
         let text = result.explanation.unwrap().get().to_owned();
         assert!(text.contains("CI_PIPELINE_ID"), "{text}");
+    }
+
+    #[test]
+    fn explain_locations_have_utf16_columns() {
+        let yaml = "deploy: {script: x, variables: {E: \"🚀🚀\"}, rules: [{if: $DEPLOY}, {when: never}]}\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let variables = serde_json::json!({"DEPLOY": "1"});
+        let result = explain(
+            input(serde_json::json!({"files": files, "variables": variables})),
+            "deploy",
+        )
+        .unwrap();
+        let explanation = parse(result.explanation);
+        let location = &explanation["job"]["rule"]["rules"][0]["clauses"][0]["location"];
+        let offset = location["offset"].as_u64().unwrap() as usize;
+        assert!(yaml[offset..].starts_with("$DEPLOY"), "{location}");
+        let column = location["column"].as_u64().unwrap();
+        assert_eq!(location["column_utf16"].as_u64().unwrap(), column + 2);
     }
 }

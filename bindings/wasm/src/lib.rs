@@ -15,6 +15,7 @@ pub mod api;
 pub mod files;
 pub mod input;
 pub mod output;
+pub mod positions;
 #[cfg(test)]
 mod typescript;
 

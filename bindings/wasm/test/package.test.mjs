@@ -209,6 +209,95 @@ test("declarations compile with tsc --strict", async () => {
   await Promise.all(runs);
 });
 
+/**
+ * Returns the README's examples as TypeScript modules: each ```js block that imports the
+ * package, and the module script of the ```html block with its import from "glplan/web".
+ * `editorText`, which the bundler example leaves to the reader, is declared as a string, and
+ * outside the web example `console`, which @types/node would declare.
+ */
+function readmeExamples() {
+  const readme = fs.readFileSync(path.join(wasmDir, "npm/README.md"), "utf8");
+  const examples = [];
+  for (const [, language, code] of readme.matchAll(/```(js|html)\n([\s\S]*?)```/g)) {
+    if (language === "js" && code.includes("import ")) {
+      examples.push({ web: false, code });
+    } else if (language === "html") {
+      const script = code.match(/<script type="module">([\s\S]*?)<\/script>/);
+      assert.ok(script, "the README's html example has no module script");
+      examples.push({ web: true, code: script[1].replace("./node_modules/glplan/web/index.js", "glplan/web") });
+    }
+  }
+  const consoleDeclaration = "declare const console: { log(...data: unknown[]): void };\n";
+  return examples.map(({ web, code }) => ({
+    web,
+    code: `declare const editorText: string;\n${web ? "" : consoleDeclaration}${code}`,
+  }));
+}
+
+test("README examples compile with tsc --strict", async () => {
+  const tsc = path.join(wasmDir, "node_modules/.bin/tsc");
+  assert.ok(fs.existsSync(tsc), `${tsc} is missing; run: npm ci --prefix bindings/wasm`);
+  const examples = readmeExamples();
+  assert.ok(examples.filter((example) => example.web).length === 1, "the README has one glplan/web example");
+  assert.ok(examples.length >= 3, `the README has ${examples.length} examples`);
+  const runs = examples.map(async (example, index) => {
+    const dir = path.join(project, `readme-${index}`);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "example.ts"), example.code);
+    const compilerOptions = {
+      target: "es2022",
+      module: "esnext",
+      moduleResolution: "bundler",
+      lib: example.web ? ["es2022", "dom"] : ["es2022"],
+      types: [],
+      skipLibCheck: false,
+    };
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["example.ts"] }, null, 2));
+    const args = ["--noEmit", "--strict", "--pretty", "false", "-p", path.join(dir, "tsconfig.json")];
+    const { code, stdout, stderr } = await new Promise((resolve) => {
+      execFile(tsc, args, { cwd: dir, encoding: "utf8" }, (error, stdout, stderr) => {
+        resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr });
+      });
+    });
+    assert.equal(code, 0, `tsc on README example ${index + 1}:\n${example.code}\n${stdout}${stderr}`);
+  });
+  await Promise.all(runs);
+});
+
+test("glplan/web throws a clear Error before init", async () => {
+  const entry = path.join(project, "use-glplan-web.mjs");
+  fs.writeFileSync(entry, 'export * from "glplan/web";\nexport { default } from "glplan/web";\n');
+  const web = await import(pathToFileURL(entry).href);
+  const input = { files: { ".gitlab-ci.yml": "a: {script: x}\n" } };
+  assert.throws(() => web.lint(input), {
+    name: "Error",
+    message: /^glplan\/web is not initialized: call and await its default export, init\(\)/,
+  });
+  const bytes = fs.readFileSync(path.join(project, "node_modules/glplan/web/glplan_bg.wasm"));
+  web.initSync({ module: bytes });
+  assert.deepEqual(web.lint(input), []);
+  assert.equal(web.version(), glplan.version());
+});
+
+test("glplan/web wraps every function of the web glue", async () => {
+  const wrapper = await import(pathToFileURL(path.join(project, "node_modules/glplan/web/index.js")).href);
+  const glue = await import(pathToFileURL(path.join(project, "node_modules/glplan/web/glplan.js")).href);
+  assert.deepEqual(Object.keys(wrapper).sort(), Object.keys(glue).sort());
+});
+
+test("lint reports errors of child pipelines as the CLI does", () => {
+  const diagnostics = glplan.lint({
+    files: {
+      ".gitlab-ci.yml": "trig:\n  trigger:\n    include: child.yml\n    strategy: depend\n",
+      "child.yml": "c1: {script: x, stage: nope}\nc2: {script: y}\n",
+    },
+  });
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.location?.file, d.trigger_jobs]),
+    [["unknown-stage", "child.yml", ["trig"]]],
+  );
+});
+
 /** Lists the files of a test case folder, by path from the folder, skipping non-UTF-8 files. */
 function readTree(dir) {
   const files = {};
@@ -264,8 +353,25 @@ function withoutProviderHints(value, pattern) {
   return value;
 }
 
+/**
+ * Returns a copy of `value` without the `column_utf16` and `offset` that the package adds to
+ * the source locations (`{file, line, column}`) of its results, which the CLI's JSON lacks.
+ */
+function withoutPackagePositions(value) {
+  if (Array.isArray(value)) {
+    return value.map(withoutPackagePositions);
+  }
+  if (value && typeof value === "object") {
+    const isLocation = "file" in value && "line" in value && "column_utf16" in value;
+    const entries = Object.entries(value).filter(([key]) => !isLocation || (key !== "column_utf16" && key !== "offset"));
+    return Object.fromEntries(entries.map(([key, item]) => [key, withoutPackagePositions(item)]));
+  }
+  return value;
+}
+
 function assertSameOutput(wasm, native, what) {
-  assert.deepEqual(withoutProviderHints(wasm, WASM_UNAVAILABLE), withoutProviderHints(native, CLI_UNAVAILABLE), what);
+  const packageForm = withoutProviderHints(withoutPackagePositions(wasm), WASM_UNAVAILABLE);
+  assert.deepEqual(packageForm, withoutProviderHints(native, CLI_UNAVAILABLE), what);
 }
 
 /** Returns the entries of the corpus's gitlab-ci-local inputs: test case folder and entry path. */
