@@ -17,6 +17,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::files::{MapFiles, invalid_path, repository_key};
+use crate::js_value::{Step, invalid_at};
+use serde_path_to_error::Segment;
 
 /// The files to read and the pipeline to plan.
 #[derive(Debug, Default, Deserialize)]
@@ -193,12 +195,17 @@ impl Input {
             ));
         }
         serde_path_to_error::deserialize(value).map_err(|error| {
-            let path = error.path().to_string();
-            if path == "." {
-                format!("invalid argument: {}", error.inner())
-            } else {
-                format!("invalid argument `{path}`: {}", error.inner())
-            }
+            let path: Vec<Step> = error
+                .path()
+                .iter()
+                .filter_map(|segment| match segment {
+                    Segment::Seq { index } => Some(Step::Index(*index)),
+                    Segment::Map { key } => Some(Step::Key(key.clone())),
+                    Segment::Enum { variant } => Some(Step::Key(variant.clone())),
+                    Segment::Unknown => None,
+                })
+                .collect();
+            invalid_at(&path, &javascript_terms(&error.inner().to_string()))
         })
     }
 
@@ -284,6 +291,20 @@ impl Input {
         };
         options.build().map_err(context_error_message)
     }
+}
+
+/// Rewrites serde's message about a JSON value in JavaScript's terms: `object` and `array`
+/// for serde's `map` and `sequence`, and no Rust type names.
+fn javascript_terms(message: &str) -> String {
+    message
+        .replace("expected struct ContextInput", "expected an object")
+        .replace("expected struct Input", "expected an object")
+        .replace("invalid type: map,", "invalid type: object,")
+        .replace("invalid type: sequence,", "invalid type: array,")
+        .replace("expected a sequence", "expected an array")
+        .replace("expected a map", "expected an object")
+        .replace("invalid type: floating point ", "invalid type: number ")
+        .replace("invalid type: integer ", "invalid type: number ")
 }
 
 /// Words a [`ContextError`] with the names of the argument's fields.
@@ -567,8 +588,22 @@ mod tests {
     fn from_json_names_bad_field() {
         let error = input(serde_json::json!({"files": {"a.yml": 3}})).unwrap_err();
         assert!(
-            error.starts_with("invalid argument `files.a.yml`: "),
+            error.starts_with("invalid argument `files[\"a.yml\"]`: "),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn from_json_names_no_rust_type() {
+        let error = input(serde_json::json!({"context": null})).unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `context`: invalid type: null, expected an object"
+        );
+        let error = input(serde_json::json!({"files": {"a.yml": {}}})).unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `files[\"a.yml\"]`: invalid type: object, expected a string"
         );
     }
 

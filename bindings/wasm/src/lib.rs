@@ -14,6 +14,7 @@
 pub mod api;
 pub mod files;
 pub mod input;
+pub mod js_value;
 pub mod output;
 pub mod positions;
 #[cfg(test)]
@@ -158,44 +159,10 @@ fn check_shape(value: &JsValue) -> Result<(), String> {
 
 fn read_input(value: JsValue) -> Result<Input, JsError> {
     check_shape(&value).map_err(|message| JsError::new(&message))?;
-    let value = without_undefined_members(&value);
-    // Through a JSON value first, because serde-wasm-bindgen reads only the fields a struct
-    // names, so `deny_unknown_fields` would not see a misspelt field.
-    let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
-        .map_err(|error| JsError::new(&format!("invalid argument: {error}")))?;
+    // Through a JSON value first, so that `deny_unknown_fields` sees every member, and so that
+    // values JSON cannot hold are rejected with the field's path.
+    let json = js_value::to_json(&value).map_err(|message| JsError::new(&message))?;
     Input::from_json(json).map_err(|message| JsError::new(&message))
-}
-
-/// Returns `value` without the members of its plain objects that are `undefined`, at every
-/// depth, as `JSON.stringify` leaves them out. TypeScript lets a caller write `{context:
-/// undefined}` for an optional member, which means "not given", while serde-wasm-bindgen would
-/// read it as `null`. `check_shape` has bounded the depth, so the recursion ends.
-fn without_undefined_members(value: &JsValue) -> JsValue {
-    if !value.is_object() || value.is_function() || value.dyn_ref::<js_sys::Map>().is_some() {
-        return value.clone();
-    }
-    if js_sys::Array::is_array(value) {
-        let items = js_sys::Array::from(value);
-        return items
-            .iter()
-            .map(|item| without_undefined_members(&item))
-            .collect::<js_sys::Array>()
-            .into();
-    }
-    let entries = js_sys::Array::new();
-    for entry in js_sys::Object::entries(value.unchecked_ref::<js_sys::Object>()).iter() {
-        let entry = js_sys::Array::from(&entry);
-        let member = entry.get(1);
-        if !member.is_undefined() {
-            entries.push(&js_sys::Array::of2(
-                &entry.get(0),
-                &without_undefined_members(&member),
-            ));
-        }
-    }
-    // `Object.fromEntries` defines each member as an own property, so a member named
-    // `__proto__` stays a member instead of setting the copy's prototype.
-    js_sys::Object::from_entries(&entries).map_or_else(|_| value.clone(), JsValue::from)
 }
 
 /// Converts a result to a JavaScript object through JSON text, so that the object is exactly

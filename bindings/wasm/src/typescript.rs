@@ -23,8 +23,8 @@
 //! `Option` field.
 //!
 //! A map in the argument (`files`, `variables` and the like) is declared as `MapLike<T>`, a
-//! plain object or a JavaScript `Map`, because serde-wasm-bindgen reads a `Map` wherever it
-//! reads an object with arbitrary keys.
+//! plain object or a JavaScript `Map`, because the functions read a `Map` wherever they read
+//! an object with arbitrary keys.
 //!
 //! TypeScript also lets a caller set an optional member to `undefined`. The functions drop such
 //! members before reading the argument, so `undefined` means "not given", as in JSON.

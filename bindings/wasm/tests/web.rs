@@ -97,8 +97,80 @@ fn lint_wrong_type_throws_error() {
     let input = js(r#"{"files": {".gitlab-ci.yml": 3}}"#);
     let message = error_message(lint(input));
     assert!(
-        message.starts_with("invalid argument `files..gitlab-ci.yml`: "),
+        message.starts_with("invalid argument `files[\".gitlab-ci.yml\"]`: "),
         "{message}"
+    );
+}
+
+/// Returns `{files: {".gitlab-ci.yml": ...}, inputs: {n: value}}` for `spec:inputs` with a
+/// number input `n` that has a default, so a dropped value would pass unnoticed.
+fn input_with(value: &JsValue) -> JsValue {
+    let input = js(r#"{"files": {".gitlab-ci.yml":
+        "spec:\n  inputs:\n    n: {type: number, default: 1}\n---\na: {script: echo $[[ inputs.n ]]}\n"}}"#);
+    let inputs = Object::new();
+    Reflect::set(&inputs, &JsValue::from_str("n"), value).unwrap();
+    Reflect::set(&input, &JsValue::from_str("inputs"), &inputs).unwrap();
+    input
+}
+
+#[wasm_bindgen_test]
+fn non_json_values_throw_with_path() {
+    let function = js_sys::Function::new_no_args("return 1");
+    let bigint = js_sys::BigInt::new(&JsValue::from_str("1180591620717411303424")).unwrap();
+    let cases: [(JsValue, &str); 7] = [
+        (JsValue::from_f64(f64::NAN), "NaN is not a JSON number"),
+        (
+            JsValue::from_f64(f64::INFINITY),
+            "Infinity is not a JSON number",
+        ),
+        (
+            JsValue::from_f64(f64::NEG_INFINITY),
+            "-Infinity is not a JSON number",
+        ),
+        (
+            js_sys::Symbol::for_("x").into(),
+            "a symbol is not a JSON value",
+        ),
+        (function.into(), "a function is not a JSON value"),
+        (
+            js_sys::Uint8Array::new_with_length(2).into(),
+            "a Uint8Array is not a JSON value",
+        ),
+        (
+            bigint.into(),
+            "the bigint is outside the range of 64-bit integers",
+        ),
+    ];
+    for (value, expected) in cases {
+        let message = error_message(plan(input_with(&value)));
+        assert!(
+            message.starts_with(&format!("invalid argument `inputs.n`: {expected}")),
+            "{message}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn map_number_key_throws_error() {
+    let files = Map::new();
+    files.set(
+        &JsValue::from_f64(1.0),
+        &JsValue::from_str("a: {script: x}\n"),
+    );
+    let input = Object::new();
+    Reflect::set(&input, &JsValue::from_str("files"), &files).unwrap();
+    assert_eq!(
+        error_message(lint(input.into())),
+        "invalid argument `files`: a Map key must be a string, found number 1"
+    );
+}
+
+#[wasm_bindgen_test]
+fn context_null_names_no_rust_type() {
+    let message = error_message(plan(js(r#"{"files": {}, "context": null}"#)));
+    assert_eq!(
+        message,
+        "invalid argument `context`: invalid type: null, expected an object"
     );
 }
 

@@ -1,0 +1,327 @@
+//! Conversion of the JavaScript argument into a JSON value, with error messages that name the
+//! field as JavaScript writes it (`files[".gitlab-ci.yml"]`, `inputs.n`) and the JavaScript
+//! type found.
+//!
+//! The argument is read as JSON would read it: `undefined` members of objects and `Map`s are
+//! left out, as `JSON.stringify` leaves them out. Values that JSON cannot hold (`NaN`,
+//! `Infinity`, symbols, functions, typed arrays, `Date` and other built-in objects) are errors,
+//! never dropped or replaced.
+
+use js_sys::{Array, Function, JsString, Map, Object, Reflect};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// One step of a path into the argument: an object member or `Map` key, or an array index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// A member name or `Map` key.
+    Key(String),
+    /// An array index.
+    Index(usize),
+}
+
+/// Formats `path` as a JavaScript expression without its root, such as
+/// `files[".gitlab-ci.yml"]` or `context.mr_labels[0]`. Keys that are identifiers follow a
+/// dot, the others are quoted in brackets.
+pub fn format_path(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(key) if is_identifier(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Step::Key(key) => {
+                let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
+                out.push('[');
+                out.push_str(&quoted);
+                out.push(']');
+            }
+            Step::Index(index) => out.push_str(&format!("[{index}]")),
+        }
+    }
+    out
+}
+
+fn is_identifier(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_' || first == '$')
+        && chars.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '$')
+}
+
+/// Returns the message of an invalid argument at `path`.
+pub fn invalid_at(path: &[Step], message: &str) -> String {
+    if path.is_empty() {
+        format!("invalid argument: {message}")
+    } else {
+        format!("invalid argument `{}`: {message}", format_path(path))
+    }
+}
+
+/// Converts a JavaScript value into JSON. The caller has bounded the nesting depth, so the
+/// recursion ends.
+pub fn to_json(value: &JsValue) -> Result<Value, String> {
+    let to_string_tag = object_to_string();
+    let mut path = Vec::new();
+    convert(value, &mut path, &to_string_tag)
+}
+
+/// `Object.prototype.toString`, which names a built-in object's kind (`[object Date]`) even
+/// when the object overrides `toString`.
+fn object_to_string() -> Option<Function> {
+    let prototype = Object::get_prototype_of(&Object::new().into());
+    Reflect::get(&prototype, &JsValue::from_str("toString"))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()
+}
+
+fn convert(value: &JsValue, path: &mut Vec<Step>, tag: &Option<Function>) -> Result<Value, String> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(Value::Null);
+    }
+    if let Some(flag) = value.as_bool() {
+        return Ok(Value::Bool(flag));
+    }
+    if let Some(text) = value.as_string() {
+        return Ok(Value::String(text));
+    }
+
+    if let Some(number) = value.as_f64() {
+        return number_json(number).ok_or_else(|| {
+            invalid_at(
+                path,
+                &format!("{} is not a JSON number", number_text(number)),
+            )
+        });
+    }
+
+    if value.is_bigint() {
+        return bigint_json(value).ok_or_else(|| {
+            invalid_at(
+                path,
+                "the bigint is outside the range of 64-bit integers; pass a smaller number or \
+                 a string",
+            )
+        });
+    }
+
+    if value.is_symbol() || value.is_function() {
+        let kind = if value.is_symbol() {
+            "a symbol"
+        } else {
+            "a function"
+        };
+        return Err(invalid_at(
+            path,
+            &format!("{kind} is not a JSON value; pass a string, number, boolean, array or object"),
+        ));
+    }
+
+    if Array::is_array(value) {
+        let mut items = Vec::new();
+        for (index, item) in Array::from(value).iter().enumerate() {
+            path.push(Step::Index(index));
+            items.push(convert(&item, path, tag)?);
+            path.pop();
+        }
+        return Ok(Value::Array(items));
+    }
+
+    if let Some(map) = value.dyn_ref::<Map>() {
+        return map_json(map, path, tag);
+    }
+
+    let kind = object_kind(value, tag);
+    if kind != "Object" {
+        return Err(invalid_at(
+            path,
+            &format!(
+                "{} is not a JSON value; pass a string, number, boolean, array or plain object",
+                with_article(&kind)
+            ),
+        ));
+    }
+
+    let mut object = serde_json::Map::new();
+    for entry in Object::entries(value.unchecked_ref::<Object>()).iter() {
+        let entry = Array::from(&entry);
+        let member = entry.get(1);
+        if member.is_undefined() {
+            continue;
+        }
+        let key = entry.get(0).as_string().unwrap_or_default();
+        path.push(Step::Key(key.clone()));
+        let converted = convert(&member, path, tag)?;
+        path.pop();
+        object.insert(key, converted);
+    }
+    Ok(Value::Object(object))
+}
+
+fn map_json(map: &Map, path: &mut Vec<Step>, tag: &Option<Function>) -> Result<Value, String> {
+    let mut object = serde_json::Map::new();
+    let mut failure = None;
+    map.for_each(&mut |member, key| {
+        if failure.is_some() || member.is_undefined() {
+            return;
+        }
+        let Some(key) = key.as_string() else {
+            let found = describe(&key, tag);
+            failure = Some(invalid_at(
+                path,
+                &format!("a Map key must be a string, found {found}"),
+            ));
+            return;
+        };
+        path.push(Step::Key(key.clone()));
+        match convert(&member, path, tag) {
+            Ok(converted) => {
+                object.insert(key, converted);
+            }
+            Err(message) => failure = Some(message),
+        }
+        path.pop();
+    });
+    match failure {
+        Some(message) => Err(message),
+        None => Ok(Value::Object(object)),
+    }
+}
+
+/// Converts a finite number: a safe integer (at most 2^53 - 1 in magnitude) to a JSON integer,
+/// any other finite number to a JSON float. `None` for `NaN` and the infinities.
+fn number_json(number: f64) -> Option<Value> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    if !number.is_finite() {
+        return None;
+    }
+    if number.fract() == 0.0 && number.abs() <= MAX_SAFE_INTEGER {
+        return Some(Value::from(number as i64));
+    }
+    serde_json::Number::from_f64(number).map(Value::Number)
+}
+
+fn number_text(number: f64) -> &'static str {
+    if number.is_nan() {
+        "NaN"
+    } else if number > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
+fn bigint_json(value: &JsValue) -> Option<Value> {
+    if let Ok(number) = i64::try_from(value.clone()) {
+        return Some(Value::from(number));
+    }
+    u64::try_from(value.clone()).ok().map(Value::from)
+}
+
+/// Returns the kind of a non-array object as `Object.prototype.toString` names it, such as
+/// `Object` for plain objects and class instances, or `Uint8Array`, `Date` and `String`.
+fn object_kind(value: &JsValue, tag: &Option<Function>) -> String {
+    let Some(tag) = tag else {
+        return "Object".to_owned();
+    };
+    let text = tag
+        .call0(value)
+        .ok()
+        .and_then(|text| text.dyn_into::<JsString>().ok())
+        .map(String::from)
+        .unwrap_or_default();
+    text.strip_prefix("[object ")
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or("Object")
+        .to_owned()
+}
+
+/// Describes a value for a message, such as `number 1` or `an object`.
+fn describe(value: &JsValue, tag: &Option<Function>) -> String {
+    if let Some(number) = value.as_f64() {
+        return format!("number {number}");
+    }
+    if value.is_null() {
+        return "null".to_owned();
+    }
+    if value.is_undefined() {
+        return "undefined".to_owned();
+    }
+    if value.as_bool().is_some() {
+        return "a boolean".to_owned();
+    }
+    if value.is_bigint() {
+        return "a bigint".to_owned();
+    }
+    if value.is_symbol() {
+        return "a symbol".to_owned();
+    }
+    if value.is_function() {
+        return "a function".to_owned();
+    }
+    if Array::is_array(value) {
+        return "an array".to_owned();
+    }
+    with_article(&object_kind(value, tag))
+}
+
+fn with_article(kind: &str) -> String {
+    if kind == "Object" {
+        return "an object".to_owned();
+    }
+    let vowel = kind
+        .chars()
+        .next()
+        .is_some_and(|first| "AEIO".contains(first));
+    if vowel {
+        format!("an {kind}")
+    } else {
+        format!("a {kind}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_path_quotes_non_identifiers() {
+        let path = [
+            Step::Key("files".to_owned()),
+            Step::Key(".gitlab-ci.yml".to_owned()),
+        ];
+        assert_eq!(format_path(&path), "files[\".gitlab-ci.yml\"]");
+    }
+
+    #[test]
+    fn format_path_dots_identifiers_and_indexes() {
+        let path = [
+            Step::Key("context".to_owned()),
+            Step::Key("mr_labels".to_owned()),
+            Step::Index(0),
+        ];
+        assert_eq!(format_path(&path), "context.mr_labels[0]");
+    }
+
+    #[test]
+    fn number_json_rejects_nan_and_infinity() {
+        assert_eq!(number_json(f64::NAN), None);
+        assert_eq!(number_json(f64::INFINITY), None);
+        assert_eq!(number_json(f64::NEG_INFINITY), None);
+        assert_eq!(number_json(3.0), Some(Value::from(3)));
+        assert_eq!(number_json(1.5), Some(Value::from(1.5)));
+    }
+
+    #[test]
+    fn with_article_uses_an_before_vowel() {
+        assert_eq!(with_article("Uint8Array"), "a Uint8Array");
+        assert_eq!(with_article("ArrayBuffer"), "an ArrayBuffer");
+        assert_eq!(with_article("Date"), "a Date");
+        assert_eq!(with_article("Object"), "an object");
+    }
+}
