@@ -4,6 +4,8 @@
 //! inside that file's text. Line and column numbers are computed only at the boundary (CLI
 //! rendering, JSON output, the wasm bindings), from the [`SourceMap`].
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
 /// Index of a file in a [`SourceMap`].
@@ -60,6 +62,8 @@ pub struct SourceFile {
     /// Full text as read.
     pub text: String,
     line_starts: Vec<u32>,
+    /// Character counts at checkpoints, built on the first conversion that needs them.
+    counts: OnceLock<CharCounts>,
 }
 
 impl SourceFile {
@@ -69,6 +73,7 @@ impl SourceFile {
             name,
             text,
             line_starts,
+            counts: OnceLock::new(),
         }
     }
 
@@ -79,47 +84,43 @@ impl SourceFile {
     }
 
     /// Converts a byte offset into a position. Offsets past the end map to the end of the file,
-    /// and offsets inside a multi-byte character map to that character.
+    /// and an offset inside a multi-byte character gives the column after that character.
+    ///
+    /// Takes time bounded by [`CHECKPOINT_STRIDE`], not by the length of the line, so that a
+    /// file written on one long line (as generated child pipelines often are) converts each of
+    /// its many positions quickly.
     pub fn position(&self, offset: u32) -> Position {
-        let offset = offset.min(self.text.len() as u32);
+        let offset = offset.min(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
         let line_index = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
-        let before = self
-            .text
-            .as_bytes()
-            .get(line_start as usize..offset as usize)
-            .unwrap_or_default();
-        if before.is_ascii() {
-            // One column per byte in both counts.
-            let column = before.len() as u32 + 1;
-            return Position {
-                line: line_index as u32 + 1,
-                column,
-                column_utf16: column,
-                offset,
+        let bytes = self.text.as_bytes();
+        let (continuation, supplementary) =
+            if (offset - line_start) as usize <= 2 * CHECKPOINT_STRIDE {
+                count_bytes(
+                    bytes
+                        .get(line_start as usize..offset as usize)
+                        .unwrap_or_default(),
+                )
+            } else {
+                let counts = self.counts.get_or_init(|| CharCounts::new(bytes));
+                let (end_continuation, end_supplementary) = counts.before(bytes, offset as usize);
+                let (start_continuation, start_supplementary) =
+                    counts.before(bytes, line_start as usize);
+                (
+                    end_continuation - start_continuation,
+                    end_supplementary - start_supplementary,
+                )
             };
-        }
-        let mut column = 1;
-        let mut column_utf16 = 1;
-        let prefix = self
-            .text
-            .get(line_start as usize..)
-            .unwrap_or_default()
-            .char_indices();
-        for (i, ch) in prefix {
-            if line_start as usize + i >= offset as usize {
-                break;
-            }
-            column += 1;
-            column_utf16 += ch.len_utf16() as u32;
-        }
+        // Every byte that does not continue a character starts one. A 4-byte character takes
+        // two UTF-16 code units.
+        let column = offset - line_start - continuation + 1;
         Position {
             line: line_index as u32 + 1,
             column,
-            column_utf16,
+            column_utf16: column + supplementary,
             offset,
         }
     }
@@ -137,6 +138,68 @@ impl SourceFile {
             .get(start..end)
             .unwrap_or_default()
             .trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// Distance in bytes between the checkpoints of [`CharCounts`].
+const CHECKPOINT_STRIDE: usize = 1024;
+
+/// Counts, in a run of UTF-8 bytes, the bytes that continue a character and the bytes that
+/// start a 4-byte character (one outside the Basic Multilingual Plane, two UTF-16 code units).
+fn count_bytes(bytes: &[u8]) -> (u32, u32) {
+    let mut continuation = 0u32;
+    let mut supplementary = 0u32;
+    for &byte in bytes {
+        // Bytes 0x80..=0xBF continue a character, and bytes from 0xF0 start a 4-byte one.
+        continuation += u32::from((byte & 0xC0) == 0x80);
+        supplementary += u32::from(byte >= 0xF0);
+    }
+    (continuation, supplementary)
+}
+
+/// The [`count_bytes`] counts of every prefix `text[..k * CHECKPOINT_STRIDE]`, so that the
+/// counts of any range take at most two scans of less than one stride each. A file with only
+/// ASCII text needs no table.
+#[derive(Debug, Clone)]
+enum CharCounts {
+    /// Every byte is a character of its own.
+    Ascii,
+    /// `checkpoints[k]` contains the counts of `text[..k * CHECKPOINT_STRIDE]`.
+    Checkpoints(Vec<(u32, u32)>),
+}
+
+impl CharCounts {
+    fn new(bytes: &[u8]) -> Self {
+        // Offsets are `u32`, so later bytes are never counted and the totals cannot overflow.
+        let bytes = bytes.get(..u32::MAX as usize).unwrap_or(bytes);
+        if bytes.is_ascii() {
+            return CharCounts::Ascii;
+        }
+        let mut checkpoints = Vec::with_capacity(bytes.len() / CHECKPOINT_STRIDE + 1);
+        let mut total = (0u32, 0u32);
+        checkpoints.push(total);
+        for chunk in bytes.chunks_exact(CHECKPOINT_STRIDE) {
+            let (continuation, supplementary) = count_bytes(chunk);
+            total = (total.0 + continuation, total.1 + supplementary);
+            checkpoints.push(total);
+        }
+        CharCounts::Checkpoints(checkpoints)
+    }
+
+    /// Counts of `bytes[..offset]`.
+    fn before(&self, bytes: &[u8], offset: usize) -> (u32, u32) {
+        let CharCounts::Checkpoints(checkpoints) = self else {
+            return (0, 0);
+        };
+        let index = (offset / CHECKPOINT_STRIDE).min(checkpoints.len().saturating_sub(1));
+        let (continuation, supplementary) = checkpoints.get(index).copied().unwrap_or_default();
+        let checkpoint = index * CHECKPOINT_STRIDE;
+        let (more_continuation, more_supplementary) =
+            count_bytes(bytes.get(checkpoint..offset).unwrap_or_default());
+        (
+            continuation + more_continuation,
+            supplementary + more_supplementary,
+        )
     }
 }
 
@@ -226,7 +289,7 @@ mod tests {
     }
 
     #[test]
-    fn position_utf16_after_astral_char() {
+    fn position_utf16_after_supplementary_char() {
         let mut map = SourceMap::new();
         let id = map.add("a.yml", "x: \u{1F600}y");
         let file = map.get(id).unwrap();
@@ -292,5 +355,82 @@ mod tests {
         let pos = map.get(id).unwrap().position(99);
         assert_eq!(pos.offset, 2);
         assert_eq!(pos.column, 3);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Position of `offset` counted character by character from the start of its line.
+    fn naive_position(text: &str, offset: u32) -> (u32, u32, u32) {
+        let offset = offset.min(text.len() as u32) as usize;
+        let mut line = 1;
+        let mut line_start = 0;
+        let bytes = text.as_bytes();
+        for (index, &byte) in bytes.iter().enumerate().take(offset) {
+            let is_break = match byte {
+                b'\n' => true,
+                b'\r' => bytes.get(index + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if is_break {
+                line += 1;
+                line_start = index + 1;
+            }
+        }
+        let mut column = 1;
+        let mut column_utf16 = 1;
+        for (index, ch) in text.get(line_start..).unwrap_or_default().char_indices() {
+            if line_start + index >= offset {
+                break;
+            }
+            column += 1;
+            column_utf16 += ch.len_utf16() as u32;
+        }
+        (line, column, column_utf16)
+    }
+
+    /// Text with lines long enough to use the checkpoints, mixing 1- to 4-byte characters and
+    /// LF, CR LF and lone CR line breaks.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            20 => Just("a"),
+            4 => Just("é"),
+            3 => Just("€"),
+            3 => Just("😀"),
+            1 => Just("\n"),
+            1 => Just("\r\n"),
+            1 => Just("\r"),
+        ];
+        let line = proptest::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat());
+        // Some lines are repeated into runs of several strides.
+        let run = (line, 1usize..200).prop_map(|(line, times)| line.repeat(times));
+        proptest::collection::vec(run, 1..6).prop_map(|runs| runs.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn position_matches_naive_count(text in text(), step in 1u32..40) {
+            let mut map = SourceMap::new();
+            let id = map.add("a.yml", text.clone());
+            let file = map.get(id).unwrap();
+            let len = text.len() as u32;
+            let offsets = (0..=len + 1).step_by(step as usize).chain([len, len + 1]);
+            for offset in offsets {
+                let position = file.position(offset);
+                let expected = naive_position(&text, offset);
+                prop_assert_eq!(
+                    (position.line, position.column, position.column_utf16),
+                    expected,
+                    "offset {}", offset
+                );
+                prop_assert_eq!(position.offset, offset.min(len));
+            }
+        }
     }
 }
