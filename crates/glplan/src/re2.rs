@@ -23,8 +23,8 @@
 //!
 //! - `\C` matches one character here, where RE2 matches one byte.
 //! - Nesting deeper than the `regex` crate's limit of 250 groups fails to compile.
-//! - The two engines limit program size differently, so a very large pattern can compile in one
-//!   and fail in the other.
+//! - The two engines limit program size differently (both within RE2's default 8 MiB budget),
+//!   so a very large pattern can compile in one and fail in the other.
 //! - Unicode tables follow the `regex` crate's Unicode version, which is newer than RE2's.
 
 use std::fmt;
@@ -321,7 +321,8 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Compiles a pattern written for RE2 (GitLab's regex engine), returning RE2's error text when
-/// RE2 would reject it. Matching with the result is an unanchored search, as RE2's.
+/// RE2 would reject it. Matching with the result is an unanchored search, as RE2's. Its groups
+/// do not capture.
 ///
 /// [`Regex::is_match`] is closer to RE2 for patterns with `\B`, so use [`Regex::new`] where
 /// that matters.
@@ -331,10 +332,13 @@ pub fn compile(pattern: &str) -> Result<regex::Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A pattern compiled with RE2's syntax and matching rules.
+/// A pattern compiled with RE2's syntax and matching rules, for finding whether it matches.
 #[derive(Debug, Clone)]
 pub struct Regex {
+    /// The translation, with every group non-capturing.
     regex: regex::Regex,
+    /// Capture groups in the pattern.
+    captures: usize,
     /// Whether the pattern matches the empty string between two bytes of one multi-byte
     /// character. RE2 searches bytes and neither byte is an ASCII word character, so `\B` is
     /// true there and RE2 finds `\B` in `aéb`. The `regex` crate never reports a match inside
@@ -345,13 +349,14 @@ pub struct Regex {
 impl Regex {
     /// Compiles an RE2 pattern, or returns the error RE2 would report.
     pub fn new(pattern: &str) -> Result<Self, Error> {
-        let translated = translate(pattern)?;
+        let (translated, captures) = translate_for_matching(pattern)?;
         let regex = compile_translation(&translated)?;
         let matches_inside_characters = translated.contains(r"(?-u:\B)")
             && compile_translation(&format!(r"\A\x{{1}}(?:{translated})\x{{1}}\z"))
                 .is_ok_and(|inside| inside.is_match("\u{1}\u{1}"));
         Ok(Regex {
             regex,
+            captures,
             matches_inside_characters,
         })
     }
@@ -361,20 +366,28 @@ impl Regex {
         self.regex.is_match(text) || (self.matches_inside_characters && !text.is_ascii())
     }
 
-    /// Returns the translated pattern, for searches that need positions or captures. Unlike
-    /// RE2, it never matches inside a character (see [`Regex::is_match`]).
-    pub fn as_regex(&self) -> &regex::Regex {
-        &self.regex
-    }
-
-    /// Returns the number of capture groups, counting the implicit group of the whole match.
+    /// Returns the number of capture groups of the pattern, counting the implicit group of the
+    /// whole match.
     pub fn captures_len(&self) -> usize {
-        self.regex.captures_len()
+        self.captures + 1
     }
 }
 
+/// RE2's default memory budget (`RE2::Options::max_mem`), which GitLab's `UntrustedRegexp`
+/// keeps: it creates its `RE2::Regexp` with no `max_mem` option.
+const RE2_MAX_MEM: usize = 8 << 20;
+
+/// Compiles a translation within budgets modelled on RE2's, which rejects a program larger than
+/// its budget with "pattern too large - compile failed". The NFA may take all of RE2's
+/// `max_mem` and a lazy DFA a third of it (RE2 gives its DFAs what the program leaves).
+///
+/// NOTE: the same budget accepts less here, probably because the `regex` crate's NFA takes more
+/// bytes per state than RE2's program: `(a|aa)*` repeated 25,000 times but not 30,000 (RE2 accepts 99,855), `\pL` 300 times
+/// but not 350 (RE2 accepts 446), measured against google-re2 1.1.20251105.
 fn compile_translation(translated: &str) -> Result<regex::Regex, Error> {
     regex::RegexBuilder::new(translated)
+        .size_limit(RE2_MAX_MEM)
+        .dfa_size_limit(RE2_MAX_MEM / 3)
         .build()
         .map_err(|e| match e {
             regex::Error::CompiledTooBig(_) => Error::new(ErrorKind::TooLarge, ""),
@@ -385,7 +398,19 @@ fn compile_translation(translated: &str) -> Result<regex::Regex, Error> {
 /// Rewrites an RE2 pattern into `regex` crate syntax with the same meaning, or returns the
 /// error RE2 would report.
 pub fn translate(pattern: &str) -> Result<String, Error> {
-    Translator::new(pattern).run()
+    Translator::new(pattern, "(").run()
+}
+
+/// Translates like [`translate`], but writes every capture group as a non-capturing group, and
+/// returns how many capture groups the pattern has.
+///
+/// Only the match itself is ever needed. The `regex` crate's PikeVM keeps a slot for every
+/// capture group in every NFA state, so a pattern with thousands of groups would need memory
+/// that grows with the square of its length: a 70 kB pattern took gigabytes.
+fn translate_for_matching(pattern: &str) -> Result<(String, usize), Error> {
+    let mut translator = Translator::new(pattern, "(?:");
+    translator.translate()?;
+    Ok((translator.out, translator.captures))
 }
 
 /// Way a finished atom in the output takes a repetition operator.
@@ -434,10 +459,14 @@ struct Translator<'p> {
     /// Flag groups such as `(?i)` not yet written. They are written just before the next atom,
     /// so that wrapping the previous atom in `(?:...)` never moves a flag change inside it.
     pending_flags: String,
+    /// What a capture group opens with: `(`, or `(?:` when captures are dropped.
+    capture_open: &'static str,
+    /// Capture groups seen so far.
+    captures: usize,
 }
 
 impl<'p> Translator<'p> {
-    fn new(pattern: &'p str) -> Self {
+    fn new(pattern: &'p str, capture_open: &'static str) -> Self {
         Translator {
             pattern,
             pos: 0,
@@ -449,6 +478,8 @@ impl<'p> Translator<'p> {
             last: None,
             previous_repeat: None,
             pending_flags: String::new(),
+            capture_open,
+            captures: 0,
         }
     }
 
@@ -475,6 +506,12 @@ impl<'p> Translator<'p> {
     }
 
     fn run(mut self) -> Result<String, Error> {
+        self.translate()?;
+        Ok(self.out)
+    }
+
+    /// Translates the whole pattern into `out`.
+    fn translate(&mut self) -> Result<(), Error> {
         while let Some(c) = self.peek() {
             let previous_repeat = self.previous_repeat.take();
             match c {
@@ -506,7 +543,7 @@ impl<'p> Translator<'p> {
         if self.frames.len() > 1 {
             return Err(Error::new(ErrorKind::MissingParen, self.pattern));
         }
-        Ok(self.out)
+        Ok(())
     }
 
     fn push_atom(&mut self, text: &str, kind: AtomKind) {
@@ -630,7 +667,7 @@ impl<'p> Translator<'p> {
         let rest = self.rest();
         if !rest.starts_with("(?") {
             self.bump();
-            return self.push_group("(");
+            return self.push_capture_group();
         }
         let bytes = rest.as_bytes();
         let third = bytes.get(2).copied();
@@ -664,7 +701,7 @@ impl<'p> Translator<'p> {
             self.pos += end + 1;
             // Names do not change what matches, and the `regex` crate's rules for names are
             // stricter than RE2's (RE2 accepts `(?P<1>x)`), so the group is written unnamed.
-            return self.push_group("(");
+            return self.push_capture_group();
         }
 
         // Flags: `(?flags)` or `(?flags:...)`.
@@ -705,6 +742,11 @@ impl<'p> Translator<'p> {
             self.pending_flags.push_str(&format!("(?{flags})"));
         }
         Ok(())
+    }
+
+    fn push_capture_group(&mut self) -> Result<(), Error> {
+        self.captures += 1;
+        self.push_group(self.capture_open)
     }
 
     fn push_group(&mut self, open: &str) -> Result<(), Error> {
@@ -1235,6 +1277,32 @@ mod tests {
         for (pattern, expected) in cases {
             assert_eq!(translate(pattern).unwrap(), expected, "{pattern:?}");
         }
+    }
+
+    #[test]
+    fn matching_drops_captures() {
+        let (translated, captures) = translate_for_matching("(a)(?P<n>b)(?:c)(?i:d)").unwrap();
+        assert_eq!(translated, "(?:a)(?:b)(?:c)(?i:d)");
+        assert_eq!(captures, 2);
+        assert_eq!(Regex::new("(a)(?P<n>b)").unwrap().captures_len(), 3);
+        assert_eq!(Regex::new("a").unwrap().captures_len(), 1);
+    }
+
+    #[test]
+    fn many_groups_match() {
+        // Each group would otherwise add a slot to every state of the matcher's cache.
+        let pattern = format!("{}b", "(a|aa)*".repeat(3000));
+        let regex = Regex::new(&pattern).unwrap();
+        assert!(regex.is_match(&"a".repeat(100).replace("aa", "ab")));
+        assert!(!regex.is_match("aaa"));
+    }
+
+    #[test]
+    fn oversized_program_is_too_large() {
+        // google-re2 rejects more than 446 `\pL` with its default memory budget.
+        let error = Regex::new(&r"\pL".repeat(1000)).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::TooLarge);
+        assert_eq!(error.to_string(), "pattern too large - compile failed");
     }
 
     #[test]

@@ -436,6 +436,16 @@ mod tests {
     }
 
     #[test]
+    fn oversized_regex_is_invalid() {
+        // google-re2 rejects more than 446 `\pL` with its default memory budget.
+        let source = format!("$A =~ /{}/", r"\pL".repeat(1000));
+        let error = parse(&source).unwrap_err();
+        assert_eq!(error.kind(), &ExprErrorKind::InvalidRegex);
+        let help = "RE2 rejects the pattern: pattern too large - compile failed";
+        assert_eq!(error.help(), Some(help));
+    }
+
+    #[test]
     fn node_spans_cover_operands() {
         let tree = parse("$A == \"x\" && !$B").unwrap();
         assert_eq!(tree.span(), 0..16);
