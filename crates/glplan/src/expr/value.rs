@@ -1,5 +1,7 @@
 //! Values of expressions and the Ruby semantics GitLab's evaluator gives them.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -222,7 +224,22 @@ impl ExprRegex {
     /// Builds a regex from `/pattern/flags` text as GitLab's `Lexeme::Pattern` does: every `\/`
     /// becomes `/`, the text must look like `/pattern/[ismU]*` on some line, and the pattern must
     /// compile with RE2. Returns the reason when the text is not a valid regex.
+    ///
+    /// Compiled literals are kept in a small per-thread cache, because the same rule is often
+    /// repeated in thousands of jobs and is parsed for each of them, by validation and again
+    /// when a pattern comes from a variable.
     pub fn from_literal(text: &str) -> Result<Self, String> {
+        COMPILED.with(|cache| {
+            if let Some(compiled) = cache.borrow().get(text) {
+                return compiled.clone();
+            }
+            let compiled = Self::compile_literal(text);
+            cache.borrow_mut().insert(text, compiled.clone());
+            compiled
+        })
+    }
+
+    fn compile_literal(text: &str) -> Result<Self, String> {
         let unescaped = text.replace("\\/", "/");
         let Some((body, flags)) = ruby_syntax(&unescaped) else {
             return Err("not of the form `/pattern/flags`".to_owned());
@@ -262,6 +279,47 @@ impl ExprRegex {
     }
 }
 
+thread_local! {
+    static COMPILED: RefCell<LiteralCache> = RefCell::new(LiteralCache::default());
+}
+
+/// Most literals [`LiteralCache`] keeps.
+///
+/// NOTE: the memory a compiled literal takes is bounded only by the regex size limit (see
+/// [`crate::re2`]), so in the worst case the cache keeps this many near-limit programs alive
+/// between calls.
+const CACHED_LITERALS: usize = 64;
+
+/// Most bytes of literal text [`LiteralCache`] keeps as keys.
+const CACHED_LITERAL_BYTES: usize = 1 << 20;
+
+/// Compiled regex literals by their text, or the reason a literal does not compile. When a new
+/// literal would exceed either bound, the cache is emptied first.
+#[derive(Debug, Default)]
+struct LiteralCache {
+    compiled: HashMap<String, Result<ExprRegex, String>>,
+    bytes: usize,
+}
+
+impl LiteralCache {
+    fn get(&self, text: &str) -> Option<&Result<ExprRegex, String>> {
+        self.compiled.get(text)
+    }
+
+    fn insert(&mut self, text: &str, compiled: Result<ExprRegex, String>) {
+        if text.len() > CACHED_LITERAL_BYTES {
+            return;
+        }
+        if self.compiled.len() >= CACHED_LITERALS || self.bytes + text.len() > CACHED_LITERAL_BYTES
+        {
+            self.compiled.clear();
+            self.bytes = 0;
+        }
+        self.bytes += text.len();
+        self.compiled.insert(text.to_owned(), compiled);
+    }
+}
+
 /// Splits text the way GitLab's `UntrustedRegexp::RubySyntax` does, with the Ruby regex
 /// `^/(?<regexp>.*)/(?<flags>[ismU]*)$`. In Ruby `^` and `$` match at every line, so the first
 /// line that looks like a regex literal is taken, and `.` stops at line feeds.
@@ -277,6 +335,51 @@ fn ruby_syntax(text: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_cache_keeps_results() {
+        let mut cache = LiteralCache::default();
+        cache.insert("/a/", ExprRegex::compile_literal("/a/"));
+        cache.insert("/(/", ExprRegex::compile_literal("/(/"));
+        assert!(cache.get("/a/").is_some_and(Result::is_ok));
+        assert!(cache.get("/(/").is_some_and(Result::is_err));
+        assert!(cache.get("/b/").is_none());
+    }
+
+    #[test]
+    fn literal_cache_empties_when_full() {
+        let mut cache = LiteralCache::default();
+        for i in 0..CACHED_LITERALS {
+            cache.insert(&format!("/{i}/"), Err(String::new()));
+        }
+        assert_eq!(cache.compiled.len(), CACHED_LITERALS);
+        cache.insert("/new/", Err(String::new()));
+        assert_eq!(cache.compiled.len(), 1);
+        assert!(cache.get("/new/").is_some());
+        assert!(cache.get("/0/").is_none());
+    }
+
+    #[test]
+    fn literal_cache_bounds_text() {
+        let mut cache = LiteralCache::default();
+        let long = format!("/{}/", "a".repeat(CACHED_LITERAL_BYTES));
+        cache.insert(&long, Err(String::new()));
+        assert!(cache.get(&long).is_none());
+        let half = format!("/{}/", "a".repeat(CACHED_LITERAL_BYTES / 2));
+        cache.insert(&half, Err(String::new()));
+        cache.insert(&half.replace('a', "b"), Err(String::new()));
+        assert!(cache.get(&half).is_none());
+        assert_eq!(cache.bytes, half.len());
+    }
+
+    #[test]
+    fn from_literal_uses_the_cache() {
+        let text = "/cached-literal/";
+        let first = ExprRegex::from_literal(text);
+        assert!(first.is_ok());
+        let cached = COMPILED.with(|cache| cache.borrow().get(text).cloned());
+        assert!(cached.is_some_and(|r| r.is_ok_and(|r| r.source() == "cached-literal")));
+    }
 
     fn regex(text: &str) -> ExprRegex {
         ExprRegex::from_literal(text).unwrap()
