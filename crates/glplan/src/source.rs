@@ -125,6 +125,57 @@ impl SourceFile {
         }
     }
 
+    /// Converts a 1-based line and character column back into a byte offset, the inverse of
+    /// [`SourceFile::position`]. A column past the end of the line counts the line break as
+    /// characters and then stops at the start of the next line. `None` for a line past the
+    /// end of the file.
+    pub fn offset_at(&self, line: u32, column: u32) -> Option<u32> {
+        let index = usize::try_from(line.checked_sub(1)?).ok()?;
+        let start = *self.line_starts.get(index)? as usize;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |&e| e as usize);
+        let skip = column.saturating_sub(1) as usize;
+        let bytes = self.text.as_bytes();
+
+        // Start counting at the last checkpoint of the line that is not past the column.
+        let mut from = start;
+        let mut remaining = skip;
+        if end - start > 2 * CHECKPOINT_STRIDE {
+            let counts = self.counts.get_or_init(|| CharCounts::new(bytes));
+            let (start_continuation, _) = counts.before(bytes, start);
+            let characters = |at: usize| {
+                let (continuation, _) = counts.before(bytes, at);
+                (at - start) - (continuation - start_continuation) as usize
+            };
+            // Binary search for the first checkpoint past the column.
+            let mut low = start.div_ceil(CHECKPOINT_STRIDE);
+            let mut high = end / CHECKPOINT_STRIDE + 1;
+            let first = low;
+            while low < high {
+                let middle = low + (high - low) / 2;
+                if characters(middle * CHECKPOINT_STRIDE) <= skip {
+                    low = middle + 1;
+                } else {
+                    high = middle;
+                }
+            }
+            if low > first {
+                from = (low - 1) * CHECKPOINT_STRIDE;
+                remaining = skip - characters(from);
+            }
+        }
+
+        let line_bytes = bytes.get(from..end).unwrap_or_default();
+        let mut starts = line_bytes
+            .iter()
+            .enumerate()
+            .filter(|&(_, &byte)| (byte & 0xC0) != 0x80);
+        let offset = starts.nth(remaining).map_or(end, |(i, _)| from + i);
+        u32::try_from(offset).ok()
+    }
+
     /// Text of the 1-based line `line`, without its line break.
     pub fn line_text(&self, line: u32) -> &str {
         let index = line.saturating_sub(1) as usize;
@@ -289,7 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn position_utf16_after_supplementary_char() {
+    fn position_utf16_after_astral_char() {
         let mut map = SourceMap::new();
         let id = map.add("a.yml", "x: \u{1F600}y");
         let file = map.get(id).unwrap();
@@ -411,8 +462,55 @@ mod proptests {
         proptest::collection::vec(run, 1..6).prop_map(|runs| runs.concat())
     }
 
+    /// Byte offset of a 1-based column, counted character by character along the line, its
+    /// line break included.
+    fn naive_offset(file: &SourceFile, line: u32, column: u32) -> Option<u32> {
+        let index = line.checked_sub(1)? as usize;
+        let start = *file.line_starts().get(index)? as usize;
+        let end = file
+            .line_starts()
+            .get(index + 1)
+            .map_or(file.text.len(), |&e| e as usize);
+        let text = file.text.get(start..end)?;
+        let skip = column.saturating_sub(1) as usize;
+        let bytes: usize = text.chars().take(skip).map(char::len_utf8).sum();
+        Some((start + bytes) as u32)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn offset_at_matches_naive_count(text in text(), step in 1u32..40) {
+            let mut map = SourceMap::new();
+            let id = map.add("a.yml", text.clone());
+            let file = map.get(id).unwrap();
+            let lines = file.line_starts().len() as u32;
+            for line in 0..=lines + 1 {
+                let longest = file.line_text(line).len() as u32 + 3;
+                for column in (0..=longest).step_by(step as usize).chain([longest]) {
+                    prop_assert_eq!(
+                        file.offset_at(line, column),
+                        naive_offset(file, line, column),
+                        "line {} column {}", line, column
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn offset_at_inverts_position(text in text(), step in 1u32..40) {
+            let mut map = SourceMap::new();
+            let id = map.add("a.yml", text.clone());
+            let file = map.get(id).unwrap();
+            for offset in (0..text.len() as u32).step_by(step as usize) {
+                if !text.is_char_boundary(offset as usize) {
+                    continue;
+                }
+                let position = file.position(offset);
+                prop_assert_eq!(file.offset_at(position.line, position.column), Some(offset));
+            }
+        }
 
         #[test]
         fn position_matches_naive_count(text in text(), step in 1u32..40) {

@@ -11,7 +11,7 @@ use regex::{Regex, RegexBuilder};
 use crate::diagnostic::Diagnostic;
 use crate::glob::Fnmatch;
 use crate::pipeline::{Pipeline, PlannedJob, SourceLocation};
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{SourceMap, Span};
 
 use super::matching::JobMatch;
 use super::{ContainerResources, Executor, Fleet, Matching, Runner, RunnerService, quantity};
@@ -181,43 +181,29 @@ impl At<'_> {
     }
 }
 
-/// Turns job locations (file name, line, column) back into spans, with the line starts of
-/// every source file computed once.
+/// Turns job locations (file name, line, column) back into spans.
 struct Locator<'s> {
-    files: Vec<(FileId, &'s str, &'s str, Vec<usize>)>,
+    sources: &'s SourceMap,
 }
 
 impl<'s> Locator<'s> {
     fn new(sources: &'s SourceMap) -> Self {
-        let files = sources
-            .files()
-            .map(|(id, file)| {
-                let starts = file.line_starts().iter().map(|&s| s as usize).collect();
-                (id, file.name.as_str(), file.text.as_str(), starts)
-            })
-            .collect();
-        Locator { files }
+        Locator { sources }
     }
 
     /// Returns a span from the location to the end of its line.
     fn locate(&self, location: &SourceLocation) -> Option<Span> {
-        let (id, _, text, starts) = self
-            .files
-            .iter()
-            .find(|(_, name, _, _)| *name == location.file)?;
-        let line_index = usize::try_from(location.line.checked_sub(1)?).ok()?;
-        let line_start = *starts.get(line_index)?;
-        let line_end = starts.get(line_index + 1).copied().unwrap_or(text.len());
-        let line = text.get(line_start..line_end)?;
-        let skip = usize::try_from(location.column.saturating_sub(1)).ok()?;
-        let column_bytes: usize = line.chars().take(skip).map(char::len_utf8).sum();
-        let start = line_start + column_bytes;
-        let end = line_start + line.trim_end_matches(['\n', '\r']).len();
-        Some(Span::new(
-            *id,
-            u32::try_from(start).ok()?,
-            u32::try_from(end.max(start)).ok()?,
-        ))
+        let (id, file) = self
+            .sources
+            .files()
+            .find(|(_, file)| file.name == location.file)?;
+        let start = file.offset_at(location.line, location.column)?;
+        let line_start = *file
+            .line_starts()
+            .get(location.line.checked_sub(1)? as usize)?;
+        let line_length = u32::try_from(file.line_text(location.line).len()).ok()?;
+        let end = line_start + line_length;
+        Some(Span::new(id, start, end.max(start)))
     }
 }
 
