@@ -42,6 +42,15 @@ const MAX_REPEAT_DIGITS_VALUE: u64 = 100_000_000;
 /// limit.
 const MAX_NESTING: usize = 250;
 
+/// Most Unicode classes (`\pL`, `\p{Greek}`) a pattern may use. The `regex` crate expands
+/// each into its ranges before it checks the size limit, about 7 kB for `\pL`, so 100,000 `\pL`
+/// took about 700 MB before failing to compile. google-re2 1.1.20251105 accepts at most 446
+/// `\pL`, 1,980 `\pN` and 7,060 `\p{Greek}`.
+///
+/// NOTE: this bound is glplan's, and rejects patterns of more than 10,000 small classes that RE2
+/// accepts (it takes 200,000 `\p{Ogham}`).
+const MAX_UNICODE_CLASSES: usize = 10_000;
+
 /// Largest Unicode code point.
 const MAX_RUNE: u32 = 0x10_FFFF;
 
@@ -382,8 +391,8 @@ const RE2_MAX_MEM: usize = 8 << 20;
 /// `max_mem` and a lazy DFA a third of it (RE2 gives its DFAs what the program leaves).
 ///
 /// NOTE: the same budget accepts less here, probably because the `regex` crate's NFA takes more
-/// bytes per state than RE2's program: `(a|aa)*` repeated 25,000 times but not 30,000 (RE2 accepts 99,855), `\pL` 300 times
-/// but not 350 (RE2 accepts 446), measured against google-re2 1.1.20251105.
+/// bytes per state than RE2's program. It accepts `(a|aa)*` repeated 25,000 times but not
+/// 30,000, and `\pL` 300 times but not 350. google-re2 1.1.20251105 accepts 99,855 and 446.
 fn compile_translation(translated: &str) -> Result<regex::Regex, Error> {
     regex::RegexBuilder::new(translated)
         .size_limit(RE2_MAX_MEM)
@@ -463,6 +472,8 @@ struct Translator<'p> {
     capture_open: &'static str,
     /// Capture groups seen so far.
     captures: usize,
+    /// Unicode classes seen so far.
+    unicode_classes: usize,
 }
 
 impl<'p> Translator<'p> {
@@ -480,6 +491,7 @@ impl<'p> Translator<'p> {
             pending_flags: String::new(),
             capture_open,
             captures: 0,
+            unicode_classes: 0,
         }
     }
 
@@ -542,6 +554,10 @@ impl<'p> Translator<'p> {
         }
         if self.frames.len() > 1 {
             return Err(Error::new(ErrorKind::MissingParen, self.pattern));
+        }
+        // RE2 reports syntax errors first and the size when it compiles.
+        if self.unicode_classes > MAX_UNICODE_CLASSES {
+            return Err(Error::new(ErrorKind::TooLarge, ""));
         }
         Ok(())
     }
@@ -891,8 +907,10 @@ impl<'p> Translator<'p> {
             }
             None => name,
         };
-        unicode_class_syntax(name, negated)
-            .ok_or_else(|| Error::new(ErrorKind::InvalidCharRange, self.text_from(start)))
+        let syntax = unicode_class_syntax(name, negated)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidCharRange, self.text_from(start)))?;
+        self.unicode_classes += 1;
+        Ok(syntax)
     }
 
     fn rest_from(&self, start: usize) -> &'p str {
@@ -1295,6 +1313,18 @@ mod tests {
         let regex = Regex::new(&pattern).unwrap();
         assert!(regex.is_match(&"a".repeat(100).replace("aa", "ab")));
         assert!(!regex.is_match("aaa"));
+    }
+
+    #[test]
+    fn many_unicode_classes_are_too_large() {
+        let error = translate(&r"\p{Ogham}".repeat(MAX_UNICODE_CLASSES + 1)).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::TooLarge);
+        let error = translate(&r"[\pN]".repeat(MAX_UNICODE_CLASSES + 1)).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::TooLarge);
+        assert!(translate(&r"\p{Ogham}".repeat(MAX_UNICODE_CLASSES)).is_ok());
+        // A syntax error comes first, as in RE2.
+        let error = translate(&format!("{}(", r"\pL".repeat(MAX_UNICODE_CLASSES + 1))).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::MissingParen);
     }
 
     #[test]
