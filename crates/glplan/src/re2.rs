@@ -442,6 +442,8 @@ struct Atom {
     kind: AtomKind,
     /// Largest product of nested counted repetitions inside the atom (1 when there are none).
     product: u64,
+    /// Times the atom was wrapped in `(?:...)` to take another operator.
+    wraps: usize,
 }
 
 /// An open group.
@@ -570,6 +572,7 @@ impl<'p> Translator<'p> {
             out_start,
             kind,
             product: 1,
+            wraps: 0,
         });
     }
 
@@ -613,6 +616,15 @@ impl<'p> Translator<'p> {
             }
         }
         if atom.kind == AtomKind::NeedsGroup {
+            // Each wrap nests one level deeper and moves the atom in the output, so stop where
+            // the `regex` crate would reject the nesting anyway.
+            atom.wraps += 1;
+            if atom.wraps > MAX_NESTING {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("groups nested deeper than {MAX_NESTING} levels"),
+                ));
+            }
             self.out.insert_str(atom.out_start, "(?:");
             self.out.push(')');
         }
@@ -799,6 +811,7 @@ impl<'p> Translator<'p> {
             out_start: frame.out_start,
             kind: AtomKind::Plain,
             product: frame.max_product,
+            wraps: 0,
         });
         self.note_product(frame.max_product);
         Ok(())
@@ -1313,6 +1326,15 @@ mod tests {
         let regex = Regex::new(&pattern).unwrap();
         assert!(regex.is_match(&"a".repeat(100).replace("aa", "ab")));
         assert!(!regex.is_match("aaa"));
+    }
+
+    #[test]
+    fn stacked_wraps_stop_at_nesting_limit() {
+        let deep = format!("a*{}", r"\Q\E*".repeat(MAX_NESTING + 1));
+        let error = translate(&deep).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Unsupported);
+        let shallow = format!("a*{}", r"\Q\E*".repeat(MAX_NESTING));
+        assert!(translate(&shallow).is_ok());
     }
 
     #[test]
