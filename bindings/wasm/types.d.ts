@@ -855,11 +855,11 @@ export interface SourceLocation {
    */
   column: number;
   /**
-   * Column in UTF-16 code units, from 1 (what Monaco and CodeMirror count).
+   * Column in UTF-16 code units, from 1, as JavaScript editors count.
    */
   column_utf16: number;
   /**
-   * Byte offset in the file's UTF-8 text.
+   * Byte offset from the start of the file.
    */
   offset: number;
 }

@@ -16,7 +16,6 @@ pub mod files;
 pub mod input;
 pub mod js_value;
 pub mod output;
-pub mod positions;
 #[cfg(test)]
 mod typescript;
 

@@ -404,7 +404,6 @@ pub fn declarations() -> String {
     let text = std::fs::read_to_string(plan_schema_path()).unwrap();
     let mut pipeline: Value = serde_json::from_str(&text).unwrap();
     add_runner_fields(&mut pipeline);
-    add_location_positions(&mut pipeline);
     definitions.add_root("Pipeline", pipeline, Direction::Result);
     definitions.add_root(
         "JobRunners",
@@ -455,23 +454,6 @@ fn add_runner_fields(pipeline: &mut Value) {
             with runner files.",
         "$ref": "#/$defs/JobRunners",
     });
-}
-
-/// Adds to the plan schema's source locations the members that the package adds to them
-/// (`positions.rs`): `column_utf16` and `offset`.
-fn add_location_positions(pipeline: &mut Value) {
-    let location = &mut pipeline["$defs"]["SourceLocation"];
-    location["properties"]["column_utf16"] = serde_json::json!({
-        "description": "Column in UTF-16 code units, from 1 (what Monaco and CodeMirror count).",
-        "type": "integer",
-    });
-    location["properties"]["offset"] = serde_json::json!({
-        "description": "Byte offset in the file's UTF-8 text.",
-        "type": "integer",
-    });
-    let required = location["required"].as_array_mut().unwrap();
-    required.push("column_utf16".into());
-    required.push("offset".into());
 }
 
 fn declare(out: &mut String, name: &str, schema: &Value) {

@@ -866,6 +866,10 @@ pub struct SourceLocation {
     pub line: u32,
     /// Column in characters, from 1.
     pub column: u32,
+    /// Column in UTF-16 code units, from 1, as JavaScript editors count.
+    pub column_utf16: u32,
+    /// Byte offset from the start of the file.
+    pub offset: u32,
 }
 
 /// Something glplan reports about the pipeline.

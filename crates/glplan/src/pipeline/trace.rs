@@ -186,6 +186,8 @@ impl Locator<'_> {
             file: location.file,
             line: location.start.line,
             column: location.start.column,
+            column_utf16: location.start.column_utf16,
+            offset: location.start.offset,
         })
     }
 
@@ -451,6 +453,8 @@ mod tests {
                 file: ".gitlab-ci.yml".to_owned(),
                 line: 2,
                 column: 1,
+                column_utf16: 1,
+                offset: 5,
             })
         );
     }

@@ -168,6 +168,8 @@ struct StartLocation<'a> {
     file: &'a str,
     line: u32,
     column: u32,
+    column_utf16: u32,
+    offset: u32,
 }
 
 impl<'a> PlanEntry<'a> {
@@ -180,6 +182,8 @@ impl<'a> PlanEntry<'a> {
                 file: &location.file,
                 line: location.start.line,
                 column: location.start.column,
+                column_utf16: location.start.column_utf16,
+                offset: location.start.offset,
             }),
             help: diagnostic.help.as_deref(),
         }
@@ -242,6 +246,8 @@ mod tests {
                 "file": location.file,
                 "line": location.start.line,
                 "column": location.start.column,
+                "column_utf16": location.start.column_utf16,
+                "offset": location.start.offset,
             });
             object.insert("location".into(), location);
         }
@@ -310,6 +316,6 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(keys, ["file", "line", "column"]);
+        assert_eq!(keys, ["file", "line", "column", "column_utf16", "offset"]);
     }
 }
