@@ -53,7 +53,7 @@ const INCLUDED: &str = "included:\n  tags: [\"$KEY\"]\n  script: x\n";
 
 const CHILD: &str = "child-job:\n  stage: nope\n  script: echo $KEY\n";
 
-/// A Docker runner whose tag is the masked value, so that the jobs tagged with it run there.
+/// Returns a Docker runner whose tag is the masked value, so that the jobs tagged with it run there.
 fn runners() -> String {
     format!(
         "concurrent = 2\n[[runners]]\nname = \"docker-a\"\nexecutor = \"docker\"\n\
@@ -98,7 +98,7 @@ impl Drop for Scratch {
     }
 }
 
-/// The context options: the masked value as a project variable, also in the ref, and the
+/// Returns the context options: the masked value as a project variable, also in the ref, and the
 /// `DIND` address the Docker checks read.
 fn context_args(masked: bool) -> Vec<String> {
     let mut args = vec![
@@ -117,7 +117,7 @@ fn context_args(masked: bool) -> Vec<String> {
     args
 }
 
-/// Every command and format, each with the runner file where the command takes one.
+/// Lists every command and format, each with the runner file where the command takes one.
 fn commands() -> Vec<Vec<&'static str>> {
     let mut commands = Vec::new();
     for format in ["table", "json", "dot", "mermaid"] {

@@ -351,7 +351,7 @@ fn shows_masked_value(job: &UnmaskedJob, masker: &Masker) -> bool {
         .any(|text| masker.hides(text))
 }
 
-/// The fields of [`UnmaskedJob`] as shown. A service's host names are derived again from the
+/// Returns the fields of [`UnmaskedJob`] as shown. A service's host names are derived again from the
 /// masked image name, because the runner's host names show a masked value in another form
 /// (`/` turned into `__` or `-`), which substring masking would miss.
 fn masked_job_fields(unmasked: &UnmaskedJob, masker: &Masker) -> UnmaskedJob {
@@ -370,11 +370,12 @@ fn masked_job_fields(unmasked: &UnmaskedJob, masker: &Masker) -> UnmaskedJob {
                 if expanded == service.expanded {
                     return service.clone();
                 }
-                let mut hostnames = default_hostnames(expanded.as_deref().unwrap_or(&service.name));
-                hostnames.extend(service.alias.clone());
                 PlanService {
+                    hostnames: service_hostnames(
+                        expanded.as_deref().unwrap_or(&service.name),
+                        service.alias.as_deref(),
+                    ),
                     expanded,
-                    hostnames,
                     ..service.clone()
                 }
             })
@@ -451,6 +452,14 @@ fn image(job: &Job, variables: &FinalVariables) -> Option<PlanImage> {
     })
 }
 
+/// Returns the host names of a service of image `image`: the runner's names for the image,
+/// then the alias.
+fn service_hostnames(image: &str, alias: Option<&str>) -> Vec<String> {
+    let mut hostnames = default_hostnames(image);
+    hostnames.extend(alias.map(str::to_owned));
+    hostnames
+}
+
 fn services(job: &Job, variables: &FinalVariables) -> Vec<PlanService> {
     job.services
         .iter()
@@ -458,10 +467,10 @@ fn services(job: &Job, variables: &FinalVariables) -> Vec<PlanService> {
         .map(|service| {
             let expanded = runner_expanded(&service.name, variables);
             // The runner derives host names from the expanded image name.
-            let mut hostnames = default_hostnames(expanded.as_deref().unwrap_or(&service.name));
-            if let Some(alias) = &service.alias {
-                hostnames.push(alias.clone());
-            }
+            let hostnames = service_hostnames(
+                expanded.as_deref().unwrap_or(&service.name),
+                service.alias.as_deref(),
+            );
             PlanService {
                 name: service.name.clone(),
                 expanded,

@@ -284,7 +284,7 @@ impl std::fmt::Debug for UnmaskedJob {
 }
 
 impl PlannedJob {
-    /// Runner tags as GitLab matches them, with masked values in place.
+    /// Returns the runner tags as GitLab matches them, with masked values in place.
     pub(crate) fn runner_tags(&self) -> &[String] {
         match &self.unmasked {
             Some(unmasked) => &unmasked.tags,
@@ -292,7 +292,7 @@ impl PlannedJob {
         }
     }
 
-    /// `image:` as the runner pulls it, with masked values in place.
+    /// Returns `image:` as the runner pulls it, with masked values in place.
     pub(crate) fn runner_image(&self) -> Option<&PlanImage> {
         match &self.unmasked {
             Some(unmasked) => unmasked.image.as_ref(),
@@ -300,7 +300,7 @@ impl PlannedJob {
         }
     }
 
-    /// `services:` as the runner starts them, with masked values in place.
+    /// Returns `services:` as the runner starts them, with masked values in place.
     pub(crate) fn runner_services(&self) -> &[PlanService] {
         match &self.unmasked {
             Some(unmasked) => &unmasked.services,
@@ -320,7 +320,7 @@ impl PlannedJob {
         }
     }
 
-    /// The resource group GitLab assigns the job to, with masked values in place.
+    /// Returns the resource group GitLab assigns the job to, with masked values in place.
     pub(crate) fn resource_group_key(&self) -> Option<&str> {
         match &self.unmasked {
             Some(unmasked) => unmasked.resource_group.as_deref(),

@@ -9,7 +9,7 @@ use crate::rules::{
     self, ClauseTrace, IfTrace, JobDecision, JobTrace, KeyTrace, PolicyTrace, RulesTrace, SpecTrace,
 };
 use crate::source::{SourceMap, Span};
-use crate::variables::{MASKED, slugify};
+use crate::variables::{MASKED, slug_characters, slugify};
 
 use super::output::{
     ClauseEvaluation, ClauseKind, DecidedBy, JobRule, PlanDiagnostic, PolicyEvaluation,
@@ -144,27 +144,20 @@ impl Masker {
     }
 }
 
-/// Returns `value` and the forms it takes in text derived from it: quoted with escapes, as rule
-/// traces show values with `"` or `\`, lowercased (`CI_REGISTRY_IMAGE`), and with the
-/// characters a slug replaces turned into `-` (`CI_PROJECT_PATH_SLUG`, `CI_JOB_NAME_SLUG` and
-/// the other `*_SLUG` variables). A derived form is kept only when it still has 8 characters and
-/// a letter or digit, so that masking it cannot hide ordinary text such as a run of `-`.
+/// Returns `value` and the forms it takes in text derived from it. Rule traces quote values
+/// that contain `"` or `\` with escapes, `CI_REGISTRY_IMAGE` lowercases them, and the `*_SLUG`
+/// variables (`CI_PROJECT_PATH_SLUG`, `CI_JOB_NAME_SLUG`, ...) also turn other characters into
+/// `-`. A derived form is kept only when it still has 8 characters and a letter or digit, so
+/// that masking it cannot hide ordinary text such as a run of `-`.
 fn shown_forms(value: &str) -> Vec<String> {
     let mut forms = vec![value.to_owned()];
     let quoted = format!("{value:?}");
     let escaped = &quoted[1..quoted.len() - 1];
-    let lowercase = value.to_lowercase();
-    let slug: String = lowercase
-        .chars()
-        .map(|c| {
-            if c.is_ascii_lowercase() || c.is_ascii_digit() {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    for form in [escaped.to_owned(), lowercase, slug] {
+    for form in [
+        escaped.to_owned(),
+        value.to_lowercase(),
+        slug_characters(value),
+    ] {
         let distinctive = form.chars().count() >= 8 && form.chars().any(char::is_alphanumeric);
         if distinctive && !forms.contains(&form) {
             forms.push(form);

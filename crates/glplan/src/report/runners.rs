@@ -30,7 +30,7 @@ impl MatchedFleet {
         context: &MatchContext,
         sources: &SourceMap,
     ) -> Self {
-        let (fleet, parsed) = Fleet::parse(files, sources);
+        let (mut fleet, parsed) = Fleet::parse(files, sources);
         let mut matching = match_jobs(pipeline, &fleet, context);
         let mut checked = check(pipeline, &fleet, &matching, sources);
         // The matching and the checks read the jobs' real tags and images, so what they
@@ -48,7 +48,6 @@ impl MatchedFleet {
             masker.mask_diagnostic(diagnostic);
         }
         // A runner tag equal to a masked value would show it beside the jobs' masked tags.
-        let mut fleet = fleet;
         for tag in fleet.runners.iter_mut().flat_map(|runner| &mut runner.tags) {
             *tag = masker.mask_owned(std::mem::take(tag));
         }

@@ -63,5 +63,5 @@ pub use predefined::{
     Availability, MAX_COMMIT_MESSAGE_BYTES, MAX_MERGE_REQUEST_DESCRIPTION_CHARS,
     MAX_OPEN_MERGE_REQUESTS, MAX_RELEASE_DESCRIPTION_CHARS, PredefinedVariable, environment_slug,
     guess_environment_tier, job_group_name, job_predefined_variables, predefined_availability,
-    predefined_variables, slugify,
+    predefined_variables, slug_characters, slugify,
 };

@@ -209,8 +209,14 @@ pub fn predefined_availability(name: &str) -> Option<Availability> {
 /// other than `a-z` and `0-9` is replaced with `-`, the result is cut to 63 characters, and
 /// leading and trailing `-` are removed.
 pub fn slugify(text: &str) -> String {
-    let replaced: String = text
-        .to_lowercase()
+    let replaced: String = slug_characters(text).chars().take(63).collect();
+    replaced.trim_matches('-').to_owned()
+}
+
+/// Lowercases `text` and replaces every character other than `a-z` and `0-9` with `-`: the
+/// character mapping that every GitLab slug starts with, before cutting and trimming.
+pub fn slug_characters(text: &str) -> String {
+    text.to_lowercase()
         .chars()
         .map(|c| {
             if c.is_ascii_lowercase() || c.is_ascii_digit() {
@@ -219,9 +225,7 @@ pub fn slugify(text: &str) -> String {
                 '-'
             }
         })
-        .take(63)
-        .collect();
-    replaced.trim_matches('-').to_owned()
+        .collect()
 }
 
 /// Computes the slug GitLab gives an environment (`CI_ENVIRONMENT_SLUG`): like [`slugify`] but
@@ -229,17 +233,7 @@ pub fn slugify(text: &str) -> String {
 /// most 24 characters. When the slug differs from the name or is too long, GitLab keeps 17
 /// characters and appends `-` and a 6-character suffix derived from the SHA-256 of the name.
 pub fn environment_slug(name: &str) -> String {
-    let lowered: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_lowercase() || c.is_ascii_digit() {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let lowered = slug_characters(name);
     let prefixed = if lowered.starts_with(|c: char| c.is_ascii_lowercase()) {
         lowered
     } else {
