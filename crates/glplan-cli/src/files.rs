@@ -20,10 +20,10 @@
 //! A source that no option configured returns [`FetchError::Unavailable`], whose message names
 //! the option that would supply it.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use glplan::{FetchError, FileProvider, FileRequest};
 
@@ -36,7 +36,7 @@ pub struct DirFiles {
     remote_cache: Option<PathBuf>,
     /// File listings by project (`None` for the repository being planned), since wildcard
     /// includes and `exists` rules may list the same tree many times in one run.
-    listings: RefCell<BTreeMap<Option<String>, Vec<String>>>,
+    listings: Mutex<BTreeMap<Option<String>, Vec<String>>>,
 }
 
 impl DirFiles {
@@ -47,7 +47,7 @@ impl DirFiles {
             templates: None,
             projects: BTreeMap::new(),
             remote_cache: None,
-            listings: RefCell::new(BTreeMap::new()),
+            listings: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -140,8 +140,14 @@ impl FileProvider for DirFiles {
         _git_ref: Option<&str>,
     ) -> Result<Vec<String>, FetchError> {
         let key = project.map(|p| p.trim_matches('/').to_owned());
-        if let Some(listing) = self.listings.borrow().get(&key) {
-            return Ok(listing.clone());
+        let cached = self
+            .listings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(listing) = cached {
+            return Ok(listing);
         }
         let dir = self.project_dir(project)?;
         let mut paths = Vec::new();
@@ -150,7 +156,10 @@ impl FileProvider for DirFiles {
         // Git lists a tree's paths in byte order of the full path; wildcard matches keep that
         // order.
         paths.sort();
-        self.listings.borrow_mut().insert(key, paths.clone());
+        self.listings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, paths.clone());
         Ok(paths)
     }
 }

@@ -52,7 +52,10 @@ pub enum FetchError {
 
 /// Supplies configuration files to the resolver. The CLI reads directories; the wasm package
 /// and tests use [`MemoryFiles`].
-pub trait FileProvider {
+///
+/// Providers are `Sync` because pipeline creation evaluates the rules of large pipelines
+/// (`exists` in other projects) on several threads at once.
+pub trait FileProvider: Sync {
     /// Returns the text of a file.
     fn read(&self, request: FileRequest<'_>) -> Result<String, FetchError>;
 

@@ -1,7 +1,7 @@
 //! Tests of include processing against in-memory files, through the real YAML loader.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use super::*;
 use crate::files::MemoryFiles;
@@ -154,7 +154,7 @@ struct Scripted {
     inner: MemoryFiles,
     failures: Vec<(String, FetchError)>,
     list_failure: Option<FetchError>,
-    requests: RefCell<Vec<String>>,
+    requests: Mutex<Vec<String>>,
 }
 
 impl Scripted {
@@ -163,7 +163,7 @@ impl Scripted {
             inner,
             failures: Vec::new(),
             list_failure: None,
-            requests: RefCell::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
         }
     }
 
@@ -173,7 +173,7 @@ impl Scripted {
     }
 
     fn requests(&self) -> Vec<String> {
-        self.requests.borrow().clone()
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
 }
 
@@ -192,7 +192,9 @@ impl FileProvider for Scripted {
             FileRequest::Remote { url } => url.to_owned(),
             FileRequest::Template { name } => name.to_owned(),
         };
-        self.requests.borrow_mut().push(key.clone());
+        if let Ok(mut requests) = self.requests.lock() {
+            requests.push(key.clone());
+        }
         if let Some((_, error)) = self.failures.iter().find(|(k, _)| *k == key) {
             return Err(error.clone());
         }

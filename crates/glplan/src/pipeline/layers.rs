@@ -15,10 +15,10 @@
 //! references and the definitions those reach, so it runs on that closure, not on the whole
 //! list; every other value expands to itself.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 use crate::context::PipelineContext;
 use crate::expr;
@@ -218,8 +218,8 @@ impl Part {
         self.referencing_at(k)
     }
 
-    fn shared(list: &VariableList) -> Rc<Part> {
-        Rc::new(Part::new(list.as_slice().to_vec()))
+    fn shared(list: &VariableList) -> Arc<Part> {
+        Arc::new(Part::new(list.as_slice().to_vec()))
     }
 
     /// Calls `visit` with the position and the value of each definition of `name`, in order.
@@ -322,9 +322,9 @@ impl Payload {
 /// concatenation of the parts; a later definition of a name wins.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Layers {
-    parts: Vec<Rc<Part>>,
+    parts: Vec<Arc<Part>>,
     /// Whether the referencing definitions form a cycle, once known.
-    cycle: Cell<Option<bool>>,
+    cycle: OnceLock<bool>,
 }
 
 impl Layers {
@@ -333,27 +333,24 @@ impl Layers {
         Layers::new(vec![Part::shared(&list)])
     }
 
-    fn new(parts: Vec<Rc<Part>>) -> Layers {
+    fn new(parts: Vec<Arc<Part>>) -> Layers {
         Layers {
             parts,
-            cycle: Cell::new(None),
+            cycle: OnceLock::new(),
         }
     }
 
     /// Returns whether the definitions that reference others form a cycle.
     fn has_cycle(&self) -> bool {
-        if let Some(known) = self.cycle.get() {
-            return known;
-        }
         // A cycle lies within one part or runs through several. Each part knows whether it
         // has one of its own; between parts, a cycle needs a cycle of references from part
         // to part. Only when either may exist are the definitions searched one by one.
-        let found = (self.parts.iter().any(|part| part.internal_cycle) || self.parts_cycle()) && {
-            let referencing: Vec<Referencing<'_>> = self.referencing().collect();
-            has_cycle(&referencing)
-        };
-        self.cycle.set(Some(found));
-        found
+        *self.cycle.get_or_init(|| {
+            (self.parts.iter().any(|part| part.internal_cycle) || self.parts_cycle()) && {
+                let referencing: Vec<Referencing<'_>> = self.referencing().collect();
+                has_cycle(&referencing)
+            }
+        })
     }
 
     /// Whether the parts reference each other in a cycle: part `a` references part `b` when
@@ -362,7 +359,7 @@ impl Layers {
         let involved: Vec<&Part> = self
             .parts
             .iter()
-            .map(Rc::as_ref)
+            .map(Arc::as_ref)
             .filter(|part| !part.referencing.is_empty())
             .collect();
         if involved.len() < 2 {
@@ -953,15 +950,15 @@ impl<'v> Iterator for ReferenceNames<'v> {
 #[derive(Debug)]
 struct SharedParts {
     /// Seed list: from the pipeline's predefined variables up to the YAML variables.
-    seed_middle: Rc<Part>,
+    seed_middle: Arc<Part>,
     /// Seed list: after the YAML variables.
-    seed_after: Rc<Part>,
+    seed_after: Arc<Part>,
     /// Final list: the variables GitLab stores with a created job (`CI_PIPELINE_ID`, ...).
-    final_before: Rc<Part>,
+    final_before: Arc<Part>,
     /// Final list: from the pipeline's predefined variables up to the YAML variables.
-    final_middle: Rc<Part>,
+    final_middle: Arc<Part>,
     /// Final list: after the YAML variables, without the environment tail.
-    final_after: Rc<Part>,
+    final_after: Arc<Part>,
     /// `CI_ENVIRONMENT_SLUG` of the environment, which the environment tail starts with.
     slug: Option<ResolvedVariable>,
 }
@@ -1033,9 +1030,9 @@ fn own_part(
     spec: &JobSpec,
     environment: Option<&str>,
     manual: bool,
-) -> Rc<Part> {
+) -> Arc<Part> {
     let own = job_predefined_variables(context, spec, environment, manual);
-    Rc::new(Part::new(
+    Arc::new(Part::new(
         own.into_iter().map(|entry| entry.variable).collect(),
     ))
 }
@@ -1061,9 +1058,9 @@ pub(super) struct SeedList {
     pub(super) layers: Layers,
     /// The job's own predefined variables and the `manual` flag and environment they were
     /// built for.
-    own: Option<(Rc<Part>, bool, Option<String>)>,
+    own: Option<(Arc<Part>, bool, Option<String>)>,
     /// The job's YAML variables without a rule's.
-    yaml: Option<Vec<Rc<Part>>>,
+    yaml: Option<Vec<Arc<Part>>>,
 }
 
 /// A job's final list and its expanded environment name.
@@ -1080,27 +1077,27 @@ pub(super) struct FinalList {
 #[derive(Debug)]
 pub(super) struct VariableLists<'c> {
     context: &'c PipelineContext,
-    plain: Option<Rc<SharedParts>>,
-    by_environment: RefCell<HashMap<String, Option<Rc<SharedParts>>>>,
+    plain: Option<Arc<SharedParts>>,
+    by_environment: RefCell<HashMap<String, Option<Arc<SharedParts>>>>,
     /// The shared parts by [`VariableLists::scope_signature`]: environments whose names
     /// select the same deployment and settings variables share every part but the slug.
-    by_scopes: RefCell<HashMap<ScopeSignature, Option<Rc<SharedParts>>>>,
+    by_scopes: RefCell<HashMap<ScopeSignature, Option<Arc<SharedParts>>>>,
     /// The last top-level variables seen, with the part of their root YAML variables that
     /// every job inheriting them unchanged shares.
-    root: RefCell<Option<(GlobalVariables, Rc<Part>)>>,
+    root: RefCell<Option<(GlobalVariables, Arc<Part>)>>,
     /// Root parts without the names some jobs redefine, by the root part's address and
     /// those names; each entry keeps its root part alive so that the address stays its own.
     root_without: RefCell<RootWithout>,
 }
 
 /// See [`VariableLists::root_without`].
-type RootWithout = HashMap<(usize, Vec<String>), (Rc<Part>, Rc<Part>)>;
+type RootWithout = HashMap<(usize, Vec<String>), (Arc<Part>, Arc<Part>)>;
 
 impl<'c> VariableLists<'c> {
     pub(super) fn new(context: &'c PipelineContext) -> VariableLists<'c> {
         VariableLists {
             context,
-            plain: SharedParts::new(context, None).map(Rc::new),
+            plain: SharedParts::new(context, None).map(Arc::new),
             by_environment: RefCell::new(HashMap::new()),
             by_scopes: RefCell::new(HashMap::new()),
             root: RefCell::new(None),
@@ -1125,11 +1122,11 @@ impl<'c> VariableLists<'c> {
 
     /// Builds the shared parts of the environment `name`, from those of an environment with
     /// the same scope signature when there is one.
-    fn shared_for(&self, name: &str) -> Option<Rc<SharedParts>> {
+    fn shared_for(&self, name: &str) -> Option<Arc<SharedParts>> {
         let signature = self.scope_signature(name);
         let known = self.by_scopes.borrow().get(&signature).cloned();
         let Some(known) = known else {
-            let parts = SharedParts::new(self.context, Some(name)).map(Rc::new);
+            let parts = SharedParts::new(self.context, Some(name)).map(Arc::new);
             self.by_scopes.borrow_mut().insert(signature, parts.clone());
             return parts;
         };
@@ -1138,7 +1135,7 @@ impl<'c> VariableLists<'c> {
             value: environment_slug(name),
             ..known.slug.clone()?
         };
-        Some(Rc::new(SharedParts {
+        Some(Arc::new(SharedParts {
             seed_middle: known.seed_middle.clone(),
             seed_after: known.seed_after.clone(),
             final_before: known.final_before.clone(),
@@ -1149,7 +1146,7 @@ impl<'c> VariableLists<'c> {
     }
 
     /// The shared parts of jobs whose expanded environment name is `environment`.
-    fn shared(&self, environment: Option<&str>) -> Option<Rc<SharedParts>> {
+    fn shared(&self, environment: Option<&str>) -> Option<Arc<SharedParts>> {
         let Some(name) = environment else {
             return self.plain.clone();
         };
@@ -1169,22 +1166,22 @@ impl<'c> VariableLists<'c> {
 
     /// Returns the part of the root YAML variables of `globals`, built again only when
     /// `globals` differs from the last call's.
-    fn root_part(&self, globals: &GlobalVariables) -> Rc<Part> {
+    fn root_part(&self, globals: &GlobalVariables) -> Arc<Part> {
         if let Some((known, part)) = &*self.root.borrow()
             && known == globals
         {
             return part.clone();
         }
-        let part = Rc::new(Part::new(root_variables(globals)));
+        let part = Arc::new(Part::new(root_variables(globals)));
         *self.root.borrow_mut() = Some((globals.clone(), part.clone()));
         part
     }
 
     /// Returns `root` without the definitions of `names`, built once for each set of names.
-    fn root_without(&self, root: &Rc<Part>, mut names: Vec<String>) -> Rc<Part> {
+    fn root_without(&self, root: &Arc<Part>, mut names: Vec<String>) -> Arc<Part> {
         names.sort_unstable();
         names.dedup();
-        let key = (Rc::as_ptr(root) as usize, names);
+        let key = (Arc::as_ptr(root) as usize, names);
         if let Some((_, part)) = self.root_without.borrow().get(&key) {
             return part.clone();
         }
@@ -1194,7 +1191,7 @@ impl<'c> VariableLists<'c> {
             .filter(|variable| key.1.binary_search(&variable.name).is_err())
             .cloned()
             .collect();
-        let part = Rc::new(Part::new(kept));
+        let part = Arc::new(Part::new(kept));
         self.root_without
             .borrow_mut()
             .insert(key, (root.clone(), part.clone()));
@@ -1210,7 +1207,7 @@ impl<'c> VariableLists<'c> {
         globals: &GlobalVariables,
         spec: &JobSpec,
         rule_variables: &[YamlVariable],
-    ) -> Vec<Rc<Part>> {
+    ) -> Vec<Arc<Part>> {
         if spec.inherit == InheritVariables::All {
             let root = self.root_part(globals);
             let redefined: Vec<String> = spec
@@ -1221,13 +1218,13 @@ impl<'c> VariableLists<'c> {
                 .filter(|variable| root.last(&variable.name).is_some())
                 .map(|variable| variable.name.clone())
                 .collect();
-            let own = Rc::new(Part::new(job_level_variables(spec, rule_variables)));
+            let own = Arc::new(Part::new(job_level_variables(spec, rule_variables)));
             if redefined.is_empty() {
                 return vec![root, own];
             }
             return vec![self.root_without(&root, redefined), own];
         }
-        vec![Rc::new(Part::new(job_yaml_variables(
+        vec![Arc::new(Part::new(job_yaml_variables(
             globals,
             spec,
             rule_variables,
@@ -1240,7 +1237,7 @@ impl<'c> VariableLists<'c> {
         &self,
         spec: &JobSpec,
         manual: bool,
-        yaml: &[Rc<Part>],
+        yaml: &[Arc<Part>],
     ) -> Option<Option<String>> {
         let Some(environment) = &spec.environment else {
             return Some(None);
@@ -1251,7 +1248,7 @@ impl<'c> VariableLists<'c> {
         let plain = self.plain.as_ref()?;
         let own = job_predefined_variables(self.context, spec, None, manual);
         let mut parts = vec![
-            Rc::new(Part::new(
+            Arc::new(Part::new(
                 own.into_iter().map(|entry| entry.variable).collect(),
             )),
             plain.seed_middle.clone(),
@@ -1337,7 +1334,7 @@ impl<'c> VariableLists<'c> {
                     ..slug.clone()
                 });
             }
-            parts.push(Rc::new(Part::new(tail)));
+            parts.push(Arc::new(Part::new(tail)));
         }
         FinalList {
             layers: Layers::new(parts),
@@ -1527,7 +1524,7 @@ mod tests {
         let first = lists.seed(&globals(), &spec);
         let second = lists.seed(&globals(), &spec);
         assert!(first.own.is_some(), "the shared parts were not used");
-        assert!(Rc::ptr_eq(&first.layers.parts[1], &second.layers.parts[1]));
+        assert!(Arc::ptr_eq(&first.layers.parts[1], &second.layers.parts[1]));
         assert_eq!(lists.by_environment.borrow().len(), 1);
     }
 
@@ -1613,8 +1610,8 @@ mod tests {
         };
         let first = lists.yaml_parts(&globals, &redefining("a"), &[]);
         let second = lists.yaml_parts(&globals, &redefining("b"), &[]);
-        assert!(Rc::ptr_eq(&first[0], &second[0]));
-        assert!(!Rc::ptr_eq(&first[1], &second[1]));
+        assert!(Arc::ptr_eq(&first[0], &second[0]));
+        assert!(!Arc::ptr_eq(&first[1], &second[1]));
         let inherit_none = JobSpec {
             inherit: InheritVariables::None,
             ..JobSpec::new("j", "test")

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexSet;
 use serde::Serialize;
@@ -193,19 +193,19 @@ fn trace_if(
 /// same rules.
 #[derive(Debug, Default)]
 pub struct ExpressionCache {
-    parsed: RefCell<HashMap<String, Rc<Result<expr::Expression, String>>>>,
+    parsed: RefCell<HashMap<String, Arc<Result<expr::Expression, String>>>>,
 }
 
 impl ExpressionCache {
     /// Returns the parse of `text`, parsing it on the first request.
-    fn parse(&self, text: &str, limits: &Limits) -> Rc<Result<expr::Expression, String>> {
+    fn parse(&self, text: &str, limits: &Limits) -> Arc<Result<expr::Expression, String>> {
         if let Some(parsed) = self.parsed.borrow().get(text) {
-            return Rc::clone(parsed);
+            return Arc::clone(parsed);
         }
-        let parsed = Rc::new(expr::parse_with_limits(text, limits).map_err(|e| e.to_string()));
+        let parsed = Arc::new(expr::parse_with_limits(text, limits).map_err(|e| e.to_string()));
         self.parsed
             .borrow_mut()
-            .insert(text.to_owned(), Rc::clone(&parsed));
+            .insert(text.to_owned(), Arc::clone(&parsed));
         parsed
     }
 }
