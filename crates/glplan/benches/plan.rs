@@ -153,6 +153,14 @@ fn bench_size(c: &mut Criterion, label: &str, definitions: usize, instances: usi
     group.bench_function("evaluate", |b| {
         b.iter(|| evaluate(black_box(config), black_box(&context), &options));
     });
+    // The same on the calling thread alone, as in WebAssembly.
+    let one_thread = EvaluateOptions {
+        threads: std::num::NonZeroUsize::new(1),
+        ..options.clone()
+    };
+    group.bench_function("evaluate_one_thread", |b| {
+        b.iter(|| evaluate(black_box(config), black_box(&context), &one_thread));
+    });
     group.bench_function("plan", |b| {
         b.iter(|| {
             plan(

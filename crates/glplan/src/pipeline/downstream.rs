@@ -237,6 +237,7 @@ fn child_pipeline(
         files: Some(files),
         sources: Some(&resolution.sources),
         predefined_variables: planner.options.predefined_variables,
+        threads: planner.options.threads,
     };
     let Some(config) = &resolution.config else {
         let pipeline = super::unresolved(&child, &resolution);

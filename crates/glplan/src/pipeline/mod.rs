@@ -51,6 +51,7 @@ mod keywords;
 mod layers;
 mod needs;
 mod output;
+mod parallel;
 #[cfg(test)]
 mod schema;
 mod seed;
@@ -74,7 +75,7 @@ pub use output::{
 };
 pub use trace::Masker;
 
-use crate::config::{Config, JobKind};
+use crate::config::{Config, Job, JobKind};
 use crate::context::PipelineContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::FileProvider;
@@ -87,6 +88,8 @@ use crate::yaml::Mapping;
 
 use attributes::FinalVariables;
 use layers::VariableLists;
+use needs::JobLinks;
+use seed::Seed;
 use trace::{Locator, TraceContext};
 
 /// GitLab's error when no job is left, or only jobs of `.pre` and `.post`.
@@ -109,6 +112,11 @@ pub struct EvaluateOptions<'a> {
     /// Whether each job's variable list includes the predefined variables (`CI_*`,
     /// `GITLAB_*`); they are left out by default.
     pub predefined_variables: bool,
+    /// The most threads that evaluate the jobs of one pipeline; `None` allows the machine's
+    /// available parallelism. Only pipelines of several hundred jobs use more than one, and
+    /// the result is the same for any number. On targets without threads (WebAssembly) the
+    /// calling thread does all the work.
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 impl fmt::Debug for EvaluateOptions<'_> {
@@ -118,6 +126,7 @@ impl fmt::Debug for EvaluateOptions<'_> {
             .field("files", &self.files.is_some())
             .field("sources", &self.sources.is_some())
             .field("predefined_variables", &self.predefined_variables)
+            .field("threads", &self.threads)
             .finish()
     }
 }
@@ -186,6 +195,7 @@ pub fn plan(
         files: Some(files),
         sources: Some(&resolution.sources),
         predefined_variables: options.predefined_variables,
+        threads: None,
     };
     let pipeline = evaluate(config, context, &evaluate_options);
     let pipeline = with_resolution(pipeline, &resolution, false);
@@ -265,17 +275,28 @@ impl Planner<'_, '_> {
             None => context,
         };
 
-        // 2. Every job's `rules` or `only`/`except`, with its seed variables.
-        let lists = VariableLists::new(context);
-        let (seeds, absent) = seed::evaluate_jobs(
-            self.config,
-            limits,
-            &lists,
-            &workflow.globals,
-            &facts,
-            traces,
-        );
-        pipeline.absent = absent;
+        // 2. Every job's `rules` or `only`/`except`, with its seed variables, in runs of
+        // consecutive jobs that each keep their own caches.
+        let config = self.config;
+        let globals = &workflow.globals;
+        let files = self.options.files;
+        let all_jobs: Vec<&Job> = config.jobs.values().collect();
+        let threads = parallel::thread_count(self.options.threads, all_jobs.len());
+        let evaluated = parallel::map(parallel::split(all_jobs, threads), |jobs| {
+            let expressions = crate::rules::ExpressionCache::default();
+            let facts = seed::facts(context, repository.as_deref(), files, &expressions);
+            let lists = VariableLists::new(context);
+            let (seeds, absent) =
+                seed::evaluate_jobs(config, &jobs, limits, &lists, globals, &facts, traces);
+            (seeds, absent, lists)
+        });
+        let mut seeds = Vec::with_capacity(config.jobs.len());
+        let mut lists = Vec::with_capacity(evaluated.len());
+        for (run_seeds, run_absent, run_lists) in evaluated {
+            seeds.extend(run_seeds);
+            pipeline.absent.extend(run_absent);
+            lists.push(run_lists);
+        }
 
         // 3. The seed checks, then the check for a pipeline without jobs.
         let checked = needs::check(&seeds, limits, locator);
@@ -297,28 +318,38 @@ impl Planner<'_, '_> {
                 .push(locator.diagnostic(diagnostic, None));
         }
 
-        // 4. The attributes of every created job, in stage order; 6. trigger jobs.
+        // 4. The attributes of every created job, in stage order, in runs that reuse the
+        // caches of step 2; 6. trigger jobs, whose child pipelines are planned one by one.
+        let mut by_stage: Vec<(&Seed<'_>, JobLinks)> = seeds.iter().zip(checked.links).collect();
+        by_stage.sort_by_key(|(seed, _)| seed.stage_index);
+        let order: Vec<&Seed<'_>> = by_stage.iter().map(|(seed, _)| *seed).collect();
+        let predefined = self.options.predefined_variables;
+        let runs = parallel::split(by_stage, lists.len());
+        let planned = parallel::map(runs.into_iter().zip(lists).collect(), |(run, lists)| {
+            let jobs: Vec<PlannedJob> = run
+                .into_iter()
+                .map(|(seed, links)| {
+                    let variables = FinalVariables::new(&lists, globals, seed);
+                    attributes::planned_job(seed, links, &variables, predefined, traces)
+                })
+                .collect();
+            (jobs, lists)
+        });
+        let mut lists = None;
         pipeline.jobs.reserve_exact(seeds.len());
-        let mut by_stage: Vec<usize> = (0..seeds.len()).collect();
-        by_stage.sort_by_key(|&index| seeds.get(index).map_or(0, |seed| seed.stage_index));
-        let mut links = checked.links;
-        let plan_downstream = pipeline.errors.is_empty();
-        for index in by_stage {
-            let (Some(seed), Some(job_links)) = (seeds.get(index), links.get_mut(index)) else {
-                continue;
-            };
-            let variables = FinalVariables::new(&lists, &workflow.globals, seed);
-            let mut job = attributes::planned_job(
-                seed,
-                std::mem::take(job_links),
-                &variables,
-                self.options.predefined_variables,
-                traces,
-            );
-            if seed.job.kind == JobKind::Bridge && plan_downstream {
-                job.trigger = downstream::trigger(self, context, seed.job, &variables, traces);
+        for (jobs, run_lists) in planned {
+            pipeline.jobs.extend(jobs);
+            lists.get_or_insert(run_lists);
+        }
+        if pipeline.errors.is_empty()
+            && let Some(lists) = &lists
+        {
+            for (job, seed) in pipeline.jobs.iter_mut().zip(&order) {
+                if seed.job.kind == JobKind::Bridge {
+                    let variables = FinalVariables::new(lists, globals, seed);
+                    job.trigger = downstream::trigger(self, context, seed.job, &variables, traces);
+                }
             }
-            pipeline.jobs.push(job);
         }
 
         // 5. The job graph.

@@ -101,10 +101,11 @@ pub(super) fn job_spec(job: &Job, environment: Option<&keywords::EnvironmentView
     }
 }
 
-/// Evaluates every job's `rules` or `only`/`except`. Returns the created jobs in
-/// configuration order, and the absent ones.
+/// Evaluates the `rules` or `only`/`except` of `jobs`, jobs of `config`. Returns the created
+/// jobs and the absent ones, each in the order of `jobs`.
 pub(super) fn evaluate_jobs<'a>(
     config: &'a Config,
+    jobs: &[&'a Job],
     limits: &Limits,
     lists: &VariableLists<'_>,
     globals: &GlobalVariables,
@@ -115,9 +116,9 @@ pub(super) fn evaluate_jobs<'a>(
         .workflow
         .as_ref()
         .is_some_and(|workflow| workflow.rules.is_some());
-    let mut seeds = Vec::with_capacity(config.jobs.len());
+    let mut seeds = Vec::with_capacity(jobs.len());
     let mut absent = Vec::new();
-    for job in config.jobs.values() {
+    for &job in jobs {
         let environment = keywords::environment(job);
         let spec = job_spec(job, environment.as_ref());
         let seed = lists.seed(globals, &spec);

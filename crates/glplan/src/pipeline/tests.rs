@@ -1288,3 +1288,83 @@ fn masked_value_hidden_in_included_file_name() {
     let location = job(&pipeline, "included").location.as_ref().unwrap();
     assert_eq!(location.file, "ci/[MASKED]xx.yml");
 }
+
+/// A pipeline large enough to be evaluated on several threads: jobs with and without
+/// environments, matrix instances, rules that leave some jobs out, `needs` across the runs,
+/// `exists`, chained variables and trigger jobs with child pipelines.
+fn many_kinds_of_jobs(count: usize) -> MemoryFiles {
+    let mut yaml = String::from(
+        "stages: [build, test, deploy]\n\
+         variables: {ROOT: root-$CI_COMMIT_REF_SLUG, BOTH: $ROOT-x}\n",
+    );
+    for index in 0..count {
+        let stage = ["build", "test", "deploy"][index % 3];
+        yaml.push_str(&format!(
+            "job-{index}:\n  stage: {stage}\n  script: [run {index}]\n"
+        ));
+        yaml.push_str(&format!(
+            "  variables: {{OWN: v{index}-$ROOT, BOTH: own-{index}}}\n"
+        ));
+        match index % 6 {
+            0 => yaml.push_str("  rules:\n    - if: $CI_COMMIT_BRANCH == \"main\"\n      variables: {OWN: ruled}\n"),
+            1 => yaml.push_str("  rules:\n    - if: $CI_COMMIT_TAG\n"),
+            2 => yaml.push_str("  environment: {name: review/$OWN}\n"),
+            3 => yaml.push_str("  parallel: {matrix: [{OS: [a, b]}]}\n  tags: [\"$OS\"]\n"),
+            4 => yaml.push_str("  rules:\n    - exists: [Cargo.toml]\n      when: manual\n"),
+            _ => {}
+        }
+        if index % 3 != 0 && index >= 3 && (index - 3) % 6 != 1 {
+            yaml.push_str(&format!(
+                "  needs: [{{job: job-{}, optional: true}}]\n",
+                index - 3
+            ));
+        }
+    }
+    yaml.push_str("chain: {stage: test, script: x, variables: {A: $B, B: $C, C: $ROOT}}\n");
+    yaml.push_str("child-1: {stage: deploy, trigger: {include: child.yml}}\n");
+    yaml.push_str("child-2: {stage: build, trigger: {include: child.yml}}\n");
+    MemoryFiles::new()
+        .with_file(ENTRY, yaml)
+        .with_file("child.yml", "inner: {script: x, variables: {P: $ROOT}}\n")
+        .with_file("Cargo.toml", "")
+}
+
+#[test]
+fn threads_give_the_same_pipeline() {
+    let files = many_kinds_of_jobs(1_200);
+    let context = PipelineContext::push("main");
+    let resolution = resolve(
+        ENTRY,
+        &files,
+        &resolve_options(&context, &PlanOptions::default()),
+    );
+    let config = resolution.config.as_ref().unwrap();
+    let evaluate_on = |threads: usize| {
+        let options = EvaluateOptions {
+            files: Some(&files),
+            sources: Some(&resolution.sources),
+            threads: std::num::NonZeroUsize::new(threads),
+            ..EvaluateOptions::default()
+        };
+        let pipeline = evaluate(config, &context, &options);
+        serde_json::to_string(&pipeline).unwrap()
+    };
+    let one = evaluate_on(1);
+    assert!(
+        one.contains("\"created\":true"),
+        "{}",
+        one.get(..2_000).unwrap_or(&one)
+    );
+    assert!(one.contains("\"inner\""), "the child pipelines are planned");
+    assert!(
+        one.contains("review/v2-root-main"),
+        "environments are expanded"
+    );
+    for threads in [2, 3, 4] {
+        assert!(
+            parallel::thread_count(std::num::NonZeroUsize::new(threads), 1_200) == threads,
+            "{threads} threads are used"
+        );
+        assert_eq!(evaluate_on(threads), one, "{threads} threads");
+    }
+}

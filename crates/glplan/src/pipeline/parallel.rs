@@ -1,0 +1,134 @@
+//! Spreads the per-job steps of pipeline creation over threads.
+//!
+//! A job's rules, seed variables, final variables and output form depend only on the job, the
+//! context and the configuration, so the jobs of a large pipeline are cut into runs of
+//! consecutive jobs, one per thread, and the results are put back in order. Each run builds
+//! its own caches (shared variable parts, parsed expressions), so the output does not depend on
+//! the number of threads. Where threads cannot be started, such as on
+//! `wasm32-unknown-unknown`, the calling thread does all the work.
+
+use std::collections::VecDeque;
+use std::num::NonZeroUsize;
+use std::sync::{Mutex, PoisonError};
+
+/// The fewest jobs worth a thread of their own: below this, building a run's caches and
+/// starting the thread cost about as much as the jobs.
+pub(super) const MIN_JOBS_PER_THREAD: usize = 256;
+
+/// How many runs to cut `jobs` jobs into, with at most `limit` threads (`None`: the machine's
+/// available parallelism).
+pub(super) fn thread_count(limit: Option<NonZeroUsize>, jobs: usize) -> usize {
+    if cfg!(target_family = "wasm") {
+        return 1;
+    }
+    let available = limit.map_or_else(
+        || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        NonZeroUsize::get,
+    );
+    available.min(jobs / MIN_JOBS_PER_THREAD).max(1)
+}
+
+/// Cuts `items` into `count` runs of consecutive items whose lengths differ by at most one.
+pub(super) fn split<T>(items: Vec<T>, count: usize) -> Vec<Vec<T>> {
+    let count = count.clamp(1, items.len().max(1));
+    let base = items.len() / count;
+    let longer = items.len() % count;
+    let mut runs = Vec::with_capacity(count);
+    let mut rest = items.into_iter();
+    for index in 0..count {
+        let length = base + usize::from(index < longer);
+        runs.push(rest.by_ref().take(length).collect());
+    }
+    runs
+}
+
+/// Runs `work` on every item and returns the results in item order. The calling thread takes
+/// part; one more thread is started for each further item, and the threads take the next
+/// item from a shared queue until it is empty, so a thread that cannot be started only leaves
+/// more items to the others.
+pub(super) fn map<T, R, F>(items: Vec<T>, work: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    if items.len() <= 1 {
+        return items.into_iter().map(work).collect();
+    }
+    let count = items.len();
+    let queue = Mutex::new(items.into_iter().enumerate().collect::<VecDeque<_>>());
+    let results = Mutex::new((0..count).map(|_| None).collect::<Vec<Option<R>>>());
+    let drain = || {
+        loop {
+            let next = queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop_front();
+            let Some((index, item)) = next else {
+                break;
+            };
+            let result = work(item);
+            if let Some(slot) = results
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_mut(index)
+            {
+                *slot = Some(result);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..count {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, drain)
+                .is_err()
+            {
+                break;
+            }
+        }
+        drain();
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_order_and_balances_lengths() {
+        let runs = split((0..10).collect(), 3);
+        assert_eq!(runs, vec![vec![0, 1, 2, 3], vec![4, 5, 6], vec![7, 8, 9]]);
+        let runs = split(vec![1, 2], 5);
+        assert_eq!(runs, vec![vec![1], vec![2]]);
+        let runs: Vec<Vec<u8>> = split(Vec::new(), 4);
+        assert_eq!(runs, vec![Vec::<u8>::new()]);
+    }
+
+    #[test]
+    fn map_returns_results_in_item_order() {
+        let items: Vec<usize> = (0..64).collect();
+        let results = map(items, |item| {
+            // Uneven work so that the threads finish out of order.
+            let spin: usize = (0..(item % 7) * 10_000).sum();
+            (item, spin)
+        });
+        let order: Vec<usize> = results.iter().map(|(item, _)| *item).collect();
+        assert_eq!(order, (0..64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn thread_count_needs_enough_jobs_per_thread() {
+        let four = NonZeroUsize::new(4);
+        assert_eq!(thread_count(four, 0), 1);
+        assert_eq!(thread_count(four, MIN_JOBS_PER_THREAD * 2 - 1), 1);
+        assert_eq!(thread_count(four, MIN_JOBS_PER_THREAD * 2), 2);
+        assert_eq!(thread_count(four, MIN_JOBS_PER_THREAD * 100), 4);
+        assert_eq!(thread_count(NonZeroUsize::new(1), 100_000), 1);
+    }
+}
