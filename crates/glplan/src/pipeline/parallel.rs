@@ -4,12 +4,9 @@
 //! context and the configuration, so the jobs of a large pipeline are cut into runs of
 //! consecutive jobs, one per thread, and the results are put back in order. Each run builds
 //! its own caches (shared variable parts, parsed expressions), so the output does not depend on
-//! the number of threads. Where threads cannot be started, such as on
-//! `wasm32-unknown-unknown`, the calling thread does all the work.
+//! the number of threads. On WebAssembly the calling thread does all the work.
 
-use std::collections::VecDeque;
 use std::num::NonZeroUsize;
-use std::sync::{Mutex, PoisonError};
 
 /// The fewest jobs worth a thread of their own: below this, building a run's caches and
 /// starting the thread cost about as much as the jobs.
@@ -42,58 +39,30 @@ pub(super) fn split<T>(items: Vec<T>, count: usize) -> Vec<Vec<T>> {
     runs
 }
 
-/// Runs `work` on every item and returns the results in item order. The calling thread takes
-/// part; one more thread is started for each further item, and the threads take the next
-/// item from a shared queue until it is empty, so a thread that cannot be started only leaves
-/// more items to the others.
+/// Runs `work` on every item and returns the results in item order, on the threads of a
+/// pool that lives as long as the process.
+#[cfg(not(target_family = "wasm"))]
 pub(super) fn map<T, R, F>(items: Vec<T>, work: F) -> Vec<R>
 where
     T: Send,
     R: Send,
-    F: Fn(T) -> R + Sync,
+    F: Fn(T) -> R + Sync + Send,
 {
+    use rayon::iter::{IntoParallelIterator, ParallelIterator};
+
     if items.len() <= 1 {
         return items.into_iter().map(work).collect();
     }
-    let count = items.len();
-    let queue = Mutex::new(items.into_iter().enumerate().collect::<VecDeque<_>>());
-    let results = Mutex::new((0..count).map(|_| None).collect::<Vec<Option<R>>>());
-    let drain = || {
-        loop {
-            let next = queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .pop_front();
-            let Some((index, item)) = next else {
-                break;
-            };
-            let result = work(item);
-            if let Some(slot) = results
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get_mut(index)
-            {
-                *slot = Some(result);
-            }
-        }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..count {
-            if std::thread::Builder::new()
-                .spawn_scoped(scope, drain)
-                .is_err()
-            {
-                break;
-            }
-        }
-        drain();
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-        .into_iter()
-        .flatten()
-        .collect()
+    items.into_par_iter().map(work).collect()
+}
+
+/// Runs `work` on every item, in order, on the calling thread.
+#[cfg(target_family = "wasm")]
+pub(super) fn map<T, R, F>(items: Vec<T>, work: F) -> Vec<R>
+where
+    F: Fn(T) -> R,
+{
+    items.into_iter().map(work).collect()
 }
 
 #[cfg(test)]
