@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use glplan::context::{MergeRequestEventType, PipelineSource, is_variable_name};
+use glplan::context::{MergeRequestEventType, PipelineSource, is_server_host, is_variable_name};
 
 /// Offline planner for GitLab CI/CD pipelines: resolves `.gitlab-ci.yml` with its includes the
 /// way GitLab does, reports what GitLab would reject, and shows the resulting jobs.
@@ -524,25 +524,21 @@ pub fn parse_non_empty(text: &str) -> Result<String, String> {
     }
 }
 
-/// Parses `HOST` or `HOST:PORT` for `--server-host`.
+/// Parses `HOST` or `HOST:PORT` for `--server-host`, with the rules of [`is_server_host`].
 pub fn parse_server_host(text: &str) -> Result<String, String> {
-    let (host, port) = match text.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (text, None),
-    };
-    let host_valid = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    let port_valid = port.is_none_or(|port| port.parse::<u16>().is_ok_and(|port| port > 0));
-    if host_valid && port_valid {
+    if is_server_host(text) {
         Ok(text.to_owned())
     } else {
-        Err(format!(
-            "`{text}` is not a host name; pass the host alone, such as `gitlab.com` or \
-             `gitlab.internal:8443`, without `https://` or a path"
-        ))
+        Err(invalid_server_host(text))
     }
+}
+
+/// Words the error for a `--server-host` value that [`is_server_host`] rejects.
+pub fn invalid_server_host(text: &str) -> String {
+    format!(
+        "`{text}` is not a host name; pass the host alone, such as `gitlab.com` or \
+         `gitlab.internal:8443`, without `https://` or a path"
+    )
 }
 
 /// Parses a `CI_PIPELINE_SOURCE` value for `--source`.

@@ -11,7 +11,7 @@ use glplan::context::{
 };
 use glplan::pipeline::Masker;
 
-use crate::args::{ContextArgs, GroupVariableArg};
+use crate::args::{ContextArgs, GroupVariableArg, invalid_server_host};
 
 /// Builds the pipeline context the options describe. `cli_vars` are the `--var` pairs, which
 /// override the variables of `--var-file`. Errors are usage or file errors, shown as
@@ -43,12 +43,9 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         masked: args.masked.clone(),
         changed: changed_files(args)?,
         title: args.title.clone(),
+        server_host: args.server_host.clone(),
     };
-    let mut context = options.build().map_err(error_message)?;
-    if let Some(host) = &args.server_host {
-        context.server.url = format!("https://{host}");
-    }
-    Ok(context)
+    options.build().map_err(error_message)
 }
 
 /// Returns the warnings about likely mistakes in the context options, worded with the names of
@@ -173,6 +170,9 @@ fn error_message(error: ContextError) -> String {
             "--project-path {path}: expected the project's full path, NAMESPACE/NAME such as \
              `my-group/my-project`, with letters, digits, `_`, `-` and `.` between the `/`"
         ),
+        ContextError::InvalidServerHost { host } => {
+            format!("--server-host: {}", invalid_server_host(&host))
+        }
         ContextError::GroupNotAncestor {
             group,
             project_path,

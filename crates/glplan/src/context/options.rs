@@ -67,6 +67,11 @@ pub struct ContextOptions {
     pub changed: Option<Vec<String>>,
     /// The commit message, whose first line is `CI_COMMIT_TITLE`.
     pub title: Option<String>,
+    /// The GitLab server's host name, followed by `:PORT` when the server does not listen on
+    /// 443. The server URL becomes `https://HOST` (`CI_SERVER_URL`, `CI_SERVER_FQDN`), and
+    /// `include:component` addresses must start with the host. Default `gitlab.example.com`.
+    /// [`is_server_host`] must accept it.
+    pub server_host: Option<String>,
 }
 
 /// The variables of one group in [`ContextOptions::group_variables`].
@@ -138,6 +143,11 @@ pub enum ContextError {
     InvalidProjectPath {
         /// The path that was given.
         path: String,
+    },
+    /// The server host is not `HOST` or `HOST:PORT` (see [`is_server_host`]).
+    InvalidServerHost {
+        /// The host that was given.
+        host: String,
     },
     /// A group of [`ContextOptions::group_variables`] is neither the project's namespace nor
     /// one of its ancestors, so GitLab would not give its variables to the project's
@@ -266,6 +276,12 @@ impl ContextOptions {
                 return Err(ContextError::InvalidProjectPath { path: path.clone() });
             }
             context.project.path = path.clone();
+        }
+        if let Some(host) = &self.server_host {
+            if !is_server_host(host) {
+                return Err(ContextError::InvalidServerHost { host: host.clone() });
+            }
+            context.server.url = format!("https://{host}");
         }
         self.set_variables(&mut context)?;
         Ok(context)
@@ -531,6 +547,23 @@ pub fn is_project_path(path: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         })
+}
+
+/// Returns whether `text` is a server host as `CI_SERVER_FQDN` holds it: a host name of ASCII
+/// letters, digits, `.`, `-` and `_`, optionally followed by `:PORT` with a port from 1 to
+/// 65535. A URL (`https://gitlab.com`), a path (`gitlab.com/group`) and an IPv6 address are
+/// not.
+pub fn is_server_host(text: &str) -> bool {
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (text, None),
+    };
+    let host_valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    let port_valid = port.is_none_or(|port| port.parse::<u16>().is_ok_and(|port| port > 0));
+    host_valid && port_valid
 }
 
 /// Replaces the variable of the same name, or appends a new one.
@@ -1244,6 +1277,64 @@ mod tests {
             ..ContextOptions::default()
         };
         assert!(options.build().is_ok());
+    }
+
+    #[test]
+    fn server_host_sets_server_url() {
+        let options = ContextOptions {
+            server_host: Some("gitlab.acme.test:8443".to_owned()),
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(context.server.url, "https://gitlab.acme.test:8443");
+        assert_eq!(context.server.fqdn(), "gitlab.acme.test:8443");
+        let default = ContextOptions::default().build().unwrap();
+        assert_eq!(default.server.fqdn(), "gitlab.example.com");
+    }
+
+    #[test]
+    fn server_host_forms() {
+        for host in [
+            "gitlab.com",
+            "gitlab.internal:8443",
+            "git_lab-1.test",
+            "localhost:1",
+        ] {
+            assert!(is_server_host(host), "{host} is rejected");
+        }
+        let invalid = [
+            "",
+            "https://gitlab.com",
+            "gitlab.com/group",
+            "gitlab.com:",
+            "gitlab.com:x",
+            "gitlab.com:0",
+            "gitlab.com:65536",
+            ":80",
+            "[::1]:8443",
+            "gitlab.com:80:90",
+            "git lab.com",
+            "gitlab.cöm",
+        ];
+        for host in invalid {
+            assert!(!is_server_host(host), "{host} is accepted");
+        }
+    }
+
+    #[test]
+    fn invalid_server_host_rejected() {
+        for host in ["", "https://gitlab.com"] {
+            let options = ContextOptions {
+                server_host: Some(host.to_owned()),
+                ..ContextOptions::default()
+            };
+            assert_eq!(
+                options.build().unwrap_err(),
+                ContextError::InvalidServerHost {
+                    host: host.to_owned()
+                }
+            );
+        }
     }
 
     #[test]
