@@ -183,6 +183,15 @@ export interface ContextInput {
    * The commit message, whose first line is `CI_COMMIT_TITLE`.
    */
   title?: string | null;
+  /**
+   * The GitLab server's host name, followed by `:PORT` when the server does not listen on
+   * 443, such as `gitlab.com` or `gitlab.internal:8443` (`CI_SERVER_FQDN`). Default
+   * `gitlab.example.com`. The server URL (`CI_SERVER_URL`) is `https://` followed by it. An
+   * `include:component` address must start with it, so
+   * `gitlab.com/my-group/components/lint@1.0` needs `server_host: "gitlab.com"`. A value
+   * with a scheme or a path, or with a port outside 1 to 65535, throws an `Error`.
+   */
+  server_host?: string | null;
 }
 
 /**

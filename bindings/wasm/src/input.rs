@@ -130,6 +130,13 @@ pub struct ContextInput {
     pub changed: Option<Vec<String>>,
     /// The commit message, whose first line is `CI_COMMIT_TITLE`.
     pub title: Option<String>,
+    /// The GitLab server's host name, followed by `:PORT` when the server does not listen on
+    /// 443, such as `gitlab.com` or `gitlab.internal:8443` (`CI_SERVER_FQDN`). Default
+    /// `gitlab.example.com`. The server URL (`CI_SERVER_URL`) is `https://` followed by it. An
+    /// `include:component` address must start with it, so
+    /// `gitlab.com/my-group/components/lint@1.0` needs `server_host: "gitlab.com"`. A value
+    /// with a scheme or a path, or with a port outside 1 to 65535, throws an `Error`.
+    pub server_host: Option<String>,
 }
 
 // Only the JSON Schemas of this type and the two below are used, for the TypeScript
@@ -288,6 +295,7 @@ impl Input {
             masked: context.masked.clone(),
             changed: context.changed.clone(),
             title: context.title.clone(),
+            server_host: context.server_host.clone(),
         };
         options.build().map_err(context_error_message)
     }
@@ -380,6 +388,11 @@ fn context_error_message(error: ContextError) -> String {
             "invalid argument `context.project_path`: `{path}` is not a project's full path; \
              expected NAMESPACE/NAME such as `my-group/my-project`, with letters, digits, `_`, \
              `-` and `.` between the `/`"
+        ),
+        ContextError::InvalidServerHost { host } => format!(
+            "invalid argument `context.server_host`: `{host}` is not a host name; give the \
+             host alone, such as `gitlab.com` or `gitlab.internal:8443`, without `https://` or \
+             a path"
         ),
         ContextError::GroupNotAncestor {
             group,
@@ -742,6 +755,35 @@ mod tests {
         .unwrap();
         let context = input.pipeline_context().unwrap();
         assert_eq!(context.group_variables[0].path, "top");
+    }
+
+    #[test]
+    fn context_server_host_sets_server() {
+        let input = input(serde_json::json!({"context": {"server_host": "gitlab.acme.test:8443"}}))
+            .unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert_eq!(context.server.url, "https://gitlab.acme.test:8443");
+        assert_eq!(context.server.fqdn(), "gitlab.acme.test:8443");
+    }
+
+    #[test]
+    fn context_server_host_invalid() {
+        for host in [
+            "https://gitlab.acme.test",
+            "gitlab.acme.test/group",
+            "host:0",
+            "",
+        ] {
+            let input = input(serde_json::json!({"context": {"server_host": host}})).unwrap();
+            assert_eq!(
+                input.pipeline_context().unwrap_err(),
+                format!(
+                    "invalid argument `context.server_host`: `{host}` is not a host name; give \
+                     the host alone, such as `gitlab.com` or `gitlab.internal:8443`, without \
+                     `https://` or a path"
+                ),
+            );
+        }
     }
 
     #[test]

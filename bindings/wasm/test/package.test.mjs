@@ -438,6 +438,52 @@ test("corpus plans equal the CLI's", (t) => {
   t.diagnostic(`compared ${compared} corpus files with the CLI`);
 });
 
+test("server_host resolves a component like the CLI", () => {
+  const binary = buildCli();
+  const entry = "include:\n  - component: gitlab.acme.test/acme/components/greet@1.0\n\nbuild:\n  script: make\n";
+  const greet = "greet:\n  script: echo hello\n";
+  const repo = path.join(project, "server-host-repo");
+  const components = path.join(project, "server-host-components");
+  fs.mkdirSync(repo);
+  fs.mkdirSync(path.join(components, "templates"), { recursive: true });
+  fs.writeFileSync(path.join(repo, ".gitlab-ci.yml"), entry);
+  fs.writeFileSync(path.join(components, "templates/greet.yml"), greet);
+  const input = { files: { ".gitlab-ci.yml": entry }, projects: { "acme/components": { "templates/greet.yml": greet } } };
+  const common = [".gitlab-ci.yml", "--repo", ".", "--project", `acme/components=${components}`, "--format", "json"];
+
+  // With the host, the component's job joins the pipeline.
+  const pipeline = cli(binary, ["plan", ...common, "--server-host", "gitlab.acme.test"], repo);
+  const planned = glplan.plan({ ...input, context: { server_host: "gitlab.acme.test" } });
+  assert.deepEqual(planned.diagnostics, []);
+  assert.deepEqual(planned.pipeline.jobs.map((job) => job.name).sort(), ["build", "greet"]);
+  assertSameOutput(planned.pipeline, pipeline, "plan with the server host");
+
+  // Without it, the address names another server than gitlab.example.com.
+  const native = cli(binary, ["lint", ...common], repo);
+  const diagnostics = glplan.lint(input);
+  assert.deepEqual(
+    diagnostics.map((diagnostic) => diagnostic.message),
+    ["Component 'gitlab.acme.test/acme/components/greet@1.0' - the component path is not supported"],
+  );
+  assertSameOutput(diagnostics, native, "lint without the server host");
+});
+
+test("invalid server_host throws", () => {
+  const files = { ".gitlab-ci.yml": "build:\n  script: make\n" };
+  for (const host of ["https://gitlab.acme.test", "gitlab.acme.test/acme", "gitlab.acme.test:0", "gitlab.acme.test:", ""]) {
+    assert.throws(() => glplan.plan({ files, context: { server_host: host } }), {
+      name: "Error",
+      message:
+        `invalid argument \`context.server_host\`: \`${host}\` is not a host name; give the host alone, ` +
+        "such as `gitlab.com` or `gitlab.internal:8443`, without `https://` or a path",
+    });
+  }
+  assert.throws(() => glplan.lint({ files, context: { server_host: 443 } }), {
+    name: "Error",
+    message: /^invalid argument `context\.server_host`: /,
+  });
+});
+
 // Two fleets: untagged runners on two hosts with GitLab-side settings (one naming a runner that
 // no host has), and tagged Docker runners, some privileged or with the Docker socket bound.
 const RUNNER_SETS = [

@@ -43,6 +43,7 @@ const input: Input = {
     group_variables: [{ path: "my-group", variables: new Map([["TEAM", "backend"]]) }],
     project_variables: { REGION: "eu" },
     changed: ["src/main.rs"],
+    server_host: "gitlab.internal:8443",
   },
   predefined: true,
 };
