@@ -46,6 +46,7 @@ const TEMPLATE_MISSING: &str = "tests/fixtures/cli/template-missing/.gitlab-ci.y
 const EXTERNAL: &str = "tests/fixtures/cli/external/.gitlab-ci.yml";
 const SOURCES: &str = "tests/fixtures/cli/sources";
 const CHILD_ERRORS: &str = "tests/fixtures/cli/child-errors/.gitlab-ci.yml";
+const BYTE_ORDER_MARK: &str = "tests/fixtures/cli/byte-order-mark/.gitlab-ci.yml";
 
 #[test]
 fn lint_clean_exits_zero() {
@@ -70,6 +71,33 @@ fn lint_error_shows_position_and_snippet() {
     );
     assert!(text.contains("  stage: biuld"), "no snippet in:\n{text}");
     assert!(text.starts_with("error["), "no error header in:\n{text}");
+}
+
+#[test]
+fn byte_order_mark_not_a_column() {
+    // The file starts with U+FEFF, then `build: script: make`, whose second `:` (column 14
+    // after the mark) is the syntax error.
+    let output = glplan(&["lint", "--format", "json", BYTE_ORDER_MARK]);
+    let diagnostics: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let diagnostic = &diagnostics[0];
+    let message = diagnostic["message"].as_str().unwrap();
+    assert!(message.ends_with("at line 1 column 14"), "{message}");
+    let start = &diagnostic["location"]["start"];
+    assert_eq!(start["line"], 1);
+    assert_eq!(start["column"], 14);
+    assert_eq!(start["column_utf16"], 14);
+    // The offset counts the mark's 3 bytes.
+    assert_eq!(start["offset"], 16);
+
+    let text = stdout(&glplan(&["lint", "--color", "never", BYTE_ORDER_MARK]));
+    assert!(
+        text.contains(&format!("{BYTE_ORDER_MARK}:1:14")),
+        "no file:line:col in:\n{text}"
+    );
+    assert!(
+        text.contains("1 │ build: script: make\n"),
+        "no snippet without the mark in:\n{text}"
+    );
 }
 
 #[test]

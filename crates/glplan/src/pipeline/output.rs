@@ -856,7 +856,9 @@ pub struct VariableRead {
     pub value: Option<String>,
 }
 
-/// A file name and 1-based line and column.
+/// A file name and 1-based line and column. On line 1 of a file that starts with a byte order
+/// mark (U+FEFF), the columns count from the character after the mark, and `offset` counts the
+/// mark's 3 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct SourceLocation {
