@@ -279,7 +279,11 @@ export type Severity = "info" | "warning" | "error";
  */
 export interface Location {
   /**
-   * File name as shown to the user.
+   * File name. A file of the repository being planned has its path from the repository root, and
+   * a file of another project (from `include:project` or a component) is `PROJECT:REF:PATH`,
+   * with the component's version as REF. An `include:remote` file has its URL, and an
+   * `include:template` file is `template:NAME`. Runner and durations files keep the name they
+   * were given.
    */
   file: string;
   /**
@@ -860,7 +864,10 @@ export interface VariableRead {
  */
 export interface SourceLocation {
   /**
-   * File name as the configuration names it.
+   * File name. A file of the repository being planned has its path from the repository root, and
+   * a file of another project (from `include:project` or a component) is `PROJECT:REF:PATH`,
+   * with the component's version as REF. An `include:remote` file has its URL, and an
+   * `include:template` file is `template:NAME`.
    */
   file: string;
   /**

@@ -47,6 +47,7 @@ const EXTERNAL: &str = "tests/fixtures/cli/external/.gitlab-ci.yml";
 const SOURCES: &str = "tests/fixtures/cli/sources";
 const CHILD_ERRORS: &str = "tests/fixtures/cli/child-errors/.gitlab-ci.yml";
 const BYTE_ORDER_MARK: &str = "tests/fixtures/cli/byte-order-mark/.gitlab-ci.yml";
+const TEMPLATE_SHADOWED: &str = "tests/fixtures/cli/template-shadowed/.gitlab-ci.yml";
 
 #[test]
 fn lint_clean_exits_zero() {
@@ -494,6 +495,35 @@ fn external_sources_from_folders() {
     ] {
         assert!(text.contains(job), "no {job} in:\n{text}");
     }
+}
+
+#[test]
+fn template_named_apart_from_repository_file() {
+    // The repository has a file at the template's path, and includes both.
+    let templates = format!("{SOURCES}/templates");
+    let output = glplan(&[
+        "plan",
+        TEMPLATE_SHADOWED,
+        "--templates",
+        &templates,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let plan: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let file_of = |job: &str| {
+        let jobs = plan["jobs"].as_array().unwrap();
+        let found = jobs.iter().find(|entry| entry["name"] == job).unwrap();
+        found["location"]["file"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        file_of("job-from-template"),
+        "template:Jobs/Greeting.gitlab-ci.yml"
+    );
+    assert_eq!(
+        file_of("job-from-repository"),
+        "tests/fixtures/cli/template-shadowed/Jobs/Greeting.gitlab-ci.yml"
+    );
 }
 
 #[test]

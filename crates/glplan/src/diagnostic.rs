@@ -146,7 +146,11 @@ impl Diagnostic {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Location {
-    /// File name as shown to the user.
+    /// File name. A file of the repository being planned has its path from the repository root, and
+    /// a file of another project (from `include:project` or a component) is `PROJECT:REF:PATH`,
+    /// with the component's version as REF. An `include:remote` file has its URL, and an
+    /// `include:template` file is `template:NAME`. Runner and durations files keep the name they
+    /// were given.
     pub file: String,
     /// First character.
     pub start: Position,

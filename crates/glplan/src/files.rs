@@ -29,6 +29,11 @@ pub enum FileRequest<'a> {
     },
 }
 
+/// The start of the name that diagnostics and source locations give a file of
+/// `include:template`, as in `template:Jobs/SAST.gitlab-ci.yml`. A repository file of the same
+/// path is named `Jobs/SAST.gitlab-ci.yml`, so the two names differ.
+pub const TEMPLATE_NAME_PREFIX: &str = "template:";
+
 /// Why a file could not be supplied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
@@ -106,9 +111,10 @@ impl MemoryFiles {
 impl FileProvider for MemoryFiles {
     fn read(&self, request: FileRequest<'_>) -> Result<String, FetchError> {
         match request {
+            // As in a Git tree, `/ci/a.yml`, `./ci/a.yml` and `ci//a.yml` are `ci/a.yml`.
             FileRequest::Repository { project, path, .. } => self
                 .project_files(project)?
-                .get(path.trim_start_matches('/'))
+                .get(&crate::context::normalize_changed_path(path))
                 .cloned()
                 .ok_or(FetchError::NotFound),
             FileRequest::Remote { url } => {

@@ -31,7 +31,7 @@ mod reference;
 
 pub use config::Config;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use files::{FetchError, FileProvider, FileRequest, MemoryFiles};
+pub use files::{FetchError, FileProvider, FileRequest, MemoryFiles, TEMPLATE_NAME_PREFIX};
 pub use limits::Limits;
 pub use resolve::{Resolution, ResolveOptions, resolve};
 pub use source::{FileId, SourceMap, Span};

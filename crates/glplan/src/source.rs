@@ -63,7 +63,11 @@ pub struct Position {
 /// One loaded source file.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Display name: the repository path, or `project:ref:path` for other projects.
+    /// Display name. A file of the repository being planned has its path from the repository root,
+    /// and a file of another project (from `include:project` or a component) is `PROJECT:REF:PATH`,
+    /// with the component's version as REF. An `include:remote` file has its URL, and an
+    /// `include:template` file is `template:NAME`. Runner and durations files keep the name they
+    /// were given.
     pub name: String,
     /// Full text as read.
     pub text: String,

@@ -26,7 +26,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::files::{FetchError, FileProvider, FileRequest};
+use crate::files::{FetchError, FileProvider, FileRequest, TEMPLATE_NAME_PREFIX};
 use crate::glob;
 use crate::inputs::{self, ruby};
 use crate::limits::Limits;
@@ -224,10 +224,13 @@ impl Repo {
     }
 
     /// Returns the name of a file of this repository in diagnostics: the path for the planned
-    /// repository, `project:ref:path` for another project.
+    /// repository, `project:ref:path` for another project. The path is written as the
+    /// repository's tree lists it, without a leading `/`, `.` segments or empty segments, so
+    /// that `/ci/a.yml`, `./ci/a.yml` and `ci//a.yml` give one file one name.
     fn display_name(&self, path: &str) -> String {
+        let path = crate::context::normalize_changed_path(path);
         match &self.project {
-            None => path.to_owned(),
+            None => path,
             Some(project) => {
                 let git_ref = self.git_ref.as_deref().unwrap_or("HEAD");
                 format!("{project}:{git_ref}:{path}")
@@ -645,7 +648,7 @@ impl<'e> Processor<'_, 'e> {
                     return None;
                 }
                 Some(Fetched {
-                    name: location.to_owned(),
+                    name: format!("{TEMPLATE_NAME_PREFIX}{location}"),
                     context: no_repository,
                     text,
                 })

@@ -452,6 +452,64 @@ fn template_include() {
 }
 
 #[test]
+fn file_names_by_include_kind() {
+    let mut files = repo(&[
+        ("ci/a.yml", "local-slash: {script: [x]}\n"),
+        ("ci/b.yml", "local-dot: {script: [x]}\n"),
+        (
+            "Jobs/Build.gitlab-ci.yml",
+            "local-like-template: {script: [x]}\n",
+        ),
+    ]);
+    files.templates.insert(
+        "Jobs/Build.gitlab-ci.yml".to_owned(),
+        "template: {script: [x]}\n".to_owned(),
+    );
+    files.projects.insert(
+        "g/p".to_owned(),
+        project_files(&[
+            ("ci/p.yml", "project: {script: [x]}\n"),
+            ("templates/c.yml", "component: {script: [x]}\n"),
+        ]),
+    );
+    files.remote.insert(
+        "https://example.com/r.yml".to_owned(),
+        "remote: {script: [x]}\n".to_owned(),
+    );
+    let entry = "\
+include:
+  - local: /ci/a.yml
+  - local: ./ci//b.yml
+  - local: Jobs/Build.gitlab-ci.yml
+  - template: Jobs/Build.gitlab-ci.yml
+  - project: g/p
+    file: ./ci/p.yml
+  - component: gitlab.com/g/p/c@1.0
+  - remote: https://example.com/r.yml
+";
+    let options = Options {
+        server_fqdn: Some("gitlab.com".to_owned()),
+        ..Options::default()
+    };
+    let result = run_with(&files, entry, &options);
+    assert!(result.diagnostics.is_empty(), "{:#?}", result.diagnostics);
+
+    let cases = [
+        ("local-slash", "ci/a.yml"),
+        ("local-dot", "ci/b.yml"),
+        ("local-like-template", "Jobs/Build.gitlab-ci.yml"),
+        ("template", "template:Jobs/Build.gitlab-ci.yml"),
+        ("project", "g/p:HEAD:ci/p.yml"),
+        ("component", "g/p:1.0:templates/c.yml"),
+        ("remote", "https://example.com/r.yml"),
+    ];
+    for (job, name) in cases {
+        let span = result.merged().entry(job).unwrap().key_span;
+        assert_eq!(result.file_name(span), name, "file of `{job}`");
+    }
+}
+
+#[test]
 fn legacy_with_passes_inputs() {
     let files = repo(&[("tmpl.yml", TEMPLATE)]);
     let entry = "include: [{local: tmpl.yml, with: {stage: deploy, jobs: [a]}}]\n";

@@ -862,7 +862,10 @@ pub struct VariableRead {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct SourceLocation {
-    /// File name as the configuration names it.
+    /// File name. A file of the repository being planned has its path from the repository root, and
+    /// a file of another project (from `include:project` or a component) is `PROJECT:REF:PATH`,
+    /// with the component's version as REF. An `include:remote` file has its URL, and an
+    /// `include:template` file is `template:NAME`.
     pub file: String,
     /// Line, from 1.
     pub line: u32,
