@@ -21,16 +21,18 @@ export interface Input {
   entry?: string | null;
   /**
    * Files of other projects for `include:project` and CI/CD components: project path (such
-   * as `my-group/ci-tools`), then file path. The requested ref is ignored.
+   * as `my-group/ci-tools`, compared without regard to case), then file path. The requested
+   * ref is ignored.
    */
   projects?: MapLike<MapLike<string>>;
   /**
-   * GitLab's CI/CD templates for `include:template`, by name (such as
-   * `Jobs/SAST.gitlab-ci.yml`).
+   * GitLab's CI/CD templates for `include:template`, by name exactly as the include writes
+   * it (such as `Jobs/SAST.gitlab-ci.yml`). Locations name them `template:NAME`.
    */
   templates?: MapLike<string> | null;
   /**
-   * Files for `include:remote`, by URL.
+   * Files for `include:remote`, by URL exactly as the include writes it after variable
+   * expansion.
    */
   remote?: MapLike<string> | null;
   /**

@@ -29,7 +29,8 @@ impl MapFiles {
         let Some(project) = project else {
             return Ok(&self.repository);
         };
-        self.projects.get(project.trim_matches('/')).ok_or_else(|| {
+        let key = project.trim_matches('/').to_lowercase();
+        self.projects.get(&key).ok_or_else(|| {
             FetchError::Unavailable(format!(
                 "no files given for project `{project}`; add them to `projects[\"{project}\"]`"
             ))
@@ -67,7 +68,9 @@ where
 }
 
 /// Deserializes the files of other projects: each project's paths as [`repository_files`]
-/// reads the repository's, and project paths without leading or trailing `/`.
+/// reads the repository's, and project paths without leading or trailing `/` and in lower
+/// case. GitLab looks projects up without regard to case, and the include phase requests them
+/// in lower case.
 pub(crate) fn project_files<'de, D>(
     deserializer: D,
 ) -> Result<BTreeMap<String, BTreeMap<String, String>>, D::Error>
@@ -79,7 +82,7 @@ where
     for (project, caller_files) in caller_projects {
         let files = file_keys(caller_files)
             .map_err(|error| D::Error::custom(format!("`{project}`: {error}")))?;
-        let name = project.trim_matches('/').to_owned();
+        let name = project.trim_matches('/').to_lowercase();
         if projects.insert(name.clone(), files).is_some() {
             return Err(D::Error::custom(format!(
                 "two entries name the project `{name}`; keep one of them"
@@ -272,11 +275,22 @@ mod tests {
     fn project_keys_normalized() {
         let json = serde_json::json!({
             "files": {"x.yml": ""},
-            "projects": {"/group/ci/": {"./templates//a.yml": "a: 1"}},
+            "projects": {"/Group/CI/": {"./templates//a.yml": "a: 1"}},
         });
         let input = crate::input::Input::from_json(json).unwrap();
         let files = input.projects.get("group/ci").unwrap();
         assert_eq!(files.keys().collect::<Vec<_>>(), ["templates/a.yml"]);
+
+        let json = serde_json::json!({
+            "files": {"x.yml": ""},
+            "projects": {"group/ci": {}, "Group/CI/": {}},
+        });
+        let error = crate::input::Input::from_json(json).unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `projects`: two entries name the project `group/ci`; keep one of \
+             them"
+        );
 
         let json = serde_json::json!({
             "files": {"x.yml": ""},

@@ -33,13 +33,15 @@ pub struct Input {
     /// Path of the pipeline file in `files`. Default `.gitlab-ci.yml`.
     pub entry: Option<String>,
     /// Files of other projects for `include:project` and CI/CD components: project path (such
-    /// as `my-group/ci-tools`), then file path. The requested ref is ignored.
+    /// as `my-group/ci-tools`, compared without regard to case), then file path. The requested
+    /// ref is ignored.
     #[serde(deserialize_with = "crate::files::project_files")]
     pub projects: BTreeMap<String, BTreeMap<String, String>>,
-    /// GitLab's CI/CD templates for `include:template`, by name (such as
-    /// `Jobs/SAST.gitlab-ci.yml`).
+    /// GitLab's CI/CD templates for `include:template`, by name exactly as the include writes
+    /// it (such as `Jobs/SAST.gitlab-ci.yml`). Locations name them `template:NAME`.
     pub templates: Option<BTreeMap<String, String>>,
-    /// Files for `include:remote`, by URL.
+    /// Files for `include:remote`, by URL exactly as the include writes it after variable
+    /// expansion.
     pub remote: Option<BTreeMap<String, String>>,
     /// Pipeline variables, as **Run pipeline** or the API would set them, or with the source
     /// `schedule` the schedule's variables. A value is a string, or an object with a string

@@ -358,8 +358,8 @@ pub struct CommonArgs {
     pub templates: Option<PathBuf>,
 
     /// Reads the files of project PATH (such as `my-group/ci-tools`) for `include:project`
-    /// and CI/CD components from folder DIR; the requested ref is ignored. Repeat for several
-    /// projects.
+    /// and CI/CD components from folder DIR; the requested ref is ignored. PATH is compared
+    /// without regard to case, as GitLab finds projects. Repeat for several projects.
     #[arg(long = "project", value_name = "PATH=DIR", value_parser = parse_project)]
     pub projects: Vec<(String, PathBuf)>,
 

@@ -59,11 +59,13 @@ impl DirFiles {
     }
 
     /// Maps the project `path` (as `include:project` or a component names it) to a directory.
+    /// Project paths are compared without regard to case, because GitLab looks projects up
+    /// that way and the include phase requests them in lower case.
     #[must_use]
     pub fn with_project(mut self, path: impl Into<String>, dir: impl Into<PathBuf>) -> Self {
         let path = path.into();
         self.projects
-            .insert(path.trim_matches('/').to_owned(), dir.into());
+            .insert(path.trim_matches('/').to_lowercase(), dir.into());
         self
     }
 
@@ -84,7 +86,7 @@ impl DirFiles {
             return Ok(&self.root);
         };
         self.projects
-            .get(project.trim_matches('/'))
+            .get(&project.trim_matches('/').to_lowercase())
             .map(PathBuf::as_path)
             .ok_or_else(|| {
                 FetchError::Unavailable(format!(
@@ -496,6 +498,20 @@ mod tests {
             project: Some("group/other"),
             git_ref: Some("v1"),
             path: "templates/a.yml",
+        });
+        assert_eq!(text.unwrap(), "x: 1\n");
+    }
+
+    #[test]
+    fn project_path_case_ignored() {
+        let dir = Scratch::new("project-case");
+        dir.write("other/a.yml", "x: 1\n");
+        let files =
+            DirFiles::new(dir.0.join("repo")).with_project("/Group/Other/", dir.0.join("other"));
+        let text = files.read(FileRequest::Repository {
+            project: Some("group/other"),
+            git_ref: None,
+            path: "a.yml",
         });
         assert_eq!(text.unwrap(), "x: 1\n");
     }
