@@ -496,6 +496,127 @@ test("leading byte order mark is not a column", () => {
   assert.deepEqual(diagnostics, native);
 });
 
+test("template and repository file names differ", () => {
+  const binary = buildCli();
+  const dir = path.join(project, "template-shadowed");
+  const templates = path.join(project, "template-shadowed-templates");
+  const entry = "include:\n  - template: Jobs/Greeting.gitlab-ci.yml\n  - local: Jobs/Greeting.gitlab-ci.yml\n";
+  const template = "from-template:\n  stage: nope\n  script: [echo]\n";
+  const local = "from-repository:\n  stage: nope\n  script: [echo]\n";
+  fs.mkdirSync(path.join(dir, "Jobs"), { recursive: true });
+  fs.mkdirSync(path.join(templates, "Jobs"), { recursive: true });
+  fs.writeFileSync(path.join(dir, ".gitlab-ci.yml"), entry);
+  fs.writeFileSync(path.join(dir, "Jobs/Greeting.gitlab-ci.yml"), local);
+  fs.writeFileSync(path.join(templates, "Jobs/Greeting.gitlab-ci.yml"), template);
+  const input = {
+    files: { ".gitlab-ci.yml": entry, "Jobs/Greeting.gitlab-ci.yml": local },
+    templates: { "Jobs/Greeting.gitlab-ci.yml": template },
+  };
+
+  const diagnostics = glplan.lint(input);
+  assert.deepEqual(
+    diagnostics.map((diagnostic) => diagnostic.location?.file),
+    ["template:Jobs/Greeting.gitlab-ci.yml", "Jobs/Greeting.gitlab-ci.yml"],
+  );
+  const native = cli(binary, ["lint", ".gitlab-ci.yml", "--repo", ".", "--templates", templates, "--format", "json"], dir);
+  assertSameOutput(diagnostics, native, "lint of a template and a repository file of one path");
+});
+
+/**
+ * Returns the `file` of the `unknown-stage` diagnostic of `lint(input)`, which each case below
+ * puts in the file whose name it checks.
+ */
+function unknownStageFile(input) {
+  const found = glplan.lint(input).filter((diagnostic) => diagnostic.code === "unknown-stage");
+  assert.equal(found.length, 1, JSON.stringify(found));
+  return found[0].location.file;
+}
+
+// The rules of the README's "File names" section, one case each.
+const BAD_STAGE = "job:\n  stage: nope\n  script: [echo]\n";
+
+test("file keys follow the README's rules", async (t) => {
+  const keyCases = [
+    ["a leading / is dropped", "/ci/a.yml"],
+    ["a leading ./ is dropped", "./ci/a.yml"],
+    ["an inner . segment is dropped", "ci/./a.yml"],
+    ["an empty segment is dropped", "ci//a.yml"],
+  ];
+  for (const [name, key] of keyCases) {
+    await t.test(name, () => {
+      const files = { ".gitlab-ci.yml": "include: ci/a.yml\n", [key]: BAD_STAGE };
+      assert.equal(unknownStageFile({ files }), "ci/a.yml");
+    });
+  }
+
+  await t.test("an include path is named by its normalized form", () => {
+    const files = { ".gitlab-ci.yml": "include: ./ci//a.yml\n", "ci/a.yml": BAD_STAGE };
+    assert.equal(unknownStageFile({ files }), "ci/a.yml");
+  });
+
+  await t.test("entry is normalized", () => {
+    const files = { "ci/main.yml": BAD_STAGE };
+    assert.equal(unknownStageFile({ files, entry: "/ci/./main.yml" }), "ci/main.yml");
+  });
+
+  await t.test("a .. segment throws", () => {
+    for (const key of ["../a.yml", "ci/../a.yml"]) {
+      assert.throws(() => glplan.lint({ files: { ".gitlab-ci.yml": "", [key]: "" } }), {
+        name: "Error",
+        message:
+          `invalid argument \`files\`: \`${key}\` is not a file path in the repository; give the path ` +
+          "from the repository root, such as `ci/build.yml`, without `..`",
+      });
+    }
+  });
+
+  await t.test("a key that names no file throws", () => {
+    for (const key of ["", "/", "."]) {
+      assert.throws(() => glplan.lint({ files: { ".gitlab-ci.yml": "", [key]: "" } }), {
+        name: "Error",
+        message: new RegExp(`^invalid argument \`files\`: \`${key.replace(".", "\\.")}\` is not a file path`),
+      });
+    }
+  });
+
+  await t.test("two keys of one path throw", () => {
+    assert.throws(() => glplan.lint({ files: { "/a.yml": "", "a.yml": "" }, entry: "a.yml" }), {
+      name: "Error",
+      message: "invalid argument `files`: `/a.yml` and `a.yml` are the same file `a.yml`; keep one of them",
+    });
+  });
+
+  await t.test("project keys lose slashes and case", () => {
+    const files = { ".gitlab-ci.yml": "include:\n  project: my-group/CI\n  file: /jobs.yml\n" };
+    const projects = { "/My-Group/ci/": { "./jobs.yml": BAD_STAGE } };
+    assert.equal(unknownStageFile({ files, projects }), "my-group/ci:HEAD:jobs.yml");
+  });
+
+  await t.test("two keys of one project throw", () => {
+    const files = { ".gitlab-ci.yml": "" };
+    assert.throws(() => glplan.lint({ files, projects: { "my-group/ci": {}, "/My-Group/CI": {} } }), {
+      name: "Error",
+      message: "invalid argument `projects`: two entries name the project `my-group/ci`; keep one of them",
+    });
+  });
+
+  await t.test("template keys are exact", () => {
+    const files = { ".gitlab-ci.yml": "include:\n  template: Jobs/A.gitlab-ci.yml\n" };
+    const templates = { "Jobs/A.gitlab-ci.yml": BAD_STAGE };
+    assert.equal(unknownStageFile({ files, templates }), "template:Jobs/A.gitlab-ci.yml");
+    const messages = glplan.lint({ files, templates: { "/Jobs/A.gitlab-ci.yml": BAD_STAGE } }).map((d) => d.message);
+    assert.deepEqual(messages, ["Included file `Jobs/A.gitlab-ci.yml` is empty or does not exist!"]);
+  });
+
+  await t.test("remote keys are exact", () => {
+    const url = "https://example.com/ci/a.yml";
+    const files = { ".gitlab-ci.yml": `include: ${url}\n` };
+    assert.equal(unknownStageFile({ files, remote: { [url]: BAD_STAGE } }), url);
+    const messages = glplan.lint({ files, remote: { "https://example.com/ci//a.yml": BAD_STAGE } }).map((d) => d.message);
+    assert.deepEqual(messages, [`include \`${url}\` could not be loaded: \`${url}\` is not in \`remote\`; add its text as \`remote["${url}"]\``]);
+  });
+});
+
 // Two fleets: untagged runners on two hosts with GitLab-side settings (one naming a runner that
 // no host has), and tagged Docker runners, some privileged or with the Docker socket bound.
 const RUNNER_SETS = [
