@@ -73,7 +73,8 @@ pub fn job_predefined_variables(
     environment: Option<&str>,
     manual: bool,
 ) -> Vec<PredefinedVariable> {
-    let mut out = Predefined::default();
+    // At most 13: seven of the job, two of a trigger and four of an environment.
+    let mut out = Predefined(Vec::with_capacity(13));
     out.pipeline("CI_JOB_NAME", &job.name);
     out.pipeline("CI_JOB_NAME_SLUG", slugify(&job.name));
     out.pipeline("CI_JOB_GROUP_NAME", job_group_name(&job.name));
