@@ -748,7 +748,7 @@ fn add_file_diagnostics(value: &mut serde_json::Value, loaded: &Loaded, files: &
 
 fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {
     // Standard output flushes at every line break, and pretty JSON puts each member on a line
-    // of its own: unbuffered, a large pipeline took one system call per member.
+    // of its own. Unbuffered, a large pipeline took one system call per member.
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     serde_json::to_writer_pretty(&mut out, value).map_err(|e| {
         if e.io_error_kind() == Some(io::ErrorKind::BrokenPipe) {

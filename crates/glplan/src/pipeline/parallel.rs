@@ -1,19 +1,19 @@
 //! Spreads the per-job steps of pipeline creation over threads.
 //!
 //! A job's rules, seed variables, final variables and output form depend only on the job, the
-//! context and the configuration, so the jobs of a large pipeline are cut into runs of
+//! context and the configuration. So the jobs of a large pipeline are cut into runs of
 //! consecutive jobs, one per thread, and the results are put back in order. Each run builds
 //! its own caches (shared variable parts, parsed expressions), so the output does not depend on
 //! the number of threads. On WebAssembly the calling thread does all the work.
 
 use std::num::NonZeroUsize;
 
-/// The fewest jobs worth a thread of their own: below this, building a run's caches and
-/// starting the thread cost about as much as the jobs.
+/// The minimum number of jobs of a run. A 294-job pipeline cut into two runs took longer than
+/// on one thread, because each run builds its caches again.
 pub(super) const MIN_JOBS_PER_THREAD: usize = 256;
 
-/// How many runs to cut `jobs` jobs into, with at most `limit` threads (`None`: the machine's
-/// available parallelism).
+/// Returns how many runs to cut `jobs` jobs into, with at most `limit` threads (`None`: the
+/// machine's available parallelism).
 pub(super) fn thread_count(limit: Option<NonZeroUsize>, jobs: usize) -> usize {
     if cfg!(target_family = "wasm") {
         return 1;
