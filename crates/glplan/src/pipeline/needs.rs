@@ -9,6 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 
 use super::output::{CrossNeed, NeedEdge, PlanDiagnostic};
+use super::layers::SeedList;
 use super::seed::Seed;
 use super::trace::Locator;
 
@@ -58,7 +59,7 @@ pub(super) fn check(seeds: &[Seed<'_>], limits: &Limits, locator: Locator<'_>) -
             continue;
         };
         check_configured_needs(seed, &present, limits, locator, &mut checked);
-        check_variable_cycles(seed, limits, locator, &mut checked);
+        check_variable_cycles(seed, locator, &mut checked);
     }
 
     for seed in seeds {
@@ -131,24 +132,23 @@ pub(super) fn missing_need(job: &str, need: &JobNeed) -> Diagnostic {
 /// GitLab's `variable_expansion_errors`: the seed variables must not reference each other in
 /// a cycle. The matched rule's variables are not part of this check.
 /// glplan also reports here when nested expansion grows past
-/// [`Limits::max_variable_expansion_bytes`].
-fn check_variable_cycles(
-    seed: &Seed<'_>,
-    limits: &Limits,
-    locator: Locator<'_>,
-    checked: &mut Checked,
-) {
-    let diagnostic = match seed.seed.layers.cycles() {
-        Some(expansion) => expansion.cycle_diagnostic(&seed.job.name),
+/// [`Limits::max_variable_expansion_bytes`]. Runs with the rules, on the job's thread; the
+/// error is reported in order by [`check`].
+pub(super) fn variable_error(seed: &SeedList, job: &str, limits: &Limits) -> Option<Diagnostic> {
+    match seed.layers.cycles() {
+        Some(expansion) => expansion.cycle_diagnostic(job),
         None => seed
-            .seed
             .layers
             .expansion_too_large(limits.max_variable_expansion_bytes)
             .and_then(|expansion| {
-                expansion.too_large_diagnostic(&seed.job.name, limits.max_variable_expansion_bytes)
+                expansion.too_large_diagnostic(job, limits.max_variable_expansion_bytes)
             }),
-    };
-    let Some(diagnostic) = diagnostic else {
+    }
+}
+
+/// Reports the error [`variable_error`] found for the job.
+fn check_variable_cycles(seed: &Seed<'_>, locator: Locator<'_>, checked: &mut Checked) {
+    let Some(diagnostic) = seed.variable_error.clone() else {
         return;
     };
     checked.errors.push(diagnostic.message.clone());

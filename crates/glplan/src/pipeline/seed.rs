@@ -4,6 +4,7 @@
 
 use crate::config::{AllowFailure, Config, Duration, Job, JobKind, Need, SchedulingType, When};
 use crate::context::PipelineContext;
+use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::rules::{self, JobDecision, JobRules, JobTrace, PipelineFacts};
 use crate::variables::{GlobalVariables, JobSpec, YamlVariable};
@@ -26,6 +27,9 @@ pub(super) struct Seed<'a> {
     pub(super) decision: JobDecision,
     pub(super) environment: Option<keywords::EnvironmentView>,
     pub(super) effective: Effective,
+    /// A reference cycle or oversized expansion among the seed variables, which fails the
+    /// pipeline.
+    pub(super) variable_error: Option<Diagnostic>,
 }
 
 /// The job's attributes after its matched rule.
@@ -142,6 +146,7 @@ pub(super) fn evaluate_jobs<'a>(
             continue;
         }
         let effective = effective(job, &decision);
+        let variable_error = super::needs::variable_error(&seed, &job.name, limits);
         seeds.push(Seed {
             job,
             stage_index: stage_index(config, &job.stage),
@@ -150,6 +155,7 @@ pub(super) fn evaluate_jobs<'a>(
             decision,
             environment,
             effective,
+            variable_error,
         });
     }
     (seeds, absent)
