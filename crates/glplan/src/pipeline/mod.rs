@@ -351,6 +351,11 @@ impl Planner<'_, '_> {
                 }
             }
         }
+        // The seeds own their variable lists and rule traces: free them on the pool's threads
+        // as well.
+        drop(order);
+        drop(lists);
+        parallel::map(parallel::split(seeds, threads), drop);
 
         // 5. The job graph.
         let graph = graph::build(&pipeline.jobs, &self.config.stages);
