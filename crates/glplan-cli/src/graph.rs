@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use glplan::pipeline::{EdgeKind, Pipeline};
+use glplan::pipeline::Pipeline;
 
 use crate::terminal::escape;
 
@@ -23,43 +23,77 @@ enum Line {
     Stage,
 }
 
-/// The jobs' node identifiers and the edges between them, in pipeline order.
+/// The jobs' node identifiers, the stages that get a gate node, and the edges between nodes,
+/// in pipeline order.
 struct Layout<'a> {
     ids: HashMap<&'a str, String>,
-    edges: Vec<(&'a str, &'a str, Line)>,
+    /// Per stage, whether its stage-scheduled jobs wait through a gate node (`gate{index}`).
+    gates: Vec<bool>,
+    edges: Vec<(String, String, Line)>,
 }
 
+/// Lays out the graph. A stage-scheduled job waits for every job of [`glplan::pipeline::Stage::waits_for`] of
+/// its stage. Drawn as one edge per pair, a stage of `n` such jobs after `m` jobs would take
+/// `n × m` edges, more than Mermaid draws (500 by default) and quadratic in the pipeline's
+/// size. So when both sides have several jobs, the earlier jobs point to a gate node of the
+/// stage and the gate points to the stage-scheduled jobs: `n + m` edges.
 fn layout(pipeline: &Pipeline) -> Layout<'_> {
-    let ids = pipeline
+    let ids: HashMap<&str, String> = pipeline
         .jobs
         .iter()
         .enumerate()
         .map(|(index, job)| (job.name.as_str(), format!("job{index}")))
         .collect();
+    let id = |name: &str| ids.get(name).cloned();
     let mut edges = Vec::new();
-    for (from, to, kind) in pipeline.edges() {
-        let line = match kind {
-            EdgeKind::Stage => Line::Stage,
-            EdgeKind::Needs => {
-                let optional = pipeline
-                    .job(to)
-                    .and_then(|job| job.needs.as_ref())
-                    .and_then(|needs| needs.iter().find(|need| need.job == from))
-                    .is_some_and(|need| need.optional);
-                if optional {
-                    Line::OptionalNeed
-                } else {
-                    Line::Need
-                }
-            }
+    for job in &pipeline.jobs {
+        let (Some(needs), Some(to)) = (&job.needs, id(&job.name)) else {
+            continue;
         };
-        edges.push((from, to, line));
+        for need in needs {
+            let line = if need.optional {
+                Line::OptionalNeed
+            } else {
+                Line::Need
+            };
+            if let Some(from) = id(&need.job) {
+                edges.push((from, to.clone(), line));
+            }
+        }
     }
-    Layout { ids, edges }
+    let mut gates = Vec::with_capacity(pipeline.stages.len());
+    for (index, stage) in pipeline.stages.iter().enumerate() {
+        let waiting: Vec<String> = pipeline
+            .jobs
+            .iter()
+            .filter(|job| job.stage == stage.name && job.needs.is_none())
+            .filter_map(|job| id(&job.name))
+            .collect();
+        let waited: Vec<String> = stage.waits_for.iter().filter_map(|name| id(name)).collect();
+        let gate = waiting.len() > 1 && waited.len() > 1;
+        gates.push(gate);
+        if gate {
+            let gate_id = format!("gate{index}");
+            for from in waited {
+                edges.push((from, gate_id.clone(), Line::Stage));
+            }
+            for to in waiting {
+                edges.push((gate_id.clone(), to, Line::Stage));
+            }
+            continue;
+        }
+        for from in &waited {
+            for to in &waiting {
+                edges.push((from.clone(), to.clone(), Line::Stage));
+            }
+        }
+    }
+    Layout { ids, gates, edges }
 }
 
 /// Renders a Graphviz digraph: stages as clusters, required needs as solid edges, optional
-/// needs dotted, and the stage order dashed.
+/// needs dotted, and the stage order dashed, through a point-shaped gate node where
+/// [`layout`] puts one.
 pub fn dot(pipeline: &Pipeline) -> String {
     let layout = layout(pipeline);
     let mut out = String::from("digraph pipeline {\n");
@@ -67,6 +101,9 @@ pub fn dot(pipeline: &Pipeline) -> String {
     for (index, stage) in pipeline.stages.iter().enumerate() {
         let _ = writeln!(out, "  subgraph cluster_{index} {{");
         let _ = writeln!(out, "    label=\"{}\";", dot_escape(&stage.name));
+        if layout.gates.get(index) == Some(&true) {
+            let _ = writeln!(out, "    gate{index} [shape=point, label=\"\"];");
+        }
         for job in &stage.jobs {
             if let Some(id) = layout.ids.get(job.as_str()) {
                 let _ = writeln!(out, "    {id} [label=\"{}\"];", dot_escape(job));
@@ -75,9 +112,6 @@ pub fn dot(pipeline: &Pipeline) -> String {
         out.push_str("  }\n");
     }
     for (from, to, line) in &layout.edges {
-        let (Some(from), Some(to)) = (layout.ids.get(from), layout.ids.get(to)) else {
-            continue;
-        };
         let style = match line {
             Line::Need => "",
             Line::OptionalNeed => " [style=dotted]",
@@ -107,7 +141,7 @@ fn dot_escape(text: &str) -> String {
 
 /// Renders a Mermaid `flowchart LR`: one subgraph per stage, required needs as `-->`,
 /// optional needs as a dotted edge labelled `optional`, and the stage order as a dotted
-/// edge.
+/// edge, through a small circle as the gate node where [`layout`] puts one.
 pub fn mermaid(pipeline: &Pipeline) -> String {
     let layout = layout(pipeline);
     let mut out = String::from("flowchart LR\n");
@@ -117,6 +151,9 @@ pub fn mermaid(pipeline: &Pipeline) -> String {
             "  subgraph stage{index} [\"{}\"]",
             mermaid_escape(&stage.name)
         );
+        if layout.gates.get(index) == Some(&true) {
+            let _ = writeln!(out, "    gate{index}((\" \"))");
+        }
         for job in &stage.jobs {
             if let Some(id) = layout.ids.get(job.as_str()) {
                 let _ = writeln!(out, "    {id}[\"{}\"]", mermaid_escape(job));
@@ -125,9 +162,6 @@ pub fn mermaid(pipeline: &Pipeline) -> String {
         out.push_str("  end\n");
     }
     for (from, to, line) in &layout.edges {
-        let (Some(from), Some(to)) = (layout.ids.get(from), layout.ids.get(to)) else {
-            continue;
-        };
         let arrow = match line {
             Line::Need => "-->",
             Line::OptionalNeed => "-. optional .->",
@@ -209,6 +243,47 @@ mod tests {
         assert!(text.contains("  job0 --> job2\n"), "{text}");
         assert!(text.contains("  job1 -. optional .-> job2\n"), "{text}");
         assert!(text.contains("  job2 -.-> job3\n"), "{text}");
+    }
+
+    /// Two stages of `count` jobs each, the second stage-scheduled.
+    fn two_full_stages(count: usize) -> String {
+        let mut yaml = String::from("stages: [build, test]\n");
+        for index in 0..count {
+            yaml.push_str(&format!("b{index}: {{stage: build, script: x}}\n"));
+            yaml.push_str(&format!("t{index}: {{stage: test, script: x}}\n"));
+        }
+        yaml
+    }
+
+    #[test]
+    fn stage_order_through_gate() {
+        let text = mermaid(&pipeline(&two_full_stages(25)));
+        let edges = text.lines().filter(|line| line.contains("-.->")).count();
+        assert_eq!(edges, 50, "{text}");
+        assert!(text.contains("    gate1((\" \"))\n"), "{text}");
+        assert!(text.contains("  job0 -.-> gate1\n"), "{text}");
+        assert!(text.contains("  gate1 -.-> job25\n"), "{text}");
+        let text = dot(&pipeline(&two_full_stages(25)));
+        let edges = text
+            .lines()
+            .filter(|line| line.contains("[style=dashed]"))
+            .count();
+        assert_eq!(edges, 50, "{text}");
+        assert!(
+            text.contains("    gate1 [shape=point, label=\"\"];\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn single_waiting_job_no_gate() {
+        let text = mermaid(&pipeline(
+            "stages: [build, test]\na: {stage: build, script: x}\nb: {stage: build, script: x}\n\
+             t: {stage: test, script: x}\n",
+        ));
+        assert!(!text.contains("gate"), "{text}");
+        assert!(text.contains("  job0 -.-> job2\n"), "{text}");
+        assert!(text.contains("  job1 -.-> job2\n"), "{text}");
     }
 
     #[test]
