@@ -300,12 +300,6 @@ export interface Location {
 
 /**
  * A 1-based position in a file, with the column counted three ways.
- *
- * A byte order mark (U+FEFF) that starts the file is not part of line 1, so the columns of
- * line 1 count from the character after it. GitLab removes the mark before it parses the
- * file, so the positions in its YAML error messages do not count it either, and editors that
- * drop the mark, such as VS Code and Monaco, show the same columns. The byte `offset` still
- * counts the mark's 3 bytes.
  */
 export interface Position {
   /**
@@ -860,9 +854,7 @@ export interface VariableRead {
 }
 
 /**
- * A file name and 1-based line and column. On line 1 of a file that starts with a byte order
- * mark (U+FEFF), the columns count from the character after the mark, and `offset` counts the
- * mark's 3 bytes.
+ * A file name and 1-based line and column.
  */
 export interface SourceLocation {
   /**

@@ -468,7 +468,7 @@ test("invalid server_host throws", () => {
   });
 });
 
-test("leading byte order mark is not a column", () => {
+test("leading byte order mark is a column", () => {
   const binary = buildCli();
   const text = "\uFEFFbuild: script: make\n";
   const dir = path.join(project, "byte-order-mark");
@@ -477,23 +477,37 @@ test("leading byte order mark is not a column", () => {
   const diagnostics = glplan.lint({ files: { ".gitlab-ci.yml": text } });
   assert.equal(diagnostics.length, 1);
   const [diagnostic] = diagnostics;
-  // The second `:` of line 1 is the error, in GitLab's message at column 14.
-  assert.match(diagnostic.message, /at line 1 column 14$/);
+  // The second `:` of line 1 is the error, in GitLab's message at column 15: the mark counts.
+  assert.match(diagnostic.message, /at line 1 column 15$/);
   const { start } = diagnostic.location;
   assert.equal(start.line, 1);
-  assert.equal(start.column, 14);
-  assert.equal(start.column_utf16, 14);
+  assert.equal(start.column, 15);
+  assert.equal(start.column_utf16, 15);
   assert.equal(start.offset, 16);
 
-  // Each rule of the README finds the `:`: Monaco's text without the mark, the string as
-  // passed with line 1 from index 1, and the UTF-8 bytes at `offset`.
+  // Each rule of the README finds the `:`: the string as passed (CodeMirror), Monaco's text
+  // without the mark, and the UTF-8 bytes at `offset`.
+  assert.equal(text[start.column_utf16 - 1], ":");
   const withoutMark = text.slice(1);
-  assert.equal(withoutMark[start.column_utf16 - 1], ":");
-  assert.equal(text[1 + start.column_utf16 - 1], ":");
+  assert.equal(withoutMark[start.column_utf16 - 2], ":");
   assert.equal(Buffer.from(text, "utf8")[start.offset], ":".charCodeAt(0));
 
   const native = cli(binary, ["lint", ".gitlab-ci.yml", "--repo", ".", "--format", "json"], dir);
   assert.deepEqual(diagnostics, native);
+});
+
+test("leading byte order mark ends the document early", () => {
+  const text = "\uFEFFfirst: {script: [a]}\nsecond: {script: [b]}\n";
+  const diagnostics = glplan.lint({ files: { ".gitlab-ci.yml": text } });
+  assert.ok(
+    diagnostics.some((diagnostic) => diagnostic.code === "yaml-byte-order-mark"),
+    JSON.stringify(diagnostics),
+  );
+  const result = glplan.plan({ files: { ".gitlab-ci.yml": text } });
+  assert.deepEqual(
+    result.pipeline.jobs.map((job) => job.name),
+    ["first"],
+  );
 });
 
 test("template and repository file names differ", () => {

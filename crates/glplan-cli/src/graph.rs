@@ -245,7 +245,7 @@ mod tests {
         assert!(text.contains("  job2 -.-> job3\n"), "{text}");
     }
 
-    /// Two stages of `count` jobs each, the second stage-scheduled.
+    /// Builds two stages of `count` jobs each, the second stage-scheduled.
     fn two_full_stages(count: usize) -> String {
         let mut yaml = String::from("stages: [build, test]\n");
         for index in 0..count {

@@ -41,12 +41,6 @@ impl Span {
 }
 
 /// A 1-based position in a file, with the column counted three ways.
-///
-/// A byte order mark (U+FEFF) that starts the file is not part of line 1, so the columns of
-/// line 1 count from the character after it. GitLab removes the mark before it parses the
-/// file, so the positions in its YAML error messages do not count it either, and editors that
-/// drop the mark, such as VS Code and Monaco, show the same columns. The byte `offset` still
-/// counts the mark's 3 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Position {
@@ -87,24 +81,20 @@ impl SourceFile {
         }
     }
 
-    /// Byte offsets where the lines start. Lines end at LF, CR LF or a lone CR. The first line
-    /// starts at 0, or at 3 after a byte order mark that starts the file (see [`Position`]).
+    /// Byte offsets where the lines start, the first one 0. Lines end at LF, CR LF or a lone
+    /// CR.
     pub fn line_starts(&self) -> &[u32] {
         &self.line_starts
     }
 
     /// Converts a byte offset into a position. Offsets past the end map to the end of the file,
-    /// offsets inside a leading byte order mark map to the character after it, and an offset
-    /// inside a multi-byte character gives the column after that character.
+    /// and an offset inside a multi-byte character gives the column after that character.
     ///
     /// Takes time bounded by [`CHECKPOINT_STRIDE`], not by the length of the line, so that a
     /// file written on one long line (as generated child pipelines often are) converts each of
     /// its many positions quickly.
     pub fn position(&self, offset: u32) -> Position {
-        let first_line_start = self.line_starts.first().copied().unwrap_or(0);
-        let offset = offset
-            .min(u32::try_from(self.text.len()).unwrap_or(u32::MAX))
-            .max(first_line_start);
+        let offset = offset.min(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
         let line_index = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -206,9 +196,6 @@ impl SourceFile {
     }
 }
 
-/// U+FEFF, which at the start of a file is a byte order mark rather than text.
-const BYTE_ORDER_MARK: char = '\u{feff}';
-
 /// Distance in bytes between the checkpoints of [`CharCounts`].
 const CHECKPOINT_STRIDE: usize = 1024;
 
@@ -271,22 +258,16 @@ impl CharCounts {
     }
 }
 
-/// Returns the byte offsets where the lines of `text` start: 0, or the offset after a leading
-/// byte order mark, then the offset after each line break. A CR followed by LF is one line
-/// break.
+/// Returns the byte offsets where the lines of `text` start: 0, then the offset after each
+/// line break. A CR followed by LF is one line break.
 ///
 /// NOTE: Psych also breaks lines at NEL, LS and PS, so after one of these a location's line is
 /// lower than the line Psych would give. Editors such as VS Code break lines only at LF, CR LF
 /// and CR, and locations follow them.
 fn line_starts(text: &str) -> Vec<u32> {
     let bytes = text.as_bytes();
-    let first = if text.starts_with(BYTE_ORDER_MARK) {
-        BYTE_ORDER_MARK.len_utf8()
-    } else {
-        0
-    };
-    let mut starts = vec![first as u32];
-    for (index, &byte) in bytes.iter().enumerate().skip(first) {
+    let mut starts = vec![0];
+    for (index, &byte) in bytes.iter().enumerate() {
         let is_break = match byte {
             b'\n' => true,
             b'\r' => bytes.get(index + 1) != Some(&b'\n'),
@@ -423,55 +404,6 @@ mod tests {
     }
 
     #[test]
-    fn byte_order_mark_not_in_first_line() {
-        let mut map = SourceMap::new();
-        let id = map.add("a.yml", "\u{feff}a: é\nb: 2\n");
-        let file = map.get(id).unwrap();
-        assert_eq!(file.line_starts(), [3, 9, 14]);
-        assert_eq!(file.line_text(1), "a: é");
-
-        // `a` is the first character of line 1, at byte 3.
-        let first = file.position(3);
-        assert_eq!(first.line, 1);
-        assert_eq!(first.column, 1);
-        assert_eq!(first.column_utf16, 1);
-        assert_eq!(first.offset, 3);
-        let accent = file.position(6);
-        assert_eq!(accent.column, 4);
-        assert_eq!(accent.column_utf16, 4);
-        assert_eq!(file.position(10).column, 2);
-
-        // Offsets inside the mark move to the character after it.
-        assert_eq!(file.position(0), first);
-        assert_eq!(file.position(2), first);
-        assert_eq!(file.offset_at(1, 1), Some(3));
-        assert_eq!(file.offset_at(1, 4), Some(6));
-    }
-
-    #[test]
-    fn byte_order_mark_alone() {
-        let mut map = SourceMap::new();
-        let id = map.add("a.yml", "\u{feff}");
-        let file = map.get(id).unwrap();
-        assert_eq!(file.line_starts(), [3]);
-        assert_eq!(file.line_text(1), "");
-        let position = file.position(0);
-        assert_eq!((position.line, position.column, position.offset), (1, 1, 3));
-    }
-
-    #[test]
-    fn byte_order_mark_later_is_character() {
-        let mut map = SourceMap::new();
-        let id = map.add("a.yml", "a: 1\n\u{feff}b: 2\n");
-        let file = map.get(id).unwrap();
-        assert_eq!(file.line_starts(), [0, 5, 13]);
-        let b = file.position(8);
-        assert_eq!(b.line, 2);
-        assert_eq!(b.column, 2);
-        assert_eq!(b.column_utf16, 2);
-    }
-
-    #[test]
     fn position_past_end_clamps() {
         let mut map = SourceMap::new();
         let id = map.add("a.yml", "ab");
@@ -487,20 +419,13 @@ mod proptests {
 
     use super::*;
 
-    /// Byte length of the byte order mark that starts `text`, or 0.
-    fn mark_len(text: &str) -> u32 {
-        if text.starts_with('\u{feff}') { 3 } else { 0 }
-    }
-
-    /// Position of `offset` counted character by character from the start of its line. A
-    /// leading byte order mark is skipped, and offsets inside it move past it.
+    /// Position of `offset` counted character by character from the start of its line.
     fn naive_position(text: &str, offset: u32) -> (u32, u32, u32) {
-        let skipped = mark_len(text) as usize;
-        let offset = (offset.min(text.len() as u32) as usize).max(skipped);
+        let offset = offset.min(text.len() as u32) as usize;
         let mut line = 1;
-        let mut line_start = skipped;
+        let mut line_start = 0;
         let bytes = text.as_bytes();
-        for (index, &byte) in bytes.iter().enumerate().take(offset).skip(skipped) {
+        for (index, &byte) in bytes.iter().enumerate().take(offset) {
             let is_break = match byte {
                 b'\n' => true,
                 b'\r' => bytes.get(index + 1) != Some(&b'\n'),
@@ -524,7 +449,7 @@ mod proptests {
     }
 
     /// Text with lines long enough to use the checkpoints, mixing 1- to 4-byte characters and
-    /// LF, CR LF and lone CR line breaks, and sometimes starting with a byte order mark.
+    /// LF, CR LF and lone CR line breaks.
     fn text() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             20 => Just("a"),
@@ -538,14 +463,7 @@ mod proptests {
         let line = proptest::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat());
         // Some lines are repeated into runs of several strides.
         let run = (line, 1usize..200).prop_map(|(line, times)| line.repeat(times));
-        let runs = proptest::collection::vec(run, 1..6).prop_map(|runs| runs.concat());
-        (any::<bool>(), runs).prop_map(|(mark, text)| {
-            if mark {
-                format!("\u{feff}{text}")
-            } else {
-                text
-            }
-        })
+        proptest::collection::vec(run, 1..6).prop_map(|runs| runs.concat())
     }
 
     /// Byte offset of a 1-based column, counted character by character along the line, its
@@ -589,7 +507,7 @@ mod proptests {
             let mut map = SourceMap::new();
             let id = map.add("a.yml", text.clone());
             let file = map.get(id).unwrap();
-            for offset in (mark_len(&text)..text.len() as u32).step_by(step as usize) {
+            for offset in (0..text.len() as u32).step_by(step as usize) {
                 if !text.is_char_boundary(offset as usize) {
                     continue;
                 }
@@ -613,7 +531,7 @@ mod proptests {
                     expected,
                     "offset {}", offset
                 );
-                prop_assert_eq!(position.offset, offset.min(len).max(mark_len(&text)));
+                prop_assert_eq!(position.offset, offset.min(len));
             }
         }
     }

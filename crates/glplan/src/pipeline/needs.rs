@@ -8,8 +8,8 @@ use crate::config::{JobNeed, Need};
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 
-use super::output::{CrossNeed, NeedEdge, PlanDiagnostic};
 use super::layers::SeedList;
+use super::output::{CrossNeed, NeedEdge, PlanDiagnostic};
 use super::seed::Seed;
 use super::trace::Locator;
 

@@ -856,9 +856,7 @@ pub struct VariableRead {
     pub value: Option<String>,
 }
 
-/// A file name and 1-based line and column. On line 1 of a file that starts with a byte order
-/// mark (U+FEFF), the columns count from the character after the mark, and `offset` counts the
-/// mark's 3 bytes.
+/// A file name and 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct SourceLocation {

@@ -152,3 +152,15 @@ pub(crate) fn unlisted_duplicate_keys(count: usize, span: Span) -> Diagnostic {
     .with_span(span)
     .with_help("GitLab keeps the last value of each duplicate key")
 }
+
+/// Warns about a document that starts with a byte order mark (U+FEFF).
+pub(crate) fn byte_order_mark(span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "yaml-byte-order-mark",
+        "the document starts with a byte order mark, which GitLab's YAML parser counts as a \
+         column: a top-level mapping then starts at column 2, and the first key written at \
+         column 1 ends the document, so GitLab ignores everything from that key on",
+    )
+    .with_span(span)
+    .with_help("save the file as UTF-8 without a byte order mark")
+}

@@ -60,12 +60,13 @@ pub fn load(
             diags.push(errors::provided_too_big(limits.max_yaml_size_bytes, span));
             return None;
         }
-        // GitLab strips a UTF-8 byte order mark from the start of each piece.
-        let (source, base) = match raw.strip_prefix('\u{feff}') {
-            Some(rest) => (rest, range.start + '\u{feff}'.len_utf8()),
-            None => (raw, range.start),
-        };
-        match loader::load_piece(file, source, base, limits) {
+        // A byte order mark stays: libyaml skips it at the start of a line but counts it as a
+        // column, as GitLab's Psych does, so a document that starts with one is indented by one.
+        if raw.starts_with('\u{feff}') {
+            let mark = Span::new(file, range.start as u32, (range.start + 3) as u32);
+            warnings.push(errors::byte_order_mark(mark));
+        }
+        match loader::load_piece(file, raw, range.start, limits) {
             Ok(outcome) => {
                 warnings.extend(outcome.warnings);
                 pieces.push(outcome.piece);
@@ -298,6 +299,26 @@ w: 0b101
         assert_eq!(diagnostic.message, "Tried to load unspecified class: Date");
         assert_eq!(diagnostic.code, "yaml-disallowed-class");
         assert_eq!(snippet(text, diagnostic.span.unwrap()), "2021-03-15");
+    }
+
+    #[test]
+    fn byte_order_mark_indents_document() {
+        // As in Psych: the mark counts as a column, so `b` at column 1 ends the document.
+        let text = "\u{feff}a: 1\nb: 2\n";
+        assert_eq!(body_json(text), json!({"a": 1}));
+        let (_, diags) = load_with(text, &Limits::default());
+        let warning = diags.iter().find(|d| d.code == "yaml-byte-order-mark");
+        assert!(warning.is_some(), "{diags:?}");
+    }
+
+    #[test]
+    fn byte_order_mark_counts_in_messages() {
+        let diagnostic = error("\u{feff}build: script: make\n");
+        assert!(
+            diagnostic.message.ends_with("at line 1 column 15"),
+            "{}",
+            diagnostic.message
+        );
     }
 
     #[test]
