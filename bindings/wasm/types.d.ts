@@ -191,7 +191,9 @@ export interface ContextInput {
    * `gitlab.example.com`. The server URL (`CI_SERVER_URL`) is `https://` followed by it. An
    * `include:component` address must start with it, so
    * `gitlab.com/my-group/components/lint@1.0` needs `server_host: "gitlab.com"`. A value
-   * with a scheme or a path, or with a port outside 1 to 65535, throws an `Error`.
+   * with a scheme or a path, a name that is not a host name (labels of letters, digits and
+   * `-` joined by `.`), or a port outside 1 to 65535 throws an `Error`. A port of 443 is
+   * left out of the server URL, as GitLab does.
    */
   server_host?: string | null;
 }

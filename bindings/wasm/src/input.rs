@@ -137,7 +137,9 @@ pub struct ContextInput {
     /// `gitlab.example.com`. The server URL (`CI_SERVER_URL`) is `https://` followed by it. An
     /// `include:component` address must start with it, so
     /// `gitlab.com/my-group/components/lint@1.0` needs `server_host: "gitlab.com"`. A value
-    /// with a scheme or a path, or with a port outside 1 to 65535, throws an `Error`.
+    /// with a scheme or a path, a name that is not a host name (labels of letters, digits and
+    /// `-` joined by `.`), or a port outside 1 to 65535 throws an `Error`. A port of 443 is
+    /// left out of the server URL, as GitLab does.
     pub server_host: Option<String>,
 }
 
@@ -394,7 +396,8 @@ fn context_error_message(error: ContextError) -> String {
         ContextError::InvalidServerHost { host } => format!(
             "invalid argument `context.server_host`: `{host}` is not a host name; give the \
              host alone, such as `gitlab.com` or `gitlab.internal:8443`, without `https://` or \
-             a path"
+             a path: labels of letters, digits and `-` joined by `.`, and a port from 1 to \
+             65535 in plain digits"
         ),
         ContextError::GroupNotAncestor {
             group,
@@ -766,6 +769,11 @@ mod tests {
         let context = input.pipeline_context().unwrap();
         assert_eq!(context.server.url, "https://gitlab.acme.test:8443");
         assert_eq!(context.server.fqdn(), "gitlab.acme.test:8443");
+
+        let default_port =
+            self::input(serde_json::json!({"context": {"server_host": "gitlab.com:443"}})).unwrap();
+        let context = default_port.pipeline_context().unwrap();
+        assert_eq!(context.server.url, "https://gitlab.com");
     }
 
     #[test]
@@ -775,6 +783,11 @@ mod tests {
             "gitlab.acme.test/group",
             "host:0",
             "",
+            "gitlab.com:+443",
+            "gitlab.com:0443",
+            ".",
+            "a..b",
+            "_",
         ] {
             let input = input(serde_json::json!({"context": {"server_host": host}})).unwrap();
             assert_eq!(
@@ -782,7 +795,8 @@ mod tests {
                 format!(
                     "invalid argument `context.server_host`: `{host}` is not a host name; give \
                      the host alone, such as `gitlab.com` or `gitlab.internal:8443`, without \
-                     `https://` or a path"
+                     `https://` or a path: labels of letters, digits and `-` joined by `.`, and \
+                     a port from 1 to 65535 in plain digits"
                 ),
             );
         }

@@ -301,7 +301,7 @@ pub struct ContextArgs {
     pub title: Option<String>,
 
     /// Host name of the GitLab server, with `:PORT` when it does not listen on 443
-    /// (`CI_SERVER_FQDN`; the server URL becomes `https://HOST`). `include:component`
+    /// (`CI_SERVER_FQDN`; the server URL becomes `https://HOST`, without `:443`). `include:component`
     /// addresses must start with it, as in `gitlab.com/my-group/components/lint@1.0` with
     /// `--server-host gitlab.com` [default: `gitlab.example.com`].
     #[arg(long, value_name = "HOST", value_parser = parse_server_host)]
@@ -537,7 +537,8 @@ pub fn parse_server_host(text: &str) -> Result<String, String> {
 pub fn invalid_server_host(text: &str) -> String {
     format!(
         "`{text}` is not a host name; pass the host alone, such as `gitlab.com` or \
-         `gitlab.internal:8443`, without `https://` or a path"
+         `gitlab.internal:8443`, without `https://` or a path: labels of letters, digits and \
+         `-` joined by `.`, and a port from 1 to 65535 in plain digits"
     )
 }
 
@@ -677,6 +678,11 @@ mod tests {
             "host:",
             "host:x",
             ":80",
+            "gitlab.com:+443",
+            "gitlab.com:0443",
+            ".",
+            "a..b",
+            "_",
         ] {
             assert!(parse_server_host(bad).is_err(), "{bad}");
         }

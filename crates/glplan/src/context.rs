@@ -522,7 +522,7 @@ impl Project {
     pub fn web_url(&self, server: &Server) -> String {
         match &self.url {
             Some(url) => url.clone(),
-            None => format!("{}/{}", server.url.trim_end_matches('/'), self.path),
+            None => format!("{}/{}", server.base_url(), self.path),
         }
     }
 }
@@ -611,6 +611,23 @@ impl Server {
         } else {
             self.host_with_port()
         }
+    }
+
+    /// Returns the server URL as GitLab builds it (`CI_SERVER_URL`): protocol, host, the port
+    /// only when it is not the protocol's default, and the path of [`Server::url`] without a
+    /// trailing `/`. GitLab's settings leave out a default port (`base_url` in GitLab's
+    /// `config/initializers/1_settings.rb`), so `https://gitlab.com:443` becomes
+    /// `https://gitlab.com`.
+    pub fn base_url(&self) -> String {
+        let after_scheme = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, rest)| rest);
+        let path = after_scheme
+            .get(self.authority().len()..)
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        format!("{}://{}{path}", self.protocol(), self.fqdn())
     }
 
     /// Returns the part of the URL between `://` and the first `/` after it.
@@ -1040,6 +1057,30 @@ mod tests {
             assert_eq!(server.host(), host, "host of {url}");
             assert_eq!(server.port(), port, "port of {url}");
             assert_eq!(server.fqdn(), fqdn, "fqdn of {url}");
+        }
+    }
+
+    #[test]
+    fn server_base_url_drops_default_port() {
+        let cases = [
+            ("https://gitlab.com", "https://gitlab.com"),
+            ("https://gitlab.com/", "https://gitlab.com"),
+            ("https://gitlab.com:443", "https://gitlab.com"),
+            (
+                "https://gitlab.com:443/gitlab/",
+                "https://gitlab.com/gitlab",
+            ),
+            ("https://gitlab.com:80", "https://gitlab.com:80"),
+            ("http://gitlab.local:80", "http://gitlab.local"),
+            ("http://gitlab.local:8080", "http://gitlab.local:8080"),
+            ("http://gitlab.local:443", "http://gitlab.local:443"),
+        ];
+        for (url, expected) in cases {
+            let server = Server {
+                url: url.to_owned(),
+                ..Server::default()
+            };
+            assert_eq!(server.base_url(), expected, "base URL of {url}");
         }
     }
 

@@ -68,9 +68,9 @@ pub struct ContextOptions {
     /// The commit message, whose first line is `CI_COMMIT_TITLE`.
     pub title: Option<String>,
     /// The GitLab server's host name, followed by `:PORT` when the server does not listen on
-    /// 443. The server URL becomes `https://HOST` (`CI_SERVER_URL`, `CI_SERVER_FQDN`), and
-    /// `include:component` addresses must start with the host. Default `gitlab.example.com`.
-    /// [`is_server_host`] must accept it.
+    /// 443. The server URL becomes `https://HOST` without a `:443` (`CI_SERVER_URL`,
+    /// `CI_SERVER_FQDN`), and `include:component` addresses must start with the host. Default
+    /// `gitlab.example.com`. [`is_server_host`] must accept it.
     pub server_host: Option<String>,
 }
 
@@ -281,6 +281,8 @@ impl ContextOptions {
             if !is_server_host(host) {
                 return Err(ContextError::InvalidServerHost { host: host.clone() });
             }
+            // GitLab leaves the protocol's default port out of the server URL.
+            let host = host.strip_suffix(":443").unwrap_or(host);
             context.server.url = format!("https://{host}");
         }
         self.set_variables(&mut context)?;
@@ -549,21 +551,45 @@ pub fn is_project_path(path: &str) -> bool {
         })
 }
 
-/// Returns whether `text` is a server host as `CI_SERVER_FQDN` holds it: a host name of ASCII
-/// letters, digits, `.`, `-` and `_`, optionally followed by `:PORT` with a port from 1 to
-/// 65535. A URL (`https://gitlab.com`), a path (`gitlab.com/group`) and an IPv6 address are
-/// not.
+/// Returns whether `text` is a server host as `CI_SERVER_FQDN` contains it: a host name,
+/// optionally followed by `:PORT`. The host name has at most 253 characters in labels
+/// separated by `.`, and each label has 1 to 63 ASCII letters, digits and `-`, neither first
+/// nor last (RFC 1123), so a trailing `.` and `_` are rejected. The port is 1 to 65535 in
+/// decimal digits without a sign or a leading zero. A URL (`https://gitlab.com`), a path
+/// (`gitlab.com/group`) and an IPv6 address are not server hosts.
 pub fn is_server_host(text: &str) -> bool {
     let (host, port) = match text.rsplit_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (text, None),
     };
-    let host_valid = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    let port_valid = port.is_none_or(|port| port.parse::<u16>().is_ok_and(|port| port > 0));
-    host_valid && port_valid
+    is_host_name(host) && port.is_none_or(is_port)
+}
+
+/// Maximum length of a host name in characters. DNS allows 255 octets in wire format, which
+/// spends one length octet per label and one for the root.
+const HOST_NAME_MAX_LEN: usize = 253;
+
+/// Maximum length of one label of a host name in characters, the DNS limit.
+const HOST_LABEL_MAX_LEN: usize = 63;
+
+fn is_host_name(host: &str) -> bool {
+    host.len() <= HOST_NAME_MAX_LEN && host.split('.').all(is_host_label)
+}
+
+fn is_host_label(label: &str) -> bool {
+    (1..=HOST_LABEL_MAX_LEN).contains(&label.len())
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+}
+
+fn is_port(port: &str) -> bool {
+    !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && !port.starts_with('0')
+        && port.parse::<u16>().is_ok()
 }
 
 /// Replaces the variable of the same name, or appends a new one.
@@ -1297,8 +1323,11 @@ mod tests {
         for host in [
             "gitlab.com",
             "gitlab.internal:8443",
-            "git_lab-1.test",
+            "git-lab-1.test",
             "localhost:1",
+            "localhost:65535",
+            "10.0.0.1:8443",
+            "a",
         ] {
             assert!(is_server_host(host), "{host} is rejected");
         }
@@ -1315,10 +1344,51 @@ mod tests {
             "gitlab.com:80:90",
             "git lab.com",
             "gitlab.cöm",
+            "gitlab.com:+443",
+            "gitlab.com:-443",
+            "gitlab.com:0443",
+            "gitlab.com:00",
+            "gitlab.com: 443",
+            ".",
+            "-",
+            "...",
+            "a..b",
+            ".gitlab.com",
+            "gitlab.com.",
+            "_",
+            "git_lab.test",
+            "-gitlab.com",
+            "gitlab-.com",
         ];
         for host in invalid {
             assert!(!is_server_host(host), "{host} is accepted");
         }
+    }
+
+    #[test]
+    fn server_host_lengths() {
+        let label = "a".repeat(63);
+        assert!(is_server_host(&label));
+        assert!(!is_server_host(&"a".repeat(64)));
+        let name = [label.as_str(); 4].join(".");
+        assert_eq!(name.len(), 255);
+        assert!(!is_server_host(&name));
+        let name_253 = &name[2..];
+        assert!(is_server_host(name_253));
+        assert!(is_server_host(&format!("{name_253}:443")));
+        assert!(!is_server_host(&"a".repeat(5000)));
+    }
+
+    #[test]
+    fn server_host_default_port_dropped() {
+        let options = ContextOptions {
+            server_host: Some("gitlab.com:443".to_owned()),
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(context.server.url, "https://gitlab.com");
+        assert_eq!(context.server.fqdn(), "gitlab.com");
+        assert_eq!(context.server.host_with_port(), "gitlab.com:443");
     }
 
     #[test]

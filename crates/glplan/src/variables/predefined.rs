@@ -541,7 +541,7 @@ fn project_variables(context: &PipelineContext, out: &mut Predefined) {
             direct_prefix,
         );
     }
-    let base = server.url.trim_end_matches('/');
+    let base = server.base_url();
     out.pre("CI_API_V4_URL", format!("{base}/api/v4"));
     out.pre("CI_API_GRAPHQL_URL", format!("{base}/api/graphql"));
     out.pre("CI_TEMPLATE_REGISTRY_HOST", "registry.gitlab.com");
@@ -552,7 +552,7 @@ fn server_variables(context: &PipelineContext, out: &mut Predefined) {
     out.pre("CI", "true");
     out.pre("GITLAB_CI", "true");
     out.pre("CI_SERVER_FQDN", server.fqdn());
-    out.pre("CI_SERVER_URL", server.url.trim_end_matches('/'));
+    out.pre("CI_SERVER_URL", server.base_url());
     out.pre("CI_SERVER_HOST", server.host());
     out.pre("CI_SERVER_PORT", server.port().to_string());
     out.pre("CI_SERVER_PROTOCOL", server.protocol());
@@ -770,7 +770,7 @@ fn merge_request_variables(
         .clone()
         .unwrap_or_else(|| project.path.clone());
     let source_url = match &merge_request.source_project_path {
-        Some(path) => format!("{}/{path}", context.server.url.trim_end_matches('/')),
+        Some(path) => format!("{}/{path}", context.server.base_url()),
         None => project_url,
     };
     let source_id = merge_request.source_project_id.unwrap_or(project.id);

@@ -503,6 +503,27 @@ fn project_and_server_variables() {
 }
 
 #[test]
+fn server_urls_without_default_port() {
+    let mut context = PipelineContext::push("main");
+    context.project.path = "group/app".to_owned();
+    context.server.url = "https://gitlab.com:443/".to_owned();
+    let list = include_variables(&context);
+    let expected = [
+        ("CI_SERVER_URL", "https://gitlab.com"),
+        ("CI_SERVER_HOST", "gitlab.com"),
+        ("CI_SERVER_PORT", "443"),
+        ("CI_SERVER_FQDN", "gitlab.com"),
+        ("CI_PROJECT_URL", "https://gitlab.com/group/app"),
+        ("CI_API_V4_URL", "https://gitlab.com/api/v4"),
+        ("CI_API_GRAPHQL_URL", "https://gitlab.com/api/graphql"),
+        ("CI_DEPENDENCY_PROXY_SERVER", "gitlab.com:443"),
+    ];
+    for (name, value) in expected {
+        assert_eq!(list.value(name), Some(value), "{name}");
+    }
+}
+
+#[test]
 fn trigger_pipeline_variables() {
     let mut context = PipelineContext::push("main");
     context.source = PipelineSource::Trigger;
