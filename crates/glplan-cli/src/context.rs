@@ -2,7 +2,6 @@
 //! one-line description of it that heads their output.
 
 use std::collections::HashSet;
-use std::fs;
 use std::path::Path;
 
 use glplan::context::{
@@ -12,6 +11,7 @@ use glplan::context::{
 use glplan::pipeline::Masker;
 
 use crate::args::{ContextArgs, GroupVariableArg, invalid_server_host};
+use crate::text_file::read_text;
 
 /// Builds the pipeline context the options describe. `cli_vars` are the `--var` pairs, which
 /// override the variables of `--var-file`. Errors are usage or file errors, shown as
@@ -246,7 +246,7 @@ fn changed_files(args: &ContextArgs) -> Result<Option<Vec<String>>, String> {
     }
     let mut files = args.changed.clone();
     if let Some(path) = &args.changed_from {
-        let text = read(path, "--changed-from")?;
+        let text = read_text(path, "--changed-from")?;
         files.extend(
             text.lines()
                 .map(str::trim)
@@ -257,16 +257,11 @@ fn changed_files(args: &ContextArgs) -> Result<Option<Vec<String>>, String> {
     Ok(Some(files))
 }
 
-fn read(path: &Path, option: &str) -> Result<String, String> {
-    fs::read_to_string(path)
-        .map_err(|error| format!("{option}: cannot read `{}`: {error}", path.display()))
-}
-
 /// Reads a `--var-file`: a JSON object when its first non-blank character is `{`, `KEY=VALUE`
 /// lines otherwise. Other JSON, such as an array, is an error rather than a line to read as
 /// `KEY=VALUE`.
 fn read_var_file(path: &Path) -> Result<Vec<SettingsVariable>, String> {
-    let text = read(path, "--var-file")?;
+    let text = read_text(path, "--var-file")?;
     let shown = path.display().to_string();
     let result = if text.trim_start().starts_with('{') {
         parse_json_variables(&text)
@@ -543,6 +538,8 @@ fn describe_variables(context: &PipelineContext) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     fn args() -> ContextArgs {
@@ -852,6 +849,41 @@ mod tests {
             args.masked = vec![name.to_owned()];
             assert_eq!(build(&args, &cli_vars).unwrap_err(), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn files_with_bom_read_as_text() {
+        let dir = std::env::temp_dir().join(format!("glplan-bom-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let changed = dir.join("changed.txt");
+        fs::write(&changed, "\u{feff}docs/index.md\nsrc/main.rs\n").unwrap();
+        let json = dir.join("vars.json");
+        fs::write(&json, "\u{feff}{\"A\": \"json\"}").unwrap();
+        let dotenv = dir.join("vars.env");
+        fs::write(&dotenv, "\u{feff}B=dotenv\n").unwrap();
+
+        let mut args = args();
+        args.changed_from = Some(changed);
+        args.var_file = Some(json);
+        let from_json = build(&args, &[]);
+        args.var_file = Some(dotenv);
+        let from_dotenv = build(&args, &[]);
+        let _ = fs::remove_dir_all(&dir);
+
+        let from_json = from_json.unwrap();
+        let changed_files = from_json.changed_files.as_deref().unwrap();
+        assert_eq!(changed_files, ["docs/index.md", "src/main.rs"]);
+        let variable = &from_json.pipeline_variables[0];
+        assert_eq!(
+            (variable.key.as_str(), variable.value.as_str()),
+            ("A", "json")
+        );
+        let from_dotenv = from_dotenv.unwrap();
+        let variable = &from_dotenv.pipeline_variables[0];
+        assert_eq!(
+            (variable.key.as_str(), variable.value.as_str()),
+            ("B", "dotenv")
+        );
     }
 
     #[test]

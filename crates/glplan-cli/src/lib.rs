@@ -19,4 +19,5 @@ pub mod runners;
 pub mod schedule_out;
 pub mod table;
 pub mod terminal;
+pub mod text_file;
 pub mod yaml_out;

@@ -10,11 +10,7 @@ use glplan::report::MatchedFleet;
 use glplan::schedule::Durations;
 use glplan::{Diagnostics, Limits, SourceMap};
 
-/// Reads a file as text, with the option that named it in the error.
-fn read(path: &Path, option: &str) -> Result<String, String> {
-    std::fs::read_to_string(path)
-        .map_err(|error| format!("{option}: cannot read `{}`: {error}", path.display()))
-}
+use crate::text_file::read_text;
 
 /// Reads the runner files into `sources` (so diagnostics can show their lines), parses them
 /// as one fleet, matches the pipeline's jobs and runs the executor checks.
@@ -26,7 +22,7 @@ pub fn load_fleet(
 ) -> Result<MatchedFleet, String> {
     let mut texts = Vec::with_capacity(paths.len());
     for path in paths {
-        texts.push((path.display().to_string(), read(path, "--runners")?));
+        texts.push((path.display().to_string(), read_text(path, "--runners")?));
     }
     let ids: Vec<_> = texts
         .iter()
@@ -46,7 +42,7 @@ pub fn load_durations(
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> Result<Durations, String> {
-    let text = read(path, "--durations")?;
+    let text = read_text(path, "--durations")?;
     let file = sources.add(path.display().to_string(), text.clone());
     Ok(Durations::parse(
         file,
