@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use glplan::context::is_project_path;
 use glplan::{FetchError, FileProvider, FileRequest};
 use serde::Deserialize;
 use serde::de::Error as _;
@@ -70,7 +71,8 @@ where
 /// Deserializes the files of other projects: each project's paths as [`repository_files`]
 /// reads the repository's, and project paths without leading or trailing `/` and in lower
 /// case. GitLab looks projects up without regard to case, and the include phase requests them
-/// in lower case.
+/// in lower case. A key that is not a project's full path ([`is_project_path`]) and two keys
+/// for the same project are errors.
 pub(crate) fn project_files<'de, D>(
     deserializer: D,
 ) -> Result<BTreeMap<String, BTreeMap<String, String>>, D::Error>
@@ -80,9 +82,16 @@ where
     let caller_projects = BTreeMap::<String, BTreeMap<String, String>>::deserialize(deserializer)?;
     let mut projects = BTreeMap::new();
     for (project, caller_files) in caller_projects {
+        let path = project.trim_matches('/');
+        if !is_project_path(path) {
+            return Err(D::Error::custom(format!(
+                "`{project}` is not a project's full path; expected NAMESPACE/NAME such as \
+                 `my-group/ci-tools`, with letters, digits, `_`, `-` and `.` between the `/`"
+            )));
+        }
         let files = file_keys(caller_files)
             .map_err(|error| D::Error::custom(format!("`{project}`: {error}")))?;
-        let name = project.trim_matches('/').to_lowercase();
+        let name = path.to_lowercase();
         if projects.insert(name.clone(), files).is_some() {
             return Err(D::Error::custom(format!(
                 "two entries name the project `{name}`; keep one of them"
@@ -302,6 +311,26 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("`../a.yml`"), "{error}");
+    }
+
+    #[test]
+    fn invalid_project_keys_rejected() {
+        for key in ["a//b", "a/../b", " a/b ", "a\\b", "ab", "/"] {
+            let json = serde_json::json!({
+                "files": {"x.yml": ""},
+                "projects": {key: {}},
+            });
+            let error = crate::input::Input::from_json(json).unwrap_err();
+            assert_eq!(
+                error,
+                format!(
+                    "invalid argument `projects`: `{key}` is not a project's full path; \
+                     expected NAMESPACE/NAME such as `my-group/ci-tools`, with letters, \
+                     digits, `_`, `-` and `.` between the `/`"
+                ),
+                "{key}"
+            );
+        }
     }
 
     #[test]

@@ -539,16 +539,21 @@ fn merged(variables: &[SettingsVariable]) -> Vec<SettingsVariable> {
 }
 
 /// Returns whether `path` is a project path as GitLab writes them: a namespace and a name,
-/// separated by `/`, each segment of ASCII letters, digits, `_`, `-` and `.`.
+/// separated by `/`, each segment of ASCII letters, digits, `_`, `-` and `.`. GitLab rejects a
+/// segment that starts with `-`, and `.` and `..` would name a folder rather than a project.
 pub fn is_project_path(path: &str) -> bool {
     let segments: Vec<&str> = path.split('/').collect();
-    segments.len() >= 2
-        && segments.iter().all(|segment| {
-            !segment.is_empty()
-                && segment
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        })
+    segments.len() >= 2 && segments.iter().all(|segment| is_path_segment(segment))
+}
+
+fn is_path_segment(segment: &str) -> bool {
+    !segment.is_empty()
+        && segment != "."
+        && segment != ".."
+        && !segment.starts_with('-')
+        && segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// Returns whether `text` is a server host as `CI_SERVER_FQDN` contains it: a host name,
@@ -1128,7 +1133,13 @@ mod tests {
 
     #[test]
     fn project_path_cases() {
-        for path in ["group/project", "a/b/c", "My.Group/my-app_2"] {
+        for path in [
+            "group/project",
+            "a/b/c",
+            "My.Group/my-app_2",
+            ".hidden/a",
+            "a/b-",
+        ] {
             let options = ContextOptions {
                 project_path: Some(path.to_owned()),
                 ..ContextOptions::default()
@@ -1142,6 +1153,14 @@ mod tests {
             "a//b",
             "a b/c",
             "a/b?",
+            "a/../b",
+            "a/./b",
+            "../a",
+            "a/..",
+            " a/b ",
+            "a\\b",
+            "-a/b",
+            "a/-b",
         ] {
             let options = ContextOptions {
                 project_path: Some(path.to_owned()),
