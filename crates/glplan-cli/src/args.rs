@@ -1,9 +1,12 @@
 //! Command-line arguments.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use glplan::context::{MergeRequestEventType, PipelineSource, is_server_host, is_variable_name};
+use glplan::context::{
+    MergeRequestEventType, PipelineSource, is_project_path, is_server_host, is_variable_name,
+};
 
 /// Offline planner for GitLab CI/CD pipelines: resolves `.gitlab-ci.yml` with its includes the
 /// way GitLab does, reports what GitLab would reject, and shows the resulting jobs.
@@ -359,7 +362,8 @@ pub struct CommonArgs {
 
     /// Reads the files of project PATH (such as `my-group/ci-tools`) for `include:project`
     /// and CI/CD components from folder DIR; the requested ref is ignored. PATH is compared
-    /// without regard to case, as GitLab finds projects. Repeat for several projects.
+    /// without regard to case, as GitLab finds projects. Repeat for several projects, naming
+    /// each project once.
     #[arg(long = "project", value_name = "PATH=DIR", value_parser = parse_project)]
     pub projects: Vec<(String, PathBuf)>,
 
@@ -570,16 +574,46 @@ pub fn parse_event_type(text: &str) -> Result<MergeRequestEventType, String> {
     })
 }
 
-/// Parses `PATH=DIR` for `--project`.
+/// Parses `PATH=DIR` for `--project`. PATH is a project's full path, as
+/// [`is_project_path`] accepts it after leading and trailing `/` are dropped.
 pub fn parse_project(text: &str) -> Result<(String, PathBuf), String> {
-    match text.split_once('=') {
-        Some((project, dir)) if !project.trim_matches('/').is_empty() && !dir.is_empty() => {
-            Ok((project.to_owned(), PathBuf::from(dir)))
-        }
-        _ => Err(format!(
+    let Some((project, dir)) = text.split_once('=').filter(|(_, dir)| !dir.is_empty()) else {
+        return Err(format!(
             "expected PROJECT=DIR such as `my-group/ci-tools=../ci-tools`, found `{text}`"
-        )),
+        ));
+    };
+    if !is_project_path(project.trim_matches('/')) {
+        return Err(format!(
+            "`{project}` is not a project's full path; expected NAMESPACE/NAME such as \
+             `my-group/ci-tools`, with letters, digits, `_`, `-` and `.` between the `/`"
+        ));
     }
+    Ok((project.to_owned(), PathBuf::from(dir)))
+}
+
+/// Returns the key that `--project` PATH is looked up by: without leading and trailing `/`,
+/// in lower case, because GitLab finds projects without regard to case.
+pub fn project_key(project: &str) -> String {
+    project.trim_matches('/').to_lowercase()
+}
+
+/// Rejects two `--project` options that name the same project. Without the check, the last
+/// folder would be used silently.
+pub fn check_unique_projects(projects: &[(String, PathBuf)]) -> Result<(), String> {
+    let mut seen: BTreeMap<String, (&str, &Path)> = BTreeMap::new();
+    for (project, dir) in projects {
+        let key = project_key(project);
+        if let Some((first_project, first_dir)) = seen.get(&key) {
+            return Err(format!(
+                "`--project {first_project}={}` and `--project {project}={}` name the same \
+                 project `{key}` (project paths ignore case); keep one of them",
+                first_dir.display(),
+                dir.display()
+            ));
+        }
+        seen.insert(key, (project, dir));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -697,6 +731,35 @@ mod tests {
         assert!(parse_project("g/p=").is_err());
         assert!(parse_project("=dir").is_err());
         assert!(parse_project("g/p").is_err());
+        assert_eq!(
+            parse_project("/G/p/=d"),
+            Ok(("/G/p/".into(), PathBuf::from("d")))
+        );
+        for bad in ["a//b=d", "a/../b=d", " a/b =d", "a\\b=d", "ab=d", "/=d"] {
+            let error = parse_project(bad).unwrap_err();
+            assert!(
+                error.contains("is not a project's full path"),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_projects_rejected() {
+        let projects = [
+            ("MY-group/CI".to_owned(), PathBuf::from("../proj")),
+            ("other/ci".to_owned(), PathBuf::from("../x")),
+            ("my-group/ci/".to_owned(), PathBuf::from("../other")),
+        ];
+        assert_eq!(
+            check_unique_projects(&projects),
+            Err(
+                "`--project MY-group/CI=../proj` and `--project my-group/ci/=../other` name \
+                 the same project `my-group/ci` (project paths ignore case); keep one of them"
+                    .to_owned()
+            )
+        );
+        assert_eq!(check_unique_projects(&projects[..2]), Ok(()));
     }
 
     #[test]

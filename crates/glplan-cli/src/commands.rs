@@ -14,6 +14,7 @@ use glplan::{Diagnostics, FileId, Limits, Resolution, Severity, Span};
 use crate::args::{
     Cli, ColorChoice, Command, CommonArgs, ConfigArgs, ConfigFormat, ContextArgs, ExplainArgs,
     ExplainFormat, LintArgs, LintFormat, PlanArgs, PlanFormat, ScheduleArgs, ScheduleFormat,
+    check_unique_projects,
 };
 use crate::files::{DirFiles, split_entry};
 use crate::{context, explain, graph, render, runners, schedule_out, table, terminal, yaml_out};
@@ -126,6 +127,7 @@ fn open_files(args: &CommonArgs) -> Result<(PathBuf, String, DirFiles), CliError
     if let Some(dir) = &args.templates {
         files = files.with_templates(existing_dir(dir, "--templates")?);
     }
+    check_unique_projects(&args.projects).map_err(CliError::Message)?;
     for (project, dir) in &args.projects {
         files = files.with_project(project, existing_dir(dir, "--project")?);
     }

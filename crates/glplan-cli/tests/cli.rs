@@ -548,6 +548,21 @@ fn component_resolved_with_server_host() {
 }
 
 #[test]
+fn duplicate_project_options_exit_two() {
+    let first = format!("MY-group/Tools={SOURCES}/tools");
+    let second = format!("my-group/tools={SOURCES}/components");
+    let output = glplan(&["lint", EXTERNAL, "--project", &first, "--project", &second]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: `--project {first}` and `--project {second}` name the same project \
+             `my-group/tools` (project paths ignore case); keep one of them\n"
+        )
+    );
+}
+
+#[test]
 fn external_sources_missing_name_options() {
     let output = glplan(&[
         "lint",
