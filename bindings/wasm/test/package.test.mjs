@@ -454,12 +454,25 @@ test("server_host resolves a component like the CLI", () => {
 
 test("invalid server_host throws", () => {
   const files = { ".gitlab-ci.yml": "build:\n  script: make\n" };
-  for (const host of ["https://gitlab.acme.test", "gitlab.acme.test/acme", "gitlab.acme.test:0", "gitlab.acme.test:", ""]) {
+  const hosts = [
+    "https://gitlab.acme.test",
+    "gitlab.acme.test/acme",
+    "gitlab.acme.test:0",
+    "gitlab.acme.test:",
+    "",
+    "gitlab.acme.test:+443",
+    "gitlab.acme.test:0443",
+    ".",
+    "a..b",
+    "_",
+  ];
+  for (const host of hosts) {
     assert.throws(() => glplan.plan({ files, context: { server_host: host } }), {
       name: "Error",
       message:
         `invalid argument \`context.server_host\`: \`${host}\` is not a host name; give the host alone, ` +
-        "such as `gitlab.com` or `gitlab.internal:8443`, without `https://` or a path",
+        "such as `gitlab.com` or `gitlab.internal:8443`, without `https://` or a path: labels of letters, " +
+        "digits and `-` joined by `.`, and a port from 1 to 65535 in plain digits",
     });
   }
   assert.throws(() => glplan.lint({ files, context: { server_host: 443 } }), {
@@ -612,6 +625,18 @@ test("file keys follow the README's rules", async (t) => {
       name: "Error",
       message: "invalid argument `projects`: two entries name the project `my-group/ci`; keep one of them",
     });
+  });
+
+  await t.test("keys that are no project path throw", () => {
+    const files = { ".gitlab-ci.yml": "" };
+    for (const key of ["a//b", "a/../b", " a/b ", "a\\b", "ab"]) {
+      assert.throws(() => glplan.lint({ files, projects: { [key]: {} } }), {
+        name: "Error",
+        message:
+          `invalid argument \`projects\`: \`${key}\` is not a project's full path; expected NAMESPACE/NAME ` +
+          "such as `my-group/ci-tools`, with letters, digits, `_`, `-` and `.` between the `/`",
+      });
+    }
   });
 
   await t.test("template keys are exact", () => {
