@@ -39,21 +39,33 @@ pub(super) fn split<T>(items: Vec<T>, count: usize) -> Vec<Vec<T>> {
     runs
 }
 
-/// Runs `work` on every item and returns the results in item order, on the threads of a
-/// pool that lives as long as the process.
+/// Runs `work` on every item and returns the results in item order. The calling thread takes
+/// the first item itself, and the threads of a pool that lives as long as the process take the
+/// others. So the first run's memory comes from the caller's own allocator heap, and the caller,
+/// which frees the result, frees that part without the cross-thread path.
 #[cfg(not(target_family = "wasm"))]
 pub(super) fn map<T, R, F>(items: Vec<T>, work: F) -> Vec<R>
 where
     T: Send,
     R: Send,
-    F: Fn(T) -> R + Sync + Send,
+    F: Fn(T) -> R + Sync,
 {
-    use rayon::iter::{IntoParallelIterator, ParallelIterator};
-
     if items.len() <= 1 {
         return items.into_iter().map(work).collect();
     }
-    items.into_par_iter().map(work).collect()
+    let mut results: Vec<Option<R>> = items.iter().map(|_| None).collect();
+    let work = &work;
+    rayon::in_place_scope(|scope| {
+        let mut pairs = results.iter_mut().zip(items);
+        let first = pairs.next();
+        for (slot, item) in pairs {
+            scope.spawn(move |_| *slot = Some(work(item)));
+        }
+        if let Some((slot, item)) = first {
+            *slot = Some(work(item));
+        }
+    });
+    results.into_iter().flatten().collect()
 }
 
 /// Runs `work` on every item, in order, on the calling thread.
