@@ -183,6 +183,16 @@ fn read_under(base: &Path, relative: &str) -> Result<String, FetchError> {
     if path.is_dir() {
         return Err(FetchError::NotFound);
     }
+    // A Git tree holds only regular files and links to them; reading a FIFO or a device would
+    // block or never end.
+    if let Ok(metadata) = std::fs::metadata(&path)
+        && !metadata.is_file()
+    {
+        return Err(FetchError::Other(format!(
+            "cannot read `{}`: not a regular file",
+            path.display()
+        )));
+    }
     let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => FetchError::NotFound,
         _ => FetchError::Other(format!("cannot read `{}`: {e}", path.display())),
@@ -460,6 +470,18 @@ mod tests {
             files.list(Some("group/p"), None),
             Err(FetchError::Unavailable(_))
         ));
+    }
+
+    #[test]
+    fn fifo_is_not_read() {
+        let scratch = Scratch::new("fifo");
+        let fifo = scratch.0.join("fifo.yml");
+        let mkfifo = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(mkfifo.is_ok_and(|status| status.success()), "mkfifo failed");
+        let files = DirFiles::new(&scratch.0);
+        let error = files.read(local("fifo.yml")).unwrap_err();
+        let message = error.to_string();
+        assert!(message.ends_with("not a regular file"), "{message}");
     }
 
     #[test]
