@@ -112,11 +112,10 @@ pub struct EvaluateOptions<'a> {
     /// Whether each job's variable list includes the predefined variables (`CI_*`,
     /// `GITLAB_*`); they are left out by default.
     pub predefined_variables: bool,
-    /// The maximum number of threads that evaluate the jobs of one pipeline; `None` allows as
-    /// many as the process-wide pool has (the machine's available parallelism, or
-    /// `RAYON_NUM_THREADS`). Only pipelines of several hundred jobs use more than one, and
-    /// the result is the same for any number. On targets without threads (WebAssembly) the
-    /// calling thread does all the work.
+    /// The maximum number of threads that evaluate the jobs of one pipeline. `None` allows as
+    /// many as the process-wide pool has: the machine's available parallelism, or
+    /// `RAYON_NUM_THREADS`. Only pipelines of 256 jobs or more use more than one, and the
+    /// result is the same for any number. On WebAssembly the calling thread does all the work.
     pub threads: Option<std::num::NonZeroUsize>,
 }
 

@@ -132,8 +132,8 @@ pub(super) fn missing_need(job: &str, need: &JobNeed) -> Diagnostic {
 /// GitLab's `variable_expansion_errors`: the seed variables must not reference each other in
 /// a cycle. The matched rule's variables are not part of this check.
 /// glplan also reports here when nested expansion grows past
-/// [`Limits::max_variable_expansion_bytes`]. Runs with the rules, on the job's thread; the
-/// error is reported in order by [`check`].
+/// [`Limits::max_variable_expansion_bytes`]. Runs with the rules, on the job's thread, and
+/// [`check`] reports the error in stage order.
 pub(super) fn variable_error(seed: &SeedList, job: &str, limits: &Limits) -> Option<Diagnostic> {
     match seed.layers.cycles() {
         Some(expansion) => expansion.cycle_diagnostic(job),
