@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use glplan::context::is_project_path;
+use glplan::context::{is_project_path, project_key};
 use glplan::{FetchError, FileProvider, FileRequest};
 use serde::Deserialize;
 use serde::de::Error as _;
@@ -30,8 +30,7 @@ impl MapFiles {
         let Some(project) = project else {
             return Ok(&self.repository);
         };
-        let key = project.trim_matches('/').to_lowercase();
-        self.projects.get(&key).ok_or_else(|| {
+        self.projects.get(&project_key(project)).ok_or_else(|| {
             FetchError::Unavailable(format!(
                 "no files given for project `{project}`; add them to `projects[\"{project}\"]`"
             ))
@@ -91,7 +90,7 @@ where
         }
         let files = file_keys(caller_files)
             .map_err(|error| D::Error::custom(format!("`{project}`: {error}")))?;
-        let name = path.to_lowercase();
+        let name = project_key(path);
         if projects.insert(name.clone(), files).is_some() {
             return Err(D::Error::custom(format!(
                 "two entries name the project `{name}`; keep one of them"

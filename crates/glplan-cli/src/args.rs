@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use glplan::context::{
     MergeRequestEventType, PipelineSource, is_project_path, is_server_host, is_variable_name,
+    project_key,
 };
 
 /// Offline planner for GitLab CI/CD pipelines: resolves `.gitlab-ci.yml` with its includes the
@@ -589,12 +590,6 @@ pub fn parse_project(text: &str) -> Result<(String, PathBuf), String> {
         ));
     }
     Ok((project.to_owned(), PathBuf::from(dir)))
-}
-
-/// Returns the key that `--project` PATH is looked up by: without leading and trailing `/`,
-/// in lower case, because GitLab finds projects without regard to case.
-pub fn project_key(project: &str) -> String {
-    project.trim_matches('/').to_lowercase()
 }
 
 /// Rejects two `--project` options that name the same project. Without the check, the last

@@ -25,6 +25,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use glplan::context::project_key;
 use glplan::{FetchError, FileProvider, FileRequest};
 
 /// Reads configuration files from directories. See the module documentation for the layout.
@@ -59,13 +60,10 @@ impl DirFiles {
     }
 
     /// Maps the project `path` (as `include:project` or a component names it) to a directory.
-    /// Project paths are compared without regard to case, because GitLab looks projects up
-    /// that way and the include phase requests them in lower case.
+    /// Project paths are compared by [`project_key`], without regard to case.
     #[must_use]
     pub fn with_project(mut self, path: impl Into<String>, dir: impl Into<PathBuf>) -> Self {
-        let path = path.into();
-        self.projects
-            .insert(path.trim_matches('/').to_lowercase(), dir.into());
+        self.projects.insert(project_key(&path.into()), dir.into());
         self
     }
 
@@ -86,7 +84,7 @@ impl DirFiles {
             return Ok(&self.root);
         };
         self.projects
-            .get(&project.trim_matches('/').to_lowercase())
+            .get(&project_key(project))
             .map(PathBuf::as_path)
             .ok_or_else(|| {
                 FetchError::Unavailable(format!(

@@ -546,6 +546,13 @@ pub fn is_project_path(path: &str) -> bool {
     segments.len() >= 2 && segments.iter().all(|segment| is_path_segment(segment))
 }
 
+/// Returns the key a project's files are looked up by: the path without leading and trailing
+/// `/`, in lower case, because GitLab finds projects without regard to case and the include
+/// phase requests them in lower case.
+pub fn project_key(path: &str) -> String {
+    path.trim_matches('/').to_lowercase()
+}
+
 fn is_path_segment(segment: &str) -> bool {
     !segment.is_empty()
         && segment != "."
