@@ -290,13 +290,16 @@ impl Planner<'_, '_> {
                 seed::evaluate_jobs(config, &jobs, limits, &lists, globals, &facts, traces);
             (seeds, absent, lists)
         });
-        let mut seeds = Vec::with_capacity(config.jobs.len());
+        // The seeds stay in their runs' vectors, which the runs free where they allocated them;
+        // `seeds` lists them in configuration order.
+        let mut run_seeds = Vec::with_capacity(evaluated.len());
         let mut lists = Vec::with_capacity(evaluated.len());
-        for (run_seeds, run_absent, run_lists) in evaluated {
-            seeds.extend(run_seeds);
+        for (seeds, run_absent, run_lists) in evaluated {
+            run_seeds.push(seeds);
             pipeline.absent.extend(run_absent);
             lists.push(run_lists);
         }
+        let seeds: Vec<&Seed<'_>> = run_seeds.iter().flatten().collect();
 
         // 3. The seed checks, then the check for a pipeline without jobs.
         let checked = needs::check(&seeds, limits, locator);
@@ -320,25 +323,34 @@ impl Planner<'_, '_> {
 
         // 4. The attributes of every created job, in stage order, in runs that reuse the
         // caches of step 2; 6. trigger jobs, whose child pipelines are planned one by one.
-        let mut by_stage: Vec<(&Seed<'_>, JobLinks)> = seeds.iter().zip(checked.links).collect();
+        let mut by_stage: Vec<(&Seed<'_>, JobLinks)> =
+            seeds.iter().copied().zip(checked.links).collect();
         by_stage.sort_by_key(|(seed, _)| seed.stage_index);
         let order: Vec<&Seed<'_>> = by_stage.iter().map(|(seed, _)| *seed).collect();
         let predefined = self.options.predefined_variables;
+        let total = by_stage.len();
         let runs = parallel::split(by_stage, lists.len());
-        let planned = parallel::map(runs.into_iter().zip(lists).collect(), |(run, lists)| {
-            let jobs: Vec<PlannedJob> = run
-                .into_iter()
-                .map(|(seed, links)| {
+        let planned = parallel::map(
+            runs.into_iter().zip(lists).enumerate().collect(),
+            |(index, (run, lists))| {
+                // The first run's vector takes every job, so that the others are appended to it
+                // instead of all being moved into a new one.
+                let mut jobs: Vec<PlannedJob> =
+                    Vec::with_capacity(if index == 0 { total } else { run.len() });
+                jobs.extend(run.into_iter().map(|(seed, links)| {
                     let variables = FinalVariables::new(&lists, globals, seed);
                     attributes::planned_job(seed, links, &variables, predefined, traces)
-                })
-                .collect();
-            (jobs, lists)
-        });
+                }));
+                (jobs, lists)
+            },
+        );
         let mut lists = None;
-        pipeline.jobs.reserve_exact(seeds.len());
         for (jobs, run_lists) in planned {
-            pipeline.jobs.extend(jobs);
+            if pipeline.jobs.is_empty() {
+                pipeline.jobs = jobs;
+            } else {
+                pipeline.jobs.extend(jobs);
+            }
             lists.get_or_insert(run_lists);
         }
         if pipeline.errors.is_empty()
@@ -351,11 +363,12 @@ impl Planner<'_, '_> {
                 }
             }
         }
-        // The seeds own their variable lists and rule traces: free them on the pool's threads
-        // as well.
+        // The seeds own their variable lists and rule traces: each run frees its own, on the
+        // thread that built them.
         drop(order);
+        drop(seeds);
         drop(lists);
-        parallel::map(parallel::split(seeds, threads), drop);
+        parallel::map(run_seeds, drop);
 
         // 5. The job graph.
         let graph = graph::build(&pipeline.jobs, &self.config.stages);

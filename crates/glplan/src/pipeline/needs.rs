@@ -2,7 +2,7 @@
 //! that are not in the pipeline, the `needs` count limit and circular references between
 //! variables; then the `needs` and `dependencies` each job keeps.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::config::{JobNeed, Need};
 use crate::diagnostic::Diagnostic;
@@ -44,7 +44,7 @@ pub(super) struct Checked {
 /// pipeline fails pipeline creation, and so does a list longer than the needs limit. Needs
 /// that came from `rules:needs` are not checked; GitLab's processing ignores the ones on jobs
 /// that are not in the pipeline, so glplan drops them with a warning.
-pub(super) fn check(seeds: &[Seed<'_>], limits: &Limits, locator: Locator<'_>) -> Checked {
+pub(super) fn check(seeds: &[&Seed<'_>], limits: &Limits, locator: Locator<'_>) -> Checked {
     let present: HashSet<&str> = seeds.iter().map(|seed| seed.job.name.as_str()).collect();
     let mut checked = Checked {
         links: Vec::with_capacity(seeds.len()),
