@@ -10,7 +10,9 @@
 //! barrier.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap};
+
+use crate::hash::HashMap;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, Neighbors, NodeIndex};
@@ -154,11 +156,13 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
         });
     }
 
-    let cycle = find_cycle(&graph, jobs);
-    let order = if cycle.is_some() {
-        Vec::new()
+    // Kahn's algorithm reaches every node exactly when the graph has no cycle; only then is
+    // the slower search for the cycle's members needed.
+    let (order, complete) = topological_order(&graph, jobs);
+    let (order, cycle) = if complete {
+        (order, None)
     } else {
-        topological_order(&graph, jobs)
+        (Vec::new(), find_cycle(&graph, jobs))
     };
     Graph {
         stages,
@@ -332,8 +336,9 @@ impl Tarjan {
 }
 
 /// Kahn's algorithm, always taking the ready job that comes first in the job list, so the
-/// order follows stages and configuration order wherever the dependencies allow.
-fn topological_order(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Vec<String> {
+/// order follows stages and configuration order wherever the dependencies allow. Also returns
+/// whether every node was reached, which is false when the graph has a cycle.
+fn topological_order(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> (Vec<String>, bool) {
     let mut indegree: Vec<usize> = graph
         .node_indices()
         .map(|index| graph.neighbors_directed(index, Direction::Incoming).count())
@@ -350,7 +355,9 @@ fn topological_order(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Vec<Stri
         .map(|index| Reverse((key(index), index)))
         .collect();
     let mut order = Vec::with_capacity(jobs.len());
+    let mut reached = 0;
     while let Some(Reverse((_, index))) = ready.pop() {
+        reached += 1;
         if let Some(Node::Job(job)) = graph.node_weight(index)
             && let Some(job) = jobs.get(*job)
         {
@@ -365,7 +372,7 @@ fn topological_order(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Vec<Stri
             }
         }
     }
-    order
+    (order, reached == graph.node_count())
 }
 
 #[cfg(test)]
