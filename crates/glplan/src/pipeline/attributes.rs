@@ -47,7 +47,7 @@ struct YamlLevels<'a> {
 
 impl YamlLevels<'_> {
     /// Lists the YAML levels that define `name`, lowest precedence first.
-    fn of(&self, name: &str) -> Vec<VariableSource> {
+    fn of(&self, name: &str) -> impl Iterator<Item = VariableSource> + Clone + use<> {
         let defines = |variables: &[YamlVariable]| variables.iter().any(|v| v.name == name);
         let inherited = self.spec.inherit.allows(name);
         let levels = [
@@ -70,7 +70,6 @@ impl YamlLevels<'_> {
             .into_iter()
             .filter(|(_, defined)| *defined)
             .map(|(source, _)| source)
-            .collect()
     }
 }
 
@@ -193,7 +192,7 @@ impl<'a> FinalVariables<'a> {
         };
         let yaml = self.yaml_levels.of(&winner.name);
         let lower_yaml =
-            |than: VariableSource| yaml.iter().copied().take_while(move |level| *level != than);
+            |than: VariableSource| yaml.clone().take_while(move |level| *level != than);
         // Every definition but the last (the winner) is overridden.
         let mut sources = Vec::new();
         let mut previous: Option<VariableSource> = None;
