@@ -23,6 +23,9 @@ use super::output::{
 pub struct Masker {
     /// The masked values, longest first so that a value containing another is replaced whole.
     values: Vec<String>,
+    /// The first bytes of the values as a 256-bit set, so that [`Masker::hides`] looks for a
+    /// value only where one can start.
+    first_bytes: [u64; 4],
 }
 
 /// Shows only how many values are masked, so that printing a pipeline never shows them.
@@ -80,16 +83,38 @@ impl Masker {
 
     /// Returns whether masking changes `text`.
     pub fn hides(&self, text: &str) -> bool {
-        self.values
-            .iter()
-            .any(|value| text.contains(value.as_str()))
+        // Most texts are short and contain no value; a scan for the values' first bytes
+        // settles those without building a substring searcher per value.
+        let bytes = text.as_bytes();
+        let Some(shortest) = self.values.last().map(String::len) else {
+            return false;
+        };
+        (0..bytes.len().saturating_sub(shortest - 1)).any(|start| {
+            bytes.get(start).is_some_and(|&byte| {
+                let (word, bit) = (usize::from(byte >> 6), byte & 63);
+                self.first_bytes.get(word).is_some_and(|set| set & (1 << bit) != 0)
+            }) && bytes.get(start..).is_some_and(|rest| {
+                self.values
+                    .iter()
+                    .any(|value| rest.starts_with(value.as_bytes()))
+            })
+        })
     }
 
     fn from_values(mut values: Vec<String>) -> Self {
         values.retain(|value| !value.is_empty());
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         values.dedup();
-        Masker { values }
+        let mut first_bytes = [0u64; 4];
+        for byte in values.iter().filter_map(|value| value.bytes().next()) {
+            if let Some(set) = first_bytes.get_mut(usize::from(byte >> 6)) {
+                *set |= 1 << (byte & 63);
+            }
+        }
+        Masker {
+            values,
+            first_bytes,
+        }
     }
 
     /// Returns `text` with every masked value replaced. Occurrences that overlap, of one value
@@ -353,6 +378,33 @@ mod tests {
             masker.mask("https://s3cr3t-value@host/s3cr3t-value"),
             "https://[MASKED]@host/[MASKED]"
         );
+    }
+
+    #[test]
+    fn masker_hides_exactly_the_texts_that_contain_a_value() {
+        let values = ["s3cr3t-value", "ünïcødé-secret", "tail-1234"];
+        let masker = Masker::from_values(values.iter().map(|v| (*v).to_owned()).collect());
+        let texts = [
+            "",
+            "s",
+            "s3cr3t-valu",
+            "s3cr3t-value",
+            "xs3cr3t-value",
+            "s3cr3t-values",
+            "s3cr3t-v s3cr3t-value",
+            "ünïcødé-secre",
+            "prefix ünïcødé-secret",
+            "ü",
+            "ends with tail-1234",
+            "ends with tail-123",
+            "tail-12 tail-1234",
+            "ttail-1234",
+        ];
+        for text in texts {
+            let expected = values.iter().any(|value| text.contains(value));
+            assert_eq!(masker.hides(text), expected, "{text:?}");
+        }
+        assert!(!Masker::default().hides("s3cr3t-value"));
     }
 
     #[test]
