@@ -13,7 +13,7 @@
 //! key remembers the length of its longest `extends` chain, which decides the depth check for
 //! any later path through it.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::inputs::ruby;
@@ -124,8 +124,8 @@ impl Extender {
             key_spans,
             index,
             max_depth,
-            reported: HashSet::new(),
-            reported_cycles: HashSet::new(),
+            reported: HashSet::default(),
+            reported_cycles: HashSet::default(),
         }
     }
 

@@ -28,7 +28,7 @@
 //! become branches of the automaton instead of separate patterns, so `{a,b}{a,b}...` stays
 //! small too.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 /// Maximum number of patterns that brace expansion produces in the rare case where braces
 /// must be expanded as text (see [`compile_fnmatch`]), against patterns whose expansion grows

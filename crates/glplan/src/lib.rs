@@ -24,6 +24,7 @@ pub mod yaml;
 
 mod expand;
 mod extends;
+mod hash;
 mod include;
 mod inputs;
 pub mod re2;

@@ -6,7 +6,7 @@
 //! is parsed once and later equal copies get a clone of the result. A copy whose parse reports
 //! anything is parsed again for each job, because the messages name the job.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::check::Ctx;
 use super::leaf::{Cache, Duration, Image, OnlyExcept, Retry, Rules, Services};
@@ -25,7 +25,7 @@ pub(crate) struct KeywordMemo<'t, T> {
 impl<'t, T: Clone> KeywordMemo<'t, T> {
     pub(crate) fn new() -> Self {
         KeywordMemo {
-            parsed: HashMap::new(),
+            parsed: HashMap::default(),
         }
     }
 

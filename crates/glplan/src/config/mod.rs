@@ -27,7 +27,7 @@ pub use model::{
     Variable, When, Workflow,
 };
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use indexmap::IndexMap;
 
@@ -229,7 +229,7 @@ fn classify<'r>(root: &'r Mapping, cx: &mut Ctx) -> TopLevel<'r> {
     let mut top = TopLevel {
         jobs: Vec::new(),
         hidden: Vec::new(),
-        failed: HashSet::new(),
+        failed: HashSet::default(),
         default: None,
         workflow: None,
     };

@@ -1,7 +1,7 @@
 //! `parallel:` and `parallel:matrix`: validation, and the expansion of parallel jobs into their
 //! instances (GitLab's normalization step).
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use indexmap::IndexMap;
 

@@ -1,6 +1,6 @@
 //! `stages:`: flattening and the injection of `.pre` and `.post`.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
@@ -32,7 +32,8 @@ impl Stages {
     fn new(names: Vec<String>, span: Option<Span>) -> Self {
         // GitLab looks stages up with `Array#index`, so a repeated name takes its first
         // position.
-        let mut index = HashMap::with_capacity(names.len());
+        let mut index =
+            HashMap::with_capacity_and_hasher(names.len(), foldhash::fast::RandomState::default());
         for (i, name) in names.iter().enumerate() {
             index.entry(name.clone()).or_insert(i);
         }

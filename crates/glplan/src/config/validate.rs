@@ -5,7 +5,7 @@
 //! GitLab stops at the first of these errors; glplan reports all of them, in GitLab's order
 //! for each job.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use indexmap::IndexMap;
 
@@ -44,7 +44,7 @@ pub(crate) fn check(
         failed,
         incomplete,
     };
-    let mut reported: HashSet<(&str, &'static str, Option<Span>)> = HashSet::new();
+    let mut reported: HashSet<(&str, &'static str, Option<Span>)> = HashSet::default();
     for job in jobs.values() {
         let earlier = std::mem::take(cx.diags);
         checker.stage(job, cx);

@@ -1,7 +1,8 @@
 //! Values of expressions and the Ruby semantics GitLab's evaluator gives them.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use crate::hash::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 

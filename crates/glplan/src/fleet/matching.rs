@@ -13,7 +13,7 @@
 //! `maximum_timeout` does not stop the runner from taking it (GitLab lowers the timeout to the
 //! maximum), so it is a [`super::check`] warning and not a rejection.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use serde::Serialize;
 
@@ -189,7 +189,7 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
         .iter()
         .map(|runner| reject_runner(runner, context))
         .collect();
-    let mut by_tags: HashMap<&[String], (Vec<usize>, Vec<RunnerRejection>)> = HashMap::new();
+    let mut by_tags: HashMap<&[String], (Vec<usize>, Vec<RunnerRejection>)> = HashMap::default();
 
     let mut jobs = Vec::with_capacity(pipeline.jobs.len());
     for job in &pipeline.jobs {

@@ -6,7 +6,7 @@
 //! array element becomes an array, its items are spliced into the parent array. GitLab stops
 //! at the first block with a problem, so only that block's problems are reported.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -48,7 +48,7 @@ pub(super) fn interpolate(
         masked,
         limits,
         text,
-        blocks: HashMap::new(),
+        blocks: HashMap::default(),
         visited: 0,
     };
     template.replace(body)

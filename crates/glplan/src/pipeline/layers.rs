@@ -16,7 +16,8 @@
 //! list; every other value expands to itself.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+
+use crate::hash::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
@@ -1098,10 +1099,10 @@ impl<'c> VariableLists<'c> {
         VariableLists {
             context,
             plain: SharedParts::new(context, None).map(Arc::new),
-            by_environment: RefCell::new(HashMap::new()),
-            by_scopes: RefCell::new(HashMap::new()),
+            by_environment: RefCell::new(HashMap::default()),
+            by_scopes: RefCell::new(HashMap::default()),
             root: RefCell::new(None),
-            root_without: RefCell::new(HashMap::new()),
+            root_without: RefCell::new(HashMap::default()),
         }
     }
 

@@ -6,7 +6,8 @@
 //! they list another project's files through the file provider and report its errors.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use crate::hash::HashMap;
 use std::fmt;
 use std::sync::Arc;
 

@@ -6,7 +6,9 @@
 //! decided in job order, so they become pending at the same second.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+use crate::hash::HashMap;
 
 use crate::config::{AllowFailure, JobKind, SchedulingType, When};
 use crate::pipeline::{Pipeline, PlannedJob};
@@ -196,7 +198,7 @@ impl<'p> Sim<'p> {
         let stage_count = pipeline.stages.len().max(1);
         let mut groups: Vec<Group> = Vec::new();
         let mut classes: Vec<Class> = Vec::new();
-        let mut class_of: HashMap<Vec<usize>, usize> = HashMap::new();
+        let mut class_of: HashMap<Vec<usize>, usize> = HashMap::default();
         let mut facts: Vec<JobFacts<'p>> = Vec::with_capacity(pipeline.jobs.len());
         for (i, job) in pipeline.jobs.iter().enumerate() {
             let dag = job.scheduling_type == SchedulingType::Dag || job.needs.is_some();

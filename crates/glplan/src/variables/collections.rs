@@ -8,7 +8,7 @@
 //! | [`seed_variables`] | `Variables::Builder#scoped_variables_for_pipeline_seed` | job `rules:if`, `only`/`except:variables`, `tags`, the circular reference check |
 //! | [`job_variables`] | `Ci::Build#variables` | the job's variables once a rule matched, sent to the runner |
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::context::{PipelineContext, SettingsVariable};
 
@@ -493,7 +493,8 @@ fn merge(current: Vec<ResolvedVariable>, new: Vec<ResolvedVariable>) -> Vec<Reso
             .filter(|variable| last_in_new(&variable.name).is_none())
             .collect();
     } else {
-        let mut last_in_new: HashMap<&str, usize> = HashMap::with_capacity(new.len());
+        let mut last_in_new: HashMap<&str, usize> =
+            HashMap::with_capacity_and_hasher(new.len(), foldhash::fast::RandomState::default());
         for (index, variable) in new.iter().enumerate() {
             last_in_new.insert(variable.name.as_str(), index);
         }

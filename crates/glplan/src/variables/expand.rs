@@ -7,7 +7,7 @@
 //! | [`sort_and_expand_all`] | `Variables::Collection#sort_and_expand_all` | nested `variables:` values, the job payload |
 //! | [`runner_expand`], [`runner_expand_all`] | gitlab-runner `Variables.ExpandValue`, `.Expand` | `image`, `services`, `cache:key`, `artifacts`, the job's variables |
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::ops::Range;
 
 use crate::diagnostic::Diagnostic;
@@ -290,7 +290,7 @@ fn expand_in_order(
     let mut expanded: Vec<(usize, Option<String>)> = Vec::with_capacity(order.len());
     // The last definition of each name expanded so far, for long lists.
     let mut last: Option<HashMap<&str, usize>> =
-        (order.len() > SHORT_EDGE_SEARCH).then(HashMap::new);
+        (order.len() > SHORT_EDGE_SEARCH).then(HashMap::default);
     let mut budget = options.max_added_bytes;
     for &index in order {
         let (Some(&variable), Some(references)) = (entries.get(index), references.get(index))
@@ -373,7 +373,7 @@ fn dependency_edges(
             })
             .collect();
     }
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
     for (index, variable) in entries.iter().enumerate() {
         by_name
             .entry(variable.name.as_str())

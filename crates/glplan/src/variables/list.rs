@@ -1,6 +1,6 @@
 //! The ordered variable list GitLab builds for a pipeline or a job, and its entries.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::fmt;
 
 use serde::ser::{SerializeSeq, SerializeStruct};
@@ -239,7 +239,10 @@ impl VariableList {
 
     /// Returns the winning definition of each name, in the order the names first appear.
     pub fn effective(&self) -> Vec<&ResolvedVariable> {
-        let mut seen = HashMap::with_capacity(self.entries.len());
+        let mut seen = HashMap::with_capacity_and_hasher(
+            self.entries.len(),
+            foldhash::fast::RandomState::default(),
+        );
         self.entries
             .iter()
             .filter(|variable| seen.insert(variable.name.as_str(), ()).is_none())

@@ -12,7 +12,8 @@
 //! to find a later syntax error.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+
+use crate::hash::HashSet;
 
 use super::errors::{self, TooBig};
 use super::parser::{self, Event, Parser};
@@ -803,7 +804,7 @@ fn add_pair(
     let value = if key.merge_key {
         match merge_source(value) {
             Ok(source) => {
-                let merged = merged.get_or_insert_with(HashSet::new);
+                let merged = merged.get_or_insert_with(HashSet::default);
                 merged.extend(source.keys().cloned());
                 map.shallow_merge(source);
                 return None;

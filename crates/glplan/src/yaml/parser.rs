@@ -8,7 +8,8 @@
 //! anchor of its name defined before it, or 0 when there is none.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use crate::hash::HashMap;
 
 use super::scanner::{Data, Kind, Mark, ScalarStyle, Scanner, SyntaxError, Token};
 
@@ -116,7 +117,7 @@ impl<'a> Parser<'a> {
             states: Vec::new(),
             marks: Vec::new(),
             tag_handles: Vec::new(),
-            anchors: HashMap::new(),
+            anchors: HashMap::default(),
             anchor_count: 0,
             failed: false,
         }
@@ -777,7 +778,7 @@ pub(crate) mod tests {
     /// them, ending with `ERR <message> at line L column C` on a syntax error.
     pub(crate) fn dump(input: &str) -> String {
         let mut parser = Parser::new(input);
-        let mut names: HashMap<usize, String> = HashMap::new();
+        let mut names: HashMap<usize, String> = HashMap::default();
         let mut lines = Vec::new();
         let properties =
             |anchor: usize, tag: &Option<Cow<'_, str>>, names: &HashMap<usize, String>| {
