@@ -5,7 +5,12 @@
 // as those benchmarks' `generate` functions; the script checks the sizes the benchmarks page
 // gives.
 //
-// Run: node bindings/wasm/bench/bench.mjs [samples]
+// Run: node bindings/wasm/bench/bench.mjs [samples] [warm-up calls]
+//
+// The default of 2 warm-up calls measures the module while V8 is still optimizing it: its
+// code starts in the baseline compiler (Liftoff) and moves to the optimizing compiler
+// (TurboFan) function by function as calls repeat. About 100 warm-up calls reach the steady
+// state.
 
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -193,10 +198,11 @@ default:
   return out;
 }
 
-/** Runs `run` `samples` times after two warm-up runs; returns the median and the range in ms. */
-function time(samples, run) {
-  run();
-  run();
+/** Runs `run` `samples` times after `warmUp` runs; returns the median and the range in ms. */
+function time(samples, warmUp, run) {
+  for (let i = 0; i < warmUp; i++) {
+    run();
+  }
   const times = [];
   for (let i = 0; i < samples; i++) {
     const start = performance.now();
@@ -208,6 +214,10 @@ function time(samples, run) {
 }
 
 const samples = Number(process.argv[2] ?? 20);
+const warmUp = Number(process.argv[3] ?? 2);
+if (!Number.isInteger(samples) || samples < 1 || !Number.isInteger(warmUp) || warmUp < 0) {
+  throw new Error(`invalid arguments ${JSON.stringify(process.argv.slice(2))}: expected [samples >= 1] [warm-up calls >= 0]`);
+}
 
 const planText = planConfiguration(24, 12);
 // Same context as the Rust benchmark: a push to main with two changed files and two project
@@ -238,9 +248,9 @@ if (resolved.diagnostics.some((d) => d.severity === "error")) {
 }
 
 const format = ({ median, min, max }) => `${median.toFixed(1)} ms (min ${min.toFixed(1)}, max ${max.toFixed(1)})`;
-const planTime = time(samples, () => glplan.plan(planInput));
+const planTime = time(samples, warmUp, () => glplan.plan(planInput));
 console.log(`plan, ${planned.pipeline.jobs.length} jobs (${planText.length} bytes): ${format(planTime)}`);
-const lintTime = time(samples, () => glplan.lint(resolveInput));
+const lintTime = time(samples, warmUp, () => glplan.lint(resolveInput));
 console.log(`lint, 3,000-job configuration (${resolveText.length} bytes): ${format(lintTime)}`);
-const resolveTime = time(samples, () => glplan.resolveConfig(resolveInput));
+const resolveTime = time(samples, warmUp, () => glplan.resolveConfig(resolveInput));
 console.log(`resolveConfig, 3,000-job configuration: ${format(resolveTime)}`);
