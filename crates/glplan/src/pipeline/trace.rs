@@ -2,6 +2,7 @@
 //! spans, and masked values hidden.
 
 use std::borrow::Cow;
+use std::fmt::{Display, Write as _};
 
 use crate::context::PipelineContext;
 use crate::diagnostic::{Diagnostic, Location};
@@ -92,7 +93,9 @@ impl Masker {
         (0..bytes.len().saturating_sub(shortest - 1)).any(|start| {
             bytes.get(start).is_some_and(|&byte| {
                 let (word, bit) = (usize::from(byte >> 6), byte & 63);
-                self.first_bytes.get(word).is_some_and(|set| set & (1 << bit) != 0)
+                self.first_bytes
+                    .get(word)
+                    .is_some_and(|set| set & (1 << bit) != 0)
             }) && bytes.get(start..).is_some_and(|rest| {
                 self.values
                     .iter()
@@ -233,7 +236,7 @@ pub(super) struct TraceContext<'a> {
 impl TraceContext<'_> {
     /// Converts a job's decision into its output form.
     pub(super) fn job_rule(&self, decision: &JobDecision) -> JobRule {
-        let summary = self.masker.mask_owned(decision.to_string());
+        let summary = self.masker.mask_owned(display(decision));
         let notes = decision
             .notes()
             .into_iter()
@@ -307,7 +310,7 @@ impl TraceContext<'_> {
         ClauseEvaluation {
             clause,
             holds: key.holds(),
-            detail: self.masker.mask_owned(key.to_string()),
+            detail: self.masker.mask_owned(display(key)),
             expression: None,
             reads,
             note,
@@ -319,7 +322,7 @@ impl TraceContext<'_> {
         let mut evaluation = ClauseEvaluation {
             clause: ClauseKind::If,
             holds: clause.holds(),
-            detail: self.masker.mask_owned(clause.to_string()),
+            detail: self.masker.mask_owned(display(clause)),
             expression: None,
             reads: Vec::new(),
             note: clause.note().map(|note| self.masker.mask_owned(note)),
@@ -350,6 +353,15 @@ impl TraceContext<'_> {
             })
             .collect()
     }
+}
+
+/// Formats a trace text into a string sized for a typical sentence, where `to_string` would
+/// grow it from 8 bytes through several reallocations.
+fn display(value: &impl Display) -> String {
+    let mut text = String::with_capacity(128);
+    // Writing into a `String` cannot fail.
+    let _ = write!(text, "{value}");
+    text
 }
 
 #[cfg(test)]

@@ -221,12 +221,13 @@ pub fn trace_parsed_if(
     let holds = evaluation.is_match();
     let reads = evaluation
         .reads
-        .iter()
+        .into_iter()
         .map(|read| VariableRead {
-            name: read.name.clone(),
+            name: read.name,
             input: read.source == ReadSource::Input,
-            value: match &read.value {
+            value: match read.value {
                 ExprValue::Null => None,
+                ExprValue::String(text) => Some(text),
                 other => Some(other.to_string()),
             },
         })

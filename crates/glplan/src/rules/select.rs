@@ -45,8 +45,7 @@ impl fmt::Display for RuleTrace {
             return f.write_str(" has no clause, so it always matches");
         }
         f.write_str(": ")?;
-        let clauses: Vec<String> = self.clauses.iter().map(ToString::to_string).collect();
-        f.write_str(&clauses.join("; "))
+        write_joined(f, &self.clauses)
     }
 }
 
@@ -75,9 +74,19 @@ impl RulesTrace {
 
 impl fmt::Display for RulesTrace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rules: Vec<String> = self.rules.iter().map(ToString::to_string).collect();
-        f.write_str(&rules.join("; "))
+        write_joined(f, &self.rules)
     }
+}
+
+/// Writes `items` separated by `; `.
+fn write_joined(f: &mut fmt::Formatter<'_>, items: &[impl fmt::Display]) -> fmt::Result {
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            f.write_str("; ")?;
+        }
+        item.fmt(f)?;
+    }
+    Ok(())
 }
 
 /// Whether a job is created, with what its matched rule sets.
