@@ -210,23 +210,34 @@ pub fn predefined_availability(name: &str) -> Option<Availability> {
 /// other than `a-z` and `0-9` is replaced with `-`, the result is cut to 63 characters, and
 /// leading and trailing `-` are removed.
 pub fn slugify(text: &str) -> String {
-    let replaced: String = slug_characters(text).chars().take(63).collect();
-    replaced.trim_matches('-').to_owned()
+    let mut slug = String::with_capacity(text.len().min(63));
+    slug.extend(slug_chars(text).take(63));
+    let end = slug.trim_end_matches('-').len();
+    slug.truncate(end);
+    let start = slug.len() - slug.trim_start_matches('-').len();
+    slug.drain(..start);
+    slug
 }
 
 /// Lowercases `text` and replaces every character other than `a-z` and `0-9` with `-`: the
 /// character mapping that every GitLab slug starts with, before cutting and trimming.
 pub fn slug_characters(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_lowercase() || c.is_ascii_digit() {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    let mut slug = String::with_capacity(text.len());
+    slug.extend(slug_chars(text));
+    slug
+}
+
+/// The characters of [`slug_characters`]. Lowercasing character by character gives the same
+/// characters as lowercasing the whole text except for a final Greek sigma, whose two forms
+/// both become `-`.
+fn slug_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().flat_map(char::to_lowercase).map(|c| {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        }
+    })
 }
 
 /// Computes the slug GitLab gives an environment (`CI_ENVIRONMENT_SLUG`): like [`slugify`] but

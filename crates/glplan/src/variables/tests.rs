@@ -840,5 +840,19 @@ mod proptests {
             prop_assert!(environment.len() <= 24);
             prop_assert!(environment.starts_with(|c: char| c.is_ascii_lowercase()));
         }
+
+        /// The slug is GitLab's definition applied step by step: lowercase the whole text,
+        /// replace the other characters, cut to 63 characters, trim `-`.
+        #[test]
+        fn slug_is_the_stepwise_definition(text in "(?s).{0,80}|[A-Za-z0-9ΣσςİK\\x{212A}\\- ]{0,80}") {
+            let replaced: String = text
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
+                .collect();
+            let cut: String = replaced.chars().take(63).collect();
+            prop_assert_eq!(slug_characters(&text), replaced);
+            prop_assert_eq!(slugify(&text), cut.trim_matches('-'));
+        }
     }
 }
