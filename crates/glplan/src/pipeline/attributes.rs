@@ -401,32 +401,30 @@ fn plan_variables(
 ) -> (Vec<PlanVariable>, Vec<(String, String)>) {
     let effective = variables.list.effective_definitions(include_predefined);
     let mut hidden = Vec::new();
-    let planned = effective
-        .iter()
-        .filter_map(|definitions| {
-            let winner = *definitions.last()?;
-            let (sent, sent_value) = variables
-                .sent(&winner.name)
-                .unwrap_or((winner, winner.value.as_str()));
-            let value = if sent.masked {
-                MASKED.to_owned()
-            } else {
-                traces.masker.mask(sent_value).into_owned()
-            };
-            if value != sent_value {
-                hidden.push((winner.name.clone(), sent_value.to_owned()));
-            }
-            Some(PlanVariable {
-                name: winner.name.clone(),
-                value,
-                source: winner.source,
-                masked: winner.masked,
-                raw: winner.raw,
-                file: winner.file,
-                overrides: variables.overridden(definitions),
-            })
+    let mut planned = Vec::with_capacity(effective.len());
+    planned.extend(effective.iter().filter_map(|definitions| {
+        let winner = *definitions.last()?;
+        let (sent, sent_value) = variables
+            .sent(&winner.name)
+            .unwrap_or((winner, winner.value.as_str()));
+        let value = if sent.masked {
+            MASKED.to_owned()
+        } else {
+            traces.masker.mask(sent_value).into_owned()
+        };
+        if value != sent_value {
+            hidden.push((winner.name.clone(), sent_value.to_owned()));
+        }
+        Some(PlanVariable {
+            name: winner.name.clone(),
+            value,
+            source: winner.source,
+            masked: winner.masked,
+            raw: winner.raw,
+            file: winner.file,
+            overrides: variables.overridden(definitions),
         })
-        .collect();
+    }));
     (planned, hidden)
 }
 

@@ -289,6 +289,11 @@ pub(super) struct EffectiveDefinitions<'l> {
 }
 
 impl<'l> EffectiveDefinitions<'l> {
+    /// The number of names.
+    pub(super) fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
     /// Iterates over the definitions of each name, in list order, so the last one wins.
     pub(super) fn iter(&self) -> impl Iterator<Item = &[&'l ResolvedVariable]> {
         self.ranges
@@ -406,18 +411,40 @@ impl Layers {
     /// Returns every definition of each name that [`Layers::effective`] lists, in list order,
     /// so that the last one of each is the winner.
     pub(super) fn effective_definitions(&self, predefined: bool) -> EffectiveDefinitions<'_> {
-        let mut seen: HashSet<&str, BuildHasherDefault<NameHasher>> = HashSet::default();
-        let mut all = EffectiveDefinitions::default();
+        let candidates: usize = self
+            .parts
+            .iter()
+            .map(|part| {
+                if predefined {
+                    part.entries.len()
+                } else {
+                    part.user.len()
+                }
+            })
+            .sum();
+        let mut seen: HashSet<&str, BuildHasherDefault<NameHasher>> =
+            HashSet::with_capacity_and_hasher(candidates, BuildHasherDefault::default());
+        let mut all = EffectiveDefinitions {
+            definitions: Vec::with_capacity(candidates),
+            ranges: Vec::new(),
+        };
         // (first definition's part and position, start, end) of each name's definitions.
-        let mut names: Vec<((usize, usize), usize, usize)> = Vec::new();
+        let mut names: Vec<((usize, usize), usize, usize)> = Vec::with_capacity(candidates);
         for (part_index, part) in self.parts.iter().enumerate() {
-            let candidates: Box<dyn Iterator<Item = &ResolvedVariable>> = if predefined {
-                Box::new(part.entries.iter())
+            // Only a name with a definition outside the predefined variables can have a
+            // winner outside them. One of the two iterators is empty.
+            let (every, user) = if predefined {
+                (Some(part.entries.iter()), None)
             } else {
-                // Only a name with a definition outside the predefined variables can have a
-                // winner outside them.
-                Box::new(part.user.iter().filter_map(|&p| part.entries.get(p)))
+                (
+                    None,
+                    Some(part.user.iter().filter_map(|&p| part.entries.get(p))),
+                )
             };
+            let candidates = every
+                .into_iter()
+                .flatten()
+                .chain(user.into_iter().flatten());
             for variable in candidates {
                 let name = variable.name.as_str();
                 if !seen.insert(name) {
@@ -656,11 +683,13 @@ impl Layers {
         // Depth-first, each definition after the winners of the names it references; the
         // absence of cycles bounds the stack.
         let mut state = vec![false; referencing.len()];
+        let mut stack = Vec::new();
         for root in 0..referencing.len() {
             if state.get(root).copied().unwrap_or(true) {
                 continue;
             }
-            let mut stack = vec![root];
+            stack.clear();
+            stack.push(root);
             while let Some(&k) = stack.last() {
                 let Some(&(_, _, definition)) = referencing.get(k) else {
                     stack.pop();
@@ -670,13 +699,14 @@ impl Layers {
                     stack.pop();
                     continue;
                 }
-                let pending: Vec<usize> = definition
-                    .names()
-                    .filter_map(&winner)
-                    .filter(|&j| !state.get(j).copied().unwrap_or(true))
-                    .collect();
-                if !pending.is_empty() {
-                    stack.extend(pending);
+                let before = stack.len();
+                stack.extend(
+                    definition
+                        .names()
+                        .filter_map(&winner)
+                        .filter(|&j| !state.get(j).copied().unwrap_or(true)),
+                );
+                if stack.len() > before {
                     continue;
                 }
                 stack.pop();
@@ -838,6 +868,9 @@ fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
 /// Whether the graph whose node `i` has the edges `edges[offsets[i]..offsets[i + 1]]` has a
 /// cycle through two or more nodes; an edge from a node to itself is not one.
 fn graph_has_cycle(offsets: &[usize], edges: &[usize]) -> bool {
+    if edges.is_empty() {
+        return false;
+    }
     let nodes = offsets.len().saturating_sub(1);
     let children = |node: usize| -> &[usize] {
         match (offsets.get(node), offsets.get(node + 1)) {
@@ -854,11 +887,13 @@ fn graph_has_cycle(offsets: &[usize], edges: &[usize]) -> bool {
         Done,
     }
     let mut state = vec![State::New; nodes];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for root in 0..nodes {
         if state.get(root) != Some(&State::New) {
             continue;
         }
-        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        stack.clear();
+        stack.push((root, 0));
         if let Some(slot) = state.get_mut(root) {
             *slot = State::OnStack;
         }

@@ -504,7 +504,8 @@ pub(crate) fn expand_collection_value<'v>(
     options: ExpandOptions,
     budget: &mut usize,
 ) -> Option<String> {
-    let mut out = String::with_capacity(value.len());
+    // Room for the references to grow the value a little without reallocating.
+    let mut out = String::with_capacity(value.len() + 64);
     for token in CollectionTokens::new(value) {
         match token {
             CollectionToken::Text(text) | CollectionToken::Verbatim(text) => out.push_str(text),
