@@ -16,7 +16,7 @@ use super::layers::{FinalList, Layers, Payload, ReferenceNames, VariableLists, r
 use super::needs::JobLinks;
 use super::output::{
     ParallelInstance, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
-    PlanVariable, PlannedJob, UnmaskedJob,
+    PlanVariable, PlannedJob, RunnerFields, UnmaskedJob,
 };
 use super::seed::Seed;
 use super::trace::{Masker, TraceContext};
@@ -251,18 +251,29 @@ pub(super) fn planned_job(
         .as_ref()
         .map(|group| variables.expand_gitlab(group));
     let (variables_shown, hidden_variables) = plan_variables(variables, include_predefined, traces);
-    let unmasked = UnmaskedJob {
+    let fields = RunnerFields {
         tags,
         image,
         services,
         resource_group,
-        variables: hidden_variables,
     };
-    let (shown, unmasked) = if shows_masked_value(&unmasked, masker) {
-        let shown = masked_job_fields(&unmasked, masker);
+    // The runner-side fields are copied only when masking changes one of them; a masked
+    // variable alone keeps just its real value.
+    let (shown, unmasked) = if shows_masked_value(&fields, masker) {
+        let shown = masked_fields(&fields, masker);
+        let unmasked = UnmaskedJob {
+            fields: Some(fields),
+            variables: hidden_variables,
+        };
         (shown, Some(Box::new(unmasked)))
+    } else if !hidden_variables.is_empty() {
+        let unmasked = UnmaskedJob {
+            fields: None,
+            variables: hidden_variables,
+        };
+        (fields, Some(Box::new(unmasked)))
     } else {
-        (unmasked, None)
+        (fields, None)
     };
 
     PlannedJob {
@@ -332,11 +343,8 @@ fn environment_slug_to_hide(
     masker.hides(name).then(|| environment_slug(name))
 }
 
-/// Returns whether masking changes one of the fields of `job`.
-fn shows_masked_value(job: &UnmaskedJob, masker: &Masker) -> bool {
-    if !job.variables.is_empty() {
-        return true;
-    }
+/// Returns whether masking changes one of the runner-side fields of a job.
+fn shows_masked_value(job: &RunnerFields, masker: &Masker) -> bool {
     let image = job.image.iter().filter_map(|image| image.expanded.as_ref());
     let services = job
         .services
@@ -350,12 +358,12 @@ fn shows_masked_value(job: &UnmaskedJob, masker: &Masker) -> bool {
         .any(|text| masker.hides(text))
 }
 
-/// Returns the fields of [`UnmaskedJob`] as shown. A service's host names are derived again from the
+/// Returns the runner-side fields of a job as shown. A service's host names are derived again from the
 /// masked image name, because the runner's host names show a masked value in another form
 /// (`/` turned into `__` or `-`), which substring masking would miss.
-fn masked_job_fields(unmasked: &UnmaskedJob, masker: &Masker) -> UnmaskedJob {
+fn masked_fields(unmasked: &RunnerFields, masker: &Masker) -> RunnerFields {
     let mask = |text: &String| masker.mask(text).into_owned();
-    UnmaskedJob {
+    RunnerFields {
         tags: unmasked.tags.iter().map(mask).collect(),
         image: unmasked.image.as_ref().map(|image| PlanImage {
             expanded: image.expanded.as_ref().map(mask),
@@ -380,7 +388,6 @@ fn masked_job_fields(unmasked: &UnmaskedJob, masker: &Masker) -> UnmaskedJob {
             })
             .collect(),
         resource_group: unmasked.resource_group.as_ref().map(mask),
-        variables: Vec::new(),
     }
 }
 

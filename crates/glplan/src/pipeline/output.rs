@@ -269,10 +269,9 @@ pub struct PlannedJob {
 /// the values out.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub(crate) struct UnmaskedJob {
-    pub(crate) tags: Vec<String>,
-    pub(crate) image: Option<PlanImage>,
-    pub(crate) services: Vec<PlanService>,
-    pub(crate) resource_group: Option<String>,
+    /// The runner-side fields, when masking changed one of them; `None` when they are shown
+    /// as they are.
+    pub(crate) fields: Option<RunnerFields>,
     /// The name and real value of each variable whose shown value masking changed.
     pub(crate) variables: Vec<(String, String)>,
 }
@@ -283,10 +282,31 @@ impl std::fmt::Debug for UnmaskedJob {
     }
 }
 
+/// The fields of a job that runner matching and the schedule read, which masking may change.
+/// Its `Debug` form leaves the values out.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) struct RunnerFields {
+    pub(crate) tags: Vec<String>,
+    pub(crate) image: Option<PlanImage>,
+    pub(crate) services: Vec<PlanService>,
+    pub(crate) resource_group: Option<String>,
+}
+
+impl std::fmt::Debug for RunnerFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunnerFields { .. }")
+    }
+}
+
 impl PlannedJob {
+    /// The runner-side fields before masking, when masking changed them.
+    fn unmasked_fields(&self) -> Option<&RunnerFields> {
+        self.unmasked.as_deref()?.fields.as_ref()
+    }
+
     /// Returns the runner tags as GitLab matches them, with masked values in place.
     pub(crate) fn runner_tags(&self) -> &[String] {
-        match &self.unmasked {
+        match self.unmasked_fields() {
             Some(unmasked) => &unmasked.tags,
             None => &self.tags,
         }
@@ -294,7 +314,7 @@ impl PlannedJob {
 
     /// Returns `image:` as the runner pulls it, with masked values in place.
     pub(crate) fn runner_image(&self) -> Option<&PlanImage> {
-        match &self.unmasked {
+        match self.unmasked_fields() {
             Some(unmasked) => unmasked.image.as_ref(),
             None => self.image.as_ref(),
         }
@@ -302,7 +322,7 @@ impl PlannedJob {
 
     /// Returns `services:` as the runner starts them, with masked values in place.
     pub(crate) fn runner_services(&self) -> &[PlanService] {
-        match &self.unmasked {
+        match self.unmasked_fields() {
             Some(unmasked) => &unmasked.services,
             None => &self.services,
         }
@@ -322,7 +342,7 @@ impl PlannedJob {
 
     /// Returns the resource group GitLab assigns the job to, with masked values in place.
     pub(crate) fn resource_group_key(&self) -> Option<&str> {
-        match &self.unmasked {
+        match self.unmasked_fields() {
             Some(unmasked) => unmasked.resource_group.as_deref(),
             None => self.resource_group.as_deref(),
         }
