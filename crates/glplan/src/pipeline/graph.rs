@@ -10,7 +10,7 @@
 //! barrier.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use crate::hash::HashMap;
 
@@ -68,22 +68,26 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
     }
     grouped.sort_by_key(|(stage, _)| *stage);
 
-    let mut graph: DiGraph<Node, ()> = DiGraph::with_capacity(jobs.len() + grouped.len(), 0);
-    let job_nodes: Vec<NodeIndex> = (0..jobs.len())
-        .map(|i| graph.add_node(Node::Job(i)))
-        .collect();
-    let node = |index: usize| job_nodes.get(index).copied();
-
     // The needs edges. `covered[j]` is set once a job of a processed stage needs job `j`.
     let predecessors: Vec<Vec<usize>> = jobs
         .iter()
         .map(|job| {
-            job.need_names()
-                .into_iter()
-                .filter_map(|name| position.get(name).copied())
+            job.needs
+                .iter()
+                .flatten()
+                .filter_map(|need| position.get(need.job.as_str()).copied())
                 .collect()
         })
         .collect();
+    let need_edges: usize = predecessors.iter().map(Vec::len).sum();
+    // Each stage-scheduled job has one edge from its stage's barrier, and each barrier about
+    // as many edges as the jobs it waits for.
+    let mut graph: DiGraph<Node, ()> =
+        DiGraph::with_capacity(jobs.len() + grouped.len(), need_edges + 2 * jobs.len());
+    let job_nodes: Vec<NodeIndex> = (0..jobs.len())
+        .map(|i| graph.add_node(Node::Job(i)))
+        .collect();
+    let node = |index: usize| job_nodes.get(index).copied();
     for (successor, needed) in predecessors.iter().enumerate() {
         for &predecessor in needed {
             if let (Some(from), Some(to)) = (node(predecessor), node(successor)) {
@@ -94,10 +98,13 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
 
     // The stage barriers, stage by stage.
     let mut stages = Vec::with_capacity(grouped.len());
-    let mut frontier: BTreeSet<usize> = BTreeSet::new();
+    // The earlier jobs no earlier job waits for, in job order. A job leaves the frontier once
+    // it is covered.
+    let mut frontier: Vec<usize> = Vec::new();
     let mut covered = vec![false; jobs.len()];
     for (stage_position, (stage, members)) in grouped.iter().enumerate() {
-        let waits_for: Vec<usize> = frontier.iter().copied().collect();
+        frontier.retain(|&index| !covered.get(index).copied().unwrap_or(true));
+        let waits_for = frontier.clone();
         let stage_jobs: Vec<usize> = members
             .iter()
             .copied()
@@ -125,7 +132,6 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
                 if let Some(flag) = covered.get_mut(needed) {
                     *flag = true;
                 }
-                frontier.remove(&needed);
             }
         }
         frontier.extend(
@@ -134,6 +140,8 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
                 .copied()
                 .filter(|&index| !covered.get(index).copied().unwrap_or(true)),
         );
+        // Already sorted when the jobs come in stage order, which the sort checks in one pass.
+        frontier.sort_unstable();
 
         let name = |index: &usize| jobs.get(*index).map(|job| job.name.clone());
         stages.push(Stage {
