@@ -48,7 +48,11 @@ struct YamlLevels<'a> {
 impl YamlLevels<'_> {
     /// Lists the YAML levels that define `name`, lowest precedence first.
     fn of(&self, name: &str) -> impl Iterator<Item = VariableSource> + Clone + use<> {
-        let defines = |variables: &[YamlVariable]| variables.iter().any(|v| v.name == name);
+        let defines = |variables: &[YamlVariable]| {
+            variables
+                .iter()
+                .any(|v| super::layers::same_name(&v.name, name))
+        };
         let inherited = self.spec.inherit.allows(name);
         let levels = [
             (

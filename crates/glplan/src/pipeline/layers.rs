@@ -201,7 +201,7 @@ impl Part {
                     .referencing
                     .iter()
                     .filter_map(|&position| other.entries.get(position))
-                    .any(|definition| definition.name == name)
+                    .any(|definition| same_name(&definition.name, name))
             })
     }
 
@@ -239,7 +239,7 @@ impl Part {
             }
             None => {
                 for (position, definition) in self.entries.iter().enumerate() {
-                    if definition.name == name {
+                    if same_name(&definition.name, name) {
                         visit(position, definition);
                     }
                 }
@@ -257,7 +257,7 @@ impl Part {
                 .entries
                 .iter()
                 .rev()
-                .find(|variable| variable.name == name),
+                .find(|variable| same_name(&variable.name, name)),
         }
     }
 }
@@ -318,7 +318,7 @@ impl Payload {
     ) -> Option<(&'l ResolvedVariable, &'l str)> {
         self.order.iter().rev().find_map(|(position, value)| {
             let definition = layers.at(*position)?;
-            (definition.name == name)
+            same_name(&definition.name, name)
                 .then(|| (definition, value.as_deref().unwrap_or(&definition.value)))
         })
     }
@@ -921,6 +921,13 @@ fn graph_has_cycle(offsets: &[usize], edges: &[usize]) -> bool {
         }
     }
     false
+}
+
+/// Compares two variable names. Names of one length often share a prefix (`CI_COMMIT_SHA`,
+/// `CI_COMMIT_REF`) but rarely a last byte, so that byte is checked before the whole names.
+#[inline]
+pub(super) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
 /// Whether GitLab's collection expansion looks at the value: it is not raw and contains `$`

@@ -231,7 +231,23 @@ pub fn slug_characters(text: &str) -> String {
 /// characters as lowercasing the whole text except for a final Greek sigma, whose two forms
 /// both become `-`.
 fn slug_chars(text: &str) -> impl Iterator<Item = char> + '_ {
-    text.chars().flat_map(char::to_lowercase).map(|c| {
+    // ASCII text, the usual case, skips the Unicode case tables.
+    let (ascii, other) = if text.is_ascii() {
+        (
+            Some(
+                text.bytes()
+                    .map(|byte| char::from(byte.to_ascii_lowercase())),
+            ),
+            None,
+        )
+    } else {
+        (None, Some(text.chars().flat_map(char::to_lowercase)))
+    };
+    let lowered = ascii
+        .into_iter()
+        .flatten()
+        .chain(other.into_iter().flatten());
+    lowered.map(|c| {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             c
         } else {
