@@ -290,7 +290,7 @@ impl Planner<'_, '_> {
                 seed::evaluate_jobs(config, &jobs, limits, &lists, globals, &facts, traces);
             (seeds, absent, lists)
         });
-        // The seeds stay in their runs' vectors, which the runs free where they allocated them;
+        // The seeds stay in their runs' vectors, which are freed run by run after step 4;
         // `seeds` lists them in configuration order.
         let mut run_seeds = Vec::with_capacity(evaluated.len());
         let mut lists = Vec::with_capacity(evaluated.len());
@@ -363,8 +363,8 @@ impl Planner<'_, '_> {
                 }
             }
         }
-        // The seeds own their variable lists and rule traces: each run frees its own, on the
-        // thread that built them.
+        // The seeds own their variable lists and rule traces. Each run frees its own: the
+        // first on the calling thread, which built it, the others on the pool's threads.
         drop(order);
         drop(seeds);
         drop(lists);
