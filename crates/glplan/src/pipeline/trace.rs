@@ -56,10 +56,12 @@ impl Masker {
             values.extend(shown_forms(&variable.value));
         }
         // `CI_COMMIT_REF_SLUG` is derived from the ref name, so it shows a masked value in
-        // another form, cut to 63 characters.
+        // another form, cut to 63 characters. A slug too short to be distinctive cannot hold
+        // a whole value of 8 characters or more, and hiding it would hide that short text
+        // wherever it appears.
         let ref_name = context.commit_ref_name();
         let ref_slug = slugify(ref_name);
-        if !ref_slug.is_empty() && values.iter().any(|value| ref_name.contains(value.as_str())) {
+        if distinctive(&ref_slug) && values.iter().any(|value| ref_name.contains(value.as_str())) {
             values.push(ref_slug);
         }
         Masker::from_values(values)
@@ -78,7 +80,7 @@ impl Masker {
     /// the slug of an environment name that contains one.
     pub(super) fn with_values(&self, extra: impl IntoIterator<Item = String>) -> Self {
         let mut values = self.values.clone();
-        values.extend(extra.into_iter().filter(|value| !value.is_empty()));
+        values.extend(extra.into_iter().filter(|value| distinctive(value)));
         Masker::from_values(values)
     }
 
@@ -186,12 +188,17 @@ fn shown_forms(value: &str) -> Vec<String> {
         value.to_lowercase(),
         slug_characters(value),
     ] {
-        let distinctive = form.chars().count() >= 8 && form.chars().any(char::is_alphanumeric);
-        if distinctive && !forms.contains(&form) {
+        if distinctive(&form) && !forms.contains(&form) {
             forms.push(form);
         }
     }
     forms
+}
+
+/// Whether a form derived from a masked value is hidden: it keeps 8 characters and a letter or
+/// digit. A shorter or punctuation-only text would be hidden wherever it appears.
+fn distinctive(form: &str) -> bool {
+    form.chars().count() >= 8 && form.chars().any(char::is_alphanumeric)
 }
 
 /// Turns spans into file names and line numbers, when the source files are known.
@@ -479,6 +486,39 @@ mod tests {
         let masker = Masker::new(&context);
         assert_eq!(masker.mask("created"), "created");
         assert_eq!(masker.mask("________"), "[MASKED]");
+    }
+
+    #[test]
+    fn masker_keeps_short_ref_slug_visible() {
+        let context = PipelineContext {
+            pipeline_variables: vec![SettingsVariable {
+                masked: true,
+                ..SettingsVariable::new("MARK", "--------")
+            }],
+            ..PipelineContext::push("a--------")
+        };
+        let masker = Masker::new(&context);
+        assert_eq!(
+            masker.mask("push to branch a--------"),
+            "push to branch a[MASKED]"
+        );
+        assert_eq!(masker.mask("variables"), "variables");
+    }
+
+    #[test]
+    fn masker_hides_long_ref_slug() {
+        let context = PipelineContext {
+            pipeline_variables: vec![SettingsVariable {
+                masked: true,
+                ..SettingsVariable::new("MARK", "Secret-Ref-1234")
+            }],
+            ..PipelineContext::push("feature/Secret-Ref-1234")
+        };
+        let masker = Masker::new(&context);
+        assert_eq!(
+            masker.mask("review/feature-secret-ref-1234"),
+            "review/[MASKED]"
+        );
     }
 
     #[test]
