@@ -7,7 +7,7 @@
 //! Listing every such pair would take quadratic space, so each stage gets one barrier node
 //! that waits for the earlier jobs no other earlier job waits for (which covers the others
 //! through their successors), and every stage-scheduled job of the stage waits for the
-//! barrier.
+//! barrier. A job waits for another through `needs` or through its own stage's barrier.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -118,6 +118,10 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
             for &index in &waits_for {
                 if let Some(from) = node(index) {
                     graph.add_edge(from, barrier, ());
+                }
+                // The stage's jobs wait for it through the barrier, so later stages need not.
+                if let Some(flag) = covered.get_mut(index) {
+                    *flag = true;
                 }
             }
             for &index in &stage_jobs {
