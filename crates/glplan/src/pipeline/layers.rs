@@ -289,7 +289,7 @@ pub(super) struct EffectiveDefinitions<'l> {
 }
 
 impl<'l> EffectiveDefinitions<'l> {
-    /// The number of names.
+    /// Returns the number of names.
     pub(super) fn len(&self) -> usize {
         self.ranges.len()
     }
@@ -924,10 +924,10 @@ fn graph_has_cycle(offsets: &[usize], edges: &[usize]) -> bool {
 }
 
 /// Compares two variable names. Names of one length often share a prefix (`CI_COMMIT_SHA`,
-/// `CI_COMMIT_REF`) but rarely a last byte, so that byte is checked before the whole names.
+/// `CI_COMMIT_REF`), so the last byte is compared before the whole names.
 #[inline]
-pub(super) fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+pub(super) fn same_name(left: &str, right: &str) -> bool {
+    left.len() == right.len() && left.as_bytes().last() == right.as_bytes().last() && left == right
 }
 
 /// Whether GitLab's collection expansion looks at the value: it is not raw and contains `$`

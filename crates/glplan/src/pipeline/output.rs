@@ -299,7 +299,7 @@ impl std::fmt::Debug for RunnerFields {
 }
 
 impl PlannedJob {
-    /// The runner-side fields before masking, when masking changed them.
+    /// Returns the runner-side fields before masking, when masking changed them.
     fn unmasked_fields(&self) -> Option<&RunnerFields> {
         self.unmasked.as_deref()?.fields.as_ref()
     }
