@@ -333,6 +333,10 @@ pub(super) fn planned_job(
         rule: traces.job_rule(&seed.decision),
         location: traces.locator.locate(job.span),
         unmasked,
+        environment_invalid: seed.environment.as_ref().is_some_and(|view| {
+            let name = variables.environment.as_deref().unwrap_or(&view.name);
+            !crate::config::keywords::environment::is_valid_name(name)
+        }),
     }
 }
 

@@ -363,6 +363,34 @@ impl Planner<'_, '_> {
                 }
             }
         }
+        // GitLab saves the environment of each job with its expanded name, and creates the job
+        // as failed when the name is not valid.
+        // NOTE: the schedule does not simulate that failure; it runs such a job.
+        for job in pipeline.jobs.iter().filter(|job| job.environment_invalid) {
+            let name = job.environment.as_ref().map_or("", |e| e.name.as_str());
+            let span = self
+                .config
+                .jobs
+                .get(&job.name)
+                .and_then(|config| config.keyword_span("environment"));
+            let mut diagnostic = Diagnostic::warning(
+                "environment-creation-failure",
+                format!(
+                    "GitLab creates job `{}` as failed (`environment_creation_failure`): its \
+                     environment name `{name}` is not valid after expansion",
+                    job.name
+                ),
+            )
+            .with_help(format!(
+                "an environment name {}; check the variables the name references",
+                crate::config::keywords::environment::NAME_RULE
+            ));
+            if let Some(span) = span {
+                diagnostic = diagnostic.with_span(span);
+            }
+            let diagnostic = locator.diagnostic(diagnostic, Some(&job.name));
+            pipeline.diagnostics.push(diagnostic);
+        }
         // The seeds own their variable lists and rule traces. Each run frees its own: the
         // first on the calling thread, which built it, the others on the pool's threads.
         drop(order);

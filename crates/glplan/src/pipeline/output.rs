@@ -263,6 +263,11 @@ pub struct PlannedJob {
     #[serde(skip)]
     #[cfg_attr(test, schemars(skip))]
     pub(crate) unmasked: Option<Box<UnmaskedJob>>,
+    /// Whether the environment name is not a valid name after expansion, so that GitLab creates
+    /// the job as failed (`environment_creation_failure`).
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub(crate) environment_invalid: bool,
 }
 
 /// The fields of a job before masking; see [`PlannedJob::unmasked`]. Its `Debug` form leaves

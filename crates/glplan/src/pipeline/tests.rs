@@ -1366,3 +1366,27 @@ fn threads_same_pipeline() {
         assert_eq!(evaluate_on(threads), single, "{threads} threads");
     }
 }
+
+#[test]
+fn invalid_expanded_environment_name_warns() {
+    let pipeline = plan_main(
+        "
+variables: {TARGET: 'a:b', GOOD: feature-1}
+bad: {script: x, environment: {name: review/$TARGET}}
+empty: {script: x, environment: {name: $UNDEFINED_NAME}}
+undefined: {script: x, environment: {name: review$UNDEFINED_NAME}}
+good: {script: x, environment: {name: review/$GOOD}}
+",
+    );
+    let warned: Vec<(&str, Option<&str>)> = pipeline
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "environment-creation-failure")
+        .map(|d| (d.message.as_str(), d.job.as_deref()))
+        .collect();
+    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert_eq!(warned[0].1, Some("bad"));
+    assert!(warned[0].0.contains("`review/a:b`"), "{}", warned[0].0);
+    assert_eq!(warned[1].1, Some("empty"));
+    assert!(pipeline.created);
+}
