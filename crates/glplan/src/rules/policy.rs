@@ -121,8 +121,9 @@ impl fmt::Display for KeyTrace {
             KeyTrace::Refs(trace) => trace.fmt(f),
             KeyTrace::Variables { holds, expressions } => {
                 let verdict = if *holds { "true" } else { "false" };
-                let each: Vec<String> = expressions.iter().map(ToString::to_string).collect();
-                write!(f, "variables is {verdict} ({})", each.join("; "))
+                write!(f, "variables is {verdict} (")?;
+                super::select::write_joined(f, expressions)?;
+                f.write_str(")")
             }
             KeyTrace::Changes(trace) => trace.fmt(f),
             KeyTrace::Kubernetes { holds } => {

@@ -79,7 +79,7 @@ impl fmt::Display for RulesTrace {
 }
 
 /// Writes `items` separated by `; `.
-fn write_joined(f: &mut fmt::Formatter<'_>, items: &[impl fmt::Display]) -> fmt::Result {
+pub(super) fn write_joined(f: &mut fmt::Formatter<'_>, items: &[impl fmt::Display]) -> fmt::Result {
     for (index, item) in items.iter().enumerate() {
         if index > 0 {
             f.write_str("; ")?;
