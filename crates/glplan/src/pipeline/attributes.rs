@@ -334,8 +334,7 @@ pub(super) fn planned_job(
         location: traces.locator.locate(job.span),
         unmasked,
         environment_invalid: seed.environment.as_ref().is_some_and(|view| {
-            let name = variables.environment.as_deref().unwrap_or(&view.name);
-            !crate::config::keywords::environment::is_valid_name(name)
+            !crate::config::keywords::environment::is_valid_name(environment_name(view, variables))
         }),
     }
 }
@@ -347,8 +346,14 @@ fn environment_slug_to_hide(
     masker: &Masker,
 ) -> Option<String> {
     let view = seed.environment.as_ref()?;
-    let name = variables.environment.as_deref().unwrap_or(&view.name);
+    let name = environment_name(view, variables);
     masker.hides(name).then(|| environment_slug(name))
+}
+
+/// Returns the job's environment name as GitLab saves it: expanded by the variables engine,
+/// else as written.
+fn environment_name<'a>(view: &'a EnvironmentView, variables: &'a FinalVariables) -> &'a str {
+    variables.environment.as_deref().unwrap_or(&view.name)
 }
 
 /// Returns whether masking changes one of the runner-side fields of a job.
@@ -505,11 +510,7 @@ fn environment(
     traces: TraceContext<'_>,
 ) -> PlanEnvironment {
     let masker = traces.masker;
-    // The variables engine expanded the name as GitLab does before the environment exists.
-    let name = variables
-        .environment
-        .clone()
-        .unwrap_or_else(|| view.name.clone());
+    let name = environment_name(view, variables).to_owned();
     let written = (name != view.name).then(|| view.name.clone());
     PlanEnvironment {
         name: masker.mask_owned(name),
