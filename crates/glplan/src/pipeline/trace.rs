@@ -92,18 +92,22 @@ impl Masker {
         let Some(shortest) = self.values.last().map(String::len) else {
             return false;
         };
-        (0..bytes.len().saturating_sub(shortest - 1)).any(|start| {
-            bytes.get(start).is_some_and(|&byte| {
-                let (word, bit) = (usize::from(byte >> 6), byte & 63);
-                self.first_bytes
-                    .get(word)
-                    .is_some_and(|set| set & (1 << bit) != 0)
-            }) && bytes.get(start..).is_some_and(|rest| {
-                self.values
+        // The positions where the shortest value still fits.
+        let starts = bytes.len().saturating_sub(shortest - 1);
+        bytes.iter().take(starts).enumerate().any(|(start, &byte)| {
+            let rest = bytes.get(start..).unwrap_or_default();
+            self.may_start_value(byte)
+                && self
+                    .values
                     .iter()
                     .any(|value| rest.starts_with(value.as_bytes()))
-            })
         })
+    }
+
+    /// Returns whether a masked value starts with `byte`.
+    fn may_start_value(&self, byte: u8) -> bool {
+        let (word, bit) = byte_set_position(byte);
+        self.first_bytes.get(word).is_some_and(|set| set & bit != 0)
     }
 
     fn from_values(mut values: Vec<String>) -> Self {
@@ -112,8 +116,9 @@ impl Masker {
         values.dedup();
         let mut first_bytes = [0u64; 4];
         for byte in values.iter().filter_map(|value| value.bytes().next()) {
-            if let Some(set) = first_bytes.get_mut(usize::from(byte >> 6)) {
-                *set |= 1 << (byte & 63);
+            let (word, bit) = byte_set_position(byte);
+            if let Some(set) = first_bytes.get_mut(word) {
+                *set |= bit;
             }
         }
         Masker {
@@ -195,8 +200,13 @@ fn shown_forms(value: &str) -> Vec<String> {
     forms
 }
 
-/// Whether a form derived from a masked value is hidden: it keeps 8 characters and a letter or
-/// digit. A shorter or punctuation-only text would be hidden wherever it appears.
+/// Returns the word and the bit of `byte` in a 256-bit set of four `u64` words.
+fn byte_set_position(byte: u8) -> (usize, u64) {
+    (usize::from(byte >> 6), 1 << (byte & 63))
+}
+
+/// Returns whether a form derived from a masked value is hidden: it keeps 8 characters and a
+/// letter or digit. A shorter or punctuation-only text would be hidden wherever it appears.
 fn distinctive(form: &str) -> bool {
     form.chars().count() >= 8 && form.chars().any(char::is_alphanumeric)
 }
@@ -400,7 +410,7 @@ mod tests {
     }
 
     #[test]
-    fn masker_hides_exactly_the_texts_that_contain_a_value() {
+    fn masker_hides_texts_containing_values() {
         let values = ["s3cr3t-value", "ünïcødé-secret", "tail-1234"];
         let masker = Masker::from_values(values.iter().map(|v| (*v).to_owned()).collect());
         let texts = [
@@ -474,30 +484,28 @@ mod tests {
         assert_eq!(masker.mask("x__...___y"), "x[MASKED]y");
     }
 
-    #[test]
-    fn masker_ignores_empty_ref_slug() {
+    /// Returns the masker of a push to `ref_name` with one masked pipeline variable.
+    fn ref_masker(value: &str, ref_name: &str) -> Masker {
         let context = PipelineContext {
             pipeline_variables: vec![SettingsVariable {
                 masked: true,
-                ..SettingsVariable::new("MARK", "________")
+                ..SettingsVariable::new("MARK", value)
             }],
-            ..PipelineContext::push("________")
+            ..PipelineContext::push(ref_name)
         };
-        let masker = Masker::new(&context);
+        Masker::new(&context)
+    }
+
+    #[test]
+    fn masker_ignores_empty_ref_slug() {
+        let masker = ref_masker("________", "________");
         assert_eq!(masker.mask("created"), "created");
         assert_eq!(masker.mask("________"), "[MASKED]");
     }
 
     #[test]
     fn masker_keeps_short_ref_slug_visible() {
-        let context = PipelineContext {
-            pipeline_variables: vec![SettingsVariable {
-                masked: true,
-                ..SettingsVariable::new("MARK", "--------")
-            }],
-            ..PipelineContext::push("a--------")
-        };
-        let masker = Masker::new(&context);
+        let masker = ref_masker("--------", "a--------");
         assert_eq!(
             masker.mask("push to branch a--------"),
             "push to branch a[MASKED]"
@@ -507,14 +515,7 @@ mod tests {
 
     #[test]
     fn masker_hides_long_ref_slug() {
-        let context = PipelineContext {
-            pipeline_variables: vec![SettingsVariable {
-                masked: true,
-                ..SettingsVariable::new("MARK", "Secret-Ref-1234")
-            }],
-            ..PipelineContext::push("feature/Secret-Ref-1234")
-        };
-        let masker = Masker::new(&context);
+        let masker = ref_masker("Secret-Ref-1234", "feature/Secret-Ref-1234");
         assert_eq!(
             masker.mask("review/feature-secret-ref-1234"),
             "review/[MASKED]"

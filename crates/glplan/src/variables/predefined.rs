@@ -227,7 +227,7 @@ pub fn slug_characters(text: &str) -> String {
     slug
 }
 
-/// The characters of [`slug_characters`]. Lowercasing character by character gives the same
+/// Returns the characters of [`slug_characters`]. Lowercasing character by character gives the same
 /// characters as lowercasing the whole text except for a final Greek sigma, whose two forms
 /// both become `-`.
 fn slug_chars(text: &str) -> impl Iterator<Item = char> + '_ {
