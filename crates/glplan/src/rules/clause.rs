@@ -189,12 +189,15 @@ fn trace_if(
     }
 }
 
-/// Parsed `if:` expressions by text. Parsing compiles the expression's regular expressions,
-/// which costs more than evaluating it, and every instance of a `parallel:matrix` job has the
-/// same rules.
+/// Parsed `if:` expressions by text, and the outcomes of `changes:` comparisons by glob list.
+/// Parsing compiles the expression's regular expressions and comparing compiles the globs,
+/// which costs more than evaluating either, and every instance of a `parallel:matrix` job has
+/// the same rules. The changed files are those of one pipeline, so a cache serves the
+/// evaluations of one pipeline only.
 #[derive(Debug, Default)]
 pub struct ExpressionCache {
     parsed: RefCell<HashMap<String, Arc<Result<expr::Expression, String>>>>,
+    changes: RefCell<HashMap<Vec<String>, ChangesOutcome>>,
 }
 
 impl ExpressionCache {
@@ -208,6 +211,24 @@ impl ExpressionCache {
             .borrow_mut()
             .insert(text.to_owned(), Arc::clone(&parsed));
         parsed
+    }
+
+    /// Returns the outcome of comparing `globs` with the pipeline's changed `files`, comparing
+    /// on the first request.
+    fn compare_changes(
+        &self,
+        globs: &[String],
+        files: &[String],
+        limits: &Limits,
+    ) -> ChangesOutcome {
+        if let Some(outcome) = self.changes.borrow().get(globs) {
+            return outcome.clone();
+        }
+        let outcome = compare_changes(globs, files, Some(limits));
+        self.changes
+            .borrow_mut()
+            .insert(globs.to_vec(), outcome.clone());
+        outcome
     }
 }
 
@@ -377,6 +398,18 @@ pub fn trace_changes(
     changed_files: Option<&[String]>,
     limits: &Limits,
 ) -> ChangesTrace {
+    trace_changes_cached(changes, variables, changed_files, limits, None)
+}
+
+/// Evaluates a rule's `changes:` as [`trace_changes`] does, comparing each glob list once per
+/// `cache`. All the calls that share a cache must pass the same changed files and `limits`.
+pub fn trace_changes_cached(
+    changes: &Changes,
+    variables: &dyn Variables,
+    changed_files: Option<&[String]>,
+    limits: &Limits,
+    cache: Option<&ExpressionCache>,
+) -> ChangesTrace {
     let expand = |text: &str| expand_existing(text, variables);
     let compare_to = changes.compare_to.as_deref().map(expand);
     let globs: Vec<String> = changes
@@ -391,7 +424,10 @@ pub fn trace_changes(
     } else {
         match changed_files {
             None => ChangesOutcome::NoDiff,
-            Some(files) => compare_changes(&globs, files, Some(limits)),
+            Some(files) => match cache {
+                Some(cache) => cache.compare_changes(&globs, files, limits),
+                None => compare_changes(&globs, files, Some(limits)),
+            },
         }
     };
     ChangesTrace {
@@ -886,6 +922,33 @@ mod tests {
             let trace = trace_changes(&clause, &no_vars(), changed, &limits);
             assert_eq!(trace.outcome, expected, "{:?}", clause.paths);
         }
+    }
+
+    /// A cache returns, for every glob list after expansion, the outcome a fresh comparison
+    /// gives, including for lists that expand to one already compared.
+    #[test]
+    fn cached_changes_match_fresh_comparisons() {
+        let limits = Limits::default();
+        let files = strings(&["src/main.rs", "docs/a.md"]);
+        let variables = vec![("DIR".to_owned(), "docs".to_owned())];
+        let cache = ExpressionCache::default();
+        let clauses = [
+            changes(&["src/**/*.rs"]),
+            changes(&["$DIR/*.md"]),
+            changes(&["docs/*.md"]),
+            changes(&["*.txt"]),
+            changes(&["src/**/*.rs"]),
+            changes(&["docs/*.md", "src/**/*.rs"]),
+        ];
+        for _ in 0..2 {
+            for clause in &clauses {
+                let fresh = trace_changes(clause, &variables, Some(&files), &limits);
+                let cached =
+                    trace_changes_cached(clause, &variables, Some(&files), &limits, Some(&cache));
+                assert_eq!(cached, fresh, "{:?}", clause.paths);
+            }
+        }
+        assert_eq!(cache.changes.borrow().len(), 4);
     }
 
     /// T5.6: a branch push that only modified `src/a.rs` does not match `docs/**/*`.

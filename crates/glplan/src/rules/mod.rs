@@ -76,7 +76,8 @@ pub struct PipelineFacts<'a> {
     pub other_projects: Option<&'a dyn FileProvider>,
     /// Whether the project has an active Kubernetes integration (`only: {kubernetes: active}`).
     pub kubernetes_active: bool,
-    /// Parsed `if:` expressions to reuse; without it every evaluation parses its expression.
+    /// Parsed `if:` expressions and `changes:` outcomes to reuse; without it every evaluation
+    /// parses its expression and compiles its globs.
     pub expressions: Option<&'a ExpressionCache>,
 }
 

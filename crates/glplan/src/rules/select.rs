@@ -371,11 +371,12 @@ fn evaluate_rule(
                 ClauseTrace::If(facts.evaluate_if(expression, variables, limits))
             }),
             RuleClause::Changes => rule.changes.as_ref().map(|changes| {
-                ClauseTrace::Changes(clause::trace_changes(
+                ClauseTrace::Changes(clause::trace_changes_cached(
                     changes,
                     variables,
                     facts.changed_files,
                     limits,
+                    facts.expressions,
                 ))
             }),
             RuleClause::Exists => rule.exists.as_ref().map(|exists| {
