@@ -126,10 +126,40 @@ pub(crate) fn job_level_variables(
     job: &JobSpec,
     rule_variables: &[YamlVariable],
 ) -> Vec<ResolvedVariable> {
-    let own = entries(&job.variables, VariableSource::JobYaml);
-    let matrix = entries(&job.matrix, VariableSource::Matrix);
-    let rules = entries(rule_variables, VariableSource::Rules);
-    merge(merge(own, matrix), rules)
+    merge_job_lists(&job.variables, &job.matrix, rule_variables)
+}
+
+/// `merge(merge(own, matrix), rules)`, the three lists entered with their sources. Short lists
+/// are merged in one pass that copies only the definitions kept: one of `own` is kept when no
+/// later list defines its name, one of `matrix` or `rules` when no later definition anywhere
+/// has its name.
+fn merge_job_lists(
+    own: &[YamlVariable],
+    matrix: &[YamlVariable],
+    rules: &[YamlVariable],
+) -> Vec<ResolvedVariable> {
+    let total = own.len() + matrix.len() + rules.len();
+    if total > SHORT_MERGE {
+        let own = entries(own, VariableSource::JobYaml);
+        let matrix = entries(matrix, VariableSource::Matrix);
+        let rules = entries(rules, VariableSource::Rules);
+        return merge(merge(own, matrix), rules);
+    }
+    let all = || own.iter().chain(matrix).chain(rules);
+    let mut merged = Vec::with_capacity(total);
+    for (position, variable) in all().enumerate() {
+        let (later, source) = if position < own.len() {
+            (own.len(), VariableSource::JobYaml)
+        } else if position < own.len() + matrix.len() {
+            (position + 1, VariableSource::Matrix)
+        } else {
+            (position + 1, VariableSource::Rules)
+        };
+        if !all().skip(later).any(|other| other.name == variable.name) {
+            merged.push(yaml_entry(variable, source));
+        }
+    }
+    merged
 }
 
 /// Builds the variables of a job's `rules:if` and `only`/`except:variables`. GitLab also
@@ -555,6 +585,45 @@ mod tests {
                 rank,
                 "scope {scope:?} environment {environment:?}"
             );
+        }
+    }
+
+    /// The one-pass merge of a job's three lists equals GitLab's two merges, for lists with
+    /// names repeated within and across them, on both sides of the one-pass length limit.
+    #[test]
+    fn one_pass_job_merge_equals_two_merges() {
+        // Names from a small alphabet, so that most lists repeat some; the value tells the
+        // definitions apart.
+        let list = |seed: usize, length: usize, tag: &str| -> Vec<YamlVariable> {
+            (0..length)
+                .map(|i| {
+                    let name = ["A", "B", "C", "D", "E"][(seed * 7 + i * 3 + i * i) % 5];
+                    YamlVariable::new(name, format!("{tag}{i}"))
+                })
+                .collect()
+        };
+        for own_length in 0..7 {
+            for matrix_length in [0, 1, 2, 3, 9] {
+                for rules_length in [0, 1, 2, 4, 12] {
+                    for seed in 0..4 {
+                        let own = list(seed, own_length, "o");
+                        let matrix = list(seed + 1, matrix_length, "m");
+                        let rules = list(seed + 2, rules_length, "r");
+                        let expected = merge(
+                            merge(
+                                entries(&own, VariableSource::JobYaml),
+                                entries(&matrix, VariableSource::Matrix),
+                            ),
+                            entries(&rules, VariableSource::Rules),
+                        );
+                        assert_eq!(
+                            merge_job_lists(&own, &matrix, &rules),
+                            expected,
+                            "{own:?} {matrix:?} {rules:?}"
+                        );
+                    }
+                }
+            }
         }
     }
 
