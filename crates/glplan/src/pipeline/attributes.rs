@@ -19,7 +19,7 @@ use super::output::{
     PlanVariable, PlannedJob, RunnerFields, UnmaskedJob,
 };
 use super::seed::Seed;
-use super::trace::{Masker, TraceContext};
+use super::trace::{Masker, TakenDecision, TraceContext};
 
 /// The final variables of a created job, expanded the ways GitLab and the runner use them.
 pub(super) struct FinalVariables<'a> {
@@ -219,6 +219,7 @@ pub(super) fn planned_job(
     variables: &FinalVariables,
     include_predefined: bool,
     traces: TraceContext<'_>,
+    decision: TakenDecision,
 ) -> PlannedJob {
     let job = seed.job;
     let effective = &seed.effective;
@@ -330,7 +331,7 @@ pub(super) fn planned_job(
             .collect(),
         artifacts: keywords::artifacts(job),
         trigger: None,
-        rule: traces.job_rule(&seed.decision),
+        rule: traces.taken_job_rule(&seed.decision, decision),
         location: traces.locator.locate(job.span),
         unmasked,
         environment_invalid: seed.environment.as_ref().is_some_and(|view| {
