@@ -27,6 +27,9 @@ pub struct Masker {
     /// The first bytes of the values as a 256-bit set, so that [`Masker::hides`] looks for a
     /// value only where one can start.
     first_bytes: [u64; 4],
+    /// The distinct first bytes in order, which `memchr` searches for when there are at most
+    /// three.
+    starters: Vec<u8>,
 }
 
 /// Shows only how many values are masked, so that printing a pipeline never shows them.
@@ -94,14 +97,22 @@ impl Masker {
         };
         // The positions where the shortest value still fits.
         let starts = bytes.len().saturating_sub(shortest - 1);
-        bytes.iter().take(starts).enumerate().any(|(start, &byte)| {
+        let candidates = bytes.get(..starts).unwrap_or_default();
+        let value_at = |start: usize| {
             let rest = bytes.get(start..).unwrap_or_default();
-            self.may_start_value(byte)
-                && self
-                    .values
-                    .iter()
-                    .any(|value| rest.starts_with(value.as_bytes()))
-        })
+            self.values
+                .iter()
+                .any(|value| rest.starts_with(value.as_bytes()))
+        };
+        match *self.starters.as_slice() {
+            [a] => memchr::memchr_iter(a, candidates).any(value_at),
+            [a, b] => memchr::memchr2_iter(a, b, candidates).any(value_at),
+            [a, b, c] => memchr::memchr3_iter(a, b, c, candidates).any(value_at),
+            _ => candidates
+                .iter()
+                .enumerate()
+                .any(|(start, &byte)| self.may_start_value(byte) && value_at(start)),
+        }
     }
 
     /// Returns whether a masked value starts with `byte`.
@@ -121,9 +132,13 @@ impl Masker {
                 *set |= bit;
             }
         }
+        let mut starters: Vec<u8> = values.iter().filter_map(|v| v.bytes().next()).collect();
+        starters.sort_unstable();
+        starters.dedup();
         Masker {
             values,
             first_bytes,
+            starters,
         }
     }
 
@@ -578,10 +593,15 @@ mod tests {
         );
     }
 
+    /// With one to four distinct first bytes, which the scan searches for in different ways.
     #[test]
     fn masker_hides_texts_containing_values() {
-        let values = ["s3cr3t-value", "ünïcødé-secret", "tail-1234"];
-        let masker = Masker::from_values(values.iter().map(|v| (*v).to_owned()).collect());
+        let all = [
+            "s3cr3t-value",
+            "ünïcødé-secret",
+            "tail-1234",
+            "zz-4321-secret",
+        ];
         let texts = [
             "",
             "s",
@@ -597,10 +617,17 @@ mod tests {
             "ends with tail-123",
             "tail-12 tail-1234",
             "ttail-1234",
+            "zz-4321-secre",
+            "tail-1234 zz-4321-secret",
         ];
-        for text in texts {
-            let expected = values.iter().any(|value| text.contains(value));
-            assert_eq!(masker.hides(text), expected, "{text:?}");
+        for count in 1..=all.len() {
+            let values = all.get(..count).unwrap_or_default();
+            let masker = Masker::from_values(values.iter().map(|v| (*v).to_owned()).collect());
+            assert_eq!(masker.starters.len(), count);
+            for text in texts {
+                let expected = values.iter().any(|value| text.contains(value));
+                assert_eq!(masker.hides(text), expected, "{count} values: {text:?}");
+            }
         }
         assert!(!Masker::default().hides("s3cr3t-value"));
     }
