@@ -132,6 +132,23 @@ struct Part {
     user: Vec<usize>,
     /// Whether the part's own referencing definitions form a cycle.
     internal_cycle: bool,
+    /// A 64-bit filter of the names the part defines ([`name_bit`]): a lookup of a name whose
+    /// bit is clear skips the part. Most lookups walk several parts before the one that
+    /// defines the name.
+    names_filter: u64,
+}
+
+/// The bit of `name` in a [`Part`]'s names filter, from its length and its first and last
+/// bytes: names of one length often share a prefix, and `CI_` names share the first byte.
+#[inline]
+fn name_bit(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let first = bytes.first().copied().map_or(0, u32::from);
+    let last = bytes.last().copied().map_or(0, u32::from);
+    // Only the low bits of the length matter.
+    let length = bytes.len() as u32;
+    let mixed = length.wrapping_mul(0x9E37_79B9) ^ last.wrapping_mul(0x85EB_CA6B) ^ first;
+    1 << (mixed.rotate_left(7) % 64)
 }
 
 /// Parts up to this length are searched linearly.
@@ -172,7 +189,11 @@ impl Part {
             }
             index
         });
+        let names_filter = entries
+            .iter()
+            .fold(0, |filter, variable| filter | name_bit(&variable.name));
         let mut part = Part {
+            names_filter,
             entries,
             index,
             referencing,
@@ -229,6 +250,9 @@ impl Part {
         name: &str,
         mut visit: impl FnMut(usize, &'p ResolvedVariable),
     ) {
+        if !self.may_define(name) {
+            return;
+        }
         match &self.index {
             Some(index) => {
                 for &position in index.get(name).into_iter().flatten() {
@@ -247,7 +271,16 @@ impl Part {
         }
     }
 
+    /// Whether the part may define `name`; `false` is certain.
+    #[inline]
+    fn may_define(&self, name: &str) -> bool {
+        self.names_filter & name_bit(name) != 0
+    }
+
     fn last(&self, name: &str) -> Option<&ResolvedVariable> {
+        if !self.may_define(name) {
+            return None;
+        }
         match &self.index {
             Some(index) => index
                 .get(name)
@@ -1391,6 +1424,31 @@ mod tests {
     use super::*;
     use crate::context::SettingsVariable;
     use crate::variables::InheritVariables;
+
+    /// The names filter never skips a part that defines the name: every lookup agrees with a
+    /// search of the whole part, for parts searched linearly and parts with an index.
+    #[test]
+    fn names_filter_keeps_every_defined_name() {
+        let names: Vec<String> = (0..40)
+            .map(|i| format!("CI_NAME_{i}"))
+            .chain(["A", "B", "CI_COMMIT_SHA", "CI_COMMIT_REF", ""].map(str::to_owned))
+            .collect();
+        for length in [3, 16, 17, 45] {
+            let entries: Vec<ResolvedVariable> = names
+                .iter()
+                .take(length)
+                .map(|name| ResolvedVariable::new(name, "v", VariableSource::GlobalYaml))
+                .collect();
+            let part = Part::new(entries.clone());
+            for name in names
+                .iter()
+                .chain(&["CI_NAME_400".to_owned(), "Z".to_owned()])
+            {
+                let expected = entries.iter().rev().find(|v| v.name == *name);
+                assert_eq!(part.last(name), expected, "{length}: {name}");
+            }
+        }
+    }
 
     fn same(layers: &Layers, engine: &VariableList, case: &str) {
         let ours: Vec<_> = layers.entries().collect();
