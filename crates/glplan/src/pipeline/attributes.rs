@@ -7,8 +7,8 @@ use crate::config::{Job, When};
 use crate::expand::{Unknown, expand_with};
 use crate::variables::{
     Availability, ExpandOptions, GlobalVariables, JobOutcome, MASKED, ResolvedVariable,
-    VariableList, VariableSource, YamlVariable, environment_slug, expand, predefined_availability,
-    runner_expand,
+    RunnerValue, VariableList, VariableSource, YamlVariable, environment_slug, expand,
+    predefined_availability, runner_expand_with,
 };
 
 use super::keywords::{self, EnvironmentView};
@@ -170,16 +170,18 @@ impl<'a> FinalVariables<'a> {
     /// Expands a runner-side value (`image`, `cache:key`) as the runner does with the
     /// variables GitLab sends.
     pub(super) fn expand_runner(&self, value: &str) -> String {
-        let referenced: VariableList = ReferenceNames::new(value)
-            .filter_map(|name| {
-                let (definition, value) = self.sent(name)?;
-                Some(ResolvedVariable {
-                    value: value.to_owned(),
-                    ..definition.clone()
-                })
+        // Only the variables that `value` names are looked up, so a file variable's path
+        // uses `RUNNER_TEMP_PROJECT_DIR` only when `value` names that too.
+        runner_expand_with(value, |name| {
+            if !ReferenceNames::new(value).any(|referenced| referenced == name) {
+                return None;
+            }
+            let (definition, value) = self.sent(name)?;
+            Some(RunnerValue {
+                value,
+                file: definition.file,
             })
-            .collect();
-        runner_expand(value, &referenced)
+        })
     }
 
     /// The whole list as GitLab sends it, for the variables a trigger job passes downstream.

@@ -641,6 +641,39 @@ j:
     assert_eq!(j.cache[0].key_expanded.as_deref(), Some("gems-main"));
 }
 
+/// The runner expands a file variable to the path of its file, under
+/// `RUNNER_TEMP_PROJECT_DIR` when the value names that variable too and GitLab sends it.
+#[test]
+fn runner_fields_expand_file_variables_to_paths() {
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![
+        SettingsVariable {
+            file: true,
+            ..SettingsVariable::new("KEYFILE", "secret contents")
+        },
+        SettingsVariable::new("RUNNER_TEMP_PROJECT_DIR", "/builds/p.tmp"),
+    ];
+    let pipeline = plan_on(
+        "
+j:
+  script: x
+  image: registry/$KEYFILE/${UNSET}x
+  cache:
+    - {key: k-$KEYFILE, paths: [a/]}
+    - {key: $RUNNER_TEMP_PROJECT_DIR-$KEYFILE, paths: [b/]}
+",
+        &context,
+    );
+    let j = job(&pipeline, "j");
+    let image = j.image.as_ref().unwrap();
+    assert_eq!(image.expanded.as_deref(), Some("registry/KEYFILE/x"));
+    assert_eq!(j.cache[0].key_expanded.as_deref(), Some("k-KEYFILE"));
+    assert_eq!(
+        j.cache[1].key_expanded.as_deref(),
+        Some("/builds/p.tmp-/builds/p.tmp/KEYFILE")
+    );
+}
+
 #[test]
 fn stage_barrier_waits_for_uncovered_jobs() {
     let pipeline = plan_main(

@@ -635,6 +635,28 @@ fn name_prefix(text: &str) -> Option<&str> {
 /// file variable gives the path of its file (`$RUNNER_TEMP_PROJECT_DIR/NAME`). `%NAME%` is not
 /// a reference for the runner.
 pub fn runner_expand(value: &str, variables: &VariableList) -> String {
+    runner_expand_with(value, |name| {
+        variables.get(name).map(|variable| RunnerValue {
+            value: &variable.value,
+            file: variable.file,
+        })
+    })
+}
+
+/// A variable's value as the runner's expansion reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunnerValue<'v> {
+    pub(crate) value: &'v str,
+    /// Whether it is a file variable, which expands to the path of its file.
+    pub(crate) file: bool,
+}
+
+/// [`runner_expand`] with the variables given by `lookup`, which returns the winning
+/// definition of a name.
+pub(crate) fn runner_expand_with<'v>(
+    value: &str,
+    lookup: impl Fn(&str) -> Option<RunnerValue<'v>>,
+) -> String {
     let bytes = value.as_bytes();
     let mut out = String::with_capacity(value.len());
     let mut copied_to = 0;
@@ -652,7 +674,7 @@ pub fn runner_expand(value: &str, variables: &VariableList) -> String {
             // `$` not followed by a name stays as it is.
             out.push('$');
         } else if !name.is_empty() {
-            out.push_str(&runner_lookup(variables, name));
+            push_runner_value(&mut out, name, &lookup);
         }
         index += 1 + width;
         copied_to = index;
@@ -713,23 +735,27 @@ fn is_shell_special(c: u8) -> bool {
     )
 }
 
-/// Looks `name` up as the runner's `Variables.Get` does.
-fn runner_lookup(variables: &VariableList, name: &str) -> String {
+/// Appends the value of `name` as the runner's `Variables.Get` looks it up.
+fn push_runner_value<'v>(
+    out: &mut String,
+    name: &str,
+    lookup: &impl Fn(&str) -> Option<RunnerValue<'v>>,
+) {
     match name {
-        "$" => return "$".to_owned(),
-        "*" | "#" | "@" | "!" | "?" => return String::new(),
+        "$" => return out.push('$'),
+        "*" | "#" | "@" | "!" | "?" => return,
         _ if name.len() == 1 && name.as_bytes().first().is_some_and(u8::is_ascii_digit) => {
-            return String::new();
+            return;
         }
         _ => {}
     }
-    match variables.get(name) {
+    match lookup(name) {
         Some(variable) if variable.file => {
-            let directory = variables.value(RUNNER_TEMP_PROJECT_DIR).unwrap_or_default();
-            go_path_join(directory, &variable.name)
+            let directory = lookup(RUNNER_TEMP_PROJECT_DIR).map_or("", |d| d.value);
+            out.push_str(&go_path_join(directory, name));
         }
-        Some(variable) => variable.value.clone(),
-        None => String::new(),
+        Some(variable) => out.push_str(variable.value),
+        None => {}
     }
 }
 

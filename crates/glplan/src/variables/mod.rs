@@ -52,7 +52,8 @@ pub use expand::{
     expand, expand_existing, runner_expand, runner_expand_all, sort_and_expand_all,
 };
 pub(crate) use expand::{
-    expand_collection_value, sort_and_expand_definitions, sort_and_expand_indexed,
+    RunnerValue, expand_collection_value, runner_expand_with, sort_and_expand_definitions,
+    sort_and_expand_indexed,
 };
 pub use input::{
     GlobalVariables, InheritVariables, JobEnvironment, JobOutcome, JobRuntime, JobSpec,
