@@ -27,7 +27,7 @@ use crate::variables::{
     ExpandOptions, Expansion, GlobalVariables, InheritVariables, JobEnvironment, JobOutcome,
     JobSpec, ResolvedVariable, VariableList, VariableSource, YamlVariable, environment_slug,
     expand, job_level_variables, job_predefined_variables, job_variables, job_yaml_variables,
-    root_variables, scope_rank, seed_variables, sort_and_expand_all,
+    merge_job_lists, root_variables, scope_rank, seed_variables, sort_and_expand_all,
 };
 use crate::variables::{
     expand_collection_value, sort_and_expand_definitions, sort_and_expand_indexed,
@@ -1330,11 +1330,16 @@ impl<'c> VariableLists<'c> {
     /// every root variable gets the shared root part, without the names it redefines, and its
     /// own part: GitLab's merge keeps each name once, at the position of the definition that
     /// wins, so the redefined root names move to the job's part. Any other job gets one part.
+    ///
+    /// `seed_own` is the own part built for the job's seed, without rule variables. When the
+    /// rule's variables redefine none of its names, the merge leaves it as it is and appends
+    /// the rule's variables, so it is reused and they get a third part.
     fn yaml_parts(
         &self,
         globals: &GlobalVariables,
         spec: &JobSpec,
         rule_variables: &[YamlVariable],
+        seed_own: Option<&Arc<Part>>,
     ) -> Vec<Arc<Part>> {
         if spec.inherit == InheritVariables::All {
             let root = self.root_part(globals);
@@ -1346,11 +1351,23 @@ impl<'c> VariableLists<'c> {
                 .filter(|variable| root.last(&variable.name).is_some())
                 .map(|variable| variable.name.clone())
                 .collect();
-            let own = Arc::new(Part::new(job_level_variables(spec, rule_variables)));
-            if redefined.is_empty() {
-                return vec![root, own];
+            let root = if redefined.is_empty() {
+                root
+            } else {
+                self.root_without(&root, redefined)
+            };
+            let reusable = seed_own.filter(|own| {
+                !rule_variables.is_empty()
+                    && rule_variables
+                        .iter()
+                        .all(|variable| own.last(&variable.name).is_none())
+            });
+            if let Some(own) = reusable {
+                let rules = Arc::new(Part::new(merge_job_lists(&[], &[], rule_variables)));
+                return vec![root, own.clone(), rules];
             }
-            return vec![self.root_without(&root, redefined), own];
+            let own = Arc::new(Part::new(job_level_variables(spec, rule_variables)));
+            return vec![root, own];
         }
         vec![Arc::new(Part::new(job_yaml_variables(
             globals,
@@ -1389,7 +1406,7 @@ impl<'c> VariableLists<'c> {
 
     /// The list `rules:if` reads for a job.
     pub(super) fn seed(&self, globals: &GlobalVariables, spec: &JobSpec) -> SeedList {
-        let yaml = self.yaml_parts(globals, spec, &[]);
+        let yaml = self.yaml_parts(globals, spec, &[], None);
         let environment = self.environment_name(spec, spec.manual, &yaml);
         let shared = environment
             .as_ref()
@@ -1424,7 +1441,10 @@ impl<'c> VariableLists<'c> {
         let manual = outcome.manual.unwrap_or(spec.manual);
         let yaml = match (&seed.yaml, outcome.rule_variables.is_empty()) {
             (Some(yaml), true) => yaml.clone(),
-            _ => self.yaml_parts(globals, spec, &outcome.rule_variables),
+            (yaml, _) => {
+                let seed_own = yaml.as_ref().and_then(|parts| parts.last());
+                self.yaml_parts(globals, spec, &outcome.rule_variables, seed_own)
+            }
         };
         let environment = self.environment_name(spec, manual, &yaml);
         let shared = environment
@@ -1739,14 +1759,31 @@ mod tests {
                 ..JobSpec::new("j", "test")
             };
             assert_eq!(
-                lists.yaml_parts(&globals, &spec, &[]).len(),
+                lists.yaml_parts(&globals, &spec, &[], None).len(),
                 parts,
                 "{case}"
             );
             let seed = lists.seed(&globals, &spec);
             let engine = seed_variables(&context, &globals, &spec);
             same(&seed.layers, &engine.variables, case);
-            for rule in [vec![], vec![YamlVariable::new("REF", "rule")]] {
+            // Rule variables that redefine a root name, none, a job or matrix name, or one
+            // name twice: the seed's own part is reused only when they redefine none of it.
+            let rules = [
+                vec![],
+                vec![YamlVariable::new("REF", "rule")],
+                vec![YamlVariable::new("R", "$J-$M-$G")],
+                vec![
+                    YamlVariable::new("M", "rule-m"),
+                    YamlVariable::new("R", "r"),
+                ],
+                vec![YamlVariable::new("G", "rule-g")],
+                vec![YamlVariable::new("R", "1"), YamlVariable::new("R", "$REF")],
+            ];
+            let mut reused = 0;
+            for rule in rules {
+                let seed_own = seed.yaml.as_ref().and_then(|parts| parts.last());
+                let parts = lists.yaml_parts(&globals, &spec, &rule, seed_own);
+                reused += usize::from(parts.len() == 3);
                 let outcome = JobOutcome {
                     rule_variables: rule,
                     ..JobOutcome::default()
@@ -1755,21 +1792,25 @@ mod tests {
                 let engine = job_variables(&context, &globals, &spec, &outcome);
                 same(&ours.layers, &engine.variables, case);
             }
+            assert!(reused >= 2, "{case}: {reused}");
         }
         // Jobs that redefine the same root names share the root part without them.
         let redefining = |name: &str| JobSpec {
             variables: vec![YamlVariable::new("G", name)],
             ..JobSpec::new(name, "test")
         };
-        let first = lists.yaml_parts(&globals, &redefining("a"), &[]);
-        let second = lists.yaml_parts(&globals, &redefining("b"), &[]);
+        let first = lists.yaml_parts(&globals, &redefining("a"), &[], None);
+        let second = lists.yaml_parts(&globals, &redefining("b"), &[], None);
         assert!(Arc::ptr_eq(&first[0], &second[0]));
         assert!(!Arc::ptr_eq(&first[1], &second[1]));
         let inherit_none = JobSpec {
             inherit: InheritVariables::None,
             ..JobSpec::new("j", "test")
         };
-        assert_eq!(lists.yaml_parts(&globals, &inherit_none, &[]).len(), 1);
+        assert_eq!(
+            lists.yaml_parts(&globals, &inherit_none, &[], None).len(),
+            1
+        );
     }
 
     #[test]

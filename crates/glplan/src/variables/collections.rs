@@ -133,7 +133,7 @@ pub(crate) fn job_level_variables(
 /// are merged in one pass that copies only the definitions kept: one of `own` is kept when no
 /// later list defines its name, one of `matrix` or `rules` when no later definition anywhere
 /// has its name.
-fn merge_job_lists(
+pub(crate) fn merge_job_lists(
     own: &[YamlVariable],
     matrix: &[YamlVariable],
     rules: &[YamlVariable],

@@ -41,11 +41,11 @@ mod predefined;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use collections::job_level_variables;
 pub use collections::{
     JobVariables, include_variables, job_variables, job_yaml_variables, pipeline_name,
     root_variables, scope_rank, seed_variables, workflow_variables,
 };
+pub(crate) use collections::{job_level_variables, merge_job_lists};
 pub use downstream::{Forward, downstream_variables};
 pub use expand::{
     DEFAULT_MAX_VARIABLE_EXPANSION_BYTES, ExpandOptions, Expansion, RUNNER_TEMP_PROJECT_DIR,
