@@ -29,9 +29,9 @@ fi
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
 
-# LLVM's inliner at `opt-level = 3` inlines a call when the callee's cost is under 250. A limit of
-# 200 makes the module about 4% smaller (3% gzipped) and `plan` in Node.js about 1.5% slower;
-# docs/benchmarks.md ("Size") has the figures. Setting `-inline-threshold` also lifts LLVM's
+# At `opt-level = 3` LLVM inlines a call when its estimated cost is under 250. A limit of 200
+# makes the module about 4% smaller (3% gzipped) and made `plan` in Node.js about 1.5% slower
+# (figures in docs/benchmarks.md, "Size"). Setting `-inline-threshold` also lifts LLVM's
 # lower limit for functions marked `#[cold]`, so `-inlinecold-threshold` restores its default of
 # 45. The flags reach every crate built for wasm32, and they lift the size limit of the
 # `opt-level = "z"` crates in Cargo.toml too. CARGO_ENCODED_RUSTFLAGS, whose flags are separated
