@@ -19,7 +19,7 @@ use super::output::{
     PlanVariable, PlannedJob, RunnerFields, UnmaskedJob,
 };
 use super::seed::Seed;
-use super::trace::{Masker, TakenDecision, TraceContext};
+use super::trace::{Masker, TraceContext};
 
 /// The final variables of a created job, expanded the ways GitLab and the runner use them.
 pub(super) struct FinalVariables<'a> {
@@ -221,7 +221,6 @@ pub(super) fn planned_job(
     variables: &FinalVariables,
     include_predefined: bool,
     traces: TraceContext<'_>,
-    decision: TakenDecision,
 ) -> PlannedJob {
     let job = seed.job;
     let effective = &seed.effective;
@@ -333,7 +332,7 @@ pub(super) fn planned_job(
             .collect(),
         artifacts: keywords::artifacts(job),
         trigger: None,
-        rule: traces.taken_job_rule(&seed.decision, decision),
+        rule: traces.job_rule(&seed.decision),
         location: traces.locator.locate(job.span),
         unmasked,
         environment_invalid: seed.environment.as_ref().is_some_and(|view| {

@@ -90,7 +90,7 @@ use attributes::FinalVariables;
 use layers::VariableLists;
 use needs::JobLinks;
 use seed::Seed;
-use trace::{Locator, TakenDecision, TraceContext};
+use trace::{Locator, TraceContext};
 
 /// GitLab's error when no job is left, or only jobs of `.pre` and `.post`.
 pub const NO_JOBS_MESSAGE: &str = "No stages / jobs for this pipeline.";
@@ -323,10 +323,10 @@ impl Planner<'_, '_> {
 
         // 4. The attributes of every created job, in stage order, in runs that reuse the
         // caches of step 2; 6. trigger jobs, whose child pipelines are planned one by one.
-        drop(seeds);
-        let mut by_stage: Vec<(&mut Seed<'_>, JobLinks)> =
-            run_seeds.iter_mut().flatten().zip(checked.links).collect();
+        let mut by_stage: Vec<(&Seed<'_>, JobLinks)> =
+            seeds.iter().copied().zip(checked.links).collect();
         by_stage.sort_by_key(|(seed, _)| seed.stage_index);
+        let order: Vec<&Seed<'_>> = by_stage.iter().map(|(seed, _)| *seed).collect();
         let predefined = self.options.predefined_variables;
         let total = by_stage.len();
         let runs = parallel::split(by_stage, lists.len());
@@ -338,11 +338,8 @@ impl Planner<'_, '_> {
                 let mut jobs: Vec<PlannedJob> =
                     Vec::with_capacity(if index == 0 { total } else { run.len() });
                 jobs.extend(run.into_iter().map(|(seed, links)| {
-                    // The rule trace moves into the plan; the seed is freed after this step.
-                    let decision = TakenDecision::take(&mut seed.decision);
-                    let seed = &*seed;
                     let variables = FinalVariables::new(&lists, globals, seed);
-                    attributes::planned_job(seed, links, &variables, predefined, traces, decision)
+                    attributes::planned_job(seed, links, &variables, predefined, traces)
                 }));
                 (jobs, lists)
             },
@@ -358,11 +355,7 @@ impl Planner<'_, '_> {
         }
         if pipeline.errors.is_empty()
             && let Some(lists) = &lists
-            && pipeline.jobs.iter().any(|job| job.kind == JobKind::Bridge)
         {
-            // The jobs are in the stable stage order of the seeds.
-            let mut order: Vec<&Seed<'_>> = run_seeds.iter().flatten().collect();
-            order.sort_by_key(|seed| seed.stage_index);
             for (job, seed) in pipeline.jobs.iter_mut().zip(&order) {
                 if seed.job.kind == JobKind::Bridge {
                     let variables = FinalVariables::new(lists, globals, seed);
@@ -400,6 +393,8 @@ impl Planner<'_, '_> {
         }
         // The seeds own their variable lists and rule traces. Each run frees its own: the
         // first on the calling thread, which built it, the others on the pool's threads.
+        drop(order);
+        drop(seeds);
         drop(lists);
         parallel::map(run_seeds, drop);
 

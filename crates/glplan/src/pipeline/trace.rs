@@ -265,30 +265,25 @@ pub(super) struct TraceContext<'a> {
     pub(super) locator: Locator<'a>,
 }
 
-/// A created job's decision texts and rule trace, taken out of its seed, which is freed after
-/// the job is planned, so that the trace's strings move into the plan instead of being copied.
-/// The texts are not masked yet: the job's masker may hide more than the pipeline's.
-pub(super) struct TakenDecision {
-    summary: String,
-    notes: Vec<String>,
-    trace: JobTrace,
-}
-
-impl TakenDecision {
-    /// Takes the trace out of `decision`, which keeps [`JobTrace::Unconditional`].
-    pub(super) fn take(decision: &mut JobDecision) -> TakenDecision {
-        TakenDecision {
-            summary: display(decision),
-            notes: decision.notes(),
-            trace: std::mem::replace(&mut decision.trace, JobTrace::Unconditional),
-        }
-    }
-}
-
 impl TraceContext<'_> {
     /// Converts a job's decision into its output form.
     pub(super) fn job_rule(&self, decision: &JobDecision) -> JobRule {
-        let mut rule = self.job_rule_texts(decision, display(decision), decision.notes());
+        let summary = self.masker.mask_owned(display(decision));
+        let notes = decision
+            .notes()
+            .into_iter()
+            .map(|note| self.masker.mask_owned(note))
+            .collect();
+        let mut rule = JobRule {
+            by: DecidedBy::Unconditional,
+            summary,
+            matched: decision.rule,
+            rules: Vec::new(),
+            only: None,
+            except: None,
+            implicit_only: false,
+            notes,
+        };
         match &decision.trace {
             JobTrace::Rules(trace) => {
                 rule.by = DecidedBy::Rules;
@@ -301,80 +296,6 @@ impl TraceContext<'_> {
             JobTrace::Unconditional => {}
         }
         rule
-    }
-
-    /// Converts a decision whose texts and trace were taken out of it, as [`Self::job_rule`]
-    /// converts the whole decision.
-    pub(super) fn taken_job_rule(&self, decision: &JobDecision, taken: TakenDecision) -> JobRule {
-        let mut rule = self.job_rule_texts(decision, taken.summary, taken.notes);
-        match taken.trace {
-            JobTrace::Rules(trace) => {
-                rule.by = DecidedBy::Rules;
-                rule.rules = self.owned_rules(trace);
-            }
-            JobTrace::OnlyExcept(trace) => {
-                rule.by = DecidedBy::OnlyExcept;
-                self.policy(&trace, &mut rule);
-            }
-            JobTrace::Unconditional => {}
-        }
-        rule
-    }
-
-    /// A [`JobRule`] with the masked summary and notes, decided by nothing yet.
-    fn job_rule_texts(
-        &self,
-        decision: &JobDecision,
-        summary: String,
-        notes: Vec<String>,
-    ) -> JobRule {
-        JobRule {
-            by: DecidedBy::Unconditional,
-            summary: self.masker.mask_owned(summary),
-            matched: decision.rule,
-            rules: Vec::new(),
-            only: None,
-            except: None,
-            implicit_only: false,
-            notes: notes
-                .into_iter()
-                .map(|note| self.masker.mask_owned(note))
-                .collect(),
-        }
-    }
-
-    /// Converts the evaluation of a rule list, moving its strings.
-    fn owned_rules(&self, trace: RulesTrace) -> Vec<RuleEvaluation> {
-        trace
-            .rules
-            .into_iter()
-            .map(|rule| RuleEvaluation {
-                index: rule.index,
-                matched: rule.matched,
-                clauses: rule
-                    .clauses
-                    .into_iter()
-                    .map(|c| self.owned_clause(c))
-                    .collect(),
-                location: self.locator.locate(rule.span),
-            })
-            .collect()
-    }
-
-    /// Converts one clause as [`Self::clause`] does, moving the expression and the values read.
-    fn owned_clause(&self, clause: ClauseTrace) -> ClauseEvaluation {
-        let ClauseTrace::If(trace) = clause else {
-            return self.clause(&clause);
-        };
-        ClauseEvaluation {
-            clause: ClauseKind::If,
-            holds: trace.holds,
-            detail: self.masker.mask_owned(display(&trace)),
-            location: self.locator.locate(trace.span),
-            expression: Some(self.masker.mask_owned(trace.expression)),
-            reads: self.owned_reads(trace.reads),
-            note: None,
-        }
     }
 
     /// Converts the evaluation of a rule list.
@@ -451,16 +372,6 @@ impl TraceContext<'_> {
         evaluation
     }
 
-    fn owned_reads(&self, reads: Vec<rules::VariableRead>) -> Vec<VariableRead> {
-        reads
-            .into_iter()
-            .map(|read| VariableRead {
-                name: read.name,
-                value: read.value.map(|value| self.masker.mask_owned(value)),
-            })
-            .collect()
-    }
-
     fn reads(&self, trace: &IfTrace) -> Vec<VariableRead> {
         trace
             .reads
@@ -502,86 +413,6 @@ mod tests {
             ..PipelineContext::default()
         };
         Masker::new(&context)
-    }
-
-    /// Taking a decision's trace out and converting it gives what converting the whole
-    /// decision gives, masked values included, and leaves the seed's decision without a trace.
-    #[test]
-    fn taken_decision_converts_like_the_whole_decision() {
-        use crate::config::keywords::when::When;
-        use crate::rules::{ChangesOutcome, ChangesTrace, RuleTrace, VariableRead};
-
-        let read = |name: &str, value: Option<&str>| VariableRead {
-            name: name.to_owned(),
-            input: false,
-            value: value.map(str::to_owned),
-        };
-        let if_clause = |expression: &str, holds: bool, reads: Vec<VariableRead>| {
-            ClauseTrace::If(IfTrace {
-                holds,
-                expression: expression.to_owned(),
-                span: Span::default(),
-                reads,
-                value: Some(if holds { "true" } else { "null" }.to_owned()),
-                error: None,
-            })
-        };
-        let rules = vec![
-            RuleTrace {
-                index: 0,
-                span: Span::default(),
-                matched: false,
-                clauses: vec![if_clause(
-                    "$TOKEN == \"hunter22-secret\"",
-                    false,
-                    vec![
-                        read("TOKEN", Some("x-hunter22-secret-y")),
-                        read("NONE", None),
-                    ],
-                )],
-            },
-            RuleTrace {
-                index: 1,
-                span: Span::default(),
-                matched: true,
-                clauses: vec![
-                    if_clause(
-                        "$CI_COMMIT_BRANCH",
-                        true,
-                        vec![read("CI_COMMIT_BRANCH", Some("main"))],
-                    ),
-                    ClauseTrace::Changes(ChangesTrace {
-                        globs: vec!["src/**/*".to_owned()],
-                        compare_to: Some("refs/heads/main".to_owned()),
-                        outcome: ChangesOutcome::CompareToUnavailable,
-                    }),
-                ],
-            },
-        ];
-        let decision = JobDecision {
-            when: When::OnSuccess,
-            rule: Some(1),
-            start_in: None,
-            allow_failure: None,
-            variables: None,
-            needs: None,
-            interruptible: None,
-            trace: JobTrace::Rules(RulesTrace { rules }),
-        };
-        let masker = masker(&["hunter22-secret"]);
-        let traces = TraceContext {
-            masker: &masker,
-            locator: Locator { sources: None },
-        };
-        let whole = traces.job_rule(&decision);
-        let mut seed_decision = decision.clone();
-        let taken = TakenDecision::take(&mut seed_decision);
-        assert_eq!(seed_decision.trace, JobTrace::Unconditional);
-        assert_eq!(traces.taken_job_rule(&seed_decision, taken), whole);
-        let json = serde_json::to_string(&whole).unwrap_or_default();
-        assert!(json.contains("[MASKED]"), "{json}");
-        assert!(!json.contains("hunter22"), "{json}");
-        assert!(!whole.notes.is_empty(), "{json}");
     }
 
     #[test]
