@@ -138,8 +138,8 @@ struct Part {
     names_filter: u64,
 }
 
-/// The bit of `name` in a [`Part`]'s names filter, from its length and its first and last
-/// bytes: names of one length often share a prefix, and `CI_` names share the first byte.
+/// Returns the bit of `name` in a [`Part`]'s names filter, from its length and its first and
+/// last bytes. Names of one length often share a prefix, and `CI_` names share the first byte.
 #[inline]
 fn name_bit(name: &str) -> u64 {
     let bytes = name.as_bytes();
@@ -271,7 +271,7 @@ impl Part {
         }
     }
 
-    /// Whether the part may define `name`; `false` is certain.
+    /// Returns whether the part may define `name`. A `false` is certain.
     #[inline]
     fn may_define(&self, name: &str) -> bool {
         self.names_filter & name_bit(name) != 0
@@ -910,9 +910,9 @@ fn edge_list_has_cycle(definitions: &[Referencing<'_>]) -> bool {
 /// [`has_cycle`] checks lists up to this length with one bit set of edges per definition.
 const SMALL_GRAPH: usize = 64;
 
-/// [`has_cycle`] for at most [`SMALL_GRAPH`] definitions, without allocating: definitions
-/// whose edges all lead to removed definitions (or to themselves) are removed until none is;
-/// whatever is left lies on or leads into a cycle.
+/// [`has_cycle`] for at most [`SMALL_GRAPH`] definitions, without allocating. It removes the
+/// definitions whose edges all lead to removed definitions or to themselves until none is left
+/// to remove, and whatever remains lies on a cycle or leads into one.
 fn small_graph_has_cycle(definitions: &[Referencing<'_>]) -> bool {
     let mut edges = [0u64; SMALL_GRAPH];
     let mut any_edge = false;
@@ -2132,7 +2132,7 @@ mod tests {
                 "round {round}"
             );
         }
-        // Both answers occur often enough for the comparison to mean something.
+        // Both results occur often enough for the comparison to mean something.
         assert!((40..360).contains(&cycles), "{cycles} cycles");
     }
 

@@ -129,10 +129,10 @@ pub(crate) fn job_level_variables(
     merge_job_lists(&job.variables, &job.matrix, rule_variables)
 }
 
-/// `merge(merge(own, matrix), rules)`, the three lists entered with their sources. Short lists
-/// are merged in one pass that copies only the definitions kept: one of `own` is kept when no
-/// later list defines its name, one of `matrix` or `rules` when no later definition anywhere
-/// has its name.
+/// Returns `merge(merge(own, matrix), rules)`, the three lists entered with their sources.
+/// Short lists are merged in one pass that copies only the definitions kept. A definition of
+/// `own` is kept when no later list defines its name, and one of `matrix` or `rules` when no
+/// later definition anywhere has its name.
 pub(crate) fn merge_job_lists(
     own: &[YamlVariable],
     matrix: &[YamlVariable],
@@ -592,8 +592,8 @@ mod tests {
     /// names repeated within and across them, on both sides of the one-pass length limit.
     #[test]
     fn one_pass_job_merge_equals_two_merges() {
-        // Names from a small alphabet, so that most lists repeat some; the value tells the
-        // definitions apart.
+        // Names come from a small alphabet, so most lists repeat some. The values distinguish
+        // the definitions.
         let list = |seed: usize, length: usize, tag: &str| -> Vec<YamlVariable> {
             (0..length)
                 .map(|i| {
