@@ -30,7 +30,7 @@ fi
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
 
 # At `opt-level = 3` LLVM inlines a call when its estimated cost is under 250. A limit of 200
-# makes the module about 4% smaller (3% gzipped) and made `plan` in Node.js about 1.5% slower
+# makes the module about 4% smaller (3% gzipped) and made `plan` in Node.js about 1.4% slower
 # (figures in docs/benchmarks.md, "Size"). Setting `-inline-threshold` also lifts LLVM's
 # lower limit for functions marked `#[cold]`, so `-inlinecold-threshold` restores its default of
 # 45. The flags reach every crate built for wasm32, and they lift the size limit of the

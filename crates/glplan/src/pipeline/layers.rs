@@ -132,8 +132,8 @@ struct Part {
     user: Vec<usize>,
     /// Whether the part's own referencing definitions form a cycle.
     internal_cycle: bool,
-    /// A 64-bit filter of the names the part defines ([`name_bit`]): a lookup of a name whose
-    /// bit is clear skips the part. Most lookups walk several parts before the one that
+    /// A 64-bit filter of the names the part defines ([`name_bit`]). A lookup of a name whose
+    /// bit is clear skips the part, and most lookups walk several parts before the one that
     /// defines the name.
     names_filter: u64,
 }
@@ -880,7 +880,7 @@ fn has_cycle(definitions: &[Referencing<'_>]) -> bool {
     }
 }
 
-/// [`has_cycle`] for any number of definitions.
+/// Checks any number of definitions for a cycle, as [`has_cycle`] does.
 fn edge_list_has_cycle(definitions: &[Referencing<'_>]) -> bool {
     // The edges of each definition, `edges[offsets[i]..offsets[i + 1]]`: every definition
     // of each name it references. The lists are short, so a pairwise comparison of names
@@ -907,25 +907,23 @@ fn edge_list_has_cycle(definitions: &[Referencing<'_>]) -> bool {
     graph_has_cycle(&offsets, &edges)
 }
 
-/// [`has_cycle`] checks lists up to this length with one bit set of edges per definition.
+/// The longest list that [`has_cycle`] checks with one bit set of edges per definition.
 const SMALL_GRAPH: usize = 64;
 
-/// [`has_cycle`] for at most [`SMALL_GRAPH`] definitions, without allocating. It removes the
+/// Checks at most [`SMALL_GRAPH`] definitions for a cycle without allocating. It removes the
 /// definitions whose edges all lead to removed definitions or to themselves until none is left
 /// to remove, and whatever remains lies on a cycle or leads into one.
 fn small_graph_has_cycle(definitions: &[Referencing<'_>]) -> bool {
     let mut edges = [0u64; SMALL_GRAPH];
-    let mut any_edge = false;
     for (slot, definition) in edges.iter_mut().zip(definitions) {
         for (index, other) in definitions.iter().enumerate() {
             let name = other.definition.name.as_str();
             if definition.names().any(|referenced| referenced == name) {
                 *slot |= 1 << index;
-                any_edge = true;
             }
         }
     }
-    if !any_edge {
+    if edges.iter().all(|&node_edges| node_edges == 0) {
         return false;
     }
     let mut left: u64 = if definitions.len() == SMALL_GRAPH {

@@ -644,7 +644,7 @@ j:
 /// The runner expands a file variable to the path of its file, under
 /// `RUNNER_TEMP_PROJECT_DIR` when the value names that variable too and GitLab sends it.
 #[test]
-fn runner_fields_expand_file_variables_to_paths() {
+fn runner_fields_expand_file_variables() {
     let mut context = PipelineContext::push("main");
     context.project_variables = vec![
         SettingsVariable {

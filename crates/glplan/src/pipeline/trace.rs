@@ -125,16 +125,16 @@ impl Masker {
         values.retain(|value| !value.is_empty());
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         values.dedup();
+        let mut starters: Vec<u8> = values.iter().filter_map(|v| v.bytes().next()).collect();
+        starters.sort_unstable();
+        starters.dedup();
         let mut first_bytes = [0u64; 4];
-        for byte in values.iter().filter_map(|value| value.bytes().next()) {
+        for &byte in &starters {
             let (word, bit) = byte_set_position(byte);
             if let Some(set) = first_bytes.get_mut(word) {
                 *set |= bit;
             }
         }
-        let mut starters: Vec<u8> = values.iter().filter_map(|v| v.bytes().next()).collect();
-        starters.sort_unstable();
-        starters.dedup();
         Masker {
             values,
             first_bytes,

@@ -191,8 +191,8 @@ fn trace_if(
 
 /// Parsed `if:` expressions by text, and the outcomes of `changes:` comparisons by glob list.
 /// Parsing compiles the expression's regular expressions and comparing compiles the globs,
-/// which costs more than evaluating either, and every instance of a `parallel:matrix` job has
-/// the same rules. The changed files are those of one pipeline, so a cache serves the
+/// which costs more than evaluating either. Every instance of a `parallel:matrix` job has the
+/// same rules. The changed files are those of one pipeline, so a cache serves the
 /// evaluations of one pipeline only.
 #[derive(Debug, Default)]
 pub struct ExpressionCache {

@@ -591,7 +591,7 @@ mod tests {
     /// The one-pass merge of a job's three lists equals GitLab's two merges, for lists with
     /// names repeated within and across them, on both sides of the one-pass length limit.
     #[test]
-    fn one_pass_job_merge_equals_two_merges() {
+    fn one_pass_merge_equals_two_merges() {
         // Names come from a small alphabet, so most lists repeat some. The values distinguish
         // the definitions.
         let list = |seed: usize, length: usize, tag: &str| -> Vec<YamlVariable> {

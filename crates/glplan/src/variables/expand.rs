@@ -651,8 +651,8 @@ pub(crate) struct RunnerValue<'v> {
     pub(crate) file: bool,
 }
 
-/// [`runner_expand`] with the variables given by `lookup`, which returns the winning
-/// definition of a name.
+/// Expands `value` as [`runner_expand`] does, with the variables that `lookup` returns: the
+/// winning definition of each name.
 pub(crate) fn runner_expand_with<'v>(
     value: &str,
     lookup: impl Fn(&str) -> Option<RunnerValue<'v>>,
