@@ -170,7 +170,7 @@ fn render_job(job: &PlannedJob) -> String {
     let needs: Option<Vec<String>> = job
         .needs
         .as_ref()
-        .map(|needs| needs.iter().map(|need| need.job.clone()).collect());
+        .map(|needs| needs.iter().map(|need| need.job.to_string()).collect());
     job_line(&job.name, &job.stage, job.when.as_str(), needs.as_deref())
 }
 

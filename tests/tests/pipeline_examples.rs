@@ -11,13 +11,13 @@
     reason = "test helpers fail the test on a broken fixture or oracle"
 )]
 
-use glplan::MemoryFiles;
 use glplan::config::{AllowFailure, SchedulingType, When};
 use glplan::context::{PipelineContext, SettingsVariable};
 use glplan::pipeline::{
     AbsentReason, EdgeKind, Pipeline, PlanOptions, PlannedJob, TriggerKind, plan,
 };
 use glplan::variables::VariableSource;
+use glplan::{CompactString, MemoryFiles};
 
 const ENTRY: &str = ".gitlab-ci.yml";
 
@@ -94,7 +94,7 @@ fn waits_for<'p>(pipeline: &'p Pipeline, stage: &str) -> Vec<&'p str> {
         .stages
         .iter()
         .find(|s| s.name == stage)
-        .map(|s| s.waits_for.iter().map(String::as_str).collect())
+        .map(|s| s.waits_for.iter().map(CompactString::as_str).collect())
         .unwrap_or_default()
 }
 
@@ -544,9 +544,10 @@ fn t5_12_image_and_services() {
     let j1 = job(&pipeline, "j1");
     let image = j1.image.as_ref().expect("an image");
     assert_eq!(image.name, "registry.example.com/tools/cli:1.2");
-    assert_eq!(image.entrypoint, Some(vec![String::new()]));
+    assert_eq!(image.entrypoint, Some(vec![CompactString::default()]));
     assert_eq!(image.pull_policy, ["always", "if-not-present"]);
-    let hostnames: Vec<&[String]> = j1.services.iter().map(|s| s.hostnames.as_slice()).collect();
+    let hostnames: Vec<&[CompactString]> =
+        j1.services.iter().map(|s| s.hostnames.as_slice()).collect();
     assert_eq!(hostnames[0], ["tutum__wordpress", "tutum-wordpress"]);
     assert_eq!(hostnames[1], ["redis", "cache"]);
     let j2 = job(&pipeline, "j2");

@@ -278,7 +278,7 @@ fn image_text(job: &PlannedJob) -> String {
     match &job.image {
         Some(image) => match &image.expanded {
             Some(expanded) => format!("{expanded} (written {})", image.name),
-            None => image.name.clone(),
+            None => image.name.to_string(),
         },
         // A trigger job runs no image; its line names the downstream pipeline instead.
         None => match table::downstream_cell(job).as_str() {

@@ -95,13 +95,13 @@ fn job_rows(pipeline: &Pipeline, runners: Option<RunnersCell<'_>>) -> String {
         let jobs = stage.jobs.iter().filter_map(|name| pipeline.job(name));
         for (i, job) in jobs.enumerate() {
             let stage_cell = if i == 0 {
-                stage.name.clone()
+                stage.name.to_string()
             } else {
                 String::new()
             };
             let mut row = vec![
                 stage_cell,
-                job.name.clone(),
+                job.name.to_string(),
                 when_cell(job),
                 allow_failure_cell(&job.allow_failure),
                 needs_cell(job),
@@ -129,7 +129,7 @@ fn absent_rows(absent: &[AbsentJob], display: DisplayName<'_>) -> String {
                 .as_ref()
                 .map(|l| format!("{}:{}:{}", display(&l.file), l.line, l.column))
                 .unwrap_or_default();
-            vec![job.name.clone(), place, absent_reason(job)]
+            vec![job.name.to_string(), place, absent_reason(job)]
         })
         .collect();
     align(&rows)
@@ -227,7 +227,7 @@ pub fn need_text(need: &NeedEdge) -> String {
     if need.optional {
         format!("{} (optional)", need.job)
     } else {
-        need.job.clone()
+        need.job.to_string()
     }
 }
 
@@ -238,7 +238,7 @@ pub fn image_cell(job: &PlannedJob) -> String {
         return "-".to_owned();
     }
     match &job.image {
-        Some(image) => image.expanded.clone().unwrap_or_else(|| image.name.clone()),
+        Some(image) => image.expanded.as_ref().unwrap_or(&image.name).to_string(),
         None => "-".to_owned(),
     }
 }

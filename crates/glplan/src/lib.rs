@@ -30,6 +30,9 @@ mod inputs;
 pub mod re2;
 mod reference;
 
+/// The text type of the planned pipeline's short fields (names, values, tags, file names): it
+/// keeps up to 24 bytes (12 on 32-bit targets) inline instead of allocating.
+pub use compact_str::CompactString;
 pub use config::Config;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use files::{FetchError, FileProvider, FileRequest, MemoryFiles, TEMPLATE_NAME_PREFIX};

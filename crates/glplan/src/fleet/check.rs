@@ -6,6 +6,7 @@
 //! every job (a bound Docker socket, Kubernetes requests above limits) are reported once per
 //! runner, at the setting.
 
+use compact_str::CompactString;
 use regex::{Regex, RegexBuilder};
 
 use crate::diagnostic::Diagnostic;
@@ -168,8 +169,9 @@ impl At<'_> {
             .runner_services()
             .iter()
             .map(|s| {
-                let image = s.expanded.clone().unwrap_or_else(|| s.name.clone());
-                (image, s.hostnames.clone())
+                let image = s.expanded.as_ref().unwrap_or(&s.name).to_string();
+                let hostnames = s.hostnames.iter().map(ToString::to_string).collect();
+                (image, hostnames)
             })
             .collect();
         services.extend(
@@ -691,9 +693,10 @@ fn check_docker_socket(runner: &Runner, diags: &mut Vec<Diagnostic>) {
 }
 
 /// Returns the pull policies requested for the job's image, with where they come from.
-fn requested_policies(job: &[String], runner: &[String]) -> (Vec<String>, &'static str) {
+fn requested_policies(job: &[CompactString], runner: &[String]) -> (Vec<String>, &'static str) {
     if !job.is_empty() {
-        (job.to_vec(), "GitLab pipeline config")
+        let job = job.iter().map(ToString::to_string).collect();
+        (job, "GitLab pipeline config")
     } else if !runner.is_empty() {
         (runner.to_vec(), "Runner config")
     } else {
@@ -777,7 +780,7 @@ struct PullPolicyCheck<'a> {
 impl PullPolicyCheck<'_> {
     /// Reports image `name` when none of the policies the job requests for it (`job`, set at
     /// `place`) is allowed.
-    fn check(&self, name: &str, job: &[String], place: &str, diags: &mut Vec<Diagnostic>) {
+    fn check(&self, name: &str, job: &[CompactString], place: &str, diags: &mut Vec<Diagnostic>) {
         let (requested, source) = requested_policies(job, self.runner_policies);
         if requested.iter().any(|policy| self.allowed.contains(policy)) {
             return;

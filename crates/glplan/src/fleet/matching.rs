@@ -13,6 +13,8 @@
 //! `maximum_timeout` does not stop the runner from taking it (GitLab lowers the timeout to the
 //! maximum), so it is a [`super::check`] warning and not a rejection.
 
+use compact_str::CompactString;
+
 use crate::hash::HashMap;
 
 use serde::Serialize;
@@ -189,13 +191,14 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
         .iter()
         .map(|runner| reject_runner(runner, context))
         .collect();
-    let mut by_tags: HashMap<&[String], (Vec<usize>, Vec<RunnerRejection>)> = HashMap::default();
+    let mut by_tags: HashMap<&[CompactString], (Vec<usize>, Vec<RunnerRejection>)> =
+        HashMap::default();
 
     let mut jobs = Vec::with_capacity(pipeline.jobs.len());
     for job in &pipeline.jobs {
         if job.kind == JobKind::Bridge {
             jobs.push(JobMatch {
-                job: job.name.clone(),
+                job: job.name.to_string(),
                 needs_runner: false,
                 eligible: Vec::new(),
                 rejected: Vec::new(),
@@ -207,7 +210,7 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
             .entry(job.runner_tags())
             .or_insert_with(|| match_tags(job.runner_tags(), fleet, &runner_checks));
         jobs.push(JobMatch {
-            job: job.name.clone(),
+            job: job.name.to_string(),
             needs_runner: true,
             stuck: eligible.is_empty(),
             eligible: eligible.clone(),
@@ -219,7 +222,7 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
 
 /// Splits the runners into those that take a job with `tags` and those that do not.
 fn match_tags(
-    tags: &[String],
+    tags: &[CompactString],
     fleet: &Fleet,
     runner_checks: &[Option<Rejection>],
 ) -> (Vec<usize>, Vec<RunnerRejection>) {
@@ -263,11 +266,12 @@ fn reject_runner(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
 
 /// The tag checks: every job tag must be a runner tag, and a job without tags needs
 /// `run_untagged`.
-fn reject_tags(tags: &[String], runner: &Runner) -> Option<Rejection> {
+fn reject_tags(tags: &[CompactString], runner: &Runner) -> Option<Rejection> {
     let mut missing: Vec<String> = Vec::new();
     for tag in tags {
-        if !runner.tags.contains(tag) && !missing.contains(tag) {
-            missing.push(tag.clone());
+        let tag = tag.as_str();
+        if !runner.tags.iter().any(|have| have == tag) && !missing.iter().any(|m| m == tag) {
+            missing.push(tag.to_owned());
         }
     }
     if !missing.is_empty() {

@@ -2,6 +2,8 @@
 //! keywords GitLab expands (`tags`, `environment`, `resource_group`), next to the ones the
 //! runner expands (`image`, `services`, `cache:key`), shown as written and expanded.
 
+use compact_str::CompactString;
+
 use crate::config::keywords::services::default_hostnames;
 use crate::config::{Job, When};
 use crate::expand::{Unknown, expand_with};
@@ -241,13 +243,13 @@ pub(super) fn planned_job(
     let masker = traces.masker;
 
     // GitLab expands tags with the seed variables as written, keeping unknown references.
-    let tags: Vec<String> = job
+    let tags: Vec<CompactString> = job
         .tags
         .iter()
         .flatten()
         .map(|tag| {
             let lookup = |name: &str| seed.seed.layers.get(name).map(|v| v.value.as_str());
-            expand_with(tag, lookup, Unknown::Keep)
+            CompactString::from(expand_with(tag, lookup, Unknown::Keep))
         })
         .collect();
     let image = image(job, variables);
@@ -255,7 +257,7 @@ pub(super) fn planned_job(
     let resource_group = job
         .resource_group
         .as_ref()
-        .map(|group| variables.expand_gitlab(group));
+        .map(|group| CompactString::from(variables.expand_gitlab(group)));
     let (variables_shown, hidden_variables) = plan_variables(variables, include_predefined, traces);
     let fields = RunnerFields {
         tags,
@@ -283,11 +285,11 @@ pub(super) fn planned_job(
     };
 
     PlannedJob {
-        name: job.name.clone(),
+        name: CompactString::from(&job.name),
         kind: job.kind,
-        stage: job.stage.clone(),
+        stage: CompactString::from(&job.stage),
         parallel: job.instance.as_ref().map(|instance| ParallelInstance {
-            base_name: instance.base_name.clone(),
+            base_name: CompactString::from(&instance.base_name),
             node_index: instance.node_index,
             node_total: instance.node_total,
         }),
@@ -296,8 +298,9 @@ pub(super) fn planned_job(
         start_in: effective.start_in.as_ref().map(duration),
         manual_confirmation: job
             .manual_confirmation
-            .clone()
-            .filter(|_| effective.when == When::Manual),
+            .as_deref()
+            .filter(|_| effective.when == When::Manual)
+            .map(CompactString::from),
         scheduling_type: effective.scheduling_type,
         needs: links.needs,
         cross_needs: links.cross_needs,
@@ -326,7 +329,7 @@ pub(super) fn planned_job(
                     .as_deref()
                     .map(|key| variables.expand_runner(key))
                     .filter(|expanded| Some(expanded.as_str()) != entry.key.as_deref())
-                    .map(|key| masker.mask_owned(key));
+                    .map(|key| masker.mask_into_compact(key));
                 entry
             })
             .collect(),
@@ -377,7 +380,7 @@ fn shows_masked_value(job: &RunnerFields, masker: &Masker) -> bool {
 /// masked image name, because the runner's host names show a masked value in another form
 /// (`/` turned into `__` or `-`), which substring masking would miss.
 fn masked_fields(unmasked: &RunnerFields, masker: &Masker) -> RunnerFields {
-    let mask = |text: &String| masker.mask(text).into_owned();
+    let mask = |text: &CompactString| masker.mask_compact(text);
     RunnerFields {
         tags: unmasked.tags.iter().map(mask).collect(),
         image: unmasked.image.as_ref().map(|image| PlanImage {
@@ -408,7 +411,7 @@ fn masked_fields(unmasked: &RunnerFields, masker: &Masker) -> RunnerFields {
 
 fn duration(duration: &crate::config::Duration) -> PlanDuration {
     PlanDuration {
-        text: duration.text.clone(),
+        text: CompactString::from(&duration.text),
         seconds: duration.seconds,
     }
 }
@@ -430,15 +433,15 @@ fn plan_variables(
             .sent(&winner.name)
             .unwrap_or((winner, winner.value.as_str()));
         let value = if sent.masked {
-            MASKED.to_owned()
+            CompactString::const_new(MASKED)
         } else {
-            traces.masker.mask(sent_value).into_owned()
+            super::trace::compact_cow(traces.masker.mask(sent_value))
         };
         if value != sent_value {
             hidden.push((winner.name.clone(), sent_value.to_owned()));
         }
         Some(PlanVariable {
-            name: winner.name.clone(),
+            name: CompactString::from(&winner.name),
             value,
             source: winner.source,
             masked: winner.masked,
@@ -451,31 +454,37 @@ fn plan_variables(
 }
 
 /// Expands a runner-side value, or returns `None` when expansion does not change it.
-fn runner_expanded(value: &str, variables: &FinalVariables) -> Option<String> {
+fn runner_expanded(value: &str, variables: &FinalVariables) -> Option<CompactString> {
     let expanded = variables.expand_runner(value);
-    (expanded != value).then_some(expanded)
+    (expanded != value).then(|| CompactString::from(expanded))
 }
 
 fn image(job: &Job, variables: &FinalVariables) -> Option<PlanImage> {
     let image = job.image.as_ref()?;
     Some(PlanImage {
-        name: image.name.clone(),
+        name: CompactString::from(&image.name),
         expanded: runner_expanded(&image.name, variables),
-        entrypoint: image.entrypoint.clone(),
+        entrypoint: image
+            .entrypoint
+            .as_ref()
+            .map(|entrypoint| entrypoint.iter().map(CompactString::from).collect()),
         pull_policy: image
             .pull_policy
             .iter()
             .flatten()
-            .map(|policy| policy.as_str().to_owned())
+            .map(|policy| CompactString::const_new(policy.as_str()))
             .collect(),
     })
 }
 
 /// Returns the host names of a service of image `image`: the runner's names for the image,
 /// then the alias.
-fn service_hostnames(image: &str, alias: Option<&str>) -> Vec<String> {
-    let mut hostnames = default_hostnames(image);
-    hostnames.extend(alias.map(str::to_owned));
+fn service_hostnames(image: &str, alias: Option<&str>) -> Vec<CompactString> {
+    let mut hostnames: Vec<CompactString> = default_hostnames(image)
+        .into_iter()
+        .map(CompactString::from)
+        .collect();
+    hostnames.extend(alias.map(CompactString::from));
     hostnames
 }
 
@@ -491,15 +500,15 @@ fn services(job: &Job, variables: &FinalVariables) -> Vec<PlanService> {
                 service.alias.as_deref(),
             );
             PlanService {
-                name: service.name.clone(),
+                name: CompactString::from(&service.name),
                 expanded,
-                alias: service.alias.clone(),
+                alias: service.alias.as_deref().map(CompactString::from),
                 hostnames,
                 pull_policy: service
                     .pull_policy
                     .iter()
                     .flatten()
-                    .map(|policy| policy.as_str().to_owned())
+                    .map(|policy| CompactString::const_new(policy.as_str()))
                     .collect(),
             }
         })
@@ -512,33 +521,33 @@ fn environment(
     traces: TraceContext<'_>,
 ) -> PlanEnvironment {
     let masker = traces.masker;
-    let name = environment_name(view, variables).to_owned();
-    let written = (name != view.name).then(|| view.name.clone());
+    let name = environment_name(view, variables);
+    let written = (name != view.name).then(|| CompactString::from(&view.name));
     PlanEnvironment {
-        name: masker.mask_owned(name),
+        name: masker.mask_compact(name),
         written,
         url: view
             .url
             .as_ref()
-            .map(|url| masker.mask_owned(variables.expand_complete(url))),
-        action: view.action.clone(),
-        deployment_tier: view.deployment_tier.clone(),
-        on_stop: view.on_stop.clone(),
+            .map(|url| masker.mask_into_compact(variables.expand_complete(url))),
+        action: CompactString::from(&view.action),
+        deployment_tier: view.deployment_tier.as_deref().map(CompactString::from),
+        on_stop: view.on_stop.as_deref().map(CompactString::from),
         auto_stop_in: view
             .auto_stop_in
             .as_ref()
-            .map(|text| masker.mask_owned(variables.expand_gitlab(text))),
+            .map(|text| masker.mask_into_compact(variables.expand_gitlab(text))),
     }
 }
 
 /// Returns the failure reasons that retry a job. Without `when`, GitLab retries on every failure
 /// (`always`), unless `exit_codes` is set: then only a listed exit code retries the job, as
 /// `retry: {max: 2, exit_codes: [137]}` retries only an exit with 137.
-fn retry_when(when: Option<&[String]>, has_exit_codes: bool) -> Vec<String> {
+fn retry_when(when: Option<&[String]>, has_exit_codes: bool) -> Vec<CompactString> {
     match when {
-        Some(when) => when.to_vec(),
+        Some(when) => when.iter().map(CompactString::from).collect(),
         None if has_exit_codes => Vec::new(),
-        None => vec!["always".to_owned()],
+        None => vec![CompactString::const_new("always")],
     }
 }
 

@@ -4,6 +4,7 @@
 //! forwards as pipeline variables. A multi-project pipeline is listed, not planned, since its
 //! configuration lives in another project.
 
+use compact_str::CompactString;
 use serde_json::Value;
 
 use crate::context::{PipelineContext, SettingsVariable};
@@ -47,17 +48,17 @@ pub(super) fn trigger(
         project: None,
         branch: None,
         include: Vec::new(),
-        strategy,
+        strategy: strategy.map(CompactString::from),
         forward_yaml_variables: forward.yaml_variables,
         forward_pipeline_variables: forward.pipeline_variables,
         variables: forwarded
             .iter()
             .map(|variable| NameValue {
-                name: variable.key.clone(),
+                name: CompactString::from(&variable.key),
                 value: if variable.masked {
-                    MASKED.to_owned()
+                    CompactString::const_new(MASKED)
                 } else {
-                    traces.masker.mask_owned(variable.value.clone())
+                    traces.masker.mask_compact(&variable.value)
                 },
             })
             .collect(),
@@ -87,13 +88,13 @@ pub(super) fn trigger(
                     .as_deref()
                     .map_or_else(|| "its default branch".to_owned(), |b| format!("`{b}`"))
             ));
-            plan.project = Some(project);
-            plan.branch = branch;
+            plan.project = Some(CompactString::from(project));
+            plan.branch = branch.map(CompactString::from);
         }
         TriggerView::Child { include, .. } => {
             plan.include = include
                 .iter()
-                .map(|item| item.description.clone())
+                .map(|item| CompactString::from(&item.description))
                 .collect();
             match child_pipeline(planner, context, job, &include, forwarded, traces.masker) {
                 Ok((mut pipeline, configuration)) => {

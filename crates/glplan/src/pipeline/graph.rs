@@ -12,6 +12,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use compact_str::CompactString;
+
 use crate::hash::HashMap;
 
 use petgraph::Direction;
@@ -37,9 +39,9 @@ pub(super) struct Graph {
     /// The stages with jobs, with what their stage-scheduled jobs wait for.
     pub(super) stages: Vec<Stage>,
     /// Job names in topological order; empty when there is a cycle.
-    pub(super) order: Vec<String>,
+    pub(super) order: Vec<CompactString>,
     /// A cycle error, naming the jobs that wait for each other, with the first of those jobs.
-    pub(super) cycle: Option<(Diagnostic, String)>,
+    pub(super) cycle: Option<(Diagnostic, CompactString)>,
 }
 
 /// Builds the graph of the planned jobs. `jobs` are in stage order; `stage_names` lists every
@@ -151,7 +153,7 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
         stages.push(Stage {
             name: stage_names
                 .get(*stage)
-                .cloned()
+                .map(CompactString::from)
                 .or_else(|| {
                     members
                         .first()
@@ -185,7 +187,10 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
 
 /// Reports the first strongly connected component with more than one node, or a job that
 /// needs itself.
-fn find_cycle(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> Option<(Diagnostic, String)> {
+fn find_cycle(
+    graph: &DiGraph<Node, ()>,
+    jobs: &[PlannedJob],
+) -> Option<(Diagnostic, CompactString)> {
     let mut components = strongly_connected_components(graph);
     // The components come in reverse topological order; report the earliest job.
     components.reverse();
@@ -350,7 +355,7 @@ impl Tarjan {
 /// Kahn's algorithm, always taking the ready job that comes first in the job list, so the
 /// order follows stages and configuration order wherever the dependencies allow. Also returns
 /// whether every node was reached, which is false when the graph has a cycle.
-fn topological_order(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> (Vec<String>, bool) {
+fn topological_order(graph: &DiGraph<Node, ()>, jobs: &[PlannedJob]) -> (Vec<CompactString>, bool) {
     let mut indegree: Vec<usize> = graph
         .node_indices()
         .map(|index| graph.neighbors_directed(index, Direction::Incoming).count())

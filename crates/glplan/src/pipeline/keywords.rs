@@ -2,6 +2,7 @@
 //! `environment` (for the variables engine), `inherit:variables`, `cache`, `artifacts` and
 //! `trigger`, with GitLab's defaults filled in.
 
+use compact_str::CompactString;
 use serde_json::{Map, Value};
 
 use crate::config::keywords::artifacts::{ArtifactsWhen, Report};
@@ -57,6 +58,15 @@ pub(super) fn inherit_variables(job: &Job) -> InheritVariables {
         .map_or(InheritVariables::All, InheritVariables::from)
 }
 
+/// Copies an optional list of texts, empty when absent.
+pub(super) fn compact_all(items: Option<&[String]>) -> Vec<CompactString> {
+    items
+        .unwrap_or_default()
+        .iter()
+        .map(CompactString::from)
+        .collect()
+}
+
 /// `cache:` entries, with the keys as written.
 pub(super) fn cache(job: &Job) -> Vec<PlanCache> {
     let entries = job.cache.iter().flatten();
@@ -67,31 +77,27 @@ pub(super) fn cache(job: &Job) -> Vec<PlanCache> {
                 key_expanded: None,
                 key_files: Vec::new(),
                 key_prefix: None,
-                paths: entry.paths.clone().unwrap_or_default(),
-                policy: entry.policy().to_owned(),
-                when: match entry.when() {
+                paths: compact_all(entry.paths.as_deref()),
+                policy: CompactString::from(entry.policy()),
+                when: CompactString::const_new(match entry.when() {
                     CacheWhen::OnSuccess => "on_success",
                     CacheWhen::OnFailure => "on_failure",
                     CacheWhen::Always => "always",
-                }
-                .to_owned(),
+                }),
                 untracked: entry.untracked.unwrap_or(false),
                 unprotect: entry.unprotect.unwrap_or(false),
-                fallback_keys: entry.fallback_keys.clone().unwrap_or_default(),
+                fallback_keys: compact_all(entry.fallback_keys.as_deref()),
             };
             match &entry.key {
-                None => plan.key = Some("default".to_owned()),
-                Some(CacheKey::Text(key)) => plan.key = Some(key.clone()),
+                None => plan.key = Some(CompactString::const_new("default")),
+                Some(CacheKey::Text(key)) => plan.key = Some(CompactString::from(key)),
                 Some(CacheKey::Files {
                     files,
                     files_commits,
                     prefix,
                 }) => {
-                    plan.key_files = files
-                        .clone()
-                        .or_else(|| files_commits.clone())
-                        .unwrap_or_default();
-                    plan.key_prefix = prefix.clone();
+                    plan.key_files = compact_all(files.as_deref().or(files_commits.as_deref()));
+                    plan.key_prefix = prefix.as_deref().map(CompactString::from);
                 }
             }
             plan
@@ -104,32 +110,31 @@ pub(super) fn artifacts(job: &Job) -> Option<PlanArtifacts> {
     let artifacts = job.artifacts.as_ref()?;
     let reports = artifacts.reports.as_ref();
     Some(PlanArtifacts {
-        paths: artifacts.paths.clone().unwrap_or_default(),
-        exclude: artifacts.exclude.clone().unwrap_or_default(),
-        name: artifacts.name.clone(),
-        when: match artifacts.when.unwrap_or(ArtifactsWhen::OnSuccess) {
+        paths: compact_all(artifacts.paths.as_deref()),
+        exclude: compact_all(artifacts.exclude.as_deref()),
+        name: artifacts.name.as_deref().map(CompactString::from),
+        when: CompactString::const_new(match artifacts.when.unwrap_or(ArtifactsWhen::OnSuccess) {
             ArtifactsWhen::OnSuccess => "on_success",
             ArtifactsWhen::OnFailure => "on_failure",
             ArtifactsWhen::Always => "always",
-        }
-        .to_owned(),
+        }),
         expire_in: artifacts
             .expire_in
             .as_ref()
             .map(|expire_in| match expire_in {
-                ExpireIn::Never(text) => text.clone(),
-                ExpireIn::After(duration) => duration.text.clone(),
+                ExpireIn::Never(text) => CompactString::from(text),
+                ExpireIn::After(duration) => CompactString::from(&duration.text),
             }),
         untracked: artifacts.untracked.unwrap_or(false),
         reports: reports
-            .map(|reports| reports.keys().cloned().collect())
+            .map(|reports| reports.keys().map(CompactString::from).collect())
             .unwrap_or_default(),
         dotenv: reports
             .and_then(|reports| reports.get("dotenv"))
             .map(Report::paths)
             .unwrap_or_default()
             .into_iter()
-            .map(str::to_owned)
+            .map(CompactString::from)
             .collect(),
     })
 }

@@ -65,6 +65,8 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
+use compact_str::CompactString;
+
 pub use output::Pipeline;
 pub use output::{
     AbsentJob, AbsentReason, AutoCancel, ChildConfiguration, ClauseEvaluation, ClauseKind,
@@ -246,8 +248,8 @@ impl Planner<'_, '_> {
             version: FORMAT_VERSION,
             created: workflow.result.created,
             errors: Vec::new(),
-            source: context.source.as_str().to_owned(),
-            ref_name: masker.mask_owned(context.commit_ref_name().to_owned()),
+            source: CompactString::const_new(context.source.as_str()),
+            ref_name: masker.mask_compact(context.commit_ref_name()),
             workflow: workflow.result.clone(),
             stages: Vec::new(),
             jobs: Vec::new(),
@@ -371,7 +373,7 @@ impl Planner<'_, '_> {
             let span = self
                 .config
                 .jobs
-                .get(&job.name)
+                .get(job.name.as_str())
                 .and_then(|config| config.keyword_span("environment"));
             let mut diagnostic = Diagnostic::warning(
                 "environment-creation-failure",
@@ -402,7 +404,7 @@ impl Planner<'_, '_> {
         let graph = graph::build(&pipeline.jobs, &self.config.stages);
         if let Some((mut cycle, first)) = graph.cycle {
             // Point at the `needs` of the first job in the cycle.
-            if let Some(job) = self.config.jobs.get(&first) {
+            if let Some(job) = self.config.jobs.get(first.as_str()) {
                 cycle = cycle.with_span(job.keyword_span("needs").unwrap_or(job.span));
             }
             pipeline.errors.push(cycle.message.clone());
@@ -439,8 +441,8 @@ impl Planner<'_, '_> {
             .jobs
             .values()
             .map(|job| AbsentJob {
-                name: job.name.clone(),
-                stage: job.stage.clone(),
+                name: CompactString::from(&job.name),
+                stage: CompactString::from(&job.stage),
                 reason: AbsentReason::WorkflowFiltered,
                 rule: None,
                 location: traces.locator.locate(job.span),
@@ -508,8 +510,8 @@ fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
         version: FORMAT_VERSION,
         created: false,
         errors: Vec::new(),
-        source: context.source.as_str().to_owned(),
-        ref_name: masker.mask_owned(context.commit_ref_name().to_owned()),
+        source: CompactString::const_new(context.source.as_str()),
+        ref_name: masker.mask_compact(context.commit_ref_name()),
         workflow: WorkflowResult {
             created: false,
             reason: "the configuration could not be loaded".to_owned(),
@@ -518,8 +520,8 @@ fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
             rules: Vec::new(),
             variables: Vec::new(),
             auto_cancel: AutoCancel {
-                on_new_commit: "conservative".to_owned(),
-                on_job_failure: "none".to_owned(),
+                on_new_commit: CompactString::const_new("conservative"),
+                on_job_failure: CompactString::const_new("none"),
             },
         },
         stages: Vec::new(),

@@ -2,6 +2,8 @@
 //! that are not in the pipeline, the `needs` count limit and circular references between
 //! variables; then the `needs` and `dependencies` each job keeps.
 
+use compact_str::CompactString;
+
 use crate::hash::HashSet;
 
 use crate::config::{JobNeed, Need};
@@ -22,7 +24,7 @@ pub(super) struct JobLinks {
     /// `needs:project`, `needs:pipeline` and upstream-mirror entries.
     pub(super) cross_needs: Vec<CrossNeed>,
     /// `dependencies:` on jobs that are in the pipeline.
-    pub(super) dependencies: Option<Vec<String>>,
+    pub(super) dependencies: Option<Vec<CompactString>>,
 }
 
 /// What the checks found.
@@ -172,7 +174,7 @@ fn links(
     for need in effective.needs.iter().flatten() {
         match need {
             Need::Job(need) if present.contains(need.job.as_str()) => kept.push(NeedEdge {
-                job: need.job.clone(),
+                job: CompactString::from(&need.job),
                 artifacts: need.artifacts,
                 optional: need.optional,
             }),
@@ -194,23 +196,23 @@ fn links(
                 }
             }
             Need::Project(need) => links.cross_needs.push(CrossNeed {
-                project: Some(need.project.clone()),
-                git_ref: Some(need.git_ref.clone()),
+                project: Some(CompactString::from(&need.project)),
+                git_ref: Some(CompactString::from(&need.git_ref)),
                 pipeline: None,
-                job: Some(need.job.clone()),
+                job: Some(CompactString::from(&need.job)),
                 artifacts: need.artifacts,
             }),
             Need::Pipeline(need) => links.cross_needs.push(CrossNeed {
                 project: None,
                 git_ref: None,
-                pipeline: Some(need.pipeline.clone()),
-                job: Some(need.job.clone()),
+                pipeline: Some(CompactString::from(&need.pipeline)),
+                job: Some(CompactString::from(&need.job)),
                 artifacts: need.artifacts,
             }),
             Need::Upstream(need) => links.cross_needs.push(CrossNeed {
                 project: None,
                 git_ref: None,
-                pipeline: Some(need.pipeline.clone()),
+                pipeline: Some(CompactString::from(&need.pipeline)),
                 job: None,
                 artifacts: false,
             }),
@@ -225,7 +227,7 @@ fn links(
         for dependency in dependencies {
             let name = &dependency.job;
             if present.contains(name.as_str()) {
-                kept.push(name.clone());
+                kept.push(CompactString::from(name));
                 continue;
             }
             let diagnostic = Diagnostic::info(

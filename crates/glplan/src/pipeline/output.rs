@@ -5,6 +5,7 @@
 //! version change. `docs/plan.schema.json` is the JSON Schema of this form, generated from
 //! these types by a unit test that fails when the checked-in file is out of date.
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::config::{AllowFailure, JobKind, SchedulingType, When};
@@ -33,10 +34,10 @@ pub struct Pipeline {
     /// GitLab's pipeline errors, in GitLab's wording, when the pipeline is not created.
     pub errors: Vec<String>,
     /// The pipeline source (`CI_PIPELINE_SOURCE`).
-    pub source: String,
+    pub source: CompactString,
     /// The branch or tag (`CI_COMMIT_REF_NAME`).
     #[serde(rename = "ref")]
-    pub ref_name: String,
+    pub ref_name: CompactString,
     /// The outcome of `workflow:`.
     pub workflow: WorkflowResult,
     /// The stages that have jobs, in pipeline order.
@@ -47,7 +48,7 @@ pub struct Pipeline {
     pub absent: Vec<AbsentJob>,
     /// Job names in an order where every job comes after the jobs it waits for. Empty when
     /// the jobs wait for each other in a cycle.
-    pub order: Vec<String>,
+    pub order: Vec<CompactString>,
     /// What glplan found while planning: pipeline errors with their location, warnings, and
     /// notes about facts that are not available offline.
     pub diagnostics: Vec<PlanDiagnostic>,
@@ -123,7 +124,7 @@ pub struct WorkflowResult {
     /// The pipeline name (`CI_PIPELINE_NAME`): `workflow:name` after variable expansion,
     /// absent when it is not set or expands to nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Index (from 0) of the workflow rule that matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<usize>,
@@ -143,9 +144,9 @@ pub struct WorkflowResult {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct AutoCancel {
     /// `on_new_commit`: `conservative` (the default), `interruptible` or `none`.
-    pub on_new_commit: String,
+    pub on_new_commit: CompactString,
     /// `on_job_failure`: `none` (the default) or `all`.
-    pub on_job_failure: String,
+    pub on_job_failure: CompactString,
 }
 
 /// A variable name and value.
@@ -153,9 +154,9 @@ pub struct AutoCancel {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct NameValue {
     /// Variable name.
-    pub name: String,
+    pub name: CompactString,
     /// Value; `[MASKED]` for a masked variable.
-    pub value: String,
+    pub value: CompactString,
 }
 
 /// A stage with jobs.
@@ -163,13 +164,13 @@ pub struct NameValue {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Stage {
     /// Stage name.
-    pub name: String,
+    pub name: CompactString,
     /// Names of the stage's jobs, in configuration order.
-    pub jobs: Vec<String>,
+    pub jobs: Vec<CompactString>,
     /// The jobs a stage-scheduled job of this stage waits for. GitLab starts such a job once
     /// every job of the earlier stages is complete; the list contains the earlier jobs that no
     /// other earlier job waits for, which is enough to cover all of them.
-    pub waits_for: Vec<String>,
+    pub waits_for: Vec<CompactString>,
 }
 
 /// A job GitLab creates.
@@ -177,12 +178,12 @@ pub struct Stage {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct PlannedJob {
     /// Job name; a parallel instance has its generated name (`test 1/3`, `build: [amd64]`).
-    pub name: String,
+    pub name: CompactString,
     /// Regular job or trigger job (`bridge`).
     #[cfg_attr(test, schemars(with = "schema::JobKind"))]
     pub kind: JobKind,
     /// Stage.
-    pub stage: String,
+    pub stage: CompactString,
     /// The parallel job this instance was expanded from, with its position.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parallel: Option<ParallelInstance>,
@@ -199,7 +200,7 @@ pub struct PlannedJob {
     pub start_in: Option<PlanDuration>,
     /// The confirmation message of a manual job.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub manual_confirmation: Option<String>,
+    pub manual_confirmation: Option<CompactString>,
     /// `stage`: the job waits for every job of the earlier stages; `dag`: only for its
     /// `needs`.
     #[cfg_attr(test, schemars(with = "schema::SchedulingType"))]
@@ -216,13 +217,13 @@ pub struct PlannedJob {
     /// `dependencies:`, without the jobs that are not in the pipeline. Without the keyword a
     /// job takes the artifacts of every job of earlier stages, or of its `needs`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dependencies: Option<Vec<String>>,
+    pub dependencies: Option<Vec<CompactString>>,
     /// The job's variables: the winning definition of each name, with its origin and the
     /// value GitLab sends after expanding references between variables.
     pub variables: Vec<PlanVariable>,
     /// Runner tags after GitLab's expansion; references to undefined variables stay as
     /// written.
-    pub tags: Vec<String>,
+    pub tags: Vec<CompactString>,
     /// `image:`, as written and as the runner would expand it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<PlanImage>,
@@ -234,7 +235,7 @@ pub struct PlannedJob {
     pub environment: Option<PlanEnvironment>,
     /// `resource_group:` after GitLab's expansion.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource_group: Option<String>,
+    pub resource_group: Option<CompactString>,
     /// Effective `interruptible`: the matched rule's, else the job's, else `false`.
     pub interruptible: bool,
     /// `timeout:`; without it the project's timeout applies.
@@ -291,10 +292,10 @@ impl std::fmt::Debug for UnmaskedJob {
 /// Its `Debug` form leaves the values out.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub(crate) struct RunnerFields {
-    pub(crate) tags: Vec<String>,
+    pub(crate) tags: Vec<CompactString>,
     pub(crate) image: Option<PlanImage>,
     pub(crate) services: Vec<PlanService>,
-    pub(crate) resource_group: Option<String>,
+    pub(crate) resource_group: Option<CompactString>,
 }
 
 impl std::fmt::Debug for RunnerFields {
@@ -310,7 +311,7 @@ impl PlannedJob {
     }
 
     /// Returns the runner tags as GitLab matches them, with masked values in place.
-    pub(crate) fn runner_tags(&self) -> &[String] {
+    pub(crate) fn runner_tags(&self) -> &[CompactString] {
         match self.unmasked_fields() {
             Some(unmasked) => &unmasked.tags,
             None => &self.tags,
@@ -376,7 +377,7 @@ impl PlannedJob {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ParallelInstance {
     /// Name of the job that was expanded.
-    pub base_name: String,
+    pub base_name: CompactString,
     /// `CI_NODE_INDEX`, from 1.
     pub node_index: u32,
     /// `CI_NODE_TOTAL`.
@@ -388,7 +389,7 @@ pub struct ParallelInstance {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct NeedEdge {
     /// The needed job.
-    pub job: String,
+    pub job: CompactString,
     /// Whether the job downloads the needed job's artifacts and `dotenv` variables.
     pub artifacts: bool,
     /// Whether the need was written with `optional: true`.
@@ -401,17 +402,17 @@ pub struct NeedEdge {
 pub struct CrossNeed {
     /// The project of `needs:project`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
+    pub project: Option<CompactString>,
     /// The ref of `needs:project`.
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
-    pub git_ref: Option<String>,
+    pub git_ref: Option<CompactString>,
     /// The pipeline of `needs:pipeline` (usually `$PARENT_PIPELINE_ID`), or of a trigger
     /// job's upstream status mirror.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pipeline: Option<String>,
+    pub pipeline: Option<CompactString>,
     /// The job whose artifacts are downloaded; absent for an upstream status mirror.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub job: Option<String>,
+    pub job: Option<CompactString>,
     /// Whether artifacts are downloaded.
     pub artifacts: bool,
 }
@@ -421,11 +422,11 @@ pub struct CrossNeed {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct PlanVariable {
     /// Variable name.
-    pub name: String,
+    pub name: CompactString,
     /// The value GitLab sends to the runner: references to other variables expanded,
     /// references the runner resolves (undefined, file and raw variables) kept as written.
     /// `[MASKED]` for a masked variable.
-    pub value: String,
+    pub value: CompactString,
     /// Where the winning definition comes from, which is its precedence level.
     #[cfg_attr(test, schemars(with = "schema::VariableSource"))]
     pub source: VariableSource,
@@ -449,7 +450,7 @@ pub struct PlanVariable {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct PlanDuration {
     /// The text as written, such as `30 minutes`.
-    pub text: String,
+    pub text: CompactString,
     /// Whole seconds.
     pub seconds: u64,
 }
@@ -459,16 +460,16 @@ pub struct PlanDuration {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct PlanImage {
     /// The image as written. The runner expands variables in it.
-    pub name: String,
+    pub name: CompactString,
     /// The name with the job's variables expanded as the runner does, when that changes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expanded: Option<String>,
+    pub expanded: Option<CompactString>,
     /// `entrypoint:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entrypoint: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<CompactString>>,
     /// `pull_policy:`, in order of preference.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pull_policy: Vec<String>,
+    pub pull_policy: Vec<CompactString>,
 }
 
 /// One entry of `services:`.
@@ -476,18 +477,18 @@ pub struct PlanImage {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct PlanService {
     /// The image as written.
-    pub name: String,
+    pub name: CompactString,
     /// The name with the job's variables expanded as the runner does, when that changes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expanded: Option<String>,
+    pub expanded: Option<CompactString>,
     /// `alias:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub alias: Option<String>,
+    pub alias: Option<CompactString>,
     /// The host names the job reaches the service at.
-    pub hostnames: Vec<String>,
+    pub hostnames: Vec<CompactString>,
     /// `pull_policy:`, in order of preference.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pull_policy: Vec<String>,
+    pub pull_policy: Vec<CompactString>,
 }
 
 /// `environment:` of a job.
@@ -495,24 +496,24 @@ pub struct PlanService {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct PlanEnvironment {
     /// The name after GitLab's expansion (`CI_ENVIRONMENT_NAME`).
-    pub name: String,
+    pub name: CompactString,
     /// The name as written, when expansion changed it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub written: Option<String>,
+    pub written: Option<CompactString>,
     /// `url:` after expansion with the job's variables.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
     /// `action:` (`start` by default).
-    pub action: String,
+    pub action: CompactString,
     /// `deployment_tier:`, when written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deployment_tier: Option<String>,
+    pub deployment_tier: Option<CompactString>,
     /// `on_stop:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub on_stop: Option<String>,
+    pub on_stop: Option<CompactString>,
     /// `auto_stop_in:` after expansion.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub auto_stop_in: Option<String>,
+    pub auto_stop_in: Option<CompactString>,
 }
 
 /// `retry:` of a job.
@@ -523,7 +524,7 @@ pub struct PlanRetry {
     pub max: u8,
     /// Failure reasons that cause a retry. When the job lists none: empty if it sets
     /// `exit_codes` (only the exit codes decide), `always` otherwise.
-    pub when: Vec<String>,
+    pub when: Vec<CompactString>,
     /// Exit codes that cause a retry.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exit_codes: Vec<i64>,
@@ -536,23 +537,23 @@ pub struct PlanCache {
     /// The key as written (`default` when not written); absent for a key computed from
     /// files.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<CompactString>,
     /// The key with the job's variables expanded as the runner does, when that changes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_expanded: Option<String>,
+    pub key_expanded: Option<CompactString>,
     /// `key:files` or `key:files_commits`: the key is computed from these files' commits.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub key_files: Vec<String>,
+    pub key_files: Vec<CompactString>,
     /// `key:prefix`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_prefix: Option<String>,
+    pub key_prefix: Option<CompactString>,
     /// `paths:`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub paths: Vec<String>,
+    pub paths: Vec<CompactString>,
     /// `policy:` (`pull-push` by default).
-    pub policy: String,
+    pub policy: CompactString,
     /// `when:` (`on_success` by default).
-    pub when: String,
+    pub when: CompactString,
     /// `untracked: true`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub untracked: bool,
@@ -561,7 +562,7 @@ pub struct PlanCache {
     pub unprotect: bool,
     /// `fallback_keys:`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fallback_keys: Vec<String>,
+    pub fallback_keys: Vec<CompactString>,
 }
 
 /// `artifacts:` of a job.
@@ -570,28 +571,28 @@ pub struct PlanCache {
 pub struct PlanArtifacts {
     /// `paths:`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub paths: Vec<String>,
+    pub paths: Vec<CompactString>,
     /// `exclude:`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub exclude: Vec<String>,
+    pub exclude: Vec<CompactString>,
     /// `name:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// `when:` (`on_success` by default).
-    pub when: String,
+    pub when: CompactString,
     /// `expire_in:` as written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expire_in: Option<String>,
+    pub expire_in: Option<CompactString>,
     /// `untracked: true`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub untracked: bool,
     /// The report types under `reports:`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub reports: Vec<String>,
+    pub reports: Vec<CompactString>,
     /// The `reports:dotenv` files, whose variables flow to the jobs that take this job's
     /// artifacts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub dotenv: Vec<String>,
+    pub dotenv: Vec<CompactString>,
 }
 
 /// `trigger:` of a trigger job and the downstream pipeline.
@@ -602,18 +603,18 @@ pub struct PlanTrigger {
     pub kind: TriggerKind,
     /// The downstream project (multi-project pipelines), after GitLab's expansion.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
+    pub project: Option<CompactString>,
     /// The downstream branch (multi-project pipelines; the project's default branch when
     /// absent), after GitLab's expansion.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub branch: Option<String>,
+    pub branch: Option<CompactString>,
     /// The configuration files of a child pipeline, as written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub include: Vec<String>,
+    pub include: Vec<CompactString>,
     /// `strategy:`: absent when the trigger job succeeds as soon as the downstream pipeline
     /// is created, `depend` or `mirror` when it takes the downstream pipeline's status.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<String>,
+    pub strategy: Option<CompactString>,
     /// Whether the job's YAML variables are passed downstream (`forward:yaml_variables`).
     pub forward_yaml_variables: bool,
     /// Whether this pipeline's pipeline variables are passed downstream
@@ -727,9 +728,9 @@ pub enum TriggerKind {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct AbsentJob {
     /// Job name.
-    pub name: String,
+    pub name: CompactString,
     /// Stage.
-    pub stage: String,
+    pub stage: CompactString,
     /// Why the job is absent.
     pub reason: AbsentReason,
     /// The evaluation behind the decision; absent when `workflow:rules` filtered the whole
@@ -840,7 +841,7 @@ pub struct ClauseEvaluation {
     pub detail: String,
     /// The expression as written (`if:` clauses).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expression: Option<String>,
+    pub expression: Option<CompactString>,
     /// The variables the expressions read, with their values (`null` when undefined).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reads: Vec<VariableRead>,
@@ -876,9 +877,9 @@ pub enum ClauseKind {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct VariableRead {
     /// Variable name, without `$`.
-    pub name: String,
+    pub name: CompactString,
     /// The value read, `[MASKED]` for a masked variable; `null` when it is undefined.
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 /// A file name and 1-based line and column.
@@ -889,7 +890,7 @@ pub struct SourceLocation {
     /// a file of another project (from `include:project` or a component) is `PROJECT:REF:PATH`,
     /// with the component's version as REF. An `include:remote` file has its URL, and an
     /// `include:template` file is `template:NAME`.
-    pub file: String,
+    pub file: CompactString,
     /// Line, from 1.
     pub line: u32,
     /// Column in characters, from 1.

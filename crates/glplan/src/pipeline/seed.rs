@@ -2,6 +2,8 @@
 //! `only`/`except`, and the attributes the matched rule sets (`when`, `allow_failure`,
 //! `start_in`, `interruptible`, `needs`).
 
+use compact_str::CompactString;
+
 use crate::config::{AllowFailure, Config, Duration, Job, JobKind, Need, SchedulingType, When};
 use crate::context::PipelineContext;
 use crate::diagnostic::Diagnostic;
@@ -137,8 +139,8 @@ pub(super) fn evaluate_jobs<'a>(
             rules::evaluate_job(&keywords, workflow_has_rules, facts, &seed.layers, limits);
         if !decision.is_created() {
             absent.push(AbsentJob {
-                name: job.name.clone(),
-                stage: job.stage.clone(),
+                name: CompactString::from(&job.name),
+                stage: CompactString::from(&job.stage),
                 reason: absent_reason(&decision),
                 rule: Some(traces.job_rule(&decision)),
                 location: traces.locator.locate(job.span),

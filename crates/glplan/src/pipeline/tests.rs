@@ -387,7 +387,7 @@ fn absent_trace_explains() {
     assert_eq!(
         clause.reads,
         [VariableRead {
-            name: "X".to_owned(),
+            name: "X".into(),
             value: None,
         }]
     );
@@ -407,8 +407,8 @@ fn matched_rule_trace() {
     assert_eq!(
         rule.rules[1].clauses[0].reads,
         [VariableRead {
-            name: "CI_COMMIT_BRANCH".to_owned(),
-            value: Some("main".to_owned()),
+            name: "CI_COMMIT_BRANCH".into(),
+            value: Some("main".into()),
         }]
     );
     assert_eq!(rule.rules[1].location.as_ref().map(|l| l.line), Some(5));

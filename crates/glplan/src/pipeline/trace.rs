@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use std::fmt::{Display, Write as _};
 
 use crate::context::PipelineContext;
-use crate::diagnostic::{Diagnostic, Location};
+use compact_str::CompactString;
+
+use crate::diagnostic::Diagnostic;
 use crate::rules::{
     self, ClauseTrace, IfTrace, JobDecision, JobTrace, KeyTrace, PolicyTrace, RulesTrace, SpecTrace,
 };
@@ -184,6 +186,17 @@ impl Masker {
         }
     }
 
+    /// Masks a borrowed text into a [`CompactString`], which keeps a short text inline.
+    pub(crate) fn mask_compact(&self, text: &str) -> CompactString {
+        compact_cow(self.mask(text))
+    }
+
+    /// Masks an owned text into a [`CompactString`], reusing its buffer when it is long and
+    /// nothing is masked.
+    pub(crate) fn mask_into_compact(&self, text: String) -> CompactString {
+        CompactString::from(self.mask_owned(text))
+    }
+
     /// Masks the message, help and label texts of a configuration diagnostic.
     pub(crate) fn mask_diagnostic(&self, diagnostic: &mut Diagnostic) {
         diagnostic.message = self.mask_owned(std::mem::take(&mut diagnostic.message));
@@ -234,13 +247,13 @@ pub(super) struct Locator<'a> {
 
 impl Locator<'_> {
     pub(super) fn locate(&self, span: Span) -> Option<SourceLocation> {
-        let location = Location::new(self.sources?, span)?;
+        let (file, start, _) = self.sources?.resolve(span)?;
         Some(SourceLocation {
-            file: location.file,
-            line: location.start.line,
-            column: location.start.column,
-            column_utf16: location.start.column_utf16,
-            offset: location.start.offset,
+            file: CompactString::from(&file.name),
+            line: start.line,
+            column: start.column,
+            column_utf16: start.column_utf16,
+            offset: start.offset,
         })
     }
 
@@ -362,7 +375,7 @@ impl TraceContext<'_> {
         };
         match clause {
             ClauseTrace::If(trace) => {
-                evaluation.expression = Some(self.masker.mask(&trace.expression).into_owned());
+                evaluation.expression = Some(self.masker.mask_compact(&trace.expression));
                 evaluation.reads = self.reads(trace);
                 evaluation.location = self.locator.locate(trace.span);
             }
@@ -377,11 +390,11 @@ impl TraceContext<'_> {
             .reads
             .iter()
             .map(|read: &rules::VariableRead| VariableRead {
-                name: read.name.clone(),
+                name: CompactString::from(read.name.as_str()),
                 value: read
                     .value
                     .as_deref()
-                    .map(|value| self.masker.mask(value).into_owned()),
+                    .map(|value| compact_cow(self.masker.mask(value))),
             })
             .collect()
     }
@@ -394,6 +407,15 @@ fn display(value: &impl Display) -> String {
     // Writing into a `String` cannot fail.
     let _ = write!(text, "{value}");
     text
+}
+
+/// Turns a possibly borrowed text into a [`compact_str::CompactString`], which keeps a short
+/// text inline instead of allocating.
+pub(super) fn compact_cow(text: Cow<'_, str>) -> CompactString {
+    match text {
+        Cow::Borrowed(text) => CompactString::from(text),
+        Cow::Owned(text) => CompactString::from(text),
+    }
 }
 
 #[cfg(test)]
@@ -575,7 +597,7 @@ mod tests {
         assert_eq!(
             location,
             Some(SourceLocation {
-                file: ".gitlab-ci.yml".to_owned(),
+                file: ".gitlab-ci.yml".into(),
                 line: 2,
                 column: 1,
                 column_utf16: 1,

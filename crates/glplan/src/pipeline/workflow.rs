@@ -1,6 +1,8 @@
 //! `workflow:`: whether the pipeline is created, the variables the matched rule adds to every
 //! job, the pipeline name and the auto-cancel settings.
 
+use compact_str::CompactString;
+
 use crate::config::Config;
 use crate::config::keywords::workflow::{
     AutoCancel as AutoCancelKeyword, OnJobFailure, OnNewCommit,
@@ -62,17 +64,15 @@ pub(super) fn evaluate(
     let result = WorkflowResult {
         created: decision.created,
         reason: traces.masker.mask_owned(decision.to_string()),
-        name: name
-            .as_deref()
-            .map(|name| traces.masker.mask(name).into_owned()),
+        name: name.as_deref().map(|name| traces.masker.mask_compact(name)),
         rule: decision.rule,
         rules: traces.rules(&decision.trace),
         variables: globals
             .workflow_rules
             .iter()
             .map(|variable| NameValue {
-                name: variable.name.clone(),
-                value: traces.masker.mask_owned(variable.value.clone()),
+                name: CompactString::from(&variable.name),
+                value: traces.masker.mask_compact(&variable.value),
             })
             .collect(),
         auto_cancel,
@@ -98,17 +98,15 @@ fn auto_cancel(
         .or_else(|| written.and_then(|a| a.on_job_failure))
         .unwrap_or(OnJobFailure::None);
     AutoCancel {
-        on_new_commit: match on_new_commit {
+        on_new_commit: CompactString::const_new(match on_new_commit {
             OnNewCommit::Conservative => "conservative",
             OnNewCommit::Interruptible => "interruptible",
             OnNewCommit::None => "none",
-        }
-        .to_owned(),
-        on_job_failure: match on_job_failure {
+        }),
+        on_job_failure: CompactString::const_new(match on_job_failure {
             OnJobFailure::None => "none",
             OnJobFailure::All => "all",
-        }
-        .to_owned(),
+        }),
     }
 }
 

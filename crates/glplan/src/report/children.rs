@@ -103,7 +103,7 @@ impl Children {
                 self.sources.add(file.name.clone(), file.text.clone());
             }
             let mut trigger_jobs = trail.to_vec();
-            trigger_jobs.push(job.name.clone());
+            trigger_jobs.push(job.name.to_string());
             let spans = SpanMove {
                 configuration,
                 parent_offset,

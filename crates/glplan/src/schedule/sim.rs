@@ -221,7 +221,7 @@ impl<'p> Sim<'p> {
                     None => {
                         groups.push(Group {
                             name: name.to_owned(),
-                            shown: job.resource_group.clone().unwrap_or_default(),
+                            shown: job.resource_group.as_deref().unwrap_or_default().to_owned(),
                             holder: None,
                             waiting: BTreeSet::new(),
                         });
@@ -1038,8 +1038,8 @@ impl<'p> Sim<'p> {
             _ => None,
         };
         Some(ScheduledJob {
-            name: fact.planned.name.clone(),
-            stage: fact.planned.stage.clone(),
+            name: fact.planned.name.to_string(),
+            stage: fact.planned.stage.to_string(),
             status,
             allowed_failure: state.token == Token::SuccessWithWarnings,
             runner: last.and_then(|a| runner_name(a.runner)),
@@ -1205,7 +1205,7 @@ impl<'p> Sim<'p> {
                 _ => attempt.queued,
             };
             path.push(CriticalStep {
-                job: fact.planned.name.clone(),
+                job: fact.planned.name.to_string(),
                 ready_at,
                 started_at: attempt.started,
                 finished_at: attempt.end,
@@ -1237,7 +1237,7 @@ impl<'p> Sim<'p> {
             .filter_map(|(wait, job)| {
                 let runner = self.states.get(job)?.attempts.last()?.runner?;
                 Some(SlotWait {
-                    job: self.facts.get(job)?.planned.name.clone(),
+                    job: self.facts.get(job)?.planned.name.to_string(),
                     wait,
                     runner: self.pool.runners.get(runner)?.name.clone(),
                 })
