@@ -1,6 +1,9 @@
 //! Evaluation of parsed expressions with GitLab's (Ruby's) semantics.
 
+use std::borrow::Cow;
 use std::ops::Range;
+
+use compact_str::CompactString;
 
 use super::parser::{BinaryOp, Node};
 use super::value::{ExprRegex, ExprValue};
@@ -20,7 +23,7 @@ pub enum ReadSource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Read {
     /// The variable or input name.
-    pub name: String,
+    pub name: CompactString,
     /// Whether it is a variable or an input.
     pub source: ReadSource,
     /// The value read; [`ExprValue::Null`] when it is not defined.
@@ -69,7 +72,7 @@ impl<V: Variables + ?Sized> Evaluator<'_, V> {
         Ok(match node {
             Node::Variable { name, span } => {
                 let value = match self.variables.get(name) {
-                    Some(text) => ExprValue::String(text.to_owned()),
+                    Some(text) => ExprValue::String(CompactString::from(text)),
                     None => ExprValue::Null,
                 };
                 self.record(name, ReadSource::Variable, &value, span);
@@ -93,7 +96,7 @@ impl<V: Variables + ?Sized> Evaluator<'_, V> {
 
     fn record(&mut self, name: &str, source: ReadSource, value: &ExprValue, span: &Range<usize>) {
         self.reads.push(Read {
-            name: name.to_owned(),
+            name: CompactString::from(name),
             source,
             value: value.clone(),
             span: span.clone(),
@@ -168,7 +171,7 @@ fn matches(
     Ok(regex.is_match(&left_text(text, text_span)?))
 }
 
-fn left_text(text: &ExprValue, span: Range<usize>) -> Result<String, ExprError> {
+fn left_text(text: &ExprValue, span: Range<usize>) -> Result<Cow<'_, str>, ExprError> {
     text.ruby_to_s()
         .ok_or_else(|| ExprError::new(ExprErrorKind::RegexAsText, span))
 }

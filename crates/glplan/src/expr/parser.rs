@@ -11,6 +11,8 @@
 
 use std::ops::Range;
 
+use compact_str::CompactString;
+
 use super::lexer::{Token, TokenKind};
 use super::value::ExprRegex;
 use super::{ExprError, ExprErrorKind};
@@ -74,7 +76,7 @@ pub enum Node {
     /// A quoted string.
     String {
         /// The text between the quotes.
-        value: String,
+        value: CompactString,
         /// Byte range of the string, quotes included.
         span: Range<usize>,
     },
@@ -300,7 +302,7 @@ fn value_node(token: &Token) -> Result<Node, ExprError> {
             span,
         },
         TokenKind::String(value) => Node::String {
-            value: value.clone(),
+            value: CompactString::from(value),
             span,
         },
         TokenKind::Boolean(value) => Node::Boolean {

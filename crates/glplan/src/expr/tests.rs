@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use super::*;
 
 fn s(text: &str) -> ExprValue {
-    ExprValue::String(text.to_owned())
+    ExprValue::String(text.into())
 }
 
 fn b(value: bool) -> ExprValue {
@@ -709,7 +709,7 @@ fn trace_lists_reads_in_order() {
     assert_eq!(
         evaluation.reads,
         vec![Read {
-            name: "A".to_owned(),
+            name: "A".into(),
             source: ReadSource::Variable,
             value: s("1"),
             span: 0..2,

@@ -1,6 +1,9 @@
 //! Values of expressions and the Ruby semantics GitLab's evaluator gives them.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
+
+use compact_str::CompactString;
 
 use crate::hash::HashMap;
 use std::fmt;
@@ -20,7 +23,7 @@ pub enum ExprValue {
     /// `true` or `false`.
     Bool(bool),
     /// A string; an empty variable is `""`, not `nil`.
-    String(String),
+    String(CompactString),
     /// An integer input.
     Integer(i64),
     /// A floating-point input.
@@ -82,12 +85,12 @@ impl ExprValue {
 
     /// Ruby's `to_s`, which `=~` applies to its left operand. `None` for a regex, whose
     /// `to_s` in GitLab is an object address.
-    pub(crate) fn ruby_to_s(&self) -> Option<String> {
+    pub(crate) fn ruby_to_s(&self) -> Option<Cow<'_, str>> {
         match self {
-            ExprValue::Null => Some(String::new()),
-            ExprValue::String(s) => Some(s.clone()),
+            ExprValue::Null => Some(Cow::Borrowed("")),
+            ExprValue::String(s) => Some(Cow::Borrowed(s)),
             ExprValue::Regex(_) => None,
-            other => Some(other.to_string()),
+            other => Some(Cow::Owned(other.to_string())),
         }
     }
 
@@ -392,11 +395,11 @@ mod tests {
             (ExprValue::Null, false),
             (ExprValue::Bool(false), false),
             (ExprValue::Bool(true), true),
-            (ExprValue::String(String::new()), false),
-            (ExprValue::String(" \t\n".to_owned()), false),
-            (ExprValue::String("\u{a0}\u{3000}".to_owned()), false),
-            (ExprValue::String("false".to_owned()), true),
-            (ExprValue::String("0".to_owned()), true),
+            (ExprValue::String(CompactString::default()), false),
+            (ExprValue::String(" \t\n".into()), false),
+            (ExprValue::String("\u{a0}\u{3000}".into()), false),
+            (ExprValue::String("false".into()), true),
+            (ExprValue::String("0".into()), true),
             (ExprValue::Integer(0), true),
             (ExprValue::Array(Vec::new()), false),
             (ExprValue::Array(vec![ExprValue::Null]), true),
@@ -409,7 +412,7 @@ mod tests {
 
     #[test]
     fn truthy_only_nil_and_false_are_false() {
-        assert!(ExprValue::String(String::new()).is_truthy());
+        assert!(ExprValue::String(CompactString::default()).is_truthy());
         assert!(!ExprValue::Null.is_truthy());
         assert!(!ExprValue::Bool(false).is_truthy());
     }
@@ -417,7 +420,7 @@ mod tests {
     #[test]
     fn ruby_eq_table() {
         use ExprValue::*;
-        let s = |t: &str| String(t.to_owned());
+        let s = |t: &str| String(t.into());
         let cases = [
             (s("a"), s("a"), Some(true)),
             (s("a"), s("b"), Some(false)),
@@ -455,12 +458,7 @@ mod tests {
             (Float(1.5e-5), "1.5e-05"),
             (Float(0.0001), "0.0001"),
             (
-                Array(vec![
-                    String("a\"b".to_owned()),
-                    Integer(1),
-                    Null,
-                    Bool(true),
-                ]),
+                Array(vec![String("a\"b".into()), Integer(1), Null, Bool(true)]),
                 "[\"a\\\"b\", 1, nil, true]",
             ),
         ];

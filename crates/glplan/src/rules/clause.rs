@@ -7,6 +7,8 @@
 
 use std::cell::RefCell;
 
+use compact_str::CompactString;
+
 use crate::hash::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -72,12 +74,12 @@ impl fmt::Display for ClauseTrace {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VariableRead {
     /// The name, without `$`.
-    pub name: String,
+    pub name: CompactString,
     /// Whether it is an input (`$[[ inputs.name ]]`) rather than a variable.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub input: bool,
     /// The value read; `None` when it is undefined (`null`).
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl fmt::Display for VariableRead {
@@ -249,7 +251,7 @@ pub fn trace_parsed_if(
             value: match read.value {
                 ExprValue::Null => None,
                 ExprValue::String(text) => Some(text),
-                other => Some(other.to_string()),
+                other => Some(CompactString::from(other.to_string())),
             },
         })
         .collect();
@@ -849,12 +851,12 @@ mod tests {
             trace.reads,
             [
                 VariableRead {
-                    name: "A".to_owned(),
+                    name: "A".into(),
                     input: false,
-                    value: Some("1".to_owned())
+                    value: Some("1".into())
                 },
                 VariableRead {
-                    name: "B".to_owned(),
+                    name: "B".into(),
                     input: false,
                     value: None
                 },
