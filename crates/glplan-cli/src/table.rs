@@ -68,14 +68,18 @@ pub fn pipeline_table_with_runners(
         count(pipeline.jobs.len(), "job"),
         count(pipeline.stages.len(), "stage")
     ));
+    if !pipeline.absent.is_empty() {
+        out.push_str(&format!(", {} absent", count(pipeline.absent.len(), "job")));
+    }
+    out.push('\n');
+    if !pipeline.created && !pipeline.jobs.is_empty() {
+        // The rows show the jobs as planned despite the errors above, which helps to fix
+        // them, but GitLab creates no pipeline and so none of these jobs.
+        out.push_str("GitLab creates none of these jobs, because the pipeline is not created\n");
+    }
     if pipeline.absent.is_empty() {
-        out.push('\n');
         return out;
     }
-    out.push_str(&format!(
-        ", {} absent\n",
-        count(pipeline.absent.len(), "job")
-    ));
     out.push_str("\nABSENT\n");
     out.push_str(&absent_rows(&pipeline.absent, display));
     out
@@ -337,6 +341,20 @@ mod tests {
             text.contains("not created: 'b' job needs 'a' job"),
             "{text}"
         );
+        assert!(
+            text.contains(
+                "1 job in 1 stage, 1 job absent\n\
+                 GitLab creates none of these jobs, because the pipeline is not created\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn created_pipeline_omits_note() {
+        let text = plan_text("a: {script: x}\n");
+        assert!(text.ends_with("1 job in 1 stage\n"), "{text}");
+        assert!(!text.contains("GitLab creates none"), "{text}");
     }
 
     #[test]
