@@ -30,8 +30,9 @@ mod inputs;
 pub mod re2;
 mod reference;
 
-/// The text type of the planned pipeline's short fields (names, values, tags, file names): it
-/// keeps up to 24 bytes (12 on 32-bit targets) inline instead of allocating.
+/// The text type of the planned pipeline's short fields (names, values, tags, file names) and
+/// of expression values. It stores up to 24 bytes (12 on 32-bit targets) inline, without a heap
+/// allocation.
 pub use compact_str::CompactString;
 pub use config::Config;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

@@ -435,7 +435,7 @@ fn plan_variables(
         let value = if sent.masked {
             CompactString::const_new(MASKED)
         } else {
-            super::trace::compact_cow(traces.masker.mask(sent_value))
+            traces.masker.mask_compact(sent_value)
         };
         if value != sent_value {
             hidden.push((winner.name.clone(), sent_value.to_owned()));

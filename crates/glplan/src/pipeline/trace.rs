@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 use std::fmt::{Display, Write as _};
 
-use crate::context::PipelineContext;
 use compact_str::CompactString;
 
+use crate::context::PipelineContext;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{
     self, ClauseTrace, IfTrace, JobDecision, JobTrace, KeyTrace, PolicyTrace, RulesTrace, SpecTrace,
@@ -188,7 +188,7 @@ impl Masker {
 
     /// Masks a borrowed text into a [`CompactString`], which keeps a short text inline.
     pub(crate) fn mask_compact(&self, text: &str) -> CompactString {
-        compact_cow(self.mask(text))
+        CompactString::from(self.mask(text))
     }
 
     /// Masks an owned text into a [`CompactString`], reusing its buffer when it is long and
@@ -390,11 +390,11 @@ impl TraceContext<'_> {
             .reads
             .iter()
             .map(|read: &rules::VariableRead| VariableRead {
-                name: CompactString::from(read.name.as_str()),
+                name: read.name.clone(),
                 value: read
                     .value
                     .as_deref()
-                    .map(|value| compact_cow(self.masker.mask(value))),
+                    .map(|value| self.masker.mask_compact(value)),
             })
             .collect()
     }
@@ -407,15 +407,6 @@ fn display(value: &impl Display) -> String {
     // Writing into a `String` cannot fail.
     let _ = write!(text, "{value}");
     text
-}
-
-/// Turns a possibly borrowed text into a [`compact_str::CompactString`], which keeps a short
-/// text inline instead of allocating.
-pub(super) fn compact_cow(text: Cow<'_, str>) -> CompactString {
-    match text {
-        Cow::Borrowed(text) => CompactString::from(text),
-        Cow::Owned(text) => CompactString::from(text),
-    }
 }
 
 #[cfg(test)]
