@@ -93,7 +93,7 @@ fn layout(pipeline: &Pipeline) -> Layout<'_> {
 
 /// Renders a Graphviz digraph: stages as clusters, required needs as solid edges, optional
 /// needs dotted, and the stage order dashed, through a point-shaped gate node where
-/// [`layout`] puts one.
+/// `layout` puts one.
 pub fn dot(pipeline: &Pipeline) -> String {
     let layout = layout(pipeline);
     let mut out = String::from("digraph pipeline {\n");
@@ -141,7 +141,7 @@ fn dot_escape(text: &str) -> String {
 
 /// Renders a Mermaid `flowchart LR`: one subgraph per stage, required needs as `-->`,
 /// optional needs as a dotted edge labelled `optional`, and the stage order as a dotted
-/// edge, through a small circle as the gate node where [`layout`] puts one.
+/// edge, through a small circle as the gate node where `layout` puts one.
 pub fn mermaid(pipeline: &Pipeline) -> String {
     let layout = layout(pipeline);
     let mut out = String::from("flowchart LR\n");

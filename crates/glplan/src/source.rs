@@ -90,9 +90,9 @@ impl SourceFile {
     /// Converts a byte offset into a position. Offsets past the end map to the end of the file,
     /// and an offset inside a multi-byte character gives the column after that character.
     ///
-    /// Takes time bounded by [`CHECKPOINT_STRIDE`], not by the length of the line, so that a
-    /// file written on one long line (as generated child pipelines often are) converts each of
-    /// its many positions quickly.
+    /// Takes time bounded by `CHECKPOINT_STRIDE` (1,024 bytes), not by the length of the line,
+    /// so that a file written on one long line (as generated child pipelines often are)
+    /// converts each of its many positions quickly.
     pub fn position(&self, offset: u32) -> Position {
         let offset = offset.min(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
         let line_index = match self.line_starts.binary_search(&offset) {

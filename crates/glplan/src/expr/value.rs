@@ -132,8 +132,8 @@ impl fmt::Display for ExprValue {
 }
 
 impl PartialEq for ExprValue {
-    /// Compares structurally, for tests and callers. Unlike [`ExprValue::ruby_eq`] it has no
-    /// error case, and it compares regexes by their RE2 source.
+    /// Compares structurally, for tests and callers. Unlike Ruby's `==` (`ExprValue::ruby_eq`),
+    /// it has no error case, and it compares regexes by their RE2 source.
     fn eq(&self, other: &Self) -> bool {
         use ExprValue::*;
         match (self, other) {

@@ -352,7 +352,7 @@ pub struct Entry {
 /// position and replaces its value.
 ///
 /// Most mappings in a CI/CD configuration have a handful of keys, so a mapping of up to
-/// [`SMALL_MAPPING_MAX`] entries is a plain vector searched linearly: one allocation, no
+/// `SMALL_MAPPING_MAX` (16) entries is a plain vector searched linearly: one allocation, no
 /// hashing, and a cheap clone for the copies that `extends` makes. A larger mapping (the
 /// top level, long `variables:` blocks) switches to a hash index so that lookups stay
 /// constant-time. Equality ignores order, as for Ruby hashes.

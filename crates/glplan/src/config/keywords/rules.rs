@@ -2,7 +2,7 @@
 //! nested lists (from `!reference`) are flattened first.
 //!
 //! The three places share the clause shapes (`if`, `changes`, `exists`) and differ in the
-//! keys and `when` values they allow; [`RuleSet`] carries the difference.
+//! keys and `when` values they allow; `RuleSet` carries the difference.
 
 use serde::{Serialize, Serializer};
 
