@@ -74,7 +74,7 @@ pub fn pipeline_table_with_runners(
     out.push('\n');
     if !pipeline.created && !pipeline.jobs.is_empty() {
         // The rows show the jobs as planned despite the errors above, which helps to fix
-        // them, but GitLab creates no pipeline and so none of these jobs.
+        // them. GitLab creates no pipeline, so none of these jobs.
         out.push_str("GitLab creates none of these jobs, because the pipeline is not created\n");
     }
     if pipeline.absent.is_empty() {

@@ -270,7 +270,9 @@ fn reject_tags(tags: &[CompactString], runner: &Runner) -> Option<Rejection> {
     let mut missing: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.as_str();
-        if !runner.tags.iter().any(|have| have == tag) && !missing.iter().any(|m| m == tag) {
+        if !runner.tags.iter().any(|have| have == tag)
+            && !missing.iter().any(|listed| listed == tag)
+        {
             missing.push(tag.to_owned());
         }
     }

@@ -58,7 +58,8 @@ pub(super) fn inherit_variables(job: &Job) -> InheritVariables {
         .map_or(InheritVariables::All, InheritVariables::from)
 }
 
-/// Copies an optional list of texts, empty when absent.
+/// Copies an optional list of texts into compact strings, or returns an empty list when it is
+/// absent.
 pub(super) fn compact_all(items: Option<&[String]>) -> Vec<CompactString> {
     items
         .unwrap_or_default()
