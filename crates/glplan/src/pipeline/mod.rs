@@ -367,7 +367,6 @@ impl Planner<'_, '_> {
         }
         // GitLab saves the environment of each job with its expanded name, and creates the job
         // as failed when the name is not valid.
-        // NOTE: the schedule does not simulate that failure; it runs such a job.
         for job in pipeline.jobs.iter().filter(|job| job.environment_invalid) {
             let name = job.environment.as_ref().map_or("", |e| e.name.as_str());
             let span = self

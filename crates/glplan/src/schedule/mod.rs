@@ -35,6 +35,10 @@
 //!   `script_failure`s.
 //! - With `workflow:auto_cancel:on_job_failure: all`, a failure that is not allowed cancels
 //!   every job that has not completed.
+//! - A job whose environment name is not valid after expansion is failed from time 0 with
+//!   `environment_creation_failure`, whatever its `when`: GitLab saves it with that status
+//!   when it creates the pipeline. It takes no runner, and as the status is set rather than
+//!   reached, it is not retried and cancels nothing.
 //! - Trigger jobs take no runner. The plan finds when GitLab cannot create a child pipeline:
 //!   it is filtered out by `workflow:rules`, has no jobs or a configuration error, or breaks
 //!   the depth or size limit of a pipeline hierarchy. Then the trigger job fails as soon as it

@@ -59,6 +59,8 @@ struct JobFacts<'p> {
     bridge: bool,
     /// GitLab's failure reason for a trigger job whose child pipeline GitLab cannot create.
     downstream_failure: Option<&'static str>,
+    /// GitLab's failure reason for a job that it creates as failed, without running it.
+    creation_failure: Option<&'static str>,
     timeout: u64,
     resource: Option<usize>,
     eligible: Vec<usize>,
@@ -274,6 +276,9 @@ impl<'p> Sim<'p> {
                 play: options.play.iter().any(|name| names_job(name, job)),
                 bridge: job.kind == JobKind::Bridge,
                 downstream_failure: job.trigger.as_ref().and_then(|t| t.failure_reason),
+                creation_failure: job
+                    .environment_invalid
+                    .then_some("environment_creation_failure"),
                 timeout: job
                     .timeout
                     .as_ref()
@@ -381,7 +386,36 @@ impl<'p> Sim<'p> {
             }
         }
         self.open_stages(None);
+        // GitLab saves a job whose environment name is not valid after expansion with the
+        // status `failed` when it creates the pipeline. The status is set, not reached by a
+        // transition, so the job is not retried and does not cancel the pipeline; the jobs that
+        // wait for it see a failed job, or one allowed to fail.
+        for job in 0..self.facts.len() {
+            if self
+                .facts
+                .get(job)
+                .is_some_and(|f| f.creation_failure.is_some())
+            {
+                let token = if self.failure_allowed(job, None) {
+                    Token::SuccessWithWarnings
+                } else {
+                    Token::Failed
+                };
+                let reason = self.creation_failure_reason(job);
+                self.settle(job, token, Some(reason));
+            }
+        }
         self.process(0);
+    }
+
+    /// Why GitLab creates `job` as failed.
+    fn creation_failure_reason(&self, job: usize) -> String {
+        let name = self
+            .facts
+            .get(job)
+            .and_then(|f| f.planned.environment.as_ref())
+            .map_or("", |environment| environment.name.as_str());
+        format!("GitLab creates the job as failed: its environment name `{name}` is not valid")
     }
 
     /// Hands the jobs without `needs` of every stage whose earlier stages are all settled to
@@ -1034,7 +1068,10 @@ impl<'p> Sim<'p> {
             _ => state.reason.clone(),
         };
         let failure_reason = match status {
-            JobStatus::Failed => last.and_then(|a| a.failure).map(str::to_owned),
+            JobStatus::Failed => last
+                .and_then(|a| a.failure)
+                .or(fact.creation_failure)
+                .map(str::to_owned),
             _ => None,
         };
         Some(ScheduledJob {

@@ -953,3 +953,92 @@ fn masked_resource_groups_kept_apart() {
     assert_eq!(started(&schedule, "a"), Some(0));
     assert_eq!(started(&schedule, "b"), Some(0));
 }
+
+/// A job whose environment name is not valid after expansion, such as `review/a:b`.
+const INVALID_ENVIRONMENT: &str = "stages: [build, test]
+variables: {BRANCH: 'a:b'}
+deploy: {stage: build, script: x, environment: review/$BRANCH, retry: 2}
+gate: {stage: build, script: x, when: manual, environment: review/$BRANCH}
+other: {stage: build, script: x}
+after: {stage: test, script: x}
+cleanup: {stage: test, script: x, when: on_failure}
+follow: {stage: test, script: x, needs: [deploy]}
+";
+
+#[test]
+fn invalid_environment_name_fails_the_job_at_creation() {
+    let schedule = run(
+        INVALID_ENVIRONMENT,
+        "default: 10\n",
+        &ScheduleOptions::default(),
+    );
+    for name in ["deploy", "gate"] {
+        let job = schedule.job(name).unwrap();
+        assert_eq!(job.status, JobStatus::Failed, "{name}");
+        assert_eq!(
+            job.failure_reason.as_deref(),
+            Some("environment_creation_failure"),
+            "{name}"
+        );
+        // Never queued, never run, never retried.
+        assert!(job.attempts.is_empty(), "{name}: {:?}", job.attempts);
+        assert_eq!((job.queued_at, job.started_at), (None, None), "{name}");
+        assert_eq!(job.runner, None, "{name}");
+        assert_eq!(
+            job.reason.as_deref(),
+            Some(
+                "GitLab creates the job as failed: its environment name `review/a:b` is not valid"
+            ),
+            "{name}"
+        );
+    }
+    let cases = [
+        ("other", JobStatus::Success),
+        ("after", JobStatus::Skipped),
+        ("cleanup", JobStatus::Success),
+        ("follow", JobStatus::Skipped),
+    ];
+    for (job, expected) in cases {
+        assert_eq!(status(&schedule, job), expected, "{job}");
+    }
+    assert_eq!(started(&schedule, "cleanup"), Some(10));
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}
+
+#[test]
+fn invalid_environment_name_with_allow_failure() {
+    let yaml = "stages: [build, test]
+variables: {BRANCH: 'a:b'}
+deploy: {stage: build, script: x, environment: review/$BRANCH, allow_failure: true}
+strict: {stage: build, script: x, environment: review/$BRANCH, allow_failure: {exit_codes: [1]}}
+";
+    let schedule = run(yaml, "default: 10\n", &ScheduleOptions::default());
+    assert!(schedule.job("deploy").unwrap().allowed_failure);
+    // Exit codes cannot allow a failure without a script that ran.
+    assert!(!schedule.job("strict").unwrap().allowed_failure);
+
+    let yaml = "stages: [build, test]
+deploy: {stage: build, script: x, environment: 'review/$NAME', allow_failure: true}
+after: {stage: test, script: x, variables: {NAME: x}}
+variables: {NAME: 'trailing/'}
+";
+    let schedule = run(yaml, "default: 10\n", &ScheduleOptions::default());
+    assert_eq!(status(&schedule, "deploy"), JobStatus::Failed);
+    assert!(schedule.job("deploy").unwrap().allowed_failure);
+    assert_eq!(status(&schedule, "after"), JobStatus::Success);
+    assert_eq!(started(&schedule, "after"), Some(0));
+    assert_eq!(schedule.status, PipelineStatus::Success);
+}
+
+#[test]
+fn invalid_environment_name_does_not_cancel_the_pipeline() {
+    let yaml = "workflow: {auto_cancel: {on_job_failure: all}}
+variables: {BRANCH: 'a:b'}
+deploy: {script: x, environment: review/$BRANCH}
+long: {script: x}
+";
+    let schedule = run(yaml, "default: 100\n", &ScheduleOptions::default());
+    assert_eq!(status(&schedule, "deploy"), JobStatus::Failed);
+    assert_eq!(status(&schedule, "long"), JobStatus::Success);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}
