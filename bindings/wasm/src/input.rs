@@ -281,6 +281,7 @@ impl Input {
             ref_name: context.ref_name.clone(),
             tag: context.tag,
             default_branch: context.default_branch.clone(),
+            protected_ref: None,
             project_path: context.project_path.clone(),
             mr_source: context.mr_source.clone(),
             mr_target: context.mr_target.clone(),

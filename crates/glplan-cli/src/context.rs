@@ -31,6 +31,7 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         ref_name: args.ref_name.clone(),
         tag: args.tag,
         default_branch: args.default_branch.clone(),
+        protected_ref: None,
         project_path: args.project_path.clone(),
         mr_source: args.mr_source.clone(),
         mr_target: args.mr_target.clone(),

@@ -27,8 +27,13 @@ pub struct ContextOptions {
     /// Whether [`ContextOptions::ref_name`] is a tag.
     pub tag: bool,
     /// `CI_DEFAULT_BRANCH`. Default `main`. A push to it counts as a push to a protected
-    /// branch.
+    /// branch unless [`ContextOptions::protected_ref`] is `Some(false)`.
     pub default_branch: Option<String>,
+    /// Whether the branch or tag is protected (`CI_COMMIT_REF_PROTECTED`), which decides
+    /// whether protected CI/CD variables reach the pipeline. Default: `true` for the default
+    /// branch, `false` for other branches and for tags. A merge request pipeline ignores it,
+    /// because GitLab runs it on the merge request's own ref, which is never protected.
+    pub protected_ref: Option<bool>,
     /// The project's full path, `namespace/name` (`CI_PROJECT_PATH`). Default
     /// `group/project`. Its namespace and the namespace's ancestors are the groups that
     /// [`ContextOptions::group_variables`] can name.
@@ -52,11 +57,13 @@ pub struct ContextOptions {
     pub instance_variables: Vec<SettingsVariable>,
     /// Group CI/CD variables, above instance and below project variables in precedence. The
     /// entries may come in any order. [`ContextOptions::build`] merges the entries of each
-    /// group, where a later variable with the same key replaces an earlier one. It orders the
-    /// groups from the top-level group down, so that the closest group's value wins.
+    /// group, where a later variable with the same key and environment scope replaces an
+    /// earlier one. It orders the groups from the top-level group down, so that the closest
+    /// group's value wins.
     pub group_variables: Vec<GroupVariablesOption>,
     /// Project CI/CD variables, below pipeline variables in precedence. A later entry with the
-    /// same key replaces an earlier one.
+    /// same key and environment scope replaces an earlier one. Entries that differ in scope
+    /// are kept, as GitLab keeps one variable per key and scope.
     pub project_variables: Vec<SettingsVariable>,
     /// Names of variables whose values are shown as `[MASKED]`, at every level that sets
     /// them. Each name must be set at some level.
@@ -320,7 +327,7 @@ impl ContextOptions {
     fn set_variables(&self, context: &mut PipelineContext) -> Result<(), ContextError> {
         let mut instance_variables = merged(&self.instance_variables);
         let mut group_variables = self.group_chain(&context.project)?;
-        let mut project_variables = merged(&self.project_variables);
+        let mut project_variables = merged_per_scope(&self.project_variables);
         let mut pipeline_variables = merged(&self.variables);
 
         for name in &self.masked {
@@ -408,7 +415,7 @@ impl ContextOptions {
             };
             if let Some(group) = groups.get_mut(index) {
                 for variable in &option.variables {
-                    set_variable(&mut group.variables, variable.clone());
+                    set_scoped_variable(&mut group.variables, variable.clone());
                 }
             }
         }
@@ -466,6 +473,9 @@ impl ContextOptions {
                 ..PipelineContext::push(ref_name)
             }
         };
+        if let Some(protected) = self.protected_ref {
+            context.ref_protected = protected;
+        }
         context.default_branch = default_branch.to_owned();
         context.source = self.source.unwrap_or(PipelineSource::Push);
         if context.source == PipelineSource::Schedule {
@@ -536,6 +546,29 @@ fn merged(variables: &[SettingsVariable]) -> Vec<SettingsVariable> {
         set_variable(&mut merged, variable.clone());
     }
     merged
+}
+
+/// Returns `variables` with each pair of key and environment scope once, at its first position
+/// with its last value.
+fn merged_per_scope(variables: &[SettingsVariable]) -> Vec<SettingsVariable> {
+    let mut merged = Vec::new();
+    for variable in variables {
+        set_scoped_variable(&mut merged, variable.clone());
+    }
+    merged
+}
+
+/// Replaces the variable with the same key and environment scope, or appends a new one.
+/// GitLab stores group and project variables once per key and scope, so `TOKEN` scoped to
+/// `production` and `TOKEN` scoped to `*` are two variables.
+fn set_scoped_variable(variables: &mut Vec<SettingsVariable>, variable: SettingsVariable) {
+    let same = |existing: &&mut SettingsVariable| {
+        existing.key == variable.key && existing.environment_scope == variable.environment_scope
+    };
+    match variables.iter_mut().find(same) {
+        Some(existing) => *existing = variable,
+        None => variables.push(variable),
+    }
 }
 
 /// Returns whether `path` is a project path as GitLab writes them: a namespace and a name,
@@ -1044,6 +1077,97 @@ mod tests {
         let context = options.build().unwrap();
         assert_eq!(pairs(&context.instance_variables), [("A", "2"), ("B", "1")]);
         assert_eq!(pairs(&context.project_variables), [("A", "3")]);
+    }
+
+    fn scoped_triples(variables: &[SettingsVariable]) -> Vec<(&str, &str, &str)> {
+        variables
+            .iter()
+            .map(|v| {
+                (
+                    v.key.as_str(),
+                    v.environment_scope.as_str(),
+                    v.value.as_str(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scoped_variables_kept_per_scope() {
+        let scoped = |key: &str, scope: &str, value: &str| SettingsVariable {
+            environment_scope: scope.to_owned(),
+            ..SettingsVariable::new(key, value)
+        };
+        let variables = vec![
+            scoped("URL", "*", "default"),
+            scoped("URL", "production", "first"),
+            scoped("URL", "review/*", "review"),
+            scoped("URL", "production", "last"),
+        ];
+        let options = ContextOptions {
+            group_variables: vec![GroupVariablesOption {
+                path: None,
+                variables: variables.clone(),
+            }],
+            project_variables: variables,
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        let expected = [
+            ("URL", "*", "default"),
+            ("URL", "production", "last"),
+            ("URL", "review/*", "review"),
+        ];
+        assert_eq!(scoped_triples(&context.project_variables), expected);
+        assert_eq!(
+            scoped_triples(&context.group_variables[0].variables),
+            expected
+        );
+    }
+
+    #[test]
+    fn protected_ref_option_overrides_default() {
+        let cases = [
+            ("default branch", None, false, None, true),
+            (
+                "default branch unprotected",
+                None,
+                false,
+                Some(false),
+                false,
+            ),
+            ("feature branch", Some("feat"), false, None, false),
+            (
+                "feature branch protected",
+                Some("feat"),
+                false,
+                Some(true),
+                true,
+            ),
+            ("tag", Some("v1"), true, None, false),
+            ("tag protected", Some("v1"), true, Some(true), true),
+        ];
+        for (name, ref_name, tag, protected_ref, expected) in cases {
+            let options = ContextOptions {
+                ref_name: ref_name.map(str::to_owned),
+                tag,
+                protected_ref,
+                ..ContextOptions::default()
+            };
+            let context = options.build().unwrap();
+            assert_eq!(context.protected_ref(), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn protected_ref_option_ignored_for_merge_request() {
+        let options = ContextOptions {
+            mr_source: Some("feat".to_owned()),
+            protected_ref: Some(true),
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert!(!context.protected_ref());
     }
 
     #[test]
