@@ -195,9 +195,17 @@ pub struct ContextArgs {
     pub tag: bool,
 
     /// The project's default branch (`CI_DEFAULT_BRANCH`). A push to it counts as a push to a
-    /// protected branch [default: `main`].
+    /// protected branch unless `--protected-ref false` is given [default: `main`].
     #[arg(long, value_name = "BRANCH", value_parser = parse_non_empty)]
     pub default_branch: Option<String>,
+
+    /// Whether the branch or tag of `--ref` is protected (`CI_COMMIT_REF_PROTECTED`), which
+    /// decides whether protected CI/CD variables (`--protect`) reach the pipeline. A merge
+    /// request pipeline runs on the merge request's own ref, which GitLab never protects, so
+    /// `true` is rejected with the `--mr-*` options [default: `true` for the default branch,
+    /// `false` for other branches and for tags].
+    #[arg(long, value_name = "BOOL")]
+    pub protected_ref: Option<bool>,
 
     /// Source branch of the merge request (`CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`); makes the
     /// pipeline a merge request pipeline. It must differ from the target branch, as GitLab
@@ -243,38 +251,72 @@ pub struct ContextArgs {
     pub project_path: Option<String>,
 
     /// Sets an instance-level CI/CD variable, as in the Admin area's CI/CD settings; it has
-    /// the lowest precedence of the settings variables, below group variables. Repeat for
+    /// the lowest precedence of the settings variables, below group variables. GitLab gives
+    /// instance variables no environment scope, so `KEY@SCOPE=VALUE` is rejected. Repeat for
     /// several variables; the last value of a name wins.
-    #[arg(long = "instance-var", value_name = "KEY=VALUE", value_parser = parse_variable)]
+    #[arg(
+        long = "instance-var",
+        value_name = "KEY=VALUE",
+        value_parser = parse_instance_variable
+    )]
     pub instance_vars: Vec<(String, String)>,
 
     /// Sets a group-level CI/CD variable: `KEY=VALUE` in the project's own group (the
     /// namespace of `--project-path`), `GROUP:KEY=VALUE` in the group with full path GROUP,
     /// which must be that group or one of its ancestors (`top` or `top/sub` for project
-    /// `top/sub/app`, in any letter case, as GitLab looks up paths). Group variables are above instance and below project variables in
-    /// precedence, and a subgroup's value wins over its ancestors'. Repeat for several
-    /// variables; the last value of a name in a group wins.
+    /// `top/sub/app`, in any letter case, as GitLab looks up paths). `KEY@SCOPE=VALUE` gives
+    /// the variable an environment scope, as `--project-var` does. Group variables are above
+    /// instance and below project variables in precedence, and a subgroup's value wins over
+    /// its ancestors'. Repeat for several variables; the last value of a name and scope in a
+    /// group wins.
     #[arg(
         long = "group-var",
-        value_name = "[GROUP:]KEY=VALUE",
+        value_name = "[GROUP:]KEY[@SCOPE]=VALUE",
         value_parser = parse_group_variable
     )]
     pub group_vars: Vec<GroupVariableArg>,
 
     /// Sets a project-level CI/CD variable, as in the project's CI/CD settings; it has lower
-    /// precedence than pipeline variables (`--var`) and higher than group variables. Repeat
-    /// for several variables; the last value of a name wins.
-    #[arg(long = "project-var", value_name = "KEY=VALUE", value_parser = parse_variable)]
-    pub project_vars: Vec<(String, String)>,
+    /// precedence than pipeline variables (`--var`) and higher than group variables.
+    /// `KEY@SCOPE=VALUE` limits it to the jobs whose environment matches SCOPE: an exact
+    /// environment name such as `production`, or a pattern where `*` matches any characters,
+    /// such as `review/*` [default scope: `*`, every job]. Where several scopes of a name
+    /// match a job's environment, the exact name wins over a pattern, and a pattern over `*`.
+    /// Repeat for several variables; the last value of a name and scope wins.
+    #[arg(
+        long = "project-var",
+        value_name = "KEY[@SCOPE]=VALUE",
+        value_parser = parse_scoped_variable
+    )]
+    pub project_vars: Vec<ScopedVariableArg>,
 
     /// Marks the variable NAME as masked at every level that sets it (`--instance-var`,
     /// `--group-var`, `--project-var`, `--var`, `--var-file`): its value is shown as `[MASKED]`
     /// wherever it appears. As in GitLab, a masked value needs at least 8 characters, all from
-    /// `a-z A-Z 0-9 _ + = / @ : . ~ -`, or, for a raw variable (`"raw": true` in a JSON
-    /// `--var-file`), at least 8 characters without whitespace; other values are rejected.
-    /// Repeat for several variables.
+    /// `a-z A-Z 0-9 _ + = / @ : . ~ -`, or, for a raw variable (`--raw`, or `"raw": true` in a
+    /// JSON `--var-file`), at least 8 characters without whitespace; other values are
+    /// rejected. Repeat for several variables.
     #[arg(long = "mask", value_name = "NAME", value_parser = parse_non_empty)]
     pub masked: Vec<String>,
+
+    /// Marks the settings variable NAME as protected at every level that sets it
+    /// (`--instance-var`, `--group-var`, `--project-var`): only pipelines of protected refs
+    /// receive it (see `--protected-ref`). GitLab's pipeline variables (`--var`, `--var-file`)
+    /// cannot be protected and are left as they are. Repeat for several variables.
+    #[arg(long = "protect", value_name = "NAME", value_parser = parse_non_empty)]
+    pub protected: Vec<String>,
+
+    /// Marks the variable NAME as raw at every level that sets it (`--instance-var`,
+    /// `--group-var`, `--project-var`, `--var`, `--var-file`): its value is used as written,
+    /// so a `$OTHER` in it is not expanded. Repeat for several variables.
+    #[arg(long = "raw", value_name = "NAME", value_parser = parse_non_empty)]
+    pub raw: Vec<String>,
+
+    /// Makes the variable NAME of type file at every level that sets it (`--instance-var`,
+    /// `--group-var`, `--project-var`, `--var`, `--var-file`): the runner writes the value to a
+    /// temporary file and sets the variable to the file's path. Repeat for several variables.
+    #[arg(long = "file-var", value_name = "NAME", value_parser = parse_non_empty)]
+    pub file_vars: Vec<String>,
 
     /// A file changed by the push or the merge request, as a path from the repository root;
     /// `rules:changes` and `only:changes` compare their patterns with these paths. Repeat for
@@ -326,6 +368,10 @@ impl ContextArgs {
             && self.group_vars.is_empty()
             && self.project_vars.is_empty()
             && self.masked.is_empty()
+            && self.protected.is_empty()
+            && self.raw.is_empty()
+            && self.file_vars.is_empty()
+            && self.protected_ref.is_none()
             && self.changed.is_empty()
             && self.changed_from.is_none()
             && !self.no_diff
@@ -479,43 +525,136 @@ pub fn parse_variable(text: &str) -> Result<(String, String), String> {
     Ok((key, value))
 }
 
-/// A `--group-var`: the group's full path (`None` for the project's own group), the key and
-/// the value.
+/// Parses the `KEY=VALUE` of `--instance-var`. A `KEY@SCOPE=VALUE`, which only group and
+/// project variables accept, gets an error that names those options.
+pub fn parse_instance_variable(text: &str) -> Result<(String, String), String> {
+    if let Some((name, _)) = text.split_once('=')
+        && let Some((key, scope)) = name.split_once('@')
+        && is_variable_name(key)
+    {
+        return Err(format!(
+            "GitLab gives instance variables no environment scope, so `{key}@{scope}` is \
+             rejected; drop `@{scope}`, or set a group or project variable with --group-var or \
+             --project-var {key}@{scope}=VALUE"
+        ));
+    }
+    parse_variable(text)
+}
+
+/// A `--project-var`: the key, the environment scope and the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedVariableArg {
+    /// The variable's name.
+    pub key: String,
+    /// The environments whose jobs receive the variable: `*` (all, the default), an
+    /// environment name, or a pattern with `*` wildcards.
+    pub environment_scope: String,
+    /// The variable's value.
+    pub value: String,
+}
+
+/// Parses `KEY[@SCOPE]=VALUE` for `--project-var`. Neither a variable name nor an environment
+/// scope contains `=`, and a variable name has no `@`, so the first `=` ends the scope and the
+/// first `@` starts it.
+pub fn parse_scoped_variable(text: &str) -> Result<ScopedVariableArg, String> {
+    let Some((name, value)) = text
+        .split_once('=')
+        .filter(|(name, _)| !name.is_empty() && !name.starts_with('@'))
+    else {
+        return Err(format!(
+            "expected KEY=VALUE or KEY@SCOPE=VALUE such as `URL@production=https://example.com`, \
+             found `{text}`"
+        ));
+    };
+    let (key, environment_scope) = split_scope(name)?;
+    Ok(ScopedVariableArg {
+        key: key.to_owned(),
+        environment_scope,
+        value: value.to_owned(),
+    })
+}
+
+/// Splits `KEY[@SCOPE]` into a valid variable name and a valid environment scope, `*` when
+/// there is no `@`.
+fn split_scope(name: &str) -> Result<(&str, String), String> {
+    let (key, scope) = match name.split_once('@') {
+        Some((key, scope)) => (key, Some(scope)),
+        None => (name, None),
+    };
+    if !is_variable_name(key) {
+        return Err(format!(
+            "`{key}` is not a valid variable name (letters, digits and `_` only)"
+        ));
+    }
+    let scope = match scope {
+        Some(scope) => {
+            check_environment_scope(scope)?;
+            scope.to_owned()
+        }
+        None => "*".to_owned(),
+    };
+    Ok((key, scope))
+}
+
+/// Checks an environment scope with GitLab's rule for the `environment_scope` of CI/CD
+/// variables: not empty, and only letters, digits, `-`, `_`, `/`, `$`, `{`, `}`, `.`, `*` and
+/// spaces (`Gitlab::Regex.environment_scope_regex`).
+pub fn check_environment_scope(scope: &str) -> Result<(), String> {
+    if scope.is_empty() {
+        return Err(
+            "the environment scope after `@` is empty; write `*` for every \
+                    environment, an environment name such as `production`, or a pattern such \
+                    as `review/*`"
+                .to_owned(),
+        );
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_/${}.* ".contains(c);
+    if let Some(invalid) = scope.chars().find(|&c| !allowed(c)) {
+        return Err(format!(
+            "environment scope `{scope}` contains `{invalid}`, but GitLab allows only letters, \
+             digits, `-`, `_`, `/`, `$`, `{{`, `}}`, `.`, `*` and spaces"
+        ));
+    }
+    Ok(())
+}
+
+/// A `--group-var`: the group's full path (`None` for the project's own group), the key, the
+/// environment scope and the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupVariableArg {
     /// The group's full path, or `None` for the project's namespace.
     pub group: Option<String>,
     /// The variable's name.
     pub key: String,
+    /// The environments whose jobs receive the variable, as in [`ScopedVariableArg`].
+    pub environment_scope: String,
     /// The variable's value.
     pub value: String,
 }
 
-/// Parses `[GROUP:]KEY=VALUE` for `--group-var`. A variable name has no `:`, so a `:` before
-/// the first `=` ends the group path.
+/// Parses `[GROUP:]KEY[@SCOPE]=VALUE` for `--group-var`. A variable name has no `:`, a group
+/// path has no `@`, and an environment scope has neither `:` nor `=`, so a `:` before the first
+/// `@` or `=` ends the group path.
 pub fn parse_group_variable(text: &str) -> Result<GroupVariableArg, String> {
     let invalid = || {
         format!(
-            "expected KEY=VALUE or GROUP:KEY=VALUE such as `my-group/sub:TOKEN=value`, found \
-             `{text}`"
+            "expected KEY=VALUE or GROUP:KEY=VALUE such as `my-group/sub:TOKEN=value`, with \
+             `@SCOPE` after KEY for an environment scope, found `{text}`"
         )
     };
     let (name, value) = text.split_once('=').ok_or_else(invalid)?;
-    let (group, key) = match name.split_once(':') {
-        Some((group, key)) => (Some(group), key),
-        None => (None, name),
+    let (group, name) = match name.split_once(':') {
+        Some((group, rest)) if !group.contains('@') => (Some(group), rest),
+        _ => (None, name),
     };
-    if group == Some("") || key.is_empty() {
+    if group == Some("") || name.is_empty() || name.starts_with('@') {
         return Err(invalid());
     }
-    if !is_variable_name(key) {
-        return Err(format!(
-            "`{key}` is not a valid variable name (letters, digits and `_` only)"
-        ));
-    }
+    let (key, environment_scope) = split_scope(name)?;
     Ok(GroupVariableArg {
         group: group.map(str::to_owned),
         key: key.to_owned(),
+        environment_scope,
         value: value.to_owned(),
     })
 }
@@ -644,6 +783,7 @@ mod tests {
         let own = |key: &str, value: &str| GroupVariableArg {
             group: None,
             key: key.to_owned(),
+            environment_scope: "*".to_owned(),
             value: value.to_owned(),
         };
         let of = |group: &str, key: &str, value: &str| GroupVariableArg {
@@ -672,6 +812,153 @@ mod tests {
     }
 
     #[test]
+    fn scoped_variable_cases() {
+        let scoped = |key: &str, scope: &str, value: &str| ScopedVariableArg {
+            key: key.to_owned(),
+            environment_scope: scope.to_owned(),
+            value: value.to_owned(),
+        };
+        let cases = [
+            ("A=1", scoped("A", "*", "1")),
+            ("A=x@y", scoped("A", "*", "x@y")),
+            ("A@production=1", scoped("A", "production", "1")),
+            ("A@*=1", scoped("A", "*", "1")),
+            ("A@review/*=x=y", scoped("A", "review/*", "x=y")),
+            (
+                "A@review/${CI_X} 1.-_=",
+                scoped("A", "review/${CI_X} 1.-_", ""),
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_scoped_variable(text), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn scoped_variable_errors() {
+        let cases = [
+            (
+                "A",
+                "expected KEY=VALUE or KEY@SCOPE=VALUE such as \
+                 `URL@production=https://example.com`, found `A`",
+            ),
+            (
+                "@prod=1",
+                "expected KEY=VALUE or KEY@SCOPE=VALUE such as \
+                 `URL@production=https://example.com`, found `@prod=1`",
+            ),
+            (
+                "=1",
+                "expected KEY=VALUE or KEY@SCOPE=VALUE such as \
+                 `URL@production=https://example.com`, found `=1`",
+            ),
+            (
+                "A-B@prod=1",
+                "`A-B` is not a valid variable name (letters, digits and `_` only)",
+            ),
+            (
+                "A@=1",
+                "the environment scope after `@` is empty; write `*` for every environment, an \
+                 environment name such as `production`, or a pattern such as `review/*`",
+            ),
+            (
+                "A@prod!=1",
+                "environment scope `prod!` contains `!`, but GitLab allows only letters, \
+                 digits, `-`, `_`, `/`, `$`, `{`, `}`, `.`, `*` and spaces",
+            ),
+            (
+                "A@a@b=1",
+                "environment scope `a@b` contains `@`, but GitLab allows only letters, digits, \
+                 `-`, `_`, `/`, `$`, `{`, `}`, `.`, `*` and spaces",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                parse_scoped_variable(text),
+                Err(expected.to_owned()),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn group_variable_scope_cases() {
+        let arg = |group: Option<&str>, key: &str, scope: &str, value: &str| GroupVariableArg {
+            group: group.map(str::to_owned),
+            key: key.to_owned(),
+            environment_scope: scope.to_owned(),
+            value: value.to_owned(),
+        };
+        assert_eq!(
+            parse_group_variable("A@production=1"),
+            Ok(arg(None, "A", "production", "1"))
+        );
+        assert_eq!(
+            parse_group_variable("top/sub:A@review/*=a:b"),
+            Ok(arg(Some("top/sub"), "A", "review/*", "a:b"))
+        );
+        assert_eq!(
+            parse_group_variable("A@x:y=1"),
+            Err(
+                "environment scope `x:y` contains `:`, but GitLab allows only letters, digits, \
+                 `-`, `_`, `/`, `$`, `{`, `}`, `.`, `*` and spaces"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            parse_group_variable("top:A@=1"),
+            Err(
+                "the environment scope after `@` is empty; write `*` for every environment, an \
+                 environment name such as `production`, or a pattern such as `review/*`"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            parse_group_variable("top:@prod=1"),
+            Err(
+                "expected KEY=VALUE or GROUP:KEY=VALUE such as `my-group/sub:TOKEN=value`, \
+                 with `@SCOPE` after KEY for an environment scope, found `top:@prod=1`"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn instance_variable_scope_rejected() {
+        assert_eq!(
+            parse_instance_variable("A=x@y"),
+            Ok(("A".to_owned(), "x@y".to_owned()))
+        );
+        assert_eq!(
+            parse_instance_variable("TOKEN@production=1"),
+            Err("GitLab gives instance variables no environment scope, so \
+                 `TOKEN@production` is rejected; drop `@production`, or set a group or project \
+                 variable with --group-var or --project-var TOKEN@production=VALUE"
+                .to_owned())
+        );
+        assert_eq!(
+            parse_instance_variable("A-B@x=1"),
+            Err("`A-B@x` is not a valid variable name (letters, digits and `_` only)".to_owned())
+        );
+    }
+
+    #[test]
+    fn protected_ref_values() {
+        let parse = |value: &str| {
+            Cli::try_parse_from(["glplan", "plan", "--protected-ref", value]).map(|cli| {
+                let Command::Plan(args) = cli.command else {
+                    panic!("expected plan");
+                };
+                args.context.protected_ref
+            })
+        };
+        assert_eq!(parse("true").unwrap(), Some(true));
+        assert_eq!(parse("false").unwrap(), Some(false));
+        let error = parse("yes").unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+    }
+
+    #[test]
     fn empty_context_values_rejected() {
         for option in [
             "--ref",
@@ -681,6 +968,9 @@ mod tests {
             "--default-branch",
             "--changed",
             "--mask",
+            "--protect",
+            "--raw",
+            "--file-var",
             "--project-path",
         ] {
             let result = Cli::try_parse_from(["glplan", "plan", option, ""]);

@@ -10,7 +10,7 @@ use glplan::context::{
 };
 use glplan::pipeline::Masker;
 
-use crate::args::{ContextArgs, GroupVariableArg, invalid_server_host};
+use crate::args::{ContextArgs, invalid_server_host};
 use crate::text_file::read_text;
 
 /// Builds the pipeline context the options describe. `cli_vars` are the `--var` pairs, which
@@ -26,27 +26,105 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
             .iter()
             .map(|(key, value)| SettingsVariable::new(key, value)),
     );
+    check_flagged_names(args, &variables)?;
+    let variables = variables
+        .into_iter()
+        .map(|variable| with_flags(args, variable, false))
+        .collect();
     let options = ContextOptions {
         source: args.source,
         ref_name: args.ref_name.clone(),
         tag: args.tag,
         default_branch: args.default_branch.clone(),
-        protected_ref: None,
+        protected_ref: args.protected_ref,
         project_path: args.project_path.clone(),
         mr_source: args.mr_source.clone(),
         mr_target: args.mr_target.clone(),
         mr_labels: args.mr_labels.clone(),
         mr_event_type: args.mr_event_type,
         variables,
-        instance_variables: settings_variables(&args.instance_vars),
-        group_variables: group_variables(&args.group_vars),
-        project_variables: settings_variables(&args.project_vars),
+        instance_variables: instance_variables(args),
+        group_variables: group_variables(args),
+        project_variables: project_variables(args),
         masked: args.masked.clone(),
         changed: changed_files(args)?,
         title: args.title.clone(),
         server_host: args.server_host.clone(),
     };
-    options.build().map_err(error_message)
+    let context = options.build().map_err(error_message)?;
+    if args.protected_ref == Some(true) && context.merge_request_pipeline().is_some() {
+        return Err(
+            "--protected-ref true: a merge request pipeline runs on the merge request's own \
+             ref, which GitLab never protects, so protected variables never reach it; drop \
+             --protected-ref, or plan a branch pipeline without the --mr-* options"
+                .to_owned(),
+        );
+    }
+    Ok(context)
+}
+
+/// Checks that every name of `--protect`, `--raw` and `--file-var` is set at a level the
+/// option applies to. `pipeline_variables` are those of `--var-file` and `--var`, which
+/// GitLab cannot protect.
+fn check_flagged_names(
+    args: &ContextArgs,
+    pipeline_variables: &[SettingsVariable],
+) -> Result<(), String> {
+    let settings_keys: HashSet<&str> = args
+        .instance_vars
+        .iter()
+        .map(|(key, _)| key.as_str())
+        .chain(args.group_vars.iter().map(|arg| arg.key.as_str()))
+        .chain(args.project_vars.iter().map(|arg| arg.key.as_str()))
+        .collect();
+    let is_pipeline_variable = |name: &str| {
+        pipeline_variables
+            .iter()
+            .any(|variable| variable.key == name)
+    };
+
+    for name in &args.protected {
+        if settings_keys.contains(name.as_str()) {
+            continue;
+        }
+        if is_pipeline_variable(name) {
+            return Err(format!(
+                "--protect {name}: `{name}` is set only by --var or --var-file, and GitLab's \
+                 pipeline variables cannot be protected; set it with --instance-var, \
+                 --group-var or --project-var to protect it"
+            ));
+        }
+        return Err(format!(
+            "--protect {name}: no variable `{name}` is set by --instance-var, --group-var or \
+             --project-var"
+        ));
+    }
+    for (option, names) in [("--raw", &args.raw), ("--file-var", &args.file_vars)] {
+        let unset = names
+            .iter()
+            .find(|name| !settings_keys.contains(name.as_str()) && !is_pipeline_variable(name));
+        if let Some(name) = unset {
+            return Err(format!(
+                "{option} {name}: no variable `{name}` is set by --instance-var, --group-var, \
+                 --project-var, --var or --var-file"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Applies `--raw` and `--file-var` to `variable`, and `--protect` too when it is a settings
+/// variable (instance, group or project).
+fn with_flags(
+    args: &ContextArgs,
+    mut variable: SettingsVariable,
+    settings_level: bool,
+) -> SettingsVariable {
+    let named = |names: &[String]| names.contains(&variable.key);
+    variable.protected |= settings_level && named(&args.protected);
+    variable.raw |= named(&args.raw);
+    variable.file |= named(&args.file_vars);
+    variable
 }
 
 /// Returns the warnings about likely mistakes in the context options, worded with the names of
@@ -88,19 +166,39 @@ fn warning_message(warning: &ContextWarning) -> String {
     }
 }
 
-fn settings_variables(pairs: &[(String, String)]) -> Vec<SettingsVariable> {
-    pairs
+fn instance_variables(args: &ContextArgs) -> Vec<SettingsVariable> {
+    args.instance_vars
         .iter()
-        .map(|(key, value)| SettingsVariable::new(key, value))
+        .map(|(key, value)| with_flags(args, SettingsVariable::new(key, value), true))
+        .collect()
+}
+
+fn project_variables(args: &ContextArgs) -> Vec<SettingsVariable> {
+    args.project_vars
+        .iter()
+        .map(|arg| {
+            let variable = SettingsVariable {
+                environment_scope: arg.environment_scope.clone(),
+                ..SettingsVariable::new(&arg.key, &arg.value)
+            };
+            with_flags(args, variable, true)
+        })
         .collect()
 }
 
 /// Gives each `--group-var` its own entry; the core merges the entries of a group.
-fn group_variables(args: &[GroupVariableArg]) -> Vec<GroupVariablesOption> {
-    args.iter()
-        .map(|arg| GroupVariablesOption {
-            path: arg.group.clone(),
-            variables: vec![SettingsVariable::new(&arg.key, &arg.value)],
+fn group_variables(args: &ContextArgs) -> Vec<GroupVariablesOption> {
+    args.group_vars
+        .iter()
+        .map(|arg| {
+            let variable = SettingsVariable {
+                environment_scope: arg.environment_scope.clone(),
+                ..SettingsVariable::new(&arg.key, &arg.value)
+            };
+            GroupVariablesOption {
+                path: arg.group.clone(),
+                variables: vec![with_flags(args, variable, true)],
+            }
         })
         .collect()
 }
@@ -195,9 +293,8 @@ fn error_message(error: ContextError) -> String {
                 (field, None) => format!("{} variable `{key}`", option_name(field)),
             };
             let mut fixes = vec!["change the value".to_owned()];
-            // Only a JSON --var-file sets the raw flag.
-            if reason.raw_accepts && field == "variables" {
-                fixes.push("make it raw with `\"raw\": true` in a JSON --var-file".to_owned());
+            if reason.raw_accepts {
+                fixes.push(format!("make it raw with --raw {key}"));
             }
             if masked_by_name {
                 fixes.push(format!("drop --mask {key}"));
@@ -463,10 +560,24 @@ pub fn describe(context: &PipelineContext, defaulted: bool) -> String {
         None => format!("{source} for branch {}", context.ref_name),
     };
     let default_branch = context.branch() == Some(context.default_branch.as_str());
-    match (default_branch, defaulted) {
-        (true, true) => pipeline.push_str(" (the default branch; no context options given)"),
-        (true, false) => pipeline.push_str(" (the default branch)"),
-        (false, _) => {}
+    // Without --protected-ref, only the default branch is protected, and a merge request
+    // pipeline never is.
+    let protection =
+        if context.merge_request_pipeline().is_some() || context.ref_protected == default_branch {
+            None
+        } else if context.ref_protected {
+            Some("protected by --protected-ref")
+        } else {
+            Some("unprotected by --protected-ref")
+        };
+    match (default_branch, protection, defaulted) {
+        (true, None, true) => pipeline.push_str(" (the default branch; no context options given)"),
+        (true, None, false) => pipeline.push_str(" (the default branch)"),
+        (true, Some(protection), _) => {
+            pipeline.push_str(&format!(" (the default branch, {protection})"));
+        }
+        (false, Some(protection), _) => pipeline.push_str(&format!(" ({protection})")),
+        (false, None, _) => {}
     }
     // GitLab compares `changes` only in branch push, merge request and external pull request
     // pipelines. Elsewhere the changed files given are not used, and the header says so.
@@ -530,9 +641,22 @@ fn describe_variables(context: &PipelineContext) -> Option<String> {
         .collect();
     masked.sort_unstable();
     masked.dedup();
+    let mut protected: Vec<&str> = context
+        .instance_variables
+        .iter()
+        .chain(context.group_variables.iter().flat_map(|g| &g.variables))
+        .chain(&context.project_variables)
+        .filter(|variable| variable.protected)
+        .map(|variable| variable.key.as_str())
+        .collect();
+    protected.sort_unstable();
+    protected.dedup();
     let mut text = counts.join(", ");
     if !masked.is_empty() {
         text.push_str(&format!("; masked: {}", masked.join(", ")));
+    }
+    if !protected.is_empty() {
+        text.push_str(&format!("; protected: {}", protected.join(", ")));
     }
     Some(text)
 }
@@ -542,9 +666,18 @@ mod tests {
     use std::fs;
 
     use super::*;
+    use crate::args::{GroupVariableArg, ScopedVariableArg};
 
     fn args() -> ContextArgs {
         ContextArgs::default()
+    }
+
+    fn project_var(key: &str, value: &str) -> ScopedVariableArg {
+        ScopedVariableArg {
+            key: key.to_owned(),
+            environment_scope: "*".to_owned(),
+            value: value.to_owned(),
+        }
     }
 
     #[test]
@@ -721,7 +854,7 @@ mod tests {
     fn full_ref_name_warning_masks_values() {
         let mut args = args();
         args.ref_name = Some("refs/heads/feat-Abcdefgh12".to_owned());
-        args.project_vars = vec![("TICKET".to_owned(), "Abcdefgh12".to_owned())];
+        args.project_vars = vec![project_var("TICKET", "Abcdefgh12")];
         args.masked = vec!["TICKET".to_owned()];
         let context = build(&args, &[]).unwrap();
         let warnings = warnings(&args, &context);
@@ -757,6 +890,7 @@ mod tests {
         args.group_vars = vec![GroupVariableArg {
             group: Some("acme".to_owned()),
             key: "A".to_owned(),
+            environment_scope: "*".to_owned(),
             value: "1".to_owned(),
         }];
         let context = build(&args, &[]).unwrap();
@@ -793,7 +927,7 @@ mod tests {
     #[test]
     fn mask_marks_variable() {
         let mut args = args();
-        args.project_vars = vec![("TOKEN".to_owned(), "s3cret-value".to_owned())];
+        args.project_vars = vec![project_var("TOKEN", "s3cret-value")];
         args.masked = vec!["TOKEN".to_owned()];
         let context = build(&args, &[]).unwrap();
         assert!(context.project_variables[0].masked);
@@ -807,9 +941,10 @@ mod tests {
         args.group_vars = vec![GroupVariableArg {
             group: Some("top".to_owned()),
             key: "G".to_owned(),
+            environment_scope: "*".to_owned(),
             value: "has space".to_owned(),
         }];
-        args.project_vars = vec![("P".to_owned(), "short".to_owned())];
+        args.project_vars = vec![project_var("P", "short")];
         let cases = [
             (
                 "I",
@@ -841,8 +976,7 @@ mod tests {
                 "--var or --var-file variable `V` cannot be masked: a masked variable that is \
                  expanded needs a value of at least 8 characters from `a-z A-Z 0-9 _ + = / @ : . \
                  ~ -`, but the value contains `!`. GitLab rejects such a masked variable; change \
-                 the value, make it raw with `\"raw\": true` in a JSON --var-file or drop --mask \
-                 V",
+                 the value, make it raw with --raw V or drop --mask V",
             ),
         ];
         for (name, cli_vars, expected) in cases {
@@ -850,6 +984,269 @@ mod tests {
             args.masked = vec![name.to_owned()];
             assert_eq!(build(&args, &cli_vars).unwrap_err(), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn protect_marks_settings_levels_only() {
+        let mut args = args();
+        args.instance_vars = vec![("TOKEN".to_owned(), "instance".to_owned())];
+        args.group_vars = vec![GroupVariableArg {
+            group: None,
+            key: "TOKEN".to_owned(),
+            environment_scope: "*".to_owned(),
+            value: "group".to_owned(),
+        }];
+        args.project_vars = vec![project_var("TOKEN", "project"), project_var("OTHER", "x")];
+        args.protected = vec!["TOKEN".to_owned()];
+        let context = build(&args, &[("TOKEN".to_owned(), "pipeline".to_owned())]).unwrap();
+        assert!(context.instance_variables[0].protected);
+        assert!(context.group_variables[0].variables[0].protected);
+        assert!(context.project_variables[0].protected);
+        assert!(!context.project_variables[1].protected);
+        assert!(!context.pipeline_variables[0].protected);
+    }
+
+    #[test]
+    fn protect_of_pipeline_variable_rejected() {
+        let mut args = args();
+        args.protected = vec!["TOKEN".to_owned()];
+        assert_eq!(
+            build(&args, &[("TOKEN".to_owned(), "x".to_owned())]).unwrap_err(),
+            "--protect TOKEN: `TOKEN` is set only by --var or --var-file, and GitLab's pipeline \
+             variables cannot be protected; set it with --instance-var, --group-var or \
+             --project-var to protect it"
+        );
+    }
+
+    #[test]
+    fn flag_of_unset_name_rejected() {
+        let cases = [
+            (
+                "--protect",
+                "--protect NOPE: no variable `NOPE` is set by --instance-var, --group-var or \
+                 --project-var",
+            ),
+            (
+                "--raw",
+                "--raw NOPE: no variable `NOPE` is set by --instance-var, --group-var, \
+                 --project-var, --var or --var-file",
+            ),
+            (
+                "--file-var",
+                "--file-var NOPE: no variable `NOPE` is set by --instance-var, --group-var, \
+                 --project-var, --var or --var-file",
+            ),
+        ];
+        for (option, expected) in cases {
+            let mut args = args();
+            args.project_vars = vec![project_var("A", "1")];
+            let names = vec!["NOPE".to_owned()];
+            match option {
+                "--protect" => args.protected = names,
+                "--raw" => args.raw = names,
+                _ => args.file_vars = names,
+            }
+            assert_eq!(build(&args, &[]).unwrap_err(), expected, "{option}");
+        }
+    }
+
+    #[test]
+    fn raw_and_file_mark_every_level() {
+        let mut args = args();
+        args.instance_vars = vec![("R".to_owned(), "$X".to_owned())];
+        args.group_vars = vec![GroupVariableArg {
+            group: None,
+            key: "R".to_owned(),
+            environment_scope: "*".to_owned(),
+            value: "$X".to_owned(),
+        }];
+        args.project_vars = vec![project_var("F", "content"), project_var("PLAIN", "$X")];
+        args.raw = vec!["R".to_owned()];
+        args.file_vars = vec!["F".to_owned(), "V".to_owned()];
+        let cli_vars = [
+            ("R".to_owned(), "$X".to_owned()),
+            ("V".to_owned(), "content".to_owned()),
+        ];
+        let context = build(&args, &cli_vars).unwrap();
+        assert!(context.instance_variables[0].raw);
+        assert!(context.group_variables[0].variables[0].raw);
+        assert!(context.project_variables[0].file);
+        assert!(!context.project_variables[0].raw);
+        assert!(!context.project_variables[1].raw);
+        assert!(!context.project_variables[1].file);
+        assert!(context.pipeline_variables[0].raw);
+        assert!(context.pipeline_variables[1].file);
+        assert!(!context.pipeline_variables[1].protected);
+    }
+
+    #[test]
+    fn raw_flag_reaches_var_file_variable() {
+        let dir = std::env::temp_dir().join(format!("glplan-raw-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("vars.env");
+        fs::write(&file, "A=$B\n").unwrap();
+        let mut args = args();
+        args.var_file = Some(file);
+        args.raw = vec!["A".to_owned()];
+        let context = build(&args, &[]);
+        let _ = fs::remove_dir_all(&dir);
+        assert!(context.unwrap().pipeline_variables[0].raw);
+    }
+
+    #[test]
+    fn raw_flag_selects_raw_mask_rule() {
+        let mut args = args();
+        args.project_vars = vec![project_var("TOKEN", "p@ss!word%")];
+        args.masked = vec!["TOKEN".to_owned()];
+        assert_eq!(
+            build(&args, &[]).unwrap_err(),
+            "--project-var variable `TOKEN` cannot be masked: a masked variable that is \
+             expanded needs a value of at least 8 characters from `a-z A-Z 0-9 _ + = / @ : . ~ \
+             -`, but the value contains `!`. GitLab rejects such a masked variable; change the \
+             value, make it raw with --raw TOKEN or drop --mask TOKEN"
+        );
+        args.raw = vec!["TOKEN".to_owned()];
+        let context = build(&args, &[]).unwrap();
+        assert!(context.project_variables[0].masked);
+        assert!(context.project_variables[0].raw);
+    }
+
+    #[test]
+    fn scoped_variables_keep_each_scope() {
+        let scoped = |key: &str, scope: &str, value: &str| ScopedVariableArg {
+            environment_scope: scope.to_owned(),
+            ..project_var(key, value)
+        };
+        let mut args = args();
+        args.project_path = Some("top/app".to_owned());
+        args.project_vars = vec![
+            scoped("URL", "*", "default"),
+            scoped("URL", "production", "first"),
+            scoped("URL", "review/*", "review"),
+            scoped("URL", "production", "last"),
+        ];
+        args.group_vars = vec![
+            GroupVariableArg {
+                group: Some("top".to_owned()),
+                key: "URL".to_owned(),
+                environment_scope: "staging".to_owned(),
+                value: "group".to_owned(),
+            },
+            GroupVariableArg {
+                group: Some("top".to_owned()),
+                key: "URL".to_owned(),
+                environment_scope: "*".to_owned(),
+                value: "group-default".to_owned(),
+            },
+        ];
+        let context = build(&args, &[]).unwrap();
+        let scopes = |variables: &[SettingsVariable]| -> Vec<(String, String)> {
+            variables
+                .iter()
+                .map(|v| (v.environment_scope.clone(), v.value.clone()))
+                .collect()
+        };
+        let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(scope, value)| ((*scope).to_owned(), (*value).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            scopes(&context.project_variables),
+            owned(&[
+                ("*", "default"),
+                ("production", "last"),
+                ("review/*", "review")
+            ])
+        );
+        assert_eq!(
+            scopes(&context.group_variables[0].variables),
+            owned(&[("staging", "group"), ("*", "group-default")])
+        );
+    }
+
+    #[test]
+    fn protected_ref_option_sets_protection() {
+        let cases = [
+            (None, None, true),
+            (None, Some(false), false),
+            (Some("release/1"), None, false),
+            (Some("release/1"), Some(true), true),
+        ];
+        for (ref_name, protected_ref, expected) in cases {
+            let mut args = args();
+            args.ref_name = ref_name.map(str::to_owned);
+            args.protected_ref = protected_ref;
+            let context = build(&args, &[]).unwrap();
+            assert_eq!(
+                context.protected_ref(),
+                expected,
+                "{ref_name:?} {protected_ref:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn protected_ref_true_rejected_for_merge_request() {
+        let mut args = args();
+        args.mr_source = Some("feat".to_owned());
+        args.protected_ref = Some(true);
+        assert_eq!(
+            build(&args, &[]).unwrap_err(),
+            "--protected-ref true: a merge request pipeline runs on the merge request's own \
+             ref, which GitLab never protects, so protected variables never reach it; drop \
+             --protected-ref, or plan a branch pipeline without the --mr-* options"
+        );
+        args.protected_ref = Some(false);
+        assert!(!build(&args, &[]).unwrap().protected_ref());
+    }
+
+    #[test]
+    fn describe_protected_ref_override() {
+        let mut unprotected_main = PipelineContext::push("main");
+        unprotected_main.ref_protected = false;
+        let mut protected_branch = PipelineContext::push("release/1");
+        protected_branch.ref_protected = true;
+        let mut protected_tag = PipelineContext::tag("v1");
+        protected_tag.ref_protected = true;
+        let cases = [
+            (
+                unprotected_main,
+                "pipeline: push to branch main (the default branch, unprotected by \
+                 --protected-ref)\n",
+            ),
+            (
+                protected_branch,
+                "pipeline: push to branch release/1 (protected by --protected-ref)\n",
+            ),
+            (
+                protected_tag,
+                "pipeline: push of tag v1 (protected by --protected-ref)\n",
+            ),
+        ];
+        for (context, expected) in cases {
+            let header = describe(&context, false);
+            assert!(header.starts_with(expected), "{header}");
+        }
+    }
+
+    #[test]
+    fn describe_names_protected_variables() {
+        let mut context = PipelineContext::push("main");
+        context.project_variables = vec![
+            SettingsVariable {
+                protected: true,
+                ..SettingsVariable::new("DEPLOY_KEY", "x")
+            },
+            SettingsVariable::new("PLAIN", "x"),
+        ];
+        assert_eq!(
+            describe(&context, false),
+            "pipeline: push to branch main (the default branch)\n\
+             variables: 2 project; protected: DEPLOY_KEY\n\
+             changes: no diff, so every `changes` clause holds\n"
+        );
     }
 
     #[test]
@@ -918,11 +1315,13 @@ mod tests {
             GroupVariableArg {
                 group: None,
                 key: "A".to_owned(),
+                environment_scope: "*".to_owned(),
                 value: "sub".to_owned(),
             },
             GroupVariableArg {
                 group: Some("top".to_owned()),
                 key: "A".to_owned(),
+                environment_scope: "*".to_owned(),
                 value: "top".to_owned(),
             },
         ];
@@ -942,6 +1341,7 @@ mod tests {
         args.group_vars = vec![GroupVariableArg {
             group: Some("acme".to_owned()),
             key: "A".to_owned(),
+            environment_scope: "*".to_owned(),
             value: "1".to_owned(),
         }];
         assert_eq!(
