@@ -123,9 +123,16 @@ export interface ContextInput {
   tag?: boolean;
   /**
    * `CI_DEFAULT_BRANCH`. Default `main`. A push to it counts as a push to a protected
-   * branch.
+   * branch, unless `protected_ref` is `false`.
    */
   default_branch?: string | null;
+  /**
+   * Whether `ref` is a protected branch or tag (`CI_COMMIT_REF_PROTECTED`), as the CLI's
+   * `--protected-ref` sets it. Default: `true` for the default branch, `false` for other
+   * branches and for tags. A merge request pipeline is never protected, so `true` throws
+   * there.
+   */
+  protected_ref?: boolean | null;
   /**
    * The project's full path, `namespace/name` (`CI_PROJECT_PATH`). Default
    * `group/project`. Its namespace and the namespace's ancestors are the groups that

@@ -90,8 +90,13 @@ pub struct ContextInput {
     /// Whether `ref` is a tag (`CI_COMMIT_TAG` instead of `CI_COMMIT_BRANCH`). Needs `ref`.
     pub tag: bool,
     /// `CI_DEFAULT_BRANCH`. Default `main`. A push to it counts as a push to a protected
-    /// branch.
+    /// branch, unless `protected_ref` is `false`.
     pub default_branch: Option<String>,
+    /// Whether `ref` is a protected branch or tag (`CI_COMMIT_REF_PROTECTED`), as the CLI's
+    /// `--protected-ref` sets it. Default: `true` for the default branch, `false` for other
+    /// branches and for tags. A merge request pipeline is never protected, so `true` throws
+    /// there.
+    pub protected_ref: Option<bool>,
     /// The project's full path, `namespace/name` (`CI_PROJECT_PATH`). Default
     /// `group/project`. Its namespace and the namespace's ancestors are the groups that
     /// `group_variables` can name.
@@ -281,7 +286,7 @@ impl Input {
             ref_name: context.ref_name.clone(),
             tag: context.tag,
             default_branch: context.default_branch.clone(),
-            protected_ref: None,
+            protected_ref: context.protected_ref,
             project_path: context.project_path.clone(),
             mr_source: context.mr_source.clone(),
             mr_target: context.mr_target.clone(),
@@ -302,7 +307,16 @@ impl Input {
             title: context.title.clone(),
             server_host: context.server_host.clone(),
         };
-        options.build().map_err(context_error_message)
+        let built = options.build().map_err(context_error_message)?;
+        if context.protected_ref == Some(true) && built.merge_request_pipeline().is_some() {
+            return Err(
+                "invalid argument `context.protected_ref`: a merge request pipeline runs on the \
+                 merge request's own ref, which GitLab never protects; leave `protected_ref` \
+                 out, or plan a branch pipeline without the `mr_*` fields"
+                    .to_owned(),
+            );
+        }
+        Ok(built)
     }
 }
 
@@ -810,6 +824,42 @@ mod tests {
             input.pipeline_context().unwrap_err(),
             "invalid argument `context.tag`: a tag pipeline needs the tag's name in \
              `context.ref`"
+        );
+    }
+
+    #[test]
+    fn context_protected_ref() {
+        let cases = [
+            (serde_json::json!({}), true),
+            (serde_json::json!({"protected_ref": false}), false),
+            (serde_json::json!({"ref": "release/1"}), false),
+            (
+                serde_json::json!({"ref": "release/1", "protected_ref": true}),
+                true,
+            ),
+            (
+                serde_json::json!({"ref": "v1", "tag": true, "protected_ref": true}),
+                true,
+            ),
+            (
+                serde_json::json!({"mr_source": "feat", "protected_ref": false}),
+                false,
+            ),
+        ];
+        for (context, expected) in cases {
+            let input = input(serde_json::json!({ "context": context })).unwrap();
+            let built = input.pipeline_context().unwrap();
+            assert_eq!(built.protected_ref(), expected, "{context}");
+        }
+        let input = input(serde_json::json!({
+            "context": {"mr_source": "feat", "protected_ref": true}
+        }))
+        .unwrap();
+        assert_eq!(
+            input.pipeline_context().unwrap_err(),
+            "invalid argument `context.protected_ref`: a merge request pipeline runs on the \
+             merge request's own ref, which GitLab never protects; leave `protected_ref` out, \
+             or plan a branch pipeline without the `mr_*` fields"
         );
     }
 
