@@ -80,7 +80,8 @@ impl Matching {
 pub struct JobMatch {
     /// Job name.
     pub job: String,
-    /// Whether the job needs a runner; trigger jobs run in GitLab itself.
+    /// Whether the job needs a runner. Trigger jobs run in GitLab itself, and a job whose
+    /// environment name is not valid after expansion is created as failed and never runs.
     pub needs_runner: bool,
     /// Indexes in [`Fleet::runners`] of the runners GitLab may hand the job to, in fleet order.
     pub eligible: Vec<usize>,
@@ -196,7 +197,7 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
 
     let mut jobs = Vec::with_capacity(pipeline.jobs.len());
     for job in &pipeline.jobs {
-        if job.kind == JobKind::Bridge {
+        if job.kind == JobKind::Bridge || job.environment_invalid {
             jobs.push(JobMatch {
                 job: job.name.to_string(),
                 needs_runner: false,

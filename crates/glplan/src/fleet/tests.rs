@@ -1023,6 +1023,23 @@ fn empty_fleet_every_job_stuck() {
 }
 
 #[test]
+fn job_created_as_failed_is_not_stuck() {
+    let yaml = "variables: {BRANCH: 'a:b'}
+deploy: {script: x, tags: [nowhere], environment: review/$BRANCH}
+";
+    let setup = Setup::new(yaml, &[]);
+    let job = setup.matching.job("deploy").unwrap();
+    assert!(!job.needs_runner);
+    assert!(!job.stuck);
+    assert_eq!(setup.matching.stuck().count(), 0);
+    assert!(
+        !setup.codes().contains(&"fleet-stuck-job"),
+        "{:#?}",
+        setup.check_diags
+    );
+}
+
+#[test]
 fn stuck_job_diagnostic_points_at_job() {
     let setup = Setup::with_context(SPEC_JOBS, &[("config.toml", SPEC_RUNNERS)], &unprotected());
     let diag = setup.check_diag("fleet-stuck-job");

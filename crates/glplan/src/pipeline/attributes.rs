@@ -254,10 +254,18 @@ pub(super) fn planned_job(
         .collect();
     let image = image(job, variables);
     let services = services(job, variables);
-    let resource_group = job
-        .resource_group
-        .as_ref()
-        .map(|group| CompactString::from(variables.expand_gitlab(group)));
+    // GitLab creates the resource group of the expanded key, and a key it cannot save leaves
+    // the job without one.
+    let mut resource_group_dropped = None;
+    let resource_group = job.resource_group.as_ref().and_then(|group| {
+        let key = variables.expand_gitlab(group);
+        if crate::config::keywords::environment::is_saved_name(&key) {
+            Some(CompactString::from(key))
+        } else {
+            resource_group_dropped = Some(traces.masker.mask_into_compact(key));
+            None
+        }
+    });
     let (variables_shown, hidden_variables) = plan_variables(variables, include_predefined, traces);
     let fields = RunnerFields {
         tags,
@@ -339,8 +347,9 @@ pub(super) fn planned_job(
         location: traces.locator.locate(job.span),
         unmasked,
         environment_invalid: seed.environment.as_ref().is_some_and(|view| {
-            !crate::config::keywords::environment::is_valid_name(environment_name(view, variables))
+            !crate::config::keywords::environment::is_saved_name(environment_name(view, variables))
         }),
+        resource_group_dropped,
     }
 }
 

@@ -383,8 +383,41 @@ impl Planner<'_, '_> {
                 ),
             )
             .with_help(format!(
-                "an environment name {}; check the variables the name references",
-                crate::config::keywords::environment::NAME_RULE
+                "an environment name {} and has at most {} characters; check the variables the \
+                 name references",
+                crate::config::keywords::environment::NAME_RULE,
+                crate::config::keywords::environment::MAX_SAVED_NAME_CHARS
+            ));
+            if let Some(span) = span {
+                diagnostic = diagnostic.with_span(span);
+            }
+            let diagnostic = locator.diagnostic(diagnostic, Some(&job.name));
+            pipeline.diagnostics.push(diagnostic);
+        }
+        // GitLab creates each job's resource group under its expanded key and drops the
+        // keyword when it cannot save the key: the job then waits for no other job.
+        for job in &pipeline.jobs {
+            let Some(key) = &job.resource_group_dropped else {
+                continue;
+            };
+            let span = self
+                .config
+                .jobs
+                .get(job.name.as_str())
+                .and_then(|config| config.keyword_span("resource_group"));
+            let mut diagnostic = Diagnostic::warning(
+                "resource-group-not-created",
+                format!(
+                    "GitLab runs job `{}` without a resource group: its resource group key \
+                     `{key}` is not valid after expansion",
+                    job.name
+                ),
+            )
+            .with_help(format!(
+                "a resource group key {} and has at most {} characters; check the variables the \
+                 key references",
+                crate::config::keywords::environment::NAME_RULE,
+                crate::config::keywords::environment::MAX_SAVED_NAME_CHARS
             ));
             if let Some(span) = span {
                 diagnostic = diagnostic.with_span(span);

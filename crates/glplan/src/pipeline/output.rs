@@ -269,6 +269,11 @@ pub struct PlannedJob {
     #[serde(skip)]
     #[cfg_attr(test, schemars(skip))]
     pub(crate) environment_invalid: bool,
+    /// The expanded `resource_group` key when GitLab cannot save it (not a valid name, or
+    /// over 255 characters), so that the job has no resource group; masked values hidden.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub(crate) resource_group_dropped: Option<CompactString>,
 }
 
 /// The fields of a job before masking; see [`PlannedJob::unmasked`]. Its `Debug` form leaves

@@ -1401,6 +1401,64 @@ fn threads_same_pipeline() {
 }
 
 #[test]
+fn environment_name_over_255_characters_warns() {
+    let yaml = format!(
+        "variables: {{LONG: {long}, FITS: {fits}}}
+long: {{script: x, environment: review/$LONG}}
+fits: {{script: x, environment: r/$FITS}}
+",
+        long = "a".repeat(249),
+        fits = "b".repeat(253),
+    );
+    let pipeline = plan_main(&yaml);
+    let warned: Vec<Option<&str>> = pipeline
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "environment-creation-failure")
+        .map(|d| d.job.as_deref())
+        .collect();
+    // `review/` and 249 characters make 256, `r/` and 253 make 255.
+    assert_eq!(warned, [Some("long")]);
+    assert!(pipeline.job("long").unwrap().environment_invalid);
+    assert!(!pipeline.job("fits").unwrap().environment_invalid);
+}
+
+#[test]
+fn invalid_expanded_resource_group_dropped() {
+    let yaml = format!(
+        "variables: {{BAD: 'a:b', LONG: {long}, GOOD: prod}}
+colon: {{script: x, resource_group: rg-$BAD}}
+long: {{script: x, resource_group: $LONG}}
+good: {{script: x, resource_group: rg-$GOOD}}
+",
+        long = "c".repeat(256),
+    );
+    let pipeline = plan_main(&yaml);
+    let warned: Vec<(&str, Option<&str>)> = pipeline
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "resource-group-not-created")
+        .map(|d| (d.message.as_str(), d.job.as_deref()))
+        .collect();
+    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert_eq!(
+        warned[0],
+        (
+            "GitLab runs job `colon` without a resource group: its resource group key `rg-a:b` \
+             is not valid after expansion",
+            Some("colon")
+        )
+    );
+    assert_eq!(warned[1].1, Some("long"));
+    assert_eq!(pipeline.job("colon").unwrap().resource_group, None);
+    assert_eq!(pipeline.job("long").unwrap().resource_group, None);
+    assert_eq!(
+        pipeline.job("good").unwrap().resource_group.as_deref(),
+        Some("rg-prod")
+    );
+}
+
+#[test]
 fn invalid_expanded_environment_name_warns() {
     let pipeline = plan_main(
         "

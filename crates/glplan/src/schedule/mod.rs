@@ -21,8 +21,9 @@
 //!   true`) is ignored by the stages after it, but a job that `needs` it is skipped; an
 //!   unplayed blocking one holds back every later stage.
 //! - A delayed job becomes pending `start_in` after its predecessors complete.
-//! - Jobs with the same `resource_group` run one at a time. The resource is taken when the
-//!   job becomes ready and given back when it completes. GitLab's process modes
+//! - Jobs with the same `resource_group` run one at a time, unless GitLab cannot save the
+//!   expanded key (the plan's `resource-group-not-created` warning). The resource is taken
+//!   when the job becomes ready and given back when it completes. GitLab's process modes
 //!   (`unordered`, `oldest_first`, `newest_first`, `newest_ready_first`) order waiting jobs by
 //!   pipeline, and within one pipeline every mode hands the resource to a job that is already
 //!   waiting, so glplan gives it to the waiting job with the lowest job id in every mode.

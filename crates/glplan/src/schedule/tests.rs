@@ -1042,3 +1042,14 @@ long: {script: x}
     assert_eq!(status(&schedule, "long"), JobStatus::Success);
     assert_eq!(schedule.status, PipelineStatus::Failed);
 }
+
+#[test]
+fn invalid_resource_group_key_does_not_serialize_jobs() {
+    let yaml = "variables: {BRANCH: 'a:b'}
+j1: {script: x, resource_group: rg-$BRANCH}
+j2: {script: x, resource_group: rg-$BRANCH}
+";
+    let schedule = run(yaml, "default: 300\n", &ScheduleOptions::default());
+    assert_eq!(started(&schedule, "j1"), Some(0));
+    assert_eq!(started(&schedule, "j2"), Some(0));
+}

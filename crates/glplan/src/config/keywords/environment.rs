@@ -132,6 +132,18 @@ pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(allowed) && !name.starts_with('/') && !name.ends_with('/')
 }
 
+/// The longest environment name or resource group key GitLab saves, in characters
+/// (`length: { maximum: 255 }` on the `Environment` and `Ci::ResourceGroup` models). The
+/// configuration's own check is only [`is_valid_name`], so a longer name passes it and fails
+/// when the pipeline is created.
+pub const MAX_SAVED_NAME_CHARS: usize = 255;
+
+/// Returns whether GitLab saves an environment or a resource group under the expanded name
+/// `name`: it matches [`is_valid_name`] and has at most [`MAX_SAVED_NAME_CHARS`] characters.
+pub fn is_saved_name(name: &str) -> bool {
+    is_valid_name(name) && name.chars().count() <= MAX_SAVED_NAME_CHARS
+}
+
 /// Parses `environment:` (`path` is `jobs:<name>:environment`).
 pub(crate) fn parse(path: &str, node: &Node, cx: &mut Ctx) -> Option<Environment> {
     match &node.value {
