@@ -129,7 +129,7 @@ export interface ContextInput {
   /**
    * Whether `ref` is a protected branch or tag (`CI_COMMIT_REF_PROTECTED`), as the CLI's
    * `--protected-ref` sets it. Default: `true` for the default branch, `false` for other
-   * branches and for tags. A merge request pipeline is never protected, so `true` throws
+   * branches and for tags. glplan treats a merge request pipeline as unprotected, so `true` throws
    * there.
    */
   protected_ref?: boolean | null;

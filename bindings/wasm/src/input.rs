@@ -94,7 +94,7 @@ pub struct ContextInput {
     pub default_branch: Option<String>,
     /// Whether `ref` is a protected branch or tag (`CI_COMMIT_REF_PROTECTED`), as the CLI's
     /// `--protected-ref` sets it. Default: `true` for the default branch, `false` for other
-    /// branches and for tags. A merge request pipeline is never protected, so `true` throws
+    /// branches and for tags. glplan treats a merge request pipeline as unprotected, so `true` throws
     /// there.
     pub protected_ref: Option<bool>,
     /// The project's full path, `namespace/name` (`CI_PROJECT_PATH`). Default
@@ -311,7 +311,7 @@ impl Input {
         if context.protected_ref == Some(true) && built.merge_request_pipeline().is_some() {
             return Err(
                 "invalid argument `context.protected_ref`: a merge request pipeline runs on the \
-                 merge request's own ref, which GitLab never protects; leave `protected_ref` \
+                 merge request's own ref, which glplan treats as unprotected; leave `protected_ref` \
                  out, or plan a branch pipeline without the `mr_*` fields"
                     .to_owned(),
             );
@@ -858,7 +858,7 @@ mod tests {
         assert_eq!(
             input.pipeline_context().unwrap_err(),
             "invalid argument `context.protected_ref`: a merge request pipeline runs on the \
-             merge request's own ref, which GitLab never protects; leave `protected_ref` out, \
+             merge request's own ref, which glplan treats as unprotected; leave `protected_ref` out, \
              or plan a branch pipeline without the `mr_*` fields"
         );
     }

@@ -201,7 +201,7 @@ pub struct ContextArgs {
 
     /// Whether the branch or tag of `--ref` is protected (`CI_COMMIT_REF_PROTECTED`), which
     /// decides whether protected CI/CD variables (`--protect`) reach the pipeline. A merge
-    /// request pipeline runs on the merge request's own ref, which GitLab never protects, so
+    /// request pipeline runs on the merge request's own ref, which glplan treats as unprotected, so
     /// `true` is rejected with the `--mr-*` options [default: `true` for the default branch,
     /// `false` for other branches and for tags].
     #[arg(long, value_name = "BOOL")]
@@ -302,7 +302,8 @@ pub struct ContextArgs {
     /// Marks the settings variable NAME as protected at every level that sets it
     /// (`--instance-var`, `--group-var`, `--project-var`): only pipelines of protected refs
     /// receive it (see `--protected-ref`). GitLab's pipeline variables (`--var`, `--var-file`)
-    /// cannot be protected and are left as they are. Repeat for several variables.
+    /// cannot be protected, so a NAME that only they set is rejected. Repeat for several
+    /// variables.
     #[arg(long = "protect", value_name = "NAME", value_parser = parse_non_empty)]
     pub protected: Vec<String>,
 
@@ -532,10 +533,19 @@ pub fn parse_instance_variable(text: &str) -> Result<(String, String), String> {
         && let Some((key, scope)) = name.split_once('@')
         && is_variable_name(key)
     {
+        // An empty scope is invalid for group and project variables too, so only a real
+        // scope gets the other options as an alternative.
+        let alternative = if scope.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", or set a group or project variable with --group-var or --project-var \
+                 {key}@{scope}=VALUE"
+            )
+        };
         return Err(format!(
             "GitLab gives instance variables no environment scope, so `{key}@{scope}` is \
-             rejected; drop `@{scope}`, or set a group or project variable with --group-var or \
-             --project-var {key}@{scope}=VALUE"
+             rejected; drop `@{scope}`{alternative}"
         ));
     }
     parse_variable(text)
@@ -935,6 +945,14 @@ mod tests {
                  `TOKEN@production` is rejected; drop `@production`, or set a group or project \
                  variable with --group-var or --project-var TOKEN@production=VALUE"
                 .to_owned())
+        );
+        assert_eq!(
+            parse_instance_variable("K@=v"),
+            Err(
+                "GitLab gives instance variables no environment scope, so `K@` is rejected; \
+                 drop `@`"
+                    .to_owned()
+            )
         );
         assert_eq!(
             parse_instance_variable("A-B@x=1"),

@@ -52,10 +52,14 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         server_host: args.server_host.clone(),
     };
     let context = options.build().map_err(error_message)?;
+    // NOTE: newer GitLab releases can protect a merge request pipeline whose source and
+    // target branches are both protected (the project setting
+    // `protect_merge_request_pipelines`). glplan keeps the older rule, under which no merge
+    // request pipeline is protected.
     if args.protected_ref == Some(true) && context.merge_request_pipeline().is_some() {
         return Err(
             "--protected-ref true: a merge request pipeline runs on the merge request's own \
-             ref, which GitLab never protects, so protected variables never reach it; drop \
+             ref, which glplan treats as unprotected, so protected variables never reach it; drop \
              --protected-ref, or plan a branch pipeline without the --mr-* options"
                 .to_owned(),
         );
@@ -1195,7 +1199,7 @@ mod tests {
         assert_eq!(
             build(&args, &[]).unwrap_err(),
             "--protected-ref true: a merge request pipeline runs on the merge request's own \
-             ref, which GitLab never protects, so protected variables never reach it; drop \
+             ref, which glplan treats as unprotected, so protected variables never reach it; drop \
              --protected-ref, or plan a branch pipeline without the --mr-* options"
         );
         args.protected_ref = Some(false);

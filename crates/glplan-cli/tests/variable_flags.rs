@@ -320,7 +320,7 @@ fn flag_errors_exit_two() {
         (
             &["--mr-source", "feat", "--protected-ref", "true"],
             "error: --protected-ref true: a merge request pipeline runs on the merge request's \
-             own ref, which GitLab never protects, so protected variables never reach it; drop \
+             own ref, which glplan treats as unprotected, so protected variables never reach it; drop \
              --protected-ref, or plan a branch pipeline without the --mr-* options\n",
         ),
     ];
