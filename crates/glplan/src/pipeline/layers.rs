@@ -136,6 +136,10 @@ struct Part {
     /// bit is clear skips the part, and most lookups walk several parts before the one that
     /// defines the name.
     names_filter: u64,
+    /// The [`name_bit`] filter of the names of the referencing definitions.
+    referencing_filter: u64,
+    /// The [`name_bit`] filter of the names the referencing definitions reference.
+    referenced_filter: u64,
 }
 
 /// Returns the bit of `name` in a [`Part`]'s names filter, from its length and its first and
@@ -192,8 +196,27 @@ impl Part {
         let names_filter = entries
             .iter()
             .fold(0, |filter, variable| filter | name_bit(&variable.name));
+        let referencing_filter = referencing
+            .iter()
+            .filter_map(|&position| entries.get(position))
+            .fold(0, |filter, variable| filter | name_bit(&variable.name));
+        let referenced_filter = referencing
+            .iter()
+            .filter_map(|&position| entries.get(position))
+            .zip(&name_ranges)
+            .flat_map(|(variable, &(start, end))| {
+                let value = variable.value.as_str();
+                names
+                    .get(start..end)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(move |&(from, to)| value.get(from..to))
+            })
+            .fold(0, |filter, name| filter | name_bit(name));
         let mut part = Part {
             names_filter,
+            referencing_filter,
+            referenced_filter,
             entries,
             index,
             referencing,
@@ -214,6 +237,9 @@ impl Part {
     /// Whether a referencing definition of the part references a name that a referencing
     /// definition of `other` defines.
     fn references_into(&self, other: &Part) -> bool {
+        if self.referenced_filter & other.referencing_filter == 0 {
+            return false;
+        }
         (0..self.referencing.len())
             .filter_map(|k| self.referencing_at(k))
             .flat_map(Referencing::names)
@@ -245,12 +271,15 @@ impl Part {
     }
 
     /// Calls `visit` with the position and the value of each definition of `name`, in order.
+    /// `bit` is the [`name_bit`] of `name`, computed once by callers that look one name up in
+    /// several parts.
     fn for_each_definition<'p>(
         &'p self,
         name: &str,
+        bit: u64,
         mut visit: impl FnMut(usize, &'p ResolvedVariable),
     ) {
-        if !self.may_define(name) {
+        if self.names_filter & bit == 0 {
             return;
         }
         match &self.index {
@@ -271,14 +300,13 @@ impl Part {
         }
     }
 
-    /// Returns whether the part may define `name`. A `false` is certain.
-    #[inline]
-    fn may_define(&self, name: &str) -> bool {
-        self.names_filter & name_bit(name) != 0
+    fn last(&self, name: &str) -> Option<&ResolvedVariable> {
+        self.last_of_bit(name, name_bit(name))
     }
 
-    fn last(&self, name: &str) -> Option<&ResolvedVariable> {
-        if !self.may_define(name) {
+    /// [`Part::last`] with the [`name_bit`] of `name` already computed.
+    fn last_of_bit(&self, name: &str, bit: u64) -> Option<&ResolvedVariable> {
+        if self.names_filter & bit == 0 {
             return None;
         }
         match &self.index {
@@ -311,6 +339,14 @@ impl<'p> Referencing<'p> {
             .iter()
             .filter_map(move |&(start, end)| value.get(start..end))
     }
+}
+
+/// A name a referencing definition references, with its winning definition and, when that
+/// one references other variables too, its index among the referencing definitions.
+struct Read<'l> {
+    name: &'l str,
+    found: Option<&'l ResolvedVariable>,
+    winner: Option<usize>,
 }
 
 /// The definitions of the names a job's variable list shows, grouped by name.
@@ -395,15 +431,29 @@ impl Layers {
     /// Whether the parts reference each other in a cycle: part `a` references part `b` when
     /// a referencing definition of `a` references a name of a referencing definition of `b`.
     fn parts_cycle(&self) -> bool {
-        let involved: Vec<&Part> = self
-            .parts
-            .iter()
-            .map(Arc::as_ref)
-            .filter(|part| !part.referencing.is_empty())
-            .collect();
-        if involved.len() < 2 {
+        let involved = || {
+            self.parts
+                .iter()
+                .map(Arc::as_ref)
+                .filter(|part| !part.referencing.is_empty())
+        };
+        let count = involved().count();
+        if count < 2 {
             return false;
         }
+        if count <= SMALL_GRAPH {
+            // One bit set of edges per part, without allocating.
+            let mut edges = [0u64; SMALL_GRAPH];
+            for (a, (slot, from)) in edges.iter_mut().zip(involved()).enumerate() {
+                for (b, to) in involved().enumerate() {
+                    if a != b && from.references_into(to) {
+                        *slot |= 1 << b;
+                    }
+                }
+            }
+            return bit_graph_has_cycle(&edges, count);
+        }
+        let involved: Vec<&Part> = involved().collect();
         let mut offsets = Vec::with_capacity(involved.len() + 1);
         let mut edges: Vec<usize> = Vec::new();
         offsets.push(0);
@@ -422,7 +472,11 @@ impl Layers {
 
     /// Returns the winning definition of `name`.
     pub(super) fn get(&self, name: &str) -> Option<&ResolvedVariable> {
-        self.parts.iter().rev().find_map(|part| part.last(name))
+        let bit = name_bit(name);
+        self.parts
+            .iter()
+            .rev()
+            .find_map(|part| part.last_of_bit(name, bit))
     }
 
     /// Iterates over every definition, in order.
@@ -485,13 +539,14 @@ impl Layers {
                 }
                 let start = all.definitions.len();
                 let mut first = None;
+                let bit = name_bit(name);
                 for (index, other) in
                     self.parts
                         .iter()
                         .enumerate()
                         .skip(if predefined { part_index } else { 0 })
                 {
-                    other.for_each_definition(name, |position, definition| {
+                    other.for_each_definition(name, bit, |position, definition| {
                         first.get_or_insert((index, position));
                         all.definitions.push(definition);
                     });
@@ -615,8 +670,9 @@ impl Layers {
         }
         bounds.insert(name, None);
         let mut longest = Some(0);
+        let bit = name_bit(name);
         for part in &self.parts {
-            part.for_each_definition(name, |position, definition| {
+            part.for_each_definition(name, bit, |position, definition| {
                 let Some(current) = longest else {
                     return;
                 };
@@ -711,6 +767,29 @@ impl Layers {
             .iter()
             .map(|(_, _, r)| winner(&r.definition.name))
             .collect();
+        // The winning definition of each name that each referencing definition references,
+        // with its index in `referencing`, looked up once. The reads of the `k`th definition
+        // are `reads[read_ranges[k].0..read_ranges[k].1]`.
+        let mut reads: Vec<Read<'_>> = Vec::new();
+        let mut read_ranges = Vec::with_capacity(referencing.len());
+        for (_, _, definition) in &referencing {
+            let start = reads.len();
+            reads.extend(definition.names().map(|name| {
+                let found = self.get(name);
+                Read {
+                    name,
+                    found,
+                    winner: found.and_then(index_of),
+                }
+            }));
+            read_ranges.push((start, reads.len()));
+        }
+        let reads_of = |k: usize| -> &[Read<'_>] {
+            read_ranges
+                .get(k)
+                .and_then(|&(start, end)| reads.get(start..end))
+                .unwrap_or_default()
+        };
         let mut values: Vec<Option<String>> = vec![None; referencing.len()];
         let mut budget = options.max_added_bytes;
         // Depth-first, each definition after the winners of the names it references; the
@@ -734,18 +813,26 @@ impl Layers {
                 }
                 let before = stack.len();
                 stack.extend(
-                    definition
-                        .names()
-                        .filter_map(&winner)
+                    reads_of(k)
+                        .iter()
+                        .filter_map(|read| read.winner)
                         .filter(|&j| !state.get(j).copied().unwrap_or(true)),
                 );
                 if stack.len() > before {
                     continue;
                 }
                 stack.pop();
+                // The expansion reads only names that `names()` lists, and any other name is
+                // looked up in the whole list.
                 let lookup = |name: &str| -> Option<(&ResolvedVariable, &str)> {
-                    let found = self.get(name)?;
-                    let expanded = index_of(found).and_then(|j| values.get(j)?.as_deref());
+                    let (found, index) = match reads_of(k).iter().find(|read| read.name == name) {
+                        Some(read) => (read.found?, read.winner),
+                        None => {
+                            let found = self.get(name)?;
+                            (found, index_of(found))
+                        }
+                    };
+                    let expanded = index.and_then(|j| values.get(j)?.as_deref());
                     Some((found, expanded.unwrap_or(&found.value)))
                 };
                 let Some(value) = expand_collection_value(
@@ -837,8 +924,9 @@ impl Layers {
                 continue;
             }
             names.push(name);
+            let bit = name_bit(name);
             for (part_index, part) in self.parts.iter().enumerate() {
-                part.for_each_definition(name, |position, definition| {
+                part.for_each_definition(name, bit, |position, definition| {
                     if !keep(definition) {
                         return;
                     }
@@ -910,9 +998,7 @@ fn edge_list_has_cycle(definitions: &[Referencing<'_>]) -> bool {
 /// The longest list that [`has_cycle`] checks with one bit set of edges per definition.
 const SMALL_GRAPH: usize = 64;
 
-/// Checks at most [`SMALL_GRAPH`] definitions for a cycle without allocating. It removes the
-/// definitions whose edges all lead to removed definitions or to themselves until none is left
-/// to remove, and whatever remains lies on a cycle or leads into one.
+/// Checks at most [`SMALL_GRAPH`] definitions for a cycle without allocating.
 fn small_graph_has_cycle(definitions: &[Referencing<'_>]) -> bool {
     let mut edges = [0u64; SMALL_GRAPH];
     for (slot, definition) in edges.iter_mut().zip(definitions) {
@@ -923,17 +1009,25 @@ fn small_graph_has_cycle(definitions: &[Referencing<'_>]) -> bool {
             }
         }
     }
+    bit_graph_has_cycle(&edges, definitions.len())
+}
+
+/// Checks the first `count` nodes of `edges` for a cycle through two or more nodes. Bit `j` of
+/// `edges[i]` is set when node `i` has an edge to node `j`. It removes the nodes whose edges all
+/// lead to removed nodes or to themselves until none is left to remove, and whatever remains
+/// lies on a cycle or leads into one.
+fn bit_graph_has_cycle(edges: &[u64; SMALL_GRAPH], count: usize) -> bool {
     if edges.iter().all(|&node_edges| node_edges == 0) {
         return false;
     }
-    let mut left: u64 = if definitions.len() == SMALL_GRAPH {
+    let mut left: u64 = if count >= SMALL_GRAPH {
         u64::MAX
     } else {
-        (1 << definitions.len()) - 1
+        (1 << count) - 1
     };
     loop {
         let before = left;
-        for (index, node_edges) in edges.iter().enumerate().take(definitions.len()) {
+        for (index, node_edges) in edges.iter().enumerate().take(count) {
             let bit = 1u64 << index;
             if left & bit != 0 && node_edges & left & !bit == 0 {
                 left &= !bit;
