@@ -32,6 +32,7 @@ use crate::variables::{
 use crate::variables::{
     expand_collection_value, sort_and_expand_definitions, sort_and_expand_indexed,
 };
+use crate::variables::{is_blank, job_variables_in_environment, seed_variables_in_environment};
 
 /// Name of the YAML variable that marks where the job's YAML variables go in a template list.
 /// Only the template job's YAML variables and the context's variables reach those lists, and
@@ -1198,17 +1199,24 @@ impl SharedParts {
         };
         let own = job_predefined_variables(context, &template, environment, false).len();
 
-        let seed = seed_variables(context, &globals, &template);
-        if seed.environment.as_deref() != environment {
+        // The name has no references, so GitLab's expansion leaves a name that is not blank
+        // as it is.
+        let expanded = environment
+            .filter(|name| !is_blank(name))
+            .map(str::to_owned);
+        if expanded.as_deref() != environment || environment.is_some_and(|n| n.contains(['$', '%']))
+        {
             return None;
         }
+        let seed = seed_variables_in_environment(context, &globals, &template, expanded.clone());
         let (seed_middle, seed_after) = split(&seed.variables, own)?;
 
         let outcome = JobOutcome {
             manual: Some(false),
             ..JobOutcome::default()
         };
-        let full = job_variables(context, &globals, &template, &outcome).variables;
+        let full = job_variables_in_environment(context, &globals, &template, &outcome, expanded)
+            .variables;
         // The variables GitLab stores with the job come before the job's own predefined
         // variables, which start with `CI_JOB_NAME`.
         let stored = full.iter().position(|v| v.name == "CI_JOB_NAME")?;

@@ -184,14 +184,28 @@ pub fn seed_variables(
 ) -> JobVariables {
     let yaml = job_yaml_variables(globals, job, &[]);
     let environment = expand_environment_name(context, job, &yaml, job.manual);
-    let variables = scoped_variables(
-        context,
-        job,
-        &yaml,
-        environment.as_deref(),
-        job.manual,
-        None,
-    );
+    seed_variables_with_yaml(context, job, &yaml, environment)
+}
+
+/// Builds [`seed_variables`] for a job whose environment name needs no expansion, such as a
+/// name without references. `environment` is the expanded name.
+pub(crate) fn seed_variables_in_environment(
+    context: &PipelineContext,
+    globals: &GlobalVariables,
+    job: &JobSpec,
+    environment: Option<String>,
+) -> JobVariables {
+    let yaml = job_yaml_variables(globals, job, &[]);
+    seed_variables_with_yaml(context, job, &yaml, environment)
+}
+
+fn seed_variables_with_yaml(
+    context: &PipelineContext,
+    job: &JobSpec,
+    yaml: &[ResolvedVariable],
+    environment: Option<String>,
+) -> JobVariables {
+    let variables = scoped_variables(context, job, yaml, environment.as_deref(), job.manual, None);
     JobVariables {
         variables,
         environment,
@@ -224,7 +238,30 @@ pub fn job_variables(
     let yaml = job_yaml_variables(globals, job, &outcome.rule_variables);
     let manual = outcome.manual.unwrap_or(job.manual);
     let environment = expand_environment_name(context, job, &yaml, manual);
+    job_variables_with_yaml(context, job, outcome, &yaml, environment)
+}
 
+/// Builds [`job_variables`] for a job whose environment name needs no expansion, as
+/// [`seed_variables_in_environment`] does.
+pub(crate) fn job_variables_in_environment(
+    context: &PipelineContext,
+    globals: &GlobalVariables,
+    job: &JobSpec,
+    outcome: &JobOutcome,
+    environment: Option<String>,
+) -> JobVariables {
+    let yaml = job_yaml_variables(globals, job, &outcome.rule_variables);
+    job_variables_with_yaml(context, job, outcome, &yaml, environment)
+}
+
+fn job_variables_with_yaml(
+    context: &PipelineContext,
+    job: &JobSpec,
+    outcome: &JobOutcome,
+    yaml: &[ResolvedVariable],
+    environment: Option<String>,
+) -> JobVariables {
+    let manual = outcome.manual.unwrap_or(job.manual);
     let mut variables = VariableList::new();
     push_predefined(
         &mut variables,
@@ -234,7 +271,7 @@ pub fn job_variables(
     let scoped = scoped_variables(
         context,
         job,
-        &yaml,
+        yaml,
         environment.as_deref(),
         manual,
         Some(outcome),

@@ -45,7 +45,10 @@ pub use collections::{
     JobVariables, include_variables, job_variables, job_yaml_variables, pipeline_name,
     root_variables, scope_rank, seed_variables, workflow_variables,
 };
-pub(crate) use collections::{job_level_variables, merge_job_lists};
+pub(crate) use collections::{
+    job_level_variables, job_variables_in_environment, merge_job_lists,
+    seed_variables_in_environment,
+};
 pub use downstream::{Forward, downstream_variables};
 pub use expand::{
     DEFAULT_MAX_VARIABLE_EXPANSION_BYTES, ExpandOptions, Expansion, RUNNER_TEMP_PROJECT_DIR,
@@ -60,6 +63,7 @@ pub use input::{
     YamlVariable,
 };
 pub use list::{MASKED, ResolvedVariable, VariableList, VariableSource};
+pub(crate) use predefined::is_blank;
 pub use predefined::{
     Availability, MAX_COMMIT_MESSAGE_BYTES, MAX_MERGE_REQUEST_DESCRIPTION_CHARS,
     MAX_OPEN_MERGE_REQUESTS, MAX_RELEASE_DESCRIPTION_CHARS, PredefinedVariable, environment_slug,
