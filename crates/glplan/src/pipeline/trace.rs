@@ -247,7 +247,9 @@ pub(super) struct Locator<'a> {
 
 impl Locator<'_> {
     pub(super) fn locate(&self, span: Span) -> Option<SourceLocation> {
-        let (file, start, _) = self.sources?.resolve(span)?;
+        // Only the start is shown, so the end's position is not computed.
+        let file = self.sources?.get(span.file)?;
+        let start = file.position(span.start);
         Some(SourceLocation {
             file: CompactString::from(&file.name),
             line: start.line,
