@@ -137,9 +137,15 @@ pub struct IfTrace {
 impl fmt::Display for IfTrace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verdict = if self.holds { "true" } else { "false" };
-        write!(f, "if `{}` is {verdict}", self.expression)?;
+        // Plain `write_str` calls, because the texts need no padding and a trace is written for
+        // every clause of every job.
+        f.write_str("if `")?;
+        f.write_str(&self.expression)?;
+        f.write_str("` is ")?;
+        f.write_str(verdict)?;
         if let Some(error) = &self.error {
-            write!(f, " because its evaluation failed: {error}")?;
+            f.write_str(" because its evaluation failed: ")?;
+            f.write_str(error)?;
         }
         let mut separator = " (";
         for read in &self.reads {
@@ -364,7 +370,9 @@ impl ChangesTrace {
 impl fmt::Display for ChangesTrace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verdict = if self.holds() { "true" } else { "false" };
-        write!(f, "changes is {verdict}: ")?;
+        f.write_str("changes is ")?;
+        f.write_str(verdict)?;
+        f.write_str(": ")?;
         match &self.outcome {
             ChangesOutcome::NoDiff => f.write_str("the pipeline has no diff to compare against"),
             ChangesOutcome::CompareToUnavailable => write!(
@@ -380,7 +388,11 @@ impl fmt::Display for ChangesTrace {
                  so nothing was compared"
             ),
             ChangesOutcome::Matched { glob, path } => {
-                write!(f, "changed file `{path}` matches `{glob}`")
+                f.write_str("changed file `")?;
+                f.write_str(path)?;
+                f.write_str("` matches `")?;
+                f.write_str(glob)?;
+                f.write_str("`")
             }
             ChangesOutcome::NoMatch { changed_files } => write!(
                 f,

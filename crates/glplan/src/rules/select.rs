@@ -40,7 +40,8 @@ pub struct RuleTrace {
 
 impl fmt::Display for RuleTrace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rule {}", self.index + 1)?;
+        f.write_str("rule ")?;
+        fmt::Display::fmt(&(self.index + 1), f)?;
         if self.clauses.is_empty() {
             return f.write_str(" has no clause, so it always matches");
         }
@@ -167,11 +168,21 @@ impl fmt::Display for JobDecision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.trace {
             JobTrace::Rules(trace) => match trace.matched() {
-                None => write!(f, "absent because no rule matched: {trace}"),
-                Some(rule) if self.when == When::Never => {
-                    write!(f, "absent because {rule} and it has `when: never`")
+                None => {
+                    f.write_str("absent because no rule matched: ")?;
+                    trace.fmt(f)
                 }
-                Some(rule) => write!(f, "created with `when: {}` by {rule}", self.when.as_str()),
+                Some(rule) if self.when == When::Never => {
+                    f.write_str("absent because ")?;
+                    rule.fmt(f)?;
+                    f.write_str(" and it has `when: never`")
+                }
+                Some(rule) => {
+                    f.write_str("created with `when: ")?;
+                    f.write_str(self.when.as_str())?;
+                    f.write_str("` by ")?;
+                    rule.fmt(f)
+                }
             },
             JobTrace::OnlyExcept(trace) if self.is_created() => write!(f, "created: {trace}"),
             JobTrace::OnlyExcept(trace) => write!(f, "absent: {trace}"),
