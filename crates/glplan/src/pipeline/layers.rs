@@ -96,16 +96,34 @@ impl<'s> LengthBounds<'s> {
         }
     }
 
-    fn insert(&mut self, name: &'s str, bound: Option<usize>) {
+    fn new() -> Self {
+        LengthBounds {
+            linear: Vec::with_capacity(Self::LINEAR),
+            hashed: HashMap::default(),
+        }
+    }
+
+    /// Records that the bound of `name`, which has none yet, is being computed. Returns the
+    /// slot for [`LengthBounds::finish`].
+    fn start(&mut self, name: &'s str) -> usize {
+        if self.hashed.is_empty() && self.linear.len() < Self::LINEAR {
+            self.linear.push((name, None));
+            return self.linear.len() - 1;
+        }
+        if self.hashed.is_empty() {
+            self.hashed.extend(self.linear.drain(..));
+        }
+        self.hashed.insert(name, None);
+        usize::MAX
+    }
+
+    /// Records the bound of `name`, whose computation [`LengthBounds::start`] gave `slot`.
+    fn finish(&mut self, slot: usize, name: &'s str, bound: Option<usize>) {
+        // The names may have moved to the map since `start`.
         if !self.hashed.is_empty() {
             self.hashed.insert(name, bound);
-        } else if let Some(slot) = self.linear.iter_mut().find(|(known, _)| *known == name) {
-            slot.1 = bound;
-        } else if self.linear.len() < Self::LINEAR {
-            self.linear.push((name, bound));
-        } else {
-            self.hashed.extend(self.linear.drain(..));
-            self.hashed.insert(name, bound);
+        } else if let Some(entry) = self.linear.get_mut(slot) {
+            entry.1 = bound;
         }
     }
 }
@@ -644,7 +662,7 @@ impl Layers {
     /// definitions of its name. That length is bounded by the definition's own length plus
     /// the bounds of the names it references, without building any text.
     fn added_bytes_bound(&self) -> Option<usize> {
-        let mut bounds = LengthBounds::default();
+        let mut bounds = LengthBounds::new();
         let mut total: usize = 0;
         for referencing in self.referencing() {
             for name in referencing.names() {
@@ -669,7 +687,7 @@ impl Layers {
         if depth > MAX_BOUND_DEPTH {
             return None;
         }
-        bounds.insert(name, None);
+        let slot = bounds.start(name);
         let mut longest = Some(0);
         let bit = name_bit(name);
         for part in &self.parts {
@@ -690,7 +708,7 @@ impl Layers {
                 longest = length.map(|length| current.max(length));
             });
         }
-        bounds.insert(name, longest);
+        bounds.finish(slot, name, longest);
         longest
     }
 
