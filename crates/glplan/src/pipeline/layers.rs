@@ -1227,7 +1227,7 @@ impl SharedParts {
             return None;
         }
         let seed = seed_variables_in_environment(context, &globals, &template, expanded.clone());
-        let (seed_middle, seed_after) = split(&seed.variables, own)?;
+        let (seed_middle, seed_after) = split(seed.variables.as_slice(), own)?;
 
         let outcome = JobOutcome {
             manual: Some(false),
@@ -1235,36 +1235,37 @@ impl SharedParts {
         };
         let full = job_variables_in_environment(context, &globals, &template, &outcome, expanded)
             .variables;
+        let full = full.as_slice();
         // The variables GitLab stores with the job come before the job's own predefined
         // variables, which start with `CI_JOB_NAME`.
         let stored = full.iter().position(|v| v.name == "CI_JOB_NAME")?;
-        let final_before: VariableList = full.iter().take(stored).cloned().collect();
-        let rest: VariableList = full.iter().skip(stored).cloned().collect();
-        let (final_middle, mut final_after) = split(&rest, own)?;
+        let final_before = full.get(..stored)?.to_vec();
+        let (final_middle, mut final_after) = split(full.get(stored..)?, own)?;
         let mut slug = None;
         if environment.is_some() {
-            let entries = final_after.as_slice();
-            let tail = entries
+            let tail = final_after
                 .iter()
                 .rev()
                 .take_while(|v| ENVIRONMENT_TAIL.contains(&v.name.as_str()))
                 .count();
-            slug = entries
+            let keep = final_after.len() - tail;
+            slug = final_after
+                .get(keep..)
+                .unwrap_or_default()
                 .iter()
                 .rev()
-                .take(tail)
                 .find(|v| v.name == "CI_ENVIRONMENT_SLUG")
                 .cloned();
-            let keep = entries.len() - tail;
-            final_after = entries.iter().take(keep).cloned().collect();
+            final_after.truncate(keep);
             slug.as_ref()?;
         }
+        let part = |entries| Arc::new(Part::new(entries));
         Some(SharedParts {
-            seed_middle: Part::shared(&seed_middle),
-            seed_after: Part::shared(&seed_after),
-            final_before: Part::shared(&final_before),
-            final_middle: Part::shared(&final_middle),
-            final_after: Part::shared(&final_after),
+            seed_middle: part(seed_middle),
+            seed_after: part(seed_after),
+            final_before: part(final_before),
+            final_middle: part(final_middle),
+            final_after: part(final_after),
             slug,
         })
     }
@@ -1285,11 +1286,13 @@ fn own_part(
 
 /// Cuts a template list after the template job's `own` predefined variables and around the
 /// marker.
-fn split(list: &VariableList, own: usize) -> Option<(VariableList, VariableList)> {
-    let entries = list.as_slice();
+fn split(
+    entries: &[ResolvedVariable],
+    own: usize,
+) -> Option<(Vec<ResolvedVariable>, Vec<ResolvedVariable>)> {
     let marker = entries.iter().position(|v| v.name == MARKER)?;
-    let middle = entries.get(own..marker)?.iter().cloned().collect();
-    let after = entries.get(marker + 1..)?.iter().cloned().collect();
+    let middle = entries.get(own..marker)?.to_vec();
+    let after = entries.get(marker + 1..)?.to_vec();
     Some((middle, after))
 }
 

@@ -276,7 +276,7 @@ fn job_variables_with_yaml(
         manual,
         Some(outcome),
     );
-    variables.extend(scoped.iter().cloned());
+    variables.extend(scoped);
     let manual_job = &outcome.manual_job_variables;
     variables.extend(
         manual_job

@@ -316,6 +316,15 @@ impl Extend<ResolvedVariable> for VariableList {
     }
 }
 
+impl IntoIterator for VariableList {
+    type Item = ResolvedVariable;
+    type IntoIter = std::vec::IntoIter<ResolvedVariable>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
 impl<'a> IntoIterator for &'a VariableList {
     type Item = &'a ResolvedVariable;
     type IntoIter = std::slice::Iter<'a, ResolvedVariable>;
