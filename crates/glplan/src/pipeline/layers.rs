@@ -1560,14 +1560,25 @@ impl<'c> VariableLists<'c> {
         seed: &SeedList,
     ) -> FinalList {
         let manual = outcome.manual.unwrap_or(spec.manual);
-        let yaml = match (&seed.yaml, outcome.rule_variables.is_empty()) {
-            (Some(yaml), true) => yaml.clone(),
+        let (yaml, environment) = match (&seed.yaml, outcome.rule_variables.is_empty()) {
+            (Some(yaml), true) => {
+                // The seed's environment name was expanded from the same YAML parts, so it
+                // is reused when the `manual` flag it was built with is the same too.
+                let environment = match &seed.own {
+                    Some((_, seed_manual, environment)) if *seed_manual == manual => {
+                        Some(environment.clone())
+                    }
+                    _ => self.environment_name(spec, manual, yaml),
+                };
+                (yaml.clone(), environment)
+            }
             (yaml, _) => {
                 let seed_own = yaml.as_ref().and_then(|parts| parts.last());
-                self.yaml_parts(globals, spec, &outcome.rule_variables, seed_own)
+                let yaml = self.yaml_parts(globals, spec, &outcome.rule_variables, seed_own);
+                let environment = self.environment_name(spec, manual, &yaml);
+                (yaml, environment)
             }
         };
-        let environment = self.environment_name(spec, manual, &yaml);
         let shared = environment
             .as_ref()
             .and_then(|environment| self.shared(environment.as_deref()));
