@@ -186,6 +186,14 @@ impl<'a> FinalVariables<'a> {
         })
     }
 
+    /// Returns what [`Self::sent`] returns for the name of `winner`, the name's winning
+    /// definition, without looking the winner up again.
+    fn sent_winner<'l>(&'l self, winner: &'l ResolvedVariable) -> (&'l ResolvedVariable, &'l str) {
+        self.payload
+            .get(&self.list, &winner.name)
+            .unwrap_or((winner, winner.value.as_str()))
+    }
+
     /// The whole list as GitLab sends it, for the variables a trigger job passes downstream.
     pub(super) fn to_list(&self) -> VariableList {
         self.list.to_list()
@@ -438,9 +446,7 @@ fn plan_variables(
     let mut planned = Vec::with_capacity(effective.len());
     planned.extend(effective.iter().filter_map(|definitions| {
         let winner = *definitions.last()?;
-        let (sent, sent_value) = variables
-            .sent(&winner.name)
-            .unwrap_or((winner, winner.value.as_str()));
+        let (sent, sent_value) = variables.sent_winner(winner);
         let value = if sent.masked {
             CompactString::const_new(MASKED)
         } else {
