@@ -366,64 +366,56 @@ impl Planner<'_, '_> {
             }
         }
         // GitLab saves the environment of each job with its expanded name, and creates the job
-        // as failed when the name is not valid.
-        for job in pipeline.jobs.iter().filter(|job| job.environment_invalid) {
-            let name = job.environment.as_ref().map_or("", |e| e.name.as_str());
-            let span = self
-                .config
-                .jobs
-                .get(job.name.as_str())
-                .and_then(|config| config.keyword_span("environment"));
-            let mut diagnostic = Diagnostic::warning(
-                "environment-creation-failure",
-                format!(
+        // as failed when the name is not valid. It creates the resource group under its
+        // expanded key too, and drops the keyword when it cannot save the key.
+        let rule = |what: &str, noun: &str| {
+            format!(
+                "{what} {noun} {}, and it can have at most {} characters; check the variables \
+                 the {noun} references",
+                crate::config::keywords::environment::NAME_RULE,
+                crate::config::keywords::environment::MAX_SAVED_NAME_CHARS,
+            )
+        };
+        for job in &pipeline.jobs {
+            let mut found = Vec::new();
+            if job.environment_invalid {
+                let name = job.environment.as_ref().map_or("", |e| e.name.as_str());
+                let message = format!(
                     "GitLab creates job `{}` as failed (`environment_creation_failure`): its \
                      environment name `{name}` is not valid after expansion",
                     job.name
-                ),
-            )
-            .with_help(format!(
-                "an environment name {} and has at most {} characters; check the variables the \
-                 name references",
-                crate::config::keywords::environment::NAME_RULE,
-                crate::config::keywords::environment::MAX_SAVED_NAME_CHARS
-            ));
-            if let Some(span) = span {
-                diagnostic = diagnostic.with_span(span);
+                );
+                let help = rule("an environment", "name");
+                found.push(("environment", "environment-creation-failure", message, help));
             }
-            let diagnostic = locator.diagnostic(diagnostic, Some(&job.name));
-            pipeline.diagnostics.push(diagnostic);
-        }
-        // GitLab creates each job's resource group under its expanded key and drops the
-        // keyword when it cannot save the key: the job then waits for no other job.
-        for job in &pipeline.jobs {
-            let Some(key) = &job.resource_group_dropped else {
-                continue;
-            };
-            let span = self
-                .config
-                .jobs
-                .get(job.name.as_str())
-                .and_then(|config| config.keyword_span("resource_group"));
-            let mut diagnostic = Diagnostic::warning(
-                "resource-group-not-created",
-                format!(
+            if let Some(key) = &job.resource_group_dropped {
+                let message = format!(
                     "GitLab runs job `{}` without a resource group: its resource group key \
                      `{key}` is not valid after expansion",
                     job.name
-                ),
-            )
-            .with_help(format!(
-                "a resource group key {} and has at most {} characters; check the variables the \
-                 key references",
-                crate::config::keywords::environment::NAME_RULE,
-                crate::config::keywords::environment::MAX_SAVED_NAME_CHARS
-            ));
-            if let Some(span) = span {
-                diagnostic = diagnostic.with_span(span);
+                );
+                let help = rule("a resource group", "key");
+                found.push((
+                    "resource_group",
+                    "resource-group-not-created",
+                    message,
+                    help,
+                ));
             }
-            let diagnostic = locator.diagnostic(diagnostic, Some(&job.name));
-            pipeline.diagnostics.push(diagnostic);
+            for (keyword, code, message, help) in found {
+                let mut diagnostic = Diagnostic::warning(code, message).with_help(help);
+                let span = self
+                    .config
+                    .jobs
+                    .get(job.name.as_str())
+                    .and_then(|config| config.keyword_span(keyword));
+                if let Some(span) = span {
+                    diagnostic = diagnostic.with_span(span);
+                }
+                pipeline
+                    .diagnostics
+                    .push(locator.diagnostic(diagnostic, Some(&job.name)));
+            }
         }
         // The seeds own their variable lists and rule traces. Each run frees its own: the
         // first on the calling thread, which built it, the others on the pool's threads.
