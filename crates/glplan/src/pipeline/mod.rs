@@ -382,17 +382,18 @@ impl Planner<'_, '_> {
                 let name = job.environment.as_ref().map_or("", |e| e.name.as_str());
                 let message = format!(
                     "GitLab creates job `{}` as failed (`environment_creation_failure`): its \
-                     environment name `{name}` is not valid after expansion",
-                    job.name
+                     environment name {}",
+                    job.name,
+                    invalid_after_expansion(name)
                 );
                 let help = rule("an environment", "name");
                 found.push(("environment", "environment-creation-failure", message, help));
             }
             if let Some(key) = &job.resource_group_dropped {
                 let message = format!(
-                    "GitLab runs job `{}` without a resource group: its resource group key \
-                     `{key}` is not valid after expansion",
-                    job.name
+                    "GitLab runs job `{}` without a resource group: its resource group key {}",
+                    job.name,
+                    invalid_after_expansion(key)
                 );
                 let help = rule("a resource group", "key");
                 found.push((
@@ -556,4 +557,14 @@ fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
         masker,
     };
     with_resolution(pipeline, resolution, true)
+}
+
+/// Says why an expanded environment name or resource group key cannot be saved, for the
+/// warnings: "is empty after expansion", or "`NAME` is not valid after expansion".
+fn invalid_after_expansion(name: &str) -> String {
+    if name.is_empty() {
+        "is empty after expansion".to_owned()
+    } else {
+        format!("`{name}` is not valid after expansion")
+    }
 }

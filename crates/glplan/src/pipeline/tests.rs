@@ -1430,6 +1430,7 @@ fn invalid_expanded_resource_group_dropped() {
 colon: {{script: x, resource_group: rg-$BAD}}
 long: {{script: x, resource_group: $LONG}}
 good: {{script: x, resource_group: rg-$GOOD}}
+literal: {{script: x, resource_group: 'prod:eu'}}
 ",
         long = "c".repeat(256),
     );
@@ -1440,7 +1441,9 @@ good: {{script: x, resource_group: rg-$GOOD}}
         .filter(|d| d.code == "resource-group-not-created")
         .map(|d| (d.message.as_str(), d.job.as_deref()))
         .collect();
-    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert_eq!(warned.len(), 3, "{warned:?}");
+    assert_eq!(warned[2].1, Some("literal"));
+    assert_eq!(pipeline.job("literal").unwrap().resource_group, None);
     assert_eq!(
         warned[0],
         (
@@ -1479,5 +1482,12 @@ good: {script: x, environment: {name: review/$GOOD}}
     assert_eq!(warned[0].1, Some("bad"));
     assert!(warned[0].0.contains("`review/a:b`"), "{}", warned[0].0);
     assert_eq!(warned[1].1, Some("empty"));
+    assert!(
+        warned[1]
+            .0
+            .ends_with("its environment name is empty after expansion"),
+        "{}",
+        warned[1].0
+    );
     assert!(pipeline.created);
 }
