@@ -202,7 +202,7 @@ pub struct ContextArgs {
     /// Whether the branch or tag of `--ref` is protected (`CI_COMMIT_REF_PROTECTED`), which
     /// decides whether protected CI/CD variables (`--protect`) reach the pipeline. A merge
     /// request pipeline runs on the merge request's own ref, which glplan treats as unprotected, so
-    /// `true` is rejected with the `--mr-*` options [default: `true` for the default branch,
+    /// `true` is rejected with `--source merge_request_event` or the `--mr-*` options [default: `true` for the default branch,
     /// `false` for other branches and for tags].
     #[arg(long, value_name = "BOOL")]
     pub protected_ref: Option<bool>,
@@ -533,9 +533,9 @@ pub fn parse_instance_variable(text: &str) -> Result<(String, String), String> {
         && let Some((key, scope)) = name.split_once('@')
         && is_variable_name(key)
     {
-        // An empty scope is invalid for group and project variables too, so only a real
-        // scope gets the other options as an alternative.
-        let alternative = if scope.is_empty() {
+        // A scope that group and project variables reject too, such as an empty one, gets
+        // no alternative.
+        let alternative = if check_environment_scope(scope).is_err() {
             String::new()
         } else {
             format!(
@@ -951,6 +951,14 @@ mod tests {
             Err(
                 "GitLab gives instance variables no environment scope, so `K@` is rejected; \
                  drop `@`"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            parse_instance_variable("K@@=v"),
+            Err(
+                "GitLab gives instance variables no environment scope, so `K@@` is rejected; \
+                 drop `@@`"
                     .to_owned()
             )
         );

@@ -60,7 +60,7 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         return Err(
             "--protected-ref true: a merge request pipeline runs on the merge request's own \
              ref, which glplan treats as unprotected, so protected variables never reach it; drop \
-             --protected-ref, or plan a branch pipeline without the --mr-* options"
+             --protected-ref, or plan a branch pipeline without --source merge_request_event and the --mr-* options"
                 .to_owned(),
         );
     }
@@ -1200,7 +1200,7 @@ mod tests {
             build(&args, &[]).unwrap_err(),
             "--protected-ref true: a merge request pipeline runs on the merge request's own \
              ref, which glplan treats as unprotected, so protected variables never reach it; drop \
-             --protected-ref, or plan a branch pipeline without the --mr-* options"
+             --protected-ref, or plan a branch pipeline without --source merge_request_event and the --mr-* options"
         );
         args.protected_ref = Some(false);
         assert!(!build(&args, &[]).unwrap().protected_ref());

@@ -321,7 +321,7 @@ fn flag_errors_exit_two() {
             &["--mr-source", "feat", "--protected-ref", "true"],
             "error: --protected-ref true: a merge request pipeline runs on the merge request's \
              own ref, which glplan treats as unprotected, so protected variables never reach it; drop \
-             --protected-ref, or plan a branch pipeline without the --mr-* options\n",
+             --protected-ref, or plan a branch pipeline without --source merge_request_event and the --mr-* options\n",
         ),
     ];
     for (args, expected) in cases {
