@@ -50,7 +50,13 @@ pub fn text(
 
 fn created_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob, display: DisplayName<'_>) {
     write_line!(out, "job: {}", job.name);
-    if pipeline.created {
+    if let Some(reason) = job.creation_failure().filter(|_| pipeline.created) {
+        write_line!(
+            out,
+            "status: created as failed (`{reason}`), because its environment name is not valid \
+             after expansion; it never runs"
+        );
+    } else if pipeline.created {
         write_line!(out, "status: created");
     } else {
         write_line!(
@@ -357,6 +363,27 @@ mod tests {
         assert!(text.contains("  rule 1 at .gitlab-ci.yml:5:"), "{text}");
         assert!(text.contains("      expression"), "{text}");
         assert!(text.contains("CI_COMMIT_TAG = null"), "{text}");
+    }
+
+    #[test]
+    fn text_of_job_created_as_failed() {
+        let pipeline = pipeline(
+            "variables: {BRANCH: 'a:b'}\n\
+             deploy: {script: x, environment: review/$BRANCH}\n\
+             build: {script: x}\n",
+        );
+        let subject = find(&pipeline, "deploy").unwrap();
+        let failed = text(&pipeline, &subject, "", &|name| name.to_owned());
+        assert!(
+            failed.contains(
+                "status: created as failed (`environment_creation_failure`), because its \
+                 environment name is not valid after expansion; it never runs\n"
+            ),
+            "{failed}"
+        );
+        let subject = find(&pipeline, "build").unwrap();
+        let created = text(&pipeline, &subject, "", &|name| name.to_owned());
+        assert!(created.contains("status: created\n"), "{created}");
     }
 
     #[test]

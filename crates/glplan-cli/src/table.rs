@@ -195,11 +195,17 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// Returns `when`, with the delay of a delayed job.
+/// Returns `when`, with the delay of a delayed job, and `created failed` after it for a job
+/// GitLab creates as failed.
 pub fn when_cell(job: &PlannedJob) -> String {
-    match (&job.when, &job.start_in) {
+    let when = match (&job.when, &job.start_in) {
         (When::Delayed, Some(delay)) => format!("delayed ({})", delay.text),
         (when, _) => when.as_str().to_owned(),
+    };
+    // GitLab creates the job with the status `failed`, whatever its `when`.
+    match job.creation_failure() {
+        Some(_) => format!("{when}, created failed"),
+        None => when,
     }
 }
 
@@ -414,6 +420,23 @@ mod tests {
             seconds: 1800,
         });
         assert_eq!(when_cell(&job), "delayed (30 minutes)");
+    }
+
+    #[test]
+    fn when_cell_marks_job_created_as_failed() {
+        let files = glplan::MemoryFiles::new().with_file(
+            ".gitlab-ci.yml",
+            "variables: {BRANCH: 'a:b'}\ndeploy: {script: x, environment: review/$BRANCH}\n",
+        );
+        let (_, pipeline) = glplan::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &glplan::context::PipelineContext::push("main"),
+            &glplan::pipeline::PlanOptions::default(),
+        );
+        let pipeline = pipeline.unwrap();
+        let job = pipeline.job("deploy").unwrap();
+        assert_eq!(when_cell(job), "on_success, created failed");
     }
 
     #[test]

@@ -269,8 +269,8 @@ pub struct PlannedJob {
     #[serde(skip)]
     #[cfg_attr(test, schemars(skip))]
     pub(crate) environment_invalid: bool,
-    /// The expanded `resource_group` key when GitLab cannot save it (not a valid name, or
-    /// over 255 characters), so that the job has no resource group; masked values hidden.
+    /// The expanded `resource_group` key, with masked values hidden, when GitLab cannot save
+    /// it: not a valid name, or over 255 characters. The job then has no resource group.
     #[serde(skip)]
     #[cfg_attr(test, schemars(skip))]
     pub(crate) resource_group_dropped: Option<CompactString>,
@@ -349,6 +349,14 @@ impl PlannedJob {
             Some((_, value)) => Some(value),
             None => self.variable(name),
         }
+    }
+
+    /// Returns GitLab's failure reason when it creates the job as failed rather than running
+    /// it: `environment_creation_failure` for an environment name that is not valid after
+    /// expansion.
+    pub fn creation_failure(&self) -> Option<&'static str> {
+        self.environment_invalid
+            .then_some("environment_creation_failure")
     }
 
     /// Returns the resource group GitLab assigns the job to, with masked values in place.

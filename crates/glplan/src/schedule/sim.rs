@@ -276,9 +276,7 @@ impl<'p> Sim<'p> {
                 play: options.play.iter().any(|name| names_job(name, job)),
                 bridge: job.kind == JobKind::Bridge,
                 downstream_failure: job.trigger.as_ref().and_then(|t| t.failure_reason),
-                creation_failure: job
-                    .environment_invalid
-                    .then_some("environment_creation_failure"),
+                creation_failure: job.creation_failure(),
                 timeout: job
                     .timeout
                     .as_ref()
