@@ -9,33 +9,15 @@
     reason = "helpers outside #[test] functions fail the test on unexpected output"
 )]
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use glplan::{Diagnostics, FileId, Limits};
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn glplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glplan"))
-        .args(args)
-        .current_dir(workspace())
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
+use common::{glplan, stderr, stdout};
 
 const CLEAN: &str = "tests/fixtures/cli/clean/.gitlab-ci.yml";
 const UNKNOWN_STAGE: &str = "tests/fixtures/cli/unknown-stage/.gitlab-ci.yml";

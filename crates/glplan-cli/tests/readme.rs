@@ -6,25 +6,14 @@
     reason = "helpers outside #[test] functions fail the test on unexpected output"
 )]
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::fs;
+
+use common::{glplan, stdout, workspace};
 
 fn readme() -> String {
     fs::read_to_string(workspace().join("README.md")).unwrap()
-}
-
-fn glplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glplan"))
-        .args(args)
-        .current_dir(workspace())
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
 }
 
 /// Returns the fenced blocks of `language` in `text`, each without its fences.
@@ -54,10 +43,6 @@ fn glplan_args(line: &str) -> Option<Vec<String>> {
         .strip_prefix("cargo run -p glplan-cli -- ")
         .or_else(|| command.strip_prefix("glplan "))?;
     Some(command.split_whitespace().map(str::to_owned).collect())
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
 }
 
 #[test]

@@ -9,17 +9,18 @@
     reason = "helpers and assertions fail the test on unexpected output"
 )]
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use common::{stderr, stdout, workspace};
+
 const FIXTURES: &str = "crates/glplan-cli/tests/fixtures/schedule";
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
+/// Runs the binary as `common::glplan` does, but with `NO_COLOR` set, so that the tables
+/// have no color codes whatever `--color` defaults to.
 fn glplan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_glplan"))
         .args(args)
@@ -31,14 +32,6 @@ fn glplan(args: &[&str]) -> Output {
 
 fn fixture(path: &str) -> String {
     format!("{FIXTURES}/{path}")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 /// Runs `glplan schedule` on a fixture folder's `.gitlab-ci.yml` with JSON output.

@@ -9,33 +9,13 @@
     reason = "helpers outside #[test] functions fail the test on unexpected output"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
 use serde_json::Value;
 
+use common::{glplan, stderr, stdout};
+
 const FIXTURE: &str = "crates/glplan-cli/tests/fixtures/variable-flags/.gitlab-ci.yml";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn glplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glplan"))
-        .args(args)
-        .current_dir(workspace())
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
 
 /// Runs `plan --format json` on the fixture with `args` and returns the pipeline.
 fn plan_json(args: &[&str]) -> Value {
