@@ -197,7 +197,7 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
 
     let mut jobs = Vec::with_capacity(pipeline.jobs.len());
     for job in &pipeline.jobs {
-        if job.kind == JobKind::Bridge || job.environment_invalid {
+        if job.kind == JobKind::Bridge || job.creation_failure().is_some() {
             jobs.push(JobMatch {
                 job: job.name.to_string(),
                 needs_runner: false,

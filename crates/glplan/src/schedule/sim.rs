@@ -386,8 +386,8 @@ impl<'p> Sim<'p> {
         self.open_stages(None);
         // GitLab saves a job whose environment name is not valid after expansion with the
         // status `failed` when it creates the pipeline. The status is set, not reached by a
-        // transition, so the job is not retried and does not cancel the pipeline; the jobs that
-        // wait for it see a failed job, or one allowed to fail.
+        // transition, so the job is not retried and does not cancel the pipeline. The jobs
+        // that wait for it see a failed job, or one allowed to fail.
         for job in 0..self.facts.len() {
             if self
                 .facts
@@ -406,7 +406,7 @@ impl<'p> Sim<'p> {
         self.process(0);
     }
 
-    /// Why GitLab creates `job` as failed.
+    /// Returns why GitLab creates `job` as failed.
     fn creation_failure_reason(&self, job: usize) -> String {
         let name = self
             .facts

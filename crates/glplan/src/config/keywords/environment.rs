@@ -132,8 +132,8 @@ pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(allowed) && !name.starts_with('/') && !name.ends_with('/')
 }
 
-/// The longest environment name or resource group key GitLab saves, in characters
-/// (`length: { maximum: 255 }` on the `Environment` and `Ci::ResourceGroup` models). The
+/// Maximum length, in characters, of an environment name or resource group key that GitLab
+/// saves (`length: { maximum: 255 }` on the `Environment` and `Ci::ResourceGroup` models). The
 /// configuration's own check is only [`is_valid_name`], so a longer name passes it and fails
 /// when the pipeline is created.
 pub const MAX_SAVED_NAME_CHARS: usize = 255;
