@@ -283,7 +283,6 @@ pub(super) struct TraceContext<'a> {
 impl TraceContext<'_> {
     /// Converts a job's decision into its output form.
     pub(super) fn job_rule(&self, decision: &JobDecision) -> JobRule {
-        let summary = self.masker.mask_owned(display(decision));
         let notes = decision
             .notes()
             .into_iter()
@@ -291,7 +290,7 @@ impl TraceContext<'_> {
             .collect();
         let mut rule = JobRule {
             by: DecidedBy::Unconditional,
-            summary,
+            summary: String::new(),
             matched: decision.rule,
             rules: Vec::new(),
             only: None,
@@ -302,7 +301,16 @@ impl TraceContext<'_> {
         match &decision.trace {
             JobTrace::Rules(trace) => {
                 rule.by = DecidedBy::Rules;
-                rule.rules = self.rules(trace);
+                // The summary repeats the texts of the clauses it names, so they are formatted
+                // once, and masked after the summary is written from them.
+                rule.rules = self.unmasked_rules(trace);
+                let summary = Summary {
+                    decision,
+                    rules: &rule.rules,
+                };
+                rule.summary = self.masker.mask_owned(display(&summary));
+                self.mask_details(&mut rule.rules);
+                return rule;
             }
             JobTrace::OnlyExcept(trace) => {
                 rule.by = DecidedBy::OnlyExcept;
@@ -310,11 +318,19 @@ impl TraceContext<'_> {
             }
             JobTrace::Unconditional => {}
         }
+        rule.summary = self.masker.mask_owned(display(decision));
         rule
     }
 
     /// Converts the evaluation of a rule list.
     pub(super) fn rules(&self, trace: &RulesTrace) -> Vec<RuleEvaluation> {
+        let mut rules = self.unmasked_rules(trace);
+        self.mask_details(&mut rules);
+        rules
+    }
+
+    /// Converts the evaluation of a rule list, with the clauses' `detail` texts not masked yet.
+    fn unmasked_rules(&self, trace: &RulesTrace) -> Vec<RuleEvaluation> {
         trace
             .rules
             .iter()
@@ -325,6 +341,13 @@ impl TraceContext<'_> {
                 location: self.locator.locate(rule.span),
             })
             .collect()
+    }
+
+    /// Masks the `detail` texts of the clauses of `rules`.
+    fn mask_details(&self, rules: &mut [RuleEvaluation]) {
+        for clause in rules.iter_mut().flat_map(|rule| &mut rule.clauses) {
+            clause.detail = self.masker.mask_owned(std::mem::take(&mut clause.detail));
+        }
     }
 
     fn policy(&self, trace: &PolicyTrace, rule: &mut JobRule) {
@@ -365,11 +388,12 @@ impl TraceContext<'_> {
         }
     }
 
+    /// Converts the evaluation of a clause, with its `detail` text not masked yet.
     fn clause(&self, clause: &ClauseTrace) -> ClauseEvaluation {
         let mut evaluation = ClauseEvaluation {
             clause: ClauseKind::If,
             holds: clause.holds(),
-            detail: self.masker.mask_owned(display(clause)),
+            detail: display(clause),
             expression: None,
             reads: Vec::new(),
             note: clause.note().map(|note| self.masker.mask_owned(note)),
@@ -399,6 +423,29 @@ impl TraceContext<'_> {
                     .map(|value| self.masker.mask_compact(value)),
             })
             .collect()
+    }
+}
+
+/// The summary line of a job's decision, with the clause texts of its converted rules.
+struct Summary<'a> {
+    decision: &'a JobDecision,
+    /// The rules converted from the decision's trace, with their clauses' texts not masked.
+    rules: &'a [RuleEvaluation],
+}
+
+impl Display for Summary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rules = self.rules;
+        self.decision.fmt_with(f, &mut |f, (rule, clause), trace| {
+            let detail = rules
+                .get(rule)
+                .and_then(|rule| rule.clauses.get(clause))
+                .map(|evaluation| evaluation.detail.as_str());
+            match detail {
+                Some(detail) => f.write_str(detail),
+                None => trace.fmt(f),
+            }
+        })
     }
 }
 

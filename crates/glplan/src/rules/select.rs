@@ -40,13 +40,38 @@ pub struct RuleTrace {
 
 impl fmt::Display for RuleTrace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_with(f, 0, &mut |f, _, clause| clause.fmt(f))
+    }
+}
+
+/// A writer of one clause's text for [`JobDecision::fmt_with`]. It receives the position of
+/// the clause's rule in [`RulesTrace::rules`], the clause's position in that rule, and the
+/// clause.
+pub(crate) type ClauseWriter<'w> =
+    dyn FnMut(&mut fmt::Formatter<'_>, (usize, usize), &ClauseTrace) -> fmt::Result + 'w;
+
+impl RuleTrace {
+    /// Writes the rule's text, with `clause` writing each clause. `position` is the rule's
+    /// position in its [`RulesTrace`].
+    fn fmt_with(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        position: usize,
+        clause: &mut ClauseWriter<'_>,
+    ) -> fmt::Result {
         f.write_str("rule ")?;
         fmt::Display::fmt(&(self.index + 1), f)?;
         if self.clauses.is_empty() {
             return f.write_str(" has no clause, so it always matches");
         }
         f.write_str(": ")?;
-        write_joined(f, &self.clauses)
+        for (index, item) in self.clauses.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            clause(f, (position, index), item)?;
+        }
+        Ok(())
     }
 }
 
@@ -166,24 +191,49 @@ impl JobDecision {
 /// `$X == "y"` is false (X = null)`.
 impl fmt::Display for JobDecision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_with(f, &mut |f, _, clause| clause.fmt(f))
+    }
+}
+
+impl JobDecision {
+    /// Writes the line of [`fmt::Display`], with `clause` writing the text of each clause
+    /// shown, so that a caller that has formatted the clauses already can reuse the texts.
+    pub(crate) fn fmt_with(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        clause: &mut ClauseWriter<'_>,
+    ) -> fmt::Result {
         match &self.trace {
-            JobTrace::Rules(trace) => match trace.matched() {
-                None => {
-                    f.write_str("absent because no rule matched: ")?;
-                    trace.fmt(f)
+            JobTrace::Rules(trace) => {
+                let matched = trace
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .find(|(_, rule)| rule.matched);
+                match matched {
+                    None => {
+                        f.write_str("absent because no rule matched: ")?;
+                        for (position, rule) in trace.rules.iter().enumerate() {
+                            if position > 0 {
+                                f.write_str("; ")?;
+                            }
+                            rule.fmt_with(f, position, clause)?;
+                        }
+                        Ok(())
+                    }
+                    Some((position, rule)) if self.when == When::Never => {
+                        f.write_str("absent because ")?;
+                        rule.fmt_with(f, position, clause)?;
+                        f.write_str(" and it has `when: never`")
+                    }
+                    Some((position, rule)) => {
+                        f.write_str("created with `when: ")?;
+                        f.write_str(self.when.as_str())?;
+                        f.write_str("` by ")?;
+                        rule.fmt_with(f, position, clause)
+                    }
                 }
-                Some(rule) if self.when == When::Never => {
-                    f.write_str("absent because ")?;
-                    rule.fmt(f)?;
-                    f.write_str(" and it has `when: never`")
-                }
-                Some(rule) => {
-                    f.write_str("created with `when: ")?;
-                    f.write_str(self.when.as_str())?;
-                    f.write_str("` by ")?;
-                    rule.fmt(f)
-                }
-            },
+            }
             JobTrace::OnlyExcept(trace) if self.is_created() => write!(f, "created: {trace}"),
             JobTrace::OnlyExcept(trace) => write!(f, "absent: {trace}"),
             JobTrace::Unconditional => f.write_str("created: the job has no rules, only or except"),
