@@ -15,7 +15,7 @@
 //! references and the definitions those reach, so it runs on that closure, not on the whole
 //! list; every other value expands to itself.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use crate::hash::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -1331,8 +1331,13 @@ pub(super) struct VariableLists<'c> {
     /// The shared parts by [`VariableLists::scope_signature`]: environments whose names
     /// select the same deployment and settings variables share every part but the slug.
     by_scopes: RefCell<HashMap<ScopeSignature, Option<Arc<SharedParts>>>>,
-    /// The last top-level variables seen, with the part of their root YAML variables that
-    /// every job inheriting them unchanged shares.
+    /// The pipeline's top-level variables, when they are known up front, with the part of
+    /// their root YAML variables, built at first use. Calls with these variables find the part
+    /// by address, which is sound because the borrow keeps them alive and unchanged while
+    /// `self` exists.
+    pipeline_root: Option<(&'c GlobalVariables, OnceCell<Arc<Part>>)>,
+    /// The last other top-level variables seen, with the part of their root YAML variables
+    /// that every job inheriting them unchanged shares.
     root: RefCell<Option<(GlobalVariables, Arc<Part>)>>,
     /// Root parts without the names some jobs redefine, by the root part's address and
     /// those names; each entry keeps its root part alive so that the address stays its own.
@@ -1349,8 +1354,21 @@ impl<'c> VariableLists<'c> {
             plain: SharedParts::new(context, None).map(Arc::new),
             by_environment: RefCell::new(HashMap::default()),
             by_scopes: RefCell::new(HashMap::default()),
+            pipeline_root: None,
             root: RefCell::new(None),
             root_without: RefCell::new(HashMap::default()),
+        }
+    }
+
+    /// Creates the lists of a pipeline whose top-level variables are `globals`. Every job
+    /// passes them again, and they are then recognized by address instead of compared.
+    pub(super) fn with_globals(
+        context: &'c PipelineContext,
+        globals: &'c GlobalVariables,
+    ) -> VariableLists<'c> {
+        VariableLists {
+            pipeline_root: Some((globals, OnceCell::new())),
+            ..VariableLists::new(context)
         }
     }
 
@@ -1413,9 +1431,17 @@ impl<'c> VariableLists<'c> {
         parts
     }
 
-    /// Returns the part of the root YAML variables of `globals`, built again only when
-    /// `globals` differs from the last call's.
+    /// Returns the part of the root YAML variables of `globals`. The part of the pipeline's
+    /// variables is built once, and any other part again whenever `globals` differs from the
+    /// last call's.
     fn root_part(&self, globals: &GlobalVariables) -> Arc<Part> {
+        if let Some((pipeline_globals, part)) = &self.pipeline_root
+            && std::ptr::eq(*pipeline_globals, globals)
+        {
+            return part
+                .get_or_init(|| Arc::new(Part::new(root_variables(globals))))
+                .clone();
+        }
         if let Some((known, part)) = &*self.root.borrow()
             && known == globals
         {
@@ -1943,6 +1969,28 @@ mod tests {
             lists.yaml_parts(&globals, &inherit_none, &[], None).len(),
             1
         );
+    }
+
+    #[test]
+    fn pipeline_root_part_found_by_address() {
+        let context = PipelineContext::push("main");
+        let globals = globals_of(&[("G", "global"), ("REF", "$G-x")]);
+        let lists = VariableLists::with_globals(&context, &globals);
+        let first = lists.root_part(&globals);
+        assert!(Arc::ptr_eq(&first, &lists.root_part(&globals)));
+        // Equal variables at another address take the value comparison, and other variables
+        // get a part of their own.
+        let copy = globals.clone();
+        let copied = lists.root_part(&copy);
+        assert_eq!(copied.entries, first.entries);
+        let other = globals_of(&[("G", "other")]);
+        let part = lists.root_part(&other);
+        assert_eq!(part.entries, root_variables(&other));
+        assert!(Arc::ptr_eq(&first, &lists.root_part(&globals)));
+        let spec = JobSpec::new("j", "test");
+        let seed = lists.seed(&globals, &spec);
+        let engine = seed_variables(&context, &globals, &spec);
+        same(&seed.layers, &engine.variables, "pipeline globals");
     }
 
     #[test]

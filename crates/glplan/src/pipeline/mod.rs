@@ -287,7 +287,7 @@ impl Planner<'_, '_> {
         let evaluated = parallel::map(parallel::split(all_jobs, threads), |jobs| {
             let expressions = crate::rules::ExpressionCache::default();
             let facts = seed::facts(context, repository.as_deref(), files, &expressions);
-            let lists = VariableLists::new(context);
+            let lists = VariableLists::with_globals(context, globals);
             let (seeds, absent) =
                 seed::evaluate_jobs(config, &jobs, limits, &lists, globals, &facts, traces);
             (seeds, absent, lists)
