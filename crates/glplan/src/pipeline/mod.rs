@@ -339,32 +339,41 @@ impl Planner<'_, '_> {
                 // instead of all being moved into a new one.
                 let mut jobs: Vec<PlannedJob> =
                     Vec::with_capacity(if index == 0 { total } else { run.len() });
+                // Trigger jobs keep their final variables for step 6.
+                let mut bridges = Vec::new();
                 jobs.extend(run.into_iter().map(|(seed, links)| {
                     let variables = FinalVariables::new(&lists, globals, seed);
-                    attributes::planned_job(seed, links, &variables, predefined, traces)
+                    let job = attributes::planned_job(seed, links, &variables, predefined, traces);
+                    if seed.job.kind == JobKind::Bridge {
+                        bridges.push(variables);
+                    }
+                    job
                 }));
-                (jobs, lists)
+                (jobs, bridges, lists)
             },
         );
-        let mut lists = None;
-        for (jobs, run_lists) in planned {
+        // The final variables of the trigger jobs, in the order of `pipeline.jobs`.
+        let mut bridges = Vec::new();
+        for (jobs, run_bridges, run_lists) in planned {
             if pipeline.jobs.is_empty() {
                 pipeline.jobs = jobs;
             } else {
                 pipeline.jobs.extend(jobs);
             }
-            lists.get_or_insert(run_lists);
+            bridges.extend(run_bridges);
+            drop(run_lists);
         }
-        if pipeline.errors.is_empty()
-            && let Some(lists) = &lists
-        {
+        if pipeline.errors.is_empty() {
+            let mut bridges = bridges.iter();
             for (job, seed) in pipeline.jobs.iter_mut().zip(&order) {
-                if seed.job.kind == JobKind::Bridge {
-                    let variables = FinalVariables::new(lists, globals, seed);
-                    job.trigger = downstream::trigger(self, context, seed.job, &variables, traces);
+                if seed.job.kind == JobKind::Bridge
+                    && let Some(variables) = bridges.next()
+                {
+                    job.trigger = downstream::trigger(self, context, seed.job, variables, traces);
                 }
             }
         }
+        drop(bridges);
         // GitLab saves the environment of each job with its expanded name, and creates the job
         // as failed when the name is not valid. It creates the resource group under its
         // expanded key too, and drops the keyword when it cannot save the key.
@@ -422,7 +431,6 @@ impl Planner<'_, '_> {
         // first on the calling thread, which built it, the others on the pool's threads.
         drop(order);
         drop(seeds);
-        drop(lists);
         parallel::map(run_seeds, drop);
 
         // 5. The job graph.
