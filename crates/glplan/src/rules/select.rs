@@ -458,19 +458,17 @@ fn evaluate_rule(
 /// Returns the clauses of `rule` in evaluation order: the written order, then any present
 /// clause the written order lacks (a rule built in code has none) in the order `if`,
 /// `changes`, `exists`.
-fn clause_order(rule: &Rule) -> Vec<RuleClause> {
-    let mut order = rule.clause_order.clone();
+fn clause_order(rule: &Rule) -> impl Iterator<Item = RuleClause> + '_ {
     let present = [
         (RuleClause::If, rule.if_expr.is_some()),
         (RuleClause::Changes, rule.changes.is_some()),
         (RuleClause::Exists, rule.exists.is_some()),
     ];
-    for (clause, is_present) in present {
-        if is_present && !order.contains(&clause) {
-            order.push(clause);
-        }
-    }
-    order
+    let missing = present
+        .into_iter()
+        .filter(|(clause, is_present)| *is_present && !rule.clause_order.contains(clause))
+        .map(|(clause, _)| clause);
+    rule.clause_order.iter().copied().chain(missing)
 }
 
 impl RuleTrace {
