@@ -782,10 +782,6 @@ impl Layers {
         // The index in `referencing` of each name's winning definition, when that one
         // references other variables.
         let winner = |name: &str| -> Option<usize> { index_of(self.get(name)?) };
-        let winners: Vec<Option<usize>> = referencing
-            .iter()
-            .map(|(_, _, r)| winner(&r.definition.name))
-            .collect();
         // The winning definition of each name that each referencing definition references,
         // with its index in `referencing`, looked up once. The reads of the `k`th definition
         // are `reads[read_ranges[k].0..read_ranges[k].1]`.
@@ -809,14 +805,16 @@ impl Layers {
                 .and_then(|&(start, end)| reads.get(start..end))
                 .unwrap_or_default()
         };
+        // The expanded value of each definition, `None` until it is expanded.
         let mut values: Vec<Option<String>> = vec![None; referencing.len()];
+        let expanded =
+            |values: &[Option<String>], k: usize| values.get(k).is_none_or(Option::is_some);
         let mut budget = options.max_added_bytes;
         // Depth-first, each definition after the winners of the names it references; the
         // absence of cycles bounds the stack.
-        let mut state = vec![false; referencing.len()];
         let mut stack = Vec::new();
         for root in 0..referencing.len() {
-            if state.get(root).copied().unwrap_or(true) {
+            if expanded(&values, root) {
                 continue;
             }
             stack.clear();
@@ -826,7 +824,7 @@ impl Layers {
                     stack.pop();
                     continue;
                 };
-                if state.get(k).copied().unwrap_or(true) {
+                if expanded(&values, k) {
                     stack.pop();
                     continue;
                 }
@@ -835,7 +833,7 @@ impl Layers {
                     reads_of(k)
                         .iter()
                         .filter_map(|read| read.winner)
-                        .filter(|&j| !state.get(j).copied().unwrap_or(true)),
+                        .filter(|&j| !expanded(&values, j)),
                 );
                 if stack.len() > before {
                     continue;
@@ -866,18 +864,15 @@ impl Layers {
                 if let Some(slot) = values.get_mut(k) {
                     *slot = Some(value);
                 }
-                if let Some(slot) = state.get_mut(k) {
-                    *slot = true;
-                }
             }
         }
+        // Only the winning definition of each name is sent.
         let order = referencing
             .iter()
             .zip(values)
-            .zip(&winners)
             .enumerate()
-            .filter(|(k, (_, winner))| **winner == Some(*k))
-            .map(|(_, (((part, position, _), value), _))| ((*part, *position), value))
+            .filter(|(k, ((_, _, r), _))| winner(&r.definition.name) == Some(*k))
+            .map(|(_, ((part, position, _), value))| ((*part, *position), value))
             .collect();
         Payload { order }
     }
