@@ -1534,12 +1534,11 @@ impl<'c> VariableLists<'c> {
         }
         let plain = self.plain.as_ref()?;
         let own = job_predefined_variables(self.context, spec, None, manual);
-        let mut parts = vec![
-            Arc::new(Part::new(
-                own.into_iter().map(|entry| entry.variable).collect(),
-            )),
-            plain.seed_middle.clone(),
-        ];
+        let mut parts = Vec::with_capacity(yaml.len() + 3);
+        parts.push(Arc::new(Part::new(
+            own.into_iter().map(|entry| entry.variable).collect(),
+        )));
+        parts.push(plain.seed_middle.clone());
         parts.extend(yaml.iter().cloned());
         parts.push(plain.seed_after.clone());
         let layers = Layers::new(parts);
@@ -1562,7 +1561,9 @@ impl<'c> VariableLists<'c> {
             };
         };
         let own = own_part(self.context, spec, environment.as_deref(), spec.manual);
-        let mut parts = vec![own.clone(), shared.seed_middle.clone()];
+        let mut parts = Vec::with_capacity(yaml.len() + 3);
+        parts.push(own.clone());
+        parts.push(shared.seed_middle.clone());
         parts.extend(yaml.iter().cloned());
         parts.push(shared.seed_after.clone());
         SeedList {
@@ -1618,11 +1619,11 @@ impl<'c> VariableLists<'c> {
             }
             _ => own_part(self.context, spec, environment.as_deref(), manual),
         };
-        let mut parts = vec![
-            shared.final_before.clone(),
-            own,
-            shared.final_middle.clone(),
-        ];
+        // The parts before and after the YAML parts, and the environment tail.
+        let mut parts = Vec::with_capacity(yaml.len() + 5);
+        parts.push(shared.final_before.clone());
+        parts.push(own);
+        parts.push(shared.final_middle.clone());
         parts.extend(yaml);
         parts.push(shared.final_after.clone());
         if let (Some(slug), false) = (&shared.slug, spec.bridge) {
