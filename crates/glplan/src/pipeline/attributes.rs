@@ -256,6 +256,11 @@ pub(super) fn planned_job(
         .iter()
         .flatten()
         .map(|tag| {
+            // Expansion keeps a tag without a `$` or `%` as it is, and copying it into a
+            // compact string allocates nothing when it is short.
+            if !tag.contains(['$', '%']) {
+                return CompactString::from(tag.as_str());
+            }
             let lookup = |name: &str| seed.seed.layers.get(name).map(|v| v.value.as_str());
             CompactString::from(expand_with(tag, lookup, Unknown::Keep))
         })
