@@ -6,7 +6,9 @@ use glplan::fleet::MatchContext;
 use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
 use glplan::report::children::{Children, NOT_CREATED_BY_RULES};
-use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
+use glplan::schedule::{
+    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, simulate, unknown_jobs,
+};
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
 
@@ -100,7 +102,8 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
 }
 
 /// Returns the simulated run of the pipeline on the input's runners, with its durations file.
-/// A job in `play` or `fail` that is not in the pipeline is an error.
+/// A job in `play` or `fail` that is not in the pipeline is an error, and so is a job in `play`
+/// that GitLab creates as failed.
 pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     let context = input.pipeline_context()?;
     let (mut resolution, pipeline) = evaluate(&mut input, false)?;
@@ -117,6 +120,12 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
                 "invalid argument `{field}`: job `{name}` is not in the pipeline"
             ));
         }
+    }
+    if let Some((name, reason)) = created_failed_jobs(&pipeline, &input.play).first() {
+        return Err(format!(
+            "invalid argument `play`: job `{name}` cannot be played, because GitLab creates \
+             it as failed (`{reason}`)"
+        ));
     }
 
     // The runner and durations files join the source map, so their diagnostics have
@@ -678,6 +687,22 @@ mod tests {
         assert_eq!(
             error,
             "invalid argument `play`: job `nope` is not in the pipeline"
+        );
+    }
+
+    #[test]
+    fn schedule_created_failed_play_job_is_error() {
+        let yaml = "variables: {BRANCH: 'a:b'}\n\
+            deploy: {script: x, when: manual, environment: review/$BRANCH}\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let error = schedule(input(
+            serde_json::json!({"files": files, "play": ["deploy"]}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `play`: job `deploy` cannot be played, because GitLab creates it \
+             as failed (`environment_creation_failure`)"
         );
     }
 

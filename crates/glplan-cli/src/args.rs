@@ -138,7 +138,8 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "FILE")]
     pub durations: Option<PathBuf>,
     /// Plays the manual job JOB (a job name, or a parallel job's name for all its
-    /// instances) as soon as it becomes manual. Repeat for several jobs.
+    /// instances) as soon as it becomes manual. Repeat for several jobs. A job that GitLab
+    /// creates as failed (`environment_creation_failure`) cannot be played and is an error.
     #[arg(long, value_name = "JOB")]
     pub play: Vec<String>,
     /// Makes every attempt of JOB fail with exit code 1 (`script_failure`), to see what
