@@ -1004,8 +1004,9 @@ export interface PlannedJob {
    */
   variables: PlanVariable[];
   /**
-   * Runner tags after GitLab's expansion; references to undefined variables stay as
-   * written.
+   * Runner tags as GitLab saves them: expanded, with references to undefined variables
+   * kept as written, then split at commas outside quotes, stripped of surrounding white
+   * space, without blank and repeated tags.
    */
   tags: string[];
   /**

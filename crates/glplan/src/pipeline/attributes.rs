@@ -21,6 +21,7 @@ use super::output::{
     PlanVariable, PlannedJob, RunnerFields, UnmaskedJob,
 };
 use super::seed::Seed;
+use super::tag_list::saved_tags;
 use super::trace::{Masker, TraceContext};
 
 /// The final variables of a created job, expanded the ways GitLab and the runner use them.
@@ -251,7 +252,7 @@ pub(super) fn planned_job(
     let masker = traces.masker;
 
     // GitLab expands tags with the seed variables as written, keeping unknown references.
-    let tags: Vec<CompactString> = job
+    let expanded_tags: Vec<CompactString> = job
         .tags
         .iter()
         .flatten()
@@ -260,6 +261,7 @@ pub(super) fn planned_job(
             CompactString::from(expand_with(tag, lookup, Unknown::Keep))
         })
         .collect();
+    let tags = saved_tags(expanded_tags);
     let image = image(job, variables);
     let services = services(job, variables);
     // GitLab creates the resource group of the expanded key, and a key it cannot save leaves

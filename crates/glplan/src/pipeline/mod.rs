@@ -55,6 +55,7 @@ mod parallel;
 #[cfg(test)]
 mod schema;
 mod seed;
+mod tag_list;
 mod trace;
 mod workflow;
 

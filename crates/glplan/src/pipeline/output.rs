@@ -221,8 +221,9 @@ pub struct PlannedJob {
     /// The job's variables: the winning definition of each name, with its origin and the
     /// value GitLab sends after expanding references between variables.
     pub variables: Vec<PlanVariable>,
-    /// Runner tags after GitLab's expansion; references to undefined variables stay as
-    /// written.
+    /// Runner tags as GitLab saves them: expanded, with references to undefined variables
+    /// kept as written, then split at commas outside quotes, stripped of surrounding white
+    /// space, without blank and repeated tags.
     pub tags: Vec<CompactString>,
     /// `image:`, as written and as the runner would expand it.
     #[serde(skip_serializing_if = "Option::is_none")]

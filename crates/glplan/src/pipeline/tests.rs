@@ -440,6 +440,18 @@ fn tags_expand_keep_unknown() {
 }
 
 #[test]
+fn tags_saved_without_blank_tags() {
+    // GitLab strips each expanded tag, then drops blank and repeated ones.
+    let pipeline = plan_main(
+        "variables: {EMPTY: '', ARCH: ' arm64'}\n\
+         j: {script: x, tags: ['', $EMPTY, '  ', $ARCH, ' docker ', docker]}\n\
+         k: {script: x, tags: ['']}\n",
+    );
+    assert_eq!(job(&pipeline, "j").tags, ["arm64", "docker"]);
+    assert!(job(&pipeline, "k").tags.is_empty());
+}
+
+#[test]
 fn variables_with_sources() {
     let mut context = PipelineContext::push("main");
     context.project_variables = vec![SettingsVariable::new("B", "project")];
