@@ -94,9 +94,10 @@ fn is_clean(tag: &str) -> bool {
 }
 
 fn has_repeats(tags: &[CompactString]) -> bool {
-    tags.iter()
-        .enumerate()
-        .any(|(index, tag)| tags[..index].contains(tag))
+    tags.iter().enumerate().any(|(index, tag)| {
+        tags.get(..index)
+            .is_some_and(|earlier| earlier.contains(tag))
+    })
 }
 
 /// Returns `text` without leading and trailing NUL, space, `\t`, `\n`, `\v`, `\f` and `\r`,
