@@ -860,7 +860,18 @@ export interface VariableRead {
    * The value read, `[MASKED]` for a masked variable; `null` when it is undefined.
    */
   value: string | null;
+  /**
+   * The levels of the protected CI/CD variables of this name that GitLab left out, because
+   * the pipeline's ref is not protected, lowest precedence first. The value read comes
+   * from the other definitions, if any.
+   */
+  withheld?: VariableSource[];
 }
+
+/**
+ * Where a variable's value comes from, lowest precedence first.
+ */
+export type VariableSource = "predefined" | "deployment" | "global_yaml" | "workflow_rules" | "job_yaml" | "matrix" | "rules" | "dotenv" | "instance" | "group" | "project" | "pipeline" | "schedule" | "manual_job";
 
 /**
  * A file name and 1-based line and column.
@@ -1003,6 +1014,12 @@ export interface PlannedJob {
    * value GitLab sends after expanding references between variables.
    */
   variables: PlanVariable[];
+  /**
+   * The protected CI/CD variables that apply to the job but that GitLab leaves out, because
+   * the pipeline's ref is not protected. A name listed here may still be in `variables`,
+   * with a value from a lower level or from the YAML.
+   */
+  withheld_variables?: WithheldVariable[];
   /**
    * Runner tags as GitLab saves them: expanded, with references to undefined variables
    * kept as written, then split at commas outside quotes, stripped of surrounding white
@@ -1196,15 +1213,31 @@ export interface PlanVariable {
    */
   file?: boolean;
   /**
+   * Whether the winning definition is a protected CI/CD variable, which GitLab passes only
+   * to pipelines of protected branches and tags.
+   */
+  protected?: boolean;
+  /**
    * The origins of the definitions this one overrides, lowest precedence first.
    */
   overrides?: VariableSource[];
 }
 
 /**
- * Where a variable's value comes from, lowest precedence first.
+ * A protected CI/CD variable that applies to a job, but that GitLab does not pass to it
+ * because the pipeline's ref is not protected.
  */
-export type VariableSource = "predefined" | "deployment" | "global_yaml" | "workflow_rules" | "job_yaml" | "matrix" | "rules" | "dotenv" | "instance" | "group" | "project" | "pipeline" | "schedule" | "manual_job";
+export interface WithheldVariable {
+  /**
+   * Variable name.
+   */
+  name: string;
+  /**
+   * The levels of the protected definitions left out, lowest precedence first: `instance`,
+   * `group` (once per group, from the top-level group down) and `project`.
+   */
+  sources: VariableSource[];
+}
 
 /**
  * `image:` of a job.
