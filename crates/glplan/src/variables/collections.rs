@@ -424,7 +424,17 @@ pub fn withheld_protected_variables<'c>(
     environment: Option<&str>,
 ) -> Vec<(&'c str, Vec<VariableSource>)> {
     let mut withheld: Vec<(&'c str, Vec<VariableSource>)> = Vec::new();
-    if context.protected_ref() {
+    let group_variables = context
+        .group_variables
+        .iter()
+        .flat_map(|group| &group.variables);
+    let any_protected = context
+        .instance_variables
+        .iter()
+        .chain(group_variables)
+        .chain(&context.project_variables)
+        .any(|variable| variable.protected);
+    if !any_protected || context.protected_ref() {
         return withheld;
     }
     // Instance variables have no environment scope, so each applies to every job.
