@@ -425,6 +425,80 @@ mod tests {
     }
 
     #[test]
+    fn plan_scoped_protected_project_variables() {
+        let files = serde_json::json!({".gitlab-ci.yml": "\
+deploy: {script: x, environment: production}
+review: {script: x, environment: review/app}
+test: {script: x}
+"});
+        let variables = serde_json::json!({
+            "URL": [
+                {"value": "https://example.com"},
+                {"value": "https://prod.example.com", "environment_scope": "production", "protected": true},
+                {"value": "https://review.example.com", "environment_scope": "review/*"}
+            ]
+        });
+        let url = |pipeline: &serde_json::Value, job: &str| -> (String, bool) {
+            let job = pipeline["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|planned| planned["name"] == job)
+                .unwrap();
+            let variable = job["variables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|variable| variable["name"] == "URL")
+                .unwrap();
+            let protected = variable["protected"].as_bool().unwrap_or(false);
+            (variable["value"].as_str().unwrap().to_owned(), protected)
+        };
+
+        // The default branch is protected, so the production job gets its protected value.
+        let context = serde_json::json!({"project_variables": variables});
+        let result = plan(input(
+            serde_json::json!({"files": files, "context": context}),
+        ))
+        .unwrap();
+        let pipeline = parse(result.pipeline);
+        assert_eq!(
+            url(&pipeline, "deploy"),
+            ("https://prod.example.com".to_owned(), true)
+        );
+        assert_eq!(
+            url(&pipeline, "review"),
+            ("https://review.example.com".to_owned(), false)
+        );
+        assert_eq!(
+            url(&pipeline, "test"),
+            ("https://example.com".to_owned(), false)
+        );
+
+        // An unprotected branch does not get it: the production job falls back to `*`.
+        let context = serde_json::json!({"ref": "feature", "project_variables": variables});
+        let result = plan(input(
+            serde_json::json!({"files": files, "context": context}),
+        ))
+        .unwrap();
+        let pipeline = parse(result.pipeline);
+        assert_eq!(
+            url(&pipeline, "deploy"),
+            ("https://example.com".to_owned(), false)
+        );
+        let deploy = pipeline["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|planned| planned["name"] == "deploy")
+            .unwrap();
+        assert_eq!(
+            deploy["withheld_variables"],
+            serde_json::json!([{"name": "URL", "sources": ["project"]}])
+        );
+    }
+
+    #[test]
     fn plan_equals_report_json() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = plan(input(serde_json::json!({"files": files.clone()}))).unwrap();

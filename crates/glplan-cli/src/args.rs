@@ -607,9 +607,8 @@ fn split_scope(name: &str) -> Result<(&str, String), String> {
     Ok((key, scope))
 }
 
-/// Checks an environment scope with GitLab's rule for the `environment_scope` of CI/CD
-/// variables: not empty, and only letters, digits, `-`, `_`, `/`, `$`, `{`, `}`, `.`, `*` and
-/// spaces (`Gitlab::Regex.environment_scope_regex`).
+/// Checks the environment scope of a `KEY@SCOPE` with GitLab's rule for the `environment_scope`
+/// of CI/CD variables ([`glplan::context::check_environment_scope`]).
 pub fn check_environment_scope(scope: &str) -> Result<(), String> {
     if scope.is_empty() {
         return Err(
@@ -619,14 +618,7 @@ pub fn check_environment_scope(scope: &str) -> Result<(), String> {
                 .to_owned(),
         );
     }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_/${}.* ".contains(c);
-    if let Some(invalid) = scope.chars().find(|&c| !allowed(c)) {
-        return Err(format!(
-            "environment scope `{scope}` contains `{invalid}`, but GitLab allows only letters, \
-             digits, `-`, `_`, `/`, `$`, `{{`, `}}`, `.`, `*` and spaces"
-        ));
-    }
-    Ok(())
+    glplan::context::check_environment_scope(scope)
 }
 
 /// A `--group-var`: the group's full path (`None` for the project's own group), the key, the
