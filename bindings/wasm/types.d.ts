@@ -160,21 +160,24 @@ export interface ContextInput {
   mr_event_type?: MergeRequestEventType | null;
   /**
    * Instance CI/CD variables, the lowest in precedence of the settings variables, in the
-   * form of `variables`.
+   * form of `variables`, where the object form may also have `protected`.
    */
-  instance_variables?: MapLike<VariableValue> | null;
+  instance_variables?: MapLike<InstanceVariableValue> | null;
   /**
    * Group CI/CD variables, above instance and below project variables in precedence: the
-   * variables of the project's own group in the form of `variables`, or an array of groups
-   * in any order, each with its full `path` and its `variables`. A subgroup's value wins
-   * over its ancestors'.
+   * variables of the project's own group in the form of `project_variables`, or an array of
+   * groups in any order, each with its full `path` and its `variables`. A subgroup's value
+   * wins over its ancestors'.
    */
   group_variables?: GroupVariablesValue | null;
   /**
-   * Project CI/CD variables, below pipeline variables in precedence, in the form of
-   * `variables`.
+   * Project CI/CD variables, below pipeline variables in precedence. Each name maps to a
+   * value, to an object with `value` and the optional `masked`, `raw`, `file`, `protected`
+   * and `environment_scope`, or to an array of such objects, one per environment scope. A
+   * job gets the definition whose scope matches its environment: an exact name wins over a
+   * pattern, and a pattern over `*`, the default.
    */
-  project_variables?: MapLike<VariableValue> | null;
+  project_variables?: MapLike<ScopedVariableValue> | null;
   /**
    * Names of variables whose values are shown as `[MASKED]`, at every level that sets
    * them. As in GitLab, a masked value needs at least 8 characters, all from
@@ -216,9 +219,73 @@ export type PipelineSource = "push" | "web" | "trigger" | "schedule" | "api" | "
 export type MergeRequestEventType = "detached" | "merged_result" | "merge_train";
 
 /**
+ * One variable in `context.instance_variables`: its value, or its value with flags.
+ */
+export type InstanceVariableValue = string | {
+  /**
+   * The value.
+   */
+  value: string;
+  /**
+   * Whether the value is shown as `[MASKED]`.
+   */
+  masked?: boolean;
+  /**
+   * Whether the value is used without variable expansion.
+   */
+  raw?: boolean;
+  /**
+   * Whether the variable is of type file.
+   */
+  file?: boolean;
+  /**
+   * Whether only pipelines of protected branches and tags get the variable.
+   */
+  protected?: boolean;
+};
+
+/**
  * `context.group_variables`: the project's own group's variables, or groups by path.
  */
-export type GroupVariablesValue = MapLike<VariableValue> | GroupInput[];
+export type GroupVariablesValue = MapLike<ScopedVariableValue> | GroupInput[];
+
+/**
+ * One variable of a group or of the project: its value, its value with flags, or its
+ * definitions for several environment scopes.
+ */
+export type ScopedVariableValue = string | ScopedVariableDefinition | ScopedVariableDefinition[];
+
+/**
+ * One definition of a group or project variable.
+ */
+export interface ScopedVariableDefinition {
+  /**
+   * The value.
+   */
+  value: string;
+  /**
+   * Whether the value is shown as `[MASKED]`.
+   */
+  masked?: boolean;
+  /**
+   * Whether the value is used without variable expansion.
+   */
+  raw?: boolean;
+  /**
+   * Whether the variable is of type file.
+   */
+  file?: boolean;
+  /**
+   * Whether only pipelines of protected branches and tags get the variable.
+   */
+  protected?: boolean;
+  /**
+   * The environments whose jobs get this definition: `*` (every job, the default), an
+   * environment name such as `production`, or a pattern where `*` matches any characters,
+   * such as `review/*`.
+   */
+  environment_scope?: string | null;
+}
 
 /**
  * One group in `context.group_variables`.
@@ -231,9 +298,9 @@ export interface GroupInput {
    */
   path?: string | null;
   /**
-   * The group's variables, in the form of `variables`.
+   * The group's variables, in the form of `project_variables`.
    */
-  variables: MapLike<VariableValue>;
+  variables: MapLike<ScopedVariableValue>;
 }
 
 /**
@@ -860,7 +927,18 @@ export interface VariableRead {
    * The value read, `[MASKED]` for a masked variable; `null` when it is undefined.
    */
   value: string | null;
+  /**
+   * The levels of the protected CI/CD variables of this name that GitLab left out, because
+   * the pipeline's ref is not protected, lowest precedence first. The value read comes
+   * from the other definitions, if any.
+   */
+  withheld?: VariableSource[];
 }
+
+/**
+ * Where a variable's value comes from, lowest precedence first.
+ */
+export type VariableSource = "predefined" | "deployment" | "global_yaml" | "workflow_rules" | "job_yaml" | "matrix" | "rules" | "dotenv" | "instance" | "group" | "project" | "pipeline" | "schedule" | "manual_job";
 
 /**
  * A file name and 1-based line and column.
@@ -1004,8 +1082,15 @@ export interface PlannedJob {
    */
   variables: PlanVariable[];
   /**
-   * Runner tags after GitLab's expansion; references to undefined variables stay as
-   * written.
+   * The protected CI/CD variables that apply to the job but that GitLab leaves out, because
+   * the pipeline's ref is not protected. A name listed here may still be in `variables`,
+   * with a value from a lower level or from the YAML.
+   */
+  withheld_variables?: WithheldVariable[];
+  /**
+   * Runner tags as GitLab saves them: expanded, with references to undefined variables
+   * kept as written, then split at commas outside quotes, stripped of surrounding white
+   * space, without blank and repeated tags.
    */
   tags: string[];
   /**
@@ -1195,15 +1280,31 @@ export interface PlanVariable {
    */
   file?: boolean;
   /**
+   * Whether the winning definition is a protected CI/CD variable, which GitLab passes only
+   * to pipelines of protected branches and tags.
+   */
+  protected?: boolean;
+  /**
    * The origins of the definitions this one overrides, lowest precedence first.
    */
   overrides?: VariableSource[];
 }
 
 /**
- * Where a variable's value comes from, lowest precedence first.
+ * A protected CI/CD variable that applies to a job, but that GitLab does not pass to it
+ * because the pipeline's ref is not protected.
  */
-export type VariableSource = "predefined" | "deployment" | "global_yaml" | "workflow_rules" | "job_yaml" | "matrix" | "rules" | "dotenv" | "instance" | "group" | "project" | "pipeline" | "schedule" | "manual_job";
+export interface WithheldVariable {
+  /**
+   * Variable name.
+   */
+  name: string;
+  /**
+   * The levels of the protected definitions left out, lowest precedence first: `instance`,
+   * `group` (once per group, from the top-level group down) and `project`.
+   */
+  sources: VariableSource[];
+}
 
 /**
  * `image:` of a job.

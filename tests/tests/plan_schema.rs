@@ -290,9 +290,20 @@ fn plan_with_runners_json(entry: &str) -> Value {
     value
 }
 
+/// Returns a push of `branch` with a protected project variable `DEPLOY_TOKEN`.
+fn protected_token_push(branch: &str) -> PipelineContext {
+    let mut context = PipelineContext::push(branch);
+    context.project_variables.push(SettingsVariable {
+        protected: true,
+        ..SettingsVariable::new("DEPLOY_TOKEN", "token")
+    });
+    context
+}
+
 /// Lists the outputs the tests validate, each with a label for failure reports.
 fn outputs() -> Vec<(&'static str, Value)> {
     let tag = PipelineContext::tag("v1.0");
+    let protected = "release: {script: x, rules: [{if: $DEPLOY_TOKEN}]}\nbuild: {script: x}\n";
     let filtered = "workflow: {rules: [{if: $CI_COMMIT_TAG}]}\nj: {script: x}\n";
     let invalid = "a: {script: x, needs: [b]}\nb: {script: x, needs: [a]}\n\
                    c: {script: x, rules: [{when: manual}]}\n";
@@ -324,6 +335,14 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "only and except keys",
             plan_json(only_except, &PipelineContext::push("main"), false),
+        ),
+        (
+            "a protected variable on a protected branch",
+            plan_json(protected, &protected_token_push("main"), false),
+        ),
+        (
+            "a protected variable withheld on an unprotected branch",
+            plan_json(protected, &protected_token_push("feature"), false),
         ),
         ("full pipeline with runners", plan_with_runners_json(FULL)),
         (

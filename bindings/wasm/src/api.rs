@@ -6,7 +6,9 @@ use glplan::fleet::MatchContext;
 use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
 use glplan::report::children::{Children, NOT_CREATED_BY_RULES};
-use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
+use glplan::schedule::{
+    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, simulate, unknown_jobs,
+};
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
 
@@ -100,7 +102,8 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
 }
 
 /// Returns the simulated run of the pipeline on the input's runners, with its durations file.
-/// A job in `play` or `fail` that is not in the pipeline is an error.
+/// A job in `play` or `fail` that is not in the pipeline is an error, and so is a job in `play`
+/// that GitLab creates as failed.
 pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     let context = input.pipeline_context()?;
     let (mut resolution, pipeline) = evaluate(&mut input, false)?;
@@ -117,6 +120,12 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
                 "invalid argument `{field}`: job `{name}` is not in the pipeline"
             ));
         }
+    }
+    if let Some((name, reason)) = created_failed_jobs(&pipeline, &input.play).first() {
+        return Err(format!(
+            "invalid argument `play`: job `{name}` cannot be played, because GitLab creates \
+             it as failed (`{reason}`)"
+        ));
     }
 
     // The runner and durations files join the source map, so their diagnostics have
@@ -416,6 +425,80 @@ mod tests {
     }
 
     #[test]
+    fn plan_scoped_protected_project_variables() {
+        let files = serde_json::json!({".gitlab-ci.yml": "\
+deploy: {script: x, environment: production}
+review: {script: x, environment: review/app}
+test: {script: x}
+"});
+        let variables = serde_json::json!({
+            "URL": [
+                {"value": "https://example.com"},
+                {"value": "https://prod.example.com", "environment_scope": "production", "protected": true},
+                {"value": "https://review.example.com", "environment_scope": "review/*"}
+            ]
+        });
+        let url = |pipeline: &serde_json::Value, job: &str| -> (String, bool) {
+            let job = pipeline["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|planned| planned["name"] == job)
+                .unwrap();
+            let variable = job["variables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|variable| variable["name"] == "URL")
+                .unwrap();
+            let protected = variable["protected"].as_bool().unwrap_or(false);
+            (variable["value"].as_str().unwrap().to_owned(), protected)
+        };
+
+        // The default branch is protected, so the production job gets its protected value.
+        let context = serde_json::json!({"project_variables": variables});
+        let result = plan(input(
+            serde_json::json!({"files": files, "context": context}),
+        ))
+        .unwrap();
+        let pipeline = parse(result.pipeline);
+        assert_eq!(
+            url(&pipeline, "deploy"),
+            ("https://prod.example.com".to_owned(), true)
+        );
+        assert_eq!(
+            url(&pipeline, "review"),
+            ("https://review.example.com".to_owned(), false)
+        );
+        assert_eq!(
+            url(&pipeline, "test"),
+            ("https://example.com".to_owned(), false)
+        );
+
+        // An unprotected branch does not get it: the production job falls back to `*`.
+        let context = serde_json::json!({"ref": "feature", "project_variables": variables});
+        let result = plan(input(
+            serde_json::json!({"files": files, "context": context}),
+        ))
+        .unwrap();
+        let pipeline = parse(result.pipeline);
+        assert_eq!(
+            url(&pipeline, "deploy"),
+            ("https://example.com".to_owned(), false)
+        );
+        let deploy = pipeline["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|planned| planned["name"] == "deploy")
+            .unwrap();
+        assert_eq!(
+            deploy["withheld_variables"],
+            serde_json::json!([{"name": "URL", "sources": ["project"]}])
+        );
+    }
+
+    #[test]
     fn plan_equals_report_json() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = plan(input(serde_json::json!({"files": files.clone()}))).unwrap();
@@ -678,6 +761,22 @@ mod tests {
         assert_eq!(
             error,
             "invalid argument `play`: job `nope` is not in the pipeline"
+        );
+    }
+
+    #[test]
+    fn schedule_created_failed_play_job_is_error() {
+        let yaml = "variables: {BRANCH: 'a:b'}\n\
+            deploy: {script: x, when: manual, environment: review/$BRANCH}\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let error = schedule(input(
+            serde_json::json!({"files": files, "play": ["deploy"]}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `play`: job `deploy` cannot be played, because GitLab creates it \
+             as failed (`environment_creation_failure`)"
         );
     }
 

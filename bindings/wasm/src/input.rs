@@ -10,7 +10,8 @@ use glplan::FileId;
 use glplan::Span;
 use glplan::context::{
     ContextError, ContextOptions, GroupVariablesOption, MergeRequestEventType, PipelineContext,
-    PipelineSource, SettingsVariable, variables_from_json,
+    PipelineSource, SettingsVariable, check_environment_scope, is_variable_name,
+    variables_from_json,
 };
 use glplan::yaml::{Mapping, Node, Value};
 use indexmap::IndexMap;
@@ -113,18 +114,24 @@ pub struct ContextInput {
     /// `merge_train`.
     pub mr_event_type: Option<MergeRequestEventType>,
     /// Instance CI/CD variables, the lowest in precedence of the settings variables, in the
-    /// form of `variables`.
-    #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
+    /// form of `variables`, where the object form may also have `protected`.
+    #[cfg_attr(
+        test,
+        schemars(with = "Option<BTreeMap<String, InstanceVariableValue>>")
+    )]
     pub instance_variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// Group CI/CD variables, above instance and below project variables in precedence: the
-    /// variables of the project's own group in the form of `variables`, or an array of groups
-    /// in any order, each with its full `path` and its `variables`. A subgroup's value wins
-    /// over its ancestors'.
+    /// variables of the project's own group in the form of `project_variables`, or an array of
+    /// groups in any order, each with its full `path` and its `variables`. A subgroup's value
+    /// wins over its ancestors'.
     #[cfg_attr(test, schemars(with = "Option<GroupVariablesValue>"))]
     pub group_variables: Option<serde_json::Value>,
-    /// Project CI/CD variables, below pipeline variables in precedence, in the form of
-    /// `variables`.
-    #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, VariableValue>>"))]
+    /// Project CI/CD variables, below pipeline variables in precedence. Each name maps to a
+    /// value, to an object with `value` and the optional `masked`, `raw`, `file`, `protected`
+    /// and `environment_scope`, or to an array of such objects, one per environment scope. A
+    /// job gets the definition whose scope matches its environment: an exact name wins over a
+    /// pattern, and a pattern over `*`, the default.
+    #[cfg_attr(test, schemars(with = "Option<BTreeMap<String, ScopedVariableValue>>"))]
     pub project_variables: Option<serde_json::Map<String, serde_json::Value>>,
     /// Names of variables whose values are shown as `[MASKED]`, at every level that sets
     /// them. As in GitLab, a masked value needs at least 8 characters, all from
@@ -148,7 +155,7 @@ pub struct ContextInput {
     pub server_host: Option<String>,
 }
 
-// Only the JSON Schemas of this type and the two below are used, for the TypeScript
+// Only the JSON Schemas of this type and the five below are used, for the TypeScript
 // declarations.
 /// One variable in `variables`: its value, or its value with flags.
 #[cfg(test)]
@@ -173,13 +180,78 @@ pub enum VariableValue {
     },
 }
 
+/// One variable in `context.instance_variables`: its value, or its value with flags.
+#[cfg(test)]
+#[derive(Debug, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum InstanceVariableValue {
+    /// The value, used as written.
+    Text(String),
+    /// The value with its flags.
+    Object {
+        /// The value.
+        value: String,
+        /// Whether the value is shown as `[MASKED]`.
+        #[serde(default)]
+        masked: bool,
+        /// Whether the value is used without variable expansion.
+        #[serde(default)]
+        raw: bool,
+        /// Whether the variable is of type file.
+        #[serde(default)]
+        file: bool,
+        /// Whether only pipelines of protected branches and tags get the variable.
+        #[serde(default)]
+        protected: bool,
+    },
+}
+
+/// One variable of a group or of the project: its value, its value with flags, or its
+/// definitions for several environment scopes.
+#[cfg(test)]
+#[derive(Debug, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum ScopedVariableValue {
+    /// The value, used as written, for every environment.
+    Text(String),
+    /// The value with its flags.
+    Object(ScopedVariableDefinition),
+    /// One definition per environment scope. A scope given twice throws an `Error`.
+    Scopes(Vec<ScopedVariableDefinition>),
+}
+
+/// One definition of a group or project variable.
+#[cfg(test)]
+#[derive(Debug, schemars::JsonSchema)]
+pub struct ScopedVariableDefinition {
+    /// The value.
+    pub value: String,
+    /// Whether the value is shown as `[MASKED]`.
+    #[serde(default)]
+    pub masked: bool,
+    /// Whether the value is used without variable expansion.
+    #[serde(default)]
+    pub raw: bool,
+    /// Whether the variable is of type file.
+    #[serde(default)]
+    pub file: bool,
+    /// Whether only pipelines of protected branches and tags get the variable.
+    #[serde(default)]
+    pub protected: bool,
+    /// The environments whose jobs get this definition: `*` (every job, the default), an
+    /// environment name such as `production`, or a pattern where `*` matches any characters,
+    /// such as `review/*`.
+    #[serde(default)]
+    pub environment_scope: Option<String>,
+}
+
 /// `context.group_variables`: the project's own group's variables, or groups by path.
 #[cfg(test)]
 #[derive(Debug, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum GroupVariablesValue {
-    /// The variables of the project's own group, in the form of `variables`.
-    Own(BTreeMap<String, VariableValue>),
+    /// The variables of the project's own group, in the form of `project_variables`.
+    Own(BTreeMap<String, ScopedVariableValue>),
     /// Groups of the project, in any order.
     Groups(Vec<GroupInput>),
 }
@@ -193,8 +265,8 @@ pub struct GroupInput {
     /// `null`: the project's namespace.
     #[serde(default)]
     pub path: Option<String>,
-    /// The group's variables, in the form of `variables`.
-    pub variables: BTreeMap<String, VariableValue>,
+    /// The group's variables, in the form of `project_variables`.
+    pub variables: BTreeMap<String, ScopedVariableValue>,
 }
 
 /// The file id given to `inputs` values. No source file has it, so a diagnostic about an input
@@ -292,15 +364,17 @@ impl Input {
             mr_target: context.mr_target.clone(),
             mr_labels: context.mr_labels.clone(),
             mr_event_type: context.mr_event_type,
-            variables: settings_variables(self.variables.as_ref(), "variables")?,
+            variables: settings_variables(self.variables.as_ref(), "variables", Level::Pipeline)?,
             instance_variables: settings_variables(
                 context.instance_variables.as_ref(),
                 "context.instance_variables",
+                Level::Instance,
             )?,
             group_variables: group_variables(context.group_variables.as_ref())?,
             project_variables: settings_variables(
                 context.project_variables.as_ref(),
                 "context.project_variables",
+                Level::Scoped,
             )?,
             masked: context.masked.clone(),
             changed: context.changed.clone(),
@@ -468,7 +542,7 @@ fn group_variables(value: Option<&serde_json::Value>) -> Result<Vec<GroupVariabl
         Some(serde_json::Value::Object(object)) => {
             return Ok(vec![GroupVariablesOption {
                 path: None,
-                variables: settings_variables(Some(object), FIELD)?,
+                variables: settings_variables(Some(object), FIELD, Level::Scoped)?,
             }]);
         }
         Some(serde_json::Value::Array(groups)) => groups,
@@ -511,7 +585,7 @@ fn group_variables(value: Option<&serde_json::Value>) -> Result<Vec<GroupVariabl
         };
         let variables = match group.get("variables") {
             Some(serde_json::Value::Object(object)) => {
-                settings_variables(Some(object), &format!("{field}.variables"))?
+                settings_variables(Some(object), &format!("{field}.variables"), Level::Scoped)?
             }
             None => {
                 return Err(format!(
@@ -531,27 +605,184 @@ fn group_variables(value: Option<&serde_json::Value>) -> Result<Vec<GroupVariabl
     Ok(options)
 }
 
+/// The level a JSON object of variables sets, which decides the flags GitLab allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Pipeline or schedule variables: no `protected`, no environment scope.
+    Pipeline,
+    /// Instance variables: `protected`, but no environment scope.
+    Instance,
+    /// Group and project variables: `protected`, and one definition per environment scope.
+    Scoped,
+}
+
+/// The object form of a settings variable.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsJson {
+    value: String,
+    #[serde(default)]
+    masked: bool,
+    #[serde(default)]
+    raw: bool,
+    #[serde(default)]
+    file: bool,
+    #[serde(default)]
+    protected: bool,
+    environment_scope: Option<String>,
+}
+
 fn settings_variables(
     object: Option<&serde_json::Map<String, serde_json::Value>>,
     field: &str,
+    level: Level,
 ) -> Result<Vec<SettingsVariable>, String> {
     let Some(object) = object else {
         return Ok(Vec::new());
     };
-    for (key, value) in object {
-        check_variable_value(field, key, value)?;
+    if level == Level::Pipeline {
+        for (key, value) in object {
+            check_variable_value(&format!("{field}.{key}"), value)?;
+            check_pipeline_flags(field, key, value)?;
+        }
+        return variables_from_json(object.clone())
+            .map_err(|message| format!("invalid argument `{field}`: {message}"));
     }
-    variables_from_json(object.clone())
-        .map_err(|message| format!("invalid argument `{field}`: {message}"))
+    let mut variables = Vec::new();
+    for (key, value) in object {
+        if !is_variable_name(key) {
+            return Err(format!(
+                "invalid argument `{field}`: `{key}` is not a valid variable name (letters, \
+                 digits and `_` only)"
+            ));
+        }
+        let serde_json::Value::Array(definitions) = value else {
+            variables.push(settings_variable(
+                key,
+                value,
+                &format!("{field}.{key}"),
+                level,
+            )?);
+            continue;
+        };
+        if level == Level::Instance {
+            return Err(format!(
+                "invalid argument `{field}.{key}`: expected a string or an object with `value`, \
+                 found an array. GitLab gives instance variables no environment scope, so an \
+                 instance variable has one definition"
+            ));
+        }
+        if definitions.is_empty() {
+            return Err(format!(
+                "invalid argument `{field}.{key}`: expected one definition or more, found an \
+                 empty array"
+            ));
+        }
+        let first = variables.len();
+        for (index, definition) in definitions.iter().enumerate() {
+            let path = format!("{field}.{key}[{index}]");
+            if !definition.is_object() {
+                return Err(format!(
+                    "invalid argument `{path}`: expected an object with `value` and an optional \
+                     `environment_scope`, found {}",
+                    json_type(definition)
+                ));
+            }
+            let variable = settings_variable(key, definition, &path, level)?;
+            let earlier = variables
+                .iter()
+                .skip(first)
+                .position(|other: &SettingsVariable| {
+                    other.environment_scope == variable.environment_scope
+                });
+            if let Some(earlier) = earlier {
+                return Err(format!(
+                    "invalid argument `{path}`: `{key}` already has a definition with \
+                     environment scope `{}` at index {earlier}. GitLab keeps one variable per \
+                     key and environment scope",
+                    variable.environment_scope
+                ));
+            }
+            variables.push(variable);
+        }
+    }
+    Ok(variables)
+}
+
+/// Reads one definition of an instance, group or project variable: a string, or an object
+/// with `value` and the optional `masked`, `raw`, `file`, `protected` and, for group and
+/// project variables, `environment_scope`.
+fn settings_variable(
+    key: &str,
+    value: &serde_json::Value,
+    path: &str,
+    level: Level,
+) -> Result<SettingsVariable, String> {
+    check_variable_value(path, value)?;
+    let parsed = match value {
+        serde_json::Value::String(text) => return Ok(SettingsVariable::new(key, text.clone())),
+        serde_json::Value::Object(_) => serde_json::from_value::<SettingsJson>(value.clone())
+            .map_err(|error| format!("invalid argument `{path}`: {error}"))?,
+        _ => {
+            return Err(format!(
+                "invalid argument `{path}`: expected a string or an object with `value`, found \
+                 {}",
+                json_type(value)
+            ));
+        }
+    };
+    let environment_scope = match parsed.environment_scope {
+        Some(scope) if level == Level::Instance => {
+            return Err(format!(
+                "invalid argument `{path}.environment_scope`: GitLab gives instance variables no \
+                 environment scope, so `{scope}` is rejected; set the scoped value in \
+                 `context.group_variables` or `context.project_variables`"
+            ));
+        }
+        Some(scope) => {
+            check_environment_scope(&scope).map_err(|message| {
+                format!("invalid argument `{path}.environment_scope`: {message}")
+            })?;
+            scope
+        }
+        None => "*".to_owned(),
+    };
+    Ok(SettingsVariable {
+        masked: parsed.masked,
+        raw: parsed.raw,
+        file: parsed.file,
+        protected: parsed.protected,
+        environment_scope,
+        ..SettingsVariable::new(key, parsed.value)
+    })
+}
+
+/// Rejects `protected` and `environment_scope` on a pipeline variable, which GitLab has only
+/// for instance, group and project variables.
+fn check_pipeline_flags(field: &str, key: &str, value: &serde_json::Value) -> Result<(), String> {
+    let serde_json::Value::Object(object) = value else {
+        return Ok(());
+    };
+    for flag in ["protected", "environment_scope"] {
+        if object.contains_key(flag) {
+            return Err(format!(
+                "invalid argument `{field}.{key}.{flag}`: GitLab sets `{flag}` only on instance, \
+                 group and project variables (`context.instance_variables`, \
+                 `context.group_variables`, `context.project_variables`), not on the variables \
+                 of a pipeline"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects a number or boolean as a variable's value, alone or as the object form's `value`.
 /// GitLab's API takes variable values as strings, and the CLI's `--var-file` rejects other
-/// types too. The core reports the remaining mistakes (null, arrays, unknown flags).
-fn check_variable_value(field: &str, key: &str, value: &serde_json::Value) -> Result<(), String> {
+/// types too.
+fn check_variable_value(path: &str, value: &serde_json::Value) -> Result<(), String> {
     let (path, value) = match value {
-        serde_json::Value::Object(object) => (format!("{field}.{key}.value"), object.get("value")),
-        _ => (format!("{field}.{key}"), Some(value)),
+        serde_json::Value::Object(object) => (format!("{path}.value"), object.get("value")),
+        _ => (path.to_owned(), Some(value)),
     };
     let (kind, text) = match value {
         Some(serde_json::Value::Number(number)) => ("number", number.to_string()),
@@ -1003,6 +1234,152 @@ mod tests {
         assert!(context.group_variables[0].variables[0].raw);
         assert_eq!(pairs(&context.project_variables), [("P", "project")]);
         assert_eq!(pairs(&context.pipeline_variables), [("V", "pipeline")]);
+    }
+
+    #[test]
+    fn context_scoped_and_protected_variables() {
+        let input = input(serde_json::json!({
+            "context": {
+                "instance_variables": {"I": {"value": "instance", "protected": true}},
+                "group_variables": {"G": {"value": "group", "environment_scope": "review/*"}},
+                "project_variables": {
+                    "URL": [
+                        {"value": "https://example.com"},
+                        {"value": "https://prod.example.com", "environment_scope": "production", "protected": true},
+                        {"value": "https://review.example.com", "environment_scope": "review/*", "masked": true}
+                    ],
+                    "P": "project"
+                }
+            }
+        }))
+        .unwrap();
+        let context = input.pipeline_context().unwrap();
+        let instance = &context.instance_variables[0];
+        assert!(instance.protected);
+        assert_eq!(instance.environment_scope, "*");
+        let group = &context.group_variables[0].variables[0];
+        assert_eq!(group.environment_scope, "review/*");
+        assert!(!group.protected);
+        let project: Vec<(&str, &str, &str, bool, bool)> = context
+            .project_variables
+            .iter()
+            .map(|v| {
+                (
+                    v.key.as_str(),
+                    v.environment_scope.as_str(),
+                    v.value.as_str(),
+                    v.protected,
+                    v.masked,
+                )
+            })
+            .collect();
+        assert_eq!(
+            project,
+            [
+                ("URL", "*", "https://example.com", false, false),
+                ("URL", "production", "https://prod.example.com", true, false),
+                ("URL", "review/*", "https://review.example.com", false, true),
+                ("P", "*", "project", false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn context_scoped_variable_errors() {
+        let cases = [
+            (
+                serde_json::json!({"instance_variables": {"I": {"value": "v", "environment_scope": "production"}}}),
+                "invalid argument `context.instance_variables.I.environment_scope`: GitLab gives \
+                 instance variables no environment scope, so `production` is rejected; set the \
+                 scoped value in `context.group_variables` or `context.project_variables`",
+            ),
+            (
+                serde_json::json!({"instance_variables": {"I": [{"value": "v"}]}}),
+                "invalid argument `context.instance_variables.I`: expected a string or an object \
+                 with `value`, found an array. GitLab gives instance variables no environment \
+                 scope, so an instance variable has one definition",
+            ),
+            (
+                serde_json::json!({"project_variables": {"U": []}}),
+                "invalid argument `context.project_variables.U`: expected one definition or \
+                 more, found an empty array",
+            ),
+            (
+                serde_json::json!({"project_variables": {"U": [{"value": "a"}, {"value": "b", "environment_scope": "*"}]}}),
+                "invalid argument `context.project_variables.U[1]`: `U` already has a definition \
+                 with environment scope `*` at index 0. GitLab keeps one variable per key and \
+                 environment scope",
+            ),
+            (
+                serde_json::json!({"group_variables": [{"variables": {"U": [{"value": "a", "environment_scope": "prod"}, {"value": "b", "environment_scope": "prod"}]}}]}),
+                "invalid argument `context.group_variables[0].variables.U[1]`: `U` already has a \
+                 definition with environment scope `prod` at index 0. GitLab keeps one variable \
+                 per key and environment scope",
+            ),
+            (
+                serde_json::json!({"project_variables": {"U": {"value": "a", "environment_scope": "prod:eu"}}}),
+                "invalid argument `context.project_variables.U.environment_scope`: environment \
+                 scope `prod:eu` contains `:`, but GitLab allows only letters, digits, `-`, `_`, \
+                 `/`, `$`, `{`, `}`, `.`, `*` and spaces",
+            ),
+            (
+                serde_json::json!({"project_variables": {"U": {"value": "a", "environment_scope": ""}}}),
+                "invalid argument `context.project_variables.U.environment_scope`: the \
+                 environment scope is empty; write `*` for every environment, an environment \
+                 name such as `production`, or a pattern such as `review/*`",
+            ),
+            (
+                serde_json::json!({"project_variables": {"U": [{"value": 1}]}}),
+                "invalid argument `context.project_variables.U[0].value`: expected a string, \
+                 found the number `1`. GitLab's API takes variable values as strings, so quote \
+                 it: `\"1\"`",
+            ),
+            (
+                serde_json::json!({"project_variables": {"U": ["a"]}}),
+                "invalid argument `context.project_variables.U[0]`: expected an object with \
+                 `value` and an optional `environment_scope`, found a string",
+            ),
+            (
+                serde_json::json!({"project_variables": {"U": null}}),
+                "invalid argument `context.project_variables.U`: expected a string or an object \
+                 with `value`, found null or undefined",
+            ),
+            (
+                serde_json::json!({"project_variables": {"U": {"value": "a", "scope": "prod"}}}),
+                "invalid argument `context.project_variables.U`: unknown field `scope`, expected \
+                 one of `value`, `masked`, `raw`, `file`, `protected`, `environment_scope`",
+            ),
+            (
+                serde_json::json!({"project_variables": {"BAD-NAME": "a"}}),
+                "invalid argument `context.project_variables`: `BAD-NAME` is not a valid \
+                 variable name (letters, digits and `_` only)",
+            ),
+        ];
+        for (context, expected) in cases {
+            let input = input(serde_json::json!({"context": context})).unwrap();
+            assert_eq!(
+                input.pipeline_context().err().as_deref(),
+                Some(expected),
+                "{context}"
+            );
+        }
+    }
+
+    #[test]
+    fn pipeline_variables_reject_settings_flags() {
+        for flag in ["protected", "environment_scope"] {
+            let input =
+                input(serde_json::json!({"variables": {"V": {"value": "a", flag: "x"}}})).unwrap();
+            assert_eq!(
+                input.pipeline_context().unwrap_err(),
+                format!(
+                    "invalid argument `variables.V.{flag}`: GitLab sets `{flag}` only on \
+                     instance, group and project variables (`context.instance_variables`, \
+                     `context.group_variables`, `context.project_variables`), not on the \
+                     variables of a pipeline"
+                )
+            );
+        }
     }
 
     #[test]

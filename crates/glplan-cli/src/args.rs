@@ -138,7 +138,8 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "FILE")]
     pub durations: Option<PathBuf>,
     /// Plays the manual job JOB (a job name, or a parallel job's name for all its
-    /// instances) as soon as it becomes manual. Repeat for several jobs.
+    /// instances) as soon as it becomes manual. Repeat for several jobs. A job that GitLab
+    /// creates as failed (`environment_creation_failure`) cannot be played and is an error.
     #[arg(long, value_name = "JOB")]
     pub play: Vec<String>,
     /// Makes every attempt of JOB fail with exit code 1 (`script_failure`), to see what
@@ -606,9 +607,8 @@ fn split_scope(name: &str) -> Result<(&str, String), String> {
     Ok((key, scope))
 }
 
-/// Checks an environment scope with GitLab's rule for the `environment_scope` of CI/CD
-/// variables: not empty, and only letters, digits, `-`, `_`, `/`, `$`, `{`, `}`, `.`, `*` and
-/// spaces (`Gitlab::Regex.environment_scope_regex`).
+/// Checks the environment scope of a `KEY@SCOPE` with GitLab's rule for the `environment_scope`
+/// of CI/CD variables ([`glplan::context::check_environment_scope`]).
 pub fn check_environment_scope(scope: &str) -> Result<(), String> {
     if scope.is_empty() {
         return Err(
@@ -618,14 +618,7 @@ pub fn check_environment_scope(scope: &str) -> Result<(), String> {
                 .to_owned(),
         );
     }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_/${}.* ".contains(c);
-    if let Some(invalid) = scope.chars().find(|&c| !allowed(c)) {
-        return Err(format!(
-            "environment scope `{scope}` contains `{invalid}`, but GitLab allows only letters, \
-             digits, `-`, `_`, `/`, `$`, `{{`, `}}`, `.`, `*` and spaces"
-        ));
-    }
-    Ok(())
+    glplan::context::check_environment_scope(scope)
 }
 
 /// A `--group-var`: the group's full path (`None` for the project's own group), the key, the

@@ -20,7 +20,9 @@ use crate::files::{DirFiles, split_entry};
 use crate::{context, explain, graph, render, runners, schedule_out, table, terminal, yaml_out};
 use glplan::fleet::MatchContext;
 use glplan::report::MatchedFleet;
-use glplan::schedule::{Durations, RunnerPool, ScheduleOptions, simulate, unknown_jobs};
+use glplan::schedule::{
+    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, simulate, unknown_jobs,
+};
 
 /// The process exit status of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -643,6 +645,12 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
                 "{option}: job `{name}` is not in the pipeline"
             )));
         }
+    }
+    if let Some((name, reason)) = created_failed_jobs(&pipeline, &args.play).first() {
+        return Err(CliError::Message(format!(
+            "--play: job `{name}` cannot be played, because GitLab creates it as failed \
+             (`{reason}`)"
+        )));
     }
 
     let fleet = load_fleet(&mut planned, &args.runners)?;

@@ -215,9 +215,25 @@ fn clause_text(out: &mut String, clause: &ClauseEvaluation, display: DisplayName
         let reads: Vec<String> = clause
             .reads
             .iter()
-            .map(|read| match &read.value {
-                Some(value) => format!("{} = {value:?}", read.name),
-                None => format!("{} = null", read.name),
+            .map(|read| {
+                let mut text = match &read.value {
+                    Some(value) => format!("{} = {value:?}", read.name),
+                    None => format!("{} = null", read.name),
+                };
+                if !read.withheld.is_empty() {
+                    let levels: Vec<String> = read.withheld.iter().map(source_name).collect();
+                    let noun = if levels.len() == 1 {
+                        "variable"
+                    } else {
+                        "variables"
+                    };
+                    text.push_str(" (withheld protected ");
+                    text.push_str(&levels.join(", "));
+                    text.push(' ');
+                    text.push_str(noun);
+                    text.push(')');
+                }
+                text
             })
             .collect();
         write_line!(out, "      values: {}", reads.join(", "));
@@ -230,8 +246,13 @@ fn clause_text(out: &mut String, clause: &ClauseEvaluation, display: DisplayName
 fn variables_text(out: &mut String, job: &PlannedJob) {
     if job.variables.is_empty() {
         write_line!(out, "variables: none");
-        return;
+    } else {
+        variable_lines(out, job);
     }
+    withheld_text(out, job);
+}
+
+fn variable_lines(out: &mut String, job: &PlannedJob) {
     write_line!(out, "variables:");
     // Names and values are escaped before they are measured, so that the columns line up.
     let names: Vec<String> = job
@@ -249,6 +270,9 @@ fn variables_text(out: &mut String, job: &PlannedJob) {
     for ((variable, name), value) in job.variables.iter().zip(&names).zip(&values) {
         let source = source_name(&variable.source);
         let mut flags = Vec::new();
+        if variable.protected {
+            flags.push("protected".to_owned());
+        }
         if variable.raw {
             flags.push("raw".to_owned());
         }
@@ -269,6 +293,41 @@ fn variables_text(out: &mut String, job: &PlannedJob) {
         line.push_str("  ");
         terminal::push_padded(&mut line, value, value_width);
         write_line!(out, "{line}  ({source}{flags})");
+    }
+}
+
+/// Writes the protected settings variables GitLab leaves out of the job with their levels,
+/// and for a name the job still has, the level its value comes from.
+fn withheld_text(out: &mut String, job: &PlannedJob) {
+    if job.withheld_variables.is_empty() {
+        return;
+    }
+    write_line!(
+        out,
+        "withheld: protected variables, which GitLab passes only to pipelines of protected \
+         branches and tags:"
+    );
+    let names: Vec<String> = job
+        .withheld_variables
+        .iter()
+        .map(|variable| escape(&variable.name).into_owned())
+        .collect();
+    let name_width = names.iter().map(|n| terminal::width(n)).max().unwrap_or(0);
+    for (variable, name) in job.withheld_variables.iter().zip(&names) {
+        let sources: Vec<String> = variable.sources.iter().map(source_name).collect();
+        let mut text = sources.join(", ");
+        let winner = job
+            .variables
+            .iter()
+            .find(|winner| winner.name == variable.name);
+        if let Some(winner) = winner {
+            text.push_str("; the job gets the ");
+            text.push_str(&source_name(&winner.source));
+            text.push_str(" value above");
+        }
+        let mut line = String::from("  ");
+        terminal::push_padded(&mut line, name, name_width);
+        write_line!(out, "{line}  ({text})");
     }
 }
 

@@ -471,6 +471,30 @@ fn unknown_played_job_exits_two() {
 }
 
 #[test]
+fn created_failed_played_job_exits_two() {
+    let dir = std::env::temp_dir().join(format!("glplan-play-failed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(".gitlab-ci.yml");
+    let yaml = "variables: {BRANCH: 'a:b'}\n\
+        deploy: {script: x, when: manual, environment: review/$BRANCH}\n";
+    std::fs::write(&path, yaml).unwrap();
+    let output = glplan(&["schedule", path.to_str().unwrap(), "--play", "deploy"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains(
+            "error: --play: job `deploy` cannot be played, because GitLab creates it as failed \
+             (`environment_creation_failure`)"
+        ),
+        "{errors}"
+    );
+    // The plan's warning, which gives the reason, comes first.
+    assert!(errors.contains("environment-creation-failure"), "{errors}");
+}
+
+#[test]
 fn gantt_chart_sections_per_runner() {
     let config = fixture("multi-arch/.gitlab-ci.yml");
     let runners = fixture("multi-arch/runners.toml");

@@ -125,6 +125,92 @@ fn protected_variable_present_on_protected_ref() {
 }
 
 #[test]
+fn protected_variable_flagged_on_protected_ref() {
+    let pipeline = plan_json(&PROTECTED_TOKEN);
+    let token = job_variable(&pipeline, "release", "DEPLOY_TOKEN");
+    assert_eq!(token["protected"], true);
+    let build = &pipeline["jobs"][0];
+    assert_eq!(build["name"], "build");
+    assert!(build.get("withheld_variables").is_none(), "{build:#}");
+
+    let line = explain_variable_line("release", "DEPLOY_TOKEN", &PROTECTED_TOKEN);
+    assert!(line.ends_with("(project; protected)"), "{line}");
+}
+
+#[test]
+fn withheld_protected_variable_in_json() {
+    let mut args = vec!["--ref", "feature"];
+    args.extend_from_slice(&PROTECTED_TOKEN);
+    let pipeline = plan_json(&args);
+    let build = &pipeline["jobs"][0];
+    assert_eq!(build["name"], "build");
+    assert_eq!(
+        build["withheld_variables"],
+        serde_json::json!([{"name": "DEPLOY_TOKEN", "sources": ["project"]}])
+    );
+    let absent = &pipeline["absent"][0];
+    assert_eq!(absent["name"], "release");
+    let read = &absent["rule"]["rules"][0]["clauses"][0]["reads"][0];
+    assert_eq!(
+        *read,
+        serde_json::json!({"name": "DEPLOY_TOKEN", "value": null, "withheld": ["project"]})
+    );
+}
+
+#[test]
+fn withheld_protected_variable_in_explain() {
+    let mut args = vec!["explain", "release", FIXTURE, "--ref", "feature"];
+    args.extend_from_slice(&PROTECTED_TOKEN);
+    let output = glplan(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("      values: DEPLOY_TOKEN = null (withheld protected project variable)\n"),
+        "{text}"
+    );
+
+    let mut args = vec!["explain", "build", FIXTURE, "--ref", "feature"];
+    args.extend_from_slice(&PROTECTED_TOKEN);
+    args.extend_from_slice(&["--group-var", "DEPLOY_TOKEN=group"]);
+    let output = glplan(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    // `--protect` protects the group's value too, so neither level reaches the job.
+    assert!(
+        text.ends_with(
+            "variables: none\n\
+             withheld: protected variables, which GitLab passes only to pipelines of protected \
+             branches and tags:\n\
+             \x20 DEPLOY_TOKEN  (group, project)\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn withheld_variable_names_value_source() {
+    let args = [
+        "--ref",
+        "feature",
+        "--project-var",
+        "DEPLOY_TOKEN=s3cret",
+        "--protect",
+        "DEPLOY_TOKEN",
+        "--var",
+        "DEPLOY_TOKEN=from-pipeline",
+    ];
+    let line = explain_variable_line("build", "DEPLOY_TOKEN", &args);
+    assert!(line.ends_with("(pipeline)"), "{line}");
+    let mut all = vec!["explain", "build", FIXTURE];
+    all.extend_from_slice(&args);
+    let text = stdout(&glplan(&all));
+    assert!(
+        text.ends_with("  DEPLOY_TOKEN  (project; the job gets the pipeline value above)\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn protected_ref_false_hides_variable_on_default_branch() {
     let pipeline = plan_json(&PROTECTED_TOKEN);
     assert!(created(&pipeline).contains(&"release".to_owned()));

@@ -650,6 +650,27 @@ pub fn is_variable_name(key: &str) -> bool {
     !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Checks an environment scope with GitLab's rule for the `environment_scope` of CI/CD
+/// variables: not empty, and only letters, digits, `-`, `_`, `/`, `$`, `{`, `}`, `.`, `*` and
+/// spaces (`Gitlab::Regex.environment_scope_regex`).
+pub fn check_environment_scope(scope: &str) -> Result<(), String> {
+    if scope.is_empty() {
+        return Err(
+            "the environment scope is empty; write `*` for every environment, an \
+                    environment name such as `production`, or a pattern such as `review/*`"
+                .to_owned(),
+        );
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_/${}.* ".contains(c);
+    if let Some(invalid) = scope.chars().find(|&c| !allowed(c)) {
+        return Err(format!(
+            "environment scope `{scope}` contains `{invalid}`, but GitLab allows only letters, \
+             digits, `-`, `_`, `/`, `$`, `{{`, `}}`, `.`, `*` and spaces"
+        ));
+    }
+    Ok(())
+}
+
 /// The object form of a variable in a JSON object of variables.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

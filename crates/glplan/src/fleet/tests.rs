@@ -866,6 +866,18 @@ fn rejection_untagged_job() {
 }
 
 #[test]
+fn blank_tag_saved_as_untagged_job() {
+    // GitLab drops blank tags when it saves a job, so `tags: [""]` is an untagged job.
+    let jobs =
+        "blank: {tags: [\"\", \"  \"], script: x}\npadded: {tags: [\" docker \"], script: x}\n";
+    let setup = Setup::with_context(jobs, &[("config.toml", SPEC_RUNNERS)], &unprotected());
+    assert_eq!(setup.eligible("blank"), ["R2"]);
+    assert_eq!(setup.rejection("blank", "R1"), Rejection::UntaggedJob);
+    assert!(!setup.matching.job("blank").unwrap().stuck);
+    assert_eq!(setup.eligible("padded"), ["R1"]);
+}
+
+#[test]
 fn rejection_protected_ref_only() {
     let setup = Setup::with_context(SPEC_JOBS, &[("config.toml", SPEC_RUNNERS)], &unprotected());
     assert_eq!(setup.rejection("docker", "R3"), Rejection::ProtectedRefOnly);

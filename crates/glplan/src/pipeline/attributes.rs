@@ -18,10 +18,11 @@ use super::layers::{FinalList, Layers, Payload, ReferenceNames, VariableLists, r
 use super::needs::JobLinks;
 use super::output::{
     ParallelInstance, PlanDuration, PlanEnvironment, PlanImage, PlanRetry, PlanService,
-    PlanVariable, PlannedJob, RunnerFields, UnmaskedJob,
+    PlanVariable, PlannedJob, RunnerFields, UnmaskedJob, WithheldVariable,
 };
 use super::seed::Seed;
-use super::trace::{Masker, TraceContext};
+use super::tag_list::saved_tags;
+use super::trace::{Masker, TraceContext, mark_withheld_in_rule, withheld_variables};
 
 /// The final variables of a created job, expanded the ways GitLab and the runner use them.
 pub(super) struct FinalVariables<'a> {
@@ -35,6 +36,10 @@ pub(super) struct FinalVariables<'a> {
     /// The YAML levels that define variables, which GitLab merges into one definition, so
     /// that the list shows only the winner.
     yaml_levels: YamlLevels<'a>,
+    /// The protected settings variables that apply to the job but that GitLab leaves out.
+    withheld: Vec<WithheldVariable>,
+    /// The same for the variables the job's rules read.
+    withheld_in_rules: Vec<WithheldVariable>,
 }
 
 /// The YAML levels of a job's variables: inherited top-level and workflow rule variables, the
@@ -106,10 +111,20 @@ impl<'a> FinalVariables<'a> {
             environment,
         } = lists.final_list(globals, &seed.spec, &outcome, &seed.seed);
         let payload = list.expand_payload(ExpandOptions::RUNNER_PAYLOAD);
+        let withheld = withheld_variables(lists.context(), environment.as_deref());
+        // The rules read the seed's variables, whose environment name may differ from the
+        // final one when a rule's variables change it.
+        let withheld_in_rules = if seed.seed.environment() == environment.as_deref() {
+            withheld.clone()
+        } else {
+            withheld_variables(lists.context(), seed.seed.environment())
+        };
         FinalVariables {
             list,
             environment,
             payload,
+            withheld,
+            withheld_in_rules,
             yaml_levels: YamlLevels {
                 globals,
                 spec: &seed.spec,
@@ -251,7 +266,7 @@ pub(super) fn planned_job(
     let masker = traces.masker;
 
     // GitLab expands tags with the seed variables as written, keeping unknown references.
-    let tags: Vec<CompactString> = job
+    let expanded_tags: Vec<CompactString> = job
         .tags
         .iter()
         .flatten()
@@ -265,6 +280,7 @@ pub(super) fn planned_job(
             CompactString::from(expand_with(tag, lookup, Unknown::Keep))
         })
         .collect();
+    let tags = saved_tags(expanded_tags);
     let image = image(job, variables);
     let services = services(job, variables);
     // GitLab creates the resource group of the expanded key, and a key it cannot save leaves
@@ -305,6 +321,8 @@ pub(super) fn planned_job(
         (fields, None)
     };
 
+    let mut rule = traces.job_rule(&seed.decision);
+    mark_withheld_in_rule(&mut rule, &variables.withheld_in_rules);
     PlannedJob {
         name: CompactString::from(&job.name),
         kind: job.kind,
@@ -327,6 +345,7 @@ pub(super) fn planned_job(
         cross_needs: links.cross_needs,
         dependencies: links.dependencies,
         variables: variables_shown,
+        withheld_variables: variables.withheld.clone(),
         tags: shown.tags,
         image: shown.image,
         services: shown.services,
@@ -356,7 +375,7 @@ pub(super) fn planned_job(
             .collect(),
         artifacts: keywords::artifacts(job),
         trigger: None,
-        rule: traces.job_rule(&seed.decision),
+        rule,
         location: traces.locator.locate(job.span),
         unmasked,
         environment_invalid: seed.environment.as_ref().is_some_and(|view| {
@@ -467,6 +486,7 @@ fn plan_variables(
             masked: winner.masked,
             raw: winner.raw,
             file: winner.file,
+            protected: winner.protected,
             overrides: variables.overridden(definitions),
         })
     }));

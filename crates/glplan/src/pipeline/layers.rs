@@ -1305,6 +1305,19 @@ pub(super) struct SeedList {
     own: Option<(Arc<Part>, bool, Option<String>)>,
     /// The job's YAML variables without a rule's.
     yaml: Option<Vec<Arc<Part>>>,
+    /// The environment name of a list the variables engine built, which has no `own` part.
+    engine_environment: Option<String>,
+}
+
+impl SeedList {
+    /// Returns the job's environment name after GitLab's expansion, which selects the
+    /// environment-scoped settings variables.
+    pub(super) fn environment(&self) -> Option<&str> {
+        match &self.own {
+            Some((_, _, environment)) => environment.as_deref(),
+            None => self.engine_environment.as_deref(),
+        }
+    }
 }
 
 /// A job's final list and its expanded environment name.
@@ -1343,6 +1356,11 @@ pub(super) struct VariableLists<'c> {
 type RootWithout = HashMap<(usize, Vec<String>), (Arc<Part>, Arc<Part>)>;
 
 impl<'c> VariableLists<'c> {
+    /// Returns the pipeline context the lists are built for.
+    pub(super) fn context(&self) -> &'c PipelineContext {
+        self.context
+    }
+
     pub(super) fn new(context: &'c PipelineContext) -> VariableLists<'c> {
         VariableLists {
             context,
@@ -1558,6 +1576,7 @@ impl<'c> VariableLists<'c> {
                 layers: Layers::single(engine.variables),
                 own: None,
                 yaml: None,
+                engine_environment: engine.environment,
             };
         };
         let own = own_part(self.context, spec, environment.as_deref(), spec.manual);
@@ -1570,6 +1589,7 @@ impl<'c> VariableLists<'c> {
             layers: Layers::new(parts),
             own: Some((own, spec.manual, environment)),
             yaml: Some(yaml),
+            engine_environment: None,
         }
     }
 

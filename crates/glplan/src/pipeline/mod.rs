@@ -55,6 +55,7 @@ mod parallel;
 #[cfg(test)]
 mod schema;
 mod seed;
+mod tag_list;
 mod trace;
 mod workflow;
 
@@ -73,7 +74,7 @@ pub use output::{
     CrossNeed, DecidedBy, EdgeKind, FORMAT_VERSION, JobRule, NameValue, NeedEdge, ParallelInstance,
     PlanArtifacts, PlanCache, PlanDiagnostic, PlanDuration, PlanEnvironment, PlanImage, PlanRetry,
     PlanService, PlanTrigger, PlanVariable, PlannedJob, PolicyEvaluation, RuleEvaluation,
-    SourceLocation, Stage, TriggerKind, VariableRead, WorkflowResult,
+    SourceLocation, Stage, TriggerKind, VariableRead, WithheldVariable, WorkflowResult,
 };
 pub use trace::Masker;
 

@@ -221,8 +221,14 @@ pub struct PlannedJob {
     /// The job's variables: the winning definition of each name, with its origin and the
     /// value GitLab sends after expanding references between variables.
     pub variables: Vec<PlanVariable>,
-    /// Runner tags after GitLab's expansion; references to undefined variables stay as
-    /// written.
+    /// The protected CI/CD variables that apply to the job but that GitLab leaves out, because
+    /// the pipeline's ref is not protected. A name listed here may still be in `variables`,
+    /// with a value from a lower level or from the YAML.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withheld_variables: Vec<WithheldVariable>,
+    /// Runner tags as GitLab saves them: expanded, with references to undefined variables
+    /// kept as written, then split at commas outside quotes, stripped of surrounding white
+    /// space, without blank and repeated tags.
     pub tags: Vec<CompactString>,
     /// `image:`, as written and as the runner would expand it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -452,10 +458,27 @@ pub struct PlanVariable {
     /// Whether the variable is of type file.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub file: bool,
+    /// Whether the winning definition is a protected CI/CD variable, which GitLab passes only
+    /// to pipelines of protected branches and tags.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
     /// The origins of the definitions this one overrides, lowest precedence first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, schemars(with = "Vec<schema::VariableSource>"))]
     pub overrides: Vec<VariableSource>,
+}
+
+/// A protected CI/CD variable that applies to a job, but that GitLab does not pass to it
+/// because the pipeline's ref is not protected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct WithheldVariable {
+    /// Variable name.
+    pub name: CompactString,
+    /// The levels of the protected definitions left out, lowest precedence first: `instance`,
+    /// `group` (once per group, from the top-level group down) and `project`.
+    #[cfg_attr(test, schemars(with = "Vec<schema::VariableSource>"))]
+    pub sources: Vec<VariableSource>,
 }
 
 /// A length of time as written, with its value in seconds.
@@ -893,6 +916,12 @@ pub struct VariableRead {
     pub name: CompactString,
     /// The value read, `[MASKED]` for a masked variable; `null` when it is undefined.
     pub value: Option<CompactString>,
+    /// The levels of the protected CI/CD variables of this name that GitLab left out, because
+    /// the pipeline's ref is not protected, lowest precedence first. The value read comes
+    /// from the other definitions, if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, schemars(with = "Vec<schema::VariableSource>"))]
+    pub withheld: Vec<VariableSource>,
 }
 
 /// A file name and 1-based line and column.

@@ -14,7 +14,7 @@ use crate::variables::{GlobalVariables, JobSpec, YamlVariable};
 use super::keywords;
 use super::layers::{SeedList, VariableLists};
 use super::output::{AbsentJob, AbsentReason};
-use super::trace::TraceContext;
+use super::trace::{TraceContext, mark_withheld_in_rule, withheld_variables};
 
 /// A job GitLab creates, with what its rules decided.
 #[derive(Debug)]
@@ -138,11 +138,14 @@ pub(super) fn evaluate_jobs<'a>(
         let decision =
             rules::evaluate_job(&keywords, workflow_has_rules, facts, &seed.layers, limits);
         if !decision.is_created() {
+            let mut rule = traces.job_rule(&decision);
+            let withheld = withheld_variables(lists.context(), seed.environment());
+            mark_withheld_in_rule(&mut rule, &withheld);
             absent.push(AbsentJob {
                 name: CompactString::from(&job.name),
                 stage: CompactString::from(&job.stage),
                 reason: absent_reason(&decision),
-                rule: Some(traces.job_rule(&decision)),
+                rule: Some(rule),
                 location: traces.locator.locate(job.span),
             });
             continue;

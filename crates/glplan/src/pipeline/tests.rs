@@ -389,6 +389,7 @@ fn absent_trace_explains() {
         [VariableRead {
             name: "X".into(),
             value: None,
+            withheld: Vec::new(),
         }]
     );
     let location = rule.rules[0].location.as_ref().unwrap();
@@ -409,6 +410,7 @@ fn matched_rule_trace() {
         [VariableRead {
             name: "CI_COMMIT_BRANCH".into(),
             value: Some("main".into()),
+            withheld: Vec::new(),
         }]
     );
     assert_eq!(rule.rules[1].location.as_ref().map(|l| l.line), Some(5));
@@ -440,6 +442,18 @@ fn tags_expand_keep_unknown() {
 }
 
 #[test]
+fn tags_saved_without_blank_tags() {
+    // GitLab strips each expanded tag, then drops blank and repeated ones.
+    let pipeline = plan_main(
+        "variables: {EMPTY: '', ARCH: ' arm64'}\n\
+         j: {script: x, tags: ['', $EMPTY, '  ', $ARCH, ' docker ', docker]}\n\
+         k: {script: x, tags: ['']}\n",
+    );
+    assert_eq!(job(&pipeline, "j").tags, ["arm64", "docker"]);
+    assert!(job(&pipeline, "k").tags.is_empty());
+}
+
+#[test]
 fn variables_with_sources() {
     let mut context = PipelineContext::push("main");
     context.project_variables = vec![SettingsVariable::new("B", "project")];
@@ -460,6 +474,116 @@ fn variables_with_sources() {
             .iter()
             .all(|v| v.source != VariableSource::Predefined)
     );
+}
+
+/// Returns a push of `ref_name` with an unprotected group value and a protected project value
+/// of `TOKEN`, and a protected project `DEPLOY_KEY` for environment `production` only.
+fn protected_context(ref_name: &str) -> PipelineContext {
+    let mut context = PipelineContext::push(ref_name);
+    let protected = |key: &str, value: &str, scope: &str| SettingsVariable {
+        protected: true,
+        environment_scope: scope.to_owned(),
+        ..SettingsVariable::new(key, value)
+    };
+    context.group_variables = vec![crate::context::GroupVariables {
+        path: "group".to_owned(),
+        variables: vec![SettingsVariable::new("TOKEN", "group")],
+    }];
+    context.project_variables = vec![
+        protected("TOKEN", "project", "*"),
+        protected("DEPLOY_KEY", "key", "production"),
+    ];
+    context
+}
+
+const PROTECTED_YAML: &str = "\
+deploy:
+  script: x
+  environment: production
+  rules: [{if: $DEPLOY_KEY}, {when: manual}]
+review: {script: x, environment: review/a, rules: [{if: $DEPLOY_KEY}]}
+";
+
+#[test]
+fn protected_variable_flag_shown() {
+    let pipeline = plan_on(PROTECTED_YAML, &protected_context("main"));
+    let deploy = job(&pipeline, "deploy");
+    let find = |name: &str| deploy.variables.iter().find(|v| v.name == name).unwrap();
+    assert_eq!(find("TOKEN").value, "project");
+    assert!(find("TOKEN").protected);
+    assert_eq!(find("TOKEN").overrides, [VariableSource::Group]);
+    assert!(find("DEPLOY_KEY").protected);
+    assert!(deploy.withheld_variables.is_empty());
+    assert_eq!(deploy.rule.matched, Some(0));
+}
+
+#[test]
+fn withheld_protected_variable_lets_group_value_through() {
+    // GitLab drops protected definitions before merging the levels, so on an unprotected
+    // ref the job gets the group's unprotected `TOKEN`.
+    let pipeline = plan_on(PROTECTED_YAML, &protected_context("feature"));
+    let deploy = job(&pipeline, "deploy");
+    let token = deploy.variables.iter().find(|v| v.name == "TOKEN").unwrap();
+    assert_eq!(token.value, "group");
+    assert_eq!(token.source, VariableSource::Group);
+    assert!(!token.protected);
+    assert!(token.overrides.is_empty());
+    assert!(deploy.variables.iter().all(|v| v.name != "DEPLOY_KEY"));
+    let withheld: Vec<(&str, &[VariableSource])> = deploy
+        .withheld_variables
+        .iter()
+        .map(|variable| (variable.name.as_str(), variable.sources.as_slice()))
+        .collect();
+    assert_eq!(
+        withheld,
+        [
+            ("TOKEN", &[VariableSource::Project][..]),
+            ("DEPLOY_KEY", &[VariableSource::Project][..]),
+        ]
+    );
+}
+
+#[test]
+fn withheld_protected_variable_marks_reads() {
+    let pipeline = plan_on(PROTECTED_YAML, &protected_context("feature"));
+    let deploy = job(&pipeline, "deploy");
+    assert_eq!(deploy.rule.matched, Some(1));
+    let read = &deploy.rule.rules[0].clauses[0].reads[0];
+    assert_eq!(read.name, "DEPLOY_KEY");
+    assert_eq!(read.value, None);
+    assert_eq!(read.withheld, [VariableSource::Project]);
+
+    // `review` is absent. Its environment is outside the scope `production`, so GitLab
+    // would not pass `DEPLOY_KEY` on a protected ref either, and the read is not marked.
+    let review = pipeline.absent.iter().find(|j| j.name == "review").unwrap();
+    let rule = review.rule.as_ref().unwrap();
+    let read = &rule.rules[0].clauses[0].reads[0];
+    assert_eq!(read.value, None);
+    assert!(read.withheld.is_empty());
+}
+
+#[test]
+fn withheld_protected_variable_marks_absent_job_reads() {
+    let yaml = "prod: {script: x, environment: production, rules: [{if: $DEPLOY_KEY}]}\n\
+                other: {script: x}\n";
+    let pipeline = plan_on(yaml, &protected_context("feature"));
+    let prod = pipeline.absent.iter().find(|j| j.name == "prod").unwrap();
+    let read = &prod.rule.as_ref().unwrap().rules[0].clauses[0].reads[0];
+    assert_eq!(read.withheld, [VariableSource::Project]);
+}
+
+#[test]
+fn withheld_protected_variable_marks_workflow_reads() {
+    let yaml = "workflow: {rules: [{if: $TOKEN == 'project'}, {when: always}]}\nj: {script: x}\n";
+    let pipeline = plan_on(yaml, &protected_context("feature"));
+    let read = &pipeline.workflow.rules[0].clauses[0].reads[0];
+    assert_eq!(read.value.as_deref(), Some("group"));
+    assert_eq!(read.withheld, [VariableSource::Project]);
+
+    let pipeline = plan_on(yaml, &protected_context("main"));
+    let read = &pipeline.workflow.rules[0].clauses[0].reads[0];
+    assert_eq!(read.value.as_deref(), Some("project"));
+    assert!(read.withheld.is_empty());
 }
 
 #[test]

@@ -12,11 +12,11 @@ use crate::rules::{
     self, ClauseTrace, IfTrace, JobDecision, JobTrace, KeyTrace, PolicyTrace, RulesTrace, SpecTrace,
 };
 use crate::source::{SourceMap, Span};
-use crate::variables::{MASKED, slug_characters, slugify};
+use crate::variables::{MASKED, slug_characters, slugify, withheld_protected_variables};
 
 use super::output::{
     ClauseEvaluation, ClauseKind, DecidedBy, JobRule, PlanDiagnostic, PolicyEvaluation,
-    RuleEvaluation, SourceLocation, VariableRead,
+    RuleEvaluation, SourceLocation, VariableRead, WithheldVariable,
 };
 
 /// Replaces the values of masked CI/CD variables with `[MASKED]` in text shown to the user,
@@ -421,6 +421,7 @@ impl TraceContext<'_> {
                     .value
                     .as_deref()
                     .map(|value| self.masker.mask_compact(value)),
+                withheld: Vec::new(),
             })
             .collect()
     }
@@ -447,6 +448,52 @@ impl Display for Summary<'_> {
             }
         })
     }
+}
+
+/// Adds to each variable read of `rules` and `policies` the levels at which GitLab withheld
+/// a protected variable of that name, from `withheld`.
+pub(super) fn mark_withheld_reads<'r>(
+    rules: impl IntoIterator<Item = &'r mut RuleEvaluation>,
+    policies: impl IntoIterator<Item = &'r mut PolicyEvaluation>,
+    withheld: &[WithheldVariable],
+) {
+    if withheld.is_empty() {
+        return;
+    }
+    let rule_clauses = rules.into_iter().flat_map(|rule| rule.clauses.iter_mut());
+    let policy_keys = policies
+        .into_iter()
+        .flat_map(|policy| policy.keys.iter_mut());
+    for clause in rule_clauses.chain(policy_keys) {
+        for read in &mut clause.reads {
+            let found = withheld.iter().find(|variable| variable.name == read.name);
+            if let Some(variable) = found {
+                read.withheld.clone_from(&variable.sources);
+            }
+        }
+    }
+}
+
+/// Marks the variable reads of a job's rules or `only`/`except`, as
+/// [`mark_withheld_reads`] does.
+pub(super) fn mark_withheld_in_rule(rule: &mut JobRule, withheld: &[WithheldVariable]) {
+    let policies = rule.only.iter_mut().chain(rule.except.iter_mut());
+    mark_withheld_reads(rule.rules.iter_mut(), policies, withheld);
+}
+
+/// Returns the protected settings variables GitLab leaves out of a job in `environment`, in
+/// their output form (see [`withheld_protected_variables`]).
+pub(super) fn withheld_variables(
+    context: &PipelineContext,
+    environment: Option<&str>,
+) -> Vec<WithheldVariable> {
+    withheld_protected_variables(context, environment)
+        .into_iter()
+        .map(|(name, sources)| WithheldVariable {
+            name: CompactString::from(name),
+            sources,
+        })
+        .collect()
 }
 
 /// Formats a trace text into a string sized for a typical sentence, where `to_string` would

@@ -13,7 +13,7 @@ use crate::rules::{self, PipelineFacts};
 use crate::variables::{GlobalVariables, YamlVariable, pipeline_name, workflow_variables};
 
 use super::output::{AutoCancel, NameValue, WorkflowResult};
-use super::trace::TraceContext;
+use super::trace::{TraceContext, mark_withheld_reads, withheld_variables};
 
 /// The outcome of `workflow:` and the YAML variables every job starts from.
 #[derive(Debug)]
@@ -61,12 +61,15 @@ pub(super) fn evaluate(
     let written = workflow.and_then(|workflow| workflow.auto_cancel.as_ref());
     let auto_cancel = auto_cancel(written, decision.auto_cancel.as_ref());
 
+    // `workflow:rules` see only the settings variables of environment scope `*`.
+    let mut rules = traces.rules(&decision.trace);
+    mark_withheld_reads(&mut rules, [], &withheld_variables(context, None));
     let result = WorkflowResult {
         created: decision.created,
         reason: traces.masker.mask_owned(decision.to_string()),
         name: name.as_deref().map(|name| traces.masker.mask_compact(name)),
         rule: decision.rule,
-        rules: traces.rules(&decision.trace),
+        rules,
         variables: globals
             .workflow_rules
             .iter()

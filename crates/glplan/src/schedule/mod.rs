@@ -244,6 +244,33 @@ pub fn unknown_jobs<'n>(pipeline: &Pipeline, names: &'n [String]) -> Vec<&'n str
         .collect()
 }
 
+/// Returns the names in `names` that select only jobs GitLab creates as failed, each with
+/// GitLab's failure reason (see [`PlannedJob::creation_failure`]). GitLab cannot play such a
+/// job, because it is already failed when the pipeline is created. A parallel base name is
+/// returned only when every instance is created as failed, and a name that selects no job
+/// is not returned (see [`unknown_jobs`]).
+///
+/// [`PlannedJob::creation_failure`]: crate::pipeline::PlannedJob::creation_failure
+pub fn created_failed_jobs<'n>(
+    pipeline: &Pipeline,
+    names: &'n [String],
+) -> Vec<(&'n str, &'static str)> {
+    let mut found = Vec::new();
+    for name in names {
+        let mut selected = pipeline.jobs.iter().filter(|job| names_job(name, job));
+        let Some(first) = selected.next() else {
+            continue;
+        };
+        let Some(reason) = first.creation_failure() else {
+            continue;
+        };
+        if selected.all(|job| job.creation_failure().is_some()) {
+            found.push((name.as_str(), reason));
+        }
+    }
+    found
+}
+
 /// Returns whether `name` is the job's name or its parallel base name.
 fn names_job(name: &str, job: &crate::pipeline::PlannedJob) -> bool {
     job.name == name

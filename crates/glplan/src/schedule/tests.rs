@@ -1006,6 +1006,34 @@ fn invalid_environment_name_fails_the_job_at_creation() {
 }
 
 #[test]
+fn created_failed_jobs_cannot_be_played() {
+    // `review` has one instance created as failed and one with a valid name, so playing it
+    // still plays that instance.
+    let yaml = "variables: {BRANCH: 'a:b'}
+gate: {script: x, when: manual, environment: review/$BRANCH}
+build: {script: x, parallel: 2, environment: 'ci/$BRANCH'}
+review:
+  script: x
+  when: manual
+  environment: review/$SLOT
+  parallel: {matrix: [{SLOT: ['a:b', ok]}]}
+deploy: {script: x, when: manual, environment: production}
+";
+    let pipeline = pipeline(yaml);
+    let names: Vec<String> = ["gate", "build", "review", "deploy", "nope"]
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
+    assert_eq!(
+        created_failed_jobs(&pipeline, &names),
+        [
+            ("gate", "environment_creation_failure"),
+            ("build", "environment_creation_failure"),
+        ]
+    );
+}
+
+#[test]
 fn invalid_environment_name_with_allow_failure() {
     let yaml = "stages: [build, test]
 variables: {BRANCH: 'a:b'}

@@ -411,6 +411,73 @@ fn push_settings_variables(
     ));
 }
 
+/// Returns the protected instance, group and project variables that apply to a job in
+/// `environment` but that GitLab leaves out, because the pipeline's ref is not protected.
+/// Each name comes once, in the order of its first such definition, with the levels of its
+/// definitions, lowest precedence first. Empty on a protected ref.
+///
+/// GitLab drops these definitions before it merges the levels (`secret_variables` of
+/// `Gitlab::Ci::Variables::Builder::Project` and its instance and group peers), so a lower
+/// level's unprotected value of the same name still reaches the job.
+pub fn withheld_protected_variables<'c>(
+    context: &'c PipelineContext,
+    environment: Option<&str>,
+) -> Vec<(&'c str, Vec<VariableSource>)> {
+    let mut withheld: Vec<(&'c str, Vec<VariableSource>)> = Vec::new();
+    let group_variables = context
+        .group_variables
+        .iter()
+        .flat_map(|group| &group.variables);
+    let any_protected = context
+        .instance_variables
+        .iter()
+        .chain(group_variables)
+        .chain(&context.project_variables)
+        .any(|variable| variable.protected);
+    if !any_protected || context.protected_ref() {
+        return withheld;
+    }
+    // Instance variables have no environment scope, so each applies to every job.
+    let mut levels = vec![(
+        &context.instance_variables[..],
+        VariableSource::Instance,
+        false,
+    )];
+    for group in &context.group_variables {
+        levels.push((&group.variables[..], VariableSource::Group, true));
+    }
+    levels.push((
+        &context.project_variables[..],
+        VariableSource::Project,
+        true,
+    ));
+    for (variables, source, scoped) in levels {
+        // A level counts once per name, even when several of its scopes apply.
+        let level_start: Vec<usize> = withheld.iter().map(|(_, sources)| sources.len()).collect();
+        for variable in variables {
+            let applies = !scoped || scope_rank(&variable.environment_scope, environment).is_some();
+            if !variable.protected || !applies {
+                continue;
+            }
+            let position = withheld.iter().position(|(name, _)| *name == variable.key);
+            let Some((index, (_, sources))) =
+                position.and_then(|index| Some((index, withheld.get_mut(index)?)))
+            else {
+                withheld.push((variable.key.as_str(), vec![source]));
+                continue;
+            };
+            // A name first withheld at this level has no start, and is counted.
+            let counted = level_start
+                .get(index)
+                .is_none_or(|&start| sources.len() > start);
+            if !counted {
+                sources.push(source);
+            }
+        }
+    }
+    withheld
+}
+
 /// Pipeline and schedule variables, which have no protection or scope.
 fn push_pipeline_level(list: &mut VariableList, context: &PipelineContext) {
     let pipeline = context
@@ -515,6 +582,7 @@ fn settings_entry(variable: &SettingsVariable, source: VariableSource) -> Resolv
         masked: variable.masked,
         raw: variable.raw,
         file: variable.file,
+        protected: variable.protected,
         span: None,
     }
 }
@@ -527,6 +595,7 @@ fn yaml_entry(variable: &YamlVariable, source: VariableSource) -> ResolvedVariab
         masked: false,
         raw: variable.raw,
         file: false,
+        protected: false,
         span: variable.span,
     }
 }
@@ -766,6 +835,49 @@ mod tests {
         let protected = include_variables(&context);
         assert!(protected.contains("DEPLOY_KEY"));
         assert!(protected.contains("INSTANCE_KEY"));
+    }
+
+    #[test]
+    fn withheld_variables_by_level() {
+        let protected = |key: &str, scope: &str| SettingsVariable {
+            protected: true,
+            environment_scope: scope.to_owned(),
+            ..SettingsVariable::new(key, "v")
+        };
+        let group = |path: &str, variables| GroupVariables {
+            path: path.to_owned(),
+            variables,
+        };
+        let mut context = PipelineContext::push("feature");
+        context.instance_variables = vec![protected("KEY", "*")];
+        context.group_variables = vec![
+            group(
+                "top",
+                vec![protected("KEY", "*"), protected("OTHER", "staging")],
+            ),
+            group("top/sub", vec![protected("KEY", "*")]),
+        ];
+        // Two scopes of one level that both apply count once.
+        context.project_variables = vec![
+            protected("KEY", "*"),
+            protected("KEY", "review/*"),
+            SettingsVariable::new("PLAIN", "p"),
+        ];
+        let withheld = withheld_protected_variables(&context, Some("review/a"));
+        let levels = [
+            VariableSource::Instance,
+            VariableSource::Group,
+            VariableSource::Group,
+            VariableSource::Project,
+        ];
+        assert_eq!(withheld, [("KEY", levels.to_vec())]);
+
+        let withheld = withheld_protected_variables(&context, Some("staging"));
+        let names: Vec<&str> = withheld.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["KEY", "OTHER"]);
+
+        context.ref_protected = true;
+        assert!(withheld_protected_variables(&context, Some("staging")).is_empty());
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub struct ResolvedVariable {
     pub raw: bool,
     /// Whether the variable is of type file.
     pub file: bool,
+    /// Whether the definition is a protected CI/CD variable, which GitLab passes only to
+    /// pipelines of protected refs.
+    pub protected: bool,
     /// Location of a YAML definition in the configuration.
     pub span: Option<Span>,
 }
@@ -91,7 +94,7 @@ pub struct ResolvedVariable {
 pub const MASKED: &str = "[MASKED]";
 
 impl ResolvedVariable {
-    /// Creates a plain variable: not masked, not raw, not a file.
+    /// Creates a plain variable: not masked, not raw, not a file, not protected.
     pub fn new(name: impl Into<String>, value: impl Into<String>, source: VariableSource) -> Self {
         ResolvedVariable {
             name: name.into(),
@@ -100,6 +103,7 @@ impl ResolvedVariable {
             masked: false,
             raw: false,
             file: false,
+            protected: false,
             span: None,
         }
     }
@@ -119,6 +123,7 @@ impl fmt::Debug for ResolvedVariable {
             .field("masked", &self.masked)
             .field("raw", &self.raw)
             .field("file", &self.file)
+            .field("protected", &self.protected)
             .finish()
     }
 }

@@ -43,7 +43,7 @@ mod tests;
 
 pub use collections::{
     JobVariables, include_variables, job_variables, job_yaml_variables, pipeline_name,
-    root_variables, scope_rank, seed_variables, workflow_variables,
+    root_variables, scope_rank, seed_variables, withheld_protected_variables, workflow_variables,
 };
 pub(crate) use collections::{
     job_level_variables, job_variables_in_environment, merge_job_lists,
