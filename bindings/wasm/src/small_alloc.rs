@@ -3,12 +3,15 @@
 //! Planning a pipeline makes many short-lived small allocations: names, values, trace texts
 //! and small vectors. Planning the 294-job benchmark pipeline makes about 71,000, and 52,000 of
 //! them are 64 bytes or less. A general allocator searches its bins and merges neighbouring
-//! free blocks on every call. Here a block of at most
-//! [`SMALL_LIMIT`] bytes, aligned to at most [`GRANULE`], comes from one free list per
-//! size class instead: taking and returning a block is a load and a store. The lists are
-//! filled from chunks of [`CHUNK`] bytes that the general allocator hands out once and never
-//! gets back, so their memory is reused only for blocks of the same class. Larger or more
-//! strictly aligned blocks go to the general allocator unchanged.
+//! free blocks on every call. Here a block of at most [`SMALL_LIMIT`] bytes, aligned to at
+//! most [`GRANULE`], comes from one free list per size class instead: taking and returning a
+//! block is a load and a store. An empty list takes the next block from a chunk of [`CHUNK`]
+//! bytes, which the general allocator hands out once and never gets back.
+//!
+//! A listed block serves only its own class, so chunk memory is kept for the blocks of one
+//! size even when a later call needs another. [`MAX_CHUNKS`] bounds that memory: past it, an
+//! empty list takes a block of its class's size from the general allocator, and such a block
+//! goes back to it when it is freed.
 //!
 //! The allocator keeps its state in an `UnsafeCell` without a lock, so it is only sound where
 //! one thread runs: wasm32 without the `atomics` feature, which is the only place the module
@@ -26,8 +29,10 @@ pub const GRANULE: usize = 8;
 const CLASSES: usize = 32;
 /// The largest block served from the free lists.
 pub const SMALL_LIMIT: usize = GRANULE * CLASSES;
-/// The size of the chunks that the free lists are carved from.
+/// The size of the chunks that small blocks are carved from.
 pub const CHUNK: usize = 64 * 1024;
+/// The maximum number of chunks taken, 4 MiB in all.
+pub const MAX_CHUNKS: usize = 64;
 
 /// A global allocator that serves small blocks from free lists and the rest from `A`.
 pub struct SmallBlocks<A> {
@@ -35,7 +40,7 @@ pub struct SmallBlocks<A> {
     state: UnsafeCell<State>,
 }
 
-/// The free lists and the unused rest of the current chunk.
+/// The free lists and the chunks.
 struct State {
     /// The first free block of each class; each free block contains the address of the next.
     free: [*mut u8; CLASSES],
@@ -43,6 +48,12 @@ struct State {
     next: *mut u8,
     /// The end of the current chunk.
     end: *mut u8,
+    /// The start addresses of the chunks taken, in ascending order, then zeros.
+    chunks: [usize; MAX_CHUNKS],
+    /// The number of chunks taken.
+    chunk_count: usize,
+    /// The number of blocks of the general allocator handed out and not yet freed.
+    outside: usize,
 }
 
 impl<A> core::fmt::Debug for SmallBlocks<A> {
@@ -64,6 +75,9 @@ impl<A> SmallBlocks<A> {
                 free: [ptr::null_mut(); CLASSES],
                 next: ptr::null_mut(),
                 end: ptr::null_mut(),
+                chunks: [0; MAX_CHUNKS],
+                chunk_count: 0,
+                outside: 0,
             }),
         }
     }
@@ -80,7 +94,8 @@ fn class(size: usize, align: usize) -> Option<usize> {
 }
 
 impl<A: GlobalAlloc> SmallBlocks<A> {
-    /// Takes a block of class `class` from its free list, or from the current chunk.
+    /// Takes a block of class `class` from its free list, from the current chunk, from a new
+    /// chunk, or, past [`MAX_CHUNKS`], from the general allocator.
     ///
     /// # Safety
     ///
@@ -100,18 +115,10 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
             return block;
         }
         let size = (class + 1) * GRANULE;
-        if (state.end as usize) - (state.next as usize) < size {
-            // SAFETY: the layout's size is not zero.
-            let chunk = unsafe {
-                self.inner
-                    .alloc(Layout::from_size_align_unchecked(CHUNK, GRANULE))
-            };
-            if chunk.is_null() {
-                return chunk;
-            }
-            state.next = chunk;
-            // SAFETY: the chunk is `CHUNK` bytes long.
-            state.end = unsafe { chunk.add(CHUNK) };
+        if (state.end as usize) - (state.next as usize) < size && !self.new_chunk(state) {
+            state.outside += 1;
+            // SAFETY: the size is not zero, and the alignment is a power of two.
+            return unsafe { self.inner.alloc(class_layout(class)) };
         }
         let block = state.next;
         // SAFETY: at least `size` bytes of the chunk are unused.
@@ -119,7 +126,39 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
         block
     }
 
-    /// Puts a block of class `class` at the head of its free list.
+    /// Takes a new chunk from the general allocator and makes it the current one. Returns
+    /// `false` when [`MAX_CHUNKS`] are taken or the general allocator has no memory.
+    #[cold]
+    fn new_chunk(&self, state: &mut State) -> bool {
+        if state.chunk_count >= MAX_CHUNKS {
+            return false;
+        }
+        // SAFETY: the layout's size is not zero.
+        let chunk = unsafe {
+            self.inner
+                .alloc(Layout::from_size_align_unchecked(CHUNK, GRANULE))
+        };
+        if chunk.is_null() {
+            return false;
+        }
+        let start = chunk as usize;
+        let taken = state.chunks.get(..state.chunk_count).unwrap_or_default();
+        let at = taken.partition_point(|&other| other < start);
+        if let Some(slots) = state.chunks.get_mut(at..=state.chunk_count) {
+            slots.rotate_right(1);
+            if let Some(slot) = slots.first_mut() {
+                *slot = start;
+            }
+        }
+        state.chunk_count += 1;
+        state.next = chunk;
+        // SAFETY: the chunk is `CHUNK` bytes long.
+        state.end = unsafe { chunk.add(CHUNK) };
+        true
+    }
+
+    /// Puts a block of class `class` at the head of its free list, or returns it to the
+    /// general allocator when it came from there.
     ///
     /// # Safety
     ///
@@ -129,6 +168,13 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
     unsafe fn give(&self, block: *mut u8, class: usize) {
         // SAFETY: the caller guarantees that nothing else borrows the state.
         let state = unsafe { &mut *self.state.get() };
+        if state.outside > 0 && !in_chunk(state, block) {
+            state.outside -= 1;
+            // SAFETY: a block outside the chunks came from the general allocator with its
+            // class's layout, and it is no longer used.
+            unsafe { self.inner.dealloc(block, class_layout(class)) };
+            return;
+        }
         if let Some(head) = state.free.get_mut(class) {
             // SAFETY: the block is at least 8 bytes and 8-aligned, and no longer used.
             unsafe { block.cast::<*mut u8>().write(*head) };
@@ -137,10 +183,28 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
     }
 }
 
-// SAFETY: a block handed out is either the general allocator's block for the requested layout,
-// or a block of its class's size aligned to `GRANULE`. The class's size is at least the
-// requested size and `GRANULE` at least the requested alignment. No one else uses the block
-// until it is freed.
+/// Returns whether `block` lies in one of the chunks taken.
+#[cold]
+fn in_chunk(state: &State, block: *mut u8) -> bool {
+    let chunks = state.chunks.get(..state.chunk_count).unwrap_or_default();
+    let address = block as usize;
+    let after = chunks.partition_point(|&start| start <= address);
+    after
+        .checked_sub(1)
+        .and_then(|index| chunks.get(index))
+        .is_some_and(|&start| address < start + CHUNK)
+}
+
+/// Returns the layout of the blocks of class `class`, which the general allocator gives out.
+fn class_layout(class: usize) -> Layout {
+    // SAFETY: the size is at most `SMALL_LIMIT` and not zero, and `GRANULE` is a power of two.
+    unsafe { Layout::from_size_align_unchecked((class + 1) * GRANULE, GRANULE) }
+}
+
+// SAFETY: a block handed out is the general allocator's block, either for the requested layout
+// or for its class's layout. The class's size is at least the requested size and `GRANULE` at
+// least the requested alignment. A listed block is handed out once and is not used until it
+// is freed again.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for SmallBlocks<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -249,11 +313,24 @@ mod tests {
         assert_eq!(same_class, first);
     }
 
+    fn listed_blocks(alloc: &SmallBlocks<System>) -> usize {
+        let state = unsafe { &*alloc.state.get() };
+        let mut count = 0;
+        for &head in &state.free {
+            let mut block = head;
+            while !block.is_null() {
+                count += 1;
+                block = unsafe { block.cast::<*mut u8>().read() };
+            }
+        }
+        count
+    }
+
     #[test]
-    fn full_chunk_followed_by_new_chunk() {
+    fn blocks_past_max_chunks_returned() {
         let alloc = SmallBlocks::new(System);
-        let count = 3 * CHUNK / SMALL_LIMIT + 7;
-        let blocks: Vec<*mut u8> = (0..count)
+        let in_chunks = MAX_CHUNKS * (CHUNK / SMALL_LIMIT);
+        let blocks: Vec<*mut u8> = (0..in_chunks + 100)
             .map(|i| {
                 let block = unsafe { alloc.alloc(layout(SMALL_LIMIT, 8)) };
                 assert!(!block.is_null());
@@ -271,6 +348,12 @@ mod tests {
         for (i, &block) in blocks.iter().enumerate() {
             assert!(unsafe { contains_pattern(block, SMALL_LIMIT, i as u8) });
         }
+        for &block in &blocks {
+            unsafe { alloc.dealloc(block, layout(SMALL_LIMIT, 8)) };
+        }
+        // The 100 blocks past the chunks went back to the general allocator.
+        assert_eq!(listed_blocks(&alloc), in_chunks);
+        assert_eq!(unsafe { (*alloc.state.get()).outside }, 0);
     }
 
     #[test]
@@ -286,8 +369,7 @@ mod tests {
                 alloc.dealloc(block, layout(size, align));
             }
         }
-        // Nothing went through the free lists, so no chunk was taken.
-        assert!(unsafe { (*alloc.state.get()).next }.is_null());
+        assert_eq!(listed_blocks(&alloc), 0);
     }
 
     #[test]
