@@ -16,8 +16,6 @@ pub mod files;
 pub mod input;
 pub mod js_value;
 pub mod output;
-#[cfg(any(test, all(target_arch = "wasm32", not(target_feature = "atomics"))))]
-mod small_alloc;
 #[cfg(test)]
 mod typescript;
 
@@ -174,11 +172,10 @@ fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
     js_sys::JSON::parse(&text).map_err(|_| JsError::new("cannot read the result's JSON"))
 }
 
-/// The module's allocator. Pipeline evaluation makes many small allocations: free lists per
-/// size class serve blocks of up to 256 bytes, and Talc serves the rest faster than dlmalloc,
-/// the standard library's allocator on wasm32-unknown-unknown (docs/benchmarks.md, "Speed" of
-/// the wasm package). Both are for single-threaded modules only, hence the `cfg`.
+/// The module's allocator. Pipeline evaluation makes many small allocations, and Talc serves
+/// them faster than dlmalloc, the standard library's allocator on wasm32-unknown-unknown. It
+/// saved 2 to 5% of a `plan` call in Node.js (docs/benchmarks.md, "Speed" of the wasm
+/// package). Talc's wasm allocator is for single-threaded modules only, hence the `cfg`.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-static ALLOCATOR: small_alloc::SmallBlocks<talc::wasm::WasmDynamicTalc> =
-    small_alloc::SmallBlocks::new(talc::wasm::new_wasm_dynamic_allocator());
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
