@@ -1072,11 +1072,18 @@ fn read_gitlab_key(
 }
 
 /// Reads `tags`: a list, or one comma-separated string as `gitlab-runner register
-/// --tag-list` takes it. GitLab strips spaces and drops empty and repeated tags.
+/// --tag-list` takes it. GitLab's runner API splits the string, and each item of a list, at
+/// commas (`API::Validations::Types::CommaSeparatedToArray`), so `["linux,arm64"]` is two
+/// tags. GitLab strips spaces and drops empty and repeated tags.
 fn read_tags(reader: &mut Reader<'_>, field: Field<'_, '_, '_>) -> Option<Vec<String>> {
-    let raw = match field.value.get_ref() {
+    let raw: Vec<String> = match field.value.get_ref() {
         DeValue::String(text) => text.split(',').map(str::to_owned).collect(),
-        DeValue::Array(_) => reader.string_list(field)?,
+        DeValue::Array(_) => reader
+            .string_list(field)?
+            .iter()
+            .flat_map(|item| item.split(','))
+            .map(str::to_owned)
+            .collect(),
         _ => {
             reader.wrong_type(field, "a list of strings", "[\"docker\", \"linux\"]");
             return None;

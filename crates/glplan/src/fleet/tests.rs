@@ -263,6 +263,14 @@ fn tags_comma_string_trimmed_deduplicated() {
 }
 
 #[test]
+fn tags_list_items_split_at_commas() {
+    let (_, fleet, _) = parse_one(
+        "[[runners]]\nexecutor = \"shell\"\ntags = [\"linux,arm64\", \" docker \", \"linux\", \",\"]\n",
+    );
+    assert_eq!(fleet.runners[0].tags, ["linux", "arm64", "docker"]);
+}
+
+#[test]
 fn every_executor_name_accepted() {
     for executor in Executor::ALL {
         let text = format!("[[runners]]\nexecutor = \"{}\"\n", executor.as_str());
