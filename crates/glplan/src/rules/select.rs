@@ -62,7 +62,7 @@ impl RuleTrace {
         f.write_str("rule ")?;
         fmt::Display::fmt(&(self.index + 1), f)?;
         if self.clauses.is_empty() {
-            return f.write_str(" has no clause, so it always matches");
+            return f.write_str(": no clause, so it always matches");
         }
         f.write_str(": ")?;
         for (index, item) in self.clauses.iter().enumerate() {
