@@ -7,7 +7,8 @@ use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
 use glplan::report::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::schedule::{
-    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, simulate, unknown_jobs,
+    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, not_manual_play_warnings,
+    simulate, unknown_jobs,
 };
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
@@ -139,6 +140,7 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         }
         None => RunnerPool::unlimited(&pipeline),
     };
+    found.extend(not_manual_play_warnings(&pipeline, &input.play, "`play`"));
     let durations = match &input.durations {
         Some(text) => {
             let file = sources.add("durations", text.clone());
@@ -777,6 +779,28 @@ test: {script: x}
             error,
             "invalid argument `play`: job `deploy` cannot be played, because GitLab creates it \
              as failed (`environment_creation_failure`)"
+        );
+    }
+
+    #[test]
+    fn schedule_not_manual_play_job_warns() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let result = schedule(input(
+            serde_json::json!({"files": files, "play": ["build"]}),
+        ))
+        .unwrap();
+        let warnings: Vec<&str> = result
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.code == "play-not-manual")
+            .map(|diagnostic| diagnostic.message.as_str())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "`play` names job `build`, whose `when` is `on_success`, not `manual`, so playing \
+              it changes nothing"
+            ]
         );
     }
 

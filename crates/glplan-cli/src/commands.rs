@@ -21,7 +21,8 @@ use crate::{context, explain, graph, render, runners, schedule_out, table, termi
 use glplan::fleet::MatchContext;
 use glplan::report::MatchedFleet;
 use glplan::schedule::{
-    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, simulate, unknown_jobs,
+    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, not_manual_play_warnings,
+    simulate, unknown_jobs,
 };
 
 /// The process exit status of a command.
@@ -498,14 +499,15 @@ fn load_fleet(planned: &mut Planned, paths: &[PathBuf]) -> Result<Option<Matched
         .map_err(CliError::Message)
 }
 
-/// Writes the diagnostics of the runner and durations files to standard error, with a count
-/// line when there is any.
+/// Writes the diagnostics of the runner and durations files, and of `--play`, to standard
+/// error, with a count line for `label` when there is any.
 fn report_files_to_stderr(
     loaded: &Loaded,
     diagnostics: &Diagnostics,
+    label: &str,
     color: ColorChoice,
 ) -> Result<(), CliError> {
-    write_to_stderr(loaded, diagnostics, "runner and durations files", color)
+    write_to_stderr(loaded, diagnostics, label, color)
 }
 
 fn plan(args: &PlanArgs) -> Result<Status, CliError> {
@@ -517,7 +519,12 @@ fn plan(args: &PlanArgs) -> Result<Status, CliError> {
     }
     let written = report_plan_to_stderr(&planned, args.common.color).and_then(|()| {
         if let Some(fleet) = &fleet {
-            report_files_to_stderr(&planned.loaded, &fleet.diagnostics, args.common.color)?;
+            report_files_to_stderr(
+                &planned.loaded,
+                &fleet.diagnostics,
+                "runner and durations files",
+                args.common.color,
+            )?;
         }
         let Some(pipeline) = &planned.pipeline else {
             return Ok(());
@@ -658,6 +665,7 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
     if let Some(fleet) = &fleet {
         diagnostics.extend(fleet.diagnostics.iter().cloned());
     }
+    diagnostics.extend(not_manual_play_warnings(&pipeline, &args.play, "--play"));
     let durations = match &args.durations {
         Some(path) => {
             let sources = &mut planned.loaded.resolution.sources;
@@ -665,7 +673,12 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
         }
         None => Durations::default(),
     };
-    report_files_to_stderr(&planned.loaded, &diagnostics, args.common.color)?;
+    report_files_to_stderr(
+        &planned.loaded,
+        &diagnostics,
+        "runner and durations files and --play",
+        args.common.color,
+    )?;
     if diagnostics.has_errors() {
         status = Status::Invalid;
     }

@@ -495,6 +495,38 @@ fn created_failed_played_job_exits_two() {
 }
 
 #[test]
+fn not_manual_played_job_warns() {
+    let dir = std::env::temp_dir().join(format!("glplan-play-auto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(".gitlab-ci.yml");
+    std::fs::write(
+        &path,
+        "build: {script: x}\ndeploy: {script: x, when: manual}\n",
+    )
+    .unwrap();
+    let output = glplan(&["schedule", path.to_str().unwrap(), "--play", "build"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(0));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains(
+            "warning[play-not-manual]: --play names job `build`, whose `when` is `on_success`, \
+             not `manual`, so playing it changes nothing"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("runner and durations files and --play: 0 errors, 1 warning"),
+        "{errors}"
+    );
+    assert!(
+        stdout(&output).contains("build   test   success"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
 fn gantt_chart_sections_per_runner() {
     let config = fixture("multi-arch/.gitlab-ci.yml");
     let runners = fixture("multi-arch/runners.toml");

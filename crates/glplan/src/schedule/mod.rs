@@ -96,6 +96,7 @@ pub use output::{
 };
 pub use status::PipelineStatus;
 
+use crate::config::When;
 use crate::fleet::{Fleet, Matching};
 use crate::pipeline::Pipeline;
 
@@ -269,6 +270,37 @@ pub fn created_failed_jobs<'n>(
         }
     }
     found
+}
+
+/// Returns a warning for each name in `names` that selects only jobs that are neither manual
+/// nor created as failed. [`simulate`] plays manual jobs only, so such a name changes nothing.
+/// `option` names the option or field in the message, such as `--play`.
+pub fn not_manual_play_warnings(
+    pipeline: &Pipeline,
+    names: &[String],
+    option: &str,
+) -> Vec<crate::Diagnostic> {
+    let mut warnings = Vec::new();
+    for name in names {
+        let mut selected = pipeline.jobs.iter().filter(|job| names_job(name, job));
+        let Some(first) = selected.next() else {
+            continue;
+        };
+        let playable = |job: &crate::pipeline::PlannedJob| {
+            job.when == When::Manual || job.creation_failure().is_some()
+        };
+        if playable(first) || selected.any(playable) {
+            continue;
+        }
+        let message = format!(
+            "{option} names job `{name}`, whose `when` is `{}`, not `manual`, so playing it \
+             changes nothing",
+            first.when.as_str()
+        );
+        let help = "name a job with `when: manual`, or leave the name out";
+        warnings.push(crate::Diagnostic::warning("play-not-manual", message).with_help(help));
+    }
+    warnings
 }
 
 /// Returns whether `name` is the job's name or its parallel base name.
