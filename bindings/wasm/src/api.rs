@@ -440,60 +440,48 @@ test: {script: x}
                 {"value": "https://review.example.com", "environment_scope": "review/*"}
             ]
         });
-        let url = |pipeline: &serde_json::Value, job: &str| -> (String, bool) {
-            let job = pipeline["jobs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|planned| planned["name"] == job)
-                .unwrap();
-            let variable = job["variables"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|variable| variable["name"] == "URL")
-                .unwrap();
+        let planned = |ref_name: &str| {
+            let context = serde_json::json!({"ref": ref_name, "project_variables": variables});
+            let result = plan(input(
+                serde_json::json!({"files": files, "context": context}),
+            ))
+            .unwrap();
+            parse(result.pipeline)
+        };
+        let job = |pipeline: &serde_json::Value, name: &str| -> serde_json::Value {
+            let jobs = pipeline["jobs"].as_array().unwrap();
+            jobs.iter().find(|job| job["name"] == name).unwrap().clone()
+        };
+        let url = |pipeline: &serde_json::Value, name: &str| -> (String, bool) {
+            let job = job(pipeline, name);
+            let variables = job["variables"].as_array().unwrap();
+            let variable = variables.iter().find(|v| v["name"] == "URL").unwrap();
             let protected = variable["protected"].as_bool().unwrap_or(false);
             (variable["value"].as_str().unwrap().to_owned(), protected)
         };
 
         // The default branch is protected, so the production job gets its protected value.
-        let context = serde_json::json!({"project_variables": variables});
-        let result = plan(input(
-            serde_json::json!({"files": files, "context": context}),
-        ))
-        .unwrap();
-        let pipeline = parse(result.pipeline);
-        assert_eq!(
-            url(&pipeline, "deploy"),
-            ("https://prod.example.com".to_owned(), true)
-        );
-        assert_eq!(
-            url(&pipeline, "review"),
-            ("https://review.example.com".to_owned(), false)
-        );
-        assert_eq!(
-            url(&pipeline, "test"),
-            ("https://example.com".to_owned(), false)
-        );
+        let pipeline = planned("main");
+        let expected = [
+            ("deploy", "https://prod.example.com", true),
+            ("review", "https://review.example.com", false),
+            ("test", "https://example.com", false),
+        ];
+        for (name, value, protected) in expected {
+            assert_eq!(
+                url(&pipeline, name),
+                (value.to_owned(), protected),
+                "{name}"
+            );
+        }
 
         // An unprotected branch does not get it: the production job falls back to `*`.
-        let context = serde_json::json!({"ref": "feature", "project_variables": variables});
-        let result = plan(input(
-            serde_json::json!({"files": files, "context": context}),
-        ))
-        .unwrap();
-        let pipeline = parse(result.pipeline);
+        let pipeline = planned("feature");
         assert_eq!(
             url(&pipeline, "deploy"),
             ("https://example.com".to_owned(), false)
         );
-        let deploy = pipeline["jobs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|planned| planned["name"] == "deploy")
-            .unwrap();
+        let deploy = job(&pipeline, "deploy");
         assert_eq!(
             deploy["withheld_variables"],
             serde_json::json!([{"name": "URL", "sources": ["project"]}])
