@@ -98,7 +98,7 @@ pub use status::PipelineStatus;
 
 use crate::config::When;
 use crate::fleet::{Fleet, Matching};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, PlannedJob};
 
 /// One gitlab-runner process: a `config.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,7 +240,7 @@ pub struct ScheduleOptions {
 pub fn unknown_jobs<'n>(pipeline: &Pipeline, names: &'n [String]) -> Vec<&'n str> {
     names
         .iter()
-        .filter(|name| !pipeline.jobs.iter().any(|job| names_job(name, job)))
+        .filter(|name| selected_jobs(pipeline, name).next().is_none())
         .map(String::as_str)
         .collect()
 }
@@ -258,7 +258,7 @@ pub fn created_failed_jobs<'n>(
 ) -> Vec<(&'n str, &'static str)> {
     let mut found = Vec::new();
     for name in names {
-        let mut selected = pipeline.jobs.iter().filter(|job| names_job(name, job));
+        let mut selected = selected_jobs(pipeline, name);
         let Some(first) = selected.next() else {
             continue;
         };
@@ -282,14 +282,11 @@ pub fn not_manual_play_warnings(
 ) -> Vec<crate::Diagnostic> {
     let mut warnings = Vec::new();
     for name in names {
-        let mut selected = pipeline.jobs.iter().filter(|job| names_job(name, job));
-        let Some(first) = selected.next() else {
+        let mut selected = selected_jobs(pipeline, name).peekable();
+        let Some(first) = selected.peek().copied() else {
             continue;
         };
-        let playable = |job: &crate::pipeline::PlannedJob| {
-            job.when == When::Manual || job.creation_failure().is_some()
-        };
-        if playable(first) || selected.any(playable) {
+        if selected.any(|job| job.when == When::Manual || job.creation_failure().is_some()) {
             continue;
         }
         let message = format!(
@@ -303,8 +300,13 @@ pub fn not_manual_play_warnings(
     warnings
 }
 
+/// Returns the jobs of `pipeline` that `name` selects (see [`names_job`]).
+fn selected_jobs<'p>(pipeline: &'p Pipeline, name: &str) -> impl Iterator<Item = &'p PlannedJob> {
+    pipeline.jobs.iter().filter(move |job| names_job(name, job))
+}
+
 /// Returns whether `name` is the job's name or its parallel base name.
-fn names_job(name: &str, job: &crate::pipeline::PlannedJob) -> bool {
+fn names_job(name: &str, job: &PlannedJob) -> bool {
     job.name == name
         || job
             .parallel
