@@ -17,7 +17,7 @@ use std::process::Command;
 use glplan::{Diagnostics, FileId, Limits};
 use serde_json::Value;
 
-use common::{glplan, stderr, stdout};
+use common::{created, glplan, job, plan_json, stderr, stdout};
 
 const CLEAN: &str = "tests/fixtures/cli/clean/.gitlab-ci.yml";
 const UNKNOWN_STAGE: &str = "tests/fixtures/cli/unknown-stage/.gitlab-ci.yml";
@@ -585,40 +585,6 @@ fn remote_missing_from_cache_names_path() {
 const RULES: &str = "crates/glplan-cli/tests/fixtures/rules/.gitlab-ci.yml";
 const ONLY_EXCEPT: &str = "crates/glplan-cli/tests/fixtures/only-except/.gitlab-ci.yml";
 const MISSING_NEED: &str = "crates/glplan-cli/tests/fixtures/missing-need/.gitlab-ci.yml";
-
-/// Runs `plan --format json` and returns the pipeline, failing on an exit status other than
-/// `status`.
-fn plan_json(args: &[&str], status: i32) -> Value {
-    let mut all = vec!["plan", "--format", "json"];
-    all.extend_from_slice(args);
-    let output = glplan(&all);
-    assert_eq!(
-        output.status.code(),
-        Some(status),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// The names of the created jobs, in pipeline order.
-fn created(pipeline: &Value) -> Vec<String> {
-    pipeline["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|job| job["name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn job<'a>(pipeline: &'a Value, name: &str) -> &'a Value {
-    pipeline["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|job| job["name"] == name)
-        .unwrap_or_else(|| panic!("no job {name} in {}", created(pipeline).join(", ")))
-}
 
 #[test]
 fn plan_push_mr_tag_differ() {

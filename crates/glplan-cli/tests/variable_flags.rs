@@ -13,42 +13,20 @@ mod common;
 
 use serde_json::Value;
 
-use common::{glplan, stderr, stdout};
+use common::{created, glplan, job, plan_json, stderr, stdout};
 
 const FIXTURE: &str = "crates/glplan-cli/tests/fixtures/variable-flags/.gitlab-ci.yml";
 
 /// Runs `plan --format json` on the fixture with `args` and returns the pipeline.
-fn plan_json(args: &[&str]) -> Value {
-    let mut all = vec!["plan", "--format", "json", FIXTURE];
+fn plan_fixture(args: &[&str]) -> Value {
+    let mut all = vec![FIXTURE];
     all.extend_from_slice(args);
-    let output = glplan(&all);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// Returns the names of the created jobs, in pipeline order.
-fn created(pipeline: &Value) -> Vec<String> {
-    pipeline["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|job| job["name"].as_str().unwrap().to_owned())
-        .collect()
+    plan_json(&all, 0)
 }
 
 /// Returns variable `name` of job `job_name` in the JSON of a plan.
 fn job_variable<'a>(pipeline: &'a Value, job_name: &str, name: &str) -> &'a Value {
-    let job = pipeline["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|job| job["name"] == job_name)
-        .unwrap_or_else(|| panic!("no job {job_name} in {}", created(pipeline).join(", ")));
+    let job = job(pipeline, job_name);
     job["variables"]
         .as_array()
         .unwrap()
@@ -101,7 +79,7 @@ const PROTECTED_TOKEN: [&str; 4] = [
 fn protected_variable_absent_on_feature_branch() {
     let mut args = vec!["--ref", "feature"];
     args.extend_from_slice(&PROTECTED_TOKEN);
-    let pipeline = plan_json(&args);
+    let pipeline = plan_fixture(&args);
     assert_eq!(
         created(&pipeline),
         ["build", "deploy-review", "deploy-production"]
@@ -114,7 +92,7 @@ fn protected_variable_absent_on_feature_branch() {
 fn protected_variable_present_on_protected_ref() {
     let mut args = vec!["--ref", "feature", "--protected-ref", "true"];
     args.extend_from_slice(&PROTECTED_TOKEN);
-    let pipeline = plan_json(&args);
+    let pipeline = plan_fixture(&args);
     assert_eq!(
         created(&pipeline),
         ["build", "release", "deploy-review", "deploy-production"]
@@ -126,7 +104,7 @@ fn protected_variable_present_on_protected_ref() {
 
 #[test]
 fn protected_variable_flagged_on_protected_ref() {
-    let pipeline = plan_json(&PROTECTED_TOKEN);
+    let pipeline = plan_fixture(&PROTECTED_TOKEN);
     let token = job_variable(&pipeline, "release", "DEPLOY_TOKEN");
     assert_eq!(token["protected"], true);
     let build = &pipeline["jobs"][0];
@@ -141,7 +119,7 @@ fn protected_variable_flagged_on_protected_ref() {
 fn withheld_protected_variable_in_json() {
     let mut args = vec!["--ref", "feature"];
     args.extend_from_slice(&PROTECTED_TOKEN);
-    let pipeline = plan_json(&args);
+    let pipeline = plan_fixture(&args);
     let build = &pipeline["jobs"][0];
     assert_eq!(build["name"], "build");
     assert_eq!(
@@ -212,11 +190,11 @@ fn withheld_variable_names_value_source() {
 
 #[test]
 fn protected_ref_false_hides_variable_on_default_branch() {
-    let pipeline = plan_json(&PROTECTED_TOKEN);
+    let pipeline = plan_fixture(&PROTECTED_TOKEN);
     assert!(created(&pipeline).contains(&"release".to_owned()));
     let mut args = vec!["--protected-ref", "false"];
     args.extend_from_slice(&PROTECTED_TOKEN);
-    let pipeline = plan_json(&args);
+    let pipeline = plan_fixture(&args);
     assert!(!created(&pipeline).contains(&"release".to_owned()));
 }
 
@@ -265,7 +243,7 @@ fn header_names_protected_variables() {
 
 #[test]
 fn raw_variable_not_expanded() {
-    let pipeline = plan_json(&[
+    let pipeline = plan_fixture(&[
         "--project-var",
         "OTHER=expanded",
         "--project-var",
@@ -291,7 +269,7 @@ fn raw_variable_not_expanded() {
 
 #[test]
 fn raw_masked_value_accepted() {
-    let pipeline = plan_json(&[
+    let pipeline = plan_fixture(&[
         "--project-var",
         "PASSWORD=p@ss!word%",
         "--mask",
@@ -315,7 +293,7 @@ fn file_variable_in_explain() {
     let line = explain_variable_line("build", "KUBECONFIG", &args);
     assert!(line.contains("\"apiVersion: v1\""), "{line}");
     assert!(line.ends_with("(instance; file)"), "{line}");
-    let pipeline = plan_json(&args);
+    let pipeline = plan_fixture(&args);
     assert_eq!(job_variable(&pipeline, "build", "KUBECONFIG")["file"], true);
 }
 
@@ -345,7 +323,7 @@ fn scoped_values_follow_environment() {
 
 #[test]
 fn scoped_group_value_below_project_value() {
-    let pipeline = plan_json(&[
+    let pipeline = plan_fixture(&[
         "--group-var",
         "URL@production=https://group.test",
         "--project-var",

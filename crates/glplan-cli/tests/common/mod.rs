@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use serde_json::Value;
+
 /// Returns the workspace root, where the tests run the binary.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -33,4 +35,44 @@ pub fn stdout(output: &Output) -> String {
 /// Returns the standard error of a run as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Runs `plan --format json` and returns the pipeline, failing on an exit status other than
+/// `status`.
+pub fn plan_json(args: &[&str], status: i32) -> Value {
+    let mut all = vec!["plan", "--format", "json"];
+    all.extend_from_slice(args);
+    let output = glplan(&all);
+    assert_eq!(
+        output.status.code(),
+        Some(status),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Returns the names of the created jobs, in pipeline order.
+pub fn created(pipeline: &Value) -> Vec<String> {
+    pipeline["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| job["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Returns the created job `name` of a plan's JSON.
+pub fn job<'a>(pipeline: &'a Value, name: &str) -> &'a Value {
+    let found = pipeline["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|job| job["name"] == name);
+    assert!(
+        found.is_some(),
+        "no job {name} in {}",
+        created(pipeline).join(", ")
+    );
+    found.unwrap()
 }
