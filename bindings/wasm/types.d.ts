@@ -936,7 +936,7 @@ export interface VariableRead {
 }
 
 /**
- * Where a variable's value comes from, lowest precedence first.
+ * The origin of a variable's value. The values are listed lowest precedence first.
  */
 export type VariableSource = "predefined" | "deployment" | "global_yaml" | "workflow_rules" | "job_yaml" | "matrix" | "rules" | "dotenv" | "instance" | "group" | "project" | "pipeline" | "schedule" | "manual_job";
 

@@ -72,7 +72,7 @@ pub(super) enum SchedulingType {
 }
 
 // Mirror of `crate::variables::VariableSource`.
-/// Where a variable's value comes from, lowest precedence first.
+/// The origin of a variable's value. The values are listed lowest precedence first.
 #[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum VariableSource {
