@@ -632,6 +632,8 @@ struct SettingsJson {
     environment_scope: Option<String>,
 }
 
+/// Reads the variables of one level from a JSON object, with the flags and forms that
+/// `level` allows. `field` names the object in error messages.
 fn settings_variables(
     object: Option<&serde_json::Map<String, serde_json::Value>>,
     field: &str,
