@@ -57,6 +57,13 @@ export interface Input {
    */
   predefined?: boolean;
   /**
+   * Whether each job's `rule` in `plan` keeps the evaluation of every rule up to the
+   * matched one and of `only` and `except`, as `glplan plan --rule-traces` does. Without
+   * it a job's `rule` has the summary line and the matched rule's index. `explain` always
+   * has them.
+   */
+  rule_traces?: boolean;
+  /**
    * gitlab-runner `config.toml` files (and GitLab runner settings files), by file name, in
    * the order the CLI takes `--runners`, because the fleet lists hosts in that order. With
    * them, `plan` adds each job's runners and the fleet to the pipeline, and `schedule` runs
@@ -1564,15 +1571,17 @@ export interface JobRule {
    */
   matched?: number;
   /**
-   * Each rule evaluated, in order, up to the one that matched.
+   * Each rule evaluated, in order, up to the one that matched. Kept only with the
+   * `rule_traces` option.
    */
   rules?: RuleEvaluation[];
   /**
-   * `only:` (or the implicit `only: [branches, tags]`).
+   * `only:` (or the implicit `only: [branches, tags]`). Kept only with the `rule_traces`
+   * option.
    */
   only?: PolicyEvaluation;
   /**
-   * `except:`.
+   * `except:`. Kept only with the `rule_traces` option.
    */
   except?: PolicyEvaluation;
   /**

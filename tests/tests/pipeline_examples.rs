@@ -45,11 +45,13 @@ fn files(entry: &str, others: &[(&str, &str)]) -> MemoryFiles {
     files
 }
 
-/// Plans `entry` for `context`; the configuration must be valid.
+/// Plans `entry` for `context` with the predefined variables and the rule traces; the
+/// configuration must be valid.
 fn plan_with(entry: &str, others: &[(&str, &str)], context: &PipelineContext) -> Pipeline {
     let files = files(entry, others);
     let options = PlanOptions {
         predefined_variables: true,
+        rule_traces: true,
         ..PlanOptions::default()
     };
     let (resolution, pipeline) = plan(ENTRY, &files, context, &options);
@@ -850,7 +852,7 @@ fn t8_4_delayed_with_resource_group() {
 fn json_form_is_versioned() {
     let pipeline = plan_on("j: {script: x}\n", &push("main"));
     let json = serde_json::to_value(&pipeline).expect("JSON");
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     assert_eq!(json["jobs"][0]["name"], "j");
     assert_eq!(json["jobs"][0]["when"], "on_success");
     assert_eq!(json["workflow"]["created"], true);

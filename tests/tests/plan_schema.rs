@@ -127,16 +127,21 @@ compared:
 
 const CHILD: &str = "child-job: {script: x, variables: {FROM_CHILD: c}}\n";
 
-/// Plans `entry` for `context` and returns the JSON the CLI writes.
+/// Plans `entry` for `context` with the rule traces kept, and returns the JSON the CLI writes.
 fn plan_json(entry: &str, context: &PipelineContext, predefined: bool) -> Value {
+    let options = PlanOptions {
+        predefined_variables: predefined,
+        rule_traces: true,
+        ..PlanOptions::default()
+    };
+    plan_json_with(entry, context, &options)
+}
+
+fn plan_json_with(entry: &str, context: &PipelineContext, options: &PlanOptions) -> Value {
     let files = MemoryFiles::new()
         .with_file(ENTRY, entry)
         .with_file("child.yml", CHILD);
-    let options = PlanOptions {
-        predefined_variables: predefined,
-        ..PlanOptions::default()
-    };
-    let (_, pipeline) = plan(ENTRY, &files, context, &options);
+    let (_, pipeline) = plan(ENTRY, &files, context, options);
     serde_json::to_value(pipeline.expect("a configuration")).unwrap()
 }
 
@@ -320,6 +325,10 @@ fn outputs() -> Vec<(&'static str, Value)> {
             plan_json(FULL, &main_push(), true),
         ),
         ("full pipeline on a tag", plan_json(FULL, &tag, false)),
+        (
+            "full pipeline without rule traces",
+            plan_json_with(FULL, &main_push(), &PlanOptions::default()),
+        ),
         (
             "workflow filters the pipeline",
             plan_json(filtered, &PipelineContext::push("main"), false),

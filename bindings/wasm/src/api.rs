@@ -21,7 +21,7 @@ use crate::output::{
 /// Returns the configuration's diagnostics, then those of the child configurations of the
 /// trigger jobs that the input's pipeline creates, as `glplan lint --format json` lists them.
 pub fn lint(mut input: Input) -> Result<Vec<Diagnostic>, String> {
-    let (resolution, pipeline) = evaluate(&mut input, false)?;
+    let (resolution, pipeline) = evaluate(&mut input, Detail::default())?;
     let mut diagnostics = located(&resolution);
     let children = Children::collect(&resolution.sources, pipeline.as_ref());
     for child in &children.configuration {
@@ -52,7 +52,11 @@ pub fn resolve_config(mut input: Input) -> Result<ConfigResult, String> {
 /// as with `glplan plan --runners`.
 pub fn plan(mut input: Input) -> Result<PlanResult, String> {
     let context = input.pipeline_context()?;
-    let (mut resolution, pipeline) = evaluate(&mut input, false)?;
+    let detail = Detail {
+        rule_traces: input.rule_traces,
+        ..Detail::default()
+    };
+    let (mut resolution, pipeline) = evaluate(&mut input, detail)?;
     let mut diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = &pipeline else {
         return Ok(PlanResult {
@@ -81,8 +85,11 @@ pub fn plan(mut input: Input) -> Result<PlanResult, String> {
 /// Returns the trace of job `job`, and every diagnostic. A name that is not a job of the
 /// configuration is an error whose message suggests the closest name.
 pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
-    let predefined = input.predefined;
-    let (resolution, pipeline) = evaluate(&mut input, predefined)?;
+    let detail = Detail {
+        predefined_variables: input.predefined,
+        rule_traces: true,
+    };
+    let (resolution, pipeline) = evaluate(&mut input, detail)?;
     let diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = &pipeline else {
         return Ok(ExplainResult {
@@ -107,7 +114,7 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
 /// that GitLab creates as failed.
 pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     let context = input.pipeline_context()?;
-    let (mut resolution, pipeline) = evaluate(&mut input, false)?;
+    let (mut resolution, pipeline) = evaluate(&mut input, Detail::default())?;
     let mut diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = pipeline.filter(|pipeline| pipeline.created) else {
         return Ok(ScheduleResult {
@@ -229,17 +236,25 @@ fn match_fleet(
     Some(MatchedFleet::new(&files, pipeline, &match_context, sources))
 }
 
-/// Plans the input's pipeline. `predefined_variables` lists the predefined variables among
-/// each job's variables, which only `explain` does, as with `glplan explain --predefined`.
-fn evaluate(
-    input: &mut Input,
+/// What a function's pipeline keeps besides what every function reads.
+#[derive(Debug, Clone, Copy, Default)]
+struct Detail {
+    /// The predefined variables in each job's variable list, which only `explain` lists, as
+    /// `glplan explain --predefined` does.
     predefined_variables: bool,
-) -> Result<(Resolution, Option<Pipeline>), String> {
+    /// The evaluation of every rule, `only` and `except` of each job: always in `explain`, in
+    /// `plan` on request.
+    rule_traces: bool,
+}
+
+/// Plans the input's pipeline.
+fn evaluate(input: &mut Input, detail: Detail) -> Result<(Resolution, Option<Pipeline>), String> {
     let entry = input.entry()?;
     let context = input.pipeline_context()?;
     let options = PlanOptions {
         inputs: input.pipeline_inputs(),
-        predefined_variables,
+        predefined_variables: detail.predefined_variables,
+        rule_traces: detail.rule_traces,
         ..PlanOptions::default()
     };
     let files = input.take_files();
@@ -807,8 +822,11 @@ test: {script: x}
         let mut memory = glplan::MemoryFiles::new();
         memory.repository = input(serde_json::json!({"files": files})).files;
         let context = input(serde_json::json!({})).pipeline_context().unwrap();
-        let (_, pipeline) =
-            glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
+        let options = PlanOptions {
+            rule_traces: true,
+            ..PlanOptions::default()
+        };
+        let (_, pipeline) = glplan::pipeline::plan(".gitlab-ci.yml", &memory, &context, &options);
         let pipeline = pipeline.unwrap();
         let subject = glplan::report::find(&pipeline, "test").unwrap();
         let expected = glplan::report::explanation(&pipeline, &subject).unwrap();
@@ -899,6 +917,34 @@ test: {script: x}
             with.pipeline.unwrap().get(),
             without.pipeline.unwrap().get()
         );
+    }
+
+    #[test]
+    fn rule_traces_on_request() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let lean = plan(input(serde_json::json!({"files": files.clone()}))).unwrap();
+        let traced = plan(input(
+            serde_json::json!({"files": files, "rule_traces": true}),
+        ))
+        .unwrap();
+        let lean = parse(lean.pipeline);
+        let traced = parse(traced.pipeline);
+        let (lean, traced) = (&lean["absent"][0]["rule"], &traced["absent"][0]["rule"]);
+        assert!(lean.get("rules").is_none(), "{lean}");
+        assert_eq!(lean["summary"], traced["summary"]);
+        assert_eq!(
+            traced["rules"][0]["clauses"][0]["expression"],
+            "$CI_COMMIT_TAG"
+        );
+    }
+
+    #[test]
+    fn explain_keeps_rule_traces() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let result = explain(input(serde_json::json!({"files": files})), "release").unwrap();
+        let explanation = parse(result.explanation);
+        let rule = &explanation["absent"]["rule"];
+        assert_eq!(rule["rules"][0]["clauses"][0]["holds"], false, "{rule}");
     }
 
     #[test]

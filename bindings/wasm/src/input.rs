@@ -58,6 +58,11 @@ pub struct Input {
     pub context: ContextInput,
     /// Whether each job's variables in `explain` include the predefined `CI_*` variables.
     pub predefined: bool,
+    /// Whether each job's `rule` in `plan` keeps the evaluation of every rule up to the
+    /// matched one and of `only` and `except`, as `glplan plan --rule-traces` does. Without
+    /// it a job's `rule` has the summary line and the matched rule's index. `explain` always
+    /// has them.
+    pub rule_traces: bool,
     /// gitlab-runner `config.toml` files (and GitLab runner settings files), by file name, in
     /// the order the CLI takes `--runners`, because the fleet lists hosts in that order. With
     /// them, `plan` adds each job's runners and the fleet to the pipeline, and `schedule` runs

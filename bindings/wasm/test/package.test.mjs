@@ -417,6 +417,10 @@ test("corpus plans equal the CLI's", (t) => {
 
     const pipeline = cli(binary, ["plan", ...common, "--format", "json"], caseDir);
     assertSameOutput(glplan.plan(input).pipeline, pipeline, `plan of ${caseDir}/${entry}`);
+
+    const traced = cli(binary, ["plan", ...common, "--format", "json", "--rule-traces"], caseDir);
+    const tracedInput = { ...input, rule_traces: true };
+    assertSameOutput(glplan.plan(tracedInput).pipeline, traced, `plan --rule-traces of ${caseDir}/${entry}`);
     compared += 1;
   }
   t.diagnostic(`compared ${compared} corpus files with the CLI`);

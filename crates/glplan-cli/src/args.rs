@@ -110,6 +110,13 @@ pub struct PlanArgs {
     /// of the jobs and their needs.
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
+    /// Keeps in each job's `rule` the evaluation of every rule up to the matched one, and of
+    /// `only` and `except`: each clause's result, expression, variable reads and location.
+    /// Without it a job's `rule` has the summary line and the matched rule's index. Only the
+    /// `json` format shows them, so other formats reject the option; `glplan explain`
+    /// always shows them.
+    #[arg(long)]
+    pub rule_traces: bool,
     /// A gitlab-runner `config.toml` file (one per host) or a GitLab runner settings file;
     /// adds each job's eligible runners, or `stuck`, to the output, and checks the runners'
     /// executor settings against the jobs. Repeat the option for several files.

@@ -111,7 +111,7 @@ impl Loaded {
 /// without evaluating it.
 fn load(common: &CommonArgs, context_args: &ContextArgs) -> Result<Loaded, CliError> {
     let (root, entry, files) = open_files(common)?;
-    let (context, options) = plan_inputs(common, context_args, false)?;
+    let (context, options) = plan_inputs(common, context_args, Detail::default())?;
     let resolve_options = glplan::pipeline::resolve_options(&context, &options);
     let resolution = glplan::resolve(&entry, &files, &resolve_options);
     Ok(Loaded {
@@ -225,7 +225,7 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
 /// Lints the configuration, and the child configurations of the trigger jobs that the
 /// pipeline of the context options creates.
 fn lint(args: &LintArgs) -> Result<Status, CliError> {
-    let planned = evaluate(&args.common, &args.context, false)?;
+    let planned = evaluate(&args.common, &args.context, Detail::default())?;
     let status = if planned.children.has_configuration_errors() {
         Status::Invalid
     } else {
@@ -401,7 +401,7 @@ impl Planned {
 fn plan_inputs(
     common: &CommonArgs,
     context_args: &ContextArgs,
-    predefined_variables: bool,
+    detail: Detail,
 ) -> Result<(PipelineContext, PlanOptions), CliError> {
     let context =
         context::build(context_args, &last_wins(&common.vars)).map_err(CliError::Message)?;
@@ -411,19 +411,29 @@ fn plan_inputs(
     }
     let options = PlanOptions {
         inputs: pipeline_inputs(&common.inputs)?,
-        predefined_variables,
+        predefined_variables: detail.predefined_variables,
+        rule_traces: detail.rule_traces,
         ..PlanOptions::default()
     };
     Ok((context, options))
 }
 
+/// What a command's pipeline keeps besides what every command reads.
+#[derive(Debug, Clone, Copy, Default)]
+struct Detail {
+    /// The predefined variables in each job's variable list.
+    predefined_variables: bool,
+    /// The evaluation of every rule, `only` and `except` of each job.
+    rule_traces: bool,
+}
+
 fn evaluate(
     common: &CommonArgs,
     context_args: &ContextArgs,
-    predefined_variables: bool,
+    detail: Detail,
 ) -> Result<Planned, CliError> {
     let (root, entry, files) = open_files(common)?;
-    let (context, options) = plan_inputs(common, context_args, predefined_variables)?;
+    let (context, options) = plan_inputs(common, context_args, detail)?;
     let (resolution, pipeline) = glplan::pipeline::plan(&entry, &files, &context, &options);
     let children = Children::collect(&resolution.sources, pipeline.as_ref());
     Ok(Planned {
@@ -511,7 +521,18 @@ fn report_files_to_stderr(
 }
 
 fn plan(args: &PlanArgs) -> Result<Status, CliError> {
-    let mut planned = evaluate(&args.common, &args.context, false)?;
+    if args.rule_traces && args.format != PlanFormat::Json {
+        return Err(CliError::Message(
+            "--rule-traces: only `--format json` shows rule traces; `glplan explain JOB` \
+             shows them for one job"
+                .to_owned(),
+        ));
+    }
+    let detail = Detail {
+        rule_traces: args.rule_traces,
+        ..Detail::default()
+    };
+    let mut planned = evaluate(&args.common, &args.context, detail)?;
     let fleet = load_fleet(&mut planned, &args.runners)?;
     let mut status = planned.status();
     if fleet.as_ref().is_some_and(|f| f.diagnostics.has_errors()) {
@@ -595,7 +616,11 @@ fn rename_files(value: &mut serde_json::Value, display: &dyn Fn(&str) -> String)
 }
 
 fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
-    let planned = evaluate(&args.common, &args.context, args.predefined)?;
+    let detail = Detail {
+        predefined_variables: args.predefined,
+        rule_traces: true,
+    };
+    let planned = evaluate(&args.common, &args.context, detail)?;
     report_plan_to_stderr(&planned, args.common.color)?;
     let Some(pipeline) = &planned.pipeline else {
         return Ok(Status::Invalid);
@@ -629,7 +654,7 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
 }
 
 fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
-    let mut planned = evaluate(&args.common, &args.context, false)?;
+    let mut planned = evaluate(&args.common, &args.context, Detail::default())?;
     let mut status = planned.status();
     report_plan_to_stderr(&planned, args.common.color)?;
     let Some(pipeline) = planned.pipeline.clone().filter(|pipeline| pipeline.created) else {

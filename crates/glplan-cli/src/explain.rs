@@ -395,15 +395,15 @@ fn list(names: &[&str]) -> String {
 mod tests {
     use super::*;
 
+    /// Plans `yaml` with the rule traces kept, as `glplan explain` does.
     fn pipeline(yaml: &str) -> Pipeline {
         let files = glplan::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
         let context = glplan::context::PipelineContext::push("main");
-        let (_, pipeline) = glplan::pipeline::plan(
-            ".gitlab-ci.yml",
-            &files,
-            &context,
-            &glplan::pipeline::PlanOptions::default(),
-        );
+        let options = glplan::pipeline::PlanOptions {
+            rule_traces: true,
+            ..glplan::pipeline::PlanOptions::default()
+        };
+        let (_, pipeline) = glplan::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
         pipeline.unwrap()
     }
 

@@ -396,7 +396,7 @@ fn plan_json_has_version_and_needs() {
     let output = glplan(&["plan", "--format", "json", CLEAN]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(value["version"], 1);
+    assert_eq!(value["version"], 2);
     let stages = value["stages"].as_array().unwrap();
     let names: Vec<&str> = stages.iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["build", "test", "deploy"]);
@@ -621,6 +621,50 @@ fn plan_rule_attributes_per_trigger() {
     let deploy = job(&feature, "deploy");
     assert_eq!(deploy["when"], "delayed");
     assert_eq!(deploy["start_in"]["seconds"], 600);
+}
+
+#[test]
+fn plan_rule_traces_only_on_request() {
+    let lean = plan_json(&[RULES], 0);
+    let traced = plan_json(&[RULES, "--rule-traces"], 0);
+    let (lean_rule, traced_rule) = (
+        &job(&lean, "deploy")["rule"],
+        &job(&traced, "deploy")["rule"],
+    );
+    assert!(lean_rule.get("rules").is_none(), "{lean_rule:#}");
+    assert_eq!(lean_rule["summary"], traced_rule["summary"]);
+    assert_eq!(lean_rule["matched"], traced_rule["matched"]);
+    let rules = traced_rule["rules"].as_array().unwrap();
+    assert_eq!(
+        rules.len() as u64 - 1,
+        traced_rule["matched"].as_u64().unwrap()
+    );
+    assert!(rules[0]["clauses"][0]["location"]["line"].is_u64());
+    // The workflow's rules are there either way.
+    assert_eq!(lean["workflow"], traced["workflow"]);
+
+    let lean = plan_json(&[ONLY_EXCEPT, "--ref", "feat"], 0);
+    let traced = plan_json(&[ONLY_EXCEPT, "--ref", "feat", "--rule-traces"], 0);
+    let lean_rule = &lean["absent"][0]["rule"];
+    let traced_rule = &traced["absent"][0]["rule"];
+    assert_eq!(lean_rule["by"], "only_except");
+    assert!(lean_rule.get("only").is_none() && lean_rule.get("except").is_none());
+    assert!(traced_rule.get("only").is_some() || traced_rule.get("except").is_some());
+    assert_eq!(lean_rule["summary"], traced_rule["summary"]);
+}
+
+#[test]
+fn plan_rule_traces_need_json() {
+    for format in ["table", "dot", "mermaid"] {
+        let output = glplan(&["plan", RULES, "--rule-traces", "--format", format]);
+        assert_eq!(output.status.code(), Some(2), "{format}");
+        assert_eq!(
+            stderr(&output),
+            "error: --rule-traces: only `--format json` shows rule traces; `glplan explain JOB` \
+             shows them for one job\n"
+        );
+        assert!(output.stdout.is_empty());
+    }
 }
 
 #[test]

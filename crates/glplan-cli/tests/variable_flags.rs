@@ -117,7 +117,7 @@ fn protected_variable_flagged_on_protected_ref() {
 
 #[test]
 fn withheld_protected_variable_in_json() {
-    let mut args = vec!["--ref", "feature"];
+    let mut args = vec!["--ref", "feature", "--rule-traces"];
     args.extend_from_slice(&PROTECTED_TOKEN);
     let pipeline = plan_fixture(&args);
     let build = &pipeline["jobs"][0];

@@ -190,7 +190,9 @@ pub fn neighbours<'a>(pipeline: &'a Pipeline, name: &str) -> Neighbours<'a> {
 }
 
 /// The JSON form of `explain`: the pipeline's source, ref and outcome, the job's object from
-/// the pipeline (`job`, or `absent` for a job left out), and its graph neighbours.
+/// the pipeline (`job`, or `absent` for a job left out), and its graph neighbours. `explain`
+/// plans with [`PlanOptions::rule_traces`](crate::pipeline::PlanOptions::rule_traces), so that
+/// the job's object has the evaluation of each rule.
 #[derive(Debug, Serialize)]
 pub struct Explanation<'a> {
     /// The pipeline's format version, as in `plan --format json`.

@@ -238,6 +238,7 @@ fn child_pipeline(
         files: Some(files),
         sources: Some(&resolution.sources),
         predefined_variables: planner.options.predefined_variables,
+        rule_traces: planner.options.rule_traces,
         threads: planner.options.threads,
     };
     let Some(config) = &resolution.config else {

@@ -115,6 +115,11 @@ pub struct EvaluateOptions<'a> {
     /// Whether each job's variable list includes the predefined variables (`CI_*`,
     /// `GITLAB_*`); they are left out by default.
     pub predefined_variables: bool,
+    /// Whether each job's [`JobRule`] keeps the evaluation of every rule up to the matched one
+    /// ([`JobRule::rules`]) and of `only` and `except` ([`JobRule::only`], [`JobRule::except`]).
+    /// By default a job's decision is its summary line and the matched rule's index; the
+    /// workflow's rules are always kept.
+    pub rule_traces: bool,
     /// The maximum number of threads that evaluate the jobs of one pipeline. `None` allows as
     /// many as the process-wide pool has: the machine's available parallelism, or
     /// `RAYON_NUM_THREADS`. Only pipelines of 256 jobs or more use more than one, and the
@@ -129,6 +134,7 @@ impl fmt::Debug for EvaluateOptions<'_> {
             .field("files", &self.files.is_some())
             .field("sources", &self.sources.is_some())
             .field("predefined_variables", &self.predefined_variables)
+            .field("rule_traces", &self.rule_traces)
             .field("threads", &self.threads)
             .finish()
     }
@@ -143,6 +149,9 @@ pub struct PlanOptions {
     pub inputs: Option<Mapping>,
     /// Whether each job's variable list includes the predefined variables.
     pub predefined_variables: bool,
+    /// Whether each job's decision keeps the evaluation of every rule, `only` and `except`
+    /// (see [`EvaluateOptions::rule_traces`]).
+    pub rule_traces: bool,
 }
 
 /// Works out the pipeline GitLab creates from `config` for the pipeline `context` describes.
@@ -198,6 +207,7 @@ pub fn plan(
         files: Some(files),
         sources: Some(&resolution.sources),
         predefined_variables: options.predefined_variables,
+        rule_traces: options.rule_traces,
         threads: None,
     };
     let pipeline = evaluate(config, context, &evaluate_options);
@@ -232,7 +242,11 @@ impl Planner<'_, '_> {
         let locator = Locator {
             sources: self.options.sources,
         };
-        let traces = TraceContext { masker, locator };
+        let traces = TraceContext {
+            masker,
+            locator,
+            rule_traces: self.options.rule_traces,
+        };
         let limits = &self.options.limits;
         let repository = self.repository_files(context);
         let expressions = crate::rules::ExpressionCache::default();

@@ -19,7 +19,7 @@ use super::trace::Masker;
 use super::schema;
 
 /// Version of the JSON form of [`Pipeline`].
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The pipeline GitLab would create for one push, merge request, tag, schedule or manual run,
 /// with the reason behind every decision.
@@ -804,13 +804,15 @@ pub struct JobRule {
     /// Index (from 0) of the rule that matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched: Option<usize>,
-    /// Each rule evaluated, in order, up to the one that matched.
+    /// Each rule evaluated, in order, up to the one that matched. Kept only with the
+    /// `rule_traces` option.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleEvaluation>,
-    /// `only:` (or the implicit `only: [branches, tags]`).
+    /// `only:` (or the implicit `only: [branches, tags]`). Kept only with the `rule_traces`
+    /// option.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only: Option<PolicyEvaluation>,
-    /// `except:`.
+    /// `except:`. Kept only with the `rule_traces` option.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub except: Option<PolicyEvaluation>,
     /// Whether `only` is the implicit `only: [branches, tags]` of a job without `only` and

@@ -8,8 +8,13 @@ use crate::source::{FileId, Span};
 
 const ENTRY: &str = ".gitlab-ci.yml";
 
+/// Plans with the rule traces kept, which most tests read.
 fn plan_files(files: &MemoryFiles, context: &PipelineContext) -> Pipeline {
-    let (resolution, pipeline) = plan(ENTRY, files, context, &PlanOptions::default());
+    let options = PlanOptions {
+        rule_traces: true,
+        ..PlanOptions::default()
+    };
+    let (resolution, pipeline) = plan(ENTRY, files, context, &options);
     let errors: Vec<&str> = resolution
         .diagnostics
         .iter()
@@ -45,7 +50,7 @@ fn jobs_in_stage_order() {
     let stages: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(stages, ["build", "test"]);
     assert!(pipeline.created);
-    assert_eq!(pipeline.version, 1);
+    assert_eq!(pipeline.version, 2);
 }
 
 #[test]
@@ -414,6 +419,52 @@ fn matched_rule_trace() {
         }]
     );
     assert_eq!(rule.rules[1].location.as_ref().map(|l| l.line), Some(5));
+}
+
+#[test]
+fn rule_traces_left_out_by_default() {
+    let yaml = "
+workflow: {rules: [{if: $CI_COMMIT_TAG, when: never}, {when: always}]}
+j:
+  script: x
+  rules:
+    - if: $CI_COMMIT_TAG
+    - if: $CI_PIPELINE_SOURCE == \"schedule\"
+      when: never
+    - if: $CI_COMMIT_BRANCH == \"main\"
+gone: {script: x, rules: [{if: $CI_COMMIT_TAG}]}
+old: {script: x, only: [tags], except: {variables: [$X]}}
+";
+    let files = MemoryFiles::new().with_file(ENTRY, yaml);
+    let context = PipelineContext::push("main");
+    let (_, lean) = plan(ENTRY, &files, &context, &PlanOptions::default());
+    let lean = lean.unwrap();
+    let full = plan_files(&files, &context);
+
+    let (lean_rule, full_rule) = (&job(&lean, "j").rule, &job(&full, "j").rule);
+    assert!(lean_rule.rules.is_empty());
+    assert_eq!(full_rule.rules.len(), 3);
+    assert_eq!(lean_rule.matched, Some(2));
+    assert_eq!(lean_rule.summary, full_rule.summary);
+    assert!(lean_rule.summary.contains("CI_COMMIT_BRANCH = \"main\""));
+    assert_eq!(lean_rule.by, full_rule.by);
+
+    for name in ["gone", "old"] {
+        let lean_rule = lean.absent_job(name).and_then(|j| j.rule.as_ref()).unwrap();
+        let full_rule = full.absent_job(name).and_then(|j| j.rule.as_ref()).unwrap();
+        assert!(lean_rule.rules.is_empty() && lean_rule.only.is_none());
+        assert!(lean_rule.except.is_none());
+        assert_eq!(lean_rule.summary, full_rule.summary);
+    }
+    let old = full
+        .absent_job("old")
+        .and_then(|j| j.rule.as_ref())
+        .unwrap();
+    assert!(old.only.is_some() && old.except.is_some());
+
+    // The workflow's rules are one list per pipeline and stay.
+    assert_eq!(lean.workflow, full.workflow);
+    assert_eq!(lean.workflow.rules.len(), 2);
 }
 
 #[test]
@@ -1501,6 +1552,7 @@ fn threads_same_pipeline() {
             files: Some(&files),
             sources: Some(&resolution.sources),
             threads: std::num::NonZeroUsize::new(threads),
+            rule_traces: true,
             ..EvaluateOptions::default()
         };
         let pipeline = evaluate(config, &context, &options);

@@ -278,6 +278,8 @@ impl Locator<'_> {
 pub(super) struct TraceContext<'a> {
     pub(super) masker: &'a Masker,
     pub(super) locator: Locator<'a>,
+    /// Whether a job's decision keeps the evaluation of each rule, `only` and `except`.
+    pub(super) rule_traces: bool,
 }
 
 impl TraceContext<'_> {
@@ -299,6 +301,15 @@ impl TraceContext<'_> {
             notes,
         };
         match &decision.trace {
+            JobTrace::Rules(_) if !self.rule_traces => {
+                rule.by = DecidedBy::Rules;
+                let summary = Summary {
+                    decision,
+                    rules: &[],
+                };
+                rule.summary = self.masker.mask_owned(display(&summary));
+                return rule;
+            }
             JobTrace::Rules(trace) => {
                 rule.by = DecidedBy::Rules;
                 // The summary repeats the texts of the clauses it names, so they are formatted
@@ -352,6 +363,9 @@ impl TraceContext<'_> {
 
     fn policy(&self, trace: &PolicyTrace, rule: &mut JobRule) {
         rule.implicit_only = trace.implicit_only;
+        if !self.rule_traces {
+            return;
+        }
         rule.only = trace.only.as_ref().map(|spec| self.spec(spec));
         rule.except = trace.except.as_ref().map(|spec| self.spec(spec));
     }
