@@ -477,10 +477,10 @@ fn plan_variables(
             traces.masker.mask_compact(sent_value)
         };
         if value != sent_value {
-            hidden.push((winner.name.clone(), sent_value.to_owned()));
+            hidden.push((winner.name.as_str().to_owned(), sent_value.to_owned()));
         }
         Some(PlanVariable {
-            name: CompactString::from(&winner.name),
+            name: winner.name.clone(),
             value,
             source: winner.source,
             masked: winner.masked,

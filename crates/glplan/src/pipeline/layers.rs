@@ -21,6 +21,8 @@ use crate::hash::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
+use compact_str::CompactString;
+
 use crate::context::PipelineContext;
 use crate::expr;
 use crate::variables::{
@@ -70,7 +72,7 @@ impl Hasher for NameHasher {
     }
 }
 
-type NameIndex = HashMap<String, Vec<usize>, BuildHasherDefault<NameHasher>>;
+type NameIndex = HashMap<CompactString, Vec<usize>, BuildHasherDefault<NameHasher>>;
 
 /// Expanded-length bounds by name, `None` while a name's bound is being computed.
 ///
@@ -1476,7 +1478,11 @@ impl<'c> VariableLists<'c> {
         let kept = root
             .entries
             .iter()
-            .filter(|variable| key.1.binary_search(&variable.name).is_err())
+            .filter(|variable| {
+                key.1
+                    .binary_search_by(|name| name.as_str().cmp(&variable.name))
+                    .is_err()
+            })
             .cloned()
             .collect();
         let part = Arc::new(Part::new(kept));
@@ -1651,7 +1657,7 @@ impl<'c> VariableLists<'c> {
             let url = spec.environment.as_ref().and_then(|e| e.url.as_ref());
             if let Some(url) = url {
                 tail.push(ResolvedVariable {
-                    name: "CI_ENVIRONMENT_URL".to_owned(),
+                    name: CompactString::const_new("CI_ENVIRONMENT_URL"),
                     value: url.clone(),
                     ..slug.clone()
                 });

@@ -10,6 +10,8 @@
 
 use crate::hash::HashMap;
 
+use compact_str::CompactString;
+
 use crate::context::{PipelineContext, SettingsVariable};
 
 use super::expand::{ExpandOptions, Expansion, expand, sort_and_expand_all};
@@ -304,7 +306,7 @@ pub fn pipeline_name(
     let root: Vec<YamlVariable> = root_variables(globals)
         .into_iter()
         .map(|variable| YamlVariable {
-            name: variable.name,
+            name: variable.name.into_string(),
             value: variable.value,
             raw: variable.raw,
             span: variable.span,
@@ -576,7 +578,7 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 
 fn settings_entry(variable: &SettingsVariable, source: VariableSource) -> ResolvedVariable {
     ResolvedVariable {
-        name: variable.key.clone(),
+        name: CompactString::from(variable.key.as_str()),
         value: variable.value.clone(),
         source,
         masked: variable.masked,
@@ -589,7 +591,7 @@ fn settings_entry(variable: &SettingsVariable, source: VariableSource) -> Resolv
 
 fn yaml_entry(variable: &YamlVariable, source: VariableSource) -> ResolvedVariable {
     ResolvedVariable {
-        name: variable.name.clone(),
+        name: CompactString::from(variable.name.as_str()),
         value: variable.value.clone(),
         source,
         masked: false,

@@ -68,18 +68,18 @@ fn generate(variable: &ResolvedVariable, bridge: &VariableList) -> Vec<SettingsV
     if variable.raw {
         return vec![SettingsVariable {
             raw: true,
-            ..SettingsVariable::new(&variable.name, &variable.value)
+            ..SettingsVariable::new(variable.name.as_str(), &variable.value)
         }];
     }
     let mut out = vec![SettingsVariable::new(
-        &variable.name,
+        variable.name.as_str(),
         expand_keeping_files(&variable.value, bridge),
     )];
     for name in reference_names(&variable.value) {
         if let Some(file) = bridge.get(name).filter(|referenced| referenced.file) {
             out.push(SettingsVariable {
                 file: true,
-                ..SettingsVariable::new(&file.name, &file.value)
+                ..SettingsVariable::new(file.name.as_str(), &file.value)
             });
         }
     }

@@ -210,7 +210,7 @@ pub(crate) fn sort_and_expand_definitions(
             component
                 .iter()
                 .filter_map(|&index| entries.get(index))
-                .map(|variable| variable.name.clone())
+                .map(|variable| variable.name.as_str().to_owned())
                 .collect()
         })
         .collect();
@@ -314,7 +314,7 @@ fn expand_in_order(
                 let Some(value) =
                     expand_collection_value(&variable.value, lookup, options, &mut budget)
                 else {
-                    return Err(variable.name.clone());
+                    return Err(variable.name.as_str().to_owned());
                 };
                 Some(value)
             }

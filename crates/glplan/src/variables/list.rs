@@ -6,6 +6,8 @@ use std::fmt;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
+use compact_str::CompactString;
+
 use crate::expr;
 use crate::source::Span;
 
@@ -70,8 +72,9 @@ impl VariableSource {
 /// output through them; read [`ResolvedVariable::value`] to use it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ResolvedVariable {
-    /// Variable name.
-    pub name: String,
+    /// Variable name. A predefined variable's name refers to a static string, so copies of it
+    /// allocate nothing.
+    pub name: CompactString,
     /// Value. For a file variable this is the file's content: the runner writes it to a file
     /// and gives the job the file's path instead.
     pub value: String,
@@ -95,7 +98,11 @@ pub const MASKED: &str = "[MASKED]";
 
 impl ResolvedVariable {
     /// Creates a plain variable: not masked, not raw, not a file, not protected.
-    pub fn new(name: impl Into<String>, value: impl Into<String>, source: VariableSource) -> Self {
+    pub fn new(
+        name: impl Into<CompactString>,
+        value: impl Into<String>,
+        source: VariableSource,
+    ) -> Self {
         ResolvedVariable {
             name: name.into(),
             value: value.into(),
@@ -152,7 +159,7 @@ pub struct VariableList {
     entries: Vec<ResolvedVariable>,
     /// Position of the last definition of each name, once the list is longer than
     /// [`SHORT_LIST`]; empty before.
-    last: HashMap<String, usize>,
+    last: HashMap<CompactString, usize>,
 }
 
 /// Lists up to this length have no name index.
@@ -184,7 +191,7 @@ impl VariableList {
     /// Appends a plain definition.
     pub fn push_value(
         &mut self,
-        name: impl Into<String>,
+        name: impl Into<CompactString>,
         value: impl Into<String>,
         source: VariableSource,
     ) {
@@ -260,7 +267,7 @@ impl VariableList {
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         self.entries
             .iter()
-            .map(|variable| (variable.name.clone(), variable.value.clone()))
+            .map(|variable| (variable.name.as_str().to_owned(), variable.value.clone()))
             .collect()
     }
 
@@ -270,8 +277,8 @@ impl VariableList {
         let mut names: Vec<String> = Vec::new();
         for variable in &self.entries {
             let masked = self.get(&variable.name).is_some_and(|winner| winner.masked);
-            if masked && !names.contains(&variable.name) {
-                names.push(variable.name.clone());
+            if masked && !names.iter().any(|name| *name == variable.name) {
+                names.push(variable.name.as_str().to_owned());
             }
         }
         names

@@ -7,6 +7,7 @@
 //! A variable whose value GitLab would leave `nil` is left out, which is how GitLab's rules and
 //! expansion treat it.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -477,26 +478,29 @@ pub fn guess_environment_tier(name: &str) -> &'static str {
 struct Predefined(Vec<PredefinedVariable>);
 
 impl Predefined {
-    fn push(&mut self, availability: Availability, name: &str, value: impl Into<String>) {
+    /// Appends a variable. The name is static, so the variable and its copies share it
+    /// instead of allocating it.
+    fn push(&mut self, availability: Availability, name: &'static str, value: impl Into<String>) {
+        let name = CompactString::const_new(name);
         self.0.push(PredefinedVariable {
             availability,
             variable: ResolvedVariable::new(name, value, VariableSource::Predefined),
         });
     }
 
-    fn pre(&mut self, name: &str, value: impl Into<String>) {
+    fn pre(&mut self, name: &'static str, value: impl Into<String>) {
         self.push(Availability::PrePipeline, name, value);
     }
 
-    fn pipeline(&mut self, name: &str, value: impl Into<String>) {
+    fn pipeline(&mut self, name: &'static str, value: impl Into<String>) {
         self.push(Availability::Pipeline, name, value);
     }
 
-    fn job_only(&mut self, name: &str, value: impl Into<String>) {
+    fn job_only(&mut self, name: &'static str, value: impl Into<String>) {
         self.push(Availability::JobOnly, name, value);
     }
 
-    fn job_only_masked(&mut self, name: &str, value: impl Into<String>) {
+    fn job_only_masked(&mut self, name: &'static str, value: impl Into<String>) {
         self.job_only(name, value);
         if let Some(last) = self.0.last_mut() {
             last.variable.masked = true;
