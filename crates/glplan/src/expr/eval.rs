@@ -75,12 +75,12 @@ impl<V: Variables + ?Sized> Evaluator<'_, V> {
                     Some(text) => ExprValue::String(CompactString::from(text)),
                     None => ExprValue::Null,
                 };
-                self.record(name, ReadSource::Variable, &value, span);
+                self.record(name.clone(), ReadSource::Variable, &value, span);
                 value
             }
             Node::Input { name, span } => {
                 let value = self.variables.input(name).unwrap_or(ExprValue::Null);
-                self.record(name, ReadSource::Input, &value, span);
+                self.record(CompactString::from(name), ReadSource::Input, &value, span);
                 value
             }
             Node::String { value, .. } => ExprValue::String(value.clone()),
@@ -94,9 +94,15 @@ impl<V: Variables + ?Sized> Evaluator<'_, V> {
         })
     }
 
-    fn record(&mut self, name: &str, source: ReadSource, value: &ExprValue, span: &Range<usize>) {
+    fn record(
+        &mut self,
+        name: CompactString,
+        source: ReadSource,
+        value: &ExprValue,
+        span: &Range<usize>,
+    ) {
         self.reads.push(Read {
-            name: CompactString::from(name),
+            name,
             source,
             value: value.clone(),
             span: span.clone(),

@@ -133,8 +133,8 @@ impl Expression {
 
 fn collect_names<'n>(node: &'n Node, source: ReadSource, names: &mut Vec<&'n str>) {
     let name = match node {
-        Node::Variable { name, .. } if source == ReadSource::Variable => name,
-        Node::Input { name, .. } if source == ReadSource::Input => name,
+        Node::Variable { name, .. } if source == ReadSource::Variable => name.as_str(),
+        Node::Input { name, .. } if source == ReadSource::Input => name.as_str(),
         Node::Not { operand, .. } => return collect_names(operand, source, names),
         Node::Binary { left, right, .. } => {
             collect_names(left, source, names);
@@ -142,7 +142,7 @@ fn collect_names<'n>(node: &'n Node, source: ReadSource, names: &mut Vec<&'n str
         }
         _ => return,
     };
-    if !names.contains(&name.as_str()) {
+    if !names.contains(&name) {
         names.push(name);
     }
 }

@@ -13,6 +13,8 @@ use std::ops::Range;
 
 use compact_str::CompactString;
 
+use crate::variables::predefined_name;
+
 use super::lexer::{Token, TokenKind};
 use super::value::ExprRegex;
 use super::{ExprError, ExprErrorKind};
@@ -61,8 +63,10 @@ impl BinaryOp {
 pub enum Node {
     /// `$NAME`.
     Variable {
-        /// The name without `$`.
-        name: String,
+        /// The name without `$`. The name of a predefined variable that GitLab documents by
+        /// name refers to a static string, so the reads of an evaluation copy it without
+        /// allocating.
+        name: CompactString,
         /// Byte range of `$NAME`.
         span: Range<usize>,
     },
@@ -294,7 +298,10 @@ fn value_node(token: &Token) -> Result<Node, ExprError> {
     let span = token.span.clone();
     Ok(match &token.kind {
         TokenKind::Variable(name) => Node::Variable {
-            name: name.clone(),
+            name: match predefined_name(name) {
+                Some(name) => CompactString::const_new(name),
+                None => CompactString::from(name.as_str()),
+            },
             span,
         },
         TokenKind::Input(name) => Node::Input {

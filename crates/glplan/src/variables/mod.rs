@@ -63,10 +63,10 @@ pub use input::{
     YamlVariable,
 };
 pub use list::{MASKED, ResolvedVariable, VariableList, VariableSource};
-pub(crate) use predefined::is_blank;
 pub use predefined::{
     Availability, MAX_COMMIT_MESSAGE_BYTES, MAX_MERGE_REQUEST_DESCRIPTION_CHARS,
     MAX_OPEN_MERGE_REQUESTS, MAX_RELEASE_DESCRIPTION_CHARS, PredefinedVariable, environment_slug,
     guess_environment_tier, job_group_name, job_predefined_variables, predefined_availability,
     predefined_variables, slug_characters, slugify,
 };
+pub(crate) use predefined::{is_blank, predefined_name};

@@ -206,6 +206,17 @@ pub fn predefined_availability(name: &str) -> Option<Availability> {
     pre_pipeline.then_some(Availability::PrePipeline)
 }
 
+/// Returns the static copy of `name` when it is a predefined variable that GitLab documents by
+/// name, so that a [`CompactString`] can refer to it instead of allocating. Names known only by
+/// a prefix, such as `CI_MERGE_REQUEST_*`, return `None`.
+pub(crate) fn predefined_name(name: &str) -> Option<&'static str> {
+    [PRE_PIPELINE, PIPELINE, JOB_ONLY]
+        .into_iter()
+        .flatten()
+        .find(|known| **known == name)
+        .copied()
+}
+
 /// Slugs a string as GitLab does for `CI_COMMIT_REF_SLUG`, `CI_PROJECT_PATH_SLUG` and the
 /// other `*_SLUG` variables except the environment's. The string is lowercased, every character
 /// other than `a-z` and `0-9` is replaced with `-`, the result is cut to 63 characters, and
