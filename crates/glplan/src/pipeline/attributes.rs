@@ -4,6 +4,7 @@
 
 use compact_str::CompactString;
 
+use crate::config::keywords::retry::RETRY_WHEN_VALUES;
 use crate::config::keywords::services::default_hostnames;
 use crate::config::{Job, When};
 use crate::expand::{Unknown, expand_with};
@@ -582,10 +583,15 @@ fn environment(
 
 /// Returns the failure reasons that retry a job. Without `when`, GitLab retries on every failure
 /// (`always`), unless `exit_codes` is set: then only a listed exit code retries the job, as
-/// `retry: {max: 2, exit_codes: [137]}` retries only an exit with 137.
+/// `retry: {max: 2, exit_codes: [137]}` retries only an exit with 137. A reason GitLab knows
+/// refers to its static name instead of allocating a copy.
 fn retry_when(when: Option<&[String]>, has_exit_codes: bool) -> Vec<CompactString> {
+    let reason = |reason: &String| match RETRY_WHEN_VALUES.iter().find(|known| **known == reason) {
+        Some(known) => CompactString::const_new(known),
+        None => CompactString::from(reason),
+    };
     match when {
-        Some(when) => when.iter().map(CompactString::from).collect(),
+        Some(when) => when.iter().map(reason).collect(),
         None if has_exit_codes => Vec::new(),
         None => vec![CompactString::const_new("always")],
     }
