@@ -6,6 +6,7 @@
 
 use std::sync::OnceLock;
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 /// Index of a file in a [`SourceMap`].
@@ -78,6 +79,19 @@ impl SourceFile {
             text,
             line_starts,
             counts: OnceLock::new(),
+        }
+    }
+
+    /// Returns the name as a [`CompactString`]. GitLab's default configuration path,
+    /// `.gitlab-ci.yml`, refers to a static string, so that the many source locations in the
+    /// entry file of a typical pipeline share it. On wasm32 a compact string keeps at most 12
+    /// bytes inline, so each location would otherwise allocate the 14-byte name.
+    pub fn compact_name(&self) -> CompactString {
+        const DEFAULT_CONFIG_PATH: &str = ".gitlab-ci.yml";
+        if self.name == DEFAULT_CONFIG_PATH {
+            CompactString::const_new(DEFAULT_CONFIG_PATH)
+        } else {
+            CompactString::from(self.name.as_str())
         }
     }
 

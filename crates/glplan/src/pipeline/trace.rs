@@ -251,7 +251,7 @@ impl Locator<'_> {
         let file = self.sources?.get(span.file)?;
         let start = file.position(span.start);
         Some(SourceLocation {
-            file: CompactString::from(&file.name),
+            file: file.compact_name(),
             line: start.line,
             column: start.column,
             column_utf16: start.column_utf16,
