@@ -1,9 +1,9 @@
 // Times the Node.js build of the package (bindings/wasm/pkg/node, made by build.sh) on the
 // configurations of the core's Criterion benchmarks: `plan` of the 294-job matrix pipeline of
-// crates/glplan/benches/plan.rs (`plan_300_jobs`) and `resolveConfig` of the 3,000-job
-// configuration of crates/glplan/benches/resolve.rs. The generators below write the same text
-// as those benchmarks' `generate` functions; the script checks the sizes the benchmarks page
-// gives.
+// crates/glplan/benches/plan.rs (`plan_300_jobs`), without and with `rule_traces`, and `lint`
+// and `resolveConfig` of the 3,000-job configuration of crates/glplan/benches/resolve.rs. The
+// generators below write the same text as those benchmarks' `generate` functions; the script
+// checks the sizes the benchmarks page gives.
 //
 // Run: node bindings/wasm/bench/bench.mjs [samples] [warm-up calls]
 //
@@ -250,6 +250,10 @@ if (resolved.diagnostics.some((d) => d.severity === "error")) {
 const format = ({ median, min, max }) => `${median.toFixed(1)} ms (min ${min.toFixed(1)}, max ${max.toFixed(1)})`;
 const planTime = time(samples, warmUp, () => glplan.plan(planInput));
 console.log(`plan, ${planned.pipeline.jobs.length} jobs (${planText.length} bytes): ${format(planTime)}`);
+// The same call with each job's rule traces, which `plan` leaves out by default.
+const tracedInput = { ...planInput, rule_traces: true };
+const tracedTime = time(samples, warmUp, () => glplan.plan(tracedInput));
+console.log(`plan with rule traces, ${planned.pipeline.jobs.length} jobs: ${format(tracedTime)}`);
 const lintTime = time(samples, warmUp, () => glplan.lint(resolveInput));
 console.log(`lint, 3,000-job configuration (${resolveText.length} bytes): ${format(lintTime)}`);
 const resolveTime = time(samples, warmUp, () => glplan.resolveConfig(resolveInput));
