@@ -140,7 +140,7 @@ impl JobPlan {
             scheduling_type: job.scheduling_type,
             needs,
             image: job.image.as_ref().map(|image| image.name.clone()),
-            tags: job.tags.clone().unwrap_or_default(),
+            tags: job.tags.as_deref().cloned().unwrap_or_default(),
             trigger: job.trigger.as_ref().map(downstream),
         }
     }

@@ -1,6 +1,8 @@
 //! `default:`, the deprecated top-level keywords that behave as if written under it, and the
 //! copying of defaults into jobs.
 
+use std::sync::Arc;
+
 use crate::diagnostic::Diagnostic;
 use crate::yaml::{Mapping, Node};
 
@@ -89,18 +91,18 @@ pub(crate) fn parse(root: &Mapping, default: Option<&Node>, cx: &mut Ctx) -> Def
 
 fn set(defaults: &mut Defaults, key: &str, path: &str, node: &Node, cx: &mut Ctx) {
     match key {
-        "after_script" => defaults.after_script = commands::parse(path, node, cx),
-        "artifacts" => defaults.artifacts = leaf::artifacts(path, node, cx),
-        "before_script" => defaults.before_script = commands::parse(path, node, cx),
-        "cache" => defaults.cache = leaf::cache(path, node, cx),
+        "after_script" => defaults.after_script = commands::parse(path, node, cx).map(Arc::new),
+        "artifacts" => defaults.artifacts = leaf::artifacts(path, node, cx).map(Arc::new),
+        "before_script" => defaults.before_script = commands::parse(path, node, cx).map(Arc::new),
+        "cache" => defaults.cache = leaf::cache(path, node, cx).map(Arc::new),
         "hooks" => defaults.hooks = leaf::hooks(path, node, cx),
         "id_tokens" => defaults.id_tokens = leaf::id_tokens(path, node, cx),
         "identity" => defaults.identity = leaf::identity(path, node, cx),
-        "image" => defaults.image = leaf::image(path, node, cx),
+        "image" => defaults.image = leaf::image(path, node, cx).map(Arc::new),
         "interruptible" => defaults.interruptible = leaf::interruptible(path, node, cx),
-        "retry" => defaults.retry = leaf::retry(path, node, cx),
-        "services" => defaults.services = leaf::services(path, node, cx),
-        "tags" => defaults.tags = leaf::tags(path, node, cx),
+        "retry" => defaults.retry = leaf::retry(path, node, cx).map(Arc::new),
+        "services" => defaults.services = leaf::services(path, node, cx).map(Arc::new),
+        "tags" => defaults.tags = leaf::tags(path, node, cx).map(Arc::new),
         "timeout" => defaults.timeout = leaf::timeout(path, node, cx),
         _ => {}
     }
@@ -187,7 +189,7 @@ mod tests {
         let j3 = built.job("j3");
         assert_eq!(j3.image.as_ref().map(|i| i.name.as_str()), Some("ruby:2.7"));
         assert_eq!(j3.retry.as_ref().and_then(|r| r.max), Some(2));
-        assert_eq!(j3.tags, Some(vec!["arm".to_owned()]));
+        assert_eq!(j3.tags.as_deref(), Some(&vec!["arm".to_owned()]));
         assert_eq!(j3.interruptible, Some(true));
         assert_eq!(config.yaml_variables(j3).len(), 3);
     }
@@ -226,12 +228,15 @@ mod tests {
             "job": {"script": "x"},
         }));
         assert_eq!(
-            built.config.default.before_script,
-            Some(vec!["setup".to_owned()])
+            built.config.default.before_script.as_deref(),
+            Some(&vec!["setup".to_owned()])
         );
         let job = built.job("job");
         assert_eq!(job.image.as_ref().map(|i| i.name.as_str()), Some("ruby"));
-        assert_eq!(job.before_script, Some(vec!["setup".to_owned()]));
+        assert_eq!(
+            job.before_script.as_deref(),
+            Some(&vec!["setup".to_owned()])
+        );
     }
 
     #[test]
@@ -286,7 +291,13 @@ mod tests {
             "default": {"before_script": ["a"], "tags": ["docker"]},
             "j": {"script": "x", "before_script": ["b"], "tags": ["arm"]},
         }));
-        assert_eq!(built.job("j").before_script, Some(vec!["b".to_owned()]));
-        assert_eq!(built.job("j").tags, Some(vec!["arm".to_owned()]));
+        assert_eq!(
+            built.job("j").before_script.as_deref(),
+            Some(&vec!["b".to_owned()])
+        );
+        assert_eq!(
+            built.job("j").tags.as_deref(),
+            Some(&vec!["arm".to_owned()])
+        );
     }
 }

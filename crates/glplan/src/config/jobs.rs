@@ -1,6 +1,8 @@
 //! The composition of one job or trigger job from its mapping: keyword allow-lists, mutual
 //! exclusions, every keyword's validation, and the checks GitLab runs on the composed job.
 
+use std::sync::Arc;
+
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::yaml::{Entry, Mapping, Node, Value};
@@ -227,19 +229,23 @@ fn parse_keyword<'t>(
         }
         "extends" => job.extends = extends(path, node, cx),
         "inherit" => job.inherit = leaf::inherit(kpath, node, cx),
-        "image" => job.image = memos.image.parse(kpath, node, cx, leaf::image),
-        "services" => job.services = memos.services.parse(kpath, node, cx, leaf::services),
+        "image" => job.image = memos.image.parse_shared(kpath, node, cx, leaf::image),
+        "services" => job.services = memos.services.parse_shared(kpath, node, cx, leaf::services),
         "before_script" => {
-            job.before_script = memos.before_script.parse(kpath, node, cx, commands::parse);
+            job.before_script = memos
+                .before_script
+                .parse_shared(kpath, node, cx, commands::parse);
         }
-        "script" => job.script = commands::parse(kpath, node, cx),
+        "script" => job.script = commands::parse(kpath, node, cx).map(Arc::new),
         "after_script" => {
-            job.after_script = memos.after_script.parse(kpath, node, cx, commands::parse);
+            job.after_script = memos
+                .after_script
+                .parse_shared(kpath, node, cx, commands::parse);
         }
         "run" => job.run = leaf::run(kpath, node, cx),
         "hooks" => job.hooks = leaf::hooks(kpath, node, cx),
         "variables" => job.variables = variables::parse(kpath, node, Scope::Job, cx),
-        "tags" => job.tags = memos.tags.parse(kpath, node, cx, leaf::tags),
+        "tags" => job.tags = memos.tags.parse_shared(kpath, node, cx, leaf::tags),
         "when" => job.when = leaf::when(kpath, node, kind == JobKind::Bridge, cx),
         // Validated with `when` once the whole job is read; see `check_start_in`.
         "start_in" => {}
@@ -247,7 +253,7 @@ fn parse_keyword<'t>(
             job.manual_confirmation = leaf::manual_confirmation(kpath, node, cx);
         }
         "allow_failure" => job.allow_failure = allow_failure(path, kpath, node, kind, cx),
-        "rules" => job.rules = memos.rules.parse(kpath, node, cx, leaf::rules),
+        "rules" => job.rules = memos.rules.parse_shared(kpath, node, cx, leaf::rules),
         "only" => job.only = memos.only.parse(kpath, node, cx, leaf::only),
         "except" => job.except = memos.except.parse(kpath, node, cx, leaf::except),
         "needs" => {
@@ -258,15 +264,17 @@ fn parse_keyword<'t>(
             job.needs = needs::parse(kpath, node, context, cx);
         }
         "dependencies" => job.dependencies = leaf::dependencies(kpath, node, cx),
-        "cache" => job.cache = memos.cache.parse(kpath, node, cx, leaf::cache),
-        "artifacts" => job.artifacts = leaf::artifacts(kpath, node, cx),
+        "cache" => job.cache = memos.cache.parse_shared(kpath, node, cx, leaf::cache),
+        "artifacts" => job.artifacts = leaf::artifacts(kpath, node, cx).map(Arc::new),
         "environment" => job.environment = leaf::environment(kpath, node, cx),
         "coverage" => job.coverage = leaf::coverage(kpath, node, cx),
-        "retry" => job.retry = memos.retry.parse(kpath, node, cx, leaf::retry),
+        "retry" => job.retry = memos.retry.parse_shared(kpath, node, cx, leaf::retry),
         "timeout" => job.timeout = memos.timeout.parse(kpath, node, cx, leaf::timeout),
         "interruptible" => job.interruptible = leaf::interruptible(kpath, node, cx),
         "resource_group" => job.resource_group = leaf::resource_group(kpath, node, cx),
-        "parallel" => job.parallel = parallel::parse(kpath, node, Some(kind), cx),
+        "parallel" => {
+            job.parallel = parallel::parse(kpath, node, Some(kind), cx).map(Arc::new);
+        }
         "trigger" => job.trigger = leaf::trigger(kpath, node, cx),
         "release" => job.release = leaf::release(kpath, node, cx),
         "pages" => job.pages = leaf::pages(kpath, node, cx),
@@ -805,12 +813,15 @@ mod tests {
             "a": {"script": "make"},
             "b": {"script": ["a", ["b", ["c"]], "d"]},
         }));
-        assert_eq!(built.job("a").script, Some(vec!["make".to_owned()]));
+        assert_eq!(
+            built.job("a").script.as_deref(),
+            Some(&vec!["make".to_owned()])
+        );
         let flat: Vec<&str> = built
             .job("b")
             .script
             .iter()
-            .flatten()
+            .flat_map(|script| script.iter())
             .map(String::as_str)
             .collect();
         assert_eq!(flat, ["a", "b", "c", "d"]);
@@ -827,7 +838,10 @@ mod tests {
     #[test]
     fn script_depth_limit() {
         let built = valid(json!({"a": {"script": nested(10)}}));
-        assert_eq!(built.job("a").script, Some(vec!["echo".to_owned()]));
+        assert_eq!(
+            built.job("a").script.as_deref(),
+            Some(&vec!["echo".to_owned()])
+        );
 
         let built = build(json!({"a": {"script": nested(11)}}));
         assert_eq!(
@@ -856,10 +870,13 @@ mod tests {
             "after_script": "after",
         }}));
         assert_eq!(
-            built.job("a").before_script,
-            Some(vec!["b1".to_owned(), "b2".to_owned()])
+            built.job("a").before_script.as_deref(),
+            Some(&vec!["b1".to_owned(), "b2".to_owned()])
         );
-        assert_eq!(built.job("a").after_script, Some(vec!["after".to_owned()]));
+        assert_eq!(
+            built.job("a").after_script.as_deref(),
+            Some(&vec!["after".to_owned()])
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! is parsed once and later equal copies get a clone of the result. A copy whose parse reports
 //! anything is parsed again for each job, because the messages name the job.
 
+use std::sync::Arc;
+
 use crate::hash::HashMap;
 
 use super::check::Ctx;
@@ -35,7 +37,7 @@ impl<'t, T: Clone> KeywordMemo<'t, T> {
         path: &str,
         node: &'t Node,
         cx: &mut Ctx,
-        parse: KeywordParser<T>,
+        parse: impl Fn(&str, &Node, &mut Ctx) -> Option<T>,
     ) -> Option<T> {
         if let Some((earlier, value)) = self.parsed.get(&node.span)
             && same_tree(earlier, node)
@@ -56,17 +58,33 @@ impl<'t, T: Clone> KeywordMemo<'t, T> {
     }
 }
 
+impl<'t, T> KeywordMemo<'t, Arc<T>> {
+    /// Parses `node` with `parse` into a shared value, or shares the value parsed earlier from
+    /// an identical tree.
+    pub(crate) fn parse_shared(
+        &mut self,
+        path: &str,
+        node: &'t Node,
+        cx: &mut Ctx,
+        parse: KeywordParser<T>,
+    ) -> Option<Arc<T>> {
+        self.parse(path, node, cx, |path, node, cx| {
+            parse(path, node, cx).map(Arc::new)
+        })
+    }
+}
+
 /// The memos of the keywords that jobs usually inherit unchanged from templates through `extends`.
 #[derive(Debug)]
 pub(crate) struct JobMemos<'t> {
-    pub rules: KeywordMemo<'t, Rules>,
-    pub cache: KeywordMemo<'t, Cache>,
-    pub image: KeywordMemo<'t, Image>,
-    pub services: KeywordMemo<'t, Services>,
-    pub before_script: KeywordMemo<'t, Vec<String>>,
-    pub after_script: KeywordMemo<'t, Vec<String>>,
-    pub tags: KeywordMemo<'t, Vec<String>>,
-    pub retry: KeywordMemo<'t, Retry>,
+    pub rules: KeywordMemo<'t, Arc<Rules>>,
+    pub cache: KeywordMemo<'t, Arc<Cache>>,
+    pub image: KeywordMemo<'t, Arc<Image>>,
+    pub services: KeywordMemo<'t, Arc<Services>>,
+    pub before_script: KeywordMemo<'t, Arc<Vec<String>>>,
+    pub after_script: KeywordMemo<'t, Arc<Vec<String>>>,
+    pub tags: KeywordMemo<'t, Arc<Vec<String>>>,
+    pub retry: KeywordMemo<'t, Arc<Retry>>,
     pub timeout: KeywordMemo<'t, Duration>,
     pub only: KeywordMemo<'t, OnlyExcept>,
     pub except: KeywordMemo<'t, OnlyExcept>,

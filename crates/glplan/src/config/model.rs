@@ -4,6 +4,8 @@
 //! left out of the JSON, except where GitLab itself fills in a value during composition (`stage`
 //! defaults to `test`, `default:` keywords are copied into jobs, parallel jobs are expanded).
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -50,16 +52,16 @@ pub struct Config {
 pub struct Defaults {
     /// `default:after_script`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_script: Option<Vec<String>>,
+    pub after_script: Option<Arc<Vec<String>>>,
     /// `default:artifacts`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub artifacts: Option<Artifacts>,
+    pub artifacts: Option<Arc<Artifacts>>,
     /// `default:before_script`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub before_script: Option<Vec<String>>,
+    pub before_script: Option<Arc<Vec<String>>>,
     /// `default:cache`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<Cache>,
+    pub cache: Option<Arc<Cache>>,
     /// `default:hooks`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hooks: Option<Hooks>,
@@ -71,19 +73,19 @@ pub struct Defaults {
     pub identity: Option<String>,
     /// `default:image`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<Image>,
+    pub image: Option<Arc<Image>>,
     /// `default:interruptible`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interruptible: Option<bool>,
     /// `default:retry`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry: Option<Retry>,
+    pub retry: Option<Arc<Retry>>,
     /// `default:services`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub services: Option<Services>,
+    pub services: Option<Arc<Services>>,
     /// `default:tags`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<Arc<Vec<String>>>,
     /// `default:timeout`. GitLab documents that it has no effect; jobs still inherit it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
@@ -186,6 +188,9 @@ pub struct Instance {
 /// Every keyword GitLab accepts on a job is a field. `stage` is always set (GitLab's default is
 /// `test`), and the keywords GitLab copies from `default:` are filled in unless `inherit:default`
 /// excludes them.
+///
+/// The keywords that parsing sets once and nothing changes later are [`Arc`]s. The instances
+/// of a parallel job share them, and so do the jobs that take a keyword from `default:`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Job {
     /// The job name; for a parallel instance, the generated name such as `test 1/3`.
@@ -211,22 +216,22 @@ pub struct Job {
     pub inherit: Option<Inherit>,
     /// `image:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<Image>,
+    pub image: Option<Arc<Image>>,
     /// `services:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub services: Option<Services>,
+    pub services: Option<Arc<Services>>,
     /// `before_script:`, flattened.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub before_script: Option<Vec<String>>,
+    pub before_script: Option<Arc<Vec<String>>>,
     /// `script:`, flattened.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub script: Option<Vec<String>>,
+    pub script: Option<Arc<Vec<String>>>,
     /// `run:` (CI/CD steps).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<Run>,
     /// `after_script:`, flattened.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_script: Option<Vec<String>>,
+    pub after_script: Option<Arc<Vec<String>>>,
     /// `hooks:`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hooks: Option<Hooks>,
@@ -236,7 +241,7 @@ pub struct Job {
     pub variables: IndexMap<String, Variable>,
     /// `tags:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<Arc<Vec<String>>>,
     /// `when:` as written; `None` means `on_success`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<When>,
@@ -251,7 +256,7 @@ pub struct Job {
     pub allow_failure: Option<AllowFailure>,
     /// `rules:`, with nested arrays flattened.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rules: Option<Rules>,
+    pub rules: Option<Arc<Rules>>,
     /// `only:`. GitLab gives a job without `only` and `rules`, in a configuration without
     /// `workflow:rules`, the default `only: {refs: [branches, tags]}`, and so does this model.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -270,10 +275,10 @@ pub struct Job {
     pub dependencies: Option<Vec<Dependency>>,
     /// `cache:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<Cache>,
+    pub cache: Option<Arc<Cache>>,
     /// `artifacts:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub artifacts: Option<Artifacts>,
+    pub artifacts: Option<Arc<Artifacts>>,
     /// `environment:`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,
@@ -282,7 +287,7 @@ pub struct Job {
     pub coverage: Option<String>,
     /// `retry:`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry: Option<Retry>,
+    pub retry: Option<Arc<Retry>>,
     /// `timeout:`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
@@ -294,7 +299,7 @@ pub struct Job {
     pub resource_group: Option<String>,
     /// `parallel:` as written (kept on each instance).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parallel: Option<Parallel>,
+    pub parallel: Option<Arc<Parallel>>,
     /// `trigger:` (trigger jobs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Trigger>,

@@ -631,6 +631,8 @@ fn error(cx: &mut Ctx, message: String, node: &Node, help: Option<String>) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use serde_json::json;
 
     use super::super::testing::{build, build_yaml, valid, valid_yaml};
@@ -701,6 +703,34 @@ mod tests {
     fn parallel_one() {
         let built = valid(json!({"a": {"script": "x", "parallel": 1}}));
         assert_eq!(names(&built), ["a 1/1"]);
+    }
+
+    #[test]
+    fn instances_share_keywords() {
+        let built = valid(json!({"a": {
+            "script": "x",
+            "rules": [{"if": "$A", "when": "manual"}],
+            "cache": {"key": "k", "paths": ["p/"]},
+            "parallel": {"matrix": [{"N": ["1", "2"]}]},
+        }}));
+        let first = built.job("a: [1]");
+        let second = built.job("a: [2]");
+        assert!(Arc::ptr_eq(
+            first.rules.as_ref().unwrap(),
+            second.rules.as_ref().unwrap()
+        ));
+        assert!(Arc::ptr_eq(
+            first.script.as_ref().unwrap(),
+            second.script.as_ref().unwrap()
+        ));
+        assert!(Arc::ptr_eq(
+            first.cache.as_ref().unwrap(),
+            second.cache.as_ref().unwrap()
+        ));
+        assert!(Arc::ptr_eq(
+            first.parallel.as_ref().unwrap(),
+            second.parallel.as_ref().unwrap()
+        ));
     }
 
     #[test]
@@ -928,8 +958,8 @@ mod tests {
         }));
         assert_eq!(names(&built), ["a: [x]", "b", "a: [y]"]);
         assert_eq!(
-            built.job("a: [x]").script,
-            Some(vec!["generated".to_owned()])
+            built.job("a: [x]").script.as_deref(),
+            Some(&vec!["generated".to_owned()])
         );
     }
 

@@ -140,7 +140,7 @@ impl Checker<'_> {
     fn needs(&self, job: &Job, cx: &mut Ctx) {
         let job_needs: Vec<&JobNeed> = job.job_needs().collect();
         self.need_list(job, &job_needs, cx);
-        for rule in job.rules.iter().flatten() {
+        for rule in job.rules.iter().flat_map(|rules| rules.iter()) {
             if let Some(needs) = &rule.needs {
                 let rule_needs: Vec<&JobNeed> = needs.iter().filter_map(Need::as_job).collect();
                 self.need_list(job, &rule_needs, cx);
@@ -375,7 +375,11 @@ impl Checker<'_> {
              keyword documentation for more details",
             job.name
         );
-        let replaceable = job.rules.iter().flatten().any(|rule| rule.needs.is_some());
+        let replaceable = job
+            .rules
+            .iter()
+            .flat_map(|rules| rules.iter())
+            .any(|rule| rule.needs.is_some());
         let diagnostic = if replaceable {
             Diagnostic::warning("too-many-needs", message)
                 .with_help("pipelines where no rule with `needs` matches fail with this error")

@@ -270,7 +270,7 @@ pub(super) fn planned_job(
     let expanded_tags: Vec<CompactString> = job
         .tags
         .iter()
-        .flatten()
+        .flat_map(|tags| tags.iter())
         .map(|tag| {
             // Expansion keeps a tag without a `$` or `%` as it is, and copying it into a
             // compact string allocates nothing when it is short.
@@ -532,7 +532,7 @@ fn service_hostnames(image: &str, alias: Option<&str>) -> Vec<CompactString> {
 fn services(job: &Job, variables: &FinalVariables) -> Vec<PlanService> {
     job.services
         .iter()
-        .flatten()
+        .flat_map(|services| services.iter())
         .map(|service| {
             let expanded = runner_expanded(&service.name, variables);
             // The runner derives host names from the expanded image name.

@@ -70,7 +70,7 @@ pub(super) fn compact_all(items: Option<&[String]>) -> Vec<CompactString> {
 
 /// `cache:` entries, with the keys as written.
 pub(super) fn cache(job: &Job) -> Vec<PlanCache> {
-    let entries = job.cache.iter().flatten();
+    let entries = job.cache.iter().flat_map(|cache| cache.iter());
     entries
         .map(|entry| {
             let mut plan = PlanCache {

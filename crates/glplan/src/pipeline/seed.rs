@@ -129,7 +129,7 @@ pub(super) fn evaluate_jobs<'a>(
         let spec = job_spec(job, environment.as_ref());
         let seed = lists.seed(globals, &spec);
         let keywords = JobRules {
-            rules: job.rules.as_deref(),
+            rules: job.rules.as_deref().map(Vec::as_slice),
             // The evaluator adds the default `only` itself and records that it did.
             only: job.only.as_ref().filter(|_| !job.implicit_only),
             except: job.except.as_ref(),
