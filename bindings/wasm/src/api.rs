@@ -236,7 +236,7 @@ fn match_fleet(
     Some(MatchedFleet::new(&files, pipeline, &match_context, sources))
 }
 
-/// What a function's pipeline keeps besides what every function reads.
+/// The optional parts of a function's pipeline, beyond what every function reads.
 #[derive(Debug, Clone, Copy, Default)]
 struct Detail {
     /// The predefined variables in each job's variable list, which only `explain` lists, as

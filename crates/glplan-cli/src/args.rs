@@ -106,15 +106,15 @@ pub struct PlanArgs {
     pub context: ContextArgs,
     /// Output format: `table` prints the workflow outcome, one row per job grouped by stage
     /// and the absent jobs; `json` prints the pipeline object, whose `version` field changes
-    /// when its shape does; `dot` prints a Graphviz digraph and `mermaid` a Mermaid flowchart
-    /// of the jobs and their needs.
+    /// when a member changes its meaning or type or disappears; `dot` prints a Graphviz
+    /// digraph and `mermaid` a Mermaid flowchart of the jobs and their needs.
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
     /// Keeps in each job's `rule` the evaluation of every rule up to the matched one, and of
     /// `only` and `except`: each clause's result, expression, variable reads and location.
-    /// Without it a job's `rule` has the summary line and the matched rule's index. Only the
-    /// `json` format shows them, so other formats reject the option; `glplan explain`
-    /// always shows them.
+    /// Without it a job's `rule` keeps `by`, `summary`, `matched`, `implicit_only` and `notes`.
+    /// Only the `json` format shows the traces, so other formats reject the option; `glplan
+    /// explain` always shows them.
     #[arg(long)]
     pub rule_traces: bool,
     /// A gitlab-runner `config.toml` file (one per host) or a GitLab runner settings file;
@@ -175,6 +175,10 @@ pub struct ExplainArgs {
     /// Lists the predefined variables (`CI_*`, `GITLAB_*`) among the job's variables too.
     #[arg(long)]
     pub predefined: bool,
+    /// `plan`'s option, taken here only to reject it with a message that says `explain`
+    /// always shows the rule traces.
+    #[arg(long, hide = true)]
+    pub rule_traces: bool,
     /// Output format: `text` for reading, `json` for the job's object from the pipeline
     /// (`job`, or `absent` for a job left out) with its graph neighbours.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]

@@ -418,7 +418,7 @@ fn plan_inputs(
     Ok((context, options))
 }
 
-/// What a command's pipeline keeps besides what every command reads.
+/// The optional parts of a command's pipeline, beyond what every command reads.
 #[derive(Debug, Clone, Copy, Default)]
 struct Detail {
     /// The predefined variables in each job's variable list.
@@ -616,6 +616,13 @@ fn rename_files(value: &mut serde_json::Value, display: &dyn Fn(&str) -> String)
 }
 
 fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
+    if args.rule_traces {
+        return Err(CliError::Message(
+            "--rule-traces: `glplan explain` always shows the rule traces; the option is for \
+             `glplan plan --format json`"
+                .to_owned(),
+        ));
+    }
     let detail = Detail {
         predefined_variables: args.predefined,
         rule_traces: true,

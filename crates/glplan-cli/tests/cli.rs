@@ -668,6 +668,18 @@ fn plan_rule_traces_need_json() {
 }
 
 #[test]
+fn explain_rejects_rule_traces_option() {
+    let output = glplan(&["explain", "deploy", RULES, "--rule-traces"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: --rule-traces: `glplan explain` always shows the rule traces; the option is for \
+         `glplan plan --format json`\n"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
 fn plan_source_sets_pipeline_source() {
     let pipeline = plan_json(&[ONLY_EXCEPT, "--source", "schedule"], 0);
     assert_eq!(pipeline["source"], "schedule");
