@@ -59,8 +59,8 @@ export interface Input {
   /**
    * Whether each job's `rule` in `plan` keeps the evaluation of every rule up to the
    * matched one and of `only` and `except`, as `glplan plan --rule-traces` does. Without
-   * it a job's `rule` has the summary line and the matched rule's index. `explain` always
-   * has them.
+   * it a job's `rule` keeps `by`, `summary`, `matched`, `implicit_only` and `notes`.
+   * `explain` always has them.
    */
   rule_traces?: boolean;
   /**
@@ -770,7 +770,8 @@ export interface StuckJob {
  */
 export interface Pipeline {
   /**
-   * Version of this JSON form, which changes when its shape does.
+   * Version of this JSON form. It changes when a member changes its meaning or type or
+   * disappears, not when a member is added.
    */
   version: number;
   /**

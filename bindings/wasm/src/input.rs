@@ -60,8 +60,8 @@ pub struct Input {
     pub predefined: bool,
     /// Whether each job's `rule` in `plan` keeps the evaluation of every rule up to the
     /// matched one and of `only` and `except`, as `glplan plan --rule-traces` does. Without
-    /// it a job's `rule` has the summary line and the matched rule's index. `explain` always
-    /// has them.
+    /// it a job's `rule` keeps `by`, `summary`, `matched`, `implicit_only` and `notes`.
+    /// `explain` always has them.
     pub rule_traces: bool,
     /// gitlab-runner `config.toml` files (and GitLab runner settings files), by file name, in
     /// the order the CLI takes `--runners`, because the fleet lists hosts in that order. With

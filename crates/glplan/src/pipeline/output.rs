@@ -26,7 +26,8 @@ pub const FORMAT_VERSION: u32 = 2;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Pipeline {
-    /// Version of this JSON form, which changes when its shape does.
+    /// Version of this JSON form. It changes when a member changes its meaning or type or
+    /// disappears, not when a member is added.
     pub version: u32,
     /// Whether GitLab creates the pipeline: `false` when `workflow:rules` filter it out, when
     /// no job is left, or when pipeline creation fails with one of `errors`.
