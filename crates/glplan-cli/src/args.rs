@@ -105,8 +105,8 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub context: ContextArgs,
     /// Output format: `table` prints the workflow outcome, one row per job grouped by stage
-    /// and the absent jobs; `json` prints the pipeline object, whose `version` field changes
-    /// when a member changes its meaning or type or disappears; `dot` prints a Graphviz
+    /// and the absent jobs. `json` prints the pipeline object, whose `version` field changes
+    /// when a member changes its meaning or type or disappears. `dot` prints a Graphviz
     /// digraph and `mermaid` a Mermaid flowchart of the jobs and their needs.
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
@@ -175,8 +175,8 @@ pub struct ExplainArgs {
     /// Lists the predefined variables (`CI_*`, `GITLAB_*`) among the job's variables too.
     #[arg(long)]
     pub predefined: bool,
-    /// `plan`'s option, taken here only to reject it with a message that says `explain`
-    /// always shows the rule traces.
+    /// `plan`'s option, accepted here only to reject it with an error that explains that
+    /// `explain` always shows the rule traces.
     #[arg(long, hide = true)]
     pub rule_traces: bool,
     /// Output format: `text` for reading, `json` for the job's object from the pipeline

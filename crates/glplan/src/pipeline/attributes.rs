@@ -583,8 +583,8 @@ fn environment(
 
 /// Returns the failure reasons that retry a job. Without `when`, GitLab retries on every failure
 /// (`always`), unless `exit_codes` is set: then only a listed exit code retries the job, as
-/// `retry: {max: 2, exit_codes: [137]}` retries only an exit with 137. A reason GitLab knows
-/// refers to its static name instead of allocating a copy.
+/// `retry: {max: 2, exit_codes: [137]}` retries only an exit with 137. A reason from GitLab's
+/// list refers to its static name instead of allocating a copy.
 fn retry_when(when: Option<&[String]>, has_exit_codes: bool) -> Vec<CompactString> {
     let reason = |reason: &String| match RETRY_WHEN_VALUES.iter().find(|known| **known == reason) {
         Some(known) => CompactString::const_new(known),

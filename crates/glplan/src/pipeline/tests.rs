@@ -452,7 +452,8 @@ old: {script: x, only: [tags], except: {variables: [$X]}}
     for name in ["gone", "old"] {
         let lean_rule = lean.absent_job(name).and_then(|j| j.rule.as_ref()).unwrap();
         let full_rule = full.absent_job(name).and_then(|j| j.rule.as_ref()).unwrap();
-        assert!(lean_rule.rules.is_empty() && lean_rule.only.is_none());
+        assert!(lean_rule.rules.is_empty());
+        assert!(lean_rule.only.is_none());
         assert!(lean_rule.except.is_none());
         assert_eq!(lean_rule.summary, full_rule.summary);
     }
@@ -460,7 +461,8 @@ old: {script: x, only: [tags], except: {variables: [$X]}}
         .absent_job("old")
         .and_then(|j| j.rule.as_ref())
         .unwrap();
-    assert!(old.only.is_some() && old.except.is_some());
+    assert!(old.only.is_some());
+    assert!(old.except.is_some());
 
     // The workflow's rules are one list per pipeline and stay.
     assert_eq!(lean.workflow, full.workflow);
