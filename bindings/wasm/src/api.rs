@@ -21,7 +21,7 @@ use crate::output::{
 /// Returns the configuration's diagnostics, then those of the child configurations of the
 /// trigger jobs that the input's pipeline creates, as `glplan lint --format json` lists them.
 pub fn lint(mut input: Input) -> Result<Vec<Diagnostic>, String> {
-    let (resolution, pipeline) = evaluate(&mut input, Detail::default())?;
+    let (resolution, pipeline) = evaluate(&mut input, PlanOptions::default())?;
     let mut diagnostics = located(&resolution);
     let children = Children::collect(&resolution.sources, pipeline.as_ref());
     for child in &children.configuration {
@@ -52,11 +52,11 @@ pub fn resolve_config(mut input: Input) -> Result<ConfigResult, String> {
 /// as with `glplan plan --runners`.
 pub fn plan(mut input: Input) -> Result<PlanResult, String> {
     let context = input.pipeline_context()?;
-    let detail = Detail {
+    let options = PlanOptions {
         rule_traces: input.rule_traces,
-        ..Detail::default()
+        ..PlanOptions::default()
     };
-    let (mut resolution, pipeline) = evaluate(&mut input, detail)?;
+    let (mut resolution, pipeline) = evaluate(&mut input, options)?;
     let mut diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = &pipeline else {
         return Ok(PlanResult {
@@ -85,11 +85,12 @@ pub fn plan(mut input: Input) -> Result<PlanResult, String> {
 /// Returns the trace of job `job`, and every diagnostic. A name that is not a job of the
 /// configuration is an error whose message suggests the closest name.
 pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
-    let detail = Detail {
+    let options = PlanOptions {
         predefined_variables: input.predefined,
         rule_traces: true,
+        ..PlanOptions::default()
     };
-    let (resolution, pipeline) = evaluate(&mut input, detail)?;
+    let (resolution, pipeline) = evaluate(&mut input, options)?;
     let diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = &pipeline else {
         return Ok(ExplainResult {
@@ -114,7 +115,7 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
 /// that GitLab creates as failed.
 pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     let context = input.pipeline_context()?;
-    let (mut resolution, pipeline) = evaluate(&mut input, Detail::default())?;
+    let (mut resolution, pipeline) = evaluate(&mut input, PlanOptions::default())?;
     let mut diagnostics = all_diagnostics(&resolution, pipeline.as_ref());
     let Some(pipeline) = pipeline.filter(|pipeline| pipeline.created) else {
         return Ok(ScheduleResult {
@@ -236,26 +237,19 @@ fn match_fleet(
     Some(MatchedFleet::new(&files, pipeline, &match_context, sources))
 }
 
-/// The optional parts of a function's pipeline, beyond what every function reads.
-#[derive(Debug, Clone, Copy, Default)]
-struct Detail {
-    /// The predefined variables in each job's variable list, which only `explain` lists, as
-    /// `glplan explain --predefined` does.
-    predefined_variables: bool,
-    /// The evaluation of every rule, `only` and `except` of each job: always in `explain`, in
-    /// `plan` on request.
-    rule_traces: bool,
-}
-
-/// Plans the input's pipeline.
-fn evaluate(input: &mut Input, detail: Detail) -> Result<(Resolution, Option<Pipeline>), String> {
+/// Plans the input's pipeline with the input's `inputs` on top of `options`, which set what
+/// the pipeline keeps beyond what every function reads: the predefined variables, which only
+/// `explain` lists (as `glplan explain --predefined` does), and the rule traces, always in
+/// `explain` and in `plan` on request.
+fn evaluate(
+    input: &mut Input,
+    options: PlanOptions,
+) -> Result<(Resolution, Option<Pipeline>), String> {
     let entry = input.entry()?;
     let context = input.pipeline_context()?;
     let options = PlanOptions {
         inputs: input.pipeline_inputs(),
-        predefined_variables: detail.predefined_variables,
-        rule_traces: detail.rule_traces,
-        ..PlanOptions::default()
+        ..options
     };
     let files = input.take_files();
     Ok(glplan::pipeline::plan(&entry, &files, &context, &options))

@@ -111,7 +111,7 @@ impl Loaded {
 /// without evaluating it.
 fn load(common: &CommonArgs, context_args: &ContextArgs) -> Result<Loaded, CliError> {
     let (root, entry, files) = open_files(common)?;
-    let (context, options) = plan_inputs(common, context_args, Detail::default())?;
+    let (context, options) = plan_inputs(common, context_args, PlanOptions::default())?;
     let resolve_options = glplan::pipeline::resolve_options(&context, &options);
     let resolution = glplan::resolve(&entry, &files, &resolve_options);
     Ok(Loaded {
@@ -225,7 +225,7 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
 /// Lints the configuration, and the child configurations of the trigger jobs that the
 /// pipeline of the context options creates.
 fn lint(args: &LintArgs) -> Result<Status, CliError> {
-    let planned = evaluate(&args.common, &args.context, Detail::default())?;
+    let planned = evaluate(&args.common, &args.context, PlanOptions::default())?;
     let status = if planned.children.has_configuration_errors() {
         Status::Invalid
     } else {
@@ -395,13 +395,14 @@ impl Planned {
     }
 }
 
-/// Returns the pipeline context and the planning options the command line describes. Every
-/// command resolves with them, so `include` gets the same variables, masks and diff in each.
-/// Writes the warnings about the context options to standard error.
+/// Returns the pipeline context and the planning options the command line describes, on top
+/// of `options`, which set what the command's pipeline keeps. Every command resolves with
+/// them, so `include` gets the same variables, masks and diff in each. Writes the warnings
+/// about the context options to standard error.
 fn plan_inputs(
     common: &CommonArgs,
     context_args: &ContextArgs,
-    detail: Detail,
+    options: PlanOptions,
 ) -> Result<(PipelineContext, PlanOptions), CliError> {
     let context =
         context::build(context_args, &last_wins(&common.vars)).map_err(CliError::Message)?;
@@ -411,29 +412,20 @@ fn plan_inputs(
     }
     let options = PlanOptions {
         inputs: pipeline_inputs(&common.inputs)?,
-        predefined_variables: detail.predefined_variables,
-        rule_traces: detail.rule_traces,
-        ..PlanOptions::default()
+        ..options
     };
     Ok((context, options))
 }
 
-/// The optional parts of a command's pipeline, beyond what every command reads.
-#[derive(Debug, Clone, Copy, Default)]
-struct Detail {
-    /// The predefined variables in each job's variable list.
-    predefined_variables: bool,
-    /// The evaluation of every rule, `only` and `except` of each job.
-    rule_traces: bool,
-}
-
+/// Plans the pipeline of the command line; `options` set what the pipeline keeps beyond what
+/// every command reads (the predefined variables, the rule traces).
 fn evaluate(
     common: &CommonArgs,
     context_args: &ContextArgs,
-    detail: Detail,
+    options: PlanOptions,
 ) -> Result<Planned, CliError> {
     let (root, entry, files) = open_files(common)?;
-    let (context, options) = plan_inputs(common, context_args, detail)?;
+    let (context, options) = plan_inputs(common, context_args, options)?;
     let (resolution, pipeline) = glplan::pipeline::plan(&entry, &files, &context, &options);
     let children = Children::collect(&resolution.sources, pipeline.as_ref());
     Ok(Planned {
@@ -528,11 +520,11 @@ fn plan(args: &PlanArgs) -> Result<Status, CliError> {
                 .to_owned(),
         ));
     }
-    let detail = Detail {
+    let options = PlanOptions {
         rule_traces: args.rule_traces,
-        ..Detail::default()
+        ..PlanOptions::default()
     };
-    let mut planned = evaluate(&args.common, &args.context, detail)?;
+    let mut planned = evaluate(&args.common, &args.context, options)?;
     let fleet = load_fleet(&mut planned, &args.runners)?;
     let mut status = planned.status();
     if fleet.as_ref().is_some_and(|f| f.diagnostics.has_errors()) {
@@ -623,11 +615,12 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
                 .to_owned(),
         ));
     }
-    let detail = Detail {
+    let options = PlanOptions {
         predefined_variables: args.predefined,
         rule_traces: true,
+        ..PlanOptions::default()
     };
-    let planned = evaluate(&args.common, &args.context, detail)?;
+    let planned = evaluate(&args.common, &args.context, options)?;
     report_plan_to_stderr(&planned, args.common.color)?;
     let Some(pipeline) = &planned.pipeline else {
         return Ok(Status::Invalid);
@@ -661,7 +654,7 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
 }
 
 fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
-    let mut planned = evaluate(&args.common, &args.context, Detail::default())?;
+    let mut planned = evaluate(&args.common, &args.context, PlanOptions::default())?;
     let mut status = planned.status();
     report_plan_to_stderr(&planned, args.common.color)?;
     let Some(pipeline) = planned.pipeline.clone().filter(|pipeline| pipeline.created) else {
