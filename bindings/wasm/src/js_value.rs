@@ -6,10 +6,117 @@
 //! left out, as `JSON.stringify` leaves them out. Values that JSON cannot hold (`NaN`,
 //! `Infinity`, symbols, functions, typed arrays, `Date` and other built-in objects) are errors,
 //! never dropped or replaced.
+//!
+//! Reading an object can run the caller's code: getters, `Proxy` traps, a `Map` subclass's
+//! `forEach`. Every such read goes through an import of [`guarded`], whose glue catches a
+//! JavaScript exception and returns it as an `Err`. An exception that escaped an import instead
+//! would unwind past the Rust frames without restoring wasm's stack pointer, and after a few
+//! hundred such calls the module would fail for good.
 
-use js_sys::{Array, Function, JsString, Map, Object, Reflect};
+use js_sys::{Array, Function, JsString, Map, Object};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
+
+/// The reads of the argument that can run the caller's code, each catching what it throws.
+pub mod guarded {
+    use js_sys::{Array, Map, Object};
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `Array.isArray(value)`, which throws for a revoked `Proxy`.
+        #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+        pub fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+
+        /// `Array.from(value)`.
+        #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+        pub fn array_from(value: &JsValue) -> Result<Array, JsValue>;
+
+        /// `Object.entries(value)`, which runs getters.
+        #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
+        pub fn entries(value: &JsValue) -> Result<Array, JsValue>;
+
+        /// `Object.keys(value)`.
+        #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+        pub fn keys(value: &JsValue) -> Result<Array, JsValue>;
+
+        /// `Object.values(value)`, which runs getters.
+        #[wasm_bindgen(js_namespace = Object, js_name = values, catch)]
+        pub fn values(value: &JsValue) -> Result<Array, JsValue>;
+
+        /// `Object.getPrototypeOf(value)`.
+        #[wasm_bindgen(js_namespace = Object, js_name = getPrototypeOf, catch)]
+        pub fn prototype_of(value: &JsValue) -> Result<Object, JsValue>;
+
+        /// `Reflect.get(target, key)`.
+        #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
+        pub fn get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+
+        /// `String(value)`, which runs the value's `toString`.
+        #[wasm_bindgen(js_name = String, catch)]
+        pub fn string(value: &JsValue) -> Result<JsValue, JsValue>;
+    }
+
+    /// `map.forEach(callback)`, which a subclass may override: calls `callback` with each
+    /// value and key.
+    pub fn for_each(map: &Map, callback: &mut dyn FnMut(JsValue, JsValue)) -> Result<(), JsValue> {
+        map.try_for_each(&mut |value, key| {
+            callback(value, key);
+            Ok(())
+        })
+    }
+
+    /// Describes what a read of the argument threw: an `Error`'s name and message, or the
+    /// thrown value as `String` writes it.
+    pub fn thrown(exception: &JsValue) -> String {
+        let text = |value: &JsValue| string(value).ok().and_then(|text| text.as_string());
+        if exception.is_instance_of::<js_sys::Error>() {
+            let member = |key: &str| {
+                get(exception, &JsValue::from_str(key))
+                    .ok()
+                    .and_then(|value| text(&value))
+                    .unwrap_or_default()
+            };
+            let (name, message) = (member("name"), member("message"));
+            return if message.is_empty() {
+                name
+            } else {
+                format!("{name}: {message}")
+            };
+        }
+        text(exception).unwrap_or_else(|| "a value that cannot be shown".to_owned())
+    }
+}
+
+/// Reads a string that names something (an object key, a `Map` key, a job): `None` when
+/// `value` is not a string, and an error when it holds a lone surrogate, which UTF-8 cannot
+/// encode and [`JsValue::as_string`] would silently replace with U+FFFD.
+pub fn name_text(value: &JsValue) -> Result<Option<String>, String> {
+    let Some(text) = value.as_string() else {
+        return Ok(None);
+    };
+    // U+FFFD is where a lone surrogate went; only then is the slow check needed.
+    if text.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
+        let escaped: String = char::decode_utf16(value.unchecked_ref::<JsString>().iter())
+            .map(|unit| match unit {
+                Ok(ch) => ch.to_string(),
+                Err(error) => format!("\\u{{{:x}}}", error.unpaired_surrogate()),
+            })
+            .collect();
+        return Err(format!(
+            "`{escaped}` holds a lone surrogate (half of a UTF-16 pair), which a name cannot hold"
+        ));
+    }
+    Ok(Some(text))
+}
+
+/// Returns the message of a read at `path` that threw `exception`.
+pub fn threw_at(path: &[Step], exception: &JsValue) -> String {
+    invalid_at(
+        path,
+        &format!("reading it threw {}", guarded::thrown(exception)),
+    )
+}
 
 /// One step of a path into the argument: an object member or `Map` key, or an array index.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,8 +180,8 @@ pub fn to_json(value: &JsValue) -> Result<Value, String> {
 /// `Object.prototype.toString`, which names a built-in object's kind (`[object Date]`) even
 /// when the object overrides `toString`.
 fn object_to_string() -> Option<Function> {
-    let prototype = Object::get_prototype_of(&Object::new().into());
-    Reflect::get(&prototype, &JsValue::from_str("toString"))
+    let prototype = guarded::prototype_of(&Object::new().into()).ok()?;
+    guarded::get(&prototype, &JsValue::from_str("toString"))
         .ok()?
         .dyn_into::<Function>()
         .ok()
@@ -122,9 +229,11 @@ fn convert(value: &JsValue, path: &mut Vec<Step>, tag: &Option<Function>) -> Res
         ));
     }
 
-    if Array::is_array(value) {
+    if guarded::is_array(value).map_err(|exception| threw_at(path, &exception))? {
+        let items_of =
+            guarded::array_from(value).map_err(|exception| threw_at(path, &exception))?;
         let mut items = Vec::new();
-        for (index, item) in Array::from(value).iter().enumerate() {
+        for (index, item) in items_of.iter().enumerate() {
             path.push(Step::Index(index));
             items.push(convert(&item, path, tag)?);
             path.pop();
@@ -148,13 +257,16 @@ fn convert(value: &JsValue, path: &mut Vec<Step>, tag: &Option<Function>) -> Res
     }
 
     let mut object = serde_json::Map::new();
-    for entry in Object::entries(value.unchecked_ref::<Object>()).iter() {
-        let entry = Array::from(&entry);
+    let entries = guarded::entries(value).map_err(|exception| threw_at(path, &exception))?;
+    for entry in entries.iter() {
+        let entry: Array = entry.unchecked_into();
         let member = entry.get(1);
         if member.is_undefined() {
             continue;
         }
-        let key = entry.get(0).as_string().unwrap_or_default();
+        let key = name_text(&entry.get(0))
+            .map_err(|message| invalid_at(path, &message))?
+            .unwrap_or_default();
         path.push(Step::Key(key.clone()));
         let converted = convert(&member, path, tag)?;
         path.pop();
@@ -166,17 +278,24 @@ fn convert(value: &JsValue, path: &mut Vec<Step>, tag: &Option<Function>) -> Res
 fn map_json(map: &Map, path: &mut Vec<Step>, tag: &Option<Function>) -> Result<Value, String> {
     let mut object = serde_json::Map::new();
     let mut failure = None;
-    map.for_each(&mut |member, key| {
+    let read = guarded::for_each(map, &mut |member, key| {
         if failure.is_some() || member.is_undefined() {
             return;
         }
-        let Some(key) = key.as_string() else {
-            let found = describe(&key, tag);
-            failure = Some(invalid_at(
-                path,
-                &format!("a Map key must be a string, found {found}"),
-            ));
-            return;
+        let key = match name_text(&key) {
+            Ok(Some(key)) => key,
+            Ok(None) => {
+                let found = describe(&key, tag);
+                failure = Some(invalid_at(
+                    path,
+                    &format!("a Map key must be a string, found {found}"),
+                ));
+                return;
+            }
+            Err(message) => {
+                failure = Some(invalid_at(path, &message));
+                return;
+            }
         };
         path.push(Step::Key(key.clone()));
         match convert(&member, path, tag) {
@@ -187,21 +306,33 @@ fn map_json(map: &Map, path: &mut Vec<Step>, tag: &Option<Function>) -> Result<V
         }
         path.pop();
     });
+    if let Err(exception) = read {
+        return Err(threw_at(path, &exception));
+    }
     match failure {
         Some(message) => Err(message),
         None => Ok(Value::Object(object)),
     }
 }
 
-/// Converts a finite number: a safe integer (at most 2^53 - 1 in magnitude) to a JSON integer,
-/// any other finite number to a JSON float. `None` for `NaN` and the infinities.
+/// Converts a finite number: an integer that fits 64 bits to a JSON integer, as
+/// `JSON.stringify` writes it with all its digits, any other finite number to a JSON float.
+/// `None` for `NaN` and the infinities.
 fn number_json(number: f64) -> Option<Value> {
-    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    // 2^63 and 2^64, which f64 holds exactly.
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
     if !number.is_finite() {
         return None;
     }
-    if number.fract() == 0.0 && number.abs() <= MAX_SAFE_INTEGER {
-        return Some(Value::from(number as i64));
+    if number.fract() == 0.0 {
+        // Every integer f64 in these ranges converts exactly.
+        if (-I64_END..I64_END).contains(&number) {
+            return Some(Value::from(number as i64));
+        }
+        if (0.0..U64_END).contains(&number) {
+            return Some(Value::from(number as u64));
+        }
     }
     serde_json::Number::from_f64(number).map(Value::Number)
 }
@@ -264,7 +395,7 @@ fn describe(value: &JsValue, tag: &Option<Function>) -> String {
     if value.is_function() {
         return "a function".to_owned();
     }
-    if Array::is_array(value) {
+    if guarded::is_array(value).unwrap_or(false) {
         return "an array".to_owned();
     }
     with_article(&object_kind(value, tag))
@@ -315,6 +446,24 @@ mod tests {
         assert_eq!(number_json(f64::NEG_INFINITY), None);
         assert_eq!(number_json(3.0), Some(Value::from(3)));
         assert_eq!(number_json(1.5), Some(Value::from(1.5)));
+    }
+
+    #[test]
+    fn number_json_keeps_integers_past_2_pow_53_whole() {
+        assert_eq!(
+            number_json(9_007_199_254_740_994.0),
+            Some(Value::from(9_007_199_254_740_994_i64))
+        );
+        assert_eq!(
+            number_json(-9_223_372_036_854_775_808.0),
+            Some(Value::from(i64::MIN))
+        );
+        assert_eq!(
+            number_json(18_446_744_073_709_549_568.0),
+            Some(Value::from(18_446_744_073_709_549_568_u64))
+        );
+        assert_eq!(number_json(1e20), Some(Value::from(1e20)));
+        assert_eq!(number_json(-0.0), Some(Value::from(0)));
     }
 
     #[test]

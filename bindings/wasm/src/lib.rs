@@ -65,7 +65,9 @@ pub fn explain(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] job: JsValue,
 ) -> Result<JsValue, JsError> {
-    let Some(job) = job.as_string() else {
+    let job = js_value::name_text(&job)
+        .map_err(|message| JsError::new(&format!("invalid argument `job`: {message}")))?;
+    let Some(job) = job else {
         return Err(JsError::new(
             "invalid argument `job`: expected the name of a job as a string",
         ));
@@ -98,13 +100,16 @@ pub fn version() -> String {
 /// on the nesting of a configuration is 100.
 const MAX_ARGUMENT_DEPTH: usize = 100;
 
-/// The maximum number of values the shape check visits, so that a value that refers to the
-/// same object many times over cannot keep it running for long.
-const MAX_ARGUMENT_VALUES: usize = 10_000_000;
+/// The maximum number of values the shape check visits. An argument that refers to the same
+/// object many times over counts each reference, so a few dozen arrays of two references
+/// each cannot make the conversion build millions of values (about 4 µs each).
+const MAX_ARGUMENT_VALUES: usize = 1_000_000;
 
 /// Checks, without recursion, that `value` nests at most [`MAX_ARGUMENT_DEPTH`] levels deep,
 /// which also rejects an object that contains itself.
 fn check_shape(value: &JsValue) -> Result<(), String> {
+    use js_value::guarded;
+
     let mut pending: Vec<(JsValue, usize, String)> = vec![(value.clone(), 0, String::new())];
     let mut visited = 0usize;
     while let Some((value, depth, field)) = pending.pop() {
@@ -117,6 +122,14 @@ fn check_shape(value: &JsValue) -> Result<(), String> {
         if !value.is_object() || value.is_function() {
             continue;
         }
+        let threw = |exception: JsValue| {
+            let path = if field.is_empty() {
+                Vec::new()
+            } else {
+                vec![js_value::Step::Key(field.clone())]
+            };
+            js_value::threw_at(&path, &exception)
+        };
         if depth >= MAX_ARGUMENT_DEPTH {
             let at = if field.is_empty() {
                 String::new()
@@ -130,21 +143,23 @@ fn check_shape(value: &JsValue) -> Result<(), String> {
         }
         let children: Vec<JsValue> = if let Some(map) = value.dyn_ref::<js_sys::Map>() {
             let mut values = Vec::new();
-            map.for_each(&mut |entry, _| values.push(entry));
+            guarded::for_each(map, &mut |entry, _| values.push(entry)).map_err(threw)?;
             values
-        } else if js_sys::Array::is_array(&value) {
-            js_sys::Array::from(&value).iter().collect()
+        } else if guarded::is_array(&value).map_err(threw)? {
+            guarded::array_from(&value).map_err(threw)?.iter().collect()
         } else {
-            js_sys::Object::values(value.unchecked_ref::<js_sys::Object>())
-                .iter()
-                .collect()
+            guarded::values(&value).map_err(threw)?.iter().collect()
         };
-        let names: Option<Vec<String>> = (depth == 0).then(|| {
-            js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>())
-                .iter()
-                .map(|key| key.as_string().unwrap_or_default())
-                .collect()
-        });
+        let names: Option<Vec<String>> = if depth == 0 {
+            let keys = guarded::keys(&value).map_err(threw)?;
+            Some(
+                keys.iter()
+                    .map(|key| key.as_string().unwrap_or_default())
+                    .collect(),
+            )
+        } else {
+            None
+        };
         for (index, child) in children.into_iter().enumerate() {
             let field = match &names {
                 Some(names) => names.get(index).cloned().unwrap_or_default(),

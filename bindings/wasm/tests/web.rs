@@ -5,7 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use glplan_wasm::{explain, lint, plan, resolve_config, schedule, version};
-use js_sys::{Array, Error, JSON, Map, Object, Reflect};
+use js_sys::{Array, Error, Function, JSON, Map, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -115,7 +115,7 @@ fn input_with(value: &JsValue) -> JsValue {
 
 #[wasm_bindgen_test]
 fn non_json_values_throw_with_path() {
-    let function = js_sys::Function::new_no_args("return 1");
+    let function = Function::new_no_args("return 1");
     let bigint = js_sys::BigInt::new(&JsValue::from_str("1180591620717411303424")).unwrap();
     let cases: [(JsValue, &str); 7] = [
         (JsValue::from_f64(f64::NAN), "NaN is not a JSON number"),
@@ -444,4 +444,117 @@ fn file_named_proto_kept() {
     let input = js(r#"{"entry": "__proto__", "files": {"__proto__": "j: {script: x}\n"}}"#);
     let result = plan(input).unwrap();
     assert_eq!(get(&result, "pipeline.jobs.0.name"), "j");
+}
+
+/// Runs `body` as the body of a JavaScript function and returns what it returns.
+fn run_js(body: &str) -> JsValue {
+    Function::new_no_args(body).call0(&JsValue::NULL).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn argument_read_exception_throws_error() {
+    let cases = [
+        (
+            "return { files: { get ['.gitlab-ci.yml']() { throw new Error('boom'); } } };",
+            "invalid argument `files`: reading it threw Error: boom",
+        ),
+        (
+            "return { files: new Proxy({}, { ownKeys() { throw new TypeError('no keys'); } }) };",
+            "invalid argument `files`: reading it threw TypeError: no keys",
+        ),
+        (
+            "const revocable = Proxy.revocable({}, {}); revocable.revoke(); \
+             return { files: revocable.proxy };",
+            "invalid argument `files`: reading it threw TypeError",
+        ),
+        (
+            "class Files extends Map { forEach() { throw 'a plain string'; } } \
+             return { files: new Files([['.gitlab-ci.yml', 'a: {script: x}']]) };",
+            "invalid argument `files`: reading it threw a plain string",
+        ),
+    ];
+    // Before the reads caught exceptions, each one lost about 1.8 KB of wasm's stack, and
+    // after 567 of them every call failed with "memory access out of bounds".
+    for (body, expected) in cases {
+        for _ in 0..1_000 {
+            let message = error_message(lint(run_js(body)));
+            assert!(message.starts_with(expected), "{message}");
+        }
+    }
+    // A getter 90 levels deep that succeeds for the shape check and throws in the conversion,
+    // which lost about 30 KB of stack per call.
+    let deep = "let reads = 0; \
+        let value = { get leaf() { if (reads++ % 2) { throw new Error('second read'); } return 'x'; } }; \
+        for (let i = 0; i < 90; i++) { value = [value]; } \
+        return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, inputs: { deep: value } };";
+    for _ in 0..200 {
+        let message = error_message(lint(run_js(deep)));
+        assert!(
+            message.starts_with("invalid argument `inputs.deep[0][0]")
+                && message.ends_with("`: reading it threw Error: second read"),
+            "{message}"
+        );
+    }
+    let valid = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}}"#);
+    assert!(Array::is_array(&lint(valid).unwrap()));
+    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[wasm_bindgen_test]
+fn context_array_throws_error() {
+    let input = js(
+        r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}, "context": ["merge_request_event", "feat"]}"#,
+    );
+    assert_eq!(
+        error_message(plan(input)),
+        "invalid argument `context`: expected an object, found an array"
+    );
+}
+
+#[wasm_bindgen_test]
+fn lone_surrogate_name_throws_error() {
+    let input =
+        run_js("return { files: { '.gitlab-ci.yml': 'a: {script: x}', 'a\\uD800.yml': '' } };");
+    assert_eq!(
+        error_message(lint(input)),
+        "invalid argument `files`: `a\\u{d800}.yml` holds a lone surrogate (half of a UTF-16 \
+         pair), which a name cannot hold"
+    );
+    let input = js(r#"{"files": {".gitlab-ci.yml": "\"\uFFFD\": {script: x}\n"}}"#);
+    let job = run_js("return '\\uDC00';");
+    assert_eq!(
+        error_message(explain(input.clone(), job)),
+        "invalid argument `job`: `\\u{dc00}` holds a lone surrogate (half of a UTF-16 pair), \
+         which a name cannot hold"
+    );
+    // U+FFFD itself is a character like any other.
+    let result = explain(input, JsValue::from_str("\u{FFFD}")).unwrap();
+    assert_eq!(get(&result, "explanation.job.name"), "\u{FFFD}");
+}
+
+#[wasm_bindgen_test]
+fn large_integer_input_keeps_digits() {
+    let yaml = "spec:\n  inputs:\n    n: {type: number}\n---\nbuild:\n  script: make\n  variables:\n    N: $[[ inputs.n ]]\n";
+    let files = Object::new();
+    Reflect::set(&files, &".gitlab-ci.yml".into(), &yaml.into()).unwrap();
+    let input = run_js("return { inputs: { n: 2 ** 53 + 2 } };");
+    Reflect::set(&input, &"files".into(), &files).unwrap();
+    let result = plan(input).unwrap();
+    assert_eq!(
+        get(&result, "pipeline.jobs.0.variables.0.value"),
+        "9007199254740994"
+    );
+}
+
+#[wasm_bindgen_test]
+fn shared_reference_argument_throws_error() {
+    // 21 levels of arrays that hold the level below twice: 4,194,303 values once expanded.
+    let input = run_js(
+        "let value = ['x']; for (let i = 0; i < 21; i++) { value = [value, value]; } \
+         return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, inputs: { wide: value } };",
+    );
+    assert_eq!(
+        error_message(lint(input)),
+        "invalid argument: it holds more than 1000000 values"
+    );
 }
