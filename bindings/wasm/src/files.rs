@@ -105,8 +105,9 @@ fn file_keys(caller_files: BTreeMap<String, String>) -> Result<BTreeMap<String, 
     let mut files = BTreeMap::new();
     let mut caller_paths: BTreeMap<String, String> = BTreeMap::new();
     for (path, text) in caller_files {
+        // A path that ends with `/` names a folder, and Git cannot store NUL in a path.
         let key = repository_key(&path)
-            .filter(|key| !key.is_empty())
+            .filter(|key| !key.is_empty() && !path.ends_with('/') && !path.contains('\0'))
             .ok_or_else(|| invalid_path(&path))?;
         if let Some(other) = caller_paths.get(&key) {
             return Err(format!(
@@ -123,7 +124,7 @@ fn file_keys(caller_files: BTreeMap<String, String>) -> Result<BTreeMap<String, 
 pub(crate) fn invalid_path(path: &str) -> String {
     format!(
         "`{path}` is not a file path in the repository; give the path from the repository root, \
-         such as `ci/build.yml`, without `..`"
+         such as `ci/build.yml`, without `..`, a trailing `/` or NUL"
     )
 }
 

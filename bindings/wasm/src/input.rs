@@ -287,6 +287,13 @@ impl Input {
                 json_type(&value)
             ));
         }
+        // serde reads a struct from an array too, taking its fields by position.
+        if let Some(context @ serde_json::Value::Array(_)) = value.get("context") {
+            return Err(format!(
+                "invalid argument `context`: expected an object, found {}",
+                json_type(context)
+            ));
+        }
         serde_path_to_error::deserialize(value).map_err(|error| {
             let path: Vec<Step> = error
                 .path()
@@ -306,7 +313,7 @@ impl Input {
     pub fn entry(&self) -> Result<String, String> {
         let entry = self.entry.as_deref().unwrap_or(".gitlab-ci.yml");
         let key = repository_key(entry)
-            .filter(|key| !key.is_empty())
+            .filter(|key| !key.is_empty() && !entry.ends_with('/') && !entry.contains('\0'))
             .ok_or_else(|| format!("invalid argument `entry`: {}", invalid_path(entry)))?;
         if self.files.contains_key(&key) {
             return Ok(key);

@@ -596,7 +596,16 @@ test("file keys follow the README's rules", async (t) => {
         name: "Error",
         message:
           `invalid argument \`files\`: \`${key}\` is not a file path in the repository; give the path ` +
-          "from the repository root, such as `ci/build.yml`, without `..`",
+          "from the repository root, such as `ci/build.yml`, without `..`, a trailing `/` or NUL",
+      });
+    }
+  });
+
+  await t.test("a folder path or a path with NUL throws", () => {
+    for (const key of ["ci/", "ci/a.yml/", "a\0b.yml"]) {
+      assert.throws(() => glplan.lint({ files: { ".gitlab-ci.yml": "", [key]: "" } }), {
+        name: "Error",
+        message: /^invalid argument `files`: `.*` is not a file path in the repository/,
       });
     }
   });
