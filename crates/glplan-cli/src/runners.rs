@@ -10,7 +10,7 @@ use glplan::report::MatchedFleet;
 use glplan::schedule::Durations;
 use glplan::{Diagnostics, Limits, SourceMap};
 
-use crate::text_file::read_text;
+use crate::text_file::read_source_text;
 
 /// Reads the runner files into `sources` (so diagnostics can show their lines), parses them
 /// as one fleet, matches the pipeline's jobs and runs the executor checks.
@@ -22,7 +22,10 @@ pub fn load_fleet(
 ) -> Result<MatchedFleet, String> {
     let mut texts = Vec::with_capacity(paths.len());
     for path in paths {
-        texts.push((path.display().to_string(), read_text(path, "--runners")?));
+        texts.push((
+            path.display().to_string(),
+            read_source_text(path, "--runners")?,
+        ));
     }
     let ids: Vec<_> = texts
         .iter()
@@ -42,7 +45,7 @@ pub fn load_durations(
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> Result<Durations, String> {
-    let text = read_text(path, "--durations")?;
+    let text = read_source_text(path, "--durations")?;
     let file = sources.add(path.display().to_string(), text.clone());
     Ok(Durations::parse(
         file,

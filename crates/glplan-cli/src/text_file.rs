@@ -17,6 +17,15 @@ pub fn read_text(path: &Path, option: &str) -> Result<String, String> {
     }
 }
 
+/// Reads the UTF-8 file at `path` for `option` as it is, a leading byte order mark included.
+/// The core counts the mark as the first character of line 1, as it does in YAML files, so
+/// the positions of diagnostics index the file's bytes, and they equal those that the npm
+/// package gives for the same text.
+pub fn read_source_text(path: &Path, option: &str) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map_err(|error| format!("{option}: cannot read `{}`: {error}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1725,3 +1725,41 @@ fn tag_header_ignores_changed_files() {
         "{text}"
     );
 }
+
+#[test]
+fn runner_and_durations_byte_order_mark_is_a_column() {
+    let dir = std::env::temp_dir().join(format!("glplan-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let runners = dir.join("runners.toml");
+    std::fs::write(
+        &runners,
+        "\u{feff}concurrent = \"2\"\n[[runners]]\nname = \"r\"\nexecutor = \"shell\"\n",
+    )
+    .unwrap();
+    let durations = dir.join("durations.yml");
+    std::fs::write(&durations, "\u{feff}jobs:\n  build: soon\n").unwrap();
+    let planned = plan_json(&[CLEAN, "--runners", runners.to_str().unwrap()], 1);
+    let scheduled = glplan(&[
+        "schedule",
+        "--format",
+        "json",
+        "--durations",
+        durations.to_str().unwrap(),
+        CLEAN,
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // As in YAML files, the mark is the first character of line 1 and the offset counts its
+    // 3 bytes, so the positions index the file as the npm package indexes the same text.
+    let diagnostic = planned["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "fleet-invalid-type")
+        .unwrap();
+    assert_eq!(diagnostic["location"]["line"], 1);
+    assert_eq!(diagnostic["location"]["column"], 15);
+    assert_eq!(diagnostic["location"]["offset"], 16);
+    let text = stderr(&scheduled);
+    assert!(text.contains("durations.yml:2:10"), "{text}");
+}
