@@ -536,22 +536,28 @@ export interface Schedule {
   /**
    * The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
    * `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
-   * is stuck.
+   * is stuck. The jobs of child pipelines count only through their trigger jobs.
    */
   status: PipelineStatus;
   /**
    * Whether every job completed or was left as an optional manual job, so the pipeline
-   * finished.
+   * finished. The jobs of child pipelines count only through their trigger jobs.
    */
   finished: boolean;
   /**
-   * Seconds from the pipeline's creation to the end of its last job.
+   * Seconds from the pipeline's creation to the end of its last job, the jobs of child
+   * pipelines included.
    */
   duration: number;
   /**
-   * Every job, in the pipeline's job order.
+   * Every job, in the pipeline's job order, then the jobs of each child pipeline that was
+   * created, depth first in the order of their trigger jobs.
    */
   jobs: ScheduledJob[];
+  /**
+   * The child pipelines that were created, in the order of their jobs in `jobs`.
+   */
+  pipelines?: ChildPipeline[];
   /**
    * Every runner, in the pool's order.
    */
@@ -590,9 +596,14 @@ export type PipelineStatus = "created" | "pending" | "running" | "waiting_for_re
  */
 export interface ScheduledJob {
   /**
-   * Job name.
+   * Job name; in a child pipeline, with the trigger jobs in front, as in `deploy/rspec`.
    */
   name: string;
+  /**
+   * The `trigger` of the child pipeline the job belongs to; absent for the jobs of the
+   * pipeline itself.
+   */
+  pipeline?: string;
   /**
    * Stage.
    */
@@ -643,7 +654,7 @@ export interface ScheduledJob {
 /**
  * A job's final status in the simulation, with GitLab's names.
  */
-export type JobStatus = "created" | "waiting_for_resource" | "manual" | "stuck" | "success" | "failed" | "canceled" | "skipped";
+export type JobStatus = "created" | "waiting_for_resource" | "manual" | "stuck" | "running" | "success" | "failed" | "canceled" | "skipped";
 
 /**
  * One attempt of a job: the first run or a retry.
@@ -670,13 +681,47 @@ export interface Attempt {
    */
   finished_at: number;
   /**
-   * `success`, `failed` or `canceled`.
+   * `success`, `failed` or `canceled`; `skipped` for the attempt of a trigger job with
+   * `strategy: mirror` whose child pipeline was skipped.
    */
   status: JobStatus;
   /**
    * GitLab's failure reason, for a failed attempt.
    */
   failure_reason?: string;
+}
+
+/**
+ * A child pipeline that a trigger job created.
+ */
+export interface ChildPipeline {
+  /**
+   * The trigger job that created it, by its name in `jobs`, such as `deploy` or
+   * `deploy/inner`. Its jobs' names start with this name and `/`.
+   */
+  trigger: string;
+  /**
+   * The trigger job's `trigger:strategy`: `depend`, `mirror`, or absent when the trigger job
+   * succeeds as soon as the child pipeline is created.
+   */
+  strategy?: string;
+  /**
+   * The child pipeline's status when nothing more can happen, as the pipeline's `status`.
+   */
+  status: PipelineStatus;
+  /**
+   * Whether every job of the child pipeline completed or was left as an optional manual
+   * job.
+   */
+  finished: boolean;
+  /**
+   * When the trigger job created it.
+   */
+  created_at: number;
+  /**
+   * When its last job ended, once it finished.
+   */
+  finished_at?: number;
 }
 
 /**

@@ -223,6 +223,7 @@ fn pool(case: &Case, pipeline: &Pipeline) -> RunnerPool {
                 }
             })
             .collect(),
+        children: Vec::new(),
     }
 }
 

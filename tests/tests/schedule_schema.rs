@@ -65,6 +65,18 @@ deploy:
   needs: [windows]
 ";
 
+/// A `depend` trigger job whose child pipeline is blocked by a manual job, so it stays
+/// running, and a trigger job without strategy whose child pipeline finishes.
+const CHILDREN: &str = "stages: [a, b]\n\
+    waits: {stage: a, trigger: {include: child.yml, strategy: depend}}\n\
+    fire: {stage: a, trigger: {include: child.yml}, variables: {GATE: 'no'}}\n\
+    after: {stage: b, script: x}\n";
+
+/// A child pipeline with a blocking manual job unless `GATE` is `no`.
+const CHILD: &str = "stages: [one, two]\n\
+    gate: {stage: one, script: x, when: manual, allow_failure: false, rules: [{if: $GATE != 'no'}]}\n\
+    work: {stage: two, script: x}\n";
+
 /// One Docker runner with one slot.
 const RUNNERS: &str = "concurrent = 1\ncheck_interval = 3\n\
     [[runners]]\nname = \"docker\"\nexecutor = \"docker\"\nlimit = 1\ntags = [\"docker\"]\n";
@@ -79,7 +91,21 @@ const DURATIONS: &str = "default: 2m\ntimeout: 10m\njobs:\n\
 /// Simulates `yaml` with optional runner and durations files and returns the JSON that
 /// `glplan schedule --format json` prints: the schedule, then `diagnostics`.
 fn schedule_json(yaml: &str, runners: Option<&str>, durations: Option<&str>) -> Value {
-    let files = MemoryFiles::new().with_file(ENTRY, yaml);
+    schedule_json_with(yaml, &[], runners, durations)
+}
+
+/// Simulates `yaml` as [`schedule_json`] does, with `children` as further files that
+/// `trigger:include` can name.
+fn schedule_json_with(
+    yaml: &str,
+    children: &[(&str, &str)],
+    runners: Option<&str>,
+    durations: Option<&str>,
+) -> Value {
+    let mut files = MemoryFiles::new().with_file(ENTRY, yaml);
+    for (name, text) in children {
+        files = files.with_file(*name, *text);
+    }
     let context = PipelineContext::push("main");
     let (mut resolution, pipeline) = plan(ENTRY, &files, &context, &PlanOptions::default());
     let pipeline = pipeline.expect("a configuration");
@@ -137,6 +163,10 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "diagnostics of every source",
             schedule_json(diagnosed, None, Some("jobs: {a: soon}\n")),
+        ),
+        (
+            "child pipelines",
+            schedule_json_with(CHILDREN, &[("child.yml", CHILD)], None, None),
         ),
     ]
 }
@@ -231,6 +261,7 @@ fn statuses_are_gitlab_names() {
         "waiting_for_resource",
         "manual",
         "stuck",
+        "running",
         "success",
         "failed",
         "canceled",

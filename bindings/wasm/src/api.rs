@@ -7,8 +7,8 @@ use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
 use glplan::report::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::schedule::{
-    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, not_manual_play_warnings,
-    simulate, unknown_jobs,
+    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
+    not_manual_play_warnings, simulate, unknown_jobs,
 };
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
@@ -156,6 +156,7 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         }
         None => Durations::default(),
     };
+    found.extend(ignored_trigger_durations(&pipeline, &durations));
     for diagnostic in &found {
         diagnostics.push(Diagnostic::from(diagnostic.locate(&resolution.sources)));
     }

@@ -141,16 +141,21 @@ pub struct ScheduleArgs {
     /// YAML file of job run times: `default:` (5 minutes when absent), `timeout:` (the
     /// project's job timeout, 1 hour when absent) and `jobs:`, mapping job names or globs to
     /// a duration or to `{duration, fail, exit_code}`. As in GitLab, `timeout:` must be at
-    /// least 10 minutes and less than 1 month.
+    /// least 10 minutes and less than 1 month. The jobs of a planned child pipeline are named
+    /// after their trigger job (`deploy/rspec`), and an entry for that trigger job is ignored
+    /// with a warning, because the child pipeline decides when it ends.
     #[arg(long, value_name = "FILE")]
     pub durations: Option<PathBuf>,
     /// Plays the manual job JOB (a job name, or a parallel job's name for all its
-    /// instances) as soon as it becomes manual. Repeat for several jobs. A job that GitLab
+    /// instances) as soon as it becomes manual. A job of a planned child pipeline is named
+    /// after its trigger job, as in `deploy/rspec`. Repeat for several jobs. A job that GitLab
     /// creates as failed (`environment_creation_failure`) cannot be played and is an error.
     #[arg(long, value_name = "JOB")]
     pub play: Vec<String>,
     /// Makes every attempt of JOB fail with exit code 1 (`script_failure`), to see what
-    /// runs after a failure. Repeat for several jobs.
+    /// runs after a failure; JOB is named as for `--play`. A trigger job fails at its start
+    /// (`downstream_pipeline_creation_failed`), without a child pipeline. Repeat for several
+    /// jobs.
     #[arg(long, value_name = "JOB")]
     pub fail: Vec<String>,
     /// Output format: `table` prints the jobs, the runners and the summary, and `json` the

@@ -21,8 +21,8 @@ use crate::{context, explain, graph, render, runners, schedule_out, table, termi
 use glplan::fleet::MatchContext;
 use glplan::report::MatchedFleet;
 use glplan::schedule::{
-    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, not_manual_play_warnings,
-    simulate, unknown_jobs,
+    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
+    not_manual_play_warnings, simulate, unknown_jobs,
 };
 
 /// The process exit status of a command.
@@ -698,6 +698,7 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
         }
         None => Durations::default(),
     };
+    diagnostics.extend(ignored_trigger_durations(&pipeline, &durations));
     report_files_to_stderr(
         &planned.loaded,
         &diagnostics,

@@ -2,14 +2,16 @@
 //! reasons from the configuration and the runner files are escaped in both, as
 //! [`crate::terminal`] describes.
 
-use glplan::schedule::{JobStatus, PipelineStatus, Schedule, ScheduledJob};
+use glplan::schedule::{ChildPipeline, JobStatus, PipelineStatus, Schedule, ScheduledJob};
 
 use crate::table::align;
 use crate::terminal::{escape, escape_lines};
 
 /// Renders the schedule for reading: the `description` lines and the pipeline's outcome, one
-/// row per job (per attempt for a retried job), one row per runner, then the critical path, the longest waits and the stuck
-/// jobs. Times are `m:ss` (or `h:mm:ss`) after the pipeline's creation.
+/// row per job (per attempt for a retried job), one row per child pipeline, one row per
+/// runner, then the critical path, the longest waits and the stuck jobs. A child pipeline's
+/// jobs are named after their trigger job, as in `deploy/rspec`. Times are `m:ss` (or
+/// `h:mm:ss`) after the pipeline's creation.
 pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
     let mut out = escape_lines(description).into_owned();
     out.push_str(&format!(
@@ -34,6 +36,11 @@ pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
         rows.extend(job_rows(job));
     }
     out.push_str(&align(&rows));
+
+    if !schedule.pipelines.is_empty() {
+        out.push('\n');
+        out.push_str(&align(&pipeline_rows(&schedule.pipelines)));
+    }
 
     if !schedule.runners.is_empty() {
         out.push('\n');
@@ -156,6 +163,28 @@ fn job_notes(job: &ScheduledJob) -> Vec<String> {
         note.push(reason.clone());
     }
     note
+}
+
+/// Builds the rows of the child pipelines: the trigger job that created each one, its
+/// strategy, its status, and when it was created and finished.
+fn pipeline_rows(pipelines: &[ChildPipeline]) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        ["CHILD PIPELINE OF", "STRATEGY", "STATUS", "CREATED", "END"]
+            .map(str::to_owned)
+            .to_vec(),
+    ];
+    for pipeline in pipelines {
+        rows.push(vec![
+            pipeline.trigger.clone(),
+            pipeline.strategy.clone().unwrap_or_else(|| "-".to_owned()),
+            status_name(pipeline.status),
+            clock(pipeline.created_at),
+            pipeline
+                .finished_at
+                .map_or_else(|| "does not finish".to_owned(), clock),
+        ]);
+    }
+    rows
 }
 
 fn slot_cell(slot: Option<u32>) -> String {
@@ -298,6 +327,7 @@ fn job_status_name(status: JobStatus) -> &'static str {
         JobStatus::WaitingForResource => "waiting_for_resource",
         JobStatus::Manual => "manual",
         JobStatus::Stuck => "stuck",
+        JobStatus::Running => "running",
         JobStatus::Success => "success",
         JobStatus::Failed => "failed",
         JobStatus::Canceled => "canceled",

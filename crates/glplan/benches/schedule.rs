@@ -101,6 +101,7 @@ fn pool(pipeline: &Pipeline) -> RunnerPool {
         hosts,
         runners,
         eligible,
+        children: Vec::new(),
     }
 }
 

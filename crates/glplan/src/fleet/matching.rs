@@ -61,6 +61,19 @@ impl From<&PipelineContext> for MatchContext {
 pub struct Matching {
     /// One entry per job, in the order of [`Pipeline::jobs`].
     pub jobs: Vec<JobMatch>,
+    /// The matching of each child pipeline that the schedule simulates (planned and created
+    /// by GitLab), in the order of their trigger jobs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ChildMatching>,
+}
+
+/// The runners of the jobs of one child pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChildMatching {
+    /// The name of the trigger job that creates the child pipeline.
+    pub trigger: String,
+    /// The child pipeline's jobs and its own child pipelines.
+    pub matching: Matching,
 }
 
 impl Matching {
@@ -186,12 +199,23 @@ impl Rejection {
 ///
 /// Only a job's tags decide among runners once the runner-side checks are done, so the result
 /// is computed once per distinct tag list and shared by the jobs that have it.
+///
+/// A child pipeline runs in the same project and on the same ref as its parent, so its jobs
+/// are matched with the same `context`, in [`Matching::children`].
 pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) -> Matching {
     let runner_checks: Vec<Option<Rejection>> = fleet
         .runners
         .iter()
         .map(|runner| reject_runner(runner, context))
         .collect();
+    match_pipeline(pipeline, fleet, &runner_checks)
+}
+
+fn match_pipeline(
+    pipeline: &Pipeline,
+    fleet: &Fleet,
+    runner_checks: &[Option<Rejection>],
+) -> Matching {
     let mut by_tags: HashMap<&[CompactString], (Vec<usize>, Vec<RunnerRejection>)> =
         HashMap::default();
 
@@ -209,7 +233,7 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
         }
         let (eligible, rejected) = by_tags
             .entry(job.runner_tags())
-            .or_insert_with(|| match_tags(job.runner_tags(), fleet, &runner_checks));
+            .or_insert_with(|| match_tags(job.runner_tags(), fleet, runner_checks));
         jobs.push(JobMatch {
             job: job.name.to_string(),
             needs_runner: true,
@@ -218,7 +242,18 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
             rejected: rejected.clone(),
         });
     }
-    Matching { jobs }
+    let children = pipeline
+        .jobs
+        .iter()
+        .filter_map(|job| {
+            let child = crate::schedule::simulated_child(job)?;
+            Some(ChildMatching {
+                trigger: job.name.to_string(),
+                matching: match_pipeline(child, fleet, runner_checks),
+            })
+        })
+        .collect();
+    Matching { jobs, children }
 }
 
 /// Splits the runners into those that take a job with `tags` and those that do not.

@@ -94,7 +94,7 @@ use crate::source::{FileId, SourceMap, Span};
 
 pub use check::check;
 pub use matching::{
-    JobMatch, MatchContext, Matching, Rejection, RunnerRejection, match_jobs, reject,
+    ChildMatching, JobMatch, MatchContext, Matching, Rejection, RunnerRejection, match_jobs, reject,
 };
 
 #[cfg(doc)]

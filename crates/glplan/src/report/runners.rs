@@ -35,15 +35,8 @@ impl MatchedFleet {
         let mut checked = check(pipeline, &fleet, &matching, sources);
         // The matching and the checks read the jobs' real tags and images, so what they
         // report can show masked values.
+        mask_rejections(&mut matching, pipeline);
         let masker = &pipeline.masker;
-        for rejection in matching.jobs.iter_mut().flat_map(|job| &mut job.rejected) {
-            rejection.message = masker.mask_owned(std::mem::take(&mut rejection.message));
-            if let Rejection::MissingTags { tags } = &mut rejection.reason {
-                for tag in tags {
-                    *tag = masker.mask_owned(std::mem::take(tag));
-                }
-            }
-        }
         for diagnostic in &mut checked {
             masker.mask_diagnostic(diagnostic);
         }
@@ -75,6 +68,28 @@ impl MatchedFleet {
         self.matching
             .job(name)
             .map(|found| JobRunners::new(self, found))
+    }
+}
+
+/// Masks the rejections of `pipeline`'s jobs, and of its child pipelines' jobs with each
+/// child's masked values.
+fn mask_rejections(matching: &mut Matching, pipeline: &Pipeline) {
+    let masker = &pipeline.masker;
+    for rejection in matching.jobs.iter_mut().flat_map(|job| &mut job.rejected) {
+        rejection.message = masker.mask_owned(std::mem::take(&mut rejection.message));
+        if let Rejection::MissingTags { tags } = &mut rejection.reason {
+            for tag in tags {
+                *tag = masker.mask_owned(std::mem::take(tag));
+            }
+        }
+    }
+    for child in &mut matching.children {
+        let downstream = pipeline
+            .job(&child.trigger)
+            .and_then(crate::schedule::simulated_child);
+        if let Some(downstream) = downstream {
+            mask_rejections(&mut child.matching, downstream);
+        }
     }
 }
 

@@ -26,6 +26,11 @@
 //! matches its name or its base name. Globs use the `rules:changes` dialect, where `*` does not
 //! match `/`, so `test*` matches `test 1/3` through its base name `test`. Trigger jobs take no
 //! runner and last 0 seconds unless an entry names them.
+//!
+//! The jobs of a simulated child pipeline are named after their trigger job, as in
+//! `deploy/rspec`, so `deploy/*` matches every job of that child pipeline, and `**/rspec`
+//! matches `rspec` in every pipeline. An entry for a trigger job whose child pipeline is
+//! simulated is ignored, because the child pipeline decides when that job ends.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::glob::Fnmatch;
@@ -187,15 +192,22 @@ impl Durations {
     /// seconds.
     pub fn timing(&self, job: &PlannedJob) -> JobTiming {
         let base = job.parallel.as_ref().map(|p| p.base_name.as_str());
+        let trigger = job.trigger.is_some() || job.kind == crate::config::JobKind::Bridge;
+        self.timing_named(&job.name, base, trigger)
+    }
+
+    /// Returns how the job called `name`, with the parallel base name `base`, behaves, as
+    /// [`Durations::timing`] does. `trigger` gives a trigger job's default of 0 seconds. The
+    /// simulation names a child pipeline's jobs after their trigger jobs, as in
+    /// `deploy/rspec`.
+    pub fn timing_named(&self, name: &str, base: Option<&str>, trigger: bool) -> JobTiming {
         let exact = |name: &str| self.entries.iter().find(|e| e.pattern == name);
         let glob = || {
-            self.entries.iter().find(|e| {
-                e.glob.matches(&job.name) || base.is_some_and(|base| e.glob.matches(base))
-            })
+            self.entries
+                .iter()
+                .find(|e| e.glob.matches(name) || base.is_some_and(|base| e.glob.matches(base)))
         };
-        let found = exact(&job.name)
-            .or_else(|| base.and_then(exact))
-            .or_else(glob);
+        let found = exact(name).or_else(|| base.and_then(exact)).or_else(glob);
         match found {
             Some(entry) => JobTiming {
                 seconds: entry.seconds,
@@ -204,11 +216,7 @@ impl Durations {
                 matched: true,
             },
             None => JobTiming {
-                seconds: if job.trigger.is_some() || job.kind == crate::config::JobKind::Bridge {
-                    0
-                } else {
-                    self.default_seconds
-                },
+                seconds: if trigger { 0 } else { self.default_seconds },
                 failures: Failures::None,
                 exit_code: 1,
                 matched: false,

@@ -43,12 +43,50 @@
 //! - Trigger jobs take no runner. The plan finds when GitLab cannot create a child pipeline:
 //!   it is filtered out by `workflow:rules`, has no jobs or a configuration error, or breaks
 //!   the depth or size limit of a pipeline hierarchy. Then the trigger job fails as soon as it
-//!   starts, with `downstream_pipeline_creation_failed` or the limit's failure reason. Any
-//!   other trigger job completes after the run time the durations file gives it (0 by
-//!   default), because downstream pipelines are not simulated. So a `strategy: depend` or
-//!   `strategy: mirror` trigger job does not wait for its downstream pipeline or take its
-//!   status: give it the downstream pipeline's run time, and its failures, in the durations
-//!   file.
+//!   starts, with `downstream_pipeline_creation_failed` or the limit's failure reason.
+//! - A trigger job whose child pipeline was planned creates that pipeline when it starts, and
+//!   the child's jobs enter the same simulation (see [Child pipelines](#child-pipelines)).
+//! - Any other trigger job, such as a multi-project trigger (`trigger:project`) or one whose
+//!   child configuration was not available, completes after the run time the durations file
+//!   gives it (0 by default), because its downstream pipeline is not simulated. So such a
+//!   `strategy: depend` or `strategy: mirror` trigger job does not wait for its downstream
+//!   pipeline or take its status: give it the downstream pipeline's run time, and its
+//!   failures, in the durations file.
+//!
+//! # Child pipelines
+//!
+//! A child pipeline is created at the second its trigger job starts. Its jobs get job ids
+//! after every job created before, so a runner that can take jobs of both pipelines takes the
+//! parent's pending jobs first. They follow their own stages, `needs`, `when`,
+//! `allow_failure`, manual jobs, retries and `workflow:auto_cancel`, and compete for the same
+//! runners. Resource groups belong to the project, so parent and child jobs with the same
+//! `resource_group` key wait for each other. A child's trigger jobs create grandchild
+//! pipelines the same way, as deep as the plan planned them (GitLab allows two levels below
+//! the top pipeline).
+//!
+//! A child pipeline's jobs are named after the trigger jobs that lead to them:
+//! `deploy/rspec` is job `rspec` of the pipeline that trigger job `deploy` creates, and
+//! `deploy/inner/rspec` a job of a grandchild. [`ScheduleOptions`], the durations file and the
+//! output use these names.
+//!
+//! How the trigger job ends depends on `trigger:strategy`, as in GitLab's `Ci::Bridge`:
+//!
+//! - Without a strategy, it succeeds at the second it starts, and its successors do not wait
+//!   for the child pipeline, which runs on.
+//! - With `depend`, it runs until the child pipeline completes, then takes its status:
+//!   `success`, `failed`, or `canceled`, and `failed` for a `skipped` child (one with only
+//!   optional manual jobs left, for example). A child blocked by a manual job, or with a stuck
+//!   job, never completes, so the trigger job stays `running`.
+//! - With `mirror` (GitLab 18.2 and later), it takes the child's status as `depend` does, but a
+//!   `skipped` child skips it, and a child blocked by a manual job makes it `manual`: blocking
+//!   for its own pipeline, or ignored there with `allow_failure: true`.
+//!
+//! Such a trigger job takes no run time or failures from the durations file, because its
+//! child pipeline decides both. [`ScheduleOptions::fail`] still fails it, as GitLab fails a
+//! trigger job that cannot create its child pipeline: at its start, with
+//! `downstream_pipeline_creation_failed`, and without a child pipeline.
+//! `workflow:auto_cancel:on_job_failure: all` cancels the pipeline of the failed job and the
+//! child pipelines created under it, as GitLab's pipeline cancellation does by default.
 //!
 //! # Runners
 //!
@@ -80,10 +118,13 @@
 
 mod durations;
 mod feeder;
+mod layout;
 mod output;
 mod sim;
 mod status;
 
+#[cfg(test)]
+mod child_tests;
 #[cfg(test)]
 mod tests;
 
@@ -92,13 +133,18 @@ pub use durations::{
     JobTiming, MIN_PROJECT_TIMEOUT_SECONDS, PROJECT_TIMEOUT_LIMIT_SECONDS,
 };
 pub use output::{
-    Attempt, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait, StuckJob,
+    Attempt, ChildPipeline, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait,
+    StuckJob,
 };
 pub use status::PipelineStatus;
 
+pub(crate) use layout::simulated_child;
+
 use crate::config::When;
 use crate::fleet::{Fleet, Matching};
-use crate::pipeline::{Pipeline, PlannedJob};
+use crate::pipeline::Pipeline;
+
+use layout::Layout;
 
 /// One gitlab-runner process: a `config.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +192,20 @@ pub struct RunnerPool {
     /// For each job of [`Pipeline::jobs`], in the same order, the runners that can take it.
     /// A job without an entry has no runner.
     pub eligible: Vec<Eligible>,
+    /// The runners of the jobs of the simulated child pipelines (see [`simulate`]). The jobs of
+    /// a child pipeline without an entry have no runner.
+    pub children: Vec<ChildEligible>,
+}
+
+/// The runners that can take the jobs of one child pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChildEligible {
+    /// The name of the trigger job that creates the child pipeline, in its parent pipeline.
+    pub trigger: String,
+    /// For each job of the child pipeline, in its job order, the runners that can take it.
+    pub eligible: Vec<Eligible>,
+    /// The same for the child pipeline's own child pipelines.
+    pub children: Vec<ChildEligible>,
 }
 
 impl RunnerPool {
@@ -164,14 +224,8 @@ impl RunnerPool {
                 limit: 0,
                 maximum_timeout: None,
             }],
-            eligible: pipeline
-                .jobs
-                .iter()
-                .map(|_| Eligible {
-                    runners: vec![0],
-                    reason: None,
-                })
-                .collect(),
+            eligible: unlimited_eligible(pipeline),
+            children: unlimited_children(pipeline),
         }
     }
 
@@ -198,34 +252,81 @@ impl RunnerPool {
                 maximum_timeout: runner.maximum_timeout,
             })
             .collect();
-        let eligible = matching
-            .jobs
-            .iter()
-            .map(|job| {
-                let reason = job.eligible.is_empty().then(|| {
-                    if job.rejected.is_empty() {
-                        "the fleet has no runner".to_owned()
-                    } else {
-                        let reasons: Vec<&str> =
-                            job.rejected.iter().map(|r| r.message.as_str()).collect();
-                        reasons.join("; ")
-                    }
-                });
-                Eligible {
-                    runners: job.eligible.clone(),
-                    reason,
-                }
-            })
-            .collect();
         RunnerPool {
             hosts,
             runners,
-            eligible,
+            eligible: matched_eligible(matching),
+            children: matched_children(matching),
         }
     }
 }
 
-/// What-if choices of a simulation.
+/// Returns runner 0 for every job of `pipeline`.
+fn unlimited_eligible(pipeline: &Pipeline) -> Vec<Eligible> {
+    pipeline
+        .jobs
+        .iter()
+        .map(|_| Eligible {
+            runners: vec![0],
+            reason: None,
+        })
+        .collect()
+}
+
+/// Returns runner 0 for every job of the simulated child pipelines of `pipeline`.
+fn unlimited_children(pipeline: &Pipeline) -> Vec<ChildEligible> {
+    pipeline
+        .jobs
+        .iter()
+        .filter_map(|job| {
+            let child = simulated_child(job)?;
+            Some(ChildEligible {
+                trigger: job.name.to_string(),
+                eligible: unlimited_eligible(child),
+                children: unlimited_children(child),
+            })
+        })
+        .collect()
+}
+
+/// Returns each job's eligible runners from `matching`.
+fn matched_eligible(matching: &Matching) -> Vec<Eligible> {
+    matching
+        .jobs
+        .iter()
+        .map(|job| {
+            let reason = job.eligible.is_empty().then(|| {
+                if job.rejected.is_empty() {
+                    "the fleet has no runner".to_owned()
+                } else {
+                    let reasons: Vec<&str> =
+                        job.rejected.iter().map(|r| r.message.as_str()).collect();
+                    reasons.join("; ")
+                }
+            });
+            Eligible {
+                runners: job.eligible.clone(),
+                reason,
+            }
+        })
+        .collect()
+}
+
+fn matched_children(matching: &Matching) -> Vec<ChildEligible> {
+    matching
+        .children
+        .iter()
+        .map(|child| ChildEligible {
+            trigger: child.trigger.clone(),
+            eligible: matched_eligible(&child.matching),
+            children: matched_children(&child.matching),
+        })
+        .collect()
+}
+
+/// What-if choices of a simulation. A name selects a job by its name or its parallel base
+/// name, with the trigger jobs of its child pipeline in front (`deploy/rspec`, see
+/// [Child pipelines](self#child-pipelines)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScheduleOptions {
     /// Manual jobs to play as soon as they become manual: job names, or parallel base names
@@ -235,12 +336,13 @@ pub struct ScheduleOptions {
     pub fail: Vec<String>,
 }
 
-/// Returns the names in `names` that name no job of `pipeline`, neither as a job name nor as
-/// a parallel base name.
+/// Returns the names in `names` that name no job of `pipeline` or of its simulated child
+/// pipelines, neither as a job name nor as a parallel base name.
 pub fn unknown_jobs<'n>(pipeline: &Pipeline, names: &'n [String]) -> Vec<&'n str> {
+    let layout = Layout::new(pipeline, None);
     names
         .iter()
-        .filter(|name| selected_jobs(pipeline, name).next().is_none())
+        .filter(|name| layout.selected(name).next().is_none())
         .map(String::as_str)
         .collect()
 }
@@ -256,9 +358,10 @@ pub fn created_failed_jobs<'n>(
     pipeline: &Pipeline,
     names: &'n [String],
 ) -> Vec<(&'n str, &'static str)> {
+    let layout = Layout::new(pipeline, None);
     let mut found = Vec::new();
     for name in names {
-        let mut selected = selected_jobs(pipeline, name);
+        let mut selected = layout.selected(name).map(|job| job.planned);
         let Some(first) = selected.next() else {
             continue;
         };
@@ -280,9 +383,10 @@ pub fn not_manual_play_warnings(
     names: &[String],
     option: &str,
 ) -> Vec<crate::Diagnostic> {
+    let layout = Layout::new(pipeline, None);
     let mut warnings = Vec::new();
     for name in names {
-        let mut selected = selected_jobs(pipeline, name).peekable();
+        let mut selected = layout.selected(name).map(|job| job.planned).peekable();
         let Some(first) = selected.peek().copied() else {
             continue;
         };
@@ -300,18 +404,41 @@ pub fn not_manual_play_warnings(
     warnings
 }
 
-/// Returns the jobs of `pipeline` that `name` selects (see [`names_job`]).
-fn selected_jobs<'p>(pipeline: &'p Pipeline, name: &str) -> impl Iterator<Item = &'p PlannedJob> {
-    pipeline.jobs.iter().filter(move |job| names_job(name, job))
-}
-
-/// Returns whether `name` is the job's name or its parallel base name.
-fn names_job(name: &str, job: &PlannedJob) -> bool {
-    job.name == name
-        || job
-            .parallel
-            .as_ref()
-            .is_some_and(|parallel| parallel.base_name == name)
+/// Returns a warning for each entry of `durations` that names a trigger job whose child
+/// pipeline is simulated, by its name or its parallel base name. The child pipeline decides
+/// when such a trigger job ends and whether it fails, so [`simulate`] ignores the entry. An
+/// entry that is a glob is not reported, because it can be meant for other jobs.
+pub fn ignored_trigger_durations(
+    pipeline: &Pipeline,
+    durations: &Durations,
+) -> Vec<crate::Diagnostic> {
+    let layout = Layout::new(pipeline, None);
+    let mut warnings = Vec::new();
+    for entry in &durations.entries {
+        let named = layout
+            .selected(&entry.pattern)
+            .find(|job| job.child.is_some());
+        let Some(job) = named else {
+            continue;
+        };
+        let message = format!(
+            "the durations file names trigger job `{}`, whose child pipeline is simulated, so \
+             the entry is ignored: the trigger job ends when its child pipeline does, or at \
+             once without `strategy`",
+            entry.pattern
+        );
+        let help = format!(
+            "give durations to the child pipeline's jobs, as in `{}{}JOB`, or remove the entry",
+            job.name,
+            layout::SEPARATOR
+        );
+        warnings.push(
+            crate::Diagnostic::warning("trigger-duration-ignored", message)
+                .with_span(entry.span)
+                .with_help(help),
+        );
+    }
+    warnings
 }
 
 /// Simulates `pipeline` on `pool`, with run times and failures from `durations`.

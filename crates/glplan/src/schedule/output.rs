@@ -10,15 +10,20 @@ use super::status::PipelineStatus;
 pub struct Schedule {
     /// The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
     /// `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
-    /// is stuck.
+    /// is stuck. The jobs of child pipelines count only through their trigger jobs.
     pub status: PipelineStatus,
     /// Whether every job completed or was left as an optional manual job, so the pipeline
-    /// finished.
+    /// finished. The jobs of child pipelines count only through their trigger jobs.
     pub finished: bool,
-    /// Seconds from the pipeline's creation to the end of its last job.
+    /// Seconds from the pipeline's creation to the end of its last job, the jobs of child
+    /// pipelines included.
     pub duration: u64,
-    /// Every job, in the pipeline's job order.
+    /// Every job, in the pipeline's job order, then the jobs of each child pipeline that was
+    /// created, depth first in the order of their trigger jobs.
     pub jobs: Vec<ScheduledJob>,
+    /// The child pipelines that were created, in the order of their jobs in `jobs`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pipelines: Vec<ChildPipeline>,
     /// Every runner, in the pool's order.
     pub runners: Vec<RunnerUsage>,
     /// The chain of jobs that ends last, first job first: each job became ready when the one
@@ -41,6 +46,29 @@ impl Schedule {
     }
 }
 
+/// A child pipeline that a trigger job created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
+pub struct ChildPipeline {
+    /// The trigger job that created it, by its name in `jobs`, such as `deploy` or
+    /// `deploy/inner`. Its jobs' names start with this name and `/`.
+    pub trigger: String,
+    /// The trigger job's `trigger:strategy`: `depend`, `mirror`, or absent when the trigger job
+    /// succeeds as soon as the child pipeline is created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+    /// The child pipeline's status when nothing more can happen, as the pipeline's `status`.
+    pub status: PipelineStatus,
+    /// Whether every job of the child pipeline completed or was left as an optional manual
+    /// job.
+    pub finished: bool,
+    /// When the trigger job created it.
+    pub created_at: u64,
+    /// When its last job ended, once it finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+}
+
 /// A job's final status in the simulation, with GitLab's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
@@ -54,6 +82,9 @@ pub enum JobStatus {
     Manual,
     /// Pending with no runner that can take it.
     Stuck,
+    /// Started and never ended: a trigger job with `strategy: depend` or `mirror` whose child
+    /// pipeline does not finish.
+    Running,
     /// Succeeded.
     Success,
     /// Failed (with `allow_failure`, a warning).
@@ -68,8 +99,12 @@ pub enum JobStatus {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct ScheduledJob {
-    /// Job name.
+    /// Job name; in a child pipeline, with the trigger jobs in front, as in `deploy/rspec`.
     pub name: String,
+    /// The `trigger` of the child pipeline the job belongs to; absent for the jobs of the
+    /// pipeline itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
     /// Stage.
     pub stage: String,
     /// Final status.
@@ -120,7 +155,8 @@ pub struct Attempt {
     pub started_at: u64,
     /// When it ended.
     pub finished_at: u64,
-    /// `success`, `failed` or `canceled`.
+    /// `success`, `failed` or `canceled`; `skipped` for the attempt of a trigger job with
+    /// `strategy: mirror` whose child pipeline was skipped.
     pub status: JobStatus,
     /// GitLab's failure reason, for a failed attempt.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -5,8 +5,10 @@
 //! host order, and each host in its feed order). After each event the jobs it unblocked are
 //! decided in job order, so they become pending at the same second.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::ops::Range;
 
 use crate::hash::HashMap;
 
@@ -15,11 +17,14 @@ use crate::pipeline::{Pipeline, PlannedJob};
 
 use super::durations::{Durations, Failures, JobTiming};
 use super::feeder::Feeder;
+use super::layout::{Layout, Strategy};
 use super::output::{
     Attempt, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait, StuckJob,
 };
-use super::status::{PipelineStatus, Token, TokenSet, composite};
-use super::{RunnerPool, ScheduleOptions, names_job};
+use super::status::{PipelineStatus, Token, TokenCounts, TokenSet, composite};
+use super::{RunnerPool, ScheduleOptions};
+
+mod downstream;
 
 /// Failure reason of a failing attempt from the durations file or `--fail`.
 const SCRIPT_FAILURE: &str = "script_failure";
@@ -49,6 +54,13 @@ enum Phase {
 /// A job's fixed facts.
 struct JobFacts<'p> {
     planned: &'p PlannedJob,
+    /// The job's name in the output, with the trigger jobs of a child pipeline in front.
+    name: Cow<'p, str>,
+    /// Index in [`Sim::runs`] of its pipeline.
+    pipeline: usize,
+    /// Index in [`Sim::runs`] of the child pipeline this trigger job creates.
+    child: Option<usize>,
+    /// Index of its stage in its pipeline's stages.
     stage: usize,
     dag: bool,
     needs: Vec<usize>,
@@ -64,6 +76,8 @@ struct JobFacts<'p> {
     timeout: u64,
     resource: Option<usize>,
     eligible: Vec<usize>,
+    /// Why no runner can take the job, from the pool.
+    no_runner_reason: Option<&'p str>,
     /// Index in [`Sim::classes`] of the job's set of eligible runners.
     class: Option<usize>,
 }
@@ -79,8 +93,14 @@ struct Current {
     failure: Option<&'static str>,
     exit_code: Option<i64>,
     canceled: bool,
-    /// The attempt whose end let this attempt become pending.
+    /// The attempt whose end let this attempt become pending. For a trigger job that waited
+    /// for its child pipeline, the child's attempt that ended last.
     after: Option<AttemptRef>,
+    /// Whether this is a trigger job's attempt that lasts until its child pipeline completes.
+    waits_for_child: bool,
+    /// The status the attempt took from the child pipeline, in place of the one its
+    /// `failure` and `canceled` give.
+    inherited: Option<JobStatus>,
 }
 
 /// An attempt of a job: (job index, attempt index), the attempt index `None` for a job that
@@ -134,15 +154,19 @@ struct Group {
     waiting: BTreeSet<(u32, usize)>,
 }
 
-struct Sim<'p> {
-    pool: &'p RunnerPool,
-    facts: Vec<JobFacts<'p>>,
-    states: Vec<JobState>,
-    runners: Vec<RunnerState>,
-    host_running: Vec<u32>,
-    feeders: Vec<Feeder>,
-    groups: Vec<Group>,
-    classes: Vec<Class>,
+/// One pipeline's processing state: the top pipeline or a child pipeline.
+struct Run {
+    /// The trigger job that creates it; `None` for the top pipeline.
+    trigger: Option<usize>,
+    /// The name of the trigger job, in front of its jobs' names.
+    prefix: Option<String>,
+    strategy: Strategy,
+    /// Its jobs' indexes.
+    jobs: Range<usize>,
+    /// The child pipelines its trigger jobs create.
+    children: Vec<usize>,
+    /// When it was created; `None` while its trigger job has not started.
+    created_at: Option<u64>,
     /// Per stage: jobs whose token is not settled, and the settled tokens.
     stage_unsettled: Vec<usize>,
     stage_tokens: Vec<TokenSet>,
@@ -152,10 +176,26 @@ struct Sim<'p> {
     stage_prefix: Vec<TokenSet>,
     /// Stages whose jobs without `needs` were handed to the decision list.
     opened: usize,
+    /// The tokens of its jobs.
+    tokens: TokenCounts,
+    cancel_on_failure: bool,
+}
+
+struct Sim<'p> {
+    pool: &'p RunnerPool,
+    facts: Vec<JobFacts<'p>>,
+    states: Vec<JobState>,
+    runs: Vec<Run>,
+    runners: Vec<RunnerState>,
+    host_running: Vec<u32>,
+    feeders: Vec<Feeder>,
+    groups: Vec<Group>,
+    classes: Vec<Class>,
     events: BinaryHeap<Reverse<(u64, u8, usize)>>,
     decide: BTreeSet<usize>,
+    /// Child pipelines whose trigger job waits for them to complete (`depend` or `mirror`).
+    waited: BTreeSet<usize>,
     next_queue_id: u32,
-    cancel_on_failure: bool,
 }
 
 /// Runs the simulation.
@@ -173,7 +213,7 @@ pub(super) fn run(
             TIMER => sim.timer(key, time),
             _ => sim.feed(key, time),
         }
-        sim.process(time);
+        sim.process_all(time);
     }
     sim.result()
 }
@@ -185,105 +225,177 @@ impl<'p> Sim<'p> {
         durations: &Durations,
         options: &ScheduleOptions,
     ) -> Self {
-        let index: HashMap<&str, usize> = pipeline
-            .jobs
-            .iter()
-            .enumerate()
-            .map(|(i, job)| (job.name.as_str(), i))
-            .collect();
-        let stage_of: BTreeMap<&str, usize> = pipeline
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(i, stage)| (stage.name.as_str(), i))
-            .collect();
-        let stage_count = pipeline.stages.len().max(1);
+        let layout = Layout::new(pipeline, Some(pool));
         let mut groups: Vec<Group> = Vec::new();
         let mut classes: Vec<Class> = Vec::new();
         let mut class_of: HashMap<Vec<usize>, usize> = HashMap::default();
-        let mut facts: Vec<JobFacts<'p>> = Vec::with_capacity(pipeline.jobs.len());
-        for (i, job) in pipeline.jobs.iter().enumerate() {
-            let dag = job.scheduling_type == SchedulingType::Dag || job.needs.is_some();
-            let needs: Vec<usize> = job
-                .needs
+        let mut facts: Vec<JobFacts<'p>> = Vec::with_capacity(layout.jobs.len());
+        let mut runs: Vec<Run> = Vec::with_capacity(layout.pipelines.len());
+        for (position, planned) in layout.pipelines.iter().enumerate() {
+            let jobs = planned.jobs.clone();
+            let index: HashMap<&str, usize> = planned
+                .pipeline
+                .jobs
                 .iter()
-                .flatten()
-                .filter_map(|need| index.get(need.job.as_str()).copied())
-                .filter(|&need| need != i)
+                .zip(jobs.clone())
+                .map(|(job, i)| (job.name.as_str(), i))
                 .collect();
-            let mut timing = durations.timing(job);
-            if options.fail.iter().any(|name| names_job(name, job)) {
-                timing.failures = Failures::All;
-            }
-            // Jobs share a resource group by its real name; the group is shown by the job's
-            // masked one.
-            let resource = job.resource_group_key().map(|name| {
-                match groups.iter().position(|group| group.name == name) {
-                    Some(position) => position,
-                    None => {
-                        groups.push(Group {
-                            name: name.to_owned(),
-                            shown: job.resource_group.as_deref().unwrap_or_default().to_owned(),
-                            holder: None,
-                            waiting: BTreeSet::new(),
-                        });
-                        groups.len() - 1
-                    }
+            let stage_of: BTreeMap<&str, usize> = planned
+                .pipeline
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(i, stage)| (stage.name.as_str(), i))
+                .collect();
+            let stage_count = planned.pipeline.stages.len().max(1);
+            for i in jobs.clone() {
+                let Some(entry) = layout.jobs.get(i) else {
+                    continue;
+                };
+                let job = entry.planned;
+                let dag = job.scheduling_type == SchedulingType::Dag || job.needs.is_some();
+                let needs: Vec<usize> = job
+                    .needs
+                    .iter()
+                    .flatten()
+                    .filter_map(|need| index.get(need.job.as_str()).copied())
+                    .filter(|&need| need != i)
+                    .collect();
+                let bridge = job.kind == JobKind::Bridge;
+                // The child pipeline decides when such a trigger job ends and how, so the
+                // durations file does not apply to it.
+                let mut timing = match entry.child {
+                    Some(_) => JobTiming {
+                        seconds: 0,
+                        failures: Failures::None,
+                        exit_code: 1,
+                        matched: false,
+                    },
+                    None => durations.timing_named(
+                        &entry.name,
+                        entry.base.as_deref(),
+                        job.trigger.is_some() || bridge,
+                    ),
+                };
+                if options.fail.iter().any(|name| entry.is_named(name)) {
+                    timing.failures = Failures::All;
                 }
-            });
-            let eligible = pool
-                .eligible
-                .get(i)
-                .map(|e| {
-                    let mut runners: Vec<usize> = e
-                        .runners
-                        .iter()
+                // Jobs share a resource group by its real name; the group is shown by the
+                // job's masked one. Resource groups belong to the project, so the jobs of
+                // child pipelines share them with the parent's.
+                let resource = job.resource_group_key().map(|name| {
+                    match groups.iter().position(|group| group.name == name) {
+                        Some(position) => position,
+                        None => {
+                            groups.push(Group {
+                                name: name.to_owned(),
+                                shown: job.resource_group.as_deref().unwrap_or_default().to_owned(),
+                                holder: None,
+                                waiting: BTreeSet::new(),
+                            });
+                            groups.len() - 1
+                        }
+                    }
+                });
+                let eligible = entry
+                    .eligible
+                    .map(|e| {
+                        let mut runners: Vec<usize> = e
+                            .runners
+                            .iter()
+                            .copied()
+                            .filter(|&r| r < pool.runners.len())
+                            .collect();
+                        runners.sort_unstable();
+                        runners.dedup();
+                        runners
+                    })
+                    .unwrap_or_default();
+                // Classes are numbered in job order, so the numbering is deterministic.
+                let class = (!eligible.is_empty()).then(|| {
+                    *class_of.entry(eligible.clone()).or_insert_with(|| {
+                        let mut hosts: Vec<usize> = eligible
+                            .iter()
+                            .filter_map(|&r| pool.runners.get(r).map(|runner| runner.host))
+                            .collect();
+                        hosts.sort_unstable();
+                        hosts.dedup();
+                        classes.push(Class {
+                            runners: eligible.clone(),
+                            hosts,
+                            queue: BTreeSet::new(),
+                        });
+                        classes.len() - 1
+                    })
+                });
+                facts.push(JobFacts {
+                    planned: job,
+                    name: entry.name.clone(),
+                    pipeline: position,
+                    child: entry.child,
+                    stage: stage_of
+                        .get(job.stage.as_str())
                         .copied()
-                        .filter(|&r| r < pool.runners.len())
-                        .collect();
-                    runners.sort_unstable();
-                    runners.dedup();
-                    runners
-                })
-                .unwrap_or_default();
-            // Classes are numbered in job order, so the numbering is deterministic.
-            let class = (!eligible.is_empty()).then(|| {
-                *class_of.entry(eligible.clone()).or_insert_with(|| {
-                    let mut hosts: Vec<usize> = eligible
-                        .iter()
-                        .filter_map(|&r| pool.runners.get(r).map(|runner| runner.host))
-                        .collect();
-                    hosts.sort_unstable();
-                    hosts.dedup();
-                    classes.push(Class {
-                        runners: eligible.clone(),
-                        hosts,
-                        queue: BTreeSet::new(),
-                    });
-                    classes.len() - 1
-                })
-            });
-            facts.push(JobFacts {
-                planned: job,
-                stage: stage_of
-                    .get(job.stage.as_str())
-                    .copied()
-                    .unwrap_or(stage_count - 1),
-                dag,
-                needs,
-                dependents: Vec::new(),
-                timing,
-                play: options.play.iter().any(|name| names_job(name, job)),
-                bridge: job.kind == JobKind::Bridge,
-                downstream_failure: job.trigger.as_ref().and_then(|t| t.failure_reason),
-                creation_failure: job.creation_failure(),
-                timeout: job
-                    .timeout
-                    .as_ref()
-                    .map_or(durations.project_timeout, |t| t.seconds),
-                resource,
-                eligible,
-                class,
+                        .unwrap_or(stage_count - 1),
+                    dag,
+                    needs,
+                    dependents: Vec::new(),
+                    timing,
+                    play: options.play.iter().any(|name| entry.is_named(name)),
+                    bridge,
+                    downstream_failure: job.trigger.as_ref().and_then(|t| t.failure_reason),
+                    creation_failure: job.creation_failure(),
+                    timeout: job
+                        .timeout
+                        .as_ref()
+                        .map_or(durations.project_timeout, |t| t.seconds),
+                    resource,
+                    eligible,
+                    no_runner_reason: entry.eligible.and_then(|e| e.reason.as_deref()),
+                    class,
+                });
+            }
+
+            let mut stage_unsettled = vec![0; stage_count];
+            let mut stage_jobs = vec![Vec::new(); stage_count];
+            for i in jobs.clone() {
+                let Some(fact) = facts.get(i) else {
+                    continue;
+                };
+                if let Some(count) = stage_unsettled.get_mut(fact.stage) {
+                    *count += 1;
+                }
+                if !fact.dag
+                    && let Some(list) = stage_jobs.get_mut(fact.stage)
+                {
+                    list.push(i);
+                }
+            }
+            let mut tokens = TokenCounts::default();
+            for _ in jobs.clone() {
+                tokens.add(Token::Created);
+            }
+            let children = layout
+                .jobs
+                .get(jobs.clone())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|job| job.child)
+                .collect();
+            runs.push(Run {
+                trigger: planned.trigger,
+                prefix: planned.prefix.clone(),
+                strategy: planned.strategy,
+                jobs,
+                children,
+                created_at: None,
+                stage_unsettled,
+                stage_tokens: vec![TokenSet::default(); stage_count],
+                stage_jobs,
+                stage_prefix: vec![TokenSet::default(); stage_count],
+                opened: 0,
+                tokens,
+                cancel_on_failure: planned.pipeline.workflow.auto_cancel.on_job_failure == "all",
             });
         }
         for i in 0..facts.len() {
@@ -295,26 +407,13 @@ impl<'p> Sim<'p> {
             }
         }
 
-        let mut stage_unsettled = vec![0; stage_count];
-        let mut stage_jobs = vec![Vec::new(); stage_count];
-        for (i, fact) in facts.iter().enumerate() {
-            if let Some(count) = stage_unsettled.get_mut(fact.stage) {
-                *count += 1;
-            }
-            if !fact.dag
-                && let Some(jobs) = stage_jobs.get_mut(fact.stage)
-            {
-                jobs.push(i);
-            }
-        }
         let states = facts
             .iter()
-            .enumerate()
-            .map(|(i, fact)| JobState {
+            .map(|fact| JobState {
                 phase: Phase::Created,
                 token: Token::Created,
                 unsettled_needs: fact.needs.len(),
-                queue_id: u32::try_from(i).unwrap_or(u32::MAX),
+                queue_id: 0,
                 queued: 0,
                 ready_at: None,
                 current: None,
@@ -357,53 +456,36 @@ impl<'p> Sim<'p> {
 
         Sim {
             pool,
-            next_queue_id: u32::try_from(facts.len()).unwrap_or(u32::MAX),
+            next_queue_id: 0,
             facts,
             states,
+            runs,
             runners,
             host_running: vec![0; pool.hosts.len()],
             feeders,
             groups,
             classes,
-            stage_unsettled,
-            stage_tokens: vec![TokenSet::default(); stage_count],
-            stage_jobs,
-            stage_prefix: vec![TokenSet::default(); stage_count],
-            opened: 0,
             events: BinaryHeap::new(),
             decide: BTreeSet::new(),
-            cancel_on_failure: pipeline.workflow.auto_cancel.on_job_failure == "all",
+            waited: BTreeSet::new(),
         }
     }
 
-    /// Creates the pipeline: jobs with `needs: []` and the first stage are decided at once.
+    /// Creates the top pipeline at time 0 and processes it.
     fn start(&mut self) {
-        for (i, fact) in self.facts.iter().enumerate() {
-            if fact.dag && fact.needs.is_empty() {
-                self.decide.insert(i);
+        self.create_pipeline(0, 0, None);
+        self.process_all(0);
+    }
+
+    /// Processes the decision list, then lets the trigger jobs of child pipelines that
+    /// completed take their status, until neither changes anything more.
+    fn process_all(&mut self, time: u64) {
+        loop {
+            self.process(time);
+            if !self.resolve_children(time) {
+                break;
             }
         }
-        self.open_stages(None);
-        // GitLab saves a job whose environment name is not valid after expansion with the
-        // status `failed` when it creates the pipeline. The status is set, not reached by a
-        // transition, so the job is not retried and does not cancel the pipeline. The jobs
-        // that wait for it see a failed job, or one allowed to fail.
-        for job in 0..self.facts.len() {
-            if self
-                .facts
-                .get(job)
-                .is_some_and(|f| f.creation_failure.is_some())
-            {
-                let token = if self.failure_allowed(job, None) {
-                    Token::SuccessWithWarnings
-                } else {
-                    Token::Failed
-                };
-                let reason = self.creation_failure_reason(job);
-                self.settle(job, token, Some(reason));
-            }
-        }
-        self.process(0);
     }
 
     /// Returns why GitLab creates `job` as failed.
@@ -416,12 +498,15 @@ impl<'p> Sim<'p> {
         format!("GitLab creates the job as failed: its environment name `{name}` is not valid")
     }
 
-    /// Hands the jobs without `needs` of every stage whose earlier stages are all settled to
-    /// the decision list.
-    fn open_stages(&mut self, cause: Option<AttemptRef>) {
-        while self.opened < self.stage_jobs.len() {
-            let earlier = self.opened;
-            let settled_before = self
+    /// Hands the jobs without `needs` of every stage of pipeline `run` whose earlier stages are
+    /// all settled to the decision list.
+    fn open_stages(&mut self, run: usize, cause: Option<AttemptRef>) {
+        let Some(state) = self.runs.get_mut(run).filter(|r| r.created_at.is_some()) else {
+            return;
+        };
+        while state.opened < state.stage_jobs.len() {
+            let earlier = state.opened;
+            let settled_before = state
                 .stage_unsettled
                 .iter()
                 .take(earlier)
@@ -431,23 +516,31 @@ impl<'p> Sim<'p> {
             }
             let prefix = match earlier.checked_sub(1) {
                 Some(previous) => {
-                    let before = self.stage_prefix.get(previous).copied().unwrap_or_default();
-                    let tokens = self.stage_tokens.get(previous).copied().unwrap_or_default();
+                    let before = state
+                        .stage_prefix
+                        .get(previous)
+                        .copied()
+                        .unwrap_or_default();
+                    let tokens = state
+                        .stage_tokens
+                        .get(previous)
+                        .copied()
+                        .unwrap_or_default();
                     before.union(tokens)
                 }
                 None => TokenSet::default(),
             };
-            if let Some(slot) = self.stage_prefix.get_mut(earlier) {
+            if let Some(slot) = state.stage_prefix.get_mut(earlier) {
                 *slot = prefix;
             }
-            let jobs = self.stage_jobs.get(earlier).cloned().unwrap_or_default();
+            let jobs = state.stage_jobs.get(earlier).cloned().unwrap_or_default();
             for job in jobs {
-                if let Some(state) = self.states.get_mut(job) {
-                    state.cause = cause;
+                if let Some(job_state) = self.states.get_mut(job) {
+                    job_state.cause = cause;
                 }
                 self.decide.insert(job);
             }
-            self.opened += 1;
+            state.opened += 1;
         }
     }
 
@@ -476,8 +569,9 @@ impl<'p> Sim<'p> {
             composite(set, true)
         } else {
             composite(
-                self.stage_prefix
-                    .get(fact.stage)
+                self.runs
+                    .get(fact.pipeline)
+                    .and_then(|run| run.stage_prefix.get(fact.stage))
                     .copied()
                     .unwrap_or_default(),
                 false,
@@ -529,7 +623,22 @@ impl<'p> Sim<'p> {
     fn set_phase(&mut self, job: usize, phase: Phase, token: Token) {
         if let Some(state) = self.states.get_mut(job) {
             state.phase = phase;
-            state.token = token;
+        }
+        self.set_token(job, token);
+    }
+
+    /// Sets the job's token and counts it for its pipeline.
+    fn set_token(&mut self, job: usize, token: Token) {
+        let Some(state) = self.states.get_mut(job) else {
+            return;
+        };
+        let previous = std::mem::replace(&mut state.token, token);
+        let run = self
+            .facts
+            .get(job)
+            .and_then(|f| self.runs.get_mut(f.pipeline));
+        if let Some(run) = run {
+            run.tokens.shift(previous, token);
         }
     }
 
@@ -542,20 +651,23 @@ impl<'p> Sim<'p> {
             return;
         }
         state.phase = Phase::Settled;
-        state.token = token;
         let cause = Some((job, state.attempts.len().checked_sub(1)));
         if reason.is_some() {
             state.reason = reason;
         }
+        self.set_token(job, token);
         let Some(fact) = self.facts.get(job) else {
             return;
         };
         let stage = fact.stage;
-        if let Some(tokens) = self.stage_tokens.get_mut(stage) {
-            tokens.insert(token);
-        }
-        if let Some(count) = self.stage_unsettled.get_mut(stage) {
-            *count = count.saturating_sub(1);
+        let run = fact.pipeline;
+        if let Some(state) = self.runs.get_mut(run) {
+            if let Some(tokens) = state.stage_tokens.get_mut(stage) {
+                tokens.insert(token);
+            }
+            if let Some(count) = state.stage_unsettled.get_mut(stage) {
+                *count = count.saturating_sub(1);
+            }
         }
         for &dependent in &fact.dependents {
             let Some(waiting) = self.states.get_mut(dependent) else {
@@ -567,7 +679,7 @@ impl<'p> Sim<'p> {
                 self.decide.insert(dependent);
             }
         }
-        self.open_stages(cause);
+        self.open_stages(run, cause);
     }
 
     /// Takes the job's resource group, or waits for it, then makes the job pending.
@@ -598,11 +710,10 @@ impl<'p> Sim<'p> {
             return;
         }
         let class = fact.class;
+        self.set_phase(job, Phase::Pending, Token::Pending);
         let Some(state) = self.states.get_mut(job) else {
             return;
         };
-        state.phase = Phase::Pending;
-        state.token = Token::Pending;
         state.queued = time;
         let entry = (state.queue_id, job);
         let Some(class) = class.and_then(|c| self.classes.get_mut(c)) else {
@@ -745,12 +856,26 @@ impl<'p> Sim<'p> {
             (seconds, None, None)
         };
 
+        // A trigger job that starts creates its planned child pipeline. With `depend` or
+        // `mirror` it runs until the child completes, so no end is queued.
+        let child = fact.child.filter(|_| failure.is_none());
+        let waits_for_child = child.is_some_and(|c| {
+            self.runs
+                .get(c)
+                .is_some_and(|run| run.strategy != Strategy::None)
+        });
+
         let slot = runner.map(|r| self.take_slot(r));
-        let end = time.saturating_add(length);
+        let end = if waits_for_child {
+            u64::MAX
+        } else {
+            time.saturating_add(length)
+        };
+        let mut cause = None;
         if let Some(state) = self.states.get_mut(job) {
             let after = state.cause;
+            cause = after;
             state.phase = Phase::Running;
-            state.token = Token::Running;
             state.current = Some(Current {
                 runner,
                 slot,
@@ -761,9 +886,20 @@ impl<'p> Sim<'p> {
                 exit_code,
                 canceled: false,
                 after,
+                waits_for_child,
+                inherited: None,
             });
         }
-        self.events.push(Reverse((end, FINISH, job)));
+        self.set_token(job, Token::Running);
+        if !waits_for_child {
+            self.events.push(Reverse((end, FINISH, job)));
+        }
+        if let Some(child) = child {
+            if waits_for_child {
+                self.waited.insert(child);
+            }
+            self.create_pipeline(child, time, cause);
+        }
     }
 
     fn take_slot(&mut self, runner: usize) -> u32 {
@@ -891,8 +1027,9 @@ impl<'p> Sim<'p> {
             .and_then(|f| f.downstream_failure)
             .map(|_| "GitLab cannot create the child pipeline".to_owned());
         self.settle(job, token, reason);
-        if !allowed && self.cancel_on_failure {
-            self.cancel_all(time);
+        let run = self.facts.get(job).map_or(0, |f| f.pipeline);
+        if !allowed && self.runs.get(run).is_some_and(|r| r.cancel_on_failure) {
+            self.cancel_pipeline(run, time);
         }
     }
 
@@ -935,44 +1072,36 @@ impl<'p> Sim<'p> {
         }
     }
 
-    /// `auto_cancel:on_job_failure: all`: every job that has not completed is canceled.
-    fn cancel_all(&mut self, time: u64) {
-        // Every job waiting for a resource group is canceled too, so none may be handed a
-        // group freed by the cancellation and start.
-        for group in &mut self.groups {
-            group.waiting.clear();
-        }
-        for job in 0..self.states.len() {
-            let Some(phase) = self.states.get(job).map(|s| s.phase) else {
-                continue;
-            };
-            match phase {
-                Phase::Running => {
-                    if let Some(current) = self.states.get_mut(job).and_then(|s| s.current.as_mut())
-                    {
-                        current.canceled = true;
-                        current.failure = None;
-                    }
-                    self.end_attempt(job, time);
+    /// Cancels `job` unless it completed, or is manual.
+    fn cancel_job(&mut self, job: usize, time: u64) {
+        let Some(phase) = self.states.get(job).map(|s| s.phase) else {
+            return;
+        };
+        match phase {
+            Phase::Running => {
+                if let Some(current) = self.states.get_mut(job).and_then(|s| s.current.as_mut()) {
+                    current.canceled = true;
+                    current.failure = None;
                 }
-                Phase::Pending => self.unqueue(job, time),
-                Phase::WaitingForResource | Phase::Created | Phase::Scheduled => {}
-                Phase::Manual | Phase::Settled => continue,
+                self.end_attempt(job, time);
             }
-            if let Some(state) = self.states.get_mut(job) {
-                state.canceled = true;
-            }
-            let token = if self.failure_allowed(job, None) {
-                Token::SuccessWithWarnings
-            } else {
-                Token::Canceled
-            };
-            self.settle(
-                job,
-                token,
-                Some("canceled by `auto_cancel:on_job_failure`".into()),
-            );
+            Phase::Pending => self.unqueue(job, time),
+            Phase::WaitingForResource | Phase::Created | Phase::Scheduled => {}
+            Phase::Manual | Phase::Settled => return,
         }
+        if let Some(state) = self.states.get_mut(job) {
+            state.canceled = true;
+        }
+        let token = if self.failure_allowed(job, None) {
+            Token::SuccessWithWarnings
+        } else {
+            Token::Canceled
+        };
+        self.settle(
+            job,
+            token,
+            Some("canceled by `auto_cancel:on_job_failure`".into()),
+        );
     }
 
     fn unqueue(&mut self, job: usize, time: u64) {
@@ -991,13 +1120,27 @@ impl<'p> Sim<'p> {
             .flat_map(|s| s.attempts.iter().map(|a| a.end))
             .max()
             .unwrap_or(0);
-        let mut all = TokenSet::default();
+        // The top pipeline's status and end count its own jobs only, and a child pipeline
+        // through its trigger job.
         let mut finished = true;
-        for state in &self.states {
-            all.insert(state.token);
-            finished &= state.token.is_settled();
+        for job in self
+            .runs
+            .first()
+            .map(|r| r.jobs.clone())
+            .unwrap_or_default()
+        {
+            finished &= self
+                .states
+                .get(job)
+                .is_some_and(|state| state.token.is_settled());
         }
         let jobs: Vec<ScheduledJob> = (0..self.states.len())
+            .filter(|&job| {
+                self.facts
+                    .get(job)
+                    .and_then(|f| self.runs.get(f.pipeline))
+                    .is_some_and(|r| r.created_at.is_some())
+            })
             .filter_map(|job| self.scheduled_job(job))
             .collect();
         let stuck = jobs
@@ -1009,9 +1152,10 @@ impl<'p> Sim<'p> {
             })
             .collect();
         Schedule {
-            status: composite(all, false),
+            status: self.run_status(0),
             finished,
             duration,
+            pipelines: self.child_pipelines(),
             runners: self.usage(duration),
             critical_path: self.critical_path(),
             longest_waits: self.longest_waits(),
@@ -1042,6 +1186,9 @@ impl<'p> Sim<'p> {
             })
             .collect();
         let last = state.attempts.last();
+        // A trigger job that still waits for its child pipeline, or was made manual by it,
+        // has an attempt that never ended.
+        let open = state.current.filter(|c| c.waits_for_child);
         let status = match (state.phase, state.token) {
             (_, Token::Success) => JobStatus::Success,
             (_, Token::Skipped) => JobStatus::Skipped,
@@ -1052,12 +1199,15 @@ impl<'p> Sim<'p> {
             (_, Token::SuccessWithWarnings) => JobStatus::Failed,
             (Phase::Pending, _) => JobStatus::Stuck,
             (Phase::WaitingForResource, _) => JobStatus::WaitingForResource,
+            (Phase::Running, _) if open.is_some() => JobStatus::Running,
             _ => JobStatus::Created,
         };
         let reason = match status {
             JobStatus::Stuck => Some(self.stuck_reason(job)),
             JobStatus::Created => self.blocker(job),
             JobStatus::WaitingForResource => self.resource_reason(job),
+            JobStatus::Running => self.waiting_reason(job),
+            JobStatus::Manual if open.is_some() => state.reason.clone(),
             JobStatus::Manual => Some(if state.token == Token::Ignored {
                 "optional manual job, not played".to_owned()
             } else {
@@ -1072,8 +1222,10 @@ impl<'p> Sim<'p> {
                 .map(str::to_owned),
             _ => None,
         };
+        let pipeline = self.runs.get(fact.pipeline).and_then(|r| r.prefix.clone());
         Some(ScheduledJob {
-            name: fact.planned.name.to_string(),
+            name: fact.name.to_string(),
+            pipeline,
             stage: fact.planned.stage.to_string(),
             status,
             allowed_failure: state.token == Token::SuccessWithWarnings,
@@ -1082,9 +1234,10 @@ impl<'p> Sim<'p> {
             queued_at: state
                 .attempts
                 .first()
+                .or(open.as_ref())
                 .map(|a| a.queued)
                 .or((status == JobStatus::Stuck).then_some(state.queued)),
-            started_at: state.attempts.first().map(|a| a.started),
+            started_at: state.attempts.first().or(open.as_ref()).map(|a| a.started),
             finished_at: last.map(|a| a.end),
             failure_reason,
             reason,
@@ -1097,12 +1250,9 @@ impl<'p> Sim<'p> {
             return String::new();
         };
         if fact.eligible.is_empty() {
-            return self
-                .pool
-                .eligible
-                .get(job)
-                .and_then(|e| e.reason.clone())
-                .unwrap_or_else(|| "no runner can take the job".to_owned());
+            return fact
+                .no_runner_reason
+                .map_or_else(|| "no runner can take the job".to_owned(), str::to_owned);
         }
         "the runners that can take it never have a free slot (`concurrent = 0` on their host)"
             .to_owned()
@@ -1119,15 +1269,22 @@ impl<'p> Sim<'p> {
         let waited = if fact.dag {
             fact.needs.iter().find(|n| unsettled(n)).copied()
         } else {
-            (0..self.facts.len()).find(|other| {
+            let jobs = self.runs.get(fact.pipeline)?.jobs.clone();
+            jobs.clone().find(|other| {
                 self.facts.get(*other).is_some_and(|f| f.stage < fact.stage) && unsettled(other)
             })
         };
         let Some(waited) = waited else {
             return Some("the jobs it waits for form a cycle".to_owned());
         };
-        let name = self.facts.get(waited).map(|f| f.planned.name.as_str())?;
-        let what = match self.states.get(waited).map(|s| s.phase) {
+        let name = self.facts.get(waited).map(|f| f.name.as_ref())?;
+        let waited_state = self.states.get(waited);
+        let trigger_open = waited_state
+            .and_then(|s| s.current)
+            .is_some_and(|c| c.waits_for_child);
+        let what = match waited_state.map(|s| s.phase) {
+            Some(Phase::Manual) if trigger_open => "manual because its child pipeline is blocked",
+            Some(Phase::Running) if trigger_open => "still waiting for its child pipeline",
             Some(Phase::Manual) => "a blocking manual job that is not played",
             Some(Phase::Pending) => "stuck",
             Some(Phase::WaitingForResource) => "waiting for its resource group",
@@ -1145,7 +1302,7 @@ impl<'p> Sim<'p> {
         let holder = group
             .holder
             .and_then(|h| self.facts.get(h))
-            .map_or("nobody", |f| f.planned.name.as_str());
+            .map_or("nobody", |f| f.name.as_ref());
         Some(format!(
             "resource group `{}` is held by `{holder}`, which never completes",
             group.shown
@@ -1210,8 +1367,12 @@ impl<'p> Sim<'p> {
                 break;
             };
             match attempt.and_then(|k| state.attempts.get(k).map(|a| (k, a))) {
+                // A trigger job that waited for its child pipeline started before the child's
+                // jobs ended, so the path goes through those jobs in its place.
                 Some((k, current)) => {
-                    chain.push((job, k));
+                    if !current.waits_for_child {
+                        chain.push((job, k));
+                    }
                     next = current.after;
                 }
                 None => next = state.cause,
@@ -1240,7 +1401,7 @@ impl<'p> Sim<'p> {
                 _ => attempt.queued,
             };
             path.push(CriticalStep {
-                job: fact.planned.name.to_string(),
+                job: fact.name.to_string(),
                 ready_at,
                 started_at: attempt.started,
                 finished_at: attempt.end,
@@ -1272,7 +1433,7 @@ impl<'p> Sim<'p> {
             .filter_map(|(wait, job)| {
                 let runner = self.states.get(job)?.attempts.last()?.runner?;
                 Some(SlotWait {
-                    job: self.facts.get(job)?.planned.name.to_string(),
+                    job: self.facts.get(job)?.name.to_string(),
                     wait,
                     runner: self.pool.runners.get(runner)?.name.clone(),
                 })
@@ -1286,7 +1447,9 @@ fn fact_class(facts: &[JobFacts<'_>], job: usize) -> Option<usize> {
 }
 
 fn attempt_status(attempt: &Current) -> JobStatus {
-    if attempt.canceled {
+    if let Some(status) = attempt.inherited {
+        status
+    } else if attempt.canceled {
         JobStatus::Canceled
     } else if attempt.failure.is_some() {
         JobStatus::Failed

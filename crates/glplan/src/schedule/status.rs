@@ -40,7 +40,68 @@ impl Token {
     fn bit(self) -> u16 {
         1 << (self as u16)
     }
+
+    /// Returns the token's position in [`TokenCounts`].
+    fn index(self) -> usize {
+        self as usize
+    }
 }
+
+/// The number of jobs with each token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct TokenCounts([u32; TOKEN_KINDS]);
+
+/// The number of [`Token`] variants.
+const TOKEN_KINDS: usize = 12;
+
+impl TokenCounts {
+    /// Moves one job from token `from` to token `to`.
+    pub(super) fn shift(&mut self, from: Token, to: Token) {
+        if let Some(count) = self.0.get_mut(from.index()) {
+            *count = count.saturating_sub(1);
+        }
+        self.add(to);
+    }
+
+    /// Counts one more job with `token`.
+    pub(super) fn add(&mut self, token: Token) {
+        if let Some(count) = self.0.get_mut(token.index()) {
+            *count += 1;
+        }
+    }
+
+    /// Returns the number of jobs with `token`.
+    pub(super) fn get(&self, token: Token) -> u32 {
+        self.0.get(token.index()).copied().unwrap_or(0)
+    }
+
+    /// Returns the set of tokens that at least one job has.
+    pub(super) fn set(&self) -> TokenSet {
+        let mut set = TokenSet::default();
+        for token in ALL_TOKENS {
+            if self.get(token) > 0 {
+                set.insert(token);
+            }
+        }
+        set
+    }
+}
+
+/// Every [`Token`], in declaration order.
+const ALL_TOKENS: [Token; TOKEN_KINDS] = [
+    Token::Created,
+    Token::WaitingForResource,
+    Token::Scheduled,
+    Token::Manual,
+    Token::Pending,
+    Token::Running,
+    Token::Success,
+    Token::Failed,
+    Token::Canceled,
+    Token::Skipped,
+    Token::SuccessWithWarnings,
+    Token::Ignored,
+];
 
 /// A set of tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -189,6 +250,20 @@ mod tests {
                 "{tokens:?} dag={dag}"
             );
         }
+    }
+
+    #[test]
+    fn token_counts_index_every_token() {
+        for (position, token) in ALL_TOKENS.into_iter().enumerate() {
+            assert_eq!(token.index(), position, "{token:?}");
+        }
+        let mut counts = TokenCounts::default();
+        counts.add(T::Created);
+        counts.add(T::Created);
+        counts.shift(T::Created, T::Ignored);
+        assert_eq!(counts.get(T::Created), 1);
+        assert_eq!(counts.get(T::Ignored), 1);
+        assert_eq!(counts.set(), set(&[T::Created, T::Ignored]));
     }
 
     #[test]

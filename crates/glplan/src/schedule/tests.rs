@@ -31,6 +31,25 @@ fn durations(text: &str) -> Durations {
     durations
 }
 
+/// Makes every job of the child pipelines eligible for runners `0..count`.
+fn every_runner(children: Vec<ChildEligible>, count: usize) -> Vec<ChildEligible> {
+    children
+        .into_iter()
+        .map(|child| ChildEligible {
+            trigger: child.trigger,
+            eligible: child
+                .eligible
+                .into_iter()
+                .map(|_| Eligible {
+                    runners: (0..count).collect(),
+                    reason: None,
+                })
+                .collect(),
+            children: every_runner(child.children, count),
+        })
+        .collect()
+}
+
 /// Builds one host with `concurrent` and `check_interval` and runners with these limits,
 /// with every job eligible for every runner.
 fn pool(pipeline: &Pipeline, concurrent: u32, interval: u64, limits: &[u32]) -> RunnerPool {
@@ -58,6 +77,7 @@ fn pool(pipeline: &Pipeline, concurrent: u32, interval: u64, limits: &[u32]) -> 
                 reason: None,
             })
             .collect(),
+        children: every_runner(RunnerPool::unlimited(pipeline).children, limits.len()),
     }
 }
 
@@ -554,8 +574,10 @@ fn trigger_with_child_succeeds() {
     let trigger = schedule.job("t").unwrap();
     assert_eq!(trigger.status, JobStatus::Success);
     assert_eq!(trigger.failure_reason, None);
-    // The child pipeline is not simulated, so the trigger job ends at once.
-    assert_eq!(trigger.finished_at, Some(0));
+    // With `strategy: depend` the trigger job ends with its child pipeline's job.
+    assert_eq!(trigger.finished_at, Some(10));
+    assert_eq!(status(&schedule, "t/c"), JobStatus::Success);
+    assert_eq!(started(&schedule, "after"), Some(10));
     assert_eq!(status(&schedule, "after"), JobStatus::Success);
 }
 
@@ -600,6 +622,7 @@ fn auto_cancel_hands_no_resource_group() {
         hosts: vec![host("full", 0), host("free", 1)],
         runners: vec![runner("r0", 0), runner("r1", 1)],
         eligible: vec![eligible(vec![0]), eligible(Vec::new()), eligible(vec![1])],
+        children: Vec::new(),
     };
 
     let schedule = simulate(

@@ -1,0 +1,553 @@
+//! Worked examples of child pipelines in the simulation: their jobs on the parent's runners,
+//! `trigger:strategy`, failures, cancellation, resource groups and nesting.
+
+use super::*;
+use crate::context::PipelineContext;
+use crate::pipeline::{PlanOptions, plan};
+use crate::source::FileId;
+use crate::{Diagnostics, Limits, MemoryFiles};
+
+/// Plans `.gitlab-ci.yml` with the other `files` available to `trigger:include`.
+fn planned(files: &[(&str, &str)]) -> Pipeline {
+    let mut memory = MemoryFiles::new();
+    for (name, text) in files {
+        memory = memory.with_file(*name, *text);
+    }
+    let (resolution, pipeline) = plan(
+        ".gitlab-ci.yml",
+        &memory,
+        &PipelineContext::push("main"),
+        &PlanOptions::default(),
+    );
+    assert!(
+        !resolution.diagnostics.has_errors(),
+        "{:?}",
+        resolution.diagnostics
+    );
+    let pipeline = pipeline.unwrap();
+    assert!(pipeline.created, "{:?}", pipeline.errors);
+    pipeline
+}
+
+fn durations(text: &str) -> Durations {
+    let mut diags = Diagnostics::new();
+    let durations = Durations::parse(FileId(0), text, &Limits::default(), &mut diags);
+    assert!(diags.is_empty(), "{diags:?}");
+    durations
+}
+
+fn options(play: &[&str], fail: &[&str]) -> ScheduleOptions {
+    ScheduleOptions {
+        play: play.iter().map(|s| (*s).to_owned()).collect(),
+        fail: fail.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+/// Simulates on runners without limits.
+fn run(files: &[(&str, &str)], times: &str, options: &ScheduleOptions) -> Schedule {
+    let pipeline = planned(files);
+    simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &durations(times),
+        options,
+    )
+}
+
+/// Returns a pool of one runner with `limit = 1` on a host with `check_interval = 0`, which
+/// takes every job.
+fn one_slot(pipeline: &Pipeline) -> RunnerPool {
+    let mut pool = RunnerPool::unlimited(pipeline);
+    if let Some(host) = pool.hosts.first_mut() {
+        host.concurrent = 1;
+    }
+    if let Some(runner) = pool.runners.first_mut() {
+        runner.limit = 1;
+    }
+    pool
+}
+
+fn job<'s>(schedule: &'s Schedule, name: &str) -> &'s ScheduledJob {
+    schedule
+        .job(name)
+        .unwrap_or_else(|| panic!("no job `{name}`"))
+}
+
+fn child<'s>(schedule: &'s Schedule, trigger: &str) -> &'s ChildPipeline {
+    schedule
+        .pipelines
+        .iter()
+        .find(|p| p.trigger == trigger)
+        .unwrap_or_else(|| panic!("no child pipeline of `{trigger}`"))
+}
+
+/// Returns a parent configuration with trigger job `t` of `child.yml` in stage `a`, with
+/// `strategy` appended to its `trigger`, and `after` and `always` in stage `b`.
+fn parent(strategy: &str) -> String {
+    format!(
+        "stages: [a, b]\n\
+         t: {{stage: a, trigger: {{include: child.yml{strategy}}}}}\n\
+         after: {{stage: b, script: x}}\n\
+         always: {{stage: b, script: x, when: always}}\n"
+    )
+}
+
+#[test]
+fn child_jobs_named_after_trigger() {
+    let yaml = parent("");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
+    let names: Vec<&str> = schedule.jobs.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(names, ["t", "after", "always", "t/c"]);
+    assert_eq!(job(&schedule, "t/c").pipeline.as_deref(), Some("t"));
+    assert_eq!(job(&schedule, "after").pipeline, None);
+    assert_eq!(schedule.pipelines.len(), 1);
+}
+
+/// The child's job gets a job id after every job of the parent, so on a runner with one
+/// slot it waits for `late`, which became pending later but was created first.
+#[test]
+fn child_jobs_wait_behind_parent_jobs() {
+    let yaml = "stages: [a, b]\n\
+                early: {stage: a, script: x}\n\
+                t: {stage: a, trigger: {include: child.yml}}\n\
+                late: {stage: b, script: x}\n";
+    let pipeline = planned(&[(".gitlab-ci.yml", yaml), ("child.yml", "c: {script: x}\n")]);
+    let schedule = simulate(
+        &pipeline,
+        &one_slot(&pipeline),
+        &durations("default: 10\n"),
+        &ScheduleOptions::default(),
+    );
+    let c = job(&schedule, "t/c");
+    assert_eq!(c.queued_at, Some(0));
+    assert_eq!(c.started_at, Some(20));
+    assert_eq!(c.runner.as_deref(), Some("unlimited"));
+    assert_eq!(job(&schedule, "early").started_at, Some(0));
+    assert_eq!(job(&schedule, "late").started_at, Some(10));
+    assert_eq!(schedule.duration, 30);
+    assert_eq!(schedule.runners.first().map(|r| r.jobs), Some(3));
+    assert_eq!(schedule.runners.first().map(|r| r.peak), Some(1));
+}
+
+#[test]
+fn depend_waits_no_strategy_does_not() {
+    let times = "default: 10\njobs: {t/c: 30}\n";
+    let cases = [("", 0, 0, 30), (", strategy: depend", 30, 30, 40)];
+    for (strategy, trigger_end, after_start, duration) in cases {
+        let yaml = parent(strategy);
+        let files = [
+            (".gitlab-ci.yml", yaml.as_str()),
+            ("child.yml", "c: {script: x}\n"),
+        ];
+        let schedule = run(&files, times, &ScheduleOptions::default());
+        let trigger = job(&schedule, "t");
+        assert_eq!(trigger.status, JobStatus::Success, "{strategy}");
+        assert_eq!(trigger.started_at, Some(0), "{strategy}");
+        assert_eq!(trigger.finished_at, Some(trigger_end), "{strategy}");
+        assert_eq!(
+            job(&schedule, "after").started_at,
+            Some(after_start),
+            "{strategy}"
+        );
+        assert_eq!(job(&schedule, "t/c").finished_at, Some(30), "{strategy}");
+        let pipeline = child(&schedule, "t");
+        assert_eq!(pipeline.created_at, 0, "{strategy}");
+        assert_eq!(pipeline.finished_at, Some(30), "{strategy}");
+        assert_eq!(pipeline.status, PipelineStatus::Success, "{strategy}");
+        assert!(schedule.finished, "{strategy}");
+        assert_eq!(schedule.status, PipelineStatus::Success, "{strategy}");
+        assert_eq!(schedule.duration, duration, "{strategy}");
+    }
+}
+
+#[test]
+fn failing_child_job_fails_depend_trigger() {
+    let yaml = parent(", strategy: depend");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let schedule = run(&files, "default: 10\n", &options(&[], &["t/c"]));
+    let trigger = job(&schedule, "t");
+    assert_eq!(trigger.status, JobStatus::Failed);
+    assert_eq!(trigger.failure_reason, None);
+    assert_eq!(
+        trigger.reason.as_deref(),
+        Some("its child pipeline ended `failed`")
+    );
+    assert_eq!(trigger.finished_at, Some(10));
+    assert_eq!(job(&schedule, "after").status, JobStatus::Skipped);
+    assert_eq!(job(&schedule, "always").status, JobStatus::Success);
+    assert_eq!(job(&schedule, "always").started_at, Some(10));
+    assert_eq!(child(&schedule, "t").status, PipelineStatus::Failed);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}
+
+#[test]
+fn failing_child_job_without_strategy() {
+    let yaml = parent("");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let schedule = run(&files, "default: 10\n", &options(&[], &["t/c"]));
+    assert_eq!(job(&schedule, "t").status, JobStatus::Success);
+    assert_eq!(job(&schedule, "after").status, JobStatus::Success);
+    assert_eq!(child(&schedule, "t").status, PipelineStatus::Failed);
+    assert_eq!(schedule.status, PipelineStatus::Success);
+}
+
+#[test]
+fn allowed_failure_of_depend_trigger() {
+    let yaml = "stages: [a, b]\n\
+                t: {stage: a, trigger: {include: child.yml, strategy: depend}, allow_failure: true}\n\
+                after: {stage: b, script: x}\n";
+    let files = [(".gitlab-ci.yml", yaml), ("child.yml", "c: {script: x}\n")];
+    let schedule = run(&files, "default: 10\n", &options(&[], &["t/c"]));
+    let trigger = job(&schedule, "t");
+    assert_eq!(trigger.status, JobStatus::Failed);
+    assert!(trigger.allowed_failure);
+    assert_eq!(job(&schedule, "after").status, JobStatus::Success);
+    assert_eq!(schedule.status, PipelineStatus::Success);
+}
+
+/// A child with only an optional manual job is `skipped`: `depend` fails the trigger job and
+/// `mirror` skips it.
+#[test]
+fn skipped_child_depend_and_mirror() {
+    let child_yaml = "m: {script: x, when: manual}\n";
+    let cases = [
+        ("depend", JobStatus::Failed, JobStatus::Skipped),
+        ("mirror", JobStatus::Skipped, JobStatus::Success),
+    ];
+    for (strategy, trigger_status, after_status) in cases {
+        let yaml = parent(&format!(", strategy: {strategy}"));
+        let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+        let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
+        let trigger = job(&schedule, "t");
+        assert_eq!(trigger.status, trigger_status, "{strategy}");
+        assert_eq!(trigger.finished_at, Some(0), "{strategy}");
+        assert_eq!(
+            trigger.attempts.first().map(|a| a.status),
+            Some(trigger_status),
+            "{strategy}"
+        );
+        assert_eq!(job(&schedule, "after").status, after_status, "{strategy}");
+        assert_eq!(
+            job(&schedule, "t/m").status,
+            JobStatus::Manual,
+            "{strategy}"
+        );
+        assert_eq!(
+            child(&schedule, "t").status,
+            PipelineStatus::Skipped,
+            "{strategy}"
+        );
+    }
+}
+
+/// A child blocked by a manual job never completes: a `depend` trigger job stays running,
+/// and a `mirror` one becomes a blocking manual job of the parent.
+#[test]
+fn blocked_child_depend_and_mirror() {
+    let child_yaml = "stages: [one, two]\n\
+                      gate: {stage: one, script: x, when: manual, allow_failure: false}\n\
+                      next: {stage: two, script: x}\n";
+    let cases = [
+        (
+            "depend",
+            JobStatus::Running,
+            "waits for its child pipeline, which is blocked by a manual job",
+            PipelineStatus::Running,
+        ),
+        (
+            "mirror",
+            JobStatus::Manual,
+            "its child pipeline is blocked by a manual job",
+            PipelineStatus::Manual,
+        ),
+    ];
+    for (strategy, trigger_status, reason, parent_status) in cases {
+        let yaml = parent(&format!(", strategy: {strategy}"));
+        let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+        let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
+        let trigger = job(&schedule, "t");
+        assert_eq!(trigger.status, trigger_status, "{strategy}");
+        assert_eq!(trigger.reason.as_deref(), Some(reason), "{strategy}");
+        assert_eq!(trigger.started_at, Some(0), "{strategy}");
+        assert_eq!(trigger.finished_at, None, "{strategy}");
+        assert_eq!(
+            job(&schedule, "after").status,
+            JobStatus::Created,
+            "{strategy}"
+        );
+        assert_eq!(
+            job(&schedule, "t/next").status,
+            JobStatus::Created,
+            "{strategy}"
+        );
+        assert!(!schedule.finished, "{strategy}");
+        assert_eq!(schedule.status, parent_status, "{strategy}");
+        let pipeline = child(&schedule, "t");
+        assert_eq!(pipeline.status, PipelineStatus::Manual, "{strategy}");
+        assert!(!pipeline.finished, "{strategy}");
+        assert_eq!(pipeline.finished_at, None, "{strategy}");
+    }
+}
+
+#[test]
+fn mirror_blocked_optional_trigger_ignored() {
+    let yaml = "stages: [a, b]\n\
+                t: {stage: a, trigger: {include: child.yml, strategy: mirror}, allow_failure: true}\n\
+                after: {stage: b, script: x}\n";
+    let child_yaml = "gate: {script: x, when: manual, allow_failure: false}\n";
+    let files = [(".gitlab-ci.yml", yaml), ("child.yml", child_yaml)];
+    let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
+    assert_eq!(job(&schedule, "t").status, JobStatus::Manual);
+    assert_eq!(job(&schedule, "after").status, JobStatus::Success);
+    assert!(schedule.finished);
+}
+
+#[test]
+fn played_child_manual_job() {
+    let yaml = parent(", strategy: depend");
+    let child_yaml = "gate: {script: x, when: manual, allow_failure: false}\n";
+    let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+    let schedule = run(&files, "default: 10\n", &options(&["t/gate"], &[]));
+    assert_eq!(job(&schedule, "t/gate").status, JobStatus::Success);
+    assert_eq!(job(&schedule, "t").finished_at, Some(10));
+    assert_eq!(job(&schedule, "after").started_at, Some(10));
+}
+
+#[test]
+fn nested_grandchild_pipeline() {
+    let yaml = parent(", strategy: depend");
+    let child_yaml = "stages: [one, two]\n\
+                      inner: {stage: one, trigger: {include: grand.yml, strategy: depend}}\n\
+                      c: {stage: two, script: x}\n";
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", child_yaml),
+        ("grand.yml", "g: {script: x}\n"),
+    ];
+    let times = "default: 10\njobs: {t/inner/g: 50}\n";
+    let schedule = run(&files, times, &ScheduleOptions::default());
+    let g = job(&schedule, "t/inner/g");
+    assert_eq!(g.pipeline.as_deref(), Some("t/inner"));
+    assert_eq!(g.finished_at, Some(50));
+    assert_eq!(job(&schedule, "t/inner").finished_at, Some(50));
+    assert_eq!(job(&schedule, "t/c").started_at, Some(50));
+    assert_eq!(job(&schedule, "t").finished_at, Some(60));
+    assert_eq!(job(&schedule, "after").started_at, Some(60));
+    let triggers: Vec<&str> = schedule
+        .pipelines
+        .iter()
+        .map(|p| p.trigger.as_str())
+        .collect();
+    assert_eq!(triggers, ["t", "t/inner"]);
+    let path: Vec<&str> = schedule
+        .critical_path
+        .iter()
+        .map(|s| s.job.as_str())
+        .collect();
+    assert_eq!(path, ["t/inner/g", "t/c", "after"]);
+}
+
+#[test]
+fn failing_grandchild_fails_every_depend_trigger() {
+    let yaml = parent(", strategy: depend");
+    let child_yaml = "stages: [one, two]\n\
+                      inner: {stage: one, trigger: {include: grand.yml, strategy: depend}}\n\
+                      c: {stage: two, script: x}\n";
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", child_yaml),
+        ("grand.yml", "g: {script: x}\n"),
+    ];
+    let schedule = run(&files, "default: 10\n", &options(&[], &["t/inner/g"]));
+    assert_eq!(job(&schedule, "t/inner").status, JobStatus::Failed);
+    assert_eq!(job(&schedule, "t/c").status, JobStatus::Skipped);
+    assert_eq!(job(&schedule, "t").status, JobStatus::Failed);
+    assert_eq!(job(&schedule, "after").status, JobStatus::Skipped);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}
+
+/// `hold` keeps the project's `prod` group for 50 seconds, so the child's `c` waits for it.
+#[test]
+fn resource_group_shared_with_child() {
+    let yaml = "hold: {script: x, resource_group: prod}\n\
+                t: {trigger: {include: child.yml}}\n";
+    let child_yaml = "c: {script: x, resource_group: prod}\n";
+    let files = [(".gitlab-ci.yml", yaml), ("child.yml", child_yaml)];
+    let schedule = run(
+        &files,
+        "default: 10\njobs: {hold: 50}\n",
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(job(&schedule, "t/c").queued_at, Some(50));
+    assert_eq!(job(&schedule, "t/c").started_at, Some(50));
+}
+
+#[test]
+fn retried_child_job() {
+    let yaml = parent(", strategy: depend");
+    let child_yaml = "c: {script: x, retry: 1}\n";
+    let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+    let times = "jobs: {t/c: {duration: 10, fail: 1}}\n";
+    let schedule = run(&files, times, &ScheduleOptions::default());
+    let c = job(&schedule, "t/c");
+    assert_eq!(c.status, JobStatus::Success);
+    assert_eq!(c.attempts.len(), 2);
+    assert_eq!(job(&schedule, "t").status, JobStatus::Success);
+    assert_eq!(job(&schedule, "t").finished_at, Some(20));
+}
+
+#[test]
+fn auto_cancel_reaches_child_pipeline() {
+    let yaml = "workflow: {auto_cancel: {on_job_failure: all}}\n\
+                bad: {script: x}\n\
+                t: {trigger: {include: child.yml}}\n";
+    let files = [(".gitlab-ci.yml", yaml), ("child.yml", "c: {script: x}\n")];
+    let times = "jobs: {bad: 10, t/c: 100}\n";
+    let schedule = run(&files, times, &options(&[], &["bad"]));
+    let c = job(&schedule, "t/c");
+    assert_eq!(c.status, JobStatus::Canceled);
+    assert_eq!(c.finished_at, Some(10));
+    assert_eq!(child(&schedule, "t").status, PipelineStatus::Canceled);
+}
+
+#[test]
+fn auto_cancel_of_child_leaves_parent() {
+    let yaml = "stages: [a, b]\n\
+                t: {stage: a, trigger: {include: child.yml, strategy: depend}}\n\
+                other: {stage: a, script: x}\n\
+                after: {stage: b, script: x}\n";
+    let child_yaml = "workflow: {auto_cancel: {on_job_failure: all}}\n\
+                      bad: {script: x}\n\
+                      long: {script: x}\n";
+    let files = [(".gitlab-ci.yml", yaml), ("child.yml", child_yaml)];
+    let times = "jobs: {t/bad: 10, t/long: 100, other: 50}\n";
+    let schedule = run(&files, times, &options(&[], &["t/bad"]));
+    assert_eq!(job(&schedule, "t/long").status, JobStatus::Canceled);
+    assert_eq!(job(&schedule, "other").status, JobStatus::Success);
+    assert_eq!(job(&schedule, "other").finished_at, Some(50));
+    assert_eq!(job(&schedule, "t").status, JobStatus::Failed);
+    assert_eq!(job(&schedule, "t").finished_at, Some(10));
+    assert_eq!(job(&schedule, "after").status, JobStatus::Skipped);
+}
+
+#[test]
+fn failed_trigger_creates_no_child() {
+    let yaml = parent(", strategy: depend");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let schedule = run(&files, "default: 10\n", &options(&[], &["t"]));
+    let trigger = job(&schedule, "t");
+    assert_eq!(trigger.status, JobStatus::Failed);
+    assert_eq!(
+        trigger.failure_reason.as_deref(),
+        Some("downstream_pipeline_creation_failed")
+    );
+    assert!(schedule.job("t/c").is_none());
+    assert!(schedule.pipelines.is_empty());
+}
+
+#[test]
+fn trigger_duration_ignored_with_child() {
+    let yaml = parent(", strategy: depend");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let pipeline = planned(&files);
+    let times = durations("default: 10\njobs: {t: {duration: 500, fail: true}, 't*': 7}\n");
+    let schedule = simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &times,
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(job(&schedule, "t").status, JobStatus::Success);
+    assert_eq!(job(&schedule, "t").finished_at, Some(10));
+    let warnings = ignored_trigger_durations(&pipeline, &times);
+    let codes: Vec<&str> = warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, ["trigger-duration-ignored"]);
+    assert_eq!(
+        warnings.first().and_then(|w| w.help.as_deref()),
+        Some("give durations to the child pipeline's jobs, as in `t/JOB`, or remove the entry")
+    );
+}
+
+#[test]
+fn durations_glob_on_child_names() {
+    let yaml = parent("");
+    let child_yaml = "c1: {script: x}\nc2: {script: x}\n";
+    let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+    let schedule = run(
+        &files,
+        "default: 10\njobs: {'t/*': 40, '**/after': 20}\n",
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(job(&schedule, "t/c1").finished_at, Some(40));
+    assert_eq!(job(&schedule, "t/c2").finished_at, Some(40));
+    assert_eq!(job(&schedule, "after").finished_at, Some(20));
+}
+
+#[test]
+fn unknown_child_names() {
+    let yaml = parent("");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let pipeline = planned(&files);
+    let names = ["t/c", "t/nope", "c"].map(str::to_owned);
+    assert_eq!(unknown_jobs(&pipeline, &names), ["t/nope", "c"]);
+}
+
+#[test]
+fn multi_project_trigger_keeps_durations() {
+    let yaml = "stages: [a, b]\n\
+                t: {stage: a, trigger: {project: g/p, strategy: depend}}\n\
+                after: {stage: b, script: x}\n";
+    let schedule = run(
+        &[(".gitlab-ci.yml", yaml)],
+        "default: 10\njobs: {t: 30}\n",
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(job(&schedule, "t").finished_at, Some(30));
+    assert_eq!(job(&schedule, "after").started_at, Some(30));
+    assert!(schedule.pipelines.is_empty());
+}
+
+#[test]
+fn child_jobs_stuck_without_runner_entry() {
+    let yaml = parent(", strategy: depend");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let pipeline = planned(&files);
+    let mut pool = RunnerPool::unlimited(&pipeline);
+    pool.children.clear();
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations("default: 10\n"),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(job(&schedule, "t/c").status, JobStatus::Stuck);
+    assert_eq!(job(&schedule, "t").status, JobStatus::Running);
+    assert_eq!(
+        job(&schedule, "t").reason.as_deref(),
+        Some("waits for its child pipeline, which does not finish")
+    );
+    let stuck: Vec<&str> = schedule.stuck.iter().map(|s| s.job.as_str()).collect();
+    assert_eq!(stuck, ["t/c"]);
+}

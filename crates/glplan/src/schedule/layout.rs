@@ -1,0 +1,194 @@
+//! The pipelines of a simulation: the top pipeline and every child pipeline planned under it,
+//! with one list of all their jobs.
+//!
+//! A child pipeline is simulated when `plan` planned it and GitLab creates it. Its trigger job
+//! has `trigger:include`, and the child configuration's files were available. GitLab creates
+//! the child pipeline when no `workflow:rules` filter it out, it has no configuration error,
+//! and it stays within the depth and hierarchy size limits. The jobs of such a pipeline are named after the trigger jobs that
+//! lead to it: `deploy/rspec` is job `rspec` of the child pipeline of trigger job `deploy`, and
+//! `deploy/inner/rspec` a job of the grandchild created by `inner` in that child pipeline.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::config::JobKind;
+use crate::pipeline::{Pipeline, PlannedJob, TriggerKind};
+
+use super::{ChildEligible, Eligible, RunnerPool};
+
+/// Separator between the trigger jobs and the job in the name of a child pipeline's job.
+pub(super) const SEPARATOR: char = '/';
+
+/// A trigger job's `trigger:strategy`, which decides when the job ends and with which status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Strategy {
+    /// No strategy: the trigger job succeeds as soon as the child pipeline is created.
+    None,
+    /// `depend`: the trigger job runs until the child pipeline completes and takes its status,
+    /// with `skipped` as `failed`.
+    Depend,
+    /// `mirror`: as `depend`, but a skipped child pipeline skips the trigger job and a blocked
+    /// one makes it manual.
+    Mirror,
+}
+
+impl Strategy {
+    fn of(job: &PlannedJob) -> Strategy {
+        match job.trigger.as_ref().and_then(|t| t.strategy.as_deref()) {
+            Some("depend") => Strategy::Depend,
+            Some("mirror") => Strategy::Mirror,
+            _ => Strategy::None,
+        }
+    }
+
+    /// Returns the keyword as written, `None` without a strategy.
+    pub(super) fn keyword(self) -> Option<&'static str> {
+        match self {
+            Strategy::None => None,
+            Strategy::Depend => Some("depend"),
+            Strategy::Mirror => Some("mirror"),
+        }
+    }
+}
+
+/// One pipeline of the simulation.
+pub(super) struct PipelineLayout<'p> {
+    pub(super) pipeline: &'p Pipeline,
+    /// Index in [`Layout::jobs`] of the trigger job that creates it; `None` for the top
+    /// pipeline.
+    pub(super) trigger: Option<usize>,
+    /// The name of the trigger job, as [`LayoutJob::name`] gives it; `None` for the top
+    /// pipeline.
+    pub(super) prefix: Option<String>,
+    /// Its jobs' indexes in [`Layout::jobs`], in the pipeline's job order.
+    pub(super) jobs: Range<usize>,
+    pub(super) strategy: Strategy,
+}
+
+/// One job of the simulation.
+pub(super) struct LayoutJob<'p> {
+    pub(super) planned: &'p PlannedJob,
+    /// The job's name with the trigger jobs of its pipeline in front, such as `deploy/rspec`.
+    pub(super) name: Cow<'p, str>,
+    /// The parallel base name in the same form, for a parallel job.
+    pub(super) base: Option<Cow<'p, str>>,
+    /// The runners that can take it, when the pool lists them.
+    pub(super) eligible: Option<&'p Eligible>,
+    /// Index in [`Layout::pipelines`] of the child pipeline this trigger job creates.
+    pub(super) child: Option<usize>,
+}
+
+impl LayoutJob<'_> {
+    /// Returns whether `name` is the job's name or its parallel base name.
+    pub(super) fn is_named(&self, name: &str) -> bool {
+        self.name == name || self.base.as_deref() == Some(name)
+    }
+}
+
+/// The pipelines and jobs of a simulation. The top pipeline's jobs come first, in its job
+/// order, then each child pipeline's jobs, depth first in the order of the trigger jobs.
+pub(super) struct Layout<'p> {
+    pub(super) pipelines: Vec<PipelineLayout<'p>>,
+    pub(super) jobs: Vec<LayoutJob<'p>>,
+}
+
+impl<'p> Layout<'p> {
+    /// Lays out `pipeline` and its simulated child pipelines, with each job's runners from
+    /// `pool` when it is given.
+    pub(super) fn new(pipeline: &'p Pipeline, pool: Option<&'p RunnerPool>) -> Layout<'p> {
+        let mut layout = Layout {
+            pipelines: Vec::new(),
+            jobs: Vec::new(),
+        };
+        let eligible = pool.map(|pool| (pool.eligible.as_slice(), pool.children.as_slice()));
+        layout.add(pipeline, None, None, Strategy::None, eligible);
+        layout
+    }
+
+    fn add(
+        &mut self,
+        pipeline: &'p Pipeline,
+        trigger: Option<usize>,
+        prefix: Option<String>,
+        strategy: Strategy,
+        eligible: Option<(&'p [Eligible], &'p [ChildEligible])>,
+    ) {
+        let start = self.jobs.len();
+        for (position, job) in pipeline.jobs.iter().enumerate() {
+            let qualify = |name: &'p str| -> Cow<'p, str> {
+                match &prefix {
+                    Some(prefix) => Cow::Owned(format!("{prefix}{SEPARATOR}{name}")),
+                    None => Cow::Borrowed(name),
+                }
+            };
+            self.jobs.push(LayoutJob {
+                planned: job,
+                name: qualify(job.name.as_str()),
+                base: job
+                    .parallel
+                    .as_ref()
+                    .map(|parallel| qualify(parallel.base_name.as_str())),
+                eligible: eligible.and_then(|(jobs, _)| jobs.get(position)),
+                child: None,
+            });
+        }
+        let end = self.jobs.len();
+        self.pipelines.push(PipelineLayout {
+            pipeline,
+            trigger,
+            prefix,
+            jobs: start..end,
+            strategy,
+        });
+
+        for job in start..end {
+            let Some(entry) = self.jobs.get(job) else {
+                continue;
+            };
+            let planned = entry.planned;
+            let Some(child) = simulated_child(planned) else {
+                continue;
+            };
+            let name = entry.name.to_string();
+            let child_eligible = eligible.map(|(_, children)| {
+                children
+                    .iter()
+                    .find(|c| c.trigger == planned.name)
+                    .map_or((&[][..], &[][..]), |c| {
+                        (c.eligible.as_slice(), c.children.as_slice())
+                    })
+            });
+            if let Some(entry) = self.jobs.get_mut(job) {
+                entry.child = Some(self.pipelines.len());
+            }
+            self.add(
+                child,
+                Some(job),
+                Some(name),
+                Strategy::of(planned),
+                child_eligible,
+            );
+        }
+    }
+
+    /// Returns the jobs that `name` selects: by their name or their parallel base name.
+    pub(super) fn selected<'l>(&'l self, name: &'l str) -> impl Iterator<Item = &'l LayoutJob<'p>> {
+        self.jobs.iter().filter(move |job| job.is_named(name))
+    }
+}
+
+/// Returns the child pipeline of a trigger job that the simulation runs: planned, and created
+/// by GitLab.
+pub(crate) fn simulated_child(job: &PlannedJob) -> Option<&Pipeline> {
+    if job.kind != JobKind::Bridge {
+        return None;
+    }
+    let trigger = job.trigger.as_ref()?;
+    if trigger.kind != TriggerKind::Child || trigger.failure_reason.is_some() {
+        return None;
+    }
+    trigger
+        .downstream
+        .as_deref()
+        .filter(|pipeline| pipeline.created)
+}
