@@ -153,7 +153,7 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "JOB")]
     pub play: Vec<String>,
     /// Makes every attempt of JOB fail with exit code 1 (`script_failure`), to see what
-    /// runs after a failure; JOB is named as for `--play`. A trigger job fails at its start
+    /// runs after a failure. JOB is named as for `--play`. A trigger job fails at its start
     /// (`downstream_pipeline_creation_failed`), without a child pipeline. Repeat for several
     /// jobs.
     #[arg(long, value_name = "JOB")]

@@ -1,7 +1,7 @@
 //! End-to-end tests of `glplan schedule` and of `glplan plan --runners` on the fixtures in
 //! `tests/fixtures/schedule`: shell, Docker and Kubernetes runners, Docker-in-Docker, tags with
-//! `run_untagged`, a multi-architecture build, `concurrent` below the sum of `limit`s and a
-//! stuck job.
+//! `run_untagged`, a multi-architecture build, `concurrent` below the sum of `limit`s, a
+//! stuck job, and child pipelines that share the parent's runner.
 
 #![expect(
     clippy::unwrap_used,
@@ -668,4 +668,143 @@ fn schedule_json_without_configuration() {
         diagnostic_locations(&value),
         [("yaml-syntax-error".to_owned(), format!("{config}:3"))]
     );
+}
+
+/// Runs `glplan schedule` on the `children` fixture with its runner and durations files.
+fn children_json(extra: &[&str]) -> Value {
+    let durations = fixture("children/durations.yml");
+    let mut args = vec!["--durations", durations.as_str()];
+    args.extend_from_slice(extra);
+    schedule_json("children", &["runners.toml"], &args)
+}
+
+#[test]
+fn child_jobs_share_parent_runner() {
+    let schedule = children_json(&[]);
+    let unit = job(&schedule, "deploy/unit");
+    assert_eq!(unit["pipeline"], "deploy");
+    assert_eq!(unit["runner"], "docker");
+    assert_eq!(unit["queued_at"], 60);
+    assert_eq!(unit["started_at"], 180, "waits for the parent's `docs`");
+    assert_eq!(job(&schedule, "docs")["started_at"], 60);
+    assert_eq!(job(&schedule, "deploy/approve")["status"], "manual");
+    assert_eq!(job(&schedule, "build").get("pipeline"), None);
+    assert_eq!(schedule["runners"][0]["jobs"], 5);
+}
+
+#[test]
+fn depend_trigger_ends_with_child() {
+    let schedule = children_json(&[]);
+    assert_eq!(job(&schedule, "deploy")["finished_at"], 390);
+    assert_eq!(job(&schedule, "deploy/nested")["finished_at"], 390);
+    assert_eq!(
+        job(&schedule, "deploy/nested/smoke")["pipeline"],
+        "deploy/nested"
+    );
+    assert_eq!(job(&schedule, "notify")["started_at"], 390);
+    let pipelines: Vec<(&str, &str, u64)> = schedule["pipelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["trigger"].as_str().unwrap(),
+                p["status"].as_str().unwrap(),
+                p["finished_at"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pipelines,
+        [
+            ("deploy", "success", 390),
+            ("deploy/nested", "success", 390)
+        ]
+    );
+    assert_eq!(schedule["duration"], 450);
+}
+
+#[test]
+fn failing_child_job_skips_parent_stage() {
+    let schedule = children_json(&["--fail", "deploy/unit"]);
+    assert_eq!(job(&schedule, "deploy/unit")["status"], "failed");
+    assert_eq!(job(&schedule, "deploy/nested")["status"], "skipped");
+    assert_eq!(job(&schedule, "deploy")["status"], "failed");
+    assert_eq!(
+        job(&schedule, "deploy")["reason"],
+        "its child pipeline ended `failed`"
+    );
+    assert_eq!(job(&schedule, "notify")["status"], "skipped");
+    assert_eq!(schedule["status"], "failed");
+}
+
+#[test]
+fn play_child_manual_job() {
+    let schedule = children_json(&["--play", "deploy/approve"]);
+    assert_eq!(job(&schedule, "deploy/approve")["status"], "success");
+    assert_eq!(job(&schedule, "deploy/approve")["runner"], "docker");
+}
+
+#[test]
+fn unknown_child_job_exits_two() {
+    let config = fixture("children/.gitlab-ci.yml");
+    let output = glplan(&["schedule", &config, "--fail", "deploy/nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--fail: job `deploy/nope` is not in the pipeline"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn child_pipelines_in_table() {
+    let config = fixture("children/.gitlab-ci.yml");
+    let runners = fixture("children/runners.toml");
+    let durations = fixture("children/durations.yml");
+    let output = glplan(&[
+        "schedule",
+        &config,
+        "--runners",
+        &runners,
+        "--durations",
+        &durations,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip_while(|line| !line.starts_with("CHILD PIPELINE OF"))
+        .take(3)
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "CHILD", "PIPELINE", "OF", "STRATEGY", "STATUS", "CREATED", "END"
+            ],
+            vec!["deploy", "depend", "success", "1:00", "6:30"],
+            vec!["deploy/nested", "depend", "success", "6:00", "6:30"],
+        ]
+    );
+    assert!(
+        text.contains("critical path: build -> deploy/unit -> deploy/nested/smoke -> notify"),
+        "{text}"
+    );
+}
+
+#[test]
+fn trigger_duration_warns() {
+    let config = fixture("children/.gitlab-ci.yml");
+    let durations = fixture("children/trigger-durations.yml");
+    let output = glplan(&["schedule", &config, "--durations", &durations]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning[trigger-duration-ignored]"),
+        "{}",
+        stderr(&output)
+    );
+    let schedule = schedule_json("children", &[], &["--durations", &durations]);
+    assert_eq!(job(&schedule, "deploy")["finished_at"], 900);
 }
