@@ -27,6 +27,9 @@
 //!   (`unordered`, `oldest_first`, `newest_first`, `newest_ready_first`) order waiting jobs by
 //!   pipeline, and within one pipeline every mode hands the resource to a job that is already
 //!   waiting, so glplan gives it to the waiting job with the lowest job id in every mode.
+//!   NOTE: a child pipeline's jobs wait in the same groups as its parent's. Their job ids are
+//!   higher, so they come after the parent's waiting jobs, as with `oldest_first`, but
+//!   `newest_first` and `newest_ready_first` would serve the newer child pipeline first.
 //! - An attempt longer than the job's timeout fails at the timeout with
 //!   `job_execution_timeout`. The timeout is the job's `timeout:`, else the project's (from
 //!   the durations file), lowered to the runner's `maximum_timeout`.
