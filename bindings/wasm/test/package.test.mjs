@@ -813,6 +813,33 @@ test("schedules with a durations file equal the CLI's", () => {
   assert.ok(locations.includes("durations"), `files: ${locations.join(", ")}`);
 });
 
+test("schedules with child pipelines equal the CLI's", () => {
+  const binary = buildCli();
+  // A `depend` trigger job whose child pipeline has a grandchild, from the CLI's fixtures.
+  const fixture = path.join(root, "crates/glplan-cli/tests/fixtures/schedule/children");
+  const files = {};
+  for (const name of [".gitlab-ci.yml", "child.yml", "grand.yml"]) {
+    files[name] = fs.readFileSync(path.join(fixture, name), "utf8");
+  }
+  const durations = path.join(fixture, "durations.yml");
+  const entry = ".gitlab-ci.yml";
+  compareWithRunners(binary, { cwd: fixture, files, entry, extra: {}, args: ["--repo", "."], durations }, ["multi-arch.toml"]);
+
+  // The input must reach the members that child pipelines add.
+  const { schedule } = glplan.schedule({ files, entry, durations: fs.readFileSync(durations, "utf8") });
+  assert.deepEqual(
+    schedule.pipelines.map((pipeline) => [pipeline.trigger, pipeline.strategy, pipeline.status]),
+    [
+      ["deploy", "depend", "success"],
+      ["deploy/nested", "depend", "success"],
+    ],
+  );
+  const unit = schedule.jobs.find((job) => job.name === "deploy/unit");
+  assert.equal(unit.pipeline, "deploy");
+  const trigger = schedule.jobs.find((job) => job.name === "deploy");
+  assert.equal(trigger.finished_at, schedule.pipelines[0].finished_at);
+});
+
 test("corpus plans and schedules with runners equal the CLI's", (t) => {
   if (!haveCorpus(t)) {
     return;

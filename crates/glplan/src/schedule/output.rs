@@ -40,7 +40,8 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// Returns the simulated job called `name`.
+    /// Returns the simulated job called `name`: for a job of a child pipeline, its name with
+    /// the trigger jobs in front, as in `deploy/rspec`.
     pub fn job(&self, name: &str) -> Option<&ScheduledJob> {
         self.jobs.iter().find(|job| job.name == name)
     }

@@ -4,6 +4,10 @@
 //! (in job order), then delayed jobs' timers fire, then hosts hand a runner to a worker (in
 //! host order, and each host in its feed order). After each event the jobs it unblocked are
 //! decided in job order, so they become pending at the same second.
+//!
+//! The top pipeline and its simulated child pipelines share one list of jobs, one event heap
+//! and the runners. Each pipeline keeps its own stage state in a [`Run`], and the
+//! [`downstream`] module creates child pipelines and ends the trigger jobs that wait for them.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
