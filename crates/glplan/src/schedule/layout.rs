@@ -4,9 +4,10 @@
 //! A child pipeline is simulated when `plan` planned it and GitLab creates it. Its trigger job
 //! has `trigger:include`, and the child configuration's files were available. GitLab creates
 //! the child pipeline when no `workflow:rules` filter it out, it has no configuration error,
-//! and it stays within the depth and hierarchy size limits. The jobs of such a pipeline are named after the trigger jobs that
-//! lead to it: `deploy/rspec` is job `rspec` of the child pipeline of trigger job `deploy`, and
-//! `deploy/inner/rspec` a job of the grandchild created by `inner` in that child pipeline.
+//! and it stays within the depth and hierarchy size limits. The jobs of such a pipeline are
+//! named after the trigger jobs that lead to it. So `deploy/rspec` is job `rspec` of the child
+//! pipeline of trigger job `deploy`, and `deploy/inner/rspec` a job of the grandchild that
+//! `inner` creates in that child pipeline.
 
 use std::borrow::Cow;
 use std::ops::Range;

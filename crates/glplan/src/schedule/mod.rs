@@ -81,8 +81,8 @@
 //!   optional manual jobs left, for example). A child blocked by a manual job, or with a stuck
 //!   job, never completes, so the trigger job stays `running`.
 //! - With `mirror` (GitLab 18.2 and later), it takes the child's status as `depend` does, but a
-//!   `skipped` child skips it, and a child blocked by a manual job makes it `manual`: blocking
-//!   for its own pipeline, or ignored there with `allow_failure: true`.
+//!   `skipped` child skips it, and a child blocked by a manual job makes it `manual`. It then
+//!   blocks its own pipeline, unless it has `allow_failure: true`, which makes it ignored there.
 //!
 //! Such a trigger job takes no run time or failures from the durations file, because its
 //! child pipeline decides both. [`ScheduleOptions::fail`] still fails it, as GitLab fails a
