@@ -536,7 +536,8 @@ export interface Schedule {
   /**
    * The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
    * `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
-   * is stuck. The jobs of child pipelines count only through their trigger jobs.
+   * is stuck or a trigger job waits for a child pipeline that does not finish. The jobs of
+   * child pipelines count only through their trigger jobs.
    */
   status: PipelineStatus;
   /**

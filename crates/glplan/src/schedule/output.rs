@@ -10,7 +10,8 @@ use super::status::PipelineStatus;
 pub struct Schedule {
     /// The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
     /// `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
-    /// is stuck. The jobs of child pipelines count only through their trigger jobs.
+    /// is stuck or a trigger job waits for a child pipeline that does not finish. The jobs of
+    /// child pipelines count only through their trigger jobs.
     pub status: PipelineStatus,
     /// Whether every job completed or was left as an optional manual job, so the pipeline
     /// finished. The jobs of child pipelines count only through their trigger jobs.
