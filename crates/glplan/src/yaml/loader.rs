@@ -547,11 +547,19 @@ impl<'t> Builder<'t> {
                     (Value::Map(omap(items)), Origin::Seq)
                 }
             },
-            FrameKind::Map { mut map, kind, .. } => match kind {
+            FrameKind::Map {
+                mut map,
+                kind,
+                merged,
+                ..
+            } => match kind {
                 MapKind::Plain => (Value::Map(map), Origin::Map),
                 MapKind::Reference => (reference(Value::Map(map), span), Origin::Map),
                 MapKind::StrObject => {
                     let value = map.remove("str").map_or(Value::Null, |e| e.value.value);
+                    if let Some(detail) = str_object_error(&map, merged.is_some(), &value) {
+                        return self.fail_with(Problem::Invalid(detail), span);
+                    }
                     (value, Origin::Map)
                 }
                 MapKind::HashWithIvars => match map.remove("elements").map(|e| e.value.value) {
@@ -860,6 +868,53 @@ fn merge_source(value: Built) -> Result<Mapping, Built> {
             merge_key: value.merge_key,
         }),
     }
+}
+
+/// Returns the Ruby error Psych raises for a `!!str` mapping whose keys other than `str` are
+/// `members`, or `None` when it loads. Psych sets each member as an instance variable of the
+/// loaded string, after removing one leading `@` from its name. A name Ruby does not allow
+/// raises `NameError`, and any name on a frozen value (nil, a number, a boolean) raises
+/// `FrozenError`. A merge key is a member named `<<`. Its keys are already in `members`, so
+/// `merged` tells whether the mapping had one.
+///
+/// GitLab's loader rescues neither error, so GitLab fails with an internal error. glplan
+/// reports these files as invalid YAML instead.
+fn str_object_error(members: &Mapping, merged: bool, string: &Value) -> Option<String> {
+    // NOTE: a symbol value (`str: :name`) is frozen in Ruby, but glplan loads symbols as
+    // strings, so such a mapping loads here where Psych raises `FrozenError`.
+    let frozen_class = match string {
+        Value::String(_) | Value::Seq(_) | Value::Map(_) | Value::Reference(_) => None,
+        Value::Null => Some("NilClass"),
+        Value::Bool(true) => Some("TrueClass"),
+        Value::Bool(false) => Some("FalseClass"),
+        Value::Int(_) | Value::BigInt(_) => Some("Integer"),
+        Value::Float(_) => Some("Float"),
+    };
+    let merge_member = merged.then(|| "<<".to_owned());
+    let names = members.keys().map(Key::to_string).chain(merge_member);
+    for name in names {
+        let name = name.strip_prefix('@').unwrap_or(&name);
+        if !is_instance_variable_name(name) {
+            return Some(format!(
+                "`@{name}' is not allowed as an instance variable name"
+            ));
+        }
+        if let Some(class) = frozen_class {
+            return Some(format!("can't modify frozen {class}"));
+        }
+    }
+    None
+}
+
+/// Checks whether Ruby accepts `@name` as an instance variable name: a letter, `_` or a
+/// character outside ASCII, then letters, digits, `_` or characters outside ASCII.
+fn is_instance_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii();
+    (first.is_ascii_alphabetic() || first == '_' || !first.is_ascii()) && chars.all(is_word)
 }
 
 /// Converts a loaded node into a mapping key. Sequences, mappings and references used as keys

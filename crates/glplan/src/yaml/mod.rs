@@ -405,6 +405,57 @@ q: !str x
         }
     }
 
+    /// Psych sets the keys of a `!!str` mapping other than `str` as instance variables of the
+    /// string, so a key that is no valid Ruby name, or any key next to a value that cannot
+    /// take one, makes Ruby raise. Expected values are Psych 4.0.3's.
+    #[test]
+    fn str_mapping_members() {
+        let loads = [
+            ("a: !!str {str: x, b: 1}", json!({"a": "x"})),
+            ("a: !!str {str: x, '@b': 1, true: 2}", json!({"a": "x"})),
+            ("a: !!str {str: [1], b: 1}", json!({"a": [1]})),
+            ("a: !!str {str: '', é: 1}", json!({"a": ""})),
+            ("a: !!str {}", json!({"a": null})),
+        ];
+        for (text, expected) in loads {
+            assert_eq!(body_json(text), expected, "{text}");
+        }
+        let failures = [
+            ("a: !!str {b: 1}", "can't modify frozen NilClass"),
+            ("a: !!str {str: 1, b: 1}", "can't modify frozen Integer"),
+            (
+                "a: !!str {str: x, ~: 1}",
+                "`@' is not allowed as an instance variable name",
+            ),
+            (
+                "a: !!str {str: x, 1: 1}",
+                "`@1' is not allowed as an instance variable name",
+            ),
+            (
+                "a: !!str {str: x, a b: 1}",
+                "`@a b' is not allowed as an instance variable name",
+            ),
+            (
+                "a: !!str {str: x, '@@b': 1}",
+                "`@@b' is not allowed as an instance variable name",
+            ),
+            (
+                "a: !!str {str: x, <<: {c: 1}}",
+                "`@<<' is not allowed as an instance variable name",
+            ),
+            (
+                "a: !!str {~: 1}",
+                "`@' is not allowed as an instance variable name",
+            ),
+        ];
+        for (text, detail) in failures {
+            let diagnostic = error(text);
+            assert_eq!(diagnostic.message, "Invalid YAML syntax", "{text}");
+            let help = diagnostic.help.unwrap_or_default();
+            assert!(help.ends_with(detail), "{text}: {help}");
+        }
+    }
+
     #[test]
     fn reference_tag_kept() {
         let text = "a: !reference [.x, script]\nb: !reference a\n";
