@@ -692,6 +692,17 @@ impl<'t> Builder<'t> {
                 map, key, merged, ..
             } => match key.take() {
                 None => *key = Some(built),
+                // Psych merges a sequence by calling `reverse_each` on the loaded value, which
+                // a `!reference` object lacks. The `NoMethodError` is an internal error in
+                // GitLab, which glplan reports as invalid YAML.
+                Some(key)
+                    if key.merge_key
+                        && built.origin == Origin::Seq
+                        && matches!(built.node.value, Value::Reference(_)) =>
+                {
+                    let detail = "undefined method `reverse_each' for a !reference object";
+                    self.fail_with(Problem::Invalid(detail.to_owned()), built.node.span);
+                }
                 Some(key) => {
                     if let Some(warning) = add_pair(map, merged, key, built) {
                         if self.duplicate_keys < MAX_DUPLICATE_KEY_WARNINGS {
@@ -859,8 +870,7 @@ fn merge_source(value: Built) -> Result<Mapping, Built> {
             }
             Ok(combined)
         }
-        // NOTE: for a `!reference` sequence Ruby raises `NoMethodError` (an error 500 in
-        // GitLab), while glplan keeps the literal `<<` key, which fails validation later.
+        // A `!reference` sequence never gets here: the caller reports Ruby's `NoMethodError`.
         (origin, other) => Err(Built {
             node: Node::new(other, value.node.span),
             origin,

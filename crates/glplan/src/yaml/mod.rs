@@ -826,6 +826,32 @@ b:
         }
     }
 
+    /// Psych calls `reverse_each` on a merged sequence, which Ruby's `!reference` object lacks,
+    /// so a `!reference` sequence fails while other `!reference` values stay under a literal
+    /// `<<` key. Expected values are Psych 4.0.3's.
+    #[test]
+    fn merge_reference_sequence_fails() {
+        let diagnostic = error("m: {<<: !reference [a, b]}\n");
+        assert_eq!(diagnostic.message, "Invalid YAML syntax");
+        assert_eq!(diagnostic.code, "yaml-invalid-value");
+
+        let literal = [
+            (
+                "m: {<<: !reference {a: 1}}\n",
+                json!({"!reference": {"a": 1}}),
+            ),
+            ("m: {<<: !reference a}\n", json!({"!reference": "a"})),
+            (
+                "m: {<<: [!reference [a]]}\n",
+                json!([{"!reference": ["a"]}]),
+            ),
+        ];
+        for (text, merged) in literal {
+            let body = body_json(text);
+            assert_eq!(body["m"], json!({"<<": merged}), "{text}");
+        }
+    }
+
     #[test]
     fn merge_key_spellings() {
         let cases = [
