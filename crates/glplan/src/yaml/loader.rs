@@ -260,6 +260,8 @@ struct Builder<'t> {
     stack: Vec<Frame>,
     /// Anchored nodes by the parser's anchor number.
     anchors: Vec<Option<Anchored>>,
+    /// Numbers of the anchors on `!reference` sequences, which Psych never registers.
+    reference_anchors: Vec<usize>,
     root: Option<Node>,
     expanded_nodes: u64,
     expanded_bytes: u64,
@@ -286,6 +288,7 @@ impl<'t> Builder<'t> {
             limits,
             stack: Vec::new(),
             anchors: Vec::new(),
+            reference_anchors: Vec::new(),
             root: None,
             expanded_nodes: 0,
             expanded_bytes: 0,
@@ -464,6 +467,9 @@ impl<'t> Builder<'t> {
         // Psych does not register the anchor of a `!reference` sequence, so aliasing it fails
         // as an unknown alias.
         let anchor = if kind == SeqKind::Reference {
+            if anchor > 0 {
+                self.reference_anchors.push(anchor);
+            }
             0
         } else {
             anchor
@@ -585,10 +591,15 @@ impl<'t> Builder<'t> {
     }
 
     fn alias(&mut self, id: usize, event_span: parser::Span) {
+        let span = self.span(event_span);
         if !self.building() {
+            // Psych raises `Unknown alias` while it builds the document, before GitLab measures
+            // its size, so an unknown alias after the document grew too big still fails it.
+            if self.failure.is_none() && (id == 0 || self.reference_anchors.contains(&id)) {
+                self.fail_unknown_alias(span);
+            }
             return;
         }
-        let span = self.span(event_span);
         let Some((stats, weight, merge_key)) = self
             .anchors
             .get(id)
@@ -598,10 +609,7 @@ impl<'t> Builder<'t> {
             if id > 0 && self.stack.iter().any(|frame| frame.anchor == id) {
                 return self.exceed(TooBig::Cycle, span);
             }
-            let name = anchor_name(self.slice(span.start, span.end));
-            // The diagnostic points at the `*` indicator.
-            let indicator = Span::new(self.file, span.start, (span.start + 1).min(span.end));
-            return self.fail(errors::unknown_alias(name, indicator));
+            return self.fail_unknown_alias(span);
         };
 
         let depth = self.stack.len() + stats.height;
@@ -643,6 +651,13 @@ impl<'t> Builder<'t> {
         self.expanded_nodes = nodes;
         self.expanded_bytes = bytes;
         self.complete(built, span.end);
+    }
+
+    fn fail_unknown_alias(&mut self, span: Span) {
+        let name = anchor_name(self.slice(span.start, span.end));
+        // The diagnostic points at the `*` indicator.
+        let indicator = Span::new(self.file, span.start, (span.start + 1).min(span.end));
+        self.fail(errors::unknown_alias(name, indicator));
     }
 
     fn register(&mut self, id: usize, built: &Built) {
@@ -885,7 +900,7 @@ fn merge_source(value: Built) -> Result<Mapping, Built> {
 /// loaded string, after removing one leading `@` from its name. A name Ruby does not allow
 /// raises `NameError`, and any name on a frozen value (nil, a number, a boolean) raises
 /// `FrozenError`. A merge key is a member named `<<`. Its keys are already in `members`, so
-/// `merged` tells whether the mapping had one.
+/// `merged` is true when the mapping had one.
 ///
 /// GitLab's loader rescues neither error, so GitLab fails with an internal error. glplan
 /// reports these files as invalid YAML instead.

@@ -1204,6 +1204,27 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
         assert_eq!(diagnostic.message, "Tried to load unspecified class: Date");
     }
 
+    /// Psych builds the whole document before GitLab measures it, so an unknown alias later in
+    /// the text fails the file even after it grew too big. Expected messages are Psych 4.0.3's.
+    #[test]
+    fn unknown_alias_wins_over_size() {
+        let cycle_then_unknown = error("a: &x [1, *x]\nb: *y\n");
+        assert_eq!(cycle_then_unknown.message, "Unknown alias: y");
+
+        let reference_anchor = error("a: &x [*x]\nr: &r !reference [a]\nb: *r\n");
+        assert_eq!(reference_anchor.message, "Unknown alias: r");
+
+        let limits = Limits {
+            max_yaml_depth: 1,
+            ..Limits::default()
+        };
+        let deep_then_unknown = error_with("a: {b: 1}\nc: *y\n", &limits);
+        assert_eq!(deep_then_unknown.message, "Unknown alias: y");
+
+        let known = error("a: &x [*x]\nb: *x\n");
+        assert_eq!(known.message, "The parsed YAML is too big");
+    }
+
     fn load_data_with(text: &str, limits: &Limits) -> (Option<Node>, Vec<Diagnostic>) {
         let mut diags = Diagnostics::new();
         let node = load_data(FILE, text, limits, &mut diags);
