@@ -262,6 +262,9 @@ struct Builder<'t> {
     anchors: Vec<Option<Anchored>>,
     /// Numbers of the anchors on `!reference` sequences, which Psych never registers.
     reference_anchors: Vec<usize>,
+    /// Spans of the aliases found inside their own anchor. Each is a null node in the tree,
+    /// with the alias's span, until the document ends.
+    cycles: HashSet<Span>,
     root: Option<Node>,
     expanded_nodes: u64,
     expanded_bytes: u64,
@@ -289,6 +292,7 @@ impl<'t> Builder<'t> {
             stack: Vec::new(),
             anchors: Vec::new(),
             reference_anchors: Vec::new(),
+            cycles: HashSet::default(),
             root: None,
             expanded_nodes: 0,
             expanded_bytes: 0,
@@ -310,6 +314,12 @@ impl<'t> Builder<'t> {
             let span = Span::new(self.file, start, start);
             self.warnings
                 .push(errors::unlisted_duplicate_keys(unlisted, span));
+        }
+        if self.too_big.is_none()
+            && let Some(root) = &self.root
+            && let Some(span) = find_cycle(root, &self.cycles)
+        {
+            self.too_big = Some(errors::parsed_too_big(TooBig::Cycle, span));
         }
         let piece = match (self.too_big, self.root) {
             (Some(too_big), _) => Piece::TooBig(too_big),
@@ -607,7 +617,7 @@ impl<'t> Builder<'t> {
             .map(|a| (a.stats, a.weight, a.merge_key))
         else {
             if id > 0 && self.stack.iter().any(|frame| frame.anchor == id) {
-                return self.exceed(TooBig::Cycle, span);
+                return self.recursive_alias(id, span);
             }
             return self.fail_unknown_alias(span);
         };
@@ -650,6 +660,47 @@ impl<'t> Builder<'t> {
         };
         self.expanded_nodes = nodes;
         self.expanded_bytes = bytes;
+        self.complete(built, span.end);
+    }
+
+    /// Handles an alias inside the collection its anchor names. Psych hands out the object
+    /// under construction, which makes the document cyclic, and GitLab's size check then finds
+    /// it infinitely deep. A cycle that a later duplicate key replaces is gone by then, so the
+    /// alias becomes a placeholder that [`find_cycle`] looks for once the document ends. As the
+    /// value of a merge key, the alias merges the keys the anchored mapping has so far.
+    fn recursive_alias(&mut self, id: usize, span: Span) {
+        let merging = matches!(
+            self.stack.last(),
+            Some(Frame { kind: FrameKind::Map { key: Some(key), .. }, .. }) if key.merge_key
+        );
+        let partial = self
+            .stack
+            .iter()
+            .rev()
+            .find(|frame| frame.anchor == id)
+            .and_then(|frame| match &frame.kind {
+                FrameKind::Map { map, .. } if merging => Some(map.clone()),
+                _ => None,
+            });
+        // NOTE: inside a merged sequence (`<<: [*a]`) the alias still becomes a placeholder,
+        // where Psych would merge the partial mapping.
+        let value = match partial {
+            Some(map) => Value::Map(map),
+            None => {
+                self.cycles.insert(span);
+                Value::Null
+            }
+        };
+        let built = Built {
+            node: Node::new(value, span),
+            origin: Origin::Alias,
+            stats: Stats {
+                nodes: 1,
+                height: 0,
+                alias_bytes: 0,
+            },
+            merge_key: false,
+        };
         self.complete(built, span.end);
     }
 
@@ -940,6 +991,27 @@ fn is_instance_variable_name(name: &str) -> bool {
     };
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii();
     (first.is_ascii_alphabetic() || first == '_' || !first.is_ascii()) && chars.all(is_word)
+}
+
+/// Returns the span of a placeholder for a recursive alias that is still in the tree under
+/// `root`. Placeholders are null nodes whose span is one of `cycles`, the spans of the aliases.
+/// An ordinary null node never has an alias's span, because an alias copies the anchored node
+/// with the anchor's span.
+fn find_cycle(root: &Node, cycles: &HashSet<Span>) -> Option<Span> {
+    if cycles.is_empty() {
+        return None;
+    }
+    let mut pending = vec![root];
+    while let Some(node) = pending.pop() {
+        match &node.value {
+            Value::Null if cycles.contains(&node.span) => return Some(node.span),
+            Value::Seq(items) => pending.extend(items),
+            Value::Map(map) => pending.extend(map.iter().map(|(_, value)| value)),
+            Value::Reference(inner) => pending.push(inner),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Converts a loaded node into a mapping key. Sequences, mappings and references used as keys
