@@ -993,25 +993,31 @@ fn is_instance_variable_name(name: &str) -> bool {
     (first.is_ascii_alphabetic() || first == '_' || !first.is_ascii()) && chars.all(is_word)
 }
 
-/// Returns the span of a placeholder for a recursive alias that is still in the tree under
-/// `root`. Placeholders are null nodes whose span is one of `cycles`, the spans of the aliases.
+/// Returns the span of the first placeholder for a recursive alias that is still in the tree
+/// under `root`. Placeholders are null nodes whose span is one of `cycles`, the spans of the aliases.
 /// An ordinary null node never has an alias's span, because an alias copies the anchored node
 /// with the anchor's span.
 fn find_cycle(root: &Node, cycles: &HashSet<Span>) -> Option<Span> {
     if cycles.is_empty() {
         return None;
     }
+    let mut first: Option<Span> = None;
     let mut pending = vec![root];
     while let Some(node) = pending.pop() {
         match &node.value {
-            Value::Null if cycles.contains(&node.span) => return Some(node.span),
+            Value::Null
+                if cycles.contains(&node.span)
+                    && first.is_none_or(|span| node.span.start < span.start) =>
+            {
+                first = Some(node.span);
+            }
             Value::Seq(items) => pending.extend(items),
             Value::Map(map) => pending.extend(map.iter().map(|(_, value)| value)),
             Value::Reference(inner) => pending.push(inner),
             _ => {}
         }
     }
-    None
+    first
 }
 
 /// Converts a loaded node into a mapping key. Sequences, mappings and references used as keys

@@ -1214,6 +1214,12 @@ i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
         for text in ["a: &x [1, {<<: *x}]\n", "a: &x {b: *x}\nc: 1\n"] {
             assert_eq!(error(text).message, "The parsed YAML is too big", "{text}");
         }
+
+        // The error points at the first alias that is still in the document.
+        let text = "a: &x [1, *x, [*x]]\n";
+        let diagnostic = error(text);
+        assert_eq!(diagnostic.span.unwrap().start, 10);
+        assert_eq!(snippet(text, diagnostic.span.unwrap()), "*x");
     }
 
     #[test]
