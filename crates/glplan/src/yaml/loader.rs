@@ -758,25 +758,16 @@ impl<'t> Builder<'t> {
                 map, key, merged, ..
             } => match key.take() {
                 None => *key = Some(built),
-                // Psych merges a sequence by calling `reverse_each` on the loaded value, which
-                // a `!reference` object lacks. The `NoMethodError` is an internal error in
-                // GitLab, which glplan reports as invalid YAML.
-                Some(key)
-                    if key.merge_key
-                        && built.origin == Origin::Seq
-                        && matches!(built.node.value, Value::Reference(_)) =>
-                {
-                    let detail = "undefined method `reverse_each' for a !reference object";
-                    self.fail_with(Problem::Invalid(detail.to_owned()), built.node.span);
-                }
-                Some(key) => {
-                    if let Some(warning) = add_pair(map, merged, key, built) {
+                Some(key) => match add_pair(map, merged, key, built) {
+                    Ok(None) => {}
+                    Ok(Some(warning)) => {
                         if self.duplicate_keys < MAX_DUPLICATE_KEY_WARNINGS {
                             self.warnings.push(warning);
                         }
                         self.duplicate_keys += 1;
                     }
-                }
+                    Err((problem, span)) => self.fail_with(problem, span),
+                },
             },
         }
     }
@@ -879,20 +870,27 @@ fn ruby_float(resolved: Scalar<'_>) -> Result<f64, Problem> {
 }
 
 /// Adds one key-value pair to a mapping as Psych's `revive_hash` does. Returns a warning for a
-/// key written twice.
+/// key written twice, or the error Ruby raises for the value of a merge key.
 fn add_pair(
     map: &mut Mapping,
     merged: &mut Option<HashSet<Key>>,
     key: Built,
     value: Built,
-) -> Option<Diagnostic> {
+) -> Result<Option<Diagnostic>, (Problem, Span)> {
     let value = if key.merge_key {
+        // Psych merges a sequence by calling `reverse_each` on the loaded value, which a
+        // `!reference` object lacks. The `NoMethodError` is an internal error in GitLab, which
+        // glplan reports as invalid YAML.
+        if value.origin == Origin::Seq && matches!(value.node.value, Value::Reference(_)) {
+            let detail = "undefined method `reverse_each' for a !reference object";
+            return Err((Problem::Invalid(detail.to_owned()), value.node.span));
+        }
         match merge_source(value) {
             Ok(source) => {
                 let merged = merged.get_or_insert_with(HashSet::default);
                 merged.extend(source.keys().cloned());
                 map.shallow_merge(source);
-                return None;
+                return Ok(None);
             }
             // A value that cannot be merged is stored under the literal key `<<`.
             Err(value) => value,
@@ -900,7 +898,16 @@ fn add_pair(
     } else {
         value
     };
+    Ok(insert_pair(map, merged, key, value))
+}
 
+/// Inserts a pair that is not a merge, and returns a warning for a key written twice.
+fn insert_pair(
+    map: &mut Mapping,
+    merged: &mut Option<HashSet<Key>>,
+    key: Built,
+    value: Built,
+) -> Option<Diagnostic> {
     let key_span = key.node.span;
     let key = key_of(key.node);
     let entry = Entry {
@@ -936,7 +943,7 @@ fn merge_source(value: Built) -> Result<Mapping, Built> {
             }
             Ok(combined)
         }
-        // A `!reference` sequence never gets here: the caller reports Ruby's `NoMethodError`.
+        // A `!reference` sequence never gets here: `add_pair` reports Ruby's `NoMethodError`.
         (origin, other) => Err(Built {
             node: Node::new(other, value.node.span),
             origin,
