@@ -427,6 +427,20 @@ impl Planner<'_, '_> {
                     help,
                 ));
             }
+            // `rules` may make a trigger job `delayed`, and GitLab saves it so, but it never
+            // delays a trigger job (`Ci::Bridge#schedulable?` is false): the job starts when
+            // it becomes ready, and `start_in` is ignored.
+            if job.kind == JobKind::Bridge && job.when == crate::config::When::Delayed {
+                let message = format!(
+                    "GitLab starts trigger job `{}` as soon as it is ready, without waiting \
+                     `start_in`: trigger jobs are never delayed",
+                    job.name
+                );
+                let help = "use `when: manual` to hold a trigger job back, or remove \
+                            `when: delayed` from its rules"
+                    .to_owned();
+                found.push(("rules", "trigger-job-not-delayed", message, help));
+            }
             for (keyword, code, message, help) in found {
                 let mut diagnostic = Diagnostic::warning(code, message).with_help(help);
                 let span = self

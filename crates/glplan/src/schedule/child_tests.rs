@@ -551,3 +551,33 @@ fn child_jobs_stuck_without_runner_entry() {
     let stuck: Vec<&str> = schedule.stuck.iter().map(|s| s.job.as_str()).collect();
     assert_eq!(stuck, ["t/c"]);
 }
+
+/// `rules` may make a trigger job `delayed`, but GitLab never delays a trigger job
+/// (`Ci::Bridge#schedulable?` is false): it starts at once, and `plan` warns.
+#[test]
+fn delayed_trigger_job_starts_at_once() {
+    let yaml = "del:\n\
+                \x20 rules: [{when: delayed, start_in: 10 minutes}]\n\
+                \x20 trigger: {include: child.yml, strategy: depend}\n\
+                mp:\n\
+                \x20 rules: [{when: delayed, start_in: 10 minutes}]\n\
+                \x20 trigger: {project: g/p}\n";
+    let files = [(".gitlab-ci.yml", yaml), ("child.yml", "c: {script: x}\n")];
+    let pipeline = planned(&files);
+    let warned: Vec<Option<&str>> = pipeline
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "trigger-job-not-delayed")
+        .map(|d| d.job.as_deref())
+        .collect();
+    assert_eq!(warned, [Some("del"), Some("mp")]);
+    let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
+    let trigger = job(&schedule, "del");
+    assert_eq!(trigger.queued_at, Some(0));
+    assert_eq!(trigger.started_at, Some(0));
+    assert_eq!(trigger.finished_at, Some(10));
+    assert_eq!(child(&schedule, "del").created_at, 0);
+    assert_eq!(job(&schedule, "del/c").started_at, Some(0));
+    assert_eq!(job(&schedule, "mp").started_at, Some(0));
+    assert_eq!(schedule.duration, 10);
+}

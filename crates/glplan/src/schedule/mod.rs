@@ -20,7 +20,8 @@
 //!   started as soon as it becomes manual. An unplayed optional manual job (`allow_failure:
 //!   true`) is ignored by the stages after it, but a job that `needs` it is skipped; an
 //!   unplayed blocking one holds back every later stage.
-//! - A delayed job becomes pending `start_in` after its predecessors complete.
+//! - A delayed job becomes pending `start_in` after its predecessors complete. A trigger job
+//!   that `rules` make `delayed` starts at once, because GitLab never delays a trigger job.
 //! - Jobs with the same `resource_group` run one at a time, unless GitLab cannot save the
 //!   expanded key (the plan's `resource-group-not-created` warning). The resource is taken
 //!   when the job becomes ready and given back when it completes. GitLab's process modes

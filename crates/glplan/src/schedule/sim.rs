@@ -606,8 +606,11 @@ impl<'p> Sim<'p> {
         if let Some(state) = self.states.get_mut(job) {
             state.ready_at = Some(time);
         }
+        // GitLab never delays a trigger job (`Ci::Bridge#schedulable?` is false), so one that
+        // `rules` make `delayed` is enqueued at once, as with `on_success`.
+        let bridge = fact.planned.kind == JobKind::Bridge;
         match when {
-            When::Delayed => {
+            When::Delayed if !bridge => {
                 self.set_phase(job, Phase::Scheduled, Token::Scheduled);
                 self.events
                     .push(Reverse((time.saturating_add(start_in), TIMER, job)));
