@@ -8,7 +8,7 @@ use glplan::report::MatchedFleet;
 use glplan::report::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::schedule::{
     Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
-    not_manual_play_warnings, simulate, unknown_jobs,
+    name_collisions, not_manual_play_warnings, simulate, unknown_jobs,
 };
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
@@ -148,6 +148,7 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         }
         None => RunnerPool::unlimited(&pipeline),
     };
+    found.extend(name_collisions(&pipeline));
     found.extend(not_manual_play_warnings(&pipeline, &input.play, "`play`"));
     let durations = match &input.durations {
         Some(text) => {

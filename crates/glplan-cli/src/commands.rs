@@ -22,7 +22,7 @@ use glplan::fleet::MatchContext;
 use glplan::report::MatchedFleet;
 use glplan::schedule::{
     Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
-    not_manual_play_warnings, simulate, unknown_jobs,
+    name_collisions, not_manual_play_warnings, simulate, unknown_jobs,
 };
 
 /// The process exit status of a command.
@@ -690,6 +690,7 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
     if let Some(fleet) = &fleet {
         diagnostics.extend(fleet.diagnostics.iter().cloned());
     }
+    diagnostics.extend(name_collisions(&pipeline));
     diagnostics.extend(not_manual_play_warnings(&pipeline, &args.play, "--play"));
     let durations = match &args.durations {
         Some(path) => {

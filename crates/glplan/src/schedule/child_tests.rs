@@ -581,3 +581,82 @@ fn delayed_trigger_job_starts_at_once() {
     assert_eq!(job(&schedule, "mp").started_at, Some(0));
     assert_eq!(schedule.duration, 10);
 }
+
+/// A job name may contain `/`, so parent job `a/b` and job `b` of trigger job `a`'s child
+/// share the name `a/b`. The simulation keeps them apart, and a warning names both.
+#[test]
+fn slash_in_job_name_collides_with_child_job() {
+    let yaml = "a: {trigger: {include: child.yml, strategy: depend}}\n\
+                a/b: {script: x}\n";
+    let files = [(".gitlab-ci.yml", yaml), ("child.yml", "b: {script: x}\n")];
+    let pipeline = planned(&files);
+    let warnings = name_collisions(&pipeline);
+    let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "2 jobs have the same name `a/b` in the simulation: job `a/b` of the top pipeline, \
+          job `b` of the child pipeline of job `a` of the top pipeline. `--play`, `--fail` and \
+          the durations file select all of them, and the table and chart show each under that \
+          name"
+        ]
+    );
+    assert_eq!(warnings.first().map(|w| w.code), Some("job-name-collision"));
+
+    let schedule = run(
+        &files,
+        "default: 10\njobs: {a/b: 30}\n",
+        &options(&[], &["a/b"]),
+    );
+    let named: Vec<(&str, Option<usize>, JobStatus, Option<u64>)> = schedule
+        .jobs
+        .iter()
+        .map(|j| (j.name.as_str(), j.pipeline_index, j.status, j.finished_at))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("a", None, JobStatus::Failed, Some(30)),
+            ("a/b", None, JobStatus::Failed, Some(30)),
+            ("a/b", Some(0), JobStatus::Failed, Some(30)),
+        ]
+    );
+    assert_eq!(schedule.pipelines.first().map(|p| p.trigger_index), Some(0));
+}
+
+/// Trigger job `b` in the child of `a`, and trigger job `a/b` in the top pipeline, both
+/// create a pipeline that the output calls `a/b`; `pipeline_index` and `trigger_index` tell
+/// them apart.
+#[test]
+fn slash_in_trigger_name_collides_with_grandchild() {
+    let yaml = "a: {trigger: {include: child.yml, strategy: depend}}\n\
+                a/b: {trigger: {include: gc.yml, strategy: depend}}\n";
+    let files = [
+        (".gitlab-ci.yml", yaml),
+        (
+            "child.yml",
+            "b: {trigger: {include: gc.yml, strategy: depend}}\n",
+        ),
+        ("gc.yml", "c: {script: x}\n"),
+    ];
+    let pipeline = planned(&files);
+    let codes: Vec<&str> = name_collisions(&pipeline).iter().map(|w| w.code).collect();
+    assert_eq!(codes, ["job-name-collision", "job-name-collision"]);
+
+    let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
+    let names: Vec<&str> = schedule.jobs.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(names, ["a", "a/b", "a/b", "a/b/c", "a/b/c"]);
+    let triggers: Vec<(&str, usize)> = schedule
+        .pipelines
+        .iter()
+        .map(|p| (p.trigger.as_str(), p.trigger_index))
+        .collect();
+    assert_eq!(triggers, [("a", 0), ("a/b", 2), ("a/b", 1)]);
+    let grandchildren: Vec<Option<usize>> = schedule
+        .jobs
+        .iter()
+        .filter(|j| j.name == "a/b/c")
+        .map(|j| j.pipeline_index)
+        .collect();
+    assert_eq!(grandchildren, [Some(1), Some(2)]);
+}

@@ -172,6 +172,25 @@ impl<'p> Layout<'p> {
         }
     }
 
+    /// Describes job `index` by its own name and the trigger jobs above it, such as ``job `b`
+    /// of the child pipeline of job `a` of the top pipeline``. Unlike [`LayoutJob::name`], the
+    /// description is unique even when job names contain [`SEPARATOR`].
+    pub(super) fn describe(&self, index: usize) -> Option<String> {
+        let job = self.jobs.get(index)?;
+        let own = job.planned.name.as_str();
+        let pipeline = self
+            .pipelines
+            .iter()
+            .find(|pipeline| pipeline.jobs.contains(&index))?;
+        Some(match pipeline.trigger {
+            Some(trigger) => {
+                let above = self.describe(trigger)?;
+                format!("job `{own}` of the child pipeline of {above}")
+            }
+            None => format!("job `{own}` of the top pipeline"),
+        })
+    }
+
     /// Returns the jobs that `name` selects: by their name or their parallel base name.
     pub(super) fn selected<'l>(&'l self, name: &'l str) -> impl Iterator<Item = &'l LayoutJob<'p>> {
         self.jobs.iter().filter(move |job| job.is_named(name))

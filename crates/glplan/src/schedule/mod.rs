@@ -445,6 +445,44 @@ pub fn ignored_trigger_durations(
     warnings
 }
 
+/// Returns a warning for each name that two or more jobs of the simulation share. A job name
+/// may contain `/`, so job `a/b` of one pipeline and job `b` of the child pipeline of trigger
+/// job `a` get the same name. [`simulate`] keeps them apart, but `--play`, `--fail` and the
+/// durations file select jobs by name, so they apply to every job of that name.
+pub fn name_collisions(pipeline: &Pipeline) -> Vec<crate::Diagnostic> {
+    let layout = Layout::new(pipeline, None);
+    let mut by_name: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (index, job) in layout.jobs.iter().enumerate() {
+        by_name.entry(job.name.as_ref()).or_default().push(index);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut warnings = Vec::new();
+    for job in &layout.jobs {
+        let name = job.name.as_ref();
+        let Some(indexes) = by_name.get(name).filter(|indexes| indexes.len() > 1) else {
+            continue;
+        };
+        if !seen.insert(name) {
+            continue;
+        }
+        let described: Vec<String> = indexes
+            .iter()
+            .filter_map(|&index| layout.describe(index))
+            .collect();
+        let message = format!(
+            "{} jobs have the same name `{name}` in the simulation: {}. `--play`, `--fail` \
+             and the durations file select all of them, and the table and chart show each \
+             under that name",
+            indexes.len(),
+            described.join(", ")
+        );
+        let help = "rename the job whose name contains `/`; the JSON output tells the jobs \
+                    apart by `pipeline_index`";
+        warnings.push(crate::Diagnostic::warning("job-name-collision", message).with_help(help));
+    }
+    warnings
+}
+
 /// Simulates `pipeline` on `pool`, with run times and failures from `durations`.
 ///
 /// ```

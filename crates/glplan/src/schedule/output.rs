@@ -55,6 +55,8 @@ pub struct ChildPipeline {
     /// The trigger job that created it, by its name in `jobs`, such as `deploy` or
     /// `deploy/inner`. Its jobs' names start with this name and `/`.
     pub trigger: String,
+    /// Index in [`Schedule::jobs`] of the trigger job that created it.
+    pub trigger_index: usize,
     /// The trigger job's `trigger:strategy`: `depend`, `mirror`, or absent when the trigger job
     /// succeeds as soon as the child pipeline is created.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,6 +109,11 @@ pub struct ScheduledJob {
     /// pipeline itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<String>,
+    /// Index in [`Schedule::pipelines`] of the child pipeline the job belongs to; absent for
+    /// the jobs of the pipeline itself. Unlike [`ScheduledJob::pipeline`], it stays unique
+    /// when a job name that contains `/` makes two pipelines' names equal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline_index: Option<usize>,
     /// Stage.
     pub stage: String,
     /// Final status.

@@ -1230,9 +1230,11 @@ impl<'p> Sim<'p> {
             _ => None,
         };
         let pipeline = self.runs.get(fact.pipeline).and_then(|r| r.prefix.clone());
+        let pipeline_index = self.output_pipeline_index(fact.pipeline);
         Some(ScheduledJob {
             name: fact.name.to_string(),
             pipeline,
+            pipeline_index,
             stage: fact.planned.stage.to_string(),
             status,
             allowed_failure: state.token == Token::SuccessWithWarnings,

@@ -273,6 +273,7 @@ impl Sim<'_> {
                 });
                 Some(ChildPipeline {
                     trigger: run.prefix.clone().unwrap_or_default(),
+                    trigger_index: run.trigger.map_or(0, |job| self.output_job_index(job)),
                     strategy: run.strategy.keyword().map(str::to_owned),
                     status: self.run_status(index),
                     finished,
@@ -281,6 +282,27 @@ impl Sim<'_> {
                 })
             })
             .collect()
+    }
+
+    /// Returns the index in the output's `pipelines` of pipeline `run`, which lists the
+    /// created child pipelines only; `None` for the top pipeline.
+    pub(super) fn output_pipeline_index(&self, run: usize) -> Option<usize> {
+        let earlier = self.runs.get(1..run)?;
+        Some(earlier.iter().filter(|r| r.created_at.is_some()).count())
+    }
+
+    /// Returns the index in the output's `jobs` of `job`, which lists the jobs of created
+    /// pipelines only.
+    pub(super) fn output_job_index(&self, job: usize) -> usize {
+        self.facts
+            .iter()
+            .take(job)
+            .filter(|fact| {
+                self.runs
+                    .get(fact.pipeline)
+                    .is_some_and(|r| r.created_at.is_some())
+            })
+            .count()
     }
 
     /// Says why a trigger job still waits for its child pipeline at the end.
