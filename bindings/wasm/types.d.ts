@@ -581,10 +581,16 @@ export interface Schedule {
    */
   stuck: StuckJob[];
   /**
-   * The configuration's diagnostics, the pipeline's, then those of the runner and durations
-   * files, in the form of the pipeline's `diagnostics`.
+   * The configuration's diagnostics, the pipeline's, those of the child pipelines (with
+   * `trigger_jobs`), then those of the runner and durations files, in the form of the
+   * pipeline's `diagnostics`.
    */
-  diagnostics: PlanDiagnostic[];
+  diagnostics: (PlanDiagnostic & {
+    /**
+     * For a child pipeline's diagnostic, the trigger jobs above it, such as `["deploy"]`.
+     */
+    trigger_jobs?: string[];
+  })[];
 }
 
 /**
@@ -605,6 +611,12 @@ export interface ScheduledJob {
    * pipeline itself.
    */
   pipeline?: string;
+  /**
+   * Index in the schedule's `pipelines` of the child pipeline the job belongs to; absent
+   * for the jobs of the pipeline itself. Unlike `pipeline`, it stays unique when a job name
+   * that contains `/` makes two pipelines' names equal.
+   */
+  pipeline_index?: number;
   /**
    * Stage.
    */
@@ -701,6 +713,10 @@ export interface ChildPipeline {
    * `deploy/inner`. Its jobs' names start with this name and `/`.
    */
   trigger: string;
+  /**
+   * Index in the schedule's `jobs` of the trigger job that created it.
+   */
+  trigger_index: number;
   /**
    * The trigger job's `trigger:strategy`: `depend`, `mirror`, or absent when the trigger job
    * succeeds as soon as the child pipeline is created.

@@ -183,8 +183,9 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
 }
 
 /// Returns the diagnostics in the form of the pipeline's `diagnostics` entries, in the order
-/// `glplan schedule --format json` lists them: the configuration's, the pipeline's, then
-/// `files`, which are the diagnostics of the runner and durations files.
+/// `glplan schedule --format json` lists them: the configuration's, the pipeline's, its child
+/// pipelines' (with `trigger_jobs`), then `files`, which are the diagnostics of the runner and
+/// durations files.
 fn plan_form_diagnostics(
     resolution: &Resolution,
     pipeline: &Pipeline,
@@ -195,6 +196,7 @@ fn plan_form_diagnostics(
     for diagnostic in &pipeline.diagnostics {
         entries.push(serde_json::to_value(diagnostic)?);
     }
+    entries.extend(Children::collect(sources, Some(pipeline)).plan_entries());
     entries.extend(glplan::report::plan_diagnostics(files, sources));
     Ok(entries)
 }
@@ -875,6 +877,26 @@ test: {script: x}
             serde_json::to_value(child.diagnostic.locate(&children.sources)).unwrap();
         expected["trigger_jobs"] = serde_json::json!(["trig"]);
         assert_eq!(serde_json::to_value(&diagnostics[0]).unwrap(), expected);
+    }
+
+    #[test]
+    fn schedule_diagnostics_have_child_error() {
+        let result = schedule(input(serde_json::json!({"files": trigger_files()}))).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(result.schedule.unwrap().get()).unwrap();
+        let listed: Vec<(&str, &serde_json::Value, &str)> = value["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let file = d["location"]["file"].as_str().unwrap_or("-");
+                (d["code"].as_str().unwrap(), &d["trigger_jobs"], file)
+            })
+            .collect();
+        let trig = serde_json::json!(["trig"]);
+        assert_eq!(listed, [("unknown-stage", &trig, "child.yml")]);
+        let top_level: Vec<&str> = result.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(top_level, ["unknown-stage"]);
     }
 
     #[test]

@@ -131,9 +131,10 @@ pub struct ScheduleReport<'a> {
     /// The run.
     #[serde(flatten)]
     pub schedule: &'a Schedule,
-    /// The configuration's diagnostics, the pipeline's, then those of the runner and durations
-    /// files, in the form of the pipeline's `diagnostics`.
-    #[cfg_attr(test, schemars(with = "Vec<crate::typescript::PlanDiagnosticRef>"))]
+    /// The configuration's diagnostics, the pipeline's, those of the child pipelines (with
+    /// `trigger_jobs`), then those of the runner and durations files, in the form of the
+    /// pipeline's `diagnostics`.
+    #[cfg_attr(test, schemars(with = "Vec<crate::typescript::ScheduleDiagnosticRef>"))]
     pub diagnostics: Vec<Value>,
 }
 

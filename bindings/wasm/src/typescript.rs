@@ -76,6 +76,39 @@ impl JsonSchema for PlanDiagnosticRef {
     }
 }
 
+/// An entry of the schedule's `diagnostics`: a [`PlanDiagnosticRef`], with `trigger_jobs` for
+/// a child pipeline's diagnostic.
+pub struct ScheduleDiagnosticRef;
+
+impl JsonSchema for ScheduleDiagnosticRef {
+    fn schema_name() -> Cow<'static, str> {
+        "ScheduleDiagnostic".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "allOf": [
+                {"$ref": "#/$defs/PlanDiagnostic"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "trigger_jobs": {
+                            "description": "For a child pipeline's diagnostic, the trigger \
+                                jobs above it, such as `[\"deploy\"]`.",
+                            "type": "array",
+                            "items": {"type": "string"}
+                        }
+                    }
+                }
+            ]
+        })
+    }
+}
+
 /// A field holding a created job from `docs/plan.schema.json`.
 pub struct PlannedJobRef;
 

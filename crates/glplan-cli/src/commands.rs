@@ -739,7 +739,8 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
 }
 
 /// Returns the schedule as JSON, with a `diagnostics` array in the form `plan --format json` uses:
-/// the configuration's, the pipeline's, then those of the runner and durations files.
+/// the configuration's, the pipeline's, its child pipelines' (with `trigger_jobs`), then those
+/// of the runner and durations files.
 fn schedule_json(
     schedule: &glplan::schedule::Schedule,
     pipeline: &Pipeline,
@@ -751,10 +752,19 @@ fn schedule_json(
     };
     let mut value = serde_json::to_value(schedule).map_err(convert)?;
     let mut planned = pipeline_json(pipeline, loaded)?;
-    let diagnostics = planned
+    let mut diagnostics = planned
         .get_mut("diagnostics")
         .map(serde_json::Value::take)
         .unwrap_or_else(|| serde_json::Value::Array(Vec::new()));
+    // `plan` keeps a child pipeline's diagnostics in its trigger job, which the schedule does
+    // not show, so they follow the pipeline's here, each with its `trigger_jobs`.
+    let children = Children::collect(&loaded.resolution.sources, Some(pipeline));
+    if let serde_json::Value::Array(entries) = &mut diagnostics {
+        for mut entry in children.plan_entries() {
+            rename_files(&mut entry, &|name| loaded.display_name(name));
+            entries.push(entry);
+        }
+    }
     if let Some(object) = value.as_object_mut() {
         object.insert("diagnostics".into(), diagnostics);
     }

@@ -808,3 +808,27 @@ fn trigger_duration_warns() {
     let schedule = schedule_json("children", &[], &["--durations", &durations]);
     assert_eq!(job(&schedule, "deploy")["finished_at"], 900);
 }
+
+/// `plan` keeps a child pipeline's errors in its trigger job, which the schedule does not
+/// show, so the schedule's `diagnostics` list them with `trigger_jobs`.
+#[test]
+fn schedule_json_has_child_errors() {
+    let config = fixture("child-error/.gitlab-ci.yml");
+    let output = glplan(&["schedule", &config, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let schedule: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        job(&schedule, "bad")["failure_reason"],
+        "downstream_pipeline_creation_failed"
+    );
+    let diagnostics = schedule["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let error = &diagnostics[0];
+    assert_eq!(error["severity"], "error");
+    assert_eq!(error["trigger_jobs"], serde_json::json!(["bad"]));
+    assert_eq!(
+        error["location"]["file"],
+        fixture("child-error/bad.yml"),
+        "{error}"
+    );
+}

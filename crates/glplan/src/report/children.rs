@@ -6,7 +6,7 @@
 //! file that includes what `trigger:include` lists) is moved to the parent, where the user
 //! wrote that list: to the `trigger:include` item it belongs to, or else to `trigger:`.
 
-use crate::pipeline::{ChildConfiguration, Pipeline, PlanDiagnostic};
+use crate::pipeline::{ChildConfiguration, Pipeline, PlanDiagnostic, SourceLocation};
 use crate::{Diagnostic, FileId, Severity, SourceMap, Span};
 
 /// Diagnostic codes of a pipeline that GitLab does not create by design rather than by
@@ -86,6 +86,42 @@ impl Children {
             .any(|child| child.diagnostic.is_error())
     }
 
+    /// Returns the diagnostics in the form of the pipeline's `diagnostics` entries, each with
+    /// a `trigger_jobs` member, as the schedule's JSON lists them: the child configurations'
+    /// diagnostics, then the child pipelines'. A child pipeline that its rules leave out
+    /// ([`NOT_CREATED_BY_RULES`]) is left out here too, because its trigger job's failure
+    /// already gives the reason.
+    pub fn plan_entries(&self) -> Vec<serde_json::Value> {
+        let mut entries = Vec::new();
+        for child in &self.configuration {
+            let entry = super::plan_json::plan_entry(&child.diagnostic, &self.sources);
+            entries.push(with_trigger_jobs(entry, &child.trigger_jobs));
+        }
+        for child in &self.planning {
+            if NOT_CREATED_BY_RULES.contains(&child.diagnostic.code.as_str()) {
+                continue;
+            }
+            let mut diagnostic = child.diagnostic.clone();
+            diagnostic.location = diagnostic.span.and_then(|span| self.locate(span));
+            let entry = serde_json::to_value(&diagnostic).unwrap_or_default();
+            entries.push(with_trigger_jobs(entry, &child.trigger_jobs));
+        }
+        entries
+    }
+
+    /// Returns the start of `span` in [`Children::sources`].
+    fn locate(&self, span: Span) -> Option<SourceLocation> {
+        let file = self.sources.get(span.file)?;
+        let start = file.position(span.start);
+        Some(SourceLocation {
+            file: file.compact_name(),
+            line: start.line,
+            column: start.column,
+            column_utf16: start.column_utf16,
+            offset: start.offset,
+        })
+    }
+
     /// Adds the children of `pipeline`, whose files start at `parent_offset` in
     /// [`Children::sources`].
     fn add(&mut self, pipeline: &Pipeline, parent_offset: u32, trail: &[String]) {
@@ -133,6 +169,14 @@ impl Children {
             self.add(downstream, offset, &trigger_jobs);
         }
     }
+}
+
+/// Adds `trigger_jobs` to a JSON diagnostic entry.
+fn with_trigger_jobs(mut entry: serde_json::Value, trigger_jobs: &[String]) -> serde_json::Value {
+    if let serde_json::Value::Object(object) = &mut entry {
+        object.insert("trigger_jobs".to_owned(), trigger_jobs.into());
+    }
+    entry
 }
 
 /// Moves spans of one child configuration into [`Children::sources`].

@@ -190,16 +190,19 @@ impl<'a> PlanEntry<'a> {
     }
 }
 
+/// Returns one diagnostic in the form of the pipeline's `diagnostics` entries.
+pub(super) fn plan_entry(diagnostic: &crate::Diagnostic, sources: &SourceMap) -> Value {
+    let located = diagnostic.locate(sources);
+    serde_json::to_value(PlanEntry::new(&located)).unwrap_or_default()
+}
+
 /// Returns diagnostics of files read beside the configuration (runner and durations files)
 /// in the form of the pipeline's `diagnostics` entries, for the JSON outputs that show them
 /// next to the pipeline's.
 pub fn plan_diagnostics(diagnostics: &Diagnostics, sources: &SourceMap) -> Vec<Value> {
     diagnostics
         .iter()
-        .map(|diagnostic| {
-            let located = diagnostic.locate(sources);
-            serde_json::to_value(PlanEntry::new(&located)).unwrap_or_default()
-        })
+        .map(|diagnostic| plan_entry(diagnostic, sources))
         .collect()
 }
 

@@ -55,7 +55,7 @@ pub struct ChildPipeline {
     /// The trigger job that created it, by its name in `jobs`, such as `deploy` or
     /// `deploy/inner`. Its jobs' names start with this name and `/`.
     pub trigger: String,
-    /// Index in [`Schedule::jobs`] of the trigger job that created it.
+    /// Index in the schedule's `jobs` of the trigger job that created it.
     pub trigger_index: usize,
     /// The trigger job's `trigger:strategy`: `depend`, `mirror`, or absent when the trigger job
     /// succeeds as soon as the child pipeline is created.
@@ -109,9 +109,9 @@ pub struct ScheduledJob {
     /// pipeline itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<String>,
-    /// Index in [`Schedule::pipelines`] of the child pipeline the job belongs to; absent for
-    /// the jobs of the pipeline itself. Unlike [`ScheduledJob::pipeline`], it stays unique
-    /// when a job name that contains `/` makes two pipelines' names equal.
+    /// Index in the schedule's `pipelines` of the child pipeline the job belongs to; absent
+    /// for the jobs of the pipeline itself. Unlike `pipeline`, it stays unique when a job name
+    /// that contains `/` makes two pipelines' names equal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline_index: Option<usize>,
     /// Stage.
