@@ -59,9 +59,10 @@ pub enum Command {
     /// is, the critical path, the longest waits for a runner and the stuck jobs.
     ///
     /// Takes the context options of `plan`. Without `--runners`, every job starts as soon as
-    /// it is ready. Exits with 0 when the pipeline is created and the runner and durations
-    /// files have no error, whatever the simulated result; with 1 otherwise; with 2 when the
-    /// command line is invalid or a file cannot be read.
+    /// it is ready. Exits with 0 when the pipeline is created, no child pipeline that `plan`
+    /// plans has an error, and the runner and durations files have no error, whatever the
+    /// simulated result; with 1 otherwise; with 2 when the command line is invalid or a file
+    /// cannot be read.
     Schedule(ScheduleArgs),
 }
 
