@@ -48,6 +48,10 @@
 //!   it is filtered out by `workflow:rules`, has no jobs or a configuration error, or breaks
 //!   the depth or size limit of a pipeline hierarchy. Then the trigger job fails as soon as it
 //!   starts, with `downstream_pipeline_creation_failed` or the limit's failure reason.
+//!   NOTE: the plan counts the hierarchy size in planning order, and counts the child
+//!   pipelines of trigger jobs that never run. GitLab counts the pipelines that exist when a
+//!   trigger job starts, so near the limit of 1,000 pipelines the simulation can fail a
+//!   trigger job that GitLab runs.
 //! - A trigger job whose child pipeline was planned creates that pipeline when it starts, and
 //!   the child's jobs enter the same simulation (see [Child pipelines](#child-pipelines)).
 //! - Any other trigger job, such as a multi-project trigger (`trigger:project`) or one whose
