@@ -59,25 +59,8 @@ impl JsonSchema for PipelineRef {
     }
 }
 
-/// An entry of the pipeline's `diagnostics`, declared in `docs/plan.schema.json`.
-pub struct PlanDiagnosticRef;
-
-impl JsonSchema for PlanDiagnosticRef {
-    fn schema_name() -> Cow<'static, str> {
-        "PlanDiagnostic".into()
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"$ref": "#/$defs/PlanDiagnostic"})
-    }
-}
-
-/// An entry of the schedule's `diagnostics`: a [`PlanDiagnosticRef`], with `trigger_jobs` for
-/// a child pipeline's diagnostic.
+/// An entry of the schedule's `diagnostics`: an entry of the pipeline's `diagnostics`, declared
+/// in `docs/plan.schema.json`, with `trigger_jobs` for a child pipeline's diagnostic.
 pub struct ScheduleDiagnosticRef;
 
 impl JsonSchema for ScheduleDiagnosticRef {
