@@ -660,3 +660,27 @@ fn slash_in_trigger_name_collides_with_grandchild() {
         .collect();
     assert_eq!(grandchildren, [Some(1), Some(2)]);
 }
+
+/// In a durations glob `*` does not match `/`, so `t/*` leaves out the grandchild's jobs and
+/// `t/**/*` takes them too.
+#[test]
+fn durations_glob_reaching_grandchild() {
+    let yaml = "t: {trigger: {include: child.yml, strategy: depend}}\n";
+    let child_yaml = "c: {script: x}\ninner: {trigger: {include: gc.yml, strategy: depend}}\n";
+    let files = [
+        (".gitlab-ci.yml", yaml),
+        ("child.yml", child_yaml),
+        ("gc.yml", "g: {script: x}\n"),
+    ];
+    let cases = [("t/*", 10), ("t/**/*", 40)];
+    for (pattern, grandchild_end) in cases {
+        let times = format!("default: 10\njobs: {{'{pattern}': 40}}\n");
+        let schedule = run(&files, &times, &ScheduleOptions::default());
+        assert_eq!(job(&schedule, "t/c").finished_at, Some(40), "{pattern}");
+        assert_eq!(
+            job(&schedule, "t/inner/g").finished_at,
+            Some(grandchild_end),
+            "{pattern}"
+        );
+    }
+}
