@@ -10,7 +10,9 @@
 // The default of 2 warm-up calls measures the module while V8 is still optimizing it: its
 // code starts in the baseline compiler (Liftoff) and moves to the optimizing compiler
 // (TurboFan) function by function as calls repeat. About 100 warm-up calls reach the steady
-// state.
+// state. The benchmarks page uses `bench.mjs 100 200`: 100 samples spread over about a second
+// show when the host slows the machine down for a while, where 15 samples may fall into one
+// such stretch.
 
 import { createRequire } from "node:module";
 import path from "node:path";
