@@ -946,6 +946,20 @@ pub struct SourceLocation {
     pub offset: u32,
 }
 
+impl SourceLocation {
+    /// Returns the location of byte `offset` of `file`.
+    pub fn at(file: &crate::source::SourceFile, offset: u32) -> SourceLocation {
+        let position = file.position(offset);
+        SourceLocation {
+            file: file.compact_name(),
+            line: position.line,
+            column: position.column,
+            column_utf16: position.column_utf16,
+            offset: position.offset,
+        }
+    }
+}
+
 /// Something glplan reports about the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]

@@ -249,14 +249,7 @@ impl Locator<'_> {
     pub(super) fn locate(&self, span: Span) -> Option<SourceLocation> {
         // Only the start is shown, so the end's position is not computed.
         let file = self.sources?.get(span.file)?;
-        let start = file.position(span.start);
-        Some(SourceLocation {
-            file: file.compact_name(),
-            line: start.line,
-            column: start.column,
-            column_utf16: start.column_utf16,
-            offset: start.offset,
-        })
+        Some(SourceLocation::at(file, span.start))
     }
 
     /// Converts a diagnostic of the planning phase, naming the job it is about.

@@ -112,14 +112,7 @@ impl Children {
     /// Returns the start of `span` in [`Children::sources`].
     fn locate(&self, span: Span) -> Option<SourceLocation> {
         let file = self.sources.get(span.file)?;
-        let start = file.position(span.start);
-        Some(SourceLocation {
-            file: file.compact_name(),
-            line: start.line,
-            column: start.column,
-            column_utf16: start.column_utf16,
-            offset: start.offset,
-        })
+        Some(SourceLocation::at(file, span.start))
     }
 
     /// Adds the children of `pipeline`, whose files start at `parent_offset` in

@@ -1,14 +1,14 @@
 //! Worked examples of child pipelines in the simulation: their jobs on the parent's runners,
 //! `trigger:strategy`, failures, cancellation, resource groups and nesting.
 
+use super::tests::durations;
 use super::*;
+use crate::MemoryFiles;
 use crate::context::PipelineContext;
 use crate::pipeline::{PlanOptions, plan};
-use crate::source::FileId;
-use crate::{Diagnostics, Limits, MemoryFiles};
 
 /// Plans `.gitlab-ci.yml` with the other `files` available to `trigger:include`.
-fn planned(files: &[(&str, &str)]) -> Pipeline {
+pub(super) fn planned(files: &[(&str, &str)]) -> Pipeline {
     let mut memory = MemoryFiles::new();
     for (name, text) in files {
         memory = memory.with_file(*name, *text);
@@ -27,13 +27,6 @@ fn planned(files: &[(&str, &str)]) -> Pipeline {
     let pipeline = pipeline.unwrap();
     assert!(pipeline.created, "{:?}", pipeline.errors);
     pipeline
-}
-
-fn durations(text: &str) -> Durations {
-    let mut diags = Diagnostics::new();
-    let durations = Durations::parse(FileId(0), text, &Limits::default(), &mut diags);
-    assert!(diags.is_empty(), "{diags:?}");
-    durations
 }
 
 fn options(play: &[&str], fail: &[&str]) -> ScheduleOptions {

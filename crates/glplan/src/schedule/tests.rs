@@ -7,24 +7,10 @@ use crate::source::FileId;
 use crate::{Diagnostics, Limits, MemoryFiles};
 
 fn pipeline(yaml: &str) -> Pipeline {
-    let files = MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
-    let (resolution, pipeline) = plan(
-        ".gitlab-ci.yml",
-        &files,
-        &PipelineContext::push("main"),
-        &PlanOptions::default(),
-    );
-    assert!(
-        !resolution.diagnostics.has_errors(),
-        "{:?}",
-        resolution.diagnostics
-    );
-    let pipeline = pipeline.unwrap();
-    assert!(pipeline.created, "{:?}", pipeline.errors);
-    pipeline
+    child_tests::planned(&[(".gitlab-ci.yml", yaml)])
 }
 
-fn durations(text: &str) -> Durations {
+pub(super) fn durations(text: &str) -> Durations {
     let mut diags = Diagnostics::new();
     let durations = Durations::parse(FileId(0), text, &Limits::default(), &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
