@@ -670,11 +670,13 @@ export interface ScheduledJob {
 export type JobStatus = "created" | "waiting_for_resource" | "manual" | "stuck" | "running" | "success" | "failed" | "canceled" | "skipped";
 
 /**
- * One attempt of a job: the first run or a retry.
+ * One attempt of a job: the first run or a retry. GitLab creates each retry as a new job, so
+ * a retry that still waits for its resource group when the simulation ends is an attempt
+ * too, without a runner or times.
  */
 export interface Attempt {
   /**
-   * The runner; absent for a trigger job.
+   * The runner. Absent for a trigger job and for a retry that waits for its resource group.
    */
   runner?: string;
   /**
@@ -682,20 +684,21 @@ export interface Attempt {
    */
   slot?: number;
   /**
-   * When the attempt became pending.
+   * When the attempt became pending. Absent for a retry that waits for its resource group.
    */
-  queued_at: number;
+  queued_at?: number;
   /**
-   * When it started.
+   * When it started. Absent for a retry that waits for its resource group.
    */
-  started_at: number;
+  started_at?: number;
   /**
-   * When it ended.
+   * When it ended. Absent for a retry that waits for its resource group.
    */
-  finished_at: number;
+  finished_at?: number;
   /**
-   * `success`, `failed` or `canceled`; `skipped` for the attempt of a trigger job with
-   * `strategy: mirror` whose child pipeline was skipped.
+   * `success`, `failed` or `canceled`. The attempt of a trigger job with `strategy: mirror`
+   * whose child pipeline was skipped is `skipped`, and a retry that waits for its resource
+   * group is `waiting_for_resource`.
    */
   status: JobStatus;
   /**

@@ -266,7 +266,7 @@ fn attempts(run: &Run) -> Vec<(usize, u64, u64)> {
         .flat_map(|job| &job.attempts)
         .filter_map(|a| {
             let runner = index[a.runner.as_deref()?];
-            Some((runner, a.started_at, a.finished_at))
+            Some((runner, a.started_at?, a.finished_at?))
         })
         .collect()
 }
@@ -386,7 +386,11 @@ proptest! {
         let mut longest = vec![0u64; case.jobs.len()];
         for index in 0..case.jobs.len() {
             let Some(job) = run.schedule.job(&format!("j{index}")) else { continue };
-            let own: u64 = job.attempts.iter().map(|a| a.finished_at - a.started_at).sum();
+            let own: u64 = job
+                .attempts
+                .iter()
+                .filter_map(|a| Some(a.finished_at? - a.started_at?))
+                .sum();
             if job.attempts.is_empty() {
                 continue;
             }
@@ -416,11 +420,16 @@ proptest! {
                     let host = run.pool.runners[runner].host;
                     let interval = run.pool.hosts[host].check_interval;
                     let mut free = 0;
-                    for at in attempt.queued_at..attempt.started_at {
+                    // An attempt on a runner always has both times.
+                    let (Some(queued), Some(started)) = (attempt.queued_at, attempt.started_at)
+                    else {
+                        continue;
+                    };
+                    for at in queued..started {
                         free = if has_room(&run, &attempts, runner, at) { free + 1 } else { 0 };
                         prop_assert!(free <= interval,
-                            "{} waits from {} to {} although runner {runner} has room for {free} \
-                             seconds up to {at}", job.name, attempt.queued_at, attempt.started_at);
+                            "{} waits from {queued} to {started} although runner {runner} has \
+                             room for {free} seconds up to {at}", job.name);
                     }
                 }
             }

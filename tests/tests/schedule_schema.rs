@@ -309,11 +309,11 @@ fn broken_outputs() -> Vec<(&'static str, Value)> {
     change("missing job name", &|o| {
         o["jobs"][0].as_object_mut().unwrap().remove("name");
     });
-    change("attempt without end", &|o| {
+    change("attempt without status", &|o| {
         o["jobs"][0]["attempts"][0]
             .as_object_mut()
             .unwrap()
-            .remove("finished_at");
+            .remove("status");
     });
     change("utilisation as text", &|o| {
         o["runners"][0]["utilisation"] = json!("50%")

@@ -2,7 +2,7 @@
 //! reasons from the configuration and the runner files are escaped in both, as
 //! [`crate::terminal`] describes.
 
-use glplan::schedule::{ChildPipeline, JobStatus, PipelineStatus, Schedule, ScheduledJob};
+use glplan::schedule::{Attempt, ChildPipeline, JobStatus, PipelineStatus, Schedule, ScheduledJob};
 
 use crate::table::align;
 use crate::terminal::{escape, escape_lines};
@@ -92,7 +92,8 @@ pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
 
 /// Builds the rows of one job. A job that ran once or not at all has one row. A retried job has one
 /// row per attempt, each with that attempt's runner, slot and times, so that every slot the
-/// job used appears in the table. The last row carries the job's final status and notes.
+/// job used appears in the table. The last row carries the job's final status and notes, and
+/// shows `-` for the times of a retry that never started.
 fn job_rows(job: &ScheduledJob) -> Vec<Vec<String>> {
     let count = job.attempts.len();
     if count < 2 {
@@ -114,10 +115,10 @@ fn job_rows(job: &ScheduledJob) -> Vec<Vec<String>> {
             job_status_name(status).to_owned(),
             attempt.runner.clone().unwrap_or_else(|| "-".to_owned()),
             slot_cell(attempt.slot),
-            clock(attempt.queued_at),
-            clock(attempt.started_at),
-            clock(attempt.finished_at),
-            clock(attempt.started_at.saturating_sub(attempt.queued_at)),
+            time_cell(attempt.queued_at),
+            time_cell(attempt.started_at),
+            time_cell(attempt.finished_at),
+            time_cell(attempt_wait(attempt)),
             note.join("; "),
         ]);
     }
@@ -126,12 +127,8 @@ fn job_rows(job: &ScheduledJob) -> Vec<Vec<String>> {
 
 /// Builds the row of a job that ran at most once.
 fn job_row(job: &ScheduledJob) -> Vec<String> {
-    let time = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), clock);
-    let wait: u64 = job
-        .attempts
-        .iter()
-        .map(|a| a.started_at.saturating_sub(a.queued_at))
-        .sum();
+    let time = time_cell;
+    let wait: u64 = job.attempts.iter().filter_map(attempt_wait).sum();
     vec![
         job.name.clone(),
         job.stage.clone(),
@@ -191,9 +188,20 @@ fn slot_cell(slot: Option<u32>) -> String {
     slot.map_or_else(|| "-".to_owned(), |slot| slot.to_string())
 }
 
+fn time_cell(seconds: Option<u64>) -> String {
+    seconds.map_or_else(|| "-".to_owned(), clock)
+}
+
+/// Returns the seconds between the attempt becoming pending and starting, or `None` for an
+/// attempt that never started.
+fn attempt_wait(attempt: &Attempt) -> Option<u64> {
+    Some(attempt.started_at?.saturating_sub(attempt.queued_at?))
+}
+
 /// Renders the schedule as a Mermaid Gantt chart: one section per runner (and one for trigger
 /// jobs), one bar per attempt, failed attempts marked `crit` and the critical path `active`.
-/// Jobs that never ran are listed in comments.
+/// Jobs that never ran, and retried jobs whose last attempt never started, are listed in
+/// comments.
 pub fn gantt(schedule: &Schedule) -> String {
     let mut out = String::from("gantt\n");
     out.push_str(&format!(
@@ -214,6 +222,11 @@ pub fn gantt(schedule: &Schedule) -> String {
         let mut bars = Vec::new();
         for job in &schedule.jobs {
             for attempt in &job.attempts {
+                let (Some(started_at), Some(finished_at)) =
+                    (attempt.started_at, attempt.finished_at)
+                else {
+                    continue;
+                };
                 if attempt.runner.as_deref() != section {
                     continue;
                 }
@@ -228,7 +241,7 @@ pub fn gantt(schedule: &Schedule) -> String {
                 {
                     tags.push("active");
                 }
-                if attempt.finished_at == attempt.started_at {
+                if finished_at == started_at {
                     tags.push("milestone");
                 }
                 tags.push("");
@@ -236,8 +249,8 @@ pub fn gantt(schedule: &Schedule) -> String {
                     "    {} :{}j{task}, {}, {}\n",
                     task_name(&job.name),
                     tags.join(", "),
-                    attempt.started_at,
-                    attempt.finished_at
+                    started_at,
+                    finished_at
                 ));
                 task += 1;
             }
@@ -251,7 +264,12 @@ pub fn gantt(schedule: &Schedule) -> String {
             out.push_str(&bar);
         }
     }
-    for job in schedule.jobs.iter().filter(|job| job.attempts.is_empty()) {
+    let not_started = |job: &&ScheduledJob| {
+        job.attempts
+            .last()
+            .is_none_or(|attempt| attempt.started_at.is_none())
+    };
+    for job in schedule.jobs.iter().filter(not_started) {
         out.push_str(&format!(
             "    %% {}: {}\n",
             task_name(&job.name),

@@ -148,24 +148,30 @@ pub struct ScheduledJob {
     pub attempts: Vec<Attempt>,
 }
 
-/// One attempt of a job: the first run or a retry.
+/// One attempt of a job: the first run or a retry. GitLab creates each retry as a new job, so
+/// a retry that still waits for its resource group when the simulation ends is an attempt
+/// too, without a runner or times.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Attempt {
-    /// The runner; absent for a trigger job.
+    /// The runner. Absent for a trigger job and for a retry that waits for its resource group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runner: Option<String>,
     /// The slot on the runner, from 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slot: Option<u32>,
-    /// When the attempt became pending.
-    pub queued_at: u64,
-    /// When it started.
-    pub started_at: u64,
-    /// When it ended.
-    pub finished_at: u64,
-    /// `success`, `failed` or `canceled`; `skipped` for the attempt of a trigger job with
-    /// `strategy: mirror` whose child pipeline was skipped.
+    /// When the attempt became pending. Absent for a retry that waits for its resource group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<u64>,
+    /// When it started. Absent for a retry that waits for its resource group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<u64>,
+    /// When it ended. Absent for a retry that waits for its resource group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+    /// `success`, `failed` or `canceled`. The attempt of a trigger job with `strategy: mirror`
+    /// whose child pipeline was skipped is `skipped`, and a retry that waits for its resource
+    /// group is `waiting_for_resource`.
     pub status: JobStatus,
     /// GitLab's failure reason, for a failed attempt.
     #[serde(skip_serializing_if = "Option::is_none")]

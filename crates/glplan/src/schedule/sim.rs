@@ -1179,20 +1179,34 @@ impl<'p> Sim<'p> {
                 .and_then(|r| self.pool.runners.get(r))
                 .map(|r| r.name.clone())
         };
-        let attempts: Vec<Attempt> = state
+        let mut attempts: Vec<Attempt> = state
             .attempts
             .iter()
             .map(|a| Attempt {
                 runner: runner_name(a.runner),
                 slot: a.slot,
-                queued_at: a.queued,
-                started_at: a.started,
-                finished_at: a.end,
+                queued_at: Some(a.queued),
+                started_at: Some(a.started),
+                finished_at: Some(a.end),
                 status: attempt_status(a),
                 failure_reason: a.failure.map(str::to_owned),
             })
             .collect();
-        let last = state.attempts.last();
+        // A retry that waits for its resource group is a new job in GitLab, so it gets an
+        // attempt of its own, and the job's runner, slot and end come from that attempt.
+        let waiting_retry = state.phase == Phase::WaitingForResource && !state.attempts.is_empty();
+        if waiting_retry {
+            attempts.push(Attempt {
+                runner: None,
+                slot: None,
+                queued_at: None,
+                started_at: None,
+                finished_at: None,
+                status: JobStatus::WaitingForResource,
+                failure_reason: None,
+            });
+        }
+        let last = state.attempts.last().filter(|_| !waiting_retry);
         // A trigger job that still waits for its child pipeline, or was made manual by it,
         // has an attempt that never ended.
         let open = state.current.filter(|c| c.waits_for_child);
