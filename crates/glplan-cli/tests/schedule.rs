@@ -252,6 +252,90 @@ fn table_shows_each_attempt() {
     }
 }
 
+/// Runs `glplan schedule` on the `retry-resource` fixture in one output format.
+fn retry_resource_output(format: &str) -> String {
+    let config = fixture("retry-resource/.gitlab-ci.yml");
+    let runners = fixture("retry-resource/runners.toml");
+    let durations = fixture("retry-resource/durations.yml");
+    let output = glplan(&[
+        "schedule",
+        &config,
+        "--runners",
+        &runners,
+        "--durations",
+        &durations,
+        "--format",
+        format,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn retry_waiting_for_resource_has_own_row() {
+    let text = retry_resource_output("table");
+    // Columns: JOB STAGE STATUS RUNNER SLOT QUEUED START END WAIT NOTE.
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|line| line.starts_with("a "))
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert_eq!(
+        rows[0][..9],
+        [
+            "a", "test", "failed", "r1", "0", "0:00", "0:00", "1:00", "0:00"
+        ],
+        "{text}"
+    );
+    assert!(rows[0].join(" ").contains("attempt 1 of 2"), "{text}");
+    assert_eq!(
+        rows[1][..9],
+        [
+            "a",
+            "test",
+            "waiting_for_resource",
+            "-",
+            "-",
+            "-",
+            "-",
+            "-",
+            "-"
+        ],
+        "{text}"
+    );
+    assert!(rows[1].join(" ").contains("attempt 2 of 2"), "{text}");
+
+    let schedule: Value = serde_json::from_str(&retry_resource_output("json")).unwrap();
+    let a = job(&schedule, "a");
+    assert_eq!(a["status"], "waiting_for_resource", "{a:#}");
+    assert!(a.get("runner").is_none(), "{a:#}");
+    assert!(a.get("slot").is_none(), "{a:#}");
+    assert!(a.get("finished_at").is_none(), "{a:#}");
+    assert_eq!(a["started_at"], 0, "{a:#}");
+    let attempts = a["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{a:#}");
+    assert_eq!(attempts[0]["status"], "failed", "{a:#}");
+    assert_eq!(attempts[0]["finished_at"], 60, "{a:#}");
+    assert_eq!(
+        attempts[1],
+        serde_json::json!({"status": "waiting_for_resource"}),
+        "{a:#}"
+    );
+
+    let chart = retry_resource_output("mermaid");
+    assert_eq!(chart.matches("    a :").count(), 1, "{chart}");
+    assert!(
+        chart.contains("    a :crit, active, j0, 0, 60\n"),
+        "{chart}"
+    );
+    assert!(
+        chart.contains("    %% a: waiting_for_resource\n"),
+        "{chart}"
+    );
+    assert!(!chart.contains("section trigger jobs"), "{chart}");
+}
+
 /// Reads a table time (`m:ss`) as seconds.
 fn seconds(time: &str) -> u64 {
     let (minutes, seconds) = time.split_once(':').unwrap();

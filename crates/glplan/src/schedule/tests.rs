@@ -392,6 +392,44 @@ fn critical_path_retry_after_resource_handoff() {
     assert_eq!(path_length(&schedule), 242);
 }
 
+/// `b` takes the group when the first attempt of `a` fails, and no runner can take `b`, so
+/// the retry of `a` waits for the group until the simulation ends.
+#[test]
+fn retry_waiting_for_resource_is_own_attempt() {
+    let yaml = "a: {script: x, resource_group: r, retry: 1}\nb: {script: x, resource_group: r}\n";
+    let pipeline = pipeline(yaml);
+    let mut pool = pool(&pipeline, 2, 0, &[1]);
+    if let Some(b) = pool.eligible.get_mut(1) {
+        b.runners.clear();
+    }
+    let times = durations("jobs:\n  a: {duration: 60, fail: 1}\n");
+    let schedule = simulate(&pipeline, &pool, &times, &ScheduleOptions::default());
+    assert_eq!(status(&schedule, "b"), JobStatus::Stuck);
+
+    let a = schedule.job("a").unwrap();
+    assert_eq!(a.status, JobStatus::WaitingForResource);
+    assert_eq!(a.attempts.len(), 2);
+    let first = &a.attempts[0];
+    assert_eq!(first.status, JobStatus::Failed);
+    assert_eq!(first.runner.as_deref(), Some("r0"));
+    assert_eq!(first.started_at, Some(0));
+    assert_eq!(first.finished_at, Some(60));
+    let retry = &a.attempts[1];
+    assert_eq!(retry.status, JobStatus::WaitingForResource);
+    assert_eq!(retry.runner, None);
+    assert_eq!(retry.queued_at, None);
+    assert_eq!(retry.started_at, None);
+    assert_eq!(retry.finished_at, None);
+
+    // The job's runner, slot and end are the waiting retry's, and its start the first
+    // attempt's, as for any retried job.
+    assert_eq!(a.runner, None);
+    assert_eq!(a.slot, None);
+    assert_eq!(a.finished_at, None);
+    assert_eq!(a.started_at, Some(0));
+    assert_eq!(a.failure_reason, None);
+}
+
 #[test]
 fn concurrency_two_runners() {
     // concurrent 2, check_interval 10; runner a has limit 1, runner b has none.
