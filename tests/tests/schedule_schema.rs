@@ -77,6 +77,11 @@ const CHILD: &str = "stages: [one, two]\n\
     gate: {stage: one, script: x, when: manual, allow_failure: false, rules: [{if: $GATE != 'no'}]}\n\
     work: {stage: two, script: x}\n";
 
+/// `b` takes the resource group when the first attempt of `a` fails, and no runner has its
+/// tag, so the retry of `a` waits for the group and has an attempt without runner or times.
+const RETRY_WAITS_FOR_RESOURCE: &str = "a: {script: x, tags: [docker], resource_group: r, retry: 1}\n\
+    b: {script: x, tags: [gpu], resource_group: r}\n";
+
 /// One Docker runner with one slot.
 const RUNNERS: &str = "concurrent = 1\ncheck_interval = 3\n\
     [[runners]]\nname = \"docker\"\nexecutor = \"docker\"\nlimit = 1\ntags = [\"docker\"]\n";
@@ -167,6 +172,14 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "child pipelines",
             schedule_json_with(CHILDREN, &[("child.yml", CHILD)], None, None),
+        ),
+        (
+            "retry waiting for its resource group",
+            schedule_json(
+                RETRY_WAITS_FOR_RESOURCE,
+                Some(RUNNERS),
+                Some("jobs: {a: {duration: 1m, fail: 1}}\n"),
+            ),
         ),
     ]
 }
