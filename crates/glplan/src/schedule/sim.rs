@@ -1194,6 +1194,8 @@ impl<'p> Sim<'p> {
             .collect();
         // A retry that waits for its resource group is a new job in GitLab, so it gets an
         // attempt of its own, and the job's runner, slot and end come from that attempt.
+        // NOTE: a retry that `auto_cancel:on_job_failure` cancels before it starts gets no
+        // attempt, so the job shows as canceled with the failed attempt's runner and times.
         let waiting_retry = state.phase == Phase::WaitingForResource && !state.attempts.is_empty();
         if waiting_retry {
             attempts.push(Attempt {
