@@ -115,7 +115,10 @@ if (run.schedule !== null) {
   const { status, finished, duration } = run.schedule;
   for (const job of run.schedule.jobs) {
     const started: number | undefined = job.started_at;
-    const attempts: number[] = (job.attempts ?? []).map((attempt) => attempt.finished_at - attempt.started_at);
+    // A retry that waits for its resource group is an attempt without times.
+    const attempts: number[] = (job.attempts ?? []).flatMap((attempt) =>
+      attempt.started_at === undefined || attempt.finished_at === undefined ? [] : [attempt.finished_at - attempt.started_at],
+    );
   }
   const path: string[] = run.schedule.critical_path.map((step) => step.job);
   const busiest: number = Math.max(...run.schedule.runners.map((runner) => runner.utilisation));
