@@ -89,7 +89,7 @@ pub mod guarded {
 }
 
 /// Reads a string that names something (an object key, a `Map` key, a job): `None` when
-/// `value` is not a string, and an error when it holds a lone surrogate, which UTF-8 cannot
+/// `value` is not a string, and an error when it contains a lone surrogate, which UTF-8 cannot
 /// encode and [`JsValue::as_string`] would silently replace with U+FFFD.
 pub fn name_text(value: &JsValue) -> Result<Option<String>, String> {
     let Some(text) = value.as_string() else {
@@ -104,7 +104,7 @@ pub fn name_text(value: &JsValue) -> Result<Option<String>, String> {
             })
             .collect();
         return Err(format!(
-            "`{escaped}` holds a lone surrogate (half of a UTF-16 pair), which a name cannot hold"
+            "`{escaped}` contains a lone surrogate (half of a UTF-16 pair), which is invalid in a name"
         ));
     }
     Ok(Some(text))
@@ -319,7 +319,7 @@ fn map_json(map: &Map, path: &mut Vec<Step>, tag: &Option<Function>) -> Result<V
 /// `JSON.stringify` writes it with all its digits, any other finite number to a JSON float.
 /// `None` for `NaN` and the infinities.
 fn number_json(number: f64) -> Option<Value> {
-    // 2^63 and 2^64, which f64 holds exactly.
+    // 2^63 and 2^64, which f64 represents exactly.
     const I64_END: f64 = 9_223_372_036_854_775_808.0;
     const U64_END: f64 = 18_446_744_073_709_551_616.0;
     if !number.is_finite() {
@@ -449,7 +449,7 @@ mod tests {
     }
 
     #[test]
-    fn number_json_keeps_integers_past_2_pow_53_whole() {
+    fn number_json_large_integers_exact() {
         assert_eq!(
             number_json(9_007_199_254_740_994.0),
             Some(Value::from(9_007_199_254_740_994_i64))

@@ -517,15 +517,15 @@ fn lone_surrogate_name_throws_error() {
         run_js("return { files: { '.gitlab-ci.yml': 'a: {script: x}', 'a\\uD800.yml': '' } };");
     assert_eq!(
         error_message(lint(input)),
-        "invalid argument `files`: `a\\u{d800}.yml` holds a lone surrogate (half of a UTF-16 \
-         pair), which a name cannot hold"
+        "invalid argument `files`: `a\\u{d800}.yml` contains a lone surrogate (half of a UTF-16 \
+         pair), which is invalid in a name"
     );
     let input = js(r#"{"files": {".gitlab-ci.yml": "\"\uFFFD\": {script: x}\n"}}"#);
     let job = run_js("return '\\uDC00';");
     assert_eq!(
         error_message(explain(input.clone(), job)),
-        "invalid argument `job`: `\\u{dc00}` holds a lone surrogate (half of a UTF-16 pair), \
-         which a name cannot hold"
+        "invalid argument `job`: `\\u{dc00}` contains a lone surrogate (half of a UTF-16 pair), \
+         which is invalid in a name"
     );
     // U+FFFD itself is a character like any other.
     let result = explain(input, JsValue::from_str("\u{FFFD}")).unwrap();

@@ -61,8 +61,8 @@ pub enum Command {
     /// Takes the context options of `plan`. Without `--runners`, every job starts as soon as
     /// it is ready. Exits with 0 when the pipeline is created, no child pipeline that `plan`
     /// plans has an error, and the runner and durations files have no error, whatever the
-    /// simulated result; with 1 otherwise; with 2 when the command line is invalid or a file
-    /// cannot be read.
+    /// simulated result. Exits with 1 otherwise, and with 2 when the command line is invalid
+    /// or a file cannot be read.
     Schedule(ScheduleArgs),
 }
 

@@ -1727,7 +1727,7 @@ fn tag_header_ignores_changed_files() {
 }
 
 #[test]
-fn runner_and_durations_byte_order_mark_is_a_column() {
+fn runner_file_bom_is_column() {
     let dir = std::env::temp_dir().join(format!("glplan-bom-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let runners = dir.join("runners.toml");

@@ -329,6 +329,7 @@ fn nested_grandchild_pipeline() {
     ];
     let times = "default: 10\njobs: {t/inner/g: 50}\n";
     let schedule = run(&files, times, &ScheduleOptions::default());
+
     let g = job(&schedule, "t/inner/g");
     assert_eq!(g.pipeline.as_deref(), Some("t/inner"));
     assert_eq!(g.finished_at, Some(50));
@@ -336,6 +337,7 @@ fn nested_grandchild_pipeline() {
     assert_eq!(job(&schedule, "t/c").started_at, Some(50));
     assert_eq!(job(&schedule, "t").finished_at, Some(60));
     assert_eq!(job(&schedule, "after").started_at, Some(60));
+
     let triggers: Vec<&str> = schedule
         .pipelines
         .iter()
@@ -617,9 +619,9 @@ fn slash_in_job_name_collides_with_child_job() {
     assert_eq!(schedule.pipelines.first().map(|p| p.trigger_index), Some(0));
 }
 
-/// Trigger job `b` in the child of `a`, and trigger job `a/b` in the top pipeline, both
-/// create a pipeline that the output calls `a/b`; `pipeline_index` and `trigger_index` tell
-/// them apart.
+/// Trigger job `b` in the child of `a` and trigger job `a/b` in the top pipeline both create
+/// a pipeline that the output calls `a/b`. `pipeline_index` and `trigger_index` tell them
+/// apart.
 #[test]
 fn slash_in_trigger_name_collides_with_grandchild() {
     let yaml = "a: {trigger: {include: child.yml, strategy: depend}}\n\

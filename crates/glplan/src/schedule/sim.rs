@@ -80,7 +80,7 @@ struct JobFacts<'p> {
     timeout: u64,
     resource: Option<usize>,
     eligible: Vec<usize>,
-    /// Why no runner can take the job, from the pool.
+    /// The pool's reason that no runner can take the job.
     no_runner_reason: Option<&'p str>,
     /// Index in [`Sim::classes`] of the job's set of eligible runners.
     class: Option<usize>,
