@@ -8,7 +8,7 @@ use glplan::report::MatchedFleet;
 use glplan::report::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::schedule::{
     Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
-    name_collisions, not_manual_play_warnings, simulate, unknown_jobs,
+    name_collisions, not_manual_play_warnings, simulate, unknown_jobs, unused_durations,
 };
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
@@ -158,6 +158,7 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         None => Durations::default(),
     };
     found.extend(ignored_trigger_durations(&pipeline, &durations));
+    found.extend(unused_durations(&pipeline, &durations));
     for diagnostic in &found {
         diagnostics.push(Diagnostic::from(diagnostic.locate(&resolution.sources)));
     }

@@ -22,7 +22,7 @@ use glplan::fleet::MatchContext;
 use glplan::report::MatchedFleet;
 use glplan::schedule::{
     Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
-    name_collisions, not_manual_play_warnings, simulate, unknown_jobs,
+    name_collisions, not_manual_play_warnings, simulate, unknown_jobs, unused_durations,
 };
 
 /// The process exit status of a command.
@@ -700,6 +700,7 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
         None => Durations::default(),
     };
     diagnostics.extend(ignored_trigger_durations(&pipeline, &durations));
+    diagnostics.extend(unused_durations(&pipeline, &durations));
     report_files_to_stderr(
         &planned.loaded,
         &diagnostics,

@@ -893,6 +893,33 @@ fn trigger_duration_warns() {
     assert_eq!(job(&schedule, "deploy")["finished_at"], 900);
 }
 
+#[test]
+fn unused_durations_entries_warn() {
+    let config = fixture("children/.gitlab-ci.yml");
+    let dir = std::env::temp_dir().join(format!("glplan-unused-durations-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("durations.yml");
+    std::fs::write(
+        &path,
+        "jobs:\n  'deploy/*': 2m\n  deploy/unti: 1m\n  build: 1m\n",
+    )
+    .unwrap();
+    let output = glplan(&["schedule", &config, "--durations", path.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "warning[duration-entry-unknown]: the durations entry `deploy/unti` selects no job \
+             of the pipeline"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("durations.yml:3:3"), "{text}");
+    assert!(text.contains("help: did you mean `deploy/unit`?"), "{text}");
+    assert_eq!(text.matches("warning[").count(), 1, "{text}");
+}
+
 /// `plan` keeps a child pipeline's errors in its trigger job, which the schedule does not
 /// show, so the schedule's `diagnostics` list them with `trigger_jobs`.
 #[test]

@@ -479,6 +479,73 @@ fn trigger_duration_ignored_with_child() {
     );
 }
 
+/// A parent with a build job, a parallel test job, a deploy job that a push to `main` leaves
+/// out, and trigger job `t` whose child pipeline has job `c` and leaves out job `late`.
+const UNUSED_PARENT: &str = "build: {script: x}
+test: {script: x, parallel: 2}
+deploy: {script: x, rules: [{if: '$CI_COMMIT_BRANCH == \"production\"'}]}
+t: {trigger: {include: child.yml}}
+";
+const UNUSED_CHILD: &str = "c: {script: x}\nlate: {script: x, rules: [{when: never}]}\n";
+
+fn unused_codes(times: &str) -> Vec<(&'static str, String, Option<String>)> {
+    let files = [
+        (".gitlab-ci.yml", UNUSED_PARENT),
+        ("child.yml", UNUSED_CHILD),
+    ];
+    let pipeline = planned(&files);
+    unused_durations(&pipeline, &durations(times))
+        .into_iter()
+        .map(|w| (w.code, w.message, w.help))
+        .collect()
+}
+
+#[test]
+fn misspelt_durations_entry_suggests_job_name() {
+    let found = unused_codes("jobs: {biuld: 1, 't/cc': 2, 'nothing*': 3}\n");
+    let codes: Vec<&str> = found.iter().map(|(code, _, _)| *code).collect();
+    assert_eq!(codes, ["duration-entry-unknown"; 3]);
+    let helps: Vec<Option<&str>> = found.iter().map(|(_, _, help)| help.as_deref()).collect();
+    assert_eq!(helps[0], Some("did you mean `build`?"));
+    assert_eq!(helps[1], Some("did you mean `t/c`?"));
+    assert!(helps[2].is_some_and(|help| help.contains("`TRIGGER/JOB`")));
+    assert_eq!(
+        found[0].1,
+        "the durations entry `biuld` selects no job of the pipeline"
+    );
+}
+
+#[test]
+fn durations_entries_jobs_take_not_reported() {
+    // Names, a parallel base name, a child job, globs, and jobs that the pipelines leave out.
+    let times = "jobs: {build: 1, test: 2, 't/c': 3, deploy: 4, 't/late': 5, 'dep*': 6, 'b*': 7}\n";
+    let found = unused_codes(times);
+    let codes: Vec<&str> = found.iter().map(|(code, _, _)| *code).collect();
+    assert_eq!(codes, ["duration-entry-shadowed"]);
+    assert_eq!(
+        found[0].1,
+        "the durations entry `b*` is never used: every job it selects takes another entry, as \
+         job `build` takes `build`"
+    );
+}
+
+#[test]
+fn name_entry_shadows_earlier_glob() {
+    // A job's own name wins over a glob written before it.
+    let found = unused_codes("jobs: {'te*': 1, 'test 1/2': 2, 'test 2/2': 3, '*': 4}\n");
+    let messages: Vec<&str> = found
+        .iter()
+        .map(|(_, message, _)| message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "the durations entry `te*` is never used: every job it selects takes another entry, \
+          as job `test 1/2` takes `test 1/2`"
+        ]
+    );
+}
+
 #[test]
 fn durations_glob_on_child_names() {
     let yaml = parent("");

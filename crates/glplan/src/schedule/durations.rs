@@ -31,6 +31,8 @@
 //! `deploy/rspec`, so `deploy/*` matches every job of that child pipeline, and `**/rspec`
 //! matches `rspec` in every pipeline. An entry for a trigger job whose child pipeline is
 //! simulated is ignored, because the child pipeline decides when that job ends.
+//!
+//! [`unused_durations`](super::unused_durations) reports the entries that no job takes.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::glob::Fnmatch;
@@ -201,14 +203,10 @@ impl Durations {
     /// simulation names a child pipeline's jobs after their trigger jobs, as in
     /// `deploy/rspec`.
     pub fn timing_named(&self, name: &str, base: Option<&str>, trigger: bool) -> JobTiming {
-        let exact = |name: &str| self.entries.iter().find(|e| e.pattern == name);
-        let glob = || {
-            self.entries
-                .iter()
-                .find(|e| e.glob.matches(name) || base.is_some_and(|base| e.glob.matches(base)))
-        };
-        let found = exact(name).or_else(|| base.and_then(exact)).or_else(glob);
-        match found {
+        match self
+            .entry_for(name, base)
+            .and_then(|index| self.entries.get(index))
+        {
             Some(entry) => JobTiming {
                 seconds: entry.seconds,
                 failures: entry.failures,
@@ -222,6 +220,33 @@ impl Durations {
                 matched: false,
             },
         }
+    }
+}
+
+impl Durations {
+    /// Returns the index in [`Durations::entries`] of the entry that the job called `name`,
+    /// with the parallel base name `base`, takes. That is the first entry whose key is its
+    /// name, else the first whose key is its base name, else the first glob that matches
+    /// either.
+    pub fn entry_for(&self, name: &str, base: Option<&str>) -> Option<usize> {
+        let exact = |name: &str| self.entries.iter().position(|e| e.pattern == name);
+        let glob = || {
+            self.entries
+                .iter()
+                .position(|e| e.glob.matches(name) || base.is_some_and(|base| e.glob.matches(base)))
+        };
+        exact(name).or_else(|| base.and_then(exact)).or_else(glob)
+    }
+}
+
+impl DurationEntry {
+    /// Returns whether the entry selects the job called `name`, with the parallel base name
+    /// `base`: by its key or as a glob. The job may still take an earlier entry.
+    pub fn selects(&self, name: &str, base: Option<&str>) -> bool {
+        self.pattern == name
+            || base == Some(self.pattern.as_str())
+            || self.glob.matches(name)
+            || base.is_some_and(|base| self.glob.matches(base))
     }
 }
 

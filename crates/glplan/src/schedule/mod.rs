@@ -449,6 +449,85 @@ pub fn ignored_trigger_durations(
     warnings
 }
 
+/// Returns a warning for each entry of `durations` that no job of the simulation takes. Such
+/// an entry either selects no job at all, usually a misspelt name (`duration-entry-unknown`),
+/// or every job it selects takes another entry (`duration-entry-shadowed`), as
+/// [`Durations::entry_for`] chooses. An entry that
+/// selects a job the pipeline leaves out, such as a deploy job that runs only on the default
+/// branch, is not reported, because one durations file often serves several pipelines.
+pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate::Diagnostic> {
+    let layout = Layout::new(pipeline, None);
+    let chosen: Vec<Option<usize>> = layout
+        .jobs
+        .iter()
+        .map(|job| durations.entry_for(&job.name, job.base.as_deref()))
+        .collect();
+    let absent: Vec<String> = layout
+        .pipelines
+        .iter()
+        .flat_map(|pipe| {
+            let prefix = pipe.prefix.as_deref();
+            pipe.pipeline.absent.iter().map(move |job| match prefix {
+                Some(prefix) => format!("{prefix}{}{}", layout::SEPARATOR, job.name),
+                None => job.name.to_string(),
+            })
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    for (index, entry) in durations.entries.iter().enumerate() {
+        if chosen.contains(&Some(index)) {
+            continue;
+        }
+        let shadowed = layout
+            .jobs
+            .iter()
+            .zip(&chosen)
+            .filter(|(job, _)| entry.selects(&job.name, job.base.as_deref()))
+            .find_map(|(job, other)| Some((job, durations.entries.get((*other)?)?)));
+        if let Some((job, other)) = shadowed {
+            let message = format!(
+                "the durations entry `{}` is never used: every job it selects takes another \
+                 entry, as job `{}` takes `{}`",
+                entry.pattern, job.name, other.pattern
+            );
+            let help = "a job takes the entry that is its name or its parallel base name, else \
+                        the first glob in file order that matches it; remove the entry or make \
+                        it select other jobs";
+            warnings.push(
+                crate::Diagnostic::warning("duration-entry-shadowed", message)
+                    .with_span(entry.span)
+                    .with_help(help),
+            );
+            continue;
+        }
+        if absent.iter().any(|name| entry.selects(name, None)) {
+            continue;
+        }
+        let names = layout
+            .jobs
+            .iter()
+            .flat_map(|job| [Some(job.name.as_ref()), job.base.as_deref()])
+            .flatten()
+            .chain(absent.iter().map(String::as_str));
+        let help = match crate::diagnostic::did_you_mean(&entry.pattern, names) {
+            Some(name) => format!("did you mean `{name}`?"),
+            None => "write a job name, a parallel job's base name or a glob; the jobs of a child \
+                     pipeline are named after their trigger job, as in `TRIGGER/JOB`"
+                .to_owned(),
+        };
+        let message = format!(
+            "the durations entry `{}` selects no job of the pipeline",
+            entry.pattern
+        );
+        warnings.push(
+            crate::Diagnostic::warning("duration-entry-unknown", message)
+                .with_span(entry.span)
+                .with_help(help),
+        );
+    }
+    warnings
+}
+
 /// Returns a warning for each name that two or more jobs of the simulation share. A job name
 /// may contain `/`, so job `a/b` of one pipeline and job `b` of the child pipeline of trigger
 /// job `a` get the same name. [`simulate`] keeps them apart, but `--play`, `--fail` and the
