@@ -746,3 +746,53 @@ fn durations_glob_reaching_grandchild() {
         );
     }
 }
+
+/// A matrix trigger job with two instances, each creating a child pipeline with job `c`.
+const MATRIX_PARENT: &str = "mx:
+  parallel: {matrix: [{R: [one, two]}]}
+  trigger: {include: child.yml, strategy: depend}
+";
+
+#[test]
+fn trigger_base_name_selects_child_jobs_of_every_instance() {
+    let files = [
+        (".gitlab-ci.yml", MATRIX_PARENT),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let pipeline = planned(&files);
+    let names = ["mx/c".to_owned()];
+    assert!(unknown_jobs(&pipeline, &names).is_empty());
+    let schedule = simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &durations("default: 10\njobs: {'mx/c': 40}\n"),
+        &options(&[], &["mx/c"]),
+    );
+    for name in ["mx: [one]/c", "mx: [two]/c"] {
+        let child = job(&schedule, name);
+        assert_eq!(child.status, JobStatus::Failed, "{name}");
+        assert_eq!(child.finished_at, Some(40), "{name}");
+    }
+    assert_eq!(job(&schedule, "mx: [one]").status, JobStatus::Failed);
+}
+
+#[test]
+fn instance_name_still_selects_one_child() {
+    let files = [
+        (".gitlab-ci.yml", MATRIX_PARENT),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let schedule = run(
+        &files,
+        "default: 10\njobs: {'mx: [two]/c': 40, 'mx/c': 20}\n",
+        &options(&[], &["mx: [one]/c"]),
+    );
+    assert_eq!(job(&schedule, "mx: [one]/c").status, JobStatus::Failed);
+    assert_eq!(job(&schedule, "mx: [one]/c").finished_at, Some(20));
+    assert_eq!(job(&schedule, "mx: [two]/c").status, JobStatus::Success);
+    assert_eq!(job(&schedule, "mx: [two]/c").finished_at, Some(40));
+    let pipeline = planned(&files);
+    let warnings = unused_durations(&pipeline, &durations("jobs: {'mx/c': 1, 'mx/d': 2}\n"));
+    let helps: Vec<Option<&str>> = warnings.iter().map(|w| w.help.as_deref()).collect();
+    assert_eq!(helps, [Some("did you mean `mx/c`?")]);
+}

@@ -203,8 +203,14 @@ impl Durations {
     /// simulation names a child pipeline's jobs after their trigger jobs, as in
     /// `deploy/rspec`.
     pub fn timing_named(&self, name: &str, base: Option<&str>, trigger: bool) -> JobTiming {
+        self.timing_with_bases(name, base.as_slice(), trigger)
+    }
+
+    /// Returns how the job called `name`, with the base names `bases` (see
+    /// [`Durations::entry_for`]), behaves, as [`Durations::timing_named`] does.
+    pub(crate) fn timing_with_bases(&self, name: &str, bases: &[&str], trigger: bool) -> JobTiming {
         match self
-            .entry_for(name, base)
+            .entry_for(name, bases)
             .and_then(|index| self.entries.get(index))
         {
             Some(entry) => JobTiming {
@@ -221,32 +227,34 @@ impl Durations {
             },
         }
     }
-}
 
-impl Durations {
     /// Returns the index in [`Durations::entries`] of the entry that the job called `name`,
-    /// with the parallel base name `base`, takes. That is the first entry whose key is its
-    /// name, else the first whose key is its base name, else the first glob that matches
-    /// either.
-    pub fn entry_for(&self, name: &str, base: Option<&str>) -> Option<usize> {
+    /// with the base names `bases`, takes. That is the first entry whose key is its name, else
+    /// the first whose key is one of its base names, in the order given, else the first glob
+    /// that matches any of them. A job's base names are its parallel base name and, in the
+    /// child pipeline of a parallel trigger job, the name built from the parallel base names
+    /// of the job and its trigger jobs (`deploy/rspec` for `deploy: [eu]/rspec`).
+    pub fn entry_for(&self, name: &str, bases: &[&str]) -> Option<usize> {
         let exact = |name: &str| self.entries.iter().position(|e| e.pattern == name);
         let glob = || {
             self.entries
                 .iter()
-                .position(|e| e.glob.matches(name) || base.is_some_and(|base| e.glob.matches(base)))
+                .position(|e| e.glob.matches(name) || bases.iter().any(|base| e.glob.matches(base)))
         };
-        exact(name).or_else(|| base.and_then(exact)).or_else(glob)
+        exact(name)
+            .or_else(|| bases.iter().find_map(|base| exact(base)))
+            .or_else(glob)
     }
 }
 
 impl DurationEntry {
-    /// Returns whether the entry selects the job called `name`, with the parallel base name
-    /// `base`: by its key or as a glob. The job may still take an earlier entry.
-    pub fn selects(&self, name: &str, base: Option<&str>) -> bool {
-        self.pattern == name
-            || base == Some(self.pattern.as_str())
-            || self.glob.matches(name)
-            || base.is_some_and(|base| self.glob.matches(base))
+    /// Returns whether the entry selects the job called `name`, with the base names `bases`
+    /// (see [`Durations::entry_for`]): by its key or as a glob. The job may still take another
+    /// entry.
+    pub fn selects(&self, name: &str, bases: &[&str]) -> bool {
+        std::iter::once(&name)
+            .chain(bases)
+            .any(|name| self.pattern == *name || self.glob.matches(name))
     }
 }
 

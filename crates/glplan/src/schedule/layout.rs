@@ -73,6 +73,11 @@ pub(super) struct LayoutJob<'p> {
     pub(super) name: Cow<'p, str>,
     /// The parallel base name in the same form, for a parallel job.
     pub(super) base: Option<Cow<'p, str>>,
+    /// The name built from the parallel base names of the job and of the trigger jobs above
+    /// it, such as `deploy/rspec` for job `rspec` of the child pipeline of `deploy: [eu]`.
+    /// It selects the job under every instance of a parallel trigger job. `None` when it
+    /// equals `name` or `base`.
+    pub(super) family: Option<String>,
     /// The runners that can take it, when the pool lists them.
     pub(super) eligible: Option<&'p Eligible>,
     /// Index in [`Layout::pipelines`] of the child pipeline this trigger job creates.
@@ -80,9 +85,17 @@ pub(super) struct LayoutJob<'p> {
 }
 
 impl LayoutJob<'_> {
-    /// Returns whether `name` is the job's name or its parallel base name.
+    /// Returns whether `name` is the job's name, its parallel base name or its family name.
     pub(super) fn is_named(&self, name: &str) -> bool {
-        self.name == name || self.base.as_deref() == Some(name)
+        self.name == name || self.bases().contains(&name)
+    }
+
+    /// Returns the job's parallel base name and family name, where it has them.
+    pub(super) fn bases(&self) -> Vec<&str> {
+        [self.base.as_deref(), self.family.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 
@@ -102,7 +115,7 @@ impl<'p> Layout<'p> {
             jobs: Vec::new(),
         };
         let eligible = pool.map(|pool| (pool.eligible.as_slice(), pool.children.as_slice()));
-        layout.add(pipeline, None, None, Strategy::None, eligible);
+        layout.add(pipeline, None, None, None, Strategy::None, eligible);
         layout
     }
 
@@ -111,10 +124,12 @@ impl<'p> Layout<'p> {
         pipeline: &'p Pipeline,
         trigger: Option<usize>,
         prefix: Option<String>,
+        family_prefix: Option<String>,
         strategy: Strategy,
         eligible: Option<(&'p [Eligible], &'p [ChildEligible])>,
     ) {
         let start = self.jobs.len();
+        let mut chains = Vec::with_capacity(pipeline.jobs.len());
         for (position, job) in pipeline.jobs.iter().enumerate() {
             let qualify = |name: &'p str| -> Cow<'p, str> {
                 match &prefix {
@@ -122,13 +137,27 @@ impl<'p> Layout<'p> {
                     None => Cow::Borrowed(name),
                 }
             };
+            let name = qualify(job.name.as_str());
+            let base = job
+                .parallel
+                .as_ref()
+                .map(|parallel| qualify(parallel.base_name.as_str()));
+            let own = job
+                .parallel
+                .as_ref()
+                .map_or(job.name.as_str(), |parallel| parallel.base_name.as_str());
+            let chain = match &family_prefix {
+                Some(family_prefix) => format!("{family_prefix}{SEPARATOR}{own}"),
+                None => own.to_owned(),
+            };
+            let family =
+                (chain != name && base.as_deref() != Some(chain.as_str())).then(|| chain.clone());
+            chains.push(chain);
             self.jobs.push(LayoutJob {
                 planned: job,
-                name: qualify(job.name.as_str()),
-                base: job
-                    .parallel
-                    .as_ref()
-                    .map(|parallel| qualify(parallel.base_name.as_str())),
+                name,
+                base,
+                family,
                 eligible: eligible.and_then(|(jobs, _)| jobs.get(position)),
                 child: None,
             });
@@ -142,7 +171,7 @@ impl<'p> Layout<'p> {
             strategy,
         });
 
-        for job in start..end {
+        for (job, chain) in (start..end).zip(chains) {
             let Some(entry) = self.jobs.get(job) else {
                 continue;
             };
@@ -166,6 +195,7 @@ impl<'p> Layout<'p> {
                 child,
                 Some(job),
                 Some(name),
+                Some(chain),
                 Strategy::of(planned),
                 child_eligible,
             );

@@ -75,7 +75,9 @@
 //! A child pipeline's jobs are named after the trigger jobs that lead to them:
 //! `deploy/rspec` is job `rspec` of the pipeline that trigger job `deploy` creates, and
 //! `deploy/inner/rspec` a job of a grandchild. [`ScheduleOptions`], the durations file and the
-//! output use these names.
+//! output use these names. [`ScheduleOptions`] and the durations file also take the name built
+//! from parallel base names, which selects a job in the child pipelines of every instance of a
+//! parallel trigger job.
 //!
 //! How the trigger job ends depends on `trigger:strategy`, as in GitLab's `Ci::Bridge`:
 //!
@@ -334,7 +336,9 @@ fn matched_children(matching: &Matching) -> Vec<ChildEligible> {
 
 /// What-if choices of a simulation. A name selects a job by its name or its parallel base
 /// name, with the trigger jobs of its child pipeline in front (`deploy/rspec`, see
-/// [Child pipelines](self#child-pipelines)).
+/// [Child pipelines](self#child-pipelines)). Built from the parallel base names of the job
+/// and its trigger jobs, it selects the job in the child pipeline of every instance of a
+/// parallel trigger job (`deploy/rspec` for `deploy: [eu]/rspec` and `deploy: [us]/rspec`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScheduleOptions {
     /// Manual jobs to play as soon as they become manual: job names, or parallel base names
@@ -460,7 +464,7 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
     let chosen: Vec<Option<usize>> = layout
         .jobs
         .iter()
-        .map(|job| durations.entry_for(&job.name, job.base.as_deref()))
+        .map(|job| durations.entry_for(&job.name, &job.bases()))
         .collect();
     let absent: Vec<String> = layout
         .pipelines
@@ -482,7 +486,7 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             .jobs
             .iter()
             .zip(&chosen)
-            .filter(|(job, _)| entry.selects(&job.name, job.base.as_deref()))
+            .filter(|(job, _)| entry.selects(&job.name, &job.bases()))
             .find_map(|(job, other)| Some((job, durations.entries.get((*other)?)?)));
         if let Some((job, other)) = shadowed {
             let message = format!(
@@ -500,13 +504,19 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             );
             continue;
         }
-        if absent.iter().any(|name| entry.selects(name, None)) {
+        if absent.iter().any(|name| entry.selects(name, &[])) {
             continue;
         }
         let names = layout
             .jobs
             .iter()
-            .flat_map(|job| [Some(job.name.as_ref()), job.base.as_deref()])
+            .flat_map(|job| {
+                [
+                    Some(job.name.as_ref()),
+                    job.base.as_deref(),
+                    job.family.as_deref(),
+                ]
+            })
             .flatten()
             .chain(absent.iter().map(String::as_str));
         let help = match crate::diagnostic::did_you_mean(&entry.pattern, names) {

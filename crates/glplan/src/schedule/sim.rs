@@ -275,9 +275,9 @@ impl<'p> Sim<'p> {
                         exit_code: 1,
                         matched: false,
                     },
-                    None => durations.timing_named(
+                    None => durations.timing_with_bases(
                         &entry.name,
-                        entry.base.as_deref(),
+                        &entry.bases(),
                         job.trigger.is_some() || bridge,
                     ),
                 };
