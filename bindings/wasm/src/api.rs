@@ -785,6 +785,33 @@ test: {script: x}
     }
 
     #[test]
+    fn schedule_warns_about_unused_durations_entry() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let durations = "jobs:\n  biuld: 1m\n  release: 2m\n";
+        let result = schedule(input(
+            serde_json::json!({"files": files, "durations": durations}),
+        ))
+        .unwrap();
+        let found: Vec<_> = result
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.code.starts_with("duration-entry"))
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, "duration-entry-unknown");
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `build`?"));
+        let location = found[0].location.as_ref().unwrap();
+        assert_eq!(
+            (
+                location.file.as_str(),
+                location.start.line,
+                location.start.column
+            ),
+            ("durations", 2, 3)
+        );
+    }
+
+    #[test]
     fn schedule_not_manual_play_job_warns() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = schedule(input(
