@@ -551,6 +551,12 @@ export interface Schedule {
    */
   duration: number;
   /**
+   * When the pipeline's own last job ended, once the pipeline finished, and only when it
+   * created child pipelines. A child pipeline counts through its trigger job, so one whose
+   * trigger job has no `strategy` can end after this, and `duration` is then longer.
+   */
+  finished_at?: number;
+  /**
    * Every job, in the pipeline's job order, then the jobs of each child pipeline that was
    * created, depth first in the order of their trigger jobs.
    */

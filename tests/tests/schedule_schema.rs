@@ -174,6 +174,15 @@ fn outputs() -> Vec<(&'static str, Value)> {
             schedule_json_with(CHILDREN, &[("child.yml", CHILD)], None, None),
         ),
         (
+            "finished pipeline with a child pipeline",
+            schedule_json_with(
+                "fire: {trigger: {include: child.yml}, variables: {GATE: 'no'}}\n",
+                &[("child.yml", CHILD)],
+                None,
+                None,
+            ),
+        ),
+        (
             "retry waiting for its resource group",
             schedule_json(
                 RETRY_WAITS_FOR_RESOURCE,

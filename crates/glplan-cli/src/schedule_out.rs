@@ -14,15 +14,20 @@ use crate::terminal::{escape, escape_lines};
 /// `h:mm:ss`) after the pipeline's creation.
 pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
     let mut out = escape_lines(description).into_owned();
+    let note = match schedule.finished_at {
+        _ if !schedule.finished => " (the pipeline does not finish)".to_owned(),
+        Some(end) if end < schedule.duration => {
+            format!(
+                " (its own jobs end at {}, its child pipelines later)",
+                clock(end)
+            )
+        }
+        _ => String::new(),
+    };
     out.push_str(&format!(
-        "status: {}, duration {}{}\n\n",
+        "status: {}, duration {}{note}\n\n",
         status_name(schedule.status),
         clock(schedule.duration),
-        if schedule.finished {
-            ""
-        } else {
-            " (the pipeline does not finish)"
-        }
     ));
 
     let mut rows = vec![

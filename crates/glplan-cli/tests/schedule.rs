@@ -920,6 +920,28 @@ fn unused_durations_entries_warn() {
     assert_eq!(text.matches("warning[").count(), 1, "{text}");
 }
 
+#[test]
+fn header_gives_own_end_before_child_end() {
+    let dir = std::env::temp_dir().join(format!("glplan-own-end-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(&config, "fire: {trigger: {include: child.yml}}\n").unwrap();
+    std::fs::write(dir.join("child.yml"), "work: {script: x}\n").unwrap();
+    let table = glplan(&["schedule", config.to_str().unwrap()]);
+    let json = glplan(&["schedule", config.to_str().unwrap(), "--format", "json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        stdout(&table).contains(
+            "status: success, duration 5:00 (its own jobs end at 0:00, its child pipelines later)"
+        ),
+        "{}",
+        stdout(&table)
+    );
+    let value: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["duration"], 300);
+    assert_eq!(value["finished_at"], 0);
+}
+
 /// `plan` keeps a child pipeline's errors in its trigger job, which the schedule does not
 /// show, so the schedule's `diagnostics` list them with `trigger_jobs`.
 #[test]

@@ -796,3 +796,45 @@ fn instance_name_still_selects_one_child() {
     let helps: Vec<Option<&str>> = warnings.iter().map(|w| w.help.as_deref()).collect();
     assert_eq!(helps, [Some("did you mean `mx/c`?")]);
 }
+
+#[test]
+fn own_end_without_strategy_child() {
+    // The trigger job succeeds as it creates the child pipeline at 0 s, so the parent's
+    // last jobs run from 0 to 10 s while the child's job runs until 40 s.
+    let yaml = parent("");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let schedule = run(
+        &files,
+        "default: 10\njobs: {'t/c': 40}\n",
+        &options(&[], &[]),
+    );
+    assert_eq!(schedule.duration, 40);
+    assert_eq!(schedule.finished_at, Some(10));
+}
+
+#[test]
+fn own_end_with_depend_child() {
+    let yaml = parent(", strategy: depend");
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let schedule = run(
+        &files,
+        "default: 10\njobs: {'t/c': 40}\n",
+        &options(&[], &[]),
+    );
+    assert_eq!(schedule.duration, 50);
+    assert_eq!(schedule.finished_at, Some(50));
+}
+
+#[test]
+fn own_end_absent_without_children() {
+    let files = [(".gitlab-ci.yml", "a: {script: x}\n")];
+    let schedule = run(&files, "default: 10\n", &options(&[], &[]));
+    assert_eq!(schedule.duration, 10);
+    assert_eq!(schedule.finished_at, None);
+}

@@ -19,6 +19,11 @@ pub struct Schedule {
     /// Seconds from the pipeline's creation to the end of its last job, the jobs of child
     /// pipelines included.
     pub duration: u64,
+    /// When the pipeline's own last job ended, once the pipeline finished, and only when it
+    /// created child pipelines. A child pipeline counts through its trigger job, so one whose
+    /// trigger job has no `strategy` can end after this, and `duration` is then longer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
     /// Every job, in the pipeline's job order, then the jobs of each child pipeline that was
     /// created, depth first in the order of their trigger jobs.
     pub jobs: Vec<ScheduledJob>,

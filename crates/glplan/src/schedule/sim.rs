@@ -1130,17 +1130,20 @@ impl<'p> Sim<'p> {
         // The top pipeline's status and end count its own jobs only, and a child pipeline
         // through its trigger job.
         let mut finished = true;
+        let mut own_end = 0;
         for job in self
             .runs
             .first()
             .map(|r| r.jobs.clone())
             .unwrap_or_default()
         {
-            finished &= self
-                .states
-                .get(job)
-                .is_some_and(|state| state.token.is_settled());
+            let state = self.states.get(job);
+            finished &= state.is_some_and(|state| state.token.is_settled());
+            let end = state.and_then(|state| state.attempts.iter().map(|a| a.end).max());
+            own_end = own_end.max(end.unwrap_or(0));
         }
+        let pipelines = self.child_pipelines();
+        let finished_at = (finished && !pipelines.is_empty()).then_some(own_end);
         let jobs: Vec<ScheduledJob> = (0..self.states.len())
             .filter(|&job| {
                 self.facts
@@ -1162,7 +1165,8 @@ impl<'p> Sim<'p> {
             status: self.run_status(0),
             finished,
             duration,
-            pipelines: self.child_pipelines(),
+            finished_at,
+            pipelines,
             runners: self.usage(duration),
             critical_path: self.critical_path(),
             longest_waits: self.longest_waits(),
