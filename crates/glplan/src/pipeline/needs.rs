@@ -126,9 +126,34 @@ pub(super) fn missing_need(job: &str, need: &JobNeed) -> Diagnostic {
     )
     .with_span(need.span)
     .with_help(format!(
-        "write the need as `{{job: {needed}, optional: true}}`, or give `{needed}` the same \
-         rules as `{job}`"
+        "add `optional: true` to this need, as in `{{job: {}, optional: true}}`, or give \
+         `{needed}` the same rules as `{job}`",
+        yaml_flow_scalar(needed)
     ))
+}
+
+/// Writes a job name as a YAML scalar that can stand in a flow mapping: plain when the name
+/// has only letters, digits, `_`, `-`, `.` and `/` and YAML 1.1 reads it as a string, else
+/// double-quoted. Parallel instance names such as `build: [prod, us]` need the quotes.
+fn yaml_flow_scalar(name: &str) -> String {
+    const YAML_1_1_WORDS: [&str; 10] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
+    ];
+    let starts_with_letter = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let plain_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'));
+    let typed_word = YAML_1_1_WORDS
+        .iter()
+        .any(|word| word.eq_ignore_ascii_case(name));
+    if starts_with_letter && plain_chars && !typed_word {
+        return name.to_owned();
+    }
+    // JSON's escapes are a subset of YAML's double-quoted escapes.
+    serde_json::to_string(name).unwrap_or_else(|_| format!("\"{name}\""))
 }
 
 /// GitLab's `variable_expansion_errors`: the seed variables must not reference each other in

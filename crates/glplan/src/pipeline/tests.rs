@@ -1,7 +1,7 @@
 //! Unit tests of pipeline creation, through [`plan`] on small configurations.
 
 use super::*;
-use crate::config::{AllowFailure, SchedulingType, When};
+use crate::config::{AllowFailure, JobNeed, SchedulingType, When};
 use crate::context::SettingsVariable;
 use crate::files::MemoryFiles;
 use crate::source::{FileId, Span};
@@ -181,6 +181,31 @@ j: {stage: test, script: x, needs: [a]}
     let diagnostic = pipeline.error_diagnostics().next().unwrap();
     assert_eq!(diagnostic.job.as_deref(), Some("j"));
     assert_eq!(diagnostic.location.as_ref().map(|l| l.line), Some(4));
+}
+
+#[test]
+fn missing_need_help_quotes_names() {
+    let cases = [
+        ("a", "{job: a, optional: true}"),
+        (
+            "build: [prod, us]",
+            r#"{job: "build: [prod, us]", optional: true}"#,
+        ),
+        ("test 1/2", r#"{job: "test 1/2", optional: true}"#),
+        ("yes", r#"{job: "yes", optional: true}"#),
+        ("say \"hi\"", r#"{job: "say \"hi\"", optional: true}"#),
+    ];
+    for (needed, written) in cases {
+        let need = JobNeed {
+            job: needed.to_owned(),
+            artifacts: true,
+            optional: false,
+            parallel: None,
+            span: Span::default(),
+        };
+        let help = needs::missing_need("j", &need).help.unwrap_or_default();
+        assert!(help.contains(written), "{needed}: {help}");
+    }
 }
 
 #[test]
