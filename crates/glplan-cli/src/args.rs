@@ -254,10 +254,11 @@ pub struct ContextArgs {
     /// Reads pipeline variables from FILE: either `KEY=VALUE` lines, or a JSON object whose
     /// values are strings or objects with a string `value` and the boolean flags `masked`,
     /// `raw` and `file`. In `KEY=VALUE` lines, blank lines and lines starting with `#` are
-    /// skipped, one pair of surrounding quotes is removed from a value, and the last value of
-    /// a name wins. In JSON, numbers and booleans are rejected, because GitLab's API takes
-    /// variable values as strings, and so is a name that appears twice. `--var` overrides a
-    /// variable of the file.
+    /// skipped and an `export ` prefix is ignored. Spaces around the name and the value are
+    /// trimmed, then one pair of surrounding quotes is removed from the value, so `A=" x "`
+    /// keeps its spaces. The last value of a name wins. In JSON, numbers and booleans are
+    /// rejected, because GitLab's API takes variable values as strings, and so is a name that
+    /// appears twice. `--var` overrides a variable of the file.
     /// With `--source schedule` they are the schedule's variables.
     #[arg(long, value_name = "FILE")]
     pub var_file: Option<PathBuf>,
