@@ -508,6 +508,12 @@ export interface Explanation {
    * The stage-scheduled jobs of later stages that wait for this one.
    */
   waited_for_by: string[];
+  /**
+   * For a job of a child pipeline (named as in `deploy/rspec`), the trigger job that
+   * creates that pipeline, with the trigger jobs above it in front, as in `deploy/inner`.
+   * `source`, `ref` and `created` are then the child pipeline's.
+   */
+  trigger?: string;
 }
 
 /**

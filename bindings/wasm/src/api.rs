@@ -98,10 +98,10 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
             diagnostics,
         });
     };
-    let Some(subject) = glplan::report::find(pipeline, job) else {
+    let Some(found) = glplan::report::find_nested(pipeline, job) else {
         return Err(glplan::report::job_not_found(pipeline, job));
     };
-    let explanation = glplan::report::Explanation::new(pipeline, &subject);
+    let explanation = glplan::report::Explanation::of_found(&found);
     let explanation = raw_json(&explanation)
         .map_err(|error| format!("cannot convert the job to JSON: {error}"))?;
     Ok(ExplainResult {
@@ -868,6 +868,25 @@ test: {script: x}
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let error = explain(input(serde_json::json!({"files": files})), "tset").unwrap_err();
         assert_eq!(error, "job `tset` not found; did you mean `test`?");
+    }
+
+    #[test]
+    fn explain_finds_child_pipeline_job() {
+        let result = explain(
+            input(serde_json::json!({"files": trigger_files()})),
+            "trig/c2",
+        )
+        .unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(result.explanation.unwrap().get()).unwrap();
+        assert_eq!(value["trigger"], "trig");
+        assert_eq!(value["job"]["name"], "c2");
+        let error = explain(
+            input(serde_json::json!({"files": trigger_files()})),
+            "trig/c22",
+        )
+        .unwrap_err();
+        assert_eq!(error, "job `trig/c22` not found; did you mean `trig/c2`?");
     }
 
     const TRIGGER_PARENT: &str =

@@ -152,6 +152,11 @@ pub struct Explanation {
     needed_by: Vec<String>,
     /// The stage-scheduled jobs of later stages that wait for this one.
     waited_for_by: Vec<String>,
+    /// For a job of a child pipeline (named as in `deploy/rspec`), the trigger job that
+    /// creates that pipeline, with the trigger jobs above it in front, as in `deploy/inner`.
+    /// `source`, `ref` and `created` are then the child pipeline's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trigger: Option<String>,
 }
 
 impl Serialize for PlannedJobRef {
@@ -673,10 +678,13 @@ fn declarations_name_no_rust_items() {
 
 #[test]
 fn explanation_fields_match() {
-    let files = glplan::MemoryFiles::new().with_file(
-        ".gitlab-ci.yml",
-        "a: {script: x}\nb: {script: x, rules: [{when: never}]}\n",
-    );
+    let files = glplan::MemoryFiles::new()
+        .with_file(
+            ".gitlab-ci.yml",
+            "a: {script: x}\nb: {script: x, rules: [{when: never}]}\n\
+             t: {trigger: {include: child.yml}}\n",
+        )
+        .with_file("child.yml", "c: {script: x}\n");
     let context = glplan::context::PipelineContext::default();
     let (_, pipeline) = glplan::pipeline::plan(
         ".gitlab-ci.yml",
@@ -691,9 +699,9 @@ fn explanation_fields_match() {
         .into_root_schema_for::<Explanation>()
         .to_value();
     let declared: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
-    for name in ["a", "b"] {
-        let subject = glplan::report::find(&pipeline, name).unwrap();
-        let value = glplan::report::explanation(&pipeline, &subject).unwrap();
+    for name in ["a", "b", "t/c"] {
+        let found = glplan::report::find_nested(&pipeline, name).unwrap();
+        let value = serde_json::to_value(glplan::report::Explanation::of_found(&found)).unwrap();
         for key in value.as_object().unwrap().keys() {
             assert!(declared.contains(&key), "field `{key}` is not declared");
         }

@@ -626,7 +626,7 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
         return Ok(Status::Invalid);
     };
     let display = |name: &str| planned.loaded.display_name(name);
-    let Some(subject) = explain::find(pipeline, &args.job) else {
+    let Some(found) = explain::find_nested(pipeline, &args.job) else {
         let message = glplan::report::job_not_found(pipeline, &args.job);
         let _ = writeln!(io::stderr(), "error: {}", terminal::escape(&message));
         return Ok(Status::Invalid);
@@ -636,11 +636,17 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
         let mut out = io::stdout().lock();
         match args.format {
             ExplainFormat::Text => {
-                let text = explain::text(pipeline, &subject, &planned.header(), &display);
+                let mut header = planned.header();
+                if let Some(trigger) = found.trigger() {
+                    header.push_str(&format!(
+                        "child pipeline: created by trigger job `{trigger}`\n"
+                    ));
+                }
+                let text = explain::text(found.pipeline, &found.subject, &header, &display);
                 out.write_all(text.as_bytes())?;
             }
             ExplainFormat::Json => {
-                let mut value = explain::json(pipeline, &subject).map_err(|e| {
+                let mut value = explain::json(&found).map_err(|e| {
                     CliError::Message(format!("cannot convert the job to JSON: {e}"))
                 })?;
                 rename_files(&mut value, &display);

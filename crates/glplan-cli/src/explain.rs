@@ -24,12 +24,15 @@ fn push_line(out: &mut String, line: &str) {
     out.push('\n');
 }
 
-pub use glplan::report::{Neighbours, Subject, find, instances, job_names, neighbours};
+pub use glplan::report::{
+    Found, Neighbours, Subject, find, find_nested, instances, job_names, neighbours,
+};
 
-/// Returns the JSON form: the pipeline's source, ref and outcome, the job's object from the
-/// pipeline (`job`, or `absent` for a job left out), and its graph neighbours.
-pub fn json(pipeline: &Pipeline, subject: &Subject<'_>) -> serde_json::Result<serde_json::Value> {
-    glplan::report::explanation(pipeline, subject)
+/// Returns the JSON form: the source, ref and outcome of the job's pipeline, the job's object
+/// from that pipeline (`job`, or `absent` for a job left out) and its graph neighbours. For a
+/// job of a child pipeline, `trigger` names the trigger job that creates that pipeline.
+pub fn json(found: &Found<'_>) -> serde_json::Result<serde_json::Value> {
+    serde_json::to_value(glplan::report::Explanation::of_found(found))
 }
 
 /// Renders the explanation as labelled lines, after the `description` lines.
@@ -472,10 +475,11 @@ mod tests {
     #[test]
     fn json_of_created_job() {
         let pipeline = pipeline(YAML);
-        let subject = find(&pipeline, "build").unwrap();
-        let value = json(&pipeline, &subject).unwrap();
+        let found = find_nested(&pipeline, "build").unwrap();
+        let value = json(&found).unwrap();
         assert_eq!(value["job"]["name"], "build");
         assert_eq!(value["needed_by"][0], "test");
         assert!(value.get("absent").is_none());
+        assert!(value.get("trigger").is_none());
     }
 }

@@ -942,6 +942,39 @@ fn header_gives_own_end_before_child_end() {
     assert_eq!(value["finished_at"], 0);
 }
 
+#[test]
+fn explain_names_grandchild_job_as_schedule_does() {
+    let config = fixture("children/.gitlab-ci.yml");
+    let output = glplan(&["explain", "deploy/nested/smoke", &config]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("child pipeline: created by trigger job `deploy/nested`\njob: smoke\n"),
+        "{text}"
+    );
+    assert!(text.contains("defined at: "), "{text}");
+    assert!(text.contains("grand.yml:1:1"), "{text}");
+
+    let json = glplan(&[
+        "explain",
+        "deploy/nested/smoke",
+        &config,
+        "--format",
+        "json",
+    ]);
+    let value: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["trigger"], "deploy/nested");
+    assert_eq!(value["source"], "parent_pipeline");
+    assert_eq!(value["job"]["name"], "smoke");
+
+    let typo = glplan(&["explain", "deploy/nested/smok", &config]);
+    assert_eq!(typo.status.code(), Some(1));
+    assert_eq!(
+        stderr(&typo),
+        "error: job `deploy/nested/smok` not found; did you mean `deploy/nested/smoke`?\n"
+    );
+}
+
 /// `plan` keeps a child pipeline's errors in its trigger job, which the schedule does not
 /// show, so the schedule's `diagnostics` list them with `trigger_jobs`.
 #[test]

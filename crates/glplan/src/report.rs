@@ -126,6 +126,74 @@ pub fn find<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Subject<'a>> {
     pipeline.absent_job(name).map(Subject::Absent)
 }
 
+/// A job that `explain` found in the top pipeline or in a planned child pipeline.
+#[derive(Debug, Clone)]
+pub struct Found<'a> {
+    /// The pipeline the job belongs to.
+    pub pipeline: &'a Pipeline,
+    /// The trigger jobs that lead from the top pipeline to that pipeline, outermost first;
+    /// empty for a job of the top pipeline.
+    pub triggers: Vec<&'a str>,
+    /// The job.
+    pub subject: Subject<'a>,
+}
+
+impl Found<'_> {
+    /// Returns the name of the trigger job that creates the job's pipeline, with the trigger
+    /// jobs above it in front, as in `deploy/inner`. Returns `None` for the top pipeline.
+    pub fn trigger(&self) -> Option<String> {
+        (!self.triggers.is_empty()).then(|| self.triggers.join("/"))
+    }
+}
+
+/// Returns the created or absent job called `name` of `pipeline` or of a planned child
+/// pipeline. A child pipeline's jobs are named after the trigger jobs that lead to them, as
+/// `glplan schedule` names them: `deploy/rspec` is job `rspec` of the child pipeline of
+/// trigger job `deploy`. A job of the top pipeline comes first when a name fits both.
+pub fn find_nested<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Found<'a>> {
+    if let Some(subject) = find(pipeline, name) {
+        return Some(Found {
+            pipeline,
+            triggers: Vec::new(),
+            subject,
+        });
+    }
+    for (at, _) in name.match_indices('/') {
+        let (Some(trigger), Some(rest)) = (name.get(..at), name.get(at + 1..)) else {
+            continue;
+        };
+        let Some(job) = pipeline.job(trigger) else {
+            continue;
+        };
+        let Some(child) = job.trigger.as_ref().and_then(|t| t.downstream.as_deref()) else {
+            continue;
+        };
+        if let Some(mut found) = find_nested(child, rest) {
+            found.triggers.insert(0, job.name.as_str());
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Returns the names of every job in the configuration, created or absent, in pipeline
+/// order, followed by those of the planned child pipelines, named as [`find_nested`] takes
+/// them.
+pub fn nested_job_names(pipeline: &Pipeline) -> Vec<String> {
+    let mut names: Vec<String> = job_names(pipeline).into_iter().map(str::to_owned).collect();
+    for job in &pipeline.jobs {
+        if let Some(child) = job.trigger.as_ref().and_then(|t| t.downstream.as_deref()) {
+            let prefix = &job.name;
+            names.extend(
+                nested_job_names(child)
+                    .into_iter()
+                    .map(|name| format!("{prefix}/{name}")),
+            );
+        }
+    }
+    names
+}
+
 /// Returns the names of every job in the configuration, created or absent, in pipeline
 /// order.
 pub fn job_names(pipeline: &Pipeline) -> Vec<&str> {
@@ -148,10 +216,10 @@ pub fn instances<'a>(pipeline: &'a Pipeline, name: &str) -> Vec<&'a str> {
 /// Returns the message for a job name that [`find`] does not find: the parallel instances of
 /// that name, the closest job name, or the list of job names.
 pub fn job_not_found(pipeline: &Pipeline, name: &str) -> String {
-    let known = job_names(pipeline);
+    let known = nested_job_names(pipeline);
     let instances = instances(pipeline, name);
     let mut message = format!("job `{name}` not found");
-    match did_you_mean(name, known.iter().copied()) {
+    match did_you_mean(name, known.iter().map(String::as_str)) {
         _ if !instances.is_empty() => message.push_str(&format!(
             "; it runs as parallel jobs, name one of them: {}",
             instances.join(", ")
@@ -207,9 +275,21 @@ pub struct Explanation<'a> {
     absent: Option<&'a AbsentJob>,
     #[serde(flatten)]
     neighbours: Neighbours<'a>,
+    /// For a job of a child pipeline, the trigger job that creates that pipeline, with the
+    /// trigger jobs above it in front, as in `deploy/inner`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trigger: Option<String>,
 }
 
 impl<'a> Explanation<'a> {
+    /// Creates the explanation of a job that [`find_nested`] found.
+    pub fn of_found(found: &Found<'a>) -> Self {
+        Explanation {
+            trigger: found.trigger(),
+            ..Explanation::new(found.pipeline, &found.subject)
+        }
+    }
+
     /// Creates the explanation of `subject`, a created or absent job of `pipeline`.
     pub fn new(pipeline: &'a Pipeline, subject: &Subject<'a>) -> Self {
         let (job, absent, name) = match subject {
@@ -224,6 +304,7 @@ impl<'a> Explanation<'a> {
             job,
             absent,
             neighbours: neighbours(pipeline, name),
+            trigger: None,
         }
     }
 }
@@ -254,6 +335,62 @@ mod tests {
         test: {stage: test, script: x, needs: [build]}\n\
         deploy: {stage: deploy, script: x}\n\
         release: {stage: deploy, script: x, rules: [{if: $CI_COMMIT_TAG}]}\n";
+
+    fn with_children() -> Pipeline {
+        let files = crate::MemoryFiles::new()
+            .with_file(
+                ".gitlab-ci.yml",
+                "a/b: {script: x}\na: {trigger: {include: child.yml}}\n",
+            )
+            .with_file(
+                "child.yml",
+                "b: {script: x}\nc: {script: x, rules: [{when: never}]}\n\
+                 d: {trigger: {include: grand.yml}}\n",
+            )
+            .with_file("grand.yml", "e: {script: x}\n");
+        let context = crate::context::PipelineContext::push("main");
+        let (_, pipeline) = crate::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &context,
+            &crate::pipeline::PlanOptions::default(),
+        );
+        pipeline.unwrap()
+    }
+
+    #[test]
+    fn find_nested_prefers_top_pipeline_job() {
+        let pipeline = with_children();
+        let found = find_nested(&pipeline, "a/b").unwrap();
+        assert!(found.triggers.is_empty());
+        assert!(matches!(found.subject, Subject::Created(job) if job.name == "a/b"));
+    }
+
+    #[test]
+    fn find_nested_reaches_child_and_grandchild_jobs() {
+        let pipeline = with_children();
+        let absent = find_nested(&pipeline, "a/c").unwrap();
+        assert_eq!(absent.triggers, ["a"]);
+        assert!(matches!(absent.subject, Subject::Absent(job) if job.name == "c"));
+        let grand = find_nested(&pipeline, "a/d/e").unwrap();
+        assert_eq!(grand.trigger().as_deref(), Some("a/d"));
+        assert_eq!(grand.pipeline.source, "parent_pipeline");
+        assert!(find_nested(&pipeline, "a/d/x").is_none());
+        assert!(find_nested(&pipeline, "a/").is_none());
+    }
+
+    #[test]
+    fn nested_names_follow_job_names() {
+        let pipeline = with_children();
+        assert_eq!(
+            nested_job_names(&pipeline),
+            ["a/b", "a", "a/b", "a/d", "a/c", "a/d/e"]
+        );
+        assert_eq!(
+            job_not_found(&pipeline, "a/d/f"),
+            "job `a/d/f` not found; did you mean `a/d/e`?"
+        );
+    }
 
     #[test]
     fn neighbours_of_needed_job() {
