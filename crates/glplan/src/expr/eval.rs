@@ -131,7 +131,7 @@ impl<V: Variables + ?Sized> Evaluator<'_, V> {
         let right_value = self.eval(right)?;
         let result = match op {
             BinaryOp::Equals | BinaryOp::NotEquals => {
-                let equal = left_value.ruby_eq(&right_value).ok_or_else(|| {
+                let equal = equals(&left_value, &right_value).ok_or_else(|| {
                     let found = if matches!(left_value, ExprValue::Regex(_)) {
                         right_value.describe()
                     } else {
@@ -153,6 +153,18 @@ impl<V: Variables + ?Sized> Evaluator<'_, V> {
 /// Evaluates GitLab's `=~`. `nil` or `false` on the right never matches. A string on the right
 /// that is a valid `/pattern/flags` literal is used as a regex. Any other string tests whether
 /// it contains the left side, with Ruby's `String#scan`, which finds the empty string everywhere.
+/// GitLab's `==`: Ruby's `==`, except that a boolean equals a string of its text
+/// (`true == "true"`), which `Lexeme::Equals` has done since expressions gained the `true` and
+/// `false` literals. `None` where Ruby raises.
+fn equals(left: &ExprValue, right: &ExprValue) -> Option<bool> {
+    match (left, right) {
+        (ExprValue::Bool(b), ExprValue::String(s)) | (ExprValue::String(s), ExprValue::Bool(b)) => {
+            Some(s.as_str() == if *b { "true" } else { "false" })
+        }
+        _ => left.ruby_eq(right),
+    }
+}
+
 fn matches(
     text: &ExprValue,
     pattern: &ExprValue,

@@ -11,7 +11,9 @@
 //!   expressions, including oddities such as `== $A $B`.
 //! - [`Expression::evaluate`] evaluates with Ruby semantics: `&&` and `||` return an operand,
 //!   `=~` searches with RE2 (see [`crate::re2`]) or tests for a substring when the right side is
-//!   a plain string, and a rule matches when the value is `present?`.
+//!   a plain string, `==` and `!=` take a boolean equal to the string of its text (`true ==
+//!   "true"`, as GitLab's `Lexeme::Equals` does), and a rule matches when the value is
+//!   `present?`.
 //!
 //! ```
 //! use std::collections::HashMap;
