@@ -62,7 +62,8 @@ pub struct Limits {
     pub max_interpolation_access_bytes: usize,
     /// Maximum functions in one interpolation block (3).
     pub max_interpolation_functions: usize,
-    /// Maximum `options` of one input (50).
+    /// Maximum `options` of one input, and of one rule in an input's `rules` (50). Past it the
+    /// header is invalid: `... config cannot define more than 50 options`.
     pub max_input_options: usize,
     /// Maximum tokens in one CI/CD variable expression (`rules:if` and the like), 99. GitLab's
     /// lexer has `MAX_TOKENS = 100` but fails once it has read 100 tokens, so an expression of

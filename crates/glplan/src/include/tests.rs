@@ -315,6 +315,80 @@ fn typed_inputs() {
     assert_eq!(result.str_at(&["build-job", "script"]), r#"echo "par=2""#);
 }
 
+const RULES_TEMPLATE: &str = r#"spec:
+  inputs:
+    cloud:
+      options: [aws, gcp]
+      default: aws
+    size:
+      rules:
+        - if: $[[ inputs.cloud ]] == 'aws'
+          options: [t3.micro, t3.small]
+          default: t3.micro
+        - if: $[[ inputs.cloud ]] == 'gcp'
+          options: [e2-small, e2-medium]
+          default: e2-small
+---
+"deploy-$[[ inputs.size ]]":
+  script: echo $[[ inputs.size ]]
+"#;
+
+#[test]
+fn input_rules_choose_default() {
+    let files = repo(&[("tmpl.yml", RULES_TEMPLATE)]);
+    let cases = [
+        ("include: [{local: tmpl.yml}]", "deploy-t3.micro"),
+        (
+            "include: [{local: tmpl.yml, inputs: {cloud: gcp}}]",
+            "deploy-e2-small",
+        ),
+        (
+            "include: [{local: tmpl.yml, inputs: {cloud: gcp, size: e2-medium}}]",
+            "deploy-e2-medium",
+        ),
+    ];
+    for (entry, job) in cases {
+        let result = run(&files, entry);
+        assert!(result.diagnostics.is_empty(), "{:#?}", result.diagnostics);
+        assert_eq!(result.keys(), [job], "entry {entry:?}");
+    }
+}
+
+#[test]
+fn input_rules_reject_argument() {
+    let files = repo(&[("tmpl.yml", RULES_TEMPLATE)]);
+    let entry = "include: [{local: tmpl.yml, inputs: {size: e2-small}}]";
+    let result = run(&files, entry);
+    assert_eq!(
+        result.errors(),
+        [
+            "`tmpl.yml`: `size` input: `e2-small` cannot be used because it is not in the list of \
+          allowed options"
+        ]
+    );
+    let span = result.diagnostics[0].span.expect("the error has a span");
+    assert_eq!(result.file_name(span), ENTRY);
+    assert_eq!(result.snippet(span), "e2-small");
+}
+
+#[test]
+fn input_rules_invalid_header() {
+    let template =
+        "spec:\n  inputs:\n    size:\n      default: a\n      rules: []\n---\nj: {script: x}\n";
+    let files = repo(&[("tmpl.yml", template)]);
+    let result = run(&files, "include: [{local: tmpl.yml}]");
+    assert_eq!(
+        result.errors(),
+        [
+            "`tmpl.yml`: header:spec:inputs:size config these keys cannot be used together: \
+          default, rules"
+        ]
+    );
+    let span = result.diagnostics[0].span.expect("the error has a span");
+    assert_eq!(result.file_name(span), "tmpl.yml");
+    assert_eq!(result.snippet(span), "default");
+}
+
 #[test]
 fn input_errors() {
     let files = repo(&[

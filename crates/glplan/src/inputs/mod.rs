@@ -5,10 +5,12 @@
 //! GitLab then validates the header, checks the given inputs against it, and replaces every
 //! `$[[ ... ]]` block in the body's strings, mapping keys included. A file without a header
 //! keeps `$[[ ... ]]` as literal text, and passing inputs to it is an error. GitLab reports at
-//! most three problems of one file, joined with `, `.
+//! most three problems of one file, joined with `, `. An input's `rules`, which choose its
+//! options and default from the other inputs, are described in [`rules`].
 
 mod functions;
 pub(crate) mod ruby;
+mod rules;
 mod spec;
 mod template;
 mod values;

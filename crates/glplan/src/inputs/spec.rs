@@ -11,6 +11,7 @@ use crate::yaml::{Entry, Key, Mapping, Node, Value};
 
 use super::Problem;
 use super::ruby;
+use super::rules::{self, InputRule};
 
 /// The type of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub(super) struct InputSpec {
     pub options: Option<Node>,
     /// `regex`, when the key is present (even with a null value).
     pub regex: Option<Node>,
+    /// `rules`, when present and not null. GitLab forbids them next to `options` and `default`.
+    pub rules: Option<Vec<InputRule>>,
     /// Spans of the `type`, `options` and `regex` entries, for problems with a value that comes
     /// from no file.
     pub entry_spans: EntrySpans,
@@ -149,18 +152,11 @@ pub(super) fn parse_header(header: &Node, limits: &Limits) -> Result<Header, Vec
         return Err(problems);
     };
     for (name, entry) in inputs_map.entries() {
-        if let Some(spec) = parse_input(name, entry.key_span, &entry.value, limits, &mut problems) {
-            if let Some(rules) = spec_rules(&entry.value) {
-                parsed.warnings.push(
-                    Diagnostic::warning(
-                        "spec-keyword-not-supported",
-                        format!(
-                            "`rules` of input `{name}` are not supported by glplan and are ignored"
-                        ),
-                    )
-                    .with_span(rules.span),
-                );
-            }
+        let value = &entry.value;
+        let warnings = &mut parsed.warnings;
+        if let Some(spec) =
+            parse_input(name, entry.key_span, value, limits, &mut problems, warnings)
+        {
             parsed.inputs.push(spec);
         }
     }
@@ -172,10 +168,6 @@ pub(super) fn parse_header(header: &Node, limits: &Limits) -> Result<Header, Vec
     }
 }
 
-fn spec_rules(value: &Node) -> Option<&Node> {
-    value.get("rules")
-}
-
 /// Validates one input declaration as `Header::Input` does and returns it when valid.
 fn parse_input(
     name: &Key,
@@ -183,6 +175,7 @@ fn parse_input(
     value: &Node,
     limits: &Limits,
     problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Option<InputSpec> {
     let location = format!("header:spec:inputs:{name}");
     let before = problems.len();
@@ -251,9 +244,20 @@ fn parse_input(
             problems.push(problem(message, options.span));
         }
     }
+    for exclusive in [["rules", "options"], ["rules", "default"]] {
+        exclusive_keys(&location, map, &exclusive, problems);
+    }
     if problems.len() > before {
         return None;
     }
+
+    // GitLab validates the rules only when the input itself is valid.
+    let rules = match map.get("rules").filter(|node| !node.is_null()) {
+        Some(node) => Some(rules::parse_rules(
+            &location, node, limits, problems, warnings,
+        )?),
+        None => None,
+    };
 
     let input_type = match type_node {
         None => Some(InputType::String),
@@ -266,6 +270,7 @@ fn parse_input(
         default: map.get("default").cloned(),
         options: options.cloned(),
         regex: map.get("regex").cloned(),
+        rules,
         entry_spans: EntrySpans {
             type_entry: map.entry("type").map(entry_span),
             options_entry: map.entry("options").map(entry_span),
@@ -276,7 +281,7 @@ fn parse_input(
 
 /// Returns the span from an entry's key to the end of its value, or the key's span when the
 /// value is not after the key in the same file.
-fn entry_span(entry: &Entry) -> Span {
+pub(super) fn entry_span(entry: &Entry) -> Span {
     let key = entry.key_span;
     let value = entry.value.span;
     if value.file == key.file && value.end >= key.end {
@@ -288,7 +293,7 @@ fn entry_span(entry: &Entry) -> Span {
 
 /// Reports GitLab's `<location> config contains unknown keys: a, b` and returns whether any
 /// key was unknown.
-fn unknown_keys(
+pub(super) fn unknown_keys(
     location: &str,
     map: &Mapping,
     allowed: &[&str],
@@ -311,8 +316,26 @@ fn unknown_keys(
     true
 }
 
+/// Reports GitLab's `<location> config these keys cannot be used together: a, b` when `map`
+/// has every key of `keys`. The keys are listed in the order the map has them.
+fn exclusive_keys(location: &str, map: &Mapping, keys: &[&str], problems: &mut Vec<Problem>) {
+    let present: Vec<(&str, Span)> = map
+        .entries()
+        .filter_map(|(key, entry)| key.as_str().map(|k| (k, entry.key_span)))
+        .filter(|(key, _)| keys.contains(key))
+        .collect();
+    if let [(_, first_span), _, ..] = present.as_slice() {
+        let names: Vec<&str> = present.iter().map(|(name, _)| *name).collect();
+        let message = format!(
+            "{location} config these keys cannot be used together: {}",
+            names.join(", ")
+        );
+        problems.push(problem(message, *first_span));
+    }
+}
+
 /// Creates a header problem. GitLab lower-cases entry messages as a whole, names included.
-fn problem(message: impl Into<String>, span: Span) -> Problem {
+pub(super) fn problem(message: impl Into<String>, span: Span) -> Problem {
     Problem {
         message: message.into().to_lowercase(),
         span: Some(span),
@@ -451,6 +474,155 @@ mod tests {
         );
         let node = header(map(vec![("x", map(vec![("options", options)]))]));
         assert!(parse_header(&node, &Limits::default()).is_ok());
+    }
+
+    fn rules_input(rules: Node) -> Node {
+        header(map(vec![("x", map(vec![("rules", rules)]))]))
+    }
+
+    fn seq(items: Vec<Node>) -> Node {
+        Node::new(Value::Seq(items), sp())
+    }
+
+    #[test]
+    fn header_rules_errors() {
+        let fifty_one = seq((0..51).map(|i| Node::new(Value::Int(i), sp())).collect());
+        let cases: Vec<(Node, Vec<&str>)> = vec![
+            (
+                header(map(vec![(
+                    "x",
+                    map(vec![("rules", seq(vec![])), ("options", seq(vec![]))]),
+                )])),
+                vec![
+                    "header:spec:inputs:x config these keys cannot be used together: rules, options",
+                ],
+            ),
+            (
+                header(map(vec![(
+                    "x",
+                    map(vec![("default", s("a")), ("rules", seq(vec![]))]),
+                )])),
+                vec![
+                    "header:spec:inputs:x config these keys cannot be used together: default, rules",
+                ],
+            ),
+            (
+                rules_input(s("x")),
+                vec!["header:spec:inputs:x:rules config should be an array"],
+            ),
+            (
+                rules_input(seq(vec![s("x")])),
+                vec!["header:spec:inputs:x:rules:rule config should be a hash"],
+            ),
+            (
+                rules_input(seq(vec![map(vec![])])),
+                vec!["header:spec:inputs:x:rules:rule config can't be blank"],
+            ),
+            (
+                rules_input(seq(vec![Node::null(sp())])),
+                vec![
+                    "header:spec:inputs:x:rules:rule config can't be blank",
+                    "header:spec:inputs:x:rules:rule config should be a hash",
+                ],
+            ),
+            (
+                rules_input(seq(vec![map(vec![
+                    ("if", Node::new(Value::Int(1), sp())),
+                    ("options", s("a")),
+                    ("When", s("b")),
+                ])])),
+                vec![
+                    "header:spec:inputs:x:rules:rule config contains unknown keys: when",
+                    "header:spec:inputs:x:rules:rule if should be a string",
+                    "header:spec:inputs:x:rules:rule options should be an array",
+                ],
+            ),
+            (
+                rules_input(seq(vec![map(vec![("if", s("$[[ inputs.a ]]"))])])),
+                vec![
+                    "header:spec:inputs:x:rules:rule config rule with 'if' must define 'options' \
+                     or 'default'",
+                ],
+            ),
+            (
+                rules_input(seq(vec![map(vec![("default", s("a"))])])),
+                vec!["header:spec:inputs:x:rules:rule config fallback rule must define 'options'"],
+            ),
+            (
+                rules_input(seq(vec![map(vec![("options", fifty_one)])])),
+                vec!["header:spec:inputs:x:rules:rule config cannot define more than 50 options"],
+            ),
+        ];
+        for (node, expected) in cases {
+            let got = messages(parse_header(&node, &Limits::default()));
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn header_rules_each_rule_reported() {
+        let rules = seq(vec![
+            map(vec![("default", s("a"))]),
+            map(vec![("options", seq(vec![s("a")]))]),
+            s("x"),
+        ]);
+        let got = messages(parse_header(&rules_input(rules), &Limits::default()));
+        assert_eq!(
+            got,
+            [
+                "header:spec:inputs:x:rules:rule config fallback rule must define 'options'",
+                "header:spec:inputs:x:rules:rule config should be a hash",
+            ]
+        );
+    }
+
+    #[test]
+    fn header_rules_parsed() {
+        let rules = seq(vec![
+            map(vec![
+                ("if", s("$[[ inputs.a ]] == 'x'")),
+                ("default", Node::null(sp())),
+            ]),
+            map(vec![
+                ("if", Node::null(sp())),
+                ("options", seq(vec![s("b")])),
+            ]),
+        ]);
+        let parsed = parse_header(&rules_input(rules), &Limits::default()).unwrap();
+        let rules = parsed.inputs[0].rules.as_ref().expect("rules are kept");
+        assert_eq!(rules.len(), 2);
+        assert!(rules[0].condition.is_some());
+        assert!(rules[0].default.is_some());
+        assert!(rules[0].options.is_none());
+        assert!(rules[1].condition.is_none());
+        assert!(parsed.warnings.is_empty());
+    }
+
+    #[test]
+    fn header_rules_null_is_no_rules() {
+        let parsed = parse_header(&rules_input(Node::null(sp())), &Limits::default()).unwrap();
+        assert!(parsed.inputs[0].rules.is_none());
+    }
+
+    #[test]
+    fn header_rules_options_at_limit_pass() {
+        let fifty = seq((0..50).map(|i| Node::new(Value::Int(i), sp())).collect());
+        let rules = seq(vec![map(vec![("options", fifty)])]);
+        assert!(parse_header(&rules_input(rules), &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn header_rules_invalid_if_warns() {
+        let rules = seq(vec![
+            map(vec![("if", s("&&&&")), ("options", seq(vec![s("a")]))]),
+            map(vec![("options", seq(vec![s("b")]))]),
+        ]);
+        let parsed = parse_header(&rules_input(rules), &Limits::default()).unwrap();
+        assert_eq!(parsed.warnings.len(), 1);
+        assert_eq!(parsed.warnings[0].code, "input-rule-if-invalid");
+        let rules = parsed.inputs[0].rules.as_ref().unwrap();
+        let condition = rules[0].condition.as_ref().unwrap();
+        assert!(condition.expression.is_none());
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Input values: checking the given arguments against `spec:inputs` and choosing each input's
 //! value, as GitLab's `Interpolation::Inputs` does.
 
+use indexmap::IndexMap;
+
+use crate::expr::ExprValue;
 use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
 use super::ruby;
+use super::rules;
 use super::spec::{InputSpec, InputType};
 use super::{ArgumentSource, PIPELINE_INPUTS_ORIGIN, Problem};
 
@@ -25,7 +29,9 @@ impl Rejection {
 }
 
 /// Checks `arguments` against the declared inputs and returns each input's value (the
-/// argument, or the default when the argument is missing or null). Returns every problem,
+/// argument, or the default when the argument is missing or null). An input with `rules` takes
+/// its options and default from the rule chosen with the inputs resolved before it and the
+/// arguments of the others (see [`rules`]). Returns every problem,
 /// in GitLab's order: unknown arguments, unknown specifications, then each input's problems in
 /// declaration order.
 ///
@@ -85,22 +91,28 @@ pub(super) fn resolve(
         }
     }
 
+    // The inputs that the `if` of a rule reads: the arguments, replaced by the chosen value of each
+    // input as soon as it is resolved.
+    let mut context: IndexMap<String, ExprValue> = arguments
+        .entries()
+        .map(|(key, entry)| (key.to_string(), rules::expression_value(&entry.value)))
+        .collect();
     let mut values = Mapping::new();
     for (spec, input_type) in typed {
         let argument = arguments.get_key(&spec.name).filter(|node| !node.is_null());
-        let checker = Checker {
-            spec,
-            input_type,
-            source,
-        };
+        let checker = Checker::new(spec, input_type, source, &context);
         let before = problems.problems.len();
         checker.validate(argument, &mut problems);
+        let value = checker.value(argument);
+        let context_value = value
+            .as_ref()
+            .map_or(ExprValue::Null, rules::expression_value);
+        context.insert(spec.name.to_string(), context_value);
         if problems.problems.len() > before {
             continue;
         }
-        let value = argument.or(spec.default.as_ref());
         if let Some(value) = value {
-            values.insert(spec.name.clone(), spec.key_span, value.clone());
+            values.insert(spec.name.clone(), spec.key_span, value);
         }
     }
 
@@ -116,12 +128,67 @@ struct Checker<'a> {
     spec: &'a InputSpec,
     input_type: InputType,
     source: ArgumentSource,
+    /// Whether the input needs an argument: it has no `default` key and no rule provides one.
+    required: bool,
+    /// The declared `options`, or those of the chosen rule for an input with `rules`.
+    options: Option<&'a Node>,
+    /// The span of the `options` entry that `options` come from.
+    options_entry: Option<Span>,
+    /// The declared `default`, or the chosen rule's non-null one for an input with `rules`.
+    default: Option<&'a Node>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    fn new(
+        spec: &'a InputSpec,
+        input_type: InputType,
+        source: ArgumentSource,
+        context: &IndexMap<String, ExprValue>,
+    ) -> Self {
+        let mut checker = Checker {
+            spec,
+            input_type,
+            source,
+            required: spec.default.is_none(),
+            options: spec.options.as_ref(),
+            options_entry: spec.entry_spans.options_entry,
+            default: spec.default.as_ref(),
+        };
+        let Some(input_rules) = &spec.rules else {
+            return checker;
+        };
+        checker.required = checker.required && !rules::provide_default(input_rules);
+        if let Some(rule) = rules::select(input_rules, context) {
+            if rule.options.is_some() {
+                checker.options = rule.options.as_ref();
+                checker.options_entry = rule.options_entry;
+            }
+            if let Some(default) = rule.default.as_ref().filter(|node| !node.is_null()) {
+                checker.default = Some(default);
+            }
+        }
+        checker
+    }
+
+    /// Returns the input's value: the argument, else the default. An input with `rules` that
+    /// is optional but ends up without a default gets GitLab's value of `nil` after coercion,
+    /// which is the empty string for a string input.
+    fn value(&self, argument: Option<&Node>) -> Option<Node> {
+        if let Some(value) = argument.or(self.default) {
+            return Some(value.clone());
+        }
+        if self.spec.rules.is_none() || self.required {
+            return None;
+        }
+        let span = self.spec.key_span;
+        Some(match self.input_type {
+            InputType::String => Node::string("", span),
+            _ => Node::null(span),
+        })
+    }
+
     fn validate(&self, argument: Option<&Node>, problems: &mut Rejection) {
-        // An input is required exactly when its declaration has no `default` key.
-        let Some(default) = &self.spec.default else {
+        if self.required {
             if argument.is_none() {
                 let help = match self.source {
                     ArgumentSource::Include => None,
@@ -138,8 +205,10 @@ impl Checker<'_> {
                 self.run(argument, Origin::Provided, problems);
             }
             return;
-        };
-        self.run(default, Origin::Default, problems);
+        }
+        if let Some(default) = self.default {
+            self.run(default, Origin::Default, problems);
+        }
         if let Some(argument) = argument {
             self.run(argument, Origin::Provided, problems);
         }
@@ -198,7 +267,7 @@ impl Checker<'_> {
     }
 
     fn check_options(&self, value: &Node, origin: Origin, problems: &mut Rejection) {
-        let Some(options) = &self.spec.options else {
+        let Some(options) = self.options else {
             return;
         };
         let allowed_list = match self.input_type {
@@ -223,7 +292,7 @@ impl Checker<'_> {
                 "`{}` cannot be used because it is not in {allowed_list}",
                 ruby::to_s(value)
             );
-            let declaration = self.spec.entry_spans.options_entry;
+            let declaration = self.options_entry;
             self.value_problem(message, value, origin, declaration, problems);
         }
     }
@@ -291,6 +360,7 @@ impl Origin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inputs::rules::{Condition, InputRule};
     use crate::inputs::spec::EntrySpans;
     use crate::yaml::Key;
 
@@ -314,6 +384,7 @@ mod tests {
             default: None,
             options: None,
             regex: None,
+            rules: None,
             entry_spans: EntrySpans::default(),
         }
     }
@@ -331,6 +402,225 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(rejection) => rejection.problems.into_iter().map(|p| p.message).collect(),
         }
+    }
+
+    fn seq(items: Vec<Node>) -> Node {
+        n(Value::Seq(items))
+    }
+
+    fn rule(
+        condition: Option<&str>,
+        options: Option<Vec<&str>>,
+        default: Option<Node>,
+    ) -> InputRule {
+        InputRule {
+            condition: condition.map(|text| Condition {
+                expression: crate::expr::parse(text).ok(),
+            }),
+            options: options.map(|items| seq(items.into_iter().map(s).collect())),
+            options_entry: None,
+            default,
+        }
+    }
+
+    /// `cloud` (aws or gcp, default aws) and `size`, whose options and default depend on it.
+    fn cloud_and_size() -> Vec<InputSpec> {
+        let mut cloud = spec("cloud", InputType::String);
+        cloud.options = Some(seq(vec![s("aws"), s("gcp")]));
+        cloud.default = Some(s("aws"));
+        let mut size = spec("size", InputType::String);
+        size.rules = Some(vec![
+            rule(
+                Some("$[[ inputs.cloud ]] == 'aws'"),
+                Some(vec!["t3.micro", "t3.small"]),
+                Some(s("t3.micro")),
+            ),
+            rule(
+                Some("$[[ inputs.cloud ]] == 'gcp'"),
+                Some(vec!["e2-small", "e2-medium"]),
+                Some(s("e2-small")),
+            ),
+        ]);
+        vec![cloud, size]
+    }
+
+    fn resolved(specs: &[InputSpec], given: Vec<(&str, Node)>) -> Mapping {
+        let given = args(given);
+        resolve(specs, Some(&given), ArgumentSource::Include, sp()).expect("inputs resolve")
+    }
+
+    fn value_of<'m>(values: &'m Mapping, name: &str) -> Option<&'m str> {
+        values.get(name).and_then(Node::as_str)
+    }
+
+    #[test]
+    fn rules_default_follows_earlier_input() {
+        let specs = cloud_and_size();
+        let values = resolved(&specs, vec![]);
+        assert_eq!(value_of(&values, "size"), Some("t3.micro"));
+        let values = resolved(&specs, vec![("cloud", s("gcp"))]);
+        assert_eq!(value_of(&values, "size"), Some("e2-small"));
+    }
+
+    #[test]
+    fn rules_options_restrict_argument() {
+        let specs = cloud_and_size();
+        let given = args(vec![("size", s("e2-small"))]);
+        let got = errors(&specs, Some(&given));
+        assert_eq!(
+            got,
+            [
+                "`size` input: `e2-small` cannot be used because it is not in the list of allowed options"
+            ]
+        );
+        let values = resolved(&specs, vec![("cloud", s("gcp")), ("size", s("e2-medium"))]);
+        assert_eq!(value_of(&values, "size"), Some("e2-medium"));
+    }
+
+    #[test]
+    fn rules_first_match_wins() {
+        let mut size = spec("size", InputType::String);
+        size.rules = Some(vec![
+            rule(Some("true"), None, Some(s("first"))),
+            rule(Some("true"), None, Some(s("second"))),
+            rule(None, Some(vec!["third"]), Some(s("third"))),
+        ]);
+        let values = resolved(&[size], vec![]);
+        assert_eq!(value_of(&values, "size"), Some("first"));
+    }
+
+    #[test]
+    fn rules_fallback_when_nothing_matches() {
+        let mut size = spec("size", InputType::String);
+        size.rules = Some(vec![
+            rule(Some("$[[ inputs.missing ]] == 'x'"), Some(vec!["a"]), None),
+            rule(Some("&&&&"), Some(vec!["b"]), None),
+            rule(None, Some(vec!["large"]), Some(s("large"))),
+        ]);
+        let values = resolved(&[size.clone()], vec![]);
+        assert_eq!(value_of(&values, "size"), Some("large"));
+        let given = args(vec![("size", s("a"))]);
+        let got = errors(&[size], Some(&given));
+        assert_eq!(
+            got,
+            ["`size` input: `a` cannot be used because it is not in the list of allowed options"]
+        );
+    }
+
+    #[test]
+    fn rules_without_match_allow_any_value() {
+        let mut size = spec("size", InputType::String);
+        size.rules = Some(vec![rule(
+            Some("$[[ inputs.cloud ]] == 'aws'"),
+            Some(vec!["small"]),
+            Some(s("small")),
+        )]);
+        let values = resolved(&[size.clone()], vec![("size", s("anything"))]);
+        assert_eq!(value_of(&values, "size"), Some("anything"));
+        // The rule's default makes the input optional; without a match it has no value.
+        let values = resolved(&[size], vec![]);
+        assert_eq!(value_of(&values, "size"), Some(""));
+    }
+
+    #[test]
+    fn rules_without_default_are_required() {
+        let mut size = spec("size", InputType::String);
+        size.rules = Some(vec![rule(Some("true"), Some(vec!["small"]), None)]);
+        let got = errors(&[size], None);
+        assert_eq!(got, ["`size` input: required value has not been provided"]);
+    }
+
+    #[test]
+    fn rules_null_default_makes_input_optional() {
+        let mut config = spec("config", InputType::Number);
+        config.rules = Some(vec![rule(Some("true"), None, Some(Node::null(sp())))]);
+        let values = resolved(&[config], vec![]);
+        assert!(values.get("config").is_some_and(Node::is_null));
+    }
+
+    #[test]
+    fn rules_default_checked_against_rule() {
+        let mut size = spec("size", InputType::String);
+        size.rules = Some(vec![rule(None, Some(vec!["small"]), Some(s("huge")))]);
+        let got = errors(&[size], None);
+        assert_eq!(
+            got,
+            [
+                "`size` input: `huge` cannot be used because it is not in the list of allowed options"
+            ]
+        );
+        let mut count = spec("count", InputType::Number);
+        count.rules = Some(vec![rule(Some("true"), None, Some(s("two")))]);
+        let got = errors(&[count], None);
+        assert_eq!(got, ["`count` input: default value is not a number"]);
+    }
+
+    #[test]
+    fn rules_chain_through_inputs() {
+        let mut env = spec("env", InputType::String);
+        env.default = Some(s("prod"));
+        let mut region = spec("region", InputType::String);
+        region.rules = Some(vec![rule(
+            Some("$[[ inputs.env ]] == 'prod'"),
+            None,
+            Some(s("us-east-1")),
+        )]);
+        let mut zone = spec("zone", InputType::String);
+        zone.rules = Some(vec![rule(
+            Some("$[[ inputs.region ]] == 'us-east-1'"),
+            None,
+            Some(s("us-east-1a")),
+        )]);
+        let values = resolved(&[env, region, zone], vec![]);
+        assert_eq!(value_of(&values, "zone"), Some("us-east-1a"));
+    }
+
+    #[test]
+    fn rules_see_later_inputs_only_as_given() {
+        let mut first = spec("first", InputType::String);
+        first.rules = Some(vec![
+            rule(Some("$[[ inputs.later ]] == 'x'"), None, Some(s("saw-x"))),
+            rule(None, Some(vec!["saw-x", "fallback"]), Some(s("fallback"))),
+        ]);
+        let mut later = spec("later", InputType::String);
+        later.default = Some(s("x"));
+        let specs = [first, later];
+        let values = resolved(&specs, vec![]);
+        assert_eq!(value_of(&values, "first"), Some("fallback"));
+        let values = resolved(&specs, vec![("later", s("x"))]);
+        assert_eq!(value_of(&values, "first"), Some("saw-x"));
+    }
+
+    #[test]
+    fn rules_compare_booleans_and_numbers() {
+        let mut publish = spec("publish", InputType::Boolean);
+        publish.default = Some(n(Value::Bool(true)));
+        let mut count = spec("count", InputType::Number);
+        count.default = Some(n(Value::Int(3)));
+        let mut stage = spec("stage", InputType::String);
+        stage.rules = Some(vec![
+            rule(
+                Some("$[[ inputs.publish ]] == 'false'"),
+                None,
+                Some(s("test")),
+            ),
+            rule(
+                Some("$[[ inputs.count ]] == '3'"),
+                None,
+                Some(s("count-text")),
+            ),
+            rule(
+                Some("$[[ inputs.count ]] =~ /^3$/"),
+                None,
+                Some(s("count-match")),
+            ),
+            rule(None, Some(vec!["other"]), Some(s("other"))),
+        ]);
+        let specs = [publish, count, stage];
+        let values = resolved(&specs, vec![]);
+        assert_eq!(value_of(&values, "stage"), Some("count-match"));
+        let values = resolved(&specs, vec![("publish", n(Value::Bool(false)))]);
+        assert_eq!(value_of(&values, "stage"), Some("test"));
     }
 
     #[test]
