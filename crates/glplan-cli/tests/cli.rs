@@ -24,6 +24,7 @@ const UNKNOWN_STAGE: &str = "tests/fixtures/cli/unknown-stage/.gitlab-ci.yml";
 const QUOTING: &str = "tests/fixtures/cli/quoting/.gitlab-ci.yml";
 const SYNTAX_ERROR: &str = "tests/fixtures/cli/syntax-error/.gitlab-ci.yml";
 const INPUTS: &str = "tests/fixtures/cli/inputs/.gitlab-ci.yml";
+const INPUT_RULES: &str = "tests/fixtures/cli/input-rules/.gitlab-ci.yml";
 const TEMPLATE_MISSING: &str = "tests/fixtures/cli/template-missing/.gitlab-ci.yml";
 const EXTERNAL: &str = "tests/fixtures/cli/external/.gitlab-ci.yml";
 const SOURCES: &str = "tests/fixtures/cli/sources";
@@ -1762,4 +1763,47 @@ fn runner_file_bom_is_column() {
     assert_eq!(diagnostic["location"]["offset"], 16);
     let text = stderr(&scheduled);
     assert!(text.contains("durations.yml:2:10"), "{text}");
+}
+
+#[test]
+fn plan_input_rules_choose_default() {
+    let output = glplan(&["plan", INPUT_RULES]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("deploy-small"),
+        "{}",
+        stdout(&output)
+    );
+
+    let output = glplan(&["plan", INPUT_RULES, "--input", "env=prod"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("deploy-large"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn lint_input_outside_rule_options() {
+    let output = glplan(&[
+        "lint",
+        "--color",
+        "never",
+        INPUT_RULES,
+        "--input",
+        "env=prod",
+        "--input",
+        "size=small",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "`size` input: `small` cannot be used because it is not in the list of allowed options"
+        ),
+        "{text}"
+    );
+    // The fallback rule's `options` entry is on line 14, from column 11.
+    assert!(text.contains(&format!("{INPUT_RULES}:14:11")), "{text}");
 }
