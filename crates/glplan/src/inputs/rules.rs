@@ -16,18 +16,20 @@
 //!   evaluated with the inputs only, so `$[[ inputs.NAME ]]` reads an input, an undefined
 //!   input and every `$VARIABLE` are `nil`, and an `if` that fails to parse or evaluate is
 //!   false. Since the `true`/`false` literals, `==` and `!=` compare a boolean with a string
-//!   by its text (`lexeme/equals.rb` and its spec).
-//! - Values (`lib/ci/inputs/builder.rb`, `base_input.rb`, `string_input.rb`): inputs are
-//!   resolved in declaration order, and an `if` sees the values already chosen for the inputs
-//!   declared before it and the caller's values of the others. The chosen rule's `options`
-//!   restrict the caller's value; without a chosen rule, or when it has no `options`, any value
-//!   is allowed. When the caller gives no value, the chosen rule's `default` is used. The input
-//!   is required only when no rule has a `default` key and no rule lacks `if`.
+//!   by its text
+//!   (`spec/lib/gitlab/ci/pipeline/expression/lexeme/equals_spec.rb`).
+//! - Values (`lib/ci/inputs/builder.rb`, `base_input.rb`, `string_input.rb`,
+//!   `number_input.rb`): inputs are resolved in declaration order, and an `if` reads the values
+//!   already chosen for the inputs declared before it and the caller's values of the others.
+//!   The chosen rule's `options` restrict the caller's value of a string or number input, and
+//!   boolean and array inputs ignore them. Without a chosen rule, or when it has no `options`,
+//!   any value is allowed. When the caller gives no value, the chosen rule's `default` is used.
+//!   The input is required only when no rule has a `default` key and no rule lacks `if`.
 //!
 //! NOTE: GitLab's `BaseInput#validate_param!` checks the declaration's own `default` (always
 //! absent next to `rules`) instead of the chosen rule's. glplan checks the chosen rule's
 //! default like a declared one, as GitLab's documentation of the feature describes it. When a
-//! rule-based input ends up without a value, GitLab's string input becomes the empty string;
+//! rule-based input ends up without a value, GitLab gives a string input the empty string.
 //! glplan does the same and gives the other types `null`.
 
 use indexmap::IndexMap;

@@ -274,9 +274,13 @@ impl<'a> Checker<'a> {
             InputType::String => "the list of allowed options",
             // GitLab's number input words this message slightly differently.
             InputType::Number => "the list of the allowed options",
+            // GitLab's base input checks only the declared `options` here, so the options of
+            // a rule do not apply to boolean and array inputs.
             InputType::Boolean | InputType::Array => {
-                let message = "Options can only be used with string and number inputs";
-                problems.push(self.problem(message.to_owned(), options.span), None);
+                if let Some(declared) = &self.spec.options {
+                    let message = "Options can only be used with string and number inputs";
+                    problems.push(self.problem(message.to_owned(), declared.span), None);
+                }
                 return;
             }
         };
@@ -553,6 +557,21 @@ mod tests {
         count.rules = Some(vec![rule(Some("true"), None, Some(s("two")))]);
         let got = errors(&[count], None);
         assert_eq!(got, ["`count` input: default value is not a number"]);
+    }
+
+    #[test]
+    fn rules_options_ignored_for_booleans() {
+        let mut flag = spec("flag", InputType::Boolean);
+        flag.rules = Some(vec![rule(
+            None,
+            Some(vec!["yes"]),
+            Some(n(Value::Bool(true))),
+        )]);
+        let values = resolved(&[flag], vec![("flag", n(Value::Bool(false)))]);
+        assert_eq!(
+            values.get("flag").map(|node| &node.value),
+            Some(&Value::Bool(false))
+        );
     }
 
     #[test]
