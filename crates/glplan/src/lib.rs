@@ -29,6 +29,7 @@ mod include;
 mod inputs;
 pub mod re2;
 mod reference;
+mod sort;
 
 /// The text type of the planned pipeline's short fields (names, values, tags, file names) and
 /// of expression values. It stores up to 24 bytes (12 on 32-bit targets) inline, without a heap

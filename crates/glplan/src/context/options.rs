@@ -420,7 +420,7 @@ impl ContextOptions {
             }
         }
         // Every path is a prefix of the namespace, so the number of segments orders them.
-        groups.sort_by_key(|group| group.path.split('/').count());
+        crate::sort::sort_by_key(&mut groups, |group| group.path.split('/').count());
         Ok(groups)
     }
 

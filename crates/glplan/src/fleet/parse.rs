@@ -575,7 +575,7 @@ fn entries<'t, 'i>(
         .iter()
         .map(|(key, value)| (key.get_ref().as_ref(), key.span(), value))
         .collect();
-    out.sort_by_key(|(_, span, _)| span.start);
+    crate::sort::sort_by_key(&mut out, |(_, span, _)| span.start);
     out
 }
 
@@ -647,7 +647,7 @@ fn push_syntax_errors(
             (span, error.message().to_owned())
         })
         .collect();
-    located.sort_by_key(|(span, _)| (span.start, span.end));
+    crate::sort::sort_by_key(&mut located, |(span, _)| (span.start, span.end));
     for (span, message) in located {
         diags.push(
             Diagnostic::error("fleet-toml-syntax", format!("invalid TOML: {message}"))

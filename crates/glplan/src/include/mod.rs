@@ -180,7 +180,7 @@ fn masked_values<'e>(env: &IncludeEnv<'e>) -> Vec<&'e str> {
 fn mask_secrets(text: &str, secrets: &[&str]) -> String {
     const MASK: &str = "[MASKED]";
     let mut ordered = secrets.to_vec();
-    ordered.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    crate::sort::sort_by_key(&mut ordered, |secret| std::cmp::Reverse(secret.len()));
     let mut masked = text.to_owned();
     for secret in ordered {
         let replacement = match secret.len().checked_sub(MASK.len()) {

@@ -68,7 +68,7 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
             None => grouped.push((stage, vec![index])),
         }
     }
-    grouped.sort_by_key(|(stage, _)| *stage);
+    crate::sort::sort_by_key(&mut grouped, |(stage, _)| *stage);
 
     // The needs edges. `covered[j]` is set once a job of a processed stage needs job `j`.
     let predecessors: Vec<Vec<usize>> = jobs

@@ -342,7 +342,7 @@ impl Planner<'_, '_> {
         // caches of step 2; 6. trigger jobs, whose child pipelines are planned one by one.
         let mut by_stage: Vec<(&Seed<'_>, JobLinks)> =
             seeds.iter().copied().zip(checked.links).collect();
-        by_stage.sort_by_key(|(seed, _)| seed.stage_index);
+        crate::sort::sort_by_key(&mut by_stage, |(seed, _)| seed.stage_index);
         let order: Vec<&Seed<'_>> = by_stage.iter().map(|(seed, _)| *seed).collect();
         let predefined = self.options.predefined_variables;
         let total = by_stage.len();

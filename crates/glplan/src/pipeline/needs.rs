@@ -55,7 +55,9 @@ pub(super) fn check(seeds: &[&Seed<'_>], limits: &Limits, locator: Locator<'_>) 
 
     // GitLab reports the errors stage by stage, and within a stage in configuration order.
     let mut by_stage: Vec<usize> = (0..seeds.len()).collect();
-    by_stage.sort_by_key(|&index| seeds.get(index).map_or(0, |seed| seed.stage_index));
+    crate::sort::sort_by_key(&mut by_stage, |&index| {
+        seeds.get(index).map_or(0, |seed| seed.stage_index)
+    });
     for &index in &by_stage {
         let Some(seed) = seeds.get(index) else {
             continue;

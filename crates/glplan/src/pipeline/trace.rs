@@ -125,7 +125,9 @@ impl Masker {
 
     fn from_values(mut values: Vec<String>) -> Self {
         values.retain(|value| !value.is_empty());
-        values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        crate::sort::sort_by(&mut values, |a, b| {
+            b.len().cmp(&a.len()).then_with(|| a.cmp(b))
+        });
         values.dedup();
         let mut starters: Vec<u8> = values.iter().filter_map(|v| v.bytes().next()).collect();
         starters.sort_unstable();

@@ -528,7 +528,7 @@ fn scoped_settings(
             scope_rank(&variable.environment_scope, environment).map(|rank| (rank, variable))
         })
         .collect();
-    ranked.sort_by_key(|(rank, _)| *rank);
+    crate::sort::sort_by_key(&mut ranked, |(rank, _)| *rank);
     ranked
         .into_iter()
         .map(|(_, variable)| settings_entry(variable, source))

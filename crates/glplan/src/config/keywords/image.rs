@@ -436,7 +436,7 @@ pub(crate) fn parse_ports(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<P
             );
         }
         let mut unique_names = names.clone();
-        unique_names.sort();
+        crate::sort::sort_by(&mut unique_names, |a, b| a.cmp(b));
         unique_names.dedup();
         if unique_names.len() != ports.len() {
             report(
@@ -448,7 +448,7 @@ pub(crate) fn parse_ports(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<P
             );
         }
         let mut numbers: Vec<i64> = ports.iter().map(|p| p.number).collect();
-        numbers.sort_unstable();
+        crate::sort::sort_by(&mut numbers, |a, b| a.cmp(b));
         numbers.dedup();
         if numbers.len() != ports.len() {
             report(

@@ -96,7 +96,7 @@ pub(crate) fn parse_with(
         .filter_map(|s| s.alias.as_deref())
         .collect();
     let mut unique = aliases.clone();
-    unique.sort_unstable();
+    crate::sort::sort_by(&mut unique, |a, b| a.cmp(b));
     unique.dedup();
     if unique.len() != aliases.len() {
         report(
