@@ -5,6 +5,7 @@
 //! lists follow gitlab-runner's `common/config.go`; keys glplan does not model but
 //! gitlab-runner accepts are listed so that they are not reported as unknown.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use toml::Spanned;
@@ -530,15 +531,15 @@ impl Reader<'_> {
         }
     }
 
-    fn string_map(&mut self, field: Field<'_, '_, '_>) -> Vec<(String, String)> {
+    fn string_map(&mut self, field: Field<'_, '_, '_>) -> BTreeMap<String, String> {
         let Some(table) = self.table(field) else {
-            return Vec::new();
+            return BTreeMap::new();
         };
-        let mut out = Vec::new();
+        let mut out = BTreeMap::new();
         for (key, _, value) in entries(table) {
             let path = format!("{}.{key}", field.path);
             if let Some(text) = self.string(Field { path: &path, value }) {
-                out.push((key.to_owned(), text));
+                out.insert(key.to_owned(), text);
             }
         }
         out
@@ -1401,7 +1402,7 @@ fn read_kubernetes(
                 }
             }
             "node_selector" => {
-                kubernetes.node_selector = reader.string_map(field).into_iter().collect();
+                kubernetes.node_selector = reader.string_map(field);
             }
             "services" => kubernetes.services = read_services(reader, field),
             "allowed_images" => {

@@ -129,16 +129,20 @@ impl Masker {
             b.len().cmp(&a.len()).then_with(|| a.cmp(b))
         });
         values.dedup();
-        let mut starters: Vec<u8> = values.iter().filter_map(|v| v.bytes().next()).collect();
-        starters.sort_unstable();
-        starters.dedup();
         let mut first_bytes = [0u64; 4];
-        for &byte in &starters {
+        for byte in values.iter().filter_map(|v| v.bytes().next()) {
             let (word, bit) = byte_set_position(byte);
             if let Some(set) = first_bytes.get_mut(word) {
                 *set |= bit;
             }
         }
+        // The set's bytes in ascending order, without a sort.
+        let starters: Vec<u8> = (0..=u8::MAX)
+            .filter(|&byte| {
+                let (word, bit) = byte_set_position(byte);
+                first_bytes.get(word).is_some_and(|set| set & bit != 0)
+            })
+            .collect();
         Masker {
             values,
             first_bytes,

@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap};
 use std::ops::Range;
 
 use crate::hash::HashMap;
@@ -244,7 +244,7 @@ impl<'p> Sim<'p> {
                 .zip(jobs.clone())
                 .map(|(job, i)| (job.name.as_str(), i))
                 .collect();
-            let stage_of: BTreeMap<&str, usize> = planned
+            let stage_of: HashMap<&str, usize> = planned
                 .pipeline
                 .stages
                 .iter()
@@ -1455,7 +1455,7 @@ impl<'p> Sim<'p> {
             })
             .filter(|(wait, _)| *wait > 0)
             .collect();
-        waits.sort_by_key(|&(wait, job)| (Reverse(wait), job));
+        crate::sort::sort_by_key(&mut waits, |&(wait, job)| (Reverse(wait), job));
         waits
             .into_iter()
             .take(LONGEST_WAITS)
