@@ -319,11 +319,15 @@ mod tests {
     use super::*;
 
     fn pipeline(yaml: &str) -> Pipeline {
-        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml);
+        planned(&crate::MemoryFiles::new().with_file(".gitlab-ci.yml", yaml))
+    }
+
+    /// Plans `.gitlab-ci.yml` of `files` for a push to `main`.
+    fn planned(files: &crate::MemoryFiles) -> Pipeline {
         let context = crate::context::PipelineContext::push("main");
         let (_, pipeline) = crate::pipeline::plan(
             ".gitlab-ci.yml",
-            &files,
+            files,
             &context,
             &crate::pipeline::PlanOptions::default(),
         );
@@ -348,14 +352,7 @@ mod tests {
                  d: {trigger: {include: grand.yml}}\n",
             )
             .with_file("grand.yml", "e: {script: x}\n");
-        let context = crate::context::PipelineContext::push("main");
-        let (_, pipeline) = crate::pipeline::plan(
-            ".gitlab-ci.yml",
-            &files,
-            &context,
-            &crate::pipeline::PlanOptions::default(),
-        );
-        pipeline.unwrap()
+        planned(&files)
     }
 
     #[test]

@@ -798,37 +798,21 @@ fn instance_name_still_selects_one_child() {
 }
 
 #[test]
-fn own_end_without_strategy_child() {
-    // The trigger job succeeds as it creates the child pipeline at 0 s, so the parent's
-    // last jobs run from 0 to 10 s while the child's job runs until 40 s.
-    let yaml = parent("");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
-    let schedule = run(
-        &files,
-        "default: 10\njobs: {'t/c': 40}\n",
-        &options(&[], &[]),
-    );
-    assert_eq!(schedule.duration, 40);
-    assert_eq!(schedule.finished_at, Some(10));
-}
-
-#[test]
-fn own_end_with_depend_child() {
-    let yaml = parent(", strategy: depend");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
-    let schedule = run(
-        &files,
-        "default: 10\njobs: {'t/c': 40}\n",
-        &options(&[], &[]),
-    );
-    assert_eq!(schedule.duration, 50);
-    assert_eq!(schedule.finished_at, Some(50));
+fn own_end_follows_strategy() {
+    // Without a strategy the trigger job succeeds as it creates the child pipeline at 0 s, so
+    // the parent's last jobs run from 0 to 10 s while the child's job runs until 40 s. With
+    // `depend` they wait for the child pipeline and run from 40 to 50 s.
+    for (strategy, duration, own_end) in [("", 40, 10), (", strategy: depend", 50, 50)] {
+        let yaml = parent(strategy);
+        let files = [
+            (".gitlab-ci.yml", yaml.as_str()),
+            ("child.yml", "c: {script: x}\n"),
+        ];
+        let times = "default: 10\njobs: {'t/c': 40}\n";
+        let schedule = run(&files, times, &options(&[], &[]));
+        assert_eq!(schedule.duration, duration, "{strategy}");
+        assert_eq!(schedule.finished_at, Some(own_end), "{strategy}");
+    }
 }
 
 #[test]
