@@ -195,15 +195,16 @@ fn input_value(name: &str, text: &str) -> Result<Node, CliError> {
         return Ok(Node::string("", span));
     }
     let mut diagnostics = Diagnostics::new();
-    let document = glplan::yaml::load(INPUT_FILE, text, &Limits::default(), &mut diagnostics);
+    // `load_data` keeps a blank document such as `false`, `[]` or `' '`, which `load` drops.
+    let value = glplan::yaml::load_data(INPUT_FILE, text, &Limits::default(), &mut diagnostics);
     let problem = diagnostics.iter().find(|d| d.is_error());
-    match (document, problem) {
-        (Some(document), None) if document.header.is_none() => Ok(document.body),
+    match (value, problem) {
+        (Some(value), None) => Ok(value),
         (_, Some(problem)) => Err(CliError::Message(format!(
             "--input {name}: `{text}` is not valid YAML: {}",
             problem.message
         ))),
-        _ => Err(CliError::Message(format!(
+        (None, None) => Err(CliError::Message(format!(
             "--input {name}: `{text}` is not valid YAML; quote it to pass a string, as in \
              --input '{name}=\"...\"'"
         ))),
@@ -859,5 +860,21 @@ mod tests {
     #[test]
     fn empty_input_is_empty_string() {
         assert_eq!(input_value("n", "").unwrap().as_str(), Some(""));
+    }
+
+    #[test]
+    fn blank_input_values_keep_their_value() {
+        assert_eq!(
+            input_value("n", "false").unwrap().value,
+            glplan::yaml::Value::Bool(false)
+        );
+        assert_eq!(input_value("n", "' '").unwrap().as_str(), Some(" "));
+        assert!(
+            input_value("n", "[]")
+                .unwrap()
+                .as_seq()
+                .is_some_and(|s| s.is_empty())
+        );
+        assert!(input_value("n", "~").unwrap().is_null());
     }
 }
