@@ -798,6 +798,38 @@ fn instance_name_still_selects_one_child() {
 }
 
 #[test]
+fn entries_for_absent_parallel_jobs_not_reported() {
+    // The parallel base names of jobs that rules leave out, in the top pipeline and in the
+    // child pipeline of every instance of a parallel trigger job.
+    let parent = format!(
+        "{MATRIX_PARENT}p: {{script: x, parallel: 2, rules: [{{when: never}}]}}
+pm: {{script: x, parallel: {{matrix: [{{X: [a, b]}}]}}, rules: [{{when: never}}]}}
+"
+    );
+    let files = [
+        (".gitlab-ci.yml", parent.as_str()),
+        (
+            "child.yml",
+            "c: {script: x}\ngone: {script: x, rules: [{when: never}]}\n",
+        ),
+    ];
+    let pipeline = planned(&files);
+    let times =
+        "jobs: {p: 1, 'p 1/2': 2, pm: 3, 'pm: [a]': 4, 'mx/gone': 5, 'mx: [one]/gone': 6}\n";
+    let warnings = unused_durations(&pipeline, &durations(times));
+    let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(messages.is_empty(), "{messages:?}");
+}
+
+#[test]
+fn parallel_base_of_instance_names() {
+    assert_eq!(parallel_base("test 1/2"), Some("test"));
+    assert_eq!(parallel_base("test: [a, b]"), Some("test"));
+    assert_eq!(parallel_base("test 1/x"), None);
+    assert_eq!(parallel_base("test"), None);
+}
+
+#[test]
 fn own_end_follows_strategy() {
     // Without a strategy the trigger job succeeds as it creates the child pipeline at 0 s, so
     // the parent's last jobs run from 0 to 10 s while the child's job runs until 40 s. With

@@ -61,6 +61,9 @@ pub(super) struct PipelineLayout<'p> {
     /// The name of the trigger job, as [`LayoutJob::name`] gives it; `None` for the top
     /// pipeline.
     pub(super) prefix: Option<String>,
+    /// The name built from the parallel base names of the trigger jobs above it, as
+    /// [`LayoutJob::family`] uses it; `None` for the top pipeline.
+    pub(super) family_prefix: Option<String>,
     /// Its jobs' indexes in [`Layout::jobs`], in the pipeline's job order.
     pub(super) jobs: Range<usize>,
     pub(super) strategy: Strategy,
@@ -167,6 +170,7 @@ impl<'p> Layout<'p> {
             pipeline,
             trigger,
             prefix,
+            family_prefix: family_prefix.clone(),
             jobs: start..end,
             strategy,
         });

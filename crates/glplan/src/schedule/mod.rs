@@ -466,15 +466,14 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
         .iter()
         .map(|job| durations.entry_for(&job.name, &job.bases()))
         .collect();
-    let absent: Vec<String> = layout
+    let absent: Vec<Vec<String>> = layout
         .pipelines
         .iter()
         .flat_map(|pipe| {
-            let prefix = pipe.prefix.as_deref();
-            pipe.pipeline.absent.iter().map(move |job| match prefix {
-                Some(prefix) => format!("{prefix}{}{}", layout::SEPARATOR, job.name),
-                None => job.name.to_string(),
-            })
+            pipe.pipeline
+                .absent
+                .iter()
+                .map(|job| absent_names(pipe, &job.name))
         })
         .collect();
     let mut warnings = Vec::new();
@@ -504,7 +503,13 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             );
             continue;
         }
-        if absent.iter().any(|name| entry.selects(name, &[])) {
+        if absent.iter().any(|names| match names.split_first() {
+            Some((name, bases)) => {
+                let bases: Vec<&str> = bases.iter().map(String::as_str).collect();
+                entry.selects(name, &bases)
+            }
+            None => false,
+        }) {
             continue;
         }
         let names = layout
@@ -518,7 +523,7 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
                 ]
             })
             .flatten()
-            .chain(absent.iter().map(String::as_str));
+            .chain(absent.iter().flatten().map(String::as_str));
         let help = match crate::diagnostic::did_you_mean(&entry.pattern, names) {
             Some(name) => format!("did you mean `{name}`?"),
             None => "write a job name, a parallel job's base name or a glob; the jobs of a child \
@@ -536,6 +541,44 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
         );
     }
     warnings
+}
+
+/// Returns the names that select absent job `name` of `pipe`, as `LayoutJob::bases` gives
+/// them for a job that runs: its name with the trigger jobs in front, then its parallel base
+/// name and its family name, where they differ.
+///
+/// NOTE: an absent job keeps only its name, so its parallel base name is read from the name
+/// as GitLab builds it (`NAME 1/2`, `NAME: [a, b]`), which a plain job name of that form would
+/// imitate.
+fn absent_names(pipe: &layout::PipelineLayout<'_>, name: &str) -> Vec<String> {
+    let qualify = |prefix: Option<&str>, own: &str| match prefix {
+        Some(prefix) => format!("{prefix}{}{own}", layout::SEPARATOR),
+        None => own.to_owned(),
+    };
+    let base = parallel_base(name);
+    let mut names = vec![qualify(pipe.prefix.as_deref(), name)];
+    if let Some(base) = base {
+        names.push(qualify(pipe.prefix.as_deref(), base));
+    }
+    let family = qualify(pipe.family_prefix.as_deref(), base.unwrap_or(name));
+    if !names.contains(&family) {
+        names.push(family);
+    }
+    names
+}
+
+/// Returns the parallel base name in a job name that GitLab built for an instance of
+/// `parallel: N` (`test 1/2`) or of `parallel:matrix` (`test: [a, b]`).
+fn parallel_base(name: &str) -> Option<&str> {
+    if name.ends_with(']')
+        && let Some(at) = name.find(": [")
+    {
+        return name.get(..at);
+    }
+    let (base, counter) = name.rsplit_once(' ')?;
+    let (index, total) = counter.split_once('/')?;
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    (digits(index) && digits(total)).then_some(base)
 }
 
 /// Returns a warning for each name that two or more jobs of the simulation share. A job name
