@@ -14,8 +14,13 @@ use crate::terminal::{escape, escape_lines};
 /// `h:mm:ss`) after the pipeline's creation.
 pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
     let mut out = escape_lines(description).into_owned();
+    let child_unfinished = schedule.pipelines.iter().any(|child| !child.finished);
     let note = match schedule.finished_at {
         _ if !schedule.finished => " (the pipeline does not finish)".to_owned(),
+        Some(end) if child_unfinished => format!(
+            " (its own jobs end at {}, a child pipeline does not finish)",
+            clock(end)
+        ),
         Some(end) if end < schedule.duration => {
             format!(
                 " (its own jobs end at {}, its child pipelines later)",

@@ -921,6 +921,29 @@ fn unused_durations_entries_warn() {
 }
 
 #[test]
+fn header_names_child_that_does_not_finish() {
+    // The child pipeline's job runs until 5:00, then a blocking manual job stops it, while the
+    // parent's own jobs end at 0:00 because its trigger job has no `strategy`.
+    let dir = std::env::temp_dir().join(format!("glplan-child-blocked-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(&config, "fire: {trigger: {include: child.yml}}\n").unwrap();
+    let child = "work: {script: x}\ngate: {stage: deploy, script: x, when: manual, \
+                 allow_failure: false}\n";
+    std::fs::write(dir.join("child.yml"), child).unwrap();
+    let table = glplan(&["schedule", config.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        stdout(&table).contains(
+            "status: success, duration 5:00 (its own jobs end at 0:00, a child pipeline does \
+             not finish)"
+        ),
+        "{}",
+        stdout(&table)
+    );
+}
+
+#[test]
 fn header_gives_own_end_before_child_end() {
     let dir = std::env::temp_dir().join(format!("glplan-own-end-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
