@@ -639,9 +639,12 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
             ExplainFormat::Text => {
                 let mut header = planned.header();
                 if let Some(trigger) = found.trigger() {
-                    header.push_str(&format!(
-                        "child pipeline: created by trigger job `{trigger}`\n"
-                    ));
+                    let line = if found.pipeline.created {
+                        format!("child pipeline: created by trigger job `{trigger}`\n")
+                    } else {
+                        format!("child pipeline: of trigger job `{trigger}`, not created\n")
+                    };
+                    header.push_str(&line);
                 }
                 let text = explain::text(found.pipeline, &found.subject, &header, &display);
                 out.write_all(text.as_bytes())?;

@@ -966,6 +966,23 @@ fn header_gives_own_end_before_child_end() {
 }
 
 #[test]
+fn explain_says_child_pipeline_not_created() {
+    let dir = std::env::temp_dir().join(format!("glplan-child-filtered-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(&config, "w: {trigger: {include: wf.yml}}\n").unwrap();
+    let child = "workflow: {rules: [{if: $NOPE}]}\nx: {script: x}\n";
+    std::fs::write(dir.join("wf.yml"), child).unwrap();
+    let output = glplan(&["explain", "w/x", config.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = stdout(&output);
+    assert!(
+        text.contains("child pipeline: of trigger job `w`, not created\njob: x\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn explain_names_grandchild_job_as_schedule_does() {
     let config = fixture("children/.gitlab-ci.yml");
     let output = glplan(&["explain", "deploy/nested/smoke", &config]);
