@@ -822,6 +822,28 @@ pm: {{script: x, parallel: {{matrix: [{{X: [a, b]}}]}}, rules: [{{when: never}}]
 }
 
 #[test]
+fn glob_selecting_only_simulated_triggers_reported() {
+    let files = [
+        (".gitlab-ci.yml", MATRIX_PARENT),
+        ("child.yml", "c: {script: x}\n"),
+    ];
+    let pipeline = planned(&files);
+    let warnings = unused_durations(&pipeline, &durations("jobs: {'m*': 1, 'mx/*': 2}\n"));
+    let found: Vec<(&str, &str)> = warnings
+        .iter()
+        .map(|w| (w.code, w.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "trigger-duration-ignored",
+            "the durations entry `m*` is never used: it selects only trigger jobs whose child \
+             pipelines are simulated, such as `mx: [one]`, and they take no entry"
+        )]
+    );
+}
+
+#[test]
 fn parallel_base_of_instance_names() {
     assert_eq!(parallel_base("test 1/2"), Some("test"));
     assert_eq!(parallel_base("test: [a, b]"), Some("test"));

@@ -418,8 +418,9 @@ pub fn not_manual_play_warnings(
 
 /// Returns a warning for each entry of `durations` that names a trigger job whose child
 /// pipeline is simulated, by its name or its parallel base name. The child pipeline decides
-/// when such a trigger job ends and whether it fails, so [`simulate`] ignores the entry. An
-/// entry that is a glob is not reported, because it can be meant for other jobs.
+/// when such a trigger job ends and whether it fails, so [`simulate`] ignores the entry. A
+/// glob is left to [`unused_durations`], which reports it when it selects only such trigger
+/// jobs.
 pub fn ignored_trigger_durations(
     pipeline: &Pipeline,
     durations: &Durations,
@@ -456,15 +457,20 @@ pub fn ignored_trigger_durations(
 /// Returns a warning for each entry of `durations` that no job of the simulation takes. Such
 /// an entry either selects no job at all, usually a misspelt name (`duration-entry-unknown`),
 /// or every job it selects takes another entry (`duration-entry-shadowed`), as
-/// [`Durations::entry_for`] chooses. An entry that
+/// [`Durations::entry_for`] chooses, or it is a glob that selects only trigger jobs whose child
+/// pipelines are simulated (`trigger-duration-ignored`). An entry that
 /// selects a job the pipeline leaves out, such as a deploy job that runs only on the default
 /// branch, is not reported, because one durations file often serves several pipelines.
 pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate::Diagnostic> {
     let layout = Layout::new(pipeline, None);
+    // A trigger job whose child pipeline is simulated takes no entry.
     let chosen: Vec<Option<usize>> = layout
         .jobs
         .iter()
-        .map(|job| durations.entry_for(&job.name, &job.bases()))
+        .map(|job| match job.child {
+            Some(_) => None,
+            None => durations.entry_for(&job.name, &job.bases()),
+        })
         .collect();
     let absent: Vec<Vec<String>> = layout
         .pipelines
@@ -479,6 +485,13 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
     let mut warnings = Vec::new();
     for (index, entry) in durations.entries.iter().enumerate() {
         if chosen.contains(&Some(index)) {
+            continue;
+        }
+        // `ignored_trigger_durations` reports an entry that names such a trigger job.
+        if layout
+            .selected(&entry.pattern)
+            .any(|job| job.child.is_some())
+        {
             continue;
         }
         let shadowed = layout
@@ -510,6 +523,26 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             }
             None => false,
         }) {
+            continue;
+        }
+        let trigger = layout
+            .jobs
+            .iter()
+            .find(|job| job.child.is_some() && entry.selects(&job.name, &job.bases()));
+        if let Some(job) = trigger {
+            let message = format!(
+                "the durations entry `{}` is never used: it selects only trigger jobs whose \
+                 child pipelines are simulated, such as `{}`, and they take no entry",
+                entry.pattern, job.name
+            );
+            let help = "a trigger job ends when its child pipeline does, or at once without \
+                        `strategy`; give durations to the child pipeline's jobs, as in \
+                        `TRIGGER/JOB`, or remove the entry";
+            warnings.push(
+                crate::Diagnostic::warning("trigger-duration-ignored", message)
+                    .with_span(entry.span)
+                    .with_help(help),
+            );
             continue;
         }
         let names = layout
