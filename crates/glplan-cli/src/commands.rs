@@ -632,6 +632,23 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
         let _ = writeln!(io::stderr(), "error: {}", terminal::escape(&message));
         return Ok(Status::Invalid);
     };
+    let namesakes = glplan::report::nested_job_names(pipeline)
+        .iter()
+        .filter(|name| **name == args.job)
+        .count();
+    if namesakes > 1 {
+        let chosen = match found.trigger() {
+            Some(trigger) => format!("the child pipeline of trigger job `{trigger}`"),
+            None => "the top pipeline".to_owned(),
+        };
+        let message = format!(
+            "warning: {namesakes} jobs are named `{}`, because job names may contain `/`; \
+             this is the one of {chosen}. Rename the job whose name contains `/` to explain \
+             the others",
+            args.job
+        );
+        let _ = writeln!(io::stderr(), "{}", terminal::escape(&message));
+    }
     let status = planned.status();
     let written = (|| -> Result<(), CliError> {
         let mut out = io::stdout().lock();

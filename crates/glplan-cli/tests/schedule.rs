@@ -983,6 +983,30 @@ fn explain_says_child_pipeline_not_created() {
 }
 
 #[test]
+fn explain_warns_about_namesake_jobs() {
+    // Job `z` of the child pipeline of `x/y` and job `y/z` of the child pipeline of `x` are
+    // both `x/y/z`.
+    let dir = std::env::temp_dir().join(format!("glplan-namesakes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    let parent = "'x/y': {trigger: {include: c1.yml}}\nx: {trigger: {include: c2.yml}}\n";
+    std::fs::write(&config, parent).unwrap();
+    std::fs::write(dir.join("c1.yml"), "z: {script: x}\n").unwrap();
+    std::fs::write(dir.join("c2.yml"), "'y/z': {script: x}\n").unwrap();
+    let output = glplan(&["explain", "x/y/z", config.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "warning: 2 jobs are named `x/y/z`, because job names may contain `/`; this is the \
+             one of the child pipeline of trigger job `x`."
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn explain_names_grandchild_job_as_schedule_does() {
     let config = fixture("children/.gitlab-ci.yml");
     let output = glplan(&["explain", "deploy/nested/smoke", &config]);
