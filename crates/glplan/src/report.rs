@@ -219,6 +219,9 @@ pub fn job_not_found(pipeline: &Pipeline, name: &str) -> String {
     let known = nested_job_names(pipeline);
     let instances = instances(pipeline, name);
     let mut message = format!("job `{name}` not found");
+    if let Some(reason) = no_child_pipeline(pipeline, name) {
+        message.push_str(&format!(" ({reason})"));
+    }
     match did_you_mean(name, known.iter().map(String::as_str)) {
         _ if !instances.is_empty() => message.push_str(&format!(
             "; it runs as parallel jobs, name one of them: {}",
@@ -229,6 +232,35 @@ pub fn job_not_found(pipeline: &Pipeline, name: &str) -> String {
         None => message.push_str(&format!("; the jobs are {}", known.join(", "))),
     }
     message
+}
+
+/// Returns why `name`, read as `TRIGGER/JOB`, names no job of a child pipeline: the top
+/// pipeline's job `TRIGGER` is left out, is not a trigger job, or has no planned child pipeline.
+/// Returns `None` when no prefix of `name` before a `/` is a job of `pipeline`, or when one of
+/// them has a planned child pipeline.
+fn no_child_pipeline(pipeline: &Pipeline, name: &str) -> Option<String> {
+    let mut reason = None;
+    for (at, _) in name.match_indices('/') {
+        let Some(trigger) = name.get(..at) else {
+            continue;
+        };
+        if let Some(job) = pipeline.job(trigger) {
+            match job.trigger.as_ref() {
+                Some(t) if t.downstream.is_some() => return None,
+                Some(_) => {
+                    reason = Some(format!(
+                        "trigger job `{trigger}` has no child pipeline that glplan planned"
+                    ))
+                }
+                None => reason = Some(format!("job `{trigger}` is not a trigger job")),
+            }
+        } else if pipeline.absent_job(trigger).is_some() {
+            reason = Some(format!(
+                "job `{trigger}` is left out of the pipeline, so it creates no child pipeline"
+            ));
+        }
+    }
+    reason
 }
 
 /// The jobs next to one job in the job graph.
@@ -422,6 +454,31 @@ mod tests {
         assert_eq!(
             job_not_found(&pipeline, "tset"),
             "job `tset` not found; did you mean `test`?"
+        );
+    }
+
+    #[test]
+    fn job_not_found_says_why_no_child_pipeline() {
+        let top = pipeline(YAML);
+        assert_eq!(
+            job_not_found(&top, "release/x"),
+            "job `release/x` not found (job `release` is left out of the pipeline, so it \
+             creates no child pipeline); did you mean `release`?"
+        );
+        assert_eq!(
+            job_not_found(&top, "build/x"),
+            "job `build/x` not found (job `build` is not a trigger job); did you mean `build`?"
+        );
+        let multi = pipeline("up: {trigger: {project: g/p}}\n");
+        assert_eq!(
+            job_not_found(&multi, "up/x"),
+            "job `up/x` not found (trigger job `up` has no child pipeline that glplan planned); \
+             did you mean `up`?"
+        );
+        let nested = with_children();
+        assert_eq!(
+            job_not_found(&nested, "a/zzz"),
+            "job `a/zzz` not found; the jobs are a/b, a, a/b, a/d, a/c, a/d/e"
         );
     }
 
