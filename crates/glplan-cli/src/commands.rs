@@ -622,7 +622,9 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
         ..PlanOptions::default()
     };
     let planned = evaluate(&args.common, &args.context, options)?;
-    report_plan_to_stderr(&planned, args.common.color)?;
+    if let Err(error) = report_plan_to_stderr(&planned, args.common.color) {
+        return finish(Err(error), planned.status());
+    }
     let Some(pipeline) = &planned.pipeline else {
         return Ok(Status::Invalid);
     };
@@ -683,7 +685,9 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
 fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
     let mut planned = evaluate(&args.common, &args.context, PlanOptions::default())?;
     let mut status = planned.status();
-    report_plan_to_stderr(&planned, args.common.color)?;
+    if let Err(error) = report_plan_to_stderr(&planned, args.common.color) {
+        return finish(Err(error), status);
+    }
     let Some(pipeline) = planned.pipeline.clone().filter(|pipeline| pipeline.created) else {
         if planned.pipeline.is_some() {
             let _ = writeln!(
@@ -728,14 +732,16 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
     };
     diagnostics.extend(ignored_trigger_durations(&pipeline, &durations));
     diagnostics.extend(unused_durations(&pipeline, &durations));
-    report_files_to_stderr(
+    if diagnostics.has_errors() {
+        status = Status::Invalid;
+    }
+    if let Err(error) = report_files_to_stderr(
         &planned.loaded,
         &diagnostics,
         "runner and durations files and --play",
         args.common.color,
-    )?;
-    if diagnostics.has_errors() {
-        status = Status::Invalid;
+    ) {
+        return finish(Err(error), status);
     }
 
     let pool = match &fleet {

@@ -74,9 +74,12 @@ fn emit(
         } else {
             term::emit_to_io_write(&mut *out, &config, &files, &report)
         };
-        if let Err(error) = result {
-            // Spans are clamped before reports are built, so this is an I/O failure on `out`.
-            return Err(io::Error::other(error.to_string()));
+        match result {
+            Ok(()) => {}
+            // Keeping the kind lets a closed pipe end the output quietly.
+            Err(codespan_reporting::files::Error::Io(error)) => return Err(error),
+            // Spans are clamped before reports are built, so this does not happen.
+            Err(error) => return Err(io::Error::other(error.to_string())),
         }
     }
     Ok(())

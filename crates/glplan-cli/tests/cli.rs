@@ -1807,3 +1807,29 @@ fn lint_input_outside_rule_options() {
     // The fallback rule's `options` entry is on line 14, from column 11.
     assert!(text.contains(&format!("{INPUT_RULES}:14:11")), "{text}");
 }
+
+/// A reader that stops reading standard error early, as in `glplan plan 2>&1 | head -1`, leaves
+/// the exit status to the configuration: the diagnostics cannot be written, which is the
+/// reader's choice, not a failure of the command.
+#[test]
+fn closed_standard_error_keeps_status() {
+    for args in [
+        &["explain", "deploy", CHILD_ERRORS][..],
+        &["schedule", CHILD_ERRORS],
+        &["plan", CHILD_ERRORS],
+        &["config", UNKNOWN_STAGE],
+    ] {
+        let expected = glplan(args).status.code();
+        assert_eq!(expected, Some(1), "{args:?}");
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = Command::new(env!("CARGO_BIN_EXE_glplan"))
+            .args(args)
+            .current_dir(common::workspace())
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), expected, "{args:?}");
+    }
+}
