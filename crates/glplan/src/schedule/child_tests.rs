@@ -29,6 +29,11 @@ pub(super) fn planned(files: &[(&str, &str)]) -> Pipeline {
     pipeline
 }
 
+/// Returns the files of a parent configuration `yaml` whose trigger jobs include `child.yml`.
+fn with_child<'a>(yaml: &'a str, child: &'a str) -> [(&'static str, &'a str); 2] {
+    [(".gitlab-ci.yml", yaml), ("child.yml", child)]
+}
+
 fn options(play: &[&str], fail: &[&str]) -> ScheduleOptions {
     ScheduleOptions {
         play: play.iter().map(|s| (*s).to_owned()).collect(),
@@ -88,10 +93,7 @@ fn parent(strategy: &str) -> String {
 #[test]
 fn child_jobs_named_after_trigger() {
     let yaml = parent("");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(&yaml, "c: {script: x}\n");
     let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
     let names: Vec<&str> = schedule.jobs.iter().map(|j| j.name.as_str()).collect();
     assert_eq!(names, ["t", "after", "always", "t/c"]);
@@ -132,10 +134,7 @@ fn depend_waits_no_strategy_does_not() {
     let cases = [("", 0, 0, 30), (", strategy: depend", 30, 30, 40)];
     for (strategy, trigger_end, after_start, duration) in cases {
         let yaml = parent(strategy);
-        let files = [
-            (".gitlab-ci.yml", yaml.as_str()),
-            ("child.yml", "c: {script: x}\n"),
-        ];
+        let files = with_child(&yaml, "c: {script: x}\n");
         let schedule = run(&files, times, &ScheduleOptions::default());
         let trigger = job(&schedule, "t");
         assert_eq!(trigger.status, JobStatus::Success, "{strategy}");
@@ -160,10 +159,7 @@ fn depend_waits_no_strategy_does_not() {
 #[test]
 fn failing_child_job_fails_depend_trigger() {
     let yaml = parent(", strategy: depend");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(&yaml, "c: {script: x}\n");
     let schedule = run(&files, "default: 10\n", &options(&[], &["t/c"]));
     let trigger = job(&schedule, "t");
     assert_eq!(trigger.status, JobStatus::Failed);
@@ -183,10 +179,7 @@ fn failing_child_job_fails_depend_trigger() {
 #[test]
 fn failing_child_job_without_strategy() {
     let yaml = parent("");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(&yaml, "c: {script: x}\n");
     let schedule = run(&files, "default: 10\n", &options(&[], &["t/c"]));
     assert_eq!(job(&schedule, "t").status, JobStatus::Success);
     assert_eq!(job(&schedule, "after").status, JobStatus::Success);
@@ -199,7 +192,7 @@ fn allowed_failure_of_depend_trigger() {
     let yaml = "stages: [a, b]\n\
                 t: {stage: a, trigger: {include: child.yml, strategy: depend}, allow_failure: true}\n\
                 after: {stage: b, script: x}\n";
-    let files = [(".gitlab-ci.yml", yaml), ("child.yml", "c: {script: x}\n")];
+    let files = with_child(yaml, "c: {script: x}\n");
     let schedule = run(&files, "default: 10\n", &options(&[], &["t/c"]));
     let trigger = job(&schedule, "t");
     assert_eq!(trigger.status, JobStatus::Failed);
@@ -219,7 +212,7 @@ fn skipped_child_depend_and_mirror() {
     ];
     for (strategy, trigger_status, after_status) in cases {
         let yaml = parent(&format!(", strategy: {strategy}"));
-        let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+        let files = with_child(&yaml, child_yaml);
         let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
         let trigger = job(&schedule, "t");
         assert_eq!(trigger.status, trigger_status, "{strategy}");
@@ -266,7 +259,7 @@ fn blocked_child_depend_and_mirror() {
     ];
     for (strategy, trigger_status, reason, parent_status) in cases {
         let yaml = parent(&format!(", strategy: {strategy}"));
-        let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+        let files = with_child(&yaml, child_yaml);
         let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
         let trigger = job(&schedule, "t");
         assert_eq!(trigger.status, trigger_status, "{strategy}");
@@ -298,7 +291,7 @@ fn mirror_blocked_optional_trigger_ignored() {
                 t: {stage: a, trigger: {include: child.yml, strategy: mirror}, allow_failure: true}\n\
                 after: {stage: b, script: x}\n";
     let child_yaml = "gate: {script: x, when: manual, allow_failure: false}\n";
-    let files = [(".gitlab-ci.yml", yaml), ("child.yml", child_yaml)];
+    let files = with_child(yaml, child_yaml);
     let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
     assert_eq!(job(&schedule, "t").status, JobStatus::Manual);
     assert_eq!(job(&schedule, "after").status, JobStatus::Success);
@@ -309,7 +302,7 @@ fn mirror_blocked_optional_trigger_ignored() {
 fn played_child_manual_job() {
     let yaml = parent(", strategy: depend");
     let child_yaml = "gate: {script: x, when: manual, allow_failure: false}\n";
-    let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+    let files = with_child(&yaml, child_yaml);
     let schedule = run(&files, "default: 10\n", &options(&["t/gate"], &[]));
     assert_eq!(job(&schedule, "t/gate").status, JobStatus::Success);
     assert_eq!(job(&schedule, "t").finished_at, Some(10));
@@ -377,7 +370,7 @@ fn resource_group_shared_with_child() {
     let yaml = "hold: {script: x, resource_group: prod}\n\
                 t: {trigger: {include: child.yml}}\n";
     let child_yaml = "c: {script: x, resource_group: prod}\n";
-    let files = [(".gitlab-ci.yml", yaml), ("child.yml", child_yaml)];
+    let files = with_child(yaml, child_yaml);
     let schedule = run(
         &files,
         "default: 10\njobs: {hold: 50}\n",
@@ -391,7 +384,7 @@ fn resource_group_shared_with_child() {
 fn retried_child_job() {
     let yaml = parent(", strategy: depend");
     let child_yaml = "c: {script: x, retry: 1}\n";
-    let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+    let files = with_child(&yaml, child_yaml);
     let times = "jobs: {t/c: {duration: 10, fail: 1}}\n";
     let schedule = run(&files, times, &ScheduleOptions::default());
     let c = job(&schedule, "t/c");
@@ -406,7 +399,7 @@ fn auto_cancel_reaches_child_pipeline() {
     let yaml = "workflow: {auto_cancel: {on_job_failure: all}}\n\
                 bad: {script: x}\n\
                 t: {trigger: {include: child.yml}}\n";
-    let files = [(".gitlab-ci.yml", yaml), ("child.yml", "c: {script: x}\n")];
+    let files = with_child(yaml, "c: {script: x}\n");
     let times = "jobs: {bad: 10, t/c: 100}\n";
     let schedule = run(&files, times, &options(&[], &["bad"]));
     let c = job(&schedule, "t/c");
@@ -424,7 +417,7 @@ fn auto_cancel_of_child_leaves_parent() {
     let child_yaml = "workflow: {auto_cancel: {on_job_failure: all}}\n\
                       bad: {script: x}\n\
                       long: {script: x}\n";
-    let files = [(".gitlab-ci.yml", yaml), ("child.yml", child_yaml)];
+    let files = with_child(yaml, child_yaml);
     let times = "jobs: {t/bad: 10, t/long: 100, other: 50}\n";
     let schedule = run(&files, times, &options(&[], &["t/bad"]));
     assert_eq!(job(&schedule, "t/long").status, JobStatus::Canceled);
@@ -438,10 +431,7 @@ fn auto_cancel_of_child_leaves_parent() {
 #[test]
 fn failed_trigger_creates_no_child() {
     let yaml = parent(", strategy: depend");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(&yaml, "c: {script: x}\n");
     let schedule = run(&files, "default: 10\n", &options(&[], &["t"]));
     let trigger = job(&schedule, "t");
     assert_eq!(trigger.status, JobStatus::Failed);
@@ -456,10 +446,7 @@ fn failed_trigger_creates_no_child() {
 #[test]
 fn trigger_duration_ignored_with_child() {
     let yaml = parent(", strategy: depend");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(&yaml, "c: {script: x}\n");
     let pipeline = planned(&files);
     let times = durations("default: 10\njobs: {t: {duration: 500, fail: true}, 't*': 7}\n");
     let schedule = simulate(
@@ -489,10 +476,7 @@ t: {trigger: {include: child.yml}}
 const UNUSED_CHILD: &str = "c: {script: x}\nlate: {script: x, rules: [{when: never}]}\n";
 
 fn unused_codes(times: &str) -> Vec<(&'static str, String, Option<String>)> {
-    let files = [
-        (".gitlab-ci.yml", UNUSED_PARENT),
-        ("child.yml", UNUSED_CHILD),
-    ];
+    let files = with_child(UNUSED_PARENT, UNUSED_CHILD);
     let pipeline = planned(&files);
     unused_durations(&pipeline, &durations(times))
         .into_iter()
@@ -550,7 +534,7 @@ fn name_entry_shadows_earlier_glob() {
 fn durations_glob_on_child_names() {
     let yaml = parent("");
     let child_yaml = "c1: {script: x}\nc2: {script: x}\n";
-    let files = [(".gitlab-ci.yml", yaml.as_str()), ("child.yml", child_yaml)];
+    let files = with_child(&yaml, child_yaml);
     let schedule = run(
         &files,
         "default: 10\njobs: {'t/*': 40, '**/after': 20}\n",
@@ -564,10 +548,7 @@ fn durations_glob_on_child_names() {
 #[test]
 fn unknown_child_names() {
     let yaml = parent("");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(&yaml, "c: {script: x}\n");
     let pipeline = planned(&files);
     let names = ["t/c", "t/nope", "c"].map(str::to_owned);
     assert_eq!(unknown_jobs(&pipeline, &names), ["t/nope", "c"]);
@@ -591,10 +572,7 @@ fn multi_project_trigger_keeps_durations() {
 #[test]
 fn child_jobs_stuck_without_runner_entry() {
     let yaml = parent(", strategy: depend");
-    let files = [
-        (".gitlab-ci.yml", yaml.as_str()),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(&yaml, "c: {script: x}\n");
     let pipeline = planned(&files);
     let mut pool = RunnerPool::unlimited(&pipeline);
     pool.children.clear();
@@ -624,7 +602,7 @@ fn delayed_trigger_job_starts_at_once() {
                 mp:\n\
                 \x20 rules: [{when: delayed, start_in: 10 minutes}]\n\
                 \x20 trigger: {project: g/p}\n";
-    let files = [(".gitlab-ci.yml", yaml), ("child.yml", "c: {script: x}\n")];
+    let files = with_child(yaml, "c: {script: x}\n");
     let pipeline = planned(&files);
     let warned: Vec<Option<&str>> = pipeline
         .diagnostics
@@ -650,7 +628,7 @@ fn delayed_trigger_job_starts_at_once() {
 fn slash_in_job_name_collides_with_child_job() {
     let yaml = "a: {trigger: {include: child.yml, strategy: depend}}\n\
                 a/b: {script: x}\n";
-    let files = [(".gitlab-ci.yml", yaml), ("child.yml", "b: {script: x}\n")];
+    let files = with_child(yaml, "b: {script: x}\n");
     let pipeline = planned(&files);
     let warnings = name_collisions(&pipeline);
     let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
@@ -754,11 +732,8 @@ const MATRIX_PARENT: &str = "mx:
 ";
 
 #[test]
-fn trigger_base_name_selects_child_jobs_of_every_instance() {
-    let files = [
-        (".gitlab-ci.yml", MATRIX_PARENT),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+fn base_name_selects_every_instance_child() {
+    let files = with_child(MATRIX_PARENT, "c: {script: x}\n");
     let pipeline = planned(&files);
     let names = ["mx/c".to_owned()];
     assert!(unknown_jobs(&pipeline, &names).is_empty());
@@ -778,10 +753,7 @@ fn trigger_base_name_selects_child_jobs_of_every_instance() {
 
 #[test]
 fn instance_name_still_selects_one_child() {
-    let files = [
-        (".gitlab-ci.yml", MATRIX_PARENT),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(MATRIX_PARENT, "c: {script: x}\n");
     let schedule = run(
         &files,
         "default: 10\njobs: {'mx: [two]/c': 40, 'mx/c': 20}\n",
@@ -806,13 +778,8 @@ fn entries_for_absent_parallel_jobs_not_reported() {
 pm: {{script: x, parallel: {{matrix: [{{X: [a, b]}}]}}, rules: [{{when: never}}]}}
 "
     );
-    let files = [
-        (".gitlab-ci.yml", parent.as_str()),
-        (
-            "child.yml",
-            "c: {script: x}\ngone: {script: x, rules: [{when: never}]}\n",
-        ),
-    ];
+    let child = "c: {script: x}\ngone: {script: x, rules: [{when: never}]}\n";
+    let files = with_child(&parent, child);
     let pipeline = planned(&files);
     let times =
         "jobs: {p: 1, 'p 1/2': 2, pm: 3, 'pm: [a]': 4, 'mx/gone': 5, 'mx: [one]/gone': 6}\n";
@@ -823,10 +790,7 @@ pm: {{script: x, parallel: {{matrix: [{{X: [a, b]}}]}}, rules: [{{when: never}}]
 
 #[test]
 fn glob_selecting_only_simulated_triggers_reported() {
-    let files = [
-        (".gitlab-ci.yml", MATRIX_PARENT),
-        ("child.yml", "c: {script: x}\n"),
-    ];
+    let files = with_child(MATRIX_PARENT, "c: {script: x}\n");
     let pipeline = planned(&files);
     let warnings = unused_durations(&pipeline, &durations("jobs: {'m*': 1, 'mx/*': 2}\n"));
     let found: Vec<(&str, &str)> = warnings
@@ -858,10 +822,7 @@ fn own_end_follows_strategy() {
     // `depend` they wait for the child pipeline and run from 40 to 50 s.
     for (strategy, duration, own_end) in [("", 40, 10), (", strategy: depend", 50, 50)] {
         let yaml = parent(strategy);
-        let files = [
-            (".gitlab-ci.yml", yaml.as_str()),
-            ("child.yml", "c: {script: x}\n"),
-        ];
+        let files = with_child(&yaml, "c: {script: x}\n");
         let times = "default: 10\njobs: {'t/c': 40}\n";
         let schedule = run(&files, times, &options(&[], &[]));
         assert_eq!(schedule.duration, duration, "{strategy}");
