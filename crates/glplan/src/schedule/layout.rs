@@ -90,7 +90,9 @@ pub(super) struct LayoutJob<'p> {
 impl LayoutJob<'_> {
     /// Returns whether `name` is the job's name, its parallel base name or its family name.
     pub(super) fn is_named(&self, name: &str) -> bool {
-        self.name == name || self.bases().contains(&name)
+        self.name == name
+            || self.base.as_deref() == Some(name)
+            || self.family.as_deref() == Some(name)
     }
 
     /// Returns the job's parallel base name and family name, where it has them.

@@ -154,7 +154,7 @@ use crate::config::When;
 use crate::fleet::{Fleet, Matching};
 use crate::pipeline::Pipeline;
 
-use layout::Layout;
+use layout::{Layout, LayoutJob};
 
 /// One gitlab-runner process: a `config.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -455,24 +455,27 @@ pub fn ignored_trigger_durations(
 }
 
 /// Returns a warning for each entry of `durations` that no job of the simulation takes. Such
-/// an entry either selects no job at all, usually a misspelt name (`duration-entry-unknown`),
-/// or every job it selects takes another entry (`duration-entry-shadowed`), as
-/// [`Durations::entry_for`] chooses, or it is a glob that selects only trigger jobs whose child
-/// pipelines are simulated (`trigger-duration-ignored`). An entry that
-/// selects a job the pipeline leaves out, such as a deploy job that runs only on the default
-/// branch, is not reported, because one durations file often serves several pipelines.
+/// an entry selects no job at all, usually a misspelt name (`duration-entry-unknown`). Or every
+/// job it selects takes another entry, as [`Durations::entry_for`] chooses
+/// (`duration-entry-shadowed`). Or it is a glob that selects only trigger jobs whose child
+/// pipelines are simulated (`trigger-duration-ignored`). An entry that selects a job the
+/// pipeline leaves out, such as a deploy job that runs only on the default branch, is not
+/// reported, because one durations file often serves several pipelines.
 pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate::Diagnostic> {
     let layout = Layout::new(pipeline, None);
+    let bases: Vec<Vec<&str>> = layout.jobs.iter().map(LayoutJob::bases).collect();
     // A trigger job whose child pipeline is simulated takes no entry.
     let chosen: Vec<Option<usize>> = layout
         .jobs
         .iter()
-        .map(|job| match job.child {
+        .zip(&bases)
+        .map(|(job, bases)| match job.child {
             Some(_) => None,
-            None => durations.entry_for(&job.name, &job.bases()),
+            None => durations.entry_for(&job.name, bases),
         })
         .collect();
-    let absent: Vec<Vec<String>> = layout
+    // Each absent job's names, its own name first.
+    let absent_owned: Vec<Vec<String>> = layout
         .pipelines
         .iter()
         .flat_map(|pipe| {
@@ -481,6 +484,10 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
                 .iter()
                 .map(|job| absent_names(pipe, &job.name))
         })
+        .collect();
+    let absent: Vec<Vec<&str>> = absent_owned
+        .iter()
+        .map(|names| names.iter().map(String::as_str).collect())
         .collect();
     let mut warnings = Vec::new();
     for (index, entry) in durations.entries.iter().enumerate() {
@@ -497,9 +504,10 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
         let shadowed = layout
             .jobs
             .iter()
+            .zip(&bases)
             .zip(&chosen)
-            .filter(|(job, _)| entry.selects(&job.name, &job.bases()))
-            .find_map(|(job, other)| Some((job, durations.entries.get((*other)?)?)));
+            .filter(|((job, bases), _)| entry.selects(&job.name, bases))
+            .find_map(|((job, _), other)| Some((job, durations.entries.get((*other)?)?)));
         if let Some((job, other)) = shadowed {
             let message = format!(
                 "the durations entry `{}` is never used: every job it selects takes another \
@@ -516,20 +524,20 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             );
             continue;
         }
-        if absent.iter().any(|names| match names.split_first() {
-            Some((name, bases)) => {
-                let bases: Vec<&str> = bases.iter().map(String::as_str).collect();
-                entry.selects(name, &bases)
-            }
-            None => false,
-        }) {
+        let selects_absent = absent.iter().any(|names| {
+            names
+                .split_first()
+                .is_some_and(|(name, bases)| entry.selects(name, bases))
+        });
+        if selects_absent {
             continue;
         }
         let trigger = layout
             .jobs
             .iter()
-            .find(|job| job.child.is_some() && entry.selects(&job.name, &job.bases()));
-        if let Some(job) = trigger {
+            .zip(&bases)
+            .find(|(job, bases)| job.child.is_some() && entry.selects(&job.name, bases));
+        if let Some((job, _)) = trigger {
             let message = format!(
                 "the durations entry `{}` is never used: it selects only trigger jobs whose \
                  child pipelines are simulated, such as `{}`, and they take no entry",
@@ -548,15 +556,11 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
         let names = layout
             .jobs
             .iter()
-            .flat_map(|job| {
-                [
-                    Some(job.name.as_ref()),
-                    job.base.as_deref(),
-                    job.family.as_deref(),
-                ]
+            .zip(&bases)
+            .flat_map(|(job, bases)| {
+                std::iter::once(job.name.as_ref()).chain(bases.iter().copied())
             })
-            .flatten()
-            .chain(absent.iter().flatten().map(String::as_str));
+            .chain(absent.iter().flatten().copied());
         let help = match crate::diagnostic::did_you_mean(&entry.pattern, names) {
             Some(name) => format!("did you mean `{name}`?"),
             None => "write a job name, a parallel job's base name or a glob; the jobs of a child \
