@@ -86,6 +86,7 @@ cp "$here/npm/web.d.ts" "$pkg/web/index.d.ts"
 
 sed "s/\"version\": \"[^\"]*\"/\"version\": \"$version\"/" "$here/npm/package.json" >"$pkg/package.json"
 cp "$here/npm/README.md" "$pkg/README.md"
+cp "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$pkg/"
 
 raw=$(wc -c <"$pkg/web/glplan_bg.wasm")
 gzipped=$(gzip -9 -c "$pkg/web/glplan_bg.wasm" | wc -c)

@@ -57,6 +57,19 @@ test("version equals the crate's", () => {
   assert.equal(installed.version, crateVersion);
 });
 
+test("the package holds both license texts", () => {
+  const installed = path.join(project, "node_modules/glplan");
+  const manifest = JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8"));
+  assert.equal(manifest.license, "MIT OR Apache-2.0");
+  for (const name of ["LICENSE-MIT", "LICENSE-APACHE"]) {
+    assert.equal(
+      fs.readFileSync(path.join(installed, name), "utf8"),
+      fs.readFileSync(path.join(root, name), "utf8"),
+      `${name} of the installed package differs from the repository's`,
+    );
+  }
+});
+
 test("plan of a small pipeline", () => {
   const { pipeline, diagnostics } = glplan.plan({
     files: { ".gitlab-ci.yml": "build:\n  script: make\n" },
