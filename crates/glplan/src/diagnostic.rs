@@ -338,7 +338,8 @@ impl<'a> IntoIterator for &'a Diagnostics {
 }
 
 /// Returns the candidate closest to `name` when it is close enough to be a likely typo, for
-/// "did you mean" help lines.
+/// "did you mean" help lines. Of equally close candidates, the first one wins, so the help
+/// names the job, keyword or entry that comes first in the file.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -347,7 +348,8 @@ pub fn did_you_mean<'a>(
         .into_iter()
         .map(|c| (strsim::jaro_winkler(name, c), c))
         .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        // `min_by` keeps the first of equal elements, where `max_by` keeps the last.
+        .min_by(|a, b| b.0.total_cmp(&a.0))
         .map(|(_, c)| c)
 }
 
@@ -460,5 +462,16 @@ mod tests {
     #[test]
     fn did_you_mean_rejects_unrelated() {
         assert_eq!(did_you_mean("zzz", ["script", "stage"]), None);
+    }
+
+    #[test]
+    fn did_you_mean_takes_the_first_of_equally_close_candidates() {
+        let candidates = ["deploy: [eu]", "deploy: [us]"];
+        assert_eq!(
+            did_you_mean("deploy: [xx]", candidates),
+            Some("deploy: [eu]")
+        );
+        let reversed = ["deploy: [us]", "deploy: [eu]"];
+        assert_eq!(did_you_mean("deploy: [xx]", reversed), Some("deploy: [us]"));
     }
 }
