@@ -7,8 +7,9 @@ use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
 use glplan::report::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::schedule::{
-    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
-    name_collisions, not_manual_play_warnings, simulate, unknown_jobs, unused_durations,
+    Choice, Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
+    name_collisions, not_manual_play_warnings, simulate, unknown_jobs, unreached_choice_warnings,
+    unused_durations,
 };
 use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
@@ -159,15 +160,23 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     };
     found.extend(ignored_trigger_durations(&pipeline, &durations));
     found.extend(unused_durations(&pipeline, &durations));
-    for diagnostic in &found {
-        diagnostics.push(Diagnostic::from(diagnostic.locate(&resolution.sources)));
-    }
 
     let options = ScheduleOptions {
         play: input.play.clone(),
         fail: input.fail.clone(),
     };
     let schedule = simulate(&pipeline, &pool, &durations, &options);
+    for (names, choice, field) in [
+        (&input.play, Choice::Play, "`play`"),
+        (&input.fail, Choice::Fail, "`fail`"),
+    ] {
+        found.extend(unreached_choice_warnings(
+            &pipeline, &schedule, names, choice, field,
+        ));
+    }
+    for diagnostic in &found {
+        diagnostics.push(Diagnostic::from(diagnostic.locate(&resolution.sources)));
+    }
     let schedule = plan_form_diagnostics(&resolution, &pipeline, &found)
         .and_then(|diagnostics| {
             let report = ScheduleReport {
@@ -829,6 +838,28 @@ test: {script: x}
             [
                 "`play` names job `build`, whose `when` is `on_success`, not `manual`, so playing \
               it changes nothing"
+            ]
+        );
+    }
+
+    #[test]
+    fn schedule_failed_job_that_never_starts_warns() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let result = schedule(input(
+            serde_json::json!({"files": files, "fail": ["build", "test"]}),
+        ))
+        .unwrap();
+        let warnings: Vec<&str> = result
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.code == "fail-not-reached")
+            .map(|diagnostic| diagnostic.message.as_str())
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "`fail` names job `test`, which the simulated run never reaches: it ends as \
+                 `skipped`, so failing it changes nothing"
             ]
         );
     }

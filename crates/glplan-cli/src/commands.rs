@@ -21,8 +21,9 @@ use crate::{context, explain, graph, render, runners, schedule_out, table, termi
 use glplan::fleet::MatchContext;
 use glplan::report::MatchedFleet;
 use glplan::schedule::{
-    Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
-    name_collisions, not_manual_play_warnings, simulate, unknown_jobs, unused_durations,
+    Choice, Durations, RunnerPool, ScheduleOptions, created_failed_jobs, ignored_trigger_durations,
+    name_collisions, not_manual_play_warnings, simulate, unknown_jobs, unreached_choice_warnings,
+    unused_durations,
 };
 
 /// The process exit status of a command.
@@ -732,17 +733,6 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
     };
     diagnostics.extend(ignored_trigger_durations(&pipeline, &durations));
     diagnostics.extend(unused_durations(&pipeline, &durations));
-    if diagnostics.has_errors() {
-        status = Status::Invalid;
-    }
-    if let Err(error) = report_files_to_stderr(
-        &planned.loaded,
-        &diagnostics,
-        "runner and durations files and --play",
-        args.common.color,
-    ) {
-        return finish(Err(error), status);
-    }
 
     let pool = match &fleet {
         Some(fleet) => RunnerPool::from_fleet(&fleet.fleet, &fleet.matching),
@@ -753,6 +743,25 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
         fail: args.fail.clone(),
     };
     let schedule = simulate(&pipeline, &pool, &durations, &options);
+    for (names, choice, option) in [
+        (&args.play, Choice::Play, "--play"),
+        (&args.fail, Choice::Fail, "--fail"),
+    ] {
+        diagnostics.extend(unreached_choice_warnings(
+            &pipeline, &schedule, names, choice, option,
+        ));
+    }
+    if diagnostics.has_errors() {
+        status = Status::Invalid;
+    }
+    if let Err(error) = report_files_to_stderr(
+        &planned.loaded,
+        &diagnostics,
+        "runner and durations files, --play and --fail",
+        args.common.color,
+    ) {
+        return finish(Err(error), status);
+    }
     let written = (|| -> Result<(), CliError> {
         let mut out = io::stdout().lock();
         match args.format {

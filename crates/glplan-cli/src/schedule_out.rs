@@ -122,7 +122,7 @@ fn job_rows(job: &ScheduledJob) -> Vec<Vec<String>> {
         rows.push(vec![
             job.name.clone(),
             job.stage.clone(),
-            job_status_name(status).to_owned(),
+            status.as_str().to_owned(),
             attempt.runner.clone().unwrap_or_else(|| "-".to_owned()),
             slot_cell(attempt.slot),
             time_cell(attempt.queued_at),
@@ -142,7 +142,7 @@ fn job_row(job: &ScheduledJob) -> Vec<String> {
     vec![
         job.name.clone(),
         job.stage.clone(),
-        job_status_name(job.status).to_owned(),
+        job.status.as_str().to_owned(),
         job.runner.clone().unwrap_or_else(|| "-".to_owned()),
         slot_cell(job.slot),
         time(job.queued_at),
@@ -283,7 +283,7 @@ pub fn gantt(schedule: &Schedule) -> String {
         out.push_str(&format!(
             "    %% {}: {}\n",
             task_name(&job.name),
-            job_status_name(job.status)
+            job.status.as_str()
         ));
     }
     out
@@ -347,20 +347,6 @@ fn status_name(status: PipelineStatus) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
-}
-
-fn job_status_name(status: JobStatus) -> &'static str {
-    match status {
-        JobStatus::Created => "created",
-        JobStatus::WaitingForResource => "waiting_for_resource",
-        JobStatus::Manual => "manual",
-        JobStatus::Stuck => "stuck",
-        JobStatus::Running => "running",
-        JobStatus::Success => "success",
-        JobStatus::Failed => "failed",
-        JobStatus::Canceled => "canceled",
-        JobStatus::Skipped => "skipped",
-    }
 }
 
 #[cfg(test)]

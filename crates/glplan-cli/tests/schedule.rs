@@ -600,13 +600,48 @@ fn not_manual_played_job_warns() {
         "{errors}"
     );
     assert!(
-        errors.contains("runner and durations files and --play: 0 errors, 1 warning"),
+        errors.contains("runner and durations files, --play and --fail: 0 errors, 1 warning"),
         "{errors}"
     );
     assert!(
         stdout(&output).contains("build   test   success"),
         "{}",
         stdout(&output)
+    );
+}
+
+#[test]
+fn played_job_that_the_run_never_reaches_warns() {
+    let dir = std::env::temp_dir().join(format!("glplan-play-unreached-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(".gitlab-ci.yml");
+    std::fs::write(
+        &path,
+        "stages: [build, deploy]\nbuild: {stage: build, script: x}\n\
+         deploy: {stage: deploy, script: x, when: manual}\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let output = glplan(&["schedule", path, "--play", "deploy", "--fail", "build"]);
+    let reached = glplan(&["schedule", path, "--play", "deploy"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(0));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains(
+            "warning[play-not-reached]: --play names job `deploy`, which the simulated run \
+             never reaches: it ends as `skipped`, so playing it changes nothing"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("runner and durations files, --play and --fail: 0 errors, 1 warning"),
+        "{errors}"
+    );
+    assert!(
+        !stderr(&reached).contains("play-not-reached"),
+        "{}",
+        stderr(&reached)
     );
 }
 

@@ -837,3 +837,34 @@ fn own_end_absent_without_children() {
     assert_eq!(schedule.duration, 10);
     assert_eq!(schedule.finished_at, None);
 }
+
+#[test]
+fn played_child_job_under_a_trigger_job_that_never_runs_is_not_reached() {
+    let files = with_child(
+        "t: {trigger: {include: child.yml}, when: manual}\n",
+        "deploy: {script: x, when: manual}\nlast: {script: x, when: manual}\n",
+    );
+    let pipeline = planned(&files);
+    let warnings = |play: &[&str]| -> Vec<String> {
+        let options = options(play, &[]);
+        let schedule = simulate(
+            &pipeline,
+            &RunnerPool::unlimited(&pipeline),
+            &Durations::default(),
+            &options,
+        );
+        unreached_choice_warnings(&pipeline, &schedule, &options.play, Choice::Play, "--play")
+            .iter()
+            .map(|w| w.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        warnings(&["t/deploy"]),
+        [
+            "--play names job `t/deploy`, which the simulated run never reaches: its child \
+             pipeline is not created, because trigger job `t` ends as `manual`, so playing it \
+             changes nothing"
+        ]
+    );
+    assert!(warnings(&["t", "t/deploy"]).is_empty());
+}

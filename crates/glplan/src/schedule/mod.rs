@@ -416,6 +416,111 @@ pub fn not_manual_play_warnings(
     warnings
 }
 
+/// What a name of [`ScheduleOptions`] asks of the jobs it selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Play the manual jobs ([`ScheduleOptions::play`]).
+    Play,
+    /// Fail every attempt ([`ScheduleOptions::fail`]).
+    Fail,
+}
+
+/// Returns a warning for each name in `names` whose jobs the simulated run `schedule` never
+/// reaches, so the choice changed nothing. A manual job is reached when it is played, which
+/// needs its pipeline to be created and the jobs it waits for to succeed. A job to fail is
+/// reached when an attempt starts. For [`Choice::Play`], only the manual jobs that the name
+/// selects count, because [`not_manual_play_warnings`] reports the others. A name that selects
+/// no job is not reported (see [`unknown_jobs`]). `option` names the option or field in the
+/// message, such as `--play`.
+pub fn unreached_choice_warnings(
+    pipeline: &Pipeline,
+    schedule: &Schedule,
+    names: &[String],
+    choice: Choice,
+    option: &str,
+) -> Vec<crate::Diagnostic> {
+    let layout = Layout::new(pipeline, None);
+    let mut warnings = Vec::new();
+    for name in names {
+        let mut selected = layout
+            .selected(name)
+            .filter(|job| choice == Choice::Fail || job.planned.when == When::Manual)
+            .peekable();
+        let Some(first) = selected.peek().copied() else {
+            continue;
+        };
+        if selected.any(|job| reached(schedule, &job.name, choice)) {
+            continue;
+        }
+        let why = match schedule.job(&first.name) {
+            Some(job) => format!("it ends as `{}`", job.status.as_str()),
+            None => match unreached_trigger(&layout, schedule, first) {
+                Some((trigger, status)) => format!(
+                    "its child pipeline is not created, because trigger job `{trigger}` ends as \
+                     `{}`",
+                    status.as_str()
+                ),
+                None => "its child pipeline is not created".to_owned(),
+            },
+        };
+        let (code, verb) = match choice {
+            Choice::Play => ("play-not-reached", "playing"),
+            Choice::Fail => ("fail-not-reached", "failing"),
+        };
+        let message = format!(
+            "{option} names job `{name}`, which the simulated run never reaches: {why}, so \
+             {verb} it changes nothing"
+        );
+        let help = "play the manual jobs before it, or stop failing them. The schedule shows \
+                    each job's status";
+        warnings.push(crate::Diagnostic::warning(code, message).with_help(help));
+    }
+    warnings
+}
+
+/// Returns whether the simulated run reached job `name` for `choice`.
+fn reached(schedule: &Schedule, name: &str, choice: Choice) -> bool {
+    schedule
+        .jobs
+        .iter()
+        .filter(|job| job.name == name)
+        .any(|job| match choice {
+            Choice::Fail => job.started_at.is_some(),
+            Choice::Play => {
+                job.queued_at.is_some()
+                    || job.started_at.is_some()
+                    || matches!(
+                        job.status,
+                        JobStatus::WaitingForResource | JobStatus::Running
+                    )
+            }
+        })
+}
+
+/// Returns the closest trigger job above `job` that the simulated run lists, with its status:
+/// the one that did not create the child pipeline on the way to `job`.
+fn unreached_trigger<'s>(
+    layout: &Layout<'_>,
+    schedule: &'s Schedule,
+    job: &LayoutJob<'_>,
+) -> Option<(&'s str, JobStatus)> {
+    let mut index = layout
+        .jobs
+        .iter()
+        .position(|candidate| std::ptr::eq(candidate, job))?;
+    loop {
+        let pipeline = layout
+            .pipelines
+            .iter()
+            .find(|pipeline| pipeline.jobs.contains(&index))?;
+        index = pipeline.trigger?;
+        let trigger = layout.jobs.get(index)?;
+        if let Some(found) = schedule.job(&trigger.name) {
+            return Some((found.name.as_str(), found.status));
+        }
+    }
+}
+
 /// Returns a warning for each entry of `durations` that names a trigger job whose child
 /// pipeline is simulated, by its name or its parallel base name. The child pipeline decides
 /// when such a trigger job ends and whether it fails, so [`simulate`] ignores the entry. A

@@ -104,6 +104,23 @@ pub enum JobStatus {
     Skipped,
 }
 
+impl JobStatus {
+    /// Returns GitLab's name of the status, as the JSON output writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Created => "created",
+            JobStatus::WaitingForResource => "waiting_for_resource",
+            JobStatus::Manual => "manual",
+            JobStatus::Stuck => "stuck",
+            JobStatus::Running => "running",
+            JobStatus::Success => "success",
+            JobStatus::Failed => "failed",
+            JobStatus::Canceled => "canceled",
+            JobStatus::Skipped => "skipped",
+        }
+    }
+}
+
 /// One job's simulated run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]

@@ -1128,3 +1128,73 @@ j2: {script: x, resource_group: rg-$BRANCH}
     assert_eq!(started(&schedule, "j1"), Some(0));
     assert_eq!(started(&schedule, "j2"), Some(0));
 }
+
+fn unreached(yaml: &str, play: &[&str], fail: &[&str]) -> Vec<String> {
+    let pipeline = pipeline(yaml);
+    let options = ScheduleOptions {
+        play: play.iter().map(|s| (*s).to_owned()).collect(),
+        fail: fail.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    let schedule = simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &Durations::default(),
+        &options,
+    );
+    let mut warnings =
+        unreached_choice_warnings(&pipeline, &schedule, &options.play, Choice::Play, "--play");
+    warnings.extend(unreached_choice_warnings(
+        &pipeline,
+        &schedule,
+        &options.fail,
+        Choice::Fail,
+        "--fail",
+    ));
+    warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.code, w.message))
+        .collect()
+}
+
+const BUILD_THEN_MANUAL: &str = "stages: [build, test, deploy]
+build: {stage: build, script: x}
+test: {stage: test, script: x, needs: [build]}
+deploy: {stage: deploy, script: x, when: manual}
+";
+
+#[test]
+fn played_job_after_a_failure_is_not_reached() {
+    assert_eq!(
+        unreached(BUILD_THEN_MANUAL, &["deploy"], &["build"]),
+        [
+            "play-not-reached: --play names job `deploy`, which the simulated run never \
+             reaches: it ends as `skipped`, so playing it changes nothing"
+        ]
+    );
+    assert!(unreached(BUILD_THEN_MANUAL, &["deploy"], &[]).is_empty());
+}
+
+#[test]
+fn failed_job_that_never_starts_is_not_reached() {
+    assert_eq!(
+        unreached(BUILD_THEN_MANUAL, &[], &["build", "test"]),
+        [
+            "fail-not-reached: --fail names job `test`, which the simulated run never \
+             reaches: it ends as `skipped`, so failing it changes nothing"
+        ]
+    );
+    // A manual job that is not played never starts either.
+    assert_eq!(
+        unreached(BUILD_THEN_MANUAL, &[], &["deploy"]),
+        [
+            "fail-not-reached: --fail names job `deploy`, which the simulated run never \
+             reaches: it ends as `manual`, so failing it changes nothing"
+        ]
+    );
+    assert!(unreached(BUILD_THEN_MANUAL, &["deploy"], &["deploy"]).is_empty());
+}
+
+#[test]
+fn play_of_a_non_manual_job_is_left_to_the_not_manual_warning() {
+    assert!(unreached(BUILD_THEN_MANUAL, &["test"], &["build"]).is_empty());
+}
