@@ -843,7 +843,7 @@ test: {script: x}
     }
 
     #[test]
-    fn schedule_failed_job_that_never_starts_warns() {
+    fn schedule_unstarted_fail_warns() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = schedule(input(
             serde_json::json!({"files": files, "fail": ["build", "test"]}),

@@ -465,7 +465,7 @@ mod tests {
     }
 
     #[test]
-    fn did_you_mean_takes_the_first_of_equally_close_candidates() {
+    fn did_you_mean_first_of_ties() {
         let candidates = ["deploy: [eu]", "deploy: [us]"];
         assert_eq!(
             did_you_mean("deploy: [xx]", candidates),
