@@ -541,9 +541,9 @@ export interface ScheduleResult {
 export interface Schedule {
   /**
    * The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
-   * `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
-   * is stuck or a trigger job waits for a child pipeline that does not finish. The jobs of
-   * child pipelines count only through their trigger jobs.
+   * `skipped`, `manual` (blocked by a manual job), or `running` while a trigger job waits
+   * for a child pipeline that does not finish. The jobs of child pipelines count only
+   * through their trigger jobs.
    */
   status: PipelineStatus;
   /**
@@ -589,7 +589,9 @@ export interface Schedule {
    */
   longest_waits: SlotWait[];
   /**
-   * Jobs left pending because no runner can take them.
+   * Jobs that GitLab dropped because they stayed pending: after an hour when no runner can
+   * take them (failure reason `stuck_pending_no_matching_runners`), after a day when the
+   * runners that can take them have no free slot (`stuck_pending_with_matching_runners`).
    */
   stuck: StuckJob[];
   /**
@@ -654,7 +656,8 @@ export interface ScheduledJob {
    */
   queued_at?: number;
   /**
-   * When the first attempt started.
+   * When the job first started. An attempt that GitLab dropped while it was pending never
+   * starts, so this is absent when GitLab dropped every attempt.
    */
   started_at?: number;
   /**
@@ -663,7 +666,7 @@ export interface ScheduledJob {
   finished_at?: number;
   /**
    * GitLab's failure reason of the last attempt (`script_failure`,
-   * `job_execution_timeout`).
+   * `job_execution_timeout`, `stuck_pending_no_matching_runners`).
    */
   failure_reason?: string;
   /**
@@ -679,7 +682,7 @@ export interface ScheduledJob {
 /**
  * A job's final status in the simulation, with GitLab's names.
  */
-export type JobStatus = "created" | "waiting_for_resource" | "manual" | "stuck" | "running" | "success" | "failed" | "canceled" | "skipped";
+export type JobStatus = "created" | "waiting_for_resource" | "manual" | "running" | "success" | "failed" | "canceled" | "skipped";
 
 /**
  * One attempt of a job: the first run or a retry. GitLab creates each retry as a new job, so
@@ -688,7 +691,8 @@ export type JobStatus = "created" | "waiting_for_resource" | "manual" | "stuck" 
  */
 export interface Attempt {
   /**
-   * The runner. Absent for a trigger job and for a retry that waits for its resource group.
+   * The runner. Absent for a trigger job, for a retry that waits for its resource group,
+   * and for an attempt that GitLab dropped while it was pending.
    */
   runner?: string;
   /**
@@ -700,11 +704,13 @@ export interface Attempt {
    */
   queued_at?: number;
   /**
-   * When it started. Absent for a retry that waits for its resource group.
+   * When it started. Absent for a retry that waits for its resource group and for an
+   * attempt that GitLab dropped while it was pending, which ends without starting.
    */
   started_at?: number;
   /**
-   * When it ended. Absent for a retry that waits for its resource group.
+   * When it ended, or GitLab dropped it. Absent for a retry that waits for its resource
+   * group.
    */
   finished_at?: number;
   /**
@@ -800,7 +806,7 @@ export interface CriticalStep {
    */
   ready_at: number;
   /**
-   * When the step's first attempt started.
+   * When the step's first attempt started, or GitLab dropped it while it was pending.
    */
   started_at: number;
   /**
@@ -828,7 +834,7 @@ export interface SlotWait {
 }
 
 /**
- * A job no runner can take.
+ * A job that GitLab dropped because it stayed pending.
  */
 export interface StuckJob {
   /**
@@ -836,7 +842,7 @@ export interface StuckJob {
    */
   job: string;
   /**
-   * Why no runner takes it.
+   * Why no runner took it.
    */
   reason: string;
 }

@@ -361,12 +361,12 @@ proptest! {
                     prop_assert!(!reason.is_empty(), "{} ({:?}) has no reason", job.name, job.status);
                 }
             }
-            if job.status == JobStatus::Stuck {
+            if job.failure_reason.as_deref().is_some_and(|r| r.starts_with("stuck_pending")) {
                 let eligible = &run.pool.eligible[i].runners;
                 let usable = eligible
                     .iter()
                     .any(|&r| run.pool.hosts[run.pool.runners[r].host].concurrent > 0);
-                prop_assert!(!usable, "{} is stuck although a runner can take it", job.name);
+                prop_assert!(!usable, "{} was dropped as stuck although a runner can take it", job.name);
             }
         }
     }

@@ -282,7 +282,6 @@ fn statuses_are_gitlab_names() {
         "created",
         "waiting_for_resource",
         "manual",
-        "stuck",
         "running",
         "success",
         "failed",

@@ -204,8 +204,11 @@ fn time_cell(seconds: Option<u64>) -> String {
 
 /// Returns the seconds between the attempt becoming pending and starting, or `None` for an
 /// attempt that never started.
+/// Returns how long the attempt waited for a runner: until it started, or until GitLab dropped
+/// it while it was pending.
 fn attempt_wait(attempt: &Attempt) -> Option<u64> {
-    Some(attempt.started_at?.saturating_sub(attempt.queued_at?))
+    let end = attempt.started_at.or(attempt.finished_at)?;
+    Some(end.saturating_sub(attempt.queued_at?))
 }
 
 /// Renders the schedule as a Mermaid Gantt chart: one section per runner (and one for trigger

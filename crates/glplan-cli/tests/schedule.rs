@@ -445,7 +445,14 @@ fn concurrent_below_sum_of_limits() {
 fn stuck_job_reported_with_reason() {
     let durations = fixture("stuck/durations.yml");
     let schedule = schedule_json("stuck", &["runners.toml"], &["--durations", &durations]);
-    assert_eq!(job(&schedule, "train")["status"], "stuck");
+    // `train` becomes pending when `build` ends at 3:00, and GitLab drops it an hour later.
+    let train = job(&schedule, "train");
+    assert_eq!(train["status"], "failed");
+    assert_eq!(train["failure_reason"], "stuck_pending_no_matching_runners");
+    assert_eq!(train["queued_at"], 180);
+    assert_eq!(train["finished_at"], 3780);
+    assert!(train.get("started_at").is_none(), "{train:#}");
+    assert!(train.get("runner").is_none(), "{train:#}");
     let stuck = &schedule["stuck"][0];
     assert_eq!(stuck["job"], "train");
     assert!(
@@ -455,7 +462,9 @@ fn stuck_job_reported_with_reason() {
             .contains("lacks the tags `gpu`"),
         "{stuck}"
     );
-    assert_eq!(schedule["finished"], false);
+    assert_eq!(schedule["status"], "failed");
+    assert_eq!(schedule["finished"], true);
+    assert_eq!(schedule["duration"], 3780);
 }
 
 #[test]
@@ -469,6 +478,18 @@ fn stuck_job_in_table() {
         text.contains("stuck: `train`: runner `docker` lacks"),
         "{text}"
     );
+    let row = text
+        .lines()
+        .find(|line| line.starts_with("train "))
+        .unwrap();
+    let columns: Vec<&str> = row.split_whitespace().collect();
+    // Columns: JOB STAGE STATUS RUNNER SLOT QUEUED START END WAIT NOTE.
+    assert_eq!(
+        columns[..8],
+        ["train", "test", "failed", "-", "-", "5:00", "-", "1:05:00"],
+        "{text}"
+    );
+    assert!(row.contains("stuck_pending_no_matching_runners"), "{text}");
 }
 
 #[test]
@@ -611,7 +632,7 @@ fn not_manual_played_job_warns() {
 }
 
 #[test]
-fn played_job_that_the_run_never_reaches_warns() {
+fn play_never_reached_warns() {
     let dir = std::env::temp_dir().join(format!("glplan-play-unreached-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(".gitlab-ci.yml");

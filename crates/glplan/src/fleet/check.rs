@@ -229,7 +229,8 @@ fn stuck_job(
     let mut diagnostic = Diagnostic::warning(
         "fleet-stuck-job",
         format!(
-            "job `{}` is stuck: no runner can take it, so GitLab leaves it pending",
+            "job `{}` is stuck: no runner can take it, so it stays pending until GitLab drops it \
+             after an hour",
             job.name
         ),
     );

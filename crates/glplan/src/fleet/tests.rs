@@ -1065,7 +1065,8 @@ fn stuck_job_diagnostic_points_at_job() {
     let diag = setup.check_diag("fleet-stuck-job");
     assert_eq!(
         diag.message,
-        "job `gpu` is stuck: no runner can take it, so GitLab leaves it pending"
+        "job `gpu` is stuck: no runner can take it, so it stays pending until GitLab drops it \
+         after an hour"
     );
     assert_eq!(line_column(&setup.sources, diag), (3, 1));
     assert_eq!(diag.labels.len(), 3);

@@ -570,7 +570,7 @@ fn multi_project_trigger_keeps_durations() {
 }
 
 #[test]
-fn child_jobs_stuck_without_runner_entry() {
+fn child_job_without_runner_dropped() {
     let yaml = parent(", strategy: depend");
     let files = with_child(&yaml, "c: {script: x}\n");
     let pipeline = planned(&files);
@@ -582,12 +582,19 @@ fn child_jobs_stuck_without_runner_entry() {
         &durations("default: 10\n"),
         &ScheduleOptions::default(),
     );
-    assert_eq!(job(&schedule, "t/c").status, JobStatus::Stuck);
-    assert_eq!(job(&schedule, "t").status, JobStatus::Running);
+    // GitLab drops the stuck job after an hour, which fails the child pipeline and the
+    // trigger job that waits for it.
+    let c = job(&schedule, "t/c");
+    assert_eq!(c.status, JobStatus::Failed);
     assert_eq!(
-        job(&schedule, "t").reason.as_deref(),
-        Some("waits for its child pipeline, which does not finish")
+        c.failure_reason.as_deref(),
+        Some("stuck_pending_no_matching_runners")
     );
+    assert_eq!(c.finished_at, Some(3600));
+    assert_eq!(job(&schedule, "t").status, JobStatus::Failed);
+    assert_eq!(job(&schedule, "t").finished_at, Some(3600));
+    assert_eq!(child(&schedule, "t").status, PipelineStatus::Failed);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
     let stuck: Vec<&str> = schedule.stuck.iter().map(|s| s.job.as_str()).collect();
     assert_eq!(stuck, ["t/c"]);
 }
@@ -839,7 +846,7 @@ fn own_end_absent_without_children() {
 }
 
 #[test]
-fn played_child_job_under_a_trigger_job_that_never_runs_is_not_reached() {
+fn play_under_unrun_trigger_unreached() {
     let files = with_child(
         "t: {trigger: {include: child.yml}, when: manual}\n",
         "deploy: {script: x, when: manual}\nlast: {script: x, when: manual}\n",

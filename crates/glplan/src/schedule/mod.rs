@@ -85,8 +85,8 @@
 //!   for the child pipeline, which runs on.
 //! - With `depend`, it runs until the child pipeline completes, then takes its status:
 //!   `success`, `failed`, or `canceled`, and `failed` for a `skipped` child (one with only
-//!   optional manual jobs left, for example). A child blocked by a manual job, or with a stuck
-//!   job, never completes, so the trigger job stays `running`.
+//!   optional manual jobs left, for example). A child blocked by a manual job never
+//!   completes, so the trigger job stays `running`.
 //! - With `mirror` (GitLab 18.2 and later), it takes the child's status as `depend` does, but a
 //!   `skipped` child skips it, and a child blocked by a manual job makes it `manual`. It then
 //!   blocks its own pipeline, unless it has `allow_failure: true`, which makes it ignored there.
@@ -115,9 +115,12 @@
 //! (0 is unlimited). A runner that gets a job is requeued without waiting, and a worker with
 //! no job takes it at once. So at one feed a runner takes jobs until it reaches its `limit`,
 //! until the host has no free worker, or until no job it can take is left. Feeds that come at the same
-//! second are handled in host order, then in each host's feed order. A job no runner can take
-//! stays pending and is reported as stuck; GitLab drops such a job after an hour, which
-//! glplan does not model.
+//! second are handled in host order, then in each host's feed order.
+//!
+//! GitLab drops a job that no runner can take after an hour pending, with the failure reason
+//! `stuck_pending_no_matching_runners`, and any job after a day pending, with
+//! `stuck_pending_with_matching_runners`. Such a job fails without a runner or a start, is
+//! retried as other failures are, and is listed in [`Schedule::stuck`].
 //!
 //! NOTE: a job request takes no time in the model. gitlab-runner's requests can wait for a
 //! job on GitLab's side (long polling) and keep their worker busy meanwhile. Also,

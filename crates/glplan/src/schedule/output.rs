@@ -9,9 +9,9 @@ use super::status::PipelineStatus;
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Schedule {
     /// The pipeline's status when nothing more can happen: `success`, `failed`, `canceled`,
-    /// `skipped`, `manual` (blocked by a manual job), or `pending` or `running` while a job
-    /// is stuck or a trigger job waits for a child pipeline that does not finish. The jobs of
-    /// child pipelines count only through their trigger jobs.
+    /// `skipped`, `manual` (blocked by a manual job), or `running` while a trigger job waits
+    /// for a child pipeline that does not finish. The jobs of child pipelines count only
+    /// through their trigger jobs.
     pub status: PipelineStatus,
     /// Whether every job completed or was left as an optional manual job, so the pipeline
     /// finished. The jobs of child pipelines count only through their trigger jobs.
@@ -41,7 +41,9 @@ pub struct Schedule {
     /// The jobs that waited longest between becoming pending and starting, longest first
     /// (at most five).
     pub longest_waits: Vec<SlotWait>,
-    /// Jobs left pending because no runner can take them.
+    /// Jobs that GitLab dropped because they stayed pending: after an hour when no runner can
+    /// take them (failure reason `stuck_pending_no_matching_runners`), after a day when the
+    /// runners that can take them have no free slot (`stuck_pending_with_matching_runners`).
     pub stuck: Vec<StuckJob>,
 }
 
@@ -89,8 +91,6 @@ pub enum JobStatus {
     WaitingForResource,
     /// A manual job that was not played.
     Manual,
-    /// Pending with no runner that can take it.
-    Stuck,
     /// Started and never ended: a trigger job with `strategy: depend` or `mirror` whose child
     /// pipeline does not finish.
     Running,
@@ -111,7 +111,6 @@ impl JobStatus {
             JobStatus::Created => "created",
             JobStatus::WaitingForResource => "waiting_for_resource",
             JobStatus::Manual => "manual",
-            JobStatus::Stuck => "stuck",
             JobStatus::Running => "running",
             JobStatus::Success => "success",
             JobStatus::Failed => "failed",
@@ -152,14 +151,15 @@ pub struct ScheduledJob {
     /// When the first attempt became pending.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queued_at: Option<u64>,
-    /// When the first attempt started.
+    /// When the job first started. An attempt that GitLab dropped while it was pending never
+    /// starts, so this is absent when GitLab dropped every attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<u64>,
     /// When the last attempt ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<u64>,
     /// GitLab's failure reason of the last attempt (`script_failure`,
-    /// `job_execution_timeout`).
+    /// `job_execution_timeout`, `stuck_pending_no_matching_runners`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     /// Why the job did not run or did not finish.
@@ -176,7 +176,8 @@ pub struct ScheduledJob {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Attempt {
-    /// The runner. Absent for a trigger job and for a retry that waits for its resource group.
+    /// The runner. Absent for a trigger job, for a retry that waits for its resource group,
+    /// and for an attempt that GitLab dropped while it was pending.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runner: Option<String>,
     /// The slot on the runner, from 0.
@@ -185,10 +186,12 @@ pub struct Attempt {
     /// When the attempt became pending. Absent for a retry that waits for its resource group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queued_at: Option<u64>,
-    /// When it started. Absent for a retry that waits for its resource group.
+    /// When it started. Absent for a retry that waits for its resource group and for an
+    /// attempt that GitLab dropped while it was pending, which ends without starting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<u64>,
-    /// When it ended. Absent for a retry that waits for its resource group.
+    /// When it ended, or GitLab dropped it. Absent for a retry that waits for its resource
+    /// group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<u64>,
     /// `success`, `failed` or `canceled`. The attempt of a trigger job with `strategy: mirror`
@@ -227,7 +230,7 @@ pub struct CriticalStep {
     pub job: String,
     /// When it became ready (pending, or waiting for its resource group or timer).
     pub ready_at: u64,
-    /// When the step's first attempt started.
+    /// When the step's first attempt started, or GitLab dropped it while it was pending.
     pub started_at: u64,
     /// When the step's last attempt ended.
     pub finished_at: u64,
@@ -245,12 +248,12 @@ pub struct SlotWait {
     pub runner: String,
 }
 
-/// A job no runner can take.
+/// A job that GitLab dropped because it stayed pending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct StuckJob {
     /// Job name.
     pub job: String,
-    /// Why no runner takes it.
+    /// Why no runner took it.
     pub reason: String,
 }

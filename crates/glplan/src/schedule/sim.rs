@@ -1,8 +1,8 @@
 //! The event loop of the simulation.
 //!
 //! Events are kept in a heap ordered by (time, kind, key): at one second, attempts end first
-//! (in job order), then delayed jobs' timers fire, then hosts hand a runner to a worker (in
-//! host order, and each host in its feed order). After each event the jobs it unblocked are
+//! (in job order), then GitLab drops jobs pending too long, then delayed jobs' timers fire,
+//! then hosts hand a runner to a worker (in host order, and each host in its feed order). After each event the jobs it unblocked are
 //! decided in job order, so they become pending at the same second.
 //!
 //! The top pipeline and its simulated child pipelines share one list of jobs, one event heap
@@ -36,11 +36,21 @@ const SCRIPT_FAILURE: &str = "script_failure";
 const TIMEOUT_FAILURE: &str = "job_execution_timeout";
 /// How many jobs [`Schedule::longest_waits`] lists.
 const LONGEST_WAITS: usize = 5;
+/// How long a job that no runner can take stays pending before GitLab drops it, and the
+/// failure reason it gets (`BUILD_PENDING_STUCK_TIMEOUT` of GitLab's
+/// `Ci::StuckBuilds::DropPendingService`).
+const STUCK_TIMEOUT: u64 = 3600;
+const STUCK_FAILURE: &str = "stuck_pending_no_matching_runners";
+/// How long any job stays pending before GitLab drops it, and the failure reason it gets
+/// (`BUILD_PENDING_OUTDATED_TIMEOUT` of the same service).
+const PENDING_TIMEOUT: u64 = 86_400;
+const PENDING_FAILURE: &str = "stuck_pending_with_matching_runners";
 
 /// Kinds of events, in the order they are handled within one second.
 const FINISH: u8 = 0;
-const TIMER: u8 = 1;
-const FEED: u8 = 2;
+const DROP: u8 = 1;
+const TIMER: u8 = 2;
+const FEED: u8 = 3;
 
 /// The step of its life a job is at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +115,9 @@ struct Current {
     /// The status the attempt took from the child pipeline, in place of the one its
     /// `failure` and `canceled` give.
     inherited: Option<JobStatus>,
+    /// Whether GitLab dropped the attempt while it was pending, so it never started. Its
+    /// `started` is then the time of the drop, as is its `end`.
+    dropped: bool,
 }
 
 /// An attempt of a job: (job index, attempt index), the attempt index `None` for a job that
@@ -214,6 +227,7 @@ pub(super) fn run(
     while let Some(Reverse((time, kind, key))) = sim.events.pop() {
         match kind {
             FINISH => sim.finish(key, time),
+            DROP => sim.drop_pending(key, time),
             TIMER => sim.timer(key, time),
             _ => sim.feed(key, time),
         }
@@ -723,6 +737,12 @@ impl<'p> Sim<'p> {
         };
         state.queued = time;
         let entry = (state.queue_id, job);
+        let timeout = match class {
+            Some(_) => PENDING_TIMEOUT,
+            None => STUCK_TIMEOUT,
+        };
+        self.events
+            .push(Reverse((time.saturating_add(timeout), DROP, job)));
         let Some(class) = class.and_then(|c| self.classes.get_mut(c)) else {
             return;
         };
@@ -895,6 +915,7 @@ impl<'p> Sim<'p> {
                 after,
                 waits_for_child,
                 inherited: None,
+                dropped: false,
             });
         }
         self.set_token(job, Token::Running);
@@ -1008,6 +1029,54 @@ impl<'p> Sim<'p> {
         let Some(attempt) = self.end_attempt(job, time) else {
             return;
         };
+        self.conclude(job, &attempt, time);
+    }
+
+    /// Drops `job` when it became pending one timeout before `time` and is still pending: the
+    /// timeout is [`STUCK_TIMEOUT`] for a job that no runner can take, [`PENDING_TIMEOUT`] for
+    /// the others. GitLab fails such a job without a runner and retries it as other failures.
+    ///
+    /// NOTE: GitLab's cron worker looks for such jobs once an hour, so GitLab drops a job up
+    /// to an hour later than here. Older versions give both kinds of job the failure reason
+    /// `stuck_or_timeout_failure`.
+    fn drop_pending(&mut self, job: usize, time: u64) {
+        let Some(state) = self.states.get(job) else {
+            return;
+        };
+        let timeout = match fact_class(&self.facts, job) {
+            Some(_) => PENDING_TIMEOUT,
+            None => STUCK_TIMEOUT,
+        };
+        if state.phase != Phase::Pending || state.queued.saturating_add(timeout) != time {
+            return;
+        }
+        let attempt = Current {
+            runner: None,
+            slot: None,
+            queued: state.queued,
+            started: time,
+            end: time,
+            failure: Some(if timeout == STUCK_TIMEOUT {
+                STUCK_FAILURE
+            } else {
+                PENDING_FAILURE
+            }),
+            exit_code: None,
+            canceled: false,
+            after: state.cause,
+            waits_for_child: false,
+            inherited: None,
+            dropped: true,
+        };
+        self.unqueue(job, time);
+        if let Some(state) = self.states.get_mut(job) {
+            state.attempts.push(attempt);
+        }
+        self.conclude(job, &attempt, time);
+    }
+
+    /// Settles `job` after its `attempt` ended at `time`, or retries it.
+    fn conclude(&mut self, job: usize, attempt: &Current, time: u64) {
         let Some(failure) = attempt.failure else {
             self.settle(job, Token::Success, None);
             return;
@@ -1153,12 +1222,17 @@ impl<'p> Sim<'p> {
             })
             .filter_map(|job| self.scheduled_job(job))
             .collect();
-        let stuck = jobs
-            .iter()
-            .filter(|job| job.status == JobStatus::Stuck)
-            .map(|job| StuckJob {
-                job: job.name.clone(),
-                reason: job.reason.clone().unwrap_or_default(),
+        let stuck = (0..self.states.len())
+            .filter(|&job| {
+                self.states
+                    .get(job)
+                    .is_some_and(|s| s.attempts.iter().any(|a| a.dropped))
+            })
+            .filter_map(|job| {
+                Some(StuckJob {
+                    job: self.facts.get(job)?.name.to_string(),
+                    reason: self.stuck_reason(job),
+                })
             })
             .collect();
         Schedule {
@@ -1190,7 +1264,7 @@ impl<'p> Sim<'p> {
                 runner: runner_name(a.runner),
                 slot: a.slot,
                 queued_at: Some(a.queued),
-                started_at: Some(a.started),
+                started_at: (!a.dropped).then_some(a.started),
                 finished_at: Some(a.end),
                 status: attempt_status(a),
                 failure_reason: a.failure.map(str::to_owned),
@@ -1224,13 +1298,12 @@ impl<'p> Sim<'p> {
             (_, Token::Failed) => JobStatus::Failed,
             _ if state.canceled => JobStatus::Canceled,
             (_, Token::SuccessWithWarnings) => JobStatus::Failed,
-            (Phase::Pending, _) => JobStatus::Stuck,
             (Phase::WaitingForResource, _) => JobStatus::WaitingForResource,
             (Phase::Running, _) if open.is_some() => JobStatus::Running,
             _ => JobStatus::Created,
         };
         let reason = match status {
-            JobStatus::Stuck => Some(self.stuck_reason(job)),
+            JobStatus::Failed if last.is_some_and(|a| a.dropped) => Some(self.stuck_reason(job)),
             JobStatus::Created => self.blocker(job),
             JobStatus::WaitingForResource => self.resource_reason(job),
             JobStatus::Running => self.waiting_reason(job),
@@ -1260,13 +1333,13 @@ impl<'p> Sim<'p> {
             allowed_failure: state.token == Token::SuccessWithWarnings,
             runner: last.and_then(|a| runner_name(a.runner)),
             slot: last.and_then(|a| a.slot),
-            queued_at: state
+            queued_at: state.attempts.first().or(open.as_ref()).map(|a| a.queued),
+            started_at: state
                 .attempts
-                .first()
+                .iter()
+                .find(|a| !a.dropped)
                 .or(open.as_ref())
-                .map(|a| a.queued)
-                .or((status == JobStatus::Stuck).then_some(state.queued)),
-            started_at: state.attempts.first().or(open.as_ref()).map(|a| a.started),
+                .map(|a| a.started),
             finished_at: last.map(|a| a.end),
             failure_reason,
             reason,
@@ -1283,8 +1356,19 @@ impl<'p> Sim<'p> {
                 .no_runner_reason
                 .map_or_else(|| "no runner can take the job".to_owned(), str::to_owned);
         }
-        "the runners that can take it never have a free slot (`concurrent = 0` on their host)"
-            .to_owned()
+        let no_worker = fact.eligible.iter().all(|&runner| {
+            self.pool
+                .runners
+                .get(runner)
+                .and_then(|r| self.pool.hosts.get(r.host))
+                .is_some_and(|host| host.concurrent == 0)
+        });
+        if no_worker {
+            "the runners that can take it never have a free slot (`concurrent = 0` on their host)"
+                .to_owned()
+        } else {
+            "the runners that can take it had no free slot for a day".to_owned()
+        }
     }
 
     /// Names the first job this created job still waits for.
@@ -1449,6 +1533,7 @@ impl<'p> Sim<'p> {
                 let wait = s
                     .attempts
                     .iter()
+                    .filter(|a| !a.dropped)
                     .map(|a| a.started.saturating_sub(a.queued))
                     .sum();
                 (wait, i)

@@ -392,19 +392,20 @@ fn critical_path_retry_after_resource_handoff() {
     assert_eq!(path_length(&schedule), 242);
 }
 
-/// `b` takes the group when the first attempt of `a` fails, and no runner can take `b`, so
-/// the retry of `a` waits for the group until the simulation ends.
+/// Trigger job `t` takes the group when the first attempt of `a` fails, and waits for a child
+/// pipeline that a manual job blocks, so the retry of `a` waits for the group until the
+/// simulation ends.
 #[test]
 fn retry_waiting_for_resource_is_own_attempt() {
-    let yaml = "a: {script: x, resource_group: r, retry: 1}\nb: {script: x, resource_group: r}\n";
-    let pipeline = pipeline(yaml);
-    let mut pool = pool(&pipeline, 2, 0, &[1]);
-    if let Some(b) = pool.eligible.get_mut(1) {
-        b.runners.clear();
-    }
+    let yaml = "a: {script: x, resource_group: r, retry: 1}\n\
+                t: {trigger: {include: child.yml, strategy: depend}, resource_group: r}\n";
+    let child = "m: {script: x, when: manual, allow_failure: false}\n";
+    let pipeline = child_tests::planned(&[(".gitlab-ci.yml", yaml), ("child.yml", child)]);
+    let pool = pool(&pipeline, 2, 0, &[1]);
     let times = durations("jobs:\n  a: {duration: 60, fail: 1}\n");
     let schedule = simulate(&pipeline, &pool, &times, &ScheduleOptions::default());
-    assert_eq!(status(&schedule, "b"), JobStatus::Stuck);
+    assert_eq!(status(&schedule, "t"), JobStatus::Running);
+    assert_eq!(started(&schedule, "t"), Some(60));
 
     let a = schedule.job("a").unwrap();
     assert_eq!(a.status, JobStatus::WaitingForResource);
@@ -509,12 +510,101 @@ fn stuck_job_reported() {
         &durations("default: 60\n"),
         &ScheduleOptions::default(),
     );
-    assert_eq!(status(&schedule, "gpu"), JobStatus::Stuck);
-    assert_eq!(status(&schedule, "after"), JobStatus::Created);
+    // GitLab drops the job after an hour pending, without a runner or a start.
+    let gpu = schedule.job("gpu").unwrap();
+    assert_eq!(gpu.status, JobStatus::Failed);
+    assert_eq!(
+        gpu.failure_reason.as_deref(),
+        Some("stuck_pending_no_matching_runners")
+    );
+    assert_eq!(gpu.reason.as_deref(), Some("no runner has the tag `gpu`"));
+    assert_eq!((gpu.queued_at, gpu.started_at), (Some(0), None));
+    assert_eq!(gpu.finished_at, Some(3600));
+    assert_eq!(gpu.runner, None);
+    assert_eq!(gpu.attempts.len(), 1);
+    assert_eq!(gpu.attempts[0].started_at, None);
+    assert_eq!(status(&schedule, "after"), JobStatus::Skipped);
     let stuck = schedule.stuck.first().unwrap();
+    assert_eq!(stuck.job, "gpu");
     assert_eq!(stuck.reason, "no runner has the tag `gpu`");
-    assert_eq!(schedule.status, PipelineStatus::Pending);
-    assert!(!schedule.finished);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+    assert!(schedule.finished);
+    assert_eq!(schedule.duration, 3600);
+    assert!(schedule.longest_waits.is_empty());
+    let steps: Vec<(&str, u64, u64, u64)> = schedule
+        .critical_path
+        .iter()
+        .map(|s| (s.job.as_str(), s.ready_at, s.started_at, s.finished_at))
+        .collect();
+    assert_eq!(steps, [("gpu", 0, 3600, 3600)]);
+}
+
+/// GitLab retries a dropped job as other failures: with `when: always`, which `retry: 1`
+/// means, but not with `when: stuck_or_timeout_failure`, the reason older versions gave.
+/// Each retry is dropped an hour after it became pending.
+#[test]
+fn dropped_job_retried_by_reason() {
+    let run_with = |retry: &str| {
+        let yaml = format!("gpu: {{script: x, tags: [gpu], retry: {retry}}}\n");
+        let pipeline = pipeline(&yaml);
+        let mut pool = pool(&pipeline, 1, 0, &[1]);
+        if let Some(eligible) = pool.eligible.first_mut() {
+            eligible.runners.clear();
+        }
+        simulate(
+            &pipeline,
+            &pool,
+            &Durations::default(),
+            &ScheduleOptions::default(),
+        )
+    };
+    let schedule = run_with("1");
+    let gpu = schedule.job("gpu").unwrap();
+    let attempts: Vec<(Option<u64>, Option<u64>)> = gpu
+        .attempts
+        .iter()
+        .map(|a| (a.queued_at, a.finished_at))
+        .collect();
+    assert_eq!(attempts, [(Some(0), Some(3600)), (Some(3600), Some(7200))]);
+    assert_eq!(schedule.duration, 7200);
+    assert_eq!(schedule.stuck.len(), 1);
+
+    let schedule = run_with("{max: 2, when: [stuck_or_timeout_failure]}");
+    assert_eq!(schedule.job("gpu").unwrap().attempts.len(), 1);
+    let schedule = run_with("{max: 2, when: [stuck_pending_no_matching_runners]}");
+    assert_eq!(schedule.job("gpu").unwrap().attempts.len(), 3);
+}
+
+/// A job whose runners never have a free worker is dropped after a day pending.
+#[test]
+fn job_pending_a_day_dropped() {
+    let pipeline = pipeline(
+        "stages: [a, b]\na: {stage: a, script: x}\nb: {stage: b, script: x, when: on_failure}\n",
+    );
+    let pool = pool(&pipeline, 0, 0, &[1]);
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &Durations::default(),
+        &ScheduleOptions::default(),
+    );
+    let a = schedule.job("a").unwrap();
+    assert_eq!(a.status, JobStatus::Failed);
+    assert_eq!(
+        a.failure_reason.as_deref(),
+        Some("stuck_pending_with_matching_runners")
+    );
+    assert_eq!(a.finished_at, Some(86_400));
+    assert_eq!(
+        a.reason.as_deref(),
+        Some(
+            "the runners that can take it never have a free slot (`concurrent = 0` on their host)"
+        )
+    );
+    // `b` becomes pending when `a` fails, and is dropped a day later in turn.
+    let b = schedule.job("b").unwrap();
+    assert_eq!((b.queued_at, b.finished_at), (Some(86_400), Some(172_800)));
+    assert_eq!(schedule.status, PipelineStatus::Failed);
 }
 
 #[test]
@@ -1163,7 +1253,7 @@ deploy: {stage: deploy, script: x, when: manual}
 ";
 
 #[test]
-fn played_job_after_a_failure_is_not_reached() {
+fn play_after_failure_unreached() {
     assert_eq!(
         unreached(BUILD_THEN_MANUAL, &["deploy"], &["build"]),
         [
@@ -1175,7 +1265,7 @@ fn played_job_after_a_failure_is_not_reached() {
 }
 
 #[test]
-fn failed_job_that_never_starts_is_not_reached() {
+fn fail_of_unstarted_job_unreached() {
     assert_eq!(
         unreached(BUILD_THEN_MANUAL, &[], &["build", "test"]),
         [
@@ -1195,6 +1285,6 @@ fn failed_job_that_never_starts_is_not_reached() {
 }
 
 #[test]
-fn play_of_a_non_manual_job_is_left_to_the_not_manual_warning() {
+fn play_of_non_manual_job_ignored() {
     assert!(unreached(BUILD_THEN_MANUAL, &["test"], &["build"]).is_empty());
 }
