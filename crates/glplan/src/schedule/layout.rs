@@ -34,7 +34,7 @@ pub(super) enum Strategy {
 }
 
 impl Strategy {
-    fn of(job: &PlannedJob) -> Strategy {
+    pub(super) fn of(job: &PlannedJob) -> Strategy {
         match job.trigger.as_ref().and_then(|t| t.strategy.as_deref()) {
             Some("depend") => Strategy::Depend,
             Some("mirror") => Strategy::Mirror,

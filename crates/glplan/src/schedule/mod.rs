@@ -59,7 +59,10 @@
 //!   gives it (0 by default), because its downstream pipeline is not simulated. So such a
 //!   `strategy: depend` or `strategy: mirror` trigger job does not wait for its downstream
 //!   pipeline or take its status: give it the downstream pipeline's run time, and its
-//!   failures, in the durations file.
+//!   failures, in the durations file. Such a failure has no failure reason, as when GitLab
+//!   fails the trigger job for its downstream pipeline's status. A trigger job without a
+//!   strategy fails only when GitLab cannot create the downstream pipeline, so a failure
+//!   from the durations file gets `downstream_pipeline_creation_failed`.
 //!
 //! # Child pipelines
 //!

@@ -85,6 +85,9 @@ struct JobFacts<'p> {
     bridge: bool,
     /// GitLab's failure reason for a trigger job whose child pipeline GitLab cannot create.
     downstream_failure: Option<&'static str>,
+    /// Whether this is a trigger job with `strategy: depend` or `mirror`, which takes the
+    /// status of its downstream pipeline.
+    mirrors_downstream: bool,
     /// GitLab's failure reason for a job that it creates as failed, without running it.
     creation_failure: Option<&'static str>,
     timeout: u64,
@@ -362,6 +365,7 @@ impl<'p> Sim<'p> {
                     play: options.play.iter().any(|name| entry.is_named(name)),
                     bridge,
                     downstream_failure: job.trigger.as_ref().and_then(|t| t.failure_reason),
+                    mirrors_downstream: bridge && Strategy::of(job) != Strategy::None,
                     creation_failure: job.creation_failure(),
                     timeout: job
                         .timeout
@@ -868,19 +872,22 @@ impl<'p> Sim<'p> {
         let seconds = fact.timing.seconds;
         // GitLab fails such a trigger job as soon as it starts, before any downstream
         // pipeline exists, so the durations file does not apply.
+        let mut inherited = None;
         let (length, failure, exit_code) = if let Some(reason) = fact.downstream_failure {
             (0, Some(reason), None)
         } else if !fact.bridge && seconds > timeout {
             (timeout, Some(TIMEOUT_FAILURE), None)
-        } else if fact.timing.failures.fails(attempt) {
-            let reason = if fact.bridge {
-                "downstream_pipeline_creation_failed"
-            } else {
-                SCRIPT_FAILURE
-            };
-            (seconds, Some(reason), Some(fact.timing.exit_code))
-        } else {
+        } else if !fact.timing.failures.fails(attempt) {
             (seconds, None, None)
+        } else if !fact.bridge {
+            (seconds, Some(SCRIPT_FAILURE), Some(fact.timing.exit_code))
+        } else if fact.child.is_none() && fact.mirrors_downstream {
+            // The failure of a downstream pipeline that is not simulated: GitLab fails the
+            // trigger job without a failure reason (`inherit_failed` of `Ci::Bridge`).
+            inherited = Some(JobStatus::Failed);
+            (seconds, None, None)
+        } else {
+            (seconds, Some("downstream_pipeline_creation_failed"), None)
         };
 
         // A trigger job that starts creates its planned child pipeline. With `depend` or
@@ -914,7 +921,7 @@ impl<'p> Sim<'p> {
                 canceled: false,
                 after,
                 waits_for_child,
-                inherited: None,
+                inherited,
                 dropped: false,
             });
         }
@@ -1077,11 +1084,14 @@ impl<'p> Sim<'p> {
 
     /// Settles `job` after its `attempt` ended at `time`, or retries it.
     fn conclude(&mut self, job: usize, attempt: &Current, time: u64) {
-        let Some(failure) = attempt.failure else {
+        let failed_downstream = attempt.inherited == Some(JobStatus::Failed);
+        if attempt.failure.is_none() && !failed_downstream {
             self.settle(job, Token::Success, None);
             return;
-        };
-        if self.retries(job, failure, attempt.exit_code) {
+        }
+        if let Some(failure) = attempt.failure
+            && self.retries(job, failure, attempt.exit_code)
+        {
             let queue_id = self.next_queue_id;
             self.next_queue_id = self.next_queue_id.saturating_add(1);
             if let Some(state) = self.states.get_mut(job) {
@@ -1097,11 +1107,16 @@ impl<'p> Sim<'p> {
         } else {
             Token::Failed
         };
-        let reason = self
-            .facts
-            .get(job)
-            .and_then(|f| f.downstream_failure)
-            .map(|_| "GitLab cannot create the child pipeline".to_owned());
+        let reason = if failed_downstream {
+            Some(
+                "its downstream pipeline failed, as the durations file or `--fail` says".to_owned(),
+            )
+        } else {
+            self.facts
+                .get(job)
+                .and_then(|f| f.downstream_failure)
+                .map(|_| "GitLab cannot create the child pipeline".to_owned())
+        };
         self.settle(job, token, reason);
         let run = self.facts.get(job).map_or(0, |f| f.pipeline);
         if !allowed && self.runs.get(run).is_some_and(|r| r.cancel_on_failure) {

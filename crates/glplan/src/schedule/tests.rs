@@ -1288,3 +1288,31 @@ fn fail_of_unstarted_job_unreached() {
 fn play_of_non_manual_job_ignored() {
     assert!(unreached(BUILD_THEN_MANUAL, &["test"], &["build"]).is_empty());
 }
+
+/// A multi-project trigger job with `strategy: depend` takes its downstream pipeline's status,
+/// which the durations file gives. GitLab fails it without a failure reason.
+#[test]
+fn failed_downstream_has_no_failure_reason() {
+    let yaml = "up: {trigger: {project: g/p, strategy: depend}}\n\
+                plain: {trigger: {project: g/q}}\n";
+    let times = "jobs:\n  up: {duration: 300, fail: 1}\n  plain: {duration: 20, fail: 1}\n";
+    let schedule = run(yaml, times, &ScheduleOptions::default());
+    let up = schedule.job("up").unwrap();
+    assert_eq!(up.status, JobStatus::Failed);
+    assert_eq!(up.failure_reason, None);
+    assert_eq!(up.finished_at, Some(300));
+    assert_eq!(up.attempts[0].status, JobStatus::Failed);
+    assert_eq!(
+        up.reason.as_deref(),
+        Some("its downstream pipeline failed, as the durations file or `--fail` says")
+    );
+    // Without a strategy, a trigger job fails only when GitLab cannot create the downstream
+    // pipeline.
+    let plain = schedule.job("plain").unwrap();
+    assert_eq!(plain.status, JobStatus::Failed);
+    assert_eq!(
+        plain.failure_reason.as_deref(),
+        Some("downstream_pipeline_creation_failed")
+    );
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}
