@@ -953,7 +953,9 @@ fn interpolation_inside_text_is_textual() {
 }
 
 #[test]
-fn input_default_null_fails_type_check() {
+fn input_default_null_is_empty_string() {
+    // GitLab skips the checks of a null default and converts `nil` for a string input with
+    // `to_s`, which gives the empty string.
     let resolution = resolve_with(
         "
         include:
@@ -966,11 +968,12 @@ fn input_default_null_fails_type_check() {
               inputs:
                 x: {default: null}
             ---
-            job: {script: [x]}
+            job: {script: ['echo [$[[ inputs.x ]]]']}
             ",
         )],
     );
-    assert_error_containing(&resolution, "`x` input: default value is not a string");
+    assert_no_errors(&resolution);
+    assert_eq!(merged(&resolution)["job"]["script"], json!(["echo []"]));
 }
 
 #[test]

@@ -315,6 +315,36 @@ fn typed_inputs() {
     assert_eq!(result.str_at(&["build-job", "script"]), r#"echo "par=2""#);
 }
 
+#[test]
+fn include_inputs_converted_to_type() {
+    let template = "spec:\n  inputs:\n    n: {type: number}\n    s:\n    b: {type: boolean}\n\
+                    ---\njob:\n  parallel: $[[ inputs.n ]]\n  stage: $[[ inputs.s ]]\n\
+                    \x20 interruptible: $[[ inputs.b ]]\n  script: echo\n";
+    let files = repo(&[("tmpl.yml", template)]);
+    let entry = "include:\n  - local: tmpl.yml\n    inputs: {n: '3', s: 5, b: 'false'}\n";
+    let result = run(&files, entry);
+    assert!(result.diagnostics.is_empty(), "{:#?}", result.diagnostics);
+    assert_eq!(result.at(&["job", "parallel"]).as_int(), Some(3));
+    assert_eq!(result.str_at(&["job", "stage"]), "5");
+    assert_eq!(result.at(&["job", "interruptible"]).as_bool(), Some(false));
+}
+
+#[test]
+fn unconvertible_include_input_error_span() {
+    let template = "spec:\n  inputs:\n    n: {type: number}\n---\njob: {script: echo}\n";
+    let files = repo(&[("tmpl.yml", template)]);
+    let entry = "include: [{local: tmpl.yml, inputs: {n: '3x'}}]\n";
+    let result = run(&files, entry);
+    let error = result.only_error();
+    assert_eq!(
+        error.message,
+        "`tmpl.yml`: `n` input: provided value is not a number"
+    );
+    let span = error.span.expect("a span");
+    assert_eq!(result.file_name(span), ENTRY);
+    assert_eq!(result.snippet(span), "'3x'");
+}
+
 const RULES_TEMPLATE: &str = r#"spec:
   inputs:
     cloud:

@@ -8,6 +8,7 @@
 //! most three problems of one file, joined with `, `. An input's `rules`, which choose its
 //! options and default from the other inputs, are described in [`rules`].
 
+mod coerce;
 mod functions;
 pub(crate) mod ruby;
 mod rules;
@@ -312,8 +313,13 @@ job:
             ),
             (
                 ("name", Value::Int(1)),
-                "`name` input: provided value is not a string",
-                ("name", 6, 5),
+                "`name` input: provided value does not match required RegEx pattern",
+                ("regex: ^[a-z]+$", 8, 7),
+            ),
+            (
+                ("num", Value::Bool(true)),
+                "`num` input: provided value is not a number",
+                ("type: number", 4, 7),
             ),
             (
                 ("env", text("qa")),

@@ -304,6 +304,35 @@ pub(crate) fn ruby_eq(left: &Node, right: &Node) -> bool {
     }
 }
 
+/// Compares two values with Ruby's `eql?`, which `Array#-` uses: like [`ruby_eq`], except that
+/// an integer never equals a float.
+pub(crate) fn ruby_eql(left: &Node, right: &Node) -> bool {
+    match (&left.value, &right.value) {
+        (Value::Seq(a), Value::Seq(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| ruby_eql(x, y))
+        }
+        (Value::Map(a), Value::Map(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.get_key(k).is_some_and(|other| ruby_eql(v, other)))
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// Joins values as Ruby's `Array#join` does: each item as its `to_s`, and a nested array
+/// joined with the same separator.
+pub(crate) fn join(items: &[Node], separator: &str) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .map(|item| match &item.value {
+            Value::Seq(nested) => join(nested, separator),
+            _ => to_s(item),
+        })
+        .collect();
+    parts.join(separator)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,5 +533,23 @@ mod tests {
     fn ruby_eq_compares_numbers_across_types() {
         assert!(ruby_eq(&n(Value::Int(1)), &n(Value::Float(1.0))));
         assert!(!ruby_eq(&s("1"), &n(Value::Int(1))));
+    }
+
+    #[test]
+    fn ruby_eql_separates_integers_and_floats() {
+        assert!(!ruby_eql(&n(Value::Int(1)), &n(Value::Float(1.0))));
+        assert!(ruby_eql(&n(Value::Int(1)), &n(Value::Int(1))));
+        assert!(ruby_eql(&s("a"), &s("a")));
+        let ints = n(Value::Seq(vec![n(Value::Int(1))]));
+        let floats = n(Value::Seq(vec![n(Value::Float(1.0))]));
+        assert!(ruby_eql(&ints, &ints.clone()));
+        assert!(!ruby_eql(&ints, &floats));
+    }
+
+    #[test]
+    fn join_flattens_nested_arrays() {
+        let nested = n(Value::Seq(vec![s("b"), n(Value::Int(2))]));
+        let items = [s("a"), nested, n(Value::Null), n(Value::Float(1.5))];
+        assert_eq!(join(&items, ", "), "a, b, 2, , 1.5");
     }
 }

@@ -19,18 +19,15 @@
 //!   by its text
 //!   (`spec/lib/gitlab/ci/pipeline/expression/lexeme/equals_spec.rb`).
 //! - Values (`lib/ci/inputs/builder.rb`, `base_input.rb`, `string_input.rb`,
-//!   `number_input.rb`): inputs are resolved in declaration order, and an `if` reads the values
-//!   already chosen for the inputs declared before it and the caller's values of the others.
-//!   The chosen rule's `options` restrict the caller's value of a string or number input, and
-//!   boolean and array inputs ignore them. Without a chosen rule, or when it has no `options`,
-//!   any value is allowed. When the caller gives no value, the chosen rule's `default` is used.
-//!   The input is required only when no rule has a `default` key and no rule lacks `if`.
-//!
-//! NOTE: GitLab's `BaseInput#validate_param!` checks the declaration's own `default` (always
-//! absent next to `rules`) instead of the chosen rule's. glplan checks the chosen rule's
-//! default like a declared one, as GitLab's documentation of the feature describes it. When a
-//! rule-based input ends up without a value, GitLab gives a string input the empty string.
-//! glplan does the same and gives the other types `null`.
+//!   `number_input.rb`, `array_input.rb`): inputs are resolved in declaration order, and an
+//!   `if` reads the converted values already chosen for the inputs declared before it and the
+//!   caller's values of the others. The chosen rule's `options` restrict the caller's value of
+//!   a string, number or array input, and boolean inputs ignore them. Without a chosen rule,
+//!   or when it has no `options`, any value is allowed. When the caller gives no value, or an
+//!   empty string, the chosen rule's `default` is used and checked like a declared default,
+//!   unless it is null. The input is required only when no rule has a `default` key. A
+//!   rule-based input that ends up without a value gets the conversion of `nil`: the empty
+//!   string for a string input and `null` for the other types.
 
 use indexmap::IndexMap;
 
@@ -220,11 +217,9 @@ pub(super) fn select<'r>(
 }
 
 /// Checks whether the rules give the input a default, which makes it optional: some rule has
-/// a `default` key, or some rule has no `if`.
+/// a `default` key, even a null one.
 pub(super) fn provide_default(rules: &[InputRule]) -> bool {
-    rules
-        .iter()
-        .any(|rule| rule.default.is_some() || rule.condition.is_none())
+    rules.iter().any(|rule| rule.default.is_some())
 }
 
 /// Converts an input value into the value `$[[ inputs.NAME ]]` has in an `if`.

@@ -1,5 +1,6 @@
 //! Input values: checking the given arguments against `spec:inputs` and choosing each input's
-//! value, as GitLab's `Interpolation::Inputs` does.
+//! value, as GitLab's `Interpolation::Inputs` and `Ci::Inputs::Builder` do. Every value is
+//! converted to the input's type first (see [`coerce`]).
 
 use indexmap::IndexMap;
 
@@ -7,6 +8,7 @@ use crate::expr::ExprValue;
 use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
+use super::coerce::coerce;
 use super::ruby;
 use super::rules;
 use super::spec::{InputSpec, InputType};
@@ -99,7 +101,12 @@ pub(super) fn resolve(
         .collect();
     let mut values = Mapping::new();
     for (spec, input_type) in typed {
-        let argument = arguments.get_key(&spec.name).filter(|node| !node.is_null());
+        // An input with `rules` takes an empty string as no value, so that it gets the
+        // default of the chosen rule.
+        let argument = arguments
+            .get_key(&spec.name)
+            .filter(|node| !node.is_null())
+            .filter(|node| spec.rules.is_none() || node.as_str() != Some(""));
         let checker = Checker::new(spec, input_type, source, &context);
         let before = problems.problems.len();
         checker.validate(argument, &mut problems);
@@ -170,21 +177,18 @@ impl<'a> Checker<'a> {
         checker
     }
 
-    /// Returns the input's value: the argument, else the default. An input with `rules` that
-    /// is optional but ends up without a default gets GitLab's value of `nil` after coercion,
-    /// which is the empty string for a string input.
+    /// Returns the input's value: the argument, else the default, converted to the input's
+    /// type. An optional input without a default (`default: null`, or `rules` of which none
+    /// with a default matches) gets GitLab's conversion of `nil`: the empty string for a
+    /// string input, and `null` for the other types.
     fn value(&self, argument: Option<&Node>) -> Option<Node> {
         if let Some(value) = argument.or(self.default) {
-            return Some(value.clone());
+            return Some(coerce(self.input_type, value));
         }
-        if self.spec.rules.is_none() || self.required {
+        if self.required {
             return None;
         }
-        let span = self.spec.key_span;
-        Some(match self.input_type {
-            InputType::String => Node::string("", span),
-            _ => Node::null(span),
-        })
+        Some(coerce(self.input_type, &Node::null(self.spec.key_span)))
     }
 
     fn validate(&self, argument: Option<&Node>, problems: &mut Rejection) {
@@ -206,7 +210,8 @@ impl<'a> Checker<'a> {
             }
             return;
         }
-        if let Some(default) = self.default {
+        // GitLab skips the checks of a null default.
+        if let Some(default) = self.default.filter(|default| !default.is_null()) {
             self.run(default, Origin::Default, problems);
         }
         if let Some(argument) = argument {
@@ -214,11 +219,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Runs the type, options and regex checks on one value.
+    /// Converts one value to the input's type and runs the type, options and regex checks on
+    /// the result.
     fn run(&self, value: &Node, origin: Origin, problems: &mut Rejection) {
-        self.check_type(value, origin, problems);
-        self.check_options(value, origin, problems);
-        self.check_regex(value, origin, problems);
+        let value = coerce(self.input_type, value);
+        self.check_type(&value, origin, problems);
+        self.check_options(&value, origin, problems);
+        self.check_regex(&value, origin, problems);
     }
 
     /// Reports a problem with `value`: at the value when a file contains it, else at
@@ -248,7 +255,8 @@ impl<'a> Checker<'a> {
 
     fn check_type(&self, value: &Node, origin: Origin, problems: &mut Rejection) {
         let (ok, expected) = match self.input_type {
-            InputType::String => (matches!(value.value, Value::String(_)), "a string"),
+            // The conversion turns every value into a string.
+            InputType::String => (true, "a string"),
             InputType::Number => (
                 matches!(
                     value.value,
@@ -270,32 +278,62 @@ impl<'a> Checker<'a> {
         let Some(options) = self.options else {
             return;
         };
-        let allowed_list = match self.input_type {
-            InputType::String => "the list of allowed options",
-            // GitLab's number input words this message slightly differently.
-            InputType::Number => "the list of the allowed options",
+        if self.input_type == InputType::Boolean {
             // GitLab's base input checks only the declared `options` here, so the options of
-            // a rule do not apply to boolean and array inputs.
-            InputType::Boolean | InputType::Array => {
-                if let Some(declared) = &self.spec.options {
-                    let message = "Options can only be used with string and number inputs";
-                    problems.push(self.problem(message.to_owned(), declared.span), None);
-                }
-                return;
+            // a rule do not apply to boolean inputs.
+            if let Some(declared) = &self.spec.options {
+                let message = "Options can only be used with string, number, and array inputs";
+                problems.push(self.problem(message.to_owned(), declared.span), None);
             }
-        };
+            return;
+        }
         // Ruby skips the check for `false` and `nil` values.
         if matches!(value.value, Value::Null | Value::Bool(false)) {
             return;
         }
-        let listed = options
-            .as_seq()
-            .is_some_and(|items| items.iter().any(|item| ruby::ruby_eq(item, value)));
-        if !listed {
-            let message = format!(
-                "`{}` cannot be used because it is not in {allowed_list}",
-                ruby::to_s(value)
-            );
+        let allowed = options.as_seq().unwrap_or_default();
+        let message = match self.input_type {
+            InputType::String => {
+                // GitLab compares the converted value with the text of each option.
+                let text = ruby::to_s(value);
+                let listed = allowed.iter().any(|option| ruby::to_s(option) == text);
+                (!listed).then(|| {
+                    format!(
+                        "`{text}` cannot be used because it is not in the list of allowed options"
+                    )
+                })
+            }
+            InputType::Number => {
+                let listed = allowed.iter().any(|option| ruby::ruby_eq(option, value));
+                // GitLab's number input words this message slightly differently.
+                (!listed).then(|| {
+                    format!(
+                        "`{}` cannot be used because it is not in the list of the allowed options",
+                        ruby::to_s(value)
+                    )
+                })
+            }
+            InputType::Array => {
+                // GitLab checks a value that is not an array only for its type.
+                let Value::Seq(items) = &value.value else {
+                    return;
+                };
+                // Ruby's `Array#-` keeps each item that is `eql?` to no option, so `1` is not `1.0`.
+                let invalid: Vec<Node> = items
+                    .iter()
+                    .filter(|item| !allowed.iter().any(|option| ruby::ruby_eql(option, item)))
+                    .cloned()
+                    .collect();
+                (!invalid.is_empty()).then(|| {
+                    format!(
+                        "{} cannot be used because it is not in the list of allowed options",
+                        ruby::join(&invalid, ", ")
+                    )
+                })
+            }
+            InputType::Boolean => None,
+        };
+        if let Some(message) = message {
             let declaration = self.options_entry;
             self.value_problem(message, value, origin, declaration, problems);
         }
@@ -326,8 +364,9 @@ impl<'a> Checker<'a> {
                 return;
             }
         };
-        // GitLab's `UntrustedRegexp#match?` never matches a blank string.
-        if ruby::is_blank(text) || !regex.is_match(text) {
+        // GitLab calls `UntrustedRegexp#match?` with `allow_empty_string: true`, so a blank
+        // value is matched like any other.
+        if !regex.is_match(text) {
             let message = format!(
                 "{} value does not match required RegEx pattern",
                 origin.word()
@@ -527,6 +566,77 @@ mod tests {
     }
 
     #[test]
+    fn rules_empty_argument_takes_default() {
+        let specs = cloud_and_size();
+        let values = resolved(&specs, vec![("size", s(""))]);
+        assert_eq!(value_of(&values, "size"), Some("t3.micro"));
+        let mut size = spec("size", InputType::String);
+        size.rules = Some(vec![rule(Some("true"), Some(vec!["small"]), None)]);
+        let given = args(vec![("size", s(""))]);
+        let got = errors(&[size], Some(&given));
+        assert_eq!(got, ["`size` input: required value has not been provided"]);
+    }
+
+    #[test]
+    fn empty_argument_without_rules_is_a_value() {
+        let mut name = spec("name", InputType::String);
+        name.default = Some(s("d"));
+        let values = resolved(&[name], vec![("name", s(""))]);
+        assert_eq!(value_of(&values, "name"), Some(""));
+    }
+
+    #[test]
+    fn rules_fallback_without_default_is_required() {
+        let mut size = spec("size", InputType::String);
+        size.rules = Some(vec![rule(None, Some(vec!["small"]), None)]);
+        let got = errors(&[size], None);
+        assert_eq!(got, ["`size` input: required value has not been provided"]);
+    }
+
+    #[test]
+    fn rules_default_converted() {
+        let mut count = spec("count", InputType::Number);
+        count.rules = Some(vec![rule(Some("true"), None, Some(s("2")))]);
+        let values = resolved(&[count], vec![]);
+        assert_eq!(
+            values.get("count").map(|node| &node.value),
+            Some(&Value::Int(2))
+        );
+    }
+
+    #[test]
+    fn rules_options_restrict_arrays() {
+        let mut targets = spec("targets", InputType::Array);
+        targets.rules = Some(vec![rule(None, Some(vec!["a", "b"]), Some(seq(vec![])))]);
+        let given = args(vec![("targets", seq(vec![s("a"), s("c")]))]);
+        let got = errors(std::slice::from_ref(&targets), Some(&given));
+        assert_eq!(
+            got,
+            ["`targets` input: c cannot be used because it is not in the list of allowed options"]
+        );
+        let values = resolved(&[targets], vec![("targets", seq(vec![s("b")]))]);
+        assert!(
+            values
+                .get("targets")
+                .is_some_and(|node| node.as_seq().is_some())
+        );
+    }
+
+    #[test]
+    fn rules_see_converted_values() {
+        let mut count = spec("count", InputType::Number);
+        count.default = Some(n(Value::Int(1)));
+        let mut label = spec("label", InputType::String);
+        label.rules = Some(vec![
+            rule(Some("$[[ inputs.count ]] =~ /^3$/"), None, Some(s("three"))),
+            rule(None, Some(vec!["three", "other"]), Some(s("other"))),
+        ]);
+        let specs = [count, label];
+        let values = resolved(&specs, vec![("count", s(" 3 "))]);
+        assert_eq!(value_of(&values, "label"), Some("three"));
+    }
+
+    #[test]
     fn rules_without_default_are_required() {
         let mut size = spec("size", InputType::String);
         size.rules = Some(vec![rule(Some("true"), Some(vec!["small"]), None)]);
@@ -669,11 +779,14 @@ mod tests {
     }
 
     #[test]
-    fn resolve_null_default_fails_type_check() {
+    fn resolve_null_default_is_optional() {
         let mut name = spec("name", InputType::String);
         name.default = Some(Node::null(sp()));
-        let got = errors(&[name], None);
-        assert_eq!(got, ["`name` input: default value is not a string"]);
+        let mut count = spec("count", InputType::Number);
+        count.default = Some(Node::null(sp()));
+        let values = resolved(&[name, count], vec![]);
+        assert_eq!(value_of(&values, "name"), Some(""));
+        assert!(values.get("count").is_some_and(Node::is_null));
     }
 
     #[test]
@@ -698,23 +811,43 @@ mod tests {
     fn resolve_type_errors() {
         let cases = [
             (
-                InputType::String,
-                n(Value::Int(1)),
-                "`x` input: provided value is not a string",
+                InputType::Number,
+                s("abc"),
+                "`x` input: provided value is not a number",
             ),
             (
                 InputType::Number,
-                s("1"),
+                s("0x10"),
+                "`x` input: provided value is not a number",
+            ),
+            (
+                InputType::Number,
+                n(Value::Bool(true)),
                 "`x` input: provided value is not a number",
             ),
             (
                 InputType::Boolean,
-                s("true"),
+                s("yes"),
+                "`x` input: provided value is not a boolean",
+            ),
+            (
+                InputType::Boolean,
+                n(Value::Int(1)),
                 "`x` input: provided value is not a boolean",
             ),
             (
                 InputType::Array,
                 s("a"),
+                "`x` input: provided value is not an array",
+            ),
+            (
+                InputType::Array,
+                s("[a, b]"),
+                "`x` input: provided value is not an array",
+            ),
+            (
+                InputType::Array,
+                s(r#"{"a": 1}"#),
                 "`x` input: provided value is not an array",
             ),
         ];
@@ -723,6 +856,57 @@ mod tests {
             let got = errors(&[spec("x", input_type)], Some(&given));
             assert_eq!(got, [expected], "type {input_type:?}");
         }
+    }
+
+    #[test]
+    fn resolve_converts_arguments() {
+        let cases = [
+            (
+                InputType::String,
+                n(Value::Int(123)),
+                Value::String("123".to_owned()),
+            ),
+            (
+                InputType::String,
+                n(Value::Float(1.5)),
+                Value::String("1.5".to_owned()),
+            ),
+            (
+                InputType::String,
+                n(Value::Bool(false)),
+                Value::String("false".to_owned()),
+            ),
+            (
+                InputType::String,
+                n(Value::Seq(vec![s("a"), n(Value::Int(1))])),
+                Value::String("[\"a\", 1]".to_owned()),
+            ),
+            (InputType::Number, s("3"), Value::Int(3)),
+            (InputType::Number, s("2.5"), Value::Float(2.5)),
+            (InputType::Boolean, s("true"), Value::Bool(true)),
+            (InputType::Boolean, s("false"), Value::Bool(false)),
+            (InputType::Array, s(r#"["a"]"#), Value::Seq(vec![s("a")])),
+        ];
+        for (input_type, given, expected) in cases {
+            let values = resolved(&[spec("x", input_type)], vec![("x", given)]);
+            let value = values.get("x").map(|node| &node.value);
+            assert_eq!(value, Some(&expected), "type {input_type:?}");
+        }
+    }
+
+    #[test]
+    fn resolve_converts_defaults() {
+        let mut count = spec("count", InputType::Number);
+        count.default = Some(s("42"));
+        let mut flag = spec("flag", InputType::Boolean);
+        flag.default = Some(s("false"));
+        let mut name = spec("name", InputType::String);
+        name.default = Some(n(Value::Int(7)));
+        let values = resolved(&[count, flag, name], vec![]);
+        let value = |name: &str| values.get(name).map(|node| node.value.clone());
+        assert_eq!(value("count"), Some(Value::Int(42)));
+        assert_eq!(value("flag"), Some(Value::Bool(false)));
+        assert_eq!(value("name"), Some(Value::String("7".to_owned())));
     }
 
     #[test]
@@ -770,7 +954,85 @@ mod tests {
         let got = errors(&[flag], Some(&given));
         assert_eq!(
             got,
-            ["`flag` input: Options can only be used with string and number inputs"]
+            ["`flag` input: Options can only be used with string, number, and array inputs"]
+        );
+    }
+
+    #[test]
+    fn resolve_string_options_compare_text() {
+        let mut level = spec("level", InputType::String);
+        level.options = Some(seq(vec![n(Value::Int(1)), n(Value::Float(2.0))]));
+        for given in [s("1"), n(Value::Int(1)), s("2.0")] {
+            let case_label = format!("{given:?}");
+            let given = args(vec![("level", given)]);
+            let got = errors(std::slice::from_ref(&level), Some(&given));
+            assert!(got.is_empty(), "{case_label}: {got:?}");
+        }
+        let given = args(vec![("level", n(Value::Int(2)))]);
+        let got = errors(&[level], Some(&given));
+        assert_eq!(
+            got,
+            ["`level` input: `2` cannot be used because it is not in the list of allowed options"]
+        );
+    }
+
+    #[test]
+    fn resolve_number_options_after_conversion() {
+        let mut count = spec("count", InputType::Number);
+        count.options = Some(seq(vec![n(Value::Int(1)), n(Value::Int(2))]));
+        let given = args(vec![("count", s("2"))]);
+        assert!(errors(std::slice::from_ref(&count), Some(&given)).is_empty());
+        // Options are not converted, so a string option never lists a number.
+        count.options = Some(seq(vec![s("1")]));
+        let given = args(vec![("count", s("1"))]);
+        let got = errors(&[count], Some(&given));
+        assert_eq!(
+            got,
+            [
+                "`count` input: `1` cannot be used because it is not in the list of the allowed options"
+            ]
+        );
+    }
+
+    #[test]
+    fn resolve_array_options() {
+        let mut targets = spec("targets", InputType::Array);
+        targets.options = Some(seq(vec![s("dev"), s("prod"), n(Value::Float(1.0))]));
+        let ok = [
+            seq(vec![s("dev"), s("prod")]),
+            seq(vec![]),
+            s(r#"["prod"]"#),
+        ];
+        for given in ok {
+            let case_label = format!("{given:?}");
+            let given = args(vec![("targets", given)]);
+            let got = errors(std::slice::from_ref(&targets), Some(&given));
+            assert!(got.is_empty(), "{case_label}: {got:?}");
+        }
+        let rejected = [
+            (
+                seq(vec![s("dev"), s("qa"), s("qa")]),
+                "`targets` input: qa, qa cannot be used because it is not in the list of allowed \
+                 options",
+            ),
+            (
+                seq(vec![n(Value::Int(1))]),
+                "`targets` input: 1 cannot be used because it is not in the list of allowed options",
+            ),
+            (s("dev"), "`targets` input: provided value is not an array"),
+        ];
+        for (given, expected) in rejected {
+            let given = args(vec![("targets", given)]);
+            let got = errors(std::slice::from_ref(&targets), Some(&given));
+            assert_eq!(got, [expected]);
+        }
+        targets.default = Some(seq(vec![s("staging")]));
+        let got = errors(&[targets], None);
+        assert_eq!(
+            got,
+            [
+                "`targets` input: staging cannot be used because it is not in the list of allowed options"
+            ]
         );
     }
 
@@ -803,11 +1065,29 @@ mod tests {
     }
 
     #[test]
-    fn resolve_regex_never_matches_blank() {
-        let mut name = spec("name", InputType::String);
-        name.regex = Some(s(".*"));
-        let given = args(vec![("name", s(" "))]);
-        assert_eq!(errors(&[name], Some(&given)).len(), 1);
+    fn resolve_regex_matches_blank() {
+        let cases = [(".*", " ", true), ("^$", "", true), ("a", "", false)];
+        for (pattern, given, matches) in cases {
+            let mut name = spec("name", InputType::String);
+            name.regex = Some(s(pattern));
+            let given = args(vec![("name", s(given))]);
+            let got = errors(&[name], Some(&given));
+            assert_eq!(got.is_empty(), matches, "{pattern} {given:?}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn resolve_regex_checks_converted_value() {
+        let mut digits = spec("digits", InputType::String);
+        digits.regex = Some(s("^[0-9]+$"));
+        let given = args(vec![("digits", n(Value::Int(123)))]);
+        assert!(errors(std::slice::from_ref(&digits), Some(&given)).is_empty());
+        let given = args(vec![("digits", n(Value::Bool(true)))]);
+        let got = errors(&[digits], Some(&given));
+        assert_eq!(
+            got,
+            ["`digits` input: provided value does not match required RegEx pattern"]
+        );
     }
 
     #[test]
