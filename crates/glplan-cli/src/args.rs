@@ -452,7 +452,10 @@ pub struct CommonArgs {
 
     /// Sets pipeline input NAME for the entry file's `spec:inputs`. VALUE is read as YAML:
     /// `3` is a number, `true` a boolean, `[a, b]` an array, `'3'` a string, and an empty
-    /// VALUE is the empty string. Repeat for several inputs; the last value of a name wins.
+    /// VALUE is the empty string. Then GitLab's conversion applies: a string input takes the
+    /// text of any value (`1.10` is the number 1.1, so write `'1.10'`), and a number, boolean
+    /// or array input reads a string as JSON (`'3'` becomes 3). Repeat for several inputs; the
+    /// last value of a name wins.
     #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_pair)]
     pub inputs: Vec<(String, String)>,
 

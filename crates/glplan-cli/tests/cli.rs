@@ -25,6 +25,7 @@ const QUOTING: &str = "tests/fixtures/cli/quoting/.gitlab-ci.yml";
 const SYNTAX_ERROR: &str = "tests/fixtures/cli/syntax-error/.gitlab-ci.yml";
 const INPUTS: &str = "tests/fixtures/cli/inputs/.gitlab-ci.yml";
 const INPUT_RULES: &str = "tests/fixtures/cli/input-rules/.gitlab-ci.yml";
+const INPUT_TYPES: &str = "tests/fixtures/cli/input-types/.gitlab-ci.yml";
 const TEMPLATE_MISSING: &str = "tests/fixtures/cli/template-missing/.gitlab-ci.yml";
 const EXTERNAL: &str = "tests/fixtures/cli/external/.gitlab-ci.yml";
 const SOURCES: &str = "tests/fixtures/cli/sources";
@@ -433,6 +434,63 @@ fn plan_inputs_change_jobs() {
 fn plan_input_wrong_type_exits_one() {
     let output = glplan(&["plan", INPUTS, "--input", "replicas=many"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
+
+#[test]
+fn plan_inputs_converted_to_type() {
+    let output = glplan(&[
+        "plan",
+        INPUT_TYPES,
+        "--format",
+        "json",
+        "--input",
+        "label=1.10",
+        "--input",
+        "count='2'",
+        "--input",
+        "publish='true'",
+        "--input",
+        "targets='[\"docker\"]'",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let jobs = value["jobs"].as_array().unwrap();
+    let names: Vec<&str> = jobs
+        .iter()
+        .map(|job| job["name"].as_str().unwrap())
+        .collect();
+    // YAML reads `1.10` as the float 1.1, whose text the string input takes.
+    assert_eq!(names, ["build-1.1 1/2", "build-1.1 2/2"]);
+    assert_eq!(jobs[0]["tags"], serde_json::json!(["docker"]));
+    let publish = jobs[0]["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|variable| variable["name"] == "PUBLISH")
+        .unwrap();
+    assert_eq!(publish["value"], "true");
+}
+
+#[test]
+fn plan_input_not_json_points_at_type() {
+    let output = glplan(&[
+        "plan",
+        INPUT_TYPES,
+        "--color",
+        "never",
+        "--input",
+        "label=x",
+        "--input",
+        "count=[2]",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("error[invalid-inputs]: `count` input: provided value is not a number"),
+        "{text}"
+    );
+    assert!(text.contains("input-types/.gitlab-ci.yml:5:7"), "{text}");
+    assert!(text.contains("was given as a pipeline input"), "{text}");
 }
 
 #[test]
