@@ -158,6 +158,43 @@ test("inputs take numbers, booleans and arrays", () => {
   assert.equal(variables.DEBUG, "true");
 });
 
+test("inputs are converted to each input's type", () => {
+  const yaml = [
+    "spec:",
+    "  inputs:",
+    "    label: {}",
+    "    replicas: {type: number}",
+    "    targets: {type: array, options: [docker, linux]}",
+    "---",
+    "build:",
+    "  script: make",
+    "  tags: $[[ inputs.targets ]]",
+    "  variables:",
+    "    LABEL: $[[ inputs.label ]]",
+    "    REPLICAS: $[[ inputs.replicas ]]",
+    "",
+  ].join("\n");
+  const files = { ".gitlab-ci.yml": yaml };
+  const { pipeline, diagnostics } = glplan.plan({
+    files,
+    inputs: { label: 5, replicas: "3", targets: '["linux"]' },
+  });
+  assert.deepEqual(diagnostics, []);
+  const [build] = pipeline.jobs;
+  assert.deepEqual(build.tags, ["linux"]);
+  const variables = Object.fromEntries(build.variables.map((variable) => [variable.name, variable.value]));
+  assert.equal(variables.LABEL, "5");
+  assert.equal(variables.REPLICAS, "3");
+
+  const rejected = glplan.lint({ files, inputs: { label: "x", replicas: "three", targets: ["mac"] } });
+  const messages = rejected.map((diagnostic) => diagnostic.message);
+  assert.deepEqual(messages, [
+    "`replicas` input: provided value is not a number, " +
+      "`targets` input: mac cannot be used because it is not in the list of allowed options",
+  ]);
+  assert.equal(rejected[0].location.start.line, 4);
+});
+
 test("the installed package ships its TypeScript declarations", () => {
   const types = fs.readFileSync(path.join(project, "node_modules/glplan/node/glplan.d.ts"), "utf8");
   assert.match(types, /export function plan\(input: Input\): PlanResult;/);
