@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 use std::ops::Range;
 
 use crate::hash::HashMap;
@@ -48,9 +48,12 @@ const PENDING_FAILURE: &str = "stuck_pending_with_matching_runners";
 
 /// Kinds of events, in the order they are handled within one second.
 const FINISH: u8 = 0;
+/// Drops job `key` if it is still pending without a runner that can take it.
 const DROP: u8 = 1;
-const TIMER: u8 = 2;
-const FEED: u8 = 3;
+/// Drops the jobs that have been pending for [`PENDING_TIMEOUT`] (key 0).
+const DROP_OLD: u8 = 2;
+const TIMER: u8 = 3;
+const FEED: u8 = 4;
 
 /// The step of its life a job is at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,6 +218,13 @@ struct Sim<'p> {
     decide: BTreeSet<usize>,
     /// Child pipelines whose trigger job waits for them to complete (`depend` or `mirror`).
     waited: BTreeSet<usize>,
+    /// The jobs that became pending with a runner that can take them, as (time, job id,
+    /// job), oldest first. Entries of jobs that have left the queue since are removed when
+    /// they come first. One [`DROP_OLD`] event at a time waits for the first entry to time
+    /// out, which keeps the event heap as small as without the timeout.
+    pending_since: VecDeque<(u64, u32, usize)>,
+    /// Whether a [`DROP_OLD`] event is queued.
+    drop_old_queued: bool,
     next_queue_id: u32,
 }
 
@@ -230,7 +240,8 @@ pub(super) fn run(
     while let Some(Reverse((time, kind, key))) = sim.events.pop() {
         match kind {
             FINISH => sim.finish(key, time),
-            DROP => sim.drop_pending(key, time),
+            DROP => sim.drop_stuck(key, time),
+            DROP_OLD => sim.drop_old(time),
             TIMER => sim.timer(key, time),
             _ => sim.feed(key, time),
         }
@@ -490,6 +501,8 @@ impl<'p> Sim<'p> {
             events: BinaryHeap::new(),
             decide: BTreeSet::new(),
             waited: BTreeSet::new(),
+            pending_since: VecDeque::new(),
+            drop_old_queued: false,
         }
     }
 
@@ -741,19 +754,42 @@ impl<'p> Sim<'p> {
         };
         state.queued = time;
         let entry = (state.queue_id, job);
-        let timeout = match class {
-            Some(_) => PENDING_TIMEOUT,
-            None => STUCK_TIMEOUT,
-        };
-        self.events
-            .push(Reverse((time.saturating_add(timeout), DROP, job)));
         let Some(class) = class.and_then(|c| self.classes.get_mut(c)) else {
+            self.events
+                .push(Reverse((time.saturating_add(STUCK_TIMEOUT), DROP, job)));
             return;
         };
         class.queue.insert(entry);
         let hosts = class.hosts.clone();
+        self.pending_since.push_back((time, entry.0, job));
+        self.queue_drop_old();
         for host in hosts {
             self.wake_host(host, time);
+        }
+    }
+
+    /// Returns whether `job` is still pending as the attempt with job id `id` that became
+    /// pending at `since`.
+    fn pending_as(&self, job: usize, id: u32, since: u64) -> bool {
+        self.states
+            .get(job)
+            .is_some_and(|s| s.phase == Phase::Pending && s.queue_id == id && s.queued == since)
+    }
+
+    /// Removes the first entries of [`Sim::pending_since`] whose jobs left the queue, then
+    /// queues a [`DROP_OLD`] event for the first one left, unless one is queued.
+    fn queue_drop_old(&mut self) {
+        if self.drop_old_queued {
+            return;
+        }
+        while let Some(&(since, id, job)) = self.pending_since.front() {
+            if self.pending_as(job, id, since) {
+                let due = since.saturating_add(PENDING_TIMEOUT);
+                self.events.push(Reverse((due, DROP_OLD, 0)));
+                self.drop_old_queued = true;
+                return;
+            }
+            self.pending_since.pop_front();
         }
     }
 
@@ -1039,35 +1075,50 @@ impl<'p> Sim<'p> {
         self.conclude(job, &attempt, time);
     }
 
-    /// Drops `job` when it became pending one timeout before `time` and is still pending: the
-    /// timeout is [`STUCK_TIMEOUT`] for a job that no runner can take, [`PENDING_TIMEOUT`] for
-    /// the others. GitLab fails such a job without a runner and retries it as other failures.
+    /// Drops `job` if it became pending [`STUCK_TIMEOUT`] before `time`, with no runner that
+    /// can take it, and is still pending.
+    fn drop_stuck(&mut self, job: usize, time: u64) {
+        let Some(state) = self.states.get(job) else {
+            return;
+        };
+        if state.phase == Phase::Pending && state.queued.saturating_add(STUCK_TIMEOUT) == time {
+            self.drop_pending(job, STUCK_FAILURE, time);
+        }
+    }
+
+    /// Drops the jobs that have been pending for [`PENDING_TIMEOUT`] at `time`, then queues
+    /// the next [`DROP_OLD`] event.
+    fn drop_old(&mut self, time: u64) {
+        self.drop_old_queued = false;
+        while let Some(&(since, id, job)) = self.pending_since.front() {
+            if since.saturating_add(PENDING_TIMEOUT) > time {
+                break;
+            }
+            self.pending_since.pop_front();
+            if self.pending_as(job, id, since) {
+                self.drop_pending(job, PENDING_FAILURE, time);
+            }
+        }
+        self.queue_drop_old();
+    }
+
+    /// Fails pending `job` at `time` with `reason`, without a runner, as GitLab's
+    /// `Ci::StuckBuilds::DropPendingService` does, then retries it as other failures.
     ///
     /// NOTE: GitLab's cron worker looks for such jobs once an hour, so GitLab drops a job up
     /// to an hour later than here. Older versions give both kinds of job the failure reason
     /// `stuck_or_timeout_failure`.
-    fn drop_pending(&mut self, job: usize, time: u64) {
+    fn drop_pending(&mut self, job: usize, reason: &'static str, time: u64) {
         let Some(state) = self.states.get(job) else {
             return;
         };
-        let timeout = match fact_class(&self.facts, job) {
-            Some(_) => PENDING_TIMEOUT,
-            None => STUCK_TIMEOUT,
-        };
-        if state.phase != Phase::Pending || state.queued.saturating_add(timeout) != time {
-            return;
-        }
         let attempt = Current {
             runner: None,
             slot: None,
             queued: state.queued,
             started: time,
             end: time,
-            failure: Some(if timeout == STUCK_TIMEOUT {
-                STUCK_FAILURE
-            } else {
-                PENDING_FAILURE
-            }),
+            failure: Some(reason),
             exit_code: None,
             canceled: false,
             after: state.cause,
