@@ -1,6 +1,7 @@
 //! The graph of which job waits for which: `needs` edges for DAG jobs, and for stage-scheduled
 //! jobs a barrier per stage that waits for every job of the earlier stages, as GitLab's
-//! processing loop does. The graph is checked for cycles and sorted topologically.
+//! processing loop does. The graph is sorted topologically, and a cycle is traced to the
+//! stage where GitLab's processing fails on it.
 //!
 //! A stage-scheduled job waits for all jobs of all earlier stages, not only those of the
 //! previous stage: a DAG job of stage 1 that nothing else waits for still holds back stage 3.
@@ -40,8 +41,8 @@ pub(super) struct Graph {
     pub(super) stages: Vec<Stage>,
     /// Job names in topological order; empty when there is a cycle.
     pub(super) order: Vec<CompactString>,
-    /// A cycle error, naming the jobs that wait for each other, with the first of those jobs.
-    pub(super) cycle: Option<(Diagnostic, CompactString)>,
+    /// Whether the jobs wait for each other in a cycle.
+    pub(super) cyclic: bool,
 }
 
 /// Builds the graph of the planned jobs. `jobs` are in stage order; `stage_names` lists every
@@ -173,68 +174,132 @@ pub(super) fn build(jobs: &[PlannedJob], stage_names: &[String]) -> Graph {
     // Kahn's algorithm reaches every node exactly when the graph has no cycle; only then is
     // the slower search for the cycle's members needed.
     let (order, complete) = topological_order(&graph, jobs);
-    let (order, cycle) = if complete {
-        (order, None)
-    } else {
-        (Vec::new(), find_cycle(&graph, jobs))
-    };
     Graph {
         stages,
-        order,
-        cycle,
+        order: if complete { order } else { Vec::new() },
+        cyclic: !complete,
     }
 }
 
-/// Reports the first strongly connected component with more than one node, or a job that
-/// needs itself.
-fn find_cycle(
-    graph: &DiGraph<Node, ()>,
-    jobs: &[PlannedJob],
-) -> Option<(Diagnostic, CompactString)> {
-    let mut components = strongly_connected_components(graph);
-    // The components come in reverse topological order; report the earliest job.
-    components.reverse();
-    let cyclic = components
-        .into_iter()
-        .find(|component| match component.as_slice() {
-            [single] => graph.contains_edge(*single, *single),
-            _ => true,
-        })?;
-    let mut members: Vec<usize> = cyclic
+/// A cycle among the `needs` of the jobs of one stage.
+///
+/// GitLab checks only job-level `needs` for cycles when it validates the configuration, so a
+/// cycle that `rules:needs` closes passes, and GitLab creates the pipeline. Its processing
+/// (`Ci::PipelineProcessing::AtomicProcessingService`) then goes through the stages in order
+/// and sorts the `created` jobs of each stage by their `needs` with Ruby's `TSort`, which
+/// raises on the cycle. Every processing run stops there: the earlier stages run, but no job
+/// of the stage or of a later stage leaves `created`, and the pipeline's status, which is
+/// updated after the stages, stays `created`.
+///
+/// NOTE: this follows from reading GitLab's processing code. It was not observed on a
+/// running GitLab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProcessingCycle {
+    /// Position of the stage in the pipeline's stages.
+    pub(crate) stage: usize,
+    /// Positions in the pipeline's jobs of the jobs that need each other, in job order: one
+    /// job when it needs itself.
+    pub(crate) members: Vec<usize>,
+}
+
+/// Finds the first stage whose jobs need each other in a cycle, as GitLab's processing meets
+/// it. `stages` are the pipeline's stages with jobs, in order. A job that GitLab creates as
+/// failed is never `created`, so its `needs` close no cycle.
+pub(crate) fn processing_cycle(jobs: &[PlannedJob], stages: &[Stage]) -> Option<ProcessingCycle> {
+    let position: HashMap<&str, usize> = jobs
         .iter()
-        .filter_map(|&index| match graph.node_weight(index) {
-            Some(Node::Job(job)) => Some(*job),
-            _ => None,
-        })
+        .enumerate()
+        .map(|(index, job)| (job.name.as_str(), index))
         .collect();
-    members.sort_unstable();
-    let names: Vec<String> = members
+    for (stage, members) in stages.iter().enumerate() {
+        let created: Vec<usize> = members
+            .jobs
+            .iter()
+            .filter_map(|name| position.get(name.as_str()).copied())
+            .filter(|&index| {
+                jobs.get(index)
+                    .is_some_and(|job| job.creation_failure().is_none())
+            })
+            .collect();
+        let mut graph: DiGraph<Node, ()> = DiGraph::with_capacity(created.len(), created.len());
+        let nodes: HashMap<usize, NodeIndex> = created
+            .iter()
+            .map(|&index| (index, graph.add_node(Node::Job(index))))
+            .collect();
+        for &index in &created {
+            let needed = jobs.get(index).and_then(|job| job.needs.as_ref());
+            for need in needed.into_iter().flatten() {
+                let from = position
+                    .get(need.job.as_str())
+                    .and_then(|predecessor| nodes.get(predecessor));
+                if let (Some(&from), Some(&to)) = (from, nodes.get(&index)) {
+                    graph.add_edge(from, to, ());
+                }
+            }
+        }
+        let cyclic = strongly_connected_components(&graph)
+            .into_iter()
+            .filter(|component| match component.as_slice() {
+                [single] => graph.contains_edge(*single, *single),
+                _ => true,
+            })
+            .map(|component| {
+                let mut members: Vec<usize> = component
+                    .iter()
+                    .filter_map(|&node| match graph.node_weight(node) {
+                        Some(Node::Job(job)) => Some(*job),
+                        _ => None,
+                    })
+                    .collect();
+                members.sort_unstable();
+                members
+            })
+            .min();
+        if let Some(members) = cyclic {
+            return Some(ProcessingCycle { stage, members });
+        }
+    }
+    None
+}
+
+/// Builds the warning for a cycle that GitLab's processing fails on, and returns it with the
+/// name of the cycle's first job.
+pub(super) fn processing_cycle_warning(
+    cycle: &ProcessingCycle,
+    jobs: &[PlannedJob],
+    stages: &[Stage],
+) -> (Diagnostic, CompactString) {
+    let names: Vec<&str> = cycle
+        .members
         .iter()
         .filter_map(|&index| jobs.get(index))
-        .map(|job| format!("{:?}", job.name))
+        .map(|job| job.name.as_str())
         .collect();
-    let through_stage = cyclic
-        .iter()
-        .any(|&index| matches!(graph.node_weight(index), Some(Node::Barrier(_))));
-    let diagnostic = Diagnostic::error(
-        "circular-dependencies",
-        format!(
-            "The pipeline has circular dependencies: topological sort failed: [{}]",
-            names.join(", ")
-        ),
-    )
-    .with_help(if through_stage {
-        "a job waits, through `needs`, for a job of a later stage that waits for the earlier \
-         stages; GitLab does not create the pipeline"
-    } else {
-        "remove one of the `needs` that close the cycle; GitLab does not create the pipeline"
-    });
-    let first = members
-        .first()
-        .and_then(|&index| jobs.get(index))
-        .map(|job| job.name.clone())
-        .unwrap_or_default();
-    Some((diagnostic, first))
+    let stage = stages
+        .get(cycle.stage)
+        .map_or("", |stage| stage.name.as_str());
+    let subject = match names.as_slice() {
+        [single] => format!("job `{single}` of stage `{stage}` needs itself"),
+        _ => {
+            let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+            format!(
+                "jobs {} of stage `{stage}` need each other in a cycle",
+                quoted.join(", ")
+            )
+        }
+    };
+    let message = format!(
+        "{subject}: GitLab creates the pipeline, because it checks only job-level `needs` for \
+         cycles, but processing it fails at this stage with `TSort::Cyclic`, so the jobs of \
+         this stage and of the later stages never leave `created`, and neither does the \
+         pipeline"
+    );
+    let diagnostic = Diagnostic::warning("rules-needs-cycle", message).with_help(
+        "change the `rules:needs` that close the cycle, so that no job needs itself or a job \
+         that needs it",
+    );
+    let first = names.first().copied().unwrap_or_default();
+    (diagnostic, CompactString::from(first))
 }
 
 /// Tarjan's algorithm: the strongly connected components, each listed when the depth-first

@@ -78,6 +78,8 @@ pub use output::{
 };
 pub use trace::Masker;
 
+pub(crate) use graph::processing_cycle;
+
 use crate::config::{Config, Job, JobKind};
 use crate::context::PipelineContext;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -464,15 +466,21 @@ impl Planner<'_, '_> {
 
         // 5. The job graph.
         let graph = graph::build(&pipeline.jobs, &self.config.stages);
-        if let Some((mut cycle, first)) = graph.cycle {
-            // Point at the `needs` of the first job in the cycle.
+        let cycle = graph
+            .cyclic
+            .then(|| processing_cycle(&pipeline.jobs, &graph.stages))
+            .flatten();
+        if let Some(cycle) = cycle {
+            let (mut warning, first) =
+                graph::processing_cycle_warning(&cycle, &pipeline.jobs, &graph.stages);
+            // Point at the `rules` of the first job in the cycle, which replace its `needs`.
             if let Some(job) = self.config.jobs.get(first.as_str()) {
-                cycle = cycle.with_span(job.keyword_span("needs").unwrap_or(job.span));
+                let span = job.keyword_span("rules").or(job.keyword_span("needs"));
+                warning = warning.with_span(span.unwrap_or(job.span));
             }
-            pipeline.errors.push(cycle.message.clone());
             pipeline
                 .diagnostics
-                .push(locator.diagnostic(cycle, Some(&first)));
+                .push(locator.diagnostic(warning, Some(&first)));
         }
         pipeline.stages = graph.stages;
         pipeline.order = graph.order;

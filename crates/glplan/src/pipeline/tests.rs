@@ -938,25 +938,17 @@ lint: {stage: test, script: x, needs: []}
     assert_eq!(pipeline.order, ["b", "lint", "t"]);
 }
 
-#[test]
-fn rule_needs_cycle_fails() {
-    let pipeline = plan_main(
-        "
-stages: [build]
-a: {stage: build, script: x, rules: [{needs: [b]}]}
-b: {stage: build, script: x, rules: [{needs: [a]}]}
-",
-    );
-    assert!(!pipeline.created);
-    assert!(pipeline.order.is_empty());
-    assert_eq!(
-        pipeline.errors,
-        [r#"The pipeline has circular dependencies: topological sort failed: ["a", "b"]"#]
-    );
+/// Returns the pipeline's diagnostic with `code`.
+fn warning<'p>(pipeline: &'p Pipeline, code: &str) -> &'p PlanDiagnostic {
+    pipeline
+        .diagnostics
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no `{code}` diagnostic: {:?}", pipeline.diagnostics))
 }
 
 #[test]
-fn rule_needs_cycle_located() {
+fn rule_needs_cycle_creates_pipeline() {
     let pipeline = plan_main(
         "
 stages: [build]
@@ -964,13 +956,88 @@ a: {stage: build, script: x, rules: [{needs: [b]}]}
 b: {stage: build, script: x, rules: [{needs: [a]}]}
 ",
     );
-    let cycle = pipeline
-        .diagnostics
-        .iter()
-        .find(|d| d.code == "circular-dependencies")
-        .unwrap();
-    assert!(cycle.location.is_some());
+    assert!(pipeline.created);
+    assert!(pipeline.errors.is_empty(), "{:?}", pipeline.errors);
+    assert_eq!(names(&pipeline), ["a", "b"]);
+    // No order puts every job after the jobs it needs.
+    assert!(pipeline.order.is_empty());
+}
+
+#[test]
+fn rule_needs_cycle_warning() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+a: {stage: test, script: x, rules: [{needs: [b]}]}
+b: {stage: test, script: x, rules: [{needs: [a]}]}
+",
+    );
+    let cycle = warning(&pipeline, "rules-needs-cycle");
+    assert_eq!(cycle.severity, Severity::Warning);
+    assert_eq!(
+        cycle.message,
+        "jobs `a`, `b` of stage `test` need each other in a cycle: GitLab creates the \
+         pipeline, because it checks only job-level `needs` for cycles, but processing it \
+         fails at this stage with `TSort::Cyclic`, so the jobs of this stage and of the later \
+         stages never leave `created`, and neither does the pipeline"
+    );
     assert_eq!(cycle.job.as_deref(), Some("a"));
+    let location = cycle.location.as_ref().expect("the warning has a location");
+    assert_eq!(location.line, 3);
+}
+
+#[test]
+fn rule_needs_self_dependency_warning() {
+    let pipeline = plan_main("a: {script: x, rules: [{needs: [a]}]}\n");
+    assert!(pipeline.created);
+    let cycle = warning(&pipeline, "rules-needs-cycle");
+    assert!(
+        cycle
+            .message
+            .starts_with("job `a` of stage `test` needs itself: "),
+        "{}",
+        cycle.message
+    );
+}
+
+/// GitLab checks the job-level `needs` alone, which have no cycle here.
+#[test]
+fn job_and_rule_needs_cycle_warning() {
+    let pipeline = plan_main(
+        "
+a: {script: x, needs: [b]}
+b: {script: x, rules: [{needs: [a]}]}
+c: {script: x, needs: [a]}
+",
+    );
+    assert!(pipeline.created);
+    let cycle = warning(&pipeline, "rules-needs-cycle");
+    assert!(
+        cycle.message.starts_with("jobs `a`, `b` of stage `test` "),
+        "{}",
+        cycle.message
+    );
+}
+
+/// A rule that does not match keeps the job-level `needs`, so no cycle forms.
+#[test]
+fn unmatched_rule_needs_no_cycle() {
+    let pipeline = plan_main(
+        "
+a: {script: x, rules: [{if: $NOPE, needs: [b]}, {when: on_success}]}
+b: {script: x, rules: [{needs: [a]}]}
+",
+    );
+    assert!(pipeline.created);
+    assert!(
+        pipeline
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "rules-needs-cycle"),
+        "{:?}",
+        pipeline.diagnostics
+    );
+    assert_eq!(pipeline.order, ["a", "b"]);
 }
 
 /// Each configuration error is reported once: the planning phase does not repeat it as a

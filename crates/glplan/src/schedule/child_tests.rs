@@ -176,6 +176,22 @@ fn failing_child_job_fails_depend_trigger() {
     assert_eq!(schedule.status, PipelineStatus::Failed);
 }
 
+/// A child pipeline whose processing stops at a `rules:needs` cycle stays `created`, so a
+/// `depend` trigger job waits for it without end.
+#[test]
+fn rule_needs_cycle_in_child() {
+    let yaml = parent(", strategy: depend");
+    let child_yaml =
+        "a: {script: x, rules: [{needs: [b]}]}\nb: {script: x, rules: [{needs: [a]}]}\n";
+    let files = with_child(&yaml, child_yaml);
+    let schedule = run(&files, "default: 10\n", &options(&[], &[]));
+    assert_eq!(job(&schedule, "t/a").status, JobStatus::Created);
+    assert_eq!(child(&schedule, "t").status, PipelineStatus::Created);
+    assert_eq!(job(&schedule, "t").status, JobStatus::Running);
+    assert_eq!(job(&schedule, "after").status, JobStatus::Created);
+    assert!(!schedule.finished);
+}
+
 #[test]
 fn failing_child_job_without_strategy() {
     let yaml = parent("");

@@ -40,6 +40,10 @@
 //!   `script_failure`s.
 //! - With `workflow:auto_cancel:on_job_failure: all`, a failure that is not allowed cancels
 //!   every job that has not completed.
+//! - A cycle among the `needs` of one stage, which only `rules:needs` can close, stops
+//!   GitLab's processing at that stage. The earlier stages run, but no job of that stage or of
+//!   a later one leaves `created`, and the pipeline's status stays `created`. Only canceling
+//!   the pipeline (through `workflow:auto_cancel:on_job_failure: all`) moves the jobs on.
 //! - A job whose environment name is not valid after expansion is failed from time 0 with
 //!   `environment_creation_failure`, whatever its `when`: GitLab saves it with that status
 //!   when it creates the pipeline. It takes no runner, and as the status is set rather than

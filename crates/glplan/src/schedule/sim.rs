@@ -202,6 +202,21 @@ struct Run {
     /// The tokens of its jobs.
     tokens: TokenCounts,
     cancel_on_failure: bool,
+    /// The cycle among the `needs` of one stage that GitLab's processing fails on.
+    halt: Option<Halt>,
+}
+
+/// The stage where GitLab's processing of a pipeline stops. Each processing run sorts the
+/// `created` jobs of each stage by their `needs` and raises at the first stage where they form
+/// a cycle. Until the cycle's jobs leave `created`, which only a cancellation does, no job of
+/// that stage or of a later stage is processed, and the pipeline's status stays `created`.
+struct Halt {
+    /// Index of the stage in its pipeline's stages.
+    stage: usize,
+    /// Indexes of the jobs that need each other.
+    members: Vec<usize>,
+    /// The reason shown for each job that stays `created` because of the halt.
+    reason: String,
 }
 
 struct Sim<'p> {
@@ -408,6 +423,7 @@ impl<'p> Sim<'p> {
             for _ in jobs.clone() {
                 tokens.add(Token::Created);
             }
+            let halt = halt_of(planned.pipeline, jobs.start, &facts);
             let children = layout
                 .jobs
                 .get(jobs.clone())
@@ -429,6 +445,7 @@ impl<'p> Sim<'p> {
                 opened: 0,
                 tokens,
                 cancel_on_failure: planned.pipeline.workflow.auto_cancel.on_job_failure == "all",
+                halt,
             });
         }
         for i in 0..facts.len() {
@@ -594,6 +611,12 @@ impl<'p> Sim<'p> {
         if state.phase != Phase::Created {
             return;
         }
+        if self
+            .halted_stage(fact.pipeline)
+            .is_some_and(|stage| fact.stage >= stage)
+        {
+            return;
+        }
         let previous = if fact.dag {
             let mut set = TokenSet::default();
             for &need in &fact.needs {
@@ -656,6 +679,18 @@ impl<'p> Sim<'p> {
             }
             _ => self.enqueue(job, time),
         }
+    }
+
+    /// Returns the stage where GitLab's processing of pipeline `run` stops, while a job of its
+    /// cycle is still `created`.
+    fn halted_stage(&self, run: usize) -> Option<usize> {
+        let halt = self.runs.get(run)?.halt.as_ref()?;
+        let created = halt.members.iter().any(|&job| {
+            self.states
+                .get(job)
+                .is_some_and(|s| s.phase == Phase::Created)
+        });
+        created.then_some(halt.stage)
     }
 
     fn set_phase(&mut self, job: usize, phase: Phase, token: Token) {
@@ -1368,8 +1403,13 @@ impl<'p> Sim<'p> {
             (Phase::Running, _) if open.is_some() => JobStatus::Running,
             _ => JobStatus::Created,
         };
+        let halt = self
+            .halted_stage(fact.pipeline)
+            .filter(|&stage| fact.stage >= stage)
+            .and_then(|_| self.runs.get(fact.pipeline)?.halt.as_ref());
         let reason = match status {
             JobStatus::Failed if last.is_some_and(|a| a.dropped) => Some(self.stuck_reason(job)),
+            JobStatus::Created if halt.is_some() => halt.map(|h| h.reason.clone()),
             JobStatus::Created => self.blocker(job),
             JobStatus::WaitingForResource => self.resource_reason(job),
             JobStatus::Running => self.waiting_reason(job),
@@ -1620,6 +1660,34 @@ impl<'p> Sim<'p> {
             })
             .collect()
     }
+}
+
+/// Returns where GitLab's processing of `pipeline` stops, if it does. The pipeline's jobs are
+/// `facts[first..]`, in the pipeline's job order.
+fn halt_of(pipeline: &Pipeline, first: usize, facts: &[JobFacts<'_>]) -> Option<Halt> {
+    let cycle = crate::pipeline::processing_cycle(&pipeline.jobs, &pipeline.stages)?;
+    let members: Vec<usize> = cycle.members.iter().map(|&job| first + job).collect();
+    let names: Vec<String> = members
+        .iter()
+        .filter_map(|&job| facts.get(job))
+        .map(|fact| format!("`{}`", fact.name))
+        .collect();
+    let stage = pipeline
+        .stages
+        .get(cycle.stage)
+        .map_or("", |stage| stage.name.as_str());
+    let subject = match names.as_slice() {
+        [single] => format!("{single} needs itself"),
+        _ => format!("{} need each other", names.join(", ")),
+    };
+    Some(Halt {
+        stage: cycle.stage,
+        members,
+        reason: format!(
+            "GitLab's processing stops at stage `{stage}`, where {subject}, so the job is never \
+             processed"
+        ),
+    })
 }
 
 fn fact_class(facts: &[JobFacts<'_>], job: usize) -> Option<usize> {

@@ -1316,3 +1316,98 @@ fn failed_downstream_has_no_failure_reason() {
     );
     assert_eq!(schedule.status, PipelineStatus::Failed);
 }
+
+/// `a` and `b` need each other only through `rules:needs`, so GitLab creates the pipeline,
+/// but its processing stops at stage `test` every time.
+const RULE_NEEDS_CYCLE: &str = "stages: [build, test, deploy]
+build: {stage: build, script: x}
+a: {stage: test, script: x, rules: [{needs: [b]}]}
+b: {stage: test, script: x, rules: [{needs: [a]}]}
+plain: {stage: test, script: x}
+early: {stage: test, script: x, needs: []}
+deploy: {stage: deploy, script: x, needs: [build]}
+";
+
+#[test]
+fn rule_needs_cycle_halts_processing() {
+    let schedule = run(
+        RULE_NEEDS_CYCLE,
+        "default: 10\n",
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(status(&schedule, "build"), JobStatus::Success);
+    assert_eq!(finished(&schedule, "build"), Some(10));
+    // No job of the stage with the cycle or of a later stage is processed, not even one
+    // that needs nothing or only jobs of an earlier stage.
+    for job in ["a", "b", "plain", "early", "deploy"] {
+        assert_eq!(status(&schedule, job), JobStatus::Created, "{job}");
+        assert_eq!(started(&schedule, job), None, "{job}");
+    }
+    assert_eq!(schedule.status, PipelineStatus::Created);
+    assert!(!schedule.finished);
+    assert_eq!(schedule.duration, 10);
+}
+
+#[test]
+fn rule_needs_cycle_reason() {
+    let schedule = run(
+        RULE_NEEDS_CYCLE,
+        "default: 10\n",
+        &ScheduleOptions::default(),
+    );
+    let reason = "GitLab's processing stops at stage `test`, where `a`, `b` need each other, \
+                  so the job is never processed";
+    for job in ["a", "plain", "deploy"] {
+        assert_eq!(
+            schedule.job(job).unwrap().reason.as_deref(),
+            Some(reason),
+            "{job}"
+        );
+    }
+}
+
+#[test]
+fn rule_needs_self_dependency_halts() {
+    let yaml = "a: {script: x, rules: [{needs: [a]}]}\nb: {stage: deploy, script: x}\n";
+    let schedule = run(yaml, "default: 10\n", &ScheduleOptions::default());
+    assert_eq!(status(&schedule, "a"), JobStatus::Created);
+    assert_eq!(status(&schedule, "b"), JobStatus::Created);
+    assert_eq!(schedule.status, PipelineStatus::Created);
+}
+
+/// Canceling the pipeline moves the cycle's jobs out of `created`, so processing gets past
+/// the stage again and sets the pipeline's status.
+#[test]
+fn rule_needs_cycle_canceled() {
+    let yaml = format!("workflow: {{auto_cancel: {{on_job_failure: all}}}}\n{RULE_NEEDS_CYCLE}");
+    let schedule = run(&yaml, "default: 10\n", &failing(&["build"]));
+    assert_eq!(status(&schedule, "build"), JobStatus::Failed);
+    for job in ["a", "b", "plain", "early", "deploy"] {
+        assert_eq!(status(&schedule, job), JobStatus::Canceled, "{job}");
+    }
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+    assert!(schedule.finished);
+}
+
+/// GitLab creates `a` as failed, because its environment name is not valid, so it is not
+/// among the `created` jobs that processing sorts, and the cycle does not stop processing.
+#[test]
+fn rule_needs_cycle_through_failed_job() {
+    let yaml = "variables: {BRANCH: 'a:b'}
+a: {script: x, environment: review/$BRANCH, rules: [{needs: [b]}]}
+b: {script: x, rules: [{needs: [a]}], when: always}
+";
+    let pipeline = pipeline(yaml);
+    assert!(
+        pipeline
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "rules-needs-cycle"),
+        "{:?}",
+        pipeline.diagnostics
+    );
+    let schedule = run(yaml, "default: 10\n", &ScheduleOptions::default());
+    assert_eq!(status(&schedule, "a"), JobStatus::Failed);
+    assert_eq!(status(&schedule, "b"), JobStatus::Success);
+    assert_eq!(schedule.status, PipelineStatus::Failed);
+}

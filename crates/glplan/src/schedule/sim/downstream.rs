@@ -59,8 +59,12 @@ impl Sim<'_> {
         }
     }
 
-    /// Returns the composite status of the jobs of pipeline `run`.
+    /// Returns the composite status of the jobs of pipeline `run`, or `created` while GitLab's
+    /// processing stops at a cycle before it updates the pipeline's status.
     pub(super) fn run_status(&self, run: usize) -> PipelineStatus {
+        if self.halted_stage(run).is_some() {
+            return PipelineStatus::Created;
+        }
         self.runs.get(run).map_or(PipelineStatus::Success, |r| {
             composite(r.tokens.set(), false)
         })
