@@ -1273,8 +1273,14 @@ export type AllowFailure = boolean | {
   /**
    * The exit codes.
    */
-  exit_codes: number[];
+  exit_codes: ExitCode[];
 };
+
+/**
+ * A script exit code: a number from -(2^53 - 1) to 2^53 - 1, which a JavaScript number
+ * represents exactly, else a string of its decimal digits.
+ */
+export type ExitCode = number | string;
 
 /**
  * A length of time as written, with its value in seconds.
@@ -1495,7 +1501,7 @@ export interface PlanRetry {
   /**
    * Exit codes that cause a retry.
    */
-  exit_codes?: number[];
+  exit_codes?: ExitCode[];
 }
 
 /**

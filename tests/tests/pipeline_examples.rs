@@ -576,7 +576,10 @@ fn t5_13_retry() {
         retry("t2").when,
         ["runner_system_failure", "stuck_or_timeout_failure"]
     );
-    assert_eq!(retry("t3").exit_codes, [137]);
+    assert_eq!(
+        retry("t3").exit_codes,
+        [glplan::config::ExitCode::from(137)]
+    );
 }
 
 // T5.14: trigger jobs.
@@ -852,7 +855,7 @@ fn t8_4_delayed_with_resource_group() {
 fn json_form_is_versioned() {
     let pipeline = plan_on("j: {script: x}\n", &push("main"));
     let json = serde_json::to_value(&pipeline).expect("JSON");
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], 3);
     assert_eq!(json["jobs"][0]["name"], "j");
     assert_eq!(json["jobs"][0]["when"], "on_success");
     assert_eq!(json["workflow"]["created"], true);

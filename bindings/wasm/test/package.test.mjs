@@ -82,6 +82,21 @@ test("plan of a small pipeline", () => {
   assert.deepEqual(diagnostics, []);
 });
 
+test("exit codes beyond JavaScript's safe integers stay exact", () => {
+  const yaml = "build:\n  script: make\n  allow_failure: {exit_codes: [99999999999999999999, 9007199254740993, 137]}\n";
+  const { pipeline, diagnostics } = glplan.plan({
+    files: { ".gitlab-ci.yml": yaml },
+    context: { ref: "main" },
+  });
+  assert.deepEqual(pipeline.jobs[0].allow_failure, {
+    exit_codes: ["99999999999999999999", "9007199254740993", 137],
+  });
+  assert.deepEqual(
+    diagnostics.map((diagnostic) => diagnostic.code),
+    ["exit-code-never-matches"],
+  );
+});
+
 test("invalid argument throws an Error", () => {
   assert.throws(() => glplan.lint({ files: { "a.yml": "" } }), {
     name: "Error",

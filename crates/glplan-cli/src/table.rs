@@ -215,7 +215,7 @@ pub fn allow_failure_cell(allow: &AllowFailure) -> String {
         AllowFailure::Bool(true) => "yes".to_owned(),
         AllowFailure::Bool(false) => "no".to_owned(),
         AllowFailure::ExitCodes { exit_codes } => {
-            let codes: Vec<String> = exit_codes.iter().map(i64::to_string).collect();
+            let codes: Vec<String> = exit_codes.iter().map(ToString::to_string).collect();
             format!("exit codes {}", codes.join(", "))
         }
     }
@@ -295,6 +295,7 @@ pub fn tags_cell(job: &PlannedJob) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use glplan::config::ExitCode;
     use glplan::pipeline::{PlanDuration, PlanImage};
 
     fn plan_pipeline(text: &str) -> Pipeline {
@@ -519,7 +520,7 @@ mod tests {
     #[test]
     fn exit_codes_cell() {
         let allow = AllowFailure::ExitCodes {
-            exit_codes: vec![1, 137],
+            exit_codes: vec![ExitCode::from(1), ExitCode::from(137)],
         };
         assert_eq!(allow_failure_cell(&allow), "exit codes 1, 137");
     }

@@ -398,7 +398,7 @@ fn plan_json_has_version_and_needs() {
     let output = glplan(&["plan", "--format", "json", CLEAN]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(value["version"], 2);
+    assert_eq!(value["version"], 3);
     let stages = value["stages"].as_array().unwrap();
     let names: Vec<&str> = stages.iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["build", "test", "deploy"]);

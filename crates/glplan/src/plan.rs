@@ -188,7 +188,7 @@ fn include_location(location: &ChildInclude) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::JobNeed;
+    use crate::config::{ExitCode, JobNeed};
     use crate::source::Span;
     use indexmap::IndexMap;
     use serde_json::json;
@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn allow_failure_cases() {
         let codes = AllowFailure::ExitCodes {
-            exit_codes: vec![1, 137],
+            exit_codes: vec![ExitCode::from(1), ExitCode::from(137)],
         };
         let cases = [
             (None, When::OnSuccess, AllowFailure::Bool(false)),

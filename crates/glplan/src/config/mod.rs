@@ -21,10 +21,10 @@ mod variables;
 
 pub use model::{
     AllowFailure, Artifacts, Cache, Config, DastConfiguration, Defaults, Dependency, Duration,
-    Environment, EnvironmentAction, Hooks, IdTokens, Image, Inherit, Instance, Job, JobKind,
-    JobNeed, Matrix, MatrixSelection, Need, OnlyExcept, Pages, Parallel, PipelineNeed, ProjectNeed,
-    Release, Retry, Rule, Rules, Run, SchedulingType, Secrets, Services, Trigger, UpstreamNeed,
-    Variable, When, Workflow,
+    Environment, EnvironmentAction, ExitCode, Hooks, IdTokens, Image, Inherit, Instance, Job,
+    JobKind, JobNeed, Matrix, MatrixSelection, Need, OnlyExcept, Pages, Parallel, PipelineNeed,
+    ProjectNeed, Release, Retry, Rule, Rules, Run, SchedulingType, Secrets, Services, Trigger,
+    UpstreamNeed, Variable, When, Workflow,
 };
 
 use crate::hash::HashSet;

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::source::Span;
 
+pub use super::keywords::exit_code::ExitCode;
 pub use super::keywords::needs::{
     JobNeed, Matrix, MatrixSelection, Need, PipelineNeed, ProjectNeed, UpstreamNeed,
 };

@@ -8,7 +8,7 @@
 use compact_str::CompactString;
 use serde::Serialize;
 
-use crate::config::{AllowFailure, JobKind, SchedulingType, When};
+use crate::config::{AllowFailure, ExitCode, JobKind, SchedulingType, When};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
 use crate::variables::VariableSource;
@@ -19,7 +19,7 @@ use super::trace::Masker;
 use super::schema;
 
 /// Version of the JSON form of [`Pipeline`].
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The pipeline GitLab would create for one push, merge request, tag, schedule or manual run,
 /// with the reason behind every decision.
@@ -564,7 +564,8 @@ pub struct PlanRetry {
     pub when: Vec<CompactString>,
     /// Exit codes that cause a retry.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub exit_codes: Vec<i64>,
+    #[cfg_attr(test, schemars(with = "Vec<schema::ExitCode>"))]
+    pub exit_codes: Vec<ExitCode>,
 }
 
 /// One `cache:` entry.

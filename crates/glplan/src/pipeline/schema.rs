@@ -46,6 +46,18 @@ pub(super) enum When {
     Never,
 }
 
+// Mirror of `crate::config::ExitCode`.
+/// A script exit code: a number from -(2^53 - 1) to 2^53 - 1, which a JavaScript number
+/// represents exactly, else a string of its decimal digits.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+pub(super) enum ExitCode {
+    /// An exit code that a JavaScript number represents exactly.
+    Number(i64),
+    /// The decimal digits of any other exit code, with a leading `-` when negative.
+    Digits(String),
+}
+
 // Mirror of `crate::config::AllowFailure`.
 /// Whether a job may fail without failing the pipeline.
 #[derive(Serialize, JsonSchema)]
@@ -56,7 +68,7 @@ pub(super) enum AllowFailure {
     /// Allowed to fail only with these exit codes.
     ExitCodes {
         /// The exit codes.
-        exit_codes: Vec<i64>,
+        exit_codes: Vec<ExitCode>,
     },
 }
 
@@ -273,7 +285,15 @@ fn mirrors_serialize_like_originals() {
     fn allow_failure(allow: c::AllowFailure) -> AllowFailure {
         match allow {
             c::AllowFailure::Bool(value) => AllowFailure::Bool(value),
-            c::AllowFailure::ExitCodes { exit_codes } => AllowFailure::ExitCodes { exit_codes },
+            c::AllowFailure::ExitCodes { exit_codes } => AllowFailure::ExitCodes {
+                exit_codes: exit_codes.iter().map(exit_code).collect(),
+            },
+        }
+    }
+    fn exit_code(code: &c::ExitCode) -> ExitCode {
+        match serde_json::to_value(code).unwrap() {
+            serde_json::Value::String(digits) => ExitCode::Digits(digits),
+            value => ExitCode::Number(value.as_i64().unwrap()),
         }
     }
     fn scheduling_type(scheduling: c::SchedulingType) -> SchedulingType {
@@ -326,7 +346,10 @@ fn mirrors_serialize_like_originals() {
         c::AllowFailure::Bool(true),
         c::AllowFailure::Bool(false),
         c::AllowFailure::ExitCodes {
-            exit_codes: vec![1, 137],
+            exit_codes: vec![c::ExitCode::from(1), c::ExitCode::from(137)],
+        },
+        c::AllowFailure::ExitCodes {
+            exit_codes: vec![c::ExitCode::from(1 << 53), c::ExitCode::from(-1)],
         },
     ];
     for allow in allows {

@@ -50,7 +50,7 @@ fn jobs_in_stage_order() {
     let stages: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(stages, ["build", "test"]);
     assert!(pipeline.created);
-    assert_eq!(pipeline.version, 2);
+    assert_eq!(pipeline.version, 3);
 }
 
 #[test]
@@ -72,7 +72,7 @@ plain: {script: x}
         (
             "codes",
             AllowFailure::ExitCodes {
-                exit_codes: vec![137],
+                exit_codes: vec![crate::config::ExitCode::from(137)],
             },
         ),
         ("rule_overrides_codes", AllowFailure::Bool(true)),
@@ -1760,4 +1760,25 @@ good: {script: x, environment: {name: review/$GOOD}}
         warned[1].0
     );
     assert!(pipeline.created);
+}
+
+/// GitLab accepts exit codes of any size, so the pipeline keeps every one, and the JSON output
+/// writes the ones a JavaScript number cannot hold exactly as strings.
+#[test]
+fn exit_codes_kept_in_json() {
+    let pipeline = plan_main(
+        "a: {script: x, allow_failure: {exit_codes: [99999999999999999999, 9007199254740993, 1]}}
+b: {script: x, retry: {max: 1, exit_codes: [-99999999999999999999, 137]}}
+",
+    );
+    assert!(pipeline.created);
+    let json = serde_json::to_value(&pipeline).unwrap();
+    assert_eq!(
+        json["jobs"][0]["allow_failure"],
+        serde_json::json!({"exit_codes": ["99999999999999999999", "9007199254740993", 1]})
+    );
+    assert_eq!(
+        json["jobs"][1]["retry"]["exit_codes"],
+        serde_json::json!(["-99999999999999999999", 137])
+    );
 }

@@ -1223,7 +1223,12 @@ impl<'p> Sim<'p> {
             return false;
         }
         let by_reason = retry.when.iter().any(|w| w == "always" || w == failure);
-        let by_code = exit_code.is_some_and(|code| retry.exit_codes.contains(&code));
+        let by_code = exit_code.is_some_and(|code| {
+            retry
+                .exit_codes
+                .iter()
+                .any(|listed| listed.matches_saved(code))
+        });
         by_reason || by_code
     }
 
@@ -1233,9 +1238,11 @@ impl<'p> Sim<'p> {
         };
         match &fact.planned.allow_failure {
             AllowFailure::Bool(allowed) => *allowed,
-            AllowFailure::ExitCodes { exit_codes } => {
-                exit_code.is_some_and(|code| exit_codes.contains(&code))
-            }
+            AllowFailure::ExitCodes { exit_codes } => exit_code.is_some_and(|code| {
+                exit_codes
+                    .iter()
+                    .any(|listed| listed.matches_reported(code))
+            }),
         }
     }
 

@@ -313,6 +313,34 @@ fn retry_exit_code_match() {
     assert_eq!(schedule.job("a").unwrap().attempts.len(), 2);
 }
 
+/// GitLab compares `retry:exit_codes` with the exit code it saved, clamped to 0..32767, but
+/// `allow_failure:exit_codes` with the exit code the runner reported.
+#[test]
+fn exit_codes_above_saved_range() {
+    let yaml = "clamped: {script: x, retry: {max: 1, exit_codes: 32767}}
+exact: {script: x, retry: {max: 1, exit_codes: 40000}}
+allowed: {script: x, allow_failure: {exit_codes: 40000}}
+";
+    let failing = "{duration: 5, fail: true, exit_code: 40000}";
+    let times = format!("jobs:\n  clamped: {failing}\n  exact: {failing}\n  allowed: {failing}\n");
+    let schedule = run(yaml, &times, &ScheduleOptions::default());
+    assert_eq!(schedule.job("clamped").unwrap().attempts.len(), 2);
+    assert_eq!(schedule.job("exact").unwrap().attempts.len(), 1);
+    assert!(schedule.job("allowed").unwrap().allowed_failure);
+}
+
+/// A code beyond 64 bits is kept in the plan but matches no exit code a runner reports.
+#[test]
+fn exit_code_beyond_64_bits() {
+    let yaml = "a: {script: x, allow_failure: {exit_codes: [99999999999999999999, 137]}}
+b: {script: x, allow_failure: {exit_codes: 99999999999999999999}}
+";
+    let times = "jobs:\n  a: {duration: 5, fail: true, exit_code: 137}\n  b: {duration: 5, fail: true, exit_code: 9223372036854775807}\n";
+    let schedule = run(yaml, times, &ScheduleOptions::default());
+    assert!(schedule.job("a").unwrap().allowed_failure);
+    assert!(!schedule.job("b").unwrap().allowed_failure);
+}
+
 #[test]
 fn timeout_fails_at_limit() {
     let yaml = "a: {script: x, timeout: 10 minutes}\nb: {script: x}\n";

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::shape::{field, field_message, int_or_ints, report, report_attribute_type};
+use super::exit_code::{Comparison, ExitCode, exit_codes};
+use super::shape::{field, field_message, report, report_attribute_type};
 use crate::config::check::Ctx;
 use crate::yaml::{Node, Value};
 
@@ -16,7 +17,7 @@ pub enum AllowFailure {
     /// The job may fail only with one of these script exit codes.
     ExitCodes {
         /// The exit codes (a single integer is stored as a one-element list).
-        exit_codes: Vec<i64>,
+        exit_codes: Vec<ExitCode>,
     },
 }
 
@@ -45,7 +46,7 @@ pub(crate) fn parse(path: &str, node: &Node, cx: &mut Ctx) -> Option<AllowFailur
     let Some(codes) = field(map, "exit_codes") else {
         return Some(AllowFailure::Bool(false));
     };
-    match int_or_ints(codes) {
+    match exit_codes(codes, "allow_failure:exit_codes", Comparison::Reported, cx) {
         Some(exit_codes) => Some(AllowFailure::ExitCodes { exit_codes }),
         None => {
             report(
@@ -69,7 +70,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::config::keywords::testing::{messages, ok};
+    use crate::config::keywords::testing::{messages, ok, run_node, yaml};
+    use crate::diagnostic::Severity;
 
     const PATH: &str = "jobs:build:allow_failure";
 
@@ -84,7 +86,7 @@ mod tests {
         assert_eq!(
             ok(parse, PATH, json!({"exit_codes": 137})),
             AllowFailure::ExitCodes {
-                exit_codes: vec![137]
+                exit_codes: vec![ExitCode::from(137)]
             }
         );
     }
@@ -94,7 +96,7 @@ mod tests {
         assert_eq!(
             ok(parse, PATH, json!({"exit_codes": [1, 2]})),
             AllowFailure::ExitCodes {
-                exit_codes: vec![1, 2]
+                exit_codes: vec![ExitCode::from(1), ExitCode::from(2)]
             }
         );
     }
@@ -139,6 +141,43 @@ mod tests {
         assert_eq!(
             serde_json::to_value(AllowFailure::Bool(true)).unwrap(),
             json!(true)
+        );
+    }
+
+    /// GitLab accepts any integer, so a code beyond 64 bits is kept and written as a string.
+    #[test]
+    fn exit_codes_beyond_64_bits() {
+        let node = yaml(
+            "allow_failure: {exit_codes: [99999999999999999999, -1, 137]}\n",
+            "allow_failure",
+        );
+        let (value, diagnostics) = run_node(parse, PATH, &node);
+        assert_eq!(
+            serde_json::to_value(value.unwrap()).unwrap(),
+            json!({"exit_codes": ["99999999999999999999", -1, 137]})
+        );
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`allow_failure:exit_codes` lists `99999999999999999999`, which never matches: \
+                 gitlab-runner reports exit codes as 64-bit integers"
+            ]
+        );
+        assert_eq!(diagnostics[0].severity, Severity::Warning);
+        assert_eq!(diagnostics[0].code, "exit-code-never-matches");
+    }
+
+    #[test]
+    fn exit_code_single_beyond_64_bits() {
+        let node = yaml(
+            "allow_failure: {exit_codes: -99999999999999999999}\n",
+            "allow_failure",
+        );
+        let (value, _) = run_node(parse, PATH, &node);
+        assert_eq!(
+            serde_json::to_value(value.unwrap()).unwrap(),
+            json!({"exit_codes": ["-99999999999999999999"]})
         );
     }
 }

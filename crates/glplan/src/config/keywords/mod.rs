@@ -39,6 +39,8 @@ pub mod dependencies;
 pub mod duration;
 /// `environment:`: name or hash, with `action`, `deployment_tier` and `kubernetes`.
 pub mod environment;
+/// Script exit codes of `allow_failure:exit_codes` and `retry:exit_codes`.
+pub mod exit_code;
 /// `hooks:`: `pre_get_sources_script`.
 pub mod hooks;
 /// `id_tokens:`: tokens and their audiences.

@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 
-use super::shape::{field, int_or_ints, report, report_enum, string_or_strings};
+use super::exit_code::{Comparison, ExitCode, exit_codes};
+use super::shape::{field, report, report_enum, string_or_strings};
 use crate::config::check::Ctx;
 use crate::yaml::{Mapping, Node, Value};
 
@@ -84,7 +85,7 @@ pub struct Retry {
     /// Script exit codes that trigger a retry. With both `when` and `exit_codes`, either one
     /// matching is enough.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exit_codes: Option<Vec<i64>>,
+    pub exit_codes: Option<Vec<ExitCode>>,
 }
 
 /// Parses `retry:`. `_path` is not used in messages, because GitLab names the entry `retry`
@@ -141,13 +142,13 @@ fn parse_full(map: &Mapping, cx: &mut Ctx) -> Option<Retry> {
     };
 
     let exit_codes = match field(map, "exit_codes") {
-        Some(node) => match int_or_ints(node) {
+        Some(node) => match exit_codes(node, "retry:exit_codes", Comparison::Saved, cx) {
             Some(codes) => Some(codes),
             None => {
                 report(
                     cx,
                     "invalid-type",
-                    "retry exit_codes should be an array of integers or an integer",
+                    "retry exit codes should be an array of integers or an integer",
                     node.span,
                     None,
                 );
@@ -243,7 +244,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::config::keywords::testing::{messages, ok};
+    use crate::config::keywords::testing::{messages, ok, run_node, yaml};
 
     const PATH: &str = "jobs:t:retry";
 
@@ -276,7 +277,7 @@ mod tests {
         );
 
         let t3 = ok(parse, PATH, json!({"max": 2, "exit_codes": [137]}));
-        assert_eq!(t3.exit_codes, Some(vec![137]));
+        assert_eq!(t3.exit_codes, Some(vec![ExitCode::from(137)]));
 
         assert_eq!(
             messages(parse, PATH, json!(3)),
@@ -361,7 +362,43 @@ mod tests {
     fn exit_codes_single() {
         assert_eq!(
             ok(parse, PATH, json!({"exit_codes": 1})).exit_codes,
-            Some(vec![1])
+            Some(vec![ExitCode::from(1)])
+        );
+    }
+
+    /// A retry code outside 0..32767 is kept, but GitLab compares the job's saved exit code,
+    /// which is clamped to that range, so it never matches.
+    #[test]
+    fn exit_codes_outside_saved_range() {
+        let node = yaml(
+            "retry: {max: 2, exit_codes: [137, 40000, -1, 99999999999999999999]}\n",
+            "retry",
+        );
+        let (value, diagnostics) = run_node(parse, PATH, &node);
+        assert_eq!(
+            serde_json::to_value(value.unwrap()).unwrap(),
+            json!({"max": 2, "exit_codes": [137, 40000, -1, "99999999999999999999"]})
+        );
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        let clamped = "which never matches: GitLab compares it with the job's saved exit code, \
+                       which is clamped to 0..32767";
+        assert_eq!(
+            messages,
+            [
+                format!("`retry:exit_codes` lists `40000`, {clamped}"),
+                format!("`retry:exit_codes` lists `-1`, {clamped}"),
+                "`retry:exit_codes` lists `99999999999999999999`, which never matches: \
+                 gitlab-runner reports exit codes as 64-bit integers"
+                    .to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn exit_codes_wrong_array() {
+        assert_eq!(
+            messages(parse, PATH, json!({"exit_codes": ["1", 2]})),
+            ["retry exit codes should be an array of integers or an integer"]
         );
     }
 
@@ -369,7 +406,7 @@ mod tests {
     fn exit_codes_invalid() {
         assert_eq!(
             messages(parse, PATH, json!({"exit_codes": "137"})),
-            ["retry exit_codes should be an array of integers or an integer"]
+            ["retry exit codes should be an array of integers or an integer"]
         );
     }
 

@@ -313,15 +313,6 @@ pub(crate) fn string_or_strings(node: &Node) -> Option<Vec<String>> {
     }
 }
 
-/// Returns an integer or an array of integers as a list, or `None` for anything else.
-pub(crate) fn int_or_ints(node: &Node) -> Option<Vec<i64>> {
-    match &node.value {
-        Value::Int(i) => Some(vec![*i]),
-        Value::Seq(items) => items.iter().map(Node::as_int).collect(),
-        _ => None,
-    }
-}
-
 /// Returns a scalar as Ruby's `to_s` prints it, for values GitLab accepts as "alphanumeric" or
 /// "scalar" and stringifies.
 pub(crate) fn scalar_string(node: &Node) -> Option<String> {

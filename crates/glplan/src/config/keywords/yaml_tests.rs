@@ -58,7 +58,10 @@ t4: {script: x, retry: 3}
     let (t2, _) = run_node(retry::parse, "jobs:t2:retry", &retry_of("t2"));
     assert_eq!(t2.unwrap().when.map(|w| w.len()), Some(2));
     let (t3, _) = run_node(retry::parse, "jobs:t3:retry", &retry_of("t3"));
-    assert_eq!(t3.unwrap().exit_codes, Some(vec![137]));
+    assert_eq!(
+        t3.unwrap().exit_codes,
+        Some(vec![crate::config::ExitCode::from(137)])
+    );
 
     let (t4, diags) = run_node(retry::parse, "jobs:t4:retry", &retry_of("t4"));
     assert!(t4.is_none());
