@@ -353,9 +353,51 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// Formats `text` as a Markdown code span, the form messages use to quote names. The fence is
+/// one backtick longer than the longest run of backticks in `text`, so a name such as ``t`ick``
+/// stays one span. A space pads a `text` that starts or ends with a backtick, and a `text` that
+/// starts and ends with a space, because CommonMark strips one space from each end.
+pub fn code_span(text: &str) -> String {
+    let mut longest_run = 0;
+    let mut run = 0;
+    for ch in text.chars() {
+        run = if ch == '`' { run + 1 } else { 0 };
+        longest_run = longest_run.max(run);
+    }
+    let fence = "`".repeat(longest_run + 1);
+    let spaced = text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty();
+    let pad = if text.starts_with('`') || text.ends_with('`') || spaced {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_span_plain_name() {
+        assert_eq!(code_span("build"), "`build`");
+        assert_eq!(code_span(""), "``");
+    }
+
+    #[test]
+    fn code_span_name_with_backticks() {
+        assert_eq!(code_span("t`ick"), "``t`ick``");
+        assert_eq!(code_span("a``b`c"), "```a``b`c```");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        assert_eq!(code_span("x`"), "`` x` ``");
+    }
+
+    #[test]
+    fn code_span_keeps_outer_spaces() {
+        assert_eq!(code_span(" a "), "`  a  `");
+        assert_eq!(code_span(" a"), "` a`");
+        assert_eq!(code_span("  "), "`  `");
+    }
 
     fn at(start: u32, end: u32) -> Span {
         Span::new(crate::source::FileId(0), start, end)

@@ -15,7 +15,7 @@
 
 use crate::hash::{HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, code_span, did_you_mean};
 use crate::inputs::ruby;
 use crate::limits::Limits;
 use crate::source::Span;
@@ -277,7 +277,7 @@ impl Extender {
         }
         let candidates = config.keys().filter_map(Key::as_str);
         let help = match did_you_mean(&first.name, candidates) {
-            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            Some(suggestion) => format!("did you mean {}?", code_span(suggestion)),
             None => "`extends` takes the names of top-level keys, defined in this file or in \
                      an included one"
                 .to_owned(),

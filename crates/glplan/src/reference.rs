@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, code_span, did_you_mean};
 use crate::inputs::ruby::{self, KeyStyle};
 use crate::limits::Limits;
 use crate::source::Span;
@@ -526,7 +526,7 @@ fn not_found_error(path: &[&str], span: Span, miss: &Miss<'_>) -> Diagnostic {
             let key = path.get(segment).copied().unwrap_or_default();
             let candidates = mapping.keys().filter_map(Key::as_str);
             let help = match did_you_mean(key, candidates) {
-                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                Some(suggestion) => format!("did you mean {}?", code_span(suggestion)),
                 None if segment == 0 => format!("`{key}` is not a top-level key"),
                 None => format!(
                     "`{}` has no key `{key}`",

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::diagnostic::{LocatedDiagnostic, did_you_mean};
+use crate::diagnostic::{LocatedDiagnostic, code_span, did_you_mean};
 use crate::pipeline::{AbsentJob, EdgeKind, Pipeline, PlannedJob};
 use crate::resolve::Resolution;
 use crate::yaml::Mapping;
@@ -218,7 +218,7 @@ pub fn instances<'a>(pipeline: &'a Pipeline, name: &str) -> Vec<&'a str> {
 pub fn job_not_found(pipeline: &Pipeline, name: &str) -> String {
     let known = nested_job_names(pipeline);
     let instances = instances(pipeline, name);
-    let mut message = format!("job `{name}` not found");
+    let mut message = format!("job {} not found", code_span(name));
     if let Some(reason) = no_child_pipeline(pipeline, name) {
         message.push_str(&format!(" ({reason})"));
     }
@@ -227,7 +227,7 @@ pub fn job_not_found(pipeline: &Pipeline, name: &str) -> String {
             "; it runs as parallel jobs, name one of them: {}",
             instances.join(", ")
         )),
-        Some(suggestion) => message.push_str(&format!("; did you mean `{suggestion}`?")),
+        Some(suggestion) => message.push_str(&format!("; did you mean {}?", code_span(suggestion))),
         None if known.is_empty() => message.push_str("; the configuration has no jobs"),
         None => message.push_str(&format!("; the jobs are {}", known.join(", "))),
     }
@@ -418,6 +418,16 @@ mod tests {
         assert_eq!(
             job_not_found(&pipeline, "a/d/f"),
             "job `a/d/f` not found; did you mean `a/d/e`?"
+        );
+    }
+
+    #[test]
+    fn job_not_found_quotes_backtick() {
+        let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", "t`ick: {script: x}\n");
+        let pipeline = planned(&files);
+        assert_eq!(
+            job_not_found(&pipeline, "t`ic"),
+            "job ``t`ic`` not found; did you mean ``t`ick``?"
         );
     }
 

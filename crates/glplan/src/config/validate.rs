@@ -9,7 +9,7 @@ use crate::hash::HashSet;
 
 use indexmap::IndexMap;
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostic, code_span, did_you_mean};
 use crate::inputs::ruby;
 use crate::source::Span;
 
@@ -103,8 +103,8 @@ impl Checker<'_> {
         }
         let available = self.stages.names.join(", ");
         let help = match did_you_mean(&job.stage, self.stages.names.iter().map(String::as_str)) {
-            Some(suggestion) => format!("did you mean `{suggestion}`?"),
-            None => format!("add `{}` to `stages:`", job.stage),
+            Some(suggestion) => format!("did you mean {}?", code_span(suggestion)),
+            None => format!("add {} to `stages:`", code_span(&job.stage)),
         };
         let mut diagnostic = Diagnostic::error(
             "unknown-stage",
@@ -198,7 +198,7 @@ impl Checker<'_> {
                 return;
             }
             let help = match did_you_mean(target, self.jobs.keys().map(String::as_str)) {
-                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                Some(suggestion) => format!("did you mean {}?", code_span(suggestion)),
                 None if kind == Reference::Need => {
                     "name a job of this pipeline, or add `optional: true` if it is not always \
                      there"
@@ -682,6 +682,14 @@ mod tests {
             .help
             .clone();
         assert_eq!(help.as_deref(), Some("did you mean `build`?"));
+    }
+
+    #[test]
+    fn undefined_need_help_quotes_backtick() {
+        let built =
+            build(json!({"a": {"script": "x", "needs": ["t`ic"]}, "t`ick": {"script": "x"}}));
+        let help = built.diagnostic("a job: undefined need: t`ic").help.clone();
+        assert_eq!(help.as_deref(), Some("did you mean ``t`ick``?"));
     }
 
     #[test]

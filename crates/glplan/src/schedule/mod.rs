@@ -677,7 +677,7 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             })
             .chain(absent.iter().flatten().copied());
         let help = match crate::diagnostic::did_you_mean(&entry.pattern, names) {
-            Some(name) => format!("did you mean `{name}`?"),
+            Some(name) => format!("did you mean {}?", crate::diagnostic::code_span(name)),
             None => "write a job name, a parallel job's base name or a glob; the jobs of a child \
                      pipeline are named after their trigger job, as in `TRIGGER/JOB`"
                 .to_owned(),
