@@ -3,12 +3,13 @@
 //! type found.
 //!
 //! The argument is read as JSON would read it: `undefined` members of objects and `Map`s are
-//! left out, as `JSON.stringify` leaves them out. Values that JSON cannot hold (`NaN`,
-//! `Infinity`, symbols, functions, typed arrays, `Date` and other built-in objects) are errors,
-//! never dropped or replaced.
+//! left out, as `JSON.stringify` leaves them out, and an object with a `toJSON` method is
+//! replaced by what the method returns, so a `Date` becomes its ISO 8601 text. Values that JSON
+//! cannot hold (`NaN`, `Infinity`, symbols, functions, typed arrays and other built-in objects)
+//! are errors, never dropped or replaced.
 //!
-//! Reading an object can run the caller's code: getters, `Proxy` traps, a `Map` subclass's
-//! `forEach`. Every such read goes through an import of [`guarded`], whose glue catches a
+//! Reading an object can run the caller's code: getters, `Proxy` traps, `toJSON` methods, a
+//! `Map` subclass's `forEach`. Every such read goes through an import of [`guarded`], whose glue catches a
 //! JavaScript exception and returns it as an `Err`. An exception that escaped an import instead
 //! would unwind past the Rust frames without restoring wasm's stack pointer, and after a few
 //! hundred such calls the module would fail for good.
@@ -169,150 +170,331 @@ pub fn invalid_at(path: &[Step], message: &str) -> String {
     }
 }
 
-/// Converts a JavaScript value into JSON. The caller has bounded the nesting depth, so the
-/// recursion ends.
+/// The deepest nesting of objects and arrays the argument may have. The conversion recurses
+/// once per level on wasm's small stack, whose overflow would corrupt the module's memory
+/// rather than throw, so it rejects deeper values before it recurses. GitLab's own limit on the
+/// nesting of a configuration is 100.
+pub const MAX_ARGUMENT_DEPTH: usize = 100;
+
+/// The maximum number of values the conversion reads. An argument that refers to the same
+/// object many times over counts each reference, so a few dozen arrays of two references each
+/// cannot make the conversion build millions of values (about 4 µs each).
+pub const MAX_ARGUMENT_VALUES: usize = 1_000_000;
+
+/// Converts a JavaScript value into JSON.
 pub fn to_json(value: &JsValue) -> Result<Value, String> {
-    let to_string_tag = object_to_string();
+    let mut reader = Reader {
+        builtins: Builtins::new(),
+        visited: 0,
+    };
     let mut path = Vec::new();
-    convert(value, &mut path, &to_string_tag)
+    reader.convert(value, &mut path)
 }
 
-/// `Object.prototype.toString`, which names a built-in object's kind (`[object Date]`) even
-/// when the object overrides `toString`.
-fn object_to_string() -> Option<Function> {
-    let prototype = guarded::prototype_of(&Object::new().into()).ok()?;
-    guarded::get(&prototype, &JsValue::from_str("toString"))
+/// Functions of the module's realm that identify the kind of a built-in object.
+///
+/// Maps are recognized by their internal slots, through the `size` getter of `Map.prototype`,
+/// because `instanceof Map` is false for a `Map` of another realm (an iframe, a Node.js `vm`
+/// context) and `Symbol.toStringTag` can name any object a `Map`.
+struct Builtins {
+    /// `Object.prototype.toString`, which names a built-in object's kind (`[object Date]`)
+    /// even when the object overrides `toString`.
+    object_to_string: Option<Function>,
+    /// The `size` getter of `Map.prototype`, which throws unless `this` is a `Map`.
+    map_size: Option<Function>,
+    /// The `size` getter of `Set.prototype`, which throws unless `this` is a `Set`.
+    set_size: Option<Function>,
+    /// The `byteLength` getter of `ArrayBuffer.prototype`, which throws unless `this` is an
+    /// `ArrayBuffer`.
+    array_buffer_byte_length: Option<Function>,
+}
+
+impl Builtins {
+    /// Looks up the functions in the module's realm.
+    fn new() -> Self {
+        let object_to_string = guarded::prototype_of(&Object::new().into())
+            .ok()
+            .and_then(|prototype| guarded::get(&prototype, &JsValue::from_str("toString")).ok())
+            .and_then(|method| method.dyn_into::<Function>().ok());
+        Self {
+            object_to_string,
+            map_size: prototype_getter(&Map::new().into(), "size"),
+            set_size: prototype_getter(&js_sys::Set::new(&JsValue::UNDEFINED).into(), "size"),
+            array_buffer_byte_length: prototype_getter(
+                &js_sys::ArrayBuffer::new(0).into(),
+                "byteLength",
+            ),
+        }
+    }
+
+    /// Returns whether `value` is a `Map` of any realm, or of a `Map` subclass.
+    fn is_map(&self, value: &JsValue) -> bool {
+        has_slots(&self.map_size, value)
+    }
+
+    /// Returns the kind of a non-array object as `Object.prototype.toString` names it, such as
+    /// `Object` for plain objects and class instances, or `Uint8Array`, `Date` and `String`.
+    /// An object whose `Symbol.toStringTag` names a `Map`, `Set`, `ArrayBuffer` or a typed array
+    /// that the object is not counts as `Object`.
+    fn object_kind(&self, value: &JsValue) -> String {
+        let Some(object_to_string) = &self.object_to_string else {
+            return "Object".to_owned();
+        };
+        let text = object_to_string
+            .call0(value)
+            .ok()
+            .and_then(|text| text.dyn_into::<JsString>().ok())
+            .map(String::from)
+            .unwrap_or_default();
+        let kind = text
+            .strip_prefix("[object ")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .unwrap_or("Object");
+        let genuine = match kind {
+            "Map" => self.is_map(value),
+            "Set" => has_slots(&self.set_size, value),
+            "ArrayBuffer" => has_slots(&self.array_buffer_byte_length, value),
+            "DataView" => js_sys::ArrayBuffer::is_view(value),
+            _ if kind.ends_with("Array") => js_sys::ArrayBuffer::is_view(value),
+            _ => true,
+        };
+        if genuine {
+            kind.to_owned()
+        } else {
+            "Object".to_owned()
+        }
+    }
+
+    /// Describes a value for a message, such as `number 1` or `an object`.
+    fn describe(&self, value: &JsValue) -> String {
+        if let Some(number) = value.as_f64() {
+            return format!("number {number}");
+        }
+        if value.is_null() {
+            return "null".to_owned();
+        }
+        if value.is_undefined() {
+            return "undefined".to_owned();
+        }
+        if value.as_bool().is_some() {
+            return "a boolean".to_owned();
+        }
+        if value.is_bigint() {
+            return "a bigint".to_owned();
+        }
+        if value.is_symbol() {
+            return "a symbol".to_owned();
+        }
+        if value.is_function() {
+            return "a function".to_owned();
+        }
+        if guarded::is_array(value).unwrap_or(false) {
+            return "an array".to_owned();
+        }
+        with_article(&self.object_kind(value))
+    }
+}
+
+/// Returns the getter of property `name` on the prototype of `instance`.
+fn prototype_getter(instance: &JsValue, name: &str) -> Option<Function> {
+    let prototype = guarded::prototype_of(instance).ok()?;
+    let descriptor = Object::get_own_property_descriptor(&prototype, &JsValue::from_str(name));
+    guarded::get(&descriptor, &JsValue::from_str("get"))
         .ok()?
         .dyn_into::<Function>()
         .ok()
 }
 
-fn convert(value: &JsValue, path: &mut Vec<Step>, tag: &Option<Function>) -> Result<Value, String> {
-    if value.is_null() || value.is_undefined() {
-        return Ok(Value::Null);
-    }
-    if let Some(flag) = value.as_bool() {
-        return Ok(Value::Bool(flag));
-    }
-    if let Some(text) = value.as_string() {
-        return Ok(Value::String(text));
-    }
-
-    if let Some(number) = value.as_f64() {
-        return number_json(number).ok_or_else(|| {
-            invalid_at(
-                path,
-                &format!("{} is not a JSON number", number_text(number)),
-            )
-        });
-    }
-
-    if value.is_bigint() {
-        return bigint_json(value).ok_or_else(|| {
-            invalid_at(
-                path,
-                "the bigint is outside the range of 64-bit integers; pass a smaller number or \
-                 a string",
-            )
-        });
-    }
-
-    if value.is_symbol() || value.is_function() {
-        let kind = if value.is_symbol() {
-            "a symbol"
-        } else {
-            "a function"
-        };
-        return Err(invalid_at(
-            path,
-            &format!("{kind} is not a JSON value; pass a string, number, boolean, array or object"),
-        ));
-    }
-
-    if guarded::is_array(value).map_err(|exception| threw_at(path, &exception))? {
-        let items_of =
-            guarded::array_from(value).map_err(|exception| threw_at(path, &exception))?;
-        let mut items = Vec::new();
-        for (index, item) in items_of.iter().enumerate() {
-            path.push(Step::Index(index));
-            items.push(convert(&item, path, tag)?);
-            path.pop();
-        }
-        return Ok(Value::Array(items));
-    }
-
-    if let Some(map) = value.dyn_ref::<Map>() {
-        return map_json(map, path, tag);
-    }
-
-    let kind = object_kind(value, tag);
-    if kind != "Object" {
-        return Err(invalid_at(
-            path,
-            &format!(
-                "{} is not a JSON value; pass a string, number, boolean, array or plain object",
-                with_article(&kind)
-            ),
-        ));
-    }
-
-    let mut object = serde_json::Map::new();
-    let entries = guarded::entries(value).map_err(|exception| threw_at(path, &exception))?;
-    for entry in entries.iter() {
-        let entry: Array = entry.unchecked_into();
-        let member = entry.get(1);
-        if member.is_undefined() {
-            continue;
-        }
-        let key = name_text(&entry.get(0))
-            .map_err(|message| invalid_at(path, &message))?
-            .unwrap_or_default();
-        path.push(Step::Key(key.clone()));
-        let converted = convert(&member, path, tag)?;
-        path.pop();
-        object.insert(key, converted);
-    }
-    Ok(Value::Object(object))
+/// Returns whether `getter`, a built-in getter that checks the internal slots of `this`,
+/// accepts `value`.
+fn has_slots(getter: &Option<Function>, value: &JsValue) -> bool {
+    getter
+        .as_ref()
+        .is_some_and(|getter| getter.call0(value).is_ok())
 }
 
-fn map_json(map: &Map, path: &mut Vec<Step>, tag: &Option<Function>) -> Result<Value, String> {
-    let mut object = serde_json::Map::new();
-    let mut failure = None;
-    let read = guarded::for_each(map, &mut |member, key| {
-        if failure.is_some() || member.is_undefined() {
-            return;
+/// The state of one conversion: the realm's built-in functions and the number of values read.
+struct Reader {
+    builtins: Builtins,
+    visited: usize,
+}
+
+impl Reader {
+    fn convert(&mut self, value: &JsValue, path: &mut Vec<Step>) -> Result<Value, String> {
+        self.visited += 1;
+        if self.visited > MAX_ARGUMENT_VALUES {
+            return Err(format!(
+                "invalid argument: it holds more than {MAX_ARGUMENT_VALUES} values"
+            ));
         }
-        let key = match name_text(&key) {
-            Ok(Some(key)) => key,
-            Ok(None) => {
-                let found = describe(&key, tag);
-                failure = Some(invalid_at(
+        let replaced = replace_by_to_json(value, path)?;
+        let value = replaced.as_ref().unwrap_or(value);
+
+        if value.is_null() || value.is_undefined() {
+            return Ok(Value::Null);
+        }
+        if let Some(flag) = value.as_bool() {
+            return Ok(Value::Bool(flag));
+        }
+        if let Some(text) = value.as_string() {
+            return Ok(Value::String(text));
+        }
+
+        if let Some(number) = value.as_f64() {
+            return number_json(number).ok_or_else(|| {
+                invalid_at(
                     path,
-                    &format!("a Map key must be a string, found {found}"),
-                ));
-                return;
-            }
-            Err(message) => {
-                failure = Some(invalid_at(path, &message));
-                return;
-            }
-        };
-        path.push(Step::Key(key.clone()));
-        match convert(&member, path, tag) {
-            Ok(converted) => {
-                object.insert(key, converted);
-            }
-            Err(message) => failure = Some(message),
+                    &format!("{} is not a JSON number", number_text(number)),
+                )
+            });
         }
-        path.pop();
-    });
-    if let Err(exception) = read {
-        return Err(threw_at(path, &exception));
+
+        if value.is_bigint() {
+            return bigint_json(value).ok_or_else(|| {
+                invalid_at(
+                    path,
+                    "the bigint is outside the range of 64-bit integers; pass a smaller number \
+                     or a string",
+                )
+            });
+        }
+
+        if value.is_symbol() || value.is_function() {
+            let kind = if value.is_symbol() {
+                "a symbol"
+            } else {
+                "a function"
+            };
+            return Err(invalid_at(
+                path,
+                &format!(
+                    "{kind} is not a JSON value; pass a string, number, boolean, array or object"
+                ),
+            ));
+        }
+
+        if path.len() >= MAX_ARGUMENT_DEPTH {
+            let at = match path.first() {
+                Some(field @ Step::Key(_)) => {
+                    format!(" in `{}`", format_path(std::slice::from_ref(field)))
+                }
+                Some(Step::Index(_)) | None => String::new(),
+            };
+            return Err(format!(
+                "invalid argument: objects and arrays{at} are nested more than \
+                 {MAX_ARGUMENT_DEPTH} levels deep, or an object contains itself"
+            ));
+        }
+
+        if guarded::is_array(value).map_err(|exception| threw_at(path, &exception))? {
+            let items_of =
+                guarded::array_from(value).map_err(|exception| threw_at(path, &exception))?;
+            let mut items = Vec::new();
+            for (index, item) in items_of.iter().enumerate() {
+                path.push(Step::Index(index));
+                items.push(self.convert(&item, path)?);
+                path.pop();
+            }
+            return Ok(Value::Array(items));
+        }
+
+        if self.builtins.is_map(value) {
+            return self.map_json(value.unchecked_ref(), path);
+        }
+
+        let kind = self.builtins.object_kind(value);
+        if kind != "Object" {
+            return Err(invalid_at(
+                path,
+                &format!(
+                    "{} is not a JSON value; pass a string, number, boolean, array or plain object",
+                    with_article(&kind)
+                ),
+            ));
+        }
+
+        let mut object = serde_json::Map::new();
+        let entries = guarded::entries(value).map_err(|exception| threw_at(path, &exception))?;
+        for entry in entries.iter() {
+            let entry: Array = entry.unchecked_into();
+            let member = entry.get(1);
+            if member.is_undefined() {
+                continue;
+            }
+            let key = name_text(&entry.get(0))
+                .map_err(|message| invalid_at(path, &message))?
+                .unwrap_or_default();
+            path.push(Step::Key(key.clone()));
+            let converted = self.convert(&member, path)?;
+            path.pop();
+            object.insert(key, converted);
+        }
+        Ok(Value::Object(object))
     }
-    match failure {
-        Some(message) => Err(message),
-        None => Ok(Value::Object(object)),
+
+    fn map_json(&mut self, map: &Map, path: &mut Vec<Step>) -> Result<Value, String> {
+        let mut object = serde_json::Map::new();
+        let mut failure = None;
+        let read = guarded::for_each(map, &mut |member, key| {
+            if failure.is_some() || member.is_undefined() {
+                return;
+            }
+            let key = match name_text(&key) {
+                Ok(Some(key)) => key,
+                Ok(None) => {
+                    let found = self.builtins.describe(&key);
+                    failure = Some(invalid_at(
+                        path,
+                        &format!("a Map key must be a string, found {found}"),
+                    ));
+                    return;
+                }
+                Err(message) => {
+                    failure = Some(invalid_at(path, &message));
+                    return;
+                }
+            };
+            path.push(Step::Key(key.clone()));
+            match self.convert(&member, path) {
+                Ok(converted) => {
+                    object.insert(key, converted);
+                }
+                Err(message) => failure = Some(message),
+            }
+            path.pop();
+        });
+        if let Err(exception) = read {
+            return Err(threw_at(path, &exception));
+        }
+        match failure {
+            Some(message) => Err(message),
+            None => Ok(Value::Object(object)),
+        }
     }
+}
+
+/// Returns what `value.toJSON(key)` returns when `value` is an object with a `toJSON` method,
+/// as `JSON.stringify` calls it, so that a `Date` becomes its ISO 8601 text. `key` is the last
+/// step of `path`: the member name or `Map` key, the array index as a string, or `""` for the
+/// argument itself. Returns `None` when there is no such method.
+fn replace_by_to_json(value: &JsValue, path: &[Step]) -> Result<Option<JsValue>, String> {
+    if !value.is_object() && !value.is_function() {
+        return Ok(None);
+    }
+    let method = guarded::get(value, &JsValue::from_str("toJSON"))
+        .map_err(|exception| threw_at(path, &exception))?;
+    let Some(method) = method.dyn_ref::<Function>() else {
+        return Ok(None);
+    };
+    let key = match path.last() {
+        Some(Step::Key(key)) => key.clone(),
+        Some(Step::Index(index)) => index.to_string(),
+        None => String::new(),
+    };
+    method
+        .call1(value, &JsValue::from_str(&key))
+        .map(Some)
+        .map_err(|exception| threw_at(path, &exception))
 }
 
 /// Converts a finite number: an integer that fits 64 bits to a JSON integer, as
@@ -352,53 +534,6 @@ fn bigint_json(value: &JsValue) -> Option<Value> {
         return Some(Value::from(number));
     }
     u64::try_from(value.clone()).ok().map(Value::from)
-}
-
-/// Returns the kind of a non-array object as `Object.prototype.toString` names it, such as
-/// `Object` for plain objects and class instances, or `Uint8Array`, `Date` and `String`.
-fn object_kind(value: &JsValue, tag: &Option<Function>) -> String {
-    let Some(tag) = tag else {
-        return "Object".to_owned();
-    };
-    let text = tag
-        .call0(value)
-        .ok()
-        .and_then(|text| text.dyn_into::<JsString>().ok())
-        .map(String::from)
-        .unwrap_or_default();
-    text.strip_prefix("[object ")
-        .and_then(|rest| rest.strip_suffix(']'))
-        .unwrap_or("Object")
-        .to_owned()
-}
-
-/// Describes a value for a message, such as `number 1` or `an object`.
-fn describe(value: &JsValue, tag: &Option<Function>) -> String {
-    if let Some(number) = value.as_f64() {
-        return format!("number {number}");
-    }
-    if value.is_null() {
-        return "null".to_owned();
-    }
-    if value.is_undefined() {
-        return "undefined".to_owned();
-    }
-    if value.as_bool().is_some() {
-        return "a boolean".to_owned();
-    }
-    if value.is_bigint() {
-        return "a bigint".to_owned();
-    }
-    if value.is_symbol() {
-        return "a symbol".to_owned();
-    }
-    if value.is_function() {
-        return "a function".to_owned();
-    }
-    if guarded::is_array(value).unwrap_or(false) {
-        return "an array".to_owned();
-    }
-    with_article(&object_kind(value, tag))
 }
 
 fn with_article(kind: &str) -> String {

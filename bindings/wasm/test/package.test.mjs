@@ -14,6 +14,7 @@ import { execFile, execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import vm from "node:vm";
 import { after, before, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -103,6 +104,17 @@ test("invalid argument throws an Error", () => {
     message: "entry file `.gitlab-ci.yml` is not in `files`; its paths are a.yml",
   });
   assert.throws(() => glplan.plan("not an object"), (error) => error instanceof Error && /^invalid argument/.test(error.message));
+});
+
+test("a Map of another realm is read as a Map", () => {
+  // A `vm` context has its own globals, so its Map is no instance of this realm's Map.
+  const files = vm.runInNewContext('new Map([[".gitlab-ci.yml", "build:\\n  script: make\\n"]])');
+  assert.equal(files instanceof Map, false);
+  const { pipeline } = glplan.plan({ files });
+  assert.deepEqual(
+    pipeline.jobs.map((job) => job.name),
+    ["build"],
+  );
 });
 
 test("a variable value that is not a string throws", () => {

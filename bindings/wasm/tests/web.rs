@@ -481,23 +481,101 @@ fn argument_read_exception_throws_error() {
             assert!(message.starts_with(expected), "{message}");
         }
     }
-    // A getter 90 levels deep that succeeds for the shape check and throws in the conversion,
-    // which lost about 30 KB of stack per call.
-    let deep = "let reads = 0; \
-        let value = { get leaf() { if (reads++ % 2) { throw new Error('second read'); } return 'x'; } }; \
+    // A getter 90 levels deep that throws, which lost about 30 KB of stack per call.
+    let deep = "let value = { get leaf() { throw new Error('deep read'); } }; \
         for (let i = 0; i < 90; i++) { value = [value]; } \
         return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, inputs: { deep: value } };";
     for _ in 0..200 {
         let message = error_message(lint(run_js(deep)));
         assert!(
             message.starts_with("invalid argument `inputs.deep[0][0]")
-                && message.ends_with("`: reading it threw Error: second read"),
+                && message.ends_with("`: reading it threw Error: deep read"),
             "{message}"
         );
     }
     let valid = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}}"#);
     assert!(Array::is_array(&lint(valid).unwrap()));
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[wasm_bindgen_test]
+fn getters_run_once() {
+    // `counter` is not enumerable, so the conversion does not read it as a field.
+    let input = run_js(
+        "const counter = { reads: 0 }; \
+         const input = { get files() { counter.reads += 1; return { '.gitlab-ci.yml': 'a: {script: x}' }; } }; \
+         Object.defineProperty(input, 'counter', { value: counter }); \
+         return input;",
+    );
+    lint(input.clone()).unwrap();
+    assert_eq!(get(&input, "counter.reads"), 1);
+}
+
+#[wasm_bindgen_test]
+fn to_json_replaces_argument_values() {
+    let input = run_js(
+        "const files = { toJSON(key) { return { '.gitlab-ci.yml': `${key}: {script: x}\\n` }; } }; \
+         return { toJSON(key) { return { files, context: { ref: 'main' }, entry: key || undefined }; } };",
+    );
+    let result = plan(input).unwrap();
+    assert_eq!(get(&result, "pipeline.jobs.0.name"), "files");
+    assert_eq!(get(&result, "pipeline.ref"), "main");
+
+    // `Date.prototype.toJSON` writes ISO 8601 text, which is no valid Git ref name.
+    let input = run_js(
+        "return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, context: { ref: new Date(0) } };",
+    );
+    let message = error_message(plan(input));
+    assert!(
+        message.starts_with("invalid argument `context.ref`: `1970-01-01T00:00:00.000Z` is not"),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn to_json_failures_throw_error() {
+    let cases = [
+        (
+            "return { files: { toJSON() { throw new Error('no JSON'); } } };",
+            "invalid argument `files`: reading it threw Error: no JSON",
+        ),
+        (
+            "const cycle = {}; cycle.self = cycle; \
+             return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, inputs: { toJSON() { return cycle; } } };",
+            "invalid argument: objects and arrays in `inputs` are nested more than 100 levels \
+             deep, or an object contains itself",
+        ),
+        (
+            "const wide = { toJSON() { return new Array(2000000).fill(0); } }; \
+             return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, inputs: { wide } };",
+            "invalid argument: it holds more than 1000000 values",
+        ),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(error_message(lint(run_js(body))), expected);
+    }
+    let valid = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}}"#);
+    assert!(Array::is_array(&lint(valid).unwrap()));
+}
+
+#[wasm_bindgen_test]
+fn object_tagged_map_read_as_object() {
+    let input = run_js(
+        "return { files: { [Symbol.toStringTag]: 'Map', '.gitlab-ci.yml': 'a: {script: x}' } };",
+    );
+    let diagnostics = lint(input).unwrap();
+    assert_eq!(Array::from(&diagnostics).length(), 0);
+    let input = run_js(
+        "return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, inputs: { n: { [Symbol.toStringTag]: 'Uint8Array' } } };",
+    );
+    assert!(lint(input).is_ok());
+    // A real typed array is still rejected.
+    let input = run_js("return { files: { '.gitlab-ci.yml': new Uint8Array(1) } };");
+    assert_eq!(
+        error_message(lint(input)),
+        "invalid argument `files[\".gitlab-ci.yml\"]`: a Uint8Array is not a JSON value; pass \
+         a string, number, boolean, array or plain object"
+    );
 }
 
 #[wasm_bindgen_test]
