@@ -2,6 +2,7 @@
 //! exported JavaScript functions in the crate root convert their argument and result.
 
 use glplan::context::PipelineContext;
+use glplan::diagnostic::code_span;
 use glplan::fleet::MatchContext;
 use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
@@ -127,14 +128,16 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
     for (field, names) in [("play", &input.play), ("fail", &input.fail)] {
         if let Some(name) = unknown_jobs(&pipeline, names).first() {
             return Err(format!(
-                "invalid argument `{field}`: job `{name}` is not in the pipeline"
+                "invalid argument `{field}`: job {} is not in the pipeline",
+                code_span(name)
             ));
         }
     }
     if let Some((name, reason)) = created_failed_jobs(&pipeline, &input.play).first() {
         return Err(format!(
-            "invalid argument `play`: job `{name}` cannot be played, because GitLab creates \
-             it as failed (`{reason}`)"
+            "invalid argument `play`: job {} cannot be played, because GitLab creates it \
+             as failed (`{reason}`)",
+            code_span(name)
         ));
     }
 
@@ -778,6 +781,19 @@ test: {script: x}
     }
 
     #[test]
+    fn schedule_unknown_fail_job_quotes_backtick() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let error = schedule(input(
+            serde_json::json!({"files": files, "fail": ["t`ick"]}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `fail`: job ``t`ick`` is not in the pipeline"
+        );
+    }
+
+    #[test]
     fn schedule_created_failed_play_job_is_error() {
         let yaml = "variables: {BRANCH: 'a:b'}\n\
             deploy: {script: x, when: manual, environment: review/$BRANCH}\n";
@@ -861,6 +877,27 @@ test: {script: x}
                 "`fail` names job `test`, which the simulated run never reaches: it ends as \
                  `skipped`, so failing it changes nothing"
             ]
+        );
+    }
+
+    #[test]
+    fn schedule_not_manual_play_warning_quotes_backtick() {
+        let files = serde_json::json!({".gitlab-ci.yml": "t`ick: {script: x}\n"});
+        let result = schedule(input(
+            serde_json::json!({"files": files, "play": ["t`ick"]}),
+        ))
+        .unwrap();
+        let warning = result
+            .diagnostics
+            .iter()
+            .find(|diagnostic| diagnostic.code == "play-not-manual")
+            .map(|diagnostic| diagnostic.message.as_str());
+        assert_eq!(
+            warning,
+            Some(
+                "`play` names job ``t`ick``, whose `when` is `on_success`, not `manual`, so \
+                 playing it changes nothing"
+            )
         );
     }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::context::PipelineContext;
+use glplan::diagnostic::code_span;
 use glplan::pipeline::{Pipeline, PlanDiagnostic, PlanOptions};
 use glplan::yaml::{Mapping, Node};
 use glplan::{Diagnostics, FileId, Limits, Resolution, Severity, Span};
@@ -706,14 +707,16 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
     for (option, names) in [("--play", &args.play), ("--fail", &args.fail)] {
         if let Some(name) = unknown_jobs(&pipeline, names).first() {
             return Err(CliError::Message(format!(
-                "{option}: job `{name}` is not in the pipeline"
+                "{option}: job {} is not in the pipeline",
+                code_span(name)
             )));
         }
     }
     if let Some((name, reason)) = created_failed_jobs(&pipeline, &args.play).first() {
         return Err(CliError::Message(format!(
-            "--play: job `{name}` cannot be played, because GitLab creates it as failed \
-             (`{reason}`)"
+            "--play: job {} cannot be played, because GitLab creates it as failed \
+             (`{reason}`)",
+            code_span(name)
         )));
     }
 

@@ -576,6 +576,14 @@ fn unknown_played_job_exits_two() {
 }
 
 #[test]
+fn unknown_played_job_quotes_backtick() {
+    let config = fixture("stuck/.gitlab-ci.yml");
+    let output = glplan(&["schedule", &config, "--play", "t`ick"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--play: job ``t`ick`` is not in the pipeline"));
+}
+
+#[test]
 fn created_failed_played_job_exits_two() {
     let dir = std::env::temp_dir().join(format!("glplan-play-failed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

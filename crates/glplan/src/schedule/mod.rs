@@ -416,8 +416,9 @@ pub fn not_manual_play_warnings(
             continue;
         }
         let message = format!(
-            "{option} names job `{name}`, whose `when` is `{}`, not `manual`, so playing it \
+            "{option} names job {}, whose `when` is `{}`, not `manual`, so playing it \
              changes nothing",
+            crate::diagnostic::code_span(name),
             first.when.as_str()
         );
         let help = "name a job with `when: manual`, or leave the name out";
