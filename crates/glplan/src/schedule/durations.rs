@@ -339,6 +339,7 @@ impl Reader<'_> {
                             &format!("{path}:fail"),
                             "a boolean or a number of failing attempts",
                             node,
+                            self.raw(node),
                         ));
                         valid = false;
                     }
@@ -350,6 +351,7 @@ impl Reader<'_> {
                             &format!("{path}:exit_code"),
                             "an integer",
                             node,
+                            self.raw(node),
                         ));
                         valid = false;
                     }
@@ -420,7 +422,8 @@ fn check_project_timeout(seconds: u64, node: &Node, raw: &str, diags: &mut Diagn
             "invalid-project-timeout",
             format!(
                 "`timeout` should be at least 10 minutes and less than 1 month, found `{raw}` \
-                 ({seconds} seconds)"
+                 ({seconds} {})",
+                if seconds == 1 { "second" } else { "seconds" }
             ),
         )
         .with_span(node.span)
@@ -442,10 +445,18 @@ fn invalid_duration(path: &str, node: &Node, raw: &str) -> Diagnostic {
     .with_help("write a duration such as `90`, `3m 30s`, `1 hour` or `1:20`")
 }
 
-fn invalid_value(path: &str, expected: &str, node: &Node) -> Diagnostic {
+/// Builds the error for a value of the wrong kind. A number is shown with its text, because
+/// its type alone, as in "found integer" for `-1`, does not say what is wrong with it.
+fn invalid_value(path: &str, expected: &str, node: &Node, raw: &str) -> Diagnostic {
+    let found = match node.value {
+        Value::Int(_) | Value::BigInt(_) | Value::Float(_) => {
+            format!("{} `{}`", node.type_name(), raw.trim())
+        }
+        _ => node.type_name().to_owned(),
+    };
     Diagnostic::error(
         "invalid-durations-value",
-        format!("`{path}` should be {expected}, found {}", node.type_name()),
+        format!("`{path}` should be {expected}, found {found}"),
     )
     .with_span(node.span)
 }
@@ -606,6 +617,35 @@ mod tests {
         for (text, code) in cases {
             let (_, diags) = parse(text);
             assert_eq!(codes(&diags), [code], "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_number_message_shows_text() {
+        let cases = [
+            (
+                "jobs: {a: {duration: 1, fail: -1}}\n",
+                "`jobs:a:fail` should be a boolean or a number of failing attempts, found \
+                 integer `-1`",
+            ),
+            (
+                "jobs: {a: {duration: 1, exit_code: 1.5}}\n",
+                "`jobs:a:exit_code` should be an integer, found float `1.5`",
+            ),
+            (
+                "jobs: {a: {duration: 1, fail: yes please}}\n",
+                "`jobs:a:fail` should be a boolean or a number of failing attempts, found string",
+            ),
+            (
+                "timeout: 1\n",
+                "`timeout` should be at least 10 minutes and less than 1 month, found `1` \
+                 (1 second)",
+            ),
+        ];
+        for (text, expected) in cases {
+            let (_, diags) = parse(text);
+            let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(messages, [expected], "{text}");
         }
     }
 
