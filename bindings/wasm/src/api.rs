@@ -902,6 +902,27 @@ test: {script: x}
     }
 
     #[test]
+    fn schedule_unreached_fail_warning_quotes_backtick() {
+        let yaml =
+            "a: {script: x, when: manual, allow_failure: false}\nt`ick: {script: x, needs: [a]}\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let result = schedule(input(
+            serde_json::json!({"files": files, "fail": ["t`ick"]}),
+        ))
+        .unwrap();
+        let warning = result
+            .diagnostics
+            .iter()
+            .find(|diagnostic| diagnostic.code == "fail-not-reached")
+            .map(|diagnostic| diagnostic.message.as_str())
+            .unwrap_or_default();
+        assert!(
+            warning.starts_with("`fail` names job ``t`ick``, which"),
+            "{warning}"
+        );
+    }
+
+    #[test]
     fn explain_absent_job() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let result = explain(input(serde_json::json!({"files": files})), "release").unwrap();

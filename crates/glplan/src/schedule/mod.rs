@@ -479,8 +479,9 @@ pub fn unreached_choice_warnings(
             Choice::Fail => ("fail-not-reached", "failing"),
         };
         let message = format!(
-            "{option} names job `{name}`, which the simulated run never reaches: {why}, so \
-             {verb} it changes nothing"
+            "{option} names job {}, which the simulated run never reaches: {why}, so {verb} it \
+             changes nothing",
+            crate::diagnostic::code_span(name)
         );
         let help = "play the manual jobs before it, or stop failing them. The schedule shows \
                     each job's status";
