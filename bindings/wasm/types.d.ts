@@ -692,7 +692,7 @@ export type JobStatus = "created" | "waiting_for_resource" | "manual" | "running
 export interface Attempt {
   /**
    * The runner. Absent for a trigger job, for a retry that waits for its resource group,
-   * and for an attempt that GitLab dropped while it was pending.
+   * and for an attempt that ended without starting.
    */
   runner?: string;
   /**
@@ -700,17 +700,19 @@ export interface Attempt {
    */
   slot?: number;
   /**
-   * When the attempt became pending. Absent for a retry that waits for its resource group.
+   * When the attempt became pending. Absent for a retry that waits for its resource group,
+   * or that was canceled while it waited for it.
    */
   queued_at?: number;
   /**
    * When it started. Absent for a retry that waits for its resource group and for an
-   * attempt that GitLab dropped while it was pending, which ends without starting.
+   * attempt that ended without starting: one that GitLab dropped while it was pending, or a
+   * retry that `auto_cancel:on_job_failure` canceled before it started.
    */
   started_at?: number;
   /**
-   * When it ended, or GitLab dropped it. Absent for a retry that waits for its resource
-   * group.
+   * When it ended, or was dropped or canceled before it started. Absent for a retry that
+   * waits for its resource group.
    */
   finished_at?: number;
   /**

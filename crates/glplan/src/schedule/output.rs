@@ -177,21 +177,23 @@ pub struct ScheduledJob {
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 pub struct Attempt {
     /// The runner. Absent for a trigger job, for a retry that waits for its resource group,
-    /// and for an attempt that GitLab dropped while it was pending.
+    /// and for an attempt that ended without starting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runner: Option<String>,
     /// The slot on the runner, from 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slot: Option<u32>,
-    /// When the attempt became pending. Absent for a retry that waits for its resource group.
+    /// When the attempt became pending. Absent for a retry that waits for its resource group,
+    /// or that was canceled while it waited for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queued_at: Option<u64>,
     /// When it started. Absent for a retry that waits for its resource group and for an
-    /// attempt that GitLab dropped while it was pending, which ends without starting.
+    /// attempt that ended without starting: one that GitLab dropped while it was pending, or a
+    /// retry that `auto_cancel:on_job_failure` canceled before it started.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<u64>,
-    /// When it ended, or GitLab dropped it. Absent for a retry that waits for its resource
-    /// group.
+    /// When it ended, or was dropped or canceled before it started. Absent for a retry that
+    /// waits for its resource group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<u64>,
     /// `success`, `failed` or `canceled`. The attempt of a trigger job with `strategy: mirror`

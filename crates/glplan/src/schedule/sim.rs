@@ -121,9 +121,23 @@ struct Current {
     /// The status the attempt took from the child pipeline, in place of the one its
     /// `failure` and `canceled` give.
     inherited: Option<JobStatus>,
-    /// Whether GitLab dropped the attempt while it was pending, so it never started. Its
-    /// `started` is then the time of the drop, as is its `end`.
-    dropped: bool,
+    /// Whether the attempt started. One that did not has its `started` and `end` at the
+    /// time it was dropped or canceled.
+    start: Start,
+}
+
+/// The start of an attempt, or the reason it never started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// It started, on a runner or as a trigger job.
+    Started,
+    /// GitLab dropped it while it was pending.
+    Dropped,
+    /// `auto_cancel:on_job_failure` canceled this retry while it was pending.
+    CanceledPending,
+    /// `auto_cancel:on_job_failure` canceled this retry while it waited for its resource
+    /// group, before it became pending.
+    CanceledWaiting,
 }
 
 /// An attempt of a job: (job index, attempt index), the attempt index `None` for a job that
@@ -993,7 +1007,7 @@ impl<'p> Sim<'p> {
                 after,
                 waits_for_child,
                 inherited,
-                dropped: false,
+                start: Start::Started,
             });
         }
         self.set_token(job, Token::Running);
@@ -1159,7 +1173,7 @@ impl<'p> Sim<'p> {
             after: state.cause,
             waits_for_child: false,
             inherited: None,
-            dropped: true,
+            start: Start::Dropped,
         };
         self.unqueue(job, time);
         if let Some(state) = self.states.get_mut(job) {
@@ -1269,8 +1283,12 @@ impl<'p> Sim<'p> {
                 }
                 self.end_attempt(job, time);
             }
-            Phase::Pending => self.unqueue(job, time),
-            Phase::WaitingForResource | Phase::Created | Phase::Scheduled => {}
+            Phase::Pending => {
+                self.unqueue(job, time);
+                self.cancel_retry(job, Start::CanceledPending, time);
+            }
+            Phase::WaitingForResource => self.cancel_retry(job, Start::CanceledWaiting, time),
+            Phase::Created | Phase::Scheduled => {}
             Phase::Manual | Phase::Settled => return,
         }
         if let Some(state) = self.states.get_mut(job) {
@@ -1286,6 +1304,39 @@ impl<'p> Sim<'p> {
             token,
             Some("canceled by `auto_cancel:on_job_failure`".into()),
         );
+    }
+
+    /// Records the cancellation of a retry of `job` that had not started. GitLab creates each
+    /// retry as a new job, so the canceled retry is an attempt of its own, without a runner.
+    /// The first attempt of a job that never started is not recorded.
+    fn cancel_retry(&mut self, job: usize, start: Start, time: u64) {
+        let Some(state) = self.states.get_mut(job) else {
+            return;
+        };
+        let Some(previous) = state.attempts.last() else {
+            return;
+        };
+        // A retry that waits for its resource group was created when the attempt before it
+        // ended.
+        let queued = match start {
+            Start::CanceledWaiting => previous.end,
+            _ => state.queued,
+        };
+        let attempt = Current {
+            runner: None,
+            slot: None,
+            queued,
+            started: time,
+            end: time,
+            failure: None,
+            exit_code: None,
+            canceled: true,
+            after: state.cause,
+            waits_for_child: false,
+            inherited: None,
+            start,
+        };
+        state.attempts.push(attempt);
     }
 
     fn unqueue(&mut self, job: usize, time: u64) {
@@ -1334,7 +1385,7 @@ impl<'p> Sim<'p> {
             .filter(|&job| {
                 self.states
                     .get(job)
-                    .is_some_and(|s| s.attempts.iter().any(|a| a.dropped))
+                    .is_some_and(|s| s.attempts.iter().any(|a| a.start == Start::Dropped))
             })
             .filter_map(|job| {
                 Some(StuckJob {
@@ -1371,8 +1422,8 @@ impl<'p> Sim<'p> {
             .map(|a| Attempt {
                 runner: runner_name(a.runner),
                 slot: a.slot,
-                queued_at: Some(a.queued),
-                started_at: (!a.dropped).then_some(a.started),
+                queued_at: (a.start != Start::CanceledWaiting).then_some(a.queued),
+                started_at: (a.start == Start::Started).then_some(a.started),
                 finished_at: Some(a.end),
                 status: attempt_status(a),
                 failure_reason: a.failure.map(str::to_owned),
@@ -1380,8 +1431,6 @@ impl<'p> Sim<'p> {
             .collect();
         // A retry that waits for its resource group is a new job in GitLab, so it gets an
         // attempt of its own, and the job's runner, slot and end come from that attempt.
-        // NOTE: a retry that `auto_cancel:on_job_failure` cancels before it starts gets no
-        // attempt, so the job shows as canceled with the failed attempt's runner and times.
         let waiting_retry = state.phase == Phase::WaitingForResource && !state.attempts.is_empty();
         if waiting_retry {
             attempts.push(Attempt {
@@ -1415,7 +1464,9 @@ impl<'p> Sim<'p> {
             .filter(|&stage| fact.stage >= stage)
             .and_then(|_| self.runs.get(fact.pipeline)?.halt.as_ref());
         let reason = match status {
-            JobStatus::Failed if last.is_some_and(|a| a.dropped) => Some(self.stuck_reason(job)),
+            JobStatus::Failed if last.is_some_and(|a| a.start == Start::Dropped) => {
+                Some(self.stuck_reason(job))
+            }
             JobStatus::Created if halt.is_some() => halt.map(|h| h.reason.clone()),
             JobStatus::Created => self.blocker(job),
             JobStatus::WaitingForResource => self.resource_reason(job),
@@ -1450,7 +1501,7 @@ impl<'p> Sim<'p> {
             started_at: state
                 .attempts
                 .iter()
-                .find(|a| !a.dropped)
+                .find(|a| a.start == Start::Started)
                 .or(open.as_ref())
                 .map(|a| a.started),
             finished_at: last.map(|a| a.end),
@@ -1646,7 +1697,7 @@ impl<'p> Sim<'p> {
                 let wait = s
                     .attempts
                     .iter()
-                    .filter(|a| !a.dropped)
+                    .filter(|a| a.start == Start::Started)
                     .map(|a| a.started.saturating_sub(a.queued))
                     .sum();
                 (wait, i)

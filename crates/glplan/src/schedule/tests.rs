@@ -1439,3 +1439,63 @@ b: {script: x, rules: [{needs: [a]}], when: always}
     assert_eq!(status(&schedule, "b"), JobStatus::Success);
     assert_eq!(schedule.status, PipelineStatus::Failed);
 }
+
+/// `flaky` fails at 10 and its retry waits for `r`, which `holder` took. `bad` fails at 50,
+/// and `auto_cancel:on_job_failure` cancels the waiting retry, which GitLab created as a job
+/// of its own: an attempt without a runner, a queue time or a start.
+#[test]
+fn canceled_waiting_retry_is_attempt() {
+    let yaml = "workflow: {auto_cancel: {on_job_failure: all}}\n\
+                flaky: {script: x, resource_group: r, retry: 1}\n\
+                holder: {script: x, resource_group: r}\n\
+                bad: {script: x}\n";
+    let times = "jobs:\n  flaky: {duration: 10, fail: 1}\n  holder: 100\n  \
+                 bad: {duration: 50, fail: 1}\n";
+    let schedule = run(yaml, times, &ScheduleOptions::default());
+    let flaky = schedule.job("flaky").unwrap();
+    assert_eq!(flaky.status, JobStatus::Canceled);
+    assert_eq!(flaky.attempts.len(), 2);
+    assert_eq!(flaky.attempts[0].status, JobStatus::Failed);
+    assert_eq!(flaky.attempts[0].finished_at, Some(10));
+    let retry = &flaky.attempts[1];
+    assert_eq!(retry.status, JobStatus::Canceled);
+    assert_eq!(retry.runner, None);
+    assert_eq!(retry.queued_at, None);
+    assert_eq!(retry.started_at, None);
+    assert_eq!(retry.finished_at, Some(50));
+    // The job's runner and end are the canceled retry's, its start the first attempt's.
+    assert_eq!(flaky.runner, None);
+    assert_eq!(flaky.finished_at, Some(50));
+    assert_eq!(flaky.started_at, Some(0));
+    assert_eq!(status(&schedule, "holder"), JobStatus::Canceled);
+}
+
+/// `flaky` fails at 10, and its retry is pending behind `bad` on a runner with two slots.
+/// `bad` fails at 60 and cancels the pending retry.
+#[test]
+fn canceled_pending_retry_is_attempt() {
+    let yaml = "workflow: {auto_cancel: {on_job_failure: all}}\n\
+                flaky: {script: x, retry: 1}\nlong: {script: x}\nbad: {script: x}\n";
+    let pipeline = pipeline(yaml);
+    let pool = pool(&pipeline, 2, 0, &[2]);
+    let times = durations(
+        "jobs:\n  flaky: {duration: 10, fail: 1}\n  long: 100\n  bad: {duration: 50, fail: 1}\n",
+    );
+    let schedule = simulate(&pipeline, &pool, &times, &ScheduleOptions::default());
+    assert_eq!(started(&schedule, "bad"), Some(10));
+    let flaky = schedule.job("flaky").unwrap();
+    assert_eq!(flaky.status, JobStatus::Canceled);
+    let retry = flaky.attempts.get(1).unwrap();
+    assert_eq!(retry.status, JobStatus::Canceled);
+    assert_eq!(retry.runner, None);
+    assert_eq!(retry.queued_at, Some(10));
+    assert_eq!(retry.started_at, None);
+    assert_eq!(retry.finished_at, Some(60));
+    // Waits count only attempts that started.
+    assert!(
+        schedule
+            .longest_waits
+            .iter()
+            .all(|wait| wait.job != "flaky")
+    );
+}
