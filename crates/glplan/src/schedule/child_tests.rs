@@ -891,3 +891,29 @@ fn play_under_unrun_trigger_unreached() {
     );
     assert!(warnings(&["t", "t/deploy"]).is_empty());
 }
+
+#[test]
+fn unreached_trigger_name_quoted() {
+    let files = with_child(
+        "\"t`x\": {trigger: {include: child.yml}, when: manual}\n",
+        "deploy: {script: x, when: manual}\n",
+    );
+    let pipeline = planned(&files);
+    let options = options(&["t`x/deploy"], &[]);
+    let schedule = simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &Durations::default(),
+        &options,
+    );
+    let warnings =
+        unreached_choice_warnings(&pipeline, &schedule, &options.play, Choice::Play, "--play");
+    let message = warnings
+        .first()
+        .map(|w| w.message.as_str())
+        .unwrap_or_default();
+    assert!(
+        message.contains("because trigger job ``t`x`` ends as `manual`"),
+        "{message}"
+    );
+}

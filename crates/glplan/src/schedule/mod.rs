@@ -467,8 +467,8 @@ pub fn unreached_choice_warnings(
             Some(job) => format!("it ends as `{}`", job.status.as_str()),
             None => match unreached_trigger(&layout, schedule, first) {
                 Some((trigger, status)) => format!(
-                    "its child pipeline is not created, because trigger job `{trigger}` ends as \
-                     `{}`",
+                    "its child pipeline is not created, because trigger job {} ends as `{}`",
+                    crate::diagnostic::code_span(trigger),
                     status.as_str()
                 ),
                 None => "its child pipeline is not created".to_owned(),
