@@ -875,7 +875,8 @@ test: {script: x}
             warnings,
             [
                 "`fail` names job `test`, which the simulated run never reaches: it ends as \
-                 `skipped`, so failing it changes nothing"
+                 `skipped` (the jobs it waits for ended `failed` and it runs `when: \
+                 on_success`), so failing it changes nothing"
             ]
         );
     }

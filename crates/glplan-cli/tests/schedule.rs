@@ -659,7 +659,8 @@ fn play_never_reached_warns() {
     assert!(
         errors.contains(
             "warning[play-not-reached]: --play names job `deploy`, which the simulated run \
-             never reaches: it ends as `skipped`, so playing it changes nothing"
+             never reaches: it ends as `skipped` (the jobs it waits for ended `failed` and it \
+             runs `when: manual`), so playing it changes nothing"
         ),
         "{errors}"
     );

@@ -463,8 +463,9 @@ pub fn unreached_choice_warnings(
         if selected.any(|job| reached(schedule, &job.name, choice)) {
             continue;
         }
-        let why = match schedule.job(&first.name) {
-            Some(job) => format!("it ends as `{}`", job.status.as_str()),
+        let scheduled = schedule.job(&first.name);
+        let why = match scheduled {
+            Some(job) => ending(job),
             None => match unreached_trigger(&layout, schedule, first) {
                 Some((trigger, status)) => format!(
                     "its child pipeline is not created, because trigger job {} ends as `{}`",
@@ -483,11 +484,29 @@ pub fn unreached_choice_warnings(
              changes nothing",
             crate::diagnostic::code_span(name)
         );
-        let help = "play the manual jobs before it, or stop failing them. The schedule shows \
-                    each job's status";
+        let unplayed =
+            choice == Choice::Fail && scheduled.is_some_and(|job| job.status == JobStatus::Manual);
+        let help = if unplayed {
+            "play the job too, because a manual job starts only when it is played"
+        } else {
+            "change what keeps the run from reaching the job, or leave the name out"
+        };
         warnings.push(crate::Diagnostic::warning(code, message).with_help(help));
     }
     warnings
+}
+
+/// Describes how `job` ends in the simulated run: its status, its failure reason and why it
+/// did not run or finish, as the schedule lists them.
+fn ending(job: &ScheduledJob) -> String {
+    let mut text = format!("it ends as `{}`", job.status.as_str());
+    if let Some(failure) = &job.failure_reason {
+        text.push_str(&format!(" with `{failure}`"));
+    }
+    if let Some(reason) = &job.reason {
+        text.push_str(&format!(" ({reason})"));
+    }
+    text
 }
 
 /// Returns whether the simulated run reached job `name` for `choice`.

@@ -1286,7 +1286,8 @@ fn play_after_failure_unreached() {
         unreached(BUILD_THEN_MANUAL, &["deploy"], &["build"]),
         [
             "play-not-reached: --play names job `deploy`, which the simulated run never \
-             reaches: it ends as `skipped`, so playing it changes nothing"
+             reaches: it ends as `skipped` (the jobs it waits for ended `failed` and it runs \
+             `when: manual`), so playing it changes nothing"
         ]
     );
     assert!(unreached(BUILD_THEN_MANUAL, &["deploy"], &[]).is_empty());
@@ -1298,7 +1299,8 @@ fn fail_of_unstarted_job_unreached() {
         unreached(BUILD_THEN_MANUAL, &[], &["build", "test"]),
         [
             "fail-not-reached: --fail names job `test`, which the simulated run never \
-             reaches: it ends as `skipped`, so failing it changes nothing"
+             reaches: it ends as `skipped` (the jobs it waits for ended `failed` and it runs \
+             `when: on_success`), so failing it changes nothing"
         ]
     );
     // A manual job that is not played never starts either.
@@ -1306,10 +1308,81 @@ fn fail_of_unstarted_job_unreached() {
         unreached(BUILD_THEN_MANUAL, &[], &["deploy"]),
         [
             "fail-not-reached: --fail names job `deploy`, which the simulated run never \
-             reaches: it ends as `manual`, so failing it changes nothing"
+             reaches: it ends as `manual` (optional manual job, not played), so failing it \
+             changes nothing"
         ]
     );
     assert!(unreached(BUILD_THEN_MANUAL, &["deploy"], &["deploy"]).is_empty());
+}
+
+/// The warning names the status, failure reason and note that stop the job, because a stuck
+/// job, an unplayed manual job and a failed job each need a different change.
+#[test]
+fn unreached_warning_names_stuck_job() {
+    let yaml = "stages: [a, b]\ngpu: {stage: a, script: x, tags: [gpu]}\n\
+        deploy: {stage: b, script: x, when: manual}\n";
+    let pipeline = pipeline(yaml);
+    let mut pool = pool(&pipeline, 1, 0, &[1]);
+    if let Some(eligible) = pool.eligible.first_mut() {
+        *eligible = Eligible {
+            runners: Vec::new(),
+            reason: Some("no runner has the tag `gpu`".into()),
+        };
+    }
+    let options = ScheduleOptions {
+        play: vec!["deploy".to_owned()],
+        fail: vec!["gpu".to_owned()],
+    };
+    let schedule = simulate(&pipeline, &pool, &Durations::default(), &options);
+
+    let played =
+        unreached_choice_warnings(&pipeline, &schedule, &options.play, Choice::Play, "--play");
+    let failed =
+        unreached_choice_warnings(&pipeline, &schedule, &options.fail, Choice::Fail, "--fail");
+    let messages = |warnings: &[crate::Diagnostic]| -> Vec<String> {
+        warnings.iter().map(|w| w.message.clone()).collect()
+    };
+
+    assert_eq!(
+        messages(&played),
+        [
+            "--play names job `deploy`, which the simulated run never reaches: it ends as \
+             `skipped` (the jobs it waits for ended `failed` and it runs `when: manual`), so \
+             playing it changes nothing"
+        ]
+    );
+    assert_eq!(
+        messages(&failed),
+        [
+            "--fail names job `gpu`, which the simulated run never reaches: it ends as `failed` \
+             with `stuck_pending_no_matching_runners` (no runner has the tag `gpu`), so failing \
+             it changes nothing"
+        ]
+    );
+    let help = played.first().and_then(|w| w.help.as_deref());
+    assert_eq!(
+        help,
+        Some("change what keeps the run from reaching the job, or leave the name out")
+    );
+}
+
+#[test]
+fn fail_of_unplayed_job_suggests_play() {
+    let pipeline = pipeline(BUILD_THEN_MANUAL);
+    let options = failing(&["deploy"]);
+    let schedule = simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &Durations::default(),
+        &options,
+    );
+    let warnings =
+        unreached_choice_warnings(&pipeline, &schedule, &options.fail, Choice::Fail, "--fail");
+    let help = warnings.first().and_then(|w| w.help.as_deref());
+    assert_eq!(
+        help,
+        Some("play the job too, because a manual job starts only when it is played")
+    );
 }
 
 #[test]
