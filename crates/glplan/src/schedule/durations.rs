@@ -347,9 +347,10 @@ impl Reader<'_> {
                 Some("exit_code") => match node.as_int() {
                     Some(code) => exit_code = code,
                     None => {
+                        // gitlab-runner reports an exit code as a 64-bit integer.
                         diags.push(invalid_value(
                             &format!("{path}:exit_code"),
-                            "an integer",
+                            "a 64-bit integer",
                             node,
                             self.raw(node),
                         ));
@@ -630,7 +631,12 @@ mod tests {
             ),
             (
                 "jobs: {a: {duration: 1, exit_code: 1.5}}\n",
-                "`jobs:a:exit_code` should be an integer, found float `1.5`",
+                "`jobs:a:exit_code` should be a 64-bit integer, found float `1.5`",
+            ),
+            (
+                "jobs: {a: {duration: 1, exit_code: 99999999999999999999}}\n",
+                "`jobs:a:exit_code` should be a 64-bit integer, found integer \
+                 `99999999999999999999`",
             ),
             (
                 "jobs: {a: {duration: 1, fail: yes please}}\n",
