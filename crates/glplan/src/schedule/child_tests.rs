@@ -424,6 +424,33 @@ fn auto_cancel_reaches_child_pipeline() {
     assert_eq!(child(&schedule, "t").status, PipelineStatus::Canceled);
 }
 
+/// `bad` fails at 10 and cancels the child pipeline of `t`, whose only job is delayed.
+const CANCELED_DELAYED_CHILD: [(&str, &str); 2] = [
+    (
+        ".gitlab-ci.yml",
+        "workflow: {auto_cancel: {on_job_failure: all}}\n\
+         t: {trigger: {include: child.yml, strategy: depend}}\n\
+         bad: {script: x}\n",
+    ),
+    (
+        "child.yml",
+        "c: {script: x, when: delayed, start_in: 1 hour}\n",
+    ),
+];
+
+/// The cancellation ends the child pipeline before any of its jobs has an attempt.
+#[test]
+fn canceled_child_ends_at_cancel() {
+    let schedule = run(
+        &CANCELED_DELAYED_CHILD,
+        "jobs: {bad: 10}\n",
+        &options(&[], &["bad"]),
+    );
+    assert_eq!(job(&schedule, "t/c").status, JobStatus::Canceled);
+    assert_eq!(child(&schedule, "t").status, PipelineStatus::Canceled);
+    assert_eq!(child(&schedule, "t").finished_at, Some(10));
+}
+
 #[test]
 fn auto_cancel_of_child_leaves_parent() {
     let yaml = "stages: [a, b]\n\

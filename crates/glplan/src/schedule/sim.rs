@@ -204,6 +204,9 @@ struct Run {
     children: Vec<usize>,
     /// When it was created; `None` while its trigger job has not started.
     created_at: Option<u64>,
+    /// When a cancellation last canceled one of its jobs. A job canceled before it started
+    /// has no attempt, so the pipeline's end can be later than every attempt's end.
+    canceled_at: Option<u64>,
     /// Per stage: jobs whose token is not settled, and the settled tokens.
     stage_unsettled: Vec<usize>,
     stage_tokens: Vec<TokenSet>,
@@ -452,6 +455,7 @@ impl<'p> Sim<'p> {
                 jobs,
                 children,
                 created_at: None,
+                canceled_at: None,
                 stage_unsettled,
                 stage_tokens: vec![TokenSet::default(); stage_count],
                 stage_jobs,
@@ -1293,6 +1297,10 @@ impl<'p> Sim<'p> {
         }
         if let Some(state) = self.states.get_mut(job) {
             state.canceled = true;
+        }
+        let run = self.facts.get(job).map(|f| f.pipeline);
+        if let Some(run) = run.and_then(|run| self.runs.get_mut(run)) {
+            run.canceled_at = Some(time);
         }
         let token = if self.failure_allowed(job, None) {
             Token::SuccessWithWarnings

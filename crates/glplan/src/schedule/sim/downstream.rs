@@ -272,6 +272,7 @@ impl Sim<'_> {
                         .clone()
                         .filter_map(|job| self.states.get(job))
                         .flat_map(|s| s.attempts.iter().map(|a| a.end))
+                        .chain(run.canceled_at)
                         .max()
                         .unwrap_or(created_at)
                 });
