@@ -451,6 +451,22 @@ fn canceled_child_ends_at_cancel() {
     assert_eq!(child(&schedule, "t").finished_at, Some(10));
 }
 
+/// `t` ends in a tie with `bad`, whose failure canceled it, so the path ends with `bad`.
+#[test]
+fn critical_path_through_cancel_cause() {
+    let schedule = run(
+        &CANCELED_DELAYED_CHILD,
+        "jobs: {bad: 10}\n",
+        &options(&[], &["bad"]),
+    );
+    let path: Vec<&str> = schedule
+        .critical_path
+        .iter()
+        .map(|step| step.job.as_str())
+        .collect();
+    assert_eq!(path, ["bad"]);
+}
+
 #[test]
 fn auto_cancel_of_child_leaves_parent() {
     let yaml = "stages: [a, b]\n\

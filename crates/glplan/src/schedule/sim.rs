@@ -1224,7 +1224,8 @@ impl<'p> Sim<'p> {
         self.settle(job, token, reason);
         let run = self.facts.get(job).map_or(0, |f| f.pipeline);
         if !allowed && self.runs.get(run).is_some_and(|r| r.cancel_on_failure) {
-            self.cancel_pipeline(run, time);
+            let cause = self.last_attempt_of(job);
+            self.cancel_pipeline(run, time, cause);
         }
     }
 
@@ -1275,7 +1276,9 @@ impl<'p> Sim<'p> {
     }
 
     /// Cancels `job` unless it completed, or is manual.
-    fn cancel_job(&mut self, job: usize, time: u64) {
+    /// Cancels `job` at `time` unless it completed or is manual. `cause` is the failed attempt
+    /// that canceled the pipeline.
+    fn cancel_job(&mut self, job: usize, time: u64, cause: AttemptRef) {
         let Some(phase) = self.states.get(job).map(|s| s.phase) else {
             return;
         };
@@ -1284,6 +1287,11 @@ impl<'p> Sim<'p> {
                 if let Some(current) = self.states.get_mut(job).and_then(|s| s.current.as_mut()) {
                     current.canceled = true;
                     current.failure = None;
+                    // The critical path passes over a trigger job's wait for its child
+                    // pipeline, so it goes on to the failure that ended the wait.
+                    if current.waits_for_child {
+                        current.after = Some(cause);
+                    }
                 }
                 self.end_attempt(job, time);
             }
@@ -1345,6 +1353,15 @@ impl<'p> Sim<'p> {
             start,
         };
         state.attempts.push(attempt);
+    }
+
+    /// Returns the last attempt of `job`.
+    fn last_attempt_of(&self, job: usize) -> AttemptRef {
+        let last = self
+            .states
+            .get(job)
+            .and_then(|s| s.attempts.len().checked_sub(1));
+        (job, last)
     }
 
     fn unqueue(&mut self, job: usize, time: u64) {

@@ -189,7 +189,8 @@ impl Sim<'_> {
             .is_some_and(|r| r.cancel_on_failure);
         if token == Token::Failed && cancels {
             let pipeline = self.facts.get(trigger).map_or(0, |f| f.pipeline);
-            self.cancel_pipeline(pipeline, time);
+            let cause = self.last_attempt_of(trigger);
+            self.cancel_pipeline(pipeline, time, cause);
         }
     }
 
@@ -228,8 +229,9 @@ impl Sim<'_> {
 
     /// `auto_cancel:on_job_failure: all`: every job of pipeline `run` that has not completed
     /// is canceled, and so is every job of the child pipelines created under it, because
-    /// GitLab's pipeline cancellation cascades to child pipelines.
-    pub(super) fn cancel_pipeline(&mut self, run: usize, time: u64) {
+    /// GitLab's pipeline cancellation cascades to child pipelines. `cause` is the failed
+    /// attempt that cancels them.
+    pub(super) fn cancel_pipeline(&mut self, run: usize, time: u64, cause: AttemptRef) {
         let mut pipelines = vec![run];
         self.descendants(run, &mut pipelines);
         let mut jobs: Vec<usize> = pipelines
@@ -251,7 +253,7 @@ impl Sim<'_> {
             self.waited.remove(child);
         }
         for job in jobs {
-            self.cancel_job(job, time);
+            self.cancel_job(job, time, cause);
         }
     }
 
