@@ -826,7 +826,8 @@ export interface SlotWait {
    */
   job: string;
   /**
-   * Seconds between becoming pending and starting, summed over its attempts.
+   * Seconds between becoming pending and starting, or being dropped while pending, summed
+   * over its attempts.
    */
   wait: number;
   /**

@@ -244,7 +244,8 @@ pub struct CriticalStep {
 pub struct SlotWait {
     /// Job name.
     pub job: String,
-    /// Seconds between becoming pending and starting, summed over its attempts.
+    /// Seconds between becoming pending and starting, or being dropped while pending, summed
+    /// over its attempts.
     pub wait: u64,
     /// The runner that finally took it.
     pub runner: String,

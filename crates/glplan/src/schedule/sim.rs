@@ -1719,10 +1719,13 @@ impl<'p> Sim<'p> {
             .enumerate()
             .filter(|(_, s)| s.attempts.iter().any(|a| a.runner.is_some()))
             .map(|(i, s)| {
+                // An attempt dropped or canceled while pending has its `started` at that
+                // time, so its pending time counts too. A retry canceled while it waited for
+                // its resource group never waited for a runner.
                 let wait = s
                     .attempts
                     .iter()
-                    .filter(|a| a.start == Start::Started)
+                    .filter(|a| a.start != Start::CanceledWaiting)
                     .map(|a| a.started.saturating_sub(a.queued))
                     .sum();
                 (wait, i)

@@ -635,6 +635,27 @@ fn job_pending_a_day_dropped() {
     assert_eq!(schedule.status, PipelineStatus::Failed);
 }
 
+/// `b` waits a day for the only slot, is dropped and retried, then waits an hour more.
+#[test]
+fn dropped_attempt_wait_counted() {
+    let pipeline = pipeline("a: {script: x}\nb: {script: x, retry: 1}\n");
+    let pool = pool(&pipeline, 1, 0, &[1]);
+    let times = "timeout: 48h\ndefault: 10\njobs: {a: 25h}\n";
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &durations(times),
+        &ScheduleOptions::default(),
+    );
+    assert_eq!(started(&schedule, "b"), Some(90_000));
+    let waits: Vec<(&str, u64)> = schedule
+        .longest_waits
+        .iter()
+        .map(|w| (w.job.as_str(), w.wait))
+        .collect();
+    assert_eq!(waits, [("b", 90_000)]);
+}
+
 #[test]
 fn trigger_job_takes_no_runner() {
     let yaml =
