@@ -1585,7 +1585,7 @@ fn canceled_pending_retry_is_attempt() {
     assert_eq!(retry.queued_at, Some(10));
     assert_eq!(retry.started_at, None);
     assert_eq!(retry.finished_at, Some(60));
-    // Waits count only attempts that started.
+    // A job is listed with the runner of its last attempt, and the canceled retry has none.
     assert!(
         schedule
             .longest_waits
