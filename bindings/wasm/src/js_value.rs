@@ -183,12 +183,20 @@ pub const MAX_ARGUMENT_VALUES: usize = 1_000_000;
 
 /// Converts a JavaScript value into JSON.
 pub fn to_json(value: &JsValue) -> Result<Value, String> {
-    let mut reader = Reader {
-        builtins: Builtins::new(),
-        visited: 0,
-    };
-    let mut path = Vec::new();
-    reader.convert(value, &mut path)
+    BUILTINS.with(|builtins| {
+        let mut reader = Reader {
+            builtins,
+            visited: 0,
+        };
+        let mut path = Vec::new();
+        reader.convert(value, &mut path)
+    })
+}
+
+thread_local! {
+    /// The built-in functions, looked up once: each lookup creates objects and reads property
+    /// descriptors, which cost more than reading a small argument.
+    static BUILTINS: Builtins = Builtins::new();
 }
 
 /// Functions of the module's realm that identify the kind of a built-in object.
@@ -197,6 +205,8 @@ pub fn to_json(value: &JsValue) -> Result<Value, String> {
 /// because `instanceof Map` is false for a `Map` of another realm (an iframe, a Node.js `vm`
 /// context) and `Symbol.toStringTag` can name any object a `Map`.
 struct Builtins {
+    /// `Object.prototype` of the module's realm.
+    object_prototype: Option<Object>,
     /// `Object.prototype.toString`, which names a built-in object's kind (`[object Date]`)
     /// even when the object overrides `toString`.
     object_to_string: Option<Function>,
@@ -212,11 +222,13 @@ struct Builtins {
 impl Builtins {
     /// Looks up the functions in the module's realm.
     fn new() -> Self {
-        let object_to_string = guarded::prototype_of(&Object::new().into())
-            .ok()
-            .and_then(|prototype| guarded::get(&prototype, &JsValue::from_str("toString")).ok())
+        let object_prototype = guarded::prototype_of(&Object::new().into()).ok();
+        let object_to_string = object_prototype
+            .as_ref()
+            .and_then(|prototype| guarded::get(prototype, &JsValue::from_str("toString")).ok())
             .and_then(|method| method.dyn_into::<Function>().ok());
         Self {
+            object_prototype,
             object_to_string,
             map_size: prototype_getter(&Map::new().into(), "size"),
             set_size: prototype_getter(&js_sys::Set::new(&JsValue::UNDEFINED).into(), "size"),
@@ -225,6 +237,18 @@ impl Builtins {
                 "byteLength",
             ),
         }
+    }
+
+    /// Returns whether `value` is an object whose prototype is `Object.prototype` of the
+    /// module's realm, or `null`: an object literal or `Object.create(null)`, which
+    /// `JSON.stringify` reads by its members whatever its `Symbol.toStringTag`. Such objects
+    /// are most of an argument, and this check costs one call where the others throw and catch
+    /// an exception for each.
+    fn is_plain(&self, value: &JsValue) -> bool {
+        let Ok(prototype) = guarded::prototype_of(value) else {
+            return false;
+        };
+        prototype.is_null() || self.object_prototype.as_ref() == Some(&prototype)
     }
 
     /// Returns whether `value` is a `Map` of any realm, or of a `Map` subclass.
@@ -314,12 +338,12 @@ fn has_slots(getter: &Option<Function>, value: &JsValue) -> bool {
 }
 
 /// The state of one conversion: the realm's built-in functions and the number of values read.
-struct Reader {
-    builtins: Builtins,
+struct Reader<'b> {
+    builtins: &'b Builtins,
     visited: usize,
 }
 
-impl Reader {
+impl Reader<'_> {
     fn convert(&mut self, value: &JsValue, path: &mut Vec<Step>) -> Result<Value, String> {
         self.visited += 1;
         if self.visited > MAX_ARGUMENT_VALUES {
@@ -398,11 +422,16 @@ impl Reader {
             return Ok(Value::Array(items));
         }
 
-        if self.builtins.is_map(value) {
+        let plain = self.builtins.is_plain(value);
+        if !plain && self.builtins.is_map(value) {
             return self.map_json(value.unchecked_ref(), path);
         }
 
-        let kind = self.builtins.object_kind(value);
+        let kind = if plain {
+            "Object".to_owned()
+        } else {
+            self.builtins.object_kind(value)
+        };
         if kind != "Object" {
             return Err(invalid_at(
                 path,

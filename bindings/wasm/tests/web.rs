@@ -558,6 +558,21 @@ fn to_json_failures_throw_error() {
     assert!(Array::is_array(&lint(valid).unwrap()));
 }
 
+/// `JSON.stringify` reads an object literal by its members, whatever its `Symbol.toStringTag`,
+/// and so does the package, also for an object without a prototype.
+#[wasm_bindgen_test]
+fn object_literal_read_whatever_its_tag() {
+    let input = run_js(
+        "return { files: { [Symbol.toStringTag]: 'Config', '.gitlab-ci.yml': 'a: {script: x}' } };",
+    );
+    assert_eq!(Array::from(&lint(input).unwrap()).length(), 0);
+    let input = run_js(
+        "const files = Object.create(null); files['.gitlab-ci.yml'] = 'a: {script: x}'; \
+         return { files };",
+    );
+    assert_eq!(Array::from(&lint(input).unwrap()).length(), 0);
+}
+
 #[wasm_bindgen_test]
 fn object_tagged_map_read_as_object() {
     let input = run_js(
