@@ -229,8 +229,8 @@ fn resolve(input: &mut Input) -> Result<Resolution, String> {
     Ok(glplan::resolve(&entry, &files, &options))
 }
 
-/// Adds the input's runner files to `sources` and matches the pipeline's jobs to their runners;
-/// `None` without runner files.
+/// Adds the child configurations' files and the input's runner files to `sources`, and
+/// matches the pipeline's jobs to their runners; `None` without runner files.
 fn match_fleet(
     input: &Input,
     pipeline: &Pipeline,
@@ -240,6 +240,7 @@ fn match_fleet(
     if input.runners.is_empty() {
         return None;
     }
+    glplan::fleet::add_child_sources(pipeline, sources);
     let ids: Vec<_> = input
         .runners
         .iter()

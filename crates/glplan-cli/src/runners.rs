@@ -13,7 +13,8 @@ use glplan::{Diagnostics, Limits, SourceMap};
 use crate::text_file::read_source_text;
 
 /// Reads the runner files into `sources` (so diagnostics can show their lines), parses them
-/// as one fleet, matches the pipeline's jobs and runs the executor checks.
+/// as one fleet, matches the pipeline's jobs and runs the executor checks. The child
+/// configurations' files join `sources` first, so that the checks can point at child jobs.
 pub fn load_fleet(
     paths: &[std::path::PathBuf],
     pipeline: &Pipeline,
@@ -27,6 +28,7 @@ pub fn load_fleet(
             read_source_text(path, "--runners")?,
         ));
     }
+    glplan::fleet::add_child_sources(pipeline, sources);
     let ids: Vec<_> = texts
         .iter()
         .map(|(name, text)| sources.add(name.clone(), text.clone()))

@@ -67,12 +67,28 @@ pub fn check(
         check_kubernetes_resources(runner, &mut diags);
     }
 
-    // Each job against the runners that can take it.
     let locator = Locator::new(sources);
+    check_jobs(pipeline, matching, "", fleet, &locator, &mut diags);
+    diags
+}
+
+/// Checks each job of `pipeline` against the runners that can take it, then the jobs of its
+/// child pipelines. `prefix` is empty for the top pipeline. For a child pipeline it is the
+/// trigger jobs that lead to it, each followed by `/`, so that its jobs are named as the
+/// schedule names them (`deploy/rspec`).
+fn check_jobs(
+    pipeline: &Pipeline,
+    matching: &Matching,
+    prefix: &str,
+    fleet: &Fleet,
+    locator: &Locator<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
     for (job, job_match) in pipeline.jobs.iter().zip(&matching.jobs) {
+        let name = format!("{prefix}{}", job.name);
         if job_match.stuck {
             let job_span = job.location.as_ref().and_then(|l| locator.locate(l));
-            diags.push(stuck_job(job, job_match, fleet, job_span));
+            diags.push(stuck_job(&name, job_match, fleet, job_span));
         }
         for runner in job_match
             .eligible
@@ -81,25 +97,57 @@ pub fn check(
         {
             let at = At {
                 job,
+                name: &name,
                 runner,
-                locator: &locator,
+                locator,
             };
-            check_ignored_image(&at, &mut diags);
-            check_dind_privileged(&at, &mut diags);
-            check_docker_host(&at, &mut diags);
-            check_pull_policy(&at, &mut diags);
-            check_allowed_images(&at, &mut diags);
-            check_vm_image(&at, &mut diags);
-            check_job_resources(&at, &mut diags);
-            check_timeout(&at, &mut diags);
+            check_ignored_image(&at, diags);
+            check_dind_privileged(&at, diags);
+            check_docker_host(&at, diags);
+            check_pull_policy(&at, diags);
+            check_allowed_images(&at, diags);
+            check_vm_image(&at, diags);
+            check_job_resources(&at, diags);
+            check_timeout(&at, diags);
         }
     }
-    diags
+    for child in &matching.children {
+        let downstream = pipeline
+            .job(&child.trigger)
+            .and_then(crate::schedule::simulated_child);
+        if let Some(downstream) = downstream {
+            let prefix = format!("{prefix}{}/", child.trigger);
+            check_jobs(downstream, &child.matching, &prefix, fleet, locator, diags);
+        }
+    }
+}
+
+/// Adds the files of the child configurations that [`check`] covers (those of the child
+/// pipelines GitLab creates, at every depth) to `sources`, so that the diagnostics of a child
+/// pipeline's jobs point at the jobs' definitions. A file whose name `sources` already has is
+/// left out, because jobs are located by file name and the child reads the same repository.
+pub fn add_child_sources(pipeline: &Pipeline, sources: &mut SourceMap) {
+    for job in &pipeline.jobs {
+        let Some(downstream) = crate::schedule::simulated_child(job) else {
+            continue;
+        };
+        let configuration = job.trigger.as_ref().and_then(|t| t.configuration.as_ref());
+        if let Some(configuration) = configuration {
+            for (_, file) in configuration.sources.files() {
+                if !sources.files().any(|(_, known)| known.name == file.name) {
+                    sources.add(file.name.clone(), file.text.clone());
+                }
+            }
+        }
+        add_child_sources(downstream, sources);
+    }
 }
 
 /// A job on one of its eligible runners.
 struct At<'a> {
     job: &'a PlannedJob,
+    /// The job's name in messages: `TRIGGER/JOB` in a child pipeline.
+    name: &'a str,
     runner: &'a Runner,
     locator: &'a Locator<'a>,
 }
@@ -221,7 +269,7 @@ fn is_dind(image: &str) -> bool {
 }
 
 fn stuck_job(
-    job: &PlannedJob,
+    name: &str,
     job_match: &JobMatch,
     fleet: &Fleet,
     job_span: Option<Span>,
@@ -229,9 +277,8 @@ fn stuck_job(
     let mut diagnostic = Diagnostic::warning(
         "fleet-stuck-job",
         format!(
-            "job `{}` is stuck: no runner can take it, so it stays pending until GitLab drops it \
-             after an hour",
-            job.name
+            "job `{name}` is stuck: no runner can take it, so it stays pending until GitLab drops it \
+             after an hour"
         ),
     );
     if let Some(span) = job_span {
@@ -281,7 +328,7 @@ fn check_ignored_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
             format!(
                 "job `{}` sets `image` `{}`, which the `{name}` executor of runner `{runner}` \
                  ignores",
-                at.job.name, image.name
+                at.name, image.name
             ),
         )
         .with_help(format!(
@@ -302,7 +349,7 @@ fn check_ignored_image(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
             format!(
                 "job `{}` sets `services` {}, which the `{name}` executor of runner `{runner}` \
                  does not start",
-                at.job.name,
+                at.name,
                 names.join(", ")
             ),
         )
@@ -345,7 +392,7 @@ fn check_dind_privileged(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
             format!(
                 "job `{}` starts `{image}`, which needs a privileged container, but runner \
                  `{runner}` does not run services privileged",
-                at.job.name
+                at.name
             ),
         )
         .with_help(format!(
@@ -445,7 +492,7 @@ fn check_docker_host(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
                     format!(
                         "`DOCKER_HOST` points at `{host}`, but no service of job `{}` has that \
                          host name",
-                        at.job.name
+                        at.name
                     ),
                 )
                 .with_help(if dind.is_empty() {
@@ -519,7 +566,7 @@ fn check_dind_without_docker_host(
         format!(
             "job `{}` starts `{image}` as `{name}` but does not set `DOCKER_HOST`, and the \
              Docker client looks for a daemon only at `docker`",
-            at.job.name
+            at.name
         ),
     )
     .with_help(format!(
@@ -653,7 +700,7 @@ fn check_shared_certs(at: &At<'_>, certdir: &str, diags: &mut Vec<Diagnostic>) {
         format!(
             "job `{}` uses Docker-in-Docker with TLS, but runner `{runner}` shares no \
              `{client}` volume, so the job container cannot read the client certificates",
-            at.job.name
+            at.name
         ),
     )
     .with_help(format!(
@@ -1123,7 +1170,7 @@ fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
                             format!(
                                 "job `{}` sets `{variable}`, but runner `{runner}` has no \
                                  `{max_key}`, so the runner ignores it",
-                                at.job.name
+                                at.name
                             ),
                         )
                         .with_help(format!(
@@ -1185,7 +1232,7 @@ fn check_timeout(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
         format!(
             "job `{}` sets `timeout` to `{}` ({} s), but runner `{runner}` caps its jobs at \
              {maximum} s",
-            at.job.name, timeout.text, timeout.seconds
+            at.name, timeout.text, timeout.seconds
         ),
     )
     .with_help(format!(

@@ -92,7 +92,7 @@ use crate::config::keywords::services::default_hostnames;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 
-pub use check::check;
+pub use check::{add_child_sources, check};
 pub use matching::{
     ChildMatching, JobMatch, MatchContext, Matching, Rejection, RunnerRejection, match_jobs, reject,
 };

@@ -1850,3 +1850,138 @@ docker-build:
         diagnostic.message
     );
 }
+
+/// Plans `.gitlab-ci.yml` with the other `files` beside it, adds the child configurations'
+/// files and the runner file, and returns the sources and the check's diagnostics.
+fn check_with_children(files: &[(&str, &str)], toml: &str) -> (SourceMap, Vec<Diagnostic>) {
+    let mut memory = MemoryFiles::new();
+    for (name, text) in files {
+        memory = memory.with_file(*name, *text);
+    }
+    let context = PipelineContext::default();
+    let (mut resolution, pipeline) =
+        plan(".gitlab-ci.yml", &memory, &context, &PlanOptions::default());
+    let pipeline = pipeline.unwrap();
+    add_child_sources(&pipeline, &mut resolution.sources);
+    let file = resolution.sources.add("config.toml", toml);
+    let (fleet, _) = Fleet::parse(&[(file, toml)], &resolution.sources);
+    let matching = match_jobs(&pipeline, &fleet, &MatchContext::from(&context));
+    let diags = check(&pipeline, &fleet, &matching, &resolution.sources);
+    (resolution.sources, diags)
+}
+
+const CHILD_PARENT: &str = "build: {script: make}\ndeploy:\n  trigger:\n    include: child.yml\n";
+const DOCKER_RUNNER: &str = "[[runners]]\nname = \"docker\"\nexecutor = \"docker\"\n";
+
+#[test]
+fn stuck_child_job_named_after_trigger() {
+    let (sources, diags) = check_with_children(
+        &[
+            (".gitlab-ci.yml", CHILD_PARENT),
+            (
+                "child.yml",
+                "test: {script: x}\ngpu: {script: x, tags: [gpu]}\n",
+            ),
+        ],
+        DOCKER_RUNNER,
+    );
+    let stuck: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| d.code == "fleet-stuck-job")
+        .collect();
+    assert_eq!(stuck.len(), 1, "{diags:#?}");
+    assert!(
+        stuck[0].message.starts_with("job `deploy/gpu` is stuck"),
+        "{}",
+        stuck[0].message
+    );
+    let span = stuck[0].span.unwrap();
+    assert_eq!(sources.get(span.file).unwrap().name, "child.yml");
+    assert!(sources.snippet(span).starts_with("gpu:"));
+}
+
+#[test]
+fn grandchild_job_checked() {
+    let child = "test: {script: x}\ninner:\n  trigger:\n    include: grandchild.yml\n";
+    let grandchild = "build:\n  image: ruby:3.3\n  script: x\n";
+    let shell = "[[runners]]\nname = \"shell\"\nexecutor = \"shell\"\n";
+    let (sources, diags) = check_with_children(
+        &[
+            (".gitlab-ci.yml", CHILD_PARENT),
+            ("child.yml", child),
+            ("grandchild.yml", grandchild),
+        ],
+        shell,
+    );
+    let ignored: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| d.code == "fleet-image-ignored")
+        .collect();
+    assert_eq!(ignored.len(), 1, "{diags:#?}");
+    assert!(
+        ignored[0]
+            .message
+            .starts_with("job `deploy/inner/build` sets `image` `ruby:3.3`"),
+        "{}",
+        ignored[0].message
+    );
+    let span = ignored[0].span.unwrap();
+    assert_eq!(sources.get(span.file).unwrap().name, "grandchild.yml");
+    assert_eq!(sources.snippet(span), "build:");
+}
+
+#[test]
+fn child_job_without_child_sources_at_runner() {
+    let files = MemoryFiles::new()
+        .with_file(".gitlab-ci.yml", CHILD_PARENT)
+        .with_file("child.yml", "gpu: {script: x, tags: [gpu]}\n");
+    let context = PipelineContext::default();
+    let (mut resolution, pipeline) =
+        plan(".gitlab-ci.yml", &files, &context, &PlanOptions::default());
+    let pipeline = pipeline.unwrap();
+    let file = resolution.sources.add("config.toml", DOCKER_RUNNER);
+    let (fleet, _) = Fleet::parse(&[(file, DOCKER_RUNNER)], &resolution.sources);
+    let matching = match_jobs(&pipeline, &fleet, &MatchContext::from(&context));
+    let diags = check(&pipeline, &fleet, &matching, &resolution.sources);
+    let stuck = diags.iter().find(|d| d.code == "fleet-stuck-job").unwrap();
+    assert!(stuck.message.starts_with("job `deploy/gpu` is stuck"));
+    assert_eq!(stuck.span, None);
+    assert_eq!(stuck.labels.len(), 1);
+}
+
+#[test]
+fn child_not_created_not_checked() {
+    let child = "workflow: {rules: [{when: never}]}\ngpu: {script: x, tags: [gpu]}\n";
+    let (_, diags) = check_with_children(
+        &[(".gitlab-ci.yml", CHILD_PARENT), ("child.yml", child)],
+        DOCKER_RUNNER,
+    );
+    assert!(
+        !diags.iter().any(|d| d.code == "fleet-stuck-job"),
+        "{diags:#?}"
+    );
+}
+
+#[test]
+fn add_child_sources_skips_known_names() {
+    let files = MemoryFiles::new()
+        .with_file(".gitlab-ci.yml", CHILD_PARENT)
+        .with_file("child.yml", "test: {script: x}\n");
+    let (mut resolution, pipeline) = plan(
+        ".gitlab-ci.yml",
+        &files,
+        &PipelineContext::default(),
+        &PlanOptions::default(),
+    );
+    let pipeline = pipeline.unwrap();
+    add_child_sources(&pipeline, &mut resolution.sources);
+    let count = resolution.sources.files().count();
+    assert!(
+        resolution
+            .sources
+            .files()
+            .any(|(_, file)| file.name == "child.yml")
+    );
+    add_child_sources(&pipeline, &mut resolution.sources);
+    assert_eq!(resolution.sources.files().count(), count);
+}

@@ -36,10 +36,25 @@ impl MatchedFleet {
         // The matching and the checks read the jobs' real tags and images, so what they
         // report can show masked values.
         mask_rejections(&mut matching, pipeline);
-        let masker = &pipeline.masker;
-        for diagnostic in &mut checked {
-            masker.mask_diagnostic(diagnostic);
+        // A child job's diagnostic can show the child's own masked values, so every
+        // pipeline's masker applies.
+        let mut pipelines = vec![pipeline];
+        let mut next = 0;
+        while let Some(current) = pipelines.get(next).copied() {
+            pipelines.extend(
+                current
+                    .jobs
+                    .iter()
+                    .filter_map(crate::schedule::simulated_child),
+            );
+            next += 1;
         }
+        for diagnostic in &mut checked {
+            for masked in &pipelines {
+                masked.masker.mask_diagnostic(diagnostic);
+            }
+        }
+        let masker = &pipeline.masker;
         // A runner tag equal to a masked value would show it beside the jobs' masked tags.
         for tag in fleet.runners.iter_mut().flat_map(|runner| &mut runner.tags) {
             *tag = masker.mask_owned(std::mem::take(tag));
