@@ -1127,3 +1127,64 @@ fn schedule_json_has_child_errors() {
         "{error}"
     );
 }
+
+#[test]
+fn stuck_child_jobs_warn_in_plan() {
+    let config = fixture("children/.gitlab-ci.yml");
+    let runners = fixture("children/shell.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stderr(&output);
+    let child = fixture("children/child.yml");
+    let grandchild = fixture("children/grand.yml");
+    let expected = [
+        ("deploy/unit", format!("{child}:3:1")),
+        ("deploy/approve", format!("{child}:8:1")),
+        ("deploy/nested/smoke", format!("{grandchild}:1:1")),
+    ];
+    for (name, location) in expected {
+        let heading = format!("warning[fleet-stuck-job]: job `{name}` is stuck");
+        let (_, after) = text
+            .split_once(&heading)
+            .unwrap_or_else(|| panic!("no warning for {name} in {text}"));
+        let first_location = after.lines().nth(1).unwrap_or_default();
+        assert!(
+            first_location.ends_with(&location),
+            "{name}: {first_location}"
+        );
+    }
+}
+
+#[test]
+fn stuck_child_jobs_in_schedule_json() {
+    let schedule = schedule_json("children", &["shell.toml"], &[]);
+    let child = fixture("children/child.yml");
+    let grandchild = fixture("children/grand.yml");
+    let stuck: Vec<(String, String)> = diagnostic_locations(&schedule)
+        .into_iter()
+        .filter(|(code, _)| code == "fleet-stuck-job")
+        .collect();
+    let top = fixture("children/.gitlab-ci.yml");
+    let expected = [
+        format!("{top}:6"),
+        format!("{top}:17"),
+        format!("{top}:22"),
+        format!("{child}:3"),
+        format!("{child}:8"),
+        format!("{grandchild}:1"),
+    ];
+    let locations: Vec<&str> = stuck.iter().map(|(_, at)| at.as_str()).collect();
+    assert_eq!(locations, expected);
+    let messages: Vec<&str> = schedule["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("job `deploy/nested/smoke` is stuck")),
+        "{messages:?}"
+    );
+}
