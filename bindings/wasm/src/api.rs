@@ -616,6 +616,66 @@ test: {script: x}
         assert_eq!(in_pipeline, 1);
     }
 
+    const CHILD_PARENT: &str = "build: {script: x, tags: [docker]}\n\
+        deploy:\n  trigger:\n    include: child.yml\n";
+    const CHILD: &str = "unit: {script: x, tags: [docker]}\ngpu: {script: x, tags: [gpu]}\n";
+
+    /// Returns the `fleet-stuck-job` entries of `diagnostics` as (message, file, line).
+    fn stuck_jobs(diagnostics: &[Diagnostic]) -> Vec<(String, String, u32)> {
+        diagnostics
+            .iter()
+            .filter(|d| d.code == "fleet-stuck-job")
+            .map(|d| {
+                let location = d.location.as_ref().unwrap();
+                (
+                    d.message.clone(),
+                    location.file.clone(),
+                    location.start.line,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plan_reports_stuck_child_job() {
+        let files = serde_json::json!({".gitlab-ci.yml": CHILD_PARENT, "child.yml": CHILD});
+        let runners = serde_json::json!({"config.toml": RUNNERS});
+        let result = plan(input(
+            serde_json::json!({"files": files, "runners": runners}),
+        ))
+        .unwrap();
+        let stuck = stuck_jobs(&result.diagnostics);
+        assert_eq!(stuck.len(), 1, "{stuck:?}");
+        let (message, file, line) = &stuck[0];
+        assert!(
+            message.starts_with("job `deploy/gpu` is stuck"),
+            "{message}"
+        );
+        assert_eq!(file, "child.yml");
+        assert_eq!(*line, 2);
+    }
+
+    #[test]
+    fn schedule_reports_stuck_child_job() {
+        let files = serde_json::json!({".gitlab-ci.yml": CHILD_PARENT, "child.yml": CHILD});
+        let runners = serde_json::json!({"config.toml": RUNNERS});
+        let result = schedule(input(
+            serde_json::json!({"files": files, "runners": runners}),
+        ))
+        .unwrap();
+        let stuck = stuck_jobs(&result.diagnostics);
+        assert_eq!(stuck.len(), 1, "{stuck:?}");
+        let (message, file, line) = &stuck[0];
+        assert!(
+            message.starts_with("job `deploy/gpu` is stuck"),
+            "{message}"
+        );
+        assert_eq!(file, "child.yml");
+        assert_eq!(*line, 2);
+        let report = parse(result.schedule);
+        assert_eq!(report["stuck"][0]["job"], "deploy/gpu");
+    }
+
     #[test]
     fn plan_pipeline_error_has_position() {
         let yaml = "a: {script: x, needs: [b]}\nb: {script: x, rules: [{when: never}]}\n";
