@@ -28,10 +28,12 @@ const DOCKER_SOCKETS: [&str; 2] = ["/var/run/docker.sock", "/run/docker.sock"];
 
 /// Reports executor settings that make jobs fail or behave differently from their
 /// configuration, each job against the runners [`Matching`] found eligible for it, and
-/// reports stuck jobs.
+/// reports stuck jobs. The jobs of the child pipelines in `matching` are checked too, under
+/// their `TRIGGER/JOB` names.
 ///
 /// `sources` must hold the pipeline's configuration files (to point at jobs) and the fleet's
-/// TOML files (to point at runner settings).
+/// TOML files (to point at runner settings). A child job's diagnostic points at the job only
+/// when [`add_child_sources`] added the child files to `sources`.
 ///
 /// ```
 /// use glplan::MemoryFiles;
@@ -72,10 +74,9 @@ pub fn check(
     diags
 }
 
-/// Checks each job of `pipeline` against the runners that can take it, then the jobs of its
-/// child pipelines. `prefix` is empty for the top pipeline. For a child pipeline it is the
-/// trigger jobs that lead to it, each followed by `/`, so that its jobs are named as the
-/// schedule names them (`deploy/rspec`).
+/// Checks each job of `pipeline` against its eligible runners, then the jobs of its child
+/// pipelines. `prefix` is the trigger jobs that lead to `pipeline`, each followed by `/`, so
+/// that child jobs are named as the schedule names them (`deploy/rspec`).
 fn check_jobs(
     pipeline: &Pipeline,
     matching: &Matching,
@@ -122,10 +123,9 @@ fn check_jobs(
     }
 }
 
-/// Adds the files of the child configurations that [`check`] covers (those of the child
-/// pipelines GitLab creates, at every depth) to `sources`, so that the diagnostics of a child
-/// pipeline's jobs point at the jobs' definitions. A file whose name `sources` already has is
-/// left out, because jobs are located by file name and the child reads the same repository.
+/// Adds the files of the child configurations that [`check`] covers to `sources`, so that the
+/// diagnostics of a child pipeline's jobs point at their definitions. A file whose name
+/// `sources` already has is skipped, because the checks locate jobs by file name.
 pub fn add_child_sources(pipeline: &Pipeline, sources: &mut SourceMap) {
     for job in &pipeline.jobs {
         let Some(downstream) = crate::schedule::simulated_child(job) else {

@@ -47,7 +47,9 @@
 //! it to and, for every other runner, the first reason GitLab skips it. A job no runner can take
 //! is stuck: GitLab leaves it pending until it drops it. [`check`] then reports executor
 //! settings that make a job fail or behave differently from what its configuration suggests,
-//! for each job against the runners that can take it.
+//! for each job against the runners that can take it. Both cover the jobs of the child
+//! pipelines GitLab creates, at every depth, and the checks name such a job `TRIGGER/JOB` as
+//! the schedule does.
 //!
 //! ```
 //! use glplan::SourceMap;
