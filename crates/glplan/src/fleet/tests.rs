@@ -1985,3 +1985,39 @@ fn add_child_sources_skips_known_names() {
     add_child_sources(&pipeline, &mut resolution.sources);
     assert_eq!(resolution.sources.files().count(), count);
 }
+
+#[test]
+fn masked_tag_hidden_in_child_stuck_job() {
+    let secret = "pool-7f3a9c42";
+    let mut context = PipelineContext::default();
+    context.project_variables = vec![crate::context::SettingsVariable {
+        masked: true,
+        ..crate::context::SettingsVariable::new("POOL", secret)
+    }];
+    let files = MemoryFiles::new()
+        .with_file(".gitlab-ci.yml", CHILD_PARENT)
+        .with_file("child.yml", "job: {script: x, tags: [$POOL]}\n");
+    let (mut resolution, pipeline) =
+        plan(".gitlab-ci.yml", &files, &context, &PlanOptions::default());
+    let pipeline = pipeline.unwrap();
+    add_child_sources(&pipeline, &mut resolution.sources);
+    let toml = "[[runners]]\nname = \"other\"\nexecutor = \"shell\"\ntags = [\"x\"]\n";
+    let file = resolution.sources.add("config.toml", toml);
+    let report = crate::report::MatchedFleet::new(
+        &[(file, toml)],
+        &pipeline,
+        &MatchContext::from(&context),
+        &resolution.sources,
+    );
+    let stuck = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "fleet-stuck-job" && d.message.starts_with("job `deploy/job` "))
+        .unwrap_or_else(|| panic!("no stuck child job in {:#?}", report.diagnostics));
+    let help = stuck.help.as_deref().unwrap();
+    assert!(!help.contains(secret), "{help}");
+    assert!(help.contains("`[MASKED]`"), "{help}");
+    for label in &stuck.labels {
+        assert!(!label.message.contains(secret), "{}", label.message);
+    }
+}
