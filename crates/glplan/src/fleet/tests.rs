@@ -1931,7 +1931,7 @@ fn grandchild_job_checked() {
 }
 
 #[test]
-fn child_job_without_child_sources_at_runner() {
+fn child_job_unlocated_without_sources() {
     let files = MemoryFiles::new()
         .with_file(".gitlab-ci.yml", CHILD_PARENT)
         .with_file("child.yml", "gpu: {script: x, tags: [gpu]}\n");
@@ -2001,6 +2001,7 @@ fn masked_tag_hidden_in_child_stuck_job() {
         plan(".gitlab-ci.yml", &files, &context, &PlanOptions::default());
     let pipeline = pipeline.unwrap();
     add_child_sources(&pipeline, &mut resolution.sources);
+
     let toml = "[[runners]]\nname = \"other\"\nexecutor = \"shell\"\ntags = [\"x\"]\n";
     let file = resolution.sources.add("config.toml", toml);
     let report = crate::report::MatchedFleet::new(
@@ -2015,6 +2016,7 @@ fn masked_tag_hidden_in_child_stuck_job() {
         .find(|d| d.code == "fleet-stuck-job" && d.message.starts_with("job `deploy/job` "))
         .unwrap_or_else(|| panic!("no stuck child job in {:#?}", report.diagnostics));
     let help = stuck.help.as_deref().unwrap();
+
     assert!(!help.contains(secret), "{help}");
     assert!(help.contains("`[MASKED]`"), "{help}");
     for label in &stuck.labels {
