@@ -636,15 +636,16 @@ test: {script: x}
             .collect()
     }
 
-    #[test]
-    fn plan_reports_stuck_child_job() {
+    /// The input of a parent pipeline whose child job needs a tag that no runner has.
+    fn child_input() -> Input {
         let files = serde_json::json!({".gitlab-ci.yml": CHILD_PARENT, "child.yml": CHILD});
         let runners = serde_json::json!({"config.toml": RUNNERS});
-        let result = plan(input(
-            serde_json::json!({"files": files, "runners": runners}),
-        ))
-        .unwrap();
-        let stuck = stuck_jobs(&result.diagnostics);
+        input(serde_json::json!({"files": files, "runners": runners}))
+    }
+
+    /// Asserts that the one stuck job is the child's `gpu`, located in `child.yml`.
+    fn assert_stuck_child_job(diagnostics: &[Diagnostic]) {
+        let stuck = stuck_jobs(diagnostics);
         assert_eq!(stuck.len(), 1, "{stuck:?}");
         let (message, file, line) = &stuck[0];
         assert!(
@@ -656,22 +657,15 @@ test: {script: x}
     }
 
     #[test]
+    fn plan_reports_stuck_child_job() {
+        let result = plan(child_input()).unwrap();
+        assert_stuck_child_job(&result.diagnostics);
+    }
+
+    #[test]
     fn schedule_reports_stuck_child_job() {
-        let files = serde_json::json!({".gitlab-ci.yml": CHILD_PARENT, "child.yml": CHILD});
-        let runners = serde_json::json!({"config.toml": RUNNERS});
-        let result = schedule(input(
-            serde_json::json!({"files": files, "runners": runners}),
-        ))
-        .unwrap();
-        let stuck = stuck_jobs(&result.diagnostics);
-        assert_eq!(stuck.len(), 1, "{stuck:?}");
-        let (message, file, line) = &stuck[0];
-        assert!(
-            message.starts_with("job `deploy/gpu` is stuck"),
-            "{message}"
-        );
-        assert_eq!(file, "child.yml");
-        assert_eq!(*line, 2);
+        let result = schedule(child_input()).unwrap();
+        assert_stuck_child_job(&result.diagnostics);
         let report = parse(result.schedule);
         assert_eq!(report["stuck"][0]["job"], "deploy/gpu");
     }
