@@ -1179,10 +1179,12 @@ impl<'p> Sim<'p> {
             inherited: None,
             start: Start::Dropped,
         };
-        self.unqueue(job, time);
+        // The attempt is recorded before the resource group is released, so the job that
+        // takes the group next follows this attempt on the critical path.
         if let Some(state) = self.states.get_mut(job) {
             state.attempts.push(attempt);
         }
+        self.unqueue(job, time);
         self.conclude(job, &attempt, time);
     }
 
@@ -1296,8 +1298,8 @@ impl<'p> Sim<'p> {
                 self.end_attempt(job, time);
             }
             Phase::Pending => {
-                self.unqueue(job, time);
                 self.cancel_retry(job, Start::CanceledPending, time);
+                self.unqueue(job, time);
             }
             Phase::WaitingForResource => self.cancel_retry(job, Start::CanceledWaiting, time),
             Phase::Created | Phase::Scheduled => {}

@@ -1593,3 +1593,31 @@ fn canceled_pending_retry_is_attempt() {
             .all(|wait| wait.job != "flaky")
     );
 }
+
+/// `gpu` holds `r` while no runner can take it. When GitLab drops it, `deploy` takes `r`, and
+/// the retry of `gpu` waits for it, so the critical path runs through all three in turn.
+#[test]
+fn dropped_job_hands_group_on_path() {
+    let yaml = "gpu: {script: x, resource_group: r, retry: 1}\n\
+                deploy: {script: x, resource_group: r}\n";
+    let pipeline = pipeline(yaml);
+    let mut pool = pool(&pipeline, 1, 0, &[1]);
+    if let Some(gpu) = pool.eligible.first_mut() {
+        gpu.runners.clear();
+    }
+    let times = durations("jobs: {deploy: 60}\n");
+    let schedule = simulate(&pipeline, &pool, &times, &ScheduleOptions::default());
+    let steps: Vec<(&str, u64, u64, u64)> = schedule
+        .critical_path
+        .iter()
+        .map(|s| (s.job.as_str(), s.ready_at, s.started_at, s.finished_at))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("gpu", 0, 3600, 3600),
+            ("deploy", 0, 3600, 3660),
+            ("gpu", 3660, 7260, 7260)
+        ]
+    );
+}
