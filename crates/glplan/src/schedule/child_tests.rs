@@ -1,7 +1,7 @@
 //! Worked examples of child pipelines in the simulation: their jobs on the parent's runners,
 //! `trigger:strategy`, failures, cancellation, resource groups and nesting.
 
-use super::tests::durations;
+use super::tests::{durations, unreached_warnings};
 use super::*;
 use crate::MemoryFiles;
 use crate::context::PipelineContext;
@@ -912,14 +912,7 @@ fn play_under_unrun_trigger_unreached() {
     );
     let pipeline = planned(&files);
     let warnings = |play: &[&str]| -> Vec<String> {
-        let options = options(play, &[]);
-        let schedule = simulate(
-            &pipeline,
-            &RunnerPool::unlimited(&pipeline),
-            &Durations::default(),
-            &options,
-        );
-        unreached_choice_warnings(&pipeline, &schedule, &options.play, Choice::Play, "--play")
+        unreached_warnings(&pipeline, &options(play, &[]))
             .iter()
             .map(|w| w.message.clone())
             .collect()
@@ -942,15 +935,7 @@ fn unreached_trigger_name_quoted() {
         "deploy: {script: x, when: manual}\n",
     );
     let pipeline = planned(&files);
-    let options = options(&["t`x/deploy"], &[]);
-    let schedule = simulate(
-        &pipeline,
-        &RunnerPool::unlimited(&pipeline),
-        &Durations::default(),
-        &options,
-    );
-    let warnings =
-        unreached_choice_warnings(&pipeline, &schedule, &options.play, Choice::Play, "--play");
+    let warnings = unreached_warnings(&pipeline, &options(&["t`x/deploy"], &[]));
     let message = warnings
         .first()
         .map(|w| w.message.as_str())

@@ -1268,28 +1268,36 @@ j2: {script: x, resource_group: rg-$BRANCH}
     assert_eq!(started(&schedule, "j2"), Some(0));
 }
 
-fn unreached(yaml: &str, play: &[&str], fail: &[&str]) -> Vec<String> {
-    let pipeline = pipeline(yaml);
-    let options = ScheduleOptions {
-        play: play.iter().map(|s| (*s).to_owned()).collect(),
-        fail: fail.iter().map(|s| (*s).to_owned()).collect(),
-    };
+/// Simulates `pipeline` with `options` on runners without limits, and returns the warnings of
+/// [`unreached_choice_warnings`] for `--play`, then for `--fail`.
+pub(super) fn unreached_warnings(
+    pipeline: &Pipeline,
+    options: &ScheduleOptions,
+) -> Vec<crate::Diagnostic> {
     let schedule = simulate(
-        &pipeline,
-        &RunnerPool::unlimited(&pipeline),
+        pipeline,
+        &RunnerPool::unlimited(pipeline),
         &Durations::default(),
-        &options,
+        options,
     );
     let mut warnings =
-        unreached_choice_warnings(&pipeline, &schedule, &options.play, Choice::Play, "--play");
+        unreached_choice_warnings(pipeline, &schedule, &options.play, Choice::Play, "--play");
     warnings.extend(unreached_choice_warnings(
-        &pipeline,
+        pipeline,
         &schedule,
         &options.fail,
         Choice::Fail,
         "--fail",
     ));
     warnings
+}
+
+fn unreached(yaml: &str, play: &[&str], fail: &[&str]) -> Vec<String> {
+    let options = ScheduleOptions {
+        play: play.iter().map(|s| (*s).to_owned()).collect(),
+        fail: fail.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    unreached_warnings(&pipeline(yaml), &options)
         .iter()
         .map(|w| format!("{}: {}", w.code, w.message))
         .collect()
@@ -1389,16 +1397,7 @@ fn unreached_warning_names_stuck_job() {
 
 #[test]
 fn fail_of_unplayed_job_suggests_play() {
-    let pipeline = pipeline(BUILD_THEN_MANUAL);
-    let options = failing(&["deploy"]);
-    let schedule = simulate(
-        &pipeline,
-        &RunnerPool::unlimited(&pipeline),
-        &Durations::default(),
-        &options,
-    );
-    let warnings =
-        unreached_choice_warnings(&pipeline, &schedule, &options.fail, Choice::Fail, "--fail");
+    let warnings = unreached_warnings(&pipeline(BUILD_THEN_MANUAL), &failing(&["deploy"]));
     let help = warnings.first().and_then(|w| w.help.as_deref());
     assert_eq!(
         help,
@@ -1594,7 +1593,7 @@ fn canceled_pending_retry_is_attempt() {
     );
 }
 
-/// `gpu` holds `r` while no runner can take it. When GitLab drops it, `deploy` takes `r`, and
+/// `gpu` keeps `r` while no runner can take it. When GitLab drops it, `deploy` takes `r`, and
 /// the retry of `gpu` waits for it, so the critical path runs through all three in turn.
 #[test]
 fn dropped_job_hands_group_on_path() {
