@@ -845,7 +845,7 @@ export interface StuckJob {
    */
   job: string;
   /**
-   * Why no runner took it.
+   * The reason no runner took it.
    */
   reason: string;
 }

@@ -636,7 +636,7 @@ test: {script: x}
             .collect()
     }
 
-    /// The input of a parent pipeline whose child job needs a tag that no runner has.
+    /// Returns the input of a parent pipeline whose child job needs a tag that no runner has.
     fn child_input() -> Input {
         let files = serde_json::json!({".gitlab-ci.yml": CHILD_PARENT, "child.yml": CHILD});
         let runners = serde_json::json!({"config.toml": RUNNERS});

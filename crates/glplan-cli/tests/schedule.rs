@@ -650,10 +650,12 @@ fn play_never_reached_warns() {
          deploy: {stage: deploy, script: x, when: manual}\n",
     )
     .unwrap();
+
     let path = path.to_str().unwrap();
     let output = glplan(&["schedule", path, "--play", "deploy", "--fail", "build"]);
     let reached = glplan(&["schedule", path, "--play", "deploy"]);
     let _ = std::fs::remove_dir_all(&dir);
+
     assert_eq!(output.status.code(), Some(0));
     let errors = stderr(&output);
     assert!(

@@ -43,7 +43,7 @@ pub(super) fn coerce(input_type: InputType, value: &Node) -> Node {
 /// returns it with every node at `span`, or `None` when `text` is not JSON.
 ///
 /// NOTE: Oj reads an integer of more than 64 bits inside an array as a Bignum, and a decimal
-/// number with more digits than a float holds as a `BigDecimal`. glplan keeps such integers
+/// number with more digits than a float can represent as a `BigDecimal`. glplan keeps such integers
 /// exact only when they are the whole text, and reads the others as the nearest float.
 fn parse_json(text: &str, span: Span) -> Option<Node> {
     let json: serde_json::Value = serde_json::from_str(text).ok()?;

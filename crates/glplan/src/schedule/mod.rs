@@ -427,7 +427,8 @@ pub fn not_manual_play_warnings(
     warnings
 }
 
-/// What a name of [`ScheduleOptions`] asks of the jobs it selects.
+/// The option of [`ScheduleOptions`] that a name comes from: what it does to the jobs it
+/// selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
     /// Play the manual jobs ([`ScheduleOptions::play`]).

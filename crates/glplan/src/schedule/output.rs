@@ -257,6 +257,6 @@ pub struct SlotWait {
 pub struct StuckJob {
     /// Job name.
     pub job: String,
-    /// Why no runner took it.
+    /// The reason no runner took it.
     pub reason: String,
 }
