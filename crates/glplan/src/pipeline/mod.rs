@@ -339,6 +339,22 @@ impl Planner<'_, '_> {
                 .diagnostics
                 .push(locator.diagnostic(diagnostic, None));
         }
+        // GitLab saves the expanded pipeline name only after the jobs are seeded, and fails
+        // pipeline creation when the name is not a valid `Ci::PipelineMetadata#name`.
+        if pipeline.errors.is_empty()
+            && let Some(problem) = workflow.name.as_deref().and_then(workflow::name_problem)
+        {
+            let message = format!("Failed to build pipeline metadata! Name {problem}");
+            let diagnostic = Diagnostic::error("invalid-pipeline-name", message.clone()).with_help(
+                "`workflow:name` needs 1 to 255 characters once its variables are \
+                     expanded and the surrounding whitespace is stripped; check the values of \
+                     the variables it references",
+            );
+            pipeline.errors.push(message);
+            pipeline
+                .diagnostics
+                .push(locator.diagnostic(diagnostic, None));
+        }
 
         // 4. The attributes of every created job, in stage order, in runs that reuse the
         // caches of step 2; 6. trigger jobs, whose child pipelines are planned one by one.

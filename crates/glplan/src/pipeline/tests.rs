@@ -1123,6 +1123,62 @@ fn workflow_name_reaches_jobs() {
 }
 
 #[test]
+fn workflow_name_too_long_after_expansion() {
+    let long = "a".repeat(256);
+    let yaml = format!(
+        "variables: {{ROOT: {long}}}\nworkflow: {{name: 'Pipeline $ROOT'}}\nj: {{script: x}}\n"
+    );
+    let pipeline = plan_main(&yaml);
+    assert!(!pipeline.created);
+    assert_eq!(
+        pipeline.errors,
+        ["Failed to build pipeline metadata! Name is too long (maximum is 255 characters)"]
+    );
+    let codes: Vec<&str> = pipeline
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(codes, ["invalid-pipeline-name"]);
+}
+
+#[test]
+fn workflow_name_of_255_characters() {
+    let name = "b".repeat(251);
+    let yaml =
+        format!("variables: {{ROOT: {name}}}\nworkflow: {{name: 'Run $ROOT'}}\nj: {{script: x}}\n");
+    let pipeline = plan_main(&yaml);
+    assert!(pipeline.created, "{:?}", pipeline.errors);
+    assert_eq!(pipeline.workflow.name.map(|n| n.len()), Some(255));
+}
+
+#[test]
+fn workflow_name_no_jobs_error_first() {
+    let long = "a".repeat(256);
+    let yaml = format!(
+        "variables: {{ROOT: {long}}}\nworkflow: {{name: $ROOT}}\nj: {{script: x, rules: [{{if: $NEVER}}]}}\n"
+    );
+    let pipeline = plan_main(&yaml);
+    assert_eq!(pipeline.errors, [NO_JOBS_MESSAGE]);
+}
+
+#[test]
+fn workflow_name_stripped_as_ruby_strips() {
+    let cases = [
+        ("' Pipeline name  '", Some("Pipeline name")),
+        ("'$EMPTY  '", None),
+        ("\"\\u00a0x\\u00a0\"", Some("\u{a0}x\u{a0}")),
+        ("\"\\tx\\v\\0\"", Some("x")),
+    ];
+    for (name, expected) in cases {
+        let yaml =
+            format!("variables: {{EMPTY: ''}}\nworkflow: {{name: {name}}}\nj: {{script: x}}\n");
+        let pipeline = plan_main(&yaml);
+        assert_eq!(pipeline.workflow.name.as_deref(), expected, "name {name}");
+    }
+}
+
+#[test]
 fn child_pipeline_planned() {
     let files = MemoryFiles::new()
         .with_file(

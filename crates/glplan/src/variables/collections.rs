@@ -297,7 +297,9 @@ fn job_variables_with_yaml(
 
 /// Expands `workflow:name` into the pipeline name (`CI_PIPELINE_NAME`). The variables are those
 /// of `workflow:rules` plus the matched workflow rule's variables, and undefined references
-/// become empty. The result is stripped, and `None` when nothing but whitespace remains.
+/// become empty. The result is `None` when it is blank (only Unicode whitespace, as Rails'
+/// `blank?` decides), else stripped of what Ruby's `String#strip` removes: ASCII whitespace
+/// and NUL. The name is not checked against GitLab's length limits here.
 pub fn pipeline_name(
     context: &PipelineContext,
     globals: &GlobalVariables,
@@ -315,8 +317,11 @@ pub fn pipeline_name(
     let variables = workflow_variables(context, &root);
     let expanded = sort_and_expand_all(&variables, ExpandOptions::GITLAB).variables;
     let name = expand(template, &expanded);
-    let trimmed = name.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    if name.chars().all(char::is_whitespace) {
+        return None;
+    }
+    let stripped = name.trim_matches(|c: char| c == '\0' || c == '\x0b' || c.is_ascii_whitespace());
+    Some(stripped.to_owned())
 }
 
 /// Expands the job's environment name as GitLab does before the environment exists: with the
