@@ -428,6 +428,18 @@ mod tests {
     }
 
     #[test]
+    fn text_of_job_left_out_by_only() {
+        let pipeline = pipeline("build: {script: x}\nrelease: {script: x, only: [tags]}\n");
+        let subject = find(&pipeline, "release").unwrap();
+        let text = text(&pipeline, &subject, "push", &|name| name.to_owned());
+        assert!(
+            text.contains("status: absent: only does not hold: "),
+            "{text}"
+        );
+        assert!(!text.contains("absent: absent"), "{text}");
+    }
+
+    #[test]
     fn text_of_job_created_as_failed() {
         let pipeline = pipeline(
             "variables: {BRANCH: 'a:b'}\n\

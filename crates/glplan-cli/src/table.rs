@@ -146,9 +146,12 @@ pub fn absent_reason(job: &AbsentJob) -> String {
             "workflow:rules filtered the pipeline out".to_owned()
         }
         (Some(rule), _) if !rule.summary.is_empty() => {
+            // The summary of a job left out by `rules` starts with "absent because ", and that
+            // of a job left out by `only` or `except` with "absent: ".
             let summary = rule.summary.as_str();
             summary
                 .strip_prefix("absent because ")
+                .or_else(|| summary.strip_prefix("absent: "))
                 .unwrap_or(summary)
                 .to_owned()
         }
