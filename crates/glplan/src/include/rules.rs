@@ -237,6 +237,9 @@ fn parse_exists(node: &Node) -> Result<Option<Exists>, Invalid> {
         Value::Null => Ok(None),
         Value::String(path) => Ok(simple(vec![path.clone()])),
         Value::Seq(items) => match strings(items) {
+            Some(paths) if paths.len() > MAX_RULE_PATHS => Err(invalid(format!(
+                "{location} config has too many entries (maximum {MAX_RULE_PATHS})"
+            ))),
             Some(paths) => Ok(simple(paths)),
             None => Err(invalid(format!(
                 "{location} config should be an array of strings"
@@ -662,6 +665,23 @@ mod tests {
                     seq((0..51).map(|i| s(&i.to_string())).collect()),
                 )])]),
                 "include:rule:changes config has too many entries (maximum 50)",
+            ),
+            (
+                seq(vec![map(vec![(
+                    "exists",
+                    seq((0..51).map(|i| s(&i.to_string())).collect()),
+                )])]),
+                "include:rule:exists config has too many entries (maximum 50)",
+            ),
+            (
+                seq(vec![map(vec![(
+                    "exists",
+                    map(vec![(
+                        "paths",
+                        seq((0..51).map(|i| s(&i.to_string())).collect()),
+                    )]),
+                )])]),
+                "include:rule:exists paths has too many entries (maximum 50)",
             ),
         ];
         for (rules, expected) in cases {
