@@ -30,9 +30,9 @@ pub(crate) enum Unknown {
 }
 
 /// Expands references with values from `lookup`.
-pub(crate) fn expand_with<'v>(
+pub(crate) fn expand_with<S: AsRef<str>>(
     value: &str,
-    lookup: impl Fn(&str) -> Option<&'v str>,
+    lookup: impl Fn(&str) -> Option<S>,
     unknown: Unknown,
 ) -> String {
     let mut out = String::with_capacity(value.len());
@@ -44,7 +44,7 @@ pub(crate) fn expand_with<'v>(
             Some((name, length)) => {
                 let written = from_sigil.get(..length).unwrap_or_default();
                 match (lookup(name), unknown) {
-                    (Some(found), _) => out.push_str(found),
+                    (Some(found), _) => out.push_str(found.as_ref()),
                     (None, Unknown::Empty) => {}
                     (None, Unknown::Keep) => out.push_str(written),
                 }

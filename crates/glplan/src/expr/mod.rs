@@ -30,6 +30,7 @@
 //! # Ok::<(), expr::ExprError>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
@@ -159,6 +160,15 @@ pub trait Variables {
     /// is `Some("")`, which GitLab distinguishes from undefined.
     fn get(&self, name: &str) -> Option<&str>;
 
+    /// Returns the value of variable `name` after GitLab expands the whole variable collection
+    /// (`sort_and_expand_all`), as `rules:changes` and `rules:exists` read it. References to
+    /// other variables are replaced by their expanded values, and references to undefined
+    /// variables by nothing. The default returns the value as written, which is right for sets
+    /// whose values reference no other variable.
+    fn get_expanded(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.get(name).map(Cow::Borrowed)
+    }
+
     /// Returns the value of input `name` for `$[[ inputs.name ]]`. Without inputs (the
     /// default) every input is `null`, as in GitLab's job and workflow rules.
     fn input(&self, name: &str) -> Option<ExprValue> {
@@ -191,6 +201,10 @@ impl<V: Variables + ?Sized> Variables for WithInputs<'_, V> {
         self.variables.get(name)
     }
 
+    fn get_expanded(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.variables.get_expanded(name)
+    }
+
     fn input(&self, name: &str) -> Option<ExprValue> {
         self.inputs.get(name).cloned()
     }
@@ -199,6 +213,10 @@ impl<V: Variables + ?Sized> Variables for WithInputs<'_, V> {
 impl<T: Variables + ?Sized> Variables for &T {
     fn get(&self, name: &str) -> Option<&str> {
         (**self).get(name)
+    }
+
+    fn get_expanded(&self, name: &str) -> Option<Cow<'_, str>> {
+        (**self).get_expanded(name)
     }
 
     fn input(&self, name: &str) -> Option<ExprValue> {

@@ -28,6 +28,10 @@ use super::Repo;
 /// Inputs of rule evaluation besides the rules.
 pub(super) struct RuleEnv<'a> {
     /// Variables visible to the include.
+    ///
+    /// NOTE: GitLab expands these variables' values before it expands `exists` and `changes`
+    /// paths with them. The pairs carry no raw flag, so a value that references another
+    /// variable is used as written here.
     pub variables: &'a [(String, String)],
     /// File provider that `exists` lists files with.
     pub files: &'a dyn FileProvider,

@@ -97,7 +97,7 @@ fn run(
                 if defined && masked.iter().any(|masked| masked == name) {
                     refers_to_masked.set(true);
                 }
-                None
+                None::<&str>
             };
             let _ = expand::expand_with(text, find_masked, expand::Unknown::Keep);
             if refers_to_masked.get() {

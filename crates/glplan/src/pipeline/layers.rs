@@ -971,6 +971,16 @@ impl expr::Variables for Layers {
     fn get(&self, name: &str) -> Option<&str> {
         Layers::get(self, name).map(|variable| variable.value.as_str())
     }
+
+    fn get_expanded(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        let value = Layers::get(self, name)?.value.as_str();
+        if ReferenceNames::new(value).next().is_none() {
+            return Some(std::borrow::Cow::Borrowed(value));
+        }
+        let expanded = self.expand_closure(Some(&[name]), ExpandOptions::GITLAB, |_| true);
+        let value = expanded.value(name).map(str::to_owned);
+        value.map(std::borrow::Cow::Owned)
+    }
 }
 
 /// Whether the definitions reference each other in a cycle of two or more definitions, the

@@ -341,6 +341,33 @@ fn include_rules_use_changed_files() {
 }
 
 #[test]
+fn changes_and_exists_expand_nested_variables() {
+    let yaml = "variables: {BASE: root, DIR: $BASE/src}\n\
+                c: {script: x, rules: [{changes: [$DIR/*.rb]}]}\n\
+                e: {script: x, rules: [{exists: [$DIR/*.rb]}]}\n\
+                main: {script: x}\n";
+    let context = PipelineContext {
+        changed_files: Some(vec!["root/src/a.rb".to_owned()]),
+        repository_files: vec!["root/src/a.rb".to_owned()],
+        ..PipelineContext::push("feature")
+    };
+    let pipeline = plan_on(yaml, &context);
+    assert_eq!(names(&pipeline), ["c", "e", "main"]);
+}
+
+#[test]
+fn workflow_changes_expand_nested_variables() {
+    let yaml = "variables: {BASE: root, DIR: $BASE/src}\n\
+                workflow: {rules: [{changes: [$DIR/*.rb]}]}\n\
+                main: {script: x}\n";
+    let context = PipelineContext {
+        changed_files: Some(vec!["root/src/a.rb".to_owned()]),
+        ..PipelineContext::push("feature")
+    };
+    assert!(plan_on(yaml, &context).created);
+}
+
+#[test]
 fn implicit_only_traced() {
     let pipeline = plan_main("a: {script: x}\nb: {script: x, only: [branches, tags]}\n");
     assert!(job(&pipeline, "a").rule.implicit_only);

@@ -404,8 +404,8 @@ impl fmt::Display for ChangesTrace {
 }
 
 /// Evaluates a rule's `changes:` as GitLab's `Clause::Changes` does: paths are expanded with
-/// the variables that exist (others stay as written), duplicates are removed, and
-/// `changed_files` is `None` when the pipeline has no diff to compare against.
+/// the variables that exist, their values expanded first (others stay as written), duplicates
+/// are removed, and `changed_files` is `None` when the pipeline has no diff to compare against.
 pub fn trace_changes(
     changes: &Changes,
     variables: &dyn Variables,
@@ -424,7 +424,7 @@ pub fn trace_changes_cached(
     limits: &Limits,
     cache: Option<&ExpressionCache>,
 ) -> ChangesTrace {
-    let expand = |text: &str| expand_existing(text, variables);
+    let expand = |text: &str| expand_existing_nested(text, variables);
     let compare_to = changes.compare_to.as_deref().map(expand);
     let globs: Vec<String> = changes
         .paths
@@ -646,14 +646,15 @@ impl fmt::Display for ExistsTrace {
 }
 
 /// Evaluates a rule's `exists:` as GitLab's `Clause::Exists` does (see [`match_exists`]),
-/// searching the pipeline's repository, or another project's when `project` is set.
+/// searching the pipeline's repository, or another project's when `project` is set. Paths,
+/// `project` and `ref` are expanded as `changes:` paths are.
 pub fn trace_exists(
     exists: &Exists,
     variables: &dyn Variables,
     source: &ExistsSource<'_>,
     limits: &Limits,
 ) -> ExistsTrace {
-    let expand = |text: &str| expand_existing(text, variables);
+    let expand = |text: &str| expand_existing_nested(text, variables);
     let mut trace = ExistsTrace {
         globs: Vec::new(),
         project: exists.project.as_deref().map(expand),
@@ -786,6 +787,13 @@ fn extension_of(glob: &str) -> Option<&str> {
 /// others are kept as written.
 pub(crate) fn expand_existing(text: &str, variables: &dyn Variables) -> String {
     expand::expand_with(text, |name| variables.get(name), Unknown::Keep)
+}
+
+/// Expands `text` as GitLab's `expand_value_nested` does for `rules:changes` and
+/// `rules:exists`. It works as [`expand_existing`] does, after expanding each variable's value
+/// ([`Variables::get_expanded`]).
+pub(crate) fn expand_existing_nested(text: &str, variables: &dyn Variables) -> String {
+    expand::expand_with(text, |name| variables.get_expanded(name), Unknown::Keep)
 }
 
 fn quoted_list(items: &[String]) -> String {

@@ -351,6 +351,16 @@ impl expr::Variables for VariableList {
     fn get(&self, name: &str) -> Option<&str> {
         self.value(name)
     }
+
+    fn get_expanded(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        let value = self.value(name)?;
+        if !value.contains(['$', '%']) {
+            return Some(std::borrow::Cow::Borrowed(value));
+        }
+        let expanded = super::sort_and_expand_all(self, super::ExpandOptions::GITLAB);
+        let value = expanded.variables.value(name).map(str::to_owned);
+        value.map(std::borrow::Cow::Owned)
+    }
 }
 
 #[cfg(test)]
@@ -363,6 +373,17 @@ mod tests {
         list.push_value("B", "2", VariableSource::GlobalYaml);
         list.push_value("A", "3", VariableSource::Project);
         list
+    }
+
+    #[test]
+    fn get_expanded_resolves_nested_references() {
+        let mut list = list();
+        list.push_value("DIR", "$A/$NOPE/${B}", VariableSource::GlobalYaml);
+        let expanded = |name| expr::Variables::get_expanded(&list, name).map(|v| v.into_owned());
+        assert_eq!(expanded("DIR").as_deref(), Some("3//2"));
+        assert_eq!(expanded("A").as_deref(), Some("3"));
+        assert_eq!(expanded("NOPE"), None);
+        assert_eq!(expr::Variables::get(&list, "DIR"), Some("$A/$NOPE/${B}"));
     }
 
     #[test]
