@@ -565,6 +565,9 @@ pub enum ExistsOutcome {
     NoMatch {
         /// Number of repository paths searched.
         paths: usize,
+        /// Whether only the paths of the top directory were searched, because no glob
+        /// contains `/` or `**`.
+        top_level: bool,
     },
 }
 
@@ -636,9 +639,10 @@ impl fmt::Display for ExistsTrace {
                 "{comparisons} comparisons (repository paths × globs) exceed the limit of \
                  {limit}, so nothing was compared"
             ),
-            ExistsOutcome::NoMatch { paths } => write!(
+            ExistsOutcome::NoMatch { paths, top_level } => write!(
                 f,
-                "none of the {paths} repository paths matches {}",
+                "none of the {paths} {}repository paths matches {}",
+                if *top_level { "top-level " } else { "" },
                 quoted_list(&self.globs)
             ),
         }
@@ -767,7 +771,10 @@ pub fn match_exists(globs: &[String], paths: &[String], limits: &Limits) -> Exis
             return matched(glob, path, ExistsComparison::Pattern);
         }
     }
-    ExistsOutcome::NoMatch { paths: paths.len() }
+    ExistsOutcome::NoMatch {
+        paths: paths.len(),
+        top_level: top_level_only,
+    }
 }
 
 /// GitLab's `top_level_glob?`: a glob that can only match files of the top directory.
@@ -1097,7 +1104,21 @@ mod tests {
     #[test]
     fn exists_top_level_globs_search_top_level_files() {
         let outcome = match_exists(&strings(&["*.rs"]), &repo(), &Limits::default());
-        assert_eq!(outcome, ExistsOutcome::NoMatch { paths: 4 });
+        let expected = ExistsOutcome::NoMatch {
+            paths: 4,
+            top_level: true,
+        };
+        assert_eq!(outcome, expected);
+        let trace = ExistsTrace {
+            globs: strings(&["*.rs"]),
+            project: None,
+            git_ref: None,
+            outcome,
+        };
+        assert_eq!(
+            trace.to_string(),
+            "exists is false: none of the 4 top-level repository paths matches `*.rs`"
+        );
     }
 
     /// The budget counts wildcard globs only: 50,000 comparisons are made, 50,001 are not.
@@ -1108,7 +1129,10 @@ mod tests {
         let globs = strings(&["x/*", "y/*", "Dockerfile", "**/*.py"]);
         assert_eq!(
             match_exists(&globs, &paths, &limits),
-            ExistsOutcome::NoMatch { paths: 25_000 }
+            ExistsOutcome::NoMatch {
+                paths: 25_000,
+                top_level: false,
+            }
         );
 
         let paths: Vec<String> = (0..50_001).map(|i| format!("d/f{i}")).collect();
