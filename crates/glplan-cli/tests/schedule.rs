@@ -988,6 +988,39 @@ fn unused_durations_entries_warn() {
 }
 
 #[test]
+fn trigger_exit_code_warns_with_position() {
+    let dir = std::env::temp_dir().join(format!("glplan-trigger-exit-code-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(
+        &config,
+        "build: {script: x}\nupstream: {trigger: {project: g/p, strategy: depend}}\n",
+    )
+    .unwrap();
+    let path = dir.join("durations.yml");
+    std::fs::write(
+        &path,
+        "jobs:\n  upstream:\n    duration: 1m\n    fail: true\n    exit_code: 137\n",
+    )
+    .unwrap();
+    let output = glplan(&[
+        "schedule",
+        config.to_str().unwrap(),
+        "--durations",
+        path.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("warning[trigger-exit-code-ignored]: the durations entry `upstream` sets"),
+        "{text}"
+    );
+    assert!(text.contains("durations.yml:5:5"), "{text}");
+    assert_eq!(text.matches("warning[").count(), 1, "{text}");
+}
+
+#[test]
 fn header_names_child_that_does_not_finish() {
     // The child pipeline's job runs until 5:00, then a blocking manual job stops it, while the
     // parent's own jobs end at 0:00 because its trigger job has no `strategy`.

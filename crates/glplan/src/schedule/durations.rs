@@ -109,6 +109,8 @@ pub struct DurationEntry {
     pub exit_code: i64,
     /// Where the key is written.
     pub span: Span,
+    /// Position of the `exit_code` key, when the entry sets one.
+    pub exit_code_span: Option<Span>,
     glob: Fnmatch,
 }
 
@@ -258,6 +260,14 @@ impl DurationEntry {
     }
 }
 
+/// The values of one entry of `jobs:`, as [`DurationEntry`] keeps them.
+struct EntryValue {
+    seconds: u64,
+    failures: Failures,
+    exit_code: i64,
+    exit_code_span: Option<Span>,
+}
+
 /// Reads values of the durations file, with the text at hand for clock notation.
 struct Reader<'t> {
     text: &'t str,
@@ -291,18 +301,22 @@ impl Reader<'_> {
             let value = &entry.value;
             let parsed = match &value.value {
                 Value::Map(fields) => self.detailed(&path, value.span, fields, diags),
-                _ => self
-                    .seconds(&path, value, diags)
-                    .map(|seconds| (seconds, Failures::None, 1)),
+                _ => self.seconds(&path, value, diags).map(|seconds| EntryValue {
+                    seconds,
+                    failures: Failures::None,
+                    exit_code: 1,
+                    exit_code_span: None,
+                }),
             };
-            if let Some((seconds, failures, exit_code)) = parsed {
+            if let Some(parsed) = parsed {
                 entries.push(DurationEntry {
                     glob: Fnmatch::new(&pattern),
                     pattern,
-                    seconds,
-                    failures,
-                    exit_code,
+                    seconds: parsed.seconds,
+                    failures: parsed.failures,
+                    exit_code: parsed.exit_code,
                     span: entry.key_span,
+                    exit_code_span: parsed.exit_code_span,
                 });
             }
         }
@@ -316,10 +330,11 @@ impl Reader<'_> {
         span: Span,
         fields: &yaml::Mapping,
         diags: &mut Diagnostics,
-    ) -> Option<(u64, Failures, i64)> {
+    ) -> Option<EntryValue> {
         let mut seconds = None;
         let mut failures = Failures::None;
         let mut exit_code = 1;
+        let mut exit_code_span = None;
         let mut valid = true;
         for (key, entry) in fields.entries() {
             let node = &entry.value;
@@ -345,7 +360,10 @@ impl Reader<'_> {
                     }
                 },
                 Some("exit_code") => match node.as_int() {
-                    Some(code) => exit_code = code,
+                    Some(code) => {
+                        exit_code = code;
+                        exit_code_span = Some(entry.key_span);
+                    }
                     None => {
                         // gitlab-runner reports an exit code as a 64-bit integer.
                         diags.push(invalid_value(
@@ -378,7 +396,12 @@ impl Reader<'_> {
             );
             return None;
         };
-        Some((seconds, failures, exit_code))
+        Some(EntryValue {
+            seconds,
+            failures,
+            exit_code,
+            exit_code_span,
+        })
     }
 
     /// Reads a duration: a string in GitLab's duration syntax, or an integer number of

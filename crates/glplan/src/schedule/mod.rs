@@ -558,17 +558,22 @@ fn unreached_trigger<'s>(
 /// when such a trigger job ends and whether it fails, so [`simulate`] ignores the entry. A
 /// glob is left to [`unused_durations`], which reports it when it selects only such trigger
 /// jobs.
+///
+/// Other trigger jobs take their entries, but GitLab runs a trigger job without a runner, so
+/// its failure has no exit code. An entry with `exit_code` that only trigger jobs take gets a
+/// warning at that key (`trigger-exit-code-ignored`).
 pub fn ignored_trigger_durations(
     pipeline: &Pipeline,
     durations: &Durations,
 ) -> Vec<crate::Diagnostic> {
     let layout = Layout::new(pipeline, None);
     let mut warnings = Vec::new();
-    for entry in &durations.entries {
+    for (index, entry) in durations.entries.iter().enumerate() {
         let named = layout
             .selected(&entry.pattern)
             .find(|job| job.child.is_some());
         let Some(job) = named else {
+            warnings.extend(ignored_exit_code(&layout, durations, index));
             continue;
         };
         let message = format!(
@@ -589,6 +594,41 @@ pub fn ignored_trigger_durations(
         );
     }
     warnings
+}
+
+/// Returns the `trigger-exit-code-ignored` warning for entry `index` of `durations` when it sets
+/// `exit_code` and the jobs that take it are all trigger jobs. An entry that no job takes is
+/// left to [`unused_durations`].
+fn ignored_exit_code(
+    layout: &Layout<'_>,
+    durations: &Durations,
+    index: usize,
+) -> Option<crate::Diagnostic> {
+    let entry = durations.entries.get(index)?;
+    let span = entry.exit_code_span?;
+    // A trigger job whose child pipeline is simulated takes no entry.
+    let mut taking_jobs = layout.jobs.iter().filter(|job| {
+        job.child.is_none() && durations.entry_for(&job.name, &job.bases()) == Some(index)
+    });
+    let first = taking_jobs.next()?;
+    let is_trigger = |job: &LayoutJob<'_>| {
+        job.planned.trigger.is_some() || job.planned.kind == crate::config::JobKind::Bridge
+    };
+    if !is_trigger(first) || !taking_jobs.all(is_trigger) {
+        return None;
+    }
+    let message = format!(
+        "the durations entry `{}` sets `exit_code`, but only trigger jobs take the entry, such \
+         as `{}`, and a trigger job's failure has no exit code, so `exit_code` is ignored",
+        entry.pattern, first.name
+    );
+    let help = "remove `exit_code`: GitLab runs a trigger job without a runner, and its \
+                `allow_failure` and `retry` cannot match exit codes";
+    Some(
+        crate::Diagnostic::warning("trigger-exit-code-ignored", message)
+            .with_span(span)
+            .with_help(help),
+    )
 }
 
 /// Returns a warning for each entry of `durations` that no job of the simulation takes. Such

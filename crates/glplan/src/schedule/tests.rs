@@ -667,6 +667,30 @@ fn trigger_job_takes_no_runner() {
     assert_eq!(started(&schedule, "next"), Some(0));
 }
 
+/// A trigger job's failure has no exit code, so an entry that only trigger jobs take gets a
+/// warning at its `exit_code` key. An entry that a job with a script also takes gets none.
+#[test]
+fn trigger_exit_code_ignored() {
+    let pipeline = pipeline(
+        "build: {script: x}\nup: {trigger: {project: g/p, strategy: depend}}\n\
+         down: {trigger: {project: g/q}}\n",
+    );
+    let text = "jobs:\n  up: {duration: 1, fail: true, exit_code: 3}\n  down: {duration: 1}\n  \
+                '*': {duration: 2, fail: 1, exit_code: 4}\n";
+    let warnings = ignored_trigger_durations(&pipeline, &durations(text));
+    let codes: Vec<&str> = warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, ["trigger-exit-code-ignored"]);
+    let warning = warnings.first().unwrap();
+    assert_eq!(
+        warning.message,
+        "the durations entry `up` sets `exit_code`, but only trigger jobs take the entry, such \
+         as `up`, and a trigger job's failure has no exit code, so `exit_code` is ignored"
+    );
+    let span = warning.span.unwrap();
+    assert_eq!(&text[span.range()], "exit_code");
+    assert_eq!(span.range().start, text.find("exit_code").unwrap());
+}
+
 /// Plans a parent with trigger job `t` in stage `a`, `after` in stage `b` and `needer`, which
 /// needs `t`, then simulates it with every job taking 10 seconds.
 fn run_with_child(child_yaml: &str, trigger_extra: &str) -> Schedule {
