@@ -725,6 +725,11 @@ export interface Attempt {
    * GitLab's failure reason, for a failed attempt.
    */
   failure_reason?: string;
+  /**
+   * The reason no runner took the attempt, for an attempt that GitLab dropped while it was
+   * pending. It is the same text as the job's entry in the schedule's `stuck`.
+   */
+  reason?: string;
 }
 
 /**

@@ -102,8 +102,10 @@ pub fn schedule_table(schedule: &Schedule, description: &str) -> String {
 
 /// Builds the rows of one job. A job that ran once or not at all has one row. A retried job has one
 /// row per attempt, each with that attempt's runner, slot and times, so that every slot the
-/// job used appears in the table. The last row carries the job's final status and notes, and
-/// shows `-` for the times of a retry that never started.
+/// job used appears in the table. An earlier row notes its attempt's failure reason and, for an
+/// attempt that GitLab dropped while it was pending, why no runner took it. The last row
+/// carries the job's final status and notes, and shows `-` for the times of a retry that never
+/// started.
 fn job_rows(job: &ScheduledJob) -> Vec<Vec<String>> {
     let count = job.attempts.len();
     if count < 2 {
@@ -115,8 +117,9 @@ fn job_rows(job: &ScheduledJob) -> Vec<Vec<String>> {
         let mut note = vec![format!("attempt {} of {count}", index + 1)];
         if last {
             note.extend(job_notes(job));
-        } else if let Some(reason) = &attempt.failure_reason {
-            note.push(reason.clone());
+        } else {
+            note.extend(attempt.failure_reason.clone());
+            note.extend(attempt.reason.clone());
         }
         let status = if last { job.status } else { attempt.status };
         rows.push(vec![

@@ -493,6 +493,31 @@ fn stuck_job_in_table() {
 }
 
 #[test]
+fn retried_stuck_job_rows_give_reason() {
+    let dir = std::env::temp_dir().join(format!("glplan-stuck-retry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(&config, "train: {script: x, tags: [gpu], retry: 2}\n").unwrap();
+    let runners = fixture("stuck/runners.toml");
+    let output = glplan(&["schedule", config.to_str().unwrap(), "--runners", &runners]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("train "))
+        .collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    for row in rows {
+        assert!(row.contains("stuck_pending_no_matching_runners"), "{text}");
+        assert!(
+            row.contains("runner `docker` lacks the tags `gpu`"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn fail_skips_later_stage() {
     let schedule = schedule_json("stuck", &["runners.toml"], &["--fail", "build"]);
     assert_eq!(job(&schedule, "build")["status"], "failed");

@@ -203,6 +203,10 @@ pub struct Attempt {
     /// GitLab's failure reason, for a failed attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// The reason no runner took the attempt, for an attempt that GitLab dropped while it was
+    /// pending. It is the same text as the job's entry in the schedule's `stuck`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// How much one runner worked.

@@ -1454,6 +1454,7 @@ impl<'p> Sim<'p> {
                 finished_at: Some(a.end),
                 status: attempt_status(a),
                 failure_reason: a.failure.map(str::to_owned),
+                reason: (a.start == Start::Dropped).then(|| self.stuck_reason(job)),
             })
             .collect();
         // A retry that waits for its resource group is a new job in GitLab, so it gets an
@@ -1468,6 +1469,7 @@ impl<'p> Sim<'p> {
                 finished_at: None,
                 status: JobStatus::WaitingForResource,
                 failure_reason: None,
+                reason: None,
             });
         }
         let last = state.attempts.last().filter(|_| !waiting_retry);

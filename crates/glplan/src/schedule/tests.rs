@@ -603,6 +603,43 @@ fn dropped_job_retried_by_reason() {
     assert_eq!(schedule.job("gpu").unwrap().attempts.len(), 3);
 }
 
+/// Every attempt that GitLab dropped while it was pending gives the reason no runner took it,
+/// not only the last one.
+#[test]
+fn dropped_attempts_each_have_reason() {
+    let pipeline = pipeline("gpu: {script: x, tags: [gpu], retry: 1}\n");
+    let mut pool = pool(&pipeline, 1, 0, &[1]);
+    if let Some(eligible) = pool.eligible.first_mut() {
+        *eligible = Eligible {
+            runners: Vec::new(),
+            reason: Some("no runner has the tag `gpu`".into()),
+        };
+    }
+    let schedule = simulate(
+        &pipeline,
+        &pool,
+        &Durations::default(),
+        &ScheduleOptions::default(),
+    );
+    let gpu = schedule.job("gpu").unwrap();
+    let reasons: Vec<Option<&str>> = gpu.attempts.iter().map(|a| a.reason.as_deref()).collect();
+    assert_eq!(reasons, [Some("no runner has the tag `gpu`"); 2]);
+    assert_eq!(gpu.reason.as_deref(), Some("no runner has the tag `gpu`"));
+}
+
+/// Attempts that start on a runner have no `reason`, whether they fail or succeed.
+#[test]
+fn started_attempts_have_no_reason() {
+    let schedule = run(
+        "build: {script: x, retry: 1}\n",
+        "jobs: {build: {duration: 10, fail: 1}}\n",
+        &ScheduleOptions::default(),
+    );
+    let build = schedule.job("build").unwrap();
+    assert_eq!(build.attempts.len(), 2);
+    assert!(build.attempts.iter().all(|a| a.reason.is_none()));
+}
+
 /// A job whose runners never have a free worker is dropped after a day pending.
 #[test]
 fn job_pending_a_day_dropped() {
