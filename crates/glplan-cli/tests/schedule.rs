@@ -154,6 +154,26 @@ fn plan_json_has_runner_info() {
 }
 
 #[test]
+fn plan_json_has_child_job_runners() {
+    let config = fixture("children/.gitlab-ci.yml");
+    let runners = fixture("children/runners.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let child = &job(&value, "deploy")["trigger"]["downstream"];
+    assert_eq!(
+        job(child, "unit")["runners"]["eligible"],
+        serde_json::json!(["docker"])
+    );
+    assert_eq!(job(child, "nested")["runners"]["needs_runner"], false);
+    let grandchild = &job(child, "nested")["trigger"]["downstream"];
+    assert_eq!(
+        job(grandchild, "smoke")["runners"]["eligible"],
+        serde_json::json!(["docker"])
+    );
+}
+
+#[test]
 fn untagged_job_needs_run_untagged() {
     let schedule = schedule_json("untagged", &["runners.toml"], &[]);
     assert_eq!(job(&schedule, "anything")["runner"], "catch-all");

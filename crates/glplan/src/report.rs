@@ -25,11 +25,22 @@ use crate::yaml::Mapping;
 /// every report test uses: a `docker` executor tagged `docker`.
 #[cfg(test)]
 fn plan_with_docker_runner(pipeline: &str) -> (Resolution, Pipeline, MatchedFleet) {
+    plan_files_with_docker_runner(&[(".gitlab-ci.yml", pipeline)])
+}
+
+/// Plans `.gitlab-ci.yml` as [`plan_with_docker_runner`] does, with the other `files` available
+/// to `trigger:include`.
+#[cfg(test)]
+fn plan_files_with_docker_runner(files: &[(&str, &str)]) -> (Resolution, Pipeline, MatchedFleet) {
     const RUNNERS: &str = "concurrent = 2\n\
         [[runners]]\nname = \"docker-1\"\nexecutor = \"docker\"\ntags = [\"docker\"]\n\
         [runners.docker]\nimage = \"alpine\"\n";
 
-    let files = crate::MemoryFiles::new().with_file(".gitlab-ci.yml", pipeline);
+    let files = files
+        .iter()
+        .fold(crate::MemoryFiles::new(), |memory, (name, text)| {
+            memory.with_file(*name, *text)
+        });
     let context = crate::context::PipelineContext::push("main");
     let options = crate::pipeline::PlanOptions::default();
     let (mut resolution, planned) =

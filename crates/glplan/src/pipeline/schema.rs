@@ -157,7 +157,7 @@ fn pipeline_schema() -> schemars::Schema {
         "runners",
         runners,
         "The runners that can take the job and why the others cannot; present only with runner \
-         files, and only on the jobs of the planned pipeline itself.",
+         files, on the jobs of the planned pipeline and of the child pipelines GitLab creates.",
     );
     add_optional_property(
         schema.as_object_mut(),

@@ -4,11 +4,11 @@
 //! [`super::pipeline`] and [`super::add_runners`] build, without building that tree first.
 //! Building and dropping that tree cost more than writing the text.
 
-use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use super::runners::{JobRunners, MatchedFleet};
+use super::runners::{JobRunners, MatchedFleet, add_job_runners, child_matching};
 use crate::diagnostic::{Diagnostics, LocatedDiagnostic, Severity};
 use crate::pipeline::{Pipeline, PlanDiagnostic, PlannedJob};
 use crate::resolve::Resolution;
@@ -18,7 +18,8 @@ use crate::source::SourceMap;
 ///
 /// `diagnostics` lists the configuration's diagnostics, then the pipeline's, then those of the
 /// runner files. With a fleet, each job that the matching lists gets a `runners` object
-/// ([`JobRunners`]) after its own members, and a `fleet` member follows `diagnostics`.
+/// ([`JobRunners`]) after its own members, the jobs of the child pipelines that GitLab creates
+/// included, and a `fleet` member follows `diagnostics`.
 #[derive(Debug, Clone, Copy)]
 pub struct PipelineReport<'a> {
     pipeline: &'a Pipeline,
@@ -105,10 +106,32 @@ struct JobsWithRunners<'a> {
 
 impl Serialize for JobsWithRunners<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.jobs.iter().map(|job| JobWithRunners {
-            job,
-            runners: self.fleet.job_runners(&job.name),
-        }))
+        let matching = &self.fleet.matching;
+        let mut array = serializer.serialize_seq(Some(self.jobs.len()))?;
+        for job in self.jobs {
+            let element = JobWithRunners {
+                job,
+                runners: self.fleet.job_runners(&job.name),
+            };
+            let Some(child) = child_matching(matching, &job.name) else {
+                array.serialize_element(&element)?;
+                continue;
+            };
+            // The runners of the child pipeline's jobs go inside `trigger.downstream`, which
+            // `PlannedJob` serializes itself, so this job is built as a tree to add them there.
+            // NOTE: building the tree is slower than streaming (see the module documentation),
+            // so a child pipeline's jobs cost more here than the top pipeline's.
+            let mut value = serde_json::to_value(&element).map_err(S::Error::custom)?;
+            let downstream_jobs = value
+                .get_mut("trigger")
+                .and_then(|trigger| trigger.get_mut("downstream"))
+                .and_then(|downstream| downstream.get_mut("jobs"));
+            if let Some(downstream_jobs) = downstream_jobs {
+                add_job_runners(downstream_jobs, self.fleet, child).map_err(S::Error::custom)?;
+            }
+            array.serialize_element(&value)?;
+        }
+        array.end()
     }
 }
 
@@ -290,6 +313,33 @@ mod tests {
             .extend(files);
         assert!(codes(&expected).contains(&"fleet-stuck-job"), "{expected}");
         assert!(expected.get("fleet").is_some());
+
+        let report = PipelineReport::new(&pipeline, &resolution).with_fleet(&fleet);
+        let text = serde_json::to_string(&report).unwrap();
+        assert_eq!(text, serde_json::to_string(&expected).unwrap());
+    }
+
+    #[test]
+    fn report_text_with_child_runners_equals_tree() {
+        let files = [
+            (".gitlab-ci.yml", "t: {trigger: {include: child.yml}}\n"),
+            (
+                "child.yml",
+                "unit: {script: x, tags: [docker]}\ninner: {trigger: {include: deep.yml}}\n",
+            ),
+            ("deep.yml", "gpu: {script: x, tags: [gpu]}\n"),
+        ];
+        let (resolution, pipeline, fleet) = super::super::plan_files_with_docker_runner(&files);
+        let mut expected = tree(&pipeline, &resolution);
+        super::super::add_runners(&mut expected, &fleet).unwrap();
+        let files = plan_diagnostics(&fleet.diagnostics, &resolution.sources);
+        expected["diagnostics"]
+            .as_array_mut()
+            .unwrap()
+            .extend(files);
+        let deep =
+            &expected["jobs"][0]["trigger"]["downstream"]["jobs"][1]["trigger"]["downstream"];
+        assert_eq!(deep["jobs"][0]["runners"]["stuck"], true, "{expected:#}");
 
         let report = PipelineReport::new(&pipeline, &resolution).with_fleet(&fleet);
         let text = serde_json::to_string(&report).unwrap();

@@ -80,10 +80,28 @@ impl MatchedFleet {
     /// Returns the `runners` object of job `name`, or `None` for a name the matching does not
     /// list.
     pub fn job_runners(&self, name: &str) -> Option<JobRunners<'_>> {
-        self.matching
-            .job(name)
-            .map(|found| JobRunners::new(self, found))
+        self.runners_in(&self.matching, name)
     }
+
+    /// Returns the `runners` object of job `name` of the pipeline that `matching` belongs to:
+    /// [`MatchedFleet::matching`] or the matching of one of its child pipelines.
+    pub(super) fn runners_in<'a>(
+        &'a self,
+        matching: &'a Matching,
+        name: &str,
+    ) -> Option<JobRunners<'a>> {
+        matching.job(name).map(|found| JobRunners::new(self, found))
+    }
+}
+
+/// Returns the matching of the child pipeline that trigger job `trigger` creates, when the
+/// matching has one: only for a child pipeline that GitLab creates.
+pub(super) fn child_matching<'a>(matching: &'a Matching, trigger: &str) -> Option<&'a Matching> {
+    matching
+        .children
+        .iter()
+        .find(|child| child.trigger == trigger)
+        .map(|child| &child.matching)
 }
 
 /// Masks the rejections of `pipeline`'s jobs, and of its child pipelines' jobs with each
@@ -161,27 +179,51 @@ pub struct RejectedRunner<'a> {
 }
 
 /// Adds the fleet and each job's runners to the JSON of a pipeline ([`super::pipeline`]). Each
-/// job that the matching lists gets a `runners` object ([`JobRunners`]), and a top-level `fleet`
-/// lists the hosts and runners.
+/// job that the matching lists gets a `runners` object ([`JobRunners`]): the jobs of the
+/// pipeline and those of each child pipeline that GitLab creates, in the trigger job's
+/// `downstream`. A top-level `fleet` lists the hosts and runners.
 pub fn add_runners(value: &mut Value, fleet: &MatchedFleet) -> serde_json::Result<()> {
-    if let Some(Value::Array(jobs)) = value.get_mut("jobs") {
-        for job in jobs {
-            let Value::Object(object) = job else {
-                continue;
-            };
-            let Some(runners) = object
-                .get("name")
-                .and_then(Value::as_str)
-                .and_then(|name| fleet.job_runners(name))
-            else {
-                continue;
-            };
-            let runners = serde_json::to_value(runners)?;
-            object.insert("runners".into(), runners);
-        }
+    if let Some(jobs) = value.get_mut("jobs") {
+        add_job_runners(jobs, fleet, &fleet.matching)?;
     }
     if let Value::Object(object) = value {
         object.insert("fleet".into(), serde_json::to_value(&fleet.fleet)?);
+    }
+    Ok(())
+}
+
+/// Adds a `runners` object to each job of the `jobs` array that `matching` lists, then does the
+/// same in the `downstream` pipeline of each trigger job whose child pipeline `matching` has.
+pub(super) fn add_job_runners(
+    jobs: &mut Value,
+    fleet: &MatchedFleet,
+    matching: &Matching,
+) -> serde_json::Result<()> {
+    let Value::Array(jobs) = jobs else {
+        return Ok(());
+    };
+    for job in jobs {
+        let Value::Object(object) = job else {
+            continue;
+        };
+        let Some(name) = object.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let name = name.to_owned();
+        if let Some(runners) = fleet.runners_in(matching, &name) {
+            object.insert("runners".into(), serde_json::to_value(runners)?);
+        }
+
+        let Some(child) = child_matching(matching, &name) else {
+            continue;
+        };
+        let downstream_jobs = object
+            .get_mut("trigger")
+            .and_then(|trigger| trigger.get_mut("downstream"))
+            .and_then(|downstream| downstream.get_mut("jobs"));
+        if let Some(downstream_jobs) = downstream_jobs {
+            add_job_runners(downstream_jobs, fleet, child)?;
+        }
     }
     Ok(())
 }
@@ -259,6 +301,59 @@ mod tests {
             .collect();
         assert_eq!(keys.last(), Some(&"fleet"));
         assert_eq!(value["fleet"]["runners"][0]["name"], "docker-1");
+    }
+
+    /// A parent whose trigger job `t` creates a child pipeline, whose trigger job `inner`
+    /// creates a grandchild.
+    const FAMILY: [(&str, &str); 3] = [
+        (
+            ".gitlab-ci.yml",
+            "build: {script: x, tags: [docker]}\nt: {trigger: {include: child.yml}}\n",
+        ),
+        (
+            "child.yml",
+            "unit: {script: x, tags: [docker]}\ngpu: {script: x, tags: [gpu]}\n\
+             inner: {trigger: {include: grandchild.yml}}\n",
+        ),
+        ("grandchild.yml", "deep: {script: x, tags: [docker]}\n"),
+    ];
+
+    fn family() -> Value {
+        let (resolution, pipeline, fleet) = super::super::plan_files_with_docker_runner(&FAMILY);
+        let mut value = super::super::pipeline(&pipeline, &resolution).unwrap();
+        add_runners(&mut value, &fleet).unwrap();
+        value
+    }
+
+    #[test]
+    fn child_jobs_get_runners() {
+        let value = family();
+        let child = &job(&value, "t")["trigger"]["downstream"];
+        let unit = &job(child, "unit")["runners"];
+        assert_eq!(unit["eligible"], serde_json::json!(["docker-1"]));
+        assert_eq!(unit["stuck"], false);
+        let gpu = &job(child, "gpu")["runners"];
+        assert_eq!(gpu["stuck"], true);
+        assert_eq!(gpu["rejected"][0]["reason"], "missing_tags");
+        assert_eq!(gpu["rejected"][0]["tags"], serde_json::json!(["gpu"]));
+        assert_eq!(job(child, "inner")["runners"]["needs_runner"], false);
+    }
+
+    #[test]
+    fn grandchild_jobs_get_runners() {
+        let value = family();
+        let child = &job(&value, "t")["trigger"]["downstream"];
+        let grandchild = &job(child, "inner")["trigger"]["downstream"];
+        let deep = &job(grandchild, "deep")["runners"];
+        assert_eq!(deep["eligible"], serde_json::json!(["docker-1"]));
+    }
+
+    #[test]
+    fn child_pipeline_has_no_fleet() {
+        let value = family();
+        let child = &job(&value, "t")["trigger"]["downstream"];
+        assert!(child.get("fleet").is_none(), "{child:#}");
+        assert!(value.get("fleet").is_some());
     }
 
     #[test]
