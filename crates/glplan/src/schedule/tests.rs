@@ -693,6 +693,23 @@ fn dropped_attempt_wait_counted() {
     assert_eq!(waits, [("b", 90_000)]);
 }
 
+/// GitLab checks only a job's own `needs` against the created jobs. A `rules:needs` entry on
+/// a job that rules left out is saved, and processing finds no status for it, so the job waits
+/// for its other needs only: `j` starts with the pipeline, and `k` after `b`.
+#[test]
+fn rules_need_on_absent_job_ignored() {
+    let yaml = "stages: [build, test]\n\
+                a: {stage: build, script: x, rules: [{when: never}]}\n\
+                b: {stage: build, script: x}\n\
+                j: {stage: test, script: x, rules: [{needs: [a]}]}\n\
+                k: {stage: test, script: x, rules: [{needs: [a, b]}]}\n";
+    let schedule = run(yaml, "default: 60\n", &ScheduleOptions::default());
+    assert!(schedule.job("a").is_none());
+    assert_eq!(started(&schedule, "j"), Some(0));
+    assert_eq!(started(&schedule, "k"), Some(60));
+    assert_eq!(status(&schedule, "j"), JobStatus::Success);
+}
+
 #[test]
 fn trigger_job_takes_no_runner() {
     let yaml =
