@@ -4,13 +4,14 @@
 //! [`super::pipeline`] and [`super::add_runners`] build, without building that tree first.
 //! Building and dropping that tree cost more than writing the text.
 
-use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+use serde::ser::{Error as _, Impossible, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use super::runners::{JobRunners, MatchedFleet, add_job_runners, child_matching};
+use super::runners::{JobRunners, MatchedFleet, child_matching};
 use crate::diagnostic::{Diagnostics, LocatedDiagnostic, Severity};
-use crate::pipeline::{Pipeline, PlanDiagnostic, PlannedJob};
+use crate::fleet::Matching;
+use crate::pipeline::{Pipeline, PlanDiagnostic, PlanTrigger, PlannedJob};
 use crate::resolve::Resolution;
 use crate::source::SourceMap;
 
@@ -49,6 +50,32 @@ impl<'a> PipelineReport<'a> {
 
 impl Serialize for PipelineReport<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        PipelineMembers {
+            pipeline: self.pipeline,
+            resolution: Some(self.resolution),
+            runners: self.fleet.map(|fleet| PipelineRunners {
+                fleet,
+                matching: &fleet.matching,
+            }),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The members of a pipeline: the planned pipeline of a [`PipelineReport`], or a child
+/// pipeline inside its trigger job's `downstream`.
+struct PipelineMembers<'a> {
+    pipeline: &'a Pipeline,
+    /// The planned pipeline's resolution, whose diagnostics come before the pipeline's own, and
+    /// those of the runner files after them. `None` for a child pipeline, whose `diagnostics`
+    /// are its own and which has no `fleet` member.
+    resolution: Option<&'a Resolution>,
+    /// The runners of the pipeline's jobs, when runner files are given.
+    runners: Option<PipelineRunners<'a>>,
+}
+
+impl Serialize for PipelineMembers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // Every field is named, so a field added to `Pipeline` fails to compile here until it
         // is written below, at its place in the struct's order.
         let Pipeline {
@@ -66,8 +93,13 @@ impl Serialize for PipelineReport<'_> {
             // Never serialized: the values it hides are not part of the output.
             masker: _,
         } = self.pipeline;
+        // The fleet and the runner files' diagnostics belong to the planned pipeline.
+        let fleet = self
+            .runners
+            .filter(|_| self.resolution.is_some())
+            .map(|runners| runners.fleet);
 
-        let members = if self.fleet.is_some() { 12 } else { 11 };
+        let members = if fleet.is_some() { 12 } else { 11 };
         let mut object = serializer.serialize_struct("Pipeline", members)?;
         object.serialize_field("version", version)?;
         object.serialize_field("created", created)?;
@@ -77,8 +109,15 @@ impl Serialize for PipelineReport<'_> {
         object.serialize_field("workflow", workflow)?;
         object.serialize_field("stages", stages)?;
 
-        match self.fleet {
-            Some(fleet) => object.serialize_field("jobs", &JobsWithRunners { jobs, fleet })?,
+        match self.runners {
+            Some(runners) => object.serialize_field(
+                "jobs",
+                &JobsWithRunners {
+                    jobs,
+                    fleet: runners.fleet,
+                    matching: runners.matching,
+                },
+            )?,
             None => object.serialize_field("jobs", jobs)?,
         }
         object.serialize_field("absent", absent)?;
@@ -87,51 +126,37 @@ impl Serialize for PipelineReport<'_> {
         let all = AllDiagnostics {
             resolution: self.resolution,
             pipeline: diagnostics,
-            files: self.fleet.map(|fleet| &fleet.diagnostics),
+            files: fleet.map(|fleet| &fleet.diagnostics),
         };
         object.serialize_field("diagnostics", &all)?;
 
-        if let Some(fleet) = self.fleet {
+        if let Some(fleet) = fleet {
             object.serialize_field("fleet", &fleet.fleet)?;
         }
         object.end()
     }
 }
 
-/// The `jobs` array when runner files are given.
+/// The `jobs` array of a pipeline when runner files are given: the planned pipeline's, with
+/// [`MatchedFleet::matching`], or a child pipeline's, with the matching of its jobs.
 struct JobsWithRunners<'a> {
     jobs: &'a [PlannedJob],
     fleet: &'a MatchedFleet,
+    matching: &'a Matching,
 }
 
 impl Serialize for JobsWithRunners<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let matching = &self.fleet.matching;
-        let mut array = serializer.serialize_seq(Some(self.jobs.len()))?;
-        for job in self.jobs {
-            let element = JobWithRunners {
+        serializer.collect_seq(self.jobs.iter().map(|job| JobWithRunners {
+            job: JobMembers {
                 job,
-                runners: self.fleet.job_runners(&job.name),
-            };
-            let Some(child) = child_matching(matching, &job.name) else {
-                array.serialize_element(&element)?;
-                continue;
-            };
-            // The runners of the child pipeline's jobs go inside `trigger.downstream`, which
-            // `PlannedJob` serializes itself, so this job is built as a tree to add them there.
-            // NOTE: building the tree is slower than streaming (see the module documentation),
-            // so a child pipeline's jobs cost more here than the top pipeline's.
-            let mut value = serde_json::to_value(&element).map_err(S::Error::custom)?;
-            let downstream_jobs = value
-                .get_mut("trigger")
-                .and_then(|trigger| trigger.get_mut("downstream"))
-                .and_then(|downstream| downstream.get_mut("jobs"));
-            if let Some(downstream_jobs) = downstream_jobs {
-                add_job_runners(downstream_jobs, self.fleet, child).map_err(S::Error::custom)?;
-            }
-            array.serialize_element(&value)?;
-        }
-        array.end()
+                child: child_matching(self.matching, &job.name).map(|matching| PipelineRunners {
+                    fleet: self.fleet,
+                    matching,
+                }),
+            },
+            runners: self.fleet.runners_in(self.matching, &job.name),
+        }))
     }
 }
 
@@ -139,28 +164,247 @@ impl Serialize for JobsWithRunners<'_> {
 #[derive(Serialize)]
 struct JobWithRunners<'a> {
     #[serde(flatten)]
-    job: &'a PlannedJob,
+    job: JobMembers<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     runners: Option<JobRunners<'a>>,
+}
+
+/// The fleet, and the matching of the jobs of one pipeline: the planned one or a child.
+#[derive(Clone, Copy)]
+struct PipelineRunners<'a> {
+    fleet: &'a MatchedFleet,
+    matching: &'a Matching,
+}
+
+/// A job's own members. A trigger job whose child pipeline the matching has writes that
+/// pipeline's jobs with their `runners`, in `trigger.downstream.jobs`.
+struct JobMembers<'a> {
+    job: &'a PlannedJob,
+    child: Option<PipelineRunners<'a>>,
+}
+
+impl Serialize for JobMembers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match (self.child, &self.job.trigger) {
+            (Some(child), Some(trigger)) => {
+                let trigger = TriggerWithRunners { trigger, child };
+                self.job
+                    .serialize(ReplaceField::new(serializer, "trigger", &trigger))
+            }
+            _ => self.job.serialize(serializer),
+        }
+    }
+}
+
+/// A trigger job's `trigger`, whose `downstream` pipeline lists its jobs' runners.
+struct TriggerWithRunners<'a> {
+    trigger: &'a PlanTrigger,
+    child: PipelineRunners<'a>,
+}
+
+impl Serialize for TriggerWithRunners<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Some(downstream) = &self.trigger.downstream else {
+            return self.trigger.serialize(serializer);
+        };
+        let downstream = DownstreamWithRunners {
+            pipeline: downstream,
+            child: self.child,
+        };
+        let serializer = ReplaceField::new(serializer, "downstream", &downstream);
+        self.trigger.serialize(serializer)
+    }
+}
+
+/// A child pipeline whose jobs list their runners.
+struct DownstreamWithRunners<'a> {
+    pipeline: &'a Pipeline,
+    child: PipelineRunners<'a>,
+}
+
+impl Serialize for DownstreamWithRunners<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let members = PipelineMembers {
+            pipeline: self.pipeline,
+            resolution: None,
+            runners: Some(self.child),
+        };
+        members.serialize(serializer)
+    }
+}
+
+/// A serializer for one struct that writes it as `inner` does, except that the value of field
+/// `key` is `replacement`. The struct's own `Serialize` keeps deciding which fields it writes,
+/// in which order, so the output differs from the struct's only in that field. The values of
+/// the other fields, and the structs inside them, go to `inner` unchanged.
+struct ReplaceField<'r, S, R: ?Sized> {
+    inner: S,
+    key: &'static str,
+    replacement: &'r R,
+}
+
+impl<'r, S: Serializer, R: Serialize + ?Sized> ReplaceField<'r, S, R> {
+    fn new(inner: S, key: &'static str, replacement: &'r R) -> Self {
+        ReplaceField {
+            inner,
+            key,
+            replacement,
+        }
+    }
+
+    fn not_a_struct(&self) -> S::Error {
+        S::Error::custom("internal error: a field can only be replaced in a struct")
+    }
+}
+
+/// Writes the methods of [`Serializer`] that [`ReplaceField`] rejects: every value but a
+/// struct.
+macro_rules! reject_values {
+    ($($method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {
+        $(
+            fn $method(self, $($arg: $type),*) -> Result<$output, S::Error> {
+                $(let _ = $arg;)*
+                Err(self.not_a_struct())
+            }
+        )*
+    };
+}
+
+impl<'r, S: Serializer, R: Serialize + ?Sized> Serializer for ReplaceField<'r, S, R> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Impossible<S::Ok, S::Error>;
+    type SerializeTuple = Impossible<S::Ok, S::Error>;
+    type SerializeTupleStruct = Impossible<S::Ok, S::Error>;
+    type SerializeTupleVariant = Impossible<S::Ok, S::Error>;
+    type SerializeMap = Impossible<S::Ok, S::Error>;
+    type SerializeStruct = ReplaceFieldStruct<'r, S::SerializeStruct, R>;
+    type SerializeStructVariant = Impossible<S::Ok, S::Error>;
+
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        Ok(ReplaceFieldStruct {
+            inner: self.inner.serialize_struct(name, len)?,
+            key: self.key,
+            replacement: self.replacement,
+        })
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<S::Ok, S::Error> {
+        Err(self.not_a_struct())
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        Err(self.not_a_struct())
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        Err(self.not_a_struct())
+    }
+
+    reject_values! {
+        serialize_bool(value: bool) -> S::Ok;
+        serialize_i8(value: i8) -> S::Ok;
+        serialize_i16(value: i16) -> S::Ok;
+        serialize_i32(value: i32) -> S::Ok;
+        serialize_i64(value: i64) -> S::Ok;
+        serialize_u8(value: u8) -> S::Ok;
+        serialize_u16(value: u16) -> S::Ok;
+        serialize_u32(value: u32) -> S::Ok;
+        serialize_u64(value: u64) -> S::Ok;
+        serialize_f32(value: f32) -> S::Ok;
+        serialize_f64(value: f64) -> S::Ok;
+        serialize_char(value: char) -> S::Ok;
+        serialize_str(value: &str) -> S::Ok;
+        serialize_bytes(value: &[u8]) -> S::Ok;
+        serialize_none() -> S::Ok;
+        serialize_unit() -> S::Ok;
+        serialize_unit_struct(name: &'static str) -> S::Ok;
+        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str) -> S::Ok;
+        serialize_seq(len: Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(len: usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(name: &'static str, len: usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            len: usize
+        ) -> Self::SerializeTupleVariant;
+        serialize_map(len: Option<usize>) -> Self::SerializeMap;
+        serialize_struct_variant(
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            len: usize
+        ) -> Self::SerializeStructVariant;
+    }
+}
+
+/// The struct that [`ReplaceField`] writes.
+struct ReplaceFieldStruct<'r, S, R: ?Sized> {
+    inner: S,
+    key: &'static str,
+    replacement: &'r R,
+}
+
+impl<S: SerializeStruct, R: Serialize + ?Sized> SerializeStruct for ReplaceFieldStruct<'_, S, R> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), S::Error> {
+        if key == self.key {
+            self.inner.serialize_field(key, self.replacement)
+        } else {
+            self.inner.serialize_field(key, value)
+        }
+    }
+
+    fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
+        self.inner.skip_field(key)
+    }
+
+    fn end(self) -> Result<S::Ok, S::Error> {
+        self.inner.end()
+    }
 }
 
 /// The pipeline's `diagnostics` array, with the entries of the configuration and of the runner
 /// files around the pipeline's own.
 struct AllDiagnostics<'a> {
-    resolution: &'a Resolution,
+    /// `None` for a child pipeline, which lists only its own diagnostics.
+    resolution: Option<&'a Resolution>,
     pipeline: &'a [PlanDiagnostic],
     files: Option<&'a Diagnostics>,
 }
 
 impl Serialize for AllDiagnostics<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let sources = &self.resolution.sources;
+        let Some(resolution) = self.resolution else {
+            return self.pipeline.serialize(serializer);
+        };
+        let sources = &resolution.sources;
         let files = self.files.into_iter().flat_map(|files| files.iter());
-        let length = self.resolution.diagnostics.iter().count()
-            + self.pipeline.len()
-            + files.clone().count();
+        let length =
+            resolution.diagnostics.iter().count() + self.pipeline.len() + files.clone().count();
         let mut array = serializer.serialize_seq(Some(length))?;
-        for diagnostic in self.resolution.diagnostics.iter() {
+        for diagnostic in resolution.diagnostics.iter() {
             array.serialize_element(&PlanEntry::new(&diagnostic.locate(sources)))?;
         }
         for diagnostic in self.pipeline {

@@ -194,7 +194,7 @@ pub fn add_runners(value: &mut Value, fleet: &MatchedFleet) -> serde_json::Resul
 
 /// Adds a `runners` object to each job of the `jobs` array that `matching` lists, then does the
 /// same in the `downstream` pipeline of each trigger job whose child pipeline `matching` has.
-pub(super) fn add_job_runners(
+fn add_job_runners(
     jobs: &mut Value,
     fleet: &MatchedFleet,
     matching: &Matching,
