@@ -174,7 +174,7 @@ export interface ContextInput {
    * Group CI/CD variables, above instance and below project variables in precedence: the
    * variables of the project's own group in the form of `project_variables`, or an array of
    * groups in any order, each with its full `path` and its `variables`. A subgroup's value
-   * wins over its ancestors'.
+   * wins over its ancestors'. Two entries for the same group throw an `Error`.
    */
   group_variables?: GroupVariablesValue | null;
   /**

@@ -10,9 +10,10 @@ use glplan::FileId;
 use glplan::Span;
 use glplan::context::{
     ContextError, ContextOptions, GroupVariablesOption, MergeRequestEventType, PipelineContext,
-    PipelineSource, SettingsVariable, check_environment_scope, is_variable_name,
+    PipelineSource, Project, SettingsVariable, check_environment_scope, is_variable_name,
     variables_from_json,
 };
+use glplan::diagnostic::code_span;
 use glplan::yaml::{Mapping, Node, Value};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -128,7 +129,7 @@ pub struct ContextInput {
     /// Group CI/CD variables, above instance and below project variables in precedence: the
     /// variables of the project's own group in the form of `project_variables`, or an array of
     /// groups in any order, each with its full `path` and its `variables`. A subgroup's value
-    /// wins over its ancestors'.
+    /// wins over its ancestors'. Two entries for the same group throw an `Error`.
     #[cfg_attr(test, schemars(with = "Option<GroupVariablesValue>"))]
     pub group_variables: Option<serde_json::Value>,
     /// Project CI/CD variables, below pipeline variables in precedence. Each name maps to a
@@ -382,7 +383,10 @@ impl Input {
                 "context.instance_variables",
                 Level::Instance,
             )?,
-            group_variables: group_variables(context.group_variables.as_ref())?,
+            group_variables: group_variables(
+                context.group_variables.as_ref(),
+                context.project_path.as_deref(),
+            )?,
             project_variables: settings_variables(
                 context.project_variables.as_ref(),
                 "context.project_variables",
@@ -546,8 +550,14 @@ fn context_error_message(error: ContextError) -> String {
 }
 
 /// Reads `context.group_variables`: an object of the project's own group's variables, or an
-/// array of `{path, variables}` objects.
-fn group_variables(value: Option<&serde_json::Value>) -> Result<Vec<GroupVariablesOption>, String> {
+/// array of `{path, variables}` objects. Two entries for one group are an error, as two keys
+/// for one project in `projects` are, because a repeated group is more likely a mistake than
+/// an override. `project_path` is `context.project_path`, whose namespace an entry without
+/// `path` names.
+fn group_variables(
+    value: Option<&serde_json::Value>,
+    project_path: Option<&str>,
+) -> Result<Vec<GroupVariablesOption>, String> {
     const FIELD: &str = "context.group_variables";
     let groups = match value {
         None | Some(serde_json::Value::Null) => return Ok(Vec::new()),
@@ -614,7 +624,38 @@ fn group_variables(value: Option<&serde_json::Value>) -> Result<Vec<GroupVariabl
         };
         options.push(GroupVariablesOption { path, variables });
     }
+    check_group_duplicates(&options, project_path)?;
     Ok(options)
+}
+
+/// Rejects two entries of `context.group_variables` that name the same group. Paths are
+/// compared without regard to ASCII case, as the core compares them, and an entry without
+/// `path` names the namespace of `project_path` (by default the core's default project).
+fn check_group_duplicates(
+    groups: &[GroupVariablesOption],
+    project_path: Option<&str>,
+) -> Result<(), String> {
+    let default_project = Project::default();
+    let project_path = project_path.unwrap_or(&default_project.path);
+    let namespace = project_path
+        .rsplit_once('/')
+        .map_or("", |(namespace, _)| namespace);
+    let mut seen: Vec<(usize, &str)> = Vec::new();
+    for (later, group) in groups.iter().enumerate() {
+        let path = group.path.as_deref().unwrap_or(namespace);
+        let earlier = seen
+            .iter()
+            .find(|(_, other)| other.eq_ignore_ascii_case(path));
+        if let Some((earlier, first_path)) = earlier {
+            return Err(format!(
+                "invalid argument `context.group_variables`: entries {earlier} and {later} both \
+                 name group {}; keep one of them",
+                code_span(first_path)
+            ));
+        }
+        seen.push((later, path));
+    }
+    Ok(())
 }
 
 /// The level a JSON object of variables sets, which decides the flags GitLab allows.
@@ -1402,10 +1443,8 @@ mod tests {
             "context": {
                 "project_path": "top/sub/app",
                 "group_variables": [
-                    {"variables": {"A": "sub"}},
-                    {"path": "top", "variables": {"A": "top", "B": "top"}},
-                    {"path": "top/sub", "variables": {"C": "sub"}},
-                    {"path": null, "variables": {"A": "sub2"}}
+                    {"variables": {"A": "sub", "C": "sub"}},
+                    {"path": "top", "variables": {"A": "top", "B": "top"}}
                 ]
             }
         }))
@@ -1423,8 +1462,40 @@ mod tests {
         );
         assert_eq!(
             pairs(&context.group_variables[1].variables),
-            [("A", "sub2"), ("C", "sub")]
+            [("A", "sub"), ("C", "sub")]
         );
+    }
+
+    #[test]
+    fn context_group_duplicate_paths() {
+        let cases = [
+            (
+                serde_json::json!([{"path": "top", "variables": {}}, {"path": "top", "variables": {}}]),
+                "invalid argument `context.group_variables`: entries 0 and 1 both name group \
+                 `top`; keep one of them",
+            ),
+            (
+                serde_json::json!([{"path": "top", "variables": {}}, {"path": "top/sub", "variables": {}}, {"path": "TOP", "variables": {}}]),
+                "invalid argument `context.group_variables`: entries 0 and 2 both name group \
+                 `top`; keep one of them",
+            ),
+            (
+                serde_json::json!([{"path": "top/sub", "variables": {}}, {"variables": {}}]),
+                "invalid argument `context.group_variables`: entries 0 and 1 both name group \
+                 `top/sub`; keep one of them",
+            ),
+            (
+                serde_json::json!([{"variables": {}}, {"path": null, "variables": {}}]),
+                "invalid argument `context.group_variables`: entries 0 and 1 both name group \
+                 `top/sub`; keep one of them",
+            ),
+        ];
+        for (groups, expected) in cases {
+            let context =
+                serde_json::json!({"project_path": "top/sub/app", "group_variables": groups});
+            let input = input(serde_json::json!({"context": context})).unwrap();
+            assert_eq!(input.pipeline_context().unwrap_err(), expected, "{groups}");
+        }
     }
 
     #[test]
