@@ -836,6 +836,21 @@ test: {script: x}
     }
 
     #[test]
+    fn empty_job_name_readable_in_errors() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let error = schedule(input(serde_json::json!({"files": files, "play": [""]}))).unwrap_err();
+        assert_eq!(
+            error,
+            "invalid argument `play`: job `\"\"` (empty) is not in the pipeline"
+        );
+        let error = explain(input(serde_json::json!({"files": files})), "").unwrap_err();
+        assert_eq!(
+            error,
+            "job `\"\"` (empty) not found; the jobs are build, test, release"
+        );
+    }
+
+    #[test]
     fn schedule_unknown_fail_job_quotes_backtick() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let error = schedule(input(

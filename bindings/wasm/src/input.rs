@@ -707,8 +707,9 @@ fn settings_variables(
     for (key, value) in object {
         if !is_variable_name(key) {
             return Err(format!(
-                "invalid argument `{field}`: `{key}` is not a valid variable name (letters, \
-                 digits and `_` only)"
+                "invalid argument `{field}`: {} is not a valid variable name (letters, digits \
+                 and `_` only)",
+                code_span(key)
             ));
         }
         let serde_json::Value::Array(definitions) = value else {
@@ -1407,6 +1408,11 @@ mod tests {
             (
                 serde_json::json!({"project_variables": {"BAD-NAME": "a"}}),
                 "invalid argument `context.project_variables`: `BAD-NAME` is not a valid \
+                 variable name (letters, digits and `_` only)",
+            ),
+            (
+                serde_json::json!({"instance_variables": {"": "a"}}),
+                "invalid argument `context.instance_variables`: `\"\"` (empty) is not a valid \
                  variable name (letters, digits and `_` only)",
             ),
         ];

@@ -688,10 +688,12 @@ test("file keys follow the README's rules", async (t) => {
   });
 
   await t.test("a key that names no file throws", () => {
-    for (const key of ["", "/", "."]) {
+    // Messages quote an empty key as `""` (empty).
+    for (const [key, quoted] of [["", '`""` (empty)'], ["/", "`/`"], [".", "`.`"]]) {
       assert.throws(() => glplan.lint({ files: { ".gitlab-ci.yml": "", [key]: "" } }), {
         name: "Error",
-        message: new RegExp(`^invalid argument \`files\`: \`${key.replace(".", "\\.")}\` is not a file path`),
+        message: `invalid argument \`files\`: ${quoted} is not a file path in the repository; give the path ` +
+          "from the repository root, such as `ci/build.yml`, without `..`, a trailing `/` or NUL",
       });
     }
   });

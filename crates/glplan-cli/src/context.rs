@@ -8,6 +8,7 @@ use glplan::context::{
     ContextError, ContextOptions, ContextWarning, GroupVariablesOption, PipelineContext,
     PipelineSource, Project, SettingsVariable, is_variable_name, set_variable,
 };
+use glplan::diagnostic::code_span;
 use glplan::pipeline::Masker;
 
 use crate::args::{ContextArgs, invalid_server_host};
@@ -414,8 +415,9 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<SettingsVariable>, String> {
         let key = key.trim();
         if !is_variable_name(key) {
             return Err(format!(
-                "line {}: `{key}` is not a valid variable name (letters, digits and `_` only)",
-                index + 1
+                "line {}: {} is not a valid variable name (letters, digits and `_` only)",
+                index + 1,
+                code_span(key)
             ));
         }
         set_variable(
@@ -487,7 +489,8 @@ impl<'de> serde::de::Visitor<'de> for VarFileVisitor {
         while let Some(key) = map.next_key::<String>()? {
             if !is_variable_name(&key) {
                 return Err(serde::de::Error::custom(format!(
-                    "`{key}` is not a valid variable name (letters, digits and `_` only)"
+                    "{} is not a valid variable name (letters, digits and `_` only)",
+                    code_span(&key)
                 )));
             }
             if !keys.insert(key.clone()) {
@@ -1412,6 +1415,15 @@ mod tests {
             "line 2: expected KEY=VALUE, found `nonsense`"
         );
         assert!(parse_dotenv("A-B=1\n").unwrap_err().contains("`A-B`"));
+        assert_eq!(
+            parse_dotenv("A=1\n =2\n").unwrap_err(),
+            "line 2: `\"\"` (empty) is not a valid variable name (letters, digits and `_` only)"
+        );
+        assert!(
+            parse_json_variables(r#"{"": "x"}"#)
+                .unwrap_err()
+                .contains("`\"\"` (empty) is not a valid variable name"),
+        );
     }
 
     #[test]

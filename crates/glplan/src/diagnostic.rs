@@ -356,8 +356,14 @@ pub fn did_you_mean<'a>(
 /// Formats `text` as a Markdown code span, the form messages use to quote names. The fence is
 /// one backtick longer than the longest run of backticks in `text`, so a name such as ``t`ick``
 /// stays one span. A space pads a `text` that starts or ends with a backtick, and a `text` that
-/// starts and ends with a space, because CommonMark strips one space from each end.
+/// starts and ends with a space, because CommonMark strips one space from each end. An empty
+/// `text` becomes a span of `""` followed by the word "(empty)", because two backticks alone do
+/// not read as a name. The word outside the span distinguishes it from a name of two quotation
+/// marks.
 pub fn code_span(text: &str) -> String {
+    if text.is_empty() {
+        return "`\"\"` (empty)".to_owned();
+    }
     let mut longest_run = 0;
     let mut run = 0;
     for ch in text.chars() {
@@ -381,7 +387,12 @@ mod tests {
     #[test]
     fn code_span_plain_name() {
         assert_eq!(code_span("build"), "`build`");
-        assert_eq!(code_span(""), "``");
+    }
+
+    #[test]
+    fn code_span_empty_name_readable() {
+        assert_eq!(code_span(""), "`\"\"` (empty)");
+        assert_eq!(code_span("\"\""), "`\"\"`");
     }
 
     #[test]

@@ -693,7 +693,8 @@ pub fn variables_from_json(
     for (key, value) in object {
         if !is_variable_name(&key) {
             return Err(format!(
-                "`{key}` is not a valid variable name (letters, digits and `_` only)"
+                "{} is not a valid variable name (letters, digits and `_` only)",
+                crate::diagnostic::code_span(&key)
             ));
         }
         let variable = match value {
@@ -1590,5 +1591,10 @@ mod tests {
     fn json_variable_rejects_bad_name() {
         let object = serde_json::json!({"A-B": "x"});
         assert!(variables_from_json(object.as_object().unwrap().clone()).is_err());
+        let object = serde_json::json!({"": "x"});
+        assert_eq!(
+            variables_from_json(object.as_object().unwrap().clone()).unwrap_err(),
+            "`\"\"` (empty) is not a valid variable name (letters, digits and `_` only)"
+        );
     }
 }
