@@ -3,9 +3,12 @@
 use std::collections::BTreeMap;
 
 use glplan::context::{is_project_path, project_key};
+use glplan::diagnostic::code_span;
 use glplan::{FetchError, FileProvider, FileRequest};
 use serde::Deserialize;
 use serde::de::Error as _;
+
+use crate::js_value::{Step, format_path};
 
 /// Files by path: the repository being planned, other projects, templates and remote URLs.
 /// A kind of file the caller did not pass at all is reported as unavailable, with the field to
@@ -32,7 +35,9 @@ impl MapFiles {
         };
         self.projects.get(&project_key(project)).ok_or_else(|| {
             FetchError::Unavailable(format!(
-                "no files given for project `{project}`; add them to `projects[\"{project}\"]`"
+                "no files given for project {}; add them to `{}`",
+                code_span(project),
+                field_path("projects", project)
             ))
         })
     }
@@ -84,16 +89,18 @@ where
         let path = project.trim_matches('/');
         if !is_project_path(path) {
             return Err(D::Error::custom(format!(
-                "`{project}` is not a project's full path; expected NAMESPACE/NAME such as \
-                 `my-group/ci-tools`, with letters, digits, `_`, `-` and `.` between the `/`"
+                "{} is not a project's full path; expected NAMESPACE/NAME such as \
+                 `my-group/ci-tools`, with letters, digits, `_`, `-` and `.` between the `/`",
+                code_span(&project)
             )));
         }
         let files = file_keys(caller_files)
-            .map_err(|error| D::Error::custom(format!("`{project}`: {error}")))?;
+            .map_err(|error| D::Error::custom(format!("{}: {error}", code_span(&project))))?;
         let name = project_key(path);
         if projects.insert(name.clone(), files).is_some() {
             return Err(D::Error::custom(format!(
-                "two entries name the project `{name}`; keep one of them"
+                "two entries name the project {}; keep one of them",
+                code_span(&name)
             )));
         }
     }
@@ -111,7 +118,10 @@ fn file_keys(caller_files: BTreeMap<String, String>) -> Result<BTreeMap<String, 
             .ok_or_else(|| invalid_path(&path))?;
         if let Some(other) = caller_paths.get(&key) {
             return Err(format!(
-                "`{other}` and `{path}` are the same file `{key}`; keep one of them"
+                "{} and {} are the same file {}; keep one of them",
+                code_span(other),
+                code_span(&path),
+                code_span(&key)
             ));
         }
         caller_paths.insert(key.clone(), path);
@@ -120,11 +130,18 @@ fn file_keys(caller_files: BTreeMap<String, String>) -> Result<BTreeMap<String, 
     Ok(files)
 }
 
+/// Formats the member `key` of the argument's field `field` as JavaScript writes it, such as
+/// `remote["https://example.com/ci.yml"]`, with control characters escaped.
+fn field_path(field: &str, key: &str) -> String {
+    format_path(&[Step::Key(field.to_owned()), Step::Key(key.to_owned())])
+}
+
 /// Formats the message for a path that names no file of the repository.
 pub(crate) fn invalid_path(path: &str) -> String {
     format!(
-        "`{path}` is not a file path in the repository; give the path from the repository root, \
-         such as `ci/build.yml`, without `..`, a trailing `/` or NUL"
+        "{} is not a file path in the repository; give the path from the repository root, \
+         such as `ci/build.yml`, without `..`, a trailing `/` or NUL",
+        code_span(path)
     )
 }
 
@@ -147,12 +164,16 @@ impl FileProvider for MapFiles {
             FileRequest::Remote { url } => {
                 let Some(remote) = &self.remote else {
                     return Err(FetchError::Unavailable(format!(
-                        "no remote files given for `{url}`; pass its text in `remote[\"{url}\"]`"
+                        "no remote files given for {}; pass its text in `{}`",
+                        code_span(url),
+                        field_path("remote", url)
                     )));
                 };
                 remote.get(url).cloned().ok_or_else(|| {
                     FetchError::Unavailable(format!(
-                        "`{url}` is not in `remote`; add its text as `remote[\"{url}\"]`"
+                        "{} is not in `remote`; add its text as `{}`",
+                        code_span(url),
+                        field_path("remote", url)
                     ))
                 })
             }
@@ -281,6 +302,32 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_escaped_in_messages() {
+        let files = serde_json::json!({"a\nb.yml": "", "c\u{1b}.yml": ""});
+        assert_eq!(
+            entry_of(files, "x\ty.yml").unwrap_err(),
+            "entry file `x\\ty.yml` is not in `files`; its paths are a\\nb.yml, c\\u001b.yml"
+        );
+        let files = serde_json::json!({"/a\nb": "", "a\nb": ""});
+        assert_eq!(
+            entry_of(files, "x.yml").unwrap_err(),
+            "invalid argument `files`: `/a\\nb` and `a\\nb` are the same file `a\\nb`; keep \
+             one of them"
+        );
+        let error = entry_of(serde_json::json!({"a\0b": ""}), "x.yml").unwrap_err();
+        assert!(
+            error.starts_with("invalid argument `files`: `a\\u0000b` is not a file path"),
+            "{error}"
+        );
+        let json = serde_json::json!({"projects": {"a/b\r": {}}});
+        let error = crate::input::Input::from_json(json).unwrap_err();
+        assert!(
+            error.starts_with("invalid argument `projects`: `a/b\\r` is not a project's"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn project_keys_normalized() {
         let json = serde_json::json!({
             "files": {"x.yml": ""},
@@ -324,9 +371,10 @@ mod tests {
             assert_eq!(
                 error,
                 format!(
-                    "invalid argument `projects`: `{key}` is not a project's full path; \
+                    "invalid argument `projects`: {} is not a project's full path; \
                      expected NAMESPACE/NAME such as `my-group/ci-tools`, with letters, \
-                     digits, `_`, `-` and `.` between the `/`"
+                     digits, `_`, `-` and `.` between the `/`",
+                    code_span(key)
                 ),
                 "{key}"
             );

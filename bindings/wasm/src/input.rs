@@ -4,6 +4,7 @@
 //! Field names are snake_case like the JSON the functions return. Unknown fields are errors, so
 //! a misspelt option is reported instead of ignored.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use glplan::FileId;
@@ -13,7 +14,7 @@ use glplan::context::{
     PipelineSource, Project, SettingsVariable, check_environment_scope, is_variable_name,
     variables_from_json,
 };
-use glplan::diagnostic::code_span;
+use glplan::diagnostic::{code_span, escape_controls};
 use glplan::yaml::{Mapping, Node, Value};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -319,11 +320,16 @@ impl Input {
         if self.files.contains_key(&key) {
             return Ok(key);
         }
-        let mut message = format!("entry file `{entry}` is not in `files`");
+        let mut message = format!("entry file {} is not in `files`", code_span(entry));
         if self.files.is_empty() {
             message.push_str("; `files` is empty");
         } else {
-            let names: Vec<&str> = self.files.keys().take(5).map(String::as_str).collect();
+            let names: Vec<Cow<str>> = self
+                .files
+                .keys()
+                .take(5)
+                .map(|name| escape_controls(name))
+                .collect();
             let more = if self.files.len() > names.len() {
                 ", ..."
             } else {

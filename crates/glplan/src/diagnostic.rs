@@ -4,6 +4,8 @@
 //! panics on them. Each one has a stable kebab-case `code`, a severity, GitLab's message where
 //! GitLab has one, a primary span, optional labelled secondary spans and an optional `help`.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::source::{Position, SourceMap, Span};
@@ -353,17 +355,52 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// Escapes the control characters of `text` in the escape forms of JSON strings (`\n`, `\t`,
+/// `\u001b`), so that a name from user input cannot break a message's line or send terminal
+/// escape sequences. Besides the C0 and C1 controls and DEL, it escapes the Unicode
+/// bidirectional controls, which reorder the text around them. A backslash stays as it is, so
+/// `\n` in the result may also be a backslash and `n` in `text`.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_escaped_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        match ch {
+            '\u{8}' => escaped.push_str("\\b"),
+            '\t' => escaped.push_str("\\t"),
+            '\n' => escaped.push_str("\\n"),
+            '\u{c}' => escaped.push_str("\\f"),
+            '\r' => escaped.push_str("\\r"),
+            ch if is_escaped_control(ch) => {
+                escaped.push_str(&format!("\\u{:04x}", u32::from(ch)));
+            }
+            ch => escaped.push(ch),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// Returns whether [`escape_controls`] escapes `ch`: a control character (Unicode category Cc)
+/// or a bidirectional control (the Unicode property Bidi_Control).
+fn is_escaped_control(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Formats `text` as a Markdown code span, the form messages use to quote names. The fence is
 /// one backtick longer than the longest run of backticks in `text`, so a name such as ``t`ick``
 /// stays one span. A space pads a `text` that starts or ends with a backtick, and a `text` that
 /// starts and ends with a space, because CommonMark strips one space from each end. An empty
 /// `text` becomes a span of `""` followed by the word "(empty)", because two backticks alone do
 /// not read as a name. The word outside the span distinguishes it from a name of two quotation
-/// marks.
+/// marks. Control characters are escaped as [`escape_controls`] writes them.
 pub fn code_span(text: &str) -> String {
     if text.is_empty() {
         return "`\"\"` (empty)".to_owned();
     }
+    let text = escape_controls(text);
+    let text = text.as_ref();
     let mut longest_run = 0;
     let mut run = 0;
     for ch in text.chars() {
@@ -401,6 +438,16 @@ mod tests {
         assert_eq!(code_span("a``b`c"), "```a``b`c```");
         assert_eq!(code_span("`x"), "`` `x ``");
         assert_eq!(code_span("x`"), "`` x` ``");
+    }
+
+    #[test]
+    fn code_span_escapes_control_characters() {
+        assert_eq!(code_span("a\nb\tc\rd"), "`a\\nb\\tc\\rd`");
+        assert_eq!(code_span("\u{1b}[31mred"), "`\\u001b[31mred`");
+        assert_eq!(code_span("a\0b\u{7f}\u{85}"), "`a\\u0000b\\u007f\\u0085`");
+        assert_eq!(code_span("a\u{202e}b"), "`a\\u202eb`");
+        assert_eq!(code_span("ci\\a.yml"), "`ci\\a.yml`");
+        assert_eq!(escape_controls("plain é"), "plain é");
     }
 
     #[test]
