@@ -20,7 +20,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::files::{MapFiles, invalid_path, repository_key};
-use crate::js_value::{Step, invalid_at};
+use crate::js_value::{Argument, Step, format_path, invalid_at};
 use serde_path_to_error::Segment;
 
 /// The files to read and the pipeline to plan.
@@ -79,6 +79,10 @@ pub struct Input {
     pub play: Vec<String>,
     /// Jobs whose every attempt fails in `schedule`.
     pub fail: Vec<String>,
+    /// The paths of the values that JavaScript passed as `BigInt`s, formatted by
+    /// [`format_path`]. JSON stores them as numbers, and messages about them name a bigint.
+    #[serde(skip)]
+    pub bigint_paths: Vec<String>,
 }
 
 /// The pipeline to plan, with the same meaning as the context options of `glplan plan`.
@@ -283,10 +287,29 @@ const INPUT_FILE: FileId = FileId(u32::MAX);
 impl Input {
     /// Reads the argument of a function from JSON.
     pub fn from_json(value: serde_json::Value) -> Result<Self, String> {
+        Self::read(value, Vec::new())
+    }
+
+    /// Reads the argument of a function as [`crate::js_value::to_json`] converted it.
+    pub fn from_argument(argument: Argument) -> Result<Self, String> {
+        let bigint_paths = argument
+            .bigint_paths
+            .iter()
+            .map(|path| format_path(path))
+            .collect();
+        Self::read(argument.json, bigint_paths)
+    }
+
+    fn read(value: serde_json::Value, bigint_paths: Vec<String>) -> Result<Self, String> {
+        let is_bigint = |path: &str| bigint_paths.iter().any(|bigint| bigint == path);
         if !value.is_object() {
-            return Err(format!(
-                "invalid argument: expected an object with `files` and `entry`, found {}",
+            let found = if is_bigint("") {
+                "a bigint"
+            } else {
                 json_type(&value)
+            };
+            return Err(format!(
+                "invalid argument: expected an object with `files` and `entry`, found {found}"
             ));
         }
         // serde reads a struct from an array too, taking its fields by position.
@@ -296,7 +319,7 @@ impl Input {
                 json_type(context)
             ));
         }
-        serde_path_to_error::deserialize(value).map_err(|error| {
+        let mut input: Self = serde_path_to_error::deserialize(value).map_err(|error| {
             let path: Vec<Step> = error
                 .path()
                 .iter()
@@ -307,8 +330,14 @@ impl Input {
                     Segment::Unknown => None,
                 })
                 .collect();
-            invalid_at(&path, &javascript_terms(&error.inner().to_string()))
-        })
+            let mut message = javascript_terms(&error.inner().to_string());
+            if is_bigint(&format_path(&path)) {
+                message = bigint_terms(&message);
+            }
+            invalid_at(&path, &message)
+        })?;
+        input.bigint_paths = bigint_paths;
+        Ok(input)
     }
 
     /// Returns the entry path, after checking that `files` has it.
@@ -383,20 +412,28 @@ impl Input {
             mr_target: context.mr_target.clone(),
             mr_labels: context.mr_labels.clone(),
             mr_event_type: context.mr_event_type,
-            variables: settings_variables(self.variables.as_ref(), "variables", Level::Pipeline)?,
+            variables: settings_variables(
+                self.variables.as_ref(),
+                "variables",
+                Level::Pipeline,
+                &self.bigint_paths,
+            )?,
             instance_variables: settings_variables(
                 context.instance_variables.as_ref(),
                 "context.instance_variables",
                 Level::Instance,
+                &self.bigint_paths,
             )?,
             group_variables: group_variables(
                 context.group_variables.as_ref(),
                 context.project_path.as_deref(),
+                &self.bigint_paths,
             )?,
             project_variables: settings_variables(
                 context.project_variables.as_ref(),
                 "context.project_variables",
                 Level::Scoped,
+                &self.bigint_paths,
             )?,
             masked: context.masked.clone(),
             changed: context.changed.clone(),
@@ -428,6 +465,26 @@ fn javascript_terms(message: &str) -> String {
         .replace("expected a map", "expected an object")
         .replace("invalid type: floating point ", "invalid type: number ")
         .replace("invalid type: integer ", "invalid type: number ")
+}
+
+/// Rewrites serde's message about a number that JavaScript passed as a `BigInt`:
+/// ``invalid type: number `10` `` becomes ``invalid type: bigint `10n` ``.
+fn bigint_terms(message: &str) -> String {
+    const NUMBER: &str = "invalid type: number `";
+    let Some(start) = message.find(NUMBER) else {
+        return message.to_owned();
+    };
+    let digits_start = start + NUMBER.len();
+    let Some(length) = message[digits_start..].find('`') else {
+        return message.to_owned();
+    };
+    let digits_end = digits_start + length;
+    format!(
+        "{}invalid type: bigint `{}n`{}",
+        &message[..start],
+        &message[digits_start..digits_end],
+        &message[digits_end + 1..]
+    )
 }
 
 /// Words a [`ContextError`] with the names of the argument's fields.
@@ -563,6 +620,7 @@ fn context_error_message(error: ContextError) -> String {
 fn group_variables(
     value: Option<&serde_json::Value>,
     project_path: Option<&str>,
+    bigint_paths: &[String],
 ) -> Result<Vec<GroupVariablesOption>, String> {
     const FIELD: &str = "context.group_variables";
     let groups = match value {
@@ -570,7 +628,7 @@ fn group_variables(
         Some(serde_json::Value::Object(object)) => {
             return Ok(vec![GroupVariablesOption {
                 path: None,
-                variables: settings_variables(Some(object), FIELD, Level::Scoped)?,
+                variables: settings_variables(Some(object), FIELD, Level::Scoped, bigint_paths)?,
             }]);
         }
         Some(serde_json::Value::Array(groups)) => groups,
@@ -612,9 +670,12 @@ fn group_variables(
             }
         };
         let variables = match group.get("variables") {
-            Some(serde_json::Value::Object(object)) => {
-                settings_variables(Some(object), &format!("{field}.variables"), Level::Scoped)?
-            }
+            Some(serde_json::Value::Object(object)) => settings_variables(
+                Some(object),
+                &format!("{field}.variables"),
+                Level::Scoped,
+                bigint_paths,
+            )?,
             None => {
                 return Err(format!(
                     "invalid argument `{field}`: missing field `variables`"
@@ -692,18 +753,20 @@ struct SettingsJson {
 }
 
 /// Reads the variables of one level from a JSON object, with the flags and forms that
-/// `level` allows. `field` names the object in error messages.
+/// `level` allows. `field` names the object in error messages, and `bigint_paths` are the
+/// paths of the argument's `BigInt`s ([`Input::bigint_paths`]).
 fn settings_variables(
     object: Option<&serde_json::Map<String, serde_json::Value>>,
     field: &str,
     level: Level,
+    bigint_paths: &[String],
 ) -> Result<Vec<SettingsVariable>, String> {
     let Some(object) = object else {
         return Ok(Vec::new());
     };
     if level == Level::Pipeline {
         for (key, value) in object {
-            check_variable_value(&format!("{field}.{key}"), value)?;
+            check_variable_value(&format!("{field}.{key}"), value, bigint_paths)?;
             check_pipeline_flags(field, key, value)?;
         }
         return variables_from_json(object.clone())
@@ -724,6 +787,7 @@ fn settings_variables(
                 value,
                 &format!("{field}.{key}"),
                 level,
+                bigint_paths,
             )?);
             continue;
         };
@@ -750,7 +814,7 @@ fn settings_variables(
                     json_type(definition)
                 ));
             }
-            let variable = settings_variable(key, definition, &path, level)?;
+            let variable = settings_variable(key, definition, &path, level, bigint_paths)?;
             let earlier = variables
                 .iter()
                 .skip(first)
@@ -779,8 +843,9 @@ fn settings_variable(
     value: &serde_json::Value,
     path: &str,
     level: Level,
+    bigint_paths: &[String],
 ) -> Result<SettingsVariable, String> {
-    check_variable_value(path, value)?;
+    check_variable_value(path, value, bigint_paths)?;
     let parsed = match value {
         serde_json::Value::String(text) => return Ok(SettingsVariable::new(key, text.clone())),
         serde_json::Value::Object(_) => serde_json::from_value::<SettingsJson>(value.clone())
@@ -840,20 +905,29 @@ fn check_pipeline_flags(field: &str, key: &str, value: &serde_json::Value) -> Re
 
 /// Rejects a number or boolean as a variable's value, alone or as the object form's `value`.
 /// GitLab's API takes variable values as strings, and the CLI's `--var-file` rejects other
-/// types too.
-fn check_variable_value(path: &str, value: &serde_json::Value) -> Result<(), String> {
+/// types too. A value whose path is in `bigint_paths` is named a bigint, as JavaScript wrote it.
+fn check_variable_value(
+    path: &str,
+    value: &serde_json::Value,
+    bigint_paths: &[String],
+) -> Result<(), String> {
     let (path, value) = match value {
         serde_json::Value::Object(object) => (format!("{path}.value"), object.get("value")),
         _ => (path.to_owned(), Some(value)),
     };
-    let (kind, text) = match value {
-        Some(serde_json::Value::Number(number)) => ("number", number.to_string()),
-        Some(serde_json::Value::Bool(flag)) => ("boolean", flag.to_string()),
+    let (found, text) = match value {
+        Some(serde_json::Value::Number(number)) if bigint_paths.contains(&path) => {
+            (format!("bigint `{number}n`"), number.to_string())
+        }
+        Some(serde_json::Value::Number(number)) => {
+            (format!("number `{number}`"), number.to_string())
+        }
+        Some(serde_json::Value::Bool(flag)) => (format!("boolean `{flag}`"), flag.to_string()),
         _ => return Ok(()),
     };
     Err(format!(
-        "invalid argument `{path}`: expected a string, found the {kind} `{text}`. GitLab's API \
-         takes variable values as strings, so quote it: `\"{text}\"`"
+        "invalid argument `{path}`: expected a string, found the {found}. GitLab's API takes \
+         variable values as strings, so quote it: `\"{text}\"`"
     ))
 }
 

@@ -181,15 +181,30 @@ pub const MAX_ARGUMENT_DEPTH: usize = 100;
 /// cannot make the conversion build millions of values (about 4 µs each).
 pub const MAX_ARGUMENT_VALUES: usize = 1_000_000;
 
+/// The argument of a function converted into JSON.
+#[derive(Debug)]
+pub struct Argument {
+    /// The argument as JSON.
+    pub json: Value,
+    /// The paths of the values that were `BigInt`s, which `json` contains as numbers, so that
+    /// messages about them can name a bigint.
+    pub bigint_paths: Vec<Vec<Step>>,
+}
+
 /// Converts a JavaScript value into JSON.
-pub fn to_json(value: &JsValue) -> Result<Value, String> {
+pub fn to_json(value: &JsValue) -> Result<Argument, String> {
     BUILTINS.with(|builtins| {
         let mut reader = Reader {
             builtins,
             visited: 0,
+            bigint_paths: Vec::new(),
         };
         let mut path = Vec::new();
-        reader.convert(value, &mut path)
+        let json = reader.convert(value, &mut path)?;
+        Ok(Argument {
+            json,
+            bigint_paths: reader.bigint_paths,
+        })
     })
 }
 
@@ -337,10 +352,12 @@ fn has_slots(getter: &Option<Function>, value: &JsValue) -> bool {
         .is_some_and(|getter| getter.call0(value).is_ok())
 }
 
-/// The state of one conversion: the realm's built-in functions and the number of values read.
+/// The state of one conversion: the realm's built-in functions, the number of values read and
+/// the paths of the `BigInt`s read.
 struct Reader<'b> {
     builtins: &'b Builtins,
     visited: usize,
+    bigint_paths: Vec<Vec<Step>>,
 }
 
 impl Reader<'_> {
@@ -374,13 +391,15 @@ impl Reader<'_> {
         }
 
         if value.is_bigint() {
-            return bigint_json(value).ok_or_else(|| {
+            let number = bigint_json(value).ok_or_else(|| {
                 invalid_at(
                     path,
                     "the bigint is outside the range of 64-bit integers; pass a smaller number \
                      or a string",
                 )
-            });
+            })?;
+            self.bigint_paths.push(path.clone());
+            return Ok(number);
         }
 
         if value.is_symbol() || value.is_function() {

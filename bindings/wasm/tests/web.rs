@@ -651,3 +651,36 @@ fn shared_reference_argument_throws_error() {
         "invalid argument: it holds more than 1000000 values"
     );
 }
+
+#[wasm_bindgen_test]
+fn bigint_named_in_messages() {
+    let bigint = |text: &str| JsValue::from(js_sys::BigInt::new(&JsValue::from_str(text)).unwrap());
+    assert_eq!(
+        error_message(plan(bigint("10"))),
+        "invalid argument: expected an object with `files` and `entry`, found a bigint"
+    );
+    let input = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}}"#);
+    Reflect::set(&input, &"entry".into(), &bigint("10")).unwrap();
+    assert_eq!(
+        error_message(plan(input)),
+        "invalid argument `entry`: invalid type: bigint `10n`, expected a string"
+    );
+    let input = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}, "variables": {}}"#);
+    Reflect::set(&get(&input, "variables"), &"PORT".into(), &bigint("8080")).unwrap();
+    assert_eq!(
+        error_message(plan(input)),
+        "invalid argument `variables.PORT`: expected a string, found the bigint `8080n`. \
+         GitLab's API takes variable values as strings, so quote it: `\"8080\"`"
+    );
+    // A bigint where JSON takes a number is read as that number.
+    let yaml = "spec:\n  inputs:\n    n: {type: number}\n---\nbuild:\n  script: make\n  variables:\n    N: $[[ inputs.n ]]\n";
+    let files = Object::new();
+    Reflect::set(&files, &".gitlab-ci.yml".into(), &yaml.into()).unwrap();
+    let inputs = Object::new();
+    Reflect::set(&inputs, &"n".into(), &bigint("5")).unwrap();
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &files).unwrap();
+    Reflect::set(&input, &"inputs".into(), &inputs).unwrap();
+    let result = plan(input.into()).unwrap();
+    assert_eq!(get(&result, "pipeline.jobs.0.variables.0.value"), "5");
+}
