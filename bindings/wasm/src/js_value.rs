@@ -4,7 +4,9 @@
 //!
 //! The argument is read as JSON would read it: `undefined` members of objects and `Map`s are
 //! left out, as `JSON.stringify` leaves them out, and an object with a `toJSON` method is
-//! replaced by what the method returns, so a `Date` becomes its ISO 8601 text. Values that JSON
+//! replaced by what the method returns, so a `Date` becomes its ISO 8601 text. An instance of
+//! the caller's own class is read by its own enumerable members, whatever its
+//! `Symbol.toStringTag`. Values that JSON
 //! cannot hold (`NaN`, `Infinity`, symbols, functions, typed arrays and other built-in objects)
 //! are errors, never dropped or replaced.
 //!
@@ -44,6 +46,12 @@ pub mod guarded {
         /// `Object.values(value)`, which runs getters.
         #[wasm_bindgen(js_namespace = Object, js_name = values, catch)]
         pub fn values(value: &JsValue) -> Result<Array, JsValue>;
+
+        /// `Reflect.getOwnPropertyDescriptor(target, key)`: `undefined` when `target` has no
+        /// own property `key`.
+        #[wasm_bindgen(js_namespace = Reflect, js_name = getOwnPropertyDescriptor, catch)]
+        pub fn own_property_descriptor(target: &JsValue, key: &JsValue)
+        -> Result<JsValue, JsValue>;
 
         /// `Object.getPrototypeOf(value)`.
         #[wasm_bindgen(js_namespace = Object, js_name = getPrototypeOf, catch)]
@@ -232,6 +240,9 @@ struct Builtins {
     /// The `byteLength` getter of `ArrayBuffer.prototype`, which throws unless `this` is an
     /// `ArrayBuffer`.
     array_buffer_byte_length: Option<Function>,
+    /// `Function.prototype.toString`, which writes the source text of a function that
+    /// JavaScript code defines and `{ [native code] }` for one of the engine or the platform.
+    function_to_string: Option<Function>,
 }
 
 impl Builtins {
@@ -251,6 +262,10 @@ impl Builtins {
                 &js_sys::ArrayBuffer::new(0).into(),
                 "byteLength",
             ),
+            function_to_string: guarded::prototype_of(&Function::new_no_args("").into())
+                .ok()
+                .and_then(|prototype| guarded::get(&prototype, &JsValue::from_str("toString")).ok())
+                .and_then(|method| method.dyn_into::<Function>().ok()),
         }
     }
 
@@ -274,7 +289,9 @@ impl Builtins {
     /// Returns the kind of a non-array object as `Object.prototype.toString` names it, such as
     /// `Object` for plain objects and class instances, or `Uint8Array`, `Date` and `String`.
     /// An object whose `Symbol.toStringTag` names a `Map`, `Set`, `ArrayBuffer` or a typed array
-    /// that the object is not counts as `Object`.
+    /// that the object is not counts as `Object`. So does an object whose tag the caller's code
+    /// declares (see [`Builtins::has_callers_tag`]), unless it is a `Set`, an `ArrayBuffer` or a
+    /// view of one, which a subclass can rename.
     fn object_kind(&self, value: &JsValue) -> String {
         let Some(object_to_string) = &self.object_to_string else {
             return "Object".to_owned();
@@ -295,13 +312,76 @@ impl Builtins {
             "ArrayBuffer" => has_slots(&self.array_buffer_byte_length, value),
             "DataView" => js_sys::ArrayBuffer::is_view(value),
             _ if kind.ends_with("Array") => js_sys::ArrayBuffer::is_view(value),
-            _ => true,
+            _ => {
+                !self.has_callers_tag(value)
+                    || has_slots(&self.set_size, value)
+                    || has_slots(&self.array_buffer_byte_length, value)
+                    || js_sys::ArrayBuffer::is_view(value)
+            }
         };
         if genuine {
             kind.to_owned()
         } else {
             "Object".to_owned()
         }
+    }
+
+    /// Returns whether the `Symbol.toStringTag` of `value` comes from the caller's code. That is
+    /// so when the tag's owner, the first object on the prototype chain with the tag as an own
+    /// property, is `value` itself, an object literal, or the prototype of a class or function
+    /// that JavaScript code defines. Otherwise the tag is the engine's or the platform's, as on
+    /// `Promise.prototype`, iterators and DOM objects, or `value` has no tag and its kind comes
+    /// from its internal slots, as for an `Error` or a `Date`.
+    fn has_callers_tag(&self, value: &JsValue) -> bool {
+        let tag: JsValue = js_sys::Symbol::to_string_tag().into();
+        let mut owner = value.clone();
+        // A bound on the walk, because a `Proxy` can report a new prototype on every call.
+        for _ in 0..MAX_ARGUMENT_DEPTH {
+            match guarded::own_property_descriptor(&owner, &tag) {
+                Ok(descriptor) if !descriptor.is_undefined() => {
+                    return owner == *value || self.is_callers_object(&owner);
+                }
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+            match guarded::prototype_of(&owner) {
+                Ok(prototype) if !prototype.is_null() => owner = prototype.into(),
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Returns whether `prototype` is an object literal or the prototype of a class or
+    /// function that JavaScript code defines, judged by its own `constructor`.
+    fn is_callers_object(&self, prototype: &JsValue) -> bool {
+        let descriptor =
+            guarded::own_property_descriptor(prototype, &JsValue::from_str("constructor"));
+        let constructor = match descriptor {
+            Ok(descriptor) if descriptor.is_undefined() => {
+                // No own `constructor`: an object literal, whose prototype is `Object.prototype`
+                // or `null`, or a built-in prototype such as that of array iterators.
+                return guarded::prototype_of(prototype).is_ok_and(|parent| {
+                    parent.is_null() || self.object_prototype.as_ref() == Some(&parent)
+                });
+            }
+            Ok(descriptor) => guarded::get(&descriptor, &JsValue::from_str("value")),
+            Err(_) => return false,
+        };
+        let Ok(constructor) = constructor else {
+            return false;
+        };
+        let Some(function_to_string) = &self.function_to_string else {
+            return false;
+        };
+        // A getter or a value other than a function, such as the `constructor` of the
+        // generator prototype, is not a class of the caller.
+        constructor.is_function()
+            && function_to_string
+                .call0(&constructor)
+                .ok()
+                .and_then(|text| text.as_string())
+                .is_some_and(|text| !text.ends_with("{ [native code] }"))
     }
 
     /// Describes a value for a message, such as `number 1` or `an object`.

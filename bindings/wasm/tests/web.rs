@@ -684,3 +684,60 @@ fn bigint_named_in_messages() {
     let result = plan(input.into()).unwrap();
     assert_eq!(get(&result, "pipeline.jobs.0.variables.0.value"), "5");
 }
+
+/// `JSON.stringify` reads an instance of the caller's class by its own enumerable members,
+/// whatever `Symbol.toStringTag` it declares, and so does the package.
+#[wasm_bindgen_test]
+fn class_with_custom_tag_read_by_members() {
+    let bodies = [
+        "class Files { constructor() { this['.gitlab-ci.yml'] = 'a: {script: x}'; } \
+         get [Symbol.toStringTag]() { return 'Files'; } } \
+         return { files: new Files() };",
+        "class Input { constructor() { this.files = { '.gitlab-ci.yml': 'a: {script: x}' }; } \
+         get [Symbol.toStringTag]() { return 'Input'; } } \
+         return new Input();",
+        "class Input { [Symbol.toStringTag] = 'Date'; files = { '.gitlab-ci.yml': 'a: {script: x}' }; } \
+         return new Input();",
+        "class Base { get [Symbol.toStringTag]() { return 'Promise'; } } class Files extends Base { \
+         constructor() { super(); this['.gitlab-ci.yml'] = 'a: {script: x}'; } } \
+         return { files: new Files() };",
+    ];
+    for body in bodies {
+        let diagnostics = lint(run_js(body)).unwrap_or_else(|error| {
+            let value: JsValue = error.into();
+            panic!("{body}: {:?}", value)
+        });
+        assert_eq!(Array::from(&diagnostics).length(), 0, "{body}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn built_in_objects_still_rejected() {
+    let cases = [
+        ("Promise.resolve('a: {script: x}')", "a Promise"),
+        ("new Error('x')", "an Error"),
+        ("[1].values()", "an Array Iterator"),
+        ("new WeakMap()", "a WeakMap"),
+        (
+            "new (class Tagged extends Set { get [Symbol.toStringTag]() { return 'Tagged'; } })()",
+            "a Tagged",
+        ),
+        (
+            "new (class Bytes extends Uint8Array { get [Symbol.toStringTag]() { return 'Bytes'; } })(1)",
+            "a Bytes",
+        ),
+    ];
+    for (expression, kind) in cases {
+        let input = run_js(&format!(
+            "return {{ files: {{ '.gitlab-ci.yml': {expression} }} }};"
+        ));
+        assert_eq!(
+            error_message(lint(input)),
+            format!(
+                "invalid argument `files[\".gitlab-ci.yml\"]`: {kind} is not a JSON value; pass \
+                 a string, number, boolean, array or plain object"
+            ),
+            "{expression}"
+        );
+    }
+}
