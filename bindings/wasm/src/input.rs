@@ -467,6 +467,48 @@ fn javascript_terms(message: &str) -> String {
         .replace("invalid type: integer ", "invalid type: number ")
 }
 
+/// Returns whether the string at `path` of the argument is text rather than a name: a file's
+/// contents in `files`, `projects`, `templates`, `remote`, `runners` or `durations`, a value in
+/// `inputs`, a variable's value, or `context.title`. A lone surrogate in text becomes U+FFFD,
+/// and in a name it is an error (see [`crate::js_value::to_json`]).
+///
+/// NOTE: the paths follow the fields of [`Input`] by hand, so a new text field needs a case
+/// here, or a lone surrogate in it throws.
+pub fn is_text_path(path: &[Step]) -> bool {
+    let [Step::Key(field), rest @ ..] = path else {
+        return false;
+    };
+    match (field.as_str(), rest) {
+        ("files" | "templates" | "remote" | "runners", [_]) => true,
+        ("projects", [_, _]) => true,
+        ("durations", []) => true,
+        ("inputs", [_, ..]) => true,
+        ("variables", rest) => is_variable_value(rest),
+        ("context", [Step::Key(field), rest @ ..]) => match (field.as_str(), rest) {
+            ("title", []) => true,
+            ("instance_variables" | "project_variables", rest) => is_variable_value(rest),
+            ("group_variables", [Step::Index(_), Step::Key(variables), rest @ ..]) => {
+                variables == "variables" && is_variable_value(rest)
+            }
+            ("group_variables", rest) => is_variable_value(rest),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Returns whether `path`, inside an object of variables, leads to a value: `NAME`,
+/// `NAME.value` or `NAME[index].value`.
+fn is_variable_value(path: &[Step]) -> bool {
+    match path {
+        [Step::Key(_)] => true,
+        [Step::Key(_), Step::Key(member)] | [Step::Key(_), Step::Index(_), Step::Key(member)] => {
+            member == "value"
+        }
+        _ => false,
+    }
+}
+
 /// Rewrites serde's message about a number that JavaScript passed as a `BigInt`:
 /// ``invalid type: number `10` `` becomes ``invalid type: bigint `10n` ``.
 fn bigint_terms(message: &str) -> String {
@@ -1020,6 +1062,61 @@ mod tests {
             error.starts_with("invalid argument `context.source`: "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn text_paths_told_from_names() {
+        let key = |name: &str| Step::Key(name.to_owned());
+        let text = [
+            vec![key("files"), key("a.yml")],
+            vec![key("projects"), key("group/ci"), key("a.yml")],
+            vec![key("durations")],
+            vec![key("inputs"), key("list"), Step::Index(0)],
+            vec![key("variables"), key("A")],
+            vec![key("variables"), key("A"), key("value")],
+            vec![key("context"), key("title")],
+            vec![
+                key("context"),
+                key("project_variables"),
+                key("A"),
+                Step::Index(1),
+                key("value"),
+            ],
+            vec![key("context"), key("group_variables"), key("path")],
+            vec![
+                key("context"),
+                key("group_variables"),
+                Step::Index(0),
+                key("variables"),
+                key("A"),
+            ],
+        ];
+        for path in text {
+            assert!(is_text_path(&path), "{path:?}");
+        }
+        let names = [
+            vec![key("entry")],
+            vec![key("play"), Step::Index(0)],
+            vec![key("context"), key("ref")],
+            vec![key("context"), key("masked"), Step::Index(0)],
+            vec![key("context"), key("changed"), Step::Index(0)],
+            vec![
+                key("context"),
+                key("group_variables"),
+                Step::Index(0),
+                key("path"),
+            ],
+            vec![
+                key("context"),
+                key("project_variables"),
+                key("A"),
+                key("environment_scope"),
+            ],
+            vec![key("variables"), key("A"), key("masked")],
+        ];
+        for path in names {
+            assert!(!is_text_path(&path), "{path:?}");
+        }
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! left out, as `JSON.stringify` leaves them out, and an object with a `toJSON` method is
 //! replaced by what the method returns, so a `Date` becomes its ISO 8601 text. An instance of
 //! the caller's own class is read by its own enumerable members, whatever its
-//! `Symbol.toStringTag`. Values that JSON
-//! cannot hold (`NaN`, `Infinity`, symbols, functions, typed arrays and other built-in objects)
-//! are errors, never dropped or replaced.
+//! `Symbol.toStringTag`. A lone surrogate, which UTF-8 cannot encode, becomes U+FFFD in text
+//! such as file contents, and is an error in keys and in the strings that name something.
+//! Values that JSON cannot hold (`NaN`, `Infinity`, symbols, functions, typed arrays and other
+//! built-in objects) are errors, never dropped or replaced.
 //!
 //! Reading an object can run the caller's code: getters, `Proxy` traps, `toJSON` methods, a
 //! `Map` subclass's `forEach`. Every such read goes through an import of [`guarded`], whose glue catches a
@@ -16,6 +17,7 @@
 //! would unwind past the Rust frames without restoring wasm's stack pointer, and after a few
 //! hundred such calls the module would fail for good.
 
+use glplan::diagnostic::code_span;
 use js_sys::{Array, Function, JsString, Map, Object};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -105,18 +107,38 @@ pub fn name_text(value: &JsValue) -> Result<Option<String>, String> {
         return Ok(None);
     };
     // U+FFFD is where a lone surrogate went; only then is the slow check needed.
-    if text.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
-        let escaped: String = char::decode_utf16(value.unchecked_ref::<JsString>().iter())
-            .map(|unit| match unit {
-                Ok(ch) => ch.to_string(),
-                Err(error) => format!("\\u{{{:x}}}", error.unpaired_surrogate()),
-            })
-            .collect();
-        return Err(format!(
-            "`{escaped}` contains a lone surrogate (half of a UTF-16 pair), which is invalid in a name"
-        ));
+    if text.contains('\u{FFFD}')
+        && let Some(message) = lone_surrogate_message(value.unchecked_ref())
+    {
+        return Err(message);
     }
     Ok(Some(text))
+}
+
+/// Returns the message for a name that contains a lone surrogate, or `None` when `text` is
+/// valid UTF-16. The message quotes the name with each lone surrogate escaped as
+/// `JSON.stringify` writes it (`\ud800`), so that the caller can find it.
+fn lone_surrogate_message(text: &JsString) -> Option<String> {
+    if text.is_valid_utf16() {
+        return None;
+    }
+    let mut escaped = String::new();
+    let mut first = None;
+    for unit in char::decode_utf16(text.iter()) {
+        match unit {
+            Ok(ch) => escaped.push(ch),
+            Err(error) => {
+                let unit = format!("\\u{:04x}", error.unpaired_surrogate());
+                escaped.push_str(&unit);
+                first.get_or_insert(unit);
+            }
+        }
+    }
+    Some(format!(
+        "{} contains the lone surrogate `{}` (half of a UTF-16 pair), which is invalid in a name",
+        code_span(&escaped),
+        first.unwrap_or_default()
+    ))
 }
 
 /// Returns the message of a read at `path` that threw `exception`.
@@ -199,13 +221,16 @@ pub struct Argument {
     pub bigint_paths: Vec<Vec<Step>>,
 }
 
-/// Converts a JavaScript value into JSON.
-pub fn to_json(value: &JsValue) -> Result<Argument, String> {
+/// Converts a JavaScript value into JSON. `is_text` returns whether the string at a path is
+/// text, such as file contents, where a lone surrogate becomes U+FFFD, as `TextEncoder` writes
+/// it. In every other string, which names something, a lone surrogate is an error.
+pub fn to_json(value: &JsValue, is_text: fn(&[Step]) -> bool) -> Result<Argument, String> {
     BUILTINS.with(|builtins| {
         let mut reader = Reader {
             builtins,
             visited: 0,
             bigint_paths: Vec::new(),
+            is_text,
         };
         let mut path = Vec::new();
         let json = reader.convert(value, &mut path)?;
@@ -433,11 +458,12 @@ fn has_slots(getter: &Option<Function>, value: &JsValue) -> bool {
 }
 
 /// The state of one conversion: the realm's built-in functions, the number of values read and
-/// the paths of the `BigInt`s read.
+/// the paths of the `BigInt`s read, with the test of [`to_json`] for text.
 struct Reader<'b> {
     builtins: &'b Builtins,
     visited: usize,
     bigint_paths: Vec<Vec<Step>>,
+    is_text: fn(&[Step]) -> bool,
 }
 
 impl Reader<'_> {
@@ -458,6 +484,13 @@ impl Reader<'_> {
             return Ok(Value::Bool(flag));
         }
         if let Some(text) = value.as_string() {
+            // U+FFFD is where a lone surrogate went; only then is the slow check needed.
+            if text.contains('\u{FFFD}')
+                && !(self.is_text)(path)
+                && let Some(message) = lone_surrogate_message(value.unchecked_ref())
+            {
+                return Err(invalid_at(path, &message));
+            }
             return Ok(Value::String(text));
         }
 

@@ -97,7 +97,8 @@ pub fn version() -> String {
 fn read_input(value: JsValue) -> Result<Input, JsError> {
     // Through a JSON value first, so that `deny_unknown_fields` sees every member, and so that
     // values JSON cannot hold are rejected with the field's path.
-    let argument = js_value::to_json(&value).map_err(|message| JsError::new(&message))?;
+    let argument =
+        js_value::to_json(&value, input::is_text_path).map_err(|message| JsError::new(&message))?;
     Input::from_argument(argument).map_err(|message| JsError::new(&message))
 }
 

@@ -610,15 +610,15 @@ fn lone_surrogate_name_throws_error() {
         run_js("return { files: { '.gitlab-ci.yml': 'a: {script: x}', 'a\\uD800.yml': '' } };");
     assert_eq!(
         error_message(lint(input)),
-        "invalid argument `files`: `a\\u{d800}.yml` contains a lone surrogate (half of a UTF-16 \
-         pair), which is invalid in a name"
+        "invalid argument `files`: `a\\ud800.yml` contains the lone surrogate `\\ud800` (half of \
+         a UTF-16 pair), which is invalid in a name"
     );
     let input = js(r#"{"files": {".gitlab-ci.yml": "\"\uFFFD\": {script: x}\n"}}"#);
     let job = run_js("return '\\uDC00';");
     assert_eq!(
         error_message(explain(input.clone(), job)),
-        "invalid argument `job`: `\\u{dc00}` contains a lone surrogate (half of a UTF-16 pair), \
-         which is invalid in a name"
+        "invalid argument `job`: `\\udc00` contains the lone surrogate `\\udc00` (half of a \
+         UTF-16 pair), which is invalid in a name"
     );
     // U+FFFD itself is a character like any other.
     let result = explain(input, JsValue::from_str("\u{FFFD}")).unwrap();
@@ -740,4 +740,94 @@ fn built_in_objects_still_rejected() {
             "{expression}"
         );
     }
+}
+
+#[wasm_bindgen_test]
+fn lone_surrogate_in_name_values_throws() {
+    let cases = [
+        (
+            "context: { masked: ['\\uD800'] }",
+            "context.masked[0]",
+            "`\\ud800`",
+            "\\ud800",
+        ),
+        ("play: ['a\\uDC00']", "play[0]", "`a\\udc00`", "\\udc00"),
+        (
+            "context: { ref: 'x\\uD800\\n' }",
+            "context.ref",
+            "`x\\ud800\\n`",
+            "\\ud800",
+        ),
+        (
+            "entry: 'a\\uDBFF.yml'",
+            "entry",
+            "`a\\udbff.yml`",
+            "\\udbff",
+        ),
+        (
+            "context: { changed: ['src/\\uDFFF'] }",
+            "context.changed[0]",
+            "`src/\\udfff`",
+            "\\udfff",
+        ),
+        (
+            "context: { group_variables: [{ path: 'top\\uD800', variables: {} }] }",
+            "context.group_variables[0].path",
+            "`top\\ud800`",
+            "\\ud800",
+        ),
+        (
+            "context: { project_variables: { U: { value: 'v', environment_scope: '\\uD800' } } }",
+            "context.project_variables.U.environment_scope",
+            "`\\ud800`",
+            "\\ud800",
+        ),
+    ];
+    for (fields, path, name, unit) in cases {
+        let input = run_js(&format!(
+            "return {{ files: {{ '.gitlab-ci.yml': 'a: {{script: x}}' }}, {fields} }};"
+        ));
+        assert_eq!(
+            error_message(plan(input)),
+            format!(
+                "invalid argument `{path}`: {name} contains the lone surrogate `{unit}` (half of \
+                 a UTF-16 pair), which is invalid in a name"
+            ),
+            "{fields}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn lone_surrogate_in_text_becomes_replacement() {
+    let input = run_js(
+        "const yaml = 'spec: {inputs: {s: {}}}\\n---\\n' + \
+             'a: {variables: {A: \"\\uD800\", S: \"$[[ inputs.s ]]\"}, script: x}\\n'; \
+         return { files: { '.gitlab-ci.yml': yaml }, \
+         variables: { P: 'x\\uDC00', Q: { value: '\\uD800' } }, inputs: { s: '\\uD800' }, \
+         context: { title: 'fix \\uD800', project_variables: { R: [{ value: '\\uD800' }] } } };",
+    );
+    let result = plan(input).unwrap();
+    let variables: Array = get(&result, "pipeline.jobs.0.variables")
+        .dyn_into()
+        .unwrap();
+    let value = |name: &str| {
+        let variable = variables
+            .iter()
+            .find(|variable| get(variable, "name") == name)
+            .unwrap_or_else(|| panic!("no variable {name}"));
+        get(&variable, "value")
+    };
+    assert_eq!(value("A"), "\u{FFFD}");
+    assert_eq!(value("P"), "x\u{FFFD}");
+    assert_eq!(value("Q"), "\u{FFFD}");
+    assert_eq!(value("R"), "\u{FFFD}");
+    assert_eq!(value("S"), "\u{FFFD}");
+    // U+FFFD is one UTF-16 unit, like the surrogate it replaces, so columns stay right.
+    let input = run_js(
+        "return { files: { '.gitlab-ci.yml': 'a: {variables: {A: \"\\uD800\"}, stage: nope, script: x}\\n' } };",
+    );
+    let diagnostics = lint(input).unwrap();
+    assert_eq!(get(&diagnostics, "0.code"), "unknown-stage");
+    assert_eq!(get(&diagnostics, "0.location.start.column_utf16"), 33);
 }
