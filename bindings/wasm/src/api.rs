@@ -2,7 +2,6 @@
 //! exported JavaScript functions in the crate root convert their argument and result.
 
 use glplan::context::PipelineContext;
-use glplan::diagnostic::code_span;
 use glplan::fleet::MatchContext;
 use glplan::pipeline::{Pipeline, PlanOptions};
 use glplan::report::MatchedFleet;
@@ -16,6 +15,7 @@ use glplan::{Diagnostics, Limits, Resolution, SourceMap};
 use serde_json::value::RawValue;
 
 use crate::input::Input;
+use crate::js_value::{escape_hidden, quote};
 use crate::output::{
     ConfigResult, Diagnostic, ExplainResult, PlanResult, ScheduleReport, ScheduleResult,
 };
@@ -101,7 +101,9 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
         });
     };
     let Some(found) = glplan::report::find_nested(pipeline, job) else {
-        return Err(glplan::report::job_not_found(pipeline, job));
+        // The core's message quotes job names as they are.
+        let message = glplan::report::job_not_found(pipeline, job);
+        return Err(escape_hidden(&message).into_owned());
     };
     let explanation = glplan::report::Explanation::of_found(&found);
     let explanation = raw_json(&explanation)
@@ -129,7 +131,7 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         if let Some(name) = unknown_jobs(&pipeline, names).first() {
             return Err(format!(
                 "invalid argument `{field}`: job {} is not in the pipeline",
-                code_span(name)
+                quote(name)
             ));
         }
     }
@@ -137,7 +139,7 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         return Err(format!(
             "invalid argument `play`: job {} cannot be played, because GitLab creates it \
              as failed (`{reason}`)",
-            code_span(name)
+            quote(name)
         ));
     }
 
@@ -848,6 +850,23 @@ test: {script: x}
             error,
             "job `\"\"` (empty) not found; the jobs are build, test, release"
         );
+    }
+
+    #[test]
+    fn schedule_unknown_job_escapes_controls() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let json = serde_json::json!({"files": files, "fail": ["x\u{1b}[2J\u{200b}"]});
+        assert_eq!(
+            schedule(input(json)).unwrap_err(),
+            "invalid argument `fail`: job `x\\u001b[2J\\u200b` is not in the pipeline"
+        );
+    }
+
+    #[test]
+    fn explain_unknown_job_escapes_controls() {
+        let files = serde_json::json!({".gitlab-ci.yml": "\"a\\nb\": {script: x}\n"});
+        let error = explain(input(serde_json::json!({"files": files})), "a\nc").unwrap_err();
+        assert_eq!(error, "job `a\\nc` not found; did you mean `a\\nb`?");
     }
 
     #[test]

@@ -3,12 +3,11 @@
 use std::collections::BTreeMap;
 
 use glplan::context::{is_project_path, project_key};
-use glplan::diagnostic::code_span;
 use glplan::{FetchError, FileProvider, FileRequest};
 use serde::Deserialize;
 use serde::de::Error as _;
 
-use crate::js_value::{Step, format_path};
+use crate::js_value::{Step, format_path, quote};
 
 /// Files by path: the repository being planned, other projects, templates and remote URLs.
 /// A kind of file the caller did not pass at all is reported as unavailable, with the field to
@@ -36,7 +35,7 @@ impl MapFiles {
         self.projects.get(&project_key(project)).ok_or_else(|| {
             FetchError::Unavailable(format!(
                 "no files given for project {}; add them to `{}`",
-                code_span(project),
+                quote(project),
                 field_path("projects", project)
             ))
         })
@@ -91,16 +90,16 @@ where
             return Err(D::Error::custom(format!(
                 "{} is not a project's full path; expected NAMESPACE/NAME such as \
                  `my-group/ci-tools`, with letters, digits, `_`, `-` and `.` between the `/`",
-                code_span(&project)
+                quote(&project)
             )));
         }
         let files = file_keys(caller_files)
-            .map_err(|error| D::Error::custom(format!("{}: {error}", code_span(&project))))?;
+            .map_err(|error| D::Error::custom(format!("{}: {error}", quote(&project))))?;
         let name = project_key(path);
         if projects.insert(name.clone(), files).is_some() {
             return Err(D::Error::custom(format!(
                 "two entries name the project {}; keep one of them",
-                code_span(&name)
+                quote(&name)
             )));
         }
     }
@@ -119,9 +118,9 @@ fn file_keys(caller_files: BTreeMap<String, String>) -> Result<BTreeMap<String, 
         if let Some(other) = caller_paths.get(&key) {
             return Err(format!(
                 "{} and {} are the same file {}; keep one of them",
-                code_span(other),
-                code_span(&path),
-                code_span(&key)
+                quote(other),
+                quote(&path),
+                quote(&key)
             ));
         }
         caller_paths.insert(key.clone(), path);
@@ -141,7 +140,7 @@ pub(crate) fn invalid_path(path: &str) -> String {
     format!(
         "{} is not a file path in the repository; give the path from the repository root, \
          such as `ci/build.yml`, without `..`, a trailing `/` or NUL",
-        code_span(path)
+        quote(path)
     )
 }
 
@@ -165,14 +164,14 @@ impl FileProvider for MapFiles {
                 let Some(remote) = &self.remote else {
                     return Err(FetchError::Unavailable(format!(
                         "no remote files given for {}; pass its text in `{}`",
-                        code_span(url),
+                        quote(url),
                         field_path("remote", url)
                     )));
                 };
                 remote.get(url).cloned().ok_or_else(|| {
                     FetchError::Unavailable(format!(
                         "{} is not in `remote`; add its text as `{}`",
-                        code_span(url),
+                        quote(url),
                         field_path("remote", url)
                     ))
                 })
@@ -374,7 +373,7 @@ mod tests {
                     "invalid argument `projects`: {} is not a project's full path; \
                      expected NAMESPACE/NAME such as `my-group/ci-tools`, with letters, \
                      digits, `_`, `-` and `.` between the `/`",
-                    code_span(key)
+                    quote(key)
                 ),
                 "{key}"
             );

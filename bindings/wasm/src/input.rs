@@ -14,13 +14,12 @@ use glplan::context::{
     PipelineSource, Project, SettingsVariable, check_environment_scope, is_variable_name,
     variables_from_json,
 };
-use glplan::diagnostic::{code_span, escape_controls};
 use glplan::yaml::{Mapping, Node, Value};
 use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::files::{MapFiles, invalid_path, repository_key};
-use crate::js_value::{Argument, Step, format_path, invalid_at};
+use crate::js_value::{Argument, Step, escape_hidden, format_path, invalid_at, quote};
 use serde_path_to_error::Segment;
 
 /// The files to read and the pipeline to plan.
@@ -349,7 +348,7 @@ impl Input {
         if self.files.contains_key(&key) {
             return Ok(key);
         }
-        let mut message = format!("entry file {} is not in `files`", code_span(entry));
+        let mut message = format!("entry file {} is not in `files`", quote(entry));
         if self.files.is_empty() {
             message.push_str("; `files` is empty");
         } else {
@@ -357,7 +356,7 @@ impl Input {
                 .files
                 .keys()
                 .take(5)
-                .map(|name| escape_controls(name))
+                .map(|name| escape_hidden(name))
                 .collect();
             let more = if self.files.len() > names.len() {
                 ", ..."
@@ -759,7 +758,7 @@ fn check_group_duplicates(
             return Err(format!(
                 "invalid argument `context.group_variables`: entries {earlier} and {later} both \
                  name group {}; keep one of them",
-                code_span(first_path)
+                quote(first_path)
             ));
         }
         seen.push((later, path));
@@ -820,7 +819,7 @@ fn settings_variables(
             return Err(format!(
                 "invalid argument `{field}`: {} is not a valid variable name (letters, digits \
                  and `_` only)",
-                code_span(key)
+                quote(key)
             ));
         }
         let serde_json::Value::Array(definitions) = value else {

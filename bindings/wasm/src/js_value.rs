@@ -17,7 +17,9 @@
 //! would unwind past the Rust frames without restoring wasm's stack pointer, and after a few
 //! hundred such calls the module would fail for good.
 
-use glplan::diagnostic::code_span;
+use std::borrow::Cow;
+
+use glplan::diagnostic::{code_span, is_hidden_character};
 use js_sys::{Array, Function, JsString, Map, Object};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
@@ -115,6 +117,38 @@ pub fn name_text(value: &JsValue) -> Result<Option<String>, String> {
     Ok(Some(text))
 }
 
+/// Escapes the characters of `text` that [`is_hidden_character`] accepts, such as newline, tab,
+/// NUL and ESC, in the escape forms of JSON strings (`\n`, `\t`, `\u0000`, `\u001b`), so that
+/// a name from the argument cannot break or hide in a message. A backslash stays as it is, so
+/// `\n` in the result may also be a backslash and `n` in `text`.
+pub fn escape_hidden(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hidden_character) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        match ch {
+            '\u{8}' => escaped.push_str("\\b"),
+            '\t' => escaped.push_str("\\t"),
+            '\n' => escaped.push_str("\\n"),
+            '\u{c}' => escaped.push_str("\\f"),
+            '\r' => escaped.push_str("\\r"),
+            // Every such character is in the Basic Multilingual Plane, so four digits suffice.
+            ch if is_hidden_character(ch) => {
+                escaped.push_str(&format!("\\u{:04x}", u32::from(ch)));
+            }
+            ch => escaped.push(ch),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// Quotes `name` for a message: a code span ([`code_span`]) of `name` with its hidden
+/// characters escaped ([`escape_hidden`]).
+pub fn quote(name: &str) -> String {
+    code_span(&escape_hidden(name))
+}
+
 /// Returns the message for a name that contains a lone surrogate, or `None` when `text` is
 /// valid UTF-16. The message quotes the name with each lone surrogate escaped as
 /// `JSON.stringify` writes it (`\ud800`), so that the caller can find it.
@@ -136,7 +170,7 @@ fn lone_surrogate_message(text: &JsString) -> Option<String> {
     }
     Some(format!(
         "{} contains the lone surrogate `{}` (half of a UTF-16 pair), which is invalid in a name",
-        code_span(&escaped),
+        quote(&escaped),
         first.unwrap_or_default()
     ))
 }

@@ -35,7 +35,7 @@ pub fn lint(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
 ) -> Result<JsValue, JsError> {
     let input = read_input(input)?;
-    to_js(&api::lint(input).map_err(|message| JsError::new(&message))?)
+    to_js(&api::lint(input).map_err(|message| error(&message))?)
 }
 
 /// Returns the merged configuration, as `glplan config --format json` prints it, with its
@@ -45,7 +45,7 @@ pub fn resolve_config(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
 ) -> Result<JsValue, JsError> {
     let input = read_input(input)?;
-    to_js(&api::resolve_config(input).map_err(|message| JsError::new(&message))?)
+    to_js(&api::resolve_config(input).map_err(|message| error(&message))?)
 }
 
 /// Returns the pipeline GitLab would create for `input.context`, as `glplan plan --format json`
@@ -55,7 +55,7 @@ pub fn plan(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
 ) -> Result<JsValue, JsError> {
     let input = read_input(input)?;
-    to_js(&api::plan(input).map_err(|message| JsError::new(&message))?)
+    to_js(&api::plan(input).map_err(|message| error(&message))?)
 }
 
 /// Returns one job's trace, as `glplan explain JOB --format json` prints it, with every
@@ -66,14 +66,14 @@ pub fn explain(
     #[wasm_bindgen(unchecked_param_type = "string")] job: JsValue,
 ) -> Result<JsValue, JsError> {
     let job = js_value::name_text(&job)
-        .map_err(|message| JsError::new(&format!("invalid argument `job`: {message}")))?;
+        .map_err(|message| error(&format!("invalid argument `job`: {message}")))?;
     let Some(job) = job else {
         return Err(JsError::new(
             "invalid argument `job`: expected the name of a job as a string",
         ));
     };
     let input = read_input(input)?;
-    to_js(&api::explain(input, &job).map_err(|message| JsError::new(&message))?)
+    to_js(&api::explain(input, &job).map_err(|message| error(&message))?)
 }
 
 /// Simulates the pipeline on the runners of `input.runners` with the run times of
@@ -84,7 +84,7 @@ pub fn schedule(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
 ) -> Result<JsValue, JsError> {
     let input = read_input(input)?;
-    to_js(&api::schedule(input).map_err(|message| JsError::new(&message))?)
+    to_js(&api::schedule(input).map_err(|message| error(&message))?)
 }
 
 /// Returns the package's version, which is the version of the `glplan` crate it was built
@@ -94,12 +94,19 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// Creates the `Error` that a function throws with `message`, with the characters that
+/// [`js_value::escape_hidden`] escapes written as escapes. Not every message quotes the names
+/// from the argument and the configuration through [`js_value::quote`]: the core's do not.
+fn error(message: &str) -> JsError {
+    JsError::new(&js_value::escape_hidden(message))
+}
+
 fn read_input(value: JsValue) -> Result<Input, JsError> {
     // Through a JSON value first, so that `deny_unknown_fields` sees every member, and so that
     // values JSON cannot hold are rejected with the field's path.
     let argument =
-        js_value::to_json(&value, input::is_text_path).map_err(|message| JsError::new(&message))?;
-    Input::from_argument(argument).map_err(|message| JsError::new(&message))
+        js_value::to_json(&value, input::is_text_path).map_err(|message| error(&message))?;
+    Input::from_argument(argument).map_err(|message| error(&message))
 }
 
 /// Converts a result to a JavaScript object through JSON text, so that the object is exactly

@@ -831,3 +831,20 @@ fn lone_surrogate_in_text_becomes_replacement() {
     assert_eq!(get(&diagnostics, "0.code"), "unknown-stage");
     assert_eq!(get(&diagnostics, "0.location.start.column_utf16"), 33);
 }
+
+#[wasm_bindgen_test]
+fn thrown_messages_escape_control_characters() {
+    let bodies = [
+        "return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, context: { ref: 'a\\nb\\u001b' } };",
+        "return { files: { 'a\\tb.yml': 'a: {script: x}' }, entry: 'c\\rd.yml' };",
+        "return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, play: ['x\\u202e'] };",
+    ];
+    for body in bodies {
+        let message = error_message(schedule(run_js(body)));
+        let raw: Vec<char> = message.chars().filter(|ch| ch.is_control()).collect();
+        assert_eq!(raw, [], "{message}");
+        assert!(!message.contains('\u{202e}'), "{message}");
+    }
+    let message = error_message(schedule(run_js(bodies[0])));
+    assert!(message.contains("`a\\nb\\u001b`"), "{message}");
+}

@@ -20,24 +20,10 @@ use std::borrow::Cow;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Returns whether `ch` is shown as an escape.
+/// Returns whether `ch` is shown as an escape: the characters that
+/// [`glplan::diagnostic::is_hidden_character`] accepts.
 pub fn needs_escape(ch: char) -> bool {
-    ch.is_control()
-        || matches!(
-            ch,
-            '\u{00AD}'
-                | '\u{061C}'
-                | '\u{180E}'
-                | '\u{200B}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{FEFF}'
-        )
+    glplan::diagnostic::is_hidden_character(ch)
 }
 
 /// Appends the escape of `ch`, which [`needs_escape`] accepts, to `out`.

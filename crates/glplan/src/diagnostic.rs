@@ -4,8 +4,6 @@
 //! panics on them. Each one has a stable kebab-case `code`, a severity, GitLab's message where
 //! GitLab has one, a primary span, optional labelled secondary spans and an optional `help`.
 
-use std::borrow::Cow;
-
 use serde::Serialize;
 
 use crate::source::{Position, SourceMap, Span};
@@ -355,37 +353,31 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-/// Escapes the control characters of `text` in the escape forms of JSON strings (`\n`, `\t`,
-/// `\u001b`), so that a name from user input cannot break a message's line or send terminal
-/// escape sequences. Besides the C0 and C1 controls and DEL, it escapes the Unicode
-/// bidirectional controls, which reorder the text around them. A backslash stays as it is, so
-/// `\n` in the result may also be a backslash and `n` in `text`.
-pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_escaped_control) {
-        return Cow::Borrowed(text);
-    }
-    let mut escaped = String::with_capacity(text.len() + 8);
-    for ch in text.chars() {
-        match ch {
-            '\u{8}' => escaped.push_str("\\b"),
-            '\t' => escaped.push_str("\\t"),
-            '\n' => escaped.push_str("\\n"),
-            '\u{c}' => escaped.push_str("\\f"),
-            '\r' => escaped.push_str("\\r"),
-            ch if is_escaped_control(ch) => {
-                escaped.push_str(&format!("\\u{:04x}", u32::from(ch)));
-            }
-            ch => escaped.push(ch),
-        }
-    }
-    Cow::Owned(escaped)
-}
-
-/// Returns whether [`escape_controls`] escapes `ch`: a control character (Unicode category Cc)
-/// or a bidirectional control (the Unicode property Bidi_Control).
-fn is_escaped_control(ch: char) -> bool {
+/// Returns whether `ch` changes or hides the text around it when a message shows it raw, so
+/// that a name quoted in a message must show it as an escape. Such characters are the control
+/// characters (Unicode category Cc), where ESC starts a terminal command, CR moves the cursor
+/// back and LF starts a new line, and the bidirectional controls (U+061C, U+200E, U+200F,
+/// U+202A to U+202E, U+2066 to U+2069). So are the line and paragraph separators U+2028 and
+/// U+2029, and the invisible format characters that make two names look alike (U+00AD soft
+/// hyphen, U+180E, U+200B zero-width space, U+2060 to U+2064, U+FEFF). The zero-width joiner
+/// and non-joiner are not, because emoji sequences and several scripts need them.
+pub fn is_hidden_character(ch: char) -> bool {
     ch.is_control()
-        || matches!(ch, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            ch,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// Formats `text` as a Markdown code span, the form messages use to quote names. The fence is
@@ -394,13 +386,12 @@ fn is_escaped_control(ch: char) -> bool {
 /// starts and ends with a space, because CommonMark strips one space from each end. An empty
 /// `text` becomes a span of `""` followed by the word "(empty)", because two backticks alone do
 /// not read as a name. The word outside the span distinguishes it from a name of two quotation
-/// marks. Control characters are escaped as [`escape_controls`] writes them.
+/// marks. The characters of `text` stay as they are, so a caller that shows the message escapes
+/// those that [`is_hidden_character`] accepts, in its own form.
 pub fn code_span(text: &str) -> String {
     if text.is_empty() {
         return "`\"\"` (empty)".to_owned();
     }
-    let text = escape_controls(text);
-    let text = text.as_ref();
     let mut longest_run = 0;
     let mut run = 0;
     for ch in text.chars() {
@@ -441,13 +432,15 @@ mod tests {
     }
 
     #[test]
-    fn code_span_escapes_control_characters() {
-        assert_eq!(code_span("a\nb\tc\rd"), "`a\\nb\\tc\\rd`");
-        assert_eq!(code_span("\u{1b}[31mred"), "`\\u001b[31mred`");
-        assert_eq!(code_span("a\0b\u{7f}\u{85}"), "`a\\u0000b\\u007f\\u0085`");
-        assert_eq!(code_span("a\u{202e}b"), "`a\\u202eb`");
-        assert_eq!(code_span("ci\\a.yml"), "`ci\\a.yml`");
-        assert_eq!(escape_controls("plain é"), "plain é");
+    fn hidden_characters() {
+        for ch in [
+            '\n', '\t', '\0', '\u{1b}', '\u{7f}', '\u{85}', '\u{202e}', '\u{2028}', '\u{feff}',
+        ] {
+            assert!(is_hidden_character(ch), "{ch:?}");
+        }
+        for ch in ['a', ' ', 'é', '\\', '\u{200d}', '漢'] {
+            assert!(!is_hidden_character(ch), "{ch:?}");
+        }
     }
 
     #[test]
