@@ -6,12 +6,12 @@
 //! they list another project's files through the file provider and report its errors.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use compact_str::CompactString;
 
 use crate::hash::HashMap;
 use std::fmt;
-use std::sync::Arc;
 
 use indexmap::IndexSet;
 use serde::Serialize;
@@ -175,8 +175,16 @@ pub fn evaluate_if_cached(
     limits: &Limits,
     cache: &ExpressionCache,
 ) -> IfTrace {
-    let parsed = cache.parse(&expression.text, limits);
-    trace_if(&parsed, expression, variables)
+    let cached = cache.parse(&expression.text, limits);
+    let Ok(parsed) = &cached.parsed else {
+        return trace_if(&cached.parsed, expression, variables);
+    };
+    if let Some(trace) = cached.earlier_trace(expression.span, variables) {
+        return trace;
+    }
+    let trace = trace_parsed_if(parsed, expression.span, variables);
+    cached.remember(&trace);
+    trace
 }
 
 fn trace_if(
@@ -204,21 +212,88 @@ fn trace_if(
 /// evaluations of one pipeline only.
 #[derive(Debug, Default)]
 pub struct ExpressionCache {
-    parsed: RefCell<HashMap<String, Arc<Result<expr::Expression, String>>>>,
+    parsed: RefCell<HashMap<String, Rc<CachedExpression>>>,
     changes: RefCell<HashMap<Vec<String>, ChangesOutcome>>,
+}
+
+/// An `if:` expression parsed once, with traces of its earlier evaluations. An evaluation
+/// depends only on the values of the variables it reads, so a trace whose reads all have the
+/// same values in another job's variables is that job's trace too. The instances of a
+/// `parallel:matrix` job usually evaluate each rule to one of a few traces.
+#[derive(Debug)]
+struct CachedExpression {
+    parsed: Result<expr::Expression, String>,
+    traces: RefCell<EarlierTraces>,
+}
+
+/// The traces [`CachedExpression`] reuses, at most [`EarlierTraces::MAX`] of them.
+#[derive(Debug, Default)]
+struct EarlierTraces {
+    traces: Vec<IfTrace>,
+    /// Evaluations that no kept trace matched while the list was full. Past
+    /// [`EarlierTraces::MAX_MISSES`] the list is no longer searched. An expression that reads a
+    /// value that differs from job to job never matches, and each search costs as many
+    /// variable lookups as the kept traces have reads.
+    misses: usize,
+}
+
+impl EarlierTraces {
+    const MAX: usize = 8;
+    const MAX_MISSES: usize = 16;
+}
+
+impl CachedExpression {
+    /// Finds an earlier trace whose reads see the same values in `variables`, and returns a copy
+    /// of it with the location `span`.
+    fn earlier_trace(&self, span: Span, variables: &dyn Variables) -> Option<IfTrace> {
+        let mut earlier = self.traces.borrow_mut();
+        if earlier.misses > EarlierTraces::MAX_MISSES {
+            return None;
+        }
+        let found = earlier.traces.iter().find(|trace| {
+            trace
+                .reads
+                .iter()
+                .all(|read| !read.input && variables.get(&read.name) == read.value.as_deref())
+        });
+        match found {
+            Some(trace) => Some(IfTrace {
+                span,
+                ..trace.clone()
+            }),
+            None => {
+                if earlier.traces.len() == EarlierTraces::MAX {
+                    earlier.misses += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Keeps `trace` for later evaluations unless it read an input, because the trace of an
+    /// input keeps only the text of its value and not its type.
+    fn remember(&self, trace: &IfTrace) {
+        let mut earlier = self.traces.borrow_mut();
+        if earlier.traces.len() < EarlierTraces::MAX && trace.reads.iter().all(|read| !read.input) {
+            earlier.traces.push(trace.clone());
+        }
+    }
 }
 
 impl ExpressionCache {
     /// Returns the parse of `text`, parsing it on the first request.
-    fn parse(&self, text: &str, limits: &Limits) -> Arc<Result<expr::Expression, String>> {
-        if let Some(parsed) = self.parsed.borrow().get(text) {
-            return Arc::clone(parsed);
+    fn parse(&self, text: &str, limits: &Limits) -> Rc<CachedExpression> {
+        if let Some(cached) = self.parsed.borrow().get(text) {
+            return Rc::clone(cached);
         }
-        let parsed = Arc::new(expr::parse_with_limits(text, limits).map_err(|e| e.to_string()));
+        let cached = Rc::new(CachedExpression {
+            parsed: expr::parse_with_limits(text, limits).map_err(|e| e.to_string()),
+            traces: RefCell::default(),
+        });
         self.parsed
             .borrow_mut()
-            .insert(text.to_owned(), Arc::clone(&parsed));
-        parsed
+            .insert(text.to_owned(), Rc::clone(&cached));
+        cached
     }
 
     /// Returns the outcome of comparing `globs` with the pipeline's changed `files`, comparing
@@ -812,6 +887,7 @@ fn quoted_list(items: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::files::MemoryFiles;
+    use indexmap::IndexMap;
 
     #[test]
     fn quoted_like_debug() {
@@ -1242,5 +1318,58 @@ mod tests {
             trace.to_string(),
             "exists is true: directory `docs/` exists (it contains `docs/guide.md`)"
         );
+    }
+    /// Each cached evaluation must equal an uncached one, whether it reuses an earlier trace,
+    /// adds one, or finds the list full.
+    #[test]
+    fn cached_if_traces_match_uncached() {
+        let cache = ExpressionCache::default();
+        let limits = Limits::default();
+        let texts = [
+            "$CI_PIPELINE_SOURCE == \"merge_request_event\" && $OS =~ /os1/",
+            "$BRANCH == \"main\" && $ARCH != \"s390x\"",
+            "$JOB_ID == \"7\" || $UNSET",
+            "$[[ inputs.deploy ]] && $ARCH",
+            "true",
+            "$OS =~",
+        ];
+        let sources = ["push", "merge_request_event"];
+        let archs = ["amd64", "arm64", "s390x"];
+        let inputs: IndexMap<String, ExprValue> = [("deploy".to_owned(), ExprValue::Bool(true))]
+            .into_iter()
+            .collect();
+        let mut job = 0;
+        for round in 0..3 {
+            for source in sources {
+                for os in ["os0", "os1", "os12"] {
+                    for arch in archs {
+                        job += 1;
+                        let job_id = job.to_string();
+                        let pairs = vec![
+                            ("CI_PIPELINE_SOURCE", source),
+                            ("OS", os),
+                            ("ARCH", arch),
+                            ("BRANCH", if round == 1 { "dev" } else { "main" }),
+                            ("JOB_ID", job_id.as_str()),
+                        ];
+                        let variables = expr::WithInputs {
+                            variables: &pairs,
+                            inputs: &inputs,
+                        };
+                        for (index, text) in texts.iter().enumerate() {
+                            let start = u32::try_from(job * 100 + index).unwrap();
+                            let expression = Expression {
+                                text: (*text).to_owned(),
+                                span: Span::new(crate::source::FileId(0), start, start + 5),
+                            };
+                            let cached =
+                                evaluate_if_cached(&expression, &variables, &limits, &cache);
+                            let uncached = evaluate_if(&expression, &variables, &limits);
+                            assert_eq!(cached, uncached, "{text} for {pairs:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
