@@ -269,9 +269,25 @@ fn instances(base: &str, parallel: &Parallel) -> Vec<Spec> {
             let mut out = Vec::new();
             for entry in matrix {
                 for combination in cartesian(entry) {
-                    let values: Vec<&str> = combination.values().map(String::as_str).collect();
+                    // `base: [value, value]`, written in one buffer of its final size.
+                    let length = base.len()
+                        + 3
+                        + combination
+                            .values()
+                            .map(|value| value.len() + 2)
+                            .sum::<usize>();
+                    let mut name = String::with_capacity(length);
+                    name.push_str(base);
+                    name.push_str(": [");
+                    for (index, value) in combination.values().enumerate() {
+                        if index > 0 {
+                            name.push_str(", ");
+                        }
+                        name.push_str(value);
+                    }
+                    name.push(']');
                     out.push(Spec {
-                        name: format!("{base}: [{}]", values.join(", ")),
+                        name,
                         matrix: combination,
                     });
                 }
@@ -282,19 +298,29 @@ fn instances(base: &str, parallel: &Parallel) -> Vec<Spec> {
 }
 
 fn cartesian(entry: &IndexMap<String, Vec<String>>) -> Vec<IndexMap<String, String>> {
-    let mut combinations = vec![IndexMap::with_capacity(entry.len())];
-    for (key, values) in entry {
-        let mut next = Vec::with_capacity(combinations.len() * values.len());
-        for partial in &combinations {
-            for value in values {
-                let mut combination: IndexMap<String, String> = partial.clone();
-                combination.insert(key.clone(), value.clone());
-                next.push(combination);
-            }
-        }
-        combinations = next;
+    let total = entry
+        .values()
+        .fold(1usize, |acc, values| acc.saturating_mul(values.len()));
+    // Combination `number` takes value `(number / stride) % len` of each key, where a key's
+    // stride is the product of the value counts of the keys after it, so the first key varies
+    // slowest. Each combination is built once at its final size, without partial copies.
+    let mut strides = vec![1usize; entry.len()];
+    let mut stride = 1usize;
+    for (slot, values) in strides.iter_mut().zip(entry.values()).rev() {
+        *slot = stride;
+        stride = stride.saturating_mul(values.len());
     }
-    combinations
+    (0..total)
+        .map(|number| {
+            let mut combination = IndexMap::with_capacity(entry.len());
+            for ((key, values), stride) in entry.iter().zip(&strides) {
+                if let Some(value) = values.get(number / stride % values.len()) {
+                    combination.insert(key.clone(), value.clone());
+                }
+            }
+            combination
+        })
+        .collect()
 }
 
 /// The jobs after normalization.
