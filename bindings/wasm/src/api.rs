@@ -853,6 +853,29 @@ test: {script: x}
     }
 
     #[test]
+    fn variable_unknown_fields_quoted() {
+        let cases = [
+            (
+                serde_json::json!({"variables": {"A": {"value": "x", "": true}}}),
+                "variable `A`: unknown field `\"\"` (empty), expected one of",
+            ),
+            (
+                serde_json::json!({"context": {"project_variables": {"A": {"value": "x", "": 1}}}}),
+                "unknown field `\"\"` (empty), expected one of",
+            ),
+            (
+                serde_json::json!({"context": {"group_variables": [{"": 1, "variables": {}}]}}),
+                "unknown field `\"\"` (empty), expected `path` or `variables`",
+            ),
+        ];
+        for (mut json, expected) in cases {
+            json["files"] = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+            let error = plan(input(json.clone())).unwrap_err();
+            assert!(error.contains(expected), "{json}: {error}");
+        }
+    }
+
+    #[test]
     fn schedule_unknown_job_escapes_controls() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let json = serde_json::json!({"files": files, "fail": ["x\u{1b}[2J\u{200b}"]});

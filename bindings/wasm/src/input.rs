@@ -14,6 +14,7 @@ use glplan::context::{
     PipelineSource, Project, SettingsVariable, check_environment_scope, is_variable_name,
     variables_from_json,
 };
+use glplan::diagnostic::quote_serde_unknown_name;
 use glplan::yaml::{Mapping, Node, Value};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -329,7 +330,8 @@ impl Input {
                     Segment::Unknown => None,
                 })
                 .collect();
-            let mut message = javascript_terms(&error.inner().to_string());
+            let inner = error.inner().to_string();
+            let mut message = javascript_terms(&quote_serde_unknown_name(&inner));
             if is_bigint(&format_path(&path)) {
                 message = bigint_terms(&message);
             }
@@ -696,8 +698,8 @@ fn group_variables(
             .find(|key| !matches!(key.as_str(), "path" | "variables"))
         {
             return Err(format!(
-                "invalid argument `{field}`: unknown field `{unknown}`, expected `path` or \
-                 `variables`"
+                "invalid argument `{field}`: unknown field {}, expected `path` or `variables`",
+                quote(unknown)
             ));
         }
         let path = match group.get("path") {
@@ -890,7 +892,13 @@ fn settings_variable(
     let parsed = match value {
         serde_json::Value::String(text) => return Ok(SettingsVariable::new(key, text.clone())),
         serde_json::Value::Object(_) => serde_json::from_value::<SettingsJson>(value.clone())
-            .map_err(|error| format!("invalid argument `{path}`: {error}"))?,
+            .map_err(|error| {
+                let error = error.to_string();
+                format!(
+                    "invalid argument `{path}`: {}",
+                    quote_serde_unknown_name(&error)
+                )
+            })?,
         _ => {
             return Err(format!(
                 "invalid argument `{path}`: expected a string or an object with `value`, found \
@@ -1061,6 +1069,28 @@ mod tests {
             error.starts_with("invalid argument `context.source`: "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn unknown_names_quoted_as_code_spans() {
+        let cases = [
+            (
+                serde_json::json!({"": 1}),
+                "unknown field `\"\"` (empty), expected one of",
+            ),
+            (
+                serde_json::json!({"context": {"a`b": 1}}),
+                "unknown field ``a`b``, expected one of",
+            ),
+            (
+                serde_json::json!({"context": {"source": ""}}),
+                "unknown variant `\"\"` (empty), expected one of",
+            ),
+        ];
+        for (json, expected) in cases {
+            let error = input(json.clone()).unwrap_err();
+            assert!(error.contains(expected), "{json}: {error}");
+        }
     }
 
     #[test]

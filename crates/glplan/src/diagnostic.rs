@@ -408,9 +408,65 @@ pub fn code_span(text: &str) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
+/// Quotes the name in serde's `unknown field` and `unknown variant` messages with
+/// [`code_span`]. serde writes the name between single backticks as it is, so an empty name
+/// reads as two backticks, and a name with a backtick breaks the span. Other messages are
+/// returned unchanged.
+pub fn quote_serde_unknown_name(message: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["unknown field `", "unknown variant `"] {
+        let Some(start) = message.find(prefix) else {
+            continue;
+        };
+        let name_start = start + prefix.len();
+        let rest = message.get(name_start..).unwrap_or_default();
+        // The names that serde lists after the name never contain "`, expected " or
+        // "`, there are no ", so the last match ends the name, even when the name contains one.
+        let Some(name_length) = ["`, expected ", "`, there are no "]
+            .iter()
+            .filter_map(|suffix| rest.rfind(suffix))
+            .max()
+        else {
+            continue;
+        };
+        let name = rest.get(..name_length).unwrap_or_default();
+        let after = rest.get(name_length + 1..).unwrap_or_default();
+        let label = prefix.trim_end_matches('`');
+        let before = message.get(..start).unwrap_or_default();
+        return std::borrow::Cow::Owned(format!("{before}{label}{}{after}", code_span(name)));
+    }
+    std::borrow::Cow::Borrowed(message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_unknown_names_quoted() {
+        let cases = [
+            (
+                "unknown field ``, expected one of `a`, `b`",
+                "unknown field `\"\"` (empty), expected one of `a`, `b`",
+            ),
+            (
+                "unknown field `x`y`, expected `a`",
+                "unknown field ``x`y``, expected `a`",
+            ),
+            (
+                "variable `A`: unknown variant ``, expected `push`",
+                "variable `A`: unknown variant `\"\"` (empty), expected `push`",
+            ),
+            (
+                "unknown field ``, there are no fields",
+                "unknown field `\"\"` (empty), there are no fields",
+            ),
+            ("missing field `value`", "missing field `value`"),
+            ("unknown field `broken", "unknown field `broken"),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(quote_serde_unknown_name(message), expected, "{message}");
+        }
+    }
 
     #[test]
     fn code_span_plain_name() {

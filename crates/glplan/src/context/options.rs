@@ -702,8 +702,11 @@ pub fn variables_from_json(
             serde_json::Value::Number(number) => SettingsVariable::new(&key, number.to_string()),
             serde_json::Value::Bool(flag) => SettingsVariable::new(&key, flag.to_string()),
             serde_json::Value::Object(_) => {
-                let parsed: JsonVariable = serde_json::from_value(value)
-                    .map_err(|error| format!("variable `{key}`: {error}"))?;
+                let parsed: JsonVariable = serde_json::from_value(value).map_err(|error| {
+                    let error = error.to_string();
+                    let error = crate::diagnostic::quote_serde_unknown_name(&error);
+                    format!("variable `{key}`: {error}")
+                })?;
                 SettingsVariable {
                     masked: parsed.masked,
                     raw: parsed.raw,
