@@ -853,6 +853,23 @@ test: {script: x}
     }
 
     #[test]
+    fn invalid_variable_name_before_value() {
+        let cases = [
+            serde_json::json!({"variables": {"": 5}}),
+            serde_json::json!({"variables": {"": {"value": true}}}),
+            serde_json::json!({"context": {"project_variables": {"": 5}}}),
+        ];
+        for mut json in cases {
+            json["files"] = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+            let error = plan(input(json.clone())).unwrap_err();
+            assert!(
+                error.contains("`\"\"` (empty) is not a valid variable name"),
+                "{json}: {error}"
+            );
+        }
+    }
+
+    #[test]
     fn variable_unknown_fields_quoted() {
         let cases = [
             (

@@ -809,6 +809,7 @@ fn settings_variables(
     };
     if level == Level::Pipeline {
         for (key, value) in object {
+            check_variable_name(field, key)?;
             check_variable_value(&format!("{field}.{key}"), value, bigint_paths)?;
             check_pipeline_flags(field, key, value)?;
         }
@@ -817,13 +818,7 @@ fn settings_variables(
     }
     let mut variables = Vec::new();
     for (key, value) in object {
-        if !is_variable_name(key) {
-            return Err(format!(
-                "invalid argument `{field}`: {} is not a valid variable name (letters, digits \
-                 and `_` only)",
-                quote(key)
-            ));
-        }
+        check_variable_name(field, key)?;
         let serde_json::Value::Array(definitions) = value else {
             variables.push(settings_variable(
                 key,
@@ -955,6 +950,19 @@ fn check_pipeline_flags(field: &str, key: &str, value: &serde_json::Value) -> Re
 /// Rejects a number or boolean as a variable's value, alone or as the object form's `value`.
 /// GitLab's API takes variable values as strings, and the CLI's `--var-file` rejects other
 /// types too. A value whose path is in `bigint_paths` is named a bigint, as JavaScript wrote it.
+/// Checks that `key` of the variables object `field` is a variable name, before its value is
+/// read, so that an empty or invalid name is reported as such.
+fn check_variable_name(field: &str, key: &str) -> Result<(), String> {
+    if is_variable_name(key) {
+        return Ok(());
+    }
+    Err(format!(
+        "invalid argument `{field}`: {} is not a valid variable name (letters, digits and `_` \
+         only)",
+        quote(key)
+    ))
+}
+
 fn check_variable_value(
     path: &str,
     value: &serde_json::Value,
