@@ -230,7 +230,10 @@ pub fn invalid_at(path: &[Step], message: &str) -> String {
     if path.is_empty() {
         format!("invalid argument: {message}")
     } else {
-        format!("invalid argument `{}`: {message}", format_path(path))
+        format!(
+            "invalid argument {}: {message}",
+            code_span(&format_path(path))
+        )
     }
 }
 
@@ -767,6 +770,20 @@ mod tests {
             Step::Index(0),
         ];
         assert_eq!(format_path(&path), "context.mr_labels[0]");
+    }
+
+    #[test]
+    fn invalid_at_key_with_backtick() {
+        let path = [Step::Key("a`b".to_owned())];
+        assert_eq!(
+            invalid_at(&path, "unknown field"),
+            "invalid argument ``[\"a`b\"]``: unknown field"
+        );
+        let path = [Step::Key("files".to_owned())];
+        assert_eq!(
+            invalid_at(&path, "expected an object"),
+            "invalid argument `files`: expected an object"
+        );
     }
 
     #[test]
