@@ -445,7 +445,11 @@ fn unquote(value: &str) -> &str {
 pub fn parse_json_variables(text: &str) -> Result<Vec<SettingsVariable>, String> {
     serde_json::from_str::<VarFile>(text)
         .map(|file| file.0)
-        .map_err(|error| format!("invalid variables: {error}"))
+        .map_err(|error| {
+            let error = error.to_string();
+            let error = glplan::diagnostic::quote_serde_unknown_name(&error);
+            format!("invalid variables: {error}")
+        })
 }
 
 /// The variables of a `--var-file` JSON object, in file order.

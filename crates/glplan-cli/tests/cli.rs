@@ -1163,6 +1163,12 @@ fn plan_var_file_json_errors_exit_two() {
             "{\"SKIP\": \"1\",\n \"SKIP\": \"0\"}\n",
             "invalid variables: duplicate variable `SKIP` at line 2 column 7",
         ),
+        (
+            "empty-field.json",
+            "{\"SKIP\": {\"value\": \"1\", \"\": true}}\n",
+            "invalid variables: unknown field `\"\"` (empty), expected one of `value`, `masked`, \
+             `raw`, `file` at line 1 column 26",
+        ),
     ];
     let mut outputs = Vec::new();
     for (name, text, _) in cases {
