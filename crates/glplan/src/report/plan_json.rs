@@ -503,6 +503,23 @@ mod tests {
         value
     }
 
+    /// Builds the tree of [`tree`] with the runners and the runner files' diagnostics that
+    /// [`PipelineReport::with_fleet`] adds.
+    fn tree_with_fleet(
+        pipeline: &Pipeline,
+        resolution: &Resolution,
+        fleet: &MatchedFleet,
+    ) -> Value {
+        let mut expected = tree(pipeline, resolution);
+        super::super::add_runners(&mut expected, fleet).unwrap();
+        let files = plan_diagnostics(&fleet.diagnostics, &resolution.sources);
+        expected["diagnostics"]
+            .as_array_mut()
+            .unwrap()
+            .extend(files);
+        expected
+    }
+
     fn entry_tree(diagnostic: &LocatedDiagnostic) -> Value {
         let mut object = serde_json::Map::new();
         object.insert("code".into(), diagnostic.code.into());
@@ -548,13 +565,7 @@ mod tests {
     #[test]
     fn report_text_with_fleet_equals_tree() {
         let (resolution, pipeline, fleet) = planned();
-        let mut expected = tree(&pipeline, &resolution);
-        super::super::add_runners(&mut expected, &fleet).unwrap();
-        let files = plan_diagnostics(&fleet.diagnostics, &resolution.sources);
-        expected["diagnostics"]
-            .as_array_mut()
-            .unwrap()
-            .extend(files);
+        let expected = tree_with_fleet(&pipeline, &resolution, &fleet);
         assert!(codes(&expected).contains(&"fleet-stuck-job"), "{expected}");
         assert!(expected.get("fleet").is_some());
 
@@ -574,13 +585,7 @@ mod tests {
             ("deep.yml", "gpu: {script: x, tags: [gpu]}\n"),
         ];
         let (resolution, pipeline, fleet) = super::super::plan_files_with_docker_runner(&files);
-        let mut expected = tree(&pipeline, &resolution);
-        super::super::add_runners(&mut expected, &fleet).unwrap();
-        let files = plan_diagnostics(&fleet.diagnostics, &resolution.sources);
-        expected["diagnostics"]
-            .as_array_mut()
-            .unwrap()
-            .extend(files);
+        let expected = tree_with_fleet(&pipeline, &resolution, &fleet);
         let deep =
             &expected["jobs"][0]["trigger"]["downstream"]["jobs"][1]["trigger"]["downstream"];
         assert_eq!(deep["jobs"][0]["runners"]["stuck"], true, "{expected:#}");

@@ -67,6 +67,19 @@ fn pool(pipeline: &Pipeline, concurrent: u32, interval: u64, limits: &[u32]) -> 
     }
 }
 
+/// Builds one host with one runner that takes every job but the first, a `gpu` job that no
+/// runner can take.
+fn pool_without_gpu_runner(pipeline: &Pipeline) -> RunnerPool {
+    let mut pool = pool(pipeline, 1, 0, &[1]);
+    if let Some(eligible) = pool.eligible.first_mut() {
+        *eligible = Eligible {
+            runners: Vec::new(),
+            reason: Some("no runner has the tag `gpu`".into()),
+        };
+    }
+    pool
+}
+
 fn run(yaml: &str, times: &str, options: &ScheduleOptions) -> Schedule {
     let pipeline = pipeline(yaml);
     simulate(
@@ -525,13 +538,7 @@ fn stuck_job_reported() {
     let yaml =
         "stages: [a, b]\ngpu: {stage: a, script: x, tags: [gpu]}\nafter: {stage: b, script: x}\n";
     let pipeline = pipeline(yaml);
-    let mut pool = pool(&pipeline, 1, 0, &[1]);
-    if let Some(eligible) = pool.eligible.first_mut() {
-        *eligible = Eligible {
-            runners: Vec::new(),
-            reason: Some("no runner has the tag `gpu`".into()),
-        };
-    }
+    let pool = pool_without_gpu_runner(&pipeline);
     let schedule = simulate(
         &pipeline,
         &pool,
@@ -608,13 +615,7 @@ fn dropped_job_retried_by_reason() {
 #[test]
 fn dropped_attempts_each_have_reason() {
     let pipeline = pipeline("gpu: {script: x, tags: [gpu], retry: 1}\n");
-    let mut pool = pool(&pipeline, 1, 0, &[1]);
-    if let Some(eligible) = pool.eligible.first_mut() {
-        *eligible = Eligible {
-            runners: Vec::new(),
-            reason: Some("no runner has the tag `gpu`".into()),
-        };
-    }
+    let pool = pool_without_gpu_runner(&pipeline);
     let schedule = simulate(
         &pipeline,
         &pool,
@@ -1429,13 +1430,7 @@ fn unreached_warning_names_stuck_job() {
     let yaml = "stages: [a, b]\ngpu: {stage: a, script: x, tags: [gpu]}\n\
         deploy: {stage: b, script: x, when: manual}\n";
     let pipeline = pipeline(yaml);
-    let mut pool = pool(&pipeline, 1, 0, &[1]);
-    if let Some(eligible) = pool.eligible.first_mut() {
-        *eligible = Eligible {
-            runners: Vec::new(),
-            reason: Some("no runner has the tag `gpu`".into()),
-        };
-    }
+    let pool = pool_without_gpu_runner(&pipeline);
     let options = ScheduleOptions {
         play: vec!["deploy".to_owned()],
         fail: vec!["gpu".to_owned()],
