@@ -350,6 +350,11 @@ impl Planner<'_, '_> {
                      expanded and the surrounding whitespace is stripped; check the values of \
                      the variables it references",
             );
+            let span = config.workflow.as_ref().and_then(|w| w.name_span);
+            let diagnostic = match span {
+                Some(span) => diagnostic.with_span(span),
+                None => diagnostic,
+            };
             pipeline.errors.push(message);
             pipeline
                 .diagnostics

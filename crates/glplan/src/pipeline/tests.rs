@@ -1167,6 +1167,10 @@ fn workflow_name_too_long_after_expansion() {
         .map(|d| d.code.as_str())
         .collect();
     assert_eq!(codes, ["invalid-pipeline-name"]);
+    let location = pipeline.diagnostics[0].location.as_ref().unwrap();
+    assert_eq!(location.file, ".gitlab-ci.yml");
+    assert_eq!(location.line, 2);
+    assert_eq!(location.column, 18);
 }
 
 #[test]

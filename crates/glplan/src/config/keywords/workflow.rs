@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::rules::{self, Rules};
 use super::shape::{failed_since, field, field_message, mark, report, report_enum, scalar_string};
 use crate::config::check::Ctx;
+use crate::source::Span;
 use crate::yaml::{Mapping, Node};
 
 /// Longest `workflow:name`, in characters.
@@ -17,6 +18,10 @@ pub struct Workflow {
     /// Pipeline name template (`CI_PIPELINE_NAME`), variables not yet expanded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Span of the `workflow:name` value, where the error of an expanded name that is empty or
+    /// too long points.
+    #[serde(skip)]
+    pub name_span: Option<Span>,
     /// `workflow:rules`; the first matching rule decides whether the pipeline is created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<Rules>,
@@ -67,12 +72,14 @@ pub(crate) fn parse(path: &str, node: &Node, cx: &mut Ctx) -> Option<Workflow> {
     let start = mark(cx);
     cx.check_keys(path, map, &["rules", "name", "auto_cancel"]);
     let name = parse_name(path, map, cx);
+    let name_span = field(map, "name").map(|node| node.span);
     let rules = field(map, "rules")
         .and_then(|value| rules::parse_workflow(&format!("{path}:rules"), value, cx));
     let auto_cancel = field(map, "auto_cancel")
         .and_then(|value| parse_auto_cancel(&format!("{path}:auto_cancel"), value, cx));
     (!failed_since(cx, start)).then_some(Workflow {
         name,
+        name_span,
         rules,
         auto_cancel,
     })
