@@ -679,7 +679,7 @@ fn group_variables(
             return Err(format!(
                 "invalid argument `{FIELD}`: expected an object of variables or an array of \
                  `{{path, variables}}` objects, found {}",
-                json_type(other)
+                json_type_at(other, FIELD, bigint_paths)
             ));
         }
     };
@@ -690,7 +690,7 @@ fn group_variables(
             return Err(format!(
                 "invalid argument `{field}`: expected an object with `variables` and an \
                  optional `path`, found {}",
-                json_type(group)
+                json_type_at(group, &field, bigint_paths)
             ));
         };
         if let Some(unknown) = group
@@ -708,7 +708,7 @@ fn group_variables(
             Some(other) => {
                 return Err(format!(
                     "invalid argument `{field}.path`: expected a string, found {}",
-                    json_type(other)
+                    json_type_at(other, &format!("{field}.path"), bigint_paths)
                 ));
             }
         };
@@ -728,7 +728,7 @@ fn group_variables(
                 return Err(format!(
                     "invalid argument `{field}.variables`: expected an object of variables, \
                      found {}",
-                    json_type(other)
+                    json_type_at(other, &format!("{field}.variables"), bigint_paths)
                 ));
             }
         };
@@ -849,7 +849,7 @@ fn settings_variables(
                 return Err(format!(
                     "invalid argument `{path}`: expected an object with `value` and an optional \
                      `environment_scope`, found {}",
-                    json_type(definition)
+                    json_type_at(definition, &path, bigint_paths)
                 ));
             }
             let variable = settings_variable(key, definition, &path, level, bigint_paths)?;
@@ -898,7 +898,7 @@ fn settings_variable(
             return Err(format!(
                 "invalid argument `{path}`: expected a string or an object with `value`, found \
                  {}",
-                json_type(value)
+                json_type_at(value, path, bigint_paths)
             ));
         }
     };
@@ -1012,6 +1012,16 @@ fn json_node(value: &serde_json::Value) -> Node {
         }
     };
     Node::new(value, input_span())
+}
+
+/// Names the type of the argument's `value` at `path` as [`json_type`] does, calling a number
+/// that JavaScript passed as a `BigInt` a bigint.
+fn json_type_at(value: &serde_json::Value, path: &str, bigint_paths: &[String]) -> &'static str {
+    if value.is_number() && bigint_paths.iter().any(|bigint| bigint == path) {
+        "a bigint"
+    } else {
+        json_type(value)
+    }
 }
 
 fn json_type(value: &serde_json::Value) -> &'static str {

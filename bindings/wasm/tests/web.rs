@@ -672,6 +672,26 @@ fn bigint_named_in_messages() {
         "invalid argument `variables.PORT`: expected a string, found the bigint `8080n`. \
          GitLab's API takes variable values as strings, so quote it: `\"8080\"`"
     );
+    let input = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}, "context": {}}"#);
+    Reflect::set(
+        &get(&input, "context"),
+        &"group_variables".into(),
+        &bigint("5"),
+    )
+    .unwrap();
+    assert_eq!(
+        error_message(plan(input)),
+        "invalid argument `context.group_variables`: expected an object of variables or an \
+         array of `{path, variables}` objects, found a bigint"
+    );
+    let input = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"},
+            "context": {"group_variables": [{"variables": {}}]}}"#);
+    let group = get(&input, "context.group_variables.0");
+    Reflect::set(&group, &"path".into(), &bigint("7")).unwrap();
+    assert_eq!(
+        error_message(plan(input)),
+        "invalid argument `context.group_variables[0].path`: expected a string, found a bigint"
+    );
     // A bigint where JSON takes a number is read as that number.
     let yaml = "spec:\n  inputs:\n    n: {type: number}\n---\nbuild:\n  script: make\n  variables:\n    N: $[[ inputs.n ]]\n";
     let files = Object::new();
