@@ -303,13 +303,9 @@ impl Input {
     fn read(value: serde_json::Value, bigint_paths: Vec<String>) -> Result<Self, String> {
         let is_bigint = |path: &str| bigint_paths.iter().any(|bigint| bigint == path);
         if !value.is_object() {
-            let found = if is_bigint("") {
-                "a bigint"
-            } else {
-                json_type(&value)
-            };
             return Err(format!(
-                "invalid argument: expected an object with `files` and `entry`, found {found}"
+                "invalid argument: expected an object with `files` and `entry`, found {}",
+                json_type_at(&value, "", &bigint_paths)
             ));
         }
         // serde reads a struct from an array too, taking its fields by position.
