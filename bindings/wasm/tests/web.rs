@@ -659,12 +659,14 @@ fn bigint_named_in_messages() {
         error_message(plan(bigint("10"))),
         "invalid argument: expected an object with `files` and `entry`, found a bigint"
     );
+
     let input = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}}"#);
     Reflect::set(&input, &"entry".into(), &bigint("10")).unwrap();
     assert_eq!(
         error_message(plan(input)),
         "invalid argument `entry`: invalid type: bigint `10n`, expected a string"
     );
+
     let input = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}, "variables": {}}"#);
     Reflect::set(&get(&input, "variables"), &"PORT".into(), &bigint("8080")).unwrap();
     assert_eq!(
@@ -672,6 +674,7 @@ fn bigint_named_in_messages() {
         "invalid argument `variables.PORT`: expected a string, found the bigint `8080n`. \
          GitLab's API takes variable values as strings, so quote it: `\"8080\"`"
     );
+
     let input = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"}, "context": {}}"#);
     Reflect::set(
         &get(&input, "context"),
@@ -684,6 +687,7 @@ fn bigint_named_in_messages() {
         "invalid argument `context.group_variables`: expected an object of variables or an \
          array of `{path, variables}` objects, found a bigint"
     );
+
     let input = js(r#"{"files": {".gitlab-ci.yml": "a: {script: x}\n"},
             "context": {"group_variables": [{"variables": {}}]}}"#);
     let group = get(&input, "context.group_variables.0");
@@ -692,6 +696,7 @@ fn bigint_named_in_messages() {
         error_message(plan(input)),
         "invalid argument `context.group_variables[0].path`: expected a string, found a bigint"
     );
+
     // A bigint where JSON takes a number is read as that number.
     let yaml = "spec:\n  inputs:\n    n: {type: number}\n---\nbuild:\n  script: make\n  variables:\n    N: $[[ inputs.n ]]\n";
     let files = Object::new();
@@ -843,6 +848,7 @@ fn lone_surrogate_in_text_becomes_replacement() {
     assert_eq!(value("Q"), "\u{FFFD}");
     assert_eq!(value("R"), "\u{FFFD}");
     assert_eq!(value("S"), "\u{FFFD}");
+
     // U+FFFD is one UTF-16 unit, like the surrogate it replaces, so columns stay right.
     let input = run_js(
         "return { files: { '.gitlab-ci.yml': 'a: {variables: {A: \"\\uD800\"}, stage: nope, script: x}\\n' } };",

@@ -19,8 +19,8 @@ use crate::source::SourceMap;
 ///
 /// `diagnostics` lists the configuration's diagnostics, then the pipeline's, then those of the
 /// runner files. With a fleet, each job that the matching lists gets a `runners` object
-/// ([`JobRunners`]) after its own members, the jobs of the child pipelines that GitLab creates
-/// included, and a `fleet` member follows `diagnostics`.
+/// ([`JobRunners`]) after its own members, including the jobs of the child pipelines that GitLab
+/// creates. A `fleet` member follows `diagnostics`.
 #[derive(Debug, Clone, Copy)]
 pub struct PipelineReport<'a> {
     pipeline: &'a Pipeline,
@@ -176,8 +176,8 @@ struct PipelineRunners<'a> {
     matching: &'a Matching,
 }
 
-/// A job's own members. A trigger job whose child pipeline the matching has writes that
-/// pipeline's jobs with their `runners`, in `trigger.downstream.jobs`.
+/// A job's own members. When the matching covers a trigger job's child pipeline, the child's
+/// jobs in `trigger.downstream.jobs` get their `runners` too.
 struct JobMembers<'a> {
     job: &'a PlannedJob,
     child: Option<PipelineRunners<'a>>,
