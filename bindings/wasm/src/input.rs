@@ -943,9 +943,6 @@ fn check_pipeline_flags(field: &str, key: &str, value: &serde_json::Value) -> Re
     Ok(())
 }
 
-/// Rejects a number or boolean as a variable's value, alone or as the object form's `value`.
-/// GitLab's API takes variable values as strings, and the CLI's `--var-file` rejects other
-/// types too. A value whose path is in `bigint_paths` is named a bigint, as JavaScript wrote it.
 /// Checks that `key` of the variables object `field` is a variable name, before its value is
 /// read, so that an empty or invalid name is reported as such.
 fn check_variable_name(field: &str, key: &str) -> Result<(), String> {
@@ -959,6 +956,9 @@ fn check_variable_name(field: &str, key: &str) -> Result<(), String> {
     ))
 }
 
+/// Rejects a number or boolean as a variable's value, alone or as the object form's `value`.
+/// GitLab's API takes variable values as strings, and the CLI's `--var-file` rejects other
+/// types too. A value whose path is in `bigint_paths` is named a bigint, as JavaScript wrote it.
 fn check_variable_value(
     path: &str,
     value: &serde_json::Value,
@@ -1108,7 +1108,7 @@ mod tests {
     }
 
     #[test]
-    fn text_paths_told_from_names() {
+    fn text_paths_distinguished_from_names() {
         let key = |name: &str| Step::Key(name.to_owned());
         let text = [
             vec![key("files"), key("a.yml")],
