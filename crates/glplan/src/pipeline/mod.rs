@@ -342,7 +342,10 @@ impl Planner<'_, '_> {
         // GitLab saves the expanded pipeline name only after the jobs are seeded, and fails
         // pipeline creation when the name is not a valid `Ci::PipelineMetadata#name`.
         if pipeline.errors.is_empty()
-            && let Some(problem) = workflow.name.as_deref().and_then(workflow::name_problem)
+            && let Some(problem) = workflow
+                .name
+                .as_deref()
+                .and_then(crate::config::keywords::workflow::name_problem)
         {
             let message = format!("Failed to build pipeline metadata! Name {problem}");
             let diagnostic = Diagnostic::error("invalid-pipeline-name", message.clone()).with_help(

@@ -5,7 +5,7 @@ use compact_str::CompactString;
 
 use crate::config::Config;
 use crate::config::keywords::workflow::{
-    AutoCancel as AutoCancelKeyword, MAX_NAME_LENGTH, OnJobFailure, OnNewCommit,
+    AutoCancel as AutoCancelKeyword, OnJobFailure, OnNewCommit,
 };
 use crate::context::PipelineContext;
 use crate::limits::Limits;
@@ -84,22 +84,6 @@ pub(super) fn evaluate(
         result,
         globals,
         name,
-    }
-}
-
-/// Returns why GitLab cannot save `name`, the expanded and stripped `workflow:name`, as the
-/// pipeline name. The text follows Rails' length validation, which requires 1 to 255
-/// characters.
-pub(super) fn name_problem(name: &str) -> Option<String> {
-    let length = name.chars().count();
-    if length == 0 {
-        Some("is too short (minimum is 1 character)".to_owned())
-    } else if length > MAX_NAME_LENGTH {
-        Some(format!(
-            "is too long (maximum is {MAX_NAME_LENGTH} characters)"
-        ))
-    } else {
-        None
     }
 }
 

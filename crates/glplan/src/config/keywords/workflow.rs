@@ -92,12 +92,7 @@ fn parse_name(path: &str, map: &Mapping, cx: &mut Ctx) -> Option<String> {
         super::shape::report_field_type(cx, path, "name", "a string", node);
         return None;
     };
-    let length = name.chars().count();
-    let problem = if length < 1 {
-        "is too short (minimum is 1 character)".to_owned()
-    } else if length > MAX_NAME_LENGTH {
-        format!("is too long (maximum is {MAX_NAME_LENGTH} characters)")
-    } else {
+    let Some(problem) = name_problem(&name) else {
         return Some(name);
     };
     report(
@@ -108,6 +103,22 @@ fn parse_name(path: &str, map: &Mapping, cx: &mut Ctx) -> Option<String> {
         None,
     );
     None
+}
+
+/// Returns why GitLab rejects `name` as a pipeline name, in the words of Rails' length
+/// validation, which requires 1 to [`MAX_NAME_LENGTH`] characters. GitLab checks the name as
+/// written and again after expanding its variables.
+pub(crate) fn name_problem(name: &str) -> Option<String> {
+    let length = name.chars().count();
+    if length == 0 {
+        Some("is too short (minimum is 1 character)".to_owned())
+    } else if length > MAX_NAME_LENGTH {
+        Some(format!(
+            "is too long (maximum is {MAX_NAME_LENGTH} characters)"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Parses an `auto_cancel:` hash at `path`.
