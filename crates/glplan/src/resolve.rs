@@ -26,6 +26,10 @@ pub struct ResolveOptions {
     /// Names of the masked variables among [`ResolveOptions::variables`]: `expand_vars` rejects
     /// their references and error messages show their values as `[MASKED]`.
     pub masked: Vec<String>,
+    /// Names of the raw variables (`expand: false`) among [`ResolveOptions::variables`]. The
+    /// values of the others are expanded with each other before `include:rules` expands
+    /// `exists` and `changes` paths with them, as GitLab does.
+    pub raw: Vec<String>,
     /// The GitLab server's host name, with `:port` when the port is not the protocol's
     /// default ([`Server::fqdn`](crate::context::Server::fqdn)). `include:component`
     /// addresses must start with it. `None` falls back to a `CI_SERVER_FQDN` entry of
@@ -97,6 +101,7 @@ pub fn resolve(entry: &str, files: &dyn FileProvider, options: &ResolveOptions) 
         pipeline_inputs: options.inputs.as_ref(),
         changed_files: options.changed_files.as_deref(),
         masked: &options.masked,
+        raw: &options.raw,
         server_fqdn: options.server_fqdn.as_deref(),
     };
     let Some(mut merged) = include::process(document, entry_file, &env, &mut sources, &mut diags)

@@ -26,6 +26,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::expr::{NoVariables, Variables};
 use crate::files::{FetchError, FileProvider, FileRequest, TEMPLATE_NAME_PREFIX};
 use crate::glob;
 use crate::inputs::{self, ruby};
@@ -51,6 +52,9 @@ pub(crate) struct IncludeEnv<'a> {
     pub changed_files: Option<&'a [String]>,
     /// Names of the masked variables among [`IncludeEnv::variables`].
     pub masked: &'a [String],
+    /// Names of the raw variables (`expand: false`) among [`IncludeEnv::variables`], whose
+    /// values `include:rules` uses as written when it expands `exists` and `changes` paths.
+    pub raw: &'a [String],
     /// The GitLab server's host name that component addresses start with; `None` looks for
     /// [`FQDN_VARIABLE`] among [`IncludeEnv::variables`].
     pub server_fqdn: Option<&'a str>,
@@ -132,6 +136,7 @@ pub(crate) fn process(
         env,
         sources,
         diags: &mut reported,
+        rule_variables: rules::RuleVariables::new(env.variables, env.raw),
         included: 0,
         total_bytes: 0,
         count_exceeded: false,
@@ -275,6 +280,9 @@ struct Processor<'p, 'e> {
     env: &'p IncludeEnv<'e>,
     sources: &'p mut SourceMap,
     diags: &'p mut Diagnostics,
+    /// The variables of `include:rules`, which expand [`IncludeEnv::variables`] once for all
+    /// files.
+    rule_variables: rules::RuleVariables<'e>,
     /// Files counted against `max_includes` so far; repeated and nested files count too.
     included: usize,
     /// Bytes of all included files so far.
@@ -368,8 +376,13 @@ impl<'e> Processor<'_, 'e> {
                 continue;
             }
             if let Some(rules) = item.get("rules") {
+                let rule_variables: &dyn Variables = if context.variables {
+                    &self.rule_variables
+                } else {
+                    &NoVariables
+                };
                 let env = rules::RuleEnv {
-                    variables,
+                    variables: rule_variables,
                     files: self.env.files,
                     repo: context.repo.as_ref(),
                     limits: self.env.limits,

@@ -21,18 +21,17 @@ use crate::inputs::ruby;
 use crate::limits::Limits;
 use crate::rules::clause;
 use crate::source::Span;
+use crate::variables::{self, ResolvedVariable, VariableList, VariableSource};
 use crate::yaml::{Mapping, Node, Value};
+use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use super::Repo;
 
 /// Inputs of rule evaluation besides the rules.
 pub(super) struct RuleEnv<'a> {
     /// Variables visible to the include.
-    ///
-    /// NOTE: GitLab expands these variables' values before it expands `exists` and `changes`
-    /// paths with them. The pairs carry no raw flag, so a value that references another
-    /// variable is used as written here.
-    pub variables: &'a [(String, String)],
+    pub variables: &'a dyn Variables,
     /// File provider that `exists` lists files with.
     pub files: &'a dyn FileProvider,
     /// The repository of the file that contains the include, which `exists` searches; `None`
@@ -43,6 +42,62 @@ pub(super) struct RuleEnv<'a> {
     /// The pipeline's changed files, which `changes` compares with as job rules do; `None`
     /// when the pipeline has no diff, which makes every `changes` clause true.
     pub changed_files: Option<&'a [String]>,
+}
+
+/// The variables `include:rules` reads. `if` compares the values as written. `exists` and
+/// `changes` expand their paths with the values after GitLab's `sort_and_expand_all` (the
+/// include context's `variables_hash_expanded`), which expands each value with the others
+/// unless the variable is raw.
+pub(super) struct RuleVariables<'a> {
+    /// Definitions in order; the last definition of a name wins.
+    written: &'a [(String, String)],
+    /// Names of the raw variables among `written`.
+    raw: &'a [String],
+    /// The definitions after `sort_and_expand_all`, built on first use.
+    expanded: OnceCell<VariableList>,
+}
+
+impl<'a> RuleVariables<'a> {
+    pub(super) fn new(written: &'a [(String, String)], raw: &'a [String]) -> Self {
+        RuleVariables {
+            written,
+            raw,
+            expanded: OnceCell::new(),
+        }
+    }
+
+    fn expanded(&self) -> &VariableList {
+        self.expanded.get_or_init(|| {
+            let list: VariableList = self
+                .written
+                .iter()
+                .map(|(name, value)| {
+                    let mut variable = ResolvedVariable::new(
+                        name.as_str(),
+                        value.as_str(),
+                        VariableSource::Pipeline,
+                    );
+                    variable.raw = self.raw.iter().any(|raw| raw == name);
+                    variable
+                })
+                .collect();
+            variables::sort_and_expand_all(&list, variables::ExpandOptions::GITLAB).variables
+        })
+    }
+}
+
+impl Variables for RuleVariables<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        Variables::get(self.written, name)
+    }
+
+    fn get_expanded(&self, name: &str) -> Option<Cow<'_, str>> {
+        let value = self.get(name)?;
+        if !value.contains(['$', '%']) {
+            return Some(Cow::Borrowed(value));
+        }
+        self.expanded().value(name).map(Cow::Borrowed)
+    }
 }
 
 /// Maximum paths in `changes` (and in `exists:paths` of the mapping form).
@@ -403,7 +458,7 @@ fn rule_matches(
     env: &RuleEnv<'_>,
     diags: &mut Diagnostics,
 ) -> Result<bool, Invalid> {
-    let variables: &dyn Variables = &env.variables;
+    let variables = env.variables;
     for clause in &rule.clauses {
         let is_true = match clause {
             Clause::If { expression, span } => {
@@ -445,14 +500,14 @@ fn not_evaluated(location: &str, clause: &str, reason: &str) -> Diagnostic {
 
 /// Evaluates `exists` like GitLab's `Clause::Exists` (see [`clause::match_exists`]), searching
 /// the repository of the file that contains the include, or the project given in the clause.
+/// Paths, `project` and `ref` are expanded as `changes` paths are.
 fn exists_holds(
     exists: &Exists,
     location: &str,
     env: &RuleEnv<'_>,
     diags: &mut Diagnostics,
 ) -> Result<bool, Invalid> {
-    let variables: &dyn Variables = &env.variables;
-    let expand = |text: &str| clause::expand_existing(text, variables);
+    let expand = |text: &str| clause::expand_existing_nested(text, env.variables);
     let spec = &exists.clause;
     // GitLab returns before it looks up a project or lists any file.
     if spec.paths.is_empty() {
@@ -522,6 +577,7 @@ fn listing_failure(error: &FetchError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::expr::NoVariables;
     use crate::files::MemoryFiles;
 
     fn sp() -> Span {
@@ -562,8 +618,9 @@ mod tests {
     ) -> (bool, Vec<String>) {
         let limits = Limits::default();
         let repo = Repo::default();
+        let variables = RuleVariables::new(variables, &[]);
         let env = RuleEnv {
-            variables,
+            variables: &variables,
             files,
             repo: Some(&repo),
             limits: &limits,
@@ -774,7 +831,7 @@ mod tests {
                 ..Limits::default()
             };
             let env = RuleEnv {
-                variables: &[],
+                variables: &NoVariables,
                 files: &files,
                 repo: Some(&repo),
                 limits: &limits,
@@ -794,7 +851,7 @@ mod tests {
         let limits = Limits::default();
         let files = files();
         let env = RuleEnv {
-            variables: &[],
+            variables: &NoVariables,
             files: &files,
             repo: None,
             limits: &limits,

@@ -94,6 +94,7 @@ struct Options {
     limits: Limits,
     changed_files: Option<Vec<String>>,
     masked: Vec<String>,
+    raw: Vec<String>,
     server_fqdn: Option<String>,
 }
 
@@ -117,6 +118,7 @@ fn run_with(files: &dyn FileProvider, entry: &str, options: &Options) -> Run {
         pipeline_inputs: options.inputs.as_ref(),
         changed_files: options.changed_files.as_deref(),
         masked: &options.masked,
+        raw: &options.raw,
         server_fqdn: options.server_fqdn.as_deref(),
     };
     let merged = process(document, file, &env, &mut sources, &mut diags);
@@ -1107,6 +1109,35 @@ fn changes_rule_uses_changed_files() {
         let result = run_with(&files, entry, &options);
         assert_eq!(result.keys(), *expected, "{changed:?}");
         assert!(result.warnings().is_empty(), "{changed:?}");
+    }
+}
+
+#[test]
+fn rule_paths_expand_nested_values() {
+    let files = repo(&[("a.yml", "a: {script: [x]}\n"), ("app/src/main.rs", "")]);
+    let entry = "include:\n  - local: a.yml\n    rules: [{exists: [$DIR/main.rs]}]\n\
+                 main: {script: x}\n";
+    let cases: &[(&[&str], &[&str])] = &[(&[], &["a", "main"]), (&["DIR"], &["main"])];
+    for (raw, expected) in cases {
+        let options = Options {
+            variables: vars(&[("BASE", "app"), ("DIR", "$BASE/src")]),
+            raw: raw.iter().map(|name| (*name).to_owned()).collect(),
+            ..Options::default()
+        };
+        let result = run_with(&files, entry, &options);
+        assert_eq!(result.keys(), *expected, "exists, raw {raw:?}");
+    }
+
+    let entry = "include:\n  - local: a.yml\n    rules: [{changes: [$DIR/*]}]\nmain: {script: x}\n";
+    for (raw, expected) in cases {
+        let options = Options {
+            variables: vars(&[("BASE", "app"), ("DIR", "$BASE/src")]),
+            raw: raw.iter().map(|name| (*name).to_owned()).collect(),
+            changed_files: Some(vec!["app/src/main.rs".to_owned()]),
+            ..Options::default()
+        };
+        let result = run_with(&files, entry, &options);
+        assert_eq!(result.keys(), *expected, "changes, raw {raw:?}");
     }
 }
 

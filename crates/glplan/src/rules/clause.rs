@@ -865,15 +865,10 @@ fn extension_of(glob: &str) -> Option<&str> {
     is_extension.then_some(rest)
 }
 
-/// GitLab's `ExpandVariables.expand_existing`: references to defined variables are replaced,
-/// others are kept as written.
-pub(crate) fn expand_existing(text: &str, variables: &dyn Variables) -> String {
-    expand::expand_with(text, |name| variables.get(name), Unknown::Keep)
-}
-
 /// Expands `text` as GitLab's `expand_value_nested` does for `rules:changes` and
-/// `rules:exists`. It works as [`expand_existing`] does, after expanding each variable's value
-/// ([`Variables::get_expanded`]).
+/// `rules:exists`: references to defined variables are replaced by their values after
+/// [`Variables::get_expanded`], and references to undefined ones are kept as written
+/// (`ExpandVariables.expand_existing`).
 pub(crate) fn expand_existing_nested(text: &str, variables: &dyn Variables) -> String {
     expand::expand_with(text, |name| variables.get_expanded(name), Unknown::Keep)
 }

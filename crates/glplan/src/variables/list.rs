@@ -284,6 +284,15 @@ impl VariableList {
         names
     }
 
+    /// Names whose winning definition is raw, once each, in list order.
+    pub fn raw_names(&self) -> Vec<String> {
+        self.effective()
+            .into_iter()
+            .filter(|variable| variable.raw)
+            .map(|variable| variable.name.as_str().to_owned())
+            .collect()
+    }
+
     /// Keeps the definitions for which `keep` returns `true`.
     pub fn retain(&mut self, mut keep: impl FnMut(&ResolvedVariable) -> bool) {
         let entries = std::mem::take(&mut self.entries);
@@ -384,6 +393,19 @@ mod tests {
         assert_eq!(expanded("A").as_deref(), Some("3"));
         assert_eq!(expanded("NOPE"), None);
         assert_eq!(expr::Variables::get(&list, "DIR"), Some("$A/$NOPE/${B}"));
+    }
+
+    #[test]
+    fn raw_names_follow_winning_definition() {
+        let mut list = VariableList::new();
+        let mut raw = ResolvedVariable::new("A", "$B", VariableSource::Project);
+        raw.raw = true;
+        list.push(raw.clone());
+        list.push_value("A", "$B", VariableSource::Pipeline);
+        raw.name = "C".into();
+        list.push(raw.clone());
+        list.push(raw);
+        assert_eq!(list.raw_names(), ["C"]);
     }
 
     #[test]
