@@ -83,8 +83,10 @@ pub struct Limits {
     /// pipelines`).
     pub max_descendant_pipeline_depth: usize,
     /// Maximum pipelines in one hierarchy of parent, child and multi-project pipelines (plan
-    /// limit `pipeline_hierarchy_size`, 1,000). Past it GitLab fails the trigger job with
-    /// `reached_max_pipeline_hierarchy_size`. glplan counts only the child pipelines it plans.
+    /// limit `pipeline_hierarchy_size`, 1,000). GitLab fails a trigger job that starts when the
+    /// hierarchy has this many pipelines with `reached_max_pipeline_hierarchy_size`. The plan
+    /// plans at most this many minus one child pipelines, counted in plan order. The schedule
+    /// simulation counts the downstream pipelines created before each trigger job starts.
     pub max_pipeline_hierarchy_size: usize,
     /// Maximum bytes that nested expansion may add to one job's variables (1 MiB). GitLab has no
     /// such limit, but each variable that references the previous one several times multiplies

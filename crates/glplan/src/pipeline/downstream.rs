@@ -65,6 +65,7 @@ pub(super) fn trigger(
         downstream: None,
         note: None,
         failure_reason: None,
+        max_hierarchy_size: planner.options.limits.max_pipeline_hierarchy_size,
         configuration: None,
     };
 
@@ -132,6 +133,14 @@ pub(super) fn trigger(
 /// GitLab's failure reason for a trigger job whose downstream pipeline is not created.
 const CREATION_FAILED: &str = "downstream_pipeline_creation_failed";
 
+/// GitLab's failure reason for a trigger job more than
+/// [`Limits::max_descendant_pipeline_depth`](crate::Limits) levels below the top pipeline.
+pub(crate) const DEPTH_FAILED: &str = "reached_max_descendant_pipelines_depth";
+
+/// GitLab's failure reason for a trigger job that starts when the pipeline hierarchy already
+/// has [`Limits::max_pipeline_hierarchy_size`](crate::Limits) pipelines.
+pub(crate) const HIERARCHY_SIZE_FAILED: &str = "reached_max_pipeline_hierarchy_size";
+
 /// The reason a child pipeline is not planned.
 struct Unplanned {
     note: String,
@@ -181,18 +190,24 @@ fn child_pipeline(
                  maximum is {})",
                 planner.depth, limits.max_descendant_pipeline_depth
             ),
-            failure_reason: Some("reached_max_descendant_pipelines_depth"),
+            failure_reason: Some(DEPTH_FAILED),
         });
     }
+    // GitLab counts the pipelines that exist when the trigger job starts, which depends on
+    // the order the trigger jobs run in. The plan cannot know that order, so it counts every
+    // child pipeline planned before this one, in plan order, and the simulation counts again.
     let planned = planner.downstream_count.get();
     if planned >= limits.max_pipeline_hierarchy_size.saturating_sub(1) {
         return Err(Unplanned {
             note: format!(
-                "The downstream pipeline tree is too large: GitLab fails this trigger job \
-                 because the pipeline hierarchy would have more than {} pipelines",
+                "The downstream pipeline tree may be too large: {planned} child pipelines \
+                 come before this one in the plan, so glplan does not plan it. GitLab fails \
+                 this trigger job with `{HIERARCHY_SIZE_FAILED}` only if the pipeline \
+                 hierarchy has {} pipelines when the job starts, which depends on the trigger \
+                 jobs that run before it",
                 limits.max_pipeline_hierarchy_size
             ),
-            failure_reason: Some("reached_max_pipeline_hierarchy_size"),
+            failure_reason: Some(HIERARCHY_SIZE_FAILED),
         });
     }
     planner.downstream_count.set(planned + 1);

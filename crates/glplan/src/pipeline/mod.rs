@@ -78,6 +78,7 @@ pub use output::{
 };
 pub use trace::Masker;
 
+pub(crate) use downstream::{DEPTH_FAILED, HIERARCHY_SIZE_FAILED};
 pub(crate) use graph::processing_cycle;
 
 use crate::config::{Config, Job, JobKind};

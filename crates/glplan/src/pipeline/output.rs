@@ -675,6 +675,13 @@ pub struct PlanTrigger {
     #[serde(skip)]
     #[cfg_attr(test, schemars(skip))]
     pub failure_reason: Option<&'static str>,
+    /// The maximum number of pipelines in a pipeline hierarchy
+    /// ([`Limits::max_pipeline_hierarchy_size`](crate::Limits)) the plan was made with. GitLab
+    /// fails the trigger job with `reached_max_pipeline_hierarchy_size` when the hierarchy has
+    /// this many pipelines at the moment the job starts.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub max_hierarchy_size: usize,
     /// The files and diagnostics of the child configuration, when it was resolved. The spans
     /// of [`PlanTrigger::downstream`]'s diagnostics point into its files, not into the
     /// parent's.

@@ -945,3 +945,95 @@ fn unreached_trigger_name_quoted() {
         "{message}"
     );
 }
+
+/// Returns a `parallel:matrix` of `count` values of `N`.
+fn matrix(count: usize) -> String {
+    let values: Vec<String> = (1..=count).map(|n| n.to_string()).collect();
+    format!("{{matrix: [{{N: [{}]}}]}}", values.join(", "))
+}
+
+/// Returns the jobs of `schedule` that failed at the pipeline hierarchy size limit.
+fn hierarchy_failures(schedule: &Schedule) -> Vec<&str> {
+    schedule
+        .jobs
+        .iter()
+        .filter(|j| j.failure_reason.as_deref() == Some("reached_max_pipeline_hierarchy_size"))
+        .map(|j| j.name.as_str())
+        .collect()
+}
+
+/// The plan counts the 620 pipelines under `idle` first, so it plans only 379 of the 620
+/// under `busy`. `idle` is a manual job that never runs, so the hierarchy stays at 621
+/// pipelines, below GitLab's limit of 1,000, and every trigger job of `busy` creates its
+/// child pipeline.
+#[test]
+fn hierarchy_limit_ignores_unrun_triggers() {
+    let yaml = format!(
+        "stages: [a, b]\n\
+         idle: {{stage: a, when: manual, parallel: {}, trigger: {{include: child.yml}}}}\n\
+         busy: {{stage: b, parallel: {}, trigger: {{include: child.yml}}}}\n",
+        matrix(20),
+        matrix(20)
+    );
+    let child = format!(
+        "t: {{parallel: {}, trigger: {{include: leaf.yml}}}}\n",
+        matrix(30)
+    );
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", child.as_str()),
+        ("leaf.yml", "j: {script: x}\n"),
+    ];
+    let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
+
+    assert_eq!(hierarchy_failures(&schedule), Vec::<&str>::new());
+    let busy: Vec<&ScheduledJob> = schedule
+        .jobs
+        .iter()
+        .filter(|j| j.name.starts_with("busy"))
+        .collect();
+    assert!(busy.iter().all(|j| j.status == JobStatus::Success));
+    assert_eq!(job(&schedule, "idle: [1]").status, JobStatus::Manual);
+}
+
+/// 40 trigger jobs of 30 trigger jobs each would make 1,241 pipelines. The 40 of the top
+/// pipeline start first and create their child pipelines. Then the child pipelines' trigger
+/// jobs create pipelines until the hierarchy has 1,000, and the rest fail.
+#[test]
+fn hierarchy_limit_counts_at_start() {
+    let yaml = format!(
+        "busy: {{parallel: {}, trigger: {{include: child.yml}}}}\n",
+        matrix(40)
+    );
+    let child = format!(
+        "t: {{parallel: {}, trigger: {{include: leaf.yml}}}}\n",
+        matrix(30)
+    );
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", child.as_str()),
+        ("leaf.yml", "j: {script: x}\n"),
+    ];
+    let schedule = run(&files, "default: 10\n", &ScheduleOptions::default());
+
+    let top: Vec<&ScheduledJob> = schedule
+        .jobs
+        .iter()
+        .filter(|j| j.pipeline.is_none())
+        .collect();
+    assert_eq!(top.len(), 40);
+    assert!(top.iter().all(|j| j.status == JobStatus::Success));
+    let failed = hierarchy_failures(&schedule);
+    assert_eq!(failed.len(), 31);
+    assert!(
+        failed.iter().all(|name| name.contains("/t: [")),
+        "{failed:?}"
+    );
+    let created = schedule
+        .jobs
+        .iter()
+        .filter(|j| j.name.contains("/t: [") && !j.name.ends_with("/j"))
+        .filter(|j| j.status == JobStatus::Success)
+        .count();
+    assert_eq!(created + top.len(), 999);
+}

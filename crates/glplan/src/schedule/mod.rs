@@ -50,12 +50,18 @@
 //!   reached, it is not retried and cancels nothing.
 //! - Trigger jobs take no runner. The plan finds when GitLab cannot create a child pipeline:
 //!   it is filtered out by `workflow:rules`, has no jobs or a configuration error, or breaks
-//!   the depth or size limit of a pipeline hierarchy. Then the trigger job fails as soon as it
+//!   the depth limit of a pipeline hierarchy. Then the trigger job fails as soon as it
 //!   starts, with `downstream_pipeline_creation_failed` or the limit's failure reason.
-//!   NOTE: the plan counts the hierarchy size in planning order, and counts the child
-//!   pipelines of trigger jobs that never run. GitLab counts the pipelines that exist when a
-//!   trigger job starts, so near the limit of 1,000 pipelines the simulation can fail a
-//!   trigger job that GitLab runs.
+//! - A trigger job that starts when the pipeline hierarchy already has 1,000 pipelines
+//!   ([`Limits::max_pipeline_hierarchy_size`](crate::Limits)) fails with
+//!   `reached_max_pipeline_hierarchy_size`, as in GitLab, which counts the pipelines that
+//!   exist at that moment. The simulation counts the top pipeline and one downstream pipeline
+//!   for each trigger job attempt that started without failing, multi-project ones included.
+//!   The plan plans child pipelines up to the limit in plan order, so a trigger job that
+//!   starts below the limit can have no planned child pipeline. Its child pipeline is counted
+//!   but not simulated, as for any other child pipeline that was not planned.
+//!   NOTE: the child pipelines of a multi-project downstream pipeline are not known, so they
+//!   are not counted.
 //! - A trigger job whose child pipeline was planned creates that pipeline when it starts, and
 //!   the child's jobs enter the same simulation (see [Child pipelines](#child-pipelines)).
 //! - Any other trigger job, such as a multi-project trigger (`trigger:project`) or one whose

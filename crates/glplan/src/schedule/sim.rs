@@ -17,7 +17,7 @@ use std::ops::Range;
 use crate::hash::HashMap;
 
 use crate::config::{AllowFailure, JobKind, SchedulingType, When};
-use crate::pipeline::{Pipeline, PlannedJob};
+use crate::pipeline::{DEPTH_FAILED, HIERARCHY_SIZE_FAILED, Pipeline, PlannedJob};
 
 use super::durations::{Durations, Failures, JobTiming};
 use super::feeder::Feeder;
@@ -87,7 +87,12 @@ struct JobFacts<'p> {
     play: bool,
     bridge: bool,
     /// GitLab's failure reason for a trigger job whose child pipeline GitLab cannot create.
+    /// The plan's `reached_max_pipeline_hierarchy_size` is left out, because the simulation
+    /// checks that limit when the job starts.
     downstream_failure: Option<&'static str>,
+    /// The pipeline hierarchy size at which GitLab fails a trigger job that starts; `None`
+    /// for a job that is not a trigger job.
+    max_hierarchy_size: Option<usize>,
     /// Whether this is a trigger job with `strategy: depend` or `mirror`, which takes the
     /// status of its downstream pipeline.
     mirrors_downstream: bool,
@@ -258,6 +263,9 @@ struct Sim<'p> {
     /// Whether a [`DROP_OLD`] event is queued.
     drop_old_queued: bool,
     next_queue_id: u32,
+    /// Pipelines of the hierarchy created so far: the top pipeline and one downstream
+    /// pipeline per trigger job attempt that started without failing.
+    hierarchy_size: usize,
 }
 
 /// Runs the simulation.
@@ -407,7 +415,12 @@ impl<'p> Sim<'p> {
                     timing,
                     play: options.play.iter().any(|name| entry.is_named(name)),
                     bridge,
-                    downstream_failure: job.trigger.as_ref().and_then(|t| t.failure_reason),
+                    downstream_failure: job
+                        .trigger
+                        .as_ref()
+                        .and_then(|t| t.failure_reason)
+                        .filter(|reason| *reason != HIERARCHY_SIZE_FAILED),
+                    max_hierarchy_size: job.trigger.as_ref().map(|t| t.max_hierarchy_size),
                     mirrors_downstream: bridge && Strategy::of(job) != Strategy::None,
                     creation_failure: job.creation_failure(),
                     timeout: job
@@ -525,6 +538,7 @@ impl<'p> Sim<'p> {
         Sim {
             pool,
             next_queue_id: 0,
+            hierarchy_size: 1,
             facts,
             states,
             runs,
@@ -960,9 +974,18 @@ impl<'p> Sim<'p> {
         }
         let seconds = fact.timing.seconds;
         // GitLab fails such a trigger job as soon as it starts, before any downstream
-        // pipeline exists, so the durations file does not apply.
+        // pipeline exists, so the durations file does not apply. It checks the depth limit
+        // first, then the hierarchy size, then whether it can create the child pipeline.
+        let hierarchy_full = fact
+            .max_hierarchy_size
+            .is_some_and(|max| self.hierarchy_size >= max);
+        let downstream_failure = match fact.downstream_failure {
+            Some(DEPTH_FAILED) => Some(DEPTH_FAILED),
+            _ if hierarchy_full => Some(HIERARCHY_SIZE_FAILED),
+            other => other,
+        };
         let mut inherited = None;
-        let (length, failure, exit_code) = if let Some(reason) = fact.downstream_failure {
+        let (length, failure, exit_code) = if let Some(reason) = downstream_failure {
             (0, Some(reason), None)
         } else if !fact.bridge && seconds > timeout {
             (timeout, Some(TIMEOUT_FAILURE), None)
@@ -979,8 +1002,12 @@ impl<'p> Sim<'p> {
             (seconds, Some("downstream_pipeline_creation_failed"), None)
         };
 
-        // A trigger job that starts creates its planned child pipeline. With `depend` or
-        // `mirror` it runs until the child completes, so no end is queued.
+        // A trigger job that starts creates its downstream pipeline, which the simulation
+        // runs when the plan planned it. With `depend` or `mirror` the job runs until that
+        // child pipeline completes, so no end is queued.
+        if fact.bridge && failure.is_none() {
+            self.hierarchy_size += 1;
+        }
         let child = fact.child.filter(|_| failure.is_none());
         let waits_for_child = child.is_some_and(|c| {
             self.runs
@@ -1217,6 +1244,11 @@ impl<'p> Sim<'p> {
             Some(
                 "its downstream pipeline failed, as the durations file or `--fail` says".to_owned(),
             )
+        } else if attempt.failure == Some(HIERARCHY_SIZE_FAILED) {
+            Some(format!(
+                "the pipeline hierarchy already had {} pipelines when the job started",
+                self.hierarchy_size
+            ))
         } else {
             self.facts
                 .get(job)
