@@ -1645,6 +1645,12 @@ export interface PlanTrigger {
    * Why the downstream pipeline is not planned, or what GitLab will do with it.
    */
   note?: string;
+  /**
+   * Whether GitLab creates the downstream pipeline only when a user plays the trigger job,
+   * because the job is `manual`. The child pipeline in `downstream` is still planned, as if
+   * the job were played.
+   */
+  downstream_created_when_played?: boolean;
 }
 
 /**

@@ -115,6 +115,7 @@ multi:
   stage: deploy
   trigger: {project: group/other, branch: stable}
   needs: {pipeline: group/upstream}
+  when: manual
 absent:
   script: x
   rules: [{if: $NOPE}]

@@ -660,7 +660,14 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
             ExplainFormat::Text => {
                 let mut header = planned.header();
                 if let Some(trigger) = found.trigger() {
-                    let line = if found.pipeline.created {
+                    let line = if found.pipeline.created
+                        && created_when_played(pipeline, &found.triggers)
+                    {
+                        format!(
+                            "child pipeline: created by trigger job `{trigger}` once its \
+                             manual trigger job is played\n"
+                        )
+                    } else if found.pipeline.created {
                         format!("child pipeline: created by trigger job `{trigger}`\n")
                     } else {
                         format!("child pipeline: of trigger job `{trigger}`, not created\n")
@@ -682,6 +689,25 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
         Ok(())
     })();
     finish(written, status)
+}
+
+/// Returns whether one of `triggers`, the trigger jobs that lead from `top` to a child
+/// pipeline, is manual, so that GitLab creates the child pipeline only once it is played.
+fn created_when_played(top: &Pipeline, triggers: &[&str]) -> bool {
+    let mut pipeline = top;
+    for name in triggers {
+        let Some(trigger) = pipeline.job(name).and_then(|job| job.trigger.as_ref()) else {
+            return false;
+        };
+        if trigger.downstream_created_when_played {
+            return true;
+        }
+        let Some(child) = trigger.downstream.as_deref() else {
+            return false;
+        };
+        pipeline = child;
+    }
+    false
 }
 
 fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {

@@ -360,6 +360,12 @@ fn image_text(job: &PlannedJob) -> String {
 /// are GitLab's messages; the diagnostics on standard error locate them.
 fn downstream_text(out: &mut String, trigger: &PlanTrigger) {
     match &trigger.downstream {
+        Some(child) if child.created && trigger.downstream_created_when_played => {
+            write_line!(
+                out,
+                "downstream: child pipeline created when the job is played"
+            );
+        }
         Some(child) if child.created => {
             write_line!(out, "downstream: child pipeline created");
         }
@@ -458,6 +464,34 @@ mod tests {
         let subject = find(&pipeline, "build").unwrap();
         let created = text(&pipeline, &subject, "", &|name| name.to_owned());
         assert!(created.contains("status: created\n"), "{created}");
+    }
+
+    #[test]
+    fn text_of_manual_trigger_job() {
+        let files = glplan::MemoryFiles::new()
+            .with_file(
+                ".gitlab-ci.yml",
+                "deploy: {when: manual, trigger: {include: c.yml}}\n\
+                 auto: {trigger: {include: c.yml}}\n",
+            )
+            .with_file("c.yml", "c: {script: x}\n");
+        let context = glplan::context::PipelineContext::push("main");
+        let options = glplan::pipeline::PlanOptions::default();
+        let (_, pipeline) = glplan::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
+        let pipeline = pipeline.unwrap();
+
+        let subject = find(&pipeline, "deploy").unwrap();
+        let manual = text(&pipeline, &subject, "", &|name| name.to_owned());
+        assert!(
+            manual.contains("downstream: child pipeline created when the job is played\n"),
+            "{manual}"
+        );
+        let subject = find(&pipeline, "auto").unwrap();
+        let auto = text(&pipeline, &subject, "", &|name| name.to_owned());
+        assert!(
+            auto.contains("downstream: child pipeline created\n"),
+            "{auto}"
+        );
     }
 
     #[test]

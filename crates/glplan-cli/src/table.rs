@@ -256,12 +256,16 @@ pub fn image_cell(job: &PlannedJob) -> String {
     }
 }
 
-/// Returns the downstream pipeline of a trigger job, or `-` for another job.
+/// Returns the downstream pipeline of a trigger job, or `-` for another job. The downstream
+/// pipeline of a manual trigger job is marked as created only when the job is played.
 pub fn downstream_cell(job: &PlannedJob) -> String {
     if job.kind != JobKind::Bridge {
         return "-".to_owned();
     }
     match &job.trigger {
+        Some(trigger) if trigger.downstream_created_when_played => {
+            format!("{} (created when played)", trigger_text(trigger))
+        }
         Some(trigger) => trigger_text(trigger),
         None => "trigger".to_owned(),
     }
@@ -464,6 +468,21 @@ mod tests {
         assert!(header.ends_with("DOWNSTREAM          RUNNERS"), "{text}");
         let compile = text.lines().find(|l| l.starts_with("build")).unwrap();
         assert!(compile.ends_with("r-compile"), "{text}");
+    }
+
+    #[test]
+    fn manual_trigger_created_when_played() {
+        let text = plan_text(
+            "deploy: {when: manual, trigger: ops/deploy}\n\
+             release: {trigger: ops/release}\n",
+        );
+        let deploy = text.lines().find(|l| l.contains("deploy")).unwrap();
+        assert!(
+            deploy.ends_with("trigger ops/deploy (created when played)"),
+            "{text}"
+        );
+        let release = text.lines().find(|l| l.contains("release")).unwrap();
+        assert!(release.ends_with("trigger ops/release"), "{text}");
     }
 
     #[test]

@@ -30,6 +30,7 @@ const TEMPLATE_MISSING: &str = "tests/fixtures/cli/template-missing/.gitlab-ci.y
 const EXTERNAL: &str = "tests/fixtures/cli/external/.gitlab-ci.yml";
 const SOURCES: &str = "tests/fixtures/cli/sources";
 const CHILD_ERRORS: &str = "tests/fixtures/cli/child-errors/.gitlab-ci.yml";
+const MANUAL_CHILD: &str = "tests/fixtures/cli/manual-child/.gitlab-ci.yml";
 const BYTE_ORDER_MARK: &str = "tests/fixtures/cli/byte-order-mark/.gitlab-ci.yml";
 const TEMPLATE_SHADOWED: &str = "tests/fixtures/cli/template-shadowed/.gitlab-ci.yml";
 
@@ -132,6 +133,34 @@ fn plan_child_errors_exit_one() {
         table.contains("trigger child child.yml (not created)"),
         "{table}"
     );
+}
+
+#[test]
+fn manual_trigger_child_created_when_played() {
+    let output = glplan(&["plan", MANUAL_CHILD]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(
+        table.contains("trigger child child.yml (created when played)"),
+        "{table}"
+    );
+
+    let output = glplan(&["explain", "deploy/rspec", MANUAL_CHILD]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "child pipeline: created by trigger job `deploy` once its manual trigger job is \
+             played\n"
+        ),
+        "{text}"
+    );
+
+    let output = glplan(&["plan", "--format", "json", MANUAL_CHILD]);
+    let json: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let trigger = &json["jobs"][1]["trigger"];
+    assert_eq!(trigger["downstream_created_when_played"], true);
+    assert_eq!(trigger["downstream"]["jobs"][0]["name"], "rspec");
 }
 
 #[test]

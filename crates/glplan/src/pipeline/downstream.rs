@@ -64,6 +64,7 @@ pub(super) fn trigger(
             .collect(),
         downstream: None,
         note: None,
+        downstream_created_when_played: false,
         failure_reason: None,
         max_hierarchy_size: planner.options.limits.max_pipeline_hierarchy_size,
         configuration: None,

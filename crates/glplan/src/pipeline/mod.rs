@@ -81,7 +81,7 @@ pub use trace::Masker;
 pub(crate) use downstream::{DEPTH_FAILED, HIERARCHY_SIZE_FAILED};
 pub(crate) use graph::processing_cycle;
 
-use crate::config::{Config, Job, JobKind};
+use crate::config::{Config, Job, JobKind, When};
 use crate::context::PipelineContext;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::FileProvider;
@@ -413,6 +413,11 @@ impl Planner<'_, '_> {
                     && let Some(variables) = bridges.next()
                 {
                     job.trigger = downstream::trigger(self, context, seed.job, variables, traces);
+                    // GitLab creates the downstream pipeline when the trigger job runs, which
+                    // a manual job does only once played. It never delays a trigger job.
+                    if let Some(trigger) = &mut job.trigger {
+                        trigger.downstream_created_when_played = job.when == When::Manual;
+                    }
                 }
             }
         }
@@ -458,7 +463,7 @@ impl Planner<'_, '_> {
             // `rules` may make a trigger job `delayed`, and GitLab saves it so, but it never
             // delays a trigger job (`Ci::Bridge#schedulable?` is false): the job starts when
             // it becomes ready, and `start_in` is ignored.
-            if job.kind == JobKind::Bridge && job.when == crate::config::When::Delayed {
+            if job.kind == JobKind::Bridge && job.when == When::Delayed {
                 let message = format!(
                     "GitLab starts trigger job `{}` as soon as it is ready, without waiting \
                      `start_in`: trigger jobs are never delayed",

@@ -668,6 +668,11 @@ pub struct PlanTrigger {
     /// Why the downstream pipeline is not planned, or what GitLab will do with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Whether GitLab creates the downstream pipeline only when a user plays the trigger job,
+    /// because the job is `manual`. The child pipeline in `downstream` is still planned, as if
+    /// the job were played.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub downstream_created_when_played: bool,
     /// GitLab's failure reason for the trigger job when GitLab cannot create the child
     /// pipeline (`downstream_pipeline_creation_failed`, or a depth or hierarchy size limit),
     /// so the job fails as soon as it starts. `None` when the child is created or glplan

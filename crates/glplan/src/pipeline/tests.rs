@@ -1238,6 +1238,38 @@ fn child_pipeline_planned() {
     );
 }
 
+/// GitLab creates the downstream pipeline of a manual trigger job only when the job is
+/// played. The plan still plans the child pipeline and marks it.
+#[test]
+fn manual_trigger_downstream_when_played() {
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "manual: {when: manual, trigger: {include: c.yml}}\n\
+             ruled: {trigger: {include: c.yml}, rules: [{when: manual}]}\n\
+             delayed: {trigger: {include: c.yml}, rules: [{when: delayed, start_in: 1 hour}]}\n\
+             auto: {trigger: {include: c.yml}}\n\
+             other: {when: manual, trigger: group/other}\n",
+        )
+        .with_file("c.yml", "c: {script: x}\n");
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = |name| job(&pipeline, name).trigger.as_ref().unwrap();
+
+    assert!(trigger("manual").downstream_created_when_played);
+    assert!(trigger("ruled").downstream_created_when_played);
+    assert!(trigger("other").downstream_created_when_played);
+    assert!(!trigger("delayed").downstream_created_when_played);
+    assert!(!trigger("auto").downstream_created_when_played);
+    let child = trigger("manual").downstream.as_ref().unwrap();
+    assert_eq!(names(child), ["c"]);
+
+    let json = serde_json::to_value(&pipeline).unwrap();
+    let member =
+        |index: usize| json["jobs"][index]["trigger"]["downstream_created_when_played"].clone();
+    assert_eq!(member(0), serde_json::Value::Bool(true));
+    assert_eq!(member(3), serde_json::Value::Null);
+}
+
 #[test]
 fn child_configuration_kept_for_renderers() {
     let files = MemoryFiles::new()
