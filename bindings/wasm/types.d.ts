@@ -1815,6 +1815,8 @@ export type RejectedRunner = {
    */
   message: string;
 } & ({
+  reason: "host_not_running";
+} | {
   reason: "executor_not_found";
 } | {
   reason: "paused";

@@ -3,8 +3,9 @@
 //! GitLab's `Ci::RegisterJobService` serves a runner's job request from a queue chosen by the
 //! runner's type (instance, group or project), drops jobs of unprotected refs for
 //! `ref_protected` runners, keeps jobs whose tags are a subset of the runner's tags, and drops
-//! untagged jobs for runners without `run_untagged`. Paused runners get nothing, and
-//! gitlab-runner never polls for an entry whose executor it does not know. [`match_jobs`]
+//! untagged jobs for runners without `run_untagged`. Paused runners get nothing,
+//! gitlab-runner never polls for an entry whose executor it does not know, and it does not run
+//! at all on a host with `concurrent = 0`. [`match_jobs`]
 //! applies the same checks in the same order, so the first failing check is the reason GitLab
 //! would give.
 //!
@@ -122,6 +123,10 @@ pub struct RunnerRejection {
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Rejection {
+    /// The runner's host has `concurrent = 0`. gitlab-runner's `run` command exits at start
+    /// (`updateWorkers` in `commands/multi.go` logs a fatal error), so it requests no jobs for
+    /// any runner of the host.
+    HostNotRunning,
     /// The entry has no valid `executor`, so gitlab-runner never requests jobs for it.
     ExecutorNotFound,
     /// The runner is paused.
@@ -156,6 +161,10 @@ impl Rejection {
     pub fn message(&self, runner: &Runner) -> String {
         let name = &runner.name;
         match self {
+            Rejection::HostNotRunning => format!(
+                "runner `{name}` is on a host with `concurrent = 0`, where gitlab-runner exits \
+                 at start, so it requests no jobs"
+            ),
             Rejection::ExecutorNotFound => {
                 format!("runner `{name}` has no valid `executor`, so it requests no jobs")
             }
@@ -206,7 +215,7 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
     let runner_checks: Vec<Option<Rejection>> = fleet
         .runners
         .iter()
-        .map(|runner| reject_runner(runner, context))
+        .map(|runner| reject_host(runner, fleet).or_else(|| reject_runner(runner, context)))
         .collect();
     match_pipeline(pipeline, fleet, &runner_checks)
 }
@@ -278,7 +287,15 @@ fn match_tags(
     (eligible, rejected)
 }
 
-/// Returns the first reason `runner` cannot take `job`, in the order GitLab checks.
+/// Returns [`Rejection::HostNotRunning`] when `runner`'s host has `concurrent = 0`.
+fn reject_host(runner: &Runner, fleet: &Fleet) -> Option<Rejection> {
+    let host = fleet.hosts.get(runner.host)?;
+    (host.concurrent == 0).then_some(Rejection::HostNotRunning)
+}
+
+/// Returns the first reason `runner` cannot take `job`, in the order GitLab checks. The
+/// runner's host is not looked at, so [`Rejection::HostNotRunning`] comes only from
+/// [`match_jobs`].
 pub fn reject(job: &PlannedJob, runner: &Runner, context: &MatchContext) -> Option<Rejection> {
     reject_runner(runner, context).or_else(|| reject_tags(job.runner_tags(), runner))
 }

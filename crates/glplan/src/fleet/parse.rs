@@ -689,7 +689,9 @@ fn read_config(
                                 "Current configuration 'concurrent = {concurrent}' means that \
                                  no jobs will be processed"
                             ),
-                            "set `concurrent` to 1 or more".to_owned(),
+                            "set `concurrent` to 1 or more: gitlab-runner exits at start \
+                             otherwise, so the runners of this file take no job"
+                                .to_owned(),
                         );
                         host.concurrent = 0;
                     } else {

@@ -377,6 +377,25 @@ fn concurrent_zero_error() {
     assert_eq!(fleet.hosts[0].concurrent, 0);
 }
 
+/// gitlab-runner exits at start on a host with `concurrent = 0`, so its runners take no job.
+#[test]
+fn host_without_workers_rejects_runners() {
+    let zero =
+        "concurrent = 0\n[[runners]]\nname = \"z\"\nexecutor = \"shell\"\ntags = [\"gpu\"]\n";
+    let one = "concurrent = 1\n[[runners]]\nname = \"o\"\nexecutor = \"shell\"\n";
+    let setup = Setup::new(
+        "a: {script: x, tags: [gpu]}\nb: {script: x}\n",
+        &[("zero.toml", zero), ("one.toml", one)],
+    );
+    assert_eq!(setup.rejection("a", "z"), Rejection::HostNotRunning);
+    assert_eq!(setup.rejection("b", "z"), Rejection::HostNotRunning);
+    assert_eq!(setup.eligible("a"), Vec::<&str>::new());
+    assert_eq!(setup.eligible("b"), ["o"]);
+    assert!(setup.matching.job("a").unwrap().stuck);
+    let stuck = setup.check_diag("fleet-stuck-job");
+    assert!(stuck.message.contains("job `a`"), "{}", stuck.message);
+}
+
 #[test]
 fn invalid_toml_syntax_with_position() {
     let text = "concurrent = 1\n[[runners]]\nname = \"a\nexecutor = \"shell\"\n";

@@ -135,6 +135,13 @@
 //! `stuck_pending_with_matching_runners`. Such a job fails without a runner or a start, is
 //! retried as other failures are, and is listed in [`Schedule::stuck`].
 //!
+//! On a host with `concurrent = 0`, gitlab-runner's `run` command exits at start, so the
+//! host's runners request no job. GitLab then finds no online runner for a job that only they
+//! match, and drops it after an hour as one that no runner can take.
+//! NOTE: GitLab counts a runner as online for 2 hours after its last contact
+//! (`Ci::Runner::ONLINE_CONTACT_TIMEOUT`), so a runner whose process stopped less than 2 hours
+//! before the pipeline still counts, and GitLab drops the job later than the model does.
+//!
 //! NOTE: a job request takes no time in the model. gitlab-runner's requests can wait for a
 //! job on GitLab's side (long polling) and keep their worker busy meanwhile. Also,
 //! `request_concurrency` bounds how many requests a runner has in flight. Neither appears here.
@@ -177,7 +184,8 @@ use layout::{Layout, LayoutJob};
 pub struct Host {
     /// Name shown in the output, usually the file name.
     pub name: String,
-    /// `concurrent`: the maximum number of jobs the host runs at once. 0 runs nothing.
+    /// `concurrent`: the maximum number of jobs the host runs at once. With 0 gitlab-runner
+    /// exits at start, so the host's runners take no job.
     pub concurrent: u32,
     /// `check_interval` in seconds: the length of one round of the feeder over the host's
     /// runners. 0 hands the runners over without sleeping, so a job starts the second it

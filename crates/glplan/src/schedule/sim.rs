@@ -103,6 +103,8 @@ struct JobFacts<'p> {
     eligible: Vec<usize>,
     /// The pool's reason that no runner can take the job.
     no_runner_reason: Option<&'p str>,
+    /// Whether runners match the job but every one is on a host with `concurrent = 0`.
+    hosts_not_running: bool,
     /// Index in [`Sim::classes`] of the job's set of eligible runners.
     class: Option<usize>,
 }
@@ -369,7 +371,7 @@ impl<'p> Sim<'p> {
                         }
                     }
                 });
-                let eligible = entry
+                let matched = entry
                     .eligible
                     .map(|e| {
                         let mut runners: Vec<usize> = e
@@ -383,6 +385,19 @@ impl<'p> Sim<'p> {
                         runners
                     })
                     .unwrap_or_default();
+                // gitlab-runner exits at start on a host with `concurrent = 0`, so the runners
+                // there request no job.
+                let eligible: Vec<usize> = matched
+                    .iter()
+                    .copied()
+                    .filter(|&r| {
+                        pool.runners
+                            .get(r)
+                            .and_then(|runner| pool.hosts.get(runner.host))
+                            .is_some_and(|host| host.concurrent > 0)
+                    })
+                    .collect();
+                let hosts_not_running = eligible.is_empty() && !matched.is_empty();
                 // Classes are numbered in job order, so the numbering is deterministic.
                 let class = (!eligible.is_empty()).then(|| {
                     *class_of.entry(eligible.clone()).or_insert_with(|| {
@@ -430,6 +445,7 @@ impl<'p> Sim<'p> {
                     resource,
                     eligible,
                     no_runner_reason: entry.eligible.and_then(|e| e.reason.as_deref()),
+                    hosts_not_running,
                     class,
                 });
             }
@@ -1576,24 +1592,17 @@ impl<'p> Sim<'p> {
         let Some(fact) = self.facts.get(job) else {
             return String::new();
         };
+        if fact.hosts_not_running {
+            return "the runners that match it are on hosts with `concurrent = 0`, where \
+                    gitlab-runner exits at start"
+                .to_owned();
+        }
         if fact.eligible.is_empty() {
             return fact
                 .no_runner_reason
                 .map_or_else(|| "no runner can take the job".to_owned(), str::to_owned);
         }
-        let no_worker = fact.eligible.iter().all(|&runner| {
-            self.pool
-                .runners
-                .get(runner)
-                .and_then(|r| self.pool.hosts.get(r.host))
-                .is_some_and(|host| host.concurrent == 0)
-        });
-        if no_worker {
-            "the runners that can take it never have a free slot (`concurrent = 0` on their host)"
-                .to_owned()
-        } else {
-            "the runners that can take it had no free slot for a day".to_owned()
-        }
+        "the runners that can take it had no free slot for a day".to_owned()
     }
 
     /// Names the first job this created job still waits for.

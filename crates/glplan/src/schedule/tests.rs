@@ -641,9 +641,10 @@ fn started_attempts_have_no_reason() {
     assert!(build.attempts.iter().all(|a| a.reason.is_none()));
 }
 
-/// A job whose runners never have a free worker is dropped after a day pending.
+/// gitlab-runner exits at start on a host with `concurrent = 0`, so its runners request no
+/// job and GitLab drops the job after an hour as one that no runner can take.
 #[test]
-fn job_pending_a_day_dropped() {
+fn host_without_workers_drops_after_hour() {
     let pipeline = pipeline(
         "stages: [a, b]\na: {stage: a, script: x}\nb: {stage: b, script: x, when: on_failure}\n",
     );
@@ -658,18 +659,19 @@ fn job_pending_a_day_dropped() {
     assert_eq!(a.status, JobStatus::Failed);
     assert_eq!(
         a.failure_reason.as_deref(),
-        Some("stuck_pending_with_matching_runners")
+        Some("stuck_pending_no_matching_runners")
     );
-    assert_eq!(a.finished_at, Some(86_400));
+    assert_eq!(a.finished_at, Some(3_600));
     assert_eq!(
         a.reason.as_deref(),
         Some(
-            "the runners that can take it never have a free slot (`concurrent = 0` on their host)"
+            "the runners that match it are on hosts with `concurrent = 0`, where gitlab-runner \
+             exits at start"
         )
     );
-    // `b` becomes pending when `a` fails, and is dropped a day later in turn.
+    // `b` becomes pending when `a` fails, and is dropped an hour later in turn.
     let b = schedule.job("b").unwrap();
-    assert_eq!((b.queued_at, b.finished_at), (Some(86_400), Some(172_800)));
+    assert_eq!((b.queued_at, b.finished_at), (Some(3_600), Some(7_200)));
     assert_eq!(schedule.status, PipelineStatus::Failed);
 }
 
