@@ -359,10 +359,11 @@ fn reject_scope(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
         }
         RunnerType::ProjectType => {
             let served = runner.projects.is_empty()
-                || runner
-                    .projects
-                    .iter()
-                    .any(|project| project.trim_matches('/') == context.project);
+                || runner.projects.iter().any(|project| {
+                    project
+                        .trim_matches('/')
+                        .eq_ignore_ascii_case(&context.project)
+                });
             (!served).then(|| Rejection::ProjectNotAssigned {
                 projects: runner.projects.clone(),
                 locked: runner.locked,
@@ -371,12 +372,15 @@ fn reject_scope(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
     }
 }
 
-/// Returns whether `project` is in `group` or one of its subgroups.
+/// Returns whether `project` is in `group` or one of its subgroups. GitLab finds groups and
+/// projects by path without regard to ASCII case, so `Team` contains `team/app`.
 fn group_contains(group: &str, project: &str) -> bool {
     let group = group.trim_matches('/');
-    project
-        .strip_prefix(group)
-        .is_some_and(|rest| rest.starts_with('/'))
+    let Some(head) = project.get(..group.len()) else {
+        return false;
+    };
+    let rest = project.get(group.len()..).unwrap_or_default();
+    head.eq_ignore_ascii_case(group) && rest.starts_with('/')
 }
 
 fn backticked(items: &[String]) -> String {

@@ -1004,6 +1004,40 @@ fn rejection_reasons_by_scope() {
 }
 
 #[test]
+fn scope_paths_ignore_letter_case() {
+    let runners = "\
+[[runners]]
+name = \"group\"
+executor = \"shell\"
+groups = [\"Team\"]
+[[runners]]
+name = \"subgroup\"
+executor = \"shell\"
+groups = [\"TEAM/App\"]
+[[runners]]
+name = \"project\"
+executor = \"shell\"
+projects = [\"Team/App/API\"]
+[[runners]]
+name = \"prefix-only\"
+executor = \"shell\"
+groups = [\"TEA\"]
+";
+    let setup = Setup::with_context(
+        "job: {script: x}\n",
+        &[("config.toml", runners)],
+        &team_context(),
+    );
+    assert_eq!(setup.eligible("job"), ["group", "subgroup", "project"]);
+    assert_eq!(
+        setup.rejection("job", "prefix-only"),
+        Rejection::GroupNotAncestor {
+            groups: vec!["TEA".to_owned()]
+        }
+    );
+}
+
+#[test]
 fn rejection_shared_runners_disabled() {
     let pipeline_setup = Setup::new(
         "job: {script: x}\n",
