@@ -232,6 +232,10 @@ pub fn job_not_found(pipeline: &Pipeline, name: &str) -> String {
     let mut message = format!("job {} not found", code_span(name));
     if let Some(reason) = no_child_pipeline(pipeline, name) {
         message.push_str(&format!(" ({reason})"));
+    } else if name.starts_with('.') {
+        message.push_str(
+            " (a name that starts with `.` is a hidden job, which GitLab does not create)",
+        );
     }
     match did_you_mean(name, known.iter().map(String::as_str)) {
         _ if !instances.is_empty() => message.push_str(&format!(
@@ -500,6 +504,16 @@ mod tests {
         assert_eq!(
             job_not_found(&nested, "a/zzz"),
             "job `a/zzz` not found; the jobs are a/b, a, a/b, a/d, a/c, a/d/e"
+        );
+    }
+
+    #[test]
+    fn job_not_found_names_hidden_job() {
+        let pipeline = pipeline(YAML);
+        assert_eq!(
+            job_not_found(&pipeline, ".build"),
+            "job `.build` not found (a name that starts with `.` is a hidden job, which GitLab \
+             does not create); did you mean `build`?"
         );
     }
 
