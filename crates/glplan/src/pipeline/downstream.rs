@@ -15,7 +15,9 @@ use crate::variables::{Forward, MASKED, downstream_variables, include_variables}
 
 use super::attributes::FinalVariables;
 use super::keywords::{self, ChildIncludeView, TriggerView};
-use super::output::{ChildConfiguration, EntryItem, NameValue, PlanTrigger, TriggerKind};
+use super::output::{
+    ChildConfiguration, EntryItem, EntryPart, NameValue, PlanTrigger, TriggerKind,
+};
 use super::trace::{Masker, TraceContext};
 use super::{EvaluateOptions, Planner};
 
@@ -275,7 +277,8 @@ fn child_pipeline(
 }
 
 /// Writes the generated entry file of a child configuration, `{"include":[...]}` with the
-/// items in GitLab's hash form, and records the byte range of each item in it.
+/// items in GitLab's hash form, and records the byte range of each item in it, and of each
+/// key and value of its `inputs`.
 fn entry_file(include: &[ChildIncludeView]) -> (String, Vec<EntryItem>) {
     let mut text = String::from("{\"include\":[");
     let mut items = Vec::with_capacity(include.len());
@@ -284,15 +287,62 @@ fn entry_file(include: &[ChildIncludeView]) -> (String, Vec<EntryItem>) {
             text.push(',');
         }
         let start = offset(&text);
-        text.push_str(&Value::Object(item.item.clone()).to_string());
+        let parts = write_entry_item(&mut text, item);
         items.push(EntryItem {
             start,
             end: offset(&text),
             span: item.span,
+            parts,
         });
     }
     text.push_str("]}");
     (text, items)
+}
+
+/// Appends one include item as a JSON object, its `inputs` last, and returns the ranges of
+/// the keys and values of `inputs`.
+fn write_entry_item(text: &mut String, item: &ChildIncludeView) -> Vec<EntryPart> {
+    let mut fields = item.item.clone();
+    let Some(Value::Object(inputs)) = fields.shift_remove("inputs") else {
+        text.push_str(&Value::Object(item.item.clone()).to_string());
+        return Vec::new();
+    };
+
+    // Write the object without `inputs`, then reopen it and append them.
+    let fields = Value::Object(fields).to_string();
+    text.push_str(fields.strip_suffix('}').unwrap_or(&fields));
+    if fields.len() > 2 {
+        text.push(',');
+    }
+    text.push_str("\"inputs\":{");
+    let mut parts = Vec::new();
+    for (index, (name, value)) in inputs.iter().enumerate() {
+        if index > 0 {
+            text.push(',');
+        }
+        let written = item.input_spans.iter().find(|input| input.name == *name);
+        let key_start = offset(text);
+        text.push_str(&Value::String(name.clone()).to_string());
+        let key_end = offset(text);
+        text.push(':');
+        let value_start = offset(text);
+        text.push_str(&value.to_string());
+        let value_end = offset(text);
+        if let Some(written) = written {
+            parts.push(EntryPart {
+                start: key_start,
+                end: key_end,
+                span: written.key,
+            });
+            parts.push(EntryPart {
+                start: value_start,
+                end: value_end,
+                span: written.value,
+            });
+        }
+    }
+    text.push_str("}}");
+    parts
 }
 
 /// Returns the length of `text` as a span offset.

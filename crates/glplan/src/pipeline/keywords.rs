@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 use crate::config::keywords::artifacts::{ArtifactsWhen, Report};
 use crate::config::keywords::cache::{CacheKey, CacheWhen};
 use crate::config::keywords::duration::ExpireIn;
-use crate::config::keywords::trigger::{ChildInclude, ChildIncludeItem, Strategy, Trigger};
+use crate::config::keywords::trigger::{
+    ChildInclude, ChildIncludeItem, InputSpan, Strategy, Trigger,
+};
 use crate::config::{Environment, Job};
 use crate::source::Span;
 use crate::variables::{InheritVariables, JobEnvironment};
@@ -167,6 +169,8 @@ pub(super) struct ChildIncludeView {
     pub(super) artifact_job: Option<String>,
     /// The item in the parent configuration.
     pub(super) span: Span,
+    /// The spans of the item's `inputs` entries in the parent configuration.
+    pub(super) input_spans: Vec<InputSpan>,
 }
 
 /// `trigger:`.
@@ -219,6 +223,7 @@ pub(super) fn trigger(job: &Job) -> Option<TriggerView> {
 
 fn child_include(item: &ChildIncludeItem) -> ChildIncludeView {
     let item_span = item.span;
+    let input_spans = item.input_spans.clone();
     let (description, artifact_job) = match &item.location {
         ChildInclude::Local { local } => (local.clone(), None),
         ChildInclude::Template { template } => (template.clone(), None),
@@ -239,6 +244,7 @@ fn child_include(item: &ChildIncludeItem) -> ChildIncludeView {
         description,
         artifact_job,
         span: item_span,
+        input_spans,
     }
 }
 

@@ -715,13 +715,28 @@ pub struct ChildConfiguration {
 
 /// One `trigger:include` item: its byte range in the generated entry file of a child
 /// configuration, and where the user wrote it in the parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EntryItem {
     /// Byte offset of the item's first byte in the entry file.
     pub(crate) start: u32,
     /// Byte offset one past the item's last byte in the entry file.
     pub(crate) end: u32,
     /// The item in the parent configuration.
+    pub(crate) span: Span,
+    /// The keys and values of the item's `inputs`, each with its own range, so that a
+    /// problem with one input points at that input in the parent.
+    pub(crate) parts: Vec<EntryPart>,
+}
+
+/// A part of a `trigger:include` item in the generated entry file, such as an input's key or
+/// value, and where the user wrote it in the parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EntryPart {
+    /// Byte offset of the part's first byte in the entry file.
+    pub(crate) start: u32,
+    /// Byte offset one past the part's last byte in the entry file.
+    pub(crate) end: u32,
+    /// The part in the parent configuration.
     pub(crate) span: Span,
 }
 
@@ -735,13 +750,22 @@ impl ChildConfiguration {
     }
 
     /// Returns the span in the parent configuration that a span of the generated entry file
-    /// is about: the `trigger:include` item that contains its start, or else `trigger:`.
+    /// is about: the input key or value of a `trigger:include` item that contains its start,
+    /// else that item, or else `trigger:`.
     pub fn parent_span(&self, span: Span) -> Option<Span> {
-        self.include_items
+        let contains = |start: u32, end: u32| start <= span.start && span.start < end;
+        let Some(item) = self
+            .include_items
             .iter()
-            .find(|item| item.start <= span.start && span.start < item.end)
-            .map(|item| item.span)
-            .or(self.trigger_span)
+            .find(|item| contains(item.start, item.end))
+        else {
+            return self.trigger_span;
+        };
+        let part = item
+            .parts
+            .iter()
+            .find(|part| contains(part.start, part.end));
+        Some(part.map_or(item.span, |part| part.span))
     }
 }
 

@@ -1335,6 +1335,47 @@ fn child_entry_error_located_at_item() {
 }
 
 #[test]
+fn child_input_error_located_at_input() {
+    let parent = "t:
+  trigger:
+    include:
+      - local: ok.yml
+      - local: child.yml
+        inputs:
+          env: prod
+          n: \"x\"
+          extra: 1
+";
+    let child = "spec:\n  inputs:\n    env:\n    n: {type: number}\n---\nc: {script: x}\n";
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, parent)
+        .with_file("ok.yml", "c: {script: x}\n")
+        .with_file("child.yml", child);
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = job(&pipeline, "t").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    assert_eq!(child.diagnostics.len(), 1);
+    let diagnostic = &child.diagnostics[0];
+    assert_eq!(
+        diagnostic.message,
+        "`child.yml`: unknown input arguments: extra, `n` input: provided value is not a number"
+    );
+    // The first problem is the unknown input, so the diagnostic points at its key.
+    let location = diagnostic.location.as_ref().unwrap();
+    assert_eq!(location.file, ENTRY);
+    assert_eq!((location.line, location.column), (9, 11));
+
+    // Without it, the diagnostic points at the value that is not a number.
+    let parent = parent.replace("          extra: 1\n", "");
+    let files = files.with_file(ENTRY, parent);
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    let trigger = job(&pipeline, "t").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    let location = child.diagnostics[0].location.as_ref().unwrap();
+    assert_eq!((location.line, location.column), (8, 14));
+}
+
+#[test]
 fn child_entry_span_outside_items_is_trigger() {
     let trigger = Span::new(FileId(0), 5, 80);
     let item = Span::new(FileId(0), 40, 60);
@@ -1347,6 +1388,7 @@ fn child_entry_span_outside_items_is_trigger() {
             start: 12,
             end: 30,
             span: item,
+            parts: Vec::new(),
         }],
     };
     let at = |start| configuration.parent_span(Span::new(FileId(1), start, start + 1));

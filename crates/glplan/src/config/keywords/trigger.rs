@@ -101,6 +101,20 @@ pub struct ChildIncludeItem {
     /// The item as written in `trigger:include`, or the whole value of the string form.
     #[serde(skip)]
     pub span: Span,
+    /// The spans of the `inputs` entries, in the order written.
+    #[serde(skip)]
+    pub input_spans: Vec<InputSpan>,
+}
+
+/// The key and value spans of one entry of an include item's `inputs`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputSpan {
+    /// The input name, as the key of the `inputs` JSON object.
+    pub name: String,
+    /// The key.
+    pub key: Span,
+    /// The value.
+    pub value: Span,
 }
 
 /// The source of a child pipeline file.
@@ -335,6 +349,20 @@ fn parse_inputs(path: &str, map: &Mapping, cx: &mut Ctx) -> Option<serde_json::V
     Some(value.to_json())
 }
 
+/// Returns the key and value spans of each entry of an `inputs` mapping.
+fn input_spans(inputs: &Node) -> Vec<InputSpan> {
+    let Some(map) = inputs.as_map() else {
+        return Vec::new();
+    };
+    map.entries()
+        .map(|(key, entry)| InputSpan {
+            name: key.to_string(),
+            key: entry.key_span,
+            value: entry.value.span,
+        })
+        .collect()
+}
+
 /// `trigger:include`: a path, or a list of at most three include items.
 fn parse_child_includes(path: &str, node: &Node, cx: &mut Ctx) -> Option<Vec<ChildIncludeItem>> {
     let items: Vec<&Node> = match &node.value {
@@ -394,6 +422,7 @@ fn parse_child_include(node: &Node, cx: &mut Ctx) -> Option<ChildIncludeItem> {
                 location,
                 inputs: None,
                 span: node.span,
+                input_spans: Vec::new(),
             });
         }
         Value::Map(map) => map,
@@ -471,6 +500,7 @@ fn parse_child_include(node: &Node, cx: &mut Ctx) -> Option<ChildIncludeItem> {
                 location,
                 inputs,
                 span: node.span,
+                input_spans: field(map, "inputs").map(input_spans).unwrap_or_default(),
             })
         }
         _ => {
