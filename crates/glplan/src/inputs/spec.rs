@@ -243,6 +243,13 @@ fn parse_input(
             );
             problems.push(problem(message, options.span));
         }
+        if options
+            .as_seq()
+            .is_some_and(|items| items.iter().any(Node::is_null))
+        {
+            let message = format!("{location} config options array cannot contain null values");
+            problems.push(problem(message, options.span));
+        }
     }
     for exclusive in [["rules", "options"], ["rules", "default"]] {
         exclusive_keys(&location, map, &exclusive, problems);
@@ -458,6 +465,16 @@ mod tests {
             (
                 header(map(vec![("x", map(vec![("options", many_options)]))])),
                 "header:spec:inputs:x config cannot define more than 50 options",
+            ),
+            (
+                header(map(vec![(
+                    "x",
+                    map(vec![(
+                        "options",
+                        Node::new(Value::Seq(vec![s("a"), Node::new(Value::Null, sp())]), sp()),
+                    )]),
+                )])),
+                "header:spec:inputs:x config options array cannot contain null values",
             ),
         ];
         for (node, expected) in cases {
