@@ -25,7 +25,8 @@ fn push_line(out: &mut String, line: &str) {
 }
 
 pub use glplan::report::{
-    Found, Neighbours, Subject, find, find_nested, instances, job_names, neighbours,
+    Found, Neighbours, Subject, artifact_sources, find, find_nested, instances, job_names,
+    neighbours,
 };
 
 /// Returns the JSON form: the source, ref and outcome of the job's pipeline, the job's object
@@ -117,6 +118,7 @@ fn created_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob, display
     write_line!(out, "needed by: {}", list(&neighbours.needed_by));
     write_line!(out, "waited for by: {}", list(&neighbours.waited_for_by));
     variables_text(out, job);
+    dotenv_text(out, pipeline, job);
 }
 
 fn absent_text(out: &mut String, pipeline: &Pipeline, job: &AbsentJob, display: DisplayName<'_>) {
@@ -297,6 +299,35 @@ fn variable_lines(out: &mut String, job: &PlannedJob) {
         terminal::push_padded(&mut line, value, value_width);
         write_line!(out, "{line}  ({source}{flags})");
     }
+}
+
+/// Writes the jobs whose `dotenv` reports reach this job. Their variables exist only at run
+/// time, and they override the YAML variables listed above. A trigger job is left out,
+/// because it runs no script and glplan does not model how it passes them downstream.
+fn dotenv_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob) {
+    if job.trigger.is_some() {
+        return;
+    }
+    let reports: Vec<String> = artifact_sources(pipeline, &job.name)
+        .into_iter()
+        .filter_map(|source| {
+            let files = &source.artifacts.as_ref()?.dotenv;
+            if files.is_empty() {
+                return None;
+            }
+            let files: Vec<String> = files.iter().map(|file| format!("`{file}`")).collect();
+            Some(format!("{} ({})", source.name, files.join(", ")))
+        })
+        .collect();
+    if reports.is_empty() {
+        return;
+    }
+    write_line!(
+        out,
+        "dotenv: at run time, the dotenv reports of {} add variables that override the YAML \
+         variables above, but not the instance, group, project or pipeline variables",
+        reports.join(", ")
+    );
 }
 
 /// Writes the protected settings variables GitLab leaves out of the job with their levels,
@@ -516,6 +547,57 @@ mod tests {
             ],
             "{text}"
         );
+    }
+
+    #[test]
+    fn text_names_dotenv_reports() {
+        let pipeline = pipeline(
+            "stages: [build, test, deploy]\n\
+             env: {stage: build, script: x, artifacts: {reports: {dotenv: build.env}}}\n\
+             other: {stage: build, script: x, artifacts: {reports: {dotenv: [a.env, b.env]}}}\n\
+             plain: {stage: build, script: x}\n\
+             stage_based: {stage: test, script: x, variables: {V: yaml}}\n\
+             limited: {stage: test, script: x, dependencies: [plain, other]}\n\
+             no_artifacts: {stage: deploy, script: x, needs: [{job: env, artifacts: false}]}\n\
+             needing: {stage: deploy, script: x, needs: [env, plain]}\n",
+        );
+        let line = |job: &str| {
+            let subject = find(&pipeline, job).unwrap();
+            let text = text(&pipeline, &subject, "", &|name| name.to_owned());
+            text.lines()
+                .find(|line| line.starts_with("dotenv: "))
+                .map(str::to_owned)
+        };
+        let note = "add variables that override the YAML variables above, but not the \
+                    instance, group, project or pipeline variables";
+        assert_eq!(
+            line("stage_based").as_deref(),
+            Some(
+                format!(
+                    "dotenv: at run time, the dotenv reports of env (`build.env`), other \
+                     (`a.env`, `b.env`) {note}"
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(
+            line("limited").as_deref(),
+            Some(
+                format!(
+                    "dotenv: at run time, the dotenv reports of other (`a.env`, `b.env`) {note}"
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(
+            line("needing").as_deref(),
+            Some(
+                format!("dotenv: at run time, the dotenv reports of env (`build.env`) {note}")
+                    .as_str()
+            )
+        );
+        assert_eq!(line("no_artifacts"), None);
+        assert_eq!(line("env"), None);
     }
 
     #[test]

@@ -304,6 +304,53 @@ pub fn neighbours<'a>(pipeline: &'a Pipeline, name: &str) -> Neighbours<'a> {
     neighbours
 }
 
+/// Returns the created jobs whose artifacts, `dotenv` variables included, the job `name`
+/// downloads. These are the jobs it needs with `artifacts: true`, or without `needs` the jobs
+/// of the earlier stages, and only those in its `dependencies` when it lists them. A
+/// dependency on a parallel job's base name covers every instance.
+pub fn artifact_sources<'a>(pipeline: &'a Pipeline, name: &str) -> Vec<&'a PlannedJob> {
+    let Some(job) = pipeline.job(name) else {
+        return Vec::new();
+    };
+    let candidates: Vec<&PlannedJob> = match &job.needs {
+        Some(needs) => needs
+            .iter()
+            .filter(|need| need.artifacts)
+            .filter_map(|need| pipeline.job(&need.job))
+            .collect(),
+        None => {
+            let stage = pipeline
+                .stages
+                .iter()
+                .position(|stage| stage.name == job.stage)
+                .unwrap_or(0);
+            pipeline
+                .stages
+                .iter()
+                .take(stage)
+                .flat_map(|stage| stage.jobs.iter())
+                .filter_map(|name| pipeline.job(name))
+                .collect()
+        }
+    };
+    let Some(dependencies) = &job.dependencies else {
+        return candidates;
+    };
+    let listed = |candidate: &PlannedJob| {
+        dependencies.iter().any(|dependency| {
+            *dependency == candidate.name
+                || candidate
+                    .parallel
+                    .as_ref()
+                    .is_some_and(|parallel| parallel.base_name == *dependency)
+        })
+    };
+    candidates
+        .into_iter()
+        .filter(|candidate| listed(candidate))
+        .collect()
+}
+
 /// The JSON form of `explain`: the pipeline's source, ref and outcome, the job's object from
 /// the pipeline (`job`, or `absent` for a job left out), and its graph neighbours. `explain`
 /// plans with [`PlanOptions::rule_traces`](crate::pipeline::PlanOptions::rule_traces), so that
@@ -515,6 +562,30 @@ mod tests {
             "job `.build` not found (a name that starts with `.` is a hidden job, which GitLab \
              does not create); did you mean `build`?"
         );
+    }
+
+    #[test]
+    fn artifact_sources_follow_dependencies() {
+        let pipeline = pipeline(
+            "stages: [build, test]\n\
+             unit: {stage: build, script: x, parallel: 2}\n\
+             lint: {stage: build, script: x}\n\
+             all: {stage: test, script: x}\n\
+             some: {stage: test, script: x, dependencies: [unit]}\n\
+             none: {stage: test, script: x, dependencies: []}\n\
+             dag: {stage: test, script: x, needs: [lint, {job: unit, artifacts: false}]}\n",
+        );
+        let names = |job: &str| -> Vec<String> {
+            artifact_sources(&pipeline, job)
+                .iter()
+                .map(|source| source.name.to_string())
+                .collect()
+        };
+        assert_eq!(names("all"), ["unit 1/2", "unit 2/2", "lint"]);
+        assert_eq!(names("some"), ["unit 1/2", "unit 2/2"]);
+        assert!(names("none").is_empty());
+        assert_eq!(names("dag"), ["lint"]);
+        assert!(names("unit 1/2").is_empty());
     }
 
     #[test]
