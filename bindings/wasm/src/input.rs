@@ -587,13 +587,19 @@ fn context_error_message(error: ContextError) -> String {
         ),
         ContextError::EmptyValue {
             field: "group_variables",
-        } => "invalid argument `context.group_variables`: a group's `path` must not be empty; \
-              leave it out for the project's own group"
-            .to_owned(),
-        ContextError::EmptyValue { field } => {
+            index,
+        } => {
+            let at = index.map(|index| format!("[{index}]")).unwrap_or_default();
+            format!(
+                "invalid argument `context.group_variables{at}.path`: a group's `path` must not \
+                 be empty; leave it out for the project's own group"
+            )
+        }
+        ContextError::EmptyValue { field, index } => {
             // The object field of `ref_name` is `ref`; the others keep their names.
             let field = if field == "ref_name" { "ref" } else { field };
-            format!("invalid argument `context.{field}`: the value must not be empty")
+            let at = index.map(|index| format!("[{index}]")).unwrap_or_default();
+            format!("invalid argument `context.{field}{at}`: the value must not be empty")
         }
         ContextError::InvalidProjectPath { path } => format!(
             "invalid argument `context.project_path`: `{path}` is not a project's full path; \
@@ -1272,6 +1278,40 @@ mod tests {
     }
 
     #[test]
+    fn context_empty_list_entry_named_by_index() {
+        let cases = [
+            (
+                serde_json::json!({"mr_source": "feat", "mr_labels": ["backend", ""]}),
+                "invalid argument `context.mr_labels[1]`: the value must not be empty",
+            ),
+            (
+                serde_json::json!({"changed": ["a.rs", "b.rs", ""]}),
+                "invalid argument `context.changed[2]`: the value must not be empty",
+            ),
+            (
+                serde_json::json!({"masked": [""]}),
+                "invalid argument `context.masked[0]`: the value must not be empty",
+            ),
+            (
+                serde_json::json!({"group_variables": [
+                    {"variables": {"A": "1"}},
+                    {"path": "", "variables": {"A": "2"}},
+                ]}),
+                "invalid argument `context.group_variables[1].path`: a group's `path` must not \
+                 be empty; leave it out for the project's own group",
+            ),
+            (
+                serde_json::json!({"ref": ""}),
+                "invalid argument `context.ref`: the value must not be empty",
+            ),
+        ];
+        for (context, expected) in cases {
+            let input = input(serde_json::json!({"context": context})).unwrap();
+            assert_eq!(input.pipeline_context().unwrap_err(), expected, "{context}");
+        }
+    }
+
+    #[test]
     fn context_group_path_case_ignored() {
         let input = input(serde_json::json!({
             "context": {
@@ -1776,8 +1816,8 @@ mod tests {
             ),
             (
                 serde_json::json!({"group_variables": [{"path": "", "variables": {}}]}),
-                "invalid argument `context.group_variables`: a group's `path` must not be \
-                 empty; leave it out for the project's own group",
+                "invalid argument `context.group_variables[0].path`: a group's `path` must not \
+                 be empty; leave it out for the project's own group",
             ),
             (
                 serde_json::json!({"group_variables": [{"path": "acme", "variables": {}}]}),

@@ -267,7 +267,17 @@ fn error_message(error: ContextError) -> String {
             "--mask {name}: no variable `{name}` is set by --instance-var, --group-var, \
              --project-var, --var or --var-file"
         ),
-        ContextError::EmptyValue { field } => {
+        // The index counts the option's values in the order given. For --changed, the
+        // --changed values come before the lines of --changed-from.
+        ContextError::EmptyValue {
+            field,
+            index: Some(index),
+        } => format!(
+            "{} #{}: the value must not be empty",
+            option_name(field),
+            index + 1
+        ),
+        ContextError::EmptyValue { field, index: None } => {
             format!("{}: the value must not be empty", option_name(field))
         }
         ContextError::InvalidProjectPath { path } => format!(
@@ -737,6 +747,23 @@ mod tests {
         let context = build(&args, &[]).unwrap();
         assert_eq!(context.tag_name(), Some("v1.0"));
         assert_eq!(context.branch(), None);
+    }
+
+    #[test]
+    fn empty_list_value_named_by_position() {
+        let mut args = args();
+        args.mr_source = Some("feat".to_owned());
+        args.mr_labels = vec!["backend".to_owned(), String::new()];
+        assert_eq!(
+            build(&args, &[]).unwrap_err(),
+            "--mr-label #2: the value must not be empty"
+        );
+        let mut args = self::args();
+        args.ref_name = Some(String::new());
+        assert_eq!(
+            build(&args, &[]).unwrap_err(),
+            "--ref: the value must not be empty"
+        );
     }
 
     #[test]

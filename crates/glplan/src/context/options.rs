@@ -145,6 +145,9 @@ pub enum ContextError {
         /// `mr_source`, `mr_target`, `mr_labels`, `changed`, `group_variables` (a group path)
         /// or `masked`.
         field: &'static str,
+        /// The 0-based index of the empty entry in a list field (`mr_labels`, `changed`,
+        /// `masked`) or of the group in `group_variables`; `None` for the other fields.
+        index: Option<usize>,
     },
     /// The project path is not `namespace/name` with GitLab's path characters.
     InvalidProjectPath {
@@ -232,8 +235,8 @@ impl ContextOptions {
 
     /// Builds the pipeline context the options describe.
     pub fn build(&self) -> Result<PipelineContext, ContextError> {
-        if let Some(field) = self.empty_field() {
-            return Err(ContextError::EmptyValue { field });
+        if let Some((field, index)) = self.empty_field() {
+            return Err(ContextError::EmptyValue { field, index });
         }
         for (field, name) in self.ref_fields() {
             if let Err(reason) = check_ref_name(name) {
@@ -424,8 +427,9 @@ impl ContextOptions {
         Ok(groups)
     }
 
-    /// Returns the first field that is an empty string or contains one.
-    fn empty_field(&self) -> Option<&'static str> {
+    /// Returns the first field that is an empty string or contains one, with the index of the
+    /// empty entry or group when the field is a list.
+    fn empty_field(&self) -> Option<(&'static str, Option<usize>)> {
         let single = [
             ("ref_name", &self.ref_name),
             ("default_branch", &self.default_branch),
@@ -437,24 +441,24 @@ impl ContextOptions {
             .into_iter()
             .find(|(_, value)| value.as_deref() == Some(""))
         {
-            return Some(field);
+            return Some((field, None));
         }
-        let empty_group = self
+        if let Some(index) = self
             .group_variables
             .iter()
-            .any(|group| group.path.as_deref() == Some(""));
-        if empty_group {
-            return Some("group_variables");
+            .position(|group| group.path.as_deref() == Some(""))
+        {
+            return Some(("group_variables", Some(index)));
         }
         let lists = [
             ("mr_labels", self.mr_labels.as_slice()),
             ("changed", self.changed.as_deref().unwrap_or_default()),
             ("masked", self.masked.as_slice()),
         ];
-        lists
-            .into_iter()
-            .find(|(_, values)| values.iter().any(String::is_empty))
-            .map(|(field, _)| field)
+        lists.into_iter().find_map(|(field, values)| {
+            let index = values.iter().position(String::is_empty)?;
+            Some((field, Some(index)))
+        })
     }
 
     /// A branch or tag pipeline of any source other than `merge_request_event`.
@@ -758,21 +762,21 @@ mod tests {
                     ref_name: Some(String::new()),
                     ..ContextOptions::default()
                 },
-                "ref_name",
+                ("ref_name", None),
             ),
             (
                 ContextOptions {
                     default_branch: Some(String::new()),
                     ..ContextOptions::default()
                 },
-                "default_branch",
+                ("default_branch", None),
             ),
             (
                 ContextOptions {
                     mr_source: Some(String::new()),
                     ..ContextOptions::default()
                 },
-                "mr_source",
+                ("mr_source", None),
             ),
             (
                 ContextOptions {
@@ -780,7 +784,7 @@ mod tests {
                     mr_target: Some(String::new()),
                     ..ContextOptions::default()
                 },
-                "mr_target",
+                ("mr_target", None),
             ),
             (
                 ContextOptions {
@@ -788,42 +792,52 @@ mod tests {
                     mr_labels: vec!["backend".to_owned(), String::new()],
                     ..ContextOptions::default()
                 },
-                "mr_labels",
+                ("mr_labels", Some(1)),
             ),
             (
                 ContextOptions {
-                    changed: Some(vec![String::new()]),
+                    changed: Some(vec!["a.rs".to_owned(), "b.rs".to_owned(), String::new()]),
                     ..ContextOptions::default()
                 },
-                "changed",
+                ("changed", Some(2)),
             ),
             (
                 ContextOptions {
                     masked: vec![String::new()],
                     ..ContextOptions::default()
                 },
-                "masked",
+                ("masked", Some(0)),
             ),
             (
                 ContextOptions {
                     project_path: Some(String::new()),
                     ..ContextOptions::default()
                 },
-                "project_path",
+                ("project_path", None),
             ),
             (
                 ContextOptions {
-                    group_variables: vec![GroupVariablesOption {
-                        path: Some(String::new()),
-                        variables: vec![SettingsVariable::new("A", "1")],
-                    }],
+                    group_variables: vec![
+                        GroupVariablesOption {
+                            path: None,
+                            variables: vec![SettingsVariable::new("A", "1")],
+                        },
+                        GroupVariablesOption {
+                            path: Some(String::new()),
+                            variables: vec![SettingsVariable::new("A", "2")],
+                        },
+                    ],
                     ..ContextOptions::default()
                 },
-                "group_variables",
+                ("group_variables", Some(1)),
             ),
         ];
-        for (options, field) in cases {
-            assert_eq!(options.build(), Err(ContextError::EmptyValue { field }));
+        for (options, (field, index)) in cases {
+            assert_eq!(
+                options.build(),
+                Err(ContextError::EmptyValue { field, index }),
+                "{field}"
+            );
         }
     }
 
