@@ -6,7 +6,8 @@
 //! left out, as `JSON.stringify` leaves them out, and an object with a `toJSON` method is
 //! replaced by what the method returns, so a `Date` becomes its ISO 8601 text. An instance of
 //! the caller's own class is read by its own enumerable members, whatever its
-//! `Symbol.toStringTag`. A lone surrogate, which UTF-8 cannot encode, becomes U+FFFD in text
+//! `Symbol.toStringTag`. A `String`, `Number`, `Boolean` or `BigInt` object is read as its
+//! primitive value, as `JSON.stringify` reads it. A lone surrogate, which UTF-8 cannot encode, becomes U+FFFD in text
 //! such as file contents, and is an error in keys and in the strings that name something.
 //! Values that JSON cannot hold (`NaN`, `Infinity`, symbols, functions, typed arrays and other
 //! built-in objects) are errors, never dropped or replaced.
@@ -68,6 +69,10 @@ pub mod guarded {
         /// `String(value)`, which runs the value's `toString`.
         #[wasm_bindgen(js_name = String, catch)]
         pub fn string(value: &JsValue) -> Result<JsValue, JsValue>;
+
+        /// `Number(value)`, which runs the value's `valueOf`.
+        #[wasm_bindgen(js_name = Number, catch)]
+        pub fn number(value: &JsValue) -> Result<JsValue, JsValue>;
     }
 
     /// `map.forEach(callback)`, which a subclass may override: calls `callback` with each
@@ -305,6 +310,15 @@ struct Builtins {
     /// `Function.prototype.toString`, which writes the source text of a function that
     /// JavaScript code defines and `{ [native code] }` for one of the engine or the platform.
     function_to_string: Option<Function>,
+    /// `String.prototype.valueOf`, which throws unless `this` is a string or `String` object.
+    string_value_of: Option<Function>,
+    /// `Number.prototype.valueOf`, which throws unless `this` is a number or `Number` object.
+    number_value_of: Option<Function>,
+    /// `Boolean.prototype.valueOf`, which throws unless `this` is a boolean or `Boolean`
+    /// object.
+    boolean_value_of: Option<Function>,
+    /// `BigInt.prototype.valueOf`, which throws unless `this` is a bigint or `BigInt` object.
+    bigint_value_of: Option<Function>,
 }
 
 impl Builtins {
@@ -328,7 +342,39 @@ impl Builtins {
                 .ok()
                 .and_then(|prototype| guarded::get(&prototype, &JsValue::from_str("toString")).ok())
                 .and_then(|method| method.dyn_into::<Function>().ok()),
+            string_value_of: prototype_method("String", "valueOf"),
+            number_value_of: prototype_method("Number", "valueOf"),
+            boolean_value_of: prototype_method("Boolean", "valueOf"),
+            bigint_value_of: prototype_method("BigInt", "valueOf"),
         }
+    }
+
+    /// Returns the primitive value of a `String`, `Number`, `Boolean` or `BigInt` object of
+    /// any realm, or `None` for every other object. As in `JSON.stringify`, `String(value)`
+    /// reads a `String` object and `Number(value)` a `Number` object, which run its `toString`
+    /// or `valueOf`. The others are read by their value alone. The objects are recognized by
+    /// their internal slots, so neither `Symbol.toStringTag` nor the prototype can disguise
+    /// them.
+    fn primitive_value(&self, value: &JsValue, path: &[Step]) -> Result<Option<JsValue>, String> {
+        if has_slots(&self.string_value_of, value) {
+            return guarded::string(value)
+                .map(Some)
+                .map_err(|exception| threw_at(path, &exception));
+        }
+        if has_slots(&self.number_value_of, value) {
+            return guarded::number(value)
+                .map(Some)
+                .map_err(|exception| threw_at(path, &exception));
+        }
+        for value_of in [&self.boolean_value_of, &self.bigint_value_of] {
+            if let Some(primitive) = value_of
+                .as_ref()
+                .and_then(|value_of| value_of.call0(value).ok())
+            {
+                return Ok(Some(primitive));
+            }
+        }
+        Ok(None)
     }
 
     /// Returns whether `value` is an object whose prototype is `Object.prototype` of the
@@ -486,6 +532,17 @@ fn prototype_getter(instance: &JsValue, name: &str) -> Option<Function> {
         .ok()
 }
 
+/// Returns `globalThis[constructor].prototype[name]` of the module's realm, if it is a
+/// function.
+fn prototype_method(constructor: &str, name: &str) -> Option<Function> {
+    let constructor = guarded::get(&js_sys::global(), &JsValue::from_str(constructor)).ok()?;
+    let prototype = guarded::get(&constructor, &JsValue::from_str("prototype")).ok()?;
+    guarded::get(&prototype, &JsValue::from_str(name))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()
+}
+
 /// Returns whether `getter`, a built-in getter that checks the internal slots of `this`,
 /// accepts `value`.
 fn has_slots(getter: &Option<Function>, value: &JsValue) -> bool {
@@ -594,6 +651,9 @@ impl Reader<'_> {
         let plain = self.builtins.is_plain(value);
         if !plain && self.builtins.is_map(value) {
             return self.map_json(value.unchecked_ref(), path);
+        }
+        if !plain && let Some(primitive) = self.builtins.primitive_value(value, path)? {
+            return self.convert(&primitive, path);
         }
 
         let kind = if plain {

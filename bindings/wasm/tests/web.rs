@@ -874,3 +874,85 @@ fn thrown_messages_escape_control_characters() {
     let message = error_message(schedule(run_js(bodies[0])));
     assert!(message.contains("`a\\nb\\u001b`"), "{message}");
 }
+
+/// `JSON.stringify` reads a `String`, `Number`, `Boolean` or `BigInt` object as its primitive
+/// value, whatever `Symbol.toStringTag` it has, and so does the package.
+#[wasm_bindgen_test]
+fn wrapper_objects_read_as_primitives() {
+    let yaml = "spec:\n  inputs:\n    n: {type: number}\n    b: {type: boolean}\n    s: {}\n---\n\
+                build:\n  script: make\n  variables:\n    N: $[[ inputs.n ]]\n    B: $[[ inputs.b ]]\n    S: $[[ inputs.s ]]\n";
+    let cases = [
+        ("new Number(3)", "new Boolean(true)", "new String('x')"),
+        (
+            "new (class N extends Number { get [Symbol.toStringTag]() { return 'N'; } })(3)",
+            "new (class B extends Boolean { get [Symbol.toStringTag]() { return 'B'; } })(true)",
+            "new (class S extends String { get [Symbol.toStringTag]() { return 'S'; } })('x')",
+        ),
+        (
+            "Object.assign(new Number(3), { [Symbol.toStringTag]: 'N' })",
+            "Object.assign(new Boolean(true), { [Symbol.toStringTag]: 'B' })",
+            "Object.assign(new String('x'), { [Symbol.toStringTag]: 'S' })",
+        ),
+        // As `JSON.stringify` does, a `Number` is read through `valueOf` and a `String`
+        // through `toString`, and a `Boolean` by its value alone.
+        (
+            "new (class extends Number { valueOf() { return 3; } })(1)",
+            "new (class extends Boolean { valueOf() { return false; } })(true)",
+            "new (class extends String { toString() { return 'x'; } })('y')",
+        ),
+        ("Object(3n)", "true", "'x'"),
+    ];
+    for (number, boolean, string) in cases {
+        let body = format!(
+            "return {{ files: {{ '.gitlab-ci.yml': new String({yaml:?}) }}, \
+             inputs: {{ n: {number}, b: {boolean}, s: {string} }}, \
+             context: {{ ref: new String('release') }} }};"
+        );
+        let result = plan(run_js(&body)).unwrap_or_else(|error| {
+            let value: JsValue = error.into();
+            panic!("{body}: {:?}", value)
+        });
+        assert_eq!(get(&result, "pipeline.ref"), "release", "{body}");
+        assert_eq!(
+            get(&result, "pipeline.jobs.0.variables.0.value"),
+            "3",
+            "{body}"
+        );
+        assert_eq!(
+            get(&result, "pipeline.jobs.0.variables.1.value"),
+            "true",
+            "{body}"
+        );
+        assert_eq!(
+            get(&result, "pipeline.jobs.0.variables.2.value"),
+            "x",
+            "{body}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn wrapper_object_failures_throw_error() {
+    let cases = [
+        (
+            "return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, context: { ref: \
+             new (class extends String { toString() { throw new Error('boom'); } })('main') } };",
+            "invalid argument `context.ref`: reading it threw Error: boom",
+        ),
+        (
+            "return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, \
+             context: { masked: [new String('\\uD800')] } };",
+            "invalid argument `context.masked[0]`: `\\ud800` contains the lone surrogate \
+             `\\ud800` (half of a UTF-16 pair), which is invalid in a name",
+        ),
+        (
+            "return { files: { '.gitlab-ci.yml': 'a: {script: x}' }, \
+             variables: { PORT: new Number(8080) } };",
+            "invalid argument `variables.PORT`: expected a string, found the number `8080`. \
+             GitLab's API takes variable values as strings, so quote it: `\"8080\"`",
+        ),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(error_message(plan(run_js(body))), expected, "{body}");
+    }
+}
