@@ -468,9 +468,13 @@ impl Builtins {
         let constructor = match descriptor {
             Ok(descriptor) if descriptor.is_undefined() => {
                 // No own `constructor`: an object literal, whose prototype is `Object.prototype`
-                // or `null`, or a built-in prototype such as that of array iterators.
+                // or `null`, or a built-in prototype such as that of array iterators. The
+                // `Object.prototype` of any realm, not only the module's, is recognized by having
+                // no prototype itself, so a literal of an iframe or a `vm` context counts too.
                 return guarded::prototype_of(prototype).is_ok_and(|parent| {
-                    parent.is_null() || self.object_prototype.as_ref() == Some(&parent)
+                    parent.is_null()
+                        || guarded::prototype_of(&parent)
+                            .is_ok_and(|grandparent| grandparent.is_null())
                 });
             }
             Ok(descriptor) => guarded::get(&descriptor, &JsValue::from_str("value")),

@@ -117,6 +117,38 @@ test("a Map of another realm is read as a Map", () => {
   );
 });
 
+test("objects of another realm read as this realm's", () => {
+  // Each expression is the value of `inputs.value`, built by `new Function` in this realm and
+  // by `vm` in a new one.
+  const expressions = [
+    '({ a: 1, get [Symbol.toStringTag]() { return "X"; } })',
+    'Object.assign(Object.create({ [Symbol.toStringTag]: "P" }), { a: 1 })',
+    'Object.assign(Object.create(Object.create(null, { [Symbol.toStringTag]: { value: "P" } })), { a: 1 })',
+    'new (class C { constructor() { this.a = 1; } get [Symbol.toStringTag]() { return "C"; } })()',
+    'new String("x")',
+    "new Set()",
+    "Promise.resolve(1)",
+    'new Error("x")',
+    "[1].values()",
+    'new (class T extends Set { get [Symbol.toStringTag]() { return "T"; } })()',
+  ];
+  const yaml = "spec:\n  inputs:\n    value: {type: string}\n---\nbuild:\n  script: make\n  variables:\n    V: $[[ inputs.value ]]\n";
+  const outcome = (value) => {
+    try {
+      const { pipeline } = glplan.plan({ files: { ".gitlab-ci.yml": yaml }, inputs: { value } });
+      return { value: pipeline.jobs[0].variables[0].value };
+    } catch (error) {
+      return { message: error.message };
+    }
+  };
+  for (const expression of expressions) {
+    const here = new Function(`return ${expression};`)();
+    const there = vm.runInNewContext(expression);
+    assert.notEqual(Object.getPrototypeOf(there), Object.getPrototypeOf(here), expression);
+    assert.deepEqual(outcome(there), outcome(here), expression);
+  }
+});
+
 test("a variable value that is not a string throws", () => {
   const files = { ".gitlab-ci.yml": "build:\n  script: make\n" };
   assert.throws(() => glplan.plan({ files, variables: { PORT: 8080 } }), {
