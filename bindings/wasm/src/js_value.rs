@@ -338,10 +338,9 @@ impl Builtins {
                 &js_sys::ArrayBuffer::new(0).into(),
                 "byteLength",
             ),
-            function_to_string: guarded::prototype_of(&Function::new_no_args("").into())
-                .ok()
-                .and_then(|prototype| guarded::get(&prototype, &JsValue::from_str("toString")).ok())
-                .and_then(|method| method.dyn_into::<Function>().ok()),
+            // Not through `new Function`, which a Content Security Policy without
+            // 'unsafe-eval' makes throw.
+            function_to_string: prototype_method("Function", "toString"),
             string_value_of: prototype_method("String", "valueOf"),
             number_value_of: prototype_method("Number", "valueOf"),
             boolean_value_of: prototype_method("Boolean", "valueOf"),

@@ -373,6 +373,25 @@ test("README examples compile with tsc --strict", async () => {
   await Promise.all(runs);
 });
 
+test("runs without code generation from strings", () => {
+  // A Content Security Policy without 'unsafe-eval' makes `new Function` and `eval` throw, as
+  // this Node.js option does.
+  const script = [
+    'import { lint } from "glplan";',
+    "const files = { '.gitlab-ci.yml': 'a: {script: x}\\n' };",
+    "console.log(JSON.stringify([lint({ files }), lint({ files: new Map(Object.entries(files)) })]));",
+  ].join("\n");
+  const entry = path.join(project, "no-eval.mjs");
+  fs.writeFileSync(entry, script);
+  const run = spawnSync(process.execPath, ["--disallow-code-generation-from-strings", entry], {
+    cwd: project,
+    encoding: "utf8",
+  });
+  assert.equal(run.stderr, "");
+  assert.equal(run.status, 0);
+  assert.equal(run.stdout, "[[],[]]\n");
+});
+
 test("glplan/web throws a clear Error before init", async () => {
   const entry = path.join(project, "use-glplan-web.mjs");
   fs.writeFileSync(entry, 'export * from "glplan/web";\nexport { default } from "glplan/web";\n');
