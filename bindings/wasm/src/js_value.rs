@@ -433,12 +433,19 @@ impl Builtins {
         }
     }
 
-    /// Returns whether the `Symbol.toStringTag` of `value` comes from the caller's code. That is
-    /// so when the tag's owner, the first object on the prototype chain with the tag as an own
-    /// property, is `value` itself, an object literal, or the prototype of a class or function
-    /// that JavaScript code defines. Otherwise the tag is the engine's or the platform's, as on
-    /// `Promise.prototype`, iterators and DOM objects, or `value` has no tag and its kind comes
-    /// from its internal slots, as for an `Error` or a `Date`.
+    /// Returns whether the `Symbol.toStringTag` of `value` comes from the caller's code, judged
+    /// by how its owner, the first object on the prototype chain with the tag as an own
+    /// property, defines it. ECMAScript and Web IDL define the tag of every built-in prototype
+    /// and namespace object either as a data property that is neither writable nor enumerable
+    /// but configurable, or as a built-in getter (`Iterator.prototype`, typed arrays). Every
+    /// other tag is the caller's: one written in an object literal or by assignment, a class
+    /// field, or a getter of a class. Returns `false` when `value` has no tag, so that its kind
+    /// comes from its internal slots, as for an `Error` or a `Date`.
+    ///
+    /// NOTE: A tag that the caller's code defines the way the engine does (with
+    /// `Object.defineProperty` and only `configurable: true`), or with a bound function or a
+    /// `Proxy` as getter, counts as the engine's, because no JavaScript check distinguishes
+    /// them.
     fn has_callers_tag(&self, value: &JsValue) -> bool {
         let tag: JsValue = js_sys::Symbol::to_string_tag().into();
         let mut owner = value.clone();
@@ -446,7 +453,7 @@ impl Builtins {
         for _ in 0..MAX_ARGUMENT_DEPTH {
             match guarded::own_property_descriptor(&owner, &tag) {
                 Ok(descriptor) if !descriptor.is_undefined() => {
-                    return owner == *value || self.is_callers_object(&owner);
+                    return self.is_callers_definition(&descriptor);
                 }
                 Ok(_) => {}
                 Err(_) => return false,
@@ -459,40 +466,38 @@ impl Builtins {
         false
     }
 
-    /// Returns whether `prototype` is an object literal or the prototype of a class or
-    /// function that JavaScript code defines, judged by its own `constructor`.
-    fn is_callers_object(&self, prototype: &JsValue) -> bool {
-        let descriptor =
-            guarded::own_property_descriptor(prototype, &JsValue::from_str("constructor"));
-        let constructor = match descriptor {
-            Ok(descriptor) if descriptor.is_undefined() => {
-                // No own `constructor`: an object literal, whose prototype is `Object.prototype`
-                // or `null`, or a built-in prototype such as that of array iterators. The
-                // `Object.prototype` of any realm, not only the module's, is recognized by having
-                // no prototype itself, so a literal of an iframe or a `vm` context counts too.
-                return guarded::prototype_of(prototype).is_ok_and(|parent| {
-                    parent.is_null()
-                        || guarded::prototype_of(&parent)
-                            .is_ok_and(|grandparent| grandparent.is_null())
-                });
-            }
-            Ok(descriptor) => guarded::get(&descriptor, &JsValue::from_str("value")),
-            Err(_) => return false,
+    /// Returns whether the property `descriptor`, as `Reflect.getOwnPropertyDescriptor`
+    /// returns it, differs from the definition of a built-in object's tag (see
+    /// [`Builtins::has_callers_tag`]).
+    fn is_callers_definition(&self, descriptor: &JsValue) -> bool {
+        let field = |name: &str| {
+            guarded::get(descriptor, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
         };
-        let Ok(constructor) = constructor else {
-            return false;
-        };
+        let getter = field("get");
+        if getter.is_function() {
+            return !self.is_native(&getter);
+        }
+        if !field("set").is_undefined() {
+            // An accessor with a setter alone, which no built-in object has.
+            return true;
+        }
+        let built_in = field("writable").as_bool() == Some(false)
+            && field("enumerable").as_bool() == Some(false)
+            && field("configurable").as_bool() == Some(true);
+        !built_in
+    }
+
+    /// Returns whether `function` is the engine's or the platform's, which
+    /// `Function.prototype.toString` writes as `{ [native code] }` instead of source text.
+    fn is_native(&self, function: &JsValue) -> bool {
         let Some(function_to_string) = &self.function_to_string else {
-            return false;
+            return true;
         };
-        // A getter or a value other than a function, such as the `constructor` of the
-        // generator prototype, is not a class of the caller.
-        constructor.is_function()
-            && function_to_string
-                .call0(&constructor)
-                .ok()
-                .and_then(|text| text.as_string())
-                .is_some_and(|text| !text.ends_with("{ [native code] }"))
+        function_to_string
+            .call0(function)
+            .ok()
+            .and_then(|text| text.as_string())
+            .is_none_or(|text| text.ends_with("{ [native code] }"))
     }
 
     /// Describes a value for a message, such as `number 1` or `an object`.

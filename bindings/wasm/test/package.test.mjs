@@ -149,6 +149,21 @@ test("objects of another realm read as this realm's", () => {
   }
 });
 
+test("platform objects throw whatever implements them", () => {
+  // Node.js implements Blob and AbortController as JavaScript classes, with the tag that a
+  // browser's native ones have.
+  const cases = [
+    [new Blob(["x"]), "a Blob"],
+    [new AbortController(), "an AbortController"],
+  ];
+  for (const [value, kind] of cases) {
+    assert.throws(() => glplan.lint({ files: { ".gitlab-ci.yml": "a: {script: x}\n" }, inputs: { value } }), {
+      name: "Error",
+      message: `invalid argument \`inputs.value\`: ${kind} is not a JSON value; pass a string, number, boolean, array or plain object`,
+    });
+  }
+});
+
 test("a variable value that is not a string throws", () => {
   const files = { ".gitlab-ci.yml": "build:\n  script: make\n" };
   assert.throws(() => glplan.plan({ files, variables: { PORT: 8080 } }), {

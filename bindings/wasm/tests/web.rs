@@ -736,6 +736,33 @@ fn class_with_custom_tag_read_by_members() {
     }
 }
 
+/// The tag decides, not the `constructor`, which may be a bound function or a `Proxy` that
+/// `Function.prototype.toString` writes as native code.
+#[wasm_bindgen_test]
+fn class_with_disguised_constructor_read_by_members() {
+    let bodies = [
+        "class Files { constructor() { this['.gitlab-ci.yml'] = 'a: {script: x}'; } \
+         get [Symbol.toStringTag]() { return 'Files'; } } \
+         Object.defineProperty(Files.prototype, 'constructor', { value: Files.bind(null) }); \
+         return { files: new Files() };",
+        "class Files { constructor() { this['.gitlab-ci.yml'] = 'a: {script: x}'; } \
+         get [Symbol.toStringTag]() { return 'Files'; } } \
+         Object.defineProperty(Files.prototype, 'constructor', { value: new Proxy(Files, {}) }); \
+         return { files: new Files() };",
+        "class Files { constructor() { this['.gitlab-ci.yml'] = 'a: {script: x}'; } } \
+         Files.prototype[Symbol.toStringTag] = 'Files'; \
+         Object.defineProperty(Files.prototype, 'constructor', { value: new Proxy(Files, {}) }); \
+         return { files: new Files() };",
+    ];
+    for body in bodies {
+        let diagnostics = lint(run_js(body)).unwrap_or_else(|error| {
+            let value: JsValue = error.into();
+            panic!("{body}: {:?}", value)
+        });
+        assert_eq!(Array::from(&diagnostics).length(), 0, "{body}");
+    }
+}
+
 #[wasm_bindgen_test]
 fn built_in_objects_still_rejected() {
     let cases = [
