@@ -83,6 +83,16 @@ printf '{ "type": "commonjs" }\n' >"$pkg/node/package.json"
 # "glplan/web" is a wrapper around the web glue that explains a call made before `init()`.
 cp "$here/npm/web.js" "$pkg/web/index.js"
 cp "$here/npm/web.d.ts" "$pkg/web/index.d.ts"
+# Each entry point wraps its glue to throw a trap of the module as an Error (npm/trap.js). The
+# Node.js entry is CommonJS, so it gets trap.js without `export` and with `module.exports`.
+cp "$here/npm/node.js" "$pkg/node/index.js"
+cp "$here/npm/bundler.js" "$pkg/bundler/index.js"
+cp "$here/npm/trap.js" "$pkg/bundler/trap.js"
+cp "$here/npm/trap.js" "$pkg/web/trap.js"
+{
+    sed 's/^export //' "$here/npm/trap.js"
+    printf '\nmodule.exports = { trapMessage, untrapped };\n'
+} >"$pkg/node/trap.js"
 
 sed "s/\"version\": \"[^\"]*\"/\"version\": \"$version\"/" "$here/npm/package.json" >"$pkg/package.json"
 cp "$here/npm/README.md" "$pkg/README.md"

@@ -1,7 +1,9 @@
 // The entry point "glplan/web": the functions of wasm-bindgen's web glue (glplan.js), which
 // need the module initialized first. Called before that, the glue fails with a TypeError about
-// an undefined property, so these wrappers throw an Error that says what to do instead.
+// an undefined property, so these wrappers throw an Error that says what to do instead. They
+// also throw a trap of the module as an Error (see trap.js).
 import init, * as glue from "./glplan.js";
+import { untrapped } from "./trap.js";
 
 let ready = false;
 
@@ -33,30 +35,30 @@ export function initSync(...args) {
 
 export function lint(input) {
   ensureReady();
-  return glue.lint(input);
+  return untrapped(() => glue.lint(input));
 }
 
 export function resolveConfig(input) {
   ensureReady();
-  return glue.resolveConfig(input);
+  return untrapped(() => glue.resolveConfig(input));
 }
 
 export function plan(input) {
   ensureReady();
-  return glue.plan(input);
+  return untrapped(() => glue.plan(input));
 }
 
 export function explain(input, job) {
   ensureReady();
-  return glue.explain(input, job);
+  return untrapped(() => glue.explain(input, job));
 }
 
 export function schedule(input) {
   ensureReady();
-  return glue.schedule(input);
+  return untrapped(() => glue.schedule(input));
 }
 
 export function version() {
   ensureReady();
-  return glue.version();
+  return untrapped(() => glue.version());
 }

@@ -7,7 +7,9 @@
 //!
 //! Every function returns a `Result`: invalid arguments and failures become a JavaScript
 //! `Error` with the message intact, never a wasm trap. Problems in the configuration are not
-//! errors but diagnostics in the result.
+//! errors but diagnostics in the result. Running out of memory does trap, because Rust aborts
+//! when an allocation fails, and the package's entry points throw that trap as an `Error`
+//! (`npm/trap.js`).
 
 #![deny(missing_docs)]
 

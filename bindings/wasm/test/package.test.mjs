@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
+import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -396,15 +397,97 @@ test("runs without code generation from strings", () => {
     "const files = { '.gitlab-ci.yml': 'a: {script: x}\\n' };",
     "console.log(JSON.stringify([lint({ files }), lint({ files: new Map(Object.entries(files)) })]));",
   ].join("\n");
-  const entry = path.join(project, "no-eval.mjs");
-  fs.writeFileSync(entry, script);
-  const run = spawnSync(process.execPath, ["--disallow-code-generation-from-strings", entry], {
-    cwd: project,
-    encoding: "utf8",
-  });
+  const run = runModule("no-eval.mjs", script, ["--disallow-code-generation-from-strings"]);
   assert.equal(run.stderr, "");
   assert.equal(run.status, 0);
   assert.equal(run.stdout, "[[],[]]\n");
+});
+
+/** Runs `body`, an ES module that imports "glplan", in a new Node.js process; returns its run. */
+function runModule(name, body, nodeOptions = []) {
+  const entry = path.join(project, name);
+  fs.writeFileSync(entry, body);
+  return spawnSync(process.execPath, [...nodeOptions, entry], { cwd: project, encoding: "utf8" });
+}
+
+// The module's memory reaches 4 GiB, which the process keeps until it exits (4.3 GB of RAM and
+// 13 s in Node.js 20), so the test runs only on request.
+const outOfMemorySkip = process.env.GLPLAN_TEST_OUT_OF_MEMORY !== "1" && "needs 4.5 GB of RAM; set GLPLAN_TEST_OUT_OF_MEMORY=1";
+
+test("running out of memory throws an Error", { skip: outOfMemorySkip }, () => {
+  // `inputs` has no size limit of its own, so 32 references to one string of 2^27 characters
+  // make the module copy 4 GiB.
+  const run = runModule(
+    "out-of-memory.mjs",
+    [
+      'import { lint } from "glplan";',
+      'const files = { ".gitlab-ci.yml": "a: {script: x}\\n" };',
+      'const big = "x".repeat(2 ** 27);',
+      "const inputs = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`v${i}`, big]));",
+      "const outcome = (input) => {",
+      "  try { return JSON.stringify(lint(input)); } catch (error) { return `${error.constructor.name}: ${error.message}`; }",
+      "};",
+      "console.log(outcome({ files, inputs }));",
+      "console.log(outcome({ files }));",
+    ].join("\n"),
+  );
+  assert.equal(run.stderr, "");
+  assert.equal(run.status, 0);
+  const [failed, after] = run.stdout.trimEnd().split("\n");
+  assert.match(failed, /^Error: glplan's WebAssembly module stopped with a trap, most likely because it ran out of memory: .* \(RuntimeError: unreachable\)$/);
+  assert.equal(after, "[]");
+});
+
+test("a trap of the module becomes an Error", async () => {
+  const installed = path.join(project, "node_modules/glplan");
+  const esm = await import(pathToFileURL(path.join(installed, "web/trap.js")).href);
+  const commonjs = createRequire(import.meta.url)(path.join(installed, "node/trap.js"));
+  assert.equal(commonjs.trapMessage, esm.trapMessage);
+  for (const { untrapped, trapMessage } of [esm, commonjs]) {
+    const trap = new WebAssembly.RuntimeError("unreachable");
+    assert.throws(
+      () => untrapped(() => {
+        throw trap;
+      }),
+      (error) => {
+        assert.equal(error.constructor, Error);
+        assert.equal(error.message, `${trapMessage} (RuntimeError: unreachable)`);
+        assert.equal(error.cause, trap);
+        return true;
+      },
+    );
+    const other = new TypeError("x");
+    assert.throws(
+      () => untrapped(() => {
+        throw other;
+      }),
+      (error) => error === other,
+    );
+    assert.equal(
+      untrapped(() => 3),
+      3,
+    );
+  }
+});
+
+test("each entry point wraps every function of its glue", async () => {
+  const installed = path.join(project, "node_modules/glplan");
+  const require = createRequire(import.meta.url);
+  const node = require(path.join(installed, "node/index.js"));
+  assert.deepEqual(Object.keys(node).sort(), Object.keys(require(path.join(installed, "node/glplan.js"))).sort());
+  // The bundler glue imports the .wasm file as an ES module, which Node.js 20 reads only with
+  // this option; the names are what matters.
+  const exportsOf = (file) => {
+    const run = spawnSync(
+      process.execPath,
+      ["--experimental-wasm-modules", "--no-warnings", "--input-type=module", "-e", `import * as m from ${JSON.stringify(pathToFileURL(file).href)}; console.log(Object.keys(m).sort().join());`],
+      { encoding: "utf8" },
+    );
+    assert.equal(run.stderr, "");
+    return run.stdout;
+  };
+  assert.equal(exportsOf(path.join(installed, "bundler/index.js")), exportsOf(path.join(installed, "bundler/glplan.js")));
+  assert.equal(exportsOf(path.join(installed, "bundler/index.js")), Object.keys(node).sort().join() + "\n");
 });
 
 test("glplan/web throws a clear Error before init", async () => {
