@@ -10,7 +10,8 @@
 //! primitive value, as `JSON.stringify` reads it. A lone surrogate, which UTF-8 cannot encode, becomes U+FFFD in text
 //! such as file contents, and is an error in keys and in the strings that name something.
 //! Values that JSON cannot hold (`NaN`, `Infinity`, symbols, functions, typed arrays and other
-//! built-in objects) are errors, never dropped or replaced.
+//! built-in objects) are errors, never dropped or replaced. So is an argument beyond
+//! [`MAX_ARGUMENT_DEPTH`], [`MAX_ARGUMENT_VALUES`] or [`MAX_ARGUMENT_TEXT_BYTES`].
 //!
 //! Reading an object can run the caller's code: getters, `Proxy` traps, `toJSON` methods, a
 //! `Map` subclass's `forEach`. Every such read goes through an import of [`guarded`], whose glue catches a
@@ -253,6 +254,12 @@ pub const MAX_ARGUMENT_DEPTH: usize = 100;
 /// cannot make the conversion build millions of values (about 4 µs each).
 pub const MAX_ARGUMENT_VALUES: usize = 1_000_000;
 
+/// The maximum size of all the argument's strings together, keys included, in bytes of UTF-8.
+/// The conversion copies each string into the module's memory, which can grow to 4 GiB at most,
+/// and running out of it is a trap after which the memory stays in use. 512 MiB, an eighth of
+/// that, leaves room for the work on the copies.
+pub const MAX_ARGUMENT_TEXT_BYTES: usize = 512 * 1024 * 1024;
+
 /// The argument of a function converted into JSON.
 #[derive(Debug)]
 pub struct Argument {
@@ -271,6 +278,7 @@ pub fn to_json(value: &JsValue, is_text: fn(&[Step]) -> bool) -> Result<Argument
         let mut reader = Reader {
             builtins,
             visited: 0,
+            text_bytes: 0,
             bigint_paths: Vec::new(),
             is_text,
         };
@@ -559,16 +567,34 @@ fn has_slots(getter: &Option<Function>, value: &JsValue) -> bool {
         .is_some_and(|getter| getter.call0(value).is_ok())
 }
 
-/// The state of one conversion: the realm's built-in functions, the number of values read and
-/// the paths of the `BigInt`s read, with the test of [`to_json`] for text.
+/// The state of one conversion: the realm's built-in functions, the number of values and of
+/// string bytes read and the paths of the `BigInt`s read, with the test of [`to_json`] for text.
 struct Reader<'b> {
     builtins: &'b Builtins,
     visited: usize,
+    text_bytes: usize,
     bigint_paths: Vec<Vec<Step>>,
     is_text: fn(&[Step]) -> bool,
 }
 
 impl Reader<'_> {
+    /// Adds the size of `text`, a string of the argument at `path`, to the total and rejects
+    /// the argument once the total exceeds [`MAX_ARGUMENT_TEXT_BYTES`].
+    fn count_text(&mut self, text: &str, path: &[Step]) -> Result<(), String> {
+        self.text_bytes += text.len();
+        if self.text_bytes <= MAX_ARGUMENT_TEXT_BYTES {
+            return Ok(());
+        }
+        Err(invalid_at(
+            path,
+            &format!(
+                "the argument's strings add up to more than {} MiB of UTF-8 with this one, \
+                 more than glplan reads, because the module's memory can grow to 4 GiB at most",
+                MAX_ARGUMENT_TEXT_BYTES / (1024 * 1024)
+            ),
+        ))
+    }
+
     fn convert(&mut self, value: &JsValue, path: &mut Vec<Step>) -> Result<Value, String> {
         self.visited += 1;
         if self.visited > MAX_ARGUMENT_VALUES {
@@ -593,6 +619,7 @@ impl Reader<'_> {
             {
                 return Err(invalid_at(path, &message));
             }
+            self.count_text(&text, path)?;
             return Ok(Value::String(text));
         }
 
@@ -690,6 +717,7 @@ impl Reader<'_> {
             let key = name_text(&entry.get(0))
                 .map_err(|message| invalid_at(path, &message))?
                 .unwrap_or_default();
+            self.count_text(&key, path)?;
             path.push(Step::Key(key.clone()));
             let converted = self.convert(&member, path)?;
             path.pop();
@@ -720,6 +748,10 @@ impl Reader<'_> {
                     return;
                 }
             };
+            if let Err(message) = self.count_text(&key, path) {
+                failure = Some(message);
+                return;
+            }
             path.push(Step::Key(key.clone()));
             match self.convert(&member, path) {
                 Ok(converted) => {

@@ -410,25 +410,50 @@ function runModule(name, body, nodeOptions = []) {
   return spawnSync(process.execPath, [...nodeOptions, entry], { cwd: project, encoding: "utf8" });
 }
 
-// The module's memory reaches 4 GiB, which the process keeps until it exits (4.3 GB of RAM and
-// 13 s in Node.js 20), so the test runs only on request.
-const outOfMemorySkip = process.env.GLPLAN_TEST_OUT_OF_MEMORY !== "1" && "needs 4.5 GB of RAM; set GLPLAN_TEST_OUT_OF_MEMORY=1";
-
-test("running out of memory throws an Error", { skip: outOfMemorySkip }, () => {
-  // `inputs` has no size limit of its own, so 32 references to one string of 2^27 characters
-  // make the module copy 4 GiB.
+test("argument strings over 512 MiB throw an Error", () => {
+  // Four references to one string of 2^27 characters make 512 MiB with the other strings.
   const run = runModule(
-    "out-of-memory.mjs",
+    "large-argument.mjs",
     [
       'import { lint } from "glplan";',
       'const files = { ".gitlab-ci.yml": "a: {script: x}\\n" };',
       'const big = "x".repeat(2 ** 27);',
-      "const inputs = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`v${i}`, big]));",
+      "const inputs = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`v${i}`, big]));",
       "const outcome = (input) => {",
       "  try { return JSON.stringify(lint(input)); } catch (error) { return `${error.constructor.name}: ${error.message}`; }",
       "};",
       "console.log(outcome({ files, inputs }));",
       "console.log(outcome({ files }));",
+    ].join("\n"),
+  );
+  assert.equal(run.stderr, "");
+  assert.equal(run.status, 0);
+  const [failed, after] = run.stdout.trimEnd().split("\n");
+  assert.equal(
+    failed,
+    "Error: invalid argument `inputs.v3`: the argument's strings add up to more than 512 MiB of UTF-8 " +
+      "with this one, more than glplan reads, because the module's memory can grow to 4 GiB at most",
+  );
+  assert.equal(after, "[]");
+});
+
+// The module's memory reaches 4 GiB, which the process keeps until it exits (4.3 GB of RAM and
+// 4 s in Node.js 20), so the test runs only on request.
+const outOfMemorySkip = process.env.GLPLAN_TEST_OUT_OF_MEMORY !== "1" && "needs 4.5 GB of RAM; set GLPLAN_TEST_OUT_OF_MEMORY=1";
+
+test("running out of memory throws an Error", { skip: outOfMemorySkip }, () => {
+  // An input of 64 MiB, within the limit of the argument's strings, in the script of 80 jobs.
+  const run = runModule(
+    "out-of-memory.mjs",
+    [
+      'import { lint } from "glplan";',
+      'const jobs = Array.from({ length: 80 }, (_, i) => `j${i}: {script: "$[[ inputs.s ]]"}\\n`).join("");',
+      'const files = { ".gitlab-ci.yml": `spec:\\n  inputs:\\n    s: {}\\n---\\n${jobs}` };',
+      "const outcome = (input) => {",
+      "  try { return JSON.stringify(lint(input)); } catch (error) { return `${error.constructor.name}: ${error.message}`; }",
+      "};",
+      'console.log(outcome({ files, inputs: { s: "x".repeat(2 ** 26) } }));',
+      'console.log(outcome({ files: { ".gitlab-ci.yml": "a: {script: x}\\n" } }));',
     ].join("\n"),
   );
   assert.equal(run.stderr, "");
@@ -476,7 +501,7 @@ test("each entry point wraps every function of its glue", async () => {
   const node = require(path.join(installed, "node/index.js"));
   assert.deepEqual(Object.keys(node).sort(), Object.keys(require(path.join(installed, "node/glplan.js"))).sort());
   // The bundler glue imports the .wasm file as an ES module, which Node.js 20 reads only with
-  // this option; the names are what matters.
+  // this option. Only the names matter here.
   const exportsOf = (file) => {
     const run = spawnSync(
       process.execPath,
