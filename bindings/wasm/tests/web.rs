@@ -3,6 +3,8 @@
 //! with `WASM_BINDGEN_USE_BROWSER=1` as well.
 
 #![cfg(target_arch = "wasm32")]
+// Clippy sees `#[wasm_bindgen_test]` functions as ordinary code, not as tests.
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code")]
 
 use glplan_wasm::{explain, lint, plan, resolve_config, schedule, version};
 use js_sys::{Array, Error, Function, JSON, Map, Object, Reflect};
