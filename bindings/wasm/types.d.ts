@@ -1648,7 +1648,8 @@ export interface PlanTrigger {
   /**
    * Whether GitLab creates the downstream pipeline only when a user plays the trigger job,
    * because the job is `manual`. The child pipeline in `downstream` is still planned, as if
-   * the job were played.
+   * the job were played. `false` when GitLab cannot create the child pipeline, whose trigger
+   * job fails when played.
    */
   downstream_created_when_played?: boolean;
 }

@@ -486,6 +486,32 @@ mod tests {
     }
 
     #[test]
+    fn manual_trigger_uncreated_child_unmarked() {
+        let files = glplan::MemoryFiles::new()
+            .with_file(
+                ".gitlab-ci.yml",
+                "deploy: {when: manual, trigger: {include: c.yml}}\n",
+            )
+            .with_file(
+                "c.yml",
+                "workflow: {rules: [{if: $NOPE}]}\nc: {script: x}\n",
+            );
+        let context = glplan::context::PipelineContext::push("main");
+        let (_, pipeline) = glplan::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &context,
+            &glplan::pipeline::PlanOptions::default(),
+        );
+        let text = pipeline_table(&pipeline.unwrap(), "", &|name| name.to_owned());
+        let deploy = text.lines().find(|l| l.contains("deploy")).unwrap();
+        assert!(
+            deploy.ends_with("trigger child c.yml (not created)"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn downstream_column_absent_without_triggers() {
         let files = glplan::MemoryFiles::new().with_file(".gitlab-ci.yml", "a: {script: x}\n");
         let context = glplan::context::PipelineContext::push("main");

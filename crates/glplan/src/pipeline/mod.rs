@@ -414,9 +414,15 @@ impl Planner<'_, '_> {
                 {
                     job.trigger = downstream::trigger(self, context, seed.job, variables, traces);
                     // GitLab creates the downstream pipeline when the trigger job runs, which
-                    // a manual job does only once played. It never delays a trigger job.
+                    // a manual job does only once played. It never delays a trigger job. A
+                    // child pipeline that GitLab cannot create is not marked, except one left
+                    // unplanned at the hierarchy size limit, which depends on the run order.
                     if let Some(trigger) = &mut job.trigger {
-                        trigger.downstream_created_when_played = job.when == When::Manual;
+                        let may_create = trigger
+                            .failure_reason
+                            .is_none_or(|reason| reason == HIERARCHY_SIZE_FAILED);
+                        trigger.downstream_created_when_played =
+                            job.when == When::Manual && may_create;
                     }
                 }
             }

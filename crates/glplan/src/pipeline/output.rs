@@ -670,7 +670,8 @@ pub struct PlanTrigger {
     pub note: Option<String>,
     /// Whether GitLab creates the downstream pipeline only when a user plays the trigger job,
     /// because the job is `manual`. The child pipeline in `downstream` is still planned, as if
-    /// the job were played.
+    /// the job were played. `false` when GitLab cannot create the child pipeline, whose trigger
+    /// job fails when played.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub downstream_created_when_played: bool,
     /// GitLab's failure reason for the trigger job when GitLab cannot create the child

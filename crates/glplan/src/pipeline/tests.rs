@@ -1270,6 +1270,53 @@ fn manual_trigger_downstream_when_played() {
     assert_eq!(member(3), serde_json::Value::Null);
 }
 
+/// A manual trigger job whose child pipeline GitLab cannot create fails when played, so its
+/// downstream pipeline is not marked as created when played.
+#[test]
+fn manual_trigger_uncreated_child_unmarked() {
+    let files = MemoryFiles::new()
+        .with_file(
+            ENTRY,
+            "filtered: {when: manual, trigger: {include: filtered.yml}}\n\
+             deep: {when: manual, trigger: {include: deep.yml}}\n",
+        )
+        .with_file(
+            "filtered.yml",
+            "workflow: {rules: [{if: $NOPE}]}\nc: {script: x}\n",
+        )
+        .with_file(
+            "deep.yml",
+            "t: {when: manual, trigger: {include: deep.yml}}\n",
+        );
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+
+    let filtered = job(&pipeline, "filtered").trigger.as_ref().unwrap();
+    assert_eq!(
+        filtered.failure_reason,
+        Some("downstream_pipeline_creation_failed")
+    );
+    assert!(!filtered.downstream_created_when_played);
+
+    let level1 = job(&pipeline, "deep").trigger.as_ref().unwrap();
+    let child_trigger = |trigger: &PlanTrigger| {
+        trigger
+            .downstream
+            .as_ref()
+            .and_then(|p| p.job("t"))
+            .and_then(|j| j.trigger.clone())
+            .unwrap()
+    };
+    let level2 = child_trigger(level1);
+    let level3 = child_trigger(&level2);
+    assert!(level1.downstream_created_when_played);
+    assert!(level2.downstream_created_when_played);
+    assert_eq!(
+        level3.failure_reason,
+        Some("reached_max_descendant_pipelines_depth")
+    );
+    assert!(!level3.downstream_created_when_played);
+}
+
 #[test]
 fn child_configuration_kept_for_renderers() {
     let files = MemoryFiles::new()
