@@ -514,6 +514,12 @@ export interface Explanation {
    * `source`, `ref` and `created` are then the child pipeline's.
    */
   trigger?: string;
+  /**
+   * The manual jobs among the trigger jobs that lead to the job's child pipeline, outermost
+   * first and named as `trigger` is. GitLab creates that pipeline only once each of them is
+   * played. Absent when there are none.
+   */
+  manual_triggers?: string[];
 }
 
 /**

@@ -157,6 +157,11 @@ pub struct Explanation {
     /// `source`, `ref` and `created` are then the child pipeline's.
     #[serde(skip_serializing_if = "Option::is_none")]
     trigger: Option<String>,
+    /// The manual jobs among the trigger jobs that lead to the job's child pipeline, outermost
+    /// first and named as `trigger` is. GitLab creates that pipeline only once each of them is
+    /// played. Absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    manual_triggers: Vec<String>,
 }
 
 impl Serialize for PlannedJobRef {

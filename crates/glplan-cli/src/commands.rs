@@ -660,17 +660,20 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
             ExplainFormat::Text => {
                 let mut header = planned.header();
                 if let Some(trigger) = found.trigger() {
-                    let line = if found.pipeline.created
-                        && created_when_played(pipeline, &found.triggers)
-                    {
-                        format!(
-                            "child pipeline: created by trigger job `{trigger}` once its \
-                             manual trigger job is played\n"
-                        )
-                    } else if found.pipeline.created {
-                        format!("child pipeline: created by trigger job `{trigger}`\n")
-                    } else {
+                    let line = if !found.pipeline.created {
                         format!("child pipeline: of trigger job `{trigger}`, not created\n")
+                    } else if found.manual_triggers.is_empty() {
+                        format!("child pipeline: created by trigger job `{trigger}`\n")
+                    } else if found.manual_triggers == [trigger.as_str()] {
+                        format!(
+                            "child pipeline: created by manual trigger job `{trigger}` once it \
+                             is played\n"
+                        )
+                    } else {
+                        format!(
+                            "child pipeline: created by trigger job `{trigger}` once {} played\n",
+                            manual_list(&found.manual_triggers)
+                        )
                     };
                     header.push_str(&line);
                 }
@@ -691,23 +694,15 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
     finish(written, status)
 }
 
-/// Returns whether one of `triggers`, the trigger jobs that lead from `top` to a child
-/// pipeline, is manual, so that GitLab creates the child pipeline only once it is played.
-fn created_when_played(top: &Pipeline, triggers: &[&str]) -> bool {
-    let mut pipeline = top;
-    for name in triggers {
-        let Some(trigger) = pipeline.job(name).and_then(|job| job.trigger.as_ref()) else {
-            return false;
-        };
-        if trigger.downstream_created_when_played {
-            return true;
-        }
-        let Some(child) = trigger.downstream.as_deref() else {
-            return false;
-        };
-        pipeline = child;
+/// Lists the manual trigger jobs of a child pipeline's path for the `explain` header, as in
+/// "manual trigger job `deploy` is" or "manual trigger jobs `a` and `a/b` are".
+fn manual_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => format!("manual trigger job {last} is"),
+        Some((last, rest)) => format!("manual trigger jobs {} and {last} are", rest.join(", ")),
+        None => String::new(),
     }
-    false
 }
 
 fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
@@ -897,6 +892,21 @@ fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manual_list_names_each_job() {
+        let names =
+            |list: &[&str]| manual_list(&list.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>());
+        assert_eq!(names(&["a"]), "manual trigger job `a` is");
+        assert_eq!(
+            names(&["a", "a/b"]),
+            "manual trigger jobs `a` and `a/b` are"
+        );
+        assert_eq!(
+            names(&["a", "a/b", "a/b/c"]),
+            "manual trigger jobs `a`, `a/b` and `a/b/c` are"
+        );
+    }
 
     #[test]
     fn last_wins_keeps_first_order() {

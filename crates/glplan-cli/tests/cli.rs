@@ -149,10 +149,7 @@ fn manual_trigger_child_created_when_played() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.contains(
-            "child pipeline: created by trigger job `deploy` once its manual trigger job is \
-             played\n"
-        ),
+        text.contains("child pipeline: created by manual trigger job `deploy` once it is played\n"),
         "{text}"
     );
 

@@ -145,6 +145,10 @@ pub struct Found<'a> {
     /// The trigger jobs that lead from the top pipeline to that pipeline, outermost first;
     /// empty for a job of the top pipeline.
     pub triggers: Vec<&'a str>,
+    /// The manual trigger jobs among [`Found::triggers`], outermost first, named as
+    /// [`Found::trigger`] names them (`deploy`, `deploy/inner`). GitLab creates the job's
+    /// pipeline only once each of them is played.
+    pub manual_triggers: Vec<String>,
     /// The job.
     pub subject: Subject<'a>,
 }
@@ -166,6 +170,7 @@ pub fn find_nested<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Found<'a>> 
         return Some(Found {
             pipeline,
             triggers: Vec::new(),
+            manual_triggers: Vec::new(),
             subject,
         });
     }
@@ -176,11 +181,20 @@ pub fn find_nested<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Found<'a>> 
         let Some(job) = pipeline.job(trigger) else {
             continue;
         };
-        let Some(child) = job.trigger.as_ref().and_then(|t| t.downstream.as_deref()) else {
+        let Some(trigger) = job.trigger.as_ref() else {
+            continue;
+        };
+        let Some(child) = trigger.downstream.as_deref() else {
             continue;
         };
         if let Some(mut found) = find_nested(child, rest) {
             found.triggers.insert(0, job.name.as_str());
+            for manual in &mut found.manual_triggers {
+                *manual = format!("{}/{manual}", job.name);
+            }
+            if trigger.downstream_created_when_played {
+                found.manual_triggers.insert(0, job.name.to_string());
+            }
             return Some(found);
         }
     }
@@ -373,6 +387,10 @@ pub struct Explanation<'a> {
     /// trigger jobs above it in front, as in `deploy/inner`.
     #[serde(skip_serializing_if = "Option::is_none")]
     trigger: Option<String>,
+    /// [`Found::manual_triggers`]: the manual trigger jobs that must be played before GitLab
+    /// creates the job's pipeline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    manual_triggers: Vec<String>,
 }
 
 impl<'a> Explanation<'a> {
@@ -380,6 +398,7 @@ impl<'a> Explanation<'a> {
     pub fn of_found(found: &Found<'a>) -> Self {
         Explanation {
             trigger: found.trigger(),
+            manual_triggers: found.manual_triggers.clone(),
             ..Explanation::new(found.pipeline, &found.subject)
         }
     }
@@ -399,6 +418,7 @@ impl<'a> Explanation<'a> {
             absent,
             neighbours: neighbours(pipeline, name),
             trigger: None,
+            manual_triggers: Vec::new(),
         }
     }
 }
@@ -468,6 +488,47 @@ mod tests {
         assert_eq!(grand.pipeline.source, "parent_pipeline");
         assert!(find_nested(&pipeline, "a/d/x").is_none());
         assert!(find_nested(&pipeline, "a/").is_none());
+    }
+
+    #[test]
+    fn find_nested_lists_manual_triggers() {
+        let files = crate::MemoryFiles::new()
+            .with_file(
+                ".gitlab-ci.yml",
+                "a: {when: manual, trigger: {include: child.yml}}\n",
+            )
+            .with_file(
+                "child.yml",
+                "b: {script: x}\n\
+                 auto: {trigger: {include: grand.yml}}\n\
+                 manual: {when: manual, trigger: {include: grand.yml}}\n",
+            )
+            .with_file("grand.yml", "e: {script: x}\n");
+        let pipeline = planned(&files);
+
+        assert!(
+            find_nested(&pipeline, "a")
+                .unwrap()
+                .manual_triggers
+                .is_empty()
+        );
+        assert_eq!(
+            find_nested(&pipeline, "a/b").unwrap().manual_triggers,
+            ["a"]
+        );
+        let auto = find_nested(&pipeline, "a/auto/e").unwrap();
+        assert_eq!(auto.manual_triggers, ["a"]);
+        let manual = find_nested(&pipeline, "a/manual/e").unwrap();
+        assert_eq!(manual.manual_triggers, ["a", "a/manual"]);
+
+        let json = serde_json::to_value(Explanation::of_found(&manual)).unwrap();
+        assert_eq!(
+            json["manual_triggers"],
+            serde_json::json!(["a", "a/manual"])
+        );
+        let top = find_nested(&pipeline, "a").unwrap();
+        let json = serde_json::to_value(Explanation::of_found(&top)).unwrap();
+        assert!(json.get("manual_triggers").is_none(), "{json}");
     }
 
     #[test]
