@@ -84,6 +84,22 @@ test("plan of a small pipeline", () => {
   assert.deepEqual(diagnostics, []);
 });
 
+test("a manual trigger job's child pipeline is created when played", () => {
+  const files = {
+    ".gitlab-ci.yml": "deploy: {when: manual, trigger: {include: child.yml}}\n",
+    "child.yml": "sub: {trigger: {include: leaf.yml}}\n",
+    "leaf.yml": "rspec: {script: x}\n",
+  };
+  const { pipeline } = glplan.plan({ files, context: { ref: "main" } });
+  assert.equal(pipeline.jobs[0].trigger.downstream_created_when_played, true);
+  const sub = pipeline.jobs[0].trigger.downstream.jobs[0];
+  assert.equal(sub.trigger.downstream_created_when_played, undefined);
+
+  const { explanation } = glplan.explain({ files, context: { ref: "main" } }, "deploy/sub/rspec");
+  assert.equal(explanation.trigger, "deploy/sub");
+  assert.deepEqual(explanation.manual_triggers, ["deploy"]);
+});
+
 test("exit codes beyond JavaScript's safe integers stay exact", () => {
   const yaml = "build:\n  script: make\n  allow_failure: {exit_codes: [99999999999999999999, 9007199254740993, 137]}\n";
   const { pipeline, diagnostics } = glplan.plan({

@@ -99,6 +99,7 @@ const { explanation } = explain(input, "deploy");
 if (explanation !== null) {
   const decidedBy: string = explanation.job?.rule.by ?? explanation.absent?.rule?.by ?? "";
   const neighbours: string[] = [...explanation.needed_by, ...explanation.waits_for];
+  const toPlay: string[] = explanation.manual_triggers ?? [];
 }
 // @ts-expect-error: the job is named by a string
 explain(input, 1);
