@@ -675,8 +675,10 @@ pub struct PlanTrigger {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub downstream_created_when_played: bool,
     /// GitLab's failure reason for the trigger job when GitLab cannot create the child
-    /// pipeline (`downstream_pipeline_creation_failed`, or a depth or hierarchy size limit),
-    /// so the job fails as soon as it starts. `None` when the child is created or glplan
+    /// pipeline (`downstream_pipeline_creation_failed`, or the depth limit's reason), so the job
+    /// fails as soon as it starts. `reached_max_pipeline_hierarchy_size` marks a child pipeline
+    /// left unplanned at the hierarchy size limit, which GitLab may still create, because it
+    /// checks that limit when the job starts. `None` when the child is created or glplan
     /// cannot tell, as for a multi-project pipeline.
     #[serde(skip)]
     #[cfg_attr(test, schemars(skip))]

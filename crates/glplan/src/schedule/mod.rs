@@ -60,8 +60,9 @@
 //!   The plan plans child pipelines up to the limit in plan order, so a trigger job that
 //!   starts below the limit can have no planned child pipeline. Its child pipeline is counted
 //!   but not simulated, as for any other child pipeline that was not planned.
-//!   NOTE: the child pipelines of a multi-project downstream pipeline are not known, so they
-//!   are not counted.
+//!   NOTE: the downstream pipelines of a pipeline that is not simulated (a multi-project
+//!   pipeline, or a child pipeline left unplanned) are not known, so they are not counted.
+//!   Near the limit, the simulated trigger jobs can then create more pipelines than in GitLab.
 //! - A trigger job whose child pipeline was planned creates that pipeline when it starts, and
 //!   the child's jobs enter the same simulation (see [Child pipelines](#child-pipelines)).
 //! - Any other trigger job, such as a multi-project trigger (`trigger:project`) or one whose
