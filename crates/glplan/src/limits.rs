@@ -86,7 +86,8 @@ pub struct Limits {
     /// limit `pipeline_hierarchy_size`, 1,000). GitLab fails a trigger job that starts when the
     /// hierarchy has this many pipelines with `reached_max_pipeline_hierarchy_size`. The plan
     /// plans at most this many minus one child pipelines, counted in plan order. The schedule
-    /// simulation counts the downstream pipelines created before each trigger job starts.
+    /// simulation counts the downstream pipelines created before each trigger job starts. 0 is
+    /// no limit, as GitLab reads a plan limit of 0.
     pub max_pipeline_hierarchy_size: usize,
     /// Maximum bytes that nested expansion may add to one job's variables (1 MiB). GitLab has no
     /// such limit, but each variable that references the previous one several times multiplies

@@ -200,7 +200,8 @@ fn child_pipeline(
     // the order the trigger jobs run in. The plan cannot know that order, so it counts every
     // child pipeline planned before this one, in plan order, and the simulation counts again.
     let planned = planner.downstream_count.get();
-    if planned >= limits.max_pipeline_hierarchy_size.saturating_sub(1) {
+    let limit = limits.max_pipeline_hierarchy_size;
+    if limit > 0 && planned >= limit - 1 {
         return Err(Unplanned {
             note: format!(
                 "The downstream pipeline tree may be too large: {planned} child pipelines \

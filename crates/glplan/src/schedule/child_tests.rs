@@ -1037,3 +1037,55 @@ fn hierarchy_limit_counts_at_start() {
         .count();
     assert_eq!(created + top.len(), 999);
 }
+
+/// Plans `files` with `max_pipeline_hierarchy_size` set to `limit` and simulates them on
+/// runners without limits.
+fn run_with_hierarchy_limit(files: &[(&str, &str)], limit: usize) -> Schedule {
+    let mut memory = MemoryFiles::new();
+    for (name, text) in files {
+        memory = memory.with_file(*name, *text);
+    }
+    let options = PlanOptions {
+        limits: crate::Limits {
+            max_pipeline_hierarchy_size: limit,
+            ..crate::Limits::default()
+        },
+        ..PlanOptions::default()
+    };
+    let (_, pipeline) = plan(
+        ".gitlab-ci.yml",
+        &memory,
+        &PipelineContext::push("main"),
+        &options,
+    );
+    let pipeline = pipeline.unwrap();
+    simulate(
+        &pipeline,
+        &RunnerPool::unlimited(&pipeline),
+        &durations("default: 10\n"),
+        &ScheduleOptions::default(),
+    )
+}
+
+/// GitLab's plan limits take 0 as no limit (`PlanLimits#limit_for` keeps only positive
+/// values), so a hierarchy size limit of 0 fails no trigger job.
+#[test]
+fn hierarchy_limit_zero_is_unlimited() {
+    let yaml = format!(
+        "t: {{parallel: {}, trigger: {{include: child.yml}}}}\n",
+        matrix(3)
+    );
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("child.yml", "j: {script: x}\n"),
+    ];
+
+    let limited = run_with_hierarchy_limit(&files, 3);
+    assert_eq!(hierarchy_failures(&limited), ["t: [3]"]);
+
+    let unlimited = run_with_hierarchy_limit(&files, 0);
+    assert_eq!(hierarchy_failures(&unlimited), Vec::<&str>::new());
+    for name in ["t: [1]/j", "t: [2]/j", "t: [3]/j"] {
+        assert_eq!(job(&unlimited, name).status, JobStatus::Success, "{name}");
+    }
+}

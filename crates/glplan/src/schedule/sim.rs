@@ -90,8 +90,8 @@ struct JobFacts<'p> {
     /// The plan's `reached_max_pipeline_hierarchy_size` is left out, because the simulation
     /// checks that limit when the job starts.
     downstream_failure: Option<&'static str>,
-    /// The pipeline hierarchy size at which GitLab fails a trigger job that starts; `None`
-    /// for a job that is not a trigger job.
+    /// The pipeline hierarchy size at which GitLab fails a trigger job that starts, or 0 for
+    /// no limit. `None` for a job that is not a trigger job.
     max_hierarchy_size: Option<usize>,
     /// Whether this is a trigger job with `strategy: depend` or `mirror`, which takes the
     /// status of its downstream pipeline.
@@ -994,7 +994,7 @@ impl<'p> Sim<'p> {
         // first, then the hierarchy size, then whether it can create the child pipeline.
         let hierarchy_full = fact
             .max_hierarchy_size
-            .is_some_and(|max| self.hierarchy_size >= max);
+            .is_some_and(|max| max > 0 && self.hierarchy_size >= max);
         let downstream_failure = match fact.downstream_failure {
             Some(DEPTH_FAILED) => Some(DEPTH_FAILED),
             _ if hierarchy_full => Some(HIERARCHY_SIZE_FAILED),
