@@ -26,10 +26,11 @@ pub struct ResolveOptions {
     /// Names of the masked variables among [`ResolveOptions::variables`]: `expand_vars` rejects
     /// their references and error messages show their values as `[MASKED]`.
     pub masked: Vec<String>,
-    /// Names of the raw variables (`expand: false`) among [`ResolveOptions::variables`]. The
-    /// values of the others are expanded with each other before `include:rules` expands
-    /// `exists` and `changes` paths with them, as GitLab does.
-    pub raw: Vec<String>,
+    /// For each definition of [`ResolveOptions::variables`], in order, whether it is raw
+    /// (`expand: false`). A definition past the end is not raw. The values of the others are
+    /// expanded with each other before `include:rules` expands `exists` and `changes` paths
+    /// with them, as GitLab does.
+    pub raw: Vec<bool>,
     /// The GitLab server's host name, with `:port` when the port is not the protocol's
     /// default ([`Server::fqdn`](crate::context::Server::fqdn)). `include:component`
     /// addresses must start with it. `None` falls back to a `CI_SERVER_FQDN` entry of

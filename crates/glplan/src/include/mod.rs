@@ -52,9 +52,10 @@ pub(crate) struct IncludeEnv<'a> {
     pub changed_files: Option<&'a [String]>,
     /// Names of the masked variables among [`IncludeEnv::variables`].
     pub masked: &'a [String],
-    /// Names of the raw variables (`expand: false`) among [`IncludeEnv::variables`], whose
-    /// values `include:rules` uses as written when it expands `exists` and `changes` paths.
-    pub raw: &'a [String],
+    /// For each definition of [`IncludeEnv::variables`], in order, whether it is raw
+    /// (`expand: false`), so that `include:rules` uses its value as written when it expands
+    /// `exists` and `changes` paths. A definition past the end is not raw.
+    pub raw: &'a [bool],
     /// The GitLab server's host name that component addresses start with; `None` looks for
     /// [`FQDN_VARIABLE`] among [`IncludeEnv::variables`].
     pub server_fqdn: Option<&'a str>,

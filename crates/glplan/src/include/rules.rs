@@ -51,14 +51,14 @@ pub(super) struct RuleEnv<'a> {
 pub(super) struct RuleVariables<'a> {
     /// Definitions in order; the last definition of a name wins.
     written: &'a [(String, String)],
-    /// Names of the raw variables among `written`.
-    raw: &'a [String],
+    /// For each definition of `written`, whether it is raw.
+    raw: &'a [bool],
     /// The definitions after `sort_and_expand_all`, built on first use.
     expanded: OnceCell<VariableList>,
 }
 
 impl<'a> RuleVariables<'a> {
-    pub(super) fn new(written: &'a [(String, String)], raw: &'a [String]) -> Self {
+    pub(super) fn new(written: &'a [(String, String)], raw: &'a [bool]) -> Self {
         RuleVariables {
             written,
             raw,
@@ -71,13 +71,14 @@ impl<'a> RuleVariables<'a> {
             let list: VariableList = self
                 .written
                 .iter()
-                .map(|(name, value)| {
+                .enumerate()
+                .map(|(index, (name, value))| {
                     let mut variable = ResolvedVariable::new(
                         name.as_str(),
                         value.as_str(),
                         VariableSource::Pipeline,
                     );
-                    variable.raw = self.raw.iter().any(|raw| raw == name);
+                    variable.raw = self.raw.get(index).copied().unwrap_or(false);
                     variable
                 })
                 .collect();

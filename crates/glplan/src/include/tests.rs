@@ -94,7 +94,7 @@ struct Options {
     limits: Limits,
     changed_files: Option<Vec<String>>,
     masked: Vec<String>,
-    raw: Vec<String>,
+    raw: Vec<bool>,
     server_fqdn: Option<String>,
 }
 
@@ -1117,11 +1117,11 @@ fn rule_paths_expand_nested_values() {
     let files = repo(&[("a.yml", "a: {script: [x]}\n"), ("app/src/main.rs", "")]);
     let entry = "include:\n  - local: a.yml\n    rules: [{exists: [$DIR/main.rs]}]\n\
                  main: {script: x}\n";
-    let cases: &[(&[&str], &[&str])] = &[(&[], &["a", "main"]), (&["DIR"], &["main"])];
+    let cases: &[(&[bool], &[&str])] = &[(&[], &["a", "main"]), (&[false, true], &["main"])];
     for (raw, expected) in cases {
         let options = Options {
             variables: vars(&[("BASE", "app"), ("DIR", "$BASE/src")]),
-            raw: raw.iter().map(|name| (*name).to_owned()).collect(),
+            raw: raw.to_vec(),
             ..Options::default()
         };
         let result = run_with(&files, entry, &options);
@@ -1132,12 +1132,35 @@ fn rule_paths_expand_nested_values() {
     for (raw, expected) in cases {
         let options = Options {
             variables: vars(&[("BASE", "app"), ("DIR", "$BASE/src")]),
-            raw: raw.iter().map(|name| (*name).to_owned()).collect(),
+            raw: raw.to_vec(),
             changed_files: Some(vec!["app/src/main.rs".to_owned()]),
             ..Options::default()
         };
         let result = run_with(&files, entry, &options);
         assert_eq!(result.keys(), *expected, "changes, raw {raw:?}");
+    }
+}
+
+/// GitLab's `sort_and_expand_all` looks at every definition of a name with its own raw flag.
+/// A non-raw definition that a raw one overrides still closes the cycle `A` -> `B` -> `A`, and
+/// with a cycle GitLab keeps every value as written.
+#[test]
+fn rule_paths_read_raw_flag_per_definition() {
+    let files = repo(&[("a.yml", "a: {script: [x]}\n"), ("xplain/main.rs", "")]);
+    let entry = "include:\n  - local: a.yml\n    rules: [{exists: [$B/main.rs]}]\n\
+                 main: {script: x}\n";
+    let cases: &[(&[bool], &[&str])] = &[
+        (&[false, true, false], &["main"]),
+        (&[true, true, false], &["a", "main"]),
+    ];
+    for (raw, expected) in cases {
+        let options = Options {
+            variables: vars(&[("A", "$B"), ("A", "plain"), ("B", "x$A")]),
+            raw: raw.to_vec(),
+            ..Options::default()
+        };
+        let result = run_with(&files, entry, &options);
+        assert_eq!(result.keys(), *expected, "raw {raw:?}");
     }
 }
 

@@ -232,7 +232,7 @@ fn child_pipeline(
         variables: include.to_pairs(),
         changed_files: child.diff().map(<[String]>::to_vec),
         masked: include.masked_names(),
-        raw: include.raw_names(),
+        raw: include.raw_flags(),
         inputs: None,
         server_fqdn: Some(child.server.fqdn()),
     };

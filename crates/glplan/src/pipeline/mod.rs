@@ -184,7 +184,7 @@ pub fn resolve_options(context: &PipelineContext, options: &PlanOptions) -> Reso
         variables: include.to_pairs(),
         changed_files: context.diff().map(<[String]>::to_vec),
         masked: include.masked_names(),
-        raw: include.raw_names(),
+        raw: include.raw_flags(),
         inputs: options.inputs.clone(),
         server_fqdn: Some(context.server.fqdn()),
     }

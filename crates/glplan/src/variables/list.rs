@@ -284,13 +284,10 @@ impl VariableList {
         names
     }
 
-    /// Names whose winning definition is raw, once each, in list order.
-    pub fn raw_names(&self) -> Vec<String> {
-        self.effective()
-            .into_iter()
-            .filter(|variable| variable.raw)
-            .map(|variable| variable.name.as_str().to_owned())
-            .collect()
+    /// Returns whether each definition is raw, in the order [`VariableList::to_pairs`] lists
+    /// the definitions.
+    pub fn raw_flags(&self) -> Vec<bool> {
+        self.entries.iter().map(|variable| variable.raw).collect()
     }
 
     /// Keeps the definitions for which `keep` returns `true`.
@@ -396,16 +393,15 @@ mod tests {
     }
 
     #[test]
-    fn raw_names_follow_winning_definition() {
+    fn raw_flags_follow_each_definition() {
         let mut list = VariableList::new();
         let mut raw = ResolvedVariable::new("A", "$B", VariableSource::Project);
         raw.raw = true;
         list.push(raw.clone());
         list.push_value("A", "$B", VariableSource::Pipeline);
         raw.name = "C".into();
-        list.push(raw.clone());
         list.push(raw);
-        assert_eq!(list.raw_names(), ["C"]);
+        assert_eq!(list.raw_flags(), [true, false, true]);
     }
 
     #[test]
