@@ -253,7 +253,10 @@ fn match_fleet(
         .zip(input.runners.values())
         .map(|(id, text)| (*id, text.as_str()))
         .collect();
-    let match_context = MatchContext::from(context);
+    let match_context = MatchContext {
+        server_host: input.context.server_host.clone(),
+        ..MatchContext::from(context)
+    };
     Some(MatchedFleet::new(&files, pipeline, &match_context, sources))
 }
 
@@ -550,6 +553,33 @@ test: {script: x}
         );
         assert!(pipeline.get("fleet").is_none());
         assert!(pipeline["jobs"][0].get("runners").is_none());
+    }
+
+    #[test]
+    fn plan_compares_runner_url_with_server_host() {
+        let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
+        let runners = serde_json::json!({"config.toml": "[[runners]]\nname = \"saas\"\n\
+            url = \"https://gitlab.com/\"\nexecutor = \"shell\"\n"});
+        let named = parse(
+            plan(input(serde_json::json!({
+                "files": files.clone(),
+                "runners": runners.clone(),
+                "context": {"server_host": "gitlab.internal.test"},
+            })))
+            .unwrap()
+            .pipeline,
+        );
+        let unnamed = parse(
+            plan(input(
+                serde_json::json!({"files": files, "runners": runners}),
+            ))
+            .unwrap()
+            .pipeline,
+        );
+        let rejected = &named["jobs"][0]["runners"]["rejected"][0];
+        assert_eq!(rejected["reason"], "other_server");
+        assert_eq!(rejected["server_host"], "gitlab.internal.test");
+        assert_eq!(unnamed["jobs"][0]["runners"]["eligible"][0], "saas");
     }
 
     #[test]

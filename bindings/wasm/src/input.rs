@@ -162,7 +162,8 @@ pub struct ContextInput {
     /// `gitlab.com/my-group/components/lint@1.0` needs `server_host: "gitlab.com"`. A value
     /// with a scheme or a path, a name that is not a host name (labels of letters, digits and
     /// `-` joined by `.`), or a port outside 1 to 65535 throws an `Error`. A port of 443 is
-    /// left out of the server URL, as GitLab does.
+    /// left out of the server URL, as GitLab does. When it is given, a runner whose `url` names
+    /// another host or port is rejected with the reason `other_server`.
     pub server_host: Option<String>,
 }
 

@@ -369,7 +369,8 @@ pub struct ContextArgs {
     /// Host name of the GitLab server, with `:PORT` when it does not listen on 443
     /// (`CI_SERVER_FQDN`; the server URL becomes `https://HOST`, without `:443`). `include:component`
     /// addresses must start with it, as in `gitlab.com/my-group/components/lint@1.0` with
-    /// `--server-host gitlab.com` [default: `gitlab.example.com`].
+    /// `--server-host gitlab.com`. When given, a `--runners` runner whose `url` names another
+    /// host or port takes no job [default: `gitlab.example.com`].
     #[arg(long, value_name = "HOST", value_parser = parse_server_host)]
     pub server_host: Option<String>,
 }

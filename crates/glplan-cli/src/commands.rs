@@ -366,6 +366,8 @@ struct Planned {
     context: PipelineContext,
     /// Whether no context option was given, so the context is the default push.
     defaulted: bool,
+    /// The host of `--server-host`, when given. Only then are runner URLs compared with it.
+    server_host: Option<String>,
     /// `None` when no configuration could be built.
     pipeline: Option<Pipeline>,
     /// The diagnostics of the child pipelines that `pipeline` plans.
@@ -439,6 +441,7 @@ fn evaluate(
         },
         context,
         defaulted: context_args.is_default() && common.vars.is_empty(),
+        server_host: context_args.server_host.clone(),
         pipeline,
         children,
     })
@@ -497,7 +500,10 @@ fn load_fleet(planned: &mut Planned, paths: &[PathBuf]) -> Result<Option<Matched
     if paths.is_empty() {
         return Ok(None);
     }
-    let match_context = MatchContext::from(&planned.context);
+    let match_context = MatchContext {
+        server_host: planned.server_host.clone(),
+        ..MatchContext::from(&planned.context)
+    };
     let sources = &mut planned.loaded.resolution.sources;
     runners::load_fleet(paths, pipeline, &match_context, sources)
         .map(Some)

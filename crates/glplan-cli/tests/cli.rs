@@ -1856,6 +1856,39 @@ fn runner_file_bom_is_column() {
 }
 
 #[test]
+fn runner_url_checked_with_server_host() {
+    let dir = std::env::temp_dir().join(format!("glplan-runner-url-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let runners = dir.join("config.toml");
+    std::fs::write(
+        &runners,
+        "concurrent = 1\n[[runners]]\nname = \"saas\"\nurl = \"https://gitlab.com/\"\n\
+         executor = \"shell\"\ntags = [\"linux\"]\n",
+    )
+    .unwrap();
+    let runners = runners.to_str().unwrap();
+    let named = plan_json(
+        &[
+            CLEAN,
+            "--runners",
+            runners,
+            "--server-host",
+            "gitlab.internal.test",
+        ],
+        0,
+    );
+    let unnamed = plan_json(&[CLEAN, "--runners", runners], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let rejected = &job(&named, "build")["runners"]["rejected"][0];
+    assert_eq!(rejected["reason"], "other_server");
+    assert_eq!(rejected["url"], "https://gitlab.com/");
+    assert_eq!(rejected["server_host"], "gitlab.internal.test");
+    // Without --server-host the server is a placeholder, so the runner's `url` is not compared.
+    assert_eq!(job(&unnamed, "build")["runners"]["eligible"][0], "saas");
+}
+
+#[test]
 fn plan_input_rules_choose_default() {
     let output = glplan(&["plan", INPUT_RULES]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

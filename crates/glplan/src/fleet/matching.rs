@@ -4,8 +4,9 @@
 //! runner's type (instance, group or project), drops jobs of unprotected refs for
 //! `ref_protected` runners, keeps jobs whose tags are a subset of the runner's tags, and drops
 //! untagged jobs for runners without `run_untagged`. Paused runners get nothing,
-//! gitlab-runner never polls for an entry whose executor it does not know, and it does not run
-//! at all on a host with `concurrent = 0`. [`match_jobs`]
+//! gitlab-runner never polls for an entry whose executor it does not know, requests an entry's
+//! jobs from the server of its `url`, and does not run at all on a host with `concurrent = 0`.
+//! [`match_jobs`]
 //! applies the same checks in the same order, so the first failing check is the reason GitLab
 //! would give.
 //!
@@ -35,6 +36,10 @@ pub struct MatchContext {
     pub ref_protected: bool,
     /// Whether the project has instance runners enabled (**Settings > CI/CD > Runners**).
     pub shared_runners_enabled: bool,
+    /// The GitLab server's host, `HOST` or `HOST:PORT`, when the user gave it. A runner whose
+    /// `url` names another server is then rejected with [`Rejection::OtherServer`]. `None`
+    /// compares no `url`, because the default server host is a placeholder.
+    pub server_host: Option<String>,
 }
 
 impl Default for MatchContext {
@@ -53,6 +58,7 @@ impl From<&PipelineContext> for MatchContext {
             ref_protected: context.protected_ref()
                 && context.source != PipelineSource::MergeRequestEvent,
             shared_runners_enabled: true,
+            server_host: None,
         }
     }
 }
@@ -127,6 +133,14 @@ pub enum Rejection {
     /// (`updateWorkers` in `commands/multi.go` logs a fatal error), so it requests no jobs for
     /// any runner of the host.
     HostNotRunning,
+    /// The entry's `url` names another GitLab server than [`MatchContext::server_host`], so
+    /// gitlab-runner requests the entry's jobs from that server.
+    OtherServer {
+        /// The runner's `url`.
+        url: String,
+        /// The pipeline's server host.
+        server_host: String,
+    },
     /// The entry has no valid `executor`, so gitlab-runner never requests jobs for it.
     ExecutorNotFound,
     /// The runner is paused.
@@ -164,6 +178,10 @@ impl Rejection {
             Rejection::HostNotRunning => format!(
                 "runner `{name}` is on a host with `concurrent = 0`, where gitlab-runner exits \
                  at start, so it requests no jobs"
+            ),
+            Rejection::OtherServer { url, server_host } => format!(
+                "runner `{name}` requests jobs from `{url}` (its `url`), not from the GitLab \
+                 server `{server_host}` of this pipeline"
             ),
             Rejection::ExecutorNotFound => {
                 format!("runner `{name}` has no valid `executor`, so it requests no jobs")
@@ -300,8 +318,12 @@ pub fn reject(job: &PlannedJob, runner: &Runner, context: &MatchContext) -> Opti
     reject_runner(runner, context).or_else(|| reject_tags(job.runner_tags(), runner))
 }
 
-/// Runs the checks that do not depend on the job: executor, paused, scope and protected refs.
+/// Runs the checks that do not depend on the job: server, executor, paused, scope and protected
+/// refs.
 fn reject_runner(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
+    if let Some(rejection) = reject_server(runner, context) {
+        return Some(rejection);
+    }
     if runner.executor.is_none() {
         return Some(Rejection::ExecutorNotFound);
     }
@@ -315,6 +337,79 @@ fn reject_runner(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
         return Some(Rejection::ProtectedRefOnly);
     }
     None
+}
+
+/// Returns [`Rejection::OtherServer`] when the server host is known and `runner`'s `url` names
+/// another server.
+fn reject_server(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
+    let server_host = context.server_host.as_deref()?;
+    let url = runner.url.as_deref()?;
+    let runner_address = UrlAddress::parse(url)?;
+    let server_url = format!("https://{server_host}");
+    let server_address = UrlAddress::parse(&server_url)?;
+    (!runner_address.same_server(&server_address)).then(|| Rejection::OtherServer {
+        url: url.to_owned(),
+        server_host: server_host.to_owned(),
+    })
+}
+
+/// The host and port of an `http` or `https` URL, the parts that tell which GitLab server a
+/// runner's `url` names.
+///
+/// NOTE: the path is not compared, because a server host has none. A runner of
+/// `https://example.com/gitlab` matches the server host `example.com`, although a GitLab under
+/// a relative URL root at `/gitlab` and one at `/` can be different servers.
+#[derive(Debug, PartialEq, Eq)]
+struct UrlAddress<'a> {
+    /// The host as written, without a final `.`.
+    host: &'a str,
+    /// The port as written, else 443 for `https`. `None` for `http` without a port, because a
+    /// server that listens on 443 often serves plain HTTP on 80 as well.
+    port: Option<u16>,
+}
+
+impl<'a> UrlAddress<'a> {
+    /// Parses `url`, or returns `None` when it cannot be compared: no `http` or `https`
+    /// scheme, no host, an invalid port, or a `$` that gitlab-runner expands from its
+    /// environment.
+    fn parse(url: &'a str) -> Option<UrlAddress<'a>> {
+        if url.contains('$') {
+            return None;
+        }
+        let (scheme, rest) = url.split_once("://")?;
+        let https = if scheme.eq_ignore_ascii_case("https") {
+            true
+        } else if scheme.eq_ignore_ascii_case("http") {
+            false
+        } else {
+            return None;
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let authority = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, after)| after);
+        let (host, written_port) = match authority.rsplit_once(':') {
+            // An IPv6 address has `:` inside its brackets, and a port only after them.
+            Some((host, port)) if !port.contains(']') => (host, Some(port.parse::<u16>().ok()?)),
+            _ => (authority, None),
+        };
+        let host = host.strip_suffix('.').unwrap_or(host);
+        if host.is_empty() {
+            return None;
+        }
+        let port = written_port.or(https.then_some(443));
+        Some(UrlAddress { host, port })
+    }
+
+    /// Returns whether both addresses name the same server: the same host without regard to
+    /// ASCII case, and the same port where both have one.
+    fn same_server(&self, other: &UrlAddress<'_>) -> bool {
+        let same_port = match (self.port, other.port) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            _ => true,
+        };
+        self.host.eq_ignore_ascii_case(other.host) && same_port
+    }
 }
 
 /// The tag checks: every job tag must be a runner tag, and a job without tags needs

@@ -1054,6 +1054,114 @@ fn rejection_shared_runners_disabled() {
     );
 }
 
+/// Matches `job` against one runner per URL, with the server host given as `server_host`.
+fn match_urls(server_host: Option<&str>, urls: &[&str]) -> (Setup, Matching) {
+    let toml: String = urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| {
+            format!("[[runners]]\nname = \"r{i}\"\nurl = \"{url}\"\nexecutor = \"shell\"\n")
+        })
+        .collect();
+    let setup = Setup::new("job: {script: x}\n", &[("config.toml", &toml)]);
+    let context = MatchContext {
+        server_host: server_host.map(str::to_owned),
+        ..MatchContext::default()
+    };
+    let matching = match_jobs(&setup.pipeline, &setup.fleet, &context);
+    (setup, matching)
+}
+
+#[test]
+fn runner_url_other_server_rejected() {
+    let (_, matching) = match_urls(Some("gitlab.internal.test"), &["https://gitlab.com/"]);
+    let rejected = &matching.jobs[0].rejected[0];
+    assert_eq!(
+        rejected.reason,
+        Rejection::OtherServer {
+            url: "https://gitlab.com/".to_owned(),
+            server_host: "gitlab.internal.test".to_owned(),
+        }
+    );
+    assert_eq!(
+        rejected.message,
+        "runner `r0` requests jobs from `https://gitlab.com/` (its `url`), not from the GitLab \
+         server `gitlab.internal.test` of this pipeline"
+    );
+    assert!(matching.jobs[0].stuck);
+}
+
+#[test]
+fn runner_url_same_server_forms() {
+    let urls = [
+        "https://gitlab.internal.test",
+        "https://gitlab.internal.test/",
+        "https://GitLab.Internal.Test/",
+        "HTTPS://gitlab.internal.test",
+        "https://gitlab.internal.test:443/",
+        "https://gitlab.internal.test./",
+        "http://gitlab.internal.test/",
+        "https://user@gitlab.internal.test/",
+        "https://gitlab.internal.test/gitlab/",
+        "$CI_SERVER_URL",
+        "https://${GITLAB_HOST}/",
+        "gitlab.internal.test",
+        "",
+    ];
+    let (_, matching) = match_urls(Some("gitlab.internal.test"), &urls);
+    assert_eq!(matching.jobs[0].rejected, Vec::new());
+    assert_eq!(matching.jobs[0].eligible.len(), urls.len());
+}
+
+#[test]
+fn runner_url_other_port_rejected() {
+    let cases = [
+        ("gitlab.internal.test", "https://gitlab.internal.test:8443/"),
+        ("gitlab.internal.test", "http://gitlab.internal.test:8080/"),
+        ("gitlab.internal.test:8443", "https://gitlab.internal.test/"),
+        (
+            "gitlab.internal.test:8443",
+            "https://gitlab.internal.test:9443/",
+        ),
+        ("gitlab.internal.test", "https://gitlab.internal.test.evil/"),
+        ("gitlab.internal.test", "https://[::1]:443/"),
+    ];
+    for (server_host, url) in cases {
+        let (_, matching) = match_urls(Some(server_host), &[url]);
+        assert_eq!(
+            matching.jobs[0].eligible,
+            Vec::<usize>::new(),
+            "`{url}` is eligible with the server host `{server_host}`"
+        );
+    }
+}
+
+#[test]
+fn runner_url_same_port_accepted() {
+    let cases = [
+        (
+            "gitlab.internal.test:8443",
+            "https://gitlab.internal.test:8443",
+        ),
+        ("gitlab.internal.test:8443", "http://gitlab.internal.test/"),
+        ("gitlab.internal.test:80", "http://gitlab.internal.test:80/"),
+    ];
+    for (server_host, url) in cases {
+        let (_, matching) = match_urls(Some(server_host), &[url]);
+        assert_eq!(
+            matching.jobs[0].eligible,
+            [0],
+            "`{url}` is rejected with the server host `{server_host}`"
+        );
+    }
+}
+
+#[test]
+fn runner_url_ignored_without_server_host() {
+    let (_, matching) = match_urls(None, &["https://gitlab.com/"]);
+    assert_eq!(matching.jobs[0].eligible, [0]);
+}
+
 #[test]
 fn rejection_json_shape() {
     let setup = Setup::with_context(SPEC_JOBS, &[("config.toml", SPEC_RUNNERS)], &unprotected());
