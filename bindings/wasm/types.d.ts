@@ -1397,9 +1397,20 @@ export interface PlanVariable {
    */
   protected?: boolean;
   /**
+   * The environment scope of the winning definition, for a project, group or deployment
+   * variable whose scope is not `*` (every environment).
+   */
+  environment_scope?: string;
+  /**
    * The origins of the definitions this one overrides, lowest precedence first.
    */
   overrides?: VariableSource[];
+  /**
+   * The environment scope of each definition in `overrides`, at the same index: the scope
+   * of a project, group or deployment variable when it is not `*`, else `null`. Empty when
+   * every entry would be `null`.
+   */
+  override_scopes?: (string | null)[];
 }
 
 /**

@@ -273,7 +273,7 @@ fn variable_lines(out: &mut String, job: &PlannedJob) {
     let name_width = names.iter().map(|n| terminal::width(n)).max().unwrap_or(0);
     let value_width = values.iter().map(|v| terminal::width(v)).max().unwrap_or(0);
     for ((variable, name), value) in job.variables.iter().zip(&names).zip(&values) {
-        let source = source_name(&variable.source);
+        let source = scoped_source_name(&variable.source, variable.environment_scope.as_deref());
         let mut flags = Vec::new();
         if variable.protected {
             flags.push("protected".to_owned());
@@ -285,7 +285,15 @@ fn variable_lines(out: &mut String, job: &PlannedJob) {
             flags.push("file".to_owned());
         }
         if !variable.overrides.is_empty() {
-            let overridden: Vec<String> = variable.overrides.iter().map(source_name).collect();
+            let overridden: Vec<String> = variable
+                .overrides
+                .iter()
+                .enumerate()
+                .map(|(index, source)| {
+                    let scope = variable.override_scopes.get(index).cloned().flatten();
+                    scoped_source_name(source, scope.as_deref())
+                })
+                .collect();
             flags.push(format!("overrides {}", overridden.join(", ")));
         }
         let flags = if flags.is_empty() {
@@ -366,6 +374,16 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
 }
 
 /// Returns a variable source's JSON name, such as `job_yaml` or `project`.
+/// Names a variable's level, followed by `@SCOPE` when the definition has an environment scope
+/// other than `*`, as `--project-var KEY@SCOPE=VALUE` writes it.
+fn scoped_source_name(source: &impl Serialize, scope: Option<&str>) -> String {
+    let name = source_name(source);
+    match scope {
+        Some(scope) => escape(&format!("{name}@{scope}")).into_owned(),
+        None => name,
+    }
+}
+
 fn source_name(source: &impl Serialize) -> String {
     serde_json::to_value(source)
         .ok()

@@ -1258,6 +1258,39 @@ fn explain_matched_job() {
 }
 
 #[test]
+fn explain_names_variable_scopes() {
+    let dir = std::env::temp_dir().join(format!("glplan-scopes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(&config, "deploy: {script: x, environment: production}\n").unwrap();
+    let output = glplan(&[
+        "explain",
+        "deploy",
+        config.to_str().unwrap(),
+        "--group-var",
+        "A@prod*=0",
+        "--project-var",
+        "A=1",
+        "--project-var",
+        "A@production=2",
+        "--project-var",
+        "A@prod*=3",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("A "))
+        .unwrap();
+    assert!(
+        line.ends_with("(project@production; overrides group@prod*, project, project@prod*)"),
+        "{line}"
+    );
+}
+
+#[test]
 fn explain_needed_by() {
     let text = stdout(&glplan(&["explain", "build", RULES]));
     assert!(text.contains("needed by: unit\n"), "{text}");

@@ -216,9 +216,13 @@ impl<'a> FinalVariables<'a> {
     }
 
     /// Lists the origins that the winning (last) definition of one name overrides, lowest
-    /// precedence first, the merged YAML levels included. `definitions` are every definition
-    /// of that name, in list order.
-    fn overridden(&self, definitions: &[&ResolvedVariable]) -> Vec<VariableSource> {
+    /// precedence first, the merged YAML levels included, each with the definition's
+    /// environment scope when it is not `*`. `definitions` are every definition of that name,
+    /// in list order.
+    fn overridden(
+        &self,
+        definitions: &[&ResolvedVariable],
+    ) -> Vec<(VariableSource, Option<CompactString>)> {
         let Some(winner) = definitions.last() else {
             return Vec::new();
         };
@@ -227,13 +231,13 @@ impl<'a> FinalVariables<'a> {
             |than: VariableSource| yaml.clone().take_while(move |level| *level != than);
         // Every definition but the last (the winner) is overridden.
         let mut sources = Vec::new();
-        let mut previous: Option<VariableSource> = None;
+        let mut previous: Option<&ResolvedVariable> = None;
         for definition in definitions {
-            if let Some(source) = previous.replace(definition.source) {
-                sources.push(source);
+            if let Some(overridden) = previous.replace(*definition) {
+                sources.push((overridden.source, overridden.environment_scope.clone()));
             }
             if definition.source.is_yaml() {
-                sources.extend(lower_yaml(definition.source));
+                sources.extend(lower_yaml(definition.source).map(|source| (source, None)));
             }
         }
         sources
@@ -480,6 +484,13 @@ fn plan_variables(
         if value != sent_value {
             hidden.push((winner.name.as_str().to_owned(), sent_value.to_owned()));
         }
+        let (overrides, override_scopes): (Vec<_>, Vec<_>) =
+            variables.overridden(definitions).into_iter().unzip();
+        let override_scopes = if override_scopes.iter().any(Option::is_some) {
+            override_scopes
+        } else {
+            Vec::new()
+        };
         Some(PlanVariable {
             name: winner.name.clone(),
             value,
@@ -488,7 +499,9 @@ fn plan_variables(
             raw: winner.raw,
             file: winner.file,
             protected: winner.protected,
-            overrides: variables.overridden(definitions),
+            environment_scope: winner.environment_scope.clone(),
+            overrides,
+            override_scopes,
         })
     }));
     (planned, hidden)

@@ -463,10 +463,19 @@ pub struct PlanVariable {
     /// to pipelines of protected branches and tags.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
+    /// The environment scope of the winning definition, for a project, group or deployment
+    /// variable whose scope is not `*` (every environment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_scope: Option<CompactString>,
     /// The origins of the definitions this one overrides, lowest precedence first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, schemars(with = "Vec<schema::VariableSource>"))]
     pub overrides: Vec<VariableSource>,
+    /// The environment scope of each definition in `overrides`, at the same index: the scope
+    /// of a project, group or deployment variable when it is not `*`, else `null`. Empty when
+    /// every entry would be `null`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub override_scopes: Vec<Option<CompactString>>,
 }
 
 /// A protected CI/CD variable that applies to a job, but that GitLab does not pass to it

@@ -623,6 +623,50 @@ fn protected_variable_flag_shown() {
 }
 
 #[test]
+fn overridden_scopes_named() {
+    let scoped = |key: &str, value: &str, scope: &str| SettingsVariable {
+        environment_scope: scope.to_owned(),
+        ..SettingsVariable::new(key, value)
+    };
+    let mut context = PipelineContext::default();
+    context.group_variables = vec![crate::context::GroupVariables {
+        path: "group".to_owned(),
+        variables: vec![scoped("A", "0", "prod*")],
+    }];
+    context.project_variables = vec![
+        scoped("A", "1", "*"),
+        scoped("A", "2", "production"),
+        scoped("A", "3", "prod*"),
+    ];
+    let pipeline = plan_on("deploy: {script: x, environment: production}\n", &context);
+    let deploy = job(&pipeline, "deploy");
+    let a = deploy.variables.iter().find(|v| v.name == "A").unwrap();
+    assert_eq!(a.value, "2");
+    assert_eq!(a.environment_scope.as_deref(), Some("production"));
+    assert_eq!(
+        a.overrides,
+        [
+            VariableSource::Group,
+            VariableSource::Project,
+            VariableSource::Project
+        ]
+    );
+    assert_eq!(
+        a.override_scopes,
+        [Some("prod*".into()), None, Some("prod*".into())]
+    );
+}
+
+#[test]
+fn unscoped_overrides_have_no_scopes() {
+    let pipeline = plan_on(PROTECTED_YAML, &protected_context("main"));
+    let deploy = job(&pipeline, "deploy");
+    let token = deploy.variables.iter().find(|v| v.name == "TOKEN").unwrap();
+    assert_eq!(token.environment_scope, None);
+    assert!(token.override_scopes.is_empty());
+}
+
+#[test]
 fn withheld_protected_variable_lets_group_value_through() {
     // GitLab drops protected definitions before merging the levels, so on an unprotected
     // ref the job gets the group's unprotected `TOKEN`.

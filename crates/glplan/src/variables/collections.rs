@@ -536,7 +536,13 @@ fn scoped_settings(
     crate::sort::sort_by_key(&mut ranked, |(rank, _)| *rank);
     ranked
         .into_iter()
-        .map(|(_, variable)| settings_entry(variable, source))
+        .map(|(_, variable)| {
+            let scope = variable.environment_scope.as_str();
+            ResolvedVariable {
+                environment_scope: (scope != "*").then(|| CompactString::from(scope)),
+                ..settings_entry(variable, source)
+            }
+        })
         .collect()
 }
 
@@ -591,6 +597,7 @@ fn settings_entry(variable: &SettingsVariable, source: VariableSource) -> Resolv
         file: variable.file,
         protected: variable.protected,
         span: None,
+        environment_scope: None,
     }
 }
 
@@ -604,6 +611,7 @@ fn yaml_entry(variable: &YamlVariable, source: VariableSource) -> ResolvedVariab
         file: false,
         protected: false,
         span: variable.span,
+        environment_scope: None,
     }
 }
 

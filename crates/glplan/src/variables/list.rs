@@ -91,6 +91,9 @@ pub struct ResolvedVariable {
     pub protected: bool,
     /// Location of a YAML definition in the configuration.
     pub span: Option<Span>,
+    /// Environment scope of a project, group or deployment variable, when it is not `*`
+    /// (every environment).
+    pub environment_scope: Option<CompactString>,
 }
 
 /// Placeholder that [`ResolvedVariable::display_value`] shows in place of a masked value.
@@ -112,6 +115,7 @@ impl ResolvedVariable {
             file: false,
             protected: false,
             span: None,
+            environment_scope: None,
         }
     }
 
