@@ -133,7 +133,7 @@ pub enum Rejection {
     /// (`updateWorkers` in `commands/multi.go` logs a fatal error), so it requests no jobs for
     /// any runner of the host.
     HostNotRunning,
-    /// The entry's `url` names another GitLab server than [`MatchContext::server_host`], so
+    /// The entry's `url` names another GitLab server than the pipeline's server host, so
     /// gitlab-runner requests the entry's jobs from that server.
     OtherServer {
         /// The runner's `url`.
