@@ -17,6 +17,9 @@ pub(super) struct Item {
     pub map: Mapping,
     /// Span of the include item as written.
     pub span: Span,
+    /// Span of the entry of a `file:` list that this item was expanded from, where the errors
+    /// about that one file point.
+    pub file_span: Option<Span>,
 }
 
 impl Item {
@@ -33,6 +36,7 @@ impl Item {
         Item {
             map,
             span: self.span,
+            file_span: self.file_span,
         }
     }
 
@@ -140,11 +144,13 @@ pub(super) fn normalize(
                 normalized.push(Item {
                     map,
                     span: item.span,
+                    file_span: None,
                 });
             }
             Value::Map(map) => normalized.push(Item {
                 map: map.clone(),
                 span: item.span,
+                file_span: None,
             }),
             _ => diags.push(
                 Diagnostic::error(
@@ -382,7 +388,11 @@ mod tests {
         for (k, v) in pairs {
             map.insert(k, sp(), v);
         }
-        Item { map, span: sp() }
+        Item {
+            map,
+            span: sp(),
+            file_span: None,
+        }
     }
 
     fn vars() -> Vec<(String, String)> {
@@ -472,7 +482,12 @@ mod tests {
         map.insert("inptus", sp(), s("x"));
         map.insert("rulse", sp(), s("y"));
         let mut diags = Diagnostics::new();
-        check_shape(&Item { map, span: sp() }, &mut diags);
+        let item = Item {
+            map,
+            span: sp(),
+            file_span: None,
+        };
+        check_shape(&item, &mut diags);
         let diagnostic = diags.iter().next().unwrap();
         assert_eq!(diagnostic.help.as_deref(), Some("did you mean `inputs`?"));
         let labels: Vec<&str> = diagnostic

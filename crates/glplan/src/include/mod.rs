@@ -414,7 +414,10 @@ impl<'e> Processor<'_, 'e> {
                 None => Vec::new(),
                 Some(Value::Seq(files)) => files
                     .iter()
-                    .map(|file| item.with("file", file.clone()))
+                    .map(|file| Item {
+                        file_span: Some(file.span),
+                        ..item.with("file", file.clone())
+                    })
                     .collect(),
                 Some(_) => vec![item],
             };
@@ -476,7 +479,7 @@ impl<'e> Processor<'_, 'e> {
         let location_node = item.get(kind.location_key())?;
         let Some(raw) = location_node.as_str() else {
             let location_text = ruby::to_s(location_node);
-            self.error(
+            self.location_error(
                 "invalid-include-location",
                 format!("Included file `{location_text}` needs to be a string"),
                 item,
@@ -499,7 +502,7 @@ impl<'e> Processor<'_, 'e> {
     /// remote files and the `.gitlab-ci.yml` suffix for templates.
     fn check_location(&mut self, kind: Kind, location: &str, item: &Item) -> bool {
         if kind != Kind::Component && !has_yaml_extension(location) {
-            self.error(
+            self.location_error(
                 "invalid-include-location",
                 format!("Included file `{location}` does not have YAML extension!"),
                 item,
@@ -507,7 +510,7 @@ impl<'e> Processor<'_, 'e> {
             return false;
         }
         if kind == Kind::Remote && !location::is_valid_url(location) {
-            self.error(
+            self.location_error(
                 "invalid-include-location",
                 format!("Remote file `{location}` does not have a valid address!"),
                 item,
@@ -515,7 +518,7 @@ impl<'e> Processor<'_, 'e> {
             return false;
         }
         if kind == Kind::Template && !location.ends_with(".gitlab-ci.yml") {
-            self.error(
+            self.location_error(
                 "invalid-include-location",
                 format!("Template file `{location}` is not a valid location!"),
                 item,
@@ -599,7 +602,7 @@ impl<'e> Processor<'_, 'e> {
                     &repo,
                 )?;
                 if text.trim().is_empty() {
-                    self.error(
+                    self.location_error(
                         "include-empty",
                         format!("Project `{project}` file `{location}` is empty!"),
                         item,
@@ -694,7 +697,7 @@ impl<'e> Processor<'_, 'e> {
             Err(error) => error,
         };
         if let Some(message) = not_found(&error) {
-            self.error("include-not-found", message, item);
+            self.location_error("include-not-found", message, item);
             return None;
         }
         let project = repo.project.as_deref().unwrap_or_default();
@@ -715,17 +718,17 @@ impl<'e> Processor<'_, 'e> {
                     item,
                 );
             }
-            FetchError::Unavailable(message) => self.error(
+            FetchError::Unavailable(message) => self.location_error(
                 "include-unavailable",
                 format!("include `{location}` could not be loaded: {message}"),
                 item,
             ),
-            FetchError::NotFound => self.error(
+            FetchError::NotFound => self.location_error(
                 "include-not-found",
                 format!("Included file `{location}` is empty or does not exist!"),
                 item,
             ),
-            FetchError::Other(message) => self.error(
+            FetchError::Other(message) => self.location_error(
                 "include-fetch-failed",
                 format!("include `{location}` could not be loaded: {message}"),
                 item,
@@ -951,6 +954,14 @@ impl<'e> Processor<'_, 'e> {
     fn error(&mut self, code: &'static str, message: impl Into<String>, item: &Item) {
         self.diags
             .push(Diagnostic::error(code, message).with_span(item.span));
+    }
+
+    /// Reports an error about the file an item names, at the entry of its `file:` list when
+    /// it has one, else at the item.
+    fn location_error(&mut self, code: &'static str, message: impl Into<String>, item: &Item) {
+        let span = item.file_span.unwrap_or(item.span);
+        self.diags
+            .push(Diagnostic::error(code, message).with_span(span));
     }
 }
 

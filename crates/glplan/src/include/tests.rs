@@ -935,6 +935,48 @@ fn error_span_is_the_include_item() {
 }
 
 #[test]
+fn project_file_list_error_spans() {
+    let mut files = MemoryFiles::new();
+    files.projects.insert(
+        "g/p".to_owned(),
+        project_files(&[("a.yml", "a: {script: [x]}\n"), ("empty.yml", "\n")]),
+    );
+    let entry = "include:\n  - project: g/p\n    file:\n      - a.yml\n      - missing.yml\n      \
+                 - empty.yml\n      - notes.txt\n      - [nested.yml]\n";
+    let result = run(&files, entry);
+    let errors: Vec<(&str, &str)> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.code, result.snippet(d.span.expect("a span"))))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("include-not-found", "missing.yml"),
+            ("include-empty", "empty.yml"),
+            ("invalid-include-location", "notes.txt"),
+            ("invalid-include-location", "[nested.yml]"),
+        ]
+    );
+}
+
+#[test]
+fn project_single_file_error_span() {
+    let mut files = MemoryFiles::new();
+    files.projects.insert(
+        "g/p".to_owned(),
+        project_files(&[("a.yml", "a: {script: [x]}\n")]),
+    );
+    let result = run(
+        &files,
+        "include:\n  - project: g/p\n    file: missing.yml\n",
+    );
+    let span = result.only_error().span.expect("a span");
+    assert_eq!(result.snippet(span), "project: g/p\n    file: missing.yml");
+}
+
+#[test]
 fn ref_and_unavailable_errors() {
     let mut files = MemoryFiles::new();
     files.projects.insert(
