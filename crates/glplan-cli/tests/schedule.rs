@@ -1033,6 +1033,28 @@ fn unused_durations_entries_warn() {
 }
 
 #[test]
+fn unclosed_durations_glob_warns_at_bracket() {
+    let config = fixture("children/.gitlab-ci.yml");
+    let dir = std::env::temp_dir().join(format!("glplan-unclosed-glob-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("durations.yml");
+    std::fs::write(&path, "jobs:\n  'build: [linux*': 1m\n").unwrap();
+    let output = glplan(&["schedule", &config, "--durations", path.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "warning[duration-entry-unknown]: the durations entry `build: [linux*` selects no \
+             job of the pipeline, because its `[` opens a character class that is never closed"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("durations.yml:2:11"), "{text}");
+    assert!(text.contains("as in `build: \\[linux*`"), "{text}");
+}
+
+#[test]
 fn trigger_exit_code_warns_with_position() {
     let dir = std::env::temp_dir().join(format!("glplan-trigger-exit-code-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

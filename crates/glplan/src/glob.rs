@@ -165,6 +165,40 @@ impl Fnmatch {
         self.matcher.matches(path)
     }
 
+    /// Finds the first `[` that opens a class without a closing `]`, else the first `{` without
+    /// its `}`, outside `\` escapes, and returns its byte index in the pattern and the
+    /// character. Ruby's `File.fnmatch?` treats such a class as matching nothing, and such a
+    /// brace as making the whole pattern match nothing.
+    ///
+    /// NOTE: braces are not expanded first, so a class that only an expansion leaves unclosed,
+    /// as in `{[a,b]}`, is not found.
+    pub fn unclosed(&self) -> Option<(usize, char)> {
+        let chars: Vec<(usize, char)> = self.pattern.char_indices().collect();
+        let text: Vec<char> = chars.iter().map(|&(_, c)| c).collect();
+        let at = |i: usize| chars.get(i).map(|&(byte, c)| (byte, c));
+        let mut open_braces = Vec::new();
+        let mut i = 0;
+        while let Some(&c) = text.get(i) {
+            match c {
+                '\\' => i += 2,
+                '[' => match parse_class(&text, i + 1) {
+                    Some((_, next)) => i = next,
+                    None => return at(i),
+                },
+                '{' => {
+                    open_braces.push(i);
+                    i += 1;
+                }
+                '}' => {
+                    open_braces.pop();
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        at(*open_braces.first()?)
+    }
+
     /// Returns the one path the pattern matches when it has no wildcard, class or brace, with
     /// its escapes removed (`a\*b` gives `a*b`).
     pub fn literal(&self) -> Option<&str> {
@@ -819,6 +853,27 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fnmatch_unclosed_positions() {
+        let cases = [
+            ("build: [linux*", Some((7, '['))),
+            ("a[b]c", None),
+            ("a\\[b", None),
+            ("[]", None),
+            ("[]]", None),
+            ("x[\\]", Some((1, '['))),
+            ("{a,b", Some((0, '{'))),
+            ("{a,{b}", Some((0, '{'))),
+            ("{a,b}", None),
+            ("\\{a", None),
+            ("[{]", None),
+            ("é[", Some((2, '['))),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(Fnmatch::new(pattern).unclosed(), expected, "{pattern:?}");
+        }
+    }
 
     #[test]
     fn wildcard_spec_examples() {

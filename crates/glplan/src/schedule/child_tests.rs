@@ -559,6 +559,55 @@ fn misspelt_durations_entry_suggests_job_name() {
 }
 
 #[test]
+fn unclosed_glob_durations_entry_says_why() {
+    let pipeline = planned(&with_child(UNUSED_PARENT, UNUSED_CHILD));
+    let cases = [
+        ("jobs:\n  'build: [linux*': 1\n", "["),
+        ("jobs:\n  \"te{st,x\": 1\n", "{"),
+        ("jobs:\n  te[st: 1\n", "["),
+    ];
+    for (text, at) in cases {
+        let warnings = unused_durations(&pipeline, &durations(text));
+        let [warning] = warnings.as_slice() else {
+            panic!("{text:?}: {warnings:#?}");
+        };
+        assert_eq!(warning.code, "duration-entry-unknown", "{text:?}");
+        let span = warning.span.expect("a span");
+        assert_eq!(text.get(span.range()), Some(at), "{text:?}");
+    }
+
+    // A key whose text is not the pattern as written gets the span of the whole key.
+    let text = "jobs:\n  \"\\x74e[st\": 1\n";
+    let warnings = unused_durations(&pipeline, &durations(text));
+    let span = warnings[0].span.expect("a span");
+    assert!(
+        text[span.range()].contains("\\x74e[st"),
+        "{:?}",
+        &text[span.range()]
+    );
+
+    let warnings = unused_durations(&pipeline, &durations("jobs: {'build: [linux*': 1}\n"));
+    assert_eq!(
+        warnings[0].message,
+        "the durations entry `build: [linux*` selects no job of the pipeline, because its `[` \
+         opens a character class that is never closed, and such a class matches nothing"
+    );
+    assert_eq!(
+        warnings[0].help.as_deref(),
+        Some(
+            "write `\\[` to match a `[`, as in `build: \\[linux*` (in single quotes in YAML, \
+             because `\\[` is not a valid escape in double quotes), or close the class with `]`"
+        )
+    );
+    let warnings = unused_durations(&pipeline, &durations("jobs: {'te{st': 1}\n"));
+    assert_eq!(
+        warnings[0].message,
+        "the durations entry `te{st` selects no job of the pipeline, because its `{` has no \
+         closing `}`, which makes the whole glob match nothing"
+    );
+}
+
+#[test]
 fn durations_entries_jobs_take_not_reported() {
     // Names, a parallel base name, a child job, globs, and jobs that the pipelines leave out.
     let times = "jobs: {build: 1, test: 2, 't/c': 3, deploy: 4, 't/late': 5, 'dep*': 6, 'b*': 7}\n";

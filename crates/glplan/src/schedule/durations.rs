@@ -24,8 +24,11 @@
 //! A job takes the first entry whose key equals its name, else the first whose key equals its
 //! parallel base name (`test` for `test 1/3`), else the first glob, in file order, that
 //! matches its name or its base name. Globs use the `rules:changes` dialect, where `*` does not
-//! match `/`, so `test*` matches `test 1/3` through its base name `test`. Trigger jobs take no
-//! runner and last 0 seconds unless an entry names them.
+//! match `/`, so `test*` matches `test 1/3` through its base name `test`. As in Ruby's
+//! `File.fnmatch?`, a `[` without its `]` opens a class that matches nothing, and a `{`
+//! without its `}` makes the whole glob match nothing, so `build: [linux*` selects no job.
+//! `build: \[linux*` matches a literal `[`. Trigger jobs take no runner and last 0 seconds
+//! unless an entry names them.
 //!
 //! The jobs of a simulated child pipeline are named after their trigger job, as in
 //! `deploy/rspec`, so `deploy/*` matches every job of that child pipeline, and `**/rspec`
@@ -111,7 +114,22 @@ pub struct DurationEntry {
     pub span: Span,
     /// Position of the `exit_code` key, when the entry sets one.
     pub exit_code_span: Option<Span>,
+    /// The `[` or `{` that is never closed and makes the key's glob match nothing.
+    pub unclosed: Option<UnclosedGlob>,
     glob: Fnmatch,
+}
+
+/// A `[` that opens a class without its `]`, or a `{` without its `}`, in a durations key (see
+/// [`Fnmatch::unclosed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnclosedGlob {
+    /// `[` or `{`.
+    pub character: char,
+    /// Byte index of the character in the key.
+    pub index: usize,
+    /// The character in the file when the key is the pattern as written, plain or in quotes
+    /// without escapes, else the whole key.
+    pub span: Span,
 }
 
 /// A parsed durations file.
@@ -279,6 +297,28 @@ impl Reader<'_> {
         self.text.get(node.span.range()).unwrap_or_default().trim()
     }
 
+    /// Returns the span of the character at byte `index` of `pattern`, the key written at
+    /// `key_span`: exact when the key is the pattern as written, plain or in quotes without
+    /// escapes, else the whole key.
+    fn character_span(&self, key_span: Span, pattern: &str, index: usize) -> Span {
+        let written = self.text.get(key_span.range()).unwrap_or_default();
+        let quoted = written.len() == pattern.len() + 2
+            && (written.starts_with('\'') || written.starts_with('"'))
+            && written.get(1..written.len() - 1) == Some(pattern);
+        let offset = if written == pattern {
+            index
+        } else if quoted {
+            index + 1
+        } else {
+            return key_span;
+        };
+        let Ok(offset) = u32::try_from(offset) else {
+            return key_span;
+        };
+        let start = key_span.start + offset;
+        Span::new(key_span.file, start, start + 1)
+    }
+
     fn entries(&self, node: &Node, diags: &mut Diagnostics) -> Vec<DurationEntry> {
         if node.is_null() {
             return Vec::new();
@@ -309,8 +349,15 @@ impl Reader<'_> {
                 }),
             };
             if let Some(parsed) = parsed {
+                let glob = Fnmatch::new(&pattern);
+                let unclosed = glob.unclosed().map(|(index, character)| UnclosedGlob {
+                    character,
+                    index,
+                    span: self.character_span(entry.key_span, &pattern, index),
+                });
                 entries.push(DurationEntry {
-                    glob: Fnmatch::new(&pattern),
+                    glob,
+                    unclosed,
                     pattern,
                     seconds: parsed.seconds,
                     failures: parsed.failures,

@@ -164,7 +164,7 @@ mod tests;
 
 pub use durations::{
     DEFAULT_JOB_SECONDS, DEFAULT_PROJECT_TIMEOUT_SECONDS, DurationEntry, Durations, Failures,
-    JobTiming, MIN_PROJECT_TIMEOUT_SECONDS, PROJECT_TIMEOUT_LIMIT_SECONDS,
+    JobTiming, MIN_PROJECT_TIMEOUT_SECONDS, PROJECT_TIMEOUT_LIMIT_SECONDS, UnclosedGlob,
 };
 pub use output::{
     Attempt, ChildPipeline, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait,
@@ -753,6 +753,10 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
                 std::iter::once(job.name.as_ref()).chain(bases.iter().copied())
             })
             .chain(absent.iter().flatten().copied());
+        if let Some(unclosed) = &entry.unclosed {
+            warnings.push(unclosed_glob_warning(&entry.pattern, unclosed));
+            continue;
+        }
         let help = match crate::diagnostic::did_you_mean(&entry.pattern, names) {
             Some(name) => format!("did you mean {}?", crate::diagnostic::code_span(name)),
             None => "write a job name, a parallel job's base name or a glob; the jobs of a child \
@@ -770,6 +774,38 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
         );
     }
     warnings
+}
+
+/// Returns the `duration-entry-unknown` warning of an entry whose glob `pattern` matches nothing
+/// because a `[` or `{` is never closed.
+fn unclosed_glob_warning(pattern: &str, unclosed: &UnclosedGlob) -> crate::Diagnostic {
+    let character = unclosed.character;
+    let (reason, close) = if character == '[' {
+        (
+            "its `[` opens a character class that is never closed, and such a class matches \
+             nothing",
+            "close the class with `]`",
+        )
+    } else {
+        (
+            "its `{` has no closing `}`, which makes the whole glob match nothing",
+            "close the list with `}`",
+        )
+    };
+    let message =
+        format!("the durations entry `{pattern}` selects no job of the pipeline, because {reason}");
+    let escaped = format!(
+        "{}\\{}",
+        pattern.get(..unclosed.index).unwrap_or_default(),
+        pattern.get(unclosed.index..).unwrap_or_default()
+    );
+    let help = format!(
+        "write `\\{character}` to match a `{character}`, as in `{escaped}` (in single quotes \
+         in YAML, because `\\{character}` is not a valid escape in double quotes), or {close}"
+    );
+    crate::Diagnostic::warning("duration-entry-unknown", message)
+        .with_span(unclosed.span)
+        .with_help(help)
 }
 
 /// Returns the names that select absent job `name` of `pipe`, as `LayoutJob::bases` gives
