@@ -306,6 +306,19 @@ fn protected_token_push(branch: &str) -> PipelineContext {
     context
 }
 
+/// Returns a push of `main` with project variable `A` in the scopes `*`, `prod*` and
+/// `production`.
+fn scoped_variables_push() -> PipelineContext {
+    let mut context = PipelineContext::push("main");
+    for (value, scope) in [("1", "*"), ("2", "production"), ("3", "prod*")] {
+        context.project_variables.push(SettingsVariable {
+            environment_scope: scope.to_owned(),
+            ..SettingsVariable::new("A", value)
+        });
+    }
+    context
+}
+
 /// Lists the outputs the tests validate, each with a label for failure reports.
 fn outputs() -> Vec<(&'static str, Value)> {
     let tag = PipelineContext::tag("v1.0");
@@ -316,6 +329,7 @@ fn outputs() -> Vec<(&'static str, Value)> {
     let missing_need = "a: {script: x, rules: [{if: $NOPE}]}\nb: {script: x, needs: [a]}\n";
     let only_except = "a: {script: x, only: {refs: [branches], variables: [$A], changes: [x], \
                        kubernetes: active}}\nb: {script: x, except: [tags]}\n";
+    let deploy = "deploy: {script: x, environment: production}\n";
     vec![
         (
             "full pipeline on main",
@@ -353,6 +367,10 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "a protected variable withheld on an unprotected branch",
             plan_json(protected, &protected_token_push("feature"), false),
+        ),
+        (
+            "project variables in several environment scopes",
+            plan_json(deploy, &scoped_variables_push(), false),
         ),
         ("full pipeline with runners", plan_with_runners_json(FULL)),
         (
