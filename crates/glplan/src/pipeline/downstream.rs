@@ -134,7 +134,7 @@ pub(super) fn trigger(
 }
 
 /// GitLab's failure reason for a trigger job whose downstream pipeline is not created.
-const CREATION_FAILED: &str = "downstream_pipeline_creation_failed";
+pub(crate) const CREATION_FAILED: &str = "downstream_pipeline_creation_failed";
 
 /// GitLab's failure reason for a trigger job more than
 /// [`Limits::max_descendant_pipeline_depth`](crate::Limits) levels below the top pipeline.

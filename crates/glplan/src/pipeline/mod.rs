@@ -78,7 +78,7 @@ pub use output::{
 };
 pub use trace::Masker;
 
-pub(crate) use downstream::{DEPTH_FAILED, HIERARCHY_SIZE_FAILED};
+pub(crate) use downstream::{CREATION_FAILED, DEPTH_FAILED, HIERARCHY_SIZE_FAILED};
 pub(crate) use graph::processing_cycle;
 
 use crate::config::{Config, Job, JobKind, When};
@@ -95,6 +95,7 @@ use crate::yaml::Mapping;
 use attributes::FinalVariables;
 use layers::VariableLists;
 use needs::JobLinks;
+use output::CONFIG_ERROR;
 use seed::Seed;
 use trace::{Locator, TraceContext};
 
@@ -275,6 +276,7 @@ impl Planner<'_, '_> {
             absent: Vec::new(),
             order: Vec::new(),
             diagnostics: Vec::new(),
+            failure_reason: None,
             masker: masker.clone(),
         };
         if !workflow.result.created {
@@ -324,6 +326,9 @@ impl Planner<'_, '_> {
 
         // 3. The seed checks, then the check for a pipeline without jobs.
         let checked = needs::check(&seeds, limits, locator);
+        if !checked.errors.is_empty() {
+            pipeline.failure_reason = Some(CONFIG_ERROR);
+        }
         pipeline.errors.extend(checked.errors);
         pipeline.diagnostics.extend(checked.diagnostics);
         let has_regular_stage = seeds
@@ -331,6 +336,7 @@ impl Planner<'_, '_> {
             .any(|seed| !EDGE_STAGES.contains(&seed.job.stage.as_str()));
         if pipeline.errors.is_empty() && !has_regular_stage {
             pipeline.errors.push(NO_JOBS_MESSAGE.to_owned());
+            pipeline.failure_reason = Some("filtered_by_rules");
             let diagnostic = Diagnostic::error("no-jobs", NO_JOBS_MESSAGE).with_help(
                 "every job was left out by its rules, only or except, or only jobs of `.pre` \
                  and `.post` are left; GitLab 16 and later word this as `Pipeline will not run \
@@ -538,6 +544,7 @@ impl Planner<'_, '_> {
     /// Records that `workflow:rules` filtered the pipeline out: no job is created.
     fn filter_out(&self, pipeline: &mut Pipeline, traces: TraceContext<'_>) {
         pipeline.errors.push(FILTERED_OUT_MESSAGE.to_owned());
+        pipeline.failure_reason = Some("filtered_by_workflow_rules");
         let diagnostic = Diagnostic::error("workflow-filtered", FILTERED_OUT_MESSAGE)
             .with_help(pipeline.workflow.reason.clone());
         pipeline
@@ -579,6 +586,7 @@ fn with_resolution(
         // one, a need cycle also fails the job graph), so only warnings and notes are kept.
         pipeline.created = false;
         pipeline.errors = errors;
+        pipeline.failure_reason = Some(CONFIG_ERROR);
         // GitLab evaluates no `workflow:rules` for an invalid configuration, and an invalid
         // `workflow:` is dropped before evaluation, so the decision made without it would be
         // false.
@@ -636,6 +644,7 @@ fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
         absent: Vec::new(),
         order: Vec::new(),
         diagnostics: Vec::new(),
+        failure_reason: Some(CONFIG_ERROR),
         masker,
     };
     with_resolution(pipeline, resolution, true)

@@ -53,6 +53,13 @@ pub struct Pipeline {
     /// What glplan found while planning: pipeline errors with their location, warnings, and
     /// notes about facts that are not available offline.
     pub diagnostics: Vec<PlanDiagnostic>,
+    /// GitLab's failure reason for a pipeline it does not create: `config_error`,
+    /// `filtered_by_workflow_rules` or `filtered_by_rules` (no job left). `None` when the
+    /// pipeline is created, or when GitLab fails it without a reason, as for a
+    /// `workflow:name` that is not valid.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub(crate) failure_reason: Option<&'static str>,
     /// The masked values of this pipeline and of its upstream pipelines, for the runner and
     /// schedule reports built from it, which must hide them too.
     #[serde(skip)]
@@ -93,6 +100,14 @@ impl Pipeline {
         edges
     }
 
+    /// Returns whether GitLab saves this pipeline although it does not create it. GitLab
+    /// saves a failed pipeline only when its failure reason is one of
+    /// `Enums::Ci::Pipeline.persistable_failure_reasons`, which leave out the
+    /// `filtered_by_*` reasons, and only `config_error` of those applies here.
+    pub(crate) fn saved_as_failed(&self) -> bool {
+        !self.created && self.failure_reason == Some(CONFIG_ERROR)
+    }
+
     /// Returns the errors among [`Pipeline::diagnostics`].
     pub fn error_diagnostics(&self) -> impl Iterator<Item = &PlanDiagnostic> {
         self.diagnostics
@@ -100,6 +115,10 @@ impl Pipeline {
             .filter(|diagnostic| diagnostic.severity == Severity::Error)
     }
 }
+
+/// GitLab's failure reason for a pipeline whose configuration has errors, including errors
+/// found when it seeds the jobs, such as an undefined need.
+pub(crate) const CONFIG_ERROR: &str = "config_error";
 
 /// Why a job waits for another one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -90,6 +90,8 @@ impl Serialize for PipelineMembers<'_> {
             absent,
             order,
             diagnostics,
+            // Never serialized, like `Pipeline` itself leaves it out.
+            failure_reason: _,
             // Never serialized: the values it hides are not part of the output.
             masker: _,
         } = self.pipeline;

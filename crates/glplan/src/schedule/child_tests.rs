@@ -1138,3 +1138,69 @@ fn hierarchy_limit_zero_is_unlimited() {
         assert_eq!(job(&unlimited, name).status, JobStatus::Success, "{name}");
     }
 }
+
+/// Simulates a top pipeline whose trigger job `bad` includes `child` (allowed to fail), then
+/// two trigger jobs `t` that each create a child pipeline, with a hierarchy size limit of 3.
+fn hierarchy_after_failed_child(child: &str) -> Schedule {
+    let yaml = format!(
+        "stages: [a, b]\n\
+         bad: {{stage: a, allow_failure: true, trigger: {{include: bad.yml}}}}\n\
+         t: {{stage: b, parallel: {}, trigger: {{include: child.yml}}}}\n",
+        matrix(2)
+    );
+    let files = [
+        (".gitlab-ci.yml", yaml.as_str()),
+        ("bad.yml", child),
+        ("child.yml", "j: {script: x}\n"),
+    ];
+    run_with_hierarchy_limit(&files, 3)
+}
+
+/// GitLab saves a child pipeline that fails with `config_error` and links it to its trigger
+/// job before it processes the configuration, so the child counts toward the hierarchy size.
+#[test]
+fn hierarchy_counts_child_with_config_error() {
+    let children = [
+        ("invalid keyword", "j: {scrpt: x}\n"),
+        ("undefined need", "j: {script: x, needs: [nope]}\n"),
+    ];
+    for (case, child) in children {
+        let schedule = hierarchy_after_failed_child(child);
+        assert_eq!(
+            job(&schedule, "bad").failure_reason.as_deref(),
+            Some("downstream_pipeline_creation_failed"),
+            "{case}"
+        );
+        assert_eq!(hierarchy_failures(&schedule), ["t: [2]"], "{case}");
+    }
+}
+
+/// GitLab does not save a pipeline filtered out by `workflow:rules` or left without jobs
+/// (`filtered_by_workflow_rules`, `filtered_by_rules`), nor one that fails without a failure
+/// reason, as for a pipeline name too long after expansion, so it does not count.
+#[test]
+fn hierarchy_skips_unsaved_child() {
+    // A name of 255 characters at most is valid as written, but too long once expanded.
+    let long_name = format!(
+        "variables: {{A: {}}}\nworkflow: {{name: $A$A}}\nj: {{script: x}}\n",
+        "n".repeat(200)
+    );
+    let children = [
+        (
+            "workflow",
+            "workflow: {rules: [{when: never}]}\nj: {script: x}\n",
+        ),
+        ("no jobs", "j: {script: x, rules: [{when: never}]}\n"),
+        ("only edge stages", "j: {stage: .pre, script: x}\n"),
+        ("name too long after expansion", long_name.as_str()),
+    ];
+    for (case, child) in children {
+        let schedule = hierarchy_after_failed_child(child);
+        assert_eq!(
+            job(&schedule, "bad").failure_reason.as_deref(),
+            Some("downstream_pipeline_creation_failed"),
+            "{case}"
+        );
+        assert_eq!(hierarchy_failures(&schedule), Vec::<&str>::new(), "{case}");
+    }
+}

@@ -57,6 +57,10 @@
 //!   `reached_max_pipeline_hierarchy_size`, as in GitLab, which counts the pipelines that
 //!   exist at that moment. The simulation counts the top pipeline and one downstream pipeline
 //!   for each trigger job attempt that started without failing, multi-project ones included.
+//!   A trigger job that fails because its child pipeline has a configuration error counts
+//!   too: GitLab saves that child as failed (`config_error`) and links it to the trigger job
+//!   before it reads the child's configuration. A child filtered out by `workflow:rules` or
+//!   left without jobs (`filtered_by_workflow_rules`, `filtered_by_rules`) is not saved.
 //!   The plan plans child pipelines up to the limit in plan order, so a trigger job that
 //!   starts below the limit can have no planned child pipeline. Its child pipeline is counted
 //!   but not simulated, as for any other child pipeline that was not planned.

@@ -17,7 +17,7 @@ use std::ops::Range;
 use crate::hash::HashMap;
 
 use crate::config::{AllowFailure, JobKind, SchedulingType, When};
-use crate::pipeline::{DEPTH_FAILED, HIERARCHY_SIZE_FAILED, Pipeline, PlannedJob};
+use crate::pipeline::{CREATION_FAILED, DEPTH_FAILED, HIERARCHY_SIZE_FAILED, Pipeline, PlannedJob};
 
 use super::durations::{Durations, Failures, JobTiming};
 use super::feeder::Feeder;
@@ -96,6 +96,10 @@ struct JobFacts<'p> {
     /// Whether this is a trigger job with `strategy: depend` or `mirror`, which takes the
     /// status of its downstream pipeline.
     mirrors_downstream: bool,
+    /// Whether GitLab saves the child pipeline it fails to create, linked to this trigger
+    /// job, so that it counts toward the hierarchy size. It does so for a configuration
+    /// error, not for a pipeline filtered out by `workflow:rules` or left without jobs.
+    saves_failed_child: bool,
     /// GitLab's failure reason for a job that it creates as failed, without running it.
     creation_failure: Option<&'static str>,
     timeout: u64,
@@ -437,6 +441,11 @@ impl<'p> Sim<'p> {
                         .filter(|reason| *reason != HIERARCHY_SIZE_FAILED),
                     max_hierarchy_size: job.trigger.as_ref().map(|t| t.max_hierarchy_size),
                     mirrors_downstream: bridge && Strategy::of(job) != Strategy::None,
+                    saves_failed_child: job
+                        .trigger
+                        .as_ref()
+                        .and_then(|t| t.downstream.as_ref())
+                        .is_some_and(|child| child.saved_as_failed()),
                     creation_failure: job.creation_failure(),
                     timeout: job
                         .timeout
@@ -1015,13 +1024,17 @@ impl<'p> Sim<'p> {
             inherited = Some(JobStatus::Failed);
             (seconds, None, None)
         } else {
-            (seconds, Some("downstream_pipeline_creation_failed"), None)
+            (seconds, Some(CREATION_FAILED), None)
         };
 
         // A trigger job that starts creates its downstream pipeline, which the simulation
         // runs when the plan planned it. With `depend` or `mirror` the job runs until that
-        // child pipeline completes, so no end is queued.
-        if fact.bridge && failure.is_none() {
+        // child pipeline completes, so no end is queued. GitLab links the child pipeline to
+        // the trigger job before it reads the child's configuration, so a child saved with a
+        // configuration error is in the hierarchy too.
+        let saved_failed_child =
+            fact.saves_failed_child && downstream_failure == Some(CREATION_FAILED);
+        if fact.bridge && (failure.is_none() || saved_failed_child) {
             self.hierarchy_size += 1;
         }
         let child = fact.child.filter(|_| failure.is_none());
