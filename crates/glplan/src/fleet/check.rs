@@ -14,7 +14,7 @@ use crate::glob::Fnmatch;
 use crate::pipeline::{Pipeline, PlannedJob, SourceLocation};
 use crate::source::{SourceMap, Span};
 
-use super::matching::JobMatch;
+use super::matching::{JobMatch, Rejection};
 use super::{ContainerResources, Executor, Fleet, Matching, Runner, RunnerService, quantity};
 
 /// The Docker daemon port without TLS.
@@ -297,12 +297,43 @@ fn stuck_job(
             .iter()
             .map(|r| r.message.as_str())
             .collect();
+        let mut fixes: Vec<&str> = Vec::new();
+        for rejection in &job_match.rejected {
+            let fix = fix_for(&rejection.reason);
+            if !fixes.contains(&fix) {
+                fixes.push(fix);
+            }
+        }
         format!(
-            "make one runner fit the job ({}), or change the job's `tags`",
-            reasons.join("; ")
+            "make one runner fit the job ({}): {}",
+            reasons.join("; "),
+            fixes.join(", or ")
         )
     };
     diagnostic.with_help(help)
+}
+
+/// Returns the change that lifts `rejection`, for the help of `fleet-stuck-job`. Only a
+/// runner rejected for the job's tags can take the job once its `tags` change.
+fn fix_for(rejection: &Rejection) -> &'static str {
+    match rejection {
+        Rejection::HostNotRunning => "set `concurrent` to 1 or more on the runner's host",
+        Rejection::ExecutorNotFound => "give the runner a valid `executor`",
+        Rejection::Paused => "resume the runner",
+        Rejection::SharedRunnersDisabled => "enable instance runners for the project",
+        Rejection::ProjectNotAssigned { locked: false, .. } => "assign the runner to this project",
+        Rejection::ProjectNotAssigned { locked: true, .. } => {
+            "unlock the runner and assign it to this project"
+        }
+        Rejection::GroupNotAncestor { .. } => {
+            "use a runner of this project or of a group that contains it"
+        }
+        Rejection::ProtectedRefOnly => {
+            "protect this ref, or let the runner run jobs of unprotected refs"
+        }
+        Rejection::MissingTags { .. } => "change the job's `tags` or the runner's",
+        Rejection::UntaggedJob => "set `run_untagged = true`, or change the job's `tags`",
+    }
 }
 
 /// Warns about `image` and `services` on executors that do not run containers.

@@ -396,6 +396,33 @@ fn host_without_workers_rejects_runners() {
     assert!(stuck.message.contains("job `a`"), "{}", stuck.message);
 }
 
+/// Changing the job's `tags` cannot help when no runner was rejected for its tags, so the
+/// help of a job stuck on a host with `concurrent = 0` names the host setting instead.
+#[test]
+fn stuck_job_help_fits_host_rejection() {
+    let zero = "concurrent = 0\n[[runners]]\nname = \"z\"\nexecutor = \"shell\"\n";
+    let setup = Setup::new("a: {script: x}\n", &[("zero.toml", zero)]);
+    let help = setup.check_diag("fleet-stuck-job").help.clone().unwrap();
+    assert!(!help.contains("`tags`"), "{help}");
+    assert!(help.contains("`concurrent`"), "{help}");
+    assert!(help.contains("runner `z` is on a host"), "{help}");
+}
+
+/// A runner rejected for the job's tags can take the job once its tags change, so the help
+/// offers that too.
+#[test]
+fn stuck_job_help_offers_tags() {
+    let zero = "concurrent = 0\n[[runners]]\nname = \"z\"\nexecutor = \"shell\"\n";
+    let one = "concurrent = 1\n[[runners]]\nname = \"o\"\nexecutor = \"shell\"\n";
+    let setup = Setup::new(
+        "a: {script: x, tags: [gpu]}\n",
+        &[("zero.toml", zero), ("one.toml", one)],
+    );
+    let help = setup.check_diag("fleet-stuck-job").help.clone().unwrap();
+    assert!(help.contains("change the job's `tags`"), "{help}");
+    assert!(help.contains("`concurrent`"), "{help}");
+}
+
 #[test]
 fn invalid_toml_syntax_with_position() {
     let text = "concurrent = 1\n[[runners]]\nname = \"a\nexecutor = \"shell\"\n";
