@@ -154,9 +154,12 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "JOB")]
     pub play: Vec<String>,
     /// Makes every attempt of JOB fail with exit code 1 (`script_failure`), to see what
-    /// runs after a failure. JOB is named as for `--play`. A trigger job fails at its start
-    /// (`downstream_pipeline_creation_failed`), without a child pipeline. Repeat for several
-    /// jobs.
+    /// runs after a failure. JOB is named as for `--play`. A trigger job whose child pipeline
+    /// is simulated fails at its start with `downstream_pipeline_creation_failed`, without a
+    /// child pipeline. Any other trigger job, such as a multi-project one, fails after its run
+    /// time from the durations file. With `strategy: depend` or `mirror` it fails without a
+    /// failure reason, as GitLab fails it for a failed downstream pipeline. Without a strategy
+    /// it fails with `downstream_pipeline_creation_failed`. Repeat for several jobs.
     #[arg(long, value_name = "JOB")]
     pub fail: Vec<String>,
     /// Output format: `table` prints the jobs, the runners and the summary, and `json` the

@@ -546,6 +546,28 @@ fn fail_skips_later_stage() {
     assert_eq!(schedule["status"], "failed");
 }
 
+/// `--fail` on a trigger job whose downstream pipeline is not simulated and that takes its
+/// status (`strategy: depend` or `mirror`) fails it as a failed downstream pipeline would,
+/// without a failure reason, and the help says so.
+#[test]
+fn fail_help_names_trigger_outcomes() {
+    let output = glplan(&["schedule", "--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let help = words.join(" ");
+    let start = help.find("--fail <JOB>").unwrap();
+    let fail = &help[start..];
+    let end = fail.find("--format").unwrap_or(fail.len());
+    let fail = &fail[..end];
+    assert!(
+        fail.contains("`downstream_pipeline_creation_failed`"),
+        "{fail}"
+    );
+    assert!(fail.contains("`strategy: depend` or `mirror`"), "{fail}");
+    assert!(fail.contains("without a failure reason"), "{fail}");
+}
+
 #[test]
 fn bad_durations_entry_exits_one() {
     let config = fixture("stuck/.gitlab-ci.yml");
