@@ -137,7 +137,7 @@ pub(crate) fn process(
         env,
         sources,
         diags: &mut reported,
-        rule_variables: rules::RuleVariables::new(env.variables, env.raw),
+        rule_variables: rules::RuleVariables::new(env.variables, env.raw, env.limits),
         included: 0,
         total_bytes: 0,
         count_exceeded: false,
@@ -377,13 +377,14 @@ impl<'e> Processor<'_, 'e> {
                 continue;
             }
             if let Some(rules) = item.get("rules") {
-                let rule_variables: &dyn Variables = if context.variables {
-                    &self.rule_variables
-                } else {
-                    &NoVariables
+                let rule_variables = context.variables.then_some(&self.rule_variables);
+                let visible: &dyn Variables = match rule_variables {
+                    Some(rule_variables) => rule_variables,
+                    None => &NoVariables,
                 };
                 let env = rules::RuleEnv {
-                    variables: rule_variables,
+                    variables: visible,
+                    rule_variables,
                     files: self.env.files,
                     repo: context.repo.as_ref(),
                     limits: self.env.limits,

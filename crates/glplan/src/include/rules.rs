@@ -21,10 +21,10 @@ use crate::inputs::ruby;
 use crate::limits::Limits;
 use crate::rules::clause;
 use crate::source::Span;
-use crate::variables::{self, ResolvedVariable, VariableList, VariableSource};
+use crate::variables::{self, Expansion, ResolvedVariable, VariableList, VariableSource};
 use crate::yaml::{Mapping, Node, Value};
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use super::Repo;
 
@@ -32,6 +32,9 @@ use super::Repo;
 pub(super) struct RuleEnv<'a> {
     /// Variables visible to the include.
     pub variables: &'a dyn Variables,
+    /// The same variables when they are [`RuleVariables`], which can report an expansion
+    /// that passed the size limit. `None` where the include has no variables.
+    pub rule_variables: Option<&'a RuleVariables<'a>>,
     /// File provider that `exists` lists files with.
     pub files: &'a dyn FileProvider,
     /// The repository of the file that contains the include, which `exists` searches; `None`
@@ -53,20 +56,42 @@ pub(super) struct RuleVariables<'a> {
     written: &'a [(String, String)],
     /// For each definition of `written`, whether it is raw.
     raw: &'a [bool],
-    /// The definitions after `sort_and_expand_all`, built on first use.
-    expanded: OnceCell<VariableList>,
+    /// [`Limits::max_variable_expansion_bytes`], where glplan stops expanding.
+    max_added_bytes: usize,
+    /// The definitions after `sort_and_expand_all`, built on first use. When the expansion
+    /// passed `max_added_bytes`, they are the definitions as written.
+    expanded: OnceCell<Expansion>,
+    /// Whether a lookup returned a value as written because the expansion passed
+    /// `max_added_bytes`, since the reads were last cleared or taken.
+    read_unexpanded: Cell<bool>,
 }
 
 impl<'a> RuleVariables<'a> {
-    pub(super) fn new(written: &'a [(String, String)], raw: &'a [bool]) -> Self {
+    pub(super) fn new(written: &'a [(String, String)], raw: &'a [bool], limits: &Limits) -> Self {
         RuleVariables {
             written,
             raw,
+            max_added_bytes: limits.max_variable_expansion_bytes,
             expanded: OnceCell::new(),
+            read_unexpanded: Cell::new(false),
         }
     }
 
-    fn expanded(&self) -> &VariableList {
+    /// Forgets the lookups made so far, for [`RuleVariables::take_too_large`].
+    fn clear_reads(&self) {
+        self.read_unexpanded.set(false);
+    }
+
+    /// Returns the variable where the expansion passed the size limit, when a lookup since
+    /// the last call returned a value as written for that reason.
+    fn take_too_large(&self) -> Option<&str> {
+        if !self.read_unexpanded.replace(false) {
+            return None;
+        }
+        self.expansion().too_large.as_deref()
+    }
+
+    fn expansion(&self) -> &Expansion {
         self.expanded.get_or_init(|| {
             let list: VariableList = self
                 .written
@@ -82,7 +107,11 @@ impl<'a> RuleVariables<'a> {
                     variable
                 })
                 .collect();
-            variables::sort_and_expand_all(&list, variables::ExpandOptions::GITLAB).variables
+            let options = variables::ExpandOptions {
+                max_added_bytes: self.max_added_bytes,
+                ..variables::ExpandOptions::GITLAB
+            };
+            variables::sort_and_expand_all(&list, options)
         })
     }
 }
@@ -97,7 +126,11 @@ impl Variables for RuleVariables<'_> {
         if !value.contains(['$', '%']) {
             return Some(Cow::Borrowed(value));
         }
-        self.expanded().value(name).map(Cow::Borrowed)
+        let expansion = self.expansion();
+        if expansion.too_large.is_some() {
+            self.read_unexpanded.set(true);
+        }
+        expansion.variables.value(name).map(Cow::Borrowed)
     }
 }
 
@@ -115,6 +148,18 @@ struct Rule {
     clauses: Vec<Clause>,
     /// `when`, when given.
     when: Option<String>,
+}
+
+impl Clause {
+    /// Returns the name and span of a clause whose paths GitLab expands with
+    /// `sort_and_expand_all`; `if` compares the values as written.
+    fn expanding_span(&self) -> Option<(&'static str, Span)> {
+        match self {
+            Clause::If { .. } => None,
+            Clause::Exists(exists) => Some(("exists", exists.span)),
+            Clause::Changes(_, span) => Some(("changes", *span)),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -461,6 +506,9 @@ fn rule_matches(
 ) -> Result<bool, Invalid> {
     let variables = env.variables;
     for clause in &rule.clauses {
+        if let Some(rule_variables) = env.rule_variables {
+            rule_variables.clear_reads();
+        }
         let is_true = match clause {
             Clause::If { expression, span } => {
                 clause::trace_parsed_if(expression, *span, variables).holds
@@ -482,11 +530,34 @@ fn rule_matches(
                 trace.holds()
             }
         };
+        if let Some((clause, span)) = clause.expanding_span()
+            && let Some(name) = env.rule_variables.and_then(RuleVariables::take_too_large)
+        {
+            diags.push(expansion_too_large(location, clause, name, env.limits).with_span(span));
+        }
         if !is_true {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Builds the warning that an `exists` or `changes` clause read variable values as written,
+/// because expanding variable `name` passed [`Limits::max_variable_expansion_bytes`].
+fn expansion_too_large(location: &str, clause: &str, name: &str, limits: &Limits) -> Diagnostic {
+    Diagnostic::warning(
+        "include-rules-expansion-too-large",
+        format!(
+            "`include:rules:{clause}` for `{location}`: expanding variable `{name}` adds more \
+             than {} bytes, so glplan compared the paths with the variable values as written",
+            limits.max_variable_expansion_bytes
+        ),
+    )
+    .with_help(
+        "GitLab expands the variables of `include:rules` without a size limit, so its result \
+         can differ; variables that reference other variables several times grow with every \
+         level, so reference the long value fewer times",
+    )
 }
 
 fn not_evaluated(location: &str, clause: &str, reason: &str) -> Diagnostic {
@@ -619,9 +690,10 @@ mod tests {
     ) -> (bool, Vec<String>) {
         let limits = Limits::default();
         let repo = Repo::default();
-        let variables = RuleVariables::new(variables, &[]);
+        let variables = RuleVariables::new(variables, &[], &limits);
         let env = RuleEnv {
             variables: &variables,
+            rule_variables: Some(&variables),
             files,
             repo: Some(&repo),
             limits: &limits,
@@ -833,6 +905,7 @@ mod tests {
             };
             let env = RuleEnv {
                 variables: &NoVariables,
+                rule_variables: None,
                 files: &files,
                 repo: Some(&repo),
                 limits: &limits,
@@ -853,6 +926,7 @@ mod tests {
         let files = files();
         let env = RuleEnv {
             variables: &NoVariables,
+            rule_variables: None,
             files: &files,
             repo: None,
             limits: &limits,

@@ -1206,6 +1206,59 @@ fn rule_paths_read_raw_flag_per_definition() {
     }
 }
 
+/// GitLab expands the include variables without a size limit. glplan stops at
+/// `max_variable_expansion_bytes` and compares the values as written, and says so at the
+/// clause whose paths read them.
+#[test]
+fn rule_expansion_too_large_warns() {
+    let files = repo(&[("a.yml", "a: {script: [x]}\n")]);
+    let entry = "include:\n  - local: a.yml\n    rules: [{exists: [$P/main.rs]}]\n\
+                 main: {script: x}\n";
+    let mut variables = vec![("L0".to_owned(), "x".repeat(2000))];
+    for level in 1..=6 {
+        let previous = format!("$L{}", level - 1);
+        variables.push((format!("L{level}"), previous.repeat(4)));
+    }
+    variables.push(("P".to_owned(), "$L6".to_owned()));
+    let options = Options {
+        variables,
+        ..Options::default()
+    };
+    let result = run_with(&files, entry, &options);
+
+    assert_eq!(result.keys(), ["main"]);
+    assert_eq!(result.warnings().len(), 1, "{:#?}", result.diagnostics);
+    let warning = &result.diagnostics[0];
+    assert_eq!(warning.code, "include-rules-expansion-too-large");
+    assert!(warning.message.contains("`a.yml`"), "{}", warning.message);
+    assert!(warning.message.contains("`L5`"), "{}", warning.message);
+    let span = warning.span.unwrap();
+    assert_eq!(result.snippet(span), "[$P/main.rs]");
+    assert_eq!(result.file_name(span), ENTRY);
+}
+
+/// A rule that reads no expanded value gets no warning, even when some variable is too
+/// large to expand.
+#[test]
+fn rule_without_expanded_paths_is_quiet() {
+    let files = repo(&[("a.yml", "a: {script: [x]}\n")]);
+    let entry = "include:\n  - local: a.yml\n    rules: [{exists: [main.rs]}]\n\
+                 main: {script: x}\n";
+    let mut variables = vec![("L0".to_owned(), "x".repeat(2000))];
+    for level in 1..=6 {
+        let previous = format!("$L{}", level - 1);
+        variables.push((format!("L{level}"), previous.repeat(4)));
+    }
+    let options = Options {
+        variables,
+        ..Options::default()
+    };
+    let result = run_with(&files, entry, &options);
+
+    assert_eq!(result.keys(), ["main"]);
+    assert!(result.diagnostics.is_empty(), "{:#?}", result.diagnostics);
+}
+
 #[test]
 fn changes_compare_to_warns_with_location() {
     let files = repo(&[("a.yml", "a: {script: [x]}\n")]);
