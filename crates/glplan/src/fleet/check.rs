@@ -315,9 +315,10 @@ fn stuck_job(
 
 /// Returns the change that lifts `rejection`, for the help of `fleet-stuck-job`. Only a
 /// runner rejected for the job's tags can take the job once its `tags` change.
-fn fix_for(rejection: &Rejection) -> &'static str {
+pub(super) fn fix_for(rejection: &Rejection) -> &'static str {
     match rejection {
         Rejection::HostNotRunning => "set `concurrent` to 1 or more on the runner's host",
+        Rejection::OtherServer { .. } => "register the runner with this GitLab server",
         Rejection::ExecutorNotFound => "give the runner a valid `executor`",
         Rejection::Paused => "resume the runner",
         Rejection::SharedRunnersDisabled => "enable instance runners for the project",

@@ -2211,3 +2211,14 @@ fn masked_tag_hidden_in_child_stuck_job() {
         assert!(!label.message.contains(secret), "{}", label.message);
     }
 }
+
+/// A runner of another GitLab server takes the job only once it is registered with this one.
+#[test]
+fn stuck_job_help_for_other_server() {
+    let (_, matching) = match_urls(Some("gitlab.internal.test"), &["https://gitlab.com/"]);
+    let reason = &matching.jobs[0].rejected[0].reason;
+    assert_eq!(
+        check::fix_for(reason),
+        "register the runner with this GitLab server"
+    );
+}
