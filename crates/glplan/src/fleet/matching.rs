@@ -363,8 +363,8 @@ fn reject_server(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
 struct UrlAddress<'a> {
     /// The host as written, without a final `.`.
     host: &'a str,
-    /// The port as written, else 443 for `https`. `None` for `http` without a port, because a
-    /// server that listens on 443 often serves plain HTTP on 80 as well.
+    /// The port as written, else 443 for `https`. `None` for `http` without a port or with
+    /// port 80, because a server that listens on 443 often serves plain HTTP on 80 as well.
     port: Option<u16>,
 }
 
@@ -397,7 +397,11 @@ impl<'a> UrlAddress<'a> {
         if host.is_empty() {
             return None;
         }
-        let port = written_port.or(https.then_some(443));
+        let port = match written_port {
+            Some(80) if !https => None,
+            Some(port) => Some(port),
+            None => https.then_some(443),
+        };
         Some(UrlAddress { host, port })
     }
 

@@ -1172,6 +1172,9 @@ fn runner_url_same_port_accepted() {
         ),
         ("gitlab.internal.test:8443", "http://gitlab.internal.test/"),
         ("gitlab.internal.test:80", "http://gitlab.internal.test:80/"),
+        ("gitlab.internal.test:80", "http://gitlab.internal.test/"),
+        // Port 80 is the default of `http`, so both URLs name one address.
+        ("gitlab.internal.test", "http://gitlab.internal.test:80/"),
     ];
     for (server_host, url) in cases {
         let (_, matching) = match_urls(Some(server_host), &[url]);
