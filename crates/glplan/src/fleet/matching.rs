@@ -370,8 +370,12 @@ struct UrlAddress<'a> {
 
 impl<'a> UrlAddress<'a> {
     /// Parses `url`, or returns `None` when it cannot be compared: no `http` or `https`
-    /// scheme, no host, an invalid port, or a `$` that gitlab-runner expands from its
-    /// environment.
+    /// scheme, no host, an invalid port, a `$` that gitlab-runner expands from its
+    /// environment, or a host with non-ASCII letters.
+    ///
+    /// NOTE: Go's `net/http` connects to a Unicode host by its IDNA ASCII form
+    /// (`canonicalAddr` calls `idnaASCII`), so `bücher.example` is `xn--bcher-kva.example`.
+    /// This crate has no IDNA mapping, so such a host is not compared.
     fn parse(url: &'a str) -> Option<UrlAddress<'a>> {
         if url.contains('$') {
             return None;
@@ -394,7 +398,7 @@ impl<'a> UrlAddress<'a> {
             _ => (authority, None),
         };
         let host = host.strip_suffix('.').unwrap_or(host);
-        if host.is_empty() {
+        if host.is_empty() || !host.is_ascii() {
             return None;
         }
         let port = match written_port {

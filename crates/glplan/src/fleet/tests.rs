@@ -1187,6 +1187,16 @@ fn runner_url_same_port_accepted() {
 }
 
 #[test]
+fn runner_url_unicode_host_not_compared() {
+    // Go's HTTP client sends a Unicode host name in its IDNA ASCII form, so both URLs name the
+    // server `xn--bcher-kva.example`.
+    let urls = ["https://bücher.example/", "https://BÜCHER.example/"];
+    let (_, matching) = match_urls(Some("xn--bcher-kva.example"), &urls);
+    assert_eq!(matching.jobs[0].rejected, Vec::new());
+    assert_eq!(matching.jobs[0].eligible, [0, 1]);
+}
+
+#[test]
 fn runner_url_ignored_without_server_host() {
     let (_, matching) = match_urls(None, &["https://gitlab.com/"]);
     assert_eq!(matching.jobs[0].eligible, [0]);
