@@ -928,7 +928,7 @@ impl<'e> Processor<'_, 'e> {
     }
 
     fn invalid_syntax(&mut self, location: &str, item: &Item) {
-        self.error(
+        self.location_error(
             "include-invalid-yaml",
             format!("Included file `{location}` does not have valid YAML syntax!"),
             item,
@@ -936,17 +936,19 @@ impl<'e> Processor<'_, 'e> {
     }
 
     /// Reports a problem found inside an included file: errors get GitLab's `` `<file>`: ``
-    /// prefix, keep their own span, and point back at the include.
+    /// prefix, keep their own span, and point back at the include: at the entry of its `file:`
+    /// list when it has one, else at the item.
     fn push_from_file(&mut self, mut diagnostic: Diagnostic, location: &str, item: &Item) {
         if diagnostic.severity == Severity::Error {
             diagnostic.message = format!("`{location}`: {}", diagnostic.message);
         }
+        let include_span = item.file_span.unwrap_or(item.span);
         match diagnostic.span {
-            Some(span) if span != item.span => {
-                diagnostic = diagnostic.with_label(item.span, "included here");
+            Some(span) if span != include_span => {
+                diagnostic = diagnostic.with_label(include_span, "included here");
             }
             Some(_) => {}
-            None => diagnostic = diagnostic.with_span(item.span),
+            None => diagnostic = diagnostic.with_span(include_span),
         }
         self.diags.push(diagnostic);
     }

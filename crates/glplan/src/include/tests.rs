@@ -962,6 +962,44 @@ fn project_file_list_error_spans() {
 }
 
 #[test]
+fn project_file_list_content_error_spans() {
+    let mut files = MemoryFiles::new();
+    files.projects.insert(
+        "g/p".to_owned(),
+        project_files(&[
+            ("a.yml", "a: {script: [x]}\n"),
+            ("bad.yml", "b: [\n"),
+            ("list.yml", "- x\n"),
+        ]),
+    );
+    let entry = "include:\n  - project: g/p\n    file:\n      - a.yml\n      - bad.yml\n      \
+                 - list.yml\n";
+    let result = run(&files, entry);
+    let anchors: Vec<(&str, &str)> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let span = d
+                .labels
+                .iter()
+                .map(|label| label.span)
+                .find(|span| result.file_name(*span) == ENTRY)
+                .or(d.span)
+                .expect("a span");
+            (d.code, result.snippet(span))
+        })
+        .collect();
+    assert_eq!(
+        anchors,
+        [
+            ("yaml-syntax-error", "bad.yml"),
+            ("invalid-config-format", "list.yml"),
+        ]
+    );
+}
+
+#[test]
 fn project_single_file_error_span() {
     let mut files = MemoryFiles::new();
     files.projects.insert(
