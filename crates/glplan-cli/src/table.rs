@@ -257,7 +257,8 @@ pub fn image_cell(job: &PlannedJob) -> String {
 }
 
 /// Returns the downstream pipeline of a trigger job, or `-` for another job. The downstream
-/// pipeline of a manual trigger job is marked as created only when the job is played.
+/// pipeline of a manual trigger job is marked as created only when the job is played, and a
+/// child pipeline left unplanned at the hierarchy size limit as not planned.
 pub fn downstream_cell(job: &PlannedJob) -> String {
     if job.kind != JobKind::Bridge {
         return "-".to_owned();
@@ -277,6 +278,11 @@ fn trigger_text(trigger: &PlanTrigger) -> String {
             let files = trigger.include.join(", ");
             match &trigger.downstream {
                 Some(child) if !child.created => format!("trigger child {files} (not created)"),
+                // GitLab may still create this child, so the mark says only that the plan
+                // stopped; explain shows the note.
+                None if trigger.failure_reason == Some("reached_max_pipeline_hierarchy_size") => {
+                    format!("trigger child {files} (not planned: hierarchy size limit)")
+                }
                 _ => format!("trigger child {files}"),
             }
         }
@@ -507,6 +513,29 @@ mod tests {
         let deploy = text.lines().find(|l| l.contains("deploy")).unwrap();
         assert!(
             deploy.ends_with("trigger child c.yml (not created)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn trigger_past_hierarchy_limit_marked() {
+        let files = glplan::MemoryFiles::new()
+            .with_file(
+                ".gitlab-ci.yml",
+                "a: {trigger: {include: c.yml}}\nb: {trigger: {include: c.yml}}\n",
+            )
+            .with_file("c.yml", "c: {script: x}\n");
+        let context = glplan::context::PipelineContext::push("main");
+        let mut options = glplan::pipeline::PlanOptions::default();
+        // The parent and the child of `a` fill a hierarchy of 2 pipelines.
+        options.limits.max_pipeline_hierarchy_size = 2;
+        let (_, pipeline) = glplan::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
+        let text = pipeline_table(&pipeline.unwrap(), "", &|name| name.to_owned());
+        let a = text.lines().find(|l| l.starts_with("test   a")).unwrap();
+        assert!(a.ends_with("trigger child c.yml"), "{text}");
+        let b = text.lines().find(|l| l.contains(" b ")).unwrap();
+        assert!(
+            b.ends_with("trigger child c.yml (not planned: hierarchy size limit)"),
             "{text}"
         );
     }
