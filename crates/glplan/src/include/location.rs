@@ -291,6 +291,11 @@ pub(super) fn match_kind(item: &Item, diags: &mut Diagnostics) -> Option<Kind> {
         [kind] => Some(*kind),
         [] => {
             let json = ruby_json(&Node::new(Value::Map(item.map.clone()), item.span));
+            // An item of a `file:` list whose project is named fails because of its entry.
+            let span = match item.file_span {
+                Some(file_span) if !project_name(item).is_empty() => file_span,
+                _ => item.span,
+            };
             diags.push(
                 Diagnostic::error(
                     "include-without-type",
@@ -299,7 +304,7 @@ pub(super) fn match_kind(item: &Item, diags: &mut Diagnostics) -> Option<Kind> {
                          Valid subkeys are: `{keys}`"
                     ),
                 )
-                .with_span(item.span)
+                .with_span(span)
                 .with_help(
                     "say where the file comes from with one of these keys, such as \
                      `local: ci/build.yml`; a blank value counts as missing",

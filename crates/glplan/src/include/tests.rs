@@ -1000,6 +1000,36 @@ fn project_file_list_content_error_spans() {
 }
 
 #[test]
+fn project_file_list_blank_entry_span() {
+    let mut files = MemoryFiles::new();
+    files.projects.insert(
+        "g/p".to_owned(),
+        project_files(&[("a.yml", "a: {script: [x]}\n")]),
+    );
+    let result = run(
+        &files,
+        "include:\n  - project: g/p\n    file:\n      - a.yml\n      - ''\n",
+    );
+    let error = result.only_error();
+    assert_eq!(error.code, "include-without-type");
+    assert_eq!(result.snippet(error.span.expect("a span")), "''");
+}
+
+#[test]
+fn project_file_list_blank_project_span() {
+    let result = run(
+        &MemoryFiles::new(),
+        "include:\n  - project: ''\n    file: [a.yml]\n",
+    );
+    let error = result.only_error();
+    assert_eq!(error.code, "include-without-type");
+    assert_eq!(
+        result.snippet(error.span.expect("a span")),
+        "project: ''\n    file: [a.yml]"
+    );
+}
+
+#[test]
 fn project_single_file_error_span() {
     let mut files = MemoryFiles::new();
     files.projects.insert(
