@@ -123,6 +123,22 @@ pub fn name_text(value: &JsValue) -> Result<Option<String>, String> {
     Ok(Some(text))
 }
 
+/// Reads a name passed as an argument of its own, such as `explain`'s job, as [`name_text`]
+/// reads a string. A `String` object of any realm, or of a subclass, is read as its text through
+/// `String(value)`, as [`to_json`] reads one inside the argument.
+pub fn name_argument(value: &JsValue) -> Result<Option<String>, String> {
+    if value.is_string() {
+        return name_text(value);
+    }
+    let is_string_object = BUILTINS.with(|builtins| has_slots(&builtins.string_value_of, value));
+    if !is_string_object {
+        return Ok(None);
+    }
+    let text = guarded::string(value)
+        .map_err(|exception| format!("reading it threw {}", guarded::thrown(&exception)))?;
+    name_text(&text)
+}
+
 /// Escapes the characters of `text` that [`is_hidden_character`] accepts, such as newline, tab,
 /// NUL and ESC, in the escape forms of JSON strings (`\n`, `\t`, `\u0000`, `\u001b`), so that
 /// a name from the argument cannot break or hide in a message. A backslash stays as it is, so

@@ -67,7 +67,7 @@ pub fn explain(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] job: JsValue,
 ) -> Result<JsValue, JsError> {
-    let job = js_value::name_text(&job)
+    let job = js_value::name_argument(&job)
         .map_err(|message| error(&format!("invalid argument `job`: {message}")))?;
     let Some(job) = job else {
         return Err(JsError::new(

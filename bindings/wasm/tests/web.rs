@@ -256,6 +256,36 @@ fn explain_job_not_string_throws_error() {
     assert!(message.starts_with("invalid argument `job`"), "{message}");
 }
 
+/// A `String` object names a job as its text does, as a `String` object inside `input` is read.
+#[wasm_bindgen_test]
+fn explain_job_string_object() {
+    let input = Object::new();
+    Reflect::set(&input, &"files".into(), &js(PIPELINE)).unwrap();
+    let jobs = [
+        "return new String('test');",
+        "return new (class extends String { toString() { return 'test'; } })('build');",
+        "return Object.assign(new String('test'), { [Symbol.toStringTag]: 'S' });",
+    ];
+    for job in jobs {
+        let result = explain(input.clone().into(), run_js(job)).unwrap();
+        assert_eq!(get(&result, "explanation.job.name"), "test", "{job}");
+    }
+
+    let job = run_js(
+        "return new (class extends String { toString() { throw new Error('boom'); } })('test');",
+    );
+    assert_eq!(
+        error_message(explain(input.clone().into(), job)),
+        "invalid argument `job`: reading it threw Error: boom"
+    );
+    let job = run_js("return new String('\\uD800');");
+    assert_eq!(
+        error_message(explain(input.into(), job)),
+        "invalid argument `job`: `\\ud800` contains the lone surrogate `\\ud800` (half of a \
+         UTF-16 pair), which is invalid in a name"
+    );
+}
+
 #[wasm_bindgen_test]
 fn schedule_runs_on_runner_file() {
     let input = Object::new();
