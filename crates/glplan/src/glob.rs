@@ -199,6 +199,42 @@ impl Fnmatch {
         at(*open_braces.first()?)
     }
 
+    /// Finds the first empty class `[]` outside braces and `\` escapes, and returns the byte
+    /// index of its `[`. Ruby's `File.fnmatch?` reads a `]` right after `[` as the end of a
+    /// class with no characters, which matches nothing, so the whole pattern matches nothing.
+    /// `[!]` and `[^]` match any character except `/` and are not reported. Inside braces,
+    /// another alternative may still match, so an empty class there is not reported either.
+    pub fn empty_class(&self) -> Option<usize> {
+        let chars: Vec<(usize, char)> = self.pattern.char_indices().collect();
+        let text: Vec<char> = chars.iter().map(|&(_, c)| c).collect();
+        let mut brace_depth = 0usize;
+        let mut i = 0;
+        while let Some(&c) = text.get(i) {
+            match c {
+                '\\' => i += 2,
+                '[' => match parse_class(&text, i + 1) {
+                    Some((class, next)) => {
+                        if brace_depth == 0 && !class.negated && class.items.is_empty() {
+                            return chars.get(i).map(|&(byte, _)| byte);
+                        }
+                        i = next;
+                    }
+                    None => i += 1,
+                },
+                '{' => {
+                    brace_depth += 1;
+                    i += 1;
+                }
+                '}' => {
+                    brace_depth = brace_depth.saturating_sub(1);
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
     /// Returns the one path the pattern matches when it has no wildcard, class or brace, with
     /// its escapes removed (`a\*b` gives `a*b`).
     pub fn literal(&self) -> Option<&str> {
@@ -873,6 +909,34 @@ mod tests {
         for (pattern, expected) in cases {
             assert_eq!(Fnmatch::new(pattern).unclosed(), expected, "{pattern:?}");
         }
+    }
+
+    /// Checked against Ruby 3.1's `File.fnmatch?` with `FNM_PATHNAME | FNM_DOTMATCH |
+    /// FNM_EXTGLOB`: `*[]*` and `[]]` match nothing, `[!]` any character but `/`, and `{a,[]}`
+    /// matches `a`.
+    #[test]
+    fn fnmatch_empty_class_positions() {
+        let cases = [
+            ("*[]*", Some(1)),
+            ("[]]", Some(0)),
+            ("é[]", Some(2)),
+            ("a[b][]", Some(4)),
+            ("[!]", None),
+            ("[^]", None),
+            ("a\\[]", None),
+            ("[\\]]", None),
+            ("{a,[]}", None),
+            ("[]{a,b}", Some(0)),
+            ("[", None),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(Fnmatch::new(pattern).empty_class(), expected, "{pattern:?}");
+        }
+        for (pattern, path) in [("*[]*", "a[]b"), ("[]]", "]"), ("[]]", "[]]")] {
+            assert!(!Fnmatch::new(pattern).matches(path), "{pattern:?} {path:?}");
+        }
+        assert!(Fnmatch::new("[!]").matches("x"));
+        assert!(Fnmatch::new("{a,[]}").matches("a"));
     }
 
     #[test]

@@ -608,6 +608,47 @@ fn unclosed_glob_durations_entry_says_why() {
 }
 
 #[test]
+fn empty_class_durations_entry_says_why() {
+    let pipeline = planned(&with_child(UNUSED_PARENT, UNUSED_CHILD));
+    let cases = [
+        ("jobs:\n  '*[]*': 1\n", "[]"),
+        ("jobs:\n  \"b[]]\": 1\n", "[]"),
+        ("jobs:\n  te[]st: 1\n", "[]"),
+    ];
+    for (text, at) in cases {
+        let warnings = unused_durations(&pipeline, &durations(text));
+        let [warning] = warnings.as_slice() else {
+            panic!("{text:?}: {warnings:#?}");
+        };
+        assert_eq!(warning.code, "duration-entry-unknown", "{text:?}");
+        let span = warning.span.expect("a span");
+        assert_eq!(text.get(span.range()), Some(at), "{text:?}");
+    }
+
+    let warnings = unused_durations(&pipeline, &durations("jobs: {'b[]]': 1}\n"));
+    assert_eq!(
+        warnings[0].message,
+        "the durations entry `b[]]` selects no job of the pipeline, because its `[]` is an \
+         empty character class, which matches nothing"
+    );
+    assert_eq!(
+        warnings[0].help.as_deref(),
+        Some(
+            "write `\\[` to match a `[`, as in `b\\[]]` (in single quotes in YAML, because \
+             `\\[` is not a valid escape in double quotes). A `]` right after `[` closes the \
+             class, so a class that matches `]` is written `[\\]]`"
+        )
+    );
+
+    // An alternative of a brace list may match nothing while another matches a job.
+    let warnings = unused_durations(&pipeline, &durations("jobs: {'{biuld,[]}': 1}\n"));
+    assert_eq!(
+        warnings[0].message,
+        "the durations entry `{biuld,[]}` selects no job of the pipeline"
+    );
+}
+
+#[test]
 fn durations_entries_jobs_take_not_reported() {
     // Names, a parallel base name, a child job, globs, and jobs that the pipelines leave out.
     let times = "jobs: {build: 1, test: 2, 't/c': 3, deploy: 4, 't/late': 5, 'dep*': 6, 'b*': 7}\n";

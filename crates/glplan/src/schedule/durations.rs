@@ -116,6 +116,8 @@ pub struct DurationEntry {
     pub exit_code_span: Option<Span>,
     /// The `[` or `{` that is never closed and makes the key's glob match nothing.
     pub unclosed: Option<UnclosedGlob>,
+    /// The `[]` that is an empty class and makes the key's glob match nothing.
+    pub empty_class: Option<EmptyClass>,
     glob: Fnmatch,
 }
 
@@ -129,6 +131,16 @@ pub struct UnclosedGlob {
     pub index: usize,
     /// The character in the file when the key is the pattern as written, plain or in quotes
     /// without escapes, else the whole key.
+    pub span: Span,
+}
+
+/// An empty class `[]` in a durations key (see [`Fnmatch::empty_class`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmptyClass {
+    /// Byte index of the `[` in the key.
+    pub index: usize,
+    /// The `[]` in the file when the key is the pattern as written, plain or in quotes without
+    /// escapes, else the whole key.
     pub span: Span,
 }
 
@@ -297,10 +309,10 @@ impl Reader<'_> {
         self.text.get(node.span.range()).unwrap_or_default().trim()
     }
 
-    /// Returns the span of the character at byte `index` of `pattern`, the key written at
+    /// Returns the span of the `length` bytes at byte `index` of `pattern`, the key written at
     /// `key_span`: exact when the key is the pattern as written, plain or in quotes without
     /// escapes, else the whole key.
-    fn character_span(&self, key_span: Span, pattern: &str, index: usize) -> Span {
+    fn character_span(&self, key_span: Span, pattern: &str, index: usize, length: u32) -> Span {
         let written = self.text.get(key_span.range()).unwrap_or_default();
         let quoted = written.len() == pattern.len() + 2
             && (written.starts_with('\'') || written.starts_with('"'))
@@ -316,7 +328,7 @@ impl Reader<'_> {
             return key_span;
         };
         let start = key_span.start + offset;
-        Span::new(key_span.file, start, start + 1)
+        Span::new(key_span.file, start, start + length)
     }
 
     fn entries(&self, node: &Node, diags: &mut Diagnostics) -> Vec<DurationEntry> {
@@ -353,11 +365,16 @@ impl Reader<'_> {
                 let unclosed = glob.unclosed().map(|(index, character)| UnclosedGlob {
                     character,
                     index,
-                    span: self.character_span(entry.key_span, &pattern, index),
+                    span: self.character_span(entry.key_span, &pattern, index, 1),
+                });
+                let empty_class = glob.empty_class().map(|index| EmptyClass {
+                    index,
+                    span: self.character_span(entry.key_span, &pattern, index, 2),
                 });
                 entries.push(DurationEntry {
                     glob,
                     unclosed,
+                    empty_class,
                     pattern,
                     seconds: parsed.seconds,
                     failures: parsed.failures,

@@ -167,8 +167,8 @@ mod child_tests;
 mod tests;
 
 pub use durations::{
-    DEFAULT_JOB_SECONDS, DEFAULT_PROJECT_TIMEOUT_SECONDS, DurationEntry, Durations, Failures,
-    JobTiming, MIN_PROJECT_TIMEOUT_SECONDS, PROJECT_TIMEOUT_LIMIT_SECONDS, UnclosedGlob,
+    DEFAULT_JOB_SECONDS, DEFAULT_PROJECT_TIMEOUT_SECONDS, DurationEntry, Durations, EmptyClass,
+    Failures, JobTiming, MIN_PROJECT_TIMEOUT_SECONDS, PROJECT_TIMEOUT_LIMIT_SECONDS, UnclosedGlob,
 };
 pub use output::{
     Attempt, ChildPipeline, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait,
@@ -761,6 +761,10 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             warnings.push(unclosed_glob_warning(&entry.pattern, unclosed));
             continue;
         }
+        if let Some(empty_class) = &entry.empty_class {
+            warnings.push(empty_class_warning(&entry.pattern, empty_class));
+            continue;
+        }
         let help = match crate::diagnostic::did_you_mean(&entry.pattern, names) {
             Some(name) => format!("did you mean {}?", crate::diagnostic::code_span(name)),
             None => "write a job name, a parallel job's base name or a glob; the jobs of a child \
@@ -809,6 +813,28 @@ fn unclosed_glob_warning(pattern: &str, unclosed: &UnclosedGlob) -> crate::Diagn
     );
     crate::Diagnostic::warning("duration-entry-unknown", message)
         .with_span(unclosed.span)
+        .with_help(help)
+}
+
+/// Returns the `duration-entry-unknown` warning of an entry whose glob `pattern` matches nothing
+/// because of an empty class `[]`.
+fn empty_class_warning(pattern: &str, empty_class: &EmptyClass) -> crate::Diagnostic {
+    let message = format!(
+        "the durations entry `{pattern}` selects no job of the pipeline, because its `[]` is an \
+         empty character class, which matches nothing"
+    );
+    let escaped = format!(
+        "{}\\{}",
+        pattern.get(..empty_class.index).unwrap_or_default(),
+        pattern.get(empty_class.index..).unwrap_or_default()
+    );
+    let help = format!(
+        "write `\\[` to match a `[`, as in `{escaped}` (in single quotes in YAML, because `\\[` \
+         is not a valid escape in double quotes). A `]` right after `[` closes the class, so a \
+         class that matches `]` is written `[\\]]`"
+    );
+    crate::Diagnostic::warning("duration-entry-unknown", message)
+        .with_span(empty_class.span)
         .with_help(help)
 }
 
