@@ -683,7 +683,7 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
                     };
                     header.push_str(&line);
                 }
-                let text = explain::text(found.pipeline, &found.subject, &header, &display);
+                let text = explain::text(&found, &header, &display);
                 out.write_all(text.as_bytes())?;
             }
             ExplainFormat::Json => {

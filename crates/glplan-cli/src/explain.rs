@@ -26,7 +26,7 @@ fn push_line(out: &mut String, line: &str) {
 
 pub use glplan::report::{
     Found, Neighbours, Subject, artifact_sources, find, find_nested, instances, job_names,
-    neighbours,
+    neighbours, parent_artifact_sources,
 };
 
 /// Returns the JSON form: the source, ref and outcome of the job's pipeline, the job's object
@@ -37,22 +37,18 @@ pub fn json(found: &Found<'_>) -> serde_json::Result<serde_json::Value> {
 }
 
 /// Renders the explanation as labelled lines, after the `description` lines.
-pub fn text(
-    pipeline: &Pipeline,
-    subject: &Subject<'_>,
-    description: &str,
-    display: DisplayName<'_>,
-) -> String {
+pub fn text(found: &Found<'_>, description: &str, display: DisplayName<'_>) -> String {
     let mut out = String::new();
     out.push_str(&escape_lines(description));
-    match subject {
-        Subject::Created(job) => created_text(&mut out, pipeline, job, display),
-        Subject::Absent(job) => absent_text(&mut out, pipeline, job, display),
+    match found.subject {
+        Subject::Created(job) => created_text(&mut out, found, job, display),
+        Subject::Absent(job) => absent_text(&mut out, found.pipeline, job, display),
     }
     out
 }
 
-fn created_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob, display: DisplayName<'_>) {
+fn created_text(out: &mut String, found: &Found<'_>, job: &PlannedJob, display: DisplayName<'_>) {
+    let pipeline = found.pipeline;
     write_line!(out, "job: {}", job.name);
     if let Some(reason) = job.creation_failure().filter(|_| pipeline.created) {
         write_line!(
@@ -118,7 +114,7 @@ fn created_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob, display
     write_line!(out, "needed by: {}", list(&neighbours.needed_by));
     write_line!(out, "waited for by: {}", list(&neighbours.waited_for_by));
     variables_text(out, job);
-    dotenv_text(out, pipeline, job);
+    dotenv_text(out, found, job);
 }
 
 fn absent_text(out: &mut String, pipeline: &Pipeline, job: &AbsentJob, display: DisplayName<'_>) {
@@ -309,22 +305,42 @@ fn variable_lines(out: &mut String, job: &PlannedJob) {
     }
 }
 
-/// Writes the jobs whose `dotenv` reports reach this job. Their variables exist only at run
-/// time, and they override the YAML variables listed above. A trigger job is left out,
-/// because it runs no script and glplan does not model how it passes them downstream.
-fn dotenv_text(out: &mut String, pipeline: &Pipeline, job: &PlannedJob) {
+/// Writes the jobs whose `dotenv` reports reach this job, from its own pipeline and, through
+/// `needs:pipeline:job`, from the parent pipeline. Their variables exist only at run time, and
+/// they override the YAML variables listed above. A trigger job is left out, because it runs no
+/// script and glplan does not model how it passes them downstream.
+fn dotenv_text(out: &mut String, found: &Found<'_>, job: &PlannedJob) {
     if job.trigger.is_some() {
         return;
     }
-    let reports: Vec<String> = artifact_sources(pipeline, &job.name)
+    let own = artifact_sources(found.pipeline, &job.name)
         .into_iter()
-        .filter_map(|source| {
+        .map(|source| (source.name.to_string(), source));
+    // A job of the parent pipeline is named as `explain` takes it, after the trigger jobs
+    // above the parent, and marked as the parent's.
+    let parent_prefix: String = found
+        .triggers
+        .split_last()
+        .map(|(_, above)| above.iter().map(|name| format!("{name}/")).collect())
+        .unwrap_or_default();
+    let from_parent = found
+        .parent
+        .map(|parent| parent_artifact_sources(parent, job))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|source| {
+            let name = format!("parent pipeline job {parent_prefix}{}", source.name);
+            (name, source)
+        });
+    let reports: Vec<String> = own
+        .chain(from_parent)
+        .filter_map(|(name, source)| {
             let files = &source.artifacts.as_ref()?.dotenv;
             if files.is_empty() {
                 return None;
             }
             let files: Vec<String> = files.iter().map(|file| format!("`{file}`")).collect();
-            Some(format!("{} ({})", source.name, files.join(", ")))
+            Some(format!("{name} ({})", files.join(", ")))
         })
         .collect();
     if reports.is_empty() {
@@ -474,8 +490,8 @@ mod tests {
     #[test]
     fn text_of_absent_job_shows_rule() {
         let pipeline = pipeline(YAML);
-        let subject = find(&pipeline, "release").unwrap();
-        let text = text(&pipeline, &subject, "push", &|name| name.to_owned());
+        let found = find_nested(&pipeline, "release").unwrap();
+        let text = text(&found, "push", &|name| name.to_owned());
         assert!(text.contains("status: absent: "), "{text}");
         assert!(text.contains("  rule 1 at .gitlab-ci.yml:5:"), "{text}");
         assert!(text.contains("      expression"), "{text}");
@@ -485,8 +501,8 @@ mod tests {
     #[test]
     fn text_of_job_left_out_by_only() {
         let pipeline = pipeline("build: {script: x}\nrelease: {script: x, only: [tags]}\n");
-        let subject = find(&pipeline, "release").unwrap();
-        let text = text(&pipeline, &subject, "push", &|name| name.to_owned());
+        let found = find_nested(&pipeline, "release").unwrap();
+        let text = text(&found, "push", &|name| name.to_owned());
         assert!(
             text.contains("status: absent: only does not hold: "),
             "{text}"
@@ -501,8 +517,8 @@ mod tests {
              deploy: {script: x, environment: review/$BRANCH}\n\
              build: {script: x}\n",
         );
-        let subject = find(&pipeline, "deploy").unwrap();
-        let failed = text(&pipeline, &subject, "", &|name| name.to_owned());
+        let found = find_nested(&pipeline, "deploy").unwrap();
+        let failed = text(&found, "", &|name| name.to_owned());
         assert!(
             failed.contains(
                 "status: created as failed (`environment_creation_failure`), because its \
@@ -510,8 +526,8 @@ mod tests {
             ),
             "{failed}"
         );
-        let subject = find(&pipeline, "build").unwrap();
-        let created = text(&pipeline, &subject, "", &|name| name.to_owned());
+        let found = find_nested(&pipeline, "build").unwrap();
+        let created = text(&found, "", &|name| name.to_owned());
         assert!(created.contains("status: created\n"), "{created}");
     }
 
@@ -529,14 +545,14 @@ mod tests {
         let (_, pipeline) = glplan::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
         let pipeline = pipeline.unwrap();
 
-        let subject = find(&pipeline, "deploy").unwrap();
-        let manual = text(&pipeline, &subject, "", &|name| name.to_owned());
+        let found = find_nested(&pipeline, "deploy").unwrap();
+        let manual = text(&found, "", &|name| name.to_owned());
         assert!(
             manual.contains("downstream: child pipeline created when the job is played\n"),
             "{manual}"
         );
-        let subject = find(&pipeline, "auto").unwrap();
-        let auto = text(&pipeline, &subject, "", &|name| name.to_owned());
+        let found = find_nested(&pipeline, "auto").unwrap();
+        let auto = text(&found, "", &|name| name.to_owned());
         assert!(
             auto.contains("downstream: child pipeline created\n"),
             "{auto}"
@@ -549,8 +565,8 @@ mod tests {
             "variables:\n  \"漢字\": \"a\\tb\"\n  \"X\\e\": \"v\\e\"\n\
              \"j\\rb\": {script: x, tags: [\"t\\nu\"]}\n",
         );
-        let subject = find(&pipeline, "j\rb").unwrap();
-        let text = text(&pipeline, &subject, "", &|name| name.to_owned());
+        let found = find_nested(&pipeline, "j\rb").unwrap();
+        let text = text(&found, "", &|name| name.to_owned());
         assert!(text.starts_with("job: j\\rb\n"), "{text}");
         assert!(text.contains("\ntags: t\\nu\n"), "{text}");
         let rows: Vec<&str> = text
@@ -580,8 +596,8 @@ mod tests {
              needing: {stage: deploy, script: x, needs: [env, plain]}\n",
         );
         let line = |job: &str| {
-            let subject = find(&pipeline, job).unwrap();
-            let text = text(&pipeline, &subject, "", &|name| name.to_owned());
+            let found = find_nested(&pipeline, job).unwrap();
+            let text = text(&found, "", &|name| name.to_owned());
             text.lines()
                 .find(|line| line.starts_with("dotenv: "))
                 .map(str::to_owned)
@@ -616,6 +632,74 @@ mod tests {
         );
         assert_eq!(line("no_artifacts"), None);
         assert_eq!(line("env"), None);
+    }
+
+    #[test]
+    fn text_names_parent_dotenv_reports() {
+        let files = glplan::MemoryFiles::new()
+            .with_file(
+                ".gitlab-ci.yml",
+                "stages: [build, test]\n\
+                 build: {stage: build, script: x, artifacts: {reports: {dotenv: build.env}}}\n\
+                 plain: {stage: build, script: x}\n\
+                 child: {stage: test, trigger: {include: child.yml}, \
+                 variables: {PARENT_PIPELINE_ID: $CI_PIPELINE_ID}}\n",
+            )
+            .with_file(
+                "child.yml",
+                "prepare: {stage: build, script: x, artifacts: {reports: {dotenv: prepare.env}}}\n\
+                 use: {stage: test, script: x, \
+                 needs: [prepare, {pipeline: $PARENT_PIPELINE_ID, job: build}]}\n\
+                 no_artifacts: {stage: test, script: x, \
+                 needs: [{pipeline: $PARENT_PIPELINE_ID, job: build, artifacts: false}]}\n\
+                 no_dotenv: {stage: test, script: x, \
+                 needs: [{pipeline: $PARENT_PIPELINE_ID, job: plain}]}\n\
+                 inner: {stage: test, trigger: {include: grand.yml}, \
+                 variables: {PARENT_PIPELINE_ID: $CI_PIPELINE_ID}}\n",
+            )
+            .with_file(
+                "grand.yml",
+                "deep: {script: x, needs: [{pipeline: $PARENT_PIPELINE_ID, job: prepare}]}\n",
+            );
+        let context = glplan::context::PipelineContext::push("main");
+        let (_, pipeline) = glplan::pipeline::plan(
+            ".gitlab-ci.yml",
+            &files,
+            &context,
+            &glplan::pipeline::PlanOptions::default(),
+        );
+        let pipeline = pipeline.unwrap();
+        let line = |job: &str| {
+            let found = find_nested(&pipeline, job).unwrap();
+            let text = text(&found, "", &|name| name.to_owned());
+            text.lines()
+                .find(|line| line.starts_with("dotenv: "))
+                .map(str::to_owned)
+        };
+        let note = "add variables that override the YAML variables above, but not the \
+                    instance, group, project or pipeline variables";
+        assert_eq!(
+            line("child/use").as_deref(),
+            Some(
+                format!(
+                    "dotenv: at run time, the dotenv reports of prepare (`prepare.env`), parent \
+                     pipeline job build (`build.env`) {note}"
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(
+            line("child/inner/deep").as_deref(),
+            Some(
+                format!(
+                    "dotenv: at run time, the dotenv reports of parent pipeline job \
+                     child/prepare (`prepare.env`) {note}"
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(line("child/no_artifacts"), None);
+        assert_eq!(line("child/no_dotenv"), None);
     }
 
     #[test]

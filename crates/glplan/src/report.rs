@@ -145,6 +145,9 @@ pub struct Found<'a> {
     /// The trigger jobs that lead from the top pipeline to that pipeline, outermost first;
     /// empty for a job of the top pipeline.
     pub triggers: Vec<&'a str>,
+    /// The pipeline whose trigger job creates the job's pipeline; `None` for a job of the top
+    /// pipeline.
+    pub parent: Option<&'a Pipeline>,
     /// The manual trigger jobs among [`Found::triggers`], outermost first, named as
     /// [`Found::trigger`] names them (`deploy`, `deploy/inner`). GitLab creates the job's
     /// pipeline only once each of them is played.
@@ -170,6 +173,7 @@ pub fn find_nested<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Found<'a>> 
         return Some(Found {
             pipeline,
             triggers: Vec::new(),
+            parent: None,
             manual_triggers: Vec::new(),
             subject,
         });
@@ -189,6 +193,7 @@ pub fn find_nested<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Found<'a>> 
         };
         if let Some(mut found) = find_nested(child, rest) {
             found.triggers.insert(0, job.name.as_str());
+            found.parent.get_or_insert(pipeline);
             for manual in &mut found.manual_triggers {
                 *manual = format!("{}/{manual}", job.name);
             }
@@ -365,6 +370,21 @@ pub fn artifact_sources<'a>(pipeline: &'a Pipeline, name: &str) -> Vec<&'a Plann
         .collect()
 }
 
+/// Returns the created jobs of `parent`, the pipeline above the job's child pipeline, whose
+/// artifacts, `dotenv` variables included, the job downloads through `needs:pipeline:job` with
+/// `artifacts: true`.
+///
+/// NOTE: the `pipeline:` value, usually `$PARENT_PIPELINE_ID`, is not expanded, so each entry is
+/// taken to name the parent pipeline. GitLab also accepts another pipeline of the same
+/// hierarchy, whose job this misses, or confuses with a job of the parent of the same name.
+pub fn parent_artifact_sources<'a>(parent: &'a Pipeline, job: &PlannedJob) -> Vec<&'a PlannedJob> {
+    job.cross_needs
+        .iter()
+        .filter(|need| need.artifacts && need.project.is_none() && need.pipeline.is_some())
+        .filter_map(|need| parent.job(need.job.as_deref()?))
+        .collect()
+}
+
 /// The JSON form of `explain`: the pipeline's source, ref and outcome, the job's object from
 /// the pipeline (`job`, or `absent` for a job left out), and its graph neighbours. `explain`
 /// plans with [`PlanOptions::rule_traces`](crate::pipeline::PlanOptions::rule_traces), so that
@@ -488,6 +508,55 @@ mod tests {
         assert_eq!(grand.pipeline.source, "parent_pipeline");
         assert!(find_nested(&pipeline, "a/d/x").is_none());
         assert!(find_nested(&pipeline, "a/").is_none());
+    }
+
+    #[test]
+    fn find_nested_keeps_parent_pipeline() {
+        let pipeline = with_children();
+        let top = find_nested(&pipeline, "a/b").unwrap();
+        assert!(top.parent.is_none());
+        let child = find_nested(&pipeline, "a/c").unwrap();
+        assert!(
+            child
+                .parent
+                .is_some_and(|parent| std::ptr::eq(parent, &pipeline))
+        );
+        let grand = find_nested(&pipeline, "a/d/e").unwrap();
+        let child_pipeline = pipeline
+            .job("a")
+            .and_then(|job| job.trigger.as_ref()?.downstream.as_deref())
+            .unwrap();
+        let grand_parent = grand.parent.unwrap();
+        assert!(std::ptr::eq(grand_parent, child_pipeline));
+    }
+
+    #[test]
+    fn parent_artifact_sources_follow_pipeline_needs() {
+        let files = crate::MemoryFiles::new()
+            .with_file(
+                ".gitlab-ci.yml",
+                "stages: [build, test]\n\
+                 gen: {stage: build, script: x}\n\
+                 lint: {stage: build, script: x}\n\
+                 c: {stage: test, trigger: {include: child.yml}, \
+                 variables: {PARENT_PIPELINE_ID: $CI_PIPELINE_ID}}\n",
+            )
+            .with_file(
+                "child.yml",
+                "use: {script: x, needs: [{pipeline: $PARENT_PIPELINE_ID, job: gen}, \
+                 {pipeline: $PARENT_PIPELINE_ID, job: lint, artifacts: false}, \
+                 {pipeline: $PARENT_PIPELINE_ID, job: gone}]}\n",
+            );
+        let pipeline = planned(&files);
+        let found = find_nested(&pipeline, "c/use").unwrap();
+        let Subject::Created(job) = found.subject else {
+            panic!("c/use is not created");
+        };
+        let names: Vec<&str> = parent_artifact_sources(found.parent.unwrap(), job)
+            .iter()
+            .map(|source| source.name.as_str())
+            .collect();
+        assert_eq!(names, ["gen"]);
     }
 
     #[test]
