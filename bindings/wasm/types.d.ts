@@ -1427,6 +1427,13 @@ export interface WithheldVariable {
    * `group` (once per group, from the top-level group down) and `project`.
    */
   sources: VariableSource[];
+  /**
+   * The environment scope of each definition in `sources`, at the same index: the scope of
+   * a group or project variable when it is not `*`, else `null`. When several scopes of one
+   * level apply, the entry has the most specific one, which would win. Empty when every
+   * entry would be `null`.
+   */
+  scopes?: (string | null)[];
 }
 
 /**

@@ -319,6 +319,20 @@ fn scoped_variables_push() -> PipelineContext {
     context
 }
 
+/// Returns a push of `feature` with protected project variable `A` in the scopes `*` and
+/// `production`.
+fn scoped_protected_push() -> PipelineContext {
+    let mut context = PipelineContext::push("feature");
+    for scope in ["*", "production"] {
+        context.project_variables.push(SettingsVariable {
+            protected: true,
+            environment_scope: scope.to_owned(),
+            ..SettingsVariable::new("A", "v")
+        });
+    }
+    context
+}
+
 /// Lists the outputs the tests validate, each with a label for failure reports.
 fn outputs() -> Vec<(&'static str, Value)> {
     let tag = PipelineContext::tag("v1.0");
@@ -371,6 +385,10 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "project variables in several environment scopes",
             plan_json(deploy, &scoped_variables_push(), false),
+        ),
+        (
+            "scoped protected variable withheld on an unprotected branch",
+            plan_json(deploy, &scoped_protected_push(), false),
         ),
         ("full pipeline with runners", plan_with_runners_json(FULL)),
         (

@@ -372,7 +372,15 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
         .collect();
     let name_width = names.iter().map(|n| terminal::width(n)).max().unwrap_or(0);
     for (variable, name) in job.withheld_variables.iter().zip(&names) {
-        let sources: Vec<String> = variable.sources.iter().map(source_name).collect();
+        let sources: Vec<String> = variable
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(index, source)| {
+                let scope = variable.scopes.get(index).cloned().flatten();
+                scoped_source_name(source, scope.as_deref())
+            })
+            .collect();
         let mut text = sources.join(", ");
         let winner = job
             .variables
@@ -380,7 +388,10 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
             .find(|winner| winner.name == variable.name);
         if let Some(winner) = winner {
             text.push_str("; the job gets the ");
-            text.push_str(&source_name(&winner.source));
+            text.push_str(&scoped_source_name(
+                &winner.source,
+                winner.environment_scope.as_deref(),
+            ));
             text.push_str(" value above");
         }
         let mut line = String::from("  ");
@@ -389,7 +400,6 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
     }
 }
 
-/// Returns a variable source's JSON name, such as `job_yaml` or `project`.
 /// Names a variable's level, followed by `@SCOPE` when the definition has an environment scope
 /// other than `*`, as `--project-var KEY@SCOPE=VALUE` writes it.
 fn scoped_source_name(source: &impl Serialize, scope: Option<&str>) -> String {
@@ -400,6 +410,7 @@ fn scoped_source_name(source: &impl Serialize, scope: Option<&str>) -> String {
     }
 }
 
+/// Returns a variable source's JSON name, such as `job_yaml` or `project`.
 fn source_name(source: &impl Serialize) -> String {
     serde_json::to_value(source)
         .ok()

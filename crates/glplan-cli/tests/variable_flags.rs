@@ -166,6 +166,45 @@ fn withheld_protected_variable_in_explain() {
 }
 
 #[test]
+fn withheld_variable_names_scope() {
+    let args = [
+        "--ref",
+        "feature",
+        "--project-var",
+        "A=1",
+        "--project-var",
+        "A@review/*=2",
+        "--protect",
+        "A",
+        "--group-var",
+        "A=3",
+    ];
+    let mut all = vec!["explain", "deploy-review", FIXTURE];
+    all.extend_from_slice(&args);
+    let output = glplan(&all);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.ends_with("  A  (group, project@review/*)\n"), "{text}");
+
+    let pipeline = plan_fixture(&args);
+    let review = job(&pipeline, "deploy-review");
+    assert_eq!(
+        review["withheld_variables"],
+        serde_json::json!([{
+            "name": "A",
+            "sources": ["group", "project"],
+            "scopes": [null, "review/*"],
+        }])
+    );
+    let build = job(&pipeline, "build");
+    assert_eq!(
+        build["withheld_variables"],
+        serde_json::json!([{"name": "A", "sources": ["group", "project"]}]),
+        "scope `*` is not named"
+    );
+}
+
+#[test]
 fn withheld_variable_names_value_source() {
     let args = [
         "--ref",

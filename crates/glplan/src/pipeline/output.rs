@@ -508,6 +508,12 @@ pub struct WithheldVariable {
     /// `group` (once per group, from the top-level group down) and `project`.
     #[cfg_attr(test, schemars(with = "Vec<schema::VariableSource>"))]
     pub sources: Vec<VariableSource>,
+    /// The environment scope of each definition in `sources`, at the same index: the scope of
+    /// a group or project variable when it is not `*`, else `null`. When several scopes of one
+    /// level apply, the entry has the most specific one, which would win. Empty when every
+    /// entry would be `null`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<Option<CompactString>>,
 }
 
 /// A length of time as written, with its value in seconds.

@@ -502,9 +502,21 @@ pub(super) fn withheld_variables(
 ) -> Vec<WithheldVariable> {
     withheld_protected_variables(context, environment)
         .into_iter()
-        .map(|(name, sources)| WithheldVariable {
-            name: CompactString::from(name),
-            sources,
+        .map(|(name, sources)| {
+            let (sources, scopes): (Vec<_>, Vec<_>) = sources
+                .into_iter()
+                .map(|(source, scope)| (source, scope.map(CompactString::from)))
+                .unzip();
+            let scopes = if scopes.iter().any(Option::is_some) {
+                scopes
+            } else {
+                Vec::new()
+            };
+            WithheldVariable {
+                name: CompactString::from(name),
+                sources,
+                scopes,
+            }
         })
         .collect()
 }

@@ -418,10 +418,16 @@ fn push_settings_variables(
     ));
 }
 
+/// A protected definition's level, with its environment scope when it is not `*`.
+pub type WithheldSource<'c> = (VariableSource, Option<&'c str>);
+
 /// Returns the protected instance, group and project variables that apply to a job in
 /// `environment` but that GitLab leaves out, because the pipeline's ref is not protected.
 /// Each name comes once, in the order of its first such definition, with the levels of its
 /// definitions, lowest precedence first. Empty on a protected ref.
+///
+/// A level counts once per name even when several of its scopes apply, and its entry has the
+/// scope that would win among them: the most specific, the last in list order among equals.
 ///
 /// GitLab drops these definitions before it merges the levels (`secret_variables` of
 /// `Gitlab::Ci::Variables::Builder::Project` and its instance and group peers), so a lower
@@ -429,8 +435,8 @@ fn push_settings_variables(
 pub fn withheld_protected_variables<'c>(
     context: &'c PipelineContext,
     environment: Option<&str>,
-) -> Vec<(&'c str, Vec<VariableSource>)> {
-    let mut withheld: Vec<(&'c str, Vec<VariableSource>)> = Vec::new();
+) -> Vec<(&'c str, Vec<WithheldSource<'c>>)> {
+    let mut withheld: Vec<(&'c str, Vec<WithheldSource<'c>>)> = Vec::new();
     let group_variables = context
         .group_variables
         .iter()
@@ -459,26 +465,49 @@ pub fn withheld_protected_variables<'c>(
         true,
     ));
     for (variables, source, scoped) in levels {
-        // A level counts once per name, even when several of its scopes apply.
-        let level_start: Vec<usize> = withheld.iter().map(|(_, sources)| sources.len()).collect();
+        // The names this level has added an entry for, by index in `withheld`, each with the
+        // scope rank of that entry.
+        let mut counted: Vec<(usize, u8)> = Vec::new();
         for variable in variables {
-            let applies = !scoped || scope_rank(&variable.environment_scope, environment).is_some();
-            if !variable.protected || !applies {
+            if !variable.protected {
                 continue;
             }
-            let position = withheld.iter().position(|(name, _)| *name == variable.key);
-            let Some((index, (_, sources))) =
-                position.and_then(|index| Some((index, withheld.get_mut(index)?)))
-            else {
-                withheld.push((variable.key.as_str(), vec![source]));
+            let scope = variable.environment_scope.as_str();
+            let rank = if scoped {
+                scope_rank(scope, environment)
+            } else {
+                Some(0)
+            };
+            let Some(rank) = rank else {
                 continue;
             };
-            // A name first withheld at this level has no start, and is counted.
-            let counted = level_start
-                .get(index)
-                .is_none_or(|&start| sources.len() > start);
-            if !counted {
-                sources.push(source);
+            let scope = (scoped && scope != "*").then_some(scope);
+            let index = withheld
+                .iter()
+                .position(|(name, _)| *name == variable.key)
+                .unwrap_or_else(|| {
+                    withheld.push((variable.key.as_str(), Vec::new()));
+                    withheld.len() - 1
+                });
+            let Some((_, sources)) = withheld.get_mut(index) else {
+                continue;
+            };
+            match counted
+                .iter_mut()
+                .find(|(counted_index, _)| *counted_index == index)
+            {
+                Some((_, counted_rank)) => {
+                    if rank >= *counted_rank {
+                        *counted_rank = rank;
+                        if let Some(last) = sources.last_mut() {
+                            last.1 = scope;
+                        }
+                    }
+                }
+                None => {
+                    counted.push((index, rank));
+                    sources.push((source, scope));
+                }
             }
         }
     }
@@ -880,16 +909,26 @@ mod tests {
         ];
         let withheld = withheld_protected_variables(&context, Some("review/a"));
         let levels = [
-            VariableSource::Instance,
-            VariableSource::Group,
-            VariableSource::Group,
-            VariableSource::Project,
+            (VariableSource::Instance, None),
+            (VariableSource::Group, None),
+            (VariableSource::Group, None),
+            (VariableSource::Project, Some("review/*")),
         ];
         assert_eq!(withheld, [("KEY", levels.to_vec())]);
 
         let withheld = withheld_protected_variables(&context, Some("staging"));
         let names: Vec<&str> = withheld.iter().map(|(name, _)| *name).collect();
         assert_eq!(names, ["KEY", "OTHER"]);
+        let other = withheld.get(1).map(|(_, sources)| sources.clone());
+        assert_eq!(other, Some(vec![(VariableSource::Group, Some("staging"))]));
+
+        // The most specific scope of a level is named, whatever the list order.
+        context.project_variables.reverse();
+        let withheld = withheld_protected_variables(&context, Some("review/a"));
+        let project = withheld
+            .first()
+            .and_then(|(_, sources)| sources.last().copied());
+        assert_eq!(project, Some((VariableSource::Project, Some("review/*"))));
 
         context.ref_protected = true;
         assert!(withheld_protected_variables(&context, Some("staging")).is_empty());

@@ -42,8 +42,9 @@ mod predefined;
 mod tests;
 
 pub use collections::{
-    JobVariables, include_variables, job_variables, job_yaml_variables, pipeline_name,
-    root_variables, scope_rank, seed_variables, withheld_protected_variables, workflow_variables,
+    JobVariables, WithheldSource, include_variables, job_variables, job_yaml_variables,
+    pipeline_name, root_variables, scope_rank, seed_variables, withheld_protected_variables,
+    workflow_variables,
 };
 pub(crate) use collections::{
     job_level_variables, job_variables_in_environment, merge_job_lists,
