@@ -1402,6 +1402,10 @@ export interface PlanVariable {
    */
   environment_scope?: string;
   /**
+   * The full path of the group that defines the winning definition, for a group variable.
+   */
+  group?: string;
+  /**
    * The origins of the definitions this one overrides, lowest precedence first.
    */
   overrides?: VariableSource[];
@@ -1411,6 +1415,11 @@ export interface PlanVariable {
    * every entry would be `null`.
    */
   override_scopes?: (string | null)[];
+  /**
+   * The full path of the group of each definition in `overrides`, at the same index, for a
+   * group variable, else `null`. Empty when every entry would be `null`.
+   */
+  override_groups?: (string | null)[];
 }
 
 /**

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use glplan::MemoryFiles;
-use glplan::context::{PipelineContext, SettingsVariable};
+use glplan::context::{GroupVariables, PipelineContext, SettingsVariable};
 use glplan::fleet::MatchContext;
 use glplan::pipeline::{PlanOptions, plan};
 use glplan::report::{MatchedFleet, add_runners};
@@ -307,9 +307,18 @@ fn protected_token_push(branch: &str) -> PipelineContext {
 }
 
 /// Returns a push of `main` with project variable `A` in the scopes `*`, `prod*` and
-/// `production`.
+/// `production`, over group variables `A` and `B` of the groups `top` and `top/sub`.
 fn scoped_variables_push() -> PipelineContext {
     let mut context = PipelineContext::push("main");
+    for path in ["top", "top/sub"] {
+        context.group_variables.push(GroupVariables {
+            path: path.to_owned(),
+            variables: vec![
+                SettingsVariable::new("A", path),
+                SettingsVariable::new("B", path),
+            ],
+        });
+    }
     for (value, scope) in [("1", "*"), ("2", "production"), ("3", "prod*")] {
         context.project_variables.push(SettingsVariable {
             environment_scope: scope.to_owned(),

@@ -269,7 +269,19 @@ fn variable_lines(out: &mut String, job: &PlannedJob) {
     let name_width = names.iter().map(|n| terminal::width(n)).max().unwrap_or(0);
     let value_width = values.iter().map(|v| terminal::width(v)).max().unwrap_or(0);
     for ((variable, name), value) in job.variables.iter().zip(&names).zip(&values) {
-        let source = scoped_source_name(&variable.source, variable.environment_scope.as_deref());
+        // Group paths make the line longer, so they are named only when the definitions come
+        // from more than one group.
+        let mut groups = variable
+            .group
+            .iter()
+            .chain(variable.override_groups.iter().flatten());
+        let first_group = groups.next();
+        let name_groups = groups.any(|group| Some(group) != first_group);
+        let source = scoped_source_name(
+            &variable.source,
+            variable.group.as_deref().filter(|_| name_groups),
+            variable.environment_scope.as_deref(),
+        );
         let mut flags = Vec::new();
         if variable.protected {
             flags.push("protected".to_owned());
@@ -287,7 +299,12 @@ fn variable_lines(out: &mut String, job: &PlannedJob) {
                 .enumerate()
                 .map(|(index, source)| {
                     let scope = variable.override_scopes.get(index).cloned().flatten();
-                    scoped_source_name(source, scope.as_deref())
+                    let group = variable.override_groups.get(index).cloned().flatten();
+                    scoped_source_name(
+                        source,
+                        group.as_deref().filter(|_| name_groups),
+                        scope.as_deref(),
+                    )
                 })
                 .collect();
             flags.push(format!("overrides {}", overridden.join(", ")));
@@ -378,7 +395,7 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
             .enumerate()
             .map(|(index, source)| {
                 let scope = variable.scopes.get(index).cloned().flatten();
-                scoped_source_name(source, scope.as_deref())
+                scoped_source_name(source, None, scope.as_deref())
             })
             .collect();
         let mut text = sources.join(", ");
@@ -390,6 +407,7 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
             text.push_str("; the job gets the ");
             text.push_str(&scoped_source_name(
                 &winner.source,
+                None,
                 winner.environment_scope.as_deref(),
             ));
             text.push_str(" value above");
@@ -400,14 +418,23 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
     }
 }
 
-/// Names a variable's level, followed by `@SCOPE` when the definition has an environment scope
-/// other than `*`, as `--project-var KEY@SCOPE=VALUE` writes it.
-fn scoped_source_name(source: &impl Serialize, scope: Option<&str>) -> String {
-    let name = source_name(source);
-    match scope {
-        Some(scope) => escape(&format!("{name}@{scope}")).into_owned(),
-        None => name,
+/// Names a variable's level, such as `group top/sub@production`. The group's path follows when
+/// `group` is given, and `@SCOPE` when the definition's environment scope is not `*`, as
+/// `--project-var KEY@SCOPE=VALUE` writes it.
+fn scoped_source_name(source: &impl Serialize, group: Option<&str>, scope: Option<&str>) -> String {
+    let mut name = source_name(source);
+    if group.is_none() && scope.is_none() {
+        return name;
     }
+    if let Some(group) = group {
+        name.push(' ');
+        name.push_str(group);
+    }
+    if let Some(scope) = scope {
+        name.push('@');
+        name.push_str(scope);
+    }
+    escape(&name).into_owned()
 }
 
 /// Returns a variable source's JSON name, such as `job_yaml` or `project`.

@@ -1291,6 +1291,50 @@ fn explain_names_variable_scopes() {
 }
 
 #[test]
+fn explain_names_groups_of_variable() {
+    let dir = std::env::temp_dir().join(format!("glplan-groups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(&config, "deploy: {script: x, environment: production}\n").unwrap();
+    let explain_line = |extra: &[&str]| {
+        let mut args = vec![
+            "explain",
+            "deploy",
+            config.to_str().unwrap(),
+            "--project-path",
+            "top/sub/app",
+            "--instance-var",
+            "A=0",
+            "--group-var",
+            "top:A=1",
+        ];
+        args.extend_from_slice(extra);
+        let output = glplan(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+            .lines()
+            .find(|l| l.trim_start().starts_with("A "))
+            .unwrap()
+            .to_owned()
+    };
+    let two_groups = explain_line(&["--group-var", "A@production=2", "--group-var", "A=3"]);
+    let one_group = explain_line(&["--group-var", "top:A@production=2"]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // With definitions from two groups, every group entry names its group.
+    assert!(
+        two_groups
+            .ends_with("(group top/sub@production; overrides instance, group top, group top/sub)"),
+        "{two_groups}"
+    );
+    // With one group, the path is left out to keep the line short.
+    assert!(
+        one_group.ends_with("(group@production; overrides instance, group)"),
+        "{one_group}"
+    );
+}
+
+#[test]
 fn explain_needed_by() {
     let text = stdout(&glplan(&["explain", "build", RULES]));
     assert!(text.contains("needed by: unit\n"), "{text}");

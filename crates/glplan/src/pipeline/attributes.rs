@@ -216,13 +216,9 @@ impl<'a> FinalVariables<'a> {
     }
 
     /// Lists the origins that the winning (last) definition of one name overrides, lowest
-    /// precedence first, the merged YAML levels included, each with the definition's
-    /// environment scope when it is not `*`. `definitions` are every definition of that name,
-    /// in list order.
-    fn overridden(
-        &self,
-        definitions: &[&ResolvedVariable],
-    ) -> Vec<(VariableSource, Option<CompactString>)> {
+    /// precedence first, the merged YAML levels included. `definitions` are every definition
+    /// of that name, in list order.
+    fn overridden(&self, definitions: &[&ResolvedVariable]) -> Vec<Overridden> {
         let Some(winner) = definitions.last() else {
             return Vec::new();
         };
@@ -234,13 +230,39 @@ impl<'a> FinalVariables<'a> {
         let mut previous: Option<&ResolvedVariable> = None;
         for definition in definitions {
             if let Some(overridden) = previous.replace(*definition) {
-                sources.push((overridden.source, overridden.environment_scope.clone()));
+                sources.push(Overridden {
+                    source: overridden.source,
+                    scope: overridden.environment_scope.clone(),
+                    group: overridden.group.clone(),
+                });
             }
             if definition.source.is_yaml() {
-                sources.extend(lower_yaml(definition.source).map(|source| (source, None)));
+                sources.extend(lower_yaml(definition.source).map(|source| Overridden {
+                    source,
+                    scope: None,
+                    group: None,
+                }));
             }
         }
         sources
+    }
+}
+
+/// One definition that a variable's winning definition overrides.
+struct Overridden {
+    source: VariableSource,
+    /// Environment scope, when it is not `*`.
+    scope: Option<CompactString>,
+    /// Full path of the group, for a group variable.
+    group: Option<CompactString>,
+}
+
+/// Returns `entries`, or an empty list when every entry is `None`.
+fn empty_if_all_none<T>(entries: Vec<Option<T>>) -> Vec<Option<T>> {
+    if entries.iter().any(Option::is_some) {
+        entries
+    } else {
+        Vec::new()
     }
 }
 
@@ -484,13 +506,15 @@ fn plan_variables(
         if value != sent_value {
             hidden.push((winner.name.as_str().to_owned(), sent_value.to_owned()));
         }
-        let (overrides, override_scopes): (Vec<_>, Vec<_>) =
-            variables.overridden(definitions).into_iter().unzip();
-        let override_scopes = if override_scopes.iter().any(Option::is_some) {
-            override_scopes
-        } else {
-            Vec::new()
-        };
+        let overridden = variables.overridden(definitions);
+        let mut overrides = Vec::with_capacity(overridden.len());
+        let mut override_scopes = Vec::with_capacity(overridden.len());
+        let mut override_groups = Vec::with_capacity(overridden.len());
+        for entry in overridden {
+            overrides.push(entry.source);
+            override_scopes.push(entry.scope);
+            override_groups.push(entry.group);
+        }
         Some(PlanVariable {
             name: winner.name.clone(),
             value,
@@ -500,8 +524,10 @@ fn plan_variables(
             file: winner.file,
             protected: winner.protected,
             environment_scope: winner.environment_scope.clone(),
+            group: winner.group.clone(),
             overrides,
-            override_scopes,
+            override_scopes: empty_if_all_none(override_scopes),
+            override_groups: empty_if_all_none(override_groups),
         })
     }));
     (planned, hidden)

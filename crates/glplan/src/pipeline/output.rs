@@ -486,6 +486,9 @@ pub struct PlanVariable {
     /// variable whose scope is not `*` (every environment).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_scope: Option<CompactString>,
+    /// The full path of the group that defines the winning definition, for a group variable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<CompactString>,
     /// The origins of the definitions this one overrides, lowest precedence first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, schemars(with = "Vec<schema::VariableSource>"))]
@@ -495,6 +498,10 @@ pub struct PlanVariable {
     /// every entry would be `null`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub override_scopes: Vec<Option<CompactString>>,
+    /// The full path of the group of each definition in `overrides`, at the same index, for a
+    /// group variable, else `null`. Empty when every entry would be `null`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub override_groups: Vec<Option<CompactString>>,
 }
 
 /// A protected CI/CD variable that applies to a job, but that GitLab does not pass to it

@@ -658,12 +658,37 @@ fn overridden_scopes_named() {
 }
 
 #[test]
+fn overridden_groups_named() {
+    let mut context = PipelineContext::default();
+    context.instance_variables = vec![SettingsVariable::new("A", "0")];
+    context.group_variables = ["top", "top/sub"]
+        .into_iter()
+        .map(|path| crate::context::GroupVariables {
+            path: path.to_owned(),
+            variables: vec![SettingsVariable::new("A", path)],
+        })
+        .collect();
+    let pipeline = plan_on("build: {script: x}\n", &context);
+    let build = job(&pipeline, "build");
+    let a = build.variables.iter().find(|v| v.name == "A").unwrap();
+    assert_eq!(a.value, "top/sub");
+    assert_eq!(a.group.as_deref(), Some("top/sub"));
+    assert_eq!(
+        a.overrides,
+        [VariableSource::Instance, VariableSource::Group]
+    );
+    assert_eq!(a.override_groups, [None, Some("top".into())]);
+}
+
+#[test]
 fn unscoped_overrides_have_no_scopes() {
     let pipeline = plan_on(PROTECTED_YAML, &protected_context("main"));
     let deploy = job(&pipeline, "deploy");
     let token = deploy.variables.iter().find(|v| v.name == "TOKEN").unwrap();
     assert_eq!(token.environment_scope, None);
     assert!(token.override_scopes.is_empty());
+    assert_eq!(token.group, None);
+    assert_eq!(token.override_groups, [Some("group".into())]);
 }
 
 #[test]

@@ -403,12 +403,17 @@ fn push_settings_variables(
         .map(|variable| settings_entry(variable, VariableSource::Instance));
     list.extend(instance);
     for group in &context.group_variables {
-        list.extend(scoped_settings(
+        let entries = scoped_settings(
             &group.variables,
             VariableSource::Group,
             protected_ref,
             environment,
-        ));
+        );
+        let path = CompactString::from(group.path.as_str());
+        list.extend(entries.into_iter().map(|entry| ResolvedVariable {
+            group: Some(path.clone()),
+            ..entry
+        }));
     }
     list.extend(scoped_settings(
         &context.project_variables,
@@ -627,6 +632,7 @@ fn settings_entry(variable: &SettingsVariable, source: VariableSource) -> Resolv
         protected: variable.protected,
         span: None,
         environment_scope: None,
+        group: None,
     }
 }
 
@@ -641,6 +647,7 @@ fn yaml_entry(variable: &YamlVariable, source: VariableSource) -> ResolvedVariab
         protected: false,
         span: variable.span,
         environment_scope: None,
+        group: None,
     }
 }
 

@@ -94,6 +94,8 @@ pub struct ResolvedVariable {
     /// Environment scope of a project, group or deployment variable, when it is not `*`
     /// (every environment).
     pub environment_scope: Option<CompactString>,
+    /// Full path of the group that defines a group variable, such as `top/sub`.
+    pub group: Option<CompactString>,
 }
 
 /// Placeholder that [`ResolvedVariable::display_value`] shows in place of a masked value.
@@ -116,6 +118,7 @@ impl ResolvedVariable {
             protected: false,
             span: None,
             environment_scope: None,
+            group: None,
         }
     }
 
