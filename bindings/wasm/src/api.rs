@@ -516,7 +516,7 @@ test: {script: x}
         let deploy = job(&pipeline, "deploy");
         assert_eq!(
             deploy["withheld_variables"],
-            serde_json::json!([{"name": "URL", "sources": ["project"]}])
+            serde_json::json!([{"name": "URL", "sources": ["project"], "scopes": ["production"]}])
         );
     }
 
