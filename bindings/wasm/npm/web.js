@@ -1,6 +1,6 @@
 // The entry point "glplan/web": the functions of wasm-bindgen's web glue (glplan.js), which
 // need the module initialized first. Called before that, the glue fails with a TypeError about
-// an undefined property, so these wrappers throw an Error that says what to do instead. They
+// an undefined property, so these wrappers throw an Error that explains how to initialize it. They
 // also throw a trap of the module as an Error (see trap.js).
 import init, * as glue from "./glplan.js";
 import { untrapped } from "./trap.js";

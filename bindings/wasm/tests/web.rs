@@ -3,7 +3,7 @@
 //! with `WASM_BINDGEN_USE_BROWSER=1` as well.
 
 #![cfg(target_arch = "wasm32")]
-// Clippy sees `#[wasm_bindgen_test]` functions as ordinary code, not as tests.
+// Clippy treats `#[wasm_bindgen_test]` functions as library code, not as tests.
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test code")]
 
 use glplan_wasm::{explain, lint, plan, resolve_config, schedule, version};
@@ -256,7 +256,7 @@ fn explain_job_not_string_throws_error() {
     assert!(message.starts_with("invalid argument `job`"), "{message}");
 }
 
-/// A `String` object names a job as its text does, as a `String` object inside `input` is read.
+/// Checks that a `String` object names a job by its text, as `String` objects inside `input` do.
 #[wasm_bindgen_test]
 fn explain_job_string_object() {
     let input = Object::new();

@@ -278,8 +278,8 @@ fn trigger_text(trigger: &PlanTrigger) -> String {
             let files = trigger.include.join(", ");
             match &trigger.downstream {
                 Some(child) if !child.created => format!("trigger child {files} (not created)"),
-                // GitLab may still create this child, so the mark says only that the plan
-                // stopped; explain shows the note.
+                // GitLab may still create this child, so the mark states only that the plan
+                // stopped. `explain` prints the full note.
                 None if trigger.failure_reason == Some("reached_max_pipeline_hierarchy_size") => {
                     format!("trigger child {files} (not planned: hierarchy size limit)")
                 }

@@ -548,7 +548,7 @@ fn fail_skips_later_stage() {
 
 /// `--fail` on a trigger job whose downstream pipeline is not simulated and that takes its
 /// status (`strategy: depend` or `mirror`) fails it as a failed downstream pipeline would,
-/// without a failure reason, and the help says so.
+/// without a failure reason, and the help describes this.
 #[test]
 fn fail_help_names_trigger_outcomes() {
     let output = glplan(&["schedule", "--help"]);

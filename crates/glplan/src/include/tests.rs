@@ -1275,8 +1275,8 @@ fn rule_paths_read_raw_flag_per_definition() {
 }
 
 /// GitLab expands the include variables without a size limit. glplan stops at
-/// `max_variable_expansion_bytes` and compares the values as written, and says so at the
-/// clause whose paths read them.
+/// `max_variable_expansion_bytes`, compares the values as written, and warns at the clause
+/// whose paths read them.
 #[test]
 fn rule_expansion_too_large_warns() {
     let files = repo(&[("a.yml", "a: {script: [x]}\n")]);
