@@ -1039,6 +1039,17 @@ export interface VariableRead {
    * from the other definitions, if any.
    */
   withheld?: VariableSource[];
+  /**
+   * The environment scope of each definition in `withheld`, at the same index: the scope of
+   * a group or project variable when it is not `*`, else `null`. Empty when every entry
+   * would be `null`.
+   */
+  withheld_scopes?: (string | null)[];
+  /**
+   * The full path of the group of each definition in `withheld`, at the same index, for a
+   * group variable, else `null`. Empty when every entry would be `null`.
+   */
+  withheld_groups?: (string | null)[];
 }
 
 /**
@@ -1443,6 +1454,11 @@ export interface WithheldVariable {
    * entry would be `null`.
    */
   scopes?: (string | null)[];
+  /**
+   * The full path of the group of each definition in `sources`, at the same index, for a
+   * group variable, else `null`. Empty when every entry would be `null`.
+   */
+  groups?: (string | null)[];
 }
 
 /**

@@ -328,10 +328,19 @@ fn scoped_variables_push() -> PipelineContext {
     context
 }
 
-/// Returns a push of `feature` with protected project variable `A` in the scopes `*` and
-/// `production`.
+/// Returns a push of `feature` with protected variable `A` in the groups `top` and `top/sub`,
+/// and in the project in the scopes `*` and `production`.
 fn scoped_protected_push() -> PipelineContext {
     let mut context = PipelineContext::push("feature");
+    for path in ["top", "top/sub"] {
+        context.group_variables.push(GroupVariables {
+            path: path.to_owned(),
+            variables: vec![SettingsVariable {
+                protected: true,
+                ..SettingsVariable::new("A", path)
+            }],
+        });
+    }
     for scope in ["*", "production"] {
         context.project_variables.push(SettingsVariable {
             protected: true,
@@ -353,6 +362,8 @@ fn outputs() -> Vec<(&'static str, Value)> {
     let only_except = "a: {script: x, only: {refs: [branches], variables: [$A], changes: [x], \
                        kubernetes: active}}\nb: {script: x, except: [tags]}\n";
     let deploy = "deploy: {script: x, environment: production}\n";
+    let deploy_if_a =
+        "deploy: {script: x, environment: production, rules: [{if: $A}, {when: manual}]}\n";
     vec![
         (
             "full pipeline on main",
@@ -396,8 +407,8 @@ fn outputs() -> Vec<(&'static str, Value)> {
             plan_json(deploy, &scoped_variables_push(), false),
         ),
         (
-            "scoped protected variable withheld on an unprotected branch",
-            plan_json(deploy, &scoped_protected_push(), false),
+            "scoped protected variables of two groups withheld and read by a rule",
+            plan_json(deploy_if_a, &scoped_protected_push(), false),
         ),
         ("full pipeline with runners", plan_with_runners_json(FULL)),
         (

@@ -1113,6 +1113,50 @@ test: {script: x}
     }
 
     #[test]
+    fn explain_names_withheld_groups_and_scopes() {
+        let yaml = "deploy: {script: x, environment: production, \
+                    rules: [{if: $A}, {when: manual}]}\n";
+        let files = serde_json::json!({".gitlab-ci.yml": yaml});
+        let context = serde_json::json!({
+            "ref": "feature",
+            "project_path": "top/sub/app",
+            "group_variables": [
+                {"path": "top", "variables": {"A": {"value": "1", "protected": true}}},
+                {"variables": {"A": [
+                    {"value": "2", "protected": true},
+                    {"value": "3", "environment_scope": "production", "protected": true}
+                ]}}
+            ]
+        });
+        let result = explain(
+            input(serde_json::json!({"files": files, "context": context})),
+            "deploy",
+        )
+        .unwrap();
+        let explanation = parse(result.explanation);
+        let job = &explanation["job"];
+        assert_eq!(
+            job["withheld_variables"],
+            serde_json::json!([{
+                "name": "A",
+                "sources": ["group", "group"],
+                "scopes": [null, "production"],
+                "groups": ["top", "top/sub"],
+            }])
+        );
+        assert_eq!(
+            job["rule"]["rules"][0]["clauses"][0]["reads"][0],
+            serde_json::json!({
+                "name": "A",
+                "value": null,
+                "withheld": ["group", "group"],
+                "withheld_scopes": [null, "production"],
+                "withheld_groups": ["top", "top/sub"],
+            })
+        );
+    }
+
+    #[test]
     fn explain_unknown_job_suggests_name() {
         let files = serde_json::json!({".gitlab-ci.yml": PIPELINE});
         let error = explain(input(serde_json::json!({"files": files})), "tset").unwrap_err();

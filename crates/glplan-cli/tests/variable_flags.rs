@@ -1,7 +1,7 @@
 //! End-to-end tests of the options that shape settings variables: `--protect`, `--raw`,
 //! `--file-var`, environment scopes in `--project-var KEY@SCOPE=VALUE` and `--group-var`, and
-//! `--protected-ref`. They run the binary from the workspace root on the fixture
-//! `tests/fixtures/variable-flags`.
+//! `--protected-ref`. They run the binary from the workspace root on the fixtures
+//! `tests/fixtures/variable-flags` and `tests/fixtures/withheld-groups`.
 
 #![expect(
     clippy::unwrap_used,
@@ -194,13 +194,65 @@ fn withheld_variable_names_scope() {
             "name": "A",
             "sources": ["group", "project"],
             "scopes": [null, "review/*"],
+            "groups": ["group", null],
         }])
     );
     let build = job(&pipeline, "build");
     assert_eq!(
         build["withheld_variables"],
-        serde_json::json!([{"name": "A", "sources": ["group", "project"]}]),
+        serde_json::json!([{
+            "name": "A",
+            "sources": ["group", "project"],
+            "groups": ["group", null],
+        }]),
         "scope `*` is not named"
+    );
+}
+
+/// The protected definitions of `A` in the groups `top` and `top/sub`, the second in two scopes,
+/// on the unprotected branch `feature`, with the pipeline value `A=pipeline`.
+const WITHHELD_GROUPS: [&str; 15] = [
+    "crates/glplan-cli/tests/fixtures/withheld-groups/.gitlab-ci.yml",
+    "--ref",
+    "feature",
+    "--project-path",
+    "top/sub/app",
+    "--group-var",
+    "top:A=1",
+    "--group-var",
+    "A=2",
+    "--group-var",
+    "A@production=3",
+    "--protect",
+    "A",
+    "--var",
+    "A=pipeline",
+];
+
+#[test]
+fn withheld_variable_names_groups_in_json() {
+    let mut args = vec!["--rule-traces"];
+    args.extend_from_slice(&WITHHELD_GROUPS);
+    let pipeline = plan_json(&args, 0);
+    let deploy = job(&pipeline, "deploy");
+    assert_eq!(
+        deploy["withheld_variables"],
+        serde_json::json!([{
+            "name": "A",
+            "sources": ["group", "group"],
+            "scopes": [null, "production"],
+            "groups": ["top", "top/sub"],
+        }])
+    );
+    assert_eq!(
+        deploy["rule"]["rules"][0]["clauses"][0]["reads"][0],
+        serde_json::json!({
+            "name": "A",
+            "value": "pipeline",
+            "withheld": ["group", "group"],
+            "withheld_scopes": [null, "production"],
+            "withheld_groups": ["top", "top/sub"],
+        })
     );
 }
 

@@ -258,7 +258,7 @@ struct Overridden {
 }
 
 /// Returns `entries`, or an empty list when every entry is `None`.
-fn empty_if_all_none<T>(entries: Vec<Option<T>>) -> Vec<Option<T>> {
+pub(super) fn empty_if_all_none<T>(entries: Vec<Option<T>>) -> Vec<Option<T>> {
     if entries.iter().any(Option::is_some) {
         entries
     } else {

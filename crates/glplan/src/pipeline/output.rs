@@ -521,6 +521,10 @@ pub struct WithheldVariable {
     /// entry would be `null`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<Option<CompactString>>,
+    /// The full path of the group of each definition in `sources`, at the same index, for a
+    /// group variable, else `null`. Empty when every entry would be `null`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Option<CompactString>>,
 }
 
 /// A length of time as written, with its value in seconds.
@@ -1006,6 +1010,15 @@ pub struct VariableRead {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, schemars(with = "Vec<schema::VariableSource>"))]
     pub withheld: Vec<VariableSource>,
+    /// The environment scope of each definition in `withheld`, at the same index: the scope of
+    /// a group or project variable when it is not `*`, else `null`. Empty when every entry
+    /// would be `null`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withheld_scopes: Vec<Option<CompactString>>,
+    /// The full path of the group of each definition in `withheld`, at the same index, for a
+    /// group variable, else `null`. Empty when every entry would be `null`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withheld_groups: Vec<Option<CompactString>>,
 }
 
 /// A file name and 1-based line and column.

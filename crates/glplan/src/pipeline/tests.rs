@@ -447,6 +447,8 @@ fn absent_trace_explains() {
             name: "X".into(),
             value: None,
             withheld: Vec::new(),
+            withheld_scopes: Vec::new(),
+            withheld_groups: Vec::new(),
         }]
     );
     let location = rule.rules[0].location.as_ref().unwrap();
@@ -468,6 +470,8 @@ fn matched_rule_trace() {
             name: "CI_COMMIT_BRANCH".into(),
             value: Some("main".into()),
             withheld: Vec::new(),
+            withheld_scopes: Vec::new(),
+            withheld_groups: Vec::new(),
         }]
     );
     assert_eq!(rule.rules[1].location.as_ref().map(|l| l.line), Some(5));
@@ -726,6 +730,8 @@ fn withheld_protected_variable_marks_reads() {
     assert_eq!(read.name, "DEPLOY_KEY");
     assert_eq!(read.value, None);
     assert_eq!(read.withheld, [VariableSource::Project]);
+    assert_eq!(read.withheld_scopes, [Some("production".into())]);
+    assert!(read.withheld_groups.is_empty());
 
     // `review` is absent. Its environment is outside the scope `production`, so GitLab
     // would not pass `DEPLOY_KEY` on a protected ref either, and the read is not marked.
@@ -734,6 +740,48 @@ fn withheld_protected_variable_marks_reads() {
     let read = &rule.rules[0].clauses[0].reads[0];
     assert_eq!(read.value, None);
     assert!(read.withheld.is_empty());
+}
+
+#[test]
+fn withheld_groups_and_scopes_named() {
+    let protected = |value: &str, scope: &str| SettingsVariable {
+        protected: true,
+        environment_scope: scope.to_owned(),
+        ..SettingsVariable::new("A", value)
+    };
+    let mut context = PipelineContext::push("feature");
+    context.group_variables = vec![
+        crate::context::GroupVariables {
+            path: "top".to_owned(),
+            variables: vec![protected("1", "*")],
+        },
+        crate::context::GroupVariables {
+            path: "top/sub".to_owned(),
+            variables: vec![protected("2", "*"), protected("3", "production")],
+        },
+    ];
+    let yaml = "deploy: {script: x, environment: production, rules: [{if: $A}, {when: manual}]}
+";
+    let pipeline = plan_on(yaml, &context);
+    let deploy = job(&pipeline, "deploy");
+    let expected_groups = [Some("top".into()), Some("top/sub".into())];
+    let expected_scopes = [None, Some("production".into())];
+
+    let withheld = &deploy.withheld_variables[0];
+    assert_eq!(
+        withheld.sources,
+        [VariableSource::Group, VariableSource::Group]
+    );
+    assert_eq!(withheld.groups, expected_groups);
+    assert_eq!(withheld.scopes, expected_scopes);
+
+    let read = &deploy.rule.rules[0].clauses[0].reads[0];
+    assert_eq!(
+        read.withheld,
+        [VariableSource::Group, VariableSource::Group]
+    );
+    assert_eq!(read.withheld_groups, expected_groups);
+    assert_eq!(read.withheld_scopes, expected_scopes);
 }
 
 #[test]

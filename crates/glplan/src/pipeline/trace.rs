@@ -14,6 +14,7 @@ use crate::rules::{
 use crate::source::{SourceMap, Span};
 use crate::variables::{MASKED, slug_characters, slugify, withheld_protected_variables};
 
+use super::attributes::empty_if_all_none;
 use super::output::{
     ClauseEvaluation, ClauseKind, DecidedBy, JobRule, PlanDiagnostic, PolicyEvaluation,
     RuleEvaluation, SourceLocation, VariableRead, WithheldVariable,
@@ -435,6 +436,8 @@ impl TraceContext<'_> {
                     .as_deref()
                     .map(|value| self.masker.mask_compact(value)),
                 withheld: Vec::new(),
+                withheld_scopes: Vec::new(),
+                withheld_groups: Vec::new(),
             })
             .collect()
     }
@@ -463,8 +466,8 @@ impl Display for Summary<'_> {
     }
 }
 
-/// Adds to each variable read of `rules` and `policies` the levels at which GitLab withheld
-/// a protected variable of that name, from `withheld`.
+/// Adds to each variable read of `rules` and `policies` the levels, scopes and groups at which
+/// GitLab withheld a protected variable of that name, from `withheld`.
 pub(super) fn mark_withheld_reads<'r>(
     rules: impl IntoIterator<Item = &'r mut RuleEvaluation>,
     policies: impl IntoIterator<Item = &'r mut PolicyEvaluation>,
@@ -482,6 +485,8 @@ pub(super) fn mark_withheld_reads<'r>(
             let found = withheld.iter().find(|variable| variable.name == read.name);
             if let Some(variable) = found {
                 read.withheld.clone_from(&variable.sources);
+                read.withheld_scopes.clone_from(&variable.scopes);
+                read.withheld_groups.clone_from(&variable.groups);
             }
         }
     }
@@ -502,20 +507,20 @@ pub(super) fn withheld_variables(
 ) -> Vec<WithheldVariable> {
     withheld_protected_variables(context, environment)
         .into_iter()
-        .map(|(name, sources)| {
-            let (sources, scopes): (Vec<_>, Vec<_>) = sources
-                .into_iter()
-                .map(|(source, scope)| (source, scope.map(CompactString::from)))
-                .unzip();
-            let scopes = if scopes.iter().any(Option::is_some) {
-                scopes
-            } else {
-                Vec::new()
-            };
+        .map(|(name, definitions)| {
+            let mut sources = Vec::with_capacity(definitions.len());
+            let mut scopes = Vec::with_capacity(definitions.len());
+            let mut groups = Vec::with_capacity(definitions.len());
+            for definition in definitions {
+                sources.push(definition.source);
+                scopes.push(definition.scope.map(CompactString::from));
+                groups.push(definition.group.map(CompactString::from));
+            }
             WithheldVariable {
                 name: CompactString::from(name),
                 sources,
-                scopes,
+                scopes: empty_if_all_none(scopes),
+                groups: empty_if_all_none(groups),
             }
         })
         .collect()

@@ -423,8 +423,16 @@ fn push_settings_variables(
     ));
 }
 
-/// A protected definition's level, with its environment scope when it is not `*`.
-pub type WithheldSource<'c> = (VariableSource, Option<&'c str>);
+/// A protected definition that GitLab withholds, by level, environment scope and group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WithheldSource<'c> {
+    /// `Instance`, `Group` or `Project`.
+    pub source: VariableSource,
+    /// Environment scope of a group or project definition, when it is not `*`.
+    pub scope: Option<&'c str>,
+    /// Full path of the group, for a group definition.
+    pub group: Option<&'c str>,
+}
 
 /// Returns the protected instance, group and project variables that apply to a job in
 /// `environment` but that GitLab leaves out, because the pipeline's ref is not protected.
@@ -460,16 +468,23 @@ pub fn withheld_protected_variables<'c>(
         &context.instance_variables[..],
         VariableSource::Instance,
         false,
+        None,
     )];
     for group in &context.group_variables {
-        levels.push((&group.variables[..], VariableSource::Group, true));
+        levels.push((
+            &group.variables[..],
+            VariableSource::Group,
+            true,
+            Some(group.path.as_str()),
+        ));
     }
     levels.push((
         &context.project_variables[..],
         VariableSource::Project,
         true,
+        None,
     ));
-    for (variables, source, scoped) in levels {
+    for (variables, source, scoped, group) in levels {
         // The names this level has added an entry for, by index in `withheld`, each with the
         // scope rank of that entry.
         let mut counted: Vec<(usize, u8)> = Vec::new();
@@ -505,13 +520,17 @@ pub fn withheld_protected_variables<'c>(
                     if rank >= *counted_rank {
                         *counted_rank = rank;
                         if let Some(last) = sources.last_mut() {
-                            last.1 = scope;
+                            last.scope = scope;
                         }
                     }
                 }
                 None => {
                     counted.push((index, rank));
-                    sources.push((source, scope));
+                    sources.push(WithheldSource {
+                        source,
+                        scope,
+                        group,
+                    });
                 }
             }
         }
@@ -914,12 +933,17 @@ mod tests {
             protected("KEY", "review/*"),
             SettingsVariable::new("PLAIN", "p"),
         ];
+        let level = |source, scope, group| WithheldSource {
+            source,
+            scope,
+            group,
+        };
         let withheld = withheld_protected_variables(&context, Some("review/a"));
         let levels = [
-            (VariableSource::Instance, None),
-            (VariableSource::Group, None),
-            (VariableSource::Group, None),
-            (VariableSource::Project, Some("review/*")),
+            level(VariableSource::Instance, None, None),
+            level(VariableSource::Group, None, Some("top")),
+            level(VariableSource::Group, None, Some("top/sub")),
+            level(VariableSource::Project, Some("review/*"), None),
         ];
         assert_eq!(withheld, [("KEY", levels.to_vec())]);
 
@@ -927,7 +951,14 @@ mod tests {
         let names: Vec<&str> = withheld.iter().map(|(name, _)| *name).collect();
         assert_eq!(names, ["KEY", "OTHER"]);
         let other = withheld.get(1).map(|(_, sources)| sources.clone());
-        assert_eq!(other, Some(vec![(VariableSource::Group, Some("staging"))]));
+        assert_eq!(
+            other,
+            Some(vec![level(
+                VariableSource::Group,
+                Some("staging"),
+                Some("top")
+            )])
+        );
 
         // The most specific scope of a level is named, whatever the list order.
         context.project_variables.reverse();
@@ -935,7 +966,10 @@ mod tests {
         let project = withheld
             .first()
             .and_then(|(_, sources)| sources.last().copied());
-        assert_eq!(project, Some((VariableSource::Project, Some("review/*"))));
+        assert_eq!(
+            project,
+            Some(level(VariableSource::Project, Some("review/*"), None))
+        );
 
         context.ref_protected = true;
         assert!(withheld_protected_variables(&context, Some("staging")).is_empty());
