@@ -1,5 +1,7 @@
 //! The `explain` command's output: one job's trace through pipeline creation.
 
+use std::ops::Deref;
+
 use glplan::pipeline::{
     AbsentJob, ClauseEvaluation, JobRule, Pipeline, PlanTrigger, PlannedJob, PolicyEvaluation,
     RuleEvaluation, SourceLocation,
@@ -222,7 +224,13 @@ fn clause_text(out: &mut String, clause: &ClauseEvaluation, display: DisplayName
                     None => format!("{} = null", read.name),
                 };
                 if !read.withheld.is_empty() {
-                    let levels: Vec<String> = read.withheld.iter().map(source_name).collect();
+                    let name_groups = several_groups(read.withheld_groups.iter().flatten());
+                    let levels = definition_names(
+                        &read.withheld,
+                        &read.withheld_scopes,
+                        &read.withheld_groups,
+                        name_groups,
+                    );
                     let noun = if levels.len() == 1 {
                         "variable"
                     } else {
@@ -269,14 +277,12 @@ fn variable_lines(out: &mut String, job: &PlannedJob) {
     let name_width = names.iter().map(|n| terminal::width(n)).max().unwrap_or(0);
     let value_width = values.iter().map(|v| terminal::width(v)).max().unwrap_or(0);
     for ((variable, name), value) in job.variables.iter().zip(&names).zip(&values) {
-        // Group paths make the line longer, so they are named only when the definitions come
-        // from more than one group.
-        let mut groups = variable
-            .group
-            .iter()
-            .chain(variable.override_groups.iter().flatten());
-        let first_group = groups.next();
-        let name_groups = groups.any(|group| Some(group) != first_group);
+        let name_groups = several_groups(
+            variable
+                .group
+                .iter()
+                .chain(variable.override_groups.iter().flatten()),
+        );
         let source = scoped_source_name(
             &variable.source,
             variable.group.as_deref().filter(|_| name_groups),
@@ -293,20 +299,12 @@ fn variable_lines(out: &mut String, job: &PlannedJob) {
             flags.push("file".to_owned());
         }
         if !variable.overrides.is_empty() {
-            let overridden: Vec<String> = variable
-                .overrides
-                .iter()
-                .enumerate()
-                .map(|(index, source)| {
-                    let scope = variable.override_scopes.get(index).cloned().flatten();
-                    let group = variable.override_groups.get(index).cloned().flatten();
-                    scoped_source_name(
-                        source,
-                        group.as_deref().filter(|_| name_groups),
-                        scope.as_deref(),
-                    )
-                })
-                .collect();
+            let overridden = definition_names(
+                &variable.overrides,
+                &variable.override_scopes,
+                &variable.override_groups,
+                name_groups,
+            );
             flags.push(format!("overrides {}", overridden.join(", ")));
         }
         let flags = if flags.is_empty() {
@@ -389,25 +387,26 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
         .collect();
     let name_width = names.iter().map(|n| terminal::width(n)).max().unwrap_or(0);
     for (variable, name) in job.withheld_variables.iter().zip(&names) {
-        let sources: Vec<String> = variable
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(index, source)| {
-                let scope = variable.scopes.get(index).cloned().flatten();
-                scoped_source_name(source, None, scope.as_deref())
-            })
-            .collect();
-        let mut text = sources.join(", ");
         let winner = job
             .variables
             .iter()
             .find(|winner| winner.name == variable.name);
+        // The group of the value the job gets counts too, so that the line distinguishes a
+        // withheld group from the group whose value the job gets.
+        let winner_group = winner.and_then(|winner| winner.group.as_ref());
+        let name_groups = several_groups(variable.groups.iter().flatten().chain(winner_group));
+        let sources = definition_names(
+            &variable.sources,
+            &variable.scopes,
+            &variable.groups,
+            name_groups,
+        );
+        let mut text = sources.join(", ");
         if let Some(winner) = winner {
             text.push_str("; the job gets the ");
             text.push_str(&scoped_source_name(
                 &winner.source,
-                None,
+                winner.group.as_deref().filter(|_| name_groups),
                 winner.environment_scope.as_deref(),
             ));
             text.push_str(" value above");
@@ -416,6 +415,39 @@ fn withheld_text(out: &mut String, job: &PlannedJob) {
         terminal::push_padded(&mut line, name, name_width);
         write_line!(out, "{line}  ({text})");
     }
+}
+
+/// Returns whether `groups` contains more than one distinct group path. Group paths make a line
+/// longer, so a line names them only when its definitions come from more than one group.
+fn several_groups<S: AsRef<str>>(groups: impl IntoIterator<Item = S>) -> bool {
+    let mut groups = groups.into_iter();
+    let Some(first) = groups.next() else {
+        return false;
+    };
+    groups.any(|group| group.as_ref() != first.as_ref())
+}
+
+/// Names each definition of a list as [`scoped_source_name`] does. `scopes` and `groups` contain
+/// the scope and group path of the entry of `sources` at the same index, and may be empty when
+/// no entry has one. The group paths are named only when `name_groups` is true.
+fn definition_names<S: Deref<Target = str>>(
+    sources: &[impl Serialize],
+    scopes: &[Option<S>],
+    groups: &[Option<S>],
+    name_groups: bool,
+) -> Vec<String> {
+    sources
+        .iter()
+        .enumerate()
+        .map(|(index, source)| {
+            let scope = scopes.get(index).and_then(Option::as_deref);
+            let group = groups
+                .get(index)
+                .and_then(Option::as_deref)
+                .filter(|_| name_groups);
+            scoped_source_name(source, group, scope)
+        })
+        .collect()
 }
 
 /// Names a variable's level, such as `group top/sub@production`. The group's path follows when
@@ -738,6 +770,31 @@ mod tests {
         );
         assert_eq!(line("child/no_artifacts"), None);
         assert_eq!(line("child/no_dotenv"), None);
+    }
+
+    #[test]
+    fn text_names_group_of_withheld_and_winner() {
+        let group = |path: &str, protected: bool| glplan::context::GroupVariables {
+            path: path.to_owned(),
+            variables: vec![glplan::context::SettingsVariable {
+                protected,
+                ..glplan::context::SettingsVariable::new("A", path)
+            }],
+        };
+        let files = glplan::MemoryFiles::new().with_file(".gitlab-ci.yml", "build: {script: x}\n");
+        let mut context = glplan::context::PipelineContext::push("feature");
+        context.group_variables = vec![group("top", false), group("top/sub", true)];
+        let options = glplan::pipeline::PlanOptions::default();
+        let (_, pipeline) = glplan::pipeline::plan(".gitlab-ci.yml", &files, &context, &options);
+        let pipeline = pipeline.unwrap();
+        let found = find_nested(&pipeline, "build").unwrap();
+        let text = text(&found, "", &|name| name.to_owned());
+        // Only one group defines the value the job gets, so its line names no path.
+        assert!(text.contains("\n  A  \"top\"  (group)\n"), "{text}");
+        assert!(
+            text.ends_with("  A  (group top/sub; the job gets the group top value above)\n"),
+            "{text}"
+        );
     }
 
     #[test]

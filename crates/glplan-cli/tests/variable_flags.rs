@@ -230,6 +230,28 @@ const WITHHELD_GROUPS: [&str; 15] = [
 ];
 
 #[test]
+fn withheld_variable_names_groups_in_explain() {
+    let mut args = vec!["explain", "deploy"];
+    args.extend_from_slice(&WITHHELD_GROUPS);
+    let output = glplan(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.ends_with(
+            "  A  (group top, group top/sub@production; the job gets the pipeline value above)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "      values: A = \"pipeline\" (withheld protected group top, \
+             group top/sub@production variables)\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn withheld_variable_names_groups_in_json() {
     let mut args = vec!["--rule-traces"];
     args.extend_from_slice(&WITHHELD_GROUPS);
