@@ -1170,6 +1170,15 @@ fn interpolation_error_points_at_block() {
 }
 
 #[test]
+fn matrix_expression_survives_interpolation() {
+    let template = "spec:\n  inputs:\n    name:\n---\n$[[ inputs.name ]]:\n  needs:\n    os: $[[ matrix.OS ]]\n";
+    let files = repo(&[("t.yml", template)]);
+    let result = run(&files, "include: [{local: t.yml, inputs: {name: test}}]\n");
+    assert!(result.errors().is_empty(), "{:#?}", result.diagnostics);
+    assert_eq!(result.str_at(&["test", "needs", "os"]), "$[[ matrix.OS ]]");
+}
+
+#[test]
 fn file_without_header_is_not_interpolated() {
     let files = repo(&[("plain.yml", "job: {script: ['$[[ inputs.x ]]']}\n")]);
     let result = run(&files, "include: plain.yml\n");

@@ -4,7 +4,8 @@
 //! Only strings are scanned, mapping keys included. A string that is exactly one block becomes
 //! the block's typed value; otherwise every block is replaced by its value's text. When an
 //! array element becomes an array, its items are spliced into the parent array. GitLab stops
-//! at the first block with a problem, so only that block's problems are reported.
+//! at the first block with a problem, so only that block's problems are reported. Blocks of
+//! matrix expressions (`$[[ matrix.OS ]]`) stay as written for the expansion of `parallel`.
 
 use crate::hash::HashMap;
 use std::sync::LazyLock;
@@ -28,6 +29,9 @@ static BLOCK: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Text that every block starts with; strings without it are not scanned.
 const BLOCK_PREFIX: &str = "$[[";
+
+/// Root of the matrix expressions, which input interpolation leaves in place.
+const MATRIX_ROOT: &str = "matrix";
 
 /// Maximum parts of an access path: GitLab splits on `.` at most into this many parts, so a
 /// sixth level stays inside the fifth part's name.
@@ -134,7 +138,7 @@ impl Template<'_> {
             };
             let whole = whole.as_str();
             if !self.blocks.contains_key(whole) {
-                let result = self.evaluate_block(data.as_str());
+                let result = self.evaluate_block(whole, data.as_str());
                 self.blocks.insert(whole.to_owned(), result);
                 if self.blocks.len() > self.limits.max_interpolation_blocks {
                     return Err(vec![self.problem("too many interpolation blocks", span)]);
@@ -171,8 +175,8 @@ impl Template<'_> {
         Ok(Node::string(result, span))
     }
 
-    /// Evaluates the content of one block: `<access> | fn1 | fn2`.
-    fn evaluate_block(&self, data: &str) -> BlockResult {
+    /// Evaluates the content `data` of the block `whole`: `<access> | fn1 | fn2`.
+    fn evaluate_block(&self, whole: &str, data: &str) -> BlockResult {
         let mut pieces: Vec<&str> = data.split('|').collect();
         // Ruby's `split` drops trailing empty pieces before they are stripped.
         while pieces.last().is_some_and(|piece| piece.is_empty()) {
@@ -183,6 +187,12 @@ impl Template<'_> {
             Some((access, functions)) => (*access, functions),
             None => ("", &[][..]),
         };
+
+        // GitLab keeps a block whose access starts with `matrix` as written, because matrix
+        // expressions in `needs` are resolved later, once per parallel job.
+        if access.split('.').next() == Some(MATRIX_ROOT) {
+            return Ok(Node::string(whole.to_owned(), Span::default()));
+        }
 
         let value = self.evaluate_access(access)?;
         if functions.len() > self.limits.max_interpolation_functions {
@@ -441,6 +451,31 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(run(s(text)).unwrap_err(), expected, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn matrix_blocks_stay_as_written() {
+        let cases = [
+            "$[[ matrix.OS ]]",
+            "$[[matrix.OS]]",
+            "build: [$[[ matrix.OS ]], $[[ inputs.stage ]]]",
+            "$[[ matrix.OS | truncate(0,1) | a | b | c ]]",
+            "$[[ matrix ]]",
+        ];
+        let expected = [
+            "$[[ matrix.OS ]]",
+            "$[[matrix.OS]]",
+            "build: [$[[ matrix.OS ]], build]",
+            "$[[ matrix.OS | truncate(0,1) | a | b | c ]]",
+            "$[[ matrix ]]",
+        ];
+        for (text, expected) in cases.into_iter().zip(expected) {
+            assert_eq!(
+                value_of(s(text)),
+                Value::String(expected.to_owned()),
+                "text {text:?}"
+            );
         }
     }
 
