@@ -3,8 +3,8 @@
 use std::ops::Deref;
 
 use glplan::pipeline::{
-    AbsentJob, ClauseEvaluation, JobRule, Pipeline, PlanTrigger, PlannedJob, PolicyEvaluation,
-    RuleEvaluation, SourceLocation,
+    AbsentJob, ClauseEvaluation, CrossNeed, JobRule, Pipeline, PlanTrigger, PlannedJob,
+    PolicyEvaluation, RuleEvaluation, SourceLocation,
 };
 use serde::Serialize;
 
@@ -112,6 +112,10 @@ fn created_text(out: &mut String, found: &Found<'_>, job: &PlannedJob, display: 
                 .collect();
             write_line!(out, "needs: {}", names.join(", "));
         }
+    }
+    if !job.cross_needs.is_empty() {
+        let entries: Vec<String> = job.cross_needs.iter().map(cross_need_text).collect();
+        write_line!(out, "needs from other pipelines: {}", entries.join(", "));
     }
     write_line!(out, "needed by: {}", list(&neighbours.needed_by));
     write_line!(out, "waited for by: {}", list(&neighbours.waited_for_by));
@@ -518,6 +522,23 @@ fn downstream_text(out: &mut String, trigger: &PlanTrigger) {
     }
 }
 
+/// Describes a `needs:project` or `needs:pipeline` entry, which the job does not wait for.
+fn cross_need_text(need: &CrossNeed) -> String {
+    let mut text = match (&need.job, &need.project, &need.pipeline) {
+        (Some(job), Some(project), _) => {
+            let git_ref = need.git_ref.as_deref().unwrap_or_default();
+            format!("{job} of project {project} at ref {git_ref}")
+        }
+        (Some(job), None, Some(pipeline)) => format!("{job} of pipeline {pipeline}"),
+        (None, _, Some(project)) => format!("the pipeline status of upstream project {project}"),
+        _ => "-".to_owned(),
+    };
+    if need.job.is_some() && !need.artifacts {
+        text.push_str(" (no artifacts)");
+    }
+    text
+}
+
 fn place(location: &SourceLocation, display: DisplayName<'_>) -> String {
     format!(
         "{}:{}:{}",
@@ -795,6 +816,37 @@ mod tests {
             text.ends_with("  A  (group top/sub; the job gets the group top value above)\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn text_lists_needs_from_other_pipelines() {
+        let pipeline = pipeline(
+            "stages: [build, test]\n\
+             build: {stage: build, script: x}\n\
+             test: {stage: test, script: x, needs: [\
+             {project: group/other, job: pkg, ref: main}, \
+             {pipeline: $PARENT_PIPELINE_ID, job: gen, artifacts: false}]}\n\
+             mirror: {stage: test, trigger: {project: group/down}, needs: {pipeline: group/up}}\n",
+        );
+        let line = |job: &str| {
+            let found = find_nested(&pipeline, job).unwrap();
+            let text = text(&found, "", &|name| name.to_owned());
+            text.lines()
+                .find(|line| line.starts_with("needs from other pipelines: "))
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            line("test").as_deref(),
+            Some(
+                "needs from other pipelines: pkg of project group/other at ref main, \
+                 gen of pipeline $PARENT_PIPELINE_ID (no artifacts)"
+            )
+        );
+        assert_eq!(
+            line("mirror").as_deref(),
+            Some("needs from other pipelines: the pipeline status of upstream project group/up")
+        );
+        assert_eq!(line("build"), None);
     }
 
     #[test]
