@@ -545,10 +545,21 @@ fn not_found_error(path: &[&str], span: Span, miss: &Miss<'_>) -> Diagnostic {
                         a_type(node)
                     ),
                 )
-                .with_help("`!reference` looks up keys of hashes only; it cannot index arrays");
+                .with_help(not_a_hash_help(node));
         }
     }
     diagnostic
+}
+
+fn not_a_hash_help(node: &Node) -> &'static str {
+    match node.value {
+        Value::Seq(_) => "`!reference` looks up keys of hashes only; it cannot index arrays",
+        Value::Reference(_) => {
+            "GitLab looks the path up before it resolves the `!reference` on the way, so point \
+             at that reference's target instead"
+        }
+        _ => "`!reference` looks up keys of hashes only",
+    }
 }
 
 fn falsy_error(path: &[&str], span: Span, target: &Node) -> Diagnostic {
@@ -824,6 +835,27 @@ mod tests {
             }));
             assert!(diags.is_empty(), "target {value}: {diags:?}");
             assert_eq!(config["j"]["v"], value);
+        }
+    }
+
+    #[test]
+    fn path_through_non_hash_help() {
+        let cases = [
+            (json!(["one"]), "it cannot index arrays"),
+            (json!("alpine"), "`!reference` looks up keys of hashes only"),
+            (
+                reference(&[".c"]),
+                "point at that reference's target instead",
+            ),
+        ];
+        for (value, expected) in cases {
+            let (_, diags) = resolved(json!({
+                ".c": {"name": "x"},
+                ".a": {"image": value.clone()},
+                "j": {"image": reference(&[".a", "image", "name"])}
+            }));
+            let help = diags[0].help.as_deref().unwrap_or_default();
+            assert!(help.ends_with(expected), "value {value}: {help}");
         }
     }
 
