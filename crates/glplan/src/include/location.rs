@@ -20,6 +20,8 @@ pub(super) struct Item {
     /// Span of the entry of a `file:` list that this item was expanded from, where the errors
     /// about that one file point.
     pub file_span: Option<Span>,
+    /// The `local` or `file` location as written, when variable expansion changed it.
+    pub written_location: Option<String>,
 }
 
 impl Item {
@@ -37,6 +39,7 @@ impl Item {
             map,
             span: self.span,
             file_span: self.file_span,
+            written_location: self.written_location.clone(),
         }
     }
 
@@ -139,9 +142,11 @@ pub(super) fn normalize(
                 } else {
                     "local"
                 };
+                let written_location = (expanded != *text).then(|| text.clone());
                 let mut map = Mapping::new();
                 map.insert(key, item.span, Node::string(expanded, item.span));
                 normalized.push(Item {
+                    written_location,
                     map,
                     span: item.span,
                     file_span: None,
@@ -151,6 +156,7 @@ pub(super) fn normalize(
                 map: map.clone(),
                 span: item.span,
                 file_span: None,
+                written_location: None,
             }),
             _ => diags.push(
                 Diagnostic::error(
@@ -266,9 +272,17 @@ pub(super) fn check_shape(item: &Item, diags: &mut Diagnostics) -> bool {
 /// strings are expanded, array elements are converted to strings and expanded, and every
 /// other value (including the `inputs` mapping) is left alone.
 pub(super) fn expand_values(item: &mut Item, variables: &[(String, String)]) {
-    for (_, value) in item.map.iter_mut() {
+    for (key, value) in item.map.iter_mut() {
         match &mut value.value {
-            Value::String(text) => *text = expand::expand(text, variables),
+            Value::String(text) => {
+                let expanded = expand::expand(text, variables);
+                let is_location = matches!(key.as_str(), Some("local" | "file"));
+                if is_location && expanded != *text {
+                    item.written_location = Some(std::mem::replace(text, expanded));
+                } else {
+                    *text = expanded;
+                }
+            }
             Value::Seq(elements) => {
                 for element in elements.iter_mut() {
                     let text = expand::expand(&ruby::to_s(element), variables);
@@ -397,6 +411,7 @@ mod tests {
             map,
             span: sp(),
             file_span: None,
+            written_location: None,
         }
     }
 
@@ -491,6 +506,7 @@ mod tests {
             map,
             span: sp(),
             file_span: None,
+            written_location: None,
         };
         check_shape(&item, &mut diags);
         let diagnostic = diags.iter().next().unwrap();

@@ -698,7 +698,16 @@ impl<'e> Processor<'_, 'e> {
             Err(error) => error,
         };
         if let Some(message) = not_found(&error) {
-            self.location_error("include-not-found", message, item);
+            let span = item.file_span.unwrap_or(item.span);
+            let mut diagnostic = Diagnostic::error("include-not-found", message).with_span(span);
+            if let Some(written) = &item.written_location {
+                diagnostic = diagnostic.with_help(format!(
+                    "`{written}` is expanded with the predefined, instance, group, project and \
+                     pipeline variables only, because the `variables:` of the YAML do not reach \
+                     `include`"
+                ));
+            }
+            self.diags.push(diagnostic);
             return None;
         }
         let project = repo.project.as_deref().unwrap_or_default();

@@ -523,6 +523,43 @@ fn unknown_variables_expand_to_empty() {
 }
 
 #[test]
+fn expanded_location_not_found_help() {
+    let mut files = repo(&[]);
+    files.projects.insert("g/p".to_owned(), project_files(&[]));
+    let cases = [
+        ("include: ci/$YAML_DIR/a.yml\n", Some("ci/$YAML_DIR/a.yml")),
+        (
+            "include: {local: 'ci/${YAML_DIR}a.yml'}\n",
+            Some("ci/${YAML_DIR}a.yml"),
+        ),
+        ("include: ci/a.yml\n", None),
+    ];
+    for (entry, written) in cases {
+        let result = run(&files, entry);
+        let help = result
+            .diagnostics
+            .last()
+            .and_then(|error| error.help.as_deref());
+        match written {
+            Some(written) => assert!(
+                help.is_some_and(|help| help.starts_with(&format!("`{written}` is expanded"))),
+                "{entry}: {help:?}"
+            ),
+            None => assert_eq!(help, None, "{entry}"),
+        }
+    }
+    let project = run(
+        &files,
+        "include: {project: g/p, file: ['%YAML_DIR%b.yml']}\n",
+    );
+    let help = project.only_error().help.as_deref();
+    assert!(
+        help.is_some_and(|help| help.starts_with("`%YAML_DIR%b.yml` is expanded")),
+        "{help:?}"
+    );
+}
+
+#[test]
 fn project_include_with_file_list() {
     let mut files = MemoryFiles::new();
     files.projects.insert(
