@@ -432,13 +432,28 @@ impl ChangesTrace {
 
     /// Explains a result assumed offline.
     pub fn note(&self) -> Option<String> {
-        match (&self.outcome, &self.compare_to) {
-            (ChangesOutcome::CompareToUnavailable, Some(compare_to)) => Some(format!(
-                "`changes:compare_to: {compare_to}` needs the files changed since `{compare_to}`, \
-                 which glplan cannot compute offline; the clause is taken as true"
-            )),
-            _ => None,
+        let (ChangesOutcome::CompareToUnavailable, Some(compare_to)) =
+            (&self.outcome, &self.compare_to)
+        else {
+            return None;
+        };
+        // Expansion keeps the references to undefined variables, so a reference left over
+        // means one is undefined. GitLab finds no commit for such a ref or for the empty one.
+        // NOTE: the job is still planned, where GitLab fails with `Failed to parse rule for
+        // JOB: rules:changes:compare_to is not a valid ref`.
+        let has_undefined_reference = expand::expand(compare_to, &[]) != *compare_to;
+        if compare_to.is_empty() || has_undefined_reference {
+            return Some(format!(
+                "`changes:compare_to` expands to `{compare_to}`, which is empty or keeps an \
+                 undefined variable, so GitLab finds no commit for it and raises `rules:changes:compare_to is not a valid ref` when it evaluates this \
+                 clause, and for a job's rules fails pipeline creation; glplan takes the clause \
+                 as true"
+            ));
         }
+        Some(format!(
+            "`changes:compare_to: {compare_to}` needs the files changed since `{compare_to}`, \
+             which glplan cannot compute offline; the clause is taken as true"
+        ))
     }
 }
 
@@ -1089,6 +1104,31 @@ mod tests {
         assert_eq!(trace.compare_to.as_deref(), Some("refs/heads/main"));
         assert!(trace.holds());
         assert!(trace.note().is_some_and(|n| n.contains("refs/heads/main")));
+    }
+
+    #[test]
+    fn changes_compare_to_without_ref_note() {
+        let variables = vec![("EMPTY".to_owned(), String::new())];
+        let cases = [
+            ("$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", true),
+            ("refs/heads/${MISSING}", true),
+            ("$EMPTY", true),
+            ("refs/heads/main", false),
+        ];
+        for (compare_to, names_no_ref) in cases {
+            let clause = Changes {
+                paths: strings(&["a"]),
+                compare_to: Some(compare_to.to_owned()),
+            };
+            let trace = trace_changes(&clause, &variables, None, &Limits::default());
+            let note = trace.note().unwrap_or_default();
+            assert_eq!(
+                note.contains("is not a valid ref"),
+                names_no_ref,
+                "{compare_to}: {note}"
+            );
+            assert!(trace.holds(), "{compare_to}");
+        }
     }
 
     /// The budget counts distinct globs: 50,000 comparisons are made, 50,001 are not.
