@@ -426,8 +426,9 @@ pub(crate) fn expand(jobs: Vec<Job>, cx: &mut Ctx) -> Expanded {
             Diagnostic::error("unknown-matrix-identifier", message)
                 .with_span(span)
                 .with_help(
-                    "a matrix expression can name only an identifier of the job's own \
-                     `parallel:matrix`",
+                    "every instance of the job's `parallel:matrix` must define each identifier \
+                     that its matrix expressions name, and a job without `parallel:matrix` \
+                     defines none",
                 ),
         );
     }
@@ -1052,6 +1053,23 @@ mod tests {
             built.errors(),
             ["test job: 'NOPE' does not exist in matrix configuration"]
         );
+    }
+
+    #[test]
+    fn matrix_expression_identifier_of_other_hash() {
+        let built = build(json!({
+            "build": {"stage": "build", "script": "x", "parallel": {"matrix": [{"OS": ["a", "b"]}]}},
+            "test": {"script": "x", "parallel": {"matrix": [{"OS": ["a"]}, {"ARCH": ["x"]}]},
+                "needs": [{"job": "build", "parallel": {"matrix": [{"OS": "$[[ matrix.OS ]]"}]}}]},
+        }));
+        let message = "test job: 'OS' does not exist in matrix configuration";
+        assert_eq!(built.errors(), [message]);
+        let help = built
+            .diagnostic(message)
+            .help
+            .as_deref()
+            .unwrap_or_default();
+        assert!(help.starts_with("every instance"), "{help}");
     }
 
     #[test]
