@@ -156,11 +156,29 @@ pub struct Found<'a> {
     pub subject: Subject<'a>,
 }
 
-impl Found<'_> {
+impl<'a> Found<'a> {
     /// Returns the name of the trigger job that creates the job's pipeline, with the trigger
     /// jobs above it in front, as in `deploy/inner`. Returns `None` for the top pipeline.
     pub fn trigger(&self) -> Option<String> {
         (!self.triggers.is_empty()).then(|| self.triggers.join("/"))
+    }
+
+    /// Adds `job`, a trigger job of `pipeline`, as the outermost trigger job of a job found in
+    /// `job`'s child pipeline.
+    fn below_trigger(mut self, pipeline: &'a Pipeline, job: &'a PlannedJob) -> Self {
+        self.triggers.insert(0, job.name.as_str());
+        self.parent.get_or_insert(pipeline);
+        for manual in &mut self.manual_triggers {
+            *manual = format!("{}/{manual}", job.name);
+        }
+        if job
+            .trigger
+            .as_ref()
+            .is_some_and(|trigger| trigger.downstream_created_when_played)
+        {
+            self.manual_triggers.insert(0, job.name.to_string());
+        }
+        self
     }
 }
 
@@ -191,19 +209,95 @@ pub fn find_nested<'a>(pipeline: &'a Pipeline, name: &str) -> Option<Found<'a>> 
         let Some(child) = trigger.downstream.as_deref() else {
             continue;
         };
-        if let Some(mut found) = find_nested(child, rest) {
-            found.triggers.insert(0, job.name.as_str());
-            found.parent.get_or_insert(pipeline);
-            for manual in &mut found.manual_triggers {
-                *manual = format!("{}/{manual}", job.name);
-            }
-            if trigger.downstream_created_when_played {
-                found.manual_triggers.insert(0, job.name.to_string());
-            }
-            return Some(found);
+        if let Some(found) = find_nested(child, rest) {
+            return Some(found.below_trigger(pipeline, job));
         }
     }
     None
+}
+
+/// Returns the created or absent job at `path`: the names of the trigger jobs that lead from
+/// the top pipeline to the job's pipeline, outermost first, then the job's name, as in
+/// `["deploy", "rspec"]`. Each item is one whole job name, so unlike [`find_nested`] this
+/// reaches a child pipeline's job also when a job of the top pipeline has the name
+/// `deploy/rspec`. Returns `None` for an empty path.
+pub fn find_path<'a>(pipeline: &'a Pipeline, path: &[&str]) -> Option<Found<'a>> {
+    match path {
+        [] => None,
+        [name] => Some(Found {
+            pipeline,
+            triggers: Vec::new(),
+            parent: None,
+            manual_triggers: Vec::new(),
+            subject: find(pipeline, name)?,
+        }),
+        [trigger, rest @ ..] => {
+            let job = pipeline.job(trigger)?;
+            let child = job.trigger.as_ref()?.downstream.as_deref()?;
+            Some(find_path(child, rest)?.below_trigger(pipeline, job))
+        }
+    }
+}
+
+/// Returns the message for a `path` that [`find_path`] does not find. It names the first
+/// item that is not a job, or not a trigger job with a planned child pipeline.
+pub fn path_not_found(pipeline: &Pipeline, path: &[&str]) -> String {
+    let mut current = pipeline;
+    let mut triggers: Vec<&str> = Vec::new();
+    for (index, name) in path.iter().enumerate() {
+        // The child pipeline's jobs are named as in that pipeline, so the suggestions are too.
+        let place = if triggers.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "in the child pipeline of {}: ",
+                code_span(&triggers.join("/"))
+            )
+        };
+        if index + 1 == path.len() {
+            return format!("{place}{}", job_not_found_in(current, name));
+        }
+        let Some(job) = current.job(name) else {
+            if current.absent_job(name).is_some() {
+                return format!(
+                    "{place}job {} is left out of the pipeline, so it creates no child pipeline",
+                    code_span(name)
+                );
+            }
+            return format!("{place}{}", job_not_found_in(current, name));
+        };
+        let Some(trigger) = job.trigger.as_ref() else {
+            return format!("{place}job {} is not a trigger job", code_span(name));
+        };
+        let Some(child) = trigger.downstream.as_deref() else {
+            return format!(
+                "{place}trigger job {} has no child pipeline that glplan planned",
+                code_span(name)
+            );
+        };
+        triggers.push(name);
+        current = child;
+    }
+    "the job path is empty; name at least the job".to_owned()
+}
+
+/// Returns the message for a job name that [`find`] does not find in `pipeline` itself: the
+/// parallel instances of that name, the closest job name, or the list of job names. Unlike
+/// [`job_not_found`], it leaves out the jobs of child pipelines.
+fn job_not_found_in(pipeline: &Pipeline, name: &str) -> String {
+    let known = job_names(pipeline);
+    let instances = instances(pipeline, name);
+    let mut message = format!("job {} not found", code_span(name));
+    match did_you_mean(name, known.iter().copied()) {
+        _ if !instances.is_empty() => message.push_str(&format!(
+            "; it runs as parallel jobs, name one of them: {}",
+            instances.join(", ")
+        )),
+        Some(suggestion) => message.push_str(&format!("; did you mean {}?", code_span(suggestion))),
+        None if known.is_empty() => message.push_str("; the pipeline has no jobs"),
+        None => message.push_str(&format!("; the jobs are {}", known.join(", "))),
+    }
+    message
 }
 
 /// Returns the names of every job in the configuration, created or absent, in pipeline
@@ -508,6 +602,44 @@ mod tests {
         assert_eq!(grand.pipeline.source, "parent_pipeline");
         assert!(find_nested(&pipeline, "a/d/x").is_none());
         assert!(find_nested(&pipeline, "a/").is_none());
+    }
+
+    #[test]
+    fn find_path_reaches_shadowed_child_job() {
+        let pipeline = with_children();
+        let child = find_path(&pipeline, &["a", "b"]).unwrap();
+        assert_eq!(child.triggers, ["a"]);
+        assert!(matches!(child.subject, Subject::Created(job) if job.name == "b"));
+        let top = find_path(&pipeline, &["a/b"]).unwrap();
+        assert!(top.triggers.is_empty());
+        assert!(matches!(top.subject, Subject::Created(job) if job.name == "a/b"));
+        let grand = find_path(&pipeline, &["a", "d", "e"]).unwrap();
+        assert_eq!(grand.trigger().as_deref(), Some("a/d"));
+        assert!(find_path(&pipeline, &[]).is_none());
+        assert!(find_path(&pipeline, &["a/b", "b"]).is_none());
+        assert!(find_path(&pipeline, &["a", "d/e"]).is_none());
+    }
+
+    #[test]
+    fn path_not_found_names_failing_step() {
+        let pipeline = with_children();
+        assert_eq!(
+            path_not_found(&pipeline, &["a/b", "b"]),
+            "job `a/b` is not a trigger job"
+        );
+        assert_eq!(
+            path_not_found(&pipeline, &["a", "c", "x"]),
+            "in the child pipeline of `a`: job `c` is left out of the pipeline, so it creates \
+             no child pipeline"
+        );
+        assert_eq!(
+            path_not_found(&pipeline, &["a", "d", "f"]),
+            "in the child pipeline of `a/d`: job `f` not found; the jobs are e"
+        );
+        assert_eq!(
+            path_not_found(&pipeline, &["x", "b"]),
+            "job `x` not found; the jobs are a/b, a"
+        );
     }
 
     #[test]
