@@ -84,9 +84,28 @@ pub fn plan(mut input: Input) -> Result<PlanResult, String> {
     })
 }
 
+/// The job that `explain` is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobSelector {
+    /// A name as `glplan explain` takes it, where a child pipeline's job follows the names of
+    /// its trigger jobs and `/`, as in `deploy/rspec`. A job of the top pipeline comes first
+    /// when a name fits both.
+    Name(String),
+    /// The names of the trigger jobs that lead to the job's pipeline, outermost first, then the
+    /// job's name. Each item is one whole job name, even when it contains `/`.
+    Path(Vec<String>),
+}
+
+impl From<&str> for JobSelector {
+    fn from(name: &str) -> Self {
+        JobSelector::Name(name.to_owned())
+    }
+}
+
 /// Returns the trace of job `job`, and every diagnostic. A name that is not a job of the
 /// configuration is an error whose message suggests the closest name.
-pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
+pub fn explain(mut input: Input, job: impl Into<JobSelector>) -> Result<ExplainResult, String> {
+    let job = job.into();
     let options = PlanOptions {
         predefined_variables: input.predefined,
         rule_traces: true,
@@ -100,11 +119,17 @@ pub fn explain(mut input: Input, job: &str) -> Result<ExplainResult, String> {
             diagnostics,
         });
     };
-    let Some(found) = glplan::report::find_nested(pipeline, job) else {
-        // The core's message quotes job names as they are.
-        let message = glplan::report::job_not_found(pipeline, job);
-        return Err(escape_hidden(&message).into_owned());
+    let found = match &job {
+        JobSelector::Name(name) => glplan::report::find_nested(pipeline, name)
+            .ok_or_else(|| glplan::report::job_not_found(pipeline, name)),
+        JobSelector::Path(names) => {
+            let path: Vec<&str> = names.iter().map(String::as_str).collect();
+            glplan::report::find_path(pipeline, &path)
+                .ok_or_else(|| glplan::report::path_not_found(pipeline, &path))
+        }
     };
+    // The core's messages quote job names as they are.
+    let found = found.map_err(|message| escape_hidden(&message).into_owned())?;
     let explanation = glplan::report::Explanation::of_found(&found);
     let explanation = raw_json(&explanation)
         .map_err(|error| format!("cannot convert the job to JSON: {error}"))?;
@@ -1180,6 +1205,26 @@ test: {script: x}
         )
         .unwrap_err();
         assert_eq!(error, "job `trig/c22` not found; did you mean `trig/c2`?");
+    }
+
+    #[test]
+    fn explain_path_reaches_shadowed_job() {
+        let files = serde_json::json!({
+            ".gitlab-ci.yml": "trig/c2: {script: top}\nbuild: {script: make}\ntrig:\n  trigger:\n    include: child.yml\n",
+            "child.yml": "c2: {script: y}\n",
+        });
+        let job = JobSelector::Path(vec!["trig".to_owned(), "c2".to_owned()]);
+        let result = explain(input(serde_json::json!({"files": files.clone()})), job).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(result.explanation.unwrap().get()).unwrap();
+        assert_eq!(value["trigger"], "trig");
+        assert_eq!(value["job"]["location"]["file"], "child.yml");
+
+        let result = explain(input(serde_json::json!({"files": files})), "trig/c2").unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(result.explanation.unwrap().get()).unwrap();
+        assert_eq!(value["trigger"], serde_json::Value::Null);
+        assert_eq!(value["job"]["location"]["file"], ".gitlab-ci.yml");
     }
 
     const TRIGGER_PARENT: &str =

@@ -61,21 +61,55 @@ pub fn plan(
 }
 
 /// Returns one job's trace, as `glplan explain JOB --format json` prints it, with every
-/// diagnostic. Throws when the configuration has no job called `job`.
+/// diagnostic. `job` is a name such as `deploy/rspec`, or an array of names such as
+/// `["deploy", "rspec"]`: the trigger jobs that lead to the job's child pipeline, then the job.
+/// Throws when the configuration has no such job.
 #[wasm_bindgen(unchecked_return_type = "ExplainResult")]
 pub fn explain(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] job: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | readonly string[]")] job: JsValue,
 ) -> Result<JsValue, JsError> {
-    let job = js_value::name_argument(&job)
-        .map_err(|message| error(&format!("invalid argument `job`: {message}")))?;
-    let Some(job) = job else {
-        return Err(JsError::new(
-            "invalid argument `job`: expected the name of a job as a string",
-        ));
-    };
+    let job = read_job(job)?;
     let input = read_input(input)?;
-    to_js(&api::explain(input, &job).map_err(|message| error(&message))?)
+    to_js(&api::explain(input, job).map_err(|message| error(&message))?)
+}
+
+/// Reads `explain`'s `job`: a string, a `String` object, or an array of them.
+fn read_job(job: JsValue) -> Result<api::JobSelector, JsError> {
+    const EXPECTED: &str = "expected the name of a job as a string, or an array of the names of \
+                            the trigger jobs and the job";
+    if js_sys::Array::is_array(&job) {
+        // Read through the same conversion as `input`, inside an object, so that messages name
+        // an item as `job[1]`. Every string is a name, so a lone surrogate is an error.
+        let wrapper = js_sys::Object::new();
+        js_sys::Reflect::set(&wrapper, &"job".into(), &job)
+            .map_err(|_| JsError::new("invalid argument `job`: failed to read the array"))?;
+        let argument = js_value::to_json(&wrapper, |_| false).map_err(|message| error(&message))?;
+        let Some(serde_json::Value::Array(items)) = argument.json.get("job") else {
+            return Err(error(&format!("invalid argument `job`: {EXPECTED}")));
+        };
+        if items.is_empty() {
+            return Err(JsError::new(
+                "invalid argument `job`: the array is empty; give at least the job's name",
+            ));
+        }
+        let mut names = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let serde_json::Value::String(name) = item else {
+                return Err(JsError::new(&format!(
+                    "invalid argument `job[{index}]`: expected the name of a job as a string"
+                )));
+            };
+            names.push(name.clone());
+        }
+        return Ok(api::JobSelector::Path(names));
+    }
+    let name = js_value::name_argument(&job)
+        .map_err(|message| error(&format!("invalid argument `job`: {message}")))?;
+    match name {
+        Some(name) => Ok(api::JobSelector::Name(name)),
+        None => Err(error(&format!("invalid argument `job`: {EXPECTED}"))),
+    }
 }
 
 /// Simulates the pipeline on the runners of `input.runners` with the run times of

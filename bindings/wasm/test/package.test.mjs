@@ -100,6 +100,29 @@ test("a manual trigger job's child pipeline is created when played", () => {
   assert.deepEqual(explanation.manual_triggers, ["deploy"]);
 });
 
+test("explain takes a child job by its path of names", () => {
+  // The top pipeline's job `deploy/rspec` has the name that the string form gives the child
+  // pipeline's job `rspec`, so only the array form reaches the child's.
+  const files = {
+    ".gitlab-ci.yml": "deploy/rspec: {script: top}\ndeploy: {trigger: {include: child.yml}}\n",
+    "child.yml": "rspec: {script: child}\n",
+  };
+  const top = glplan.explain({ files }, "deploy/rspec").explanation;
+  assert.equal(top.job.location.file, ".gitlab-ci.yml");
+  assert.equal(top.trigger, undefined);
+
+  const child = glplan.explain({ files }, ["deploy", "rspec"]).explanation;
+  assert.equal(child.job.location.file, "child.yml");
+  assert.equal(child.job.name, "rspec");
+  assert.equal(child.trigger, "deploy");
+  assert.equal(glplan.explain({ files }, ["deploy/rspec"]).explanation.job.location.file, ".gitlab-ci.yml");
+
+  assert.throws(() => glplan.explain({ files }, ["deploy", "rspex"]), {
+    message: "in the child pipeline of `deploy`: job `rspex` not found; did you mean `rspec`?",
+  });
+  assert.throws(() => glplan.explain({ files }, []), { message: /^invalid argument `job`: the array is empty/ });
+});
+
 test("exit codes beyond JavaScript's safe integers stay exact", () => {
   const yaml = "build:\n  script: make\n  allow_failure: {exit_codes: [99999999999999999999, 9007199254740993, 137]}\n";
   const { pipeline, diagnostics } = glplan.plan({

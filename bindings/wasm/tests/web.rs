@@ -256,6 +256,44 @@ fn explain_job_not_string_throws_error() {
     assert!(message.starts_with("invalid argument `job`"), "{message}");
 }
 
+/// Checks that an array of names reaches a child pipeline's job that a top pipeline job named
+/// `TRIGGER/JOB` hides from the string form.
+#[wasm_bindgen_test]
+fn explain_path_reaches_shadowed_job() {
+    let input = js(r#"{"files": {
+        ".gitlab-ci.yml": "h/i: {script: top}\nh: {trigger: {include: child.yml}}\n",
+        "child.yml": "i: {script: child}\n"
+    }}"#);
+    let top = explain(input.clone(), "h/i".into()).unwrap();
+    assert_eq!(get(&top, "explanation.job.location.file"), ".gitlab-ci.yml");
+    let child = explain(input.clone(), run_js("return ['h', new String('i')];")).unwrap();
+    assert_eq!(get(&child, "explanation.job.location.file"), "child.yml");
+    assert_eq!(get(&child, "explanation.trigger"), "h");
+    let whole = explain(input.clone(), run_js("return ['h/i'];")).unwrap();
+    assert_eq!(
+        get(&whole, "explanation.job.location.file"),
+        ".gitlab-ci.yml"
+    );
+
+    assert_eq!(
+        error_message(explain(input.clone(), run_js("return ['h/i', 'i'];"))),
+        "job `h/i` is not a trigger job"
+    );
+    assert_eq!(
+        error_message(explain(input.clone(), run_js("return [];"))),
+        "invalid argument `job`: the array is empty; give at least the job's name"
+    );
+    assert_eq!(
+        error_message(explain(input.clone(), run_js("return ['h', 3];"))),
+        "invalid argument `job[1]`: expected the name of a job as a string"
+    );
+    let message = error_message(explain(input, run_js("return ['h', '\\uD800'];")));
+    assert!(
+        message.starts_with("invalid argument `job[1]`: "),
+        "{message}"
+    );
+}
+
 /// Checks that a `String` object names a job by its text, as `String` objects inside `input` do.
 #[wasm_bindgen_test]
 fn explain_job_string_object() {

@@ -101,8 +101,14 @@ if (explanation !== null) {
   const neighbours: string[] = [...explanation.needed_by, ...explanation.waits_for];
   const toPlay: string[] = explanation.manual_triggers ?? [];
 }
+// A child pipeline's job by the names of its trigger jobs and its own, also from a constant.
+explain(input, ["deploy", "rspec"]);
+const jobPath = ["deploy", "rspec"] as const;
+explain(input, jobPath);
 // @ts-expect-error: the job is named by a string
 explain(input, 1);
+// @ts-expect-error: each item of a job path is a name
+explain(input, ["deploy", 1]);
 
 // schedule: the run on the runners of a config.toml, with run times.
 const run = schedule({
