@@ -157,6 +157,11 @@ pub struct Explanation {
     /// `source`, `ref` and `created` are then the child pipeline's.
     #[serde(skip_serializing_if = "Option::is_none")]
     trigger: Option<String>,
+    /// For a job of a child pipeline, the names of the trigger jobs from the top pipeline down,
+    /// such as `["deploy", "inner"]`: the array that `explain` takes, without the job's name.
+    /// Unlike `trigger`, it keeps a name that contains `/` apart. Absent for the top pipeline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    trigger_jobs: Vec<String>,
     /// The manual jobs among the trigger jobs that lead to the job's child pipeline, outermost
     /// first and named as `trigger` is. GitLab creates that pipeline only once each of them is
     /// played. Absent when there are none.

@@ -115,6 +115,8 @@ test("explain takes a child job by its path of names", () => {
   assert.equal(child.job.location.file, "child.yml");
   assert.equal(child.job.name, "rspec");
   assert.equal(child.trigger, "deploy");
+  assert.deepEqual(child.trigger_jobs, ["deploy"]);
+  assert.equal(top.trigger_jobs, undefined);
   assert.equal(glplan.explain({ files }, ["deploy/rspec"]).explanation.job.location.file, ".gitlab-ci.yml");
 
   assert.throws(() => glplan.explain({ files }, ["deploy", "rspex"]), {

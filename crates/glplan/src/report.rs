@@ -501,6 +501,11 @@ pub struct Explanation<'a> {
     /// trigger jobs above it in front, as in `deploy/inner`.
     #[serde(skip_serializing_if = "Option::is_none")]
     trigger: Option<String>,
+    /// For a job of a child pipeline, the names of the trigger jobs from the top pipeline down
+    /// to the one that creates that pipeline. Unlike `trigger`, it keeps a name that contains
+    /// `/` apart from the names around it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    trigger_jobs: Vec<&'a str>,
     /// [`Found::manual_triggers`]: the manual trigger jobs that must be played before GitLab
     /// creates the job's pipeline.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -512,6 +517,7 @@ impl<'a> Explanation<'a> {
     pub fn of_found(found: &Found<'a>) -> Self {
         Explanation {
             trigger: found.trigger(),
+            trigger_jobs: found.triggers.clone(),
             manual_triggers: found.manual_triggers.clone(),
             ..Explanation::new(found.pipeline, &found.subject)
         }
@@ -532,6 +538,7 @@ impl<'a> Explanation<'a> {
             absent,
             neighbours: neighbours(pipeline, name),
             trigger: None,
+            trigger_jobs: Vec::new(),
             manual_triggers: Vec::new(),
         }
     }
@@ -618,6 +625,22 @@ mod tests {
         assert!(find_path(&pipeline, &[]).is_none());
         assert!(find_path(&pipeline, &["a/b", "b"]).is_none());
         assert!(find_path(&pipeline, &["a", "d/e"]).is_none());
+    }
+
+    #[test]
+    fn explanation_lists_trigger_jobs() {
+        let files = crate::MemoryFiles::new()
+            .with_file(".gitlab-ci.yml", "a/b: {trigger: {include: child.yml}}\n")
+            .with_file("child.yml", "c: {script: x}\n");
+        let pipeline = planned(&files);
+        let found = find_path(&pipeline, &["a/b", "c"]).unwrap();
+        let json = serde_json::to_value(Explanation::of_found(&found)).unwrap();
+        assert_eq!(json["trigger"], "a/b");
+        assert_eq!(json["trigger_jobs"], serde_json::json!(["a/b"]));
+
+        let top = find_path(&pipeline, &["a/b"]).unwrap();
+        let json = serde_json::to_value(Explanation::of_found(&top)).unwrap();
+        assert!(json.get("trigger_jobs").is_none());
     }
 
     #[test]
