@@ -91,7 +91,7 @@ cp "$here/npm/trap.js" "$pkg/bundler/trap.js"
 cp "$here/npm/trap.js" "$pkg/web/trap.js"
 {
     sed 's/^export //' "$here/npm/trap.js"
-    printf '\nmodule.exports = { trapMessage, untrapped };\n'
+    printf '\nmodule.exports = { trapMessage, panicKey, panicMessage, untrapped };\n'
 } >"$pkg/node/trap.js"
 
 sed "s/\"version\": \"[^\"]*\"/\"version\": \"$version\"/" "$here/npm/package.json" >"$pkg/package.json"

@@ -8,8 +8,9 @@
 //! Every function returns a `Result`: invalid arguments and failures become a JavaScript
 //! `Error` with the message intact, never a wasm trap. Problems in the configuration are not
 //! errors but diagnostics in the result. Running out of memory does trap, because Rust aborts
-//! when an allocation fails, and the package's entry points throw that trap as an `Error`
-//! (`npm/trap.js`).
+//! when an allocation fails, and so does a panic, which is a bug in glplan. The package's entry
+//! points throw the trap as an `Error` that names the panic's message when the panic hook of
+//! `panic.rs` stored one (`npm/trap.js`).
 
 #![deny(missing_docs)]
 
@@ -18,6 +19,8 @@ pub mod files;
 pub mod input;
 pub mod js_value;
 pub mod output;
+#[cfg(target_arch = "wasm32")]
+mod panic;
 #[cfg(test)]
 mod typescript;
 
@@ -36,6 +39,7 @@ const TYPES: &str = include_str!("../types.d.ts");
 pub fn lint(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
 ) -> Result<JsValue, JsError> {
+    install_panic_hook();
     let input = read_input(input)?;
     to_js(&api::lint(input).map_err(|message| error(&message))?)
 }
@@ -46,6 +50,7 @@ pub fn lint(
 pub fn resolve_config(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
 ) -> Result<JsValue, JsError> {
+    install_panic_hook();
     let input = read_input(input)?;
     to_js(&api::resolve_config(input).map_err(|message| error(&message))?)
 }
@@ -56,6 +61,7 @@ pub fn resolve_config(
 pub fn plan(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
 ) -> Result<JsValue, JsError> {
+    install_panic_hook();
     let input = read_input(input)?;
     to_js(&api::plan(input).map_err(|message| error(&message))?)
 }
@@ -69,6 +75,7 @@ pub fn explain(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | readonly string[]")] job: JsValue,
 ) -> Result<JsValue, JsError> {
+    install_panic_hook();
     let job = read_job(job)?;
     let input = read_input(input)?;
     to_js(&api::explain(input, job).map_err(|message| error(&message))?)
@@ -119,6 +126,7 @@ fn read_job(job: JsValue) -> Result<api::JobSelector, JsError> {
 pub fn schedule(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
 ) -> Result<JsValue, JsError> {
+    install_panic_hook();
     let input = read_input(input)?;
     to_js(&api::schedule(input).map_err(|message| error(&message))?)
 }
@@ -127,7 +135,26 @@ pub fn schedule(
 /// from.
 #[wasm_bindgen]
 pub fn version() -> String {
+    install_panic_hook();
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Panics with `message`, so that the package's tests can check what a panic throws in
+/// JavaScript. Only builds with the `panic-for-test` feature export it, and build.sh does not
+/// enable the feature.
+#[cfg(feature = "panic-for-test")]
+#[wasm_bindgen(js_name = panicForTest)]
+#[expect(clippy::panic, reason = "the function exists to panic")]
+pub fn panic_for_test(message: &str) {
+    install_panic_hook();
+    panic!("{message}");
+}
+
+/// Installs the panic hook of `panic.rs` on the first call of an exported function, so that a
+/// panic's message reaches the `Error` that the package throws.
+fn install_panic_hook() {
+    #[cfg(target_arch = "wasm32")]
+    panic::install_hook();
 }
 
 /// Creates the `Error` that a function throws with `message`, with the characters that

@@ -509,7 +509,8 @@ test("a trap of the module becomes an Error", async () => {
   const esm = await import(pathToFileURL(path.join(installed, "web/trap.js")).href);
   const commonjs = createRequire(import.meta.url)(path.join(installed, "node/trap.js"));
   assert.equal(commonjs.trapMessage, esm.trapMessage);
-  for (const { untrapped, trapMessage } of [esm, commonjs]) {
+  assert.equal(commonjs.panicMessage("x"), esm.panicMessage("x"));
+  for (const { untrapped, trapMessage, panicMessage } of [esm, commonjs]) {
     const trap = new WebAssembly.RuntimeError("unreachable");
     assert.throws(
       () => untrapped(() => {
@@ -522,6 +523,29 @@ test("a trap of the module becomes an Error", async () => {
         return true;
       },
     );
+    // The module's panic hook stores the panic's text under this key before the trap.
+    const key = Symbol.for("glplan.panic");
+    assert.throws(
+      () => untrapped(() => {
+        globalThis[key] = "boom (at src/a.rs:1:2)";
+        throw trap;
+      }),
+      (error) => {
+        assert.equal(error.constructor, Error);
+        assert.equal(error.message, panicMessage("boom (at src/a.rs:1:2)"));
+        assert.equal(error.cause, trap);
+        return true;
+      },
+    );
+    assert.equal(Object.getOwnPropertySymbols(globalThis).includes(key), false);
+    // A panic stored before the call, by a call made without the wrappers, is not this call's.
+    globalThis[key] = "earlier";
+    assert.throws(
+      () => untrapped(() => {
+        throw trap;
+      }),
+      { message: `${trapMessage} (RuntimeError: unreachable)` },
+    );
     const other = new TypeError("x");
     assert.throws(
       () => untrapped(() => {
@@ -533,6 +557,52 @@ test("a trap of the module becomes an Error", async () => {
       untrapped(() => 3),
       3,
     );
+  }
+});
+
+test("a panic throws an internal error", async () => {
+  // `panicForTest` exists only with the `panic-for-test` feature, so this builds a module of
+  // its own, in the dev profile, and puts the installed package's trap.js beside its glue.
+  execFileSync(
+    "cargo",
+    ["build", "--quiet", "-p", "glplan-wasm", "--target", "wasm32-unknown-unknown", "--features", "panic-for-test"],
+    { cwd: root, stdio: "inherit" },
+  );
+  const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR ?? "target");
+  const module = path.join(targetDir, "wasm32-unknown-unknown/debug/glplan_wasm.wasm");
+  const installed = path.join(project, "node_modules/glplan");
+  const location = /^boom \(at bindings\/wasm\/src\/lib\.rs:\d+:\d+\)$/;
+  for (const [target, folder] of [["nodejs", "node"], ["web", "web"]]) {
+    const out = path.join(project, `panic-${folder}`);
+    execFileSync("wasm-bindgen", [module, "--out-dir", out, "--out-name", "glplan", "--target", target]);
+    fs.copyFileSync(path.join(installed, folder, "package.json"), path.join(out, "package.json"));
+    fs.copyFileSync(path.join(installed, folder, "trap.js"), path.join(out, "trap.js"));
+    let glue;
+    let trap;
+    if (target === "nodejs") {
+      const require = createRequire(import.meta.url);
+      glue = require(path.join(out, "glplan.js"));
+      trap = require(path.join(out, "trap.js"));
+    } else {
+      glue = await import(pathToFileURL(path.join(out, "glplan.js")).href);
+      glue.initSync({ module: fs.readFileSync(path.join(out, "glplan_bg.wasm")) });
+      trap = await import(pathToFileURL(path.join(out, "trap.js")).href);
+    }
+    assert.throws(
+      () => trap.untrapped(() => glue.panicForTest("boom")),
+      (error) => {
+        assert.equal(error.constructor, Error);
+        const prefix = "glplan's WebAssembly module stopped on an internal error: ";
+        assert.ok(error.message.startsWith(prefix), error.message);
+        const panic = error.message.slice(prefix.length).split(". This is a bug in glplan")[0];
+        assert.match(panic, location);
+        assert.equal(error.message, trap.panicMessage(panic));
+        assert.ok(error.cause instanceof WebAssembly.RuntimeError, `${target}: cause ${error.cause}`);
+        return true;
+      },
+      target,
+    );
+    assert.equal(globalThis[Symbol.for("glplan.panic")], undefined, target);
   }
 });
 
