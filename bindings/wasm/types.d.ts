@@ -203,13 +203,15 @@ export interface ContextInput {
    */
   title?: string | null;
   /**
-   * The GitLab server's host name, followed by `:PORT` when the server does not listen on
-   * 443, such as `gitlab.com` or `gitlab.internal:8443` (`CI_SERVER_FQDN`). Default
+   * The GitLab server's host name or IPv6 address in brackets, followed by `:PORT` when the
+   * server does not listen on 443, such as `gitlab.com`, `gitlab.internal:8443` or
+   * `[2001:db8::1]:8443` (`CI_SERVER_FQDN`). Default
    * `gitlab.example.com`. The server URL (`CI_SERVER_URL`) is `https://` followed by it. An
    * `include:component` address must start with it, so
    * `gitlab.com/my-group/components/lint@1.0` needs `server_host: "gitlab.com"`. A value
    * with a scheme or a path, a name that is not a host name (labels of letters, digits and
-   * `-` joined by `.`), or a port outside 1 to 65535 throws an `Error`. A port of 443 is
+   * `-` joined by `.`), an IPv6 address without brackets, or a port outside 1 to 65535
+   * throws an `Error`. A port of 443 is
    * left out of the server URL, as GitLab does. When it is given, a runner whose `url` names
    * another host or port is rejected with the reason `other_server`.
    */

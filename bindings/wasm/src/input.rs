@@ -155,13 +155,15 @@ pub struct ContextInput {
     pub changed: Option<Vec<String>>,
     /// The commit message, whose first line is `CI_COMMIT_TITLE`.
     pub title: Option<String>,
-    /// The GitLab server's host name, followed by `:PORT` when the server does not listen on
-    /// 443, such as `gitlab.com` or `gitlab.internal:8443` (`CI_SERVER_FQDN`). Default
+    /// The GitLab server's host name or IPv6 address in brackets, followed by `:PORT` when the
+    /// server does not listen on 443, such as `gitlab.com`, `gitlab.internal:8443` or
+    /// `[2001:db8::1]:8443` (`CI_SERVER_FQDN`). Default
     /// `gitlab.example.com`. The server URL (`CI_SERVER_URL`) is `https://` followed by it. An
     /// `include:component` address must start with it, so
     /// `gitlab.com/my-group/components/lint@1.0` needs `server_host: "gitlab.com"`. A value
     /// with a scheme or a path, a name that is not a host name (labels of letters, digits and
-    /// `-` joined by `.`), or a port outside 1 to 65535 throws an `Error`. A port of 443 is
+    /// `-` joined by `.`), an IPv6 address without brackets, or a port outside 1 to 65535
+    /// throws an `Error`. A port of 443 is
     /// left out of the server URL, as GitLab does. When it is given, a runner whose `url` names
     /// another host or port is rejected with the reason `other_server`.
     pub server_host: Option<String>,
@@ -608,10 +610,11 @@ fn context_error_message(error: ContextError) -> String {
              `-` and `.` between the `/`"
         ),
         ContextError::InvalidServerHost { host } => format!(
-            "invalid argument `context.server_host`: `{host}` is not a host name; give the \
-             host alone, such as `gitlab.com` or `gitlab.internal:8443`, without `https://` or \
-             a path: labels of letters, digits and `-` joined by `.`, and a port from 1 to \
-             65535 in plain digits"
+            "invalid argument `context.server_host`: `{host}` is not a host name or an IPv6 \
+             address in brackets; give the host alone, such as `gitlab.com`, \
+             `gitlab.internal:8443` or `[2001:db8::1]:8443`, without `https://` or a path: \
+             labels of letters, digits and `-` joined by `.`, and a port from 1 to 65535 in \
+             plain digits"
         ),
         ContextError::GroupNotAncestor {
             group,
@@ -1337,6 +1340,13 @@ mod tests {
             self::input(serde_json::json!({"context": {"server_host": "gitlab.com:443"}})).unwrap();
         let context = default_port.pipeline_context().unwrap();
         assert_eq!(context.server.url, "https://gitlab.com");
+
+        let ipv6 =
+            self::input(serde_json::json!({"context": {"server_host": "[2001:db8::1]:8443"}}))
+                .unwrap();
+        let context = ipv6.pipeline_context().unwrap();
+        assert_eq!(context.server.url, "https://[2001:db8::1]:8443");
+        assert_eq!(context.server.fqdn(), "[2001:db8::1]:8443");
     }
 
     #[test]
@@ -1356,10 +1366,11 @@ mod tests {
             assert_eq!(
                 input.pipeline_context().unwrap_err(),
                 format!(
-                    "invalid argument `context.server_host`: `{host}` is not a host name; give \
-                     the host alone, such as `gitlab.com` or `gitlab.internal:8443`, without \
-                     `https://` or a path: labels of letters, digits and `-` joined by `.`, and \
-                     a port from 1 to 65535 in plain digits"
+                    "invalid argument `context.server_host`: `{host}` is not a host name or an \
+                     IPv6 address in brackets; give the host alone, such as `gitlab.com`, \
+                     `gitlab.internal:8443` or `[2001:db8::1]:8443`, without `https://` or a \
+                     path: labels of letters, digits and `-` joined by `.`, and a port from 1 to \
+                     65535 in plain digits"
                 ),
             );
         }

@@ -831,14 +831,17 @@ test("invalid server_host throws", () => {
     ".",
     "a..b",
     "_",
+    "::1",
+    "[10.0.0.1]",
   ];
   for (const host of hosts) {
     assert.throws(() => glplan.plan({ files, context: { server_host: host } }), {
       name: "Error",
       message:
-        `invalid argument \`context.server_host\`: \`${host}\` is not a host name; give the host alone, ` +
-        "such as `gitlab.com` or `gitlab.internal:8443`, without `https://` or a path: labels of letters, " +
-        "digits and `-` joined by `.`, and a port from 1 to 65535 in plain digits",
+        `invalid argument \`context.server_host\`: \`${host}\` is not a host name or an IPv6 address in ` +
+        "brackets; give the host alone, such as `gitlab.com`, `gitlab.internal:8443` or `[2001:db8::1]:8443`, " +
+        "without `https://` or a path: labels of letters, digits and `-` joined by `.`, and a port from 1 to " +
+        "65535 in plain digits",
     });
   }
   assert.throws(() => glplan.lint({ files, context: { server_host: 443 } }), {

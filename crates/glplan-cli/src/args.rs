@@ -369,11 +369,12 @@ pub struct ContextArgs {
     #[arg(long, value_name = "MESSAGE")]
     pub title: Option<String>,
 
-    /// Host name of the GitLab server, with `:PORT` when it does not listen on 443
-    /// (`CI_SERVER_FQDN`; the server URL becomes `https://HOST`, without `:443`). `include:component`
-    /// addresses must start with it, as in `gitlab.com/my-group/components/lint@1.0` with
-    /// `--server-host gitlab.com`. When given, a `--runners` runner whose `url` names another
-    /// host or port takes no job [default: `gitlab.example.com`].
+    /// Host name of the GitLab server, or its IPv6 address in brackets such as `[2001:db8::1]`,
+    /// with `:PORT` when it does not listen on 443 (`CI_SERVER_FQDN`). The server URL becomes
+    /// `https://HOST`, without `:443`. `include:component` addresses must start with it, as in
+    /// `gitlab.com/my-group/components/lint@1.0` with `--server-host gitlab.com`. When given, a
+    /// `--runners` runner whose `url` names another host or port takes no job [default:
+    /// `gitlab.example.com`].
     #[arg(long, value_name = "HOST", value_parser = parse_server_host)]
     pub server_host: Option<String>,
 }
@@ -696,7 +697,8 @@ pub fn parse_non_empty(text: &str) -> Result<String, String> {
     }
 }
 
-/// Parses `HOST` or `HOST:PORT` for `--server-host`, with the rules of [`is_server_host`].
+/// Parses `HOST`, `HOST:PORT`, `[IPV6]` or `[IPV6]:PORT` for `--server-host`, with the rules of
+/// [`is_server_host`].
 pub fn parse_server_host(text: &str) -> Result<String, String> {
     if is_server_host(text) {
         Ok(text.to_owned())
@@ -708,9 +710,10 @@ pub fn parse_server_host(text: &str) -> Result<String, String> {
 /// Words the error for a `--server-host` value that [`is_server_host`] rejects.
 pub fn invalid_server_host(text: &str) -> String {
     format!(
-        "`{text}` is not a host name; pass the host alone, such as `gitlab.com` or \
-         `gitlab.internal:8443`, without `https://` or a path: labels of letters, digits and \
-         `-` joined by `.`, and a port from 1 to 65535 in plain digits"
+        "`{text}` is not a host name or an IPv6 address in brackets; pass the host alone, such \
+         as `gitlab.com`, `gitlab.internal:8443` or `[2001:db8::1]:8443`, without `https://` or \
+         a path: labels of letters, digits and `-` joined by `.`, and a port from 1 to 65535 in \
+         plain digits"
     )
 }
 
@@ -1034,6 +1037,11 @@ mod tests {
             parse_server_host("gitlab.internal:8443"),
             Ok("gitlab.internal:8443".to_owned())
         );
+        assert_eq!(parse_server_host("[::1]"), Ok("[::1]".to_owned()));
+        assert_eq!(
+            parse_server_host("[2001:db8::1]:8443"),
+            Ok("[2001:db8::1]:8443".to_owned())
+        );
         for bad in [
             "",
             "https://gitlab.com",
@@ -1046,6 +1054,9 @@ mod tests {
             ".",
             "a..b",
             "_",
+            "::1",
+            "[::1]:",
+            "[10.0.0.1]",
         ] {
             assert!(parse_server_host(bad).is_err(), "{bad}");
         }

@@ -1966,6 +1966,40 @@ fn runner_url_checked_with_server_host() {
 }
 
 #[test]
+fn runner_url_ipv6_checked_with_server_host() {
+    let dir = std::env::temp_dir().join(format!("glplan-runner-ipv6-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let runners = dir.join("config.toml");
+    std::fs::write(
+        &runners,
+        "concurrent = 2\n\
+         [[runners]]\nname = \"same\"\nurl = \"https://[2001:DB8:0:0:0:0:0:1]:8443/\"\n\
+         executor = \"shell\"\ntags = [\"linux\"]\n\
+         [[runners]]\nname = \"other\"\nurl = \"https://[2001:db8::2]:8443/\"\n\
+         executor = \"shell\"\ntags = [\"linux\"]\n",
+    )
+    .unwrap();
+    let runners = runners.to_str().unwrap();
+    let planned = plan_json(
+        &[
+            CLEAN,
+            "--runners",
+            runners,
+            "--server-host",
+            "[2001:db8::1]:8443",
+        ],
+        0,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let build = &job(&planned, "build")["runners"];
+    assert_eq!(build["eligible"], serde_json::json!(["same"]));
+    assert_eq!(build["rejected"][0]["reason"], "other_server");
+    assert_eq!(build["rejected"][0]["url"], "https://[2001:db8::2]:8443/");
+    assert_eq!(build["rejected"][0]["server_host"], "[2001:db8::1]:8443");
+}
+
+#[test]
 fn plan_input_rules_choose_default() {
     let output = glplan(&["plan", INPUT_RULES]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

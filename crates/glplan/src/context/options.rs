@@ -6,6 +6,8 @@
 //! go together for each kind of pipeline. The callers read files and word errors in their own
 //! terms: the CLI names its flags, the wasm package its object fields.
 
+use std::net::Ipv6Addr;
+
 use serde::Deserialize;
 
 use super::maskable::{UnmaskableValue, check_maskable};
@@ -74,10 +76,11 @@ pub struct ContextOptions {
     pub changed: Option<Vec<String>>,
     /// The commit message, whose first line is `CI_COMMIT_TITLE`.
     pub title: Option<String>,
-    /// The GitLab server's host name, followed by `:PORT` when the server does not listen on
-    /// 443. The server URL becomes `https://HOST` without a `:443` (`CI_SERVER_URL`,
-    /// `CI_SERVER_FQDN`), and `include:component` addresses must start with the host. Default
-    /// `gitlab.example.com`. [`is_server_host`] must accept it.
+    /// The GitLab server's host name or IPv6 address in brackets (`[2001:db8::1]`), followed
+    /// by `:PORT` when the server does not listen on 443. The server URL becomes `https://HOST`
+    /// without a `:443` (`CI_SERVER_URL`, `CI_SERVER_FQDN`), and `include:component` addresses
+    /// must start with the host. Default `gitlab.example.com`. [`is_server_host`] must accept
+    /// it.
     pub server_host: Option<String>,
 }
 
@@ -600,13 +603,29 @@ fn is_path_segment(segment: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// Returns whether `text` is a server host as `CI_SERVER_FQDN` contains it: a host name,
-/// optionally followed by `:PORT`. The host name has at most 253 characters in labels
-/// separated by `.`, and each label has 1 to 63 ASCII letters, digits and `-`, neither first
-/// nor last (RFC 1123), so a trailing `.` and `_` are rejected. The port is 1 to 65535 in
-/// decimal digits without a sign or a leading zero. A URL (`https://gitlab.com`), a path
-/// (`gitlab.com/group`) and an IPv6 address are not server hosts.
+/// Returns whether `text` is a server host as `CI_SERVER_FQDN` contains it: a host name or an
+/// IPv6 address in brackets, optionally followed by `:PORT`. The host name has at most 253
+/// characters in labels separated by `.`, and each label has 1 to 63 ASCII letters, digits and
+/// `-`, neither first nor last (RFC 1123), so a trailing `.` and `_` are rejected. The IPv6
+/// address is written as in a URL (RFC 3986), such as `[2001:db8::1]` or
+/// `[::ffff:192.0.2.1]`, without a zone, because a zone names a network interface of one
+/// machine. The port is 1 to 65535 in decimal digits without a sign or a leading zero. A URL
+/// (`https://gitlab.com`), a path (`gitlab.com/group`), an IPv6 address without brackets and
+/// an IPv4 address in brackets are not server hosts.
 pub fn is_server_host(text: &str) -> bool {
+    if let Some(bracketed) = text.strip_prefix('[') {
+        let Some((address, after)) = bracketed.split_once(']') else {
+            return false;
+        };
+        let port = match after {
+            "" => None,
+            _ => match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None => return false,
+            },
+        };
+        return address.parse::<Ipv6Addr>().is_ok() && port.is_none_or(is_port);
+    }
     let (host, port) = match text.rsplit_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (text, None),
@@ -1517,6 +1536,11 @@ mod tests {
             "localhost:65535",
             "10.0.0.1:8443",
             "a",
+            "[::1]",
+            "[::1]:8443",
+            "[2001:db8::1]:65535",
+            "[2001:DB8:0:0:0:0:0:1]",
+            "[::ffff:192.0.2.1]",
         ] {
             assert!(is_server_host(host), "{host} is rejected");
         }
@@ -1529,7 +1553,23 @@ mod tests {
             "gitlab.com:0",
             "gitlab.com:65536",
             ":80",
-            "[::1]:8443",
+            "::1",
+            "2001:db8::1",
+            "[::1",
+            "::1]",
+            "[::1]8443",
+            "[::1]:",
+            "[::1]:0",
+            "[::1]:0443",
+            "[::1]:65536",
+            "[::1]/",
+            "[]",
+            "[:::1]",
+            "[10.0.0.1]",
+            "[gitlab.com]",
+            "[fe80::1%eth0]",
+            "[fe80::1%25eth0]",
+            "[::1]]",
             "gitlab.com:80:90",
             "git lab.com",
             "gitlab.cöm",
@@ -1552,6 +1592,29 @@ mod tests {
         for host in invalid {
             assert!(!is_server_host(host), "{host} is accepted");
         }
+    }
+
+    #[test]
+    fn server_host_ipv6_sets_server_url() {
+        let options = ContextOptions {
+            server_host: Some("[2001:db8::1]:8443".to_owned()),
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(context.server.url, "https://[2001:db8::1]:8443");
+        assert_eq!(context.server.host(), "[2001:db8::1]");
+        assert_eq!(context.server.port(), 8443);
+        assert_eq!(context.server.fqdn(), "[2001:db8::1]:8443");
+
+        let options = ContextOptions {
+            server_host: Some("[::1]:443".to_owned()),
+            ..ContextOptions::default()
+        };
+        let context = options.build().unwrap();
+        assert_eq!(context.server.url, "https://[::1]");
+        assert_eq!(context.server.host(), "[::1]");
+        assert_eq!(context.server.port(), 443);
+        assert_eq!(context.server.fqdn(), "[::1]");
     }
 
     #[test]

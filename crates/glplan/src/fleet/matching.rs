@@ -15,6 +15,8 @@
 //! `maximum_timeout` does not stop the runner from taking it (GitLab lowers the timeout to the
 //! maximum), so it is a [`super::check`] warning and not a rejection.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use compact_str::CompactString;
 
 use crate::hash::HashMap;
@@ -361,21 +363,49 @@ fn reject_server(runner: &Runner, context: &MatchContext) -> Option<Rejection> {
 /// a relative URL root at `/gitlab` and one at `/` can be different servers.
 #[derive(Debug, PartialEq, Eq)]
 struct UrlAddress<'a> {
-    /// The host as written, without a final `.`.
-    host: &'a str,
+    host: UrlHost<'a>,
     /// The port as written, else 443 for `https`. `None` for `http` without a port or with
     /// port 80, because a server that listens on 443 often serves plain HTTP on 80 as well.
     port: Option<u16>,
 }
 
+/// The host of a URL: an IP address, or a host name as written without a final `.`.
+#[derive(Debug, PartialEq, Eq)]
+enum UrlHost<'a> {
+    /// An IPv4 address, or an IPv6 address written in brackets. An IPv4-mapped IPv6 address
+    /// (`[::ffff:192.0.2.1]`) is stored as its IPv4 address, which Go's dialer connects to.
+    Ip(IpAddr),
+    Name(&'a str),
+}
+
+impl UrlHost<'_> {
+    /// Returns whether both hosts name the same server: equal IP addresses, or host names that
+    /// are equal without regard to ASCII case. A name and an address never match, because
+    /// comparing them would need DNS.
+    fn same_host(&self, other: &UrlHost<'_>) -> bool {
+        match (self, other) {
+            (UrlHost::Ip(mine), UrlHost::Ip(theirs)) => mine == theirs,
+            (UrlHost::Name(mine), UrlHost::Name(theirs)) => mine.eq_ignore_ascii_case(theirs),
+            _ => false,
+        }
+    }
+}
+
 impl<'a> UrlAddress<'a> {
     /// Parses `url`, or returns `None` when it cannot be compared: no `http` or `https`
     /// scheme, no host, an invalid port, a `$` that gitlab-runner expands from its
-    /// environment, or a host with non-ASCII letters.
+    /// environment, a host with non-ASCII letters, or brackets around something other than
+    /// an IPv6 address without a zone.
+    ///
+    /// An IPv6 host is compared by its address, as Go's `net/url` parses it and its dialer
+    /// connects to it, so `[2001:DB8::1]` and `[2001:db8:0:0:0:0:0:1]` are one host. Go's
+    /// `url.Parse` accepts only `:PORT` after the `]`, and a port of no digits (`host:`)
+    /// means the scheme's default.
     ///
     /// NOTE: Go's `net/http` connects to a Unicode host by its IDNA ASCII form
     /// (`canonicalAddr` calls `idnaASCII`), so `bücher.example` is `xn--bcher-kva.example`.
-    /// This crate has no IDNA mapping, so such a host is not compared.
+    /// This crate has no IDNA mapping, so such a host is not compared. An IPv6 address with a
+    /// zone (`[fe80::1%25eth0]`) is not compared either, because a server host has no zone.
     fn parse(url: &'a str) -> Option<UrlAddress<'a>> {
         if url.contains('$') {
             return None;
@@ -392,15 +422,36 @@ impl<'a> UrlAddress<'a> {
         let authority = authority
             .rsplit_once('@')
             .map_or(authority, |(_, after)| after);
-        let (host, written_port) = match authority.rsplit_once(':') {
-            // An IPv6 address has `:` inside its brackets, and a port only after them.
-            Some((host, port)) if !port.contains(']') => (host, Some(port.parse::<u16>().ok()?)),
-            _ => (authority, None),
+        let (host, written_port) = match authority.strip_prefix('[') {
+            Some(bracketed) => {
+                let (literal, after) = bracketed.rsplit_once(']')?;
+                let address = literal.parse::<Ipv6Addr>().ok()?;
+                let port = match after {
+                    "" => None,
+                    _ => Some(after.strip_prefix(':')?),
+                };
+                (UrlHost::Ip(address.to_canonical()), port)
+            }
+            None => {
+                let (host, port) = match authority.rsplit_once(':') {
+                    Some((host, port)) => (host, Some(port)),
+                    None => (authority, None),
+                };
+                let host = host.strip_suffix('.').unwrap_or(host);
+                if host.is_empty() || !host.is_ascii() {
+                    return None;
+                }
+                let host = match host.parse::<Ipv4Addr>() {
+                    Ok(address) => UrlHost::Ip(IpAddr::V4(address)),
+                    Err(_) => UrlHost::Name(host),
+                };
+                (host, port)
+            }
         };
-        let host = host.strip_suffix('.').unwrap_or(host);
-        if host.is_empty() || !host.is_ascii() {
-            return None;
-        }
+        let written_port = match written_port {
+            None | Some("") => None,
+            Some(port) => Some(port.parse::<u16>().ok()?),
+        };
         let port = match written_port {
             Some(80) if !https => None,
             Some(port) => Some(port),
@@ -409,14 +460,14 @@ impl<'a> UrlAddress<'a> {
         Some(UrlAddress { host, port })
     }
 
-    /// Returns whether both addresses name the same server: the same host without regard to
-    /// ASCII case, and the same port where both have one.
+    /// Returns whether both addresses name the same server: the same host (see
+    /// [`UrlHost::same_host`]), and the same port where both have one.
     fn same_server(&self, other: &UrlAddress<'_>) -> bool {
         let same_port = match (self.port, other.port) {
             (Some(mine), Some(theirs)) => mine == theirs,
             _ => true,
         };
-        self.host.eq_ignore_ascii_case(other.host) && same_port
+        self.host.same_host(&other.host) && same_port
     }
 }
 

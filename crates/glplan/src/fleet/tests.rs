@@ -1152,6 +1152,11 @@ fn runner_url_other_port_rejected() {
         ),
         ("gitlab.internal.test", "https://gitlab.internal.test.evil/"),
         ("gitlab.internal.test", "https://[::1]:443/"),
+        // Go's `url.Parse` reads `host:` as the host with the scheme's default port.
+        (
+            "gitlab.internal.test:8443",
+            "https://gitlab.internal.test:/",
+        ),
     ];
     for (server_host, url) in cases {
         let (_, matching) = match_urls(Some(server_host), &[url]);
@@ -1184,6 +1189,76 @@ fn runner_url_same_port_accepted() {
             "`{url}` is rejected with the server host `{server_host}`"
         );
     }
+}
+
+#[test]
+fn runner_url_ipv6_same_server() {
+    let cases = [
+        ("[2001:db8::1]:8443", "https://[2001:db8::1]:8443/"),
+        ("[2001:db8::1]:8443", "https://[2001:DB8::1]:8443"),
+        (
+            "[2001:db8::1]:8443",
+            "https://[2001:db8:0:0:0:0:0:1]:8443/gitlab/",
+        ),
+        ("[2001:db8::1]:8443", "https://user@[2001:0db8::0001]:8443/"),
+        ("[2001:db8::1]:8443", "http://[2001:db8::1]/"),
+        ("[2001:DB8::1]", "https://[2001:db8::1]:443/"),
+        ("[::1]", "https://[0:0::1]/"),
+        ("[::1]", "https://[::1]:/"),
+        ("[::1]:443", "https://[::1]"),
+        // Go dials an IPv4-mapped IPv6 address as the IPv4 address.
+        ("192.0.2.1", "https://[::ffff:192.0.2.1]/"),
+        ("[::ffff:192.0.2.1]", "https://192.0.2.1/"),
+        ("[::ffff:c000:201]:8443", "https://[::ffff:192.0.2.1]:8443/"),
+    ];
+    for (server_host, url) in cases {
+        let (_, matching) = match_urls(Some(server_host), &[url]);
+        assert_eq!(
+            matching.jobs[0].eligible,
+            [0],
+            "`{url}` is rejected with the server host `{server_host}`"
+        );
+    }
+}
+
+#[test]
+fn runner_url_ipv6_other_server() {
+    let cases = [
+        ("[2001:db8::1]:8443", "https://[2001:db8::2]:8443/"),
+        ("[2001:db8::1]:8443", "https://[2001:db8::1]/"),
+        ("[2001:db8::1]:8443", "https://[2001:db8::1]:9443/"),
+        ("[2001:db8::1]:8443", "https://gitlab.internal.test:8443/"),
+        // An address and a host name never match, because comparing them would need DNS.
+        ("[::1]", "https://localhost/"),
+        ("[::1]", "https://127.0.0.1/"),
+        // `::192.0.2.1` is an IPv4-compatible address, which Go dials over IPv6.
+        ("192.0.2.1", "https://[::192.0.2.1]/"),
+        ("gitlab.internal.test", "https://[2001:db8::1]/"),
+    ];
+    for (server_host, url) in cases {
+        let (_, matching) = match_urls(Some(server_host), &[url]);
+        assert_eq!(
+            matching.jobs[0].eligible,
+            Vec::<usize>::new(),
+            "`{url}` is eligible with the server host `{server_host}`"
+        );
+    }
+}
+
+#[test]
+fn runner_url_invalid_ipv6_not_compared() {
+    // Go's `url.Parse`, in the versions that check a bracketed host with `netip.ParseAddr`,
+    // rejects each of these but the one with a zone, which a server host cannot have.
+    let urls = [
+        "https://[fe80::1%25eth0]/",
+        "https://[::1/",
+        "https://[::1]x/",
+        "https://[10.0.0.1]/",
+        "https://[gitlab.internal.test]/",
+    ];
+    let (_, matching) = match_urls(Some("[2001:db8::1]"), &urls);
+    assert_eq!(matching.jobs[0].rejected, Vec::new());
+    assert_eq!(matching.jobs[0].eligible, [0, 1, 2, 3, 4]);
 }
 
 #[test]
