@@ -229,6 +229,21 @@ impl Repo {
         }
     }
 
+    /// Reads the file at `path`, an include's location without its leading `/`. A path with an
+    /// empty segment, such as `ci//a.yml` from `ci/$UNDEF/a.yml`, is not found once the
+    /// project and ref are, although the file providers read it as `ci/a.yml`. GitLab reads
+    /// includes through Gitaly's `GetBlobs`, which finds a tree entry only when the entry's
+    /// path equals the requested path.
+    ///
+    /// NOTE: by that rule `./ci/a.yml` names no file either, but it is read as `ci/a.yml` here.
+    fn read(&self, files: &dyn FileProvider, path: &str) -> Result<String, FetchError> {
+        let text = files.read(self.request(path))?;
+        if path.split('/').any(str::is_empty) {
+            return Err(FetchError::NotFound);
+        }
+        Ok(text)
+    }
+
     /// Returns the name of a file of this repository in diagnostics: the path for the planned
     /// repository, `project:ref:path` for another project. The path is written as the
     /// repository's tree lists it, without a leading `/`, `.` segments or empty segments, so
@@ -552,7 +567,7 @@ impl<'e> Processor<'_, 'e> {
                     );
                     return None;
                 };
-                let result = self.env.files.read(repo.request(location));
+                let result = repo.read(self.env.files, location);
                 let text = self.fetch_result(
                     result,
                     location,
@@ -589,7 +604,7 @@ impl<'e> Processor<'_, 'e> {
                     git_ref: location::project_ref(item),
                 };
                 let project = repo.project.clone().unwrap_or_default();
-                let result = self.env.files.read(repo.request(location));
+                let result = repo.read(self.env.files, location);
                 let text = self.fetch_result(
                     result,
                     location,

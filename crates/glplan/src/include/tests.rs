@@ -622,7 +622,7 @@ fn file_names_by_include_kind() {
     let entry = "\
 include:
   - local: /ci/a.yml
-  - local: ./ci//b.yml
+  - local: ./ci/b.yml
   - local: Jobs/Build.gitlab-ci.yml
   - template: Jobs/Build.gitlab-ci.yml
   - project: g/p
@@ -1775,6 +1775,49 @@ fn masked_value_hidden_in_location() {
     assert_eq!(
         result.errors(),
         ["Local file `ci/[MASKED]xxxxxx.yml` does not exist!"]
+    );
+}
+
+#[test]
+fn undefined_variable_leaves_empty_segment() {
+    // GitLab expands an undefined variable in a location to nothing, so `ci/$UNDEF/a.yml`
+    // becomes `ci//a.yml`, which names no file in a Git tree although `ci/a.yml` exists.
+    let mut files = repo(&[("ci/a.yml", "a: {script: x}\n")]);
+    files.projects.insert(
+        "g/p".to_owned(),
+        project_files(&[("ci/a.yml", "b: {script: x}\n")]),
+    );
+    let cases = [
+        (
+            "include: {local: 'ci/$UNDEF/a.yml'}\nj: {script: x}\n",
+            "Local file `ci//a.yml` does not exist!",
+        ),
+        (
+            "include: 'ci/${UNDEF}/a.yml'\nj: {script: x}\n",
+            "Local file `ci//a.yml` does not exist!",
+        ),
+        (
+            "include: {project: g/p, file: 'ci/$UNDEF/a.yml'}\nj: {script: x}\n",
+            "Project `g/p` file `ci//a.yml` does not exist!",
+        ),
+    ];
+    for (entry, message) in cases {
+        let result = run(&files, entry);
+        assert_eq!(result.errors(), [message], "{entry}");
+        assert_eq!(result.keys(), ["j"], "{entry}");
+    }
+
+    // The project's own errors come first, as GitLab checks the project before the file.
+    let result = run(
+        &files,
+        "include: {project: g/none, file: 'ci/$UNDEF/a.yml'}\nj: {script: x}\n",
+    );
+    assert_eq!(
+        result.errors(),
+        [
+            "Project `g/none` not found or access denied! Make sure any includes in the pipeline \
+             configuration are correctly defined."
+        ]
     );
 }
 
