@@ -593,10 +593,12 @@ fn exists_holds(
             let git_ref = spec.git_ref.as_deref().map(expand);
             match env.files.list(Some(&project), git_ref.as_deref()) {
                 Ok(paths) => paths,
+                // GitLab gives this one message both for a missing project and for one that
+                // the user may not read.
                 Err(FetchError::ProjectNotFound) => {
                     return Err(Invalid {
                         message: format!(
-                            "rules:exists:project `{project}` is not a valid project path"
+                            "rules:exists:project `{project}` not found or access denied"
                         ),
                         span: exists.span,
                     });
@@ -888,7 +890,7 @@ mod tests {
         )])]);
         assert_eq!(
             run(missing, &other).1,
-            ["include:rules:exists:project `g/none` is not a valid project path"]
+            ["include:rules:exists:project `g/none` not found or access denied"]
         );
     }
 
