@@ -175,6 +175,11 @@ pub struct ExplainArgs {
     /// Name of the job to explain, as the pipeline names it (a parallel instance is
     /// `test 1/2` or `build: [amd64]`).
     pub job: String,
+    /// Looks for JOB in the child pipeline of trigger job TRIGGER, by whole names; repeat it
+    /// for a grandchild, outermost first (`--in deploy --in nested`). Without it, JOB may name
+    /// a child pipeline's job as `TRIGGER/JOB`, which is ambiguous when a job name contains `/`.
+    #[arg(long = "in", value_name = "TRIGGER")]
+    pub triggers: Vec<String>,
     /// Files and options shared by every command.
     #[command(flatten)]
     pub common: CommonArgs,

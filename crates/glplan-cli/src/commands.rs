@@ -637,8 +637,23 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
         return Ok(Status::Invalid);
     };
     let display = |name: &str| planned.loaded.display_name(name);
-    let Some(found) = explain::find_nested(pipeline, &args.job) else {
-        let message = glplan::report::job_not_found(pipeline, &args.job);
+    let path: Vec<&str> = args
+        .triggers
+        .iter()
+        .map(String::as_str)
+        .chain([args.job.as_str()])
+        .collect();
+    let found = if args.triggers.is_empty() {
+        explain::find_nested(pipeline, &args.job)
+    } else {
+        glplan::report::find_path(pipeline, &path)
+    };
+    let Some(found) = found else {
+        let message = if args.triggers.is_empty() {
+            glplan::report::job_not_found(pipeline, &args.job)
+        } else {
+            glplan::report::path_not_found(pipeline, &path)
+        };
         let _ = writeln!(io::stderr(), "error: {}", terminal::escape(&message));
         return Ok(Status::Invalid);
     };
@@ -646,15 +661,15 @@ fn explain(args: &ExplainArgs) -> Result<Status, CliError> {
         .iter()
         .filter(|name| **name == args.job)
         .count();
-    if namesakes > 1 {
+    if args.triggers.is_empty() && namesakes > 1 {
         let chosen = match found.trigger() {
             Some(trigger) => format!("the child pipeline of trigger job `{trigger}`"),
             None => "the top pipeline".to_owned(),
         };
         let message = format!(
             "warning: {namesakes} jobs are named `{}`, because job names may contain `/`; \
-             this is the one of {chosen}. Rename the job whose name contains `/` to explain \
-             the others",
+             this is the one of {chosen}. Name the trigger jobs with `--in` to explain the \
+             others",
             args.job
         );
         let _ = writeln!(io::stderr(), "{}", terminal::escape(&message));

@@ -1196,6 +1196,47 @@ fn explain_warns_about_namesake_jobs() {
 }
 
 #[test]
+fn explain_in_trigger_picks_namesake_job() {
+    // As above, `x/y/z` names two jobs; `--in` names the trigger jobs by whole names.
+    let dir = std::env::temp_dir().join(format!("glplan-explain-in-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    let parent = "'x/y': {trigger: {include: c1.yml}}\nx: {trigger: {include: c2.yml}}\n";
+    std::fs::write(&config, parent).unwrap();
+    std::fs::write(dir.join("c1.yml"), "z: {script: one}\n").unwrap();
+    std::fs::write(dir.join("c2.yml"), "'y/z': {script: two}\n").unwrap();
+    let config = config.to_str().unwrap();
+    let json = |args: &[&str]| {
+        let output = glplan(&[&["explain"], args, &[config, "--format", "json"]].concat());
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(stderr(&output), "");
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let first = json(&["z", "--in", "x/y"]);
+    assert_eq!(first["trigger"], "x/y");
+    assert_eq!(first["job"]["name"], "z");
+    let second = json(&["y/z", "--in", "x"]);
+    assert_eq!(second["trigger"], "x");
+    assert_eq!(second["job"]["name"], "y/z");
+
+    let missing = glplan(&["explain", "z", "--in", "x", config]);
+    let unknown = glplan(&["explain", "z", "--in", "w", config]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).starts_with("error: in the child pipeline of `x`: job `z` not found"),
+        "{}",
+        stderr(&missing)
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).starts_with("error: job `w` not found"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
 fn explain_names_grandchild_job_as_schedule_does() {
     let config = fixture("children/.gitlab-ci.yml");
     let output = glplan(&["explain", "deploy/nested/smoke", &config]);
