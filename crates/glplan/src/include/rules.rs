@@ -6,8 +6,10 @@
 //! is `never`. When no rule matches, the file is not included. Only the variables known before
 //! the pipeline exists are visible (never YAML `variables:`).
 //!
-//! `changes` needs the pipeline's changed files, which this phase does not have: glplan
-//! includes the file as if the clause were true and reports that with a warning.
+//! `changes` compares the pipeline's changed files as job rules do. With `compare_to` it needs
+//! the files changed since that ref, which glplan cannot compute offline: the file is included
+//! as if the clause were true, with a warning. A `compare_to` that names no commit is an error,
+//! as in GitLab.
 //!
 //! The clauses are evaluated by [`crate::rules::clause`], which job and workflow rules share.
 //! Only the listing of another project's files is done here, so that its errors are reported
@@ -185,6 +187,8 @@ struct Exists {
 struct Invalid {
     message: String,
     span: Span,
+    /// How to fix the problem, when the general help of [`rules_error`] does not fit.
+    help: Option<String>,
 }
 
 /// Decides whether an include item with these `rules` is included. Reports invalid rules as an
@@ -200,7 +204,8 @@ pub(super) fn evaluate(
         Ok(None) => return true,
         // GitLab takes these from its `include:rules` entry, whose validator lower-cases them.
         Err(invalid) => {
-            diags.push(rules_error(&ruby::downcase(&invalid.message), invalid.span));
+            let message = ruby::downcase(&invalid.message);
+            diags.push(rules_error(&message, invalid.span, invalid.help));
             return false;
         }
     };
@@ -210,7 +215,7 @@ pub(super) fn evaluate(
             Ok(true) => return rule.when.as_deref() != Some("never"),
             Ok(false) => {}
             Err(invalid) => {
-                diags.push(rules_error(&invalid.message, invalid.span));
+                diags.push(rules_error(&invalid.message, invalid.span, invalid.help));
                 return false;
             }
         }
@@ -218,13 +223,15 @@ pub(super) fn evaluate(
     false
 }
 
-fn rules_error(message: &str, span: Span) -> Diagnostic {
+fn rules_error(message: &str, span: Span, help: Option<String>) -> Diagnostic {
+    let help = help.unwrap_or_else(|| {
+        "`include:rules` takes a list of hashes with `if`, `exists`, `changes` and `when` \
+         (`always` or `never`); fix the rule, because GitLab rejects the configuration"
+            .to_owned()
+    });
     Diagnostic::error("invalid-include-rules", format!("include:{message}"))
         .with_span(span)
-        .with_help(
-            "`include:rules` takes a list of hashes with `if`, `exists`, `changes` and `when` \
-             (`always` or `never`); fix the rule, because GitLab rejects the configuration",
-        )
+        .with_help(help)
 }
 
 /// Validates the rules as GitLab's `Entry::Include::Rules` does and returns the first
@@ -233,6 +240,7 @@ fn parse_rules(rules: &Node, limits: &Limits) -> Result<Option<Vec<Rule>>, Inval
     let invalid = |message: &str, span: Span| Invalid {
         message: message.to_owned(),
         span,
+        help: None,
     };
     match &rules.value {
         Value::Null | Value::Bool(false) => Ok(None),
@@ -263,7 +271,11 @@ fn flatten<'n>(items: &'n [Node], out: &mut Vec<&'n Node>) {
 }
 
 fn parse_rule(node: &Node, limits: &Limits) -> Result<Rule, Invalid> {
-    let invalid = |message: String, span: Span| Invalid { message, span };
+    let invalid = |message: String, span: Span| Invalid {
+        message,
+        span,
+        help: None,
+    };
     if node.is_blank() {
         return Err(invalid("rule config can't be blank".to_owned(), node.span));
     }
@@ -327,6 +339,7 @@ fn parse_exists(node: &Node) -> Result<Option<Exists>, Invalid> {
     let invalid = |message: String| Invalid {
         message,
         span: node.span,
+        help: None,
     };
     let simple = |paths: Vec<String>| {
         Some(Exists {
@@ -420,6 +433,7 @@ fn check_changes(node: &Node) -> Result<Changes, Invalid> {
     let invalid = |message: String| Invalid {
         message,
         span: node.span,
+        help: None,
     };
     match &node.value {
         Value::Seq(items) => {
@@ -436,6 +450,7 @@ fn check_changes(node: &Node) -> Result<Changes, Invalid> {
             Ok(Changes {
                 paths: strings(items).unwrap_or_default(),
                 compare_to: None,
+                compare_to_span: Span::default(),
             })
         }
         Value::Map(map) => {
@@ -467,6 +482,7 @@ fn check_changes(node: &Node) -> Result<Changes, Invalid> {
             Ok(Changes {
                 paths,
                 compare_to: compare_to.and_then(Node::as_str).map(str::to_owned),
+                compare_to_span: compare_to.map_or(node.span, |node| node.span),
             })
         }
         _ => Err(invalid(format!("{location} should be an array or a hash"))),
@@ -517,6 +533,15 @@ fn rule_matches(
             Clause::Changes(changes, span) => {
                 let trace =
                     clause::trace_changes(changes, variables, env.changed_files, env.limits);
+                // GitLab's `External::Rules#evaluate` turns the clause's error into an
+                // `include:` error of the configuration.
+                if let Some(error) = trace.error() {
+                    return Err(Invalid {
+                        message: error.to_owned(),
+                        span: trace.compare_to_span,
+                        help: Some(trace.error_help()),
+                    });
+                }
                 // Only `compare_to` needs what glplan cannot know offline.
                 if let Some(note) = trace.note() {
                     diags.push(
@@ -601,6 +626,7 @@ fn exists_holds(
                             "rules:exists:project `{project}` not found or access denied"
                         ),
                         span: exists.span,
+                        help: None,
                     });
                 }
                 Err(FetchError::RefNotFound) => {
@@ -610,6 +636,7 @@ fn exists_holds(
                             git_ref.unwrap_or_default()
                         ),
                         span: exists.span,
+                        help: None,
                     });
                 }
                 Err(other) => {
@@ -712,7 +739,7 @@ mod tests {
 
     #[test]
     fn invalid_rules_have_help() {
-        let diagnostic = rules_error("rules config can't be blank", sp());
+        let diagnostic = rules_error("rules config can't be blank", sp(), None);
         assert!(
             diagnostic
                 .help
@@ -1000,6 +1027,36 @@ mod tests {
         let (included, messages) = run(rules, &files());
         assert!(included);
         assert_eq!(messages.len(), 1);
+    }
+
+    #[test]
+    fn changes_compare_to_without_ref_is_error() {
+        let changes = map(vec![
+            ("paths", seq(vec![s("src/**")])),
+            ("compare_to", s("$CI_MERGE_REQUEST_TARGET_BRANCH_NAME")),
+        ]);
+        let rules = seq(vec![map(vec![("changes", changes)])]);
+        let (included, messages) = run(rules, &files());
+        assert!(!included);
+        assert_eq!(
+            messages,
+            ["include:rules:changes:compare_to is not a valid ref"]
+        );
+    }
+
+    #[test]
+    fn changes_compare_to_after_false_if() {
+        let changes = map(vec![
+            ("paths", seq(vec![s("src/**")])),
+            ("compare_to", s("")),
+        ]);
+        let rules = seq(vec![map(vec![
+            ("if", s("$CI_MERGE_REQUEST_IID")),
+            ("changes", changes),
+        ])]);
+        let (included, messages) = run(rules, &files());
+        assert!(!included);
+        assert!(messages.is_empty(), "{messages:?}");
     }
 
     /// The first matching rule decides, even when a later one would exclude.

@@ -1390,6 +1390,31 @@ fn changes_compare_to_warns_with_location() {
 }
 
 #[test]
+fn changes_compare_to_without_ref_fails() {
+    let files = repo(&[("a.yml", "a: {script: [x]}\n")]);
+    let entry = "include:\n  - local: a.yml\n    \
+                 rules: [{changes: {paths: [src/*], compare_to: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME}}]\n\
+                 main: {script: x}\n";
+    let result = run(&files, entry);
+    assert_eq!(result.keys(), ["main"]);
+    let errors: Vec<&Diagnostic> = result.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].message,
+        "include:rules:changes:compare_to is not a valid ref"
+    );
+    assert_eq!(
+        result.snippet(errors[0].span.unwrap()),
+        "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    );
+    let help = errors[0].help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("`CI_MERGE_REQUEST_TARGET_BRANCH_NAME`"),
+        "{help}"
+    );
+}
+
+#[test]
 fn exists_rule_uses_repository() {
     let files = repo(&[("a.yml", "a: {script: [x]}\n"), ("Dockerfile", "FROM x\n")]);
     let entry = "include:\n  - local: a.yml\n    rules: [{exists: [Dockerfile]}]\n  - local: a.yml\n    rules: [{exists: [Gemfile]}]\n";

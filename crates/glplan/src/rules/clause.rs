@@ -58,6 +58,15 @@ impl ClauseTrace {
             ClauseTrace::Exists(trace) => trace.note(),
         }
     }
+
+    /// Returns the error GitLab raises when it evaluates the clause, which stops the
+    /// evaluation of the whole rule list.
+    pub fn error(&self) -> Option<&'static str> {
+        match self {
+            ClauseTrace::Changes(trace) => trace.error(),
+            ClauseTrace::If(_) | ClauseTrace::Exists(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for ClauseTrace {
@@ -363,6 +372,9 @@ fn render_value(value: &ExprValue) -> String {
     }
 }
 
+/// GitLab's error when `changes:compare_to` names no commit of the project.
+pub const COMPARE_TO_NOT_FOUND_MESSAGE: &str = "rules:changes:compare_to is not a valid ref";
+
 /// Why a `changes:` clause (or `only:changes`) was true or false.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangesTrace {
@@ -372,6 +384,9 @@ pub struct ChangesTrace {
     /// `compare_to`, after variable expansion.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare_to: Option<String>,
+    /// Location of the `compare_to` value; the default span without `compare_to`.
+    #[serde(skip)]
+    pub compare_to_span: Span,
     /// The reason for the result.
     pub outcome: ChangesOutcome,
 }
@@ -386,6 +401,11 @@ pub enum ChangesOutcome {
     /// `compare_to` is set, and the files changed since that ref cannot be computed offline,
     /// so glplan counts the clause as true.
     CompareToUnavailable,
+    /// `compare_to` expands to a value that names no commit: the empty string, a value that
+    /// keeps a reference to an undefined variable, or one GitLab does not look up. GitLab
+    /// raises [`COMPARE_TO_NOT_FOUND_MESSAGE`], so the clause does not hold and the rule list
+    /// stops there.
+    CompareToNotFound,
     /// The diff is known and empty: false.
     NoChangedFiles,
     /// No glob is left to compare: false.
@@ -437,28 +457,84 @@ impl ChangesTrace {
         else {
             return None;
         };
-        // Expansion keeps the references to undefined variables, so a reference left over
-        // means one is undefined. GitLab finds no commit for such a ref or for the empty one.
-        // NOTE: the job is still planned, where GitLab fails with `Failed to parse rule for
-        // JOB: rules:changes:compare_to is not a valid ref`.
-        let has_undefined_reference = expand::expand(compare_to, &[]) != *compare_to;
-        if compare_to.is_empty() || has_undefined_reference {
-            return Some(format!(
-                "`changes:compare_to` expands to `{compare_to}`, which is empty or keeps an \
-                 undefined variable, so GitLab finds no commit for it and raises `rules:changes:compare_to is not a valid ref` when it evaluates this \
-                 clause, and for a job's rules fails pipeline creation; glplan takes the clause \
-                 as true"
-            ));
-        }
         Some(format!(
             "`changes:compare_to: {compare_to}` needs the files changed since `{compare_to}`, \
              which glplan cannot compute offline; the clause is taken as true"
         ))
     }
+
+    /// Returns the error GitLab raises when it evaluates the clause.
+    pub fn error(&self) -> Option<&'static str> {
+        (self.outcome == ChangesOutcome::CompareToNotFound).then_some(COMPARE_TO_NOT_FOUND_MESSAGE)
+    }
+
+    /// Explains [`ChangesTrace::error`] and how to avoid it, for the help of a diagnostic.
+    pub(crate) fn error_help(&self) -> String {
+        let compare_to = self.compare_to.as_deref().unwrap_or_default();
+        let problem = compare_to_problem(compare_to).unwrap_or_default();
+        format!(
+            "`compare_to` expands to `{compare_to}`, which {problem}, so GitLab finds no commit \
+             for it; GitLab looks `compare_to` up whenever it evaluates this clause, whatever \
+             the pipeline source and diff. Write an `if:` before `changes:` in the rule that is \
+             false when the ref is unknown, or compare to a ref every pipeline has, such as \
+             `$CI_DEFAULT_BRANCH`"
+        )
+    }
+}
+
+/// Returns why the expanded `compare_to` can name no commit of any repository, as a phrase
+/// for messages, or `None` when it may name one.
+///
+/// GitLab looks the value up with `Project#commit`, which finds nothing for the empty string
+/// and, through `Gitlab::Git::Commit.valid?`, for a value that starts with `-` or contains
+/// `:`, whitespace or a NUL byte. A reference to an undefined variable is kept as written, and
+/// glplan assumes that no branch or tag has a name such as `$NAME`, `${NAME}` or `%NAME%`.
+pub(crate) fn compare_to_problem(compare_to: &str) -> Option<String> {
+    if compare_to.is_empty() {
+        return Some("is empty".to_owned());
+    }
+    let undefined = RefCell::new(Vec::new());
+    expand::expand_with(
+        compare_to,
+        |name| {
+            undefined.borrow_mut().push(name.to_owned());
+            None::<&str>
+        },
+        Unknown::Keep,
+    );
+    if let Some(name) = undefined.into_inner().first() {
+        return Some(format!(
+            "keeps a reference to `{name}`, a variable this pipeline does not define"
+        ));
+    }
+    let rejected = compare_to.starts_with('-')
+        || compare_to
+            .chars()
+            .any(|c| c == ':' || c == '\0' || is_ruby_space(c));
+    rejected.then(|| {
+        "is not a revision GitLab looks up, because it starts with `-` or contains `:`, \
+         whitespace or a NUL byte"
+            .to_owned()
+    })
+}
+
+/// Returns whether Ruby's `\s` matches `c`: space, tab, line feed, vertical tab, form feed or
+/// carriage return.
+fn is_ruby_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{0b}' | '\u{0c}' | '\r')
 }
 
 impl fmt::Display for ChangesTrace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.outcome == ChangesOutcome::CompareToNotFound {
+            let compare_to = self.compare_to.as_deref().unwrap_or_default();
+            let problem = compare_to_problem(compare_to).unwrap_or_default();
+            return write!(
+                f,
+                "changes raises `{COMPARE_TO_NOT_FOUND_MESSAGE}`: `compare_to` expands to \
+                 `{compare_to}`, which {problem}"
+            );
+        }
         let verdict = if self.holds() { "true" } else { "false" };
         f.write_str("changes is ")?;
         f.write_str(verdict)?;
@@ -470,6 +546,8 @@ impl fmt::Display for ChangesTrace {
                 "the files changed since `{}` are not known offline",
                 self.compare_to.as_deref().unwrap_or_default()
             ),
+            // Written above, before the verdict.
+            ChangesOutcome::CompareToNotFound => Ok(()),
             ChangesOutcome::NoChangedFiles => f.write_str("the diff has no changed files"),
             ChangesOutcome::NoGlobs => f.write_str("no paths to compare"),
             ChangesOutcome::BudgetExceeded { comparisons, limit } => write!(
@@ -523,8 +601,14 @@ pub fn trace_changes_cached(
         .collect::<IndexSet<String>>()
         .into_iter()
         .collect();
-    let outcome = if compare_to.is_some() {
-        ChangesOutcome::CompareToUnavailable
+    // GitLab looks up `compare_to` before it looks at the diff, so a value that names no
+    // commit raises whatever the pipeline source.
+    let outcome = if let Some(compare_to) = &compare_to {
+        if compare_to_problem(compare_to).is_some() {
+            ChangesOutcome::CompareToNotFound
+        } else {
+            ChangesOutcome::CompareToUnavailable
+        }
     } else {
         match changed_files {
             None => ChangesOutcome::NoDiff,
@@ -537,6 +621,7 @@ pub fn trace_changes_cached(
     ChangesTrace {
         globs,
         compare_to,
+        compare_to_span: changes.compare_to_span,
         outcome,
     }
 }
@@ -551,6 +636,7 @@ pub fn trace_policy_changes(globs: &[String], changed_files: Option<&[String]>) 
     ChangesTrace {
         globs: globs.to_vec(),
         compare_to: None,
+        compare_to_span: Span::default(),
         outcome,
     }
 }
@@ -929,6 +1015,14 @@ mod tests {
         Changes {
             paths: strings(paths),
             compare_to: None,
+            compare_to_span: Span::default(),
+        }
+    }
+
+    fn compared_to(compare_to: &str) -> Changes {
+        Changes {
+            compare_to: Some(compare_to.to_owned()),
+            ..changes(&["a"])
         }
     }
 
@@ -1094,41 +1188,98 @@ mod tests {
     #[test]
     fn changes_compare_to_is_true_with_note() {
         let variables = vec![("BASE".to_owned(), "main".to_owned())];
-        let clause = Changes {
-            paths: strings(&["a"]),
-            compare_to: Some("refs/heads/$BASE".to_owned()),
-        };
+        let clause = compared_to("refs/heads/$BASE");
         let files = strings(&["b"]);
         let trace = trace_changes(&clause, &variables, Some(&files), &Limits::default());
         assert_eq!(trace.outcome, ChangesOutcome::CompareToUnavailable);
         assert_eq!(trace.compare_to.as_deref(), Some("refs/heads/main"));
         assert!(trace.holds());
+        assert_eq!(trace.error(), None);
         assert!(trace.note().is_some_and(|n| n.contains("refs/heads/main")));
     }
 
+    /// GitLab raises `rules:changes:compare_to is not a valid ref` for these values, with a
+    /// diff or without one.
     #[test]
-    fn changes_compare_to_without_ref_note() {
-        let variables = vec![("EMPTY".to_owned(), String::new())];
-        let cases = [
-            ("$CI_MERGE_REQUEST_TARGET_BRANCH_NAME", true),
-            ("refs/heads/${MISSING}", true),
-            ("$EMPTY", true),
-            ("refs/heads/main", false),
+    fn changes_compare_to_names_no_commit() {
+        let variables = vec![
+            ("EMPTY".to_owned(), String::new()),
+            ("NESTED".to_owned(), "$MISSING".to_owned()),
         ];
-        for (compare_to, names_no_ref) in cases {
-            let clause = Changes {
-                paths: strings(&["a"]),
-                compare_to: Some(compare_to.to_owned()),
-            };
-            let trace = trace_changes(&clause, &variables, None, &Limits::default());
-            let note = trace.note().unwrap_or_default();
-            assert_eq!(
-                note.contains("is not a valid ref"),
-                names_no_ref,
-                "{compare_to}: {note}"
-            );
-            assert!(trace.holds(), "{compare_to}");
+        let cases = [
+            (
+                "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+                "`CI_MERGE_REQUEST_TARGET_BRANCH_NAME`",
+            ),
+            ("refs/heads/${MISSING}", "`MISSING`"),
+            ("%MISSING%", "`MISSING`"),
+            ("$NESTED", "`MISSING`"),
+            ("$EMPTY", "is empty"),
+            ("", "is empty"),
+            ("main:docs", "contains `:`"),
+            ("-main", "starts with `-`"),
+            ("main branch", "whitespace"),
+            ("main\u{0}", "NUL"),
+        ];
+        let files = strings(&["a"]);
+        for diff in [None, Some(files.as_slice())] {
+            for (compare_to, problem) in cases {
+                let clause = compared_to(compare_to);
+                let trace = trace_changes(&clause, &variables, diff, &Limits::default());
+                assert_eq!(
+                    trace.outcome,
+                    ChangesOutcome::CompareToNotFound,
+                    "{compare_to:?}"
+                );
+                assert!(!trace.holds(), "{compare_to:?}");
+                assert_eq!(trace.error(), Some(COMPARE_TO_NOT_FOUND_MESSAGE));
+                assert_eq!(trace.note(), None, "{compare_to:?}");
+                let text = trace.to_string();
+                assert!(text.starts_with("changes raises `rules:changes:"), "{text}");
+                assert!(text.contains(problem), "{compare_to:?}: {text}");
+                assert!(trace.error_help().contains(problem), "{compare_to:?}");
+            }
         }
+    }
+
+    #[test]
+    fn changes_compare_to_refs_may_exist() {
+        let cases = [
+            "main",
+            "refs/heads/main",
+            "v1.0",
+            "HEAD~1",
+            "100%",
+            "a$",
+            "0123abc",
+        ];
+        for compare_to in cases {
+            let trace = trace_changes(
+                &compared_to(compare_to),
+                &no_vars(),
+                None,
+                &Limits::default(),
+            );
+            assert_eq!(
+                trace.outcome,
+                ChangesOutcome::CompareToUnavailable,
+                "{compare_to:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn clause_error_only_for_compare_to() {
+        let trace = trace_changes(
+            &compared_to("$MISSING"),
+            &no_vars(),
+            None,
+            &Limits::default(),
+        );
+        let clause = ClauseTrace::Changes(trace);
+        assert_eq!(clause.error(), Some(COMPARE_TO_NOT_FOUND_MESSAGE));
+        let plain = trace_changes(&changes(&["a"]), &no_vars(), None, &Limits::default());
+        assert_eq!(ClauseTrace::Changes(plain).error(), None);
     }
 
     /// The budget counts distinct globs: 50,000 comparisons are made, 50,001 are not.

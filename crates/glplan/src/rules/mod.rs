@@ -19,6 +19,11 @@
 //! - `changes` with `compare_to` (the files changed since another ref);
 //! - `exists` without the repository's file list, or for another project whose files the
 //!   caller did not supply.
+//!
+//! A `compare_to` that expands to a value naming no commit (empty, or keeping a reference to
+//! an undefined variable) is an error instead: GitLab raises `rules:changes:compare_to is not a
+//! valid ref`, which ends the evaluation of the rule list with `when: never`. The trace's
+//! [`RulesTrace::error`] returns it, and pipeline creation reports it.
 
 pub mod clause;
 mod policy;
@@ -27,8 +32,8 @@ mod select;
 use std::fmt;
 
 pub use clause::{
-    ChangesOutcome, ChangesTrace, ClauseTrace, ExistsComparison, ExistsOutcome, ExistsSource,
-    ExistsTrace, ExpressionCache, IfTrace, VariableRead,
+    COMPARE_TO_NOT_FOUND_MESSAGE, ChangesOutcome, ChangesTrace, ClauseTrace, ExistsComparison,
+    ExistsOutcome, ExistsSource, ExistsTrace, ExpressionCache, IfTrace, VariableRead,
 };
 pub use policy::{
     KeyTrace, PolicyTrace, RefMatch, RefReason, RefsTrace, SpecTrace, evaluate_only_except,

@@ -96,6 +96,15 @@ impl RulesTrace {
             .flat_map(|rule| rule.clauses.iter().filter_map(ClauseTrace::note))
             .collect()
     }
+
+    /// Returns the error that stopped the evaluation, such as `rules:changes:compare_to is not
+    /// a valid ref`. GitLab then takes the result as `when: never`.
+    pub fn error(&self) -> Option<&'static str> {
+        self.rules
+            .last()
+            .and_then(|rule| rule.clauses.last())
+            .and_then(ClauseTrace::error)
+    }
 }
 
 impl fmt::Display for RulesTrace {
@@ -162,6 +171,15 @@ impl JobDecision {
         self.when != When::Never
     }
 
+    /// Returns the error that evaluating the job's `rules` raised. GitLab does not create the
+    /// job and fails pipeline creation with `Failed to parse rule for JOB: ERROR`.
+    pub fn error(&self) -> Option<&'static str> {
+        match &self.trace {
+            JobTrace::Rules(trace) => trace.error(),
+            JobTrace::OnlyExcept(_) | JobTrace::Unconditional => None,
+        }
+    }
+
     /// Lists the notes of clauses whose result was assumed because a fact is not available
     /// offline.
     pub fn notes(&self) -> Vec<String> {
@@ -211,6 +229,16 @@ impl JobDecision {
                     .enumerate()
                     .find(|(_, rule)| rule.matched);
                 match matched {
+                    None if trace.error().is_some() => {
+                        f.write_str("absent because evaluating its rules raised an error: ")?;
+                        for (position, rule) in trace.rules.iter().enumerate() {
+                            if position > 0 {
+                                f.write_str("; ")?;
+                            }
+                            rule.fmt_with(f, position, clause)?;
+                        }
+                        Ok(())
+                    }
                     None => {
                         f.write_str("absent because no rule matched: ")?;
                         for (position, rule) in trace.rules.iter().enumerate() {
@@ -271,6 +299,12 @@ impl fmt::Display for WorkflowDecision {
         match (self.created, self.trace.matched()) {
             (true, None) => f.write_str("created: there are no workflow:rules"),
             (true, Some(rule)) => write!(f, "created by workflow {rule}"),
+            (false, None) if self.trace.error().is_some() => write!(
+                f,
+                "{FILTERED_OUT_MESSAGE} Evaluating the workflow rules raised an error, which \
+                 GitLab takes as `when: never`: {}",
+                self.trace
+            ),
             (false, None) => write!(
                 f,
                 "{FILTERED_OUT_MESSAGE} No workflow rule matched: {}",
@@ -406,6 +440,11 @@ fn select<'r>(
         trace.rules.push(rule_trace);
         if matched {
             return (Some((index, rule)), trace);
+        }
+        // GitLab's `Build::Rules#evaluate` rescues the error of a clause and returns
+        // `when: never` without looking at the later rules.
+        if trace.error().is_some() {
+            break;
         }
     }
     (None, trace)
@@ -1055,5 +1094,128 @@ mod tests {
         let decision = decide(&job, &push("feature"));
         assert!(decision.is_created());
         assert_eq!(decision.notes().len(), 1);
+        assert_eq!(decision.error(), None);
+    }
+
+    /// Builds a job whose first rule compares to the merge request's target branch and whose
+    /// second rule matches always.
+    fn target_branch_rules() -> TestJob {
+        TestJob::rules(json!([
+            {"changes": {"paths": ["a"], "compare_to": "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"}},
+            {"when": "manual"}
+        ]))
+    }
+
+    #[test]
+    fn compare_to_error_stops_rule_list() {
+        let decision = decide(&target_branch_rules(), &push("feature"));
+        assert!(!decision.is_created());
+        assert_eq!(decision.when, When::Never);
+        assert_eq!(decision.rule, None);
+        assert_eq!(decision.error(), Some(clause::COMPARE_TO_NOT_FOUND_MESSAGE));
+        assert!(decision.notes().is_empty());
+        let JobTrace::Rules(trace) = &decision.trace else {
+            panic!("expected a rules trace");
+        };
+        // The catch-all rule is never evaluated.
+        assert_eq!(trace.rules.len(), 1);
+        let text = decision.to_string();
+        assert!(
+            text.starts_with("absent because evaluating its rules raised an error: rule 1: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("`CI_MERGE_REQUEST_TARGET_BRANCH_NAME`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn compare_to_error_without_diff() {
+        for pipeline in [tag("v1"), schedule("main")] {
+            let decision = decide(&target_branch_rules(), &pipeline);
+            assert_eq!(decision.error(), Some(clause::COMPARE_TO_NOT_FOUND_MESSAGE));
+        }
+    }
+
+    #[test]
+    fn compare_to_defined_in_merge_request() {
+        let mut pipeline = merge_request();
+        pipeline.variables.push((
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME".to_owned(),
+            "main".to_owned(),
+        ));
+        let decision = decide(&target_branch_rules(), &pipeline);
+        assert!(decision.is_created());
+        assert_eq!(decision.error(), None);
+    }
+
+    #[test]
+    fn compare_to_not_reached() {
+        let cases = [
+            // An earlier `if:` of the rule is false.
+            json!([{
+                "if": "$CI_MERGE_REQUEST_IID",
+                "changes": {"paths": ["a"], "compare_to": "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"}
+            }]),
+            // An earlier rule matches.
+            json!([
+                {"if": "$CI_COMMIT_BRANCH"},
+                {"changes": {"paths": ["a"], "compare_to": "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"}}
+            ]),
+            // An earlier `exists:` of the rule is false.
+            json!([{
+                "exists": ["missing"],
+                "changes": {"paths": ["a"], "compare_to": ""}
+            }]),
+        ];
+        let mut pipeline = push("feature");
+        pipeline.repository = Some(vec!["present".to_owned()]);
+        for rules in cases {
+            let decision = decide(&TestJob::rules(rules.clone()), &pipeline);
+            assert_eq!(decision.error(), None, "{rules}");
+        }
+    }
+
+    /// GitLab evaluates the clauses in the order they are written, so an `if:` written after
+    /// `changes:` does not guard it.
+    #[test]
+    fn compare_to_before_if_raises() {
+        let job = TestJob::rules(json!([{
+            "changes": {"paths": ["a"], "compare_to": "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"},
+            "if": "$CI_MERGE_REQUEST_IID"
+        }]));
+        let decision = decide(&job, &push("feature"));
+        assert_eq!(decision.error(), Some(clause::COMPARE_TO_NOT_FOUND_MESSAGE));
+        assert_eq!(clause_kinds(&decision), ["changes"]);
+    }
+
+    #[test]
+    fn workflow_compare_to_error_filters_out() {
+        let rules = ok(
+            rules::parse,
+            "workflow:rules",
+            json!([
+                {"changes": {"paths": ["a"], "compare_to": "${MISSING}"}},
+                {"when": "always"}
+            ]),
+        );
+        let decision = workflow(&rules, &push("main"));
+        assert!(!decision.created);
+        assert_eq!(decision.rule, None);
+        assert_eq!(decision.trace.rules.len(), 1);
+        assert_eq!(decision.error(), Some(FILTERED_OUT_MESSAGE));
+        assert_eq!(
+            decision.trace.error(),
+            Some(clause::COMPARE_TO_NOT_FOUND_MESSAGE)
+        );
+        let text = decision.to_string();
+        assert!(
+            text.starts_with(
+                "Pipeline filtered out by workflow rules. Evaluating the workflow rules raised an \
+                 error, which GitLab takes as `when: never`: rule 1: changes raises"
+            ),
+            "{text}"
+        );
     }
 }

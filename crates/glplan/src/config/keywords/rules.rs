@@ -105,6 +105,9 @@ pub struct Changes {
     /// Ref to diff against instead of the pipeline's default base.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare_to: Option<String>,
+    /// Location of the `compare_to` value; the default span when there is none.
+    #[serde(skip)]
+    pub compare_to_span: Span,
 }
 
 /// `exists:` as a glob, a list of globs, or `{paths, project, ref}`.
@@ -501,6 +504,7 @@ pub(crate) fn parse_changes(path: &str, node: &Node, cx: &mut Ctx) -> Option<Cha
             Some(Changes {
                 paths,
                 compare_to: None,
+                compare_to_span: Span::default(),
             })
         }
         Value::Map(map) => {
@@ -514,12 +518,15 @@ pub(crate) fn parse_changes(path: &str, node: &Node, cx: &mut Ctx) -> Option<Cha
             let compare_to = super::shape::optional_string(cx, path, map, "compare_to")
                 .ok()
                 .flatten();
+            let compare_to_span =
+                field(map, "compare_to").map_or_else(Span::default, |node| node.span);
             if failed_since(cx, start) {
                 return None;
             }
             Some(Changes {
                 paths: paths?,
                 compare_to,
+                compare_to_span,
             })
         }
         _ => {
