@@ -359,6 +359,8 @@ fn outputs() -> Vec<(&'static str, Value)> {
     let invalid = "a: {script: x, needs: [b]}\nb: {script: x, needs: [a]}\n\
                    c: {script: x, rules: [{when: manual}]}\n";
     let missing_need = "a: {script: x, rules: [{if: $NOPE}]}\nb: {script: x, needs: [a]}\n";
+    let no_commit = "a: {script: x, rules: [{changes: {paths: [x], compare_to: $NOPE}}]}\n\
+                     b: {script: x}\n";
     let only_except = "a: {script: x, only: {refs: [branches], variables: [$A], changes: [x], \
                        kubernetes: active}}\nb: {script: x, except: [tags]}\n";
     let deploy = "deploy: {script: x, environment: production}\n";
@@ -389,6 +391,10 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "a required need on an absent job",
             plan_json(missing_need, &PipelineContext::push("main"), false),
+        ),
+        (
+            "a compare_to that names no commit",
+            plan_json(no_commit, &PipelineContext::push("main"), false),
         ),
         (
             "only and except keys",

@@ -158,6 +158,7 @@ pub fn absent_reason(job: &AbsentJob) -> String {
         (_, AbsentReason::NoRuleMatched) => "no rule matched".to_owned(),
         (_, AbsentReason::WhenNever) => "the matching rule has `when: never`".to_owned(),
         (_, AbsentReason::OnlyExcept) => "`only` did not hold, or `except` did".to_owned(),
+        (_, AbsentReason::RuleError) => "evaluating its rules raised an error".to_owned(),
     }
 }
 

@@ -10,9 +10,10 @@
 //!    `only`/`except` (with the implicit `only: [branches, tags]`), evaluated with the job's
 //!    seed variables. The matched rule sets `when`, `allow_failure`, `start_in`,
 //!    `interruptible`, `variables` and `needs`.
-//! 3. The seed checks fail pipeline creation: a required need on a job that is not in the
-//!    pipeline, too many needs, variables that reference each other in a cycle. A pipeline
-//!    without a job outside `.pre` and `.post` is not created either.
+//! 3. The seed checks fail pipeline creation: rules that raised an error (a `compare_to` that
+//!    names no commit), a required need on a job that is not in the pipeline, too many needs,
+//!    variables that reference each other in a cycle. A pipeline without a job outside `.pre`
+//!    and `.post` is not created either.
 //! 4. Each created job gets its final variables (with their precedence level and the value
 //!    GitLab sends), and the keywords GitLab expands (`tags`, `environment`, `resource_group`).
 //! 5. The job graph: `needs` edges, and the stage order for stage-scheduled jobs; it is checked
@@ -309,23 +310,25 @@ impl Planner<'_, '_> {
             let expressions = crate::rules::ExpressionCache::default();
             let facts = seed::facts(context, repository.as_deref(), files, &expressions);
             let lists = VariableLists::with_globals(context, globals);
-            let (seeds, absent) =
+            let evaluated =
                 seed::evaluate_jobs(config, &jobs, limits, &lists, globals, &facts, traces);
-            (seeds, absent, lists)
+            (evaluated, lists)
         });
         // The seeds stay in their runs' vectors, which are freed run by run after step 4;
         // `seeds` lists them in configuration order.
         let mut run_seeds = Vec::with_capacity(evaluated.len());
         let mut lists = Vec::with_capacity(evaluated.len());
-        for (seeds, run_absent, run_lists) in evaluated {
-            run_seeds.push(seeds);
-            pipeline.absent.extend(run_absent);
+        let mut failures = Vec::new();
+        for (run, run_lists) in evaluated {
+            run_seeds.push(run.seeds);
+            pipeline.absent.extend(run.absent);
+            failures.extend(run.failures);
             lists.push(run_lists);
         }
         let seeds: Vec<&Seed<'_>> = run_seeds.iter().flatten().collect();
 
         // 3. The seed checks, then the check for a pipeline without jobs.
-        let checked = needs::check(&seeds, limits, locator);
+        let checked = needs::check(&seeds, &failures, config, limits, locator);
         if !checked.errors.is_empty() {
             pipeline.failure_reason = Some(CONFIG_ERROR);
         }

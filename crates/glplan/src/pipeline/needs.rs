@@ -1,18 +1,18 @@
-//! The checks GitLab runs on the created jobs before it saves the pipeline: `needs` on jobs
-//! that are not in the pipeline, the `needs` count limit and circular references between
-//! variables; then the `needs` and `dependencies` each job keeps.
+//! The checks GitLab runs on the seeded jobs before it saves the pipeline: rules that raised
+//! an error, `needs` on jobs that are not in the pipeline, the `needs` count limit and circular
+//! references between variables. Then the `needs` and `dependencies` each job keeps.
 
 use compact_str::CompactString;
 
 use crate::hash::HashSet;
 
-use crate::config::{JobNeed, Need};
+use crate::config::{Config, JobNeed, Need};
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 
 use super::layers::SeedList;
 use super::output::{CrossNeed, NeedEdge, PlanDiagnostic};
-use super::seed::Seed;
+use super::seed::{RuleFailure, Seed};
 use super::trace::Locator;
 
 /// The needs and dependencies a created job keeps.
@@ -38,15 +38,29 @@ pub(super) struct Checked {
     pub(super) diagnostics: Vec<PlanDiagnostic>,
 }
 
-/// Runs GitLab's seed checks on the created jobs and works out each job's needs and
-/// dependencies.
+/// A seeded job in the order GitLab reports errors in.
+enum Checking<'s, 'c> {
+    /// A created job.
+    Created(&'s Seed<'c>),
+    /// A job whose rules raised an error.
+    Failed(&'s RuleFailure),
+}
+
+/// Runs GitLab's seed checks on the created jobs and on the `failures`, jobs of `config`
+/// whose rules raised an error, and works out each created job's needs and dependencies.
 ///
 /// GitLab's `Seed::Build` checks the needs the job was configured with, not the ones a
 /// matched `rules:needs` put in their place: a required need on a job that is not in the
 /// pipeline fails pipeline creation, and so does a list longer than the needs limit. Needs
 /// that came from `rules:needs` are not checked; GitLab's processing ignores the ones on jobs
 /// that are not in the pipeline, so glplan drops them with a warning.
-pub(super) fn check(seeds: &[&Seed<'_>], limits: &Limits, locator: Locator<'_>) -> Checked {
+pub(super) fn check(
+    seeds: &[&Seed<'_>],
+    failures: &[RuleFailure],
+    config: &Config,
+    limits: &Limits,
+    locator: Locator<'_>,
+) -> Checked {
     let present: HashSet<&str> = seeds.iter().map(|seed| seed.job.name.as_str()).collect();
     let mut checked = Checked {
         links: Vec::with_capacity(seeds.len()),
@@ -54,16 +68,42 @@ pub(super) fn check(seeds: &[&Seed<'_>], limits: &Limits, locator: Locator<'_>) 
     };
 
     // GitLab reports the errors stage by stage, and within a stage in configuration order.
-    let mut by_stage: Vec<usize> = (0..seeds.len()).collect();
-    crate::sort::sort_by_key(&mut by_stage, |&index| {
-        seeds.get(index).map_or(0, |seed| seed.stage_index)
-    });
-    for &index in &by_stage {
-        let Some(seed) = seeds.get(index) else {
-            continue;
-        };
-        check_configured_needs(seed, &present, limits, locator, &mut checked);
-        check_variable_cycles(seed, locator, &mut checked);
+    // The created jobs are in configuration order already, so their positions are looked up
+    // only to place the failures among them.
+    let position = |seed: &Seed<'_>| {
+        if failures.is_empty() {
+            0
+        } else {
+            config
+                .jobs
+                .get_index_of(&seed.job.name)
+                .unwrap_or(usize::MAX)
+        }
+    };
+    let mut by_stage: Vec<(usize, usize, Checking<'_, '_>)> = seeds
+        .iter()
+        .map(|seed| (seed.stage_index, position(seed), Checking::Created(seed)))
+        .chain(failures.iter().map(|failure| {
+            (
+                failure.stage_index,
+                failure.position,
+                Checking::Failed(failure),
+            )
+        }))
+        .collect();
+    crate::sort::sort_by_key(&mut by_stage, |(stage, position, _)| (*stage, *position));
+    let stages_with_jobs: HashSet<usize> = seeds.iter().map(|seed| seed.stage_index).collect();
+    for (_, _, entry) in &by_stage {
+        match entry {
+            Checking::Created(seed) => {
+                check_configured_needs(seed, &present, limits, locator, &mut checked);
+                check_variable_cycles(seed, locator, &mut checked);
+            }
+            Checking::Failed(failure) => {
+                let created_in_stage = stages_with_jobs.contains(&failure.stage_index);
+                check_rule_failure(failure, created_in_stage, locator, &mut checked);
+            }
+        }
     }
 
     for seed in seeds {
@@ -71,6 +111,37 @@ pub(super) fn check(seeds: &[&Seed<'_>], limits: &Limits, locator: Locator<'_>) 
         checked.links.push(links);
     }
     checked
+}
+
+/// GitLab's `rules_errors`: the error of a job whose rules raised one. GitLab's
+/// `Seed::Pipeline` collects errors only from the stages that keep a created job, so in a
+/// stage without one the error is lost and the pipeline is created without the job.
+fn check_rule_failure(
+    failure: &RuleFailure,
+    created_in_stage: bool,
+    locator: Locator<'_>,
+    checked: &mut Checked,
+) {
+    if created_in_stage {
+        checked.errors.push(failure.diagnostic.message.clone());
+        checked
+            .diagnostics
+            .push(locator.diagnostic(failure.diagnostic.clone(), Some(failure.job.as_str())));
+        return;
+    }
+    let mut warning = Diagnostic::warning(
+        "ignored-rule-error",
+        format!(
+            "GitLab leaves job `{}` out without failing the pipeline, because no job of stage \
+             `{}` is created and GitLab ignores the errors of such a stage: {}",
+            failure.job, failure.stage, failure.diagnostic.message
+        ),
+    );
+    warning.span = failure.diagnostic.span;
+    warning.help = failure.diagnostic.help.clone();
+    checked
+        .diagnostics
+        .push(locator.diagnostic(warning, Some(failure.job.as_str())));
 }
 
 /// GitLab's `needs_errors`: the configured needs of a created job.

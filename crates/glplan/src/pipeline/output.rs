@@ -877,6 +877,10 @@ pub enum AbsentReason {
     WhenNever,
     /// `only` did not hold, or `except` did.
     OnlyExcept,
+    /// Evaluating the job's `rules` raised an error, such as `rules:changes:compare_to is not
+    /// a valid ref`. GitLab fails pipeline creation with `Failed to parse rule for JOB: ...`,
+    /// unless no job of the job's stage is created.
+    RuleError,
 }
 
 /// What decided that a job exists or not.
@@ -972,7 +976,13 @@ pub struct ClauseEvaluation {
     /// A result glplan assumed because a fact is not available offline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Where the expression is written (`if:` clauses).
+    /// The error GitLab raises when it evaluates the clause, such as
+    /// `rules:changes:compare_to is not a valid ref`. It ends the evaluation of the rule list
+    /// with `when: never`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Location of the expression (`if:` clauses), or of the `compare_to` value that raised
+    /// `error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
 }

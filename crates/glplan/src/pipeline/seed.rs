@@ -8,7 +8,7 @@ use crate::config::{AllowFailure, Config, Duration, Job, JobKind, Need, Scheduli
 use crate::context::PipelineContext;
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
-use crate::rules::{self, JobDecision, JobRules, JobTrace, PipelineFacts};
+use crate::rules::{self, ClauseTrace, JobDecision, JobRules, JobTrace, PipelineFacts};
 use crate::variables::{GlobalVariables, JobSpec, YamlVariable};
 
 use super::keywords;
@@ -32,6 +32,22 @@ pub(super) struct Seed<'a> {
     /// A reference cycle or oversized expansion among the seed variables, which fails the
     /// pipeline.
     pub(super) variable_error: Option<Diagnostic>,
+}
+
+/// A job whose `rules` raised an error. GitLab does not create the job, and reports the error
+/// as a pipeline error when its stage keeps a created job.
+#[derive(Debug)]
+pub(super) struct RuleFailure {
+    /// Job name.
+    pub(super) job: CompactString,
+    /// Stage name.
+    pub(super) stage: CompactString,
+    /// Position of the stage in the configuration's stage list.
+    pub(super) stage_index: usize,
+    /// Position of the job in the configuration, which orders the errors within a stage.
+    pub(super) position: usize,
+    /// The error GitLab reports, at the value that raised it, with masked values hidden.
+    pub(super) diagnostic: Diagnostic,
 }
 
 /// The job's attributes after its matched rule.
@@ -107,8 +123,18 @@ pub(super) fn job_spec(job: &Job, environment: Option<&keywords::EnvironmentView
     }
 }
 
-/// Evaluates the `rules` or `only`/`except` of `jobs`, jobs of `config`. Returns the created
-/// jobs and the absent ones, each in the order of `jobs`.
+/// The jobs [`evaluate_jobs`] evaluated, each list in the order of its `jobs`.
+#[derive(Debug, Default)]
+pub(super) struct Evaluated<'a> {
+    /// The jobs GitLab creates.
+    pub(super) seeds: Vec<Seed<'a>>,
+    /// The jobs GitLab leaves out, those of `failures` included.
+    pub(super) absent: Vec<AbsentJob>,
+    /// The absent jobs whose `rules` raised an error.
+    pub(super) failures: Vec<RuleFailure>,
+}
+
+/// Evaluates the `rules` or `only`/`except` of `jobs`, jobs of `config`.
 pub(super) fn evaluate_jobs<'a>(
     config: &'a Config,
     jobs: &[&'a Job],
@@ -117,13 +143,15 @@ pub(super) fn evaluate_jobs<'a>(
     globals: &GlobalVariables,
     facts: &PipelineFacts<'_>,
     traces: TraceContext<'_>,
-) -> (Vec<Seed<'a>>, Vec<AbsentJob>) {
+) -> Evaluated<'a> {
     let workflow_has_rules = config
         .workflow
         .as_ref()
         .is_some_and(|workflow| workflow.rules.is_some());
-    let mut seeds = Vec::with_capacity(jobs.len());
-    let mut absent = Vec::new();
+    let mut evaluated = Evaluated {
+        seeds: Vec::with_capacity(jobs.len()),
+        ..Evaluated::default()
+    };
     for &job in jobs {
         let environment = keywords::environment(job);
         let spec = job_spec(job, environment.as_ref());
@@ -141,7 +169,10 @@ pub(super) fn evaluate_jobs<'a>(
             let mut rule = traces.job_rule(&decision);
             let withheld = withheld_variables(lists.context(), seed.environment());
             mark_withheld_in_rule(&mut rule, &withheld);
-            absent.push(AbsentJob {
+            if let Some(failure) = rule_failure(config, job, &decision, traces) {
+                evaluated.failures.push(failure);
+            }
+            evaluated.absent.push(AbsentJob {
                 name: CompactString::from(&job.name),
                 stage: CompactString::from(&job.stage),
                 reason: absent_reason(&decision),
@@ -152,7 +183,7 @@ pub(super) fn evaluate_jobs<'a>(
         }
         let effective = effective(job, &decision);
         let variable_error = super::needs::variable_error(&seed, &job.name, limits);
-        seeds.push(Seed {
+        evaluated.seeds.push(Seed {
             job,
             stage_index: stage_index(config, &job.stage),
             spec,
@@ -163,7 +194,39 @@ pub(super) fn evaluate_jobs<'a>(
             variable_error,
         });
     }
-    (seeds, absent)
+    evaluated
+}
+
+/// Builds GitLab's pipeline error for a job whose `rules` raised an error, placed at the
+/// `compare_to` value that raised it.
+fn rule_failure(
+    config: &Config,
+    job: &Job,
+    decision: &JobDecision,
+    traces: TraceContext<'_>,
+) -> Option<RuleFailure> {
+    let JobTrace::Rules(trace) = &decision.trace else {
+        return None;
+    };
+    let last = trace.rules.last().and_then(|rule| rule.clauses.last());
+    let Some(ClauseTrace::Changes(changes)) = last else {
+        return None;
+    };
+    let error = changes.error()?;
+    let mut diagnostic = Diagnostic::error(
+        "invalid-compare-to",
+        format!("Failed to parse rule for {}: {error}", job.name),
+    )
+    .with_span(changes.compare_to_span)
+    .with_help(changes.error_help());
+    traces.masker.mask_diagnostic(&mut diagnostic);
+    Some(RuleFailure {
+        job: CompactString::from(&job.name),
+        stage: CompactString::from(&job.stage),
+        stage_index: stage_index(config, &job.stage),
+        position: config.jobs.get_index_of(&job.name).unwrap_or(usize::MAX),
+        diagnostic,
+    })
 }
 
 /// Position of `stage`; a stage GitLab would have rejected goes last.
@@ -177,6 +240,7 @@ pub(super) fn stage_index(config: &Config, stage: &str) -> usize {
 
 fn absent_reason(decision: &JobDecision) -> AbsentReason {
     match &decision.trace {
+        JobTrace::Rules(trace) if trace.error().is_some() => AbsentReason::RuleError,
         JobTrace::Rules(trace) if trace.matched().is_some() => AbsentReason::WhenNever,
         JobTrace::Rules(_) => AbsentReason::NoRuleMatched,
         JobTrace::OnlyExcept(_) | JobTrace::Unconditional => AbsentReason::OnlyExcept,

@@ -2107,3 +2107,232 @@ b: {script: x, retry: {max: 1, exit_codes: [-99999999999999999999, 137]}}
         serde_json::json!(["-99999999999999999999", 137])
     );
 }
+
+/// The `rules` of a job that compares to the merge request's target branch.
+const TARGET_BRANCH_RULES: &str =
+    "rules: [{changes: {paths: [a], compare_to: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME}}]";
+
+#[test]
+fn compare_to_error_fails_creation() {
+    let yaml = format!("job1: {{script: x, {TARGET_BRANCH_RULES}}}\njob2: {{script: x}}\n");
+    let pipeline = plan_main(&yaml);
+    assert!(!pipeline.created);
+    assert_eq!(
+        pipeline.errors,
+        ["Failed to parse rule for job1: rules:changes:compare_to is not a valid ref"]
+    );
+    assert_eq!(pipeline.failure_reason, Some(CONFIG_ERROR));
+    assert_eq!(names(&pipeline), ["job2"]);
+    let absent = pipeline.absent_job("job1").unwrap();
+    assert_eq!(absent.reason, AbsentReason::RuleError);
+    let rule = absent.rule.as_ref().unwrap();
+    assert!(
+        rule.summary
+            .starts_with("absent because evaluating its rules raised an error"),
+        "{}",
+        rule.summary
+    );
+    let clause = &rule.rules[0].clauses[0];
+    assert_eq!(
+        clause.error.as_deref(),
+        Some("rules:changes:compare_to is not a valid ref")
+    );
+    assert!(!clause.holds);
+    assert!(clause.location.is_some());
+
+    let diagnostic = pipeline.error_diagnostics().next().unwrap();
+    assert_eq!(diagnostic.code, "invalid-compare-to");
+    assert_eq!(diagnostic.job.as_deref(), Some("job1"));
+    let location = diagnostic.location.as_ref().unwrap();
+    assert_eq!((location.line, location.column), (1, 62));
+    let help = diagnostic.help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("`CI_MERGE_REQUEST_TARGET_BRANCH_NAME`"),
+        "{help}"
+    );
+}
+
+#[test]
+fn compare_to_error_without_diff() {
+    let yaml = format!("job1: {{script: x, {TARGET_BRANCH_RULES}}}\njob2: {{script: x}}\n");
+    let contexts = [
+        PipelineContext {
+            changed_files: Some(vec!["a".to_owned()]),
+            ..PipelineContext::push("main")
+        },
+        PipelineContext::tag("v1.0"),
+    ];
+    for context in contexts {
+        let pipeline = plan_on(&yaml, &context);
+        assert!(!pipeline.created, "{:?}", context.source);
+        assert_eq!(pipeline.errors.len(), 1, "{:?}", context.source);
+    }
+}
+
+#[test]
+fn compare_to_errors_in_stage_order() {
+    let pipeline = plan_main(
+        "
+stages: [build, test]
+t1: {stage: test, script: x, rules: [{changes: {paths: [a], compare_to: $UNDEFINED}}]}
+b1: {stage: build, script: x, rules: [{changes: {paths: [a], compare_to: ''}}]}
+t2: {stage: test, script: x, needs: [gone]}
+b2: {stage: build, script: x}
+gone: {stage: build, script: x, rules: [{if: $NEVER}]}
+t3: {stage: test, script: x, rules: [{changes: {paths: [a], compare_to: 'a b'}}]}
+",
+    );
+    assert!(!pipeline.created);
+    let failed = |job: &str| format!("Failed to parse rule for {job}: {COMPARE_TO_ERROR}");
+    assert_eq!(
+        pipeline.errors,
+        [
+            failed("b1"),
+            failed("t1"),
+            "'t2' job needs 'gone' job, but 'gone' does not exist in the pipeline. This might \
+             be because of the only, except, or rules keywords. To need a job that sometimes \
+             does not exist in the pipeline, use needs:optional."
+                .to_owned(),
+            failed("t3"),
+        ]
+    );
+    let jobs: Vec<Option<&str>> = pipeline
+        .error_diagnostics()
+        .map(|d| d.job.as_deref())
+        .collect();
+    assert_eq!(jobs, [Some("b1"), Some("t1"), Some("t2"), Some("t3")]);
+}
+
+const COMPARE_TO_ERROR: &str = "rules:changes:compare_to is not a valid ref";
+
+/// GitLab collects seed errors only from the stages that keep a created job.
+#[test]
+fn compare_to_error_ignored_in_empty_stage() {
+    let yaml = format!(
+        "stages: [build, deploy]\nb: {{stage: build, script: x}}\n\
+         d: {{stage: deploy, script: x, {TARGET_BRANCH_RULES}}}\n"
+    );
+    let pipeline = plan_main(&yaml);
+    assert!(pipeline.created, "{:?}", pipeline.errors);
+    assert_eq!(names(&pipeline), ["b"]);
+    assert_eq!(
+        pipeline.absent_job("d").map(|job| job.reason),
+        Some(AbsentReason::RuleError)
+    );
+    let warnings: Vec<&PlanDiagnostic> = pipeline
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "ignored-rule-error")
+        .collect();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].severity, Severity::Warning);
+    assert!(warnings[0].message.contains("stage `deploy`"));
+    assert!(warnings[0].location.is_some());
+}
+
+#[test]
+fn compare_to_error_not_reached() {
+    let pipeline = plan_main(
+        "
+guarded:
+  script: x
+  rules:
+    - if: $CI_MERGE_REQUEST_IID
+      changes: {paths: [a], compare_to: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME}
+    - when: manual
+after_match:
+  script: x
+  rules:
+    - if: $CI_COMMIT_BRANCH
+    - changes: {paths: [a], compare_to: ''}
+",
+    );
+    assert!(pipeline.created, "{:?}", pipeline.errors);
+    assert_eq!(names(&pipeline), ["guarded", "after_match"]);
+}
+
+#[test]
+fn compare_to_error_filters_workflow() {
+    let yaml = format!("workflow:\n  {TARGET_BRANCH_RULES}\njob: {{script: x}}\n");
+    let pipeline = plan_main(&yaml);
+    assert!(!pipeline.created);
+    assert!(!pipeline.workflow.created);
+    assert_eq!(pipeline.errors, [FILTERED_OUT_MESSAGE]);
+    assert_eq!(pipeline.failure_reason, Some("filtered_by_workflow_rules"));
+    assert_eq!(
+        pipeline.workflow.rules[0].clauses[0].error.as_deref(),
+        Some(COMPARE_TO_ERROR)
+    );
+}
+
+#[test]
+fn compare_to_error_in_child() {
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, "child: {trigger: {include: c.yml}}\n")
+        .with_file(
+            "c.yml",
+            format!("c1: {{script: x, {TARGET_BRANCH_RULES}}}\nc2: {{script: x}}\n"),
+        );
+    let pipeline = plan_files(&files, &PipelineContext::push("main"));
+    assert!(pipeline.created);
+    let trigger = job(&pipeline, "child").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    assert!(!child.created);
+    assert_eq!(
+        child.errors,
+        [format!("Failed to parse rule for c1: {COMPARE_TO_ERROR}")]
+    );
+}
+
+#[test]
+fn compare_to_error_names_instance() {
+    let pipeline = plan_main(
+        "
+build:
+  script: x
+  parallel: {matrix: [{OS: [linux]}]}
+  rules: [{changes: {paths: [a], compare_to: $TARGET_$OS}}]
+other: {script: x}
+",
+    );
+    assert_eq!(
+        pipeline.errors,
+        [format!(
+            "Failed to parse rule for build: [linux]: {COMPARE_TO_ERROR}"
+        )]
+    );
+    let help = pipeline
+        .error_diagnostics()
+        .next()
+        .and_then(|d| d.help.as_deref());
+    assert!(
+        help.is_some_and(|h| h.contains("`$TARGET_linux`")),
+        "{help:?}"
+    );
+}
+
+#[test]
+fn compare_to_error_help_masked() {
+    let secret = "s3cr3t-br4nch";
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("BASE", secret)
+    }];
+    let pipeline = plan_on(
+        "job1: {script: x, rules: [{changes: {paths: [a], compare_to: '$BASE:docs'}}]}\n\
+         job2: {script: x}\n",
+        &context,
+    );
+    assert!(!pipeline.created);
+    let json = serde_json::to_string(&pipeline).unwrap();
+    assert!(!json.contains(secret), "{json}");
+    let help = pipeline
+        .error_diagnostics()
+        .next()
+        .and_then(|d| d.help.as_deref());
+    assert!(
+        help.is_some_and(|h| h.contains("[MASKED]:docs")),
+        "{help:?}"
+    );
+}

@@ -398,6 +398,7 @@ impl TraceContext<'_> {
             expression: None,
             reads,
             note,
+            error: None,
             location: None,
         }
     }
@@ -411,6 +412,7 @@ impl TraceContext<'_> {
             expression: None,
             reads: Vec::new(),
             note: clause.note().map(|note| self.masker.mask_owned(note)),
+            error: clause.error().map(str::to_owned),
             location: None,
         };
         match clause {
@@ -419,7 +421,12 @@ impl TraceContext<'_> {
                 evaluation.reads = self.reads(trace);
                 evaluation.location = self.locator.locate(trace.span);
             }
-            ClauseTrace::Changes(_) => evaluation.clause = ClauseKind::Changes,
+            ClauseTrace::Changes(trace) => {
+                evaluation.clause = ClauseKind::Changes;
+                if trace.error().is_some() {
+                    evaluation.location = self.locator.locate(trace.compare_to_span);
+                }
+            }
             ClauseTrace::Exists(_) => evaluation.clause = ClauseKind::Exists,
         }
         evaluation
