@@ -167,8 +167,11 @@ fn rule_text(out: &mut String, rule: &JobRule, display: DisplayName<'_>) {
 }
 
 fn evaluation_text(out: &mut String, rule: &RuleEvaluation, display: DisplayName<'_>) {
+    let raised = rule.clauses.iter().any(|clause| clause.error.is_some());
     let outcome = if rule.matched {
         "matched"
+    } else if raised {
+        "raised an error, which ends the evaluation of the rules"
     } else {
         "did not match"
     };
@@ -217,6 +220,11 @@ fn clause_text(out: &mut String, clause: &ClauseEvaluation, display: DisplayName
             .map(|location| format!(" at {}", place(location, display)))
             .unwrap_or_default();
         write_line!(out, "      expression{at}: {expression}");
+    }
+    if clause.error.is_some()
+        && let Some(location) = &clause.location
+    {
+        write_line!(out, "      compare_to at {}", place(location, display));
     }
     if !clause.reads.is_empty() {
         let reads: Vec<String> = clause

@@ -33,6 +33,7 @@ const CHILD_ERRORS: &str = "tests/fixtures/cli/child-errors/.gitlab-ci.yml";
 const MANUAL_CHILD: &str = "tests/fixtures/cli/manual-child/.gitlab-ci.yml";
 const BYTE_ORDER_MARK: &str = "tests/fixtures/cli/byte-order-mark/.gitlab-ci.yml";
 const TEMPLATE_SHADOWED: &str = "tests/fixtures/cli/template-shadowed/.gitlab-ci.yml";
+const COMPARE_TO: &str = "tests/fixtures/cli/compare-to/.gitlab-ci.yml";
 
 #[test]
 fn lint_clean_exits_zero() {
@@ -158,6 +159,60 @@ fn manual_trigger_child_created_when_played() {
     let trigger = &json["jobs"][1]["trigger"];
     assert_eq!(trigger["downstream_created_when_played"], true);
     assert_eq!(trigger["downstream"]["jobs"][0]["name"], "rspec");
+}
+
+/// A branch pipeline does not define `CI_MERGE_REQUEST_TARGET_BRANCH_NAME`, which `lint` compares
+/// to, so GitLab finds no commit for it.
+#[test]
+fn compare_to_without_ref_fails_plan() {
+    let output = glplan(&["plan", "--color", "never", "--ref", "feature", COMPARE_TO]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains(&format!("{COMPARE_TO}:9:21")),
+        "no location in:\n{errors}"
+    );
+    assert!(
+        errors.contains(
+            "error[invalid-compare-to]: Failed to parse rule for lint: \
+             rules:changes:compare_to is not a valid ref"
+        ),
+        "{errors}"
+    );
+    let table = stdout(&output);
+    assert!(
+        table.contains("not created: Failed to parse rule for lint"),
+        "{table}"
+    );
+
+    let json = plan_json(&["--ref", "feature", COMPARE_TO], 1);
+    assert_eq!(json["created"], false);
+    assert_eq!(json["absent"][0]["name"], "lint");
+    assert_eq!(json["absent"][0]["reason"], "rule_error");
+    assert_eq!(json["diagnostics"][0]["code"], "invalid-compare-to");
+
+    let output = glplan(&[
+        "explain", "lint", "--color", "never", "--ref", "feature", COMPARE_TO,
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "rule 1 at tests/fixtures/cli/compare-to/.gitlab-ci.yml:7:7: raised an error"
+        ),
+        "{text}"
+    );
+
+    let output = glplan(&["schedule", "--ref", "feature", COMPARE_TO]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
+
+#[test]
+fn compare_to_target_branch_in_merge_request() {
+    let json = plan_json(&["--mr-target", "main", "--ref", "feature", COMPARE_TO], 0);
+    assert_eq!(json["created"], true);
+    // `build` and `unit` have the implicit `only: [branches, tags]`.
+    assert_eq!(created(&json), ["lint"]);
 }
 
 #[test]
