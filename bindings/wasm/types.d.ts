@@ -1019,7 +1019,14 @@ export interface ClauseEvaluation {
    */
   note?: string;
   /**
-   * Where the expression is written (`if:` clauses).
+   * The error GitLab raises when it evaluates the clause, such as
+   * `rules:changes:compare_to is not a valid ref`. It ends the evaluation of the rule list
+   * with `when: never`.
+   */
+  error?: string;
+  /**
+   * Location of the expression (`if:` clauses), or of the `compare_to` value that raised
+   * `error`.
    */
   location?: SourceLocation;
 }
@@ -1807,7 +1814,7 @@ export interface AbsentJob {
 /**
  * Why a job is absent.
  */
-export type AbsentReason = "workflow_filtered" | "no_rule_matched" | "when_never" | "only_except";
+export type AbsentReason = "workflow_filtered" | "no_rule_matched" | "when_never" | "only_except" | "rule_error";
 
 /**
  * Something glplan reports about the pipeline.

@@ -125,6 +125,27 @@ test("explain takes a child job by its path of names", () => {
   assert.throws(() => glplan.explain({ files }, []), { message: /^invalid argument `job`: the array is empty/ });
 });
 
+test("a compare_to that names no commit fails the pipeline", () => {
+  const files = {
+    ".gitlab-ci.yml":
+      "lint:\n  script: x\n  rules:\n    - changes: {paths: [src/*], compare_to: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME}\n" +
+      "unit: {script: x}\n",
+  };
+  const { pipeline, diagnostics } = glplan.plan({ files, context: { ref: "feature" }, rule_traces: true });
+  assert.equal(pipeline.created, false);
+  assert.deepEqual(pipeline.errors, ["Failed to parse rule for lint: rules:changes:compare_to is not a valid ref"]);
+  assert.deepEqual(
+    pipeline.absent.map((job) => [job.name, job.reason]),
+    [["lint", "rule_error"]],
+  );
+  const clause = pipeline.absent[0].rule.rules[0].clauses[0];
+  assert.equal(clause.error, "rules:changes:compare_to is not a valid ref");
+  assert.deepEqual(
+    diagnostics.map((d) => [d.code, d.location?.start.line, d.location?.start.column]),
+    [["invalid-compare-to", 4, 45]],
+  );
+});
+
 test("exit codes beyond JavaScript's safe integers stay exact", () => {
   const yaml = "build:\n  script: make\n  allow_failure: {exit_codes: [99999999999999999999, 9007199254740993, 137]}\n";
   const { pipeline, diagnostics } = glplan.plan({

@@ -88,7 +88,8 @@ if (pipeline !== null) {
     const misspelt = job.nmae;
   }
   for (const absent of pipeline.absent) {
-    const reason: "workflow_filtered" | "no_rule_matched" | "when_never" | "only_except" = absent.reason;
+    const reason: "workflow_filtered" | "no_rule_matched" | "when_never" | "only_except" | "rule_error" =
+      absent.reason;
   }
   const runnerCount: number = pipeline.fleet?.runners.length ?? 0;
 }
