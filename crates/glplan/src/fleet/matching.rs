@@ -393,9 +393,9 @@ impl UrlHost<'_> {
 
 impl<'a> UrlAddress<'a> {
     /// Parses `url`, or returns `None` when it cannot be compared: no `http` or `https`
-    /// scheme, no host, an invalid port, a `$` that gitlab-runner expands from its
-    /// environment, a host with non-ASCII letters, or brackets around something other than
-    /// an IPv6 address without a zone.
+    /// scheme, no host, a port that is not 0 to 65535 in digits, a `$` that gitlab-runner
+    /// expands from its environment, a host with non-ASCII letters, or brackets around
+    /// something other than an IPv6 address without a zone.
     ///
     /// An IPv6 host is compared by its address, as Go's `net/url` parses it and its dialer
     /// connects to it, so `[2001:DB8::1]` and `[2001:db8:0:0:0:0:0:1]` are one host. Go's
@@ -448,8 +448,10 @@ impl<'a> UrlAddress<'a> {
                 (host, port)
             }
         };
+        // Go's `url.Parse` accepts digits only, where Rust's `parse` also takes a leading `+`.
         let written_port = match written_port {
             None | Some("") => None,
+            Some(port) if !port.bytes().all(|byte| byte.is_ascii_digit()) => return None,
             Some(port) => Some(port.parse::<u16>().ok()?),
         };
         let port = match written_port {

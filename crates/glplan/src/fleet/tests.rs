@@ -1262,6 +1262,18 @@ fn runner_url_invalid_ipv6_not_compared() {
 }
 
 #[test]
+fn runner_url_signed_port_not_compared() {
+    // Go's `url.Parse` accepts only digits after the `:`, so it rejects these URLs.
+    let urls = [
+        "https://gitlab.other.test:+443/",
+        "https://[2001:db8::2]:+443/",
+    ];
+    let (_, matching) = match_urls(Some("gitlab.internal.test"), &urls);
+    assert_eq!(matching.jobs[0].rejected, Vec::new());
+    assert_eq!(matching.jobs[0].eligible, [0, 1]);
+}
+
+#[test]
 fn runner_url_unicode_host_not_compared() {
     // Go's HTTP client sends a Unicode host name in its IDNA ASCII form, so both URLs name the
     // server `xn--bcher-kva.example`.
