@@ -38,7 +38,13 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
 # by the byte 0x1f, overrides RUSTFLAGS and any `rustflags` of a Cargo configuration, so the
 # module does not depend on them. With `--target` the flags do not reach build scripts or
 # proc-macros.
-CARGO_ENCODED_RUSTFLAGS=$'-Cllvm-args=-inline-threshold=200\x1f-Cllvm-args=-inlinecold-threshold=45' \
+#
+# Panic and assertion messages of the dependencies name their source files by the path cargo
+# read them from, under the Cargo home folder. `--remap-path-prefix` writes that folder as
+# `/cargo`, so the module names no folder of the machine that built it, and builds in another
+# Cargo home give the same module.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+CARGO_ENCODED_RUSTFLAGS=$'-Cllvm-args=-inline-threshold=200\x1f-Cllvm-args=-inlinecold-threshold=45\x1f'"--remap-path-prefix=$cargo_home=/cargo" \
     cargo build --manifest-path "$root/Cargo.toml" -p glplan-wasm \
     --target wasm32-unknown-unknown --profile wasm-release
 module="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/wasm-release/glplan_wasm.wasm"

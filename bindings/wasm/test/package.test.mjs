@@ -72,6 +72,17 @@ test("the package holds both license texts", () => {
   }
 });
 
+test("the module names no folder of the build machine", () => {
+  // Cargo reads the dependencies' sources from its home folder, and their panic messages name
+  // those paths; build.sh writes the folder as `/cargo`.
+  const cargoHome = process.env.CARGO_HOME ?? path.join(os.homedir(), ".cargo");
+  for (const target of ["node", "web", "bundler"]) {
+    const module = fs.readFileSync(path.join(pkgDir, target, "glplan_bg.wasm"));
+    assert.equal(module.indexOf(Buffer.from(cargoHome)), -1, `${target}: the module names ${cargoHome}`);
+    assert.notEqual(module.indexOf(Buffer.from("/cargo/registry/")), -1, `${target}: no remapped path`);
+  }
+});
+
 test("plan of a small pipeline", () => {
   const { pipeline, diagnostics } = glplan.plan({
     files: { ".gitlab-ci.yml": "build:\n  script: make\n" },
