@@ -1140,6 +1140,30 @@ fn runner_url_same_server_forms() {
     assert_eq!(matching.jobs[0].eligible.len(), urls.len());
 }
 
+/// Asserts that each runner url of `cases` is taken with its server host.
+fn assert_same_server(cases: &[(&str, &str)]) {
+    for &(server_host, url) in cases {
+        let (_, matching) = match_urls(Some(server_host), &[url]);
+        assert_eq!(
+            matching.jobs[0].eligible,
+            [0],
+            "`{url}` is rejected with the server host `{server_host}`"
+        );
+    }
+}
+
+/// Asserts that each runner url of `cases` is rejected with its server host.
+fn assert_other_server(cases: &[(&str, &str)]) {
+    for &(server_host, url) in cases {
+        let (_, matching) = match_urls(Some(server_host), &[url]);
+        assert_eq!(
+            matching.jobs[0].eligible,
+            Vec::<usize>::new(),
+            "`{url}` is eligible with the server host `{server_host}`"
+        );
+    }
+}
+
 #[test]
 fn runner_url_other_port_rejected() {
     let cases = [
@@ -1158,14 +1182,7 @@ fn runner_url_other_port_rejected() {
             "https://gitlab.internal.test:/",
         ),
     ];
-    for (server_host, url) in cases {
-        let (_, matching) = match_urls(Some(server_host), &[url]);
-        assert_eq!(
-            matching.jobs[0].eligible,
-            Vec::<usize>::new(),
-            "`{url}` is eligible with the server host `{server_host}`"
-        );
-    }
+    assert_other_server(&cases);
 }
 
 #[test]
@@ -1181,14 +1198,7 @@ fn runner_url_same_port_accepted() {
         // Port 80 is the default of `http`, so both URLs name one address.
         ("gitlab.internal.test", "http://gitlab.internal.test:80/"),
     ];
-    for (server_host, url) in cases {
-        let (_, matching) = match_urls(Some(server_host), &[url]);
-        assert_eq!(
-            matching.jobs[0].eligible,
-            [0],
-            "`{url}` is rejected with the server host `{server_host}`"
-        );
-    }
+    assert_same_server(&cases);
 }
 
 #[test]
@@ -1211,14 +1221,7 @@ fn runner_url_ipv6_same_server() {
         ("[::ffff:192.0.2.1]", "https://192.0.2.1/"),
         ("[::ffff:c000:201]:8443", "https://[::ffff:192.0.2.1]:8443/"),
     ];
-    for (server_host, url) in cases {
-        let (_, matching) = match_urls(Some(server_host), &[url]);
-        assert_eq!(
-            matching.jobs[0].eligible,
-            [0],
-            "`{url}` is rejected with the server host `{server_host}`"
-        );
-    }
+    assert_same_server(&cases);
 }
 
 #[test]
@@ -1235,14 +1238,7 @@ fn runner_url_ipv6_other_server() {
         ("192.0.2.1", "https://[::192.0.2.1]/"),
         ("gitlab.internal.test", "https://[2001:db8::1]/"),
     ];
-    for (server_host, url) in cases {
-        let (_, matching) = match_urls(Some(server_host), &[url]);
-        assert_eq!(
-            matching.jobs[0].eligible,
-            Vec::<usize>::new(),
-            "`{url}` is eligible with the server host `{server_host}`"
-        );
-    }
+    assert_other_server(&cases);
 }
 
 #[test]
