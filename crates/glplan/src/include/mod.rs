@@ -230,15 +230,17 @@ impl Repo {
     }
 
     /// Reads the file at `path`, an include's location without its leading `/`. A path with an
-    /// empty segment, such as `ci//a.yml` from `ci/$UNDEF/a.yml`, is not found once the
-    /// project and ref are, although the file providers read it as `ci/a.yml`. GitLab reads
-    /// includes through Gitaly's `GetBlobs`, which finds a tree entry only when the entry's
-    /// path equals the requested path.
-    ///
-    /// NOTE: by that rule `./ci/a.yml` names no file either, but it is read as `ci/a.yml` here.
+    /// empty or a `.` segment, such as `ci//a.yml` from `ci/$UNDEF/a.yml` or `./ci/a.yml`, is
+    /// not found once the project and ref are, although the file providers read it as
+    /// `ci/a.yml`. GitLab reads includes through Gitaly's `GetBlobs`, which finds a tree entry
+    /// only when the entry's path equals the requested path, and GitLab.com reports
+    /// `./ci/a.yml` as missing.
     fn read(&self, files: &dyn FileProvider, path: &str) -> Result<String, FetchError> {
         let text = files.read(self.request(path))?;
-        if path.split('/').any(str::is_empty) {
+        if path
+            .split('/')
+            .any(|segment| segment.is_empty() || segment == ".")
+        {
             return Err(FetchError::NotFound);
         }
         Ok(text)
@@ -451,7 +453,7 @@ impl<'e> Processor<'_, 'e> {
 
     /// Lists the repository and makes one `local` item per matching YAML file, in listing
     /// order, skipping the file that contains the include. Other keys (such as `inputs`) are
-    /// copied to every item. No match includes nothing.
+    /// copied to every item. No match includes nothing, as in GitLab, with a warning.
     fn expand_wildcard(&mut self, item: &Item, pattern: &str, context: &Context) -> Vec<Item> {
         let Some(repo) = &context.repo else {
             // Loading reports that a file without a project cannot use `local`.
@@ -480,13 +482,38 @@ impl<'e> Processor<'_, 'e> {
         };
         let wildcard = glob::Wildcard::new(pattern);
         let span = item.get("local").map_or(item.span, |node| node.span);
-        paths
+        let items: Vec<Item> = paths
             .into_iter()
             .filter(|path| wildcard.matches(path))
             .filter(|path| has_yaml_extension(path))
             .filter(|path| context.path.as_deref() != Some(path.as_str()))
             .map(|path| item.with("local", Node::string(path, span)))
-            .collect()
+            .collect();
+        if items.is_empty() {
+            let mut help = String::from(
+                "GitLab matches the pattern against each file's path from the repository root, \
+                 without `./`: `*` stays inside one folder and `**` crosses folders; the \
+                 including file itself is skipped",
+            );
+            if pattern.contains('$') {
+                help.push_str(
+                    "; GitLab matches a `local:` pattern before it expands variables, so write \
+                     the include as a plain string (`include: 'ci/$DIR/*.yml'`) to expand them",
+                );
+            }
+            self.diags.push(
+                Diagnostic::warning(
+                    "include-wildcard-no-match",
+                    format!(
+                        "`{pattern}` matches no `.yml` or `.yaml` file of the repository, so \
+                         this include adds nothing"
+                    ),
+                )
+                .with_span(span)
+                .with_help(help),
+            );
+        }
+        items
     }
 
     /// Fetches, loads, interpolates and expands one included file. Reports the problem and

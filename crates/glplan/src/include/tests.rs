@@ -459,7 +459,6 @@ fn wildcard_local() {
         ("include: 'ci/**.yml'", vec!["a", "b"]),
         ("include: 'ci/**/*.yml'", vec!["b"]),
         ("include: 'ci/*'", vec!["a"]),
-        ("include: 'nothing/*.yml'", vec![]),
     ];
     for (entry, expected) in cases {
         let result = run(&files, entry);
@@ -469,6 +468,41 @@ fn wildcard_local() {
             result.diagnostics
         );
         assert_eq!(result.keys(), expected, "entry {entry:?}");
+    }
+}
+
+#[test]
+fn wildcard_without_match_warns() {
+    let files = repo(&[("ci/a.yml", "a: {script: [x]}\n"), ("ci/readme.md", "x")]);
+    let cases = [
+        (
+            "include: 'nothing/*.yml'\nj: {script: x}\n",
+            "nothing/*.yml",
+        ),
+        (
+            "include: {local: './ci/*.yml'}\nj: {script: x}\n",
+            "./ci/*.yml",
+        ),
+        ("include: {local: 'ci/*.md'}\nj: {script: x}\n", "ci/*.md"),
+    ];
+    for (entry, pattern) in cases {
+        let result = run(&files, entry);
+        assert_eq!(result.errors(), Vec::<&str>::new(), "{entry}");
+        assert_eq!(result.keys(), ["j"], "{entry}");
+        let warnings: Vec<(&str, &str)> = result
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.message.as_str()))
+            .collect();
+        let message = format!(
+            "`{pattern}` matches no `.yml` or `.yaml` file of the repository, so this include \
+             adds nothing"
+        );
+        assert_eq!(
+            warnings,
+            [("include-wildcard-no-match", message.as_str())],
+            "{entry}"
+        );
     }
 }
 
@@ -512,7 +546,21 @@ fn expansion_order_string_vs_hash() {
     assert_eq!(string_form.keys(), ["a"]);
     let hash_form = run_with(&files, "include: {local: 'ci/$DIR/*.yml'}\n", &options);
     assert_eq!(hash_form.keys(), Vec::<String>::new());
-    assert!(hash_form.diagnostics.is_empty());
+    let help: Vec<&str> = hash_form
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "include-wildcard-no-match")
+        .filter_map(|d| d.help.as_deref())
+        .collect();
+    assert_eq!(help.len(), 1, "{:#?}", hash_form.diagnostics);
+    assert!(
+        help[0].ends_with(
+            "write the include as a plain string (`include: 'ci/$DIR/*.yml'`) to expand them"
+        ),
+        "{}",
+        help[0]
+    );
+    assert_eq!(hash_form.errors(), Vec::<&str>::new());
 }
 
 #[test]
@@ -598,7 +646,6 @@ fn template_include() {
 fn file_names_by_include_kind() {
     let mut files = repo(&[
         ("ci/a.yml", "local-slash: {script: [x]}\n"),
-        ("ci/b.yml", "local-dot: {script: [x]}\n"),
         (
             "Jobs/Build.gitlab-ci.yml",
             "local-like-template: {script: [x]}\n",
@@ -622,11 +669,10 @@ fn file_names_by_include_kind() {
     let entry = "\
 include:
   - local: /ci/a.yml
-  - local: ./ci/b.yml
   - local: Jobs/Build.gitlab-ci.yml
   - template: Jobs/Build.gitlab-ci.yml
   - project: g/p
-    file: ./ci/p.yml
+    file: /ci/p.yml
   - component: gitlab.com/g/p/c@1.0
   - remote: https://example.com/r.yml
 ";
@@ -639,7 +685,6 @@ include:
 
     let cases = [
         ("local-slash", "ci/a.yml"),
-        ("local-dot", "ci/b.yml"),
         ("local-like-template", "Jobs/Build.gitlab-ci.yml"),
         ("template", "template:Jobs/Build.gitlab-ci.yml"),
         ("project", "g/p:HEAD:ci/p.yml"),
@@ -1801,6 +1846,39 @@ fn masked_value_hidden_in_location() {
         result.errors(),
         ["Local file `ci/[MASKED]xxxxxx.yml` does not exist!"]
     );
+}
+
+#[test]
+fn dot_segment_names_no_file() {
+    // Gitaly looks a path up as written, so `./ci/a.yml` names no file although `ci/a.yml`
+    // exists; a leading `/` is removed before the lookup.
+    let mut files = repo(&[("ci/a.yml", "a: {script: x}\n")]);
+    files.projects.insert(
+        "g/p".to_owned(),
+        project_files(&[("ci/a.yml", "b: {script: x}\n")]),
+    );
+    let cases = [
+        (
+            "include: {local: ./ci/a.yml}\nj: {script: x}\n",
+            "Local file `./ci/a.yml` does not exist!",
+        ),
+        (
+            "include: {local: ci/./a.yml}\nj: {script: x}\n",
+            "Local file `ci/./a.yml` does not exist!",
+        ),
+        (
+            "include: {project: g/p, file: ./ci/a.yml}\nj: {script: x}\n",
+            "Project `g/p` file `./ci/a.yml` does not exist!",
+        ),
+    ];
+    for (entry, message) in cases {
+        let result = run(&files, entry);
+        assert_eq!(result.errors(), [message], "{entry}");
+        assert_eq!(result.keys(), ["j"], "{entry}");
+    }
+    let result = run(&files, "include: {local: //ci/a.yml}\nj: {script: x}\n");
+    assert!(result.diagnostics.is_empty(), "{:#?}", result.diagnostics);
+    assert_eq!(result.keys(), ["a", "j"]);
 }
 
 #[test]
