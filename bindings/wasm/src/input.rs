@@ -610,11 +610,9 @@ fn context_error_message(error: ContextError) -> String {
              `-` and `.` between the `/`"
         ),
         ContextError::InvalidServerHost { host } => format!(
-            "invalid argument `context.server_host`: `{host}` is not a host name or an IPv6 \
-             address in brackets; give the host alone, such as `gitlab.com`, \
-             `gitlab.internal:8443` or `[2001:db8::1]:8443`, without `https://` or a path: \
-             labels of letters, digits and `-` joined by `.`, and a port from 1 to 65535 in \
-             plain digits"
+            "invalid argument `context.server_host`: {}; give the host alone, such as \
+             `gitlab.com`, `gitlab.internal:8443` or `[2001:db8::1]:8443`",
+            glplan::context::server_host_problem(&host).unwrap_or_default()
         ),
         ContextError::GroupNotAncestor {
             group,
@@ -1363,14 +1361,12 @@ mod tests {
             "_",
         ] {
             let input = input(serde_json::json!({"context": {"server_host": host}})).unwrap();
+            let problem = glplan::context::server_host_problem(host).unwrap();
             assert_eq!(
                 input.pipeline_context().unwrap_err(),
                 format!(
-                    "invalid argument `context.server_host`: `{host}` is not a host name or an \
-                     IPv6 address in brackets; give the host alone, such as `gitlab.com`, \
-                     `gitlab.internal:8443` or `[2001:db8::1]:8443`, without `https://` or a \
-                     path: labels of letters, digits and `-` joined by `.`, and a port from 1 to \
-                     65535 in plain digits"
+                    "invalid argument `context.server_host`: {problem}; give the host alone, \
+                     such as `gitlab.com`, `gitlab.internal:8443` or `[2001:db8::1]:8443`"
                 ),
             );
         }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use glplan::context::{
     MergeRequestEventType, PipelineSource, is_project_path, is_server_host, is_variable_name,
-    project_key,
+    project_key, server_host_problem,
 };
 
 /// Offline planner for GitLab CI/CD pipelines: resolves `.gitlab-ci.yml` with its includes the
@@ -714,11 +714,10 @@ pub fn parse_server_host(text: &str) -> Result<String, String> {
 
 /// Words the error for a `--server-host` value that [`is_server_host`] rejects.
 pub fn invalid_server_host(text: &str) -> String {
+    let problem = server_host_problem(text).unwrap_or_default();
     format!(
-        "`{text}` is not a host name or an IPv6 address in brackets; pass the host alone, such \
-         as `gitlab.com`, `gitlab.internal:8443` or `[2001:db8::1]:8443`, without `https://` or \
-         a path: labels of letters, digits and `-` joined by `.`, and a port from 1 to 65535 in \
-         plain digits"
+        "{problem}; pass the host alone, such as `gitlab.com`, `gitlab.internal:8443` or \
+         `[2001:db8::1]:8443`"
     )
 }
 

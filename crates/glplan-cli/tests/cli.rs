@@ -644,6 +644,40 @@ fn template_named_apart_from_repository_file() {
 }
 
 #[test]
+fn invalid_server_host_names_the_fault() {
+    let cases = [
+        (
+            "[fe80::1%eth0]",
+            "`[fe80::1%eth0]` has a zone, which names a network interface of one machine, not a \
+             server",
+        ),
+        (
+            "https://gitlab.com",
+            "`https://gitlab.com` is a URL, not a host",
+        ),
+        ("", "the host is empty"),
+    ];
+    for (host, problem) in cases {
+        let output = glplan(&[
+            "plan",
+            "examples/basic/.gitlab-ci.yml",
+            "--server-host",
+            host,
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{host}");
+        let expected = format!(
+            "error: invalid value '{host}' for '--server-host <HOST>': {problem}; pass the host \
+             alone, such as `gitlab.com`, `gitlab.internal:8443` or `[2001:db8::1]:8443`\n"
+        );
+        assert!(
+            stderr(&output).starts_with(&expected),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
 fn component_resolved_with_server_host() {
     let component = "tests/fixtures/cli/component/.gitlab-ci.yml";
     let project = format!("my-group/components={SOURCES}/components");

@@ -23,8 +23,8 @@ mod ref_name;
 pub use maskable::{MASKED_VALUE_MIN_LENGTH, UnmaskableValue, check_maskable};
 pub use options::{
     ContextError, ContextOptions, ContextWarning, GroupVariablesOption, check_environment_scope,
-    is_project_path, is_server_host, is_variable_name, project_key, set_variable,
-    variables_from_json,
+    is_project_path, is_server_host, is_variable_name, project_key, server_host_problem,
+    set_variable, variables_from_json,
 };
 pub use ref_name::{InvalidRefName, check_ref_name, full_ref_prefix};
 

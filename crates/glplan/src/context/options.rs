@@ -6,7 +6,7 @@
 //! go together for each kind of pipeline. The callers read files and word errors in their own
 //! terms: the CLI names its flags, the wasm package its object fields.
 
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::Deserialize;
 
@@ -613,24 +613,71 @@ fn is_path_segment(segment: &str) -> bool {
 /// (`https://gitlab.com`), a path (`gitlab.com/group`), an IPv6 address without brackets and
 /// an IPv4 address in brackets are not server hosts.
 pub fn is_server_host(text: &str) -> bool {
+    server_host_problem(text).is_none()
+}
+
+/// Says why `text` is not a server host (see [`is_server_host`]), or returns `None` when it
+/// is one.
+pub fn server_host_problem(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return Some("the host is empty".to_owned());
+    }
+    if text.contains("://") {
+        return Some(format!("`{text}` is a URL, not a host"));
+    }
     if let Some(bracketed) = text.strip_prefix('[') {
         let Some((address, after)) = bracketed.split_once(']') else {
-            return false;
+            return Some(format!("`{text}` has a `[` without its `]`"));
         };
-        let port = match after {
+        if address.contains('%') {
+            return Some(format!(
+                "`[{address}]` has a zone, which names a network interface of one machine, not a \
+                 server"
+            ));
+        }
+        if address.parse::<Ipv4Addr>().is_ok() {
+            return Some(format!(
+                "`[{address}]` is an IPv4 address in brackets; write it without them"
+            ));
+        }
+        if address.parse::<Ipv6Addr>().is_err() {
+            return Some(format!("`[{address}]` is not an IPv6 address"));
+        }
+        return match after {
             "" => None,
             _ => match after.strip_prefix(':') {
-                Some(port) => Some(port),
-                None => return false,
+                Some(port) => port_problem(text, port),
+                None => Some(format!(
+                    "`{text}` has `{after}` after the `]`, where only `:PORT` may follow"
+                )),
             },
         };
-        return address.parse::<Ipv6Addr>().is_ok() && port.is_none_or(is_port);
+    }
+    if text.contains('/') {
+        return Some(format!("`{text}` has a path after the host"));
+    }
+    if text.parse::<Ipv6Addr>().is_ok() {
+        return Some(format!(
+            "`{text}` is an IPv6 address without brackets; write `[{text}]`"
+        ));
     }
     let (host, port) = match text.rsplit_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (text, None),
     };
-    is_host_name(host) && port.is_none_or(is_port)
+    if !is_host_name(host) {
+        return Some(format!(
+            "`{host}` is not a host name: labels of 1 to 63 letters, digits and `-`, not \
+             starting or ending with `-`, joined by `.`, 253 characters at most"
+        ));
+    }
+    port.and_then(|port| port_problem(text, port))
+}
+
+/// Says why `port`, the port of the server host `text`, is not a port from 1 to 65535.
+fn port_problem(text: &str, port: &str) -> Option<String> {
+    (!is_port(port))
+        .then(|| format!("the port of `{text}` is not a number from 1 to 65535 in plain digits"))
 }
 
 /// Maximum length of a host name in characters. DNS allows 255 octets in wire format, which
@@ -1641,6 +1688,61 @@ mod tests {
         assert_eq!(context.server.url, "https://gitlab.com");
         assert_eq!(context.server.fqdn(), "gitlab.com");
         assert_eq!(context.server.host_with_port(), "gitlab.com:443");
+    }
+
+    #[test]
+    fn server_host_problems_name_the_fault() {
+        let cases = [
+            ("", "the host is empty"),
+            (
+                "https://gitlab.com",
+                "`https://gitlab.com` is a URL, not a host",
+            ),
+            (
+                "gitlab.com/group",
+                "`gitlab.com/group` has a path after the host",
+            ),
+            ("[::1", "`[::1` has a `[` without its `]`"),
+            (
+                "[fe80::1%eth0]",
+                "`[fe80::1%eth0]` has a zone, which names a network interface of one machine, \
+                 not a server",
+            ),
+            (
+                "[10.0.0.1]",
+                "`[10.0.0.1]` is an IPv4 address in brackets; write it without them",
+            ),
+            ("[gitlab.com]", "`[gitlab.com]` is not an IPv6 address"),
+            (
+                "[::1]x",
+                "`[::1]x` has `x` after the `]`, where only `:PORT` may follow",
+            ),
+            (
+                "[::1]:0",
+                "the port of `[::1]:0` is not a number from 1 to 65535 in plain digits",
+            ),
+            (
+                "::1",
+                "`::1` is an IPv6 address without brackets; write `[::1]`",
+            ),
+            (
+                "gitlab.com:",
+                "the port of `gitlab.com:` is not a number from 1 to 65535 in plain digits",
+            ),
+            (
+                "a..b:443",
+                "`a..b` is not a host name: labels of 1 to 63 letters, digits and `-`, not \
+                 starting or ending with `-`, joined by `.`, 253 characters at most",
+            ),
+        ];
+        for (host, problem) in cases {
+            assert_eq!(
+                server_host_problem(host).as_deref(),
+                Some(problem),
+                "{host:?}"
+            );
+        }
+        assert_eq!(server_host_problem("[2001:db8::1]:8443"), None);
     }
 
     #[test]
