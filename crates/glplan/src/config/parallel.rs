@@ -655,11 +655,13 @@ fn rewrite_dependencies(job: &mut Job, expanded: &HashMap<String, Vec<String>>) 
     job.dependencies = Some(rewritten);
 }
 
-/// Warns that a job replaced the earlier job `replaced` of the same name. `base` names the
-/// parallel job that generated the new job, if any, and `span` is where that job is defined.
-/// GitLab gives no message: its normalizer writes the jobs into one hash by name, so the last
-/// job of a name stays, at the place of the first.
+/// Builds the warning that a job replaced the earlier job `replaced` of the same name. `base`
+/// names the parallel job that generated the new job, if any, and `span` is where that job is
+/// defined. GitLab gives no message: its normalizer writes the jobs into one hash by name, so
+/// the last job of a name stays, at the place of the first.
 fn replaced_warning(replaced: &Job, base: Option<&str>, span: Span) -> Diagnostic {
+    const RENAME_HELP: &str = "rename one of the two jobs, because GitLab keeps only the last job \
+                               of a name";
     let name = &replaced.name;
     let replaced_base = replaced.instance.as_ref().map(|i| i.base_name.as_str());
     let (message, help) = match (base, replaced_base) {
@@ -678,20 +680,20 @@ fn replaced_warning(replaced: &Job, base: Option<&str>, span: Span) -> Diagnosti
                 "`parallel` of `{base}` generates the job `{name}`, which replaces the job of \
                  that name that `parallel` of `{replaced_base}` generated before it"
             ),
-            "rename one of the two jobs; GitLab keeps only the last job of a name",
+            RENAME_HELP,
         ),
         (Some(base), None) => (
             format!(
                 "`parallel` of `{base}` generates the job `{name}`, which replaces the job of \
                  that name defined before it"
             ),
-            "rename one of the two jobs; GitLab keeps only the last job of a name",
+            RENAME_HELP,
         ),
         (None, _) => (
             format!(
                 "the job `{name}` replaces the job of that name that `parallel` generated before it"
             ),
-            "rename one of the two jobs; GitLab keeps only the last job of a name",
+            RENAME_HELP,
         ),
     };
     let diagnostic = Diagnostic::warning("job-name-replaced", message)

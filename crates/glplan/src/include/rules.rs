@@ -191,6 +191,17 @@ struct Invalid {
     help: Option<String>,
 }
 
+impl Invalid {
+    /// Creates a problem that takes the general help of [`rules_error`].
+    fn new(message: String, span: Span) -> Self {
+        Invalid {
+            message,
+            span,
+            help: None,
+        }
+    }
+}
+
 /// Decides whether an include item with these `rules` is included. Reports invalid rules as an
 /// error and skips the item, and reports clauses that cannot be evaluated as warnings.
 pub(super) fn evaluate(
@@ -237,11 +248,7 @@ fn rules_error(message: &str, span: Span, help: Option<String>) -> Diagnostic {
 /// Validates the rules as GitLab's `Entry::Include::Rules` does and returns the first
 /// problem. `Ok(None)` means there are no rules (null or `false`).
 fn parse_rules(rules: &Node, limits: &Limits) -> Result<Option<Vec<Rule>>, Invalid> {
-    let invalid = |message: &str, span: Span| Invalid {
-        message: message.to_owned(),
-        span,
-        help: None,
-    };
+    let invalid = |message: &str, span: Span| Invalid::new(message.to_owned(), span);
     match &rules.value {
         Value::Null | Value::Bool(false) => Ok(None),
         Value::Seq(items) if items.is_empty() => {
@@ -271,11 +278,7 @@ fn flatten<'n>(items: &'n [Node], out: &mut Vec<&'n Node>) {
 }
 
 fn parse_rule(node: &Node, limits: &Limits) -> Result<Rule, Invalid> {
-    let invalid = |message: String, span: Span| Invalid {
-        message,
-        span,
-        help: None,
-    };
+    let invalid = Invalid::new;
     if node.is_blank() {
         return Err(invalid("rule config can't be blank".to_owned(), node.span));
     }
@@ -336,11 +339,7 @@ fn parse_rule(node: &Node, limits: &Limits) -> Result<Rule, Invalid> {
 /// Validates `exists` in its string, list or mapping form.
 fn parse_exists(node: &Node) -> Result<Option<Exists>, Invalid> {
     let location = "rule:exists";
-    let invalid = |message: String| Invalid {
-        message,
-        span: node.span,
-        help: None,
-    };
+    let invalid = |message: String| Invalid::new(message, node.span);
     let simple = |paths: Vec<String>| {
         Some(Exists {
             clause: ExistsClause {
@@ -430,11 +429,7 @@ fn parse_exists(node: &Node) -> Result<Option<Exists>, Invalid> {
 /// Validates `changes` in its list or mapping form.
 fn check_changes(node: &Node) -> Result<Changes, Invalid> {
     let location = "rule:changes";
-    let invalid = |message: String| Invalid {
-        message,
-        span: node.span,
-        help: None,
-    };
+    let invalid = |message: String| Invalid::new(message, node.span);
     match &node.value {
         Value::Seq(items) => {
             if strings(items).is_none() {
@@ -621,23 +616,19 @@ fn exists_holds(
                 // GitLab gives this one message both for a missing project and for one that
                 // the user may not read.
                 Err(FetchError::ProjectNotFound) => {
-                    return Err(Invalid {
-                        message: format!(
-                            "rules:exists:project `{project}` not found or access denied"
-                        ),
-                        span: exists.span,
-                        help: None,
-                    });
+                    return Err(Invalid::new(
+                        format!("rules:exists:project `{project}` not found or access denied"),
+                        exists.span,
+                    ));
                 }
                 Err(FetchError::RefNotFound) => {
-                    return Err(Invalid {
-                        message: format!(
+                    return Err(Invalid::new(
+                        format!(
                             "rules:exists:ref `{}` is not a valid ref in project `{project}`",
                             git_ref.unwrap_or_default()
                         ),
-                        span: exists.span,
-                        help: None,
-                    });
+                        exists.span,
+                    ));
                 }
                 Err(other) => {
                     diags.push(

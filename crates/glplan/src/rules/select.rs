@@ -229,18 +229,15 @@ impl JobDecision {
                     .enumerate()
                     .find(|(_, rule)| rule.matched);
                 match matched {
-                    None if trace.error().is_some() => {
-                        f.write_str("absent because evaluating its rules raised an error: ")?;
-                        for (position, rule) in trace.rules.iter().enumerate() {
-                            if position > 0 {
-                                f.write_str("; ")?;
-                            }
-                            rule.fmt_with(f, position, clause)?;
-                        }
-                        Ok(())
-                    }
                     None => {
-                        f.write_str("absent because no rule matched: ")?;
+                        let reason = if trace.error().is_some() {
+                            "evaluating its rules raised an error"
+                        } else {
+                            "no rule matched"
+                        };
+                        f.write_str("absent because ")?;
+                        f.write_str(reason)?;
+                        f.write_str(": ")?;
                         for (position, rule) in trace.rules.iter().enumerate() {
                             if position > 0 {
                                 f.write_str("; ")?;
