@@ -20,14 +20,14 @@ pub const PANIC_KEY: &str = "glplan.panic";
 #[wasm_bindgen]
 extern "C" {
     // Imported directly, because `js_sys::global` tries `self` and `window` first and adds
-    // code for hosts without `globalThis`. Every browser and Node.js 12 or later have it.
+    // code for hosts without `globalThis`. Current browsers and Node.js 12 or later have it.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL_THIS: Object;
 }
 
-/// Installs [`report_panic`] as the panic hook, once, in front of the hook that was set
-/// before. The exported functions call it first. It is no start function
-/// (`#[wasm_bindgen(start)]`), because wasm-bindgen exports those to JavaScript as well.
+/// Installs [`report_panic`] as the panic hook, once. The exported functions call it first.
+/// It is no start function (`#[wasm_bindgen(start)]`), because wasm-bindgen exports those to
+/// JavaScript as well.
 pub fn install_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {

@@ -38,7 +38,7 @@ pub(super) struct Checked {
     pub(super) diagnostics: Vec<PlanDiagnostic>,
 }
 
-/// A seeded job in the order GitLab reports errors in.
+/// An entry of the seed checks: a created job, or a job whose rules raised an error.
 enum Checking<'s, 'c> {
     /// A created job.
     Created(&'s Seed<'c>),

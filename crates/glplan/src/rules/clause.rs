@@ -384,7 +384,7 @@ pub struct ChangesTrace {
     /// `compare_to`, after variable expansion.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare_to: Option<String>,
-    /// Location of the `compare_to` value; the default span without `compare_to`.
+    /// Location of the `compare_to` value, or the default span when there is none.
     #[serde(skip)]
     pub compare_to_span: Span,
     /// The reason for the result.
