@@ -8,7 +8,7 @@ use crate::config::{AllowFailure, Config, Duration, Job, JobKind, Need, Scheduli
 use crate::context::PipelineContext;
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
-use crate::rules::{self, ClauseTrace, JobDecision, JobRules, JobTrace, PipelineFacts};
+use crate::rules::{self, JobDecision, JobRules, JobTrace, PipelineFacts};
 use crate::variables::{GlobalVariables, JobSpec, YamlVariable};
 
 use super::keywords;
@@ -208,10 +208,7 @@ fn rule_failure(
     let JobTrace::Rules(trace) = &decision.trace else {
         return None;
     };
-    let last = trace.rules.last().and_then(|rule| rule.clauses.last());
-    let Some(ClauseTrace::Changes(changes)) = last else {
-        return None;
-    };
+    let changes = trace.failed_changes()?;
     let error = changes.error()?;
     let mut diagnostic = Diagnostic::error(
         "invalid-compare-to",

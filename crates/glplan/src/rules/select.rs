@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::PipelineFacts;
-use super::clause::{self, ClauseTrace};
+use super::clause::{self, ChangesTrace, ClauseTrace};
 use super::policy::{self, PolicyTrace};
 use crate::config::keywords::duration::Duration;
 use crate::config::keywords::needs::Need;
@@ -100,10 +100,16 @@ impl RulesTrace {
     /// Returns the error that stopped the evaluation, such as `rules:changes:compare_to is not
     /// a valid ref`. GitLab then takes the result as `when: never`.
     pub fn error(&self) -> Option<&'static str> {
-        self.rules
-            .last()
-            .and_then(|rule| rule.clauses.last())
-            .and_then(ClauseTrace::error)
+        self.failed_changes().and_then(ChangesTrace::error)
+    }
+
+    /// Returns the `changes` clause whose error stopped the evaluation. It is the last clause
+    /// evaluated, because an error ends the evaluation of the whole rule list.
+    pub fn failed_changes(&self) -> Option<&ChangesTrace> {
+        match self.rules.last()?.clauses.last()? {
+            ClauseTrace::Changes(changes) if changes.error().is_some() => Some(changes),
+            ClauseTrace::Changes(_) | ClauseTrace::If(_) | ClauseTrace::Exists(_) => None,
+        }
     }
 }
 
