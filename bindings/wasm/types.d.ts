@@ -882,9 +882,16 @@ export interface Pipeline {
   version: number;
   /**
    * Whether GitLab creates the pipeline: `false` when `workflow:rules` filter it out, when
-   * no job is left, or when pipeline creation fails with one of `errors`.
+   * no job is left, when pipeline creation fails with one of `errors`, or when the pipeline
+   * is `skipped`.
    */
   created: boolean;
+  /**
+   * The `[skip ci]` marker of the commit message, as written, when GitLab skips the
+   * pipeline because of it: GitLab then saves the pipeline as skipped, with no jobs and no
+   * errors, without reading the configuration.
+   */
+  skipped?: string;
   /**
    * GitLab's pipeline errors, in GitLab's wording, when the pipeline is not created.
    */
@@ -1814,7 +1821,7 @@ export interface AbsentJob {
 /**
  * Why a job is absent.
  */
-export type AbsentReason = "workflow_filtered" | "no_rule_matched" | "when_never" | "only_except" | "rule_error";
+export type AbsentReason = "workflow_filtered" | "skip_ci" | "no_rule_matched" | "when_never" | "only_except" | "rule_error";
 
 /**
  * Something glplan reports about the pipeline.

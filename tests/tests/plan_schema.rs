@@ -297,6 +297,12 @@ fn plan_with_runners_json(entry: &str) -> Value {
 }
 
 /// Returns a push of `branch` with a protected project variable `DEPLOY_TOKEN`.
+fn skip_ci_push() -> PipelineContext {
+    let mut context = PipelineContext::push("main");
+    context.commit.message = "Update docs [ci skip]".to_owned();
+    context
+}
+
 fn protected_token_push(branch: &str) -> PipelineContext {
     let mut context = PipelineContext::push(branch);
     context.project_variables.push(SettingsVariable {
@@ -383,6 +389,10 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "workflow filters the pipeline",
             plan_json(filtered, &PipelineContext::push("main"), false),
+        ),
+        (
+            "the commit message skips the pipeline",
+            plan_json(filtered, &skip_ci_push(), false),
         ),
         (
             "needs in a cycle",

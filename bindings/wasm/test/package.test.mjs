@@ -95,6 +95,25 @@ test("plan of a small pipeline", () => {
   assert.deepEqual(diagnostics, []);
 });
 
+test("a commit message with [skip ci] skips the pipeline", () => {
+  const files = { ".gitlab-ci.yml": "build:\n  script: make\n" };
+  const skipped = glplan.plan({ files, context: { ref: "main", title: "Docs [ci skip]" } });
+  assert.equal(skipped.pipeline.skipped, "[ci skip]");
+  assert.equal(skipped.pipeline.created, false);
+  assert.deepEqual(skipped.pipeline.jobs, []);
+  assert.deepEqual(
+    skipped.pipeline.absent.map((job) => job.reason),
+    ["skip_ci"],
+  );
+  assert.deepEqual(
+    skipped.diagnostics.map((diagnostic) => diagnostic.code),
+    ["skip-ci"],
+  );
+  const web = glplan.plan({ files, context: { ref: "main", title: "Docs [ci skip]", source: "web" } });
+  assert.equal(web.pipeline.skipped, undefined);
+  assert.equal(web.pipeline.created, true);
+});
+
 test("a manual trigger job's child pipeline is created when played", () => {
   const files = {
     ".gitlab-ci.yml": "deploy: {when: manual, trigger: {include: child.yml}}\n",

@@ -733,11 +733,23 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
         return finish(Err(error), status);
     }
     let Some(pipeline) = planned.pipeline.clone().filter(|pipeline| pipeline.created) else {
-        if planned.pipeline.is_some() {
-            let _ = writeln!(
-                io::stderr(),
-                "error: GitLab would not create this pipeline, so there is nothing to simulate"
-            );
+        match planned.pipeline.as_ref().map(|pipeline| &pipeline.skipped) {
+            Some(Some(marker)) => {
+                let _ = writeln!(
+                    io::stderr(),
+                    "error: GitLab skips this pipeline, because the commit message contains {}, \
+                     so there is nothing to simulate",
+                    code_span(marker)
+                );
+            }
+            Some(None) => {
+                let _ = writeln!(
+                    io::stderr(),
+                    "error: GitLab would not create this pipeline, so there is nothing to \
+                     simulate"
+                );
+            }
+            None => {}
         }
         if args.format == ScheduleFormat::Json {
             let value = not_created_json(&planned)?;

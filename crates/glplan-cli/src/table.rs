@@ -5,6 +5,7 @@
 //! columns are padded to equal terminal widths.
 
 use glplan::config::{AllowFailure, JobKind, When};
+use glplan::diagnostic::code_span;
 use glplan::pipeline::{
     AbsentJob, AbsentReason, NeedEdge, Pipeline, PlanTrigger, PlannedJob, TriggerKind,
 };
@@ -52,6 +53,12 @@ pub fn pipeline_table_with_runners(
     ));
     if let Some(name) = &pipeline.workflow.name {
         out.push_str(&format!("name: {}\n", escape(name)));
+    }
+    if let Some(marker) = &pipeline.skipped {
+        out.push_str(&format!(
+            "skipped: the commit message contains {}\n",
+            escape(&code_span(marker))
+        ));
     }
     if !pipeline.created {
         for error in &pipeline.errors {
@@ -145,6 +152,7 @@ pub fn absent_reason(job: &AbsentJob) -> String {
         (_, AbsentReason::WorkflowFiltered) => {
             "workflow:rules filtered the pipeline out".to_owned()
         }
+        (_, AbsentReason::SkipCi) => "the commit message skips the pipeline".to_owned(),
         (Some(rule), _) if !rule.summary.is_empty() => {
             // The summary of a job left out by `rules` starts with "absent because ", and that
             // of a job left out by `only` or `except` with "absent: ".

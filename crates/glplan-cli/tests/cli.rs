@@ -1123,6 +1123,58 @@ fn plan_title_filters_by_workflow() {
 }
 
 #[test]
+fn plan_title_skip_ci_skips() {
+    let output = glplan(&["plan", RULES, "--title", "Fix typo [ci skip]"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("skipped: the commit message contains `[ci skip]`\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("workflow: not evaluated, because the commit message skips the pipeline"),
+        "{text}"
+    );
+    assert!(text.contains("0 jobs in 0 stages, 6 jobs absent"), "{text}");
+    assert!(!stderr(&output).contains("error["), "{}", stderr(&output));
+}
+
+#[test]
+fn plan_skip_ci_ignored_by_web_source() {
+    let args = ["plan", RULES, "--title", "[skip ci]", "--source", "web"];
+    let output = glplan(&args);
+    let text = stdout(&output);
+    assert!(!text.contains("skipped:"), "{text}");
+    assert!(!text.contains("0 jobs in 0 stages"), "{text}");
+}
+
+#[test]
+fn plan_json_skip_ci_member() {
+    let args = ["plan", RULES, "--title", "[skip-ci]", "--format", "json"];
+    let value: Value = serde_json::from_str(&stdout(&glplan(&args))).unwrap();
+    assert_eq!(value["skipped"], "[skip-ci]");
+    assert_eq!(value["created"], false);
+    assert_eq!(value["errors"], serde_json::json!([]));
+    assert_eq!(value["absent"][0]["reason"], "skip_ci");
+    assert_eq!(value["diagnostics"][0]["code"], "skip-ci");
+}
+
+#[test]
+fn explain_skip_ci_job() {
+    let text = stdout(&glplan(&[
+        "explain",
+        "build",
+        RULES,
+        "--title",
+        "[Skip_CI]",
+    ]));
+    assert!(
+        text.contains("status: absent: the commit message skips the pipeline"),
+        "{text}"
+    );
+}
+
+#[test]
 fn plan_table_shows_workflow_and_absent() {
     let output = glplan(&["plan", RULES]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

@@ -879,6 +879,21 @@ fn schedule_json_when_not_created() {
 }
 
 #[test]
+fn schedule_of_skipped_pipeline() {
+    let config = fixture("not-created/.gitlab-ci.yml");
+    let output = glplan(&["schedule", &config, "--title", "Docs [skip ci]"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "error: GitLab skips this pipeline, because the commit message contains \
+             `[skip ci]`, so there is nothing to simulate"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn schedule_json_without_configuration() {
     let value = schedule_json_not_created("invalid-yaml");
     let config = fixture("invalid-yaml/.gitlab-ci.yml");

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 mod maskable;
 mod options;
 mod ref_name;
+mod skip_ci;
 
 pub use maskable::{MASKED_VALUE_MIN_LENGTH, UnmaskableValue, check_maskable};
 pub use options::{

@@ -88,9 +88,15 @@ if (pipeline !== null) {
     const misspelt = job.nmae;
   }
   for (const absent of pipeline.absent) {
-    const reason: "workflow_filtered" | "no_rule_matched" | "when_never" | "only_except" | "rule_error" =
-      absent.reason;
+    const reason:
+      | "workflow_filtered"
+      | "skip_ci"
+      | "no_rule_matched"
+      | "when_never"
+      | "only_except"
+      | "rule_error" = absent.reason;
   }
+  const skipped: string | undefined = pipeline.skipped;
   const runnerCount: number = pipeline.fleet?.runners.length ?? 0;
 }
 const errors: Diagnostic[] = diagnostics.filter((diagnostic) => diagnostic.severity === "error");

@@ -263,11 +263,17 @@ impl Planner<'_, '_> {
             &expressions,
         );
 
-        // 1. `workflow:rules` decide whether the pipeline exists.
+        // 1. `[skip ci]` in the commit message skips the pipeline before anything else.
+        if let Some(marker) = context.skip_ci_marker() {
+            return self.skip(context, marker, masker, traces);
+        }
+
+        // 2. `workflow:rules` decide whether the pipeline exists.
         let workflow = workflow::evaluate(self.config, context, &facts, limits, traces);
         let mut pipeline = Pipeline {
             version: FORMAT_VERSION,
             created: workflow.result.created,
+            skipped: None,
             errors: Vec::new(),
             source: CompactString::const_new(context.source.as_str()),
             ref_name: masker.mask_compact(context.commit_ref_name()),
@@ -299,7 +305,7 @@ impl Planner<'_, '_> {
             None => context,
         };
 
-        // 2. Every job's `rules` or `only`/`except`, with its seed variables, in runs of
+        // 3. Every job's `rules` or `only`/`except`, with its seed variables, in runs of
         // consecutive jobs that each keep their own caches.
         let config = self.config;
         let globals = &workflow.globals;
@@ -314,7 +320,7 @@ impl Planner<'_, '_> {
                 seed::evaluate_jobs(config, &jobs, limits, &lists, globals, &facts, traces);
             (evaluated, lists)
         });
-        // The seeds stay in their runs' vectors, which are freed run by run after step 4;
+        // The seeds stay in their runs' vectors, which are freed run by run after step 5;
         // `seeds` lists them in configuration order.
         let mut run_seeds = Vec::with_capacity(evaluated.len());
         let mut lists = Vec::with_capacity(evaluated.len());
@@ -327,7 +333,7 @@ impl Planner<'_, '_> {
         }
         let seeds: Vec<&Seed<'_>> = run_seeds.iter().flatten().collect();
 
-        // 3. The seed checks, then the check for a pipeline without jobs.
+        // 4. The seed checks, then the check for a pipeline without jobs.
         let checked = needs::check(&seeds, &failures, config, limits, locator);
         if !checked.errors.is_empty() {
             pipeline.failure_reason = Some(CONFIG_ERROR);
@@ -375,8 +381,8 @@ impl Planner<'_, '_> {
                 .push(locator.diagnostic(diagnostic, None));
         }
 
-        // 4. The attributes of every created job, in stage order, in runs that reuse the
-        // caches of step 2; 6. trigger jobs, whose child pipelines are planned one by one.
+        // 5. The attributes of every created job, in stage order, in runs that reuse the
+        // caches of step 3; 7. trigger jobs, whose child pipelines are planned one by one.
         let mut by_stage: Vec<(&Seed<'_>, JobLinks)> =
             seeds.iter().copied().zip(checked.links).collect();
         crate::sort::sort_by_key(&mut by_stage, |(seed, _)| seed.stage_index);
@@ -391,7 +397,7 @@ impl Planner<'_, '_> {
                 // instead of all being moved into a new one.
                 let mut jobs: Vec<PlannedJob> =
                     Vec::with_capacity(if index == 0 { total } else { run.len() });
-                // Trigger jobs keep their final variables for step 6.
+                // Trigger jobs keep their final variables for step 7.
                 let mut bridges = Vec::new();
                 jobs.extend(run.into_iter().map(|(seed, links)| {
                     let variables = FinalVariables::new(&lists, globals, seed);
@@ -510,7 +516,7 @@ impl Planner<'_, '_> {
         drop(seeds);
         parallel::map(run_seeds, drop);
 
-        // 5. The job graph.
+        // 6. The job graph.
         let graph = graph::build(&pipeline.jobs, &self.config.stages);
         let cycle = graph
             .cyclic
@@ -545,6 +551,59 @@ impl Planner<'_, '_> {
     }
 
     /// Records that `workflow:rules` filtered the pipeline out: no job is created.
+    /// Returns the pipeline GitLab saves as skipped for a commit message with the `[skip ci]`
+    /// marker: no jobs, no errors, and no `workflow:rules` evaluated.
+    fn skip(
+        &self,
+        context: &PipelineContext,
+        marker: &str,
+        masker: &Masker,
+        traces: TraceContext<'_>,
+    ) -> Pipeline {
+        let marker = masker.mask_compact(marker);
+        let message = format!("Pipeline skipped: the commit message contains `{marker}`");
+        let diagnostic = Diagnostic::error("skip-ci", message).with_help(
+            "GitLab saves a pipeline whose commit message contains `[ci skip]` or `[skip ci]` as \
+             skipped, with no jobs, before it reads the configuration. Pipelines run from the \
+             UI, the API, a schedule, a trigger token or an upstream pipeline ignore the marker",
+        );
+        Pipeline {
+            version: FORMAT_VERSION,
+            created: false,
+            skipped: Some(marker),
+            errors: Vec::new(),
+            source: CompactString::const_new(context.source.as_str()),
+            ref_name: masker.mask_compact(context.commit_ref_name()),
+            workflow: WorkflowResult {
+                created: false,
+                reason: WORKFLOW_NOT_EVALUATED_SKIPPED.to_owned(),
+                name: None,
+                rule: None,
+                rules: Vec::new(),
+                variables: Vec::new(),
+                auto_cancel: default_auto_cancel(),
+            },
+            stages: Vec::new(),
+            jobs: Vec::new(),
+            absent: self
+                .config
+                .jobs
+                .values()
+                .map(|job| AbsentJob {
+                    name: CompactString::from(&job.name),
+                    stage: CompactString::from(&job.stage),
+                    reason: AbsentReason::SkipCi,
+                    rule: None,
+                    location: traces.locator.locate(job.span),
+                })
+                .collect(),
+            order: Vec::new(),
+            diagnostics: vec![traces.locator.diagnostic(diagnostic, None)],
+            failure_reason: None,
+            masker: masker.clone(),
+        }
+    }
+
     fn filter_out(&self, pipeline: &mut Pipeline, traces: TraceContext<'_>) {
         pipeline.errors.push(FILTERED_OUT_MESSAGE.to_owned());
         pipeline.failure_reason = Some("filtered_by_workflow_rules");
@@ -583,7 +642,9 @@ fn with_resolution(
         .filter(|diagnostic| diagnostic.is_error())
         .map(|diagnostic| diagnostic.message.clone())
         .collect();
-    if !errors.is_empty() {
+    // GitLab skips a pipeline before it reads the configuration, so the configuration's errors
+    // do not fail a skipped pipeline.
+    if !errors.is_empty() && pipeline.skipped.is_none() {
         // GitLab stops at the configuration errors, so the planning errors never show. They
         // would mostly repeat the configuration errors (an undefined need is also a missing
         // one, a need cycle also fails the job graph), so only warnings and notes are kept.
@@ -621,12 +682,25 @@ fn with_resolution(
 /// The workflow reason of a pipeline whose configuration has errors.
 const WORKFLOW_NOT_EVALUATED: &str = "not evaluated, because the configuration is invalid";
 
+/// The workflow reason of a pipeline skipped by `[skip ci]`.
+const WORKFLOW_NOT_EVALUATED_SKIPPED: &str =
+    "not evaluated, because the commit message skips the pipeline";
+
+/// GitLab's `workflow:auto_cancel` defaults, for a pipeline whose `workflow:` is not evaluated.
+fn default_auto_cancel() -> AutoCancel {
+    AutoCancel {
+        on_new_commit: CompactString::const_new("conservative"),
+        on_job_failure: CompactString::const_new("none"),
+    }
+}
+
 /// The pipeline of a configuration that could not be built at all.
 fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
     let masker = Masker::new(context);
     let pipeline = Pipeline {
         version: FORMAT_VERSION,
         created: false,
+        skipped: None,
         errors: Vec::new(),
         source: CompactString::const_new(context.source.as_str()),
         ref_name: masker.mask_compact(context.commit_ref_name()),
@@ -637,10 +711,7 @@ fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
             rule: None,
             rules: Vec::new(),
             variables: Vec::new(),
-            auto_cancel: AutoCancel {
-                on_new_commit: CompactString::const_new("conservative"),
-                on_job_failure: CompactString::const_new("none"),
-            },
+            auto_cancel: default_auto_cancel(),
         },
         stages: Vec::new(),
         jobs: Vec::new(),

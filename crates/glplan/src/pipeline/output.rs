@@ -30,8 +30,14 @@ pub struct Pipeline {
     /// disappears, not when a member is added.
     pub version: u32,
     /// Whether GitLab creates the pipeline: `false` when `workflow:rules` filter it out, when
-    /// no job is left, or when pipeline creation fails with one of `errors`.
+    /// no job is left, when pipeline creation fails with one of `errors`, or when the pipeline
+    /// is `skipped`.
     pub created: bool,
+    /// The `[skip ci]` marker of the commit message, as written, when GitLab skips the
+    /// pipeline because of it: GitLab then saves the pipeline as skipped, with no jobs and no
+    /// errors, without reading the configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<CompactString>,
     /// GitLab's pipeline errors, in GitLab's wording, when the pipeline is not created.
     pub errors: Vec<String>,
     /// The pipeline source (`CI_PIPELINE_SOURCE`).
@@ -871,6 +877,9 @@ pub struct AbsentJob {
 pub enum AbsentReason {
     /// `workflow:rules` filtered the pipeline out.
     WorkflowFiltered,
+    /// The commit message contains `[skip ci]`, so GitLab skipped the pipeline before it
+    /// read the configuration.
+    SkipCi,
     /// None of the job's `rules` matched.
     NoRuleMatched,
     /// The matching rule has `when: never`.

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::{AllowFailure, JobNeed, SchedulingType, When};
-use crate::context::SettingsVariable;
+use crate::context::{PipelineSource, SettingsVariable};
 use crate::files::MemoryFiles;
 use crate::source::{FileId, Span};
 
@@ -296,7 +296,7 @@ fn changes_true_without_diff() {
                 main: {script: x}\n";
     let changed = Some(vec!["other.txt".to_owned()]);
     let api = PipelineContext {
-        source: crate::context::PipelineSource::Api,
+        source: PipelineSource::Api,
         ..PipelineContext::push("main")
     };
     let cases = [
@@ -1724,16 +1724,8 @@ c_always: {script: x, rules: [{when: always}]}
         ),
         ("web", PipelineContext::web("main"), true),
         ("schedule", PipelineContext::schedule("main"), true),
-        (
-            "api",
-            with_source(crate::context::PipelineSource::Api),
-            true,
-        ),
-        (
-            "trigger",
-            with_source(crate::context::PipelineSource::Trigger),
-            true,
-        ),
+        ("api", with_source(PipelineSource::Api), true),
+        ("trigger", with_source(PipelineSource::Trigger), true),
     ];
     for (name, context, docs_job) in cases {
         let context = PipelineContext {
@@ -2335,4 +2327,103 @@ fn compare_to_error_help_masked() {
         help.is_some_and(|h| h.contains("[MASKED]:docs")),
         "{help:?}"
     );
+}
+
+const SKIP_CI_YAML: &str = "\
+workflow:
+  rules: [{if: $NEVER_SET}]
+build: {script: x}
+test: {stage: test, script: x, needs: [build]}
+";
+
+fn skip_ci_context(source: PipelineSource) -> PipelineContext {
+    let mut context = PipelineContext::push("main");
+    context.source = source;
+    context.commit.message = "Fix typo [Skip CI]\n\nbody".to_owned();
+    context
+}
+
+#[test]
+fn skip_ci_skips_push_pipeline() {
+    let pipeline = plan_on(SKIP_CI_YAML, &skip_ci_context(PipelineSource::Push));
+    assert!(!pipeline.created);
+    assert_eq!(pipeline.skipped.as_deref(), Some("[Skip CI]"));
+    assert!(pipeline.errors.is_empty(), "{:?}", pipeline.errors);
+    assert_eq!(pipeline.failure_reason, None);
+    assert!(pipeline.jobs.is_empty());
+    assert!(pipeline.stages.is_empty());
+    let absent: Vec<(&str, AbsentReason)> = pipeline
+        .absent
+        .iter()
+        .map(|job| (job.name.as_str(), job.reason))
+        .collect();
+    assert_eq!(
+        absent,
+        [
+            ("build", AbsentReason::SkipCi),
+            ("test", AbsentReason::SkipCi)
+        ]
+    );
+    // `workflow:rules` are not evaluated, so they do not filter the pipeline out.
+    assert!(pipeline.workflow.rules.is_empty());
+    assert!(pipeline.workflow.reason.contains("skips the pipeline"));
+    let codes: Vec<&str> = pipeline
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(codes, ["skip-ci"]);
+    assert_eq!(
+        pipeline.diagnostics[0].message,
+        "Pipeline skipped: the commit message contains `[Skip CI]`"
+    );
+}
+
+#[test]
+fn skip_ci_ignored_by_run_pipeline_sources() {
+    let yaml = "build: {script: x}\n";
+    for source in [
+        PipelineSource::Web,
+        PipelineSource::Api,
+        PipelineSource::Schedule,
+        PipelineSource::Trigger,
+    ] {
+        let pipeline = plan_on(yaml, &skip_ci_context(source));
+        assert!(pipeline.created, "{source:?}");
+        assert_eq!(pipeline.skipped, None, "{source:?}");
+        assert_eq!(names(&pipeline), ["build"], "{source:?}");
+    }
+}
+
+#[test]
+fn skip_ci_in_child_pipeline_ignored() {
+    let files = MemoryFiles::new()
+        .with_file(ENTRY, "child: {trigger: {include: c.yml}}\n")
+        .with_file("c.yml", "c1: {script: x}\n");
+    let mut context = skip_ci_context(PipelineSource::Web);
+    let pipeline = plan_files(&files, &context);
+    let trigger = job(&pipeline, "child").trigger.as_ref().unwrap();
+    let child = trigger.downstream.as_ref().unwrap();
+    assert!(child.created);
+    assert_eq!(child.skipped, None);
+    context.source = PipelineSource::Push;
+    let pipeline = plan_files(&files, &context);
+    assert_eq!(pipeline.skipped.as_deref(), Some("[Skip CI]"));
+    assert!(pipeline.jobs.is_empty());
+}
+
+#[test]
+fn skip_ci_keeps_configuration_errors_out_of_errors() {
+    let files = MemoryFiles::new().with_file(ENTRY, "build: {script: x, needs: [missing]}\n");
+    let (resolution, pipeline) = plan(
+        ENTRY,
+        &files,
+        &skip_ci_context(PipelineSource::Push),
+        &PlanOptions::default(),
+    );
+    assert!(resolution.diagnostics.has_errors());
+    let pipeline = pipeline.unwrap();
+    assert_eq!(pipeline.skipped.as_deref(), Some("[Skip CI]"));
+    assert!(pipeline.errors.is_empty(), "{:?}", pipeline.errors);
+    assert_eq!(pipeline.failure_reason, None);
 }

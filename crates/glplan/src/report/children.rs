@@ -10,9 +10,9 @@ use crate::pipeline::{ChildConfiguration, Pipeline, PlanDiagnostic, SourceLocati
 use crate::{Diagnostic, FileId, Severity, SourceMap, Span};
 
 /// Diagnostic codes of a pipeline that GitLab does not create by design rather than by
-/// mistake: `workflow:rules` filtered it out, or the jobs' rules left no job. The output
-/// shows the reason, and the exit status stays 0.
-pub const NOT_CREATED_BY_RULES: [&str; 2] = ["workflow-filtered", "no-jobs"];
+/// mistake: `workflow:rules` filtered it out, the jobs' rules left no job, or the commit
+/// message skips it. The output shows the reason, and the exit status stays 0.
+pub const NOT_CREATED_BY_RULES: [&str; 3] = ["workflow-filtered", "no-jobs", "skip-ci"];
 
 /// A diagnostic of a child pipeline and the trigger jobs that lead to it.
 #[derive(Debug, Clone)]

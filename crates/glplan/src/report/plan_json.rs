@@ -81,6 +81,7 @@ impl Serialize for PipelineMembers<'_> {
         let Pipeline {
             version,
             created,
+            skipped,
             errors,
             source,
             ref_name,
@@ -101,10 +102,13 @@ impl Serialize for PipelineMembers<'_> {
             .filter(|_| self.resolution.is_some())
             .map(|runners| runners.fleet);
 
-        let members = if fleet.is_some() { 12 } else { 11 };
+        let members = 11 + usize::from(fleet.is_some()) + usize::from(skipped.is_some());
         let mut object = serializer.serialize_struct("Pipeline", members)?;
         object.serialize_field("version", version)?;
         object.serialize_field("created", created)?;
+        if let Some(marker) = skipped {
+            object.serialize_field("skipped", marker)?;
+        }
         object.serialize_field("errors", errors)?;
         object.serialize_field("source", source)?;
         object.serialize_field("ref", ref_name)?;
