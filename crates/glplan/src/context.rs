@@ -703,7 +703,9 @@ pub struct MergeRequest {
     /// ID of the source project of a fork (`CI_MERGE_REQUEST_SOURCE_PROJECT_ID`); `None` for
     /// the pipeline's own project.
     pub source_project_id: Option<u64>,
-    /// Title (`CI_MERGE_REQUEST_TITLE`).
+    /// Title (`CI_MERGE_REQUEST_TITLE`). Default `Add feature`. GitLab takes a merge request
+    /// whose title starts with `Draft:`, `[Draft]` or `(Draft)` as a draft, so set
+    /// [`MergeRequest::draft`] with such a title.
     pub title: String,
     /// Description (`CI_MERGE_REQUEST_DESCRIPTION`, cut to 2700 characters).
     pub description: String,
@@ -749,7 +751,7 @@ impl Default for MergeRequest {
             target_branch: DEFAULT_BRANCH.to_owned(),
             source_project_path: None,
             source_project_id: None,
-            title: "Draft merge request".to_owned(),
+            title: "Add feature".to_owned(),
             description: String::new(),
             labels: Vec::new(),
             milestone: None,
@@ -916,6 +918,17 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", source.as_str()), "{source:?}");
             let back: PipelineSource = serde_json::from_str(&json).unwrap();
             assert_eq!(back, source);
+        }
+    }
+
+    #[test]
+    fn default_merge_request_title_not_draft() {
+        let merge_request = MergeRequest::default();
+        assert!(!merge_request.draft);
+        // GitLab's `Gitlab::Regex.merge_request_draft`: `/\A(?i)(\[draft\]|\(draft\)|draft:)/`.
+        let title = merge_request.title.to_ascii_lowercase();
+        for prefix in ["[draft]", "(draft)", "draft:"] {
+            assert!(!title.starts_with(prefix), "{title}");
         }
     }
 
