@@ -1369,6 +1369,11 @@ export interface NeedEdge {
 
 /**
  * A `needs:project` or `needs:pipeline` entry.
+ *
+ * `project`, `ref`, `pipeline` and `job` are as written. GitLab expands them with the job's
+ * variables only when a runner takes the job, and each `*_expanded` member contains that value
+ * when it differs from the written one. An upstream status mirror's project is never
+ * expanded.
  */
 export interface CrossNeed {
   /**
@@ -1376,18 +1381,41 @@ export interface CrossNeed {
    */
   project?: string;
   /**
+   * `project` as GitLab expands it, when that changes it.
+   */
+  project_expanded?: string;
+  /**
    * The ref of `needs:project`.
    */
   ref?: string;
+  /**
+   * `ref` as GitLab expands it, when that changes it.
+   */
+  ref_expanded?: string;
   /**
    * The pipeline of `needs:pipeline` (usually `$PARENT_PIPELINE_ID`), or of a trigger
    * job's upstream status mirror.
    */
   pipeline?: string;
   /**
+   * `pipeline` of `needs:pipeline:job` as GitLab expands it, when that changes it. GitLab
+   * reads the leading decimal digits of the result as the pipeline ID.
+   */
+  pipeline_expanded?: string;
+  /**
    * The job whose artifacts are downloaded; absent for an upstream status mirror.
    */
   job?: string;
+  /**
+   * `job` as GitLab expands it, when that changes it.
+   */
+  job_expanded?: string;
+  /**
+   * The variables that the values reference and whose values are known only once a runner
+   * takes the job, such as `CI_RUNNER_TAGS`. A value that references one has no
+   * `*_expanded` member.
+   */
+  unknown_variables?: string[];
   /**
    * Whether artifacts are downloaded.
    */

@@ -530,14 +530,31 @@ fn downstream_text(out: &mut String, trigger: &PlanTrigger) {
     }
 }
 
-/// Describes a `needs:project` or `needs:pipeline` entry, which the job does not wait for.
+/// Describes a `needs:project` or `needs:pipeline` entry, which the job does not wait for,
+/// with each value as GitLab expands it and, where that differs, as written.
 fn cross_need_text(need: &CrossNeed) -> String {
+    let value = |written: Option<&str>, expanded: Option<&str>| {
+        let written = written.unwrap_or_default();
+        match expanded {
+            Some("") => format!("\"\" (`{written}`)"),
+            Some(expanded) => format!("{expanded} (`{written}`)"),
+            None if needs_runner(need, written) => {
+                format!("{written} (expanded once a runner takes the job)")
+            }
+            None => written.to_owned(),
+        }
+    };
+    let job = value(need.job.as_deref(), need.job_expanded.as_deref());
     let mut text = match (&need.job, &need.project, &need.pipeline) {
-        (Some(job), Some(project), _) => {
-            let git_ref = need.git_ref.as_deref().unwrap_or_default();
+        (Some(_), Some(_), _) => {
+            let project = value(need.project.as_deref(), need.project_expanded.as_deref());
+            let git_ref = value(need.git_ref.as_deref(), need.git_ref_expanded.as_deref());
             format!("{job} of project {project} at ref {git_ref}")
         }
-        (Some(job), None, Some(pipeline)) => format!("{job} of pipeline {pipeline}"),
+        (Some(_), None, Some(_)) => {
+            let pipeline = value(need.pipeline.as_deref(), need.pipeline_expanded.as_deref());
+            format!("{job} of pipeline {pipeline}")
+        }
         (None, _, Some(project)) => format!("the pipeline status of upstream project {project}"),
         _ => "-".to_owned(),
     };
@@ -545,6 +562,25 @@ fn cross_need_text(need: &CrossNeed) -> String {
         text.push_str(" (no artifacts)");
     }
     text
+}
+
+/// Returns whether `written`, a value of `need`, references a variable that is known only
+/// once a runner takes the job.
+fn needs_runner(need: &CrossNeed, written: &str) -> bool {
+    let plain_reference = |name: &str| {
+        let reference = format!("${name}");
+        written.match_indices(&reference).any(|(at, _)| {
+            let after = written
+                .get(at + reference.len()..)
+                .and_then(|rest| rest.chars().next());
+            !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    need.unknown_variables.iter().any(|name| {
+        plain_reference(name)
+            || written.contains(&format!("${{{name}}}"))
+            || written.contains(&format!("%{name}%"))
+    })
 }
 
 fn place(location: &SourceLocation, display: DisplayName<'_>) -> String {
@@ -847,7 +883,7 @@ mod tests {
             line("test").as_deref(),
             Some(
                 "needs from other pipelines: pkg of project group/other at ref main, \
-                 gen of pipeline $PARENT_PIPELINE_ID (no artifacts)"
+                 gen of pipeline \"\" (`$PARENT_PIPELINE_ID`) (no artifacts)"
             )
         );
         assert_eq!(
@@ -855,6 +891,29 @@ mod tests {
             Some("needs from other pipelines: the pipeline status of upstream project group/up")
         );
         assert_eq!(line("build"), None);
+    }
+
+    #[test]
+    fn text_shows_expanded_cross_needs() {
+        let pipeline = pipeline(
+            "variables: {UPSTREAM: group/lib}\n\
+             test: {script: x, variables: {DEP: pkg}, needs: [\
+             {project: $UPSTREAM, job: $DEP, ref: main}, \
+             {project: group/lib, job: 'pkg-$CI_RUNNER_TAGS', ref: main}]}\n",
+        );
+        let found = find_nested(&pipeline, "test").unwrap();
+        let text = text(&found, "", &|name| name.to_owned());
+        let line = text
+            .lines()
+            .find(|line| line.starts_with("needs from other pipelines: "));
+        assert_eq!(
+            line,
+            Some(
+                "needs from other pipelines: pkg (`$DEP`) of project group/lib (`$UPSTREAM`) \
+                 at ref main, pkg-$CI_RUNNER_TAGS (expanded once a runner takes the job) of \
+                 project group/lib at ref main"
+            )
+        );
     }
 
     #[test]

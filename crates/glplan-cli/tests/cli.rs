@@ -34,6 +34,7 @@ const MANUAL_CHILD: &str = "tests/fixtures/cli/manual-child/.gitlab-ci.yml";
 const BYTE_ORDER_MARK: &str = "tests/fixtures/cli/byte-order-mark/.gitlab-ci.yml";
 const TEMPLATE_SHADOWED: &str = "tests/fixtures/cli/template-shadowed/.gitlab-ci.yml";
 const COMPARE_TO: &str = "tests/fixtures/cli/compare-to/.gitlab-ci.yml";
+const CROSS_NEEDS: &str = "tests/fixtures/cli/cross-needs/.gitlab-ci.yml";
 
 #[test]
 fn lint_clean_exits_zero() {
@@ -2207,4 +2208,31 @@ fn closed_standard_error_keeps_status() {
             .unwrap();
         assert_eq!(status.code(), expected, "{args:?}");
     }
+}
+
+#[test]
+fn plan_shows_expanded_cross_needs() {
+    let pipeline = plan_json(&[CROSS_NEEDS], 0);
+    let needs = &job(&pipeline, "use")["cross_needs"];
+    assert_eq!(needs[0]["project"], "$UPSTREAM");
+    assert_eq!(needs[0]["project_expanded"], "group/lib");
+    assert_eq!(needs[0]["job_expanded"], "package");
+    assert_eq!(needs[0]["ref_expanded"], Value::Null);
+    assert_eq!(needs[1]["pipeline_expanded"], "");
+}
+
+#[test]
+fn plan_warns_unresolved_cross_need() {
+    let output = glplan(&["plan", "--color", "never", CROSS_NEEDS]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("warning[cross-need-not-found]"),
+        "no warning in:\n{text}"
+    );
+    // The `needs:pipeline:job` entry starts on line 12, column 7.
+    assert!(
+        text.contains(&format!("{CROSS_NEEDS}:12:7")),
+        "no file:line:col in:\n{text}"
+    );
 }

@@ -468,14 +468,19 @@ pub fn artifact_sources<'a>(pipeline: &'a Pipeline, name: &str) -> Vec<&'a Plann
 /// artifacts, `dotenv` variables included, the job downloads through `needs:pipeline:job` with
 /// `artifacts: true`.
 ///
-/// NOTE: the `pipeline:` value, usually `$PARENT_PIPELINE_ID`, is not expanded, so each entry is
-/// taken to name the parent pipeline. GitLab also accepts another pipeline of the same
-/// hierarchy, whose job this misses, or confuses with a job of the parent of the same name.
+/// The job is named by its expanded `job:` value, and an entry whose value references a
+/// variable known only once a runner takes the job is left out.
+///
+/// NOTE: each entry is taken to name the parent pipeline, whatever its `pipeline:` value. glplan
+/// gives every pipeline of a hierarchy the top pipeline's ID, so the expanded value cannot tell
+/// them apart. GitLab also accepts another pipeline of the same hierarchy, whose job this
+/// misses, or confuses with a job of the parent of the same name.
 pub fn parent_artifact_sources<'a>(parent: &'a Pipeline, job: &PlannedJob) -> Vec<&'a PlannedJob> {
     job.cross_needs
         .iter()
         .filter(|need| need.artifacts && need.project.is_none() && need.pipeline.is_some())
-        .filter_map(|need| parent.job(need.job.as_deref()?))
+        .filter(|need| need.unknown_variables.is_empty())
+        .filter_map(|need| parent.job(need.job_expanded.as_deref().or(need.job.as_deref())?))
         .collect()
 }
 
@@ -700,18 +705,23 @@ mod tests {
                 "child.yml",
                 "use: {script: x, needs: [{pipeline: $PARENT_PIPELINE_ID, job: gen}, \
                  {pipeline: $PARENT_PIPELINE_ID, job: lint, artifacts: false}, \
-                 {pipeline: $PARENT_PIPELINE_ID, job: gone}]}\n",
+                 {pipeline: $PARENT_PIPELINE_ID, job: gone}]}\n\
+                 by_variable: {script: x, variables: {SOURCE: lint}, \
+                 needs: [{pipeline: $PARENT_PIPELINE_ID, job: $SOURCE}]}\n",
             );
         let pipeline = planned(&files);
-        let found = find_nested(&pipeline, "c/use").unwrap();
-        let Subject::Created(job) = found.subject else {
-            panic!("c/use is not created");
+        let sources = |name: &str| -> Vec<String> {
+            let found = find_nested(&pipeline, name).unwrap();
+            let Subject::Created(job) = found.subject else {
+                panic!("{name} is not created");
+            };
+            parent_artifact_sources(found.parent.unwrap(), job)
+                .iter()
+                .map(|source| source.name.to_string())
+                .collect()
         };
-        let names: Vec<&str> = parent_artifact_sources(found.parent.unwrap(), job)
-            .iter()
-            .map(|source| source.name.as_str())
-            .collect();
-        assert_eq!(names, ["gen"]);
+        assert_eq!(sources("c/use"), ["gen"]);
+        assert_eq!(sources("c/by_variable"), ["lint"], "expanded job name");
     }
 
     #[test]

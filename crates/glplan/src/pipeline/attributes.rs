@@ -348,6 +348,9 @@ pub(super) fn planned_job(
         (fields, None)
     };
 
+    let mut cross_needs = links.cross_needs;
+    super::cross_needs::expand_cross_needs(&mut cross_needs, variables, masker);
+
     let mut rule = traces.job_rule(&seed.decision);
     mark_withheld_in_rule(&mut rule, &variables.withheld_in_rules);
     PlannedJob {
@@ -369,7 +372,7 @@ pub(super) fn planned_job(
             .map(CompactString::from),
         scheduling_type: effective.scheduling_type,
         needs: links.needs,
-        cross_needs: links.cross_needs,
+        cross_needs,
         dependencies: links.dependencies,
         variables: variables_shown,
         withheld_variables: variables.withheld.clone(),

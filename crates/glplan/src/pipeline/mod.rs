@@ -46,6 +46,7 @@
 //! always give the same [`Pipeline`]. Masked CI/CD variable values never appear in it.
 
 mod attributes;
+mod cross_needs;
 mod downstream;
 mod graph;
 mod keywords;
@@ -508,6 +509,11 @@ impl Planner<'_, '_> {
                 pipeline
                     .diagnostics
                     .push(locator.diagnostic(diagnostic, Some(&job.name)));
+            }
+            for warning in cross_needs::unresolved_cross_needs(job) {
+                pipeline
+                    .diagnostics
+                    .push(locator.diagnostic(warning, Some(&job.name)));
             }
         }
         // The seeds own their variable lists and rule traces. Each run frees its own: the

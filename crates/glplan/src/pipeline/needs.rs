@@ -9,6 +9,7 @@ use crate::hash::HashSet;
 use crate::config::{Config, JobNeed, Need};
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
+use crate::source::Span;
 
 use super::layers::SeedList;
 use super::output::{CrossNeed, NeedEdge, PlanDiagnostic};
@@ -296,23 +297,19 @@ fn links(
             Need::Project(need) => links.cross_needs.push(CrossNeed {
                 project: Some(CompactString::from(&need.project)),
                 git_ref: Some(CompactString::from(&need.git_ref)),
-                pipeline: None,
                 job: Some(CompactString::from(&need.job)),
                 artifacts: need.artifacts,
+                ..cross_need(need.span)
             }),
             Need::Pipeline(need) => links.cross_needs.push(CrossNeed {
-                project: None,
-                git_ref: None,
                 pipeline: Some(CompactString::from(&need.pipeline)),
                 job: Some(CompactString::from(&need.job)),
                 artifacts: need.artifacts,
+                ..cross_need(need.span)
             }),
             Need::Upstream(need) => links.cross_needs.push(CrossNeed {
-                project: None,
-                git_ref: None,
                 pipeline: Some(CompactString::from(&need.pipeline)),
-                job: None,
-                artifacts: false,
+                ..cross_need(need.span)
             }),
         }
     }
@@ -342,4 +339,21 @@ fn links(
         kept
     });
     links
+}
+
+/// Returns a cross need written at `span` with every value still to be set.
+fn cross_need(span: Span) -> CrossNeed {
+    CrossNeed {
+        project: None,
+        project_expanded: None,
+        git_ref: None,
+        git_ref_expanded: None,
+        pipeline: None,
+        pipeline_expanded: None,
+        job: None,
+        job_expanded: None,
+        unknown_variables: Vec::new(),
+        artifacts: false,
+        span: Some(span),
+    }
 }

@@ -442,24 +442,51 @@ pub struct NeedEdge {
 }
 
 /// A `needs:project` or `needs:pipeline` entry.
+///
+/// `project`, `ref`, `pipeline` and `job` are as written. GitLab expands them with the job's
+/// variables only when a runner takes the job, and each `*_expanded` member contains that value
+/// when it differs from the written one. An upstream status mirror's project is never
+/// expanded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct CrossNeed {
     /// The project of `needs:project`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<CompactString>,
+    /// `project` as GitLab expands it, when that changes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_expanded: Option<CompactString>,
     /// The ref of `needs:project`.
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub git_ref: Option<CompactString>,
+    /// `ref` as GitLab expands it, when that changes it.
+    #[serde(rename = "ref_expanded", skip_serializing_if = "Option::is_none")]
+    pub git_ref_expanded: Option<CompactString>,
     /// The pipeline of `needs:pipeline` (usually `$PARENT_PIPELINE_ID`), or of a trigger
     /// job's upstream status mirror.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<CompactString>,
+    /// `pipeline` of `needs:pipeline:job` as GitLab expands it, when that changes it. GitLab
+    /// reads the leading decimal digits of the result as the pipeline ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline_expanded: Option<CompactString>,
     /// The job whose artifacts are downloaded; absent for an upstream status mirror.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<CompactString>,
+    /// `job` as GitLab expands it, when that changes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_expanded: Option<CompactString>,
+    /// The variables that the values reference and whose values are known only once a runner
+    /// takes the job, such as `CI_RUNNER_TAGS`. A value that references one has no
+    /// `*_expanded` member.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_variables: Vec<CompactString>,
     /// Whether artifacts are downloaded.
     pub artifacts: bool,
+    /// The entry in the configuration, for diagnostics.
+    #[serde(skip)]
+    #[cfg_attr(test, schemars(skip))]
+    pub(crate) span: Option<Span>,
 }
 
 /// One variable of a job: the winning definition of the name.

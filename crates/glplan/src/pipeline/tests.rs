@@ -2427,3 +2427,179 @@ fn skip_ci_keeps_configuration_errors_out_of_errors() {
     assert!(pipeline.errors.is_empty(), "{:?}", pipeline.errors);
     assert_eq!(pipeline.failure_reason, None);
 }
+
+/// Returns member `key` of cross need `index` of job `name` as the plan's JSON has it.
+fn cross_need_member(
+    pipeline: &Pipeline,
+    name: &str,
+    index: usize,
+    key: &str,
+) -> serde_json::Value {
+    let json = serde_json::to_value(job(pipeline, name)).unwrap();
+    json["cross_needs"][index][key].clone()
+}
+
+#[test]
+fn project_need_values_expanded_once() {
+    let pipeline = plan_main(
+        "variables: {UPSTREAM: group/lib, DEP_JOB: build-$CI_COMMIT_REF_SLUG}\n\
+         use:\n  script: x\n  variables: {DEP_REF: stable}\n  needs:\n\
+         \x20   - {project: $UPSTREAM, job: $DEP_JOB, ref: '${DEP_REF}'}\n\
+         \x20   - {project: group/tools, job: lint, ref: main}\n",
+    );
+    let member = |index: usize, key: &str| cross_need_member(&pipeline, "use", index, key);
+    assert_eq!(member(0, "project"), "$UPSTREAM");
+    assert_eq!(member(0, "project_expanded"), "group/lib");
+    // GitLab expands once, so a reference inside the referenced value stays as written.
+    assert_eq!(member(0, "job_expanded"), "build-$CI_COMMIT_REF_SLUG");
+    assert_eq!(member(0, "ref"), "${DEP_REF}");
+    assert_eq!(member(0, "ref_expanded"), "stable");
+    for key in ["project_expanded", "job_expanded", "ref_expanded"] {
+        assert_eq!(member(1, key), serde_json::Value::Null, "{key}");
+    }
+}
+
+#[test]
+fn pipeline_need_values_expanded() {
+    let pipeline = plan_main(
+        "use:\n  script: x\n  variables: {UP: '42', GEN: gen}\n\
+         \x20 needs: [{pipeline: $UP, job: $GEN}]\n",
+    );
+    assert_eq!(
+        cross_need_member(&pipeline, "use", 0, "pipeline_expanded"),
+        "42"
+    );
+    assert_eq!(
+        cross_need_member(&pipeline, "use", 0, "job_expanded"),
+        "gen"
+    );
+    assert!(
+        pipeline
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "cross-need-not-found"),
+        "{:?}",
+        pipeline.diagnostics
+    );
+}
+
+#[test]
+fn cross_need_without_environment_variables() {
+    let scoped = |value: &str, scope: &str| SettingsVariable {
+        environment_scope: scope.to_owned(),
+        ..SettingsVariable::new("DEP", value)
+    };
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![scoped("any", "*"), scoped("prod", "production")];
+    let pipeline = plan_on(
+        "deploy:\n  script: x\n  environment: production\n  needs:\n\
+         \x20   - {project: g/p, job: $DEP, ref: main}\n\
+         \x20   - {project: g/p, job: 'build-$CI_ENVIRONMENT_NAME', ref: main}\n",
+        &context,
+    );
+    // The job's own variable takes the environment's value, but GitLab expands the needs
+    // without an environment.
+    let dep = job(&pipeline, "deploy")
+        .variables
+        .iter()
+        .find(|v| v.name == "DEP")
+        .unwrap();
+    assert_eq!(dep.value, "prod");
+    assert_eq!(
+        cross_need_member(&pipeline, "deploy", 0, "job_expanded"),
+        "any"
+    );
+    assert_eq!(
+        cross_need_member(&pipeline, "deploy", 1, "job_expanded"),
+        "build-"
+    );
+}
+
+#[test]
+fn cross_need_empty_value_warns() {
+    let pipeline = plan_main(
+        "use:\n  script: x\n  needs:\n\
+         \x20   - {project: g/p, job: $UNDEFINED, ref: main}\n\
+         \x20   - {pipeline: $CI_PIPELINE_ID, job: gen}\n\
+         \x20   - {pipeline: $CI_PIPELINE_ID, job: other, artifacts: false}\n",
+    );
+    let found: Vec<&PlanDiagnostic> = pipeline
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "cross-need-not-found")
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    let first = found.first().unwrap();
+    assert!(first.message.contains("`job`"), "{}", first.message);
+    assert!(
+        first.message.contains("missing_dependency_failure"),
+        "{}",
+        first.message
+    );
+    let location = first.location.as_ref().unwrap();
+    assert_eq!((location.line, location.column), (4, 7));
+    // `CI_PIPELINE_ID` is stored with the job, not among the variables GitLab expands with.
+    let second = found.get(1).unwrap();
+    assert!(second.message.contains("`pipeline`"), "{}", second.message);
+    assert_eq!(
+        cross_need_member(&pipeline, "use", 1, "pipeline_expanded"),
+        ""
+    );
+}
+
+#[test]
+fn cross_need_runner_variable_unknown() {
+    let pipeline = plan_main(
+        "use:\n  script: x\n  needs: [{project: g/p, job: 'build-$CI_RUNNER_TAGS', ref: main}]\n",
+    );
+    assert_eq!(
+        cross_need_member(&pipeline, "use", 0, "job_expanded"),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        cross_need_member(&pipeline, "use", 0, "unknown_variables"),
+        serde_json::json!(["CI_RUNNER_TAGS"])
+    );
+    assert!(
+        pipeline
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "cross-need-not-found"),
+        "{:?}",
+        pipeline.diagnostics
+    );
+}
+
+#[test]
+fn cross_need_masked_value_hidden() {
+    let secret = "s3cr3t-pr0ject";
+    let mut context = PipelineContext::push("main");
+    context.project_variables = vec![SettingsVariable {
+        masked: true,
+        ..SettingsVariable::new("UPSTREAM", secret)
+    }];
+    let pipeline = plan_on(
+        "use: {script: x, needs: [{project: $UPSTREAM, job: a, ref: main}]}\n",
+        &context,
+    );
+    assert_eq!(
+        cross_need_member(&pipeline, "use", 0, "project_expanded"),
+        "[MASKED]"
+    );
+    let json = serde_json::to_string(&pipeline).unwrap();
+    assert!(!json.contains(secret), "{json}");
+}
+
+#[test]
+fn upstream_mirror_not_expanded() {
+    let pipeline =
+        plan_main("a: {script: x}\nmirror: {stage: test, needs: {pipeline: $UPSTREAM_PROJECT}}\n");
+    assert_eq!(
+        cross_need_member(&pipeline, "mirror", 0, "pipeline"),
+        "$UPSTREAM_PROJECT"
+    );
+    assert_eq!(
+        cross_need_member(&pipeline, "mirror", 0, "pipeline_expanded"),
+        serde_json::Value::Null
+    );
+}
