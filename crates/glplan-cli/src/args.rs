@@ -141,8 +141,9 @@ pub struct ScheduleArgs {
     pub runners: Vec<PathBuf>,
     /// YAML file of job run times: `default:` (5 minutes when absent), `timeout:` (the
     /// project's job timeout, 1 hour when absent) and `jobs:`, mapping job names or globs to
-    /// a duration or to `{duration, fail, exit_code}`. As in GitLab, `timeout:` must be at
-    /// least 10 minutes and less than 1 month. The jobs of a planned child pipeline are named
+    /// a duration or to `{duration, fail, exit_code}`. `exit_code` is the code gitlab-runner
+    /// reports, from -2147483648 to 4294967295. As in GitLab, `timeout:` must be at least 10
+    /// minutes and less than 1 month. The jobs of a planned child pipeline are named
     /// after their trigger job (`deploy/rspec`), and an entry for that trigger job is ignored
     /// with a warning, because the child pipeline decides when it ends.
     #[arg(long, value_name = "FILE")]

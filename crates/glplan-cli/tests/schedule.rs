@@ -598,6 +598,12 @@ fn durations_file_errors_exit_one() {
             "error[invalid-project-timeout]",
             ":2:10",
         ),
+        (
+            "exit-code-range.yml",
+            "jobs:\n  build: {duration: 1m, fail: true, exit_code: 4294967296}\n",
+            "error[invalid-durations-value]",
+            ":2:48",
+        ),
     ];
     let mut outputs = Vec::new();
     for (name, text, _, _) in cases {
@@ -620,6 +626,26 @@ fn durations_file_errors_exit_one() {
             "{name}: {text}"
         );
     }
+}
+
+#[test]
+fn unreported_exit_code_warns() {
+    let config = fixture("stuck/.gitlab-ci.yml");
+    let dir = std::env::temp_dir().join(format!("glplan-exit-code-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("durations.yml");
+    std::fs::write(
+        &path,
+        "jobs:\n  build: {duration: 1m, fail: true, exit_code: 0}\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let output = glplan(&["schedule", &config, "--durations", path]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("warning[exit-code-not-reported]"), "{text}");
+    assert!(text.contains(&format!("{path}:2:48")), "{text}");
 }
 
 #[test]

@@ -13,7 +13,8 @@
 //!   deploy:
 //!     duration: 1 minute
 //!     fail: 1               # the first attempt fails; `true` makes every attempt fail
-//!     exit_code: 137        # the failing attempts' exit code (1 when absent)
+//!     exit_code: 137        # the failing attempts' exit code (1 when absent), from
+//!                           # -2147483648 to 4294967295
 //! ```
 //!
 //! Durations use GitLab's duration syntax (`90`, `1h 30m`, `2 hours`, `1:20`), the one
@@ -61,6 +62,13 @@ pub const MIN_PROJECT_TIMEOUT_SECONDS: u64 = 600;
 /// The first project job timeout GitLab rejects as too long: Rails' `1.month`, 1/12 of a
 /// Gregorian year, 2,629,746 seconds (30 days, 10 hours, 29 minutes and 6 seconds).
 pub const PROJECT_TIMEOUT_LIMIT_SECONDS: u64 = 2_629_746;
+
+/// The exit codes a job can fail with, as gitlab-runner reports them in a Go `int`. A Unix
+/// process exits with 0 to 255 and a Windows process with any 32-bit value. gitlab-runner 19.0
+/// and later read every code as a signed 32-bit value (`NormalizeExitCode` in
+/// `common/exit_code.go`), and earlier releases report a Windows code as its unsigned value, so
+/// both ranges are accepted.
+pub const EXIT_CODES: std::ops::RangeInclusive<i64> = (i32::MIN as i64)..=(u32::MAX as i64);
 
 /// Which attempts of a job fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -423,22 +431,25 @@ impl Reader<'_> {
                         valid = false;
                     }
                 },
-                Some("exit_code") => match node.as_int() {
-                    Some(code) => {
-                        exit_code = code;
-                        exit_code_span = Some(entry.key_span);
+                Some("exit_code") => {
+                    let path = format!("{path}:exit_code");
+                    match node.as_int().filter(|code| EXIT_CODES.contains(code)) {
+                        Some(code) => {
+                            exit_code = code;
+                            exit_code_span = Some(entry.key_span);
+                            diags.extend(unreported_exit_code(&path, code, node));
+                        }
+                        None => {
+                            let expected = format!(
+                                "an integer from {} to {}",
+                                EXIT_CODES.start(),
+                                EXIT_CODES.end()
+                            );
+                            diags.push(invalid_value(&path, &expected, node, self.raw(node)));
+                            valid = false;
+                        }
                     }
-                    None => {
-                        // gitlab-runner reports an exit code as a 64-bit integer.
-                        diags.push(invalid_value(
-                            &format!("{path}:exit_code"),
-                            "a 64-bit integer",
-                            node,
-                            self.raw(node),
-                        ));
-                        valid = false;
-                    }
-                },
+                }
                 _ => diags.push(
                     Diagnostic::warning(
                         "unknown-durations-key",
@@ -522,6 +533,40 @@ fn check_project_timeout(seconds: u64, node: &Node, raw: &str, diags: &mut Diagn
         )),
     );
     false
+}
+
+/// Returns a warning when gitlab-runner does not report `code`, the `exit_code` of a durations
+/// entry at `path`, as written. It never reports 0, and 19.0 and later report a Windows code
+/// above `i32::MAX` as its signed 32-bit value.
+fn unreported_exit_code(path: &str, code: i64, node: &Node) -> Option<Diagnostic> {
+    let (message, help) = if code == 0 {
+        (
+            format!(
+                "`{path}` is 0, but gitlab-runner does not report exit code 0 for a failed \
+                 job, so the failing attempts have no exit code and match no `exit_codes` list"
+            ),
+            "write the non-zero code that the job's script fails with, or remove `exit_code` \
+             for the default 1"
+                .to_owned(),
+        )
+    } else if code > i64::from(i32::MAX) {
+        let signed = i64::from(code as u32 as i32);
+        (
+            format!(
+                "`{path}` is {code}, a Windows exit code that gitlab-runner 19.0 and later \
+                 report as its signed 32-bit value {signed}, while the simulation compares \
+                 {code} with `exit_codes`, as earlier releases report it"
+            ),
+            format!("write `exit_code: {signed}` to simulate gitlab-runner 19.0 or later"),
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::warning("exit-code-not-reported", message)
+            .with_span(node.span)
+            .with_help(help),
+    )
 }
 
 fn invalid_duration(path: &str, node: &Node, raw: &str) -> Diagnostic {
@@ -718,12 +763,13 @@ mod tests {
             ),
             (
                 "jobs: {a: {duration: 1, exit_code: 1.5}}\n",
-                "`jobs:a:exit_code` should be a 64-bit integer, found float `1.5`",
+                "`jobs:a:exit_code` should be an integer from -2147483648 to 4294967295, found \
+                 float `1.5`",
             ),
             (
                 "jobs: {a: {duration: 1, exit_code: 99999999999999999999}}\n",
-                "`jobs:a:exit_code` should be a 64-bit integer, found integer \
-                 `99999999999999999999`",
+                "`jobs:a:exit_code` should be an integer from -2147483648 to 4294967295, found \
+                 integer `99999999999999999999`",
             ),
             (
                 "jobs: {a: {duration: 1, fail: yes please}}\n",
@@ -820,6 +866,92 @@ mod tests {
         assert_eq!(
             durations.timing(pipeline.job("a").unwrap()).seconds,
             DEFAULT_JOB_SECONDS
+        );
+    }
+
+    #[test]
+    fn exit_code_range() {
+        let cases = [
+            ("1", Some(1)),
+            ("137", Some(137)),
+            ("-1", Some(-1)),
+            ("-2147483648", Some(-2_147_483_648)),
+            ("2147483647", Some(2_147_483_647)),
+            ("4294967295", Some(4_294_967_295)),
+            ("-2147483649", None),
+            ("4294967296", None),
+            ("9223372036854775807", None),
+        ];
+        for (written, expected) in cases {
+            let (durations, diags) = parse(&format!(
+                "jobs: {{a: {{duration: 1, exit_code: {written}}}}}\n"
+            ));
+            let code = durations.entries.first().map(|entry| entry.exit_code);
+            assert_eq!(code, expected, "{written}");
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            assert_eq!(errors, usize::from(expected.is_none()), "{written}");
+        }
+    }
+
+    #[test]
+    fn exit_code_out_of_range_at_value() {
+        let text = "jobs:\n  a:\n    duration: 1\n    exit_code: 4294967296\n";
+        let (_, diags) = parse(text);
+        let diagnostic = diags.iter().next().unwrap();
+        assert_eq!(diagnostic.code, "invalid-durations-value");
+        assert_eq!(
+            diagnostic.message,
+            "`jobs:a:exit_code` should be an integer from -2147483648 to 4294967295, found \
+             integer `4294967296`"
+        );
+        let span = diagnostic.span.unwrap();
+        assert_eq!(&text[span.range()], "4294967296");
+    }
+
+    #[test]
+    fn exit_code_not_reported_warns() {
+        let cases = [
+            ("0", true),
+            ("2147483648", true),
+            ("3221225477", true),
+            ("4294967295", true),
+            ("1", false),
+            ("255", false),
+            ("2147483647", false),
+            ("-1073741819", false),
+        ];
+        for (written, warns) in cases {
+            let text = format!("jobs:\n  a: {{duration: 1, fail: true, exit_code: {written}}}\n");
+            let (durations, diags) = parse(&text);
+            assert_eq!(durations.entries.len(), 1, "{written}");
+            let found: Vec<&Diagnostic> = diags.iter().collect();
+            assert_eq!(found.len(), usize::from(warns), "{written}: {found:?}");
+            let Some(warning) = found.first() else {
+                continue;
+            };
+            assert_eq!(warning.code, "exit-code-not-reported", "{written}");
+            assert!(!warning.is_error(), "{written}");
+            let span = warning.span.unwrap();
+            assert_eq!(&text[span.range()], written, "{written}");
+        }
+    }
+
+    #[test]
+    fn unsigned_exit_code_message_gives_signed_value() {
+        let (_, diags) = parse("jobs: {a: {duration: 1, exit_code: 3221225477}}\n");
+        let warning = diags.iter().next().unwrap();
+        assert!(
+            warning.message.contains("-1073741819"),
+            "{}",
+            warning.message
+        );
+        assert!(
+            warning
+                .help
+                .as_deref()
+                .is_some_and(|help| help.contains("exit_code: -1073741819")),
+            "{:?}",
+            warning.help
         );
     }
 }

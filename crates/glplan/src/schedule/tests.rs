@@ -348,7 +348,7 @@ fn exit_code_beyond_64_bits() {
     let yaml = "a: {script: x, allow_failure: {exit_codes: [99999999999999999999, 137]}}
 b: {script: x, allow_failure: {exit_codes: 99999999999999999999}}
 ";
-    let times = "jobs:\n  a: {duration: 5, fail: true, exit_code: 137}\n  b: {duration: 5, fail: true, exit_code: 9223372036854775807}\n";
+    let times = "jobs:\n  a: {duration: 5, fail: true, exit_code: 137}\n  b: {duration: 5, fail: true, exit_code: 2147483647}\n";
     let schedule = run(yaml, times, &ScheduleOptions::default());
     assert!(schedule.job("a").unwrap().allowed_failure);
     assert!(!schedule.job("b").unwrap().allowed_failure);
