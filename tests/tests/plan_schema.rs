@@ -372,6 +372,9 @@ fn outputs() -> Vec<(&'static str, Value)> {
     let deploy = "deploy: {script: x, environment: production}\n";
     let deploy_if_a =
         "deploy: {script: x, environment: production, rules: [{if: $A}, {when: manual}]}\n";
+    let cross_needs = "use: {script: x, variables: {P: g/p, R: main, J: pkg, ID: '7'}, needs: [\
+                       {project: $P, ref: $R, job: $J}, {pipeline: $ID, job: $J}, \
+                       {project: g/p, ref: main, job: 'pkg-$CI_RUNNER_TAGS'}]}\n";
     vec![
         (
             "full pipeline on main",
@@ -425,6 +428,10 @@ fn outputs() -> Vec<(&'static str, Value)> {
         (
             "scoped protected variables of two groups withheld and read by a rule",
             plan_json(deploy_if_a, &scoped_protected_push(), false),
+        ),
+        (
+            "cross-pipeline needs with variables",
+            plan_json(cross_needs, &PipelineContext::push("main"), false),
         ),
         ("full pipeline with runners", plan_with_runners_json(FULL)),
         (
