@@ -77,13 +77,17 @@ export interface Input {
    */
   durations?: string | null;
   /**
-   * Manual jobs that `schedule` starts as soon as they can run.
+   * Manual jobs that `schedule` starts as soon as they can run. Each is a name, such as
+   * `deploy/rspec` for a job of the child pipeline of `deploy`, or an array of names. The
+   * array lists the trigger jobs from the top pipeline down, then the job, such as
+   * `["deploy", "rspec"]`, and so stays apart from a job named `deploy/rspec`. A name in
+   * either form may be a parallel job's base name, for all its instances.
    */
-  play?: string[];
+  play?: JobSelector[];
   /**
-   * Jobs whose every attempt fails in `schedule`.
+   * Jobs whose every attempt fails in `schedule`, named as in `play`.
    */
-  fail?: string[];
+  fail?: JobSelector[];
 }
 
 /**
@@ -312,6 +316,11 @@ export interface GroupInput {
    */
   variables: MapLike<ScopedVariableValue>;
 }
+
+/**
+ * A job in `play` or `fail`: a name, or the names of the trigger jobs and the job.
+ */
+export type JobSelector = string | string[];
 
 /**
  * One message about the configuration or the pipeline. `lint` returns the same objects as

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use glplan::context::PipelineContext;
 use glplan::pipeline::{Pipeline, PlanOptions, plan};
 use glplan::schedule::{
-    Durations, Eligible, Host, JobStatus, Runner, RunnerPool, Schedule, ScheduleOptions, simulate,
+    Durations, Eligible, Host, JobSelector, JobStatus, Runner, RunnerPool, Schedule,
+    ScheduleOptions, simulate,
 };
 use glplan::{Diagnostics, FileId, Limits, MemoryFiles};
 use proptest::prelude::*;
@@ -229,7 +230,11 @@ fn pool(case: &Case, pipeline: &Pipeline) -> RunnerPool {
 
 fn options(case: &Case) -> ScheduleOptions {
     ScheduleOptions {
-        play: case.play.iter().map(|i| format!("j{i}")).collect(),
+        play: case
+            .play
+            .iter()
+            .map(|i| JobSelector::from(format!("j{i}")))
+            .collect(),
         fail: Vec::new(),
     }
 }

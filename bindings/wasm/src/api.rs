@@ -156,7 +156,7 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         if let Some(name) = unknown_jobs(&pipeline, names).first() {
             return Err(format!(
                 "invalid argument `{field}`: job {} is not in the pipeline",
-                quote(name)
+                quote(&name.to_string())
             ));
         }
     }
@@ -164,7 +164,7 @@ pub fn schedule(mut input: Input) -> Result<ScheduleResult, String> {
         return Err(format!(
             "invalid argument `play`: job {} cannot be played, because GitLab creates it \
              as failed (`{reason}`)",
-            quote(name)
+            quote(&name.to_string())
         ));
     }
 
@@ -890,6 +890,79 @@ test: {script: x}
             error,
             "invalid argument `play`: job `nope` is not in the pipeline"
         );
+    }
+
+    /// Returns files where parent job `a/b` and job `b` of the child pipeline of `a` share the
+    /// name `a/b`.
+    fn namesake_files() -> serde_json::Value {
+        serde_json::json!({
+            ".gitlab-ci.yml": "a: {trigger: {include: child.yml, strategy: depend}}\n\
+                               a/b: {script: x}\n",
+            "child.yml": "b: {script: x}\n",
+        })
+    }
+
+    #[test]
+    fn schedule_job_path_selects_one_namesake() {
+        let json = serde_json::json!({
+            "files": namesake_files(),
+            "fail": [["a", "b"]],
+            "durations": "default: 10\njobs:\n  ['a/b']: 20\n",
+        });
+        let result = schedule(input(json)).unwrap();
+        let report = parse(result.schedule);
+        let jobs: Vec<(String, String, u64)> = report["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|job| {
+                (
+                    job["name"].as_str().unwrap().to_owned(),
+                    job["status"].as_str().unwrap().to_owned(),
+                    job["finished_at"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("a", "failed", 10),
+            ("a/b", "success", 20),
+            ("a/b", "failed", 10),
+        ]
+        .map(|(name, status, at)| (name.to_owned(), status.to_owned(), at));
+        assert_eq!(jobs, expected);
+    }
+
+    #[test]
+    fn schedule_unknown_job_path_is_error() {
+        let json = serde_json::json!({"files": namesake_files(), "play": [["b"]]});
+        assert_eq!(
+            schedule(input(json)).unwrap_err(),
+            "invalid argument `play`: job `[\"b\"]` is not in the pipeline"
+        );
+    }
+
+    #[test]
+    fn schedule_job_path_items_checked() {
+        let cases = [
+            (
+                serde_json::json!([["a", 1]]),
+                "invalid argument `fail[0][1]`: invalid type: number `1`, expected a string",
+            ),
+            (
+                serde_json::json!([[]]),
+                "invalid argument `fail[0]`: the array is empty; give at least the job's name",
+            ),
+            (
+                serde_json::json!([{"job": "a"}]),
+                "invalid argument `fail[0]`: invalid type: object, expected the name of a job as \
+                 a string, or an array of the names of the trigger jobs and the job",
+            ),
+        ];
+        for (fail, expected) in cases {
+            let json = serde_json::json!({"files": namesake_files(), "fail": fail});
+            let error = Input::from_json(json).unwrap_err();
+            assert_eq!(error, expected, "{fail}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use glplan::context::{
     variables_from_json,
 };
 use glplan::diagnostic::quote_serde_unknown_name;
+use glplan::schedule::JobSelector;
 use glplan::yaml::{Mapping, Node, Value};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -75,14 +76,86 @@ pub struct Input {
     /// The durations file for `schedule`: run times and failures of the jobs. Its
     /// diagnostics name the file `durations`.
     pub durations: Option<String>,
-    /// Manual jobs that `schedule` starts as soon as they can run.
-    pub play: Vec<String>,
-    /// Jobs whose every attempt fails in `schedule`.
-    pub fail: Vec<String>,
+    /// Manual jobs that `schedule` starts as soon as they can run. Each is a name, such as
+    /// `deploy/rspec` for a job of the child pipeline of `deploy`, or an array of names. The
+    /// array lists the trigger jobs from the top pipeline down, then the job, such as
+    /// `["deploy", "rspec"]`, and so stays apart from a job named `deploy/rspec`. A name in
+    /// either form may be a parallel job's base name, for all its instances.
+    #[serde(deserialize_with = "job_selectors")]
+    #[cfg_attr(test, schemars(with = "Vec<JobSelectorSchema>"))]
+    pub play: Vec<JobSelector>,
+    /// Jobs whose every attempt fails in `schedule`, named as in `play`.
+    #[serde(deserialize_with = "job_selectors")]
+    #[cfg_attr(test, schemars(with = "Vec<JobSelectorSchema>"))]
+    pub fail: Vec<JobSelector>,
     /// The paths of the values that JavaScript passed as `BigInt`s, formatted by
     /// [`format_path`]. JSON stores them as numbers, and messages about them name a bigint.
     #[serde(skip)]
     pub bigint_paths: Vec<String>,
+}
+
+/// A job in `play` or `fail`: a name, or the names of the trigger jobs and the job.
+#[cfg(test)]
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "JobSelector")]
+#[expect(
+    dead_code,
+    reason = "the type only describes the JSON form for the declarations"
+)]
+enum JobSelectorSchema {
+    /// A job name, with the trigger jobs of its child pipeline in front, as in `deploy/rspec`.
+    Name(String),
+    /// The trigger jobs from the top pipeline down, then the job, as in `["deploy", "rspec"]`.
+    Path(Vec<String>),
+}
+
+/// Reads `play` or `fail`: an array whose items are job names or arrays of job names.
+fn job_selectors<'de, D>(deserializer: D) -> Result<Vec<JobSelector>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let items: Vec<JobSelectorItem> = Deserialize::deserialize(deserializer)?;
+    Ok(items.into_iter().map(|item| item.0).collect())
+}
+
+/// One item of `play` or `fail`.
+struct JobSelectorItem(JobSelector);
+
+impl<'de> Deserialize<'de> for JobSelectorItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JobSelectorVisitor)
+    }
+}
+
+struct JobSelectorVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JobSelectorVisitor {
+    type Value = JobSelectorItem;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(
+            "the name of a job as a string, or an array of the names of the trigger jobs and \
+             the job",
+        )
+    }
+
+    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(JobSelectorItem(JobSelector::Name(name.to_owned())))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut names = Vec::new();
+        while let Some(name) = seq.next_element::<String>()? {
+            names.push(name);
+        }
+        if names.is_empty() {
+            return Err(serde::de::Error::custom(
+                "the array is empty; give at least the job's name",
+            ));
+        }
+        Ok(JobSelectorItem(JobSelector::Path(names)))
+    }
 }
 
 /// The pipeline to plan, with the same meaning as the context options of `glplan plan`.

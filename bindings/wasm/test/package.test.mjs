@@ -1284,6 +1284,40 @@ test("schedules with child pipelines equal the CLI's", () => {
   assert.equal(trigger.finished_at, schedule.pipelines[0].finished_at);
 });
 
+test("schedule names a child job by its path", () => {
+  // Parent job `a/b` and job `b` of the child pipeline of `a` share the name `a/b`.
+  const files = {
+    ".gitlab-ci.yml": "a: {trigger: {include: child.yml, strategy: depend}}\na/b: {script: x}\n",
+    "child.yml": "b: {script: x}\n",
+  };
+  const { schedule } = glplan.schedule({ files, fail: [["a", "b"]], durations: "default: 10\njobs:\n  ['a/b']: 20\n" });
+  assert.deepEqual(
+    schedule.jobs.map((job) => [job.name, job.pipeline ?? null, job.status, job.finished_at]),
+    [
+      ["a", null, "failed", 10],
+      ["a/b", null, "success", 20],
+      ["a/b", "a", "failed", 10],
+    ],
+  );
+  assert.throws(() => glplan.schedule({ files, play: [["b"]] }), {
+    message: 'invalid argument `play`: job `["b"]` is not in the pipeline',
+  });
+  assert.throws(() => glplan.schedule({ files, fail: [["a", 1]] }), {
+    message: "invalid argument `fail[0][1]`: invalid type: number `1`, expected a string",
+  });
+});
+
+test("plan expands cross-pipeline needs", () => {
+  const files = {
+    ".gitlab-ci.yml": "use:\n  script: x\n  variables: {DEP: pkg}\n  needs: [{project: group/lib, job: $DEP, ref: main}]\n",
+  };
+  const { pipeline } = glplan.plan({ files });
+  const [need] = pipeline.jobs[0].cross_needs;
+  assert.equal(need.job, "$DEP");
+  assert.equal(need.job_expanded, "pkg");
+  assert.equal(need.project_expanded, undefined);
+});
+
 test("corpus plans and schedules with runners equal the CLI's", (t) => {
   if (!haveCorpus(t)) {
     return;

@@ -8,6 +8,7 @@ use glplan::context::{
     MergeRequestEventType, PipelineSource, is_project_path, is_server_host, is_variable_name,
     project_key, server_host_problem,
 };
+use glplan::schedule::JobSelector;
 
 /// Offline planner for GitLab CI/CD pipelines: resolves `.gitlab-ci.yml` with its includes the
 /// way GitLab does, reports what GitLab would reject, and shows the resulting jobs.
@@ -144,25 +145,31 @@ pub struct ScheduleArgs {
     /// a duration or to `{duration, fail, exit_code}`. `exit_code` is the code gitlab-runner
     /// reports, from -2147483648 to 4294967295. As in GitLab, `timeout:` must be at least 10
     /// minutes and less than 1 month. The jobs of a planned child pipeline are named
-    /// after their trigger job (`deploy/rspec`), and an entry for that trigger job is ignored
-    /// with a warning, because the child pipeline decides when it ends.
+    /// after their trigger job (`deploy/rspec`), or by a key that is a path, such as
+    /// `[deploy, rspec]`. An entry for that trigger job is ignored with a warning, because the
+    /// child pipeline decides when it ends.
     #[arg(long, value_name = "FILE")]
     pub durations: Option<PathBuf>,
     /// Plays the manual job JOB (a job name, or a parallel job's name for all its
     /// instances) as soon as it becomes manual. A job of a planned child pipeline is named
-    /// after its trigger job, as in `deploy/rspec`. Repeat for several jobs. A job that GitLab
-    /// creates as failed (`environment_creation_failure`) cannot be played and is an error.
-    #[arg(long, value_name = "JOB")]
-    pub play: Vec<String>,
+    /// after its trigger job, as in `deploy/rspec`, which is ambiguous when a job name contains
+    /// `/`. A value that starts with `[` is a path instead: the whole names of the trigger jobs
+    /// from the top pipeline down, then the job, as a YAML flow sequence such as
+    /// `[deploy, rspec]`, as `explain --in` takes them. Repeat for several jobs. A job that
+    /// GitLab creates as failed (`environment_creation_failure`) cannot be played and is an
+    /// error.
+    #[arg(long, value_name = "JOB", value_parser = parse_job_selector)]
+    pub play: Vec<JobSelector>,
     /// Makes every attempt of JOB fail with exit code 1 (`script_failure`), to see what
-    /// runs after a failure. JOB is named as for `--play`. A trigger job whose child pipeline
-    /// is simulated fails at its start with `downstream_pipeline_creation_failed`, without a
-    /// child pipeline. Any other trigger job, such as a multi-project one, fails after its run
-    /// time from the durations file. With `strategy: depend` or `mirror` it fails without a
-    /// failure reason, as GitLab fails it for a failed downstream pipeline. Without a strategy
-    /// it fails with `downstream_pipeline_creation_failed`. Repeat for several jobs.
-    #[arg(long, value_name = "JOB")]
-    pub fail: Vec<String>,
+    /// runs after a failure. JOB is a name or a path, as for `--play`. A trigger job whose
+    /// child pipeline is simulated fails at its start with
+    /// `downstream_pipeline_creation_failed`, without a child pipeline. Any other trigger job,
+    /// such as a multi-project one, fails after its run time from the durations file. With
+    /// `strategy: depend` or `mirror` it fails without a failure reason, as GitLab fails it for
+    /// a failed downstream pipeline. Without a strategy it fails with
+    /// `downstream_pipeline_creation_failed`. Repeat for several jobs.
+    #[arg(long, value_name = "JOB", value_parser = parse_job_selector)]
+    pub fail: Vec<JobSelector>,
     /// Output format: `table` prints the jobs, the runners and the summary, and `json` the
     /// schedule object, or `{"schedule": null, "diagnostics": [...]}` when GitLab would not
     /// create the pipeline. `mermaid` prints a Mermaid Gantt chart with one section per runner.
@@ -701,6 +708,12 @@ pub fn parse_non_empty(text: &str) -> Result<String, String> {
     } else {
         Ok(text.to_owned())
     }
+}
+
+/// Parses the JOB of `--play` and `--fail`: a job name, or a path written as a YAML flow
+/// sequence when the value starts with `[`.
+pub fn parse_job_selector(text: &str) -> Result<JobSelector, String> {
+    JobSelector::parse(text)
 }
 
 /// Parses `HOST`, `HOST:PORT`, `[IPV6]` or `[IPV6]:PORT` for `--server-host`, with the rules of

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use crate::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::context::PipelineContext;
-use glplan::diagnostic::code_span;
 use glplan::pipeline::{Pipeline, PlanDiagnostic, PlanOptions};
 use glplan::yaml::{Mapping, Node};
 use glplan::{Diagnostics, FileId, Limits, Resolution, Severity, Span};
@@ -762,7 +761,7 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
         if let Some(name) = unknown_jobs(&pipeline, names).first() {
             return Err(CliError::Message(format!(
                 "{option}: job {} is not in the pipeline",
-                code_span(name)
+                name.quoted()
             )));
         }
     }
@@ -770,7 +769,7 @@ fn schedule(args: &ScheduleArgs) -> Result<Status, CliError> {
         return Err(CliError::Message(format!(
             "--play: job {} cannot be played, because GitLab creates it as failed \
              (`{reason}`)",
-            code_span(name)
+            name.quoted()
         )));
     }
 

@@ -1237,6 +1237,83 @@ fn explain_warns_about_namesake_jobs() {
 }
 
 #[test]
+fn job_path_picks_namesake_job() {
+    // `x/y/z` names job `z` of the child of `x/y` and job `y/z` of the child of `x`. A path
+    // names one of them, in `--fail`, `--play` and the durations file.
+    let dir = std::env::temp_dir().join(format!("glplan-job-path-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    let parent = "'x/y': {trigger: {include: c1.yml, strategy: depend}}\n\
+                  x: {trigger: {include: c2.yml, strategy: depend}}\n";
+    std::fs::write(&config, parent).unwrap();
+    std::fs::write(dir.join("c1.yml"), "z: {script: one}\n").unwrap();
+    std::fs::write(
+        dir.join("c2.yml"),
+        "'y/z': {script: two}\nlater: {script: x, when: manual}\n",
+    )
+    .unwrap();
+    let durations = dir.join("durations.yml");
+    std::fs::write(&durations, "default: 10\njobs:\n  [x/y, z]: 40\n").unwrap();
+    let config = config.to_str().unwrap();
+    let durations = durations.to_str().unwrap();
+
+    let output = glplan(&[
+        "schedule",
+        config,
+        "--format",
+        "json",
+        "--durations",
+        durations,
+        "--fail",
+        "[x, y/z]",
+        "--play",
+        "[x, later]",
+    ]);
+    let unknown = glplan(&["schedule", config, "--fail", "[x, z]"]);
+    let invalid = glplan(&["schedule", config, "--fail", "[x, 1]"]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let schedule: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let jobs: Vec<(&str, &str, &str, u64)> = schedule["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| {
+            (
+                job["name"].as_str().unwrap(),
+                job["pipeline"].as_str().unwrap_or(""),
+                job["status"].as_str().unwrap(),
+                job["finished_at"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        jobs,
+        [
+            ("x/y", "", "success", 40),
+            ("x", "", "failed", 10),
+            ("x/y/z", "x/y", "success", 40),
+            ("x/y/z", "x", "failed", 10),
+            ("x/later", "x", "success", 10),
+        ]
+    );
+
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("--fail: job `[\"x\", \"z\"]` is not in the pipeline"),
+        "{}",
+        stderr(&unknown)
+    );
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(
+        stderr(&invalid).contains("item 1 of the job path is integer"),
+        "{}",
+        stderr(&invalid)
+    );
+}
+
+#[test]
 fn explain_in_trigger_picks_namesake_job() {
     // As above, `x/y/z` names two jobs; `--in` names the trigger jobs by whole names.
     let dir = std::env::temp_dir().join(format!("glplan-explain-in-{}", std::process::id()));

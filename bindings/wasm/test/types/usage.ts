@@ -125,6 +125,10 @@ const run = schedule({
   play: ["deploy"],
   fail: ["lint"],
 });
+// A child pipeline's job by the names of its trigger jobs and its own.
+schedule({ ...input, play: [["deploy", "rspec"]], fail: ["lint", ["deploy", "lint"]] });
+// @ts-expect-error: each item of a job path is a name
+schedule({ ...input, fail: [["deploy", 1]] });
 if (run.schedule !== null) {
   const { status, finished, duration } = run.schedule;
   for (const job of run.schedule.jobs) {

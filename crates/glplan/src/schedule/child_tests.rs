@@ -1,7 +1,7 @@
 //! Worked examples of child pipelines in the simulation: their jobs on the parent's runners,
 //! `trigger:strategy`, failures, cancellation, resource groups and nesting.
 
-use super::tests::{durations, unreached_warnings};
+use super::tests::{durations, shown, unreached_warnings};
 use super::*;
 use crate::MemoryFiles;
 use crate::context::PipelineContext;
@@ -36,8 +36,8 @@ fn with_child<'a>(yaml: &'a str, child: &'a str) -> [(&'static str, &'a str); 2]
 
 fn options(play: &[&str], fail: &[&str]) -> ScheduleOptions {
     ScheduleOptions {
-        play: play.iter().map(|s| (*s).to_owned()).collect(),
-        fail: fail.iter().map(|s| (*s).to_owned()).collect(),
+        play: play.iter().map(|s| JobSelector::from(*s)).collect(),
+        fail: fail.iter().map(|s| JobSelector::from(*s)).collect(),
     }
 }
 
@@ -699,8 +699,8 @@ fn unknown_child_names() {
     let yaml = parent("");
     let files = with_child(&yaml, "c: {script: x}\n");
     let pipeline = planned(&files);
-    let names = ["t/c", "t/nope", "c"].map(str::to_owned);
-    assert_eq!(unknown_jobs(&pipeline, &names), ["t/nope", "c"]);
+    let names = ["t/c", "t/nope", "c"].map(JobSelector::from);
+    assert_eq!(shown(&unknown_jobs(&pipeline, &names)), ["t/nope", "c"]);
 }
 
 #[test]
@@ -793,8 +793,8 @@ fn slash_in_job_name_collides_with_child_job() {
         [
             "2 jobs have the same name `a/b` in the simulation: job `a/b` of the top pipeline, \
           job `b` of the child pipeline of job `a` of the top pipeline. `--play`, `--fail` and \
-          the durations file select all of them, and the table and chart show each under that \
-          name"
+          the durations file select all of them by that name, and each one by its path of whole \
+          job names, such as `[\"a\", \"b\"]`. The table and chart show each under that name"
         ]
     );
     assert_eq!(warnings.first().map(|w| w.code), Some("job-name-collision"));
@@ -818,6 +818,92 @@ fn slash_in_job_name_collides_with_child_job() {
         ]
     );
     assert_eq!(schedule.pipelines.first().map(|p| p.trigger_index), Some(0));
+}
+
+fn path(names: &[&str]) -> JobSelector {
+    JobSelector::Path(names.iter().map(|name| (*name).to_owned()).collect())
+}
+
+/// A path names one of the jobs that share a name: `[a, b]` is job `b` of the child pipeline
+/// of `a`, and `[a/b]` the top pipeline's job `a/b`.
+#[test]
+fn path_selects_one_namesake_job() {
+    let yaml = "a: {trigger: {include: child.yml, strategy: depend}}\n\
+                a/b: {script: x}\n";
+    let files = with_child(yaml, "b: {script: x}\n");
+    let options = ScheduleOptions {
+        play: Vec::new(),
+        fail: vec![path(&["a", "b"])],
+    };
+    let schedule = run(
+        &files,
+        "default: 10\njobs:\n  [a, b]: 30\n  ['a/b']: 20\n",
+        &options,
+    );
+    let named: Vec<(&str, Option<usize>, JobStatus, Option<u64>)> = schedule
+        .jobs
+        .iter()
+        .map(|j| (j.name.as_str(), j.pipeline_index, j.status, j.finished_at))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("a", None, JobStatus::Failed, Some(30)),
+            ("a/b", None, JobStatus::Success, Some(20)),
+            ("a/b", Some(0), JobStatus::Failed, Some(30)),
+        ]
+    );
+}
+
+#[test]
+fn path_items_take_parallel_base_names() {
+    let files = with_child(MATRIX_PARENT, "c: {script: x}\n");
+    let pipeline = planned(&files);
+    let names = [
+        path(&["mx", "c"]),
+        path(&["mx: [one]", "c"]),
+        path(&["mx: [three]", "c"]),
+        path(&["c"]),
+    ];
+    assert_eq!(
+        shown(&unknown_jobs(&pipeline, &names)),
+        ["[\"mx: [three]\", \"c\"]", "[\"c\"]"]
+    );
+    let schedule = run(
+        &files,
+        "default: 10\njobs:\n  ['mx: [one]', c]: 40\n  [mx, c]: 20\n",
+        &ScheduleOptions::default(),
+    );
+    let times: Vec<(&str, Option<u64>)> = schedule
+        .jobs
+        .iter()
+        .map(|j| (j.name.as_str(), j.finished_at))
+        .collect();
+    assert_eq!(
+        times,
+        [
+            ("mx: [one]", Some(40)),
+            ("mx: [two]", Some(20)),
+            ("mx: [one]/c", Some(40)),
+            ("mx: [two]/c", Some(20)),
+        ]
+    );
+}
+
+#[test]
+fn path_warnings_show_path() {
+    let yaml = "a: {trigger: {include: child.yml, strategy: depend}}\n";
+    let files = with_child(yaml, "b: {script: x}\n");
+    let pipeline = planned(&files);
+    let warnings = not_manual_play_warnings(&pipeline, &[path(&["a", "b"])], "--play");
+    let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "--play names job `[\"a\", \"b\"]`, whose `when` is `on_success`, not `manual`, so \
+             playing it changes nothing"
+        ]
+    );
 }
 
 /// Trigger job `b` in the child of `a` and trigger job `a/b` in the top pipeline both create
@@ -891,7 +977,7 @@ const MATRIX_PARENT: &str = "mx:
 fn base_name_selects_every_instance_child() {
     let files = with_child(MATRIX_PARENT, "c: {script: x}\n");
     let pipeline = planned(&files);
-    let names = ["mx/c".to_owned()];
+    let names = [JobSelector::from("mx/c")];
     assert!(unknown_jobs(&pipeline, &names).is_empty());
     let schedule = simulate(
         &pipeline,

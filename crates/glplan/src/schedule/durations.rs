@@ -33,7 +33,11 @@
 //!
 //! The jobs of a simulated child pipeline are named after their trigger job, as in
 //! `deploy/rspec`, so `deploy/*` matches every job of that child pipeline, and `**/rspec`
-//! matches `rspec` in every pipeline. An entry for a trigger job whose child pipeline is
+//! matches `rspec` in every pipeline. A key written as a YAML sequence, such as
+//! `[deploy, rspec]: 3m`, is a path of whole job names or parallel base names, from the top
+//! pipeline down, so a `/` in a job name stays apart. It is not a glob, and it ranks with the
+//! names: as a name when its last item is the job's name, as a base name when it is the job's
+//! parallel base name. An entry for a trigger job whose child pipeline is
 //! simulated is ignored, because the child pipeline decides when that job ends.
 //!
 //! [`unused_durations`](super::unused_durations) reports the entries that no job takes.
@@ -43,7 +47,9 @@ use crate::glob::Fnmatch;
 use crate::limits::Limits;
 use crate::pipeline::PlannedJob;
 use crate::source::{FileId, Span};
-use crate::yaml::{self, Node, Value};
+use crate::yaml::{self, Key, Node, Value};
+
+use super::selector::{JobSelector, PathLevel, path_selects};
 
 use crate::config::keywords::duration::parse_seconds;
 
@@ -122,6 +128,10 @@ pub struct DurationEntry {
     pub span: Span,
     /// Position of the `exit_code` key, when the entry sets one.
     pub exit_code_span: Option<Span>,
+    /// The names of the key when it is a YAML sequence, such as `[deploy, rspec]`: the trigger
+    /// jobs from the top pipeline down, then the job, each a whole job name or a parallel
+    /// job's base name. `pattern` then shows it as a JSON array, and it is not a glob.
+    pub path: Option<Vec<String>>,
     /// The `[` or `{` that is never closed and makes the key's glob match nothing.
     pub unclosed: Option<UnclosedGlob>,
     /// The `[]` that is an empty class and makes the key's glob match nothing.
@@ -240,17 +250,22 @@ impl Durations {
 
     /// Returns how the job called `name`, with the parallel base name `base`, behaves, as
     /// [`Durations::timing`] does. `trigger` gives a trigger job's default of 0 seconds. The
-    /// simulation names a child pipeline's jobs after their trigger jobs, as in
-    /// `deploy/rspec`.
+    /// job is one of the top pipeline; the simulation names a child pipeline's jobs after
+    /// their trigger jobs, as in `deploy/rspec`.
     pub fn timing_named(&self, name: &str, base: Option<&str>, trigger: bool) -> JobTiming {
-        self.timing_with_bases(name, base.as_slice(), trigger)
+        let levels = [PathLevel { name, base }];
+        let job = JobNames {
+            name,
+            bases: base.as_slice(),
+            levels: &levels,
+        };
+        self.timing_of(&job, trigger)
     }
 
-    /// Returns how the job called `name`, with the base names `bases` (see
-    /// [`Durations::entry_for`]), behaves, as [`Durations::timing_named`] does.
-    pub(crate) fn timing_with_bases(&self, name: &str, bases: &[&str], trigger: bool) -> JobTiming {
+    /// Returns how `job` behaves, as [`Durations::timing_named`] does.
+    pub(crate) fn timing_of(&self, job: &JobNames<'_>, trigger: bool) -> JobTiming {
         match self
-            .entry_for(name, bases)
+            .entry_for(job)
             .and_then(|index| self.entries.get(index))
         {
             Some(entry) => JobTiming {
@@ -268,32 +283,68 @@ impl Durations {
         }
     }
 
-    /// Returns the index in [`Durations::entries`] of the entry that the job called `name`,
-    /// with the base names `bases`, takes. That is the first entry whose key is its name, else
-    /// the first whose key is one of its base names, in the order given, else the first glob
-    /// that matches any of them. A job's base names are its parallel base name and, in the
-    /// child pipeline of a parallel trigger job, the name built from the parallel base names
-    /// of the job and its trigger jobs (`deploy/rspec` for `deploy: [eu]/rspec`).
-    pub fn entry_for(&self, name: &str, bases: &[&str]) -> Option<usize> {
-        let exact = |name: &str| self.entries.iter().position(|e| e.pattern == name);
-        let glob = || {
-            self.entries
-                .iter()
-                .position(|e| e.glob.matches(name) || bases.iter().any(|base| e.glob.matches(base)))
+    /// Returns the index in [`Durations::entries`] of the entry that `job` takes. That is the
+    /// first entry whose key is its name, or a path to it that ends in its own name. Else it
+    /// is the first whose key is one of its base names, in the order given, or a path that
+    /// ends in its parallel base name. Else it is the first glob that matches its name or a
+    /// base name.
+    pub(crate) fn entry_for(&self, job: &JobNames<'_>) -> Option<usize> {
+        let own = job.levels.last();
+        let own_name = own.map(|level| level.name);
+        let own_base = own.and_then(|level| level.base);
+        let exact = |name: &str| {
+            self.entries.iter().position(|e| match &e.path {
+                None => e.pattern == name,
+                Some(path) => {
+                    path.last().map(String::as_str) == own_name && path_selects(path, job.levels)
+                }
+            })
         };
-        exact(name)
-            .or_else(|| bases.iter().find_map(|base| exact(base)))
+        let by_base = |base: &str| {
+            self.entries.iter().position(|e| match &e.path {
+                None => e.pattern == base,
+                Some(path) => {
+                    own_base.is_some()
+                        && path.last().map(String::as_str) == own_base
+                        && path_selects(path, job.levels)
+                }
+            })
+        };
+        let glob = || {
+            self.entries.iter().position(|e| {
+                e.path.is_none()
+                    && (e.glob.matches(job.name) || job.bases.iter().any(|b| e.glob.matches(b)))
+            })
+        };
+        exact(job.name)
+            .or_else(|| job.bases.iter().find_map(|base| by_base(base)))
             .or_else(glob)
     }
 }
 
+/// The names by which durations entries select a job: its name in the simulation, such as
+/// `deploy/rspec`, its base names, and its path.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JobNames<'a> {
+    /// The job's name, with the trigger jobs of its pipeline in front.
+    pub(crate) name: &'a str,
+    /// Its parallel base name and, in the child pipeline of a parallel trigger job, the name
+    /// built from the parallel base names of the job and its trigger jobs (`deploy/rspec` for
+    /// `deploy: [eu]/rspec`).
+    pub(crate) bases: &'a [&'a str],
+    /// The trigger jobs from the top pipeline down, then the job.
+    pub(crate) levels: &'a [PathLevel<'a>],
+}
+
 impl DurationEntry {
-    /// Returns whether the entry selects the job called `name`, with the base names `bases`
-    /// (see [`Durations::entry_for`]): by its key or as a glob. The job may still take another
-    /// entry.
-    pub fn selects(&self, name: &str, bases: &[&str]) -> bool {
-        std::iter::once(&name)
-            .chain(bases)
+    /// Returns whether the entry selects `job`: by its key, as a path or as a glob. The job may
+    /// still take another entry.
+    pub(crate) fn selects(&self, job: &JobNames<'_>) -> bool {
+        if let Some(path) = &self.path {
+            return path_selects(path, job.levels);
+        }
+        std::iter::once(&job.name)
+            .chain(job.bases)
             .any(|name| self.pattern == *name || self.glob.matches(name))
     }
 }
@@ -356,7 +407,22 @@ impl Reader<'_> {
         };
         let mut entries = Vec::new();
         for (key, entry) in map.entries() {
-            let pattern = key.to_string();
+            let job_path = match key {
+                Key::Complex(json) if json.starts_with('[') => {
+                    match key_path(json, entry.key_span) {
+                        Ok(names) => Some(names),
+                        Err(error) => {
+                            diags.push(error);
+                            continue;
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let pattern = match &job_path {
+                Some(names) => JobSelector::Path(names.clone()).to_string(),
+                None => key.to_string(),
+            };
             let path = format!("jobs:{pattern}");
             let value = &entry.value;
             let parsed = match &value.value {
@@ -389,6 +455,7 @@ impl Reader<'_> {
                     exit_code: parsed.exit_code,
                     span: entry.key_span,
                     exit_code_span: parsed.exit_code_span,
+                    path: job_path,
                 });
             }
         }
@@ -567,6 +634,24 @@ fn unreported_exit_code(path: &str, code: i64, node: &Node) -> Option<Diagnostic
             .with_span(node.span)
             .with_help(help),
     )
+}
+
+/// Reads a `jobs:` key written as a YAML sequence, which the loader keeps as `json`, into the
+/// names of a job path. Every item must be a string, and there must be at least one.
+fn key_path(json: &str, span: Span) -> Result<Vec<String>, Diagnostic> {
+    let names: Option<Vec<String>> = serde_json::from_str(json).ok();
+    match names {
+        Some(names) if !names.is_empty() => Ok(names),
+        _ => Err(Diagnostic::error(
+            "invalid-durations-key",
+            format!("the durations key `{json}` should be a job path, a list of job names"),
+        )
+        .with_span(span)
+        .with_help(
+            "list the trigger jobs from the top pipeline down, then the job, as in \
+             `[deploy, rspec]`, and quote a name that YAML reads as another type, as in `'1'`",
+        )),
+    }
 }
 
 fn invalid_duration(path: &str, node: &Node, raw: &str) -> Diagnostic {
@@ -953,5 +1038,53 @@ mod tests {
             "{:?}",
             warning.help
         );
+    }
+
+    #[test]
+    fn path_keys() {
+        let (durations, diags) = parse("jobs:\n  [deploy, rspec]: 3\n  ['a/b']: 4\n  a/b: 5\n");
+        assert!(diags.is_empty(), "{:?}", codes(&diags));
+        let keys: Vec<(&str, Option<Vec<String>>)> = durations
+            .entries
+            .iter()
+            .map(|entry| (entry.pattern.as_str(), entry.path.clone()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (
+                    "[\"deploy\", \"rspec\"]",
+                    Some(vec!["deploy".to_owned(), "rspec".to_owned()])
+                ),
+                ("[\"a/b\"]", Some(vec!["a/b".to_owned()])),
+                ("a/b", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_path_keys_rejected() {
+        for text in [
+            "jobs:\n  [deploy, 1]: 3\n",
+            "jobs:\n  []: 3\n",
+            "jobs:\n  [[a]]: 3\n",
+        ] {
+            let (durations, diags) = parse(text);
+            assert_eq!(codes(&diags), ["invalid-durations-key"], "{text}");
+            assert!(durations.entries.is_empty(), "{text}");
+            let span = diags.iter().next().and_then(|d| d.span).unwrap();
+            assert_eq!(span.start, 8, "{text}");
+        }
+    }
+
+    #[test]
+    fn path_key_is_not_a_glob() {
+        let pipeline = pipeline("a: {script: x}\n");
+        let (durations, _) = parse("jobs: {'[a]': 9, '[ab]': 8}\n");
+        let timing = durations.timing(pipeline.job("a").unwrap());
+        assert_eq!(timing.seconds, 9);
+        let (durations, _) = parse("jobs:\n  [b]: 9\n  '[ab]': 8\n");
+        let timing = durations.timing(pipeline.job("a").unwrap());
+        assert_eq!(timing.seconds, 8, "a glob in a string key still matches");
     }
 }

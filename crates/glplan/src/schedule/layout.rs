@@ -15,6 +15,8 @@ use std::ops::Range;
 use crate::config::JobKind;
 use crate::pipeline::{Pipeline, PlannedJob, TriggerKind};
 
+use super::durations::{DurationEntry, JobNames};
+use super::selector::{JobSelector, PathLevel, path_selects};
 use super::{ChildEligible, Eligible, RunnerPool};
 
 /// Separator between the trigger jobs and the job in the name of a child pipeline's job.
@@ -85,6 +87,9 @@ pub(super) struct LayoutJob<'p> {
     pub(super) eligible: Option<&'p Eligible>,
     /// Index in [`Layout::pipelines`] of the child pipeline this trigger job creates.
     pub(super) child: Option<usize>,
+    /// The trigger jobs from the top pipeline down to the job's pipeline, then the job, each
+    /// by its own name and parallel base name.
+    pub(super) levels: Vec<PathLevel<'p>>,
 }
 
 impl LayoutJob<'_> {
@@ -93,6 +98,24 @@ impl LayoutJob<'_> {
         self.name == name
             || self.base.as_deref() == Some(name)
             || self.family.as_deref() == Some(name)
+    }
+
+    /// Returns whether `selector` selects the job.
+    pub(super) fn is_selected_by(&self, selector: &JobSelector) -> bool {
+        match selector {
+            JobSelector::Name(name) => self.is_named(name),
+            JobSelector::Path(names) => path_selects(names, &self.levels),
+        }
+    }
+
+    /// Returns the names by which durations entries select the job, with `bases` from
+    /// [`LayoutJob::bases`].
+    pub(super) fn durations_names<'a>(&'a self, bases: &'a [&'a str]) -> JobNames<'a> {
+        JobNames {
+            name: &self.name,
+            bases,
+            levels: &self.levels,
+        }
     }
 
     /// Returns the job's parallel base name and family name, where it has them.
@@ -120,19 +143,29 @@ impl<'p> Layout<'p> {
             jobs: Vec::new(),
         };
         let eligible = pool.map(|pool| (pool.eligible.as_slice(), pool.children.as_slice()));
-        layout.add(pipeline, None, None, None, Strategy::None, eligible);
+        let above = Above {
+            trigger: None,
+            prefix: None,
+            family_prefix: None,
+            levels: Vec::new(),
+        };
+        layout.add(pipeline, above, Strategy::None, eligible);
         layout
     }
 
     fn add(
         &mut self,
         pipeline: &'p Pipeline,
-        trigger: Option<usize>,
-        prefix: Option<String>,
-        family_prefix: Option<String>,
+        above: Above<'p>,
         strategy: Strategy,
         eligible: Option<(&'p [Eligible], &'p [ChildEligible])>,
     ) {
+        let Above {
+            trigger,
+            prefix,
+            family_prefix,
+            levels: trigger_levels,
+        } = above;
         let start = self.jobs.len();
         let mut chains = Vec::with_capacity(pipeline.jobs.len());
         for (position, job) in pipeline.jobs.iter().enumerate() {
@@ -158,6 +191,11 @@ impl<'p> Layout<'p> {
             let family =
                 (chain != name && base.as_deref() != Some(chain.as_str())).then(|| chain.clone());
             chains.push(chain);
+            let mut levels = trigger_levels.clone();
+            levels.push(PathLevel {
+                name: job.name.as_str(),
+                base: job.parallel.as_ref().map(|p| p.base_name.as_str()),
+            });
             self.jobs.push(LayoutJob {
                 planned: job,
                 name,
@@ -165,6 +203,7 @@ impl<'p> Layout<'p> {
                 family,
                 eligible: eligible.and_then(|(jobs, _)| jobs.get(position)),
                 child: None,
+                levels,
             });
         }
         let end = self.jobs.len();
@@ -186,6 +225,7 @@ impl<'p> Layout<'p> {
                 continue;
             };
             let name = entry.name.to_string();
+            let levels = entry.levels.clone();
             let child_eligible = eligible.map(|(_, children)| {
                 children
                     .iter()
@@ -197,14 +237,13 @@ impl<'p> Layout<'p> {
             if let Some(entry) = self.jobs.get_mut(job) {
                 entry.child = Some(self.pipelines.len());
             }
-            self.add(
-                child,
-                Some(job),
-                Some(name),
-                Some(chain),
-                Strategy::of(planned),
-                child_eligible,
-            );
+            let above = Above {
+                trigger: Some(job),
+                prefix: Some(name),
+                family_prefix: Some(chain),
+                levels,
+            };
+            self.add(child, above, Strategy::of(planned), child_eligible);
         }
     }
 
@@ -227,10 +266,40 @@ impl<'p> Layout<'p> {
         })
     }
 
-    /// Returns the jobs that `name` selects: by their name or their parallel base name.
-    pub(super) fn selected<'l>(&'l self, name: &'l str) -> impl Iterator<Item = &'l LayoutJob<'p>> {
-        self.jobs.iter().filter(move |job| job.is_named(name))
+    /// Returns the jobs that the key of `entry` names: by their name, their parallel base name
+    /// or their path, but not as a glob.
+    pub(super) fn named_by<'l>(
+        &'l self,
+        entry: &'l DurationEntry,
+    ) -> impl Iterator<Item = &'l LayoutJob<'p>> {
+        self.jobs.iter().filter(move |job| match &entry.path {
+            Some(path) => path_selects(path, &job.levels),
+            None => job.is_named(&entry.pattern),
+        })
     }
+
+    /// Returns the jobs that `selector` selects.
+    pub(super) fn selected_by<'l>(
+        &'l self,
+        selector: &'l JobSelector,
+    ) -> impl Iterator<Item = &'l LayoutJob<'p>> {
+        self.jobs
+            .iter()
+            .filter(move |job| job.is_selected_by(selector))
+    }
+}
+
+/// The position of a pipeline in the layout: the trigger job that creates it, and the names
+/// its jobs take from the trigger jobs above it.
+struct Above<'p> {
+    /// Index in [`Layout::jobs`] of the trigger job; `None` for the top pipeline.
+    trigger: Option<usize>,
+    /// The trigger job's name, as [`LayoutJob::name`] gives it.
+    prefix: Option<String>,
+    /// The name built from the parallel base names of the trigger jobs above.
+    family_prefix: Option<String>,
+    /// The trigger job's [`LayoutJob::levels`]; empty for the top pipeline.
+    levels: Vec<PathLevel<'p>>,
 }
 
 /// Returns the child pipeline of a trigger job that the simulation runs: planned, and created

@@ -95,7 +95,8 @@
 //! `deploy/inner/rspec` a job of a grandchild. [`ScheduleOptions`], the durations file and the
 //! output use these names. [`ScheduleOptions`] and the durations file also take the name built
 //! from parallel base names, which selects a job in the child pipelines of every instance of a
-//! parallel trigger job.
+//! parallel trigger job. Job names may contain `/`, so both also take a [`JobSelector::Path`],
+//! the whole names from the top pipeline down, which selects one of the jobs that share a name.
 //!
 //! How the trigger job ends depends on `trigger:strategy`, as in GitLab's `Ci::Bridge`:
 //!
@@ -158,6 +159,7 @@ mod durations;
 mod feeder;
 mod layout;
 mod output;
+mod selector;
 mod sim;
 mod status;
 
@@ -174,6 +176,7 @@ pub use output::{
     Attempt, ChildPipeline, CriticalStep, JobStatus, RunnerUsage, Schedule, ScheduledJob, SlotWait,
     StuckJob,
 };
+pub use selector::JobSelector;
 pub use status::PipelineStatus;
 
 pub(crate) use layout::simulated_child;
@@ -182,7 +185,9 @@ use crate::config::When;
 use crate::fleet::{Fleet, Matching};
 use crate::pipeline::Pipeline;
 
+use durations::JobNames;
 use layout::{Layout, LayoutJob};
+use selector::PathLevel;
 
 /// One gitlab-runner process: a `config.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,23 +373,23 @@ fn matched_children(matching: &Matching) -> Vec<ChildEligible> {
 /// [Child pipelines](self#child-pipelines)). Built from the parallel base names of the job
 /// and its trigger jobs, it selects the job in the child pipeline of every instance of a
 /// parallel trigger job (`deploy/rspec` for `deploy: [eu]/rspec` and `deploy: [us]/rspec`).
+/// A [`JobSelector::Path`] gives those names one by one, so a `/` in a job name stays apart.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScheduleOptions {
     /// Manual jobs to play as soon as they become manual: job names, or parallel base names
     /// that play every instance.
-    pub play: Vec<String>,
+    pub play: Vec<JobSelector>,
     /// Jobs whose every attempt fails with exit code 1: job names or parallel base names.
-    pub fail: Vec<String>,
+    pub fail: Vec<JobSelector>,
 }
 
-/// Returns the names in `names` that name no job of `pipeline` or of its simulated child
-/// pipelines, neither as a job name nor as a parallel base name.
-pub fn unknown_jobs<'n>(pipeline: &Pipeline, names: &'n [String]) -> Vec<&'n str> {
+/// Returns the selectors in `names` that select no job of `pipeline` or of its simulated
+/// child pipelines, neither by a job name nor by a parallel base name.
+pub fn unknown_jobs<'n>(pipeline: &Pipeline, names: &'n [JobSelector]) -> Vec<&'n JobSelector> {
     let layout = Layout::new(pipeline, None);
     names
         .iter()
-        .filter(|name| layout.selected(name).next().is_none())
-        .map(String::as_str)
+        .filter(|name| layout.selected_by(name).next().is_none())
         .collect()
 }
 
@@ -397,12 +402,12 @@ pub fn unknown_jobs<'n>(pipeline: &Pipeline, names: &'n [String]) -> Vec<&'n str
 /// [`PlannedJob::creation_failure`]: crate::pipeline::PlannedJob::creation_failure
 pub fn created_failed_jobs<'n>(
     pipeline: &Pipeline,
-    names: &'n [String],
-) -> Vec<(&'n str, &'static str)> {
+    names: &'n [JobSelector],
+) -> Vec<(&'n JobSelector, &'static str)> {
     let layout = Layout::new(pipeline, None);
     let mut found = Vec::new();
     for name in names {
-        let mut selected = layout.selected(name).map(|job| job.planned);
+        let mut selected = layout.selected_by(name).map(|job| job.planned);
         let Some(first) = selected.next() else {
             continue;
         };
@@ -410,7 +415,7 @@ pub fn created_failed_jobs<'n>(
             continue;
         };
         if selected.all(|job| job.creation_failure().is_some()) {
-            found.push((name.as_str(), reason));
+            found.push((name, reason));
         }
     }
     found
@@ -421,13 +426,13 @@ pub fn created_failed_jobs<'n>(
 /// `option` names the option or field in the message, such as `--play`.
 pub fn not_manual_play_warnings(
     pipeline: &Pipeline,
-    names: &[String],
+    names: &[JobSelector],
     option: &str,
 ) -> Vec<crate::Diagnostic> {
     let layout = Layout::new(pipeline, None);
     let mut warnings = Vec::new();
     for name in names {
-        let mut selected = layout.selected(name).map(|job| job.planned).peekable();
+        let mut selected = layout.selected_by(name).map(|job| job.planned).peekable();
         let Some(first) = selected.peek().copied() else {
             continue;
         };
@@ -437,7 +442,7 @@ pub fn not_manual_play_warnings(
         let message = format!(
             "{option} names job {}, whose `when` is `{}`, not `manual`, so playing it \
              changes nothing",
-            crate::diagnostic::code_span(name),
+            name.quoted(),
             first.when.as_str()
         );
         let help = "name a job with `when: manual`, or leave the name out";
@@ -466,7 +471,7 @@ pub enum Choice {
 pub fn unreached_choice_warnings(
     pipeline: &Pipeline,
     schedule: &Schedule,
-    names: &[String],
+    names: &[JobSelector],
     choice: Choice,
     option: &str,
 ) -> Vec<crate::Diagnostic> {
@@ -474,7 +479,7 @@ pub fn unreached_choice_warnings(
     let mut warnings = Vec::new();
     for name in names {
         let mut selected = layout
-            .selected(name)
+            .selected_by(name)
             .filter(|job| choice == Choice::Fail || job.planned.when == When::Manual)
             .peekable();
         let Some(first) = selected.peek().copied() else {
@@ -502,7 +507,7 @@ pub fn unreached_choice_warnings(
         let message = format!(
             "{option} names job {}, which the simulated run never reaches: {why}, so {verb} it \
              changes nothing",
-            crate::diagnostic::code_span(name)
+            name.quoted()
         );
         let unplayed =
             choice == Choice::Fail && scheduled.is_some_and(|job| job.status == JobStatus::Manual);
@@ -588,9 +593,7 @@ pub fn ignored_trigger_durations(
     let layout = Layout::new(pipeline, None);
     let mut warnings = Vec::new();
     for (index, entry) in durations.entries.iter().enumerate() {
-        let named = layout
-            .selected(&entry.pattern)
-            .find(|job| job.child.is_some());
+        let named = layout.named_by(entry).find(|job| job.child.is_some());
         let Some(job) = named else {
             warnings.extend(ignored_exit_code(&layout, durations, index));
             continue;
@@ -627,7 +630,8 @@ fn ignored_exit_code(
     let span = entry.exit_code_span?;
     // A trigger job whose child pipeline is simulated takes no entry.
     let mut taking_jobs = layout.jobs.iter().filter(|job| {
-        job.child.is_none() && durations.entry_for(&job.name, &job.bases()) == Some(index)
+        let bases = job.bases();
+        job.child.is_none() && durations.entry_for(&job.durations_names(&bases)) == Some(index)
     });
     let first = taking_jobs.next()?;
     let is_trigger = |job: &LayoutJob<'_>| {
@@ -667,23 +671,36 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
         .zip(&bases)
         .map(|(job, bases)| match job.child {
             Some(_) => None,
-            None => durations.entry_for(&job.name, bases),
+            None => durations.entry_for(&job.durations_names(bases)),
         })
         .collect();
-    // Each absent job's names, its own name first.
-    let absent_owned: Vec<Vec<String>> = layout
+    // Each absent job's names, its own name first, and its path.
+    let absent_owned: Vec<(Vec<String>, Vec<PathLevel<'_>>)> = layout
         .pipelines
         .iter()
         .flat_map(|pipe| {
-            pipe.pipeline
-                .absent
-                .iter()
-                .map(|job| absent_names(pipe, &job.name))
+            let above = pipe
+                .trigger
+                .and_then(|trigger| layout.jobs.get(trigger))
+                .map_or(&[][..], |trigger| trigger.levels.as_slice());
+            pipe.pipeline.absent.iter().map(move |job| {
+                let mut levels = above.to_vec();
+                levels.push(PathLevel {
+                    name: job.name.as_str(),
+                    base: parallel_base(&job.name),
+                });
+                (absent_names(pipe, &job.name), levels)
+            })
         })
         .collect();
-    let absent: Vec<Vec<&str>> = absent_owned
+    let absent: Vec<(Vec<&str>, &[PathLevel<'_>])> = absent_owned
         .iter()
-        .map(|names| names.iter().map(String::as_str).collect())
+        .map(|(names, levels)| {
+            (
+                names.iter().map(String::as_str).collect(),
+                levels.as_slice(),
+            )
+        })
         .collect();
     let mut warnings = Vec::new();
     for (index, entry) in durations.entries.iter().enumerate() {
@@ -691,10 +708,7 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             continue;
         }
         // `ignored_trigger_durations` reports an entry that names such a trigger job.
-        if layout
-            .selected(&entry.pattern)
-            .any(|job| job.child.is_some())
-        {
+        if layout.named_by(entry).any(|job| job.child.is_some()) {
             continue;
         }
         let shadowed = layout
@@ -702,7 +716,7 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             .iter()
             .zip(&bases)
             .zip(&chosen)
-            .filter(|((job, bases), _)| entry.selects(&job.name, bases))
+            .filter(|((job, bases), _)| entry.selects(&job.durations_names(bases)))
             .find_map(|((job, _), other)| Some((job, durations.entries.get((*other)?)?)));
         if let Some((job, other)) = shadowed {
             let message = format!(
@@ -720,19 +734,22 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             );
             continue;
         }
-        let selects_absent = absent.iter().any(|names| {
-            names
-                .split_first()
-                .is_some_and(|(name, bases)| entry.selects(name, bases))
+        let selects_absent = absent.iter().any(|(names, levels)| {
+            names.split_first().is_some_and(|(name, bases)| {
+                entry.selects(&JobNames {
+                    name,
+                    bases,
+                    levels,
+                })
+            })
         });
         if selects_absent {
             continue;
         }
-        let trigger = layout
-            .jobs
-            .iter()
-            .zip(&bases)
-            .find(|(job, bases)| job.child.is_some() && entry.selects(&job.name, bases));
+        let trigger =
+            layout.jobs.iter().zip(&bases).find(|(job, bases)| {
+                job.child.is_some() && entry.selects(&job.durations_names(bases))
+            });
         if let Some((job, _)) = trigger {
             let message = format!(
                 "the durations entry `{}` is never used: it selects only trigger jobs whose \
@@ -756,7 +773,7 @@ pub fn unused_durations(pipeline: &Pipeline, durations: &Durations) -> Vec<crate
             .flat_map(|(job, bases)| {
                 std::iter::once(job.name.as_ref()).chain(bases.iter().copied())
             })
-            .chain(absent.iter().flatten().copied());
+            .chain(absent.iter().flat_map(|(names, _)| names.iter().copied()));
         if let Some(unclosed) = &entry.unclosed {
             warnings.push(unclosed_glob_warning(&entry.pattern, unclosed));
             continue;
@@ -900,15 +917,24 @@ pub fn name_collisions(pipeline: &Pipeline) -> Vec<crate::Diagnostic> {
             .iter()
             .filter_map(|&index| layout.describe(index))
             .collect();
+        let example = indexes
+            .last()
+            .and_then(|&index| layout.jobs.get(index))
+            .map(|job| {
+                let names = job.levels.iter().map(|level| level.name.to_owned());
+                JobSelector::Path(names.collect()).quoted()
+            })
+            .unwrap_or_default();
         let message = format!(
             "{} jobs have the same name `{name}` in the simulation: {}. `--play`, `--fail` \
-             and the durations file select all of them, and the table and chart show each \
-             under that name",
+             and the durations file select all of them by that name, and each one by its path \
+             of whole job names, such as {example}. The table and chart show each under that \
+             name",
             indexes.len(),
             described.join(", ")
         );
-        let help = "rename the job whose name contains `/`; the JSON output tells the jobs \
-                    apart by `pipeline_index`";
+        let help = "rename the job whose name contains `/`, or name it by its path; the JSON \
+                    output tells the jobs apart by `pipeline_index`";
         warnings.push(crate::Diagnostic::warning("job-name-collision", message).with_help(help));
     }
     warnings

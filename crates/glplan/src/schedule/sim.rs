@@ -349,13 +349,13 @@ impl<'p> Sim<'p> {
                         exit_code: 1,
                         matched: false,
                     },
-                    None => durations.timing_with_bases(
-                        &entry.name,
-                        &entry.bases(),
-                        job.trigger.is_some() || bridge,
-                    ),
+                    None => {
+                        let bases = entry.bases();
+                        let names = entry.durations_names(&bases);
+                        durations.timing_of(&names, job.trigger.is_some() || bridge)
+                    }
                 };
-                if options.fail.iter().any(|name| entry.is_named(name)) {
+                if options.fail.iter().any(|name| entry.is_selected_by(name)) {
                     timing.failures = Failures::All;
                 }
                 // Jobs share a resource group by its real name; the group is shown by the
@@ -432,7 +432,7 @@ impl<'p> Sim<'p> {
                     needs,
                     dependents: Vec::new(),
                     timing,
-                    play: options.play.iter().any(|name| entry.is_named(name)),
+                    play: options.play.iter().any(|name| entry.is_selected_by(name)),
                     bridge,
                     downstream_failure: job
                         .trigger

@@ -104,15 +104,20 @@ fn finished(schedule: &Schedule, job: &str) -> Option<u64> {
 
 fn names(list: &[String]) -> ScheduleOptions {
     ScheduleOptions {
-        play: list.to_vec(),
+        play: list.iter().cloned().map(JobSelector::from).collect(),
         fail: Vec::new(),
     }
+}
+
+/// Returns the selectors as messages show them, without the backticks.
+pub(super) fn shown(selectors: &[&JobSelector]) -> Vec<String> {
+    selectors.iter().map(ToString::to_string).collect()
 }
 
 fn failing(list: &[&str]) -> ScheduleOptions {
     ScheduleOptions {
         play: Vec::new(),
-        fail: list.iter().map(|s| (*s).to_owned()).collect(),
+        fail: list.iter().map(|s| JobSelector::from(*s)).collect(),
     }
 }
 
@@ -894,8 +899,8 @@ fn identical_inputs_identical_output() {
 #[test]
 fn unknown_job_names() {
     let pipeline = pipeline("test: {script: x, parallel: 2}\n");
-    let names = vec!["test".to_owned(), "test 1/2".to_owned(), "nope".to_owned()];
-    assert_eq!(unknown_jobs(&pipeline, &names), ["nope"]);
+    let names = ["test", "test 1/2", "nope"].map(JobSelector::from);
+    assert_eq!(shown(&unknown_jobs(&pipeline, &names)), ["nope"]);
 }
 
 #[test]
@@ -1287,15 +1292,16 @@ review:
 deploy: {script: x, when: manual, environment: production}
 ";
     let pipeline = pipeline(yaml);
-    let names: Vec<String> = ["gate", "build", "review", "deploy", "nope"]
-        .iter()
-        .map(|name| (*name).to_owned())
+    let names = ["gate", "build", "review", "deploy", "nope"].map(JobSelector::from);
+    let found: Vec<(String, &str)> = created_failed_jobs(&pipeline, &names)
+        .into_iter()
+        .map(|(name, reason)| (name.to_string(), reason))
         .collect();
     assert_eq!(
-        created_failed_jobs(&pipeline, &names),
+        found,
         [
-            ("gate", "environment_creation_failure"),
-            ("build", "environment_creation_failure"),
+            ("gate".to_owned(), "environment_creation_failure"),
+            ("build".to_owned(), "environment_creation_failure"),
         ]
     );
 }
@@ -1375,8 +1381,8 @@ pub(super) fn unreached_warnings(
 
 fn unreached(yaml: &str, play: &[&str], fail: &[&str]) -> Vec<String> {
     let options = ScheduleOptions {
-        play: play.iter().map(|s| (*s).to_owned()).collect(),
-        fail: fail.iter().map(|s| (*s).to_owned()).collect(),
+        play: play.iter().map(|s| JobSelector::from(*s)).collect(),
+        fail: fail.iter().map(|s| JobSelector::from(*s)).collect(),
     };
     unreached_warnings(&pipeline(yaml), &options)
         .iter()
@@ -1434,8 +1440,8 @@ fn unreached_warning_names_stuck_job() {
     let pipeline = pipeline(yaml);
     let pool = pool_without_gpu_runner(&pipeline);
     let options = ScheduleOptions {
-        play: vec!["deploy".to_owned()],
-        fail: vec!["gpu".to_owned()],
+        play: vec![JobSelector::from("deploy")],
+        fail: vec![JobSelector::from("gpu")],
     };
     let schedule = simulate(&pipeline, &pool, &Durations::default(), &options);
 
