@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::children::{Children, NOT_CREATED_BY_RULES};
 use glplan::context::PipelineContext;
+use glplan::diagnostic::code_span;
 use glplan::pipeline::{Pipeline, PlanDiagnostic, PlanOptions};
 use glplan::yaml::{Mapping, Node};
 use glplan::{Diagnostics, FileId, Limits, Resolution, Severity, Span};
