@@ -2177,6 +2177,11 @@ export interface DockerSettings {
    */
   services?: RunnerService[];
   /**
+   * `services_limit`: the maximum number of services of a job, the runner's own `services`
+   * included. Unset or negative means no limit, and gitlab-runner's default is -1.
+   */
+  services_limit?: number;
+  /**
    * `host`: the Docker daemon the runner uses.
    */
   host?: string;

@@ -208,6 +208,7 @@ concurrent = 8
     allowed_images = ["alpine:*"]
     allowed_pull_policies = ["if-not-present"]
     allowed_services = ["postgres:*"]
+    services_limit = 2
     [[runners.docker.services]]
       name = "postgres:16"
       alias = "db"

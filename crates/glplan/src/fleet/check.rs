@@ -102,14 +102,7 @@ fn check_jobs(
                 runner,
                 locator,
             };
-            check_ignored_image(&at, diags);
-            check_dind_privileged(&at, diags);
-            check_docker_host(&at, diags);
-            check_pull_policy(&at, diags);
-            check_allowed_images(&at, diags);
-            check_vm_image(&at, diags);
-            check_job_resources(&at, diags);
-            check_timeout(&at, diags);
+            check_on_runner(&at, diags);
         }
     }
     for child in &matching.children {
@@ -121,6 +114,19 @@ fn check_jobs(
             check_jobs(downstream, &child.matching, &prefix, fleet, locator, diags);
         }
     }
+}
+
+/// Runs every check of one job on one of its eligible runners.
+fn check_on_runner(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    check_ignored_image(at, diags);
+    check_dind_privileged(at, diags);
+    check_docker_host(at, diags);
+    check_pull_policy(at, diags);
+    check_allowed_images(at, diags);
+    check_services_limit(at, diags);
+    check_vm_image(at, diags);
+    check_job_resources(at, diags);
+    check_timeout(at, diags);
 }
 
 /// Adds the files of the child configurations that [`check`] covers to `sources`, so that the
@@ -988,6 +994,49 @@ fn check_allowed_images(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
             format!("`allowed_services` of runner `{runner}`"),
         ));
     }
+}
+
+/// Reports a job with more services than the Docker runner's `services_limit` allows.
+/// gitlab-runner counts the runner's own `services` with the job's, and with a limit of 0 or
+/// more it fails the job before the script with `too many services requested` (the
+/// `getServicesDefinitions` step of its Docker executor). A negative limit, the default -1,
+/// allows any number.
+fn check_services_limit(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    if !at.uses_docker() {
+        return;
+    }
+    let limit = at.runner.docker.as_ref().and_then(|d| d.services_limit);
+    let Some(Ok(limit)) = limit.map(usize::try_from) else {
+        return;
+    };
+    let from_runner = at.runner_services().len();
+    let requested = from_runner + at.job.runner_services().len();
+    if requested <= limit {
+        return;
+    }
+    let runner = &at.runner.name;
+    let counted = if from_runner > 0 {
+        format!(" ({from_runner} of them from the runner's `services`)")
+    } else {
+        String::new()
+    };
+    let diagnostic = Diagnostic::error(
+        "fleet-services-limit-exceeded",
+        format!(
+            "job `{}` needs {requested} services{counted}, but runner `{runner}` allows at most \
+             {limit} (`services_limit`)",
+            at.name
+        ),
+    )
+    .with_help(format!(
+        "gitlab-runner fails the job with `too many services requested`; start fewer services \
+         in the job, or raise `services_limit` of runner `{runner}`"
+    ));
+    diags.push(at.diagnostic(
+        diagnostic,
+        "docker.services_limit",
+        format!("`services_limit` of runner `{runner}`"),
+    ));
 }
 
 /// Compiles one `allowed_images` pattern of a VirtualBox or Parallels runner, or `None` when it

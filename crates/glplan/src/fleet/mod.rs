@@ -460,6 +460,10 @@ pub struct DockerSettings {
     /// `services` started with every job.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<RunnerService>,
+    /// `services_limit`: the maximum number of services of a job, the runner's own `services`
+    /// included. Unset or negative means no limit, and gitlab-runner's default is -1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services_limit: Option<i64>,
     /// `host`: the Docker daemon the runner uses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,

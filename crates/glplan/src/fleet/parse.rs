@@ -1252,6 +1252,7 @@ fn read_docker(
             "services" => docker.services = read_services(reader, field),
             "host" => docker.host = reader.string(field),
             "network_mode" => docker.network_mode = reader.string(field),
+            "services_limit" => docker.services_limit = reader.integer(field),
             "tls_verify"
             | "disable_cache"
             | "oom_kill_disable"
@@ -1265,7 +1266,6 @@ fn read_docker(
             | "oom_score_adjust"
             | "wait_for_services_timeout"
             | "network_mtu"
-            | "services_limit"
             | "service_cpu_shares" => {
                 reader.integer(field);
             }

@@ -2318,3 +2318,101 @@ fn stuck_job_help_for_other_server() {
         "register the runner with this GitLab server"
     );
 }
+
+const SERVICES_LIMIT: &str = "[[runners]]\nname = \"d\"\nexecutor = \"docker\"\n\
+    [runners.docker]\nimage = \"alpine\"\nservices_limit = 2\n";
+
+#[test]
+fn services_limit_parsed() {
+    let (_, fleet, diags) = parse_one(SERVICES_LIMIT);
+    assert!(problems(&diags).is_empty(), "{diags:#?}");
+    let docker = fleet.runners[0].docker.as_ref().unwrap();
+    assert_eq!(docker.services_limit, Some(2));
+}
+
+#[test]
+fn services_limit_unset_by_default() {
+    let (_, fleet, _) = parse_one("[[runners]]\nexecutor = \"docker\"\n[runners.docker]\n");
+    assert_eq!(
+        fleet.runners[0].docker.as_ref().unwrap().services_limit,
+        None
+    );
+}
+
+#[test]
+fn services_limit_wrong_type() {
+    let (_, _, diags) =
+        parse_one("[[runners]]\nexecutor = \"docker\"\n[runners.docker]\nservices_limit = \"2\"\n");
+    let diag = find(&diags, "fleet-invalid-type");
+    assert!(diag.message.contains("services_limit"), "{}", diag.message);
+}
+
+#[test]
+fn services_limit_at_and_above() {
+    let at = "a: {script: x, services: [postgres:16, redis:7]}\n";
+    let setup = Setup::new(at, &[("config.toml", SERVICES_LIMIT)]);
+    assert!(!setup.codes().contains(&"fleet-services-limit-exceeded"));
+
+    let above = "a: {script: x, services: [postgres:16, redis:7, mysql:8]}\n";
+    let setup = Setup::new(above, &[("config.toml", SERVICES_LIMIT)]);
+    let diag = setup.check_diag("fleet-services-limit-exceeded");
+    assert_eq!(diag.severity, Severity::Error);
+    assert_eq!(
+        diag.message,
+        "job `a` needs 3 services, but runner `d` allows at most 2 (`services_limit`)"
+    );
+    assert_eq!(
+        snippet(&setup.sources, diag),
+        "a: {script: x, services: [postgres:16, redis:7, mysql:8]}"
+    );
+    let label = &diag.labels[0];
+    assert_eq!(
+        snippet(
+            &setup.sources,
+            &Diagnostic::error("x", "").with_span(label.span)
+        ),
+        "2"
+    );
+}
+
+#[test]
+fn services_limit_counts_runner_services() {
+    let toml = format!("{SERVICES_LIMIT}[[runners.docker.services]]\nname = \"redis:7\"\n");
+    let yaml = "a: {script: x, services: [postgres:16, mysql:8]}\n";
+    let setup = Setup::new(yaml, &[("config.toml", &toml)]);
+    let diag = setup.check_diag("fleet-services-limit-exceeded");
+    assert_eq!(
+        diag.message,
+        "job `a` needs 3 services (1 of them from the runner's `services`), but runner `d` \
+         allows at most 2 (`services_limit`)"
+    );
+}
+
+#[test]
+fn services_limit_zero_rejects_one_service() {
+    let toml = SERVICES_LIMIT.replace("services_limit = 2", "services_limit = 0");
+    let setup = Setup::new(
+        "a: {script: x, services: [redis:7]}\n",
+        &[("config.toml", &toml)],
+    );
+    assert!(setup.codes().contains(&"fleet-services-limit-exceeded"));
+    let setup = Setup::new("a: {script: x}\n", &[("config.toml", &toml)]);
+    assert!(!setup.codes().contains(&"fleet-services-limit-exceeded"));
+}
+
+#[test]
+fn services_limit_negative_is_unlimited() {
+    let toml = SERVICES_LIMIT.replace("services_limit = 2", "services_limit = -1");
+    let yaml = "a: {script: x, services: [postgres:16, redis:7, mysql:8]}\n";
+    let setup = Setup::new(yaml, &[("config.toml", &toml)]);
+    assert!(!setup.codes().contains(&"fleet-services-limit-exceeded"));
+}
+
+#[test]
+fn services_limit_only_for_docker_executors() {
+    // `[runners.docker]` of a Kubernetes runner is not read.
+    let toml = SERVICES_LIMIT.replace("executor = \"docker\"", "executor = \"kubernetes\"");
+    let yaml = "a: {script: x, services: [postgres:16, redis:7, mysql:8]}\n";
+    let setup = Setup::new(yaml, &[("config.toml", &toml)]);
+    assert!(!setup.codes().contains(&"fleet-services-limit-exceeded"));
+}
