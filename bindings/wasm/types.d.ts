@@ -690,11 +690,12 @@ export interface ScheduledJob {
   finished_at?: number;
   /**
    * GitLab's failure reason of the last attempt (`script_failure`,
-   * `job_execution_timeout`, `stuck_pending_no_matching_runners`).
+   * `job_execution_timeout`, `runner_system_failure`, `stuck_pending_no_matching_runners`).
    */
   failure_reason?: string;
   /**
-   * Why the job did not run or did not finish.
+   * The reason the job did not run or did not finish, or the reason its runner failed its
+   * last attempt.
    */
   reason?: string;
   /**
@@ -750,8 +751,10 @@ export interface Attempt {
    */
   failure_reason?: string;
   /**
-   * The reason no runner took the attempt, for an attempt that GitLab dropped while it was
-   * pending. It is the same text as the job's entry in the schedule's `stuck`.
+   * For an attempt that GitLab dropped while it was pending, the reason no runner took it:
+   * the same text as the job's entry in the schedule's `stuck`. For an attempt that its
+   * runner failed because of the runner's settings, which runner failed it and how, and
+   * whether another runner that can take the job runs it.
    */
   reason?: string;
 }

@@ -221,6 +221,7 @@ fn pool(case: &Case, pipeline: &Pipeline) -> RunnerPool {
                 Eligible {
                     reason: runners.is_empty().then(|| "no runner".to_owned()),
                     runners,
+                    failing: Vec::new(),
                 }
             })
             .collect(),

@@ -1231,6 +1231,23 @@ test("plans with runners equal the CLI's on the fleet fixtures", () => {
   assert.equal(pipeline.fleet.runners.length, 2);
 });
 
+test("schedules that fail the jobs a runner rejects equal the CLI's", () => {
+  const binary = buildCli();
+  const entry = "allowed-lists.yml";
+  const files = { [entry]: fs.readFileSync(path.join(fleetFixtures, entry), "utf8") };
+  compareWithRunners(binary, { cwd: fleetFixtures, files, entry, extra: {}, args: ["--repo", "."] }, ["allowed-lists.toml"]);
+
+  // The runner must fail some jobs, or the comparison proves little.
+  const { schedule } = glplan.schedule({ files, entry, runners: runnerFiles(["allowed-lists.toml"]) });
+  const bad = schedule.jobs.find((job) => job.name === "bad");
+  assert.equal(bad.status, "failed");
+  assert.equal(bad.failure_reason, "runner_system_failure");
+  assert.equal(bad.finished_at, 9);
+  assert.match(bad.attempts[0].reason, /^runner `d` fails the job before its script: /);
+  const ok = schedule.jobs.find((job) => job.name === "ok");
+  assert.equal(ok.status, "success");
+});
+
 test("schedules with a durations file equal the CLI's", () => {
   const binary = buildCli();
   // A retried failure, a timeout, and an invalid duration that the diagnostics report.

@@ -217,7 +217,7 @@ fn attempt_wait(attempt: &Attempt) -> Option<u64> {
 /// Renders the schedule as a Mermaid Gantt chart: one section per runner (and one for trigger
 /// jobs), one bar per attempt, failed attempts marked `crit` and the critical path `active`.
 /// Jobs that never ran, and retried jobs whose last attempt never started, are listed in
-/// comments.
+/// comments, and so is each attempt that its runner failed, with the failure reason and why.
 pub fn gantt(schedule: &Schedule) -> String {
     let mut out = String::from("gantt\n");
     out.push_str(&format!(
@@ -291,6 +291,18 @@ pub fn gantt(schedule: &Schedule) -> String {
             task_name(&job.name),
             job.status.as_str()
         ));
+    }
+    for job in &schedule.jobs {
+        for attempt in job.attempts.iter().filter(|a| a.started_at.is_some()) {
+            let (Some(failure), Some(reason)) = (&attempt.failure_reason, &attempt.reason) else {
+                continue;
+            };
+            out.push_str(&format!(
+                "    %% {}: {failure}: {}\n",
+                task_name(&job.name),
+                escape(reason)
+            ));
+        }
     }
     out
 }

@@ -1471,3 +1471,84 @@ fn stuck_child_jobs_in_schedule_json() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn runner_failure_in_json() {
+    let schedule = schedule_json("runner-failure", &["runners.toml"], &[]);
+    assert_eq!(schedule["status"], "failed");
+    for name in ["bad", "pp", "svc"] {
+        let failed = job(&schedule, name);
+        assert_eq!(failed["status"], "failed", "{name}");
+        assert_eq!(failed["failure_reason"], "runner_system_failure", "{name}");
+        assert_eq!(failed["started_at"], 0, "{name}");
+        assert_eq!(failed["finished_at"], 9, "{name}");
+    }
+    let bad = job(&schedule, "bad");
+    let reason = bad["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("runner `d` fails the job before its script: The \"docker.io/kalilinux/kali:latest\" image"),
+        "{reason}"
+    );
+    assert_eq!(bad["attempts"][0]["reason"], bad["reason"]);
+    assert_eq!(job(&schedule, "ok")["status"], "success");
+    assert_eq!(job(&schedule, "noimg")["started_at"], 9);
+}
+
+#[test]
+fn runner_failure_retried_in_json() {
+    let schedule = schedule_json("runner-failure", &["runners.toml"], &[]);
+    let attempts = job(&schedule, "retried")["attempts"].as_array().unwrap();
+    let reasons: Vec<&Value> = attempts.iter().map(|a| &a["failure_reason"]).collect();
+    assert_eq!(reasons, ["runner_system_failure", "runner_system_failure"]);
+    let ends: Vec<&Value> = attempts.iter().map(|a| &a["finished_at"]).collect();
+    assert_eq!(ends, [18, 27]);
+}
+
+#[test]
+fn runner_failure_in_table() {
+    let config = fixture("runner-failure/.gitlab-ci.yml");
+    let runners = fixture("runner-failure/runners.toml");
+    let output = glplan(&["schedule", &config, "--runners", &runners]);
+    let text = stdout(&output);
+    let row = text
+        .lines()
+        .find(|line| line.starts_with("bad "))
+        .unwrap_or_else(|| panic!("no row of `bad` in {text}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells[..8],
+        ["bad", "test", "failed", "d", "1", "0:00", "0:00", "0:09"]
+    );
+    assert!(
+        row.contains("runner_system_failure; runner `d` fails the job before its script"),
+        "{row}"
+    );
+    assert!(
+        row.ends_with("every runner that can take the job fails it"),
+        "{row}"
+    );
+    assert!(text.contains("status: failed, duration 5:09"), "{text}");
+}
+
+#[test]
+fn runner_failure_in_mermaid() {
+    let config = fixture("runner-failure/.gitlab-ci.yml");
+    let runners = fixture("runner-failure/runners.toml");
+    let output = glplan(&[
+        "schedule",
+        &config,
+        "--runners",
+        &runners,
+        "--format",
+        "mermaid",
+    ]);
+    let text = stdout(&output);
+    assert!(text.contains("    bad :crit, j1, 0, 9\n"), "{text}");
+    assert!(
+        text.contains(
+            "    %% svc: runner_system_failure: runner `d` fails the job before its script: The \
+             \"redis:7\" image is not present on list of allowed services;"
+        ),
+        "{text}"
+    );
+}

@@ -94,6 +94,7 @@ fn pool(pipeline: &Pipeline) -> RunnerPool {
             Eligible {
                 runners,
                 reason: None,
+                failing: Vec::new(),
             }
         })
         .collect();

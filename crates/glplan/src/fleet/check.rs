@@ -129,6 +129,25 @@ fn check_on_runner(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     check_timeout(at, diags);
 }
 
+/// Returns the error diagnostics of job `job` (named `name` in messages) on `runner`, then
+/// those of the runner's own settings that fail every job it takes. The diagnostics point at
+/// the runner settings only, because no source map is given.
+pub(super) fn runner_errors(job: &PlannedJob, name: &str, runner: &Runner) -> Vec<Diagnostic> {
+    let sources = SourceMap::new();
+    let locator = Locator::new(&sources);
+    let at = At {
+        job,
+        name,
+        runner,
+        locator: &locator,
+    };
+    let mut diags = Vec::new();
+    check_on_runner(&at, &mut diags);
+    check_kubernetes_resources(runner, &mut diags);
+    diags.retain(Diagnostic::is_error);
+    diags
+}
+
 /// Adds the files of the child configurations that [`check`] covers to `sources`, so that the
 /// diagnostics of a child pipeline's jobs point at their definitions. A file whose name
 /// `sources` already has is skipped, because the checks locate jobs by file name.

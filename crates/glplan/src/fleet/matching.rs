@@ -27,7 +27,7 @@ use crate::config::JobKind;
 use crate::context::{PipelineContext, PipelineSource};
 use crate::pipeline::{Pipeline, PlannedJob};
 
-use super::{AccessLevel, Fleet, Runner, RunnerType};
+use super::{AccessLevel, Fleet, Runner, RunnerFailure, RunnerType};
 
 /// The facts about the pipeline that decide which runners may take its jobs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,6 +112,9 @@ pub struct JobMatch {
     /// Whether the job needs a runner and no runner can take it: GitLab leaves it pending
     /// (shown as stuck) until it drops it after an hour.
     pub stuck: bool,
+    /// The eligible runners that take the job and then fail it, in fleet order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failing: Vec<RunnerFailure>,
 }
 
 /// A runner that cannot take a job, and why.
@@ -223,8 +226,9 @@ impl Rejection {
     }
 }
 
-/// Lists, for each job of `pipeline`, the runners of `fleet` GitLab may hand it to and why the
-/// others cannot take it.
+/// Lists, for each job of `pipeline`, the runners of `fleet` GitLab may hand it to, why the
+/// others cannot take it, and which of the eligible runners fail the job once they take it
+/// ([`JobMatch::failing`]).
 ///
 /// Only a job's tags decide among runners once the runner-side checks are done, so the result
 /// is computed once per distinct tag list and shared by the jobs that have it.
@@ -237,7 +241,9 @@ pub fn match_jobs(pipeline: &Pipeline, fleet: &Fleet, context: &MatchContext) ->
         .iter()
         .map(|runner| reject_host(runner, fleet).or_else(|| reject_runner(runner, context)))
         .collect();
-    match_pipeline(pipeline, fleet, &runner_checks)
+    let mut matching = match_pipeline(pipeline, fleet, &runner_checks);
+    super::failure::add_failures(pipeline, fleet, &mut matching);
+    matching
 }
 
 fn match_pipeline(
@@ -257,6 +263,7 @@ fn match_pipeline(
                 eligible: Vec::new(),
                 rejected: Vec::new(),
                 stuck: false,
+                failing: Vec::new(),
             });
             continue;
         }
@@ -269,6 +276,7 @@ fn match_pipeline(
             stuck: eligible.is_empty(),
             eligible: eligible.clone(),
             rejected: rejected.clone(),
+            failing: Vec::new(),
         });
     }
     let children = pipeline

@@ -47,9 +47,11 @@
 //! it to and, for every other runner, the first reason GitLab skips it. A job no runner can take
 //! is stuck: GitLab leaves it pending until it drops it. [`check`] then reports executor
 //! settings that make a job fail or behave differently from what its configuration suggests,
-//! for each job against the runners that can take it. Both cover the jobs of the child
-//! pipelines GitLab creates, at every depth, and the checks name such a job `TRIGGER/JOB` as
-//! the schedule does.
+//! for each job against the runners that can take it. For the schedule, the matching also
+//! lists in [`JobMatch::failing`] the eligible runners whose settings make gitlab-runner fail
+//! the job after taking it, with the point of the run where it fails. The matching and the
+//! checks cover the jobs of the child pipelines GitLab creates, at every depth, and the checks
+//! name such a job `TRIGGER/JOB` as the schedule does.
 //!
 //! ```
 //! use glplan::SourceMap;
@@ -79,6 +81,7 @@
 //! snake_case keys; spans are left out of the JSON and kept for diagnostics.
 
 mod check;
+mod failure;
 mod matching;
 mod parse;
 mod quantity;
@@ -95,6 +98,10 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 
 pub use check::{add_child_sources, check};
+pub use failure::{
+    DOCKER_CLIENT_EXIT_CODE, FailureStage, POD_FAILURE_SECONDS, PREPARE_FAILURE_SECONDS,
+    RunnerFailure,
+};
 pub use matching::{
     ChildMatching, JobMatch, MatchContext, Matching, Rejection, RunnerRejection, match_jobs, reject,
 };

@@ -104,10 +104,13 @@ pub(super) fn child_matching<'a>(matching: &'a Matching, trigger: &str) -> Optio
         .map(|child| &child.matching)
 }
 
-/// Masks the rejections of `pipeline`'s jobs, and of its child pipelines' jobs with each
-/// child's masked values.
+/// Masks the rejections and runner failures of `pipeline`'s jobs, and of its child
+/// pipelines' jobs with each child's masked values.
 fn mask_rejections(matching: &mut Matching, pipeline: &Pipeline) {
     let masker = &pipeline.masker;
+    for failure in matching.jobs.iter_mut().flat_map(|job| &mut job.failing) {
+        failure.message = masker.mask_owned(std::mem::take(&mut failure.message));
+    }
     for rejection in matching.jobs.iter_mut().flat_map(|job| &mut job.rejected) {
         rejection.message = masker.mask_owned(std::mem::take(&mut rejection.message));
         if let Rejection::MissingTags { tags } = &mut rejection.reason {

@@ -34,9 +34,17 @@
 //! - An attempt longer than the job's timeout fails at the timeout with
 //!   `job_execution_timeout`. The timeout is the job's `timeout:`, else the project's (from
 //!   the durations file), lowered to the runner's `maximum_timeout`.
+//! - A runner whose settings make gitlab-runner fail the job
+//!   ([`crate::fleet::JobMatch::failing`]) fails each attempt it takes. A failure before the
+//!   script is a `runner_system_failure`. It comes after 9 seconds (three tries of the
+//!   executor's `Prepare`, 3 seconds apart), or after 1 second when the Kubernetes executor
+//!   cannot create the job pod. A failure in the script (a Docker client that cannot reach its daemon) is
+//!   a `script_failure` with exit code 1 at the job's run time. The other eligible runners run
+//!   the job as usual, so which one takes an attempt decides its outcome.
 //! - A failed attempt is retried as a new job (with a new, higher job id) while `retry:max`
 //!   allows it and `retry:when` lists the failure reason or `always`, or `retry:exit_codes`
-//!   lists the exit code. Failures from [`ScheduleOptions::fail`] and the durations file are
+//!   lists the exit code. The retry goes to whichever eligible runner requests a job first,
+//!   as in GitLab. Failures from [`ScheduleOptions::fail`] and the durations file are
 //!   `script_failure`s.
 //! - With `workflow:auto_cancel:on_job_failure: all`, a failure that is not allowed cancels
 //!   every job that has not completed.
@@ -166,6 +174,8 @@ mod status;
 #[cfg(test)]
 mod child_tests;
 #[cfg(test)]
+mod failure_tests;
+#[cfg(test)]
 mod tests;
 
 pub use durations::{
@@ -182,7 +192,7 @@ pub use status::PipelineStatus;
 pub(crate) use layout::simulated_child;
 
 use crate::config::When;
-use crate::fleet::{Fleet, Matching};
+use crate::fleet::{Fleet, Matching, RunnerFailure};
 use crate::pipeline::Pipeline;
 
 use durations::JobNames;
@@ -224,6 +234,9 @@ pub struct Eligible {
     pub runners: Vec<usize>,
     /// Why no runner can take the job, shown when [`Eligible::runners`] is empty.
     pub reason: Option<String>,
+    /// The runners of [`Eligible::runners`] that take the job and fail it, with
+    /// [`RunnerFailure::runner`] an index in [`RunnerPool::runners`].
+    pub failing: Vec<RunnerFailure>,
 }
 
 /// The runners of a simulation, and which of them can take each job.
@@ -273,9 +286,10 @@ impl RunnerPool {
         }
     }
 
-    /// Takes the hosts and runners of a parsed fleet, and each job's runners from the
-    /// fleet's matching. A runner's slots are its [`crate::fleet::Runner::max_jobs`]. A job no
-    /// runner can take gets every runner's rejection as its reason.
+    /// Takes the hosts and runners of a parsed fleet, and each job's runners, and the runners
+    /// that fail it, from the fleet's matching. A runner's slots are its
+    /// [`crate::fleet::Runner::max_jobs`]. A job no runner can take gets every runner's
+    /// rejection as its reason.
     pub fn from_fleet(fleet: &Fleet, matching: &Matching) -> RunnerPool {
         let hosts = fleet
             .hosts
@@ -313,6 +327,7 @@ fn unlimited_eligible(pipeline: &Pipeline) -> Vec<Eligible> {
         .map(|_| Eligible {
             runners: vec![0],
             reason: None,
+            failing: Vec::new(),
         })
         .collect()
 }
@@ -351,6 +366,7 @@ fn matched_eligible(matching: &Matching) -> Vec<Eligible> {
             Eligible {
                 runners: job.eligible.clone(),
                 reason,
+                failing: job.failing.clone(),
             }
         })
         .collect()

@@ -159,10 +159,11 @@ pub struct ScheduledJob {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<u64>,
     /// GitLab's failure reason of the last attempt (`script_failure`,
-    /// `job_execution_timeout`, `stuck_pending_no_matching_runners`).
+    /// `job_execution_timeout`, `runner_system_failure`, `stuck_pending_no_matching_runners`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
-    /// Why the job did not run or did not finish.
+    /// The reason the job did not run or did not finish, or the reason its runner failed its
+    /// last attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Every attempt, retries included, in order.
@@ -203,8 +204,10 @@ pub struct Attempt {
     /// GitLab's failure reason, for a failed attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
-    /// The reason no runner took the attempt, for an attempt that GitLab dropped while it was
-    /// pending. It is the same text as the job's entry in the schedule's `stuck`.
+    /// For an attempt that GitLab dropped while it was pending, the reason no runner took it:
+    /// the same text as the job's entry in the schedule's `stuck`. For an attempt that its
+    /// runner failed because of the runner's settings, which runner failed it and how, and
+    /// whether another runner that can take the job runs it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

@@ -27,6 +27,7 @@ use super::output::{
 };
 use super::status::{PipelineStatus, Token, TokenCounts, TokenSet, composite};
 use super::{RunnerPool, ScheduleOptions};
+use crate::fleet::{FailureStage, RunnerFailure};
 
 mod downstream;
 
@@ -107,6 +108,8 @@ struct JobFacts<'p> {
     eligible: Vec<usize>,
     /// The pool's reason that no runner can take the job.
     no_runner_reason: Option<&'p str>,
+    /// The eligible runners that fail the job once they take it.
+    failing: &'p [RunnerFailure],
     /// Whether runners match the job but every one is on a host with `concurrent = 0`.
     hosts_not_running: bool,
     /// Index in [`Sim::classes`] of the job's set of eligible runners.
@@ -135,6 +138,9 @@ struct Current {
     /// Whether the attempt started. One that did not has its `started` and `end` at the
     /// time it was dropped or canceled.
     start: Start,
+    /// Index in the job's [`JobFacts::failing`] of the failure of the attempt's runner, when
+    /// its runner fails the job.
+    runner_failure: Option<usize>,
 }
 
 /// The start of an attempt, or the reason it never started.
@@ -454,6 +460,7 @@ impl<'p> Sim<'p> {
                     resource,
                     eligible,
                     no_runner_reason: entry.eligible.and_then(|e| e.reason.as_deref()),
+                    failing: entry.eligible.map_or(&[], |e| e.failing.as_slice()),
                     hosts_not_running,
                     class,
                 });
@@ -998,6 +1005,9 @@ impl<'p> Sim<'p> {
             timeout = timeout.min(maximum);
         }
         let seconds = fact.timing.seconds;
+        let runner_failure =
+            runner.and_then(|r| fact.failing.iter().position(|failure| failure.runner == r));
+        let failing = runner_failure.and_then(|index| fact.failing.get(index));
         // GitLab fails such a trigger job as soon as it starts, before any downstream
         // pipeline exists, so the durations file does not apply. It checks the depth limit
         // first, then the hierarchy size, then whether it can create the child pipeline.
@@ -1012,8 +1022,23 @@ impl<'p> Sim<'p> {
         let mut inherited = None;
         let (length, failure, exit_code) = if let Some(reason) = downstream_failure {
             (0, Some(reason), None)
+        } else if let Some((failing, after)) =
+            failing.and_then(|failing| Some((failing, failing.seconds()?)))
+        {
+            // The runner fails the job before its script runs.
+            (after.min(timeout), Some(failing.failure_reason()), None)
         } else if !fact.bridge && seconds > timeout {
             (timeout, Some(TIMEOUT_FAILURE), None)
+        } else if let Some(failing) = failing {
+            // The script fails at its first Docker command, at a time glplan does not know,
+            // so the attempt keeps the job's run time. A failure from the durations file keeps
+            // its exit code.
+            let exit_code = if fact.timing.failures.fails(attempt) {
+                fact.timing.exit_code
+            } else {
+                failing.exit_code().unwrap_or(fact.timing.exit_code)
+            };
+            (seconds, Some(failing.failure_reason()), Some(exit_code))
         } else if !fact.timing.failures.fails(attempt) {
             (seconds, None, None)
         } else if !fact.bridge {
@@ -1068,6 +1093,7 @@ impl<'p> Sim<'p> {
                 waits_for_child,
                 inherited,
                 start: Start::Started,
+                runner_failure: runner_failure.filter(|_| failure.is_some()),
             });
         }
         self.set_token(job, Token::Running);
@@ -1234,6 +1260,7 @@ impl<'p> Sim<'p> {
             waits_for_child: false,
             inherited: None,
             start: Start::Dropped,
+            runner_failure: None,
         };
         // The attempt is recorded before the resource group is released, so the job that
         // takes the group next follows this attempt on the critical path.
@@ -1414,6 +1441,7 @@ impl<'p> Sim<'p> {
             waits_for_child: false,
             inherited: None,
             start,
+            runner_failure: None,
         };
         state.attempts.push(attempt);
     }
@@ -1515,7 +1543,10 @@ impl<'p> Sim<'p> {
                 finished_at: Some(a.end),
                 status: attempt_status(a),
                 failure_reason: a.failure.map(str::to_owned),
-                reason: (a.start == Start::Dropped).then(|| self.stuck_reason(job)),
+                reason: match a.start {
+                    Start::Dropped => Some(self.stuck_reason(job)),
+                    _ => self.runner_failure_reason(job, a),
+                },
             })
             .collect();
         // A retry that waits for its resource group is a new job in GitLab, so it gets an
@@ -1556,6 +1587,9 @@ impl<'p> Sim<'p> {
         let reason = match status {
             JobStatus::Failed if last.is_some_and(|a| a.start == Start::Dropped) => {
                 Some(self.stuck_reason(job))
+            }
+            JobStatus::Failed if last.is_some_and(|a| a.runner_failure.is_some()) => {
+                last.and_then(|a| self.runner_failure_reason(job, a))
             }
             JobStatus::Created if halt.is_some() => halt.map(|h| h.reason.clone()),
             JobStatus::Created => self.blocker(job),
@@ -1616,6 +1650,37 @@ impl<'p> Sim<'p> {
                 .map_or_else(|| "no runner can take the job".to_owned(), str::to_owned);
         }
         "the runners that can take it had no free slot for a day".to_owned()
+    }
+
+    /// Describes how the runner of `attempt` failed `job`, and whether another runner that can
+    /// take the job runs it. `None` for an attempt that its runner did not fail, or that was
+    /// canceled.
+    fn runner_failure_reason(&self, job: usize, attempt: &Current) -> Option<String> {
+        let fact = self.facts.get(job)?;
+        let failing = fact.failing.get(attempt.runner_failure?)?;
+        if attempt.canceled || attempt.failure.is_none() {
+            return None;
+        }
+        let runner_name = |r: usize| self.pool.runners.get(r).map_or("", |r| r.name.as_str());
+        let runner = runner_name(failing.runner);
+        let cause = match failing.stage {
+            FailureStage::Prepare | FailureStage::PodCreation => {
+                format!("runner `{runner}` fails the job before its script")
+            }
+            FailureStage::Script => format!("the script fails on runner `{runner}`"),
+        };
+        let others: Vec<String> = fact
+            .eligible
+            .iter()
+            .filter(|&&r| !fact.failing.iter().any(|failure| failure.runner == r))
+            .map(|&r| format!("`{}`", runner_name(r)))
+            .collect();
+        let rest = match others.as_slice() {
+            [] => "every runner that can take the job fails it".to_owned(),
+            [one] => format!("runner {one} runs it"),
+            many => format!("runners {} run it", many.join(", ")),
+        };
+        Some(format!("{cause}: {}; {rest}", failing.message))
     }
 
     /// Names the first job this created job still waits for.

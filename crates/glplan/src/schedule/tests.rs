@@ -29,6 +29,7 @@ fn every_runner(children: Vec<ChildEligible>, count: usize) -> Vec<ChildEligible
                 .map(|_| Eligible {
                     runners: (0..count).collect(),
                     reason: None,
+                    failing: Vec::new(),
                 })
                 .collect(),
             children: every_runner(child.children, count),
@@ -61,6 +62,7 @@ fn pool(pipeline: &Pipeline, concurrent: u32, interval: u64, limits: &[u32]) -> 
             .map(|_| Eligible {
                 runners: (0..limits.len()).collect(),
                 reason: None,
+                failing: Vec::new(),
             })
             .collect(),
         children: every_runner(RunnerPool::unlimited(pipeline).children, limits.len()),
@@ -75,6 +77,7 @@ fn pool_without_gpu_runner(pipeline: &Pipeline) -> RunnerPool {
         *eligible = Eligible {
             runners: Vec::new(),
             reason: Some("no runner has the tag `gpu`".into()),
+            failing: Vec::new(),
         };
     }
     pool
@@ -866,6 +869,7 @@ fn auto_cancel_hands_no_resource_group() {
     let eligible = |runners: Vec<usize>| Eligible {
         runners,
         reason: None,
+        failing: Vec::new(),
     };
     let pool = RunnerPool {
         hosts: vec![host("full", 0), host("free", 1)],
