@@ -196,13 +196,24 @@ fn read_under(base: &Path, relative: &str) -> Result<String, FetchError> {
         _ => FetchError::Other(format!("cannot read `{}`: {e}", path.display())),
     })?;
     // The file was read, so invalid UTF-8 is a problem of its content, like a YAML syntax
-    // error, and GitLab rejects such a file too. The offset lets the user find the byte.
+    // error, and GitLab rejects such a file too. The position lets the user find the byte.
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
+        let (line, column) = line_column(e.as_bytes().get(..offset).unwrap_or_default());
         FetchError::Other(format!(
-            "`{relative}` is not valid UTF-8: invalid byte at offset {offset}"
+            "`{relative}` is not valid UTF-8: invalid byte at line {line}, column {column} \
+             (offset {offset})"
         ))
     })
+}
+
+/// Returns the 1-based line and column, in characters, of the position after `valid`, which
+/// is valid UTF-8.
+fn line_column(valid: &[u8]) -> (usize, usize) {
+    let text = std::str::from_utf8(valid).unwrap_or_default();
+    let line = text.matches('\n').count() + 1;
+    let last_line = text.rsplit('\n').next().unwrap_or_default();
+    (line, last_line.chars().count() + 1)
 }
 
 /// Returns whether `path`, with symbolic links followed, is inside `base`. A path that does not exist
@@ -421,16 +432,31 @@ mod tests {
     }
 
     #[test]
-    fn read_non_utf8_names_offset() {
+    fn read_non_utf8_names_position() {
         let dir = Scratch::new("utf8-offset");
         std::fs::write(dir.0.join("bad.yml"), b"a: b\nc: \xff\n").unwrap();
+        std::fs::write(
+            dir.0.join("wide.yml"),
+            "a: b\r\n\u{e9}: "
+                .bytes()
+                .chain([0xc3])
+                .collect::<Vec<u8>>(),
+        )
+        .unwrap();
         let files = DirFiles::new(&dir.0);
         let Err(FetchError::Other(message)) = files.read(local("bad.yml")) else {
             panic!("bad.yml was read");
         };
         assert_eq!(
             message,
-            "`bad.yml` is not valid UTF-8: invalid byte at offset 8"
+            "`bad.yml` is not valid UTF-8: invalid byte at line 2, column 4 (offset 8)"
+        );
+        let Err(FetchError::Other(message)) = files.read(local("wide.yml")) else {
+            panic!("wide.yml was read");
+        };
+        assert_eq!(
+            message,
+            "`wide.yml` is not valid UTF-8: invalid byte at line 2, column 4 (offset 10)"
         );
     }
 
