@@ -170,6 +170,12 @@ export interface ContextInput {
    */
   mr_event_type?: MergeRequestEventType | null;
   /**
+   * The merge request's title (`CI_MERGE_REQUEST_TITLE`; default `Add feature`). A title
+   * that starts with `Draft:`, `[Draft]` or `(Draft)`, in any case, makes the merge request
+   * a draft (`CI_MERGE_REQUEST_DRAFT`).
+   */
+  mr_title?: string | null;
+  /**
    * Instance CI/CD variables, the lowest in precedence of the settings variables, in the
    * form of `variables`, where the object form may also have `protected`.
    */

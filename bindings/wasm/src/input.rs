@@ -197,6 +197,10 @@ pub struct ContextInput {
     /// `CI_MERGE_REQUEST_EVENT_TYPE`: `detached` (the default), `merged_result` or
     /// `merge_train`.
     pub mr_event_type: Option<MergeRequestEventType>,
+    /// The merge request's title (`CI_MERGE_REQUEST_TITLE`; default `Add feature`). A title
+    /// that starts with `Draft:`, `[Draft]` or `(Draft)`, in any case, makes the merge request
+    /// a draft (`CI_MERGE_REQUEST_DRAFT`).
+    pub mr_title: Option<String>,
     /// Instance CI/CD variables, the lowest in precedence of the settings variables, in the
     /// form of `variables`, where the object form may also have `protected`.
     #[cfg_attr(
@@ -485,6 +489,7 @@ impl Input {
             mr_target: context.mr_target.clone(),
             mr_labels: context.mr_labels.clone(),
             mr_event_type: context.mr_event_type,
+            mr_title: context.mr_title.clone(),
             variables: settings_variables(
                 self.variables.as_ref(),
                 "variables",
@@ -542,7 +547,7 @@ fn javascript_terms(message: &str) -> String {
 
 /// Returns whether the string at `path` of the argument is text rather than a name: a file's
 /// contents in `files`, `projects`, `templates`, `remote`, `runners` or `durations`, a value in
-/// `inputs`, a variable's value, or `context.title`. A lone surrogate in text becomes U+FFFD,
+/// `inputs`, a variable's value, `context.title` or `context.mr_title`. A lone surrogate in text becomes U+FFFD,
 /// and in a name it is an error (see [`crate::js_value::to_json`]).
 ///
 /// NOTE: the paths follow the fields of [`Input`] by hand, so a new text field needs a case
@@ -558,7 +563,7 @@ pub fn is_text_path(path: &[Step]) -> bool {
         ("inputs", [_, ..]) => true,
         ("variables", rest) => is_variable_value(rest),
         ("context", [Step::Key(field), rest @ ..]) => match (field.as_str(), rest) {
-            ("title", []) => true,
+            ("title" | "mr_title", []) => true,
             ("instance_variables" | "project_variables", rest) => is_variable_value(rest),
             ("group_variables", [Step::Index(_), Step::Key(variables), rest @ ..]) => {
                 variables == "variables" && is_variable_value(rest)
@@ -1199,6 +1204,7 @@ mod tests {
             vec![key("variables"), key("A")],
             vec![key("variables"), key("A"), key("value")],
             vec![key("context"), key("title")],
+            vec![key("context"), key("mr_title")],
             vec![
                 key("context"),
                 key("project_variables"),
@@ -1280,6 +1286,17 @@ mod tests {
         let input = input(serde_json::json!({"context": {"mr_source": "feature"}})).unwrap();
         let context = input.pipeline_context().unwrap();
         assert_eq!(context.source, PipelineSource::MergeRequestEvent);
+    }
+
+    #[test]
+    fn context_merge_request_title() {
+        let context = serde_json::json!({"ref": "feature", "mr_title": "[Draft] login"});
+        let input = input(serde_json::json!({ "context": context })).unwrap();
+        let context = input.pipeline_context().unwrap();
+        assert_eq!(context.source, PipelineSource::MergeRequestEvent);
+        let merge_request = context.merge_request_pipeline().unwrap();
+        assert_eq!(merge_request.title, "[Draft] login");
+        assert!(merge_request.draft);
     }
 
     #[test]

@@ -267,6 +267,12 @@ pub struct ContextArgs {
     #[arg(long, value_name = "TYPE", value_parser = parse_event_type, conflicts_with = "tag")]
     pub mr_event_type: Option<MergeRequestEventType>,
 
+    /// Title of the merge request (`CI_MERGE_REQUEST_TITLE`); makes the pipeline a merge
+    /// request pipeline. A title that starts with `Draft:`, `[Draft]` or `(Draft)`, in any
+    /// case, makes it a draft (`CI_MERGE_REQUEST_DRAFT=true`) [default: Add feature].
+    #[arg(long, value_name = "TITLE", value_parser = parse_non_empty, conflicts_with = "tag")]
+    pub mr_title: Option<String>,
+
     /// Reads pipeline variables from FILE: either `KEY=VALUE` lines, or a JSON object whose
     /// values are strings or objects with a string `value` and the boolean flags `masked`,
     /// `raw` and `file`. In `KEY=VALUE` lines, blank lines and lines starting with `#` are
@@ -424,6 +430,7 @@ impl ContextArgs {
             || self.mr_target.is_some()
             || !self.mr_labels.is_empty()
             || self.mr_event_type.is_some()
+            || self.mr_title.is_some()
     }
 }
 

@@ -43,6 +43,7 @@ pub fn build(args: &ContextArgs, cli_vars: &[(String, String)]) -> Result<Pipeli
         mr_target: args.mr_target.clone(),
         mr_labels: args.mr_labels.clone(),
         mr_event_type: args.mr_event_type,
+        mr_title: args.mr_title.clone(),
         variables,
         instance_variables: instance_variables(args),
         group_variables: group_variables(args),
@@ -348,6 +349,7 @@ fn option_name(field: &str) -> &str {
         "changed" => "--changed",
         "default_branch" => "--default-branch",
         "mr_source" => "--mr-source",
+        "mr_title" => "--mr-title",
         "mr_target" => "--mr-target",
         other => other,
     }

@@ -1281,6 +1281,34 @@ fn plan_mermaid_format() {
 }
 
 #[test]
+fn plan_mr_title_sets_draft() {
+    let dir = std::env::temp_dir().join(format!("glplan-mr-title-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(
+        &config,
+        "draft: {script: x, rules: [{if: '$CI_MERGE_REQUEST_DRAFT == \"true\"'}]}\n\
+         titled: {script: x, rules: [{if: '$CI_MERGE_REQUEST_TITLE =~ /^Draft/'}]}\n\
+         always: {script: x, rules: [{when: on_success}]}\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let default = plan_json(&[config, "--mr-source", "feat"], 0);
+    let draft = plan_json(
+        &[config, "--ref", "feat", "--mr-title", "Draft: fix login"],
+        0,
+    );
+    let plain = plan_json(&[config, "--ref", "feat", "--mr-title", "Fix login"], 0);
+    let empty = glplan(&["plan", config, "--ref", "feat", "--mr-title", ""]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(created(&default), ["always"]);
+    assert_eq!(created(&draft), ["draft", "titled", "always"]);
+    assert_eq!(draft["source"], "merge_request_event");
+    assert_eq!(created(&plain), ["always"]);
+    assert_eq!(empty.status.code(), Some(2));
+}
+
+#[test]
 fn plan_var_file_formats() {
     let dir = std::env::temp_dir().join(format!("glplan-vars-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

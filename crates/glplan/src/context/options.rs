@@ -49,6 +49,10 @@ pub struct ContextOptions {
     pub mr_labels: Vec<String>,
     /// `CI_MERGE_REQUEST_EVENT_TYPE`. Default `detached`.
     pub mr_event_type: Option<MergeRequestEventType>,
+    /// The merge request's title (`CI_MERGE_REQUEST_TITLE`). A title that starts with
+    /// `Draft:`, `[Draft]` or `(Draft)`, in any case, makes the merge request a draft
+    /// (`CI_MERGE_REQUEST_DRAFT`), as in GitLab. Default `Add feature`.
+    pub mr_title: Option<String>,
     /// Pipeline variables, as **Run pipeline** or the API would set them. With the source
     /// `schedule` they are the schedule's variables instead, because GitLab gives a scheduled
     /// pipeline the variables of its schedule and no pipeline variables. A later entry with
@@ -145,8 +149,8 @@ pub enum ContextError {
     /// string, which no GitLab pipeline has.
     EmptyValue {
         /// The [`ContextOptions`] field: `ref_name`, `default_branch`, `project_path`,
-        /// `mr_source`, `mr_target`, `mr_labels`, `changed`, `group_variables` (a group path)
-        /// or `masked`.
+        /// `mr_source`, `mr_target`, `mr_title`, `mr_labels`, `changed`, `group_variables` (a
+        /// group path) or `masked`.
         field: &'static str,
         /// The 0-based index of the empty entry in a list field (`mr_labels`, `changed`,
         /// `masked`) or of the group in `group_variables`; `None` for the other fields.
@@ -228,6 +232,7 @@ impl ContextOptions {
             || self.mr_target.is_some()
             || !self.mr_labels.is_empty()
             || self.mr_event_type.is_some()
+            || self.mr_title.is_some()
     }
 
     fn default_branch(&self) -> &str {
@@ -439,6 +444,7 @@ impl ContextOptions {
             ("project_path", &self.project_path),
             ("mr_source", &self.mr_source),
             ("mr_target", &self.mr_target),
+            ("mr_title", &self.mr_title),
         ];
         if let Some((field, _)) = single
             .into_iter()
@@ -519,6 +525,10 @@ impl ContextOptions {
         if let Some(merge_request) = &mut context.merge_request {
             merge_request.labels = self.mr_labels.clone();
             merge_request.event_type = self.mr_event_type.unwrap_or_default();
+            if let Some(title) = &self.mr_title {
+                merge_request.title = title.clone();
+                merge_request.draft = is_draft_title(title);
+            }
             merge_request.source_branch_protected = source_branch == default_branch;
             merge_request.target_branch_protected = target_branch == default_branch;
             if merge_request.event_type != MergeRequestEventType::Detached {
@@ -527,6 +537,16 @@ impl ContextOptions {
         }
         Ok(context)
     }
+}
+
+/// Returns whether GitLab takes a merge request with `title` as a draft: the title starts
+/// with `[Draft]`, `(Draft)` or `Draft:`, ignoring ASCII case (`Gitlab::Regex.merge_request_draft`).
+fn is_draft_title(title: &str) -> bool {
+    ["[draft]", "(draft)", "draft:"].iter().any(|prefix| {
+        title
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    })
 }
 
 /// GitLab sets the head commits of both branches only in merged results and merge train
@@ -920,6 +940,48 @@ mod tests {
         assert!(merge_request.source_branch_protected);
         assert!(!merge_request.target_branch_protected);
         assert_eq!(context.ref_name, "main");
+    }
+
+    #[test]
+    fn merge_request_title_sets_draft() {
+        let build = |title: &str| {
+            let options = ContextOptions {
+                ref_name: Some("feature".to_owned()),
+                mr_title: Some(title.to_owned()),
+                ..ContextOptions::default()
+            };
+            options.build().unwrap().merge_request.unwrap()
+        };
+        for title in ["Draft: x", "draft:x", "[DRAFT] x", "(Draft)x"] {
+            let merge_request = build(title);
+            assert_eq!(merge_request.title, title);
+            assert!(merge_request.draft, "{title}");
+        }
+        for title in [
+            "Drafts: x",
+            "x Draft: y",
+            "Draft x",
+            " Draft: x",
+            "[WIP] x",
+            "Dräft: x",
+        ] {
+            assert!(!build(title).draft, "{title}");
+        }
+    }
+
+    #[test]
+    fn merge_request_title_empty_rejected() {
+        let options = ContextOptions {
+            mr_title: Some(String::new()),
+            ..ContextOptions::default()
+        };
+        assert_eq!(
+            options.build(),
+            Err(ContextError::EmptyValue {
+                field: "mr_title",
+                index: None
+            })
+        );
     }
 
     #[test]
