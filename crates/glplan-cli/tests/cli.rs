@@ -1141,6 +1141,23 @@ fn plan_title_skip_ci_skips() {
 }
 
 #[test]
+fn plan_skip_ci_keeps_configuration_errors() {
+    let dir = std::env::temp_dir().join(format!("glplan-skip-invalid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".gitlab-ci.yml");
+    std::fs::write(&config, "job: {stage: nope, script: a}\n").unwrap();
+    let output = glplan(&["plan", config.to_str().unwrap(), "--title", "[skip ci]"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stdout(&output).contains("skipped: "), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("error[unknown-stage]"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn plan_skip_ci_ignored_by_web_source() {
     let args = ["plan", RULES, "--title", "[skip ci]", "--source", "web"];
     let output = glplan(&args);

@@ -13,15 +13,14 @@ impl PipelineSource {
     /// Returns whether GitLab skips a pipeline of this source whose commit message contains
     /// `[skip ci]`. In GitLab's source, the callers of `Ci::CreatePipelineService` pass
     /// `ignore_skip_ci: true` for `web`, `api`, `schedule`, `trigger`, `pipeline` and
-    /// `parent_pipeline`. `external` pipelines come from commit statuses and are never created
-    /// from the configuration.
+    /// `parent_pipeline`. `external` pipelines come from commit statuses and `webide`
+    /// pipelines from `Ci::CreateWebIdeTerminalService`, which do not run `Chain::Skip`.
     pub fn honors_skip_ci(self) -> bool {
         match self {
             PipelineSource::Push
             | PipelineSource::MergeRequestEvent
             | PipelineSource::ExternalPullRequestEvent
             | PipelineSource::Chat
-            | PipelineSource::Webide
             | PipelineSource::OndemandDastScan
             | PipelineSource::OndemandDastValidation
             | PipelineSource::SecurityOrchestrationPolicy => true,
@@ -31,7 +30,8 @@ impl PipelineSource {
             | PipelineSource::Trigger
             | PipelineSource::Pipeline
             | PipelineSource::ParentPipeline
-            | PipelineSource::External => false,
+            | PipelineSource::External
+            | PipelineSource::Webide => false,
         }
     }
 }
@@ -156,11 +156,22 @@ mod tests {
             PipelineSource::Trigger,
             PipelineSource::Pipeline,
             PipelineSource::ParentPipeline,
+            PipelineSource::External,
+            PipelineSource::Webide,
         ] {
             context.source = source;
             assert_eq!(context.skip_ci_marker(), None, "{source:?}");
         }
-        context.source = PipelineSource::MergeRequestEvent;
-        assert_eq!(context.skip_ci_marker(), Some("[skip ci]"));
+        for source in [
+            PipelineSource::MergeRequestEvent,
+            PipelineSource::ExternalPullRequestEvent,
+            PipelineSource::Chat,
+            PipelineSource::OndemandDastScan,
+            PipelineSource::OndemandDastValidation,
+            PipelineSource::SecurityOrchestrationPolicy,
+        ] {
+            context.source = source;
+            assert_eq!(context.skip_ci_marker(), Some("[skip ci]"), "{source:?}");
+        }
     }
 }
