@@ -2057,6 +2057,11 @@ export interface Runner {
    */
   request_concurrency: number;
   /**
+   * `strict_check_interval`: after a job, the runner waits for its next turn of the
+   * feeder (`check_interval`) instead of requesting the next job at once. Default `false`.
+   */
+  strict_check_interval?: boolean;
+  /**
    * `environment`: `NAME=value` entries added to every job's environment.
    */
   environment?: string[];

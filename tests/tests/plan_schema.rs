@@ -197,6 +197,7 @@ concurrent = 8
 [[runners]]
   name = "machine"
   executor = "docker+machine"
+  strict_check_interval = true
   environment = ["DOCKER_DRIVER=overlay2"]
   runner_type = "project_type"
   projects = ["group/project"]

@@ -210,6 +210,7 @@ fn pool(case: &Case, pipeline: &Pipeline) -> RunnerPool {
                 host,
                 limit,
                 maximum_timeout: None,
+                strict_check_interval: false,
             })
             .collect(),
         eligible: pipeline

@@ -84,6 +84,7 @@ fn pool(pipeline: &Pipeline) -> RunnerPool {
             host: r / RUNNERS_PER_HOST,
             limit: 4,
             maximum_timeout: None,
+            strict_check_interval: false,
         })
         .collect();
     let eligible = (0..pipeline.jobs.len())

@@ -186,6 +186,10 @@ pub struct Runner {
     pub limit: u32,
     /// `request_concurrency`: the most job requests in flight at once. Default 1.
     pub request_concurrency: u32,
+    /// `strict_check_interval`: after a job, the runner waits for its next turn of the
+    /// feeder (`check_interval`) instead of requesting the next job at once. Default `false`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict_check_interval: bool,
     /// `environment`: `NAME=value` entries added to every job's environment.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub environment: Vec<String>,

@@ -854,6 +854,7 @@ fn read_runner(
         executor: None,
         limit: 0,
         request_concurrency: 1,
+        strict_check_interval: false,
         environment: Vec::new(),
         tags: Vec::new(),
         run_untagged: true,
@@ -901,6 +902,9 @@ fn read_runner(
                 if let Some(limit) = reader.count(field) {
                     runner.limit = limit;
                 }
+            }
+            "strict_check_interval" => {
+                runner.strict_check_interval = reader.bool(field).unwrap_or(false);
             }
             "request_concurrency" => {
                 if let Some(value) = reader.integer(field) {

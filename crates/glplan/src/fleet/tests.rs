@@ -246,6 +246,27 @@ fn request_concurrency_at_least_one() {
 }
 
 #[test]
+fn strict_check_interval_read() {
+    let (_, fleet, diagnostics) = parse_one(
+        "[[runners]]\nexecutor = \"shell\"\nstrict_check_interval = true\n\
+         [[runners]]\nexecutor = \"shell\"\n\
+         [[runners]]\nexecutor = \"shell\"\nstrict_check_interval = \"yes\"\n",
+    );
+    let values: Vec<bool> = fleet
+        .runners
+        .iter()
+        .map(|r| r.strict_check_interval)
+        .collect();
+    assert_eq!(values, [true, false, false]);
+    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        errors[0].message,
+        "`runners[2].strict_check_interval` should be a boolean, but is string"
+    );
+}
+
+#[test]
 fn run_untagged_default_follows_tags() {
     let (_, fleet, _) = parse_one(
         "[[runners]]\nexecutor = \"shell\"\ntags = [\"a\"]\n\

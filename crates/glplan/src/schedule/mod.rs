@@ -141,7 +141,9 @@
 //! A worker given a runner requests jobs for it unless the runner already runs `limit` jobs
 //! (0 is unlimited). A runner that gets a job is requeued without waiting, and a worker with
 //! no job takes it at once. So at one feed a runner takes jobs until it reaches its `limit`,
-//! until the host has no free worker, or until no job it can take is left. Feeds that come at the same
+//! until the host has no free worker, or until no job it can take is left. A runner with
+//! `strict_check_interval = true` is not requeued after a job, so it takes at most one job
+//! per feed. Feeds that come at the same
 //! second are handled in host order, then in each host's feed order.
 //!
 //! GitLab drops a job that no runner can take after an hour pending, with the failure reason
@@ -159,9 +161,8 @@
 //! NOTE: a job request takes no time in the model. gitlab-runner's requests can wait for a
 //! job on GitLab's side (long polling) and keep their worker busy meanwhile. Also,
 //! `request_concurrency` bounds how many requests a runner has in flight. Neither appears here.
-//! `strict_check_interval` (no requeue after a job) and runners that the feeder skips
-//! without waiting (unhealthy ones, such as a runner with an unknown executor) are not
-//! modelled either.
+//! Runners that the feeder skips without waiting (unhealthy ones, such as a runner with an
+//! unknown executor) are not modelled either.
 
 mod durations;
 mod feeder;
@@ -225,6 +226,9 @@ pub struct Runner {
     pub limit: u32,
     /// `maximum_timeout` in seconds, which lowers the timeout of the jobs it runs.
     pub maximum_timeout: Option<u64>,
+    /// `strict_check_interval`: the runner takes at most one job per feed, because
+    /// gitlab-runner does not requeue it after a job.
+    pub strict_check_interval: bool,
 }
 
 /// The runners that can take one job.
@@ -280,6 +284,7 @@ impl RunnerPool {
                 host: 0,
                 limit: 0,
                 maximum_timeout: None,
+                strict_check_interval: false,
             }],
             eligible: unlimited_eligible(pipeline),
             children: unlimited_children(pipeline),
@@ -308,6 +313,7 @@ impl RunnerPool {
                 host: runner.host,
                 limit: runner.max_jobs().unwrap_or(0),
                 maximum_timeout: runner.maximum_timeout,
+                strict_check_interval: runner.strict_check_interval,
             })
             .collect();
         RunnerPool {

@@ -966,7 +966,13 @@ impl<'p> Sim<'p> {
     /// Requests jobs for `runner`, lowest job id first. gitlab-runner requeues a runner that
     /// got a job without waiting, and a worker with no job takes it at once, so the runner
     /// takes jobs until it reaches its `limit`, its host has no free worker or none is left.
+    /// A runner with `strict_check_interval` is not requeued and takes one job at most.
     fn poll(&mut self, runner: usize, time: u64) {
+        let strict = self
+            .pool
+            .runners
+            .get(runner)
+            .is_some_and(|config| config.strict_check_interval);
         while self.has_room(runner) {
             let Some((entry, class)) = self.first_pending(runner) else {
                 break;
@@ -977,6 +983,9 @@ impl<'p> Sim<'p> {
             let job = entry.1;
             let queued = self.states.get(job).map_or(time, |s| s.queued);
             self.begin(job, Some(runner), queued, time);
+            if strict {
+                break;
+            }
         }
     }
 

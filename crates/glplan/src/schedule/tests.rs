@@ -54,6 +54,7 @@ fn pool(pipeline: &Pipeline, concurrent: u32, interval: u64, limits: &[u32]) -> 
                 host: 0,
                 limit,
                 maximum_timeout: None,
+                strict_check_interval: false,
             })
             .collect(),
         eligible: pipeline
@@ -865,6 +866,7 @@ fn auto_cancel_hands_no_resource_group() {
         host,
         limit: 0,
         maximum_timeout: None,
+        strict_check_interval: false,
     };
     let eligible = |runners: Vec<usize>| Eligible {
         runners,
@@ -1000,6 +1002,40 @@ fn feeder_stall_hands_waiting_runner() {
     assert_eq!(
         (wait.job.as_str(), wait.wait, wait.runner.as_str()),
         ("b", 1000, "r2")
+    );
+}
+
+/// With `strict_check_interval`, gitlab-runner does not requeue the runner after a job, so
+/// each feed, every 10 seconds, starts one job. The fifth waits for a free worker at 300 and
+/// the sixth for the next job's end at 310. Without it, the first feed fills all 4 workers.
+#[test]
+fn strict_check_interval_one_job_per_feed() {
+    let pipeline = pipeline("j:\n  script: x\n  parallel: 6\n");
+    let runner = |strict: &str| {
+        format!(
+            "concurrent = 4\ncheck_interval = 10\n[[runners]]\n  name = \"r\"\n  \
+             executor = \"shell\"\n{strict}"
+        )
+    };
+    let starts = |text: &str| {
+        let pool = fleet_pool(&pipeline, &[text]);
+        let schedule = simulate(
+            &pipeline,
+            &pool,
+            &durations("default: 5m\n"),
+            &ScheduleOptions::default(),
+        );
+        (1..=6)
+            .map(|i| placement(&schedule, &format!("j {i}/6")).1)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        starts(&runner("  strict_check_interval = true\n")),
+        [Some(0), Some(10), Some(20), Some(30), Some(300), Some(310)]
+    );
+    assert_eq!(
+        starts(&runner("")),
+        [Some(0), Some(0), Some(0), Some(0), Some(300), Some(300)]
     );
 }
 
