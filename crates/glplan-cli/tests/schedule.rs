@@ -1505,6 +1505,47 @@ fn runner_failure_retried_in_json() {
 }
 
 #[test]
+fn kubernetes_overwrite_failure_in_json() {
+    let schedule = schedule_json("kubernetes-overwrite", &["runners.toml"], &[]);
+    assert_eq!(schedule["status"], "failed");
+    let big = job(&schedule, "big");
+    assert_eq!(big["status"], "failed");
+    assert_eq!(big["failure_reason"], "runner_system_failure");
+    assert_eq!(big["finished_at"], 9);
+    assert_eq!(
+        big["reason"],
+        "runner `k` fails the job before its script: invalid build requests specified: the \
+         resource \"CPURequest\" requested \"4\" is higher than limit allowed \"2\"; every \
+         runner that can take the job fails it"
+    );
+    let broken = job(&schedule, "broken");
+    assert_eq!(broken["failure_reason"], "runner_system_failure");
+    let reason = broken["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("invalid build requests specified: parsing resource limit:"),
+        "{reason}"
+    );
+    assert_eq!(job(&schedule, "fits")["status"], "success");
+}
+
+#[test]
+fn kubernetes_overwrite_errors_in_plan() {
+    let config = fixture("kubernetes-overwrite/.gitlab-ci.yml");
+    let runners = fixture("kubernetes-overwrite/runners.toml");
+    let output = glplan(&["plan", &config, "--runners", &runners, "--color", "never"]);
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(
+        text.contains("error[fleet-kubernetes-overwrite-too-high]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error[fleet-kubernetes-overwrite-invalid]"),
+        "{text}"
+    );
+    assert!(text.contains("higher than limit allowed \"2\""), "{text}");
+}
+
+#[test]
 fn runner_failure_in_table() {
     let config = fixture("runner-failure/.gitlab-ci.yml");
     let runners = fixture("runner-failure/runners.toml");

@@ -118,6 +118,9 @@ fn check_jobs(
 
 /// Runs every check of one job on one of its eligible runners.
 fn check_on_runner(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    // The Kubernetes executor's `Prepare` reads the overwrites before it checks the pull
+    // policy, and the schedule fails a job with the first error of its earliest stage.
+    check_job_overwrites(at, diags);
     check_ignored_image(at, diags);
     check_dind_privileged(at, diags);
     check_docker_host(at, diags);
@@ -1242,8 +1245,10 @@ fn request_above_limit(
 }
 
 /// Checks the job's `KUBERNETES_*` resource variables. The runner ignores each one without the
-/// matching `*_overwrite_max_allowed` and caps it at that maximum otherwise, and the result is
-/// compared with the other side of its request and limit pair.
+/// matching `*_overwrite_max_allowed` and uses it otherwise, and the result is compared with
+/// the other side of its request and limit pair. A value above its maximum or not a quantity
+/// fails the job in `Prepare` ([`check_job_overwrites`]), so the pod is never created and the
+/// pair is not compared.
 fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
     let Some(kubernetes) = at.runner.kubernetes.as_ref().filter(|_| at.is_kubernetes()) else {
         return;
@@ -1257,41 +1262,26 @@ fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
                     .cloned()
                     .map(|value| (value, false))
             });
+            let mut rejected = false;
             for (slot, key) in effective.iter_mut().zip([request_key, limit_key]) {
                 let variable = format!("{variable_prefix}{}", key.to_uppercase());
                 let Some(value) = at.job.runner_variable(&variable) else {
                     continue;
                 };
                 let max_key = format!("{prefix}{key}_overwrite_max_allowed");
-                match kubernetes.overwrite_max_allowed.get(&max_key) {
-                    None => {
-                        let diagnostic = Diagnostic::warning(
-                            "fleet-kubernetes-overwrite-ignored",
-                            format!(
-                                "job `{}` sets `{variable}`, but runner `{runner}` has no \
-                                 `{max_key}`, so the runner ignores it",
-                                at.name
-                            ),
-                        )
-                        .with_help(format!(
-                            "set `{max_key}` in `[runners.kubernetes]` of runner `{runner}` to \
-                             let jobs choose up to that value"
-                        ));
-                        diags.push(at.diagnostic(
-                            diagnostic,
-                            "kubernetes",
-                            format!("runner `{runner}`"),
-                        ));
-                    }
-                    Some(max) => {
-                        let capped = if above(value, max) {
-                            max.clone()
-                        } else {
-                            value.to_owned()
-                        };
-                        *slot = Some((capped, true));
-                    }
+                // Without a maximum the runner ignores the variable, and an empty variable
+                // counts as unset.
+                let Some(max) = kubernetes.overwrite_max_allowed.get(&max_key) else {
+                    continue;
+                };
+                if value.is_empty() {
+                    continue;
                 }
+                if quantity::parse(value).is_none() || above(value, max) {
+                    rejected = true;
+                    continue;
+                }
+                *slot = Some((value.to_owned(), true));
             }
             let [
                 Some((request, from_job_request)),
@@ -1301,7 +1291,7 @@ fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
                 continue;
             };
             // Runner-only values are reported once per runner.
-            if !(from_job_request || from_job_limit) || !above(&request, &limit) {
+            if rejected || !(from_job_request || from_job_limit) || !above(&request, &limit) {
                 continue;
             }
             let request_key = format!("{prefix}{request_key}");
@@ -1314,6 +1304,186 @@ fn check_job_resources(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
                 format!("runner `{runner}`"),
             ));
         }
+    }
+}
+
+fn overwrite_ignored(at: &At<'_>, variable: &str, max_key: &str) -> Diagnostic {
+    let runner = &at.runner.name;
+    let diagnostic = Diagnostic::warning(
+        "fleet-kubernetes-overwrite-ignored",
+        format!(
+            "job `{}` sets `{variable}`, but runner `{runner}` has no `{max_key}`, so the \
+             runner ignores it",
+            at.name
+        ),
+    )
+    .with_help(format!(
+        "set `{max_key}` in `[runners.kubernetes]` of runner `{runner}` to let jobs choose up \
+         to that value"
+    ));
+    at.diagnostic(diagnostic, "kubernetes", format!("runner `{runner}`"))
+}
+
+/// A group of resource overwrites that gitlab-runner's `createOverwrites`
+/// (`executors/kubernetes/overwrites.go`) evaluates together.
+struct OverwriteGroup {
+    /// The group in gitlab-runner's error, as in `invalid build requests specified`.
+    name: &'static str,
+    /// Prefix of the runner keys, such as `service_`.
+    key_prefix: &'static str,
+    /// Prefix of the job variables, such as `KUBERNETES_SERVICE_`.
+    variable_prefix: &'static str,
+    /// Prefix of the resource names in gitlab-runner's error, such as `Service`.
+    field_prefix: &'static str,
+    /// Whether the group has ephemeral storage overwrites. The pod has none.
+    ephemeral_storage: bool,
+}
+
+/// The overwrite groups in the order `createOverwrites` evaluates them: the requests, then
+/// the limits, of the build, service and helper containers and of the pod.
+const OVERWRITE_GROUPS: [OverwriteGroup; 4] = [
+    OverwriteGroup {
+        name: "build",
+        key_prefix: "",
+        variable_prefix: "KUBERNETES_",
+        field_prefix: "",
+        ephemeral_storage: true,
+    },
+    OverwriteGroup {
+        name: "service",
+        key_prefix: "service_",
+        variable_prefix: "KUBERNETES_SERVICE_",
+        field_prefix: "Service",
+        ephemeral_storage: true,
+    },
+    OverwriteGroup {
+        name: "helper",
+        key_prefix: "helper_",
+        variable_prefix: "KUBERNETES_HELPER_",
+        field_prefix: "Helper",
+        ephemeral_storage: true,
+    },
+    OverwriteGroup {
+        name: "Pod",
+        key_prefix: "pod_",
+        variable_prefix: "KUBERNETES_POD_",
+        field_prefix: "Pod",
+        ephemeral_storage: false,
+    },
+];
+
+/// The resources of an overwrite group, in evaluation order: `(key, name in errors)`.
+const OVERWRITE_RESOURCES: [(&str, &str); 3] = [
+    ("cpu", "CPU"),
+    ("memory", "Memory"),
+    ("ephemeral_storage", "EphemeralStorage"),
+];
+
+/// Reports each `KUBERNETES_*` resource variable above its `*_overwrite_max_allowed`, or not
+/// a Kubernetes quantity, with gitlab-runner's error. gitlab-runner stops at the first one in
+/// `Prepare`, which fails the job, and the errors are reported in that order. Warns about a
+/// variable without its maximum, which the runner ignores.
+fn check_job_overwrites(at: &At<'_>, diags: &mut Vec<Diagnostic>) {
+    let Some(kubernetes) = at.runner.kubernetes.as_ref().filter(|_| at.is_kubernetes()) else {
+        return;
+    };
+    for group in &OVERWRITE_GROUPS {
+        for (kind, kind_name) in [("request", "Request"), ("limit", "Limit")] {
+            for (resource, resource_name) in OVERWRITE_RESOURCES {
+                if resource == "ephemeral_storage" && !group.ephemeral_storage {
+                    continue;
+                }
+                let max_key = format!(
+                    "{}{resource}_{kind}_overwrite_max_allowed",
+                    group.key_prefix
+                );
+                let variable = format!(
+                    "{}{}_{}",
+                    group.variable_prefix,
+                    resource.to_uppercase(),
+                    kind.to_uppercase()
+                );
+                let Some(value) = at.job.runner_variable(&variable) else {
+                    continue;
+                };
+                let Some(max) = kubernetes.overwrite_max_allowed.get(&max_key) else {
+                    diags.push(overwrite_ignored(at, &variable, &max_key));
+                    continue;
+                };
+                // gitlab-runner treats an empty variable as unset.
+                if value.is_empty() {
+                    continue;
+                }
+                let field = format!("{}{resource_name}{kind_name}", group.field_prefix);
+                let context = format!("invalid {} {kind}s specified", group.name);
+                let overwrite = Overwrite {
+                    at,
+                    variable: &variable,
+                    value,
+                    max_key: &max_key,
+                    max,
+                };
+                if quantity::parse(value).is_none() {
+                    diags.push(overwrite.invalid(&context));
+                } else if above(value, max) {
+                    diags.push(overwrite.too_high(&context, &field));
+                }
+            }
+        }
+    }
+}
+
+/// A job's resource variable and the runner's maximum for it.
+struct Overwrite<'a> {
+    at: &'a At<'a>,
+    variable: &'a str,
+    value: &'a str,
+    max_key: &'a str,
+    max: &'a str,
+}
+
+impl Overwrite<'_> {
+    fn too_high(&self, context: &str, field: &str) -> Diagnostic {
+        let (variable, value, max_key, max) = (self.variable, self.value, self.max_key, self.max);
+        let runner = &self.at.runner.name;
+        let diagnostic = Diagnostic::error(
+            "fleet-kubernetes-overwrite-too-high",
+            format!(
+                "{context}: the resource \"{field}\" requested \"{value}\" is higher than limit \
+                 allowed \"{max}\""
+            ),
+        )
+        .with_help(format!(
+            "lower `{variable}` of job `{}` to at most `{max}`, or raise `{max_key}` of runner \
+             `{runner}`",
+            self.at.name
+        ));
+        self.at.diagnostic(
+            diagnostic,
+            &format!("kubernetes.{max_key}"),
+            format!("`{max_key}` of runner `{runner}`"),
+        )
+    }
+
+    fn invalid(&self, context: &str) -> Diagnostic {
+        let runner = &self.at.runner.name;
+        let diagnostic = Diagnostic::error(
+            "fleet-kubernetes-overwrite-invalid",
+            format!(
+                "{context}: parsing resource limit: \"{}\"",
+                quantity::parse_error(self.value)
+            ),
+        )
+        .with_help(format!(
+            "set `{}` of job `{}` to a Kubernetes quantity such as `500m`, `2` or `1Gi` (it is \
+             `{}`)",
+            self.variable, self.at.name, self.value
+        ));
+        self.at.diagnostic(
+            diagnostic,
+            &format!("kubernetes.{}", self.max_key),
+            format!("`{}` of runner `{runner}`", self.max_key),
+        )
     }
 }
 

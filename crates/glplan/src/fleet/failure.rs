@@ -7,10 +7,12 @@
 //!
 //! - In the executor's `Prepare`. The Docker executors check `allowed_images`,
 //!   `allowed_services` and `services_limit` there, Docker and Kubernetes check
-//!   `allowed_pull_policies`, and VirtualBox and Parallels check `allowed_images`. These errors
-//!   are not `common.BuildError`s, so `retryCreateExecutor` tries `Prepare`
-//!   `PreparationRetries` (3) times, waiting `PreparationRetryInterval` (3 s) after each
-//!   failure. Then the job fails with `runner_system_failure`.
+//!   `allowed_pull_policies`, Kubernetes checks each `KUBERNETES_*` resource variable against
+//!   its `*_overwrite_max_allowed` (`createOverwrites`, before the pull policy), and VirtualBox
+//!   and Parallels check `allowed_images`. These errors are not `common.BuildError`s, so
+//!   `retryCreateExecutor` tries `Prepare` `PreparationRetries` (3) times, waiting
+//!   `PreparationRetryInterval` (3 s) after each failure. Then the job fails with
+//!   `runner_system_failure`.
 //! - When the Kubernetes executor creates the job pod, in the first stage of the job: an
 //!   image or service outside `allowed_images` or `allowed_services`, and a request above its
 //!   limit, which Kubernetes rejects. The error is not a `common.BuildError` either, so the job
@@ -166,6 +168,11 @@ fn stage_of(code: &str, executor: Executor) -> Option<FailureStage> {
     let kubernetes = executor == Executor::Kubernetes;
     match code {
         "fleet-pull-policy-not-allowed" | "fleet-services-limit-exceeded" => {
+            Some(FailureStage::Prepare)
+        }
+        "fleet-kubernetes-overwrite-too-high" | "fleet-kubernetes-overwrite-invalid"
+            if kubernetes =>
+        {
             Some(FailureStage::Prepare)
         }
         "fleet-image-not-allowed" | "fleet-service-not-allowed" if kubernetes => {
@@ -335,6 +342,144 @@ mod tests {
                 0,
                 FailureStage::PodCreation,
                 "fleet-kubernetes-request-above-limit"
+            )
+        );
+    }
+
+    #[test]
+    fn kubernetes_overwrite_above_max_fails_in_prepare() {
+        let toml = "[[runners]]\nname = \"k\"\nexecutor = \"kubernetes\"\n\
+            [runners.kubernetes]\ncpu_request_overwrite_max_allowed = \"2\"\n";
+        let yaml = "a: {script: x, variables: {KUBERNETES_CPU_REQUEST: \"4\"}}\n";
+        let (_, matching) = matched(yaml, toml);
+        assert_eq!(
+            only_failure(&matching, "a"),
+            (
+                0,
+                FailureStage::Prepare,
+                "fleet-kubernetes-overwrite-too-high"
+            )
+        );
+        let failure = &job(&matching, "a").failing[0];
+        assert_eq!(failure.failure_reason(), "runner_system_failure");
+        assert_eq!(failure.seconds(), Some(PREPARE_FAILURE_SECONDS));
+        assert_eq!(
+            failure.message,
+            "invalid build requests specified: the resource \"CPURequest\" requested \"4\" is \
+             higher than limit allowed \"2\""
+        );
+    }
+
+    #[test]
+    fn kubernetes_overwrite_keys_checked() {
+        // Every group gitlab-runner checks: build, service, helper and pod; requests and
+        // limits; CPU, memory and ephemeral storage (the pod has no ephemeral storage).
+        let cases = [
+            (
+                "cpu_request",
+                "KUBERNETES_CPU_REQUEST",
+                "build requests",
+                "CPURequest",
+            ),
+            (
+                "memory_limit",
+                "KUBERNETES_MEMORY_LIMIT",
+                "build limits",
+                "MemoryLimit",
+            ),
+            (
+                "ephemeral_storage_request",
+                "KUBERNETES_EPHEMERAL_STORAGE_REQUEST",
+                "build requests",
+                "EphemeralStorageRequest",
+            ),
+            (
+                "service_cpu_limit",
+                "KUBERNETES_SERVICE_CPU_LIMIT",
+                "service limits",
+                "ServiceCPULimit",
+            ),
+            (
+                "service_ephemeral_storage_limit",
+                "KUBERNETES_SERVICE_EPHEMERAL_STORAGE_LIMIT",
+                "service limits",
+                "ServiceEphemeralStorageLimit",
+            ),
+            (
+                "helper_memory_request",
+                "KUBERNETES_HELPER_MEMORY_REQUEST",
+                "helper requests",
+                "HelperMemoryRequest",
+            ),
+            (
+                "helper_ephemeral_storage_limit",
+                "KUBERNETES_HELPER_EPHEMERAL_STORAGE_LIMIT",
+                "helper limits",
+                "HelperEphemeralStorageLimit",
+            ),
+            (
+                "pod_cpu_request",
+                "KUBERNETES_POD_CPU_REQUEST",
+                "Pod requests",
+                "PodCPURequest",
+            ),
+            (
+                "pod_memory_limit",
+                "KUBERNETES_POD_MEMORY_LIMIT",
+                "Pod limits",
+                "PodMemoryLimit",
+            ),
+        ];
+        for (key, variable, group, resource) in cases {
+            let toml = format!(
+                "[[runners]]\nname = \"k\"\nexecutor = \"kubernetes\"\n\
+                 [runners.kubernetes]\n{key}_overwrite_max_allowed = \"1\"\n"
+            );
+            let yaml = format!("a: {{script: x, variables: {{{variable}: \"3\"}}}}\n");
+            let (_, matching) = matched(&yaml, &toml);
+            assert_eq!(
+                only_failure(&matching, "a"),
+                (
+                    0,
+                    FailureStage::Prepare,
+                    "fleet-kubernetes-overwrite-too-high"
+                ),
+                "{key}"
+            );
+            assert_eq!(
+                job(&matching, "a").failing[0].message,
+                format!(
+                    "invalid {group} specified: the resource \"{resource}\" requested \"3\" is \
+                     higher than limit allowed \"1\""
+                ),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn kubernetes_overwrite_without_max_ignored() {
+        let toml = "[[runners]]\nname = \"k\"\nexecutor = \"kubernetes\"\n\
+            [runners.kubernetes]\ncpu_limit_overwrite_max_allowed = \"2\"\n";
+        let yaml = "a: {script: x, variables: {KUBERNETES_CPU_REQUEST: \"4\", \
+            KUBERNETES_POD_EPHEMERAL_STORAGE_LIMIT: \"9\"}}\n";
+        let (_, matching) = matched(yaml, toml);
+        assert!(job(&matching, "a").failing.is_empty());
+    }
+
+    #[test]
+    fn kubernetes_overwrite_before_pull_policy() {
+        // `Prepare` reads the overwrites before it checks the pull policy.
+        let toml = format!("{KUBERNETES}cpu_request_overwrite_max_allowed = \"2\"\n");
+        let yaml = "a: {script: x, image: {name: alpine, pull_policy: always}, \
+            variables: {KUBERNETES_CPU_REQUEST: \"4\"}}\n";
+        let (_, matching) = matched(yaml, &toml);
+        assert_eq!(
+            only_failure(&matching, "a"),
+            (
+                0,
+                FailureStage::Prepare,
+                "fleet-kubernetes-overwrite-too-high"
             )
         );
     }

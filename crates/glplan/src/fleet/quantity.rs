@@ -39,9 +39,40 @@ pub(super) fn parse(text: &str) -> Option<f64> {
     Some(value * factor)
 }
 
+/// The error of Kubernetes' `resource.ParseQuantity` (k8s.io/apimachinery) for `text`,
+/// which [`parse`] rejects: the text outside the quantity grammar, or a suffix it does not
+/// know.
+pub(super) fn parse_error(text: &str) -> &'static str {
+    if has_quantity_shape(text) {
+        "unable to parse quantity's suffix"
+    } else {
+        "quantities must match the regular expression \
+         '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    }
+}
+
+/// Returns whether `text` is a number with at most one `.` followed by suffix characters,
+/// the shape `ParseQuantity` scans before it reads the suffix.
+fn has_quantity_shape(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let number_end = unsigned
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(number_end);
+    if !number.chars().any(|c| c.is_ascii_digit()) || number.matches('.').count() > 1 {
+        return false;
+    }
+    let letters_end = suffix
+        .find(|c: char| !"eEinumkKMGTP".contains(c))
+        .unwrap_or(suffix.len());
+    let exponent = &suffix[letters_end..];
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    exponent.chars().all(|c| c.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, parse_error};
 
     #[test]
     fn quantity_values() {
@@ -61,6 +92,25 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(parse(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn quantity_parse_errors() {
+        let format = "quantities must match the regular expression \
+                      '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+        let suffix = "unable to parse quantity's suffix";
+        let cases = [
+            ("lots", format),
+            ("1Gb", format),
+            ("1.2.3", format),
+            ("", format),
+            ("1iK", suffix),
+            ("2mm", suffix),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text), None, "{text}");
+            assert_eq!(parse_error(text), expected, "{text}");
         }
     }
 }

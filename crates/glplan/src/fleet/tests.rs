@@ -1588,6 +1588,87 @@ fn kubernetes_override_ignored_without_max() {
 }
 
 #[test]
+fn kubernetes_pod_override_ignored_without_max() {
+    let yaml = "a:\n  tags: [k8s]\n  variables: {KUBERNETES_POD_CPU_LIMIT: \"3\"}\n  script: x\n";
+    let setup = Setup::new(yaml, &[("config.toml", CHECK_RUNNERS)]);
+    let diag = setup.check_diag("fleet-kubernetes-overwrite-ignored");
+    assert_eq!(
+        diag.message,
+        "job `a` sets `KUBERNETES_POD_CPU_LIMIT`, but runner `kubernetes` has no \
+         `pod_cpu_limit_overwrite_max_allowed`, so the runner ignores it"
+    );
+}
+
+#[test]
+fn kubernetes_override_above_max() {
+    let yaml = "a:\n  tags: [k8s]\n  variables: {KUBERNETES_MEMORY_LIMIT: 8Gi}\n  script: x\n";
+    let setup = Setup::new(yaml, &[("config.toml", CHECK_RUNNERS)]);
+    let diag = setup.check_diag("fleet-kubernetes-overwrite-too-high");
+    assert!(diag.is_error());
+    assert_eq!(
+        diag.message,
+        "invalid build limits specified: the resource \"MemoryLimit\" requested \"8Gi\" is \
+         higher than limit allowed \"4Gi\""
+    );
+    assert_eq!(line_column(&setup.sources, diag), (1, 1));
+    assert_eq!(setup.sources.snippet(diag.labels[0].span), "\"4Gi\"");
+}
+
+#[test]
+fn kubernetes_override_invalid_quantity() {
+    let cases = [
+        (
+            "lots",
+            "invalid build limits specified: parsing resource limit: \"quantities must match \
+             the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\"",
+        ),
+        (
+            "1Gb",
+            "invalid build limits specified: parsing resource limit: \"quantities must match \
+             the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\"",
+        ),
+        (
+            "1iK",
+            "invalid build limits specified: parsing resource limit: \"unable to parse \
+             quantity's suffix\"",
+        ),
+    ];
+    for (value, message) in cases {
+        let yaml = format!(
+            "a:\n  tags: [k8s]\n  variables: {{KUBERNETES_MEMORY_LIMIT: {value}}}\n  script: x\n"
+        );
+        let setup = Setup::new(&yaml, &[("config.toml", CHECK_RUNNERS)]);
+        let diag = setup.check_diag("fleet-kubernetes-overwrite-invalid");
+        assert!(diag.is_error(), "{value}");
+        assert_eq!(diag.message, message, "{value}");
+    }
+}
+
+#[test]
+fn kubernetes_override_at_max_allowed() {
+    let yaml = "a:\n  tags: [k8s]\n  variables: {KUBERNETES_MEMORY_LIMIT: 4Gi}\n  script: x\n";
+    let setup = Setup::new(yaml, &[("config.toml", CHECK_RUNNERS)]);
+    let codes = setup.codes();
+    assert!(!codes.contains(&"fleet-kubernetes-overwrite-too-high"));
+    assert!(!codes.contains(&"fleet-kubernetes-overwrite-invalid"));
+}
+
+#[test]
+fn kubernetes_empty_override_ignored() {
+    let yaml = "a:\n  tags: [k8s]\n  variables: {KUBERNETES_MEMORY_LIMIT: \"\"}\n  script: x\n";
+    let setup = Setup::new(yaml, &[("config.toml", CHECK_RUNNERS)]);
+    let codes = setup.codes();
+    assert!(!codes.contains(&"fleet-kubernetes-overwrite-invalid"));
+    let found = setup
+        .check_diags
+        .iter()
+        .filter(|d| d.code == "fleet-kubernetes-request-above-limit")
+        .count();
+    // Only the runner's own `cpu_request` above `cpu_limit`.
+    assert_eq!(found, 1);
+}
+
+#[test]
 fn timeout_above_maximum() {
     let yaml = "job:\n  image: ruby:3.3\n  timeout: 2h\n  tags: [docker]\n  script: x\n";
     let setup = Setup::new(yaml, &[("config.toml", CHECK_RUNNERS)]);

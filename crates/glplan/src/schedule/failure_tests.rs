@@ -236,6 +236,36 @@ fn kubernetes_pod_rejected_after_one_second() {
 }
 
 #[test]
+fn kubernetes_overwrite_above_max_fails_prepare() {
+    let toml = "[[runners]]\nname = \"k\"\nexecutor = \"kubernetes\"\n\
+        [runners.kubernetes]\ncpu_request_overwrite_max_allowed = \"2\"\n";
+    let yaml = "big: {script: x, variables: {KUBERNETES_CPU_REQUEST: \"4\"}}\n\
+        fits: {script: x, variables: {KUBERNETES_CPU_REQUEST: \"2\"}}\n";
+    let schedule = run(yaml, toml, "");
+    assert_eq!(
+        outcome(&schedule, "big"),
+        failed_at(0, 9, "runner_system_failure")
+    );
+    assert_eq!(
+        schedule.job("big").unwrap().reason.as_deref(),
+        Some(
+            "runner `k` fails the job before its script: invalid build requests specified: the \
+             resource \"CPURequest\" requested \"4\" is higher than limit allowed \"2\"; every \
+             runner that can take the job fails it"
+        )
+    );
+    assert_eq!(schedule.job("fits").unwrap().status, JobStatus::Success);
+}
+
+#[test]
+fn kubernetes_overwrite_without_max_runs() {
+    let toml = "[[runners]]\nname = \"k\"\nexecutor = \"kubernetes\"\n";
+    let yaml = "big: {script: x, variables: {KUBERNETES_CPU_REQUEST: \"400\"}}\n";
+    let schedule = run(yaml, toml, "");
+    assert_eq!(schedule.job("big").unwrap().status, JobStatus::Success);
+}
+
+#[test]
 fn unprivileged_dind_fails_script() {
     let toml = "[[runners]]\nname = \"d\"\nexecutor = \"docker\"\n\
         [runners.docker]\nimage = \"docker:27\"\nvolumes = [\"/certs/client\"]\n";
