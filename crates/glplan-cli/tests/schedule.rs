@@ -1307,7 +1307,7 @@ fn job_path_picks_namesake_job() {
     );
     assert_eq!(invalid.status.code(), Some(2));
     assert!(
-        stderr(&invalid).contains("item 1 of the job path is integer"),
+        stderr(&invalid).contains("item 2 of the job path is integer"),
         "{}",
         stderr(&invalid)
     );

@@ -49,12 +49,13 @@ impl JobSelector {
             }
         };
         let mut names = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
+        // Messages count the items from 1, as a reader of the command line does.
+        for (number, item) in (1..).zip(items.iter()) {
             match &item.value {
                 Value::String(name) => names.push(name.clone()),
                 _ => {
                     return Err(format!(
-                        "item {index} of the job path is {}, not a job name; quote a name \
+                        "item {number} of the job path is {}, not a job name; quote a name \
                          that YAML reads as another type, as in `[deploy, '1']`",
                         item.type_name()
                     ));
@@ -152,8 +153,9 @@ mod tests {
     fn parse_rejects_bad_paths() {
         let cases = [
             ("[]", "empty"),
-            ("[deploy, 1]", "item 1 of the job path is integer"),
-            ("[deploy, [a]]", "item 1 of the job path is array"),
+            ("[deploy, 1]", "item 2 of the job path is integer"),
+            ("[deploy, [a]]", "item 2 of the job path is array"),
+            ("[1, deploy]", "item 1 of the job path is integer"),
             ("[deploy", "job path"),
             ("[a]: b", "job path"),
         ];
