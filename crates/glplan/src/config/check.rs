@@ -33,12 +33,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// Reports an invalid-configuration error at `span`.
+    // `#[cold]` for the reason given at `Diagnostic::error`.
+    #[cold]
     pub fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span) {
         self.diags
             .push(Diagnostic::error(code, message).with_span(span));
     }
 
     /// Reports `<path> config should be <expected>` at the node.
+    // `#[cold]` for the reason given at `Diagnostic::error`.
+    #[cold]
     pub fn type_error(&mut self, path: &str, expected: &str, node: &Node) {
         self.diags.push(
             Diagnostic::error(
