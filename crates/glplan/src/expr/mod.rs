@@ -116,7 +116,10 @@ impl Expression {
     /// evaluation errors of [`ExprErrorKind`] can happen there, such as `/ab/ == "ab"`. GitLab
     /// fails with an internal error on them instead of reporting invalid syntax.
     pub fn validate(&self) -> Result<(), ExprError> {
-        self.evaluate(&NoVariables).map(|_| ())
+        // Evaluating through `dyn Variables` reuses the evaluator compiled for the rules of jobs
+        // instead of compiling another copy of it for `NoVariables`.
+        let variables: &dyn Variables = &NoVariables;
+        self.evaluate(variables).map(|_| ())
     }
 
     /// Lists the variables the expression refers to, in order of first appearance.

@@ -32,7 +32,7 @@
 use indexmap::IndexMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::expr::{self, ExprValue, Expression, NoVariables, WithInputs};
+use crate::expr::{self, ExprValue, Expression, NoVariables, Variables, WithInputs};
 use crate::limits::Limits;
 use crate::source::Span;
 use crate::yaml::{Node, Value};
@@ -204,7 +204,8 @@ pub(super) fn select<'r>(
     rules: &'r [InputRule],
     inputs: &IndexMap<String, ExprValue>,
 ) -> Option<&'r InputRule> {
-    let variables = WithInputs {
+    // Evaluating through `dyn Variables` reuses the evaluator compiled for the rules of jobs.
+    let variables: &dyn Variables = &WithInputs {
         variables: &NoVariables,
         inputs,
     };
@@ -212,7 +213,7 @@ pub(super) fn select<'r>(
         None => true,
         Some(Condition { expression }) => expression
             .as_ref()
-            .is_some_and(|expression| expression.truthy(&variables)),
+            .is_some_and(|expression| expression.truthy(variables)),
     })
 }
 
