@@ -21,13 +21,21 @@ pub(crate) type KeywordParser<T> = fn(&str, &Node, &mut Ctx) -> Option<T>;
 /// Parsed values of one keyword, keyed by the span of the value they were parsed from.
 #[derive(Debug)]
 pub(crate) struct KeywordMemo<'t, T> {
-    parsed: HashMap<Span, (&'t Node, Option<T>)>,
+    /// The tree parsed at each span and the position of its value in `values`. The map's type
+    /// does not depend on `T`, so every keyword's memo shares one copy of the map's code.
+    trees: Trees<'t>,
+    /// The parsed values in parse order. A value whose tree was replaced at its span stays
+    /// here, unused, until the memo is dropped.
+    values: Vec<Option<T>>,
 }
+
+type Trees<'t> = HashMap<Span, (&'t Node, usize)>;
 
 impl<'t, T: Clone> KeywordMemo<'t, T> {
     pub(crate) fn new() -> Self {
         KeywordMemo {
-            parsed: HashMap::default(),
+            trees: HashMap::default(),
+            values: Vec::new(),
         }
     }
 
@@ -39,8 +47,8 @@ impl<'t, T: Clone> KeywordMemo<'t, T> {
         cx: &mut Ctx,
         parse: impl Fn(&str, &Node, &mut Ctx) -> Option<T>,
     ) -> Option<T> {
-        if let Some((earlier, value)) = self.parsed.get(&node.span)
-            && same_tree(earlier, node)
+        if let Some(value) =
+            find_earlier(&self.trees, node).and_then(|position| self.values.get(position))
         {
             return value.clone();
         }
@@ -53,9 +61,25 @@ impl<'t, T: Clone> KeywordMemo<'t, T> {
         if !reported.is_empty() {
             return parse(path, node, cx);
         }
-        self.parsed.insert(node.span, (node, value.clone()));
+        remember(&mut self.trees, node, self.values.len());
+        self.values.push(value.clone());
         value
     }
+}
+
+/// Returns the position of the value parsed earlier from a tree identical to `node`. Not
+/// inlined, so that the memos of all keywords share one copy of the lookup.
+#[inline(never)]
+fn find_earlier(trees: &Trees<'_>, node: &Node) -> Option<usize> {
+    let (tree, position) = trees.get(&node.span)?;
+    same_tree(tree, node).then_some(*position)
+}
+
+/// Records that the value parsed from `node` is at `position`, in place of a different tree
+/// parsed earlier at the same span.
+#[inline(never)]
+fn remember<'t>(trees: &mut Trees<'t>, node: &'t Node, position: usize) {
+    trees.insert(node.span, (node, position));
 }
 
 impl<'t, T> KeywordMemo<'t, Arc<T>> {
