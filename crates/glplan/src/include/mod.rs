@@ -485,7 +485,9 @@ impl<'e> Processor<'_, 'e> {
         let items: Vec<Item> = paths
             .into_iter()
             .filter(|path| wildcard.matches(path))
-            .filter(|path| has_yaml_extension(path))
+            // Every match is a `local` include, so a match without a YAML extension fails
+            // like any other such include (`Repository#search_files_by_wildcard_path`
+            // returns every path that matches).
             .filter(|path| context.path.as_deref() != Some(path.as_str()))
             .map(|path| item.with("local", Node::string(path, span)))
             .collect();
@@ -505,8 +507,8 @@ impl<'e> Processor<'_, 'e> {
                 Diagnostic::warning(
                     "include-wildcard-no-match",
                     format!(
-                        "`{pattern}` matches no `.yml` or `.yaml` file of the repository, so \
-                         this include adds nothing"
+                        "`{pattern}` matches no file of the repository, so this include adds \
+                         nothing"
                     ),
                 )
                 .with_span(span)

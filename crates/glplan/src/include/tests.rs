@@ -458,7 +458,6 @@ fn wildcard_local() {
         ("include: 'ci/*.yml'", vec!["a"]),
         ("include: 'ci/**.yml'", vec!["a", "b"]),
         ("include: 'ci/**/*.yml'", vec!["b"]),
-        ("include: 'ci/*'", vec!["a"]),
     ];
     for (entry, expected) in cases {
         let result = run(&files, entry);
@@ -468,6 +467,24 @@ fn wildcard_local() {
             result.diagnostics
         );
         assert_eq!(result.keys(), expected, "entry {entry:?}");
+    }
+}
+
+/// Every match of a wildcard is a `local` include, so a match that is not a YAML file fails
+/// the configuration as it does in GitLab, instead of being left out.
+#[test]
+fn wildcard_match_without_yaml_extension_fails() {
+    let files = repo(&[
+        ("ci/a.yml", "a: {script: [x]}\n"),
+        ("ci/readme.md", "not yaml"),
+    ]);
+    for entry in ["include: 'ci/*'", "include: {local: 'ci/*.md'}"] {
+        let result = run(&files, entry);
+        assert_eq!(
+            result.errors(),
+            ["Included file `ci/readme.md` does not have YAML extension!"],
+            "{entry}"
+        );
     }
 }
 
@@ -483,7 +500,7 @@ fn wildcard_without_match_warns() {
             "include: {local: './ci/*.yml'}\nj: {script: x}\n",
             "./ci/*.yml",
         ),
-        ("include: {local: 'ci/*.md'}\nj: {script: x}\n", "ci/*.md"),
+        ("include: {local: 'ci/*.txt'}\nj: {script: x}\n", "ci/*.txt"),
     ];
     for (entry, pattern) in cases {
         let result = run(&files, entry);
@@ -494,10 +511,8 @@ fn wildcard_without_match_warns() {
             .iter()
             .map(|d| (d.code, d.message.as_str()))
             .collect();
-        let message = format!(
-            "`{pattern}` matches no `.yml` or `.yaml` file of the repository, so this include \
-             adds nothing"
-        );
+        let message =
+            format!("`{pattern}` matches no file of the repository, so this include adds nothing");
         assert_eq!(
             warnings,
             [("include-wildcard-no-match", message.as_str())],
