@@ -8,6 +8,8 @@ pub struct Limits {
     /// Maximum size of one parsed YAML document, in bytes (`max_yaml_size_bytes`, 2 MiB since
     /// GitLab 17.3). Past it: `The parsed YAML is too big`. glplan measures the source text
     /// plus what alias expansion adds, since it has no Ruby object graph to measure.
+    /// NOTE: GitLab's `Gitlab::Utils::DeepSize` counts Ruby's object memory, several times the
+    /// text, so GitLab rejects files that pass here (see the README's known limits).
     pub max_yaml_size_bytes: usize,
     /// Maximum nesting depth of one YAML document (`max_yaml_depth`, 100). Past it:
     /// `The parsed YAML is too big`.
