@@ -1072,6 +1072,11 @@ fn parse_component<'a>(
     const UNSUPPORTED: &str = "the component path is not supported";
     const NOT_FOUND: &str = "content not found";
     let (full_path, version) = address.split_once('@').ok_or(UNSUPPORTED)?;
+    // GitLab looks the version up as a commit of the component project, and the empty string
+    // names none. glplan ignores other versions, which may name a real tag or commit.
+    if version.is_empty() {
+        return Err(NOT_FOUND);
+    }
     let instance_path = match fqdn {
         Some(fqdn) => full_path
             .strip_prefix(fqdn)

@@ -832,6 +832,23 @@ fn component_lookup() {
 }
 
 #[test]
+fn component_empty_version_not_found() {
+    let mut files = MemoryFiles::new();
+    files.projects.insert(
+        "group/components".to_owned(),
+        project_files(&[("templates/simple.yml", "simple: {script: [x]}\n")]),
+    );
+    let result = run(
+        &files,
+        "include: {component: gitlab.com/group/components/simple@}\n",
+    );
+    assert_eq!(
+        result.errors(),
+        ["Component 'gitlab.com/group/components/simple@' - content not found"]
+    );
+}
+
+#[test]
 fn component_errors() {
     let files = MemoryFiles::new();
     let cases = [
@@ -1739,6 +1756,10 @@ fn component_address_parts() {
             name: "c",
             version: "~latest"
         })
+    );
+    assert_eq!(
+        parse_component("host/a/c@", Some("host")),
+        Err("content not found")
     );
 }
 
