@@ -10,7 +10,10 @@
 //!   `default` of the same input. `rules` must be an array, and each rule a non-blank hash with
 //!   the keys `if`, `options` and `default` only. `if` must be a string and `options` an array,
 //!   of at most 50 items. A rule with `if` needs `options` or `default`, and a rule without `if`
-//!   (a fallback rule) needs `options`. The `if` text is not parsed during validation.
+//!   (a fallback rule) needs `options`. The entry itself does not parse the `if` text, but
+//!   `header/inputs/validator.rb` then reads the inputs each `if` names: an undeclared one is
+//!   `rule[N] references undefined inputs: NAME`, and a cycle of reads, an input that reads
+//!   itself included, is `circular dependency detected` on the first input.
 //! - Selection (`lib/ci/inputs/rules_evaluator.rb`): the first rule whose `if` is true wins, and
 //!   a rule without `if` always matches. `if` is a CI/CD expression (`Expression::Statement`)
 //!   evaluated with the inputs only, so `$[[ inputs.NAME ]]` reads an input, an undefined

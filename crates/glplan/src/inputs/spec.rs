@@ -160,12 +160,104 @@ pub(super) fn parse_header(header: &Node, limits: &Limits) -> Result<Header, Vec
             parsed.inputs.push(spec);
         }
     }
+    check_rule_references(inputs_map, &parsed.inputs, &mut problems);
 
     if problems.is_empty() {
         Ok(parsed)
     } else {
         Err(problems)
     }
+}
+
+/// Checks the inputs that the rules' `if:` read, as GitLab's `Header::Inputs::Validator`
+/// does once the inputs are composed: each must be declared, and the reads must form no cycle
+/// (an input that reads itself included). GitLab reports a cycle once, on the first input.
+fn check_rule_references(inputs_map: &Mapping, inputs: &[InputSpec], problems: &mut Vec<Problem>) {
+    let declared: Vec<String> = inputs_map
+        .entries()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let mut reads: Vec<(String, Vec<String>)> = Vec::new();
+    // GitLab lists the errors by input, and the cycle error goes after the first input's own.
+    let mut undefined_problems: Vec<(String, Problem)> = Vec::new();
+    for input in inputs {
+        let Some(input_rules) = &input.rules else {
+            continue;
+        };
+        let name = input.name.to_string();
+        let mut read_by_input = Vec::new();
+        for (index, rule) in input_rules.iter().enumerate() {
+            let Some(expression) = rule.condition.as_ref().and_then(|c| c.expression.as_ref())
+            else {
+                continue;
+            };
+            let names = expression.input_names();
+            let undefined: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|read| !declared.iter().any(|d| d == read))
+                .collect();
+            if !undefined.is_empty() {
+                let message = format!(
+                    "header:spec:inputs:{name} config rule[{index}] references undefined \
+                     inputs: {}",
+                    undefined.join(", ")
+                );
+                undefined_problems.push((name.clone(), problem(message, input.key_span)));
+            }
+            read_by_input.extend(names.into_iter().map(str::to_owned));
+        }
+        reads.push((name, read_by_input));
+    }
+    let first = inputs_map.entries().next();
+    let first_name = first.map(|(name, _)| name.to_string());
+    let (of_first, of_others): (Vec<_>, Vec<_>) = undefined_problems
+        .into_iter()
+        .partition(|(name, _)| Some(name) == first_name.as_ref());
+    problems.extend(of_first.into_iter().map(|(_, problem)| problem));
+    if has_cycle(&reads)
+        && let Some((first, entry)) = first
+    {
+        let message = format!("header:spec:inputs:{first} config circular dependency detected");
+        problems.push(problem(message, entry.key_span));
+    }
+    problems.extend(of_others.into_iter().map(|(_, problem)| problem));
+}
+
+/// Returns whether the graph of `reads` (an input and the inputs it reads) has a cycle.
+fn has_cycle(reads: &[(String, Vec<String>)]) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    fn visit(node: usize, reads: &[(String, Vec<String>)], marks: &mut [Mark]) -> bool {
+        match marks.get(node) {
+            Some(Mark::Open) => return true,
+            Some(Mark::Done) | None => return false,
+            Some(Mark::New) => {}
+        }
+        if let Some(mark) = marks.get_mut(node) {
+            *mark = Mark::Open;
+        }
+        let children = reads
+            .get(node)
+            .map(|(_, read)| read.as_slice())
+            .unwrap_or_default();
+        for child in children {
+            let index = reads.iter().position(|(name, _)| name == child);
+            if index.is_some_and(|index| visit(index, reads, marks)) {
+                return true;
+            }
+        }
+        if let Some(mark) = marks.get_mut(node) {
+            *mark = Mark::Done;
+        }
+        false
+    }
+    let mut marks = vec![Mark::New; reads.len()];
+    (0..reads.len()).any(|node| visit(node, reads, &mut marks))
 }
 
 /// Validates one input declaration as `Header::Input` does and returns it when valid.
@@ -605,14 +697,102 @@ mod tests {
                 ("options", seq(vec![s("b")])),
             ]),
         ]);
-        let parsed = parse_header(&rules_input(rules), &Limits::default()).unwrap();
-        let rules = parsed.inputs[0].rules.as_ref().expect("rules are kept");
+        let node = header(map(vec![
+            ("a", Node::null(sp())),
+            ("x", map(vec![("rules", rules)])),
+        ]));
+        let parsed = parse_header(&node, &Limits::default()).unwrap();
+        let rules = parsed.inputs[1].rules.as_ref().expect("rules are kept");
         assert_eq!(rules.len(), 2);
         assert!(rules[0].condition.is_some());
         assert!(rules[0].default.is_some());
         assert!(rules[0].options.is_none());
         assert!(rules[1].condition.is_none());
         assert!(parsed.warnings.is_empty());
+    }
+
+    /// A rule that reads `inputs.name` with its `if:`.
+    fn reading_rule(condition: &str) -> Node {
+        map(vec![("if", s(condition)), ("options", seq(vec![s("a")]))])
+    }
+
+    #[test]
+    fn header_rules_undefined_inputs_rejected() {
+        let node = header(map(vec![
+            ("size", Node::null(sp())),
+            (
+                "tier",
+                map(vec![(
+                    "rules",
+                    seq(vec![
+                        reading_rule("$[[ inputs.size ]] == 'x'"),
+                        reading_rule("$[[ inputs.one ]] == 'x' && $[[ inputs.two ]] == 'y'"),
+                        map(vec![("options", seq(vec![s("b")]))]),
+                    ]),
+                )]),
+            ),
+        ]));
+        assert_eq!(
+            messages(parse_header(&node, &Limits::default())),
+            ["header:spec:inputs:tier config rule[1] references undefined inputs: one, two"]
+        );
+    }
+
+    #[test]
+    fn header_rules_cycle_rejected() {
+        let rules_reading = |other: &str| {
+            map(vec![(
+                "rules",
+                seq(vec![reading_rule(&format!("$[[ inputs.{other} ]] == 'x'"))]),
+            )])
+        };
+        let cycle = header(map(vec![
+            ("first", Node::null(sp())),
+            ("region", rules_reading("size")),
+            ("size", rules_reading("region")),
+        ]));
+        let own = header(map(vec![("self", rules_reading("self"))]));
+        let chain = header(map(vec![
+            ("region", rules_reading("size")),
+            ("size", rules_reading("first")),
+            ("first", Node::null(sp())),
+        ]));
+        assert_eq!(
+            messages(parse_header(&cycle, &Limits::default())),
+            ["header:spec:inputs:first config circular dependency detected"]
+        );
+        assert_eq!(
+            messages(parse_header(&own, &Limits::default())),
+            ["header:spec:inputs:self config circular dependency detected"]
+        );
+        assert_eq!(
+            messages(parse_header(&chain, &Limits::default())),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn header_rules_errors_listed_by_input() {
+        let rules_reading = |others: &[&str]| {
+            let rules = others
+                .iter()
+                .map(|other| reading_rule(&format!("$[[ inputs.{other} ]] == 'x'")))
+                .collect();
+            map(vec![("rules", seq(rules))])
+        };
+        let node = header(map(vec![
+            ("a", rules_reading(&["b", "missing_a"])),
+            ("b", rules_reading(&["a"])),
+            ("c", rules_reading(&["missing_c"])),
+        ]));
+        assert_eq!(
+            messages(parse_header(&node, &Limits::default())),
+            [
+                "header:spec:inputs:a config rule[1] references undefined inputs: missing_a",
+                "header:spec:inputs:a config circular dependency detected",
+                "header:spec:inputs:c config rule[0] references undefined inputs: missing_c",
+            ]
+        );
     }
 
     #[test]
