@@ -591,18 +591,7 @@ impl Planner<'_, '_> {
             },
             stages: Vec::new(),
             jobs: Vec::new(),
-            absent: self
-                .config
-                .jobs
-                .values()
-                .map(|job| AbsentJob {
-                    name: CompactString::from(&job.name),
-                    stage: CompactString::from(&job.stage),
-                    reason: AbsentReason::SkipCi,
-                    rule: None,
-                    location: traces.locator.locate(job.span),
-                })
-                .collect(),
+            absent: self.all_absent(AbsentReason::SkipCi, traces),
             order: Vec::new(),
             diagnostics: vec![traces.locator.diagnostic(diagnostic, None)],
             failure_reason: None,
@@ -618,18 +607,23 @@ impl Planner<'_, '_> {
         pipeline
             .diagnostics
             .push(traces.locator.diagnostic(diagnostic, None));
-        pipeline.absent = self
-            .config
+        pipeline.absent = self.all_absent(AbsentReason::WorkflowFiltered, traces);
+    }
+
+    /// Lists every job of the configuration as absent for `reason`, which decides before any
+    /// job is looked at.
+    fn all_absent(&self, reason: AbsentReason, traces: TraceContext<'_>) -> Vec<AbsentJob> {
+        self.config
             .jobs
             .values()
             .map(|job| AbsentJob {
                 name: CompactString::from(&job.name),
                 stage: CompactString::from(&job.stage),
-                reason: AbsentReason::WorkflowFiltered,
+                reason,
                 rule: None,
                 location: traces.locator.locate(job.span),
             })
-            .collect();
+            .collect()
     }
 }
 
