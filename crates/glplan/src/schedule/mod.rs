@@ -678,7 +678,7 @@ fn ignored_exit_code(
 
 /// Returns a warning for each entry of `durations` that no job of the simulation takes. Such
 /// an entry selects no job at all, usually a misspelt name (`duration-entry-unknown`). Or every
-/// job it selects takes another entry, as [`Durations::entry_for`] chooses
+/// job it selects takes another entry, which ranks higher for it
 /// (`duration-entry-shadowed`). Or it is a glob that selects only trigger jobs whose child
 /// pipelines are simulated (`trigger-duration-ignored`). An entry that selects a job the
 /// pipeline leaves out, such as a deploy job that runs only on the default branch, is not
