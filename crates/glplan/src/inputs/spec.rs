@@ -180,6 +180,7 @@ fn check_rule_references(inputs_map: &Mapping, inputs: &[InputSpec], problems: &
     let mut reads: Vec<(String, Vec<String>)> = Vec::new();
     // GitLab lists the errors by input, and the cycle error goes after the first input's own.
     let mut undefined_problems: Vec<(String, Problem)> = Vec::new();
+
     for input in inputs {
         let Some(input_rules) = &input.rules else {
             continue;
@@ -209,6 +210,7 @@ fn check_rule_references(inputs_map: &Mapping, inputs: &[InputSpec], problems: &
         }
         reads.push((name, read_by_input));
     }
+
     let first = inputs_map.entries().next();
     let first_name = first.map(|(name, _)| name.to_string());
     let (of_first, of_others): (Vec<_>, Vec<_>) = undefined_problems
@@ -711,7 +713,7 @@ mod tests {
         assert!(parsed.warnings.is_empty());
     }
 
-    /// A rule that reads `inputs.name` with its `if:`.
+    /// Builds a rule with the `if:` text `condition` and one option.
     fn reading_rule(condition: &str) -> Node {
         map(vec![("if", s(condition)), ("options", seq(vec![s("a")]))])
     }
