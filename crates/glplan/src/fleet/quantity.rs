@@ -39,7 +39,7 @@ pub(super) fn parse(text: &str) -> Option<f64> {
     Some(value * factor)
 }
 
-/// The error of Kubernetes' `resource.ParseQuantity` (k8s.io/apimachinery) for `text`,
+/// Returns the error of Kubernetes' `resource.ParseQuantity` (k8s.io/apimachinery) for `text`,
 /// which [`parse`] rejects: the text outside the quantity grammar, or a suffix it does not
 /// know.
 pub(super) fn parse_error(text: &str) -> &'static str {

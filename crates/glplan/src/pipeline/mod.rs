@@ -580,15 +580,7 @@ impl Planner<'_, '_> {
             errors: Vec::new(),
             source: CompactString::const_new(context.source.as_str()),
             ref_name: masker.mask_compact(context.commit_ref_name()),
-            workflow: WorkflowResult {
-                created: false,
-                reason: WORKFLOW_NOT_EVALUATED_SKIPPED.to_owned(),
-                name: None,
-                rule: None,
-                rules: Vec::new(),
-                variables: Vec::new(),
-                auto_cancel: default_auto_cancel(),
-            },
+            workflow: unevaluated_workflow(WORKFLOW_NOT_EVALUATED_SKIPPED),
             stages: Vec::new(),
             jobs: Vec::new(),
             absent: self.all_absent(AbsentReason::SkipCi, traces),
@@ -686,11 +678,20 @@ const WORKFLOW_NOT_EVALUATED: &str = "not evaluated, because the configuration i
 const WORKFLOW_NOT_EVALUATED_SKIPPED: &str =
     "not evaluated, because the commit message skips the pipeline";
 
-/// GitLab's `workflow:auto_cancel` defaults, for a pipeline whose `workflow:` is not evaluated.
-fn default_auto_cancel() -> AutoCancel {
-    AutoCancel {
-        on_new_commit: CompactString::const_new("conservative"),
-        on_job_failure: CompactString::const_new("none"),
+/// Returns the workflow result of a pipeline whose `workflow:` is not evaluated, for `reason`,
+/// with GitLab's `workflow:auto_cancel` defaults.
+fn unevaluated_workflow(reason: &str) -> WorkflowResult {
+    WorkflowResult {
+        created: false,
+        reason: reason.to_owned(),
+        name: None,
+        rule: None,
+        rules: Vec::new(),
+        variables: Vec::new(),
+        auto_cancel: AutoCancel {
+            on_new_commit: CompactString::const_new("conservative"),
+            on_job_failure: CompactString::const_new("none"),
+        },
     }
 }
 
@@ -704,15 +705,7 @@ fn unresolved(context: &PipelineContext, resolution: &Resolution) -> Pipeline {
         errors: Vec::new(),
         source: CompactString::const_new(context.source.as_str()),
         ref_name: masker.mask_compact(context.commit_ref_name()),
-        workflow: WorkflowResult {
-            created: false,
-            reason: "the configuration could not be loaded".to_owned(),
-            name: None,
-            rule: None,
-            rules: Vec::new(),
-            variables: Vec::new(),
-            auto_cancel: default_auto_cancel(),
-        },
+        workflow: unevaluated_workflow("the configuration could not be loaded"),
         stages: Vec::new(),
         jobs: Vec::new(),
         absent: Vec::new(),

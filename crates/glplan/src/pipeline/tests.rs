@@ -2352,6 +2352,7 @@ fn skip_ci_skips_push_pipeline() {
     assert_eq!(pipeline.failure_reason, None);
     assert!(pipeline.jobs.is_empty());
     assert!(pipeline.stages.is_empty());
+
     let absent: Vec<(&str, AbsentReason)> = pipeline
         .absent
         .iter()
@@ -2364,9 +2365,11 @@ fn skip_ci_skips_push_pipeline() {
             ("test", AbsentReason::SkipCi)
         ]
     );
+
     // `workflow:rules` are not evaluated, so they do not filter the pipeline out.
     assert!(pipeline.workflow.rules.is_empty());
     assert!(pipeline.workflow.reason.contains("skips the pipeline"));
+
     let codes: Vec<&str> = pipeline
         .diagnostics
         .iter()
